@@ -1,0 +1,160 @@
+"""The ``simsearch`` command: a thin typer layer over the library.
+
+Every command that prints results has ``--json``. A user's mistake (``SimsearchError``)
+prints one line on stderr and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import SimsearchError
+
+app = typer.Typer(
+    help="Semantic search over your own documents with SimCSE sentence embeddings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Evaluate a model: STS benchmarks, alignment and uniformity.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+stdout = Console()
+
+ModelOption = typer.Option(None, "--model", "-m", help="Model: 'minilm' (embedded), a name under models/, a folder, or a Hugging Face id.")
+PoolerOption = typer.Option(None, "--pooler", help="Override pooling: cls, cls_before_pooler, avg, avg_first_last, avg_top2.")
+DataOption = typer.Option(None, "--data", help="Evaluation data folder (default: $SIMSEARCH_DATA, else ../shared/data).")
+DeviceOption = typer.Option("auto", "--device", help="auto, cpu or cuda.")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@app.command("models")
+def models_command(json_out: bool = JsonOption) -> None:
+    """List the models simsearch can use without a download."""
+    from .models import list_models, models_dir
+
+    found = list_models()
+    if json_out:
+        for ref in found:
+            _print_json({**ref.describe(), "metadata": ref.metadata})
+        return
+    table = Table(title="Models")
+    for column in ("name", "kind", "pooler", "max len", "base", "best dev", "path"):
+        table.add_column(column)
+    for ref in found:
+        best = ref.metadata.get("best_dev_stsb")
+        table.add_row(ref.name, ref.kind, ref.pooler, str(ref.max_length), ref.metadata.get("base_model", ""),
+                      f"{best:.2f}" if isinstance(best, (int, float)) else "", str(ref.path))
+    stdout.print(table)
+    stdout.print(
+        f"Trained models are read from {models_dir()}/ ($SIMSEARCH_MODELS). Any local model folder or "
+        "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "
+        "downloaded only when you name it."
+    )
+
+
+@eval_app.command("sts")
+def eval_sts_command(
+    model: Optional[list[str]] = ModelOption,
+    data: Optional[Path] = DataOption,
+    aggregate: str = typer.Option("all", "--aggregate", help="STS12-16 aggregation: all (pooled), mean, wmean."),
+    split: str = typer.Option("test", "--split", help="test: the paper's Table 5; dev: STS-B dev only (model selection)."),
+    pooler: Optional[str] = PoolerOption,
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
+    device: str = DeviceOption,
+    json_out: bool = JsonOption,
+) -> None:
+    """STS12-16, STS-B and SICK-R with the SimCSE paper's protocol (Spearman x 100)."""
+    from .encoder import Encoder
+    from .sts import AGGREGATIONS, TASKS, data_dir, evaluate_sts
+
+    if aggregate not in AGGREGATIONS:
+        raise SimsearchError(f"--aggregate {aggregate!r}: expected one of {', '.join(AGGREGATIONS)}")
+    if split not in ("test", "dev"):
+        raise SimsearchError(f"--split {split!r}: expected test or dev")
+    root = data_dir(data)
+    rows = []
+    for name in model or [None]:
+        encoder = Encoder.load(name, pooler=pooler, device=device, batch_size=batch_size)
+        result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split)
+        result = {"model": encoder.name, **result}
+        rows.append(result)
+        if json_out:
+            _print_json(result)
+    if json_out:
+        return
+    columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
+    labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
+    table = Table(
+        title=f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})",
+        caption="cosine similarity, no regressor; comparable with SimCSE (Gao et al. 2021) Table 5",
+    )
+    table.add_column("model")
+    for column in columns:
+        table.add_column(labels.get(column, column), justify="right")
+    for result in rows:
+        table.add_row(result["model"], *(f"{result[c]:.2f}" for c in columns))
+    stdout.print(table)
+
+
+@eval_app.command("geometry")
+def eval_geometry_command(
+    model: Optional[list[str]] = ModelOption,
+    data: Optional[Path] = DataOption,
+    split: str = typer.Option("all", "--split", help="STS-B splits to use: all, train, dev or test."),
+    pooler: Optional[str] = PoolerOption,
+    device: str = DeviceOption,
+    json_out: bool = JsonOption,
+) -> None:
+    """Alignment and uniformity (Wang & Isola 2020) on STS-B, as in the SimCSE paper (lower is better)."""
+    from .encoder import Encoder
+    from .sts import alignment_uniformity, data_dir
+
+    root = data_dir(data)
+    table = Table(title="Alignment and uniformity on STS-B (lower is better)")
+    for column in ("model", "alignment", "uniformity", "positive pairs", "sentences"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name in model or [None]:
+        encoder = Encoder.load(name, pooler=pooler, device=device)
+        result = {"model": encoder.name, **alignment_uniformity(encoder.encode, root, split=split)}
+        if json_out:
+            _print_json(result)
+            continue
+        table.add_row(result["model"], f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
+                      str(result["positive_pairs"]), str(result["sentences"]))
+    if not json_out:
+        stdout.print(table)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the app, turning user errors into one line and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SimsearchError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted")
+        sys.exit(130)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,173 @@
+"""Sentence encoder: a transformer plus one of the SimCSE poolers.
+
+Used by every command (eval, train, index, search). Encoding is batched, sorted by
+token length so that a batch pads little, and encodes each distinct sentence once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .errors import SimsearchError
+from .models import ModelRef, resolve_model
+from .progress import progress_bar
+
+# Below this many sentences a progress bar is noise.
+PROGRESS_MIN = 2000
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``auto`` is CUDA when available, else CPU; ``cuda`` without CUDA is the user's error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise SimsearchError("--device cuda: no CUDA device is available on this machine (use --device cpu)")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise SimsearchError(f"--device {device!r}: expected auto, cpu or cuda")
+    return torch.device(device)
+
+
+def _masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    mask = mask.unsqueeze(-1).to(states.dtype)
+    return (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+def pool(pooler: str, outputs, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Sentence embeddings from a transformer's outputs, as SimCSE's ``Pooler`` computes them.
+
+    ``cls`` is [CLS] through the MLP head (dense + tanh, stored as BERT's ``pooler``);
+    ``cls_before_pooler`` is the raw [CLS] state; ``avg`` the masked mean of the last
+    layer; ``avg_top2`` of the last two layers averaged; ``avg_first_last`` of the first
+    transformer layer's output and the last (``hidden_states[1]``, not the embeddings).
+    """
+    if pooler == "cls":
+        if getattr(outputs, "pooler_output", None) is None:
+            raise SimsearchError("pooler 'cls' needs the model's MLP head, and this model has none")
+        return outputs.pooler_output
+    if pooler == "cls_before_pooler":
+        return outputs.last_hidden_state[:, 0]
+    if pooler == "avg":
+        return _masked_mean(outputs.last_hidden_state, attention_mask)
+    if pooler == "avg_top2":
+        states = outputs.hidden_states
+        return _masked_mean((states[-1] + states[-2]) / 2.0, attention_mask)
+    if pooler == "avg_first_last":
+        states = outputs.hidden_states
+        return _masked_mean((states[1] + states[-1]) / 2.0, attention_mask)
+    raise SimsearchError(f"unknown pooler {pooler!r}")
+
+
+def needs_hidden_states(pooler: str) -> bool:
+    return pooler in ("avg_top2", "avg_first_last")
+
+
+def load_transformer(path, *, dropout: float | None = None):
+    """Tokenizer and model from a folder; ``dropout`` overrides the config's rates (training)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    try:
+        config = AutoConfig.from_pretrained(path)
+        if dropout is not None:
+            config.hidden_dropout_prob = dropout
+            config.attention_probs_dropout_prob = dropout
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path, config=config)
+    except (OSError, ValueError, KeyError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SimsearchError(f"cannot load a model from {path}: {first_line}") from None
+    return tokenizer, model
+
+
+class Encoder:
+    """Embeds sentences with one model.
+
+    >>> enc = Encoder.load("minilm")
+    >>> enc.encode(["A cat sits.", "A dog runs."], normalize=True).shape
+    (2, 384)
+    """
+
+    def __init__(self, ref: ModelRef, tokenizer, model, device: torch.device, batch_size: int = 64):
+        self.ref = ref
+        self.tokenizer = tokenizer
+        self.model = model.to(device).eval()
+        self.device = device
+        self.batch_size = batch_size
+        self.max_length = min(ref.max_length, getattr(tokenizer, "model_max_length", ref.max_length) or ref.max_length)
+        self.dim = model.config.hidden_size
+        self._uses_token_types = "token_type_ids" in tokenizer.model_input_names
+
+    @classmethod
+    def load(cls, model: str | ModelRef | None = None, *, pooler: str | None = None,
+             device: str = "auto", batch_size: int = 64) -> "Encoder":
+        ref = model if isinstance(model, ModelRef) else resolve_model(model, pooler)
+        tokenizer, transformer = load_transformer(ref.path)
+        return cls(ref, tokenizer, transformer, pick_device(device), batch_size)
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    def tokenize(self, sentences: Sequence[str]) -> list[list[int]]:
+        """Token ids without padding (special tokens added, truncated to ``max_length``)."""
+        return self.tokenizer(list(sentences), truncation=True, max_length=self.max_length,
+                              add_special_tokens=True, return_attention_mask=False,
+                              return_token_type_ids=False)["input_ids"]
+
+    def batch_tensors(self, ids: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
+        """Right-padded model inputs for one batch of token-id lists."""
+        width = max(len(row) for row in ids)
+        input_ids = np.full((len(ids), width), self.tokenizer.pad_token_id or 0, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for i, row in enumerate(ids):
+            input_ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        batch = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask)}
+        if self._uses_token_types:
+            batch["token_type_ids"] = torch.zeros_like(batch["input_ids"])
+        return {key: value.to(self.device, non_blocking=True) for key, value in batch.items()}
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Pooled embeddings for a prepared batch (gradients follow the caller's mode)."""
+        outputs = self.model(**batch, output_hidden_states=needs_hidden_states(self.ref.pooler))
+        return pool(self.ref.pooler, outputs, batch["attention_mask"])
+
+    def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,
+               batch_size: int | None = None) -> np.ndarray:
+        """Float32 embeddings, one row per input sentence, in input order.
+
+        Each distinct sentence is encoded once; batches are cut from the sentences sorted
+        by token length, longest first, so padding is small and memory peaks early.
+        """
+        if isinstance(sentences, str):
+            raise TypeError("encode() takes a sequence of sentences, not one string")
+        unique = list(dict.fromkeys(sentences))
+        out = np.empty((len(unique), self.dim), dtype=np.float32)
+        if unique:
+            ids = self.tokenize(unique)
+            order = sorted(range(len(unique)), key=lambda i: len(ids[i]), reverse=True)
+            size = batch_size or self.batch_size
+            show = len(unique) >= PROGRESS_MIN if progress is None else progress
+            was_training = self.model.training
+            self.model.eval()
+            with torch.inference_mode(), progress_bar(len(unique), f"encoding ({self.name})", enabled=show) as advance:
+                for start in range(0, len(order), size):
+                    rows = order[start : start + size]
+                    embeddings = self.forward(self.batch_tensors([ids[i] for i in rows]))
+                    if normalize:
+                        embeddings = torch.nn.functional.normalize(embeddings, dim=-1)
+                    out[rows] = embeddings.float().cpu().numpy()
+                    advance(len(rows))
+            self.model.train(was_training)
+        if len(unique) == len(sentences):
+            return out  # no duplicates: dict order kept the input order
+        position = {s: i for i, s in enumerate(unique)}
+        return out[[position[s] for s in sentences]]

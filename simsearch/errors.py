@@ -1,0 +1,10 @@
+"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+
+
+class SimsearchError(Exception):
+    """A mistake in the user's input or environment, explained in one line.
+
+    Raised by the library wherever the fix is the user's (a wrong path, a malformed
+    line, an unknown model); the CLI prints ``error: <message>`` and exits with 2.
+    Bugs stay ordinary exceptions with tracebacks.
+    """

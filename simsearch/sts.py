@@ -1,0 +1,277 @@
+"""STS evaluation with the SimCSE paper's protocol (its Table 5), and alignment/uniformity.
+
+Protocol: embed both sentences of a pair, score by cosine similarity (no regressor),
+Spearman correlation x 100. STS12-16 pool all subsets of a year ("all"; "mean" and
+"wmean" are also offered), STS-B and SICK-R use their test splits, and the average is
+the plain mean of the seven numbers. Sentences are whitespace-normalised the way
+SentEval hands them to SimCSE (``" ".join(s.split())``). Model selection uses the STS-B
+dev split only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from .errors import SimsearchError
+
+STS_SUBSETS = {
+    "STS12": ["MSRpar", "MSRvid", "SMTeuroparl", "surprise.OnWN", "surprise.SMTnews"],
+    "STS13": ["FNWN", "headlines", "OnWN"],
+    "STS14": ["deft-forum", "deft-news", "headlines", "images", "OnWN", "tweet-news"],
+    "STS15": ["answers-forums", "answers-students", "belief", "headlines", "images"],
+    "STS16": ["answer-answer", "headlines", "plagiarism", "postediting", "question-question"],
+}
+TASKS = [*STS_SUBSETS, "STSBenchmark", "SICKRelatedness"]
+AGGREGATIONS = ("all", "mean", "wmean")
+STSB_SPLITS = {"train": "sts-train.csv", "dev": "sts-dev.csv", "test": "sts-test.csv"}
+SICK_SPLITS = {"train": "SICK_train.txt", "dev": "SICK_trial.txt", "test": "SICK_test_annotated.txt"}
+DEFAULT_DATA = Path("..") / "shared" / "data"
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass
+class Pairs:
+    """Scored sentence pairs of one subset or split."""
+
+    name: str
+    sent1: list[str]
+    sent2: list[str]
+    gold: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.gold)
+
+
+def data_dir(option: str | Path | None = None) -> Path:
+    """``--data``, else ``$SIMSEARCH_DATA``, else ``../shared/data``; must hold ``senteval/``."""
+    chosen = Path(option or os.environ.get("SIMSEARCH_DATA") or DEFAULT_DATA).expanduser()
+    if not (chosen / "senteval").is_dir():
+        raise SimsearchError(
+            f"no evaluation data at {chosen}: put the SentEval STS/SICK files under {chosen}/senteval "
+            "(see README, 'Evaluation data'), or pass --data DIR or set SIMSEARCH_DATA"
+        )
+    return chosen
+
+
+def _clean(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise SimsearchError(f"{path}:{line}: not valid UTF-8") from None
+
+
+def _score(text: str, path: Path, line: int) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SimsearchError(f"{path}:{line}: gold score {text!r} is not a number") from None
+
+
+def load_sts_subset(folder: Path, subset: str) -> Pairs:
+    """One STS12-16 subset; pairs whose gold line is empty are unscored and dropped."""
+    inputs = folder / f"STS.input.{subset}.txt"
+    golds = folder / f"STS.gs.{subset}.txt"
+    input_lines, gold_lines = _read_lines(inputs), _read_lines(golds)
+    if len(input_lines) != len(gold_lines):
+        raise SimsearchError(
+            f"{golds}: {len(gold_lines)} gold lines for {len(input_lines)} sentence pairs in {inputs.name}"
+        )
+    sent1, sent2, gold = [], [], []
+    for number, (pair, score) in enumerate(zip(input_lines, gold_lines), start=1):
+        if not score.strip():
+            continue
+        parts = pair.split("\t")
+        if len(parts) < 2:
+            raise SimsearchError(f"{inputs}:{number}: expected two tab-separated sentences")
+        sent1.append(_clean(parts[0]))
+        sent2.append(_clean(parts[1]))
+        gold.append(_score(score.strip(), golds, number))
+    return Pairs(subset, sent1, sent2, np.asarray(gold))
+
+
+def load_sts_year(root: Path, task: str) -> list[Pairs]:
+    folder = root / "senteval" / "STS" / f"{task}-en-test"
+    return [load_sts_subset(folder, subset) for subset in STS_SUBSETS[task]]
+
+
+def load_stsb(root: Path, split: str) -> Pairs:
+    """STS Benchmark: tab-separated, score in column 4, sentences in 5 and 6."""
+    path = root / "senteval" / "STS" / "STSBenchmark" / STSB_SPLITS[split]
+    sent1, sent2, gold = [], [], []
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 7:
+            raise SimsearchError(f"{path}:{number}: expected at least 7 tab-separated columns, found {len(parts)}")
+        gold.append(_score(parts[4], path, number))
+        sent1.append(_clean(parts[5]))
+        sent2.append(_clean(parts[6]))
+    return Pairs(f"STSBenchmark-{split}", sent1, sent2, np.asarray(gold))
+
+
+def load_sick(root: Path, split: str) -> Pairs:
+    """SICK relatedness: a header line, then pair_ID, sentence_A, sentence_B, score, label."""
+    path = root / "senteval" / "SICK" / SICK_SPLITS[split]
+    lines = _read_lines(path)
+    if not lines or not lines[0].startswith("pair_ID"):
+        raise SimsearchError(f"{path}:1: expected the SICK header line starting with 'pair_ID'")
+    sent1, sent2, gold = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 4:
+            raise SimsearchError(f"{path}:{number}: expected at least 4 tab-separated columns, found {len(parts)}")
+        sent1.append(_clean(parts[1]))
+        sent2.append(_clean(parts[2]))
+        gold.append(_score(parts[3], path, number))
+    return Pairs(f"SICK-{split}", sent1, sent2, np.asarray(gold))
+
+
+def spearman100(predicted: np.ndarray, gold: np.ndarray) -> float:
+    return float(spearmanr(predicted, gold).statistic) * 100.0
+
+
+def aggregate(subsets: Sequence[tuple[np.ndarray, np.ndarray]], how: str) -> float:
+    """Spearman x 100 over a year's subsets, given (predicted, gold) per subset.
+
+    ``all`` pools every pair, then correlates once; ``mean`` averages per-subset
+    correlations; ``wmean`` weights them by subset size (the paper's Table B.3).
+    """
+    if how == "all":
+        return spearman100(np.concatenate([p for p, _ in subsets]), np.concatenate([g for _, g in subsets]))
+    scores = np.array([spearman100(p, g) for p, g in subsets])
+    if how == "mean":
+        return float(scores.mean())
+    if how == "wmean":
+        sizes = np.array([len(g) for _, g in subsets], dtype=float)
+        return float((scores * sizes).sum() / sizes.sum())
+    raise SimsearchError(f"unknown --aggregate {how!r} (expected one of {', '.join(AGGREGATIONS)})")
+
+
+def cosine_scores(pairs: Pairs, cache: dict[str, np.ndarray]) -> np.ndarray:
+    a = np.stack([cache[s] for s in pairs.sent1])
+    b = np.stack([cache[s] for s in pairs.sent2])
+    a /= np.linalg.norm(a, axis=1, keepdims=True).clip(min=1e-12)
+    b /= np.linalg.norm(b, axis=1, keepdims=True).clip(min=1e-12)
+    return (a * b).sum(axis=1)
+
+
+def _embed_all(embed: Embed, pair_sets: Sequence[Pairs]) -> dict[str, np.ndarray]:
+    """Encode every distinct sentence of all pair sets in one call (one sort, one pass)."""
+    sentences = list(dict.fromkeys(s for p in pair_sets for s in (*p.sent1, *p.sent2)))
+    return dict(zip(sentences, embed(sentences)))
+
+
+def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: str = "test") -> dict:
+    """The paper's Table 5 row for one model, or the STS-B dev score when ``split='dev'``.
+
+    ``embed`` maps a list of sentences to an array of embeddings (``Encoder.encode``).
+    """
+    if aggregate_by not in AGGREGATIONS:
+        raise SimsearchError(f"unknown --aggregate {aggregate_by!r} (expected one of {', '.join(AGGREGATIONS)})")
+    if split == "dev":
+        dev = load_stsb(root, "dev")
+        cache = _embed_all(embed, [dev])
+        return {"STSBenchmark": spearman100(cosine_scores(dev, cache), dev.gold),
+                "protocol": protocol(aggregate_by, split)}
+    if split != "test":
+        raise SimsearchError(f"unknown --split {split!r} (expected test or dev)")
+    years = {task: load_sts_year(root, task) for task in STS_SUBSETS}
+    stsb, sick = load_stsb(root, "test"), load_sick(root, "test")
+    cache = _embed_all(embed, [*(p for subsets in years.values() for p in subsets), stsb, sick])
+    result: dict = {}
+    for task, subsets in years.items():
+        result[task] = aggregate([(cosine_scores(p, cache), p.gold) for p in subsets], aggregate_by)
+    result["STSBenchmark"] = spearman100(cosine_scores(stsb, cache), stsb.gold)
+    result["SICKRelatedness"] = spearman100(cosine_scores(sick, cache), sick.gold)
+    result["avg"] = float(np.mean([result[task] for task in TASKS]))
+    result["protocol"] = protocol(aggregate_by, split)
+    return result
+
+
+def protocol(aggregate_by: str, split: str) -> dict:
+    return {
+        "similarity": "cosine",
+        "metric": "spearman x 100",
+        "sts12_16_aggregation": aggregate_by,
+        "stsb_split": split,
+        "sickr_split": "test" if split == "test" else None,
+        "reference": "Gao et al. 2021, SimCSE, Table 5",
+    }
+
+
+def alignment_uniformity(embed: Embed, root: Path, *, split: str = "all", threshold: float = 4.0) -> dict:
+    """Wang & Isola (2020) alignment and uniformity, as the SimCSE paper measures them.
+
+    Positive pairs are STS-B pairs with gold score > ``threshold``; uniformity uses every
+    distinct STS-B sentence. Embeddings are L2-normalised. Lower is better for both.
+    """
+    splits = list(STSB_SPLITS) if split == "all" else [split]
+    if any(s not in STSB_SPLITS for s in splits):
+        raise SimsearchError(f"unknown --split {split!r} (expected all, train, dev or test)")
+    pair_sets = [load_stsb(root, s) for s in splits]
+    cache = _embed_all(embed, pair_sets)
+    positives = [(a, b) for p in pair_sets for a, b, g in zip(p.sent1, p.sent2, p.gold) if g > threshold]
+    x = _normalised(np.stack([cache[a] for a, _ in positives]))
+    y = _normalised(np.stack([cache[b] for _, b in positives]))
+    return {
+        "alignment": alignment(x, y),
+        "uniformity": uniformity(_normalised(np.stack(list(cache.values())))),
+        "positive_pairs": len(positives),
+        "sentences": len(cache),
+        "split": split,
+    }
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True).clip(min=1e-12)
+
+
+def alignment(x: np.ndarray, y: np.ndarray, alpha: float = 2.0) -> float:
+    """E ||f(x) - f(y)||^alpha over positive pairs (normalised embeddings)."""
+    return float((np.linalg.norm(x - y, axis=1) ** alpha).mean())
+
+
+def uniformity(x: np.ndarray, t: float = 2.0, chunk: int = 2048) -> float:
+    """log E exp(-t ||f(x) - f(y)||^2) over all distinct pairs, computed in row chunks.
+
+    Uses a running log-sum-exp so that memory stays O(chunk x n) for any n.
+    """
+    n = len(x)
+    if n < 2:
+        raise SimsearchError("uniformity needs at least two sentences")
+    total, shift = 0.0, None
+    for start in range(0, n, chunk):
+        block = x[start : start + chunk]
+        sq = np.clip(2.0 - 2.0 * block @ x.T, 0.0, None)  # ||a-b||^2 for unit vectors
+        rows = np.arange(start, start + len(block))
+        upper = np.arange(n)[None, :] > rows[:, None]
+        values = -t * sq[upper]
+        if values.size == 0:
+            continue
+        block_max = float(values.max())
+        if shift is None:
+            shift = block_max
+        elif block_max > shift:
+            total *= np.exp(shift - block_max)
+            shift = block_max
+        total += float(np.exp(values - shift).sum())
+    pairs = n * (n - 1) / 2
+    return float(np.log(total / pairs) + shift)

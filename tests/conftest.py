@@ -1,0 +1,89 @@
+"""Shared fixtures: tiny random BERT models, fixture STS data, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def shared_data() -> Path | None:
+    """The real evaluation data, or None (tests that need it skip)."""
+    candidates = [os.environ.get("SIMSEARCH_DATA"), Path(__file__).resolve().parents[1] / ".." / "shared" / "data"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "senteval").is_dir():
+            return Path(candidate).resolve()
+    return None
+
+
+needs_data = pytest.mark.skipif(
+    shared_data() is None, reason="evaluation data not found ($SIMSEARCH_DATA or ../shared/data)"
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A 3-layer, 32-wide random BERT with the bundled tokenizer and an MLP head."""
+    from simsearch.models import create_random_bert
+
+    return create_random_bert(tmp_path_factory.mktemp("tiny") / "tiny", hidden_size=32, heads=2, layers=3,
+                              pooler="cls_before_pooler", seed=0)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``simsearch ARGS``; return (exit code, stdout, stderr)."""
+    from simsearch.cli import main
+
+    def run(*args: str):
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def write_sts_fixture(root: Path) -> Path:
+    """A complete, tiny SentEval layout: every subset of every year, STS-B and SICK."""
+    from simsearch.sts import STS_SUBSETS
+
+    pairs = [
+        ("a man is playing a guitar .", "a man plays the guitar .", "4.8"),
+        ("a woman is slicing an onion .", "a man is riding a horse .", "0.2"),
+        ("the cat sleeps on the sofa .", "a cat is asleep on a couch .", "4.2"),
+        ("stocks fell sharply on monday .", "the market dropped on monday .", "3.5"),
+        ("kids play football in a park .", "a plane lands at the airport .", "0.6"),
+    ]
+    for year, subsets in STS_SUBSETS.items():
+        folder = root / "senteval" / "STS" / f"{year}-en-test"
+        folder.mkdir(parents=True, exist_ok=True)
+        for subset in subsets:
+            (folder / f"STS.input.{subset}.txt").write_text("".join(f"{a}\t{b}\n" for a, b, _ in pairs))
+            (folder / f"STS.gs.{subset}.txt").write_text("".join(f"{g}\n" for _, _, g in pairs))
+    stsb = root / "senteval" / "STS" / "STSBenchmark"
+    stsb.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "dev", "test"):
+        (stsb / f"sts-{split}.csv").write_text(
+            "".join(f"main-captions\tMSRvid\t2012test\t{i:04d}\t{g}\t{a}\t{b}\n" for i, (a, b, g) in enumerate(pairs))
+        )
+    sick = root / "senteval" / "SICK"
+    sick.mkdir(parents=True, exist_ok=True)
+    for name in ("SICK_train.txt", "SICK_trial.txt", "SICK_test_annotated.txt"):
+        (sick / name).write_text(
+            "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
+            + "".join(f"{i}\t{a}\t{b}\t{float(g) + 0.1:.1f}\tNEUTRAL\n" for i, (a, b, g) in enumerate(pairs))
+        )
+    return root
+
+
+@pytest.fixture
+def sts_fixture(tmp_path) -> Path:
+    return write_sts_fixture(tmp_path / "data")

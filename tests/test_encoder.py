@@ -1,0 +1,74 @@
+"""The encoder on tiny random models (fast), and once on the real embedded model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from simsearch.encoder import Encoder, pick_device
+from simsearch.errors import SimsearchError
+from simsearch.models import POOLERS, resolve_model
+
+SENTENCES = [
+    "A man is playing a guitar.",
+    "Short.",
+    "The quick brown fox jumps over the lazy dog while the farmer watches from the porch.",
+    "A man is playing a guitar.",
+    "Stocks fell on Monday.",
+]
+
+
+@pytest.mark.parametrize("pooler", POOLERS)
+def test_every_pooler_is_independent_of_batching_and_padding(tiny_model, pooler):
+    encoder = Encoder.load(resolve_model(str(tiny_model), pooler=pooler), device="cpu", batch_size=2)
+    batched = encoder.encode(SENTENCES)
+    one_by_one = np.concatenate([encoder.encode([s]) for s in SENTENCES])
+    assert batched.shape == (len(SENTENCES), 32) and batched.dtype == np.float32
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    np.testing.assert_array_equal(batched[0], batched[3])  # duplicates: same vector
+
+
+def test_poolers_differ_and_normalize(tiny_model):
+    vectors = {p: Encoder.load(resolve_model(str(tiny_model), pooler=p), device="cpu").encode(SENTENCES[:2])
+               for p in POOLERS}
+    assert not np.allclose(vectors["avg"], vectors["cls_before_pooler"])
+    assert not np.allclose(vectors["cls"], vectors["cls_before_pooler"])  # the MLP head is applied
+    assert not np.allclose(vectors["avg_top2"], vectors["avg_first_last"])
+    normed = Encoder.load(str(tiny_model), device="cpu").encode(SENTENCES, normalize=True)
+    np.testing.assert_allclose(np.linalg.norm(normed, axis=1), 1.0, rtol=1e-5)
+
+
+def test_encoder_leaves_training_mode_and_grad_state_alone(tiny_model):
+    encoder = Encoder.load(str(tiny_model), device="cpu")
+    encoder.model.train()
+    first = encoder.encode(SENTENCES)
+    assert encoder.model.training  # restored for a training loop that evaluates mid-run
+    np.testing.assert_array_equal(first, encoder.encode(SENTENCES))  # dropout is off while encoding
+    assert torch.is_grad_enabled()
+
+
+def test_empty_input_and_string_input(tiny_model):
+    encoder = Encoder.load(str(tiny_model), device="cpu")
+    assert encoder.encode([]).shape == (0, 32)
+    with pytest.raises(TypeError):
+        encoder.encode("one string")
+
+
+def test_cuda_requested_without_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(SimsearchError, match="--device cuda: no CUDA device"):
+        pick_device("cuda")
+    with pytest.raises(SimsearchError, match="expected auto, cpu or cuda"):
+        pick_device("tpu")
+
+
+def test_embedded_model_ranks_a_paraphrase_above_an_unrelated_sentence():
+    encoder = Encoder.load("minilm", device="cpu")
+    a, paraphrase, unrelated = encoder.encode(
+        ["A man is playing the guitar on stage.", "Someone performs a song on his guitar.",
+         "The central bank raised interest rates again."],
+        normalize=True,
+    )
+    assert a @ paraphrase > a @ unrelated + 0.2
