@@ -137,13 +137,65 @@ def eval_geometry_command(
         stdout.print(table)
 
 
+@app.command("train")
+def train_command(
+    unsup: Optional[Path] = typer.Option(None, "--unsup", help="Unsupervised: a text file or a folder of .txt/.md files."),
+    sup: Optional[Path] = typer.Option(None, "--sup", help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
+    model: str = typer.Option("minilm", "--model", "-m", help="Base model to start from."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: models/<data>-<mode>-simcse)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Global batch (default: unsup 64, sup 512)."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default: unsup 3e-5, sup 5e-5)."),
+    temp: float = typer.Option(0.05, "--temp", help="Temperature tau of the softmax over cosine similarities."),
+    pooler: Optional[str] = typer.Option(None, "--pooler", help="Training pooler (default: the base model's own; cls + MLP for raw BERT)."),
+    max_len: int = typer.Option(32, "--max-len", help="Truncate training sentences to this many tokens."),
+    hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
+    dropout: float = typer.Option(0.1, "--dropout", help="Dropout rate p (the unsupervised views' only noise)."),
+    same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),
+    seed: int = typer.Option(42, "--seed", help="Random seed (data order, dropout, MLP init)."),
+    eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
+    device: str = DeviceOption,
+    data: Optional[Path] = DataOption,
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same command."),
+    no_bucket: bool = typer.Option(False, "--no-bucket", help="Plain random batches (no length bucketing)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Train SimCSE: --unsup on your own text, or --sup on NLI triplets. Ctrl-C saves a checkpoint."""
+    from .train import TrainConfig, train
+
+    if (unsup is None) == (sup is None):
+        raise SimsearchError("give exactly one of --unsup FILE or --sup FILE")
+    config = TrainConfig(
+        mode="unsup" if unsup else "sup", data=unsup or sup, model=model, out=out, epochs=epochs,
+        max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=pooler, max_len=max_len,
+        hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
+        seed=seed, eval_steps=eval_steps, device=device, eval_data=data, resume=resume,
+        bucket=not no_bucket, progress=not json_out,
+    )
+    metadata = train(config)
+    if metadata is None:  # not the main process under torchrun
+        return
+    if json_out:
+        _print_json({"out": str(config.out), **metadata})
+        return
+    best = metadata["best_dev_stsb"]
+    stdout.print(
+        f"saved [bold]{config.out}[/] ({metadata['steps']} steps, {metadata['selection']}"
+        + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
+        + f"); inference pooler {metadata['pooler']}. Evaluate it: simsearch eval sts --model {config.out}"
+    )
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
     try:
         app(args=argv, standalone_mode=False)
     except SimsearchError as exc:
+        from .train import Interrupted
+
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(130 if isinstance(exc, Interrupted) else 2)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")
         sys.exit(130)

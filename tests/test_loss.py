@@ -1,0 +1,80 @@
+"""The SimCSE loss against a float64 reference, and the all-gather across 2 gloo processes."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from simsearch.loss import gather_with_grad, simcse_loss
+
+
+def reference_loss(a, p, n=None, temp=0.05, alpha=1.0) -> float:
+    """Eq. 4 / 5 / 8 written out term by term in float64."""
+    a, p = np.asarray(a, np.float64), np.asarray(p, np.float64)
+    n = None if n is None else np.asarray(n, np.float64)
+    cos = lambda x, y: float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))  # noqa: E731
+    total = 0.0
+    for i in range(len(a)):
+        denominator = sum(math.exp(cos(a[i], p[j]) / temp) for j in range(len(a)))
+        if n is not None:
+            denominator += sum((alpha if i == j else 1.0) * math.exp(cos(a[i], n[j]) / temp) for j in range(len(a)))
+        total += -math.log(math.exp(cos(a[i], p[i]) / temp) / denominator)
+    return total / len(a)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.5, 0.3])
+def test_loss_matches_reference(alpha):
+    g = torch.Generator().manual_seed(0)
+    a, p, n = (torch.randn(6, 16, generator=g, dtype=torch.float64) for _ in range(3))
+    assert simcse_loss(a, p).item() == pytest.approx(reference_loss(a, p), rel=1e-6)
+    got = simcse_loss(a, p, n, temp=0.1, hard_negative_weight=alpha).item()
+    assert got == pytest.approx(reference_loss(a, p, n, temp=0.1, alpha=alpha), rel=1e-6)
+
+
+def test_zero_weight_removes_own_hard_negative():
+    g = torch.Generator().manual_seed(1)
+    a, p, n = (torch.randn(4, 8, generator=g, dtype=torch.float64) for _ in range(3))
+    got = simcse_loss(a, p, n, hard_negative_weight=0.0).item()
+    assert got == pytest.approx(reference_loss(a, p, n, alpha=0.0), rel=1e-6)
+
+
+def _worker(rank: int, world: int, init_file: str, queue) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)  # same weights on every rank
+    x = torch.randn(8, 8)  # the global batch, same on every rank
+    views = torch.randn(8, 8) * 0.1 + x
+    rows = slice(rank * 4, rank * 4 + 4)
+    z1 = gather_with_grad(encoder(x[rows]))
+    z2 = gather_with_grad(encoder(views[rows]))
+    loss = simcse_loss(z1, z2)
+    (loss * world).backward()  # as train(): DDP then averages the gradients
+    for param in encoder.parameters():
+        dist.all_reduce(param.grad)
+        param.grad /= world
+    queue.put((rank, loss.item(), encoder.weight.grad.clone().numpy()))
+    dist.destroy_process_group()
+
+
+def test_two_gloo_processes_match_one_process_on_the_global_batch(tmp_path):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    mp.start_processes(_worker, args=(2, str(tmp_path / "init"), queue), nprocs=2, join=True, start_method="spawn")
+    results = sorted(queue.get() for _ in range(2))
+
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)
+    x = torch.randn(8, 8)
+    views = torch.randn(8, 8) * 0.1 + x
+    single = simcse_loss(encoder(x), encoder(views))
+    single.backward()
+    for _, loss, grad in results:
+        assert loss == pytest.approx(single.item(), rel=1e-6)
+        np.testing.assert_allclose(grad, encoder.weight.grad.numpy(), rtol=1e-5, atol=1e-7)

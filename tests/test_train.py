@@ -1,0 +1,175 @@
+"""Training on tiny random models: views, resume, selection, saved-model loaders, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from simsearch.encoder import Encoder, load_transformer, pool
+from simsearch.errors import SimsearchError
+from simsearch.train import Interrupted, TrainConfig, _batch_inputs, epoch_batches, train
+
+SUBJECTS = ["a man", "the woman", "two kids", "a dog", "the old farmer", "a tired student", "our team"]
+VERBS = ["plays", "watches", "paints", "repairs", "sells", "finds", "cleans"]
+OBJECTS = ["a guitar", "the sunset", "a red car", "an old bike", "the kitchen", "a small boat"]
+
+
+def corpus(n: int = 240) -> list[str]:
+    rng = np.random.default_rng(0)
+    out = []
+    while len(out) < n:
+        s = f"{SUBJECTS[rng.integers(7)].capitalize()} {VERBS[rng.integers(7)]} {OBJECTS[rng.integers(6)]} {rng.integers(1000)}."
+        if s not in out:
+            out.append(s)
+    return out
+
+
+@pytest.fixture
+def notes(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("\n".join(corpus()) + "\n\n" + corpus()[0] + "\n")  # one duplicate, one blank line
+    return path
+
+
+@pytest.fixture
+def triplets(tmp_path):
+    sentences = corpus(300)
+    path = tmp_path / "nli.csv"
+    rows = ["sent0,sent1,hard_neg"] + [f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"' for i in range(0, 297, 3)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def config(data, model, out, **overrides) -> TrainConfig:
+    settings = dict(mode="unsup", data=data, model=str(model), out=out, batch_size=8, max_steps=6, eval_steps=3,
+                    progress=False, lr=1e-3, device="cpu")
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def weights(folder):
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_two_views_differ_with_dropout_and_collapse_without(tiny_model):
+    for rate, same in ((0.1, False), (0.0, True)):
+        tokenizer, model = load_transformer(tiny_model, dropout=rate)
+        model.train()
+        cfg = TrainConfig(mode="unsup", data="x.txt", batch_size=2, progress=False)
+        ids = [tokenizer(["A man plays a guitar.", "Stocks fell."])["input_ids"]]
+        batch = _batch_inputs(tokenizer, ids, [0, 1], cfg, torch.device("cpu"))
+        z = pool("cls_before_pooler", model(**batch), batch["attention_mask"])
+        z1, z2 = z[:2], z[2:]
+        assert torch.equal(z1, z2) is same, rate
+
+
+def test_epoch_batches_cover_each_example_once_and_are_deterministic():
+    lengths = np.random.default_rng(0).integers(3, 30, size=103)
+    for bucket in (False, True):
+        batches = epoch_batches(lengths, 10, seed=1, epoch=0, bucket=bucket)
+        flat = np.concatenate(batches)
+        assert len(batches) == 10 and len(set(flat.tolist())) == 100
+        assert all(np.array_equal(a, b) for a, b in zip(batches, epoch_batches(lengths, 10, 1, 0, bucket)))
+    assert not np.array_equal(np.concatenate(batches), np.concatenate(epoch_batches(lengths, 10, 1, 1, True)))
+
+
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes, sts_fixture):
+    common = dict(pooler="cls", eval_data=sts_fixture, max_steps=7)
+    full = train(config(notes, tiny_model, tmp_path / "full", **common))
+    with pytest.raises(Interrupted, match="interrupted at step 4 of 7.*--resume"):
+        train(config(notes, tiny_model, tmp_path / "cut", **common), stop_at_step=4)
+    assert not (tmp_path / "cut").exists()
+    resumed = train(config(notes, tiny_model, tmp_path / "cut", resume=True, **common))
+    assert resumed["best_step"] == full["best_step"] and resumed["best_dev_stsb"] == full["best_dev_stsb"]
+    a, b = weights(tmp_path / "full"), weights(tmp_path / "cut")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert full["selection"] == "best STS-B dev" and full["pooler"] == "cls_before_pooler" and full["mlp_only_train"]
+    log = [json.loads(line) for line in (tmp_path / "full" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [3, 6, 7] and all("stsb_dev" in r for r in log)
+    assert (tmp_path / "full" / "training.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_training_changes_the_model_and_without_benchmark_data_uses_held_out_geometry(
+        tmp_path, tiny_model, notes, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    meta = train(config(notes, tiny_model, tmp_path / "out"))
+    assert meta["selection"] == "last step" and meta["best_dev_stsb"] is None
+    assert meta["examples"] == 240 - 12  # duplicates dropped, 5% held out
+    log = [json.loads(line) for line in (tmp_path / "out" / "train_log.jsonl").read_text().splitlines()]
+    assert all({"alignment", "uniformity"} <= set(r) for r in log)
+    before, after = weights(tiny_model), weights(tmp_path / "out")
+    assert not torch.equal(before["embeddings.word_embeddings.weight"], after["embeddings.word_embeddings.weight"])
+
+
+def test_supervised_cls_model_loads_in_sentence_transformers_with_same_vectors(tmp_path, tiny_model, triplets, sts_fixture):
+    sentence_transformers = pytest.importorskip("sentence_transformers")
+    meta = train(config(triplets, tiny_model, tmp_path / "sup", mode="sup", pooler="cls", eval_data=sts_fixture,
+                        hard_negative_weight=2.0))
+    assert (meta["pooler"], meta["mlp_only_train"], meta["examples"]) == ("cls", False, 99)
+    texts = ["A man plays a guitar.", "Two kids clean the kitchen."]
+    ours = Encoder.load(str(tmp_path / "sup"), device="cpu").encode(texts)
+    theirs = sentence_transformers.SentenceTransformer(str(tmp_path / "sup"), device="cpu").encode(texts)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    from transformers import AutoModel
+
+    AutoModel.from_pretrained(tmp_path / "sup")  # plain transformers loads it too
+
+
+def test_avg_model_loads_in_sentence_transformers(tmp_path, tiny_model, notes, sts_fixture):
+    sentence_transformers = pytest.importorskip("sentence_transformers")
+    train(config(notes, tiny_model, tmp_path / "avg", pooler="avg", eval_data=sts_fixture, max_steps=2))
+    texts = ["A man plays a guitar.", "Stocks fell."]
+    ours = Encoder.load(str(tmp_path / "avg"), device="cpu").encode(texts)
+    theirs = sentence_transformers.SentenceTransformer(str(tmp_path / "avg"), device="cpu").encode(texts)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+def test_existing_model_is_kept_whole_when_a_run_fails(tmp_path, tiny_model, notes, sts_fixture):
+    out = tmp_path / "mine"
+    shutil.copytree(tiny_model, out)
+    before = weights(out)
+    with pytest.raises(Interrupted):
+        train(config(notes, tiny_model, out, eval_data=sts_fixture), stop_at_step=2)
+    after = weights(out)
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_bad_training_input(tmp_path, tiny_model, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "bad.csv").write_text("premise,hypothesis\na,b\n")
+    (tmp_path / "latin1.txt").write_bytes(b"fine line\nna\xefve caf\xe9\n")
+    (tmp_path / "few.txt").write_text("One sentence here.\nAnother one there.\n")
+    m = str(tiny_model)
+    cases = [
+        (("train", "--unsup", "missing.txt", "-m", m), "missing.txt: no such file"),
+        (("train", "--unsup", "empty.txt", "-m", m), "empty.txt: no sentences found"),
+        (("train", "--sup", "bad.csv", "-m", m), "needs columns sent0,sent1[,hard_neg]; found: premise,hypothesis"),
+        (("train", "--unsup", "latin1.txt", "-m", m), "latin1.txt:2: not valid UTF-8"),
+        (("train", "--unsup", "few.txt", "-m", m, "--batch-size", "64"), "--batch-size 64 is larger than the 2"),
+        (("train", "--unsup", "few.txt", "-m", m, "--device", "cuda"), "--device cuda: no CUDA device"),
+        (("train", "-m", m), "give exactly one of --unsup FILE or --sup FILE"),
+        (("train", "--unsup", "few.txt", "-m", m, "--temp", "0"), "--temp must be positive"),
+        (("train", "--unsup", "few.txt", "-m", m, "--resume"), "--resume: no checkpoint"),
+    ]
+    if torch.cuda.is_available():
+        cases = [c for c in cases if "--device" not in c[0]]
+    for args, message in cases:
+        code, _, err = run_cli(*args)
+        assert code == 2, (args, err)
+        assert message in err and "Traceback" not in err, (args, err)
+
+
+def test_train_cli_json(tmp_path, tiny_model, notes, sts_fixture, run_cli):
+    code, out, err = run_cli("train", "--unsup", notes, "-m", tiny_model, "--out", tmp_path / "cli", "--max-steps", "3",
+                             "--batch-size", "8", "--eval-steps", "2", "--data", sts_fixture, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["out"] == str(tmp_path / "cli") and result["steps"] == 3 and result["best_step"] in (2, 3)
+    assert result["data_sha256"] and result["versions"]["torch"] == torch.__version__
