@@ -47,11 +47,15 @@ def text_files(path: Path) -> list[Path]:
 def load_sentences(path: Path) -> list[str]:
     """Sentences of a text file or folder, in order; empty ones and exact duplicates dropped.
 
-    Duplicates matter: two copies in one batch would be each other's false negatives.
+    In ``.txt`` files every line is a block of its own (SimCSE's one-sentence-per-line
+    format; a line holding several sentences is split); in markdown and reStructuredText,
+    wrapped lines of a paragraph are joined first. Duplicates matter: two copies in one
+    batch would be each other's false negatives.
     """
     seen: dict[str, None] = {}
     for file in text_files(Path(path)):
-        for sentence in split_sentences(read_text(file)):
+        per_line = file.suffix.lower() in (".txt", ".text")
+        for sentence in split_sentences(read_text(file), lines_are_blocks=per_line):
             seen.setdefault(sentence.text, None)
     if not seen:
         raise SimsearchError(f"{path}: no sentences found (the file is empty)")

@@ -66,6 +66,20 @@ def needs_hidden_states(pooler: str) -> bool:
     return pooler in ("avg_top2", "avg_first_last")
 
 
+def pad_batch(ids: Sequence[Sequence[int]], tokenizer, device: torch.device) -> dict[str, torch.Tensor]:
+    """Model inputs for token-id lists, right-padded to the longest (dynamic padding)."""
+    width = max(len(row) for row in ids)
+    input_ids = np.full((len(ids), width), tokenizer.pad_token_id or 0, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for i, row in enumerate(ids):
+        input_ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    batch = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask)}
+    if "token_type_ids" in tokenizer.model_input_names:
+        batch["token_type_ids"] = torch.zeros_like(batch["input_ids"])
+    return {key: value.to(device, non_blocking=True) for key, value in batch.items()}
+
+
 def load_transformer(path, *, dropout: float | None = None):
     """Tokenizer and model from a folder; ``dropout`` overrides the config's rates (training)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -103,7 +117,6 @@ class Encoder:
         self.batch_size = batch_size
         self.max_length = min(ref.max_length, getattr(tokenizer, "model_max_length", ref.max_length) or ref.max_length)
         self.dim = model.config.hidden_size
-        self._uses_token_types = "token_type_ids" in tokenizer.model_input_names
 
     @classmethod
     def load(cls, model: str | ModelRef | None = None, *, pooler: str | None = None,
@@ -124,16 +137,7 @@ class Encoder:
 
     def batch_tensors(self, ids: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
         """Right-padded model inputs for one batch of token-id lists."""
-        width = max(len(row) for row in ids)
-        input_ids = np.full((len(ids), width), self.tokenizer.pad_token_id or 0, dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        for i, row in enumerate(ids):
-            input_ids[i, : len(row)] = row
-            mask[i, : len(row)] = 1
-        batch = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask)}
-        if self._uses_token_types:
-            batch["token_type_ids"] = torch.zeros_like(batch["input_ids"])
-        return {key: value.to(self.device, non_blocking=True) for key, value in batch.items()}
+        return pad_batch(ids, self.tokenizer, self.device)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Pooled embeddings for a prepared batch (gradients follow the caller's mode)."""

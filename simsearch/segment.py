@@ -39,7 +39,7 @@ class Sentence:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at ``text[dot]`` closes an abbreviation, initial or list number."""
-    match = _WORD_BEFORE.search(text, 0, dot)
+    match = _WORD_BEFORE.search(text, max(0, dot - 64), dot)
     if not match:
         return False
     word = match.group(1).lstrip("(\"'“‘[").lower()
@@ -50,13 +50,16 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))  # dotted forms: "e.g", "u.s.a"
 
 
-def _blocks(text: str):
-    """(start offset, end offset) of paragraphs, headings and list items."""
+def _blocks(text: str, lines_are_blocks: bool):
+    """(start offset, end offset) of paragraphs, headings and list items (or of lines)."""
     start = None
     offset = 0
     for line in text.splitlines(keepends=True):
         stripped = line.strip()
-        if not stripped:
+        if lines_are_blocks:
+            if stripped:
+                yield offset, offset + len(line)
+        elif not stripped:
             if start is not None:
                 yield start, offset
                 start = None
@@ -70,8 +73,13 @@ def _blocks(text: str):
         yield start, offset
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Split ``text`` into sentences with offsets and line numbers."""
+def split_sentences(text: str, *, lines_are_blocks: bool = False) -> list[Sentence]:
+    """Split ``text`` into sentences with offsets and line numbers.
+
+    By default wrapped lines of a paragraph are joined (prose, markdown). With
+    ``lines_are_blocks`` every line break also ends a sentence: one sentence or one
+    thought per line, the format of SimCSE's training files.
+    """
     line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
     sentences: list[Sentence] = []
 
@@ -84,7 +92,7 @@ def split_sentences(text: str) -> list[Sentence]:
         line = _line_of(line_starts, start)
         sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
 
-    for block_start, block_end in _blocks(text):
+    for block_start, block_end in _blocks(text, lines_are_blocks):
         marker = _LIST_MARKER.match(text, block_start, block_end)
         cursor = marker.end() if marker else block_start
         for match in _BOUNDARY.finditer(text, cursor, block_end):

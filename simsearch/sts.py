@@ -81,6 +81,17 @@ def _score(text: str, path: Path, line: int) -> float:
         raise SimsearchError(f"{path}:{line}: gold score {text!r} is not a number") from None
 
 
+def _tab_rows(path: Path, lines: list[str], *, first: int, columns: int):
+    """(line number, fields) of non-empty tab-separated lines with at least ``columns`` fields."""
+    for number, line in enumerate(lines, start=first):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < columns:
+            raise SimsearchError(f"{path}:{number}: expected at least {columns} tab-separated columns, found {len(parts)}")
+        yield number, parts
+
+
 def load_sts_subset(folder: Path, subset: str) -> Pairs:
     """One STS12-16 subset; pairs whose gold line is empty are unscored and dropped."""
     inputs = folder / f"STS.input.{subset}.txt"
@@ -112,12 +123,7 @@ def load_stsb(root: Path, split: str) -> Pairs:
     """STS Benchmark: tab-separated, score in column 4, sentences in 5 and 6."""
     path = root / "senteval" / "STS" / "STSBenchmark" / STSB_SPLITS[split]
     sent1, sent2, gold = [], [], []
-    for number, line in enumerate(_read_lines(path), start=1):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) < 7:
-            raise SimsearchError(f"{path}:{number}: expected at least 7 tab-separated columns, found {len(parts)}")
+    for number, parts in _tab_rows(path, _read_lines(path), first=1, columns=7):
         gold.append(_score(parts[4], path, number))
         sent1.append(_clean(parts[5]))
         sent2.append(_clean(parts[6]))
@@ -131,12 +137,7 @@ def load_sick(root: Path, split: str) -> Pairs:
     if not lines or not lines[0].startswith("pair_ID"):
         raise SimsearchError(f"{path}:1: expected the SICK header line starting with 'pair_ID'")
     sent1, sent2, gold = [], [], []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) < 4:
-            raise SimsearchError(f"{path}:{number}: expected at least 4 tab-separated columns, found {len(parts)}")
+    for number, parts in _tab_rows(path, lines[1:], first=2, columns=4):
         sent1.append(_clean(parts[1]))
         sent2.append(_clean(parts[2]))
         gold.append(_score(parts[3], path, number))

@@ -26,7 +26,7 @@ import torch.distributed as dist
 
 from . import __version__
 from .data import file_sha256, load_sentences, load_triplets
-from .encoder import Encoder, load_transformer, needs_hidden_states, pick_device, pool
+from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
 from .errors import SimsearchError
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, models_dir, resolve_model
@@ -122,6 +122,8 @@ class TrainState:
     batch_in_epoch: int = 0
     best_score: float | None = None
     best_step: int | None = None
+    train_seconds: float = 0.0  # steps only: evaluation time is counted apart
+    eval_seconds: float = 0.0
     losses: list = field(default_factory=list)
     evals: list = field(default_factory=list)
 
@@ -247,7 +249,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 
     signal.signal(signal.SIGINT, on_sigint)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else _no_autocast()
-    started, done_at_start = time.perf_counter(), state.step
+    started, done_at_start, eval_seconds_at_start = time.perf_counter(), state.step, state.eval_seconds
     last_dev = "-"
     try:
         with progress_bar(total_steps, f"training ({config.mode})", unit="step",
@@ -274,13 +276,18 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     state.batch_in_epoch = index + 1
                     state.losses.append(round(loss.item(), 6))
                     if state.step % config.eval_steps == 0 or state.step == total_steps:
+                        eval_started = time.perf_counter()
                         last_dev = _evaluate(evaluator, eval_root, holdout, state, staging, main_process, config)
                         model.train()
+                        state.eval_seconds += time.perf_counter() - eval_started
                     rate = (state.step - done_at_start) * config.batch_size / max(time.perf_counter() - started, 1e-9)
                     advance(1, loss=f"{state.losses[-1]:.4f}", **{"sent/s": f"{rate:,.0f}", "dev": last_dev})
                     if state.step >= total_steps:
                         break
                     if interrupted["flag"] or state.step == stop_at_step:
+                        now = time.perf_counter()
+                        state.train_seconds += now - started - (state.eval_seconds - eval_seconds_at_start)
+                        started, eval_seconds_at_start = now, state.eval_seconds
                         if main_process:
                             _save_checkpoint(staging, model, optimizer, scheduler, state)
                         raise Interrupted(
@@ -292,12 +299,14 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     state.batch_in_epoch = 0
     finally:
         signal.signal(signal.SIGINT, previous_handler)
+        state.train_seconds += time.perf_counter() - started - (state.eval_seconds - eval_seconds_at_start)
 
     metadata = None
     if main_process:
         metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples), eval_root)
     if world > 1:
         dist.barrier()
+        dist.destroy_process_group()
     return metadata
 
 
@@ -314,17 +323,7 @@ def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> di
     columns = [[token_ids[c][i] for i in rows] for c in range(len(token_ids))]
     if config.mode == "unsup" and not config.same_dropout_mask:
         columns = [columns[0], columns[0]]  # two views, one forward pass: independent dropout masks
-    sequences = [ids for column in columns for ids in column]
-    width = max(len(ids) for ids in sequences)
-    input_ids = torch.full((len(sequences), width), tokenizer.pad_token_id or 0, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for i, ids in enumerate(sequences):
-        input_ids[i, : len(ids)] = torch.tensor(ids)
-        mask[i, : len(ids)] = 1
-    batch = {"input_ids": input_ids, "attention_mask": mask}
-    if "token_type_ids" in tokenizer.model_input_names:
-        batch["token_type_ids"] = torch.zeros_like(input_ids)
-    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    return pad_batch([ids for column in columns for ids in column], tokenizer, device)
 
 
 def _evaluation_source(config: TrainConfig, examples):
@@ -464,6 +463,8 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "data_sha256": file_sha256(config.data),
         "selection": selection,
         "best_dev_stsb": state.best_score,
+        "train_seconds": round(state.train_seconds, 2),
+        "sentences_per_second": round(total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
         "best_step": state.best_step,
         "versions": _versions(),
         "created": datetime.datetime.now().isoformat(timespec="seconds"),

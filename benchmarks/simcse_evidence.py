@@ -1,0 +1,96 @@
+"""SimCSE evidence runs (CPU-sized): before/after tables and the paper's dropout ablation.
+
+  python benchmarks/simcse_evidence.py sup       # embedded model + SNLI dev/test triplets
+  python benchmarks/simcse_evidence.py unsup     # embedded model + 11,914 Wikipedia sentences
+  python benchmarks/simcse_evidence.py pooling   # unsup from the embedded model: own avg vs [CLS]+MLP
+  python benchmarks/simcse_evidence.py scratch   # random small BERT: untrained vs p=0.0 / 0.1 / fixed 0.1
+
+Each prints one JSON line per model and a markdown table at the end. Needs ../shared/data
+(or $SIMSEARCH_DATA). Models go to a temporary folder unless --keep DIR is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from simsearch.encoder import Encoder
+from simsearch.models import create_random_bert
+from simsearch.sts import TASKS, data_dir, evaluate_sts
+from simsearch.train import TrainConfig, train
+
+
+def sts_row(name: str, model: str, root: Path, dev_only: bool = False) -> dict:
+    encoder = Encoder.load(model, device="cpu")
+    dev = evaluate_sts(encoder.encode, root, split="dev")["STSBenchmark"]
+    row = {"model": name, "stsb_dev": dev}
+    if not dev_only:
+        row.update({k: v for k, v in evaluate_sts(encoder.encode, root).items() if k != "protocol"})
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def run(config: TrainConfig) -> tuple[dict, float]:
+    started = time.perf_counter()
+    meta = train(config)
+    return meta, time.perf_counter() - started
+
+
+def table(rows: list[dict], dev_only: bool) -> str:
+    columns = ["stsb_dev"] if dev_only else ["stsb_dev", *TASKS, "avg"]
+    lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for row in rows:
+        lines.append(f"| {row['model']} | " + " | ".join(f"{row[c]:.2f}" for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("experiment", choices=["sup", "unsup", "pooling", "scratch"])
+    parser.add_argument("--keep", type=Path, help="save trained models here")
+    parser.add_argument("--epochs", type=int, default=None)
+    args = parser.parse_args()
+    root = data_dir()
+    shared = root
+    out = args.keep or Path(tempfile.mkdtemp(prefix="simsearch-evidence-"))
+    rows = []
+    dev_only = args.experiment == "scratch"
+    if args.experiment in ("sup", "unsup", "pooling"):
+        rows.append(sts_row("minilm (before)", "minilm", root, dev_only=args.experiment == "pooling"))
+    if args.experiment == "sup":
+        cfg = TrainConfig(mode="sup", data=shared / "nli" / "snli_devtest_triplets_for_simcse.csv", out=out / "sup",
+                          epochs=args.epochs, eval_data=root)
+        meta, seconds = run(cfg)
+        rows.append(sts_row(f"sup SimCSE ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root))
+    elif args.experiment == "unsup":
+        cfg = TrainConfig(mode="unsup", data=shared / "wiki" / "wiki1m_for_simcse.first11914.txt", out=out / "unsup",
+                          epochs=args.epochs, eval_data=root)
+        meta, seconds = run(cfg)
+        rows.append(sts_row(f"unsup SimCSE ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root))
+    elif args.experiment == "pooling":
+        for pooler in ("avg", "cls"):
+            cfg = TrainConfig(mode="unsup", data=shared / "wiki" / "wiki1m_for_simcse.first11914.txt",
+                              out=out / f"pool-{pooler}", pooler=pooler, eval_data=root)
+            meta, seconds = run(cfg)
+            rows.append(sts_row(f"unsup, train pooler {pooler} -> {meta['pooler']}", str(cfg.out), root, dev_only=True))
+    else:
+        base = create_random_bert(out / "random-bert", hidden_size=256, layers=4, heads=4, pooler="cls_before_pooler", seed=0)
+        rows.append(sts_row("random BERT 4x256, untrained", str(base), root, dev_only=True))
+        for label, dropout, same in (("p = 0.0", 0.0, False), ("p = 0.1", 0.1, False), ("fixed 0.1", 0.1, True)):
+            cfg = TrainConfig(mode="unsup", data=shared / "wiki" / "wiki1m_for_simcse.first11914.txt",
+                              model=str(base), out=out / f"scratch-{dropout}-{same}", pooler="cls", lr=3e-4,
+                              epochs=args.epochs or 2, dropout=dropout, same_dropout_mask=same, eval_data=root,
+                              eval_steps=93)
+            meta, seconds = run(cfg)
+            rows.append(sts_row(f"unsup SimCSE {label} ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root,
+                                dev_only=True))
+    print(table(rows, dev_only or args.experiment == "pooling"))
+    print(f"models in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
