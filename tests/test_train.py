@@ -173,3 +173,37 @@ def test_train_cli_json(tmp_path, tiny_model, notes, sts_fixture, run_cli):
     result = json.loads(out)
     assert result["out"] == str(tmp_path / "cli") and result["steps"] == 3 and result["best_step"] in (2, 3)
     assert result["data_sha256"] and result["versions"]["torch"] == torch.__version__
+
+
+def test_torchrun_two_processes_train_like_one_on_the_global_batch(tmp_path, tiny_model, notes, sts_fixture):
+    """2 gloo processes with all-gathered negatives end where 1 process ends (dropout 0: same noise)."""
+    import os
+    import subprocess
+    import sys
+
+    args = ["train", "--unsup", str(notes), "-m", str(tiny_model), "--batch-size", "8", "--max-steps", "3",
+            "--dropout", "0", "--lr", "1e-3", "--data", str(sts_fixture), "--device", "cpu", "--json",
+            "--eval-steps", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    single = subprocess.run([sys.executable, "-m", "simsearch", *args, "--out", str(tmp_path / "one")],
+                            capture_output=True, text=True, env=env)
+    assert single.returncode == 0, single.stderr[-2000:]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                "-m", "simsearch"]
+    double = subprocess.run([*launcher, *args, "--out", str(tmp_path / "two")], capture_output=True, text=True, env=env)
+    assert double.returncode == 0, double.stderr[-2000:]
+    losses = [[json.loads(line)["loss"] for line in (tmp_path / name / "train_log.jsonl").read_text().splitlines()]
+              for name in ("one", "two")]
+    assert len(losses[0]) == 3 and losses[0] == pytest.approx(losses[1], rel=1e-4)
+    # Weights: reduction order differs across processes, and Adam turns that noise into up to
+    # lr-sized steps where a gradient is ~0; so compare in aggregate, against how far they moved.
+    a, b, start = weights(tmp_path / "one"), weights(tmp_path / "two"), weights(tiny_model)
+    compared = 0
+    for key in (k for k in a if k in start):
+        moved = (a[key] - start[key]).abs().mean()
+        if moved < 1e-6:
+            continue  # e.g. attention key biases: their gradient is exactly zero, only noise moves them
+        assert (a[key] - b[key]).abs().mean() < 0.01 * moved, key
+        compared += 1
+    assert compared > 20
+    assert json.loads(double.stdout)["steps"] == 3
