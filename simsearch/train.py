@@ -10,12 +10,14 @@ span the global batch.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import json
 import os
 import shutil
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,6 +235,9 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     if config.resume:
         state = _load_checkpoint(staging, model, optimizer, scheduler, config, device)
     elif main_process:
+        if (staging / "checkpoint.pt").is_file():
+            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {staging} "
+                         "(pass --resume to continue it instead)", highlight=False)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
     if main_process:
@@ -247,8 +252,10 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
             raise KeyboardInterrupt
         interrupted["flag"] = True
 
-    signal.signal(signal.SIGINT, on_sigint)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else _no_autocast()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:  # signal handlers can only be set there (a worker thread keeps Python's)
+        signal.signal(signal.SIGINT, on_sigint)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
     started, done_at_start, eval_seconds_at_start = time.perf_counter(), state.step, state.eval_seconds
     last_dev = "-"
     try:
@@ -298,7 +305,8 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     state.epoch += 1
                     state.batch_in_epoch = 0
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous_handler)
         state.train_seconds += time.perf_counter() - started - (state.eval_seconds - eval_seconds_at_start)
 
     metadata = None
@@ -308,14 +316,6 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
         dist.barrier()
         dist.destroy_process_group()
     return metadata
-
-
-class _no_autocast:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
