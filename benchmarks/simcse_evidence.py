@@ -4,6 +4,7 @@
   python benchmarks/simcse_evidence.py unsup     # embedded model + 11,914 Wikipedia sentences
   python benchmarks/simcse_evidence.py pooling   # unsup from the embedded model: own avg vs [CLS]+MLP
   python benchmarks/simcse_evidence.py scratch   # random small BERT: untrained vs p=0.0 / 0.1 / fixed 0.1
+  python benchmarks/simcse_evidence.py ablation  # the same dropout ablation from the embedded model
 
 Each prints one JSON line per model and a markdown table at the end. Needs ../shared/data
 (or $SIMSEARCH_DATA). Models go to a temporary folder unless --keep DIR is given.
@@ -50,17 +51,18 @@ def table(rows: list[dict], dev_only: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("experiment", choices=["sup", "unsup", "pooling", "scratch"])
+    parser.add_argument("experiment", choices=["sup", "unsup", "pooling", "scratch", "ablation"])
     parser.add_argument("--keep", type=Path, help="save trained models here")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--max-steps", type=int, default=None)
     args = parser.parse_args()
     root = data_dir()
     shared = root
     out = args.keep or Path(tempfile.mkdtemp(prefix="simsearch-evidence-"))
     rows = []
-    dev_only = args.experiment == "scratch"
-    if args.experiment in ("sup", "unsup", "pooling"):
-        rows.append(sts_row("minilm (before)", "minilm", root, dev_only=args.experiment == "pooling"))
+    dev_only = args.experiment in ("scratch", "ablation")
+    if args.experiment in ("sup", "unsup", "pooling", "ablation"):
+        rows.append(sts_row("minilm (before)", "minilm", root, dev_only=args.experiment in ("pooling", "ablation")))
     if args.experiment == "sup":
         cfg = TrainConfig(mode="sup", data=shared / "nli" / "snli_devtest_triplets_for_simcse.csv", out=out / "sup",
                           epochs=args.epochs, eval_data=root)
@@ -77,6 +79,14 @@ def main() -> None:
                               out=out / f"pool-{pooler}", pooler=pooler, eval_data=root)
             meta, seconds = run(cfg)
             rows.append(sts_row(f"unsup, train pooler {pooler} -> {meta['pooler']}", str(cfg.out), root, dev_only=True))
+    elif args.experiment == "ablation":
+        for label, dropout, same in (("p = 0.0", 0.0, False), ("p = 0.1", 0.1, False), ("fixed 0.1", 0.1, True)):
+            cfg = TrainConfig(mode="unsup", data=shared / "wiki" / "wiki1m_for_simcse.first11914.txt",
+                              out=out / f"ablation-{dropout}-{same}", dropout=dropout, same_dropout_mask=same,
+                              max_steps=args.max_steps or 60, eval_data=root)
+            meta, seconds = run(cfg)
+            rows.append(sts_row(f"unsup SimCSE {label} ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root,
+                                dev_only=True))
     else:
         base = create_random_bert(out / "random-bert", hidden_size=256, layers=4, heads=4, pooler="cls_before_pooler", seed=0)
         rows.append(sts_row("random BERT 4x256, untrained", str(base), root, dev_only=True))
