@@ -5,6 +5,7 @@
   python benchmarks/simcse_evidence.py pooling   # unsup from the embedded model: own avg vs [CLS]+MLP
   python benchmarks/simcse_evidence.py scratch   # random small BERT: untrained vs p=0.0 / 0.1 / fixed 0.1
   python benchmarks/simcse_evidence.py ablation  # the same dropout ablation from the embedded model
+  python benchmarks/simcse_evidence.py scratch-more-text  # scratch ablation on wiki + SNLI sentences (as raw text)
 
 Each prints one JSON line per model and a markdown table at the end. Needs ../shared/data
 (or $SIMSEARCH_DATA). Models go to a temporary folder unless --keep DIR is given.
@@ -51,7 +52,7 @@ def table(rows: list[dict], dev_only: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("experiment", choices=["sup", "unsup", "pooling", "scratch", "ablation"])
+    parser.add_argument("experiment", choices=["sup", "unsup", "pooling", "scratch", "ablation", "scratch-more-text"])
     parser.add_argument("--keep", type=Path, help="save trained models here")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--max-steps", type=int, default=None)
@@ -60,7 +61,7 @@ def main() -> None:
     shared = root
     out = args.keep or Path(tempfile.mkdtemp(prefix="simsearch-evidence-"))
     rows = []
-    dev_only = args.experiment in ("scratch", "ablation")
+    dev_only = args.experiment in ("scratch", "ablation", "scratch-more-text")
     if args.experiment in ("sup", "unsup", "pooling", "ablation"):
         rows.append(sts_row("minilm (before)", "minilm", root, dev_only=args.experiment in ("pooling", "ablation")))
     if args.experiment == "sup":
@@ -84,6 +85,29 @@ def main() -> None:
             cfg = TrainConfig(mode="unsup", data=shared / "wiki" / "wiki1m_for_simcse.first11914.txt",
                               out=out / f"ablation-{dropout}-{same}", dropout=dropout, same_dropout_mask=same,
                               max_steps=args.max_steps or 60, eval_data=root)
+            meta, seconds = run(cfg)
+            rows.append(sts_row(f"unsup SimCSE {label} ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root,
+                                dev_only=True))
+    elif args.experiment == "scratch-more-text":
+        # Unlabeled text only: the SNLI sentences (no labels) added to the Wikipedia lines, shuffled.
+        lines = set()
+        for name in ("s1.dev", "s2.dev", "s1.test", "s2.test"):
+            lines.update((shared / "nli" / "snli_senteval" / name).read_text(encoding="utf-8").splitlines())
+        lines.update((shared / "wiki" / "wiki1m_for_simcse.first11914.txt").read_text(encoding="utf-8").splitlines())
+        import random
+
+        ordered = sorted(lines)
+        random.Random(0).shuffle(ordered)
+        text = out / "wiki-and-snli.txt"
+        out.mkdir(parents=True, exist_ok=True)
+        text.write_text("\n".join(ordered) + "\n", encoding="utf-8")
+        base = out / "random-bert"
+        if not base.is_dir():
+            create_random_bert(base, hidden_size=256, layers=4, heads=4, pooler="cls_before_pooler", seed=0)
+        rows.append(sts_row("random BERT 4x256, untrained", str(base), root, dev_only=True))
+        for label, dropout, same in (("p = 0.1", 0.1, False), ("p = 0.0", 0.0, False), ("fixed 0.1", 0.1, True)):
+            cfg = TrainConfig(mode="unsup", data=text, model=str(base), out=out / f"more-{dropout}-{same}", pooler="cls",
+                              lr=1e-4, epochs=1, dropout=dropout, same_dropout_mask=same, eval_data=root, eval_steps=145)
             meta, seconds = run(cfg)
             rows.append(sts_row(f"unsup SimCSE {label} ({meta['steps']} steps, {seconds:.0f} s)", str(cfg.out), root,
                                 dev_only=True))
