@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import SimsearchError
+from .errors import Interrupted, SimsearchError
 
 app = typer.Typer(
     help="Semantic search over your own documents with SimCSE sentence embeddings.",
@@ -187,13 +187,159 @@ def train_command(
     )
 
 
+DbOption = typer.Option(None, "--db", help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
+
+
+def _warn(path: str, reason: str) -> None:
+    from .search import display_path
+
+    Console(stderr=True).print(f"[yellow]warning:[/] {display_path(path)}: {reason}", highlight=False, soft_wrap=True)
+
+
+@app.command("index")
+def index_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to index (default: the ones indexed before)."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model to embed with; repeat for several (default: the index's models, else minilm)."),
+    db: Optional[Path] = DbOption,
+    device: str = DeviceOption,
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
+    max_file_mb: float = typer.Option(20.0, "--max-file-mb", min=0.0, help="Skip larger files (with a warning)."),
+    status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Index documents (.txt .md .rst .html, .pdf with the [pdf] extra): new and changed files only."""
+    from .indexer import index, previous_roots
+    from .store import Store
+
+    if status:
+        return status_command(db=db, json_out=json_out)
+    store = Store.open(db)
+    roots = list(paths or [])
+    if not roots and not model:
+        roots = previous_roots(store)
+        if not roots:
+            raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
+    report = index(store, roots, model, device=device, batch_size=batch_size, max_file_mb=max_file_mb,
+                   progress=not json_out, on_warning=None if json_out else _warn)
+    if json_out:
+        _print_json(report.as_dict())
+        return
+    encoded = ", ".join(f"{name} {count:,}" for name, count in report.encoded.items())
+    if report.changed == 0 and not any(report.encoded.values()):
+        stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {report.db}")
+        return
+    stdout.print(
+        f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed, "
+        f"{report.unchanged + report.touched:,} unchanged files; {report.sentences_added:,} sentences added; "
+        f"encoded: {encoded} ({report.seconds:.1f} s) in {report.db}"
+    )
+
+
+@app.command("search")
+def search_command(
+    query: Optional[str] = typer.Argument(None, help="What to look for (a sentence or a few words)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Which of the index's models (default: minilm)."),
+    k: int = typer.Option(10, "-k", "--k", help="Number of results."),
+    min_score: Optional[float] = typer.Option(None, "--min-score", help="Drop results scoring below this cosine."),
+    path: Optional[str] = typer.Option(None, "--path", help="Only documents matching this glob or under this folder."),
+    context: int = typer.Option(1, "--context", min=0, help="Neighbouring sentences shown each side."),
+    queries: Optional[Path] = typer.Option(None, "--queries", help="A file with one query per line; prints NDJSON."),
+    db: Optional[Path] = DbOption,
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (one query is fastest on CPU)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
+) -> None:
+    """Search the index: score, sentence, path:line and the sentences around it."""
+    from .search import Searcher
+    from .store import Store
+
+    if (query is None) == (queries is None):
+        raise SimsearchError("give a QUERY or --queries FILE (not both)")
+    if k < 1:
+        raise SimsearchError(f"-k {k}: must be at least 1")
+    store = Store.open(db, create=False)
+    searcher = Searcher.open(store, model, device=device)
+    if queries is not None:
+        lines = _read_queries(queries)
+        vectors = searcher.embed(lines) if lines else []
+        for text, vector in zip(lines, vectors):
+            for hit in searcher.search_vector(vector, k, min_score=min_score, path_glob=path, context=context):
+                _print_json({"query": text, "model": searcher.name, **hit.as_dict()})
+        return
+    if not query.strip():
+        raise SimsearchError("the query is empty")
+    hits = searcher.search(query, k, min_score=min_score, path_glob=path, context=context)
+    if json_out:
+        for hit in hits:
+            _print_json({"query": query, "model": searcher.name, **hit.as_dict()})
+        return
+    if not hits:
+        stdout.print(f"no results for {query!r}" + (f" with --min-score {min_score}" if min_score is not None else ""))
+        return
+    table = Table(title=f"{query!r} with {searcher.name} ({searcher.vectors.count:,} sentences, "
+                        f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("sentence", ratio=1)
+    table.add_column("location", overflow="fold")
+    from rich.text import Text
+
+    for hit in hits:
+        cell = Text()
+        for text in hit.before:
+            cell.append(text + " ", style="dim")
+        cell.append(hit.text, style="bold")
+        for text in hit.after:
+            cell.append(" " + text, style="dim")
+        table.add_row(str(hit.rank), f"{hit.score:.3f}", cell, hit.location)
+    stdout.print(table)
+
+
+def _read_queries(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SimsearchError(f"--queries {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SimsearchError(f"--queries {path}: line {line} is not UTF-8") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@app.command("status")
+def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
+    """What the index holds: files, sentences, models, index files, last run."""
+    from .indexer import index_status
+    from .store import Store
+
+    info = index_status(Store.open(db, create=False))
+    if json_out:
+        _print_json(info)
+        return
+    stdout.print(f"[bold]{info['db']}[/] (schema {info['schema']}): {info['documents']:,} files "
+                 f"({info['skipped']:,} skipped), {info['sentences']:,} sentences, {info['db_bytes'] / 2**20:.1f} MiB")
+    table = Table(title="Models in the index")
+    for column in ("name", "dim", "pooler", "vectors", "missing", "search", "index file", "HNSW (M / ef_c / ef)"):
+        table.add_column(column, justify="left" if column in ("name", "pooler", "search") else "right")
+    for m in info["models"]:
+        size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
+        table.add_row(m["name"], str(m["dim"]), m["pooler"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
+                      size + ("" if m["ann_current"] or not m["ann_file_bytes"] else " (stale)"),
+                      f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
+    stdout.print(table)
+    run = info["last_run"]
+    if run:
+        stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
+                     f"{run['files_seen'] or 0:,} files seen, {run['files_changed'] or 0:,} changed, "
+                     f"{run['sentences_encoded'] or 0:,} sentences encoded")
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
     try:
         app(args=argv, standalone_mode=False)
     except SimsearchError as exc:
-        from .train import Interrupted
-
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(130 if isinstance(exc, Interrupted) else 2)
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -145,11 +145,12 @@ class Encoder:
         return pool(self.ref.pooler, outputs, batch["attention_mask"])
 
     def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,
-               batch_size: int | None = None) -> np.ndarray:
+               batch_size: int | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Float32 embeddings, one row per input sentence, in input order.
 
         Each distinct sentence is encoded once; batches are cut from the sentences sorted
         by token length, longest first, so padding is small and memory peaks early.
+        ``on_batch(n)`` is called after each batch (a caller's own progress bar).
         """
         if isinstance(sentences, str):
             raise TypeError("encode() takes a sequence of sentences, not one string")
@@ -170,6 +171,8 @@ class Encoder:
                         embeddings = torch.nn.functional.normalize(embeddings, dim=-1)
                     out[rows] = embeddings.float().cpu().numpy()
                     advance(len(rows))
+                    if on_batch is not None:
+                        on_batch(len(rows))
             self.model.train(was_training)
         if len(unique) == len(sentences):
             return out  # no duplicates: dict order kept the input order

@@ -8,3 +8,7 @@ class SimsearchError(Exception):
     line, an unknown model); the CLI prints ``error: <message>`` and exits with 2.
     Bugs stay ordinary exceptions with tracebacks.
     """
+
+
+class Interrupted(SimsearchError):
+    """Ctrl-C, handled: work so far is saved and the message says how to continue (exit 130)."""

@@ -232,3 +232,44 @@ def create_random_bert(
         json.dumps({"pooler": pooler, "max_length": 128, "base_model": f"random-bert-{layers}x{hidden_size}"}, indent=2)
     )
     return folder
+
+
+def fingerprint(ref: ModelRef) -> str:
+    """A cheap identity of a model's files: if it changes, stored vectors are stale.
+
+    Small files (configs, tokenizer) are hashed whole; weight files by size and their
+    first and last megabyte, so that checking a model costs milliseconds, not a full read.
+    """
+    digest = hashlib.sha256(f"{ref.pooler}|{ref.max_length}".encode())
+    folder = Path(ref.path)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.suffix in (".json", ".txt", ".safetensors", ".bin", ".model"))
+    for file in files:
+        digest.update(file.relative_to(folder).as_posix().encode())
+        size = file.stat().st_size
+        digest.update(str(size).encode())
+        with file.open("rb") as handle:
+            if size <= 2 << 20:
+                digest.update(handle.read())
+            else:
+                digest.update(handle.read(1 << 20))
+                handle.seek(-(1 << 20), os.SEEK_END)
+                digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def hidden_size(ref: ModelRef) -> int:
+    """The embedding dimension, read from ``config.json`` (no weights loaded)."""
+    config = _read_json(Path(ref.path) / "config.json")
+    for key in ("hidden_size", "d_model", "dim"):
+        if isinstance(config.get(key), int):
+            return config[key]
+    raise SimsearchError(f"{ref.path}/config.json: no hidden_size; cannot tell the embedding dimension")
+
+
+def resolve_local(name: str) -> ModelRef | None:
+    """Resolve ``name`` as an alias, a trained model or a folder; ``None`` rather than download."""
+    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and (models_dir() / name).is_dir()) \
+            or Path(name).expanduser().is_dir():
+        return resolve_model(name)
+    return None

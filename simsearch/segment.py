@@ -27,6 +27,7 @@ _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s)""")
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>\s?|\|)")
 _LIST_MARKER = re.compile(r"^\s*(#{1,6}\s+|[-*+•]\s+|\d{1,3}[.)]\s+|>\s?)", re.MULTILINE)
 _WORD_BEFORE = re.compile(r"(\S+)$")
+_NON_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False) -> list[Senten
         cursor = marker.end() if marker else block_start
         for match in _BOUNDARY.finditer(text, cursor, block_end):
             dot = match.start()
-            rest = text[match.end() : block_end].lstrip()
-            if not rest:
+            following = _NON_SPACE.search(text, match.end(), block_end)
+            if following is None:
                 continue
+            rest = text[following.start()]
             if text[dot] == "." and match.end() - dot == 1 and _is_abbreviation(text, dot):
                 continue
             if not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "\"'“‘(["):

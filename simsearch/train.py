@@ -29,7 +29,7 @@ import torch.distributed as dist
 from . import __version__
 from .data import file_sha256, load_sentences, load_triplets
 from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
-from .errors import SimsearchError
+from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, models_dir, resolve_model
 from .progress import progress_bar, stderr
@@ -128,10 +128,6 @@ class TrainState:
     eval_seconds: float = 0.0
     losses: list = field(default_factory=list)
     evals: list = field(default_factory=list)
-
-
-class Interrupted(SimsearchError):
-    """Ctrl-C: the checkpoint is written; the message says how to resume."""
 
 
 def _distributed() -> tuple[int, int]:

@@ -1,0 +1,404 @@
+"""The index database: one SQLite file (sqlite-utils), the source of truth.
+
+Tables: ``documents`` (path, content hash, mtime, size), ``sentences`` (document,
+ordinal, text, character and line offsets), ``models`` (name, fingerprint, dimension,
+pooling, HNSW parameters, and what the HNSW file beside the database reflects),
+``vectors`` (one little-endian float32 BLOB per sentence and model, L2-normalised), and
+``runs`` (a log of indexing runs). Schema changes are numbered migrations recorded in
+``_migrations``, so a database made by an older simsearch opens in a newer one.
+
+Write-ahead logging lets ``search`` read while ``index`` writes. Every change to a file's
+rows happens in one transaction, so a killed indexer leaves each file either fully
+indexed or untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from .errors import SimsearchError
+
+
+def default_db_path() -> Path:
+    """``$SIMSEARCH_DB``, else ``$XDG_DATA_HOME/simsearch/index.db`` (``~/.local/share/...``)."""
+    if os.environ.get("SIMSEARCH_DB"):
+        return Path(os.environ["SIMSEARCH_DB"]).expanduser()
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "simsearch" / "index.db"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# Numbered migrations: append, never edit one that has shipped.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_documents_sentences_models_vectors", """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            hash TEXT NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            indexed_at TEXT NOT NULL,
+            skip_reason TEXT  -- set for a file left out (binary, too large): not re-read until it changes
+        );
+        -- AUTOINCREMENT: ids are never reused, so a deleted sentence's HNSW label stays dead.
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            ordinal INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            UNIQUE (document_id, ordinal)
+        );
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            pooler TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            hnsw_space TEXT NOT NULL,
+            hnsw_m INTEGER NOT NULL,
+            hnsw_ef_construction INTEGER NOT NULL,
+            hnsw_ef INTEGER NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            ann_generation INTEGER,
+            ann_file_size INTEGER,
+            ann_file_mtime_ns INTEGER
+        );
+        CREATE TABLE vectors (
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            embedding BLOB NOT NULL,
+            PRIMARY KEY (sentence_id, model_id)
+        );
+        CREATE INDEX vectors_model ON vectors(model_id);
+    """),
+    ("0002_runs", """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            roots TEXT NOT NULL,
+            models TEXT NOT NULL,
+            status TEXT NOT NULL,
+            files_seen INTEGER,
+            files_changed INTEGER,
+            files_removed INTEGER,
+            sentences_added INTEGER,
+            sentences_encoded INTEGER
+        );
+    """),
+]
+
+HNSW_DEFAULTS = {"hnsw_space": "cosine", "hnsw_m": 16, "hnsw_ef_construction": 200, "hnsw_ef": 128}
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    id: int
+    name: str
+    path: str
+    fingerprint: str
+    dim: int
+    pooler: str
+    added_at: str
+    hnsw_space: str
+    hnsw_m: int
+    hnsw_ef_construction: int
+    hnsw_ef: int
+    generation: int
+    ann_generation: int | None
+    ann_file_size: int | None
+    ann_file_mtime_ns: int | None
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    path: str
+    hash: str
+    mtime_ns: int
+    size: int
+    skip_reason: str | None = None
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
+    if not blobs:
+        return np.empty((0, dim), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim)
+
+
+class Store:
+    """The index database. ``Store.open(path)`` creates or migrates it."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, create: bool = True) -> "Store":
+        path = Path(path) if path is not None else default_db_path()
+        if not path.exists():
+            if not create:
+                raise SimsearchError(f"no index at {path}: build one with `simsearch index FOLDER` (or pass --db)")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path.is_dir():
+            raise SimsearchError(f"--db {path} is a folder, not a database file")
+        try:
+            # isolation_level=None: transactions are explicit (``Store.transaction``), never implicit.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(path, conn)
+            store.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise SimsearchError(f"{path} is not a simsearch index ({exc})") from None
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        if "_migrations" not in self.db.table_names():
+            return 0
+        return self.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+
+    def migrate(self, upto: int | None = None) -> None:
+        """Apply the migrations this database lacks, each in its own transaction."""
+        if "_migrations" not in self.db.table_names():
+            tables = [t for t in self.db.table_names() if not t.startswith("sqlite_")]
+            if tables:
+                raise SimsearchError(f"{self.path} is an SQLite database, but not a simsearch index")
+            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+        applied = self.schema_version()
+        if applied > len(MIGRATIONS):
+            raise SimsearchError(
+                f"{self.path} was written by a newer simsearch (schema {applied}, this one knows "
+                f"{len(MIGRATIONS)}); upgrade simsearch"
+            )
+        for number, (name, sql) in enumerate(MIGRATIONS[: upto or len(MIGRATIONS)], start=1):
+            if number <= applied:
+                continue
+            with self.transaction():
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``: all or nothing, and no writer deadlocks."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- documents and sentences ----------------------------------------------------------
+
+    def documents_under(self, roots: Iterable[Path]) -> dict[str, DocumentRow]:
+        """Indexed documents whose path is one of ``roots`` or below one of them."""
+        found = {}
+        for root in roots:
+            root = str(Path(root).expanduser().absolute())
+            prefix = root.rstrip(os.sep) + os.sep
+            rows = self.conn.execute(
+                "SELECT id, path, hash, mtime_ns, size, skip_reason FROM documents WHERE path = ? OR substr(path, 1, ?) = ?",
+                (root, len(prefix), prefix),
+            )
+            for row in rows:
+                found[row[1]] = DocumentRow(*row)
+        return found
+
+    def touch_document(self, document_id: int, mtime_ns: int, size: int) -> None:
+        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ? WHERE id = ?", (mtime_ns, size, document_id))
+
+    def delete_documents(self, document_ids: list[int]) -> None:
+        """Remove documents with their sentences and vectors (inside a transaction)."""
+        for document_id in document_ids:
+            self.conn.execute(
+                "DELETE FROM vectors WHERE sentence_id IN (SELECT id FROM sentences WHERE document_id = ?)",
+                (document_id,),
+            )
+            self.conn.execute("DELETE FROM sentences WHERE document_id = ?", (document_id,))
+            self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        if document_ids:
+            self.bump_generations()
+
+    def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, kind: str,
+                         sentences: list, skip_reason: str | None = None) -> int:
+        """Write a document and its sentences, replacing an older version of it.
+
+        Vectors of sentences whose text is unchanged are carried over to the new rows,
+        so editing one paragraph re-embeds that paragraph, not the whole file.
+        """
+        old = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+        kept: dict[tuple[int, str], bytes] = {}
+        if old:
+            for model_id, text, blob in self.conn.execute(
+                "SELECT v.model_id, s.text, v.embedding FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
+                "WHERE s.document_id = ?", (old[0],)
+            ):
+                kept[(model_id, text)] = blob
+            self.delete_documents([old[0]])
+        cursor = self.conn.execute(
+            "INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at, skip_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (path, digest, mtime_ns, size, kind, now(), skip_reason),
+        )
+        document_id = cursor.lastrowid
+        model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]
+        for ordinal, sentence in enumerate(sentences):
+            sentence_id = self.conn.execute(
+                'INSERT INTO sentences (document_id, ordinal, text, start, "end", line) VALUES (?, ?, ?, ?, ?, ?)',
+                (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line),
+            ).lastrowid
+            for model_id in model_ids:
+                blob = kept.get((model_id, sentence.text))
+                if blob is not None:
+                    self.conn.execute("INSERT INTO vectors VALUES (?, ?, ?)", (sentence_id, model_id, blob))
+        return document_id
+
+    def missing_vectors(self, model_id: int, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet."""
+        return self.conn.execute(
+            "SELECT s.id, s.text FROM sentences s WHERE NOT EXISTS "
+            "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
+            (model_id, limit),
+        ).fetchall()
+
+    def count_missing_vectors(self, model_id: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM sentences s WHERE NOT EXISTS "
+            "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?)", (model_id,)
+        ).fetchone()[0]
+
+    def add_vectors(self, model_id: int, sentence_ids: list[int], vectors: np.ndarray) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+            ((sid, model_id, to_blob(vec)) for sid, vec in zip(sentence_ids, vectors)),
+        )
+        self.bump_generations([model_id])
+
+    def bump_generations(self, model_ids: list[int] | None = None) -> None:
+        """Mark models' vectors as changed, so that their HNSW files count as stale."""
+        if model_ids is None:
+            self.conn.execute("UPDATE models SET generation = generation + 1")
+        else:
+            self.conn.executemany("UPDATE models SET generation = generation + 1 WHERE id = ?",
+                                  [(m,) for m in model_ids])
+
+    # --- models ---------------------------------------------------------------------------
+
+    def models(self) -> list[ModelRow]:
+        return [ModelRow(**row) for row in self.db.query("SELECT * FROM models ORDER BY id")]
+
+    def model(self, name: str) -> ModelRow | None:
+        rows = list(self.db.query("SELECT * FROM models WHERE name = ?", [name]))
+        return ModelRow(**rows[0]) if rows else None
+
+    def model_by_path(self, path: str) -> ModelRow | None:
+        rows = list(self.db.query("SELECT * FROM models WHERE path = ? ORDER BY id LIMIT 1", [path]))
+        return ModelRow(**rows[0]) if rows else None
+
+    def model_by_id(self, model_id: int) -> ModelRow:
+        return ModelRow(**next(iter(self.db.query("SELECT * FROM models WHERE id = ?", [model_id]))))
+
+    def add_model(self, name: str, path: str, fingerprint: str, dim: int, pooler: str) -> ModelRow:
+        self.conn.execute(
+            "INSERT INTO models (name, path, fingerprint, dim, pooler, added_at, hnsw_space, hnsw_m, "
+            "hnsw_ef_construction, hnsw_ef) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, path, fingerprint, dim, pooler, now(), *HNSW_DEFAULTS.values()),
+        )
+        return self.model(name)
+
+    def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str) -> None:
+        """The model behind a name changed: drop its vectors; they are re-embedded."""
+        self.conn.execute("DELETE FROM vectors WHERE model_id = ?", (model_id,))
+        self.conn.execute(
+            "UPDATE models SET path = ?, fingerprint = ?, dim = ?, pooler = ?, generation = generation + 1 WHERE id = ?",
+            (path, fingerprint, dim, pooler, model_id),
+        )
+
+    def record_ann(self, model_id: int, generation: int, size: int, mtime_ns: int) -> None:
+        self.conn.execute(
+            "UPDATE models SET ann_generation = ?, ann_file_size = ?, ann_file_mtime_ns = ? WHERE id = ?",
+            (generation, size, mtime_ns, model_id),
+        )
+
+    def vectors(self, model: ModelRow, sentence_ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence ids, float32 matrix) of a model's vectors, all or the given ids."""
+        if sentence_ids is None:
+            rows = self.conn.execute("SELECT sentence_id, embedding FROM vectors WHERE model_id = ?", (model.id,)).fetchall()
+        else:
+            ids = list(sentence_ids)
+            rows = []
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                rows += self.conn.execute(
+                    f"SELECT sentence_id, embedding FROM vectors WHERE model_id = ? AND sentence_id IN ({','.join('?' * len(chunk))})",
+                    (model.id, *chunk),
+                ).fetchall()
+        ids_out = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids_out, from_blobs([r[1] for r in rows], model.dim)
+
+    def vector_ids(self, model_id: int) -> np.ndarray:
+        rows = self.conn.execute("SELECT sentence_id FROM vectors WHERE model_id = ?", (model_id,)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def count_vectors(self, model_id: int) -> int:
+        return self.conn.execute("SELECT count(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def start_run(self, roots: list[str], models: list[str]) -> int:
+        import json
+
+        return self.conn.execute(
+            "INSERT INTO runs (started_at, roots, models, status) VALUES (?, ?, ?, 'running')",
+            (now(), json.dumps(roots), json.dumps(models)),
+        ).lastrowid
+
+    def finish_run(self, run_id: int, status: str, **counts: int) -> None:
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, files_changed = ?, files_removed = ?, "
+            "sentences_added = ?, sentences_encoded = ? WHERE id = ?",
+            (now(), status, counts.get("files_seen"), counts.get("files_changed"), counts.get("files_removed"),
+             counts.get("sentences_added"), counts.get("sentences_encoded"), run_id),
+        )
+
+    def last_run(self) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1"))
+        return rows[0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "documents": self.conn.execute("SELECT count(*) FROM documents WHERE skip_reason IS NULL").fetchone()[0],
+            "skipped": self.conn.execute("SELECT count(*) FROM documents WHERE skip_reason IS NOT NULL").fetchone()[0],
+            "sentences": self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0],
+        }
