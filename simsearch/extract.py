@@ -254,8 +254,8 @@ class _HtmlText(HTMLParser):
         self.in_head = False
         self.in_title = False
 
-    def _add(self, text: str) -> None:
-        self.line_map.append((self.size, self.getpos()[0]))
+    def _add(self, text: str, line: int | None = None) -> None:
+        self.line_map.append((self.size, line or self.getpos()[0]))
         self.parts.append(text)
         self.size += len(text)
 
@@ -286,7 +286,9 @@ class _HtmlText(HTMLParser):
     def handle_data(self, data):
         if self.skipping or (self.in_head and not self.in_title):
             return
-        self._add(" ".join(data.split()) + (" " if data[-1:].isspace() else ""))
+        first = self.getpos()[0]
+        for number, piece in enumerate(data.split("\n")):  # text nodes span lines: map each one
+            self._add(piece + " ", first + number)
 
 
 def _extract_html(text: str, warning: str | None) -> Extracted:

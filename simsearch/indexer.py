@@ -28,8 +28,9 @@ from .models import fingerprint, hidden_size, resolve_local, resolve_model
 from .progress import progress_bar
 from .store import ModelRow, Store
 
-# Sentences per encode call and per committed chunk of vectors.
-EMBED_CHUNK = 8192
+# Sentences per encode call and per committed chunk of vectors: large enough for length
+# sorting to pay, small enough that an interrupted run loses little work.
+EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
 
 

@@ -34,6 +34,15 @@ def tiny_model(tmp_path_factory) -> Path:
                               pooler="cls_before_pooler", seed=0)
 
 
+@pytest.fixture(scope="session")
+def index_model(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide random BERT with mean pooling: spread-out vectors for search tests."""
+    from simsearch.models import create_random_bert
+
+    return create_random_bert(tmp_path_factory.mktemp("index-model") / "tiny-avg", hidden_size=32, heads=2,
+                              layers=2, pooler="avg", seed=0)
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run ``simsearch ARGS``; return (exit code, stdout, stderr)."""
