@@ -49,6 +49,7 @@ class IndexReport:
     skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    encode_seconds: float = 0.0  # of ``seconds``, the time in model forward passes (and model loading)
 
     @property
     def changed(self) -> int:
@@ -151,7 +152,9 @@ def index(
         try:
             _sync_documents(store, roots, report, max_file_mb, progress, warn)
             for row in rows:
+                encode_start = time.perf_counter()
                 report.encoded[row.name] = _embed_missing(store, row, device, batch_size, progress)
+                report.encode_seconds += time.perf_counter() - encode_start
             for row in rows:
                 _sync_ann(store, row)
             status = "done"
