@@ -335,6 +335,20 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                      f"{run['sentences_encoded'] or 0:,} sentences encoded")
 
 
+@app.command("tui")
+def tui_command(
+    db: Optional[Path] = DbOption,
+    left: Optional[str] = typer.Option(None, "--left", help="Left pane's model (default: the embedded minilm)."),
+    right: Optional[str] = typer.Option(None, "--right", help="Right pane's model (default: the most recently trained one in the index)."),
+    k: int = typer.Option(10, "-k", "--k", min=1, help="Results per pane (+/- in the app)."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+) -> None:
+    """Interactive search: the base model and a SimCSE model side by side."""
+    from .tui import run
+
+    run(db, left, right, k, device)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
     try:

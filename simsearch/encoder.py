@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -80,8 +81,18 @@ def pad_batch(ids: Sequence[Sequence[int]], tokenizer, device: torch.device) -> 
     return {key: value.to(device, non_blocking=True) for key, value in batch.items()}
 
 
+# transformers' from_pretrained swaps global state (meta-device init), so two threads loading
+# models at once (the TUI's two panes) corrupt each other: loads take turns.
+_LOAD_LOCK = threading.Lock()
+
+
 def load_transformer(path, *, dropout: float | None = None):
     """Tokenizer and model from a folder; ``dropout`` overrides the config's rates (training)."""
+    with _LOAD_LOCK:
+        return _load_transformer(path, dropout)
+
+
+def _load_transformer(path, dropout: float | None):
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
