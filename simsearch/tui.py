@@ -345,6 +345,11 @@ class CompareApp(App):
         self.refresh_tables()
 
     def refresh_tables(self) -> None:
+        with self.batch_update():  # one frame for both tables, not one per row
+            self._fill_tables()
+        self.update_stats()
+
+    def _fill_tables(self) -> None:
         left, right = self.sides["left"], self.sides["right"]
         comparable = right.model is not None and left.query is not None and left.query == right.query
         for side, other in ((left, right), (right, left)):
@@ -360,7 +365,6 @@ class CompareApp(App):
                 cell.append("\n" + _shorten_left(hit.location, text_width), style="dim")
                 table.add_row(str(hit.rank), f"{hit.score:.3f}", Text(mark, style=style), cell,
                               key=str(hit.sentence_id), height=2)
-        self.update_stats()
 
     def update_stats(self) -> None:
         parts = [f"k={self.k}"]
