@@ -284,12 +284,12 @@ def search_command(
     from rich.text import Text
 
     for hit in hits:
-        cell = Text()
-        for text in hit.before:
-            cell.append(text + " ", style="dim")
+        cell = Text()  # context on its own lines, so the hit stands out even without colour
+        if hit.before:
+            cell.append("… " + " ".join(hit.before) + "\n", style="dim")
         cell.append(hit.text, style="bold")
-        for text in hit.after:
-            cell.append(" " + text, style="dim")
+        if hit.after:
+            cell.append("\n" + " ".join(hit.after) + " …", style="dim")
         table.add_row(str(hit.rank), f"{hit.score:.3f}", cell, hit.location)
     stdout.print(table)
 

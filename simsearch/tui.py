@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -456,9 +456,27 @@ class CompareApp(App):
         if not editor:
             self.notify("Set $EDITOR (for example: export EDITOR=vim) to open results", severity="warning")
             return
-        command = [*shlex.split(editor), f"+{hit.line}", hit.path]
-        with self.suspend():
-            subprocess.run(command, check=False)
+        try:
+            with self.suspend():
+                subprocess.run(editor_command(editor, hit.path, hit.line), check=False)
+        except SuspendNotSupported:  # a headless or web driver cannot hand the terminal over
+            self.notify(f"Cannot open an editor from here: {display_path(hit.path)}:{hit.line}", severity="warning")
+        except OSError as exc:
+            self.notify(f"$EDITOR {editor!r} failed: {exc.strerror}", severity="error")
+
+
+def editor_command(editor: str, path: str, line: int) -> list[str]:
+    """``$EDITOR +LINE PATH``: the form vi, vim, nvim, nano, emacs, micro and kak all accept.
+
+    VS Code and Sublime want ``PATH:LINE`` with ``--goto``/as is; they are recognised by name.
+    """
+    words = shlex.split(editor)
+    name = Path(words[0]).name if words else ""
+    if name in ("code", "code-insiders", "codium"):
+        return [*words, "--goto", f"{path}:{line}"]
+    if name in ("subl", "sublime_text", "zed"):
+        return [*words, f"{path}:{line}"]
+    return [*words, f"+{line}", path]
 
 
 def _shorten(text: str, width: int) -> str:
@@ -474,4 +492,4 @@ def run(db: Path | None, left: str | None, right: str | None, k: int, device: st
     CompareApp(db, left, right, k, device=device).run()
 
 
-__all__ = ["CompareApp", "default_models", "overlap", "rank_marks", "run", "display_path"]
+__all__ = ["CompareApp", "default_models", "editor_command", "overlap", "rank_marks", "run"]

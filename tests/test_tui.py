@@ -189,3 +189,31 @@ def test_main_screen_snapshot(two_model_index, monkeypatch, snap_compare):
         await ask(pilot.app, pilot, QUERY)
 
     assert snap_compare(CompareApp(db, show_timings=False), terminal_size=(150, 40), run_before=run_before)
+
+
+def test_editor_command_puts_the_line_where_each_editor_wants_it():
+    from simsearch.tui import editor_command
+
+    assert editor_command("vim", "/n/a.md", 7) == ["vim", "+7", "/n/a.md"]
+    assert editor_command("emacs -nw", "/n/a.md", 7) == ["emacs", "-nw", "+7", "/n/a.md"]
+    assert editor_command("/usr/bin/code --wait", "/n/a.md", 7) == ["/usr/bin/code", "--wait", "--goto", "/n/a.md:7"]
+
+
+def test_edit_key_without_a_terminal_to_hand_over_says_where_the_result_is(two_model_index, monkeypatch):
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setenv("EDITOR", "vim")
+    notes = []
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append(message))
+        await pilot.press("e")  # in the query box: typed, not a command
+        assert app.query_one("#query", Input).value == "e" and notes == []
+        await ask(app, pilot, QUERY)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert notes and "Cannot open an editor" in notes[-1] and app.selected[1].location in notes[-1]
+
+    run_app(CompareApp(db, show_timings=False), scenario)
