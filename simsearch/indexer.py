@@ -145,10 +145,11 @@ def index(
             if on_warning:
                 on_warning(item["path"], item["reason"])
         report.models = [row.name for row in rows]
-        run_id = None
         with store.transaction():
+            # We hold the writer lock, so a run still marked as running died without a word.
+            store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
             run_id = store.start_run([str(Path(r).absolute()) for r in roots], report.models)
-        status = "interrupted"
+        status = "failed"
         try:
             _sync_documents(store, roots, report, max_file_mb, progress, warn)
             for row in rows:
@@ -159,6 +160,7 @@ def index(
                 _sync_ann(store, row)
             status = "done"
         except KeyboardInterrupt:
+            status = "interrupted"
             raise Interrupted(
                 f"interrupted; {report.added + report.updated} files were saved to {store.path}. "
                 "Run the same command again to continue."

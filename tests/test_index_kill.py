@@ -95,6 +95,8 @@ def test_sigkill_at_random_points_then_a_rerun_equals_an_uninterrupted_run(tmp_p
 
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    statuses = [row[0] for row in conn.execute("SELECT status FROM runs ORDER BY id")]
+    assert statuses[-1] == "done" and "running" not in statuses and "killed" in statuses
     conn.close()
     queries = ["river engine garden", "Note 17", "telescope over the harbour", "compiler orchard monsoon"]
     expected_docs, expected_results, _ = snapshot(tmp_path / "reference.db", str(index_model), queries)
