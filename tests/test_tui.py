@@ -82,7 +82,10 @@ def table_ids(app, side: str) -> list[int]:
 
 
 def table_column(app, side: str, column: str) -> list[str]:
+    """A column's text; ``mark`` is the second line of the "rank score / mark" cell."""
     table = app.query_one(f"#{side}-table", DataTable)
+    if column == "mark":
+        return [str(table.get_cell(row, "hit")).split("\n")[1].strip() for row in table.rows]
     return [str(table.get_cell(row, column)) for row in table.rows]
 
 
