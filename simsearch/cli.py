@@ -245,7 +245,7 @@ def search_command(
     context: int = typer.Option(1, "--context", min=0, help="Neighbouring sentences shown each side."),
     queries: Optional[Path] = typer.Option(None, "--queries", help="A file with one query per line; prints NDJSON."),
     db: Optional[Path] = DbOption,
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (one query is fastest on CPU)."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (default cpu: a single short query needs no GPU)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
