@@ -181,11 +181,11 @@ class Extracted:
     line_map: list[tuple[int, int]] | None = None
 
     def source_line(self, offset: int, text_line: int) -> int:
-        if self.line_map is None:
+        if not self.line_map:
             return text_line
-        starts = [o for o, _ in self.line_map]
-        i = bisect.bisect_right(starts, offset) - 1
-        return self.line_map[max(i, 0)][1] if self.line_map else text_line
+        # bisect on the pairs themselves: (offset, inf) sorts after every entry at that offset.
+        i = bisect.bisect_right(self.line_map, (offset, float("inf"))) - 1
+        return self.line_map[max(i, 0)][1]
 
 
 def extract(path: Path, data: bytes) -> Extracted:

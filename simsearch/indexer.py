@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import Interrupted, SimsearchError
 from .extract import FoundFile, Skip, extract, sentences_of, walk
-from .models import fingerprint, hidden_size, resolve_local, resolve_model
+from .models import ModelRef, fingerprint, hidden_size, resolve_local, resolve_model
 from .progress import progress_bar
 from .store import ModelRow, Store
 
@@ -83,8 +83,9 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def register_models(store: Store, names: list[str], report: IndexReport) -> list[ModelRow]:
-    """The index's rows for these models, added, or reset when the files behind a name changed."""
+def register_models(store: Store, names: list[str], report: IndexReport) -> list[tuple[ModelRow, ModelRef]]:
+    """The index's rows for these models (with their resolved refs), added, or reset when the
+    files behind a name changed."""
     rows = []
     for name in names:
         ref = resolve_local(name)
@@ -102,7 +103,7 @@ def register_models(store: Store, names: list[str], report: IndexReport) -> list
                 report.warnings.append({"path": path, "reason": f"model {stored.name!r} changed since it was indexed; re-embedding"})
                 store.reset_model(stored.id, path, digest, hidden_size(ref), ref.pooler)
                 stored = store.model_by_id(stored.id)
-        rows.append(stored)
+        rows.append((stored, ref))
     return rows
 
 
@@ -144,7 +145,7 @@ def index(
         for item in report.warnings:
             if on_warning:
                 on_warning(item["path"], item["reason"])
-        report.models = [row.name for row in rows]
+        report.models = [row.name for row, _ in rows]
         with store.transaction():
             # We hold the writer lock, so a run still marked as running died without a word.
             store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
@@ -152,11 +153,11 @@ def index(
         status = "failed"
         try:
             _sync_documents(store, roots, report, max_file_mb, progress, warn)
-            for row in rows:
+            for row, ref in rows:
                 encode_start = time.perf_counter()
-                report.encoded[row.name] = _embed_missing(store, row, device, batch_size, progress)
+                report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress)
                 report.encode_seconds += time.perf_counter() - encode_start
-            for row in rows:
+            for row, _ in rows:
                 _sync_ann(store, row)
             status = "done"
         except KeyboardInterrupt:
@@ -268,14 +269,15 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     return None
 
 
-def _embed_missing(store: Store, model: ModelRow, device: str, batch_size: int, progress: bool) -> int:
+def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, batch_size: int,
+                   progress: bool) -> int:
     """Embed every sentence the model has no vector for; returns how many went through it."""
     total = store.count_missing_vectors(model.id)
     if total == 0:
         return 0
     from .encoder import Encoder
 
-    encoder = Encoder.load(model_ref(model), device=device, batch_size=batch_size)
+    encoder = Encoder.load(ref, device=device, batch_size=batch_size)
     done = 0
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
         while True:

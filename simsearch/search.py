@@ -76,9 +76,10 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
 class Searcher:
     """Searches one model's vectors; ``timings`` holds the last query's milliseconds."""
 
-    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex, *, device: str = "auto"):
+    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex, *, device: str = "auto", ref=None):
         self.store = store
         self.model = model
+        self.ref = ref or model_ref(model)
         self.vectors = vectors
         self.device = device
         self.encoder = None
@@ -87,10 +88,10 @@ class Searcher:
     @classmethod
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto") -> "Searcher":
         row = pick_model(store, model)
-        model_ref(row)  # fails early, with a clear message, if the model changed on disk
+        ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
         with writer_lock(store, required=False) as holding:
             vectors = VectorIndex.open(store, row, save=holding)
-        return cls(store, row, vectors, device=device)
+        return cls(store, row, vectors, device=device, ref=ref)
 
     @property
     def name(self) -> str:
@@ -104,7 +105,7 @@ class Searcher:
         if self.encoder is None:
             from .encoder import Encoder
 
-            self.encoder = Encoder.load(model_ref(self.model), device=self.device)
+            self.encoder = Encoder.load(self.ref, device=self.device)
         return self.encoder
 
     def embed(self, queries: list[str]) -> np.ndarray:
