@@ -152,6 +152,7 @@ def train_command(
     max_len: int = typer.Option(32, "--max-len", help="Truncate training sentences to this many tokens."),
     hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
     dropout: float = typer.Option(0.1, "--dropout", help="Dropout rate p (the unsupervised views' only noise)."),
+    warmup_steps: int = typer.Option(0, "--warmup-steps", help="Linear warm-up steps before the linear decay (paper: 0)."),
     same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),
     seed: int = typer.Option(42, "--seed", help="Random seed (data order, dropout, MLP init)."),
     eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
@@ -170,7 +171,7 @@ def train_command(
         mode="unsup" if unsup else "sup", data=unsup or sup, model=model, out=out, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=pooler, max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
-        seed=seed, eval_steps=eval_steps, device=device, eval_data=data, resume=resume,
+        warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=device, eval_data=data, resume=resume,
         bucket=not no_bucket, progress=not json_out,
     )
     metadata = train(config)

@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,7 @@ class TrainConfig:
     max_len: int = 32
     hard_negative_weight: float = 1.0
     dropout: float = 0.1
+    warmup_steps: int = 0  # the paper uses none; linear warm-up, then linear decay
     same_dropout_mask: bool = False  # the "fixed 0.1" ablation of the paper's Table 3
     seed: int = 42
     eval_steps: int = 125
@@ -84,6 +86,7 @@ class TrainConfig:
             (self.epochs >= 1, "--epochs must be at least 1"),
             (self.max_steps is None or self.max_steps >= 1, "--max-steps must be at least 1"),
             (self.eval_steps >= 1, "--eval-steps must be at least 1"),
+            (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.hard_negative_weight >= 0, "--hard-negative-weight must be >= 0"),
             (self.pooler is None or self.pooler in POOLERS, f"--pooler must be one of {', '.join(POOLERS)}"),
         ]
@@ -226,7 +229,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
     state = TrainState()
     if config.resume:
         state = _load_checkpoint(staging, model, optimizer, scheduler, config, device)
@@ -320,6 +323,13 @@ def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> di
     if config.mode == "unsup" and not config.same_dropout_mask:
         columns = [columns[0], columns[0]]  # two views, one forward pass: independent dropout masks
     return pad_batch([ids for column in columns for ids in column], tokenizer, device)
+
+
+def _lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up over `warmup` steps, then linear decay to 0 at `total` (no warm-up: the paper's schedule)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, 1.0 - (step - warmup) / max(1, total - warmup))
 
 
 def _evaluation_source(config: TrainConfig, examples):
@@ -449,6 +459,7 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "dropout": config.dropout,
         "same_dropout_mask": config.same_dropout_mask,
         "lr": config.lr,
+        "warmup_steps": config.warmup_steps,
         "batch_size": config.batch_size,
         "epochs": config.epochs,
         "max_len": config.max_len,

@@ -207,3 +207,12 @@ def test_torchrun_two_processes_train_like_one_on_the_global_batch(tmp_path, tin
         compared += 1
     assert compared > 20
     assert json.loads(double.stdout)["steps"] == 3
+
+
+def test_lr_schedule_warmup_then_linear_decay():
+    from simsearch.train import _lr_factor
+
+    # No warm-up is the paper's schedule: 1 at step 0, linear to 0 at the last step.
+    assert [_lr_factor(s, 0, 4) for s in range(5)] == [1.0, 0.75, 0.5, 0.25, 0.0]
+    # Warm-up: rises linearly to 1, then decays linearly over the remaining steps.
+    assert [_lr_factor(s, 2, 6) for s in range(7)] == [0.5, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0]
