@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import threading
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ class Side:
     hits: list[Hit] = field(default_factory=list)
     query: str | None = None  # the query ``hits`` answer
     latency_ms: float | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    requested: int = 0  # the newest query request for this pane; older results are dropped
 
 
 class ModelPicker(ModalScreen[str]):
@@ -203,6 +204,10 @@ class CompareApp(App):
         self.models: list[str] = []
         self.problem: str | None = None
         self.selected: tuple[str, Hit] | None = None
+        self._requests = 0
+        # Every query runs on this one long-lived thread: torch's CPU thread pool stays warm
+        # (a fresh thread per query made each encode ~1.5x slower), and queries never overlap.
+        self._query_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsearch-query")
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -295,7 +300,7 @@ class CompareApp(App):
         self.update_title(side)
         query = self.query_one("#query", Input).value.strip()
         if searcher is not None and query:
-            self.search(side, query)
+            self.search([side], query)
 
     def update_title(self, side: Side) -> None:
         title = self.query_one(f"#{side.name}-title", Label)
@@ -316,33 +321,47 @@ class CompareApp(App):
             return
         self.query_one(QueryInput).remember(query)
         for side in self.active_sides():
-            if side.searcher is not None:
-                self.search(side, query)
-            else:
+            if side.searcher is None:
                 self.update_title(side)  # loading: it runs the query once loaded
+        self.search([side for side in self.active_sides() if side.searcher is not None], query)
 
-    def search(self, side: Side, query: str) -> None:
-        k = self.k
-        self.run_worker(lambda: self._search(side, side.searcher, query, k), thread=True, exclusive=True,
-                        group=f"search-{side.name}")
+    def search(self, sides: list[Side], query: str) -> None:
+        """Query these panes one after the other on the query thread, and show them together.
 
-    def _search(self, side: Side, searcher: Searcher, query: str, k: int) -> None:
-        worker = get_current_worker()
-        with side.lock:  # a stale query still running on this side finishes first
-            if worker.is_cancelled:
-                return
-            hits = searcher.search(query, k, context=2)
-            latency = searcher.timings["total_ms"]
-        if not worker.is_cancelled:
-            self.call_from_thread(self._show, side, searcher, query, hits, latency)
-
-    def _show(self, side: Side, searcher: Searcher, query: str, hits: list[Hit], latency: float) -> None:
-        if side.searcher is not searcher:
+        On two cores two encodes in parallel take as long as the two in series, and handing
+        both result lists to the UI at once means one table refill and one frame (the rank
+        marks need both lists anyway). A newer request makes an older one stop between panes.
+        """
+        if not sides:
             return
-        side.hits, side.query, side.latency_ms = hits, query, latency
-        self.selected = None
-        self.query_one("#detail", Static).update(SELECT_HINT)
-        self.refresh_tables()
+        self._requests += 1
+        request, k = self._requests, self.k
+        jobs = []
+        for side in sides:
+            side.requested = request
+            jobs.append((side, side.searcher))
+        self.run_worker(self._search(jobs, query, k, request), exclusive=True,
+                        group="search-" + "+".join(side.name for side in sides))
+
+    async def _search(self, jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int) -> None:
+        loop = asyncio.get_running_loop()
+        results = await loop.run_in_executor(self._query_thread, _run_queries, jobs, query, k, request)
+        if results:
+            self._show(query, request, results)
+
+    def on_unmount(self) -> None:
+        self._query_thread.shutdown(wait=False, cancel_futures=True)
+
+    def _show(self, query: str, request: int, results: list[tuple[Side, Searcher, list[Hit], float]]) -> None:
+        shown = False
+        for side, searcher, hits, latency in results:
+            if side.searcher is searcher and side.requested == request:
+                side.hits, side.query, side.latency_ms = hits, query, latency
+                shown = True
+        if shown:
+            self.selected = None
+            self.query_one("#detail", Static).update(SELECT_HINT)
+            self.refresh_tables()
 
     def refresh_tables(self) -> None:
         with self.batch_update():  # one frame for both tables, not one per row
@@ -436,9 +455,8 @@ class CompareApp(App):
         index = min(range(len(K_STEPS)), key=lambda i: abs(K_STEPS[i] - self.k))
         self.k = K_STEPS[max(0, min(len(K_STEPS) - 1, index + step))]
         query = self.query_one("#query", Input).value.strip()
-        for side in self.active_sides():
-            if side.searcher is not None and query:
-                self.search(side, query)
+        if query:
+            self.search([side for side in self.active_sides() if side.searcher is not None], query)
         self.update_stats()
 
     def action_help(self) -> None:
@@ -477,6 +495,17 @@ def editor_command(editor: str, path: str, line: int) -> list[str]:
     if name in ("subl", "sublime_text", "zed"):
         return [*words, f"{path}:{line}"]
     return [*words, f"+{line}", path]
+
+
+def _run_queries(jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int) -> list | None:
+    """On the query thread: each pane's hits (with context) and latency, or None once superseded."""
+    results = []
+    for side, searcher in jobs:
+        if side.requested != request:
+            return None
+        hits = searcher.search(query, k, context=2)
+        results.append((side, searcher, hits, searcher.timings["total_ms"]))
+    return results
 
 
 def _shorten(text: str, width: int) -> str:
