@@ -122,6 +122,46 @@ def test_query_fills_both_panes_with_correct_overlap_marks(two_model_index, monk
     run_app(CompareApp(db, show_timings=False), scenario)
 
 
+def test_a_newer_query_supersedes_a_stale_one_and_both_panes_update_together(two_model_index, monkeypatch):
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    store = Store.open(db, create=False)
+    newer = "Notes about the garden and its trees"
+    expected = {"left": Searcher.open(store, base).search(newer, 10), "right": Searcher.open(store, trained).search(newer, 10)}
+    redraws = []
+
+    async def scenario(app, pilot):
+        original = app.refresh_tables
+        app.refresh_tables = lambda: (redraws.append({name: app.sides[name].query for name in ("left", "right")}),
+                                      original())
+        box = app.query_one("#query", Input)
+        box.focus()
+        box.value = QUERY
+        await pilot.press("enter")
+        box.value = newer  # typed and sent before the first query's results arrive
+        await pilot.press("enter")
+        await settle(app, pilot)
+        for name in ("left", "right"):
+            assert app.sides[name].query == newer
+            assert table_ids(app, name) == [h.sentence_id for h in expected[name]]
+        # Every redraw shows both panes answering the same query: never one pane ahead.
+        assert redraws and all(r["left"] == r["right"] for r in redraws)
+        assert redraws[-1] == {"left": newer, "right": newer}
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+
+
+def test_query_thread_skips_panes_of_a_superseded_request():
+    from simsearch.tui import Side, _run_queries
+
+    class Unused:
+        def search(self, *args, **kwargs):
+            raise AssertionError("a superseded request must not encode")
+
+    side = Side("left", model="m", searcher=Unused(), requested=2)
+    assert _run_queries([(side, side.searcher)], "q", 10, request=1) is None
+
+
 def test_switching_a_model_re_runs_the_query_and_k_changes(two_model_index, monkeypatch):
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
