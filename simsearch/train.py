@@ -133,12 +133,25 @@ class TrainState:
     evals: list = field(default_factory=list)
 
 
-def _distributed() -> tuple[int, int]:
-    """(rank, world size), starting the process group when launched by torchrun."""
+def _distributed(device: torch.device) -> tuple[int, int, torch.device]:
+    """(rank, world size, this process's device), starting the process group under torchrun.
+
+    The backend follows the device, not the machine: gloo for CPU training (also on a machine
+    with GPUs), NCCL for CUDA, with one GPU per process on each node.
+    """
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and device.type == "cuda":
+        local_rank, gpus = int(os.environ.get("LOCAL_RANK", "0")), torch.cuda.device_count()
+        if local_rank >= gpus:
+            raise SimsearchError(f"torchrun process {local_rank} has no GPU: this node has {gpus}; launch at most "
+                                 f"{gpus} with --nproc_per_node, or train with --device cpu")
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size(), device
+    return 0, 1, device
 
 
 def epoch_batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int, bucket: bool) -> list[np.ndarray]:
@@ -169,12 +182,8 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 
     ``stop_at_step`` simulates Ctrl-C after that step (for tests of resume).
     """
-    rank, world = _distributed()
+    rank, world, device = _distributed(pick_device(config.device))
     main_process = rank == 0
-    device = pick_device(config.device)
-    if device.type == "cuda" and world > 1:
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        torch.cuda.set_device(device)
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
 

@@ -216,3 +216,14 @@ def test_lr_schedule_warmup_then_linear_decay():
     assert [_lr_factor(s, 0, 4) for s in range(5)] == [1.0, 0.75, 0.5, 0.25, 0.0]
     # Warm-up: rises linearly to 1, then decays linearly over the remaining steps.
     assert [_lr_factor(s, 2, 6) for s in range(7)] == [0.5, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0]
+
+
+def test_torchrun_with_more_processes_than_gpus_is_a_clear_error(monkeypatch):
+    from simsearch.errors import SimsearchError
+    from simsearch.train import _distributed
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(SimsearchError, match="process 1 has no GPU: this node has 1"):
+        _distributed(torch.device("cuda"))
