@@ -8,10 +8,10 @@ ranked higher here, ``▼2`` found there at rank 2 and lower here, ``only`` not 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
