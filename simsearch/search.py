@@ -42,10 +42,11 @@ class Hit:
         return {**asdict(self), "location": self.location}
 
 
-def display_path(path: str) -> str:
-    """Relative to the working directory when below it, else as stored (absolute)."""
+def display_path(path: str, cwd: str | None = None) -> str:
+    """Relative to the working directory (``cwd``, read once by callers in a loop) when below it, else as stored."""
+    cwd = cwd or os.getcwd()
     try:
-        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+        return os.path.relpath(path, cwd) if Path(path).is_relative_to(cwd) else path
     except ValueError:
         return path
 
@@ -138,12 +139,12 @@ class Searcher:
     def allowed_ids(self, path_glob: str) -> np.ndarray:
         """Sentence ids of documents whose path matches the glob (absolute or relative to cwd)."""
         pattern = str(Path(path_glob).expanduser()) if path_glob.startswith("~") else path_glob
-        folder = Path(pattern).absolute()
+        prefix = str(Path(pattern).absolute()).rstrip(os.sep) + os.sep
+        cwd = os.getcwd()
         documents = []
         for document_id, path in self.store.conn.execute("SELECT id, path FROM documents"):
-            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(display_path(path), pattern)
-                    or fnmatch.fnmatchcase(os.path.basename(path), pattern)
-                    or path.startswith(str(folder).rstrip(os.sep) + os.sep)):
+            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
+                    or fnmatch.fnmatchcase(os.path.basename(path), pattern) or path.startswith(prefix)):
                 documents.append(document_id)
         ids = []
         for start in range(0, len(documents), 900):
