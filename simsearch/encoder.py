@@ -99,13 +99,15 @@ def _load_transformer(path, dropout: float | None):
 
     hf_logging.set_verbosity_error()
     logging.getLogger("transformers").setLevel(logging.ERROR)
+    # Never run code shipped in a model folder (config.json "auto_map"): a folder that needs it
+    # is refused with transformers' ValueError, turned into one line below, instead of a prompt.
     try:
-        config = AutoConfig.from_pretrained(path)
+        config = AutoConfig.from_pretrained(path, trust_remote_code=False)
         if dropout is not None:
             config.hidden_dropout_prob = dropout
             config.attention_probs_dropout_prob = dropout
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModel.from_pretrained(path, config=config)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        model = AutoModel.from_pretrained(path, config=config, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SimsearchError(f"cannot load a model from {path}: {first_line}") from None
