@@ -14,9 +14,11 @@ import contextlib
 import dataclasses
 import datetime
 import json
+import math
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,10 +34,16 @@ from .data import file_sha256, load_sentences, load_triplets
 from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
 from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
 from .loss import gather_with_grad, simcse_loss
-from .models import METADATA_FILE, POOLERS, ModelRef, models_dir, resolve_model
+from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
 from .progress import progress_bar, stderr
 
 # The paper's defaults (Table A.1 for BERT-base; the supervised batch is 512, lr 5e-5, 3 epochs).
+CHECKPOINT_FORMAT = 2  # 2: loads with weights_only=True and holds the run's settings (signature)
+STAGING_MARKER = "simsearch-staging"  # in every work folder simsearch makes; it removes only those
+# What a work folder holds (older versions wrote no marker: a folder of only these is ours too).
+_STAGING_NAMES = {STAGING_MARKER, "checkpoint.pt", "checkpoint.pt.tmp", "best", "best.tmp", "model", "model.tmp",
+                  "train_log.jsonl", "train_log.jsonl.tmp"}
+
 MODE_DEFAULTS = {
     "unsup": {"batch_size": 64, "lr": 3e-5, "epochs": 1},
     "sup": {"batch_size": 512, "lr": 5e-5, "epochs": 3},
@@ -89,6 +97,11 @@ class TrainConfig:
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.hard_negative_weight >= 0, "--hard-negative-weight must be >= 0"),
             (self.pooler is None or self.pooler in POOLERS, f"--pooler must be one of {', '.join(POOLERS)}"),
+            # The ablation gives the two dropout views of one sentence the same mask; supervised
+            # views are different sentences (anchor, entailment, contradiction), so it has no meaning.
+            (not (self.same_dropout_mask and self.mode == "sup"),
+             "--same-dropout-mask is an unsupervised ablation (two views of one sentence); "
+             "supervised views are different sentences: drop it or use --unsup"),
         ]
         for ok, message in checks:
             if not ok:
@@ -186,26 +199,34 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     main_process = rank == 0
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
+    _check_out(config.out)
 
     staging = config.out.parent / f".{config.out.name}.partial"
     if config.resume and not (staging / "checkpoint.pt").is_file():
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
 
     # Data: tokenized once, up front; each step only pads its own batch.
-    base = resolve_model(config.model)
+    base = _resolve_base(config)
     pooling = Pooling.choose(base, config.pooler, config.mode)
     if config.mode == "unsup":
         examples = [(s,) for s in load_sentences(config.data)]
     else:
         examples = load_triplets(config.data)
-    tokenizer, model = load_transformer(base.path, dropout=config.dropout)
     columns = len(examples[0])
-
     eval_root, holdout, examples = _evaluation_source(config, examples)
     if config.batch_size > len(examples):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(examples)} training examples in {config.data}"
         )
+    signature = _signature(config, base, pooling, eval_root, world, device)
+    saved = None
+    if config.resume:  # refuse before any work: a checkpoint only continues the run that wrote it
+        if not _staging_is_ours(staging):
+            raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
+        saved = _read_checkpoint(staging / "checkpoint.pt")
+        _compare_signatures(saved["signature"], signature)
+
+    tokenizer, model = load_transformer(base.path, dropout=config.dropout)
     token_ids = [
         tokenizer([row[c] for row in examples], truncation=True, max_length=config.max_len,
                   return_attention_mask=False, return_token_type_ids=False)["input_ids"]
@@ -240,14 +261,14 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
     state = TrainState()
-    if config.resume:
-        state = _load_checkpoint(staging, model, optimizer, scheduler, config, device)
+    if saved is not None:
+        state = _restore_checkpoint(saved, model, optimizer, scheduler, rank)
+        if main_process:  # the log of a run that went past the checkpoint would repeat those steps
+            _write_log(staging, state.evals)
     elif main_process:
-        if (staging / "checkpoint.pt").is_file():
-            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {staging} "
-                         "(pass --resume to continue it instead)", highlight=False)
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        _fresh_staging(staging)
+    if world > 1:
+        dist.barrier()  # the staging folder exists before any process writes to it
     if main_process:
         _print_config(config, pooling, base, len(examples), total_steps, world, eval_root, holdout)
 
@@ -279,8 +300,8 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                         outputs = ddp_model(**inputs, output_hidden_states=needs_hidden_states(pooling.train))
                         embeddings = pool(pooling.train, outputs, inputs["attention_mask"]).float()
                     views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
-                    if config.same_dropout_mask:
-                        views = [views[0], views[0]]
+                    if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
+                        views = views * 2
                     loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight)
                     # DDP averages gradients over processes; each computed the global loss.
                     (loss * world).backward()
@@ -289,8 +310,15 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     optimizer.zero_grad(set_to_none=True)
                     state.step += 1
                     state.batch_in_epoch = index + 1
-                    state.losses.append(round(loss.item(), 6))
+                    loss_value = loss.item()
+                    # Every process stops at the same step, or one would wait forever in all_gather.
+                    stop, diverged = _agree(interrupted["flag"] or state.step == stop_at_step,
+                                            not math.isfinite(loss_value), device)
+                    if diverged:
+                        raise TrainingDiverged(state.step, f"loss {loss_value}", config.lr)
+                    state.losses.append(round(loss_value, 6))
                     if state.step % config.eval_steps == 0 or state.step == total_steps:
+                        _check_finite(model, state.step, config.lr)
                         eval_started = time.perf_counter()
                         last_dev = _evaluate(evaluator, eval_root, holdout, state, staging, main_process, config)
                         model.train()
@@ -299,12 +327,16 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     advance(1, loss=f"{state.losses[-1]:.4f}", **{"sent/s": f"{rate:,.0f}", "dev": last_dev})
                     if state.step >= total_steps:
                         break
-                    if interrupted["flag"] or state.step == stop_at_step:
+                    if stop:
+                        _check_finite(model, state.step, config.lr)
                         now = time.perf_counter()
                         state.train_seconds += now - started - (state.eval_seconds - eval_seconds_at_start)
                         started, eval_seconds_at_start = now, state.eval_seconds
+                        rng = _all_rng_states(world)
                         if main_process:
-                            _save_checkpoint(staging, model, optimizer, scheduler, state)
+                            _save_checkpoint(staging, model, optimizer, scheduler, state, signature, rng)
+                        if world > 1:
+                            dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
                         raise Interrupted(
                             f"interrupted at step {state.step} of {total_steps}; checkpoint saved in {staging}; "
                             f"run the same command with --resume to continue"
@@ -312,6 +344,11 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                 else:
                     state.epoch += 1
                     state.batch_in_epoch = 0
+        _check_finite(model, state.step, config.lr)
+    except TrainingDiverged:
+        if main_process:  # nothing of a diverged run is worth keeping; --out was never touched
+            _discard_staging(staging)
+        raise
     finally:
         if in_main_thread:
             signal.signal(signal.SIGINT, previous_handler)
@@ -319,11 +356,50 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 
     metadata = None
     if main_process:
-        metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples), eval_root)
+        metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples),
+                           eval_root, signature)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return metadata
+
+
+class TrainingDiverged(SimsearchError):
+    """The loss or the weights stopped being finite numbers: nothing is saved."""
+
+    def __init__(self, step: int, what: str, lr: float):
+        super().__init__(f"training diverged at step {step} ({what}); nothing was saved; try a lower --lr "
+                         f"(this run used {lr:g})")
+
+
+def _agree(stop: bool, diverged: bool, device: torch.device) -> tuple[bool, bool]:
+    """Whether any process was interrupted or diverged at this step (an all-reduce, MAX, of both flags)."""
+    if not dist.is_initialized():
+        return stop, diverged
+    flags = torch.tensor([int(stop), int(diverged)], device=device)
+    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+    return bool(flags[0]), bool(flags[1])
+
+
+def _check_finite(model, step: int, lr: float) -> None:
+    """Refuse to evaluate, checkpoint or save weights that hold NaN or infinity."""
+    finite = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all()
+    if not bool(finite):
+        raise TrainingDiverged(step, "weights not finite", lr)
+
+
+def _resolve_base(config: TrainConfig) -> ModelRef:
+    """The base model; a raw one (no pooling metadata) trains with the paper's [CLS] + MLP.
+
+    ``Pooling.choose`` gives a base whose pooler is ``cls`` and that has no simsearch metadata
+    exactly that default, so a raw model is resolved with ``cls`` and a model that says how it
+    pools keeps its own pooler.
+    """
+    if config.pooler:
+        return resolve_model(config.model, config.pooler)
+    base = resolve_model(config.model, "cls")
+    stored, _, _ = read_pooling(Path(base.path))
+    return dataclasses.replace(base, pooler=stored) if stored else base
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
@@ -366,20 +442,20 @@ def _evaluate(evaluator: Encoder, eval_root, holdout, state: TrainState, staging
         if eval_root is not None:
             from .sts import evaluate_sts
 
-            score = evaluate_sts(lambda s: evaluator.encode(s, progress=False), eval_root, split="dev")["STSBenchmark"]
-            record["stsb_dev"] = score
-            if state.best_score is None or score > state.best_score:
+            score = float(evaluate_sts(lambda s: evaluator.encode(s, progress=False), eval_root, split="dev")["STSBenchmark"])
+            record["stsb_dev"] = None if math.isnan(score) else score  # NaN: constant embeddings, never the best
+            if not math.isnan(score) and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
                 _save_weights(evaluator.model, evaluator.tokenizer, staging / "best")
             shown = f"{score:.2f}"
         elif holdout:
-            record.update(_holdout_geometry(evaluator, holdout))
+            record.update({k: float(v) for k, v in _holdout_geometry(evaluator, holdout).items()})
             shown = f"align {record['alignment']:.3f} unif {record['uniformity']:.3f}"
         else:
             shown = "-"
         state.evals.append(record)
         with open(staging / "train_log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+            log.write(json.dumps(record, allow_nan=False) + "\n")
     else:
         shown = "-"
     if dist.is_initialized():
@@ -414,24 +490,135 @@ def _save_weights(model, tokenizer, folder: Path) -> None:
     tmp.rename(folder)
 
 
-def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainState) -> None:
+def _write_log(staging: Path, records: list) -> None:
+    """Rewrite the training log as exactly these records (on resume: the checkpoint's)."""
+    tmp = staging / "train_log.jsonl.tmp"
+    tmp.write_text("".join(json.dumps(r, allow_nan=False) + "\n" for r in records), encoding="utf-8")
+    tmp.replace(staging / "train_log.jsonl")
+
+
+def _check_out(out: Path) -> None:
+    """--out may be new, an empty folder, or a model folder simsearch wrote; nothing else is replaced."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise SimsearchError(f"--out {out}: exists and is not a folder; choose another --out")
+    if (out / METADATA_FILE).is_file() or not any(out.iterdir()):
+        return
+    raise SimsearchError(f"--out {out}: exists and is not a simsearch model (no {METADATA_FILE}); "
+                         "choose another --out, or move that folder away yourself")
+
+
+def _staging_is_ours(staging: Path) -> bool:
+    if staging.is_symlink() or not staging.is_dir():
+        return False
+    return (staging / STAGING_MARKER).is_file() or all(p.name in _STAGING_NAMES for p in staging.iterdir())
+
+
+def _fresh_staging(staging: Path) -> None:
+    """An empty work folder beside --out, replacing only an earlier one of ours."""
+    if staging.exists() or staging.is_symlink():
+        if not _staging_is_ours(staging):
+            raise SimsearchError(f"{staging} is in the way (training's work folder for this --out) and was not "
+                                 "made by simsearch; move it away")
+        if (staging / "checkpoint.pt").is_file():
+            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {staging} "
+                         "(pass --resume to continue it instead)", highlight=False)
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    (staging / STAGING_MARKER).write_text("work folder of an unfinished `simsearch train`; safe to delete\n")
+
+
+def _discard_staging(staging: Path) -> None:
+    if _staging_is_ours(staging):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _signature(config: TrainConfig, base: ModelRef, pooling: "Pooling", eval_root, world: int,
+               device: torch.device) -> dict:
+    """Every setting that changes what a step computes, keyed by the option that sets it.
+
+    Stored in the checkpoint: ``--resume`` continues only the run that wrote it.
+    """
+    return {
+        "--unsup/--sup": config.mode,
+        "training data (sha256)": file_sha256(config.data),
+        "--model (files)": fingerprint(base),
+        "--pooler": f"{pooling.train} -> {pooling.inference}",
+        "--epochs": config.epochs,
+        "--max-steps": config.max_steps,
+        "--batch-size": config.batch_size,
+        "--lr": config.lr,
+        "--temp": config.temp,
+        "--max-len": config.max_len,
+        "--hard-negative-weight": config.hard_negative_weight,
+        "--dropout": config.dropout,
+        "--warmup-steps": config.warmup_steps,
+        "--same-dropout-mask": config.same_dropout_mask,
+        "--seed": config.seed,
+        "--eval-steps": config.eval_steps,
+        "--data (evaluation)": str(Path(eval_root).resolve()) if eval_root is not None else "held-out slice",
+        "--no-bucket": not config.bucket,
+        "--device": device.type,
+        "processes": world,
+    }
+
+
+def _compare_signatures(saved: dict, now: dict) -> None:
+    def shown(value):
+        return value[:12] if isinstance(value, str) and len(value) == 64 else value  # a sha256: its start
+
+    differ = [key for key in now if saved.get(key) != now[key]] + [key for key in saved if key not in now]
+    if differ:
+        details = ", ".join(f"{key} ({shown(saved.get(key))!r} then, {shown(now.get(key))!r} now)" for key in differ)
+        raise SimsearchError(f"--resume: this run differs from the interrupted one in {details}; resume with the "
+                             "same options and data, or start again without --resume")
+
+
+def _all_rng_states(world: int) -> list[dict]:
+    """Each process's random state (its dropout masks differ), indexed by rank."""
+    mine = {"cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+    if world == 1:
+        return [mine]
+    states = [None] * world
+    dist.all_gather_object(states, mine)
+    return states
+
+
+def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainState, signature: dict,
+                     rng: list[dict]) -> None:
+    """Tensors and plain values only, so that resuming never has to unpickle an object."""
     tmp = staging / "checkpoint.pt.tmp"
     torch.save({
+        "format": CHECKPOINT_FORMAT, "signature": signature,
         "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-        "state": dataclasses.asdict(state), "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
     }, tmp)
     tmp.replace(staging / "checkpoint.pt")
 
 
-def _load_checkpoint(staging: Path, model, optimizer, scheduler, config: TrainConfig, device) -> TrainState:
-    saved = torch.load(staging / "checkpoint.pt", map_location=device, weights_only=False)
+def _read_checkpoint(path: Path) -> dict:
+    """A checkpoint, read with torch's safe unpickler (tensors and plain values; no code runs)."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a planted or damaged file: torch raises UnpicklingError, RuntimeError, EOFError...
+        raise SimsearchError(f"--resume: {path} is not a checkpoint simsearch can load safely ({type(exc).__name__}); "
+                             "delete it and start again without --resume") from None
+    if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT or not isinstance(saved.get("signature"), dict):
+        raise SimsearchError(f"--resume: {path} was written by another version of simsearch; "
+                             "start again without --resume")
+    return saved
+
+
+def _restore_checkpoint(saved: dict, model, optimizer, scheduler, rank: int) -> TrainState:
     model.load_state_dict(saved["model"])
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
-    torch.set_rng_state(saved["rng_cpu"].cpu())
-    if saved["rng_cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(saved["rng_cuda"])
+    rng = saved["rng"][rank]
+    torch.set_rng_state(rng["cpu"])
+    if rng["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(rng["cuda"])
     return TrainState(**saved["state"])
 
 
@@ -443,7 +630,8 @@ def _print_config(config, pooling, base, examples, total_steps, world, eval_root
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={v}" for k, v in settings.items()), highlight=False)
 
 
-def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, examples, eval_root) -> dict:
+def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, examples, eval_root,
+            signature) -> dict:
     """Assemble the model folder in the staging area, then swap it into place."""
     final = staging / "model"
     shutil.rmtree(final, ignore_errors=True)
@@ -476,7 +664,7 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "steps": total_steps,
         "examples": examples,
         "data_file": str(config.data),
-        "data_sha256": file_sha256(config.data),
+        "data_sha256": signature["training data (sha256)"],
         "selection": selection,
         "best_dev_stsb": state.best_score,
         "train_seconds": round(state.train_seconds, 2),
@@ -487,19 +675,26 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
     }
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     _write_sentence_transformers_files(final, model.config.hidden_size, pooling.inference, inference_max)
-    if (staging / "train_log.jsonl").exists():
-        shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
+    _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
+    shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
     _plot(state, final / "training.png")
     # Swap in: the old folder (if any) stays whole until the new one is complete.
+    # Only a model simsearch wrote (or an empty folder) is replaced, checked again now that
+    # the run is over; the old one moves to a fresh name of ours, never onto a user's folder.
     out = config.out
+    try:
+        _check_out(out)
+    except SimsearchError as exc:
+        raise SimsearchError(f"{exc} (the trained model is in {final})") from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    old = out.parent / f".{out.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
     if out.exists():
-        out.rename(old)
-    final.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(staging, ignore_errors=True)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        out.rename(old)  # onto the empty folder just made
+        final.rename(out)
+        shutil.rmtree(old)
+    else:
+        final.rename(out)
+    _discard_staging(staging)
     return metadata
 
 
