@@ -1,0 +1,520 @@
+"""Retrieval evaluation: does a model find *your* answers? (``simsearch eval retrieval``)
+
+A query file lists queries and what counts as relevant for each; every query is run
+through the same search path users get (``Searcher.embed`` + ``Searcher.search_vector``
+for ``dense``), and each (model, mode) gets hit@1, hit@10, MRR@10, nDCG@10 and recall@k.
+
+Query files
+-----------
+JSONL, one object per line (blank lines skipped)::
+
+    {"query": "how do I skip a test?", "relevant": ["how-to/skipping.rst:10-42"]}
+    {"query": "a man plays a guitar", "relevant": [{"text": "A man is playing a guitar."}]}
+    {"id": "q7", "query": "...", "relevant": [{"path": "notes/x.md", "lines": [3, 9]}, "notes/y.md"]}
+
+or a TSV with the query, a tab, and one or more tab-separated relevant paths
+(``query<TAB>docs/x.rst:10-25``; ``#`` lines are comments). A relevant item is
+
+- a **path**: a document, or a folder (every document below it);
+- a **path with lines** (``path:A-B``, ``path:A``, or ``{"path": ..., "lines": [A, B]}``): the
+  sentences of that document whose first line is within A..B (inclusive);
+- a **sentence** (``{"text": ...}``, optionally with ``"path"``): a sentence whose text equals
+  it, after collapsing runs of whitespace (case and punctuation count).
+
+Relative paths are resolved against the query file's folder (not the working directory),
+then matched against the index's absolute document paths (also through symlinks).
+
+Relevance units and the metrics
+-------------------------------
+Each relevant item of a query is one *unit*, however many sentences it covers: a section
+given as ``path:A-B`` is one answer, found when any of its sentences is retrieved. A hit is
+*relevant* when it matches at least one unit. Over the ranked hits of a query, with U
+units and binary gains:
+
+- hit@n: 1 if a relevant hit is within the first n, else 0;
+- MRR@n: 1/rank of the first relevant hit if that rank is <= n, else 0;
+- nDCG@n: DCG = sum over ranks r <= n of gain_r / log2(r + 1), where gain_r is 1 when the hit
+  at rank r matches a unit that no earlier hit matched (a second sentence of an already found
+  section gains nothing), else 0; the ideal DCG is sum over r <= min(U, n) of 1 / log2(r + 1)
+  (every unit found, one per rank, from the top). So nDCG is in [0, 1], and is 1 exactly when
+  each of the first min(U, n) hits finds a new unit. (With overlapping units, for example a
+  folder and a file inside it, 1 may be out of reach: list units that do not overlap.)
+- recall@k: the share of the U units matched by the first k hits.
+
+Each is averaged over queries. A unit that no indexed sentence can match (a wrong path, a
+sentence the segmenter split differently) is reported as ``unreachable`` with a warning,
+because it silently caps every metric.
+
+Modes
+-----
+A mode is a function ``(searcher, queries, k) -> list[list[Hit]]``; ``MODES`` maps names to
+them (``dense`` today). Another search mode plugs in by adding an entry to ``MODES`` or by
+passing the function itself to :func:`evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from .errors import SimsearchError
+
+if TYPE_CHECKING:
+    from .search import Hit, Searcher
+
+# The cut-off of hit@10, MRR@10 and nDCG@10; recall uses the caller's k.
+TOP = 10
+
+Mode = Callable[["Searcher", Sequence[str], int], "list[list[Hit]]"]
+
+
+# --- relevance ------------------------------------------------------------------------------
+
+def normalize_text(text: str) -> str:
+    """Sentence text as compared: runs of whitespace collapsed, ends stripped."""
+    return " ".join(text.split())
+
+
+def _path_forms(path: str) -> tuple[str, ...]:
+    """A path as written (normalised) and through symlinks, so either spelling matches."""
+    plain = os.path.normpath(path)
+    real = os.path.realpath(plain)
+    return (plain,) if real == plain else (plain, real)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One relevant item: a path (file or folder), optionally lines A..B, and/or a sentence text."""
+
+    path: str | None = None  # absolute, normalised
+    lines: tuple[int, int] | None = None
+    text: str | None = None  # normalised
+    forms: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def make(cls, path: str | None = None, lines: tuple[int, int] | None = None, text: str | None = None) -> "Unit":
+        if path is not None:
+            path = os.path.normpath(path)
+        return cls(path, lines, normalize_text(text) if text is not None else None,
+                   _path_forms(path) if path is not None else ())
+
+    def matches_path(self, path_forms: Sequence[str]) -> bool:
+        """Whether a document (its path forms) is this unit's path or lies below it (no path: any)."""
+        return self.path is None or any(
+            candidate == mine or candidate.startswith(mine.rstrip(os.sep) + os.sep)
+            for candidate in path_forms for mine in self.forms
+        )
+
+    def matches(self, path_forms: Sequence[str], line: int, text: str) -> bool:
+        """Whether a sentence (its document's path forms, first line, normalised text) is this unit."""
+        return ((self.text is None or text == self.text) and self.matches_path(path_forms)
+                and (self.lines is None or self.lines[0] <= line <= self.lines[1]))
+
+    def describe(self) -> str:
+        where = self.path or ""
+        if self.lines:
+            where += f":{self.lines[0]}-{self.lines[1]}"
+        if self.text is not None:
+            return f"{where} {self.text!r}".strip()
+        return where
+
+
+@dataclass
+class Query:
+    text: str
+    units: list[Unit]
+    source: str  # "file:line", for messages
+    id: str = ""
+
+    def __post_init__(self):
+        self.id = self.id or self.source
+
+
+# --- query files ----------------------------------------------------------------------------
+
+_RANGE = re.compile(r"^(?P<path>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?$")
+_QUERY_KEYS = {"query", "relevant", "id"}
+_ITEM_KEYS = {"path", "lines", "text"}
+
+
+def _lines(value, where: str) -> tuple[int, int]:
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, int):
+        value = [value, value]
+    if (not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                                   for v in value)):
+        raise SimsearchError(f"{where}: \"lines\" must be a line number or [first, last], got {json.dumps(value)}")
+    start, end = value
+    if start < 1 or end < start:
+        raise SimsearchError(f"{where}: lines {start}-{end}: expected 1 <= first <= last")
+    return start, end
+
+
+def _resolve(path: str, base: Path, where: str) -> str:
+    if not path.strip():
+        raise SimsearchError(f"{where}: empty path")
+    candidate = Path(path).expanduser()
+    return str(candidate if candidate.is_absolute() else base / candidate)
+
+
+def parse_path_spec(spec: str, base: Path, where: str) -> Unit:
+    """``path``, ``path:A`` or ``path:A-B`` (relative to ``base``) as a unit."""
+    match = _RANGE.match(spec)
+    if match and not Path(_resolve(spec, base, where)).exists():
+        lines = _lines([int(match["start"]), int(match["end"] or match["start"])], where)
+        return Unit.make(_resolve(match["path"], base, where), lines)
+    return Unit.make(_resolve(spec, base, where))
+
+
+def parse_item(item, base: Path, where: str) -> Unit:
+    """One relevant item of a JSONL line."""
+    if isinstance(item, str):
+        return parse_path_spec(item, base, where)
+    if not isinstance(item, dict) or not item or set(item) - _ITEM_KEYS or ("lines" in item and "path" not in item):
+        raise SimsearchError(
+            f"{where}: unknown relevance form {json.dumps(item, ensure_ascii=False)[:80]}; expected a path, "
+            "\"path:A-B\", {\"path\": ..., \"lines\": [A, B]} or {\"text\": ...}"
+        )
+    path = item.get("path")
+    text = item.get("text")
+    if path is not None and not isinstance(path, str):
+        raise SimsearchError(f"{where}: \"path\" must be a string")
+    if text is not None and (not isinstance(text, str) or not text.strip()):
+        raise SimsearchError(f"{where}: \"text\" must be a non-empty string")
+    lines = _lines(item["lines"], where) if "lines" in item else None
+    return Unit.make(_resolve(path, base, where) if path is not None else None, lines, text)
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SimsearchError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SimsearchError(f"{path}: is a folder, expected a query file") from None
+    except OSError as exc:
+        raise SimsearchError(f"{path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SimsearchError(f"{path}:{line}: not valid UTF-8") from None
+
+
+def load_queries(path: Path | str, fmt: str | None = None) -> list[Query]:
+    """Queries of a JSONL or TSV file (``fmt``: ``jsonl``/``tsv``; default from the suffix, else sniffed)."""
+    path = Path(path)
+    text = _decode(path)
+    base = path.absolute().parent
+    lines = text.splitlines()
+    if fmt is None:
+        suffix = path.suffix.lower()
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            fmt = "jsonl"
+        elif suffix in (".tsv", ".tab"):
+            fmt = "tsv"
+        else:
+            first = next((line.strip() for line in lines if line.strip()), "")
+            fmt = "jsonl" if first.startswith("{") else "tsv"
+    if fmt not in ("jsonl", "tsv"):
+        raise SimsearchError(f"query file format {fmt!r}: expected jsonl or tsv")
+    queries = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or (fmt == "tsv" and line.lstrip().startswith("#")):
+            continue
+        where = f"{path}:{number}"
+        queries.append(_jsonl_query(line, base, where) if fmt == "jsonl" else _tsv_query(line, base, where))
+    if not queries:
+        raise SimsearchError(f"{path}: no queries in the file")
+    return queries
+
+
+def _jsonl_query(line: str, base: Path, where: str) -> Query:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise SimsearchError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise SimsearchError(f"{where}: expected a JSON object with \"query\" and \"relevant\"")
+    missing = [key for key in ("query", "relevant") if key not in obj]
+    if missing:
+        raise SimsearchError(f"{where}: missing key {', '.join(repr(k) for k in missing)}")
+    extra = sorted(set(obj) - _QUERY_KEYS)
+    if extra:
+        raise SimsearchError(f"{where}: unknown key {', '.join(repr(k) for k in extra)} "
+                             "(expected \"query\", \"relevant\" and optionally \"id\")")
+    query = obj["query"]
+    if not isinstance(query, str) or not query.strip():
+        raise SimsearchError(f"{where}: empty query")
+    relevant = obj["relevant"]
+    if isinstance(relevant, (str, dict)):
+        relevant = [relevant]
+    if not isinstance(relevant, list) or not relevant:
+        raise SimsearchError(f"{where}: \"relevant\" must list at least one path, \"path:A-B\" or {{\"text\": ...}}")
+    units = list(dict.fromkeys(parse_item(item, base, where) for item in relevant))
+    return Query(query.strip(), units, where, str(obj.get("id") or ""))
+
+
+def _tsv_query(line: str, base: Path, where: str) -> Query:
+    parts = line.split("\t")
+    if len(parts) < 2:
+        raise SimsearchError(f"{where}: expected query<TAB>relevant path (a TSV line with at least two columns)")
+    query, specs = parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]
+    if not query:
+        raise SimsearchError(f"{where}: empty query")
+    if not specs:
+        raise SimsearchError(f"{where}: no relevant path after the query")
+    return Query(query, list(dict.fromkeys(parse_path_spec(spec, base, where) for spec in specs)), where)
+
+
+# --- metrics (pure functions of which units each ranked hit matched) -------------------------
+
+def first_relevant_rank(matches: Sequence[Iterable[int]]) -> int | None:
+    """1-based rank of the first hit that matches any unit, or None."""
+    return next((rank for rank, matched in enumerate(matches, 1) if matched), None)
+
+
+def gains(matches: Sequence[Iterable[int]]) -> list[int]:
+    """Binary gain per rank: 1 when the hit matches a unit no earlier hit matched."""
+    seen: set[int] = set()
+    out = []
+    for matched in matches:
+        new = set(matched) - seen
+        out.append(1 if new else 0)
+        seen |= new
+    return out
+
+
+def hit_at(matches: Sequence[Iterable[int]], n: int) -> float:
+    rank = first_relevant_rank(matches)
+    return 1.0 if rank is not None and rank <= n else 0.0
+
+
+def reciprocal_rank(matches: Sequence[Iterable[int]], n: int) -> float:
+    rank = first_relevant_rank(matches)
+    return 1.0 / rank if rank is not None and rank <= n else 0.0
+
+
+def ndcg_at(matches: Sequence[Iterable[int]], units: int, n: int) -> float:
+    if units <= 0:
+        return 0.0
+    dcg = sum(gain / math.log2(rank + 1) for rank, gain in enumerate(gains(matches[:n]), 1))
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(units, n) + 1))
+    return dcg / ideal
+
+
+def recall_at(matches: Sequence[Iterable[int]], units: int, n: int) -> float:
+    if units <= 0:
+        return 0.0
+    found = set().union(*map(set, matches[:n])) if matches[:n] else set()
+    return len(found) / units
+
+
+def query_metrics(matches: Sequence[Iterable[int]], units: int, k: int = TOP) -> dict[str, float]:
+    """hit@1, hit@10, MRR@10, nDCG@10 and recall@k of one query's ranked hits."""
+    return {
+        "hit@1": hit_at(matches, 1),
+        f"hit@{TOP}": hit_at(matches, TOP),
+        f"mrr@{TOP}": reciprocal_rank(matches, TOP),
+        f"ndcg@{TOP}": ndcg_at(matches, units, TOP),
+        f"recall@{k}": recall_at(matches, units, k),
+    }
+
+
+def metric_names(k: int = TOP) -> list[str]:
+    return ["hit@1", f"hit@{TOP}", f"mrr@{TOP}", f"ndcg@{TOP}", f"recall@{k}"]
+
+
+# --- modes ----------------------------------------------------------------------------------
+
+def dense(searcher, queries: Sequence[str], k: int) -> list:
+    """Nearest sentences by the model's vectors: what ``simsearch search`` does."""
+    vectors = searcher.embed(list(queries)) if queries else []
+    return [searcher.search_vector(vector, k, context=0) for vector in vectors]
+
+
+MODES: dict[str, Mode] = {"dense": dense}
+
+
+def resolve_mode(mode: str | Mode) -> tuple[str, Mode]:
+    if callable(mode):
+        return getattr(mode, "__name__", "custom"), mode
+    if mode not in MODES:
+        raise SimsearchError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
+    return mode, MODES[mode]
+
+
+# --- evaluating ------------------------------------------------------------------------------
+
+@dataclass
+class Evaluation:
+    """One (model, mode) over a query set: averaged metrics and per-query records."""
+
+    model: str
+    mode: str
+    k: int
+    metrics: dict[str, float]
+    queries: int
+    units: int
+    unreachable_units: int
+    missing_vectors: int
+    details: list[dict]
+
+    def as_dict(self) -> dict:
+        return {"model": self.model, "mode": self.mode, "queries": self.queries, "k": self.k,
+                **{name: round(value, 4) for name, value in self.metrics.items()},
+                "units": self.units, "unreachable_units": self.unreachable_units,
+                "missing_vectors": self.missing_vectors}
+
+
+class _PathForms:
+    """Cached path forms of documents (hits repeat the same documents)."""
+
+    def __init__(self):
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, path: str) -> tuple[str, ...]:
+        forms = self.cache.get(path)
+        if forms is None:
+            forms = self.cache[path] = _path_forms(path)
+        return forms
+
+
+def unit_matches(hit, units: Sequence[Unit], forms: Callable[[str], tuple[str, ...]]) -> frozenset[int]:
+    """Indices of the units a hit (anything with ``path``, ``line``, ``text``) matches."""
+    path_forms = forms(hit.path)
+    text = normalize_text(hit.text)
+    return frozenset(i for i, unit in enumerate(units) if unit.matches(path_forms, hit.line, text))
+
+
+def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
+    """The units that some sentence of the index matches (the rest can never be found)."""
+    forms = _PathForms()
+    units = {unit for query in queries for unit in query.units}
+    documents = [(document_id, path, forms(path)) for document_id, path in
+                 store.conn.execute("SELECT id, path FROM documents WHERE skip_reason IS NULL")]
+    reachable: set[Unit] = set()
+    by_text: dict[str, list[Unit]] = {}
+    for unit in units:
+        if unit.text is not None:
+            by_text.setdefault(unit.text, []).append(unit)
+            continue
+        for document_id, _, path_forms in documents:
+            if unit.matches_path(path_forms) and (unit.lines is None or store.conn.execute(
+                "SELECT 1 FROM sentences WHERE document_id = ? AND line BETWEEN ? AND ? LIMIT 1",
+                (document_id, *unit.lines),
+            ).fetchone()):
+                reachable.add(unit)
+                break
+    if by_text:
+        paths = {document_id: path_forms for document_id, _, path_forms in documents}
+        for document_id, line, text in store.conn.execute("SELECT document_id, line, text FROM sentences"):
+            text = normalize_text(text)
+            for unit in by_text.get(text, ()):
+                if document_id in paths and unit.matches(paths[document_id], line, text):
+                    reachable.add(unit)
+    return reachable
+
+
+def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: int = TOP, *,
+             reachable: set[Unit] | None = None) -> Evaluation:
+    """Run every query through ``mode`` with ``searcher`` and score the ranked hits.
+
+    Searches ``max(k, 10)`` deep, so hit@10/MRR@10/nDCG@10 do not depend on ``k``.
+    ``reachable`` (from :func:`reachable_units`, computed once per index) only feeds the
+    ``unreachable_units`` count.
+    """
+    if k < 1:
+        raise SimsearchError(f"-k {k}: must be at least 1")
+    name, run = resolve_mode(mode)
+    depth = max(k, TOP)
+    results = run(searcher, [query.text for query in queries], depth)
+    forms = _PathForms()
+    totals = dict.fromkeys(metric_names(k), 0.0)
+    details = []
+    for query, hits in zip(queries, results):
+        hits = hits[:depth]
+        matches = [unit_matches(hit, query.units, forms) for hit in hits]
+        scores = query_metrics(matches, len(query.units), k)
+        for key, value in scores.items():
+            totals[key] += value
+        details.append({
+            "id": query.id, "query": query.text, "model": searcher.name, "mode": name,
+            "first_relevant_rank": first_relevant_rank(matches), "units": len(query.units),
+            **{key: round(value, 4) for key, value in scores.items()},
+            "hits": [{**{key: value for key, value in hit.as_dict().items() if key not in ("before", "after")},
+                      "relevant": bool(matched), "units": sorted(matched)}
+                     for hit, matched in zip(hits, matches)],
+        })
+    count = len(details)
+    units = sum(len(query.units) for query in queries)
+    unreachable = 0 if reachable is None else sum(unit not in reachable for query in queries for unit in query.units)
+    missing = searcher.store.count_missing_vectors(searcher.model.id)
+    return Evaluation(searcher.name, name, k, {key: value / max(count, 1) for key, value in totals.items()},
+                      count, units, unreachable, missing, details)
+
+
+def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
+             modes: Sequence[str | Mode] = ("dense",), k: int = TOP, *, device: str = "auto",
+             on_warning: Callable[[str], None] | None = None) -> list[Evaluation]:
+    """``simsearch eval retrieval``: every model x mode over one index, side by side.
+
+    Warns (``on_warning``) when some relevant units match no indexed sentence, and when a
+    model lacks vectors for some sentences (a half-indexed database).
+    """
+    from .search import Searcher
+
+    if not isinstance(queries, (list, tuple)):
+        queries = load_queries(queries)
+    resolved = [resolve_mode(mode) for mode in modes]  # fail on a bad --mode before loading models
+    warn = on_warning or (lambda message: None)
+    reachable = reachable_units(store, queries)
+    lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
+    if lost:
+        query, unit = lost[0]
+        warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
+             f"(first: {query.source}: {unit.describe()}); they cap every metric")
+    out = []
+    for model in list(dict.fromkeys(models)) or [None]:
+        searcher = Searcher.open(store, model, device=device)
+        missing = store.count_missing_vectors(searcher.model.id)
+        if missing:
+            total = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+            warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
+                 f"database); they cannot be found: run `simsearch index --model {searcher.name}` to finish")
+        for _, mode in resolved:
+            out.append(evaluate(searcher, queries, mode, k, reachable=reachable))
+    return out
+
+
+def write_details(path: Path | str, evaluations: Sequence[Evaluation]) -> int:
+    """Per-query NDJSON (one line per query x model x mode) to a new file; returns the line count.
+
+    Refuses to replace an existing file (it may be the user's), and writes through a
+    temporary file renamed at the end, so a failure leaves nothing half-written.
+    """
+    path = Path(path)
+    if path.exists():
+        raise SimsearchError(f"--details {path}: already exists; remove it or choose another name")
+    temporary = path.with_name(f".{path.name}.partial")
+    lines = 0
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            for evaluation in evaluations:
+                for record in evaluation.details:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    lines += 1
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise SimsearchError(f"--details {path}: {exc.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return lines

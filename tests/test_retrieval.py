@@ -1,0 +1,327 @@
+"""Retrieval evaluation: metric functions, query files, and a run over a real tiny index."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsearch import retrieval
+from simsearch.errors import SimsearchError
+from simsearch.retrieval import (
+    Unit,
+    first_relevant_rank,
+    hit_at,
+    load_queries,
+    ndcg_at,
+    query_metrics,
+    recall_at,
+    reciprocal_rank,
+)
+
+# --- metrics: hand-computed ------------------------------------------------------------------
+
+
+def test_metrics_by_hand():
+    # ranks 1..5: miss, unit 0, miss, unit 0 again (no gain), unit 1; two units.
+    matches = [set(), {0}, set(), {0}, {1}]
+    assert first_relevant_rank(matches) == 2
+    assert hit_at(matches, 1) == 0.0 and hit_at(matches, 2) == 1.0
+    assert reciprocal_rank(matches, 10) == 0.5 and reciprocal_rank(matches, 1) == 0.0
+    dcg = 1 / math.log2(3) + 1 / math.log2(6)
+    ideal = 1 / math.log2(2) + 1 / math.log2(3)
+    assert ndcg_at(matches, 2, 10) == pytest.approx(dcg / ideal) == pytest.approx(0.62405, abs=1e-5)
+    assert recall_at(matches, 2, 3) == 0.5 and recall_at(matches, 2, 5) == 1.0
+    # one unit found at rank 3: nDCG is 1/log2(4) = 0.5
+    assert ndcg_at([set(), set(), {0}], 1, 10) == pytest.approx(0.5)
+    # a hit covering two units at once gains 1, not 2; the ideal needs two ranks
+    assert ndcg_at([{0, 1}], 2, 10) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    # more units than ranks: ten new units in the top ten is perfect
+    assert ndcg_at([{i} for i in range(10)], 12, 10) == pytest.approx(1.0)
+    assert query_metrics([], 3, 5) == {"hit@1": 0.0, "hit@10": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0, "recall@5": 0.0}
+
+
+# --- metrics: properties against brute-force oracles -----------------------------------------
+
+def rankings(max_units: int = 5, max_len: int = 16):
+    return st.integers(1, max_units).flatmap(lambda units: st.tuples(
+        st.lists(st.frozensets(st.integers(0, units - 1), max_size=2), max_size=max_len), st.just(units)))
+
+
+@given(rankings())
+def test_mrr_and_hits_match_a_brute_force_oracle(case):
+    matches, units = case
+    ranks = [rank for rank, matched in enumerate(matches, 1) if matched]
+    assert reciprocal_rank(matches, 10) == (1 / ranks[0] if ranks and ranks[0] <= 10 else 0.0)
+    assert hit_at(matches, 10) == float(any(r <= 10 for r in ranks))
+    assert hit_at(matches, 10) >= hit_at(matches, 1)
+    assert hit_at(matches, 1) <= reciprocal_rank(matches, 10) <= hit_at(matches, 10)
+
+
+@given(rankings(max_units=12))
+def test_ndcg_bounds_and_perfect_iff_new_units_fill_the_top(case):
+    matches, units = case
+    value = ndcg_at(matches, units, 10)
+    assert 0.0 <= value <= 1.0 + 1e-12
+    top = min(units, 10)
+    found: set[int] = set()
+    fills = len(matches) >= top
+    for matched in matches[:top]:
+        fills = fills and bool(set(matched) - found)
+        found |= set(matched)
+    assert (abs(value - 1.0) < 1e-12) == fills
+    assert (value == 0.0) == (not any(matches[:10]))
+
+
+@given(rankings(max_len=14), rankings(max_len=6))
+def test_cutoff_metrics_ignore_what_lies_below_rank_10(case, tail_case):
+    matches, units = case
+    tail = [frozenset(i for i in m if i < units) for m in tail_case[0]]
+    top = list(matches[:10]) + [frozenset()] * (10 - len(matches))  # ten ranks, then anything
+    longer = top + tail
+    for name in ("hit@1", "hit@10", "mrr@10", "ndcg@10"):
+        assert query_metrics(top, units)[name] == query_metrics(longer, units)[name]
+        assert query_metrics(matches, units)[name] == query_metrics(top, units)[name]
+
+
+@given(rankings())
+def test_recall_is_the_share_of_units_found_and_grows_with_k(case):
+    matches, units = case
+    previous = 0.0
+    for k in range(1, len(matches) + 2):
+        value = recall_at(matches, units, k)
+        assert value == len(set().union(*matches[:k])) / units
+        assert value >= previous
+        previous = value
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 4), st.lists(st.integers(0, 5), min_size=1, max_size=6))
+def test_ideal_dcg_is_the_best_ordering(units, labels):
+    # Singleton units (label >= units means an irrelevant hit): the best permutation scores 1
+    # exactly when every unit, or the first 10, can be placed; none scores above it.
+    matches = [frozenset([label]) if label < units else frozenset() for label in labels]
+    best = max(ndcg_at(list(order), units, 10) for order in itertools.permutations(matches))
+    distinct = len({label for label in labels if label < units})
+    assert best <= 1.0 + 1e-12
+    assert (abs(best - 1.0) < 1e-12) == (distinct >= min(units, 10))
+
+
+# --- query files ------------------------------------------------------------------------------
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_jsonl_forms_and_relative_paths_resolve_against_the_query_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the working directory must not matter
+    folder = tmp_path / "bench"
+    queries = write(folder / "q.jsonl", "\n".join(json.dumps(obj) for obj in [
+        {"query": "first", "relevant": ["docs/a.rst", "docs/a.rst:10-25", "docs/b.md:7"]},
+        {"query": " second ", "id": "q2", "relevant": [{"path": "docs/a.rst", "lines": [3, 4]},
+                                                       {"text": "A  man\nplays."}, {"text": "x", "path": "/abs"}]},
+    ]) + "\n\n")
+    first, second = load_queries(queries)
+    base = str(folder / "docs")
+    assert first.units == [Unit.make(f"{base}/a.rst"), Unit.make(f"{base}/a.rst", (10, 25)),
+                           Unit.make(f"{base}/b.md", (7, 7))]
+    assert first.id == f"{queries}:1"
+    assert second.text == "second" and second.id == "q2"
+    assert second.units == [Unit.make(f"{base}/a.rst", (3, 4)), Unit.make(text="A man plays."),
+                            Unit.make("/abs", text="x")]
+
+
+def test_tsv_queries(tmp_path):
+    queries = write(tmp_path / "q.tsv", "# comment\nhow to skip\tdocs/skip.rst:3-9\nwhat is x\tdocs/x.md\tdocs/y\n")
+    skip, x = load_queries(queries)
+    assert skip.text == "how to skip" and skip.units == [Unit.make(str(tmp_path / "docs/skip.rst"), (3, 9))]
+    assert x.units == [Unit.make(str(tmp_path / "docs/x.md")), Unit.make(str(tmp_path / "docs/y"))]
+    assert skip.source == f"{queries}:2"
+
+
+@pytest.mark.parametrize(("content", "line", "message"), [
+    ('{"query": "a", "relevant": ["x"]}\n{"query": "b", "relevant": ["x"]\n', 2, "not valid JSON"),
+    ('{"query": "a"}\n', 1, "missing key 'relevant'"),
+    ('{"relevant": ["x"]}\n', 1, "missing key 'query'"),
+    ('\n{"query": "  ", "relevant": ["x"]}\n', 2, "empty query"),
+    ('{"query": "a", "relevant": []}\n', 1, "at least one"),
+    ('{"query": "a", "relevant": [{"url": "http://x"}]}\n', 1, "unknown relevance form"),
+    ('{"query": "a", "relevant": [{"lines": [1, 2]}]}\n', 1, "unknown relevance form"),
+    ('{"query": "a", "relevant": [42]}\n', 1, "unknown relevance form"),
+    ('{"query": "a", "relevant": [{"path": "x", "lines": [5, 2]}]}\n', 1, "first <= last"),
+    ('{"query": "a", "relevant": [{"path": "x", "lines": "1-2"}]}\n', 1, "\"lines\" must be"),
+    ('{"query": "a", "relevant": [{"text": ""}]}\n', 1, "non-empty"),
+    ('{"query": "a", "relevant": ["x"], "relevent": ["y"]}\n', 1, "unknown key 'relevent'"),
+    ('["a", "x"]\n', 1, "expected a JSON object"),
+    ('{"query": "a", "relevant": ["x:0"]}\n', 1, "first <= last"),
+])
+def test_bad_jsonl_names_file_and_line(tmp_path, content, line, message):
+    path = write(tmp_path / "q.jsonl", content)
+    with pytest.raises(SimsearchError) as info:
+        load_queries(path)
+    assert str(info.value).startswith(f"{path}:{line}: ")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("content", "line", "message"), [
+    ("a\tx\nno tab here\n", 2, "at least two columns"),
+    ("\tx\n", 1, "empty query"),
+    ("a\t  \n", 1, "no relevant path"),
+])
+def test_bad_tsv_names_file_and_line(tmp_path, content, line, message):
+    path = write(tmp_path / "q.tsv", content)
+    with pytest.raises(SimsearchError, match=rf"^{path}:{line}: .*{message}"):
+        load_queries(path)
+
+
+def test_unreadable_query_files(tmp_path):
+    with pytest.raises(SimsearchError, match="no such file"):
+        load_queries(tmp_path / "missing.jsonl")
+    with pytest.raises(SimsearchError, match="no queries"):
+        load_queries(write(tmp_path / "empty.jsonl", "\n\n"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"query": "a", "relevant": ["x"]}\n{"query": "\xff"}\n')
+    with pytest.raises(SimsearchError, match=rf"^{bad}:2: not valid UTF-8"):
+        load_queries(bad)
+
+
+def test_unit_matching_paths_folders_lines_and_text(tmp_path):
+    forms = retrieval._path_forms
+    doc = str(tmp_path / "docs" / "a.rst")
+    assert Unit.make(doc).matches(forms(doc), 1, "x")
+    assert Unit.make(str(tmp_path / "docs")).matches(forms(doc), 1, "x")  # a folder holds its files
+    assert not Unit.make(str(tmp_path / "doc")).matches(forms(doc), 1, "x")  # not a mere prefix
+    assert Unit.make(doc, (3, 5)).matches(forms(doc), 5, "x")
+    assert not Unit.make(doc, (3, 5)).matches(forms(doc), 6, "x")
+    assert Unit.make(text="A man plays.").matches(forms(doc), 9, "A man plays.")
+    assert not Unit.make(text="A man plays.").matches(forms(doc), 9, "a man plays.")
+    assert not Unit.make(str(tmp_path / "b.rst"), text="A man plays.").matches(forms(doc), 9, "A man plays.")
+    (tmp_path / "docs").mkdir()
+    os.symlink(tmp_path / "docs", tmp_path / "link")  # a query file may name the folder through a link
+    assert Unit.make(str(tmp_path / "link" / "a.rst")).matches(forms(doc), 1, "x")
+
+
+# --- end to end over a real tiny index --------------------------------------------------------
+
+ALPHA = [
+    "The river floods the valley every spring.",
+    "Farmers plant rice when the water recedes.",
+    "Old maps show the river further east.",
+]
+BETA = [
+    "Compilers translate source code into machine instructions.",
+    "An optimizer removes dead code before emitting assembly.",
+    "Linkers join object files into one program.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tmp_path_factory, index_model):
+    from simsearch import indexer
+    from simsearch.store import Store
+
+    root = tmp_path_factory.mktemp("retrieval")
+    docs = root / "docs"
+    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
+    write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
+    store = Store.open(root / "index.db")
+    indexer.index(store, [docs], [str(index_model)], progress=False)
+    yield root, store, str(index_model)
+    store.close()
+
+
+def brute_force(searcher, query, k=10):
+    """The oracle: one query at a time through ``Searcher.search``, scored by hand."""
+    hits = searcher.search(query.text, k, context=0)
+    forms = retrieval._PathForms()
+    return [frozenset(i for i, unit in enumerate(query.units)
+                      if unit.matches(forms(hit.path), hit.line, " ".join(hit.text.split()))) for hit in hits]
+
+
+def test_eval_over_a_real_index_matches_single_query_search(tiny_index, tmp_path):
+    from simsearch.search import Searcher
+
+    root, store, model = tiny_index
+    lines = [json.dumps({"query": text, "relevant": [{"text": text}]}) for text in ALPHA + BETA]
+    lines.append(json.dumps({"query": ALPHA[1], "relevant": ["docs/alpha.txt:3"]}))  # the line ALPHA[1] is on
+    lines.append(json.dumps({"query": BETA[0], "relevant": ["docs/beta.txt", "docs/alpha.txt"]}))
+    lines.append(json.dumps({"query": "rivers", "relevant": ["docs/nowhere.txt"]}))  # unreachable
+    queries = load_queries(write(root / "q.jsonl", "\n".join(lines) + "\n"))
+    warnings: list[str] = []
+    [result] = retrieval.run_eval(store, queries, [model], k=4, device="cpu", on_warning=warnings.append)
+    # A query that is an indexed sentence finds itself first: the random model is deterministic.
+    assert all(d["first_relevant_rank"] == 1 for d in result.details[:7])
+    assert result.unreachable_units == 1 and result.units == 10 and result.missing_vectors == 0
+    assert len(warnings) == 1 and "1 of 10 relevant items match no sentence" in warnings[0]
+    assert "q.jsonl:9" in warnings[0]
+    searcher = Searcher.open(store, model, device="cpu")
+    expected = dict.fromkeys(retrieval.metric_names(4), 0.0)
+    for query, detail in zip(queries, result.details):
+        matches = brute_force(searcher, query)
+        for name, value in query_metrics(matches, len(query.units), 4).items():
+            expected[name] += value / len(queries)
+            assert detail[name] == pytest.approx(value, abs=1e-4)
+        assert [hit["relevant"] for hit in detail["hits"]] == [bool(m) for m in matches]
+    assert result.metrics == pytest.approx(expected)
+    assert result.as_dict()["model"] == searcher.name and result.as_dict()["mode"] == "dense"
+    # both files are relevant to the eighth query: recall@4 sees both only if both appear
+    both = result.details[7]
+    files = {Path(hit["path"]).name for hit in both["hits"][:4]}
+    assert both["recall@4"] == len(files) / 2
+
+
+def test_a_mode_is_a_plain_function(tiny_index):
+    from simsearch.search import Searcher
+
+    root, store, model = tiny_index
+    queries = load_queries(write(root / "q2.jsonl", "\n".join(
+        json.dumps({"query": text, "relevant": [{"text": text}]}) for text in ALPHA + BETA) + "\n"))
+    searcher = Searcher.open(store, model, device="cpu")
+
+    def reversed_dense(searcher, texts, k):  # worst first: the self-match drops to the last rank
+        return [list(reversed(hits)) for hits in retrieval.dense(searcher, texts, k)]
+
+    result = retrieval.evaluate(searcher, queries, reversed_dense, k=10)
+    assert result.mode == "reversed_dense"
+    assert result.metrics["hit@1"] == 0.0
+    assert result.metrics["mrr@10"] == pytest.approx(1 / 6)  # six sentences: the match is last
+    with pytest.raises(SimsearchError, match="--mode 'hybrid': expected one of dense"):
+        retrieval.evaluate(searcher, queries, "hybrid")
+
+
+def test_half_indexed_model_warns_and_details_are_written_once(tiny_index, tmp_path):
+    from simsearch.store import Store
+
+    root, store, model = tiny_index
+    copy = tmp_path / "half.db"
+    store.conn.execute("VACUUM INTO ?", (str(copy),))
+    half = Store.open(copy)
+    try:
+        model_id = half.models()[0].id
+        half.conn.execute("DELETE FROM vectors WHERE model_id = ? AND sentence_id IN "
+                          "(SELECT min(id) FROM sentences)", (model_id,))
+        queries = load_queries(write(tmp_path / "q.tsv", f"{ALPHA[0]}\t{root}/docs/alpha.txt\n"))
+        warnings: list[str] = []
+        results = retrieval.run_eval(half, queries, [model], device="cpu", on_warning=warnings.append)
+        assert results[0].missing_vectors == 1
+        assert any("no vectors for 1 of 6 sentences" in w for w in warnings)
+    finally:
+        half.close()
+    details = tmp_path / "details.ndjson"
+    assert retrieval.write_details(details, results) == 1
+    record = json.loads(details.read_text())
+    assert record["query"] == ALPHA[0] and record["mode"] == "dense" and record["units"] == 1
+    assert {"sentence_id", "path", "line", "score", "relevant"} <= set(record["hits"][0])
+    before = details.read_bytes()
+    with pytest.raises(SimsearchError, match="already exists"):
+        retrieval.write_details(details, results)
+    assert details.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
