@@ -1,21 +1,29 @@
 """The ``simsearch`` command: a thin typer layer over the library.
 
-Every command that prints results has ``--json``. A user's mistake (``SimsearchError``)
-prints one line on stderr and exits with status 2; no traceback.
+Every command that prints results has ``--json``. A user's mistake prints one line on
+stderr (``error: ...``, naming the option or file) and exits with status 2, no traceback:
+a ``SimsearchError`` from the library, or a usage error found while parsing the command
+line (unknown option, a value of the wrong type, out of range or not one of the choices,
+a missing file). Options are checked before anything is loaded or written.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Optional, get_args
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import Interrupted, SimsearchError
+from .models import POOLERS
 
 app = typer.Typer(
     help="Semantic search over your own documents with SimCSE sentence embeddings.",
@@ -28,15 +36,148 @@ app.add_typer(eval_app, name="eval")
 
 stdout = Console()
 
+# --- option types: fixed choices are enums (typer turns them into click choices) ------------
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+Pooler = Enum("Pooler", [(name, name) for name in POOLERS], type=str)
+
+
+class Aggregate(str, Enum):  # sts.AGGREGATIONS (not imported here: sts pulls in scipy)
+    all = "all"
+    mean = "mean"
+    wmean = "wmean"
+
+
+class StsSplit(str, Enum):
+    test = "test"
+    dev = "dev"
+
+
+class GeometrySplit(str, Enum):
+    all = "all"
+    train = "train"
+    dev = "dev"
+    test = "test"
+
+
+def _value(choice):
+    """An enum option's plain string (``None`` stays ``None``)."""
+    return choice.value if isinstance(choice, Enum) else choice
+
+
+# --- option checks: callbacks that run while parsing, before any command body -------------
+
+
+class OptionError(typer.BadParameter):
+    """A bad option value whose message is already complete (``--temp 0: must be > 0``)."""
+
+
+def _option_name(param) -> str:
+    opts = list(getattr(param, "opts", None) or [])
+    return opts[0] if opts else (getattr(param, "human_readable_name", None) or getattr(param, "name", "?"))
+
+
+def _number(low: float | None = None, high: float | None = None, *, above: bool = False, below: bool = False):
+    """A callback accepting finite numbers in [low, high]; ``above``/``below`` make an end open."""
+
+    def check(param: typer.CallbackParam, value):
+        if value is None:
+            return None
+        name = _option_name(param)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise OptionError(f"{name} {value}: must be a finite number")
+        if low is not None and (value <= low if above else value < low):
+            raise OptionError(f"{name} {value}: must be {'>' if above else 'at least'} {low:g}")
+        if high is not None and (value >= high if below else value > high):
+            raise OptionError(f"{name} {value}: must be {'<' if below else 'at most'} {high:g}")
+        return value
+
+    return check
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def _creatable(label: str, path: Path) -> None:
+    """A path simsearch may create: its nearest existing ancestor is a writable folder."""
+    ancestor = _nearest_existing(path)
+    if not ancestor.is_dir():
+        raise OptionError(f"{label}: cannot be created, {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OptionError(f"{label}: cannot be created, {ancestor} is not writable")
+
+
+def _path(kind: str = "any", *, missing: str = "error"):
+    """A callback for a path option or argument (one path or a list).
+
+    ``kind`` is ``file``, ``folder`` or ``any``. A path that does not exist is an error
+    (``missing="error"``), one simsearch will create (``"create"``: no file in the way and a
+    writable folder above it), or left to the command, which explains what belongs there
+    (``"explain"``).
+    """
+
+    def check(param: typer.CallbackParam, value):
+        if value is None:
+            return None
+        option = _option_name(param)
+        for path in value if isinstance(value, (list, tuple)) else [value]:
+            label = f"{option} {path}" if option.startswith("-") else str(path)
+            if not path.exists():
+                if missing == "error":
+                    raise OptionError(f"{label}: no such file or folder")
+                if missing == "create":
+                    _creatable(label, path)
+            elif kind == "file" and path.is_dir():
+                raise OptionError(f"{label}: is a folder, not a file")
+            elif kind == "folder" and not path.is_dir():
+                raise OptionError(f"{label}: is a file, not a folder")
+            elif missing != "create" and not os.access(path, os.R_OK):
+                raise OptionError(f"{label}: not readable")
+        return value
+
+    return check
+
+
+# --- shared options -------------------------------------------------------------------------
+
 ModelOption = typer.Option(None, "--model", "-m", help="Model: 'minilm' (embedded), a name under models/, a folder, or a Hugging Face id.")
-PoolerOption = typer.Option(None, "--pooler", help="Override pooling: cls, cls_before_pooler, avg, avg_first_last, avg_top2.")
-DataOption = typer.Option(None, "--data", help="Evaluation data folder (default: $SIMSEARCH_DATA, else ../shared/data).")
-DeviceOption = typer.Option("auto", "--device", help="auto, cpu or cuda.")
+PoolerOption = typer.Option(None, "--pooler", help="Pooling for a model without pooling metadata (or to override it).")
+DataOption = typer.Option(None, "--data", callback=_path("folder", missing="explain"),
+                          help="Evaluation data folder (default: $SIMSEARCH_DATA, else ../shared/data).")
+# One default everywhere: auto (CUDA when available). $SIMSEARCH_DEVICE changes it per machine.
+DeviceOption = typer.Option(Device.auto, "--device", envvar="SIMSEARCH_DEVICE",
+                            help="auto: CUDA when available, else CPU.")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+DbOption = typer.Option(None, "--db", callback=_path("file", missing="create"),
+                        help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
+BatchSizeOption = typer.Option(64, "--batch-size", callback=_number(1), help="Sentences per forward pass (>= 1).")
+
+
+def _finite(obj):
+    """``obj`` with every non-finite float (NaN, inf) as ``None``: JSON has no such numbers."""
+    if type(obj).__module__ == "numpy" and hasattr(obj, "item"):  # numpy scalars
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(value) for value in obj]
+    return obj
 
 
 def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False) + "\n")
 
 
 @app.command("models")
@@ -64,29 +205,33 @@ def models_command(json_out: bool = JsonOption) -> None:
     )
 
 
+def _resolve_all(names: Optional[list[str]], pooler: Optional[str]):
+    """Every named model resolved (cheap: no weights loaded) before the first one is loaded."""
+    from .models import resolve_model
+
+    return [resolve_model(name, pooler) for name in names or [None]]
+
+
 @eval_app.command("sts")
 def eval_sts_command(
     model: Optional[list[str]] = ModelOption,
     data: Optional[Path] = DataOption,
-    aggregate: str = typer.Option("all", "--aggregate", help="STS12-16 aggregation: all (pooled), mean, wmean."),
-    split: str = typer.Option("test", "--split", help="test: the paper's Table 5; dev: STS-B dev only (model selection)."),
-    pooler: Optional[str] = PoolerOption,
-    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
-    device: str = DeviceOption,
+    aggregate: Aggregate = typer.Option(Aggregate.all, "--aggregate", help="STS12-16 aggregation: all (pooled), mean, wmean."),
+    split: StsSplit = typer.Option(StsSplit.test, "--split", help="test: the paper's Table 5; dev: STS-B dev only (model selection)."),
+    pooler: Optional[Pooler] = PoolerOption,
+    batch_size: int = BatchSizeOption,
+    device: Device = DeviceOption,
     json_out: bool = JsonOption,
 ) -> None:
     """STS12-16, STS-B and SICK-R with the SimCSE paper's protocol (Spearman x 100)."""
     from .encoder import Encoder
-    from .sts import AGGREGATIONS, TASKS, data_dir, evaluate_sts
+    from .sts import TASKS, data_dir, evaluate_sts
 
-    if aggregate not in AGGREGATIONS:
-        raise SimsearchError(f"--aggregate {aggregate!r}: expected one of {', '.join(AGGREGATIONS)}")
-    if split not in ("test", "dev"):
-        raise SimsearchError(f"--split {split!r}: expected test or dev")
+    aggregate, split = _value(aggregate), _value(split)
     root = data_dir(data)
     rows = []
-    for name in model or [None]:
-        encoder = Encoder.load(name, pooler=pooler, device=device, batch_size=batch_size)
+    for ref in _resolve_all(model, _value(pooler)):
+        encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size)
         result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split)
         result = {"model": encoder.name, **result}
         rows.append(result)
@@ -112,9 +257,9 @@ def eval_sts_command(
 def eval_geometry_command(
     model: Optional[list[str]] = ModelOption,
     data: Optional[Path] = DataOption,
-    split: str = typer.Option("all", "--split", help="STS-B splits to use: all, train, dev or test."),
-    pooler: Optional[str] = PoolerOption,
-    device: str = DeviceOption,
+    split: GeometrySplit = typer.Option(GeometrySplit.all, "--split", help="STS-B splits to use: all, train, dev or test."),
+    pooler: Optional[Pooler] = PoolerOption,
+    device: Device = DeviceOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Alignment and uniformity (Wang & Isola 2020) on STS-B, as in the SimCSE paper (lower is better)."""
@@ -125,9 +270,9 @@ def eval_geometry_command(
     table = Table(title="Alignment and uniformity on STS-B (lower is better)")
     for column in ("model", "alignment", "uniformity", "positive pairs", "sentences"):
         table.add_column(column, justify="left" if column == "model" else "right")
-    for name in model or [None]:
-        encoder = Encoder.load(name, pooler=pooler, device=device)
-        result = {"model": encoder.name, **alignment_uniformity(encoder.encode, root, split=split)}
+    for ref in _resolve_all(model, _value(pooler)):
+        encoder = Encoder.load(ref, device=_value(device))
+        result = {"model": encoder.name, **alignment_uniformity(encoder.encode, root, split=_value(split))}
         if json_out:
             _print_json(result)
             continue
@@ -139,24 +284,27 @@ def eval_geometry_command(
 
 @app.command("train")
 def train_command(
-    unsup: Optional[Path] = typer.Option(None, "--unsup", help="Unsupervised: a text file or a folder of .txt/.md files."),
-    sup: Optional[Path] = typer.Option(None, "--sup", help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
+    unsup: Optional[Path] = typer.Option(None, "--unsup", callback=_path("any"), help="Unsupervised: a text file or a folder of .txt/.md files."),
+    sup: Optional[Path] = typer.Option(None, "--sup", callback=_path("file"), help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
     model: str = typer.Option("minilm", "--model", "-m", help="Base model to start from."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: models/<data>-<mode>-simcse)."),
+    out: Optional[Path] = typer.Option(None, "--out", callback=_path("folder", missing="create"),
+                                       help="Output folder (default: models/<data>-<mode>-simcse)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Global batch (default: unsup 64, sup 512)."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default: unsup 3e-5, sup 5e-5)."),
-    temp: float = typer.Option(0.05, "--temp", help="Temperature tau of the softmax over cosine similarities."),
-    pooler: Optional[str] = typer.Option(None, "--pooler", help="Training pooler (default: the base model's own; cls + MLP for raw BERT)."),
-    max_len: int = typer.Option(32, "--max-len", help="Truncate training sentences to this many tokens."),
-    hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
-    dropout: float = typer.Option(0.1, "--dropout", help="Dropout rate p (the unsupervised views' only noise)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size",
+                                             help="Global batch, >= 2: the other sentences are the negatives (default: unsup 64, sup 512)."),
+    lr: Optional[float] = typer.Option(None, "--lr", callback=_number(), help="Learning rate (default: unsup 3e-5, sup 5e-5)."),
+    temp: float = typer.Option(0.05, "--temp", callback=_number(), help="Temperature tau of the softmax over cosine similarities."),
+    pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Training pooler (default: the base model's own; cls + MLP for raw BERT)."),
+    max_len: int = typer.Option(32, "--max-len", help="Truncate training sentences to this many tokens (>= 4)."),
+    hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", callback=_number(),
+                                               help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
+    dropout: float = typer.Option(0.1, "--dropout", callback=_number(), help="Dropout rate p in [0, 1) (the unsupervised views' only noise)."),
     warmup_steps: int = typer.Option(0, "--warmup-steps", help="Linear warm-up steps before the linear decay (paper: 0)."),
     same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),
-    seed: int = typer.Option(42, "--seed", help="Random seed (data order, dropout, MLP init)."),
+    seed: int = typer.Option(42, "--seed", callback=_number(0, 2**32 - 1), help="Random seed (data order, dropout, MLP init)."),
     eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
-    device: str = DeviceOption,
+    device: Device = DeviceOption,
     data: Optional[Path] = DataOption,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same command."),
     no_bucket: bool = typer.Option(False, "--no-bucket", help="Plain random batches (no length bucketing)."),
@@ -165,14 +313,16 @@ def train_command(
     """Train SimCSE: --unsup on your own text, or --sup on NLI triplets. Ctrl-C saves a checkpoint."""
     from .train import TrainConfig, train
 
+    # Ranges (--lr > 0, --dropout in [0, 1), ...) are TrainConfig's, so a Python caller gets them too;
+    # it checks them before any data or model is read. Here: only that floats are finite.
     if (unsup is None) == (sup is None):
         raise SimsearchError("give exactly one of --unsup FILE or --sup FILE")
     config = TrainConfig(
         mode="unsup" if unsup else "sup", data=unsup or sup, model=model, out=out, epochs=epochs,
-        max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=pooler, max_len=max_len,
+        max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
-        warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=device, eval_data=data, resume=resume,
-        bucket=not no_bucket, progress=not json_out,
+        warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
+        resume=resume, bucket=not no_bucket, progress=not json_out,
     )
     metadata = train(config)
     if metadata is None:  # not the main process under torchrun
@@ -188,9 +338,6 @@ def train_command(
     )
 
 
-DbOption = typer.Option(None, "--db", help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
-
-
 def _warn(path: str, reason: str) -> None:
     from .search import display_path
 
@@ -199,12 +346,14 @@ def _warn(path: str, reason: str) -> None:
 
 @app.command("index")
 def index_command(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to index (default: the ones indexed before)."),
+    paths: Optional[list[Path]] = typer.Argument(None, callback=_path("any"),
+                                                 help="Files or folders to index (default: the ones indexed before)."),
     model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model to embed with; repeat for several (default: the index's models, else minilm)."),
+    pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Pooling for --model when it has no pooling metadata; recorded in the index."),
     db: Optional[Path] = DbOption,
-    device: str = DeviceOption,
-    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
-    max_file_mb: float = typer.Option(20.0, "--max-file-mb", min=0.0, help="Skip larger files (with a warning)."),
+    device: Device = DeviceOption,
+    batch_size: int = BatchSizeOption,
+    max_file_mb: float = typer.Option(20.0, "--max-file-mb", callback=_number(0, above=True), help="Skip larger files (with a warning)."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
     json_out: bool = JsonOption,
 ) -> None:
@@ -214,14 +363,17 @@ def index_command(
 
     if status:
         return status_command(db=db, json_out=json_out)
+    if pooler is not None and not model:
+        raise SimsearchError("--pooler applies to the models named with --model; name them")
     store = Store.open(db)
     roots = list(paths or [])
     if not roots and not model:
         roots = previous_roots(store)
         if not roots:
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
-    report = index(store, roots, model, device=device, batch_size=batch_size, max_file_mb=max_file_mb,
-                   progress=not json_out, on_warning=None if json_out else _warn)
+    extra = {"pooler": _value(pooler)} if pooler is not None else {}
+    report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
+                   progress=not json_out, on_warning=None if json_out else _warn, **extra)
     if json_out:
         _print_json(report.as_dict())
         return
@@ -236,17 +388,33 @@ def index_command(
     )
 
 
+def _check_recorded_pooler(store, names: list[Optional[str]], pooler: Optional[str]) -> None:
+    """``--pooler`` on search/tui names the pooler the index was built with; a different one is an error."""
+    if pooler is None:
+        return
+    from .search import pick_model
+
+    for name in names:
+        row = pick_model(store, name)
+        if row.pooler != pooler:
+            raise SimsearchError(
+                f"--pooler {pooler}: model {row.name!r} was indexed with pooler {row.pooler}; to search with "
+                f"{pooler}, re-index it: simsearch index --model {row.name} --pooler {pooler}"
+            )
+
+
 @app.command("search")
 def search_command(
     query: Optional[str] = typer.Argument(None, help="What to look for (a sentence or a few words)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Which of the index's models (default: minilm)."),
-    k: int = typer.Option(10, "-k", "--k", help="Number of results."),
-    min_score: Optional[float] = typer.Option(None, "--min-score", help="Drop results scoring below this cosine."),
+    k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000_000), help="Number of results (1 to 1,000,000)."),
+    min_score: Optional[float] = typer.Option(None, "--min-score", callback=_number(-1, 1), help="Drop results scoring below this cosine (-1 to 1)."),
     path: Optional[str] = typer.Option(None, "--path", help="Only documents matching this glob or under this folder."),
-    context: int = typer.Option(1, "--context", min=0, help="Neighbouring sentences shown each side."),
-    queries: Optional[Path] = typer.Option(None, "--queries", help="A file with one query per line; prints NDJSON."),
+    context: int = typer.Option(1, "--context", callback=_number(0, 1000), help="Neighbouring sentences shown each side (0 to 1000)."),
+    queries: Optional[Path] = typer.Option(None, "--queries", callback=_path("file"), help="A file with one query per line; prints NDJSON."),
+    pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the model was indexed with (an error if it differs)."),
     db: Optional[Path] = DbOption,
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto (default cpu: a single short query needs no GPU)."),
+    device: Device = DeviceOption,
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
@@ -255,19 +423,18 @@ def search_command(
 
     if (query is None) == (queries is None):
         raise SimsearchError("give a QUERY or --queries FILE (not both)")
-    if k < 1:
-        raise SimsearchError(f"-k {k}: must be at least 1")
+    if query is not None and not query.strip():
+        raise SimsearchError("the query is empty")
+    lines = _read_queries(queries) if queries is not None else []
     store = Store.open(db, create=False)
-    searcher = Searcher.open(store, model, device=device)
+    _check_recorded_pooler(store, [model], _value(pooler))
+    searcher = Searcher.open(store, model, device=_value(device))
     if queries is not None:
-        lines = _read_queries(queries)
         vectors = searcher.embed(lines) if lines else []
         for text, vector in zip(lines, vectors):
             for hit in searcher.search_vector(vector, k, min_score=min_score, path_glob=path, context=context):
                 _print_json({"query": text, "model": searcher.name, **hit.as_dict()})
         return
-    if not query.strip():
-        raise SimsearchError("the query is empty")
     hits = searcher.search(query, k, min_score=min_score, path_glob=path, context=context)
     if json_out:
         for hit in hits:
@@ -282,8 +449,6 @@ def search_command(
     table.add_column("score", justify="right")
     table.add_column("sentence", ratio=1)
     table.add_column("location", overflow="fold")
-    from rich.text import Text
-
     for hit in hits:
         cell = Text()  # context on its own lines, so the hit stands out even without colour
         if hit.before:
@@ -336,38 +501,152 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                      f"{run['sentences_encoded'] or 0:,} sentences encoded")
 
 
+def _describe(result: dict) -> str:
+    parts = []
+    for key, value in result.items():
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value) or "none"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
+
+
+@app.command("forget")
+def forget_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Indexed folders or files to remove from the index, with their documents."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model to remove from the index, with its vectors; repeat for several."),
+    missing: bool = typer.Option(False, "--missing", help="Remove every indexed folder or file that no longer exists."),
+    db: Optional[Path] = DbOption,
+    json_out: bool = JsonOption,
+) -> None:
+    """Remove folders, files or models from the index (only the index: nothing on disk is deleted)."""
+    from .indexer import forget_missing_roots, forget_models, forget_roots
+    from .store import Store
+
+    if not (paths or model or missing):
+        raise SimsearchError("nothing to forget: give indexed PATHS, --model NAME or --missing")
+    store = Store.open(db, create=False)
+    result = {}
+    if paths:
+        result["roots"] = forget_roots(store, list(paths))
+    if missing:
+        result["missing"] = forget_missing_roots(store)
+    if model:
+        result["models"] = forget_models(store, list(model))
+    if json_out:
+        _print_json(result)
+        return
+    for section, details in result.items():
+        stdout.print(f"forgot {section}: {_describe(details)}", highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command("tui")
 def tui_command(
     db: Optional[Path] = DbOption,
     left: Optional[str] = typer.Option(None, "--left", help="Left pane's model (default: the embedded minilm)."),
     right: Optional[str] = typer.Option(None, "--right", help="Right pane's model (default: the most recently trained one in the index)."),
-    k: int = typer.Option(10, "-k", "--k", min=1, help="Results per pane (+/- in the app)."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda or auto."),
+    k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000), help="Results per pane, 1 to 1,000 (+/- in the app)."),
+    pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
+    device: Device = DeviceOption,
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
-    from .tui import run
+    from .tui import default_models, run
 
-    run(db, left, right, k, device)
+    if pooler is not None:
+        from .store import Store, default_db_path
+
+        if (db or default_db_path()).exists():  # else the app itself explains how to build an index
+            store = Store.open(db, create=False)
+            defaults = default_models(store)
+            names = [left or defaults[0], right or defaults[1]]
+            _check_recorded_pooler(store, [name for name in names if name is not None], _value(pooler))
+            store.close()
+    run(db, left, right, k, _value(device))
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+# typer >= 0.2x vendors click (``typer._click``); older ones use click itself. The classes are
+# found through typer's own public names, so ``isinstance`` matches whichever is in use.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_NoArgsIsHelp = getattr(sys.modules[_ClickException.__module__], "NoArgsIsHelpError", ())
+
+
+def _raw_value(argv: list[str], param) -> Optional[str]:
+    """The text the user gave for ``param`` (its last occurrence in ``argv``), if any."""
+    found = None
+    for opt in [*(getattr(param, "opts", None) or []), *(getattr(param, "secondary_opts", None) or [])]:
+        for i, arg in enumerate(argv):
+            if arg == "--":
+                break
+            if arg == opt and i + 1 < len(argv):
+                found = argv[i + 1]
+            elif opt.startswith("--") and arg.startswith(opt + "="):
+                found = arg[len(opt) + 1:]
+            elif not opt.startswith("--") and arg.startswith(opt) and len(arg) > len(opt):
+                found = arg[len(opt):]
+    return found
+
+
+def _choices(param) -> Optional[list[str]]:
+    """The allowed values of an enum option: click's ``Choice`` or, in typers that vendor click,
+    the annotation typer keeps."""
+    choices = getattr(getattr(param, "type", None), "choices", None)
+    if choices is None:
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        enum = next((c for c in (annotation, *get_args(annotation)) if isinstance(c, type) and issubclass(c, Enum)), None)
+        choices = list(enum) if enum is not None else None
+    return [str(getattr(c, "value", c)) for c in choices] if choices else None
+
+
+def usage_message(exc, argv: list[str]) -> str:
+    """One line for a click/typer usage error, naming the option and the value given."""
+    if isinstance(exc, OptionError):
+        return exc.message
+    param = getattr(exc, "param", None)
+    if param is not None and getattr(param, "opts", None) and type(exc).__name__ == "BadParameter":
+        name, raw = _option_name(param), _raw_value(argv, param)
+        envvar = getattr(param, "envvar", None)
+        if raw is None and isinstance(envvar, str) and os.environ.get(envvar) is not None:
+            name, raw = f"${envvar}", os.environ[envvar]
+        choices = _choices(param)
+        reason = "expected one of " + ", ".join(choices) if choices else exc.message
+        return f"{name} {raw!r}: {reason}" if raw is not None else f"{name}: {reason}"
+    return exc.format_message()
+
+
+def _error(message: str) -> None:
+    line = Text.assemble(("error:", "bold red"), " ", " ".join(message.split()))
+    Console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: run the app, turning user errors into one line and exit status 2."""
+    """Entry point: run the app; user and usage errors become one line and exit status 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="simsearch", standalone_mode=False)
+    except _NoArgsIsHelp as exc:  # bare `simsearch` (or `simsearch eval`): help, as with --help
+        text = exc.format_message()
+        if text.strip():  # typers that render help as text rather than printing it
+            sys.stdout.write(text.rstrip("\n") + "\n")
+        sys.exit(0)
+    except _ClickException as exc:
+        _error(usage_message(exc, argv))
+        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
     except SimsearchError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _error(str(exc))
         sys.exit(130 if isinstance(exc, Interrupted) else 2)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")
         sys.exit(130)
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    # Outside standalone mode typer returns an exit code instead of raising: typer.Exit, --help (0)
+    # and Ctrl-C outside our own handlers (130).
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            Console(stderr=True).print("interrupted")
+        sys.exit(code)
