@@ -495,15 +495,23 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     return out
 
 
+def ensure_new_file(path: Path | str, option: str = "--details") -> Path:
+    """A path to create: refuse one that exists (it may be the user's) before any work is done."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise SimsearchError(f"{option} {path}: already exists; remove it or choose another name")
+    if not path.parent.is_dir():
+        raise SimsearchError(f"{option} {path}: no such folder {path.parent}")
+    return path
+
+
 def write_details(path: Path | str, evaluations: Sequence[Evaluation]) -> int:
     """Per-query NDJSON (one line per query x model x mode) to a new file; returns the line count.
 
     Refuses to replace an existing file (it may be the user's), and writes through a
     temporary file renamed at the end, so a failure leaves nothing half-written.
     """
-    path = Path(path)
-    if path.exists():
-        raise SimsearchError(f"--details {path}: already exists; remove it or choose another name")
+    path = ensure_new_file(path)
     temporary = path.with_name(f".{path.name}.partial")
     lines = 0
     try:

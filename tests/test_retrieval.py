@@ -325,3 +325,31 @@ def test_half_indexed_model_warns_and_details_are_written_once(tiny_index, tmp_p
         retrieval.write_details(details, results)
     assert details.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def _wired() -> bool:
+    from simsearch import cli
+
+    return any(command.name == "retrieval" for command in cli.eval_app.registered_commands)
+
+
+@pytest.mark.skipif(not _wired(), reason="`eval retrieval` is not wired into cli.py yet")
+def test_cli_eval_retrieval(tiny_index, tmp_path, run_cli):
+    root, store, model = tiny_index
+    queries = write(tmp_path / "q.jsonl", "".join(
+        json.dumps({"query": text, "relevant": [f"{root}/docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
+        for text in ALPHA + BETA))
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "-m", model, "--json", "--device", "cpu")
+    assert code == 0, err
+    [row] = [json.loads(line) for line in out.splitlines()]
+    [expected] = retrieval.run_eval(store, load_queries(queries), [model], device="cpu")
+    assert row == json.loads(json.dumps(expected.as_dict()))
+    assert row["hit@1"] == 1.0  # each query is a sentence of its relevant file
+    details = write(tmp_path / "mine.ndjson", "keep me\n")
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "-m", model, "--details", details)
+    assert code == 2 and "already exists" in err and details.read_text() == "keep me\n"
+    bad = write(tmp_path / "bad.jsonl", '{"query": "a", "relevant": ["x"]}\n{"query": ""}\n')
+    code, out, err = run_cli("eval", "retrieval", bad, "--db", store.path)
+    assert code == 2 and f"{bad}:2: " in err and "Traceback" not in err
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "--mode", "nope")
+    assert code == 2 and "--mode 'nope'" in err
