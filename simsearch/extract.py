@@ -12,16 +12,16 @@ import bisect
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import SimsearchError
-from .segment import Sentence, split_sentences
+from .segment import BlockSplitter, Sentence, looks_one_per_line, split_sentences
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-                 ".rst": "markdown", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+                 ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
 MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
@@ -110,63 +110,128 @@ def _ignored(rules: list[tuple[Path, list[_Rule]]], path: Path, is_dir: bool) ->
 
 # --- the walk -----------------------------------------------------------------------------
 
+def printable(path: Path | str) -> str:
+    """A path as text that can be printed and stored: bytes that are not UTF-8 backslash-escaped."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def is_undecodable(name: Path | str) -> bool:
+    """Whether a name holds bytes that are not UTF-8 (Python keeps them as lone surrogates).
+
+    Such a path cannot be stored in SQLite as text nor printed, so the walk skips it with a
+    warning rather than storing an escaped name that could collide with a real one.
+    """
+    try:
+        str(name).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def walk(roots: list[Path]) -> Iterator[FoundFile | tuple[Path, str]]:
     """Yield every indexable file under ``roots``, or ``(path, reason)`` for a skipped one.
 
     Files named directly are taken whatever their name; hidden entries and ignored
-    paths are skipped only below a named folder.
+    paths are skipped only below a named folder. A problem with one entry (a name that is
+    not UTF-8, an unreadable folder, a symlink loop, a path too long) skips that entry, never
+    the walk. The walk keeps its own stack, so nesting depth is not bounded by Python's.
     """
     for root in roots:
         root = Path(root).expanduser().absolute()
-        if not root.exists():
+        if is_undecodable(root):
+            yield root, "skipped: the path is not valid UTF-8 (rename it to index it)"
+            continue
+        try:
+            exists, is_file = root.exists(), root.is_file()
+        except OSError as exc:
+            yield root, f"skipped: cannot read ({exc.strerror or exc})"
+            continue
+        if not exists:
             raise SimsearchError(f"{root}: no such file or folder")
-        if root.is_file():
+        if is_file:
             found = _found(root)
-            if found is not None:
+            if isinstance(found, FoundFile):
                 yield found
             else:
-                yield root, f"unsupported file type {root.suffix or '(none)'}"
+                yield root, found or f"unsupported file type {root.suffix or '(none)'}"
             continue
-        yield from _walk_dir(root, [])
+        yield from _walk_dir(root)
 
 
-def _walk_dir(folder: Path, rules: list[tuple[Path, list[_Rule]]]) -> Iterator[FoundFile | tuple[Path, str]]:
-    gitignore = folder / ".gitignore"
-    if gitignore.is_file():
-        try:
-            rules = [*rules, (folder, parse_gitignore(gitignore.read_text(encoding="utf-8", errors="replace")))]
-        except OSError:
-            pass
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield folder, f"cannot list folder ({exc.strerror})"
-        return
-    for entry in entries:
+_Frame = tuple[Iterator[os.DirEntry], list[tuple[Path, list[_Rule]]]]
+
+
+def _walk_dir(top: Path) -> Iterator[FoundFile | tuple[Path, str]]:
+    """Depth first, each folder's entries in name order (the order a recursive walk gives)."""
+    stack: list[_Frame] = []
+    seen: set[tuple[int, int]] = set()  # (device, inode) of folders entered: a bind-mount loop ends
+    yield from _enter(top, [], stack, seen)
+    while stack:
+        entries, rules = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         if entry.name.startswith("."):
             continue
         path = Path(entry.path)
+        if is_undecodable(entry.name):
+            yield path, "skipped: the name is not valid UTF-8 (rename it to index it)"
+            continue
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
+            is_dir = entry.is_dir(follow_symlinks=False)  # symlinked folders are not followed
+        except OSError as exc:
+            yield path, f"skipped: cannot read ({exc.strerror or exc})"
             continue
         if rules and _ignored(rules, path, is_dir):
             continue
         if is_dir:
-            yield from _walk_dir(path, rules)
-        elif entry.is_file():
-            found = _found(path, entry)
-            if found is not None:
-                yield found
+            yield from _enter(path, rules, stack, seen)
+            continue
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        found = _found(path, entry)
+        if found is not None:
+            yield found if isinstance(found, FoundFile) else (path, found)
 
 
-def _found(path: Path, entry: os.DirEntry | None = None) -> FoundFile | None:
+def _enter(folder: Path, rules: list[tuple[Path, list[_Rule]]], stack: list[_Frame],
+           seen: set[tuple[int, int]]) -> Iterator[tuple[Path, str]]:
+    """Push a folder's sorted entries (and its .gitignore rules) on the stack, or say why not."""
+    try:
+        stat = os.stat(folder)
+        if (stat.st_dev, stat.st_ino) in seen:
+            yield folder, "skipped: folder already walked (a loop of mounts or links)"
+            return
+        seen.add((stat.st_dev, stat.st_ino))
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        yield folder, f"skipped: cannot list folder ({exc.strerror or exc})"
+        return
+    if any(entry.name == ".gitignore" for entry in entries):
+        gitignore = folder / ".gitignore"
+        try:
+            rules = [*rules, (folder, parse_gitignore(gitignore.read_text(encoding="utf-8", errors="replace")))]
+        except IsADirectoryError:
+            pass
+        except OSError as exc:
+            yield gitignore, f"cannot read ({exc.strerror or exc}); its rules are not applied"
+    stack.append((iter(entries), rules))
+
+
+def _found(path: Path, entry: os.DirEntry | None = None) -> FoundFile | str | None:
+    """The file with its size and mtime; None if it is not a file we index; a reason if unreadable."""
     if path.suffix.lower() not in TEXT_SUFFIXES:
         return None
     try:
+        if entry is not None and not entry.is_file():  # follows a symlink: a link loop raises
+            return None
         stat = entry.stat() if entry is not None else path.stat()
-    except OSError:
-        return None  # vanished between listing and stat
+    except FileNotFoundError:
+        return None  # vanished between listing and stat, or a dangling link
+    except OSError as exc:
+        return f"skipped: cannot read ({exc.strerror or exc})"
     return FoundFile(path, stat.st_size, stat.st_mtime_ns)
 
 
@@ -179,6 +244,8 @@ class Extracted:
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None
+    # One sentence or thought per line (plain text of that shape, see ``looks_one_per_line``).
+    lines_are_blocks: bool = False
 
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:
@@ -189,8 +256,13 @@ class Extracted:
 
 
 def extract(path: Path, data: bytes) -> Extracted:
-    """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content."""
-    kind = TEXT_SUFFIXES.get(path.suffix.lower(), "text")
+    """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
+
+    Markdown and reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) come out
+    as prose without markup or code; plain text is read one sentence per line when the
+    file has that shape (``segment.looks_one_per_line``).
+    """
+    kind = kind_of(path)
     if kind == "pdf":
         return _extract_pdf(path, data)
     if b"\0" in data[:BINARY_SNIFF]:
@@ -198,9 +270,26 @@ def extract(path: Path, data: bytes) -> Extracted:
     text, warning = decode(data)
     if kind == "html":
         return _extract_html(text, warning)
+    per_line = False
     if kind == "markdown":
-        text = _blank_code_fences(text)
-    return Extracted(text, kind, warning)
+        lines = _clean_markdown(text)
+    elif kind == "rst":
+        lines = _clean_rst(text)
+    else:
+        per_line = looks_one_per_line(text)
+        lines = _clean_plain(text, per_line)
+    clean, line_map = _assemble(lines)
+    return Extracted(clean, kind, warning, line_map, lines_are_blocks=per_line)
+
+
+def kind_of(path: Path) -> str:
+    """How a file is read: text, markdown, rst, html or pdf (``a.rst.txt`` is rst)."""
+    name = path.name.lower()
+    if name.endswith((".rst.txt", ".rest.txt")):
+        return "rst"
+    if name.endswith(".md.txt"):
+        return "markdown"
+    return TEXT_SUFFIXES.get(path.suffix.lower(), "text")
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -218,25 +307,536 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), warning
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
+# --- markup: reStructuredText, Markdown, plain-text lists -----------------------------------
+#
+# Each cleaner reads a file's lines and returns (source line, text) pairs: the prose left
+# once markup is removed, with a blank pair wherever a block (paragraph, heading, list
+# item, table row) ends. Code is left out: fenced, indented and `::` literal blocks,
+# code-block/doctest/testcode directives and doctest `>>>` blocks are not prose, and a
+# `#` comment inside them never becomes a heading. Tables are kept one row per sentence,
+# cells joined with "; ". Every output line keeps the number of the line it came from.
+
+Lines = list[tuple[int, str]]
+
+_CODE_DIRECTIVES = frozenset(
+    """
+    code code-block sourcecode literalinclude highlight doctest testcode testoutput testsetup testcleanup
+    ipython jupyter-execute jupyter-kernel math raw productionlist parsed-literal graphviz digraph graph
+    inheritance-diagram uml plantuml mermaid csv-table toctree autosummary index include image
+    automodule autoclass autofunction automethod autoattribute autodata autoexception autodecorator
+    autoproperty autoclasstree program-output command-output runblock plot tabularcolumns role
+    default-role default-domain contents sectnum header footer meta title currentmodule highlightlang
+    code-tab prompt spelling:word-list rst-class cssclass eval-rst exec
+    """.split()
+)
+# Directives whose argument is prose (an admonition's first words, a rubric's title).
+_PROSE_ARGUMENT = frozenset(
+    """
+    note warning tip hint important caution danger error attention seealso admonition rubric topic
+    sidebar versionadded versionchanged deprecated deprecated-removed centered table list-table
+    epigraph highlights pull-quote
+    """.split()
+)
+_VERSIONED = frozenset({"versionadded", "versionchanged", "deprecated", "deprecated-removed"})
+_TYPE_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype", "meta", "tocdepth", "nocomments", "orphan"})
+_PARAM_FIELDS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "kwarg", "kwparam",
+                           "var", "ivar", "cvar"})
+_RAISE_FIELDS = frozenset({"raises", "raise", "except", "exception", "throws"})
+
+_ADORNMENT = re.compile(r"""^\s*([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])\1{2,}\s*$""")
+_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+(.*?)|\s*)$")
+_DIRECTIVE = re.compile(r"^(\|[^|]+\|\s+)?([\w][\w:.+-]*)::(?:\s+(.*))?$")
+_FIELD = re.compile(r"^(\s*):(?![\s:`])([^:`]+?):(?:\s+(.*)|\s*)$")
+_RST_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)]|\(\d{1,3}\)|#[.)]|[a-zA-Z][.)]|\([a-zA-Z]\))\s+(?=\S)")
+_OPTION_LINE = re.compile(r"^\s*:[\w][\w .-]*:(?:\s|$)")
+_GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
+_GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_SIMPLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
+_LINE_BLOCK = re.compile(r"^(\s*)\|\s(?=.*\S)")
 
 
-def _blank_code_fences(text: str) -> str:
-    """Empty the lines of fenced code blocks (code is not prose), keeping line numbers."""
-    if "```" not in text and "~~~" not in text:
-        return text
-    lines = text.splitlines(keepends=True)
-    fence = None
-    for i, line in enumerate(lines):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            lines[i] = "\n"
-        elif fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            lines[i] = "\n"
-    return "".join(lines)
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _body_end(lines: list[str], i: int, indent: int) -> int:
+    """First line after ``i`` that is not blank and not indented deeper than ``indent``."""
+    j = i + 1
+    while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > indent):
+        j += 1
+    return j
+
+
+def _cells(row: str, separator: str) -> str:
+    parts = [cell.strip() for cell in (row.strip().strip("|").split("|") if separator == "|"
+                                       else re.split(r"\s{2,}", row.strip()))]
+    return "; ".join(cell for cell in parts if cell)
+
+
+class _Out:
+    """Collects (source line, text) pairs; ``gap`` ends the current block."""
+
+    def __init__(self):
+        self.lines: Lines = []
+
+    def gap(self, number: int) -> None:
+        if self.lines and self.lines[-1][1]:
+            self.lines.append((number, ""))
+
+    def add(self, number: int, text: str) -> None:
+        self.lines.append((number, text))
+
+    def block(self, number: int, text: str) -> None:
+        self.gap(number)
+        if text.strip():
+            self.add(number, text)
+            self.gap(number)
+
+
+def _clean_rst(text: str) -> Lines:
+    lines = text.splitlines()
+    out = _Out()
+    i = 0
+    para_indent = None  # indentation of the paragraph being read (None between blocks)
+    item_indent = None  # lines indented deeper than this continue a list item or field
+    literal_after = None  # the indentation of a paragraph that ended with "::"
+    table = None  # "grid" or "simple" while inside a table
+    borders = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        stripped = line.strip()
+        indent = _indent(line)
+        if not stripped:
+            out.gap(number)
+            para_indent = None
+            i += 1
+            continue
+        if literal_after is not None:
+            if indent > literal_after:  # the literal block: code, left out
+                i = _body_end(lines, i, literal_after)
+                literal_after = None
+                continue
+            literal_after = None
+        if table == "grid" and not (_GRID_BORDER.match(line) or _GRID_ROW.match(line)):
+            table = None
+        if _GRID_BORDER.match(line):
+            table = "grid"
+            out.gap(number)
+            i += 1
+            continue
+        if table == "grid":
+            out.block(number, _cells(line, "|"))
+            i += 1
+            continue
+        if _SIMPLE_BORDER.match(line):
+            borders = borders + 1 if table == "simple" else 1
+            table = "simple"
+            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if borders >= 2 and not following:
+                table = None
+            out.gap(number)
+            i += 1
+            continue
+        if table == "simple":
+            out.block(number, _cells(line, "  "))
+            i += 1
+            continue
+        if _ADORNMENT.match(line):  # section underline/overline or a transition
+            out.gap(number)
+            para_indent = None
+            i += 1
+            continue
+        if stripped.startswith(">>>"):  # a doctest block runs to the next blank line
+            while i < len(lines) and lines[i].strip():
+                i += 1
+            out.gap(number)
+            continue
+        if stripped.startswith("__ ") or stripped == "__":  # an anonymous link target
+            i = _body_end(lines, i, indent)
+            out.gap(number)
+            continue
+        explicit = _EXPLICIT.match(line)
+        if explicit:
+            i = _rst_explicit(lines, i, explicit, out)
+            para_indent = item_indent = None
+            continue
+        field = _FIELD.match(line)
+        if field:
+            out.gap(number)
+            name = field.group(2).split()
+            kind = name[0].lower()
+            body = field.group(3) or ""
+            if kind in _TYPE_FIELDS:
+                i = _body_end(lines, i, indent)
+                continue
+            if body:
+                if kind in _PARAM_FIELDS and len(name) > 1:
+                    label = name[-1]
+                elif kind in _RAISE_FIELDS:
+                    label = "Raises " + name[-1] if len(name) > 1 else "Raises"
+                elif kind in ("returns", "return"):
+                    label = "Returns"
+                elif kind == "yields":
+                    label = "Yields"
+                else:
+                    label = field.group(2)
+                out.add(number, f"{label}: {body}")
+            para_indent, item_indent = indent, indent
+            i += 1
+            continue
+        item = _RST_ITEM.match(line)
+        # mid-paragraph, only a bullet starts an item ("A. Lincoln" on a wrapped line does not)
+        if item and (para_indent is None or item_indent is not None or stripped[0] in "-*+•‣⁃"):
+            out.gap(number)
+            content = line[item.end():]
+            para_indent, item_indent = item.end(), indent
+            i, literal_after = _rst_paragraph_line(out, number, content, item.end(), lines, i)
+            continue
+        block = _LINE_BLOCK.match(line)
+        if block and not _GRID_ROW.match(line):
+            out.block(number, line[block.end():])
+            i += 1
+            continue
+        continuing = item_indent is not None and indent > item_indent
+        if not continuing:
+            item_indent = None
+            if para_indent is not None and indent != para_indent:
+                out.gap(number)  # a definition-list term, or a quote: its own block
+            para_indent = indent
+        i, literal_after = _rst_paragraph_line(out, number, line, para_indent, lines, i)
+    return _inline_blocks(out.lines, _rst_inline)
+
+
+def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, lines: list[str],
+                        i: int) -> tuple[int, int | None]:
+    """Add one line of prose; a trailing "::" announces a literal block."""
+    stripped = text.rstrip()
+    if stripped.endswith("::"):
+        if stripped.strip() == "::":
+            stripped = ""
+        elif stripped[-3:-2].isspace():
+            stripped = stripped[:-2].rstrip()
+        else:
+            stripped = stripped[:-1]
+        if stripped.strip():
+            out.add(number, stripped)
+        return i + 1, indent
+    out.add(number, text)
+    return i + 1, None
+
+
+def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> int:
+    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution."""
+    indent = len(explicit.group(1))
+    rest = (explicit.group(2) or "").strip()
+    number = i + 1
+    end = _body_end(lines, i, indent)
+    out.gap(number)
+    footnote = re.match(r"\[([^\]]+)\]\s+(.*)", rest)
+    if footnote:  # footnote or citation: its text is prose
+        out.add(number, footnote.group(2))
+        return i + 1
+    directive = _DIRECTIVE.match(rest)
+    if not directive or directive.group(1):  # comment, link target, substitution definition
+        return end
+    name = directive.group(2).lower()
+    short = name.rsplit(":", 1)[-1]
+    if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
+        return end
+    argument = [(number, directive.group(3) or "")]
+    j = i + 1
+    while j < end and lines[j].strip():  # argument lines, then options, up to the first blank line
+        if _OPTION_LINE.match(lines[j]):
+            j = _body_end(lines, j, _indent(lines[j]))
+            break
+        argument.append((j + 1, lines[j]))
+        j += 1
+    if short in _PROSE_ARGUMENT:
+        if short in _VERSIONED and argument[0][1]:
+            argument[0] = (number, argument[0][1].split(None, 1)[1] if " " in argument[0][1].strip() else "")
+        for line_number, text in argument:
+            if text.strip():
+                out.add(line_number, text.strip())
+        out.gap(number)
+    return j
+
+
+def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
+    """Apply an inline cleaner to each block (constructs may span its lines), keeping lines."""
+    out: Lines = []
+    block: Lines = []
+
+    def flush():
+        if not block:
+            return
+        cleaned = clean("\n".join(text for _, text in block)).split("\n")
+        if len(cleaned) != len(block):  # a construct swallowed a newline: clean line by line
+            cleaned = [clean(text) for _, text in block]
+        out.extend((number, text) for (number, _), text in zip(block, cleaned))
+        block.clear()
+
+    for number, text in lines:
+        if text.strip():
+            block.append((number, text))
+        else:
+            flush()
+            out.append((number, ""))
+    flush()
+    return out
+
+
+def _role_text(content: str, role: str = "") -> str:
+    content = content.strip()
+    if content.endswith(">") and "<" in content:
+        title = content[: content.rindex("<")].strip()
+        content = title or content[content.rindex("<") + 1 : -1]
+    content = content.lstrip("!")
+    if content.startswith("~"):
+        content = content[1:].rsplit(".", 1)[-1]
+    role = role.strip(":").rsplit(":", 1)[-1].lower()
+    if role in ("pep", "rfc"):
+        return f"{role.upper()} {content}"
+    return content
+
+
+_LITERAL = re.compile(r"``(.+?)``(?!`)", re.DOTALL)
+_ROLE_BEFORE = re.compile(r"((?::[\w.+-]+)+:)`((?:[^`\\]|\\.)+)`")
+_ROLE_AFTER = re.compile(r"`((?:[^`\\]|\\.)+)`((?::[\w.+-]+)+:)")
+_REFERENCE = re.compile(r"`((?:[^`\\]|\\.)+)`_{1,2}")
+_DEFAULT_ROLE = re.compile(r"`((?:[^`\\]|\\.)+)`")
+_FOOTNOTE_REF = re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
+_SUBSTITUTION = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:_{1,2})?(?![\w|])")
+_STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:.*?\S)?)\*\*(?![\w*])", re.DOTALL)
+_EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
+_SIMPLE_REF = re.compile(r"(?<![\w-])([A-Za-z0-9]+)_{1,2}(?![\w])")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _protect(pattern: re.Pattern, text: str, keep: list[str], render=lambda m: m.group(1)) -> str:
+    """Replace matches by a placeholder that later markup rules cannot touch."""
+    def sub(match):
+        kept = render(match)
+        keep.append(kept)  # a newline inside the removed part stays, so the block keeps its lines
+        return f"\0{len(keep) - 1}\0" + "\n" * (match.group(0).count("\n") - kept.count("\n"))
+    return pattern.sub(sub, text)
+
+
+def _restore(text: str, keep: list[str]) -> str:
+    return re.sub(r"\0(\d+)\0", lambda m: keep[int(m.group(1))], text)
+
+
+def _rst_inline(text: str) -> str:
+    keep: list[str] = []
+    text = text.replace("\\ ", "")
+    text = _protect(_LITERAL, text, keep, lambda m: m.group(1).replace("\n", " "))
+    text = _protect(_ROLE_BEFORE, text, keep, lambda m: _role_text(m.group(2), m.group(1)))
+    text = _protect(_ROLE_AFTER, text, keep, lambda m: _role_text(m.group(1), m.group(2)))
+    text = _protect(_REFERENCE, text, keep, lambda m: _role_text(m.group(1)))
+    text = _protect(_DEFAULT_ROLE, text, keep, lambda m: _role_text(m.group(1)))
+    text = _FOOTNOTE_REF.sub("", text)
+    text = _SUBSTITUTION.sub(r"\1", text)
+    text = _STRONG.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\1", text)
+    text = _SIMPLE_REF.sub(r"\1", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return _restore(text, keep)
+
+
+_MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:.-]+)\}|([\w+.#-]*))")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+_MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
+_MD_QUOTE = re.compile(r"^\s{0,3}>(?!>>)\s?")
+_MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
+_MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
+_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+\"(.*)\")?\s*$")
+_MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
+
+
+def _clean_markdown(text: str) -> Lines:
+    lines = [line.expandtabs(4) for line in text.splitlines()]
+    out = _Out()
+    i = 0
+    container = 0  # content column of the list item or admonition the lines belong to
+    previous_blank = True
+    in_table = False
+    if lines and lines[0].strip() in ("---", "+++"):  # front matter
+        close = lines[0].strip()
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() in (close, "...")), None)
+        if end is not None:
+            i = end + 1
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        stripped = line.strip()
+        indent = _indent(line)
+        if not stripped:
+            out.gap(number)
+            previous_blank, in_table = True, False
+            i += 1
+            continue
+        if indent < container and previous_blank and not _MD_ITEM.match(line):
+            container = 0
+        if "<!--" in line:
+            start = line.index("<!--")
+            close = line.find("-->", start)
+            if close == -1:
+                j = i + 1
+                while j < len(lines) and "-->" not in lines[j]:
+                    j += 1
+                if line[:start].strip():
+                    out.add(number, line[:start])
+                out.gap(number)
+                if j < len(lines):
+                    lines[j] = " " * len(lines[j][: lines[j].index("-->") + 3]) + lines[j][lines[j].index("-->") + 3:]
+                i = j
+                continue
+            line = line[:start] + line[close + 3:]
+            stripped = line.strip()
+            if not stripped:
+                i += 1
+                continue
+        fence = _MD_FENCE.match(line)
+        if fence and indent < container + 4:
+            mark = fence.group(2)
+            j = i + 1
+            closing = re.compile(rf"^\s*{re.escape(mark[0])}{{{len(mark)},}}\s*$")
+            while j < len(lines) and not closing.match(lines[j]):
+                j += 1
+            name = (fence.group(3) or ("note" if mark[0] == ":" else "")).lower()
+            out.gap(number)
+            if name and name not in _CODE_DIRECTIVES and name.rsplit(":", 1)[-1] not in _CODE_DIRECTIVES:
+                # a MyST directive or a ::: div around prose: keep its text, drop its options
+                lines[j:j + 1] = [""] if j < len(lines) else []
+                k = i + 1
+                while k < j and _OPTION_LINE.match(lines[k]):
+                    lines[k] = ""
+                    k += 1
+                i += 1
+                continue
+            i = j + 1
+            previous_blank = True
+            continue
+        if stripped.startswith(">>>"):
+            while i < len(lines) and lines[i].strip():
+                i += 1
+            out.gap(number)
+            continue
+        if indent >= container + 4 and previous_blank and not in_table:  # indented code
+            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) >= container + 4):
+                i += 1
+            out.gap(number)
+            continue
+        previous_blank = False
+        quote = _MD_QUOTE.match(line)
+        while quote:
+            line = line[quote.end():]
+            quote = _MD_QUOTE.match(line)
+        stripped = line.strip()
+        if not stripped or _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line):
+            out.gap(number)
+            i += 1
+            continue
+        admonition = _MD_ADMONITION.match(line)
+        if admonition:
+            container = _indent(line) + 4
+            out.block(number, admonition.group(2) or "")
+            previous_blank = True  # its indented body is prose, not code
+            i += 1
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            out.block(number, heading.group(1))
+            i += 1
+            continue
+        if _ADORNMENT.match(line):  # setext underline, horizontal rule
+            out.gap(number)
+            i += 1
+            continue
+        if "|" in line and in_table:
+            out.block(number, _cells(line, "|"))
+            i += 1
+            continue
+        if "|" in line and i + 1 < len(lines) and "-" in lines[i + 1] and _MD_TABLE_SEPARATOR.match(lines[i + 1]):
+            out.block(number, _cells(line, "|"))  # the header row; the separator row is skipped
+            in_table = True
+            i += 2
+            continue
+        footnote = _MD_FOOTNOTE_DEF.match(line)
+        item = _MD_ITEM.match(line)
+        if footnote or item:
+            start = (footnote or item).end()
+            container = start
+            out.gap(number)
+            out.add(number, line[start:])
+            i += 1
+            continue
+        if line.startswith(":   "):  # definition list (Python-Markdown, PHP Markdown Extra)
+            out.gap(number)
+            out.add(number, line[4:])
+            container = 4
+            i += 1
+            continue
+        out.add(number, line)
+        i += 1
+    return _inline_blocks(out.lines, _md_inline)
+
+
+_MD_CODE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
+_MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_MD_ATTRIBUTES = re.compile(r"\s?\{\s*[:#.][^}\n]*\}")
+_MD_ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]+)`")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
+_MD_STRIKE = re.compile(r"~~(.+?)~~")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _md_inline(text: str) -> str:
+    keep: list[str] = []
+    text = _protect(_MD_ROLE, text, keep, lambda m: _role_text(m.group(2), m.group(1)))
+    text = _protect(_MD_CODE, text, keep, lambda m: m.group(2).strip().replace("\n", " "))
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_FOOTNOTE_REF.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_AUTOLINK.sub(r"\1", text)
+    text = _MD_TAG.sub("", text)
+    text = _MD_ATTRIBUTES.sub("", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _MD_STRIKE.sub(r"\1", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    return _restore(text, keep)
+
+
+_TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
+
+
+def _clean_plain(text: str, per_line: bool) -> Lines:
+    """Plain text: a list item's bullet or number is left out and starts a block."""
+    out = _Out()
+    for number, line in enumerate(text.splitlines(), start=1):
+        item = _TEXT_ITEM.match(line)
+        if item:
+            if not per_line:
+                out.gap(number)
+            out.add(number, line[item.end():])
+        else:
+            out.add(number, line)
+    return out.lines
+
+
+def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:
+    """The cleaned text and its map from offsets to source lines."""
+    parts, line_map, size = [], [], 0
+    for number, text in lines:
+        line_map.append((size, number))
+        parts.append(text + "\n")
+        size += len(text) + 1
+    return "".join(parts), line_map
 
 
 class _HtmlText(HTMLParser):
@@ -319,14 +919,26 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     return Extracted("".join(parts), "pdf", None, line_map)
 
 
-def sentences_of(extracted: Extracted) -> list[Sentence]:
+def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
     """Sentences of extracted text, long ones cut at spaces, lines mapped to the source."""
     out = []
-    for sentence in split_sentences(extracted.text):
+    for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks, splitter=splitter):
         line = extracted.source_line(sentence.start, sentence.line)
         for start, piece in _cut(sentence.text):
             out.append(Sentence(piece, sentence.start + start, sentence.start + start + len(piece), line))
     return out
+
+
+def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -> list[Sentence]:
+    """A file's sentences read exactly as the indexer reads them (the training data reader's entry).
+
+    Raises ``Skip`` for binary or unreadable content; an encoding warning goes to ``warn``.
+    """
+    path = Path(path)
+    extracted = extract(path, path.read_bytes())
+    if extracted.warning and warn is not None:
+        warn(extracted.warning)
+    return sentences_of(extracted)
 
 
 def _cut(text: str) -> Iterator[tuple[int, str]]:

@@ -16,14 +16,20 @@ Killed at any point, the next run continues where the database says it stopped.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
+import os
+import shlex
+import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import Interrupted, SimsearchError
-from .extract import FoundFile, Skip, extract, sentences_of, walk
+from .extract import FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
 from .models import ModelRef, fingerprint, hidden_size, resolve_local, resolve_model
 from .progress import progress_bar
 from .store import ModelRow, Store
@@ -32,6 +38,8 @@ from .store import ModelRow, Store
 # sorting to pay, small enough that an interrupted run loses little work.
 EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
+# A file that changes while it is read is read again, at most this many times in one run.
+READ_ATTEMPTS = 3
 
 
 @dataclass
@@ -83,41 +91,206 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def register_models(store: Store, names: list[str], report: IndexReport) -> list[tuple[ModelRow, ModelRef]]:
+def register_models(store: Store, names: list[str], report: IndexReport, pooler: str | None = None, *,
+                    explicit: bool = True,
+                    warn: Callable[[str, str], None] | None = None) -> list[tuple[ModelRow, ModelRef]]:
     """The index's rows for these models (with their resolved refs), added, or reset when the
-    files behind a name changed."""
-    rows = []
+    files behind a name changed.
+
+    ``pooler`` is for models that do not say how to pool (a raw BERT); it is recorded in the
+    row, and a later run without it uses the recorded one. With ``explicit=False`` (the index's
+    own models, none named by the user) a model that cannot be loaded any more (its folder was
+    deleted) is skipped with a warning and keeps its vectors, instead of stopping the run.
+    Every model is resolved before any row is written.
+    """
+    def note(path: str, reason: str) -> None:
+        if warn is not None:
+            warn(path, reason)
+        else:
+            report.warnings.append({"path": path, "reason": reason})
+
+    resolved = []
     for name in names:
-        ref = resolve_local(name)
-        stored = store.model(name) or (store.model_by_path(str(Path(ref.path).absolute())) if ref else None)
-        if ref is None:
-            # A name the index knows but that no longer resolves here (say, a relative folder
-            # from another working directory) is found at its stored path; else it is a hub id.
-            ref = (stored and resolve_local(stored.path)) or resolve_model(name)
-        digest = fingerprint(ref)
+        stored = store.model(name)
+        try:
+            ref = _resolve(name, stored, pooler)
+        except SimsearchError as exc:
+            if explicit:
+                raise
+            note(stored.path if stored else name,
+                 f"model {name!r} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
+                 f"`simsearch forget --model {shlex.quote(name)}` removes it")
+            continue
         path = str(Path(ref.path).absolute())
+        stored = stored or store.model_by_path(path)
+        resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref)))
+    rows: dict[int, tuple[ModelRow, ModelRef]] = {}
+    for name, stored, ref, path, digest, dim in resolved:
         with store.transaction():
             if stored is None:
-                stored = store.add_model(name, path, digest, hidden_size(ref), ref.pooler)
+                stored = store.add_model(name, path, digest, dim, ref.pooler)
             elif stored.fingerprint != digest:
-                report.warnings.append({"path": path, "reason": f"model {stored.name!r} changed since it was indexed; re-embedding"})
-                store.reset_model(stored.id, path, digest, hidden_size(ref), ref.pooler)
+                note(path, f"model {stored.name!r} changed since it was indexed; re-embedding")
+                store.reset_model(stored.id, path, digest, dim, ref.pooler)
                 stored = store.model_by_id(stored.id)
-        rows.append((stored, ref))
-    return rows
+        rows.setdefault(stored.id, (stored, ref))
+    return list(rows.values())
 
 
-def model_ref(row: ModelRow):
-    """The ``ModelRef`` behind an index's model, checked against the fingerprint it was indexed with."""
-    ref = resolve_local(row.name) or resolve_local(row.path)
-    if ref is None:
-        raise SimsearchError(f"model {row.name!r} of the index is no longer at {row.path}")
-    if fingerprint(ref) != row.fingerprint:
-        raise SimsearchError(
-            f"model {row.name!r} changed since it was indexed; re-embed with `simsearch index --model {row.name}`"
-        )
-    return ref
+def _resolve(name: str, stored: ModelRow | None, pooler: str | None) -> ModelRef:
+    """The model behind a name, local first (a name the index knows but that does not resolve
+    here, say a relative folder from another working directory, is found at its stored path),
+    else a hub id. A model without pooling metadata that was indexed with an explicit pooler
+    resolves with that pooler."""
+    def attempt(chosen: str | None) -> ModelRef:
+        ref = resolve_local(name, chosen)
+        if ref is None and stored is not None:
+            ref = resolve_local(stored.path, chosen)
+        return ref or resolve_model(name, chosen)
 
+    if pooler is not None or stored is None:
+        return attempt(pooler)
+    try:
+        return attempt(None)
+    except SimsearchError as first:
+        try:
+            return attempt(stored.pooler)  # succeeds only if the missing pooler was the problem
+        except SimsearchError:
+            raise first from None
+
+
+# --- roots --------------------------------------------------------------------------------
+
+def root_key(path: Path | str) -> str:
+    """How a root (and every document path) is stored: absolute, ``~`` expanded."""
+    return str(Path(path).expanduser().absolute())
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _root_state(path: str, device: int | None) -> tuple[str, int | None]:
+    """("present", st_dev), ("missing", None), or ("unmounted", None) for an empty folder on
+    another device than when it was indexed: the mount point an unmounted drive leaves behind."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing", None
+    if device is not None and st.st_dev != device and stat_module.S_ISDIR(st.st_mode):
+        try:
+            with os.scandir(path) as listing:
+                empty = next(listing, None) is None
+        except OSError:
+            empty = False
+        if empty:
+            return "unmounted", None
+    return "present", st.st_dev
+
+
+@dataclass
+class _RootPlan:
+    walk: dict[str, int]  # present roots of this run -> st_dev
+    kept: dict[str, str]  # indexed roots that are not there now -> what to tell the user
+
+
+def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
+    """Check this run's roots before anything is written: a path that does not exist and was
+    never indexed is a typo (an error); an indexed root that is gone keeps its documents."""
+    known = store.roots()
+    plan = _RootPlan({}, {})
+    for given in roots:
+        key = root_key(given)
+        if is_undecodable(key):
+            raise SimsearchError(f"{printable(key)}: the path is not valid UTF-8; rename it to index it")
+        state, device = _root_state(key, known.get(key))
+        if state == "present":
+            plan.walk[key] = device
+        elif key not in known:
+            raise SimsearchError(f"{given}: no such file or folder")
+    for key, device in known.items():  # indexed roots inside this run's ones, or named in it
+        if key in plan.walk or not any(_under(key, root) for root in [*plan.walk, *map(root_key, roots)]):
+            continue
+        state, _ = _root_state(key, device)
+        if state == "present":
+            continue
+        count = store.count_documents_under(key)
+        why = ("no longer exists (deleted, or on a drive that is not mounted)" if state == "missing"
+               else "is empty and on another device than when indexed (a drive that is not mounted?)")
+        plan.kept[key] = (f"{why}; its {count:,} documents stay in the index. `simsearch forget {shlex.quote(key)}` "
+                          "removes them (`simsearch forget --missing`: every root that no longer exists)")
+    return plan
+
+
+def previous_roots(store: Store) -> list[Path]:
+    """Every root indexed before, for a plain ``simsearch index``."""
+    return [Path(root) for root in store.roots()]
+
+
+def forget_roots(store: Store, paths: list[Path | str]) -> dict:
+    """Stop indexing these roots and remove their documents from the index (not documents that
+    another root still covers). Files on disk are never touched."""
+    with writer_lock(store):
+        known = store.roots()
+        keys = list(dict.fromkeys(root_key(p) for p in paths))
+        for given, key in zip(paths, keys):
+            if key not in known:
+                held = ", ".join(known) or "none"
+                raise SimsearchError(f"{printable(given)} is not a root of the index (its roots: {held})")
+        return _forget_roots(store, keys)
+
+
+def forget_missing_roots(store: Store) -> dict:
+    """Forget every root that does not exist now (see ``forget_roots``)."""
+    with writer_lock(store):
+        keys = [key for key in store.roots() if not os.path.lexists(key)]
+        return _forget_roots(store, keys)
+
+
+def _forget_roots(store: Store, keys: list[str]) -> dict:
+    remaining = [root for root in store.roots() if root not in keys]
+    purge = [doc.id for path, doc in store.documents_under(keys).items()
+             if not any(_under(path, root) for root in remaining)]
+    before = store.counts()
+    with store.transaction():
+        store.remove_roots(keys)
+        store.delete_documents(purge)
+    after = store.counts()
+    if purge:
+        for row in store.models():  # bring the HNSW files in line now, not at the next search
+            _sync_ann(store, row)
+    return {"roots": keys, "documents": before["documents"] - after["documents"],
+            "skipped": before["skipped"] - after["skipped"], "sentences": before["sentences"] - after["sentences"]}
+
+
+def forget_models(store: Store, names: list[str]) -> dict:
+    """Remove models from the index: their rows, vectors and HNSW files (the model's own folder
+    is never touched)."""
+    from .ann import ann_path
+
+    with writer_lock(store):
+        rows = []
+        for name in dict.fromkeys(names):
+            row = store.model(name) or store.model_by_path(str(Path(name).expanduser().absolute()))
+            if row is None:
+                held = ", ".join(r.name for r in store.models()) or "none"
+                raise SimsearchError(f"model {name!r} is not in the index (it holds: {held})")
+            if row.id not in {r.id for r in rows}:
+                rows.append(row)
+        vectors = sum(store.count_vectors(row.id) for row in rows)
+        with store.transaction():
+            for row in rows:
+                store.conn.execute("DELETE FROM vectors WHERE model_id = ?", (row.id,))
+                store.conn.execute("DELETE FROM models WHERE id = ?", (row.id,))
+        for row in rows:  # ids are never reused, so a file left by a crash here is never read
+            path = ann_path(store, row)
+            for file in glob.glob(glob.escape(str(path)) + "*"):  # the file, its *.partial and side files
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(file)
+    return {"models": [row.name for row in rows], "vectors": vectors}
+
+
+# --- the run ------------------------------------------------------------------------------
 
 def index(
     store: Store,
@@ -129,30 +302,39 @@ def index(
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: bool = True,
     on_warning: Callable[[str, str], None] | None = None,
+    pooler: str | None = None,
 ) -> IndexReport:
-    """Index ``roots`` (files or folders) with ``models`` (default: the index's models, else minilm)."""
+    """Index ``roots`` (files or folders) with ``models`` (default: the index's models, else minilm).
+
+    ``pooler`` is how the named ``models`` pool when they do not say (a raw BERT).
+    """
     start = time.perf_counter()
     report = IndexReport(db=str(store.path))
 
     def warn(path, reason: str) -> None:
-        report.warnings.append({"path": str(path), "reason": reason})
+        report.warnings.append({"path": printable(path), "reason": reason})
         if on_warning:
-            on_warning(str(path), reason)
+            on_warning(printable(path), reason)
 
+    if pooler is not None and not models:
+        raise SimsearchError("--pooler applies to the models named with --model")
     with writer_lock(store):
+        plan = _plan_roots(store, roots)
+        explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
-        rows = register_models(store, names, report)
-        for item in report.warnings:
-            if on_warning:
-                on_warning(item["path"], item["reason"])
+        rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn)
         report.models = [row.name for row, _ in rows]
         with store.transaction():
             # We hold the writer lock, so a run still marked as running died without a word.
             store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
-            run_id = store.start_run([str(Path(r).absolute()) for r in roots], report.models)
+            for key, st_dev in plan.walk.items():
+                store.add_root(key, st_dev)
+            run_id = store.start_run([root_key(r) for r in roots], report.models)
+        for key, reason in plan.kept.items():
+            warn(key, reason)
         status = "failed"
         try:
-            _sync_documents(store, roots, report, max_file_mb, progress, warn)
+            _sync_documents(store, plan, report, max_file_mb, progress, warn)
             for row, ref in rows:
                 encode_start = time.perf_counter()
                 report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress)
@@ -175,24 +357,20 @@ def index(
     return report
 
 
-def _sync_documents(store: Store, roots: list[Path], report: IndexReport, max_file_mb: float,
+def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file_mb: float,
                     progress: bool, warn: Callable[[Path, str], None]) -> None:
-    known = store.documents_under(roots)
-    present = []
-    for root in roots:
-        if Path(root).expanduser().exists():
-            present.append(root)
-        elif not store.documents_under([root]):
-            raise SimsearchError(f"{root}: no such file or folder")
-        else:  # an indexed folder that is gone: its documents leave the index below
-            warn(root, "no longer exists; its documents are removed from the index")
-    roots = present
+    roots = list(plan.walk)
+    # Documents of an indexed root that is not there now stay, even inside a root walked now.
+    known = {path: doc for path, doc in store.documents_under(roots).items()
+             if not any(_under(path, kept) for kept in plan.kept)}
     found: list[FoundFile] = []
-    for item in walk(roots):
+    for item in walk([Path(root) for root in roots]):
         if isinstance(item, FoundFile):
             found.append(item)
         else:
-            report.skipped.append({"path": str(item[0]), "reason": item[1]})
+            path, reason = item
+            warn(path, reason)
+            report.skipped.append({"path": printable(path), "reason": reason})
     report.files_seen = len(found)
     seen = set()
     max_bytes = int(max_file_mb * 1024 * 1024)
@@ -216,16 +394,28 @@ def _sync_documents(store: Store, roots: list[Path], report: IndexReport, max_fi
         report.removed += sum(doc.skip_reason is None for doc in gone)
 
 
+def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
+    """The file's bytes with the stat they belong to: stat before and after the read, and
+    read again if the file changed meanwhile. None if it kept changing."""
+    for _ in range(READ_ATTEMPTS):
+        before = os.stat(path)
+        data = path.read_bytes()
+        after = os.stat(path)
+        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and len(data) == after.st_size:
+            return data, after
+    return None
+
+
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
                 warn: Callable[[Path, str], None]) -> None:
     path = file.path
 
-    def skip(reason: str, digest: str = "") -> None:
+    def skip(reason: str, digest: str, mtime_ns: int, size: int) -> None:
         """Leave the file out, and remember it so an unchanged file is not read (or warned about) again."""
         warn(path, reason)
         report.skipped.append({"path": str(path), "reason": reason})
         with store.transaction():
-            store.replace_document(str(path), digest, file.mtime_ns, file.size, "skipped", [], skip_reason=reason)
+            store.replace_document(str(path), digest, mtime_ns, size, "skipped", [], skip_reason=reason)
         if old is not None and old.skip_reason is None:
             report.removed += 1
 
@@ -238,14 +428,22 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             report.removed += 1
 
     if file.size > max_bytes:
-        return skip(f"skipped: {file.size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}")
+        return skip(f"skipped: {file.size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}", "",
+                    file.mtime_ns, file.size)
     try:
-        data = path.read_bytes()
-        stat = path.stat()
+        read = _read_stable(path)
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")
     except OSError as exc:
-        return vanished(f"skipped: cannot read ({exc.strerror})")
+        return vanished(f"skipped: cannot read ({exc.strerror or exc})")
+    if read is None:
+        # Nothing is written: the index keeps the previous version (with its older mtime), so
+        # the next run reads the file again.
+        reason = f"skipped this run: the file kept changing while it was read ({READ_ATTEMPTS} tries); read again next run"
+        warn(path, reason)
+        report.skipped.append({"path": str(path), "reason": reason})
+        return None
+    data, stat = read
     digest = hashlib.sha256(data).hexdigest()
     if old is not None and old.hash == digest and old.skip_reason is None:
         with store.transaction():
@@ -255,7 +453,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     try:
         extracted = extract(path, data)
     except Skip as reason:
-        return skip(f"skipped: {reason}", digest)
+        return skip(f"skipped: {reason}", digest, stat.st_mtime_ns, stat.st_size)
     if extracted.warning:
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
@@ -271,7 +469,11 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
 
 def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, batch_size: int,
                    progress: bool) -> int:
-    """Embed every sentence the model has no vector for; returns how many went through it."""
+    """Embed every sentence the model has no vector for; returns how many went through it.
+
+    A model whose output is not finite (NaN weights from a diverged training run) stops the
+    run with an error, and the vectors this call wrote for it are taken back.
+    """
     total = store.count_missing_vectors(model.id)
     if total == 0:
         return 0
@@ -279,6 +481,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
 
     encoder = Encoder.load(ref, device=device, batch_size=batch_size)
     done = 0
+    written: list[int] = []
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
         while True:
             rows = store.missing_vectors(model.id, EMBED_CHUNK)
@@ -287,9 +490,19 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
             ids = [r[0] for r in rows]
             texts = [r[1] for r in rows]
             vectors = encoder.encode(texts, normalize=True, progress=False, on_batch=advance)
+            if not np.isfinite(vectors).all():
+                with store.transaction():
+                    store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
+                                           [(model.id, sid) for sid in written])
+                    store.bump_generations([model.id])
+                raise SimsearchError(
+                    f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
+                    f"training?); no vectors were stored for it"
+                )
             advance(len(texts) - len(set(texts)))  # repeats are encoded once
             with store.transaction():
                 store.add_vectors(model.id, ids, vectors)
+            written += ids
             done += len(rows)
     return done
 
@@ -298,17 +511,6 @@ def _sync_ann(store: Store, model: ModelRow) -> None:
     from .ann import VectorIndex
 
     VectorIndex.open(store, model, save=True)
-
-
-def previous_roots(store: Store) -> list[Path]:
-    """Every root indexed by an earlier run, for a plain ``simsearch index``."""
-    import json
-
-    roots: dict[str, None] = {}
-    for (value,) in store.conn.execute("SELECT roots FROM runs ORDER BY id"):
-        for root in json.loads(value):
-            roots[root] = None
-    return [Path(root) for root in roots]
 
 
 def index_status(store: Store) -> dict:
@@ -329,5 +531,7 @@ def index_status(store: Store) -> dict:
             "hnsw_space": row.hnsw_space, "hnsw_m": row.hnsw_m, "hnsw_ef_construction": row.hnsw_ef_construction,
             "hnsw_ef": row.hnsw_ef,
         })
+    roots = [{"path": root, "documents": store.count_documents_under(root), "exists": os.path.exists(root)}
+             for root in store.roots()]
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
-            "db_bytes": store.path.stat().st_size, "models": models, "last_run": store.last_run()}
+            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": store.last_run()}
