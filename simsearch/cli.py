@@ -93,12 +93,16 @@ def _number(low: float | None = None, high: float | None = None, *, above: bool 
         if isinstance(value, float) and not math.isfinite(value):
             raise OptionError(f"{name} {value}: must be a finite number")
         if low is not None and (value <= low if above else value < low):
-            raise OptionError(f"{name} {value}: must be {'>' if above else 'at least'} {low:g}")
+            raise OptionError(f"{name} {value}: must be {'>' if above else 'at least'} {_plain(low)}")
         if high is not None and (value >= high if below else value > high):
-            raise OptionError(f"{name} {value}: must be {'<' if below else 'at most'} {high:g}")
+            raise OptionError(f"{name} {value}: must be {'<' if below else 'at most'} {_plain(high)}")
         return value
 
     return check
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -359,12 +363,19 @@ def index_command(
 ) -> None:
     """Index documents (.txt .md .rst .html; .pdf with the pdf extra): new and changed files only."""
     from .indexer import index, previous_roots
-    from .store import Store
+    from .models import resolve_model
+    from .store import Store, default_db_path
 
     if status:
         return status_command(db=db, json_out=json_out)
     if pooler is not None and not model:
         raise SimsearchError("--pooler applies to the models named with --model; name them")
+    if not (Path(db) if db else default_db_path()).exists():
+        # A new index is created only for a run that can start: something to index, models that resolve.
+        if not paths and not model:
+            raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
+        for name in model or []:
+            resolve_model(name, _value(pooler))
     store = Store.open(db)
     roots = list(paths or [])
     if not roots and not model:
@@ -523,12 +534,12 @@ def forget_command(
     json_out: bool = JsonOption,
 ) -> None:
     """Remove folders, files or models from the index (only the index: nothing on disk is deleted)."""
-    from .indexer import forget_missing_roots, forget_models, forget_roots
     from .store import Store
 
     if not (paths or model or missing):
         raise SimsearchError("nothing to forget: give indexed PATHS, --model NAME or --missing")
     store = Store.open(db, create=False)
+    from .indexer import forget_missing_roots, forget_models, forget_roots
     result = {}
     if paths:
         result["roots"] = forget_roots(store, list(paths))
@@ -629,9 +640,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         code = app(args=argv, prog_name="simsearch", standalone_mode=False)
     except _NoArgsIsHelp as exc:  # bare `simsearch` (or `simsearch eval`): help, as with --help
-        text = exc.format_message()
-        if text.strip():  # typers that render help as text rather than printing it
-            sys.stdout.write(text.rstrip("\n") + "\n")
+        # The same bytes as --help: typer echoes ``ctx.get_help()``, which rich typers print
+        # themselves (returning ""), and older ones return as text.
+        sys.stdout.write(exc.format_message() + "\n")
         sys.exit(0)
     except _ClickException as exc:
         _error(usage_message(exc, argv))
