@@ -232,18 +232,17 @@ def forget_roots(store: Store, paths: list[Path | str]) -> dict:
     another root still covers). Files on disk are never touched."""
     with writer_lock(store):
         known = store.roots()
-        keys = list(dict.fromkeys(root_key(p) for p in paths))
-        for given, key in zip(paths, keys):
-            if key not in known:
+        for given in paths:
+            if root_key(given) not in known:
                 held = ", ".join(known) or "none"
                 raise SimsearchError(f"{printable(given)} is not a root of the index (its roots: {held})")
-        return _forget_roots(store, keys)
+        return _forget_roots(store, list(dict.fromkeys(root_key(p) for p in paths)))
 
 
 def forget_missing_roots(store: Store) -> dict:
     """Forget every root that does not exist now (see ``forget_roots``)."""
     with writer_lock(store):
-        keys = [key for key in store.roots() if not os.path.lexists(key)]
+        keys = [key for key in store.roots() if not os.path.exists(key)]
         return _forget_roots(store, keys)
 
 
