@@ -1,33 +1,77 @@
-"""Sentence segmentation for plain text and markdown.
+"""Sentence segmentation of plain text.
 
-Rule-based, and careful where naive splitting on ". " is wrong: abbreviations ("e.g.",
-"Dr.", "U.S."), initials ("J. R. R. Tolkien"), decimals ("3.14"), ellipses, and list
-items ("1. First step" starts an item; it is not a one-word sentence). Blank lines,
-headings and list items always end a sentence. Every sentence keeps its character
-offsets and its 1-based line number in the source text.
+Rule-based, measured against the English "golden rules" of the Pragmatic Segmenter and
+against our own fixtures (``benchmarks/bench_segment.py``). A boundary is terminal
+punctuation (``.``, ``!``, ``?``, an ellipsis), optional closing quotes or brackets, then
+whitespace; whether it ends a sentence depends on what is around it:
+
+- After a known abbreviation ("Dr.", "e.g.", "U.S.", "Co.") or an initial ("J. Smith"), a
+  sentence ends only when the next word is a capitalised function word that starts
+  sentences ("They", "How", "The", "It"...): "U.S. Government" goes on, "U.S. How" does not.
+  Titles ("Mr.", "Dr.", "Mt.") never end one.
+- After any other word, the next word may be lowercase: "the cat sat. the dog ran." is two
+  sentences. A capital letter is not required. After ``!``, ``?`` or a closing quote or
+  bracket, a lowercase word goes on ("Yahoo! in", '"Why?" she asked') unless the whole text
+  is uncased (lowercased corpora, chat), where it ends the sentence.
+- Ellipses: "..." attached to a word ends a sentence before a capital; spaced ". . ." never
+  does; four dots are an ellipsis plus a period. "[...]" is an elision, never a boundary.
+- Enumerations written inline ("1. The first item 2. The second item", "a) ... b) ...",
+  "• item • item") are split at each item.
+
+Blank lines always end a sentence; so does a line that starts a list item, heading, quote
+or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
+Markup (Markdown, reStructuredText) is removed before this, in ``extract``.
+Every sentence keeps its character offsets and its 1-based line number in the text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+# Abbreviations that may end a sentence ("...and Co. It closed") but usually do not.
 ABBREVIATIONS = frozenset(
     """
-    mr mrs ms dr prof sr jr st mt ft vs etc e.g i.e cf al fig figs eq eqs no nos vol vols pp ed eds
-    approx est inc ltd co corp dept univ assn bros gen gov sen rep col lt sgt capt cmdr adm
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
-    u.s u.k u.n a.m p.m ph.d m.d b.a m.a b.sc m.sc e.u d.c viz ca resp incl min max
+    etc e.g i.e cf al fig figs eq eqs no nos vol vols pp ed eds approx est inc ltd co corp dept univ assn
+    bros jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    u.s u.k u.n a.m p.m ph.d m.d b.a m.a b.sc m.sc e.u d.c viz ca resp incl min max jr sr st ave blvd rd
+    ibid op cit ref refs sec ch art n° nr misc dept esp govt int'l approx avg std tel ext
+    """.split()
+)
+# Titles and words that are never the last word of a sentence ("Mr. Smith", "e.g. The Hobbit").
+NEVER_FINAL = frozenset(
+    """
+    mr mrs ms dr prof rev hon mt ft gen col capt lt sgt cmdr adm gov sen rep pres supt messrs mme mlle
+    e.g i.e cf viz vs incl approx ca resp
+    """.split()
+)
+# Capitalised words that start sentences but rarely follow an abbreviation inside one.
+SENTENCE_STARTERS = frozenset(
+    """
+    i you he she it we they this that these those there here nobody everybody someone everyone nothing
+    the a an my your his her its our their some any every each all both many most several such no
+    and but or so yet however then thus therefore also still meanwhile moreover furthermore instead
+    otherwise finally first next now later after before when while if although though because since
+    as once unless what who whom whose which where why how is are was were do does did have has had can
+    could will would shall should may might must not yes please let let's in on at for from to with by
+    of under over during without within into about through between among against
     """.split()
 )
 
-# End of a sentence: terminal punctuation, optional closing quotes/brackets, then space.
-_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s)""")
+_CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=\s|$)""")
+_CLOSERS = "\"'”’»)]"
+_OPENERS = "\"'“‘«(["
 # A line that starts a block of its own: heading, bullet, numbered item, quote, table row.
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>\s?|\|)")
-_LIST_MARKER = re.compile(r"^\s*(#{1,6}\s+|[-*+•]\s+|\d{1,3}[.)]\s+|>\s?)", re.MULTILINE)
+# Heading, bullet and quote markers that open a block are not part of its first sentence;
+# enumerators ("1.", "a)") are kept, as the golden rules keep them.
+_BLOCK_MARKER = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+|>[ \t]?)")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+_WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
+_BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
+_ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -38,17 +82,134 @@ class Sentence:
     line: int  # 1-based line of the first character
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """Whether the period at ``text[dot]`` closes an abbreviation, initial or list number."""
-    match = _WORD_BEFORE.search(text, max(0, dot - 64), dot)
-    if not match:
-        return False
-    word = match.group(1).lstrip("(\"'“‘[").lower()
-    if word in ABBREVIATIONS:
+# A block splitter: (text, start, end, uncased) -> offsets where sentences end inside the block.
+BlockSplitter = Callable[[str, int, int, bool], list[int]]
+
+
+def is_uncased(text: str) -> bool:
+    """Whether ``text`` has (almost) no capital letters: lowercased corpora, chat."""
+    letters = upper = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            upper += ch.isupper()
+    return letters > 0 and upper * 100 < letters
+
+
+def _word_before(text: str, dot: int, floor: int) -> str:
+    match = _WORD_BEFORE.search(text, max(floor, dot - 64), dot)
+    return match.group(1).lstrip("\"'“‘([«").lower() if match else ""
+
+
+def _is_abbreviation(word: str) -> bool:
+    if word in ABBREVIATIONS or word in NEVER_FINAL:
         return True
-    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
+    if len(word) == 1 and word.isalpha():  # an initial ("J. Smith") or "p. 55"
         return True
     return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))  # dotted forms: "e.g", "u.s.a"
+
+
+def _enumeration(text: str, start: int, end: int) -> tuple[list[int], set[int]]:
+    """Item starts of an inline enumeration that begins the block, and its markers' offsets.
+
+    "1. a 2. b", "a) x b) y", "• 9. x • 10. y": markers with consecutive values in one
+    style. A lone number at the start of a block ("1. Install it.") is a marker too.
+    """
+    starts: list[int] = []
+    markers: set[int] = set()
+    head = start
+    while head < end and (text[head].isspace() or text[head] in "•⁃▪◦‣"):
+        head += 1
+    first = _ENUMERATOR.match(text, head, end)
+    if not first:
+        return starts, markers
+    value, style = first.group(1), first.group(2)
+    chain = [first]
+    expected = _next_value(value)
+    for match in _ENUMERATOR.finditer(text, first.end(), end):
+        if match.group(2) == style and match.group(1) == expected:
+            chain.append(match)
+            expected = _next_value(expected)
+    if len(chain) == 1 and not value.isdigit():
+        return starts, markers
+    for match in chain:
+        markers.add(match.start(2))
+    for match in chain[1:]:
+        cut = match.start()
+        while cut > start and text[cut - 1] in " •⁃▪◦‣":  # the item's bullet goes with it
+            cut -= 1
+        starts.append(cut)
+    return starts, markers
+
+
+def _next_value(value: str) -> str:
+    return str(int(value) + 1) if value.isdigit() else chr(ord(value) + 1)
+
+
+def _starts_sentence(text: str, at: int, uncased: bool) -> bool:
+    ch = text[at]
+    return ch.isupper() or ch.isdigit() or ch in _OPENERS or (uncased and ch.isalpha())
+
+
+def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
+    """Offsets in ``text[start:end]`` where a sentence ends (the rules in the module doc)."""
+    item_starts, markers = _enumeration(text, start, end)
+    cuts = list(item_starts)
+    cuts.extend(m.start() for m in _BULLET.finditer(text, start, end))
+    for match in _CANDIDATE.finditer(text, start, end):
+        punct_start = match.start()
+        if punct_start in markers:
+            continue
+        following = _NON_SPACE.search(text, match.end(), end)
+        if following is None:
+            continue
+        nxt = following.start()
+        token = match.group()
+        cluster = token.rstrip(_CLOSERS)
+        closed = len(cluster) < len(token)
+        attached = punct_start > start and not text[punct_start - 1].isspace()
+        next_char = text[nxt]
+        if "." in cluster and len(cluster) > 1 and "!" not in cluster and "?" not in cluster:
+            # an ellipsis
+            if text[punct_start - 1: punct_start] == "[" and text[punct_start + len(cluster): punct_start + len(cluster) + 1] == "]":
+                continue  # "[...]" marks words left out of a quotation
+            dots = cluster.count(".")
+            if " " in cluster:
+                if dots >= 4 and attached:  # "word. . . . Next": a period, then an ellipsis
+                    if _starts_sentence(text, nxt, uncased):
+                        cuts.append(punct_start + 1)
+                elif dots >= 4 and _starts_sentence(text, nxt, uncased):
+                    cuts.append(match.end())
+                continue
+            if dots >= 4:
+                if _starts_sentence(text, nxt, uncased):
+                    cuts.append(match.end())
+            elif attached and (next_char.isupper() or next_char in _OPENERS):
+                cuts.append(match.end())
+            continue
+        if cluster == "…":
+            if attached and (next_char.isupper() or next_char in _OPENERS):
+                cuts.append(match.end())
+            continue
+        if next_char.islower() and (closed or cluster != "."):
+            if uncased and not closed:
+                cuts.append(match.end())
+            continue  # "Yahoo! in", '"Great." she said', "(an engineer.) at"
+        if cluster == "." and not closed:
+            word = _word_before(text, punct_start, start)
+            if word and _is_abbreviation(word):
+                if word in NEVER_FINAL or not next_char.isupper():
+                    continue
+                after = _WORD_AFTER.match(text, nxt, end)
+                next_word = after.group(1).lower().rstrip(".") if after else ""
+                if next_word not in SENTENCE_STARTERS:
+                    continue  # "U.S. Government", "E. Smith"
+            elif not (next_char.isalnum() or next_char in _OPENERS):
+                continue
+        elif not (next_char.isalnum() or next_char in _OPENERS):
+            continue
+        cuts.append(match.end())
+    return sorted(set(cuts))
 
 
 def _blocks(text: str, lines_are_blocks: bool):
@@ -74,15 +235,19 @@ def _blocks(text: str, lines_are_blocks: bool):
         yield start, offset
 
 
-def split_sentences(text: str, *, lines_are_blocks: bool = False) -> list[Sentence]:
+def split_sentences(text: str, *, lines_are_blocks: bool = False,
+                    splitter: BlockSplitter | None = None) -> list[Sentence]:
     """Split ``text`` into sentences with offsets and line numbers.
 
-    By default wrapped lines of a paragraph are joined (prose, markdown). With
-    ``lines_are_blocks`` every line break also ends a sentence: one sentence or one
-    thought per line, the format of SimCSE's training files.
+    By default wrapped lines of a paragraph are joined (prose). With ``lines_are_blocks``
+    every line break also ends a sentence: one sentence or one thought per line (see
+    ``looks_one_per_line``). ``splitter`` replaces the rules that split inside a block
+    (the benchmark plugs other segmenters in there).
     """
     line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
     sentences: list[Sentence] = []
+    uncased = is_uncased(text)
+    split = splitter or split_block
 
     def emit(start: int, end: int) -> None:
         piece = text[start:end]
@@ -94,22 +259,48 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False) -> list[Senten
         sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
 
     for block_start, block_end in _blocks(text, lines_are_blocks):
-        marker = _LIST_MARKER.match(text, block_start, block_end)
-        cursor = marker.end() if marker else block_start
-        for match in _BOUNDARY.finditer(text, cursor, block_end):
-            dot = match.start()
-            following = _NON_SPACE.search(text, match.end(), block_end)
-            if following is None:
-                continue
-            rest = text[following.start()]
-            if text[dot] == "." and match.end() - dot == 1 and _is_abbreviation(text, dot):
-                continue
-            if not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "\"'“‘(["):
-                continue  # "... the U.S. and" / "etc. and so on": a lowercase word continues
-            emit(cursor, match.end())
-            cursor = match.end()
+        marker = _BLOCK_MARKER.match(text, block_start, block_end)
+        cursor = block_start = marker.end() if marker else block_start
+        for cut in split(text, block_start, block_end, uncased):
+            emit(cursor, cut)
+            cursor = cut
         emit(cursor, block_end)
     return sentences
+
+
+_TERMINAL_END = re.compile(r"""[.!?:;…]["'”’»)\]]*$""")
+
+
+def looks_one_per_line(text: str) -> bool:
+    """Whether a plain-text file holds one sentence or thought per line (not wrapped prose).
+
+    Hard-wrapped prose has a wrap width W: a line is wrapped when it ends mid-sentence
+    (no ``. ! ? : ; …`` at its end), it is so long that the next line's first word would
+    not have fitted after it (``len(line) + 1 + len(next first word) > W``), and the next
+    line goes on in lowercase. W is the 90th percentile of the non-blank lines' lengths.
+    Counting only lines followed by another non-blank line that is not a list item,
+    the file is one-per-line unless at least 35% of them are wrapped, W is at least 30
+    characters and there are such lines at all. Lists, logs, chat exports and
+    SimCSE-style corpora (a sentence per line, whatever its length) are one-per-line;
+    text wrapped at any width is prose.
+    """
+    lines = [line.rstrip() for line in text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) < 2:
+        return False
+    width = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    candidates = wrapped = 0
+    for line, following in zip(lines, lines[1:]):
+        if not line.strip() or not following.strip() or _BLOCK_START.match(following):
+            continue
+        candidates += 1
+        first_word = following.split()[0]
+        if (not _TERMINAL_END.search(line) and len(line) + 1 + len(first_word) > width
+                and first_word[0].islower()):
+            wrapped += 1
+    if candidates == 0 or width < 30:
+        return candidates > 0
+    return wrapped < 0.35 * candidates
 
 
 def _line_of(line_starts: list[int], offset: int) -> int:
