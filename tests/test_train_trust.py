@@ -1,0 +1,326 @@
+"""Training you can trust: resume equals an uninterrupted run, or is refused; nothing diverged,
+foreign or planted is saved, deleted or executed. Tiny random models, a few steps each."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from simsearch.encoder import Encoder, load_transformer
+from simsearch.errors import SimsearchError
+from simsearch.models import METADATA_FILE, create_random_bert
+from simsearch.train import Interrupted, TrainConfig, train
+from tests.conftest import write_sts_fixture
+from tests.test_train import config, corpus, weights
+
+FAST = settings(max_examples=2, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def staging_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial"
+
+
+def log_of(folder: Path) -> list[dict]:
+    """The evaluation log without wall-clock times (the only field two equal runs may differ in)."""
+    records = [json.loads(line) for line in (folder / "train_log.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k != "time"} for r in records]
+
+
+def assert_same_run(a: Path, b: Path) -> None:
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert log_of(a) == log_of(b)
+    steps = [r["step"] for r in log_of(b)]
+    assert steps == sorted(set(steps))  # no step logged twice
+    ma, mb = (json.loads((f / METADATA_FILE).read_text()) for f in (a, b))
+    assert (ma["best_step"], ma["best_dev_stsb"], ma["steps"]) == (mb["best_step"], mb["best_dev_stsb"], mb["steps"])
+
+
+def interrupted_then_resumed(make, out: Path, stop: int) -> None:
+    with pytest.raises(Interrupted, match=f"interrupted at step {stop} of"):
+        train(make(out), stop_at_step=stop)
+    assert not out.exists() and (staging_of(out) / "checkpoint.pt").is_file()
+    train(make(out, resume=True))
+    assert not staging_of(out).exists()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A tiny model, 240 sentences, NLI-style triplets and a fixture STS layout, shared by this file."""
+    root = tmp_path_factory.mktemp("trust")
+    notes = root / "notes.txt"
+    notes.write_text("\n".join(corpus()) + "\n")
+    sentences = corpus(300)
+    triplets = root / "nli.csv"
+    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
+        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 297, 3)))
+    model = create_random_bert(root / "tiny", hidden_size=32, heads=2, layers=2, pooler="cls_before_pooler", seed=0)
+    return {"root": root, "notes": notes, "triplets": triplets, "model": model, "sts": write_sts_fixture(root / "data")}
+
+
+# --- resume equals an uninterrupted run ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_epochs(world):
+    """240 sentences in batches of 48: 5 steps an epoch, 10 in all, evaluated every 3 (and at 10)."""
+    def make(out, **extra):
+        return config(world["notes"], world["model"], out, batch_size=48, max_steps=None, epochs=2, eval_steps=3,
+                      eval_data=world["sts"], **extra)
+
+    reference = world["root"] / "two-epochs-full"
+    assert train(make(reference))["steps"] == 10
+    return make, reference
+
+
+@FAST
+@given(stop=st.integers(1, 9))
+@example(stop=5)  # the last step of the first epoch
+def test_resume_across_an_epoch_boundary_equals_an_uninterrupted_run(two_epochs, stop):
+    make, reference = two_epochs
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cut"
+        interrupted_then_resumed(make, out, stop)
+        assert_same_run(reference, out)
+
+
+def test_supervised_resume_equals_an_uninterrupted_run(world, tmp_path):
+    def make(out, **extra):
+        return config(world["triplets"], world["model"], out, mode="sup", pooler="cls", batch_size=24, max_steps=None,
+                      epochs=2, eval_steps=3, eval_data=world["sts"], hard_negative_weight=2.0, **extra)
+
+    assert train(make(tmp_path / "full"))["steps"] == 8  # 99 triplets: 4 batches an epoch
+    interrupted_then_resumed(make, tmp_path / "cut", 5)
+    assert_same_run(tmp_path / "full", tmp_path / "cut")
+
+
+def test_held_out_resume_equals_an_uninterrupted_run(world, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here: alignment/uniformity on held-out sentences
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+
+    def make(out, **extra):
+        return config(world["notes"], world["model"], out, max_steps=5, eval_steps=2, **extra)
+
+    assert train(make(tmp_path / "full"))["selection"] == "last step"
+    interrupted_then_resumed(make, tmp_path / "cut", 3)
+    assert_same_run(tmp_path / "full", tmp_path / "cut")
+    assert all({"alignment", "uniformity"} <= set(r) for r in log_of(tmp_path / "cut"))
+
+
+def test_log_has_no_repeated_steps_when_a_resumed_run_died_past_its_checkpoint(world, tmp_path):
+    """A run resumed from step 2 logs steps 3 and 4 and is killed (no new checkpoint): resuming from 2 again."""
+    def make(out, **extra):
+        return config(world["notes"], world["model"], out, max_steps=5, eval_steps=1, eval_data=world["sts"], **extra)
+
+    train(make(tmp_path / "full"))
+    out = tmp_path / "cut"
+    with pytest.raises(Interrupted):
+        train(make(out), stop_at_step=2)
+    checkpoint = staging_of(out) / "checkpoint.pt"
+    at_step_2 = checkpoint.read_bytes()
+    with pytest.raises(Interrupted):
+        train(make(out, resume=True), stop_at_step=4)
+    assert [r["step"] for r in log_of(staging_of(out))] == [1, 2, 3, 4]
+    checkpoint.write_bytes(at_step_2)  # as if that run had been killed before writing its checkpoint
+    train(make(out, resume=True))
+    assert_same_run(tmp_path / "full", out)
+
+
+def test_real_sigint_then_resume_equals_an_uninterrupted_run(world, tmp_path):
+    notes, model, sts = world["notes"], world["model"], world["sts"]
+    out = tmp_path / "cut"
+    args = [sys.executable, "-m", "simsearch", "train", "--unsup", str(notes), "-m", str(model), "--out", str(out),
+            "--batch-size", "8", "--max-steps", "10", "--eval-steps", "1", "--lr", "1e-3", "--device", "cpu",
+            "--data", str(sts), "--json"]
+    # Same thread count as this process, so both compute in the same order (bit-equal results).
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    log = staging_of(out) / "train_log.jsonl"
+    deadline = time.monotonic() + 120
+    while not (log.is_file() and log.read_text().strip()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted at step" in err and "--resume" in err and "Traceback" not in err
+    assert not out.exists() and (staging_of(out) / "checkpoint.pt").is_file()
+
+    def make(folder, **extra):
+        return config(notes, model, folder, max_steps=10, eval_steps=1, eval_data=sts, **extra)
+
+    train(make(out, resume=True))
+    train(make(tmp_path / "full"))
+    assert_same_run(tmp_path / "full", out)
+
+
+# --- resume refuses another run's checkpoint -------------------------------------------------
+
+def test_resume_with_other_settings_or_data_is_refused_naming_them(world, tmp_path):
+    data = tmp_path / "notes.txt"
+    shutil.copy(world["notes"], data)
+    other_model = create_random_bert(tmp_path / "other", hidden_size=32, heads=2, layers=3, seed=1)
+
+    def make(out, **extra):
+        model = extra.pop("model", world["model"])
+        return config(data, model, out, **{"max_steps": 6, "eval_data": world["sts"], **extra})
+
+    out = tmp_path / "cut"
+    with pytest.raises(Interrupted):
+        train(make(out), stop_at_step=2)
+    checkpoint = (staging_of(out) / "checkpoint.pt").read_bytes()
+    changes = [
+        (dict(batch_size=16), "--batch-size (8 then, 16 now)"),
+        (dict(seed=7), "--seed (42 then, 7 now)"),
+        (dict(lr=2e-3), "--lr"),
+        (dict(max_steps=5), "--max-steps"),
+        (dict(pooler="avg"), "--pooler"),
+        (dict(dropout=0.2), "--dropout"),
+        (dict(temp=0.1), "--temp"),
+        (dict(bucket=False), "--no-bucket"),
+        (dict(model=str(other_model)), "--model (files)"),
+        (dict(seed=7, batch_size=16), "--batch-size (8 then, 16 now), --seed (42 then, 7 now)"),
+    ]
+    for extra, named in changes:
+        with pytest.raises(SimsearchError, match=r"^--resume: this run differs from the interrupted one in ") as err:
+            train(make(out, resume=True, **extra))
+        assert named in str(err.value) and "\n" not in str(err.value), extra
+    data.write_text(data.read_text() + "One more line.\n")
+    with pytest.raises(SimsearchError, match=r"differs from the interrupted one in training data \(sha256\)"):
+        train(make(out, resume=True))
+    assert (staging_of(out) / "checkpoint.pt").read_bytes() == checkpoint  # a refusal changes nothing
+    shutil.copy(world["notes"], data)
+    train(make(out, resume=True))  # the same run still resumes
+    assert (out / METADATA_FILE).is_file()
+
+
+def test_a_planted_checkpoint_is_never_unpickled(world, tmp_path):
+    """A checkpoint.pt whose pickle would run code is refused, in one line, without running it."""
+    out = tmp_path / "cut"
+    make = lambda **extra: config(world["notes"], world["model"], out, eval_data=world["sts"], **extra)  # noqa: E731
+    with pytest.raises(Interrupted):
+        train(make(), stop_at_step=1)
+    marker = tmp_path / "code-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.write_text, (marker, "pwned"))
+
+    torch.save({"format": 2, "signature": {}, "model": Payload()}, staging_of(out) / "checkpoint.pt")
+    with pytest.raises(SimsearchError, match=r"^--resume: .*checkpoint.pt is not a checkpoint simsearch can load "
+                                             r"safely \(UnpicklingError\)") as err:
+        train(make(resume=True))
+    assert not marker.exists() and "\n" not in str(err.value)
+    # A checkpoint of the older format (pickled, no settings) is refused too, not half-used.
+    torch.save({"model": {}, "state": {}}, staging_of(out) / "checkpoint.pt")
+    with pytest.raises(SimsearchError, match="written by another version of simsearch"):
+        train(make(resume=True))
+
+
+# --- divergence, foreign folders ------------------------------------------------------------
+
+def test_diverging_training_stops_saves_nothing_and_keeps_the_previous_model(world, tmp_path, run_cli):
+    out = tmp_path / "model"
+    train(config(world["notes"], world["model"], out, eval_data=world["sts"]))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(SimsearchError, match=r"^training diverged at step \d+ \(loss nan\); nothing was saved; "
+                                             r"try a lower --lr \(this run used 1e\+09\)$"):
+        train(config(world["notes"], world["model"], out, eval_data=world["sts"], lr=1e9))
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no work folder, no half-saved model
+    code, _, err = run_cli("train", "--unsup", world["notes"], "-m", world["model"], "--out", tmp_path / "new",
+                           "--lr", "1e9", "--batch-size", "8", "--max-steps", "6", "--data", world["sts"],
+                           "--device", "cpu")
+    assert code == 2 and "training diverged at step" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: training diverged")  # the error is one line, the last
+    assert not (tmp_path / "new").exists() and not staging_of(tmp_path / "new").exists()
+
+
+def test_a_folder_simsearch_did_not_write_is_never_replaced_or_deleted(world, tmp_path):
+    make = lambda out: config(world["notes"], world["model"], out, max_steps=2, eval_data=world["sts"])  # noqa: E731
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.md").write_text("years of work")
+    with pytest.raises(SimsearchError, match=r"--out .*thesis: exists and is not a simsearch model \(no simsearch.json\)"):
+        train(make(mine))
+    assert (mine / "chapter1.md").read_text() == "years of work" and len(list(mine.iterdir())) == 1
+    a_file = tmp_path / "notes.md"
+    a_file.write_text("keep me")
+    with pytest.raises(SimsearchError, match="exists and is not a folder"):
+        train(make(a_file))
+    assert a_file.read_text() == "keep me"
+    # A user's folder where training keeps its work folder is not taken over either.
+    staging = staging_of(tmp_path / "model")
+    staging.mkdir()
+    (staging / "diary.txt").write_text("private")
+    with pytest.raises(SimsearchError, match="was not made by simsearch; move it away"):
+        train(make(tmp_path / "model"))
+    assert (staging / "diary.txt").read_text() == "private"
+    # An empty folder is used; a model simsearch wrote is replaced, and a user's ".NAME.old" survives that.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    train(make(empty))
+    assert (empty / METADATA_FILE).is_file()
+    old = tmp_path / ".empty.old"
+    old.mkdir()
+    (old / "keep.txt").write_text("mine")
+    train(make(empty))
+    assert (old / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".empty.old", ".model.partial", "empty", "notes.md", "thesis"]
+
+
+def test_supervised_same_dropout_mask_is_refused():
+    with pytest.raises(SimsearchError, match="--same-dropout-mask is an unsupervised ablation"):
+        TrainConfig(mode="sup", data="nli.csv", same_dropout_mask=True)
+    TrainConfig(mode="unsup", data="notes.txt", same_dropout_mask=True)  # the ablation itself stays
+
+
+# --- raw models and model code --------------------------------------------------------------
+
+@pytest.mark.parametrize("mode, inference, mlp_only", [("unsup", "cls_before_pooler", True), ("sup", "cls", False)])
+def test_a_raw_model_trains_with_the_papers_cls_and_mlp(world, tmp_path, mode, inference, mlp_only):
+    raw = create_random_bert(tmp_path / "raw-bert", hidden_size=32, heads=2, layers=2, seed=3)
+    (raw / METADATA_FILE).unlink()  # now a plain transformers folder, as downloaded
+    data = world["notes"] if mode == "unsup" else world["triplets"]
+    meta = train(config(data, raw, tmp_path / "out", mode=mode, max_steps=2, eval_data=world["sts"]))
+    assert (meta["train_pooler"], meta["pooler"], meta["mlp_only_train"]) == ("cls", inference, mlp_only)
+    assert Encoder.load(str(tmp_path / "out"), device="cpu").encode(["A man plays a guitar."]).shape == (1, 32)
+
+
+@pytest.fixture
+def custom_code_model(tmp_path, monkeypatch):
+    """A model folder whose config.json maps to a .py that would leave a marker file if imported."""
+    folder = create_random_bert(tmp_path / "custom", hidden_size=32, heads=2, layers=1)
+    marker = tmp_path / "custom-code-ran"
+    (folder / "evil.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
+        "from transformers import BertConfig, BertModel\n"
+        "class EvilConfig(BertConfig):\n    model_type = 'evilbert'\n"
+        "class EvilModel(BertModel):\n    config_class = EvilConfig\n")
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg.update(model_type="evilbert", auto_map={"AutoConfig": "evil.EvilConfig", "AutoModel": "evil.EvilModel"})
+    (folder / "config.json").write_text(json.dumps(cfg))
+    monkeypatch.setattr("builtins.input", lambda *args: "y")  # a user who answers transformers' prompt
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "modules"))
+    return folder, marker
+
+
+def test_model_code_in_a_folder_is_never_run(world, tmp_path, custom_code_model):
+    folder, marker = custom_code_model
+    with pytest.raises(SimsearchError, match=r"^cannot load a model from .*custom: The repository .* contains custom code"):
+        load_transformer(folder)
+    with pytest.raises(SimsearchError, match="contains custom code"):
+        train(config(world["notes"], folder, tmp_path / "out", max_steps=2, eval_data=world["sts"]))
+    assert not marker.exists()
+    assert not (tmp_path / "out").exists() and not staging_of(tmp_path / "out").exists()
