@@ -217,7 +217,8 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
         count = store.count_documents_under(key)
         why = ("no longer exists (deleted, or on a drive that is not mounted)" if state == "missing"
                else "is empty and on another device than when indexed (a drive that is not mounted?)")
-        plan.kept[key] = (f"{why}; its {count:,} documents stay in the index. `simsearch forget {shlex.quote(key)}` "
+        documents = f"its {count:,} documents stay" if count != 1 else "its 1 document stays"
+        plan.kept[key] = (f"{why}; {documents} in the index. `simsearch forget {shlex.quote(key)}` "
                           "removes them (`simsearch forget --missing`: every root that no longer exists)")
     return plan
 
