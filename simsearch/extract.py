@@ -323,8 +323,7 @@ _CODE_DIRECTIVES = frozenset(
     code code-block sourcecode literalinclude highlight doctest testcode testoutput testsetup testcleanup
     ipython jupyter-execute jupyter-kernel math raw productionlist parsed-literal graphviz digraph graph
     inheritance-diagram uml plantuml mermaid csv-table toctree autosummary index include image
-    automodule autoclass autofunction automethod autoattribute autodata autoexception autodecorator
-    autoproperty autoclasstree program-output command-output runblock plot tabularcolumns role
+    autoclasstree program-output command-output runblock plot tabularcolumns role
     default-role default-domain contents sectnum header footer meta title currentmodule highlightlang
     code-tab prompt spelling:word-list rst-class cssclass eval-rst exec
     """.split()
@@ -393,7 +392,11 @@ class _Out:
             self.gap(number)
 
 
+_REPLACE_DEFINITION = re.compile(r"^\s*\.\.\s+\|([^|]+)\|\s+replace::\s+(.*?)\s*$", re.MULTILINE)
+
+
 def _clean_rst(text: str) -> Lines:
+    replacements = {name: _rst_inline(value) for name, value in _REPLACE_DEFINITION.findall(text)}
     lines = text.splitlines()
     out = _Out()
     i = 0
@@ -504,7 +507,7 @@ def _clean_rst(text: str) -> Lines:
                 out.gap(number)  # a definition-list term, or a quote: its own block
             para_indent = indent
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, lines, i)
-    return _inline_blocks(out.lines, _rst_inline)
+    return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements))
 
 
 def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, lines: list[str],
@@ -625,7 +628,8 @@ def _restore(text: str, keep: list[str]) -> str:
     return re.sub(r"\0(\d+)\0", lambda m: keep[int(m.group(1))], text)
 
 
-def _rst_inline(text: str) -> str:
+def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
+    """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text."""
     keep: list[str] = []
     text = text.replace("\\ ", "")
     text = _protect(_LITERAL, text, keep, lambda m: m.group(1).replace("\n", " "))
@@ -634,7 +638,7 @@ def _rst_inline(text: str) -> str:
     text = _protect(_REFERENCE, text, keep, lambda m: _role_text(m.group(1)))
     text = _protect(_DEFAULT_ROLE, text, keep, lambda m: _role_text(m.group(1)))
     text = _FOOTNOTE_REF.sub("", text)
-    text = _SUBSTITUTION.sub(r"\1", text)
+    text = _SUBSTITUTION.sub(lambda m: (replacements or {}).get(m.group(1), m.group(1)), text)
     text = _STRONG.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\1", text)
     text = _SIMPLE_REF.sub(r"\1", text)

@@ -279,8 +279,9 @@ def looks_one_per_line(text: str) -> bool:
     not have fitted after it (``len(line) + 1 + len(next first word) > W``), and the next
     line goes on in lowercase. W is the 90th percentile of the non-blank lines' lengths.
     Counting only lines followed by another non-blank line that is not a list item,
-    the file is one-per-line unless at least 35% of them are wrapped, W is at least 30
-    characters and there are such lines at all. Lists, logs, chat exports and
+    the file is one-per-line unless at least 35% of them are wrapped, W is at least 50
+    characters (nobody wraps narrower; a list of short lines is not prose) and there are
+    such lines at all. Lists, logs, chat exports and
     SimCSE-style corpora (a sentence per line, whatever its length) are one-per-line;
     text wrapped at any width is prose.
     """
@@ -298,7 +299,7 @@ def looks_one_per_line(text: str) -> bool:
         if (not _TERMINAL_END.search(line) and len(line) + 1 + len(first_word) > width
                 and first_word[0].islower()):
             wrapped += 1
-    if candidates == 0 or width < 30:
+    if candidates == 0 or width < 50:
         return candidates > 0
     return wrapped < 0.35 * candidates
 

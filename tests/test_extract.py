@@ -118,3 +118,161 @@ def test_pdf_text_is_extracted_with_page_numbers_as_lines():
         ("The first page talks about sailing.", 1), ("The second page is about chess.", 2)]
     with pytest.raises(Skip, match="unreadable PDF"):
         extract(Path("broken.pdf"), b"%PDF-1.4 this is not a pdf")
+
+
+# --- sentences from any text: markup, code, one-per-line files -----------------------------
+
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from simsearch.extract import kind_of, sentences_from_path  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "segment"
+PROSE_WORDS = """time people water number sound place years thing name line house picture animal mother earth
+    river garden morning evening kitchen window letter question answer music paper school story bridge table
+    mountain ocean forest market engine signal record summer winter travel follow carry listen bright""".split()
+MARKUP_LEFT = re.compile(r"""([=\-~^#*+])\1{3,}|(?:^|\s)\.\.(?:\s|$)|::|:[\w:]+:`|``|`_|>>>|^#|\|\w+\||\bhidden\b""")
+
+
+@pytest.mark.parametrize("gold", sorted(FIXTURES.glob("*.gold")), ids=lambda p: p.stem)
+def test_gold_fixtures(gold):
+    """Each fixture's sentences and lines, as written by hand (bench_segment.py scores the same files)."""
+    source = gold.with_suffix("")
+    expected = [(int(n), text) for n, text in (row.split("\t", 1) for row in gold.read_text().splitlines())]
+    assert [(s.line, s.text) for s in sentences_of(extract(source, source.read_bytes()))] == expected
+
+
+def first_word_on_its_line(sentences, source: str) -> None:
+    lines = source.splitlines()
+    for s in sentences:
+        word = re.sub(r"\W", "", s.text.split()[0]).lower()
+        assert word in re.sub(r"[^\w\s]", "", lines[s.line - 1]).lower(), (s, lines[s.line - 1])
+
+
+prose = st.lists(st.sampled_from(PROSE_WORDS), min_size=3, max_size=9).map(lambda w: " ".join(w).capitalize() + ".")
+paragraph = st.lists(prose, min_size=1, max_size=3)
+
+
+@st.composite
+def rst_document(draw):
+    """Blocks of rst around generated prose; returns (source, the prose sentences in order)."""
+    lines, wanted = [], []
+    for _ in range(draw(st.integers(1, 7))):
+        kind = draw(st.sampled_from(["title", "para", "role", "note", "code", "literal", "doctest", "target",
+                                     "comment", "field", "table", "substitution", "directive"]))
+        sentences = draw(paragraph)
+        text = " ".join(sentences)
+        if kind == "title":
+            title = sentences[0][:-1]
+            lines += [draw(st.sampled_from("=-~^")) * (len(title) + 2), title, "=" * (len(title) + 2)]
+            lines[-3] = lines[-1] if draw(st.booleans()) else ""
+            wanted.append(title)
+        elif kind == "para":
+            lines += [text]
+            wanted += sentences
+        elif kind == "role":
+            lines += [f"Call :func:`~pkg.hidden_fn` and ``{sentences[0][:-1]}`` now."]
+            wanted += [f"Call hidden_fn and {sentences[0][:-1]} now."]
+        elif kind == "note":
+            lines += [f".. note:: {sentences[0]}", "   :class: hidden", ""] + [f"   {s}" for s in sentences[1:]]
+            wanted += sentences
+        elif kind == "code":
+            lines += [".. code-block:: python", "   :linenos:", "", "   # a comment, hidden", "   x = 1"]
+        elif kind == "literal":
+            lines += [f"{sentences[0][:-1]}::", "", "    # hidden shell comment", "    $ run --hidden"]
+            wanted += [sentences[0][:-1] + ":"]
+        elif kind == "doctest":
+            lines += [">>> print('hidden')", "hidden"]
+        elif kind == "target":
+            lines += [".. _hidden-label:", "__ https://example.org/hidden"]
+        elif kind == "comment":
+            lines += ["..", "   hidden comment text", "   on two lines"]
+        elif kind == "field":
+            lines += [f":param hidden_arg: {sentences[0]}", ":type hidden_arg: int"]
+            wanted += [f"hidden_arg: {sentences[0]}"]
+        elif kind == "table":
+            lines += ["+--------+--------+", "| alpha  | beta   |", "+========+========+"]
+            wanted += ["alpha; beta"]
+        elif kind == "substitution":
+            lines += [".. |hidden| image:: hidden.png", "   :width: 10"]
+        else:
+            lines += [".. autoclass:: pkg.Hidden", "   :members:", "", f"   {text}"]
+            wanted += sentences
+        lines.append("")
+    return "\n".join(lines) + "\n", wanted
+
+
+@given(rst_document())
+@settings(max_examples=80, deadline=None)
+def test_no_rst_markup_or_code_reaches_a_sentence_and_lines_point_at_the_source(document):
+    source, wanted = document
+    sentences = sentences_of(extract(Path("doc.rst"), source.encode()))
+    texts = [s.text for s in sentences]
+    leftovers = [t for t in texts if MARKUP_LEFT.search(t.replace("hidden_fn", "").replace("hidden_arg", ""))]
+    assert not leftovers
+    assert texts == wanted
+    first_word_on_its_line(sentences, source)
+
+
+@st.composite
+def markdown_document(draw):
+    lines, wanted = [], []
+    for _ in range(draw(st.integers(1, 7))):
+        kind = draw(st.sampled_from(["heading", "para", "fence", "indented", "quote", "list", "table", "link",
+                                     "comment", "doctest", "setext"]))
+        sentences = draw(paragraph)
+        if kind == "heading":
+            lines += [f"{'#' * draw(st.integers(1, 6))} {sentences[0][:-1]}"]
+            wanted.append(sentences[0][:-1])
+        elif kind == "para":
+            lines += [" ".join(sentences)]
+            wanted += sentences
+        elif kind == "fence":
+            lines += ["```python", "# hidden comment, not a heading", "x = 1", "```"]
+        elif kind == "indented":  # after a paragraph: right after a list, it would continue the item
+            lines += ["Example code:", "", "    # hidden indented code", "    y = 2"]
+            wanted.append("Example code:")
+        elif kind == "quote":
+            lines += [f"> {s}" for s in sentences]
+            wanted += sentences
+        elif kind == "list":
+            lines += [f"{draw(st.sampled_from(['-', '*', '1.']))} {s}" for s in sentences]
+            wanted += sentences
+        elif kind == "table":
+            lines += ["| alpha | beta |", "|-------|------|", "| one | two |"]
+            wanted += ["alpha; beta", "one; two"]
+        elif kind == "link":
+            lines += [f"See [{sentences[0][:-1]}](https://example.org/hidden) and `code` ![hidden](x.png) now."]
+            wanted += [f"See {sentences[0][:-1]} and code now."]
+        elif kind == "comment":
+            lines += ["<!-- hidden", "comment -->"]
+        elif kind == "doctest":
+            lines += [">>> hidden()", "'hidden'"]
+        else:
+            lines += [sentences[0][:-1], "-" * len(sentences[0])]
+            wanted.append(sentences[0][:-1])
+        lines.append("")
+    return "\n".join(lines) + "\n", wanted
+
+
+@given(markdown_document())
+@settings(max_examples=80, deadline=None)
+def test_no_markdown_markup_or_code_reaches_a_sentence(document):
+    source, wanted = document
+    sentences = sentences_of(extract(Path("doc.md"), source.encode()))
+    assert [s.text for s in sentences] == wanted
+    first_word_on_its_line(sentences, source)
+
+
+def test_sphinx_sources_are_read_as_rst_and_training_reads_like_the_index(tmp_path):
+    assert kind_of(Path("_sources/guide.rst.txt")) == "rst" and kind_of(Path("notes.txt")) == "text"
+    page = tmp_path / "_sources" / "page.rst.txt"
+    page.parent.mkdir()
+    page.write_text("Title\n=====\n\n.. note:: Read :ref:`this <x>` first.\n")
+    assert [(s.text, s.line) for s in sentences_from_path(page)] == [("Title", 1), ("Read this first.", 4)]
+    warnings = []
+    (tmp_path / "old.txt").write_bytes("caf\xe9 notes.\n".encode("cp1252"))
+    assert [s.text for s in sentences_from_path(tmp_path / "old.txt", warnings.append)] == ["café notes."]
+    assert "cp1252" in warnings[0]

@@ -52,3 +52,77 @@ def test_long_paragraph_is_linear():
     """A single 600 kB paragraph must segment quickly (the lookbehind is bounded)."""
     source = "Sentence number one is here. " * 20_000
     assert len(split_sentences(source)) == 20_000
+
+
+# --- the golden rules, lowercase prose, one-per-line files ---------------------------------
+
+import ast  # noqa: E402
+import os  # noqa: E402
+import textwrap  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from simsearch.segment import ABBREVIATIONS, NEVER_FINAL, looks_one_per_line  # noqa: E402
+
+GOLDEN = Path(os.environ.get("SIMSEARCH_BENCH", Path(__file__).resolve().parents[2] / "shared" / "bench")) \
+    / "pysbd" / "english_golden_rules.py"
+WORDS = [w for w in """time people way water words number sound place years thing name sentence line
+    house picture animal mother earth river garden morning evening kitchen window letter question answer
+    music paper school story bridge table mountain ocean forest market engine signal record summer winter
+    travel follow carry listen quickly slowly bright heavy simple careful quiet happy open green""".split()
+         if w not in ABBREVIATIONS and w not in NEVER_FINAL]
+sentence_words = st.lists(st.sampled_from(WORDS), min_size=3, max_size=14)
+
+
+@pytest.mark.skipif(not GOLDEN.is_file(), reason=f"golden rules not found at {GOLDEN} (see benchmarks/bench_segment.py)")
+def test_golden_rules_at_least_as_good_as_pysbd():
+    """pySBD 0.3.4 passes 47 of the 48 English golden rules (all but rule 18); so must we."""
+    tree = ast.parse(GOLDEN.read_text(encoding="utf-8"))
+    rules = ast.literal_eval(next(n.value for n in tree.body if isinstance(n, ast.Assign)))
+    failed = [number for number, (text, expected) in enumerate(rules, start=1) if texts(text) != expected]
+    assert len(rules) == 48 and len(failed) <= 1, failed
+
+
+def test_hand_picked_boundaries_from_the_golden_rules_families():
+    assert texts("I live in the U.S. How about you? I work for the U.S. Government in Virginia.") == [
+        "I live in the U.S.", "How about you?", "I work for the U.S. Government in Virginia."]
+    assert texts("Let's ask Jane and co. They should know. Were Jane and co. at the party?") == [
+        "Let's ask Jane and co.", "They should know.", "Were Jane and co. at the party?"]
+    assert texts("1) The first item 2) The second item") == ["1) The first item", "2) The second item"]
+    assert texts("She works at Yahoo! in the accounting department.") == [
+        "She works at Yahoo! in the accounting department."]
+    assert texts("I never meant that.... She left the store.") == ["I never meant that....", "She left the store."]
+    assert texts('"Bohr [...] used the analogy [...]" (Smith 55).') == ['"Bohr [...] used the analogy [...]" (Smith 55).']
+
+
+@given(st.lists(sentence_words, min_size=1, max_size=8), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_lowercase_prose_splits_without_capitals(sentences, tokenised):
+    """No capital letter after the period is needed: each generated sentence comes back whole."""
+    end = " ." if tokenised else "."
+    wanted = [" ".join(words) + end for words in sentences]
+    assert texts(" ".join(wanted)) == wanted
+
+
+@given(st.lists(sentence_words, min_size=6, max_size=30), st.integers(60, 100))
+@settings(max_examples=40, deadline=None)
+def test_wrapped_prose_is_joined_and_sentence_per_line_files_are_not(sentences, width):
+    prose = [" ".join(words).capitalize() + "." for words in sentences]
+    per_line = "\n".join(prose) + "\n"
+    assert looks_one_per_line(per_line)
+    assert texts(per_line, lines_are_blocks=True) == prose
+    wrapped = textwrap.fill(" ".join(prose), width=width)
+    if wrapped.count("\n") >= 3:  # enough lines to see a wrap width
+        assert not looks_one_per_line(wrapped)
+        assert texts(wrapped) == prose
+
+
+def test_lists_logs_and_chat_are_one_per_line():
+    todo = "buy oat milk\ncall the plumber about the tap\nrenew passport\nreturn library books\n"
+    log = "".join(f"2024-05-0{d} 12:00:0{d} INFO worker {d} started on port 80{d}0\n" for d in range(1, 9))
+    chat = "[09:12] anna: are we still on for lunch\n[09:13] ben: yes at the usual place\n" * 3
+    assert looks_one_per_line(todo) and looks_one_per_line(log) and looks_one_per_line(chat)
+    assert texts(todo, lines_are_blocks=True)[1] == "call the plumber about the tap"
