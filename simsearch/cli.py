@@ -513,16 +513,11 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
 
 
 def _describe(result: dict) -> str:
-    parts = []
-    for key, value in result.items():
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(item) for item in value) or "none"
-        elif isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-        elif isinstance(value, int) and not isinstance(value, bool):
-            value = f"{value:,}"
-        parts.append(f"{key.replace('_', ' ')}: {value}")
-    return "; ".join(parts)
+    """``forget``'s result for people: what went (the lists), then how much (the counts)."""
+    names = [str(item) for value in result.values() if isinstance(value, (list, tuple)) for item in value]
+    counts = [f"{key.replace('_', ' ')} {value:,}" for key, value in result.items()
+              if isinstance(value, int) and not isinstance(value, bool)]
+    return (", ".join(names) or "nothing") + (f" ({', '.join(counts)})" if counts else "")
 
 
 @app.command("forget")
@@ -551,7 +546,7 @@ def forget_command(
         _print_json(result)
         return
     for section, details in result.items():
-        stdout.print(f"forgot {section}: {_describe(details)}", highlight=False, markup=False, soft_wrap=True)
+        stdout.print(f"forgot {_describe(details)}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("tui")

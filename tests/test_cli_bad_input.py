@@ -472,6 +472,6 @@ def test_forget_removes_roots_missing_roots_and_models(run_cli, tmp_path, monkey
     assert code == 0, err
 
     code, out, err = run_cli("forget", "--model", str(tiny_model), "--db", db)
-    assert code == 0 and out.startswith("forgot models"), err
+    assert code == 0 and out.startswith(f"forgot {tiny_model} ("), err
     assert [m["name"] for m in _status(run_cli, db)["models"]] == [str(index_model)]
     assert {p.name for p in tmp_path.rglob("*") if p.is_file()} >= files - {"a.txt"}
