@@ -1,0 +1,545 @@
+"""A stateful property test of the index against an exact oracle (issue 11).
+
+Hypothesis drives a ``RuleBasedStateMachine`` through what a user and the world do to
+an index: add, edit (keeping some sentences), delete and rename files; retrain a model
+behind its name (same or another dimension); add and remove models; delete, truncate,
+zero or garble an HNSW file (with or without keeping its mtime, as bit rot would);
+interrupt ``index`` at a random commit point; refresh. Everything runs through the
+real indexer, store and ANN code, with tiny deterministic random BERTs and
+``ann.EXACT_BELOW`` lowered so that HNSW serves the searches.
+
+The oracle is independent of the store: it knows the text of every file it wrote,
+encodes those sentences itself (``Encoder.load(<a private copy of the model>)``) and
+searches them by brute force. When must what hold:
+
+* always: ``PRAGMA integrity_check`` is ok; for every model of the index, either
+  ``Searcher.open`` refuses with a ``SimsearchError`` or every top-k answer equals the
+  exact top-k (ties allowed) over the sentences the store holds a vector for, each
+  scored with the model now in its folder; a reported score is the true score of the
+  reported sentence;
+* after a completed ``index`` run (and until the next interrupted one): the index holds
+  exactly the files' text as of that run (documents, sentences in order, one vector per
+  sentence and model, no ``*.partial`` file), every sentence is searchable, and a model
+  retrained since that run is refused by ``Searcher.open`` instead of answering;
+* ``refresh_and_compare_with_a_clean_index``: after a refresh the index equals, document
+  by document and vector by vector, an index built from scratch of the same files.
+
+Profiles (read at import; nothing here changes Hypothesis' global profile):
+
+* default, ``ci``: derandomized (the same examples on every run), about two minutes on
+  two cores;
+* ``SIMSEARCH_STATEFUL=long``: random, 300 examples of up to 40 steps (about 12,000
+  steps); ``SIMSEARCH_STATEFUL_EXAMPLES`` / ``SIMSEARCH_STATEFUL_STEPS`` override the
+  sizes of either profile.
+
+Hypothesis prints a failing example as a sequence of rule calls, with ``note`` lines
+saying which file or model each step touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from simsearch import ann, indexer
+from simsearch.errors import Interrupted, SimsearchError
+from simsearch.search import Searcher
+from simsearch.store import Store
+
+# --- profiles ---------------------------------------------------------------------------
+
+_COMMON = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    print_blob=True,
+    # No "explain" phase: it re-runs a failing example many times, each run costing seconds.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+)
+settings.register_profile("simsearch-stateful-ci", max_examples=14, stateful_step_count=18, derandomize=True,
+                          database=None, **_COMMON)
+settings.register_profile("simsearch-stateful-long", max_examples=300, stateful_step_count=40, **_COMMON)
+PROFILE_NAME = "long" if os.environ.get("SIMSEARCH_STATEFUL") == "long" else "ci"
+PROFILE = settings(
+    settings.get_profile(f"simsearch-stateful-{PROFILE_NAME}"),
+    **{key: int(os.environ[var]) for key, var in (("max_examples", "SIMSEARCH_STATEFUL_EXAMPLES"),
+                                                   ("stateful_step_count", "SIMSEARCH_STATEFUL_STEPS"))
+       if os.environ.get(var)},
+)
+
+# --- the world: sentences, files, models ------------------------------------------------
+
+# Distinct words, one sentence per paragraph: segmentation cannot merge or split them.
+POOL = [
+    "Amber falcons circle above the quiet harbor.",
+    "Seven copper kettles whistle in the kitchen.",
+    "A tired courier crosses the frozen river.",
+    "Bright lanterns sway along the narrow canal.",
+    "The violin teacher hums an old melody.",
+    "Wild strawberries ripen beside the railway.",
+    "Our neighbor repairs bicycles every weekend.",
+    "Thunder rolls across the distant valley.",
+    "The librarian stamps returned novels quickly.",
+    "Fresh bread cools on the bakery shelf.",
+    "Penguins waddle toward the icy shore.",
+    "A chess champion studies her opponent carefully.",
+    "Volcanic ash darkens the morning sky.",
+    "Children build sandcastles near the pier.",
+    "The engineer inspects rusty bridge cables.",
+    "Lavender fields bloom under the summer sun.",
+    "An astronaut floats inside the station module.",
+    "The orchestra tunes before the concert begins.",
+    "Farmers harvest pumpkins in late autumn.",
+    "A lighthouse keeper writes letters by candlelight.",
+    "Marble statues guard the museum entrance.",
+    "The detective questions a nervous witness.",
+    "Hummingbirds hover over scarlet flowers.",
+    "Heavy snow blocks the mountain pass.",
+]
+FILE_NAMES = ["a.txt", "b.txt", "notes.md", "sub/c.txt", "sub/d.md", "sub/deep/e.txt"]
+DIMS = (16, 24)
+SEEDS = (0, 1, 2)
+MODEL_NAMES = ("m1", "m2", "m3")
+MAX_MODELS = 3
+# Scores of the same sentence encoded alone (oracle) and in a padded batch (indexer) differ
+# by float rounding (~1e-6); answers must agree to this, and scores closer than this are ties.
+TOL = 1e-4
+
+sentence_lists = st.lists(st.sampled_from(POOL), min_size=0, max_size=6)
+interrupts = st.one_of(st.none(), st.tuples(st.integers(1, 8), st.booleans()))
+
+
+def file_text(sentences: list[str]) -> str:
+    return "\n\n".join(sentences) + "\n" if sentences else ""
+
+
+class Models:
+    """Tiny random BERTs, made once per session per (dim, seed) and copied where needed,
+    and the oracle's encoders, loaded from these private copies (never from the folders
+    the index uses, which the test rewrites)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folders: dict[tuple[int, int], Path] = {}
+        self.encoders = {}
+        self.memo: dict[tuple[int, int, str], np.ndarray] = {}
+
+    def folder(self, key: tuple[int, int]) -> Path:
+        if key not in self.folders:
+            from simsearch.models import create_random_bert
+
+            dim, seed = key
+            self.folders[key] = create_random_bert(self.root / f"bert-{dim}-{seed}", hidden_size=dim, layers=1,
+                                                   heads=2, pooler="avg", seed=seed)
+        return self.folders[key]
+
+    def install(self, key: tuple[int, int], target: Path) -> None:
+        """Put model ``key`` behind the folder ``target`` (a retrain, as far as the index can tell)."""
+        source = self.folder(key)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)
+
+    def encode(self, key: tuple[int, int], texts: list[str]) -> np.ndarray:
+        from simsearch.encoder import Encoder
+
+        if key not in self.encoders:
+            self.encoders[key] = Encoder.load(str(self.folder(key)), device="cpu")
+        todo = [t for t in dict.fromkeys(texts) if (*key, t) not in self.memo]
+        if todo:
+            for text, vector in zip(todo, self.encoders[key].encode(todo, normalize=True, progress=False)):
+                self.memo[(*key, text)] = vector
+        if not texts:
+            return np.empty((0, key[0]), dtype=np.float32)
+        return np.stack([self.memo[(*key, t)] for t in texts])
+
+
+@contextlib.contextmanager
+def interrupt_at(point: tuple[int, bool] | None):
+    """Ctrl-C at the ``n``-th ``Store.transaction`` of what runs inside: before its COMMIT
+    (rolled back) or just after it. Yields a function saying whether it fired."""
+    fired = [False]
+    if point is None:
+        yield lambda: False
+        return
+    n, after_commit = point
+    real = Store.transaction
+    count = [0]
+
+    def maybe_fire():
+        count[0] += 1
+        if count[0] == n and not fired[0]:
+            fired[0] = True
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def transaction(self, *args, **kwargs):
+        with real(self, *args, **kwargs) as value:
+            yield value
+            if not after_commit:
+                maybe_fire()
+        if after_commit:
+            maybe_fire()
+
+    Store.transaction = transaction
+    try:
+        yield lambda: fired[0]
+    finally:
+        Store.transaction = real
+
+
+# --- comparing an answer with the exact one ---------------------------------------------
+
+def assert_exact_top_k(hits, candidates: list[tuple[str, int, str]], scores: np.ndarray, k: int, what: str) -> None:
+    """``hits`` (a Searcher's answer) is an exact top-``k`` of ``candidates`` ((path, ordinal,
+    text) with oracle ``scores``), ties within TOL allowed either way."""
+    expected_n = min(k, len(candidates))
+    got = [(h.path, h.ordinal, h.text, h.score) for h in hits]
+    assert len(hits) == expected_n, f"{what}: {len(hits)} hits, expected {expected_n}: {got}"
+    if not expected_n:
+        return
+    true = {(path, ordinal): (text, float(score)) for (path, ordinal, text), score in zip(candidates, scores)}
+    assert len({(h.path, h.ordinal) for h in hits}) == len(hits), f"{what}: a sentence returned twice: {got}"
+    for hit in hits:
+        key = (hit.path, hit.ordinal)
+        assert key in true, f"{what}: returned {key} {hit.text!r}, which has no vector in the store: {got}"
+        text, score = true[key]
+        assert hit.text == text, f"{what}: {key} returned as {hit.text!r}, stored as {text!r}"
+        assert abs(hit.score - score) <= TOL, (
+            f"{what}: {key} {text!r} returned with score {hit.score:.6f}, its true score is {score:.6f}: {got}")
+    assert all(a.score >= b.score - TOL for a, b in zip(hits, hits[1:])), f"{what}: not sorted: {got}"
+    kth = float(np.sort(scores)[::-1][expected_n - 1])
+    returned = {(h.path, h.ordinal) for h in hits}
+    for key, (text, score) in true.items():
+        if score > kth + TOL:
+            assert key in returned, (
+                f"{what}: missed {key} {text!r} with score {score:.6f} (k-th best is {kth:.6f}); got {got}")
+
+
+# --- the state machine ------------------------------------------------------------------
+
+class IndexMachine(RuleBasedStateMachine):
+    models_cache: Models  # set by the test function
+
+    def __init__(self):
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="simsearch-stateful-"))
+        self.root = self.tmp / "docs"
+        self.root.mkdir()
+        self.db = self.tmp / "index" / "index.db"
+        self.model_dir = self.tmp / "models"
+        self.files: dict[str, list[str]] = {}  # on disk now: name -> sentences
+        self.models: dict[str, tuple[int, int]] = {}  # folder (the model's name) -> (dim, seed) in it now
+        self.indexed_files: dict[str, list[str]] = {}  # as of the last completed run
+        self.indexed_models: dict[str, tuple[int, int]] = {}
+        self.pending: set[str] = set()  # models asked for by a run that did not complete
+        self.clean = False  # the last index run completed
+        self.readers_save = True  # whether a Searcher may write a repaired HNSW file
+        self.clock = 1_700_000_000 * 10**9
+        self.started = False
+        self.saved = (ann.EXACT_BELOW, ann.REBUILD_DELETED_SHARE)
+        self.rng = np.random.default_rng(0)
+        self.clean_builds = 0
+
+    def teardown(self):
+        ann.EXACT_BELOW, ann.REBUILD_DELETED_SHARE = self.saved
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def write(self, name: str, sentences: list[str]) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(file_text(sentences), encoding="utf-8")
+        # A distinct mtime per save, as a person's saves have: a same-size edit within the
+        # file system's timestamp granularity is a different question (not this test's).
+        self.clock += 10**9
+        os.utime(path, ns=(self.clock, self.clock))
+        self.files[name] = list(sentences)
+
+    def pick(self, names, which: int) -> str:
+        names = sorted(names)
+        return names[which % len(names)]
+
+    def run_index(self, models: list[str] | None, interrupt=None) -> None:
+        named = [Path(m).name for m in models] if models else "(the index's own)"
+        note(f"  index --model {named}"
+             + (f", Ctrl-C at transaction {interrupt[0]} {'after' if interrupt[1] else 'before'} its commit"
+                if interrupt else ""))
+        store = Store.open(self.db)
+        try:
+            with interrupt_at(interrupt) as fired:
+                try:
+                    indexer.index(store, [self.root], models, progress=False)
+                except (Interrupted, KeyboardInterrupt):
+                    if not fired():
+                        raise
+        finally:
+            store.close()
+        if fired():
+            note("  ... interrupted")
+            self.clean = False
+        else:
+            self.clean = True
+            self.pending.clear()
+            self.indexed_files = {name: list(s) for name, s in self.files.items()}
+            self.indexed_models = dict(self.models)
+
+    def refresh_models(self) -> list[str] | None:
+        """A plain `simsearch index` (the index's models), or the same command again when a
+        run that named models did not complete."""
+        return sorted(self.models) if self.pending else None
+
+    def hnsw_files(self) -> list[Path]:
+        return sorted(self.db.parent.glob("*.hnsw")) if self.db.parent.is_dir() else []
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @initialize(exact_below=st.integers(2, 10), rebuild_share=st.sampled_from([0.0, 0.25, 1.0]),
+                dim=st.sampled_from(DIMS), seed=st.sampled_from(SEEDS),
+                files=st.lists(sentence_lists, min_size=1, max_size=3), rng_seed=st.integers(0, 2**16))
+    def start(self, exact_below, rebuild_share, dim, seed, files, rng_seed):
+        note(f"  EXACT_BELOW={exact_below} REBUILD_DELETED_SHARE={rebuild_share} model m1={(dim, seed)}")
+        ann.EXACT_BELOW = exact_below
+        ann.REBUILD_DELETED_SHARE = rebuild_share
+        self.rng = np.random.default_rng(rng_seed)
+        for name, sentences in zip(FILE_NAMES, files):
+            note(f"  {name}: {sentences}")
+            self.write(name, sentences)
+        name = str(self.model_dir / MODEL_NAMES[0])
+        self.models_cache.install((dim, seed), Path(name))
+        self.models[name] = (dim, seed)
+        self.pending.add(name)
+        self.started = True
+        self.run_index([name])
+
+    @rule(name=st.sampled_from(FILE_NAMES), keep=st.lists(st.integers(0, 5), max_size=6),
+          new=sentence_lists, positions=st.lists(st.integers(0, 6), max_size=6))
+    def write_file(self, name, keep, new, positions):
+        """Create a file, or edit one keeping some of its sentences (in order) and inserting new ones."""
+        old = self.files.get(name, [])
+        kept = [old[i] for i in sorted(set(keep)) if i < len(old)]
+        result = list(kept)
+        for sentence, position in zip(new, positions + [len(result) + 10] * len(new)):
+            result.insert(position % (len(result) + 1), sentence)
+        note(f"  {name}: {old} -> {result}")
+        self.write(name, result)
+
+    @precondition(lambda self: self.files)
+    @rule(which=st.integers(0, 5))
+    def delete_file(self, which):
+        name = self.pick(self.files, which)
+        note(f"  delete {name}")
+        (self.root / name).unlink()
+        del self.files[name]
+
+    @precondition(lambda self: self.files)
+    @rule(which=st.integers(0, 5), to=st.sampled_from(FILE_NAMES))
+    def rename_file(self, which, to):
+        name = self.pick(self.files, which)
+        if to == name:
+            return
+        note(f"  rename {name} -> {to}")
+        (self.root / to).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.root / name, self.root / to)
+        self.files[to] = self.files.pop(name)
+
+    @rule(which=st.integers(0, 3), dim=st.sampled_from(DIMS), seed=st.sampled_from(SEEDS))
+    def retrain_model(self, which, dim, seed):
+        name = self.pick(self.models, which)
+        note(f"  retrain {Path(name).name}: {self.models[name]} -> {(dim, seed)}")
+        self.models_cache.install((dim, seed), Path(name))
+        self.models[name] = (dim, seed)
+
+    @precondition(lambda self: len(self.models) < MAX_MODELS)
+    @rule(dim=st.sampled_from(DIMS), seed=st.sampled_from(SEEDS), interrupt=interrupts)
+    def add_model(self, dim, seed, interrupt):
+        name = next(str(self.model_dir / n) for n in MODEL_NAMES if str(self.model_dir / n) not in self.models)
+        note(f"  add model {Path(name).name} = {(dim, seed)}")
+        self.models_cache.install((dim, seed), Path(name))
+        self.models[name] = (dim, seed)
+        self.pending.add(name)
+        self.run_index(sorted(self.models), interrupt)
+
+    @precondition(lambda self: hasattr(indexer, "forget_models") and len(self.models) >= 2
+                  and any(name not in self.pending for name in self.models))
+    @rule(which=st.integers(0, 3))
+    def remove_model(self, which):
+        name = self.pick([n for n in self.models if n not in self.pending], which)
+        note(f"  remove model {Path(name).name}")
+        store = Store.open(self.db)
+        try:
+            indexer.forget_models(store, [name])
+        finally:
+            store.close()
+        del self.models[name]
+        self.indexed_models.pop(name, None)
+        shutil.rmtree(name)
+
+    @precondition(lambda self: self.started and self.hnsw_files())
+    @rule(which=st.integers(0, 3), kind=st.sampled_from(["delete", "truncate", "zero", "garble"]),
+          start=st.integers(0, 99), length=st.integers(1, 100), keep_mtime=st.booleans(),
+          seed=st.integers(0, 2**16))
+    def damage_hnsw(self, which, kind, start, length, keep_mtime, seed):
+        """What a crash, a full disk, a bad sector or another program can do to a cache file."""
+        path = self.pick(self.hnsw_files(), which)
+        before = path.stat()
+        size = before.st_size
+        offset = size * start // 100
+        count = max(1, (size - offset) * length // 100)
+        note(f"  {kind} {path.name} ({size} bytes) at {offset} for {count}, keep_mtime={keep_mtime}")
+        if kind == "delete":
+            path.unlink()
+            return
+        if kind == "truncate":
+            os.truncate(path, offset)
+        else:
+            payload = bytes(count) if kind == "zero" else np.random.default_rng(seed).bytes(count)
+            with open(path, "r+b") as handle:
+                handle.seek(offset)
+                handle.write(payload)
+        if keep_mtime:
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    @rule(interrupt=interrupts)
+    def refresh(self, interrupt):
+        self.run_index(self.refresh_models(), interrupt)
+
+    @rule()
+    def toggle_readers_save(self):
+        self.readers_save = not self.readers_save
+        note(f"  searchers may save a repaired HNSW file: {self.readers_save}")
+
+    @rule()
+    def refresh_and_compare_with_a_clean_index(self):
+        self.run_index(self.refresh_models())
+        self.clean_builds += 1
+        fresh_path = self.tmp / f"clean-{self.clean_builds}" / "index.db"
+        store, fresh = Store.open(self.db), Store.open(fresh_path)
+        try:
+            indexer.index(fresh, [self.root], sorted(self.models), progress=False)
+            assert self.contents(store) == self.contents(fresh)
+            for key in ("documents", "skipped", "sentences"):
+                assert store.counts()[key] == fresh.counts()[key], key
+            for name in self.models:
+                mine, theirs = self.vectors_by_place(store, name), self.vectors_by_place(fresh, name)
+                assert mine.keys() == theirs.keys(), name
+                for place, vector in mine.items():
+                    assert np.allclose(vector, theirs[place], atol=TOL), (name, place)
+        finally:
+            store.close()
+            fresh.close()
+            shutil.rmtree(fresh_path.parent, ignore_errors=True)
+
+    # --- reading the store ----------------------------------------------------------------
+
+    @staticmethod
+    def contents(store: Store) -> dict[str, list[str] | str]:
+        """path -> sentence texts in order (or the skip reason) of every document."""
+        out: dict[str, list[str] | str] = {}
+        for path, reason in store.conn.execute("SELECT path, skip_reason FROM documents"):
+            out[path] = reason if reason is not None else []
+        for path, text in store.conn.execute(
+                "SELECT d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id "
+                "ORDER BY d.path, s.ordinal"):
+            out[path].append(text)
+        return out
+
+    @staticmethod
+    def vectors_by_place(store: Store, name: str) -> dict[tuple[str, int], np.ndarray]:
+        row = store.model(name)
+        rows = store.conn.execute(
+            "SELECT d.path, s.ordinal, v.embedding FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
+            "JOIN documents d ON d.id = s.document_id WHERE v.model_id = ?", (row.id,)).fetchall()
+        return {(path, ordinal): np.frombuffer(blob, dtype="<f4") for path, ordinal, blob in rows}
+
+    # --- the invariant --------------------------------------------------------------------
+
+    @invariant()
+    def index_answers_exactly(self):
+        if not self.started:
+            return
+        store = Store.open(self.db, create=False)
+        try:
+            assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            if self.clean:
+                self.check_contents(store)
+            for row in store.models():
+                self.check_model(store, row)
+        finally:
+            store.close()
+
+    def check_contents(self, store: Store) -> None:
+        expected = {str(self.root / name): list(s) for name, s in self.indexed_files.items()}
+        assert self.contents(store) == expected
+        total = sum(len(s) for s in expected.values())
+        counts = store.counts()
+        assert (counts["documents"], counts["skipped"], counts["sentences"]) == (len(expected), 0, total)
+        assert {row.name for row in store.models()} == set(self.indexed_models)
+        for row in store.models():
+            assert store.count_vectors(row.id) == total, f"{row.name}: vectors"
+        leftovers = [p.name for p in self.db.parent.iterdir() if p.name.endswith(".partial")]
+        assert not leftovers, f"partial files left after a completed run: {leftovers}"
+
+    def check_model(self, store: Store, row) -> None:
+        name = Path(row.name).name
+        key = self.models.get(row.name)
+        stale = self.clean and self.indexed_models.get(row.name) != key
+        with contextlib.ExitStack() as stack:
+            if not self.readers_save:
+                stack.enter_context(indexer.writer_lock(store))  # a Searcher then keeps repairs in memory
+            try:
+                searcher = Searcher.open(store, row.name)
+            except SimsearchError as exc:
+                assert not self.clean or stale, f"{name}: Searcher.open refused an up-to-date model: {exc}"
+                return
+        assert not stale, f"{name}: Searcher.open accepted a model retrained since it was indexed"
+        assert key is not None, f"{name}: the index answers for a model the test removed"
+        candidates = store.conn.execute(
+            "SELECT d.path, s.ordinal, s.text FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
+            "JOIN documents d ON d.id = s.document_id WHERE v.model_id = ? ORDER BY d.path, s.ordinal",
+            (row.id,)).fetchall()
+        if self.clean:
+            assert len(candidates) == sum(len(s) for s in self.indexed_files.values()), f"{name}: vectors missing"
+        vectors = self.models_cache.encode(key, [text for _, _, text in candidates])
+        dim = key[0]
+        queries = [("random", q / np.linalg.norm(q)) for q in self.rng.standard_normal((2, dim)).astype(np.float32)]
+        for i in self.rng.choice(len(candidates), size=min(2, len(candidates)), replace=False):
+            queries.append((f"sentence {candidates[i][:2]}", vectors[i]))
+        n = len(candidates)
+        ks = sorted({1, 3, 5, max(n, 1), n + 1})
+        sub = str(self.root / "sub") + os.sep
+        in_sub = [i for i, c in enumerate(candidates) if c[0].startswith(sub)]
+        for label, query in queries:
+            scores = vectors @ query if n else np.empty(0, dtype=np.float32)
+            for k in ks:
+                hits = searcher.search_vector(query, k, context=0)
+                assert_exact_top_k(hits, candidates, scores, k, f"{name} ({searcher.vectors.kind}) {label} k={k}")
+            hits = searcher.search_vector(query, 3, context=0, path_glob=str(self.root / "sub"))
+            assert_exact_top_k(hits, [candidates[i] for i in in_sub], scores[in_sub], 3,
+                               f"{name} ({searcher.vectors.kind}) {label} k=3 --path sub")
+
+
+@pytest.fixture(scope="session")
+def stateful_models(tmp_path_factory) -> Models:
+    return Models(tmp_path_factory.mktemp("stateful-models"))
+
+
+def test_index_matches_an_exact_oracle_through_any_sequence(stateful_models):
+    IndexMachine.models_cache = stateful_models
+    run_state_machine_as_test(IndexMachine, settings=PROFILE)
