@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import io
 import json
 import math
@@ -404,13 +403,6 @@ def test_eval_accepts_pooler_for_a_raw_model(run_cli, raw_model, sts_fixture):
     assert json.loads(out)["model"] == str(raw_model)
 
 
-def _index_takes_pooler() -> bool:
-    from simsearch import indexer
-
-    return "pooler" in inspect.signature(indexer.index).parameters
-
-
-@pytest.mark.xfail(not _index_takes_pooler(), strict=True, reason="needs H2: indexer.index(..., pooler=)")
 def test_index_records_the_pooler_and_search_checks_it(run_cli, raw_model, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.txt").write_text("The cat sleeps on the sofa.\nStocks fell sharply on Monday.\n")
@@ -432,19 +424,12 @@ def test_index_records_the_pooler_and_search_checks_it(run_cli, raw_model, tmp_p
 # --- forget -------------------------------------------------------------------------------
 
 
-def _has_forget() -> bool:
-    from simsearch import indexer
-
-    return all(hasattr(indexer, name) for name in ("forget_roots", "forget_missing_roots", "forget_models"))
-
-
 def _status(run_cli, db) -> dict:
     code, out, err = run_cli("status", "--db", db, "--json")
     assert code == 0, err
     return json.loads(out)
 
 
-@pytest.mark.xfail(not _has_forget(), strict=True, reason="needs H2: indexer.forget_roots/forget_missing_roots/forget_models")
 def test_forget_removes_roots_missing_roots_and_models(run_cli, tmp_path, monkeypatch, index_model, tiny_model):
     monkeypatch.chdir(tmp_path)
     for folder, texts in {"keep": ["Boil the pasta.", "Drain it."], "drop": ["The train leaves.", "Pack a coat."],
