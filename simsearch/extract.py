@@ -462,6 +462,9 @@ def _clean_rst(text: str) -> Lines:
         if explicit:
             i = _rst_explicit(lines, i, explicit, out)
             para_indent = item_indent = None
+            if i < 0:
+                i = -i
+                para_indent, item_indent = _indent(lines[i]), indent
             continue
         field = _FIELD.match(line)
         if field:
@@ -529,7 +532,11 @@ def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, lines: l
 
 
 def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> int:
-    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution."""
+    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution.
+
+    Returns the next line to read; negated when that line continues the text begun on the
+    directive's own line (".. note:: This is\n   one sentence.").
+    """
     indent = len(explicit.group(1))
     rest = (explicit.group(2) or "").strip()
     number = i + 1
@@ -546,21 +553,21 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> in
     short = name.rsplit(":", 1)[-1]
     if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
         return end
-    argument = [(number, directive.group(3) or "")]
+    argument = (directive.group(3) or "").strip()
+    prose = short in _PROSE_ARGUMENT
+    if prose and argument:
+        if short in _VERSIONED:
+            argument = argument.split(None, 1)[1] if " " in argument else ""
+        out.add(number, argument)
     j = i + 1
     while j < end and lines[j].strip():  # argument lines, then options, up to the first blank line
         if _OPTION_LINE.match(lines[j]):
             j = _body_end(lines, j, _indent(lines[j]))
             break
-        argument.append((j + 1, lines[j]))
-        j += 1
-    if short in _PROSE_ARGUMENT:
-        if short in _VERSIONED and argument[0][1]:
-            argument[0] = (number, argument[0][1].split(None, 1)[1] if " " in argument[0][1].strip() else "")
-        for line_number, text in argument:
-            if text.strip():
-                out.add(line_number, text.strip())
-        out.gap(number)
+        if prose:  # an admonition's text goes on here: the caller reads it (literal blocks and all)
+            return j if argument else -j
+        j += 1  # a signature's continuation
+    out.gap(number)
     return j
 
 
