@@ -2,29 +2,111 @@
 
 The database is the truth; the HNSW file is a cache of it. Its parameters (space, dim,
 M, ef_construction, ef) live in the ``models`` row, because hnswlib's file does not
-store them, together with the size, mtime and vector generation the file was saved at.
-A file that is missing, unreadable, or out of date is brought in line with the
-database: loaded and patched (new vectors added, removed ones ``mark_deleted``), or
-rebuilt when too many entries are deleted. Small collections are searched exactly.
+store them, together with the size, sha256 and vector generation the file was saved at.
+A file is handed to hnswlib only if its size, header and sha256 are the recorded ones
+(hnswlib trusts its input: a damaged file gives wrong results, ``OverflowError`` or a
+segfault). A file that is missing, damaged or from a model since retrained is rebuilt
+from the database; one that is merely out of date is patched (new vectors added, removed
+ones ``mark_deleted``), or rebuilt when too many entries are deleted. Ids and vectors are
+always read together, inside one database snapshot, and paired as read. Small
+collections are searched exactly.
+
+Only a writer (``index``, holding the writer lock) saves the file; a reader that finds it
+out of date keeps the patched or rebuilt index in memory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import mmap
 import os
+import struct
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .store import ModelRow, Store
+from .errors import SimsearchError
+from .store import ModelRow, Store, StorageError, storage_error
 
 # Below this many vectors an exact search is as fast as HNSW and never misses.
+# Read at call time: tests lower it (monkeypatch) to exercise HNSW on tiny indexes.
 EXACT_BELOW = 5000
 # Rebuild instead of patching once this share of the file's entries is deleted.
 REBUILD_DELETED_SHARE = 0.25
+# Vectors read per slice while building (bounded memory).
+BUILD_CHUNK = 50_000
+# A ``*.partial`` file whose writer is dead and that is older than this is left over by a crash.
+STALE_PARTIAL_SECONDS = 600
+
+# hnswlib's saveIndex header (0.7/0.8): offsetLevel0, max_elements, cur_element_count,
+# size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM,
+# maxM0, M, mult, ef_construction; then the level-0 block, then one
+# (uint32 size, links) record per element.
+_HEADER = struct.Struct("<QQQQQQiIQQQdQ")
 
 
 def ann_path(store: Store, model: ModelRow) -> Path:
     return store.path.with_name(f"{store.path.name}.model-{model.id}.hnsw")
+
+
+def file_checksum(path: Path) -> str:
+    """sha256 of the file (~2 GB/s with SHA extensions: ~80 ms for 100k x 384)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def hnsw_file_problem(path: Path, dim: int) -> str | None:
+    """Why the file at ``path`` is not a complete hnswlib index of ``dim``-float vectors, or None.
+
+    Reads the header and walks the per-element link records to the end: a short write
+    (hnswlib's ``save_index`` does not report a full disk) or a wrong dimension shows here.
+    """
+    try:
+        size = path.stat().st_size
+        if size < _HEADER.size:
+            return f"{size} bytes is shorter than a header"
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            (_, _, count, per_element, label_offset, data_offset, *_rest) = _HEADER.unpack_from(data, 0)
+            if label_offset - data_offset != 4 * dim or per_element != label_offset + 8:
+                return f"header does not describe {dim}-dimensional vectors"
+            position = _HEADER.size + count * per_element
+            if position + 4 * count > size:
+                return "ended before its last vector"
+            words = memoryview(data)[position : size - (size - position) % 4].cast("I")
+            try:
+                index = 0
+                for _ in range(count):  # link records are multiples of 4 bytes
+                    index += 1 + words[index] // 4
+            except IndexError:
+                return "ended inside its links"
+            finally:
+                words.release()
+            if position + 4 * index != size:
+                return f"{size - position - 4 * index} bytes beyond its end"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    return None
+
+
+def remove_stale_partials(path: Path) -> None:
+    """Delete ``<path>.<pid>.partial`` files left by processes that died while saving."""
+    for partial in path.parent.glob(f"{path.name}.*.partial"):
+        pid = partial.name[len(path.name) + 1 : -len(".partial")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its writer is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive, another user's
+        try:
+            if time.time() - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                partial.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete
 
 
 class VectorIndex:
@@ -43,101 +125,145 @@ class VectorIndex:
 
     @classmethod
     def open(cls, store: Store, model: ModelRow, *, save: bool = True) -> "VectorIndex":
-        """Load the model's index, bringing it in line with the database.
+        """Load the model's index, brought in line with one snapshot of the database.
 
-        With ``save`` the patched or rebuilt file is written back (atomically); a
-        reader that may race a running indexer passes ``save=False``.
+        With ``save`` a patched or rebuilt file is written back (atomically); only the
+        writer (``index``, holding the writer lock) passes it. Readers keep theirs in memory.
         """
-        index = cls(store, store.model_by_id(model.id))
-        index.count = store.count_vectors(model.id)
-        if index.count < EXACT_BELOW:
-            ids, matrix = store.vectors(index.model)
-            index.exact = (ids, matrix)
-            return index
-        index._open_hnsw(save)
+        with store.snapshot():
+            index = cls(store, store.model_by_id(model.id))
+            index.count = store.count_vectors(model.id)
+            if index.count < EXACT_BELOW:
+                ids, matrix = store.vectors(index.model)
+                finite = np.isfinite(matrix).all(axis=1)
+                index.exact = (ids[finite], matrix[finite]) if not finite.all() else (ids, matrix)
+                return index
+            index._open_hnsw()
+        if save and index.rebuilt:
+            index.save()
         return index
 
-    def _file_is_current(self, path: Path) -> bool:
-        m = self.model
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        return (m.ann_generation == m.generation and m.ann_file_size == stat.st_size
-                and m.ann_file_mtime_ns == stat.st_mtime_ns)
-
-    def _open_hnsw(self, save: bool) -> None:
+    def _load_verified(self, path: Path):
+        """The recorded HNSW file, loaded, if its size, header and sha256 are what was saved; else None."""
         import hnswlib
 
-        path = ann_path(self.store, self.model)
         m = self.model
-        hnsw = None
-        if path.is_file() and m.ann_file_size is not None:
-            candidate = hnswlib.Index(space=m.hnsw_space, dim=m.dim)
-            try:
-                if path.stat().st_size != m.ann_file_size:
-                    raise RuntimeError("truncated or replaced: size differs from the one recorded")
+        if m.ann_checksum is None or m.ann_file_size is None:
+            return None  # never saved, saved for a model since retrained, or saved unverifiable
+        try:
+            with open(path, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                if stat.st_size != m.ann_file_size:
+                    return None
+                header = handle.read(_HEADER.size)
+                if len(header) < _HEADER.size:
+                    return None
+                _, _, _, _, label_offset, data_offset, *_ = _HEADER.unpack(header)
+                if label_offset - data_offset != 4 * m.dim:
+                    return None  # another dimension: hnswlib would read past each vector
+                handle.seek(0)
+                if hashlib.file_digest(handle, "sha256").hexdigest() != m.ann_checksum:
+                    return None
+                candidate = hnswlib.Index(space=m.hnsw_space, dim=m.dim)
                 candidate.load_index(str(path))
-                hnsw = candidate
-            except (RuntimeError, OSError, ValueError):
-                hnsw = None  # unreadable or tampered: rebuilt below
-        if hnsw is not None and self._file_is_current(path):
+                # hnswlib opened the path again: make sure it is still the file just verified
+                # (a writer may have replaced it; our open handle keeps its inode from reuse).
+                if os.stat(path).st_ino != stat.st_ino:
+                    return None
+                return candidate
+        except (OSError, RuntimeError, ValueError, MemoryError):
+            return None
+
+    def _open_hnsw(self) -> None:
+        """Inside a snapshot: load, patch or build the HNSW index for ``self.model``."""
+        path = ann_path(self.store, self.model)
+        remove_stale_partials(path)
+        m = self.model
+        hnsw = self._load_verified(path)
+        if hnsw is not None and m.ann_generation == m.generation:
             hnsw.set_ef(m.hnsw_ef)
             self.hnsw = hnsw
             self.deleted = hnsw.element_count - self.count
             return
         self.rebuilt = True
-        db_ids = self.store.vector_ids(m.id)
         if hnsw is not None:
-            in_file = np.asarray(hnsw.get_ids_list(), dtype=np.int64)
-            stale = np.setdiff1d(in_file, db_ids)
-            dead = 0
-            for label in stale:
-                try:
-                    hnsw.mark_deleted(int(label))
-                except RuntimeError:
-                    pass  # already deleted
-                dead += 1
-            if dead > REBUILD_DELETED_SHARE * max(len(in_file), 1):
-                hnsw = None
-            else:
-                self.deleted = dead
-                missing = np.setdiff1d(db_ids, in_file)
-                if len(missing):
-                    _, vectors = self.store.vectors(m, missing.tolist())
-                    hnsw.resize_index(hnsw.element_count + len(missing))
-                    hnsw.add_items(vectors, missing)
+            hnsw = self._patch(hnsw)
         if hnsw is None:
-            hnsw = self._build(db_ids)
+            hnsw = self._build()
             self.deleted = 0
         hnsw.set_ef(m.hnsw_ef)
         self.hnsw = hnsw
-        if save:
-            self.save()
 
-    def _build(self, ids: np.ndarray):
+    def _patch(self, hnsw):
+        """Bring a verified file of the same model up to date by id; None when a rebuild is due.
+
+        Sound because a sentence id's vector never changes while the model's fingerprint
+        stays the same: edits give new sentence ids, and a retrained model disowns the file.
+        """
+        db_ids = self.store.vector_ids(self.model.id)
+        in_file = np.asarray(hnsw.get_ids_list(), dtype=np.int64)
+        stale = np.setdiff1d(in_file, db_ids)
+        if len(stale) > REBUILD_DELETED_SHARE * max(len(in_file), 1):
+            return None
+        for label in stale.tolist():
+            try:
+                hnsw.mark_deleted(label)
+            except RuntimeError:
+                pass  # already deleted
+        self.deleted = len(stale)
+        missing = np.setdiff1d(db_ids, in_file)
+        if len(missing):
+            ids, vectors = _finite(*self.store.vectors(self.model, missing.tolist()))
+            if len(ids):
+                hnsw.resize_index(hnsw.element_count + len(ids))
+                hnsw.add_items(vectors, ids)
+        return hnsw
+
+    def _build(self):
         import hnswlib
 
         m = self.model
         hnsw = hnswlib.Index(space=m.hnsw_space, dim=m.dim)
-        hnsw.init_index(max_elements=max(len(ids), 1), M=m.hnsw_m, ef_construction=m.hnsw_ef_construction)
-        for start in range(0, len(ids), 50_000):  # bounded memory: vectors fetched in slices
-            chunk = ids[start : start + 50_000]
-            _, vectors = self.store.vectors(m, chunk.tolist())
-            hnsw.add_items(vectors, chunk)
+        hnsw.init_index(max_elements=max(self.count, 1), M=m.hnsw_m, ef_construction=m.hnsw_ef_construction)
+        for ids, vectors in self.store.iter_vectors(m, BUILD_CHUNK):
+            ids, vectors = _finite(ids, vectors)
+            if len(ids):
+                hnsw.add_items(vectors, ids)  # each vector with the id it was read with
         return hnsw
 
     def save(self) -> None:
-        """Write the HNSW file atomically and record what it reflects."""
+        """Write the HNSW file atomically, verified, and record its size and sha256.
+
+        A full disk or a read-only folder is a ``StorageError``; the partial file is
+        removed and the previous file and its record stay as they were.
+        """
         path = ann_path(self.store, self.model)
+        remove_stale_partials(path)
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        self.hnsw.save_index(str(partial))
-        os.replace(partial, path)
-        stat = path.stat()
-        # The generation read before the vectors were: if vectors changed since, the
-        # file counts as stale next time and is patched then.
+        try:
+            with open(partial, "wb"):
+                pass  # hnswlib does not report a file it cannot create: find out here
+            self.hnsw.save_index(str(partial))
+            problem = hnsw_file_problem(partial, self.model.dim)
+            if problem:
+                raise StorageError(f"{path}: could not be written completely ({problem}); is the disk full? "
+                                   "Nothing was recorded")
+            size = partial.stat().st_size
+            checksum = file_checksum(partial)
+            os.replace(partial, path)
+            mtime_ns = path.stat().st_mtime_ns
+        except OSError as exc:
+            raise storage_error(exc, path) from None
+        finally:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+        # The generation read in the snapshot the vectors came from: if vectors changed
+        # since, the file counts as out of date next time and is patched then.
         with self.store.transaction():
-            self.store.record_ann(self.model.id, self.model.generation, stat.st_size, stat.st_mtime_ns)
+            self.store.record_ann(self.model.id, self.model.generation, size, mtime_ns, checksum,
+                                  fingerprint=self.model.fingerprint)
 
     # --- searching ------------------------------------------------------------------------
 
@@ -149,31 +275,74 @@ class VectorIndex:
         """Sentence ids and cosine scores of the ``k`` nearest vectors, best first.
 
         ``allowed`` restricts the search to those sentence ids (``--path``); a small
-        allowed set is searched exactly.
+        allowed set is searched exactly. Fewer than ``k`` come back when fewer exist;
+        a stored vector that is not finite never matches.
         """
         query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if not np.isfinite(query).all():
+            raise SimsearchError(
+                f"model {self.model.name!r} embeds the query as NaN or infinity: its weights are broken "
+                "(a diverged training run?); retrain it or index with another model"
+            )
         if allowed is not None and (self.exact is not None or len(allowed) < EXACT_BELOW):
-            ids, matrix = self.store.vectors(self.model, allowed.tolist())
-            return _exact(ids, matrix, query, k)
+            return _exact(*self.store.vectors(self.model, allowed.tolist()), query, k)
         if self.exact is not None:
             return _exact(*self.exact, query, k)
-        k = min(k, self.count if allowed is None else len(allowed))
+        available = self.count if allowed is None else len(allowed)
+        k = min(k, available)
         if k <= 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        self.hnsw.set_ef(max(self.model.hnsw_ef, k))
-        allowed_set = set(allowed.tolist()) if allowed is not None else None
-        labels, distances = self.hnsw.knn_query(
-            query, k=k, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
-        )
-        scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
-        return labels[0].astype(np.int64), scores.astype(np.float32)
+            return _empty()
+        if k < available:
+            self.hnsw.set_ef(max(self.model.hnsw_ef, k))
+            allowed_set = set(allowed.tolist()) if allowed is not None else None
+            try:
+                labels, distances = self.hnsw.knn_query(
+                    query, k=k, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
+                )
+            except RuntimeError:
+                pass  # hnswlib found fewer than k (deleted entries, a filter): exact search below
+            else:
+                scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
+                ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
+                finite = np.isfinite(scores)
+                return ids[finite], scores[finite]
+        # Everything was asked for (or hnswlib could not give k): score every vector.
+        if allowed is not None:
+            return _exact(*self.store.vectors(self.model, allowed.tolist()), query, k)
+        return _exact_chunks(self.store.iter_vectors(self.model, BUILD_CHUNK), query, k)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+
+
+def _finite(ids: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop vectors with NaN or infinity: they cannot be compared with anything."""
+    keep = np.isfinite(vectors).all(axis=1)
+    return (ids, vectors) if keep.all() else (ids[keep], vectors[keep])
 
 
 def _exact(ids: np.ndarray, matrix: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if len(ids) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    if len(ids) == 0 or k <= 0:
+        return _empty()
     scores = matrix @ query
+    finite = np.isfinite(scores)
+    if not finite.all():
+        ids, scores = ids[finite], scores[finite]
+        if len(ids) == 0:
+            return _empty()
     k = min(k, len(ids))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
     return ids[top], scores[top]
+
+
+def _exact_chunks(chunks, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k over slices of (ids, vectors), holding at most one slice and k results."""
+    best_ids, best_scores = _empty()
+    for ids, matrix in chunks:
+        ids, scores = _exact(ids, matrix, query, k)
+        best_ids, best_scores = np.concatenate([best_ids, ids]), np.concatenate([best_scores, scores])
+        order = np.argsort(-best_scores, kind="stable")[:k]
+        best_ids, best_scores = best_ids[order], best_scores[order]
+    return best_ids, best_scores

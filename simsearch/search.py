@@ -2,6 +2,10 @@
 
 The CLI (``simsearch search``) and the TUI both go through ``Searcher``; it loads the
 encoder lazily, so opening is cheap and a UI can show a loading state meanwhile.
+
+Searching is read-only: it never takes the indexer's writer lock and never writes the
+database or the HNSW file (an out-of-date file is patched or rebuilt in memory only), so
+a search never blocks, and is never blocked by, a running ``simsearch index``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .indexer import model_ref, writer_lock
-from .models import resolve_local
+from .models import EMBEDDED_ALIASES, embedded_model_path, models_dir, ref_for_row
 from .store import ModelRow, Store
 
 
@@ -51,8 +54,14 @@ def display_path(path: str, cwd: str | None = None) -> str:
         return path
 
 
+def model_ref(row: ModelRow):
+    """The ``ModelRef`` behind an index's model: found at its stored folder with its stored
+    pooler, and checked against the fingerprint it was indexed with."""
+    return ref_for_row(row.name, row.path, row.pooler, row.fingerprint)
+
+
 def pick_model(store: Store, name: str | None) -> ModelRow:
-    """An index's model by name (or by the folder a name resolves to); default the embedded one."""
+    """An index's model by name (or by the folder the name points to); default the embedded one."""
     rows = store.models()
     if not rows:
         raise SimsearchError(f"the index at {store.path} holds no models yet: run `simsearch index FOLDER`")
@@ -60,12 +69,13 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
         return next((row for row in rows if row.name == "minilm"), rows[0])
     row = store.model(name)
     if row is None:
-        try:
-            ref = resolve_local(name)
-        except SimsearchError:
-            ref = None
-        if ref is not None:
-            row = store.model_by_path(str(Path(ref.path).absolute()))
+        # The same model under another spelling: an alias, a trained model's name, a path.
+        folders = [Path(name).expanduser(), models_dir() / name]
+        if name.lower() in EMBEDDED_ALIASES:
+            folders.insert(0, embedded_model_path())
+        for folder in folders:
+            for spelling in {str(folder.absolute()), str(folder.resolve())}:
+                row = row or store.model_by_path(spelling)
     if row is None:
         held = ", ".join(r.name for r in rows)
         raise SimsearchError(
@@ -90,8 +100,7 @@ class Searcher:
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto") -> "Searcher":
         row = pick_model(store, model)
         ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
-        with writer_lock(store, required=False) as holding:
-            vectors = VectorIndex.open(store, row, save=holding)
+        vectors = VectorIndex.open(store, row, save=False)  # a reader: never the writer lock, never a write
         return cls(store, row, vectors, device=device, ref=ref)
 
     @property

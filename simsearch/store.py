@@ -9,13 +9,17 @@ pooling, HNSW parameters, and what the HNSW file beside the database reflects),
 
 Write-ahead logging lets ``search`` read while ``index`` writes. Every change to a file's
 rows happens in one transaction, so a killed indexer leaves each file either fully
-indexed or untouched.
+indexed or untouched; a reader that needs several statements to agree (ids and their
+vectors) reads them inside one ``Store.snapshot()``. A full disk, a read-only database or
+one that cannot be opened is a one-line ``StorageError`` naming the file, with the
+transaction rolled back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -104,6 +108,28 @@ MIGRATIONS: list[tuple[str, str]] = [
             sentences_encoded INTEGER
         );
     """),
+    # What the HNSW file held when it was saved: it is loaded only if its bytes still hash to this.
+    ("0003_ann_checksum", """
+        ALTER TABLE models ADD COLUMN ann_checksum TEXT;
+    """),
+    # The folders and files ``simsearch index`` keeps up to date. Older databases only logged
+    # them per run: a root is carried over unless it only appears in failed runs and holds no
+    # documents (a failed run may have been a typo). ``device`` is the root's st_dev when it was
+    # last seen, to tell an unmounted drive (its empty mount point) from a folder emptied by hand.
+    ("0004_roots", """
+        CREATE TABLE roots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            device INTEGER,
+            added_at TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO roots (path, added_at)
+            SELECT j.value, r.started_at FROM runs r, json_each(r.roots) j
+            WHERE r.status != 'failed' OR EXISTS (
+                SELECT 1 FROM documents d WHERE d.path = j.value
+                OR substr(d.path, 1, length(rtrim(j.value, '/')) + 1) = rtrim(j.value, '/') || '/')
+            ORDER BY r.id, j.key
+    """),
 ]
 
 HNSW_DEFAULTS = {"hnsw_space": "cosine", "hnsw_m": 16, "hnsw_ef_construction": 200, "hnsw_ef": 128}
@@ -126,6 +152,7 @@ class ModelRow:
     ann_generation: int | None
     ann_file_size: int | None
     ann_file_mtime_ns: int | None
+    ann_checksum: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,11 +175,57 @@ def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim)
 
 
+class StorageError(SimsearchError):
+    """The database or a file beside it cannot be written (disk full, read-only) or opened."""
+
+
+# SQLite's messages for an environment problem (not a bug, not a corrupt file), and what to say.
+_STORAGE_MESSAGES = {
+    "database or disk is full": "the disk is full; nothing was written (free some space and run again)",
+    "attempt to write a readonly database": "the database is read-only; nothing was written",
+    "unable to open database file": "cannot open the database (is its folder there and writable?)",
+    "database is locked": "the database stayed locked by another process for 30 s; try again",
+}
+
+
+def storage_error(exc: BaseException, path: Path | str) -> StorageError | None:
+    """A one-line ``StorageError`` for a full disk, a read-only or unopenable file; else None."""
+    if isinstance(exc, sqlite3.OperationalError):
+        for marker, message in _STORAGE_MESSAGES.items():
+            if marker in str(exc):
+                return StorageError(f"{path}: {message}")
+    elif isinstance(exc, OSError):
+        reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
+                  errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno)
+        return StorageError(f"{path}: {reason or exc.strerror or exc}; nothing was written")
+    return None
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose environment errors (disk full, read-only, ...) are ``StorageError``s."""
+
+    db_path: str = ""
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise (storage_error(exc, self.db_path) or exc) from None
+
+    def executemany(self, *args, **kwargs):
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise (storage_error(exc, self.db_path) or exc) from None
+
+
 class Store:
     """The index database. ``Store.open(path)`` creates or migrates it."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
+        if isinstance(conn, _Connection):
+            conn.db_path = str(path)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
 
@@ -165,16 +238,26 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif path.is_dir():
             raise SimsearchError(f"--db {path} is a folder, not a database file")
+        conn = None
         try:
             # isolation_level=None: transactions are explicit (``Store.transaction``), never implicit.
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
+                                   factory=_Connection)
+            conn.db_path = str(path)
             conn.execute("PRAGMA busy_timeout=30000")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
+            conn.execute("PRAGMA synchronous=NORMAL")
             store = cls(path, conn)
             store.migrate()
         except sqlite3.DatabaseError as exc:
-            raise SimsearchError(f"{path} is not a simsearch index ({exc})") from None
+            if conn is not None:
+                conn.close()
+            raise (storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")) from None
+        except SimsearchError:
+            if conn is not None:
+                conn.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -188,37 +271,76 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
 
     def migrate(self, upto: int | None = None) -> None:
-        """Apply the migrations this database lacks, each in its own transaction."""
-        if "_migrations" not in self.db.table_names():
-            tables = [t for t in self.db.table_names() if not t.startswith("sqlite_")]
-            if tables:
+        """Apply the migrations this database lacks, each in its own ``BEGIN IMMEDIATE`` transaction.
+
+        Safe when several processes open a new database at once: what has been applied is
+        re-read inside the write lock, so each migration runs exactly once. A database that
+        is up to date is only read (a reader never waits for a writer here).
+        """
+        target = len(MIGRATIONS) if upto is None else upto
+        with self.snapshot():
+            self._check_schema()
+            if self.schema_version() >= target:
+                return
+        while True:
+            with self.transaction():
+                self._check_schema()
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+                applied = self.schema_version()
+                if applied >= target:
+                    return
+                number, (name, sql) = applied + 1, MIGRATIONS[applied]
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
+
+    def _check_schema(self) -> None:
+        tables = self.db.table_names()
+        if "_migrations" not in tables:
+            if [t for t in tables if not t.startswith("sqlite_")]:
                 raise SimsearchError(f"{self.path} is an SQLite database, but not a simsearch index")
-            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+            return
         applied = self.schema_version()
         if applied > len(MIGRATIONS):
             raise SimsearchError(
                 f"{self.path} was written by a newer simsearch (schema {applied}, this one knows "
                 f"{len(MIGRATIONS)}); upgrade simsearch"
             )
-        for number, (name, sql) in enumerate(MIGRATIONS[: upto or len(MIGRATIONS)], start=1):
-            if number <= applied:
-                continue
-            with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``: all or nothing, and no writer deadlocks."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``: all or nothing, and no writer deadlocks.
+
+        On any error (a full disk at ``COMMIT`` included) the transaction is rolled back;
+        SQLite may already have rolled it back itself.
+        """
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction (deferred ``BEGIN`` ... ``COMMIT``): every statement inside sees one
+        state of the database, whatever a writer commits meanwhile (WAL). Inside a
+        transaction already open on this connection, that transaction is the snapshot."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("COMMIT")  # nothing was written: this only ends the read
 
     # --- documents and sentences ----------------------------------------------------------
 
@@ -338,23 +460,37 @@ class Store:
         return self.model(name)
 
     def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str) -> None:
-        """The model behind a name changed: drop its vectors; they are re-embedded."""
+        """The model behind a name changed: drop its vectors (they are re-embedded) and disown
+        its HNSW file, which holds the old model's vectors under the same sentence ids: it
+        must be rebuilt, never patched by id (nor loaded with another dimension)."""
         self.conn.execute("DELETE FROM vectors WHERE model_id = ?", (model_id,))
         self.conn.execute(
-            "UPDATE models SET path = ?, fingerprint = ?, dim = ?, pooler = ?, generation = generation + 1 WHERE id = ?",
+            "UPDATE models SET path = ?, fingerprint = ?, dim = ?, pooler = ?, generation = generation + 1, "
+            "ann_generation = NULL, ann_file_size = NULL, ann_file_mtime_ns = NULL, ann_checksum = NULL WHERE id = ?",
             (path, fingerprint, dim, pooler, model_id),
         )
 
-    def record_ann(self, model_id: int, generation: int, size: int, mtime_ns: int) -> None:
-        self.conn.execute(
-            "UPDATE models SET ann_generation = ?, ann_file_size = ?, ann_file_mtime_ns = ? WHERE id = ?",
-            (generation, size, mtime_ns, model_id),
-        )
+    def record_ann(self, model_id: int, generation: int, size: int, mtime_ns: int, checksum: str | None = None,
+                   fingerprint: str | None = None) -> bool:
+        """Record what the HNSW file now holds. With ``fingerprint``, only if the model is still
+        that one (a file built from a model since reset is not recorded). Returns whether recorded."""
+        sql = ("UPDATE models SET ann_generation = ?, ann_file_size = ?, ann_file_mtime_ns = ?, ann_checksum = ? "
+               "WHERE id = ?")
+        params: tuple = (generation, size, mtime_ns, checksum, model_id)
+        if fingerprint is not None:
+            sql += " AND fingerprint = ?"
+            params += (fingerprint,)
+        return self.conn.execute(sql, params).rowcount == 1
 
     def vectors(self, model: ModelRow, sentence_ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(sentence ids, float32 matrix) of a model's vectors, all or the given ids."""
+        """(sentence ids, float32 matrix) of a model's vectors, all or the given ids.
+
+        Rows come in sentence-id order, not in the order of ``sentence_ids``, and ids without
+        a vector are left out: always pair vectors with the ids returned, never the ids asked for.
+        """
         if sentence_ids is None:
-            rows = self.conn.execute("SELECT sentence_id, embedding FROM vectors WHERE model_id = ?", (model.id,)).fetchall()
+            rows = self.conn.execute("SELECT sentence_id, embedding FROM vectors WHERE model_id = ? ORDER BY sentence_id",
+                                     (model.id,)).fetchall()
         else:
             ids = list(sentence_ids)
             rows = []
@@ -367,8 +503,18 @@ class Store:
         ids_out = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids_out, from_blobs([r[1] for r in rows], model.dim)
 
+    def iter_vectors(self, model: ModelRow, chunk: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All of a model's (ids, vectors) in slices of ``chunk`` rows, in sentence-id order, read
+        by one statement (one consistent state even outside ``snapshot()``)."""
+        cursor = self.conn.execute(
+            "SELECT sentence_id, embedding FROM vectors WHERE model_id = ? ORDER BY sentence_id", (model.id,))
+        while rows := cursor.fetchmany(chunk):
+            yield (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                   from_blobs([r[1] for r in rows], model.dim))
+
     def vector_ids(self, model_id: int) -> np.ndarray:
-        rows = self.conn.execute("SELECT sentence_id FROM vectors WHERE model_id = ?", (model_id,)).fetchall()
+        rows = self.conn.execute("SELECT sentence_id FROM vectors WHERE model_id = ? ORDER BY sentence_id",
+                                 (model_id,)).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def count_vectors(self, model_id: int) -> int:
@@ -402,3 +548,27 @@ class Store:
             "skipped": self.conn.execute("SELECT count(*) FROM documents WHERE skip_reason IS NOT NULL").fetchone()[0],
             "sentences": self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0],
         }
+
+    # --- roots ----------------------------------------------------------------------------
+
+    def roots(self) -> dict[str, int | None]:
+        """The indexed roots (absolute paths, in the order first indexed) and their last seen st_dev."""
+        return dict(self.conn.execute("SELECT path, device FROM roots ORDER BY id").fetchall())
+
+    def add_root(self, path: str, device: int | None) -> None:
+        self.conn.execute(
+            "INSERT INTO roots (path, device, added_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET device = excluded.device",
+            (path, device, now()),
+        )
+
+    def remove_roots(self, paths: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM roots WHERE path = ?", [(p,) for p in paths])
+
+    def count_documents_under(self, root: str) -> int:
+        """Indexed (not skipped) documents at or below ``root``."""
+        prefix = root.rstrip(os.sep) + os.sep
+        return self.conn.execute(
+            "SELECT count(*) FROM documents WHERE skip_reason IS NULL AND (path = ? OR substr(path, 1, ?) = ?)",
+            (root, len(prefix), prefix),
+        ).fetchone()[0]
