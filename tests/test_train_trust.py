@@ -324,3 +324,60 @@ def test_model_code_in_a_folder_is_never_run(world, tmp_path, custom_code_model)
         train(config(world["notes"], folder, tmp_path / "out", max_steps=2, eval_data=world["sts"]))
     assert not marker.exists()
     assert not (tmp_path / "out").exists() and not staging_of(tmp_path / "out").exists()
+
+
+def _children(parent: int) -> list[int]:
+    """Process ids whose parent is ``parent`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _rank_of(pid: int) -> int | None:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    ranks = [e.split(b"=", 1)[1] for e in environ if e.startswith(b"RANK=")]
+    return int(ranks[0]) if ranks else None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds torchrun's workers through /proc")
+def test_ctrl_c_seen_by_one_torchrun_process_stops_both_at_one_step_with_a_checkpoint(world, tmp_path):
+    """Only rank 1 gets SIGINT: both agree (all-reduce) on the step, rank 0 saves, nobody hangs in all_gather."""
+    out = tmp_path / "cut"
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "simsearch",
+            "train", "--unsup", str(world["notes"]), "-m", str(world["model"]), "--out", str(out), "--batch-size", "8",
+            "--max-steps", "25", "--eval-steps", "1", "--lr", "1e-3", "--device", "cpu", "--data", str(world["sts"]),
+            "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launcher = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    log = staging_of(out) / "train_log.jsonl"
+    deadline = time.monotonic() + 180
+    while not (log.is_file() and log.read_text().strip()) and launcher.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = {}
+    for pid in _children(launcher.pid):
+        workers.update({_rank_of(pid): pid} if _rank_of(pid) is not None else {})
+        for grandchild in _children(pid):  # some launchers put the workers one level deeper
+            if _rank_of(grandchild) is not None:
+                workers[_rank_of(grandchild)] = grandchild
+    assert set(workers) == {0, 1}, workers
+    os.kill(workers[1], signal.SIGINT)
+    try:
+        _, err = launcher.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        raise AssertionError("a torchrun process hung after another one was interrupted") from None
+    assert err.count("interrupted at step") == 2, err[-3000:]  # both ranks, at the same step
+    steps = {line.split("interrupted at step ")[1].split()[0] for line in err.splitlines() if "interrupted at step" in line}
+    assert len(steps) == 1, steps
+    saved = torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)
+    assert saved["state"]["step"] == int(steps.pop()) and len(saved["rng"]) == 2
