@@ -6,7 +6,8 @@ Two sets, each a folder with ``corpus/`` (what to index), ``queries.jsonl`` (for
 
 ``pytest-docs`` — question answering over documentation. The reStructuredText sources of
 pytest's documentation (``doc/en`` of the pytest sdist from PyPI, minus the release
-announcements and the changelog). Every section heading is a candidate question; its answer
+announcements, the changelog and ``reference/plugin_list.rst``, a generated table of some
+1,500 third-party plugins that would be a third of the sentences). Every section heading is a candidate question; its answer
 is the section's own text (up to the next heading of any level), given as ``path:A-B``. Kept
 are headings that read as a question or a how-to (the filter, ``is_question``): they end with
 ``?``, or start with how/what/why/when/where/which/who/can/should/do/does/is/are/
@@ -24,7 +25,10 @@ splits, so that the STS test numbers stay independent of anything tuned here). T
 one file, ``sentences.txt``, one sentence per line: every distinct sentence of both train
 files except those used as queries. A query is one side of a pair; its relevant items are
 the exact texts (``{"text": ...}``) of every partner scored >= 4 that is in the corpus.
-Queries are drawn with a fixed seed, at most ``--paraphrase-queries`` of them.
+Queries are drawn with a fixed seed, at most ``--paraphrase-queries`` of them. With
+``--paraphrase-layout paragraphs`` the same corpus has a blank line between sentences (set
+``stsb-sick-paraphrase-paragraphs``): a control that holds whatever the segmenter does with
+one-per-line files.
 
 Reproduce (about a minute; the indexes take a few minutes each on 2 CPU cores)::
 
@@ -58,6 +62,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 PYTEST_VERSION = "8.3.4"
+EXCLUDED = ("changelog.rst", "reference/plugin_list.rst")
 MIN_ANSWER_WORDS = 25
 MIN_SCORE = 4.0
 
@@ -173,7 +178,7 @@ def build_docs(out: Path, version: str, work: Path) -> dict:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
             name = member.name[len(prefix):] if member.name.startswith(prefix) else None
             if (not name or not member.isfile() or not name.endswith(".rst") or name.startswith("announce/")
-                    or name in ("changelog.rst",) or any(part.startswith("_") for part in name.split("/"))):
+                    or name in EXCLUDED or any(part.startswith("_") for part in name.split("/"))):
                 continue
             lines = tar.extractfile(member).read().decode("utf-8").splitlines()
             headings = find_headings(lines)
@@ -210,7 +215,7 @@ def build_docs(out: Path, version: str, work: Path) -> dict:
     files = sorted(corpus.rglob("*.rst"))
     info = {
         "name": "pytest-docs", "source": f"PyPI sdist pytest=={version}, doc/en/**/*.rst "
-                                         "(without announce/ and changelog.rst)",
+                                         f"(without announce/ and {', '.join(EXCLUDED)})",
         "archive_sha256": sha256(archive), "files": len(files),
         "corpus_lines": sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files),
         "heading_lines_removed": removed, "sections": len(sections), "queries": len(queries),
@@ -238,8 +243,9 @@ def read_pairs(data: Path) -> list[tuple[str, str, float, str]]:
     return [(" ".join(a.split()), " ".join(b.split()), score, source) for a, b, score, source in pairs]
 
 
-def build_paraphrase(out: Path, data: Path, limit: int, seed: int) -> dict:
-    folder = fresh(out / "stsb-sick-paraphrase")
+def build_paraphrase(out: Path, data: Path, limit: int, seed: int, layout: str = "lines") -> dict:
+    name = "stsb-sick-paraphrase" + ("" if layout == "lines" else "-paragraphs")
+    folder = fresh(out / name)
     pairs = read_pairs(data)
     partners: dict[str, set[str]] = defaultdict(set)
     for a, b, score, _ in pairs:
@@ -265,14 +271,15 @@ def build_paraphrase(out: Path, data: Path, limit: int, seed: int) -> dict:
             targets.update(kept)
     corpus = [s for s in sentences if s not in chosen]
     (folder / "corpus").mkdir()
-    (folder / "corpus" / "sentences.txt").write_text("\n".join(corpus) + "\n", encoding="utf-8")
+    separator = "\n" if layout == "lines" else "\n\n"
+    (folder / "corpus" / "sentences.txt").write_text(separator.join(corpus) + "\n", encoding="utf-8")
     write_jsonl(folder / "queries.jsonl", [
         {"id": f"q{i}", "query": q, "relevant": [{"text": p} for p in sorted(partners[q]) if p not in chosen]}
         for i, q in enumerate(queries, 1)
     ])
     sources = Counter(source for *_, source in pairs)
     info = {
-        "name": "stsb-sick-paraphrase",
+        "name": name, "layout": layout,
         "source": "STS-B sts-train.csv and SICK_train.txt from the shared data folder; pairs scored >= 4",
         "files_sha256": {str(p.relative_to(data)): sha256(p) for p in
                          (data / "senteval/STS/STSBenchmark/sts-train.csv", data / "senteval/SICK/SICK_train.txt")},
@@ -304,6 +311,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paraphrase-queries", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["docs", "paraphrase"])
+    parser.add_argument("--paraphrase-layout", choices=["lines", "paragraphs"], default="lines",
+                        help="paragraphs: a blank line between sentences (same queries), a control that "
+                             "does not depend on how one-per-line files are segmented")
     args = parser.parse_args(argv)
     out = args.out.expanduser().absolute()
     repo = Path(__file__).resolve().parents[1]
@@ -317,9 +327,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"({info['corpus_lines']:,} lines, {info['heading_lines_removed']:,} heading lines removed) "
                   f"-> {out / 'pytest-docs'}")
     if args.only in (None, "paraphrase"):
-        info = build_paraphrase(out, shared_data(args.data), args.paraphrase_queries, args.seed)
-        print(f"stsb-sick-paraphrase: {info['queries']} queries, {info['relevant_per_query']} relevant each, "
-              f"over {info['corpus_sentences']:,} sentences -> {out / 'stsb-sick-paraphrase'}")
+        info = build_paraphrase(out, shared_data(args.data), args.paraphrase_queries, args.seed,
+                                args.paraphrase_layout)
+        print(f"{info['name']}: {info['queries']} queries, {info['relevant_per_query']} relevant each, "
+              f"over {info['corpus_sentences']:,} sentences -> {out / info['name']}")
 
 
 if __name__ == "__main__":
