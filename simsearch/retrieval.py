@@ -474,7 +474,8 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
 
     if not isinstance(queries, (list, tuple)):
         queries = load_queries(queries)
-    resolved = [resolve_mode(mode) for mode in modes]  # fail on a bad --mode before loading models
+    for mode in modes:
+        resolve_mode(mode)  # fail on a bad --mode before loading anything
     warn = on_warning or (lambda message: None)
     reachable = reachable_units(store, queries)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
@@ -490,7 +491,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
             total = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
                  f"database); they cannot be found: run `simsearch index --model {searcher.name}` to finish")
-        for _, mode in resolved:
+        for mode in modes:
             out.append(evaluate(searcher, queries, mode, k, reachable=reachable))
     return out
 

@@ -278,7 +278,7 @@ def test_eval_over_a_real_index_matches_single_query_search(tiny_index, tmp_path
     assert both["recall@4"] == len(files) / 2
 
 
-def test_a_mode_is_a_plain_function(tiny_index):
+def test_a_mode_is_a_plain_function(tiny_index, monkeypatch):
     from simsearch.search import Searcher
 
     root, store, model = tiny_index
@@ -295,6 +295,10 @@ def test_a_mode_is_a_plain_function(tiny_index):
     assert result.metrics["mrr@10"] == pytest.approx(1 / 6)  # six sentences: the match is last
     with pytest.raises(SimsearchError, match="--mode 'hybrid': expected one of dense"):
         retrieval.evaluate(searcher, queries, "hybrid")
+    # a mode registered by name is reported by that name, next to dense
+    monkeypatch.setitem(retrieval.MODES, "worst-first", reversed_dense)
+    by_name = retrieval.run_eval(store, queries, [model], ["dense", "worst-first"], device="cpu")
+    assert [(r.mode, r.metrics["hit@1"]) for r in by_name] == [("dense", 1.0), ("worst-first", 0.0)]
 
 
 def test_half_indexed_model_warns_and_details_are_written_once(tiny_index, tmp_path):
