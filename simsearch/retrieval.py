@@ -399,23 +399,31 @@ def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
     """The units that some sentence of the index matches (the rest can never be found)."""
     forms = _PathForms()
     units = {unit for query in queries for unit in query.units}
-    documents = [(document_id, path, forms(path)) for document_id, path in
+    documents = [(document_id, forms(path)) for document_id, path in
                  store.conn.execute("SELECT id, path FROM documents WHERE skip_reason IS NULL")]
+    by_form: dict[str, list[int]] = {}
+    for document_id, path_forms in documents:
+        for form in path_forms:
+            by_form.setdefault(form, []).append(document_id)
     reachable: set[Unit] = set()
     by_text: dict[str, list[Unit]] = {}
     for unit in units:
         if unit.text is not None:
             by_text.setdefault(unit.text, []).append(unit)
             continue
-        for document_id, _, path_forms in documents:
-            if unit.matches_path(path_forms) and (unit.lines is None or store.conn.execute(
+        # a file by lookup; a folder (no document has its path) by scanning for documents below it
+        candidates = list(dict.fromkeys(i for form in unit.forms for i in by_form.get(form, ())))
+        if not candidates:
+            candidates = [document_id for document_id, path_forms in documents if unit.matches_path(path_forms)]
+        for document_id in candidates:
+            if unit.lines is None or store.conn.execute(
                 "SELECT 1 FROM sentences WHERE document_id = ? AND line BETWEEN ? AND ? LIMIT 1",
                 (document_id, *unit.lines),
-            ).fetchone()):
+            ).fetchone():
                 reachable.add(unit)
                 break
     if by_text:
-        paths = {document_id: path_forms for document_id, _, path_forms in documents}
+        paths = dict(documents)
         for document_id, line, text in store.conn.execute("SELECT document_id, line, text FROM sentences"):
             text = normalize_text(text)
             for unit in by_text.get(text, ()):

@@ -278,6 +278,22 @@ def test_eval_over_a_real_index_matches_single_query_search(tiny_index, tmp_path
     assert both["recall@4"] == len(files) / 2
 
 
+def test_reachable_units_are_the_ones_some_indexed_sentence_matches(tiny_index):
+    root, store, _ = tiny_index
+    docs = root / "docs"
+    reachable = {
+        Unit.make(str(docs)): True,  # a folder: its documents
+        Unit.make(str(docs / "alpha.txt"), (1, 1)): True,
+        Unit.make(str(docs / "alpha.txt"), (500, 600)): False,  # no sentence starts there
+        Unit.make(str(docs / "alph")): False,  # a prefix of a name is not a folder
+        Unit.make(text=" The river  floods the valley every spring."): True,
+        Unit.make(str(docs / "beta.txt"), text=ALPHA[0]): False,  # the sentence is in alpha.txt
+        Unit.make(text="The river floods the valley."): False,
+    }
+    queries = [retrieval.Query("q", list(reachable), "q:1")]
+    assert retrieval.reachable_units(store, queries) == {unit for unit, ok in reachable.items() if ok}
+
+
 def test_a_mode_is_a_plain_function(tiny_index, monkeypatch):
     from simsearch.search import Searcher
 
