@@ -21,7 +21,6 @@ import hashlib
 import mmap
 import os
 import struct
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +35,6 @@ EXACT_BELOW = 5000
 REBUILD_DELETED_SHARE = 0.25
 # Vectors read per slice while building (bounded memory).
 BUILD_CHUNK = 50_000
-# A ``*.partial`` file whose writer is dead and that is older than this is left over by a crash.
-STALE_PARTIAL_SECONDS = 600
 
 # hnswlib's saveIndex header (0.7/0.8): offsetLevel0, max_elements, cur_element_count,
 # size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM,
@@ -90,7 +87,11 @@ def hnsw_file_problem(path: Path, dim: int) -> str | None:
 
 
 def remove_stale_partials(path: Path) -> None:
-    """Delete ``<path>.<pid>.partial`` files left by processes that died while saving."""
+    """Delete ``<path>.<pid>.partial`` files left by processes that died while saving.
+
+    Called by the writer only (it holds the writer lock, so no other process can be
+    saving this file; the pid check is for callers of the library that hold no lock).
+    """
     for partial in path.parent.glob(f"{path.name}.*.partial"):
         pid = partial.name[len(path.name) + 1 : -len(".partial")]
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -103,8 +104,7 @@ def remove_stale_partials(path: Path) -> None:
         except OSError:
             continue  # alive, another user's
         try:
-            if time.time() - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
-                partial.unlink()
+            partial.unlink()
         except OSError:
             pass  # gone already, or not ours to delete
 
@@ -139,8 +139,10 @@ class VectorIndex:
                 index.exact = (ids[finite], matrix[finite]) if not finite.all() else (ids, matrix)
                 return index
             index._open_hnsw()
-        if save and index.rebuilt:
-            index.save()
+        if save:
+            remove_stale_partials(ann_path(store, index.model))
+            if index.rebuilt:
+                index.save()
         return index
 
     def _load_verified(self, path: Path):
@@ -177,7 +179,6 @@ class VectorIndex:
     def _open_hnsw(self) -> None:
         """Inside a snapshot: load, patch or build the HNSW index for ``self.model``."""
         path = ann_path(self.store, self.model)
-        remove_stale_partials(path)
         m = self.model
         hnsw = self._load_verified(path)
         if hnsw is not None and m.ann_generation == m.generation:
@@ -238,7 +239,6 @@ class VectorIndex:
         removed and the previous file and its record stay as they were.
         """
         path = ann_path(self.store, self.model)
-        remove_stale_partials(path)
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         try:
             with open(partial, "wb"):

@@ -235,7 +235,10 @@ class Store:
         if not path.exists():
             if not create:
                 raise SimsearchError(f"no index at {path}: build one with `simsearch index FOLDER` (or pass --db)")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise storage_error(exc, path.parent) from None
         elif path.is_dir():
             raise SimsearchError(f"--db {path} is a folder, not a database file")
         conn = None

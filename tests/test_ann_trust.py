@@ -455,19 +455,20 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_partial_files_of_dead_processes_are_removed_and_live_ones_kept(tmp_path, hnsw):
+def test_partial_files_of_dead_processes_are_removed_by_the_writer_only(tmp_path, hnsw):
     store, row = new_store(tmp_path, 3, 4)
     add_in_order(store, row, sentence_ids(store), unit(np.random.default_rng(8), 12))
     path = ann.ann_path(store, row)
-    old = time.time() - 2 * ann.STALE_PARTIAL_SECONDS
-    dead, live, foreign, fresh = (path.with_name(f"{path.name}.{p}.partial")
-                                  for p in (_dead_pid(), os.getppid(), "x", _dead_pid()))
-    for partial in (dead, live, foreign, fresh):
+    dead, live, foreign = (path.with_name(f"{path.name}.{p}.partial") for p in (_dead_pid(), os.getppid(), "x"))
+    for partial in (dead, live, foreign):
         partial.write_bytes(b"half")
-        if partial is not fresh:  # a dead pid's file from just now may be another pid namespace's
-            os.utime(partial, (old, old))
-    ann.VectorIndex.open(store, row, save=False)
-    assert not dead.exists() and live.exists() and foreign.exists() and fresh.exists()
+    ann.VectorIndex.open(store, row, save=False)  # a reader deletes nothing
+    assert dead.exists() and live.exists() and foreign.exists()
+    ann.VectorIndex.open(store, row, save=True)
+    assert not dead.exists() and live.exists() and foreign.exists()
+    dead.write_bytes(b"half")
+    assert not ann.VectorIndex.open(store, row, save=True).rebuilt  # nothing to save: still cleans up
+    assert sorted(p.name for p in tmp_path.glob("*.partial")) == sorted([live.name, foreign.name])
     store.close()
 
 
