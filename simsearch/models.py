@@ -308,11 +308,12 @@ def resolve_local(name: str, pooler: str | None = None) -> ModelRef | None:
     return None
 
 
-def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> ModelRef:
-    """The model an index recorded (name, absolute folder, pooler, fingerprint), found again.
+def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
+    """An index's model (name, absolute folder, pooler as recorded), found at its stored folder.
 
-    It is looked up at its stored path only, never by re-resolving the name against the
-    working directory or the models directory, and refused if any of its files changed.
+    Never re-resolved by name against the working directory or the models directory
+    (another folder of the same name there is another model). No fingerprint check: the
+    indexer compares it itself to notice a model retrained behind its name.
     """
     folder = Path(path)
     if name.lower() in EMBEDDED_ALIASES and not folder.is_dir():
@@ -320,9 +321,14 @@ def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> M
     if not folder.is_dir():
         raise SimsearchError(f"model {name!r} of the index is no longer at {path}")
     kind = "embedded" if name.lower() in EMBEDDED_ALIASES else "folder"
-    ref = _from_folder(name, folder, kind, pooler)
+    return _from_folder(name, folder, kind, pooler)
+
+
+def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> ModelRef:
+    """``ref_at_path``, refused if any of the model's files changed since it was indexed."""
+    ref = ref_at_path(name, path, pooler)
     if fingerprint(ref) != stored_fingerprint:
         raise SimsearchError(
-            f"model {name!r} changed since it was indexed ({folder}); re-embed with `simsearch index --model {name}`"
+            f"model {name!r} changed since it was indexed ({ref.path}); re-embed with `simsearch index --model {name}`"
         )
     return ref
