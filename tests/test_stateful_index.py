@@ -38,6 +38,7 @@ saying which file or model each step touched.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
@@ -46,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import HealthCheck, Phase, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -71,7 +72,7 @@ _COMMON = dict(
     # No "explain" phase: it re-runs a failing example many times, each run costing seconds.
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
 )
-settings.register_profile("simsearch-stateful-ci", max_examples=14, stateful_step_count=18, derandomize=True,
+settings.register_profile("simsearch-stateful-ci", max_examples=50, stateful_step_count=20, derandomize=True,
                           database=None, **_COMMON)
 settings.register_profile("simsearch-stateful-long", max_examples=300, stateful_step_count=40, **_COMMON)
 PROFILE_NAME = "long" if os.environ.get("SIMSEARCH_STATEFUL") == "long" else "ci"
@@ -121,7 +122,16 @@ MAX_MODELS = 3
 TOL = 1e-4
 
 sentence_lists = st.lists(st.sampled_from(POOL), min_size=0, max_size=6)
-interrupts = st.one_of(st.none(), st.tuples(st.integers(1, 8), st.booleans()))
+interrupts = st.one_of(st.none(), st.tuples(st.integers(1, 6), st.booleans()))
+
+
+# What the runs exercised (printed at the end of the test: ``pytest -s`` or ``-rP`` shows it).
+STATS: collections.Counter = collections.Counter()
+
+
+def tally(label: str) -> None:
+    event(label)
+    STATS[label] += 1
 
 
 def file_text(sentences: list[str]) -> str:
@@ -293,8 +303,10 @@ class IndexMachine(RuleBasedStateMachine):
             store.close()
         if fired():
             note("  ... interrupted")
+            tally("index run interrupted")
             self.clean = False
         else:
+            tally("index run completed" + (" (a Ctrl-C was set but never reached)" if interrupt else ""))
             self.clean = True
             self.pending.clear()
             self.indexed_files = {name: list(s) for name, s in self.files.items()}
@@ -310,9 +322,9 @@ class IndexMachine(RuleBasedStateMachine):
 
     # --- rules ----------------------------------------------------------------------------
 
-    @initialize(exact_below=st.integers(2, 10), rebuild_share=st.sampled_from([0.0, 0.25, 1.0]),
+    @initialize(exact_below=st.integers(0, 6), rebuild_share=st.sampled_from([0.0, 0.25, 1.0]),
                 dim=st.sampled_from(DIMS), seed=st.sampled_from(SEEDS),
-                files=st.lists(sentence_lists, min_size=1, max_size=3), rng_seed=st.integers(0, 2**16))
+                files=st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=6), min_size=1, max_size=4), rng_seed=st.integers(0, 2**16))
     def start(self, exact_below, rebuild_share, dim, seed, files, rng_seed):
         note(f"  EXACT_BELOW={exact_below} REBUILD_DELETED_SHARE={rebuild_share} model m1={(dim, seed)}")
         ann.EXACT_BELOW = exact_below
@@ -338,6 +350,8 @@ class IndexMachine(RuleBasedStateMachine):
         for sentence, position in zip(new, positions + [len(result) + 10] * len(new)):
             result.insert(position % (len(result) + 1), sentence)
         note(f"  {name}: {old} -> {result}")
+        tally("file edited, keeping some sentences" if kept and name in self.files else
+              "file edited" if name in self.files else "file added")
         self.write(name, result)
 
     @precondition(lambda self: self.files)
@@ -345,6 +359,7 @@ class IndexMachine(RuleBasedStateMachine):
     def delete_file(self, which):
         name = self.pick(self.files, which)
         note(f"  delete {name}")
+        tally("file deleted")
         (self.root / name).unlink()
         del self.files[name]
 
@@ -355,6 +370,7 @@ class IndexMachine(RuleBasedStateMachine):
         if to == name:
             return
         note(f"  rename {name} -> {to}")
+        tally("file renamed" + (" over another" if to in self.files else ""))
         (self.root / to).parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.root / name, self.root / to)
         self.files[to] = self.files.pop(name)
@@ -363,6 +379,8 @@ class IndexMachine(RuleBasedStateMachine):
     def retrain_model(self, which, dim, seed):
         name = self.pick(self.models, which)
         note(f"  retrain {Path(name).name}: {self.models[name]} -> {(dim, seed)}")
+        tally("model retrained: " + ("same weights" if self.models[name] == (dim, seed) else
+                                     "same dimension" if self.models[name][0] == dim else "other dimension"))
         self.models_cache.install((dim, seed), Path(name))
         self.models[name] = (dim, seed)
 
@@ -371,6 +389,7 @@ class IndexMachine(RuleBasedStateMachine):
     def add_model(self, dim, seed, interrupt):
         name = next(str(self.model_dir / n) for n in MODEL_NAMES if str(self.model_dir / n) not in self.models)
         note(f"  add model {Path(name).name} = {(dim, seed)}")
+        tally("model added")
         self.models_cache.install((dim, seed), Path(name))
         self.models[name] = (dim, seed)
         self.pending.add(name)
@@ -382,6 +401,7 @@ class IndexMachine(RuleBasedStateMachine):
     def remove_model(self, which):
         name = self.pick([n for n in self.models if n not in self.pending], which)
         note(f"  remove model {Path(name).name}")
+        tally("model removed")
         store = Store.open(self.db)
         try:
             indexer.forget_models(store, [name])
@@ -403,6 +423,7 @@ class IndexMachine(RuleBasedStateMachine):
         offset = size * start // 100
         count = max(1, (size - offset) * length // 100)
         note(f"  {kind} {path.name} ({size} bytes) at {offset} for {count}, keep_mtime={keep_mtime}")
+        tally(f"HNSW file damaged: {kind}{', mtime kept' if keep_mtime and kind != 'delete' else ''}")
         if kind == "delete":
             path.unlink()
             return
@@ -474,6 +495,7 @@ class IndexMachine(RuleBasedStateMachine):
     def index_answers_exactly(self):
         if not self.started:
             return
+        tally("steps checked")
         store = Store.open(self.db, create=False)
         try:
             assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -507,6 +529,7 @@ class IndexMachine(RuleBasedStateMachine):
                 searcher = Searcher.open(store, row.name)
             except SimsearchError as exc:
                 assert not self.clean or stale, f"{name}: Searcher.open refused an up-to-date model: {exc}"
+                tally("search refused: model changed since indexed")
                 return
         assert not stale, f"{name}: Searcher.open accepted a model retrained since it was indexed"
         assert key is not None, f"{name}: the index answers for a model the test removed"
@@ -522,6 +545,7 @@ class IndexMachine(RuleBasedStateMachine):
         for i in self.rng.choice(len(candidates), size=min(2, len(candidates)), replace=False):
             queries.append((f"sentence {candidates[i][:2]}", vectors[i]))
         n = len(candidates)
+        tally(f"searched: {searcher.vectors.kind}")
         ks = sorted({1, 3, 5, max(n, 1), n + 1})
         sub = str(self.root / "sub") + os.sep
         in_sub = [i for i, c in enumerate(candidates) if c[0].startswith(sub)]
@@ -542,4 +566,11 @@ def stateful_models(tmp_path_factory) -> Models:
 
 def test_index_matches_an_exact_oracle_through_any_sequence(stateful_models):
     IndexMachine.models_cache = stateful_models
-    run_state_machine_as_test(IndexMachine, settings=PROFILE)
+    STATS.clear()
+    try:
+        run_state_machine_as_test(IndexMachine, settings=PROFILE)
+    finally:
+        print(f"\nstateful profile {PROFILE_NAME}: {PROFILE.max_examples} examples x up to "
+              f"{PROFILE.stateful_step_count} steps")
+        for label, number in sorted(STATS.items()):
+            print(f"  {number:6d}  {label}")
