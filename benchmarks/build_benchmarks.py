@@ -25,7 +25,9 @@ splits, so that the STS test numbers stay independent of anything tuned here). T
 one file, ``sentences.txt``, one sentence per line: every distinct sentence of both train
 files except those used as queries. A query is one side of a pair; its relevant items are
 the exact texts (``{"text": ...}``) of every partner scored >= 4 that is in the corpus.
-Queries are drawn with a fixed seed, at most ``--paraphrase-queries`` of them. With
+Judgements are incomplete: an unscored near-duplicate ("A man is playing an instrument" for
+"A man is playing the instrument", common in SICK) counts as a miss, so absolute numbers
+understate; compare models and modes on the same set. Queries are drawn with a fixed seed, at most ``--paraphrase-queries`` of them. With
 ``--paraphrase-layout paragraphs`` the same corpus has a blank line between sentences (set
 ``stsb-sick-paraphrase-paragraphs``): a control that holds whatever the segmenter does with
 one-per-line files.
