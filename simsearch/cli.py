@@ -48,6 +48,13 @@ class Device(str, Enum):
 Pooler = Enum("Pooler", [(name, name) for name in POOLERS], type=str)
 
 
+class Mode(str, Enum):  # retrieval.MODES
+    dense = "dense"
+
+
+DEFAULT_MODE = Mode.dense
+
+
 class Aggregate(str, Enum):  # sts.AGGREGATIONS (not imported here: sts pulls in scipy)
     all = "all"
     mean = "mean"
@@ -284,6 +291,48 @@ def eval_geometry_command(
                       str(result["positive_pairs"]), str(result["sentences"]))
     if not json_out:
         stdout.print(table)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval_command(
+    queries: Path = typer.Argument(..., callback=_path("file"),
+                                   help="Query file: JSONL {\"query\": ..., \"relevant\": [...]} per line, or TSV query<TAB>path[:A-B]."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="One of the index's models; repeat to compare (default: minilm)."),
+    mode: Optional[list[Mode]] = typer.Option(None, "--mode", help="Search mode; repeat to compare (default: the search default)."),
+    k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1000), help="Depth of recall@k (hit, MRR and nDCG are at 1 and 10)."),
+    details: Optional[Path] = typer.Option(None, "--details", callback=_path("file", missing="create"),
+                                           help="Write per-query NDJSON (rank of the first relevant hit, the top hits, which were relevant) to this new file."),
+    db: Optional[Path] = DbOption,
+    device: Device = DeviceOption,
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per model x mode."),
+) -> None:
+    """How well each model finds what a query file says is relevant: hit@1, hit@10, MRR@10, nDCG@10, recall@k."""
+    from .retrieval import ensure_new_file, load_queries, metric_names, run_eval, write_details
+    from .store import Store
+
+    loaded = load_queries(queries)  # a bad file fails before any model loads
+    if details is not None:
+        ensure_new_file(details)
+    store = Store.open(db, create=False)
+    errors = Console(stderr=True)
+    results = run_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
+                       device=_value(device),
+                       on_warning=lambda message: errors.print(f"[yellow]warning:[/] {message}", highlight=False,
+                                                               soft_wrap=True))
+    if details is not None:
+        write_details(details, results)
+    if json_out:
+        for result in results:
+            _print_json(result.as_dict())
+        return
+    names = metric_names(k)
+    table = Table(title=f"Retrieval: {len(loaded)} queries from {queries.name} over {store.path.name}",
+                  caption="a relevant section or file counts once, found by any of its sentences")
+    for column in ("model", "mode", *names):
+        table.add_column(column, justify="left" if column in ("model", "mode") else "right")
+    for result in results:
+        table.add_row(result.model, result.mode, *(f"{result.metrics[name]:.3f}" for name in names))
+    stdout.print(table)
 
 
 @app.command("train")

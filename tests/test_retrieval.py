@@ -347,13 +347,6 @@ def test_half_indexed_model_warns_and_details_are_written_once(tiny_index, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-def _wired() -> bool:
-    from simsearch import cli
-
-    return any(command.name == "retrieval" for command in cli.eval_app.registered_commands)
-
-
-@pytest.mark.skipif(not _wired(), reason="`eval retrieval` is not wired into cli.py yet")
 def test_cli_eval_retrieval(tiny_index, tmp_path, run_cli):
     root, store, model = tiny_index
     queries = write(tmp_path / "q.jsonl", "".join(
