@@ -1,20 +1,144 @@
-"""Training data: sentences for unsupervised SimCSE, pairs or triplets for supervised."""
+"""Training data: the user's text as sentences for unsupervised SimCSE, pairs or triplets for supervised.
+
+Text is read exactly as ``simsearch index`` reads it: the same walk (``extract.walk``:
+``.gitignore``, hidden and binary files, the same file types), the same extraction and
+segmentation (``extract.sentences_from_path``: markup and code left out, one-per-line files
+split per line, UTF-8 or else cp1252 with a warning). A file the walk or the extractor skips
+is a warning, not a failure; only a path that does not exist, or no text at all, is an error.
+``indexed_documents`` reads the same structure back from an index, so a model can be trained
+on exactly what was indexed.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
-from .segment import split_sentences
+from .extract import TEXT_SUFFIXES, FoundFile, Skip, printable, sentences_from_path, walk
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
+# ``warn(path, reason)``: told about every file left out or read with a caveat.
+Warn = Callable[[str, str], None]
+
+
+@dataclass
+class Document:
+    """One file's sentences in order (``sentences[i]`` is the sentence with ordinal ``i``).
+
+    ``id`` is the document's id in an index (None for text read from files).
+    """
+
+    path: str
+    sentences: list[str] = field(default_factory=list)
+    id: int | None = None
+
+
+def _print_warning(path: str, reason: str) -> None:
+    from rich.markup import escape
+
+    from .progress import stderr
+
+    stderr.print(f"[yellow]warning:[/] {escape(path)}: {escape(reason)}", highlight=False, soft_wrap=True)
+
+
+def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Document]:
+    """The documents under a file or folder, in walk order, each with its sentences in order.
+
+    Files without a sentence are left out. Raises ``SimsearchError`` for a path that does not
+    exist and for one where nothing could be read (with the reason when it is one file).
+    """
+    warn = warn or _print_warning
+    path = Path(path)
+    documents, skipped = [], []
+    for item in walk([path]):
+        if not isinstance(item, FoundFile):
+            found, reason = item
+            skipped.append((printable(found), reason))
+            warn(printable(found), reason)
+            continue
+        where = printable(item.path)
+        try:
+            sentences = sentences_from_path(item.path, warn=lambda reason, where=where: warn(where, reason))
+        except Skip as reason:
+            skipped.append((where, f"skipped: {reason}"))
+            warn(where, f"skipped: {reason}")
+            continue
+        except OSError as exc:
+            skipped.append((where, f"skipped: cannot read ({exc.strerror or exc})"))
+            warn(where, f"skipped: cannot read ({exc.strerror or exc})")
+            continue
+        if sentences:
+            documents.append(Document(str(item.path), [s.text for s in sentences]))
+    if not documents:
+        raise SimsearchError(_nothing_read(path, skipped))
+    return documents
+
+
+def _nothing_read(path: Path, skipped: list[tuple[str, str]]) -> str:
+    if path.is_file():
+        why = skipped[0][1] if skipped else "no sentences found (the file is empty)"
+        return f"{path}: {why}"
+    types = " ".join(sorted(TEXT_SUFFIXES))
+    left_out = f"; {len(skipped)} left out (see the warnings)" if skipped else ""
+    return f"{path}: no sentences found: no text files ({types}) with text in this folder{left_out}"
+
+
+def indexed_documents(store) -> list[Document]:
+    """The documents an index holds, each with its sentences in ordinal order: exactly the
+    text ``simsearch index`` stored (files it skipped have none and are left out).
+
+    Documents come in the order a walk of their folders gives (each folder's entries by
+    name, depth first), so an index of a folder and ``documents_from_path`` of the same
+    folder list the same documents in the same order.
+    """
+    documents: dict[int, Document] = {}
+    with store.snapshot():
+        rows = store.conn.execute(
+            "SELECT d.id, d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id "
+            "WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
+        )
+        for document_id, path, text in rows:
+            document = documents.get(document_id)
+            if document is None:
+                document = documents[document_id] = Document(path, [], document_id)
+            document.sentences.append(text)
+    return sorted(documents.values(), key=lambda d: Path(d.path).parts)
+
+
+def unique_sentences(documents: Iterable[Document]) -> list[str]:
+    """The documents' sentences in order, exact duplicates dropped (after their first time).
+
+    Duplicates matter in SimCSE: two copies in one batch would be each other's false negatives.
+    """
+    return list(dict.fromkeys(s for document in documents for s in document.sentences))
+
+
+def load_sentences(path: Path | str, warn: Warn | None = None) -> list[str]:
+    """Sentences of a text file or folder as ``simsearch index`` reads them, in order, each once.
+
+    ``warn(path, reason)`` hears about each file left out (default: a line on stderr).
+    """
+    return unique_sentences(documents_from_path(path, warn))
+
+
+def documents_sha256(documents: Iterable[Document]) -> str:
+    """A hash of the sentences read and of where each document starts (not of file bytes or
+    paths): two reads agree on it exactly when they give the same training text."""
+    digest = hashlib.sha256()
+    for document in documents:
+        digest.update(b"\x00D")
+        for sentence in document.sentences:
+            data = sentence.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
 
 
 def read_text(path: Path) -> str:
-    """A file's text as UTF-8; undecodable bytes are reported with file and line."""
+    """A data file's text (CSV, TSV, JSONL) as UTF-8; undecodable bytes are reported with file and line."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -26,40 +150,6 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SimsearchError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
-
-
-def text_files(path: Path) -> list[Path]:
-    """``path`` itself, or the text/markdown files under a folder (hidden entries skipped)."""
-    if path.is_file():
-        return [path]
-    if not path.exists():
-        raise SimsearchError(f"{path}: no such file or folder")
-    files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
-    if not files:
-        raise SimsearchError(f"{path}: no text files ({', '.join(sorted(TEXT_SUFFIXES))}) in this folder")
-    return files
-
-
-def load_sentences(path: Path) -> list[str]:
-    """Sentences of a text file or folder, in order; empty ones and exact duplicates dropped.
-
-    In ``.txt`` files every line is a block of its own (SimCSE's one-sentence-per-line
-    format; a line holding several sentences is split); in markdown and reStructuredText,
-    wrapped lines of a paragraph are joined first. Duplicates matter: two copies in one
-    batch would be each other's false negatives.
-    """
-    seen: dict[str, None] = {}
-    for file in text_files(Path(path)):
-        per_line = file.suffix.lower() in (".txt", ".text")
-        for sentence in split_sentences(read_text(file), lines_are_blocks=per_line):
-            seen.setdefault(sentence.text, None)
-    if not seen:
-        raise SimsearchError(f"{path}: no sentences found (the file is empty)")
-    return list(seen)
 
 
 def load_triplets(path: Path) -> list[tuple[str, ...]]:
@@ -111,8 +201,5 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
 
 
 def file_sha256(path: Path) -> str:
-    """A content hash of a file, or of a folder's text files in order."""
-    digest = hashlib.sha256()
-    for file in text_files(Path(path)):
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
+    """A content hash of a data file's bytes (the supervised CSV/TSV/JSONL)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

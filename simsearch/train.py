@@ -30,7 +30,8 @@ import torch
 import torch.distributed as dist
 
 from . import __version__
-from .data import file_sha256, load_sentences, load_triplets
+from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
+                   load_triplets, unique_sentences)
 from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
 from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
 from .loss import gather_with_grad, simcse_loss
@@ -53,7 +54,8 @@ MODE_DEFAULTS = {
 @dataclass
 class TrainConfig:
     mode: str  # "unsup" or "sup"
-    data: Path
+    data: Path  # a text file or folder (unsup), a CSV/TSV/JSONL (sup), or an index database (from_index)
+    from_index: bool = False  # unsup on exactly the sentences the index at ``data`` holds
     model: str = "minilm"
     out: Path | None = None
     epochs: int | None = None
@@ -82,8 +84,11 @@ class TrainConfig:
             if getattr(self, key) is None:
                 setattr(self, key, value)
         self.data = Path(self.data)
+        if self.from_index and self.mode != "unsup":
+            raise SimsearchError("--from-index trains unsupervised on the index's sentences; it does not go with --sup")
         if self.out is None:
-            self.out = models_dir() / f"{self.data.stem}-{self.mode}-simcse"
+            source = "index-unsup" if self.from_index else self.mode
+            self.out = models_dir() / f"{self.data.stem}-{source}-simcse"
         self.out = Path(self.out)
         checks = [
             (self.batch_size >= 2, "--batch-size must be at least 2 (the other sentences are the negatives)"),
@@ -208,17 +213,15 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     # Data: tokenized once, up front; each step only pads its own batch.
     base = _resolve_base(config)
     pooling = Pooling.choose(base, config.pooler, config.mode)
-    if config.mode == "unsup":
-        examples = [(s,) for s in load_sentences(config.data)]
-    else:
-        examples = load_triplets(config.data)
+    data = training_data(config, warn=None if main_process else (lambda path, reason: None))
+    examples = data.examples
     columns = len(examples[0])
     eval_root, holdout, examples = _evaluation_source(config, examples)
     if config.batch_size > len(examples):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(examples)} training examples in {config.data}"
         )
-    signature = _signature(config, base, pooling, eval_root, world, device)
+    signature = _signature(config, data.sha256, base, pooling, eval_root, world, device)
     saved = None
     if config.resume:  # refuse before any work: a checkpoint only continues the run that wrote it
         if not _staging_is_ours(staging):
@@ -357,7 +360,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     metadata = None
     if main_process:
         metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples),
-                           eval_root, signature)
+                           eval_root, signature, source=data.source)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -415,6 +418,52 @@ def _lr_factor(step: int, warmup: int, total: int) -> float:
     if step < warmup:
         return (step + 1) / warmup
     return max(0.0, 1.0 - (step - warmup) / max(1, total - warmup))
+
+
+@dataclass
+class TrainingData:
+    """What a run trains on, read before any model is loaded.
+
+    ``examples``: 1-tuples of sentences (unsup, exact duplicates dropped) or (sent0, sent1[,
+    hard_neg]) rows (sup). ``documents``: for unsup, the sentences grouped by document in
+    order (with index ids for ``--from-index``), for recipes that use a text's structure.
+    ``sha256`` is what ``--resume`` checks: of the sentences read (unsup), so a changed file
+    or index is refused even when it would pass a check of file bytes; of the file (sup).
+    """
+
+    examples: list[tuple[str, ...]]
+    sha256: str
+    source: dict
+    documents: list[Document] = field(default_factory=list)
+
+
+def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData:
+    """Read ``config.data``: the index's sentences (``from_index``), a text file or folder read
+    as ``simsearch index`` reads it (unsup; ``warn`` hears about files left out), or triplets."""
+    if config.mode == "sup":
+        examples = load_triplets(config.data)
+        sha256 = file_sha256(config.data)
+        return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
+                                               "rows": len(examples), "sha256": sha256})
+    if config.from_index:
+        from .store import Store
+
+        store = Store.open(config.data, create=False)
+        try:
+            documents = indexed_documents(store)
+        finally:
+            store.close()
+        if not documents:
+            raise SimsearchError(f"--from-index: the index {config.data} holds no sentences yet; "
+                                 "index your text first: simsearch index FOLDER")
+        source = {"kind": "index", "path": str(config.data.absolute())}
+    else:
+        documents = documents_from_path(config.data, warn)
+        source = {"kind": "files", "path": str(config.data.absolute())}
+    sentences = unique_sentences(documents)
+    sha256 = documents_sha256(documents)
+    source.update(documents=len(documents), sentences=len(sentences), sha256=sha256)
+    return TrainingData([(s,) for s in sentences], sha256, source, documents)
 
 
 def _evaluation_source(config: TrainConfig, examples):
@@ -534,7 +583,7 @@ def _discard_staging(staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _signature(config: TrainConfig, base: ModelRef, pooling: "Pooling", eval_root, world: int,
+def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", eval_root, world: int,
                device: torch.device) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
@@ -542,7 +591,8 @@ def _signature(config: TrainConfig, base: ModelRef, pooling: "Pooling", eval_roo
     """
     return {
         "--unsup/--sup": config.mode,
-        "training data (sha256)": file_sha256(config.data),
+        "--from-index": config.from_index,
+        "training data (sha256)": data_sha256,
         "--model (files)": fingerprint(base),
         "--pooler": f"{pooling.train} -> {pooling.inference}",
         "--epochs": config.epochs,
@@ -631,7 +681,7 @@ def _print_config(config, pooling, base, examples, total_steps, world, eval_root
 
 
 def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, examples, eval_root,
-            signature) -> dict:
+            signature, source: dict | None = None) -> dict:
     """Assemble the model folder in the staging area, then swap it into place."""
     final = staging / "model"
     shutil.rmtree(final, ignore_errors=True)
@@ -665,6 +715,7 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "examples": examples,
         "data_file": str(config.data),
         "data_sha256": signature["training data (sha256)"],
+        "data_source": source,
         "selection": selection,
         "best_dev_stsb": state.best_score,
         "train_seconds": round(state.train_seconds, 2),
