@@ -58,6 +58,8 @@ def hnsw_file_problem(path: Path, dim: int) -> str | None:
 
     Reads the header and walks the per-element link records to the end: a short write
     (hnswlib's ``save_index`` does not report a full disk) or a wrong dimension shows here.
+    Both layouts are understood: nmslib's, and chroma-hnswlib's, which stores one float
+    (the vector's length) per element between the level-0 block and the link records.
     """
     try:
         size = path.stat().st_size
@@ -67,22 +69,32 @@ def hnsw_file_problem(path: Path, dim: int) -> str | None:
             (_, _, count, per_element, label_offset, data_offset, *_rest) = _HEADER.unpack_from(data, 0)
             if label_offset - data_offset != 4 * dim or per_element != label_offset + 8:
                 return f"header does not describe {dim}-dimensional vectors"
-            position = _HEADER.size + count * per_element
-            if position + 4 * count > size:
+            level0_end = _HEADER.size + count * per_element
+            if level0_end + 4 * count > size:
                 return "ended before its last vector"
-            words = memoryview(data)[position : size - (size - position) % 4].cast("I")
-            try:
-                index = 0
-                for _ in range(count):  # link records are multiples of 4 bytes
-                    index += 1 + words[index] // 4
-            except IndexError:
-                return "ended inside its links"
-            finally:
-                words.release()
-            if position + 4 * index != size:
-                return f"{size - position - 4 * index} bytes beyond its end"
-    except OSError as exc:
-        return f"unreadable ({exc.strerror})"
+            problems = [_walk_links(data, start, count, size) for start in (level0_end, level0_end + 4 * count)]
+            if None in problems:
+                return None
+            return problems[0]
+    except (OSError, ValueError) as exc:
+        return f"unreadable ({getattr(exc, 'strerror', None) or exc})"
+
+
+def _walk_links(data, start: int, count: int, size: int) -> str | None:
+    """Whether ``count`` (uint32 length, links) records from ``start`` end exactly at ``size``."""
+    if start + 4 * count > size:
+        return "ended before its links"
+    words = memoryview(data)[start : size - (size - start) % 4].cast("I")
+    try:
+        index = 0
+        for _ in range(count):  # link records are multiples of 4 bytes
+            index += 1 + words[index] // 4
+    except IndexError:
+        return "ended inside its links"
+    finally:
+        words.release()
+    if start + 4 * index != size:
+        return f"{size - start - 4 * index} bytes beyond its end"
     return None
 
 
