@@ -1,0 +1,208 @@
+"""Does training on your own text make search over it better? Base vs trained, side by side.
+
+For each in-domain benchmark that ``build_benchmarks.py`` made (default: ``pytest-docs``), this
+script indexes the corpus with the base model (a copy of the index in ``--work``), reads the
+indexed documents back (``pairs.documents_from_store``: same segmentation as search), holds out
+``--share`` of the documents, and for each ``--recipe``:
+
+- builds the training data from the other documents (``paper``: their sentences, the paper's
+  unsupervised recipe with its defaults; ``neighbour``, ``ict``, ``ict-hn``, ``neighbour-hn``:
+  rows from ``simsearch.pairs``, trained through the supervised loss path: same InfoNCE loss,
+  in-batch negatives and tau);
+- trains with ``simsearch.train.train`` (timed; no STS-B dev selection: the last step is kept);
+- indexes the corpus with the trained model and runs ``retrieval.run_eval`` (hit@10, MRR@10);
+- scores STS (the paper's protocol, avg of 7) and the held-out structure figure
+  (``pairs.structure_retrieval``: a held-out sentence's neighbours among all held-out sentences).
+
+One table (``--json``: one object per row), base first, then each recipe with its deltas::
+
+    python benchmarks/build_benchmarks.py --only docs
+    python benchmarks/bench_adaptation.py                          # recipes paper and ict
+    python benchmarks/bench_adaptation.py --recipe ict --steps 150 --lr 3e-5 --max-len 96
+
+Settings not given use the recipe's defaults (``RECIPES``). Results also go, one JSON line per
+row, to ``<work>/results.jsonl``; the base row's STS is cached there (``base_sts.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from simsearch import pairs, retrieval
+from simsearch.encoder import Encoder
+from simsearch.errors import SimsearchError
+from simsearch.indexer import index
+from simsearch.store import Store
+
+# Each recipe: how its training rows are made and the settings it trains with by default.
+RECIPES = {
+    "paper": {"kind": "unsup", "batch_size": 64, "lr": 3e-5, "max_len": 32, "steps": None},
+    "neighbour": {"kind": "neighbour", "batch_size": 64, "lr": 3e-5, "max_len": 64, "steps": None},
+    "ict": {"kind": "ict", "batch_size": 64, "lr": 3e-5, "max_len": 128, "steps": None},
+    "ict-hn": {"kind": "ict", "hard_negatives": True, "batch_size": 64, "lr": 3e-5, "max_len": 128, "steps": None},
+    "neighbour-hn": {"kind": "neighbour", "hard_negatives": True, "batch_size": 64, "lr": 3e-5, "max_len": 64,
+                     "steps": None},
+}
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("SIMSEARCH_BENCH") or Path.home() / ".cache" / "simsearch-bench")
+
+
+def sts_avg(model: str, device: str) -> float | None:
+    from simsearch.sts import data_dir, evaluate_sts
+
+    try:
+        root = data_dir(None)
+    except SimsearchError:
+        return None
+    encoder = Encoder.load(model, device=device)
+    return float(evaluate_sts(encoder.encode, root)["avg"])
+
+
+def index_with(store: Store, corpus: Path, model: str, device: str) -> None:
+    """Embed the corpus with ``model``; an ANN-file failure after the vectors are stored is only warned about."""
+    try:
+        index(store, [corpus], [model], device=device, progress=False)
+    except SimsearchError as exc:
+        row = retrieval_model_row(store, model)
+        if row is None or store.count_missing_vectors(row.id):
+            raise
+        print(f"warning: {exc} (the vectors are complete; searching is exact)", file=sys.stderr)
+
+
+def retrieval_model_row(store: Store, model: str):
+    from simsearch.search import pick_model
+
+    try:
+        return pick_model(store, model)
+    except SimsearchError:
+        return None
+
+
+def retrieval_scores(store: Store, queries: Path, model: str, device: str) -> dict:
+    [result] = retrieval.run_eval(store, queries, [model], ["dense"], device=device)
+    return {"hit@10": result.metrics["hit@10"], "mrr@10": result.metrics["mrr@10"], "hit@1": result.metrics["hit@1"]}
+
+
+def training_data(recipe: dict, documents: list, work: Path, window: int, seed: int, device: str) -> tuple[str, Path, int]:
+    """(train mode, data file, rows) for one recipe, from the training documents only."""
+    if recipe["kind"] == "unsup":
+        path = work / "sentences.txt"
+        sentences = list(dict.fromkeys(" ".join(s.split()) for d in documents for s in d.sentences))
+        path.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+        return "unsup", path, len(sentences)
+    if recipe["kind"] == "ict":
+        examples = pairs.ict_pairs(documents, window)
+    else:
+        examples = pairs.neighbour_pairs(documents, window, seed=seed)
+    if recipe.get("hard_negatives"):
+        examples = pairs.mine_hard_negatives(examples, documents, Encoder.load("minilm", device=device), seed=seed)
+    path = work / f"{recipe['name']}.csv"
+    return "sup", path, pairs.write_csv(examples, path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=default_root())
+    parser.add_argument("--bench", action="append", help="benchmark folder name (repeatable; default pytest-docs)")
+    parser.add_argument("--recipe", action="append", choices=sorted(RECIPES), help="repeatable; default paper, ict")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/simsearch-adaptation"))
+    parser.add_argument("--steps", type=int, help="training steps (default: one epoch)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--max-len", type=int)
+    parser.add_argument("--window", type=int, default=2, help="sentences either side that count as structure")
+    parser.add_argument("--share", type=float, default=0.1, help="share of documents held out")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-sts", action="store_true")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    recipes = args.recipe or ["paper", "ict"]
+    rows = []
+    for name in args.bench or ["pytest-docs"]:
+        folder = args.root.expanduser() / name
+        work = args.work / name
+        work.mkdir(parents=True, exist_ok=True)
+        store = Store.open(work / "index.db")
+        try:
+            index_with(store, folder / "corpus", "minilm", args.device)
+            documents = pairs.documents_from_store(store)
+            training, heldout = pairs.heldout_split(documents, args.share, args.seed)
+            sentences = sum(len(d.sentences) for d in training)
+            base_sts_file = work / "base_sts.json"
+            if not args.no_sts and not base_sts_file.exists():
+                base_sts_file.write_text(json.dumps({"sts_avg": sts_avg("minilm", args.device)}))
+            base = {"benchmark": name, "model": "minilm", "recipe": "base",
+                    **retrieval_scores(store, folder / "queries.jsonl", "minilm", args.device),
+                    "sts_avg": None if args.no_sts else json.loads(base_sts_file.read_text())["sts_avg"],
+                    "heldout": pairs.structure_retrieval(Encoder.load("minilm", device=args.device), heldout,
+                                                         args.window, seed=args.seed),
+                    "documents": len(documents), "heldout_documents": len(heldout), "train_sentences": sentences}
+            emit(rows, base, args.work, args.json)
+            for recipe_name in recipes:
+                recipe = {"name": recipe_name, **RECIPES[recipe_name]}
+                settings = {key: getattr(args, key) if getattr(args, key) is not None else recipe[key]
+                            for key in ("batch_size", "lr", "max_len", "steps")}
+                prepared = time.perf_counter()
+                mode, data, examples = training_data(recipe, training, work, args.window, args.seed, args.device)
+                prepare_seconds = time.perf_counter() - prepared
+                out = work / f"model-{recipe_name}"
+                if out.exists():
+                    shutil.rmtree(out)
+                from simsearch.train import TrainConfig, train
+
+                started = time.perf_counter()
+                metadata = train(TrainConfig(
+                    mode=mode, data=data, model="minilm", out=out, epochs=args.epochs, max_steps=settings["steps"],
+                    batch_size=settings["batch_size"], lr=settings["lr"], max_len=settings["max_len"],
+                    eval_steps=10**9, seed=args.seed + 42, device=args.device, progress=not args.json))
+                train_seconds = time.perf_counter() - started
+                index_with(store, folder / "corpus", str(out), args.device)
+                row = {"benchmark": name, "model": str(out), "recipe": recipe_name, "mode": mode, **settings,
+                       "examples": examples, "steps": metadata["steps"],
+                       **retrieval_scores(store, folder / "queries.jsonl", str(out), args.device),
+                       "sts_avg": None if args.no_sts else sts_avg(str(out), args.device),
+                       "heldout": pairs.structure_retrieval(Encoder.load(str(out), device=args.device), heldout,
+                                                            args.window, seed=args.seed),
+                       "prepare_seconds": round(prepare_seconds, 1), "train_seconds": round(train_seconds, 1)}
+                row["delta"] = {key: round(row[key] - base[key], 4) for key in ("hit@10", "mrr@10", "hit@1")}
+                if row["sts_avg"] is not None and base["sts_avg"] is not None:
+                    row["delta"]["sts_avg"] = round(row["sts_avg"] - base["sts_avg"], 2)
+                row["delta"]["heldout_hit@10"] = round(row["heldout"]["hit@10"] - base["heldout"]["hit@10"], 4)
+                row["same_direction"] = (row["delta"]["heldout_hit@10"] > 0) == (row["delta"]["hit@10"] > 0)
+                emit(rows, row, args.work, args.json)
+        finally:
+            store.close()
+    if not args.json:
+        print_table(rows)
+
+
+def emit(rows: list, row: dict, work: Path, as_json: bool) -> None:
+    rows.append(row)
+    with open(work / "results.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    if as_json:
+        print(json.dumps(row), flush=True)
+
+
+def print_table(rows: list) -> None:
+    print(f"{'benchmark':12} {'recipe':13} {'hit@10':>7} {'MRR@10':>7} {'hit@1':>6} {'STS avg':>7} "
+          f"{'held-out hit@10':>15} {'MRR@10':>7} {'steps':>5} {'train s':>7}")
+    for row in rows:
+        sts = f"{row['sts_avg']:.2f}" if row.get("sts_avg") is not None else "-"
+        print(f"{row['benchmark']:12} {row['recipe']:13} {row['hit@10']:7.3f} {row['mrr@10']:7.3f} {row['hit@1']:6.3f} "
+              f"{sts:>7} {row['heldout']['hit@10']:15.3f} {row['heldout']['mrr@10']:7.3f} "
+              f"{row.get('steps', '-'):>5} {row.get('train_seconds', '-'):>7}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Training examples from a document's own structure, and a label-free check on held-out documents.
+
+A strong sentence encoder (all-MiniLM-L6-v2) learns next to nothing from the paper's
+unsupervised task (two dropout views of one sentence against random in-batch negatives): the
+task is already solved at step 0. The user's text holds a harder signal in its *structure*:
+sentences that sit together are about the same thing. From documents (each a sequence of
+sentences in reading order) this module builds, within the same contrastive framework
+(InfoNCE over in-batch negatives, the temperature tau):
+
+- **neighbour pairs** (:func:`neighbour_pairs`): a sentence and one other sentence of its window
+  (the ``window`` sentences before and after it in its document);
+- **inverse cloze pairs** (:func:`ict_pairs`, Lee et al. 2019): a sentence (the pseudo-query) and
+  the rest of its window joined into a passage, the sentence itself removed;
+- **mined hard negatives** (:func:`mine_hard_negatives`): for each example, the positive of another
+  example that the base model ranks near the anchor but that comes from another document.
+
+Rows are ``(anchor, positive[, hard_negative])`` texts: what ``simsearch train --sup`` reads
+(:func:`write_csv`), so they train through the supervised loss path unchanged.
+
+Evidence without labels: :func:`heldout_split` sets some documents aside (the training examples
+never contain a sentence of theirs) and :func:`structure_retrieval` measures, on those documents
+only, how well a model finds a sentence's neighbours among all their sentences (hit@10, MRR@10),
+with exact search. It is the user's own retrieval task in miniature: it goes up when a model
+learned something about the user's text that carries over to documents it did not see.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Below this many words with letters a "sentence" is markup, a code fragment or a label:
+# never an anchor, and never the only neighbour that makes a positive.
+MIN_WORDS = 3
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document as training sees it: its name (a path) and its sentences in reading order."""
+
+    name: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training row and where it came from (document index, anchor position, window)."""
+
+    anchor: str
+    positive: str
+    document: int
+    position: int
+    window: tuple[int, int]  # first and last sentence position of the anchor's window (inclusive)
+    sources: tuple[int, ...]  # positions of the sentences the positive is made of, in order
+    hard_negative: str | None = None
+
+    def row(self) -> tuple[str, ...]:
+        return (self.anchor, self.positive) if self.hard_negative is None else (
+            self.anchor, self.positive, self.hard_negative)
+
+
+def is_prose(text: str, min_words: int = MIN_WORDS) -> bool:
+    """Whether a sentence has at least ``min_words`` words that contain letters."""
+    return sum(any(c.isalpha() for c in word) for word in text.split()) >= min_words
+
+
+def documents_from_store(store) -> list[Document]:
+    """The indexed documents (not the skipped ones), each with its sentences in order."""
+    documents: dict[int, tuple[str, list[str]]] = {}
+    rows = store.conn.execute(
+        "SELECT d.id, d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id "
+        "WHERE d.skip_reason IS NULL ORDER BY d.path, s.ordinal")
+    for document_id, path, text in rows:
+        documents.setdefault(document_id, (path, []))[1].append(text)
+    return [Document(path, tuple(sentences)) for path, sentences in documents.values() if sentences]
+
+
+def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int = 0
+                  ) -> tuple[list[Document], list[Document]]:
+    """(training documents, held-out documents): ``share`` of the documents set aside.
+
+    Which documents are held out depends only on their names, their number and ``seed`` (the
+    first of them in a hash order), not on the order they are given in. At least one is held out when ``share`` > 0
+    and there are two or more. No sentence text of a held-out document is left in the training
+    documents (boilerplate repeated across files would otherwise leak), so training examples
+    built from them never contain one.
+    """
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"share must be in [0, 1), got {share}")
+    order = sorted(range(len(documents)),
+                   key=lambda i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode()).hexdigest())
+    count = 0 if share == 0 or len(documents) < 2 else min(len(documents) - 1, max(1, round(share * len(documents))))
+    held_ids = set(order[:count])
+    heldout = [documents[i] for i in range(len(documents)) if i in held_ids]
+    held_texts = {text for document in heldout for text in document.sentences}
+    training = []
+    for i, document in enumerate(documents):
+        if i in held_ids:
+            continue
+        kept = tuple(text for text in document.sentences if text not in held_texts)
+        if kept:
+            training.append(Document(document.name, kept))
+    return training, heldout
+
+
+def _window(n: int, i: int, window: int) -> tuple[int, int]:
+    return max(0, i - window), min(n - 1, i + window)
+
+
+def _context(document: Document, i: int, window: int, min_words: int) -> list[int]:
+    """Positions of the anchor's window that can stand for it: other prose, never its own text."""
+    lo, hi = _window(len(document.sentences), i, window)
+    anchor = document.sentences[i]
+    return [j for j in range(lo, hi + 1)
+            if j != i and document.sentences[j] != anchor and is_prose(document.sentences[j], min_words)]
+
+
+def ict_pairs(documents: Sequence[Document], window: int = 2, *, min_words: int = MIN_WORDS) -> list[Example]:
+    """Inverse cloze task: each prose sentence and the rest of its window as one passage.
+
+    The passage is the window's other prose sentences in reading order, joined by spaces; the
+    anchor (and any copy of its text) is removed from it. Sentences with no prose neighbour
+    give no example.
+    """
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    out = []
+    for d, document in enumerate(documents):
+        for i, anchor in enumerate(document.sentences):
+            if not is_prose(anchor, min_words):
+                continue
+            context = _context(document, i, window, min_words)
+            if context:
+                out.append(Example(anchor, " ".join(document.sentences[j] for j in context), d, i,
+                                   _window(len(document.sentences), i, window), tuple(context)))
+    return out
+
+
+def neighbour_pairs(documents: Sequence[Document], window: int = 2, *, seed: int = 0,
+                    min_words: int = MIN_WORDS) -> list[Example]:
+    """Each prose sentence and one other prose sentence of its window, drawn with ``seed``."""
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    rng = random.Random(seed)
+    out = []
+    for d, document in enumerate(documents):
+        for i, anchor in enumerate(document.sentences):
+            if not is_prose(anchor, min_words):
+                continue
+            context = _context(document, i, window, min_words)
+            if context:
+                j = rng.choice(context)
+                out.append(Example(anchor, document.sentences[j], d, i,
+                                   _window(len(document.sentences), i, window), (j,)))
+    return out
+
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def _encoder_function(encoder) -> Encode:
+    """A function from texts to unit vectors, from an ``Encoder`` or such a function itself."""
+    if hasattr(encoder, "encode"):
+        return lambda texts: encoder.encode(texts, normalize=True, progress=False)
+    return lambda texts: _normalized(np.asarray(encoder(texts), dtype=np.float32))
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def mine_hard_negatives(examples: Sequence[Example], documents: Sequence[Document], encoder, *,
+                        skip: int = 0, depth: int = 20, seed: int = 0, chunk: int = 1024) -> list[Example]:
+    """Each example with a hard negative: another example's positive, near the anchor, from another document.
+
+    The base model (``encoder``: an ``Encoder`` or a function texts -> vectors) ranks every
+    example's positive against each anchor; the negative is drawn at random among the ``depth``
+    nearest that come from another document than the anchor's (so never from its own window)
+    and share no text with the anchor's window, after leaving out the ``skip`` nearest of those
+    (the likeliest false negatives). An example with no such candidate is dropped.
+    """
+    if not examples:
+        return []
+    encode = _encoder_function(encoder)
+    rng = np.random.default_rng(seed)
+    positives = list(dict.fromkeys(example.positive for example in examples))
+    index = {text: k for k, text in enumerate(positives)}
+    # Each distinct positive text: the documents it comes from (one text may occur in several).
+    origins: list[set[int]] = [set() for _ in positives]
+    for example in examples:
+        origins[index[example.positive]].add(example.document)
+    candidates = encode(positives)
+    anchors = encode([example.anchor for example in examples])
+    out = []
+    for start in range(0, len(examples), chunk):
+        scores = anchors[start : start + chunk] @ candidates.T
+        for row, example in zip(scores, examples[start : start + chunk]):
+            lo, hi = example.window
+            own = set(documents[example.document].sentences[lo : hi + 1]) | {example.anchor, example.positive}
+            allowed = []
+            for k in np.argsort(-row, kind="stable"):
+                text = positives[k]
+                if example.document not in origins[k] and not any(
+                        sentence in text for sentence in own):
+                    allowed.append(text)
+                    if len(allowed) >= skip + depth:
+                        break
+            pool = allowed[skip:]
+            if pool:
+                out.append(dataclasses.replace(example, hard_negative=pool[int(rng.integers(len(pool)))]))
+    return out
+
+
+def write_csv(examples: Iterable[Example], path: Path | str) -> int:
+    """The examples as a ``sent0,sent1[,hard_neg]`` CSV (``simsearch train --sup``); returns the row count."""
+    examples = list(examples)
+    with_negatives = any(example.hard_negative is not None for example in examples)
+    if with_negatives and not all(example.hard_negative is not None for example in examples):
+        raise ValueError("either every example has a hard negative or none has")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sent0", "sent1", "hard_neg"] if with_negatives else ["sent0", "sent1"])
+        for example in examples:
+            writer.writerow(example.row())
+    return len(examples)
+
+
+def structure_queries(documents: Sequence[Document], window: int = 2, *, max_queries: int = 500, seed: int = 0,
+                      min_words: int = MIN_WORDS) -> list[tuple[int, int]]:
+    """(document, position) of the sentences :func:`structure_retrieval` asks about.
+
+    Prose sentences with at least one prose neighbour of another text in their window; at most
+    ``max_queries``, drawn with ``seed`` (the same ones for every model compared).
+    """
+    eligible = [(d, i) for d, document in enumerate(documents) for i, text in enumerate(document.sentences)
+                if is_prose(text, min_words) and _context(document, i, window, min_words)]
+    if len(eligible) > max_queries:
+        eligible = sorted(random.Random(seed).sample(eligible, max_queries))
+    return eligible
+
+
+def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2, *, max_queries: int = 500,
+                        seed: int = 0, min_words: int = MIN_WORDS) -> dict[str, float]:
+    """How well a model finds a sentence's neighbours among all sentences of ``documents``.
+
+    Each query is a prose sentence of ``documents`` (see :func:`structure_queries`); the
+    candidates are every sentence of every document given, except the query's own position and
+    any sentence with the query's exact text; a candidate is relevant when it is a prose
+    sentence of the query's window (another text). Exact cosine search; returns ``hit@10``,
+    ``mrr@10`` and ``queries``. Meant for held-out documents (:func:`heldout_split`), before and
+    after training.
+    """
+    queries = structure_queries(documents, window, max_queries=max_queries, seed=seed, min_words=min_words)
+    if not queries:
+        return {f"hit@{TOP}": math.nan, f"mrr@{TOP}": math.nan, "queries": 0}
+    positions = [(d, i) for d, document in enumerate(documents) for i in range(len(document.sentences))]
+    texts = [documents[d].sentences[i] for d, i in positions]
+    unique = list(dict.fromkeys(texts))
+    which = {text: u for u, text in enumerate(unique)}
+    of_position = np.array([which[text] for text in texts])  # copies of a text score exactly alike
+    vectors = _encoder_function(encoder)(unique)
+    row_of = {position: k for k, position in enumerate(positions)}
+    hits = reciprocal = 0.0
+    for d, i in queries:
+        q = row_of[(d, i)]
+        scores = (vectors @ vectors[of_position[q]])[of_position]
+        scores[of_position == of_position[q]] = -np.inf  # itself and exact copies: never a hit
+        relevant = {row_of[(d, j)] for j in _context(documents[d], i, window, min_words)}
+        top = np.argsort(-scores, kind="stable")[:TOP]
+        rank = next((r for r, k in enumerate(top, 1) if k in relevant), None)
+        if rank is not None:
+            hits += 1.0
+            reciprocal += 1.0 / rank
+    return {f"hit@{TOP}": hits / len(queries), f"mrr@{TOP}": reciprocal / len(queries), "queries": len(queries)}

@@ -1,0 +1,217 @@
+"""Training examples from document structure (simsearch.pairs): invariants over generated documents.
+
+Sentences are drawn from a small vocabulary so that copies occur inside a document and across
+documents (boilerplate), and some are too short to be prose: the cases where a pair could
+match a sentence with itself or leak a held-out sentence into training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsearch import pairs
+from simsearch.data import load_triplets
+from simsearch.pairs import Document
+
+WORDS = ["alpha", "beta", "gamma", "delta", "x1", "=", "::"]
+sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join)
+document_texts = st.lists(sentence, min_size=1, max_size=12)
+
+
+@st.composite
+def corpora(draw, min_size=1, max_size=8):
+    texts = draw(st.lists(document_texts, min_size=min_size, max_size=max_size))
+    return [Document(f"doc{k}.md", tuple(t)) for k, t in enumerate(texts)]
+
+
+windows = st.integers(1, 3)
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def fake_encode(texts):
+    """Deterministic vectors from a text's hash: equal texts, equal vectors; otherwise unrelated."""
+    out = np.empty((len(texts), 16), dtype=np.float32)
+    for row, text in enumerate(texts):
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        out[row] = np.random.default_rng(seed).standard_normal(16)
+    return out
+
+
+def check_structure(example, documents, window, min_words=pairs.MIN_WORDS):
+    document = documents[example.document].sentences
+    i = example.position
+    assert document[i] == example.anchor and pairs.is_prose(example.anchor, min_words)
+    assert example.window == (max(0, i - window), min(len(document) - 1, i + window))
+    assert example.sources and i not in example.sources
+    for j in example.sources:
+        assert example.window[0] <= j <= example.window[1]
+        assert document[j] != example.anchor  # never the anchor, not even a copy of it elsewhere in the window
+        assert pairs.is_prose(document[j], min_words)
+
+
+@SETTINGS
+@given(corpora(), windows)
+def test_ict_window_excludes_anchor_and_covers_every_eligible_sentence(documents, window):
+    examples = pairs.ict_pairs(documents, window)
+    for example in examples:
+        check_structure(example, documents, window)
+        sentences = documents[example.document].sentences
+        # The passage is all the window's other prose sentences, in reading order.
+        assert list(example.sources) == sorted(example.sources)
+        assert example.positive == " ".join(sentences[j] for j in example.sources)
+        lo, hi = example.window
+        assert set(example.sources) == {j for j in range(lo, hi + 1) if sentences[j] != example.anchor
+                                        and pairs.is_prose(sentences[j])}
+    # Completeness: every prose sentence with some other prose text in its window is an anchor once.
+    expected = {(d, i) for d, doc in enumerate(documents) for i, s in enumerate(doc.sentences)
+                if pairs.is_prose(s) and any(doc.sentences[j] != s and pairs.is_prose(doc.sentences[j])
+                                             for j in range(max(0, i - window), min(len(doc.sentences), i + window + 1)))}
+    assert sorted((e.document, e.position) for e in examples) == sorted(expected)
+
+
+@SETTINGS
+@given(corpora(), windows, st.integers(0, 3))
+def test_neighbour_pairs_never_pair_a_sentence_with_itself(documents, window, seed):
+    examples = pairs.neighbour_pairs(documents, window, seed=seed)
+    for example in examples:
+        check_structure(example, documents, window)
+        assert len(example.sources) == 1
+        assert example.positive == documents[example.document].sentences[example.sources[0]]
+        assert example.positive != example.anchor
+    assert examples == pairs.neighbour_pairs(documents, window, seed=seed)  # reproducible
+
+
+@SETTINGS
+@given(corpora(min_size=0), st.sampled_from([0.0, 0.1, 0.3, 0.5, 0.9]), st.integers(0, 3))
+def test_heldout_split_never_leaks_into_training_pairs(documents, share, seed):
+    training, heldout = pairs.heldout_split(documents, share, seed)
+    names = [d.name for d in documents]
+    held_names = {d.name for d in heldout}
+    # Held-out documents are whole and untouched; the count follows the share.
+    assert all(d in documents for d in heldout)
+    expected = 0 if share == 0 or len(documents) < 2 else min(len(documents) - 1, max(1, round(share * len(documents))))
+    assert len(heldout) == expected
+    # Training documents: the others, minus exactly the sentence texts that occur in held-out ones.
+    held_texts = {s for d in heldout for s in d.sentences}
+    by_name = {d.name: d for d in documents}
+    for document in training:
+        assert document.name not in held_names
+        assert document.sentences == tuple(s for s in by_name[document.name].sentences if s not in held_texts)
+    assert {d.name for d in training} | held_names <= set(names)
+    assert {d.name for d in training} == {n for n in names if n not in held_names
+                                          and any(s not in held_texts for s in by_name[n].sentences)}
+    # So no pair built from the training side contains a held-out sentence.
+    for example in pairs.ict_pairs(training, 2) + pairs.neighbour_pairs(training, 2, seed=seed):
+        parts = [example.anchor] + [training[example.document].sentences[j] for j in example.sources]
+        assert not held_texts.intersection(parts)
+    # The order given does not change the choice.
+    assert {d.name for d in pairs.heldout_split(documents[::-1], share, seed)[1]} == held_names
+
+
+def test_heldout_split_rejects_a_share_out_of_range():
+    with pytest.raises(ValueError):
+        pairs.heldout_split([Document("a", ("one two three",))], 1.0)
+
+
+def mine_oracle(examples, documents, skip, depth):
+    """Per example, the allowed candidates in rank order (brute force, the rules written out)."""
+    positives = list(dict.fromkeys(e.positive for e in examples))
+    vectors = pairs._normalized(fake_encode(positives))
+    out = []
+    for example in examples:
+        anchor = pairs._normalized(fake_encode([example.anchor]))[0]
+        order = sorted(range(len(positives)), key=lambda k: (-float(vectors[k] @ anchor), k))
+        lo, hi = example.window
+        own = set(documents[example.document].sentences[lo:hi + 1]) | {example.anchor, example.positive}
+        allowed = [positives[k] for k in order
+                   if all(e.document != example.document for e in examples if e.positive == positives[k])
+                   and not any(s in positives[k] for s in own)]
+        out.append(allowed[skip:skip + depth])
+    return out
+
+
+@SETTINGS
+@given(corpora(min_size=2), windows, st.integers(0, 2), st.integers(1, 3), st.booleans())
+def test_mined_negatives_come_from_other_documents_never_the_anchors_window(documents, window, skip, depth, ict):
+    examples = pairs.ict_pairs(documents, window) if ict else pairs.neighbour_pairs(documents, window)
+    mined = pairs.mine_hard_negatives(examples, documents, fake_encode, skip=skip, depth=depth, seed=1)
+    oracle = dict(zip([(e.document, e.position) for e in examples], mine_oracle(examples, documents, skip, depth)))
+    # Exactly the examples with a candidate are kept, each with one of the oracle's candidates.
+    assert [(e.document, e.position) for e in mined] == [k for k in oracle if oracle[k]]
+    for example in mined:
+        lo, hi = example.window
+        window_texts = documents[example.document].sentences[lo:hi + 1]
+        assert example.hard_negative not in (example.anchor, example.positive)
+        assert not any(s in example.hard_negative for s in window_texts)
+        sources = [e for e in examples if e.positive == example.hard_negative]
+        assert sources and all(e.document != example.document for e in sources)
+        assert example.hard_negative in oracle[(example.document, example.position)]
+
+
+def test_write_csv_is_what_supervised_training_reads(tmp_path):
+    documents = [Document("a.md", ("The first point is here.", "A second, \"quoted\" point, with commas.",
+                                   "Third point follows now.")),
+                 Document("b.md", ("Another file talks here.", "It goes on at length."))]
+    examples = pairs.ict_pairs(documents, 1)
+    assert pairs.write_csv(examples, tmp_path / "p.csv") == len(examples)
+    assert load_triplets(tmp_path / "p.csv") == [e.row() for e in examples]
+    mined = pairs.mine_hard_negatives(examples, documents, fake_encode)
+    pairs.write_csv(mined, tmp_path / "t.csv")
+    assert load_triplets(tmp_path / "t.csv") == [e.row() for e in mined] and all(len(e.row()) == 3 for e in mined)
+
+
+def structure_oracle(encode, documents, window, queries):
+    positions = [(d, i) for d, doc in enumerate(documents) for i in range(len(doc.sentences))]
+    texts = [documents[d].sentences[i] for d, i in positions]
+    vectors = pairs._normalized(encode(texts))
+    hits = rr = 0.0
+    for d, i in queries:
+        q = positions.index((d, i))
+        ranked = sorted((k for k in range(len(positions)) if texts[k] != texts[q]),
+                        key=lambda k: (-float(vectors[k] @ vectors[q]), k))[:10]
+        doc = documents[d].sentences
+        relevant = {(d, j) for j in range(max(0, i - window), min(len(doc), i + window + 1))
+                    if j != i and doc[j] != doc[i] and pairs.is_prose(doc[j])}
+        rank = next((r for r, k in enumerate(ranked, 1) if positions[k] in relevant), None)
+        if rank:
+            hits, rr = hits + 1, rr + 1 / rank
+    return hits / len(queries), rr / len(queries)
+
+
+@SETTINGS
+@given(corpora(), windows, st.integers(0, 3))
+def test_structure_retrieval_matches_a_brute_force_oracle(documents, window, seed):
+    result = pairs.structure_retrieval(fake_encode, documents, window, max_queries=5, seed=seed)
+    queries = pairs.structure_queries(documents, window, max_queries=5, seed=seed)
+    assert result["queries"] == len(queries) <= 5
+    if not queries:
+        assert math.isnan(result["hit@10"])
+        return
+    hit, mrr = structure_oracle(fake_encode, documents, window, queries)
+    assert result["hit@10"] == pytest.approx(hit) and result["mrr@10"] == pytest.approx(mrr)
+
+
+def test_structure_retrieval_rewards_an_encoder_that_knows_the_structure():
+    # 3 documents of 30 unique sentences.
+    documents = [Document(f"d{d}", tuple(f"document {d} sentence number {i} here" for i in range(30)))
+                 for d in range(3)]
+    position = {s: (d, i) for d, doc in enumerate(documents) for i, s in enumerate(doc.sentences)}
+
+    def knows(texts):  # neighbours are nearest: a point on a per-document arc
+        out = np.zeros((len(texts), 4), dtype=np.float32)
+        for row, text in enumerate(texts):
+            d, i = position[text]
+            out[row, d] = 10.0
+            out[row, 3] = i
+        return out
+
+    good = pairs.structure_retrieval(knows, documents, 2)
+    assert good["hit@10"] == 1.0 and good["mrr@10"] == 1.0
+    blind = pairs.structure_retrieval(fake_encode, documents, 2)
+    assert blind["hit@10"] < 0.8
