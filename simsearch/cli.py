@@ -48,11 +48,16 @@ class Device(str, Enum):
 Pooler = Enum("Pooler", [(name, name) for name in POOLERS], type=str)
 
 
-class Mode(str, Enum):  # retrieval.MODES
+class Mode(str, Enum):  # search.MODES (and retrieval.MODES)
     dense = "dense"
+    lexical = "lexical"
+    hybrid = "hybrid"
 
 
-DEFAULT_MODE = Mode.dense
+DEFAULT_MODE = Mode.hybrid  # search.DEFAULT_MODE: chosen on the benchmarks (see benchmarks/bench_retrieval.py)
+ModeOption = typer.Option(DEFAULT_MODE, "--mode",
+                          help="dense: by meaning (the model's vectors); lexical: by words (BM25); "
+                               "hybrid: both, fused (finds exact identifiers and names too).")
 
 
 class Aggregate(str, Enum):  # sts.AGGREGATIONS (not imported here: sts pulls in scipy)
@@ -468,10 +473,12 @@ def search_command(
     query: Optional[str] = typer.Argument(None, help="What to look for (a sentence or a few words)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Which of the index's models (default: minilm)."),
     k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000_000), help="Number of results (1 to 1,000,000)."),
-    min_score: Optional[float] = typer.Option(None, "--min-score", callback=_number(-1, 1), help="Drop results scoring below this cosine (-1 to 1)."),
+    min_score: Optional[float] = typer.Option(None, "--min-score", callback=_number(-1, 1),
+                                              help="Drop results whose cosine similarity to the query is below this (-1 to 1), in every mode."),
     path: Optional[str] = typer.Option(None, "--path", help="Only documents matching this glob or under this folder."),
     context: int = typer.Option(1, "--context", callback=_number(0, 1000), help="Neighbouring sentences shown each side (0 to 1000)."),
     queries: Optional[Path] = typer.Option(None, "--queries", callback=_path("file"), help="A file with one query per line; prints NDJSON."),
+    mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the model was indexed with (an error if it differs)."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
@@ -489,24 +496,37 @@ def search_command(
     store = Store.open(db, create=False)
     _check_recorded_pooler(store, [model], _value(pooler))
     searcher = Searcher.open(store, model, device=_value(device))
+    mode = _value(mode)
+    # A half-indexed database (an interrupted or running `simsearch index`): say so, every time.
+    missing = searcher.missing_vectors() if mode != "lexical" or min_score is not None else 0
+    if missing:
+        Console(stderr=True).print(f"[yellow]warning:[/] {searcher.missing_message()}", highlight=False, soft_wrap=True)
+    extra = {"mode": mode, "missing_vectors": missing}
     if queries is not None:
-        vectors = searcher.embed(lines) if lines else []
-        for text, vector in zip(lines, vectors):
-            for hit in searcher.search_vector(vector, k, min_score=min_score, path_glob=path, context=context):
-                _print_json({"query": text, "model": searcher.name, **hit.as_dict()})
+        for text, hits in zip(lines, searcher.search_many(lines, k, mode=mode, min_score=min_score,
+                                                          path_glob=path, context=context)):
+            for hit in hits:
+                _print_json({"query": text, "model": searcher.name, **extra, **hit.as_dict()})
         return
-    hits = searcher.search(query, k, min_score=min_score, path_glob=path, context=context)
+    hits = searcher.search(query, k, mode=mode, min_score=min_score, path_glob=path, context=context)
     if json_out:
         for hit in hits:
-            _print_json({"query": query, "model": searcher.name, **hit.as_dict()})
+            _print_json({"query": query, "model": searcher.name, **extra, **hit.as_dict()})
         return
     if not hits:
-        stdout.print(f"no results for {query!r}" + (f" with --min-score {min_score}" if min_score is not None else ""))
+        why = [f"with --min-score {min_score}"] if min_score is not None else []
+        why += [f"with --path {path}"] if path is not None else []
+        why += [f"{missing:,} sentences have no vector for {searcher.name} yet: run `simsearch index`"] if missing else []
+        stdout.print(f"no results for {query!r} in {mode} mode" + (f" ({'; '.join(why)})" if why else ""),
+                     highlight=False, soft_wrap=True)
         return
-    table = Table(title=f"{query!r} with {searcher.name} ({searcher.vectors.count:,} sentences, "
-                        f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True)
+    table = Table(title=f"{query!r} with {searcher.name}, {mode} ({searcher.vectors.count:,} sentences, "
+                        f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
+                  caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
+    if mode == "hybrid":
+        table.add_column("by")
     table.add_column("sentence", ratio=1)
     table.add_column("location", overflow="fold")
     for hit in hits:
@@ -516,7 +536,12 @@ def search_command(
         cell.append(hit.text, style="bold")
         if hit.after:
             cell.append("\n" + " ".join(hit.after) + " …", style="dim")
-        table.add_row(str(hit.rank), f"{hit.score:.3f}", cell, hit.location)
+        location = hit.location
+        if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
+            shown = ", ".join(other["location"] for other in hit.other_locations[:3])
+            location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
+        score = f"{hit.score:.4f}" if mode == "hybrid" else f"{hit.score:.3f}"
+        table.add_row(str(hit.rank), score, *([hit.found_mark] if mode == "hybrid" else []), cell, location)
     stdout.print(table)
 
 
@@ -604,6 +629,7 @@ def tui_command(
     left: Optional[str] = typer.Option(None, "--left", help="Left pane's model (default: the embedded minilm)."),
     right: Optional[str] = typer.Option(None, "--right", help="Right pane's model (default: the most recently trained one in the index)."),
     k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000), help="Results per pane, 1 to 1,000 (+/- in the app)."),
+    mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
     device: Device = DeviceOption,
 ) -> None:
@@ -619,7 +645,7 @@ def tui_command(
             names = [left or defaults[0], right or defaults[1]]
             _check_recorded_pooler(store, [name for name in names if name is not None], _value(pooler))
             store.close()
-    run(db, left, right, k, _value(device))
+    run(db, left, right, k, _value(device), mode=_value(mode))
 
 
 # --- entry point ----------------------------------------------------------------------------

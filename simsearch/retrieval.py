@@ -1,8 +1,8 @@
 """Retrieval evaluation: does a model find *your* answers? (``simsearch eval retrieval``)
 
 A query file lists queries and what counts as relevant for each; every query is run
-through the same search path users get (``Searcher.embed`` + ``Searcher.search_vector``
-for ``dense``), and each (model, mode) gets hit@1, hit@10, MRR@10, nDCG@10 and recall@k.
+through the same search path users get (``Searcher.search_many`` in that mode), and each
+(model, mode) gets hit@1, hit@10, MRR@10, nDCG@10 and recall@k.
 
 Query files
 -----------
@@ -48,8 +48,8 @@ because it silently caps every metric.
 Modes
 -----
 A mode is a function ``(searcher, queries, k) -> list[list[Hit]]``; ``MODES`` maps names to
-them (``dense`` today). Another search mode plugs in by adding an entry to ``MODES`` or by
-passing the function itself to :func:`evaluate`.
+them (``dense``, ``lexical`` and ``hybrid``, as ``simsearch search --mode``). Another search
+mode plugs in by adding an entry to ``MODES`` or by passing the function itself to :func:`evaluate`.
 """
 
 from __future__ import annotations
@@ -336,12 +336,21 @@ def metric_names(k: int = TOP) -> list[str]:
 # --- modes ----------------------------------------------------------------------------------
 
 def dense(searcher, queries: Sequence[str], k: int) -> list:
-    """Nearest sentences by the model's vectors: what ``simsearch search`` does."""
-    vectors = searcher.embed(list(queries)) if queries else []
-    return [searcher.search_vector(vector, k, context=0) for vector in vectors]
+    """Nearest sentences by the model's vectors: ``simsearch search --mode dense``."""
+    return searcher.search_many(list(queries), k, mode="dense", context=0)
 
 
-MODES: dict[str, Mode] = {"dense": dense}
+def lexical(searcher, queries: Sequence[str], k: int) -> list:
+    """BM25 over the full-text index: ``simsearch search --mode lexical``."""
+    return searcher.search_many(list(queries), k, mode="lexical", context=0)
+
+
+def hybrid(searcher, queries: Sequence[str], k: int) -> list:
+    """Dense and lexical fused: ``simsearch search --mode hybrid``."""
+    return searcher.search_many(list(queries), k, mode="hybrid", context=0)
+
+
+MODES: dict[str, Mode] = {"dense": dense, "lexical": lexical, "hybrid": hybrid}
 
 
 def resolve_mode(mode: str | Mode) -> tuple[str, Mode]:

@@ -6,11 +6,26 @@ encoder lazily, so opening is cheap and a UI can show a loading state meanwhile.
 Searching is read-only: it never takes the indexer's writer lock and never writes the
 database or the HNSW file (an out-of-date file is patched or rebuilt in memory only), so
 a search never blocks, and is never blocked by, a running ``simsearch index``.
+
+Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT_MODE`):
+
+- ``dense``: nearest sentences by the model's vectors (cosine similarity);
+- ``lexical``: BM25 over the full-text index (SQLite FTS5) of the same sentences; each word of
+  the query is searched as written (``os.path.join``, ``SIMSEARCH_DB``), any word may match;
+- ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`). A
+  one-word query (an identifier, a name) weighs the lexical side :data:`ONE_WORD_LEXICAL_WEIGHT`
+  times, so a sentence that contains it comes first whenever one exists.
+
+In every mode, sentences with the same text (boilerplate, repeated code lines) come back as one
+hit that lists its other locations (``copies``, ``other_locations``), so copies never fill the
+top k, and ``--min-score`` applies to the cosine similarity (``dense_score``): a hit below it, or
+without a vector for the model, is left out, whichever side found it.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -36,13 +51,60 @@ class Hit:
     ordinal: int
     before: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
+    # Which side found it ("dense", "lexical"), its cosine (None: no vector for the model, or
+    # not computed in lexical mode without --min-score) and its BM25 (None: no word matched).
+    found_by: list[str] = field(default_factory=lambda: ["dense"])
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    # Sentences in the index with exactly this text (1: no copies) and where the others are
+    # (at most COPIES_LISTED of them, each {"path", "line", "sentence_id", "location"}).
+    copies: int = 1
+    other_locations: list[dict] = field(default_factory=list)
 
     @property
     def location(self) -> str:
         return f"{display_path(self.path)}:{self.line}"
 
+    @property
+    def found_mark(self) -> str:
+        """``D``, ``L`` or ``D+L``: which side found the hit, for tables."""
+        return "+".join(side[0].upper() for side in self.found_by)
+
     def as_dict(self) -> dict:
         return {**asdict(self), "location": self.location}
+
+
+MODES = ("dense", "lexical", "hybrid")
+# The CLI's and the TUI's default, chosen on the benchmarks (benchmarks/bench_retrieval.py):
+# hybrid matches or beats dense on every natural-language set and finds exact identifiers.
+DEFAULT_MODE = "hybrid"
+# Reciprocal-rank fusion: score = sum over sides of weight / (RRF_K + rank).
+RRF_K = 60
+FUSION_WEIGHTS = {"dense": 1.0, "lexical": 1.0}
+# A one-word query is an identifier or a name: its exact occurrences outrank any dense-only hit.
+ONE_WORD_LEXICAL_WEIGHT = 4.0
+# Candidates taken from each side before fusing (at least k).
+FUSION_DEPTH = 100
+# Other locations listed per hit (``copies`` counts them all).
+COPIES_LISTED = 20
+
+
+def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weights: dict[str, float] | None = None,
+         rrf_k: float = RRF_K) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion of two ranked (id, score) lists: (id, fused score),
+    best first; ties keep the dense order, then the lexical one."""
+    weights = weights or FUSION_WEIGHTS
+    fused: dict[int, float] = {}
+    for side, ranked in (("dense", dense), ("lexical", lexical)):
+        for rank, (sentence_id, _) in enumerate(ranked, 1):
+            fused[sentence_id] = fused.get(sentence_id, 0.0) + weights[side] / (rrf_k + rank)
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise SimsearchError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
+    return mode
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -121,32 +183,146 @@ class Searcher:
     def embed(self, queries: list[str]) -> np.ndarray:
         return self.load_encoder().encode(queries, normalize=True, progress=False)
 
-    def search(self, query: str, k: int = 10, *, min_score: float | None = None, path_glob: str | None = None,
-               context: int = 1) -> list[Hit]:
-        """The ``k`` sentences nearest to ``query`` (fewer with ``min_score`` or a small index)."""
-        self.load_encoder()  # loading is not query latency
+    def missing_vectors(self) -> int:
+        """Sentences that have no vector for this model yet (a half-indexed database): dense
+        search cannot find them until ``simsearch index`` has encoded them."""
+        return self.store.count_missing_vectors(self.model.id)
+
+    def missing_message(self) -> str | None:
+        """The warning for a half-indexed database, or None when every sentence has a vector."""
+        missing = self.missing_vectors()
+        if not missing:
+            return None
+        total = self.store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        return (f"{missing:,} of {total:,} sentences have no vector for model {self.name} yet; "
+                f"run `simsearch index` (dense search cannot find them until then)")
+
+    def search(self, query: str, k: int = 10, *, mode: str = "dense", min_score: float | None = None,
+               path_glob: str | None = None, context: int = 1) -> list[Hit]:
+        """The ``k`` best sentences for ``query`` in ``mode`` (fewer with ``min_score``, a
+        ``path_glob`` or a small index), copies of one text collapsed into one hit."""
+        check_mode(mode)
+        needs_vector = mode != "lexical" or min_score is not None
+        if needs_vector:
+            self.load_encoder()  # loading is not query latency
         started = time.perf_counter()
-        vector = self.embed([query])[0]
+        vector = self.embed([query])[0] if needs_vector else None
         encoded = time.perf_counter()
-        hits = self.search_vector(vector, k, min_score=min_score, path_glob=path_glob, context=context)
+        hits = self._search(query, vector, k, mode, min_score, path_glob, context)
         done = time.perf_counter()
         self.timings = {"encode_ms": (encoded - started) * 1e3, "search_ms": (done - encoded) * 1e3,
                         "total_ms": (done - started) * 1e3}
         return hits
 
+    def search_many(self, queries: list[str], k: int = 10, *, mode: str = "dense", min_score: float | None = None,
+                    path_glob: str | None = None, context: int = 1) -> list[list[Hit]]:
+        """``search`` for each query, the queries embedded in batches."""
+        check_mode(mode)
+        if k < 1:
+            raise SimsearchError(f"-k {k}: must be at least 1")
+        queries = list(queries)
+        needs_vector = mode != "lexical" or min_score is not None
+        vectors = self.embed(queries) if needs_vector and queries else [None] * len(queries)
+        return [self._search(query, vector, k, mode, min_score, path_glob, context)
+                for query, vector in zip(queries, vectors)]
+
     def search_vector(self, vector: np.ndarray, k: int = 10, *, min_score: float | None = None,
                       path_glob: str | None = None, context: int = 1) -> list[Hit]:
+        """The ``k`` sentences nearest to an embedded query, one hit per sentence (copies of
+        a text are not collapsed: this is the raw dense ranking)."""
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
         allowed = self.allowed_ids(path_glob) if path_glob else None
         ids, scores = self.vectors.search(vector, k, allowed)
         hits = self._hits(ids, scores, context)
+        for hit in hits:
+            hit.dense_score = hit.score
         if min_score is not None:
             hits = [hit for hit in hits if hit.score >= min_score]
         return hits
 
-    def allowed_ids(self, path_glob: str) -> np.ndarray:
-        """Sentence ids of documents whose path matches the glob (absolute or relative to cwd)."""
+    # --- one query in any mode --------------------------------------------------------------
+
+    def _search(self, query: str, vector: np.ndarray | None, k: int, mode: str, min_score: float | None,
+                path_glob: str | None, context: int) -> list[Hit]:
+        if k < 1:
+            raise SimsearchError(f"-k {k}: must be at least 1")
+        documents = self.allowed_documents(path_glob) if path_glob else None
+        allowed = self._sentence_ids(documents) if documents is not None else None
+        one_word = len(query.split()) == 1
+        depth = k if mode == "dense" else max(k, FUSION_DEPTH)
+        while True:
+            # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
+            dense: list[tuple[int, float]] = []
+            lexical: list[tuple[int, float]] = []
+            if mode != "lexical":
+                ids, scores = self.vectors.search(vector, depth, allowed)
+                dense = list(zip(ids.tolist(), scores.tolist()))
+            if mode != "dense":
+                lexical = self.store.lexical(query, depth, documents)
+            if mode == "dense":
+                ranked = dense
+            elif mode == "lexical":
+                ranked = lexical
+            else:
+                weights = dict(FUSION_WEIGHTS)
+                if one_word and lexical:
+                    weights["lexical"] *= ONE_WORD_LEXICAL_WEIGHT
+                ranked = fuse(dense, lexical, weights)
+            cosine = dict(dense)
+            if min_score is not None:
+                unscored = [i for i, _ in ranked if i not in cosine]
+                cosine.update(self._cosines(vector, unscored))
+                ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
+            hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context)
+            exhausted = len(dense) < depth and len(lexical) < depth
+            if len(hits) >= k or exhausted or (mode == "dense" and len(dense) < depth):
+                return hits
+            depth *= 4
+
+    def _cosines(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to these sentences' vectors (those that have one)."""
+        if not ids:
+            return {}
+        found, matrix = self.store.vectors(self.model, ids)
+        scores = matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        return {int(i): float(score) for i, score in zip(found.tolist(), scores.tolist()) if np.isfinite(score)}
+
+    def _collapse(self, ranked: list[tuple[int, float]], k: int, cosine: dict[int, float], dense_ids: set[int],
+                  bm25: dict[int, float], documents: list[int] | None, context: int) -> list[Hit]:
+        """The first ``k`` distinct texts of a ranking as hits, each with where its copies are."""
+        if not ranked:
+            return []
+        ids = np.fromiter((i for i, _ in ranked), dtype=np.int64, count=len(ranked))
+        scores = np.fromiter((score for _, score in ranked), dtype=np.float64, count=len(ranked))
+        seen: set[str] = set()
+        hits = []
+        for hit in self._hits(ids, scores, 0):
+            if hit.text in seen:
+                continue
+            seen.add(hit.text)
+            hit.rank = len(hits) + 1
+            hit.dense_score = round(cosine[hit.sentence_id], 6) if hit.sentence_id in cosine else None
+            hit.lexical_score = round(bm25[hit.sentence_id], 6) if hit.sentence_id in bm25 else None
+            hit.found_by = [side for side, found in (("dense", hit.sentence_id in dense_ids),
+                                                      ("lexical", hit.sentence_id in bm25)) if found]
+            hits.append(hit)
+            if len(hits) == k:
+                break
+        cwd = os.getcwd()
+        for hit in hits:
+            copies = self.store.copies(hit.text, documents)
+            hit.copies = max(1, len(copies))
+            hit.other_locations = [
+                {"path": path, "line": line, "sentence_id": sentence_id, "location": f"{display_path(path, cwd)}:{line}"}
+                for sentence_id, path, line in copies if sentence_id != hit.sentence_id][:COPIES_LISTED]
+            if context > 0:
+                self._add_context(hit, context)
+        return hits
+
+    def allowed_documents(self, path_glob: str) -> list[int]:
+        """Ids of the documents whose path matches the glob (absolute or relative to cwd), or that
+        lie under it as a folder."""
         pattern = str(Path(path_glob).expanduser()) if path_glob.startswith("~") else path_glob
         prefix = str(Path(pattern).absolute()).rstrip(os.sep) + os.sep
         cwd = os.getcwd()
@@ -155,11 +331,15 @@ class Searcher:
             if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
                     or fnmatch.fnmatchcase(os.path.basename(path), pattern) or path.startswith(prefix)):
                 documents.append(document_id)
-        ids = []
-        for start in range(0, len(documents), 900):
-            chunk = documents[start : start + 900]
-            ids += [row[0] for row in self.store.conn.execute(
-                f"SELECT id FROM sentences WHERE document_id IN ({','.join('?' * len(chunk))})", chunk)]
+        return documents
+
+    def allowed_ids(self, path_glob: str) -> np.ndarray:
+        """Sentence ids of documents whose path matches the glob (absolute or relative to cwd)."""
+        return self._sentence_ids(self.allowed_documents(path_glob))
+
+    def _sentence_ids(self, documents: list[int]) -> np.ndarray:
+        ids = [row[0] for row in self.store.conn.execute(
+            "SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?))", (json.dumps(documents),))]
         return np.asarray(ids, dtype=np.int64)
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, context: int) -> list[Hit]:
@@ -169,8 +349,8 @@ class Searcher:
             row[0]: row
             for row in self.store.conn.execute(
                 "SELECT s.id, s.text, s.line, s.document_id, s.ordinal, d.path FROM sentences s "
-                f"JOIN documents d ON d.id = s.document_id WHERE s.id IN ({','.join('?' * len(ids))})",
-                [int(i) for i in ids],
+                "JOIN documents d ON d.id = s.document_id WHERE s.id IN (SELECT value FROM json_each(?))",
+                (json.dumps([int(i) for i in ids]),),
             )
         }
         hits = []
@@ -180,11 +360,14 @@ class Searcher:
                 continue  # removed by an indexer running right now
             hit = Hit(len(hits) + 1, round(float(score), 6), row[1], row[5], row[2], row[0], row[3], row[4])
             if context > 0:
-                for ordinal, text in self.store.conn.execute(
-                    "SELECT ordinal, text FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? "
-                    "AND ordinal != ? ORDER BY ordinal",
-                    (hit.document_id, hit.ordinal - context, hit.ordinal + context, hit.ordinal),
-                ):
-                    (hit.before if ordinal < hit.ordinal else hit.after).append(text)
+                self._add_context(hit, context)
             hits.append(hit)
         return hits
+
+    def _add_context(self, hit: Hit, context: int) -> None:
+        for ordinal, text in self.store.conn.execute(
+            "SELECT ordinal, text FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? "
+            "AND ordinal != ? ORDER BY ordinal",
+            (hit.document_id, hit.ordinal - context, hit.ordinal + context, hit.ordinal),
+        ):
+            (hit.before if ordinal < hit.ordinal else hit.after).append(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -130,7 +131,60 @@ MIGRATIONS: list[tuple[str, str]] = [
                 OR substr(d.path, 1, length(rtrim(j.value, '/')) + 1) = rtrim(j.value, '/') || '/')
             ORDER BY r.id, j.key
     """),
+    # Full-text search (hybrid search): an FTS5 index over sentences.text, kept in step by
+    # triggers, so it is written in the same transaction as the sentences it indexes (a
+    # killed indexer leaves both as they were). External content: the text is stored once.
+    # unicode61 splits identifiers at '_', '.', '-' (SIMSEARCH_DB -> simsearch db) and query
+    # words are searched as phrases, so the bare identifier matches exactly where it occurs,
+    # and so does the prose "simsearch db". The text index lets search collapse copies of one
+    # sentence and list where the others are.
+    ("0005_fts", """
+        CREATE VIRTUAL TABLE sentences_fts USING fts5(
+            text, content='sentences', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+        CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
+            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
+            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER sentences_fts_update AFTER UPDATE OF id, text ON sentences BEGIN
+            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild');
+        CREATE INDEX sentences_text_prefix ON sentences (substr(text, 1, 48))
+    """),
 ]
+
+# Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
+FTS_MAX_WORDS = 64
+
+
+def sql_statements(sql: str) -> list[str]:
+    """The statements of a migration, split at the semicolons that end one (not those inside
+    a trigger's BEGIN ... END)."""
+    statements, current = [], ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\n;"):
+                statements.append(current)
+            current = ""
+    if current.strip(" \t\n;"):
+        statements.append(current)
+    return statements
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression for arbitrary user text: each whitespace-separated word is a
+    quoted FTS5 string (a phrase of the tokens the tokenizer finds in it, so ``os.path.join``
+    or ``SIMSEARCH_DB`` must occur as written), joined with OR and ranked by BM25. User text
+    is never FTS5 syntax: quotes are doubled, NUL is a space (it would end the string), and
+    a word without token characters is a phrase that matches nothing. None: no words."""
+    words = list(dict.fromkeys(word.lower() for word in text.replace("\x00", " ").split()))[:FTS_MAX_WORDS]
+    if not words:
+        return None
+    return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 HNSW_DEFAULTS = {"hnsw_space": "cosine", "hnsw_m": 16, "hnsw_ef_construction": 200, "hnsw_ef": 128}
 
@@ -294,9 +348,8 @@ class Store:
                 if applied >= target:
                     return
                 number, (name, sql) = applied + 1, MIGRATIONS[applied]
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in sql_statements(sql):
+                    self.conn.execute(statement)
                 self.conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
 
     def _check_schema(self) -> None:
@@ -551,6 +604,50 @@ class Store:
             "skipped": self.conn.execute("SELECT count(*) FROM documents WHERE skip_reason IS NOT NULL").fetchone()[0],
             "sentences": self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0],
         }
+
+    # --- full-text search ------------------------------------------------------------------
+
+    def lexical(self, query: str, limit: int, document_ids: Iterable[int] | None = None) -> list[tuple[int, float]]:
+        """Up to ``limit`` (sentence id, BM25 score) pairs for ``query`` (any text, see
+        :func:`fts_query`), best first; higher is better (FTS5's ``bm25()`` negated). With
+        ``document_ids``, only sentences of those documents."""
+        expression = fts_query(query)
+        if expression is None or limit < 1:
+            return []
+        sql = "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ?"
+        params: list = [expression]
+        if document_ids is not None:
+            sql += " AND rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
+            params.append(json.dumps([int(i) for i in document_ids]))
+        sql += " ORDER BY rank, rowid LIMIT ?"
+        return [(int(i), float(score)) for i, score in self.conn.execute(sql, (*params, limit))]
+
+    def copies(self, text: str, document_ids: Iterable[int] | None = None) -> list[tuple[int, str, int]]:
+        """(sentence id, path, line) of every sentence whose text is exactly ``text`` (in
+        ``document_ids`` when given), in path and line order."""
+        sql = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
+               "WHERE substr(s.text, 1, 48) = substr(?, 1, 48) AND s.text = ?")
+        params: list = [text, text]
+        if document_ids is not None:
+            sql += " AND s.document_id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps([int(i) for i in document_ids]))
+        return [tuple(row) for row in self.conn.execute(sql + " ORDER BY d.path, s.line, s.id", params)]
+
+    def check_fts(self) -> list[str]:
+        """What is wrong with the full-text index (empty when it matches the sentences):
+        its row ids must be the sentence ids, and FTS5's integrity check against the
+        sentences' text must pass. For tests and `status`-like checks; takes a write lock."""
+        problems = []
+        fts_ids = {row[0] for row in self.conn.execute("SELECT id FROM sentences_fts_docsize")}
+        sentence_ids = {row[0] for row in self.conn.execute("SELECT id FROM sentences")}
+        if fts_ids != sentence_ids:
+            problems.append(f"full-text rows without a sentence: {sorted(fts_ids - sentence_ids)[:10]}; "
+                            f"sentences without a full-text row: {sorted(sentence_ids - fts_ids)[:10]}")
+        try:
+            self.conn.execute("INSERT INTO sentences_fts (sentences_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"FTS5 integrity check: {exc}")
+        return problems
 
     # --- roots ----------------------------------------------------------------------------
 

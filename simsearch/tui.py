@@ -4,6 +4,8 @@ Both panes search the same index through ``Searcher``, in worker threads: a new 
 cancels a stale one, and a model loads without freezing the screen. Marks show how the
 two rankings differ: ``=3`` same rank on the other side, ``▲7`` found there at rank 7 and
 ranked higher here, ``▼2`` found there at rank 2 and lower here, ``only`` not found there.
+Both panes search in one mode (``--mode``, ``m`` cycles dense/lexical/hybrid); in hybrid mode
+each result says which side found it: ``D`` dense, ``L`` lexical, ``D+L`` both.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 
 from .errors import SimsearchError
-from .search import Hit, Searcher, display_path
+from .search import MODES, Hit, Searcher, display_path
 from .store import ModelRow, Store, default_db_path
 
 SIDES = ("left", "right")
@@ -130,12 +132,14 @@ HELP = """\
   e            open the selected result in $EDITOR at its line
   l / r        choose the left / right model (F2 / F3 from anywhere)
   + / -        more / fewer results (k)
+  m            search mode: dense (meaning), lexical (words), hybrid (both)
   /            back to the query
   ?  / F1      this help              q / Ctrl+Q   quit
 
 Marks: [b]=3[/b] same rank on the other side · [b]▲7[/b] the other side has it at 7, this one higher ·
 [b]▼2[/b] the other side has it at 2, this one lower · [b]only[/b] the other side did not find it.
-The status line shows overlap@k (results both sides found) and each side's query latency.
+In hybrid mode [b]D[/b] / [b]L[/b] / [b]D+L[/b] after a mark: found by the dense side, the lexical side, both.
+The status line shows the mode, overlap@k (results both sides found) and each side's query latency.
 
 Press any key to close."""
 
@@ -187,13 +191,15 @@ class CompareApp(App):
         Binding("r", "pick('right')", show=False),
         Binding("plus", "k(1)", "more"),
         Binding("minus", "k(-1)", "fewer"),
+        Binding("m", "mode", "mode"),
         Binding("e", "edit", "edit"),
         Binding("slash", "focus_query", show=False),
     ]
 
     def __init__(self, db: Path | None = None, left: str | None = None, right: str | None = None, k: int = 10,
-                 *, device: str = "cpu", show_timings: bool = True):
+                 *, device: str = "cpu", show_timings: bool = True, mode: str = "dense"):
         super().__init__()
+        self.mode = mode
         self.db_path = Path(db) if db else default_db_path()
         self.requested = {"left": left, "right": right}
         self.k = k
@@ -335,17 +341,18 @@ class CompareApp(App):
         if not sides:
             return
         self._requests += 1
-        request, k = self._requests, self.k
+        request, k, mode = self._requests, self.k, self.mode
         jobs = []
         for side in sides:
             side.requested = request
             jobs.append((side, side.searcher))
-        self.run_worker(self._search(jobs, query, k, request), exclusive=True,
+        self.run_worker(self._search(jobs, query, k, request, mode), exclusive=True,
                         group="search-" + "+".join(side.name for side in sides))
 
-    async def _search(self, jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int) -> None:
+    async def _search(self, jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int,
+                      mode: str = "dense") -> None:
         loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(self._query_thread, _run_queries, jobs, query, k, request)
+        results = await loop.run_in_executor(self._query_thread, _run_queries, jobs, query, k, request, mode)
         if results:
             self._show(query, request, results)
 
@@ -379,14 +386,19 @@ class CompareApp(App):
             for hit, mark in zip(side.hits, marks):
                 style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                     "yellow" if mark == "only" else "dim"
-                head = Text(f"{hit.rank:>2}  {hit.score:.3f}\n    ")
+                head = Text(f"{hit.rank:>2}  {hit.score:.4f}\n    " if self.mode == "hybrid"
+                            else f"{hit.rank:>2}  {hit.score:.3f}\n    ")
                 head.append(mark, style=style)
+                if self.mode == "hybrid":  # which side found it: D dense, L lexical
+                    head.append(f" {hit.found_mark}", style="cyan")
                 cell = Text(_shorten(hit.text, text_width))
-                cell.append("\n" + _shorten_left(hit.location, text_width), style="dim")
+                # The same text elsewhere too: one row, "(+N more)" after its location.
+                location = hit.location + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
+                cell.append("\n" + _shorten_left(location, text_width), style="dim")
                 table.add_row(head, cell, key=str(hit.sentence_id), height=2)
 
     def update_stats(self) -> None:
-        parts = [f"k={self.k}"]
+        parts = [f"k={self.k}", self.mode]
         left, right = self.sides["left"], self.sides["right"]
         if right.model is not None and left.query is not None and left.query == right.query:
             common, total = overlap(left.hits, right.hits)
@@ -423,9 +435,14 @@ class CompareApp(App):
         text = Text()
         text.append(f"{hit.location}", style="bold")
         text.append(f"   {side.model}: rank {hit.rank}, score {hit.score:.3f}")
+        if self.mode != "dense":
+            text.append(f" (found by {' and '.join(hit.found_by)})")
         if other.model is not None:
             there = next((h for h in other.hits if h.sentence_id == hit.sentence_id), None)
             text.append(f"   {other.model}: " + (f"rank {there.rank}, score {there.score:.3f}" if there else "not in its top k"))
+        if hit.copies > 1:
+            text.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
+                        + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
         text.append("\n")
         for sentence in hit.before:
             text.append(sentence + " ", style="dim")
@@ -454,6 +471,13 @@ class CompareApp(App):
     def action_k(self, step: int) -> None:
         index = min(range(len(K_STEPS)), key=lambda i: abs(K_STEPS[i] - self.k))
         self.k = K_STEPS[max(0, min(len(K_STEPS) - 1, index + step))]
+        query = self.query_one("#query", Input).value.strip()
+        if query:
+            self.search([side for side in self.active_sides() if side.searcher is not None], query)
+        self.update_stats()
+
+    def action_mode(self) -> None:
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)] if self.mode in MODES else MODES[0]
         query = self.query_one("#query", Input).value.strip()
         if query:
             self.search([side for side in self.active_sides() if side.searcher is not None], query)
@@ -497,13 +521,14 @@ def editor_command(editor: str, path: str, line: int) -> list[str]:
     return [*words, f"+{line}", path]
 
 
-def _run_queries(jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int) -> list | None:
+def _run_queries(jobs: list[tuple[Side, Searcher]], query: str, k: int, request: int,
+                 mode: str = "dense") -> list | None:
     """On the query thread: each pane's hits (with context) and latency, or None once superseded."""
     results = []
     for side, searcher in jobs:
         if side.requested != request:
             return None
-        hits = searcher.search(query, k, context=2)
+        hits = searcher.search(query, k, mode=mode, context=2)
         results.append((side, searcher, hits, searcher.timings["total_ms"]))
     return results
 
@@ -517,8 +542,8 @@ def _shorten_left(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
-def run(db: Path | None, left: str | None, right: str | None, k: int, device: str) -> None:
-    CompareApp(db, left, right, k, device=device).run()
+def run(db: Path | None, left: str | None, right: str | None, k: int, device: str, mode: str = "dense") -> None:
+    CompareApp(db, left, right, k, device=device, mode=mode).run()
 
 
 __all__ = ["CompareApp", "default_models", "editor_command", "overlap", "rank_marks", "run"]
