@@ -154,6 +154,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild');
         CREATE INDEX sentences_text_prefix ON sentences (substr(text, 1, 48))
     """),
+    # Which version of the extractor (``extract.EXTRACTOR_VERSION``) read each document: one read
+    # by another version is read again even though its content is unchanged. Older rows: 1.
+    ("0006_extractor_version", """
+        ALTER TABLE documents ADD COLUMN extractor_version INTEGER NOT NULL DEFAULT 1
+    """),
 ]
 
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
@@ -181,7 +186,10 @@ def fts_query(text: str) -> str | None:
     or ``SIMSEARCH_DB`` must occur as written), joined with OR and ranked by BM25. User text
     is never FTS5 syntax: quotes are doubled, NUL is a space (it would end the string), and
     a word without token characters is a phrase that matches nothing. None: no words."""
-    words = list(dict.fromkeys(word.lower() for word in text.replace("\x00", " ").split()))[:FTS_MAX_WORDS]
+    unique: dict[str, str] = {}
+    for word in text.replace("\x00", " ").split():
+        unique.setdefault(word.casefold(), word)
+    words = list(unique.values())[:FTS_MAX_WORDS]
     if not words:
         return None
     return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -461,6 +469,15 @@ class Store:
                 if blob is not None:
                     self.conn.execute("INSERT INTO vectors VALUES (?, ?, ?)", (sentence_id, model_id, blob))
         return document_id
+
+    def set_extractor_version(self, document_id: int, version: int) -> None:
+        """Record the extractor version that read a document (inside its write transaction)."""
+        self.conn.execute("UPDATE documents SET extractor_version = ? WHERE id = ?", (version, document_id))
+
+    def read_by_other_extractor(self, version: int) -> set[int]:
+        """Ids of the documents read by another extractor version than ``version``."""
+        rows = self.conn.execute("SELECT id FROM documents WHERE extractor_version != ?", (version,))
+        return {row[0] for row in rows}
 
     def missing_vectors(self, model_id: int, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet."""

@@ -1,0 +1,330 @@
+"""Hybrid search (issue 12): the FTS5 index beside the sentences, lexical and hybrid modes,
+copies of one text collapsed into one hit, which side found a hit, the half-indexed warning."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import namedtuple
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsearch import indexer
+from simsearch.errors import SimsearchError
+from simsearch.search import DEFAULT_MODE, MODES, Searcher
+from simsearch.store import MIGRATIONS, Store, fts_query
+
+Sentence = namedtuple("Sentence", "text start end line")
+
+# --- the full-text index stays equal to the sentences --------------------------------------
+
+WORDS = ["alpha", "beta", "gamma", "delta", "os", "path", "join", "value", "error", "x1", "db"]
+SEPARATORS = [" ", " ", ", ", ". ", "_", ".", "-", "'", '"', " (", ") "]
+
+
+@st.composite
+def sentence_texts(draw):
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6))
+    text = words[0]
+    for word in words[1:]:
+        text += draw(st.sampled_from(SEPARATORS)) + draw(st.sampled_from([word, word.upper(), word.title()]))
+    return text
+
+
+documents = st.lists(sentence_texts(), min_size=0, max_size=5)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("write"), st.integers(0, 3), documents),       # index a new or edited file
+        st.tuples(st.just("delete"), st.integers(0, 3), st.just(None)),   # a file removed
+        st.tuples(st.just("interrupted"), st.integers(0, 3), documents),  # killed mid-transaction
+    ),
+    max_size=12,
+)
+
+
+def tokens(text: str) -> list[str]:
+    """unicode61 on ASCII text: runs of letters and digits, case-folded (``_ . - '`` separate)."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class Killed(Exception):
+    pass
+
+
+def write(store: Store, path: str, texts: list[str]) -> None:
+    sentences = [Sentence(text, 0, len(text), line) for line, text in enumerate(texts, 1)]
+    store.replace_document(path, f"hash-{hash(tuple(texts))}", 1, 1, "text", sentences)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations, data=st.data())
+def test_fts_equals_the_sentences_after_any_sequence_of_runs(tmp_path_factory, ops, data):
+    """Oracle: a dict of files. After every step the FTS rowids are exactly the sentence ids,
+    and MATCH for a stored word returns exactly the sentences whose text holds that word."""
+    store = Store.open(tmp_path_factory.mktemp("fts") / "index.db")
+    files: dict[str, list[str]] = {}
+    try:
+        for op, number, texts in ops:
+            path = f"/docs/{number}.txt"
+            if op == "write":
+                with store.transaction():
+                    write(store, path, texts)
+                files[path] = texts
+            elif op == "delete":
+                old = store.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+                with store.transaction():
+                    store.delete_documents([old[0]] if old else [])
+                files.pop(path, None)
+            else:  # the indexer killed inside a file's transaction: nothing of it may remain
+                with pytest.raises(Killed), store.transaction():
+                    write(store, path, texts)
+                    raise Killed
+            sentence_ids = {row[0] for row in store.conn.execute("SELECT id FROM sentences")}
+            fts_ids = {row[0] for row in store.conn.execute("SELECT id FROM sentences_fts_docsize")}
+            assert fts_ids == sentence_ids
+            assert store.check_fts() == []
+            stored = sorted((path, i) for path, texts in files.items() for i in range(len(texts)))
+            assert sorted(store.conn.execute(
+                "SELECT d.path, s.ordinal FROM sentences s JOIN documents d ON d.id = s.document_id")) == stored
+            words = sorted({word for texts in files.values() for text in texts for word in tokens(text)})
+            for word in data.draw(st.lists(st.sampled_from(words), max_size=3)) if words else ["alpha"]:
+                found = {row for row in store.conn.execute(
+                    "SELECT d.path, s.ordinal FROM sentences s JOIN documents d ON d.id = s.document_id "
+                    "WHERE s.id IN (SELECT value FROM json_each(?))",
+                    (json.dumps([i for i, _ in store.lexical(word, 1000)]),))}
+                expected = {(path, i) for path, texts in files.items() for i, text in enumerate(texts)
+                            if word in tokens(text)}
+                assert found == expected, word
+    finally:
+        store.close()
+
+
+def test_migration_fills_the_fts_of_an_older_database(tmp_path):
+    # A database at the schema before 0005_fts, with sentences in it.
+    path = tmp_path / "old.db"
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    old = Store(path, conn)
+    old.migrate(upto=[name for name, _ in MIGRATIONS].index("0005_fts"))
+    assert "sentences_fts" not in old.db.table_names()
+    with old.transaction():
+        write(old, "/docs/a.txt", ["Set SIMSEARCH_DB to move the index.", "Nothing else here."])
+    conn.close()
+    store = Store.open(path)
+    try:
+        assert store.check_fts() == []
+        assert [i for i, _ in store.lexical("SIMSEARCH_DB", 10)] == [
+            store.conn.execute("SELECT id FROM sentences WHERE ordinal = 0").fetchone()[0]]
+    finally:
+        store.close()
+
+
+# --- any text is a safe query ------------------------------------------------------------------
+
+FTS5_SYNTAX = ["AND", "OR", "NOT", "NEAR", "NEAR(", "(", ")", '"', '""', "*", "^", ":", "text:", "sentences_fts:",
+               "-", "+", "{", "}", "\x00", "'", "alpha", "beta", "os.path.join", "SIMSEARCH_DB", "\\", ";", "--"]
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    store = Store.open(tmp_path_factory.mktemp("small") / "index.db")
+    with store.transaction():
+        write(store, "/docs/a.txt", ["alpha beta AND gamma", 'a "quoted" NEAR(word) *star*', "os.path.join(a, b)"])
+    yield store
+    store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(), st.lists(st.sampled_from(FTS5_SYNTAX)).map(" ".join),
+                      st.lists(st.sampled_from(FTS5_SYNTAX)).map("".join)))
+def test_any_text_is_a_query_that_never_raises(small_store, text):
+    found = small_store.lexical(text, 10)
+    if fts_query(text) is None:
+        assert found == []
+    # Every word is one quoted string: the expression is a flat OR of phrases, never user syntax.
+    expression = fts_query(text)
+    if expression is not None:
+        assert re.fullmatch(r'"(?:[^"]|"")*"(?: OR "(?:[^"]|"")*")*', expression)
+    # A hit shares a word with the query (no operator turned the query into something else).
+    for sentence_id, _ in found:
+        stored = small_store.conn.execute("SELECT text FROM sentences WHERE id = ?", (sentence_id,)).fetchone()[0]
+        assert set(tokens(stored)) & set(tokens(text.replace("\x00", " "))) or not text.isascii()
+
+
+def test_empty_or_punctuation_only_queries_find_nothing(small_store):
+    for text in ["", "   ", "!!!", '"', "* ^ :", "\x00"]:
+        assert small_store.lexical(text, 10) == []
+
+
+# --- searching an indexed tree -----------------------------------------------------------------
+
+FILLER = [
+    "The garden needs water every morning in summer.",
+    "Our team met on Tuesday to plan the next release.",
+    "A long walk by the river clears the mind.",
+    "The recipe calls for two eggs and a cup of flour.",
+    "Configuration lives in a small file in your home folder.",
+    "Errors are reported on one line without a traceback.",
+    "The index is stored in a database beside your notes.",
+    "Searching is fast because vectors are kept in memory.",
+]
+IDENTIFIERS = {
+    "SIMSEARCH_DB": "Set SIMSEARCH_DB to keep the index somewhere else.",
+    "os.path.join": "Paths are built with os.path.join so they work everywhere.",
+    "ValueError": "A negative size raises ValueError before anything is written.",
+    "--max-file-mb": "Large files are skipped; raise the limit with --max-file-mb when needed.",
+    "hnswlib": "Approximate neighbours come from hnswlib for large collections.",
+}
+BOILERPLATE = "This file is part of the example project."
+
+
+def write_tree(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(6):
+        lines = [FILLER[(i + j) % len(FILLER)] for j in range(4)] + [BOILERPLATE]
+        (root / f"note-{i}.txt").write_text("\n\n".join(lines) + "\n")
+    (root / "identifiers.txt").write_text("\n\n".join([*IDENTIFIERS.values(), BOILERPLATE]) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def tree_index(tmp_path_factory, index_model):
+    root = tmp_path_factory.mktemp("hybrid")
+    docs = write_tree(root / "docs")
+    store = Store.open(root / "index.db")
+    indexer.index(store, [docs], [str(index_model)], progress=False)
+    yield root, store, str(index_model)
+    store.close()
+
+
+def test_a_bare_identifier_comes_first_in_hybrid_mode(tree_index):
+    root, store, model = tree_index
+    searcher = Searcher.open(store, model, device="cpu")
+    assert DEFAULT_MODE == "hybrid"
+    for identifier, sentence in IDENTIFIERS.items():
+        hits = searcher.search(identifier, 10, mode="hybrid", context=0)
+        assert hits[0].text == sentence, (identifier, [h.text for h in hits])
+        assert "lexical" in hits[0].found_by
+        # and the lexical side alone finds it too
+        assert searcher.search(identifier, 1, mode="lexical")[0].text == sentence
+
+
+def test_copies_of_one_text_are_one_hit_with_their_other_locations(tree_index):
+    root, store, model = tree_index
+    searcher = Searcher.open(store, model, device="cpu")
+    total = store.counts()["sentences"]
+    distinct = store.conn.execute("SELECT count(DISTINCT text) FROM sentences").fetchone()[0]
+    assert distinct < total  # the boilerplate line is in every file
+    for mode in MODES:
+        hits = searcher.search(BOILERPLATE, 5, mode=mode, context=0)
+        texts = [hit.text for hit in hits]
+        assert len(texts) == len(set(texts)) == 5, mode
+        copy = next(hit for hit in hits if hit.text == BOILERPLATE)
+        paths = sorted([copy.path] + [other["path"] for other in copy.other_locations])
+        assert copy.copies == 7 and paths == sorted(str(p) for p in (root / "docs").iterdir())
+    # Everything asked for: each distinct text once, and the copies add up to every sentence.
+    hits = searcher.search("anything", 1000, mode="dense", context=0)
+    assert len(hits) == distinct and sum(hit.copies for hit in hits) == total
+    # --path: copies outside the filter are neither hits nor listed.
+    only = searcher.search(BOILERPLATE, 3, mode="hybrid", path_glob="note-1.txt", context=0)
+    assert {hit.path for hit in only} == {str(root / "docs" / "note-1.txt")}
+    assert all(hit.copies == 1 and hit.other_locations == [] for hit in only)
+
+
+def test_found_by_says_which_side_found_each_hit(tree_index):
+    root, store, model = tree_index
+    searcher = Searcher.open(store, model, device="cpu")
+    query = "water in the garden"
+    dense = {hit.sentence_id for hit in searcher.search_vector(searcher.embed([query])[0], 100, context=0)}
+    lexical = {sentence_id for sentence_id, _ in store.lexical(query, 100)}
+    assert all(hit.found_by == ["dense"] for hit in searcher.search(query, 10, mode="dense"))
+    assert all(hit.found_by == ["lexical"] and hit.lexical_score is not None
+               for hit in searcher.search(query, 10, mode="lexical"))
+    hits = searcher.search(query, 20, mode="hybrid", context=0)
+    assert hits and {side for hit in hits for side in hit.found_by} == {"dense", "lexical"}
+    for hit in hits:
+        assert ("dense" in hit.found_by) == (hit.sentence_id in dense)
+        assert ("lexical" in hit.found_by) == (hit.sentence_id in lexical) == (hit.lexical_score is not None)
+        assert hit.dense_score is not None or "dense" not in hit.found_by
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+
+def test_path_and_min_score_hold_in_every_mode(tree_index):
+    root, store, model = tree_index
+    searcher = Searcher.open(store, model, device="cpu")
+    wanted = str(root / "docs" / "identifiers.txt")
+    for mode in MODES:
+        hits = searcher.search("the index file", 10, mode=mode, path_glob="identifiers.txt", context=0)
+        assert hits and all(hit.path == wanted for hit in hits), mode
+        everything = searcher.search("the index file", 50, mode=mode, context=0)
+        scored = [hit.dense_score for hit in searcher.search("the index file", 50, mode=mode, min_score=-1.0)]
+        assert all(score is not None and score >= -1.0 for score in scored)
+        cut = sorted(scored)[len(scored) // 2]
+        kept = searcher.search("the index file", 50, mode=mode, min_score=cut, context=0)
+        assert kept and all(hit.dense_score >= cut for hit in kept), mode
+        assert len(kept) < len(everything) or mode == "lexical"
+
+
+def test_cli_mode_json_and_choices(tree_index, run_cli):
+    root, store, model = tree_index
+    db = root / "index.db"
+    for mode in MODES:
+        code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "-m", model, "--mode", mode, "--json", "-k", "3")
+        records = [json.loads(line) for line in out.splitlines()]
+        assert code == 0 and err == "" and records and all(r["mode"] == mode for r in records), err
+        assert {"found_by", "dense_score", "lexical_score", "copies", "other_locations", "missing_vectors"} <= set(records[0])
+    code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "-m", model, "--json", "-k", "1")
+    assert json.loads(out)["mode"] == DEFAULT_MODE and json.loads(out)["text"] == IDENTIFIERS["SIMSEARCH_DB"]
+    code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "-m", model, "-k", "3")
+    assert code == 0 and "hybrid" in out and "by: D dense (meaning), L lexical (words)" in out
+    for command in (["search", "x", "--db", db], ["tui", "--db", db], ["eval", "retrieval", db, "--db", db]):
+        code, out, err = run_cli(*command, "--mode", "fuzzy")
+        assert code == 2 and "--mode 'fuzzy': expected one of dense, lexical, hybrid" in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_half_indexed_database_says_so(tmp_path, index_model, run_cli):
+    docs = write_tree(tmp_path / "docs")
+    db = tmp_path / "index.db"
+    store = Store.open(db)
+    indexer.index(store, [docs], [str(index_model)], progress=False)
+    row = store.models()[0]
+    total = store.counts()["sentences"]
+    # An interrupted encode: the sentences of one file are there, their vectors not yet.
+    with store.transaction():
+        store.conn.execute("DELETE FROM vectors WHERE sentence_id IN (SELECT s.id FROM sentences s JOIN documents d "
+                           "ON d.id = s.document_id WHERE d.path LIKE '%identifiers.txt')")
+        store.bump_generations()
+    missing = len(IDENTIFIERS) + 1
+    searcher = Searcher.open(store, str(index_model), device="cpu")
+    assert searcher.missing_vectors() == missing
+    assert searcher.missing_message().startswith(f"{missing} of {total} sentences have no vector for model")
+    # The lexical side still finds them; the dense side cannot.
+    hit = searcher.search("SIMSEARCH_DB", 1, mode="hybrid")[0]
+    assert hit.text == IDENTIFIERS["SIMSEARCH_DB"] and hit.found_by == ["lexical"] and hit.dense_score is None
+    code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "--mode", "dense", "--json")
+    assert code == 0 and f"{missing} of {total} sentences have no vector for model" in err
+    assert "run `simsearch index`" in err
+    assert all(json.loads(line)["missing_vectors"] == missing for line in out.splitlines())
+    # Nothing has a vector: "no results" says why.
+    with store.transaction():
+        store.conn.execute("DELETE FROM vectors")
+        store.bump_generations()
+    store.close()
+    code, out, err = run_cli("search", "garden", "--db", db, "--mode", "dense")
+    assert code == 0 and "no results" in out and f"{total} sentences have no vector" in out
+    assert f"{total} of {total} sentences have no vector" in err
+    code, out, err = run_cli("search", "garden", "--db", db, "--mode", "lexical")
+    assert code == 0 and "garden" in out.lower() and err == ""  # lexical needs no vectors
+
+
+def test_bad_mode_in_the_library_is_a_user_error(tree_index):
+    root, store, model = tree_index
+    with pytest.raises(SimsearchError, match="--mode 'semantic': expected one of dense, lexical, hybrid"):
+        Searcher.open(store, model, device="cpu").search("x", 3, mode="semantic")
