@@ -342,11 +342,16 @@ def eval_retrieval_command(
 
 @app.command("train")
 def train_command(
-    unsup: Optional[Path] = typer.Option(None, "--unsup", callback=_path("any"), help="Unsupervised: a text file or a folder of .txt/.md files."),
+    unsup: Optional[Path] = typer.Option(None, "--unsup", callback=_path("any"),
+                                         help="Unsupervised: a text file or folder, read as `simsearch index` reads it."),
     sup: Optional[Path] = typer.Option(None, "--sup", callback=_path("file"), help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
+    from_index: bool = typer.Option(False, "--from-index",
+                                    help="Unsupervised on exactly the sentences the index (--db) holds."),
+    db: Optional[Path] = typer.Option(None, "--db", callback=_path("file", missing="explain"),
+                                      help="With --from-index: the index (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db)."),
     model: str = typer.Option("minilm", "--model", "-m", help="Base model to start from."),
     out: Optional[Path] = typer.Option(None, "--out", callback=_path("folder", missing="create"),
-                                       help="Output folder (default: models/<data>-<mode>-simcse)."),
+                                       help="Output folder (default: models/<data>-<mode>-simcse; --from-index: models/<db>-index-unsup-simcse)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size",
@@ -373,10 +378,17 @@ def train_command(
 
     # Ranges (--lr > 0, --dropout in [0, 1), ...) are TrainConfig's, so a Python caller gets them too;
     # it checks them before any data or model is read. Here: only that floats are finite.
-    if (unsup is None) == (sup is None):
-        raise SimsearchError("give exactly one of --unsup FILE or --sup FILE")
+    if (unsup is not None) + (sup is not None) + from_index != 1:
+        raise SimsearchError("give exactly one of --unsup FILE or --sup FILE or --from-index")
+    if db is not None and not from_index:
+        raise SimsearchError("--db goes with --from-index (train on what an index holds)")
+    source = unsup or sup
+    if from_index:
+        from .store import default_db_path
+
+        source = db or default_db_path()
     config = TrainConfig(
-        mode="unsup" if unsup else "sup", data=unsup or sup, model=model, out=out, epochs=epochs,
+        mode="sup" if sup else "unsup", data=source, from_index=from_index, model=model, out=out, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
         warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,

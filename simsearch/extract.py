@@ -25,6 +25,9 @@ TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown"
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
 MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
+# Raise when extraction or segmentation changes what a file yields: the index reads again every
+# document read by another version (its content hash alone would keep the old sentences).
+EXTRACTOR_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 A run has three phases, each safe to interrupt:
 
 1. documents: walk the roots; a file whose size and mtime are unchanged is not opened,
-   one whose content hash is unchanged is not parsed; a new or changed file is split
-   into sentences and written in one transaction; files gone from disk are removed;
+   one whose content hash is unchanged is not parsed (unless an older extractor read it:
+   ``EXTRACTOR_VERSION``); a new or changed file is split into sentences and written in
+   one transaction; files gone from disk are removed;
 2. vectors: each model embeds the sentences it has no vector for, in chunks, each
    chunk committed (this is also how a model added later catches up, without reading
    a single file);
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, SimsearchError
-from .extract import FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
+from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
 from .models import ModelRef, fingerprint, hidden_size, resolve_local, resolve_model
 from .progress import progress_bar
 from .store import ModelRow, Store
@@ -50,6 +51,7 @@ class IndexReport:
     unchanged: int = 0
     added: int = 0
     updated: int = 0
+    reextracted: int = 0  # of ``updated``: content unchanged, read again by a newer extractor
     touched: int = 0  # mtime changed, content did not: no parsing, no encoding
     removed: int = 0
     sentences_added: int = 0
@@ -372,6 +374,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             warn(path, reason)
             report.skipped.append({"path": printable(path), "reason": reason})
     report.files_seen = len(found)
+    stale = store.read_by_other_extractor(EXTRACTOR_VERSION)
     seen = set()
     max_bytes = int(max_file_mb * 1024 * 1024)
     to_read = []
@@ -379,13 +382,14 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
         key = str(file.path)
         seen.add(key)
         old = known.get(key)
-        if old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns:
+        if old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale:
             report.unchanged += 1
         else:
             to_read.append(file)
     with progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
         for file in to_read:
-            _index_file(store, file, known.get(str(file.path)), report, max_bytes, warn)
+            old = known.get(str(file.path))
+            _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale)
             advance(1)
     gone = [doc for path, doc in known.items() if path not in seen]
     if gone:
@@ -407,7 +411,9 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
 
 
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
-                warn: Callable[[Path, str], None]) -> None:
+                warn: Callable[[Path, str], None], *, stale: bool = False) -> None:
+    """Read one new or changed file into the index; ``stale``: its row was written by another
+    extractor version, so it is read again even if its content is unchanged."""
     path = file.path
 
     def skip(reason: str, digest: str, mtime_ns: int, size: int) -> None:
@@ -415,7 +421,8 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         warn(path, reason)
         report.skipped.append({"path": str(path), "reason": reason})
         with store.transaction():
-            store.replace_document(str(path), digest, mtime_ns, size, "skipped", [], skip_reason=reason)
+            document_id = store.replace_document(str(path), digest, mtime_ns, size, "skipped", [], skip_reason=reason)
+            store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         if old is not None and old.skip_reason is None:
             report.removed += 1
 
@@ -445,7 +452,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         return None
     data, stat = read
     digest = hashlib.sha256(data).hexdigest()
-    if old is not None and old.hash == digest and old.skip_reason is None:
+    if old is not None and old.hash == digest and old.skip_reason is None and not stale:
         with store.transaction():
             store.touch_document(old.id, stat.st_mtime_ns, stat.st_size)
         report.touched += 1
@@ -458,12 +465,16 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
     with store.transaction():
-        store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.kind, sentences)
+        document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.kind,
+                                             sentences)
+        store.set_extractor_version(document_id, EXTRACTOR_VERSION)
     report.sentences_added += len(sentences)
     if old is None or old.skip_reason is not None:
         report.added += 1
     else:
         report.updated += 1
+        if old.hash == digest:
+            report.reextracted += 1
     return None
 
 
