@@ -3,15 +3,17 @@
 Reads the sets ``build_benchmarks.py`` made (default ``~/.cache/simsearch-bench``), indexes
 each corpus into ``<set>/index.db`` beside it when needed (incremental: a second run only
 encodes what is missing, so adding a model costs one encoding pass), then runs
-``simsearch.retrieval.run_eval`` for each model x mode and prints one table (``--json``:
-one object per benchmark x model x mode).
+``simsearch.retrieval.run_eval`` for each model x mode and prints, per benchmark and model,
+BM25 (``lexical``), ``dense`` and ``hybrid`` side by side (``--json``: one object per
+benchmark x model x mode). An index made by an older simsearch is migrated when opened (the
+full-text index of hybrid search is filled then), so existing ``index.db`` files are reused.
 
     python benchmarks/build_benchmarks.py
     python benchmarks/bench_retrieval.py                       # minilm, every mode in retrieval.MODES
     python benchmarks/bench_retrieval.py -m minilm -m models/my-simcse --json
 
 With several modes it also checks the issue's ordering target on each benchmark
-(hybrid >= dense >= lexical, by hit@10) for the modes that exist.
+(hybrid >= dense >= BM25, by hit@10) for the modes that exist.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from simsearch.indexer import index
 from simsearch.store import Store
 
 ORDER = ("hybrid", "dense", "lexical")  # the target: each at least as good as the next
+LABELS = {"lexical": "BM25"}
 
 
 def default_root() -> Path:
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     models = args.model or ["minilm"]
-    modes = args.mode or list(retrieval.MODES)
+    modes = args.mode or [mode for mode in ("lexical", "dense", "hybrid") if mode in retrieval.MODES]
     rows = []
     for folder in benchmarks(args.root.expanduser(), args.bench):
         store = Store.open(folder / "index.db")
@@ -72,19 +75,23 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps(row))
         return
     names = retrieval.metric_names(args.k)
-    print(f"{'benchmark':24} {'model':20} {'mode':8} {'queries':>7} " + " ".join(f"{n:>9}" for n in names))
-    for row in rows:
-        print(f"{row['benchmark']:24} {row['model']:20} {row['mode']:8} {row['queries']:>7} "
-              + " ".join(f"{row[n]:>9.3f}" for n in names))
     for bench in dict.fromkeys(row["benchmark"] for row in rows):
         for model in dict.fromkeys(row["model"] for row in rows):
-            by_mode = {row["mode"]: row[f"hit@{retrieval.TOP}"] for row in rows
-                       if row["benchmark"] == bench and row["model"] == model}
+            by_mode = {row["mode"]: row for row in rows if row["benchmark"] == bench and row["model"] == model}
+            if not by_mode:
+                continue
+            shown = list(by_mode)
+            queries = next(iter(by_mode.values()))["queries"]
+            print(f"\n{bench} ({queries} queries), {model}")
+            print(f"  {'':10}" + "".join(f"{LABELS.get(mode, mode):>10}" for mode in shown))
+            for name in names:
+                print(f"  {name:10}" + "".join(f"{by_mode[mode][name]:>10.3f}" for mode in shown))
             present = [mode for mode in ORDER if mode in by_mode]
             if len(present) > 1:
-                ok = all(by_mode[a] >= by_mode[b] for a, b in zip(present, present[1:]))
-                print(f"{bench} {model}: {' >= '.join(present)} by hit@10: {'ok' if ok else 'NOT MET'} "
-                      f"({', '.join(f'{m} {by_mode[m]:.3f}' for m in present)})")
+                hit = {mode: by_mode[mode][f"hit@{retrieval.TOP}"] for mode in present}
+                ok = all(hit[a] >= hit[b] for a, b in zip(present, present[1:]))
+                print(f"  target {' >= '.join(LABELS.get(m, m) for m in present)} by hit@{retrieval.TOP}: "
+                      f"{'met' if ok else 'NOT MET'} ({', '.join(f'{LABELS.get(m, m)} {hit[m]:.3f}' for m in present)})")
 
 
 if __name__ == "__main__":

@@ -276,7 +276,10 @@ class Searcher:
                 ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
             hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context)
             exhausted = len(dense) < depth and len(lexical) < depth
-            if len(hits) >= k or exhausted or (mode == "dense" and len(dense) < depth):
+            # The dense list is the nearest by cosine: once its last one is below --min-score,
+            # no sentence further down (on either side) can pass it.
+            below = min_score is not None and mode != "lexical" and bool(dense) and dense[-1][1] < min_score
+            if len(hits) >= k or exhausted or below or (mode == "dense" and len(dense) < depth):
                 return hits
             depth *= 4
 
