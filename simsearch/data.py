@@ -53,23 +53,27 @@ def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Docu
     """
     warn = warn or _print_warning
     path = Path(path)
-    documents, skipped = [], []
+    one_file = path.is_file()
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+
+    def skip(where: str, reason: str) -> None:
+        skipped.append((where, reason))
+        if not one_file:  # a file named on its own: the error says why, once
+            warn(where, reason)
+
     for item in walk([path]):
         if not isinstance(item, FoundFile):
-            found, reason = item
-            skipped.append((printable(found), reason))
-            warn(printable(found), reason)
+            skip(printable(item[0]), item[1])
             continue
         where = printable(item.path)
         try:
             sentences = sentences_from_path(item.path, warn=lambda reason, where=where: warn(where, reason))
         except Skip as reason:
-            skipped.append((where, f"skipped: {reason}"))
-            warn(where, f"skipped: {reason}")
+            skip(where, f"skipped: {reason}")
             continue
         except OSError as exc:
-            skipped.append((where, f"skipped: cannot read ({exc.strerror or exc})"))
-            warn(where, f"skipped: cannot read ({exc.strerror or exc})")
+            skip(where, f"skipped: cannot read ({exc.strerror or exc})")
             continue
         if sentences:
             documents.append(Document(str(item.path), [s.text for s in sentences]))

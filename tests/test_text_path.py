@@ -152,10 +152,15 @@ def test_skipped_files_warn_and_mistakes_are_one_line(tmp_path):
                      ("old.txt", "not UTF-8 (byte 0xe9 on line 1); read as cp1252")]
     with pytest.raises(SimsearchError, match="no such file or folder"):
         load_sentences(tmp_path / "missing")
+    heard.clear()  # a file named on its own and left out: the error says why, no warning repeats it
     with pytest.raises(SimsearchError, match=r"blob.txt: skipped: binary content$"):
-        load_sentences(tmp_path / "blob.txt", lambda *_: None)
+        load_sentences(tmp_path / "blob.txt", lambda path, reason: heard.append(reason))
     with pytest.raises(SimsearchError, match=r"table.csv: unsupported file type .csv"):
-        load_sentences(tmp_path / "table.csv", lambda *_: None)
+        load_sentences(tmp_path / "table.csv", lambda path, reason: heard.append(reason))
+    assert heard == []
+    assert load_sentences(tmp_path / "old.txt", lambda path, reason: heard.append(reason)) == [
+        "Café au lait is nice.", "A second line here."]
+    assert heard == ["not UTF-8 (byte 0xe9 on line 1); read as cp1252"]
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "blank.txt").write_text("\n\n")
     with pytest.raises(SimsearchError, match="no sentences found"):
