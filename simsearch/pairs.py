@@ -73,15 +73,18 @@ def is_prose(text: str, min_words: int = MIN_WORDS) -> bool:
     return sum(any(c.isalpha() for c in word) for word in text.split()) >= min_words
 
 
+def as_documents(items) -> list[Document]:
+    """``Document``s from anything with sentences and a ``path`` or ``name`` (``data.Document``)."""
+    return [item if isinstance(item, Document) else
+            Document(getattr(item, "path", None) or item.name, tuple(item.sentences))
+            for item in items if item.sentences]
+
+
 def documents_from_store(store) -> list[Document]:
     """The indexed documents (not the skipped ones), each with its sentences in order."""
-    documents: dict[int, tuple[str, list[str]]] = {}
-    rows = store.conn.execute(
-        "SELECT d.id, d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id "
-        "WHERE d.skip_reason IS NULL ORDER BY d.path, s.ordinal")
-    for document_id, path, text in rows:
-        documents.setdefault(document_id, (path, []))[1].append(text)
-    return [Document(path, tuple(sentences)) for path, sentences in documents.values() if sentences]
+    from .data import indexed_documents
+
+    return as_documents(indexed_documents(store))
 
 
 def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int = 0

@@ -215,3 +215,10 @@ def test_structure_retrieval_rewards_an_encoder_that_knows_the_structure():
     assert good["hit@10"] == 1.0 and good["mrr@10"] == 1.0
     blind = pairs.structure_retrieval(fake_encode, documents, 2)
     assert blind["hit@10"] < 0.8
+
+
+def test_as_documents_takes_the_readers_documents():
+    from simsearch.data import Document as ReadDocument
+
+    read = [ReadDocument("/notes/a.md", ["One two three.", "Four five six."], 1), ReadDocument("/notes/empty.md", [], 2)]
+    assert pairs.as_documents(read) == [Document("/notes/a.md", ("One two three.", "Four five six."))]
