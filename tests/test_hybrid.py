@@ -372,3 +372,31 @@ def test_bad_mode_in_the_library_is_a_user_error(tree_index):
     root, store, model = tree_index
     with pytest.raises(SimsearchError, match="--mode 'semantic': expected one of dense, lexical, hybrid"):
         Searcher.open(store, model, device="cpu").search("x", 3, mode="semantic")
+
+
+def test_tui_shows_the_mode_and_which_side_found_each_hit(tree_index, monkeypatch):
+    from textual.widgets import Static
+
+    from simsearch.tui import CompareApp
+
+    from .test_tui import ask, run_app, table_ids
+
+    root, store, model = tree_index
+    monkeypatch.chdir(root)
+    expected = Searcher.open(store, model, device="cpu").search("SIMSEARCH_DB", 10, mode="hybrid")
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "SIMSEARCH_DB")
+        assert table_ids(app, "left") == [hit.sentence_id for hit in expected]
+        heads = [str(app.query_one("#left-table").get_cell(row, "hit")) for row in app.query_one("#left-table").rows]
+        assert [head.split()[-1] for head in heads] == [hit.found_mark for hit in expected]
+        assert "hybrid" in str(app.query_one("#stats", Static).render())
+        await pilot.press("tab", "m")  # next mode: dense
+        await pilot.pause()
+        for _ in range(50):
+            if app.mode == "dense" and "dense" in str(app.query_one("#stats", Static).render()):
+                break
+            await pilot.pause(0.05)
+        assert app.mode == "dense"
+
+    run_app(CompareApp(root / "index.db", left=model, mode="hybrid", show_timings=False), scenario)
