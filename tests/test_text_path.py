@@ -90,12 +90,13 @@ def trees(draw) -> dict[str, bytes]:
             except UnicodeEncodeError:
                 data = text.encode("utf-8")
             files[path] = data
-    if draw(st.booleans()):  # binary content behind a text name
-        files[draw(st.sampled_from(NAMES)) + ".txt"] = b"Some text.\n\x00\x01\x02binary\n"
-    if draw(st.booleans()):
-        hidden_folder = ".hidden/" + draw(st.sampled_from(NAMES)) + ".md"
-        files[hidden_folder] = b"Never read. It is hidden.\n"
-    for folder in draw(st.lists(st.sampled_from(["", *folders]), max_size=2, unique=True)):
+    # Always one of each: a cp1252 file that is not UTF-8, binary content behind a text name,
+    # a hidden folder, and a .gitignore (at the top or below).
+    legacy = draw(st.sampled_from(folders)) + "/" + draw(st.sampled_from(NAMES)) + ".txt"
+    files[legacy.lstrip("/")] = (draw(file_texts(".txt")) + "\nCafé crème, naïve résumé.\n").encode("cp1252", "replace")
+    files[draw(st.sampled_from(NAMES)) + ".txt"] = b"Some text.\n\x00\x01\x02binary\n"
+    files[".hidden/" + draw(st.sampled_from(NAMES)) + ".md"] = b"Never read. It is hidden.\n"
+    for folder in draw(st.lists(st.sampled_from(["", *folders]), min_size=1, max_size=2, unique=True)):
         patterns = draw(st.lists(st.sampled_from(["*.rst", "a*", "b/", "!a.md", "z.txt", "/A.md", "**/b.md", "x.y*"]),
                                  min_size=1, max_size=3))
         files["/".join(p for p in (folder, ".gitignore") if p)] = ("\n".join(patterns) + "\n").encode()
