@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import Interrupted, SimsearchError
 from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
-from .models import ModelRef, fingerprint, hidden_size, resolve_local, resolve_model
+from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_local, resolve_model
 from .progress import progress_bar
 from .store import ModelRow, Store
 
@@ -115,7 +115,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     for name in names:
         stored = store.model(name)
         try:
-            ref = _resolve(name, stored, pooler)
+            ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
         except SimsearchError as exc:
             if explicit:
                 raise
@@ -139,12 +139,18 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     return list(rows.values())
 
 
-def _resolve(name: str, stored: ModelRow | None, pooler: str | None) -> ModelRef:
+def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False) -> ModelRef:
     """The model behind a name, local first (a name the index knows but that does not resolve
     here, say a relative folder from another working directory, is found at its stored path),
     else a hub id. A model without pooling metadata that was indexed with an explicit pooler
-    resolves with that pooler."""
+    resolves with that pooler.
+
+    ``at_stored_path``: the index's own models on a plain refresh are found at the folder they
+    were indexed from, never by re-resolving their name against the working directory or the
+    models directory (another folder of that name there is another model, not a retrain)."""
     def attempt(chosen: str | None) -> ModelRef:
+        if at_stored_path and stored is not None:
+            return ref_at_path(stored.name, stored.path, chosen)
         ref = resolve_local(name, chosen)
         if ref is None and stored is not None:
             ref = resolve_local(stored.path, chosen)

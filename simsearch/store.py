@@ -22,7 +22,9 @@ import datetime as dt
 import errno
 import json
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +198,9 @@ def fts_query(text: str) -> str | None:
         return None
     return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
 
+# How long opening keeps retrying a database that another process is creating or migrating.
+OPEN_RETRY_SECONDS = 30.0
+
 HNSW_DEFAULTS = {"hnsw_space": "cosine", "hnsw_m": 16, "hnsw_ef_construction": 200, "hnsw_ef": 128}
 
 
@@ -306,17 +311,30 @@ class Store:
         elif path.is_dir():
             raise SimsearchError(f"--db {path} is a folder, not a database file")
         conn = None
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
         try:
-            # isolation_level=None: transactions are explicit (``Store.transaction``), never implicit.
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
-                                   factory=_Connection)
-            conn.db_path = str(path)
-            conn.execute("PRAGMA busy_timeout=30000")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
-            conn.execute("PRAGMA synchronous=NORMAL")
-            store = cls(path, conn)
-            store.migrate()
+            while True:
+                # isolation_level=None: transactions are explicit (``Store.transaction``), never implicit.
+                conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
+                                       factory=_Connection)
+                conn.db_path = str(path)
+                try:
+                    conn.execute("PRAGMA busy_timeout=30000")
+                    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    store = cls(path, conn)
+                    store.migrate()
+                    break
+                except (sqlite3.OperationalError, StorageError) as exc:
+                    # SQLite answers "locked" at once, without its busy handler, where waiting
+                    # could deadlock: switching a new file to WAL, or a reader's lock upgraded
+                    # while another process creates the schema. Those are retried from the top.
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    conn.close()
+                    conn = None
+                    time.sleep(0.05 + random.random() * 0.1)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()

@@ -125,7 +125,7 @@ CASES = [
     (["train", "--sup", "missing.csv"], "--sup missing.csv: no such file or folder"),
     (["train", "--sup", "docs"], "--sup docs: is a folder, not a file"),
     (["train", "--sup", "bad.csv", "-m", "{model}"], "needs columns sent0,sent1[,hard_neg]; found: premise,hypothesis"),
-    (["train", "--unsup", "latin1.txt", "-m", "{model}"], "latin1.txt:2: not valid UTF-8"),
+    (["train", "--unsup", "bad.csv", "-m", "{model}"], "bad.csv: unsupported file type .csv"),
     (["train", "--unsup", "empty-folder", "-m", "{model}"], "empty-folder"),
     (["train", "--unsup", "notes.txt", "--out", "notes.txt"], "--out notes.txt: is a file, not a folder"),
     (["train", "--unsup", "notes.txt", "--out", "notes.txt/model"], "cannot be created, {ws}/notes.txt is a file"),

@@ -341,3 +341,24 @@ def test_a_model_with_nan_weights_stops_with_one_line_and_stores_no_vector(store
     assert repr(str(broken)) in message and "not finite" in message and "\n" not in message
     assert store.count_vectors(store.model(str(broken)).id) == 0
     assert store.last_run()["status"] == "failed"
+
+
+def test_a_plain_refresh_finds_the_index_models_where_they_were_indexed_not_by_name_in_the_cwd(
+        store, tmp_path, index_model, tiny_model, monkeypatch):
+    """A relative model name indexed from one folder names another model in another folder:
+    a plain refresh from there must not take it for a retrain and re-embed with it."""
+    docs = write_notes(tmp_path / "docs", ["tea", "rain"])
+    first, second = tmp_path / "first", tmp_path / "second"
+    copy_model(index_model, first / "m")
+    copy_model(tiny_model, second / "m")  # same relative name, another model
+    monkeypatch.chdir(first)
+    run(store, [docs], ["m"])
+    [row] = store.models()
+    vectors = store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall()
+    monkeypatch.chdir(second)
+    warnings = []
+    report = run(store, [docs], None, warnings)
+    assert not any("changed since it was indexed" in reason for _, reason in warnings), warnings
+    assert report.encoded.get("m", 0) == 0
+    assert store.models() == [row]
+    assert store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall() == vectors

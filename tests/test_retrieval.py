@@ -309,8 +309,8 @@ def test_a_mode_is_a_plain_function(tiny_index, monkeypatch):
     assert result.mode == "reversed_dense"
     assert result.metrics["hit@1"] == 0.0
     assert result.metrics["mrr@10"] == pytest.approx(1 / 6)  # six sentences: the match is last
-    with pytest.raises(SimsearchError, match="--mode 'hybrid': expected one of dense"):
-        retrieval.evaluate(searcher, queries, "hybrid")
+    with pytest.raises(SimsearchError, match="--mode 'nope': expected one of dense"):
+        retrieval.evaluate(searcher, queries, "nope")
     # a mode registered by name is reported by that name, next to dense
     monkeypatch.setitem(retrieval.MODES, "worst-first", reversed_dense)
     by_name = retrieval.run_eval(store, queries, [model], ["dense", "worst-first"], device="cpu")
@@ -352,7 +352,8 @@ def test_cli_eval_retrieval(tiny_index, tmp_path, run_cli):
     queries = write(tmp_path / "q.jsonl", "".join(
         json.dumps({"query": text, "relevant": [f"{root}/docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
         for text in ALPHA + BETA))
-    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "-m", model, "--json", "--device", "cpu")
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "-m", model, "--json", "--device", "cpu",
+                             "--mode", "dense")
     assert code == 0, err
     [row] = [json.loads(line) for line in out.splitlines()]
     [expected] = retrieval.run_eval(store, load_queries(queries), [model], device="cpu")

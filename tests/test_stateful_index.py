@@ -12,7 +12,8 @@ The oracle is independent of the store: it knows the text of every file it wrote
 encodes those sentences itself (``Encoder.load(<a private copy of the model>)``) and
 searches them by brute force. When must what hold:
 
-* always: ``PRAGMA integrity_check`` is ok; for every model of the index, either
+* always: ``PRAGMA integrity_check`` is ok, the FTS5 table holds exactly the
+  sentences (``Store.check_fts``); for every model of the index, either
   ``Searcher.open`` refuses with a ``SimsearchError`` or every top-k answer equals the
   exact top-k (ties allowed) over the sentences the store holds a vector for, each
   scored with the model now in its folder; a reported score is the true score of the
@@ -507,6 +508,7 @@ class IndexMachine(RuleBasedStateMachine):
         store = Store.open(self.db, create=False)
         try:
             assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert store.check_fts() == []  # the full-text index holds exactly the sentences
             if self.clean:
                 self.check_contents(store)
             for row in store.models():

@@ -144,14 +144,14 @@ def test_bad_training_input(tmp_path, tiny_model, run_cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.txt").write_text("\n\n")
     (tmp_path / "bad.csv").write_text("premise,hypothesis\na,b\n")
-    (tmp_path / "latin1.txt").write_bytes(b"fine line\nna\xefve caf\xe9\n")
+    (tmp_path / "blob.txt").write_bytes(b"\x00binary")
     (tmp_path / "few.txt").write_text("One sentence here.\nAnother one there.\n")
     m = str(tiny_model)
     cases = [
         (("train", "--unsup", "missing.txt", "-m", m), "missing.txt: no such file"),
         (("train", "--unsup", "empty.txt", "-m", m), "empty.txt: no sentences found"),
         (("train", "--sup", "bad.csv", "-m", m), "needs columns sent0,sent1[,hard_neg]; found: premise,hypothesis"),
-        (("train", "--unsup", "latin1.txt", "-m", m), "latin1.txt:2: not valid UTF-8"),
+        (("train", "--unsup", "blob.txt", "-m", m), "blob.txt: skipped: binary content"),
         (("train", "--unsup", "few.txt", "-m", m, "--batch-size", "64"), "--batch-size 64 is larger than the 2"),
         (("train", "--unsup", "few.txt", "-m", m, "--device", "cuda"), "--device cuda: no CUDA device"),
         (("train", "-m", m), "give exactly one of --unsup FILE or --sup FILE"),
