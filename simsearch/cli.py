@@ -359,7 +359,12 @@ def train_command(
     lr: Optional[float] = typer.Option(None, "--lr", callback=_number(), help="Learning rate (default: unsup 3e-5, sup 5e-5)."),
     temp: float = typer.Option(0.05, "--temp", callback=_number(), help="Temperature tau of the softmax over cosine similarities."),
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Training pooler (default: the base model's own; cls + MLP for raw BERT)."),
-    max_len: int = typer.Option(32, "--max-len", help="Truncate training sentences to this many tokens (>= 4)."),
+    max_len: Optional[int] = typer.Option(None, "--max-len",
+                                          help="Truncate training texts to this many tokens, >= 4 (default: 32; --recipe ict: 128)."),
+    recipe: Optional[str] = typer.Option(
+        None, "--recipe", help="Unsupervised recipe: paper (two dropout views of a sentence, the paper's) or ict (a "
+        "sentence and its neighbours, 10% of documents held out to measure it; 150 steps unless --max-steps). "
+        "Default: ict for 10+ documents, else paper."),
     hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", callback=_number(),
                                                help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
     dropout: float = typer.Option(0.1, "--dropout", callback=_number(), help="Dropout rate p in [0, 1) (the unsupervised views' only noise)."),
@@ -392,7 +397,7 @@ def train_command(
         max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
         warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
-        resume=resume, bucket=not no_bucket, progress=not json_out,
+        resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,
     )
     metadata = train(config)
     if metadata is None:  # not the main process under torchrun
@@ -400,7 +405,12 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
+    from .train import heldout_verdict
+
     best = metadata["best_dev_stsb"]
+    verdict = heldout_verdict(metadata.get("heldout"))
+    if verdict:
+        stdout.print(verdict, highlight=False)
     stdout.print(
         f"saved [bold]{config.out}[/] ({metadata['steps']} steps, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")

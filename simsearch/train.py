@@ -49,6 +49,19 @@ MODE_DEFAULTS = {
     "unsup": {"batch_size": 64, "lr": 3e-5, "epochs": 1},
     "sup": {"batch_size": 512, "lr": 5e-5, "epochs": 3},
 }
+# Unsupervised recipes (docs/adaptation.md): ``paper`` is the paper's (two dropout views of one
+# sentence); ``ict`` is the inverse cloze task on the user's documents (a sentence and the rest
+# of its window), trained through the supervised pair path with the same loss and tau.
+RECIPES = ("paper", "ict")
+PAPER_MAX_LEN = 32
+ICT_MAX_LEN = 128  # the passage is up to 4 sentences
+# 150 steps of batch 64 at 128 tokens: about 4 s a step for all-MiniLM-L6-v2 on 2 unloaded CPU
+# cores (13 s under load 5-8, docs/adaptation.md), so ~10 minutes; a 15k-sentence corpus would
+# otherwise be ~230 steps. --max-steps overrides it.
+ICT_MAX_STEPS = 150
+ICT_WINDOW = 2
+HELDOUT_SHARE = 0.1
+AUTO_ICT_MIN_DOCUMENTS = 10  # fewer: the paper's recipe (one file of lines is one document)
 
 
 @dataclass
@@ -64,7 +77,7 @@ class TrainConfig:
     lr: float | None = None
     temp: float = 0.05
     pooler: str | None = None
-    max_len: int = 32
+    max_len: int | None = None  # paper and sup: 32; ict: 128
     hard_negative_weight: float = 1.0
     dropout: float = 0.1
     warmup_steps: int = 0  # the paper uses none; linear warm-up, then linear decay
@@ -76,6 +89,7 @@ class TrainConfig:
     resume: bool = False
     bucket: bool = True
     progress: bool = True
+    recipe: str | None = None  # unsup: "paper" or "ict"; None: chosen from the data (see resolve_recipe)
 
     def __post_init__(self) -> None:
         if self.mode not in MODE_DEFAULTS:
@@ -84,6 +98,13 @@ class TrainConfig:
             if getattr(self, key) is None:
                 setattr(self, key, value)
         self.data = Path(self.data)
+        if self.recipe is not None and self.recipe not in RECIPES:
+            raise SimsearchError(f"--recipe must be one of {', '.join(RECIPES)}")
+        if self.recipe is not None and self.mode != "unsup":
+            raise SimsearchError(f"--recipe {self.recipe} is for unsupervised training (--unsup or --from-index); "
+                                 "--sup trains on your pairs as they are")
+        if self.mode == "sup" or self.recipe is not None:
+            self._recipe_defaults()
         if self.from_index and self.mode != "unsup":
             raise SimsearchError("--from-index trains unsupervised on the index's sentences; it does not go with --sup")
         if self.out is None:
@@ -95,7 +116,7 @@ class TrainConfig:
             (self.temp > 0, "--temp must be positive"),
             (self.lr > 0, "--lr must be positive"),
             (0.0 <= self.dropout < 1.0, "--dropout must be in [0, 1)"),
-            (self.max_len >= 4, "--max-len must be at least 4"),
+            (self.max_len is None or self.max_len >= 4, "--max-len must be at least 4"),
             (self.epochs >= 1, "--epochs must be at least 1"),
             (self.max_steps is None or self.max_steps >= 1, "--max-steps must be at least 1"),
             (self.eval_steps >= 1, "--eval-steps must be at least 1"),
@@ -107,10 +128,19 @@ class TrainConfig:
             (not (self.same_dropout_mask and self.mode == "sup"),
              "--same-dropout-mask is an unsupervised ablation (two views of one sentence); "
              "supervised views are different sentences: drop it or use --unsup"),
+            (not (self.same_dropout_mask and self.recipe == "ict"),
+             "--same-dropout-mask is an ablation of the paper recipe (two views of one sentence); use --recipe paper"),
         ]
         for ok, message in checks:
             if not ok:
                 raise SimsearchError(message)
+
+    def _recipe_defaults(self) -> None:
+        """The defaults that depend on the recipe (an option the user gave is kept)."""
+        if self.max_len is None:
+            self.max_len = ICT_MAX_LEN if self.recipe == "ict" else PAPER_MAX_LEN
+        if self.recipe == "ict" and self.max_steps is None and self.epochs == MODE_DEFAULTS["unsup"]["epochs"]:
+            self.max_steps = ICT_MAX_STEPS
 
 
 @dataclass
@@ -149,6 +179,7 @@ class TrainState:
     eval_seconds: float = 0.0
     losses: list = field(default_factory=list)
     evals: list = field(default_factory=list)
+    best_heldout: list | None = None  # [hit@10, mrr@10] of the kept step when held-out retrieval selects
 
 
 def _distributed(device: torch.device) -> tuple[int, int, torch.device]:
@@ -214,9 +245,9 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     base = _resolve_base(config)
     pooling = Pooling.choose(base, config.pooler, config.mode)
     data = training_data(config, warn=None if main_process else (lambda path, reason: None))
-    examples = data.examples
+    examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if main_process else None)
     columns = len(examples[0])
-    eval_root, holdout, examples = _evaluation_source(config, examples)
+    eval_root, holdout, examples = _evaluation_source(config, examples, documents_held_out=bool(heldout_docs))
     if config.batch_size > len(examples):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(examples)} training examples in {config.data}"
@@ -288,6 +319,13 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     if in_main_thread:  # signal handlers can only be set there (a worker thread keeps Python's)
         signal.signal(signal.SIGINT, on_sigint)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+    evaluate = partial(_evaluate, evaluator, eval_root, holdout, state=state, staging=staging,
+                       main_process=main_process, config=config, heldout_docs=heldout_docs)
+    if heldout_docs and not state.evals:  # step 0: the base model on the held-out documents
+        eval_started = time.perf_counter()
+        evaluate(base_only=True)
+        model.train()
+        state.eval_seconds += time.perf_counter() - eval_started
     started, done_at_start, eval_seconds_at_start = time.perf_counter(), state.step, state.eval_seconds
     last_dev = "-"
     try:
@@ -323,9 +361,13 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
                     if state.step % config.eval_steps == 0 or state.step == total_steps:
                         _check_finite(model, state.step, config.lr)
                         eval_started = time.perf_counter()
-                        last_dev = _evaluate(evaluator, eval_root, holdout, state, staging, main_process, config)
+                        last_dev = evaluate()
                         model.train()
                         state.eval_seconds += time.perf_counter() - eval_started
+                    if state.step - done_at_start == ESTIMATE_AFTER and main_process and total_steps > state.step:
+                        _print_estimate(state, total_steps, config.eval_steps, time.perf_counter() - started
+                                        - (state.eval_seconds - eval_seconds_at_start), bool(heldout_docs or eval_root
+                                                                                             or holdout))
                     rate = (state.step - done_at_start) * config.batch_size / max(time.perf_counter() - started, 1e-9)
                     advance(1, loss=f"{state.losses[-1]:.4f}", **{"sent/s": f"{rate:,.0f}", "dev": last_dev})
                     if state.step >= total_steps:
@@ -360,7 +402,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     metadata = None
     if main_process:
         metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples),
-                           eval_root, signature, source=data.source)
+                           eval_root, signature, source=data.source, heldout_docs=heldout_docs)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -406,9 +448,9 @@ def _resolve_base(config: TrainConfig) -> ModelRef:
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
-    """One padded tensor batch holding every view: [sent0 x2] (unsup) or [sent0; sent1; hard_neg]."""
+    """One padded tensor batch holding every view: [sent0 x2] (paper) or [sent0; sent1; hard_neg] (sup, ict)."""
     columns = [[token_ids[c][i] for i in rows] for c in range(len(token_ids))]
-    if config.mode == "unsup" and not config.same_dropout_mask:
+    if len(columns) == 1 and not config.same_dropout_mask:
         columns = [columns[0], columns[0]]  # two views, one forward pass: independent dropout masks
     return pad_batch([ids for column in columns for ids in column], tokenizer, device)
 
@@ -466,8 +508,53 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     return TrainingData([(s,) for s in sentences], sha256, source, documents)
 
 
-def _evaluation_source(config: TrainConfig, examples):
-    """STS-B dev when the data is there; otherwise a held-out slice of the user's own data."""
+ESTIMATE_AFTER = 3  # timed steps before the estimate of the run's time
+
+
+def resolve_recipe(config: TrainConfig, data: TrainingData, note=None) -> tuple[list, list]:
+    """Choose the unsupervised recipe when none was given, apply its defaults, build its examples.
+
+    Returns (training examples, held-out documents). ``paper``: the unique sentences, nothing
+    held out (exactly the paper's run). ``ict``: ``HELDOUT_SHARE`` of the documents set aside
+    (seeded), inverse-cloze pairs from the rest. With no --recipe, ``ict`` when the text is at
+    least ``AUTO_ICT_MIN_DOCUMENTS`` documents giving at least a batch of pairs (a file of one
+    sentence per line is one document of unrelated lines: the paper's recipe), else ``paper``.
+    """
+    if config.mode == "sup":
+        return data.examples, []
+    from . import pairs
+
+    documents = pairs.as_documents(data.documents)
+    chosen = config.recipe
+    rows, heldout = [], []
+    if chosen == "ict" or (chosen is None and len(documents) >= AUTO_ICT_MIN_DOCUMENTS):
+        if len(documents) < 2:
+            raise SimsearchError(f"--recipe ict sets {HELDOUT_SHARE:.0%} of your documents aside to measure the "
+                                 f"result and trains on the rest: {config.data} is {len(documents)} document; "
+                                 "use --recipe paper, or a folder of several documents")
+        training, heldout = pairs.heldout_split(documents, HELDOUT_SHARE, config.seed)
+        rows = list(dict.fromkeys(e.row() for e in pairs.ict_pairs(training, ICT_WINDOW)))
+    if chosen is None:
+        batch = config.batch_size
+        chosen = "ict" if len(rows) >= batch else "paper"
+        if note is not None:
+            why = (f"{len(documents)} documents, {len(rows)} sentence/passage pairs" if chosen == "ict" else
+                   f"{len(documents)} document(s); the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} or more "
+                   f"giving at least {batch} sentence/passage pairs")
+            note(f"recipe: {chosen} ({why}; --recipe paper|ict to choose)", highlight=False)
+    config.recipe = chosen
+    config._recipe_defaults()
+    if chosen == "paper":
+        return data.examples, []
+    if len(rows) < 2:
+        raise SimsearchError(f"--recipe ict: {config.data} gives {len(rows)} sentence/passage pairs (it needs documents "
+                             "of several sentences of 3+ words); use --recipe paper")
+    return rows, heldout
+
+
+def _evaluation_source(config: TrainConfig, examples, documents_held_out: bool = False):
+    """STS-B dev when the data is there; otherwise a held-out slice of the user's own data
+    (none when whole documents are held out: they are the evaluation)."""
     from .sts import data_dir
 
     try:
@@ -475,6 +562,8 @@ def _evaluation_source(config: TrainConfig, examples):
     except SimsearchError:
         if config.eval_data is not None:
             raise
+    if documents_held_out:
+        return None, [], examples
     size = min(1000, max(2, len(examples) // 20))
     if len(examples) < 3 * size:
         return None, [], examples
@@ -482,12 +571,39 @@ def _evaluation_source(config: TrainConfig, examples):
     return None, [examples[i] for i in sorted(held)], [e for i, e in enumerate(examples) if i not in held]
 
 
+def _finite(value):
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
 def _evaluate(evaluator: Encoder, eval_root, holdout, state: TrainState, staging: Path, main_process: bool,
-              config: TrainConfig) -> str:
-    """Score on STS-B dev (saving a new best) or, without it, alignment/uniformity on held-out data."""
-    record = {"step": state.step, "loss": float(np.mean(state.losses[-config.eval_steps:])),
+              config: TrainConfig, heldout_docs=(), base_only: bool = False) -> str:
+    """Score on STS-B dev (saving a new best) or, without it, alignment/uniformity on held-out data.
+
+    With held-out documents (``ict``): retrieval of their structure (``pairs.structure_retrieval``)
+    at every evaluation, and at step 0 (``base_only``: that alone); without STS-B dev it selects
+    the kept step (best hit@10, then MRR@10; step 0 is the base, never kept).
+    """
+    losses = state.losses[-config.eval_steps:]
+    record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
               "time": datetime.datetime.now().isoformat(timespec="seconds")}
-    if main_process:
+    shown = "-"
+    if main_process and heldout_docs:
+        from .pairs import structure_retrieval
+
+        found = structure_retrieval(evaluator, heldout_docs)
+        hit, mrr = _finite(found["hit@10"]), _finite(found["mrr@10"])
+        record.update({"heldout_hit@10": hit, "heldout_mrr@10": mrr, "heldout_queries": found["queries"]})
+        shown = f"held-out hit@10 {hit:.3f}" if hit is not None else "-"
+        if eval_root is None and not base_only and hit is not None and (
+                state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
+            state.best_heldout, state.best_step = [hit, mrr], state.step
+            _save_weights(evaluator.model, evaluator.tokenizer, staging / "best")
+    if main_process and base_only:
+        state.evals.append(record)
+        with open(staging / "train_log.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(record, allow_nan=False) + "\n")
+    elif main_process:
         if eval_root is not None:
             from .sts import evaluate_sts
 
@@ -500,16 +616,23 @@ def _evaluate(evaluator: Encoder, eval_root, holdout, state: TrainState, staging
         elif holdout:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, holdout).items()})
             shown = f"align {record['alignment']:.3f} unif {record['uniformity']:.3f}"
-        else:
-            shown = "-"
         state.evals.append(record)
         with open(staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
-    else:
-        shown = "-"
     if dist.is_initialized():
         dist.barrier()
     return shown
+
+
+def _print_estimate(state: TrainState, total_steps: int, eval_steps: int, seconds: float, evaluates: bool) -> None:
+    """The run's time from the steps timed so far (stderr; evaluations at their step-0 cost when known)."""
+    per_step = seconds / ESTIMATE_AFTER
+    evaluations = len({*range(eval_steps, total_steps + 1, eval_steps), total_steps} - set(range(state.step + 1)))
+    per_eval = state.eval_seconds / len(state.evals) if evaluates and state.evals else 0.0
+    remaining = per_step * (total_steps - state.step) + per_eval * evaluations
+    shown = f"{remaining / 60:.0f} min" if remaining >= 90 else f"{remaining:.0f} s"
+    stderr.print(f"about {shown} for the remaining {total_steps - state.step} of {total_steps} steps "
+                 f"({per_step:.2f} s a step, timed on {ESTIMATE_AFTER})", highlight=False)
 
 
 def _holdout_geometry(evaluator: Encoder, holdout) -> dict:
@@ -591,6 +714,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     """
     return {
         "--unsup/--sup": config.mode,
+        "--recipe": config.recipe,
         "--from-index": config.from_index,
         "training data (sha256)": data_sha256,
         "--model (files)": fingerprint(base),
@@ -681,13 +805,16 @@ def _print_config(config, pooling, base, examples, total_steps, world, eval_root
 
 
 def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, examples, eval_root,
-            signature, source: dict | None = None) -> dict:
+            signature, source: dict | None = None, heldout_docs=()) -> dict:
     """Assemble the model folder in the staging area, then swap it into place."""
     final = staging / "model"
     shutil.rmtree(final, ignore_errors=True)
     if eval_root is not None and (staging / "best").is_dir():
         shutil.copytree(staging / "best", final)
         selection = "best STS-B dev"
+    elif heldout_docs and (staging / "best").is_dir():
+        shutil.copytree(staging / "best", final)
+        selection = "best held-out retrieval"
     else:
         _save_weights(model, tokenizer, final)
         selection = "last step"
@@ -698,6 +825,8 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "mlp_only_train": pooling.mlp_only_train,
         "max_length": inference_max,
         "mode": config.mode,
+        "recipe": config.recipe,
+        "heldout": _heldout_summary(state, heldout_docs, selection, total_steps),
         "base_model": base.name,
         "base_path": str(base.path),
         "temp": config.temp,
@@ -747,6 +876,37 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         final.rename(out)
     _discard_staging(staging)
     return metadata
+
+
+def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int) -> dict | None:
+    """Held-out retrieval of the base (step 0) and of the saved model (the kept step)."""
+    if not heldout_docs:
+        return None
+    kept = total_steps if selection == "last step" else state.best_step
+
+    def values(step):
+        record = next((e for e in state.evals if e["step"] == step and "heldout_hit@10" in e), None)
+        return None if record is None else {"hit@10": record["heldout_hit@10"], "mrr@10": record["heldout_mrr@10"],
+                                            "queries": record["heldout_queries"], "step": step}
+
+    return {"base": values(0), "trained": values(kept), "documents": len(heldout_docs), "share": HELDOUT_SHARE}
+
+
+def heldout_verdict(heldout: dict | None) -> str | None:
+    """One line for the user: did training help on their held-out documents?"""
+    if not heldout or not heldout.get("base") or not heldout.get("trained"):
+        return None
+    base, trained = heldout["base"], heldout["trained"]
+    if base["hit@10"] is None or trained["hit@10"] is None:
+        return None
+    better = (trained["hit@10"], trained["mrr@10"]) > (base["hit@10"], base["mrr@10"])
+    if better:
+        return (f"held-out retrieval hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 "
+                f"{base['mrr@10']:.3f} -> {trained['mrr@10']:.3f} ({heldout['documents']} documents, "
+                f"{trained['queries']} queries)")
+    return (f"not better than the base model on your held-out documents (hit@10 {base['hit@10']:.3f} -> "
+            f"{trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}; "
+            f"{heldout['documents']} documents, {trained['queries']} queries)")
 
 
 def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_length: int) -> None:
@@ -803,12 +963,14 @@ def _plot(state: TrainState, path: Path) -> None:
         ax.plot(steps[window - 1 :], smooth, color="black", linewidth=1.5, label=f"loss (mean of {window})")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
-    key = "stsb_dev" if any("stsb_dev" in e for e in state.evals) else "uniformity"
-    points = [(e["step"], e[key]) for e in state.evals if key in e]
+    key = next((k for k in ("stsb_dev", "heldout_hit@10") if any(e.get(k) is not None for e in state.evals)),
+               "uniformity")
+    label = {"stsb_dev": "STS-B dev", "heldout_hit@10": "held-out hit@10"}.get(key, key)
+    points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
     if points:
         right = ax.twinx()
-        right.plot(*zip(*points), "o-", color="tab:blue", label="STS-B dev" if key == "stsb_dev" else key)
-        right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else key)
+        right.plot(*zip(*points), "o-", color="tab:blue", label=label)
+        right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
         right.legend(loc="upper right")
     ax.legend(loc="upper left")
     ax.set_title("SimCSE training")
