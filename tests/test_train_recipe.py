@@ -1,0 +1,138 @@
+"""train --recipe paper|ict: the inverse cloze recipe on held-out documents, its evidence, and the paper kept exact."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+
+from simsearch import pairs
+from simsearch.data import documents_from_path, unique_sentences
+from simsearch.errors import Interrupted, SimsearchError
+from simsearch.train import HELDOUT_SHARE, TrainConfig, heldout_verdict, train
+
+WORDS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()
+
+
+@pytest.fixture
+def no_sts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here: held-out retrieval selects
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+
+
+def write_documents(folder: Path, count: int = 12, sentences: int = 8) -> Path:
+    """``count`` documents of several sentences each, one topic per document."""
+    rng = random.Random(0)
+    folder.mkdir()
+    for d in range(count):
+        topic = WORDS[d % len(WORDS)]
+        text = " ".join(f"The {topic} note {i} is about {rng.choice(WORDS)} and {topic} again." for i in range(sentences))
+        (folder / f"doc{d:02}.txt").write_text(text + "\n")
+    return folder
+
+
+def weights_sha(folder: Path) -> str:
+    w = load_file(str(folder / "model.safetensors"))
+    return hashlib.sha256(b"".join(w[k].numpy().tobytes() for k in sorted(w))).hexdigest()
+
+
+def read_log(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "train_log.jsonl").read_text().splitlines()]
+
+
+def test_ict_trains_on_the_other_documents_and_reports_held_out_retrieval(tmp_path, tiny_model, run_cli, no_sts):
+    docs = write_documents(tmp_path / "docs")
+    out = tmp_path / "out"
+    code, stdout, err = run_cli("train", "--unsup", docs, "-m", tiny_model, "--out", out, "--batch-size", "8",
+                                "--eval-steps", "3", "--max-steps", "7", "--json")
+    assert code == 0, err
+    meta = json.loads(stdout)  # --json: stdout is the JSON alone (the estimate went to stderr)
+    assert "recipe: ict" in err and "about " in err
+    assert meta["recipe"] == "ict" and meta["max_len"] == 128 and meta["selection"] == "best held-out retrieval"
+    # Trained on ICT rows of the documents not held out (the same split, by the same seed).
+    training, heldout = pairs.heldout_split(pairs.as_documents(documents_from_path(docs)), HELDOUT_SHARE, 42)
+    rows = {e.row() for e in pairs.ict_pairs(training, 2)}
+    assert meta["examples"] == len(rows) and len(heldout) == 1
+    held_texts = {s for d in heldout for s in d.sentences}
+    assert not any(text in held_texts for row in rows for text in row)
+    # The log starts at step 0 (the base, no loss) and has the held-out figure at every evaluation.
+    log = read_log(out)
+    assert [r["step"] for r in log] == [0, 3, 6, 7]
+    assert log[0]["loss"] is None and all(r["heldout_queries"] > 0 for r in log)
+    assert all(isinstance(r["heldout_hit@10"], float) and isinstance(r["heldout_mrr@10"], float) for r in log)
+    # Kept: the best trained step by (hit@10, MRR@10); the metadata reports exactly its figures.
+    best = max(log[1:], key=lambda r: (r["heldout_hit@10"], r["heldout_mrr@10"]))
+    assert meta["best_step"] == best["step"]
+    held = meta["heldout"]
+    assert held["documents"] == 1 and held["share"] == HELDOUT_SHARE
+    assert held["base"]["hit@10"] == log[0]["heldout_hit@10"] and held["base"]["mrr@10"] == log[0]["heldout_mrr@10"]
+    assert held["trained"]["hit@10"] == best["heldout_hit@10"] and held["trained"]["step"] == best["step"]
+    assert json.loads((out / "simsearch.json").read_text())["heldout"] == held
+
+
+def test_verdict_says_plainly_when_training_did_not_help():
+    def summary(base, trained):
+        return {"base": {"hit@10": base[0], "mrr@10": base[1], "queries": 40},
+                "trained": {"hit@10": trained[0], "mrr@10": trained[1], "queries": 40}, "documents": 6, "share": 0.1}
+
+    assert heldout_verdict(summary((0.594, 0.3), (0.668, 0.4))).startswith("held-out retrieval hit@10 0.594 -> 0.668")
+    for trained in [(0.58, 0.4), (0.594, 0.3), (0.594, 0.2)]:  # lower, equal, equal hit with lower MRR
+        assert heldout_verdict(summary((0.594, 0.3), trained)).startswith("not better than the base model")
+    assert heldout_verdict(None) is None
+
+
+def test_resume_refuses_another_recipe_and_continues_the_same(tmp_path, tiny_model, no_sts):
+    docs = write_documents(tmp_path / "docs")
+    settings = dict(mode="unsup", data=docs, model=str(tiny_model), out=tmp_path / "out", batch_size=8, max_steps=6,
+                    eval_steps=2, progress=False, max_len=32)
+    with pytest.raises(Interrupted):
+        train(TrainConfig(recipe="ict", **settings), stop_at_step=3)
+    with pytest.raises(SimsearchError, match=r"--recipe \('ict' then, 'paper' now\)"):
+        train(TrainConfig(recipe="paper", resume=True, **settings))
+    meta = train(TrainConfig(resume=True, **settings))  # no --recipe: the data chooses ict again
+    assert meta["recipe"] == "ict"
+    assert [r["step"] for r in read_log(tmp_path / "out")] == [0, 2, 4, 6]  # one step 0, none repeated
+
+    uninterrupted = tmp_path / "whole"
+    train(TrainConfig(recipe="ict", **{**settings, "out": uninterrupted}))
+    assert weights_sha(uninterrupted) == weights_sha(tmp_path / "out")
+
+
+def test_recipe_errors_are_one_line(tmp_path, tiny_model, run_cli):
+    (tmp_path / "pairs.csv").write_text("sent0,sent1\n" + "".join(f"a{i} b c,d{i} e f\n" for i in range(10)))
+    (tmp_path / "lines.txt").write_text("".join(f"Line number {i} has words.\n" for i in range(20)))
+    m = str(tiny_model)
+    cases = [
+        (("--sup", tmp_path / "pairs.csv", "--recipe", "ict"), "--recipe ict is for unsupervised training"),
+        (("--unsup", tmp_path / "lines.txt", "--recipe", "soup"), "--recipe must be one of paper, ict"),
+        (("--unsup", tmp_path / "lines.txt", "--recipe", "ict"), "is 1 document; use --recipe paper"),
+        (("--unsup", tmp_path / "lines.txt", "--recipe", "ict", "--same-dropout-mask"), "use --recipe paper"),
+    ]
+    for args, message in cases:
+        code, _, err = run_cli("train", *args, "-m", m, "--out", tmp_path / "never")
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (args, err)
+        assert not (tmp_path / "never").exists()
+
+
+def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no_sts):
+    """A file of lines is one document: the default is the paper's recipe, bit for bit; on documents
+    ``--recipe paper`` trains on every unique sentence with nothing held out (the paper's run)."""
+    lines = tmp_path / "lines.txt"
+    lines.write_text("".join(f"Line {i} says {WORDS[i % 12]} and {WORDS[(i * 5) % 12]}.\n" for i in range(40)))
+    common = dict(mode="unsup", data=lines, model=str(tiny_model), batch_size=8, max_steps=4, eval_steps=2,
+                  progress=False)
+    default = train(TrainConfig(out=tmp_path / "default", **common))
+    explicit = train(TrainConfig(out=tmp_path / "explicit", recipe="paper", **common))
+    assert default["recipe"] == explicit["recipe"] == "paper" and default["max_len"] == 32
+    assert weights_sha(tmp_path / "default") == weights_sha(tmp_path / "explicit")
+
+    docs = write_documents(tmp_path / "docs")
+    meta = train(TrainConfig(**{**common, "data": docs, "out": tmp_path / "paper", "recipe": "paper"}))
+    assert meta["heldout"] is None and meta["max_len"] == 32
+    n = len(unique_sentences(documents_from_path(docs)))
+    assert meta["examples"] == n - min(1000, max(2, n // 20))  # all of them but the alignment/uniformity slice
+    assert all(r["step"] > 0 and "heldout_hit@10" not in r for r in read_log(tmp_path / "paper"))
