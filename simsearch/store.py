@@ -320,10 +320,11 @@ class Store:
                 conn.db_path = str(path)
                 try:
                     conn.execute("PRAGMA busy_timeout=30000")
+                    store = cls(path, conn)
+                    store._check_schema()  # before any write: another program's database is left as it is
                     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
                     conn.execute("PRAGMA synchronous=NORMAL")
-                    store = cls(path, conn)
                     store.migrate()
                     break
                 except (sqlite3.OperationalError, StorageError) as exc:

@@ -225,24 +225,13 @@ CASES = [
     (["tui", "--nope"], "No such option: --nope"),
 ]
 
-# Rows that need a fix outside the CLI; each names its owner (temporary, see the report).
-NEEDS_OWNER = {
-    ("search", "x", "--db", "foreign.db"): "needs H1 (store.py): Store.open switches a foreign SQLite database "
-                                            "to WAL (a write) before checking that it is a simsearch index",
-}
-
-
 def fill(text: str, ws: Path, model: Path) -> str:
     return text.replace("{ws}", str(ws)).replace("{model!r}", repr(str(model))).replace("{model}", str(model))
 
 
 def _params():
     for args, message in CASES:
-        marks = []
-        reason = NEEDS_OWNER.get(tuple(args))
-        if reason:
-            marks.append(pytest.mark.xfail(strict=True, reason=reason))
-        yield pytest.param(args, message, id=" ".join(args)[:60], marks=marks)
+        yield pytest.param(args, message, id=" ".join(args)[:60])
 
 
 @pytest.mark.parametrize("args, message", list(_params()))
