@@ -141,14 +141,17 @@ def documents_sha256(documents: Iterable[Document]) -> str:
     return digest.hexdigest()
 
 
-def read_text(path: Path) -> str:
-    """A data file's text (CSV, TSV, JSONL) as UTF-8; undecodable bytes are reported with file and line."""
+def read_text(path: Path, what: str = "a file") -> str:
+    """A data file's text (CSV, TSV, JSONL, a query file) as UTF-8; undecodable bytes are
+    reported with file and line. ``what`` names the expected file in the folder error."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SimsearchError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise SimsearchError(f"{path}: is a folder, expected a file") from None
+        raise SimsearchError(f"{path}: is a folder, expected {what}") from None
+    except OSError as exc:
+        raise SimsearchError(f"{path}: {exc.strerror}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -64,6 +64,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from .data import read_text
 from .errors import SimsearchError
 
 if TYPE_CHECKING:
@@ -193,26 +194,10 @@ def parse_item(item, base: Path, where: str) -> Unit:
     return Unit.make(_resolve(path, base, where) if path is not None else None, lines, text)
 
 
-def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SimsearchError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SimsearchError(f"{path}: is a folder, expected a query file") from None
-    except OSError as exc:
-        raise SimsearchError(f"{path}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SimsearchError(f"{path}:{line}: not valid UTF-8") from None
-
-
 def load_queries(path: Path | str, fmt: str | None = None) -> list[Query]:
     """Queries of a JSONL or TSV file (``fmt``: ``jsonl``/``tsv``; default from the suffix, else sniffed)."""
     path = Path(path)
-    text = _decode(path)
+    text = read_text(path, "a query file")
     base = path.absolute().parent
     lines = text.splitlines()
     if fmt is None:
