@@ -363,7 +363,7 @@ def train_command(
                                           help="Truncate training texts to this many tokens, >= 4 (default: 32; --recipe ict: 128)."),
     recipe: Optional[str] = typer.Option(
         None, "--recipe", help="Unsupervised recipe: paper (two dropout views of a sentence, the paper's) or ict (a "
-        "sentence and its neighbours, 10% of documents held out to measure it; 150 steps unless --max-steps). "
+        "sentence and its neighbours, 10% of documents held out to measure it; at most 60 steps unless --max-steps/--epochs). "
         "Default: ict for 10+ documents, else paper."),
     hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", callback=_number(),
                                                help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),

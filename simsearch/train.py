@@ -55,10 +55,11 @@ MODE_DEFAULTS = {
 RECIPES = ("paper", "ict")
 PAPER_MAX_LEN = 32
 ICT_MAX_LEN = 128  # the passage is up to 4 sentences
-# 150 steps of batch 64 at 128 tokens: about 4 s a step for all-MiniLM-L6-v2 on 2 unloaded CPU
-# cores (13 s under load 5-8, docs/adaptation.md), so ~10 minutes; a 15k-sentence corpus would
-# otherwise be ~230 steps. --max-steps overrides it.
-ICT_MAX_STEPS = 150
+# A step of batch 64 with 128-token passages took 14 s for all-MiniLM-L6-v2 on the shared 2-core
+# CPU (load ~2; 13 s at load 5-8 in docs/adaptation.md), so 60 steps is ~14 minutes at worst; one
+# epoch of a 15k-sentence corpus would be ~230 steps (~54 min). The measured gains on pytest-docs
+# came from 37 steps. --max-steps (or --epochs) overrides it.
+ICT_MAX_STEPS = 60
 ICT_WINDOW = 2
 HELDOUT_SHARE = 0.1
 AUTO_ICT_MIN_DOCUMENTS = 10  # fewer: the paper's recipe (one file of lines is one document)
@@ -140,6 +141,7 @@ class TrainConfig:
         if self.max_len is None:
             self.max_len = ICT_MAX_LEN if self.recipe == "ict" else PAPER_MAX_LEN
         if self.recipe == "ict" and self.max_steps is None and self.epochs == MODE_DEFAULTS["unsup"]["epochs"]:
+            # the default 1 epoch only: --epochs N asks for whole passes
             self.max_steps = ICT_MAX_STEPS
 
 
@@ -800,7 +802,9 @@ def _print_config(config, pooling, base, examples, total_steps, world, eval_root
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()}
     settings.update(base=base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
                     examples=examples, steps=total_steps, processes=world,
-                    selection="STS-B dev" if eval_root else f"none (held-out {len(holdout)} for alignment/uniformity)")
+                    selection="STS-B dev" if eval_root else (
+                        "held-out documents (structure retrieval)" if config.recipe == "ict"
+                        else f"none (held-out {len(holdout)} for alignment/uniformity)"))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={v}" for k, v in settings.items()), highlight=False)
 
 

@@ -136,3 +136,16 @@ def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no
     n = len(unique_sentences(documents_from_path(docs)))
     assert meta["examples"] == n - min(1000, max(2, n // 20))  # all of them but the alignment/uniformity slice
     assert all(r["step"] > 0 and "heldout_hit@10" not in r for r in read_log(tmp_path / "paper"))
+
+
+def test_recipe_defaults_keep_what_the_user_gave():
+    from simsearch.train import ICT_MAX_STEPS
+
+    ict = TrainConfig(mode="unsup", data="d", recipe="ict")
+    assert (ict.max_len, ict.max_steps, ict.batch_size, ict.lr, ict.epochs) == (128, ICT_MAX_STEPS, 64, 3e-5, 1)
+    assert TrainConfig(mode="unsup", data="d", recipe="ict", max_len=64, max_steps=9).max_len == 64
+    assert TrainConfig(mode="unsup", data="d", recipe="ict", max_steps=9).max_steps == 9
+    assert TrainConfig(mode="unsup", data="d", recipe="ict", epochs=2).max_steps is None  # whole passes asked for
+    paper = TrainConfig(mode="unsup", data="d", recipe="paper")
+    assert (paper.max_len, paper.max_steps) == (32, None)
+    assert TrainConfig(mode="sup", data="d.csv").max_len == 32
