@@ -33,7 +33,7 @@ from .errors import Interrupted, SimsearchError
 from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_local, resolve_model
 from .progress import progress_bar
-from .store import ModelRow, Store
+from .store import ModelRow, Store, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
 # sorting to pay, small enough that an interrupted run loses little work.
@@ -79,7 +79,11 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
     import fcntl
 
     lock_path = store.path.with_name(store.path.name + ".lock")
-    with open(lock_path, "a+") as handle:
+    try:
+        handle = open(lock_path, "a+")
+    except OSError as exc:  # a read-only folder, a full disk: one line, nothing written
+        raise storage_error(exc, lock_path) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

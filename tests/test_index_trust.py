@@ -362,3 +362,21 @@ def test_a_plain_refresh_finds_the_index_models_where_they_were_indexed_not_by_n
     assert report.encoded.get("m", 0) == 0
     assert store.models() == [row]
     assert store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall() == vectors
+
+
+def test_a_lock_file_that_cannot_be_created_is_one_line_and_nothing_is_indexed(run_cli, tmp_path, index_model,
+                                                                                  monkeypatch):
+    """A database in a folder where the lock file cannot be made (read-only, full) fails in one line."""
+    docs = write_notes(tmp_path / "docs", ["tea"])
+    db = tmp_path / "cli.db"
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(indexer, "open", refuse, raising=False)
+    code, out, err = run_cli("index", docs, "--model", index_model, "--db", db)
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1 and "cli.db.lock: permission denied" in err
+    monkeypatch.undo()
+    with _opened(db) as s:
+        assert s.counts()["documents"] == 0
