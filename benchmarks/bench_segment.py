@@ -1,8 +1,8 @@
 """Sentence segmenters side by side: the English golden rules and our fixtures.
 
 1. The 48 English "golden rules" of the Pragmatic Segmenter, as pySBD ships them in its
-   repository (``benchmarks/english_golden_rules.py``; not in its sdist or wheel, so pass
-   the file with ``--golden``; it is read with ``ast.literal_eval``, never executed).
+   repository (``benchmarks/english_golden_rules.py``; not in its sdist or wheel: a copy with
+   its MIT license is in ``tests/fixtures/golden_rules/``; read with ``ast.literal_eval``, never executed).
    Score: exact match of the whole list of sentences, per rule.
 2. The fixtures in ``tests/fixtures/segment`` (one-per-line files, lowercase prose,
    wrapped prose, reStructuredText, Markdown), each with a gold ``line<TAB>sentence`` list.
@@ -36,7 +36,7 @@ from simsearch.extract import extract, sentences_of  # noqa: E402
 from simsearch.segment import split_sentences  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "segment"
-DEFAULT_GOLDEN = Path(os.environ.get("SIMSEARCH_BENCH", REPO.parent / "shared" / "bench")) / "pysbd" / "english_golden_rules.py"
+DEFAULT_GOLDEN = REPO / "tests" / "fixtures" / "golden_rules" / "english_golden_rules.py"  # pySBD's, MIT
 
 # A segmenter: text -> list of (start, end) spans; a block splitter adapts one to simsearch.
 Spans = Callable[[str], list[tuple[int, int]]]

@@ -57,7 +57,6 @@ def test_long_paragraph_is_linear():
 # --- the golden rules, lowercase prose, one-per-line files ---------------------------------
 
 import ast  # noqa: E402
-import os  # noqa: E402
 import textwrap  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -67,8 +66,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from simsearch.segment import ABBREVIATIONS, NEVER_FINAL, looks_one_per_line  # noqa: E402
 
-GOLDEN = Path(os.environ.get("SIMSEARCH_BENCH", Path(__file__).resolve().parents[2] / "shared" / "bench")) \
-    / "pysbd" / "english_golden_rules.py"
+GOLDEN = Path(__file__).parent / "fixtures" / "golden_rules" / "english_golden_rules.py"  # pySBD, MIT
 WORDS = [w for w in """time people way water words number sound place years thing name sentence line
     house picture animal mother earth river garden morning evening kitchen window letter question answer
     music paper school story bridge table mountain ocean forest market engine signal record summer winter
@@ -77,7 +75,6 @@ WORDS = [w for w in """time people way water words number sound place years thin
 sentence_words = st.lists(st.sampled_from(WORDS), min_size=3, max_size=14)
 
 
-@pytest.mark.skipif(not GOLDEN.is_file(), reason=f"golden rules not found at {GOLDEN} (see benchmarks/bench_segment.py)")
 def test_golden_rules_at_least_as_good_as_pysbd():
     """pySBD 0.3.4 passes 47 of the 48 English golden rules (all but rule 18); so must we."""
     tree = ast.parse(GOLDEN.read_text(encoding="utf-8"))
