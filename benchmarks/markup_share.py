@@ -10,7 +10,7 @@ numbers come from one run.
 
 The trees are installed from package registries, never committed:
 
-    mkdir -p ../shared/bench && cd ../shared/bench
+    mkdir -p ~/.cache/simsearch-bench/sources && cd ~/.cache/simsearch-bench/sources
     apt-get download sphinx-doc python-requests-doc    # Debian bookworm: 5.3.0-4, 2.28.1+dfsg-1
     dpkg -x sphinx-doc_*.deb sphinx-doc && dpkg -x python-requests-doc_*.deb python-requests-doc
     pip download --no-binary :all: --no-deps markdown==3.11.3 -d sdists && tar xzf sdists/markdown-3.11.3.tar.gz -C sdists
@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH = Path(__import__("os").environ.get("SIMSEARCH_BENCH", REPO.parent / "shared" / "bench"))
+BENCH = Path(__import__("os").environ.get("SIMSEARCH_BENCH_SOURCES", Path.home() / ".cache" / "simsearch-bench" / "sources"))
 DEFAULT_ROOTS = [
     BENCH / "sphinx-doc/usr/share/doc/sphinx-doc/html/_sources",
     BENCH / "python-requests-doc/usr/share/doc/python-requests-doc/html/_sources",
