@@ -1,6 +1,6 @@
 """Build retrieval benchmarks from real data into a cache folder (never into the repository).
 
-Two sets, each a folder with ``corpus/`` (what to index), ``queries.jsonl`` (for
+Three sets, each a folder with ``corpus/`` (what to index), ``queries.jsonl`` (for
 ``simsearch eval retrieval``; relevant paths are relative to the file) and ``SOURCE.json``
 (where the material came from, its sha256, and the counts):
 
@@ -18,6 +18,13 @@ at least ``MIN_ANSWER_WORDS`` words of prose (lines outside literal blocks and d
 Every heading line (title, underline and overline) is removed from the indexed copy, so a
 question never finds itself; a blank line keeps the paragraphs on either side apart.
 Roles and inline literals in a heading are reduced to their text for the query.
+
+``sphinx-docs`` — the same method on Sphinx's own documentation: the reStructuredText sources
+that Debian's ``sphinx-doc`` package ships (``usr/share/doc/sphinx-doc/html/_sources/**/*.rst.txt``,
+Sphinx 5.3.0 in bookworm, fetched with ``apt-get download sphinx-doc`` or taken from
+``--sources``), minus ``changes.rst`` (an include stub) and ``extdev/deprecated.rst`` (a table of
+some 200 deprecated API names). The same heading filter, kept as it is: 38 questions over 91
+files, 5,625 sentences; one question is 0.026 of hit@10, so read its differences with that in mind.
 
 ``stsb-sick-paraphrase`` — paraphrase retrieval. Pairs scored >= 4 (of 5) from the STS-B
 train split and the SICK train split (``$SIMSEARCH_DATA`` or ../shared/data; their train
@@ -41,7 +48,8 @@ Reproduce (about a minute; the indexes take a few minutes each on 2 CPU cores)::
     simsearch eval retrieval ~/.cache/simsearch-bench/stsb-sick-paraphrase/queries.jsonl --db /tmp/para.db
 
 Options: ``--out FOLDER`` (default ``$SIMSEARCH_BENCH`` or ``~/.cache/simsearch-bench``),
-``--pytest-version`` (default 8.3.4), ``--data`` (the shared data folder), ``--paraphrase-queries``
+``--pytest-version`` (default 8.3.4), ``--sources`` (a folder with the sphinx-doc .deb in ``debs/``
+or extracted in ``sphinx-doc/``; default ``OUT/sources`` when present), ``--only docs|sphinx|paraphrase``, ``--data`` (the shared data folder), ``--paraphrase-queries``
 (default 500), ``--seed``. A set already built is rebuilt in place (the folder holds nothing
 else: it is this script's own).
 """
@@ -65,6 +73,9 @@ from pathlib import Path
 
 PYTEST_VERSION = "8.3.4"
 EXCLUDED = ("changelog.rst", "reference/plugin_list.rst")
+# Sphinx: the changelog is an include stub; deprecated.rst is a generated table of ~200 API names.
+SPHINX_SOURCES = "usr/share/doc/sphinx-doc/html/_sources"
+SPHINX_EXCLUDED = ("changes.rst", "extdev/deprecated.rst")
 MIN_ANSWER_WORDS = 25
 MIN_SCORE = 4.0
 
@@ -167,46 +178,52 @@ def is_question(title: str) -> bool:
     return first.endswith("ing") and len(first) > 5 and first not in NOT_HOWTO and first.isalpha()
 
 
-def build_docs(out: Path, version: str, work: Path) -> dict:
-    folder = fresh(out / "pytest-docs")
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                    f"pytest=={version}", "-d", str(work)], check=True)
-    [archive] = work.glob(f"pytest-{version}.tar.gz")
-    prefix = f"pytest-{version}/doc/en/"
-    corpus = folder / "corpus"
-    sections = []  # (relative path, title, first line, last line) in the corpus copy, 1-based lines
+def strip_headings(name: str, lines: list[str]) -> tuple[list[str], list[tuple], int]:
+    """The corpus copy of one file without its heading lines, its sections and the lines removed.
+
+    A section is (name, raw title, first line, last line, prose words), lines 1-based in the copy.
+    """
+    headings = find_headings(lines)
+    kept: list[str] = []
+    bounds = []  # per heading: the corpus line where its section starts
+    cursor = 0
     removed = 0
-    with tarfile.open(archive) as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            name = member.name[len(prefix):] if member.name.startswith(prefix) else None
-            if (not name or not member.isfile() or not name.endswith(".rst") or name.startswith("announce/")
-                    or name in EXCLUDED or any(part.startswith("_") for part in name.split("/"))):
-                continue
-            lines = tar.extractfile(member).read().decode("utf-8").splitlines()
-            headings = find_headings(lines)
-            kept: list[str] = []
-            bounds = []  # per heading: the corpus line where its section starts
-            cursor = 0
-            for first, last, title in headings:
-                kept += lines[cursor:first]
-                if kept and kept[-1].strip():
-                    kept.append("")  # the paragraphs either side of a removed heading stay apart
-                removed += last - first + 1
-                bounds.append((title, len(kept)))
-                cursor = last + 1
-            kept += lines[cursor:]
-            for index, (title, start) in enumerate(bounds):
-                end = bounds[index + 1][1] if index + 1 < len(bounds) else len(kept)
-                body = kept[start:end]
-                while body and not body[0].strip():
-                    body, start = body[1:], start + 1
-                while body and not body[-1].strip():
-                    body = body[:-1]
-                if body:
-                    sections.append((name, title, start + 1, start + len(body), prose_words(body)))
-            target = corpus / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    for first, last, title in headings:
+        kept += lines[cursor:first]
+        if kept and kept[-1].strip():
+            kept.append("")  # the paragraphs either side of a removed heading stay apart
+        removed += last - first + 1
+        bounds.append((title, len(kept)))
+        cursor = last + 1
+    kept += lines[cursor:]
+    sections = []
+    for index, (title, start) in enumerate(bounds):
+        end = bounds[index + 1][1] if index + 1 < len(bounds) else len(kept)
+        body = kept[start:end]
+        while body and not body[0].strip():
+            body, start = body[1:], start + 1
+        while body and not body[-1].strip():
+            body = body[:-1]
+        if body:
+            sections.append((name, title, start + 1, start + len(body), prose_words(body)))
+    return kept, sections, removed
+
+
+def write_qa_set(folder: Path, documents, info: dict) -> dict:
+    """Write ``corpus/`` (headings removed), ``queries.jsonl`` and ``SOURCE.json`` for one QA set.
+
+    ``documents`` yields (relative path ending in .rst, lines); ``info`` gives name and source.
+    """
+    corpus = folder / "corpus"
+    sections = []
+    removed = 0
+    for name, lines in documents:
+        kept, found, gone = strip_headings(name, lines)
+        sections += found
+        removed += gone
+        target = corpus / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(kept) + "\n", encoding="utf-8")
     titles = Counter(clean_heading(title) for _, title, *_ in sections)
     queries = []
     for name, title, start, end, words in sections:
@@ -216,15 +233,74 @@ def build_docs(out: Path, version: str, work: Path) -> dict:
     write_jsonl(folder / "queries.jsonl", queries)
     files = sorted(corpus.rglob("*.rst"))
     info = {
-        "name": "pytest-docs", "source": f"PyPI sdist pytest=={version}, doc/en/**/*.rst "
-                                         f"(without announce/ and {', '.join(EXCLUDED)})",
-        "archive_sha256": sha256(archive), "files": len(files),
+        **info, "files": len(files),
         "corpus_lines": sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files),
         "heading_lines_removed": removed, "sections": len(sections), "queries": len(queries),
         "filter": f"is_question(heading), unique heading text, >= {MIN_ANSWER_WORDS} prose words in the section",
     }
     (folder / "SOURCE.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
+
+
+def build_docs(out: Path, version: str, work: Path) -> dict:
+    folder = fresh(out / "pytest-docs")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                    f"pytest=={version}", "-d", str(work)], check=True)
+    [archive] = work.glob(f"pytest-{version}.tar.gz")
+    prefix = f"pytest-{version}/doc/en/"
+
+    def documents():
+        with tarfile.open(archive) as tar:
+            for member in sorted(tar.getmembers(), key=lambda m: m.name):
+                name = member.name[len(prefix):] if member.name.startswith(prefix) else None
+                if (not name or not member.isfile() or not name.endswith(".rst") or name.startswith("announce/")
+                        or name in EXCLUDED or any(part.startswith("_") for part in name.split("/"))):
+                    continue
+                yield name, tar.extractfile(member).read().decode("utf-8").splitlines()
+
+    return write_qa_set(folder, documents(), {
+        "name": "pytest-docs", "source": f"PyPI sdist pytest=={version}, doc/en/**/*.rst "
+                                         f"(without announce/ and {', '.join(EXCLUDED)})",
+        "archive_sha256": sha256(archive),
+    })
+
+
+def build_sphinx_docs(out: Path, work: Path, sources: Path | None = None) -> dict:
+    """Sphinx's own documentation, the reStructuredText sources shipped in Debian's sphinx-doc.
+
+    The package is fetched with ``apt-get download sphinx-doc`` (or taken from ``sources``, a
+    folder holding an extracted package or the .deb) and the ``html/_sources/**/*.rst.txt`` are
+    read, written to the corpus as ``*.rst``; the same method as pytest-docs.
+    """
+    folder = fresh(out / "sphinx-docs")
+    deb = None
+    root = None
+    if sources is not None:
+        extracted = sources / "sphinx-doc" / SPHINX_SOURCES
+        if extracted.is_dir():
+            root = extracted
+        debs = sorted(sources.glob("debs/sphinx-doc_*.deb")) + sorted(sources.glob("sphinx-doc_*.deb"))
+        deb = debs[-1] if debs else None
+    if root is None:
+        if deb is None:
+            subprocess.run(["apt-get", "download", "sphinx-doc"], cwd=work, check=True)
+            [deb] = sorted(work.glob("sphinx-doc_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(work / "sphinx-doc")], check=True)
+        root = work / "sphinx-doc" / SPHINX_SOURCES
+
+    def documents():
+        for path in sorted(root.rglob("*.rst.txt")):
+            name = path.relative_to(root).as_posix()[:-len(".txt")]
+            if name in SPHINX_EXCLUDED:
+                continue
+            yield name, path.read_text(encoding="utf-8").splitlines()
+
+    return write_qa_set(folder, documents(), {
+        "name": "sphinx-docs",
+        "source": f"Debian package {deb.name if deb else 'sphinx-doc'}, {SPHINX_SOURCES}/**/*.rst.txt "
+                  f"(without {', '.join(SPHINX_EXCLUDED)})",
+        "deb_sha256": sha256(deb) if deb else None,
+    })
 
 
 # --- paraphrases --------------------------------------------------------------------------
@@ -312,7 +388,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data")
     parser.add_argument("--paraphrase-queries", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", choices=["docs", "paraphrase"])
+    parser.add_argument("--only", choices=["docs", "sphinx", "paraphrase"])
+    parser.add_argument("--sources", type=Path, default=None,
+                        help="a folder with the sphinx-doc package already fetched (debs/sphinx-doc_*.deb or "
+                             "sphinx-doc/usr/...); default OUT/sources when present, else apt-get download")
     parser.add_argument("--paraphrase-layout", choices=["lines", "paragraphs"], default="lines",
                         help="paragraphs: a blank line between sentences (same queries), a control that "
                              "does not depend on how one-per-line files are segmented")
@@ -328,6 +407,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"pytest-docs: {info['queries']} queries over {info['files']} files "
                   f"({info['corpus_lines']:,} lines, {info['heading_lines_removed']:,} heading lines removed) "
                   f"-> {out / 'pytest-docs'}")
+        if args.only in (None, "sphinx"):
+            sources = args.sources or (out / "sources" if (out / "sources").is_dir() else None)
+            info = build_sphinx_docs(out, Path(work), sources)
+            print(f"sphinx-docs: {info['queries']} queries over {info['files']} files "
+                  f"({info['corpus_lines']:,} lines, {info['heading_lines_removed']:,} heading lines removed) "
+                  f"-> {out / 'sphinx-docs'}")
     if args.only in (None, "paraphrase"):
         info = build_paraphrase(out, shared_data(args.data), args.paraphrase_queries, args.seed,
                                 args.paraphrase_layout)
