@@ -28,8 +28,9 @@ Relevance units and the metrics
 -------------------------------
 Each relevant item of a query is one *unit*, however many sentences it covers: a section
 given as ``path:A-B`` is one answer, found when any of its sentences is retrieved. A hit is
-*relevant* when it matches at least one unit. Over the ranked hits of a query, with U
-units and binary gains:
+*relevant* when it matches at least one unit. Search shows identical sentences once (one hit
+with its ``other_locations``), so a hit matches a unit through any of its copies, not only
+the location shown. Over the ranked hits of a query, with U units and binary gains:
 
 - hit@n: 1 if a relevant hit is within the first n, else 0;
 - MRR@n: 1/rank of the first relevant hit if that rank is <= n, else 0;
@@ -382,11 +383,32 @@ class _PathForms:
         return forms
 
 
-def unit_matches(hit, units: Sequence[Unit], forms: Callable[[str], tuple[str, ...]]) -> frozenset[int]:
-    """Indices of the units a hit (anything with ``path``, ``line``, ``text``) matches."""
-    path_forms = forms(hit.path)
+def hit_locations(hit, store=None) -> list[tuple[str, int]]:
+    """Every (path, line) where a hit's text stands: the location shown first, then the identical
+    copies that search collapsed into it (``Hit.other_locations``). A hit lists at most
+    ``search.COPIES_LISTED`` copies; when it has more (``Hit.copies``) and ``store`` is given,
+    all of them are read from the index."""
+    others = getattr(hit, "other_locations", None) or []
+    if store is not None and getattr(hit, "copies", 1) > len(others) + 1:
+        others = [{"path": path, "line": line} for sentence_id, path, line in store.copies(hit.text)
+                  if sentence_id != getattr(hit, "sentence_id", None)]
+    return [(hit.path, hit.line), *((other["path"], other["line"]) for other in others)]
+
+
+def unit_matches(hit, units: Sequence[Unit], forms: Callable[[str], tuple[str, ...]], store=None) -> frozenset[int]:
+    """Indices of the units a hit (anything with ``path``, ``line``, ``text``) matches.
+
+    A hit stands for all its identical copies (search shows one row per distinct text), so it
+    matches a unit when the location shown *or* any copy's location does: a sentence repeated
+    in two files is found in the relevant one even when the other is the one shown."""
     text = normalize_text(hit.text)
-    return frozenset(i for i, unit in enumerate(units) if unit.matches(path_forms, hit.line, text))
+    found: set[int] = set()
+    for path, line in hit_locations(hit, store):
+        path_forms = forms(path)
+        found.update(i for i, unit in enumerate(units) if i not in found and unit.matches(path_forms, line, text))
+        if len(found) == len(units):
+            break
+    return frozenset(found)
 
 
 def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
@@ -444,7 +466,7 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     details = []
     for query, hits in zip(queries, results):
         hits = hits[:depth]
-        matches = [unit_matches(hit, query.units, forms) for hit in hits]
+        matches = [unit_matches(hit, query.units, forms, searcher.store) for hit in hits]
         scores = query_metrics(matches, len(query.units), k)
         for key, value in scores.items():
             totals[key] += value

@@ -367,3 +367,51 @@ def test_cli_eval_retrieval(tiny_index, tmp_path, run_cli):
     assert code == 2 and f"{bad}:2: " in err and "Traceback" not in err
     code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "--mode", "nope")
     assert code == 2 and "--mode 'nope'" in err
+
+
+# --- identical copies collapsed into one hit ---------------------------------------------------
+
+SHARED = "The lighthouse keeper logs every passing ship."
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["copy-listed", "copy-beyond-the-list"])
+def test_a_relevant_copy_counts_even_when_another_copy_is_shown(tmp_path, index_model, monkeypatch, listed):
+    """Search collapses identical sentences into one hit; the eval must judge every copy, not only
+    the location shown (else a sentence repeated in a second file looks like a miss)."""
+    from simsearch import indexer, search
+    from simsearch.search import Searcher
+    from simsearch.store import Store
+
+    docs = tmp_path / "docs"
+    write(docs / "one.txt", "\n\n".join([ALPHA[0], SHARED, ALPHA[1]]) + "\n")
+    write(docs / "two.txt", "\n\n".join([BETA[0], BETA[1], SHARED]) + "\n")
+    store = Store.open(tmp_path / "index.db")
+    try:
+        indexer.index(store, [docs], [str(index_model)], progress=False)
+        if not listed:  # the hit lists none of its copies; they must be read from the index
+            monkeypatch.setattr(search, "COPIES_LISTED", 0)
+        searcher = Searcher.open(store, str(index_model), device="cpu")
+        [[top, *_]] = retrieval.dense(searcher, [SHARED], 10)
+        assert top.text == SHARED and top.copies == 2
+        assert len(top.other_locations) == (1 if listed else 0)
+        shown = Path(top.path).name
+        other = "two.txt" if shown == "one.txt" else "one.txt"
+        other_line = 5 if other == "two.txt" else 3  # where SHARED stands in the other file
+        relevant = [
+            ([f"docs/{other}"], 1.0),  # the other file
+            ([f"docs/{other}:{other_line}"], 1.0),  # the other file at the copy's line
+            ([{"path": f"docs/{other}", "text": SHARED}], 1.0),
+            ([f"docs/{other}:1"], 0.0),  # the other file, but not where the copy is
+            ([{"path": f"docs/{other}", "text": ALPHA[2]}], 0.0),
+        ]
+        queries = load_queries(write(tmp_path / "q.jsonl", "".join(
+            json.dumps({"query": SHARED, "relevant": items}) + "\n" for items, _ in relevant)))
+        result = retrieval.evaluate(searcher, queries, "dense", k=10)
+        assert [d["hit@1"] for d in result.details] == [expected for _, expected in relevant]
+        # both copies relevant: one hit finds both units
+        both = load_queries(write(tmp_path / "both.jsonl", json.dumps(
+            {"query": SHARED, "relevant": ["docs/one.txt", "docs/two.txt"]}) + "\n"))
+        [detail] = retrieval.evaluate(searcher, both, "dense", k=1).details
+        assert detail["recall@1"] == 1.0 and detail["hits"][0]["units"] == [0, 1]
+    finally:
+        store.close()
