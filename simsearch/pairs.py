@@ -127,6 +127,19 @@ def _context(document: Document, i: int, window: int, min_words: int) -> list[in
             if j != i and document.sentences[j] != anchor and is_prose(document.sentences[j], min_words)]
 
 
+def _anchors(documents: Sequence[Document], window: int, min_words: int):
+    """(document index, document, sentence index, anchor, context) for every prose sentence
+    that has at least one prose sentence in its window."""
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    for d, document in enumerate(documents):
+        for i, anchor in enumerate(document.sentences):
+            if is_prose(anchor, min_words):
+                context = _context(document, i, window, min_words)
+                if context:
+                    yield d, document, i, anchor, context
+
+
 def ict_pairs(documents: Sequence[Document], window: int = 2, *, min_words: int = MIN_WORDS) -> list[Example]:
     """Inverse cloze task: each prose sentence and the rest of its window as one passage.
 
@@ -134,36 +147,19 @@ def ict_pairs(documents: Sequence[Document], window: int = 2, *, min_words: int 
     anchor (and any copy of its text) is removed from it. Sentences with no prose neighbour
     give no example.
     """
-    if window < 1:
-        raise ValueError("window must be at least 1")
-    out = []
-    for d, document in enumerate(documents):
-        for i, anchor in enumerate(document.sentences):
-            if not is_prose(anchor, min_words):
-                continue
-            context = _context(document, i, window, min_words)
-            if context:
-                out.append(Example(anchor, " ".join(document.sentences[j] for j in context), d, i,
-                                   _window(len(document.sentences), i, window), tuple(context)))
-    return out
+    return [Example(anchor, " ".join(document.sentences[j] for j in context), d, i,
+                    _window(len(document.sentences), i, window), tuple(context))
+            for d, document, i, anchor, context in _anchors(documents, window, min_words)]
 
 
 def neighbour_pairs(documents: Sequence[Document], window: int = 2, *, seed: int = 0,
                     min_words: int = MIN_WORDS) -> list[Example]:
     """Each prose sentence and one other prose sentence of its window, drawn with ``seed``."""
-    if window < 1:
-        raise ValueError("window must be at least 1")
     rng = random.Random(seed)
     out = []
-    for d, document in enumerate(documents):
-        for i, anchor in enumerate(document.sentences):
-            if not is_prose(anchor, min_words):
-                continue
-            context = _context(document, i, window, min_words)
-            if context:
-                j = rng.choice(context)
-                out.append(Example(anchor, document.sentences[j], d, i,
-                                   _window(len(document.sentences), i, window), (j,)))
+    for d, document, i, anchor, context in _anchors(documents, window, min_words):
+        j = rng.choice(context)
+        out.append(Example(anchor, document.sentences[j], d, i, _window(len(document.sentences), i, window), (j,)))
     return out
 
 
