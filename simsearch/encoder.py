@@ -16,6 +16,7 @@ import torch
 
 from .errors import SimsearchError
 from .models import ModelRef, resolve_model
+from .precision import autocast, quantize_int8, resolve
 from .progress import progress_bar
 
 # Below this many sentences a progress bar is noise.
@@ -122,21 +123,29 @@ class Encoder:
     (2, 384)
     """
 
-    def __init__(self, ref: ModelRef, tokenizer, model, device: torch.device, batch_size: int = 64):
+    def __init__(self, ref: ModelRef, tokenizer, model, device: torch.device, batch_size: int = 64,
+                 precision: str = "fp32"):
         self.ref = ref
         self.tokenizer = tokenizer
-        self.model = model.to(device).eval()
         self.device = device
+        # The concrete precision ("auto" resolved for this device). int8 encodes with a quantized
+        # copy: the caller's model (a model being trained, say) is never changed, and later
+        # changes to it do not reach this encoder.
+        self.precision = resolve(precision, device)
+        model = model.to(device).eval()
+        self.model = quantize_int8(model) if self.precision == "int8" else model
         self.batch_size = batch_size
         self.max_length = min(ref.max_length, getattr(tokenizer, "model_max_length", ref.max_length) or ref.max_length)
         self.dim = model.config.hidden_size
 
     @classmethod
     def load(cls, model: str | ModelRef | None = None, *, pooler: str | None = None,
-             device: str = "auto", batch_size: int = 64) -> "Encoder":
+             device: str = "auto", batch_size: int = 64, precision: str = "fp32") -> "Encoder":
         ref = model if isinstance(model, ModelRef) else resolve_model(model, pooler)
+        chosen = pick_device(device)
+        concrete = resolve(precision, chosen)  # a bad --precision fails before the model loads
         tokenizer, transformer = load_transformer(ref.path)
-        return cls(ref, tokenizer, transformer, pick_device(device), batch_size)
+        return cls(ref, tokenizer, transformer, chosen, batch_size, concrete)
 
     @property
     def name(self) -> str:
@@ -153,8 +162,21 @@ class Encoder:
         return pad_batch(ids, self.tokenizer, self.device)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Pooled embeddings for a prepared batch (gradients follow the caller's mode)."""
-        outputs = self.model(**batch, output_hidden_states=needs_hidden_states(self.ref.pooler))
+        """Pooled float32 embeddings for a prepared batch (gradients follow the caller's mode).
+
+        Under bf16 the transformer runs in autocast and its states are pooled in float32.
+        """
+        hidden = needs_hidden_states(self.ref.pooler)
+        if self.precision != "bf16":
+            outputs = self.model(**batch, output_hidden_states=hidden)
+            return pool(self.ref.pooler, outputs, batch["attention_mask"])
+        with autocast(self.precision, self.device):
+            outputs = self.model(**batch, output_hidden_states=hidden)
+        for key in ("last_hidden_state", "pooler_output"):
+            if getattr(outputs, key, None) is not None:
+                outputs[key] = outputs[key].float()
+        if hidden:
+            outputs["hidden_states"] = tuple(state.float() for state in outputs.hidden_states)
         return pool(self.ref.pooler, outputs, batch["attention_mask"])
 
     def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,

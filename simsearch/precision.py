@@ -1,0 +1,184 @@
+"""Numeric precision of the encoder (and of training): fp32, bf16 autocast, or int8 dynamic quantization.
+
+``auto`` follows the hardware (PROVISIONAL rule, being measured; see ``resolve``):
+
+- CUDA: fp32.
+- CPU with native bf16 (AMX-BF16 or AVX512-BF16): bf16 autocast.
+- CPU without native bf16 but with int8 dot products (VNNI) or AVX2: int8 for encoding, fp32 for training.
+- anything else: fp32.
+
+Outputs are float32 whatever the precision: only the transformer's matrix products change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import enum
+import functools
+import warnings
+from collections.abc import Callable
+
+import torch
+
+from .errors import SimsearchError
+
+
+class Precision(str, enum.Enum):
+    """``--precision``: what the user asks for; ``auto`` is resolved per device by ``resolve``."""
+
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+    int8 = "int8"
+
+
+CONCRETE = ("fp32", "bf16", "int8")
+
+_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni")
+
+
+class PrecisionWarning(UserWarning):
+    """A precision the device can run, but slowly (bf16 without native bf16 instructions)."""
+
+
+def _cpuinfo_flags() -> set[str] | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        return None
+    return None
+
+
+def _torch_flags() -> dict[str, bool]:
+    """The same facts from torch's own CPU probe (macOS, Windows, or no /proc)."""
+    cpu = torch.cpu
+
+    def probe(name: str) -> bool:
+        check = getattr(cpu, name, None)
+        try:
+            return bool(check()) if check is not None else False
+        except Exception:  # a probe missing on this build says nothing either way
+            return False
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    return {
+        "avx2": probe("_is_avx2_supported") or capability in ("AVX2", "AVX512"),
+        "avx512f": probe("_is_avx512_supported") or capability == "AVX512",
+        "avx512_bf16": probe("_is_avx512_bf16_supported"),
+        "amx_bf16": probe("_is_amx_tile_supported"),
+        "avx512_vnni": probe("_is_vnni_supported") and probe("_is_avx512_supported"),
+        "avx_vnni": probe("_is_vnni_supported"),
+    }
+
+
+@functools.cache
+def cpu_features() -> dict:
+    """What this CPU can do: torch's kernel capability and the instruction-set flags that matter.
+
+    Flags come from /proc/cpuinfo where readable (Linux), else from torch's CPU probe.
+    """
+    flags = _cpuinfo_flags()
+    found = {name: name in flags for name in _FLAGS} if flags is not None else _torch_flags()
+    return {"capability": torch.backends.cpu.get_cpu_capability(), **found}
+
+
+def native_bf16(features: dict | None = None) -> bool:
+    features = cpu_features() if features is None else features
+    return bool(features.get("amx_bf16") or features.get("avx512_bf16"))
+
+
+def int8_dot(features: dict | None = None) -> bool:
+    """VNNI (int8 dot products) or at least AVX2, where fbgemm's int8 kernels run."""
+    features = cpu_features() if features is None else features
+    return bool(features.get("avx512_vnni") or features.get("avx_vnni") or features.get("avx2"))
+
+
+def _as_device(device) -> torch.device:
+    return device if isinstance(device, torch.device) else torch.device(device)
+
+
+def resolve(requested: str | Precision, device, *, purpose: str = "encode",
+            on_warning: Callable[[str], None] | None = None) -> str:
+    """The concrete precision (one of ``CONCRETE``) to use on ``device`` for ``purpose``.
+
+    ``purpose`` is ``"encode"`` or ``"train"``; int8 is for encoding only. A concrete choice
+    the device can run only slowly (bf16 on a CPU without bf16 instructions) is kept, with a
+    warning through ``on_warning`` (default: ``warnings.warn`` with ``PrecisionWarning``).
+    """
+    if purpose not in ("encode", "train"):
+        raise ValueError(f"purpose must be 'encode' or 'train', not {purpose!r}")
+    try:
+        value = Precision(requested).value
+    except ValueError:
+        raise SimsearchError(f"--precision {requested!r}: expected one of auto, {', '.join(CONCRETE)}") from None
+    device = _as_device(device)
+    if value == "int8":
+        if purpose == "train":
+            raise SimsearchError("--precision int8 is for encoding; training runs in fp32 or bf16")
+        if device.type != "cpu":
+            raise SimsearchError("--precision int8 runs on the CPU only (use --device cpu, or fp32/bf16 on CUDA)")
+    if value == "bf16" and device.type == "cpu" and not native_bf16():
+        message = ("--precision bf16: this CPU has no bf16 instructions (AMX-BF16 or AVX512-BF16), "
+                   "so bf16 runs emulated and far slower than fp32")
+        if on_warning is None:
+            warnings.warn(message, PrecisionWarning, stacklevel=2)
+        else:
+            on_warning(message)
+    if value != "auto":
+        return value
+    if device.type != "cpu":
+        return "fp32"
+    if native_bf16():
+        return "bf16"
+    if purpose == "encode" and int8_dot():
+        return "int8"
+    return "fp32"
+
+
+def _cpu_reason(precision: str) -> str:
+    features = cpu_features()
+    if precision == "bf16":
+        have = [label for key, label in (("amx_bf16", "AMX-BF16"), ("avx512_bf16", "AVX512-BF16")) if features.get(key)]
+        return f"CPU has {' and '.join(have)}" if have else "CPU has no bf16 instructions: emulated, slow"
+    if precision == "int8":
+        have = [label for key, label in (("avx512_vnni", "AVX512-VNNI"), ("avx_vnni", "AVX-VNNI"), ("avx2", "AVX2"))
+                if features.get(key)]
+        return f"CPU has {have[0]}" if have else f"CPU kernels {features.get('capability')}"
+    return ""
+
+
+def describe(precision: str, device) -> str:
+    """One short line for people: what runs and why it can run fast here."""
+    device = _as_device(device)
+    if precision == "fp32":
+        return "fp32"
+    if precision == "bf16":
+        how = "bf16 (autocast"
+        return f"{how}; {_cpu_reason('bf16')})" if device.type == "cpu" else f"{how} on {device.type})"
+    if precision == "int8":
+        return f"int8 (dynamic quantization of the linear layers; {_cpu_reason('int8')})"
+    raise ValueError(f"not a concrete precision: {precision!r}")
+
+
+def autocast(precision: str, device):
+    """The context a forward pass runs in: bf16 autocast, or nothing (fp32, int8)."""
+    device = _as_device(device)
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """An int8 copy of ``model`` (dynamic quantization of its Linear layers); ``model`` is untouched."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch announces the quantized-tensor API's future removal on every call; it works in this torch.
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*", category=UserWarning)
+        return quantize_dynamic(copy.deepcopy(model).eval(), {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                dtype=torch.qint8, inplace=True)
