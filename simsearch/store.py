@@ -4,8 +4,9 @@ Tables: ``documents`` (path, content hash, mtime, size), ``sentences`` (document
 ordinal, text, character and line offsets), ``models`` (name, fingerprint, dimension,
 pooling, HNSW parameters, and what the HNSW file beside the database reflects),
 ``vectors`` (one little-endian float32 BLOB per sentence and model, L2-normalised), and
-``runs`` (a log of indexing runs). Schema changes are numbered migrations recorded in
-``_migrations``, so a database made by an older simsearch opens in a newer one.
+``runs`` (a log of indexing runs), ``roots`` (what ``simsearch index`` keeps up to date) and
+``sentences_fts`` (full-text search). The schema is built by the named migrations in
+``simsearch.migrations``, so a database made by an older simsearch opens in a newer one.
 
 Write-ahead logging lets ``search`` read while ``index`` writes. Every change to a file's
 rows happens in one transaction, so a killed indexer leaves each file either fully
@@ -32,7 +33,9 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from . import migrations
 from .errors import SimsearchError
+from .migrations import MIGRATIONS  # noqa: F401 (the schema's history, for callers and tests)
 
 
 def default_db_path() -> Path:
@@ -47,141 +50,8 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-# Numbered migrations: append, never edit one that has shipped.
-MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_documents_sentences_models_vectors", """
-        CREATE TABLE documents (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            path TEXT NOT NULL UNIQUE,
-            hash TEXT NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            size INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            indexed_at TEXT NOT NULL,
-            skip_reason TEXT  -- set for a file left out (binary, too large): not re-read until it changes
-        );
-        -- AUTOINCREMENT: ids are never reused, so a deleted sentence's HNSW label stays dead.
-        CREATE TABLE sentences (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            document_id INTEGER NOT NULL REFERENCES documents(id),
-            ordinal INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            line INTEGER NOT NULL,
-            UNIQUE (document_id, ordinal)
-        );
-        CREATE TABLE models (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL UNIQUE,
-            path TEXT NOT NULL,
-            fingerprint TEXT NOT NULL,
-            dim INTEGER NOT NULL,
-            pooler TEXT NOT NULL,
-            added_at TEXT NOT NULL,
-            hnsw_space TEXT NOT NULL,
-            hnsw_m INTEGER NOT NULL,
-            hnsw_ef_construction INTEGER NOT NULL,
-            hnsw_ef INTEGER NOT NULL,
-            generation INTEGER NOT NULL DEFAULT 0,
-            ann_generation INTEGER,
-            ann_file_size INTEGER,
-            ann_file_mtime_ns INTEGER
-        );
-        CREATE TABLE vectors (
-            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
-            model_id INTEGER NOT NULL REFERENCES models(id),
-            embedding BLOB NOT NULL,
-            PRIMARY KEY (sentence_id, model_id)
-        );
-        CREATE INDEX vectors_model ON vectors(model_id);
-    """),
-    ("0002_runs", """
-        CREATE TABLE runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            roots TEXT NOT NULL,
-            models TEXT NOT NULL,
-            status TEXT NOT NULL,
-            files_seen INTEGER,
-            files_changed INTEGER,
-            files_removed INTEGER,
-            sentences_added INTEGER,
-            sentences_encoded INTEGER
-        );
-    """),
-    # What the HNSW file held when it was saved: it is loaded only if its bytes still hash to this.
-    ("0003_ann_checksum", """
-        ALTER TABLE models ADD COLUMN ann_checksum TEXT;
-    """),
-    # The folders and files ``simsearch index`` keeps up to date. Older databases only logged
-    # them per run: a root is carried over unless it only appears in failed runs and holds no
-    # documents (a failed run may have been a typo). ``device`` is the root's st_dev when it was
-    # last seen, to tell an unmounted drive (its empty mount point) from a folder emptied by hand.
-    ("0004_roots", """
-        CREATE TABLE roots (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            path TEXT NOT NULL UNIQUE,
-            device INTEGER,
-            added_at TEXT NOT NULL
-        );
-        INSERT OR IGNORE INTO roots (path, added_at)
-            SELECT j.value, r.started_at FROM runs r, json_each(r.roots) j
-            WHERE r.status != 'failed' OR EXISTS (
-                SELECT 1 FROM documents d WHERE d.path = j.value
-                OR substr(d.path, 1, length(rtrim(j.value, '/')) + 1) = rtrim(j.value, '/') || '/')
-            ORDER BY r.id, j.key
-    """),
-    # Full-text search (hybrid search): an FTS5 index over sentences.text, kept in step by
-    # triggers, so it is written in the same transaction as the sentences it indexes (a
-    # killed indexer leaves both as they were). External content: the text is stored once.
-    # Tokens: unicode61 with '_' inside words (SIMSEARCH_DB, tmp_path stay one token; '.' and
-    # '-' split, and a query word is searched as a phrase, so os.path.join and --max-file-mb
-    # match where they occur as written), Porter-stemmed (skipping finds skip). Measured on
-    # the benchmarks against plain unicode61 and either change alone (bench_retrieval.py).
-    # The text index lets search collapse copies of one sentence and list where the others are.
-    ("0005_fts", """
-        CREATE VIRTUAL TABLE sentences_fts USING fts5(
-            text, content='sentences', content_rowid='id',
-            tokenize="porter unicode61 remove_diacritics 2 tokenchars '_'");
-        CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
-            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
-            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER sentences_fts_update AFTER UPDATE OF id, text ON sentences BEGIN
-            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
-        END;
-        INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild');
-        CREATE INDEX sentences_text_prefix ON sentences (substr(text, 1, 48))
-    """),
-    # Which version of the extractor (``extract.EXTRACTOR_VERSION``) read each document: one read
-    # by another version is read again even though its content is unchanged. Older rows: 1.
-    ("0006_extractor_version", """
-        ALTER TABLE documents ADD COLUMN extractor_version INTEGER NOT NULL DEFAULT 1
-    """),
-]
-
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
 FTS_MAX_WORDS = 64
-
-
-def sql_statements(sql: str) -> list[str]:
-    """The statements of a migration, split at the semicolons that end one (not those inside
-    a trigger's BEGIN ... END)."""
-    statements, current = [], ""
-    for piece in sql.split(";"):
-        current += piece + ";"
-        if sqlite3.complete_statement(current):
-            if current.strip(" \t\n;"):
-                statements.append(current)
-            current = ""
-    if current.strip(" \t\n;"):
-        statements.append(current)
-    return statements
 
 
 def fts_query(text: str) -> str | None:
@@ -352,47 +222,15 @@ class Store:
     # --- schema ---------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        if "_migrations" not in self.db.table_names():
-            return 0
-        return self.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+        """How many migrations the database has had (``simsearch status`` shows it)."""
+        return len(migrations.applied(self.db))
 
     def migrate(self, upto: int | None = None) -> None:
-        """Apply the migrations this database lacks, each in its own ``BEGIN IMMEDIATE`` transaction.
-
-        Safe when several processes open a new database at once: what has been applied is
-        re-read inside the write lock, so each migration runs exactly once. A database that
-        is up to date is only read (a reader never waits for a writer here).
-        """
-        target = len(MIGRATIONS) if upto is None else upto
-        with self.snapshot():
-            self._check_schema()
-            if self.schema_version() >= target:
-                return
-        while True:
-            with self.transaction():
-                self._check_schema()
-                self.conn.execute(
-                    "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
-                applied = self.schema_version()
-                if applied >= target:
-                    return
-                number, (name, sql) = applied + 1, MIGRATIONS[applied]
-                for statement in sql_statements(sql):
-                    self.conn.execute(statement)
-                self.conn.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
+        """Apply the migrations this database lacks (see ``simsearch.migrations``)."""
+        migrations.migrate(self, upto)
 
     def _check_schema(self) -> None:
-        tables = self.db.table_names()
-        if "_migrations" not in tables:
-            if [t for t in tables if not t.startswith("sqlite_")]:
-                raise SimsearchError(f"{self.path} is an SQLite database, but not a simsearch index")
-            return
-        applied = self.schema_version()
-        if applied > len(MIGRATIONS):
-            raise SimsearchError(
-                f"{self.path} was written by a newer simsearch (schema {applied}, this one knows "
-                f"{len(MIGRATIONS)}); upgrade simsearch"
-            )
+        migrations.check(self.db, self.path)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -1,0 +1,274 @@
+"""The index database's schema, as named migrations applied in order (as sqlite-utils and llm do it).
+
+Each migration is a function registered by ``@migration``; its name (the function's, less the
+leading ``m``) is recorded in ``_migrations`` when it has been applied, so a database made by
+an older simsearch opens in a newer one and gets only what it lacks. Append new migrations at
+the end; never edit or reorder one that has shipped (a database made with it would not get
+the change). The names of migrations 1-6 are those recorded by simsearch before this module
+existed, so its databases upgrade by name.
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with its record: a
+killed process leaves it either applied and recorded or not at all, and two processes opening
+a new database at once apply each migration exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
+
+import sqlite_utils
+
+from .errors import SimsearchError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+TABLE = "_migrations"
+
+
+class Migration(NamedTuple):
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    """Register ``function`` as the next migration; its name without the leading ``m``."""
+    name = function.__name__.removeprefix("m")
+    if any(m.name == name for m in MIGRATIONS):
+        raise ValueError(f"two migrations named {name!r}")
+    MIGRATIONS.append(Migration(name, function))
+    return function
+
+
+def sql_statements(sql: str) -> list[str]:
+    """The statements of a script, split at the semicolons that end one (not those inside a
+    trigger's BEGIN ... END)."""
+    statements, current = [], ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\n;"):
+                statements.append(current)
+            current = ""
+    if current.strip(" \t\n;"):
+        statements.append(current)
+    return statements
+
+
+def _script(db: sqlite_utils.Database, sql: str) -> None:
+    # One statement at a time inside the migration's transaction: sqlite3's executescript
+    # (which sqlite-utils < 4 calls) would commit it half-way.
+    for statement in sql_statements(sql):
+        db.conn.execute(statement)
+
+
+# --- the migrations ---------------------------------------------------------------------------
+
+@migration
+def m0001_documents_sentences_models_vectors(db: sqlite_utils.Database) -> None:
+    _script(db, """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            hash TEXT NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            indexed_at TEXT NOT NULL,
+            skip_reason TEXT  -- set for a file left out (binary, too large): not re-read until it changes
+        );
+        -- AUTOINCREMENT: ids are never reused, so a deleted sentence's HNSW label stays dead.
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            ordinal INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            UNIQUE (document_id, ordinal)
+        );
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            pooler TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            hnsw_space TEXT NOT NULL,
+            hnsw_m INTEGER NOT NULL,
+            hnsw_ef_construction INTEGER NOT NULL,
+            hnsw_ef INTEGER NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            ann_generation INTEGER,
+            ann_file_size INTEGER,
+            ann_file_mtime_ns INTEGER
+        );
+        CREATE TABLE vectors (
+            sentence_id INTEGER NOT NULL REFERENCES sentences(id),
+            model_id INTEGER NOT NULL REFERENCES models(id),
+            embedding BLOB NOT NULL,
+            PRIMARY KEY (sentence_id, model_id)
+        );
+        CREATE INDEX vectors_model ON vectors(model_id);
+    """)
+
+
+@migration
+def m0002_runs(db: sqlite_utils.Database) -> None:
+    """A log of indexing runs."""
+    _script(db, """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            roots TEXT NOT NULL,
+            models TEXT NOT NULL,
+            status TEXT NOT NULL,
+            files_seen INTEGER,
+            files_changed INTEGER,
+            files_removed INTEGER,
+            sentences_added INTEGER,
+            sentences_encoded INTEGER
+        );
+    """)
+
+
+@migration
+def m0003_ann_checksum(db: sqlite_utils.Database) -> None:
+    """What the HNSW file held when it was saved: it is loaded only if its bytes still hash to this."""
+    db["models"].add_column("ann_checksum", str)
+
+
+@migration
+def m0004_roots(db: sqlite_utils.Database) -> None:
+    """The folders and files ``simsearch index`` keeps up to date.
+
+    Older databases only logged them per run: a root is carried over unless it only appears in
+    failed runs and holds no documents (a failed run may have been a typo). ``device`` is the
+    root's st_dev when it was last seen, to tell an unmounted drive (its empty mount point) from
+    a folder emptied by hand.
+    """
+    _script(db, """
+        CREATE TABLE roots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            device INTEGER,
+            added_at TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO roots (path, added_at)
+            SELECT j.value, r.started_at FROM runs r, json_each(r.roots) j
+            WHERE r.status != 'failed' OR EXISTS (
+                SELECT 1 FROM documents d WHERE d.path = j.value
+                OR substr(d.path, 1, length(rtrim(j.value, '/')) + 1) = rtrim(j.value, '/') || '/')
+            ORDER BY r.id, j.key
+    """)
+
+
+@migration
+def m0005_fts(db: sqlite_utils.Database) -> None:
+    """Full-text search (hybrid search): an FTS5 index over sentences.text, kept in step by triggers.
+
+    It is written in the same transaction as the sentences it indexes (a killed indexer leaves
+    both as they were). External content: the text is stored once. Tokens: unicode61 with '_'
+    inside words (SIMSEARCH_DB, tmp_path stay one token; '.' and '-' split, and a query word is
+    searched as a phrase, so os.path.join and --max-file-mb match where they occur as written),
+    Porter-stemmed (skipping finds skip). Measured on the benchmarks against plain unicode61 and
+    either change alone (bench_retrieval.py). The prefix index lets search collapse copies of
+    one sentence and list where the others are.
+    """
+    _script(db, """
+        CREATE VIRTUAL TABLE sentences_fts USING fts5(
+            text, content='sentences', content_rowid='id',
+            tokenize="porter unicode61 remove_diacritics 2 tokenchars '_'");
+        CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
+            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
+            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER sentences_fts_update AFTER UPDATE OF id, text ON sentences BEGIN
+            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild');
+        CREATE INDEX sentences_text_prefix ON sentences (substr(text, 1, 48))
+    """)
+
+
+@migration
+def m0006_extractor_version(db: sqlite_utils.Database) -> None:
+    """Which version of the extractor (``extract.EXTRACTOR_VERSION``) read each document: one read
+    by another version is read again even though its content is unchanged. Older rows: 1."""
+    db["documents"].add_column("extractor_version", int, not_null_default=1)
+
+
+# --- applying them ----------------------------------------------------------------------------
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    """The names of the migrations applied to this database, in the order applied."""
+    if TABLE not in db.table_names():
+        return []
+    return [row[0] for row in db.conn.execute(f"SELECT name FROM {TABLE} ORDER BY id")]
+
+
+def pending(db: sqlite_utils.Database, upto: int | None = None) -> list[tuple[int, Migration]]:
+    """(number, migration) of each of the first ``upto`` migrations (default: all) not applied yet."""
+    done = set(applied(db))
+    return [(number, m) for number, m in enumerate(MIGRATIONS[:upto], start=1) if m.name not in done]
+
+
+def check(db: sqlite_utils.Database, path) -> None:
+    """Refuse another program's SQLite database (before anything is written to it) and one
+    written by a newer simsearch (it holds migrations this one does not know)."""
+    tables = db.table_names()
+    if TABLE not in tables:
+        if [t for t in tables if not t.startswith("sqlite_")]:
+            raise SimsearchError(f"{path} is an SQLite database, but not a simsearch index")
+        return
+    names = applied(db)
+    known = {m.name for m in MIGRATIONS}
+    if any(name not in known for name in names):
+        raise SimsearchError(
+            f"{path} was written by a newer simsearch (schema {len(names)}, this one knows "
+            f"{len(MIGRATIONS)}); upgrade simsearch"
+        )
+
+
+def migrate(store: "Store", upto: int | None = None) -> list[str]:
+    """Apply the migrations the store's database lacks (the first ``upto`` only, for tests that
+    build an old database), each with its record in one ``BEGIN IMMEDIATE`` transaction.
+
+    What has been applied is read again inside the write lock, so processes racing to open a
+    new database apply each migration once. A database that is up to date is only read (a
+    reader never waits for a writer here). Returns the names applied by this call.
+    """
+    db = store.db
+    with store.snapshot():
+        check(db, store.path)
+        if not pending(db, upto):
+            return []
+    done = []
+    while True:
+        with store.transaction():
+            check(db, store.path)
+            db.conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+            todo = pending(db, upto)
+            if not todo:
+                return done
+            number, (name, apply) = todo[0]
+            apply(db)
+            db.conn.execute(f"INSERT INTO {TABLE} (id, name, applied_at) VALUES (?, ?, ?)", (number, name, _now()))
+        done.append(name)
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
