@@ -209,6 +209,13 @@ def m0006_extractor_version(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("extractor_version", int, not_null_default=1)
 
 
+@migration
+def m0007_model_precision(db: sqlite_utils.Database) -> None:
+    """The precision (fp32, bf16, int8) every vector of a model was made at: one per model, so
+    vectors of two precisions are never mixed. Vectors made before this were all fp32."""
+    db["models"].add_column("precision", str, not_null_default="fp32")
+
+
 # --- applying them ----------------------------------------------------------------------------
 
 def applied(db: sqlite_utils.Database) -> list[str]:

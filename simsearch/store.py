@@ -92,6 +92,23 @@ class ModelRow:
     ann_file_size: int | None
     ann_file_mtime_ns: int | None
     ann_checksum: str | None = None
+    precision: str = "fp32"  # what every one of the model's vectors was made at
+
+
+def query_precision(model: ModelRow, requested: str | None = None) -> str:
+    """The precision to encode queries against ``model``'s vectors: the one they were made at.
+
+    ``requested`` is the user's ``--precision``: ``auto`` (or None) means the recorded one; any
+    other value must be the recorded one, since a query made at another precision than the
+    vectors is not what they were measured with."""
+    requested = getattr(requested, "value", requested)
+    if requested in (None, "auto") or requested == model.precision:
+        return model.precision
+    raise SimsearchError(
+        f"--precision {requested}: model {model.name!r} was indexed at {model.precision}; search it at "
+        f"{model.precision} (drop --precision) or re-embed it at {requested}: "
+        f"simsearch index --model {model.name} --precision {requested}"
+    )
 
 
 @dataclass(frozen=True)
@@ -383,23 +400,30 @@ class Store:
     def model_by_id(self, model_id: int) -> ModelRow:
         return ModelRow(**next(iter(self.db.query("SELECT * FROM models WHERE id = ?", [model_id]))))
 
-    def add_model(self, name: str, path: str, fingerprint: str, dim: int, pooler: str) -> ModelRow:
+    def add_model(self, name: str, path: str, fingerprint: str, dim: int, pooler: str,
+                  precision: str = "fp32") -> ModelRow:
+        # Raw SQL, not ``Table.insert``: sqlite-utils 3.x commits inside ``with conn:``, which would
+        # end the caller's transaction half-way.
         self.conn.execute(
             "INSERT INTO models (name, path, fingerprint, dim, pooler, added_at, hnsw_space, hnsw_m, "
-            "hnsw_ef_construction, hnsw_ef) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, path, fingerprint, dim, pooler, now(), *HNSW_DEFAULTS.values()),
+            "hnsw_ef_construction, hnsw_ef, precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, path, fingerprint, dim, pooler, now(), *HNSW_DEFAULTS.values(), precision),
         )
         return self.model(name)
 
-    def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str) -> None:
-        """The model behind a name changed: drop its vectors (they are re-embedded) and disown
-        its HNSW file, which holds the old model's vectors under the same sentence ids: it
-        must be rebuilt, never patched by id (nor loaded with another dimension)."""
+    def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str,
+                    precision: str | None = None) -> None:
+        """The model behind a name changed (or its vectors are to be made at another
+        ``precision``): drop its vectors (they are re-embedded) and disown its HNSW file, which
+        holds the old vectors under the same sentence ids: it must be rebuilt, never patched by
+        id (nor loaded with another dimension). In one transaction with the precision, so the
+        vectors a model has are always all of its recorded precision."""
         self.conn.execute("DELETE FROM vectors WHERE model_id = ?", (model_id,))
         self.conn.execute(
-            "UPDATE models SET path = ?, fingerprint = ?, dim = ?, pooler = ?, generation = generation + 1, "
-            "ann_generation = NULL, ann_file_size = NULL, ann_file_mtime_ns = NULL, ann_checksum = NULL WHERE id = ?",
-            (path, fingerprint, dim, pooler, model_id),
+            "UPDATE models SET path = ?, fingerprint = ?, dim = ?, pooler = ?, precision = coalesce(?, precision), "
+            "generation = generation + 1, ann_generation = NULL, ann_file_size = NULL, ann_file_mtime_ns = NULL, "
+            "ann_checksum = NULL WHERE id = ?",
+            (path, fingerprint, dim, pooler, precision, model_id),
         )
 
     def record_ann(self, model_id: int, generation: int, size: int, mtime_ns: int, checksum: str | None = None,
