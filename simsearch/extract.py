@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import SimsearchError
-from .segment import BlockSplitter, Sentence, looks_one_per_line, split_sentences
+from .segment import BlockSplitter, Sentence, looks_one_per_line, source_lines, split_sentences
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
@@ -27,7 +27,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -400,7 +400,7 @@ _REPLACE_DEFINITION = re.compile(r"^\s*\.\.\s+\|([^|]+)\|\s+replace::\s+(.*?)\s*
 
 def _clean_rst(text: str) -> Lines:
     replacements = {name: _rst_inline(value) for name, value in _REPLACE_DEFINITION.findall(text)}
-    lines = text.splitlines()
+    lines = source_lines(text)
     out = _Out()
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
@@ -668,7 +668,7 @@ _MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|
 
 
 def _clean_markdown(text: str) -> Lines:
-    lines = [line.expandtabs(4) for line in text.splitlines()]
+    lines = [line.expandtabs(4) for line in source_lines(text)]
     out = _Out()
     i = 0
     container = 0  # content column of the list item or admonition the lines belong to
@@ -830,13 +830,19 @@ _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
-    """Plain text: a list item's bullet or number is left out and starts a block."""
+    """Plain text: in prose, a list item's bullet or number is left out and starts a block.
+
+    A file of one sentence per line is not markup: its lines are kept exactly as written
+    (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
+    """
+    lines = source_lines(text)
+    if per_line:
+        return list(enumerate(lines, start=1))
     out = _Out()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         item = _TEXT_ITEM.match(line)
         if item:
-            if not per_line:
-                out.gap(number)
+            out.gap(number)
             out.add(number, line[item.end():])
         else:
             out.add(number, line)

@@ -21,7 +21,14 @@ whitespace; whether it ends a sentence depends on what is around it:
 Blank lines always end a sentence; so does a line that starts a list item, heading, quote
 or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
 Markup (Markdown, reStructuredText) is removed before this, in ``extract``.
-Every sentence keeps its character offsets and its 1-based line number in the text.
+
+A file of one sentence or thought per line (``looks_one_per_line``) is not segmented at all:
+each line that holds a letter or digit is one sentence, exactly as written (runs of
+whitespace collapsed), with no marker dropped and no split inside it.
+
+Every sentence keeps its character offsets and its 1-based line number in the text. A line
+ends at ``\n``, ``\r\n`` or ``\r`` only (``source_lines``): a form feed or U+2028 inside a
+line, which ``str.splitlines`` would also break at, is whitespace, as an editor shows it.
 """
 
 from __future__ import annotations
@@ -212,11 +219,31 @@ def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
     return sorted(set(cuts))
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of ``text`` as an editor numbers them: broken at ``\\n``, ``\\r\\n`` and ``\\r`` only."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line does not start another
+    return lines
+
+
+def _lines_with_ends(text: str):
+    start = 0
+    for match in _LINE_END.finditer(text):
+        yield text[start:match.end()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def _blocks(text: str, lines_are_blocks: bool):
     """(start offset, end offset) of paragraphs, headings and list items (or of lines)."""
     start = None
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line in _lines_with_ends(text):
         stripped = line.strip()
         if lines_are_blocks:
             if stripped:
@@ -240,11 +267,12 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False,
     """Split ``text`` into sentences with offsets and line numbers.
 
     By default wrapped lines of a paragraph are joined (prose). With ``lines_are_blocks``
-    every line break also ends a sentence: one sentence or one thought per line (see
-    ``looks_one_per_line``). ``splitter`` replaces the rules that split inside a block
-    (the benchmark plugs other segmenters in there).
+    every line that holds a letter or digit is one sentence, exactly as written (runs of
+    whitespace collapsed): one sentence or one thought per line (see ``looks_one_per_line``);
+    nothing is dropped from it and it is not split. ``splitter`` replaces the rules that
+    split inside a paragraph (the benchmark plugs other segmenters in there).
     """
-    line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+    line_starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
     sentences: list[Sentence] = []
     uncased = is_uncased(text)
     split = splitter or split_block
@@ -259,6 +287,9 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False,
         sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
 
     for block_start, block_end in _blocks(text, lines_are_blocks):
+        if lines_are_blocks:
+            emit(block_start, block_end)
+            continue
         marker = _BLOCK_MARKER.match(text, block_start, block_end)
         cursor = block_start = marker.end() if marker else block_start
         for cut in split(text, block_start, block_end, uncased):
@@ -274,34 +305,45 @@ _TERMINAL_END = re.compile(r"""[.!?:;…]["'”’»)\]]*$""")
 def looks_one_per_line(text: str) -> bool:
     """Whether a plain-text file holds one sentence or thought per line (not wrapped prose).
 
-    Hard-wrapped prose has a wrap width W: a line is wrapped when it ends mid-sentence
-    (no ``. ! ? : ; …`` at its end), it is so long that the next line's first word would
-    not have fitted after it (``len(line) + 1 + len(next first word) > W``), and the next
-    line goes on in lowercase. W is the 90th percentile of the non-blank lines' lengths.
-    Counting only lines followed by another non-blank line that is not a list item,
-    the file is one-per-line unless at least 35% of them are wrapped, W is at least 50
-    characters (nobody wraps narrower; a list of short lines is not prose) and there are
-    such lines at all. Lists, logs, chat exports and
-    SimCSE-style corpora (a sentence per line, whatever its length) are one-per-line;
-    text wrapped at any width is prose.
+    Hard-wrapped prose has a wrap width W, the 90th percentile of the non-blank lines'
+    lengths. Counting only lines followed by another non-blank line that is not a list item:
+
+    - a line is *full* when the next line's first word would not have fitted after it
+      (``len(line) + 1 + len(next first word) > W``): a wrapping editor leaves no room;
+    - a line is *wrapped* when it is full, ends mid-sentence (no ``. ! ? : ; …`` at its
+      end) and the next line goes on in lowercase.
+
+    The file is prose when W is at least 50 characters (nobody wraps narrower; a list of
+    short lines is not prose) and either at least 35% of the lines are wrapped, or at least
+    80% are full and one in twenty is wrapped (greedy wrapping, where sentences that happen
+    to end at a line's end hide the wrap). Otherwise it is one-per-line: lists, logs, chat
+    exports and SimCSE-style corpora (a sentence per line, whatever its length). A file with
+    no such lines at all (one line, or paragraphs of one line each) is prose.
     """
-    lines = [line.rstrip() for line in text.splitlines()]
+    width, candidates, full, wrapped = wrap_evidence(text)
+    if candidates == 0 or width < 50:
+        return candidates > 0
+    return not (wrapped >= 0.35 * candidates or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates))
+
+
+def wrap_evidence(text: str) -> tuple[int, int, int, int]:
+    """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them."""
+    lines = [line.rstrip() for line in source_lines(text)]
     lengths = sorted(len(line) for line in lines if line.strip())
     if len(lengths) < 2:
-        return False
+        return 0, 0, 0, 0
     width = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
-    candidates = wrapped = 0
+    candidates = full = wrapped = 0
     for line, following in zip(lines, lines[1:]):
         if not line.strip() or not following.strip() or _BLOCK_START.match(following):
             continue
         candidates += 1
         first_word = following.split()[0]
-        if (not _TERMINAL_END.search(line) and len(line) + 1 + len(first_word) > width
-                and first_word[0].islower()):
-            wrapped += 1
-    if candidates == 0 or width < 50:
-        return candidates > 0
-    return wrapped < 0.35 * candidates
+        if len(line) + 1 + len(first_word) > width:
+            full += 1
+            if not _TERMINAL_END.search(line) and first_word[0].islower():
+                wrapped += 1
+    return width, candidates, full, wrapped
 
 
 def _line_of(line_starts: list[int], offset: int) -> int:

@@ -39,9 +39,13 @@ def test_wrapped_paragraph_lines_are_joined_with_offsets_and_lines():
 
 
 def test_lines_as_blocks_for_one_sentence_per_line_files():
-    source = "A title without a period\nA sentence. And another one.\n"
-    assert texts(source) == ["A title without a period A sentence.", "And another one."]
-    assert texts(source, lines_are_blocks=True) == ["A title without a period", "A sentence.", "And another one."]
+    """Prose joins and splits; a one-per-line file keeps each line whole, markers and all."""
+    source = "A title without a period\nA sentence. And another one.\n- a dash that is text\n\n..."
+    assert texts(source) == ["A title without a period A sentence.", "And another one.", "a dash that is text"]
+    sentences = split_sentences(source, lines_are_blocks=True)
+    assert [(s.text, s.line) for s in sentences] == [
+        ("A title without a period", 1), ("A sentence. And another one.", 2), ("- a dash that is text", 3)]
+    assert all(source[s.start:s.end] == s.text for s in sentences)
 
 
 def test_punctuation_only_and_empty_input():
