@@ -131,9 +131,13 @@ def test_a_newer_query_supersedes_a_stale_one_and_both_panes_update_together(two
     redraws = []
 
     async def scenario(app, pilot):
-        original = app.refresh_tables
-        app.refresh_tables = lambda: (redraws.append({name: app.sides[name].query for name in ("left", "right")}),
-                                      original())
+        original = app.show_results
+
+        def show_results(answers):
+            original(answers)
+            redraws.append({name: pane.answer.query for name, pane in app.panes.items()})
+
+        app.show_results = show_results
         box = app.query_one("#query", Input)
         box.focus()
         box.value = QUERY
@@ -142,7 +146,7 @@ def test_a_newer_query_supersedes_a_stale_one_and_both_panes_update_together(two
         await pilot.press("enter")
         await settle(app, pilot)
         for name in ("left", "right"):
-            assert app.sides[name].query == newer
+            assert app.panes[name].answer.query == newer
             assert table_ids(app, name) == [h.sentence_id for h in expected[name]]
         # Every redraw shows both panes answering the same query: never one pane ahead.
         assert redraws and all(r["left"] == r["right"] for r in redraws)
@@ -151,15 +155,16 @@ def test_a_newer_query_supersedes_a_stale_one_and_both_panes_update_together(two
     run_app(CompareApp(db, show_timings=False), scenario)
 
 
-def test_query_thread_skips_panes_of_a_superseded_request():
-    from simsearch.tui import Side, _run_queries
+def test_query_thread_skips_a_query_cancelled_by_a_newer_one():
+    from types import SimpleNamespace
+
+    from simsearch.widgets import answer_query
 
     class Unused:
         def search(self, *args, **kwargs):
             raise AssertionError("a superseded request must not encode")
 
-    side = Side("left", model="m", searcher=Unused(), requested=2)
-    assert _run_queries([(side, side.searcher)], "q", 10, request=1) is None
+    assert answer_query(SimpleNamespace(is_cancelled=True), Unused(), "q", 10, "dense") is None
 
 
 def test_switching_a_model_re_runs_the_query_and_k_changes(two_model_index, monkeypatch):
@@ -174,7 +179,7 @@ def test_switching_a_model_re_runs_the_query_and_k_changes(two_model_index, monk
         assert isinstance(app.screen, ModelPicker)
         await pilot.press("up", "enter")  # the base model is first in the list
         await settle(app, pilot)
-        assert app.sides["right"].model == base
+        assert app.panes["right"].model == base
         assert table_ids(app, "right") == [h.sentence_id for h in expected]
         assert table_column(app, "right", "mark") == [f"={i}" for i in range(1, 11)]
         app.query_one("#left-table", DataTable).focus()

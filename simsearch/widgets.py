@@ -1,0 +1,426 @@
+"""The widgets ``simsearch tui`` composes: the query box, a results pane, the context panel
+and the status line; and where a hit lies in its file, for the context panel."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import os
+import re
+from concurrent.futures import CancelledError, Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import Worker, get_current_worker
+
+from .errors import SimsearchError
+from .extract import decode
+from .search import Hit, Searcher, display_path
+from .segment import source_lines
+from .store import Store
+
+SELECT_HINT = "Select a result (Tab to a pane, then ↑/↓) to see it in its file here; e opens it in $EDITOR."
+CONTEXT = 2  # neighbouring sentences fetched with each hit, on each side
+AROUND = 3  # at most this many lines of the file shown above and below a hit
+
+
+class QueryInput(Input):
+    """The query box, with ↑/↓ through earlier queries. Printable keys are typed, never bound."""
+
+    BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.history: list[str] = []
+        self.position = 0
+
+    def remember(self, query: str) -> None:
+        if not self.history or self.history[-1] != query:
+            self.history.append(query)
+        self.position = len(self.history)
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        self.position = max(0, min(len(self.history), self.position + step))
+        self.value = self.history[self.position] if self.position < len(self.history) else ""
+        self.cursor_position = len(self.value)
+
+
+@dataclass(eq=False)  # a new answer always redraws, even if it equals the last one
+class Answer:
+    """One pane's results for one query, in the mode they were searched in."""
+
+    query: str
+    mode: str
+    hits: list[Hit]
+    latency_ms: float
+    marks: list[str] = field(default_factory=list)  # each hit's place on the other pane, once both answered
+
+
+def answer_query(worker: Worker, searcher: Searcher, query: str, k: int, mode: str) -> tuple[list[Hit], float] | None:
+    """On the query thread: the hits (with neighbours) and the latency, or None if a newer query
+    cancelled the worker meanwhile (then nothing is encoded)."""
+    if worker.is_cancelled:
+        return None
+    hits = searcher.search(query, k, mode=mode, context=CONTEXT)
+    return hits, searcher.timings["total_ms"]
+
+
+class ResultsPane(Vertical):
+    """One model's side: its title, a table of its hits, and the model's searcher.
+
+    Setting ``model`` loads it in a worker; ``search`` runs a query in another; each posts a
+    message that the pane and then the app handle. ``answer`` is what the table shows.
+    """
+
+    BINDINGS = [  # on the pane, not the app: while the query box has focus these keys are typed
+        Binding("plus", "app.more", "more"),
+        Binding("minus", "app.fewer", "fewer"),
+        Binding("m", "app.next_mode", "mode"),
+        Binding("e", "app.edit", "edit"),
+        Binding("slash", "app.focus_query", show=False),
+    ]
+
+    model: reactive[str | None] = reactive(None, init=False)
+    searcher: reactive[Searcher | None] = reactive(None, init=False)
+    error: reactive[str | None] = reactive(None, init=False)
+    answer: reactive[Answer | None] = reactive(None, init=False)
+    title: reactive[Text] = reactive(Text, init=False)
+
+    class Loaded(Message):
+        """A model finished loading (``searcher``) or failed (``error``)."""
+
+        def __init__(self, pane: ResultsPane, model: str, searcher: Searcher | None, error: str | None):
+            super().__init__()
+            self.pane, self.model, self.searcher, self.error = pane, model, searcher, error
+
+    class Answered(Message):
+        """A query's results reached the UI thread; the app shows them once every pane answered."""
+
+        def __init__(self, pane: ResultsPane, request: int, answer: Answer):
+            super().__init__()
+            self.pane, self.request, self.answer = pane, request, answer
+
+    class Selected(Message):
+        """The user's cursor is on a hit."""
+
+        def __init__(self, pane: ResultsPane, hit: Hit):
+            super().__init__()
+            self.pane, self.hit = pane, hit
+
+    def __init__(self, side: str, db_path: Path, query_thread: Executor, *, device: str = "cpu",
+                 precision: str | None = None):
+        super().__init__(id=f"{side}-pane", classes="pane")
+        self.side, self.db_path, self.device, self.precision = side, db_path, device, precision
+        # Queries run on the app's one long-lived thread: torch's CPU thread pool stays warm (a
+        # fresh thread per query made each encode ~1.5x slower) and the panes never encode at once.
+        self.query_thread = query_thread
+        self.asked = 0  # the newest request sent to this pane
+        self.pending: Answer | None = None  # its answer, until every pane asked has answered
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id=f"{self.side}-title", classes="pane-title")
+        yield DataTable(id=f"{self.side}-table", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        # Two cells of two lines per result (DataTable's cost grows with cells, and a frame of
+        # ten 4-cell rows took ~45 ms): "rank score / mark", "sentence / location".
+        table.add_column(" #  score", key="hit")
+        table.add_column("sentence / location", key="text")
+
+    # --- the model ------------------------------------------------------------------------
+
+    def watch_model(self, model: str | None) -> None:
+        self.searcher, self.error, self.answer, self.pending = None, None, None, None
+        if model is not None:
+            self.load(model)
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self, model: str) -> None:
+        try:
+            options = {"device": self.device}
+            if self.precision is not None:
+                if "precision" not in inspect.signature(Searcher.open).parameters:
+                    raise SimsearchError("this simsearch cannot search at another precision yet")
+                options["precision"] = self.precision
+            searcher = Searcher.open(Store.open(self.db_path, create=False), model, **options)
+            searcher.load_encoder()
+            error = None
+        except SimsearchError as exc:
+            searcher, error = None, str(exc)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(self, model, searcher, error))
+
+    def on_results_pane_loaded(self, message: Loaded) -> None:
+        if message.pane is self and message.model == self.model:  # else switched again meanwhile
+            self.searcher, self.error = message.searcher, message.error
+
+    def compute_title(self) -> Text:
+        if self.error:
+            return Text(f"{self.model}: {self.error}", style="bold red")
+        if self.searcher is None:
+            return Text(f"{self.model}  (loading…)", style="italic")
+        return Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.kind}")
+
+    def watch_title(self, title: Text) -> None:
+        self.query_one(Label).update(title)
+
+    # --- queries --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="search")
+    def search(self, request: int, searcher: Searcher, query: str, k: int, mode: str) -> None:
+        """Search on the query thread; a newer call cancels this one (exclusive)."""
+        worker = get_current_worker()
+        try:
+            result = self.query_thread.submit(answer_query, worker, searcher, query, k, mode).result()
+        except CancelledError:
+            return  # the app is closing
+        if result is not None and not worker.is_cancelled:
+            self.post_message(self.Answered(self, request, Answer(query, mode, *result)))
+
+    def watch_answer(self, answer: Answer | None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        if answer is None:
+            return
+        hybrid = answer.mode == "hybrid"
+        marks = answer.marks or [""] * len(answer.hits)
+        text_width = max(24, table.size.width - 16)
+        for hit, mark in zip(answer.hits, marks):
+            style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
+                "yellow" if mark == "only" else "dim"
+            head = Text(f"{hit.rank:>2}  {hit.score:.4f}\n    " if hybrid else f"{hit.rank:>2}  {hit.score:.3f}\n    ")
+            head.append(mark, style=style)
+            if hybrid:  # which side found it: D dense, L lexical
+                head.append(f" {hit.found_mark}", style="cyan")
+            cell = Text(_shorten(hit.text, text_width))
+            # The same text elsewhere too: one row, "(+N more)" after its location.
+            location = hit.location + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
+            cell.append("\n" + _shorten_left(location, text_width), style="dim")
+            table.add_row(head, cell, key=str(hit.sentence_id), height=2)
+
+    # --- selection ------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:  # new results highlight row 0 of both tables: only the user's cursor counts
+            self.select(event.cursor_row)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.select(self.query_one(DataTable).cursor_row)
+
+    def select(self, row: int) -> None:
+        hits = self.answer.hits if self.answer else []
+        if 0 <= row < len(hits):
+            self.post_message(self.Selected(self, hits[row]))
+
+
+class StatusLine(Static):
+    """k, the mode, overlap@k of the two panes and each model's query latency."""
+
+    k: reactive[int] = reactive(10)
+    mode: reactive[str] = reactive("dense")
+    overlap: reactive[tuple[int, int] | None] = reactive(None)
+    latencies: reactive[tuple[tuple[str, float], ...]] = reactive(())
+
+    def __init__(self, *, show_timings: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.show_timings = show_timings
+
+    def render(self) -> str:
+        parts = [f"k={self.k}", self.mode]
+        if self.overlap is not None:
+            parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
+        if self.show_timings:
+            parts += [f"{model} {ms:.0f} ms" for model, ms in self.latencies]
+        return " · ".join(parts)
+
+
+class ContextPanel(Static):
+    """The selected hit as it is in its file: its lines highlighted among the lines around it."""
+
+    def show_hint(self) -> None:
+        self.update(SELECT_HINT)
+
+    def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit]] | None, mode: str) -> None:
+        text = Text()
+        text.append(f"{hit.location}", style="bold")
+        text.append(f"   {here}: rank {hit.rank}, score {hit.score:.3f}")
+        if mode != "dense":
+            text.append(f" (found by {' and '.join(hit.found_by)})")
+        if there is not None:
+            model, hits = there
+            found = next((h for h in hits if h.sentence_id == hit.sentence_id), None)
+            text.append(f"   {model}: " + (f"rank {found.rank}, score {found.score:.3f}" if found else "not in its top k"))
+        if hit.copies > 1:
+            text.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
+                        + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
+        excerpt = read_excerpt(store, hit)
+        text.append("\n")
+        text.append_text(excerpt.render() if isinstance(excerpt, Excerpt) else indexed_sentences(hit, excerpt))
+        self.update(text)
+
+
+# --- where a hit lies in its file ---------------------------------------------------------
+
+WORD = re.compile(r"\w+")
+_CONTROL = {c: "�" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]}
+
+
+@dataclass
+class Excerpt:
+    """Lines of a file, numbered from ``first``, and the hit's span in them: ``start`` is the
+    (line, column) of its first character, ``end`` the (line, column) just past its last."""
+
+    first: int
+    lines: list[str]
+    start: tuple[int, int]
+    end: tuple[int, int]
+
+    def render(self) -> Text:
+        width = len(str(self.first + len(self.lines) - 1))
+        out = Text()
+        for number, line in enumerate(self.lines, self.first):
+            inside = self.start[0] <= number <= self.end[0]
+            out.append(f"{number:>{width}} │ ", style="bold" if inside else "dim")
+            body = Text(line.translate(_CONTROL))
+            if inside:
+                body.stylize("bold reverse", self.start[1] if number == self.start[0] else 0,
+                             self.end[1] if number == self.end[0] else len(line))
+            body.expand_tabs(4)
+            out.append_text(body)
+            if number < self.first + len(self.lines) - 1:
+                out.append("\n")
+        return out
+
+
+def locate(lines: list[str], text: str, line: int, last: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Where a sentence as indexed (markup left out, lines joined) lies in its file's ``lines``:
+    ((line, column) of its start, (line, column) past its end), or None if its words are not there.
+
+    It starts on ``line`` and ends by ``last`` (1-based). Its words are matched in order, skipping
+    file words the extractor left out (a link's URL); of the starts on ``line`` the alignment that
+    skips fewest words wins, the latest on a tie (an earlier word belongs to an earlier sentence).
+    """
+    words = [word.casefold() for word in WORD.findall(text)]
+    if not words or not 1 <= line <= len(lines):
+        return None
+    found = [(n, m) for n in range(line, min(last, len(lines)) + 1) for m in WORD.finditer(lines[n - 1])]
+    best = None
+    for i, (n, m) in enumerate(found):
+        if n != line:
+            break
+        if m.group().casefold() != words[0]:
+            continue
+        matched, skipped, end = 1, 0, (n, m.end())
+        for n2, m2 in found[i + 1:]:
+            if matched == len(words):
+                break
+            if m2.group().casefold() == words[matched]:
+                matched, end = matched + 1, (n2, m2.end())
+            else:
+                skipped += 1
+        if matched == len(words) and (best is None or skipped <= best[0]):
+            best = (skipped, (n, m.start()), end)
+    if best is None:
+        return None
+    (start_line, start), (end_line, end) = best[1], best[2]
+    # Punctuation that touches the first or last word belongs to the sentence ("(see", "end.").
+    first, final = lines[start_line - 1], lines[end_line - 1]
+    while start > 0 and not first[start - 1].isspace() and not WORD.match(first[start - 1]):
+        start -= 1
+    while end < len(final) and not final[end].isspace() and not WORD.match(final[end]):
+        end += 1
+    return (start_line, start), (end_line, end)
+
+
+def excerpt(lines: list[str], hit: Hit, neighbour_lines: dict[int, int], around: int = AROUND) -> Excerpt:
+    """The hit and its neighbouring sentences' lines, at most ``around`` lines either side.
+
+    ``neighbour_lines`` maps the ordinals of the sentences near the hit (up to ``CONTEXT + 1``
+    after it) to the lines they start on.
+    """
+    after = sorted(o for o in neighbour_lines if o > hit.ordinal)
+    next_line = neighbour_lines[after[0]] if after else hit.line + 200
+    span = locate(lines, hit.text, hit.line, next_line)
+    if span is None:  # not found word for word (the extractor rewrote it): its whole lines
+        last = max(hit.line, min(next_line - 1, len(lines)))
+        span = (hit.line, 0), (last, len(lines[last - 1]) if last <= len(lines) else 0)
+    (start_line, _), (end_line, _) = span
+    before = [neighbour_lines[o] for o in neighbour_lines if o < hit.ordinal]
+    first = max(start_line - around, min([start_line, *before]), 1)
+    # Through the last neighbour's lines: up to where the sentence after it starts (if any).
+    beyond = [neighbour_lines[o] for o in after if o > hit.ordinal + CONTEXT]
+    last = max([neighbour_lines[o] for o in after if o <= hit.ordinal + CONTEXT] + [beyond[0] - 1]) if beyond \
+        else end_line + around
+    last = min(max(last, end_line), end_line + around, len(lines))
+    while first < start_line and not lines[first - 1].strip():
+        first += 1
+    while last > end_line and not lines[last - 1].strip():
+        last -= 1
+    return Excerpt(first, lines[first - 1:last], *span)
+
+
+def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
+    """The hit in its file as it is now, or why it cannot be shown from the file."""
+    row = store.conn.execute("SELECT hash, size, mtime_ns, kind FROM documents WHERE id = ?",
+                             (hit.document_id,)).fetchone()
+    if row is None:
+        return "the file was indexed again since this search; run the query again"
+    digest, size, mtime_ns, kind = row
+    if kind == "pdf":
+        return f"a PDF: the text indexed from page {hit.line}"
+    try:
+        stat = os.stat(hit.path)
+        lines = _file_lines(hit.path, stat.st_size, stat.st_mtime_ns, digest if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns) else None)
+    except FileNotFoundError:
+        return "the file is gone since it was indexed (simsearch index brings the index up to date)"
+    except OSError as exc:
+        return f"the file cannot be read ({exc.strerror})"
+    if lines is None or hit.line > len(lines):
+        return "the file changed since it was indexed (simsearch index brings the index up to date)"
+    neighbours = dict(store.conn.execute(
+        "SELECT ordinal, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? AND ordinal != ?",
+        (hit.document_id, hit.ordinal - CONTEXT, hit.ordinal + CONTEXT + 1, hit.ordinal)))
+    return excerpt(lines, hit, neighbours, around)
+
+
+@functools.lru_cache(maxsize=4)  # moving the cursor through one file's hits reads it once
+def _file_lines(path: str, size: int, mtime_ns: int, expected_hash: str | None) -> list[str] | None:
+    """The file's lines; None if ``expected_hash`` is given and the bytes no longer have it
+    (as the indexer does: a file whose size and mtime changed is compared by content)."""
+    data = Path(path).read_bytes()
+    if expected_hash is not None and hashlib.sha256(data).hexdigest() != expected_hash:
+        return None
+    return source_lines(decode(data)[0])
+
+
+def indexed_sentences(hit: Hit, reason: str) -> Text:
+    """The hit between its neighbouring sentences as they were indexed, after why the file is not shown."""
+    text = Text(f"({reason}; as indexed:)\n", style="italic yellow")
+    for sentence in hit.before:
+        text.append(sentence + " ", style="dim")
+    text.append(hit.text, style="bold reverse")
+    for sentence in hit.after:
+        text.append(" " + sentence, style="dim")
+    return text
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _shorten_left(text: str, width: int) -> str:
+    """Keep the end of a long location: the file name and line matter most."""
+    return text if len(text) <= width else "…" + text[-(width - 1):]
