@@ -42,9 +42,10 @@ class PrecisionWarning(UserWarning):
     """A precision the device can run, but slowly (bf16 without native bf16 instructions)."""
 
 
-def _cpuinfo_flags() -> set[str] | None:
+def _cpuinfo_flags(path: str = "/proc/cpuinfo") -> set[str] | None:
+    """The first processor's flags from a Linux cpuinfo file, or None where there is none."""
     try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 if line.startswith("flags"):
                     return set(line.partition(":")[2].split())
