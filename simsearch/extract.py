@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import SimsearchError
-from .segment import BlockSplitter, Sentence, looks_one_per_line, source_lines, split_sentences
+from .segment import PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, source_lines, split_sentences
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
@@ -27,7 +27,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -247,8 +247,10 @@ class Extracted:
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None
-    # One sentence or thought per line (plain text of that shape, see ``looks_one_per_line``).
+    # Plain text of one paragraph per line: every line break ends a sentence (``segment.line_shape``).
     lines_are_blocks: bool = False
+    # Plain text of one sentence or thought per line: each line is one sentence, as written.
+    lines_are_sentences: bool = False
 
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:
@@ -262,8 +264,8 @@ def extract(path: Path, data: bytes) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
 
     Markdown and reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) come out
-    as prose without markup or code; plain text is read one sentence per line when the
-    file has that shape (``segment.looks_one_per_line``).
+    as prose without markup or code; plain text is read by its shape (``segment.line_shape``):
+    wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     kind = kind_of(path)
     if kind == "pdf":
@@ -273,16 +275,17 @@ def extract(path: Path, data: bytes) -> Extracted:
     text, warning = decode(data)
     if kind == "html":
         return _extract_html(text, warning)
-    per_line = False
+    shape = None
     if kind == "markdown":
         lines = _clean_markdown(text)
     elif kind == "rst":
         lines = _clean_rst(text)
     else:
-        per_line = looks_one_per_line(text)
-        lines = _clean_plain(text, per_line)
+        shape = line_shape(text)
+        lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
     clean, line_map = _assemble(lines)
-    return Extracted(clean, kind, warning, line_map, lines_are_blocks=per_line)
+    return Extracted(clean, kind, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
+                     lines_are_sentences=shape == SENTENCE_PER_LINE)
 
 
 def kind_of(path: Path) -> str:
@@ -942,7 +945,8 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
     """Sentences of extracted text, long ones cut at spaces, lines mapped to the source."""
     out = []
-    for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks, splitter=splitter):
+    for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks,
+                                    lines_are_sentences=extracted.lines_are_sentences, splitter=splitter):
         line = extracted.source_line(sentence.start, sentence.line)
         for start, piece in _cut(sentence.text):
             out.append(Sentence(piece, sentence.start + start, sentence.start + start + len(piece), line))

@@ -22,9 +22,11 @@ Blank lines always end a sentence; so does a line that starts a list item, headi
 or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
 Markup (Markdown, reStructuredText) is removed before this, in ``extract``.
 
-A file of one sentence or thought per line (``looks_one_per_line``) is not segmented at all:
-each line that holds a letter or digit is one sentence, exactly as written (runs of
-whitespace collapsed), with no marker dropped and no split inside it.
+A plain-text file has one of three shapes (``line_shape``): wrapped prose (lines joined
+into paragraphs, as above); one paragraph per line (each line is a block, split as above);
+or one sentence or thought per line, which is not segmented at all: each line that holds a
+letter or digit is one sentence, exactly as written (runs of whitespace collapsed), with no
+marker dropped and no split inside it.
 
 Every sentence keeps its character offsets and its 1-based line number in the text. A line
 ends at ``\n``, ``\r\n`` or ``\r`` only (``source_lines``): a form feed or U+2028 inside a
@@ -262,15 +264,16 @@ def _blocks(text: str, lines_are_blocks: bool):
         yield start, offset
 
 
-def split_sentences(text: str, *, lines_are_blocks: bool = False,
+def split_sentences(text: str, *, lines_are_blocks: bool = False, lines_are_sentences: bool = False,
                     splitter: BlockSplitter | None = None) -> list[Sentence]:
     """Split ``text`` into sentences with offsets and line numbers.
 
     By default wrapped lines of a paragraph are joined (prose). With ``lines_are_blocks``
-    every line that holds a letter or digit is one sentence, exactly as written (runs of
-    whitespace collapsed): one sentence or one thought per line (see ``looks_one_per_line``);
-    nothing is dropped from it and it is not split. ``splitter`` replaces the rules that
-    split inside a paragraph (the benchmark plugs other segmenters in there).
+    every line break also ends a sentence (one paragraph per line). With
+    ``lines_are_sentences`` every line that holds a letter or digit is one sentence, exactly
+    as written (runs of whitespace collapsed): one sentence or one thought per line (see
+    ``line_shape``); nothing is dropped from it and it is not split. ``splitter`` replaces
+    the rules that split inside a block (the benchmark plugs other segmenters in there).
     """
     line_starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
     sentences: list[Sentence] = []
@@ -286,8 +289,8 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False,
         line = _line_of(line_starts, start)
         sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
 
-    for block_start, block_end in _blocks(text, lines_are_blocks):
-        if lines_are_blocks:
+    for block_start, block_end in _blocks(text, lines_are_blocks or lines_are_sentences):
+        if lines_are_sentences:
             emit(block_start, block_end)
             continue
         marker = _BLOCK_MARKER.match(text, block_start, block_end)
@@ -302,28 +305,49 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False,
 _TERMINAL_END = re.compile(r"""[.!?:;…]["'”’»)\]]*$""")
 
 
+WRAPPED, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE = "wrapped", "paragraph per line", "sentence per line"
+
+
 def looks_one_per_line(text: str) -> bool:
-    """Whether a plain-text file holds one sentence or thought per line (not wrapped prose).
+    """Whether a plain-text file holds one sentence or thought per line (``line_shape``)."""
+    return line_shape(text) == SENTENCE_PER_LINE
+
+
+def line_shape(text: str) -> str:
+    """How a plain-text file uses its lines: ``WRAPPED``, ``PARAGRAPH_PER_LINE`` or ``SENTENCE_PER_LINE``.
 
     Hard-wrapped prose has a wrap width W, the 90th percentile of the non-blank lines'
     lengths. Counting only lines followed by another non-blank line that is not a list item:
 
-    - a line is *full* when the next line's first word would not have fitted after it
-      (``len(line) + 1 + len(next first word) > W``): a wrapping editor leaves no room;
+    - a line is *full* when the next line's first word would (nearly) not have fitted
+      after it (``len(line) + 1 + len(next first word) > 0.9 W``): an editor wrapping at
+      about W, by hand or greedily, leaves no room for it;
     - a line is *wrapped* when it is full, ends mid-sentence (no ``. ! ? : ; …`` at its
       end) and the next line goes on in lowercase.
 
-    The file is prose when W is at least 50 characters (nobody wraps narrower; a list of
-    short lines is not prose) and either at least 35% of the lines are wrapped, or at least
-    80% are full and one in twenty is wrapped (greedy wrapping, where sentences that happen
-    to end at a line's end hide the wrap). Otherwise it is one-per-line: lists, logs, chat
-    exports and SimCSE-style corpora (a sentence per line, whatever its length). A file with
-    no such lines at all (one line, or paragraphs of one line each) is prose.
+    The file is wrapped prose when W is at least 50 characters (nobody wraps narrower; a
+    list of short lines is not prose) and either at least 35% of the lines are wrapped, or
+    at least 80% are full and one in twenty is wrapped (greedy wrapping, where sentences
+    that happen to end at a line's end hide the wrap); a file with no such lines at all (one
+    line, or paragraphs of one line each) is prose too. Otherwise its lines are units: one
+    paragraph per line when at least 40% of the lines that hold a letter or digit
+    contain a sentence boundary (``split_block``), else one sentence per line — lists,
+    logs, chat exports and SimCSE-style corpora, whatever the lines' lengths.
     """
     width, candidates, full, wrapped = wrap_evidence(text)
-    if candidates == 0 or width < 50:
-        return candidates > 0
-    return not (wrapped >= 0.35 * candidates or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates))
+    if candidates == 0:
+        return WRAPPED
+    if width >= 50 and (wrapped >= 0.35 * candidates
+                        or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates)):
+        return WRAPPED
+    uncased = is_uncased(text)
+    lines = several = 0
+    for match in re.finditer(r"[^\r\n]+", text):
+        if any(ch.isalnum() for ch in match.group()):
+            lines += 1
+            several += bool(split_block(text, match.start(), match.end(), uncased))
+    return PARAGRAPH_PER_LINE if several * 5 >= lines * 2 else SENTENCE_PER_LINE
+
 
 
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
@@ -339,7 +363,7 @@ def wrap_evidence(text: str) -> tuple[int, int, int, int]:
             continue
         candidates += 1
         first_word = following.split()[0]
-        if len(line) + 1 + len(first_word) > width:
+        if len(line) + 1 + len(first_word) > 0.9 * width:
             full += 1
             if not _TERMINAL_END.search(line) and first_word[0].islower():
                 wrapped += 1

@@ -276,3 +276,99 @@ def test_sphinx_sources_are_read_as_rst_and_training_reads_like_the_index(tmp_pa
     (tmp_path / "old.txt").write_bytes("caf\xe9 notes.\n".encode("cp1252"))
     assert [s.text for s in sentences_from_path(tmp_path / "old.txt", warnings.append)] == ["café notes."]
     assert "cp1252" in warnings[0]
+
+
+# --- one-per-line files: every line stored exactly as written --------------------------------
+
+# Tokens that markup rules, list rules or the sentence splitter would act on in prose or Markdown.
+TROUBLE = ["* ", "* * ", "- ", "-", "#", "## ", ">", "> ", ">>>", '"', ' "', "'", ".", " .", "inc .", "sens.",
+           "Dr.", "e.g.", "U.S.", "1.", "2)", "a)", "::", ".. note::", ".. _x:", "`", "``code``", ":func:`f`",
+           "|", "| a | b |", "===", "---", "```", "...", "!", "?", "<b>", "[x](y)", "**", "_", "\\", "•", "\t",
+           "  ", "\x0c", "\u2028", "\xa0", "\x85"]
+WORD = st.sampled_from(PROSE_WORDS + [w.capitalize() for w in PROSE_WORDS[:10]] + ["42", "3.5", "x_y", "café"])
+TOKEN = st.one_of(WORD, WORD, st.sampled_from(TROUBLE))
+
+
+@st.composite
+def one_per_line_file(draw):
+    """A file of lines (some blank) made of words and troublemakers; newline style drawn."""
+    lines = []
+    for _ in range(draw(st.integers(2, 14))):
+        tokens = draw(st.lists(TOKEN, min_size=0, max_size=draw(st.sampled_from([4, 8, 24]))))
+        lines.append(draw(st.sampled_from(["", " ", "  "])) + " ".join(tokens))
+    return draw(st.sampled_from(["\n", "\r\n", "\r"])).join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+def editor_lines(source: str) -> list[str]:
+    """The oracle's lines: split at \\n, \\r\\n or \\r only, as an editor numbers them."""
+    return re.split(r"\r\n|\r|\n", source)
+
+
+@given(one_per_line_file())
+@settings(max_examples=200, deadline=None)
+def test_a_one_per_line_file_stores_each_line_exactly(source):
+    """Whatever a line holds ("* * ", "- ", "inc .", a closing ' "', "::", "#"), it is one sentence:
+    its own text with whitespace runs collapsed, on its own line number, in file order.
+    Lines with no letter or digit ("---", "* * *") are not sentences."""
+    extracted = extract(Path("lines.txt"), source.encode())
+    if not extracted.lines_are_sentences:  # the detector read it as prose: covered by the tests below
+        return
+    wanted = [(number, " ".join(line.split())) for number, line in enumerate(editor_lines(source), start=1)
+              if any(ch.isalnum() for ch in line)]
+    assert [(s.line, s.text) for s in sentences_of(extracted)] == wanted
+
+
+def test_the_generated_one_per_line_files_are_mostly_read_per_line():
+    """The property above is not vacuous: the detector reads most generated files per line."""
+    per_line = []
+
+    @given(one_per_line_file())
+    @settings(max_examples=100, deadline=None, database=None)
+    def count(source):
+        per_line.append(extract(Path("lines.txt"), source.encode()).lines_are_sentences)
+
+    count()
+    assert sum(per_line) >= 0.5 * len(per_line), (sum(per_line), len(per_line))
+
+
+def test_benchmark_style_lines_are_kept_whole():
+    """Lines the paraphrase benchmark found altered (split, marker dropped, closing quote lost),
+    among ordinary lines as in the benchmark's corpus: each kept as written."""
+    plain = [f"a {word} is on the {other} near the river ." for word, other in zip(PROSE_WORDS, PROSE_WORDS[5:])]
+    lines = ["* * smooches ran * * hey , blue-eyes , how 's things in london ?",
+             'martin said , " why are you following me ? "',
+             "- wolf i think stories like this are stupid .",
+             "the no-shows were sens. john kerry of massachusetts and bob graham of florida .",
+             "a sour forecast from sun microsystems inc . sunw.o put more pressure on wall street .",
+             ". sinful people do not get to heaven .",
+             "what makes india vote ? jaipur lit fest debates",
+             "the judge also refused to postpone the trial date of sept . 29 ."]
+    lines = [line for pair in zip(lines, plain[:len(lines)], plain[len(lines):]) for line in pair]
+    extracted = extract(Path("corpus.txt"), ("\n".join(lines) + "\n").encode())
+    assert extracted.lines_are_sentences
+    assert [(s.line, s.text) for s in sentences_of(extracted)] == list(enumerate(lines, start=1))
+
+
+def test_form_feeds_and_line_separators_do_not_shift_line_numbers():
+    """str.splitlines breaks at \\x0c and U+2028 too; an editor does not, and path:line must match it."""
+    source = "First paragraph of a licence.\n\x0c\nSecond one\u2028goes on.\nThird.\n"
+    sentences = sentences_of(extract(Path("licence.txt"), source.encode()))
+    assert [(s.line, s.text) for s in sentences] == [
+        (1, "First paragraph of a licence."), (3, "Second one goes on."), (4, "Third.")]
+
+
+@given(st.lists(st.lists(prose, min_size=1, max_size=4), min_size=3, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_one_paragraph_per_line_is_split_inside_lines_and_never_joined(paragraphs):
+    """Unwrapped paragraphs, one per line (a word processor's export): when most lines hold
+    several sentences the file is not one sentence per line; each line is split on its own."""
+    source = "\n".join(" ".join(sentences) for sentences in paragraphs) + "\n"
+    wanted = [(number, sentence) for number, sentences in enumerate(paragraphs, start=1) for sentence in sentences]
+    extracted = extract(Path("export.txt"), source.encode())
+    got = [(s.line, s.text) for s in sentences_of(extracted)]
+    lines = source.splitlines()
+    for number, line in enumerate(lines, start=1):  # never joined across lines, nothing lost
+        assert " ".join(text for n, text in got if n == number) == line
+    if sum(len(sentences) > 1 for sentences in paragraphs) * 5 >= len(paragraphs) * 2:
+        assert not extracted.lines_are_sentences
+        assert got == wanted

@@ -42,7 +42,7 @@ def test_lines_as_blocks_for_one_sentence_per_line_files():
     """Prose joins and splits; a one-per-line file keeps each line whole, markers and all."""
     source = "A title without a period\nA sentence. And another one.\n- a dash that is text\n\n..."
     assert texts(source) == ["A title without a period A sentence.", "And another one.", "a dash that is text"]
-    sentences = split_sentences(source, lines_are_blocks=True)
+    sentences = split_sentences(source, lines_are_sentences=True)
     assert [(s.text, s.line) for s in sentences] == [
         ("A title without a period", 1), ("A sentence. And another one.", 2), ("- a dash that is text", 3)]
     assert all(source[s.start:s.end] == s.text for s in sentences)
@@ -108,17 +108,29 @@ def test_lowercase_prose_splits_without_capitals(sentences, tokenised):
     assert texts(" ".join(wanted)) == wanted
 
 
-@given(st.lists(sentence_words, min_size=6, max_size=30), st.integers(60, 100))
-@settings(max_examples=40, deadline=None)
-def test_wrapped_prose_is_joined_and_sentence_per_line_files_are_not(sentences, width):
+@given(st.lists(sentence_words, min_size=6, max_size=30), st.integers(60, 100), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_wrapped_prose_is_joined_and_sentence_per_line_files_are_not(sentences, width, two_paragraphs):
+    """Through the indexer's reader (a .txt file): the same sentences come back, wrapped or one per line.
+
+    A wrapped file read per line would store line fragments; so would a one-per-line file
+    read as prose store blobs. Where a sentence is cut by a line end the file must be prose;
+    where every line happens to hold exactly one sentence either reading gives the same result.
+    """
+    from simsearch.extract import extract, sentences_of
+
+    def read(text: str) -> list[str]:
+        return [s.text for s in sentences_of(extract(Path("notes.txt"), text.encode()))]
+
     prose = [" ".join(words).capitalize() + "." for words in sentences]
     per_line = "\n".join(prose) + "\n"
     assert looks_one_per_line(per_line)
-    assert texts(per_line, lines_are_blocks=True) == prose
-    wrapped = textwrap.fill(" ".join(prose), width=width)
-    if wrapped.count("\n") >= 3:  # enough lines to see a wrap width
+    assert read(per_line) == prose
+    half = len(prose) // 2 if two_paragraphs else len(prose)
+    wrapped = "\n\n".join(textwrap.fill(" ".join(part), width=width) for part in (prose[:half], prose[half:]) if part)
+    assert read(wrapped) == prose
+    if wrapped.count("\n") >= 3 and any(not line.endswith(".") for line in wrapped.splitlines() if line):
         assert not looks_one_per_line(wrapped)
-        assert texts(wrapped) == prose
 
 
 def test_lists_logs_and_chat_are_one_per_line():
@@ -126,4 +138,4 @@ def test_lists_logs_and_chat_are_one_per_line():
     log = "".join(f"2024-05-0{d} 12:00:0{d} INFO worker {d} started on port 80{d}0\n" for d in range(1, 9))
     chat = "[09:12] anna: are we still on for lunch\n[09:13] ben: yes at the usual place\n" * 3
     assert looks_one_per_line(todo) and looks_one_per_line(log) and looks_one_per_line(chat)
-    assert texts(todo, lines_are_blocks=True)[1] == "call the plumber about the tap"
+    assert texts(todo, lines_are_sentences=True)[1] == "call the plumber about the tap"
