@@ -4,8 +4,8 @@
 
 Default database: the 100k-sentence index that ``bench_index.py query`` builds. Each query
 is typed into the app, Enter is pressed, and the clock stops at the first frame Textual
-composes after both panes received their results (a worker thread encodes the query with
-each pane's model, searches, fetches context; then the tables are drawn). Printed:
+composes after both panes' answers were shown (each pane's worker encodes the query with its
+model on the query thread, searches, fetches context; then the app fills both tables). Printed:
 p50, p95 and max over the queries, and when the results reached the UI thread.
 """
 
@@ -31,19 +31,19 @@ from textual.screen import Screen  # noqa: E402
 from simsearch.tui import CompareApp  # noqa: E402
 
 
-# Timestamps taken inside the app: when a pane receives its results, and when Textual's
+# Timestamps taken inside the app: when a pane's answer is shown, and when Textual's
 # screen-update timer composes a frame (it paints on its own ~60 Hz schedule, not on add_row).
 RESULTS: dict[str, float] = {}
 FRAMES: list[float] = []
 SHOWN = asyncio.Event()  # set when results reach the UI thread (the bench does not poll)
-_show = CompareApp._show
+_show_results = CompareApp.show_results
 _on_timer_update = Screen._on_timer_update
 
 
-def _timed_show(self, query, request, results):
-    _show(self, query, request, results)
-    for side, *_ in results:
-        RESULTS[side.name] = time.perf_counter()
+def _timed_show_results(self, answers):
+    _show_results(self, answers)
+    for side in answers:
+        RESULTS[side] = time.perf_counter()
     SHOWN.set()
 
 
@@ -54,21 +54,22 @@ def _timed_update(self):
         FRAMES.append(time.perf_counter())
 
 
-CompareApp._show = _timed_show
+CompareApp.show_results = _timed_show_results
 Screen._on_timer_update = _timed_update
 
 
-async def drive(app: CompareApp, queries: list[str]) -> tuple[list[float], list[float]]:
-    """(Enter to both panes painted, Enter to both result sets in the UI thread) per query, ms."""
+async def drive(app: CompareApp, queries: list[str]) -> tuple[list[float], list[float], dict[str, int]]:
+    """(Enter to both panes painted, Enter to both result sets in the UI thread) per query, ms,
+    and each pane's number of sentences."""
     painted, ready = [], []
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(600):  # wait for both models and indexes to load
             await app.workers.wait_for_complete()
-            if all(side.searcher is not None for side in app.active_sides()):
+            if all(pane.searcher is not None for pane in app.panes.values() if pane.model is not None):
                 break
             await pilot.pause(0.05)
         box = app.query_one("#query")
-        sides = [side.name for side in app.active_sides()]
+        sides = [name for name, pane in app.panes.items() if pane.model is not None]
         for i, query in enumerate(queries):
             box.value = query
             box.focus()
@@ -79,7 +80,7 @@ async def drive(app: CompareApp, queries: list[str]) -> tuple[list[float], list[
             # The key arrives as the terminal driver delivers it (Pilot.press also waits for
             # the app to go idle, which adds its own time to what is measured).
             app.post_message(events.Key("enter", "\r"))
-            while not all(app.sides[name].query == query for name in sides):
+            while not all(app.panes[name].answer and app.panes[name].answer.query == query for name in sides):
                 SHOWN.clear()
                 await SHOWN.wait()
             await pilot.pause(0.1)
@@ -91,7 +92,8 @@ async def drive(app: CompareApp, queries: list[str]) -> tuple[list[float], list[
             if i >= 3:  # warm-up queries are not counted
                 painted.append((frame - started) * 1e3)
                 ready.append((arrived - started) * 1e3)
-    return painted, ready
+        sizes = {name: pane.searcher.size for name, pane in app.panes.items() if pane.searcher is not None}
+    return painted, ready, sizes
 
 
 def main() -> None:
@@ -106,8 +108,7 @@ def main() -> None:
         sys.exit("no index: run `python benchmarks/bench_index.py query` first, or pass --db")
     queries = real_sentences()[: args.queries + 3]
     app = CompareApp(db, args.left, args.right, 10, device="cpu")
-    painted, ready = asyncio.run(drive(app, queries))
-    sizes = {side.name: side.searcher.size for side in app.active_sides()}
+    painted, ready, sizes = asyncio.run(drive(app, queries))
     print(json.dumps({"benchmark": "tui enter-to-results", "db": str(db), "left": args.left, "right": args.right,
                       "sentences": sizes, "queries": len(painted),
                       "painted_p50_ms": round(float(np.percentile(painted, 50)), 1),

@@ -309,9 +309,11 @@ def locate(lines: list[str], text: str, line: int, last: int) -> tuple[tuple[int
     """Where a sentence as indexed (markup left out, lines joined) lies in its file's ``lines``:
     ((line, column) of its start, (line, column) past its end), or None if its words are not there.
 
-    It starts on ``line`` and ends by ``last`` (1-based). Its words are matched in order, skipping
-    file words the extractor left out (a link's URL); of the starts on ``line`` the alignment that
-    skips fewest words wins, the latest on a tie (an earlier word belongs to an earlier sentence).
+    It lies within lines ``line`` to ``last`` (1-based), starting on ``line`` unless it is the
+    second part of a long sentence cut in two. Its words are matched in order, skipping file words
+    the extractor left out (a link's URL); the alignment that skips fewest words wins, then the
+    one starting on the earliest line, then the latest on that line (an earlier word on the line
+    belongs to an earlier sentence).
     """
     words = [word.casefold() for word in WORD.findall(text)]
     if not words or not 1 <= line <= len(lines):
@@ -319,8 +321,6 @@ def locate(lines: list[str], text: str, line: int, last: int) -> tuple[tuple[int
     found = [(n, m) for n in range(line, min(last, len(lines)) + 1) for m in WORD.finditer(lines[n - 1])]
     best = None
     for i, (n, m) in enumerate(found):
-        if n != line:
-            break
         if m.group().casefold() != words[0]:
             continue
         matched, skipped, end = 1, 0, (n, m.end())
@@ -331,16 +331,17 @@ def locate(lines: list[str], text: str, line: int, last: int) -> tuple[tuple[int
                 matched, end = matched + 1, (n2, m2.end())
             else:
                 skipped += 1
-        if matched == len(words) and (best is None or skipped <= best[0]):
-            best = (skipped, (n, m.start()), end)
+        key = (skipped, n, -m.start())
+        if matched == len(words) and (best is None or key < best[0]):
+            best = (key, (n, m.start()), end)
     if best is None:
         return None
     (start_line, start), (end_line, end) = best[1], best[2]
-    # Punctuation that touches the first or last word belongs to the sentence ("(see", "end.").
+    # What touches the first or last word belongs to the sentence: "(see", "**bold**", "[link](url).".
     first, final = lines[start_line - 1], lines[end_line - 1]
-    while start > 0 and not first[start - 1].isspace() and not WORD.match(first[start - 1]):
+    while start > 0 and not first[start - 1].isspace():
         start -= 1
-    while end < len(final) and not final[end].isspace() and not WORD.match(final[end]):
+    while end < len(final) and not final[end].isspace():
         end += 1
     return (start_line, start), (end_line, end)
 
@@ -352,7 +353,9 @@ def excerpt(lines: list[str], hit: Hit, neighbour_lines: dict[int, int], around:
     after it) to the lines they start on.
     """
     after = sorted(o for o in neighbour_lines if o > hit.ordinal)
-    next_line = neighbour_lines[after[0]] if after else hit.line + 200
+    # The hit ends by the line where a later sentence starts (the first on a later line: the
+    # parts of a long sentence cut in two all carry the line it starts on).
+    next_line = min([neighbour_lines[o] for o in after if neighbour_lines[o] > hit.line], default=hit.line + 200)
     span = locate(lines, hit.text, hit.line, next_line)
     if span is None:  # not found word for word (the extractor rewrote it): its whole lines
         last = max(hit.line, min(next_line - 1, len(lines)))

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.widgets import DataTable, Input, Static
 
 from simsearch.indexer import index
@@ -265,3 +269,175 @@ def test_edit_key_without_a_terminal_to_hand_over_says_where_the_result_is(two_m
         assert notes and "Cannot open an editor" in notes[-1] and app.selected[1].location in notes[-1]
 
     run_app(CompareApp(db, show_timings=False), scenario)
+
+
+# --- keys: typed in the query box, acting in a pane; the footer shows only what acts -------------
+
+def footer_keys(app) -> set[str]:
+    return {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+
+
+def test_keys_are_typed_into_the_query_box_and_the_footer_shows_only_keys_that_act(two_model_index, monkeypatch):
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        box = app.query_one("#query", Input)
+        assert app.focused is box
+        await pilot.press(*"c++ -q", "m", "e", "l", "r", "question_mark", "slash")
+        await pilot.pause()
+        assert box.value == "c++ -qmelr?/"
+        assert (app.k, app.mode, app.is_running, app.screen) == (10, "dense", True, app.screen_stack[0])
+        # While typing, the footer shows no key that the box would type instead.
+        assert footer_keys(app) and all(re.fullmatch(r"ctrl\+.|f\d+", key) for key in footer_keys(app))
+        box.value = QUERY
+        await pilot.press("enter")
+        await settle(app, pilot)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.pause()
+        assert {"plus", "minus", "m", "e"} <= footer_keys(app)
+        await pilot.press("minus")
+        await settle(app, pilot)
+        assert app.k == 5 and len(table_ids(app, "left")) == len(table_ids(app, "right")) == 5
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert app.mode == "lexical" and app.panes["left"].answer.mode == "lexical"
+        await pilot.press("slash", "q")
+        await pilot.pause()
+        assert app.focused is box and box.value.endswith("q") and app.is_running
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+
+
+# --- the context panel: the hit in its file ----------------------------------------------------
+
+NOTE = """\
+# Chess openings
+
+An opening sets up the middle game. The **Sicilian defence** answers
+e4 with c5, and it is [the most popular](https://example.com/sicilian) reply
+at every level. Club players
+like it too.
+
+- A list item about the endgame.
+"""
+
+
+@pytest.fixture
+def note_index(tmp_path, index_model):
+    note = tmp_path / "notes" / "chess.md"
+    note.parent.mkdir()
+    note.write_text(NOTE)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [note.parent], [str(index_model)], progress=False)
+    return store, note, str(index_model)
+
+
+def sentence_hit(store, model, text: str) -> Hit:
+    hits = Searcher.open(store, model).search(text, 20, context=2)
+    return next(hit for hit in hits if hit.text == text)
+
+
+def highlighted(text) -> str:
+    """The characters of a rendered excerpt styled as the hit (line-number gutters removed)."""
+    return "".join(text.plain[span.start:span.end] for span in text.spans if span.style == "bold reverse")
+
+
+def test_context_shows_a_multi_line_hit_as_it_is_in_the_file(note_index):
+    from simsearch.widgets import Excerpt, read_excerpt
+
+    store, note, model = note_index
+    text = "The Sicilian defence answers e4 with c5, and it is the most popular reply at every level."
+    hit = sentence_hit(store, model, text)
+    assert hit.line == 3
+    excerpt = read_excerpt(store, hit)
+    assert isinstance(excerpt, Excerpt)
+    lines = NOTE.splitlines()
+    # The hit's lines as written (markup and link included), from the heading (two sentences
+    # before) to the list item (two after).
+    assert excerpt.first == 1 and excerpt.lines == lines[:8]
+    assert excerpt.start == (3, lines[2].index("The **Sicilian")) and excerpt.end == (5, len("at every level."))
+    rendered = excerpt.render()
+    assert highlighted(rendered) == "The **Sicilian defence** answers" + "e4 with c5, and it is [the most popular]" \
+        "(https://example.com/sicilian) reply" + "at every level."
+    assert " 4 │ e4 with c5" in rendered.plain.replace("\n", "\n ")
+
+
+def test_context_falls_back_to_the_indexed_sentences_when_the_file_changed_or_vanished(note_index):
+    from simsearch.widgets import Excerpt, read_excerpt
+
+    store, note, model = note_index
+    hit = sentence_hit(store, model, "An opening sets up the middle game.")
+    stat = note.stat()
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes: still the file
+    assert isinstance(read_excerpt(store, hit), Excerpt)
+    note.write_text(NOTE.replace("middle game", "endgame"))
+    assert "changed since it was indexed" in read_excerpt(store, hit)
+    note.unlink()
+    assert "gone since it was indexed" in read_excerpt(store, hit)
+
+
+def test_context_panel_says_why_it_shows_the_indexed_sentences(note_index, tmp_path):
+    store, note, model = note_index
+    db = tmp_path / "index.db"
+    note.write_text("Rewritten since.\n")
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "An opening sets up the middle game.")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.pause()
+        detail = str(app.query_one("#detail", Static).render())
+        hit = app.selected[1]
+        assert "changed since it was indexed" in detail and "Rewritten" not in detail
+        assert hit.text in detail and all(sentence in detail for sentence in hit.before + hit.after)
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+
+
+WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "home", "then", "it", "slept"]
+
+
+@st.composite
+def markdown_notes(draw):
+    """Paragraphs of sentences from a small vocabulary (repeated words), some words in **bold**,
+    each paragraph wrapped at a random width."""
+    paragraphs = []
+    for _ in range(draw(st.integers(1, 3))):
+        sentences = []
+        for _ in range(draw(st.integers(1, 4))):
+            words = draw(st.lists(st.sampled_from(WORDS), min_size=2, max_size=9))
+            words = [f"**{w}**" if draw(st.booleans()) and draw(st.booleans()) else w for w in words]
+            words[0] = words[0].replace(words[0].strip("*"), words[0].strip("*").capitalize())
+            sentences.append(" ".join(words) + draw(st.sampled_from([".", "!", "?"])))
+        paragraphs.append(textwrap.fill(" ".join(sentences), width=draw(st.integers(12, 70))))
+    return "# Notes\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(markdown_notes())
+def test_every_indexed_sentence_is_found_in_its_file(tmp_path_factory, note):
+    """Oracle: the words of the highlighted span are the words of the sentence, in order."""
+    from simsearch.extract import sentences_from_path
+    from simsearch.widgets import WORD, excerpt
+
+    path = tmp_path_factory.mktemp("note") / "note.md"
+    path.write_text(note)
+    lines = note.splitlines()
+    sentences = sentences_from_path(path)
+    assert sentences
+    for ordinal, sentence in enumerate(sentences):
+        neighbours = {o: sentences[o].line for o in range(max(0, ordinal - 2), min(len(sentences), ordinal + 4))
+                      if o != ordinal}
+        hit = Hit(1, 1.0, sentence.text, str(path), sentence.line, 1, 1, ordinal)
+        shown = excerpt(lines, hit, neighbours)
+        (l1, c1), (l2, c2) = shown.start, shown.end
+        span = lines[l1 - 1][c1:] if l1 == l2 else \
+            " ".join([lines[l1 - 1][c1:], *lines[l1:l2 - 1], lines[l2 - 1][:c2]])
+        span = span[: len(span) - (len(lines[l2 - 1]) - c2)] if l1 == l2 else span
+        assert WORD.findall(span.casefold()) == WORD.findall(sentence.text.casefold())
+        assert shown.first <= l1 <= l2 < shown.first + len(shown.lines)
+        assert shown.lines == lines[shown.first - 1:shown.first - 1 + len(shown.lines)]
