@@ -36,7 +36,7 @@ import numpy as np
 from .ann import VectorIndex
 from .errors import SimsearchError
 from .models import EMBEDDED_ALIASES, embedded_model_path, models_dir, ref_for_row
-from .store import ModelRow, Store
+from .store import ModelRow, Store, query_precision
 
 
 @dataclass
@@ -76,34 +76,43 @@ class Hit:
 
 MODES = ("dense", "lexical", "hybrid")
 # The default of `simsearch search`, `tui` and `eval retrieval`, chosen on the benchmarks
-# (benchmarks/bench_retrieval.py, minilm, hit@10): pytest-docs QA dense 0.713, BM25 0.809,
-# hybrid 0.809; STS-B/SICK paraphrases dense 0.942, BM25 0.910, hybrid 0.940 (within one query
-# of dense); and only hybrid (or lexical) finds a bare identifier at rank 1. (The library's
-# ``Searcher.search`` keeps ``mode="dense"`` as its default: callers get cosine scores.)
+# (benchmarks/bench_retrieval.py, docs/retrieval.md): the only mode that is at least as good as
+# dense by hit@10 on every benchmark, with minilm and with a model trained on the benchmark's
+# corpus, better than BM25 on all of them, and that finds a bare identifier at rank 1. (The
+# library's ``Searcher.search`` keeps ``mode="dense"`` as its default: callers get cosine scores.)
 DEFAULT_MODE = "hybrid"
-# Reciprocal-rank fusion: score = sum over sides of weight / (RRF_K + rank). Measured against
-# RRF k=20 and k=5, lexical weights 0.2-0.5, and a min-max normalised score sum (alpha 0.1-0.5):
-# plain RRF k=60 was the only one within 0.01 hit@10 of dense on the paraphrase set while
-# keeping most of the QA set's gain (norm-sum alpha 0.5: QA 0.835 but paraphrases 0.930).
-RRF_K = 60
+# Reciprocal-rank fusion: score = sum over sides of weight / (RRF_K + rank). Chosen on
+# pytest-docs (minilm, trained) and the STS-B/SICK paraphrases as the rule whose worst hit@10
+# against dense is best, then by MRR@10, among RRF (k 10-100, dense weight 1-2, 50-300
+# candidates a side), a convex combination of cosine and BM25 (min-max or z-normalised, alpha
+# 0.3-0.9) and cosine plus a normalised-BM25 bonus; confirmed on sphinx-docs. k = 30 with 300
+# candidates a side is never below dense there and has the best MRR@10 of those that are not
+# (k = 60 with 100 candidates, the previous rule: -0.004 on paraphrases); the score-based
+# rules fell up to 0.012 below dense on paraphrases.
+RRF_K = 30
 FUSION_WEIGHTS = {"dense": 1.0, "lexical": 1.0}
-# A one-word query is an identifier or a name: its exact occurrences outrank any dense-only hit.
+# A one-word query is an identifier or a name: a sentence that contains it comes first (the
+# lexical side's first hit scores 4 / (RRF_K + 1), four times the most a dense-only hit can get).
 ONE_WORD_LEXICAL_WEIGHT = 4.0
 # Candidates taken from each side before fusing (at least k).
-FUSION_DEPTH = 100
+FUSION_DEPTH = 300
 # Other locations listed per hit (``copies`` counts them all).
 COPIES_LISTED = 20
 
 
 def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weights: dict[str, float] | None = None,
          rrf_k: float = RRF_K) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion of two ranked (id, score) lists: (id, fused score),
-    best first; ties keep the dense order, then the lexical one."""
+    """Weighted reciprocal-rank fusion of two ranked (id, score) lists, each without repeated
+    ids: every id of either list once, as (id, fused score), best first. An id at rank r of a
+    side gets ``weights[side] / (rrf_k + r)`` from it (ranks from 1; the sides' own scores are
+    not used). Ties go to the id the dense list holds, in its order, then to the lexical
+    order, so the result depends only on the two rankings."""
     weights = weights or FUSION_WEIGHTS
     fused: dict[int, float] = {}
     for side, ranked in (("dense", dense), ("lexical", lexical)):
         for rank, (sentence_id, _) in enumerate(ranked, 1):
             fused[sentence_id] = fused.get(sentence_id, 0.0) + weights[side] / (rrf_k + rank)
+    # dict order is first-seen order: the dense list, then the lexical-only ids; sorted() is stable
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
@@ -155,21 +164,28 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
 class Searcher:
     """Searches one model's vectors; ``timings`` holds the last query's milliseconds."""
 
-    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex, *, device: str = "auto", ref=None):
+    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex, *, device: str = "auto", ref=None,
+                 precision: str | None = None):
         self.store = store
         self.model = model
         self.ref = ref or model_ref(model)
         self.vectors = vectors
         self.device = device
+        # Queries are encoded at the precision the model's vectors were made at (None or
+        # "auto": the recorded one; another value is refused by store.query_precision).
+        recorded = getattr(model, "precision", "fp32")
+        self.precision = recorded if getattr(precision, "value", precision) in (None, "auto") else query_precision(model, precision)
         self.encoder = None
         self.timings: dict[str, float] = {}
 
     @classmethod
-    def open(cls, store: Store, model: str | None = None, *, device: str = "auto") -> "Searcher":
+    def open(cls, store: Store, model: str | None = None, *, device: str = "auto",
+             precision: str | None = None) -> "Searcher":
         row = pick_model(store, model)
         ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
+        query_precision(row, precision)  # a --precision the vectors were not made at fails before any loading
         vectors = VectorIndex.open(store, row, save=False)  # a reader: never the writer lock, never a write
-        return cls(store, row, vectors, device=device, ref=ref)
+        return cls(store, row, vectors, device=device, ref=ref, precision=precision)
 
     @property
     def name(self) -> str:
@@ -183,7 +199,7 @@ class Searcher:
         if self.encoder is None:
             from .encoder import Encoder
 
-            self.encoder = Encoder.load(self.ref, device=self.device)
+            self.encoder = Encoder.load(self.ref, device=self.device, precision=self.precision)
         return self.encoder
 
     def embed(self, queries: list[str]) -> np.ndarray:

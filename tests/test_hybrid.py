@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from simsearch import indexer
 from simsearch.errors import SimsearchError
-from simsearch.search import DEFAULT_MODE, MODES, Searcher
+from simsearch.search import DEFAULT_MODE, FUSION_DEPTH, MODES, Searcher
 from simsearch.store import FTS_MAX_WORDS, MIGRATIONS, Store, fts_query
 
 Sentence = namedtuple("Sentence", "text start end line")
@@ -284,8 +284,9 @@ def test_found_by_says_which_side_found_each_hit(tree_index):
     root, store, model = tree_index
     searcher = Searcher.open(store, model, device="cpu")
     query = "water in the garden"
-    dense = {hit.sentence_id for hit in searcher.search_vector(searcher.embed([query])[0], 100, context=0)}
-    lexical = {sentence_id for sentence_id, _ in store.lexical(query, 100)}
+    # the candidates hybrid mode fuses: FUSION_DEPTH from each side
+    dense = {hit.sentence_id for hit in searcher.search_vector(searcher.embed([query])[0], FUSION_DEPTH, context=0)}
+    lexical = {sentence_id for sentence_id, _ in store.lexical(query, FUSION_DEPTH)}
     assert all(hit.found_by == ["dense"] for hit in searcher.search(query, 10, mode="dense"))
     assert all(hit.found_by == ["lexical"] and hit.lexical_score is not None
                for hit in searcher.search(query, 10, mode="lexical"))
