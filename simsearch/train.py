@@ -233,12 +233,107 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 
     ``stop_at_step`` simulates Ctrl-C after that step (for tests of resume).
     """
+    run = _setup(config)
+    state, total = run.state, run.total_steps
+    clock, last_eval = _Clock(state), "-"
+    try:
+        with _CtrlC() as ctrl_c, progress_bar(total, f"training ({config.mode})", unit="step",
+                                              enabled=config.progress and run.main_process) as advance:
+            if run.heldout_docs and not state.evals:  # step 0: the base model on the held-out documents
+                with clock.evaluating():
+                    _evaluate(run, base_only=True)
+            advance(state.step)
+            batches = _remaining_batches(run)
+            while state.step < total:
+                loss = _step(run, next(batches))
+                # Every process stops at the same step, or one would wait forever in all_gather.
+                stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss), run.device)
+                if diverged:
+                    raise TrainingDiverged(state.step, f"loss {loss}", config.lr)
+                state.losses.append(round(loss, 6))
+                if state.step % config.eval_steps == 0 or state.step == total:
+                    _check_finite(run.model, state.step, config.lr)
+                    with clock.evaluating():
+                        last_eval = _evaluate(run)
+                steps, seconds = clock.this_process()
+                if steps == ESTIMATE_AFTER and run.main_process and state.step < total:
+                    _print_estimate(run, seconds)
+                advance(1, loss=f"{loss:.4f}", **{"sent/s": f"{steps * config.batch_size / max(seconds, 1e-9):,.0f}",
+                                                  "dev": last_eval})
+                if stop and state.step < total:
+                    clock.lap()
+                    _checkpoint(run)
+                    raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
+                                      f"{run.staging}; run the same command with --resume to continue")
+        _check_finite(run.model, state.step, config.lr)
+    except TrainingDiverged:
+        if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
+            _discard_staging(run.staging)
+        raise
+    finally:
+        clock.lap()
+    return _finish(run)
+
+
+@dataclass
+class EvaluationSplit:
+    """What a run is measured on, chosen once before training.
+
+    ``sts_dev``: the STS data folder (STS-B dev is scored at each evaluation; the best step is
+    kept). Without it, ``held_out``: examples kept out of training, measured by alignment and
+    uniformity (none when the recipe holds out whole documents: their retrieval is measured
+    instead). ``training``: the examples left to train on.
+    """
+
+    sts_dev: Path | None
+    held_out: list
+    training: list
+
+    def describe(self, recipe: str | None) -> str:
+        if self.sts_dev is not None:
+            return "STS-B dev"
+        if recipe == "ict":
+            return "held-out documents (structure retrieval)"
+        return f"none (held-out {len(self.held_out)} for alignment/uniformity)"
+
+
+@dataclass
+class Run:
+    """A run as set up: what each step, evaluation and checkpoint works with."""
+
+    config: TrainConfig
+    rank: int
+    world: int
+    device: torch.device
+    staging: Path  # the work folder beside --out: checkpoint, log, best weights
+    base: ModelRef
+    pooling: Pooling
+    data: TrainingData
+    split: EvaluationSplit
+    heldout_docs: list  # ict: documents set aside, whose structure retrieval is measured
+    signature: dict
+    tokenizer: object
+    model: torch.nn.Module
+    forward_model: torch.nn.Module  # the model, wrapped in DistributedDataParallel under torchrun
+    token_ids: list  # per column (sent0[, sent1, hard_neg]): each training example's token ids
+    lengths: np.ndarray
+    total_steps: int
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    evaluator: Encoder  # the model being trained, pooled as it will be at inference
+    state: TrainState
+
+    @property
+    def main_process(self) -> bool:
+        return self.rank == 0
+
+
+def _setup(config: TrainConfig) -> Run:
+    """Everything before the first step: checks, data, model, optimizer, and the state to resume."""
     rank, world, device = _distributed(pick_device(config.device))
-    main_process = rank == 0
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
     _check_out(config.out)
-
     staging = config.out.parent / f".{config.out.name}.partial"
     if config.resume and not (staging / "checkpoint.pt").is_file():
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
@@ -246,37 +341,56 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     # Data: tokenized once, up front; each step only pads its own batch.
     base = _resolve_base(config)
     pooling = Pooling.choose(base, config.pooler, config.mode)
-    data = training_data(config, warn=None if main_process else (lambda path, reason: None))
-    examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if main_process else None)
-    columns = len(examples[0])
-    eval_root, holdout, examples = _evaluation_source(config, examples, documents_held_out=bool(heldout_docs))
-    if config.batch_size > len(examples):
+    data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
+    examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if rank == 0 else None)
+    split = split_for_evaluation(config, examples, documents_held_out=bool(heldout_docs))
+    if config.batch_size > len(split.training):
         raise SimsearchError(
-            f"--batch-size {config.batch_size} is larger than the {len(examples)} training examples in {config.data}"
+            f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"
         )
-    signature = _signature(config, data.sha256, base, pooling, eval_root, world, device)
-    saved = None
-    if config.resume:  # refuse before any work: a checkpoint only continues the run that wrote it
-        if not _staging_is_ours(staging):
-            raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
-        saved = _read_checkpoint(staging / "checkpoint.pt")
-        _compare_signatures(saved["signature"], signature)
+    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device)
+    saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
-    token_ids = [
-        tokenizer([row[c] for row in examples], truncation=True, max_length=config.max_len,
-                  return_attention_mask=False, return_token_type_ids=False)["input_ids"]
-        for c in range(columns)
-    ]
-    lengths = np.array([max(len(token_ids[c][i]) for c in range(columns)) for i in range(len(examples))])
-    steps_per_epoch = len(examples) // config.batch_size
-    total_steps = config.epochs * steps_per_epoch
+    token_ids = [tokenizer([row[c] for row in split.training], truncation=True, max_length=config.max_len,
+                           return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+                 for c in range(len(split.training[0]))]
+    lengths = np.array([max(len(column[i]) for column in token_ids) for i in range(len(split.training))])
+    total_steps = config.epochs * (len(split.training) // config.batch_size)
     if config.max_steps:
         total_steps = min(total_steps, config.max_steps)
+    _prepare_head(model, pooling, base, config.seed)
+    model.to(device)
+    evaluator = Encoder(dataclasses.replace(base, name=config.out.name, pooler=pooling.inference), tokenizer, model,
+                        device)
+    model.train()
+    forward_model = model
+    if world > 1:
+        forward_model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
 
-    # Model: the MLP head over [CLS] is BERT's pooler (dense + tanh), freshly initialised as in
-    # SimCSE, so AutoModel and sentence-transformers load it. Unused, it is dropped.
-    torch.manual_seed(config.seed)
+    state = TrainState()
+    if saved is not None:
+        state = _restore_checkpoint(saved, model, optimizer, scheduler, rank)
+        if rank == 0:  # the log of a run that went past the checkpoint would repeat those steps
+            _write_log(staging, state.evals)
+    elif rank == 0:
+        _fresh_staging(staging)
+    if world > 1:
+        dist.barrier()  # the staging folder exists before any process writes to it
+    run = Run(config, rank, world, device, staging, base, pooling, data, split, heldout_docs, signature, tokenizer,
+              model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state)
+    if run.main_process:
+        _print_config(run)
+    return run
+
+
+def _prepare_head(model, pooling: Pooling, base: ModelRef, seed: int) -> None:
+    """The MLP head over [CLS] is BERT's pooler (dense + tanh), freshly initialised as in SimCSE,
+    so AutoModel and sentence-transformers load it. Unused, it is dropped."""
+    torch.manual_seed(seed)
     if pooling.train == "cls":
         if getattr(model, "pooler", None) is None:
             raise SimsearchError(f"model {base.name!r} has no pooler layer to serve as the MLP head; use another --pooler")
@@ -286,129 +400,109 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
             torch.nn.init.zeros_(model.pooler.dense.bias)
     elif hasattr(model, "pooler"):
         model.pooler = None
-    model.to(device)
-    inference_ref = dataclasses.replace(base, name=config.out.name, pooler=pooling.inference)
-    evaluator = Encoder(inference_ref, tokenizer, model, device)
-    model.train()
-    ddp_model = model
-    if world > 1:
-        ddp_model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
-    state = TrainState()
-    if saved is not None:
-        state = _restore_checkpoint(saved, model, optimizer, scheduler, rank)
-        if main_process:  # the log of a run that went past the checkpoint would repeat those steps
-            _write_log(staging, state.evals)
-    elif main_process:
-        _fresh_staging(staging)
-    if world > 1:
-        dist.barrier()  # the staging folder exists before any process writes to it
-    if main_process:
-        _print_config(config, pooling, base, len(examples), total_steps, world, eval_root, holdout)
 
-    interrupted = {"flag": False}
-    previous_handler = signal.getsignal(signal.SIGINT)
+def _remaining_batches(run: Run):
+    """This process's rows of each batch still to train on, epoch after epoch, from where the
+    state says the run stands; ``state.epoch`` and ``state.batch_in_epoch`` follow what it yields."""
+    state, config = run.state, run.config
+    while True:
+        batches = epoch_batches(run.lengths, config.batch_size, config.seed, state.epoch, config.bucket)
+        for index in range(state.batch_in_epoch, len(batches)):
+            state.batch_in_epoch = index + 1
+            yield batches[index][run.rank::run.world] if run.world > 1 else batches[index]
+        state.epoch += 1
+        state.batch_in_epoch = 0
 
-    def on_sigint(signum, frame):
-        if interrupted["flag"]:  # a second Ctrl-C: stop now
-            signal.signal(signal.SIGINT, previous_handler)
+
+def _step(run: Run, rows: np.ndarray) -> float:
+    """One optimizer step: every view of the batch in one forward pass, the loss over the global batch."""
+    config, pooler = run.config, run.pooling.train
+    inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, config, run.device)
+    with _autocast(run.device):
+        outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(pooler))
+        embeddings = pool(pooler, outputs, inputs["attention_mask"]).float()
+    views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
+    if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
+        views = views * 2
+    loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight)
+    # DDP averages gradients over processes; each computed the global loss.
+    (loss * run.world).backward()
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    run.state.step += 1
+    return loss.item()
+
+
+def _autocast(device: torch.device):
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+
+
+def _checkpoint(run: Run) -> None:
+    """Save what resuming needs (main process), once every process has reached this step."""
+    _check_finite(run.model, run.state.step, run.config.lr)
+    rng = _all_rng_states(run.world)
+    if run.main_process:
+        _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+    if run.world > 1:
+        dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
+
+
+class _Clock:
+    """Training time and evaluation time, counted apart into the state (a resumed run adds to them)."""
+
+    def __init__(self, state: TrainState):
+        self.state, self.mark = state, time.perf_counter()
+        self.first_step, self.first_seconds = state.step, state.train_seconds
+
+    def lap(self) -> None:
+        """Count the time since the last lap as training."""
+        now = time.perf_counter()
+        self.state.train_seconds += now - self.mark
+        self.mark = now
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        self.lap()
+        try:
+            yield
+        finally:
+            now = time.perf_counter()
+            self.state.eval_seconds += now - self.mark
+            self.mark = now
+
+    def this_process(self) -> tuple[int, float]:
+        """Steps and training seconds since this process started (the rate and the estimate)."""
+        self.lap()
+        return self.state.step - self.first_step, self.state.train_seconds - self.first_seconds
+
+
+class _CtrlC:
+    """Ctrl-C asks the loop to stop after the current step (it saves a checkpoint); a second one stops at once.
+
+    Signal handlers can only be set in the main thread; elsewhere Python's own stays.
+    """
+
+    def __init__(self):
+        self.pressed = False
+
+    def __enter__(self) -> _CtrlC:
+        self.previous = signal.getsignal(signal.SIGINT)
+        self.installed = threading.current_thread() is threading.main_thread()
+        if self.installed:
+            signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self.pressed:
+            signal.signal(signal.SIGINT, self.previous)
             raise KeyboardInterrupt
-        interrupted["flag"] = True
+        self.pressed = True
 
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread:  # signal handlers can only be set there (a worker thread keeps Python's)
-        signal.signal(signal.SIGINT, on_sigint)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
-    evaluate = partial(_evaluate, evaluator, eval_root, holdout, state=state, staging=staging,
-                       main_process=main_process, config=config, heldout_docs=heldout_docs)
-    if heldout_docs and not state.evals:  # step 0: the base model on the held-out documents
-        eval_started = time.perf_counter()
-        evaluate(base_only=True)
-        model.train()
-        state.eval_seconds += time.perf_counter() - eval_started
-    started, done_at_start, eval_seconds_at_start = time.perf_counter(), state.step, state.eval_seconds
-    last_dev = "-"
-    try:
-        with progress_bar(total_steps, f"training ({config.mode})", unit="step",
-                          enabled=config.progress and main_process) as advance:
-            advance(state.step)
-            while state.step < total_steps:
-                batches = epoch_batches(lengths, config.batch_size, config.seed, state.epoch, config.bucket)
-                for index in range(state.batch_in_epoch, len(batches)):
-                    rows = batches[index][rank::world] if world > 1 else batches[index]
-                    inputs = _batch_inputs(tokenizer, token_ids, rows, config, device)
-                    with autocast:
-                        outputs = ddp_model(**inputs, output_hidden_states=needs_hidden_states(pooling.train))
-                        embeddings = pool(pooling.train, outputs, inputs["attention_mask"]).float()
-                    views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
-                    if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
-                        views = views * 2
-                    loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight)
-                    # DDP averages gradients over processes; each computed the global loss.
-                    (loss * world).backward()
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    state.step += 1
-                    state.batch_in_epoch = index + 1
-                    loss_value = loss.item()
-                    # Every process stops at the same step, or one would wait forever in all_gather.
-                    stop, diverged = _agree(interrupted["flag"] or state.step == stop_at_step,
-                                            not math.isfinite(loss_value), device)
-                    if diverged:
-                        raise TrainingDiverged(state.step, f"loss {loss_value}", config.lr)
-                    state.losses.append(round(loss_value, 6))
-                    if state.step % config.eval_steps == 0 or state.step == total_steps:
-                        _check_finite(model, state.step, config.lr)
-                        eval_started = time.perf_counter()
-                        last_dev = evaluate()
-                        model.train()
-                        state.eval_seconds += time.perf_counter() - eval_started
-                    if state.step - done_at_start == ESTIMATE_AFTER and main_process and total_steps > state.step:
-                        _print_estimate(state, total_steps, config.eval_steps, time.perf_counter() - started
-                                        - (state.eval_seconds - eval_seconds_at_start), bool(heldout_docs or eval_root
-                                                                                             or holdout))
-                    rate = (state.step - done_at_start) * config.batch_size / max(time.perf_counter() - started, 1e-9)
-                    advance(1, loss=f"{state.losses[-1]:.4f}", **{"sent/s": f"{rate:,.0f}", "dev": last_dev})
-                    if state.step >= total_steps:
-                        break
-                    if stop:
-                        _check_finite(model, state.step, config.lr)
-                        now = time.perf_counter()
-                        state.train_seconds += now - started - (state.eval_seconds - eval_seconds_at_start)
-                        started, eval_seconds_at_start = now, state.eval_seconds
-                        rng = _all_rng_states(world)
-                        if main_process:
-                            _save_checkpoint(staging, model, optimizer, scheduler, state, signature, rng)
-                        if world > 1:
-                            dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
-                        raise Interrupted(
-                            f"interrupted at step {state.step} of {total_steps}; checkpoint saved in {staging}; "
-                            f"run the same command with --resume to continue"
-                        )
-                else:
-                    state.epoch += 1
-                    state.batch_in_epoch = 0
-        _check_finite(model, state.step, config.lr)
-    except TrainingDiverged:
-        if main_process:  # nothing of a diverged run is worth keeping; --out was never touched
-            _discard_staging(staging)
-        raise
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous_handler)
-        state.train_seconds += time.perf_counter() - started - (state.eval_seconds - eval_seconds_at_start)
-
-    metadata = None
-    if main_process:
-        metadata = _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, len(examples),
-                           eval_root, signature, source=data.source, heldout_docs=heldout_docs)
-    if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
-    return metadata
+    def __exit__(self, *exc) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 class TrainingDiverged(SimsearchError):
@@ -554,23 +648,21 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None) -> tuple[
     return rows, heldout
 
 
-def _evaluation_source(config: TrainConfig, examples, documents_held_out: bool = False):
+def split_for_evaluation(config: TrainConfig, examples: list, documents_held_out: bool = False) -> EvaluationSplit:
     """STS-B dev when the data is there; otherwise a held-out slice of the user's own data
     (none when whole documents are held out: they are the evaluation)."""
     from .sts import data_dir
 
     try:
-        return data_dir(config.eval_data), [], examples
+        return EvaluationSplit(data_dir(config.eval_data), [], examples)
     except SimsearchError:
         if config.eval_data is not None:
             raise
-    if documents_held_out:
-        return None, [], examples
     size = min(1000, max(2, len(examples) // 20))
-    if len(examples) < 3 * size:
-        return None, [], examples
+    if documents_held_out or len(examples) < 3 * size:
+        return EvaluationSplit(None, [], examples)
     held = set(np.random.default_rng(config.seed).permutation(len(examples))[:size].tolist())
-    return None, [examples[i] for i in sorted(held)], [e for i, e in enumerate(examples) if i not in held]
+    return EvaluationSplit(None, [examples[i] for i in sorted(held)], [e for i, e in enumerate(examples) if i not in held])
 
 
 def _finite(value):
@@ -578,56 +670,58 @@ def _finite(value):
     return None if math.isnan(value) else value
 
 
-def _evaluate(evaluator: Encoder, eval_root, holdout, state: TrainState, staging: Path, main_process: bool,
-              config: TrainConfig, heldout_docs=(), base_only: bool = False) -> str:
-    """Score on STS-B dev (saving a new best) or, without it, alignment/uniformity on held-out data.
+def _evaluate(run: Run, base_only: bool = False) -> str:
+    """Measure the model, log the record, and keep the weights when they are the best so far.
 
-    With held-out documents (``ict``): retrieval of their structure (``pairs.structure_retrieval``)
-    at every evaluation, and at step 0 (``base_only``: that alone); without STS-B dev it selects
-    the kept step (best hit@10, then MRR@10; step 0 is the base, never kept).
+    STS-B dev when there is one (the best score is kept); without it, alignment/uniformity on
+    held-out examples (the last step is kept). With held-out documents (``ict``): retrieval of
+    their structure (``pairs.structure_retrieval``) at every evaluation, and at step 0
+    (``base_only``: that alone); without STS-B dev it selects the kept step (best hit@10, then
+    MRR@10; step 0 is the base, never kept). Returns what the progress bar shows.
     """
-    losses = state.losses[-config.eval_steps:]
-    record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
-              "time": datetime.datetime.now().isoformat(timespec="seconds")}
-    shown = "-"
-    if main_process and heldout_docs:
-        from .pairs import structure_retrieval
+    state, split, evaluator, shown = run.state, run.split, run.evaluator, "-"
+    if run.main_process:
+        losses = state.losses[-run.config.eval_steps:]
+        record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
+                  "time": datetime.datetime.now().isoformat(timespec="seconds")}
+        if run.heldout_docs:
+            from .pairs import structure_retrieval
 
-        found = structure_retrieval(evaluator, heldout_docs)
-        hit, mrr = _finite(found["hit@10"]), _finite(found["mrr@10"])
-        record.update({"heldout_hit@10": hit, "heldout_mrr@10": mrr, "heldout_queries": found["queries"]})
-        shown = f"held-out hit@10 {hit:.3f}" if hit is not None else "-"
-        if eval_root is None and not base_only and hit is not None and (
-                state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
-            state.best_heldout, state.best_step = [hit, mrr], state.step
-            _save_weights(evaluator.model, evaluator.tokenizer, staging / "best")
-    if main_process and base_only:
-        state.evals.append(record)
-        with open(staging / "train_log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record, allow_nan=False) + "\n")
-    elif main_process:
-        if eval_root is not None:
+            found = structure_retrieval(evaluator, run.heldout_docs)
+            hit, mrr = _finite(found["hit@10"]), _finite(found["mrr@10"])
+            record.update({"heldout_hit@10": hit, "heldout_mrr@10": mrr, "heldout_queries": found["queries"]})
+            shown = f"held-out hit@10 {hit:.3f}" if hit is not None else "-"
+            if split.sts_dev is None and not base_only and hit is not None and (
+                    state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
+                state.best_heldout, state.best_step = [hit, mrr], state.step
+                _save_weights(run.model, run.tokenizer, run.staging / "best")
+        if base_only:
+            pass
+        elif split.sts_dev is not None:
             from .sts import evaluate_sts
 
-            score = float(evaluate_sts(lambda s: evaluator.encode(s, progress=False), eval_root, split="dev")["STSBenchmark"])
+            score = float(evaluate_sts(lambda s: evaluator.encode(s, progress=False), split.sts_dev, split="dev")["STSBenchmark"])
             record["stsb_dev"] = None if math.isnan(score) else score  # NaN: constant embeddings, never the best
             if not math.isnan(score) and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
-                _save_weights(evaluator.model, evaluator.tokenizer, staging / "best")
+                _save_weights(run.model, run.tokenizer, run.staging / "best")
             shown = f"{score:.2f}"
-        elif holdout:
-            record.update({k: float(v) for k, v in _holdout_geometry(evaluator, holdout).items()})
+        elif split.held_out:
+            record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
             shown = f"align {record['alignment']:.3f} unif {record['uniformity']:.3f}"
         state.evals.append(record)
-        with open(staging / "train_log.jsonl", "a", encoding="utf-8") as log:
+        with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
+    run.model.train()
     if dist.is_initialized():
         dist.barrier()
     return shown
 
 
-def _print_estimate(state: TrainState, total_steps: int, eval_steps: int, seconds: float, evaluates: bool) -> None:
+def _print_estimate(run: Run, seconds: float) -> None:
     """The run's time from the steps timed so far (stderr; evaluations at their step-0 cost when known)."""
+    state, total_steps, eval_steps = run.state, run.total_steps, run.config.eval_steps
+    evaluates = bool(run.heldout_docs or run.split.sts_dev or run.split.held_out)
     per_step = seconds / ESTIMATE_AFTER
     evaluations = len({*range(eval_steps, total_steps + 1, eval_steps), total_steps} - set(range(state.step + 1)))
     per_eval = state.eval_seconds / len(state.evals) if evaluates and state.evals else 0.0
@@ -708,8 +802,8 @@ def _discard_staging(staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", eval_root, world: int,
-               device: torch.device) -> dict:
+def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
+               world: int, device: torch.device) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
     Stored in the checkpoint: ``--resume`` continues only the run that wrote it.
@@ -733,7 +827,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--same-dropout-mask": config.same_dropout_mask,
         "--seed": config.seed,
         "--eval-steps": config.eval_steps,
-        "--data (evaluation)": str(Path(eval_root).resolve()) if eval_root is not None else "held-out slice",
+        "--data (evaluation)": str(Path(sts_dev).resolve()) if sts_dev is not None else "held-out slice",
         "--no-bucket": not config.bucket,
         "--device": device.type,
         "processes": world,
@@ -774,6 +868,15 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
     tmp.replace(staging / "checkpoint.pt")
 
 
+def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
+    """The interrupted run's checkpoint, refused before any work unless it is this same run's."""
+    if not _staging_is_ours(staging):
+        raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
+    saved = _read_checkpoint(staging / "checkpoint.pt")
+    _compare_signatures(saved["signature"], signature)
+    return saved
+
+
 def _read_checkpoint(path: Path) -> dict:
     """A checkpoint, read with torch's safe unpickler (tensors and plain values; no code runs)."""
     try:
@@ -798,29 +901,39 @@ def _restore_checkpoint(saved: dict, model, optimizer, scheduler, rank: int) -> 
     return TrainState(**saved["state"])
 
 
-def _print_config(config, pooling, base, examples, total_steps, world, eval_root, holdout) -> None:
+def _print_config(run: Run) -> None:
+    config, pooling = run.config, run.pooling
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()}
-    settings.update(base=base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
-                    examples=examples, steps=total_steps, processes=world,
-                    selection="STS-B dev" if eval_root else (
-                        "held-out documents (structure retrieval)" if config.recipe == "ict"
-                        else f"none (held-out {len(holdout)} for alignment/uniformity)"))
+    settings.update(base=run.base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
+                    examples=len(run.split.training), steps=run.total_steps, processes=run.world,
+                    selection=run.split.describe(config.recipe))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={v}" for k, v in settings.items()), highlight=False)
 
 
-def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps, examples, eval_root,
-            signature, source: dict | None = None, heldout_docs=()) -> dict:
-    """Assemble the model folder in the staging area, then swap it into place."""
+def _finish(run: Run) -> dict | None:
+    """Save the model (main process): assembled in the work folder, then swapped into --out.
+
+    Returns its metadata (None in the other processes under torchrun).
+    """
+    metadata = _save_model(run) if run.main_process else None
+    if run.world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return metadata
+
+
+def _save_model(run: Run) -> dict:
+    config, pooling, base, state, staging = run.config, run.pooling, run.base, run.state, run.staging
     final = staging / "model"
     shutil.rmtree(final, ignore_errors=True)
-    if eval_root is not None and (staging / "best").is_dir():
+    if run.split.sts_dev is not None and (staging / "best").is_dir():
         shutil.copytree(staging / "best", final)
         selection = "best STS-B dev"
-    elif heldout_docs and (staging / "best").is_dir():
+    elif run.heldout_docs and (staging / "best").is_dir():
         shutil.copytree(staging / "best", final)
         selection = "best held-out retrieval"
     else:
-        _save_weights(model, tokenizer, final)
+        _save_weights(run.model, run.tokenizer, final)
         selection = "last step"
     inference_max = base.max_length
     metadata = {
@@ -830,7 +943,7 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "max_length": inference_max,
         "mode": config.mode,
         "recipe": config.recipe,
-        "heldout": _heldout_summary(state, heldout_docs, selection, total_steps),
+        "heldout": _heldout_summary(state, run.heldout_docs, selection, run.total_steps),
         "base_model": base.name,
         "base_path": str(base.path),
         "temp": config.temp,
@@ -844,21 +957,21 @@ def _finish(config, pooling, base, model, tokenizer, state, staging, total_steps
         "epochs": config.epochs,
         "max_len": config.max_len,
         "seed": config.seed,
-        "steps": total_steps,
-        "examples": examples,
+        "steps": run.total_steps,
+        "examples": len(run.split.training),
         "data_file": str(config.data),
-        "data_sha256": signature["training data (sha256)"],
-        "data_source": source,
+        "data_sha256": run.data.sha256,
+        "data_source": run.data.source,
         "selection": selection,
         "best_dev_stsb": state.best_score,
         "train_seconds": round(state.train_seconds, 2),
-        "sentences_per_second": round(total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
+        "sentences_per_second": round(run.total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
         "best_step": state.best_step,
         "versions": _versions(),
         "created": datetime.datetime.now().isoformat(timespec="seconds"),
     }
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
-    _write_sentence_transformers_files(final, model.config.hidden_size, pooling.inference, inference_max)
+    _write_sentence_transformers_files(final, run.model.config.hidden_size, pooling.inference, inference_max)
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
     _plot(state, final / "training.png")
