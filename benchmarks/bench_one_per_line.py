@@ -13,15 +13,20 @@ queries whose relevant items are exact sentence texts) this prints, side by side
   relevant items matched against the line's text (whitespace runs collapsed, as in the eval);
 
 then the difference and PASS/FAIL against the 0.01 tolerance (on recall@k; hit@10 is shown too),
-and how many lines became how many stored sentences (lines split by the segmenter can no
-longer match a relevant text exactly; they are counted).
+how the extractor read each corpus file (``segment.line_shape``), and how many lines were not
+stored exactly as written (whitespace runs collapsed): split in several, characters changed, or
+missing. Such a line can no longer match a relevant text exactly; ``--show`` lists them.
 
     python benchmarks/bench_one_per_line.py                   # minilm, ~/.cache/simsearch-bench
+    python benchmarks/bench_one_per_line.py --show            # and every altered line
     python benchmarks/bench_one_per_line.py --bench stsb-sick-paraphrase -m minilm --json
 
 The index must exist and hold vectors for the model (``bench_retrieval.py`` or
 ``simsearch index <set>/corpus --db <set>/index.db -m minilm`` makes it); it is not modified
-except that opening it may build its ANN file.
+except that opening it may build its ANN file. After an upgrade that raises
+``extract.EXTRACTOR_VERSION``, run that ``simsearch index`` command again first: it re-reads the
+corpus and re-embeds only the sentences whose text changed (otherwise this measures the old
+sentences).
 """
 
 from __future__ import annotations
@@ -89,31 +94,49 @@ def exact_search(queries: list[retrieval.Query], lines: list[tuple[str, int, str
 
 
 def segmentation(store, lines: list[tuple[str, int, str]]) -> dict:
-    """How the corpus' lines became stored sentences."""
+    """How the corpus' lines became stored sentences; every line not stored as exactly its own text.
+
+    A line is *altered* unless the sentences stored on it are exactly one, equal to the line
+    with whitespace runs collapsed: split in several, changed (characters dropped or added)
+    or missing.
+    """
     stored: dict[tuple[str, int], list[str]] = {}
     for path, line, text in store.conn.execute(
             "SELECT d.path, s.line, s.text FROM sentences s JOIN documents d ON d.id = s.document_id"):
         stored.setdefault((os.path.normpath(path), line), []).append(normalize_text(text))
     per_line = Counter()
-    kept_whole = 0
     altered = []
     for path, number, text in lines:
         texts = stored.get((os.path.normpath(path), number), [])
         per_line[len(texts)] += 1
-        kept_whole += texts == [normalize_text(text)]
-        if len(texts) == 1 and texts[0] != normalize_text(text):
-            altered.append({"line": number, "text": text, "stored": texts[0]})
+        if texts != [normalize_text(text)]:
+            how = "split" if len(texts) > 1 else "changed" if texts else "missing"
+            altered.append({"path": path, "line": number, "how": how, "text": text, "stored": texts})
+    kinds = Counter(item["how"] for item in altered)
     return {
         "lines": len(lines),
         "sentences": sum(len(texts) for texts in stored.values()),
-        "lines_kept_whole": kept_whole,
-        "lines_split": sum(count for n, count in per_line.items() if n > 1),
-        # one sentence, but not the line's text (characters dropped by the segmenter or extractor)
+        "lines_kept_whole": len(lines) - len(altered),
         "lines_altered": len(altered),
-        "altered_examples": altered[:5],
-        "lines_with_no_sentence_starting_there": per_line.get(0, 0),
+        "lines_split": kinds["split"],
+        "lines_changed": kinds["changed"],  # one sentence, but not the line's text
+        "lines_with_no_sentence_starting_there": kinds["missing"],
         "sentences_per_line": {str(n): count for n, count in sorted(per_line.items())},
+        "altered": altered,
     }
+
+
+def shapes(corpus: Path) -> dict[str, str]:
+    """How the extractor reads each corpus file (``segment.line_shape``: wrapped, paragraph or sentence per line)."""
+    from simsearch.extract import extract
+
+    out = {}
+    for path in sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        extracted = extract(path, path.read_bytes())
+        out[str(path.relative_to(corpus))] = ("sentence per line" if extracted.lines_are_sentences else
+                                              "paragraph per line" if extracted.lines_are_blocks else
+                                              "wrapped prose" if extracted.kind == "text" else extracted.kind)
+    return out
 
 
 def run(bench: Path, model: str, k: int, device: str) -> dict:
@@ -144,23 +167,27 @@ def run(bench: Path, model: str, k: int, device: str) -> dict:
         "metrics": rows, "target": f"{metric} of the index within {TOLERANCE} of exact search",
         "pass": abs(rows[metric]["difference"]) <= TOLERANCE or rows[metric]["difference"] > 0,
         "unreachable_units": evaluation.unreachable_units, "missing_vectors": evaluation.missing_vectors,
-        "warnings": warnings, "segmentation": shape,
+        "warnings": warnings, "segmentation": shape, "shapes": shapes(bench / "corpus"),
         "seconds": {"index_eval": round(index_seconds, 1), "exact_encode": round(exact_seconds, 1)},
     }
 
 
-def show(result: dict) -> None:
+def show(result: dict, altered: int = 0) -> None:
     print(f"\n{result['bench']} · {result['model']} · {result['queries']} queries · dense mode vs exact over raw lines")
     print(f"  {'metric':<10} {'index':>8} {'exact':>8} {'diff':>8}")
     for name, row in result["metrics"].items():
         print(f"  {name:<10} {row['index']:>8.4f} {row['exact']:>8.4f} {row['difference']:>+8.4f}")
     shape = result["segmentation"]
+    print(f"  files read as: {', '.join(f'{name}: {how}' for name, how in result['shapes'].items())}")
     print(f"  {shape['lines']:,} non-empty lines -> {shape['sentences']:,} stored sentences "
-          f"({shape['lines_kept_whole']:,} lines kept whole, {shape['lines_split']:,} split in several, "
-          f"{shape['lines_altered']:,} stored as one sentence with characters changed; "
-          f"per line: {shape['sentences_per_line']})")
-    for example in shape["altered_examples"][:3]:
-        print(f"    line {example['line']}: {example['text']!r} -> {example['stored']!r}")
+          f"({shape['lines_kept_whole']:,} lines stored exactly, {shape['lines_altered']:,} altered: "
+          f"{shape['lines_split']:,} split in several, {shape['lines_changed']:,} with characters changed, "
+          f"{shape['lines_with_no_sentence_starting_there']:,} missing; per line: {shape['sentences_per_line']})")
+    listed = shape["altered"] if altered < 0 else shape["altered"][:altered]
+    for item in listed:
+        print(f"    {Path(item['path']).name}:{item['line']} {item['how']}: {item['text']!r} -> {item['stored']!r}")
+    if len(listed) < len(shape["altered"]):
+        print(f"    ({len(shape['altered']) - len(listed):,} altered lines not listed; --show [N] lists them)")
     print(f"  unreachable relevant items: {result['unreachable_units']}; missing vectors: {result['missing_vectors']}")
     for warning in result["warnings"]:
         print(f"  warning: {warning}")
@@ -175,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", type=int, default=retrieval.TOP)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--show", type=int, nargs="?", const=-1, default=3, metavar="N",
+                        help="list N altered lines (stored text differs from the line, whitespace collapsed); "
+                             "alone: all of them")
     args = parser.parse_args(argv)
     bench = args.root / args.bench
     if not (bench / "queries.jsonl").is_file() or not (bench / "corpus").is_dir():
@@ -183,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        show(result)
+        show(result, args.show)
     return 0 if result["pass"] else 1
 
 

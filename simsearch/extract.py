@@ -18,7 +18,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import SimsearchError
-from .segment import PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, source_lines, split_sentences
+from .segment import (
+    PARAGRAPH_PER_LINE,
+    SENTENCE_PER_LINE,
+    BlockSplitter,
+    Sentence,
+    line_shape,
+    source_lines,
+    split_sentences,
+)
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
