@@ -14,6 +14,12 @@ documents read by an older extractor are read again, so existing databases are r
     python benchmarks/bench_retrieval.py --work /tmp/bench \\
         --trained pytest-docs=/tmp/adapt/ict-default --trained sphinx-docs=/tmp/h13/sx-default
 
+``--sweep`` instead compares fusion rules (docs/retrieval.md, "Fusion"): each query's 300
+best candidates from each side are gathered once per model (cosine and BM25 of all of them,
+relevance through all copies, as ``eval retrieval`` counts it), and every rule of
+:data:`SWEEP` ranks them; printed is hit@10/MRR@10 per benchmark x model, and the rule's
+worst hit@10 against dense over ``--pick`` benchmarks (the rest confirm).
+
 ``--trained SET=PATH`` (repeatable) adds a model trained on that benchmark's own corpus
 (``simsearch train --unsup <set>/corpus``): it is indexed and evaluated on that benchmark only.
 
@@ -30,9 +36,11 @@ import os
 import sys
 from pathlib import Path
 
-from simsearch import retrieval
+import numpy as np
+
+from simsearch import retrieval, search
 from simsearch.indexer import index
-from simsearch.store import Store
+from simsearch.store import Store, fts_query
 
 LABELS = {"lexical": "BM25"}
 HIT = f"hit@{retrieval.TOP}"
@@ -91,6 +99,125 @@ def verdicts(by_mode: dict[str, dict]) -> list[tuple[str, bool, str]]:
     return out
 
 
+# --- comparing fusion rules (--sweep) -------------------------------------------------------
+
+SWEEP_DEPTH = 300
+
+
+def candidates(store: Store, queries: list, model: str, device: str) -> list[dict]:
+    """Per query: the dense and lexical lists (SWEEP_DEPTH each), cosine and BM25 of every id
+    of their union, its text, and whether it is relevant (through any copy)."""
+    searcher = search.Searcher.open(store, model, device=device)
+    vectors = searcher.embed([query.text for query in queries])
+    forms, relevant, out = retrieval._PathForms(), {}, []
+    for query, vector in zip(queries, vectors):
+        ids, scores = searcher.vectors.search(vector, SWEEP_DEPTH)
+        dense = list(zip(ids.tolist(), scores.tolist()))
+        lexical = store.lexical(query.text, SWEEP_DEPTH)
+        union = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+        cosine = dict(dense)
+        cosine.update(searcher._cosines(vector, [i for i in union if i not in cosine]))
+        bm25 = dict(lexical)
+        rest = [i for i in union if i not in bm25]
+        if rest and fts_query(query.text):  # BM25 of the dense side's candidates: the same query, those rows only
+            bm25.update((int(i), float(score)) for i, score in store.conn.execute(
+                "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
+                "AND rowid IN (SELECT value FROM json_each(?))", (fts_query(query.text), json.dumps(rest))))
+        text = {}
+        for hit in searcher._hits(np.asarray(union, dtype=np.int64), np.zeros(len(union)), 0):
+            text[hit.sentence_id] = hit.text
+            key = (hit.text, tuple(query.units))
+            if key not in relevant:
+                copies = store.copies(hit.text)
+                hit.copies = max(1, len(copies))
+                hit.other_locations = [{"path": path, "line": line} for i, path, line in copies if i != hit.sentence_id]
+                relevant[key] = bool(retrieval.unit_matches(hit, query.units, forms, store))
+        out.append({"query": query.text, "dense": dense, "lexical": lexical, "cosine": cosine, "bm25": bm25,
+                    "text": text, "relevant": {i: relevant[(text[i], tuple(query.units))] for i in text}})
+    return out
+
+
+def rrf_rule(k: float, dense_weight: float = 1.0, depth: int = SWEEP_DEPTH):
+    def rule(c):
+        weights = {"dense": dense_weight, "lexical": 1.0}
+        if len(c["query"].split()) == 1 and c["lexical"]:
+            weights["lexical"] *= search.ONE_WORD_LEXICAL_WEIGHT
+        return [i for i, _ in search.fuse(c["dense"][:depth], c["lexical"][:depth], weights, k)]
+    return rule
+
+
+def convex_rule(alpha: float, norm: str, depth: int = SWEEP_DEPTH):
+    """alpha * cosine + (1 - alpha) * BM25, each min-max or z-normalised over the union."""
+    def rule(c):
+        union = list(dict.fromkeys([i for i, _ in c["dense"][:depth]] + [i for i, _ in c["lexical"][:depth]]))
+        if not union:
+            return []
+        cos = np.array([c["cosine"].get(i, -1.0) for i in union])
+        bm = np.array([c["bm25"].get(i, 0.0) for i in union])
+        if norm == "minmax":
+            cos, bm = (cos - cos.min()) / (np.ptp(cos) or 1), (bm - bm.min()) / (np.ptp(bm) or 1)
+        else:
+            cos, bm = (cos - cos.mean()) / (cos.std() or 1), (bm - bm.mean()) / (bm.std() or 1)
+        fused = alpha * cos + (1 - alpha) * bm
+        return [union[j] for j in np.argsort(-fused, kind="stable")]
+    return rule
+
+
+def bonus_rule(beta: float, depth: int = SWEEP_DEPTH):
+    """Cosine of every candidate plus beta x its BM25 / the best BM25 (x4 for one word)."""
+    def rule(c):
+        union = list(dict.fromkeys([i for i, _ in c["dense"][:depth]] + [i for i, _ in c["lexical"][:depth]]))
+        best = max([c["bm25"].get(i, 0.0) for i in union] or [0.0]) or 1.0
+        b = beta * (search.ONE_WORD_LEXICAL_WEIGHT if len(c["query"].split()) == 1 and c["lexical"] else 1)
+        score = {i: c["cosine"].get(i, -1.0) + b * c["bm25"].get(i, 0.0) / best for i in union}
+        return sorted(union, key=lambda i: -score[i])
+    return rule
+
+
+SWEEP = {
+    "dense": lambda c: [i for i, _ in c["dense"]],
+    "BM25": lambda c: [i for i, _ in c["lexical"]],
+    **{f"RRF k={k} wd={wd} depth={depth}": rrf_rule(k, wd, depth)
+       for k in (10, 20, 30, 45, 60, 100) for wd in (1.0, 1.25, 1.5, 2.0) for depth in (50, 100, 200, 300)},
+    **{f"convex alpha={a} {norm}": convex_rule(a, norm) for a in (0.3, 0.5, 0.7, 0.8, 0.9) for norm in ("minmax", "z")},
+    **{f"cosine + {b} BM25/max": bonus_rule(b) for b in (0.05, 0.1, 0.2, 0.3)},
+}
+
+
+def rule_metrics(rule, cands: list[dict]) -> tuple[float, float]:
+    """hit@10 and MRR@10 of a rule, copies of one text collapsed into one hit as search does."""
+    hits = mrr = 0.0
+    for c in cands:
+        seen: set[str] = set()
+        for i in rule(c):
+            if i not in c["text"] or c["text"][i] in seen:  # removed meanwhile, or a copy of a text shown
+                continue
+            seen.add(c["text"][i])
+            if c["relevant"][i]:
+                hits, mrr = hits + 1, mrr + 1 / len(seen)
+                break
+            if len(seen) == retrieval.TOP:
+                break
+    return hits / max(len(cands), 1), mrr / max(len(cands), 1)
+
+
+def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str]) -> None:
+    results = {name: {key: rule_metrics(rule, cands) for key, cands in table.items()} for name, rule in SWEEP.items()}
+    dense = results["dense"]
+    picked = [key for key in table if key[0] in pick] or list(table)
+    confirm = [key for key in table if key not in picked]
+
+    def worst(name, keys):
+        return min((results[name][key][0] - dense[key][0] for key in keys), default=0.0)
+
+    order = sorted(results, key=lambda name: (-round(worst(name, picked), 6),
+                                              -sum(results[name][key][1] for key in picked)))
+    print(f"{'rule':30} {'worst (pick)':>12} {'worst (rest)':>12}  " + " ".join(f"{b[:10] + '/' + m[:8]:>19}" for b, m in table))
+    for name in order:
+        print(f"{name:30} {worst(name, picked):>+12.3f} {worst(name, confirm):>+12.3f}  " + " ".join(
+            f"{results[name][key][0]:>11.3f}/{results[name][key][1]:.3f}" for key in table))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=default_root())
@@ -104,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--no-index", action="store_true", help="evaluate the indexes as they are")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="compare the fusion rules of SWEEP instead")
+    parser.add_argument("--pick", action="append", help="with --sweep: benchmarks the rule is picked on (repeatable)")
     args = parser.parse_args(argv)
     root = args.root.expanduser()
     folders = benchmarks(root, args.bench)
@@ -111,15 +240,19 @@ def main(argv: list[str] | None = None) -> None:
     base = list(dict.fromkeys(args.model or ["minilm"]))
     modes = args.mode or [mode for mode in ("lexical", "dense", "hybrid") if mode in retrieval.MODES]
     work = args.work.expanduser() if args.work else None
-    rows = []
+    rows, table = [], {}
     for folder in folders:
         models = list(dict.fromkeys(base + trained.get(folder.name, [])))
         store = Store.open(database(folder, work))
         try:
             if not args.no_index:
                 index(store, [folder / "corpus"], models, device=args.device, progress=not args.json)
-            warn = lambda message, name=folder.name: print(f"warning: {name}: {message}", file=sys.stderr)  # noqa: E731
+            warn = lambda message, name=folder.name: print(f"warning: {name}: {message}", file=sys.stderr)
             queries = retrieval.load_queries(folder / "queries.jsonl")
+            if args.sweep:
+                for model in models:
+                    table[(folder.name, display(model))] = candidates(store, queries, model, args.device)
+                continue
             results = []
             if "lexical" in modes:  # BM25 does not depend on the model: once, reported for each
                 lexical = retrieval.run_eval(store, queries, models[:1], ["lexical"], args.k, device=args.device,
@@ -135,6 +268,9 @@ def main(argv: list[str] | None = None) -> None:
                          for result in results if display(result.model) == display(model)]
         finally:
             store.close()
+    if args.sweep:
+        run_sweep(table, args.pick or [])
+        return
     if args.json:
         for row in rows:
             print(json.dumps(row))

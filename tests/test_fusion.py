@@ -8,6 +8,7 @@ sorts by (score, dense rank, lexical rank), the documented order.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -55,7 +56,7 @@ def test_fusion_equals_the_oracle(dense, lexical, w, k):
         assert math.isclose(got, want, rel_tol=1e-12)
     # every candidate of either side exactly once, nothing else; best first
     assert sorted(i for i, _ in fused) == sorted(set(dense) | set(lexical))
-    assert all(a[1] >= b[1] for a, b in zip(fused, fused[1:]))
+    assert all(a[1] >= b[1] for a, b in pairwise(fused))
 
 
 @settings(max_examples=200, deadline=None)
