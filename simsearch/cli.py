@@ -60,6 +60,13 @@ ModeOption = typer.Option(DEFAULT_MODE, "--mode",
                                "hybrid: both, fused (finds exact identifiers and names too).")
 
 
+class Precision(str, Enum):  # precision.Precision (not imported here: it pulls in torch)
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+    int8 = "int8"
+
+
 class Aggregate(str, Enum):  # sts.AGGREGATIONS (not imported here: sts pulls in scipy)
     all = "all"
     mean = "mean"
@@ -176,6 +183,12 @@ DeviceOption = typer.Option(Device.auto, "--device", envvar="SIMSEARCH_DEVICE",
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 DbOption = typer.Option(None, "--db", callback=_path("file", missing="create"),
                         help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
+PRECISION_HELP = ("auto: bf16 on CPUs with native bf16 (AMX, AVX512-BF16), int8 on others with VNNI, "
+                  "fp32 on CUDA and elsewhere (simsearch.precision)")
+# Encoding for search: the precision each model's vectors were made at (recorded by `index`).
+QueryPrecisionOption = typer.Option(Precision.auto, "--precision",
+                                    help="Precision of the query encoder: auto is the one the model was indexed at; "
+                                         "another one is an error (re-index to change it).")
 BatchSizeOption = typer.Option(64, "--batch-size", callback=_number(1), help="Sentences per forward pass (>= 1).")
 
 
@@ -237,6 +250,8 @@ def eval_sts_command(
     pooler: Optional[Pooler] = PoolerOption,
     batch_size: int = BatchSizeOption,
     device: Device = DeviceOption,
+    precision: Precision = typer.Option(Precision.fp32, "--precision",
+                                        help="Encoder precision (default fp32: the paper's numbers). " + PRECISION_HELP + "."),
     json_out: bool = JsonOption,
 ) -> None:
     """STS12-16, STS-B and SICK-R with the SimCSE paper's protocol (Spearman x 100)."""
@@ -247,8 +262,8 @@ def eval_sts_command(
     root = data_dir(data)
     rows = []
     for ref in _resolve_all(model, _value(pooler)):
-        encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size)
-        result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split)
+        encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size, precision=_value(precision))
+        result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split, precision=encoder.precision)
         result = {"model": encoder.name, **result}
         rows.append(result)
         if json_out:
@@ -256,10 +271,13 @@ def eval_sts_command(
     if json_out:
         return
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
+    precisions = ", ".join(dict.fromkeys(result["protocol"]["precision"] for result in rows))
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
     table = Table(
         title=f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})",
-        caption="cosine similarity, no regressor; comparable with SimCSE (Gao et al. 2021) Table 5",
+        caption=f"cosine similarity, no regressor, encoder at {precisions}; "
+                + ("comparable with SimCSE (Gao et al. 2021) Table 5" if precisions == "fp32"
+                   else "the paper's numbers are fp32 (--precision fp32)"),
     )
     table.add_column("model")
     for column in columns:
@@ -309,6 +327,7 @@ def eval_retrieval_command(
                                            help="Write per-query NDJSON (rank of the first relevant hit, the top hits, which were relevant) to this new file."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
+    precision: Precision = QueryPrecisionOption,
     json_out: bool = typer.Option(False, "--json", help="One JSON object per model x mode."),
 ) -> None:
     """How well each model finds what a query file says is relevant: hit@1, hit@10, MRR@10, nDCG@10, recall@k."""
@@ -319,6 +338,7 @@ def eval_retrieval_command(
     if details is not None:
         ensure_new_file(details)
     store = Store.open(db, create=False)
+    _check_recorded_precision(store, model or [None], _value(precision))
     errors = Console(stderr=True)
     results = run_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
                        device=_value(device),
@@ -373,6 +393,9 @@ def train_command(
     seed: int = typer.Option(42, "--seed", callback=_number(0, 2**32 - 1), help="Random seed (data order, dropout, MLP init)."),
     eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
     device: Device = DeviceOption,
+    precision: Precision = typer.Option(Precision.auto, "--precision",
+                                        help="Training precision (the loss stays fp32): auto is bf16 autocast on CPUs "
+                                             "with native bf16, else fp32; int8 is for encoding only."),
     data: Optional[Path] = DataOption,
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same command."),
     no_bucket: bool = typer.Option(False, "--no-bucket", help="Plain random batches (no length bucketing)."),
@@ -398,6 +421,7 @@ def train_command(
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
         warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
         resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,
+        precision=_value(precision),
     )
     metadata = train(config)
     if metadata is None:  # not the main process under torchrun
@@ -432,6 +456,10 @@ def index_command(
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Pooling for --model when it has no pooling metadata; recorded in the index."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
+    precision: Precision = typer.Option(
+        Precision.auto, "--precision",
+        help="Precision the vectors are made at, recorded per model. auto: a model's recorded one, and for a new "
+             "model " + PRECISION_HELP + ". Another precision than a model's recorded one re-embeds it."),
     batch_size: int = BatchSizeOption,
     max_file_mb: float = typer.Option(20.0, "--max-file-mb", callback=_number(0, above=True), help="Skip larger files (with a warning)."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
@@ -460,7 +488,7 @@ def index_command(
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
     report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
-                   progress=not json_out, on_warning=None if json_out else _warn, **extra)
+                   progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision), **extra)
     if json_out:
         _print_json(report.as_dict())
         return
@@ -490,6 +518,18 @@ def _check_recorded_pooler(store, names: list[Optional[str]], pooler: Optional[s
             )
 
 
+def _check_recorded_precision(store, names: list[Optional[str]], precision: Optional[str]) -> None:
+    """``--precision`` on search/tui/eval retrieval must be the precision each model's vectors
+    were made at (``auto``: that one); another is a one-line error naming both."""
+    if precision in (None, "auto"):
+        return
+    from .search import pick_model
+    from .store import query_precision
+
+    for name in names:
+        query_precision(pick_model(store, name), precision)
+
+
 @app.command("search")
 def search_command(
     query: Optional[str] = typer.Argument(None, help="What to look for (a sentence or a few words)."),
@@ -504,6 +544,7 @@ def search_command(
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the model was indexed with (an error if it differs)."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
+    precision: Precision = QueryPrecisionOption,
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
@@ -517,7 +558,7 @@ def search_command(
     lines = _read_queries(queries) if queries is not None else []
     store = Store.open(db, create=False)
     _check_recorded_pooler(store, [model], _value(pooler))
-    searcher = Searcher.open(store, model, device=_value(device))
+    searcher = Searcher.open(store, model, device=_value(device), precision=_value(precision))
     mode = _value(mode)
     # A half-indexed database (an interrupted or running `simsearch index`): say so, every time.
     missing = searcher.missing_vectors() if mode != "lexical" or min_score is not None else 0
@@ -593,11 +634,12 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     stdout.print(f"[bold]{info['db']}[/] (schema {info['schema']}): {info['documents']:,} files "
                  f"({info['skipped']:,} skipped), {info['sentences']:,} sentences, {info['db_bytes'] / 2**20:.1f} MiB")
     table = Table(title="Models in the index")
-    for column in ("name", "dim", "pooler", "vectors", "missing", "search", "index file", "HNSW (M / ef_c / ef)"):
-        table.add_column(column, justify="left" if column in ("name", "pooler", "search") else "right")
+    for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search", "index file",
+                   "HNSW (M / ef_c / ef)"):
+        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right")
     for m in info["models"]:
         size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
-        table.add_row(m["name"], str(m["dim"]), m["pooler"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
+        table.add_row(m["name"], str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
                       size + ("" if m["ann_current"] or not m["ann_file_bytes"] else " (stale)"),
                       f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
     stdout.print(table)
@@ -654,20 +696,22 @@ def tui_command(
     mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
     device: Device = DeviceOption,
+    precision: Precision = QueryPrecisionOption,
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
     from .tui import default_models, run
 
-    if pooler is not None:
+    if pooler is not None or _value(precision) != "auto":
         from .store import Store, default_db_path
 
         if (db or default_db_path()).exists():  # else the app itself explains how to build an index
             store = Store.open(db, create=False)
             defaults = default_models(store)
-            names = [left or defaults[0], right or defaults[1]]
-            _check_recorded_pooler(store, [name for name in names if name is not None], _value(pooler))
+            names = [name for name in (left or defaults[0], right or defaults[1]) if name is not None]
+            _check_recorded_pooler(store, names, _value(pooler))
+            _check_recorded_precision(store, names, _value(precision))
             store.close()
-    run(db, left, right, k, _value(device), mode=_value(mode))
+    run(db, left, right, k, _value(device), mode=_value(mode), precision=_value(precision))
 
 
 # --- entry point ----------------------------------------------------------------------------

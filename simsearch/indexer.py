@@ -99,15 +99,17 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
 
 def register_models(store: Store, names: list[str], report: IndexReport, pooler: str | None = None, *,
                     explicit: bool = True,
-                    warn: Callable[[str, str], None] | None = None) -> list[tuple[ModelRow, ModelRef]]:
+                    warn: Callable[[str, str], None] | None = None,
+                    precision: str = "auto", device: str = "auto") -> list[tuple[ModelRow, ModelRef]]:
     """The index's rows for these models (with their resolved refs), added, or reset when the
-    files behind a name changed.
+    files behind a name changed or their vectors are to be made at another precision.
 
     ``pooler`` is for models that do not say how to pool (a raw BERT); it is recorded in the
     row, and a later run without it uses the recorded one. With ``explicit=False`` (the index's
     own models, none named by the user) a model that cannot be loaded any more (its folder was
     deleted) is skipped with a warning and keeps its vectors, instead of stopping the run.
-    Every model is resolved before any row is written.
+    ``precision`` (see ``vector_precision``) is recorded in the row: every vector a model has
+    is of its recorded precision. Every model is resolved before any row is written.
     """
     def note(path: str, reason: str) -> None:
         if warn is not None:
@@ -129,18 +131,42 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             continue
         path = str(Path(ref.path).absolute())
         stored = stored or store.model_by_path(path)
-        resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref)))
+        wanted = vector_precision(stored, precision, device, on_warning=lambda message: note(name, message))
+        resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref), wanted))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
-    for name, stored, ref, path, digest, dim in resolved:
+    for name, stored, ref, path, digest, dim, wanted in resolved:
         with store.transaction():
             if stored is None:
-                stored = store.add_model(name, path, digest, dim, ref.pooler)
+                stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
             elif stored.fingerprint != digest:
                 note(path, f"model {stored.name!r} changed since it was indexed; re-embedding")
-                store.reset_model(stored.id, path, digest, dim, ref.pooler)
+                store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
+                stored = store.model_by_id(stored.id)
+            elif stored.precision != wanted:
+                count = store.count_vectors(stored.id)
+                note(path, f"model {stored.name!r}: its {count:,} vectors were made at {stored.precision}; "
+                           f"re-embedding all of them at {wanted} (--precision {precision})")
+                store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def vector_precision(stored: ModelRow | None, requested: str = "auto", device: str = "auto", *,
+                     on_warning: Callable[[str], None] | None = None) -> str:
+    """The precision a model's vectors are made at in this run (one of ``precision.CONCRETE``).
+
+    ``auto`` keeps the one an indexed model's vectors were made at (its recorded precision), and
+    for a new model follows the hardware (``precision.resolve``); an explicit precision is that
+    precision (a different one from the recorded re-embeds the model, see ``register_models``).
+    """
+    requested = getattr(requested, "value", requested)
+    if requested == "auto" and stored is not None:
+        return stored.precision
+    from .encoder import pick_device
+    from .precision import resolve
+
+    return resolve(requested, pick_device(device), on_warning=on_warning)
 
 
 def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False) -> ModelRef:
@@ -315,10 +341,15 @@ def index(
     progress: bool = True,
     on_warning: Callable[[str, str], None] | None = None,
     pooler: str | None = None,
+    precision: str = "auto",
 ) -> IndexReport:
     """Index ``roots`` (files or folders) with ``models`` (default: the index's models, else minilm).
 
-    ``pooler`` is how the named ``models`` pool when they do not say (a raw BERT).
+    ``pooler`` is how the named ``models`` pool when they do not say (a raw BERT). ``precision``
+    (``auto``, ``fp32``, ``bf16``, ``int8``) is what this run's models embed at: ``auto`` keeps an
+    indexed model's recorded precision and follows the hardware for a new one; another precision
+    than a model's recorded one re-embeds all of its vectors (with a warning), so a model's
+    vectors are never of two precisions.
     """
     start = time.perf_counter()
     report = IndexReport(db=str(store.path))
@@ -334,7 +365,8 @@ def index(
         plan = _plan_roots(store, roots)
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
-        rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn)
+        rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
+                               device=device)
         report.models = [row.name for row, _ in rows]
         with store.transaction():
             # We hold the writer lock, so a run still marked as running died without a word.
@@ -500,7 +532,9 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
         return 0
     from .encoder import Encoder
 
-    encoder = Encoder.load(ref, device=device, batch_size=batch_size)
+    encoder = Encoder.load(ref, device=device, batch_size=batch_size, precision=model.precision)
+    if encoder.precision != model.precision:  # a bug, never a silent mix of precisions
+        raise RuntimeError(f"encoder for {model.name!r} runs at {encoder.precision}, its vectors are {model.precision}")
     done = 0
     written: list[int] = []
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
@@ -544,7 +578,8 @@ def index_status(store: Store) -> dict:
         path = ann_path(store, row)
         size = path.stat().st_size if path.is_file() else 0
         models.append({
-            "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "added_at": row.added_at,
+            "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "precision": row.precision,
+            "added_at": row.added_at,
             "vectors": vectors, "missing": store.count_missing_vectors(row.id),
             "search": "exact" if vectors < EXACT_BELOW else "hnsw",
             "ann_file": str(path), "ann_file_bytes": size,

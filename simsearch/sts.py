@@ -179,10 +179,13 @@ def _embed_all(embed: Embed, pair_sets: Sequence[Pairs]) -> dict[str, np.ndarray
     return dict(zip(sentences, embed(sentences)))
 
 
-def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: str = "test") -> dict:
+def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: str = "test",
+                 precision: str | None = None) -> dict:
     """The paper's Table 5 row for one model, or the STS-B dev score when ``split='dev'``.
 
-    ``embed`` maps a list of sentences to an array of embeddings (``Encoder.encode``).
+    ``embed`` maps a list of sentences to an array of embeddings (``Encoder.encode``);
+    ``precision``, the precision it encodes at (``Encoder.precision``), is recorded in the
+    protocol when given: the paper's numbers are fp32, the others are measured against them.
     """
     if aggregate_by not in AGGREGATIONS:
         raise SimsearchError(f"unknown --aggregate {aggregate_by!r} (expected one of {', '.join(AGGREGATIONS)})")
@@ -190,7 +193,7 @@ def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: 
         dev = load_stsb(root, "dev")
         cache = _embed_all(embed, [dev])
         return {"STSBenchmark": spearman100(cosine_scores(dev, cache), dev.gold),
-                "protocol": protocol(aggregate_by, split)}
+                "protocol": protocol(aggregate_by, split, precision)}
     if split != "test":
         raise SimsearchError(f"unknown --split {split!r} (expected test or dev)")
     years = {task: load_sts_year(root, task) for task in STS_SUBSETS}
@@ -202,17 +205,18 @@ def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: 
     result["STSBenchmark"] = spearman100(cosine_scores(stsb, cache), stsb.gold)
     result["SICKRelatedness"] = spearman100(cosine_scores(sick, cache), sick.gold)
     result["avg"] = float(np.mean([result[task] for task in TASKS]))
-    result["protocol"] = protocol(aggregate_by, split)
+    result["protocol"] = protocol(aggregate_by, split, precision)
     return result
 
 
-def protocol(aggregate_by: str, split: str) -> dict:
+def protocol(aggregate_by: str, split: str, precision: str | None = None) -> dict:
     return {
         "similarity": "cosine",
         "metric": "spearman x 100",
         "sts12_16_aggregation": aggregate_by,
         "stsb_split": split,
         "sickr_split": "test" if split == "test" else None,
+        **({"precision": precision} if precision is not None else {}),
         "reference": "Gao et al. 2021, SimCSE, Table 5",
     }
 

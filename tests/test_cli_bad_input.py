@@ -111,6 +111,7 @@ CASES = [
     (["eval", "sts", "-m", "{model}", "-m", "{ws}/nowhere", "--data", "data"], "unknown model '{ws}/nowhere'"),
     (["eval", "sts", "-m", "empty-folder", "--data", "data"], "empty-folder is not a model folder (no config.json)"),
     (["eval", "sts", "--model"], "Option '--model' requires an argument"),
+    (["eval", "sts", "--precision", "fp16"], "--precision 'fp16': expected one of auto, fp32, bf16, int8"),
     # eval geometry
     (["eval", "geometry", "--split", "validation"], "--split 'validation': expected one of all, train, dev, test"),
     (["eval", "geometry", "--pooler", "max"], "--pooler 'max'"),
@@ -157,6 +158,8 @@ CASES = [
     (["train", "--unsup", "notes.txt", "--seed", "x"], "--seed 'x'"),
     (["train", "--unsup", "notes.txt", "--pooler", "first"], "--pooler 'first': expected one of"),
     (["train", "--unsup", "notes.txt", "--device", "mps"], "--device 'mps': expected one of auto, cpu, cuda"),
+    (["train", "--unsup", "notes.txt", "--precision", "fp16"], "--precision 'fp16': expected one of auto, fp32"),
+    (["train", "--unsup", "notes.txt", "--precision", "int8"], "int8 is for encoding"),
     # index
     (["index", "typo.txt"], "typo.txt: no such file or folder"),
     (["index", "docs", "typo.txt", "--db", "new.db"], "typo.txt: no such file or folder"),
@@ -174,6 +177,7 @@ CASES = [
     (["index", "docs", "--db", "new.db", "--pooler", "mean", "-m", "{model}"], "--pooler 'mean'"),
     (["index", "docs", "--db", "new.db", "--pooler", "avg"], "--pooler applies to the models named with --model"),
     (["index", "docs", "--db", "new.db", "--nope"], "No such option: --nope"),
+    (["index", "docs", "--db", "new.db", "--precision", "half"], "--precision 'half': expected one of auto, fp32"),
     # search
     (["search", "x", "--nope"], "No such option: --nope"),
     (["search", "x", "-k", "abc"], "-k 'abc'"),
@@ -188,6 +192,7 @@ CASES = [
     (["search", "x", "--min-score", "nan"], "--min-score nan: must be a finite number"),
     (["search", "x", "--device", "tpu"], "--device 'tpu'"),
     (["search", "x", "--pooler", "mean"], "--pooler 'mean'"),
+    (["search", "x", "--precision", "int4"], "--precision 'int4': expected one of auto, fp32, bf16, int8"),
     (["search", "x", "--db", "index.db", "--pooler", "cls"], "model {model!r} was indexed with pooler avg; "
                                                             "to search with cls, re-index it"),
     (["search", "x", "--db", "index.db", "--model", "nope"], "model 'nope' is not in the index"),
@@ -219,6 +224,7 @@ CASES = [
     (["tui", "-k", "ten"], "-k 'ten'"),
     (["tui", "--device", "tpu"], "--device 'tpu'"),
     (["tui", "--pooler", "mean"], "--pooler 'mean'"),
+    (["tui", "--precision", "fp64"], "--precision 'fp64': expected one of auto, fp32, bf16, int8"),
     (["tui", "--db", "index.db", "--pooler", "cls_before_pooler"], "was indexed with pooler avg"),
     (["tui", "--db", "index.db", "--left", "nope", "--pooler", "avg"], "model 'nope' is not in the index"),
     (["tui", "--db", "docs"], "--db docs: is a folder, not a file"),
