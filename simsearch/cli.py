@@ -183,8 +183,8 @@ DeviceOption = typer.Option(Device.auto, "--device", envvar="SIMSEARCH_DEVICE",
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 DbOption = typer.Option(None, "--db", callback=_path("file", missing="create"),
                         help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
-PRECISION_HELP = ("auto: bf16 on CPUs with native bf16 (AMX, AVX512-BF16), int8 on others with VNNI, "
-                  "fp32 on CUDA and elsewhere (simsearch.precision)")
+PRECISION_HELP = ("auto follows the hardware: bf16 on CPUs with native bf16 (AMX, AVX512-BF16), int8 on "
+                  "other CPUs where it is faster, fp32 on CUDA")
 # Encoding for search: the precision each model's vectors were made at (recorded by `index`).
 QueryPrecisionOption = typer.Option(Precision.auto, "--precision",
                                     help="Precision of the query encoder: auto is the one the model was indexed at; "
@@ -458,8 +458,8 @@ def index_command(
     device: Device = DeviceOption,
     precision: Precision = typer.Option(
         Precision.auto, "--precision",
-        help="Precision the vectors are made at, recorded per model. auto: a model's recorded one, and for a new "
-             "model " + PRECISION_HELP + ". Another precision than a model's recorded one re-embeds it."),
+        help="Precision the vectors are made at, recorded per model. auto keeps a model's recorded one; for a new "
+             "model, " + PRECISION_HELP + ". Another precision than a model's recorded one re-embeds it."),
     batch_size: int = BatchSizeOption,
     max_file_mb: float = typer.Option(20.0, "--max-file-mb", callback=_number(0, above=True), help="Skip larger files (with a warning)."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
@@ -492,7 +492,7 @@ def index_command(
     if json_out:
         _print_json(report.as_dict())
         return
-    encoded = ", ".join(f"{name} {count:,}" for name, count in report.encoded.items())
+    encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})" for name, count in report.encoded.items())
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {report.db}")
         return

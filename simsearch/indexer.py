@@ -56,6 +56,7 @@ class IndexReport:
     removed: int = 0
     sentences_added: int = 0
     encoded: dict[str, int] = field(default_factory=dict)  # model -> sentences through the model
+    precision: dict[str, str] = field(default_factory=dict)  # model -> the precision of all its vectors
     skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
@@ -368,6 +369,7 @@ def index(
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
                                device=device)
         report.models = [row.name for row, _ in rows]
+        report.precision = {row.name: row.precision for row, _ in rows}
         with store.transaction():
             # We hold the writer lock, so a run still marked as running died without a word.
             store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")

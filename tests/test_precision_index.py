@@ -91,7 +91,7 @@ def test_precision_is_recorded_and_a_change_reembeds_every_vector(store, tmp_pat
     name = str(index_model)
     first = index(store, [docs], [name], device="cpu", progress=False, precision="fp32")
     sentences = store.counts()["sentences"]
-    assert first.encoded == {name: sentences}
+    assert first.encoded == {name: sentences} and first.precision == {name: "fp32"}
     log.assert_all_made_at(store, index_model, "fp32")
     fp32 = stored(store, name)
     generation = store.model(name).generation
@@ -100,7 +100,7 @@ def test_precision_is_recorded_and_a_change_reembeds_every_vector(store, tmp_pat
     since = log.mark()
     second = index(store, [docs], [name], device="cpu", progress=False, precision="int8",
                    on_warning=lambda path, reason: warnings.append(reason))
-    assert second.encoded == {name: sentences}  # all of them, not only new sentences
+    assert second.encoded == {name: sentences} and second.precision == {name: "int8"}  # all, not only new ones
     assert store.count_vectors(store.model(name).id) == sentences
     assert store.model(name).generation > generation
     log.assert_all_made_at(store, index_model, "int8", since)
@@ -112,7 +112,8 @@ def test_precision_is_recorded_and_a_change_reembeds_every_vector(store, tmp_pat
     # auto keeps what the model was indexed at: nothing re-embedded, still int8.
     generation = store.model(name).generation
     third = index(store, [docs], None, device="cpu", progress=False)
-    assert third.encoded == {name: 0} and store.model(name).generation == generation
+    assert third.encoded == {name: 0} and third.precision == {name: "int8"}
+    assert store.model(name).generation == generation
     assert store.model(name).precision == "int8"
     # The same explicit precision again is not a change either.
     assert index(store, [docs], [name], device="cpu", progress=False, precision="int8").encoded == {name: 0}
