@@ -190,7 +190,6 @@ class CompareApp(App):
         return {pane.side: pane for pane in self.query(ResultsPane)}
 
     def on_mount(self) -> None:
-        self.query_one("#hint").display = False
         self.open_index()
 
     def on_unmount(self) -> None:
@@ -218,11 +217,11 @@ class CompareApp(App):
         panes["left"].model = left
         if right is None:
             panes["right"].display = False
-            self.query_one("#hint", Static).update(
-                f"This index holds one model ({left}).\n\nTo compare with a SimCSE model:\n"
-                "    simsearch train --unsup notes.txt\n    simsearch index --model notes-unsup-simcse\n\n"
-                "(or any other model: simsearch index --model NAME)")
-            self.query_one("#hint").display = True
+            hint = self.query_one("#hint", Static)
+            hint.update(f"This index holds one model ({left}).\n\nTo compare with a SimCSE model:\n"
+                        "    simsearch train --unsup notes.txt\n    simsearch index --model notes-unsup-simcse\n\n"
+                        "(or any other model: simsearch index --model NAME)")
+            hint.display = True
         else:
             panes["right"].model = right
         return None
@@ -285,8 +284,9 @@ class CompareApp(App):
         left = answers.get("left") or panes["left"].answer
         right = answers.get("right") or panes["right"].answer
         both = panes["right"].model is not None and left is not None and right is not None and left.query == right.query
-        if both:
+        if both:  # both tables show the new marks, also the one whose hits did not change
             left.marks, right.marks = rank_marks(left.hits, right.hits), rank_marks(right.hits, left.hits)
+            answers = {"left": left, "right": right}
         with self.batch_update():  # one frame for both tables, not one per row
             for side, answer in answers.items():
                 panes[side].answer = answer
@@ -308,7 +308,7 @@ class CompareApp(App):
         pane, hit = selected
         other = self.panes["right" if pane.side == "left" else "left"]
         there = (other.model, other.answer.hits if other.answer else []) if other.model is not None else None
-        return panel.show_hit(self.store, hit, pane.model, there, self.mode)
+        return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
 
     def action_pick(self, side: str) -> None:
         if self.problem or not self.models:

@@ -94,7 +94,7 @@ class ResultsPane(Vertical):
     model: reactive[str | None] = reactive(None, init=False)
     searcher: reactive[Searcher | None] = reactive(None, init=False)
     error: reactive[str | None] = reactive(None, init=False)
-    answer: reactive[Answer | None] = reactive(None, init=False)
+    answer: reactive[Answer | None] = reactive(None, init=False, always_update=True)  # its marks may change
     title: reactive[Text] = reactive(Text, init=False)
 
     class Loaded(Message):
@@ -142,6 +142,7 @@ class ResultsPane(Vertical):
     # --- the model ------------------------------------------------------------------------
 
     def watch_model(self, model: str | None) -> None:
+        self.workers.cancel_node(self)  # a load or search for the previous model is of no use now
         self.searcher, self.error, self.answer, self.pending = None, None, None, None
         if model is not None:
             self.load(model)
