@@ -441,3 +441,22 @@ def test_every_indexed_sentence_is_found_in_its_file(tmp_path_factory, note):
         assert WORD.findall(span.casefold()) == WORD.findall(sentence.text.casefold())
         assert shown.first <= l1 <= l2 < shown.first + len(shown.lines)
         assert shown.lines == lines[shown.first - 1:shown.first - 1 + len(shown.lines)]
+
+
+def test_a_precision_the_vectors_were_not_made_at_is_said_in_the_pane(note_index, tmp_path):
+    store, _, model = note_index
+    recorded = next(row.precision for row in store.models())
+    other = next(p for p in ("fp32", "bf16", "int8") if p != recorded)
+
+    async def scenario(app, pilot):
+        title = str(app.query_one("#left-title").render())
+        assert f"--precision {other}" in title and f"indexed at {recorded}" in title
+        assert app.panes["left"].searcher is None and app.is_running
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, precision=other), scenario)
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, precision="auto"),
+            lambda app, pilot: _loaded(app))
+
+
+async def _loaded(app):
+    assert app.panes["left"].searcher is not None and app.panes["left"].error is None
