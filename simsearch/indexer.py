@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import Interrupted, SimsearchError
 from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
-from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_local, resolve_model
+from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .store import ModelRow, Store, storage_error
 
@@ -171,7 +171,7 @@ def vector_precision(stored: ModelRow | None, requested: str = "auto", device: s
 
 
 def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False) -> ModelRef:
-    """The model behind a name, local first (a name the index knows but that does not resolve
+    """The model behind a name, resolved offline first (a name the index knows but that does not resolve
     here, say a relative folder from another working directory, is found at its stored path),
     else a hub id. A model without pooling metadata that was indexed with an explicit pooler
     resolves with that pooler.
@@ -182,9 +182,9 @@ def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_store
     def attempt(chosen: str | None) -> ModelRef:
         if at_stored_path and stored is not None:
             return ref_at_path(stored.name, stored.path, chosen)
-        ref = resolve_local(name, chosen)
+        ref = resolve_offline(name, chosen)
         if ref is None and stored is not None:
-            ref = resolve_local(stored.path, chosen)
+            ref = resolve_offline(stored.path, chosen)
         return ref or resolve_model(name, chosen)
 
     if pooler is not None or stored is None:

@@ -297,7 +297,7 @@ def hidden_size(ref: ModelRef) -> int:
     raise SimsearchError(f"{ref.path}/config.json: no hidden_size; cannot tell the embedding dimension")
 
 
-def resolve_local(name: str, pooler: str | None = None) -> ModelRef | None:
+def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
     """Resolve ``name`` as an alias, a trained model or a folder; ``None`` rather than download.
 
     ``pooler`` is the user's ``--pooler``, needed for a folder without pooling metadata.
@@ -306,6 +306,10 @@ def resolve_local(name: str, pooler: str | None = None) -> ModelRef | None:
             or Path(name).expanduser().is_dir():
         return resolve_model(name, pooler)
     return None
+
+
+# Deprecated name of ``resolve_offline``, kept until tests/test_ann_trust.py switches.
+resolve_local = resolve_offline
 
 
 def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
