@@ -4,6 +4,8 @@
   python benchmarks/bench_index.py reindex    # `simsearch index` on an unchanged tree of 2,000 files
   python benchmarks/bench_index.py query      # p50/p99 query latency and recall@10 over 100k sentences
   python benchmarks/bench_index.py scale      # 1M x 384 random unit vectors: build, memory, p50, recall
+  python benchmarks/bench_index.py build      # `simsearch index` of 100k sentences from scratch, per --precision:
+                                              # wall and peak RSS of the whole process (issue 14)
 
 Real text comes from the evaluation data (``$SIMSEARCH_DATA`` or ../shared/data): Wikipedia,
 SNLI, STS and SICK sentences, written out as Markdown files of a few paragraphs each.
@@ -89,6 +91,18 @@ def write_tree(folder: Path, sentences: list[str], per_file: int, per_paragraph:
     return folder
 
 
+def _precision_kwargs(args) -> dict:
+    """``precision=`` for index() and Encoder.load: the first --precision value (default fp32, the
+    precision of every figure measured before --precision existed); nothing for a simsearch without it."""
+    import inspect
+
+    from simsearch.indexer import index
+
+    if "precision" not in inspect.signature(index).parameters:
+        return {}
+    return {"precision": (args.precision or "fp32").split(",")[0].strip()}
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -102,7 +116,9 @@ def overhead(args) -> None:
     sentences = real_sentences()[: args.sentences]
     docs = write_tree(WORK / f"overhead-{len(sentences)}", sentences, per_file=20)
     index_times, encode_times, outside = [], [], []
-    Encoder.load("minilm", device="cpu").encode(sentences[:256], progress=False)  # warm file cache and kernels
+    # index() and the encoder alone at the same precision (index's own default became auto with --precision).
+    at = _precision_kwargs(args)
+    Encoder.load("minilm", device="cpu", **at).encode(sentences[:256], progress=False)  # warm file cache and kernels
 
     def run_index(repeat):
         db = WORK / f"overhead-{repeat}.db"
@@ -110,7 +126,7 @@ def overhead(args) -> None:
             stale.unlink()
         started = time.perf_counter()
         store = Store.open(db)
-        report = index(store, [docs], ["minilm"], device="cpu", progress=False)
+        report = index(store, [docs], ["minilm"], device="cpu", progress=False, **at)
         index_times.append(time.perf_counter() - started)
         outside.append(index_times[-1] - report.encode_seconds)
         stored = [row[0] for row in store.conn.execute("SELECT text FROM sentences ORDER BY id")]
@@ -119,7 +135,7 @@ def overhead(args) -> None:
 
     def run_encode(stored):
         started = time.perf_counter()
-        Encoder.load("minilm", device="cpu").encode(stored, normalize=True, progress=False)
+        Encoder.load("minilm", device="cpu", **at).encode(stored, normalize=True, progress=False)
         encode_times.append(time.perf_counter() - started)
 
     report, stored = run_index(0)
@@ -138,6 +154,7 @@ def overhead(args) -> None:
     print(json.dumps({"benchmark": "index overhead", "files": report.files_seen, "sentences": len(stored),
                       "index_s": round(best_index, 2), "encode_alone_s": round(best_encode, 2),
                       "ratio": round(best_index / best_encode, 3), "target": "<= 1.10", "both_include_model_load": True,
+                      "precision": at.get("precision", "fp32"),
                       "index_s_outside_encoding": round(min(outside), 2),
                       "overhead_share": round(min(outside) / best_encode, 3)}))
 
@@ -175,7 +192,7 @@ def query(args) -> None:
     db = WORK / f"query-{len(corpus)}.db"
     store = Store.open(db)
     started = time.perf_counter()
-    report = index(store, [docs], ["minilm"], device="cpu", progress=True)
+    report = index(store, [docs], ["minilm"], device="cpu", progress=True, **_precision_kwargs(args))
     if sum(report.encoded.values()):
         print(f"  indexed {report.files_seen:,} files in {time.perf_counter() - started:.0f} s")
     searcher = Searcher.open(store, "minilm", device="cpu")
@@ -205,9 +222,117 @@ def query(args) -> None:
                       "p99_ms": round(float(np.percentile(latencies, 99)), 1), "recall_at_10": round(hits / (10 * len(queries)), 4),
                       "recall_at_10_ties_counted": round(tie_hits / (10 * len(queries)), 4),
                       "texts_stored_more_than_once": duplicates,
+                      "precision": getattr(searcher.model, "precision", "fp32"),
                       "hnsw": {"M": searcher.model.hnsw_m, "ef_construction": searcher.model.hnsw_ef_construction,
                                "ef": searcher.model.hnsw_ef},
                       "target": "p50 <= 30 ms, p99 <= 60 ms, recall@10 >= 0.98"}))
+
+
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"{wall:.3f} {peak:.1f} {done.returncode}")
+sys.stdout.write(done.stdout)
+sys.stderr.write(done.stderr)
+"""
+
+
+def measured(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds and peak RSS (MiB) of ``command`` run alone in a fresh watcher process, and its stdout."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True)
+    head, _, rest = done.stdout.partition("\n")
+    wall, peak, code = head.split()
+    if code != "0":
+        sys.exit(f"failed: {' '.join(command)}\n{done.stderr[-3000:]}")
+    return float(wall), float(peak), rest
+
+
+def index_has_precision() -> bool:
+    done = subprocess.run([sys.executable, "-m", "simsearch", "index", "--help"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"})
+    return "--precision" in done.stdout
+
+
+def cpu_line() -> str:
+    import torch
+
+    try:
+        from simsearch.precision import cpu_features
+
+        features = dict(cpu_features())
+    except ImportError:
+        flags = set()
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines() if Path("/proc/cpuinfo").exists() else []:
+            if line.startswith("flags"):
+                flags = set(line.partition(":")[2].split())
+                break
+        features = {"capability": torch.backends.cpu.get_cpu_capability(),
+                    **{f: f in flags for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni")}}
+    capability = features.pop("capability")
+    return (f"CPU: {os.cpu_count()} cores, torch {torch.__version__} capability {capability}; "
+            + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in features.items()))
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def build(args) -> None:
+    """`simsearch index` of ``--sentences`` real sentences into a new database, as a user runs it.
+
+    One fresh process per precision (model load, walk, segmentation, encoding, SQLite, HNSW);
+    wall time and peak RSS of that process. fp32 is what every version before --precision did.
+    """
+    sentences = real_sentences()[: args.sentences]
+    if len(sentences) < args.sentences:
+        print(f"  note: only {len(sentences):,} distinct sentences available")
+    docs = write_tree(WORK / f"build-{len(sentences)}", sentences, per_file=20)
+    supported = index_has_precision()
+    precisions = [p.strip() for p in (args.precision or ("fp32,auto" if supported else "fp32")).split(",") if p.strip()]
+    if not supported and precisions != ["fp32"]:
+        sys.exit("this simsearch's index has no --precision: only fp32 (its only precision) can be measured")
+    print(cpu_line())
+    results = []
+    for precision in precisions:
+        db = WORK / f"build-{len(sentences)}-{precision}.db"
+        for stale in WORK.glob(f"build-{len(sentences)}-{precision}.db*"):
+            stale.unlink()  # our own database from an earlier run of this benchmark
+        command = [sys.executable, "-m", "simsearch", "index", str(docs), "--db", str(db), "--json", "--device", "cpu"]
+        if supported:
+            command += ["--precision", precision]
+        before = load_average()
+        wall, peak, out = measured(command)
+        report = json.loads(out)
+        row = {"benchmark": "index from scratch", "precision": precision,
+               "recorded_precision": _recorded_precision(db), "files": report["files_seen"],
+               "sentences": sum(report["encoded"].values()), "wall_s": round(wall, 1),
+               "in_process_s": round(report["seconds"], 1), "peak_rss_mib": round(peak),
+               "sentences_per_s_wall": round(sum(report["encoded"].values()) / wall, 1),
+               "load_before": before, "load_after": load_average()}
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    if len(results) > 1:
+        base = results[0]
+        for row in results[1:]:
+            print(f"{row['precision']} ({row['recorded_precision']}) vs {base['precision']}: wall "
+                  f"{base['wall_s'] / row['wall_s']:.2f}x faster, peak RSS {row['peak_rss_mib']} vs {base['peak_rss_mib']} MiB")
+
+
+def _recorded_precision(db: Path) -> str:
+    """The precision the index recorded for its model's vectors (fp32 where it records none)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(models)")]
+        if "precision" not in columns:
+            return "fp32"
+        return ",".join(row[0] for row in conn.execute("SELECT precision FROM models"))
+    finally:
+        conn.close()
 
 
 def scale(args) -> None:
@@ -301,18 +426,22 @@ def _exact_top10(store, model, queries: np.ndarray) -> list[list[int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=["overhead", "reindex", "query", "scale", "scale-build"])
+    parser.add_argument("benchmark", choices=["overhead", "reindex", "query", "scale", "scale-build", "build"])
     parser.add_argument("--sentences", type=int, default=None)
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--vectors", type=int, default=1_000_000)
     parser.add_argument("--db")
+    parser.add_argument("--precision", default=None,
+                        help="build: comma-separated --precision values (default fp32,auto where index has it); "
+                             "overhead, query: the precision of index and encoder (default fp32)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.sentences is None:
         args.sentences = 4000 if args.benchmark == "overhead" else 100_000
-    {"overhead": overhead, "reindex": reindex, "query": query, "scale": scale, "scale-build": scale_build}[args.benchmark](args)
+    {"overhead": overhead, "reindex": reindex, "query": query, "scale": scale, "scale-build": scale_build,
+     "build": build}[args.benchmark](args)
 
 
 if __name__ == "__main__":
