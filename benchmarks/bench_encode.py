@@ -3,7 +3,7 @@
 Run it with a Python that has the peer installed (see benchmarks/peer-requirements.txt):
 
   /work/peer-venv/bin/python benchmarks/bench_encode.py              # all 26k distinct STS sentences
-  /work/peer-venv/bin/python benchmarks/bench_encode.py --limit 2000 # quick run (no STS avg)
+  /work/peer-venv/bin/python benchmarks/bench_encode.py --limit 2000 # quick run, evenly spaced (no STS avg)
   /work/peer-venv/bin/python benchmarks/bench_encode.py --json --systems simsearch-auto,st-onnx-int8
 
 Same sentences (every distinct sentence of the STS12-16, STS-B test and SICK-R test pairs, read
@@ -128,7 +128,10 @@ def sts_sentences(limit: int | None = None) -> list[str]:
     pair_sets = [*(p for task in STS_SUBSETS for p in load_sts_year(root, task)),
                  load_stsb(root, "test"), load_sick(root, "test")]
     sentences = list(dict.fromkeys(s for p in pair_sets for s in (*p.sent1, *p.sent2)))
-    return sentences[:limit] if limit else sentences
+    if not limit or limit >= len(sentences):
+        return sentences
+    # Evenly spaced over all sets, so a quick run has the full run's mix of lengths (STS12 alone is long).
+    return [sentences[i * len(sentences) // limit] for i in range(limit)]
 
 
 # ----------------------------------------------------------------------------- peer models (untimed)
@@ -299,6 +302,7 @@ def main() -> None:
     parser.add_argument("--systems", default=",".join(OURS + PEERS), help="comma-separated subset of: "
                         + ", ".join(OURS + PEERS))
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
+    parser.add_argument("--json-out", help="also write that JSON object to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--files", help=argparse.SUPPRESS)
@@ -360,6 +364,8 @@ def main() -> None:
         if auto:
             summary["auto_over_fastest_peer"] = round(auto["sent_per_s"] / fastest["sent_per_s"], 2)
             summary["target"] = ">= 1.5"
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(summary))
         return
