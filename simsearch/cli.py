@@ -220,11 +220,11 @@ def models_command(json_out: bool = JsonOption) -> None:
             _print_json({**ref.describe(), "metadata": ref.metadata})
         return
     table = Table(title="Models")
-    for column in ("name", "kind", "pooler", "max len", "base", "best dev", "path"):
+    for column in ("name", "source", "pooler", "max len", "base", "best dev", "path"):
         table.add_column(column)
     for ref in found:
         best = ref.metadata.get("best_dev_stsb")
-        table.add_row(ref.name, ref.kind, ref.pooler, str(ref.max_length), ref.metadata.get("base_model", ""),
+        table.add_row(ref.name, ref.source, ref.pooler, str(ref.max_length), ref.metadata.get("base_model", ""),
                       f"{best:.2f}" if isinstance(best, (int, float)) else "", str(ref.path))
     stdout.print(table)
     stdout.print(

@@ -53,15 +53,23 @@ class ModelRef:
 
     name: str
     path: Path
-    kind: str  # "embedded" | "trained" | "folder" | "hub"
+    source: str  # where it was found: "embedded" | "trained" | "folder" | "hub"
     pooler: str
     max_length: int
     metadata: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def kind(self) -> str:
+        """Deprecated name of ``source``, kept until simsearch/train.py switches."""
+        import warnings
+
+        warnings.warn("ModelRef.kind is deprecated; use ModelRef.source", DeprecationWarning, stacklevel=2)
+        return self.source
+
     def describe(self) -> dict:
         return {
             "name": self.name,
-            "kind": self.kind,
+            "source": self.source,
             "path": str(self.path),
             "pooler": self.pooler,
             "max_length": self.max_length,
@@ -173,7 +181,7 @@ def _model_max_length(folder: Path, stored: int | None) -> int:
     return min(int(positions), 512)
 
 
-def _from_folder(name: str, folder: Path, kind: str, pooler: str | None) -> ModelRef:
+def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> ModelRef:
     if not (folder / "config.json").is_file():
         raise SimsearchError(f"{folder} is not a model folder (no config.json)")
     stored_pooler, max_length, meta = read_pooling(folder)
@@ -185,7 +193,7 @@ def _from_folder(name: str, folder: Path, kind: str, pooler: str | None) -> Mode
         )
     if chosen not in POOLERS:
         raise SimsearchError(f"unknown --pooler {chosen!r} (expected one of {', '.join(POOLERS)})")
-    return ModelRef(name, folder, kind, chosen, _model_max_length(folder, max_length), meta)
+    return ModelRef(name, folder, source, chosen, _model_max_length(folder, max_length), meta)
 
 
 def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRef:
@@ -324,8 +332,8 @@ def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
         folder = embedded_model_path()  # the embedded package moved (reinstalled elsewhere)
     if not folder.is_dir():
         raise SimsearchError(f"model {name!r} of the index is no longer at {path}")
-    kind = "embedded" if name.lower() in EMBEDDED_ALIASES else "folder"
-    return _from_folder(name, folder, kind, pooler)
+    source = "embedded" if name.lower() in EMBEDDED_ALIASES else "folder"
+    return _from_folder(name, folder, source, pooler)
 
 
 def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> ModelRef:

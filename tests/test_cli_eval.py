@@ -9,7 +9,14 @@ def test_models_json_lists_the_embedded_model(run_cli):
     code, out, err = run_cli("models", "--json")
     assert code == 0, err
     first = json.loads(out.splitlines()[0])
-    assert (first["name"], first["kind"], first["pooler"]) == ("minilm", "embedded", "avg")
+    assert (first["name"], first["source"], first["pooler"]) == ("minilm", "embedded", "avg")
+
+
+def test_models_table_names_the_columns_as_the_json_does(run_cli):
+    code, out, err = run_cli("models")
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if "name" in line and "pooler" in line)
+    assert [cell.strip() for cell in header.strip("┃ ").split("┃")][:3] == ["name", "source", "pooler"]
 
 
 def test_eval_sts_json_keys(run_cli, tiny_model, sts_fixture):

@@ -13,7 +13,7 @@ from simsearch.models import embedded_model_path, list_models, resolve_model
 
 def test_embedded_default_uses_its_own_mean_pooling():
     ref = resolve_model(None)
-    assert (ref.name, ref.kind, ref.pooler, ref.max_length) == ("minilm", "embedded", "avg", 256)
+    assert (ref.name, ref.source, ref.pooler, ref.max_length) == ("minilm", "embedded", "avg", 256)
     assert resolve_model("all-MiniLM-L6-v2").path == embedded_model_path()
 
 
@@ -22,7 +22,7 @@ def test_trained_model_by_name(tmp_path, monkeypatch, tiny_model):
     shutil.copytree(tiny_model, tmp_path / "notes-simcse")
     (tmp_path / "broken").mkdir()  # not a model: skipped by the listing
     ref = resolve_model("notes-simcse")
-    assert (ref.kind, ref.pooler) == ("trained", "cls_before_pooler")
+    assert (ref.source, ref.pooler) == ("trained", "cls_before_pooler")
     assert [m.name for m in list_models()] == ["minilm", "notes-simcse"]
 
 
