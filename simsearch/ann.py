@@ -13,6 +13,16 @@ collections are searched exactly.
 
 Only a writer (``index``, holding the writer lock) saves the file; a reader that finds it
 out of date keeps the patched or rebuilt index in memory.
+
+An open index is kept in step with the database, not with the moment it was opened: every
+``search`` runs inside one snapshot and first brings the index to that snapshot
+(:meth:`VectorIndex.refresh`; one read of the ``models`` row when nothing changed). Sentences
+deleted since are marked deleted in memory, vectors added since are searched exactly beside
+the graph, and a file the writer has saved for exactly that snapshot replaces both. So a
+search, however long its searcher has been open (a TUI session, a CLI loading its encoder
+while ``index`` replaces documents), returns only ids that the snapshot it read holds, with
+their own scores, and ``k`` of them when the snapshot holds ``k`` finite vectors (callers
+that read the sentences' rows inside the same ``Store.snapshot()`` find every one).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import hashlib
 import mmap
 import os
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +46,10 @@ EXACT_BELOW = 5000
 REBUILD_DELETED_SHARE = 0.25
 # Vectors read per slice while building (bounded memory).
 BUILD_CHUNK = 50_000
+# A reader whose in-memory graph has lost more than this share of its entries to deletions
+# (an ``index`` run replacing most documents) stops using it and searches every vector
+# exactly: a graph that is mostly deleted is slow to walk, and rebuilding it is the writer's job.
+READER_DROP_GRAPH_SHARE = 0.5
 
 # hnswlib's saveIndex header (0.7/0.8): offsetLevel0, max_elements, cur_element_count,
 # size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM,
@@ -121,17 +136,37 @@ def remove_stale_partials(path: Path) -> None:
             pass  # gone already, or not ours to delete
 
 
+class ModelChanged(SimsearchError):
+    """The model behind an open index was removed or re-embedded (other weights, another
+    precision) since the index was opened: its query vectors no longer fit the stored ones."""
+
+
 class VectorIndex:
-    """One model's vectors, searchable: ``search(queries, k)`` -> (ids, scores)."""
+    """One model's vectors, searchable: ``search(queries, k)`` -> (ids, scores).
+
+    State, as of the snapshot last read (``self.model.generation``): ``hnsw``, the graph
+    (None: searched exactly), whose labels ``live`` the snapshot holds (the rest are marked
+    deleted); ``flat``, (ids, vectors) searched exactly: everything when there is no graph,
+    else the vectors the graph lacks; ``unusable``, ids whose vectors are not finite.
+    """
 
     def __init__(self, store: Store, model: ModelRow):
         self.store = store
         self.model = model
         self.hnsw = None
-        self.exact: tuple[np.ndarray, np.ndarray] | None = None
+        self.live = np.empty(0, dtype=np.int64)
+        self.flat: tuple[np.ndarray, np.ndarray] = (np.empty(0, dtype=np.int64), np.empty((0, model.dim), np.float32))
+        self.unusable = np.empty(0, dtype=np.int64)
         self.deleted = 0
         self.count = 0
         self.rebuilt = False  # whether opening had to build or patch the file (for messages)
+        self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
+        self._lock = threading.RLock()
+
+    @property
+    def exact(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every vector, when this index is searched exactly (no graph); else None."""
+        return self.flat if self.hnsw is None else None
 
     # --- opening --------------------------------------------------------------------------
 
@@ -145,17 +180,94 @@ class VectorIndex:
         with store.snapshot():
             index = cls(store, store.model_by_id(model.id))
             index.count = store.count_vectors(model.id)
-            if index.count < EXACT_BELOW:
-                ids, matrix = store.vectors(index.model)
-                finite = np.isfinite(matrix).all(axis=1)
-                index.exact = (ids[finite], matrix[finite]) if not finite.all() else (ids, matrix)
-                return index
-            index._open_hnsw()
+            if index.count >= EXACT_BELOW:
+                index._open_hnsw()
+            index._sync(store.vector_ids(model.id))
         if save:
             remove_stale_partials(ann_path(store, index.model))
             if index.rebuilt:
                 index.save()
         return index
+
+    def refresh(self) -> bool:
+        """Bring the index to the database's current snapshot (call inside ``store.snapshot()``
+        to search that same snapshot); whether anything changed.
+
+        Reads the model row; only when its generation moved are the ids read and compared:
+        ids gone are marked deleted in memory, vectors new to the index are read and searched
+        exactly beside the graph. A file the writer saved for exactly this snapshot is loaded
+        instead (verified as in ``open``; each recorded file is tried once) when the index
+        holds deletions or vectors beside its graph. Never writes. ``ModelChanged`` when the
+        model was removed or re-embedded since opening.
+        """
+        with self._lock:
+            rows = list(self.store.db.query("SELECT * FROM models WHERE id = ?", [self.model.id]))
+            if not rows:
+                raise ModelChanged(f"model {self.model.name!r} was removed from the index since this search "
+                                   "began (simsearch forget?); search again")
+            row = ModelRow(**rows[0])
+            if (row.fingerprint, row.dim, getattr(row, "precision", None)) != (
+                    self.model.fingerprint, self.model.dim, getattr(self.model, "precision", None)):
+                raise ModelChanged(f"model {self.model.name!r} was re-embedded (other weights or another "
+                                   "precision) since this search began; search again")
+            adopt = (row.ann_generation == row.generation and row.ann_checksum is not None
+                     and row.ann_checksum != self.tried_checksum
+                     and (self.hnsw is not None or self.count >= EXACT_BELOW)
+                     and bool(self.hnsw is None or self.deleted or len(self.flat[0])))
+            if row.generation == self.model.generation and not adopt:
+                self.model = row  # HNSW parameters (ef) as recorded now
+                return False
+            db_ids = self.store.vector_ids(row.id)
+            if adopt:
+                self.tried_checksum = row.ann_checksum
+                hnsw = VectorIndex(self.store, row)._load_verified(ann_path(self.store, row))
+                if hnsw is not None:  # the writer's file for exactly this snapshot
+                    hnsw.set_ef(row.hnsw_ef)
+                    self.hnsw, self.live, self.deleted = hnsw, _labels(hnsw), 0
+                    self.flat = (np.empty(0, dtype=np.int64), np.empty((0, row.dim), np.float32))
+                    self.unusable = np.empty(0, dtype=np.int64)
+            self.model = row
+            self._sync(db_ids)
+            return True
+
+    def _sync(self, db_ids: np.ndarray) -> None:
+        """Inside a snapshot whose vector ids are ``db_ids``: make graph, ``flat`` and
+        ``unusable`` hold exactly those ids (sound by id because a sentence id's vector never
+        changes while the model's fingerprint and precision stay the same)."""
+        db_ids = np.asarray(db_ids, dtype=np.int64)
+        if self.hnsw is not None:
+            labels = self.live
+            gone = np.setdiff1d(labels, db_ids)
+            for label in gone.tolist():
+                try:
+                    self.hnsw.mark_deleted(label)
+                except RuntimeError:
+                    pass  # deleted in the file already
+            self.live = np.intersect1d(labels, db_ids)
+            self.deleted = self.hnsw.element_count - len(self.live)
+            if self.deleted > READER_DROP_GRAPH_SHARE * max(self.hnsw.element_count, 1):
+                # Mostly deleted: search everything exactly from here on (vectors read below).
+                self.hnsw, self.live, self.deleted = None, np.empty(0, dtype=np.int64), 0
+        flat_ids, flat = self.flat
+        keep = np.isin(flat_ids, db_ids)
+        if not keep.all():
+            flat_ids, flat = flat_ids[keep], flat[keep]
+        self.unusable = np.intersect1d(self.unusable, db_ids)
+        held = np.concatenate([self.live, flat_ids, self.unusable])
+        missing = np.setdiff1d(db_ids, held)
+        if len(missing):
+            if len(missing) > len(db_ids) // 2:  # most of them (opening, a dropped graph): one scan
+                ids, vectors = self.store.vectors(self.model)
+                wanted = np.isin(ids, missing)
+                ids, vectors = ids[wanted], vectors[wanted]
+            else:
+                ids, vectors = self.store.vectors(self.model, missing.tolist())
+            finite = np.isfinite(vectors).all(axis=1)
+            self.unusable = np.union1d(self.unusable, ids[~finite])
+            flat_ids = np.concatenate([flat_ids, ids[finite]])
+            flat = np.concatenate([flat, vectors[finite]]) if len(flat) else vectors[finite]
+        self.flat = (flat_ids, flat)
+        self.count = len(db_ids)
 
     def _load_verified(self, path: Path):
         """The recorded HNSW file, loaded, if its size, header and sha256 are what was saved; else None."""
@@ -196,7 +308,7 @@ class VectorIndex:
         if hnsw is not None and m.ann_generation == m.generation:
             hnsw.set_ef(m.hnsw_ef)
             self.hnsw = hnsw
-            self.deleted = hnsw.element_count - self.count
+            self.live = _labels(hnsw)  # deleted ones too: _sync finds them gone
             return
         self.rebuilt = True
         if hnsw is not None:
@@ -206,6 +318,7 @@ class VectorIndex:
             self.deleted = 0
         hnsw.set_ef(m.hnsw_ef)
         self.hnsw = hnsw
+        self.live = _labels(hnsw)
 
     def _patch(self, hnsw):
         """Bring a verified file of the same model up to date by id; None when a rebuild is due.
@@ -281,10 +394,12 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        return "exact" if self.exact is not None else "hnsw"
+        return "exact" if self.hnsw is None else "hnsw"
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Sentence ids and cosine scores of the ``k`` nearest vectors, best first.
+        """Sentence ids and cosine scores of the ``k`` nearest vectors, best first, among the
+        vectors of the database's current snapshot (the caller's, when called inside
+        ``store.snapshot()``): the index is refreshed to it first.
 
         ``allowed`` restricts the search to those sentence ids (``--path``); a small
         allowed set is searched exactly. Fewer than ``k`` come back when fewer exist;
@@ -296,32 +411,63 @@ class VectorIndex:
                 f"model {self.model.name!r} embeds the query as NaN or infinity: its weights are broken "
                 "(a diverged training run?); retrain it or index with another model"
             )
-        if allowed is not None and (self.exact is not None or len(allowed) < EXACT_BELOW):
-            return _exact(*self.store.vectors(self.model, allowed.tolist()), query, k)
-        if self.exact is not None:
-            return _exact(*self.exact, query, k)
-        available = self.count if allowed is None else len(allowed)
-        k = min(k, available)
+        with self._lock, self.store.snapshot():
+            self.refresh()
+            return self._search(query, k, allowed)
+
+    def _search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if k <= 0:
             return _empty()
-        if k < available:
-            self.hnsw.set_ef(max(self.model.hnsw_ef, k))
-            allowed_set = set(allowed.tolist()) if allowed is not None else None
-            try:
-                labels, distances = self.hnsw.knn_query(
-                    query, k=k, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
-                )
-            except RuntimeError:
-                pass  # hnswlib found fewer than k (deleted entries, a filter): exact search below
-            else:
-                scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
-                ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
-                finite = np.isfinite(scores)
-                return ids[finite], scores[finite]
-        # Everything was asked for (or hnswlib could not give k): score every vector.
-        if allowed is not None:
+        if allowed is not None and (self.hnsw is None or len(allowed) < EXACT_BELOW):
             return _exact(*self.store.vectors(self.model, allowed.tolist()), query, k)
-        return _exact_chunks(self.store.iter_vectors(self.model, BUILD_CHUNK), query, k)
+        if self.hnsw is None:
+            return _exact(*self.flat, query, k)
+        graph = self.live
+        flat_ids, flat = self.flat
+        if allowed is not None:
+            allowed = np.unique(np.asarray(allowed, dtype=np.int64))
+            graph = np.intersect1d(graph, allowed, assume_unique=True)
+            inside = np.isin(flat_ids, allowed)
+            flat_ids, flat = flat_ids[inside], flat[inside]
+        found = self._graph_search(query, min(k, len(graph)), graph if allowed is not None else None, len(graph))
+        if found is None:
+            # Every vector of the graph was asked for (or hnswlib could not give k): score them all.
+            if allowed is not None:
+                return _exact(*self.store.vectors(self.model, allowed.tolist()), query, k)
+            return _exact_chunks(self.store.iter_vectors(self.model, BUILD_CHUNK), query, k)
+        ids, scores = found
+        if len(flat_ids):  # vectors added since the graph was loaded: searched exactly, merged
+            more_ids, more_scores = _exact(flat_ids, flat, query, k)
+            ids, scores = np.concatenate([ids, more_ids]), np.concatenate([scores, more_scores])
+            order = np.argsort(-scores, kind="stable")[:k]
+            ids, scores = ids[order], scores[order]
+        return ids, scores
+
+    def _graph_search(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
+                      available: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The graph's ``k`` nearest live labels (among ``allowed``), or None when ``k`` is
+        all ``available`` of them or hnswlib cannot give ``k`` (deleted entries, a filter)."""
+        if k <= 0:
+            return _empty()
+        if k >= available:
+            return None
+        self.hnsw.set_ef(max(self.model.hnsw_ef, k))
+        allowed_set = set(allowed.tolist()) if allowed is not None else None
+        try:
+            labels, distances = self.hnsw.knn_query(
+                query, k=k, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
+            )
+        except RuntimeError:
+            return None
+        scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
+        ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
+        finite = np.isfinite(scores)
+        return ids[finite], scores[finite]
+
+
+def _labels(hnsw) -> np.ndarray:
+    """Every label in the graph (those marked deleted too), sorted."""
+    return np.unique(np.asarray(hnsw.get_ids_list(), dtype=np.int64))
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,10 @@ encoder lazily, so opening is cheap and a UI can show a loading state meanwhile.
 
 Searching is read-only: it never takes the indexer's writer lock and never writes the
 database or the HNSW file (an out-of-date file is patched or rebuilt in memory only), so
-a search never blocks, and is never blocked by, a running ``simsearch index``.
+a search never blocks, and is never blocked by, a running ``simsearch index``. Each query
+reads one snapshot of the database (a read transaction): the vector index is brought to it
+first, however long ago the ``Searcher`` was opened, so every id it finds has its row, and
+sentences indexed since opening are found.
 
 Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT_MODE`):
 
@@ -257,9 +260,10 @@ class Searcher:
         a text are not collapsed: this is the raw dense ranking)."""
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
-        allowed = self.allowed_ids(path_glob) if path_glob else None
-        ids, scores = self.vectors.search(vector, k, allowed)
-        hits = self._hits(ids, scores, context)
+        with self.store.snapshot():  # the ids found and the rows read for them: one state of the index
+            allowed = self.allowed_ids(path_glob) if path_glob else None
+            ids, scores = self.vectors.search(vector, k, allowed)
+            hits = self._hits(ids, scores, context)
         for hit in hits:
             hit.dense_score = hit.score
         if min_score is not None:
@@ -272,6 +276,14 @@ class Searcher:
                 path_glob: str | None, context: int) -> list[Hit]:
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
+        # One read transaction for the whole query: the dense side (refreshed to it, see
+        # ``VectorIndex.refresh``), the lexical side and the rows of the hits all see one state
+        # of the index, so no id found is missing from it, whatever ``index`` commits meanwhile.
+        with self.store.snapshot():
+            return self._search_snapshot(query, vector, k, mode, min_score, path_glob, context)
+
+    def _search_snapshot(self, query: str, vector: np.ndarray | None, k: int, mode: str, min_score: float | None,
+                         path_glob: str | None, context: int) -> list[Hit]:
         documents = self.allowed_documents(path_glob) if path_glob else None
         allowed = self._sentence_ids(documents) if documents is not None else None
         one_word = len(query.split()) == 1
@@ -385,7 +397,7 @@ class Searcher:
         for sentence_id, score in zip(ids.tolist(), scores.tolist()):
             row = rows.get(sentence_id)
             if row is None:
-                continue  # removed by an indexer running right now
+                continue  # removed by an indexer since (only when called outside the search's snapshot)
             hit = Hit(len(hits) + 1, round(float(score), 6), row[1], row[5], row[2], row[0], row[3], row[4])
             if context > 0:
                 self._add_context(hit, context)
