@@ -36,6 +36,7 @@ from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, 
 from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
+from .precision import Precision, autocast, describe, resolve
 from .progress import progress_bar, stderr
 
 # The paper's defaults (Table A.1 for BERT-base; the supervised batch is 512, lr 5e-5, 3 epochs).
@@ -91,6 +92,7 @@ class TrainConfig:
     bucket: bool = True
     progress: bool = True
     recipe: str | None = None  # unsup: "paper" or "ict"; None: chosen from the data (see resolve_recipe)
+    precision: str = "auto"  # "fp32", "bf16" (autocast forward; loss, optimizer, evaluation fp32) or "auto"
 
     def __post_init__(self) -> None:
         if self.mode not in MODE_DEFAULTS:
@@ -99,6 +101,9 @@ class TrainConfig:
             if getattr(self, key) is None:
                 setattr(self, key, value)
         self.data = Path(self.data)
+        if str(getattr(self.precision, "value", self.precision)) not in ("auto", "fp32", "bf16"):
+            raise SimsearchError("--precision must be auto, fp32 or bf16 for training (int8 is for encoding)")
+        self.precision = Precision(self.precision).value
         if self.recipe is not None and self.recipe not in RECIPES:
             raise SimsearchError(f"--recipe must be one of {', '.join(RECIPES)}")
         if self.recipe is not None and self.mode != "unsup":
@@ -161,7 +166,7 @@ class Pooling:
             return cls(override, "cls_before_pooler" if mlp_only else override, mlp_only)
         if base.metadata.get("train_pooler"):  # continuing a simsearch-trained model
             return cls(base.metadata["train_pooler"], base.pooler, bool(base.metadata.get("mlp_only_train")))
-        if base.kind == "embedded" or base.pooler != "cls":
+        if base.source == "embedded" or base.pooler != "cls":
             # A sentence-embedding base (all-MiniLM-L6-v2: mean pooling) keeps its own pooling:
             # a fresh [CLS] + MLP head would discard what it learned (README, "Training").
             return cls(base.pooler, base.pooler, False)
@@ -247,7 +252,8 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
             while state.step < total:
                 loss = _step(run, next(batches))
                 # Every process stops at the same step, or one would wait forever in all_gather.
-                stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss), run.device)
+                stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss),
+                                        run.device)
                 if diverged:
                     raise TrainingDiverged(state.step, f"loss {loss}", config.lr)
                 state.losses.append(round(loss, 6))
@@ -305,6 +311,7 @@ class Run:
     rank: int
     world: int
     device: torch.device
+    precision: str  # of the training forward pass: "fp32" or "bf16" (autocast)
     staging: Path  # the work folder beside --out: checkpoint, log, best weights
     base: ModelRef
     pooling: Pooling
@@ -333,6 +340,8 @@ def _setup(config: TrainConfig) -> Run:
     rank, world, device = _distributed(pick_device(config.device))
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
+    precision = resolve(config.precision, device, purpose="train",
+                        on_warning=_warn if rank == 0 else (lambda message: None))
     _check_out(config.out)
     staging = config.out.parent / f".{config.out.name}.partial"
     if config.resume and not (staging / "checkpoint.pt").is_file():
@@ -348,7 +357,7 @@ def _setup(config: TrainConfig) -> Run:
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"
         )
-    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device)
+    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
@@ -380,11 +389,15 @@ def _setup(config: TrainConfig) -> Run:
         _fresh_staging(staging)
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
-    run = Run(config, rank, world, device, staging, base, pooling, data, split, heldout_docs, signature, tokenizer,
-              model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state)
+    run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
+              tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state)
     if run.main_process:
         _print_config(run)
     return run
+
+
+def _warn(message: str) -> None:
+    stderr.print(f"[yellow]warning:[/] {message}", highlight=False)
 
 
 def _prepare_head(model, pooling: Pooling, base: ModelRef, seed: int) -> None:
@@ -419,9 +432,9 @@ def _step(run: Run, rows: np.ndarray) -> float:
     """One optimizer step: every view of the batch in one forward pass, the loss over the global batch."""
     config, pooler = run.config, run.pooling.train
     inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, config, run.device)
-    with _autocast(run.device):
+    with autocast(run.precision, run.device):  # bf16: the transformer's matrix products only
         outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(pooler))
-        embeddings = pool(pooler, outputs, inputs["attention_mask"]).float()
+    embeddings = pool(pooler, _float32(outputs), inputs["attention_mask"])
     views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
     if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
         views = views * 2
@@ -435,8 +448,14 @@ def _step(run: Run, rows: np.ndarray) -> float:
     return loss.item()
 
 
-def _autocast(device: torch.device):
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+def _float32(outputs):
+    """A transformer's outputs with its states in float32 (the pooling and the loss run in fp32)."""
+    for key in ("last_hidden_state", "pooler_output"):
+        if getattr(outputs, key, None) is not None:
+            outputs[key] = outputs[key].float()
+    if getattr(outputs, "hidden_states", None) is not None:
+        outputs["hidden_states"] = tuple(state.float() for state in outputs.hidden_states)
+    return outputs
 
 
 def _checkpoint(run: Run) -> None:
@@ -662,7 +681,8 @@ def split_for_evaluation(config: TrainConfig, examples: list, documents_held_out
     if documents_held_out or len(examples) < 3 * size:
         return EvaluationSplit(None, [], examples)
     held = set(np.random.default_rng(config.seed).permutation(len(examples))[:size].tolist())
-    return EvaluationSplit(None, [examples[i] for i in sorted(held)], [e for i, e in enumerate(examples) if i not in held])
+    return EvaluationSplit(None, [examples[i] for i in sorted(held)],
+                           [e for i, e in enumerate(examples) if i not in held])
 
 
 def _finite(value):
@@ -683,7 +703,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     if run.main_process:
         losses = state.losses[-run.config.eval_steps:]
         record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
-                  "time": datetime.datetime.now().isoformat(timespec="seconds")}
+                  "train_precision": run.precision, "time": datetime.datetime.now().isoformat(timespec="seconds")}
         if run.heldout_docs:
             from .pairs import structure_retrieval
 
@@ -803,7 +823,7 @@ def _discard_staging(staging: Path) -> None:
 
 
 def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
-               world: int, device: torch.device) -> dict:
+               world: int, device: torch.device, precision: str) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
     Stored in the checkpoint: ``--resume`` continues only the run that wrote it.
@@ -830,6 +850,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--data (evaluation)": str(Path(sts_dev).resolve()) if sts_dev is not None else "held-out slice",
         "--no-bucket": not config.bucket,
         "--device": device.type,
+        "--precision": precision,
         "processes": world,
     }
 
@@ -873,6 +894,8 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     if not _staging_is_ours(staging):
         raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
     saved = _read_checkpoint(staging / "checkpoint.pt")
+    # Checkpoints from before --precision: CUDA steps ran under bf16 autocast, CPU steps in fp32.
+    saved["signature"].setdefault("--precision", "bf16" if saved["signature"].get("--device") == "cuda" else "fp32")
     _compare_signatures(saved["signature"], signature)
     return saved
 
@@ -905,7 +928,8 @@ def _print_config(run: Run) -> None:
     config, pooling = run.config, run.pooling
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()}
     settings.update(base=run.base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
-                    examples=len(run.split.training), steps=run.total_steps, processes=run.world,
+                    precision=describe(run.precision, run.device), examples=len(run.split.training),
+                    steps=run.total_steps, processes=run.world,
                     selection=run.split.describe(config.recipe))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={v}" for k, v in settings.items()), highlight=False)
 
@@ -957,6 +981,7 @@ def _save_model(run: Run) -> dict:
         "epochs": config.epochs,
         "max_len": config.max_len,
         "seed": config.seed,
+        "train_precision": run.precision,  # of the training steps; evaluations and inference: fp32
         "steps": run.total_steps,
         "examples": len(run.split.training),
         "data_file": str(config.data),
