@@ -995,8 +995,13 @@ def _save_model(run: Run) -> dict:
         "versions": _versions(),
         "created": datetime.datetime.now().isoformat(timespec="seconds"),
     }
+    refusal = sentence_transformers_refusal(pooling.inference)
+    metadata["sentence_transformers"] = {"loads": refusal is None, "why_not": refusal}
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     _write_sentence_transformers_files(final, run.model.config.hidden_size, pooling.inference, inference_max)
+    _write_model_card(final, metadata, config.out)
+    if refusal is not None:
+        stderr.print(f"note: {refusal}", highlight=False)
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
     _plot(state, final / "training.png")
@@ -1051,26 +1056,48 @@ def heldout_verdict(heldout: dict | None) -> str | None:
             f"{heldout['documents']} documents, {trained['queries']} queries)")
 
 
+# What sentence-transformers' modules can express of each simsearch pooler (its Pooling module
+# pools one layer's token states: [CLS] or their mean; a Dense + tanh module is the MLP head).
+ST_POOLING = {"cls_before_pooler": "cls", "cls": "cls", "avg": "mean"}
+ST_CANNOT = {
+    "avg_top2": "the mean of the token states of the last two layers",
+    "avg_first_last": "the mean of the token states of the first and the last layer",
+}
+
+
+def sentence_transformers_refusal(pooler: str) -> str | None:
+    """Why sentence-transformers cannot load a model with this pooler (None: it can)."""
+    if pooler in ST_POOLING:
+        return None
+    return (f"sentence-transformers has no pooling for {pooler} ({ST_CANNOT.get(pooler, 'a simsearch pooler')}): "
+            "this model folder loads in simsearch, not as a SentenceTransformer; train with --pooler avg, cls "
+            "or cls_before_pooler for a folder both load")
+
+
 def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_length: int) -> None:
     """modules.json and friends, so ``SentenceTransformer(folder)`` gives the same vectors.
 
     For ``cls`` the MLP head is exported as a Dense + tanh module, taken from the weights
-    saved in ``folder`` (the selected checkpoint, not necessarily the last step).
+    saved in ``folder`` (the selected checkpoint, not necessarily the last step). A pooler
+    sentence-transformers cannot express gets a Pooling config it refuses, naming the pooler
+    (``Invalid pooling mode: 'avg_top2 ...'``), instead of no modules.json, with which it
+    would load the folder with mean pooling and give other vectors without a word.
     """
-    if pooler not in ("avg", "cls", "cls_before_pooler"):
-        return  # layer-averaging poolers have no sentence-transformers module
     modules = [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
     ]
     (folder / "1_Pooling").mkdir()
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps({
-        "word_embedding_dimension": dim,
-        "pooling_mode_cls_token": pooler != "avg",
-        "pooling_mode_mean_tokens": pooler == "avg",
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-    }, indent=2))
+    if pooler in ST_POOLING:
+        pooling = {"word_embedding_dimension": dim,
+                   "pooling_mode_cls_token": ST_POOLING[pooler] == "cls",
+                   "pooling_mode_mean_tokens": ST_POOLING[pooler] == "mean",
+                   "pooling_mode_max_tokens": False,
+                   "pooling_mode_mean_sqrt_len_tokens": False}
+    else:
+        pooling = {"word_embedding_dimension": dim,
+                   "pooling_mode": f"{pooler}: {sentence_transformers_refusal(pooler)}"}
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2))
     if pooler == "cls":
         from safetensors.torch import load_file, save_file
 
@@ -1087,6 +1114,113 @@ def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_
         modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
     (folder / "modules.json").write_text(json.dumps(modules, indent=2))
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": max_length, "do_lower_case": False}))
+    (folder / "config_sentence_transformers.json").write_text(json.dumps({
+        "model_type": "SentenceTransformer",
+        "__version__": _sentence_transformers_versions(),
+        "prompts": {},
+        "default_prompt_name": None,
+        "similarity_fn_name": "cosine",  # SimCSE trains and is evaluated on cosine similarity
+    }, indent=2))
+
+
+def _sentence_transformers_versions() -> dict:
+    """What config_sentence_transformers.json records (the library's own version only where installed)."""
+    import importlib.metadata
+
+    import transformers
+
+    versions = {"transformers": transformers.__version__, "pytorch": torch.__version__}
+    try:
+        versions["sentence_transformers"] = importlib.metadata.version("sentence-transformers")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return versions
+
+
+def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
+    """README.md: what the model is, how it was trained and measured, and how to load it."""
+    objective = {
+        "paper": "unsupervised SimCSE (Gao et al. 2021, Eq. 4): two dropout views of each sentence are a positive "
+                 "pair; the batch's other sentences are the negatives",
+        "ict": "inverse cloze task on the training documents: a sentence and the rest of its window are a positive "
+               "pair, the batch's other passages the negatives (SimCSE's loss, Eq. 5 without hard negatives)",
+        "sup": "supervised SimCSE (Eq. 5): entailment pairs are positives, contradictions hard negatives",
+    }[meta["recipe"] if meta["mode"] == "unsup" else "sup"]
+    alpha = meta["hard_negative_weight"]
+    alpha_line = (f"{alpha:g} (the weight of each anchor's own contradiction, Eq. 8; 1 is Eq. 5)"
+                  if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
+    heldout = meta.get("heldout") or {}
+    if heldout.get("base") and heldout.get("trained"):
+        base, trained = heldout["base"], heldout["trained"]
+        heldout_line = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
+                        f"{trained['mrr@10']:.3f} (base -> this model; {heldout['documents']} held-out documents, "
+                        f"{trained['queries']} queries)")
+    else:
+        heldout_line = "not measured (no documents held out)"
+    sts = meta["best_dev_stsb"]
+    sts_line = f"{sts:.2f} (Spearman x 100, at step {meta['best_step']})" if sts is not None else "not measured"
+    refusal = sentence_transformers_refusal(meta["pooler"])
+    source = meta.get("data_source") or {}
+    data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (f", {source['documents']} documents, "
+                                            f"{source['sentences']} sentences" if "documents" in source else "") + ")"
+                                            if source else "")
+    path = json.dumps(str(out.absolute()))
+    lines = [
+        "---",
+        *(["library_name: sentence-transformers"] if refusal is None else []),
+        "pipeline_tag: sentence-similarity",
+        "tags: [simsearch, simcse, sentence-similarity" + (", sentence-transformers]" if refusal is None else "]"),
+        "---",
+        "",
+        f"# {out.name}",
+        "",
+        f"A sentence encoder trained by `simsearch train` (simsearch {meta['versions']['simsearch']}) on "
+        f"{meta['created']}. Every setting is in `simsearch.json`; each evaluation in `train_log.jsonl`.",
+        "",
+        "## Training",
+        "",
+        f"- base model: `{meta['base_model']}` (`{meta['base_path']}`)",
+        f"- data: {data_line}, sha256 `{meta['data_sha256']}`",
+        f"- objective: {objective}",
+        f"- recipe: {meta['recipe'] or 'supervised triplets'}; {meta['examples']} training examples",
+        f"- temperature tau: {meta['temp']:g}",
+        f"- hard-negative weight alpha: {alpha_line}",
+        f"- steps: {meta['steps']} of batch {meta['batch_size']}, lr {meta['lr']:g}, max length {meta['max_len']}, "
+        f"dropout {meta['dropout']:g}, seed {meta['seed']}",
+        f"- training precision: {meta['train_precision']} (loss, optimizer and evaluations in fp32)",
+        f"- pooling: {meta['pooler']} at inference ({meta['train_pooler']} in training)",
+        f"- kept: {meta['selection']}" + (f" (step {meta['best_step']})" if meta["best_step"] else ""),
+        "",
+        "## Scores",
+        "",
+        f"- held-out retrieval of the training documents' structure: {heldout_line}",
+        f"- STS-B dev: {sts_line}",
+        "",
+        "## Use",
+        "",
+        "simsearch:",
+        "",
+        "```sh",
+        f"simsearch index ~/notes --model {out.absolute()}",
+        f"simsearch search \"how do I ...\" --model {out.absolute()}",
+        "```",
+        "",
+        "```python",
+        "from simsearch.encoder import Encoder",
+        f"encoder = Encoder.load({path})",
+        "vectors = encoder.encode([\"A sentence.\", \"Another one.\"], normalize=True)",
+        "```",
+        "",
+        "sentence-transformers:",
+        "",
+    ]
+    if refusal is None:
+        lines += ["```python", "from sentence_transformers import SentenceTransformer",
+                  f"model = SentenceTransformer({path})", "vectors = model.encode([\"A sentence.\", \"Another one.\"])",
+                  "```"]
+    else:
+        lines += [f"Not loadable: {refusal}."]
+    (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _plot(state: TrainState, path: Path) -> None:
