@@ -251,7 +251,7 @@ def _found(path: Path, entry: os.DirEntry | None = None) -> FoundFile | str | No
 @dataclass
 class Extracted:
     text: str
-    kind: str
+    format: str  # how the file was read: "text", "markdown", "rst", "html" or "pdf" (``format_of``)
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None
@@ -259,6 +259,14 @@ class Extracted:
     lines_are_blocks: bool = False
     # Plain text of one sentence or thought per line: each line is one sentence, as written.
     lines_are_sentences: bool = False
+
+    @property
+    def kind(self) -> str:
+        """Deprecated name of ``format``, kept until benchmarks/bench_one_per_line.py switches."""
+        import warnings
+
+        warnings.warn("Extracted.kind is deprecated; use Extracted.format", DeprecationWarning, stacklevel=2)
+        return self.format
 
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:
@@ -275,28 +283,28 @@ def extract(path: Path, data: bytes) -> Extracted:
     as prose without markup or code; plain text is read by its shape (``segment.line_shape``):
     wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
-    kind = kind_of(path)
-    if kind == "pdf":
+    file_format = format_of(path)
+    if file_format == "pdf":
         return _extract_pdf(path, data)
     if b"\0" in data[:BINARY_SNIFF]:
         raise Skip("binary content")
     text, warning = decode(data)
-    if kind == "html":
+    if file_format == "html":
         return _extract_html(text, warning)
     shape = None
-    if kind == "markdown":
+    if file_format == "markdown":
         lines = _clean_markdown(text)
-    elif kind == "rst":
+    elif file_format == "rst":
         lines = _clean_rst(text)
     else:
         shape = line_shape(text)
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
     clean, line_map = _assemble(lines)
-    return Extracted(clean, kind, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
+    return Extracted(clean, file_format, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
                      lines_are_sentences=shape == SENTENCE_PER_LINE)
 
 
-def kind_of(path: Path) -> str:
+def format_of(path: Path) -> str:
     """How a file is read: text, markdown, rst, html or pdf (``a.rst.txt`` is rst)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):

@@ -509,7 +509,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
     with store.transaction():
-        document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.kind,
+        document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
                                              sentences)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
     report.sentences_added += len(sentences)

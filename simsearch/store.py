@@ -313,9 +313,12 @@ class Store:
         if document_ids:
             self.bump_generations()
 
-    def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, kind: str,
+    def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, format: str,
                          sentences: list, skip_reason: str | None = None) -> int:
         """Write a document and its sentences, replacing an older version of it.
+
+        ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
+        "html", "pdf"), or "skipped".
 
         Vectors of sentences whose text is unchanged are carried over to the new rows,
         so editing one paragraph re-embeds that paragraph, not the whole file.
@@ -329,9 +332,11 @@ class Store:
             ):
                 kept[(model_id, text)] = blob
             self.delete_documents([old[0]])
+        # The column is still called ``kind`` (migration m0001): renaming a column is a migration,
+        # which a name alone does not justify.
         cursor = self.conn.execute(
             "INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at, skip_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path, digest, mtime_ns, size, kind, now(), skip_reason),
+            (path, digest, mtime_ns, size, format, now(), skip_reason),
         )
         document_id = cursor.lastrowid
         model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]

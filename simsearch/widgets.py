@@ -378,12 +378,13 @@ def excerpt(lines: list[str], hit: Hit, neighbour_lines: dict[int, int], around:
 
 def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     """The hit in its file as it is now, or why it cannot be shown from the file."""
+    # documents.kind holds the document's format (``Extracted.format``); the column keeps its old name.
     row = store.conn.execute("SELECT hash, size, mtime_ns, kind FROM documents WHERE id = ?",
                              (hit.document_id,)).fetchone()
     if row is None:
         return "the file was indexed again since this search; run the query again"
-    digest, size, mtime_ns, kind = row
-    if kind == "pdf":
+    digest, size, mtime_ns, file_format = row
+    if file_format == "pdf":
         return f"a PDF: the text indexed from page {hit.line}"
     try:
         stat = os.stat(hit.path)

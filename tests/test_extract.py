@@ -127,7 +127,7 @@ import re  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from simsearch.extract import kind_of, sentences_from_path  # noqa: E402
+from simsearch.extract import format_of, sentences_from_path  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "segment"
 PROSE_WORDS = """time people water number sound place years thing name line house picture animal mother earth
@@ -267,7 +267,7 @@ def test_no_markdown_markup_or_code_reaches_a_sentence(document):
 
 
 def test_sphinx_sources_are_read_as_rst_and_training_reads_like_the_index(tmp_path):
-    assert kind_of(Path("_sources/guide.rst.txt")) == "rst" and kind_of(Path("notes.txt")) == "text"
+    assert format_of(Path("_sources/guide.rst.txt")) == "rst" and format_of(Path("notes.txt")) == "text"
     page = tmp_path / "_sources" / "page.rst.txt"
     page.parent.mkdir()
     page.write_text("Title\n=====\n\n.. note:: Read :ref:`this <x>` first.\n")

@@ -381,6 +381,27 @@ def test_context_falls_back_to_the_indexed_sentences_when_the_file_changed_or_va
     assert "gone since it was indexed" in read_excerpt(store, hit)
 
 
+def test_context_of_a_pdf_hit_names_its_page_from_the_format_the_index_recorded(tmp_path, index_model):
+    from simsearch.widgets import read_excerpt
+
+    from .test_extract import minimal_pdf
+
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "paper.pdf").write_bytes(minimal_pdf(["The first page talks about sailing.", "The second page is about chess."]))
+    (docs / "note.md").write_text("A note about chess, in a file with lines.\n")
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model)], progress=False)
+    formats = dict(store.conn.execute("SELECT path, kind FROM documents"))
+    assert formats == {str(docs / "paper.pdf"): "pdf", str(docs / "note.md"): "markdown"}
+    searcher = Searcher.open(store, str(index_model))
+    by_text = {h.text: h for h in searcher.search("chess", 20, context=0)}
+    assert read_excerpt(store, by_text["The second page is about chess."]) == "a PDF: the text indexed from page 2"
+    assert read_excerpt(store, by_text["A note about chess, in a file with lines."]).lines == [
+        "A note about chess, in a file with lines."]
+
+
 def test_context_panel_says_why_it_shows_the_indexed_sentences(note_index, tmp_path):
     store, note, model = note_index
     db = tmp_path / "index.db"
