@@ -86,20 +86,15 @@ def cpu_report() -> dict:
 
 
 def peer_versions() -> dict:
-    versions = {}
-    for name in ("sentence_transformers", "transformers", "optimum", "onnxruntime", "openvino", "optimum.intel"):
-        try:
-            module = __import__(name, fromlist=["__version__"])
-            versions[name] = getattr(module, "__version__", "?")
-        except ImportError:
-            versions[name] = None
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-        versions["optimum.intel"] = version("optimum-intel") if versions["optimum.intel"] else None
-        versions["optimum-onnx"] = version("optimum-onnx")
-    except Exception:
-        pass
+    versions = {}
+    for name in ("sentence-transformers", "transformers", "optimum", "optimum-onnx", "onnxruntime", "openvino",
+                 "optimum-intel", "nncf"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
     return versions
 
 
@@ -321,7 +316,7 @@ def main() -> None:
                               ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni") if k in cpu))
     say("peer: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v))
     say(f"load average at start: {load_average()}")
-    openvino = bool(versions.get("openvino") and versions.get("optimum.intel"))
+    openvino = bool(versions.get("openvino") and versions.get("optimum-intel"))
     skipped = {}
     if not openvino:
         for name in ("st-openvino", "st-openvino-int8"):
