@@ -208,13 +208,45 @@ def test_int8_quantizes_a_copy_and_leaves_the_callers_model_alone(tiny_model):
     encoder = Encoder(ref, AutoTokenizer.from_pretrained(tiny_model), model, CPU, precision="int8")
     encoder.encode(SENTENCES)
     assert encoder.model is not model
-    quantized = [name for name, m in encoder.model.named_modules() if isinstance(m, DynamicLinear)]
-    assert set(quantized) == set(linear_types)  # every Linear layer of the copy is int8
+    quantized = {name for name, m in encoder.model.named_modules() if isinstance(m, DynamicLinear)}
+    assert quantized == set(prec.int8_plan(model)[0]) and quantized
     assert {name: type(m) for name, m in model.named_modules() if name in linear_types} == linear_types
     after = model.state_dict()
     assert before.keys() == after.keys()
     for name, tensor in before.items():
         assert torch.equal(tensor, after[name]), name
+
+
+def test_int8_plan_follows_vnni(tiny_model):
+    """With AVX512-VNNI every Linear is int8 with 8-bit activations; without, the FFN
+    down-projections stay fp32 and activations keep torch's 7 bits (no int16 saturation)."""
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(tiny_model).eval()
+    linears = {name: m for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
+    down = {name for name, m in linears.items() if m.in_features > m.out_features}
+    assert down == {f"encoder.layer.{i}.output.dense" for i in range(3)}
+    assert prec.int8_plan(model, ICELAKE) == (list(linears), True)
+    names, full_range = prec.int8_plan(model, HASWELL)
+    assert set(names) == set(linears) - down and not full_range
+
+    vnni, avx2 = prec.quantize_int8(model, ICELAKE), prec.quantize_int8(model, HASWELL)
+    for name, module in vnni.named_modules():
+        if name in linears:
+            assert isinstance(module, DynamicLinear) and module._get_name() == "DynamicQuantizedLinear8"
+    for name, module in avx2.named_modules():
+        if name in down:
+            assert type(module) is torch.nn.Linear
+        elif name in linears:
+            assert type(module) is DynamicLinear  # torch's own: 7-bit activations
+    batch = {"input_ids": torch.tensor([[101, 2023, 2003, 1037, 3231, 102]]), "attention_mask": torch.ones(1, 6, dtype=torch.long)}
+    with torch.inference_mode():
+        exact, eight, seven = (m(**batch).last_hidden_state for m in (model, vnni, avx2))
+    assert not torch.equal(eight, seven)
+    assert torch.nn.functional.cosine_similarity(seven, exact, dim=-1).min() > 0.99
+    if prec.cpu_features()["avx512_vnni"]:  # elsewhere the 8-bit plan saturates: that is why it needs VNNI
+        assert torch.nn.functional.cosine_similarity(eight, exact, dim=-1).min() > 0.99
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
