@@ -23,9 +23,31 @@ import time
 from pathlib import Path
 
 from simsearch.encoder import Encoder
-from simsearch.models import create_random_bert
+from simsearch.models import METADATA_FILE, embedded_model_path
 from simsearch.sts import TASKS, data_dir, evaluate_sts
 from simsearch.train import TrainConfig, train
+
+
+def create_random_bert(folder: Path, *, hidden_size: int, layers: int, heads: int, pooler: str, seed: int = 0) -> Path:
+    """The from-scratch experiments' base: a randomly initialised BERT with the embedded model's
+    (uncased) tokenizer, since no raw pre-trained BERT is reachable offline.
+
+    Built here, not by the tests' helper, so that the evidence in docs/benchmarks.md is made by
+    this file alone: a seed and a shape give the same weights as when those numbers were taken.
+    """
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(embedded_model_path())
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=hidden_size, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=4 * hidden_size, max_position_embeddings=512)
+    folder.mkdir(parents=True, exist_ok=True)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / METADATA_FILE).write_text(json.dumps(
+        {"pooler": pooler, "max_length": 128, "base_model": f"random-bert-{layers}x{hidden_size}"}, indent=2))
+    return folder
 
 
 def sts_row(name: str, model: str, root: Path, dev_only: bool = False, device: str = "cpu") -> dict:

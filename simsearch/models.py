@@ -241,44 +241,6 @@ def list_models() -> list[ModelRef]:
     return found
 
 
-def create_random_bert(
-    folder: Path,
-    *,
-    hidden_size: int = 128,
-    layers: int = 2,
-    heads: int = 2,
-    intermediate_size: int | None = None,
-    pooler: str = "cls_before_pooler",
-    seed: int = 0,
-) -> Path:
-    """Write a randomly initialised BERT with the embedded model's (uncased) tokenizer.
-
-    No raw pre-trained BERT is reachable offline, so this is how SimCSE is trained
-    "from scratch" here, and how the tests get fast tiny models.
-    """
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    torch.manual_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(embedded_model_path())
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=hidden_size,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        intermediate_size=intermediate_size or 4 * hidden_size,
-        max_position_embeddings=512,
-    )
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    (folder / METADATA_FILE).write_text(
-        json.dumps({"pooler": pooler, "max_length": 128, "base_model": f"random-bert-{layers}x{hidden_size}"}, indent=2)
-    )
-    return folder
-
-
 def fingerprint(ref: ModelRef) -> str:
     """The identity of a model: if any byte of its files changes, stored vectors are stale.
 
@@ -318,6 +280,17 @@ def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
 
 # Deprecated name of ``resolve_offline``, kept until tests/test_ann_trust.py switches.
 resolve_local = resolve_offline
+
+
+def __getattr__(name: str):
+    # ``create_random_bert`` moved to tests/tiny_bert.py (a test helper does not ship in the
+    # package); this thin re-export lasts only until tests/test_train_trust.py and
+    # tests/test_ann_trust.py import it from there. It needs the repository's tests on sys.path.
+    if name == "create_random_bert":
+        from tests.tiny_bert import create_random_bert
+
+        return create_random_bert
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:

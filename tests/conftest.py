@@ -28,7 +28,7 @@ needs_data = pytest.mark.skipif(
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A 3-layer, 32-wide random BERT with the bundled tokenizer and an MLP head."""
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     return create_random_bert(tmp_path_factory.mktemp("tiny") / "tiny", hidden_size=32, heads=2, layers=3,
                               pooler="cls_before_pooler", seed=0)
@@ -37,7 +37,7 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def index_model(tmp_path_factory) -> Path:
     """A 2-layer, 32-wide random BERT with mean pooling: spread-out vectors for search tests."""
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     return create_random_bert(tmp_path_factory.mktemp("index-model") / "tiny-avg", hidden_size=32, heads=2,
                               layers=2, pooler="avg", seed=0)

@@ -382,7 +382,7 @@ def test_json_output_converts_numpy_scalars():
 @pytest.fixture(scope="module")
 def raw_model(tmp_path_factory) -> Path:
     """A tiny BERT that says nothing about pooling (as a base BERT from the hub)."""
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     folder = create_random_bert(tmp_path_factory.mktemp("raw") / "raw-bert", hidden_size=32, heads=2, layers=2, seed=1)
     (folder / "simsearch.json").unlink()

@@ -80,7 +80,7 @@ def test_edits_re_embed_only_new_sentences_and_deleted_files_leave_results(store
 
 
 def test_a_model_added_later_embeds_stored_sentences_without_reading_files(store, docs, index_model, tmp_path, monkeypatch):
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     run(store, [docs], [str(index_model)])
     other = create_random_bert(tmp_path / "other", hidden_size=48, heads=2, layers=1, seed=3)
@@ -183,7 +183,7 @@ def test_hnsw_recall_against_exact_search(store, tmp_path, index_model, monkeypa
 
 
 def test_model_changed_behind_its_name_is_re_embedded_and_search_says_why(store, docs, tmp_path):
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     folder = create_random_bert(tmp_path / "mine", hidden_size=32, heads=2, layers=1, seed=1)
     run(store, [docs], [str(folder)])

@@ -152,7 +152,7 @@ class Models:
 
     def folder(self, key: tuple[int, int]) -> Path:
         if key not in self.folders:
-            from simsearch.models import create_random_bert
+            from .tiny_bert import create_random_bert
 
             dim, seed = key
             self.folders[key] = create_random_bert(self.root / f"bert-{dim}-{seed}", hidden_size=dim, layers=1,

@@ -40,7 +40,7 @@ def test_rank_marks_and_overlap():
 @pytest.fixture(scope="module")
 def two_model_index(tmp_path_factory, index_model):
     """An index of 12 notes with two tiny models; the second one looks trained (simsearch.json has steps)."""
-    from simsearch.models import create_random_bert
+    from .tiny_bert import create_random_bert
 
     root = tmp_path_factory.mktemp("tui")
     shutil.copytree(index_model, root / "base-model")
