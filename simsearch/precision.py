@@ -1,13 +1,40 @@
 """Numeric precision of the encoder (and of training): fp32, bf16 autocast, or int8 dynamic quantization.
 
-``auto`` follows the hardware (PROVISIONAL rule, being measured; see ``resolve``):
-
-- CUDA: fp32.
-- CPU with native bf16 (AMX-BF16 or AVX512-BF16): bf16 autocast.
-- CPU without native bf16 but with int8 dot products (VNNI) or AVX2: int8 for encoding, fp32 for training.
-- anything else: fp32.
-
 Outputs are float32 whatever the precision: only the transformer's matrix products change.
+fp32 is today's encoder, bit for bit, and what ``eval sts`` uses unless told otherwise.
+
+How ``auto`` picks, per device and purpose (``resolve``), first match wins:
+
+========================  ==============  =========  ==========================================
+CPU                       encode          train      why
+========================  ==============  =========  ==========================================
+CUDA (any)                fp32            fp32       not measured here (no GPU); bf16 on request
+AMX-BF16                  bf16            bf16       bf16 matmul ~5x fp32 (issue 14); bf16 STS =
+                                                     fp32, faster than int8 there (16.4 vs 17.8 s)
+AVX512-VNNI               int8 (8-bit)    bf16 if    measured here, below: int8 3.5x fp32, bf16 2.8x
+                                          AVX512-
+                                          BF16
+AVX512-BF16, no VNNI      bf16            bf16       (no such CPU known; bf16 is native there)
+AVX2 (no AVX-512 VNNI)    int8 (7-bit)    fp32       bf16 is emulated (6-200x slower than fp32);
+                                                     int8 measured 1.37x fp32 on AVX2 kernels
+anything else             fp32            fp32       fbgemm's int8 kernels need AVX2
+========================  ==============  =========  ==========================================
+
+Measured on this project's machine (2-core AMD EPYC, AVX-512 + AVX512-BF16 + AVX512-VNNI, no
+AMX; torch 2.13), all-MiniLM-L6-v2, the 26k distinct STS sentences, one thread, CPU seconds
+(steady under the shared machine's load, 10-17 on 2 cores): fp32 96.2 s, STS avg 78.874;
+bf16 autocast 34.3 s, 78.880; bf16 weights (model cast) 36.0 s, 78.871 (no faster: autocast
+kept, it needs no copy of the model); int8 per-tensor 24.7 s, 77.879 (-1.0); int8 per-channel
+(torch's 7-bit activations) 27.3 s, 78.252; the same with 8-bit activations 27.8 s, 78.752 (-0.12);
+7-bit with the FFN down-projections kept fp32 50.6 s, 78.632 (-0.24). Keeping the last layer
+(78.339) or the attention outputs (78.298) in fp32 did not help enough. With fbgemm, oneDNN,
+MKL and ATen held to AVX2 (``FBGEMM_ENABLE_INSTRUCTIONS=AVX2`` etc., 400 STS-B sentences):
+fp32 212 sentences per CPU-second, int8 (AVX2 plan) 290, bf16 35.
+
+Why 8-bit activations only with AVX512-VNNI: torch keeps dynamic int8 activations to 7 bits
+because fbgemm's AVX2/AVX-512 kernels add pairs of u8 x s8 products in a saturating int16
+(``vpmaddubsw``); VNNI (``vpdpbusd``) accumulates in int32. fbgemm has VNNI kernels only for
+AVX-512, so AVX-VNNI alone (Alder Lake class) counts as AVX2 here.
 """
 
 from __future__ import annotations
@@ -92,12 +119,6 @@ def native_bf16(features: dict | None = None) -> bool:
     return bool(features.get("amx_bf16") or features.get("avx512_bf16"))
 
 
-def int8_dot(features: dict | None = None) -> bool:
-    """VNNI (int8 dot products) or at least AVX2, where fbgemm's int8 kernels run."""
-    features = cpu_features() if features is None else features
-    return bool(features.get("avx512_vnni") or features.get("avx_vnni") or features.get("avx2"))
-
-
 def _as_device(device) -> torch.device:
     return device if isinstance(device, torch.device) else torch.device(device)
 
@@ -133,11 +154,16 @@ def resolve(requested: str | Precision, device, *, purpose: str = "encode",
         return value
     if device.type != "cpu":
         return "fp32"
-    if native_bf16():
+    features = cpu_features()
+    if purpose == "train":
+        return "bf16" if native_bf16(features) else "fp32"
+    if features.get("amx_bf16"):
         return "bf16"
-    if purpose == "encode" and int8_dot():
+    if features.get("avx512_vnni"):
         return "int8"
-    return "fp32"
+    if native_bf16(features):
+        return "bf16"
+    return "int8" if features.get("avx2") else "fp32"
 
 
 def _cpu_reason(precision: str) -> str:

@@ -45,7 +45,8 @@ def fake_cpu(monkeypatch):
 
 @pytest.mark.parametrize(("features", "encode", "train"), [
     (SAPPHIRE, "bf16", "bf16"),
-    (ZEN4, "bf16", "bf16"),
+    (ZEN4, "int8", "bf16"),  # int8 measured 3.5x fp32 here, bf16 2.8x
+    ({**ZEN4, "avx512_vnni": False}, "bf16", "bf16"),
     (ICELAKE, "int8", "fp32"),
     (HASWELL, "int8", "fp32"),
     (OLD, "fp32", "fp32"),
@@ -115,10 +116,12 @@ def test_auto_never_picks_what_the_hardware_lacks(features, cuda, purpose):
     if chosen == "bf16":
         assert not cuda and native_bf16  # emulated bf16 is ~200x slower than fp32
     if chosen == "int8":
-        assert not cuda and purpose == "encode" and not native_bf16
-        assert features["avx2"] or features["avx512_vnni"] or features["avx_vnni"]
-    if not cuda and native_bf16:
+        assert not cuda and purpose == "encode" and not features["amx_bf16"]
+        assert features["avx2"] or features["avx512_vnni"]  # fbgemm's int8 kernels
+    if not cuda and (features["amx_bf16"] or (purpose == "train" and native_bf16)):
         assert chosen == "bf16"
+    if not cuda and purpose == "encode" and not features["amx_bf16"] and features["avx512_vnni"]:
+        assert chosen == "int8"
 
 
 def test_cpuinfo_flags_are_read_from_the_first_processor(tmp_path):
