@@ -182,7 +182,7 @@ class VectorIndex:
             index.count = store.count_vectors(model.id)
             if index.count >= EXACT_BELOW:
                 index._open_hnsw()
-            index._sync(store.vector_ids(model.id))
+            index._sync(vector_ids(store, model.id))
         if save:
             remove_stale_partials(ann_path(store, index.model))
             if index.rebuilt:
@@ -217,7 +217,7 @@ class VectorIndex:
             if row.generation == self.model.generation and not adopt:
                 self.model = row  # HNSW parameters (ef) as recorded now
                 return False
-            db_ids = self.store.vector_ids(row.id)
+            db_ids = vector_ids(self.store, row.id)
             if adopt:
                 self.tried_checksum = row.ann_checksum
                 hnsw = VectorIndex(self.store, row)._load_verified(ann_path(self.store, row))
@@ -231,34 +231,34 @@ class VectorIndex:
             return True
 
     def _sync(self, db_ids: np.ndarray) -> None:
-        """Inside a snapshot whose vector ids are ``db_ids``: make graph, ``flat`` and
+        """Inside a snapshot whose vector ids are ``db_ids`` (sorted): make graph, ``flat`` and
         ``unusable`` hold exactly those ids (sound by id because a sentence id's vector never
-        changes while the model's fingerprint and precision stay the same)."""
+        changes while the model's fingerprint and precision stay the same). Sorted-array
+        lookups only: ~1 ms for 100k ids, where ``np.setdiff1d`` sorts them again."""
         db_ids = np.asarray(db_ids, dtype=np.int64)
         if self.hnsw is not None:
-            labels = self.live
-            gone = np.setdiff1d(labels, db_ids)
-            for label in gone.tolist():
+            present = _in_sorted(self.live, db_ids)
+            for label in self.live[~present].tolist():
                 try:
                     self.hnsw.mark_deleted(label)
                 except RuntimeError:
                     pass  # deleted in the file already
-            self.live = np.intersect1d(labels, db_ids)
+            self.live = self.live[present]
             self.deleted = self.hnsw.element_count - len(self.live)
             if self.deleted > READER_DROP_GRAPH_SHARE * max(self.hnsw.element_count, 1):
                 # Mostly deleted: search everything exactly from here on (vectors read below).
                 self.hnsw, self.live, self.deleted = None, np.empty(0, dtype=np.int64), 0
         flat_ids, flat = self.flat
-        keep = np.isin(flat_ids, db_ids)
+        keep = _in_sorted(flat_ids, db_ids)
         if not keep.all():
             flat_ids, flat = flat_ids[keep], flat[keep]
-        self.unusable = np.intersect1d(self.unusable, db_ids)
-        held = np.concatenate([self.live, flat_ids, self.unusable])
-        missing = np.setdiff1d(db_ids, held)
+        self.unusable = self.unusable[_in_sorted(self.unusable, db_ids)]
+        held = _in_sorted(db_ids, self.live) | _in_sorted(db_ids, np.sort(flat_ids)) | _in_sorted(db_ids, self.unusable)
+        missing = db_ids[~held]
         if len(missing):
             if len(missing) > len(db_ids) // 2:  # most of them (opening, a dropped graph): one scan
                 ids, vectors = self.store.vectors(self.model)
-                wanted = np.isin(ids, missing)
+                wanted = _in_sorted(ids, missing)
                 ids, vectors = ids[wanted], vectors[wanted]
             else:
                 ids, vectors = self.store.vectors(self.model, missing.tolist())
@@ -326,7 +326,7 @@ class VectorIndex:
         Sound because a sentence id's vector never changes while the model's fingerprint
         stays the same: edits give new sentence ids, and a retrained model disowns the file.
         """
-        db_ids = self.store.vector_ids(self.model.id)
+        db_ids = vector_ids(self.store, self.model.id)
         in_file = np.asarray(hnsw.get_ids_list(), dtype=np.int64)
         stale = np.setdiff1d(in_file, db_ids)
         if len(stale) > REBUILD_DELETED_SHARE * max(len(in_file), 1):
@@ -463,6 +463,27 @@ class VectorIndex:
         ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
         finite = np.isfinite(scores)
         return ids[finite], scores[finite]
+
+
+def vector_ids(store: Store, model_id: int) -> np.ndarray:
+    """A model's sentence ids that have a vector, sorted (what ``Store.vector_ids`` returns), read
+    for every search after a change: through the primary key's index, which holds both columns
+    (through ``vectors_model`` SQLite reads each row's page, vector included), and as one string
+    (not a Python tuple per row). 100k ids: 16-50 ms where ``Store.vector_ids`` takes ~260 ms
+    (2 cores at load 13)."""
+    text = store.conn.execute("SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?",
+                              (model_id,)).fetchone()[0]
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    return np.sort(np.fromstring(text, dtype=np.int64, sep=" "))
+
+
+def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """For each of ``values``, whether ``sorted_ids`` (sorted, unique) holds it."""
+    if not len(sorted_ids) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_ids, values).clip(0, len(sorted_ids) - 1)
+    return sorted_ids[at] == values
 
 
 def _labels(hnsw) -> np.ndarray:

@@ -329,3 +329,11 @@ def test_searching_while_another_thread_reindexes_in_a_loop(tmp_path, hnsw):
         thread.join()
     assert not failure, failure
     assert refreshed >= 2, f"the index never changed under {searches} searches: the race was not exercised"
+
+
+@settings(max_examples=50, deadline=None)
+@given(ids=st.sets(st.integers(-5, 60)), values=st.lists(st.integers(-10, 70), max_size=40))
+def test_sorted_membership_is_isin(ids, values):
+    sorted_ids = np.array(sorted(ids), dtype=np.int64)
+    values = np.array(values, dtype=np.int64)
+    assert ann._in_sorted(values, sorted_ids).tolist() == np.isin(values, sorted_ids).tolist()
