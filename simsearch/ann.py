@@ -50,6 +50,9 @@ BUILD_CHUNK = 50_000
 # (an ``index`` run replacing most documents) stops using it and searches every vector
 # exactly: a graph that is mostly deleted is slow to walk, and rebuilding it is the writer's job.
 READER_DROP_GRAPH_SHARE = 0.5
+# A reader loads the file the writer saved for its snapshot once more than this share of its
+# vectors are searched beside its graph or deleted in it (else it keeps what it has).
+READER_ADOPT_SHARE = 0.02
 
 # hnswlib's saveIndex header (0.7/0.8): offsetLevel0, max_elements, cur_element_count,
 # size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM,
@@ -196,9 +199,9 @@ class VectorIndex:
         Reads the model row; only when its generation moved are the ids read and compared:
         ids gone are marked deleted in memory, vectors new to the index are read and searched
         exactly beside the graph. A file the writer saved for exactly this snapshot is loaded
-        instead (verified as in ``open``; each recorded file is tried once) when the index
-        holds deletions or vectors beside its graph. Never writes. ``ModelChanged`` when the
-        model was removed or re-embedded since opening.
+        instead (verified as in ``open``; each recorded file is tried once) when more than
+        ``READER_ADOPT_SHARE`` of the index is deleted or beside its graph. Never writes.
+        ``ModelChanged`` when the model was removed or re-embedded since opening.
         """
         with self._lock:
             rows = list(self.store.db.query("SELECT * FROM models WHERE id = ?", [self.model.id]))
@@ -210,10 +213,13 @@ class VectorIndex:
                     self.model.fingerprint, self.model.dim, getattr(self.model, "precision", None)):
                 raise ModelChanged(f"model {self.model.name!r} was re-embedded (other weights or another "
                                    "precision) since this search began; search again")
+            # Loading verifies the whole file (~2 s at 100k x 384 under load): worth it once the
+            # vectors searched outside the graph, or deleted in it, are a noticeable share.
+            outside = self.deleted + len(self.flat[0]) if self.hnsw is not None else self.count
             adopt = (row.ann_generation == row.generation and row.ann_checksum is not None
                      and row.ann_checksum != self.tried_checksum
                      and (self.hnsw is not None or self.count >= EXACT_BELOW)
-                     and bool(self.hnsw is None or self.deleted or len(self.flat[0])))
+                     and outside > READER_ADOPT_SHARE * self.count)
             if row.generation == self.model.generation and not adopt:
                 self.model = row  # HNSW parameters (ef) as recorded now
                 return False
