@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from simsearch.encoder import Encoder, load_transformer
 from simsearch.errors import SimsearchError
-from simsearch.models import METADATA_FILE, create_random_bert
+from simsearch.models import METADATA_FILE
 from simsearch.train import Interrupted, TrainConfig, train
 from tests.conftest import write_sts_fixture
 from tests.test_train import config, corpus, weights
+from tests.tiny_bert import create_random_bert
 
 FAST = settings(max_examples=2, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
