@@ -135,7 +135,7 @@ def shapes(corpus: Path) -> dict[str, str]:
         extracted = extract(path, path.read_bytes())
         out[str(path.relative_to(corpus))] = ("sentence per line" if extracted.lines_are_sentences else
                                               "paragraph per line" if extracted.lines_are_blocks else
-                                              "wrapped prose" if extracted.kind == "text" else extracted.kind)
+                                              "wrapped prose" if extracted.format == "text" else extracted.format)
     return out
 
 

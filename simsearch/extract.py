@@ -260,14 +260,6 @@ class Extracted:
     # Plain text of one sentence or thought per line: each line is one sentence, as written.
     lines_are_sentences: bool = False
 
-    @property
-    def kind(self) -> str:
-        """Deprecated name of ``format``, kept until benchmarks/bench_one_per_line.py switches."""
-        import warnings
-
-        warnings.warn("Extracted.kind is deprecated; use Extracted.format", DeprecationWarning, stacklevel=2)
-        return self.format
-
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:
             return text_line

@@ -58,14 +58,6 @@ class ModelRef:
     max_length: int
     metadata: dict = field(default_factory=dict, compare=False)
 
-    @property
-    def kind(self) -> str:
-        """Deprecated name of ``source``, kept until simsearch/train.py switches."""
-        import warnings
-
-        warnings.warn("ModelRef.kind is deprecated; use ModelRef.source", DeprecationWarning, stacklevel=2)
-        return self.source
-
     def describe(self) -> dict:
         return {
             "name": self.name,
@@ -276,21 +268,6 @@ def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
             or Path(name).expanduser().is_dir():
         return resolve_model(name, pooler)
     return None
-
-
-# Deprecated name of ``resolve_offline``, kept until tests/test_ann_trust.py switches.
-resolve_local = resolve_offline
-
-
-def __getattr__(name: str):
-    # ``create_random_bert`` moved to tests/tiny_bert.py (a test helper does not ship in the
-    # package); this thin re-export lasts only until tests/test_train_trust.py and
-    # tests/test_ann_trust.py import it from there. It needs the repository's tests on sys.path.
-    if name == "create_random_bert":
-        from tests.tiny_bert import create_random_bert
-
-        return create_random_bert
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:

@@ -29,10 +29,12 @@ from hypothesis import strategies as st
 
 from simsearch import ann, models
 from simsearch.errors import SimsearchError
-from simsearch.models import create_random_bert, fingerprint, resolve_local, resolve_model
+from simsearch.models import fingerprint, resolve_model, resolve_offline
 from simsearch.search import Searcher, model_ref
 from simsearch.segment import Sentence
 from simsearch.store import MIGRATIONS, Store, StorageError
+
+from .tiny_bert import create_random_bert
 
 DIM = 8
 
@@ -432,10 +434,10 @@ def test_a_raw_folder_is_used_with_the_pooler_the_index_recorded(tmp_path, tiny_
     folder = tmp_path / "raw-bert"
     shutil.copytree(tiny_model, folder)
     (folder / "simsearch.json").unlink()
-    assert resolve_local(str(folder), pooler="avg").pooler == "avg"
+    assert resolve_offline(str(folder), pooler="avg").pooler == "avg"
     with pytest.raises(SimsearchError, match="pass --pooler"):
-        resolve_local(str(folder))
-    ref = resolve_local(str(folder), pooler="avg_top2")
+        resolve_offline(str(folder))
+    ref = resolve_offline(str(folder), pooler="avg_top2")
     found = models.ref_for_row(str(folder), str(folder.absolute()), "avg_top2", fingerprint(ref))
     assert found.pooler == "avg_top2" and found.path == folder.absolute()
     with pytest.raises(SimsearchError, match="changed since it was indexed"):
@@ -448,9 +450,9 @@ def test_models_dir_is_beside_the_default_index_not_the_working_directory(tmp_pa
     monkeypatch.chdir(tmp_path)
     shutil.copytree(tiny_model, tmp_path / "models" / "notes")
     assert models.models_dir() == tmp_path / "data" / "simsearch" / "models"
-    assert resolve_local("notes") is None  # ./models/notes is not a models-directory model
+    assert resolve_offline("notes") is None  # ./models/notes is not a models-directory model
     shutil.copytree(tiny_model, tmp_path / "data" / "simsearch" / "models" / "notes")
-    assert resolve_local("notes").path == tmp_path / "data" / "simsearch" / "models" / "notes"
+    assert resolve_offline("notes").path == tmp_path / "data" / "simsearch" / "models" / "notes"
     monkeypatch.setenv("SIMSEARCH_MODELS", "~/elsewhere")
     assert models.models_dir() == Path.home() / "elsewhere"
 
