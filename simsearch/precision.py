@@ -16,7 +16,7 @@ AVX512-VNNI               int8 (8-bit)    bf16 if    measured here, below: int8 
                                           BF16
 AVX512-BF16, no VNNI      bf16            bf16       (no such CPU known; bf16 is native there)
 AVX2 (no AVX-512 VNNI)    int8 (7-bit)    fp32       bf16 is emulated (6-200x slower than fp32);
-                                                     int8 measured 1.37x fp32 on AVX2 kernels
+                                                     int8 1.36x fp32, STS -0.26 (AVX2 kernels)
 anything else             fp32            fp32       fbgemm's int8 kernels need AVX2
 ========================  ==============  =========  ==========================================
 
@@ -28,8 +28,11 @@ kept, it needs no copy of the model); int8 per-tensor 24.7 s, 77.879 (-1.0); int
 (torch's 7-bit activations) 27.3 s, 78.252; the same with 8-bit activations 27.8 s, 78.752 (-0.12);
 7-bit with the FFN down-projections kept fp32 50.6 s, 78.632 (-0.24). Keeping the last layer
 (78.339) or the attention outputs (78.298) in fp32 did not help enough. With fbgemm, oneDNN,
-MKL and ATen held to AVX2 (``FBGEMM_ENABLE_INSTRUCTIONS=AVX2`` etc., 400 STS-B sentences):
-fp32 212 sentences per CPU-second, int8 (AVX2 plan) 290, bf16 35.
+MKL and ATen held to AVX2 (``FBGEMM_ENABLE_INSTRUCTIONS=AVX2``, ``ATEN_CPU_CAPABILITY=avx2``,
+``MKL_ENABLE_INSTRUCTIONS=AVX2``, ``ONEDNN_MAX_CPU_ISA=AVX2``; the instruction paths of an AVX2-only
+CPU, not its caches or clocks): 400 STS-B sentences at 212 per CPU-second in fp32, 290 in int8
+(this AVX2 plan), 35 in bf16 (emulated); all 26k STS sentences in int8 70.6 s, STS avg 78.614
+(-0.26); with the FFN down-projections quantized too 55.6 s but 78.268 (-0.61).
 
 Why 8-bit activations only with AVX512-VNNI: torch keeps dynamic int8 activations to 7 bits
 because fbgemm's AVX2/AVX-512 kernels add pairs of u8 x s8 products in a saturating int16
