@@ -68,6 +68,17 @@ def fts_query(text: str) -> str | None:
         return None
     return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
 
+# Every sentence with exactly the text ?2, found through the index on its first 48 characters
+# (m0005's ``sentences_text_prefix``). ``+s.text``, not ``s.text``: given ``s.text = ?``, SQLite's
+# constant propagation rewrites ``substr(s.text, 1, 48)`` into ``substr(?, 1, 48)``, which no
+# longer names the column, so the index went unused and every hit scanned all sentences (~15 ms
+# a hit at 100k). The unary plus makes the equality no column's, so nothing is propagated; the
+# comparison is the same (TEXT against a bound str, BINARY collation either way).
+COPIES_SQL = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
+              "WHERE substr(s.text, 1, 48) = substr(?, 1, 48) AND +s.text = ?")
+# A model's vector ids, for ``Store.vector_ids``.
+VECTOR_IDS_SQL = "SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?"
+
 # How long opening keeps retrying a database that another process is creating or migrating.
 OPEN_RETRY_SECONDS = 30.0
 
@@ -474,9 +485,15 @@ class Store:
                    from_blobs([r[1] for r in rows], model.dim))
 
     def vector_ids(self, model_id: int) -> np.ndarray:
-        rows = self.conn.execute("SELECT sentence_id FROM vectors WHERE model_id = ? ORDER BY sentence_id",
-                                 (model_id,)).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        """A model's sentence ids that have a vector, sorted. Read through the primary key's
+        index, which holds both columns (``+model_id`` keeps SQLite off ``vectors_model``, through
+        which it reads each row's page, vector included), as one string rather than a Python
+        tuple per row: 100k ids in ~20-50 ms where a row per id through ``vectors_model`` took
+        ~260 ms (2 cores under load)."""
+        text = self.conn.execute(VECTOR_IDS_SQL, (model_id,)).fetchone()[0]
+        if not text:
+            return np.empty(0, dtype=np.int64)
+        return np.sort(np.fromstring(text, dtype=np.int64, sep=" "))
 
     def count_vectors(self, model_id: int) -> int:
         return self.conn.execute("SELECT count(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
@@ -529,9 +546,9 @@ class Store:
 
     def copies(self, text: str, document_ids: Iterable[int] | None = None) -> list[tuple[int, str, int]]:
         """(sentence id, path, line) of every sentence whose text is exactly ``text`` (in
-        ``document_ids`` when given), in path and line order."""
-        sql = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
-               "WHERE substr(s.text, 1, 48) = substr(?, 1, 48) AND s.text = ?")
+        ``document_ids`` when given), in path and line order: found through the
+        ``sentences_text_prefix`` index (see :data:`COPIES_SQL`), one search per hit."""
+        sql = COPIES_SQL
         params: list = [text, text]
         if document_ids is not None:
             sql += " AND s.document_id IN (SELECT value FROM json_each(?))"
