@@ -218,7 +218,7 @@ def query(args) -> None:
     duplicates = store.conn.execute(
         "SELECT count(*) FROM (SELECT text FROM sentences GROUP BY text HAVING count(*) > 1)").fetchone()[0]
     print(json.dumps({"benchmark": "query latency", "sentences": searcher.size, "queries": len(queries),
-                      "search": searcher.vectors.kind, "p50_ms": round(float(np.percentile(latencies, 50)), 1),
+                      "search": searcher.vectors.method, "p50_ms": round(float(np.percentile(latencies, 50)), 1),
                       "p99_ms": round(float(np.percentile(latencies, 99)), 1), "recall_at_10": round(hits / (10 * len(queries)), 4),
                       "recall_at_10_ties_counted": round(tie_hits / (10 * len(queries)), 4),
                       "texts_stored_more_than_once": duplicates,

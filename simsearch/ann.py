@@ -162,7 +162,7 @@ class VectorIndex:
         self.unusable = np.empty(0, dtype=np.int64)
         self.deleted = 0
         self.count = 0
-        self.rebuilt = False  # whether opening had to build or patch the file (for messages)
+        self.repaired = False  # whether opening had to build or patch the file (it then differs from the saved one)
         self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
         self._lock = threading.RLock()
 
@@ -188,7 +188,7 @@ class VectorIndex:
             index._sync(vector_ids(store, model.id))
         if save:
             remove_stale_partials(ann_path(store, index.model))
-            if index.rebuilt:
+            if index.repaired:
                 index.save()
         return index
 
@@ -316,7 +316,7 @@ class VectorIndex:
             self.hnsw = hnsw
             self.live = _labels(hnsw)  # deleted ones too: _sync finds them gone
             return
-        self.rebuilt = True
+        self.repaired = True
         if hnsw is not None:
             hnsw = self._patch(hnsw)
         if hnsw is None:
@@ -399,7 +399,8 @@ class VectorIndex:
     # --- searching ------------------------------------------------------------------------
 
     @property
-    def kind(self) -> str:
+    def method(self) -> str:
+        """How a search runs: ``"exact"`` (every vector compared) or ``"hnsw"`` (the graph)."""
         return "exact" if self.hnsw is None else "hnsw"
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

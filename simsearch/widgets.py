@@ -172,7 +172,7 @@ class ResultsPane(Vertical):
             return Text(f"{self.model}: {self.error}", style="bold red")
         if self.searcher is None:
             return Text(f"{self.model}  (loading…)", style="italic")
-        return Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.kind}")
+        return Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.method}")
 
     def watch_title(self, title: Text) -> None:
         self.query_one(Label).update(title)

@@ -134,7 +134,7 @@ def test_a_searcher_opened_before_a_reindex_finds_the_new_sentences_and_no_delet
         writer.write(f"d{d}", new=5)
     writer.save()
     searcher = reader(writer.store.path, writer.row)
-    assert searcher.vectors.kind == ("hnsw" if use_hnsw else "exact") and not searcher.vectors.rebuilt
+    assert searcher.vectors.method == ("hnsw" if use_hnsw else "exact") and not searcher.vectors.repaired
     old = {sid for sid, in searcher.store.conn.execute("SELECT id FROM sentences WHERE document_id = 1")}
     query = writer.vectors[min(old)]  # the old document's best match: itself
     writer.write("d0", keep=2, new=3)  # extractor changed: new ids for every sentence of d0
@@ -254,7 +254,7 @@ def test_a_reader_whose_graph_is_mostly_deleted_searches_exactly(tmp_path, hnsw)
     for d in range(5):  # 20 of 32 entries replaced
         writer.write(f"d{d}", keep=1, new=3)
     check_search(searcher, writer.vectors[max(writer.vectors)], K)
-    assert searcher.vectors.kind == "exact"
+    assert searcher.vectors.method == "exact"
     writer.write("d7", new=2)
     check_search(searcher, unit(np.random.default_rng(5), 1)[0], 100)
 

@@ -137,17 +137,17 @@ def test_built_and_patched_hnsw_pair_every_vector_with_its_own_id(data, docs, pe
         add_in_order(store, row, first, unit(rng, len(first)))
         queries = unit(rng, 3)
 
-        def check(expect_rebuilt=None):
+        def check(expect_repaired=None):
             index = ann.VectorIndex.open(store, row, save=True)
             truth = oracle(store, row.id, DIM)
-            assert index.kind == "hnsw" and index.count == len(truth)
-            if expect_rebuilt is not None:
-                assert index.rebuilt == expect_rebuilt
+            assert index.method == "hnsw" and index.count == len(truth)
+            if expect_repaired is not None:
+                assert index.repaired == expect_repaired
             stored = np.stack([truth[i] for i in sorted(truth)])
             assert_matches_brute_force(index, truth, np.concatenate([stored, queries]), 4)
 
-        check(expect_rebuilt=True)
-        check(expect_rebuilt=False)  # saved and verified
+        check(expect_repaired=True)
+        check(expect_repaired=False)  # saved and verified
         rest = data.draw(st.permutations(ids[len(first):]), label="rest order")
         add_in_order(store, row, rest, unit(rng, len(rest)), batches=2)
         gone = data.draw(st.sets(st.integers(0, docs - 1), max_size=docs - 1), label="deleted docs")
@@ -155,7 +155,7 @@ def test_built_and_patched_hnsw_pair_every_vector_with_its_own_id(data, docs, pe
             store.delete_documents(sorted(d + 1 for d in gone))
         check()  # patched (or rebuilt past the deleted share)
         ann.ann_path(store, row).unlink()
-        check(expect_rebuilt=True)  # rebuilt from scratch
+        check(expect_repaired=True)  # rebuilt from scratch
         store.close()
 
 
@@ -219,10 +219,10 @@ def test_a_reset_model_never_reuses_its_old_hnsw_file(tmp_path, hnsw, monkeypatc
     assert (reset.ann_generation, reset.ann_file_size, reset.ann_checksum) == (None, None, None)
     spy = LoadSpy(monkeypatch)
     index = ann.VectorIndex.open(store, reset, save=True)
-    assert old_file not in spy.loaded and index.rebuilt
+    assert old_file not in spy.loaded and index.repaired
     truth = oracle(store, row.id, new_dim)
     assert_matches_brute_force(index, truth, np.concatenate([unit(rng, 4, new_dim), np.stack(list(truth.values()))]), 3)
-    assert not ann.VectorIndex.open(store, reset, save=False).rebuilt  # the new file verifies
+    assert not ann.VectorIndex.open(store, reset, save=False).repaired  # the new file verifies
     store.close()
 
 
@@ -306,10 +306,10 @@ def test_a_damaged_hnsw_file_is_never_loaded_and_is_rebuilt(tmp_path, hnsw, monk
     damaged = hashlib.sha256(path.read_bytes()).hexdigest()
     spy = LoadSpy(monkeypatch)
     index = ann.VectorIndex.open(store, row, save=True)
-    assert damaged not in spy.loaded and index.rebuilt
+    assert damaged not in spy.loaded and index.repaired
     truth = oracle(store, row.id, DIM)
     assert_matches_brute_force(index, truth, np.stack(list(truth.values())), 3)
-    assert not ann.VectorIndex.open(store, row, save=False).rebuilt  # rebuilt file saved and verified
+    assert not ann.VectorIndex.open(store, row, save=False).repaired  # rebuilt file saved and verified
     store.close()
 
 
@@ -408,7 +408,7 @@ def test_searching_takes_no_lock_and_writes_nothing(model_index, hnsw, monkeypat
     before = store.model_by_id(row.id)
     monkeypatch.setattr(fcntl, "flock", lambda *a: pytest.fail("a reader took a file lock"))
     searcher = Searcher.open(store, "notes")
-    assert searcher.vectors.rebuilt and not path.exists() and store.model_by_id(row.id) == before
+    assert searcher.vectors.repaired and not path.exists() and store.model_by_id(row.id) == before
     assert not list(path.parent.glob("*.partial"))
     truth = oracle(store, row.id, 32)
     assert_matches_brute_force(searcher.vectors, truth, np.stack(list(truth.values()))[:5], 3)
@@ -475,7 +475,7 @@ def test_partial_files_of_dead_processes_are_removed_by_the_writer_only(tmp_path
     ann.VectorIndex.open(store, row, save=True)
     assert not dead.exists() and live.exists() and foreign.exists()
     dead.write_bytes(b"half")
-    assert not ann.VectorIndex.open(store, row, save=True).rebuilt  # nothing to save: still cleans up
+    assert not ann.VectorIndex.open(store, row, save=True).repaired  # nothing to save: still cleans up
     assert sorted(p.name for p in tmp_path.glob("*.partial")) == sorted([live.name, foreign.name])
     store.close()
 

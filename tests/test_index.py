@@ -138,12 +138,12 @@ def test_hnsw_file_is_saved_and_rebuilt_when_missing_truncated_or_corrupt(store,
             path.unlink()
         damaged = path.read_bytes() if path.exists() else None
         searcher = Searcher.open(store, name)
-        assert searcher.vectors.rebuilt and searcher.vectors.kind == "hnsw"
+        assert searcher.vectors.repaired and searcher.vectors.method == "hnsw"
         assert [h.text for h in searcher.search(query, 5)] == expected
         # A search repairs in memory and writes nothing; the next `index` saves the repair.
         assert (path.read_bytes() if path.exists() else None) == damaged
         run(store, [docs], None)
-        assert path.is_file() and not Searcher.open(store, name).vectors.rebuilt
+        assert path.is_file() and not Searcher.open(store, name).vectors.repaired
 
 
 def test_hnsw_patches_deletions_and_rebuilds_past_the_threshold(store, tmp_path, index_model, hnsw_always):
@@ -174,7 +174,7 @@ def test_hnsw_recall_against_exact_search(store, tmp_path, index_model, monkeypa
     exact = Searcher.open(store, name)
     monkeypatch.setattr(ann, "EXACT_BELOW", 0)
     approx = Searcher.open(store, name)
-    assert (exact.vectors.kind, approx.vectors.kind) == ("exact", "hnsw") and approx.vectors.count == 1000
+    assert (exact.vectors.method, approx.vectors.method) == ("exact", "hnsw") and approx.vectors.count == 1000
     queries = rng.standard_normal((50, row.dim)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     found = [len({h.sentence_id for h in exact.search_vector(q, 10)} & {h.sentence_id for h in approx.search_vector(q, 10)})

@@ -555,7 +555,7 @@ class IndexMachine(RuleBasedStateMachine):
         for i in self.rng.choice(len(candidates), size=min(2, len(candidates)), replace=False):
             queries.append((f"sentence {candidates[i][:2]}", vectors[i]))
         n = len(candidates)
-        tally(f"searched: {searcher.vectors.kind}")
+        tally(f"searched: {searcher.vectors.method}")
         ks = sorted({1, 3, 5, max(n, 1), n + 1})
         sub = str(self.root / "sub") + os.sep
         in_sub = [i for i, c in enumerate(candidates) if c[0].startswith(sub)]
@@ -563,10 +563,10 @@ class IndexMachine(RuleBasedStateMachine):
             scores = vectors @ query if n else np.empty(0, dtype=np.float32)
             for k in ks:
                 hits = searcher.search_vector(query, k, context=0)
-                assert_exact_top_k(hits, candidates, scores, k, f"{name} ({searcher.vectors.kind}) {label} k={k}")
+                assert_exact_top_k(hits, candidates, scores, k, f"{name} ({searcher.vectors.method}) {label} k={k}")
             hits = searcher.search_vector(query, 3, context=0, path_glob=str(self.root / "sub"))
             assert_exact_top_k(hits, [candidates[i] for i in in_sub], scores[in_sub], 3,
-                               f"{name} ({searcher.vectors.kind}) {label} k=3 --path sub")
+                               f"{name} ({searcher.vectors.method}) {label} k=3 --path sub")
 
 
 @pytest.fixture(scope="session")
