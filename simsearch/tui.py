@@ -277,6 +277,15 @@ class CompareApp(App):
         if all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
 
+    def on_results_pane_failed(self, message: ResultsPane.Failed) -> None:
+        """A pane's query failed (its title says why and it stopped searching): the panes
+        still asked show their answers without waiting for it."""
+        if self.selected is not None and self.selected[0] is message.pane:
+            self.selected = None
+        asked = [p for p in self.panes.values() if p.asked == self.request and p.searcher is not None]
+        if message.request == self.request and asked and all(p.pending is not None for p in asked):
+            self.show_results({p.side: p.pending for p in asked})
+
     def show_results(self, answers: dict[str, Answer]) -> None:
         panes = self.panes
         for side, answer in answers.items():
@@ -324,7 +333,10 @@ class CompareApp(App):
             if not pane.display:
                 self.query_one("#hint").display = False
                 pane.display = True
-            pane.model = model
+            if model == pane.model and pane.error:
+                pane.reload()  # the same model again: it may have been re-indexed since the error
+            else:
+                pane.model = model
 
         self.push_screen(ModelPicker(side, self.models, pane.model), chosen)
 

@@ -24,7 +24,7 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import decode
-from .search import Hit, Searcher, display_path
+from .search import Hit, Searcher
 from .segment import source_lines
 from .store import Store
 
@@ -67,12 +67,21 @@ class Answer:
     marks: list[str] = field(default_factory=list)  # each hit's place on the other pane, once both answered
 
 
-def answer_query(worker: Worker, searcher: Searcher, query: str, k: int, mode: str) -> tuple[list[Hit], float] | None:
+def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
+                 mode: str) -> tuple[list[Hit], float] | SimsearchError | None:
     """On the query thread: the hits (with neighbours) and the latency, or None if a newer query
-    cancelled the worker meanwhile (then nothing is encoded)."""
+    cancelled the worker meanwhile (then nothing is encoded).
+
+    A ``SimsearchError`` is returned, not raised: the pane shows it in its title. The searcher
+    cannot answer again after one (``ann.ModelChanged``: the model was re-indexed or forgotten
+    since the pane opened it; a broken model's NaN query; an unreadable database).
+    """
     if worker.is_cancelled:
         return None
-    hits = searcher.search(query, k, mode=mode, context=CONTEXT)
+    try:
+        hits = searcher.search(query, k, mode=mode, context=CONTEXT)
+    except SimsearchError as exc:
+        return exc
     return hits, searcher.timings["total_ms"]
 
 
@@ -111,6 +120,13 @@ class ResultsPane(Vertical):
             super().__init__()
             self.pane, self.request, self.answer = pane, request, answer
 
+    class Failed(Message):
+        """A query ended in a user-facing error (``answer_query``); the pane drops its searcher."""
+
+        def __init__(self, pane: ResultsPane, request: int, error: str):
+            super().__init__()
+            self.pane, self.request, self.error = pane, request, error
+
     class Selected(Message):
         """The user's cursor is on a hit."""
 
@@ -146,6 +162,10 @@ class ResultsPane(Vertical):
         self.searcher, self.error, self.answer, self.pending = None, None, None, None
         if model is not None:
             self.load(model)
+
+    def reload(self) -> None:
+        """Open the same model again (after an error: it may have been re-indexed meanwhile)."""
+        self.watch_model(self.model)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self, model: str) -> None:
@@ -187,8 +207,16 @@ class ResultsPane(Vertical):
             result = self.query_thread.submit(answer_query, worker, searcher, query, k, mode).result()
         except CancelledError:
             return  # the app is closing
-        if result is not None and not worker.is_cancelled:
+        if result is None or worker.is_cancelled:
+            return
+        if isinstance(result, SimsearchError):
+            self.post_message(self.Failed(self, request, str(result)))
+        else:
             self.post_message(self.Answered(self, request, Answer(query, mode, *result)))
+
+    def on_results_pane_failed(self, message: Failed) -> None:
+        if message.pane is self and message.request == self.asked and self.searcher is not None:
+            self.searcher, self.error, self.answer, self.pending = None, message.error, None, None
 
     def watch_answer(self, answer: Answer | None) -> None:
         table = self.query_one(DataTable)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.widgets import DataTable, Input, Static
 
-from simsearch.indexer import index
+from simsearch.indexer import forget_models, index
 from simsearch.search import Hit, Searcher
 from simsearch.store import Store
 from simsearch.tui import CompareApp, ModelPicker, default_models, overlap, rank_marks
@@ -190,6 +192,46 @@ def test_switching_a_model_re_runs_the_query_and_k_changes(two_model_index, monk
         await pilot.press("plus")
         await settle(app, pilot)
         assert app.k == 20 and len(table_ids(app, "left")) == 20
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+
+
+def test_a_model_forgotten_while_the_app_is_open_is_said_in_its_pane_and_the_other_pane_still_answers(
+        two_model_index, tmp_path, monkeypatch):
+    """``simsearch forget`` from another connection while the TUI is open: the next search of
+    that pane meets ``ann.ModelChanged``. Its title says so (the worker must not crash the app),
+    the other pane still shows its answer, and picking the model again reports the load's error."""
+    source, base, trained = two_model_index
+    db = tmp_path / "index.db"  # a copy: the module's index keeps both models
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(db)) as dst:
+        src.backup(dst)
+    monkeypatch.chdir(source.parent)
+    newer = "Notes about the garden and its trees"
+    expected = Searcher.open(Store.open(db, create=False), base).search(newer, 10)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        assert table_ids(app, "right") and "overlap@10" in str(app.query_one("#stats", Static).render())
+        other = Store.open(db, create=False)
+        forget_models(other, [trained])
+        other.close()
+        await ask(app, pilot, newer)
+        right = app.panes["right"]
+        title = str(app.query_one("#right-title").render())
+        assert app.is_running and right.searcher is None
+        assert trained in title and "was removed from the index" in title
+        assert table_ids(app, "right") == []  # no stale hits of the forgotten model
+        assert table_ids(app, "left") == [h.sentence_id for h in expected]  # not left waiting for the right pane
+        assert "overlap@" not in str(app.query_one("#stats", Static).render())
+        await ask(app, pilot, QUERY)  # the pane stays quiet; the other one answers again
+        assert table_ids(app, "right") == [] and len(table_ids(app, "left")) == 10
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelPicker)
+        await pilot.press("enter")  # the same model: opened again, and its load says it is gone
+        await settle(app, pilot)
+        title = str(app.query_one("#right-title").render())
+        assert app.is_running and right.searcher is None and "is not in the index" in title
 
     run_app(CompareApp(db, show_timings=False), scenario)
 
