@@ -178,7 +178,7 @@ def in_process(db: Path, queries: list[str], k: int, modes: list[str]) -> dict:
                          if mode != "dense" or phase != "lexical"}
         results[mode]["copies_per_hit_ms_p50"] = round(float(np.percentile(copies_calls, 50)), 3)
     results["peer_vector"] = brute_force(store, searcher, queries, k)
-    results["index"] = {"sentences": searcher.size, "search": searcher.vectors.kind,
+    results["index"] = {"sentences": searcher.size, "search": searcher.vectors.method,
                         "precision": searcher.model.precision, "hnsw_ef": searcher.model.hnsw_ef}
     store.close()
     return results
