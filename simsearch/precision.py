@@ -156,7 +156,9 @@ def resolve(requested: str | Precision, device, *, purpose: str = "encode",
     if value != "auto":
         return value
     if device.type != "cpu":
-        return "fp32"
+        # Training on CUDA has always run its forward pass under bf16 autocast (loss in fp32);
+        # encoding on CUDA stays fp32 until a GPU run measures otherwise.
+        return "bf16" if purpose == "train" and _cuda_bf16(device) else "fp32"
     features = cpu_features()
     if purpose == "train":
         return "bf16" if native_bf16(features) else "fp32"
@@ -167,6 +169,13 @@ def resolve(requested: str | Precision, device, *, purpose: str = "encode",
     if native_bf16(features):
         return "bf16"
     return "int8" if features.get("avx2") else "fp32"
+
+
+def _cuda_bf16(device: torch.device) -> bool:
+    try:
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    except (RuntimeError, AssertionError):
+        return False
 
 
 def _cpu_reason(precision: str) -> str:
@@ -241,6 +250,11 @@ def quantize_int8(model: torch.nn.Module, features: dict | None = None) -> torch
     as ``int8_plan`` says. ``model`` itself is untouched; nothing is written to disk."""
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    if not all(torch.isfinite(p).all() for p in model.parameters()):
+        # Quantization cannot scale NaN/inf weights (torch raises deep inside); such a model (a
+        # diverged run) is left as it is, so its non-finite output is caught where vectors are
+        # checked, with the model's name.
+        return copy.deepcopy(model).eval()
     names, full_range = int8_plan(model, features)
     mapping = {torch.nn.Linear: _full_range_linear()} if full_range else None
     with warnings.catch_warnings():

@@ -57,10 +57,26 @@ def test_auto_on_cpu_follows_the_instruction_set(fake_cpu, features, encode, tra
     assert resolve(Precision.auto, "cpu", purpose="train") == train
 
 
-def test_auto_on_cuda_is_fp32(fake_cpu):
+@pytest.mark.parametrize("bf16_gpu", [True, False])
+def test_auto_on_cuda_encodes_fp32_and_trains_bf16_where_the_gpu_has_it(fake_cpu, monkeypatch, bf16_gpu):
     fake_cpu(SAPPHIRE)
+    monkeypatch.setattr(prec, "_cuda_bf16", lambda device: bf16_gpu)
     assert resolve("auto", CUDA) == "fp32"
-    assert resolve("auto", CUDA, purpose="train") == "fp32"
+    assert resolve("auto", CUDA, purpose="train") == ("bf16" if bf16_gpu else "fp32")
+
+
+def test_int8_of_a_model_with_nan_weights_gives_nan_not_a_crash(tiny_model):
+    """A diverged model must reach the indexer's "not finite" check (with the model's name),
+    not die inside torch's quantization parameter search."""
+    from transformers import AutoModel, AutoTokenizer
+
+    model = AutoModel.from_pretrained(tiny_model)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.fill_(float("nan"))
+    ref = ref_at_path("tiny", str(tiny_model), "cls")
+    encoder = Encoder(ref, AutoTokenizer.from_pretrained(tiny_model), model, CPU, precision="int8")
+    assert not np.isfinite(encoder.encode(SENTENCES)).any()
 
 
 @pytest.mark.parametrize("features", [SAPPHIRE, ZEN4, ICELAKE, HASWELL, OLD])
