@@ -45,10 +45,9 @@ def fake_cpu(monkeypatch):
 
 @pytest.mark.parametrize(("features", "encode", "train"), [
     (SAPPHIRE, "bf16", "bf16"),
-    (ZEN4, "int8", "bf16"),  # int8 measured 3.5x fp32 here, bf16 2.8x
-    ({**ZEN4, "avx512_vnni": False}, "bf16", "bf16"),
-    (ICELAKE, "int8", "fp32"),
-    (HASWELL, "int8", "fp32"),
+    (ZEN4, "bf16", "bf16"),
+    (ICELAKE, "fp32", "fp32"),  # int8 is faster, but moves 11% of the top-10 neighbours: never auto
+    (HASWELL, "fp32", "fp32"),
     (OLD, "fp32", "fp32"),
 ])
 def test_auto_on_cpu_follows_the_instruction_set(fake_cpu, features, encode, train):
@@ -131,13 +130,8 @@ def test_auto_never_picks_what_the_hardware_lacks(features, cuda, purpose):
     native_bf16 = features["amx_bf16"] or features["avx512_bf16"]
     if chosen == "bf16":
         assert not cuda and native_bf16  # emulated bf16 is ~200x slower than fp32
-    if chosen == "int8":
-        assert not cuda and purpose == "encode" and not features["amx_bf16"]
-        assert features["avx2"] or features["avx512_vnni"]  # fbgemm's int8 kernels
-    if not cuda and (features["amx_bf16"] or (purpose == "train" and native_bf16)):
-        assert chosen == "bf16"
-    if not cuda and purpose == "encode" and not features["amx_bf16"] and features["avx512_vnni"]:
-        assert chosen == "int8"
+    assert chosen != "int8"  # HNSW top-10 overlap with fp32 0.85-0.92, target 0.98
+    assert chosen == ("bf16" if native_bf16 and not cuda else "fp32")
 
 
 def test_cpuinfo_flags_are_read_from_the_first_processor(tmp_path):
@@ -281,8 +275,8 @@ def test_fp32_and_bf16_encode_with_the_callers_model(tiny_model, precision):
 
 def test_auto_resolves_inside_the_encoder(tiny_model, fake_cpu):
     ref = ref_at_path("tiny", str(tiny_model), "avg")
-    fake_cpu(ICELAKE)
-    assert Encoder.load(ref, device="cpu", precision="auto").precision == "int8"
+    fake_cpu(ZEN4)
+    assert Encoder.load(ref, device="cpu", precision="auto").precision == "bf16"
     fake_cpu(OLD)
     assert Encoder.load(ref, device="cpu", precision=Precision.auto).precision == "fp32"
 
