@@ -185,7 +185,9 @@ class VectorIndex:
             index.count = store.count_vectors(model.id)
             if index.count >= EXACT_BELOW:
                 index._open_hnsw()
-            index._sync(vector_ids(store, model.id))
+            # The writer keeps even a mostly deleted graph: it is what gets saved (a rebuild is
+            # _patch's decision, by REBUILD_DELETED_SHARE); only readers drop it for exact search.
+            index._sync(vector_ids(store, model.id), may_drop_graph=not save)
         if save:
             remove_stale_partials(ann_path(store, index.model))
             if index.repaired:
@@ -236,7 +238,7 @@ class VectorIndex:
             self._sync(db_ids)
             return True
 
-    def _sync(self, db_ids: np.ndarray) -> None:
+    def _sync(self, db_ids: np.ndarray, *, may_drop_graph: bool = True) -> None:
         """Inside a snapshot whose vector ids are ``db_ids`` (sorted): make graph, ``flat`` and
         ``unusable`` hold exactly those ids (sound by id because a sentence id's vector never
         changes while the model's fingerprint and precision stay the same). Sorted-array
@@ -251,7 +253,7 @@ class VectorIndex:
                     pass  # deleted in the file already
             self.live = self.live[present]
             self.deleted = self.hnsw.element_count - len(self.live)
-            if self.deleted > READER_DROP_GRAPH_SHARE * max(self.hnsw.element_count, 1):
+            if may_drop_graph and self.deleted > READER_DROP_GRAPH_SHARE * max(self.hnsw.element_count, 1):
                 # Mostly deleted: search everything exactly from here on (vectors read below).
                 self.hnsw, self.live, self.deleted = None, np.empty(0, dtype=np.int64), 0
         flat_ids, flat = self.flat

@@ -259,6 +259,26 @@ def test_a_reader_whose_graph_is_mostly_deleted_searches_exactly(tmp_path, hnsw)
     check_search(searcher, unit(np.random.default_rng(5), 1)[0], 100)
 
 
+@pytest.mark.parametrize("keep", [0, 1])
+def test_the_writer_saves_a_patched_graph_even_when_most_of_it_is_deleted(tmp_path, hnsw, monkeypatch, keep):
+    """Found by the state machine: with rebuilds off (REBUILD_DELETED_SHARE 1.0), deleting most of
+    the indexed files left a patched graph that the reader-side rule dropped, and the writer then
+    had no graph to save (AttributeError). The writer keeps and saves it; a fresh reader answers
+    from it exactly as brute force does."""
+    monkeypatch.setattr(ann, "REBUILD_DELETED_SHARE", 1.0)
+    writer = Writer(tmp_path / "index.db", seed=9)
+    for d in range(4):
+        writer.write(f"d{d}", new=2)
+    writer.save()
+    for d in range(4 - keep):
+        writer.delete(f"d{d}")
+    writer.save()
+    row = writer.store.model_by_id(writer.row.id)
+    assert row.ann_generation == row.generation and row.ann_checksum is not None
+    if keep:
+        check_search(reader(writer.store.path, writer.row), writer.vectors[max(writer.vectors)], K)
+
+
 def test_a_model_re_embedded_or_removed_behind_an_open_searcher_is_a_one_line_error(tmp_path, hnsw):
     """Its query vectors would be compared with another model's: refused, never mixed."""
     writer = Writer(tmp_path / "index.db", seed=6)
