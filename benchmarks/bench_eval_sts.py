@@ -10,10 +10,10 @@ Prints wall time, peak RSS and the ratio. Usage: python benchmarks/bench_eval_st
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import textwrap
-import time
+
+from bench_index import measured  # benchmarks/ is the script's folder, first on sys.path
 
 PEER = textwrap.dedent(
     """
@@ -27,29 +27,6 @@ PEER = textwrap.dedent(
     json.dump({"avg": result["avg"], "seconds": time.perf_counter() - t0}, sys.stdout)
     """
 )
-MEASURE = textwrap.dedent(
-    """
-    import resource, subprocess, sys, time
-    t0 = time.perf_counter()
-    done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{wall:.3f} {peak:.1f} {done.returncode}")
-    sys.stdout.write(done.stdout)
-    sys.stderr.write(done.stderr)
-    """
-)
-
-
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    done = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True)
-    head, _, rest = done.stdout.partition("\n")
-    wall, peak, code = head.split()
-    if code != "0":
-        sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
-    return float(wall), float(peak), rest
-
-
 def main() -> None:
     ours_wall, ours_peak, out = measured([sys.executable, "-m", "simsearch", "eval", "sts", "--json"])
     ours_avg = json.loads(out)["avg"]

@@ -13,7 +13,7 @@ from simsearch.encoder import Encoder
 from simsearch.errors import SimsearchError
 from simsearch.models import METADATA_FILE
 from simsearch.train import train
-from tests.test_train import config, corpus
+from tests.test_train import config, write_notes_and_triplets
 from tests.test_train_recipe import write_documents
 
 sentence_transformers = pytest.importorskip("sentence_transformers")
@@ -25,14 +25,7 @@ TEXTS = ["A man plays a guitar.", "Stocks fell.",
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("folder")
-    notes = root / "notes.txt"
-    notes.write_text("\n".join(corpus()) + "\n")
-    sentences = corpus(300)
-    triplets = root / "nli.csv"
-    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
-        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 297, 3)))
-    return {"notes": notes, "triplets": triplets}
+    return write_notes_and_triplets(tmp_path_factory.mktemp("folder"))
 
 
 def card(folder) -> str:

@@ -11,7 +11,6 @@ import torch
 from safetensors.torch import load_file
 
 from simsearch.encoder import Encoder, load_transformer, pool
-from simsearch.errors import SimsearchError
 from simsearch.train import Interrupted, TrainConfig, _batch_inputs, epoch_batches, train
 
 SUBJECTS = ["a man", "the woman", "two kids", "a dog", "the old farmer", "a tired student", "our team"]
@@ -27,6 +26,17 @@ def corpus(n: int = 240) -> list[str]:
         if s not in out:
             out.append(s)
     return out
+
+
+def write_notes_and_triplets(root) -> dict:
+    """``notes.txt`` (240 sentences, one per line) and ``nli.csv`` (99 sent0,sent1,hard_neg rows) in ``root``."""
+    notes = root / "notes.txt"
+    notes.write_text("\n".join(corpus()) + "\n")
+    sentences = corpus(300)
+    triplets = root / "nli.csv"
+    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
+        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 297, 3)))
+    return {"notes": notes, "triplets": triplets}
 
 
 @pytest.fixture

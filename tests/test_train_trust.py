@@ -23,7 +23,7 @@ from simsearch.errors import SimsearchError
 from simsearch.models import METADATA_FILE
 from simsearch.train import Interrupted, TrainConfig, train
 from tests.conftest import write_sts_fixture
-from tests.test_train import config, corpus, weights
+from tests.test_train import config, weights, write_notes_and_triplets
 from tests.tiny_bert import create_random_bert
 
 FAST = settings(max_examples=2, deadline=None, database=None,
@@ -62,14 +62,8 @@ def interrupted_then_resumed(make, out: Path, stop: int) -> None:
 def world(tmp_path_factory):
     """A tiny model, 240 sentences, NLI-style triplets and a fixture STS layout, shared by this file."""
     root = tmp_path_factory.mktemp("trust")
-    notes = root / "notes.txt"
-    notes.write_text("\n".join(corpus()) + "\n")
-    sentences = corpus(300)
-    triplets = root / "nli.csv"
-    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
-        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 297, 3)))
     model = create_random_bert(root / "tiny", hidden_size=32, heads=2, layers=2, pooler="cls_before_pooler", seed=0)
-    return {"root": root, "notes": notes, "triplets": triplets, "model": model, "sts": write_sts_fixture(root / "data")}
+    return {"root": root, **write_notes_and_triplets(root), "model": model, "sts": write_sts_fixture(root / "data")}
 
 
 # --- resume equals an uninterrupted run ------------------------------------------------------
