@@ -1223,6 +1223,24 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# The smallest span the evaluation axis shows, so that noise is not drawn as a climb: 5 points
+# of STS-B dev (x 100), 0.1 of a hit rate, 0.5 of uniformity (a log potential).
+EVAL_AXIS_MIN_SPAN = {"stsb_dev": 5.0, "heldout_hit@10": 0.1, "uniformity": 0.5}
+
+
+def eval_axis_limits(values: list[float], key: str) -> tuple[float, float]:
+    """(low, high) of the evaluation axis: the values' range, widened about its middle to at least
+    ``EVAL_AXIS_MIN_SPAN[key]`` (and kept inside [0, 1] for a hit rate)."""
+    low, high = min(values), max(values)
+    span = max(high - low, EVAL_AXIS_MIN_SPAN.get(key, 0.0))
+    middle = (low + high) / 2
+    low, high = middle - span / 2 * 1.1, middle + span / 2 * 1.1
+    if key == "heldout_hit@10":
+        low, high = (0.0, high - low) if low < 0 else (low, high)
+        low, high = (low - (high - 1.0), 1.0) if high > 1 else (low, high)
+    return low, high
+
+
 def _plot(state: TrainState, path: Path) -> None:
     """Loss per step and the evaluation signal per evaluation, as a PNG beside the model."""
     import matplotlib
@@ -1245,7 +1263,10 @@ def _plot(state: TrainState, path: Path) -> None:
     points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
     if points:
         right = ax.twinx()
-        right.plot(*zip(*points), "o-", color="tab:blue", label=label)
+        first, last = points[0][1], points[-1][1]
+        right.plot(*zip(*points), "o-", color="tab:blue",
+                   label=f"{label}: step {points[0][0]} {first:.3f} -> step {points[-1][0]} {last:.3f}")
+        right.set_ylim(*eval_axis_limits([value for _, value in points], key))
         right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
         right.legend(loc="upper right")
     ax.legend(loc="upper left")

@@ -237,3 +237,28 @@ def test_torchrun_with_more_processes_than_gpus_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     with pytest.raises(SimsearchError, match="process 1 has no GPU: this node has 1"):
         _distributed(torch.device("cuda"))
+
+
+@pytest.mark.parametrize(("key", "values", "span"), [
+    ("stsb_dev", [78.870, 78.873, 78.876], 5.0),
+    ("heldout_hit@10", [0.573, 0.579], 0.1),
+    ("heldout_hit@10", [0.97, 0.99], 0.1),
+    ("heldout_hit@10", [0.01, 0.02], 0.1),
+    ("uniformity", [-3.815, -3.812], 0.5),
+])
+def test_the_evaluation_axis_does_not_draw_a_small_change_as_a_climb(key, values, span):
+    """training.png: a 0.006-point move must not fill the axis (the issue's example)."""
+    from simsearch.train import eval_axis_limits
+
+    low, high = eval_axis_limits(values, key)
+    assert high - low >= span - 1e-9
+    assert low <= min(values) and max(values) <= high
+    if key == "heldout_hit@10":
+        assert 0.0 <= low and high <= 1.0
+
+
+def test_a_large_change_keeps_its_own_range():
+    from simsearch.train import eval_axis_limits
+
+    low, high = eval_axis_limits([60.0, 80.0], "stsb_dev")
+    assert low <= 60.0 and high >= 80.0 and high - low < 25.0
