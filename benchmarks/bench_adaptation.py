@@ -51,6 +51,8 @@ RECIPES = {
 }
 
 
+PRECISION = "fp32"  # --precision: training and index precision of every row
+
 def default_root() -> Path:
     return Path(os.environ.get("SIMSEARCH_BENCH") or Path.home() / ".cache" / "simsearch-bench")
 
@@ -69,7 +71,7 @@ def sts_avg(model: str, device: str) -> float | None:
 def index_with(store: Store, corpus: Path, model: str, device: str) -> None:
     """Embed the corpus with ``model``; an ANN-file failure after the vectors are stored is only warned about."""
     try:
-        index(store, [corpus], [model], device=device, progress=False)
+        index(store, [corpus], [model], device=device, progress=False, precision=PRECISION)
     except SimsearchError as exc:
         row = retrieval_model_row(store, model)
         if row is None or store.count_missing_vectors(row.id):
@@ -124,10 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-sts", action="store_true")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "auto"],
+                        help="training and index precision (default fp32: the figures in docs/adaptation.md are fp32)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--ann", action="store_true",
                         help="search through HNSW as users do (default: exact, so that only the model differs)")
     args = parser.parse_args(argv)
+    global PRECISION
+    PRECISION = args.precision
     if not args.ann:
         ann.EXACT_BELOW = 2**62  # HNSW is approximate and rebuilt per process: +-0.01 hit@10 of noise
     recipes = args.recipe or ["paper", "ict"]
@@ -168,7 +174,8 @@ def main(argv: list[str] | None = None) -> None:
                 metadata = train(TrainConfig(
                     mode=mode, data=data, model="minilm", out=out, epochs=args.epochs, max_steps=settings["steps"],
                     batch_size=settings["batch_size"], lr=settings["lr"], max_len=settings["max_len"],
-                    eval_steps=10**9, seed=args.seed + 42, device=args.device, progress=not args.json))
+                    eval_steps=10**9, seed=args.seed + 42, device=args.device, progress=not args.json,
+                    precision=PRECISION))
                 train_seconds = time.perf_counter() - started
                 index_with(store, folder / "corpus", str(out), args.device)
                 row = {"benchmark": name, "model": str(out), "recipe": recipe_name, "mode": mode, **settings,
