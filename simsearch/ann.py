@@ -187,7 +187,7 @@ class VectorIndex:
                 index._open_hnsw()
             # The writer keeps even a mostly deleted graph: it is what gets saved (a rebuild is
             # _patch's decision, by REBUILD_DELETED_SHARE); only readers drop it for exact search.
-            index._sync(vector_ids(store, model.id), may_drop_graph=not save)
+            index._sync(store.vector_ids(model.id), may_drop_graph=not save)
         if save:
             remove_stale_partials(ann_path(store, index.model))
             if index.repaired:
@@ -225,7 +225,7 @@ class VectorIndex:
             if row.generation == self.model.generation and not adopt:
                 self.model = row  # HNSW parameters (ef) as recorded now
                 return False
-            db_ids = vector_ids(self.store, row.id)
+            db_ids = self.store.vector_ids(row.id)
             if adopt:
                 self.tried_checksum = row.ann_checksum
                 hnsw = VectorIndex(self.store, row)._load_verified(ann_path(self.store, row))
@@ -334,7 +334,7 @@ class VectorIndex:
         Sound because a sentence id's vector never changes while the model's fingerprint
         stays the same: edits give new sentence ids, and a retrained model disowns the file.
         """
-        db_ids = vector_ids(self.store, self.model.id)
+        db_ids = self.store.vector_ids(self.model.id)
         in_file = np.asarray(hnsw.get_ids_list(), dtype=np.int64)
         stale = np.setdiff1d(in_file, db_ids)
         if len(stale) > REBUILD_DELETED_SHARE * max(len(in_file), 1):
@@ -472,19 +472,6 @@ class VectorIndex:
         ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
         finite = np.isfinite(scores)
         return ids[finite], scores[finite]
-
-
-def vector_ids(store: Store, model_id: int) -> np.ndarray:
-    """A model's sentence ids that have a vector, sorted (what ``Store.vector_ids`` returns), read
-    for every search after a change: through the primary key's index, which holds both columns
-    (through ``vectors_model`` SQLite reads each row's page, vector included), and as one string
-    (not a Python tuple per row). 100k ids: 16-50 ms where ``Store.vector_ids`` takes ~260 ms
-    (2 cores at load 13)."""
-    text = store.conn.execute("SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?",
-                              (model_id,)).fetchone()[0]
-    if not text:
-        return np.empty(0, dtype=np.int64)
-    return np.sort(np.fromstring(text, dtype=np.int64, sep=" "))
 
 
 def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:

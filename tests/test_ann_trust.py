@@ -168,7 +168,7 @@ def test_a_reader_racing_a_writer_reads_ids_and_vectors_from_one_snapshot(tmp_pa
     writer = Store.open(tmp_path / "index.db")
 
     def commit_in_between(method, documents):
-        owner = ann if method == "vector_ids" else Store  # ann reads ids through the pk's index
+        owner = Store
         real = getattr(owner, method)
 
         def wrapped(self, *args):
