@@ -64,6 +64,17 @@ def pool(pooler: str, outputs, attention_mask: torch.Tensor) -> torch.Tensor:
     raise SimsearchError(f"unknown pooler {pooler!r}")
 
 
+def float32_states(outputs):
+    """A transformer's outputs with its states in float32 (after a bf16 autocast forward: pooling
+    and the loss run in fp32)."""
+    for key in ("last_hidden_state", "pooler_output"):
+        if getattr(outputs, key, None) is not None:
+            outputs[key] = outputs[key].float()
+    if getattr(outputs, "hidden_states", None) is not None:
+        outputs["hidden_states"] = tuple(state.float() for state in outputs.hidden_states)
+    return outputs
+
+
 def needs_hidden_states(pooler: str) -> bool:
     return pooler in ("avg_top2", "avg_first_last")
 
@@ -172,12 +183,7 @@ class Encoder:
             return pool(self.ref.pooler, outputs, batch["attention_mask"])
         with autocast(self.precision, self.device):
             outputs = self.model(**batch, output_hidden_states=hidden)
-        for key in ("last_hidden_state", "pooler_output"):
-            if getattr(outputs, key, None) is not None:
-                outputs[key] = outputs[key].float()
-        if hidden:
-            outputs["hidden_states"] = tuple(state.float() for state in outputs.hidden_states)
-        return pool(self.ref.pooler, outputs, batch["attention_mask"])
+        return pool(self.ref.pooler, float32_states(outputs), batch["attention_mask"])
 
     def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,
                batch_size: int | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:

@@ -32,7 +32,7 @@ import torch.distributed as dist
 from . import __version__
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, unique_sentences)
-from .encoder import Encoder, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
+from .encoder import Encoder, float32_states, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
 from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
@@ -434,7 +434,7 @@ def _step(run: Run, rows: np.ndarray) -> float:
     inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, config, run.device)
     with autocast(run.precision, run.device):  # bf16: the transformer's matrix products only
         outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(pooler))
-    embeddings = pool(pooler, _float32(outputs), inputs["attention_mask"])
+    embeddings = pool(pooler, float32_states(outputs), inputs["attention_mask"])
     views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
     if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
         views = views * 2
@@ -446,16 +446,6 @@ def _step(run: Run, rows: np.ndarray) -> float:
     run.optimizer.zero_grad(set_to_none=True)
     run.state.step += 1
     return loss.item()
-
-
-def _float32(outputs):
-    """A transformer's outputs with its states in float32 (the pooling and the loss run in fp32)."""
-    for key in ("last_hidden_state", "pooler_output"):
-        if getattr(outputs, key, None) is not None:
-            outputs[key] = outputs[key].float()
-    if getattr(outputs, "hidden_states", None) is not None:
-        outputs["hidden_states"] = tuple(state.float() for state in outputs.hidden_states)
-    return outputs
 
 
 def _checkpoint(run: Run) -> None:
