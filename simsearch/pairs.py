@@ -87,13 +87,18 @@ def documents_from_store(store) -> list[Document]:
     return as_documents(indexed_documents(store))
 
 
-def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int = 0
-                  ) -> tuple[list[Document], list[Document]]:
+def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int = 0, *,
+                  min_queries: int = 0, max_sentence_share: float = 0.25, window: int = 2,
+                  min_words: int = MIN_WORDS) -> tuple[list[Document], list[Document]]:
     """(training documents, held-out documents): ``share`` of the documents set aside.
 
     Which documents are held out depends only on their names, their number and ``seed`` (the
     first of them in a hash order), not on the order they are given in. At least one is held out when ``share`` > 0
-    and there are two or more. No sentence text of a held-out document is left in the training
+    and there are two or more. When the held-out documents give fewer than ``min_queries``
+    questions for :func:`structure_retrieval` (a few short documents can give a few dozen, where
+    one question moves hit@10 by 0.03), the documents that follow in the same order are added
+    until they do, each only if the held-out documents stay within ``max_sentence_share`` of all
+    sentences, and never the last one left to train on. No sentence text of a held-out document is left in the training
     documents (boilerplate repeated across files would otherwise leak), so training examples
     built from them never contain one.
     """
@@ -103,6 +108,17 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
                    key=lambda i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode()).hexdigest())
     count = 0 if share == 0 or len(documents) < 2 else min(len(documents) - 1, max(1, round(share * len(documents))))
     held_ids = set(order[:count])
+    if count and min_queries > 0:
+        budget = max_sentence_share * sum(len(d.sentences) for d in documents)
+        queries = sum(len(_questions(documents[i], window, min_words)) for i in held_ids)
+        sentences = sum(len(documents[i].sentences) for i in held_ids)
+        for i in order[count:]:
+            if queries >= min_queries or len(held_ids) == len(documents) - 1:
+                break
+            if sentences + len(documents[i].sentences) <= budget:  # a document too long to add is passed over
+                held_ids.add(i)
+                queries += len(_questions(documents[i], window, min_words))
+                sentences += len(documents[i].sentences)
     heldout = [documents[i] for i in range(len(documents)) if i in held_ids]
     held_texts = {text for document in heldout for text in document.sentences}
     training = []
@@ -125,6 +141,12 @@ def _context(document: Document, i: int, window: int, min_words: int) -> list[in
     anchor = document.sentences[i]
     return [j for j in range(lo, hi + 1)
             if j != i and document.sentences[j] != anchor and is_prose(document.sentences[j], min_words)]
+
+
+def _questions(document: Document, window: int, min_words: int) -> list[int]:
+    """Positions of a document's sentences that :func:`structure_retrieval` can ask about."""
+    return [i for i, text in enumerate(document.sentences)
+            if is_prose(text, min_words) and _context(document, i, window, min_words)]
 
 
 def _anchors(documents: Sequence[Document], window: int, min_words: int):
@@ -241,8 +263,7 @@ def structure_queries(documents: Sequence[Document], window: int = 2, *, max_que
     Prose sentences with at least one prose neighbour of another text in their window; at most
     ``max_queries``, drawn with ``seed`` (the same ones for every model compared).
     """
-    eligible = [(d, i) for d, document in enumerate(documents) for i, text in enumerate(document.sentences)
-                if is_prose(text, min_words) and _context(document, i, window, min_words)]
+    eligible = [(d, i) for d, document in enumerate(documents) for i in _questions(document, window, min_words)]
     if len(eligible) > max_queries:
         eligible = sorted(random.Random(seed).sample(eligible, max_queries))
     return eligible

@@ -63,6 +63,7 @@ ICT_MAX_LEN = 128  # the passage is up to 4 sentences
 ICT_MAX_STEPS = 60
 ICT_WINDOW = 2
 HELDOUT_SHARE = 0.1
+HELDOUT_MIN_QUERIES = 200  # more documents are held out (up to a quarter of the sentences) to reach it
 AUTO_ICT_MIN_DOCUMENTS = 10  # fewer: the paper's recipe (one file of lines is one document)
 
 
@@ -616,6 +617,13 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
 ESTIMATE_AFTER = 3  # timed steps before the estimate of the run's time
 
 
+def heldout_split(documents, seed: int):
+    """(training documents, held-out documents) as ``--recipe ict`` splits them."""
+    from . import pairs
+
+    return pairs.heldout_split(documents, HELDOUT_SHARE, seed, min_queries=HELDOUT_MIN_QUERIES, window=ICT_WINDOW)
+
+
 def resolve_recipe(config: TrainConfig, data: TrainingData, note=None) -> tuple[list, list]:
     """Choose the unsupervised recipe when none was given, apply its defaults, build its examples.
 
@@ -637,7 +645,7 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None) -> tuple[
             raise SimsearchError(f"--recipe ict sets {HELDOUT_SHARE:.0%} of your documents aside to measure the "
                                  f"result and trains on the rest: {config.data} is {len(documents)} document; "
                                  "use --recipe paper, or a folder of several documents")
-        training, heldout = pairs.heldout_split(documents, HELDOUT_SHARE, config.seed)
+        training, heldout = heldout_split(documents, config.seed)
         rows = list(dict.fromkeys(e.row() for e in pairs.ict_pairs(training, ICT_WINDOW)))
     if chosen is None:
         batch = config.batch_size

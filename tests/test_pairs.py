@@ -114,6 +114,43 @@ def test_heldout_split_never_leaks_into_training_pairs(documents, share, seed):
     assert {d.name for d in pairs.heldout_split(documents[::-1], share, seed)[1]} == held_names
 
 
+@SETTINGS
+@given(corpora(min_size=0), st.sampled_from([0.0, 0.1, 0.3]), st.integers(0, 3), st.integers(0, 30),
+       st.sampled_from([0.1, 0.25, 0.5, 1.0]), windows)
+def test_heldout_split_holds_out_more_documents_to_reach_min_queries(documents, share, seed, wanted, cap, window):
+    """The minimum only adds documents: to the plain split, in a way that grows with the minimum,
+    within the sentence cap, never the last training document, and it stops only when it must."""
+    def split(minimum):
+        return pairs.heldout_split(documents, share, seed, min_queries=minimum, max_sentence_share=cap, window=window)
+
+    def names(docs):
+        return {d.name for d in docs}
+
+    plain = names(split(0)[1])
+    training, heldout = split(wanted)
+    held = names(heldout)
+    assert plain <= held <= names(split(wanted + 5)[1])  # monotone in the minimum
+    questions = len(pairs.structure_queries(heldout, window, max_queries=10**6))
+    if not plain:
+        assert held == plain  # nothing held out (share 0, or fewer than two documents): nothing added
+        return
+    assert len(held) < len(documents)
+    total = sum(len(d.sentences) for d in documents)
+    held_sentences = sum(len(d.sentences) for d in heldout)
+    if held != plain:
+        assert held_sentences <= cap * total
+    if questions < wanted and len(held) < len(documents) - 1:
+        # Short of the minimum with documents to spare: every one left out would break the cap.
+        assert all(held_sentences + len(d.sentences) > cap * total for d in documents if d.name not in held)
+    if held != plain and questions >= wanted:
+        # Not one document more than needed: without the last one added it was short.
+        assert any(len(pairs.structure_queries([d for d in heldout if d.name != extra], window, max_queries=10**6))
+                   < wanted for extra in held - plain)
+    # Training never contains a held-out sentence, as for the plain split.
+    held_texts = {t for d in heldout for t in d.sentences}
+    assert not any(t in held_texts for d in training for t in d.sentences)
+
+
 def test_heldout_split_rejects_a_share_out_of_range():
     with pytest.raises(ValueError):
         pairs.heldout_split([Document("a", ("one two three",))], 1.0)
