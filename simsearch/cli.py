@@ -387,6 +387,9 @@ def train_command(
         "Default: ict for 10+ documents, else paper."),
     hard_negative_weight: float = typer.Option(1.0, "--hard-negative-weight", callback=_number(),
                                                help="Eq. 8 alpha: weight of the anchor's own hard negative (1 = Eq. 5)."),
+    distill: float = typer.Option(0.0, "--distill", callback=_number(),
+                                  help="Weight of a distillation term that keeps the base model's view of each batch "
+                                       "(RankCSE-style; 0: the paper's loss alone)."),
     dropout: float = typer.Option(0.1, "--dropout", callback=_number(), help="Dropout rate p in [0, 1) (the unsupervised views' only noise)."),
     warmup_steps: int = typer.Option(0, "--warmup-steps", help="Linear warm-up steps before the linear decay (paper: 0)."),
     same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),
@@ -421,7 +424,7 @@ def train_command(
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
         warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
         resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,
-        precision=_value(precision),
+        precision=_value(precision), distill=distill,
     )
     metadata = train(config)
     if metadata is None:  # not the main process under torchrun

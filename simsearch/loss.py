@@ -9,7 +9,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 
-def simcse_loss(
+def simcse_logits(
     anchors: torch.Tensor,
     positives: torch.Tensor,
     hard_negatives: torch.Tensor | None = None,
@@ -17,20 +17,12 @@ def simcse_loss(
     temp: float = 0.05,
     hard_negative_weight: float = 1.0,
 ) -> torch.Tensor:
-    """InfoNCE over cosine similarity / temperature (Gao et al. 2021).
+    """Each anchor's logits over the batch's positives (then its hard negatives): cosine / temp.
 
-    Unsupervised, Eq. 4: ``anchors[i]`` and ``positives[i]`` are two dropout views of
-    sentence i; every other ``positives[j]`` of the batch is a negative.
-
-    Supervised, Eq. 5: ``positives`` are the entailments and ``hard_negatives`` the
-    contradictions; every contradiction of the batch is a negative too.
-
-    Eq. 8 (Appendix): the anchor's own contradiction is weighted by
-    ``hard_negative_weight`` = alpha, i.e. its term in the denominator is
-    ``alpha * exp(sim / temp)``. Note: alpha is the weight itself; the original code's
-    ``--hard_negative_weight`` is its log (it adds the value to the logit). alpha = 1 is Eq. 5.
-
-    Returns the mean loss over the anchors.
+    Eq. 8 (Appendix): the anchor's own contradiction is weighted by ``hard_negative_weight`` =
+    alpha, i.e. its term in the denominator is ``alpha * exp(sim / temp)``. Note: alpha is the
+    weight itself; the original code's ``--hard_negative_weight`` is its log (it adds the value to
+    the logit). alpha = 1 is Eq. 5.
     """
     a = F.normalize(anchors, dim=-1)
     logits = a @ F.normalize(positives, dim=-1).T / temp
@@ -42,8 +34,50 @@ def simcse_loss(
         elif hard_negative_weight != 1.0:
             negative_logits = negative_logits + own * math.log(hard_negative_weight)
         logits = torch.cat([logits, negative_logits], dim=1)
-    labels = torch.arange(len(a), device=a.device)
-    return F.cross_entropy(logits.float(), labels)
+    return logits.to(torch.promote_types(logits.dtype, torch.float32))  # bf16 -> fp32; fp64 stays
+
+
+def simcse_loss(
+    anchors: torch.Tensor,
+    positives: torch.Tensor,
+    hard_negatives: torch.Tensor | None = None,
+    *,
+    temp: float = 0.05,
+    hard_negative_weight: float = 1.0,
+    teacher: tuple[torch.Tensor, ...] | None = None,
+    distill: float = 0.0,
+) -> torch.Tensor:
+    """InfoNCE over cosine similarity / temperature (Gao et al. 2021).
+
+    Unsupervised, Eq. 4: ``anchors[i]`` and ``positives[i]`` are two dropout views of
+    sentence i; every other ``positives[j]`` of the batch is a negative.
+
+    Supervised, Eq. 5: ``positives`` are the entailments and ``hard_negatives`` the
+    contradictions; every contradiction of the batch is a negative too (Eq. 8 for alpha, see
+    :func:`simcse_logits`).
+
+    Distillation (``distill`` > 0, ``teacher`` = the frozen base model's embeddings of the same
+    anchors, positives[, hard negatives]): plus ``distill`` times the cross-entropy between the
+    base model's distribution over the batch (its logits at the same temperature) and the
+    model's, so that what the base knew about the batch is not trained away: a positive of
+    another row that the base finds as close as the row's own keeps its share instead of being
+    pushed off as a negative (RankCSE's listwise distillation, with the base as its teacher).
+    ``distill`` = 0 is exactly the paper's loss.
+
+    Returns the mean loss over the anchors.
+    """
+    logits = simcse_logits(anchors, positives, hard_negatives, temp=temp, hard_negative_weight=hard_negative_weight)
+    labels = torch.arange(len(anchors), device=anchors.device)
+    loss = F.cross_entropy(logits, labels)
+    if distill > 0:
+        if teacher is None:
+            raise ValueError("distill > 0 needs the teacher's embeddings")
+        with torch.no_grad():
+            target = F.softmax(simcse_logits(*teacher, temp=temp, hard_negative_weight=hard_negative_weight), dim=1)
+        # Soft-target cross-entropy, written out: a logit Eq. 8 set to -inf has target 0 and adds nothing.
+        log_p = F.log_softmax(logits, dim=1).masked_fill(target == 0, 0.0)
+        loss = loss - distill * (target * log_p).sum(dim=1).mean()
+    return loss
 
 
 def gather_with_grad(local: torch.Tensor) -> torch.Tensor:

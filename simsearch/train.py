@@ -94,6 +94,7 @@ class TrainConfig:
     progress: bool = True
     recipe: str | None = None  # unsup: "paper" or "ict"; None: chosen from the data (see resolve_recipe)
     precision: str = "auto"  # "fp32", "bf16" (autocast forward; loss, optimizer, evaluation fp32) or "auto"
+    distill: float = 0.0  # weight of the distillation term towards the frozen base model (0: the paper's loss)
 
     def __post_init__(self) -> None:
         if self.mode not in MODE_DEFAULTS:
@@ -129,6 +130,7 @@ class TrainConfig:
             (self.eval_steps >= 1, "--eval-steps must be at least 1"),
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.hard_negative_weight >= 0, "--hard-negative-weight must be >= 0"),
+            (self.distill >= 0, "--distill must be >= 0"),
             (self.pooler is None or self.pooler in POOLERS, f"--pooler must be one of {', '.join(POOLERS)}"),
             # The ablation gives the two dropout views of one sentence the same mask; supervised
             # views are different sentences (anchor, entailment, contradiction), so it has no meaning.
@@ -330,6 +332,7 @@ class Run:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     evaluator: Encoder  # the model being trained, pooled as it will be at inference
     state: TrainState
+    teacher: list | None = None  # --distill: per column, the frozen base model's embedding of each example
 
     @property
     def main_process(self) -> bool:
@@ -390,11 +393,32 @@ def _setup(config: TrainConfig) -> Run:
         _fresh_staging(staging)
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
+    teacher = _teacher_embeddings(base, token_ids, device, precision) if config.distill > 0 else None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
-              tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state)
+              tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
+              teacher)
     if run.main_process:
         _print_config(run)
     return run
+
+
+def _teacher_embeddings(base: ModelRef, token_ids: list, device: torch.device, precision: str,
+                        batch_size: int = 128) -> list[torch.Tensor]:
+    """--distill: the frozen base model's embeddings of every training text, per column, as the
+    steps see them (the same truncated token ids), computed once: the base never changes, so a
+    resumed run gets the same ones."""
+    tokenizer, model = load_transformer(base.path)
+    teacher = Encoder(base, tokenizer, model.to(device).eval(), device, precision=precision)
+    columns = []
+    with torch.inference_mode():
+        for column in token_ids:
+            out = torch.empty((len(column), teacher.dim), dtype=torch.float32, device=device)
+            order = sorted(range(len(column)), key=lambda i: len(column[i]))
+            for start in range(0, len(order), batch_size):
+                chunk = order[start:start + batch_size]
+                out[chunk] = teacher.forward(teacher.batch_tensors([column[i] for i in chunk])).float()
+            columns.append(out)
+    return columns
 
 
 def _warn(message: str) -> None:
@@ -439,7 +463,13 @@ def _step(run: Run, rows: np.ndarray) -> float:
     views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
     if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
         views = views * 2
-    loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight)
+    teacher = None
+    if run.teacher is not None:
+        index = torch.as_tensor(rows, device=run.device)
+        teacher = [gather_with_grad(column[index]) for column in run.teacher]
+        teacher = teacher * 2 if len(teacher) == 1 else teacher  # paper: both views are the same sentence
+    loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight,
+                       teacher=teacher, distill=config.distill)
     # DDP averages gradients over processes; each computed the global loss.
     (loss * run.world).backward()
     run.optimizer.step()
@@ -840,6 +870,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--temp": config.temp,
         "--max-len": config.max_len,
         "--hard-negative-weight": config.hard_negative_weight,
+        "--distill": config.distill,
         "--dropout": config.dropout,
         "--warmup-steps": config.warmup_steps,
         "--same-dropout-mask": config.same_dropout_mask,
@@ -971,6 +1002,7 @@ def _save_model(run: Run) -> dict:
         "temp": config.temp,
         "hard_negative_weight": config.hard_negative_weight,
         "hard_negative_weight_meaning": "alpha itself (Eq. 8), not its log",
+        "distill": config.distill,
         "dropout": config.dropout,
         "same_dropout_mask": config.same_dropout_mask,
         "lr": config.lr,

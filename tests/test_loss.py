@@ -44,6 +44,56 @@ def test_zero_weight_removes_own_hard_negative():
     assert got == pytest.approx(reference_loss(a, p, n, alpha=0.0), rel=1e-6)
 
 
+def reference_distilled(a, p, n, ta, tp, tn, temp, alpha, weight) -> float:
+    """The loss plus ``weight`` x the cross-entropy from the teacher's softmax over the same logits, in float64."""
+    def logits(x, y, z):
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+        out = unit(x) @ unit(y).T / temp
+        if z is not None:
+            own = unit(x) @ unit(np.asarray(z, np.float64)).T / temp
+            with np.errstate(divide="ignore"):
+                own[np.eye(len(x), dtype=bool)] += math.log(alpha) if alpha > 0 else -np.inf
+            out = np.concatenate([out, own], axis=1)
+        return out
+
+    student, teacher = logits(a, p, n), logits(ta, tp, tn)
+    total = 0.0
+    for i in range(len(student)):
+        log_q = student[i] - np.logaddexp.reduce(student[i])
+        target = np.exp(teacher[i] - np.logaddexp.reduce(teacher[i]))
+        total += -log_q[i] - weight * sum(t * l for t, l in zip(target, log_q) if t > 0)
+    return total / len(student)
+
+
+@pytest.mark.parametrize("alpha,weight,hard", [(1.0, 0.5, False), (2.5, 3.0, True), (0.0, 1.0, True)])
+def test_distilled_loss_matches_reference(alpha, weight, hard):
+    g = torch.Generator().manual_seed(2)
+    a, p, n, ta, tp, tn = (torch.randn(5, 12, generator=g, dtype=torch.float64) for _ in range(6))
+    n, tn = (n, tn) if hard else (None, None)
+    teacher = (ta, tp) if n is None else (ta, tp, tn)
+    got = simcse_loss(a, p, n, temp=0.1, hard_negative_weight=alpha, teacher=teacher, distill=weight).item()
+    assert math.isfinite(got)
+    assert got == pytest.approx(reference_distilled(a, p, n, ta, tp, tn, 0.1, alpha, weight), rel=1e-6)
+    # Weight 0 is the paper's loss, whatever the teacher says.
+    assert simcse_loss(a, p, n, temp=0.1, hard_negative_weight=alpha, teacher=teacher, distill=0.0).item() == \
+        simcse_loss(a, p, n, temp=0.1, hard_negative_weight=alpha).item()
+
+
+def test_distillation_pulls_nowhere_when_the_model_agrees_with_its_teacher():
+    """The distillation term's gradient vanishes where the model's batch distribution is the teacher's."""
+    g = torch.Generator().manual_seed(3)
+    a, p = (torch.randn(6, 8, generator=g, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    teacher = (a.detach().clone(), p.detach().clone())
+    term = simcse_loss(a, p, teacher=teacher, distill=1.0) - simcse_loss(a, p)
+    grads = torch.autograd.grad(term, (a, p))
+    assert all(torch.allclose(grad, torch.zeros_like(grad), atol=1e-10) for grad in grads)
+    # And it does pull when they disagree.
+    other = tuple(torch.randn(6, 8, generator=g, dtype=torch.float64) for _ in range(2))
+    term = simcse_loss(a, p, teacher=other, distill=1.0) - simcse_loss(a, p)
+    assert max(grad.abs().max().item() for grad in torch.autograd.grad(term, (a, p))) > 1e-3
+
+
 def _worker(rank: int, world: int, init_file: str, queue) -> None:
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     torch.manual_seed(0)

@@ -114,6 +114,28 @@ def test_held_out_resume_equals_an_uninterrupted_run(world, tmp_path, monkeypatc
     assert all({"alignment", "uniformity"} <= set(r) for r in log_of(tmp_path / "cut"))
 
 
+@pytest.mark.parametrize("mode", ["unsup", "sup"])
+def test_distilled_resume_equals_an_uninterrupted_run(world, tmp_path, mode):
+    """--distill: the base model's embeddings are computed again on resume and must be the same,
+    for one column (two views of a sentence) and three (with Eq. 8's own negative masked out)."""
+    extra = dict(mode="sup", pooler="cls", batch_size=24, hard_negative_weight=0.0) if mode == "sup" else {}
+    data = world["triplets"] if mode == "sup" else world["notes"]
+
+    def make(out, **more):
+        return config(data, world["model"], out, max_steps=5, eval_steps=2, eval_data=world["sts"], distill=2.0,
+                      **extra, **more)
+
+    full = train(make(tmp_path / "full"))
+    assert full["distill"] == 2.0
+    plain = train(config(data, world["model"], tmp_path / "plain", max_steps=5, eval_steps=2, eval_data=world["sts"],
+                         **extra))
+    assert plain["distill"] == 0.0
+    assert not all(torch.equal(a, b) for a, b in zip(weights(tmp_path / "full").values(),
+                                                      weights(tmp_path / "plain").values()))  # the term acts
+    interrupted_then_resumed(make, tmp_path / "cut", 3)
+    assert_same_run(tmp_path / "full", tmp_path / "cut")
+
+
 def test_log_has_no_repeated_steps_when_a_resumed_run_died_past_its_checkpoint(world, tmp_path):
     """A run resumed from step 2 logs steps 3 and 4 and is killed (no new checkpoint): resuming from 2 again."""
     def make(out, **extra):
