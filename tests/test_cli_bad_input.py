@@ -146,6 +146,8 @@ CASES = [
     (["train", "--unsup", "notes.txt", "--dropout", "nan"], "--dropout nan: must be a finite number"),
     (["train", "--unsup", "notes.txt", "--hard-negative-weight", "-1"], "--hard-negative-weight must be >= 0"),
     (["train", "--unsup", "notes.txt", "--hard-negative-weight", "inf"], "--hard-negative-weight inf: must be a finite"),
+    (["train", "--unsup", "notes.txt", "--distill", "-0.5"], "--distill must be >= 0"),
+    (["train", "--unsup", "notes.txt", "--distill", "nan"], "--distill nan: must be a finite number"),
     (["train", "--unsup", "notes.txt", "--epochs", "0"], "--epochs must be at least 1"),
     (["train", "--unsup", "notes.txt", "--epochs", "1.5"], "--epochs '1.5'"),
     (["train", "--unsup", "notes.txt", "--max-steps", "0"], "--max-steps must be at least 1"),
