@@ -13,7 +13,8 @@ from safetensors.torch import load_file
 from simsearch import pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
-from simsearch.train import HELDOUT_SHARE, TrainConfig, heldout_split, heldout_verdict, train
+from simsearch.train import AUTO_DISTILL, HELDOUT_SHARE, TrainConfig, heldout_split, heldout_verdict, train
+from tests.tiny_bert import create_random_bert
 
 WORDS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()
 
@@ -121,19 +122,31 @@ def test_recipe_errors_are_one_line(tmp_path, tiny_model, run_cli):
 
 
 def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no_sts):
-    """A file of lines is one document: the default is the paper's recipe, bit for bit; on documents
-    ``--recipe paper`` trains on every unique sentence with nothing held out (the paper's run)."""
+    """A file of lines is one document: the default is the paper's recipe — bit for bit from a raw
+    [CLS] model, with the distillation term from a sentence encoder (``--distill 0``: bit for bit
+    again); on documents ``--recipe paper`` trains on every unique sentence with nothing held out."""
     lines = tmp_path / "lines.txt"
     lines.write_text("".join(f"Line {i} says {WORDS[i % 12]} and {WORDS[(i * 5) % 12]}.\n" for i in range(40)))
     common = dict(mode="unsup", data=lines, model=str(tiny_model), batch_size=8, max_steps=4, eval_steps=2,
                   progress=False)
     default = train(TrainConfig(out=tmp_path / "default", **common))
     explicit = train(TrainConfig(out=tmp_path / "explicit", recipe="paper", **common))
-    assert default["recipe"] == explicit["recipe"] == "paper" and default["max_len"] == 32
-    assert weights_sha(tmp_path / "default") == weights_sha(tmp_path / "explicit")
+    undistilled = train(TrainConfig(out=tmp_path / "undistilled", distill=0.0, **common))
+    assert default["recipe"] == explicit["recipe"] == undistilled["recipe"] == "paper" and default["max_len"] == 32
+    assert (default["distill"], explicit["distill"], undistilled["distill"]) == (AUTO_DISTILL, 0.0, 0.0)
+    assert weights_sha(tmp_path / "undistilled") == weights_sha(tmp_path / "explicit")
+    assert weights_sha(tmp_path / "default") != weights_sha(tmp_path / "explicit")
+
+    raw = create_random_bert(tmp_path / "raw", hidden_size=32, heads=2, layers=2, pooler="cls", seed=0)
+    common["model"] = str(raw)
+    default = train(TrainConfig(out=tmp_path / "raw-default", **common))
+    explicit = train(TrainConfig(out=tmp_path / "raw-explicit", recipe="paper", **common))
+    assert default["recipe"] == "paper" and default["distill"] == explicit["distill"] == 0.0
+    assert weights_sha(tmp_path / "raw-default") == weights_sha(tmp_path / "raw-explicit")
 
     docs = write_documents(tmp_path / "docs")
-    meta = train(TrainConfig(**{**common, "data": docs, "out": tmp_path / "paper", "recipe": "paper"}))
+    meta = train(TrainConfig(**{**common, "model": str(tiny_model), "data": docs, "out": tmp_path / "paper",
+                                "recipe": "paper"}))
     assert meta["heldout"] is None and meta["max_len"] == 32
     n = len(unique_sentences(documents_from_path(docs)))
     assert meta["examples"] == n - min(1000, max(2, n // 20))  # all of them but the alignment/uniformity slice
