@@ -440,6 +440,10 @@ def train_command(
     verdict = heldout_verdict(metadata.get("heldout"))
     if verdict:
         stdout.print(verdict, highlight=False)
+    elif config.mode == "unsup" and best is None:
+        stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
+                     f"own questions with simsearch eval retrieval QUERIES -m {metadata['base_model']} -m {config.out}",
+                     highlight=False)
     stdout.print(
         f"saved [bold]{config.out}[/] ({metadata['steps']} steps, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")

@@ -1240,6 +1240,9 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         f"- recipe: {meta['recipe'] or 'supervised triplets'}; {meta['examples']} training examples",
         f"- temperature tau: {meta['temp']:g}",
         f"- hard-negative weight alpha: {alpha_line}",
+        "- distillation towards the base model: " + (
+            f"weight {meta['distill']:g} (cross-entropy to the base's distribution over each batch)"
+            if meta.get("distill") else "none (the loss above alone)"),
         f"- steps: {meta['steps']} of batch {meta['batch_size']}, lr {meta['lr']:g}, max length {meta['max_len']}, "
         f"dropout {meta['dropout']:g}, seed {meta['seed']}",
         f"- training precision: {meta['train_precision']} (loss, optimizer and evaluations in fp32)",

@@ -83,6 +83,7 @@ def test_the_model_card_states_how_the_model_was_made(tmp_path, tiny_model, data
     assert field(text, "objective").startswith("supervised SimCSE (Eq. 5)")
     assert field(text, "temperature tau") == "0.07"
     assert field(text, "hard-negative weight alpha").startswith("2.5 (the weight of each anchor's own contradiction")
+    assert field(text, "distillation towards the base model") == "none (the loss above alone)"
     assert field(text, "steps").startswith("3 of batch 8, lr 0.001")
     assert field(text, "training precision").startswith("fp32")
     assert field(text, "STS-B dev") == f"{meta['best_dev_stsb']:.2f} (Spearman x 100, at step {meta['best_step']})"
@@ -94,7 +95,7 @@ def test_the_model_card_of_an_ict_run_gives_its_held_out_figures(tmp_path, tiny_
     monkeypatch.chdir(tmp_path)  # no ../shared/data from here: held-out retrieval selects
     monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
     docs = write_documents(tmp_path / "docs")
-    meta = train(config(docs, tiny_model, tmp_path / "ict", max_steps=3, eval_steps=3, precision="bf16"))
+    meta = train(config(docs, tiny_model, tmp_path / "ict", max_steps=3, eval_steps=3, precision="bf16", distill=1.5))
     text, base, trained = card(tmp_path / "ict"), meta["heldout"]["base"], meta["heldout"]["trained"]
     assert field(text, "objective").startswith("inverse cloze task")
     assert field(text, "training precision").startswith("bf16")
@@ -104,6 +105,7 @@ def test_the_model_card_of_an_ict_run_gives_its_held_out_figures(tmp_path, tiny_
         f"{trained['queries']} queries)")
     assert field(text, "STS-B dev") == "not measured"
     assert field(text, "hard-negative weight alpha").startswith("1 (not used")
+    assert field(text, "distillation towards the base model").startswith("weight 1.5 (")
 
 
 def test_a_users_readme_in_out_is_never_replaced(tmp_path, tiny_model, data, sts_fixture):

@@ -164,3 +164,15 @@ def test_recipe_defaults_keep_what_the_user_gave():
     paper = TrainConfig(mode="unsup", data="d", recipe="paper")
     assert (paper.max_len, paper.max_steps) == (32, None)
     assert TrainConfig(mode="sup", data="d.csv").max_len == 32
+
+
+def test_a_run_with_nothing_to_measure_it_says_so(tmp_path, tiny_model, run_cli, no_sts):
+    """A file of lines (nothing held out) and no STS data: the end of ``train`` says the model was
+    not compared with its base, and how to compare them, instead of nothing."""
+    lines = tmp_path / "lines.txt"
+    lines.write_text("".join(f"Line {i} says {WORDS[i % 12]} and {WORDS[(i * 5) % 12]}.\n" for i in range(40)))
+    code, stdout, err = run_cli("train", "--unsup", lines, "-m", tiny_model, "--out", tmp_path / "out",
+                                "--batch-size", "8", "--max-steps", "2")
+    assert code == 0, err
+    assert "recipe: paper" in err and "--distill 5" in err
+    assert "not measured against the base model" in stdout and "simsearch eval retrieval" in stdout
