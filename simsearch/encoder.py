@@ -6,6 +6,7 @@ token length so that a batch pads little, and encodes each distinct sentence onc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -126,6 +127,26 @@ def _load_transformer(path, dropout: float | None):
     return tokenizer, model
 
 
+# A query (a few sentences) is encoded on one CPU thread: on 2 cores with another process busy,
+# two intra-op threads made one query's p95 166 ms against 13 ms on one; idle, one thread costs
+# about 2 ms (benchmarks/bench_query_threads.py, docs/speed.md). Batches keep every core.
+ONE_THREAD_MAX = 4
+_THREADS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_thread():
+    """torch's intra-op pool at one thread for the duration, then as it was (one caller at a time:
+    the setting is process-wide, so two overlapping callers would restore each other's value)."""
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
 class Encoder:
     """Embeds sentences with one model.
 
@@ -204,7 +225,9 @@ class Encoder:
             show = len(unique) >= PROGRESS_MIN if progress is None else progress
             was_training = self.model.training
             self.model.eval()
-            with torch.inference_mode(), progress_bar(len(unique), f"encoding ({self.name})", enabled=show) as advance:
+            threads = one_thread() if self.device.type == "cpu" and len(unique) <= ONE_THREAD_MAX else contextlib.nullcontext()
+            with torch.inference_mode(), threads, progress_bar(len(unique), f"encoding ({self.name})",
+                                                                enabled=show) as advance:
                 for start in range(0, len(order), size):
                     rows = order[start : start + size]
                     embeddings = self.forward(self.batch_tensors([ids[i] for i in rows]))

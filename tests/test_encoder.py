@@ -72,3 +72,59 @@ def test_embedded_model_ranks_a_paraphrase_above_an_unrelated_sentence():
         normalize=True,
     )
     assert a @ paraphrase > a @ unrelated + 0.2
+
+
+def test_a_query_is_encoded_on_one_thread_and_the_pool_is_restored(tiny_model, monkeypatch):
+    """A few sentences (a query) run on one intra-op thread; a batch on the pool as set; the
+    setting comes back afterwards — after an error too, and with callers in several threads."""
+    import threading
+
+    from simsearch import encoder as encoder_module
+
+    enc = Encoder.load(str(tiny_model), device="cpu")
+    texts = [f"sentence number {i} about topic {i % 5}" for i in range(40)]
+    seen: list[int] = []
+    forward = Encoder.forward
+
+    def recording(self, batch):
+        seen.append(torch.get_num_threads())
+        return forward(self, batch)
+
+    monkeypatch.setattr(Encoder, "forward", recording)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        batch = enc.encode(texts, batch_size=64)
+        assert seen == [2]
+        seen.clear()
+        for i in range(0, 40, encoder_module.ONE_THREAD_MAX):
+            small = enc.encode(texts[i:i + encoder_module.ONE_THREAD_MAX])
+            np.testing.assert_allclose(small, batch[i:i + encoder_module.ONE_THREAD_MAX], rtol=0, atol=1e-5)
+        assert seen and set(seen) == {1} and torch.get_num_threads() == 2
+
+        def failing(self, batch):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(Encoder, "forward", failing)
+        with pytest.raises(RuntimeError, match="boom"):
+            enc.encode(texts[:1])
+        assert torch.get_num_threads() == 2
+
+        monkeypatch.setattr(Encoder, "forward", forward)
+        errors: list[BaseException] = []
+
+        def worker(k):
+            try:
+                for j in range(10):
+                    enc.encode([texts[(k * 10 + j) % 40]])
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
