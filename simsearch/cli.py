@@ -390,8 +390,8 @@ def train_command(
     distill: Optional[float] = typer.Option(
         None, "--distill", callback=_number(),
         help="Weight of a term that keeps the base model's view of each batch (RankCSE-style distillation; 0: the "
-             "paper's loss alone). Default: 5 when the paper's recipe is chosen for you from a sentence-encoder base "
-             "(a file of lines), else 0."),
+             "paper's loss alone). Default: 5 when the paper's recipe is chosen for you (a file of lines, fewer than 10 "
+             "documents) from a sentence-encoder base, else 0."),
     dropout: float = typer.Option(0.1, "--dropout", callback=_number(), help="Dropout rate p in [0, 1) (the unsupervised views' only noise)."),
     warmup_steps: int = typer.Option(0, "--warmup-steps", help="Linear warm-up steps before the linear decay (paper: 0)."),
     same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),

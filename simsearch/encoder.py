@@ -127,24 +127,36 @@ def _load_transformer(path, dropout: float | None):
     return tokenizer, model
 
 
-# A query (a few sentences) is encoded on one CPU thread: on 2 cores with another process busy,
-# two intra-op threads made one query's p95 166 ms against 13 ms on one; idle, one thread costs
-# about 2 ms (benchmarks/bench_query_threads.py, docs/speed.md). Batches keep every core.
+# A query (a few sentences) is encoded on one CPU thread: on 2 cores beside a busy process, two
+# intra-op threads made one query's p95 97 ms (166 ms in a first run), the rule 9.4 ms; idle, it
+# costs about 2 ms (benchmarks/bench_query_threads.py, docs/speed.md). Batches keep every core.
 ONE_THREAD_MAX = 4
 _THREADS_LOCK = threading.Lock()
 
 
+_pool_size: int | None = None  # torch's thread count outside one_thread(): what it restores
+
+
 @contextlib.contextmanager
 def one_thread():
-    """torch's intra-op pool at one thread for the duration, then as it was (one caller at a time:
-    the setting is process-wide, so two overlapping callers would restore each other's value)."""
+    """torch's intra-op thread count at one for the duration, then back to the pool's size.
+
+    torch's setting is neither per thread nor simply process-wide (a worker setting 1 changes what
+    the main thread and new threads read), so a caller that reads the count while another holds 1
+    would "restore" 1 for everyone. Callers go one at a time (the lock) and restore the size last
+    seen outside this rule: any count other than 1 (simsearch sets no other), else the first one
+    seen — which is 1 only where the user or the environment (``OMP_NUM_THREADS=1``) chose it.
+    """
+    global _pool_size
     with _THREADS_LOCK:
-        before = torch.get_num_threads()
+        current = torch.get_num_threads()
+        if current != 1 or _pool_size is None:
+            _pool_size = current
         torch.set_num_threads(1)
         try:
             yield
         finally:
-            torch.set_num_threads(before)
+            torch.set_num_threads(_pool_size)
 
 
 class Encoder:

@@ -57,9 +57,8 @@ def simcse_loss(
     :func:`simcse_logits`).
 
     Distillation (``distill`` > 0, ``teacher`` = the frozen base model's embeddings of the same
-    anchors, positives[, hard negatives]): plus ``distill`` times the cross-entropy between the
-    base model's distribution over the batch (its logits at the same temperature) and the
-    model's, so that what the base knew about the batch is not trained away: a positive of
+    anchors, positives[, hard negatives]): plus ``distill`` times the KL divergence from the base
+    model's distribution over the batch (its logits at the same temperature) to the model's, so that what the base knew about the batch is not trained away: a positive of
     another row that the base finds as close as the row's own keeps its share instead of being
     pushed off as a negative (RankCSE's listwise distillation, with the base as its teacher).
     ``distill`` = 0 is exactly the paper's loss.
@@ -74,9 +73,13 @@ def simcse_loss(
             raise ValueError("distill > 0 needs the teacher's embeddings")
         with torch.no_grad():
             target = F.softmax(simcse_logits(*teacher, temp=temp, hard_negative_weight=hard_negative_weight), dim=1)
-        # Soft-target cross-entropy, written out: a logit Eq. 8 set to -inf has target 0 and adds nothing.
-        log_p = F.log_softmax(logits, dim=1).masked_fill(target == 0, 0.0)
-        loss = loss - distill * (target * log_p).sum(dim=1).mean()
+        # KL(target || model), written out: a logit Eq. 8 set to -inf has target 0 and adds nothing.
+        # (The cross-entropy minus the target's entropy, a constant: same gradient, and a logged
+        # loss that goes to 0 as the model agrees with its base.)
+        log_p = F.log_softmax(logits, dim=1)
+        log_t = torch.log(target)
+        gap = torch.where(target > 0, target * (log_t - log_p), torch.zeros_like(target))
+        loss = loss + distill * gap.sum(dim=1).mean()
     return loss
 
 

@@ -160,9 +160,14 @@ class TrainConfig:
 
 
 def is_sentence_encoder(base: ModelRef) -> bool:
-    """Whether the base already embeds sentences (the embedded model, a mean-pooled model, a model
-    simsearch trained) rather than being a raw [CLS]-pooled language model such as BERT."""
-    return base.source == "embedded" or base.pooler != "cls" or bool(base.metadata.get("train_pooler"))
+    """Whether the base already embeds sentences (the embedded model, a model whose folder says it
+    pools in some other way than [CLS], a model simsearch trained) rather than being a raw
+    language model such as BERT. Decided from the folder, never from a ``--pooler`` given for
+    this run (a raw BERT trained with ``--pooler avg`` is still a raw BERT)."""
+    if base.source == "embedded" or base.metadata.get("train_pooler"):
+        return True
+    stored, _, _ = read_pooling(Path(base.path))
+    return stored is not None and stored != "cls"
 
 
 @dataclass
@@ -181,7 +186,7 @@ class Pooling:
             return cls(override, "cls_before_pooler" if mlp_only else override, mlp_only)
         if base.metadata.get("train_pooler"):  # continuing a simsearch-trained model
             return cls(base.metadata["train_pooler"], base.pooler, bool(base.metadata.get("mlp_only_train")))
-        if is_sentence_encoder(base):
+        if base.source == "embedded" or base.pooler != "cls":
             # A sentence-embedding base (all-MiniLM-L6-v2: mean pooling) keeps its own pooling:
             # a fresh [CLS] + MLP head would discard what it learned (README, "Training").
             return cls(base.pooler, base.pooler, False)
@@ -419,7 +424,10 @@ def _teacher_embeddings(base: ModelRef, token_ids: list, device: torch.device, p
     """--distill: the frozen base model's embeddings of every training text, per column, as the
     steps see them (the same truncated token ids), computed once: the base never changes, so a
     resumed run gets the same ones."""
-    tokenizer, model = load_transformer(base.path)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        # Loading a model without pooler weights initialises them at random: that must not move
+        # the random state a resumed run has just restored (its dropout masks follow it).
+        tokenizer, model = load_transformer(base.path)
     teacher = Encoder(base, tokenizer, model.to(device).eval(), device, precision=precision)
     columns = []
     with torch.inference_mode():
@@ -950,6 +958,7 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     saved = _read_checkpoint(staging / "checkpoint.pt")
     # Checkpoints from before --precision: CUDA steps ran under bf16 autocast, CPU steps in fp32.
     saved["signature"].setdefault("--precision", "bf16" if saved["signature"].get("--device") == "cuda" else "fp32")
+    saved["signature"].setdefault("--distill", 0.0)  # checkpoints from before --distill: the paper's loss alone
     _compare_signatures(saved["signature"], signature)
     return saved
 
@@ -1241,7 +1250,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         f"- temperature tau: {meta['temp']:g}",
         f"- hard-negative weight alpha: {alpha_line}",
         "- distillation towards the base model: " + (
-            f"weight {meta['distill']:g} (cross-entropy to the base's distribution over each batch)"
+            f"weight {meta['distill']:g} (KL divergence from the base's distribution over each batch)"
             if meta.get("distill") else "none (the loss above alone)"),
         f"- steps: {meta['steps']} of batch {meta['batch_size']}, lr {meta['lr']:g}, max length {meta['max_len']}, "
         f"dropout {meta['dropout']:g}, seed {meta['seed']}",

@@ -91,8 +91,16 @@ def test_a_query_is_encoded_on_one_thread_and_the_pool_is_restored(tiny_model, m
         return forward(self, batch)
 
     monkeypatch.setattr(Encoder, "forward", recording)
+    def in_a_new_thread() -> int:
+        seen_there: list[int] = []
+        thread = threading.Thread(target=lambda: seen_there.append(torch.get_num_threads()))
+        thread.start()
+        thread.join()
+        return seen_there[0]
+
     before = torch.get_num_threads()
     torch.set_num_threads(2)
+    default_for_new_threads = in_a_new_thread()
     try:
         batch = enc.encode(texts, batch_size=64)
         assert seen == [2]
@@ -113,10 +121,14 @@ def test_a_query_is_encoded_on_one_thread_and_the_pool_is_restored(tiny_model, m
         monkeypatch.setattr(Encoder, "forward", forward)
         errors: list[BaseException] = []
 
+        counts: list[tuple[int, int]] = []
+
         def worker(k):
             try:
                 for j in range(10):
+                    before = torch.get_num_threads()  # may read 1 while another thread holds the rule
                     enc.encode([texts[(k * 10 + j) % 40]])
+                    counts.append((before, torch.get_num_threads()))
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
@@ -125,6 +137,8 @@ def test_a_query_is_encoded_on_one_thread_and_the_pool_is_restored(tiny_model, m
             t.start()
         for t in threads:
             t.join()
-        assert not errors and torch.get_num_threads() == 2
+        assert not errors and len(counts) == 40 and all(after == 2 for _, after in counts)  # the pool, in every thread
+        assert torch.get_num_threads() == 2
+        assert in_a_new_thread() == default_for_new_threads  # the process default is left as it was
     finally:
         torch.set_num_threads(before)

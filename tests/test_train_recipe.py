@@ -138,11 +138,16 @@ def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no
     assert weights_sha(tmp_path / "default") != weights_sha(tmp_path / "explicit")
 
     raw = create_random_bert(tmp_path / "raw", hidden_size=32, heads=2, layers=2, pooler="cls", seed=0)
+    (raw / "simsearch.json").unlink()  # a raw BERT folder: nothing says how it pools
     common["model"] = str(raw)
     default = train(TrainConfig(out=tmp_path / "raw-default", **common))
     explicit = train(TrainConfig(out=tmp_path / "raw-explicit", recipe="paper", **common))
     assert default["recipe"] == "paper" and default["distill"] == explicit["distill"] == 0.0
     assert weights_sha(tmp_path / "raw-default") == weights_sha(tmp_path / "raw-explicit")
+    # The paper's pooling ablations on a raw BERT stay undistilled: --pooler is this run's, not the base's.
+    for pooler in ("avg", "cls_before_pooler"):
+        meta = train(TrainConfig(out=tmp_path / f"raw-{pooler}", pooler=pooler, **common))
+        assert meta["recipe"] == "paper" and meta["distill"] == 0.0
 
     docs = write_documents(tmp_path / "docs")
     meta = train(TrainConfig(**{**common, "model": str(tiny_model), "data": docs, "out": tmp_path / "paper",

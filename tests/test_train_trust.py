@@ -136,6 +136,36 @@ def test_distilled_resume_equals_an_uninterrupted_run(world, tmp_path, mode):
     assert_same_run(tmp_path / "full", tmp_path / "cut")
 
 
+def test_distilled_resume_from_a_base_without_pooler_weights_equals_an_uninterrupted_run(world, tmp_path):
+    """A mean-pooled model simsearch saved has no pooler weights: loading it as the teacher fills
+    them at random, which must not move the random state a resumed run restored."""
+    base = tmp_path / "base"
+    train(config(world["notes"], world["model"], base, pooler="avg", max_steps=2, distill=0.0))
+    assert not any(k.startswith("pooler.") for k in weights(base))
+
+    def make(out, **more):
+        return config(world["notes"], base, out, max_steps=5, eval_steps=2, eval_data=world["sts"], **more)
+
+    assert train(make(tmp_path / "full"))["distill"] == 5.0  # the default for a sentence encoder's file of lines
+    interrupted_then_resumed(make, tmp_path / "cut", 2)
+    assert_same_run(tmp_path / "full", tmp_path / "cut")
+
+
+def test_a_checkpoint_from_before_distill_resumes_as_the_undistilled_run_it_was(world, tmp_path):
+    def make(**more):
+        return config(world["notes"], world["model"], tmp_path / "cut", max_steps=3, eval_data=world["sts"], **more)
+
+    with pytest.raises(Interrupted):
+        train(make(distill=0.0), stop_at_step=1)
+    path = staging_of(tmp_path / "cut") / "checkpoint.pt"
+    saved = torch.load(path, weights_only=True)
+    del saved["signature"]["--distill"]  # as an older simsearch wrote it: the paper's loss alone
+    torch.save(saved, path)
+    with pytest.raises(SimsearchError, match=r"--distill \(0\.0 then, 5\.0 now\)"):
+        train(make(resume=True))  # the default now distils: not the run that was interrupted
+    assert train(make(distill=0.0, resume=True))["distill"] == 0.0
+
+
 def test_log_has_no_repeated_steps_when_a_resumed_run_died_past_its_checkpoint(world, tmp_path):
     """A run resumed from step 2 logs steps 3 and 4 and is killed (no new checkpoint): resuming from 2 again."""
     def make(out, **extra):
