@@ -434,13 +434,13 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train import heldout_verdict
+    from .train import heldout_verdict, sts_verdict
 
     best = metadata["best_dev_stsb"]
-    verdict = heldout_verdict(metadata.get("heldout"))
-    if verdict:
+    verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]
+    for verdict in verdicts:
         stdout.print(verdict, highlight=False)
-    elif config.mode == "unsup" and best is None:
+    if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
                      f"own questions with simsearch eval retrieval QUERIES -m {metadata['base_model']} -m {config.out}",
                      highlight=False)

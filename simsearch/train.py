@@ -264,7 +264,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     try:
         with _CtrlC() as ctrl_c, progress_bar(total, f"training ({config.mode})", unit="step",
                                               enabled=config.progress and run.main_process) as advance:
-            if run.heldout_docs and not state.evals:  # step 0: the base model on the held-out documents
+            if not state.evals:  # step 0: the base model, measured as every later step will be
                 with clock.evaluating():
                     _evaluate(run, base_only=True)
             advance(state.step)
@@ -756,9 +756,9 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
 
     STS-B dev when there is one (the best score is kept); without it, alignment/uniformity on
     held-out examples (the last step is kept). With held-out documents (``ict``): retrieval of
-    their structure (``pairs.structure_retrieval``) at every evaluation, and at step 0
-    (``base_only``: that alone); without STS-B dev it selects the kept step (best hit@10, then
-    MRR@10; step 0 is the base, never kept). Returns what the progress bar shows.
+    their structure (``pairs.structure_retrieval``) at every evaluation; without STS-B dev it
+    selects the kept step (best hit@10, then MRR@10). ``base_only``: step 0, the base model,
+    measured the same way and logged, never kept. Returns what the progress bar shows.
     """
     state, split, evaluator, shown = run.state, run.split, run.evaluator, "-"
     if run.main_process:
@@ -776,14 +776,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
                 _save_weights(run.model, run.tokenizer, run.staging / "best")
-        if base_only:
-            pass
-        elif split.sts_dev is not None:
+        if split.sts_dev is not None:
             from .sts import evaluate_sts
 
             score = float(evaluate_sts(lambda s: evaluator.encode(s, progress=False), split.sts_dev, split="dev")["STSBenchmark"])
             record["stsb_dev"] = None if math.isnan(score) else score  # NaN: constant embeddings, never the best
-            if not math.isnan(score) and (state.best_score is None or score > state.best_score):
+            if not base_only and not math.isnan(score) and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
                 _save_weights(run.model, run.tokenizer, run.staging / "best")
             shown = f"{score:.2f}"
@@ -1053,6 +1051,7 @@ def _save_model(run: Run) -> dict:
         "data_source": run.data.source,
         "selection": selection,
         "best_dev_stsb": state.best_score,
+        "base_dev_stsb": next((e.get("stsb_dev") for e in state.evals if e["step"] == 0), None),
         "train_seconds": round(state.train_seconds, 2),
         "sentences_per_second": round(run.total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
         "best_step": state.best_step,
@@ -1118,6 +1117,17 @@ def heldout_verdict(heldout: dict | None) -> str | None:
     return (f"not better than the base model on your held-out documents (hit@10 {base['hit@10']:.3f} -> "
             f"{trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}; "
             f"{heldout['documents']} documents, {trained['queries']} queries)")
+
+
+def sts_verdict(metadata: dict) -> str | None:
+    """One line for the user when STS-B dev chose the kept step: is it better than the base?"""
+    base, best = metadata.get("base_dev_stsb"), metadata.get("best_dev_stsb")
+    if base is None or best is None:
+        return None
+    if best > base:
+        return f"STS-B dev {base:.2f} -> {best:.2f} (the base model -> step {metadata['best_step']}, kept)"
+    return (f"not better than the base model on STS-B dev ({base:.2f} -> {best:.2f} at best, step "
+            f"{metadata['best_step']})")
 
 
 # What sentence-transformers' modules can express of each simsearch pooler (its Pooling module
@@ -1223,6 +1233,8 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         heldout_line = "not measured (no documents held out)"
     sts = meta["best_dev_stsb"]
     sts_line = f"{sts:.2f} (Spearman x 100, at step {meta['best_step']})" if sts is not None else "not measured"
+    if sts is not None and meta.get("base_dev_stsb") is not None:
+        sts_line += f"; the base model: {meta['base_dev_stsb']:.2f}"
     refusal = sentence_transformers_refusal(meta["pooler"])
     source = meta.get("data_source") or {}
     data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (f", {source['documents']} documents, "

@@ -86,7 +86,8 @@ def test_the_model_card_states_how_the_model_was_made(tmp_path, tiny_model, data
     assert field(text, "distillation towards the base model") == "none (the loss above alone)"
     assert field(text, "steps").startswith("3 of batch 8, lr 0.001")
     assert field(text, "training precision").startswith("fp32")
-    assert field(text, "STS-B dev") == f"{meta['best_dev_stsb']:.2f} (Spearman x 100, at step {meta['best_step']})"
+    assert field(text, "STS-B dev") == (f"{meta['best_dev_stsb']:.2f} (Spearman x 100, at step {meta['best_step']}); "
+                                        f"the base model: {meta['base_dev_stsb']:.2f}")
     assert field(text, "held-out retrieval of the training documents' structure").startswith("not measured")
     assert f"simsearch search \"how do I ...\" --model {out}" in text
 

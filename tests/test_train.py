@@ -100,7 +100,10 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes,
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert full["selection"] == "best STS-B dev" and full["pooler"] == "cls_before_pooler" and full["mlp_only_train"]
     log = [json.loads(line) for line in (tmp_path / "full" / "train_log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in log] == [3, 6, 7] and all("stsb_dev" in r for r in log)
+    # Step 0 is the base model, measured like every later step, logged and never kept.
+    assert [r["step"] for r in log] == [0, 3, 6, 7] and all("stsb_dev" in r for r in log)
+    assert log[0]["loss"] is None and full["base_dev_stsb"] == log[0]["stsb_dev"] == resumed["base_dev_stsb"]
+    assert full["best_step"] > 0 and full["best_dev_stsb"] == max(r["stsb_dev"] for r in log[1:])
     assert (tmp_path / "full" / "training.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -202,8 +205,11 @@ def test_torchrun_two_processes_train_like_one_on_the_global_batch(tmp_path, tin
                 "-m", "simsearch"]
     double = subprocess.run([*launcher, *args, "--out", str(tmp_path / "two")], capture_output=True, text=True, env=env)
     assert double.returncode == 0, double.stderr[-2000:]
-    losses = [[json.loads(line)["loss"] for line in (tmp_path / name / "train_log.jsonl").read_text().splitlines()]
-              for name in ("one", "two")]
+    records = [[json.loads(line) for line in (tmp_path / name / "train_log.jsonl").read_text().splitlines()]
+               for name in ("one", "two")]
+    assert [r["step"] for r in records[0]] == [r["step"] for r in records[1]] == [0, 1, 2, 3]
+    assert records[0][0]["stsb_dev"] == pytest.approx(records[1][0]["stsb_dev"], abs=1e-9)  # the same base
+    losses = [[r["loss"] for r in rs[1:]] for rs in records]
     assert len(losses[0]) == 3 and losses[0] == pytest.approx(losses[1], rel=1e-4)
     # Weights: reduction order differs across processes, and Adam turns that noise into up to
     # lr-sized steps where a gradient is ~0; so compare in aggregate, against how far they moved.

@@ -40,11 +40,11 @@ def test_bf16_changes_the_steps_but_not_the_evaluation(tmp_path, tiny_model, not
     runs = {}
     for precision in ("fp32", "bf16"):
         out = tmp_path / precision
-        # One evaluation, at the last step: the saved model is the evaluated one.
+        # One evaluation after step 0 (the base), at the last step: the saved model is the evaluated one.
         runs[precision] = train(config(notes, tiny_model, out, max_steps=3, eval_steps=3, eval_data=sts_fixture,
                                        precision=precision))
         log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
-        assert [r["train_precision"] for r in log] == [precision]
+        assert [(r["step"], r["train_precision"]) for r in log] == [(0, precision), (3, precision)]
         encoder = Encoder.load(str(out), device="cpu", precision="fp32")
         rescored = evaluate_sts(lambda s: encoder.encode(s, progress=False), sts_fixture, split="dev")["STSBenchmark"]
         assert runs[precision]["best_dev_stsb"] == pytest.approx(rescored, abs=1e-9)

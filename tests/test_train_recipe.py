@@ -13,7 +13,8 @@ from safetensors.torch import load_file
 from simsearch import pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
-from simsearch.train import AUTO_DISTILL, HELDOUT_SHARE, TrainConfig, heldout_split, heldout_verdict, train
+from simsearch.train import (AUTO_DISTILL, HELDOUT_SHARE, TrainConfig, heldout_split, heldout_verdict, sts_verdict,
+                             train)
 from tests.tiny_bert import create_random_bert
 
 WORDS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()
@@ -86,6 +87,13 @@ def test_verdict_says_plainly_when_training_did_not_help():
     for trained in [(0.58, 0.4), (0.594, 0.3), (0.594, 0.2)]:  # lower, equal, equal hit with lower MRR
         assert heldout_verdict(summary((0.594, 0.3), trained)).startswith("not better than the base model")
     assert heldout_verdict(None) is None
+    # STS-B dev chose the kept step: compared with step 0, the base model.
+    assert sts_verdict({"base_dev_stsb": 86.72, "best_dev_stsb": 87.34, "best_step": 125}).startswith(
+        "STS-B dev 86.72 -> 87.34")
+    for best in (86.72, 80.0):
+        assert sts_verdict({"base_dev_stsb": 86.72, "best_dev_stsb": best, "best_step": 3}).startswith(
+            "not better than the base model on STS-B dev")
+    assert sts_verdict({"base_dev_stsb": None, "best_dev_stsb": 87.0, "best_step": 3}) is None
 
 
 def test_resume_refuses_another_recipe_and_continues_the_same(tmp_path, tiny_model, no_sts):
@@ -155,7 +163,9 @@ def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no
     assert meta["heldout"] is None and meta["max_len"] == 32
     n = len(unique_sentences(documents_from_path(docs)))
     assert meta["examples"] == n - min(1000, max(2, n // 20))  # all of them but the alignment/uniformity slice
-    assert all(r["step"] > 0 and "heldout_hit@10" not in r for r in read_log(tmp_path / "paper"))
+    log = read_log(tmp_path / "paper")
+    assert [r["step"] for r in log] == [0, 2, 4] and all("heldout_hit@10" not in r for r in log)
+    assert all({"alignment", "uniformity"} <= set(r) for r in log)  # step 0 too: the base, measured the same way
 
 
 def test_recipe_defaults_keep_what_the_user_gave():

@@ -179,7 +179,7 @@ def test_log_has_no_repeated_steps_when_a_resumed_run_died_past_its_checkpoint(w
     at_step_2 = checkpoint.read_bytes()
     with pytest.raises(Interrupted):
         train(make(out, resume=True), stop_at_step=4)
-    assert [r["step"] for r in log_of(staging_of(out))] == [1, 2, 3, 4]
+    assert [r["step"] for r in log_of(staging_of(out))] == [0, 1, 2, 3, 4]
     checkpoint.write_bytes(at_step_2)  # as if that run had been killed before writing its checkpoint
     train(make(out, resume=True))
     assert_same_run(tmp_path / "full", out)
