@@ -319,11 +319,13 @@ def test_a_one_per_line_file_stores_each_line_exactly(source):
 
 
 def test_the_generated_one_per_line_files_are_mostly_read_per_line():
-    """The property above is not vacuous: the detector reads most generated files per line."""
+    """The property above is not vacuous: the detector reads most generated files per line.
+    Derandomized: a random draw of 100 ranged 48-86 per line, so a fixed one keeps the count
+    from failing by chance (it is 75)."""
     per_line = []
 
     @given(one_per_line_file())
-    @settings(max_examples=100, deadline=None, database=None)
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
     def count(source):
         per_line.append(extract(Path("lines.txt"), source.encode()).lines_are_sentences)
 
