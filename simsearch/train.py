@@ -410,7 +410,7 @@ def _setup(config: TrainConfig) -> Run:
         _fresh_staging(staging)
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
-    teacher = _teacher_embeddings(base, token_ids, device, precision) if config.distill > 0 else None
+    teacher = _teacher_embeddings(base, split.training, config.max_len, device, precision) if config.distill > 0 else None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
               teacher)
@@ -419,26 +419,19 @@ def _setup(config: TrainConfig) -> Run:
     return run
 
 
-def _teacher_embeddings(base: ModelRef, token_ids: list, device: torch.device, precision: str,
-                        batch_size: int = 128) -> list[torch.Tensor]:
-    """--distill: the frozen base model's embeddings of every training text, per column, as the
-    steps see them (the same truncated token ids), computed once: the base never changes, so a
-    resumed run gets the same ones."""
+def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.device,
+                        precision: str) -> list[torch.Tensor]:
+    """--distill: the frozen base model's embeddings of every training text, per column, truncated
+    as the steps truncate them, computed once: the base never changes, so a resumed run gets the
+    same ones."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         # Loading a model without pooler weights initialises them at random: that must not move
         # the random state a resumed run has just restored (its dropout masks follow it).
         tokenizer, model = load_transformer(base.path)
-    teacher = Encoder(base, tokenizer, model.to(device).eval(), device, precision=precision)
-    columns = []
-    with torch.inference_mode():
-        for column in token_ids:
-            out = torch.empty((len(column), teacher.dim), dtype=torch.float32, device=device)
-            order = sorted(range(len(column)), key=lambda i: len(column[i]))
-            for start in range(0, len(order), batch_size):
-                chunk = order[start:start + batch_size]
-                out[chunk] = teacher.forward(teacher.batch_tensors([column[i] for i in chunk])).float()
-            columns.append(out)
-    return columns
+    teacher = Encoder(dataclasses.replace(base, max_length=max_len), tokenizer, model.to(device), device,
+                      precision=precision)
+    return [torch.from_numpy(teacher.encode([row[c] for row in rows], progress=False)).to(device)
+            for c in range(len(rows[0]))]
 
 
 def _warn(message: str) -> None:
