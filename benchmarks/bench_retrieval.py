@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from simsearch import retrieval, search
+from simsearch.errors import SimsearchError
 from simsearch.indexer import index
 from simsearch.store import Store, fts_query
 
@@ -139,9 +140,7 @@ def candidates(store: Store, queries: list, model: str, device: str) -> list[dic
 
 def rrf_rule(k: float, dense_weight: float = 1.0, depth: int = SWEEP_DEPTH):
     def rule(c):
-        weights = {"dense": dense_weight, "lexical": 1.0}
-        if len(c["query"].split()) == 1 and c["lexical"]:
-            weights["lexical"] *= search.ONE_WORD_LEXICAL_WEIGHT
+        weights = search.fusion_weights(c["query"], bool(c["lexical"]), dense_weight)
         return [i for i, _ in search.fuse(c["dense"][:depth], c["lexical"][:depth], weights, k)]
     return rule
 
@@ -315,4 +314,7 @@ def print_tables(rows: list[dict], k: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SimsearchError as error:  # an index without models (--no-index), a model that is not there
+        sys.exit(f"error: {error}")

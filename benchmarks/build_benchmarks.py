@@ -1,6 +1,6 @@
 """Build retrieval benchmarks from real data into a cache folder (never into the repository).
 
-Three sets, each a folder with ``corpus/`` (what to index), ``queries.jsonl`` (for
+Four sets, each a folder with ``corpus/`` (what to index), ``queries.jsonl`` (for
 ``simsearch eval retrieval``; relevant paths are relative to the file) and ``SOURCE.json``
 (where the material came from, its sha256, and the counts):
 
@@ -26,6 +26,12 @@ Sphinx 5.3.0 in bookworm, fetched with ``apt-get download sphinx-doc`` or taken 
 some 200 deprecated API names). The same heading filter, kept as it is: 38 questions over 91
 files, 5,625 sentences; one question is 0.026 of hit@10, so read its differences with that in mind.
 
+``django-docs`` — the same method on Django's documentation, the largest of the three QA sets:
+``docs/{faq,howto,intro,topics}/**/*.txt`` of the Django sdist from PyPI (5.1.4 by default; the
+API reference ``ref/`` and the release notes left out), written to the corpus as ``*.rst``. The
+same heading filter, unchanged: 416 questions over 122 files, 12,066 indexed sentences, so one
+question is 0.0024 of hit@10 — the set where differences of a few hundredths can be read.
+
 ``stsb-sick-paraphrase`` — paraphrase retrieval. Pairs scored >= 4 (of 5) from the STS-B
 train split and the SICK train split (``$SIMSEARCH_DATA`` or ../shared/data; their train
 splits, so that the STS test numbers stay independent of anything tuned here). The corpus is
@@ -48,8 +54,8 @@ Reproduce (about a minute; the indexes take a few minutes each on 2 CPU cores)::
     simsearch eval retrieval ~/.cache/simsearch-bench/stsb-sick-paraphrase/queries.jsonl --db /tmp/para.db
 
 Options: ``--out FOLDER`` (default ``$SIMSEARCH_BENCH`` or ``~/.cache/simsearch-bench``),
-``--pytest-version`` (default 8.3.4), ``--sources`` (a folder with the sphinx-doc .deb in ``debs/``
-or extracted in ``sphinx-doc/``; default ``OUT/sources`` when present), ``--only docs|sphinx|paraphrase``, ``--data`` (the shared data folder), ``--paraphrase-queries``
+``--pytest-version`` (default 8.3.4), ``--django-version`` (default 5.1.4), ``--sources`` (a folder with the sphinx-doc .deb in ``debs/``
+or extracted in ``sphinx-doc/``; default ``OUT/sources`` when present), ``--only docs|sphinx|django|paraphrase``, ``--data`` (the shared data folder), ``--paraphrase-queries``
 (default 500), ``--seed``. A set already built is rebuilt in place (the folder holds nothing
 else: it is this script's own).
 """
@@ -76,6 +82,9 @@ EXCLUDED = ("changelog.rst", "reference/plugin_list.rst")
 # Sphinx: the changelog is an include stub; deprecated.rst is a generated table of ~200 API names.
 SPHINX_SOURCES = "usr/share/doc/sphinx-doc/html/_sources"
 SPHINX_EXCLUDED = ("changes.rst", "extdev/deprecated.rst")
+DJANGO_VERSION = "5.1.4"
+# Django: the prose parts of its documentation; ref/ (API reference) and releases/ are left out.
+DJANGO_PARTS = ("faq/", "howto/", "intro/", "topics/")
 MIN_ANSWER_WORDS = 25
 MIN_SCORE = 4.0
 
@@ -303,6 +312,34 @@ def build_sphinx_docs(out: Path, work: Path, sources: Path | None = None) -> dic
     })
 
 
+def build_django_docs(out: Path, version: str, work: Path) -> dict:
+    """Django's documentation: ``docs/{faq,howto,intro,topics}/**/*.txt`` of the sdist from PyPI.
+
+    The same method as pytest-docs; the files are reStructuredText and are written as ``*.rst``.
+    The API reference (``ref/``, 270k words) and the release notes are left out, so the corpus
+    is the size of the issue's 15k-sentence case.
+    """
+    folder = fresh(out / "django-docs")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                    f"django=={version}", "-d", str(work)], check=True)
+    [archive] = work.glob(f"[Dd]jango-{version}.tar.gz")
+    prefix = f"{archive.name[:-len('.tar.gz')]}/docs/"
+
+    def documents():
+        with tarfile.open(archive) as tar:
+            for member in sorted(tar.getmembers(), key=lambda m: m.name):
+                name = member.name[len(prefix):] if member.name.startswith(prefix) else None
+                if not name or not member.isfile() or not name.endswith(".txt") or not name.startswith(DJANGO_PARTS):
+                    continue
+                yield name[:-len(".txt")] + ".rst", tar.extractfile(member).read().decode("utf-8").splitlines()
+
+    return write_qa_set(folder, documents(), {
+        "name": "django-docs",
+        "source": f"PyPI sdist django=={version}, docs/{{{','.join(p.rstrip('/') for p in DJANGO_PARTS)}}}/**/*.txt",
+        "archive_sha256": sha256(archive),
+    })
+
+
 # --- paraphrases --------------------------------------------------------------------------
 
 def read_pairs(data: Path) -> list[tuple[str, str, float, str]]:
@@ -388,7 +425,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data")
     parser.add_argument("--paraphrase-queries", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", choices=["docs", "sphinx", "paraphrase"])
+    parser.add_argument("--django-version", default=DJANGO_VERSION)
+    parser.add_argument("--only", choices=["docs", "sphinx", "django", "paraphrase"])
     parser.add_argument("--sources", type=Path, default=None,
                         help="a folder with the sphinx-doc package already fetched (debs/sphinx-doc_*.deb or "
                              "sphinx-doc/usr/...); default OUT/sources when present, else apt-get download")
@@ -413,6 +451,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"sphinx-docs: {info['queries']} queries over {info['files']} files "
                   f"({info['corpus_lines']:,} lines, {info['heading_lines_removed']:,} heading lines removed) "
                   f"-> {out / 'sphinx-docs'}")
+        if args.only in (None, "django"):
+            info = build_django_docs(out, args.django_version, Path(work))
+            print(f"django-docs: {info['queries']} queries over {info['files']} files "
+                  f"({info['corpus_lines']:,} lines, {info['heading_lines_removed']:,} heading lines removed) "
+                  f"-> {out / 'django-docs'}")
     if args.only in (None, "paraphrase"):
         info = build_paraphrase(out, shared_data(args.data), args.paraphrase_queries, args.seed,
                                 args.paraphrase_layout)

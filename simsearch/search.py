@@ -15,9 +15,10 @@ Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT
 - ``dense``: nearest sentences by the model's vectors (cosine similarity);
 - ``lexical``: BM25 over the full-text index (SQLite FTS5) of the same sentences; each word of
   the query is searched as written (``os.path.join``, ``SIMSEARCH_DB``), any word may match;
-- ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`). A
-  one-word query (an identifier, a name) weighs the lexical side :data:`ONE_WORD_LEXICAL_WEIGHT`
-  times, so a sentence that contains it comes first whenever one exists.
+- ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`), the
+  dense side weighing :data:`DENSE_WEIGHT` times the lexical one. A one-word query (an
+  identifier, a name) weighs the lexical side :data:`ONE_WORD_LEXICAL_WEIGHT` times the dense
+  one instead, so a sentence that contains it comes first whenever one exists.
 
 In every mode, sentences with the same text (boilerplate, repeated code lines) come back as one
 hit that lists its other locations (``copies``, ``other_locations``), so copies never fill the
@@ -84,21 +85,34 @@ MODES = ("dense", "lexical", "hybrid")
 # corpus, better than BM25 on all of them, and that finds a bare identifier at rank 1. (The
 # library's ``Searcher.search`` keeps ``mode="dense"`` as its default: callers get cosine scores.)
 DEFAULT_MODE = "hybrid"
-# Reciprocal-rank fusion: score = sum over sides of weight / (RRF_K + rank). Chosen on
-# pytest-docs (minilm, trained) and the STS-B/SICK paraphrases as the rule whose worst hit@10
-# against dense is best, then by MRR@10, among RRF (k 10-100, dense weight 1-2, 50-300
-# candidates a side), a convex combination of cosine and BM25 (min-max or z-normalised, alpha
-# 0.3-0.9) and cosine plus a normalised-BM25 bonus; confirmed on sphinx-docs. k = 30 with 300
-# candidates a side is never below dense there and has the best MRR@10 of those that are not
-# (k = 60 with 100 candidates, the previous rule: -0.004 on paraphrases); the score-based
-# rules fell up to 0.012 below dense on paraphrases.
+# Reciprocal-rank fusion: score = sum over sides of weight / (RRF_K + rank), with DENSE_WEIGHT
+# on the dense side and 1 on the lexical one, FUSION_DEPTH candidates a side. Chosen by
+# benchmarks/bench_retrieval.py --sweep over four benchmarks (django-docs, pytest-docs,
+# sphinx-docs, STS-B/SICK paraphrases), each with minilm and with a model trained on its corpus:
+# among 110 rules (RRF k 10-100, dense weight 1-2, 50-300 candidates; convex combinations of
+# cosine and BM25; cosine plus a BM25 bonus), the best worst hit@10 against dense (-0.002, one
+# paraphrase query), then the best MRR@10. The previous rule (equal weights, 300 candidates)
+# fell 0.022 below dense (9 of 416 questions) with the model trained on django-docs: a trained
+# dense side is worth more than BM25, so it weighs twice (docs/retrieval.md).
 RRF_K = 30
-FUSION_WEIGHTS = {"dense": 1.0, "lexical": 1.0}
+DENSE_WEIGHT = 2.0
 # A one-word query is an identifier or a name: a sentence that contains it comes first (the
-# lexical side's first hit scores 4 / (RRF_K + 1), four times the most a dense-only hit can get).
+# lexical side weighs this many times the dense side, so its first hit scores four times the
+# most a dense-only hit can get).
 ONE_WORD_LEXICAL_WEIGHT = 4.0
 # Candidates taken from each side before fusing (at least k).
-FUSION_DEPTH = 300
+FUSION_DEPTH = 50
+FUSION_WEIGHTS = {"dense": DENSE_WEIGHT, "lexical": 1.0}
+
+
+def fusion_weights(query: str, lexical_found: bool, dense_weight: float = DENSE_WEIGHT) -> dict[str, float]:
+    """The sides' weights for one query: a one-word query with lexical hits weighs the lexical side
+    :data:`ONE_WORD_LEXICAL_WEIGHT` times the dense side."""
+    one_word = len(query.split()) == 1
+    lexical = ONE_WORD_LEXICAL_WEIGHT * dense_weight if one_word and lexical_found else 1.0
+    return {"dense": dense_weight, "lexical": lexical}
+
+
 # Other locations listed per hit (``copies`` counts them all).
 COPIES_LISTED = 20
 
@@ -286,7 +300,6 @@ class Searcher:
                          path_glob: str | None, context: int) -> list[Hit]:
         documents = self.allowed_documents(path_glob) if path_glob else None
         allowed = self._sentence_ids(documents) if documents is not None else None
-        one_word = len(query.split()) == 1
         depth = k if mode == "dense" else max(k, FUSION_DEPTH)
         while True:
             # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
@@ -302,10 +315,7 @@ class Searcher:
             elif mode == "lexical":
                 ranked = lexical
             else:
-                weights = dict(FUSION_WEIGHTS)
-                if one_word and lexical:
-                    weights["lexical"] *= ONE_WORD_LEXICAL_WEIGHT
-                ranked = fuse(dense, lexical, weights)
+                ranked = fuse(dense, lexical, fusion_weights(query, bool(lexical)))
             cosine = dict(dense)
             if min_score is not None:
                 unscored = [i for i, _ in ranked if i not in cosine]

@@ -13,7 +13,7 @@ from itertools import pairwise
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from simsearch.search import FUSION_WEIGHTS, ONE_WORD_LEXICAL_WEIGHT, RRF_K, fuse
+from simsearch.search import FUSION_WEIGHTS, ONE_WORD_LEXICAL_WEIGHT, RRF_K, fuse, fusion_weights
 
 IDS = st.integers(0, 40)
 ranked = st.lists(IDS, max_size=25, unique=True)
@@ -105,7 +105,7 @@ def test_equal_scores_interleave_dense_first(n, m):
     dense = list(range(100 + n, 100, -1))  # ids larger than the lexical ones, and descending:
     lexical = list(range(m))  # a tie broken by id (either way) would show
     expected = [i for pair in zip(dense, lexical) for i in pair] + dense[m:] + lexical[n:]
-    assert order(dense, lexical, FUSION_WEIGHTS) == expected
+    assert order(dense, lexical, {"dense": 1.0, "lexical": 1.0}) == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -114,16 +114,17 @@ def test_a_one_word_query_puts_a_lexical_hit_first(dense, lexical, k):
     """With the one-word lexical weight (what hybrid search uses for an identifier), the first
     fused hit is always one the lexical side found (a sentence containing the word), however
     the dense side ranks it or the others."""
-    w = dict(FUSION_WEIGHTS)
-    w["lexical"] *= ONE_WORD_LEXICAL_WEIGHT
+    w = fusion_weights("SIMSEARCH_DB", lexical_found=True)
+    assert w["lexical"] == ONE_WORD_LEXICAL_WEIGHT * FUSION_WEIGHTS["dense"]
     assert order(dense, lexical, w, k)[0] in lexical
 
 
 def test_without_the_one_word_weight_a_dense_hit_can_win():
     """The weight is what makes the guarantee above: with equal weights, an id that the dense
     side ranks first and the lexical side second beats the lexical side's first."""
-    assert order([1, 2], [2, 1]) == [1, 2]  # a tie: dense order
-    assert order([3, 2], [1, 2])[0] == 2  # found by both sides beats either side's first alone
-    w = dict(FUSION_WEIGHTS, lexical=FUSION_WEIGHTS["lexical"] * ONE_WORD_LEXICAL_WEIGHT)
-    assert order([3], [1], w)[0] == 1
+    equal = {"dense": 1.0, "lexical": 1.0}
+    assert order([1, 2], [2, 1], equal) == [1, 2]  # a tie: dense order
+    assert order([3, 2], [1, 2], equal)[0] == 2  # found by both sides beats either side's first alone
+    assert order([3], [1], fusion_weights("ValueError", lexical_found=True))[0] == 1
+    assert order([3], [1], fusion_weights("which error is raised", lexical_found=True))[0] == 3
     assert order([3], [1])[0] == 3
