@@ -76,6 +76,7 @@ import tarfile
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Iterator
 
 PYTEST_VERSION = "8.3.4"
 EXCLUDED = ("changelog.rst", "reference/plugin_list.rst")
@@ -251,23 +252,35 @@ def write_qa_set(folder: Path, documents, info: dict) -> dict:
     return info
 
 
-def build_docs(out: Path, version: str, work: Path) -> dict:
-    folder = fresh(out / "pytest-docs")
+def sdist_documents(package: str, version: str, work: Path, docs: str, rename) -> tuple[Path, Iterator]:
+    """Download ``package==version``'s sdist from PyPI into ``work``; its archive, and (name, lines)
+    of each file under ``docs/`` in it for which ``rename(name)`` gives a corpus name (None: skip)."""
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                    f"pytest=={version}", "-d", str(work)], check=True)
-    [archive] = work.glob(f"pytest-{version}.tar.gz")
-    prefix = f"pytest-{version}/doc/en/"
+                    f"{package}=={version}", "-d", str(work)], check=True)
+    [archive] = [p for p in work.glob("*.tar.gz") if p.name.lower() == f"{package}-{version}.tar.gz"]
+    prefix = f"{archive.name[:-len('.tar.gz')]}/{docs}"
 
     def documents():
         with tarfile.open(archive) as tar:
             for member in sorted(tar.getmembers(), key=lambda m: m.name):
-                name = member.name[len(prefix):] if member.name.startswith(prefix) else None
-                if (not name or not member.isfile() or not name.endswith(".rst") or name.startswith("announce/")
-                        or name in EXCLUDED or any(part.startswith("_") for part in name.split("/"))):
-                    continue
-                yield name, tar.extractfile(member).read().decode("utf-8").splitlines()
+                name = member.name[len(prefix):] if member.name.startswith(prefix) and member.isfile() else None
+                name = rename(name) if name else None
+                if name:
+                    yield name, tar.extractfile(member).read().decode("utf-8").splitlines()
 
-    return write_qa_set(folder, documents(), {
+    return archive, documents()
+
+
+def build_docs(out: Path, version: str, work: Path) -> dict:
+    folder = fresh(out / "pytest-docs")
+
+    def rename(name: str) -> str | None:
+        skip = (not name.endswith(".rst") or name.startswith("announce/") or name in EXCLUDED
+                or any(part.startswith("_") for part in name.split("/")))
+        return None if skip else name
+
+    archive, documents = sdist_documents("pytest", version, work, "doc/en/", rename)
+    return write_qa_set(folder, documents, {
         "name": "pytest-docs", "source": f"PyPI sdist pytest=={version}, doc/en/**/*.rst "
                                          f"(without announce/ and {', '.join(EXCLUDED)})",
         "archive_sha256": sha256(archive),
@@ -320,20 +333,12 @@ def build_django_docs(out: Path, version: str, work: Path) -> dict:
     is the size of the issue's 15k-sentence case.
     """
     folder = fresh(out / "django-docs")
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                    f"django=={version}", "-d", str(work)], check=True)
-    [archive] = work.glob(f"[Dd]jango-{version}.tar.gz")
-    prefix = f"{archive.name[:-len('.tar.gz')]}/docs/"
 
-    def documents():
-        with tarfile.open(archive) as tar:
-            for member in sorted(tar.getmembers(), key=lambda m: m.name):
-                name = member.name[len(prefix):] if member.name.startswith(prefix) else None
-                if not name or not member.isfile() or not name.endswith(".txt") or not name.startswith(DJANGO_PARTS):
-                    continue
-                yield name[:-len(".txt")] + ".rst", tar.extractfile(member).read().decode("utf-8").splitlines()
+    def rename(name: str) -> str | None:
+        return name[:-len(".txt")] + ".rst" if name.endswith(".txt") and name.startswith(DJANGO_PARTS) else None
 
-    return write_qa_set(folder, documents(), {
+    archive, documents = sdist_documents("django", version, work, "docs/", rename)
+    return write_qa_set(folder, documents, {
         "name": "django-docs",
         "source": f"PyPI sdist django=={version}, docs/{{{','.join(p.rstrip('/') for p in DJANGO_PARTS)}}}/**/*.txt",
         "archive_sha256": sha256(archive),

@@ -29,11 +29,11 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from . import __version__
+from . import __version__, interrupt
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, unique_sentences)
 from .encoder import Encoder, float32_states, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
-from .errors import Interrupted, SimsearchError  # noqa: F401 - Interrupted is part of this API
+from .errors import Interrupted, SimsearchError
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
 from .precision import Precision, autocast, describe, resolve
@@ -258,12 +258,27 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 
     ``stop_at_step`` simulates Ctrl-C after that step (for tests of resume).
     """
-    run = _setup(config)
-    state, total = run.state, run.total_steps
+    # Under torchrun a Ctrl-C during setup is noted too, and acted on below by every process
+    # together: one process dying of it would leave the others waiting in a collective.
+    with _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
+        run = _setup(config)
+        ctrl_c.wait = True
+        _train(run, ctrl_c, stop_at_step)
+    return _finish(run)
+
+
+def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
+    """The steps, from where ``run.state`` stands to the last; evaluations, checkpoints, Ctrl-C."""
+    config, state, total = run.config, run.state, run.total_steps
+    if _agree(ctrl_c.pressed, False, run.device)[0]:
+        if run.main_process and state.step == 0:  # nothing to resume: the fresh work folder goes
+            _discard_staging(run.staging)
+        raise Interrupted("interrupted before the first step of this run; nothing new was saved"
+                          + (f" (the checkpoint in {run.staging} is as it was)" if state.step else ""))
     clock, last_eval = _Clock(state), "-"
     try:
-        with _CtrlC() as ctrl_c, progress_bar(total, f"training ({config.mode})", unit="step",
-                                              enabled=config.progress and run.main_process) as advance:
+        with progress_bar(total, f"training ({config.mode})", unit="step",
+                          enabled=config.progress and run.main_process) as advance:
             if not state.evals:  # step 0: the base model, measured as every later step will be
                 with clock.evaluating():
                     _evaluate(run, base_only=True)
@@ -298,7 +313,6 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
         raise
     finally:
         clock.lap()
-    return _finish(run)
 
 
 @dataclass
@@ -534,21 +548,26 @@ class _Clock:
 class _CtrlC:
     """Ctrl-C asks the loop to stop after the current step (it saves a checkpoint); a second one stops at once.
 
-    Signal handlers can only be set in the main thread; elsewhere Python's own stays.
+    While ``wait`` is false (a single process setting up) the first Ctrl-C stops at once too. A
+    Ctrl-C that ``simsearch.interrupt`` noted before (a torchrun process starting) counts as
+    pressed. Signal handlers can only be set in the main thread; elsewhere Python's own stays.
     """
 
-    def __init__(self):
-        self.pressed = False
+    def __init__(self, wait: bool = True):
+        self.pressed = interrupt.pressed
+        self.wait = wait
 
     def __enter__(self) -> _CtrlC:
         self.previous = signal.getsignal(signal.SIGINT)
+        if interrupt.is_deferring(self.previous) or self.previous is None:
+            self.previous = signal.default_int_handler  # a second Ctrl-C must still stop at once
         self.installed = threading.current_thread() is threading.main_thread()
         if self.installed:
             signal.signal(signal.SIGINT, self._on_sigint)
         return self
 
     def _on_sigint(self, signum, frame) -> None:
-        if self.pressed:
+        if self.pressed or not self.wait:
             signal.signal(signal.SIGINT, self.previous)
             raise KeyboardInterrupt
         self.pressed = True

@@ -407,6 +407,63 @@ def _rank_of(pid: int) -> int | None:
     return int(ranks[0]) if ranks else None
 
 
+def _torchrun_workers(launcher: subprocess.Popen) -> dict[int, int]:
+    """{rank: pid} of the worker processes torchrun has started so far."""
+    workers = {}
+    for pid in _children(launcher.pid):
+        workers.update({_rank_of(pid): pid} if _rank_of(pid) is not None else {})
+        for grandchild in _children(pid):  # some launchers put the workers one level deeper
+            if _rank_of(grandchild) is not None:
+                workers[_rank_of(grandchild)] = grandchild
+    return workers
+
+
+def _has_loaded_torch(pid: int) -> bool:
+    """Whether the process has mapped libtorch: ``python -m simsearch`` imports torch only after
+    installing its Ctrl-C handler for torchrun (``simsearch.interrupt``)."""
+    try:
+        return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds torchrun's workers through /proc")
+@pytest.mark.parametrize("moment", ["importing", "setting up"])
+def test_ctrl_c_reaching_one_torchrun_process_while_it_starts_stops_both_cleanly(world, tmp_path, moment):
+    """Rank 1 gets SIGINT while it imports (libtorch mapped) or sets up (rank 0 has made the work
+    folder), before any step: it must not die of it (rank 0 would wait for it in the first
+    collective); both stop together, before the first step (nothing left behind) or, if the
+    signal came later, at the same step with a checkpoint."""
+    out = tmp_path / "early"
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "simsearch",
+            "train", "--unsup", str(world["notes"]), "-m", str(world["model"]), "--out", str(out), "--batch-size", "8",
+            "--max-steps", "25", "--lr", "1e-3", "--device", "cpu", "--data", str(world["sts"]), "--json"]
+    launcher = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    rank1 = None
+    while launcher.poll() is None and time.monotonic() < deadline:
+        rank1 = _torchrun_workers(launcher).get(1)
+        if rank1 is not None and (staging_of(out).exists() if moment == "setting up" else _has_loaded_torch(rank1)):
+            break
+        time.sleep(0.005)
+    assert rank1 is not None, "torchrun started no rank 1"
+    os.kill(rank1, signal.SIGINT)
+    try:
+        _, err = launcher.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        raise AssertionError("a torchrun process hung after another one was interrupted while starting") from None
+    early = err.count("interrupted before the first step")
+    late = {line.split("interrupted at step ")[1].split()[0] for line in err.splitlines() if "interrupted at step" in line}
+    assert early == 2 or (err.count("interrupted at step") == 2 and len(late) == 1), err[-3000:]
+    assert not out.exists()
+    if early:
+        assert not staging_of(out).exists()  # a fresh run's work folder holds nothing to resume
+    else:
+        assert (staging_of(out) / "checkpoint.pt").is_file()
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds torchrun's workers through /proc")
 def test_ctrl_c_seen_by_one_torchrun_process_stops_both_at_one_step_with_a_checkpoint(world, tmp_path):
     """Only rank 1 gets SIGINT: both agree (all-reduce) on the step, rank 0 saves, nobody hangs in all_gather."""
@@ -421,12 +478,7 @@ def test_ctrl_c_seen_by_one_torchrun_process_stops_both_at_one_step_with_a_check
     deadline = time.monotonic() + 180
     while not _past_step_0(log) and launcher.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    workers = {}
-    for pid in _children(launcher.pid):
-        workers.update({_rank_of(pid): pid} if _rank_of(pid) is not None else {})
-        for grandchild in _children(pid):  # some launchers put the workers one level deeper
-            if _rank_of(grandchild) is not None:
-                workers[_rank_of(grandchild)] = grandchild
+    workers = _torchrun_workers(launcher)
     assert set(workers) == {0, 1}, workers
     os.kill(workers[1], signal.SIGINT)
     try:
