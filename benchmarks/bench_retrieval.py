@@ -140,8 +140,8 @@ def candidates(store: Store, queries: list, model: str, device: str) -> list[dic
 
 def rrf_rule(k: float, dense_weight: float = 1.0, depth: int = SWEEP_DEPTH):
     def rule(c):
-        weights = search.fusion_weights(c["query"], bool(c["lexical"]), dense_weight)
-        return [i for i, _ in search.fuse(c["dense"][:depth], c["lexical"][:depth], weights, k)]
+        return [i for i, _ in search.hybrid_order(c["query"], c["dense"], c["lexical"], depth=depth,
+                                                  dense_weight=dense_weight, rrf_k=k)]
     return rule
 
 

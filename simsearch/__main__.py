@@ -1,8 +1,10 @@
 """``python -m simsearch`` (also what ``torchrun -m simsearch`` starts)."""
 
+import sys
+
 from .interrupt import defer_under_torchrun
 
-defer_under_torchrun()  # before the heavy imports: see simsearch.interrupt
+defer_under_torchrun(sys.argv[1:])  # before the heavy imports: see simsearch.interrupt
 
 from .cli import main  # noqa: E402
 

@@ -3,9 +3,10 @@
 Under torchrun every process must reach each collective (the barrier after setup, the
 all-gather of each step). A SIGINT that kills one process while it imports or sets up leaves
 the others waiting for it until torchrun tears the run down. So ``python -m simsearch`` (what
-``torchrun -m simsearch`` starts) installs :func:`defer_under_torchrun` before anything heavy
-is imported: a Ctrl-C is only noted (:data:`pressed`), and training acts on it where the
-processes first agree, all of them together. A single process keeps Python's own handler.
+``torchrun -m simsearch`` starts) installs :func:`defer_under_torchrun` for ``train`` before
+anything heavy is imported: a Ctrl-C is only noted (:data:`pressed`), and training acts on it
+where the processes first agree, all of them together. A single process, and every other
+command, keeps Python's own handler.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ pressed = False
 
 
 def under_torchrun() -> bool:
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:  # not torchrun's; training says what is wrong with it
+        return False
 
 
 def _note(signum, frame) -> None:
@@ -25,9 +29,18 @@ def _note(signum, frame) -> None:
     pressed = True
 
 
-def defer_under_torchrun() -> None:
-    """Under torchrun, note SIGINT from now on instead of raising KeyboardInterrupt."""
-    if under_torchrun():
+def take() -> bool:
+    """Whether a Ctrl-C was noted since the last call (and forget it)."""
+    global pressed
+    was, pressed = pressed, False
+    return was
+
+
+def defer_under_torchrun(argv: list[str]) -> None:
+    """Under torchrun, for ``train`` (the only command whose processes wait for each other), note
+    SIGINT from now on instead of raising KeyboardInterrupt. Every other command keeps Python's."""
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if under_torchrun() and command == "train":
         signal.signal(signal.SIGINT, _note)
 
 

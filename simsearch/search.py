@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -103,6 +104,38 @@ ONE_WORD_LEXICAL_WEIGHT = 4.0
 # Candidates taken from each side before fusing (at least k).
 FUSION_DEPTH = 50
 FUSION_WEIGHTS = {"dense": DENSE_WEIGHT, "lexical": 1.0}
+
+
+def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], *,
+                 depth: int | None = None, dense_weight: float = DENSE_WEIGHT,
+                 rrf_k: float = RRF_K) -> list[tuple[int, float]]:
+    """Hybrid ranking of the two sides' ranked lists, the same however deep they go: the first
+    ``depth`` of each side fused (:func:`fuse`), then the deeper candidates, fused among
+    themselves, after them (``depth``: :data:`FUSION_DEPTH`). So ``-k 100`` starts with the same
+    ten as ``-k 10``.
+
+    For a one-word query the lexical head goes as deep as a lexical hit can still outrank every
+    dense-only hit (rank r with ``4 w / (rrf_k + r) > w / (rrf_k + 1)``), so a sentence that
+    contains the word comes first also when ``--min-score`` drops the first ``depth`` of them.
+    """
+    depth = FUSION_DEPTH if depth is None else depth
+    weights = fusion_weights(query, bool(lexical), dense_weight)
+    lexical_depth = _lexical_head(weights, depth, rrf_k)
+    head = fuse(dense[:depth], lexical[:lexical_depth], weights, rrf_k)
+    seen = {sentence_id for sentence_id, _ in head}
+    tail = fuse(dense[depth:], lexical[lexical_depth:], weights, rrf_k)
+    return head + [(sentence_id, score) for sentence_id, score in tail if sentence_id not in seen]
+
+
+def _lexical_head(weights: dict[str, float], depth: int, rrf_k: float) -> int:
+    if weights["lexical"] <= weights["dense"]:
+        return depth
+    return max(depth, math.ceil(weights["lexical"] / weights["dense"] * (rrf_k + 1) - rrf_k))
+
+
+def lexical_depth_for(query: str, depth: int) -> int:
+    """How many lexical candidates :func:`hybrid_order` reads for this query at ``depth``."""
+    return _lexical_head(fusion_weights(query, True), depth, RRF_K)
 
 
 def fusion_weights(query: str, lexical_found: bool, dense_weight: float = DENSE_WEIGHT) -> dict[str, float]:
@@ -305,24 +338,25 @@ class Searcher:
             # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
             dense: list[tuple[int, float]] = []
             lexical: list[tuple[int, float]] = []
+            lexical_depth = lexical_depth_for(query, depth) if mode == "hybrid" else depth
             if mode != "lexical":
                 ids, scores = self.vectors.search(vector, depth, allowed)
                 dense = list(zip(ids.tolist(), scores.tolist()))
             if mode != "dense":
-                lexical = self.store.lexical(query, depth, documents)
+                lexical = self.store.lexical(query, lexical_depth, documents)
             if mode == "dense":
                 ranked = dense
             elif mode == "lexical":
                 ranked = lexical
             else:
-                ranked = fuse(dense, lexical, fusion_weights(query, bool(lexical)))
+                ranked = hybrid_order(query, dense, lexical)
             cosine = dict(dense)
             if min_score is not None:
                 unscored = [i for i, _ in ranked if i not in cosine]
                 cosine.update(self._cosines(vector, unscored))
                 ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
             hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context)
-            exhausted = len(dense) < depth and len(lexical) < depth
+            exhausted = len(dense) < depth and len(lexical) < lexical_depth
             # The dense list is the nearest by cosine: once its last one is below --min-score,
             # no sentence further down (on either side) can pass it.
             below = min_score is not None and mode != "lexical" and bool(dense) and dense[-1][1] < min_score

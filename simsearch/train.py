@@ -261,7 +261,7 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     # Under torchrun a Ctrl-C during setup is noted too, and acted on below by every process
     # together: one process dying of it would leave the others waiting in a collective.
     with _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
-        run = _setup(config)
+        run = _setup(config, interrupted=lambda: ctrl_c.pressed)
         ctrl_c.wait = True
         _train(run, ctrl_c, stop_at_step)
     return _finish(run)
@@ -273,6 +273,8 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
     if _agree(ctrl_c.pressed, False, run.device)[0]:
         if run.main_process and state.step == 0:  # nothing to resume: the fresh work folder goes
             _discard_staging(run.staging)
+        if run.world > 1:
+            dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-removal
         raise Interrupted("interrupted before the first step of this run; nothing new was saved"
                           + (f" (the checkpoint in {run.staging} is as it was)" if state.step else ""))
     clock, last_eval = _Clock(state), "-"
@@ -370,8 +372,12 @@ class Run:
         return self.rank == 0
 
 
-def _setup(config: TrainConfig) -> Run:
-    """Everything before the first step: checks, data, model, optimizer, and the state to resume."""
+def _setup(config: TrainConfig, interrupted=lambda: False) -> Run:
+    """Everything before the first step: checks, data, model, optimizer, and the state to resume.
+
+    ``interrupted()``: whether Ctrl-C was pressed meanwhile (under torchrun it is noted, not
+    raised); the processes agree on it before the work folder is touched, so a run stopped
+    while starting leaves an earlier run's checkpoint as it was."""
     rank, world, device = _distributed(pick_device(config.device))
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
@@ -415,6 +421,8 @@ def _setup(config: TrainConfig) -> Run:
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
 
+    if _agree(interrupted(), False, device)[0]:
+        raise Interrupted("interrupted before the first step of this run; nothing was changed")
     state = TrainState()
     if saved is not None:
         state = _restore_checkpoint(saved, model, optimizer, scheduler, rank)
@@ -554,7 +562,7 @@ class _CtrlC:
     """
 
     def __init__(self, wait: bool = True):
-        self.pressed = interrupt.pressed
+        self.pressed = False
         self.wait = wait
 
     def __enter__(self) -> _CtrlC:
@@ -564,6 +572,7 @@ class _CtrlC:
         self.installed = threading.current_thread() is threading.main_thread()
         if self.installed:
             signal.signal(signal.SIGINT, self._on_sigint)
+        self.pressed = self.pressed or interrupt.take()  # noted before this handler was in place
         return self
 
     def _on_sigint(self, signum, frame) -> None:

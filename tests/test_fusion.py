@@ -13,7 +13,8 @@ from itertools import pairwise
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from simsearch.search import FUSION_WEIGHTS, ONE_WORD_LEXICAL_WEIGHT, RRF_K, fuse, fusion_weights
+from simsearch.search import (FUSION_WEIGHTS, ONE_WORD_LEXICAL_WEIGHT, RRF_K, fuse, fusion_weights, hybrid_order,
+                              lexical_depth_for)
 
 IDS = st.integers(0, 40)
 ranked = st.lists(IDS, max_size=25, unique=True)
@@ -128,3 +129,32 @@ def test_without_the_one_word_weight_a_dense_hit_can_win():
     assert order([3], [1], fusion_weights("ValueError", lexical_found=True))[0] == 1
     assert order([3], [1], fusion_weights("which error is raised", lexical_found=True))[0] == 3
     assert order([3], [1])[0] == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(dense=st.lists(IDS, max_size=40, unique=True), lexical=st.lists(IDS, max_size=40, unique=True),
+       query=st.sampled_from(["ValueError", "how do I reset it"]), depth=st.integers(1, 12),
+       cut=st.tuples(st.integers(0, 40), st.integers(0, 40)))
+def test_the_hybrid_head_does_not_depend_on_how_deep_the_sides_were_read(dense, lexical, query, depth, cut):
+    """``search -k 100`` starts with the ten of ``-k 10``: the fused head is the first ``depth`` of
+    each side (deeper for a one-word query's lexical side), whatever was read past it, and every
+    candidate read comes back exactly once."""
+    head_dense, head_lexical = depth, lexical_depth_for(query, depth) if lexical else depth
+    # Reading more of either side than the head needs never changes the head's order.
+    more = hybrid_order(query, scored(dense), scored(lexical), depth=depth)
+    fewer = hybrid_order(query, scored(dense[:max(head_dense, cut[0])]), scored(lexical[:max(head_lexical, cut[1])]),
+                         depth=depth)
+    weights = fusion_weights(query, bool(lexical))
+    head = [i for i, _ in fuse(scored(dense[:head_dense]), scored(lexical[:head_lexical]), weights)]
+    assert [i for i, _ in more][:len(head)] == head == [i for i, _ in fewer][:len(head)]
+    assert sorted(i for i, _ in more) == sorted(set(dense) | set(lexical))
+
+
+def test_a_one_word_query_reads_every_lexical_hit_that_could_still_come_first():
+    """The lexical head of a one-word query reaches the last rank whose fused score beats the
+    best a dense-only hit can get, and no further than one past it."""
+    depth = lexical_depth_for("ValueError", 1)
+    w = fusion_weights("ValueError", lexical_found=True)
+    best_dense_only = w["dense"] / (RRF_K + 1)
+    assert w["lexical"] / (RRF_K + depth - 1) > best_dense_only >= w["lexical"] / (RRF_K + depth + 1)
+    assert lexical_depth_for("which error is raised", 7) == 7

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from simsearch import indexer
 from simsearch.errors import SimsearchError
+from simsearch import search as search_module
 from simsearch.search import DEFAULT_MODE, FUSION_DEPTH, MODES, Searcher
 from simsearch.store import FTS_MAX_WORDS, MIGRATIONS, Store, fts_query
 
@@ -256,6 +257,21 @@ def test_an_identifier_the_dense_side_misses_still_comes_first(tree_index, monke
         hits = searcher.search(identifier, 10, mode="hybrid", context=0)
         assert hits[0].text == sentence and hits[0].found_by == ["lexical"], (identifier, [h.text for h in hits])
         assert len(hits) == 10 and any(hit.found_by == ["dense"] for hit in hits)
+
+
+def test_the_first_ten_do_not_depend_on_k(tree_index, monkeypatch):
+    """``-k 60`` and ``-k 10`` start with the same ten hits in every mode, also when k is past
+    the fusion's candidate depth (made small here, so that the tree's 190 sentences go past it)."""
+    root, store, model = tree_index
+    monkeypatch.setattr(search_module, "FUSION_DEPTH", 12)
+    searcher = Searcher.open(store, model, device="cpu")
+    queries = ["the blue window on day 3", "ValueError", "errors before anything is written", "kitchen door song"]
+    for query in queries:
+        for mode in MODES:
+            ten = [hit.sentence_id for hit in searcher.search(query, 10, mode=mode, context=0)]
+            sixty = [hit.sentence_id for hit in searcher.search(query, 60, mode=mode, context=0)]
+            assert sixty[:10] == ten, (query, mode)
+            assert len(sixty) == len(set(sixty)) and (mode == "lexical" or len(sixty) == 60)
 
 
 def test_copies_of_one_text_are_one_hit_with_their_other_locations(tree_index):

@@ -428,13 +428,20 @@ def _has_loaded_torch(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds torchrun's workers through /proc")
-@pytest.mark.parametrize("moment", ["importing", "setting up"])
+@pytest.mark.parametrize("moment", ["importing", "setting up", "importing, over a checkpoint"])
 def test_ctrl_c_reaching_one_torchrun_process_while_it_starts_stops_both_cleanly(world, tmp_path, moment):
     """Rank 1 gets SIGINT while it imports (libtorch mapped) or sets up (rank 0 has made the work
     folder), before any step: it must not die of it (rank 0 would wait for it in the first
     collective); both stop together, before the first step (nothing left behind) or, if the
-    signal came later, at the same step with a checkpoint."""
+    signal came later, at the same step with a checkpoint. An interrupted earlier run's
+    checkpoint (the command re-run without --resume) is left as it was."""
     out = tmp_path / "early"
+    earlier = None
+    if moment.endswith("over a checkpoint"):
+        with pytest.raises(Interrupted):
+            train(config(world["notes"], world["model"], out, batch_size=8, max_steps=25, lr=1e-3,
+                         eval_data=world["sts"]), stop_at_step=2)
+        earlier = (staging_of(out) / "checkpoint.pt").read_bytes()
     args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "simsearch",
             "train", "--unsup", str(world["notes"]), "-m", str(world["model"]), "--out", str(out), "--batch-size", "8",
             "--max-steps", "25", "--lr", "1e-3", "--device", "cpu", "--data", str(world["sts"]), "--json"]
@@ -458,7 +465,9 @@ def test_ctrl_c_reaching_one_torchrun_process_while_it_starts_stops_both_cleanly
     late = {line.split("interrupted at step ")[1].split()[0] for line in err.splitlines() if "interrupted at step" in line}
     assert early == 2 or (err.count("interrupted at step") == 2 and len(late) == 1), err[-3000:]
     assert not out.exists()
-    if early:
+    if earlier is not None:
+        assert early == 2 and (staging_of(out) / "checkpoint.pt").read_bytes() == earlier
+    elif early:
         assert not staging_of(out).exists()  # a fresh run's work folder holds nothing to resume
     else:
         assert (staging_of(out) / "checkpoint.pt").is_file()
@@ -491,3 +500,24 @@ def test_ctrl_c_seen_by_one_torchrun_process_stops_both_at_one_step_with_a_check
     assert len(steps) == 1, steps
     saved = torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)
     assert saved["state"]["step"] == int(steps.pop()) and len(saved["rng"]) == 2
+
+
+@pytest.mark.parametrize("world_size, argv, defers", [
+    ("2", ["train", "--unsup", "notes.txt"], True),
+    ("2", ["--help"], False),
+    ("2", ["index", "docs"], False),  # only train's processes wait for each other
+    ("2", ["search", "train"], False),
+    ("1", ["train", "--unsup", "notes.txt"], False),  # a single process keeps Python's Ctrl-C
+    ("", ["train"], False),  # not torchrun's: no crash before the CLI can say so
+    ("two", ["train"], False),
+])
+def test_only_train_under_torchrun_defers_ctrl_c(monkeypatch, world_size, argv, defers):
+    from simsearch import interrupt
+
+    monkeypatch.setenv("WORLD_SIZE", world_size)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        interrupt.defer_under_torchrun(argv)
+        assert interrupt.is_deferring(signal.getsignal(signal.SIGINT)) == defers
+    finally:
+        signal.signal(signal.SIGINT, before)
