@@ -17,11 +17,18 @@ import signal
 pressed = False
 
 
-def under_torchrun() -> bool:
+def world_size() -> int | None:
+    """The number of processes torchrun says there are (``WORLD_SIZE``; 1 without it), or None
+    when the variable holds no positive whole number."""
     try:
-        return int(os.environ.get("WORLD_SIZE", "1")) > 1
-    except ValueError:  # not torchrun's; training says what is wrong with it
-        return False
+        size = int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return None
+    return size if size >= 1 else None
+
+
+def under_torchrun() -> bool:
+    return (world_size() or 1) > 1  # a malformed value: training says what is wrong with it
 
 
 def _note(signum, frame) -> None:

@@ -215,7 +215,10 @@ def _distributed(device: torch.device) -> tuple[int, int, torch.device]:
     The backend follows the device, not the machine: gloo for CPU training (also on a machine
     with GPUs), NCCL for CUDA, with one GPU per process on each node.
     """
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = interrupt.world_size()
+    if world is None:
+        raise SimsearchError(f"WORLD_SIZE={os.environ.get('WORLD_SIZE')!r} is not a number of processes: torchrun "
+                             "sets it; unset it to train in one process")
     if world > 1 and device.type == "cuda":
         local_rank, gpus = int(os.environ.get("LOCAL_RANK", "0")), torch.cuda.device_count()
         if local_rank >= gpus:

@@ -521,3 +521,12 @@ def test_only_train_under_torchrun_defers_ctrl_c(monkeypatch, world_size, argv, 
         assert interrupt.is_deferring(signal.getsignal(signal.SIGINT)) == defers
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.parametrize("value", ["two", "", "0"])
+def test_a_malformed_world_size_is_one_line_naming_it(world, tmp_path, value, run_cli, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", value)
+    code, _, err = run_cli("train", "--unsup", world["notes"], "-m", world["model"], "--out", tmp_path / "out",
+                           "--device", "cpu", "--max-steps", "1")
+    assert code == 2 and "WORLD_SIZE" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists() and not staging_of(tmp_path / "out").exists()
