@@ -376,6 +376,9 @@ def train_command(
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size",
                                              help="Global batch, >= 2: the other sentences are the negatives (default: unsup 64, sup 512)."),
+    micro_batch: Optional[int] = typer.Option(
+        None, "--micro-batch", help="Encode each batch in pieces of this many rows (gradient caching): the same loss "
+        "and gradients as one pass over --batch-size, with the memory of a piece. Default: one pass."),
     lr: Optional[float] = typer.Option(None, "--lr", callback=_number(), help="Learning rate (default: unsup 3e-5, sup 5e-5)."),
     temp: float = typer.Option(0.05, "--temp", callback=_number(), help="Temperature tau of the softmax over cosine similarities."),
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Training pooler (default: the base model's own; cls + MLP for raw BERT)."),
@@ -422,7 +425,7 @@ def train_command(
         source = db or default_db_path()
     config = TrainConfig(
         mode="sup" if sup else "unsup", data=source, from_index=from_index, model=model, out=out, epochs=epochs,
-        max_steps=max_steps, batch_size=batch_size, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
+        max_steps=max_steps, batch_size=batch_size, micro_batch=micro_batch, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
         warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
         resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,

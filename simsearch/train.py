@@ -82,6 +82,7 @@ class TrainConfig:
     epochs: int | None = None
     max_steps: int | None = None
     batch_size: int | None = None
+    micro_batch: int | None = None  # gradient caching: encode each batch in pieces of this many rows
     lr: float | None = None
     temp: float = 0.05
     pooler: str | None = None
@@ -127,6 +128,7 @@ class TrainConfig:
         self.out = Path(self.out)
         checks = [
             (self.batch_size >= 2, "--batch-size must be at least 2 (the other sentences are the negatives)"),
+            (self.micro_batch is None or self.micro_batch >= 1, "--micro-batch must be at least 1"),
             (self.temp > 0, "--temp must be positive"),
             (self.lr > 0, "--lr must be positive"),
             (0.0 <= self.dropout < 1.0, "--dropout must be in [0, 1)"),
@@ -492,13 +494,53 @@ def _remaining_batches(run: Run):
 
 
 def _step(run: Run, rows: np.ndarray) -> float:
-    """One optimizer step: every view of the batch in one forward pass, the loss over the global batch."""
-    config, pooler = run.config, run.pooling.train
-    inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, config, run.device)
+    """One optimizer step: the loss over the global batch, every view of a row in one forward pass.
+
+    With ``--micro-batch`` smaller than this process's rows, gradient caching (Gao, Zhang, Han &
+    Callan 2021, "Scaling Deep Contrastive Learning Batch Size under Memory Limited Setup"): the pieces are
+    first encoded without a graph, the loss and its gradient with respect to the embeddings are
+    computed over the whole batch, then each piece is encoded again with the random state it had
+    the first time (the same dropout masks) and back-propagates its share. The gradients are
+    those of one pass over the pieces' embeddings; the memory is a piece's."""
+    pieces = _pieces(rows, run.config.micro_batch)
+    if len(pieces) == 1:
+        loss = _batch_loss(run, rows, _embed(run, rows))
+        # DDP averages gradients over processes; each computed the global loss.
+        (loss * run.world).backward()
+    else:
+        loss = _cached_backward(run, rows, pieces)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    run.state.step += 1
+    return loss.item()
+
+
+def effective_micro_batch(config: TrainConfig, world: int) -> int | None:
+    """--micro-batch when it splits a process's share of the batch; otherwise None (one pass)."""
+    micro = config.micro_batch
+    return micro if micro and micro < config.batch_size // world else None
+
+
+def _pieces(rows: np.ndarray, micro_batch: int | None) -> list[np.ndarray]:
+    if not micro_batch or micro_batch >= len(rows):
+        return [rows]
+    return [rows[i : i + micro_batch] for i in range(0, len(rows), micro_batch)]
+
+
+def _embed(run: Run, rows: np.ndarray) -> torch.Tensor:
+    """This process's embeddings of ``rows``: (views, rows, dim), one forward pass for every view."""
+    inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, run.config, run.device)
     with autocast(run.precision, run.device):  # bf16: the transformer's matrix products only
-        outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(pooler))
-    embeddings = pool(pooler, float32_states(outputs), inputs["attention_mask"])
-    views = [gather_with_grad(v) for v in embeddings.view(-1, len(rows), embeddings.shape[-1])]
+        outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(run.pooling.train))
+    embeddings = pool(run.pooling.train, float32_states(outputs), inputs["attention_mask"])
+    return embeddings.view(-1, len(rows), embeddings.shape[-1])
+
+
+def _batch_loss(run: Run, rows: np.ndarray, local: torch.Tensor) -> torch.Tensor:
+    """The loss over the global batch from this process's embeddings (views, rows, dim)."""
+    config = run.config
+    views = [gather_with_grad(v) for v in local]
     if len(views) == 1:  # --same-dropout-mask: one forward pass, so both views share its mask
         views = views * 2
     teacher = None
@@ -506,15 +548,40 @@ def _step(run: Run, rows: np.ndarray) -> float:
         index = torch.as_tensor(rows, device=run.device)
         teacher = [gather_with_grad(column[index]) for column in run.teacher]
         teacher = teacher * 2 if len(teacher) == 1 else teacher  # paper: both views are the same sentence
-    loss = simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight,
+    return simcse_loss(*views, temp=config.temp, hard_negative_weight=config.hard_negative_weight,
                        teacher=teacher, distill=config.distill)
-    # DDP averages gradients over processes; each computed the global loss.
+
+
+def _cached_backward(run: Run, rows: np.ndarray, pieces: list[np.ndarray]) -> torch.Tensor:
+    """Gradient caching (see :func:`_step`): returns the loss, the gradients are in the model."""
+    starts = []
+    with torch.no_grad():
+        parts = []
+        for piece in pieces:
+            starts.append(_rng_state(run.device))
+            parts.append(_embed(run, piece))
+    local = torch.cat(parts, dim=1).requires_grad_()
+    loss = _batch_loss(run, rows, local)
     (loss * run.world).backward()
-    run.optimizer.step()
-    run.scheduler.step()
-    run.optimizer.zero_grad(set_to_none=True)
-    run.state.step += 1
-    return loss.item()
+    offset = 0
+    for i, (piece, start) in enumerate(zip(pieces, starts)):
+        _set_rng_state(start, run.device)
+        last = i == len(pieces) - 1
+        # Under DDP: one all-reduce, after the last piece (each one would give the same sum, slower).
+        with contextlib.nullcontext() if last or run.world == 1 else run.forward_model.no_sync():
+            _embed(run, piece).backward(local.grad[:, offset : offset + len(piece)])
+        offset += len(piece)
+    return loss  # the replay drew what the first pass drew: the random state is where it left it
+
+
+def _rng_state(device: torch.device) -> tuple:
+    return torch.get_rng_state(), torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+
+
+def _set_rng_state(state: tuple, device: torch.device) -> None:
+    torch.set_rng_state(state[0])
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(state[1], device)
 
 
 def _checkpoint(run: Run) -> None:
@@ -921,6 +988,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--epochs": config.epochs,
         "--max-steps": config.max_steps,
         "--batch-size": config.batch_size,
+        **({"--micro-batch": micro} if (micro := effective_micro_batch(config, world)) else {}),
         "--lr": config.lr,
         "--temp": config.temp,
         "--max-len": config.max_len,
@@ -1064,6 +1132,7 @@ def _save_model(run: Run) -> dict:
         "lr": config.lr,
         "warmup_steps": config.warmup_steps,
         "batch_size": config.batch_size,
+        "micro_batch": effective_micro_batch(config, run.world),  # None: one pass per batch
         "epochs": config.epochs,
         "max_len": config.max_len,
         "seed": config.seed,
