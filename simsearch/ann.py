@@ -62,7 +62,20 @@ _HEADER = struct.Struct("<QQQQQQiIQQQdQ")
 
 
 def ann_path(store: Store, model: ModelRow) -> Path:
-    return store.path.with_name(f"{store.path.name}.model-{model.id}.hnsw")
+    """The model's HNSW file: beside the database's real file, named after it (``Store.real_path``),
+    so every spelling of the database (a symlink to it) reads and writes the same file."""
+    real = store.real_path
+    return real.with_name(f"{real.name}.model-{model.id}.hnsw")
+
+
+def ann_paths(store: Store, model: ModelRow) -> list[Path]:
+    """Where the model's HNSW file may be: ``ann_path``, then, for a database opened through a
+    symlink, where it was put before files were named after the real database (beside the link,
+    named after it). A file found there is still loaded (verified like any other); a writer
+    saves to ``ann_path``."""
+    legacy = Path(os.path.realpath(store.path.parent)) / f"{store.path.name}.model-{model.id}.hnsw"
+    primary = ann_path(store, model)
+    return [primary] if legacy == primary else [primary, legacy]
 
 
 def file_checksum(path: Path) -> str:
@@ -310,9 +323,12 @@ class VectorIndex:
 
     def _open_hnsw(self) -> None:
         """Inside a snapshot: load, patch or build the HNSW index for ``self.model``."""
-        path = ann_path(self.store, self.model)
         m = self.model
-        hnsw = self._load_verified(path)
+        hnsw = None
+        for path in ann_paths(self.store, m):
+            hnsw = self._load_verified(path)
+            if hnsw is not None:
+                break
         if hnsw is not None and m.ann_generation == m.generation:
             hnsw.set_ef(m.hnsw_ef)
             self.hnsw = hnsw

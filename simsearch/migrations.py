@@ -216,6 +216,80 @@ def m0007_model_precision(db: sqlite_utils.Database) -> None:
     db["models"].add_column("precision", str, not_null_default="fp32")
 
 
+@migration
+def m0008_file_identity(db: sqlite_utils.Database) -> None:
+    """Each document's file identity beyond size and mtime: ``inode`` (st_ino) and ``ctime_ns``
+    (st_ctime_ns, which no user can set and every write or rename moves), so a file replaced by
+    one of the same size and mtime (``mv``, ``cp -p``, ``rsync -t``, ``unzip``) is read again.
+    Older rows have NULL: read once more, and only their stat is updated when their content
+    hash is unchanged.
+
+    ``skip_kind`` says what a skipped file's skip depends on: ``limit`` (``--max-file-mb``:
+    checked against each run's limit), ``support`` (an optional package that is not installed:
+    checked again once it is) or ``content`` (binary, unreadable: kept while the file is the same).
+    Older skips are classified by what simsearch wrote for them (an unread file has no hash)."""
+    db["documents"].add_column("inode", int)
+    db["documents"].add_column("ctime_ns", int)
+    db["documents"].add_column("skip_kind", str)
+    _script(db, """
+        UPDATE documents SET skip_kind = CASE
+            WHEN hash = '' THEN 'limit'
+            WHEN skip_reason LIKE 'skipped: PDF support is not installed%' THEN 'support'
+            ELSE 'content' END
+        WHERE skip_reason IS NOT NULL
+    """)
+
+
+@migration
+def m0009_normalised_paths(db: sqlite_utils.Database) -> None:
+    """Roots and document paths spelled with ``..``, ``.`` or doubled slashes (``index docs/../docs``
+    stored them as given) are stored normalised, like every new one (``indexer.root_key``): a root
+    that then names an indexed root is dropped, and so is a document whose normalised path is
+    indexed already (its copy); the others are renamed, keeping their sentences and vectors."""
+    import os
+
+    def odd(path: str) -> bool:
+        return os.path.normpath(path) != path
+
+    roots = db.conn.execute("SELECT id, path FROM roots ORDER BY id").fetchall()
+    held = {path for _, path in roots if not odd(path)}
+    for root_id, path in roots:
+        if not odd(path):
+            continue
+        clean = os.path.normpath(path)
+        if clean in held:
+            db.conn.execute("DELETE FROM roots WHERE id = ?", (root_id,))
+        else:
+            db.conn.execute("UPDATE roots SET path = ? WHERE id = ?", (clean, root_id))
+            held.add(clean)
+    documents = db.conn.execute("SELECT id, path FROM documents ORDER BY id").fetchall()
+    paths = {path for _, path in documents if not odd(path)}
+    dropped = []
+    for document_id, path in documents:
+        if not odd(path):
+            continue
+        clean = os.path.normpath(path)
+        if clean in paths:
+            dropped.append(document_id)
+        else:
+            db.conn.execute("UPDATE documents SET path = ? WHERE id = ?", (clean, document_id))
+            paths.add(clean)
+    for document_id in dropped:
+        db.conn.execute("DELETE FROM vectors WHERE sentence_id IN (SELECT id FROM sentences WHERE document_id = ?)",
+                        (document_id,))
+        db.conn.execute("DELETE FROM sentences WHERE document_id = ?", (document_id,))
+        db.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+    if dropped:  # their vectors are gone: the HNSW files are out of date
+        db.conn.execute("UPDATE models SET generation = generation + 1")
+
+
+@migration
+def m0010_settings(db: sqlite_utils.Database) -> None:
+    """Options an index remembers between runs (``max_file_mb``: the last ``--max-file-mb`` given,
+    which a run without one keeps)."""
+    _script(db, "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # --- applying them ----------------------------------------------------------------------------
 
 def applied(db: sqlite_utils.Database) -> list[str]:

@@ -130,6 +130,9 @@ class DocumentRow:
     mtime_ns: int
     size: int
     skip_reason: str | None = None
+    inode: int | None = None  # st_ino when last read (None: indexed before it was recorded)
+    ctime_ns: int | None = None  # st_ctime_ns when last read
+    skip_kind: str | None = None  # what a skip depends on: "limit", "support" or "content" (m0008)
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -247,6 +250,13 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    @property
+    def real_path(self) -> Path:
+        """The database file with every symlink resolved: one file, however it is spelled
+        (``--db link.db``, a relative path). The writer lock and the HNSW files are named after
+        it, so every spelling shares them."""
+        return Path(os.path.realpath(self.path))
+
     # --- schema ---------------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -299,18 +309,22 @@ class Store:
         """Indexed documents whose path is one of ``roots`` or below one of them."""
         found = {}
         for root in roots:
-            root = str(Path(root).expanduser().absolute())
+            root = os.path.normpath(Path(root).expanduser().absolute())
             prefix = root.rstrip(os.sep) + os.sep
             rows = self.conn.execute(
-                "SELECT id, path, hash, mtime_ns, size, skip_reason FROM documents WHERE path = ? OR substr(path, 1, ?) = ?",
+                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind FROM documents "
+                "WHERE path = ? OR substr(path, 1, ?) = ?",
                 (root, len(prefix), prefix),
             )
             for row in rows:
                 found[row[1]] = DocumentRow(*row)
         return found
 
-    def touch_document(self, document_id: int, mtime_ns: int, size: int) -> None:
-        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ? WHERE id = ?", (mtime_ns, size, document_id))
+    def touch_document(self, document_id: int, mtime_ns: int, size: int, inode: int | None = None,
+                       ctime_ns: int | None = None) -> None:
+        """Record a file's new stat (its content is unchanged)."""
+        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ? WHERE id = ?",
+                          (mtime_ns, size, inode, ctime_ns, document_id))
 
     def delete_documents(self, document_ids: list[int]) -> None:
         """Remove documents with their sentences and vectors (inside a transaction)."""
@@ -325,11 +339,13 @@ class Store:
             self.bump_generations()
 
     def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, format: str,
-                         sentences: list, skip_reason: str | None = None) -> int:
+                         sentences: list, skip_reason: str | None = None, *, inode: int | None = None,
+                         ctime_ns: int | None = None, skip_kind: str | None = None) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
-        "html", "pdf"), or "skipped".
+        "html", "pdf"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
+        (``DocumentRow``); ``skip_kind`` what a skip depends on (``skip_reason`` set).
 
         Vectors of sentences whose text is unchanged are carried over to the new rows,
         so editing one paragraph re-embeds that paragraph, not the whole file.
@@ -345,9 +361,14 @@ class Store:
             self.delete_documents([old[0]])
         # The column is still called ``kind`` (migration m0001): renaming a column is a migration,
         # which a name alone does not justify.
+        columns = {"path": path, "hash": digest, "mtime_ns": mtime_ns, "size": size, "kind": format,
+                   "indexed_at": now(), "skip_reason": skip_reason}
+        # m0008's columns only when known (a row without them is read again once, which is safe).
+        extra = {"inode": inode, "ctime_ns": ctime_ns, "skip_kind": skip_kind if skip_reason is not None else None}
+        columns.update({name: value for name, value in extra.items() if value is not None})
         cursor = self.conn.execute(
-            "INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at, skip_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path, digest, mtime_ns, size, format, now(), skip_reason),
+            f"INSERT INTO documents ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            tuple(columns.values()),
         )
         document_id = cursor.lastrowid
         model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]
@@ -570,6 +591,17 @@ class Store:
         except sqlite3.DatabaseError as exc:
             problems.append(f"FTS5 integrity check: {exc}")
         return problems
+
+    # --- settings -------------------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """An option the index remembers between runs (m0010), or None."""
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     # --- roots ----------------------------------------------------------------------------
 
