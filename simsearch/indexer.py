@@ -33,6 +33,7 @@ from .errors import Interrupted, SimsearchError
 from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
+from .search import find_model, folder_named, same_folder
 from .store import ModelRow, Store, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
@@ -121,6 +122,14 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     resolved = []
     for name in names:
         stored = store.model(name)
+        here = folder_named(name) if explicit else None
+        if here is not None and stored is not None and not same_folder(stored.path, here):
+            # './m' from another working directory: another folder, so another model (not a
+            # retrain of the one the index holds under that spelling)
+            stored = store.model_by_path(here)
+            name = stored.name if stored else here
+        elif here is not None and stored is None and here == os.path.abspath(Path(name).expanduser()) != name:
+            name = here  # a relative path means another folder elsewhere: such rows are named absolutely
         try:
             ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
         except SimsearchError as exc:
@@ -132,7 +141,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             continue
         path = str(Path(ref.path).absolute())
         stored = stored or store.model_by_path(path)
-        wanted = vector_precision(stored, precision, device, on_warning=lambda message: note(name, message))
+        wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
         resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref), wanted))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
     for name, stored, ref, path, digest, dim, wanted in resolved:
@@ -310,7 +319,7 @@ def forget_models(store: Store, names: list[str]) -> dict:
     with writer_lock(store):
         rows = []
         for name in dict.fromkeys(names):
-            row = store.model(name) or store.model_by_path(str(Path(name).expanduser().absolute()))
+            row = find_model(store, name)
             if row is None:
                 held = ", ".join(r.name for r in store.models()) or "none"
                 raise SimsearchError(f"model {name!r} is not in the index (it holds: {held})")
@@ -535,6 +544,9 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     from .encoder import Encoder
 
     encoder = Encoder.load(ref, device=device, batch_size=batch_size, precision=model.precision)
+    if fingerprint(ref) != model.fingerprint:  # retrained while this run read the documents
+        raise SimsearchError(f"model {model.name!r} changed while this run was indexing ({ref.path}); "
+                             f"run `simsearch index` again to re-embed it")
     if encoder.precision != model.precision:  # a bug, never a silent mix of precisions
         raise RuntimeError(f"encoder for {model.name!r} runs at {encoder.precision}, its vectors are {model.precision}")
     done = 0

@@ -40,7 +40,7 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .models import EMBEDDED_ALIASES, embedded_model_path, models_dir, ref_for_row
+from .models import EMBEDDED_ALIASES, embedded_model_path, fingerprint, models_dir, ref_for_row
 from .store import ModelRow, Store, query_precision
 
 
@@ -181,6 +181,50 @@ def display_path(path: str, cwd: str | None = None) -> str:
         return path
 
 
+def folder_named(name: str) -> str | None:
+    """The absolute folder a model name means from here when it is a path (``./m``, ``m`` for a
+    folder in the working directory, ``/abs/m``), as ``models.resolve_offline`` reads it; None
+    for the embedded model's aliases, a trained model's name in the models folder (the index's
+    model of that name is meant, wherever ``$SIMSEARCH_MODELS`` points now) and names that are
+    no folder here (hub ids, a folder since deleted)."""
+    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and (models_dir() / name).is_dir()):
+        return None
+    folder = Path(name).expanduser()
+    return os.path.abspath(folder) if folder.is_dir() else None
+
+
+def find_model(store: Store, name: str) -> ModelRow | None:
+    """The index's model a user means by ``name``: by name, unless the name is a folder here
+    that is not that row's folder (then by that folder); else by the folder another spelling
+    (an alias, a trained model's name, a path) points to. A name that means a folder the index
+    does not hold, where the index holds another folder under that name, is an error naming both."""
+    row = store.model(name)
+    here = folder_named(name)
+    if row is not None and here is not None and not same_folder(row.path, here):
+        # './m' from another working directory: the index's './m' is another folder's model
+        found = store.model_by_path(here) or store.model_by_path(str(Path(here).resolve()))
+        if found is None:
+            raise SimsearchError(f"model {name!r} is the folder {here} here, which the index does not hold "
+                                 f"(its {name!r} is the folder {row.path}); `simsearch index --model {name}` adds it")
+        return found
+    if row is None:
+        folders = [Path(name).expanduser(), models_dir() / name]
+        if name.lower() in EMBEDDED_ALIASES:
+            folders.insert(0, embedded_model_path())
+        for folder in folders:
+            for spelling in {str(folder.absolute()), str(folder.resolve())}:
+                row = row or store.model_by_path(spelling)
+    return row
+
+
+def same_folder(a: str, b: str) -> bool:
+    """Whether two spellings name one folder (through symlinks); a folder that is gone is no other's."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
 def model_ref(row: ModelRow):
     """The ``ModelRef`` behind an index's model: found at its stored folder with its stored
     pooler, and checked against the fingerprint it was indexed with."""
@@ -194,19 +238,13 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
         raise SimsearchError(f"the index at {store.path} holds no models yet: run `simsearch index FOLDER`")
     if name is None:
         return next((row for row in rows if row.name == "minilm"), rows[0])
-    row = store.model(name)
-    if row is None:
-        # The same model under another spelling: an alias, a trained model's name, a path.
-        folders = [Path(name).expanduser(), models_dir() / name]
-        if name.lower() in EMBEDDED_ALIASES:
-            folders.insert(0, embedded_model_path())
-        for folder in folders:
-            for spelling in {str(folder.absolute()), str(folder.resolve())}:
-                row = row or store.model_by_path(spelling)
+    row = find_model(store, name)
     if row is None:
         held = ", ".join(r.name for r in rows)
+        here = folder_named(name)
+        what = f"{name!r} (the folder {here} here)" if here not in (None, name) else repr(name)
         raise SimsearchError(
-            f"model {name!r} is not in the index (it holds: {held}); add it with `simsearch index --model {name}`"
+            f"model {what} is not in the index (it holds: {held}); add it with `simsearch index --model {name}`"
         )
     return row
 
@@ -249,7 +287,14 @@ class Searcher:
         if self.encoder is None:
             from .encoder import Encoder
 
-            self.encoder = Encoder.load(self.ref, device=self.device, precision=self.precision)
+            encoder = Encoder.load(self.ref, device=self.device, precision=self.precision)
+            # The folder was checked when the searcher opened; the weights are read only now
+            # (the TUI opens its panes first): a model retrained in between is refused, never
+            # its new weights compared with the old one's vectors.
+            if fingerprint(self.ref) != self.model.fingerprint:
+                raise SimsearchError(f"model {self.name!r} changed since it was indexed ({self.ref.path}); "
+                                     f"re-embed with `simsearch index --model {self.name}`")
+            self.encoder = encoder
         return self.encoder
 
     def embed(self, queries: list[str]) -> np.ndarray:

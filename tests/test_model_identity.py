@@ -1,0 +1,135 @@
+"""A model is its folder: the same spelling from another working directory is another model, and
+weights read after the index's check must still be the ones it checked.
+
+Oracle: exact cosine search over the index's sentences with the folder's own model, loaded
+directly (``Encoder``), never through the index."""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simsearch import indexer
+from simsearch.encoder import Encoder
+from simsearch.errors import SimsearchError
+from simsearch.indexer import index
+from simsearch.search import Searcher
+from simsearch.store import Store
+from tests.tiny_bert import create_random_bert
+
+QUERY = "where do the boats wait for the tide"
+
+
+def make_model(folder: Path, seed: int) -> Path:
+    return create_random_bert(folder, hidden_size=32, heads=2, layers=2, pooler="avg", seed=seed)
+
+
+@pytest.fixture
+def two_places(tmp_path):
+    """docs/, and two folders d1/m and d2/m holding different models."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text("The boats wait in the harbour for the tide.\nGulls sit on the old pier.\n"
+                                      "A ferry leaves at noon every day.\nThe fish market opens early.\n")
+    (docs / "garden.txt").write_text("Tomatoes need sun and water.\nThe roses climb the south wall.\n")
+    for place, seed in (("d1", 1), ("d2", 2)):
+        make_model(tmp_path / place / "m", seed)
+    return tmp_path
+
+
+def exact_top(store: Store, model: Path, query: str, k: int = 3) -> list[str]:
+    texts = [row[0] for row in store.conn.execute("SELECT DISTINCT text FROM sentences ORDER BY text")]
+    encoder = Encoder.load(str(model), device="cpu", precision="fp32")
+    vectors = encoder.encode(texts, normalize=True, progress=False)
+    scores = vectors @ encoder.encode([query], normalize=True, progress=False)[0]
+    return [texts[i] for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def test_a_relative_model_name_from_another_folder_is_another_model(two_places, run_cli, monkeypatch):
+    db = two_places / "idx.db"
+    monkeypatch.chdir(two_places / "d1")
+    code, _, err = run_cli("index", two_places / "docs", "-m", "./m", "--db", db, "--precision", "fp32",
+                           "--device", "cpu")
+    assert code == 0, err
+    monkeypatch.chdir(two_places / "d2")
+    # d2's ./m is not in the index: refused, naming both folders (was: d1's vectors served as d2's model)
+    code, out, err = run_cli("search", QUERY, "-m", "./m", "--db", db, "--mode", "dense", "--json")
+    assert code == 2 and out == ""
+    assert str(two_places / "d2" / "m") in err and str(two_places / "d1" / "m") in err
+    # indexing it adds a model (was: d1's vectors deleted and the row pointed at d2's folder)
+    code, _, err = run_cli("index", "-m", "./m", "--db", db, "--device", "cpu")
+    assert code == 0, err
+    with closing(Store.open(db)) as store:
+        rows = {row.path: store.count_vectors(row.id) for row in store.models()}
+        assert rows == {str(two_places / "d1" / "m"): 6, str(two_places / "d2" / "m"): 6}
+        expected = {place: exact_top(store, two_places / place / "m", QUERY) for place in ("d1", "d2")}
+    assert expected["d1"] != expected["d2"]  # the two models disagree, so a mix-up would show
+    for place in ("d2", "d1"):
+        monkeypatch.chdir(two_places / place)
+        code, out, err = run_cli("search", QUERY, "-m", "./m", "--db", db, "--mode", "dense", "-k", "3", "--json",
+                                 "--context", "0")
+        assert code == 0, err
+        assert [json.loads(line)["text"] for line in out.splitlines()] == expected[place]
+    # forget ./m from d1 removes d1's model only
+    code, _, err = run_cli("forget", "--model", "./m", "--db", db)
+    assert code == 0, err
+    with closing(Store.open(db)) as store:
+        assert [row.path for row in store.models()] == [str(two_places / "d2" / "m")]
+
+
+def test_an_index_from_before_keeps_its_relative_name_where_it_means_its_folder(two_places, run_cli, monkeypatch):
+    """Rows named './m' by earlier versions: found from their folder, refused from another."""
+    db = two_places / "idx.db"
+    monkeypatch.chdir(two_places / "d1")
+    assert run_cli("index", two_places / "docs", "-m", "./m", "--db", db, "--device", "cpu")[0] == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE models SET name = './m' WHERE path = ?", (str(two_places / "d1" / "m"),))
+    code, out, err = run_cli("search", QUERY, "-m", "./m", "--db", db, "--json")
+    assert code == 0, err
+    monkeypatch.chdir(two_places / "d2")
+    code, _, err = run_cli("search", QUERY, "-m", "./m", "--db", db, "--json")
+    assert code == 2 and "d1/m" in err
+    code, _, err = run_cli("forget", "--model", "./m", "--db", db)
+    assert code == 2  # never forgets d1's model for a name that means d2's here
+    code, _, err = run_cli("index", "-m", "./m", "--db", db, "--device", "cpu")
+    assert code == 0, err  # d2's model is added beside it, not written over it
+    with closing(Store.open(db)) as store:
+        assert [(row.name, row.path, store.count_vectors(row.id)) for row in store.models()] == [
+            ("./m", str(two_places / "d1" / "m"), 6), (str(two_places / "d2" / "m"), str(two_places / "d2" / "m"), 6)]
+
+
+def test_a_model_retrained_after_the_searcher_opened_is_refused_not_mixed(two_places):
+    model = two_places / "d1" / "m"
+    with closing(Store.open(two_places / "idx.db")) as store:
+        index(store, [two_places / "docs"], [str(model)], progress=False, precision="fp32", device="cpu")
+        searcher = Searcher.open(store, str(model), device="cpu")  # checks the folder; weights come later
+        make_model(model, seed=7)  # retrained in place before the first query
+        with pytest.raises(SimsearchError, match="changed since it was indexed"):
+            searcher.search(QUERY, 3, mode="dense")
+
+
+def test_a_model_retrained_while_index_reads_documents_stores_no_vector_of_it(two_places, monkeypatch):
+    model = two_places / "d1" / "m"
+    real_load = Encoder.load
+
+    def retrain_first(ref, **kwargs):  # the retrain lands after the rows were registered
+        make_model(model, seed=7)
+        return real_load(ref, **kwargs)
+
+    with closing(Store.open(two_places / "idx.db")) as store:
+        monkeypatch.setattr(Encoder, "load", retrain_first)
+        with pytest.raises(SimsearchError, match="changed while this run was indexing"):
+            index(store, [two_places / "docs"], [str(model)], progress=False, precision="fp32", device="cpu")
+        monkeypatch.setattr(Encoder, "load", real_load)
+        [row] = store.models()
+        assert store.count_vectors(row.id) == 0
+        index(store, [two_places / "docs"], [str(model)], progress=False, precision="fp32", device="cpu")
+        searcher = Searcher.open(store, str(model), device="cpu")
+        hits = [hit.text for hit in searcher.search(QUERY, 3, mode="dense", context=0)]
+        assert hits == exact_top(store, model, QUERY)  # the new weights, with vectors of the new weights
+    assert indexer.folder_named("minilm") is None
