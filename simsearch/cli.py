@@ -486,6 +486,7 @@ def index_command(
         return status_command(db=db, json_out=json_out)
     if pooler is not None and not model:
         raise SimsearchError("--pooler applies to the models named with --model; name them")
+    _check_readable_roots(paths or [])
     if not (Path(db) if db else default_db_path()).exists():
         # A new index is created only for a run that can start: something to index, models that resolve.
         if not paths and not model:
@@ -513,6 +514,19 @@ def index_command(
         f"{report.unchanged + report.touched:,} unchanged files; {report.sentences_added:,} sentences added; "
         f"encoded: {encoded} ({report.seconds:.1f} s) in {report.db}"
     )
+
+
+def _check_readable_roots(paths: list[Path]) -> None:
+    """A file named as a root must be of a type simsearch reads: another (``notes.docx``) is the
+    user's mistake, refused before anything is written, not a root recorded to warn on every run."""
+    from .extract import TEXT_SUFFIXES, printable
+
+    for path in paths:
+        if path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES:
+            kind = f"{path.suffix} files" if path.suffix else "files without a suffix"
+            readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
+            raise SimsearchError(f"{printable(path)}: simsearch cannot index {kind} (it reads {readable}, "
+                                 ".pdf with the pdf extra); nothing was indexed")
 
 
 def _check_recorded_pooler(store, names: list[Optional[str]], pooler: Optional[str]) -> None:
@@ -625,12 +639,15 @@ def _read_queries(path: Path) -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise SimsearchError(f"--queries {path}: {exc.strerror}") from None
+    from .data import line_of_byte
+    from .segment import source_lines
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SimsearchError(f"--queries {path}: line {line} is not UTF-8") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+        raise SimsearchError(f"--queries {path}: line {line_of_byte(data, exc.start)} is not UTF-8") from None
+    # One query per line as an editor shows lines: a form feed or U+2028 inside a line does not split it.
+    return [line.strip() for line in source_lines(text) if line.strip()]
 
 
 @app.command("status")
@@ -711,8 +728,9 @@ def tui_command(
     precision: Precision = QueryPrecisionOption,
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
-    from .tui import default_models, run
+    from .tui import default_models, require_terminal, run
 
+    require_terminal()  # before any index is opened: no terminal is the first thing to say
     if pooler is not None or _value(precision) != "auto":
         from .store import Store, default_db_path
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
 from .extract import TEXT_SUFFIXES, FoundFile, Skip, printable, sentences_from_path, walk
+from .segment import source_lines
 
 # ``warn(path, reason)``: told about every file left out or read with a caveat.
 Warn = Callable[[str, str], None]
@@ -155,8 +158,16 @@ def read_text(path: Path, what: str = "a file") -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SimsearchError(f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
+        raise SimsearchError(f"{path}:{line_of_byte(raw, exc.start)}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
+
+
+_BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def line_of_byte(raw: bytes, offset: int) -> int:
+    """The 1-based line of ``raw[offset]``, lines ending at ``\\n``, ``\\r\\n`` or ``\\r`` only
+    (as ``segment.source_lines`` and an editor count them)."""
+    return len(_BYTE_LINE_END.split(raw[:offset]))
 
 
 def load_triplets(path: Path) -> list[tuple[str, ...]]:
@@ -171,7 +182,9 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         raise SimsearchError(f"{path}: file is empty")
     if path.suffix.lower() in (".jsonl", ".json"):
         records, columns = [], None
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Lines end at \n, \r\n or \r only: json.dumps(..., ensure_ascii=False) writes U+2028 raw,
+        # which str.splitlines() would break a valid line at.
+        for number, line in enumerate(source_lines(text), start=1):
             if not line.strip():
                 continue
             try:
@@ -184,9 +197,11 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
             records.append((number, record))
     else:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+        # newline="": the csv module sees the file's own line ends (a quoted field may hold one)
+        # and no others; line_num is the line a row ends on, blank lines and quoted breaks counted.
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         columns = reader.fieldnames or []
-        records = [(number, row) for number, row in enumerate(reader, start=2)]
+        records = [(reader.line_num, row) for row in reader]
     needed = ["sent0", "sent1"] + (["hard_neg"] if "hard_neg" in (columns or []) else [])
     missing = [c for c in ("sent0", "sent1") if c not in (columns or [])]
     if missing:

@@ -120,10 +120,14 @@ def embedded_model_path() -> Path:
     return path
 
 
-def read_pooling(folder: Path) -> tuple[str | None, int | None, dict]:
+def read_pooling(folder: Path, override: str | None = None) -> tuple[str | None, int | None, dict]:
     """Pooler name, max sequence length and simsearch metadata stored in a model folder.
 
-    Returns ``(None, None, {})`` when the folder says nothing about pooling.
+    Returns ``(None, None, {})`` when the folder says nothing about pooling. A
+    sentence-transformers folder whose modules simsearch does not compute (a ``Dense``
+    projection after pooling, say) is refused whatever ``override`` (the user's ``--pooler``)
+    says: its vectors would not be the model's. A pooling mode simsearch has no pooler for is
+    refused only without ``override``.
     """
     meta_file = folder / METADATA_FILE
     if meta_file.is_file():
@@ -138,21 +142,76 @@ def read_pooling(folder: Path) -> tuple[str | None, int | None, dict]:
         st_max = _read_json(st_config).get("max_seq_length")
     modules_file = folder / "modules.json"
     if modules_file.is_file():
-        for module in _read_json(modules_file):
-            if module.get("type", "").endswith("Pooling"):
-                config = _read_json(folder / module.get("path", "") / "config.json")
-                return _pooler_from_sentence_transformers(config, folder), st_max, {}
+        pooling = _sentence_transformers_pooling(folder, _read_json(modules_file))
+        _check_no_default_prompt(folder)
+        if pooling is not None:
+            config = _read_json(folder / pooling / "config.json")
+            return _pooler_from_sentence_transformers(config, folder, override), st_max, {}
     return None, st_max, {}
 
 
-def _pooler_from_sentence_transformers(config: dict, folder: Path) -> str:
-    modes = [key for key, value in config.items() if key.startswith("pooling_mode_") and value]
-    if modes == ["pooling_mode_mean_tokens"]:
-        return "avg"
-    if modes == ["pooling_mode_cls_token"]:
-        return "cls_before_pooler"
+# The sentence-transformers modules simsearch computes itself, in the only order it computes them:
+# the transformer (the folder itself), its pooling, and a final normalisation (simsearch
+# normalises every vector it stores or compares).
+_ST_PIPELINE = ("Transformer", "Pooling", "Normalize")
+
+
+def _sentence_transformers_pooling(folder: Path, modules) -> str | None:
+    """The Pooling module's folder of a sentence-transformers ``modules.json`` (None: no Pooling),
+    after checking that every module is one simsearch computes, in order."""
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        raise SimsearchError(f"{folder / 'modules.json'}: expected a list of modules")
+    pooling = None
+    for position, module in enumerate(modules):
+        kind = str(module.get("type") or "?").rsplit(".", 1)[-1]
+        path = str(module.get("path") or "")
+        expected = _ST_PIPELINE[position] if position < len(_ST_PIPELINE) else None
+        if kind != expected or (kind == "Transformer" and path not in ("", ".")):
+            where = f" ({path})" if path else ""
+            raise SimsearchError(
+                f"{folder}: sentence-transformers module {kind}{where} is not supported (simsearch computes only "
+                f"{' -> '.join(_ST_PIPELINE)} in the model folder); its vectors would not be the model's"
+            )
+        if kind == "Pooling":
+            pooling = path
+    return pooling
+
+
+def _check_no_default_prompt(folder: Path) -> None:
+    """sentence-transformers puts a model's default prompt before every text; simsearch does not."""
+    settings = folder / "config_sentence_transformers.json"
+    if settings.is_file():
+        config = _read_json(settings)
+        name = config.get("default_prompt_name") if isinstance(config, dict) else None
+        if name:
+            raise SimsearchError(f"{settings}: default prompt {name!r} is not supported (simsearch encodes texts "
+                                 "without a prompt); its vectors would not be the model's")
+
+
+# The pooling_mode_* flags of sentence-transformers before 5.0, and the mode each names.
+_ST_LEGACY_MODES = {"pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max",
+                    "pooling_mode_mean_tokens": "mean", "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+                    "pooling_mode_weightedmean_tokens": "weightedmean", "pooling_mode_lasttoken": "lasttoken"}
+_ST_MODE_POOLERS = {"mean": "avg", "cls": "cls_before_pooler"}
+
+
+def _pooler_from_sentence_transformers(config, folder: Path, override: str | None = None) -> str | None:
+    """The simsearch pooler of a Pooling config, in either form sentence-transformers writes:
+    ``{"pooling_mode": "mean"}`` (5.0 and later; a list combines modes) or one
+    ``pooling_mode_*_tokens`` flag per mode (earlier versions, and most hub models)."""
+    if not isinstance(config, dict):
+        raise SimsearchError(f"{folder}: sentence-transformers Pooling config is not a JSON object")
+    if "pooling_mode" in config:  # it takes precedence over the flags, as in sentence-transformers
+        mode = config["pooling_mode"]
+        modes = list(mode) if isinstance(mode, list) else [mode]
+    else:
+        modes = [name for key, name in _ST_LEGACY_MODES.items() if config.get(key)]
+    if len(modes) == 1 and modes[0] in _ST_MODE_POOLERS:
+        return _ST_MODE_POOLERS[modes[0]]
+    if override is not None:
+        return None  # the user's --pooler decides
     raise SimsearchError(
-        f"{folder}: sentence-transformers pooling {modes or 'none'} is not supported; pass --pooler"
+        f"{folder}: sentence-transformers pooling {'+'.join(map(str, modes)) or 'none'} is not supported; pass --pooler"
     )
 
 
@@ -176,7 +235,7 @@ def _model_max_length(folder: Path, stored: int | None) -> int:
 def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> ModelRef:
     if not (folder / "config.json").is_file():
         raise SimsearchError(f"{folder} is not a model folder (no config.json)")
-    stored_pooler, max_length, meta = read_pooling(folder)
+    stored_pooler, max_length, meta = read_pooling(folder, pooler)
     chosen = pooler or stored_pooler
     if chosen is None:
         raise SimsearchError(

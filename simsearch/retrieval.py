@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .data import read_text
+from .segment import source_lines
 from .errors import SimsearchError
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def load_queries(path: Path | str, fmt: str | None = None) -> list[Query]:
     path = Path(path)
     text = read_text(path, "a query file")
     base = path.absolute().parent
-    lines = text.splitlines()
+    lines = source_lines(text)  # \n, \r\n, \r only: U+2028 and \x0c are inside a line (valid JSON, one query)
     if fmt is None:
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".ndjson", ".json"):

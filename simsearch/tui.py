@@ -393,9 +393,33 @@ def editor_command(editor: str, path: str, line: int) -> list[str]:
     return [*words, f"+{line}", path]
 
 
+def require_terminal(stdin=None, stderr=None) -> None:
+    """Refuse to start without a terminal to draw on and read keys from.
+
+    Textual's driver reads keys from stdin and draws on stderr (``sys.__stdin__``,
+    ``sys.__stderr__``); with either not a terminal (a script, cron, a pipe) the app never
+    gets a key and never exits, spinning a core.
+    """
+    import sys
+
+    streams = {"stdin": stdin or sys.__stdin__, "stderr": stderr or sys.__stderr__}
+    missing = [name for name, stream in streams.items() if stream is None or not _isatty(stream)]
+    if missing:
+        raise SimsearchError(f"simsearch tui needs a terminal: {' and '.join(missing)} "
+                             f"{'is not one' if len(missing) == 1 else 'are not'} (in a script, use simsearch search)")
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or not a real stream
+        return False
+
+
 def run(db: Path | None, left: str | None, right: str | None, k: int, device: str, mode: str = "dense",
         precision: str | None = None) -> None:
+    require_terminal()
     CompareApp(db, left, right, k, device=device, mode=mode, precision=precision).run()
 
 
-__all__ = ["CompareApp", "default_models", "editor_command", "overlap", "rank_marks", "run"]
+__all__ = ["CompareApp", "default_models", "editor_command", "overlap", "rank_marks", "require_terminal", "run"]
