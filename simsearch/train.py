@@ -122,6 +122,7 @@ class TrainConfig:
             self._recipe_defaults()
         if self.from_index and self.mode != "unsup":
             raise SimsearchError("--from-index trains unsupervised on the index's sentences; it does not go with --sup")
+        self.default_out = self.out is None  # (not a field: settings and signature stay as they were)
         if self.out is None:
             source = "index-unsup" if self.from_index else self.mode
             self.out = models_dir() / f"{self.data.stem}-{source}-simcse"
@@ -389,6 +390,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False) -> Run:
     precision = resolve(config.precision, device, purpose="train",
                         on_warning=_warn if rank == 0 else (lambda message: None))
     _check_out(config.out)
+    if getattr(config, "default_out", False):
+        _check_default_out(config.out, config.data)
     staging = config.out.parent / f".{config.out.name}.partial"
     if config.resume and not (staging / "checkpoint.pt").is_file():
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
@@ -947,6 +950,20 @@ def _check_out(out: Path) -> None:
                          "choose another --out, or move that folder away yourself")
 
 
+def _check_default_out(out: Path, data: Path) -> None:
+    """The default --out is named after the data's file name: another file of that name (another
+    project's notes.txt) must not replace the model trained there without a word."""
+    try:
+        trained_on = json.loads((out / METADATA_FILE).read_text()).get("data_file")
+    except (OSError, ValueError, AttributeError):
+        return  # no model there (or not one simsearch can read: _check_out has decided about it)
+    if not isinstance(trained_on, str) or not os.path.isabs(trained_on):
+        return  # written before data_file was absolute: which file it was is unknown
+    if os.path.abspath(trained_on) != os.path.abspath(data):
+        raise SimsearchError(f"the default --out {out} holds a model trained on {trained_on}, not {os.path.abspath(data)}; "
+                             f"choose where this one goes with --out (or give --out {out} to replace it)")
+
+
 def _staging_is_ours(staging: Path) -> bool:
     if staging.is_symlink() or not staging.is_dir():
         return False
@@ -1139,7 +1156,7 @@ def _save_model(run: Run) -> dict:
         "train_precision": run.precision,  # of the training steps; evaluations and inference: fp32
         "steps": run.total_steps,
         "examples": len(run.split.training),
-        "data_file": str(config.data),
+        "data_file": os.path.abspath(config.data),
         "data_sha256": run.data.sha256,
         "data_source": run.data.source,
         "selection": selection,

@@ -530,3 +530,31 @@ def test_a_malformed_world_size_is_one_line_naming_it(world, tmp_path, value, ru
                            "--device", "cpu", "--max-steps", "1")
     assert code == 2 and "WORLD_SIZE" in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out").exists() and not staging_of(tmp_path / "out").exists()
+
+
+def test_the_default_out_never_replaces_a_model_trained_on_another_file_of_the_same_name(world, tmp_path, run_cli,
+                                                                                         monkeypatch):
+    """Two projects' notes.txt both default to <models>/notes-unsup-simcse: the second is refused
+    (the first may be in an index); the same file again, or an explicit --out, replaces it."""
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models"))
+    for place in ("work", "home"):
+        (tmp_path / place).mkdir()
+        shutil.copy(world["notes"], tmp_path / place / "notes.txt")
+    (tmp_path / "home" / "notes.txt").write_text("\n".join(reversed(world["notes"].read_text().splitlines())) + "\n")
+    common = ["-m", world["model"], "--max-steps", "1", "--batch-size", "8", "--recipe", "paper", "--device", "cpu",
+              "--data", world["sts"]]
+    out = tmp_path / "models" / "notes-unsup-simcse"
+    monkeypatch.chdir(tmp_path / "work")
+    code, _, err = run_cli("train", "--unsup", "notes.txt", *common)
+    assert code == 0, err
+    first = (out / "model.safetensors").read_bytes()
+    assert json.loads((out / METADATA_FILE).read_text())["data_file"] == str(tmp_path / "work" / "notes.txt")
+    monkeypatch.chdir(tmp_path / "home")
+    code, _, err = run_cli("train", "--unsup", "notes.txt", *common)
+    assert code == 2 and str(tmp_path / "work" / "notes.txt") in err and "--out" in err and len(err.strip().splitlines()) == 1
+    assert (out / "model.safetensors").read_bytes() == first
+    code, _, err = run_cli("train", "--unsup", "notes.txt", *common, "--out", out)  # asked for by name
+    assert code == 0, err
+    assert json.loads((out / METADATA_FILE).read_text())["data_file"] == str(tmp_path / "home" / "notes.txt")
+    code, _, err = run_cli("train", "--unsup", "notes.txt", *common, "--seed", "3")  # the same file again
+    assert code == 0, err
