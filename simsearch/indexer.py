@@ -2,10 +2,13 @@
 
 A run has three phases, each safe to interrupt:
 
-1. documents: walk the roots; a file whose size and mtime are unchanged is not opened,
-   one whose content hash is unchanged is not parsed (unless an older extractor read it:
-   ``EXTRACTOR_VERSION``); a new or changed file is split into sentences and written in
-   one transaction; files gone from disk are removed;
+1. documents: walk the roots; a file whose stat (size, mtime, inode, ctime) is unchanged is
+   not opened, one whose content hash is unchanged is not parsed (unless an older extractor
+   read it: ``EXTRACTOR_VERSION``); a new or changed file is split into sentences and written
+   in one transaction; files gone from disk are removed. A skip that depends on this run's
+   options or environment (``--max-file-mb``, PDF support) is checked again every run, and an
+   indexed file now over ``--max-file-mb`` is taken out; a skip for the file's content
+   (binary) holds while the stat is the same;
 2. vectors: each model embeds the sentences it has no vector for, in chunks, each
    chunk committed (this is also how a model added later catches up, without reading
    a single file);
@@ -30,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, SimsearchError
-from .extract import EXTRACTOR_VERSION, FoundFile, Skip, extract, is_undecodable, printable, sentences_of, walk
+from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_undecodable, printable, sentences_of,
+                      walk)
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .search import find_model, folder_named, same_folder
@@ -80,7 +84,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
     """
     import fcntl
 
-    lock_path = store.path.with_name(store.path.name + ".lock")
+    real = store.real_path  # every spelling of the database (a symlink to it) shares one lock
+    lock_path = real.with_name(real.name + ".lock")
     try:
         handle = open(lock_path, "a+")
     except OSError as exc:  # a read-only folder, a full disk: one line, nothing written
@@ -182,8 +187,8 @@ def vector_precision(stored: ModelRow | None, requested: str = "auto", device: s
 def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False) -> ModelRef:
     """The model behind a name, resolved offline first (a name the index knows but that does not resolve
     here, say a relative folder from another working directory, is found at its stored path),
-    else a hub id. A model without pooling metadata that was indexed with an explicit pooler
-    resolves with that pooler.
+    else a hub id. Without ``pooler``, a model the index holds resolves with the pooler it was
+    indexed with (its own, or the ``--pooler`` given then).
 
     ``at_stored_path``: the index's own models on a plain refresh are found at the folder they
     were indexed from, never by re-resolving their name against the working directory or the
@@ -198,8 +203,14 @@ def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_store
 
     if pooler is not None or stored is None:
         return attempt(pooler)
+    with contextlib.suppress(SimsearchError):
+        # Unchanged files: the pooler recorded for it, the folder's own or the --pooler it was
+        # indexed with (a plain refresh must not re-embed a model the user chose to pool otherwise).
+        ref = attempt(stored.pooler)
+        if fingerprint(ref) == stored.fingerprint:
+            return ref
     try:
-        return attempt(None)
+        return attempt(None)  # retrained (or moved): read as its folder now says
     except SimsearchError as first:
         try:
             return attempt(stored.pooler)  # succeeds only if the missing pooler was the problem
@@ -210,8 +221,11 @@ def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_store
 # --- roots --------------------------------------------------------------------------------
 
 def root_key(path: Path | str) -> str:
-    """How a root (and every document path) is stored: absolute, ``~`` expanded."""
-    return str(Path(path).expanduser().absolute())
+    """How a root (and every document path) is stored: absolute, ``~`` expanded, normalised
+    (``docs/../docs``, ``./docs/`` and ``docs`` are one root). Symlinks are kept as spelled:
+    a path is what the user sees (``..`` after a symlink is taken lexically, as a shell's
+    ``cd`` does)."""
+    return os.path.normpath(Path(path).expanduser().absolute())
 
 
 def _under(path: str, root: str) -> bool:
@@ -256,11 +270,14 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
             plan.walk[key] = device
         elif key not in known:
             raise SimsearchError(f"{given}: no such file or folder")
+    given = [*plan.walk, *map(root_key, roots)]
     for key, device in known.items():  # indexed roots inside this run's ones, or named in it
-        if key in plan.walk or not any(_under(key, root) for root in [*plan.walk, *map(root_key, roots)]):
+        if key in plan.walk or not any(_under(key, root) for root in given):
             continue
-        state, _ = _root_state(key, device)
+        state, st_dev = _root_state(key, device)
         if state == "present":
+            # Walked too: it may hold what the outer walk leaves out (a hidden or ignored folder).
+            plan.walk[key] = st_dev
             continue
         count = store.count_documents_under(key)
         why = ("no longer exists (deleted, or on a drive that is not mounted)" if state == "missing"
@@ -314,7 +331,7 @@ def _forget_roots(store: Store, keys: list[str]) -> dict:
 def forget_models(store: Store, names: list[str]) -> dict:
     """Remove models from the index: their rows, vectors and HNSW files (the model's own folder
     is never touched)."""
-    from .ann import ann_path
+    from .ann import ann_paths
 
     with writer_lock(store):
         rows = []
@@ -331,10 +348,10 @@ def forget_models(store: Store, names: list[str]) -> dict:
                 store.conn.execute("DELETE FROM vectors WHERE model_id = ?", (row.id,))
                 store.conn.execute("DELETE FROM models WHERE id = ?", (row.id,))
         for row in rows:  # ids are never reused, so a file left by a crash here is never read
-            path = ann_path(store, row)
-            for file in glob.glob(glob.escape(str(path)) + "*"):  # the file, its *.partial and side files
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(file)
+            for path in ann_paths(store, row):
+                for file in glob.glob(glob.escape(str(path)) + "*"):  # the file, its *.partial and side files
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(file)
     return {"models": [row.name for row in rows], "vectors": vectors}
 
 
@@ -347,7 +364,7 @@ def index(
     *,
     device: str = "auto",
     batch_size: int = 64,
-    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    max_file_mb: float | None = None,
     progress: bool = True,
     on_warning: Callable[[str, str], None] | None = None,
     pooler: str | None = None,
@@ -360,6 +377,10 @@ def index(
     indexed model's recorded precision and follows the hardware for a new one; another precision
     than a model's recorded one re-embeds all of its vectors (with a warning), so a model's
     vectors are never of two precisions.
+
+    ``max_file_mb`` applies to the index as it is after the run: a larger file is skipped (with
+    a warning), and one indexed before is taken out; a file skipped for an earlier, lower limit
+    is read. None: the last limit given for this index (recorded), else ``DEFAULT_MAX_FILE_MB``.
     """
     start = time.perf_counter()
     report = IndexReport(db=str(store.path))
@@ -373,6 +394,9 @@ def index(
         raise SimsearchError("--pooler applies to the models named with --model")
     with writer_lock(store):
         plan = _plan_roots(store, roots)
+        if max_file_mb is None:
+            recorded = store.setting("max_file_mb")
+            max_file_mb = float(recorded) if recorded is not None else DEFAULT_MAX_FILE_MB
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
@@ -384,6 +408,7 @@ def index(
             store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
             for key, st_dev in plan.walk.items():
                 store.add_root(key, st_dev)
+            store.set_setting("max_file_mb", repr(float(max_file_mb)))
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
@@ -418,63 +443,120 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     # Documents of an indexed root that is not there now stay, even inside a root walked now.
     known = {path: doc for path, doc in store.documents_under(roots).items()
              if not any(_under(path, kept) for kept in plan.kept)}
-    found: list[FoundFile] = []
+    # Nested roots (``docs`` and ``docs/sub``) are each walked (a nested root may be one the
+    # outer walk leaves out: hidden, .gitignored), and each file counted once.
+    found: dict[str, FoundFile] = {}
+    reported: set[str] = set()
     for item in walk([Path(root) for root in roots]):
         if isinstance(item, FoundFile):
-            found.append(item)
+            found.setdefault(str(item.path), item)
         else:
             path, reason = item
+            if str(path) in reported:
+                continue
+            reported.add(str(path))
             warn(path, reason)
             report.skipped.append({"path": printable(path), "reason": reason})
     report.files_seen = len(found)
     stale = store.read_by_other_extractor(EXTRACTOR_VERSION)
-    seen = set()
     max_bytes = int(max_file_mb * 1024 * 1024)
+    support = _Support()
     to_read = []
-    for file in found:
-        key = str(file.path)
-        seen.add(key)
+    for key, file in found.items():
         old = known.get(key)
-        if old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale:
+        if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
+                and _same_file(old, file.path) and _skip_holds(old, max_bytes, support)):
             report.unchanged += 1
         else:
             to_read.append(file)
     with progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
         for file in to_read:
             old = known.get(str(file.path))
-            _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale)
+            _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
+                        support=support)
             advance(1)
-    gone = [doc for path, doc in known.items() if path not in seen]
+    gone = [doc for path, doc in known.items() if path not in found]
     if gone:
         with store.transaction():
             store.delete_documents([doc.id for doc in gone])
         report.removed += sum(doc.skip_reason is None for doc in gone)
 
 
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one version of a file from another without reading it: size and mtime, which
+    ``cp -p``, ``rsync -t`` or ``unzip`` carry over to a new file, and inode and ctime, which they
+    cannot (no user can set ctime; every write or rename moves it)."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
+
+
+def _same_file(old, path: Path) -> bool:
+    """Whether the file at ``path`` is the version ``old`` recorded (a row from before inodes were
+    recorded never is: it is read once more, and only its stat updated if its content is the same)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False  # gone or unreadable now: reading it says which
+    return (old.size, old.mtime_ns, old.inode, old.ctime_ns) == _identity(stat)
+
+
+class _Support:
+    """Whether optional readers are installed now (asked once per run, when a skip depends on it)."""
+
+    def __init__(self) -> None:
+        self._pdf: bool | None = None
+
+    def pdf(self) -> bool:
+        if self._pdf is None:
+            try:
+                import pypdf  # noqa: F401
+            except ImportError:
+                self._pdf = False
+            else:
+                self._pdf = True
+        return self._pdf
+
+
+def _skip_holds(old, max_bytes: int, support: _Support) -> bool:
+    """Whether an unchanged file's row is still what this run would write: an indexed file within
+    the limit, a skip for the limit still over it, a skip for missing PDF support still without it,
+    a skip for its content (binary, unreadable) always."""
+    if old.skip_reason is None:
+        return old.size <= max_bytes
+    if old.skip_kind == "limit":
+        return old.size > max_bytes
+    if old.skip_kind == "support":
+        return not support.pdf()
+    return True
+
+
 def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
     """The file's bytes with the stat they belong to: stat before and after the read, and
-    read again if the file changed meanwhile. None if it kept changing."""
+    read again if the file changed (or was replaced) meanwhile. None if it kept changing."""
     for _ in range(READ_ATTEMPTS):
         before = os.stat(path)
         data = path.read_bytes()
         after = os.stat(path)
-        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and len(data) == after.st_size:
+        if _identity(before) == _identity(after) and len(data) == after.st_size:
             return data, after
     return None
 
 
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
-                warn: Callable[[Path, str], None], *, stale: bool = False) -> None:
+                warn: Callable[[Path, str], None], *, stale: bool = False, support: _Support | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
     extractor version, so it is read again even if its content is unchanged."""
     path = file.path
+    support = support or _Support()
 
-    def skip(reason: str, digest: str, mtime_ns: int, size: int) -> None:
-        """Leave the file out, and remember it so an unchanged file is not read (or warned about) again."""
+    def skip(reason: str, digest: str, stat: os.stat_result, kind: str) -> None:
+        """Leave the file out, and remember it so an unchanged file is not read (or warned about)
+        again while the skip holds (``kind``: what it depends on, see ``_skip_holds``)."""
         warn(path, reason)
         report.skipped.append({"path": str(path), "reason": reason})
         with store.transaction():
-            document_id = store.replace_document(str(path), digest, mtime_ns, size, "skipped", [], skip_reason=reason)
+            document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, "skipped", [],
+                                                 skip_reason=reason, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
+                                                 skip_kind=kind)
             store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         if old is not None and old.skip_reason is None:
             report.removed += 1
@@ -487,15 +569,16 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                 store.delete_documents([old.id])
             report.removed += 1
 
-    if file.size > max_bytes:
-        return skip(f"skipped: {file.size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}", "",
-                    file.mtime_ns, file.size)
     try:
-        read = _read_stable(path)
+        stat = os.stat(path)
+        read = None if stat.st_size > max_bytes else _read_stable(path)
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
+    if stat.st_size > max_bytes:  # not read: an unread file's hash is ""
+        return skip(f"skipped: {stat.st_size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}", "",
+                    stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.
@@ -505,21 +588,26 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         return None
     data, stat = read
     digest = hashlib.sha256(data).hexdigest()
-    if old is not None and old.hash == digest and old.skip_reason is None and not stale:
+    if (old is not None and old.hash == digest and not stale
+            and (old.skip_reason is None or old.skip_kind == "content"
+                 or (old.skip_kind == "support" and not support.pdf()))):
+        # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():
-            store.touch_document(old.id, stat.st_mtime_ns, stat.st_size)
+            store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
         report.touched += 1
         return None
     try:
         extracted = extract(path, data)
     except Skip as reason:
-        return skip(f"skipped: {reason}", digest, stat.st_mtime_ns, stat.st_size)
+        # A PDF skipped for want of pypdf is read again once it is installed; other skips are for the content.
+        kind = "support" if format_of(path) == "pdf" and not support.pdf() else "content"
+        return skip(f"skipped: {reason}", digest, stat, kind)
     if extracted.warning:
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
     with store.transaction():
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
-                                             sentences)
+                                             sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
     report.sentences_added += len(sentences)
     if old is None or old.skip_reason is not None:

@@ -1,0 +1,276 @@
+"""The index notices every change to its files, and re-checks the skips that can change.
+
+A file replaced by one of the same size and mtime (``mv``, ``cp -p``, ``rsync -t``, ``unzip``)
+is read again (its inode and ctime differ); a skip that depends on this run's options or
+environment (``--max-file-mb``, PDF support) is checked again each run, and ``--max-file-mb``
+applies to the index as it is after the run; nested roots and other spellings of one folder
+are one set of documents; every spelling of the database shares one writer lock and one
+HNSW file. Rows written before inodes were recorded are checked once, without re-embedding.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from simsearch import ann, indexer, migrations
+from simsearch.errors import SimsearchError
+from simsearch.indexer import index
+from simsearch.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "index.db")
+    yield s
+    s.close()
+
+
+def run(store, roots, models=None, **kwargs):
+    return index(store, roots, models, progress=False, **kwargs)
+
+
+def texts(store, path: Path) -> list[str]:
+    return [t for (t,) in store.conn.execute(
+        "SELECT s.text FROM sentences s JOIN documents d ON d.id = s.document_id WHERE d.path = ? ORDER BY s.ordinal",
+        (str(path),))]
+
+
+def sentence_ids(store) -> list[int]:
+    return [i for (i,) in store.conn.execute("SELECT id FROM sentences ORDER BY id")]
+
+
+# --- same size, same mtime ------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["mv over it", "rewritten in place, mtime put back"])
+def test_a_file_replaced_by_one_of_the_same_size_and_mtime_is_read_again(tmp_path, store, index_model, how):
+    docs, incoming = tmp_path / "docs", tmp_path / "incoming"
+    docs.mkdir(), incoming.mkdir()
+    plan = docs / "plan.txt"
+    plan.write_text("The meeting is on Monday at nine.\n")
+    run(store, [docs], [str(index_model)])
+    assert texts(store, plan) == ["The meeting is on Monday at nine."]
+    before = os.stat(plan)
+    new = "The meeting moved to Friday noon.\n"
+    assert len(new) == before.st_size
+    if how == "mv over it":
+        (incoming / "plan.txt").write_text(new)
+        os.utime(incoming / "plan.txt", ns=(before.st_atime_ns, before.st_mtime_ns))  # cp -p, rsync -t, unzip
+        os.replace(incoming / "plan.txt", plan)
+    else:
+        plan.write_text(new)
+        os.utime(plan, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(plan)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    report = run(store, [docs])
+    assert (report.updated, report.unchanged) == (1, 0)
+    assert texts(store, plan) == ["The meeting moved to Friday noon."]
+    again = run(store, [docs])  # and then it is unchanged: read once, not every run
+    assert (again.unchanged, again.updated, again.touched) == (1, 0, 0)
+
+
+def test_rows_from_before_inodes_were_recorded_are_checked_once_without_re_embedding(tmp_path, store, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(4):
+        (docs / f"{i}.txt").write_text(f"Note {i} is about the garden shed.\n\nIt has {i} doors.\n")
+    run(store, [docs], [str(index_model)])
+    (docs / "swapped.txt").write_text("Alpha beta gamma.\n")
+    run(store, [docs])
+    # Written by a simsearch before m0008, then replaced (same size and mtime) before the upgrade.
+    stat = os.stat(docs / "swapped.txt")
+    replacement = tmp_path / "swapped.txt"
+    replacement.write_text("Gamma delta alpha.\n")
+    os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(replacement, docs / "swapped.txt")
+    with store.transaction():
+        store.conn.execute("UPDATE documents SET inode = NULL, ctime_ns = NULL")
+    ids = sentence_ids(store)
+    report = run(store, [docs])
+    assert (report.touched, report.updated, report.unchanged) == (4, 1, 0)
+    assert sum(report.encoded.values()) == 1  # only the swapped file's new sentence
+    assert texts(store, docs / "swapped.txt") == ["Gamma delta alpha."]
+    assert [i for i in sentence_ids(store) if i in ids] == ids[:-1]  # the others kept their rows and vectors
+    rows = store.conn.execute("SELECT path, inode, ctime_ns FROM documents").fetchall()
+    assert all((inode, ctime) == (os.stat(path).st_ino, os.stat(path).st_ctime_ns) for path, inode, ctime in rows)
+    again = run(store, [docs])
+    assert (again.unchanged, again.touched, again.updated) == (5, 0, 0)
+
+
+# --- skips that depend on options or the environment ------------------------------------------
+
+def test_max_file_mb_applies_to_the_index_as_it_is_after_the_run(tmp_path, store, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "small.txt").write_text("A short note about tea.\n")
+    big = docs / "big.txt"
+    big.write_text("".join(f"Sentence number {i} talks about the annual volcano festival.\n\n" for i in range(20)))
+    def limit(n: int) -> float:  # n bytes, as --max-file-mb
+        return n / 2**20
+
+    first = run(store, [docs], [str(index_model)], max_file_mb=limit(200))
+    assert [s["path"] for s in first.skipped] == [str(big)] and texts(store, big) == []
+    raised = run(store, [docs], max_file_mb=limit(10_000))  # the user followed the warning's advice
+    assert (raised.added, raised.unchanged) == (1, 1)
+    assert len(texts(store, big)) == 20 and store.count_missing_vectors(store.models()[0].id) == 0
+    kept = run(store, [docs])  # no limit given: the last one given for this index
+    assert (kept.unchanged, kept.changed, kept.skipped) == (2, 0, [])
+    lowered = run(store, [docs], max_file_mb=limit(200))
+    assert (lowered.removed, lowered.unchanged) == (1, 1)
+    assert [w["path"] for w in lowered.warnings] == [str(big)] and "over --max-file-mb" in lowered.warnings[0]["reason"]
+    assert texts(store, big) == [] and store.counts() == {"documents": 1, "skipped": 1, "sentences": 1}
+    quiet = run(store, [docs])  # still over the recorded limit: not read, not warned about again
+    assert (quiet.unchanged, quiet.warnings, quiet.skipped) == (2, [], [])
+
+
+def test_a_pdf_skipped_for_want_of_pypdf_is_read_once_it_is_installed(tmp_path, store, index_model, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manual.pdf").write_bytes(b"%PDF-1.4 stand-in\n")
+    (docs / "notes.txt").write_text("A plain note about the garden.\n")
+    (docs / "blob.txt").write_bytes(b"\x00\x01binary\x00")
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # not installed: `import pypdf` raises ImportError
+    first = run(store, [docs], [str(index_model)])
+    assert sorted(Path(s["path"]).name for s in first.skipped) == ["blob.txt", "manual.pdf"]
+    again = run(store, [docs])  # still not installed: nothing read or warned about again
+    assert (again.unchanged, again.skipped) == (3, [])
+
+    class Page:
+        def extract_text(self):
+            return "Press the red button to restart the pump."
+
+    fake = types.ModuleType("pypdf")
+    fake.PdfReader = lambda stream: types.SimpleNamespace(pages=[Page()])
+    monkeypatch.setitem(sys.modules, "pypdf", fake)  # pip install 'simsearch[pdf]'
+    installed = run(store, [docs])
+    assert (installed.added, installed.unchanged, installed.skipped) == (1, 2, [])  # binary content stays skipped
+    assert texts(store, docs / "manual.pdf") == ["Press the red button to restart the pump."]
+
+
+# --- roots --------------------------------------------------------------------------------------
+
+def test_nested_roots_and_other_spellings_of_a_root_are_one_set_of_documents(tmp_path, store, index_model,
+                                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / ".private").mkdir()
+    for name in ("a.txt", "b.txt", "sub/n.txt", ".private/p.txt"):
+        (docs / name).write_text(f"The file {name} mentions whales.\n")
+    first = run(store, [Path("docs")], [str(index_model)])
+    assert (first.files_seen, first.added) == (3, 3)  # the hidden folder is left out below a root
+    nested = run(store, [Path("docs/sub"), Path("docs/.private")])
+    assert (nested.files_seen, nested.added, nested.unchanged) == (2, 1, 1)
+    with open(docs / "sub" / "n.txt", "a") as handle:
+        handle.write("A second sentence.\n")
+    refresh = run(store, indexer.previous_roots(store))  # a plain `simsearch index`: every root
+    assert (refresh.files_seen, refresh.unchanged, refresh.updated) == (4, 3, 1)
+    for spelling in ("docs/../docs", "./docs/", str(docs) + "//sub/.", "docs/sub/../sub"):
+        again = run(store, [Path(spelling)])
+        assert (again.added, again.removed) == (0, 0), spelling
+    assert list(store.roots()) == [str(docs), str(docs / "sub"), str(docs / ".private")]
+    paths = [p for (p,) in store.conn.execute("SELECT path FROM documents")]
+    assert len(paths) == len(set(paths)) == 4 and all(p == os.path.normpath(p) for p in paths)
+    # Forgetting the outer root keeps what a nested root still covers.
+    indexer.forget_roots(store, [Path("docs/./")])
+    assert sorted(Path(p).name for (p,) in store.conn.execute("SELECT path FROM documents")) == ["n.txt", "p.txt"]
+
+
+def test_an_edit_under_a_nested_root_is_counted_once(tmp_path, store, index_model):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.txt").write_text("Top level.\n")
+    (docs / "sub" / "n.txt").write_text("Nested sentence about whales.\n")
+    run(store, [docs], [str(index_model)])
+    run(store, [docs / "sub"])
+    with open(docs / "sub" / "n.txt", "a") as handle:
+        handle.write("Second sentence.\n")
+    report = run(store, indexer.previous_roots(store))
+    assert (report.files_seen, report.updated, report.unchanged) == (2, 1, 1)
+    assert report.sentences_added == 2
+
+
+# --- the database under another name ------------------------------------------------------------
+
+def test_every_spelling_of_the_database_shares_its_writer_lock_and_hnsw_files(tmp_path, index_model, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):
+        (docs / f"{i}.txt").write_text(f"Sentence {i} about rivers.\n\nAnother on bridges {i}.\n")
+    real = Store.open(tmp_path / "idx.db")
+    (tmp_path / "link.db").symlink_to("idx.db")
+    link = Store.open(tmp_path / "link.db")
+    try:
+        with indexer.writer_lock(real), pytest.raises(SimsearchError, match="another `simsearch index`"):
+            run(link, [docs], [str(index_model)])
+        monkeypatch.setattr(ann, "EXACT_BELOW", 0)  # an HNSW file for these few vectors
+        run(link, [docs], [str(index_model)])
+        row = link.models()[0]
+        assert ann.ann_path(link, row) == ann.ann_path(real, row) == tmp_path / f"idx.db.model-{row.id}.hnsw"
+        assert sorted(p.name for p in tmp_path.glob("*.hnsw")) == [f"idx.db.model-{row.id}.hnsw"]
+        assert not ann.VectorIndex.open(real, real.models()[0], save=False).repaired  # the writer's file, as saved
+        # A file saved beside the link by an earlier simsearch is still found (verified), not rebuilt.
+        os.replace(ann.ann_path(link, row), tmp_path / f"link.db.model-{row.id}.hnsw")
+        assert not ann.VectorIndex.open(link, link.models()[0], save=False).repaired
+        indexer.forget_models(link, [row.name])
+        assert list(tmp_path.glob("*.hnsw")) == []
+    finally:
+        link.close()
+        real.close()
+
+
+# --- the migrations -------------------------------------------------------------------------------
+
+def old_store(path: Path, before: str) -> Store:
+    store = Store(path, sqlite3.connect(path, isolation_level=None))
+    store.migrate(upto=[m.name for m in migrations.MIGRATIONS].index(before))
+    return store
+
+
+def test_skips_from_before_m0008_are_classified_by_what_simsearch_wrote_for_them(tmp_path):
+    old = old_store(tmp_path / "old.db", "0008_file_identity")
+    rows = [("/d/big.txt", "", "skipped: 30.0 MB is over --max-file-mb 20"),
+            ("/d/a.pdf", "h1", "skipped: PDF support is not installed: pip install 'simsearch[pdf]'"),
+            ("/d/b.pdf", "h2", "skipped: unreadable PDF (PdfReadError)"),
+            ("/d/c.txt", "h3", "skipped: binary content"),
+            ("/d/d.txt", "h4", None)]
+    for path, digest, reason in rows:
+        old.conn.execute("INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at, skip_reason) "
+                         "VALUES (?, ?, 1, 1, 'text', 't', ?)", (path, digest, reason))
+    old.close()
+    store = Store.open(tmp_path / "old.db")
+    found = store.documents_under(["/d"])
+    assert {Path(p).name: (d.skip_kind, d.inode, d.ctime_ns) for p, d in found.items()} == {
+        "big.txt": ("limit", None, None), "a.pdf": ("support", None, None), "b.pdf": ("content", None, None),
+        "c.txt": ("content", None, None), "d.txt": (None, None, None)}
+    store.close()
+
+
+def test_m0009_stores_unnormalised_roots_and_paths_normalised_keeping_vectors(tmp_path):
+    old = old_store(tmp_path / "old.db", "0009_normalised_paths")
+    old.conn.execute("INSERT INTO models (name, path, fingerprint, dim, pooler, added_at, hnsw_space, hnsw_m, "
+                     "hnsw_ef_construction, hnsw_ef) VALUES ('m', '/m', 'fp', 1, 'avg', 't', 'cosine', 16, 200, 128)")
+    for root in ("/x/docs", "/x/docs/../docs", "/y/./notes/"):
+        old.conn.execute("INSERT INTO roots (path, added_at) VALUES (?, 't')", (root,))
+    for path in ("/x/docs/a.txt", "/x/docs/../docs/a.txt", "/x/docs/../docs/b.txt", "/y/./notes/c.txt"):
+        document_id = old.conn.execute("INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at) "
+                                       "VALUES (?, 'h', 1, 1, 'text', 't')", (path,)).lastrowid
+        sentence_id = old.conn.execute('INSERT INTO sentences (document_id, ordinal, text, start, "end", line) '
+                                       "VALUES (?, 0, ?, 0, 1, 1)", (document_id, f"in {path}")).lastrowid
+        old.conn.execute("INSERT INTO vectors VALUES (?, 1, x'0000803f')", (sentence_id,))
+    generation = old.conn.execute("SELECT generation FROM models").fetchone()[0]
+    old.close()
+    store = Store.open(tmp_path / "old.db")
+    assert list(store.roots()) == ["/x/docs", "/y/notes"]
+    docs = dict(store.conn.execute("SELECT d.path, s.text FROM documents d JOIN sentences s ON s.document_id = d.id "
+                                   "JOIN vectors v ON v.sentence_id = s.id"))
+    assert docs == {"/x/docs/a.txt": "in /x/docs/a.txt", "/x/docs/b.txt": "in /x/docs/../docs/b.txt",
+                    "/y/notes/c.txt": "in /y/./notes/c.txt"}  # the duplicate of a.txt is gone, the rest renamed
+    assert store.counts() == {"documents": 3, "skipped": 0, "sentences": 3} and store.check_fts() == []
+    assert store.models()[0].generation == generation + 1  # a vector went: the HNSW file is out of date
+    store.close()
