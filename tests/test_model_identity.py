@@ -133,3 +133,24 @@ def test_a_model_retrained_while_index_reads_documents_stores_no_vector_of_it(tw
         hits = [hit.text for hit in searcher.search(QUERY, 3, mode="dense", context=0)]
         assert hits == exact_top(store, model, QUERY)  # the new weights, with vectors of the new weights
     assert indexer.folder_named("minilm") is None
+
+
+def test_a_pooler_chosen_at_index_time_stays_until_the_model_itself_changes(two_places):
+    model = two_places / "d1" / "m"  # its simsearch.json says avg
+    warnings = []
+
+    def run(models=None, pooler=None):
+        return index(store, [two_places / "docs"], models, pooler=pooler, progress=False,
+                     precision="fp32", device="cpu", on_warning=lambda path, reason: warnings.append(reason))
+
+    with closing(Store.open(two_places / "idx.db")) as store:
+        run([str(model)], pooler="cls_before_pooler")
+        [row] = store.models()
+        before = store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall()
+        run()  # a plain refresh (was: "changed since it was indexed", everything re-embedded with avg)
+        run([str(model)])  # the model named again, without --pooler
+        assert [r.pooler for r in store.models()] == ["cls_before_pooler"] and not warnings
+        assert store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall() == before
+        make_model(model, seed=5)  # retrained: its own pooler (avg) again
+        run()
+        assert [r.pooler for r in store.models()] == ["avg"] and any("changed" in w for w in warnings)
