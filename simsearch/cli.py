@@ -728,9 +728,8 @@ def tui_command(
     precision: Precision = QueryPrecisionOption,
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
-    from .tui import default_models, require_terminal, run
+    from .tui import default_models, run
 
-    require_terminal()  # before any index is opened: no terminal is the first thing to say
     if pooler is not None or _value(precision) != "auto":
         from .store import Store, default_db_path
 
@@ -741,7 +740,7 @@ def tui_command(
             _check_recorded_pooler(store, names, _value(pooler))
             _check_recorded_precision(store, names, _value(precision))
             store.close()
-    run(db, left, right, k, _value(device), mode=_value(mode), precision=_value(precision))
+    run(db, left, right, k, _value(device), mode=_value(mode), precision=_value(precision))  # refused without a terminal
 
 
 # --- entry point ----------------------------------------------------------------------------
