@@ -133,8 +133,6 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             # retrain of the one the index holds under that spelling)
             stored = store.model_by_path(here)
             name = stored.name if stored else here
-        elif here is not None and stored is None and here == os.path.abspath(Path(name).expanduser()) != name:
-            name = here  # a relative path means another folder elsewhere: such rows are named absolutely
         try:
             ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
         except SimsearchError as exc:

@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .search import MODES, Hit, display_path
+from .search import MODES, Hit, display_path, find_model
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
@@ -209,10 +209,17 @@ class CompareApp(App):
         right = self.requested["right"] or right
         if left is None:
             return self.show_problem(f"The index at {self.db_path} holds no models yet:\n    simsearch index ~/notes")
-        for name in (left, right):
-            if name is not None and name not in self.models:
+        for side, name in (("left", left), ("right", right)):
+            if name is None:
+                continue
+            try:  # by name, or by the folder it means here (``search.find_model``)
+                row = find_model(self.store, name)
+            except SimsearchError as exc:
+                return self.show_problem(str(exc))
+            if row is None:
                 return self.show_problem(f"Model {name!r} is not in the index (it holds: {', '.join(self.models)}).\n"
                                          f"Add it with: simsearch index --model {name}")
+            left, right = (row.name, right) if side == "left" else (left, row.name)
         panes = self.panes
         panes["left"].model = left
         if right is None:

@@ -523,3 +523,30 @@ def test_a_precision_the_vectors_were_not_made_at_is_said_in_the_pane(note_index
 
 async def _loaded(app):
     assert app.panes["left"].searcher is not None and app.panes["left"].error is None
+
+
+def test_a_model_named_by_a_folder_here_is_that_folders_model_in_the_tui(two_model_index, tmp_path, monkeypatch,
+                                                                        index_model):
+    """The index's 'base-model' is another folder's: from a folder whose ./base-model is not it,
+    the pane refuses (naming both folders), and once that folder is indexed it searches it."""
+    db = tmp_path / "copy.db"
+    shutil.copy(two_model_index[0], db)
+    from .tiny_bert import create_random_bert
+
+    create_random_bert(tmp_path / "base-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=11)
+    monkeypatch.chdir(tmp_path)
+
+    async def refused(app, pilot):
+        detail = str(app.query_one("#detail", Static).render())
+        assert str(tmp_path / "base-model") in detail and str(Path(two_model_index[0]).parent / "base-model") in detail
+
+    run_app(CompareApp(db, left="base-model", show_timings=False), refused)
+    store = Store.open(db)
+    index(store, [], ["base-model"], progress=False)
+    store.close()
+
+    async def answered(app, pilot):
+        await ask(app, pilot, "A list item on travel 1.")
+        assert app.panes["left"].searcher.model.path == str(tmp_path / "base-model")
+
+    run_app(CompareApp(db, left="base-model", show_timings=False), answered)
