@@ -19,6 +19,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from .errors import SimsearchError
+from .segment import source_lines
 
 STS_SUBSETS = {
     "STS12": ["MSRpar", "MSRvid", "SMTeuroparl", "surprise.OnWN", "surprise.SMTnews"],
@@ -66,7 +67,9 @@ def _clean(sentence: str) -> str:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        # Lines end at \n, \r\n, \r only: a U+2028 or form feed inside a sentence must not put the
+        # sentences and their gold scores out of step.
+        return source_lines(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
     except UnicodeDecodeError as exc:

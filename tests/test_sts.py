@@ -155,3 +155,14 @@ def test_real_data_has_the_documented_pair_counts():
     assert counts == {"STS12": 3108, "STS13": 1500, "STS14": 3750, "STS15": 3000, "STS16": 1186}
     assert [len(load_stsb(root, s)) for s in ("train", "dev", "test")] == [5749, 1500, 1379]
     assert [len(load_sick(root, s)) for s in ("train", "dev", "test")] == [4500, 500, 4927]
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x0c", "\x0b", "\x85", "\x1e"])
+def test_a_line_separator_inside_a_sentence_keeps_pairs_and_scores_in_step(tmp_path, odd):
+    """Only \\n, \\r\\n and \\r end a line (as SentEval's readers split): a sentence holding another
+    separator is one sentence, and each pair keeps its own gold score."""
+    (tmp_path / "STS.input.x.txt").write_text(f"a{odd}b\tc\r\ne\tf{odd}g\nh\ti\n", newline="")
+    (tmp_path / "STS.gs.x.txt").write_text("1.0\n2.0\n3.0\n")
+    pairs = load_sts_subset(tmp_path, "x")
+    assert len(pairs.sent1) == 3 and pairs.gold.tolist() == [1.0, 2.0, 3.0]
+    assert pairs.sent1[2] == "h" and pairs.sent2[2] == "i"
