@@ -4,7 +4,9 @@ Hypothesis drives a ``RuleBasedStateMachine`` through what a user and the world 
 an index: add, edit (keeping some sentences), delete and rename files; retrain a model
 behind its name (same or another dimension); add and remove models; delete, truncate,
 zero or garble an HNSW file (with or without keeping its mtime, as bit rot would);
-interrupt ``index`` at a random commit point; refresh. Everything runs through the
+interrupt ``index`` at a random commit point; replace a file by another of the same size
+and mtime (``mv``, ``cp -p``: only inode and ctime tell them apart); index with another
+``--max-file-mb`` (later runs keep it); refresh. Everything runs through the
 real indexer, store and ANN code, with tiny deterministic random BERTs and
 ``ann.EXACT_BELOW`` lowered so that HNSW serves the searches.
 
@@ -19,7 +21,8 @@ searches them by brute force. When must what hold:
   scored with the model now in its folder; a reported score is the true score of the
   reported sentence;
 * after a completed ``index`` run (and until the next interrupted one): the index holds
-  exactly the files' text as of that run (documents, sentences in order, one vector per
+  exactly the files' text as of that run, a file over the limit in force as a skipped
+  document without sentences (documents, sentences in order, one vector per
   sentence and model, no ``*.partial`` file), every sentence is searchable, and a model
   retrained since that run is refused by ``Searcher.open`` instead of answering;
 * ``refresh_and_compare_with_a_clean_index``: after a refresh the index equals, document
@@ -139,6 +142,10 @@ def file_text(sentences: list[str]) -> str:
     return "\n\n".join(sentences) + "\n" if sentences else ""
 
 
+def file_size(sentences: list[str]) -> int:
+    return len(file_text(sentences).encode("utf-8"))
+
+
 class Models:
     """Tiny random BERTs, made once per session per (dim, seed) and copied where needed,
     and the oracle's encoders, loaded from these private copies (never from the folders
@@ -256,7 +263,9 @@ class IndexMachine(RuleBasedStateMachine):
         self.model_dir = self.tmp / "models"
         self.files: dict[str, list[str]] = {}  # on disk now: name -> sentences
         self.models: dict[str, tuple[int, int]] = {}  # folder (the model's name) -> (dim, seed) in it now
-        self.indexed_files: dict[str, list[str]] = {}  # as of the last completed run
+        self.indexed_files: dict[str, list[str]] = {}  # as of the last completed run (within its limit)
+        self.indexed_skipped: set[str] = set()  # files over the limit at the last completed run
+        self.limit_bytes = int(indexer.DEFAULT_MAX_FILE_MB * 2**20)  # --max-file-mb in force (the last given)
         self.indexed_models: dict[str, tuple[int, int]] = {}
         self.pending: set[str] = set()  # models asked for by a run that did not complete
         self.clean = False  # the last index run completed
@@ -287,16 +296,19 @@ class IndexMachine(RuleBasedStateMachine):
         names = sorted(names)
         return names[which % len(names)]
 
-    def run_index(self, models: list[str] | None, interrupt=None) -> None:
+    def run_index(self, models: list[str] | None, interrupt=None, limit_bytes: int | None = None) -> None:
         named = [Path(m).name for m in models] if models else "(the index's own)"
         note(f"  index --model {named}"
+             + (f" --max-file-mb {limit_bytes}B" if limit_bytes is not None else "")
              + (f", Ctrl-C at transaction {interrupt[0]} {'after' if interrupt[1] else 'before'} its commit"
                 if interrupt else ""))
+        assert limit_bytes is None or interrupt is None  # the oracle knows the limit of completed runs only
         store = Store.open(self.db)
         try:
             with interrupt_at(interrupt) as fired:
                 try:
-                    indexer.index(store, [self.root], models, progress=False)
+                    indexer.index(store, [self.root], models, progress=False,
+                                  max_file_mb=None if limit_bytes is None else limit_bytes / 2**20)
                 except (Interrupted, KeyboardInterrupt):
                     if not fired():
                         raise
@@ -310,7 +322,10 @@ class IndexMachine(RuleBasedStateMachine):
             tally("index run completed" + (" (a Ctrl-C was set but never reached)" if interrupt else ""))
             self.clean = True
             self.pending.clear()
-            self.indexed_files = {name: list(s) for name, s in self.files.items()}
+            if limit_bytes is not None:
+                self.limit_bytes = limit_bytes
+            self.indexed_files = {name: list(s) for name, s in self.files.items() if file_size(s) <= self.limit_bytes}
+            self.indexed_skipped = {name for name, s in self.files.items() if file_size(s) > self.limit_bytes}
             self.indexed_models = dict(self.models)
 
     def refresh_models(self) -> list[str] | None:
@@ -362,6 +377,42 @@ class IndexMachine(RuleBasedStateMachine):
         note(f"  {name}: {old} -> {result}")
         tally("file edited, keeping some sentences")
         self.write(name, result)
+
+    @precondition(lambda self: any(len(set(s)) > 1 for s in self.files.values()))
+    @rule(which=st.integers(0, 5), shift=st.integers(1, 5), move=st.booleans())
+    def replace_keeping_size_and_mtime(self, which, shift, move):
+        """Replace a file by one of the same size and mtime and other text (its sentences rotated):
+        what ``mv`` of a copy made with ``cp -p``, ``rsync -t`` or ``unzip`` does (``move``), or an
+        in-place rewrite whose mtime is put back."""
+        name = self.pick([n for n, s in self.files.items() if len(set(s)) > 1], which)
+        old = self.files[name]
+        new = old[shift % len(old):] + old[:shift % len(old)]
+        if new == old:
+            new = old[::-1]
+        if new == old:
+            return
+        path = self.root / name
+        before = path.stat()
+        note(f"  {'mv a copy over' if move else 'rewrite in place'} {name}: {old} -> {new}, same size and mtime")
+        tally(f"file replaced, same size and mtime ({'mv' if move else 'in place'})")
+        target = self.tmp / "incoming" if move else path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(file_text(new), encoding="utf-8")
+        os.utime(target, ns=(before.st_mtime_ns, before.st_mtime_ns))
+        if move:
+            os.replace(target, path)
+        after = path.stat()
+        assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        self.files[name] = new
+
+    @rule(limit=st.sampled_from([0, 60, 100, 160, 250, 2**20]))
+    def index_with_another_max_file_mb(self, limit):
+        """``--max-file-mb`` (here in bytes) applies to the index as it is after the run: files
+        over it are left out (and taken out if indexed), files under it are read (even if an
+        earlier, lower limit skipped them); later runs without it keep it."""
+        over = sorted(n for n, s in self.files.items() if file_size(s) > limit)
+        tally("index with another --max-file-mb" + (" (files over it)" if over else ""))
+        self.run_index(self.refresh_models(), limit_bytes=limit)
 
     @precondition(lambda self: self.files)
     @rule(which=st.integers(0, 5))
@@ -462,7 +513,8 @@ class IndexMachine(RuleBasedStateMachine):
         fresh_path = self.tmp / f"clean-{self.clean_builds}" / "index.db"
         store, fresh = Store.open(self.db), Store.open(fresh_path)
         try:
-            indexer.index(fresh, [self.root], sorted(self.models), progress=False)
+            indexer.index(fresh, [self.root], sorted(self.models), progress=False,
+                          max_file_mb=self.limit_bytes / 2**20)
             assert self.contents(store) == self.contents(fresh)
             for key in ("documents", "skipped", "sentences"):
                 assert store.counts()[key] == fresh.counts()[key], key
@@ -517,11 +569,15 @@ class IndexMachine(RuleBasedStateMachine):
             store.close()
 
     def check_contents(self, store: Store) -> None:
-        expected = {str(self.root / name): list(s) for name, s in self.indexed_files.items()}
-        assert self.contents(store) == expected
+        expected: dict = {str(self.root / name): list(s) for name, s in self.indexed_files.items()}
         total = sum(len(s) for s in expected.values())
+        expected.update({str(self.root / name): "over --max-file-mb" for name in self.indexed_skipped})
+        got = {path: "over --max-file-mb" if isinstance(value, str) and "over --max-file-mb" in value else value
+               for path, value in self.contents(store).items()}
+        assert got == expected
         counts = store.counts()
-        assert (counts["documents"], counts["skipped"], counts["sentences"]) == (len(expected), 0, total)
+        assert (counts["documents"], counts["skipped"], counts["sentences"]) == (
+            len(self.indexed_files), len(self.indexed_skipped), total)
         assert {row.name for row in store.models()} == set(self.indexed_models)
         for row in store.models():
             assert store.count_vectors(row.id) == total, f"{row.name}: vectors"
