@@ -10,6 +10,7 @@ HNSW file. Rows written before inodes were recorded are checked once, without re
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -274,3 +275,25 @@ def test_m0009_stores_unnormalised_roots_and_paths_normalised_keeping_vectors(tm
     assert store.counts() == {"documents": 3, "skipped": 0, "sentences": 3} and store.check_fts() == []
     assert store.models()[0].generation == generation + 1  # a vector went: the HNSW file is out of date
     store.close()
+
+
+def test_a_plain_cli_run_keeps_the_limit_the_index_was_given(tmp_path, index_model, run_cli):
+    """The CLI's --max-file-mb has no default of its own: a plain `index` after `--max-file-mb 2`
+    must not take out the 1.2 MB file that limit let in (with a default of 20 passed every run,
+    a limit above 20 would be undone the same way)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "small.txt").write_text("A small note about boats.\n")
+    (docs / "big.txt").write_text("A long note about trains and their timetables. " * 26000 + "\n")
+    db = tmp_path / "i.db"
+    base = ["--db", db, "--device", "cpu", "--json"]
+    def counts():
+        status = json.loads(run_cli("status", "--db", db, "--json")[1])
+        return status["documents"], status["skipped"]
+
+    assert run_cli("index", docs, "-m", index_model, "--max-file-mb", "0.5", *base)[0] == 0
+    assert run_cli("index", *base)[0] == 0
+    assert counts() == (1, 1)  # still 0.5: the big file stays out
+    assert run_cli("index", docs, "--max-file-mb", "2", *base)[0] == 0
+    assert run_cli("index", *base)[0] == 0
+    assert counts() == (2, 0)  # still 2: the big file stays in
