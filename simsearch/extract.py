@@ -278,7 +278,7 @@ def extract(path: Path, data: bytes) -> Extracted:
     file_format = format_of(path)
     if file_format == "pdf":
         return _extract_pdf(path, data)
-    if b"\0" in data[:BINARY_SNIFF]:
+    if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
     if file_format == "html":
@@ -306,13 +306,22 @@ def format_of(path: Path) -> str:
     return TEXT_SUFFIXES.get(path.suffix.lower(), "text")
 
 
+def is_utf16(data: bytes) -> bool:
+    """Text with a UTF-16 byte-order mark that decodes as UTF-16 (Windows tools write it); the
+    mark alone (a file's first two bytes) counts."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    try:
+        data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode(data: bytes) -> tuple[str, str | None]:
     """UTF-8 (with or without BOM; UTF-16 with a BOM); otherwise cp1252, with a warning."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            pass
+    if is_utf16(data):
+        return data.decode("utf-16"), None
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, SimsearchError
-from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_undecodable, printable, sentences_of,
+from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_undecodable, is_utf16, printable, sentences_of,
                       walk)
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
@@ -463,7 +463,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
-                and _same_file(old, file.path) and _skip_holds(old, max_bytes, support)):
+                and _same_file(old, file.path) and _skip_holds(old, max_bytes, support, file.path)):
             report.unchanged += 1
         else:
             to_read.append(file)
@@ -514,16 +514,20 @@ class _Support:
         return self._pdf
 
 
-def _skip_holds(old, max_bytes: int, support: _Support) -> bool:
+def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     """Whether an unchanged file's row is still what this run would write: an indexed file within
     the limit, a skip for the limit still over it, a skip for missing PDF support still without it,
-    a skip for its content (binary, unreadable) always."""
+    a skip for its content (binary, unreadable) always — except "binary" text with a UTF-16 byte-
+    order mark, which earlier versions skipped (two bytes read to tell)."""
     if old.skip_reason is None:
         return old.size <= max_bytes
     if old.skip_kind == "limit":
         return old.size > max_bytes
     if old.skip_kind == "support":
         return not support.pdf()
+    if old.skip_reason == "binary content":
+        with contextlib.suppress(OSError), open(path, "rb") as handle:
+            return not is_utf16(handle.read(2))
     return True
 
 
@@ -587,7 +591,8 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     data, stat = read
     digest = hashlib.sha256(data).hexdigest()
     if (old is not None and old.hash == digest and not stale
-            and (old.skip_reason is None or old.skip_kind == "content"
+            and (old.skip_reason is None
+                 or (old.skip_kind == "content" and not (old.skip_reason == "binary content" and is_utf16(data)))
                  or (old.skip_kind == "support" and not support.pdf()))):
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():

@@ -54,6 +54,20 @@ def test_binary_content_is_skipped():
         extract(Path("x.txt"), b"PK\x03\x04\x00\x00binary")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_utf16_text_with_a_byte_order_mark_is_read_not_skipped_as_binary(encoding, suffix):
+    """Windows tools (Notepad, PowerShell's Out-File) write UTF-16 with a BOM: full of NUL bytes."""
+    text = "The boiler needs servicing every autumn.\nCall the plumber on Tuesday about the café.\n"
+    data = ("\ufeff" if encoding != "utf-16" else "") + text
+    got = extract(Path("notes" + suffix), data.encode(encoding))
+    assert [s.text for s in sentences_of(got)] == ["The boiler needs servicing every autumn.",
+                                                 "Call the plumber on Tuesday about the café."]
+    assert [s.line for s in sentences_of(got)] == [1, 2]
+    with pytest.raises(Skip, match="binary"):  # a BOM-like start that is not UTF-16 text stays binary
+        extract(Path("x" + suffix), b"\xff\xfe\x00\xd8binary")
+
+
 def test_non_utf8_is_read_as_cp1252_with_a_warning_naming_the_line():
     text, warning = decode("line one\ncaf\u00e9 au lait\n".encode("cp1252"))
     assert text == "line one\ncafé au lait\n"

@@ -297,3 +297,23 @@ def test_a_plain_cli_run_keeps_the_limit_the_index_was_given(tmp_path, index_mod
     assert run_cli("index", docs, "--max-file-mb", "2", *base)[0] == 0
     assert run_cli("index", *base)[0] == 0
     assert counts() == (2, 0)  # still 2: the big file stays in
+
+
+def test_a_utf16_file_skipped_as_binary_by_an_earlier_version_is_read_now(tmp_path, index_model):
+    """Earlier versions stored UTF-16 text (Notepad, PowerShell) as a "binary content" skip; an
+    unchanged such file is read on the next run, a real binary file stays skipped without a read."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "utf16.txt").write_text("The boiler needs servicing every autumn.\n", encoding="utf-16")
+    (docs / "blob.txt").write_bytes(b"PK\x03\x04\x00\x00binary")
+    store = Store.open(tmp_path / "i.db")
+    index(store, [docs], [str(index_model)], progress=False, device="cpu")
+    store.conn.execute("DELETE FROM sentences")  # as an earlier version left it: a skip, no sentences
+    store.conn.execute("UPDATE documents SET skip_reason = 'binary content', skip_kind = 'content'")
+    store.conn.commit()
+    index(store, [docs], progress=False, device="cpu")
+    rows = dict(store.conn.execute("SELECT path, skip_reason FROM documents"))
+    assert rows == {str(docs / "utf16.txt"): None, str(docs / "blob.txt"): "binary content"}
+    texts = [t for (t,) in store.conn.execute("SELECT text FROM sentences")]
+    assert texts == ["The boiler needs servicing every autumn."]
+    store.close()
