@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import math
 import os
 import shlex
 import stat as stat_module
@@ -37,7 +38,7 @@ from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is
                       walk)
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
-from .search import find_model, folder_named, same_folder
+from .search import find_model, folder_named, row_for_folder, same_folder
 from .store import ModelRow, Store, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
@@ -131,7 +132,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         if here is not None and stored is not None and not same_folder(stored.path, here):
             # './m' from another working directory: another folder, so another model (not a
             # retrain of the one the index holds under that spelling)
-            stored = store.model_by_path(here)
+            stored = row_for_folder(store, here)
             name = stored.name if stored else here
         try:
             ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
@@ -142,8 +143,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                  f"model {name!r} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
                  f"`simsearch forget --model {shlex.quote(name)}` removes it")
             continue
-        path = str(Path(ref.path).absolute())
-        stored = stored or store.model_by_path(path)
+        path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
+        stored = stored or row_for_folder(store, path)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
         resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref), wanted))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
@@ -393,8 +394,9 @@ def index(
     with writer_lock(store):
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
-            recorded = store.setting("max_file_mb")
-            max_file_mb = float(recorded) if recorded is not None else DEFAULT_MAX_FILE_MB
+            max_file_mb = _recorded_max_file_mb(store, warn)
+        elif not (isinstance(max_file_mb, (int, float)) and 0 < max_file_mb <= MAX_FILE_MB_LIMIT):
+            raise SimsearchError(f"--max-file-mb {max_file_mb}: must be > 0 and at most {MAX_FILE_MB_LIMIT:g}")
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
@@ -512,6 +514,26 @@ class _Support:
             else:
                 self._pdf = True
         return self._pdf
+
+
+MAX_FILE_MB_LIMIT = 1e9  # MB: any file; a larger number could not be compared in bytes
+
+
+def _recorded_max_file_mb(store: Store, warn) -> float:
+    """The last --max-file-mb given for this index, else the default (a value that cannot be
+    used, written by hand or by a version that did not check it, is ignored with a warning)."""
+    recorded = store.setting("max_file_mb")
+    if recorded is None:
+        return DEFAULT_MAX_FILE_MB
+    try:
+        value = float(recorded)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_FILE_MB_LIMIT:
+        warn(store.path, f"the --max-file-mb this index recorded ({recorded}) cannot be used; "
+                         f"using {DEFAULT_MAX_FILE_MB:g} (give --max-file-mb to set another)")
+        return DEFAULT_MAX_FILE_MB
+    return value
 
 
 def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:

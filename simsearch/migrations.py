@@ -288,6 +288,20 @@ def m0010_settings(db: sqlite_utils.Database) -> None:
     """Options an index remembers between runs (``max_file_mb``: the last ``--max-file-mb`` given,
     which a run without one keeps)."""
     _script(db, "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # An index from before remembers no limit, but its size skips name the one they were made
+    # with: start from the smallest, so a plain run does not index files the user kept out.
+    import re
+
+    limits = []
+    for (reason,) in db.conn.execute("SELECT skip_reason FROM documents WHERE skip_kind = 'limit'"):
+        found = re.search(r"over --max-file-mb ([0-9.eE+-]+)", reason or "")
+        if found:
+            try:
+                limits.append(float(found.group(1)))
+            except ValueError:
+                continue
+    if limits and min(limits) > 0:
+        db.conn.execute("INSERT INTO settings (key, value) VALUES ('max_file_mb', ?)", (repr(min(limits)),))
 
 
 # --- applying them ----------------------------------------------------------------------------

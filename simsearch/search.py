@@ -202,7 +202,7 @@ def find_model(store: Store, name: str) -> ModelRow | None:
     here = folder_named(name)
     if row is not None and here is not None and not same_folder(row.path, here):
         # './m' from another working directory: the index's './m' is another folder's model
-        found = store.model_by_path(here) or store.model_by_path(str(Path(here).resolve()))
+        found = row_for_folder(store, here)
         if found is None:
             raise SimsearchError(f"model {name!r} is the folder {here} here, which the index does not hold "
                                  f"(its {name!r} is the folder {row.path}); `simsearch index --model {name}` adds it")
@@ -212,9 +212,18 @@ def find_model(store: Store, name: str) -> ModelRow | None:
         if name.lower() in EMBEDDED_ALIASES:
             folders.insert(0, embedded_model_path())
         for folder in folders:
-            for spelling in {str(folder.absolute()), str(folder.resolve())}:
-                row = row or store.model_by_path(spelling)
+            row = row or (row_for_folder(store, str(folder)) if folder.is_dir() else None)
     return row
+
+
+def row_for_folder(store: Store, folder: str) -> ModelRow | None:
+    """The index's model whose folder is ``folder``, however either is spelled (``..``, a
+    symlink): by the stored spelling first, then by comparing the folders themselves."""
+    for spelling in dict.fromkeys([os.path.abspath(folder), str(Path(folder).resolve())]):
+        row = store.model_by_path(spelling)
+        if row is not None:
+            return row
+    return next((row for row in store.models() if same_folder(row.path, folder)), None)
 
 
 def same_folder(a: str, b: str) -> bool:

@@ -317,3 +317,41 @@ def test_a_utf16_file_skipped_as_binary_by_an_earlier_version_is_read_now(tmp_pa
     texts = [t for (t,) in store.conn.execute("SELECT text FROM sentences")]
     assert texts == ["The boiler needs servicing every autumn."]
     store.close()
+
+
+def test_m0010_starts_from_the_smallest_limit_older_size_skips_name(tmp_path):
+    """An index from before remembered no limit; its skips name the one the user gave: a plain
+    run after the upgrade must not index what that limit kept out."""
+    old = old_store(tmp_path / "old.db", "0008_file_identity")
+    for path, reason in (("/d/a.txt", "skipped: 0.5 MB is over --max-file-mb 0.3"),
+                         ("/d/b.txt", "skipped: 0.9 MB is over --max-file-mb 0.75"),
+                         ("/d/c.txt", "skipped: binary content")):
+        old.conn.execute("INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at, skip_reason) "
+                         "VALUES (?, ?, 1, 1, 'text', 't', ?)", (path, "" if "MB" in reason else "h", reason))
+    old.close()
+    store = Store.open(tmp_path / "old.db")
+    assert store.setting("max_file_mb") == repr(0.3)
+    store.close()
+    fresh = Store.open(tmp_path / "new.db")
+    assert fresh.setting("max_file_mb") is None
+    fresh.close()
+
+
+@pytest.mark.parametrize("value", ["1e308", "1e10"])
+def test_a_limit_too_large_to_compare_is_one_line_and_never_remembered(tmp_path, index_model, run_cli, value):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A note about boats.\n")
+    db = tmp_path / "i.db"
+    code, _, err = run_cli("index", docs, "-m", index_model, "--db", db, "--max-file-mb", value)
+    assert code == 2 and "--max-file-mb" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    store = Store.open(db)
+    with pytest.raises(SimsearchError, match="--max-file-mb"):
+        index(store, [docs], [str(index_model)], max_file_mb=float(value), progress=False, device="cpu")
+    assert store.setting("max_file_mb") is None
+    store.set_setting("max_file_mb", "1e+308")  # as a version that did not check it left it
+    warnings = []
+    index(store, [docs], [str(index_model)], progress=False, device="cpu",
+          on_warning=lambda path, reason: warnings.append(reason))
+    assert any("cannot be used" in w for w in warnings) and store.setting("max_file_mb") == repr(20.0)
+    store.close()

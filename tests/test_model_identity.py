@@ -154,3 +154,20 @@ def test_a_pooler_chosen_at_index_time_stays_until_the_model_itself_changes(two_
         make_model(model, seed=5)  # retrained: its own pooler (avg) again
         run()
         assert [r.pooler for r in store.models()] == ["avg"] and any("changed" in w for w in warnings)
+
+
+def test_every_spelling_of_one_folder_is_one_model(two_places, run_cli, monkeypatch):
+    """'../d1/m' from d2, './m' from d1 and a symlink to it: one model, one set of vectors."""
+    db = two_places / "idx.db"
+    (two_places / "link").symlink_to(two_places / "d1" / "m")
+    monkeypatch.chdir(two_places / "d2")
+    assert run_cli("index", two_places / "docs", "-m", "../d1/m", "--db", db, "--device", "cpu")[0] == 0
+    monkeypatch.chdir(two_places / "d1")
+    for spelling in ("./m", str(two_places / "link"), "../d1/./m"):
+        code, _, err = run_cli("index", "-m", spelling, "--db", db, "--device", "cpu", "--json")
+        assert code == 0, err
+        code, out, err = run_cli("search", QUERY, "-m", spelling, "--db", db, "--json", "-k", "1")
+        assert code == 0, err
+    with closing(Store.open(db)) as store:
+        assert [(row.path, store.count_vectors(row.id)) for row in store.models()] == [(str(two_places / "d1" / "m"), 6)]
+    assert run_cli("forget", "--model", "./m", "--db", db)[0] == 0
