@@ -395,8 +395,8 @@ def index(
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
             max_file_mb = _recorded_max_file_mb(store, warn)
-        elif not (isinstance(max_file_mb, (int, float)) and 0 < max_file_mb <= MAX_FILE_MB_LIMIT):
-            raise SimsearchError(f"--max-file-mb {max_file_mb}: must be > 0 and at most {MAX_FILE_MB_LIMIT:g}")
+        elif not (isinstance(max_file_mb, (int, float)) and 0 <= max_file_mb <= MAX_FILE_MB_LIMIT):
+            raise SimsearchError(f"--max-file-mb {max_file_mb}: must be a number from 0 to {MAX_FILE_MB_LIMIT:g}")
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
@@ -529,7 +529,7 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
         value = float(recorded)
     except ValueError:
         value = math.nan
-    if not 0 < value <= MAX_FILE_MB_LIMIT:
+    if not 0 <= value <= MAX_FILE_MB_LIMIT:
         warn(store.path, f"the --max-file-mb this index recorded ({recorded}) cannot be used; "
                          f"using {DEFAULT_MAX_FILE_MB:g} (give --max-file-mb to set another)")
         return DEFAULT_MAX_FILE_MB
