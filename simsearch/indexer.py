@@ -536,6 +536,10 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
     return value
 
 
+def _over_limit(size: int, max_bytes: int) -> str:
+    return f"skipped: {size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}"
+
+
 def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     """Whether an unchanged file's row is still what this run would write: an indexed file within
     the limit, a skip for the limit still over it, a skip for missing PDF support still without it,
@@ -543,8 +547,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     order mark, which earlier versions skipped (two bytes read to tell)."""
     if old.skip_reason is None:
         return old.size <= max_bytes
-    if old.skip_kind == "limit":
-        return old.size > max_bytes
+    if old.skip_kind == "limit":  # still over, and the reason names this limit (as a fresh index's would)
+        return old.size > max_bytes and old.skip_reason == _over_limit(old.size, max_bytes)
     if old.skip_kind == "support":
         return not support.pdf()
     if old.skip_reason == "binary content":
@@ -601,8 +605,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
     if stat.st_size > max_bytes:  # not read: an unread file's hash is ""
-        return skip(f"skipped: {stat.st_size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}", "",
-                    stat, "limit")
+        return skip(_over_limit(stat.st_size, max_bytes), "", stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.

@@ -355,3 +355,19 @@ def test_a_limit_too_large_to_compare_is_one_line_and_never_remembered(tmp_path,
           on_warning=lambda path, reason: warnings.append(reason))
     assert any("cannot be used" in w for w in warnings) and store.setting("max_file_mb") == repr(20.0)
     store.close()
+
+
+def test_a_skip_for_size_names_the_limit_of_the_last_run_as_a_fresh_index_would(tmp_path, index_model):
+    """Found by the stateful test: a file still over a changed limit kept the old limit's reason."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Amber falcons circle above the quiet harbor.\n" * 2)
+    store = Store.open(tmp_path / "i.db")
+    for limit in (60 / 2**20, 0.0):
+        index(store, [docs], [str(index_model)], max_file_mb=limit, progress=False, device="cpu")
+        fresh = Store.open(tmp_path / f"fresh-{limit}.db")
+        index(fresh, [docs], [str(index_model)], max_file_mb=limit, progress=False, device="cpu")
+        reasons = [dict(s.conn.execute("SELECT path, skip_reason FROM documents")) for s in (store, fresh)]
+        assert reasons[0] == reasons[1] and f"--max-file-mb {limit:g}" in reasons[0][str(docs / "a.txt")]
+        fresh.close()
+    store.close()
