@@ -144,7 +144,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                  f"`simsearch forget --model {shlex.quote(name)}` removes it")
             continue
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
-        stored = stored or row_for_folder(store, path)
+        stored = stored or row_for_folder(store, path) or _moved_here(store, fingerprint(ref))
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
         resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref), wanted))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
@@ -152,7 +152,11 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         with store.transaction():
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
-            elif stored.fingerprint != digest:
+            elif stored.fingerprint == digest and not same_folder(stored.path, path):
+                note(path, f"model {stored.name!r} was moved from {stored.path}: the same files, so its vectors are kept")
+                store.move_model(stored.id, path)
+                stored = store.model_by_id(stored.id)
+            if stored.fingerprint != digest:
                 note(path, f"model {stored.name!r} changed since it was indexed; re-embedding")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
@@ -164,6 +168,12 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def _moved_here(store: Store, digest: str) -> ModelRow | None:
+    """The index's model whose folder is gone and whose files (and pooler) are byte for byte
+    these: the same model, moved (its vectors stay valid)."""
+    return next((row for row in store.models() if row.fingerprint == digest and not os.path.isdir(row.path)), None)
 
 
 def vector_precision(stored: ModelRow | None, requested: str = "auto", device: str = "auto", *,

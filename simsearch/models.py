@@ -340,7 +340,8 @@ def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
     if name.lower() in EMBEDDED_ALIASES and not folder.is_dir():
         folder = embedded_model_path()  # the embedded package moved (reinstalled elsewhere)
     if not folder.is_dir():
-        raise SimsearchError(f"model {name!r} of the index is no longer at {path}")
+        raise SimsearchError(f"model {name!r} of the index is no longer at {path} (moved? `simsearch index "
+                             f"--model NEW_FOLDER` finds it there and keeps its vectors)")
     source = "embedded" if name.lower() in EMBEDDED_ALIASES else "folder"
     return _from_folder(name, folder, source, pooler)
 

@@ -448,6 +448,10 @@ class Store:
         )
         return self.model(name)
 
+    def move_model(self, model_id: int, path: str) -> None:
+        """The model's folder moved, its files unchanged: the same vectors, found at ``path``."""
+        self.conn.execute("UPDATE models SET path = ? WHERE id = ?", (path, model_id))
+
     def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str,
                     precision: str | None = None) -> None:
         """The model behind a name changed (or its vectors are to be made at another

@@ -7,6 +7,7 @@ directly (``Encoder``), never through the index."""
 from __future__ import annotations
 
 import json
+import shutil
 from contextlib import closing
 import sqlite3
 from pathlib import Path
@@ -171,3 +172,28 @@ def test_every_spelling_of_one_folder_is_one_model(two_places, run_cli, monkeypa
     with closing(Store.open(db)) as store:
         assert [(row.path, store.count_vectors(row.id)) for row in store.models()] == [(str(two_places / "d1" / "m"), 6)]
     assert run_cli("forget", "--model", "./m", "--db", db)[0] == 0
+
+
+def test_a_moved_model_folder_keeps_its_vectors_and_a_copy_is_another_model(two_places, run_cli, monkeypatch):
+    db = two_places / "idx.db"
+    monkeypatch.chdir(two_places)
+    assert run_cli("index", "docs", "-m", "d1/m", "--db", db, "--device", "cpu")[0] == 0
+    with closing(Store.open(db)) as store:
+        before = store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall()
+    (two_places / "d1" / "m").rename(two_places / "moved")
+    code, _, err = run_cli("search", QUERY, "--db", db, "--json")
+    assert code == 2 and "moved?" in err and "--model NEW_FOLDER" in err
+    code, _, err = run_cli("index", "-m", "moved", "--db", db, "--device", "cpu")
+    assert code == 0 and "was moved from" in err, err
+    with closing(Store.open(db)) as store:
+        [row] = store.models()
+        assert row.path == str(two_places / "moved")
+        assert store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall() == before
+        expected = exact_top(store, two_places / "moved", QUERY)
+    code, out, err = run_cli("search", QUERY, "-m", "moved", "--db", db, "--mode", "dense", "-k", "3", "--json",
+                             "--context", "0")
+    assert code == 0 and [json.loads(line)["text"] for line in out.splitlines()] == expected
+    shutil.copytree(two_places / "moved", two_places / "copy")  # the original is still there: another model
+    assert run_cli("index", "-m", "copy", "--db", db, "--device", "cpu")[0] == 0
+    with closing(Store.open(db)) as store:
+        assert sorted(row.path for row in store.models()) == [str(two_places / "copy"), str(two_places / "moved")]
