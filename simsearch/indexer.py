@@ -144,9 +144,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                  f"`simsearch forget --model {shlex.quote(name)}` removes it")
             continue
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
-        stored = stored or row_for_folder(store, path) or _moved_here(store, fingerprint(ref))
+        digest = fingerprint(ref)
+        stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
-        resolved.append((name, stored, ref, path, fingerprint(ref), hidden_size(ref), wanted))
+        resolved.append((name, stored, ref, path, digest, hidden_size(ref), wanted))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
     for name, stored, ref, path, digest, dim, wanted in resolved:
         with store.transaction():

@@ -19,6 +19,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from .errors import SimsearchError
+from .data import line_of_byte
 from .segment import source_lines
 
 STS_SUBSETS = {
@@ -73,8 +74,7 @@ def _read_lines(path: Path) -> list[str]:
     except FileNotFoundError:
         raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise SimsearchError(f"{path}:{line}: not valid UTF-8") from None
+        raise SimsearchError(f"{path}:{line_of_byte(path.read_bytes(), exc.start)}: not valid UTF-8") from None
 
 
 def _score(text: str, path: Path, line: int) -> float:

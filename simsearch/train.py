@@ -505,7 +505,7 @@ def _step(run: Run, rows: np.ndarray) -> float:
     computed over the whole batch, then each piece is encoded again with the random state it had
     the first time (the same dropout masks) and back-propagates its share. The gradients are
     those of one pass over the pieces' embeddings; the memory is a piece's."""
-    pieces = _pieces(rows, run.config.micro_batch)
+    pieces = _pieces(rows, effective_micro_batch(run.config, run.world))
     if len(pieces) == 1:
         loss = _batch_loss(run, rows, _embed(run, rows))
         # DDP averages gradients over processes; each computed the global loss.
@@ -526,9 +526,9 @@ def effective_micro_batch(config: TrainConfig, world: int) -> int | None:
 
 
 def _pieces(rows: np.ndarray, micro_batch: int | None) -> list[np.ndarray]:
-    if not micro_batch or micro_batch >= len(rows):
-        return [rows]
-    return [rows[i : i + micro_batch] for i in range(0, len(rows), micro_batch)]
+    """``rows`` in pieces of ``micro_batch`` (None: one piece)."""
+    size = micro_batch or len(rows)
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 def _embed(run: Run, rows: np.ndarray) -> torch.Tensor:
