@@ -577,7 +577,7 @@ def search_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
-    from .search import Searcher
+    from .search import Searcher, needs_model
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -587,23 +587,27 @@ def search_command(
     lines = _read_queries(queries) if queries is not None else []
     store = Store.open(db, create=False)
     _check_recorded_pooler(store, [model], _value(pooler))
-    searcher = Searcher.open(store, model, device=_value(device), precision=_value(precision))
     mode = _value(mode)
+    # Lexical search (without --min-score) reads only the full-text index: the model's folder
+    # may be moved or gone, and the hits name no model (none took part).
+    uses_model = needs_model(mode, min_score)
+    searcher = Searcher.open(store, model, device=_value(device), precision=_value(precision),
+                             lexical_only=not uses_model)
     # A half-indexed database (an interrupted or running `simsearch index`): say so, every time.
-    missing = searcher.missing_vectors() if mode != "lexical" or min_score is not None else 0
+    missing = searcher.missing_vectors() if uses_model else 0
     if missing:
         Console(stderr=True).print(f"[yellow]warning:[/] {searcher.missing_message()}", highlight=False, soft_wrap=True)
-    extra = {"mode": mode, "missing_vectors": missing}
+    extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing}
     if queries is not None:
         for text, hits in zip(lines, searcher.search_many(lines, k, mode=mode, min_score=min_score,
                                                           path_glob=path, context=context)):
             for hit in hits:
-                _print_json({"query": text, "model": searcher.name, **extra, **hit.as_dict()})
+                _print_json({"query": text, **extra, **hit.as_dict()})
         return
     hits = searcher.search(query, k, mode=mode, min_score=min_score, path_glob=path, context=context)
     if json_out:
         for hit in hits:
-            _print_json({"query": query, "model": searcher.name, **extra, **hit.as_dict()})
+            _print_json({"query": query, **extra, **hit.as_dict()})
         return
     if not hits:
         why = [f"with --min-score {min_score}"] if min_score is not None else []
@@ -612,7 +616,9 @@ def search_command(
         stdout.print(f"no results for {query!r} in {mode} mode" + (f" ({'; '.join(why)})" if why else ""),
                      highlight=False, soft_wrap=True)
         return
-    table = Table(title=f"{query!r} with {searcher.name}, {mode} ({searcher.vectors.count:,} sentences, "
+    by_model = f" with {searcher.name}" if uses_model else ""
+    searched = searcher.vectors.count if uses_model else searcher.sentences()
+    table = Table(title=f"{query!r}{by_model}, {mode} ({searched:,} sentences, "
                         f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
                   caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
     table.add_column("#", justify="right")

@@ -166,6 +166,12 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weigh
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def needs_model(mode: str, min_score: float | None = None) -> bool:
+    """Whether a search in ``mode`` uses the model (its folder, weights and vectors): every mode
+    but ``lexical``, and ``lexical`` with ``min_score`` (a cosine needs the query's vector)."""
+    return mode != "lexical" or min_score is not None
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise SimsearchError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
@@ -261,12 +267,15 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
 class Searcher:
     """Searches one model's vectors; ``timings`` holds the last query's milliseconds."""
 
-    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex, *, device: str = "auto", ref=None,
-                 precision: str | None = None):
+    def __init__(self, store: Store, model: ModelRow, vectors: VectorIndex | None = None, *, device: str = "auto",
+                 ref=None, precision: str | None = None):
         self.store = store
         self.model = model
-        self.ref = ref or model_ref(model)
-        self.vectors = vectors
+        # The model's folder (``ref``) and its vector index are found when a search first needs
+        # them: lexical search reads only the full-text index, so it works with the model's
+        # folder moved, deleted or changed (see ``open(lexical_only=True)``).
+        self._ref = ref
+        self._vectors = vectors
         self.device = device
         # Queries are encoded at the precision the model's vectors were made at (None or
         # "auto": the recorded one; another value is refused by store.query_precision).
@@ -277,12 +286,37 @@ class Searcher:
 
     @classmethod
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto",
-             precision: str | None = None) -> "Searcher":
+             precision: str | None = None, lexical_only: bool = False) -> "Searcher":
+        """A searcher over one of the index's models (``model``: see :func:`pick_model`).
+
+        The model's folder is found and checked against its fingerprint here, so a model moved
+        or changed since indexing fails early, with a clear message. With ``lexical_only`` (the
+        caller will only search in ``lexical`` mode without ``min_score``: see
+        :func:`needs_model`) it is not: BM25 reads the index alone, so lexical search works
+        without the model's folder; a later search that needs the model checks it then.
+        """
         row = pick_model(store, model)
-        ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
         query_precision(row, precision)  # a --precision the vectors were not made at fails before any loading
+        if lexical_only:
+            return cls(store, row, device=device, precision=precision)
+        ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
         vectors = VectorIndex.open(store, row, save=False)  # a reader: never the writer lock, never a write
         return cls(store, row, vectors, device=device, ref=ref, precision=precision)
+
+    @property
+    def ref(self):
+        """The model's ``ModelRef``, found (and checked) on first use: an error if its folder is
+        gone or any of its files changed since it was indexed."""
+        if self._ref is None:
+            self._ref = model_ref(self.model)
+        return self._ref
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The model's vector index, opened on first use (lexical search never opens it)."""
+        if self._vectors is None:
+            self._vectors = VectorIndex.open(self.store, self.model, save=False)
+        return self._vectors
 
     @property
     def name(self) -> str:
@@ -291,6 +325,10 @@ class Searcher:
     @property
     def size(self) -> int:
         return self.vectors.count
+
+    def sentences(self) -> int:
+        """Sentences in the index (what lexical search reads), whatever the model's vectors."""
+        return self.store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
 
     def load_encoder(self):
         if self.encoder is None:
@@ -331,7 +369,7 @@ class Searcher:
         ``mode`` defaults to ``dense`` here (``score`` is then the cosine); the CLI's default
         is :data:`DEFAULT_MODE`. ``min_score`` applies to the cosine in every mode."""
         check_mode(mode)
-        needs_vector = mode != "lexical" or min_score is not None
+        needs_vector = needs_model(mode, min_score)
         if needs_vector:
             self.load_encoder()  # loading is not query latency
         started = time.perf_counter()
@@ -350,7 +388,7 @@ class Searcher:
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
         queries = list(queries)
-        needs_vector = mode != "lexical" or min_score is not None
+        needs_vector = needs_model(mode, min_score)
         vectors = self.embed(queries) if needs_vector and queries else [None] * len(queries)
         return [self._search(query, vector, k, mode, min_score, path_glob, context)
                 for query, vector in zip(queries, vectors)]
