@@ -92,9 +92,18 @@ def _gitignore_regex(pattern: str) -> str:
 
 
 def parse_gitignore(text: str) -> list[_Rule]:
+    r"""A .gitignore's rules, its lines read as git reads them (``git check-ignore`` agrees): a
+    line ends at ``\n`` only (a form feed, U+2028 or U+0085 is part of its pattern, where
+    ``str.splitlines`` would cut it), one ``\r`` before that is dropped (CRLF files), then
+    trailing spaces unless backslash-escaped (not tabs, which stay); a byte-order mark at the
+    very start is skipped."""
     rules = []
-    for raw in text.splitlines():
-        line = raw.rstrip()
+    for raw in text.removeprefix("\ufeff").split("\n"):
+        line = raw.removesuffix("\r")
+        trimmed = line.rstrip(" ")
+        if len(trimmed) < len(line) and (len(trimmed) - len(trimmed.rstrip("\\"))) % 2:
+            trimmed = line[:len(trimmed) + 1]  # an odd run of backslashes escapes the first space
+        line = trimmed
         if not line or line.startswith("#"):
             continue
         negate = line.startswith("!")
