@@ -80,6 +80,13 @@ def needs_hidden_states(pooler: str) -> bool:
     return pooler in ("avg_top2", "avg_first_last")
 
 
+def texts_for_model(ref: ModelRef, texts: Sequence[str]) -> list[str]:
+    """The texts as the model's tokenizer must see them: lowercased (``str.lower``, as
+    sentence-transformers does) when its folder says ``do_lower_case`` (``ModelRef.lower_case``),
+    else as given. Every place that tokenizes for a model goes through this."""
+    return [text.lower() for text in texts] if ref.lower_case else list(texts)
+
+
 def pad_batch(ids: Sequence[Sequence[int]], tokenizer, device: torch.device) -> dict[str, torch.Tensor]:
     """Model inputs for token-id lists, right-padded to the longest (dynamic padding)."""
     width = max(len(row) for row in ids)
@@ -196,8 +203,9 @@ class Encoder:
         return self.ref.name
 
     def tokenize(self, sentences: Sequence[str]) -> list[list[int]]:
-        """Token ids without padding (special tokens added, truncated to ``max_length``)."""
-        return self.tokenizer(list(sentences), truncation=True, max_length=self.max_length,
+        """Token ids without padding (special tokens added, truncated to ``max_length``), of the
+        texts as the model reads them (:func:`texts_for_model`)."""
+        return self.tokenizer(texts_for_model(self.ref, sentences), truncation=True, max_length=self.max_length,
                               add_special_tokens=True, return_attention_mask=False,
                               return_token_type_ids=False)["input_ids"]
 

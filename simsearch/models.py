@@ -57,6 +57,9 @@ class ModelRef:
     pooler: str
     max_length: int
     metadata: dict = field(default_factory=dict, compare=False)
+    # sentence-transformers' ``do_lower_case``: texts are lowercased before tokenizing
+    # (``encoder.texts_for_model``), as sentence-transformers does for this folder.
+    lower_case: bool = False
 
     def describe(self) -> dict:
         return {
@@ -215,6 +218,19 @@ def _pooler_from_sentence_transformers(config, folder: Path, override: str | Non
     )
 
 
+def reads_lowercased(folder: Path) -> bool:
+    """Whether the model folder's ``sentence_bert_config.json`` says ``"do_lower_case": true``:
+    sentence-transformers then lowercases every text (``str.lower``) before its tokenizer sees it,
+    whatever the tokenizer does, so the model's vectors are those of the lowercased text."""
+    st_config = folder / "sentence_bert_config.json"
+    if not st_config.is_file():
+        return False
+    config = _read_json(st_config)
+    if not isinstance(config, dict):
+        raise SimsearchError(f"{st_config}: not a JSON object")
+    return bool(config.get("do_lower_case", False))  # truthiness, as sentence-transformers reads it
+
+
 def _read_json(path: Path):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -244,7 +260,8 @@ def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> Mo
         )
     if chosen not in POOLERS:
         raise SimsearchError(f"unknown --pooler {chosen!r} (expected one of {', '.join(POOLERS)})")
-    return ModelRef(name, folder, source, chosen, _model_max_length(folder, max_length), meta)
+    return ModelRef(name, folder, source, chosen, _model_max_length(folder, max_length), meta,
+                    lower_case=reads_lowercased(folder))
 
 
 def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRef:
@@ -299,7 +316,10 @@ def fingerprint(ref: ModelRef) -> str:
     90 MB embedded model), once per process while the file's size, times and inode stay
     the same (``file_sha256``); the embedded model's check reads the same cache.
     """
-    digest = hashlib.sha256(f"{ref.pooler}|{ref.max_length}".encode())
+    # Lowercasing is part of the identity only where it is on (every other fingerprint stays as it
+    # was): vectors made before simsearch honoured ``do_lower_case`` are re-embedded, not mixed.
+    lowered = "|lower_case" if ref.lower_case else ""
+    digest = hashlib.sha256(f"{ref.pooler}|{ref.max_length}{lowered}".encode())
     folder = Path(ref.path)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
                    and p.suffix in (".json", ".txt", ".safetensors", ".bin", ".model"))
