@@ -139,10 +139,7 @@ def read_pooling(folder: Path, override: str | None = None) -> tuple[str | None,
         if pooler not in POOLERS:
             raise SimsearchError(f"{meta_file}: unknown pooler {pooler!r} (expected one of {', '.join(POOLERS)})")
         return pooler, meta.get("max_length"), meta
-    st_max = None
-    st_config = folder / "sentence_bert_config.json"
-    if st_config.is_file():
-        st_max = _read_json(st_config).get("max_seq_length")
+    st_max = _sentence_bert_config(folder).get("max_seq_length")
     modules_file = folder / "modules.json"
     if modules_file.is_file():
         pooling = _sentence_transformers_pooling(folder, _read_json(modules_file))
@@ -218,17 +215,22 @@ def _pooler_from_sentence_transformers(config, folder: Path, override: str | Non
     )
 
 
+def _sentence_bert_config(folder: Path) -> dict:
+    """sentence-transformers' settings for the folder's transformer (``{}`` when it has none)."""
+    st_config = folder / "sentence_bert_config.json"
+    if not st_config.is_file():
+        return {}
+    config = _read_json(st_config)
+    if not isinstance(config, dict):
+        raise SimsearchError(f"{st_config}: not a JSON object")
+    return config
+
+
 def reads_lowercased(folder: Path) -> bool:
     """Whether the model folder's ``sentence_bert_config.json`` says ``"do_lower_case": true``:
     sentence-transformers then lowercases every text (``str.lower``) before its tokenizer sees it,
     whatever the tokenizer does, so the model's vectors are those of the lowercased text."""
-    st_config = folder / "sentence_bert_config.json"
-    if not st_config.is_file():
-        return False
-    config = _read_json(st_config)
-    if not isinstance(config, dict):
-        raise SimsearchError(f"{st_config}: not a JSON object")
-    return bool(config.get("do_lower_case", False))  # truthiness, as sentence-transformers reads it
+    return bool(_sentence_bert_config(folder).get("do_lower_case", False))  # truthy, as sentence-transformers reads it
 
 
 def _read_json(path: Path):

@@ -269,3 +269,11 @@ def test_an_index_made_before_lowercasing_is_re_embedded_not_mixed(cased_folders
         assert hit.text == "Hello World." and hit.score == pytest.approx(1.0, abs=1e-5)
     finally:
         store.close()
+
+
+def test_a_sentence_bert_config_that_is_no_object_is_a_one_line_error(cased_folders, tmp_path):
+    folder = tmp_path / "odd"
+    shutil.copytree(cased_folders[True], folder)
+    (folder / "sentence_bert_config.json").write_text('["do_lower_case"]')
+    with pytest.raises(SimsearchError, match="sentence_bert_config.json: not a JSON object"):
+        resolve_model(str(folder))  # was an AttributeError ('list' object has no attribute 'get')
