@@ -509,9 +509,11 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
              f"(first: {query.source}: {unit.describe()}); they cap every metric")
     out = []
+    # Lexical mode reads the full-text index only: the models' folders need not be there.
+    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in modes)
     for model in list(dict.fromkeys(models)) or [None]:
-        searcher = Searcher.open(store, model, device=device)
-        missing = store.count_missing_vectors(searcher.model.id)
+        searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
+        missing = 0 if lexical_only else store.count_missing_vectors(searcher.model.id)
         if missing:
             total = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "

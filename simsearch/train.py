@@ -32,7 +32,8 @@ import torch.distributed as dist
 from . import __version__, interrupt
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, unique_sentences)
-from .encoder import Encoder, float32_states, load_transformer, needs_hidden_states, pad_batch, pick_device, pool
+from .encoder import (Encoder, float32_states, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
+                      texts_for_model)
 from .errors import Interrupted, SimsearchError
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
@@ -410,8 +411,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False) -> Run:
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
-    token_ids = [tokenizer([row[c] for row in split.training], truncation=True, max_length=config.max_len,
-                           return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+    token_ids = [tokenizer(texts_for_model(base, [row[c] for row in split.training]), truncation=True,
+                           max_length=config.max_len, return_attention_mask=False, return_token_type_ids=False)["input_ids"]
                  for c in range(len(split.training[0]))]
     lengths = np.array([max(len(column[i]) for column in token_ids) for i in range(len(split.training))])
     total_steps = config.epochs * (len(split.training) // config.batch_size)
@@ -1171,7 +1172,8 @@ def _save_model(run: Run) -> dict:
     refusal = sentence_transformers_refusal(pooling.inference)
     metadata["sentence_transformers"] = {"loads": refusal is None, "why_not": refusal}
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
-    _write_sentence_transformers_files(final, run.model.config.hidden_size, pooling.inference, inference_max)
+    _write_sentence_transformers_files(final, run.model.config.hidden_size, pooling.inference, inference_max,
+                                       lower_case=base.lower_case)
     _write_model_card(final, metadata, config.out)
     if refusal is not None:
         stderr.print(f"note: {refusal}", highlight=False)
@@ -1258,7 +1260,8 @@ def sentence_transformers_refusal(pooler: str) -> str | None:
             "or cls_before_pooler for a folder both load")
 
 
-def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_length: int) -> None:
+def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_length: int, *,
+                                       lower_case: bool = False) -> None:
     """modules.json and friends, so ``SentenceTransformer(folder)`` gives the same vectors.
 
     For ``cls`` the MLP head is exported as a Dense + tanh module, taken from the weights
@@ -1297,7 +1300,7 @@ def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_
                   str(dense / "model.safetensors"))
         modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
     (folder / "modules.json").write_text(json.dumps(modules, indent=2))
-    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": max_length, "do_lower_case": False}))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": max_length, "do_lower_case": lower_case}))
     (folder / "config_sentence_transformers.json").write_text(json.dumps({
         "model_type": "SentenceTransformer",
         "__version__": _sentence_transformers_versions(),

@@ -277,3 +277,43 @@ def test_a_sentence_bert_config_that_is_no_object_is_a_one_line_error(cased_fold
     (folder / "sentence_bert_config.json").write_text('["do_lower_case"]')
     with pytest.raises(SimsearchError, match="sentence_bert_config.json: not a JSON object"):
         resolve_model(str(folder))  # was an AttributeError ('list' object has no attribute 'get')
+
+
+def test_eval_retrieval_in_lexical_mode_needs_no_model_folder(lexical_index, run_cli, tmp_path):
+    db, model = lexical_index
+    queries = tmp_path / "queries.jsonl"
+    docs = db.parent / "docs"
+    queries.write_text("".join(json.dumps({"query": q, "relevant": [str(docs / name)]}) + "\n"
+                               for q, name in (("garden wall", "garden.txt"), ("oven", "kitchen.txt"))))
+    code, before, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "lexical", "--json")
+    assert code == 0 and err == "", err
+    shutil.rmtree(model)
+    code, after, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "lexical", "--json")
+    assert code == 0 and err == "" and after == before and json.loads(after)["hit@1"] == 1.0
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "lexical", "--mode", "hybrid")
+    assert code == 2 and out == "" and "is no longer at" in err and len(err.strip().splitlines()) == 1
+
+
+def test_training_from_a_do_lower_case_model_reads_lowercased_text(cased_folders, tmp_path):
+    """Training tokenizes its data as the model reads it (the same weights from cased and
+    lowercased data), and the trained folder keeps do_lower_case, so simsearch and
+    sentence-transformers read it as it was trained."""
+    import itertools
+
+    from safetensors.torch import load_file
+
+    from simsearch.train import TrainConfig, train
+
+    words = ["Hello", "World", "The", "Cat", "Sat", "hello", "world", "the", "cat", "sat"]
+    lines = list(dict.fromkeys(" ".join(combo) + " ." for combo in itertools.permutations(words[:5], 3)))[:48]
+    outputs = {}
+    for case, text in (("cased", lines), ("lower", [line.lower() for line in lines])):
+        data = tmp_path / f"{case}.txt"
+        data.write_text("\n".join(text) + "\n")
+        train(TrainConfig(mode="unsup", data=data, model=str(cased_folders[True]), out=tmp_path / case, batch_size=8,
+                          max_steps=3, eval_steps=100, progress=False, lr=1e-3, device="cpu", pooler="avg"))
+        outputs[case] = tmp_path / case
+    cased, lower = (load_file(str(outputs[case] / "model.safetensors")) for case in ("cased", "lower"))
+    assert all(np.array_equal(cased[key].numpy(), lower[key].numpy()) for key in cased)
+    assert json.loads((outputs["cased"] / "sentence_bert_config.json").read_text())["do_lower_case"] is True
+    np.testing.assert_allclose(*embed(outputs["cased"], ["Hello World", "hello world"]), atol=1e-6)
