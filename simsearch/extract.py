@@ -76,6 +76,11 @@ def _gitignore_regex(pattern: str) -> str:
         elif pattern[i] == "?":
             out.append("[^/]")
             i += 1
+        elif pattern[i] == "\\":  # escapes the next character: \#, \!, \*, \ (a space)
+            if i + 1 == len(pattern):
+                return "(?!)"  # a trailing lone backslash: git matches nothing with the pattern
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
         elif pattern[i] == "[":
             end = pattern.find("]", i + 1)
             if end == -1:
@@ -108,8 +113,6 @@ def parse_gitignore(text: str) -> list[_Rule]:
             continue
         negate = line.startswith("!")
         if negate:
-            line = line[1:]
-        if line.startswith("\\"):
             line = line[1:]
         rules.append(_Rule(re.compile(_gitignore_regex(line)), negate, line.endswith("/")))
     return rules

@@ -167,6 +167,22 @@ def test_gitignore_lines_are_read_as_git_reads_them(git_repo, bom, lines):
     assert ours == git_ignored(git_repo, gitignore, names), repr(gitignore)
 
 
+ESCAPED = ["\\#b.txt", "\\!a.txt", "f\\*.txt", "f*.txt", "g\\ ", "h\\?.txt", "i\\j", "k\\[1].txt", "k[1].txt",
+           "l\\", "!\\#b.txt", "m\\\\n"]
+ESCAPED_NAMES = ["#b.txt", "!a.txt", "a.txt", "f*.txt", "f1.txt", "g ", "g", "h?.txt", "hx.txt", "ij", "i\\j",
+                 "k[1].txt", "k1.txt", "l", "l\\", "m\\n", "mn"]
+
+
+@needs_git
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(ESCAPED), min_size=1, max_size=5))
+def test_backslash_escapes_in_patterns_match_as_git_matches_them(git_repo, patterns):
+    gitignore = "\n".join(patterns) + "\n"
+    rules = [(git_repo, parse_gitignore(gitignore))]
+    ours = {name for name in ESCAPED_NAMES if _ignored(rules, git_repo / name, False)}
+    assert ours == git_ignored(git_repo, gitignore, ESCAPED_NAMES), repr(gitignore)
+
+
 @needs_git
 def test_the_walk_skips_what_git_ignores_when_a_pattern_holds_a_line_separator(tmp_path):
     root = tmp_path / "docs"
