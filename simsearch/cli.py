@@ -698,13 +698,13 @@ def _describe(result: dict) -> str:
 
 @app.command("forget")
 def forget_command(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Indexed folders or files to remove from the index, with their documents."),
+    paths: Optional[list[Path]] = typer.Argument(None, help="Folders or files given to `simsearch index` (its roots) to remove from the index, with their documents."),
     model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model to remove from the index, with its vectors; repeat for several."),
     missing: bool = typer.Option(False, "--missing", help="Remove every indexed folder or file that no longer exists."),
     db: Optional[Path] = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
-    """Remove folders, files or models from the index (only the index: nothing on disk is deleted)."""
+    """Remove indexed folders or files (the roots given to `index`) or models from the index (nothing on disk is deleted)."""
     from .store import Store
 
     if not (paths or model or missing):

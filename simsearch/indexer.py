@@ -309,7 +309,13 @@ def forget_roots(store: Store, paths: list[Path | str]) -> dict:
     with writer_lock(store):
         known = store.roots()
         for given in paths:
-            if root_key(given) not in known:
+            key = root_key(given)
+            if key not in known:
+                inside = next((root for root in known if Path(key).is_relative_to(root)), None)
+                if inside is not None:
+                    raise SimsearchError(
+                        f"{printable(given)} is inside the indexed folder {inside}, whose next index run would "
+                        "read it again: forget that folder, or leave the file out with a .gitignore there")
                 held = ", ".join(known) or "none"
                 raise SimsearchError(f"{printable(given)} is not a root of the index (its roots: {held})")
         return _forget_roots(store, list(dict.fromkeys(root_key(p) for p in paths)))

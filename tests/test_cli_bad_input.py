@@ -453,6 +453,11 @@ def test_forget_removes_roots_missing_roots_and_models(run_cli, tmp_path, monkey
     code, out, err = run_cli("index", "--db", db, "--json")  # plain refresh works again
     assert code == 0, err
 
+    # A file inside an indexed folder is not a root: the next index run would read it again.
+    code, out, err = run_cli("forget", "keep/a.txt", "--db", db)
+    assert code == 2 and out == "" and "is inside the indexed folder" in err and "keep" in err
+    assert len(err.strip().splitlines()) == 1 and _status(run_cli, db)["documents"] == 1
+
     code, out, err = run_cli("forget", "--model", str(tiny_model), "--db", db)
     assert code == 0 and out.startswith(f"forgot {tiny_model} ("), err
     assert [m["name"] for m in _status(run_cli, db)["models"]] == [str(index_model)]
