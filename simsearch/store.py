@@ -171,6 +171,26 @@ def storage_error(exc: BaseException, path: Path | str) -> StorageError | None:
     return None
 
 
+# The first 16 bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_database_file(path: Path) -> None:
+    """Refuse, before SQLite opens it (SQLite takes an empty file for a new database and would
+    write a schema into it), a file at ``path`` that cannot be a simsearch index: an empty
+    file or one that is not SQLite. Only reads its first bytes."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise storage_error(exc, path) from None
+    if not head:
+        raise SimsearchError(f"{path} is an empty file, not a simsearch index (left as it is: "
+                             f"give --db a new file's name, or remove this one)")
+    if head != SQLITE_HEADER:
+        raise SimsearchError(f"{path} is not a simsearch index (not an SQLite database)")
+
+
 class _Connection(sqlite3.Connection):
     """A connection whose environment errors (disk full, read-only, ...) are ``StorageError``s."""
 
@@ -201,6 +221,13 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True) -> "Store":
+        """Open the index at ``path`` (default: ``default_db_path()``), migrating it if it is older.
+
+        ``create=False`` (every command that only reads, or changes an index that must exist):
+        no index there is an error. Either way a file that is not a simsearch index is refused
+        before anything is written to it or beside it: an empty file (simsearch never leaves
+        one: a new index is built aside and appears complete, see ``_create``), a file that is
+        not SQLite, an SQLite database of another program, or one without any table."""
         path = Path(path) if path is not None else default_db_path()
         if not path.exists():
             if not create:
@@ -209,8 +236,14 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise storage_error(exc, path.parent) from None
+            # False from _create (no hard links): SQLite makes the file below, as it opens it.
+            made_in_place = not cls._create(path) and not path.exists()
         elif path.is_dir():
             raise SimsearchError(f"--db {path} is a folder, not a database file")
+        else:
+            made_in_place = False
+        if not made_in_place:
+            _check_database_file(path)
         conn = None
         deadline = time.monotonic() + OPEN_RETRY_SECONDS
         try:
@@ -223,6 +256,10 @@ class Store:
                     conn.execute("PRAGMA busy_timeout=30000")
                     store = cls(path, conn)
                     store._check_schema()  # before any write: another program's database is left as it is
+                    if not made_in_place and not store.db.table_names():
+                        # Not one simsearch made (it never shows a database without its schema):
+                        # the user's, or another program's about to be filled. Left as it is.
+                        raise SimsearchError(f"{path} is an SQLite database without any table, not a simsearch index")
                     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
                     conn.execute("PRAGMA synchronous=NORMAL")
@@ -246,6 +283,46 @@ class Store:
                 conn.close()
             raise
         return store
+
+    @classmethod
+    def _create(cls, path: Path) -> bool:
+        """Make a new, fully migrated index at ``path``, which did not exist a moment ago.
+
+        The database is built in a hidden file beside ``path`` and hard-linked to ``path``
+        (which fails if anything appeared there meanwhile), so no other process ever sees an
+        empty or half-made index there: an empty file at ``path`` is always someone else's.
+        Processes racing to create the same index each build one; the first link wins and the
+        others open it. Where the file system has no hard links the database is made in place,
+        as SQLite does (a second process opening it in that instant is told it is empty), and
+        False is returned."""
+        staging = path.with_name(f".{path.name}.new-{os.getpid()}-{random.getrandbits(32):08x}")
+        conn = None
+        try:
+            conn = sqlite3.connect(staging, isolation_level=None, factory=_Connection)
+            conn.execute("PRAGMA journal_mode=WAL")
+            cls(path, conn).migrate()
+            conn.close()
+            conn = None
+            try:
+                os.link(staging, path)
+            except FileExistsError:
+                pass  # another process made it first: open theirs
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                                     errno.ENOSYS):
+                    raise
+                return False  # no hard links here: SQLite makes the file in place when it is opened
+            return True
+        except sqlite3.DatabaseError as exc:
+            raise (storage_error(exc, path) or exc) from None
+        except OSError as exc:
+            raise (storage_error(exc, path) or exc) from None
+        finally:
+            if conn is not None:
+                conn.close()
+            for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm"), Path(f"{staging}-journal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
     def close(self) -> None:
         self.conn.close()

@@ -1,0 +1,119 @@
+"""Input and store trust: files simsearch is given but did not make are refused, unchanged.
+
+- ``--db`` naming a file that is not a simsearch index (empty, not SQLite, another program's
+  SQLite database, one without any table) is refused in one line, for reading commands and
+  ``index`` alike, with the file's bytes and mtime and its folder left as they were.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from simsearch.errors import SimsearchError
+from simsearch.store import Store
+
+
+def _folder_state(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file in ``folder``: (size, mtime_ns, bytes)."""
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.iterdir())}
+
+
+def _not_an_index(kind: str, path: Path) -> None:
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("my notes\n" * 50)
+    elif kind == "short":
+        path.write_bytes(b"SQLite")  # the start of the header, nothing more
+    elif kind == "foreign":
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+        conn.execute("INSERT INTO customers VALUES (1, 'ada')")
+        conn.commit()
+        conn.close()
+    elif kind == "no-tables":
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA user_version = 7")  # an SQLite file, with a header and no table
+        conn.commit()
+        conn.close()
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # an mtime any write would change
+
+
+KINDS = ["empty", "text", "short", "foreign", "no-tables"]
+
+
+@pytest.mark.parametrize("create", [False, True], ids=["read", "create"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_file_that_is_not_an_index_is_refused_and_left_as_it_is(tmp_path, kind, create):
+    path = tmp_path / "notes.txt"
+    _not_an_index(kind, path)
+    before = _folder_state(tmp_path)
+    with pytest.raises(SimsearchError) as caught:
+        Store.open(path, create=create)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message and "not a simsearch index" in message
+    assert _folder_state(tmp_path) == before  # same bytes, same mtime, no schema, no -wal/-shm/.lock
+
+
+@pytest.mark.parametrize("command", [
+    ["search", "apple"],
+    ["status"],
+    ["forget", "--missing"],
+    ["eval", "retrieval", "{queries}"],
+    ["index", "{docs}"],
+])
+def test_commands_given_an_empty_file_as_db_refuse_it_in_one_line_and_write_nothing(run_cli, tmp_path, command):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Apples are red. Pears are green.\n")
+    (tmp_path / "queries.tsv").write_text("q1\tred fruit\ta.txt\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    notes = work / "notes.txt"
+    _not_an_index("empty", notes)
+    before = _folder_state(work)
+    args = [a.format(docs=docs, queries=tmp_path / "queries.tsv") for a in command]
+    code, out, err = run_cli(*args, "--db", notes)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("error: ") and f"{notes} is an empty file" in err
+    assert "Traceback" not in err and out == ""
+    assert _folder_state(work) == before
+
+
+def test_a_new_index_appears_complete_and_leaves_nothing_beside_it(tmp_path, monkeypatch):
+    """The file at --db is linked from one that already holds the whole schema; no staging
+    file is left over; the next open (a reader) accepts it."""
+    seen = []
+    real_link = os.link
+
+    def link(source, target, *args, **kwargs):
+        conn = sqlite3.connect(source)
+        seen.append(conn.execute("SELECT count(*) FROM _migrations").fetchone()[0])
+        conn.close()
+        return real_link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    path = tmp_path / "new.db"
+    store = Store.open(path)
+    assert seen == [store.schema_version()] and store.schema_version() > 0
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
+    Store.open(path, create=False).close()
+
+
+def test_without_hard_links_a_new_index_is_made_in_place(tmp_path, monkeypatch):
+    def no_link(source, target, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    path = tmp_path / "fat" / "new.db"
+    store = Store.open(path)
+    assert store.schema_version() > 0
+    store.close()
+    assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
+    Store.open(path, create=False).close()
