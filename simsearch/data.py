@@ -180,6 +180,10 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
     text = read_text(path)
     if not text.strip():
         raise SimsearchError(f"{path}: file is empty")
+    if "\x00" in text:
+        # Not text (the csv module keeps it in a field, and a tokenizer would see it): say where.
+        raise SimsearchError(f"{path}:{line_of_char(text, text.index(chr(0)))}: a NUL byte (\\x00); "
+                             f"a data file holds text only")
     if path.suffix.lower() in (".jsonl", ".json"):
         records, columns = [], None
         # Lines end at \n, \r\n or \r only: json.dumps(..., ensure_ascii=False) writes U+2028 raw,
@@ -210,16 +214,48 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         )
     rows: dict[tuple[str, ...], None] = {}
     for number, record in records:
-        values = tuple(" ".join(str(record.get(c) or "").split()) for c in needed)
+        values = tuple(" ".join(_text_value(path, number, c, record.get(c)).split()) for c in needed)
         if not any(values):
             continue
         if not all(values):
             empty = [c for c, v in zip(needed, values) if not v]
-            raise SimsearchError(f"{path}:{number}: empty {', '.join(empty)}")
+            nulls = [c for c in empty if record.get(c, "") is None]
+            what = f"{', '.join(nulls)} is null (expected a string)" if nulls else f"empty {', '.join(empty)}"
+            raise SimsearchError(f"{path}:{number}: {what}")
         rows.setdefault(values, None)
     if not rows:
         raise SimsearchError(f"{path}: no rows with {','.join(needed)}")
     return list(rows)
+
+
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _text_value(path: Path, number: int, column: str, value) -> str:
+    """A triplet file's field as text: a string (None, JSON null or a missing key: empty). Any
+    other JSON value (a number, a list, true) is refused with file, line and key, never
+    trained on as its Python repr. A NUL inside a JSON string (``\\u0000``) is refused too."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        kind = _JSON_TYPES.get(type(value), type(value).__name__)
+        raise SimsearchError(f"{path}:{number}: {column} must be a string, not {kind} ({json.dumps(value)[:40]})")
+    if "\x00" in value:
+        raise SimsearchError(f"{path}:{number}: {column} holds a NUL character (\\u0000); a data file holds text only")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # JSON's "\\ud800": half of a character, which no tokenizer can read
+        raise SimsearchError(f"{path}:{number}: {column} holds a lone surrogate "
+                             f"(\\u{ord(value[exc.start]):04x}), not text") from None
+    return value
+
+
+def line_of_char(text: str, offset: int) -> int:
+    """The 1-based line of ``text[offset]``, lines ending at ``\\n``, ``\\r\\n`` or ``\\r`` only."""
+    return len(_LINE_END.split(text[:offset]))
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def file_sha256(path: Path) -> str:

@@ -3,17 +3,24 @@
 - ``--db`` naming a file that is not a simsearch index (empty, not SQLite, another program's
   SQLite database, one without any table) is refused in one line, for reading commands and
   ``index`` alike, with the file's bytes and mtime and its folder left as they were.
+- ``--sup`` triplet files: a JSON value that is not a string (a number, a list, true, null in
+  a row with text) or a NUL byte anywhere is refused with file:line (and key), never trained
+  on as a Python repr.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from simsearch.data import load_triplets
 from simsearch.errors import SimsearchError
 from simsearch.store import Store
 
@@ -117,3 +124,65 @@ def test_without_hard_links_a_new_index_is_made_in_place(tmp_path, monkeypatch):
     store.close()
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
     Store.open(path, create=False).close()
+
+
+# --- D9: supervised triplet files hold text, and only text ---------------------------------------
+
+_WORDS = st.text(st.sampled_from("abc xyz"), min_size=1, max_size=8).filter(str.strip)
+_NOT_TEXT = st.one_of(
+    st.booleans(), st.integers(), st.floats(allow_nan=False), st.lists(_WORDS, max_size=2),
+    st.dictionaries(st.sampled_from("kq"), st.integers(), max_size=2),
+)
+COLUMNS = ("sent0", "sent1", "hard_neg")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_WORDS, _WORDS, _WORDS), min_size=1, max_size=6), data=st.data())
+def test_a_jsonl_value_that_is_not_a_string_is_refused_naming_line_and_key(tmp_path, rows, data):
+    """Oracle: every row of strings loads as those strings (spaces collapsed); one non-string
+    value (number, boolean, list, object) anywhere is an error naming its line and key,
+    never a row of Python reprs."""
+    path = tmp_path / "t.jsonl"
+    records = [dict(zip(COLUMNS, row)) for row in rows]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert load_triplets(path) == list(dict.fromkeys(tuple(" ".join(v.split()) for v in row) for row in rows))
+    line = data.draw(st.integers(0, len(records) - 1))
+    key = data.draw(st.sampled_from(COLUMNS))
+    records[line][key] = data.draw(_NOT_TEXT)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    with pytest.raises(SimsearchError) as caught:
+        load_triplets(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line + 1}: {key} must be a string") and "\n" not in message
+
+
+def test_null_nul_and_surrogates_in_jsonl_are_refused(tmp_path):
+    cases = {
+        '{"sent0": "a", "sent1": null}': "sent1 is null (expected a string)",
+        '{"sent0": "a\\u0000b", "sent1": "c"}': "sent0 holds a NUL character",
+        '{"sent0": "a", "sent1": "\\ud800"}': "sent1 holds a lone surrogate (\\ud800)",
+    }
+    path = tmp_path / "t.jsonl"
+    for line, expected in cases.items():
+        path.write_text('{"sent0": "x", "sent1": "y"}\n' + line + "\n")
+        with pytest.raises(SimsearchError) as caught:
+            load_triplets(path)
+        assert str(caught.value).startswith(f"{path}:2: {expected}"), caught.value
+    # A row with nothing in it is still a blank row, left out.
+    path.write_text('{"sent0": null, "sent1": null}\n{"sent0": "x", "sent1": "y"}\n')
+    assert load_triplets(path) == [("x", "y")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=6), data=st.data(),
+       delimiter=st.sampled_from([",", "\t"]), newline=st.sampled_from(["\n", "\r\n"]))
+def test_a_nul_byte_in_a_csv_or_tsv_field_is_refused_with_its_line(tmp_path, rows, data, delimiter, newline):
+    path = tmp_path / ("t.tsv" if delimiter == "\t" else "t.csv")
+    lines = [delimiter.join(COLUMNS[:2])] + [delimiter.join(row) for row in rows]
+    number = data.draw(st.integers(1, len(rows)))  # a data line (the header is line 1)
+    at = data.draw(st.integers(0, len(lines[number])))
+    lines[number] = lines[number][:at] + "\x00" + lines[number][at:]
+    path.write_bytes(newline.join(lines).encode() + newline.encode())
+    with pytest.raises(SimsearchError) as caught:
+        load_triplets(path)
+    assert str(caught.value).startswith(f"{path}:{number + 1}: a NUL byte")
