@@ -939,16 +939,75 @@ def _write_log(staging: Path, records: list) -> None:
     tmp.replace(staging / "train_log.jsonl")
 
 
+# What ``_save_model`` writes into a model folder (``save_pretrained`` of the model and of any of
+# the tokenizers transformers has, the sentence-transformers files, the card, the log, the plot).
+# A model saved since the list was recorded names its own files (``files`` in its metadata).
+_MODEL_NAMES = {METADATA_FILE, "config.json", "model.safetensors", "pytorch_model.bin", "generation_config.json",
+                "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.txt",
+                "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+                "chat_template.jinja", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
+                "README.md", "train_log.jsonl", "training.png", "1_Pooling/config.json", "2_Dense/config.json",
+                "2_Dense/model.safetensors"}
+
+
+def _training_metadata(folder: Path) -> dict | None:
+    """The metadata ``simsearch train`` wrote in ``folder``, or None when there is none it wrote
+    (no file, not JSON, or JSON that is not a training record: a user's own simsearch.json)."""
+    try:
+        meta = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("mode") not in MODE_DEFAULTS or "train_pooler" not in meta:
+        return None
+    versions = meta.get("versions")
+    return meta if isinstance(versions, dict) and "simsearch" in versions else None
+
+
+def _model_files(folder: Path) -> list[str]:
+    """Every file under ``folder``, as paths relative to it (what the metadata records)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _unexpected_entry(folder: Path, meta: dict) -> str | None:
+    """The first entry of a model folder (relative path) that ``simsearch train`` did not write
+    there, or None. A link, or a folder holding anything but what we write, is unexpected."""
+    recorded = meta.get("files")
+    allowed = set(recorded) if isinstance(recorded, list) and all(isinstance(f, str) for f in recorded) else set()
+    allowed |= _MODEL_NAMES
+    folders = {str(Path(name).parent.as_posix()) for name in allowed} - {"."}
+    for top, dirs, files in os.walk(folder):
+        here = Path(top)
+        for name in sorted(dirs + files):
+            path = here / name
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                return relative
+            if name in dirs and relative not in folders:
+                return relative + "/"
+            if name in files and relative not in allowed:
+                return relative
+    return None
+
+
 def _check_out(out: Path) -> None:
-    """--out may be new, an empty folder, or a model folder simsearch wrote; nothing else is replaced."""
+    """--out may be new, an empty folder, or a model folder simsearch trained holding only what
+    training wrote there; anything else is refused (never deleted), naming what is in the way."""
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
         raise SimsearchError(f"--out {out}: exists and is not a folder; choose another --out")
-    if (out / METADATA_FILE).is_file() or not any(out.iterdir()):
+    if not any(out.iterdir()):
         return
-    raise SimsearchError(f"--out {out}: exists and is not a simsearch model (no {METADATA_FILE}); "
-                         "choose another --out, or move that folder away yourself")
+    meta = _training_metadata(out)
+    if meta is None:
+        why = (f"its {METADATA_FILE} is not one simsearch train wrote" if (out / METADATA_FILE).exists()
+               else f"no {METADATA_FILE}")
+        raise SimsearchError(f"--out {out}: exists and is not a simsearch model ({why}); choose another --out, "
+                             "or move that folder away yourself")
+    unexpected = _unexpected_entry(out, meta)
+    if unexpected is not None:
+        raise SimsearchError(f"--out {out}: holds {unexpected}, which simsearch did not write there; a model folder "
+                             "is replaced whole, so move that away yourself or choose another --out")
 
 
 def _check_default_out(out: Path, data: Path) -> None:
@@ -1171,7 +1230,6 @@ def _save_model(run: Run) -> dict:
     }
     refusal = sentence_transformers_refusal(pooling.inference)
     metadata["sentence_transformers"] = {"loads": refusal is None, "why_not": refusal}
-    (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     _write_sentence_transformers_files(final, run.model.config.hidden_size, pooling.inference, inference_max,
                                        lower_case=base.lower_case)
     _write_model_card(final, metadata, config.out)
@@ -1180,6 +1238,9 @@ def _save_model(run: Run) -> dict:
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
     _plot(state, final / "training.png")
+    # Last, with the list of every file written: a later --out check replaces only a folder of these.
+    metadata["files"] = sorted({*_model_files(final), METADATA_FILE})
+    (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     # Swap in: the old folder (if any) stays whole until the new one is complete.
     # Only a model simsearch wrote (or an empty folder) is replaced, checked again now that
     # the run is over; the old one moves to a fresh name of ours, never onto a user's folder.

@@ -1,0 +1,123 @@
+"""Training trust, round 3: --out holds only what training wrote or is refused; one run per --out
+at a time; Ctrl-C while saving keeps the model; evaluation data is checked before an earlier
+checkpoint is touched; --resume follows the held-out split; a crash inside the final swap is
+recovered. Tiny random models, a few steps each."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsearch import train as train_module
+from simsearch.errors import SimsearchError
+from simsearch.models import METADATA_FILE
+from simsearch.train import TrainConfig, train
+from tests.test_train import config, weights, write_notes_and_triplets
+from tests.tiny_bert import create_random_bert
+
+
+def staging_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("trust3")
+    model = create_random_bert(root / "tiny", hidden_size=32, heads=2, layers=2, pooler="avg", seed=0)
+    return {"root": root, **write_notes_and_triplets(root), "model": model}
+
+
+def quick(world, out: Path, **extra) -> TrainConfig:
+    settings_ = dict(max_steps=2, eval_steps=2)
+    settings_.update(extra)
+    return config(world["notes"], world["model"], out, **settings_)
+
+
+@pytest.fixture(scope="module")
+def trained(world):
+    """A model folder exactly as training writes it."""
+    out = world["root"] / "trained"
+    train(quick(world, out))
+    return out
+
+
+# --- D1: --out is replaced only when it holds nothing but what training wrote ----------------
+
+def test_a_folder_with_a_foreign_simsearch_json_is_refused_and_untouched(world, tmp_path):
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / METADATA_FILE).write_text('{"note": "my own config, not a model"}')
+    (out / "thesis.txt").write_text("thesis draft, 3 months of work")
+    before = snapshot(out)
+    with pytest.raises(SimsearchError, match=r"not a simsearch model \(its simsearch.json is not one simsearch train wrote\)"):
+        train(quick(world, out))
+    assert snapshot(out) == before
+    assert not staging_of(out).exists()
+    base = tmp_path / "base"  # a model folder of the user's, with the simsearch.json that says how it pools
+    shutil.copytree(world["model"], base)
+    before = snapshot(base)
+    with pytest.raises(SimsearchError, match="is not one simsearch train wrote"):
+        train(quick(world, base))
+    assert snapshot(base) == before
+
+
+def test_a_file_the_user_added_to_a_model_folder_is_refused_by_name(world, trained, tmp_path):
+    out = tmp_path / "m"
+    shutil.copytree(trained, out)
+    (out / "NOTES.md").write_text("my notes about this model")
+    (out / "eval").mkdir()
+    (out / "eval" / "results.csv").write_text("q,score\n")
+    before = snapshot(out)
+    with pytest.raises(SimsearchError, match=r"holds NOTES\.md, which simsearch did not write"):
+        train(quick(world, out))
+    assert snapshot(out) == before
+    (out / "NOTES.md").unlink()
+    with pytest.raises(SimsearchError, match="holds eval/"):
+        train(quick(world, out))
+    assert snapshot(out)["eval/results.csv"] == b"q,score\n"
+    shutil.rmtree(out / "eval")
+    train(quick(world, out, seed=7))  # only what training wrote: replaced
+    assert weights(out).keys() == weights(trained).keys()
+    assert not torch.equal(*(weights(f)["embeddings.word_embeddings.weight"] for f in (out, trained)))
+
+
+def test_the_saved_metadata_lists_exactly_the_files_of_the_folder(trained):
+    meta = json.loads((trained / METADATA_FILE).read_text())
+    assert meta["files"] == sorted(snapshot(trained))
+    train_module._check_out(trained)  # a folder training wrote is accepted as it is
+
+
+NAME = st.text(st.sampled_from("abcXYZ_.-0"), min_size=1, max_size=8).filter(lambda n: n not in (".", ".."))
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(NAME, min_size=1, max_size=3), where=st.sampled_from(["", "1_Pooling"]))
+def test_any_entry_training_did_not_write_is_refused_by_name(trained, tmp_path, parts, where):
+    """Oracle: the folder's files before the extra one is added (what training wrote)."""
+    out = Path(tmp_path) / "copy"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(trained, out)
+    written = set(snapshot(out))
+    relative = "/".join(([where] if where else []) + parts)
+    if relative in written or any(w.startswith(relative + "/") for w in written) or any(
+            relative.startswith(w + "/") for w in written):
+        return  # a name training writes (or a path through one of its files)
+    path = out / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("the user's")
+    with pytest.raises(SimsearchError) as refused:
+        train_module._check_out(out)
+    shown = str(refused.value).split("holds ")[1].split(",")[0]
+    assert relative == shown or relative.startswith(shown.rstrip("/") + "/")
+    assert path.read_text() == "the user's"
