@@ -267,11 +267,12 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     """
     # Under torchrun a Ctrl-C during setup is noted too, and acted on below by every process
     # together: one process dying of it would leave the others waiting in a collective.
-    with _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
-        run = _setup(config, interrupted=lambda: ctrl_c.pressed)
-        ctrl_c.wait = True
-        _train(run, ctrl_c, stop_at_step)
-    return _finish(run)
+    with contextlib.ExitStack() as held:  # the lock on --out, held until the model is in place
+        with _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
+            run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
+            ctrl_c.wait = True
+            _train(run, ctrl_c, stop_at_step)
+        return _finish(run)
 
 
 def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
@@ -379,18 +380,21 @@ class Run:
         return self.rank == 0
 
 
-def _setup(config: TrainConfig, interrupted=lambda: False) -> Run:
+def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.ExitStack | None = None) -> Run:
     """Everything before the first step: checks, data, model, optimizer, and the state to resume.
 
     ``interrupted()``: whether Ctrl-C was pressed meanwhile (under torchrun it is noted, not
     raised); the processes agree on it before the work folder is touched, so a run stopped
-    while starting leaves an earlier run's checkpoint as it was."""
+    while starting leaves an earlier run's checkpoint as it was. ``hold``: where the main
+    process keeps the lock on --out until the run is over (without it, until this returns)."""
     rank, world, device = _distributed(pick_device(config.device))
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
     precision = resolve(config.precision, device, purpose="train",
                         on_warning=_warn if rank == 0 else (lambda message: None))
     _check_out(config.out)
+    if rank == 0:  # one run per --out at a time: its work folder and the final swap are this run's alone
+        (hold if hold is not None else contextlib.ExitStack()).enter_context(out_lock(config.out))
     if getattr(config, "default_out", False):
         _check_default_out(config.out, config.data)
     staging = config.out.parent / f".{config.out.name}.partial"
@@ -1024,6 +1028,46 @@ def _check_default_out(out: Path, data: Path) -> None:
                              f"choose where this one goes with --out (or give --out {out} to replace it)")
 
 
+@contextlib.contextmanager
+def out_lock(out: Path):
+    """Hold the lock of ``--out`` (an fcntl lock on ``.NAME.lock`` beside its work folder), or
+    refuse at once when another ``simsearch train`` holds it. The lock file is removed on release
+    while still locked, and one found replaced after locking is locked again, so two runs never
+    hold locks on two different files of that name."""
+    import fcntl
+
+    path = out.parent / f".{out.name}.lock"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimsearchError(f"--out {out}: cannot create its folder ({exc.strerror or exc})") from None
+    while True:
+        try:
+            handle = open(path, "a+")
+        except OSError as exc:  # a read-only folder: one line, nothing written
+            raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SimsearchError(f"another `simsearch train` is writing to --out {out} (its work folder is "
+                                 f"{out.parent / f'.{out.name}.partial'}); wait for it to finish or choose "
+                                 "another --out") from None
+        try:
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()  # the file was removed by the run that held it: lock the one there now
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        handle.close()
+
+
 def _staging_is_ours(staging: Path) -> bool:
     if staging.is_symlink() or not staging.is_dir():
         return False
@@ -1180,12 +1224,11 @@ def _save_model(run: Run) -> dict:
     config, pooling, base, state, staging = run.config, run.pooling, run.base, run.state, run.staging
     final = staging / "model"
     shutil.rmtree(final, ignore_errors=True)
-    if run.split.sts_dev is not None and (staging / "best").is_dir():
+    if (run.split.sts_dev is not None or run.heldout_docs) and state.best_step is not None:
+        if not (staging / "best").is_dir():  # the selected step's weights are gone: never save another step instead
+            raise RuntimeError(f"step {state.best_step} was selected but its weights are not in {staging / 'best'}")
         shutil.copytree(staging / "best", final)
-        selection = "best STS-B dev"
-    elif run.heldout_docs and (staging / "best").is_dir():
-        shutil.copytree(staging / "best", final)
-        selection = "best held-out retrieval"
+        selection = "best STS-B dev" if run.split.sts_dev is not None else "best held-out retrieval"
     else:
         _save_weights(run.model, run.tokenizer, final)
         selection = "last step"

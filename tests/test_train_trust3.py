@@ -121,3 +121,59 @@ def test_any_entry_training_did_not_write_is_refused_by_name(trained, tmp_path, 
     shown = str(refused.value).split("holds ")[1].split(",")[0]
     assert relative == shown or relative.startswith(shown.rstrip("/") + "/")
     assert path.read_text() == "the user's"
+
+
+# --- D2: one run per --out at a time; the selected step is saved or nothing is ---------------
+
+def test_a_second_run_into_the_same_out_is_refused_and_leaves_the_first_runs_work_alone(world, tmp_path):
+    import fcntl
+
+    out = tmp_path / "two"
+    staging = staging_of(out)
+    staging.mkdir()  # the first run's live work folder
+    (staging / train_module.STAGING_MARKER).write_text("work folder\n")
+    (staging / "train_log.jsonl").write_text('{"step": 0}\n')
+    before = snapshot(staging)
+    with open(tmp_path / ".two.lock", "a+") as first:  # the first run holds the lock, as train does
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(SimsearchError, match=r"another `simsearch train` is writing to --out .*two"):
+            train(quick(world, out))
+        assert snapshot(staging) == before and not out.exists()
+    train(quick(world, out))  # once it is released, the next run goes ahead
+    assert out.is_dir() and not staging.exists() and not (tmp_path / ".two.lock").exists()
+
+
+def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, monkeypatch):
+    out = tmp_path / "held"
+    seen = []
+    plot = train_module._plot
+
+    def plot_and_try_a_second_run(state, path):  # while the model is being saved
+        with pytest.raises(SimsearchError, match="another `simsearch train`"):
+            with train_module.out_lock(out):
+                pass
+        seen.append(True)
+        return plot(state, path)
+
+    monkeypatch.setattr(train_module, "_plot", plot_and_try_a_second_run)
+    train(quick(world, out))
+    assert seen == [True]
+    with train_module.out_lock(out):  # released
+        pass
+
+
+def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(world, tmp_path, monkeypatch):
+    from simsearch.train import Interrupted
+    from tests.conftest import write_sts_fixture
+
+    sts = write_sts_fixture(tmp_path / "data")
+    out = tmp_path / "sel"
+    make = lambda **extra: quick(world, out, max_steps=4, eval_data=sts, **extra)  # noqa: E731
+    with pytest.raises(Interrupted):
+        train(make(), stop_at_step=3)
+    assert (staging_of(out) / "best").is_dir()  # step 2 was measured and kept
+    shutil.rmtree(staging_of(out) / "best")
+    monkeypatch.setattr(train_module, "_evaluate", lambda run, base_only=False: "-")  # no later step is kept
+    with pytest.raises(RuntimeError, match=r"step 2 was selected but its weights are not in"):
+        train(make(resume=True))
+    assert not out.exists()
