@@ -35,7 +35,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 
 @dataclass(frozen=True)

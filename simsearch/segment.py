@@ -333,11 +333,19 @@ def line_shape(text: str) -> str:
     paragraph per line when at least 40% of the lines that hold a letter or digit
     contain a sentence boundary (``split_block``), else one sentence per line — lists,
     logs, chat exports and SimCSE-style corpora, whatever the lines' lengths.
+
+    "Wrapped" rests on case and punctuation: a line that ends without a period before one
+    that starts in lowercase. Where the text gives neither — fewer than 5% of the counted
+    lines are followed by one starting with a capital, and fewer than one line in ten
+    holds a sentence boundary inside it (lowercased, unpunctuated phrases, headlines, transcripts)
+    — every full line would count as wrapped, so only the second test is trusted: such a
+    file is prose only when at least 80% of its lines are full, as an editor's wrapping
+    leaves them; a list of phrases of spread lengths is read one line per sentence.
     """
     width, candidates, full, wrapped = wrap_evidence(text)
     if candidates == 0:
         return WRAPPED
-    if width >= 50 and (wrapped >= 0.35 * candidates
+    if width >= 50 and ((wrapped >= 0.35 * candidates and _case_or_punctuation_to_go_by(text, candidates))
                         or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates)):
         return WRAPPED
     uncased = is_uncased(text)
@@ -348,6 +356,26 @@ def line_shape(text: str) -> str:
             several += bool(split_block(text, match.start(), match.end(), uncased))
     return PARAGRAPH_PER_LINE if several * 5 >= lines * 2 else SENTENCE_PER_LINE
 
+
+
+def _case_or_punctuation_to_go_by(text: str, candidates: int) -> bool:
+    """Whether ``wrapped`` lines (``wrap_evidence``) are evidence of wrapping in ``text``: at
+    least 5% of the ``candidates`` lines are followed by a line starting with a capital (so a
+    lowercase start means something), or at least one non-blank line in ten holds a
+    sentence boundary before its end (so a line ending without one means something)."""
+    lines = [line.rstrip() for line in source_lines(text)]
+    capitals = 0
+    for line, following in zip(lines, lines[1:]):
+        if line.strip() and following.strip() and not _BLOCK_START.match(following):
+            capitals += following.split()[0][0].isupper()
+    if capitals >= 0.05 * candidates:
+        return True
+    nonblank = inside = 0
+    for line in lines:
+        if line.strip():
+            nonblank += 1
+            inside += any(match.end() < len(line) for match in _CANDIDATE.finditer(line))
+    return inside > 0 and inside * 10 >= nonblank
 
 
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from simsearch.data import load_triplets
 from simsearch.errors import SimsearchError
+from simsearch.segment import ABBREVIATIONS, NEVER_FINAL
 from simsearch.store import Store
 
 
@@ -186,3 +187,85 @@ def test_a_nul_byte_in_a_csv_or_tsv_field_is_refused_with_its_line(tmp_path, row
     with pytest.raises(SimsearchError) as caught:
         load_triplets(path)
     assert str(caught.value).startswith(f"{path}:{number + 1}: a NUL byte")
+
+
+# --- D5: a lowercase, unpunctuated file of one phrase per line is read line by line ---------------
+
+# Lowercase words; none an abbreviation ("mr", "etc"), after which a period would not end a sentence.
+_LOWER_WORDS = st.text(st.sampled_from("abcdefghijklmnoprstuvwy"), min_size=2, max_size=9).filter(
+    lambda word: word not in ABBREVIATIONS | NEVER_FINAL)
+
+
+def _read_txt(text: str) -> list[str]:
+    from simsearch.extract import extract, sentences_of
+
+    return [s.text for s in sentences_of(extract(Path("notes.txt"), text.encode()))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(length=st.integers(4, 8), shortest=st.integers(6, 10), data=st.data(), rounds=st.integers(3, 12),
+       asked=st.sets(st.integers(0, 80), max_size=3))
+def test_lowercase_unpunctuated_phrases_one_per_line_are_one_sentence_each(length, shortest, data, rounds, asked):
+    """Oracle: each line is one sentence, exactly as written. The lines hold ``shortest`` to
+    ``shortest + 5`` words of ``length`` letters, each count equally often (the hunt's file:
+    widths spread over a few words, so about half the lines are as long as the widest; no
+    capitals, no punctuation but a "?" ending a few). Read as wrapped prose (what simsearch
+    did), runs of lines became one sentence."""
+    from simsearch.segment import SENTENCE_PER_LINE, line_shape
+
+    words = data.draw(st.lists(st.text(st.sampled_from("abcdefghijklmnoprstuvwy"), min_size=length,
+                                       max_size=length), min_size=12, max_size=12))
+    order = data.draw(st.permutations(range(shortest, shortest + 6)))
+    lines = []
+    for i in range(rounds * len(order)):
+        line = " ".join(words[(i * 5 + j) % len(words)] for j in range(order[i % len(order)]))
+        lines.append(line + ("?" if i in asked else ""))
+    text = "\n".join(lines) + "\n"
+    assert line_shape(text) == SENTENCE_PER_LINE
+    assert _read_txt(text) == lines
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences=st.lists(st.lists(_LOWER_WORDS, min_size=4, max_size=20), min_size=8, max_size=30),
+       width=st.integers(60, 100), punctuated=st.booleans(), ragged=st.integers(0, 10), data=st.data())
+def test_lowercase_wrapped_prose_is_still_joined(sentences, width, punctuated, ragged, data):
+    """Oracle: lowercase prose wrapped by an editor (greedy at ``width``, or by hand: each line
+    broken anywhere in the last ``ragged`` columns before the width, as long as it ends in
+    punctuation) is read as wrapped prose and, when punctuated, gives back its sentences.
+    Lines stay at least 50 characters (narrower text is never taken for wrapped prose)."""
+    from simsearch.segment import WRAPPED, line_shape
+
+    ragged = min(ragged, width - 60)
+    texts = [" ".join(words) + ("." if punctuated else "") for words in sentences]
+    lines, line = [], ""
+    for word in " ".join(texts).split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        elif line and punctuated and len(line) + 1 + len(word) > width - ragged and data.draw(st.booleans()):
+            lines.append(line)  # a hand-wrapped line ended a little early
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    text = "\n".join(lines) + "\n"
+    if len(lines) < 4:
+        return
+    assert line_shape(text) == WRAPPED, (len(lines), text)
+    if punctuated:
+        assert _read_txt(text) == texts
+
+
+def test_the_hunts_lowercase_phrase_file_is_two_hundred_sentences():
+    """The round-3 hunt's file exactly: 200 lowercase lines of 25-69 characters, no punctuation."""
+    import random
+
+    from simsearch.segment import SENTENCE_PER_LINE, line_shape
+
+    rnd = random.Random(1)
+    words = "apple river stone music garden window cloud engine paper bridge lamp forest ocean train coffee letter"
+    words = words.split()
+    lines = [" ".join(rnd.choice(words) for _ in range(rnd.randint(4, 9))) + f" line {i}" for i in range(200)]
+    text = "\n".join(lines) + "\n"
+    assert line_shape(text) == SENTENCE_PER_LINE
+    assert _read_txt(text) == lines
