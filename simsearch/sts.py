@@ -147,19 +147,53 @@ def load_sick(root: Path, split: str) -> Pairs:
     return Pairs(f"SICK-{split}", sent1, sent2, np.asarray(gold))
 
 
-def spearman100(predicted: np.ndarray, gold: np.ndarray) -> float:
+# ``warn(message)``: told when a correlation is undefined (its number is NaN, null in JSON).
+Warn = Callable[[str], None]
+
+
+def _print_warning(message: str) -> None:
+    from rich.markup import escape
+
+    from .progress import stderr
+
+    stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def spearman100(predicted: np.ndarray, gold: np.ndarray, name: str | None = None, warn: Warn | None = None) -> float:
+    """Spearman's correlation x 100. NaN where it is undefined: a column of scores that are all
+    the same (every gold score equal; or a model that gives every pair the same similarity,
+    as a collapsed one does), or fewer than two pairs. ``warn`` (default: a line on stderr)
+    is then told, in one line naming ``name``, instead of scipy's warning with its source line."""
+    predicted, gold = np.asarray(predicted), np.asarray(gold)
+    why = None
+    if len(gold) < 2:
+        why = "only one pair" if len(gold) == 1 else "no pairs"
+    else:
+        for what, column in (("gold scores", gold), ("predicted similarities", predicted)):
+            if np.all(column == column[0]):
+                why = f"all {len(column)} {what} are the same ({float(column[0]):g})"
+                break
+    if why is not None:
+        (warn or _print_warning)(f"{name or 'STS'}: {why}: Spearman's correlation is undefined "
+                                 f"(nan; null with --json), as is any average over it")
+        return float("nan")
     return float(spearmanr(predicted, gold).statistic) * 100.0
 
 
-def aggregate(subsets: Sequence[tuple[np.ndarray, np.ndarray]], how: str) -> float:
+def aggregate(subsets: Sequence[tuple[np.ndarray, np.ndarray]], how: str, task: str | None = None,
+              names: Sequence[str] | None = None, warn: Warn | None = None) -> float:
     """Spearman x 100 over a year's subsets, given (predicted, gold) per subset.
 
     ``all`` pools every pair, then correlates once; ``mean`` averages per-subset
     correlations; ``wmean`` weights them by subset size (the paper's Table B.3).
+    ``task`` and the subsets' ``names`` name them in a warning (``spearman100``).
     """
+    names = list(names) if names is not None else [None] * len(subsets)
     if how == "all":
-        return spearman100(np.concatenate([p for p, _ in subsets]), np.concatenate([g for _, g in subsets]))
-    scores = np.array([spearman100(p, g) for p, g in subsets])
+        return spearman100(np.concatenate([p for p, _ in subsets]), np.concatenate([g for _, g in subsets]),
+                           task, warn)
+    scores = np.array([spearman100(p, g, " ".join(filter(None, (task, name))) or None, warn)
+                       for (p, g), name in zip(subsets, names)])
     if how == "mean":
         return float(scores.mean())
     if how == "wmean":
@@ -183,19 +217,20 @@ def _embed_all(embed: Embed, pair_sets: Sequence[Pairs]) -> dict[str, np.ndarray
 
 
 def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: str = "test",
-                 precision: str | None = None) -> dict:
+                 precision: str | None = None, warn: Warn | None = None) -> dict:
     """The paper's Table 5 row for one model, or the STS-B dev score when ``split='dev'``.
 
     ``embed`` maps a list of sentences to an array of embeddings (``Encoder.encode``);
     ``precision``, the precision it encodes at (``Encoder.precision``), is recorded in the
     protocol when given: the paper's numbers are fp32, the others are measured against them.
+    A correlation that is undefined is NaN, and ``warn`` (default: a line on stderr) says why.
     """
     if aggregate_by not in AGGREGATIONS:
         raise SimsearchError(f"unknown --aggregate {aggregate_by!r} (expected one of {', '.join(AGGREGATIONS)})")
     if split == "dev":
         dev = load_stsb(root, "dev")
         cache = _embed_all(embed, [dev])
-        return {"STSBenchmark": spearman100(cosine_scores(dev, cache), dev.gold),
+        return {"STSBenchmark": spearman100(cosine_scores(dev, cache), dev.gold, dev.name, warn),
                 "protocol": protocol(aggregate_by, split, precision)}
     if split != "test":
         raise SimsearchError(f"unknown --split {split!r} (expected test or dev)")
@@ -204,9 +239,10 @@ def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: 
     cache = _embed_all(embed, [*(p for subsets in years.values() for p in subsets), stsb, sick])
     result: dict = {}
     for task, subsets in years.items():
-        result[task] = aggregate([(cosine_scores(p, cache), p.gold) for p in subsets], aggregate_by)
-    result["STSBenchmark"] = spearman100(cosine_scores(stsb, cache), stsb.gold)
-    result["SICKRelatedness"] = spearman100(cosine_scores(sick, cache), sick.gold)
+        result[task] = aggregate([(cosine_scores(p, cache), p.gold) for p in subsets], aggregate_by, task,
+                                 [p.name for p in subsets], warn)
+    result["STSBenchmark"] = spearman100(cosine_scores(stsb, cache), stsb.gold, stsb.name, warn)
+    result["SICKRelatedness"] = spearman100(cosine_scores(sick, cache), sick.gold, sick.name, warn)
     result["avg"] = float(np.mean([result[task] for task in TASKS]))
     result["protocol"] = protocol(aggregate_by, split, precision)
     return result

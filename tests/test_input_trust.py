@@ -16,6 +16,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -269,3 +270,45 @@ def test_the_hunts_lowercase_phrase_file_is_two_hundred_sentences():
     text = "\n".join(lines) + "\n"
     assert line_shape(text) == SENTENCE_PER_LINE
     assert _read_txt(text) == lines
+
+
+# --- eval sts: an undefined correlation is said in one line, not by scipy -----------------------
+
+@settings(max_examples=60, deadline=None)
+@given(gold=st.lists(st.integers(0, 5), min_size=0, max_size=12), predicted=st.data())
+def test_spearman_is_nan_with_one_warning_exactly_when_a_column_is_constant(gold, predicted):
+    """Oracle: scipy's value wherever both columns vary; NaN with one warning naming the
+    subset (and never scipy's own warning) where either is constant or there are < 2 pairs."""
+    import math
+    import warnings
+
+    from scipy.stats import spearmanr
+
+    from simsearch.sts import spearman100
+
+    scores = predicted.draw(st.lists(st.sampled_from([0.1, 0.5, 0.9]), min_size=len(gold), max_size=len(gold)))
+    heard = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's ConstantInputWarning would fail here
+        value = spearman100(np.array(scores), np.array(gold, dtype=float), "STS13 FNWN", heard.append)
+    undefined = len(gold) < 2 or len(set(gold)) == 1 or len(set(scores)) == 1
+    if undefined:
+        assert math.isnan(value) and len(heard) == 1 and heard[0].startswith("STS13 FNWN: ")
+        assert "undefined" in heard[0] and "\n" not in heard[0]
+    else:
+        assert value == pytest.approx(spearmanr(scores, gold).statistic * 100) and heard == []
+
+
+def test_eval_sts_with_constant_embeddings_warns_in_one_line_per_score_and_writes_null(sts_fixture, capsys):
+    import warnings
+
+    from simsearch.sts import TASKS, evaluate_sts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = evaluate_sts(lambda sentences: np.ones((len(sentences), 4), dtype=np.float32), sts_fixture)
+    err = capsys.readouterr().err
+    assert all(np.isnan(result[task]) for task in TASKS) and np.isnan(result["avg"])
+    lines = err.strip().splitlines()
+    assert len(lines) == len(TASKS) and all(line.startswith("warning: ") for line in lines), err
+    assert "ConstantInputWarning" not in err and "all" in lines[0] and "predicted similarities" in lines[0]
