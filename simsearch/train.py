@@ -272,7 +272,13 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
             run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
             ctrl_c.wait = True
             _train(run, ctrl_c, stop_at_step)
-        return _finish(run)
+            # The steps are done: a Ctrl-C now (even a second one) only waits for the model to be saved.
+            ctrl_c.saving = True
+            metadata = _finish(run)
+    if ctrl_c.pressed:
+        raise Interrupted(f"interrupted while the finished model was being saved; it was saved in {config.out} "
+                          "(nothing to resume)")
+    return metadata
 
 
 def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
@@ -633,6 +639,7 @@ class _Clock:
 
 class _CtrlC:
     """Ctrl-C asks the loop to stop after the current step (it saves a checkpoint); a second one stops at once.
+    Once the steps are done (``saving``) every Ctrl-C is only noted: the finished model is saved first.
 
     While ``wait`` is false (a single process setting up) the first Ctrl-C stops at once too. A
     Ctrl-C that ``simsearch.interrupt`` noted before (a torchrun process starting) counts as
@@ -642,6 +649,7 @@ class _CtrlC:
     def __init__(self, wait: bool = True):
         self.pressed = False
         self.wait = wait
+        self.saving = False  # the finished model is being saved: every Ctrl-C is noted, none stops it
 
     def __enter__(self) -> _CtrlC:
         self.previous = signal.getsignal(signal.SIGINT)
@@ -654,6 +662,11 @@ class _CtrlC:
         return self
 
     def _on_sigint(self, signum, frame) -> None:
+        if self.saving:
+            if not self.pressed:
+                os.write(2, b"\nCtrl-C: saving the finished model first; simsearch stops once it is saved\n")
+            self.pressed = True
+            return
         if self.pressed or not self.wait:
             signal.signal(signal.SIGINT, self.previous)
             raise KeyboardInterrupt

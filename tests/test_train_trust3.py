@@ -177,3 +177,38 @@ def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(
     with pytest.raises(RuntimeError, match=r"step 2 was selected but its weights are not in"):
         train(make(resume=True))
     assert not out.exists()
+
+
+# --- D4: Ctrl-C while the finished model is saved: it is saved, then the run stops ------------
+
+def test_ctrl_c_while_saving_finishes_the_save_then_reports_the_interruption(world, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from simsearch.train import Interrupted
+
+    out = tmp_path / "cs"
+    reference = tmp_path / "ref"
+    train(quick(world, reference))
+    plot = train_module._plot
+
+    def plot_with_two_ctrl_c(state, path):  # the save is under way: the user presses Ctrl-C twice
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return plot(state, path)
+
+    monkeypatch.setattr(train_module, "_plot", plot_with_two_ctrl_c)
+    outside = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores it)
+    try:
+        with pytest.raises(Interrupted, match=rf"while the finished model was being saved; it was saved in {out}"):
+            try:
+                train(quick(world, out))
+            except KeyboardInterrupt:
+                pytest.fail("Ctrl-C stopped the save of the finished model")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler before the run is back
+    finally:
+        signal.signal(signal.SIGINT, outside)
+    assert not staging_of(out).exists()
+    assert snapshot(out).keys() == snapshot(reference).keys()
+    wa, wb = weights(out), weights(reference)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
