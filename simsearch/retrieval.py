@@ -247,7 +247,21 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
     if not isinstance(relevant, list) or not relevant:
         raise SimsearchError(f"{where}: \"relevant\" must list at least one path, \"path:A-B\" or {{\"text\": ...}}")
     units = list(dict.fromkeys(parse_item(item, base, where) for item in relevant))
-    return Query(query.strip(), units, where, str(obj.get("id") or ""))
+    return Query(query.strip(), units, where, _query_id(obj.get("id"), where))
+
+
+def _query_id(value, where: str) -> str:
+    """A query's ``"id"``: a string, or a number (kept as JSON writes it); absent or null: none.
+    Anything else (an object, a list, true, NaN) is refused, never turned into its repr."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return json.dumps(value)
+    kind = {bool: "a boolean", float: "a number that is not finite", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
+    raise SimsearchError(f"{where}: \"id\" must be a string or a number, not {kind} ({json.dumps(value)[:40]})")
 
 
 def _tsv_query(line: str, base: Path, where: str) -> Query:
@@ -495,12 +509,14 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     Warns (``on_warning``) when some relevant units match no indexed sentence, and when a
     model lacks vectors for some sentences (a half-indexed database).
     """
-    from .search import Searcher
+    from .search import Searcher, pick_model
 
     if not isinstance(queries, (list, tuple)):
         queries = load_queries(queries)
     for mode in modes:
         resolve_mode(mode)  # fail on a bad --mode before loading anything
+    for model in dict.fromkeys(models):
+        pick_model(store, model)  # a model the index lacks is the error, before any warning about the queries
     warn = on_warning or (lambda message: None)
     reachable = reachable_units(store, queries)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]

@@ -312,3 +312,56 @@ def test_eval_sts_with_constant_embeddings_warns_in_one_line_per_score_and_write
     lines = err.strip().splitlines()
     assert len(lines) == len(TASKS) and all(line.startswith("warning: ") for line in lines), err
     assert "ConstantInputWarning" not in err and "all" in lines[0] and "predicted similarities" in lines[0]
+
+
+# --- eval retrieval: the unknown model first; a query's "id" is a string or a number -------------
+
+def test_eval_retrieval_names_an_unknown_model_before_warning_about_the_queries(tmp_path, index_model):
+    from simsearch import indexer
+    from simsearch.retrieval import load_queries, run_eval
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Apples are red.\n\nPears are green.\n")
+    queries = tmp_path / "q.tsv"
+    queries.write_text("red fruit\tnot-indexed.txt\n")  # unreachable: the warning the old code gave first
+    store = Store.open(tmp_path / "index.db")
+    try:
+        indexer.index(store, [tmp_path / "docs"], [str(index_model)], progress=False)
+        heard = []
+        with pytest.raises(SimsearchError, match="model 'nosuchmodel' is not in the index"):
+            run_eval(store, load_queries(queries), ["nosuchmodel"], ["dense"], on_warning=heard.append)
+        assert heard == []
+        run_eval(store, load_queries(queries), [str(index_model)], ["dense"], on_warning=heard.append)
+        assert len(heard) == 1 and "match no sentence" in heard[0]  # known model: the warning still comes
+    finally:
+        store.close()
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=2), inner, max_size=2),
+    max_leaves=4)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_JSON_VALUES)
+def test_a_jsonl_query_id_is_a_string_or_a_number(tmp_path, value):
+    """Oracle: a string is kept as it is, a finite number as JSON writes it, null or "" is no
+    id (the query's file:line stands in); any other value is one error naming file:line and
+    "id", never its Python repr."""
+    import math
+
+    from simsearch.retrieval import load_queries
+
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"query": "x", "relevant": "a.txt"}\n'
+                    + json.dumps({"id": value, "query": "y", "relevant": "a.txt"}) + "\n")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if value is None or isinstance(value, str) or number:
+        loaded = load_queries(path)
+        written = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        assert loaded[1].id == (written or f"{path}:2")  # no id: the query's file:line
+    else:
+        with pytest.raises(SimsearchError) as caught:
+            load_queries(path)
+        assert str(caught.value).startswith(f"{path}:2: \"id\" must be a string or a number")
