@@ -413,6 +413,10 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
     examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if rank == 0 else None, base=base)
     split = split_for_evaluation(config, examples, documents_held_out=bool(heldout_docs))
+    if split.sts_dev is not None:  # read and checked now: a malformed file is refused before anything is touched
+        from .sts import load_stsb
+
+        load_stsb(split.sts_dev, "dev")
     if config.batch_size > len(split.training):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"

@@ -212,3 +212,26 @@ def test_ctrl_c_while_saving_finishes_the_save_then_reports_the_interruption(wor
     assert snapshot(out).keys() == snapshot(reference).keys()
     wa, wb = weights(out), weights(reference)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+# --- D8: evaluation data is read and checked before an earlier run's work is touched ----------
+
+@pytest.mark.parametrize("damage", ["broken line without tabs\n", "a\tb\tc\td\tnot-a-number\tx\ty\n", b"\xff\xfe\n"])
+def test_a_malformed_sts_dev_file_is_refused_before_the_checkpoint_is_touched(world, tmp_path, damage):
+    from simsearch.train import Interrupted
+    from tests.conftest import write_sts_fixture
+
+    good, bad = write_sts_fixture(tmp_path / "good"), write_sts_fixture(tmp_path / "bad")
+    dev = bad / "senteval" / "STS" / "STSBenchmark" / "sts-dev.csv"
+    with open(dev, "ab") as f:
+        f.write(damage if isinstance(damage, bytes) else damage.encode())
+    out = tmp_path / "sb"
+    with pytest.raises(Interrupted):
+        train(quick(world, out, max_steps=4, eval_data=good), stop_at_step=2)
+    before = snapshot(staging_of(out))
+    assert "checkpoint.pt" in before
+    for resume in (False, True):
+        with pytest.raises(SimsearchError, match="sts-dev.csv:"):
+            train(quick(world, out, max_steps=4, eval_data=bad, resume=resume))
+        assert snapshot(staging_of(out)) == before and not out.exists()
+
