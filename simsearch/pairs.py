@@ -80,6 +80,19 @@ def as_documents(items) -> list[Document]:
             for item in items if item.sentences]
 
 
+def relative_names(documents: Sequence[Document]) -> list[Document]:
+    """The documents named by their paths relative to the deepest folder holding them all, so
+    that what depends on names (:func:`heldout_split`) is the same when that folder is moved or
+    renamed. Names that are not all absolute paths are kept as they are."""
+    import os
+
+    names = [d.name for d in documents]
+    if not names or not all(os.path.isabs(n) for n in names):
+        return list(documents)
+    root = os.path.commonpath([os.path.dirname(n) for n in names])
+    return [dataclasses.replace(d, name=Path(os.path.relpath(d.name, root)).as_posix()) for d in documents]
+
+
 def documents_from_store(store) -> list[Document]:
     """The indexed documents (not the skipped ones), each with its sentences in order."""
     from .data import indexed_documents

@@ -421,7 +421,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"
         )
-    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision)
+    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
@@ -808,7 +808,8 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
         return data.examples, []
     from . import pairs
 
-    documents = pairs.as_documents(data.documents)
+    # Named relative to the folder holding them all: the split is the same wherever that folder is.
+    documents = pairs.relative_names(pairs.as_documents(data.documents))
     chosen = config.recipe
     rows, heldout = [], []
     if chosen == "ict" or (chosen is None and len(documents) >= AUTO_ICT_MIN_DOCUMENTS):
@@ -1111,16 +1112,20 @@ def _discard_staging(staging: Path) -> None:
 
 
 def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
-               world: int, device: torch.device, precision: str) -> dict:
+               world: int, device: torch.device, precision: str, heldout_docs=()) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
-    Stored in the checkpoint: ``--resume`` continues only the run that wrote it.
+    Stored in the checkpoint: ``--resume`` continues only the run that wrote it. The held-out
+    documents are named by their paths relative to the data's folder (``pairs.relative_names``):
+    the data hash ignores names, so a renamed file that moves a document in or out of the
+    held-out set is caught here, while the same folder moved elsewhere resumes.
     """
     return {
         "--unsup/--sup": config.mode,
         "--recipe": config.recipe,
         "--from-index": config.from_index,
         "training data (sha256)": data_sha256,
+        "held-out documents (sha256)": heldout_sha256(heldout_docs),
         "--model (files)": fingerprint(base),
         "--pooler": f"{pooling.train} -> {pooling.inference}",
         "--epochs": config.epochs,
@@ -1143,6 +1148,15 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--precision": precision,
         "processes": world,
     }
+
+
+def heldout_sha256(documents) -> str | None:
+    """A hash of the held-out documents' names (sorted), or None when none are held out."""
+    if not documents:
+        return None
+    import hashlib
+
+    return hashlib.sha256("\0".join(sorted(d.name for d in documents)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _compare_signatures(saved: dict, now: dict) -> None:
@@ -1187,6 +1201,9 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     # Checkpoints from before --precision: CUDA steps ran under bf16 autocast, CPU steps in fp32.
     saved["signature"].setdefault("--precision", "bf16" if saved["signature"].get("--device") == "cuda" else "fp32")
     saved["signature"].setdefault("--distill", 0.0)  # checkpoints from before --distill: the paper's loss alone
+    # Checkpoints from before the held-out list was signed: right when nothing is held out; an ict
+    # run's split then followed absolute paths, so it is refused (its split may differ now).
+    saved["signature"].setdefault("held-out documents (sha256)", None)
     _compare_signatures(saved["signature"], signature)
     return saved
 

@@ -235,3 +235,75 @@ def test_a_malformed_sts_dev_file_is_refused_before_the_checkpoint_is_touched(wo
             train(quick(world, out, max_steps=4, eval_data=bad, resume=resume))
         assert snapshot(staging_of(out)) == before and not out.exists()
 
+
+# --- D3: the held-out split follows names relative to the data's folder; --resume checks it ----
+
+def write_documents(folder: Path, count: int = 12) -> Path:
+    """``count`` small documents of eight sentences each (enough for --recipe ict)."""
+    from tests.test_train import corpus
+
+    sentences = corpus(count * 8)
+    folder.mkdir(parents=True)
+    for d in range(count):
+        (folder / f"doc{d:02d}.txt").write_text(" ".join(sentences[d * 8:(d + 1) * 8]) + "\n")
+    return folder
+
+
+DOC_NAMES = st.lists(st.text(st.sampled_from("abcd/"), min_size=1, max_size=6).map(lambda n: n.strip("/") or "x")
+                     .filter(lambda n: "//" not in n), min_size=2, max_size=12, unique=True)
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(names=DOC_NAMES, roots=st.lists(st.sampled_from(["/home/me/notes", "/tmp/x", "/mnt/backup/old notes", "/n"]),
+                                       min_size=2, max_size=2), seed=st.integers(0, 5))
+def test_the_same_folder_anywhere_holds_out_the_same_documents(names, roots, seed):
+    """Oracle: the split of the documents named relative to their folder, wherever it is."""
+    from simsearch import pairs
+
+    if any(a != b and b.startswith(a + "/") for a in names for b in names):
+        return  # a name cannot be both a file and a folder
+    def split_at(root):
+        documents = [pairs.Document(f"{root}/{n}", ("one two three.", "four five six.")) for n in names]
+        held = train_module.heldout_split(pairs.relative_names(documents), seed)[1]
+        return sorted(d.name for d in held)
+
+    first, second = (split_at(r) for r in roots)
+    assert first == second
+    assert all(not name.startswith("/") for name in first)
+
+
+def ict(world, data: Path, out: Path, **extra) -> TrainConfig:
+    return config(data, world["model"], out, recipe="ict", max_steps=4, eval_steps=2, **extra)
+
+
+def test_resume_after_the_folder_was_moved_equals_an_uninterrupted_run(world, tmp_path):
+    from simsearch.train import Interrupted
+
+    first = write_documents(tmp_path / "dm1")
+    out = tmp_path / "mv"
+    with pytest.raises(Interrupted):
+        train(ict(world, first, out), stop_at_step=2)
+    moved = first.rename(tmp_path / "elsewhere-dm2")
+    train(ict(world, moved, out, resume=True))
+    reference = tmp_path / "ref"
+    train(ict(world, moved, reference))
+    wa, wb = weights(out), weights(reference)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    meta, ref = (json.loads((f / METADATA_FILE).read_text()) for f in (out, reference))
+    assert meta["heldout"] == ref["heldout"]
+
+
+def test_resume_is_refused_when_the_held_out_documents_would_differ(world, tmp_path):
+    from simsearch.train import Interrupted
+
+    data = write_documents(tmp_path / "docs")
+    out = tmp_path / "rn"
+    with pytest.raises(Interrupted):
+        train(ict(world, data, out), stop_at_step=2)
+    before = snapshot(staging_of(out))
+    for path in sorted(data.iterdir()):  # the same text in the same order, under other names
+        path.rename(path.with_name("x-" + path.name))
+    with pytest.raises(SimsearchError, match=r"--resume: this run differs from the interrupted one in held-out documents"):
+        train(ict(world, data, out, resume=True))
+    assert snapshot(staging_of(out)) == before
+
