@@ -107,6 +107,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODE_DEFAULTS:
             raise SimsearchError(f"unknown training mode {self.mode!r}")
+        # --epochs given (even as the default 1) asks for whole passes: ict's step cap is for when it is not
+        self.epochs_given = self.epochs is not None  # (not a field, as default_out)
         for key, value in MODE_DEFAULTS[self.mode].items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
@@ -158,8 +160,8 @@ class TrainConfig:
         """The defaults that depend on the recipe (an option the user gave is kept)."""
         if self.max_len is None:
             self.max_len = ICT_MAX_LEN if self.recipe == "ict" else PAPER_MAX_LEN
-        if self.recipe == "ict" and self.max_steps is None and self.epochs == MODE_DEFAULTS["unsup"]["epochs"]:
-            # the default 1 epoch only: --epochs N asks for whole passes
+        if self.recipe == "ict" and self.max_steps is None and not getattr(self, "epochs_given", False):
+            # neither --max-steps nor --epochs given: --epochs N (1 too) asks for whole passes
             self.max_steps = ICT_MAX_STEPS
 
 

@@ -307,3 +307,23 @@ def test_resume_is_refused_when_the_held_out_documents_would_differ(world, tmp_p
         train(ict(world, data, out, resume=True))
     assert snapshot(staging_of(out)) == before
 
+
+# --- D6: ict's step cap applies only when neither --epochs nor --max-steps is given -----------
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(epochs=st.one_of(st.none(), st.integers(1, 4)), max_steps=st.one_of(st.none(), st.integers(1, 500)),
+       chosen_later=st.booleans())
+def test_ict_caps_its_steps_only_when_the_length_of_the_run_was_not_given(epochs, max_steps, chosen_later):
+    """Oracle: the cap when neither option was given; otherwise exactly what was given."""
+    from simsearch.train import ICT_MAX_STEPS, MODE_DEFAULTS
+
+    if chosen_later:  # no --recipe: resolve_recipe chooses ict from the data, then applies its defaults
+        cfg = TrainConfig(mode="unsup", data="d", epochs=epochs, max_steps=max_steps)
+        cfg.recipe = "ict"
+        cfg._recipe_defaults()
+    else:
+        cfg = TrainConfig(mode="unsup", data="d", recipe="ict", epochs=epochs, max_steps=max_steps)
+    expected = ICT_MAX_STEPS if epochs is None and max_steps is None else max_steps
+    assert cfg.max_steps == expected
+    assert cfg.epochs == (MODE_DEFAULTS["unsup"]["epochs"] if epochs is None else epochs)
+
