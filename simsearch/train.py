@@ -403,6 +403,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     _check_out(config.out)
     if rank == 0:  # one run per --out at a time: its work folder and the final swap are this run's alone
         (hold if hold is not None else contextlib.ExitStack()).enter_context(out_lock(config.out))
+        _recover_swap(config.out)
+        _check_out(config.out)  # (what was restored is checked as any --out)
     if getattr(config, "default_out", False):
         _check_default_out(config.out, config.data)
     staging = config.out.parent / f".{config.out.name}.partial"
@@ -1329,15 +1331,79 @@ def _save_model(run: Run) -> dict:
     except SimsearchError as exc:
         raise SimsearchError(f"{exc} (the trained model is in {final})") from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    _swap_in(final, out)
+    _discard_staging(staging)
+    return metadata
+
+
+def _swap_in(final: Path, out: Path) -> None:
+    """Put the assembled model folder ``final`` at ``out``, replacing what is there.
+
+    Where the OS can (Linux), the two folders are exchanged in one step: at every moment ``out``
+    holds a whole model. Elsewhere the old one is first moved to a fresh ``.NAME.old-XXXXXXXX``
+    beside it; a run killed between the two renames is recovered by the next run
+    (:func:`_recover_swap`)."""
+    if not out.exists():
+        final.rename(out)
+    elif _exchange(final, out):  # out: the new model; final: the old one, removed with the work folder
+        shutil.rmtree(final)
+    else:
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_OLD_INFIX}", dir=out.parent))
         out.rename(old)  # onto the empty folder just made
         final.rename(out)
         shutil.rmtree(old)
-    else:
-        final.rename(out)
-    _discard_staging(staging)
-    return metadata
+
+
+_OLD_INFIX = ".old-"  # .NAME.old-XXXXXXXX: tempfile.mkdtemp's 8 characters after it
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Exchange two paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where
+    the OS, its C library or the file system cannot, so the caller renames in two steps."""
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def _recover_swap(out: Path) -> None:
+    """Undo a swap a killed run left half done: ``out`` missing and the previous model in a
+    ``.NAME.old-XXXXXXXX`` folder made by :func:`_swap_in` (recognisably a model training wrote):
+    it is put back, with a warning. An empty one (killed just after making it) is removed."""
+    import re
+
+    pattern = re.compile(re.escape(f".{out.name}{_OLD_INFIX}") + r"[a-z0-9_]{8}")
+    try:
+        found = [p for p in out.parent.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return
+    for old in found:
+        if not any(old.iterdir()):
+            old.rmdir()
+    candidates = []
+    for old in found:
+        meta = _training_metadata(old) if old.exists() else None
+        if meta is not None and _unexpected_entry(old, meta) is None:
+            candidates.append(old)
+    if candidates and not out.exists() and not out.is_symlink():
+        newest = max(candidates, key=lambda p: p.stat().st_mtime)
+        newest.rename(out)
+        _warn(f"restored the previous model at {out} from {newest.name} (a run was stopped while replacing it)")
 
 
 def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int) -> dict | None:

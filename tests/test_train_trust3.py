@@ -327,3 +327,51 @@ def test_ict_caps_its_steps_only_when_the_length_of_the_run_was_not_given(epochs
     assert cfg.max_steps == expected
     assert cfg.epochs == (MODE_DEFAULTS["unsup"]["epochs"] if epochs is None else epochs)
 
+
+# --- D10: a run killed inside the final swap is recovered by the next run ---------------------
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs (not even an ``except Exception``)."""
+
+
+def test_a_run_killed_between_the_two_renames_of_the_swap_is_recovered(world, trained, tmp_path, monkeypatch):
+    from simsearch.train import Interrupted
+
+    out = tmp_path / "swap"
+    shutil.copytree(trained, out)
+    previous = snapshot(out)
+    rename = Path.rename
+
+    def killed_before_the_new_model_is_in(self, target):
+        if Path(target) == out:  # the second rename: the old model is already aside
+            raise Killed
+        return rename(self, target)
+
+    monkeypatch.setattr(train_module, "_exchange", lambda a, b: False)  # an OS without an atomic exchange
+    monkeypatch.setattr(Path, "rename", killed_before_the_new_model_is_in)
+    with pytest.raises(Killed):
+        train(quick(world, out, seed=3))
+    monkeypatch.setattr(Path, "rename", rename)
+    aside = [p.name for p in tmp_path.iterdir() if p.name.startswith(".swap.old-")]
+    assert not out.exists() and len(aside) == 1  # the state a SIGKILL there leaves
+    with pytest.raises(Interrupted):  # the next run, whatever becomes of it, first puts the model back
+        train(quick(world, out, seed=3), stop_at_step=1)
+    assert snapshot(out) == previous
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".swap.old-")]
+    train(quick(world, out, seed=3))  # and replacing it in two renames works when nothing is killed
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".swap.old-")]
+    assert snapshot(out).keys() == previous.keys() and snapshot(out) != previous
+
+
+def test_the_swap_replaces_the_model_in_one_step_where_the_os_can(world, trained, tmp_path, monkeypatch):
+    out = tmp_path / "atomic"
+    shutil.copytree(trained, out)
+    swaps = []
+    exchange = train_module._exchange
+    monkeypatch.setattr(train_module, "_exchange", lambda a, b: swaps.append(exchange(a, b)) or swaps[-1])
+    train(quick(world, out, seed=5))
+    if swaps != [True]:
+        pytest.skip("no atomic exchange on this OS or file system")
+    assert not torch.equal(*(weights(f)["embeddings.word_embeddings.weight"] for f in (out, trained)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic"]  # nothing left beside it
+
