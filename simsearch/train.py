@@ -308,10 +308,10 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                 stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss),
                                         run.device)
                 if diverged:
-                    raise TrainingDiverged(state.step, f"loss {loss}", config.lr)
+                    raise TrainingDiverged(state.step, f"loss {loss}", config)
                 state.losses.append(round(loss, 6))
                 if state.step % config.eval_steps == 0 or state.step == total:
-                    _check_finite(run.model, state.step, config.lr)
+                    _check_finite(run.model, state.step, config)
                     with clock.evaluating():
                         last_eval = _evaluate(run)
                 steps, seconds = clock.this_process()
@@ -324,7 +324,7 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                     _checkpoint(run)
                     raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
                                       f"{run.staging}; run the same command with --resume to continue")
-        _check_finite(run.model, state.step, config.lr)
+        _check_finite(run.model, state.step, config)
     except TrainingDiverged:
         if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
             _discard_staging(run.staging)
@@ -608,7 +608,7 @@ def _set_rng_state(state: tuple, device: torch.device) -> None:
 
 def _checkpoint(run: Run) -> None:
     """Save what resuming needs (main process), once every process has reached this step."""
-    _check_finite(run.model, run.state.step, run.config.lr)
+    _check_finite(run.model, run.state.step, run.config)
     rng = _all_rng_states(run.world)
     if run.main_process:
         _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
@@ -688,9 +688,26 @@ class _CtrlC:
 class TrainingDiverged(SimsearchError):
     """The loss or the weights stopped being finite numbers: nothing is saved."""
 
-    def __init__(self, step: int, what: str, lr: float):
-        super().__init__(f"training diverged at step {step} ({what}); nothing was saved; try a lower --lr "
-                         f"(this run used {lr:g})")
+    def __init__(self, step: int, what: str, config: TrainConfig):
+        super().__init__(f"training diverged at step {step} ({what}); nothing was saved; {divergence_hint(config)}")
+
+
+# Settings far enough from the paper's (tau 0.05; a distillation weight of a few) to overflow the
+# loss by themselves: a divergence with one of them is blamed on it, not on --lr.
+EXTREME_TEMP = 1e-3
+EXTREME_DISTILL = 1e3
+
+
+def divergence_hint(config: TrainConfig) -> str:
+    """What to change after a divergence: the extreme option(s) this run used, else --lr."""
+    extremes = []
+    if config.temp < EXTREME_TEMP:
+        extremes.append(f"--temp {config.temp:g} is extreme (the paper uses 0.05)")
+    if (config.distill or 0.0) > EXTREME_DISTILL:
+        extremes.append(f"--distill {config.distill:g} is extreme (a few is typical)")
+    if extremes:
+        return "; ".join(extremes)
+    return f"try a lower --lr (this run used {config.lr:g})"
 
 
 def _agree(stop: bool, diverged: bool, device: torch.device) -> tuple[bool, bool]:
@@ -702,11 +719,11 @@ def _agree(stop: bool, diverged: bool, device: torch.device) -> tuple[bool, bool
     return bool(flags[0]), bool(flags[1])
 
 
-def _check_finite(model, step: int, lr: float) -> None:
+def _check_finite(model, step: int, config: TrainConfig) -> None:
     """Refuse to evaluate, checkpoint or save weights that hold NaN or infinity."""
     finite = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all()
     if not bool(finite):
-        raise TrainingDiverged(step, "weights not finite", lr)
+        raise TrainingDiverged(step, "weights not finite", config)
 
 
 def _resolve_base(config: TrainConfig) -> ModelRef:
@@ -1280,7 +1297,7 @@ def _save_model(run: Run) -> dict:
         "recipe": config.recipe,
         "heldout": _heldout_summary(state, run.heldout_docs, selection, run.total_steps),
         "base_model": base.name,
-        "base_path": str(base.path),
+        "base_path": os.path.abspath(base.path),  # (the folder, wherever training was run from)
         "temp": config.temp,
         "hard_negative_weight": config.hard_negative_weight,
         "hard_negative_weight_meaning": "alpha itself (Eq. 8), not its log",

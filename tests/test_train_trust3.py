@@ -375,3 +375,25 @@ def test_the_swap_replaces_the_model_in_one_step_where_the_os_can(world, trained
     assert not torch.equal(*(weights(f)["embeddings.word_embeddings.weight"] for f in (out, trained)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic"]  # nothing left beside it
 
+
+# --- cosmetics: the divergence hint names the extreme option; base_path is absolute -----------
+
+@pytest.mark.parametrize("extreme, named", [({"temp": 1e-308}, "--temp 1e-308 is extreme"),
+                                            ({"distill": 1e308}, "--distill 1e+308 is extreme")])
+def test_a_divergence_from_an_extreme_option_names_it_not_the_learning_rate(world, tmp_path, extreme, named):
+    from simsearch.train import TrainingDiverged
+
+    out = tmp_path / "div"
+    with pytest.raises(TrainingDiverged) as diverged:
+        train(quick(world, out, **extreme))
+    assert named in str(diverged.value) and "--lr" not in str(diverged.value)
+    assert not out.exists() and not staging_of(out).exists()
+
+
+def test_base_path_is_recorded_absolute(world, tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(world["model"]).parent)
+    out = tmp_path / "abs"
+    train(config(world["notes"], Path(world["model"]).name, out, max_steps=2, eval_steps=2))
+    meta = json.loads((out / METADATA_FILE).read_text())
+    assert Path(meta["base_path"]).is_absolute() and Path(meta["base_path"]) == Path(world["model"]).absolute()
+    assert f"(`{meta['base_path']}`)" in (out / "README.md").read_text()
