@@ -269,14 +269,14 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     """
     # Under torchrun a Ctrl-C during setup is noted too, and acted on below by every process
     # together: one process dying of it would leave the others waiting in a collective.
-    with contextlib.ExitStack() as held:  # the lock on --out, held until the model is in place
-        with _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
-            run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
-            ctrl_c.wait = True
-            _train(run, ctrl_c, stop_at_step)
-            # The steps are done: a Ctrl-C now (even a second one) only waits for the model to be saved.
-            ctrl_c.saving = True
-            metadata = _finish(run)
+    # ``held``: the lock on --out, taken in _setup and released once the model is in place.
+    with contextlib.ExitStack() as held, _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
+        run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
+        ctrl_c.wait = True
+        _train(run, ctrl_c, stop_at_step)
+        # The steps are done: a Ctrl-C now (even a second one) only waits for the model to be saved.
+        ctrl_c.saving = True
+        metadata = _finish(run)
     if ctrl_c.pressed:
         raise Interrupted(f"interrupted while the finished model was being saved; it was saved in {config.out} "
                           "(nothing to resume)")

@@ -39,8 +39,7 @@ def world(tmp_path_factory):
 
 
 def quick(world, out: Path, **extra) -> TrainConfig:
-    settings_ = dict(max_steps=2, eval_steps=2)
-    settings_.update(extra)
+    settings_ = {"max_steps": 2, "eval_steps": 2, **extra}
     return config(world["notes"], world["model"], out, **settings_)
 
 
@@ -149,9 +148,8 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
     plot = train_module._plot
 
     def plot_and_try_a_second_run(state, path):  # while the model is being saved
-        with pytest.raises(SimsearchError, match="another `simsearch train`"):
-            with train_module.out_lock(out):
-                pass
+        with pytest.raises(SimsearchError, match="another `simsearch train`"), train_module.out_lock(out):
+            pass
         seen.append(True)
         return plot(state, path)
 
@@ -168,7 +166,7 @@ def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(
 
     sts = write_sts_fixture(tmp_path / "data")
     out = tmp_path / "sel"
-    make = lambda **extra: quick(world, out, max_steps=4, eval_data=sts, **extra)  # noqa: E731
+    make = lambda **extra: quick(world, out, max_steps=4, eval_data=sts, **extra)
     with pytest.raises(Interrupted):
         train(make(), stop_at_step=3)
     assert (staging_of(out) / "best").is_dir()  # step 2 was measured and kept
