@@ -401,10 +401,6 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     precision = resolve(config.precision, device, purpose="train",
                         on_warning=_warn if rank == 0 else (lambda message: None))
     _check_out(config.out)
-    if rank == 0:  # one run per --out at a time: its work folder and the final swap are this run's alone
-        (hold if hold is not None else contextlib.ExitStack()).enter_context(out_lock(config.out))
-        _recover_swap(config.out)
-        _check_out(config.out)  # (what was restored is checked as any --out)
     if getattr(config, "default_out", False):
         _check_default_out(config.out, config.data)
     staging = config.out.parent / f".{config.out.name}.partial"
@@ -425,6 +421,12 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"
         )
+    # One run per --out at a time: its work folder and the final swap are this run's alone. Taken
+    # once the input has been checked (the lock file's folder is made here: a mistake writes nothing).
+    if rank == 0:
+        (hold if hold is not None else contextlib.ExitStack()).enter_context(out_lock(config.out))
+        _recover_swap(config.out)
+        _check_out(config.out)  # (what was restored, or written meanwhile, is checked as any --out)
     signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
