@@ -359,10 +359,16 @@ def line_shape(text: str) -> str:
 
 
 def _case_or_punctuation_to_go_by(text: str, candidates: int) -> bool:
-    """Whether ``wrapped`` lines (``wrap_evidence``) are evidence of wrapping in ``text``: at
-    least 5% of the ``candidates`` lines are followed by a line starting with a capital (so a
-    lowercase start means something), or at least one non-blank line in ten holds a
-    sentence boundary before its end (so a line ending without one means something)."""
+    """Whether ``wrapped`` lines (``wrap_evidence``) are evidence of wrapping in ``text``.
+
+    Text with capitals (``is_uncased`` false) gives case to go by: a lowercase start after a line
+    that ends without a period means something, as it always did. Lowercased text must give
+    punctuation instead: at least one non-blank line in five ends with ``. ! ?`` or holds a
+    sentence boundary before its end (so a line ending without one means something), or at least
+    5% of the ``candidates`` lines are followed by a line starting with a capital. A lowercase
+    list of unpunctuated phrases gives neither."""
+    if not is_uncased(text):
+        return True
     lines = [line.rstrip() for line in source_lines(text)]
     capitals = 0
     for line, following in zip(lines, lines[1:]):
@@ -370,12 +376,13 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int) -> bool:
             capitals += following.split()[0][0].isupper()
     if capitals >= 0.05 * candidates:
         return True
-    nonblank = inside = 0
+    nonblank = punctuated = 0
     for line in lines:
         if line.strip():
             nonblank += 1
-            inside += any(match.end() < len(line) for match in _CANDIDATE.finditer(line))
-    return inside > 0 and inside * 10 >= nonblank
+            punctuated += line.endswith((".", "!", "?")) or any(
+                match.end() < len(line) for match in _CANDIDATE.finditer(line))
+    return punctuated > 0 and punctuated * 5 >= nonblank
 
 
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
