@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime
 import json
+import re
 import math
 import os
 import shutil
@@ -992,7 +993,9 @@ _MODEL_NAMES = {METADATA_FILE, "config.json", "model.safetensors", "pytorch_mode
                 "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
                 "chat_template.jinja", "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
                 "README.md", "train_log.jsonl", "training.png", "1_Pooling/config.json", "2_Dense/config.json",
-                "2_Dense/model.safetensors"}
+                "2_Dense/model.safetensors", "spm.model", "model.safetensors.index.json", "pytorch_model.bin.index.json"}
+# The pieces of weights saved in shards (a base of several GB): model-00001-of-00003.safetensors.
+_SHARD = re.compile(r"(?:model|pytorch_model)-\d{5}-of-\d{5}\.(?:safetensors|bin)")
 
 
 def _training_metadata(folder: Path) -> dict | None:
@@ -1029,7 +1032,7 @@ def _unexpected_entry(folder: Path, meta: dict) -> str | None:
                 return relative
             if name in dirs and relative not in folders:
                 return relative + "/"
-            if name in files and relative not in allowed:
+            if name in files and relative not in allowed and not _SHARD.fullmatch(relative):
                 return relative
     return None
 
@@ -1072,9 +1075,11 @@ def _check_default_out(out: Path, data: Path) -> None:
 @contextlib.contextmanager
 def out_lock(out: Path):
     """Hold the lock of ``--out`` (an fcntl lock on ``.NAME.lock`` beside its work folder), or
-    refuse at once when another ``simsearch train`` holds it. The lock file is removed on release
-    while still locked, and one found replaced after locking is locked again, so two runs never
-    hold locks on two different files of that name."""
+    refuse at once when another ``simsearch train`` holds it. The lock file is left in place
+    (a lock file with no lock held is harmless, and one that was there before is not ours to
+    delete). Where the file system has no locks (Lustre without ``flock``, some network file
+    systems) the run goes on unlocked, with a warning."""
+    import errno
     import fcntl
 
     path = out.parent / f".{out.name}.lock"
@@ -1082,31 +1087,23 @@ def out_lock(out: Path):
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SimsearchError(f"--out {out}: cannot create its folder ({exc.strerror or exc})") from None
-    while True:
-        try:
-            handle = open(path, "a+")
-        except OSError as exc:  # a read-only folder: one line, nothing written
-            raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
+    try:
+        handle = open(path, "a+")
+    except OSError as exc:  # a read-only folder: one line, nothing written
+        raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
             raise SimsearchError(f"another `simsearch train` is writing to --out {out} (its work folder is "
                                  f"{out.parent / f'.{out.name}.partial'}); wait for it to finish or choose "
                                  "another --out") from None
-        try:
-            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        handle.close()  # the file was removed by the run that held it: lock the one there now
-    try:
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                raise
+            _warn(f"--out {out}: this file system has no file locks ({exc.strerror}); "
+                  "nothing stops a second run into the same --out meanwhile")
         yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        handle.close()
 
 
 def _staging_is_ours(staging: Path) -> bool:

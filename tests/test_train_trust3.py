@@ -139,7 +139,29 @@ def test_a_second_run_into_the_same_out_is_refused_and_leaves_the_first_runs_wor
             train(quick(world, out))
         assert snapshot(staging) == before and not out.exists()
     train(quick(world, out))  # once it is released, the next run goes ahead
-    assert out.is_dir() and not staging.exists() and not (tmp_path / ".two.lock").exists()
+    assert out.is_dir() and not staging.exists()
+
+
+def test_a_lock_file_that_was_there_is_kept_and_a_file_system_without_locks_still_trains(world, tmp_path,
+                                                                                        monkeypatch, capsys):
+    import errno
+    import fcntl
+
+    out = tmp_path / "m"
+    mine = tmp_path / ".m.lock"
+    mine.write_text("the user's own file\n")
+    train(quick(world, out))
+    assert mine.read_text() == "the user's own file\n"  # locked and written to by nobody, never deleted
+
+    def no_locks(handle, operation):  # Lustre without flock, some network file systems
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    ran = []
+    with train_module.out_lock(tmp_path / "unlocked"):  # no traceback: the run goes on, warned
+        ran.append(True)
+    assert ran == [True]
+    assert "this file system has no file locks" in " ".join(capsys.readouterr().err.split())
 
 
 def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, monkeypatch):
@@ -371,7 +393,7 @@ def test_the_swap_replaces_the_model_in_one_step_where_the_os_can(world, trained
     if swaps != [True]:
         pytest.skip("no atomic exchange on this OS or file system")
     assert not torch.equal(*(weights(f)["embeddings.word_embeddings.weight"] for f in (out, trained)))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic"]  # nothing left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".atomic.lock", "atomic"]  # nothing else beside it
 
 
 # --- cosmetics: the divergence hint names the extreme option; base_path is absolute -----------
@@ -395,3 +417,18 @@ def test_base_path_is_recorded_absolute(world, tmp_path, monkeypatch):
     meta = json.loads((out / METADATA_FILE).read_text())
     assert Path(meta["base_path"]).is_absolute() and Path(meta["base_path"]) == Path(world["model"]).absolute()
     assert f"(`{meta['base_path']}`)" in (out / "README.md").read_text()
+
+
+def test_a_model_folder_from_before_files_were_listed_may_hold_any_weights_or_tokenizer_file(trained):
+    """Models written before simsearch.json listed its files are checked against the names
+    training (through transformers) can write: a SentencePiece vocabulary, weights in shards."""
+    meta = json.loads((trained / METADATA_FILE).read_text())
+    meta.pop("files", None)
+    for name in ("spm.model", "model-00001-of-00002.safetensors", "model.safetensors.index.json"):
+        assert train_module._unexpected_entry(trained, meta) is None
+        (trained / name).write_text("x")
+        assert train_module._unexpected_entry(trained, meta) is None, name
+        (trained / name).unlink()
+    (trained / "model-1-of-2.safetensors").write_text("x")  # not a shard name transformers writes
+    assert train_module._unexpected_entry(trained, meta) == "model-1-of-2.safetensors"
+    (trained / "model-1-of-2.safetensors").unlink()
