@@ -232,12 +232,14 @@ class Store:
         if not path.exists():
             if not create:
                 raise SimsearchError(f"no index at {path}: build one with `simsearch index FOLDER` (or pass --db)")
+            # A symlink to a file not made yet: the index is made where it points (as SQLite would).
+            target = Path(os.path.realpath(path)) if path.is_symlink() else path
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise storage_error(exc, path.parent) from None
+                raise storage_error(exc, target.parent) from None
             # False from _create (no hard links): SQLite makes the file below, as it opens it.
-            made_in_place = not cls._create(path) and not path.exists()
+            made_in_place = not cls._create(target) and not target.exists()
         elif path.is_dir():
             raise SimsearchError(f"--db {path} is a folder, not a database file")
         else:
@@ -295,7 +297,8 @@ class Store:
         others open it. Where the file system has no hard links the database is made in place,
         as SQLite does (a second process opening it in that instant is told it is empty), and
         False is returned."""
-        staging = path.with_name(f".{path.name}.new-{os.getpid()}-{random.getrandbits(32):08x}")
+        # A short name: a --db name near the file system's limit must not fail for its staging file.
+        staging = path.with_name(f".simsearch-new-{os.getpid()}-{random.getrandbits(32):08x}.db")
         conn = None
         try:
             conn = sqlite3.connect(staging, isolation_level=None, factory=_Connection)
@@ -321,7 +324,7 @@ class Store:
             if conn is not None:
                 conn.close()
             for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm"), Path(f"{staging}-journal")):
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     leftover.unlink()
 
     def close(self) -> None:

@@ -128,6 +128,26 @@ def test_without_hard_links_a_new_index_is_made_in_place(tmp_path, monkeypatch):
     Store.open(path, create=False).close()
 
 
+def test_a_db_symlink_to_a_file_not_made_yet_gets_the_index_where_it_points(tmp_path):
+    target = tmp_path / "data" / "real.db"
+    link = tmp_path / "index.db"
+    link.symlink_to(target)
+    store = Store.open(link)
+    assert store.schema_version() > 0
+    store.close()
+    assert link.is_symlink() and target.is_file()
+    assert sorted(p.name for p in target.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["real.db"]
+    Store.open(link, create=False).close()
+
+
+def test_a_db_name_at_the_file_systems_limit_is_made_like_any_other(tmp_path):
+    path = tmp_path / ("n" * 237 + ".db")  # 240 bytes (its -wal 244): legal; a staging name built on it is not
+    store = Store.open(path)
+    assert store.schema_version() > 0
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]
+
+
 # --- D9: supervised triplet files hold text, and only text ---------------------------------------
 
 _WORDS = st.text(st.sampled_from("abc xyz"), min_size=1, max_size=8).filter(str.strip)
