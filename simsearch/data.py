@@ -193,8 +193,8 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SimsearchError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+            except ValueError as exc:  # JSONDecodeError, or a number past Python's digit limit
+                raise SimsearchError(f"{path}:{number}: not a JSON object ({getattr(exc, 'msg', exc)})") from None
             if not isinstance(record, dict):
                 raise SimsearchError(f"{path}:{number}: expected a JSON object per line")
             columns = columns or list(record)

@@ -229,6 +229,8 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise SimsearchError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    except ValueError as exc:  # a number past Python's limit on digits
+        raise SimsearchError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(obj, dict):
         raise SimsearchError(f"{where}: expected a JSON object with \"query\" and \"relevant\"")
     missing = [key for key in ("query", "relevant") if key not in obj]

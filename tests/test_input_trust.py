@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -421,3 +422,19 @@ def test_wrapped_prose_with_few_capitals_at_line_starts_is_still_prose(name):
     text, sentences = _WRAPPED_WITH_FEW_CAPITALS[name]
     assert line_shape(text) == WRAPPED
     assert _read_txt(text) == sentences
+
+
+def test_a_json_number_past_pythons_digit_limit_is_a_one_line_error(tmp_path):
+    """json.loads raises a plain ValueError (not JSONDecodeError) for an integer of more than
+    4,300 digits: it was a traceback in training data and in query files."""
+    from simsearch.retrieval import load_queries
+
+    big = "1" * 5000
+    triplets = tmp_path / "t.jsonl"
+    triplets.write_text('{"sent0": "a", "sent1": "b"}\n{"sent0": "a", "sent1": ' + big + "}\n")
+    with pytest.raises(SimsearchError, match=rf"^{re.escape(str(triplets))}:2: not a JSON object"):
+        load_triplets(triplets)
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "x", "relevant": ["a.txt"], "id": ' + big + "}\n")
+    with pytest.raises(SimsearchError, match=r"q.jsonl:1: not valid JSON"):
+        load_queries(queries)
