@@ -9,7 +9,6 @@ the file's own line numbers, so that a search hit points at ``path:line`` in the
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -82,18 +81,47 @@ def _gitignore_regex(pattern: str) -> str:
             out.append(re.escape(pattern[i + 1]))
             i += 2
         elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                out.append(fnmatch.translate(pattern[i : end + 1])[4:-3])
-                i = end + 1
+            bracket = _gitignore_bracket(pattern, i)
+            if bracket is None:
+                return "(?!)"  # an unclosed [: git's wildmatch matches nothing with the pattern
+            regex, i = bracket
+            out.append(regex)
         else:
             out.append(re.escape(pattern[i]))
             i += 1
     body = "".join(out)
     return ("^" if anchored else "^(?:.*/)?") + body + "$"
+
+
+def _gitignore_bracket(pattern: str, start: int) -> tuple[str, int] | None:
+    """The bracket expression at ``pattern[start]`` (a ``[``) as a regex class and the index
+    after it, read as git's wildmatch reads it: ``!`` or ``^`` first negates, a ``]`` first is
+    literal, ``\\`` escapes the next character, ``a-z`` is a range; a negated one never matches ``/``
+    (POSIX classes such as ``[:alpha:]`` are not read). None when the bracket is not closed."""
+    i = start + 1
+    negate = i < len(pattern) and pattern[i] in "!^"
+    i += negate
+    items: list[str] = []
+    first = True
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "]" and not first:
+            return ("[^/" if negate else "[") + "".join(items) + "]", i + 1
+        first = False
+        if char == "\\" and i + 1 < len(pattern):
+            i += 1
+            char = pattern[i]
+        i += 1
+        if i + 1 < len(pattern) and pattern[i] == "-" and pattern[i + 1] != "]":
+            high = pattern[i + 1]
+            i += 2
+            if high == "\\" and i < len(pattern):
+                high, i = pattern[i], i + 1
+            # a reversed range (z-a) matches its first character only, as wildmatch compares it first
+            items.append(f"{re.escape(char)}-{re.escape(high)}" if char <= high else re.escape(char))
+        else:
+            items.append(re.escape(char))
+    return None
 
 
 def parse_gitignore(text: str) -> list[_Rule]:

@@ -168,9 +168,11 @@ def test_gitignore_lines_are_read_as_git_reads_them(git_repo, bom, lines):
 
 
 ESCAPED = ["\\#b.txt", "\\!a.txt", "f\\*.txt", "f*.txt", "g\\ ", "h\\?.txt", "i\\j", "k\\[1].txt", "k[1].txt",
-           "l\\", "!\\#b.txt", "m\\\\n"]
+           "l\\", "!\\#b.txt", "m\\\\n", "[\\]]", "a[ \\]]b", "[!\\]]", "[]]x", "[a-c].md", "[!a-c].md", "[z-a]y",
+           "[-x]z", "[x-]w", "[*", "q[!]r", "[\\a-\\c]v"]
 ESCAPED_NAMES = ["#b.txt", "!a.txt", "a.txt", "f*.txt", "f1.txt", "g ", "g", "h?.txt", "hx.txt", "ij", "i\\j",
-                 "k[1].txt", "k1.txt", "l", "l\\", "m\\n", "mn"]
+                 "k[1].txt", "k1.txt", "l", "l\\", "m\\n", "mn", "]", "a b", "a]b", "\\", "x", "a", "]x", "b.md", "d.md",
+                 "zy", "ay", "-z", "xz", "-w", "xw", "[", "q]r", "qxr", "bv", "dv"]
 
 
 @needs_git
