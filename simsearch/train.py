@@ -395,7 +395,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     ``interrupted()``: whether Ctrl-C was pressed meanwhile (under torchrun it is noted, not
     raised); the processes agree on it before the work folder is touched, so a run stopped
     while starting leaves an earlier run's checkpoint as it was. ``hold``: where the main
-    process keeps the lock on --out until the run is over (without it, until this returns)."""
+    process keeps the lock on --out until the run is over (without it, tests only, the lock is let go
+    as soon as it is taken)."""
     rank, world, device = _distributed(pick_device(config.device))
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
