@@ -1076,10 +1076,12 @@ def _check_default_out(out: Path, data: Path) -> None:
 @contextlib.contextmanager
 def out_lock(out: Path):
     """Hold the lock of ``--out`` (an fcntl lock on ``.NAME.lock`` beside its work folder), or
-    refuse at once when another ``simsearch train`` holds it. The lock file is left in place
-    (a lock file with no lock held is harmless, and one that was there before is not ours to
-    delete). Where the file system has no locks (Lustre without ``flock``, some network file
-    systems) the run goes on unlocked, with a warning."""
+    refuse at once when another ``simsearch train`` holds it. A lock file this run made is removed
+    on release (while still locked; a run that then finds the file gone or replaced locks the one
+    there now, so two runs never hold locks on two files of that name); one that was there before
+    (a run killed earlier, or a file of the user's) is left in place. Where the file system has no
+    locks (Lustre without ``flock``, some network file systems) the run goes on unlocked, with a
+    warning."""
     import errno
     import fcntl
 
@@ -1088,23 +1090,44 @@ def out_lock(out: Path):
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SimsearchError(f"--out {out}: cannot create its folder ({exc.strerror or exc})") from None
-    try:
-        handle = open(path, "a+")
-    except OSError as exc:  # a read-only folder: one line, nothing written
-        raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
-    with handle:
+    while True:
+        try:
+            try:
+                handle, created = open(path, "x"), True
+            except FileExistsError:
+                handle, created = open(path, "a"), False
+        except FileNotFoundError:
+            continue  # removed between the two opens by the run that held it
+        except OSError as exc:  # a read-only folder: one line, nothing written
+            raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise SimsearchError(f"another `simsearch train` is writing to --out {out} (its work folder is "
                                  f"{out.parent / f'.{out.name}.partial'}); wait for it to finish or choose "
                                  "another --out") from None
         except OSError as exc:
             if exc.errno not in (errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                handle.close()
                 raise
             _warn(f"--out {out}: this file system has no file locks ({exc.strerror}); "
                   "nothing stops a second run into the same --out meanwhile")
+            break
+        try:
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()  # the file was removed by the run that held it: lock the one there now
+    try:
         yield
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        handle.close()
 
 
 def _staging_is_ours(staging: Path) -> bool:
