@@ -509,6 +509,11 @@ def index_command(
         _print_json(report.as_dict())
         return
     encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})" for name, count in report.encoded.items())
+    if not roots:  # --model with no PATHS: the index's sentences were embedded, no file was read
+        stdout.print(f"encoded the index's sentences: {encoded} ({report.seconds:.1f} s) in {report.db}; "
+                     "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",
+                     highlight=False, markup=False, soft_wrap=True)
+        return
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {report.db}")
         return

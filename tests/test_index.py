@@ -267,3 +267,17 @@ def test_cli_errors_are_one_line(run_cli, tmp_path, docs, index_model, args, mes
     run_cli("index", docs / "000-cooking.md", "--model", str(index_model), "--db", tmp_path / "cli.db")
     code, out, err = run_cli(*[a.format(tmp=tmp_path) for a in args])
     assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_index_with_a_model_and_no_paths_says_it_read_no_file(tmp_path, index_model, tiny_model, run_cli):
+    """`index -m NEW` embeds what the index holds without walking the roots: its summary must
+    not read as "0 unchanged files" of a tree it never looked at."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("The river floods in spring. Boats stay in the harbour.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", notes, "-m", index_model, "--db", db, "--device", "cpu")[0] == 0
+    code, out, err = run_cli("index", "-m", tiny_model, "--db", db, "--device", "cpu")
+    assert code == 0, err
+    assert out.startswith("encoded the index's sentences:") and f"{tiny_model} 2 (" in out
+    assert "files not read" in out and len(out.strip().splitlines()) == 1
