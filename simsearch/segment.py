@@ -335,20 +335,19 @@ def line_shape(text: str) -> str:
     logs, chat exports and SimCSE-style corpora, whatever the lines' lengths.
 
     "Wrapped" rests on case and punctuation: a line that ends without a period before one
-    that starts in lowercase. Where the text gives neither — fewer than 5% of the counted
-    lines are followed by one starting with a capital, and fewer than one line in ten
-    holds a sentence boundary inside it (lowercased, unpunctuated phrases, headlines, transcripts)
-    — every full line would count as wrapped, so only the second test is trusted: such a
-    file is prose only when at least 80% of its lines are full, as an editor's wrapping
-    leaves them; a list of phrases of spread lengths is read one line per sentence.
+    that starts in lowercase. Lowercased text that gives no punctuation either (see
+    ``_case_or_punctuation_to_go_by``: unpunctuated phrases, headlines, transcripts) would
+    count every full line as wrapped, so only the second test is trusted there: such a file
+    is prose only when at least 80% of its lines are full, as an editor's wrapping leaves
+    them; a list of phrases of spread lengths is read one line per sentence.
     """
     width, candidates, full, wrapped = wrap_evidence(text)
     if candidates == 0:
         return WRAPPED
-    if width >= 50 and ((wrapped >= 0.35 * candidates and _case_or_punctuation_to_go_by(text, candidates))
+    uncased = is_uncased(text)
+    if width >= 50 and ((wrapped >= 0.35 * candidates and _case_or_punctuation_to_go_by(text, candidates, uncased))
                         or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates)):
         return WRAPPED
-    uncased = is_uncased(text)
     lines = several = 0
     for match in re.finditer(r"[^\r\n]+", text):
         if any(ch.isalnum() for ch in match.group()):
@@ -358,16 +357,16 @@ def line_shape(text: str) -> str:
 
 
 
-def _case_or_punctuation_to_go_by(text: str, candidates: int) -> bool:
+def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> bool:
     """Whether ``wrapped`` lines (``wrap_evidence``) are evidence of wrapping in ``text``.
 
-    Text with capitals (``is_uncased`` false) gives case to go by: a lowercase start after a line
+    Text with capitals (``uncased``: ``is_uncased(text)``, false) gives case to go by: a lowercase start after a line
     that ends without a period means something, as it always did. Lowercased text must give
     punctuation instead: at least one non-blank line in five ends with ``. ! ?`` or holds a
     sentence boundary before its end (so a line ending without one means something), or at least
     5% of the ``candidates`` lines are followed by a line starting with a capital. A lowercase
     list of unpunctuated phrases gives neither."""
-    if not is_uncased(text):
+    if not uncased:
         return True
     lines = [line.rstrip() for line in source_lines(text)]
     capitals = 0
