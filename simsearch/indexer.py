@@ -39,7 +39,7 @@ from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .search import find_model, folder_named, row_for_folder, same_folder
-from .store import ModelRow, Store, storage_error
+from .store import ModelRow, Store, remove_dead_staging, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
 # sorting to pay, small enough that an interrupted run loses little work.
@@ -100,6 +100,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             yield False
             return
         try:
+            # A new index killed between its hard link and its clean-up left its hidden twin here.
+            remove_dead_staging(real.parent)
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -24,6 +24,7 @@ import errno
 import json
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -209,6 +210,47 @@ class _Connection(sqlite3.Connection):
             raise (storage_error(exc, self.db_path) or exc) from None
 
 
+STAGING_PREFIX = ".simsearch-new-"
+_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-[0-9a-f]{8}\.db(?:-wal|-shm|-journal)?")
+STAGING_GRACE_SECONDS = 60.0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def remove_dead_staging(folder: Path) -> list[Path]:
+    """Remove the hidden databases that ``Store._create`` left in ``folder`` when it was
+    killed (SIGKILL, a power cut) before it could clean up: files named as only it names
+    them, whose process is gone and which nothing touched for a minute (a process of the
+    same number on another machine sharing the folder is still building its own). Returns
+    what was removed; anything it cannot remove is left as it is."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _STAGING_NAME.fullmatch(entry.name)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < STAGING_GRACE_SECONDS:
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
 class Store:
     """The index database. ``Store.open(path)`` creates or migrates it."""
 
@@ -297,8 +339,9 @@ class Store:
         others open it. Where the file system has no hard links the database is made in place,
         as SQLite does (a second process opening it in that instant is told it is empty), and
         False is returned."""
+        remove_dead_staging(path.parent)
         # A short name: a --db name near the file system's limit must not fail for its staging file.
-        staging = path.with_name(f".simsearch-new-{os.getpid()}-{random.getrandbits(32):08x}.db")
+        staging = path.with_name(f"{STAGING_PREFIX}{os.getpid()}-{random.getrandbits(32):08x}.db")
         conn = None
         try:
             conn = sqlite3.connect(staging, isolation_level=None, factory=_Connection)
