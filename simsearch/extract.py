@@ -93,11 +93,20 @@ def _gitignore_regex(pattern: str) -> str:
     return ("^" if anchored else "^(?:.*/)?") + body + "$"
 
 
+# git's wildmatch reads these classes inside brackets, on ASCII only (its own ctype table).
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9", "graph": "\\x21-\\x7e", "lower": "a-z", "print": "\\x20-\\x7e",
+    "punct": "!-/:-@\\[-`{-~", "space": " \\t\\n\\r", "upper": "A-Z", "xdigit": "0-9a-fA-F",
+}
+
+
 def _gitignore_bracket(pattern: str, start: int) -> tuple[str, int] | None:
     """The bracket expression at ``pattern[start]`` (a ``[``) as a regex class and the index
     after it, read as git's wildmatch reads it: ``!`` or ``^`` first negates, a ``]`` first is
-    literal, ``\\`` escapes the next character, ``a-z`` is a range; a negated one never matches ``/``
-    (POSIX classes such as ``[:alpha:]`` are not read). None when the bracket is not closed."""
+    literal, ``\\`` escapes the next character, ``a-z`` is a range, ``[:alpha:]`` and the other
+    POSIX classes are their ASCII characters; a negated one never matches ``/``. None when the
+    pattern can match nothing: the bracket is not closed, or it names an unknown class."""
     i = start + 1
     negate = i < len(pattern) and pattern[i] in "!^"
     i += negate
@@ -108,6 +117,18 @@ def _gitignore_bracket(pattern: str, start: int) -> tuple[str, int] | None:
         if char == "]" and not first:
             return ("[^/" if negate else "[") + "".join(items) + "]", i + 1
         first = False
+        if char == "[" and pattern.startswith(":", i + 1):
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                return None
+            if end - 1 >= i + 2 and pattern[end - 1] == ":":
+                name = pattern[i + 2:end - 1]
+                if name not in _POSIX_CLASSES:
+                    return None  # git: a malformed class matches nothing
+                items.append(_POSIX_CLASSES[name])
+                i = end + 1
+                continue
+            # no ":]" before the next "]": the "[" is an ordinary character
         if char == "\\" and i + 1 < len(pattern):
             i += 1
             char = pattern[i]
@@ -142,15 +163,21 @@ def parse_gitignore(text: str) -> list[_Rule]:
         negate = line.startswith("!")
         if negate:
             line = line[1:]
-        rules.append(_Rule(re.compile(_gitignore_regex(line)), negate, line.endswith("/")))
+        rules.append(_Rule(re.compile(_gitignore_regex(_as_bytes(line))), negate, line.endswith("/")))
     return rules
+
+
+def _as_bytes(text: str) -> str:
+    """``text``'s UTF-8 bytes, one character each: git matches patterns against names byte by
+    byte (``?`` or ``[!a]`` is one byte, not one character), and so do these regexes."""
+    return os.fsencode(text).decode("latin-1")
 
 
 def _ignored(rules: list[tuple[Path, list[_Rule]]], path: Path, is_dir: bool) -> bool:
     """Last matching rule wins, deeper .gitignore files after shallower ones (as git does)."""
     ignored = False
     for base, base_rules in rules:
-        relative = path.relative_to(base).as_posix()
+        relative = _as_bytes(path.relative_to(base).as_posix())
         for rule in base_rules:
             if rule.dir_only and not is_dir:
                 continue
@@ -263,7 +290,7 @@ def _enter(folder: Path, rules: list[tuple[Path, list[_Rule]]], stack: list[_Fra
     if any(entry.name == ".gitignore" for entry in entries):
         gitignore = folder / ".gitignore"
         try:
-            rules = [*rules, (folder, parse_gitignore(gitignore.read_text(encoding="utf-8", errors="replace")))]
+            rules = [*rules, (folder, parse_gitignore(os.fsdecode(gitignore.read_bytes())))]
         except IsADirectoryError:
             pass
         except OSError as exc:

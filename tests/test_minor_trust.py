@@ -335,3 +335,19 @@ def test_training_from_a_do_lower_case_model_reads_lowercased_text(cased_folders
     assert all(np.array_equal(cased[key].numpy(), lower[key].numpy()) for key in cased)
     assert json.loads((outputs["cased"] / "sentence_bert_config.json").read_text())["do_lower_case"] is True
     np.testing.assert_allclose(*embed(outputs["cased"], ["Hello World", "hello world"]), atol=1e-6)
+
+
+POSIX_PATTERNS = ["a[[:alpha:]]b", "a[![:alpha:]]b", "a[[:digit:]x-z]b", "a[[:space:]]b", "a[[:punct:]]b",
+                  "a[[:upper:][:digit:]]b", "a[^[:alnum:]]b", "a[[:blank:]]b", "a[[:cntrl:]]b", "a[[:graph:]]b",
+                  "a[[:print:]]b", "a[[:lower:]]b", "a[[:xdigit:]]b", "a[[:digit:]-z]b", "a[[:foo:]]b",
+                  "a[[:alpha]b", "a[[:]b", "a[[::]]b", "a[[:alpha:]", "[[:alpha:]]*.txt", "a?b", "a??b", "a[!x][!x]b",
+                  "a[é]b", "a[é][é]b"]
+POSIX_NAMES = [f"a{chr(c)}b" for c in range(1, 128) if chr(c) != "/"] + ["a:b", "a]b", "q.txt", "1.txt", "aéb"]
+
+
+@needs_git
+@pytest.mark.parametrize("pattern", POSIX_PATTERNS)
+def test_posix_classes_in_brackets_match_as_git_matches_them(git_repo, pattern):
+    rules = [(git_repo, parse_gitignore(pattern + "\n"))]
+    ours = {name for name in POSIX_NAMES if _ignored(rules, git_repo / name, False)}
+    assert ours == git_ignored(git_repo, pattern + "\n", POSIX_NAMES), pattern
