@@ -15,7 +15,9 @@ The trees are installed from package registries, never committed:
     dpkg -x sphinx-doc_*.deb sphinx-doc && dpkg -x python-requests-doc_*.deb python-requests-doc
     pip download --no-binary :all: --no-deps markdown==3.11.3 -d sdists && tar xzf sdists/markdown-3.11.3.tar.gz -C sdists
 
-    python benchmarks/markup_share.py --before 90dac1e [--show 20] [ROOT ...]
+    python benchmarks/markup_share.py --before 90dac1e [--show 20] [--html] [ROOT ...]
+
+``--html`` also reads the two Sphinx HTML builds and compares each with its own ``_sources``.
 """
 
 from __future__ import annotations
@@ -104,11 +106,49 @@ def measure(label: str, rows: list[tuple[str, int, str]], show: int) -> None:
         print(f"    [{', '.join(hits)}] {Path(path).name}:{line}: {text[:160]}")
 
 
+HTML_ROOTS = [
+    BENCH / "sphinx-doc/usr/share/doc/sphinx-doc/html",
+    BENCH / "python-requests-doc/usr/share/doc/python-requests-doc/html",
+]
+
+
+def _key(text: str) -> str:
+    """A sentence compared across renderings: letters and digits only, lowercased (Sphinx turns
+    quotes into curly ones and ``--`` into dashes)."""
+    return "".join(char for char in text.lower() if char.isalnum())
+
+
+def html_against_sources(extract_module, root: Path) -> tuple[int, int, int, int]:
+    """A Sphinx HTML build read as HTML, against its own reStructuredText sources (``_sources``,
+    the same pages): how many sentences the HTML gives, how many of them no source sentence
+    holds (menus, sidebars, tables of contents, code, footers), how many source sentences
+    there are, and how many of those the HTML gives (the content kept)."""
+    html = [row for row in sentences(extract_module, [root]) if row[0].endswith(".html")]
+    source = sentences(extract_module, [root / "_sources"])
+    source_keys = {_key(text) for _, _, text in source}
+    html_keys = {_key(text) for _, _, text in html}
+    foreign = sum(_key(text) not in source_keys for _, _, text in html)
+    kept = sum(_key(text) in html_keys for _, _, text in source)
+    return len(html), foreign, len(source), kept
+
+
+def measure_html(label: str, extract_module) -> None:
+    for root in HTML_ROOTS:
+        if not (root / "_sources").exists():
+            continue
+        n, foreign, n_source, kept = html_against_sources(extract_module, root)
+        print(f"{label}: {root.parent.name} HTML: {n:,} sentences, {foreign:,} ({100 * foreign / max(1, n):.1f}%) "
+              f"in no source sentence; {kept:,} of {n_source:,} source sentences "
+              f"({100 * kept / max(1, n_source):.1f}%) found in the HTML")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("roots", nargs="*", type=Path, help="documentation trees (default: the three above)")
     parser.add_argument("--before", metavar="REV", help="also measure the extractor of this git revision")
     parser.add_argument("--show", type=int, default=0, help="print this many flagged sentences, at random")
+    parser.add_argument("--html", action="store_true",
+                        help="also read Sphinx's HTML builds and compare them with their own sources")
     args = parser.parse_args()
     roots = args.roots or [root for root in DEFAULT_ROOTS if root.exists()]
     if not roots:
@@ -118,6 +158,10 @@ def main() -> None:
     if args.before:
         measure(f"before ({args.before})", sentences(load_package(args.before), roots), args.show)
     measure("now (working tree)", sentences(load_package(None), roots), args.show)
+    if args.html:
+        if args.before:
+            measure_html(f"before ({args.before})", load_package(args.before))
+        measure_html("now (working tree)", load_package(None))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -947,55 +947,99 @@ def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:
 
 
 class _HtmlText(HTMLParser):
+    """The text of an HTML page as a reader of its content sees it. Left out, with everything
+    inside them: scripts, styles and other non-text (``SKIP``), code (``<pre>``, as code blocks
+    are left out of Markdown and reStructuredText), navigation (``<nav>``, any element with
+    ``role="navigation"`` or ``role="search"``: a documentation site's menus, sidebars and
+    tables of contents, repeated on every page) and controls (buttons, drop-down lists). Also
+    left out: a block that is nothing but links, outside a paragraph, heading or caption (a list
+    item or a table cell holding one link: tables of contents, link lists), and a link whose
+    text has no letter or digit (a heading's "¶" or "#" permalink)."""
+
     BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
               "table", "section", "article", "header", "footer", "blockquote", "pre", "dd", "dt", "hr",
-              "title", "main", "nav", "aside", "figcaption"}
-    SKIP = {"script", "style", "noscript", "template", "svg"}
+              "title", "main", "nav", "aside", "figcaption", "details", "summary", "caption", "body"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "math", "pre", "nav", "button", "select", "textarea"}
+    SKIP_ROLES = {"navigation", "search"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    # Blocks kept even when all their text is a link: the page's own words, not a menu.
+    PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.size = 0
         self.line_map: list[tuple[int, int]] = []
-        self.skipping = 0
+        self.skipped: tuple[str, int] | None = None  # the element being left out, and its nesting depth
         self.in_head = False
-        self.in_title = False
+        self.links = 0  # how many <a href> the text is inside
+        self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
+        self.block_tag: str | None = None
+        self.block_has_words = False  # text outside any link
 
-    def _add(self, text: str, line: int | None = None) -> None:
-        self.line_map.append((self.size, line or self.getpos()[0]))
+    def _add(self, text: str, line: int) -> None:
+        self.line_map.append((self.size, line))
         self.parts.append(text)
         self.size += len(text)
 
+    def _end_block(self, next_tag: str | None) -> None:
+        """The block so far is complete: keep it (unless it is a link list's item) and start
+        another, which ``next_tag`` opens (None: text after a block's end, in its parent)."""
+        only_links = not self.block_has_words and any(text.strip() for text, _ in self.block)
+        if not (only_links and self.block_tag not in self.PROSE):
+            for text, line in self.block:
+                self._add(text, line)
+        self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
+        self.block, self.block_tag, self.block_has_words = [], next_tag, False
+
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
+        if self.skipped is not None:
+            if tag == self.skipped[0]:
+                self.skipped = (tag, self.skipped[1] + 1)
+            return
+        attributes = dict(attrs)
+        if tag not in self.VOID and (tag in self.SKIP or attributes.get("role") in self.SKIP_ROLES):
+            self.skipped = (tag, 1)
+            self._end_block(None)
         elif tag == "head":
             self.in_head = True
-        elif tag == "body":
-            self.in_head = False
-        elif tag == "title":
-            self.in_title = True
-            self._add("\n\n")
+        elif tag == "a" and attributes.get("href") is not None:
+            self.links += 1
         elif tag in self.BLOCKS:
-            self._add("\n\n")
+            self.in_head = self.in_head and tag == "title"
+            self._end_block(tag)
 
     def handle_endtag(self, tag):
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag == "head":
+        if self.skipped is not None:
+            if tag in ("body", "html"):  # an element left unclosed ends with the page
+                self.skipped = None
+            elif tag == self.skipped[0]:
+                depth = self.skipped[1] - 1
+                self.skipped = (tag, depth) if depth else None
+            return
+        if tag == "head":
             self.in_head = False
-        elif tag == "title":
-            self.in_title = False
-            self._add("\n\n")
-        elif tag in self.BLOCKS:
-            self._add("\n\n")
+        elif tag == "a":
+            self.links = max(0, self.links - 1)
+        elif tag in self.BLOCKS or tag == "html":
+            self._end_block(None)
 
     def handle_data(self, data):
-        if self.skipping or (self.in_head and not self.in_title):
+        if self.skipped is not None or (self.in_head and self.block_tag != "title"):
             return
+        if self.links and not any(char.isalnum() for char in data):
+            return  # a permalink's "¶" or "#"
+        if self.links == 0 and data.strip():
+            self.block_has_words = True
         first = self.getpos()[0]
-        for number, piece in enumerate(data.split("\n")):  # text nodes span lines: map each one
-            self._add(piece + " ", first + number)
+        pieces = data.split("\n")
+        for number, piece in enumerate(pieces):  # text nodes span lines: map each one
+            # a line end is a space; the text's own end is not (``<b>x</b>.`` reads "x.")
+            self.block.append((piece + (" " if number < len(pieces) - 1 else ""), first + number))
+
+    def close(self):
+        super().close()
+        self._end_block(None)
 
 
 def _extract_html(text: str, warning: str | None) -> Extracted:
