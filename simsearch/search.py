@@ -319,6 +319,12 @@ class Searcher:
         return self._vectors
 
     @property
+    def model_loaded(self) -> bool:
+        """Whether the model's vectors and weights are loaded (a lexical-only searcher loads
+        them on its first search that needs them)."""
+        return self._vectors is not None and self.encoder is not None
+
+    @property
     def name(self) -> str:
         return self.model.name
 

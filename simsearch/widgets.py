@@ -109,9 +109,11 @@ class ResultsPane(Vertical):
     class Loaded(Message):
         """A model finished loading (``searcher``) or failed (``error``)."""
 
-        def __init__(self, pane: ResultsPane, model: str, searcher: Searcher | None, error: str | None):
+        def __init__(self, pane: ResultsPane, model: str, searcher: Searcher | None, error: str | None,
+                     sentences: int | None = None):
             super().__init__()
             self.pane, self.model, self.searcher, self.error = pane, model, searcher, error
+            self.sentences = sentences  # what lexical search reads, counted off the UI thread
 
     class Answered(Message):
         """A query's results reached the UI thread; the app shows them once every pane answered."""
@@ -143,6 +145,7 @@ class ResultsPane(Vertical):
         self.query_thread = query_thread
         self.asked = 0  # the newest request sent to this pane
         self.pending: Answer | None = None  # its answer, until every pane asked has answered
+        self.sentences: int | None = None  # the index's sentences, while the model is not loaded
 
     def compose(self) -> ComposeResult:
         yield Label("", id=f"{self.side}-title", classes="pane-title")
@@ -161,37 +164,43 @@ class ResultsPane(Vertical):
         self.workers.cancel_node(self)  # a load or search for the previous model is of no use now
         self.searcher, self.error, self.answer, self.pending = None, None, None, None
         if model is not None:
-            self.load(model)
+            # Lexical mode reads the index alone: the model is loaded when a mode needs it
+            # (by the first dense or hybrid query), so a pane opens at once, even without its folder.
+            self.load(model, lexical=self.app.mode == "lexical")
 
     def reload(self) -> None:
         """Open the same model again (after an error: it may have been re-indexed meanwhile)."""
         self.watch_model(self.model)
 
     @work(thread=True, exclusive=True, group="load")
-    def load(self, model: str) -> None:
+    def load(self, model: str, lexical: bool = False) -> None:
         try:
             options = {"device": self.device}
             if self.precision is not None:
                 if "precision" not in inspect.signature(Searcher.open).parameters:
                     raise SimsearchError("this simsearch cannot search at another precision yet")
                 options["precision"] = self.precision
-            searcher = Searcher.open(Store.open(self.db_path, create=False), model, **options)
-            searcher.load_encoder()
+            searcher = Searcher.open(Store.open(self.db_path, create=False), model, lexical_only=lexical, **options)
+            sentences = searcher.sentences() if lexical else None
+            if not lexical:
+                searcher.load_encoder()
             error = None
         except SimsearchError as exc:
-            searcher, error = None, str(exc)
+            searcher, error, sentences = None, str(exc), None
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(self, model, searcher, error))
+            self.post_message(self.Loaded(self, model, searcher, error, sentences))
 
     def on_results_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self and message.model == self.model:  # else switched again meanwhile
-            self.searcher, self.error = message.searcher, message.error
+            self.searcher, self.error, self.sentences = message.searcher, message.error, message.sentences
 
     def compute_title(self) -> Text:
         if self.error:
             return Text(f"{self.model}: {self.error}", style="bold red")
         if self.searcher is None:
             return Text(f"{self.model}  (loading…)", style="italic")
+        if not self.searcher.model_loaded:  # lexical mode so far: the index's words alone
+            return Text.assemble((self.model or "", "bold"), f"  {self.sentences or 0:,} sentences, words only")
         return Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.method}")
 
     def watch_title(self, title: Text) -> None:

@@ -550,3 +550,58 @@ def test_a_model_named_by_a_folder_here_is_that_folders_model_in_the_tui(two_mod
         assert app.panes["left"].searcher.model.path == str(tmp_path / "base-model")
 
     run_app(CompareApp(db, left="base-model", show_timings=False), answered)
+
+
+# --- lexical mode reads the index alone ------------------------------------------------------
+
+def test_lexical_mode_opens_without_the_models_and_loads_them_when_a_mode_needs_them(two_model_index, monkeypatch):
+    """`tui --mode lexical` answers from the index alone (both model folders moved away: no
+    error, each pane says it searches words only); pressing `m` (hybrid) then needs a model and
+    says in the pane's title that its folder is gone; with the folders back, `m` twice more
+    (dense) loads each model and shows what `Searcher` itself answers."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    store = Store.open(db, create=False)
+    expected_lexical = [hit.sentence_id for hit in Searcher.open(store, base, lexical_only=True).search(QUERY, 10, mode="lexical")]
+    expected_dense = {name: [hit.sentence_id for hit in Searcher.open(store, name, device="cpu").search(QUERY, 10, mode="dense")]
+                      for name in (base, trained)}
+    store.close()
+    hidden = {name: db.parent / f"{name}.away" for name in (base, trained)}
+
+    async def scenario(app, pilot):
+        assert app.mode == "lexical"
+        for side in ("left", "right"):
+            pane = app.panes[side]
+            assert pane.error is None and pane.searcher is not None and not pane.searcher.model_loaded
+            assert "words only" in str(pane.title)
+        await ask(app, pilot, QUERY)
+        assert table_ids(app, "left") == table_ids(app, "right") == expected_lexical
+        app.query_one("#left-table", DataTable).focus()  # in the query box "m" is typed
+        await pilot.pause()
+        await pilot.press("m")  # hybrid: needs each model, whose folder is gone
+        await settle(app, pilot)
+        assert app.mode == "hybrid"
+        for side in ("left", "right"):
+            assert "is no longer at" in (app.panes[side].error or ""), app.panes[side].error
+        for name, away in hidden.items():
+            away.rename(db.parent / name)
+        for side in ("left", "right"):
+            app.panes[side].reload()
+        await settle(app, pilot)
+        await pilot.press("m")  # dense
+        await settle(app, pilot)
+        assert app.mode == "dense"
+        for side, name in (("left", base), ("right", trained)):
+            pane = app.panes[side]
+            assert pane.error is None and pane.searcher.model_loaded, pane.error
+            assert table_ids(app, side) == expected_dense[name]
+            assert "words only" not in str(pane.title)
+
+    for name, away in hidden.items():
+        (db.parent / name).rename(away)
+    try:
+        run_app(CompareApp(db, left=base, right=trained, mode="lexical", show_timings=False), scenario)
+    finally:
+        for name, away in hidden.items():
+            if away.exists():
+                away.rename(db.parent / name)
