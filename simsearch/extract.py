@@ -991,6 +991,8 @@ class _HtmlText(HTMLParser):
                 self._add(text, line)
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_tag, self.block_has_words = [], next_tag, False
+        # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
+        self.links = 0
 
     def handle_starttag(self, tag, attrs):
         if self.skipped is not None:

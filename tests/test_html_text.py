@@ -91,3 +91,10 @@ def test_the_title_is_kept_and_the_rest_of_the_head_is_not():
             "<style>p {color: red}</style></head><body><p>We flew to Lisbon.</p></body></html>")
     texts = [s.text for s in sentences_of(extract(Path("p.html"), html.encode()))]
     assert texts == ["Trip notes", "We flew to Lisbon."]
+
+
+def test_a_link_left_unclosed_does_not_take_the_rest_of_the_page_with_it():
+    html = ("<html><body><ul><li><a href=\"a.html\">Contents entry</li>\n"
+            "<li>A list item that is prose.</li></ul>\n<div>A division of prose text.</div></body></html>")
+    texts = [s.text for s in sentences_of(extract(Path("p.html"), html.encode()))]
+    assert texts == ["A list item that is prose.", "A division of prose text."]
