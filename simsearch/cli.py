@@ -582,7 +582,7 @@ def search_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
-    from .search import Searcher, needs_model
+    from .search import FILE_STATE_NOTES, Searcher, needs_model, visible
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -635,13 +635,15 @@ def search_command(
     for hit in hits:
         cell = Text()  # context on its own lines, so the hit stands out even without colour
         if hit.before:
-            cell.append("… " + " ".join(hit.before) + "\n", style="dim")
-        cell.append(hit.text, style="bold")
+            cell.append("… " + visible(" ".join(hit.before)) + "\n", style="dim")
+        cell.append(visible(hit.text), style="bold")
         if hit.after:
-            cell.append("\n" + " ".join(hit.after) + " …", style="dim")
-        location = hit.location
+            cell.append("\n" + visible(" ".join(hit.after)) + " …", style="dim")
+        location = visible(hit.location)
+        if hit.file != "indexed":  # its line and neighbours are the indexed version's
+            location += f"\n({FILE_STATE_NOTES[hit.file]}: run simsearch index)"
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
-            shown = ", ".join(other["location"] for other in hit.other_locations[:3])
+            shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
         score = f"{hit.score:.4f}" if mode == "hybrid" else f"{hit.score:.3f}"
         table.add_row(str(hit.rank), score, *([hit.found_mark] if mode == "hybrid" else []), cell, location)

@@ -29,9 +29,11 @@ without a vector for the model, is left out, whichever side found it.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import math
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,6 +67,9 @@ class Hit:
     # (at most COPIES_LISTED of them, each {"path", "line", "sentence_id", "location"}).
     copies: int = 1
     other_locations: list[dict] = field(default_factory=list)
+    # The file now against what was indexed (``file_state``): "indexed" (the same bytes), or
+    # "changed", "gone", "unreadable": then its line and context may no longer be where it says.
+    file: str = "indexed"
 
     @property
     def location(self) -> str:
@@ -172,10 +177,55 @@ def needs_model(mode: str, min_score: float | None = None) -> bool:
     return mode != "lexical" or min_score is not None
 
 
+def file_state(store: Store, document_id: int, path: str) -> str:
+    """Whether the file at ``path`` still holds what was indexed for ``document_id``:
+    "indexed" (its stat is the one recorded, or its bytes hash the same), "changed", "gone"
+    or "unreadable" (not a file any more, no permission)."""
+    row = store.conn.execute("SELECT size, mtime_ns, inode, ctime_ns, hash FROM documents WHERE id = ?",
+                             (document_id,)).fetchone()
+    if row is None:
+        return "changed"  # indexed again since this search read it
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return "gone"
+    except OSError:
+        return "unreadable"
+    if not os.path.isfile(path):
+        return "unreadable"
+    size, mtime_ns, inode, ctime_ns, digest = row
+    if (size, mtime_ns, inode, ctime_ns) == (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns):
+        return "indexed"
+    if stat.st_size != size:
+        return "changed"
+    try:  # the same size, another stat (touched, copied back): the bytes decide, as for the indexer
+        digester = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digester.update(block)
+        same = digester.hexdigest() == digest
+    except OSError:
+        return "unreadable"
+    return "indexed" if same else "changed"
+
+
+FILE_STATE_NOTES = {"changed": "changed since indexed", "gone": "gone since indexed", "unreadable": "cannot be read now"}
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise SimsearchError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
     return mode
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text from a document or a file name, safe to print: a terminal never sees its control
+    characters (an escape sequence in a file could clear the screen or retitle the window);
+    each is shown as ``\\xNN``, a tab as a space."""
+    return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\t", " "))
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -492,7 +542,11 @@ class Searcher:
             if len(hits) == k:
                 break
         cwd = os.getcwd()
+        states: dict[int, str] = {}
         for hit in hits:
+            if hit.document_id not in states:
+                states[hit.document_id] = file_state(self.store, hit.document_id, hit.path)
+            hit.file = states[hit.document_id]
             copies = self.store.copies(hit.text, documents)
             hit.copies = max(1, len(copies))
             hit.other_locations = [

@@ -24,7 +24,7 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import decode
-from .search import Hit, Searcher
+from .search import Hit, Searcher, visible
 from .segment import source_lines
 from .store import Store
 
@@ -242,9 +242,9 @@ class ResultsPane(Vertical):
             head.append(mark, style=style)
             if hybrid:  # which side found it: D dense, L lexical
                 head.append(f" {hit.found_mark}", style="cyan")
-            cell = Text(_shorten(hit.text, text_width))
+            cell = Text(_shorten(visible(hit.text), text_width))
             # The same text elsewhere too: one row, "(+N more)" after its location.
-            location = hit.location + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
+            location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
             table.add_row(head, cell, key=str(hit.sentence_id), height=2)
 
