@@ -179,7 +179,8 @@ class CompareApp(App):
         yield QueryInput(placeholder="Type a query and press Enter", id="query")
         with Horizontal(id="panes"):
             for side in SIDES:
-                yield ResultsPane(side, self.db_path, self.query_thread, device=self.device, precision=self.precision)
+                yield ResultsPane(side, self.db_path, self.query_thread, device=self.device,
+                                  precision=self.precision).data_bind(CompareApp.mode)
             yield Static("", id="hint")
         yield ContextPanel(SELECT_HINT, id="detail")
         yield StatusLine(show_timings=self.show_timings, id="stats").data_bind(CompareApp.k, CompareApp.mode)

@@ -105,15 +105,17 @@ class ResultsPane(Vertical):
     error: reactive[str | None] = reactive(None, init=False)
     answer: reactive[Answer | None] = reactive(None, init=False, always_update=True)  # its marks may change
     title: reactive[Text] = reactive(Text, init=False)
+    mode: reactive[str] = reactive("dense", init=False)  # the app's (bound in ``CompareApp.compose``)
 
     class Loaded(Message):
         """A model finished loading (``searcher``) or failed (``error``)."""
 
         def __init__(self, pane: ResultsPane, model: str, searcher: Searcher | None, error: str | None,
-                     sentences: int | None = None):
+                     sentences: int | None = None, missing: str | None = None):
             super().__init__()
             self.pane, self.model, self.searcher, self.error = pane, model, searcher, error
-            self.sentences = sentences  # what lexical search reads, counted off the UI thread
+            # Counted off the UI thread: what lexical search reads, and the sentences without a vector.
+            self.sentences, self.missing = sentences, missing
 
     class Answered(Message):
         """A query's results reached the UI thread; the app shows them once every pane answered."""
@@ -146,6 +148,7 @@ class ResultsPane(Vertical):
         self.asked = 0  # the newest request sent to this pane
         self.pending: Answer | None = None  # its answer, until every pane asked has answered
         self.sentences: int | None = None  # the index's sentences, while the model is not loaded
+        self.missing: str | None = None  # how many sentences have no vector for the model, if any
 
     def compose(self) -> ComposeResult:
         yield Label("", id=f"{self.side}-title", classes="pane-title")
@@ -166,7 +169,16 @@ class ResultsPane(Vertical):
         if model is not None:
             # Lexical mode reads the index alone: the model is loaded when a mode needs it
             # (by the first dense or hybrid query), so a pane opens at once, even without its folder.
-            self.load(model, lexical=self.app.mode == "lexical")
+            self.load(model, lexical=self.mode == "lexical")
+
+    def watch_mode(self, mode: str) -> None:
+        if self.model is None:
+            return
+        # A pane that could not load its model may answer in another mode (lexical needs only the
+        # index; a folder put back since is found again); one opened for lexical search loads its
+        # model now that a mode needs it.
+        if self.error is not None or (mode != "lexical" and self.searcher is not None and not self.searcher.model_loaded):
+            self.reload()
 
     def reload(self) -> None:
         """Open the same model again (after an error: it may have been re-indexed meanwhile)."""
@@ -181,27 +193,34 @@ class ResultsPane(Vertical):
                     raise SimsearchError("this simsearch cannot search at another precision yet")
                 options["precision"] = self.precision
             searcher = Searcher.open(Store.open(self.db_path, create=False), model, lexical_only=lexical, **options)
-            sentences = searcher.sentences() if lexical else None
+            sentences = searcher.sentences()
+            missing = None
             if not lexical:
                 searcher.load_encoder()
+                count = searcher.missing_vectors()
+                missing = f"{count:,} without a vector: run simsearch index" if count else None
             error = None
         except SimsearchError as exc:
-            searcher, error, sentences = None, str(exc), None
+            searcher, error, sentences, missing = None, str(exc), None, None
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(self, model, searcher, error, sentences))
+            self.post_message(self.Loaded(self, model, searcher, error, sentences, missing))
 
     def on_results_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self and message.model == self.model:  # else switched again meanwhile
-            self.searcher, self.error, self.sentences = message.searcher, message.error, message.sentences
+            self.searcher, self.error = message.searcher, message.error
+            self.sentences, self.missing = message.sentences, message.missing
 
     def compute_title(self) -> Text:
         if self.error:
             return Text(f"{self.model}: {self.error}", style="bold red")
         if self.searcher is None:
             return Text(f"{self.model}  (loading…)", style="italic")
-        if not self.searcher.model_loaded:  # lexical mode so far: the index's words alone
+        if self.mode == "lexical" or not self.searcher.model_loaded:  # the index's words alone
             return Text.assemble((self.model or "", "bold"), f"  {self.sentences or 0:,} sentences, words only")
-        return Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.method}")
+        title = Text.assemble((self.model or "", "bold"), f"  {self.searcher.size:,} sentences, {self.searcher.vectors.method}")
+        if self.missing:  # a half-indexed database: dense search cannot find them yet
+            title.append(f"  ({self.missing})", style="yellow")
+        return title
 
     def watch_title(self, title: Text) -> None:
         self.query_one(Label).update(title)

@@ -556,9 +556,10 @@ def test_a_model_named_by_a_folder_here_is_that_folders_model_in_the_tui(two_mod
 
 def test_lexical_mode_opens_without_the_models_and_loads_them_when_a_mode_needs_them(two_model_index, monkeypatch):
     """`tui --mode lexical` answers from the index alone (both model folders moved away: no
-    error, each pane says it searches words only); pressing `m` (hybrid) then needs a model and
-    says in the pane's title that its folder is gone; with the folders back, `m` twice more
-    (dense) loads each model and shows what `Searcher` itself answers."""
+    error, each pane says it searches words only); `m` (hybrid) then needs a model and says in
+    the pane's title that its folder is gone; `m` `m` (dense, lexical) comes back to the words-only
+    answers; with the folders back, `m` (hybrid) and `m` (dense) load each model by themselves and
+    show what `Searcher` itself answers."""
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
     store = Store.open(db, create=False)
@@ -568,34 +569,42 @@ def test_lexical_mode_opens_without_the_models_and_loads_them_when_a_mode_needs_
     store.close()
     hidden = {name: db.parent / f"{name}.away" for name in (base, trained)}
 
-    async def scenario(app, pilot):
-        assert app.mode == "lexical"
+    def words_only(app):
         for side in ("left", "right"):
             pane = app.panes[side]
-            assert pane.error is None and pane.searcher is not None and not pane.searcher.model_loaded
+            assert pane.error is None and pane.searcher is not None, pane.error
             assert "words only" in str(pane.title)
-        await ask(app, pilot, QUERY)
         assert table_ids(app, "left") == table_ids(app, "right") == expected_lexical
+
+    async def press_m(app, pilot, mode):
         app.query_one("#left-table", DataTable).focus()  # in the query box "m" is typed
         await pilot.pause()
-        await pilot.press("m")  # hybrid: needs each model, whose folder is gone
+        await pilot.press("m")
         await settle(app, pilot)
-        assert app.mode == "hybrid"
-        for side in ("left", "right"):
-            assert "is no longer at" in (app.panes[side].error or ""), app.panes[side].error
+        assert app.mode == mode
+
+    async def scenario(app, pilot):
+        assert app.mode == "lexical"
+        assert not any(app.panes[side].searcher.model_loaded for side in ("left", "right"))
+        await ask(app, pilot, QUERY)
+        words_only(app)
+        for mode in ("hybrid", "dense"):  # both need the models, whose folders are gone
+            await press_m(app, pilot, mode)
+            for side in ("left", "right"):
+                assert "is no longer at" in (app.panes[side].error or ""), app.panes[side].error
+        await press_m(app, pilot, "lexical")  # the round trip: words only again, no error left
+        words_only(app)
         for name, away in hidden.items():
             away.rename(db.parent / name)
+        await press_m(app, pilot, "hybrid")
         for side in ("left", "right"):
-            app.panes[side].reload()
-        await settle(app, pilot)
-        await pilot.press("m")  # dense
-        await settle(app, pilot)
-        assert app.mode == "dense"
+            assert app.panes[side].error is None and app.panes[side].searcher.model_loaded, app.panes[side].error
+            assert "words only" not in str(app.panes[side].title)
+        await press_m(app, pilot, "dense")
         for side, name in (("left", base), ("right", trained)):
-            pane = app.panes[side]
-            assert pane.error is None and pane.searcher.model_loaded, pane.error
             assert table_ids(app, side) == expected_dense[name]
-            assert "words only" not in str(pane.title)
+        await press_m(app, pilot, "lexical")  # the models stay loaded; the panes say what they search
+        words_only(app)
 
     for name, away in hidden.items():
         (db.parent / name).rename(away)
@@ -605,3 +614,28 @@ def test_lexical_mode_opens_without_the_models_and_loads_them_when_a_mode_needs_
         for name, away in hidden.items():
             if away.exists():
                 away.rename(db.parent / name)
+
+
+def test_a_pane_says_when_its_model_lacks_vectors(tmp_path, index_model, monkeypatch):
+    """After `index FOLDER -m A` adds a file, model B has no vectors for its sentences: B's pane
+    says how many (as `search` warns), A's says nothing."""
+    from .tiny_bert import create_random_bert
+
+    other = create_random_bert(tmp_path / "other", hidden_size=32, heads=2, layers=2, pooler="avg", seed=3)
+    docs = write_docs(tmp_path / "docs", 4)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model), str(other)], progress=False)
+    (docs / "new.md").write_text("A new note about chess openings.\n\nAnother sentence about rooks.\n")
+    index(store, [docs], [str(index_model)], progress=False)
+    searcher = Searcher.open(store, str(other), device="cpu")
+    missing = searcher.missing_vectors()
+    assert missing == 2
+    store.close()
+
+    async def scenario(app, pilot):
+        left, right = app.panes["left"], app.panes["right"]
+        assert left.error is None and right.error is None
+        assert "without a vector" not in str(left.title)
+        assert f"{missing:,} without a vector: run simsearch index" in str(right.title)
+
+    run_app(CompareApp(tmp_path / "index.db", left=str(index_model), right=str(other), show_timings=False), scenario)
