@@ -689,7 +689,10 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                       f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
     stdout.print(table)
     run = info["last_run"]
-    if run:
+    if run and run["status"] == "killed" and run["finished_at"] is None:
+        stdout.print(f"last run: killed (its process ended without finishing), started {run['started_at']}; "
+                     "`simsearch index` carries on from what it saved", highlight=False, soft_wrap=True)
+    elif run:
         stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
                      f"{run['files_seen'] or 0:,} files seen, {run['files_changed'] or 0:,} changed, "
                      f"{run['sentences_encoded'] or 0:,} sentences encoded")

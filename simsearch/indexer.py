@@ -39,7 +39,7 @@ from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .search import find_model, folder_named, row_for_folder, same_folder
-from .store import ModelRow, Store, remove_dead_staging, storage_error
+from .store import ModelRow, Store, process_alive, remove_dead_staging, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
 # sorting to pay, small enough that an interrupted run loses little work.
@@ -100,6 +100,10 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             yield False
             return
         try:
+            # Who holds it, for `status` (a run marked "running" whose process is gone was killed).
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
             # A new index killed between its hard link and its clean-up left its hidden twin here.
             remove_dead_staging(real.parent)
             yield True
@@ -436,7 +440,8 @@ def index(
             _sync_documents(store, plan, report, max_file_mb, progress, warn)
             for row, ref in rows:
                 encode_start = time.perf_counter()
-                report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress)
+                report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress,
+                                                          report.encoded)
                 report.encode_seconds += time.perf_counter() - encode_start
             for row, _ in rows:
                 _sync_ann(store, row)
@@ -667,8 +672,10 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
 
 
 def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, batch_size: int,
-                   progress: bool) -> int:
-    """Embed every sentence the model has no vector for; returns how many went through it.
+                   progress: bool, encoded: dict[str, int] | None = None) -> int:
+    """Embed every sentence the model has no vector for; returns how many went through it,
+    also kept up to date in ``encoded[model.name]`` as each chunk is committed (an interrupted
+    run reports what it did).
 
     A model whose output is not finite (NaN weights from a diverged training run) stops the
     run with an error, and the vectors this call wrote for it are taken back.
@@ -699,6 +706,8 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
                     store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
                                            [(model.id, sid) for sid in written])
                     store.bump_generations([model.id])
+                if encoded is not None:
+                    encoded[model.name] = 0
                 raise SimsearchError(
                     f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
                     f"training?); no vectors were stored for it"
@@ -708,6 +717,8 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
                 store.add_vectors(model.id, ids, vectors)
             written += ids
             done += len(rows)
+            if encoded is not None:
+                encoded[model.name] = done
     return done
 
 
@@ -717,8 +728,21 @@ def _sync_ann(store: Store, model: ModelRow) -> None:
     VectorIndex.open(store, model, save=True)
 
 
+def writer_alive(store: Store) -> bool:
+    """Whether the process that last took the writer lock is still running (read-only: the
+    lock file's recorded process id, never a lock taken, which could make an `index` starting
+    in that instant fail)."""
+    real = store.real_path
+    try:
+        text = real.with_name(real.name + ".lock").read_text(errors="replace").strip()
+    except OSError:
+        return False
+    return text.isdigit() and process_alive(int(text))
+
+
 def index_status(store: Store) -> dict:
-    """What ``simsearch status`` shows, as a dict."""
+    """What ``simsearch status`` shows, as a dict. A last run still marked "running" whose
+    process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it."""
     from .ann import EXACT_BELOW, ann_path
 
     models = []
@@ -738,5 +762,8 @@ def index_status(store: Store) -> dict:
         })
     roots = [{"path": root, "documents": store.count_documents_under(root), "exists": os.path.exists(root)}
              for root in store.roots()]
+    last_run = store.last_run()
+    if last_run is not None and last_run["status"] == "running" and not writer_alive(store):
+        last_run = {**last_run, "status": "killed"}
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
-            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": store.last_run()}
+            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run}

@@ -215,7 +215,8 @@ _STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-[0-9a-f]{8}\.db(?
 STAGING_GRACE_SECONDS = 60.0
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this number exists (on this machine)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -239,7 +240,7 @@ def remove_dead_staging(folder: Path) -> list[Path]:
     now = time.time()
     for entry in entries:
         match = _STAGING_NAME.fullmatch(entry.name)
-        if match is None or _process_alive(int(match.group(1))):
+        if match is None or process_alive(int(match.group(1))):
             continue
         try:
             if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < STAGING_GRACE_SECONDS:
