@@ -171,6 +171,26 @@ def m0004_roots(db: sqlite_utils.Database) -> None:
     """)
 
 
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2 tokenchars '_'"
+# The full-text index and the triggers that keep it in step with ``sentences`` (m0005, m0011).
+_FTS_SCHEMA = f"""
+    CREATE VIRTUAL TABLE sentences_fts USING fts5(
+        text, content='sentences', content_rowid='id',
+        tokenize="{FTS_TOKENIZE}");
+    CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
+        INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
+        INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER sentences_fts_update AFTER UPDATE OF id, text ON sentences BEGIN
+        INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild')
+"""
+
+
 @migration
 def m0005_fts(db: sqlite_utils.Database) -> None:
     """Full-text search (hybrid search): an FTS5 index over sentences.text, kept in step by triggers.
@@ -183,21 +203,7 @@ def m0005_fts(db: sqlite_utils.Database) -> None:
     either change alone (bench_retrieval.py). The prefix index lets search collapse copies of
     one sentence and list where the others are.
     """
-    _script(db, """
-        CREATE VIRTUAL TABLE sentences_fts USING fts5(
-            text, content='sentences', content_rowid='id',
-            tokenize="porter unicode61 remove_diacritics 2 tokenchars '_'");
-        CREATE TRIGGER sentences_fts_insert AFTER INSERT ON sentences BEGIN
-            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER sentences_fts_delete AFTER DELETE ON sentences BEGIN
-            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER sentences_fts_update AFTER UPDATE OF id, text ON sentences BEGIN
-            INSERT INTO sentences_fts (sentences_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO sentences_fts (rowid, text) VALUES (new.id, new.text);
-        END;
-        INSERT INTO sentences_fts (sentences_fts) VALUES ('rebuild');
+    _script(db, _FTS_SCHEMA + """;
         CREATE INDEX sentences_text_prefix ON sentences (substr(text, 1, 48))
     """)
 
@@ -367,3 +373,21 @@ def _now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@migration
+def m0011_fts_tokenizer(db: sqlite_utils.Database) -> None:
+    """The full-text index with today's tokenizer. Indexes made while m0005 was being measured
+    (before this release) kept the first one (plain unicode61: no stemming, '_' splitting words)
+    for good, so "garden" did not find "gardens" there; such a table and its triggers are made
+    again and rebuilt from the sentences. One made with today's tokenizer is left as it is."""
+    row = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'sentences_fts'").fetchone()
+    if row is not None and FTS_TOKENIZE in row[0]:
+        return
+    _script(db, """
+        DROP TRIGGER IF EXISTS sentences_fts_insert;
+        DROP TRIGGER IF EXISTS sentences_fts_delete;
+        DROP TRIGGER IF EXISTS sentences_fts_update;
+        DROP TABLE IF EXISTS sentences_fts
+    """)
+    _script(db, _FTS_SCHEMA)
