@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import sys
 from enum import Enum
 from pathlib import Path
@@ -810,6 +811,15 @@ def usage_message(exc, argv: list[str]) -> str:
         choices = _choices(param)
         reason = "expected one of " + ", ".join(choices) if choices else exc.message
         return f"{name} {raw!r}: {reason}" if raw is not None else f"{name}: {reason}"
+    option = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and option:
+        # A query or path that begins with "-" is read as options (``-deadline`` as ``-d``).
+        given = next((arg for arg in argv if arg.startswith(option) and arg != "--"), option)
+        if given.startswith("--") and " " not in given:
+            return exc.format_message()  # a long option misspelt, most likely
+        command = next((arg for arg in argv if not arg.startswith("-")), "COMMAND")
+        return (f"{exc.format_message()} (in {given!r}; a query or path that begins with '-' goes after "
+                f"'--', options before it: simsearch {command} [OPTIONS] -- {shlex.quote(given)})")
     return exc.format_message()
 
 

@@ -182,6 +182,8 @@ CASES = [
     (["index", "docs", "--db", "new.db", "--precision", "half"], "--precision 'half': expected one of auto, fp32"),
     # search
     (["search", "x", "--nope"], "No such option: --nope"),
+    (["search", "-deadline"], "No such option: -d (in '-deadline'; a query or path that begins with '-' goes after "
+                              "'--', options before it: simsearch search [OPTIONS] -- -deadline)"),
     (["search", "x", "-k", "abc"], "-k 'abc'"),
     (["search", "x", "-k", "0"], "-k 0: must be at least 1"),
     (["search", "x", "--k", "-3"], "-k -3: must be at least 1"),
@@ -257,6 +259,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(run_cli, workspace, ind
 # Through a real process: the entry point, stderr and the exit status as a shell sees them.
 SUBPROCESS_CASES = [
     (["search", "x", "--nope"], "No such option: --nope"),
+    (["search", "-deadline"], "No such option: -d (in '-deadline'; a query or path that begins with '-' goes after "
+                              "'--', options before it: simsearch search [OPTIONS] -- -deadline)"),
     (["search", "x", "-k", "abc"], "-k 'abc'"),
     (["eval", "sts", "--aggregate", "median"], "--aggregate 'median': expected one of all, mean, wmean"),
     (["index", "docs", "typo.txt", "--db", "new.db"], "typo.txt: no such file or folder"),
