@@ -286,6 +286,14 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
             plan.walk[key] = device
         elif key not in known:
             raise SimsearchError(f"{given}: no such file or folder")
+    new = [key for key in plan.walk if key not in known]
+    for key in new:  # the same files under two names would be stored, and found, twice
+        other = next((root for root in [*known, *plan.walk] if root != key and _aliases(key, root)), None)
+        if other is not None:
+            raise SimsearchError(
+                f"{printable(key)} and the root {printable(other)} reach the same files through a symlink "
+                f"({os.path.realpath(key)} and {os.path.realpath(other)}): they would be indexed twice. Index one "
+                f"spelling only (`simsearch forget {shlex.quote(other)}` first to use this one instead)")
     given = [*plan.walk, *map(root_key, roots)]
     for key, device in known.items():  # indexed roots inside this run's ones, or named in it
         if key in plan.walk or not any(_under(key, root) for root in given):
@@ -302,6 +310,15 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
         plan.kept[key] = (f"{why}; {documents} in the index. `simsearch forget {shlex.quote(key)}` "
                           "removes them (`simsearch forget --missing`: every root that no longer exists)")
     return plan
+
+
+def _aliases(a: str, b: str) -> bool:
+    """Whether roots ``a`` and ``b`` hold the same files (one is, or is inside, the other) once
+    symlinks are resolved, though their spellings do not say so."""
+    if _under(a, b) or _under(b, a):
+        return False  # nested as spelled: each file is counted once (see ``_sync_documents``)
+    real_a, real_b = os.path.realpath(a), os.path.realpath(b)
+    return _under(real_a, real_b) or _under(real_b, real_a)
 
 
 def previous_roots(store: Store) -> list[Path]:
