@@ -948,21 +948,25 @@ def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:
 
 class _HtmlText(HTMLParser):
     """The text of an HTML page as a reader of its content sees it. Left out, with everything
-    inside them: scripts, styles and other non-text (``SKIP``), code (``<pre>``, as code blocks
-    are left out of Markdown and reStructuredText), navigation (``<nav>``, any element with
-    ``role="navigation"`` or ``role="search"``: a documentation site's menus, sidebars and
-    tables of contents, repeated on every page) and controls (buttons, drop-down lists). Also
-    left out: a block that is nothing but links, outside a paragraph, heading or caption (a list
-    item or a table cell holding one link: tables of contents, link lists), and a link whose
+    inside them: scripts, styles, icons, formulas and controls (``INLINE_SKIP``: where one stood
+    inside a sentence, the sentence goes on), code (``<pre>``, as code blocks are left out of
+    Markdown and reStructuredText; a page written as plain text inside ``<pre>`` gives nothing),
+    and navigation (``<nav>``, any element with ``role="navigation"`` or ``role="search"``: a
+    documentation site's menus, sidebars and tables of contents, repeated on every page). Also
+    left out: a block that is nothing but links and stands in no paragraph, heading or caption (a
+    list item or a table cell holding one link: tables of contents, link lists), and a link whose
     text has no letter or digit (a heading's "¶" or "#" permalink)."""
 
     BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
               "table", "section", "article", "header", "footer", "blockquote", "pre", "dd", "dt", "hr",
               "title", "main", "nav", "aside", "figcaption", "details", "summary", "caption", "body"}
-    SKIP = {"script", "style", "noscript", "template", "svg", "math", "pre", "nav", "button", "select", "textarea"}
+    INLINE_SKIP = {"script", "style", "noscript", "template", "svg", "math", "button", "select", "textarea"}
+    SKIP = INLINE_SKIP | {"pre", "nav"}
     SKIP_ROLES = {"navigation", "search"}
+    # Controls hold no blocks: one left unclosed ends with the block around it.
+    CONTROLS = {"button", "select", "textarea"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-    # Blocks kept even when all their text is a link: the page's own words, not a menu.
+    # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
 
     def __init__(self):
@@ -973,24 +977,24 @@ class _HtmlText(HTMLParser):
         self.skipped: tuple[str, int] | None = None  # the element being left out, and its nesting depth
         self.in_head = False
         self.links = 0  # how many <a href> the text is inside
+        self.prose: list[str] = []  # the open PROSE elements around the text
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
-        self.block_tag: str | None = None
         self.block_has_words = False  # text outside any link
+        self.block_in_prose = False  # text inside a PROSE element
 
     def _add(self, text: str, line: int) -> None:
         self.line_map.append((self.size, line))
         self.parts.append(text)
         self.size += len(text)
 
-    def _end_block(self, next_tag: str | None) -> None:
-        """The block so far is complete: keep it (unless it is a link list's item) and start
-        another, which ``next_tag`` opens (None: text after a block's end, in its parent)."""
+    def _end_block(self) -> None:
+        """The block so far is complete: keep it unless it is a link list's item."""
         only_links = not self.block_has_words and any(text.strip() for text, _ in self.block)
-        if not (only_links and self.block_tag not in self.PROSE):
+        if not (only_links and not self.block_in_prose):
             for text, line in self.block:
                 self._add(text, line)
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
-        self.block, self.block_tag, self.block_has_words = [], next_tag, False
+        self.block, self.block_has_words, self.block_in_prose = [], False, False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links = 0
 
@@ -1002,19 +1006,30 @@ class _HtmlText(HTMLParser):
         attributes = dict(attrs)
         if tag not in self.VOID and (tag in self.SKIP or attributes.get("role") in self.SKIP_ROLES):
             self.skipped = (tag, 1)
-            self._end_block(None)
+            if tag in self.INLINE_SKIP:
+                self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
+            else:
+                self._end_block()
         elif tag == "head":
             self.in_head = True
         elif tag == "a" and attributes.get("href") is not None:
             self.links += 1
         elif tag in self.BLOCKS:
             self.in_head = self.in_head and tag == "title"
-            self._end_block(tag)
+            if tag != "br":
+                while self.prose and self.prose[-1] == "p":
+                    self.prose.pop()  # a paragraph ends where a block begins, closed or not
+            self._end_block()
+            if tag in self.PROSE:
+                self.prose.append(tag)
 
     def handle_endtag(self, tag):
         if self.skipped is not None:
-            if tag in ("body", "html"):  # an element left unclosed ends with the page
+            ends_block = self.skipped[0] in self.CONTROLS and tag in self.BLOCKS
+            if tag in ("body", "html") or ends_block:  # an element left unclosed ends with the page
                 self.skipped = None
+                if ends_block:
+                    self.handle_endtag(tag)
             elif tag == self.skipped[0]:
                 depth = self.skipped[1] - 1
                 self.skipped = (tag, depth) if depth else None
@@ -1024,15 +1039,18 @@ class _HtmlText(HTMLParser):
         elif tag == "a":
             self.links = max(0, self.links - 1)
         elif tag in self.BLOCKS or tag == "html":
-            self._end_block(None)
+            self._end_block()
+            if tag in self.prose:
+                del self.prose[len(self.prose) - 1 - self.prose[::-1].index(tag):]
 
     def handle_data(self, data):
-        if self.skipped is not None or (self.in_head and self.block_tag != "title"):
+        if self.skipped is not None or (self.in_head and self.prose[-1:] != ["title"]):
             return
         if self.links and not any(char.isalnum() for char in data):
             return  # a permalink's "¶" or "#"
-        if self.links == 0 and data.strip():
-            self.block_has_words = True
+        if data.strip():
+            self.block_has_words = self.block_has_words or self.links == 0
+            self.block_in_prose = self.block_in_prose or bool(self.prose)
         first = self.getpos()[0]
         pieces = data.split("\n")
         for number, piece in enumerate(pieces):  # text nodes span lines: map each one
@@ -1041,7 +1059,7 @@ class _HtmlText(HTMLParser):
 
     def close(self):
         super().close()
-        self._end_block(None)
+        self._end_block()
 
 
 def _extract_html(text: str, warning: str | None) -> Extracted:

@@ -27,6 +27,11 @@ CONTENT = [
     ("<p><a href=\"notes.html\">{text}</a></p>", "{text}"),
     ("<p>{text} Use <code>path.join()</code> for <b>that</b>.</p>", "{text} Use path.join() for that."),
     ("<div><div>{text}</div></div>", "{text}"),
+    # left-out inline elements inside a paragraph: the sentence goes on, its links stay
+    ("<p>{text} Press <button>Save</button> <svg><title>icon</title></svg><a href=\"k.html\">to keep it</a>.</p>",
+     "{text} Press to keep it."),
+    ("<p>{text}<br><a href=\"m.html\">The migration guide</a><br><a href=\"u.html\">Upgrade notes</a></p>",
+     "{text} The migration guide Upgrade notes"),
 ]
 JUNK = [
     "<nav><ul><li><a href=\"a.html\">Home page of the project</a></li><li>About us here</li></ul></nav>",
