@@ -90,7 +90,8 @@ def _gitignore_regex(pattern: str) -> str:
             out.append(re.escape(pattern[i]))
             i += 1
     body = "".join(out)
-    return ("^" if anchored else "^(?:.*/)?") + body + "$"
+    # \Z, not $ (which also matches before a final newline): a name may hold one, as in git.
+    return ("^" if anchored else "^(?:.*/)?") + body + "\\Z"
 
 
 # git's wildmatch reads these classes inside brackets, on ASCII only (its own ctype table).
@@ -163,7 +164,7 @@ def parse_gitignore(text: str) -> list[_Rule]:
         negate = line.startswith("!")
         if negate:
             line = line[1:]
-        rules.append(_Rule(re.compile(_gitignore_regex(_as_bytes(line))), negate, line.endswith("/")))
+        rules.append(_Rule(re.compile(_gitignore_regex(_as_bytes(line)), re.DOTALL), negate, line.endswith("/")))
     return rules
 
 

@@ -80,8 +80,8 @@ class IndexReport:
 def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
     """One writer per database at a time; readers are never blocked.
 
-    Yields whether the lock is held: with ``required=False`` a busy lock yields False
-    (a searcher then keeps a rebuilt HNSW index in memory instead of saving it).
+    Yields whether the lock is held: with ``required=False`` a busy lock yields False. While
+    held, the lock file holds the holder's process id (``writer_alive``, for ``status``).
     """
     import fcntl
 
@@ -108,6 +108,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             remove_dead_staging(real.parent)
             yield True
         finally:
+            with contextlib.suppress(OSError):
+                handle.truncate(0)  # no one holds it now (a killed holder leaves its pid)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -754,7 +756,7 @@ def writer_alive(store: Store) -> bool:
         text = real.with_name(real.name + ".lock").read_text(errors="replace").strip()
     except OSError:
         return False
-    return text.isdigit() and process_alive(int(text))
+    return text.isascii() and text.isdigit() and process_alive(int(text))
 
 
 def index_status(store: Store) -> dict:

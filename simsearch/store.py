@@ -211,7 +211,7 @@ class _Connection(sqlite3.Connection):
 
 
 STAGING_PREFIX = ".simsearch-new-"
-_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-[0-9a-f]{8}\.db(?:-wal|-shm|-journal)?")
+_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,10})-[0-9a-f]{8}\.db(?:-wal|-shm|-journal)?")
 STAGING_GRACE_SECONDS = 60.0
 
 
@@ -219,7 +219,7 @@ def process_alive(pid: int) -> bool:
     """Whether a process of this number exists (on this machine)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):  # none, or no process number at all
         return False
     except OSError:
         return True  # it exists, owned by someone else

@@ -9,6 +9,7 @@ one touched in the last minute, or any other name is left alone.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,3 +105,20 @@ def test_only_dead_old_staging_files_are_removed(tmp_path):
     for key, name in names.items():
         if not key.startswith("dead-old"):
             assert (tmp_path / name).read_text() == key
+
+
+def test_names_with_numbers_no_process_can_have_are_no_traceback(tmp_path, run_cli):
+    huge = tmp_path / ".simsearch-new-99999999999999999999-deadbeef.db"  # not a name simsearch makes
+    big = tmp_path / ".simsearch-new-9999999999-deadbeef.db"  # past any process number: dead
+    for path in (huge, big):
+        path.write_text("x")
+        _age(path, STAGING_GRACE_SECONDS + 5)
+    store = Store.open(tmp_path / "index.db")
+    assert huge.exists() and not big.exists()
+    store.start_run([str(tmp_path)], [])  # a run marked running: status asks whether its process lives
+    store.close()
+    for text in ("99999999999999999999", "\u00b2", "-1", "", "garbage"):  # a damaged lock file
+        (tmp_path / "index.db.lock").write_text(text)
+        code, out, err = run_cli("status", "--db", tmp_path / "index.db", "--json")
+        assert code == 0, err
+        assert json.loads(out)["last_run"]["status"] == "killed"

@@ -351,3 +351,12 @@ def test_posix_classes_in_brackets_match_as_git_matches_them(git_repo, pattern):
     rules = [(git_repo, parse_gitignore(pattern + "\n"))]
     ours = {name for name in POSIX_NAMES if _ignored(rules, git_repo / name, False)}
     assert ours == git_ignored(git_repo, pattern + "\n", POSIX_NAMES), pattern
+
+
+@needs_git
+@pytest.mark.parametrize("pattern", ["*.txt", "notes", "x*", "/notes", "d*/x.txt", "**/x.txt"])
+def test_names_holding_a_newline_match_as_git_matches_them(git_repo, pattern):
+    names = ["x.txt\n", "notes\n", "a\nb.txt", "d\nd/x.txt", "notes\n/keep.md", "x\n", "notes", "x.txt"]
+    rules = [(git_repo, parse_gitignore(pattern + "\n"))]
+    ours = {name for name in names if _ignored(rules, git_repo / name, False)}
+    assert ours == git_ignored(git_repo, pattern + "\n", names), pattern
