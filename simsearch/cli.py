@@ -21,6 +21,7 @@ from typing import Optional, get_args
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from .errors import Interrupted, SimsearchError
@@ -225,8 +226,9 @@ def models_command(json_out: bool = JsonOption) -> None:
         table.add_column(column)
     for ref in found:
         best = ref.metadata.get("best_dev_stsb")
-        table.add_row(ref.name, ref.source, ref.pooler, str(ref.max_length), ref.metadata.get("base_model", ""),
-                      f"{best:.2f}" if isinstance(best, (int, float)) else "", str(ref.path))
+        table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler, str(ref.max_length),
+                      _cell(ref.metadata.get("base_model", "")), f"{best:.2f}" if isinstance(best, (int, float)) else "",
+                      _cell(ref.path))
     stdout.print(table)
     stdout.print(
         f"Trained models are read from {models_dir()}/ ($SIMSEARCH_MODELS). Any local model folder or "
@@ -284,7 +286,7 @@ def eval_sts_command(
     for column in columns:
         table.add_column(labels.get(column, column), justify="right")
     for result in rows:
-        table.add_row(result["model"], *(f"{result[c]:.2f}" for c in columns))
+        table.add_row(_cell(result["model"]), *(f"{result[c]:.2f}" for c in columns))
     stdout.print(table)
 
 
@@ -311,7 +313,7 @@ def eval_geometry_command(
         if json_out:
             _print_json(result)
             continue
-        table.add_row(result["model"], f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
+        table.add_row(_cell(result["model"]), f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
                       str(result["positive_pairs"]), str(result["sentences"]))
     if not json_out:
         stdout.print(table)
@@ -343,7 +345,7 @@ def eval_retrieval_command(
     errors = Console(stderr=True)
     results = run_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
                        device=_value(device),
-                       on_warning=lambda message: errors.print(f"[yellow]warning:[/] {message}", highlight=False,
+                       on_warning=lambda message: errors.print(f"[yellow]warning:[/] {_shown(message)}", highlight=False,
                                                                soft_wrap=True))
     if details is not None:
         write_details(details, results)
@@ -352,12 +354,12 @@ def eval_retrieval_command(
             _print_json(result.as_dict())
         return
     names = metric_names(k)
-    table = Table(title=f"Retrieval: {len(loaded)} queries from {queries.name} over {store.path.name}",
+    table = Table(title=f"Retrieval: {len(loaded)} queries from {_shown(queries.name)} over {_shown(store.path.name)}",
                   caption="a relevant section or file counts once, found by any of its sentences")
     for column in ("model", "mode", *names):
         table.add_column(column, justify="left" if column in ("model", "mode") else "right")
     for result in results:
-        table.add_row(result.model, result.mode, *(f"{result.metrics[name]:.3f}" for name in names))
+        table.add_row(_cell(result.model), result.mode, *(f"{result.metrics[name]:.3f}" for name in names))
     stdout.print(table)
 
 
@@ -455,10 +457,33 @@ def train_command(
     )
 
 
+def _visible(value) -> str:
+    """A name, path or message from the user's files, its control characters escaped."""
+    from .search import visible
+
+    return visible(str(value))
+
+
+def _shown(value) -> str:
+    """A name, path or message from the user's files inside Rich markup: printed as written
+    (``[red]`` or ``[/]`` in a file name is text), its control characters escaped."""
+    from .search import visible
+
+    return escape(visible(str(value)))
+
+
+def _cell(value) -> Text:
+    """A table cell holding such a value (a string cell would be read as markup)."""
+    from .search import visible
+
+    return Text(visible(str(value)))
+
+
 def _warn(path: str, reason: str) -> None:
     from .search import display_path
 
-    Console(stderr=True).print(f"[yellow]warning:[/] {display_path(path)}: {reason}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[yellow]warning:[/] {_shown(display_path(path))}: {_shown(reason)}", highlight=False,
+                               soft_wrap=True)
 
 
 @app.command("index")
@@ -511,17 +536,17 @@ def index_command(
         return
     encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})" for name, count in report.encoded.items())
     if not roots:  # --model with no PATHS: the index's sentences were embedded, no file was read
-        stdout.print(f"encoded the index's sentences: {encoded} ({report.seconds:.1f} s) in {report.db}; "
+        stdout.print(f"encoded the index's sentences: {_visible(encoded)} ({report.seconds:.1f} s) in {_visible(report.db)}; "
                      "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",
                      highlight=False, markup=False, soft_wrap=True)
         return
     if report.changed == 0 and not any(report.encoded.values()):
-        stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {report.db}")
+        stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed, "
         f"{report.unchanged + report.touched:,} unchanged files; {report.sentences_added:,} sentences added; "
-        f"encoded: {encoded} ({report.seconds:.1f} s) in {report.db}"
+        f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 
 
@@ -602,7 +627,7 @@ def search_command(
     # A half-indexed database (an interrupted or running `simsearch index`): say so, every time.
     missing = searcher.missing_vectors() if uses_model else 0
     if missing:
-        Console(stderr=True).print(f"[yellow]warning:[/] {searcher.missing_message()}", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(f"[yellow]warning:[/] {_shown(searcher.missing_message())}", highlight=False, soft_wrap=True)
     extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing}
     if queries is not None:
         for text, hits in zip(lines, searcher.search_many(lines, k, mode=mode, min_score=min_score,
@@ -619,12 +644,12 @@ def search_command(
         why = [f"with --min-score {min_score}"] if min_score is not None else []
         why += [f"with --path {path}"] if path is not None else []
         why += [f"{missing:,} sentences have no vector for {searcher.name} yet: run `simsearch index`"] if missing else []
-        stdout.print(f"no results for {query!r} in {mode} mode" + (f" ({'; '.join(why)})" if why else ""),
+        stdout.print(f"no results for {_shown(repr(query))} in {mode} mode" + (f" ({_shown('; '.join(why))})" if why else ""),
                      highlight=False, soft_wrap=True)
         return
     by_model = f" with {searcher.name}" if uses_model else ""
     searched = searcher.vectors.count if uses_model else searcher.sentences()
-    table = Table(title=f"{query!r}{by_model}, {mode} ({searched:,} sentences, "
+    table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({searched:,} sentences, "
                         f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
                   caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
     table.add_column("#", justify="right")
@@ -647,7 +672,7 @@ def search_command(
             shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
         score = f"{hit.score:.4f}" if mode == "hybrid" else f"{hit.score:.3f}"
-        table.add_row(str(hit.rank), score, *([hit.found_mark] if mode == "hybrid" else []), cell, location)
+        table.add_row(str(hit.rank), score, *([hit.found_mark] if mode == "hybrid" else []), cell, Text(location))
     stdout.print(table)
 
 
@@ -677,7 +702,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     if json_out:
         _print_json(info)
         return
-    stdout.print(f"[bold]{info['db']}[/] (schema {info['schema']}): {info['documents']:,} files "
+    stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {info['documents']:,} files "
                  f"({info['skipped']:,} skipped), {info['sentences']:,} sentences, {info['db_bytes'] / 2**20:.1f} MiB")
     table = Table(title="Models in the index")
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search", "index file",
@@ -685,7 +710,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right")
     for m in info["models"]:
         size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
-        table.add_row(m["name"], str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
+        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
                       size + ("" if m["ann_current"] or not m["ann_file_bytes"] else " (stale)"),
                       f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
     stdout.print(table)
@@ -733,7 +758,7 @@ def forget_command(
         _print_json(result)
         return
     for section, details in result.items():
-        stdout.print(f"forgot {_describe(details)}", highlight=False, markup=False, soft_wrap=True)
+        stdout.print(f"forgot {_visible(_describe(details))}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("tui")

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from rich.markup import escape
 
 from . import __version__, interrupt
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
@@ -488,7 +489,7 @@ def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.
 
 
 def _warn(message: str) -> None:
-    stderr.print(f"[yellow]warning:[/] {message}", highlight=False)
+    stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def _prepare_head(model, pooling: Pooling, base: ModelRef, seed: int) -> None:
@@ -1143,7 +1144,7 @@ def _fresh_staging(staging: Path) -> None:
             raise SimsearchError(f"{staging} is in the way (training's work folder for this --out) and was not "
                                  "made by simsearch; move it away")
         if (staging / "checkpoint.pt").is_file():
-            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {staging} "
+            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {escape(str(staging))} "
                          "(pass --resume to continue it instead)", highlight=False)
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -1283,7 +1284,7 @@ def _print_config(run: Run) -> None:
                     precision=describe(run.precision, run.device), examples=len(run.split.training),
                     steps=run.total_steps, processes=run.world,
                     selection=run.split.describe(config.recipe))
-    stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={v}" for k, v in settings.items()), highlight=False)
+    stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False)
 
 
 def _finish(run: Run) -> dict | None:

@@ -112,3 +112,31 @@ def test_control_characters_from_documents_never_reach_the_terminal(tmp_path, ru
     code, out, _ = run_cli("search", "red text", "--db", db, "-m", index_model, "-k", "3", "--mode", "lexical", "--json")
     assert code == 0 and "\x1b" not in out
     assert any(json.loads(line)["text"] == hostile for line in out.splitlines())
+
+
+def test_names_that_look_like_markup_are_printed_as_written(tmp_path, run_cli, index_model, monkeypatch):
+    """A folder ending in "[" holding a file starting with "]" made `index` die (rich's
+    MarkupError on "[/]" in a warning); "[red]" in a name was read as a colour."""
+    root = tmp_path / "w[bold]"
+    docs = root / "docs["
+    docs.mkdir(parents=True)
+    (docs / "]bin.txt").write_bytes(b"\x00\x01binary")  # skipped, with a warning naming it
+    (docs / "[red]notes\x1b[5m.txt").write_text("Rivers carry water to the sea.\n")
+    model = root / "m[/]"
+    import shutil
+
+    shutil.copytree(index_model, model)
+    db = root / "i[/].db"
+    code, out, err = run_cli("index", docs, "--db", db, "-m", model, "--device", "cpu")
+    assert code == 0, err
+    assert "docs[/]bin.txt" in "".join(err.split()) and "\x1b" not in out + err
+    monkeypatch.chdir(docs)  # short locations: the table does not fold them
+    code, out, err = run_cli("search", "rivers [/]", "--db", db, "-m", model, "--device", "cpu")
+    assert code == 0, err
+    flat = "".join(out.split())
+    assert "[red]notes\\x1b[5m.txt" in flat and "'rivers[/]'" in flat
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0, err
+    assert "w[bold]/i[/].db" in "".join(out.split())
+    code, out, err = run_cli("search", "zzzz [/]", "--db", db, "-m", model, "--device", "cpu", "--mode", "lexical")
+    assert code == 0 and "[/]" in out, err
