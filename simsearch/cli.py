@@ -840,12 +840,24 @@ def usage_message(exc, argv: list[str]) -> str:
     if type(exc).__name__ == "NoSuchOption" and option:
         # A query or path that begins with "-" is read as options (``-deadline`` as ``-d``).
         given = next((arg for arg in argv if arg.startswith(option) and arg != "--"), option)
-        if given.startswith("--") and " " not in given:
-            return exc.format_message()  # a long option misspelt, most likely
-        command = next((arg for arg in argv if not arg.startswith("-")), "COMMAND")
+        if (given.startswith("--") or len(given) <= 2) and " " not in given:
+            return exc.format_message()  # an option misspelt, most likely
+        command = " ".join(_command_words(argv)) or "COMMAND"
         return (f"{exc.format_message()} (in {given!r}; a query or path that begins with '-' goes after "
                 f"'--', options before it: simsearch {command} [OPTIONS] -- {shlex.quote(given)})")
     return exc.format_message()
+
+
+def _command_words(argv: list[str]) -> list[str]:
+    """The (sub)command names that ``argv`` begins with: ``eval retrieval``, ``search``."""
+    command, words = typer.main.get_command(app), []
+    for arg in argv:
+        commands = getattr(command, "commands", None)
+        if not commands or arg not in commands:
+            break
+        words.append(arg)
+        command = commands[arg]
+    return words
 
 
 def _error(message: str) -> None:

@@ -292,10 +292,12 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
     for key in new:  # the same files under two names would be stored, and found, twice
         other = next((root for root in [*known, *plan.walk] if root != key and _aliases(key, root)), None)
         if other is not None:
+            advice = (f"`simsearch forget {shlex.quote(other)}` first to use this one instead" if other in known
+                      else "give only one of them")
             raise SimsearchError(
-                f"{printable(key)} and the root {printable(other)} reach the same files through a symlink "
-                f"({os.path.realpath(key)} and {os.path.realpath(other)}): they would be indexed twice. Index one "
-                f"spelling only (`simsearch forget {shlex.quote(other)}` first to use this one instead)")
+                f"{printable(key)} and {'the indexed root' if other in known else 'also given'} {printable(other)} "
+                f"reach the same files through a symlink ({os.path.realpath(key)} and {os.path.realpath(other)}): "
+                f"they would be indexed twice. Index one spelling only ({advice})")
     given = [*plan.walk, *map(root_key, roots)]
     for key, device in known.items():  # indexed roots inside this run's ones, or named in it
         if key in plan.walk or not any(_under(key, root) for root in given):

@@ -177,10 +177,11 @@ def needs_model(mode: str, min_score: float | None = None) -> bool:
     return mode != "lexical" or min_score is not None
 
 
-def file_state(store: Store, document_id: int, path: str) -> str:
+def file_state(store: Store, document_id: int, path: str, known: dict | None = None) -> str:
     """Whether the file at ``path`` still holds what was indexed for ``document_id``:
     "indexed" (its stat is the one recorded, or its bytes hash the same), "changed", "gone"
-    or "unreadable" (not a file any more, no permission)."""
+    or "unreadable" (not a file any more, no permission). ``known`` remembers the bytes' verdict
+    for a row and a stat seen before (a searcher answering many queries hashes a file once)."""
     row = store.conn.execute("SELECT size, mtime_ns, inode, ctime_ns, hash FROM documents WHERE id = ?",
                              (document_id,)).fetchone()
     if row is None:
@@ -198,6 +199,9 @@ def file_state(store: Store, document_id: int, path: str) -> str:
         return "indexed"
     if stat.st_size != size:
         return "changed"
+    key = (document_id, *row, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+    if known is not None and key in known:
+        return known[key]
     try:  # the same size, another stat (touched, copied back): the bytes decide, as for the indexer
         digester = hashlib.sha256()
         with open(path, "rb") as handle:
@@ -206,6 +210,8 @@ def file_state(store: Store, document_id: int, path: str) -> str:
         same = digester.hexdigest() == digest
     except OSError:
         return "unreadable"
+    if known is not None:
+        known[key] = "indexed" if same else "changed"
     return "indexed" if same else "changed"
 
 
@@ -333,6 +339,7 @@ class Searcher:
         self.precision = recorded if getattr(precision, "value", precision) in (None, "auto") else query_precision(model, precision)
         self.encoder = None
         self.timings: dict[str, float] = {}
+        self._file_states: dict[tuple, str] = {}  # see ``file_state``
 
     @classmethod
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto",
@@ -545,7 +552,7 @@ class Searcher:
         states: dict[int, str] = {}
         for hit in hits:
             if hit.document_id not in states:
-                states[hit.document_id] = file_state(self.store, hit.document_id, hit.path)
+                states[hit.document_id] = file_state(self.store, hit.document_id, hit.path, self._file_states)
             hit.file = states[hit.document_id]
             copies = self.store.copies(hit.text, documents)
             hit.copies = max(1, len(copies))

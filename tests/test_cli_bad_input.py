@@ -184,6 +184,7 @@ CASES = [
     (["search", "x", "--nope"], "No such option: --nope"),
     (["search", "-deadline"], "No such option: -d (in '-deadline'; a query or path that begins with '-' goes after "
                               "'--', options before it: simsearch search [OPTIONS] -- -deadline)"),
+    (["eval", "retrieval", "-queries.jsonl"], "options before it: simsearch eval retrieval [OPTIONS] -- -queries.jsonl)"),
     (["search", "x", "-k", "abc"], "-k 'abc'"),
     (["search", "x", "-k", "0"], "-k 0: must be at least 1"),
     (["search", "x", "--k", "-3"], "-k -3: must be at least 1"),
@@ -261,6 +262,7 @@ SUBPROCESS_CASES = [
     (["search", "x", "--nope"], "No such option: --nope"),
     (["search", "-deadline"], "No such option: -d (in '-deadline'; a query or path that begins with '-' goes after "
                               "'--', options before it: simsearch search [OPTIONS] -- -deadline)"),
+    (["eval", "retrieval", "-queries.jsonl"], "options before it: simsearch eval retrieval [OPTIONS] -- -queries.jsonl)"),
     (["search", "x", "-k", "abc"], "-k 'abc'"),
     (["eval", "sts", "--aggregate", "median"], "--aggregate 'median': expected one of all, mean, wmean"),
     (["index", "docs", "typo.txt", "--db", "new.db"], "typo.txt: no such file or folder"),
