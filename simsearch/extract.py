@@ -975,10 +975,12 @@ class _HtmlText(HTMLParser):
         self.parts: list[str] = []
         self.size = 0
         self.line_map: list[tuple[int, int]] = []
-        self.skipped: tuple[str, int] | None = None  # the element being left out, and its nesting depth
+        self.skipped: str | None = None  # the element being left out
+        self.skip_depth = 0  # how many of its kind are open inside it, itself included
+        self.skip_blocks: list[str] = []  # blocks opened inside it (a control's end is not theirs)
         self.in_head = False
         self.links = 0  # how many <a href> the text is inside
-        self.prose: list[str] = []  # the open PROSE elements around the text
+        self.open: list[str] = []  # the open block elements, outermost first
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
         self.block_has_words = False  # text outside any link
         self.block_in_prose = False  # text inside a PROSE element
@@ -999,14 +1001,21 @@ class _HtmlText(HTMLParser):
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links = 0
 
+    def _close(self, tag: str) -> None:
+        """``tag`` ends, and with it every element opened inside it and left unclosed."""
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+
     def handle_starttag(self, tag, attrs):
         if self.skipped is not None:
-            if tag == self.skipped[0]:
-                self.skipped = (tag, self.skipped[1] + 1)
+            if tag == self.skipped:
+                self.skip_depth += 1
+            elif tag in self.BLOCKS and tag not in self.VOID:
+                self.skip_blocks.append(tag)
             return
         attributes = dict(attrs)
         if tag not in self.VOID and (tag in self.SKIP or attributes.get("role") in self.SKIP_ROLES):
-            self.skipped = (tag, 1)
+            self.skipped, self.skip_depth, self.skip_blocks = tag, 1, []
             if tag in self.INLINE_SKIP:
                 self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
             else:
@@ -1018,40 +1027,43 @@ class _HtmlText(HTMLParser):
         elif tag in self.BLOCKS:
             self.in_head = self.in_head and tag == "title"
             if tag != "br":
-                while self.prose and self.prose[-1] == "p":
-                    self.prose.pop()  # a paragraph ends where a block begins, closed or not
+                while self.open and self.open[-1] == "p":
+                    self.open.pop()  # a paragraph ends where a block begins, closed or not
             self._end_block()
-            if tag in self.PROSE:
-                self.prose.append(tag)
+            if tag not in self.VOID:
+                self.open.append(tag)
 
     def handle_endtag(self, tag):
         if self.skipped is not None:
-            ends_block = self.skipped[0] in self.CONTROLS and tag in self.BLOCKS
-            if tag in ("body", "html") or ends_block:  # an element left unclosed ends with the page
+            if tag in ("body", "html"):  # an element left unclosed ends with the page
                 self.skipped = None
-                if ends_block:
-                    self.handle_endtag(tag)
-            elif tag == self.skipped[0]:
-                depth = self.skipped[1] - 1
-                self.skipped = (tag, depth) if depth else None
+            elif tag == self.skipped:
+                self.skip_depth -= 1
+                if not self.skip_depth:
+                    self.skipped = None
+            elif tag in self.skip_blocks:
+                del self.skip_blocks[len(self.skip_blocks) - 1 - self.skip_blocks[::-1].index(tag):]
+            elif self.skipped in self.CONTROLS and tag in self.open:
+                self.skipped = None  # a control left unclosed ends with the block around it
+                self.handle_endtag(tag)
             return
         if tag == "head":
             self.in_head = False
+            self._close("title")
         elif tag == "a":
             self.links = max(0, self.links - 1)
         elif tag in self.BLOCKS or tag == "html":
             self._end_block()
-            if tag in self.prose:
-                del self.prose[len(self.prose) - 1 - self.prose[::-1].index(tag):]
+            self._close(tag)
 
     def handle_data(self, data):
-        if self.skipped is not None or (self.in_head and self.prose[-1:] != ["title"]):
+        if self.skipped is not None or (self.in_head and self.open[-1:] != ["title"]):
             return
         if self.links and not any(char.isalnum() for char in data):
             return  # a permalink's "¶" or "#"
         if data.strip():
             self.block_has_words = self.block_has_words or self.links == 0
-            self.block_in_prose = self.block_in_prose or bool(self.prose)
+            self.block_in_prose = self.block_in_prose or any(tag in self.PROSE for tag in self.open)
         first = self.getpos()[0]
         pieces = data.split("\n")
         for number, piece in enumerate(pieces):  # text nodes span lines: map each one

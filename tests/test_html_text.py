@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +105,20 @@ def test_a_link_left_unclosed_does_not_take_the_rest_of_the_page_with_it():
             "<li>A list item that is prose.</li></ul>\n<div>A division of prose text.</div></body></html>")
     texts = [s.text for s in sentences_of(extract(Path("p.html"), html.encode()))]
     assert texts == ["A list item that is prose.", "A division of prose text."]
+
+
+@pytest.mark.parametrize("html, expected", [
+    # an omitted </caption> (valid HTML) ends with its table: a later link list is still a menu
+    ("<table><caption>Results of the run<tr><td>Ten runs passed.</td></tr></table>"
+     "<ul><li><a href='i.html'>Installation guide</a></li></ul>", ["Results of the run", "Ten runs passed."]),
+    # a paragraph left open ends with the block around it: a bare link after it is a footer's
+    ("<div><p>Intro text.</div><a href='n.html'>Next page</a>", ["Intro text."]),
+    # a block or a line break inside a button does not let its label out
+    ("<p>Click <button><div>Icon</div>Save changes</button> now.</p>", ["Click now."]),
+    ("<p>Click <button>Save<br/>it</button> now.</p>", ["Click now."]),
+    # a button left unclosed ends with its paragraph
+    ("<p>Press <button>Save</p><p>The next paragraph.</p>", ["Press", "The next paragraph."]),
+])
+def test_elements_left_unclosed_end_with_the_block_around_them(html, expected):
+    texts = [s.text for s in sentences_of(extract(Path("p.html"), f"<html><body>{html}</body></html>".encode()))]
+    assert texts == expected
