@@ -231,7 +231,7 @@ def models_command(json_out: bool = JsonOption) -> None:
                       _cell(ref.path))
     stdout.print(table)
     stdout.print(
-        f"Trained models are read from {models_dir()}/ ($SIMSEARCH_MODELS). Any local model folder or "
+        f"Trained models are read from {_shown(models_dir())}/ ($SIMSEARCH_MODELS). Any local model folder or "
         "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "
         "downloaded only when you name it."
     )
@@ -448,12 +448,12 @@ def train_command(
         stdout.print(verdict, highlight=False)
     if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
-                     f"own questions with simsearch eval retrieval QUERIES -m {metadata['base_model']} -m {config.out}",
-                     highlight=False)
+                     f"own questions with simsearch eval retrieval QUERIES -m {_shown(metadata['base_model'])} "
+                     f"-m {_shown(config.out)}", highlight=False)
     stdout.print(
-        f"saved [bold]{config.out}[/] ({metadata['steps']} steps, {metadata['selection']}"
+        f"saved [bold]{_shown(config.out)}[/] ({metadata['steps']} steps, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
-        + f"); inference pooler {metadata['pooler']}. Evaluate it: simsearch eval sts --model {config.out}"
+        + f"); inference pooler {metadata['pooler']}. Evaluate it: simsearch eval sts --model {_shown(config.out)}"
     )
 
 

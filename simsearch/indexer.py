@@ -296,7 +296,7 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
                       else "give only one of them")
             raise SimsearchError(
                 f"{printable(key)} and {'the indexed root' if other in known else 'also given'} {printable(other)} "
-                f"reach the same files through a symlink ({os.path.realpath(key)} and {os.path.realpath(other)}): "
+                f"reach the same files through a symlink ({_real_paths(key, other)}): "
                 f"they would be indexed twice. Index one spelling only ({advice})")
     given = [*plan.walk, *map(root_key, roots)]
     for key, device in known.items():  # indexed roots inside this run's ones, or named in it
@@ -314,6 +314,11 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
         plan.kept[key] = (f"{why}; {documents} in the index. `simsearch forget {shlex.quote(key)}` "
                           "removes them (`simsearch forget --missing`: every root that no longer exists)")
     return plan
+
+
+def _real_paths(a: str, b: str) -> str:
+    real_a, real_b = os.path.realpath(a), os.path.realpath(b)
+    return f"both are {real_a}" if real_a == real_b else f"{real_a} and {real_b}"
 
 
 def _aliases(a: str, b: str) -> bool:

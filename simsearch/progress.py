@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -58,7 +59,8 @@ def progress_bar(
         transient=not sys.stderr.isatty(),
     )
     with progress:
-        task = progress.add_task(description, total=total, info="")
+        # The description names models and files (a folder called "m[/]"): shown as written.
+        task = progress.add_task(escape(description), total=total, info="")
 
         def advance(n: int = 1, **fields) -> None:
             info = "  ".join(f"{k} {v}" for k, v in fields.items())

@@ -140,3 +140,21 @@ def test_names_that_look_like_markup_are_printed_as_written(tmp_path, run_cli, i
     assert "w[bold]/i[/].db" in "".join(out.split())
     code, out, err = run_cli("search", "zzzz [/]", "--db", db, "-m", model, "--device", "cpu", "--mode", "lexical")
     assert code == 0 and "[/]" in out, err
+
+
+def test_a_models_folder_and_progress_descriptions_that_look_like_markup(tmp_path, run_cli, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from simsearch import progress
+
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models[/]x[red]"))
+    code, out, err = run_cli("models")
+    assert code == 0, err
+    assert "models[/]x[red]" in "".join(out.split())
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "stderr", Console(file=screen, force_terminal=True, width=200))
+    with progress.progress_bar(2, "embedding (mdl[/]x[red])") as advance:
+        advance(2)
+    assert "embedding (mdl[/]x[red])" in screen.getvalue()
