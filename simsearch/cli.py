@@ -459,7 +459,7 @@ def train_command(
 
 def _visible(value) -> str:
     """A name, path or message from the user's files, its control characters escaped."""
-    from .search import visible
+    from .progress import visible
 
     return visible(str(value))
 
@@ -467,23 +467,23 @@ def _visible(value) -> str:
 def _shown(value) -> str:
     """A name, path or message from the user's files inside Rich markup: printed as written
     (``[red]`` or ``[/]`` in a file name is text), its control characters escaped."""
-    from .search import visible
+    from .progress import visible
 
     return escape(visible(str(value)))
 
 
 def _cell(value) -> Text:
     """A table cell holding such a value (a string cell would be read as markup)."""
-    from .search import visible
+    from .progress import visible
 
     return Text(visible(str(value)))
 
 
 def _warn(path: str, reason: str) -> None:
+    from .progress import print_warning
     from .search import display_path
 
-    Console(stderr=True).print(f"[yellow]warning:[/] {_shown(display_path(path))}: {_shown(reason)}", highlight=False,
-                               soft_wrap=True)
+    print_warning(f"{display_path(path)}: {reason}")
 
 
 @app.command("index")

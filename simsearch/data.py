@@ -41,11 +41,9 @@ class Document:
 
 
 def _print_warning(path: str, reason: str) -> None:
-    from rich.markup import escape
+    from .progress import print_warning
 
-    from .progress import stderr
-
-    stderr.print(f"[yellow]warning:[/] {escape(path)}: {escape(reason)}", highlight=False, soft_wrap=True)
+    print_warning(f"{path}: {reason}")
 
 
 def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Document]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Callable, Iterator
 
@@ -70,3 +71,18 @@ def progress_bar(
                 progress.update(task, advance=n)
 
         yield advance
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text from a document or a file name, safe to print: a terminal never sees its control
+    characters (an escape sequence in a file could clear the screen or retitle the window);
+    each is shown as ``\\xNN``, a tab as a space."""
+    return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\t", " "))
+
+
+def print_warning(message: str) -> None:
+    """One warning line on stderr, its text (paths, names from the user's files) as written."""
+    stderr.print(f"[yellow]warning:[/] {escape(visible(message))}", highlight=False, soft_wrap=True)

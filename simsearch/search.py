@@ -33,7 +33,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
+from .progress import visible  # noqa: F401 (search's callers print hits with it)
 from .models import EMBEDDED_ALIASES, embedded_model_path, fingerprint, models_dir, ref_for_row
 from .store import ModelRow, Store, query_precision
 
@@ -222,16 +222,6 @@ def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise SimsearchError(f"--mode {mode!r}: expected one of {', '.join(MODES)}")
     return mode
-
-
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Text from a document or a file name, safe to print: a terminal never sees its control
-    characters (an escape sequence in a file could clear the screen or retitle the window);
-    each is shown as ``\\xNN``, a tab as a space."""
-    return _UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\t", " "))
 
 
 def display_path(path: str, cwd: str | None = None) -> str:

@@ -152,11 +152,9 @@ Warn = Callable[[str], None]
 
 
 def _print_warning(message: str) -> None:
-    from rich.markup import escape
+    from .progress import print_warning
 
-    from .progress import stderr
-
-    stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    print_warning(message)
 
 
 def spearman100(predicted: np.ndarray, gold: np.ndarray, name: str | None = None, warn: Warn | None = None) -> float:
