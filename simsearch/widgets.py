@@ -4,7 +4,6 @@ and the status line; and where a hit lies in its file, for the context panel."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import os
 import re
@@ -24,7 +23,7 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import decode
-from .search import Hit, Searcher, visible
+from .search import Hit, Searcher, file_state, visible
 from .segment import source_lines
 from .store import Store
 
@@ -435,21 +434,24 @@ def excerpt(lines: list[str], hit: Hit, neighbour_lines: dict[int, int], around:
 def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     """The hit in its file as it is now, or why it cannot be shown from the file."""
     # documents.kind holds the document's format (``Extracted.format``); the column keeps its old name.
-    row = store.conn.execute("SELECT hash, size, mtime_ns, kind FROM documents WHERE id = ?",
-                             (hit.document_id,)).fetchone()
+    row = store.conn.execute("SELECT kind FROM documents WHERE id = ?", (hit.document_id,)).fetchone()
     if row is None:
         return "the file was indexed again since this search; run the query again"
-    digest, size, mtime_ns, file_format = row
-    if file_format == "pdf":
+    if row[0] == "pdf":
         return f"a PDF: the text indexed from page {hit.line}"
+    # The file against what was indexed, as `search` says it (``file_state``: its whole stat, then its bytes).
+    state = file_state(store, hit.document_id, hit.path)
     try:
-        stat = os.stat(hit.path)
-        lines = _file_lines(hit.path, stat.st_size, stat.st_mtime_ns, digest if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns) else None)
-    except FileNotFoundError:
+        if state == "indexed":
+            stat = os.stat(hit.path)
+            lines = _file_lines(hit.path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
+    except OSError:
+        state = "gone" if not os.path.lexists(hit.path) else "unreadable"
+    if state == "gone":
         return "the file is gone since it was indexed (simsearch index brings the index up to date)"
-    except OSError as exc:
-        return f"the file cannot be read ({exc.strerror})"
-    if lines is None or hit.line > len(lines):
+    if state == "unreadable":
+        return "the file cannot be read now (not a file, or no permission)"
+    if state == "changed" or hit.line > len(lines):
         return "the file changed since it was indexed (simsearch index brings the index up to date)"
     neighbours = dict(store.conn.execute(
         "SELECT ordinal, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? AND ordinal != ?",
@@ -458,13 +460,10 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
 
 
 @functools.lru_cache(maxsize=4)  # moving the cursor through one file's hits reads it once
-def _file_lines(path: str, size: int, mtime_ns: int, expected_hash: str | None) -> list[str] | None:
-    """The file's lines; None if ``expected_hash`` is given and the bytes no longer have it
-    (as the indexer does: a file whose size and mtime changed is compared by content)."""
-    data = Path(path).read_bytes()
-    if expected_hash is not None and hashlib.sha256(data).hexdigest() != expected_hash:
-        return None
-    return source_lines(decode(data)[0])
+def _file_lines(path: str, identity: tuple[int, int, int, int]) -> list[str]:
+    """The file's lines; ``identity`` (size, mtime, inode, ctime) keys the cache, so a file
+    written since (even with its size and mtime put back) is read again."""
+    return source_lines(decode(Path(path).read_bytes())[0])
 
 
 def indexed_sentences(hit: Hit, reason: str) -> Text:

@@ -417,6 +417,13 @@ def test_context_falls_back_to_the_indexed_sentences_when_the_file_changed_or_va
     stat = note.stat()
     os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes: still the file
     assert isinstance(read_excerpt(store, hit), Excerpt)
+    # The same size and mtime put back (`touch -r`), other bytes: the panel does not show new text
+    # under the old line; it is read again and found changed (its inode's ctime moved).
+    before = note.stat()
+    note.write_text(NOTE.replace("middle game", "middle gamE"))
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert note.stat().st_size == before.st_size
+    assert "changed since it was indexed" in read_excerpt(store, hit)
     note.write_text(NOTE.replace("middle game", "endgame"))
     assert "changed since it was indexed" in read_excerpt(store, hit)
     note.unlink()
