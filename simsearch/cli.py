@@ -342,11 +342,10 @@ def eval_retrieval_command(
         ensure_new_file(details)
     store = Store.open(db, create=False)
     _check_recorded_precision(store, model or [None], _value(precision))
-    errors = Console(stderr=True)
+    from .progress import print_warning
+
     results = run_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
-                       device=_value(device),
-                       on_warning=lambda message: errors.print(f"[yellow]warning:[/] {_shown(message)}", highlight=False,
-                                                               soft_wrap=True))
+                       device=_value(device), on_warning=print_warning)
     if details is not None:
         write_details(details, results)
     if json_out:
