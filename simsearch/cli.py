@@ -20,8 +20,8 @@ from typing import Optional, get_args
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.markup import escape
+from rich.table import Table
 from rich.text import Text
 
 from .errors import Interrupted, SimsearchError
@@ -607,7 +607,8 @@ def search_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
-    from .search import FILE_STATE_NOTES, Searcher, needs_model, visible
+    from .progress import visible
+    from .search import FILE_STATE_NOTES, Searcher, needs_model
     from .store import Store
 
     if (query is None) == (queries is None):

@@ -39,7 +39,7 @@ from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .search import find_model, folder_named, row_for_folder, same_folder
-from .store import ModelRow, Store, process_alive, remove_dead_staging, storage_error
+from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
 # sorting to pay, small enough that an interrupted run loses little work.
@@ -532,13 +532,6 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
         report.removed += sum(doc.skip_reason is None for doc in gone)
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
-    """What tells one version of a file from another without reading it: size and mtime, which
-    ``cp -p``, ``rsync -t`` or ``unzip`` carry over to a new file, and inode and ctime, which they
-    cannot (no user can set ctime; every write or rename moves it)."""
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
-
-
 def _same_file(old, path: Path) -> bool:
     """Whether the file at ``path`` is the version ``old`` recorded (a row from before inodes were
     recorded never is: it is read once more, and only its stat updated if its content is the same)."""
@@ -546,7 +539,7 @@ def _same_file(old, path: Path) -> bool:
         stat = os.stat(path)
     except OSError:
         return False  # gone or unreadable now: reading it says which
-    return (old.size, old.mtime_ns, old.inode, old.ctime_ns) == _identity(stat)
+    return (old.size, old.mtime_ns, old.inode, old.ctime_ns) == file_identity(stat)
 
 
 class _Support:
@@ -614,7 +607,7 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
         before = os.stat(path)
         data = path.read_bytes()
         after = os.stat(path)
-        if _identity(before) == _identity(after) and len(data) == after.st_size:
+        if file_identity(before) == file_identity(after) and len(data) == after.st_size:
             return data, after
     return None
 

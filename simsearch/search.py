@@ -36,14 +36,14 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .progress import visible  # noqa: F401 (search's callers print hits with it)
 from .models import EMBEDDED_ALIASES, embedded_model_path, fingerprint, models_dir, ref_for_row
-from .store import ModelRow, Store, query_precision
+from .store import ModelRow, Store, file_identity, query_precision
 
 
 @dataclass
@@ -192,14 +192,14 @@ def file_state(store: Store, document_id: int, path: str, known: dict | None = N
         return "gone"
     except OSError:
         return "unreadable"
-    if not os.path.isfile(path):
+    if not S_ISREG(stat.st_mode):
         return "unreadable"
-    size, mtime_ns, inode, ctime_ns, digest = row
-    if (size, mtime_ns, inode, ctime_ns) == (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns):
+    identity = file_identity(stat)
+    if identity == tuple(row[:4]):
         return "indexed"
-    if stat.st_size != size:
+    if stat.st_size != row[0]:
         return "changed"
-    key = (document_id, *row, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+    key = (document_id, *row, *identity)
     if known is not None and key in known:
         return known[key]
     try:  # the same size, another stat (touched, copied back): the bytes decide, as for the indexer
@@ -207,7 +207,7 @@ def file_state(store: Store, document_id: int, path: str, known: dict | None = N
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digester.update(block)
-        same = digester.hexdigest() == digest
+        same = digester.hexdigest() == row[4]
     except OSError:
         return "unreadable"
     if known is not None:

@@ -210,6 +210,13 @@ class _Connection(sqlite3.Connection):
             raise (storage_error(exc, self.db_path) or exc) from None
 
 
+def file_identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one version of a file from another without reading it: size and mtime, which
+    ``cp -p``, ``rsync -t`` or ``unzip`` carry over to a new file, and inode and ctime, which they
+    cannot (no user can set ctime; every write or rename moves it). A document row records it."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
+
+
 STAGING_PREFIX = ".simsearch-new-"
 _STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,10})-[0-9a-f]{8}\.db(?:-wal|-shm|-journal)?")
 STAGING_GRACE_SECONDS = 60.0

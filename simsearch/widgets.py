@@ -23,9 +23,10 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import decode
-from .search import Hit, Searcher, file_state, visible
+from .progress import visible
+from .search import Hit, Searcher, file_state
 from .segment import source_lines
-from .store import Store
+from .store import Store, file_identity
 
 SELECT_HINT = "Select a result (Tab to a pane, then ↑/↓) to see it in its file here; e opens it in $EDITOR."
 CONTEXT = 2  # neighbouring sentences fetched with each hit, on each side
@@ -443,8 +444,7 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     state = file_state(store, hit.document_id, hit.path)
     try:
         if state == "indexed":
-            stat = os.stat(hit.path)
-            lines = _file_lines(hit.path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
+            lines = _file_lines(hit.path, file_identity(os.stat(hit.path)))
     except OSError:
         state = "gone" if not os.path.lexists(hit.path) else "unreadable"
     if state == "gone":
