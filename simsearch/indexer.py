@@ -162,21 +162,27 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
             elif stored.fingerprint == digest and not same_folder(stored.path, path):
-                note(path, f"model {stored.name!r} was moved from {stored.path}: the same files, so its vectors are kept")
+                note(path, f"{_model_named(stored.name, path)} was moved from {stored.path}: the same files, so its vectors are kept")
                 store.move_model(stored.id, path)
                 stored = store.model_by_id(stored.id)
             if stored.fingerprint != digest:
-                note(path, f"model {stored.name!r} changed since it was indexed; re-embedding")
+                note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
             elif stored.precision != wanted:
                 count = store.count_vectors(stored.id)
-                note(path, f"model {stored.name!r}: its {count:,} vectors were made at {stored.precision}; "
+                note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made at {stored.precision}; "
                            f"re-embedding all of them at {wanted} (--precision {precision})")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def _model_named(name: str, path: str) -> str:
+    """"model 'NAME'" where the name says more than the folder the warning begins with (a name
+    such as minilm), else "the model" (a folder name: the warning's path already says it)."""
+    return "the model" if same_folder(name, path) else f"model {name!r}"
 
 
 def _moved_here(store: Store, digest: str) -> ModelRow | None:

@@ -4,6 +4,7 @@ re-embeds them all, queries must match it, and `eval sts` reports fp32 unless to
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,7 @@ def test_precision_is_recorded_and_a_change_reembeds_every_vector(store, tmp_pat
     assert any(not np.allclose(int8[t], fp32[t], atol=1e-6) for t in fp32)  # int8 really is another encoding
     [line] = [w for w in warnings if "re-embedding" in w]
     assert f"{sentences:,} vectors were made at fp32" in line and "at int8" in line and "\n" not in line
+    assert name not in line and line.startswith("the model:")  # the warning's path already names the folder
 
     # auto keeps what the model was indexed at: nothing re-embedded, still int8.
     generation = store.model(name).generation
@@ -218,3 +220,12 @@ def test_the_cli_choices_are_the_library_precisions():
     from simsearch import cli, precision
 
     assert [p.value for p in cli.Precision] == [p.value for p in precision.Precision] == ["auto", *precision.CONCRETE]
+
+
+def test_a_warning_names_the_model_only_where_its_path_does_not():
+    from simsearch.indexer import _model_named
+
+    folder = str(Path(__file__).parent)
+    assert _model_named(folder, folder) == "the model"
+    assert _model_named(os.path.relpath(folder), folder) == "the model"  # './m' and its absolute path
+    assert _model_named("minilm", "/somewhere/all-MiniLM-L6-v2") == "model 'minilm'"
