@@ -178,6 +178,8 @@ SWEEP = {
     "BM25": lambda c: [i for i, _ in c["lexical"]],
     **{f"RRF k={k} wd={wd} depth={depth}": rrf_rule(k, wd, depth)
        for k in (10, 20, 30, 45, 60, 100) for wd in (1.0, 1.25, 1.5, 2.0) for depth in (50, 100, 200, 300)},
+    **{f"RRF k={k} wd={wd} depth={depth}": rrf_rule(k, wd, depth)
+       for k in (30, 45, 60, 100) for wd in (2.5, 3.0, 4.0) for depth in (50, 100)},
     **{f"convex alpha={a} {norm}": convex_rule(a, norm) for a in (0.3, 0.5, 0.7, 0.8, 0.9) for norm in ("minmax", "z")},
     **{f"cosine + {b} BM25/max": bonus_rule(b) for b in (0.05, 0.1, 0.2, 0.3)},
 }
