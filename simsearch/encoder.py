@@ -127,11 +127,23 @@ def _load_transformer(path, dropout: float | None):
             config.hidden_dropout_prob = dropout
             config.attention_probs_dropout_prob = dropout
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        model = AutoModel.from_pretrained(path, config=config, trust_remote_code=False)
+        model, loading = AutoModel.from_pretrained(path, config=config, trust_remote_code=False, output_loading_info=True)
+        # Weights the folder does not hold were made at random by this load (a different draw each time).
+        model.simsearch_missing_keys = tuple(loading.get("missing_keys", ()))
     except (OSError, ValueError, KeyError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SimsearchError(f"cannot load a model from {path}: {first_line}") from None
     return tokenizer, model
+
+
+def check_head(ref: ModelRef, model) -> None:
+    """Refuse pooler ``cls`` (through the MLP head) on a model whose folder holds no head weights:
+    transformers makes them at random on each load, so no two loads (an index and a later search,
+    two runs of ``eval sts``) would embed alike."""
+    if ref.pooler == "cls" and any(key.startswith("pooler.") for key in getattr(model, "simsearch_missing_keys", ())):
+        raise SimsearchError(f"--pooler cls: {ref.path} holds no weights for the MLP head over [CLS], so it would be "
+                             "random at each load; use --pooler cls_before_pooler or avg (or train one: simsearch train "
+                             "--pooler cls)")
 
 
 # A query (a few sentences) is encoded on one CPU thread: on 2 cores beside a busy process, two
@@ -196,6 +208,7 @@ class Encoder:
         chosen = pick_device(device)
         concrete = resolve(precision, chosen)  # a bad --precision fails before the model loads
         tokenizer, transformer = load_transformer(ref.path)
+        check_head(ref, transformer)
         return cls(ref, tokenizer, transformer, chosen, batch_size, concrete)
 
     @property

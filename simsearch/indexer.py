@@ -144,6 +144,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             name = stored.name if stored else here
         try:
             ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
+            if ref.pooler == "cls":  # before anything is written: a head made at random would differ at each load
+                from .encoder import check_head, load_transformer
+
+                check_head(ref, load_transformer(ref.path)[1])
         except SimsearchError as exc:
             if explicit:
                 raise
