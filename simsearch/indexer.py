@@ -163,6 +163,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
     for name, stored, ref, path, digest, dim, wanted in resolved:
         with store.transaction():
+            # one folder spelled twice in this run ('m', './m/', its absolute path): one model
+            stored = stored or row_for_folder(store, path)
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
             elif stored.fingerprint == digest and not same_folder(stored.path, path):

@@ -197,3 +197,17 @@ def test_a_moved_model_folder_keeps_its_vectors_and_a_copy_is_another_model(two_
     assert run_cli("index", "-m", "copy", "--db", db, "--device", "cpu")[0] == 0
     with closing(Store.open(db)) as store:
         assert sorted(row.path for row in store.models()) == [str(two_places / "copy"), str(two_places / "moved")]
+
+
+def test_one_folder_spelled_several_ways_in_one_run_is_one_model(tmp_path, monkeypatch):
+    model = make_model(tmp_path / "m", seed=5)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The first sentence is here. The second one follows it.\n")
+    monkeypatch.chdir(tmp_path)
+    with closing(Store.open(tmp_path / "i.db")) as store:
+        report = index(store, [docs], [str(model), "m", "./m/"], device="cpu", progress=False)
+        [row] = store.models()
+        assert report.encoded == {row.name: 2} and store.count_vectors(row.id) == 2
+        for spelling in ("m", "./m/", str(model)):  # each spelling finds that one model
+            assert Searcher.open(store, spelling).search("The second one follows it.", 1)[0].text == "The second one follows it."
