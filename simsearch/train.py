@@ -408,6 +408,9 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         _check_default_out(config.out, config.data)
     staging = config.out.parent / f".{config.out.name}.partial"
     if config.resume and not (staging / "checkpoint.pt").is_file():
+        if out_locked_elsewhere(config.out):
+            raise SimsearchError(f"--resume: another `simsearch train` is writing to --out {config.out} now; "
+                                 "wait for it to finish (or stop it with Ctrl-C, then --resume)")
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
 
     # Data: tokenized once, up front; each step only pads its own batch.
@@ -1130,6 +1133,25 @@ def out_lock(out: Path):
             with contextlib.suppress(OSError):
                 path.unlink()
         handle.close()
+
+
+def out_locked_elsewhere(out: Path) -> bool:
+    """Whether another process holds the lock of ``--out`` now (:func:`out_lock`); creates nothing."""
+    import fcntl
+
+    try:
+        handle = open(out.parent / f".{out.name}.lock", "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def _staging_is_ours(staging: Path) -> bool:

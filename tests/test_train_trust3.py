@@ -433,3 +433,13 @@ def test_a_model_folder_from_before_files_were_listed_may_hold_any_weights_or_to
     (trained / "model-1-of-2.safetensors").write_text("x")  # not a shard name transformers writes
     assert train_module._unexpected_entry(trained, meta) == "model-1-of-2.safetensors"
     (trained / "model-1-of-2.safetensors").unlink()
+
+
+def test_resume_while_another_run_writes_the_out_says_so(world, tmp_path):
+    out = tmp_path / "busy"
+    with train_module.out_lock(out):  # another run holds --out and has no checkpoint yet
+        with pytest.raises(SimsearchError, match=r"--resume: another `simsearch train` is writing to --out .*busy now"):
+            train(quick(world, out, resume=True))
+    with pytest.raises(SimsearchError, match="--resume: no checkpoint at"):  # nobody holds it: nothing to resume
+        train(quick(world, out, resume=True))
+    assert not train_module.out_locked_elsewhere(out)
