@@ -795,12 +795,19 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         store = Store.open(config.data, create=False)
         try:
             documents = indexed_documents(store)
+            stale = stale_documents(store, documents)
         finally:
             store.close()
         if not documents:
             raise SimsearchError(f"--from-index: the index {config.data} holds no sentences yet; "
                                  "index your text first: simsearch index FOLDER")
-        source = {"kind": "index", "path": str(config.data.absolute())}
+        if stale:
+            path, state = stale[0]
+            (warn or _print_file_warning)(str(config.data), (
+                f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
+                f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
+                "`simsearch index` first to train on what they hold now"))
+        source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale)}
     else:
         documents = documents_from_path(config.data, warn)
         source = {"kind": "files", "path": str(config.data.absolute())}
@@ -808,6 +815,21 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     sha256 = documents_sha256(documents)
     source.update(documents=len(documents), sentences=len(sentences), sha256=sha256)
     return TrainingData([(s,) for s in sentences], sha256, source, documents)
+
+
+def _print_file_warning(path: str, reason: str) -> None:
+    from .progress import print_warning
+
+    print_warning(f"{path}: {reason}")
+
+
+def stale_documents(store, documents) -> list[tuple[str, str]]:
+    """(path, state) of each indexed document whose file no longer holds what was indexed
+    ("changed", "gone", "unreadable": decided as ``search`` decides it, :func:`search.file_state`)."""
+    from .search import file_state
+
+    states = ((d.path, file_state(store, d.id, d.path)) for d in documents)
+    return [(path, state) for path, state in states if state != "indexed"]
 
 
 ESTIMATE_AFTER = 3  # timed steps before the estimate of the run's time

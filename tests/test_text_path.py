@@ -323,3 +323,38 @@ def test_documents_read_by_an_older_extractor_are_read_again(tmp_path, index_mod
     assert {p for p in ids_before if ids_before[p] != ids_after[p]} == {travel}
     code, stdout, err = run_cli("index", "--db", db, "--device", "cpu", "--json")
     assert code == 0 and json.loads(stdout)["reextracted"] == 0 and json.loads(stdout)["unchanged"] == 3, err
+
+
+def test_train_from_index_says_when_indexed_files_changed_or_are_gone(tmp_path, index_model):
+    import os
+
+    from simsearch.train import TrainConfig, training_data
+
+    root = tmp_path / "notes"
+    root.mkdir()
+    for name in ("a", "b", "c", "d"):
+        (root / f"{name}.txt").write_text(f"Note {name} says one thing. Note {name} says another thing.\n")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        index(store, [root], [str(index_model)], device="cpu", progress=False)
+    finally:
+        store.close()
+    config = TrainConfig(mode="unsup", data=tmp_path / "i.db", from_index=True)
+
+    def read():
+        warnings: list[tuple[str, str]] = []
+        data = training_data(config, lambda path, reason: warnings.append((path, reason)))
+        return data, warnings
+
+    data, warnings = read()
+    assert warnings == [] and data.source["files_changed_since_indexed"] == 0
+    (root / "a.txt").write_text("Note a was rewritten since.\n")
+    (root / "b.txt").unlink()
+    stat = (root / "c.txt").stat()  # same bytes, another mtime: not a change
+    os.utime(root / "c.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    data, warnings = read()
+    [(where, reason)] = warnings
+    assert where == str(tmp_path / "i.db") and reason.startswith("2 of its 4 files changed or are gone")
+    assert data.source["files_changed_since_indexed"] == 2
+    # It still trains on exactly what the index holds (the old text of a, b still there).
+    assert "Note a says one thing." in [s for d in data.documents for s in d.sentences]
