@@ -21,6 +21,7 @@ directory, and refuses it if any byte changed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -60,15 +61,21 @@ class ModelRef:
     # sentence-transformers' ``do_lower_case``: texts are lowercased before tokenizing
     # (``encoder.texts_for_model``), as sentence-transformers does for this folder.
     lower_case: bool = False
+    # Only in ``list_models``: why a folder of the models directory cannot be used by its name
+    # (source "shadowed" or "unreadable"); empty for a usable model.
+    note: str = field(default="", compare=False)
 
     def describe(self) -> dict:
-        return {
+        described = {
             "name": self.name,
             "source": self.source,
             "path": str(self.path),
-            "pooler": self.pooler,
-            "max_length": self.max_length,
+            "pooler": self.pooler or None,  # None: an unreadable folder of list_models
+            "max_length": self.max_length or None,
         }
+        if self.note:
+            described["note"] = self.note
+        return described
 
 
 def models_dir() -> Path:
@@ -135,11 +142,15 @@ def read_pooling(folder: Path, override: str | None = None) -> tuple[str | None,
     meta_file = folder / METADATA_FILE
     if meta_file.is_file():
         meta = _read_json(meta_file)
-        pooler = meta.get("pooler")
-        if pooler not in POOLERS:
-            raise SimsearchError(f"{meta_file}: unknown pooler {pooler!r} (expected one of {', '.join(POOLERS)})")
-        return pooler, meta.get("max_length"), meta
-    st_max = _sentence_bert_config(folder).get("max_seq_length")
+        if not isinstance(meta, dict):
+            raise SimsearchError(f"{meta_file}: not a JSON object")
+        for key in ("pooler", "train_pooler"):  # train_pooler: the pooler a further training run continues with
+            if (key == "pooler" or key in meta) and meta.get(key) not in POOLERS:
+                raise SimsearchError(f"{meta_file}: unknown {key} {_shown_value(meta.get(key))} "
+                                     f"(expected one of {', '.join(POOLERS)})")
+        return meta["pooler"], _length(meta_file, "max_length", meta.get("max_length")), meta
+    st_max = _length(folder / "sentence_bert_config.json", "max_seq_length",
+                     _sentence_bert_config(folder).get("max_seq_length"))
     modules_file = folder / "modules.json"
     if modules_file.is_file():
         pooling = _sentence_transformers_pooling(folder, _read_json(modules_file))
@@ -242,12 +253,37 @@ def _read_json(path: Path):
         raise SimsearchError(f"{path}: not valid JSON ({exc})") from None
 
 
+def _shown_value(value) -> str:
+    """A JSON value as an error message shows it: short, on one line."""
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _length(file: Path, key: str, value) -> int | None:
+    """A sequence length read from ``file``'s ``key``: ``None`` when absent (or null), else a
+    positive integer; anything else (``"long"``, ``0``, ``true``) is refused naming the file and key."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SimsearchError(f"{file}: {key} must be a positive integer, not {_shown_value(value)}")
+    return value
+
+
+def _config(folder: Path) -> dict:
+    """The folder's ``config.json`` (transformers' model configuration), checked to be an object."""
+    config = _read_json(folder / "config.json")
+    if not isinstance(config, dict):
+        raise SimsearchError(f"{folder / 'config.json'}: not a JSON object")
+    return config
+
+
 def _model_max_length(folder: Path, stored: int | None) -> int:
     if stored:
-        return int(stored)
+        return stored
     config = folder / "config.json"
-    positions = _read_json(config).get("max_position_embeddings", 512) if config.is_file() else 512
-    return min(int(positions), 512)
+    positions = _length(config, "max_position_embeddings", _config(folder).get("max_position_embeddings", 512)) \
+        if config.is_file() else None
+    return min(positions or 512, 512)
 
 
 def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> ModelRef:
@@ -298,16 +334,47 @@ def _download(repo_id: str) -> Path:
         ) from None
 
 
+def shadowed_by_alias(name: str) -> bool:
+    """Whether a trained model of this name could never be named: ``-m NAME`` is the built-in's
+    alias (aliases are tried first, whatever the case)."""
+    return name.lower() in EMBEDDED_ALIASES
+
+
+def check_trained_name(out: Path) -> None:
+    """Refuse a training ``--out`` in the models directory named like a built-in alias
+    (``minilm``, ``Default``...): ``-m NAME`` would use the built-in, never this model.
+    A folder of that name anywhere else is fine: ``-m ./minilm`` is a path."""
+    out = Path(out).expanduser()
+    if shadowed_by_alias(out.name) and out.parent.resolve() == models_dir().expanduser().resolve():
+        raise SimsearchError(f"--out {out}: {out.name!r} in the models directory is the name of the built-in model "
+                             f"({DEFAULT_MODEL}), so `-m {out.name}` would never reach this one; choose another name, "
+                             f"e.g. --out {out.parent / (out.name + '-trained')}")
+
+
 def list_models() -> list[ModelRef]:
-    """The embedded model and every trained model under the models directory."""
+    """The embedded model and every model folder under the models directory.
+
+    A folder that cannot be used by its name is listed all the same, with a ``note`` saying why:
+    source ``shadowed`` (named like a built-in alias, which ``-m`` tries first) or ``unreadable``
+    (its metadata is malformed, say). A folder with neither ``config.json`` nor ``simsearch.json``
+    is not a model and is left out.
+    """
     found = [resolve_model(DEFAULT_MODEL)]
     root = models_dir()
     if root.is_dir():
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if not ((folder / "config.json").exists() or (folder / METADATA_FILE).exists()):
+                continue  # a foreign folder, not a model
+            shadow = f"shadowed by the built-in {DEFAULT_MODEL}: rename the folder" if shadowed_by_alias(folder.name) else ""
             try:
-                found.append(_from_folder(folder.name, folder, "trained", None))
-            except SimsearchError:
-                continue  # half-written or foreign folders are not models
+                ref = _from_folder(folder.name, folder, "trained", None)
+            except SimsearchError as exc:
+                note = "; ".join(filter(None, (shadow, str(exc))))
+                found.append(ModelRef(folder.name, folder, "unreadable", "", 0, note=note))
+                continue
+            if shadow:
+                ref = dataclasses.replace(ref, source="shadowed", note=shadow)
+            found.append(ref)
     return found
 
 
@@ -333,7 +400,7 @@ def fingerprint(ref: ModelRef) -> str:
 
 def hidden_size(ref: ModelRef) -> int:
     """The embedding dimension, read from ``config.json`` (no weights loaded)."""
-    config = _read_json(Path(ref.path) / "config.json")
+    config = _config(Path(ref.path))
     for key in ("hidden_size", "d_model", "dim"):
         if isinstance(config.get(key), int):
             return config[key]

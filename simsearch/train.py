@@ -1067,7 +1067,11 @@ def _unexpected_entry(folder: Path, meta: dict) -> str | None:
 
 def _check_out(out: Path) -> None:
     """--out may be new, an empty folder, or a model folder simsearch trained holding only what
-    training wrote there; anything else is refused (never deleted), naming what is in the way."""
+    training wrote there; anything else is refused (never deleted), naming what is in the way.
+    In the models directory it must not be named like the built-in model (``-m minilm`` is the built-in)."""
+    from .models import check_trained_name
+
+    check_trained_name(out)
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
