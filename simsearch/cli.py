@@ -539,12 +539,14 @@ def index_command(
                      "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",
                      highlight=False, markup=False, soft_wrap=True)
         return
+    skipped = f", {len(report.skipped):,} skipped (see the warnings)" if report.skipped else ""
     if report.changed == 0 and not any(report.encoded.values()):
-        stdout.print(f"index is up to date: {report.files_seen:,} files unchanged ({report.seconds:.1f} s) in {_shown(report.db)}")
+        stdout.print(f"index is up to date: {report.unchanged + report.touched:,} files unchanged{skipped} "
+                     f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed, "
-        f"{report.unchanged + report.touched:,} unchanged files; {report.sentences_added:,} sentences added; "
+        f"{report.unchanged + report.touched:,} unchanged files{skipped}; {report.sentences_added:,} sentences added; "
         f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

@@ -34,7 +34,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 6
+EXTRACTOR_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -346,6 +346,11 @@ def extract(path: Path, data: bytes) -> Extracted:
     file_format = format_of(path)
     if file_format == "pdf":
         return _extract_pdf(path, data)
+    if PDF_MAGIC.match(data):  # a PDF under another name (a download saved as .txt): its text, not its syntax
+        try:
+            return _extract_pdf(path, data)
+        except Skip:
+            pass  # not a PDF after all (a text beginning with those bytes): read as its name says
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
@@ -1082,16 +1087,26 @@ def _extract_html(text: str, warning: str | None) -> Extracted:
     return Extracted("".join(parser.parts), "html", warning, parser.line_map)
 
 
+PDF_MAGIC = re.compile(rb"%PDF-\d\.\d")
+
+
 def _extract_pdf(path: Path, data: bytes) -> Extracted:
     try:
         import io
+        import logging
 
         from pypdf import PdfReader
+        from pypdf.errors import DependencyError
     except ImportError:
         raise Skip("PDF support is not installed: pip install 'simsearch[pdf]'") from None
+    # pypdf logs what it repairs ("EOF marker not found"): a file it cannot read is skipped with
+    # one warning of ours, and one it can is read; neither needs its log lines on the terminal.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
+    except DependencyError as exc:  # AES encryption needs a package the pdf extra does not bring
+        raise Skip(f"unreadable PDF: {str(exc).strip() or type(exc).__name__} (pip install cryptography)") from None
     except Exception as exc:  # pypdf raises many types for damaged files
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
     # "line" of a PDF hit is its page number: the one position every viewer can jump to.

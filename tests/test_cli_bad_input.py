@@ -468,3 +468,16 @@ def test_forget_removes_roots_missing_roots_and_models(run_cli, tmp_path, monkey
     assert code == 0 and out.startswith(f"forgot {tiny_model} ("), err
     assert [m["name"] for m in _status(run_cli, db)["models"]] == [str(index_model)]
     assert {p.name for p in tmp_path.rglob("*") if p.is_file()} >= files - {"a.txt"}
+
+
+def test_index_summary_counts_skipped_files_and_never_calls_them_unchanged(tmp_path, index_model, run_cli):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bin.txt").write_bytes(b"\x00\x01\x02 binary, not text")  # the folder's only file: skipped
+    db = tmp_path / "i.db"
+    code, out, err = run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")
+    assert code == 0 and "bin.txt" in err and "binary" in err
+    assert "0 files unchanged, 1 skipped" in out and "1 files unchanged" not in out
+    (docs / "note.txt").write_text("A real note about the harbour.\n")
+    code, out, err = run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")
+    assert code == 0 and "indexed 1 new" in out

@@ -134,6 +134,25 @@ def test_pdf_text_is_extracted_with_page_numbers_as_lines():
         extract(Path("broken.pdf"), b"%PDF-1.4 this is not a pdf")
 
 
+def test_a_pdf_under_another_name_gives_its_text_not_its_syntax(caplog):
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    data = minimal_pdf(["A saved download about rivers.", "Its second page about bridges."])
+    for name in ("download.txt", "notes.md"):
+        extracted = extract(Path(name), data)
+        assert extracted.format == "pdf"
+        assert [(s.text, s.line) for s in sentences_of(extracted)] == [
+            ("A saved download about rivers.", 1), ("Its second page about bridges.", 2)]
+    # A text that merely begins like a PDF is read as the text its name says it is.
+    text = b"%PDF-1.7 is the version this note is about. It has two sentences.\n"
+    assert [s.text for s in sentences_of(extract(Path("note.txt"), text))] == [
+        "%PDF-1.7 is the version this note is about.", "It has two sentences."]
+    # pypdf's own log lines (what it repaired or could not) stay off the terminal: our Skip says it.
+    caplog.clear()
+    with pytest.raises(Skip):
+        extract(Path("broken.pdf"), b"%PDF-1.4 no objects, no xref, no EOF marker")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+
+
 # --- sentences from any text: markup, code, one-per-line files -----------------------------
 
 import re  # noqa: E402

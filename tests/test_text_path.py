@@ -200,7 +200,8 @@ def test_train_from_index_then_index_and_search_with_the_new_model(tmp_path, tin
     expected = unique_sentences(indexed)
     assert result["examples"] == len(expected) and result["steps"] == 2
     assert result["data_source"] == {"kind": "index", "path": str(db.absolute()), "documents": 3,
-                                     "sentences": len(expected), "sha256": documents_sha256(indexed)}
+                                     "sentences": len(expected), "sha256": documents_sha256(indexed),
+                                     "files_changed_since_indexed": 0}
     assert result["data_sha256"] == documents_sha256(indexed)
     saved = json.loads((out / "simsearch.json").read_text())
     assert saved["data_source"] == result["data_source"]
