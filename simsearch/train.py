@@ -1517,14 +1517,15 @@ def heldout_verdict(heldout: dict | None) -> str | None:
     base, trained = heldout["base"], heldout["trained"]
     if base["hit@10"] is None or trained["hit@10"] is None:
         return None
-    better = (trained["hit@10"], trained["mrr@10"]) > (base["hit@10"], base["mrr@10"])
-    if better:
-        return (f"held-out retrieval hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 "
-                f"{base['mrr@10']:.3f} -> {trained['mrr@10']:.3f} ({heldout['documents']} documents, "
-                f"{trained['queries']} queries)")
-    return (f"not better than the base model on your held-out documents (hit@10 {base['hit@10']:.3f} -> "
-            f"{trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}; "
-            f"{heldout['documents']} documents, {trained['queries']} queries)")
+    figures = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
+               f"{trained['mrr@10']:.3f}; {heldout['documents']} documents, {trained['queries']} queries")
+    # Compared as printed (3 decimals): a difference the line cannot show is no difference.
+    moves = [float(f"{trained[k]:.3f}") - float(f"{base[k]:.3f}") for k in ("hit@10", "mrr@10")]
+    if all(m >= 0 for m in moves) and any(m > 0 for m in moves):
+        return f"held-out retrieval {figures.replace('; ', ' (', 1)})"
+    if any(m > 0 for m in moves):
+        return f"mixed on your held-out documents: one figure up, the other down ({figures})"
+    return f"not better than the base model on your held-out documents ({figures})"
 
 
 def sts_verdict(metadata: dict) -> str | None:

@@ -84,8 +84,11 @@ def test_verdict_says_plainly_when_training_did_not_help():
                 "trained": {"hit@10": trained[0], "mrr@10": trained[1], "queries": 40}, "documents": 6, "share": 0.1}
 
     assert heldout_verdict(summary((0.594, 0.3), (0.668, 0.4))).startswith("held-out retrieval hit@10 0.594 -> 0.668")
-    for trained in [(0.58, 0.4), (0.594, 0.3), (0.594, 0.2)]:  # lower, equal, equal hit with lower MRR
+    for trained in [(0.58, 0.3), (0.594, 0.3), (0.594, 0.2), (0.5941, 0.3000000001)]:  # lower, equal, lower MRR, equal as printed
         assert heldout_verdict(summary((0.594, 0.3), trained)).startswith("not better than the base model")
+    for trained in [(0.58, 0.4), (0.7, 0.2)]:  # one figure up and the other down is not "better"
+        assert heldout_verdict(summary((0.594, 0.3), trained)).startswith("mixed on your held-out documents")
+    assert heldout_verdict(summary((0.594, 0.3), (0.594, 0.31))).startswith("held-out retrieval")  # one up, one equal
     assert heldout_verdict(None) is None
     # STS-B dev chose the kept step: compared with step 0, the base model.
     assert sts_verdict({"base_dev_stsb": 86.72, "best_dev_stsb": 87.34, "best_step": 125}).startswith(
