@@ -188,3 +188,22 @@ def test_models_command_lists_every_folder_whatever_its_metadata(tmp_path, monke
         code, out, err = run_cli("index", docs, "--db", tmp_path / "d.db", "-m", name)
         assert code == 2 and err.count("\n") == 1 and "simsearch.json" in err, err
     assert not os.path.exists(tmp_path / "d.db")
+
+
+def test_train_refuses_an_alias_out_in_the_models_directory_before_writing(tmp_path, monkeypatch, run_cli, tiny_model,
+                                                                           sts_fixture):
+    models, work = tmp_path / "models", tmp_path / "work"
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
+    work.mkdir()
+    notes = work / "notes.txt"
+    notes.write_text("".join(f"Sentence number {i} is about topic {i % 5}.\n" for i in range(40)))
+    args = ["--unsup", notes, "-m", tiny_model, "--max-steps", "1", "--batch-size", "8", "--data", sts_fixture,
+            "--device", "cpu", "--precision", "fp32", "--json"]
+    code, out, err = run_cli("train", *args, "--out", models / "Default")
+    assert code == 2 and err.count("\n") == 1 and "choose another name" in err, err
+    assert not models.exists()  # no lock file, no work folder, no model
+    monkeypatch.chdir(work)  # the same name elsewhere is a path, and trains
+    code, out, err = run_cli("train", *args, "--out", "minilm")
+    assert code == 0, err
+    ref = resolve_model("./minilm")
+    assert (ref.source, ref.path.resolve()) == ("folder", work / "minilm") and (work / "minilm" / "simsearch.json").is_file()
