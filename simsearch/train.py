@@ -1408,7 +1408,7 @@ def _save_model(run: Run) -> dict:
         stderr.print(f"note: {refusal}", highlight=False)
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
-    _plot(state, final / "training.png")
+    _plot(state, final / "training.png", run.total_steps if selection == "last step" else state.best_step)
     # Last, with the list of every file written: a later --out check replaces only a folder of these.
     metadata["files"] = sorted({*_model_files(final), METADATA_FILE})
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
@@ -1730,8 +1730,20 @@ def eval_axis_limits(values: list[float], key: str) -> tuple[float, float]:
     return low, high
 
 
-def _plot(state: TrainState, path: Path) -> None:
-    """Loss per step and the evaluation signal per evaluation, as a PNG beside the model."""
+def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None) -> str:
+    """The evaluation curve's legend: first and last evaluation, and the kept step's value when
+    the kept step is not the last evaluated one (the saved model is the kept step's)."""
+    (first_step, first), (last_step, last) = points[0], points[-1]
+    text = f"{label}: step {first_step} {first:.3f} -> step {last_step} {last:.3f}"
+    value = dict(points).get(kept)
+    if kept is None or kept == last_step or value is None:
+        return text
+    return f"{text}; kept: step {kept} {value:.3f}"
+
+
+def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
+    """Loss per step and the evaluation signal per evaluation, as a PNG beside the model; the
+    kept step (the saved model's) is marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1752,9 +1764,9 @@ def _plot(state: TrainState, path: Path) -> None:
     points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
     if points:
         right = ax.twinx()
-        first, last = points[0][1], points[-1][1]
-        right.plot(*zip(*points), "o-", color="tab:blue",
-                   label=f"{label}: step {points[0][0]} {first:.3f} -> step {points[-1][0]} {last:.3f}")
+        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept))
+        if kept in dict(points):
+            right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
         right.set_ylim(*eval_axis_limits([value for _, value in points], key))
         right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
         right.legend(loc="upper right")

@@ -267,3 +267,12 @@ def test_a_large_change_keeps_its_own_range():
 
     low, high = eval_axis_limits([60.0, 80.0], "stsb_dev")
     assert low <= 60.0 and high >= 80.0 and high - low < 25.0
+
+
+def test_the_evaluation_legend_names_the_kept_step_when_it_is_not_the_last():
+    from simsearch.train import eval_legend
+
+    points = [(0, 0.618), (30, 0.71), (60, 0.69)]
+    assert eval_legend("held-out hit@10", points, 60) == "held-out hit@10: step 0 0.618 -> step 60 0.690"
+    assert eval_legend("held-out hit@10", points, 30).endswith("; kept: step 30 0.710")
+    assert eval_legend("held-out hit@10", points, None).endswith("step 60 0.690")
