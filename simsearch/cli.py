@@ -226,10 +226,13 @@ def models_command(json_out: bool = JsonOption) -> None:
         table.add_column(column)
     for ref in found:
         best = ref.metadata.get("best_dev_stsb")
-        table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler, str(ref.max_length),
+        table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
                       _cell(ref.metadata.get("base_model", "")), f"{best:.2f}" if isinstance(best, (int, float)) else "",
                       _cell(ref.path))
     stdout.print(table)
+    for ref in found:  # why a folder is shadowed or unreadable: one line each, under the table
+        if ref.note:
+            stdout.print(_cell(f"{ref.name} ({ref.source}): {ref.note}"), highlight=False, soft_wrap=True)
     stdout.print(
         f"Trained models are read from {_shown(models_dir())}/ ($SIMSEARCH_MODELS). Any local model folder or "
         "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "

@@ -181,6 +181,9 @@ def test_models_command_lists_every_folder_whatever_its_metadata(tmp_path, monke
     assert code == 0 and "Traceback" not in err, err
     for name in ("list-json", "notes", "MiniLM"):
         assert name in out
+    flat = " ".join(out.split())  # the table wraps long lines
+    assert "MiniLM (shadowed): shadowed by the built-in" in flat and "null-json (unreadable):" in flat
+    assert "not a JSON object" in flat
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("One sentence here. Another one there.")
