@@ -10,6 +10,7 @@ dev split only.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from .errors import SimsearchError
 from .data import line_of_byte
+from .errors import SimsearchError
 from .segment import source_lines
 
 STS_SUBSETS = {
@@ -66,22 +67,51 @@ def _clean(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
+def _not_a_folder(path: Path) -> Path | None:
+    """The first of ``path``'s parents that exists but is not a folder, if one is."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
 def _read_lines(path: Path) -> list[str]:
+    """The file's lines, as UTF-8; a leading byte-order mark is not content (``utf-8-sig``)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
+    except NotADirectoryError:
+        blocker = _not_a_folder(path)
+        raise SimsearchError(f"{blocker or path.parent}: is a file, expected a folder holding {path.name}") from None
+    except IsADirectoryError:
+        raise SimsearchError(f"{path}: is a folder, expected a file of the evaluation data") from None
+    except OSError as exc:
+        raise SimsearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
         # Lines end at \n, \r\n, \r only: a U+2028 or form feed inside a sentence must not put the
         # sentences and their gold scores out of step.
-        return source_lines(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
-    except UnicodeDecodeError as exc:
-        raise SimsearchError(f"{path}:{line_of_byte(path.read_bytes(), exc.start)}: not valid UTF-8") from None
+        return source_lines(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:  # (its offset is into exc.object: the bytes after any BOM)
+        raise SimsearchError(f"{path}:{line_of_byte(exc.object, exc.start)}: not valid UTF-8") from None
+
+
+def _some_pairs(pairs: Pairs, path: Path, why: str = "") -> Pairs:
+    """``pairs``, unless there are none: a file without a pair is refused, as a missing one is
+    (a correlation over no pairs, or a task left out of the average, would mislead)."""
+    if not len(pairs):
+        raise SimsearchError(f"{path}: no pairs were found in this file{why}")
+    return pairs
 
 
 def _score(text: str, path: Path, line: int) -> float:
     try:
-        return float(text)
+        score = float(text)
     except ValueError:
         raise SimsearchError(f"{path}:{line}: gold score {text!r} is not a number") from None
+    if not math.isfinite(score):  # nan would make the task's correlation undefined, inf rank above all
+        raise SimsearchError(f"{path}:{line}: gold score {text!r} is not a finite number")
+    return score
 
 
 def _tab_rows(path: Path, lines: list[str], *, first: int, columns: int):
@@ -96,7 +126,8 @@ def _tab_rows(path: Path, lines: list[str], *, first: int, columns: int):
 
 
 def load_sts_subset(folder: Path, subset: str) -> Pairs:
-    """One STS12-16 subset; pairs whose gold line is empty are unscored and dropped."""
+    """One STS12-16 subset; pairs whose gold line is empty are unscored and dropped.
+    A subset without a scored pair is refused (as a missing file is)."""
     inputs = folder / f"STS.input.{subset}.txt"
     golds = folder / f"STS.gs.{subset}.txt"
     input_lines, gold_lines = _read_lines(inputs), _read_lines(golds)
@@ -114,7 +145,10 @@ def load_sts_subset(folder: Path, subset: str) -> Pairs:
         sent1.append(_clean(parts[0]))
         sent2.append(_clean(parts[1]))
         gold.append(_score(score.strip(), golds, number))
-    return Pairs(subset, sent1, sent2, np.asarray(gold))
+    pairs = Pairs(subset, sent1, sent2, np.asarray(gold))
+    if not input_lines:
+        return _some_pairs(pairs, inputs)
+    return _some_pairs(pairs, golds, f" with a gold score (all its {len(gold_lines)} lines are empty: every pair is unscored)")
 
 
 def load_sts_year(root: Path, task: str) -> list[Pairs]:
@@ -130,21 +164,23 @@ def load_stsb(root: Path, split: str) -> Pairs:
         gold.append(_score(parts[4], path, number))
         sent1.append(_clean(parts[5]))
         sent2.append(_clean(parts[6]))
-    return Pairs(f"STSBenchmark-{split}", sent1, sent2, np.asarray(gold))
+    return _some_pairs(Pairs(f"STSBenchmark-{split}", sent1, sent2, np.asarray(gold)), path)
 
 
 def load_sick(root: Path, split: str) -> Pairs:
     """SICK relatedness: a header line, then pair_ID, sentence_A, sentence_B, score, label."""
     path = root / "senteval" / "SICK" / SICK_SPLITS[split]
     lines = _read_lines(path)
-    if not lines or not lines[0].startswith("pair_ID"):
+    if not any(line.strip() for line in lines):
+        raise SimsearchError(f"{path}: no pairs were found in this file")
+    if not lines[0].startswith("pair_ID"):
         raise SimsearchError(f"{path}:1: expected the SICK header line starting with 'pair_ID'")
     sent1, sent2, gold = [], [], []
     for number, parts in _tab_rows(path, lines[1:], first=2, columns=4):
         sent1.append(_clean(parts[1]))
         sent2.append(_clean(parts[2]))
         gold.append(_score(parts[3], path, number))
-    return Pairs(f"SICK-{split}", sent1, sent2, np.asarray(gold))
+    return _some_pairs(Pairs(f"SICK-{split}", sent1, sent2, np.asarray(gold)), path, " after its header line")
 
 
 # ``warn(message)``: told when a correlation is undefined (its number is NaN, null in JSON).
@@ -268,8 +304,13 @@ def alignment_uniformity(embed: Embed, root: Path, *, split: str = "all", thresh
     if any(s not in STSB_SPLITS for s in splits):
         raise SimsearchError(f"unknown --split {split!r} (expected all, train, dev or test)")
     pair_sets = [load_stsb(root, s) for s in splits]
-    cache = _embed_all(embed, pair_sets)
     positives = [(a, b) for p in pair_sets for a, b, g in zip(p.sent1, p.sent2, p.gold) if g > threshold]
+    files = f"{', '.join(STSB_SPLITS[s] for s in splits)} of {root / 'senteval' / 'STS' / 'STSBenchmark'}"
+    if not positives:  # checked before anything is encoded
+        raise SimsearchError(f"no positive pairs for alignment: no pair scores above {threshold:g} in {files}")
+    if len({s for p in pair_sets for s in (*p.sent1, *p.sent2)}) < 2:
+        raise SimsearchError(f"uniformity needs at least two distinct sentences; found one in {files}")
+    cache = _embed_all(embed, pair_sets)
     x = _normalised(np.stack([cache[a] for a, _ in positives]))
     y = _normalised(np.stack([cache[b] for _, b in positives]))
     return {
