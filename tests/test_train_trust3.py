@@ -170,11 +170,11 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
     seen = []
     plot = train_module._plot
 
-    def plot_and_try_a_second_run(state, path):  # while the model is being saved
+    def plot_and_try_a_second_run(state, path, *kept):  # while the model is being saved
         with pytest.raises(SimsearchError, match="another `simsearch train`"), train_module.out_lock(out):
             pass
         seen.append(True)
-        return plot(state, path)
+        return plot(state, path, *kept)
 
     monkeypatch.setattr(train_module, "_plot", plot_and_try_a_second_run)
     train(quick(world, out))
@@ -213,10 +213,10 @@ def test_ctrl_c_while_saving_finishes_the_save_then_reports_the_interruption(wor
     train(quick(world, reference))
     plot = train_module._plot
 
-    def plot_with_two_ctrl_c(state, path):  # the save is under way: the user presses Ctrl-C twice
+    def plot_with_two_ctrl_c(state, path, *kept):  # the save is under way: the user presses Ctrl-C twice
         os.kill(os.getpid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)
-        return plot(state, path)
+        return plot(state, path, *kept)
 
     monkeypatch.setattr(train_module, "_plot", plot_with_two_ctrl_c)
     outside = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores it)
