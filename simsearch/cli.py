@@ -536,7 +536,8 @@ def index_command(
     if json_out:
         _print_json(report.as_dict())
         return
-    encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})" for name, count in report.encoded.items())
+    encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})"
+                        for name, count in report.encoded.items()) or "nothing (no model could be loaded)"
     if not roots:  # --model with no PATHS: the index's sentences were embedded, no file was read
         stdout.print(f"encoded the index's sentences: {_visible(encoded)} ({report.seconds:.1f} s) in {_visible(report.db)}; "
                      "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",

@@ -151,8 +151,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         except SimsearchError as exc:
             if explicit:
                 raise
-            note(stored.path if stored else name,
-                 f"model {name!r} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
+            where = stored.path if stored else name
+            note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
                  f"`simsearch forget --model {shlex.quote(name)}` removes it")
             continue
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
@@ -163,8 +163,11 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
     for name, stored, ref, path, digest, dim, wanted in resolved:
         with store.transaction():
-            # one folder spelled twice in this run ('m', './m/', its absolute path): one model
+            # one folder spelled twice in this run ('m', './m/', its absolute path): one model,
+            # registered (and warned about) once
             stored = stored or row_for_folder(store, path)
+            if stored is not None and stored.id in rows:
+                continue
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
             elif stored.fingerprint == digest and not same_folder(stored.path, path):

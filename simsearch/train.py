@@ -1533,7 +1533,7 @@ def sts_verdict(metadata: dict) -> str | None:
     base, best = metadata.get("base_dev_stsb"), metadata.get("best_dev_stsb")
     if base is None or best is None:
         return None
-    if best > base:
+    if float(f"{best:.2f}") > float(f"{base:.2f}"):  # compared as printed
         return f"STS-B dev {base:.2f} -> {best:.2f} (the base model -> step {metadata['best_step']}, kept)"
     return (f"not better than the base model on STS-B dev ({base:.2f} -> {best:.2f} at best, step "
             f"{metadata['best_step']})")

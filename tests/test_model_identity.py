@@ -211,3 +211,34 @@ def test_one_folder_spelled_several_ways_in_one_run_is_one_model(tmp_path, monke
         assert report.encoded == {row.name: 2} and store.count_vectors(row.id) == 2
         for spelling in ("m", "./m/", str(model)):  # each spelling finds that one model
             assert Searcher.open(store, spelling).search("The second one follows it.", 1)[0].text == "The second one follows it."
+        # Retrained behind its name: re-embedded once, said once, however many spellings.
+        shutil.rmtree(model)
+        make_model(model, seed=6)
+        warnings = []
+        report = index(store, [docs], ["m", "./m/", str(model)], device="cpu", progress=False,
+                       on_warning=lambda path, reason: warnings.append(reason))
+        assert [w for w in warnings if "changed since it was indexed" in w] == ["the model changed since it was indexed; re-embedding"]
+        assert report.encoded == {row.name: 2} and len(store.models()) == 1
+        warnings.clear()
+        report = index(store, [docs], ["m", "./m/"], device="cpu", progress=False, precision="fp32",
+                       on_warning=lambda path, reason: warnings.append(reason))
+        assert [w for w in warnings if "vectors were made at" in w] == [
+            f"the model: its 2 vectors were made at {row.precision}; re-embedding all of them at fp32 (--precision fp32)"] \
+            or row.precision == "fp32"
+
+
+def test_an_indexed_model_whose_folder_is_gone_is_skipped_with_one_warning(tmp_path, monkeypatch, run_cli):
+    model = make_model(tmp_path / "m", seed=7)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The first sentence is here. The second one follows it.\n")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("index", docs, "--db", "i.db", "-m", "./m")[0] == 0
+    shutil.rmtree(model)
+    (docs / "b.txt").write_text("A new file arrives. It has two sentences.\n")
+    code, out, err = run_cli("index", docs, "--db", "i.db")
+    assert code == 0, err
+    [line] = [w for w in err.splitlines() if "cannot be loaded" in w]
+    assert line.count("./m") + line.count(str(model)) >= 1 and "model './m'" not in line.split("cannot be loaded")[0]
+    assert "skipped, its vectors stay in the index" in line
+    assert "encoded: nothing (no model could be loaded)" in " ".join(out.split())

@@ -93,6 +93,8 @@ def test_verdict_says_plainly_when_training_did_not_help():
     # STS-B dev chose the kept step: compared with step 0, the base model.
     assert sts_verdict({"base_dev_stsb": 86.72, "best_dev_stsb": 87.34, "best_step": 125}).startswith(
         "STS-B dev 86.72 -> 87.34")
+    assert sts_verdict({"base_dev_stsb": 86.721, "best_dev_stsb": 86.724, "best_step": 125}).startswith(
+        "not better than the base model on STS-B dev (86.72 -> 86.72")
     for best in (86.72, 80.0):
         assert sts_verdict({"base_dev_stsb": 86.72, "best_dev_stsb": best, "best_step": 3}).startswith(
             "not better than the base model on STS-B dev")
