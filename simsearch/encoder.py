@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import threading
+from pathlib import Path
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -136,14 +137,57 @@ def _load_transformer(path, dropout: float | None):
     return tokenizer, model
 
 
+def head_missing(model) -> bool:
+    """Whether a model loaded by :func:`load_transformer` got its MLP head (BERT's ``pooler``) at
+    random because its folder holds no weights for it."""
+    return any(key.startswith("pooler.") for key in getattr(model, "simsearch_missing_keys", ()))
+
+
+def head_in_folder(path) -> bool | None:
+    """Whether a model folder's weights hold the MLP head, read from the safetensors key names
+    without loading the model (``pooler.dense.weight``, or with a prefix such as ``bert.``); None
+    when only loading can tell (``pytorch_model.bin``)."""
+    import json
+
+    folder = Path(path)
+    try:
+        if (folder / "model.safetensors.index.json").is_file():
+            keys = json.loads((folder / "model.safetensors.index.json").read_text())["weight_map"]
+        elif (folder / "model.safetensors").is_file():
+            from safetensors import safe_open
+
+            with safe_open(str(folder / "model.safetensors"), "pt") as weights:
+                keys = list(weights.keys())
+        else:
+            return None
+    except Exception:  # damaged: the load itself will say what is wrong
+        return None
+    return any(key == "pooler.dense.weight" or key.endswith(".pooler.dense.weight") for key in keys)
+
+
+def check_head_in_folder(ref: ModelRef) -> None:
+    """:func:`check_head` before loading the model where the weights' key names tell (a load otherwise)."""
+    if ref.pooler != "cls":
+        return
+    present = head_in_folder(ref.path)
+    if present is None:
+        check_head(ref, load_transformer(ref.path)[1])
+    elif not present:
+        _refuse_headless(ref)
+
+
 def check_head(ref: ModelRef, model) -> None:
     """Refuse pooler ``cls`` (through the MLP head) on a model whose folder holds no head weights:
     transformers makes them at random on each load, so no two loads (an index and a later search,
     two runs of ``eval sts``) would embed alike."""
-    if ref.pooler == "cls" and any(key.startswith("pooler.") for key in getattr(model, "simsearch_missing_keys", ())):
-        raise SimsearchError(f"--pooler cls: {ref.path} holds no weights for the MLP head over [CLS], so it would be "
-                             "random at each load; use --pooler cls_before_pooler or avg (or train one: simsearch train "
-                             "--pooler cls)")
+    if ref.pooler == "cls" and head_missing(model):
+        _refuse_headless(ref)
+
+
+def _refuse_headless(ref: ModelRef) -> None:
+    raise SimsearchError(f"--pooler cls: {ref.path} holds no weights for the MLP head over [CLS], so it would be "
+                         "random at each load; use --pooler cls_before_pooler or avg (or train one: simsearch train "
+                         "--pooler cls)")
 
 
 # A query (a few sentences) is encoded on one CPU thread: on 2 cores beside a busy process, two

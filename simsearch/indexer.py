@@ -145,9 +145,9 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         try:
             ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
             if ref.pooler == "cls":  # before anything is written: a head made at random would differ at each load
-                from .encoder import check_head, load_transformer
+                from .encoder import check_head_in_folder
 
-                check_head(ref, load_transformer(ref.path)[1])
+                check_head_in_folder(ref)
         except SimsearchError as exc:
             if explicit:
                 raise

@@ -34,7 +34,7 @@ from rich.markup import escape
 from . import __version__, interrupt
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, unique_sentences)
-from .encoder import (Encoder, check_head, float32_states, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
+from .encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
 from .errors import Interrupted, SimsearchError
 from .loss import gather_with_grad, simcse_loss
@@ -485,7 +485,8 @@ def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.
         # Loading a model without pooler weights initialises them at random: that must not move
         # the random state a resumed run has just restored (its dropout masks follow it).
         tokenizer, model = load_transformer(base.path)
-    check_head(base, model)
+    if base.pooler == "cls" and head_missing(model):  # (a raw BERT) its head would be random: the [CLS] state it reads
+        base = dataclasses.replace(base, pooler="cls_before_pooler")
     teacher = Encoder(dataclasses.replace(base, max_length=max_len), tokenizer, model.to(device), device,
                       precision=precision)
     return [torch.from_numpy(teacher.encode([row[c] for row in rows], progress=False)).to(device)

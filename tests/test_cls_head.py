@@ -57,3 +57,36 @@ def test_index_refuses_cls_without_head_before_writing(headless, tmp_path):
         assert store.counts()["sentences"] == 2
     finally:
         store.close()
+
+
+def test_head_in_folder_reads_the_key_names_without_loading(tmp_path, headless):
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertForPreTraining
+
+    from simsearch.encoder import head_in_folder
+
+    config = BertConfig(vocab_size=128, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    torch.manual_seed(0)
+    BertForPreTraining(config).save_pretrained(tmp_path / "pretraining")  # bert.pooler.dense.* present
+    BertForMaskedLM(config).save_pretrained(tmp_path / "mlm")  # bert.* without a pooler
+    BertForMaskedLM(config).save_pretrained(tmp_path / "bin", safe_serialization=False)
+    assert head_in_folder(tmp_path / "pretraining") is True
+    assert head_in_folder(tmp_path / "mlm") is False and head_in_folder(headless) is False
+    assert head_in_folder(tmp_path / "bin") is None  # only a load can tell: check_head_in_folder loads it
+
+
+def test_distill_from_a_base_without_head_weights_uses_its_raw_cls_state(headless):
+    """The teacher is the base as it is: with no head weights, the [CLS] state the head would read
+    (a random head would make the teacher noise, and another noise at each load)."""
+    import dataclasses
+
+    import torch
+
+    from simsearch import train as train_module
+    from simsearch.models import resolve_model
+
+    base = dataclasses.replace(resolve_model(str(headless), "cls"), max_length=32)
+    rows = [("A first sentence about ships.",), ("A second one, about trains.",)]
+    teacher = train_module._teacher_embeddings(base, rows, 32, torch.device("cpu"), "fp32")
+    raw = Encoder.load(str(headless), pooler="cls_before_pooler", device="cpu").encode([r[0] for r in rows], progress=False)
+    assert np.allclose(teacher[0].numpy(), raw, atol=1e-6)
