@@ -346,11 +346,8 @@ def extract(path: Path, data: bytes) -> Extracted:
     file_format = format_of(path)
     if file_format == "pdf":
         return _extract_pdf(path, data)
-    if PDF_MAGIC.match(data):  # a PDF under another name (a download saved as .txt): its text, not its syntax
-        try:
-            return _extract_pdf(path, data)
-        except Skip:
-            pass  # not a PDF after all (a text beginning with those bytes): read as its name says
+    if is_pdf_data(data):  # a PDF under another name (a download saved as .txt): its text, not its syntax
+        return _extract_pdf(path, data)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
@@ -1088,6 +1085,14 @@ def _extract_html(text: str, warning: str | None) -> Extracted:
 
 
 PDF_MAGIC = re.compile(rb"%PDF-\d\.\d")
+PDF_STRUCTURE = re.compile(rb"\bendobj\b|\bstartxref\b|%%EOF")
+
+
+def is_pdf_data(data: bytes) -> bool:
+    """Whether bytes are a PDF, whatever the file's name: the header within the first 1024 bytes
+    (where readers look for it) and a PDF's structure (objects, a cross-reference, the end
+    marker) — a note that merely begins with "%PDF-1.7" is text."""
+    return PDF_MAGIC.search(data[:1024]) is not None and PDF_STRUCTURE.search(data) is not None
 
 
 def _extract_pdf(path: Path, data: bytes) -> Extracted:
@@ -1096,7 +1101,6 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
         import logging
 
         from pypdf import PdfReader
-        from pypdf.errors import DependencyError
     except ImportError:
         raise Skip("PDF support is not installed: pip install 'simsearch[pdf]'") from None
     # pypdf logs what it repairs ("EOF marker not found"): a file it cannot read is skipped with
@@ -1105,9 +1109,9 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except DependencyError as exc:  # AES encryption needs a package the pdf extra does not bring
-        raise Skip(f"unreadable PDF: {str(exc).strip() or type(exc).__name__} (pip install cryptography)") from None
     except Exception as exc:  # pypdf raises many types for damaged files
+        if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
+            raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
     # "line" of a PDF hit is its page number: the one position every viewer can jump to.
     parts, line_map, size = [], [], 0

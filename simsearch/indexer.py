@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, SimsearchError
-from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_undecodable, is_utf16, printable, sentences_of,
-                      walk)
+from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_pdf_data, is_undecodable, is_utf16,
+                      printable, sentences_of, walk)
 from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
 from .progress import progress_bar
 from .search import find_model, folder_named, row_for_folder, same_folder
@@ -686,7 +686,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         extracted = extract(path, data)
     except Skip as reason:
         # A PDF skipped for want of pypdf is read again once it is installed; other skips are for the content.
-        kind = "support" if format_of(path) == "pdf" and not support.pdf() else "content"
+        kind = "support" if (format_of(path) == "pdf" or is_pdf_data(data)) and not support.pdf() else "content"
         return skip(f"skipped: {reason}", digest, stat, kind)
     if extracted.warning:
         warn(path, extracted.warning)

@@ -142,6 +142,12 @@ def test_a_pdf_under_another_name_gives_its_text_not_its_syntax(caplog):
         assert extracted.format == "pdf"
         assert [(s.text, s.line) for s in sentences_of(extracted)] == [
             ("A saved download about rivers.", 1), ("Its second page about bridges.", 2)]
+    # Where readers look for the header: after a byte-order mark or a blank line too.
+    for prefix in (b"\xef\xbb\xbf", b"\n"):
+        assert extract(Path("download.txt"), prefix + data).format == "pdf"
+    # A PDF that cannot be read under another name is skipped as a PDF, never read as text.
+    with pytest.raises(Skip, match="unreadable PDF"):
+        extract(Path("damaged.txt"), b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer <<>>\n%%EOF\n")
     # A text that merely begins like a PDF is read as the text its name says it is.
     text = b"%PDF-1.7 is the version this note is about. It has two sentences.\n"
     assert [s.text for s in sentences_of(extract(Path("note.txt"), text))] == [

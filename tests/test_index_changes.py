@@ -133,13 +133,15 @@ def test_a_pdf_skipped_for_want_of_pypdf_is_read_once_it_is_installed(tmp_path, 
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "manual.pdf").write_bytes(b"%PDF-1.4 stand-in\n")
+    (docs / "saved.txt").write_bytes(b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n")  # a PDF under another name
     (docs / "notes.txt").write_text("A plain note about the garden.\n")
     (docs / "blob.txt").write_bytes(b"\x00\x01binary\x00")
     monkeypatch.setitem(sys.modules, "pypdf", None)  # not installed: `import pypdf` raises ImportError
     first = run(store, [docs], [str(index_model)])
-    assert sorted(Path(s["path"]).name for s in first.skipped) == ["blob.txt", "manual.pdf"]
+    assert sorted(Path(s["path"]).name for s in first.skipped) == ["blob.txt", "manual.pdf", "saved.txt"]
+    assert all("PDF support is not installed" in s["reason"] for s in first.skipped if "blob" not in s["path"])
     again = run(store, [docs])  # still not installed: nothing read or warned about again
-    assert (again.unchanged, again.skipped) == (3, [])
+    assert (again.unchanged, again.skipped) == (4, [])
 
     class Page:
         def extract_text(self):
@@ -149,8 +151,9 @@ def test_a_pdf_skipped_for_want_of_pypdf_is_read_once_it_is_installed(tmp_path, 
     fake.PdfReader = lambda stream: types.SimpleNamespace(pages=[Page()])
     monkeypatch.setitem(sys.modules, "pypdf", fake)  # pip install 'simsearch[pdf]'
     installed = run(store, [docs])
-    assert (installed.added, installed.unchanged, installed.skipped) == (1, 2, [])  # binary content stays skipped
+    assert (installed.added, installed.unchanged, installed.skipped) == (2, 2, [])  # binary content stays skipped
     assert texts(store, docs / "manual.pdf") == ["Press the red button to restart the pump."]
+    assert texts(store, docs / "saved.txt") == ["Press the red button to restart the pump."]
 
 
 # --- roots --------------------------------------------------------------------------------------
