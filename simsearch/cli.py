@@ -474,6 +474,11 @@ def _shown(value) -> str:
     return escape(visible(str(value)))
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 file', '2 files', '1,204 files'."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def _cell(value) -> Text:
     """A table cell holding such a value (a string cell would be read as markup)."""
     from .progress import visible
@@ -543,14 +548,16 @@ def index_command(
                      "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",
                      highlight=False, markup=False, soft_wrap=True)
         return
-    skipped = f", {len(report.skipped):,} skipped (see the warnings)" if report.skipped else ""
+    unchanged = report.unchanged + report.touched - report.skipped_before
+    skipped = len(report.skipped) + report.skipped_before
+    skipped = (f", {skipped:,} skipped" + (" (see the warnings)" if report.skipped else " (as before)")) if skipped else ""
     if report.changed == 0 and not any(report.encoded.values()):
-        stdout.print(f"index is up to date: {report.unchanged + report.touched:,} files unchanged{skipped} "
+        stdout.print(f"index is up to date: {_count(unchanged, 'file')} unchanged{skipped} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed, "
-        f"{report.unchanged + report.touched:,} unchanged files{skipped}; {report.sentences_added:,} sentences added; "
+        f"{_count(unchanged, 'file')} unchanged{skipped}; {_count(report.sentences_added, 'sentence')} added; "
         f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

@@ -59,6 +59,7 @@ class IndexReport:
     updated: int = 0
     reextracted: int = 0  # of ``updated``: content unchanged, read again by a newer extractor
     touched: int = 0  # mtime changed, content did not: no parsing, no encoding
+    skipped_before: int = 0  # of ``unchanged`` and ``touched``: files still skipped for the reason recorded (not warned again)
     removed: int = 0
     sentences_added: int = 0
     encoded: dict[str, int] = field(default_factory=dict)  # model -> sentences through the model
@@ -532,6 +533,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
                 and _same_file(old, file.path) and _skip_holds(old, max_bytes, support, file.path)):
             report.unchanged += 1
+            report.skipped_before += old.skip_reason is not None
         else:
             to_read.append(file)
     with progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
@@ -681,6 +683,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         with store.transaction():
             store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
         report.touched += 1
+        report.skipped_before += old.skip_reason is not None
         return None
     try:
         extracted = extract(path, data)
