@@ -78,6 +78,11 @@ class ModelRef:
         return described
 
 
+class PoolerNeeded(SimsearchError):
+    """A model folder that does not say (or says what simsearch cannot do) how to pool its token
+    states: usable with ``--pooler``."""
+
+
 def models_dir() -> Path:
     """``$SIMSEARCH_MODELS``, else ``$XDG_DATA_HOME/simsearch/models`` (``~/.local/share/...``)."""
     if os.environ.get("SIMSEARCH_MODELS"):
@@ -221,7 +226,7 @@ def _pooler_from_sentence_transformers(config, folder: Path, override: str | Non
         return _ST_MODE_POOLERS[modes[0]]
     if override is not None:
         return None  # the user's --pooler decides
-    raise SimsearchError(
+    raise PoolerNeeded(
         f"{folder}: sentence-transformers pooling {'+'.join(map(str, modes)) or 'none'} is not supported; pass --pooler"
     )
 
@@ -292,7 +297,7 @@ def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> Mo
     stored_pooler, max_length, meta = read_pooling(folder, pooler)
     chosen = pooler or stored_pooler
     if chosen is None:
-        raise SimsearchError(
+        raise PoolerNeeded(
             f"model {name!r} does not say how to pool its token states; pass --pooler "
             f"({', '.join(POOLERS)})"
         )
@@ -370,7 +375,8 @@ def list_models() -> list[ModelRef]:
                 ref = _from_folder(folder.name, folder, "trained", None)
             except SimsearchError as exc:
                 note = "; ".join(filter(None, (shadow, str(exc))))
-                found.append(ModelRef(folder.name, folder, "unreadable", "", 0, note=note))
+                source = "needs --pooler" if isinstance(exc, PoolerNeeded) else "unreadable"
+                found.append(ModelRef(folder.name, folder, source, "", 0, note=note))
                 continue
             if shadow:
                 ref = dataclasses.replace(ref, source="shadowed", note=shadow)

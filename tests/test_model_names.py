@@ -210,3 +210,18 @@ def test_train_refuses_an_alias_out_in_the_models_directory_before_writing(tmp_p
     assert code == 0, err
     ref = resolve_model("./minilm")
     assert (ref.source, ref.path.resolve()) == ("folder", work / "minilm") and (work / "minilm" / "simsearch.json").is_file()
+
+
+def test_a_raw_bert_in_the_models_directory_is_listed_as_needing_a_pooler(tmp_path, monkeypatch, run_cli, tiny_model):
+    models = tmp_path / "models"
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
+    shutil.copytree(tiny_model, models / "rawbert")
+    (models / "rawbert" / "simsearch.json").unlink()  # a raw BERT as from the hub: no pooling said
+    code, out, err = run_cli("models", "--json")
+    [row] = [r for r in map(json.loads, out.splitlines()) if r["name"] == "rawbert"]
+    assert code == 0 and row["source"] == "needs --pooler" and "pass --pooler" in row["note"]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("One sentence here. Another one there.")
+    code, out, err = run_cli("index", docs, "--db", tmp_path / "d.db", "-m", "rawbert", "--pooler", "avg")
+    assert code == 0, err  # usable, as the label says
