@@ -155,8 +155,9 @@ def read_text(path: Path, what: str = "a file") -> str:
         raise SimsearchError(f"{path}: {exc.strerror}") from None
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SimsearchError(f"{path}:{line_of_byte(raw, exc.start)}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
+    except UnicodeDecodeError as exc:  # (its offset counts from after a byte-order mark: exc.object)
+        raise SimsearchError(f"{path}:{line_of_byte(exc.object, exc.start)}: not valid UTF-8 "
+                             f"(byte {exc.object[exc.start]:#04x})") from None
 
 
 _BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")

@@ -42,6 +42,10 @@ def test_triplet_errors_name_file_line_and_columns(tmp_path):
     (tmp_path / "bytes.csv").write_bytes(b"sent0,sent1\na,b\n\xff\xfe,c\n")
     with pytest.raises(SimsearchError, match="bytes.csv:3: not valid UTF-8"):
         load_triplets(tmp_path / "bytes.csv")
+    # After a byte-order mark: the same line, and the byte named is the bad one.
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfsent0,sent1\na,b\nc,\xff\n")
+    with pytest.raises(SimsearchError, match=r"bom.csv:3: not valid UTF-8 \(byte 0xff\)"):
+        load_triplets(tmp_path / "bom.csv")
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(SimsearchError, match="empty.csv: file is empty"):
         load_triplets(tmp_path / "empty.csv")
