@@ -142,17 +142,21 @@ def documents_sha256(documents: Iterable[Document]) -> str:
     return digest.hexdigest()
 
 
-def read_text(path: Path, what: str = "a file") -> str:
-    """A data file's text (CSV, TSV, JSONL, a query file) as UTF-8; undecodable bytes are
-    reported with file and line. ``what`` names the expected file in the folder error."""
+def read_text(path: Path, what: str = "a file", missing: str = "no such file") -> str:
+    """A data file's text (CSV, TSV, JSONL, a query file, evaluation data) as UTF-8, a leading
+    byte-order mark left out; undecodable bytes are reported with file and line. ``what`` names
+    the expected file in the folder error, ``missing`` says what an absent file is."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SimsearchError(f"{path}: no such file") from None
+        raise SimsearchError(f"{path}: {missing}") from None
+    except NotADirectoryError:  # a file where a folder of the path belongs
+        blocker = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), path.parent)
+        raise SimsearchError(f"{blocker}: is a file, expected a folder holding {path.name}") from None
     except IsADirectoryError:
         raise SimsearchError(f"{path}: is a folder, expected {what}") from None
     except OSError as exc:
-        raise SimsearchError(f"{path}: {exc.strerror}") from None
+        raise SimsearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # (its offset counts from after a byte-order mark: exc.object)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from .data import line_of_byte
+from .data import read_text
 from .errors import SimsearchError
 from .segment import source_lines
 
@@ -67,33 +67,11 @@ def _clean(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
-def _not_a_folder(path: Path) -> Path | None:
-    """The first of ``path``'s parents that exists but is not a folder, if one is."""
-    for parent in reversed(path.parents):
-        if parent.exists() and not parent.is_dir():
-            return parent
-    return None
-
-
 def _read_lines(path: Path) -> list[str]:
-    """The file's lines, as UTF-8; a leading byte-order mark is not content (``utf-8-sig``)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SimsearchError(f"{path}: file is missing from the evaluation data") from None
-    except NotADirectoryError:
-        blocker = _not_a_folder(path)
-        raise SimsearchError(f"{blocker or path.parent}: is a file, expected a folder holding {path.name}") from None
-    except IsADirectoryError:
-        raise SimsearchError(f"{path}: is a folder, expected a file of the evaluation data") from None
-    except OSError as exc:
-        raise SimsearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        # Lines end at \n, \r\n, \r only: a U+2028 or form feed inside a sentence must not put the
-        # sentences and their gold scores out of step.
-        return source_lines(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:  # (its offset is into exc.object: the bytes after any BOM)
-        raise SimsearchError(f"{path}:{line_of_byte(exc.object, exc.start)}: not valid UTF-8") from None
+    """The file's lines, as UTF-8; a leading byte-order mark is not content."""
+    # Lines end at \n, \r\n, \r only: a U+2028 or form feed inside a sentence must not put the
+    # sentences and their gold scores out of step.
+    return source_lines(read_text(path, "a file of the evaluation data", missing="file is missing from the evaluation data"))
 
 
 def _some_pairs(pairs: Pairs, path: Path, why: str = "") -> Pairs:
