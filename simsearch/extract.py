@@ -1084,15 +1084,16 @@ def _extract_html(text: str, warning: str | None) -> Extracted:
     return Extracted("".join(parser.parts), "html", warning, parser.line_map)
 
 
-PDF_MAGIC = re.compile(rb"%PDF-\d\.\d")
+PDF_MAGIC = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*%PDF-\d\.\d")
 PDF_STRUCTURE = re.compile(rb"\bendobj\b|\bstartxref\b|%%EOF")
 
 
 def is_pdf_data(data: bytes) -> bool:
-    """Whether bytes are a PDF, whatever the file's name: the header within the first 1024 bytes
-    (where readers look for it) and a PDF's structure (objects, a cross-reference, the end
-    marker) — a note that merely begins with "%PDF-1.7" is text."""
-    return PDF_MAGIC.search(data[:1024]) is not None and PDF_STRUCTURE.search(data) is not None
+    """Whether bytes are a PDF, whatever the file's name: the header opens them (after a
+    byte-order mark or blank lines at most) and a PDF's structure follows (objects, a
+    cross-reference, the end marker). A note that begins with "%PDF-1.7" and no more, or one
+    that quotes PDF syntax further on (a Markdown page about the format), is text."""
+    return PDF_MAGIC.match(data[:1024]) is not None and PDF_STRUCTURE.search(data) is not None
 
 
 def _extract_pdf(path: Path, data: bytes) -> Extracted:

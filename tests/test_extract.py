@@ -148,6 +148,11 @@ def test_a_pdf_under_another_name_gives_its_text_not_its_syntax(caplog):
     # A PDF that cannot be read under another name is skipped as a PDF, never read as text.
     with pytest.raises(Skip, match="unreadable PDF"):
         extract(Path("damaged.txt"), b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer <<>>\n%%EOF\n")
+    # A page about the PDF format, quoting its syntax after its own first line, is text.
+    about = (b"# PDF notes\n\nA file starts with the header:\n\n    %PDF-1.4\n    1 0 obj << >> endobj\n"
+             b"    startxref\n    %%EOF\n\nThat is all there is to it.\n")
+    for name in ("pdf-notes.md", "debug.html", "cheat.rst", "notes.txt"):
+        assert extract(Path(name), about).format != "pdf"
     # A text that merely begins like a PDF is read as the text its name says it is.
     text = b"%PDF-1.7 is the version this note is about. It has two sentences.\n"
     assert [s.text for s in sentences_of(extract(Path("note.txt"), text))] == [
