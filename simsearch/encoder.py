@@ -131,7 +131,10 @@ def _load_transformer(path, dropout: float | None):
         model, loading = AutoModel.from_pretrained(path, config=config, trust_remote_code=False, output_loading_info=True)
         # Weights the folder does not hold were made at random by this load (a different draw each time).
         model.simsearch_missing_keys = tuple(loading.get("missing_keys", ()))
-    except (OSError, ValueError, KeyError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # the folder's mistake, whatever transformers raises (no tokenizer: TypeError;
+        # a damaged safetensors file: SafetensorError)
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SimsearchError(f"cannot load a model from {path}: {first_line}") from None
     return tokenizer, model
@@ -145,8 +148,9 @@ def head_missing(model) -> bool:
 
 def head_in_folder(path) -> bool | None:
     """Whether a model folder's weights hold the MLP head, read from the safetensors key names
-    without loading the model (``pooler.dense.weight``, or with a prefix such as ``bert.``); None
-    when only loading can tell (``pytorch_model.bin``)."""
+    without loading the model: True for BERT's own layout (``pooler.dense.weight`` and ``.bias``,
+    as a saved ``BertModel`` has them), False when no weight is a pooler's at all; None when only
+    loading can tell (a prefix such as ``bert.``, another architecture's layout, ``pytorch_model.bin``)."""
     import json
 
     folder = Path(path)
@@ -162,7 +166,10 @@ def head_in_folder(path) -> bool | None:
             return None
     except Exception:  # damaged: the load itself will say what is wrong
         return None
-    return any(key == "pooler.dense.weight" or key.endswith(".pooler.dense.weight") for key in keys)
+    keys = set(keys)
+    if {"pooler.dense.weight", "pooler.dense.bias"} <= keys:
+        return True
+    return None if any("pooler" in key for key in keys) else False
 
 
 def check_head_in_folder(ref: ModelRef) -> None:

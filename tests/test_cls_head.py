@@ -68,11 +68,30 @@ def test_head_in_folder_reads_the_key_names_without_loading(tmp_path, headless):
     config = BertConfig(vocab_size=128, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
     torch.manual_seed(0)
     BertForPreTraining(config).save_pretrained(tmp_path / "pretraining")  # bert.pooler.dense.* present
+    from transformers import AutoTokenizer
+
+    from simsearch.models import embedded_model_path
+
+    AutoTokenizer.from_pretrained(embedded_model_path()).save_pretrained(tmp_path / "pretraining")
     BertForMaskedLM(config).save_pretrained(tmp_path / "mlm")  # bert.* without a pooler
     BertForMaskedLM(config).save_pretrained(tmp_path / "bin", safe_serialization=False)
-    assert head_in_folder(tmp_path / "pretraining") is True
+    create_random_bert(tmp_path / "own", hidden_size=32, heads=2, layers=1, seed=3)  # a BertModel's own layout
+    assert head_in_folder(tmp_path / "own") is True
     assert head_in_folder(tmp_path / "mlm") is False and head_in_folder(headless) is False
-    assert head_in_folder(tmp_path / "bin") is None  # only a load can tell: check_head_in_folder loads it
+    # Only a load can tell (check_head_in_folder loads these): a prefix the load may or may not
+    # strip (bert. is stripped, model. is not), a .bin.
+    assert head_in_folder(tmp_path / "pretraining") is None and head_in_folder(tmp_path / "bin") is None
+    from safetensors.torch import load_file, save_file
+
+    from simsearch.encoder import check_head_in_folder
+    from simsearch.models import resolve_model
+
+    weights = load_file(tmp_path / "own" / "model.safetensors")
+    assert not [k for k in weights if k.startswith("model.")]
+    save_file({f"model.{k}": v for k, v in weights.items()}, tmp_path / "own" / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(SimsearchError, match="MLP head"):  # model.* is not stripped: the load's head is random
+        check_head_in_folder(resolve_model(str(tmp_path / "own"), "cls"))
+    check_head_in_folder(resolve_model(str(tmp_path / "pretraining"), "cls"))  # bert.pooler.* is the head
 
 
 def test_distill_from_a_base_without_head_weights_uses_its_raw_cls_state(headless):
@@ -90,3 +109,16 @@ def test_distill_from_a_base_without_head_weights_uses_its_raw_cls_state(headles
     teacher = train_module._teacher_embeddings(base, rows, 32, torch.device("cpu"), "fp32")
     raw = Encoder.load(str(headless), pooler="cls_before_pooler", device="cpu").encode([r[0] for r in rows], progress=False)
     assert np.allclose(teacher[0].numpy(), raw, atol=1e-6)
+
+
+def test_a_folder_transformers_cannot_load_is_one_line_not_a_traceback(tmp_path):
+    """A folder without a tokenizer (transformers raises TypeError) or with damaged weights
+    (SafetensorError) is the user's folder's fault: a SimsearchError naming it."""
+    no_tokenizer = create_random_bert(tmp_path / "nt", hidden_size=32, heads=2, layers=1, seed=1)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (no_tokenizer / name).unlink(missing_ok=True)
+    damaged = create_random_bert(tmp_path / "dw", hidden_size=32, heads=2, layers=1, seed=1)
+    (damaged / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    for folder in (no_tokenizer, damaged):
+        with pytest.raises(SimsearchError, match=f"cannot load a model from {folder}"):
+            Encoder.load(str(folder), device="cpu")
