@@ -372,16 +372,40 @@ def list_models() -> list[ModelRef]:
                 continue  # a foreign folder, not a model
             shadow = f"shadowed by the built-in {DEFAULT_MODEL}: rename the folder" if shadowed_by_alias(folder.name) else ""
             try:
-                ref = _from_folder(folder.name, folder, "trained", None)
+                try:
+                    ref = _from_folder(folder.name, folder, "trained", None)
+                except PoolerNeeded as exc:  # "needs --pooler" only where --pooler would make it usable
+                    _from_folder(folder.name, folder, "trained", "avg")
+                    missing = _missing_parts(folder)
+                    if missing:
+                        raise SimsearchError(f"{folder}: {missing}") from None
+                    found.append(ModelRef(folder.name, folder, "needs --pooler", "", 0,
+                                          note="; ".join(filter(None, (shadow, str(exc))))))
+                    continue
+                missing = _missing_parts(folder)
+                if missing:
+                    raise SimsearchError(f"{folder}: {missing}")
             except SimsearchError as exc:
                 note = "; ".join(filter(None, (shadow, str(exc))))
-                source = "needs --pooler" if isinstance(exc, PoolerNeeded) else "unreadable"
-                found.append(ModelRef(folder.name, folder, source, "", 0, note=note))
+                found.append(ModelRef(folder.name, folder, "unreadable", "", 0, note=note))
                 continue
             if shadow:
                 ref = dataclasses.replace(ref, source="shadowed", note=shadow)
             found.append(ref)
     return found
+
+
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "spiece.model", "sentencepiece.bpe.model", "vocab.json")
+
+
+def _missing_parts(folder: Path) -> str | None:
+    """What a model folder lacks to load at all (listed by ``models`` without loading it)."""
+    if not any((folder / name).is_file() for name in WEIGHT_FILES):
+        return f"no weights file ({' or '.join(WEIGHT_FILES[::2])})"
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        return "no tokenizer (tokenizer.json or vocab.txt)"
+    return None
 
 
 def fingerprint(ref: ModelRef) -> str:

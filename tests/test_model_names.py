@@ -217,9 +217,15 @@ def test_a_raw_bert_in_the_models_directory_is_listed_as_needing_a_pooler(tmp_pa
     monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
     shutil.copytree(tiny_model, models / "rawbert")
     (models / "rawbert" / "simsearch.json").unlink()  # a raw BERT as from the hub: no pooling said
+    for name in ("no-weights", "bad-config"):  # --pooler would not make these usable
+        shutil.copytree(models / "rawbert", models / name)
+    (models / "no-weights" / "model.safetensors").unlink()
+    (models / "bad-config" / "config.json").write_text("{oops")
     code, out, err = run_cli("models", "--json")
-    [row] = [r for r in map(json.loads, out.splitlines()) if r["name"] == "rawbert"]
-    assert code == 0 and row["source"] == "needs --pooler" and "pass --pooler" in row["note"]
+    rows = {r["name"]: r for r in map(json.loads, out.splitlines())}
+    assert code == 0 and rows["rawbert"]["source"] == "needs --pooler" and "pass --pooler" in rows["rawbert"]["note"]
+    assert rows["no-weights"]["source"] == "unreadable" and "no weights file" in rows["no-weights"]["note"]
+    assert rows["bad-config"]["source"] == "unreadable" and "not valid JSON" in rows["bad-config"]["note"]
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("One sentence here. Another one there.")
