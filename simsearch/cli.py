@@ -549,8 +549,8 @@ def index_command(
                      highlight=False, markup=False, soft_wrap=True)
         return
     unchanged = report.unchanged + report.touched - report.skipped_before
-    skipped = len(report.skipped) + report.skipped_before
-    skipped = (f", {skipped:,} skipped" + (" (see the warnings)" if report.skipped else " (as before)")) if skipped else ""
+    skipped = (f", {len(report.skipped):,} skipped (see the warnings)" if report.skipped else "") + (
+        f", {report.skipped_before:,} still skipped" if report.skipped_before else "")
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {_count(unchanged, 'file')} unchanged{skipped} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
