@@ -10,8 +10,8 @@ import contextlib
 import logging
 import os
 import threading
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch

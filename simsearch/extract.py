@@ -344,9 +344,7 @@ def extract(path: Path, data: bytes) -> Extracted:
     wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
-    if file_format == "pdf":
-        return _extract_pdf(path, data)
-    if is_pdf_data(data):  # a PDF under another name (a download saved as .txt): its text, not its syntax
+    if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
         return _extract_pdf(path, data)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")

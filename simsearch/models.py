@@ -62,7 +62,7 @@ class ModelRef:
     # (``encoder.texts_for_model``), as sentence-transformers does for this folder.
     lower_case: bool = False
     # Only in ``list_models``: why a folder of the models directory cannot be used by its name
-    # (source "shadowed" or "unreadable"); empty for a usable model.
+    # (source "shadowed", "unreadable" or "needs --pooler"); empty for a usable model.
     note: str = field(default="", compare=False)
 
     def describe(self) -> dict:
@@ -360,9 +360,10 @@ def list_models() -> list[ModelRef]:
     """The embedded model and every model folder under the models directory.
 
     A folder that cannot be used by its name is listed all the same, with a ``note`` saying why:
-    source ``shadowed`` (named like a built-in alias, which ``-m`` tries first) or ``unreadable``
-    (its metadata is malformed, say). A folder with neither ``config.json`` nor ``simsearch.json``
-    is not a model and is left out.
+    source ``shadowed`` (named like a built-in alias, which ``-m`` tries first), ``unreadable``
+    (its metadata is malformed, its weights or tokenizer missing) or ``needs --pooler`` (it does
+    not say how to pool, and would load with ``--pooler``). A folder with neither ``config.json``
+    nor ``simsearch.json`` is not a model and is left out.
     """
     found = [resolve_model(DEFAULT_MODEL)]
     root = models_dir()
