@@ -36,11 +36,14 @@ K_STEPS = (5, 10, 20, 50, 100)
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
-    """For each hit of one side, its place on the other side: ``=r``, ``▲r``, ``▼r`` or ``only``."""
-    other_rank = {hit.sentence_id: hit.rank for hit in other}
+    """For each hit of one side, its place on the other side: ``=r``, ``▲r``, ``▼r`` or ``only``.
+
+    Hits are matched by their text: a sentence stored in several places is one hit per side
+    (its copies collapsed), and which copy stands for it may differ between the two models."""
+    other_rank = {hit.text: hit.rank for hit in other}
     marks = []
     for hit in this:
-        rank = other_rank.get(hit.sentence_id)
+        rank = other_rank.get(hit.text)
         if rank is None:
             marks.append("only")
         elif rank == hit.rank:
@@ -52,7 +55,7 @@ def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
 
 def overlap(left: list[Hit], right: list[Hit]) -> tuple[int, int]:
     """(results found by both sides, results per side): the overlap@k shown in the status line."""
-    common = {h.sentence_id for h in left} & {h.sentence_id for h in right}
+    common = {h.text for h in left} & {h.text for h in right}  # (copies matched as in rank_marks)
     return len(common), max(len(left), len(right))
 
 

@@ -37,6 +37,9 @@ def test_rank_marks_and_overlap():
     assert rank_marks(left, right) == ["▲2", "▼1", "=3"]  # 1 is higher here (1) than there (2)
     assert rank_marks(right, left) == ["▲2", "▼1", "=3", "only"]
     assert overlap(left, right) == (3, 4)
+    # One text stored twice: each side may show another copy of it; it is the same result.
+    copy = Hit(1, 0.9, "s1", "/y.md", 7, 99, 2, 0)
+    assert rank_marks([copy], left) == ["=1"] and overlap([copy], left) == (1, 3)
 
 
 @pytest.fixture(scope="module")
