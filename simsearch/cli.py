@@ -33,7 +33,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Evaluate a model: STS benchmarks, alignment and uniformity.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate models: STS benchmarks, alignment and uniformity, search quality on your own questions.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 stdout = Console()
