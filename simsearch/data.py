@@ -40,7 +40,7 @@ class Document:
     id: int | None = None
 
 
-def _print_warning(path: str, reason: str) -> None:
+def print_file_warning(path: str, reason: str) -> None:
     from .progress import print_warning
 
     print_warning(f"{path}: {reason}")
@@ -52,7 +52,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Docu
     Files without a sentence are left out. Raises ``SimsearchError`` for a path that does not
     exist and for one where nothing could be read (with the reason when it is one file).
     """
-    warn = warn or _print_warning
+    warn = warn or print_file_warning
     path = Path(path)
     one_file = path.is_file()
     documents: list[Document] = []

@@ -372,23 +372,23 @@ def list_models() -> list[ModelRef]:
             if not ((folder / "config.json").exists() or (folder / METADATA_FILE).exists()):
                 continue  # a foreign folder, not a model
             shadow = f"shadowed by the built-in {DEFAULT_MODEL}: rename the folder" if shadowed_by_alias(folder.name) else ""
+            needs_pooler = ""
             try:
                 try:
                     ref = _from_folder(folder.name, folder, "trained", None)
                 except PoolerNeeded as exc:  # "needs --pooler" only where --pooler would make it usable
                     _from_folder(folder.name, folder, "trained", "avg")
-                    missing = _missing_parts(folder)
-                    if missing:
-                        raise SimsearchError(f"{folder}: {missing}") from None
-                    found.append(ModelRef(folder.name, folder, "needs --pooler", "", 0,
-                                          note="; ".join(filter(None, (shadow, str(exc))))))
-                    continue
+                    needs_pooler = str(exc)
                 missing = _missing_parts(folder)
                 if missing:
                     raise SimsearchError(f"{folder}: {missing}")
             except SimsearchError as exc:
                 note = "; ".join(filter(None, (shadow, str(exc))))
                 found.append(ModelRef(folder.name, folder, "unreadable", "", 0, note=note))
+                continue
+            if needs_pooler:
+                found.append(ModelRef(folder.name, folder, "needs --pooler", "", 0,
+                                      note="; ".join(filter(None, (shadow, needs_pooler)))))
                 continue
             if shadow:
                 ref = dataclasses.replace(ref, source="shadowed", note=shadow)

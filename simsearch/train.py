@@ -33,7 +33,7 @@ from rich.markup import escape
 
 from . import __version__, interrupt
 from .data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
-                   load_triplets, unique_sentences)
+                   load_triplets, print_file_warning, unique_sentences)
 from .encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
 from .errors import Interrupted, SimsearchError
@@ -804,7 +804,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
                                  "index your text first: simsearch index FOLDER")
         if stale:
             path, state = stale[0]
-            (warn or _print_file_warning)(str(config.data), (
+            (warn or print_file_warning)(str(config.data), (
                 f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
                 "`simsearch index` first to train on what they hold now"))
@@ -816,12 +816,6 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     sha256 = documents_sha256(documents)
     source.update(documents=len(documents), sentences=len(sentences), sha256=sha256)
     return TrainingData([(s,) for s in sentences], sha256, source, documents)
-
-
-def _print_file_warning(path: str, reason: str) -> None:
-    from .progress import print_warning
-
-    print_warning(f"{path}: {reason}")
 
 
 def stale_documents(store, documents) -> list[tuple[str, str]]:
@@ -1117,7 +1111,7 @@ def out_lock(out: Path):
     import errno
     import fcntl
 
-    path = out.parent / f".{out.name}.lock"
+    path = _lock_path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -1162,12 +1156,16 @@ def out_lock(out: Path):
         handle.close()
 
 
+def _lock_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.lock"
+
+
 def out_locked_elsewhere(out: Path) -> bool:
     """Whether another process holds the lock of ``--out`` now (:func:`out_lock`); creates nothing."""
     import fcntl
 
     try:
-        handle = open(out.parent / f".{out.name}.lock", "rb")
+        handle = open(_lock_path(out), "rb")
     except OSError:
         return False
     with handle:
