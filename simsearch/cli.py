@@ -556,7 +556,8 @@ def index_command(
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
-        f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed, "
+        f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed"
+        f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
         f"{_count(unchanged, 'file')} unchanged{skipped}; {_count(report.sentences_added, 'sentence')} added; "
         f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )

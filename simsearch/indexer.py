@@ -61,6 +61,7 @@ class IndexReport:
     touched: int = 0  # mtime changed, content did not: no parsing, no encoding
     skipped_before: int = 0  # of ``unchanged`` and ``touched``: files still skipped for the reason recorded (not warned again)
     removed: int = 0
+    removed_skipped: int = 0  # of ``removed``: files still on disk whose sentences left the index because they are now skipped
     sentences_added: int = 0
     encoded: dict[str, int] = field(default_factory=dict)  # model -> sentences through the model
     precision: dict[str, str] = field(default_factory=dict)  # model -> the precision of all its vectors
@@ -648,6 +649,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         if old is not None and old.skip_reason is None:
             report.removed += 1
+            report.removed_skipped += 1
 
     def vanished(reason: str) -> None:
         warn(path, reason)

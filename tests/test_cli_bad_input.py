@@ -486,3 +486,19 @@ def test_index_summary_counts_skipped_files_and_never_calls_them_unchanged(tmp_p
         in " ".join(out.split())
     code, out, err = run_cli("index", docs, "--db", db, "--device", "cpu")
     assert code == 0 and "up to date: 1 file unchanged, 1 still skipped" in out
+
+def test_index_summary_tells_a_deleted_file_from_one_now_skipped(tmp_path, index_model, run_cli):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b", "c"):
+        (docs / f"{name}.txt").write_text(f"A plain note called {name} about the harbour.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    (docs / "a.txt").unlink()
+    (docs / "b.txt").write_bytes(b"\x00\x01\x02 binary now")  # indexed before, now skipped: its sentences leave
+    code, out, err = run_cli("index", docs, "--db", db, "--device", "cpu")
+    assert code == 0 and "b.txt" in err and "binary" in err
+    assert "2 removed (1 now skipped), 1 file unchanged, 1 skipped (see the warnings)" in " ".join(out.split())
+    code, out, err = run_cli("index", docs, "--db", db, "--device", "cpu", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["removed"] == 0 and report["removed_skipped"] == 0 and report["skipped_before"] == 1
