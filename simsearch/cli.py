@@ -508,7 +508,7 @@ def index_command(
     batch_size: int = BatchSizeOption,
     max_file_mb: Optional[float] = typer.Option(
         None, "--max-file-mb", callback=_number(0, 1e9, above=True),
-        help="Skip larger files (with a warning; an indexed file over it is taken out). Default: the last value "
+        help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out). Default: the last value "
              "given for this index, else 20."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
     json_out: bool = JsonOption,

@@ -598,7 +598,7 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
 
 
 def _over_limit(size: int, max_bytes: int) -> str:
-    return f"skipped: {size / 2**20:.1f} MB is over --max-file-mb {max_bytes / 2**20:g}"
+    return f"skipped: {size / 2**20:.1f} MiB is over --max-file-mb {max_bytes / 2**20:g}"
 
 
 def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
