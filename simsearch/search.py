@@ -112,8 +112,8 @@ FUSION_WEIGHTS = {"dense": DENSE_WEIGHT, "lexical": 1.0}
 
 
 def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], *,
-                 depth: int | None = None, dense_weight: float = DENSE_WEIGHT,
-                 rrf_k: float = RRF_K) -> list[tuple[int, float]]:
+                 depth: int | None = None, dense_weight: float = DENSE_WEIGHT, rrf_k: float = RRF_K,
+                 written: dict[int, int] | None = None) -> list[tuple[int, float]]:
     """Hybrid ranking of the two sides' ranked lists, the same however deep they go: the first
     ``depth`` of each side fused (:func:`fuse`), then the deeper candidates, fused among
     themselves, after them (``depth``: :data:`FUSION_DEPTH`). So ``-k 100`` starts with the same
@@ -122,6 +122,10 @@ def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple
     For a one-word query the lexical head goes as deep as a lexical hit can still outrank every
     dense-only hit (rank r with ``4 w / (rrf_k + r) > w / (rrf_k + 1)``), so a sentence that
     contains the word comes first also when ``--min-score`` drops the first ``depth`` of them.
+    A one-word query's lexical hits may hold only its tokens (``batch size`` for
+    ``--batch-size``): ``written`` (id: how many of the query's punctuated words the sentence
+    holds as written, from ``Store.lexical_ranked``) then puts those that hold it as written
+    first, in their fused order, whatever the dense side thinks of the others.
     """
     depth = FUSION_DEPTH if depth is None else depth
     weights = fusion_weights(query, bool(lexical), dense_weight)
@@ -129,7 +133,10 @@ def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple
     head = fuse(dense[:depth], lexical[:lexical_depth], weights, rrf_k)
     seen = {sentence_id for sentence_id, _ in head}
     tail = fuse(dense[depth:], lexical[lexical_depth:], weights, rrf_k)
-    return head + [(sentence_id, score) for sentence_id, score in tail if sentence_id not in seen]
+    order = head + [(sentence_id, score) for sentence_id, score in tail if sentence_id not in seen]
+    if written and len(query.split()) == 1:
+        order.sort(key=lambda item: -written.get(item[0], 0))  # stable: the fused order within each group
+    return order
 
 
 def _lexical_head(weights: dict[str, float], depth: int, rrf_k: float) -> int:
@@ -310,6 +317,19 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
     return row
 
 
+def _distinct(ranked, texts: dict[int, str], first: dict[str, int]) -> list[tuple[int, float]]:
+    """A side's ranked (id, score) list with one entry per text, at its best rank, under the id
+    that stands for the text (``first``: filled with the text's first id seen on any side)."""
+    out, seen = [], set()
+    for sentence_id, score in ranked:
+        text = texts.get(sentence_id)
+        if text is None or text in seen:
+            continue  # (a row always exists within the search's snapshot)
+        seen.add(text)
+        out.append((first.setdefault(text, sentence_id), score))
+    return out
+
+
 class Searcher:
     """Searches one model's vectors; ``timings`` holds the last query's milliseconds."""
 
@@ -340,8 +360,13 @@ class Searcher:
         or changed since indexing fails early, with a clear message. With ``lexical_only`` (the
         caller will only search in ``lexical`` mode without ``min_score``: see
         :func:`needs_model`) it is not: BM25 reads the index alone, so lexical search works
-        without the model's folder; a later search that needs the model checks it then.
+        without the model's folder; a later search that needs the model checks it then. It
+        works without any model too (``model`` None on an index whose models were all
+        forgotten): then ``model`` is None and a search that needs one is the error
+        :func:`pick_model` gives.
         """
+        if lexical_only and model is None and not store.models():
+            return cls(store, None, device=device, precision=precision)
         row = pick_model(store, model)
         query_precision(row, precision)  # a --precision the vectors were not made at fails before any loading
         if lexical_only:
@@ -355,15 +380,19 @@ class Searcher:
         """The model's ``ModelRef``, found (and checked) on first use: an error if its folder is
         gone or any of its files changed since it was indexed."""
         if self._ref is None:
-            self._ref = model_ref(self.model)
+            self._ref = model_ref(self._model_row())
         return self._ref
 
     @property
     def vectors(self) -> VectorIndex:
         """The model's vector index, opened on first use (lexical search never opens it)."""
         if self._vectors is None:
-            self._vectors = VectorIndex.open(self.store, self.model, save=False)
+            self._vectors = VectorIndex.open(self.store, self._model_row(), save=False)
         return self._vectors
+
+    def _model_row(self) -> ModelRow:
+        """The searcher's model; an index without any (a lexical-only searcher) is the user's error."""
+        return self.model if self.model is not None else pick_model(self.store, None)
 
     @property
     def model_loaded(self) -> bool:
@@ -372,8 +401,9 @@ class Searcher:
         return self._vectors is not None and self.encoder is not None
 
     @property
-    def name(self) -> str:
-        return self.model.name
+    def name(self) -> str | None:
+        """The model's name (None: a lexical-only searcher over an index without models)."""
+        return self.model.name if self.model is not None else None
 
     @property
     def size(self) -> int:
@@ -403,7 +433,7 @@ class Searcher:
     def missing_vectors(self) -> int:
         """Sentences that have no vector for this model yet (a half-indexed database): dense
         search cannot find them until ``simsearch index`` has encoded them."""
-        return self.store.count_missing_vectors(self.model.id)
+        return self.store.count_missing_vectors(self._model_row().id)
 
     def missing_message(self) -> str | None:
         """The warning for a half-indexed database, or None when every sentence has a vector."""
@@ -478,36 +508,79 @@ class Searcher:
                          path_glob: str | None, context: int) -> list[Hit]:
         documents = self.allowed_documents(path_glob) if path_glob else None
         allowed = self._sentence_ids(documents) if documents is not None else None
+        if mode == "hybrid":
+            return self._hybrid(query, vector, k, min_score, documents, allowed, context)
         depth = k if mode == "dense" else max(k, FUSION_DEPTH)
         while True:
             # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
             dense: list[tuple[int, float]] = []
             lexical: list[tuple[int, float]] = []
-            lexical_depth = lexical_depth_for(query, depth) if mode == "hybrid" else depth
-            if mode != "lexical":
-                ids, scores = self.vectors.search(vector, depth, allowed)
-                dense = list(zip(ids.tolist(), scores.tolist()))
-            if mode != "dense":
-                lexical = self.store.lexical(query, lexical_depth, documents)
             if mode == "dense":
-                ranked = dense
-            elif mode == "lexical":
-                ranked = lexical
+                ids, scores = self.vectors.search(vector, depth, allowed)
+                ranked = dense = list(zip(ids.tolist(), scores.tolist()))
             else:
-                ranked = hybrid_order(query, dense, lexical)
+                ranked = lexical = self.store.lexical(query, depth, documents)
             cosine = dict(dense)
             if min_score is not None:
                 unscored = [i for i, _ in ranked if i not in cosine]
                 cosine.update(self._cosines(vector, unscored))
                 ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
             hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context)
-            exhausted = len(dense) < depth and len(lexical) < lexical_depth
+            exhausted = len(dense) < depth and len(lexical) < depth
             # The dense list is the nearest by cosine: once its last one is below --min-score,
-            # no sentence further down (on either side) can pass it.
-            below = min_score is not None and mode != "lexical" and bool(dense) and dense[-1][1] < min_score
-            if len(hits) >= k or exhausted or below or (mode == "dense" and len(dense) < depth):
+            # no sentence further down can pass it.
+            below = min_score is not None and mode == "dense" and bool(dense) and dense[-1][1] < min_score
+            if len(hits) >= k or exhausted or below:
                 return hits
             depth *= 4
+
+    def _hybrid(self, query: str, vector: np.ndarray, k: int, min_score: float | None, documents: list[int] | None,
+                allowed: np.ndarray | None, context: int) -> list[Hit]:
+        """Hybrid search fuses distinct texts: each side's list keeps one entry per text (its
+        best-ranked copy), so its ranks count texts, and the fused order of the texts is the
+        same whether one of them is stored once or a hundred times (boilerplate does not push
+        the others down). A text's hit is its best dense copy (else its best lexical one)."""
+        wanted = max(k, FUSION_DEPTH)  # distinct texts a side contributes (as raw ids before: see hybrid_order)
+        while True:
+            wanted_lexical = lexical_depth_for(query, wanted)
+            read_dense, read_lexical = wanted, wanted_lexical
+            while True:
+                ids, scores = self.vectors.search(vector, read_dense, allowed)
+                dense_raw = list(zip(ids.tolist(), scores.tolist()))
+                lexical_raw = self.store.lexical_ranked(query, read_lexical, documents)
+                texts = self._texts([i for i, _ in dense_raw] + [i for i, _, _ in lexical_raw])
+                first: dict[str, int] = {}  # text: the id that stands for it (its best dense copy, else lexical)
+                dense = _distinct(((i, score) for i, score in dense_raw), texts, first)
+                lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
+                dense_done = len(dense_raw) < read_dense
+                lexical_done = len(lexical_raw) < read_lexical
+                if len(dense) < wanted and not dense_done:
+                    read_dense *= 4
+                elif len(lexical) < wanted_lexical and not lexical_done:
+                    read_lexical *= 4
+                else:
+                    break
+            written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
+            dense, lexical = dense[:wanted], lexical[:wanted_lexical]
+            ranked = hybrid_order(query, dense, lexical, written=written)
+            cosine = dict(dense)
+            if min_score is not None:
+                cosine.update(self._cosines(vector, [i for i, _ in ranked if i not in cosine]))
+                ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
+            hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context,
+                                  vector=vector)
+            exhausted = dense_done and lexical_done
+            # The dense list is the nearest by cosine: once its last one is below --min-score,
+            # no sentence further down (on either side) can pass it.
+            below = min_score is not None and bool(dense) and dense[-1][1] < min_score
+            if len(hits) >= k or exhausted or below:
+                return hits
+            wanted *= 4
+
+    def _texts(self, ids: list[int]) -> dict[int, str]:
+        """The text of each of these sentences."""
+        return dict(self.store.conn.execute("SELECT id, text FROM sentences WHERE id IN (SELECT value FROM json_each(?))",
+                                            (json.dumps(sorted(set(ids))),)))
 
     def _cosines(self, vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these sentences' vectors (those that have one)."""
@@ -518,8 +591,11 @@ class Searcher:
         return {int(i): float(score) for i, score in zip(found.tolist(), scores.tolist()) if np.isfinite(score)}
 
     def _collapse(self, ranked: list[tuple[int, float]], k: int, cosine: dict[int, float], dense_ids: set[int],
-                  bm25: dict[int, float], documents: list[int] | None, context: int) -> list[Hit]:
-        """The first ``k`` distinct texts of a ranking as hits, each with where its copies are."""
+                  bm25: dict[int, float], documents: list[int] | None, context: int, *,
+                  vector: np.ndarray | None = None) -> list[Hit]:
+        """The first ``k`` distinct texts of a ranking as hits, each with where its copies are.
+        With the query's ``vector``, a hit the dense side did not return gets its cosine too
+        (``dense_score`` is None only for a sentence without a vector)."""
         if not ranked:
             return []
         ids = np.fromiter((i for i, _ in ranked), dtype=np.int64, count=len(ranked))
@@ -538,6 +614,12 @@ class Searcher:
             hits.append(hit)
             if len(hits) == k:
                 break
+        unscored = [hit.sentence_id for hit in hits if hit.dense_score is None]
+        if vector is not None and unscored:
+            scores = self._cosines(vector, unscored)
+            for hit in hits:
+                if hit.dense_score is None and hit.sentence_id in scores:
+                    hit.dense_score = round(scores[hit.sentence_id], 6)
         cwd = os.getcwd()
         states: dict[int, str] = {}
         for hit in hits:

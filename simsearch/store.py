@@ -26,6 +26,7 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -53,21 +54,99 @@ def now() -> str:
 
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
 FTS_MAX_WORDS = 64
+# Queries of at most this many words rank the sentences holding their punctuated words as
+# written first (``Store.lexical_ranked``).
+WRITTEN_FIRST_MAX_WORDS = 1
+
+
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` that lexical search looks for, in order: whitespace-separated
+    (NUL is a space), the first of several that the full-text tokenizer reads as the same
+    tokens (``Garden``/``garden``/``gardens``), at most :data:`FTS_MAX_WORDS`. Words are
+    compared by the tokenizer's own tokens, not by Python's case folding: ``casefold()`` makes
+    ``Straße`` and ``STRASSE`` one word where FTS5 keeps two, and the second was never searched."""
+    words = text.replace("\x00", " ").split()
+    keys = fts_tokens(words)
+    unique: dict[tuple[str, ...], str] = {}
+    for word, key in zip(words, keys):
+        unique.setdefault(key or (word,), word)  # no tokens: a phrase that matches nothing, kept as it is
+    return list(unique.values())[:FTS_MAX_WORDS]
+
+
+_TOKENIZER = threading.local()
+
+
+def fts_tokens(words: list[str]) -> list[tuple[str, ...]]:
+    """Each word's tokens as the index's tokenizer (``migrations.FTS_TOKENIZE``) reads them:
+    folded, without diacritics, stemmed, in order (read from an FTS5 table in memory, so they
+    are the tokenizer's, whatever SQLite's Unicode tables say)."""
+    if not words:
+        return []
+    conn = getattr(_TOKENIZER, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.execute(f"CREATE VIRTUAL TABLE words USING fts5(word, tokenize=\"{migrations.FTS_TOKENIZE}\")")
+        conn.execute("CREATE VIRTUAL TABLE word_tokens USING fts5vocab(words, 'instance')")
+        _TOKENIZER.conn = conn
+    conn.execute("BEGIN")
+    try:
+        conn.executemany("INSERT INTO words (rowid, word) VALUES (?, ?)", enumerate(words, 1))
+        tokens: dict[int, list[str]] = {}
+        for rowid, term in conn.execute("SELECT doc, term FROM word_tokens ORDER BY doc, offset"):
+            tokens.setdefault(rowid, []).append(term)
+    finally:
+        conn.execute("ROLLBACK")
+    return [tuple(tokens.get(rowid, ())) for rowid in range(1, len(words) + 1)]
 
 
 def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression for arbitrary user text: each whitespace-separated word is a
-    quoted FTS5 string (a phrase of the tokens the tokenizer finds in it, so ``os.path.join``
-    or ``SIMSEARCH_DB`` must occur as written), joined with OR and ranked by BM25. User text
-    is never FTS5 syntax: quotes are doubled, NUL is a space (it would end the string), and
-    a word without token characters is a phrase that matches nothing. None: no words."""
-    unique: dict[str, str] = {}
-    for word in text.replace("\x00", " ").split():
-        unique.setdefault(word.casefold(), word)
-    words = list(unique.values())[:FTS_MAX_WORDS]
+    """An FTS5 MATCH expression for arbitrary user text: each word (:func:`query_words`) is a
+    quoted FTS5 string, joined with OR and ranked by BM25. A quoted string is a phrase of the
+    tokens the tokenizer finds in the word, so ``os.path.join`` matches ``os path join`` in a
+    row in sequence, whatever separates them there (``os/path/join`` too): punctuation is not
+    searched here, :func:`written_forms` and ``Store.lexical_ranked`` rank the sentences that
+    hold such a word as written first. User text is never FTS5 syntax: quotes are doubled, NUL
+    is a space (it would end the string), and a word without token characters is a phrase that
+    matches nothing. None: no words."""
+    words = query_words(text)
     if not words:
         return None
-    return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return " OR ".join(_phrase(word) for word in words)
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+# Punctuation around a word that belongs to the sentence, not to the word ("(see config.json).",
+# "os.path.join()?"): stripped before the word is looked for as written.
+_LEADING = "\"'([{\u2018\u201c"
+_TRAILING = ".,;:!?\"')]}(\u2019\u201d"
+
+
+def written_forms(text: str) -> list[str]:
+    """The words of a query that lexical search also looks for *as written*: those that hold a
+    character the tokenizer does not index (``--batch-size``, ``config.json``, ``std::vector``,
+    ``utf-8``, ``os.path.join()``, ``C++``), without the sentence's punctuation around them (a
+    final ``.``, ``()``, quotes, brackets), each once (case-insensitively), and each with at
+    least one letter or digit. A plain word (``ValueError``, ``SIMSEARCH_DB``) is not one: its
+    tokens are the word."""
+    forms: dict[str, str] = {}
+    for word in text.replace("\x00", " ").split():
+        word = word.lstrip(_LEADING).rstrip(_TRAILING)
+        if re.search(r"\w", word) and re.search(r"[^\w]", word):
+            forms.setdefault(word.casefold(), word)
+    return list(forms.values())[:FTS_MAX_WORDS]
+
+
+def written_pattern(form: str) -> re.Pattern:
+    """Where ``form`` occurs as written in a case-folded text: case-insensitively, and not
+    inside a longer word (``config.json`` is not in ``myconfig.json``, ``-m`` not in
+    ``non-member``)."""
+    folded = form.casefold()
+    return re.compile((r"(?<!\w)" if re.match(r"\w", folded) else "") + re.escape(folded)
+                      + (r"(?!\w)" if re.search(r"\w$", folded) else ""))
+
 
 # Every sentence with exactly the text ?2, found through the index on its first 48 characters
 # (m0005's ``sentences_text_prefix``). ``+s.text``, not ``s.text``: given ``s.text = ?``, SQLite's
@@ -686,19 +765,59 @@ class Store:
     # --- full-text search ------------------------------------------------------------------
 
     def lexical(self, query: str, limit: int, document_ids: Iterable[int] | None = None) -> list[tuple[int, float]]:
-        """Up to ``limit`` (sentence id, BM25 score) pairs for ``query`` (any text, see
-        :func:`fts_query`), best first; higher is better (FTS5's ``bm25()`` negated). With
-        ``document_ids``, only sentences of those documents."""
+        """Up to ``limit`` (sentence id, BM25 score) pairs for ``query``, in the order of
+        :meth:`lexical_ranked` (BM25 best first, after the sentences holding the query's
+        punctuated words as written)."""
+        return [(sentence_id, score) for sentence_id, score, _ in self.lexical_ranked(query, limit, document_ids)]
+
+    def lexical_ranked(self, query: str, limit: int,
+                       document_ids: Iterable[int] | None = None) -> list[tuple[int, float, int]]:
+        """Up to ``limit`` (sentence id, BM25 score, words found as written) for ``query`` (any
+        text, see :func:`fts_query`), best first. With ``document_ids``, only sentences of
+        those documents.
+
+        The score is FTS5's ``bm25()`` negated (higher is better) for the OR of the query's
+        words, each matching its tokens in sequence. A word with punctuation
+        (:func:`written_forms`: ``--batch-size``, ``config.json``) also matches a sentence that
+        holds only its tokens ("The batch size matters."), which BM25 may prefer (a shorter
+        sentence). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words, the
+        sentences that hold its punctuated words as written (:func:`written_pattern`) come
+        first, those with more of them before those with fewer, each group by BM25; then the
+        rest by BM25. Ties go to the smaller id, so a deeper ``limit`` only adds at the end.
+        Longer queries are ranked by BM25 alone (the third field still counts the words found
+        as written): a sentence's other words weigh more there than the way one is written."""
         expression = fts_query(query)
         if expression is None or limit < 1:
             return []
+        documents = json.dumps([int(i) for i in document_ids]) if document_ids is not None else None
+        in_documents = " AND rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
+        found: dict[int, int] = {}
+        forms = written_forms(query)
+        for form in forms:
+            # The sentences holding the form's tokens in sequence, then those holding it as written.
+            pattern = written_pattern(form)
+            sql = ("SELECT s.id, s.text FROM sentences s WHERE s.id IN (SELECT rowid FROM sentences_fts "
+                   "WHERE sentences_fts MATCH ?" + (in_documents if documents is not None else "") + ")")
+            for sentence_id, text in self.conn.execute(sql, [_phrase(form)] + ([documents] if documents else [])):
+                if pattern.search(text.casefold()):
+                    found[sentence_id] = found.get(sentence_id, 0) + 1
+        first: list[tuple[int, float, int]] = []
+        if found and len(query.split()) <= WRITTEN_FIRST_MAX_WORDS:
+            rows = self.conn.execute(
+                "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
+                "AND rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
+            first = sorted(((int(i), float(score), found[i]) for i, score in rows), key=lambda r: (-r[2], -r[1], r[0]))
+            first = first[:limit]
         sql = "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ?"
         params: list = [expression]
-        if document_ids is not None:
-            sql += " AND rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
-            params.append(json.dumps([int(i) for i in document_ids]))
+        if documents is not None:
+            sql += in_documents
+            params.append(documents)
         sql += " ORDER BY rank, rowid LIMIT ?"
-        return [(int(i), float(score)) for i, score in self.conn.execute(sql, (*params, limit))]
+        placed = {i for i, _, _ in first}
+        rest = [(int(i), float(score), found.get(i, 0))
+                for i, score in self.conn.execute(sql, (*params, limit + len(placed))) if i not in placed]
+        return (first + rest)[:limit]
 
     def copies(self, text: str, document_ids: Iterable[int] | None = None) -> list[tuple[int, str, int]]:
         """(sentence id, path, line) of every sentence whose text is exactly ``text`` (in

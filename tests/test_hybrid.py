@@ -17,7 +17,7 @@ from simsearch import indexer
 from simsearch.errors import SimsearchError
 from simsearch import search as search_module
 from simsearch.search import DEFAULT_MODE, FUSION_DEPTH, MODES, Searcher
-from simsearch.store import FTS_MAX_WORDS, MIGRATIONS, Store, fts_query
+from simsearch.store import FTS_MAX_WORDS, MIGRATIONS, Store, fts_query, query_words
 
 Sentence = namedtuple("Sentence", "text start end line")
 
@@ -153,12 +153,11 @@ def test_any_text_is_a_query_that_never_raises(small_store, text):
     if expression is not None:
         assert re.fullmatch(r'"(?:[^"]|"")*"(?: OR "(?:[^"]|"")*")*', expression)
     # The query is the OR of its words (no word acted as an operator): each hit is found by one
-    # word searched alone, and each word's hits are among the query's.
-    unique: dict[str, str] = {}
-    for word in text.replace("\x00", " ").split():
-        unique.setdefault(word.casefold(), word)
-    words = list(unique.values())
-    alone = {word: {i for i, _ in small_store.lexical(word, 100)} for word in words[:FTS_MAX_WORDS]}
+    # word searched alone, and each word's hits are among the query's (every word's, when there
+    # are not more than FTS_MAX_WORDS: no word is dropped as a duplicate of another it is not).
+    words = text.replace("\x00", " ").split()
+    words = words if len(set(words)) <= FTS_MAX_WORDS else query_words(text)
+    alone = {word: {i for i, _ in small_store.lexical(word, 100)} for word in words}
     assert {i for i, _ in found} == set().union(*alone.values())
 
 
@@ -300,18 +299,18 @@ def test_found_by_says_which_side_found_each_hit(tree_index):
     root, store, model = tree_index
     searcher = Searcher.open(store, model, device="cpu")
     query = "water in the garden"
-    # the candidates hybrid mode fuses: FUSION_DEPTH from each side
-    dense = {hit.sentence_id for hit in searcher.search_vector(searcher.embed([query])[0], FUSION_DEPTH, context=0)}
-    lexical = {sentence_id for sentence_id, _ in store.lexical(query, FUSION_DEPTH)}
+    # the candidates hybrid mode fuses: FUSION_DEPTH distinct texts from each side
+    dense = {hit.text for hit in searcher.search(query, FUSION_DEPTH, mode="dense", context=0)}
+    lexical = {hit.text for hit in searcher.search(query, FUSION_DEPTH, mode="lexical", context=0)}
     assert all(hit.found_by == ["dense"] for hit in searcher.search(query, 10, mode="dense"))
     assert all(hit.found_by == ["lexical"] and hit.lexical_score is not None
                for hit in searcher.search(query, 10, mode="lexical"))
     hits = searcher.search(query, 20, mode="hybrid", context=0)
     assert hits and {side for hit in hits for side in hit.found_by} == {"dense", "lexical"}
     for hit in hits:
-        assert ("dense" in hit.found_by) == (hit.sentence_id in dense)
-        assert ("lexical" in hit.found_by) == (hit.sentence_id in lexical) == (hit.lexical_score is not None)
-        assert hit.dense_score is not None or "dense" not in hit.found_by
+        assert ("dense" in hit.found_by) == (hit.text in dense)
+        assert ("lexical" in hit.found_by) == (hit.text in lexical) == (hit.lexical_score is not None)
+        assert hit.dense_score is not None  # every sentence here has a vector, whichever side found it
     assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
