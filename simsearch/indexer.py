@@ -36,9 +36,10 @@ import numpy as np
 from .errors import Interrupted, SimsearchError
 from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_pdf_data, is_undecodable, is_utf16,
                       printable, sentences_of, walk)
-from .models import ModelRef, fingerprint, hidden_size, ref_at_path, resolve_model, resolve_offline
+from .models import (EMBEDDED_ALIASES, ModelRef, fingerprint, hidden_size, models_dir, ref_at_path, resolve_model,
+                     resolve_offline)
 from .progress import progress_bar
-from .search import find_model, folder_named, row_for_folder, same_folder
+from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, storage_error
 
 # Sentences per encode call and per committed chunk of vectors: large enough for length
@@ -139,13 +140,21 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     for name in names:
         stored = store.model(name)
         here = folder_named(name) if explicit else None
+        namesake = None  # the index's model of this name, when the name means another folder now
         if here is not None and stored is not None and not same_folder(stored.path, here):
-            # './m' from another working directory: another folder, so another model (not a
-            # retrain of the one the index holds under that spelling)
+            # './m' from another working directory (a name that means another folder now, as
+            # `search` reads it: ``search.folder_named``): another folder, so another model (not
+            # a retrain of the one the index holds under that name), added under its path
+            namesake = stored
             stored = row_for_folder(store, here)
             name = stored.name if stored else here
+        # A name the index holds, that is no path to another folder here, is the index's model:
+        # read at the folder it was indexed from, as `search --model NAME` reads it (another
+        # folder the name reaches now, a trained model of that name in the models directory, is
+        # another model). Only a folder that is gone is looked for again by name (moved).
+        at_stored_path = not explicit or (stored is not None and namesake is None and _folder_present(stored))
         try:
-            ref = _resolve(name, stored, pooler, at_stored_path=not explicit)
+            ref = _resolve(name, stored, pooler, at_stored_path=at_stored_path)
             if ref.pooler == "cls":  # before anything is written: a head made at random would differ at each load
                 from .encoder import check_head_in_folder
 
@@ -157,13 +166,19 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
                  f"`simsearch forget --model {shlex.quote(name)}` removes it")
             continue
+        if explicit and at_stored_path:
+            other = _trained_namesake(name, stored)
+            if other is not None:
+                note(stored.path, f"model {name!r} of the index is this folder, where it was indexed (and where "
+                                  f"`search --model {name}` reads it); the models directory's {name!r} ({other}) is "
+                                  f"another model: `simsearch index --model {shlex.quote(other)}` adds it")
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
         digest = fingerprint(ref)
         stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
-        resolved.append((name, stored, ref, path, digest, hidden_size(ref), wanted))
+        resolved.append((name, stored, ref, path, digest, hidden_size(ref), wanted, namesake))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
-    for name, stored, ref, path, digest, dim, wanted in resolved:
+    for name, stored, ref, path, digest, dim, wanted, namesake in resolved:
         with store.transaction():
             # one folder spelled twice in this run ('m', './m/', its absolute path): one model,
             # registered (and warned about) once
@@ -172,6 +187,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 continue
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
+                if namesake is not None:
+                    note(path, f"model {namesake.name!r} means this folder here, not the index's {namesake.name!r} "
+                               f"({namesake.path}): added as another model, named by its path; the index's "
+                               f"{namesake.name!r} keeps its vectors")
             elif stored.fingerprint == digest and not same_folder(stored.path, path):
                 note(path, f"{_model_named(stored.name, path)} was moved from {stored.path}: the same files, so its vectors are kept")
                 store.move_model(stored.id, path)
@@ -188,6 +207,20 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def _folder_present(row: ModelRow) -> bool:
+    """Whether the index's model is still where it was indexed (the embedded one always is: it is
+    found anew when its package moved)."""
+    return os.path.isdir(row.path) or row.name.lower() in EMBEDDED_ALIASES
+
+
+def _trained_namesake(name: str, row: ModelRow) -> str | None:
+    """The models directory's folder of this name, when it is not the index's model of that name."""
+    if "/" in name or name.lower() in EMBEDDED_ALIASES:
+        return None
+    trained = models_dir() / name
+    return os.path.abspath(trained) if trained.is_dir() and not same_folder(str(trained), row.path) else None
 
 
 def _model_named(name: str, path: str) -> str:
@@ -779,9 +812,57 @@ def writer_alive(store: Store) -> bool:
     return text.isascii() and text.isdigit() and process_alive(int(text))
 
 
+FOLDER_STATES = ("current", "changed", "gone", "unreadable")
+
+
+def model_folder_state(row: ModelRow) -> tuple[str, str | None]:
+    """Whether the model's vectors can be searched now, decided as ``search`` decides it
+    (``search.model_ref``: the folder the model was indexed from, read with its recorded pooler,
+    checked against its fingerprint), with search's refusal (None for "current"):
+
+    - "current": search uses them;
+    - "changed": a file of the model changed since it was indexed (retrained, replaced under its
+      name): search refuses, ``index --model NAME`` re-embeds;
+    - "gone": no folder where it was indexed (moved or deleted);
+    - "unreadable": the folder is there but cannot be read as a model now.
+
+    Reads the model's small files and hashes its files (as search does before loading them),
+    never loads its weights.
+    """
+    try:
+        model_ref(row)
+        return "current", None
+    except (SimsearchError, OSError) as refused:
+        message = str(refused)
+    # Why search refuses: the folder found and read means its fingerprint is what differs.
+    try:
+        ref_at_path(row.name, row.path, row.pooler)
+    except (SimsearchError, OSError):
+        there = os.path.isdir(row.path) or row.name.lower() in EMBEDDED_ALIASES  # the embedded one is found anew
+        return ("unreadable" if there else "gone"), message
+    return "changed", message
+
+
+def folder_notes(info: dict) -> list[str]:
+    """One line per model of ``index_status(...)`` whose vectors search refuses now (its folder
+    changed, is gone or cannot be read): what ``simsearch status`` prints under its table."""
+    notes = []
+    for m in info["models"]:
+        if m["folder"] == "current":
+            continue
+        remedy = (f"; if it was deleted, `simsearch forget --model {shlex.quote(m['name'])}` removes its vectors"
+                  if m["folder"] == "gone" else "")
+        note = m["folder_note"]
+        if m["folder"] == "unreadable":  # a reader's message names a file, not always the model
+            note = f"model {m['name']!r} cannot be read at {m['path']}, so search refuses it: {note}"
+        notes.append(note + remedy)
+    return notes
+
+
 def index_status(store: Store) -> dict:
     """What ``simsearch status`` shows, as a dict. A last run still marked "running" whose
-    process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it."""
+    process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it.
+    Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal)."""
     from .ann import EXACT_BELOW, ann_path
 
     models = []
@@ -789,9 +870,10 @@ def index_status(store: Store) -> dict:
         vectors = store.count_vectors(row.id)
         path = ann_path(store, row)
         size = path.stat().st_size if path.is_file() else 0
+        folder, folder_note = model_folder_state(row)
         models.append({
             "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "precision": row.precision,
-            "added_at": row.added_at,
+            "added_at": row.added_at, "folder": folder, "folder_note": folder_note,
             "vectors": vectors, "missing": store.count_missing_vectors(row.id),
             "search": "exact" if vectors < EXACT_BELOW else "hnsw",
             "ann_file": str(path), "ann_file_bytes": size,

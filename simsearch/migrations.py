@@ -23,7 +23,7 @@ import sqlite_utils
 from .errors import SimsearchError
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .store import StorageError, Store
 
 TABLE = "_migrations"
 
@@ -333,16 +333,21 @@ def check(db: sqlite_utils.Database, path) -> None:
         if [t for t in tables if not t.startswith("sqlite_")]:
             raise SimsearchError(f"{path} is an SQLite database, but not a simsearch index")
         return
-    names = applied(db)
     known = {m.name for m in MIGRATIONS}
-    if any(name not in known for name in names):
+    unknown = [name for name in applied(db) if name not in known]
+    if unknown:
+        listed = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
         raise SimsearchError(
-            f"{path} was written by a newer simsearch (schema {len(names)}, this one knows "
-            f"{len(MIGRATIONS)}); upgrade simsearch"
+            f"{path} was written by a newer simsearch: it has {_migrations_count(len(unknown))} this version "
+            f"does not know ({listed}); upgrade simsearch to use it"
         )
 
 
-def migrate(store: "Store", upto: int | None = None) -> list[str]:
+def _migrations_count(count: int) -> str:
+    return "a migration" if count == 1 else f"{count} migrations"
+
+
+def migrate(store: Store, upto: int | None = None) -> list[str]:
     """Apply the migrations the store's database lacks (the first ``upto`` only, for tests that
     build an old database), each with its record in one ``BEGIN IMMEDIATE`` transaction.
 
@@ -355,18 +360,45 @@ def migrate(store: "Store", upto: int | None = None) -> list[str]:
         check(db, store.path)
         if not pending(db, upto):
             return []
+        # An index made by an older simsearch (not a new one being made): a write that fails
+        # (a read-only file, a full disk) says that the upgrade is what needed it.
+        older = [m.name for _, m in pending(db, upto)] if applied(db) else []
     done = []
     while True:
-        with store.transaction():
-            check(db, store.path)
-            db.conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
-            todo = pending(db, upto)
-            if not todo:
-                return done
-            number, (name, apply) = todo[0]
-            apply(db)
-            db.conn.execute(f"INSERT INTO {TABLE} (id, name, applied_at) VALUES (?, ?, ?)", (number, name, _now()))
+        try:
+            with store.transaction():
+                check(db, store.path)
+                db.conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+                todo = pending(db, upto)
+                if not todo:
+                    return done
+                number, (name, apply) = todo[0]
+                apply(db)
+                db.conn.execute(f"INSERT INTO {TABLE} (id, name, applied_at) VALUES (?, ?, ?)", (number, name, _now()))
+        except (SimsearchError, sqlite3.OperationalError) as exc:
+            from .store import StorageError, storage_error
+
+            failed = exc if isinstance(exc, StorageError) else storage_error(exc, store.path)
+            if not older or failed is None or "locked" in str(failed):  # busy: Store.open retries
+                raise
+            raise upgrade_error(store.path, older, failed, applied_now=len(done)) from None
         done.append(name)
+
+
+def upgrade_error(path, names: list[str], exc: BaseException, *, applied_now: int = 0) -> StorageError:
+    """The one line for an index made by an older simsearch that could not be upgraded (``names``:
+    the migrations it lacked, ``applied_now`` of them committed before the failure): every
+    command (``status`` too) upgrades an older index before reading it, which writes to it."""
+    from .store import StorageError
+
+    reason = str(exc).removeprefix(f"{path}: ").removesuffix("; nothing was written")
+    listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    kept = ("nothing was changed" if not applied_now else
+            f"{applied_now} of them {'was' if applied_now == 1 else 'were'} applied, the others were not")
+    return StorageError(
+        f"{path} was made by an older simsearch and must be upgraded before use ({_migrations_count(len(names))}: "
+        f"{listed}), which writes to it: {reason}; {kept}. Make it writable (or copy it somewhere writable) and run again"
+    )
 
 
 def _now() -> str:
