@@ -173,17 +173,57 @@ def _path(kind: str = "any", *, missing: str = "error"):
     return check
 
 
+def _nonempty_path(label: str):
+    """A parser for a path option or argument: the text as a ``Path``, the empty string refused.
+
+    Typer would turn ``""`` into ``Path(".")``: an unset shell variable (``simsearch index "$DIR"``)
+    would index, forget or train on the working directory, or write there."""
+
+    def parse(text):
+        if isinstance(text, Path):
+            return text
+        if text == "":
+            raise OptionError(f'{label} "": an empty path (an unset shell variable?); name a file or folder')
+        return Path(text)
+
+    return parse
+
+
+def _path_option(*names: str, kind: str = "any", missing: str = "error", help: str):
+    """An optional path option (``--db``, ``--data``...): refused empty, then checked by ``_path``."""
+    return typer.Option(None, *names, parser=_nonempty_path(names[0]), callback=_path(kind, missing=missing),
+                        metavar="<path>", help=help)
+
+
+def _nonempty_glob(param: typer.CallbackParam, value):
+    """``search --path ""`` would match the documents under the working directory."""
+    if value == "":
+        raise OptionError(f'{_option_name(param)} "": an empty glob or folder (an unset shell variable?)')
+    return value
+
+
+def _model_name(param: typer.CallbackParam, value):
+    """A callback for a model option (one name or a list): the empty string is refused, never
+    taken for the default model (``-m "$MODEL"`` with the variable unset)."""
+    for name in value if isinstance(value, (list, tuple)) else [value]:
+        if name == "":
+            raise OptionError(f'{_option_name(param)} "": an empty model name (an unset shell variable?); '
+                              "name a model or leave the option out")
+    return value
+
+
 # --- shared options -------------------------------------------------------------------------
 
-ModelOption = typer.Option(None, "--model", "-m", help="Model: 'minilm' (embedded), a name under models/, a folder, or a Hugging Face id.")
+ModelOption = typer.Option(None, "--model", "-m", callback=_model_name,
+                           help="Model: 'minilm' (embedded), a name under models/, a folder, or a Hugging Face id.")
 PoolerOption = typer.Option(None, "--pooler", help="Pooling for a model without pooling metadata (or to override it).")
-DataOption = typer.Option(None, "--data", callback=_path("folder", missing="explain"),
+DataOption = _path_option("--data", kind="folder", missing="explain",
                           help="Evaluation data folder (default: $SIMSEARCH_DATA, else ../shared/data).")
 # One default everywhere: auto (CUDA when available). $SIMSEARCH_DEVICE changes it per machine.
 DeviceOption = typer.Option(Device.auto, "--device", envvar="SIMSEARCH_DEVICE",
                             help="auto: CUDA when available, else CPU.")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
-DbOption = typer.Option(None, "--db", callback=_path("file", missing="create"),
+DbOption = _path_option("--db", kind="file", missing="create",
                         help="Index database (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db).")
 PRECISION_HELP = ("auto follows the hardware: bf16 on CPUs with native bf16 (AMX, AVX512-BF16), else fp32; "
                   "int8 only on request (fastest on CPU, but moves about 1 in 9 of the 10 nearest neighbours)")
@@ -324,12 +364,13 @@ def eval_geometry_command(
 
 @eval_app.command("retrieval")
 def eval_retrieval_command(
-    queries: Path = typer.Argument(..., callback=_path("file"),
+    queries: Path = typer.Argument(..., parser=_nonempty_path("QUERIES"), callback=_path("file"),
                                    help="Query file: JSONL {\"query\": ..., \"relevant\": [...]} per line, or TSV query<TAB>path[:A-B]."),
-    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="One of the index's models; repeat to compare (default: minilm)."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", callback=_model_name,
+                                              help="One of the index's models; repeat to compare (default: minilm)."),
     mode: Optional[list[Mode]] = typer.Option(None, "--mode", help="Search mode; repeat to compare (default: the search default)."),
     k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1000), help="Depth of recall@k (hit, MRR and nDCG are at 1 and 10)."),
-    details: Optional[Path] = typer.Option(None, "--details", callback=_path("file", missing="create"),
+    details: Optional[Path] = _path_option("--details", kind="file", missing="create",
                                            help="Write per-query NDJSON (rank of the first relevant hit, the top hits, which were relevant) to this new file."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
@@ -358,24 +399,25 @@ def eval_retrieval_command(
     names = metric_names(k)
     table = Table(title=f"Retrieval: {len(loaded)} queries from {_shown(queries.name)} over {_shown(store.path.name)}",
                   caption="a relevant section or file counts once, found by any of its sentences")
-    for column in ("model", "mode", *names):
-        table.add_column(column, justify="left" if column in ("model", "mode") else "right")
-    for result in results:
-        table.add_row(_cell(result.model), result.mode, *(f"{result.metrics[name]:.3f}" for name in names))
+    for column in ("model", "mode", "precision", *names):
+        table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right")
+    for result in results:  # precision: of the model's vectors (and queries); none in lexical mode
+        table.add_row(_cell(result.model), result.mode, result.precision or "-",
+                      *(f"{result.metrics[name]:.3f}" for name in names))
     stdout.print(table)
 
 
 @app.command("train")
 def train_command(
-    unsup: Optional[Path] = typer.Option(None, "--unsup", callback=_path("any"),
+    unsup: Optional[Path] = _path_option("--unsup", kind="any",
                                          help="Unsupervised: a text file or folder, read as `simsearch index` reads it."),
-    sup: Optional[Path] = typer.Option(None, "--sup", callback=_path("file"), help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
+    sup: Optional[Path] = _path_option("--sup", kind="file", help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
     from_index: bool = typer.Option(False, "--from-index",
                                     help="Unsupervised on exactly the sentences the index (--db) holds."),
-    db: Optional[Path] = typer.Option(None, "--db", callback=_path("file", missing="explain"),
+    db: Optional[Path] = _path_option("--db", kind="file", missing="explain",
                                       help="With --from-index: the index (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db)."),
-    model: str = typer.Option("minilm", "--model", "-m", help="Base model to start from."),
-    out: Optional[Path] = typer.Option(None, "--out", callback=_path("folder", missing="create"),
+    model: str = typer.Option("minilm", "--model", "-m", callback=_model_name, help="Base model to start from."),
+    out: Optional[Path] = _path_option("--out", kind="folder", missing="create",
                                        help="Output folder (default: models/<data>-<mode>-simcse; --from-index: models/<db>-index-unsup-simcse)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
@@ -495,9 +537,10 @@ def _warn(path: str, reason: str) -> None:
 
 @app.command("index")
 def index_command(
-    paths: Optional[list[Path]] = typer.Argument(None, callback=_path("any"),
+    paths: Optional[list[Path]] = typer.Argument(None, parser=_nonempty_path("PATHS"), callback=_path("any"),
                                                  help="Files or folders to index (default: the ones indexed before)."),
-    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model to embed with; repeat for several (default: the index's models, else minilm)."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", callback=_model_name,
+                                              help="Model to embed with; repeat for several (default: the index's models, else minilm)."),
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="Pooling for --model when it has no pooling metadata; recorded in the index."),
     db: Optional[Path] = DbOption,
     device: Device = DeviceOption,
@@ -551,6 +594,16 @@ def index_command(
     unchanged = report.unchanged + report.touched - report.skipped_before
     skipped = (f", {len(report.skipped):,} skipped (see the warnings)" if report.skipped else "") + (
         f", {report.skipped_before:,} still skipped" if report.skipped_before else "")
+    if report.files_seen == 0 and report.changed == 0 and not any(report.encoded.values()):
+        # an empty folder (or one of files simsearch does not read): not "up to date: 0 files unchanged"
+        from .extract import TEXT_SUFFIXES
+
+        where = ", ".join(_visible(root) for root in roots[:3]) + (f" and {len(roots) - 3:,} more" if len(roots) > 3 else "")
+        readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
+        stdout.print(f"no file to index was found in {where} (simsearch reads {readable}, .pdf with the pdf extra; "
+                     f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}",
+                     highlight=False, markup=False, soft_wrap=True)
+        return
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {_count(unchanged, 'file')} unchanged{skipped} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
@@ -606,13 +659,14 @@ def _check_recorded_precision(store, names: list[Optional[str]], precision: Opti
 @app.command("search")
 def search_command(
     query: Optional[str] = typer.Argument(None, help="What to look for (a sentence or a few words)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Which of the index's models (default: minilm)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", callback=_model_name, help="Which of the index's models (default: minilm)."),
     k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000_000), help="Number of results (1 to 1,000,000)."),
     min_score: Optional[float] = typer.Option(None, "--min-score", callback=_number(-1, 1),
                                               help="Drop results whose cosine similarity to the query is below this (-1 to 1), in every mode."),
-    path: Optional[str] = typer.Option(None, "--path", help="Only documents matching this glob or under this folder."),
+    path: Optional[str] = typer.Option(None, "--path", callback=_nonempty_glob,
+                                       help="Only documents matching this glob or under this folder."),
     context: int = typer.Option(1, "--context", callback=_number(0, 1000), help="Neighbouring sentences shown each side (0 to 1000)."),
-    queries: Optional[Path] = typer.Option(None, "--queries", callback=_path("file"), help="A file with one query per line; prints NDJSON."),
+    queries: Optional[Path] = _path_option("--queries", kind="file", help="A file with one query per line; prints NDJSON."),
     mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the model was indexed with (an error if it differs)."),
     db: Optional[Path] = DbOption,
@@ -748,8 +802,10 @@ def _describe(result: dict) -> str:
 
 @app.command("forget")
 def forget_command(
-    paths: Optional[list[Path]] = typer.Argument(None, help="Folders or files given to `simsearch index` (its roots) to remove from the index, with their documents."),
-    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model to remove from the index, with its vectors; repeat for several."),
+    paths: Optional[list[Path]] = typer.Argument(None, parser=_nonempty_path("PATHS"),
+                                                 help="Folders or files given to `simsearch index` (its roots) to remove from the index, with their documents."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", callback=_model_name,
+                                              help="A model to remove from the index, with its vectors; repeat for several."),
     missing: bool = typer.Option(False, "--missing", help="Remove every indexed folder or file that no longer exists."),
     db: Optional[Path] = DbOption,
     json_out: bool = JsonOption,
@@ -778,8 +834,8 @@ def forget_command(
 @app.command("tui")
 def tui_command(
     db: Optional[Path] = DbOption,
-    left: Optional[str] = typer.Option(None, "--left", help="Left pane's model (default: the embedded minilm)."),
-    right: Optional[str] = typer.Option(None, "--right", help="Right pane's model (default: the most recently trained one in the index)."),
+    left: Optional[str] = typer.Option(None, "--left", callback=_model_name, help="Left pane's model (default: the embedded minilm)."),
+    right: Optional[str] = typer.Option(None, "--right", callback=_model_name, help="Right pane's model (default: the most recently trained one in the index)."),
     k: int = typer.Option(10, "-k", "--k", callback=_number(1, 1_000), help="Results per pane, 1 to 1,000 (+/- in the app)."),
     mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
@@ -837,6 +893,10 @@ def _choices(param) -> Optional[list[str]]:
     return [str(getattr(c, "value", c)) for c in choices] if choices else None
 
 
+# Commands whose argument is a query: a query may well begin with "-" (``--batch-size``, ``-v``).
+QUERY_COMMANDS = ("search",)
+
+
 def usage_message(exc, argv: list[str]) -> str:
     """One line for a click/typer usage error, naming the option and the value given."""
     if isinstance(exc, OptionError):
@@ -854,9 +914,13 @@ def usage_message(exc, argv: list[str]) -> str:
     if type(exc).__name__ == "NoSuchOption" and option:
         # A query or path that begins with "-" is read as options (``-deadline`` as ``-d``).
         given = next((arg for arg in argv if arg.startswith(option) and arg != "--"), option)
-        if (given.startswith("--") or len(given) <= 2) and " " not in given:
-            return exc.format_message()  # an option misspelt, most likely
         command = " ".join(_command_words(argv)) or "COMMAND"
+        if (given.startswith("--") or len(given) <= 2) and " " not in given:
+            if command in QUERY_COMMANDS and not getattr(exc, "possibilities", None):
+                # `simsearch search --batch-size`: a search for that word, unless it is close to an option
+                return (f"{exc.format_message()} (if {given!r} is what to search for, put '--' before it: "
+                        f"simsearch {command} [OPTIONS] -- {shlex.quote(given)})")
+            return exc.format_message()  # an option misspelt, most likely
         return (f"{exc.format_message()} (in {given!r}; a query or path that begins with '-' goes after "
                 f"'--', options before it: simsearch {command} [OPTIONS] -- {shlex.quote(given)})")
     return exc.format_message()

@@ -308,8 +308,13 @@ def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> Mo
 
 
 def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRef:
-    """Resolve a model name (see the module docstring for the order tried)."""
-    name = name or DEFAULT_MODEL
+    """Resolve a model name (see the module docstring for the order tried); ``None`` is the
+    default model. An empty name is refused: it is no model (an unset variable, most likely),
+    and as a folder it would be the working directory."""
+    if name is None:
+        name = DEFAULT_MODEL
+    if not name:
+        raise SimsearchError("an empty model name: name a model (minilm, a trained model, a folder or a Hugging Face id)")
     if name.lower() in EMBEDDED_ALIASES:
         return _from_folder(DEFAULT_MODEL, embedded_model_path(), "embedded", pooler)
     trained = models_dir() / name

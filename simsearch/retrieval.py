@@ -55,10 +55,12 @@ mode plugs in by adding an entry to ``MODES`` or by passing the function itself 
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,12 +381,17 @@ class Evaluation:
     unreachable_units: int
     missing_vectors: int
     details: list[dict]
+    # The precision the model's vectors were made at (and its queries encoded at); None in a
+    # mode that uses no vectors (lexical).
+    precision: str | None = None
+    # Relevant files that are not what was indexed (changed, gone, unreadable): see stale_files.
+    stale_files: int = 0
 
     def as_dict(self) -> dict:
-        return {"model": self.model, "mode": self.mode, "queries": self.queries, "k": self.k,
-                **{name: round(value, 4) for name, value in self.metrics.items()},
+        return {"model": self.model, "mode": self.mode, "precision": self.precision, "queries": self.queries,
+                "k": self.k, **{name: round(value, 4) for name, value in self.metrics.items()},
                 "units": self.units, "unreachable_units": self.unreachable_units,
-                "missing_vectors": self.missing_vectors}
+                "missing_vectors": self.missing_vectors, "stale_files": self.stale_files}
 
 
 class _PathForms:
@@ -428,16 +435,22 @@ def unit_matches(hit, units: Sequence[Unit], forms: Callable[[str], tuple[str, .
     return frozenset(found)
 
 
-def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
-    """The units that some sentence of the index matches (the rest can never be found)."""
+def _indexed_documents(store) -> tuple[dict[int, str], list[tuple[int, tuple[str, ...]]], dict[str, list[int]]]:
+    """The index's documents: their paths by id, (id, path forms), and their ids by each path form."""
     forms = _PathForms()
-    units = {unit for query in queries for unit in query.units}
-    documents = [(document_id, forms(path)) for document_id, path in
-                 store.conn.execute("SELECT id, path FROM documents WHERE skip_reason IS NULL")]
+    paths = dict(store.conn.execute("SELECT id, path FROM documents WHERE skip_reason IS NULL"))
+    documents = [(document_id, forms(path)) for document_id, path in paths.items()]
     by_form: dict[str, list[int]] = {}
     for document_id, path_forms in documents:
         for form in path_forms:
             by_form.setdefault(form, []).append(document_id)
+    return paths, documents, by_form
+
+
+def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
+    """The units that some sentence of the index matches (the rest can never be found)."""
+    units = {unit for query in queries for unit in query.units}
+    _, documents, by_form = _indexed_documents(store)
     reachable: set[Unit] = set()
     by_text: dict[str, list[Unit]] = {}
     for unit in units:
@@ -465,13 +478,56 @@ def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
     return reachable
 
 
+def stale_files(store, queries: Sequence[Query]) -> list[tuple[str, str]]:
+    """The indexed files that the queries' units name, as ``(path, state)``, whose file is not
+    what was indexed: ``changed``, ``gone`` or ``unreadable`` (``search.file_state``), in the
+    order the query file names them.
+
+    Search reads the indexed version of a file, so a ``path:A-B`` unit written against the file
+    as it is now can miss a hit on those very lines (they moved), and a ``{"text", "path"}``
+    unit can name a sentence the index does not hold yet. A unit naming a whole file is judged
+    the same either way, and a deleted file's sentences stay in the index (and count) until the
+    next ``simsearch index``, but the scores are then of a corpus that is no longer on disk:
+    every unit that names a file counts, whatever its form. A folder unit names no file: files
+    added to it since indexing are an index that is behind, which ``simsearch status`` tells.
+    """
+    from .search import file_state
+
+    paths, _, by_form = _indexed_documents(store)
+    known: dict = {}
+    states: dict[int, str] = {}
+    for query in queries:
+        for unit in query.units:
+            for document_id in dict.fromkeys(i for form in unit.forms for i in by_form.get(form, ())):
+                if document_id not in states:
+                    states[document_id] = file_state(store, document_id, paths[document_id], known)
+    return [(paths[document_id], state) for document_id, state in states.items() if state != "indexed"]
+
+
+def stale_message(stale: Sequence[tuple[str, str]]) -> str:
+    """One line for :func:`stale_files`: how many, in which state, the first one, the remedy."""
+    from .search import FILE_STATE_NOTES, display_path
+
+    counts: dict[str, int] = {}
+    for _, state in stale:
+        counts[state] = counts.get(state, 0) + 1
+    first = display_path(stale[0][0])
+    if len(stale) == 1:
+        what = f"1 relevant file {FILE_STATE_NOTES[stale[0][1]]} ({first})"
+    else:
+        how = ", ".join(f"{count:,} {FILE_STATE_NOTES[state]}" for state, count in counts.items())
+        what = f"{len(stale):,} relevant files are not as indexed: {how} (first: {first})"
+    return (f"{what}; hits are judged against the indexed version (its line numbers, its sentences), "
+            "so a found answer can count as a miss: run `simsearch index` first")
+
+
 def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: int = TOP, *,
-             reachable: set[Unit] | None = None) -> Evaluation:
+             reachable: set[Unit] | None = None, stale: int = 0) -> Evaluation:
     """Run every query through ``mode`` with ``searcher`` and score the ranked hits.
 
     Searches ``max(k, 10)`` deep, so hit@10/MRR@10/nDCG@10 do not depend on ``k``.
     ``reachable`` (from :func:`reachable_units`, computed once per index) only feeds the
-    ``unreachable_units`` count.
+    ``unreachable_units`` count, ``stale`` (the length of :func:`stale_files`) ``stale_files``.
     """
     if k < 1:
         raise SimsearchError(f"-k {k}: must be at least 1")
@@ -499,8 +555,11 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     units = sum(len(query.units) for query in queries)
     unreachable = 0 if reachable is None else sum(unit not in reachable for query in queries for unit in query.units)
     missing = searcher.store.count_missing_vectors(searcher.model.id)
+    from .search import needs_model
+
+    precision = searcher.precision if needs_model(name) else None
     return Evaluation(searcher.name, name, k, {key: value / max(count, 1) for key, value in totals.items()},
-                      count, units, unreachable, missing, details)
+                      count, units, unreachable, missing, details, precision, stale)
 
 
 def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
@@ -508,8 +567,11 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
              on_warning: Callable[[str], None] | None = None) -> list[Evaluation]:
     """``simsearch eval retrieval``: every model x mode over one index, side by side.
 
-    Warns (``on_warning``) when some relevant units match no indexed sentence, and when a
-    model lacks vectors for some sentences (a half-indexed database).
+    A model named more than once (``/abs/m``, ``./m`` and ``m`` are one folder, so one model
+    of the index) or a mode given twice is evaluated once, with a warning. Warns
+    (``on_warning``) when some relevant units match no indexed sentence, when a file they name
+    is not what was indexed (:func:`stale_files`), and when a model lacks vectors for some
+    sentences (a half-indexed database).
     """
     from .search import Searcher, pick_model
 
@@ -517,28 +579,54 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
         queries = load_queries(queries)
     for mode in modes:
         resolve_mode(mode)  # fail on a bad --mode before loading anything
-    for model in dict.fromkeys(models):
-        pick_model(store, model)  # a model the index lacks is the error, before any warning about the queries
     warn = on_warning or (lambda message: None)
+    # A model the index lacks is the error, before any warning about the queries. Each of the
+    # index's models once, under the first spelling that named it (the one Searcher.open is given).
+    spellings: dict[int, list[str | None]] = {}
+    index_names: dict[int, str] = {}
+    for model in list(models) or [None]:
+        row = pick_model(store, model)
+        spellings.setdefault(row.id, []).append(model)
+        index_names[row.id] = row.name
+    for row_id, named in spellings.items():
+        if len(named) > 1:
+            warn(f"{_times('-m', named)}: one model of the index ({index_names[row_id]}), evaluated once")
+    given_modes: dict = {}
+    for mode in modes:
+        given_modes.setdefault(mode, []).append(resolve_mode(mode)[0])
+    for names in given_modes.values():
+        if len(names) > 1:
+            warn(f"{_times('--mode', names)}: evaluated once")
     reachable = reachable_units(store, queries)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
     if lost:
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
              f"(first: {query.source}: {unit.describe()}); they cap every metric")
+    stale = stale_files(store, queries)
+    if stale:
+        warn(stale_message(stale))
     out = []
     # Lexical mode reads the full-text index only: the models' folders need not be there.
-    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in modes)
-    for model in list(dict.fromkeys(models)) or [None]:
+    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in given_modes)
+    for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
         missing = 0 if lexical_only else store.count_missing_vectors(searcher.model.id)
         if missing:
             total = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
                  f"database); they cannot be found: run `simsearch index --model {searcher.name}` to finish")
-        for mode in modes:
-            out.append(evaluate(searcher, queries, mode, k, reachable=reachable))
+        for mode in given_modes:
+            out.append(evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale)))
     return out
+
+
+def _times(option: str, given: Sequence) -> str:
+    """``-m a given 3 times`` (one spelling repeated) or ``-m /x/a, -m ./a and -m a`` (several)."""
+    shown = [f"{option} {'(default)' if value is None else value}" for value in dict.fromkeys(given)]
+    if len(shown) == 1:
+        return f"{shown[0]} given {len(given)} times"
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}"
 
 
 def ensure_new_file(path: Path | str, option: str = "--details") -> Path:
@@ -554,21 +642,60 @@ def ensure_new_file(path: Path | str, option: str = "--details") -> Path:
 def write_details(path: Path | str, evaluations: Sequence[Evaluation]) -> int:
     """Per-query NDJSON (one line per query x model x mode) to a new file; returns the line count.
 
-    Refuses to replace an existing file (it may be the user's), and writes through a
-    temporary file renamed at the end, so a failure leaves nothing half-written.
+    Refuses to replace an existing file (it may be the user's). Writes through a temporary file
+    of a name no other file has (created with ``O_EXCL`` beside the target), which becomes
+    the target at the end, only if no file of that name appeared meanwhile; on a failure it
+    is removed, so nothing is left half-written and no file simsearch did not create is touched.
     """
     path = ensure_new_file(path)
-    temporary = path.with_name(f".{path.name}.partial")
     lines = 0
+    temporary = None
     try:
-        with temporary.open("w", encoding="utf-8") as handle:
+        temporary, handle = _new_temporary(path)
+        with handle:
             for evaluation in evaluations:
                 for record in evaluation.details:
                     handle.write(json.dumps(record, ensure_ascii=False) + "\n")
                     lines += 1
-        os.replace(temporary, path)
+        _publish(temporary, path)
+    except FileExistsError:
+        raise SimsearchError(f"--details {path}: already exists (created while the evaluation ran); "
+                             f"remove it or choose another name") from None
     except OSError as exc:
         raise SimsearchError(f"--details {path}: {exc.strerror}") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return lines
+
+
+def _new_temporary(path: Path):
+    """A new file beside ``path``, ``.NAME.<random>.partial``, opened for writing: ``O_EXCL``, so
+    never a file that was there (the user's), with the permissions a new file gets (umask)."""
+    for _ in range(100):
+        temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            return temporary, os.fdopen(fd, "w", encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            temporary.unlink(missing_ok=True)
+            raise
+    raise SimsearchError(f"--details {path}: no free temporary name beside it")
+
+
+def _publish(temporary: Path, path: Path) -> None:
+    """Give the finished ``temporary`` the name ``path``, never replacing a file that has it: a
+    hard link fails if the name is taken (``FileExistsError``). On a file system without hard
+    links, a rename after checking the name is free."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(errno.EEXIST, "already exists", str(path)) from None
+        os.replace(temporary, path)

@@ -415,3 +415,113 @@ def test_a_relevant_copy_counts_even_when_another_copy_is_shown(tmp_path, index_
         assert detail["recall@1"] == 1.0 and detail["hits"][0]["units"] == [0, 1]
     finally:
         store.close()
+
+
+# --- one row per model and mode, whatever the spelling; each row's precision -------------------
+
+def test_one_model_under_several_spellings_is_one_row(tiny_index, tmp_path, monkeypatch, run_cli):
+    root, store, model = tiny_index
+    model = Path(model)
+    monkeypatch.chdir(model.parent)
+    queries = write(tmp_path / "q.jsonl", "".join(
+        json.dumps({"query": text, "relevant": [{"text": text}]}) + "\n" for text in ALPHA))
+    spellings = [str(model), f"./{model.name}", model.name, f"{model.name}/"]
+    warnings: list[str] = []
+    results = retrieval.run_eval(store, load_queries(queries), spellings, ["dense", "lexical", "dense"], device="cpu",
+                                 on_warning=warnings.append)
+    assert [(r.model, r.mode) for r in results] == [(store.models()[0].name, "dense"), (store.models()[0].name, "lexical")]
+    assert sum("one model of the index" in w for w in warnings) == 1
+    assert sum("--mode dense given 2 times" in w for w in warnings) == 1
+    [spelled] = [w for w in warnings if "one model of the index" in w]
+    assert all(f"-m {s}" in spelled for s in spellings)
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", store.path, "--json", "--device", "cpu",
+                             *[arg for s in spellings for arg in ("-m", s)])
+    assert code == 0, err
+    assert len(out.splitlines()) == 1 and err.count("one model of the index") == 1
+
+
+def test_each_row_says_the_precision_of_its_vectors(tmp_path, index_model, run_cli, monkeypatch):
+    """Two copies of one model at two precisions: the table and --json tell the rows apart."""
+    monkeypatch.setenv("COLUMNS", "250")  # the model column holds paths: room for every column
+    docs = tmp_path / "docs"
+    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
+    fp32, int8 = tmp_path / "m-fp32", tmp_path / "m-int8"
+    import shutil
+
+    shutil.copytree(index_model, fp32)
+    shutil.copytree(index_model, int8)
+    db = tmp_path / "i.db"
+    for folder, precision in ((fp32, "fp32"), (int8, "int8")):
+        code, _, err = run_cli("index", docs, "-m", folder, "--precision", precision, "--db", db, "--device", "cpu")
+        assert code == 0, err
+    queries = write(tmp_path / "q.jsonl", json.dumps({"query": ALPHA[0], "relevant": ["docs/alpha.txt"]}) + "\n")
+    args = ["eval", "retrieval", queries, "--db", db, "-m", fp32, "-m", int8, "--mode", "dense", "--mode", "lexical",
+            "--device", "cpu"]
+    code, out, err = run_cli(*args, "--json")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(Path(r["model"]).name, r["mode"], r["precision"]) for r in rows] == [
+        ("m-fp32", "dense", "fp32"), ("m-fp32", "lexical", None), ("m-int8", "dense", "int8"), ("m-int8", "lexical", None)]
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    assert "precision" in out
+    cells = [[cell.strip() for cell in line.split("│")[2:4]] for line in out.splitlines() if "m-fp32" in line or "m-int8" in line]
+    assert cells == [["dense", "fp32"], ["lexical", "-"], ["dense", "int8"], ["lexical", "-"]]
+
+
+# --- --details writes through a temporary file of its own -------------------------------------
+
+def _one_evaluation(tiny_index):
+    root, store, model = tiny_index
+    queries = [retrieval.Query(ALPHA[0], [Unit.make(text=ALPHA[0])], "q:1")]
+    return retrieval.run_eval(store, queries, [model], ["lexical"])
+
+
+def test_details_leave_a_file_named_like_the_old_temporary_alone(tiny_index, tmp_path):
+    """``.out.jsonl.partial`` was the fixed temporary name: a user's file of that name was
+    overwritten, then deleted."""
+    results = _one_evaluation(tiny_index)
+    mine = write(tmp_path / ".out.jsonl.partial", "my precious draft\n")
+    assert retrieval.write_details(tmp_path / "out.jsonl", results) == 1
+    assert mine.read_text() == "my precious draft\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.partial", "out.jsonl"]
+    assert json.loads((tmp_path / "out.jsonl").read_text())["query"] == ALPHA[0]
+
+
+def test_details_failure_removes_only_its_own_temporary(tiny_index, tmp_path, monkeypatch):
+    results = _one_evaluation(tiny_index)
+    mine = write(tmp_path / ".out.jsonl.partial", "mine\n")
+
+    def full_disk(temporary, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(retrieval, "_publish", full_disk)
+    with pytest.raises(SimsearchError, match="No space left"):
+        retrieval.write_details(tmp_path / "out.jsonl", results)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.partial"] and mine.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["link", "no-hard-links"])
+def test_details_never_replace_a_file_that_appeared_meanwhile(tiny_index, tmp_path, monkeypatch, hard_links):
+    results = _one_evaluation(tiny_index)
+    target = tmp_path / "out.jsonl"
+    made = retrieval._new_temporary
+
+    def racing(path):  # the user saves a file of that name while the evaluation runs
+        found = made(path)
+        target.write_text("theirs\n")
+        return found
+
+    monkeypatch.setattr(retrieval, "_new_temporary", racing)
+    if not hard_links:  # a file system without hard links: the rename checks the name first
+        def no_link(src, dst):
+            raise PermissionError(1, "Operation not permitted")
+        monkeypatch.setattr(retrieval.os, "link", no_link)
+    with pytest.raises(SimsearchError, match="already exists"):
+        retrieval.write_details(target, results)
+    assert target.read_text() == "theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+    # without the race, the same path is written (on either kind of file system)
+    monkeypatch.setattr(retrieval, "_new_temporary", made)
+    assert retrieval.write_details(tmp_path / "new.jsonl", results) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "out.jsonl"]

@@ -1,0 +1,163 @@
+"""An empty string given for a path, a model or a glob is refused, never taken for the working
+directory or the default model.
+
+Typer turns ``""`` into ``Path(".")`` and ``resolve_model`` took ``""`` for minilm: an unset shell
+variable (``simsearch index "$DOCS"``, ``-m "$MODEL"``) indexed, forgot or trained on the working
+directory, or added minilm under the name ``''``. The oracle is the CLI's own signatures: every
+option and argument that takes a path or a name, found by walking the typer app, so one added
+later is tested without being listed here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import get_args
+
+import pytest
+import typer
+
+from simsearch.cli import app
+
+# Free-text parameters that are not paths or model names: the arguments that take the command
+# as far as their check, and the message of the check that covers them.
+NOT_NAMES = {
+    ("search", "query"): ((), "the query is empty"),  # refused in the command (a query, not a path)
+    ("train", "recipe"): (("--unsup", "private.txt"), "--recipe must be one of"),  # a choice, checked by TrainConfig
+}
+
+
+def _commands(group, words=()):
+    for name, command in group.commands.items():
+        if getattr(command, "commands", None):
+            yield from _commands(command, (*words, name))
+        else:
+            yield (*words, name), command
+
+
+def _takes_text(param) -> bool:
+    annotation = param.type_descriptor.annotation
+    return any(kind in (str, Path) for kind in (annotation, *get_args(annotation)))
+
+
+CASES = [(words, param) for words, command in _commands(typer.main.get_command(app))
+         for param in command.params if _takes_text(param)]
+
+
+def _case_id(case) -> str:
+    words, param = case
+    return " ".join(words) + " " + (param.opts[0] if param.opts[0].startswith("-") else param.name.upper())
+
+
+def test_the_oracle_finds_every_kind_of_parameter():
+    found = {_case_id(case) for case in CASES}
+    # one of each kind the walk must see: a path argument, a path option, a model option, a list of models
+    assert {"index PATHS", "forget PATHS", "eval retrieval QUERIES", "index --db", "train --out", "train --unsup",
+            "search --path", "tui --left", "eval sts --model", "index --model", "forget --model"} <= found
+    assert len(found) >= 25
+
+
+def _files(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A working directory with a note in it (what `index ""` used to index), an index in another
+    folder and no model anywhere near: whatever a refused command would touch, it would show."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "private.txt").write_text("My private note in the working directory.\n")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("SIMSEARCH_DB", str(tmp_path / "state" / "index.db"))
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "state" / "models"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "state"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_an_empty_value_is_refused_naming_the_option_and_nothing_is_written(case, workdir, run_cli):
+    words, param = case
+    option = param.opts[0]
+    given = [option, ""] if option.startswith("-") else [""]
+    extra, expected = NOT_NAMES.get((words[-1], param.name), ((), None))
+    before = _files(workdir)
+    code, out, err = run_cli(*words, *given, *extra)
+    assert code == 2, (out, err)
+    assert err.count("\n") == 1 and "Traceback" not in err
+    if expected is None:
+        label = option if option.startswith("-") else param.name.upper()
+        assert f'{label} "": an empty' in err, err
+    else:
+        assert expected in err, err
+    assert _files(workdir) == before  # no index, no model folder, no output file
+
+
+def test_index_of_an_empty_path_does_not_index_the_working_directory(workdir, index_model, run_cli):
+    docs = workdir / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A sentence in docs.\n")
+    db = workdir / "i.db"
+    for args in (["index", ""], ["index", docs, ""], ["index", docs, "-m", ""], ["index", docs, "-m", index_model, "-m", ""]):
+        code, _, err = run_cli(*args, "--db", db)
+        assert code == 2 and '"": an empty' in err, (args, err)
+        assert not db.exists()
+    # the library refuses an empty model name too (it was the default model)
+    from simsearch.errors import SimsearchError
+    from simsearch.models import resolve_model, resolve_offline
+
+    for resolve in (resolve_model, resolve_offline):
+        with pytest.raises(SimsearchError, match="empty model name"):
+            resolve("")
+
+
+def test_a_model_named_empty_by_an_older_version_can_be_forgotten_by_its_folder(workdir, index_model, run_cli):
+    """`index D -m ""` used to add a model named '' (the default model's folder): `forget -m ""` is
+    refused now, and `forget -m FOLDER` reaches that row (one folder is one row of the index)."""
+    docs = workdir / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A sentence in docs.\n")
+    db = workdir / "i.db"
+    code, _, err = run_cli("index", docs, "-m", index_model, "--db", db)
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE models SET name = ''")
+    code, _, err = run_cli("forget", "-m", "", "--db", db)
+    assert code == 2 and '--model "": an empty model name' in err
+    code, out, err = run_cli("forget", "-m", index_model, "--db", db, "--json")
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+# --- nearby messages: an empty folder, a query that begins with "-" -------------------------
+
+def test_indexing_a_folder_with_nothing_to_index_says_so_naming_it(workdir, index_model, run_cli):
+    empty, foreign = workdir / "empty", workdir / "foreign"
+    empty.mkdir()
+    foreign.mkdir()
+    (foreign / "report.docx").write_bytes(b"PK\x03\x04")
+    (foreign / ".hidden.txt").write_text("A hidden note.\n")
+    db = workdir / "i.db"
+    for folder in (empty, foreign):
+        code, out, err = run_cli("index", folder, "-m", index_model, "--db", db)
+        assert code == 0, err
+        assert f"no file to index was found in {folder} (simsearch reads .txt" in out, out
+        assert "up to date" not in out
+    # a folder with something in it is indexed as before
+    (empty / "a.txt").write_text("A sentence.\n")
+    code, out, err = run_cli("index", empty, "--db", db)
+    assert code == 0 and "indexed 1 new" in out, (out, err)
+
+
+def test_a_search_for_something_that_looks_like_an_option_is_told_about_the_double_dash(run_cli):
+    code, _, err = run_cli("search", "--batch-size")
+    assert code == 2 and "No such option: --batch-size" in err
+    assert "put '--' before it: simsearch search [OPTIONS] -- --batch-size" in err
+    code, _, err = run_cli("search", "-v", "--json")
+    assert code == 2 and "simsearch search [OPTIONS] -- -v" in err
+    # an option misspelt (click names the near ones) or another command: no hint about queries
+    for args in (("search", "--modle", "dense", "x"), ("index", "--batch-sise", "64"), ("status", "--bogus")):
+        code, _, err = run_cli(*args)
+        assert code == 2 and "No such option" in err and "'--' before it" not in err, (args, err)
