@@ -447,10 +447,11 @@ def _indexed_documents(store) -> tuple[dict[int, str], list[tuple[int, tuple[str
     return paths, documents, by_form
 
 
-def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
-    """The units that some sentence of the index matches (the rest can never be found)."""
+def reachable_units(store, queries: Sequence[Query], indexed=None) -> set[Unit]:
+    """The units that some sentence of the index matches (the rest can never be found).
+    ``indexed``: ``_indexed_documents(store)``, when the caller has it already."""
     units = {unit for query in queries for unit in query.units}
-    _, documents, by_form = _indexed_documents(store)
+    _, documents, by_form = indexed or _indexed_documents(store)
     reachable: set[Unit] = set()
     by_text: dict[str, list[Unit]] = {}
     for unit in units:
@@ -478,7 +479,7 @@ def reachable_units(store, queries: Sequence[Query]) -> set[Unit]:
     return reachable
 
 
-def stale_files(store, queries: Sequence[Query]) -> list[tuple[str, str]]:
+def stale_files(store, queries: Sequence[Query], indexed=None) -> list[tuple[str, str]]:
     """The indexed files that the queries' units name, as ``(path, state)``, whose file is not
     what was indexed: ``changed``, ``gone`` or ``unreadable`` (``search.file_state``), in the
     order the query file names them.
@@ -490,10 +491,11 @@ def stale_files(store, queries: Sequence[Query]) -> list[tuple[str, str]]:
     next ``simsearch index``, but the scores are then of a corpus that is no longer on disk:
     every unit that names a file counts, whatever its form. A folder unit names no file: files
     added to it since indexing are an index that is behind, which ``simsearch status`` tells.
+    ``indexed``: as for :func:`reachable_units`.
     """
     from .search import file_state
 
-    paths, _, by_form = _indexed_documents(store)
+    paths, _, by_form = indexed or _indexed_documents(store)
     known: dict = {}
     states: dict[int, str] = {}
     for query in queries:
@@ -597,13 +599,14 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     for names in given_modes.values():
         if len(names) > 1:
             warn(f"{_times('--mode', names)}: evaluated once")
-    reachable = reachable_units(store, queries)
+    indexed = _indexed_documents(store)
+    reachable = reachable_units(store, queries, indexed)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
     if lost:
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
              f"(first: {query.source}: {unit.describe()}); they cap every metric")
-    stale = stale_files(store, queries)
+    stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale))
     out = []
