@@ -14,16 +14,26 @@ Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT
 
 - ``dense``: nearest sentences by the model's vectors (cosine similarity);
 - ``lexical``: BM25 over the full-text index (SQLite FTS5) of the same sentences; each word of
-  the query is searched as written (``os.path.join``, ``SIMSEARCH_DB``), any word may match;
+  the query matches its tokens in sequence (``os.path.join`` matches "os path join"), any word
+  may match. A one-word query with punctuation (``--batch-size``, ``config.json``,
+  ``std::vector``) puts the sentences that hold it as written first, whatever BM25 thinks of
+  the shorter ones holding only its tokens ("The batch size matters."): see
+  ``Store.lexical_ranked``;
 - ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`), the
   dense side weighing :data:`DENSE_WEIGHT` times the lexical one. A one-word query (an
   identifier, a name) weighs the lexical side :data:`ONE_WORD_LEXICAL_WEIGHT` times the dense
-  one instead, so a sentence that contains it comes first whenever one exists.
+  one instead, and puts the sentences holding it as written first, so a sentence that contains
+  it comes first whenever one exists. Each side contributes distinct texts (one entry per text,
+  at its best rank), so a text stored many times takes one rank, not many, and the fused order
+  of the others does not depend on how often it is stored.
 
 In every mode, sentences with the same text (boilerplate, repeated code lines) come back as one
 hit that lists its other locations (``copies``, ``other_locations``), so copies never fill the
 top k, and ``--min-score`` applies to the cosine similarity (``dense_score``): a hit below it, or
-without a vector for the model, is left out, whichever side found it.
+without a vector for the model, is left out, whichever side found it. A hybrid hit that only
+the lexical side found has its cosine too; in lexical mode it is computed only for
+``--min-score``. Lexical search needs no model: it also works on an index whose models were all
+forgotten.
 """
 
 from __future__ import annotations
@@ -543,23 +553,29 @@ class Searcher:
         wanted = max(k, FUSION_DEPTH)  # distinct texts a side contributes (as raw ids before: see hybrid_order)
         while True:
             wanted_lexical = lexical_depth_for(query, wanted)
-            read_dense, read_lexical = wanted, wanted_lexical
+            texts: dict[int, str] = {}
+            # Each side read until it holds enough distinct texts (copies take raw ranks), or all it has.
+            # (twice as many raw ids as texts wanted: docs repeat lines; a second read costs a whole query)
+            read, dense_raw = 2 * wanted, []
             while True:
-                ids, scores = self.vectors.search(vector, read_dense, allowed)
+                ids, scores = self.vectors.search(vector, read, allowed)
                 dense_raw = list(zip(ids.tolist(), scores.tolist()))
-                lexical_raw = self.store.lexical_ranked(query, read_lexical, documents)
-                texts = self._texts([i for i, _ in dense_raw] + [i for i, _, _ in lexical_raw])
-                first: dict[str, int] = {}  # text: the id that stands for it (its best dense copy, else lexical)
-                dense = _distinct(((i, score) for i, score in dense_raw), texts, first)
-                lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
-                dense_done = len(dense_raw) < read_dense
-                lexical_done = len(lexical_raw) < read_lexical
-                if len(dense) < wanted and not dense_done:
-                    read_dense *= 4
-                elif len(lexical) < wanted_lexical and not lexical_done:
-                    read_lexical *= 4
-                else:
+                texts.update(self._texts([i for i, _ in dense_raw if i not in texts]))
+                dense_done = len(dense_raw) < read
+                if dense_done or len({texts[i] for i, _ in dense_raw}) >= wanted:
                     break
+                read *= 4
+            read, lexical_raw = 2 * wanted_lexical, []
+            while True:
+                lexical_raw = self.store.lexical_ranked(query, read, documents)
+                texts.update(self._texts([i for i, _, _ in lexical_raw if i not in texts]))
+                lexical_done = len(lexical_raw) < read
+                if lexical_done or len({texts[i] for i, _, _ in lexical_raw}) >= wanted_lexical:
+                    break
+                read *= 4
+            first: dict[str, int] = {}  # text: the id that stands for it (its best dense copy, else lexical)
+            dense = _distinct(dense_raw, texts, first)
+            lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
             written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
             dense, lexical = dense[:wanted], lexical[:wanted_lexical]
             ranked = hybrid_order(query, dense, lexical, written=written)

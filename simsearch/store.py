@@ -784,15 +784,17 @@ class Store:
         sentences that hold its punctuated words as written (:func:`written_pattern`) come
         first, those with more of them before those with fewer, each group by BM25; then the
         rest by BM25. Ties go to the smaller id, so a deeper ``limit`` only adds at the end.
-        Longer queries are ranked by BM25 alone (the third field still counts the words found
-        as written): a sentence's other words weigh more there than the way one is written."""
+        Longer queries are ranked by BM25 alone (their third field is 0): there a sentence's
+        other words weigh more than the way one of them is written (measured: ranking them by
+        words found as written first cost 0.017 hit@10 on django-docs, whose questions hold
+        ``Django's``, ``built-in``, ``doesn't``)."""
         expression = fts_query(query)
         if expression is None or limit < 1:
             return []
         documents = json.dumps([int(i) for i in document_ids]) if document_ids is not None else None
         in_documents = " AND rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
         found: dict[int, int] = {}
-        forms = written_forms(query)
+        forms = written_forms(query) if len(query.split()) <= WRITTEN_FIRST_MAX_WORDS else []
         for form in forms:
             # The sentences holding the form's tokens in sequence, then those holding it as written.
             pattern = written_pattern(form)
@@ -802,7 +804,7 @@ class Store:
                 if pattern.search(text.casefold()):
                     found[sentence_id] = found.get(sentence_id, 0) + 1
         first: list[tuple[int, float, int]] = []
-        if found and len(query.split()) <= WRITTEN_FIRST_MAX_WORDS:
+        if found:
             rows = self.conn.execute(
                 "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
                 "AND rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
