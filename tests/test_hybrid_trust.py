@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from simsearch import indexer
 from simsearch.errors import SimsearchError
 from simsearch.search import FUSION_DEPTH, Searcher, hybrid_order, lexical_depth_for
-from simsearch.store import Store
+from simsearch.store import Store, fts_query
 
 Sentence = namedtuple("Sentence", "text start end line")
 
@@ -98,6 +98,11 @@ def test_an_identifier_with_punctuation_is_first_in_lexical_and_hybrid_order(tmp
         assert [i for i, _, _ in ranked] == order
         assert {i for i, _, count in ranked if count} == expected
         assert {i for i, _, _ in ranked} == set(ids)  # the decoys still match, after
+        # A longer query is ranked by BM25 alone (FTS5's own order), its words as written or not.
+        longer = f"{identifier} machine"
+        bm25 = [i for i, in store.conn.execute("SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ? "
+                                                "ORDER BY rank, rowid", (fts_query(longer),))]
+        assert [i for i, _ in store.lexical(longer, 100)] == bm25
         # any dense ranking of the sentences (the model may prefer a decoy)
         dense = list(ids)
         rng.shuffle(dense)
