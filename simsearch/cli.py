@@ -763,7 +763,7 @@ def _read_queries(path: Path) -> list[str]:
 @app.command("status")
 def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
     """What the index holds: files, sentences, models, index files, last run."""
-    from .indexer import index_status
+    from .indexer import folder_notes, index_status
     from .store import Store
 
     info = index_status(Store.open(db, create=False))
@@ -778,10 +778,14 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right")
     for m in info["models"]:
         size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
-        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", m["search"],
+        # A model whose folder changed, went or cannot be read is refused by search: its state instead.
+        searched = m["search"] if m["folder"] == "current" else Text(f"no: {m['folder']}", style="bold red")
+        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", searched,
                       size + ("" if m["ann_current"] or not m["ann_file_bytes"] else " (stale)"),
                       f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
     stdout.print(table)
+    for line in folder_notes(info):  # models whose vectors search refuses now: why, and what to run
+        stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
     run = info["last_run"]
     if run and run["status"] == "killed" and run["finished_at"] is None:
         stdout.print(f"last run: killed (its process ended without finishing), started {run['started_at']}; "

@@ -524,8 +524,11 @@ def index(
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
+            files = report.added + report.updated
+            saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
+            saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
             raise Interrupted(
-                f"interrupted; {report.added + report.updated} files were saved to {store.path}. "
+                f"interrupted; {' and '.join(saved) or 'nothing new'} {'were' if saved else 'was'} saved to {store.path}. "
                 "Run the same command again to continue."
             ) from None
         finally:

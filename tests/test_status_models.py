@@ -180,6 +180,8 @@ def test_status_json_flags_a_model_replaced_or_deleted_under_its_name(tmp_path, 
     assert info["models"][0]["folder"] == "changed"
     (line,) = folder_notes(info)
     assert "changed since it was indexed" in line and "simsearch index --model" in line
+    code, out, err = run_cli("status", "--db", db)  # the table and the line under it
+    assert code == 0 and "changed" in out and "simsearch index --model" in " ".join(out.split()), err
 
     shutil.rmtree(folder)
     code, out, err = run_cli("status", "--db", db, "--json")
