@@ -402,7 +402,7 @@ def eval_retrieval_command(
     for column in ("model", "mode", "precision", *names):
         table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right")
     for result in results:  # precision: of the model's vectors (and queries); none in lexical mode
-        table.add_row(_cell(result.model), result.mode, result.precision or "-",
+        table.add_row(_cell(result.model) if result.model is not None else "-", result.mode, result.precision or "-",
                       *(f"{result.metrics[name]:.3f}" for name in names))
     stdout.print(table)
 

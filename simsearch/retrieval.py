@@ -556,7 +556,7 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     count = len(details)
     units = sum(len(query.units) for query in queries)
     unreachable = 0 if reachable is None else sum(unit not in reachable for query in queries for unit in query.units)
-    missing = searcher.store.count_missing_vectors(searcher.model.id)
+    missing = 0 if searcher.model is None else searcher.store.count_missing_vectors(searcher.model.id)
     from .search import needs_model
 
     precision = searcher.precision if needs_model(name) else None
@@ -586,7 +586,13 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     # index's models once, under the first spelling that named it (the one Searcher.open is given).
     spellings: dict[int, list[str | None]] = {}
     index_names: dict[int, str] = {}
+    # Lexical mode reads the full-text index only: the models' folders need not be there, and an
+    # index whose models were all forgotten is still searched (no model named: one row, no model).
+    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in modes)
     for model in list(models) or [None]:
+        if lexical_only and model is None and not store.models():
+            spellings.setdefault(0, []).append(None)
+            continue
         row = pick_model(store, model)
         spellings.setdefault(row.id, []).append(model)
         index_names[row.id] = row.name
@@ -610,8 +616,6 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     if stale:
         warn(stale_message(stale))
     out = []
-    # Lexical mode reads the full-text index only: the models' folders need not be there.
-    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in given_modes)
     for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
         missing = 0 if lexical_only else store.count_missing_vectors(searcher.model.id)

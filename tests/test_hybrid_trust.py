@@ -328,3 +328,22 @@ def test_lexical_search_works_after_the_only_model_is_forgotten(tmp_path, index_
             searcher.search("batch", 5, mode="lexical", min_score=0.1)
     finally:
         store.close()
+
+
+def test_eval_retrieval_in_lexical_mode_after_every_model_is_forgotten(tmp_path, index_model, run_cli):
+    """Lexical evaluation needs no model: it runs on an index whose models were all forgotten
+    (one row, no model named); a mode that needs a model is the one-line error."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The harbour opens at dawn every day.\n\nFish are sold in the market square.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    assert run_cli("forget", "--model", index_model, "--db", db)[0] == 0
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "harbour dawn", "relevant": [str(docs / "a.txt")]}) + "\n")
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "lexical", "--json")
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["model"] is None and row["mode"] == "lexical" and row["hit@1"] == 1.0 and row["missing_vectors"] == 0
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "hybrid")
+    assert code == 2 and "holds no models" in err and len(err.strip().splitlines()) == 1
