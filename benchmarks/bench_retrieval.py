@@ -14,11 +14,16 @@ documents read by an older extractor are read again, so existing databases are r
     python benchmarks/bench_retrieval.py --work /tmp/bench \\
         --trained pytest-docs=/tmp/adapt/ict-default --trained sphinx-docs=/tmp/h13/sx-default
 
-``--sweep`` instead compares fusion rules (docs/retrieval.md, "Fusion"): each query's 300
-best candidates from each side are gathered once per model (cosine and BM25 of all of them,
+``--sweep`` instead compares fusion rules (docs/retrieval.md, "Fusion"): each query's
+candidates are read once per model as hybrid search reads them, for every depth a rule uses
+(50-300 distinct texts a side: each side's rows with copies of one text collapsed to its best
+rank, search's own ``_distinct`` and ``Store.lexical_ranked``; cosine and BM25 of all of them,
 relevance through all copies, as ``eval retrieval`` counts it), and every rule of
 :data:`SWEEP` ranks them; printed is hit@10/MRR@10 per benchmark x model, and the rule's
-worst hit@10 against dense over ``--pick`` benchmarks (the rest confirm).
+worst hit@10 against dense over ``--pick`` benchmarks (the rest confirm). The sweep's dense,
+BM25 and kept rule (:data:`KEPT`, search's constants) are checked against ``run_eval``'s
+dense, lexical and hybrid query by query (the ten hits and the first relevant rank); any
+difference fails the run.
 
 ``--trained SET=PATH`` (repeatable) adds a model trained on that benchmark's own corpus
 (``simsearch train --unsup <set>/corpus``): it is indexed and evaluated on that benchmark only.
@@ -102,53 +107,144 @@ def verdicts(by_mode: dict[str, dict]) -> list[tuple[str, bool, str]]:
 
 # --- comparing fusion rules (--sweep) -------------------------------------------------------
 
+# The most distinct texts a side gives a rule (RRF's deepest setting, the score-based rules).
 SWEEP_DEPTH = 300
+# RRF settings swept: (k, dense weight, distinct texts a side).
+RRF_SETTINGS = ([(k, wd, depth) for k in (10, 20, 30, 45, 60, 100) for wd in (1.0, 1.25, 1.5, 2.0)
+                 for depth in (50, 100, 200, 300)]
+                + [(k, wd, depth) for k in (30, 45, 60, 100) for wd in (2.5, 3.0, 4.0) for depth in (50, 100)])
+
+
+def rrf_name(k: float, dense_weight: float, depth: int) -> str:
+    return f"RRF k={k:g} wd={float(dense_weight)} depth={depth}"
+
+
+# The rule of simsearch's hybrid mode (search.RRF_K, DENSE_WEIGHT, FUSION_DEPTH).
+KEPT = rrf_name(search.RRF_K, search.DENSE_WEIGHT, search.FUSION_DEPTH)
+
+
+def lexical_depth(query: str, k: float, dense_weight: float, depth: int) -> int:
+    """The distinct lexical texts hybrid search reads for ``query`` under an RRF rule (more than
+    ``depth`` for a one-word query): ``search.lexical_depth_for`` with the rule's constants."""
+    return search._lexical_head(search.fusion_weights(query, True, dense_weight), depth, k)
+
+
+class Reads:
+    """One side's rows for one query (id first, copies included), each depth read once."""
+
+    def __init__(self, read):
+        self.read, self.by_depth = read, {}
+
+    def __call__(self, n: int) -> list:
+        if n not in self.by_depth:
+            self.by_depth[n] = self.read(n)
+        return self.by_depth[n]
+
+    def rows(self) -> list:
+        return [row for rows in self.by_depth.values() for row in rows]
+
+
+def read_distinct(fetch, wanted: int, texts: dict[int, str], text_of) -> list:
+    """One side as ``Searcher._hybrid`` reads it: ``fetch(n)`` at twice ``wanted``, four times
+    deeper while the rows hold fewer than ``wanted`` distinct texts and the side has more.
+    ``texts`` gains the rows' texts (``text_of``: ids -> {id: text})."""
+    read = 2 * wanted
+    while True:
+        raw = fetch(read)
+        texts.update(text_of([row[0] for row in raw if row[0] not in texts]))
+        if len(raw) < read or len({texts[row[0]] for row in raw}) >= wanted:
+            return raw
+        read *= 4
+
+
+def read_mode(fetch, depth: int, texts: dict[int, str], text_of) -> list[int]:
+    """The ids ``search --mode dense`` (``depth`` = k) or ``--mode lexical`` (``depth`` =
+    max(k, 50)) ranks for k = 10: ``depth`` deep, four times deeper until ten distinct texts."""
+    while True:
+        raw = fetch(depth)
+        texts.update(text_of([row[0] for row in raw if row[0] not in texts]))
+        if len(raw) < depth or len({texts[row[0]] for row in raw}) >= retrieval.TOP:
+            return [row[0] for row in raw]
+        depth *= 4
+
+
+def hybrid_sides(dense_raw: list, lexical_raw: list, texts: dict[int, str], depth: int, lexical: int):
+    """The lists hybrid search fuses, as ``Searcher._hybrid`` makes them from a side's rows:
+    one entry per text at its best rank (``search._distinct``; a text stands under its best
+    dense copy, else its best lexical one), the first ``depth`` dense and ``lexical`` lexical
+    ones, and ``written`` (id: punctuated query words it holds as written, from
+    ``Store.lexical_ranked``) for ``hybrid_order``."""
+    first: dict[str, int] = {}
+    dense = search._distinct(dense_raw, texts, first)
+    lexical_side = search._distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
+    written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
+    return dense[:depth], lexical_side[:lexical], written
 
 
 def candidates(store: Store, queries: list, model: str, device: str) -> list[dict]:
-    """Per query: the dense and lexical lists (SWEEP_DEPTH each), cosine and BM25 of every id
-    of their union, its text, and whether it is relevant (through any copy)."""
+    """Per query, what the rules of :data:`SWEEP` rank, read as search reads it. ``sides``:
+    (dense depth, lexical depth) -> what hybrid search with that many distinct texts a side
+    fuses (:func:`hybrid_sides`; each depth read by itself, as search would: HNSW's answer
+    depends on how many are asked for); ``dense``/``lexical``: the ids the dense and lexical
+    modes rank; the cosine and BM25 of every id of them, its text, and whether it is relevant
+    (through any copy, as ``eval retrieval`` counts it)."""
     searcher = search.Searcher.open(store, model, device=device)
     vectors = searcher.embed([query.text for query in queries])
     forms, relevant, out = retrieval._PathForms(), {}, []
     for query, vector in zip(queries, vectors):
-        ids, scores = searcher.vectors.search(vector, SWEEP_DEPTH)
-        dense = list(zip(ids.tolist(), scores.tolist()))
-        lexical = store.lexical(query.text, SWEEP_DEPTH)
-        union = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
-        cosine = dict(dense)
+        texts: dict[int, str] = {}
+        dense_reads = Reads(lambda n, v=vector: list(zip(*(a.tolist() for a in searcher.vectors.search(v, n)))))
+        lexical_reads = Reads(lambda n, q=query.text: store.lexical_ranked(q, n))
+        wanted = {(depth, lexical_depth(query.text, k, wd, depth)) for k, wd, depth in RRF_SETTINGS}
+        sides = {}
+        for depth, lexical in sorted(wanted | {(SWEEP_DEPTH, SWEEP_DEPTH)}):
+            sides[depth, lexical] = hybrid_sides(read_distinct(dense_reads, depth, texts, searcher._texts),
+                                                 read_distinct(lexical_reads, lexical, texts, searcher._texts),
+                                                 texts, depth, lexical)
+        dense = read_mode(dense_reads, retrieval.TOP, texts, searcher._texts)
+        lexical = read_mode(lexical_reads, max(retrieval.TOP, search.FUSION_DEPTH), texts, searcher._texts)
+        union = list(dict.fromkeys(dense + lexical + [i for d, l, _ in sides.values() for i, _ in d + l]))
+        cosine = {i: score for i, score in dense_reads.rows()}
         cosine.update(searcher._cosines(vector, [i for i in union if i not in cosine]))
-        bm25 = dict(lexical)
+        bm25 = {i: score for i, score, _ in lexical_reads.rows()}
         rest = [i for i in union if i not in bm25]
         if rest and fts_query(query.text):  # BM25 of the dense side's candidates: the same query, those rows only
             bm25.update((int(i), float(score)) for i, score in store.conn.execute(
                 "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
                 "AND rowid IN (SELECT value FROM json_each(?))", (fts_query(query.text), json.dumps(rest))))
-        text = {}
-        for hit in searcher._hits(np.asarray(union, dtype=np.int64), np.zeros(len(union)), 0):
-            text[hit.sentence_id] = hit.text
+        text = {i: texts[i] for i in union}
+        shown = list({text[i]: i for i in reversed(union)}.values())  # one id per text
+        for hit in searcher._hits(np.asarray(shown, dtype=np.int64), np.zeros(len(shown)), 0):
             key = (hit.text, tuple(query.units))
             if key not in relevant:
                 copies = store.copies(hit.text)
                 hit.copies = max(1, len(copies))
                 hit.other_locations = [{"path": path, "line": line} for i, path, line in copies if i != hit.sentence_id]
                 relevant[key] = bool(retrieval.unit_matches(hit, query.units, forms, store))
-        out.append({"query": query.text, "dense": dense, "lexical": lexical, "cosine": cosine, "bm25": bm25,
-                    "text": text, "relevant": {i: relevant[(text[i], tuple(query.units))] for i in text}})
+        out.append({"query": query.text, "sides": sides, "dense": dense, "lexical": lexical, "cosine": cosine,
+                    "bm25": bm25, "text": text, "relevant": {i: relevant[(text[i], tuple(query.units))] for i in text}})
     return out
 
 
 def rrf_rule(k: float, dense_weight: float = 1.0, depth: int = SWEEP_DEPTH):
+    """``search.hybrid_order`` with these constants over the distinct texts search would fuse."""
     def rule(c):
-        return [i for i, _ in search.hybrid_order(c["query"], c["dense"], c["lexical"], depth=depth,
-                                                  dense_weight=dense_weight, rrf_k=k)]
+        dense, lexical, written = c["sides"][depth, lexical_depth(c["query"], k, dense_weight, depth)]
+        return [i for i, _ in search.hybrid_order(c["query"], dense, lexical, depth=depth, dense_weight=dense_weight,
+                                                  rrf_k=k, written=written)]
     return rule
 
 
-def convex_rule(alpha: float, norm: str, depth: int = SWEEP_DEPTH):
-    """alpha * cosine + (1 - alpha) * BM25, each min-max or z-normalised over the union."""
+def _union(c) -> list[int]:
+    dense, lexical, _ = c["sides"][SWEEP_DEPTH, SWEEP_DEPTH]
+    return list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+
+
+def convex_rule(alpha: float, norm: str):
+    """alpha * cosine + (1 - alpha) * BM25, each min-max or z-normalised over the union of both
+    sides' first SWEEP_DEPTH distinct texts."""
     def rule(c):
-        union = list(dict.fromkeys([i for i, _ in c["dense"][:depth]] + [i for i, _ in c["lexical"][:depth]]))
+        union = _union(c)
         if not union:
             return []
         cos = np.array([c["cosine"].get(i, -1.0) for i in union])
@@ -162,44 +258,72 @@ def convex_rule(alpha: float, norm: str, depth: int = SWEEP_DEPTH):
     return rule
 
 
-def bonus_rule(beta: float, depth: int = SWEEP_DEPTH):
-    """Cosine of every candidate plus beta x its BM25 / the best BM25 (x4 for one word)."""
+def bonus_rule(beta: float):
+    """Cosine of every candidate (the union of convex_rule) plus beta x its BM25 / the best
+    BM25 (x4 for one word)."""
     def rule(c):
-        union = list(dict.fromkeys([i for i, _ in c["dense"][:depth]] + [i for i, _ in c["lexical"][:depth]]))
+        union = _union(c)
         best = max([c["bm25"].get(i, 0.0) for i in union] or [0.0]) or 1.0
-        b = beta * (search.ONE_WORD_LEXICAL_WEIGHT if len(c["query"].split()) == 1 and c["lexical"] else 1)
+        one_word = len(c["query"].split()) == 1 and c["sides"][SWEEP_DEPTH, SWEEP_DEPTH][1]
+        b = beta * (search.ONE_WORD_LEXICAL_WEIGHT if one_word else 1)
         score = {i: c["cosine"].get(i, -1.0) + b * c["bm25"].get(i, 0.0) / best for i in union}
         return sorted(union, key=lambda i: -score[i])
     return rule
 
 
+# (No benchmark query is one word, so neither the one-word weights nor words as written move
+# any rule's numbers there; the score-based rules do not put words as written first.)
 SWEEP = {
-    "dense": lambda c: [i for i, _ in c["dense"]],
-    "BM25": lambda c: [i for i, _ in c["lexical"]],
-    **{f"RRF k={k} wd={wd} depth={depth}": rrf_rule(k, wd, depth)
-       for k in (10, 20, 30, 45, 60, 100) for wd in (1.0, 1.25, 1.5, 2.0) for depth in (50, 100, 200, 300)},
-    **{f"RRF k={k} wd={wd} depth={depth}": rrf_rule(k, wd, depth)
-       for k in (30, 45, 60, 100) for wd in (2.5, 3.0, 4.0) for depth in (50, 100)},
+    "dense": lambda c: c["dense"],
+    "BM25": lambda c: c["lexical"],
+    **{rrf_name(k, wd, depth): rrf_rule(k, wd, depth) for k, wd, depth in RRF_SETTINGS},
     **{f"convex alpha={a} {norm}": convex_rule(a, norm) for a in (0.3, 0.5, 0.7, 0.8, 0.9) for norm in ("minmax", "z")},
     **{f"cosine + {b} BM25/max": bonus_rule(b) for b in (0.05, 0.1, 0.2, 0.3)},
 }
 
 
+def top_ids(rule, c) -> list[int]:
+    """The first ten hits of a rule: its ranking with copies of one text collapsed, as search does."""
+    seen: set[str] = set()
+    out = []
+    for i in rule(c):
+        if i not in c["text"] or c["text"][i] in seen:  # removed meanwhile, or a copy of a text shown
+            continue
+        seen.add(c["text"][i])
+        out.append(i)
+        if len(out) == retrieval.TOP:
+            break
+    return out
+
+
 def rule_metrics(rule, cands: list[dict]) -> tuple[float, float]:
-    """hit@10 and MRR@10 of a rule, copies of one text collapsed into one hit as search does."""
+    """hit@10 and MRR@10 of a rule."""
     hits = mrr = 0.0
     for c in cands:
-        seen: set[str] = set()
-        for i in rule(c):
-            if i not in c["text"] or c["text"][i] in seen:  # removed meanwhile, or a copy of a text shown
-                continue
-            seen.add(c["text"][i])
-            if c["relevant"][i]:
-                hits, mrr = hits + 1, mrr + 1 / len(seen)
-                break
-            if len(seen) == retrieval.TOP:
-                break
+        rank = next((n for n, i in enumerate(top_ids(rule, c), 1) if c["relevant"][i]), None)
+        if rank is not None:
+            hits, mrr = hits + 1, mrr + 1 / rank
     return hits / max(len(cands), 1), mrr / max(len(cands), 1)
+
+
+CHECKED = {"dense": "dense", "lexical": "BM25", "hybrid": KEPT}
+
+
+def check_sweep(store: Store, queries: list, model: str, cands: list[dict], device: str) -> list[str]:
+    """Where the sweep's dense, BM25 and kept rule differ from ``run_eval`` (``eval retrieval``)
+    on the same index and model, query by query: the ten hits' texts, or the rank of the first
+    relevant one. Empty: the sweep measures what search does."""
+    results = retrieval.run_eval(store, queries, [model], list(CHECKED), retrieval.TOP, device=device)
+    problems = []
+    for result in results:
+        rule = SWEEP[CHECKED[result.mode]]
+        for c, detail in zip(cands, result.details):
+            top = top_ids(rule, c)
+            rank = next((n for n, i in enumerate(top, 1) if c["relevant"][i]), None)
+            texts = [c["text"][i] for i in top]
+            if texts != [hit["text"] for hit in detail["hits"]] or rank != detail["first_relevant_rank"]:
+                problems.append(f"{result.mode} ({CHECKED[result.mode]}): {c['query']!r}")
+    return problems
 
 
 def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str]) -> None:
@@ -215,8 +339,9 @@ def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str]) -> None
                                               -sum(results[name][key][1] for key in picked)))
     print(f"{'rule':30} {'worst (pick)':>12} {'worst (rest)':>12}  " + " ".join(f"{b[:10] + '/' + m[:8]:>19}" for b, m in table))
     for name in order:
-        print(f"{name:30} {worst(name, picked):>+12.3f} {worst(name, confirm):>+12.3f}  " + " ".join(
-            f"{results[name][key][0]:>11.3f}/{results[name][key][1]:.3f}" for key in table))
+        print(f"{name + (' (kept)' if name == KEPT else ''):30} {worst(name, picked):>+12.3f} "
+              f"{worst(name, confirm):>+12.3f}  " + " ".join(
+                  f"{results[name][key][0]:>11.3f}/{results[name][key][1]:.3f}" for key in table))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -241,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     base = list(dict.fromkeys(args.model or ["minilm"]))
     modes = args.mode or [mode for mode in ("lexical", "dense", "hybrid") if mode in retrieval.MODES]
     work = args.work.expanduser() if args.work else None
-    rows, table = [], {}
+    rows, table, mismatches = [], {}, []
     for folder in folders:
         models = list(dict.fromkeys(base + trained.get(folder.name, [])))
         store = Store.open(database(folder, work))
@@ -252,7 +377,9 @@ def main(argv: list[str] | None = None) -> None:
             queries = retrieval.load_queries(folder / "queries.jsonl")
             if args.sweep:
                 for model in models:
-                    table[(folder.name, display(model))] = candidates(store, queries, model, args.device)
+                    cands = table[(folder.name, display(model))] = candidates(store, queries, model, args.device)
+                    found = check_sweep(store, queries, model, cands, args.device)
+                    mismatches += [f"{folder.name}/{display(model)}: {problem}" for problem in found]
                 continue
             results = []
             if "lexical" in modes:  # BM25 does not depend on the model: once, reported for each
@@ -271,6 +398,11 @@ def main(argv: list[str] | None = None) -> None:
             store.close()
     if args.sweep:
         run_sweep(table, args.pick or [])
+        if mismatches:
+            sys.exit(f"\nFAIL: the sweep's dense, BM25 or kept rule differs from eval retrieval on "
+                     f"{len(mismatches)} queries (first: {mismatches[0]})")
+        print(f"\ncheck: the sweep's dense, BM25 and kept rule ({KEPT}) rank what eval retrieval does, "
+              f"query by query ({sum(len(c) for c in table.values())} queries x model)")
         return
     if args.json:
         for row in rows:
