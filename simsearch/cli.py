@@ -598,7 +598,13 @@ def index_command(
         # an empty folder (or one of files simsearch does not read): not "up to date: 0 files unchanged"
         from .extract import TEXT_SUFFIXES
 
-        where = ", ".join(_visible(root) for root in roots[:3]) + (f" and {len(roots) - 3:,} more" if len(roots) > 3 else "")
+        folders = [root for root in roots if Path(root).is_dir()]
+        if not folders:  # every root is gone (warned above): its documents stay, nothing was read
+            stdout.print(f"nothing to read: none of the roots exists now (see the warnings); nothing was changed in "
+                         f"{_visible(report.db)}", highlight=False, markup=False, soft_wrap=True)
+            return
+        where = ", ".join(_visible(root) for root in folders[:3]) + (
+            f" and {len(folders) - 3:,} more" if len(folders) > 3 else "")
         readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
         stdout.print(f"no file to index was found in {where} (simsearch reads {readable}, .pdf with the pdf extra; "
                      f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}",

@@ -528,7 +528,7 @@ def index(
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
             raise Interrupted(
-                f"interrupted; {' and '.join(saved) or 'nothing new'} {'were' if saved else 'was'} saved to {store.path}. "
+                f"interrupted; {saved_phrase(saved)} saved to {store.path}. "
                 "Run the same command again to continue."
             ) from None
         finally:
@@ -538,6 +538,15 @@ def index(
                                  files_removed=report.removed, sentences_added=report.sentences_added,
                                  sentences_encoded=sum(report.encoded.values()))
     return report
+
+
+def saved_phrase(saved: list[str]) -> str:
+    """``["1 new or changed file", "4 vectors for m"]`` -> "1 new or changed file and 4 vectors for m
+    were" (one thing counted 1: "was"; nothing: "nothing new was")."""
+    if not saved:
+        return "nothing new was"
+    one = len(saved) == 1 and saved[0].startswith("1 ")
+    return f"{' and '.join(saved)} {'was' if one else 'were'}"
 
 
 def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file_mb: float,

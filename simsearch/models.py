@@ -471,11 +471,28 @@ def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
     return _from_folder(name, folder, source, pooler)
 
 
+def reindex_command(name: str, path: str | Path) -> str:
+    """The command that re-embeds the index's model ``name`` (stored at ``path``), spelled so that
+    it reaches that folder from the working directory: the name, unless it is a path that means
+    another folder from here (``./m`` indexed elsewhere), then the folder itself."""
+    import shlex
+
+    if name.lower() in EMBEDDED_ALIASES:
+        spelling = name
+    else:
+        here = (models_dir() / name) if "/" not in name and (models_dir() / name).is_dir() else Path(name).expanduser()
+        spelling = name if not here.is_dir() or os.path.abspath(here) == os.path.abspath(path) else str(path)
+    return f"simsearch index --model {shlex.quote(spelling)}"
+
+
+def changed_since_indexed(name: str, path: str | Path) -> str:
+    """The refusal for a model whose files changed since it was indexed, with its remedy."""
+    return f"model {name!r} changed since it was indexed ({path}); re-embed with `{reindex_command(name, path)}`"
+
+
 def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> ModelRef:
     """``ref_at_path``, refused if any of the model's files changed since it was indexed."""
     ref = ref_at_path(name, path, pooler)
     if fingerprint(ref) != stored_fingerprint:
-        raise SimsearchError(
-            f"model {name!r} changed since it was indexed ({ref.path}); re-embed with `simsearch index --model {name}`"
-        )
+        raise SimsearchError(changed_since_indexed(name, ref.path))
     return ref

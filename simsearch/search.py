@@ -52,7 +52,7 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .models import EMBEDDED_ALIASES, embedded_model_path, fingerprint, models_dir, ref_for_row
+from .models import EMBEDDED_ALIASES, changed_since_indexed, embedded_model_path, fingerprint, models_dir, ref_for_row
 from .store import ModelRow, Store, file_identity, query_precision
 
 
@@ -432,8 +432,7 @@ class Searcher:
             # (the TUI opens its panes first): a model retrained in between is refused, never
             # its new weights compared with the old one's vectors.
             if fingerprint(self.ref) != self.model.fingerprint:
-                raise SimsearchError(f"model {self.name!r} changed since it was indexed ({self.ref.path}); "
-                                     f"re-embed with `simsearch index --model {self.name}`")
+                raise SimsearchError(changed_since_indexed(self.name, self.ref.path))
             self.encoder = encoder
         return self.encoder
 

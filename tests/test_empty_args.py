@@ -151,6 +151,25 @@ def test_indexing_a_folder_with_nothing_to_index_says_so_naming_it(workdir, inde
     assert code == 0 and "indexed 1 new" in out, (out, err)
 
 
+def test_a_refresh_whose_roots_are_all_gone_does_not_call_them_empty_folders(workdir, index_model, run_cli):
+    """A root moved away or a file deleted: its documents stay (warned), and the summary says
+    that nothing could be read, not that no file was found in a folder that is not there."""
+    folder = workdir / "d"
+    folder.mkdir()
+    (folder / "x.txt").write_text("A lone sentence here.\n")
+    single = workdir / "y.txt"
+    single.write_text("Another lone sentence.\n")
+    db = workdir / "i.db"
+    assert run_cli("index", folder, single, "-m", index_model, "--db", db)[0] == 0
+    folder.rename(workdir / "d.moved")
+    single.unlink()
+    code, out, err = run_cli("index", "--db", db)
+    assert code == 0 and "no longer exists" in err, err
+    assert "nothing to read: none of the roots exists now" in out and "no file to index was found" not in out, out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+
+
 def test_a_search_for_something_that_looks_like_an_option_is_told_about_the_double_dash(run_cli):
     code, _, err = run_cli("search", "--batch-size")
     assert code == 2 and "No such option: --batch-size" in err

@@ -40,5 +40,10 @@ def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, inde
         assert saved == 4
         message = str(info.value)
         assert "0 files" not in message and "4 vectors for" in message and "were saved" in message, message
+        assert indexer.saved_phrase(["1 new or changed file"]) == "1 new or changed file was"
+        assert indexer.saved_phrase(["1 vector for m"]) == "1 vector for m was"
+        assert indexer.saved_phrase(["2 vectors for m"]) == "2 vectors for m were"
+        assert indexer.saved_phrase(["1 new or changed file", "1 vector for m"]) == "1 new or changed file and 1 vector for m were"
+        assert indexer.saved_phrase([]) == "nothing new was"
     finally:
         store.close()

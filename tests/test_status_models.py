@@ -390,3 +390,30 @@ def test_an_upgrade_that_fails_half_way_says_how_far_it_got(tmp_path, monkeypatc
         Store.open(db)
     message = str(raised.value)
     assert "3 migrations" in message and "2 of them were applied" in message and "disk is full" in message
+
+
+def test_the_remedy_for_a_changed_model_reaches_it_from_another_working_directory(tmp_path, two_models, run_cli,
+                                                                                  monkeypatch):
+    """`./M` indexed from one folder, retrained in place; seen from a folder holding another `./M`,
+    the remedy names the indexed folder itself (`--model ./M` there would add the other one), and
+    running it mends the model."""
+    original, other = two_models
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    shutil.copytree(original, a / "M")
+    shutil.copytree(other, b / "M")
+    db = tmp_path / "i.db"
+    monkeypatch.chdir(a)
+    assert run_cli("index", write_docs(a / "docs"), "-m", "./M", "--db", db, "--device", "cpu")[0] == 0
+    _retrain(a / "M", other)
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert json.loads(out)["models"][0]["folder_note"].endswith("re-embed with `simsearch index --model ./M`")
+    monkeypatch.chdir(b)
+    code, out, err = run_cli("status", "--db", db, "--json")
+    note = json.loads(out)["models"][0]["folder_note"]
+    assert note.endswith(f"re-embed with `simsearch index --model {a / 'M'}`"), note
+    code, out, err = run_cli("index", "--model", str(a / "M"), "--db", db, "--device", "cpu")
+    assert code == 0, err
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert [(m["name"], m["folder"]) for m in json.loads(out)["models"]] == [("./M", "current")]
