@@ -211,7 +211,7 @@ def candidates(store: Store, queries: list, model: str, device: str) -> list[dic
         if rest and fts_query(query.text):  # BM25 of the dense side's candidates: the same query, those rows only
             bm25.update((int(i), float(score)) for i, score in store.conn.execute(
                 "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
-                "AND rowid IN (SELECT value FROM json_each(?))", (fts_query(query.text), json.dumps(rest))))
+                "AND +rowid IN (SELECT value FROM json_each(?))", (fts_query(query.text), json.dumps(rest))))
         text = {i: texts[i] for i in union}
         shown = list({text[i]: i for i in reversed(union)}.values())  # one id per text
         for hit in searcher._hits(np.asarray(shown, dtype=np.int64), np.zeros(len(shown)), 0):

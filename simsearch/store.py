@@ -792,7 +792,7 @@ class Store:
         if expression is None or limit < 1:
             return []
         documents = json.dumps([int(i) for i in document_ids]) if document_ids is not None else None
-        in_documents = " AND rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
+        in_documents = " AND +rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
         found: dict[int, int] = {}
         forms = written_forms(query) if len(query.split()) <= WRITTEN_FIRST_MAX_WORDS else []
         for form in forms:
@@ -807,7 +807,7 @@ class Store:
         if found:
             rows = self.conn.execute(
                 "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
-                "AND rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
+                "AND +rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
             first = sorted(((int(i), float(score), found[i]) for i, score in rows), key=lambda r: (-r[2], -r[1], r[0]))
             first = first[:limit]
         sql = "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ?"

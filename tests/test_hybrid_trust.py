@@ -347,3 +347,25 @@ def test_eval_retrieval_in_lexical_mode_after_every_model_is_forgotten(tmp_path,
     assert row["model"] is None and row["mode"] == "lexical" and row["hit@1"] == 1.0 and row["missing_vectors"] == 0
     code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "--mode", "hybrid")
     assert code == 2 and "holds no models" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_filtered_lexical_search_runs_its_full_text_match_once(tmp_path):
+    """With a document filter (`--path`) or a list of sentences found as written, FTS5 must not
+    take ``rowid IN (...)`` as its own constraint: it then runs the MATCH once per listed row
+    (15–20 s for `--path '*'` on 12k sentences). Every statement ``lexical_ranked`` runs is
+    checked with SQLite's own query plan: the full-text table is scanned by MATCH alone."""
+    store = Store.open(tmp_path / "i.db")
+    try:
+        ids = write(store, "/d/a.txt", ["Pass --batch-size 128 here.", "The batch size matters.", "Use config.json now."])
+        statements = []
+        store.conn.set_trace_callback(statements.append)
+        for query in ("--batch-size", "config.json", "batch size"):
+            assert store.lexical_ranked(query, 10, document_ids=[1])
+        store.conn.set_trace_callback(None)
+        matches = [sql for sql in statements if "MATCH" in sql]
+        assert len(matches) >= 5 and ids
+        for sql in matches:
+            plan = " | ".join(row[-1] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "VIRTUAL TABLE INDEX 0:M" in plan and ":=" not in plan, (sql, plan)
+    finally:
+        store.close()

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from simsearch.indexer import (
 from simsearch.models import fingerprint, resolve_offline
 from simsearch.search import Searcher, pick_model
 from simsearch.store import StorageError, Store
+from tests.test_ann_trust import read_only as _read_only
 from tests.tiny_bert import create_random_bert
 
 FIXTURE = Path(__file__).parent / "fixtures" / "index-schema6" / "index.db"
@@ -337,25 +337,6 @@ def test_an_older_index_that_cannot_be_written_says_it_needs_upgrading(tmp_path)
     assert "older simsearch" in message and "upgraded" in message and "writable" in message
     assert lacking[0] in message and "nothing was changed" in message and "\n" not in message
     assert _digest(db) == before
-
-
-@contextlib.contextmanager
-def _read_only(path: Path):
-    """``path`` made unwritable for this process: chmod for a user, the immutable flag for root
-    (whom modes do not stop); skipped where neither can be done."""
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        try:
-            yield
-        finally:
-            path.chmod(0o644)
-        return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], check=False, capture_output=True).returncode:
-        pytest.skip("cannot make a file read-only for root here (no chattr +i)")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_status_on_a_read_only_older_index_is_one_line_and_writes_nothing(tmp_path, run_cli):
