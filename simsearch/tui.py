@@ -211,8 +211,10 @@ class CompareApp(App):
         left, right = default_models(self.store)
         left = self.requested["left"] or left
         right = self.requested["right"] or right
-        if left is None:
-            return self.show_problem(f"The index at {self.db_path} holds no models yet:\n    simsearch index ~/notes")
+        if left is None:  # the TUI compares models; the full-text index alone is searched from the shell
+            return self.show_problem(f"The index at {self.db_path} holds no models: this app compares models' results.\n"
+                                     "Add one:\n    simsearch index --model minilm\n"
+                                     "or search its words without one:\n    simsearch search --mode lexical WORDS")
         for side, name in (("left", left), ("right", right)):
             if name is None:
                 continue

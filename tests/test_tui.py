@@ -277,6 +277,27 @@ def test_no_index_says_how_to_make_one(tmp_path):
     run_app(CompareApp(tmp_path / "absent.db"), scenario)
 
 
+def test_an_index_whose_models_were_all_forgotten_says_what_works(tmp_path, index_model):
+    """No model left: the app (which compares models) says how to add one, and that lexical
+    search works from the shell — in every mode, lexical included."""
+    store = Store.open(tmp_path / "none.db")
+    index(store, [write_docs(tmp_path / "docs", 2)], [str(index_model)], progress=False)
+    store.close()
+    from typer.testing import CliRunner
+
+    from simsearch.cli import app as cli_app
+
+    assert CliRunner().invoke(cli_app, ["forget", "-m", str(index_model), "--db", str(tmp_path / "none.db")]).exit_code == 0
+
+    async def scenario(app, pilot):
+        shown = str(app.query_one("#detail", Static).render())
+        assert "holds no models" in shown and "simsearch index --model" in shown
+        assert "simsearch search --mode lexical" in shown and app.query_one("#query", Input).disabled
+
+    for mode in ("lexical", "hybrid"):
+        run_app(CompareApp(tmp_path / "none.db", mode=mode, show_timings=False), scenario)
+
+
 def test_main_screen_snapshot(two_model_index, monkeypatch, snap_compare):
     db, _, _ = two_model_index
     monkeypatch.chdir(db.parent)
