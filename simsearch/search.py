@@ -130,7 +130,8 @@ def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple
     """Hybrid ranking of the two sides' ranked lists, the same however deep they go: the first
     ``depth`` of each side fused (:func:`fuse`), then the deeper candidates, fused among
     themselves, after them (``depth``: :data:`FUSION_DEPTH`). So ``-k 100`` starts with the same
-    ten as ``-k 10``.
+    ten as ``-k 10``, given lists that start the same whatever their length (``Searcher._hybrid``
+    reads the dense head at a fixed depth: an HNSW read deeper than its ``ef`` finds another top).
 
     For a one-word query the lexical head goes as deep as a lexical hit can still outrank every
     dense-only hit (rank r with ``4 w / (rrf_k + r) > w / (rrf_k + 1)``), so a sentence that
@@ -551,22 +552,24 @@ class Searcher:
         """Hybrid search fuses distinct texts: each side's list keeps one entry per text (its
         best-ranked copy), so its ranks count texts, and the fused order of the texts is the
         same whether one of them is stored once or a hundred times (boilerplate does not push
-        the others down). A text's hit is its best dense copy (else its best lexical one)."""
+        the others down).
+
+        The fused head (:func:`hybrid_order`) is the same whatever ``k``: its dense texts come
+        from one read of a fixed depth (:meth:`_dense_read` at :data:`FUSION_DEPTH` texts), and
+        a deeper ``k`` reads deeper only for the texts after them. (One read as deep as ``k``
+        would not do: HNSW searches with ``ef = max(hnsw_ef, read)``, so a read of 200 returns
+        another, better top 50 than the read of 100 behind ``-k 10``.) The lexical side needs
+        no such care: ``Store.lexical_ranked`` only adds at the end when read deeper. A text's
+        hit is its best copy in the dense head, else its best lexical copy, else its best copy
+        in the deeper dense read (in that order, so a deeper ``k`` never changes a head hit)."""
         wanted = max(k, FUSION_DEPTH)  # distinct texts a side contributes (as raw ids before: see hybrid_order)
+        texts: dict[int, str] = {}
+        head_raw, head_done = self._dense_read(vector, FUSION_DEPTH, allowed, texts)
         while True:
             wanted_lexical = lexical_depth_for(query, wanted)
-            texts: dict[int, str] = {}
-            # Each side read until it holds enough distinct texts (copies take raw ranks), or all it has.
-            # (twice as many raw ids as texts wanted: docs repeat lines; a second read costs a whole query)
-            read, dense_raw = 2 * wanted, []
-            while True:
-                ids, scores = self.vectors.search(vector, read, allowed)
-                dense_raw = list(zip(ids.tolist(), scores.tolist()))
-                texts.update(self._texts([i for i, _ in dense_raw if i not in texts]))
-                dense_done = len(dense_raw) < read
-                if dense_done or len({texts[i] for i, _ in dense_raw}) >= wanted:
-                    break
-                read *= 4
+            deep_raw, dense_done = [], head_done
+            if wanted > FUSION_DEPTH and not head_done:
+                deep_raw, dense_done = self._dense_read(vector, wanted, allowed, texts)
             read, lexical_raw = 2 * wanted_lexical, []
             while True:
                 lexical_raw = self.store.lexical_ranked(query, read, documents)
@@ -575,9 +578,15 @@ class Searcher:
                 if lexical_done or len({texts[i] for i, _, _ in lexical_raw}) >= wanted_lexical:
                     break
                 read *= 4
-            first: dict[str, int] = {}  # text: the id that stands for it (its best dense copy, else lexical)
-            dense = _distinct(dense_raw, texts, first)
+            first: dict[str, int] = {}  # text: the id that stands for it (see the docstring)
+            head = _distinct(head_raw, texts, first)
             lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
+            dense = head[:FUSION_DEPTH]
+            if deep_raw:
+                placed = {i for i, _ in dense}
+                dense += [(i, score) for i, score in _distinct(deep_raw, texts, first) if i not in placed]
+            else:
+                dense = head
             written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
             dense, lexical = dense[:wanted], lexical[:wanted_lexical]
             ranked = hybrid_order(query, dense, lexical, written=written)
@@ -594,6 +603,22 @@ class Searcher:
             if len(hits) >= k or exhausted or below:
                 return hits
             wanted *= 4
+
+    def _dense_read(self, vector: np.ndarray, wanted: int, allowed: np.ndarray | None,
+                    texts: dict[int, str]) -> tuple[list[tuple[int, float]], bool]:
+        """The dense side's raw (id, cosine) list, read until it holds ``wanted`` distinct texts
+        (copies take raw ranks), and whether it is all there is; ``texts`` gets the texts read.
+        The first read asks for twice as many ids as texts (docs repeat lines; a second read
+        costs a whole query), each next one four times as many."""
+        read = 2 * wanted
+        while True:
+            ids, scores = self.vectors.search(vector, read, allowed)
+            raw = list(zip(ids.tolist(), scores.tolist()))
+            texts.update(self._texts([i for i, _ in raw if i not in texts]))
+            done = len(raw) < read
+            if done or len({texts[i] for i, _ in raw}) >= wanted:
+                return raw, done
+            read *= 4
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
         """The text of each of these sentences."""

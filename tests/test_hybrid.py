@@ -9,11 +9,12 @@ import shutil
 from collections import namedtuple
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simsearch import indexer
+from simsearch import ann, indexer
 from simsearch.errors import SimsearchError
 from simsearch import search as search_module
 from simsearch.search import DEFAULT_MODE, FUSION_DEPTH, MODES, Searcher
@@ -271,6 +272,48 @@ def test_the_first_ten_do_not_depend_on_k(tree_index, monkeypatch):
             sixty = [hit.sentence_id for hit in searcher.search(query, 60, mode=mode, context=0)]
             assert sixty[:10] == ten, (query, mode)
             assert len(sixty) == len(set(sixty)) and (mode == "lexical" or len(sixty) == 60)
+
+
+def test_the_first_ten_do_not_depend_on_k_when_hnsw_serves_the_dense_side(tmp_path, monkeypatch):
+    """Review ZF-5: HNSW searches with ``ef = max(hnsw_ef, ids read)``, so a read as deep as
+    ``-k 100`` returns another top 50 than the read behind ``-k 10``, and hybrid's fused head
+    changed with k. Here HNSW serves a graph made coarse on purpose (M 4, ef 8, random vectors),
+    so that reads of different depths disagree (checked), and ``-k 100`` must still start with
+    ``-k 10``'s hits (the same sentences, not only the same texts) for every query."""
+    monkeypatch.setattr(ann, "EXACT_BELOW", 0)
+    rng = np.random.default_rng(5)
+    words = ["alpha", "beta", "gamma", "delta", "river", "garden", "window", "report", "kitchen", "server",
+             "folder", "song", "config.json", "--batch-size", "os.path"]
+    store = Store.open(tmp_path / "index.db")
+    try:
+        with store.transaction():
+            model = store.add_model("m", str(tmp_path / "m"), "fp", 16, "avg")
+            store.conn.execute("UPDATE models SET hnsw_m = 4, hnsw_ef_construction = 16, hnsw_ef = 8")
+            for d in range(30):  # 1,500 sentences, a boilerplate line in each file (copies)
+                texts = [" ".join(rng.choice(words, size=rng.integers(3, 7))) + "." for _ in range(49)]
+                write(store, f"/docs/{d}.txt", texts + ["This file is part of the example project."])
+            ids = [row[0] for row in store.conn.execute("SELECT id FROM sentences ORDER BY id")]
+            vectors = rng.standard_normal((len(ids), 16)).astype(np.float32)
+            store.add_vectors(model.id, ids, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+        searcher = Searcher(store, store.model("m"), device="cpu")
+        queries = ["garden", "config.json", "--batch-size", "river window report", "alpha os.path",
+                   "the kitchen server song", "example project", "delta"] * 3
+        query_vectors = rng.standard_normal((len(queries), 16)).astype(np.float32)
+        asked = []  # the vector of the query being searched (each query text three times, three vectors)
+        monkeypatch.setattr(searcher, "embed", lambda batch: np.stack([asked[-1]] * len(batch)))
+        assert searcher.vectors.method == "hnsw"
+        disagree = 0
+        for query, vector in zip(queries, query_vectors):
+            asked.append(vector)
+            shallow, deep = searcher.vectors.search(vector, 100)[0][:50], searcher.vectors.search(vector, 400)[0][:50]
+            disagree += shallow.tolist() != deep.tolist()
+            ten = searcher.search_many([query], 10, mode="hybrid", context=0)[0]
+            hundred = searcher.search_many([query], 100, mode="hybrid", context=0)[0]
+            assert len(ten) == 10 and len(hundred) == 100
+            assert [hit.sentence_id for hit in hundred[:10]] == [hit.sentence_id for hit in ten], query
+        assert disagree >= 5  # the graph is approximate enough for the test to mean something
+    finally:
+        store.close()
 
 
 def test_copies_of_one_text_are_one_hit_with_their_other_locations(tree_index):
