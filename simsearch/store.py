@@ -119,33 +119,68 @@ def _phrase(word: str) -> str:
 
 
 # Punctuation around a word that belongs to the sentence, not to the word ("(see config.json).",
-# "os.path.join()?"): stripped before the word is looked for as written.
-_LEADING = "\"'([{\u2018\u201c"
-_TRAILING = ".,;:!?\"')]}(\u2019\u201d"
+# "os.path.join()?"), and markup pasted with it (`settings.json`, ``manage.py``, «x.json»): stripped
+# before the word is looked for as written. Backticks are stripped on either side alone (the
+# extractor drops them from Markdown and reST, so no indexed sentence holds them around a word);
+# ``*`` and ``<``/``>`` only as a pair around the word (``*args``, ``char*`` and ``vector<int>``
+# keep theirs), see :data:`_WRAPPERS`.
+_LEADING = "\"'([{`\u2018\u201c\u00ab\u2039"
+_TRAILING = ".,;:!?\"')]}(`\u2019\u201d\u00bb\u203a"
+_WRAPPERS = (("**", "**"), ("*", "*"), ("<", ">"))
+# A word longer than this is never looked for as written: it is no identifier, and its FTS5
+# phrase (thousands of tokens for "a-a-a-...") would run a second time for nothing.
+WRITTEN_MAX_CHARS = 200
+# Apostrophes that are one character as written: "Django’s" is "Django's".
+_APOSTROPHES = "'\u2019"
+
+
+def _unwrap(word: str) -> str:
+    """``word`` without the sentence's punctuation and the markup around it, as long as any is left."""
+    while True:
+        before = word
+        word = word.lstrip(_LEADING).rstrip(_TRAILING)
+        for opening, closing in _WRAPPERS:
+            if len(word) > len(opening) + len(closing) and word.startswith(opening) and word.endswith(closing):
+                word = word[len(opening):-len(closing)]
+        if word == before:
+            return word
 
 
 def written_forms(text: str) -> list[str]:
     """The words of a query that lexical search also looks for *as written*: those that hold a
     character the tokenizer does not index (``--batch-size``, ``config.json``, ``std::vector``,
-    ``utf-8``, ``os.path.join()``, ``C++``), without the sentence's punctuation around them (a
-    final ``.``, ``()``, quotes, brackets), each once (case-insensitively), and each with at
-    least one letter or digit. A plain word (``ValueError``, ``SIMSEARCH_DB``) is not one: its
-    tokens are the word."""
+    ``utf-8``, ``os.path.join()``, ``C++``), without the sentence's punctuation and markup around
+    them (a final ``.``, ``()``, quotes, brackets, backticks, guillemets, a ``*..*`` or ``<..>``
+    pair), each once (case-insensitively), each with at least one letter or digit and at most
+    :data:`WRITTEN_MAX_CHARS` characters. A plain word (``ValueError``, ``SIMSEARCH_DB``) is not
+    one: its tokens are the word."""
     forms: dict[str, str] = {}
     for word in text.replace("\x00", " ").split():
-        word = word.lstrip(_LEADING).rstrip(_TRAILING)
-        if re.search(r"\w", word) and re.search(r"[^\w]", word):
-            forms.setdefault(word.casefold(), word)
+        word = _unwrap(word)
+        if len(word) <= WRITTEN_MAX_CHARS and re.search(r"\w", word) and re.search(r"[^\w]", word):
+            forms.setdefault(re.sub(f"[{_APOSTROPHES}]", "'", word.casefold()), word)
     return list(forms.values())[:FTS_MAX_WORDS]
 
 
 def written_pattern(form: str) -> re.Pattern:
-    """Where ``form`` occurs as written in a case-folded text: case-insensitively, and not
-    inside a longer word (``config.json`` is not in ``myconfig.json``, ``-m`` not in
-    ``non-member``)."""
+    """Where ``form`` occurs as written in a case-folded text: case-insensitively, ``'`` and
+    ``’`` alike, and not as the end or the start of a longer word:
+
+    - before it, no word character (letter, digit, ``_``): ``config.json`` is not in
+      ``myconfig.json``, ``-k`` not in ``top-k``, ``/bin/sh`` not in ``/usr/bin/sh``, ``@x`` not
+      in ``a@x``; a form that starts with ``-`` (an option) has no ``-`` before it either (``-k``
+      is not in ``--k``); a form that starts with ``.`` (an extension, an attribute) may follow
+      anything: ``.json`` is in ``config.json``, ``.filter()`` in ``objects.filter()``;
+    - after it, no word character when it ends with one (``utf-8`` is not in ``utf-80``)."""
     folded = form.casefold()
-    return re.compile((r"(?<!\w)" if re.match(r"\w", folded) else "") + re.escape(folded)
-                      + (r"(?!\w)" if re.search(r"\w$", folded) else ""))
+    if folded.startswith("."):
+        before = ""
+    elif folded.startswith("-"):
+        before = r"(?<![\w-])"
+    else:
+        before = r"(?<!\w)"
+    body = "".join(f"[{_APOSTROPHES}]" if char in _APOSTROPHES else re.escape(char) for char in folded)
+    return re.compile(before + body + (r"(?!\w)" if re.search(r"\w$", folded) else ""))
 
 
 # Every sentence with exactly the text ?2, found through the index on its first 48 characters

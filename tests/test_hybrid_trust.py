@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from simsearch import indexer
 from simsearch.errors import SimsearchError
 from simsearch.search import FUSION_DEPTH, Searcher, hybrid_order, lexical_depth_for
-from simsearch.store import Store, fts_query
+from simsearch.store import WRITTEN_MAX_CHARS, Store, fts_query, written_forms, written_pattern
 
 Sentence = namedtuple("Sentence", "text start end line")
 
@@ -37,15 +37,19 @@ def write(store: Store, path: str, texts: list[str]) -> list[int]:
 
 # Words that Porter stemming leaves alone and that no other word of the test contains.
 TOKENS = ["batch", "size", "config", "json", "path", "join", "utf", "vector", "std", "content", "type", "os"]
-JOINS = [".", "-", "::", "/", "->", "+"]
+JOINS = [".", "-", "::", "/", "->", "+", "'"]
 PREFIXES = ["", "--", "-", ".", "@"]
 FILLER = "when you index a very large folder of plain text files on a fast machine every night".split()
+# How a user may paste an identifier: bare, in a sentence's punctuation, with Markdown/reST markup.
+WRAPPERS = ["{}", "{}.", "({}).", '"{}"', "`{}`", "``{}``", "*{}*", "**{}**", "<{}>", "\u00ab{}\u00bb", "\u201c{}\u201d?"]
+# What may stand right before an identifier inside a longer word ("myconfig.json", "top-k", "x_@os").
+GLUES = ["my", "x_", "top", "2", "-", "a.", "/usr"]
 
 
 @st.composite
 def identifiers(draw):
     """An identifier of 1-3 tokens with punctuation inside or before it (``--batch-size``,
-    ``config.json``, ``std::vector``, ``.path``), never a plain word."""
+    ``config.json``, ``std::vector``, ``.path``, ``content'type``), never a plain word."""
     tokens = draw(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=3))
     prefix = draw(st.sampled_from(PREFIXES if len(tokens) > 1 else PREFIXES[1:]))
     text = prefix + tokens[0]
@@ -55,51 +59,78 @@ def identifiers(draw):
 
 
 def as_written(identifier: str, text: str) -> bool:
-    """The oracle: ``identifier`` occurs in ``text``, ignoring case, not inside a longer word."""
-    at = identifier.lower()
-    before = r"(?<![a-z0-9_])" if at[0].isalnum() else ""
-    after = r"(?![a-z0-9_])" if at[-1].isalnum() else ""
-    return re.search(before + re.escape(at) + after, text.lower()) is not None
+    """The oracle, the intended rule written out without regular expressions: ``identifier``
+    occurs in ``text`` (ignoring case, the apostrophes ``'`` and ``\u2019`` alike) at a place
+    where it does not continue a word: the character before it is no letter, digit or ``_``
+    (nor a ``-`` when the identifier starts with ``-``; when it starts with ``.`` anything may
+    come before it), and when it ends with a letter, digit or ``_``, the character after it is
+    none of those."""
+    def fold(value: str) -> str:
+        return value.lower().replace("\u2019", "'")
+
+    def word(char: str) -> bool:
+        return char.isalnum() or char == "_"
+
+    at, text = fold(identifier), fold(text)
+    start = text.find(at)
+    while start >= 0:
+        before, after = text[start - 1:start], text[start + len(at):start + len(at) + 1]
+        free_before = at[0] == "." or not before or not (word(before) or (at[0] == "-" and before == "-"))
+        free_after = not (word(at[-1]) and after and word(after))
+        if free_before and free_after:
+            return True
+        start = text.find(at, start + 1)
+    return False
 
 
 @st.composite
 def identifier_corpora(draw):
-    """An identifier, one long sentence holding it as written (in any case), and short decoys
-    that hold its tokens in sequence joined otherwise (spaces, other punctuation, its prefix
-    missing), often several times: BM25 alone ranks a decoy first."""
+    """An identifier, the query (the identifier pasted with markup or punctuation around it,
+    its apostrophes typed either way), one long sentence holding it as written (in any case,
+    with either apostrophe), short decoys that hold its tokens in sequence joined otherwise
+    (spaces, other punctuation, its prefix missing), often several times, so that BM25 alone
+    ranks a decoy first, and some that also hold it glued to a longer word ("myconfig.json",
+    "top--batch-size"): a word that only ends with the identifier is not it."""
     identifier, tokens = draw(identifiers())
+    apostrophe = draw(st.sampled_from(["'", "\u2019"]))
+    query = draw(st.sampled_from(WRAPPERS)).format(identifier.replace("'", draw(st.sampled_from(["'", "\u2019"]))))
     case = draw(st.sampled_from([str, str.upper, str.title]))
     words = draw(st.lists(st.sampled_from(FILLER), min_size=6, max_size=14))
     at = draw(st.integers(0, len(words)))
-    target = " ".join(words[:at] + [case(identifier)] + words[at:]).capitalize() + "."
+    target = " ".join(words[:at] + [case(identifier.replace("'", apostrophe))] + words[at:]).capitalize() + "."
     decoys = []
     for _ in range(draw(st.integers(1, 6))):
         join = draw(st.sampled_from([" ", ", ", " - ", ".", "-", "/", "::", " (", "\" "]))
         phrase = join.join(tokens)
-        decoys.append(" ".join([phrase] * draw(st.integers(1, 3))) + draw(st.sampled_from([".", "!", " now."])))
-    return identifier, target, decoys, draw(st.randoms(use_true_random=False))
+        decoy = " ".join([phrase] * draw(st.integers(1, 3)))
+        if draw(st.booleans()):
+            decoy += " and " + draw(st.sampled_from(GLUES)) + identifier
+        decoys.append(decoy + draw(st.sampled_from([".", "!", " now."])))
+    return identifier, query, target, decoys, draw(st.randoms(use_true_random=False))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=identifier_corpora())
 def test_an_identifier_with_punctuation_is_first_in_lexical_and_hybrid_order(tmp_path_factory, case):
-    """Every sentence holding the identifier as written comes before every sentence that only
-    holds its tokens, in lexical order and in hybrid order, whatever the dense side ranks first."""
-    identifier, target, decoys, rng = case
+    """Every sentence holding the identifier as written (:func:`as_written`) comes before every
+    sentence that only holds its tokens, in lexical order and in hybrid order, whatever the dense
+    side ranks first, and the sentences counted as holding it are exactly the oracle's."""
+    identifier, query, target, decoys, rng = case
     store = Store.open(tmp_path_factory.mktemp("ident") / "index.db")
     try:
         texts = decoys + [target] + decoys[:2]  # some decoys twice (copies), the target between
         ids = write(store, "/docs/a.txt", texts)
         expected = {i for i, text in zip(ids, texts) if as_written(identifier, text)}
         assert ids[len(decoys)] in expected
-        order = [i for i, _ in store.lexical(identifier, 100)]
-        assert set(order[:len(expected)]) == expected, (identifier, texts, order)
-        ranked = store.lexical_ranked(identifier, 100)
+        assert [form.replace("\u2019", "'") for form in written_forms(query)] == [identifier], query
+        order = [i for i, _ in store.lexical(query, 100)]
+        assert set(order[:len(expected)]) == expected, (query, texts, order)
+        ranked = store.lexical_ranked(query, 100)
         assert [i for i, _, _ in ranked] == order
         assert {i for i, _, count in ranked if count} == expected
         assert {i for i, _, _ in ranked} == set(ids)  # the decoys still match, after
         # A longer query is ranked by BM25 alone (FTS5's own order), its words as written or not.
-        longer = f"{identifier} machine"
+        longer = f"{query} machine"
         bm25 = [i for i, in store.conn.execute("SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ? "
                                                 "ORDER BY rank, rowid", (fts_query(longer),))]
         assert [i for i, _ in store.lexical(longer, 100)] == bm25
@@ -107,9 +138,70 @@ def test_an_identifier_with_punctuation_is_first_in_lexical_and_hybrid_order(tmp
         dense = list(ids)
         rng.shuffle(dense)
         written = {i: count for i, _, count in ranked if count}
-        fused = hybrid_order(identifier, [(i, 1.0 - n / 100) for n, i in enumerate(dense)],
+        fused = hybrid_order(query, [(i, 1.0 - n / 100) for n, i in enumerate(dense)],
                              [(i, score) for i, score, _ in ranked], written=written)
-        assert {i for i, _ in fused[:len(expected)]} == expected, (identifier, texts)
+        assert {i for i, _ in fused[:len(expected)]} == expected, (query, texts)
+    finally:
+        store.close()
+
+
+@settings(max_examples=400, deadline=None)
+@given(form=st.text("ab-._/@'\u2019", min_size=1, max_size=5).filter(lambda form: any(c.isalnum() for c in form)),
+       left=st.text("ab_-./@ '\u2019", max_size=4), right=st.text("ab_-./@ '\u2019", max_size=4),
+       inside=st.booleans())
+def test_written_pattern_is_the_oracle(form, left, right, inside):
+    """The product's regular expression against the rule written out (:func:`as_written`), on
+    short texts around the form (or without it), the review's failures among them: ``-k`` in
+    ``top-k``, ``/bin`` in ``/usr/bin``, ``config.json`` in ``myconfig.json``."""
+    text = left + (form.upper() if inside else "") + right
+    assert bool(written_pattern(form).search(text.casefold())) == as_written(form, text), (form, text)
+
+
+@pytest.mark.parametrize("form, text, found", [
+    ("-k", "pass -k 20", True), ("-k", "top-k accuracy", False), ("-k", "--k", False), ("-m", "non-m", False),
+    ("-m", "(-m)", True), ("--batch-size", "use --batch-size 8", True), ("--batch-size", "x--batch-size", False),
+    (".json", "config.json", True), (".NET", "ASP.NET", True), (".filter()", "objects.filter()", True),
+    ("/bin/sh", "/usr/bin/sh", False), ("/bin/sh", "run /bin/sh now", True), ("@decorator", "x@decorator", False),
+    ("c++", "c++ code", True), ("config.json", "myconfig.json", False), ("config.json", "my-config.json", True),
+    ("utf-8", "utf-80", False), ("Django's", "Django\u2019s admin", True), ("Django\u2019s", "django's admin", True),
+    ("-c", "press ctrl-c", False)])
+def test_as_written_decisions(form, text, found):
+    """The rule's decisions, one case each (the review's cases among them): the oracle states
+    them and the product agrees."""
+    assert as_written(form, text) == found
+    assert bool(written_pattern(form).search(text.casefold())) == found
+
+
+@pytest.mark.parametrize("query, forms", [
+    ("`settings.json`", ["settings.json"]), ("``manage.py``", ["manage.py"]), ("*manage.py*", ["manage.py"]),
+    ("**manage.py**", ["manage.py"]), ("<manage.py>", ["manage.py"]), ("\u00absettings.json\u00bb", ["settings.json"]),
+    ("(`config.json`).", ["config.json"]), ("*args", ["*args"]), ("**kwargs", ["**kwargs"]), ("char*", ["char*"]),
+    ("std::vector<int>", ["std::vector<int>"]), ("Django\u2019s Django's", ["Django\u2019s"]),
+    ("ValueError", []), ("`ValueError`", []),
+    pytest.param("-".join(["a"] * 100), ["-".join(["a"] * 100)], id="199 characters"),
+    pytest.param("a-" * 2500, [], id="5000 characters")])
+def test_written_forms_strip_markup_and_skip_huge_words(query, forms):
+    """A pasted identifier's markup is not part of it (the extractor drops backticks and
+    emphasis from the indexed text, so no sentence held `settings.json` with its backticks);
+    markup that is part of an identifier (``*args``, ``char*``) stays; a word of thousands of
+    characters is not looked for as written."""
+    assert written_forms(query) == forms
+
+
+def test_a_huge_one_word_query_runs_its_full_text_phrase_once(tmp_path):
+    """Review ZF-7: a one-word query of 5,000 characters ("a-a-a-...") is one FTS5 phrase of
+    2,500 tokens (about a second on a large index); as a word to look for as written it ran a
+    second time. Only the words up to WRITTEN_MAX_CHARS are looked for as written."""
+    store = Store.open(tmp_path / "i.db")
+    try:
+        ids = write(store, "/d/a.txt", ["a-" * 2500, "A a a.", "b-" * 90 + "b"])
+        statements = []
+        store.conn.set_trace_callback(statements.append)
+        assert [i for i, _, _ in store.lexical_ranked("a-" * 2500, 10)] == ids[:1]  # the phrase of 2,500 tokens
+        assert sum("MATCH" in sql for sql in statements) == 1
+        assert len("b-" * 90 + "b") <= WRITTEN_MAX_CHARS  # a long identifier is still one
+        assert store.lexical_ranked("b-" * 90 + "b", 10)[0][2] == 1
+        store.conn.set_trace_callback(None)
     finally:
         store.close()
 
