@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import Interrupted, SimsearchError
-from .models import POOLERS
+from .models import POOLERS, index_command_line
 
 app = typer.Typer(
     help="Semantic search over your own documents with SimCSE sentence embeddings.",
@@ -646,7 +646,7 @@ def _check_recorded_pooler(store, names: list[Optional[str]], pooler: Optional[s
         if row.pooler != pooler:
             raise SimsearchError(
                 f"--pooler {pooler}: model {row.name!r} was indexed with pooler {row.pooler}; to search with "
-                f"{pooler}, re-index it: simsearch index --model {row.name} --pooler {pooler}"
+                f"{pooler}, re-index it: {index_command_line(row.name, store.path, '--pooler', pooler)}"
             )
 
 
@@ -659,7 +659,7 @@ def _check_recorded_precision(store, names: list[Optional[str]], precision: Opti
     from .store import query_precision
 
     for name in names:
-        query_precision(pick_model(store, name), precision)
+        query_precision(pick_model(store, name), precision, store.path)
 
 
 @app.command("search")

@@ -36,8 +36,8 @@ import numpy as np
 from .errors import Interrupted, SimsearchError
 from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_pdf_data, is_undecodable, is_utf16,
                       printable, sentences_of, walk)
-from .models import (EMBEDDED_ALIASES, ModelRef, fingerprint, hidden_size, models_dir, ref_at_path, resolve_model,
-                     resolve_offline)
+from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
+                     resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, storage_error
@@ -171,7 +171,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             if other is not None:
                 note(stored.path, f"model {name!r} of the index is this folder, where it was indexed (and where "
                                   f"`search --model {name}` reads it); the models directory's {name!r} ({other}) is "
-                                  f"another model: `simsearch index --model {shlex.quote(other)}` adds it")
+                                  f"another model: `{index_command_line(other, store.path)}` adds it")
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
         digest = fingerprint(ref)
         stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
@@ -827,7 +827,7 @@ def writer_alive(store: Store) -> bool:
 FOLDER_STATES = ("current", "changed", "gone", "unreadable")
 
 
-def model_folder_state(row: ModelRow) -> tuple[str, str | None]:
+def model_folder_state(row: ModelRow, db: str | Path | None = None) -> tuple[str, str | None]:
     """Whether the model's vectors can be searched now, decided as ``search`` decides it
     (``search.model_ref``: the folder the model was indexed from, read with its recorded pooler,
     checked against its fingerprint), with search's refusal (None for "current"):
@@ -842,7 +842,7 @@ def model_folder_state(row: ModelRow) -> tuple[str, str | None]:
     never loads its weights.
     """
     try:
-        model_ref(row)
+        model_ref(row, db)  # (``db``: the index, named in the remedy)
         return "current", None
     except (SimsearchError, OSError) as refused:
         message = str(refused)
@@ -862,7 +862,7 @@ def folder_notes(info: dict) -> list[str]:
     for m in info["models"]:
         if m["folder"] == "current":
             continue
-        remedy = (f"; if it was deleted, `simsearch forget --model {shlex.quote(m['name'])}` removes its vectors"
+        remedy = (f"; if it was deleted, `{command_line('forget', '--model', m['name'], db=info['db'])}` removes its vectors"
                   if m["folder"] == "gone" else "")
         note = m["folder_note"]
         if m["folder"] == "unreadable":  # a reader's message names a file, not always the model
@@ -882,7 +882,7 @@ def index_status(store: Store) -> dict:
         vectors = store.count_vectors(row.id)
         path = ann_path(store, row)
         size = path.stat().st_size if path.is_file() else 0
-        folder, folder_note = model_folder_state(row)
+        folder, folder_note = model_folder_state(row, store.path)
         models.append({
             "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "precision": row.precision,
             "added_at": row.added_at, "folder": folder, "folder_note": folder_note,

@@ -471,28 +471,45 @@ def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
     return _from_folder(name, folder, source, pooler)
 
 
-def reindex_command(name: str, path: str | Path) -> str:
-    """The command that re-embeds the index's model ``name`` (stored at ``path``), spelled so that
-    it reaches that folder from the working directory: the name, unless it is a path that means
-    another folder from here (``./m`` indexed elsewhere), then the folder itself."""
+def command_line(*words: str, db: str | Path | None = None) -> str:
+    """``simsearch WORDS [--db DB]`` as a line to paste: every word quoted for the shell, ``--db``
+    named unless ``db`` is the default index (the command would act on another index without it)."""
     import shlex
 
+    from .store import default_db_path
+
+    words = ["simsearch", *words]
+    if db is not None and os.path.abspath(Path(db).expanduser()) != os.path.abspath(default_db_path()):
+        words += ["--db", str(db)]
+    return shlex.join(words)
+
+
+def index_command_line(model: str, db: str | Path | None = None, *options: str) -> str:
+    """``simsearch index --model MODEL [OPTIONS] [--db DB]``, quoted (:func:`command_line`)."""
+    return command_line("index", "--model", model, *options, db=db)
+
+
+def reindex_command(name: str, path: str | Path, db: str | Path | None = None, *options: str) -> str:
+    """The command that re-embeds the index's model ``name`` (stored at ``path``) in ``db``, spelled
+    so that it reaches that folder from the working directory: the name, unless it is a path that
+    means another folder from here (``./m`` indexed elsewhere), then the folder itself."""
     if name.lower() in EMBEDDED_ALIASES:
         spelling = name
     else:
         here = (models_dir() / name) if "/" not in name and (models_dir() / name).is_dir() else Path(name).expanduser()
         spelling = name if not here.is_dir() or os.path.abspath(here) == os.path.abspath(path) else str(path)
-    return f"simsearch index --model {shlex.quote(spelling)}"
+    return index_command_line(spelling, db, *options)
 
 
-def changed_since_indexed(name: str, path: str | Path) -> str:
+def changed_since_indexed(name: str, path: str | Path, db: str | Path | None = None) -> str:
     """The refusal for a model whose files changed since it was indexed, with its remedy."""
-    return f"model {name!r} changed since it was indexed ({path}); re-embed with `{reindex_command(name, path)}`"
+    return f"model {name!r} changed since it was indexed ({path}); re-embed with `{reindex_command(name, path, db)}`"
 
 
-def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str) -> ModelRef:
-    """``ref_at_path``, refused if any of the model's files changed since it was indexed."""
+def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str, db: str | Path | None = None) -> ModelRef:
+    """``ref_at_path``, refused if any of the model's files changed since it was indexed (the
+    remedy names ``db``, the index the row is from)."""
     ref = ref_at_path(name, path, pooler)
     if fingerprint(ref) != stored_fingerprint:
-        raise SimsearchError(changed_since_indexed(name, ref.path))
+        raise SimsearchError(changed_since_indexed(name, ref.path, db))
     return ref

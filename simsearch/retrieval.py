@@ -575,6 +575,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     is not what was indexed (:func:`stale_files`), and when a model lacks vectors for some
     sentences (a half-indexed database).
     """
+    from .models import index_command_line
     from .search import Searcher, pick_model
 
     if not isinstance(queries, (list, tuple)):
@@ -622,7 +623,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
         if missing:
             total = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
-                 f"database); they cannot be found: run `simsearch index --model {searcher.name}` to finish")
+                 f"database); they cannot be found: run `{index_command_line(searcher.name, store.path)}` to finish")
         for mode in given_modes:
             out.append(evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale)))
     return out

@@ -52,7 +52,8 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .models import EMBEDDED_ALIASES, changed_since_indexed, embedded_model_path, fingerprint, models_dir, ref_for_row
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, embedded_model_path, fingerprint, index_command_line, models_dir,
+                     ref_for_row)
 from .store import ModelRow, Store, file_identity, query_precision
 
 
@@ -278,7 +279,7 @@ def find_model(store: Store, name: str) -> ModelRow | None:
         found = row_for_folder(store, here)
         if found is None:
             raise SimsearchError(f"model {name!r} is the folder {here} here, which the index does not hold "
-                                 f"(its {name!r} is the folder {row.path}); `simsearch index --model {name}` adds it")
+                                 f"(its {name!r} is the folder {row.path}); `{index_command_line(name, store.path)}` adds it")
         return found
     if row is None:
         folders = [Path(name).expanduser(), models_dir() / name]
@@ -307,10 +308,11 @@ def same_folder(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def model_ref(row: ModelRow):
+def model_ref(row: ModelRow, db: str | Path | None = None):
     """The ``ModelRef`` behind an index's model: found at its stored folder with its stored
-    pooler, and checked against the fingerprint it was indexed with."""
-    return ref_for_row(row.name, row.path, row.pooler, row.fingerprint)
+    pooler, and checked against the fingerprint it was indexed with (``db``: the index, named in
+    the remedy of a refusal)."""
+    return ref_for_row(row.name, row.path, row.pooler, row.fingerprint, db)
 
 
 def pick_model(store: Store, name: str | None) -> ModelRow:
@@ -326,7 +328,7 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
         here = folder_named(name)
         what = f"{name!r} (the folder {here} here)" if here not in (None, name) else repr(name)
         raise SimsearchError(
-            f"model {what} is not in the index (it holds: {held}); add it with `simsearch index --model {name}`"
+            f"model {what} is not in the index (it holds: {held}); add it with `{index_command_line(name, store.path)}`"
         )
     return row
 
@@ -360,7 +362,8 @@ class Searcher:
         # Queries are encoded at the precision the model's vectors were made at (None or
         # "auto": the recorded one; another value is refused by store.query_precision).
         recorded = getattr(model, "precision", "fp32")
-        self.precision = recorded if getattr(precision, "value", precision) in (None, "auto") else query_precision(model, precision)
+        self.precision = recorded if getattr(precision, "value", precision) in (None, "auto") else query_precision(model, precision,
+                                                                                                          store.path)
         self.encoder = None
         self.timings: dict[str, float] = {}
         self._file_states: dict[tuple, str] = {}  # see ``file_state``
@@ -382,10 +385,10 @@ class Searcher:
         if lexical_only and model is None and not store.models():
             return cls(store, None, device=device, precision=precision)
         row = pick_model(store, model)
-        query_precision(row, precision)  # a --precision the vectors were not made at fails before any loading
+        query_precision(row, precision, store.path)  # a --precision the vectors were not made at fails before any loading
         if lexical_only:
             return cls(store, row, device=device, precision=precision)
-        ref = model_ref(row)  # fails early, with a clear message, if the model changed on disk
+        ref = model_ref(row, store.path)  # fails early, with a clear message, if the model changed on disk
         vectors = VectorIndex.open(store, row, save=False)  # a reader: never the writer lock, never a write
         return cls(store, row, vectors, device=device, ref=ref, precision=precision)
 
@@ -394,7 +397,7 @@ class Searcher:
         """The model's ``ModelRef``, found (and checked) on first use: an error if its folder is
         gone or any of its files changed since it was indexed."""
         if self._ref is None:
-            self._ref = model_ref(self._model_row())
+            self._ref = model_ref(self._model_row(), self.store.path)
         return self._ref
 
     @property
@@ -436,7 +439,7 @@ class Searcher:
             # (the TUI opens its panes first): a model retrained in between is refused, never
             # its new weights compared with the old one's vectors.
             if fingerprint(self.ref) != self.model.fingerprint:
-                raise SimsearchError(changed_since_indexed(self.name, self.ref.path))
+                raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
             self.encoder = encoder
         return self.encoder
 

@@ -221,19 +221,21 @@ class ModelRow:
     precision: str = "fp32"  # what every one of the model's vectors was made at
 
 
-def query_precision(model: ModelRow, requested: str | None = None) -> str:
+def query_precision(model: ModelRow, requested: str | None = None, db: str | Path | None = None) -> str:
     """The precision to encode queries against ``model``'s vectors: the one they were made at.
 
     ``requested`` is the user's ``--precision``: ``auto`` (or None) means the recorded one; any
     other value must be the recorded one, since a query made at another precision than the
-    vectors is not what they were measured with."""
+    vectors is not what they were measured with. (``db``: the index, named in the remedy.)"""
+    from .models import index_command_line
+
     requested = getattr(requested, "value", requested)
     if requested in (None, "auto") or requested == model.precision:
         return model.precision
     raise SimsearchError(
         f"--precision {requested}: model {model.name!r} was indexed at {model.precision}; search it at "
         f"{model.precision} (drop --precision) or re-embed it at {requested}: "
-        f"simsearch index --model {model.name} --precision {requested}"
+        f"{index_command_line(model.name, db, '--precision', requested)}"
     )
 
 

@@ -27,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
+from .models import command_line, index_command_line
 from .search import MODES, Hit, display_path, find_model
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
@@ -213,8 +214,9 @@ class CompareApp(App):
         right = self.requested["right"] or right
         if left is None:  # the TUI compares models; the full-text index alone is searched from the shell
             return self.show_problem(f"The index at {self.db_path} holds no models: this app compares models' results.\n"
-                                     "Add one:\n    simsearch index --model minilm\n"
-                                     "or search its words without one:\n    simsearch search --mode lexical WORDS")
+                                     f"Add one:\n    {index_command_line('minilm', self.db_path)}\n"
+                                     "or search its words without one:\n"
+                                     f"    {command_line('search', '--mode', 'lexical', 'WORDS', db=self.db_path)}")
         for side, name in (("left", left), ("right", right)):
             if name is None:
                 continue
@@ -224,7 +226,7 @@ class CompareApp(App):
                 return self.show_problem(str(exc))
             if row is None:
                 return self.show_problem(f"Model {name!r} is not in the index (it holds: {', '.join(self.models)}).\n"
-                                         f"Add it with: simsearch index --model {name}")
+                                         f"Add it with: {index_command_line(name, self.db_path)}")
             left, right = (row.name, right) if side == "left" else (left, row.name)
         panes = self.panes
         panes["left"].model = left
@@ -232,8 +234,8 @@ class CompareApp(App):
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
             hint.update(f"This index holds one model ({left}).\n\nTo compare with a SimCSE model:\n"
-                        "    simsearch train --unsup notes.txt\n    simsearch index --model notes-unsup-simcse\n\n"
-                        "(or any other model: simsearch index --model NAME)")
+                        f"    simsearch train --unsup notes.txt\n    {index_command_line('notes-unsup-simcse', self.db_path)}\n\n"
+                        f"(or any other model: {index_command_line('NAME', self.db_path)})")
             hint.display = True
         else:
             panes["right"].model = right
@@ -337,7 +339,7 @@ class CompareApp(App):
             return
         pane = self.panes[side]
         if side == "right" and pane.model is None and len(self.models) < 2:
-            self.notify("This index holds one model: add another with simsearch index --model NAME")
+            self.notify(f"This index holds one model: add another with {index_command_line('NAME', self.db_path)}")
             return
 
         def chosen(model: str | None) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 from pathlib import Path
@@ -373,28 +374,41 @@ def test_an_upgrade_that_fails_half_way_says_how_far_it_got(tmp_path, monkeypatc
     assert "3 migrations" in message and "2 of them were applied" in message and "disk is full" in message
 
 
-def test_the_remedy_for_a_changed_model_reaches_it_from_another_working_directory(tmp_path, two_models, run_cli,
-                                                                                  monkeypatch):
-    """`./M` indexed from one folder, retrained in place; seen from a folder holding another `./M`,
-    the remedy names the indexed folder itself (`--model ./M` there would add the other one), and
-    running it mends the model."""
+def test_the_remedy_for_a_changed_model_mends_it_as_printed(tmp_path, two_models, run_cli, monkeypatch):
+    """`./my m` indexed from one folder into an index given by --db, retrained in place; seen from
+    a folder holding another `./my m`, the printed remedy is run word for word (the oracle: the
+    model is current afterwards, and no other index or model appears). It names the indexed
+    folder itself (`--model './my m'` there would add the other one) and the index (without
+    `--db` it would act on the default index); with the index the default, no `--db`."""
     original, other = two_models
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
-    shutil.copytree(original, a / "M")
-    shutil.copytree(other, b / "M")
-    db = tmp_path / "i.db"
+    shutil.copytree(original, a / "my m")
+    shutil.copytree(other, b / "my m")
+    db = tmp_path / "custom index.db"
+    default = tmp_path / "default.db"
+    monkeypatch.setenv("SIMSEARCH_DB", str(default))
     monkeypatch.chdir(a)
-    assert run_cli("index", write_docs(a / "docs"), "-m", "./M", "--db", db, "--device", "cpu")[0] == 0
-    _retrain(a / "M", other)
-    code, out, err = run_cli("status", "--db", db, "--json")
-    assert json.loads(out)["models"][0]["folder_note"].endswith("re-embed with `simsearch index --model ./M`")
-    monkeypatch.chdir(b)
-    code, out, err = run_cli("status", "--db", db, "--json")
-    note = json.loads(out)["models"][0]["folder_note"]
-    assert note.endswith(f"re-embed with `simsearch index --model {a / 'M'}`"), note
-    code, out, err = run_cli("index", "--model", str(a / "M"), "--db", db, "--device", "cpu")
+    assert run_cli("index", write_docs(a / "docs"), "-m", "./my m", "--db", db, "--device", "cpu")[0] == 0
+    _retrain(a / "my m", other)
+
+    def remedy(where) -> list[str]:
+        monkeypatch.chdir(where)
+        code, out, err = run_cli("status", "--db", db, "--json")
+        note = json.loads(out)["models"][0]["folder_note"]
+        printed = note.rsplit("re-embed with `", 1)[1].rstrip("`")
+        return shlex.split(printed)
+
+    assert remedy(a) == ["simsearch", "index", "--model", "./my m", "--db", str(db)]
+    words = remedy(b)
+    assert words == ["simsearch", "index", "--model", str(a / "my m"), "--db", str(db)], words
+    code, out, err = run_cli(*words[1:], "--device", "cpu")
     assert code == 0, err
     code, out, err = run_cli("status", "--db", db, "--json")
-    assert [(m["name"], m["folder"]) for m in json.loads(out)["models"]] == [("./M", "current")]
+    assert [(m["name"], m["folder"]) for m in json.loads(out)["models"]] == [("./my m", "current")]
+    assert not default.exists()
+
+    monkeypatch.setenv("SIMSEARCH_DB", str(db))  # the index is the default one: no --db to name
+    _retrain(a / "my m", original)
+    assert remedy(a) == ["simsearch", "index", "--model", "./my m"]
