@@ -126,7 +126,7 @@ def _phrase(word: str) -> str:
 # keep theirs), see :data:`_WRAPPERS`.
 _LEADING = "\"'([{`\u2018\u201c\u00ab\u2039"
 _TRAILING = ".,;:!?\"')]}(`\u2019\u201d\u00bb\u203a"
-_WRAPPERS = (("**", "**"), ("*", "*"), ("<", ">"))
+_WRAPPERS = (("**", "**"), ("*", "*"), ("~~", "~~"), ("<", ">"), ("_", "_"))
 # A word longer than this is never looked for as written: it is no identifier, and its FTS5
 # phrase (thousands of tokens for "a-a-a-...") would run a second time for nothing.
 WRITTEN_MAX_CHARS = 200
@@ -141,6 +141,8 @@ def _unwrap(word: str) -> str:
         word = word.lstrip(_LEADING).rstrip(_TRAILING)
         for opening, closing in _WRAPPERS:
             if len(word) > len(opening) + len(closing) and word.startswith(opening) and word.endswith(closing):
+                if opening == "_" and (word[1] == "_" or word[-2] == "_"):
+                    continue  # ``__init__`` is a name, not Markdown's _emphasis_
                 word = word[len(opening):-len(closing)]
         if word == before:
             return word
@@ -150,7 +152,7 @@ def written_forms(text: str) -> list[str]:
     """The words of a query that lexical search also looks for *as written*: those that hold a
     character the tokenizer does not index (``--batch-size``, ``config.json``, ``std::vector``,
     ``utf-8``, ``os.path.join()``, ``C++``), without the sentence's punctuation and markup around
-    them (a final ``.``, ``()``, quotes, brackets, backticks, guillemets, a ``*..*`` or ``<..>``
+    them (a final ``.``, ``()``, quotes, brackets, backticks, guillemets, a ``*..*``, ``~~..~~``, ``_.._`` or ``<..>``
     pair), each once (case-insensitively), each with at least one letter or digit and at most
     :data:`WRITTEN_MAX_CHARS` characters. A plain word (``ValueError``, ``SIMSEARCH_DB``) is not
     one: its tokens are the word."""

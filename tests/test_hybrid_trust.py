@@ -177,6 +177,8 @@ def test_as_written_decisions(form, text, found):
     ("**manage.py**", ["manage.py"]), ("<manage.py>", ["manage.py"]), ("\u00absettings.json\u00bb", ["settings.json"]),
     ("(`config.json`).", ["config.json"]), ("*args", ["*args"]), ("**kwargs", ["**kwargs"]), ("char*", ["char*"]),
     ("std::vector<int>", ["std::vector<int>"]), ("Django\u2019s Django's", ["Django\u2019s"]),
+    ("_config.json_", ["config.json"]), ("~~config.json~~", ["config.json"]), ("__init__.py", ["__init__.py"]),
+    ("_private.name", ["_private.name"]),
     ("ValueError", []), ("`ValueError`", []),
     pytest.param("-".join(["a"] * 100), ["-".join(["a"] * 100)], id="199 characters"),
     pytest.param("a-" * 2500, [], id="5000 characters")])
