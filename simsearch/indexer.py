@@ -24,7 +24,6 @@ import glob
 import hashlib
 import math
 import os
-import shlex
 import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
@@ -164,7 +163,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 raise
             where = stored.path if stored else name
             note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
-                 f"`simsearch forget --model {shlex.quote(name)}` removes it")
+                 f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
             continue
         if explicit and at_stored_path:
             other = _trained_namesake(name, stored)
@@ -342,7 +341,7 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
     for key in new:  # the same files under two names would be stored, and found, twice
         other = next((root for root in [*known, *plan.walk] if root != key and _aliases(key, root)), None)
         if other is not None:
-            advice = (f"`simsearch forget {shlex.quote(other)}` first to use this one instead" if other in known
+            advice = (f"`{command_line('forget', other, db=store.path)}` first to use this one instead" if other in known
                       else "give only one of them")
             raise SimsearchError(
                 f"{printable(key)} and {'the indexed root' if other in known else 'also given'} {printable(other)} "
@@ -361,8 +360,9 @@ def _plan_roots(store: Store, roots: list[Path]) -> _RootPlan:
         why = ("no longer exists (deleted, or on a drive that is not mounted)" if state == "missing"
                else "is empty and on another device than when indexed (a drive that is not mounted?)")
         documents = f"its {count:,} documents stay" if count != 1 else "its 1 document stays"
-        plan.kept[key] = (f"{why}; {documents} in the index. `simsearch forget {shlex.quote(key)}` "
-                          "removes them (`simsearch forget --missing`: every root that no longer exists)")
+        plan.kept[key] = (f"{why}; {documents} in the index. `{command_line('forget', key, db=store.path)}` "
+                          f"removes them (`{command_line('forget', '--missing', db=store.path)}`: every root that no longer "
+                          "exists)")
     return plan
 
 

@@ -52,7 +52,7 @@ import numpy as np
 
 from .ann import VectorIndex
 from .errors import SimsearchError
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, embedded_model_path, fingerprint, index_command_line, models_dir,
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, models_dir,
                      ref_for_row)
 from .store import ModelRow, Store, file_identity, query_precision
 
@@ -319,7 +319,8 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
     """An index's model by name (or by the folder the name points to); default the embedded one."""
     rows = store.models()
     if not rows:
-        raise SimsearchError(f"the index at {store.path} holds no models yet: run `simsearch index FOLDER`")
+        raise SimsearchError(f"the index at {store.path} holds no models yet: run "
+                             f"`{command_line('index', 'FOLDER', db=store.path)}`")
     if name is None:
         return next((row for row in rows if row.name == "minilm"), rows[0])
     row = find_model(store, name)

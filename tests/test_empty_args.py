@@ -165,6 +165,8 @@ def test_a_refresh_whose_roots_are_all_gone_does_not_call_them_empty_folders(wor
     single.unlink()
     code, out, err = run_cli("index", "--db", db)
     assert code == 0 and "no longer exists" in err, err
+    flat = " ".join(err.split())  # the remedies act on this index, not the default one
+    assert f"simsearch forget {folder} --db {db}" in flat and f"simsearch forget --missing --db {db}" in flat, flat
     assert "nothing to read: none of the roots exists now" in out and "no file to index was found" not in out, out
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
