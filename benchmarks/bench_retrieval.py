@@ -144,19 +144,6 @@ class Reads:
         return [row for rows in self.by_depth.values() for row in rows]
 
 
-def read_distinct(fetch, wanted: int, texts: dict[int, str], text_of) -> list:
-    """One side as ``Searcher._hybrid`` reads it: ``fetch(n)`` at twice ``wanted``, four times
-    deeper while the rows hold fewer than ``wanted`` distinct texts and the side has more.
-    ``texts`` gains the rows' texts (``text_of``: ids -> {id: text})."""
-    read = 2 * wanted
-    while True:
-        raw = fetch(read)
-        texts.update(text_of([row[0] for row in raw if row[0] not in texts]))
-        if len(raw) < read or len({texts[row[0]] for row in raw}) >= wanted:
-            return raw
-        read *= 4
-
-
 def read_mode(fetch, depth: int, texts: dict[int, str], text_of) -> list[int]:
     """The ids ``search --mode dense`` (``depth`` = k) or ``--mode lexical`` (``depth`` =
     max(k, 50)) ranks for k = 10: ``depth`` deep, four times deeper until ten distinct texts."""
@@ -168,23 +155,10 @@ def read_mode(fetch, depth: int, texts: dict[int, str], text_of) -> list[int]:
         depth *= 4
 
 
-def hybrid_sides(dense_raw: list, lexical_raw: list, texts: dict[int, str], depth: int, lexical: int):
-    """The lists hybrid search fuses, as ``Searcher._hybrid`` makes them from a side's rows:
-    one entry per text at its best rank (``search._distinct``; a text stands under its best
-    dense copy, else its best lexical one), the first ``depth`` dense and ``lexical`` lexical
-    ones, and ``written`` (id: punctuated query words it holds as written, from
-    ``Store.lexical_ranked``) for ``hybrid_order``."""
-    first: dict[str, int] = {}
-    dense = search._distinct(dense_raw, texts, first)
-    lexical_side = search._distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
-    written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
-    return dense[:depth], lexical_side[:lexical], written
-
-
 def candidates(store: Store, queries: list, model: str, device: str) -> list[dict]:
     """Per query, what the rules of :data:`SWEEP` rank, read as search reads it. ``sides``:
     (dense depth, lexical depth) -> what hybrid search with that many distinct texts a side
-    fuses (:func:`hybrid_sides`; each depth read by itself, as search would: HNSW's answer
+    fuses (``search.distinct_sides``; each depth read by itself, as search would: HNSW's answer
     depends on how many are asked for); ``dense``/``lexical``: the ids the dense and lexical
     modes rank; the cosine and BM25 of every id of them, its text, and whether it is relevant
     (through any copy, as ``eval retrieval`` counts it)."""
@@ -198,9 +172,11 @@ def candidates(store: Store, queries: list, model: str, device: str) -> list[dic
         wanted = {(depth, lexical_depth(query.text, k, wd, depth)) for k, wd, depth in RRF_SETTINGS}
         sides = {}
         for depth, lexical in sorted(wanted | {(SWEEP_DEPTH, SWEEP_DEPTH)}):
-            sides[depth, lexical] = hybrid_sides(read_distinct(dense_reads, depth, texts, searcher._texts),
-                                                 read_distinct(lexical_reads, lexical, texts, searcher._texts),
-                                                 texts, depth, lexical)
+            # read and made distinct by search's own functions, as Searcher._hybrid does
+            dense_raw, _ = search.read_distinct(dense_reads, depth, texts, searcher._texts)
+            lexical_raw, _ = search.read_distinct(lexical_reads, lexical, texts, searcher._texts)
+            dense_side, lexical_side, written = search.distinct_sides(dense_raw, lexical_raw, texts)
+            sides[depth, lexical] = dense_side[:depth], lexical_side[:lexical], written
         dense = read_mode(dense_reads, retrieval.TOP, texts, searcher._texts)
         lexical = read_mode(lexical_reads, max(retrieval.TOP, search.FUSION_DEPTH), texts, searcher._texts)
         union = list(dict.fromkeys(dense + lexical + [i for d, l, _ in sides.values() for i, _ in d + l]))

@@ -347,6 +347,39 @@ def _distinct(ranked, texts: dict[int, str], first: dict[str, int]) -> list[tupl
     return out
 
 
+def read_distinct(fetch, wanted: int, texts: dict[int, str], text_of) -> tuple[list, bool]:
+    """One side's raw rows (id first, copies included) as hybrid search reads them, and whether
+    they are all the side has: ``fetch(n)`` at twice ``wanted`` (docs repeat lines; a second read
+    costs a whole query), four times deeper while the rows hold fewer than ``wanted`` distinct
+    texts. ``texts`` gains the rows' texts (``text_of``: ids -> {id: text})."""
+    read = 2 * wanted
+    while True:
+        raw = fetch(read)
+        texts.update(text_of([row[0] for row in raw if row[0] not in texts]))
+        done = len(raw) < read
+        if done or len({texts[row[0]] for row in raw}) >= wanted:
+            return raw, done
+        read *= 4
+
+
+def distinct_sides(head_raw: list, lexical_raw: list, texts: dict[int, str], deep_raw: list | None = None
+                   ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], dict[int, int]]:
+    """The lists hybrid search fuses, from the sides' raw rows: one entry per text at its best
+    rank (:func:`_distinct`), a text standing under its best copy in the dense head, else its
+    best lexical copy, else its best copy in ``deep_raw`` (a deeper dense read, whose texts
+    follow the head's first :data:`FUSION_DEPTH`); and ``written`` (id: punctuated query words
+    it holds as written, from ``Store.lexical_ranked``) for :func:`hybrid_order`."""
+    first: dict[str, int] = {}  # text: the id that stands for it
+    dense = _distinct(head_raw, texts, first)
+    lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
+    if deep_raw:
+        dense = dense[:FUSION_DEPTH]
+        placed = {i for i, _ in dense}
+        dense += [(i, score) for i, score in _distinct(deep_raw, texts, first) if i not in placed]
+    written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
+    return dense, lexical, written
+
+
 class Searcher:
     """Searches one model's vectors; ``timings`` holds the last query's milliseconds."""
 
@@ -574,24 +607,9 @@ class Searcher:
             deep_raw, dense_done = [], head_done
             if wanted > FUSION_DEPTH and not head_done:
                 deep_raw, dense_done = self._dense_read(vector, wanted, allowed, texts)
-            read, lexical_raw = 2 * wanted_lexical, []
-            while True:
-                lexical_raw = self.store.lexical_ranked(query, read, documents)
-                texts.update(self._texts([i for i, _, _ in lexical_raw if i not in texts]))
-                lexical_done = len(lexical_raw) < read
-                if lexical_done or len({texts[i] for i, _, _ in lexical_raw}) >= wanted_lexical:
-                    break
-                read *= 4
-            first: dict[str, int] = {}  # text: the id that stands for it (see the docstring)
-            head = _distinct(head_raw, texts, first)
-            lexical = _distinct(((i, score) for i, score, _ in lexical_raw), texts, first)
-            dense = head[:FUSION_DEPTH]
-            if deep_raw:
-                placed = {i for i, _ in dense}
-                dense += [(i, score) for i, score in _distinct(deep_raw, texts, first) if i not in placed]
-            else:
-                dense = head
-            written = {first[texts[i]]: count for i, _, count in lexical_raw if count}
+            lexical_raw, lexical_done = read_distinct(lambda n: self.store.lexical_ranked(query, n, documents),
+                                                      wanted_lexical, texts, self._texts)
+            dense, lexical, written = distinct_sides(head_raw, lexical_raw, texts, deep_raw)
             dense, lexical = dense[:wanted], lexical[:wanted_lexical]
             ranked = hybrid_order(query, dense, lexical, written=written)
             cosine = dict(dense)
@@ -611,18 +629,12 @@ class Searcher:
     def _dense_read(self, vector: np.ndarray, wanted: int, allowed: np.ndarray | None,
                     texts: dict[int, str]) -> tuple[list[tuple[int, float]], bool]:
         """The dense side's raw (id, cosine) list, read until it holds ``wanted`` distinct texts
-        (copies take raw ranks), and whether it is all there is; ``texts`` gets the texts read.
-        The first read asks for twice as many ids as texts (docs repeat lines; a second read
-        costs a whole query), each next one four times as many."""
-        read = 2 * wanted
-        while True:
-            ids, scores = self.vectors.search(vector, read, allowed)
-            raw = list(zip(ids.tolist(), scores.tolist()))
-            texts.update(self._texts([i for i, _ in raw if i not in texts]))
-            done = len(raw) < read
-            if done or len({texts[i] for i, _ in raw}) >= wanted:
-                return raw, done
-            read *= 4
+        (copies take raw ranks; :func:`read_distinct`), and whether it is all there is."""
+        def fetch(n: int) -> list[tuple[int, float]]:
+            ids, scores = self.vectors.search(vector, n, allowed)
+            return list(zip(ids.tolist(), scores.tolist()))
+
+        return read_distinct(fetch, wanted, texts, self._texts)
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
         """The text of each of these sentences."""
