@@ -506,8 +506,10 @@ def stale_files(store, queries: Sequence[Query], indexed=None) -> list[tuple[str
     return [(paths[document_id], state) for document_id, state in states.items() if state != "indexed"]
 
 
-def stale_message(stale: Sequence[tuple[str, str]]) -> str:
-    """One line for :func:`stale_files`: how many, in which state, the first one, the remedy."""
+def stale_message(stale: Sequence[tuple[str, str]], db=None) -> str:
+    """One line for :func:`stale_files`: how many, in which state, the first one, the remedy
+    (``db``: the index it acts on)."""
+    from .models import command_line
     from .search import FILE_STATE_NOTES, display_path
 
     counts: dict[str, int] = {}
@@ -520,7 +522,7 @@ def stale_message(stale: Sequence[tuple[str, str]]) -> str:
         how = ", ".join(f"{count:,} {FILE_STATE_NOTES[state]}" for state, count in counts.items())
         what = f"{len(stale):,} relevant files are not as indexed: {how} (first: {first})"
     return (f"{what}; hits are judged against the indexed version (its line numbers, its sentences), "
-            "so a found answer can count as a miss: run `simsearch index` first")
+            f"so a found answer can count as a miss: run `{command_line('index', db=db)}` first")
 
 
 def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: int = TOP, *,
@@ -615,7 +617,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
              f"(first: {query.source}: {unit.describe()}); they cap every metric")
     stale = stale_files(store, queries, indexed)
     if stale:
-        warn(stale_message(stale))
+        warn(stale_message(stale, store.path))
     out = []
     for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
