@@ -850,8 +850,7 @@ def model_folder_state(row: ModelRow, db: str | Path | None = None) -> tuple[str
     try:
         ref_at_path(row.name, row.path, row.pooler)
     except (SimsearchError, OSError):
-        there = os.path.isdir(row.path) or row.name.lower() in EMBEDDED_ALIASES  # the embedded one is found anew
-        return ("unreadable" if there else "gone"), message
+        return ("unreadable" if _folder_present(row) else "gone"), message
     return "changed", message
 
 
