@@ -464,9 +464,7 @@ class VectorIndex:
         if len(flat_ids):  # vectors added since the graph was loaded: searched exactly, merged
             more_ids, more_scores = _exact(flat_ids, flat, query, k)
             ids, scores = np.concatenate([ids, more_ids]), np.concatenate([scores, more_scores])
-            order = np.argsort(-scores, kind="stable")[:k]
-            ids, scores = ids[order], scores[order]
-        return ids, scores
+        return _best(ids, scores, k)
 
     def _graph_search(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
                       available: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -476,18 +474,24 @@ class VectorIndex:
             return _empty()
         if k >= available:
             return None
-        self.hnsw.set_ef(max(self.model.hnsw_ef, k))
+        ef = max(self.model.hnsw_ef, k)
+        self.hnsw.set_ef(ef)
         allowed_set = set(allowed.tolist()) if allowed is not None else None
-        try:
-            labels, distances = self.hnsw.knn_query(
-                query, k=k, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
-            )
-        except RuntimeError:
-            return None
-        scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
-        ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
-        finite = np.isfinite(scores)
-        return ids[finite], scores[finite]
+        # All ``ef`` candidates the search kept, not its first k: hnswlib cuts exactly tied
+        # candidates at k in its own order (another copy of a text for -k 1 than for -k 2). The
+        # best k of them by score, then id, make any k up to ``hnsw_ef`` the start of a deeper k.
+        for read in dict.fromkeys([min(ef, available), k]):
+            try:
+                labels, distances = self.hnsw.knn_query(
+                    query, k=read, filter=(lambda label: label in allowed_set) if allowed_set is not None else None
+                )
+            except RuntimeError:
+                continue  # fewer than ``read`` reachable (deleted entries, a filter)
+            scores = 1.0 - distances[0] if self.model.hnsw_space == "cosine" else -distances[0]
+            ids, scores = labels[0].astype(np.int64), scores.astype(np.float32)
+            finite = np.isfinite(scores)
+            return _best(ids[finite], scores[finite], k)
+        return None
 
 
 def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
@@ -522,10 +526,25 @@ def _exact(ids: np.ndarray, matrix: np.ndarray, query: np.ndarray, k: int) -> tu
         ids, scores = ids[finite], scores[finite]
         if len(ids) == 0:
             return _empty()
+    return _best(ids, scores, k)
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (id, score) pairs, ordered by score, then by id (smaller first), so that
+    exactly tied scores (copies of a text, texts the model cannot tell apart) come in one order
+    whatever ``k``: the top ``k`` is always the start of the top ``k + 1``. (An unstable
+    partition followed by a sort of the first ``k`` ordered ties, and chose which of them made
+    the cut, differently for each ``k``.) Every candidate scoring at least the ``k``-th score
+    takes part, so a tie at the cut goes to the smaller ids."""
     k = min(k, len(ids))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return ids[top], scores[top]
+    if k <= 0:
+        return _empty()
+    candidates = np.arange(len(ids))
+    if k < len(ids):
+        kth = np.partition(scores, len(ids) - k)[len(ids) - k]  # the k-th best score
+        candidates = np.flatnonzero(scores >= kth)
+    order = candidates[np.lexsort((ids[candidates], -scores[candidates]))[:k]]
+    return ids[order], scores[order]
 
 
 def _exact_chunks(chunks, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -533,7 +552,5 @@ def _exact_chunks(chunks, query: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     best_ids, best_scores = _empty()
     for ids, matrix in chunks:
         ids, scores = _exact(ids, matrix, query, k)
-        best_ids, best_scores = np.concatenate([best_ids, ids]), np.concatenate([best_scores, scores])
-        order = np.argsort(-best_scores, kind="stable")[:k]
-        best_ids, best_scores = best_ids[order], best_scores[order]
+        best_ids, best_scores = _best(np.concatenate([best_ids, ids]), np.concatenate([best_scores, scores]), k)
     return best_ids, best_scores

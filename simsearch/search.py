@@ -28,8 +28,8 @@ Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT
   of the others does not depend on how often it is stored.
 
 In every mode, sentences with the same text (boilerplate, repeated code lines) come back as one
-hit that lists its other locations (``copies``, ``other_locations``), so copies never fill the
-top k, and ``--min-score`` applies to the cosine similarity (``dense_score``): a hit below it, or
+hit that lists its other locations (``copies``; ``other_locations``, up to :data:`COPIES_LISTED`),
+so copies never fill the top k, and ``--min-score`` applies to the cosine similarity (``dense_score``): a hit below it, or
 without a vector for the model, is left out, whichever side found it. A hybrid hit that only
 the lexical side found has its cosine too; in lexical mode it is computed only for
 ``--min-score``. Lexical search needs no model: it also works on an index whose models were all
@@ -43,7 +43,9 @@ import hashlib
 import json
 import math
 import os
+import shlex
 import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -54,7 +56,7 @@ from .ann import VectorIndex
 from .errors import SimsearchError
 from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, models_dir,
                      ref_for_row)
-from .store import ModelRow, Store, file_identity, query_precision
+from .store import ModelRow, Store, file_identity, query_precision, searched_word_count
 
 
 @dataclass
@@ -149,7 +151,7 @@ def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple
     seen = {sentence_id for sentence_id, _ in head}
     tail = fuse(dense[depth:], lexical[lexical_depth:], weights, rrf_k)
     order = head + [(sentence_id, score) for sentence_id, score in tail if sentence_id not in seen]
-    if written and len(query.split()) == 1:
+    if written and searched_word_count(query) == 1:
         order.sort(key=lambda item: -written.get(item[0], 0))  # stable: the fused order within each group
     return order
 
@@ -167,8 +169,9 @@ def lexical_depth_for(query: str, depth: int) -> int:
 
 def fusion_weights(query: str, lexical_found: bool, dense_weight: float = DENSE_WEIGHT) -> dict[str, float]:
     """The sides' weights for one query: a one-word query with lexical hits weighs the lexical side
-    :data:`ONE_WORD_LEXICAL_WEIGHT` times the dense side."""
-    one_word = len(query.split()) == 1
+    :data:`ONE_WORD_LEXICAL_WEIGHT` times the dense side. Words are counted as lexical search
+    looks for them (``store.searched_word_count``): ``config.json ?`` is one word."""
+    one_word = searched_word_count(query) == 1
     lexical = ONE_WORD_LEXICAL_WEIGHT * dense_weight if one_word and lexical_found else 1.0
     return {"dense": dense_weight, "lexical": lexical}
 
@@ -191,6 +194,22 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weigh
             fused[sentence_id] = fused.get(sentence_id, 0.0) + weights[side] / (rrf_k + rank)
     # dict order is first-seen order: the dense list, then the lexical-only ids; sorted() is stable
     return sorted(fused.items(), key=lambda item: -item[1])
+
+
+def empty_query(query: str) -> bool:
+    """Whether ``query`` holds nothing to look for: nothing but whitespace and control or format
+    characters (NUL, an escape, a zero-width space, a byte-order mark)."""
+    return all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in query)
+
+
+def check_query(query: str, what: str | None = None) -> str:
+    """``query``, or the user's error "the query is empty" (:func:`empty_query`), as the CLI
+    says it (``what``: which query, for a list)."""
+    if not isinstance(query, str):
+        raise TypeError(f"a query is a str, not {type(query).__name__}")
+    if empty_query(query):
+        raise SimsearchError("the query is empty" + (f" ({what}: {query!r})" if what else ""))
+    return query
 
 
 def needs_model(mode: str, min_score: float | None = None) -> bool:
@@ -325,13 +344,39 @@ def pick_model(store: Store, name: str | None) -> ModelRow:
         return next((row for row in rows if row.name == "minilm"), rows[0])
     row = find_model(store, name)
     if row is None:
-        held = ", ".join(r.name for r in rows)
-        here = folder_named(name)
-        what = f"{name!r} (the folder {here} here)" if here not in (None, name) else repr(name)
-        raise SimsearchError(
-            f"model {what} is not in the index (it holds: {held}); add it with `{index_command_line(name, store.path)}`"
-        )
+        raise SimsearchError(not_held_message(store, name))
     return row
+
+
+def not_held_message(store: Store, name: str) -> str:
+    """The refusal for a model name the index does not hold (:func:`find_model` found nothing),
+    with a remedy that works: where the index holds a model of that folder name (``-m model-a``,
+    the index's ``../edge/model-a``), that model, spelled so that it means it from here (its
+    folder, else its name as the index stores it), shell-quoted; else the ``index`` command that
+    adds ``name``. (``index --model model-a`` would fail there: no such folder here.)"""
+    rows = store.models()
+    held = ", ".join(row.name for row in rows)
+    here = folder_named(name)
+    what = f"{name!r} (the folder {here} here)" if here not in (None, name) else repr(name)
+    refusal = f"model {what} is not in the index (it holds: {held})"
+    if here is None:
+        wanted = Path(name.rstrip("/\\")).name
+        for row in rows:
+            if wanted and wanted in (Path(row.name.rstrip("/")).name, Path(row.path).name):
+                spelling = next((s for s in (row.path, row.name) if _means(store, s, row)), None)
+                if spelling is not None:
+                    return (f"{refusal}; its {row.name!r} is the folder {row.path}: name it "
+                            f"`-m {shlex.quote(spelling)}`")
+    return f"{refusal}; add it with `{index_command_line(name, store.path)}`"
+
+
+def _means(store: Store, spelling: str, row: ModelRow) -> bool:
+    """Whether ``-m spelling`` finds ``row`` from here."""
+    try:
+        found = find_model(store, spelling)
+    except SimsearchError:
+        return False
+    return found is not None and found.id == row.id
 
 
 def _distinct(ranked, texts: dict[int, str], first: dict[str, int]) -> list[tuple[int, float]]:
@@ -497,11 +542,16 @@ class Searcher:
     def search(self, query: str, k: int = 10, *, mode: str = "dense", min_score: float | None = None,
                path_glob: str | None = None, context: int = 1) -> list[Hit]:
         """The ``k`` best sentences for ``query`` in ``mode`` (fewer with ``min_score``, a
-        ``path_glob`` or a small index), copies of one text collapsed into one hit.
+        ``path_glob`` or a small index), copies of one text collapsed into one hit: ``copies``
+        counts them all, ``other_locations`` lists up to :data:`COPIES_LISTED` of the others.
 
         ``mode`` defaults to ``dense`` here (``score`` is then the cosine); the CLI's default
-        is :data:`DEFAULT_MODE`. ``min_score`` applies to the cosine in every mode."""
+        is :data:`DEFAULT_MODE`. ``min_score`` applies to the cosine in every mode. A query of
+        nothing but whitespace and control characters is refused ("the query is empty"), as
+        by the CLI. Exactly tied scores come by sentence id, so the hits for ``k`` are the start
+        of the hits for a larger ``k`` (exact search; HNSW for ``k`` up to its ``ef``)."""
         check_mode(mode)
+        check_query(query)
         needs_vector = needs_model(mode, min_score)
         if needs_vector:
             self.load_encoder()  # loading is not query latency
@@ -516,15 +566,26 @@ class Searcher:
 
     def search_many(self, queries: list[str], k: int = 10, *, mode: str = "dense", min_score: float | None = None,
                     path_glob: str | None = None, context: int = 1) -> list[list[Hit]]:
-        """``search`` for each query, the queries embedded in batches."""
+        """``search`` for each query: each query's hits are exactly what ``search`` gives it, whatever
+        the other queries (``eval retrieval`` measures what a user gets).
+
+        So each query is embedded alone, as ``search`` embeds it: in one padded batch (bf16 autocast,
+        which ``auto`` picks on a CPU with bf16) a query's vector moved with the longest query of
+        its batch, by up to 0.0017 in cosine, enough to swap ranks. (Batches of queries of one token
+        length gave the same bits on one CPU, but nothing promises that on another device.) A
+        query repeated in the list is embedded once."""
         check_mode(mode)
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
         queries = list(queries)
-        needs_vector = needs_model(mode, min_score)
-        vectors = self.embed(queries) if needs_vector and queries else [None] * len(queries)
-        return [self._search(query, vector, k, mode, min_score, path_glob, context)
-                for query, vector in zip(queries, vectors)]
+        for number, query in enumerate(queries, 1):
+            check_query(query, f"query {number} of {len(queries)}")
+        vectors: dict[str, np.ndarray | None] = {}
+        if needs_model(mode, min_score):
+            for query in queries:
+                if query not in vectors:
+                    vectors[query] = self.embed([query])[0]
+        return [self._search(query, vectors.get(query), k, mode, min_score, path_glob, context) for query in queries]
 
     def search_vector(self, vector: np.ndarray, k: int = 10, *, min_score: float | None = None,
                       path_glob: str | None = None, context: int = 1) -> list[Hit]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import random
@@ -65,12 +66,24 @@ def query_words(text: str) -> list[str]:
     tokens (``Garden``/``garden``/``gardens``), at most :data:`FTS_MAX_WORDS`. Words are
     compared by the tokenizer's own tokens, not by Python's case folding: ``casefold()`` makes
     ``Straße`` and ``STRASSE`` one word where FTS5 keeps two, and the second was never searched."""
+    return [word for word, _ in _words_and_tokens(text)]
+
+
+def searched_word_count(text: str) -> int:
+    """How many words lexical search looks for in ``text`` (:func:`query_words` that hold any
+    token): ``config.json ?`` and ``config.json config.json`` are one word, like ``config.json``.
+    The one rule for what a one-word query is: ``search.fusion_weights``, ``search.hybrid_order``
+    and :meth:`Store.lexical_ranked` (:data:`WRITTEN_FIRST_MAX_WORDS`) all count with it."""
+    return sum(1 for _, key in _words_and_tokens(text) if key)
+
+
+@functools.lru_cache(maxsize=256)  # a hybrid search counts one query's words several times
+def _words_and_tokens(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     words = text.replace("\x00", " ").split()
-    keys = fts_tokens(words)
-    unique: dict[tuple[str, ...], str] = {}
-    for word, key in zip(words, keys):
-        unique.setdefault(key or (word,), word)  # no tokens: a phrase that matches nothing, kept as it is
-    return list(unique.values())[:FTS_MAX_WORDS]
+    unique: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
+    for word, key in zip(words, fts_tokens(words)):
+        unique.setdefault(key or (word,), (word, key))  # no tokens: a phrase that matches nothing, kept as it is
+    return tuple(unique.values())[:FTS_MAX_WORDS]
 
 
 _TOKENIZER = threading.local()
@@ -819,9 +832,9 @@ class Store:
         words, each matching its tokens in sequence. A word with punctuation
         (:func:`written_forms`: ``--batch-size``, ``config.json``) also matches a sentence that
         holds only its tokens ("The batch size matters."), which BM25 may prefer (a shorter
-        sentence). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words, the
-        sentences that hold its punctuated words as written (:func:`written_pattern`) come
-        first, those with more of them before those with fewer, each group by BM25; then the
+        sentence). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words (as
+        :func:`searched_word_count` counts them: ``config.json ?`` is one), the sentences that
+        hold its punctuated words as written (:func:`written_pattern`) come first, those with more of them before those with fewer, each group by BM25; then the
         rest by BM25. Ties go to the smaller id, so a deeper ``limit`` only adds at the end.
         Longer queries are ranked by BM25 alone (their third field is 0): there a sentence's
         other words weigh more than the way one of them is written (measured: ranking them by
@@ -833,7 +846,7 @@ class Store:
         documents = json.dumps([int(i) for i in document_ids]) if document_ids is not None else None
         in_documents = " AND +rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
         found: dict[int, int] = {}
-        forms = written_forms(query) if len(query.split()) <= WRITTEN_FIRST_MAX_WORDS else []
+        forms = written_forms(query) if searched_word_count(query) <= WRITTEN_FIRST_MAX_WORDS else []
         for form in forms:
             # The sentences holding the form's tokens in sequence, then those holding it as written.
             pattern = written_pattern(form)
