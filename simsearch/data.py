@@ -46,13 +46,18 @@ def print_file_warning(path: str, reason: str) -> None:
     print_warning(f"{path}: {reason}")
 
 
-def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Document]:
+def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb: float | None = None) -> list[Document]:
     """The documents under a file or folder, in walk order, each with its sentences in order.
 
-    Files without a sentence are left out. Raises ``SimsearchError`` for a path that does not
-    exist and for one where nothing could be read (with the reason when it is one file).
+    Files without a sentence are left out, and so are files larger than ``max_file_mb`` (None:
+    ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note. Raises
+    ``SimsearchError`` for a path that does not exist and for one where nothing could be read
+    (with the reason when it is one file).
     """
+    from .indexer import DEFAULT_MAX_FILE_MB, _over_limit as over_limit  # (indexer never imports this module)
+
     warn = warn or print_file_warning
+    max_bytes = int((DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb) * 1024 * 1024)
     path = Path(path)
     one_file = path.is_file()
     documents: list[Document] = []
@@ -68,6 +73,9 @@ def documents_from_path(path: Path | str, warn: Warn | None = None) -> list[Docu
             skip(printable(item[0]), item[1])
             continue
         where = printable(item.path)
+        if item.size > max_bytes:  # as index decides it: on the size the walk saw, before reading
+            skip(where, over_limit(item.size, max_bytes))
+            continue
         try:
             sentences = sentences_from_path(item.path, warn=lambda reason, where=where: warn(where, reason))
         except Skip as reason:

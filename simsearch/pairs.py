@@ -80,17 +80,32 @@ def as_documents(items) -> list[Document]:
             for item in items if item.sentences]
 
 
-def relative_names(documents: Sequence[Document]) -> list[Document]:
-    """The documents named by their paths relative to the deepest folder holding them all, so
+def relative_names(documents: Sequence[Document], root=None) -> list[Document]:
+    """The documents named by their paths relative to ``root`` (the folder the user gave), so
     that what depends on names (:func:`heldout_split`) is the same when that folder is moved or
-    renamed. Names that are not all absolute paths are kept as they are."""
+    renamed, and when files are added beside or above the others. ``root`` may be one folder for
+    all, or one per document (``--from-index``: each document's index root); a document outside
+    its root, or ``root`` None, is named relative to the deepest folder holding all those
+    documents. Names that are not all absolute paths are kept as they are."""
     import os
 
     names = [d.name for d in documents]
     if not names or not all(os.path.isabs(n) for n in names):
         return list(documents)
-    root = os.path.commonpath([os.path.dirname(n) for n in names])
-    return [dataclasses.replace(d, name=Path(os.path.relpath(d.name, root)).as_posix()) for d in documents]
+    roots = list(root) if isinstance(root, (list, tuple)) else [root] * len(names)
+    if len(roots) != len(names):
+        raise ValueError("one root per document, or one for all")
+
+    def under(name: str, folder) -> bool:
+        if folder is None:
+            return False
+        folder, name = os.path.abspath(os.path.expanduser(folder)), os.path.abspath(name)
+        return name != folder and os.path.commonpath([folder, name]) == folder
+
+    outside = [n for n, r in zip(names, roots) if not under(n, r)]
+    common = os.path.commonpath([os.path.dirname(n) for n in outside]) if outside else None
+    return [dataclasses.replace(d, name=Path(os.path.relpath(d.name, os.path.expanduser(r) if under(d.name, r) else common))
+                                .as_posix()) for d, r in zip(documents, roots)]
 
 
 def documents_from_store(store) -> list[Document]:
@@ -105,34 +120,57 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
                   min_words: int = MIN_WORDS) -> tuple[list[Document], list[Document]]:
     """(training documents, held-out documents): ``share`` of the documents set aside.
 
-    Which documents are held out depends only on their names, their number and ``seed`` (the
-    first of them in a hash order), not on the order they are given in. At least one is held out when ``share`` > 0
-    and there are two or more. When the held-out documents give fewer than ``min_queries``
-    questions for :func:`structure_retrieval` (a few short documents can give a few dozen, where
-    one question moves hit@10 by 0.03), the documents that follow in the same order are added
-    until they do, each only if the held-out documents stay within ``max_sentence_share`` of all
-    sentences, and never the last one left to train on. No sentence text of a held-out document is left in the training
-    documents (boilerplate repeated across files would otherwise leak), so training examples
-    built from them never contain one.
+    Which documents are held out depends only on their names, their sentence counts and ``seed``,
+    not on the order they are given in: documents are taken in a hash order of their names, the
+    first ``round(share * n)`` (at least one when ``share`` > 0 and there are two or more, never
+    all) that keep the held-out documents within ``max_sentence_share`` of all sentences; a
+    document too long to add is passed over, so one large document never takes most of the
+    text away from training. When no document is short enough, the shortest one is held out.
+
+    When the held-out documents give fewer than ``min_queries`` questions for
+    :func:`structure_retrieval` (a few short documents can give a few dozen, where one question
+    moves hit@10 by 0.03), the documents that follow in the same order and give questions are
+    added until they do, each only if the held-out documents stay within the sentence share,
+    and never the last one left to train on. With ``min_queries`` > 0, held-out documents that
+    give no question at all (one-line notes) are replaced: the same walk over the documents that
+    give questions, when one of them fits. No sentence text of a held-out document is left in
+    the training documents (boilerplate repeated across files would otherwise leak), so training
+    examples built from them never contain one.
     """
     if not 0.0 <= share < 1.0:
         raise ValueError(f"share must be in [0, 1), got {share}")
-    order = sorted(range(len(documents)),
-                   key=lambda i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode()).hexdigest())
-    count = 0 if share == 0 or len(documents) < 2 else min(len(documents) - 1, max(1, round(share * len(documents))))
-    held_ids = set(order[:count])
-    if count and min_queries > 0:
-        budget = max_sentence_share * sum(len(d.sentences) for d in documents)
-        queries = sum(len(_questions(documents[i], window, min_words)) for i in held_ids)
-        sentences = sum(len(documents[i].sentences) for i in held_ids)
-        for i in order[count:]:
-            if queries >= min_queries or len(held_ids) == len(documents) - 1:
+    n = len(documents)
+    key = {i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode()).hexdigest() for i in range(n)}
+    order = sorted(range(n), key=lambda i: (key[i], documents[i].name))
+    count = 0 if share == 0 or n < 2 else min(n - 1, max(1, round(share * n)))
+    sizes = [len(d.sentences) for d in documents]
+    budget = max_sentence_share * sum(sizes)
+    questions = [len(_questions(d, window, min_words)) if min_queries > 0 else 0 for d in documents]
+
+    def walk(candidates: list[int]) -> list[int]:
+        held: list[int] = []
+        sentences = asked = 0
+        for i in candidates:  # the first ``count`` that fit
+            if len(held) == count:
                 break
-            if sentences + len(documents[i].sentences) <= budget:  # a document too long to add is passed over
-                held_ids.add(i)
-                queries += len(_questions(documents[i], window, min_words))
-                sentences += len(documents[i].sentences)
-    heldout = [documents[i] for i in range(len(documents)) if i in held_ids]
+            if sentences + sizes[i] <= budget:
+                held.append(i)
+                sentences, asked = sentences + sizes[i], asked + questions[i]
+        for i in candidates:  # then more, for questions
+            if min_queries <= 0 or asked >= min_queries or len(held) >= n - 1:
+                break
+            if i not in held and questions[i] and sentences + sizes[i] <= budget:
+                held.append(i)
+                sentences, asked = sentences + sizes[i], asked + questions[i]
+        return held
+
+    held = walk(order) if count else []
+    if count and not held:  # every document alone is over the share: the shortest
+        held = [min(order, key=lambda i: sizes[i])]
+    if min_queries > 0 and held and not any(questions[i] for i in held):
+        held = walk([i for i in order if questions[i]]) or held
+    held_ids = set(held)
+    heldout = [documents[i] for i in range(n) if i in held_ids]
     held_texts = {text for document in heldout for text in document.sentences}
     training = []
     for i, document in enumerate(documents):
@@ -142,6 +180,11 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
         if kept:
             training.append(Document(document.name, kept))
     return training, heldout
+
+
+def question_count(documents: Sequence[Document], window: int = 2, min_words: int = MIN_WORDS) -> int:
+    """How many questions :func:`structure_retrieval` can ask about ``documents`` (before ``max_queries``)."""
+    return sum(len(_questions(d, window, min_words)) for d in documents)
 
 
 def _window(n: int, i: int, window: int) -> tuple[int, int]:
@@ -287,31 +330,35 @@ def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2,
     """How well a model finds a sentence's neighbours among all sentences of ``documents``.
 
     Each query is a prose sentence of ``documents`` (see :func:`structure_queries`); the
-    candidates are every sentence of every document given, except the query's own position and
-    any sentence with the query's exact text; a candidate is relevant when it is a prose
-    sentence of the query's window (another text). Exact cosine search; returns ``hit@10``,
+    candidates are the distinct texts of every document given, except the query's own text;
+    a candidate is relevant when it is the text of a prose sentence of the query's window
+    (another text), wherever else that text also occurs. A text copied into several documents
+    is one candidate, so the figures do not depend on the order of the documents. The rank is
+    that of the best relevant text, a tie with an irrelevant one counted against it (a model
+    whose vectors are all alike finds nothing). Exact cosine search; returns ``hit@10``,
     ``mrr@10`` and ``queries``. Meant for held-out documents (:func:`heldout_split`), before and
     after training.
     """
     queries = structure_queries(documents, window, max_queries=max_queries, seed=seed, min_words=min_words)
     if not queries:
         return {f"hit@{TOP}": math.nan, f"mrr@{TOP}": math.nan, "queries": 0}
-    positions = [(d, i) for d, document in enumerate(documents) for i in range(len(document.sentences))]
-    texts = [documents[d].sentences[i] for d, i in positions]
-    unique = list(dict.fromkeys(texts))
+    unique = list(dict.fromkeys(text for document in documents for text in document.sentences))
     which = {text: u for u, text in enumerate(unique)}
-    of_position = np.array([which[text] for text in texts])  # copies of a text score exactly alike
     vectors = _encoder_function(encoder)(unique)
-    row_of = {position: k for k, position in enumerate(positions)}
     hits = reciprocal = 0.0
     for d, i in queries:
-        q = row_of[(d, i)]
-        scores = (vectors @ vectors[of_position[q]])[of_position]
-        scores[of_position == of_position[q]] = -np.inf  # itself and exact copies: never a hit
-        relevant = {row_of[(d, j)] for j in _context(documents[d], i, window, min_words)}
-        top = np.argsort(-scores, kind="stable")[:TOP]
-        rank = next((r for r, k in enumerate(top, 1) if k in relevant), None)
-        if rank is not None:
+        sentences = documents[d].sentences
+        q = which[sentences[i]]
+        scores = np.nan_to_num(vectors @ vectors[q], nan=-np.inf)
+        relevant = np.zeros(len(unique), dtype=bool)
+        relevant[[which[sentences[j]] for j in _context(documents[d], i, window, min_words)]] = True
+        candidate = np.ones(len(unique), dtype=bool)
+        candidate[q] = False  # the query's own text (and so each copy of it): never a hit
+        best = scores[relevant].max()
+        if not np.isfinite(best):
+            continue
+        rank = 1 + int(np.count_nonzero(candidate & ~relevant & (scores >= best)))
+        if rank <= TOP:
             hits += 1.0
             reciprocal += 1.0 / rank
     return {f"hit@{TOP}": hits / len(queries), f"mrr@{TOP}": reciprocal / len(queries), "queries": len(queries)}

@@ -384,6 +384,10 @@ class Run:
     evaluator: Encoder  # the model being trained, pooled as it will be at inference
     state: TrainState
     teacher: list | None = None  # --distill: per column, the frozen base model's embedding of each example
+    # The base as ``Encoder.load(--model)`` gives it, when step 0 (``start``, what that is) is not it
+    # (another pooler, a new MLP head); None when they are the same model, measured once.
+    base_as_loaded: ModelRef | None = None
+    start: str | None = None
 
     @property
     def main_process(self) -> bool:
@@ -416,6 +420,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     # Data: tokenized once, up front; each step only pads its own batch.
     base = _resolve_base(config)
     pooling = Pooling.choose(base, config.pooler, config.mode)
+    base_as_loaded, start = base_and_start(config, base, pooling)
     data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
     examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if rank == 0 else None, base=base)
     split = split_for_evaluation(config, examples, documents_held_out=bool(heldout_docs))
@@ -470,7 +475,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     teacher = _teacher_embeddings(base, split.training, config.max_len, device, precision) if config.distill > 0 else None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
-              teacher)
+              teacher, base_as_loaded, start)
     if run.main_process:
         _print_config(run)
     return run
@@ -491,6 +496,42 @@ def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.
                       precision=precision)
     return [torch.from_numpy(teacher.encode([row[c] for row in rows], progress=False)).to(device)
             for c in range(len(rows[0]))]
+
+
+def base_and_start(config: TrainConfig, base: ModelRef, pooling: Pooling) -> tuple[ModelRef | None, str | None]:
+    """(the base model as ``Encoder.load(--model)`` gives it, what this run's step 0 is instead),
+    or (None, None) when step 0 is that very model (the usual case: measured once).
+
+    Step 0 is the base's weights pooled as the trained model will be at inference. That is not
+    the model the user has when ``--pooler`` pools it otherwise, or when the MLP head over [CLS]
+    is new (initialised at random, as SimCSE does): the "base" figures (held-out retrieval, STS-B
+    dev, the verdict) must then be measured on the base itself. A base that does not say how it
+    pools (a raw BERT) is taken with this run's inference pooler, as ``--pooler`` would load it."""
+    from .models import PoolerNeeded
+
+    try:
+        loaded = resolve_model(config.model)
+    except PoolerNeeded:
+        loaded = resolve_model(config.model, pooling.inference)
+    new_head = pooling.inference == "cls" and pooling.train == "cls" and not base.metadata.get("train_pooler")
+    if loaded.pooler == pooling.inference and not new_head:
+        return None, None
+    start = (f"the base's weights with a new MLP head over [CLS] (random, as SimCSE starts it)" if new_head else
+             f"the base's weights pooled by {pooling.inference}")
+    if loaded.pooler != pooling.inference:
+        start += f"; the base pools by {loaded.pooler}"
+    return loaded, start
+
+
+def _load_base(ref: ModelRef, device: torch.device) -> Encoder:
+    """The base model as ``Encoder.load`` gives it, on ``device``, without moving the random state
+    (loading a model without pooler weights initialises them at random)."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        tokenizer, model = load_transformer(ref.path)
+    if ref.pooler == "cls" and head_missing(model):  # Encoder.load refuses it: its head would be random
+        ref = dataclasses.replace(ref, pooler="cls_before_pooler")
+    model.eval()
+    return Encoder(ref, tokenizer, model.to(device), device)
 
 
 def _warn(message: str) -> None:
@@ -774,12 +815,16 @@ class TrainingData:
     order (with index ids for ``--from-index``), for recipes that use a text's structure.
     ``sha256`` is what ``--resume`` checks: of the sentences read (unsup), so a changed file
     or index is refused even when it would pass a check of file bytes; of the file (sup).
+    ``roots``: per document, the folder its name is taken relative to (:func:`resolve_recipe`).
     """
 
     examples: list[tuple[str, ...]]
     sha256: str
     source: dict
     documents: list[Document] = field(default_factory=list)
+    # Per document, the folder its held-out name is relative to: the folder given (unsup), or the
+    # index root it was indexed under (--from-index).
+    roots: list[str] = field(default_factory=list)
 
 
 def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData:
@@ -797,6 +842,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         try:
             documents = indexed_documents(store)
             stale = stale_documents(store, documents)
+            roots = [index_root(list(store.roots()), d.path) for d in documents]
         finally:
             store.close()
         if not documents:
@@ -812,10 +858,19 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     else:
         documents = documents_from_path(config.data, warn)
         source = {"kind": "files", "path": str(config.data.absolute())}
+        roots = [str(config.data.expanduser().absolute())] * len(documents)
     sentences = unique_sentences(documents)
     sha256 = documents_sha256(documents)
     source.update(documents=len(documents), sentences=len(sentences), sha256=sha256)
-    return TrainingData([(s,) for s in sentences], sha256, source, documents)
+    return TrainingData([(s,) for s in sentences], sha256, source, documents, roots)
+
+
+def index_root(roots: list[str], path: str) -> str | None:
+    """The index root ``path`` was indexed under (the deepest holding it), or None."""
+    holding = [root for root in roots
+               if os.path.abspath(path) == os.path.abspath(root) or os.path.commonpath(
+                   [os.path.abspath(root), os.path.abspath(path)]) == os.path.abspath(root)]
+    return max(holding, key=len) if holding else None
 
 
 def stale_documents(store, documents) -> list[tuple[str, str]]:
@@ -843,22 +898,27 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
 
     Returns (training examples, held-out documents). ``paper``: the unique sentences, nothing
     held out (exactly the paper's run). ``ict``: ``HELDOUT_SHARE`` of the documents set aside
-    (seeded), inverse-cloze pairs from the rest. With no --recipe, ``ict`` when the text is at
-    least ``AUTO_ICT_MIN_DOCUMENTS`` documents giving at least a batch of pairs (a file of one
-    sentence per line is one document of unrelated lines: the paper's recipe), else ``paper``.
-    ``--distill``, when not given: ``AUTO_DISTILL`` where ``paper`` was chosen this way for a
-    sentence-encoder ``base`` (the paper's loss alone trains away what such a base knew), else 0
-    (``--recipe paper`` given is the paper's loss alone).
+    (seeded, within a quarter of the sentences: :func:`pairs.heldout_split`), inverse-cloze
+    pairs from the rest. With no --recipe, ``ict`` when the text is at least
+    ``AUTO_ICT_MIN_DOCUMENTS`` documents giving at least a batch of pairs and held-out
+    documents that give questions to measure the result with (a file of one sentence per line
+    is one document of unrelated lines: the paper's recipe), else ``paper``. ``note`` hears
+    which recipe was chosen and, for ``ict``, how much was held out. ``--distill``, when not
+    given: ``AUTO_DISTILL`` where ``paper`` was chosen this way for a sentence-encoder ``base``
+    (the paper's loss alone trains away what such a base knew), else 0 (``--recipe paper``
+    given is the paper's loss alone).
     """
     if config.mode == "sup":
         config.distill = config.distill or 0.0
         return data.examples, []
     from . import pairs
 
-    # Named relative to the folder holding them all: the split is the same wherever that folder is.
-    documents = pairs.relative_names(pairs.as_documents(data.documents))
+    # Named relative to the folder given (or each one's index root): the split is the same
+    # wherever that folder is, and whatever is added beside it.
+    kept = [(d, r) for d, r in zip(data.documents, data.roots or [None] * len(data.documents)) if d.sentences]
+    documents = pairs.relative_names(pairs.as_documents([d for d, _ in kept]), [r for _, r in kept])
     chosen = config.recipe
-    rows, heldout = [], []
+    rows, heldout, questions = [], [], 0
     if chosen == "ict" or (chosen is None and len(documents) >= AUTO_ICT_MIN_DOCUMENTS):
         if len(documents) < 2:
             raise SimsearchError(f"--recipe ict sets {HELDOUT_SHARE:.0%} of your documents aside to measure the "
@@ -866,20 +926,29 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
                                  "use --recipe paper, or a folder of several documents")
         training, heldout = heldout_split(documents, config.seed)
         rows = list(dict.fromkeys(e.row() for e in pairs.ict_pairs(training, ICT_WINDOW)))
+        questions = pairs.question_count(heldout, ICT_WINDOW)
+    held_note = heldout_note(documents, heldout, questions)
     if chosen is None:
         batch = config.batch_size
-        chosen = "ict" if len(rows) >= batch else "paper"
+        chosen = "ict" if len(rows) >= batch and questions else "paper"
         distilled = chosen == "paper" and config.distill is None and base is not None and is_sentence_encoder(base)
         if distilled:
             config.distill = AUTO_DISTILL
         if note is not None:
-            why = (f"{len(documents)} documents, {len(rows)} sentence/passage pairs" if chosen == "ict" else
-                   f"{len(documents)} document(s); the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} or more "
-                   f"giving at least {batch} sentence/passage pairs")
+            if chosen == "ict":
+                why = f"{_count(len(documents), 'document')}, {_count(len(rows), 'sentence/passage pair')}; {held_note}"
+            elif len(rows) >= batch:  # enough pairs, but nothing held out could measure the result
+                why = (f"{_count(len(documents), 'document')}; the inverse cloze recipe measures the result on held-out "
+                       f"documents, and those it can hold out (at most a quarter of the sentences) give no questions")
+            else:
+                why = (f"{_count(len(documents), 'document')}; the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} "
+                       f"or more giving at least {_count(batch, 'sentence/passage pair')}")
             if distilled:
                 why += (f"; --distill {AUTO_DISTILL:g} keeps what the base {base.name} knew, which the paper's loss alone "
                         "trains away from a sentence encoder")
             note(f"recipe: {chosen} ({why}; --recipe paper|ict to choose)", highlight=False)
+    elif chosen == "ict" and note is not None:
+        note(f"recipe: ict ({held_note})", highlight=False)
     if config.distill is None:
         config.distill = 0.0
     config.recipe = chosen
@@ -890,6 +959,24 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
         raise SimsearchError(f"--recipe ict: {config.data} gives {len(rows)} sentence/passage pairs (it needs documents "
                              "of several sentences of 3+ words); use --recipe paper")
     return rows, heldout
+
+
+def heldout_note(documents, heldout, questions: int) -> str:
+    """What the ict split held out, for the ``recipe:`` note: documents, sentences, their share."""
+    if not heldout:
+        return "nothing held out"
+    held = sum(len(d.sentences) for d in heldout)
+    total = sum(len(d.sentences) for d in documents)
+    measured = (f"{_count(questions, 'question')} to measure the result" if questions else
+                f"{_no_questions(len(heldout))}, so the result is not measured (no sentence of 3+ words has a "
+                "neighbour in its document)")
+    return (f"held out: {_count(len(heldout), 'document')} of {len(documents)}, {_count(held, 'sentence')} of "
+            f"{total} ({held / max(total, 1):.0%}); {measured}")
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 document', '2 documents', '1,204 documents'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def split_for_evaluation(config: TrainConfig, examples: list, documents_held_out: bool = False) -> EvaluationSplit:
@@ -921,37 +1008,42 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     STS-B dev when there is one (the best score is kept); without it, alignment/uniformity on
     held-out examples (the last step is kept). With held-out documents (``ict``): retrieval of
     their structure (``pairs.structure_retrieval``) at every evaluation; without STS-B dev it
-    selects the kept step (best hit@10, then MRR@10). ``base_only``: step 0, the base model,
-    measured the same way and logged, never kept. Returns what the progress bar shows.
+    selects the kept step (best hit@10, then MRR@10). ``base_only``: step 0, measured the same
+    way and logged, never kept: the base model (``"model": "base"``), or, when this run starts
+    from something else (another pooler, a new head: :func:`base_and_start`), that start
+    (``"model": "start"``, described in ``"start"``) with the base's own figures in ``"base"``.
+    Returns what the progress bar shows.
     """
     state, split, evaluator, shown = run.state, run.split, run.evaluator, "-"
     if run.main_process:
         losses = state.losses[-run.config.eval_steps:]
         record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
                   "train_precision": run.precision, "time": datetime.datetime.now().isoformat(timespec="seconds")}
+        if base_only:
+            record["model"] = "base" if run.base_as_loaded is None else "start"
+        figures = _figures(run, evaluator)
+        record.update(figures)
+        hit, mrr, score = figures.get("heldout_hit@10"), figures.get("heldout_mrr@10"), figures.get("stsb_dev")
         if run.heldout_docs:
-            from .pairs import structure_retrieval
-
-            found = structure_retrieval(evaluator, run.heldout_docs)
-            hit, mrr = _finite(found["hit@10"]), _finite(found["mrr@10"])
-            record.update({"heldout_hit@10": hit, "heldout_mrr@10": mrr, "heldout_queries": found["queries"]})
             shown = f"held-out hit@10 {hit:.3f}" if hit is not None else "-"
             if split.sts_dev is None and not base_only and hit is not None and (
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
                 _save_weights(run.model, run.tokenizer, run.staging / "best")
         if split.sts_dev is not None:
-            from .sts import evaluate_sts
-
-            score = float(evaluate_sts(lambda s: evaluator.encode(s, progress=False), split.sts_dev, split="dev")["STSBenchmark"])
-            record["stsb_dev"] = None if math.isnan(score) else score  # NaN: constant embeddings, never the best
-            if not base_only and not math.isnan(score) and (state.best_score is None or score > state.best_score):
+            # None (NaN: constant embeddings) is never the best
+            if not base_only and score is not None and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
                 _save_weights(run.model, run.tokenizer, run.staging / "best")
-            shown = f"{score:.2f}"
+            shown = f"{score:.2f}" if score is not None else "nan"
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
             shown = f"align {record['alignment']:.3f} unif {record['uniformity']:.3f}"
+        if base_only and run.base_as_loaded is not None and (run.heldout_docs or split.sts_dev is not None):
+            record["start"] = run.start
+            base = _load_base(run.base_as_loaded, run.device)
+            record["base"] = {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
+            del base
         state.evals.append(record)
         with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
@@ -959,6 +1051,35 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     if dist.is_initialized():
         dist.barrier()
     return shown
+
+
+def _figures(run: Run, encoder: Encoder) -> dict:
+    """The figures every evaluation logs for ``encoder``: held-out retrieval (ict) and STS-B dev
+    (when there is STS data); a figure that is NaN (no question, constant embeddings) is None."""
+    figures = {}
+    if run.heldout_docs:
+        from .pairs import structure_retrieval
+
+        found = structure_retrieval(encoder, run.heldout_docs)
+        figures.update({"heldout_hit@10": _finite(found["hit@10"]), "heldout_mrr@10": _finite(found["mrr@10"]),
+                        "heldout_queries": found["queries"]})
+    if run.split.sts_dev is not None:
+        from .sts import evaluate_sts
+
+        score = evaluate_sts(lambda s: encoder.encode(s, progress=False), run.split.sts_dev, split="dev")["STSBenchmark"]
+        figures["stsb_dev"] = _finite(score)
+    return figures
+
+
+def step0(evals: list) -> tuple[dict, dict | None]:
+    """(the base model's figures, the run's start's figures or None when the start is the base)
+    from a training log's step-0 record ({} when there is none)."""
+    record = next((e for e in evals if e.get("step") == 0), None)
+    if record is None:
+        return {}, None
+    if isinstance(record.get("base"), dict):
+        return record["base"], record
+    return record, None
 
 
 def _print_estimate(run: Run, seconds: float) -> None:
@@ -1360,6 +1481,7 @@ def _save_model(run: Run) -> dict:
         _save_weights(run.model, run.tokenizer, final)
         selection = "last step"
     inference_max = base.max_length
+    base0, start0 = step0(state.evals)
     metadata = {
         "pooler": pooling.inference,
         "train_pooler": pooling.train,
@@ -1367,7 +1489,7 @@ def _save_model(run: Run) -> dict:
         "max_length": inference_max,
         "mode": config.mode,
         "recipe": config.recipe,
-        "heldout": _heldout_summary(state, run.heldout_docs, selection, run.total_steps),
+        "heldout": _heldout_summary(state, run.heldout_docs, selection, run.total_steps, run.data.documents),
         "base_model": base.name,
         "base_path": os.path.abspath(base.path),  # (the folder, wherever training was run from)
         "temp": config.temp,
@@ -1391,7 +1513,10 @@ def _save_model(run: Run) -> dict:
         "data_source": run.data.source,
         "selection": selection,
         "best_dev_stsb": state.best_score,
-        "base_dev_stsb": next((e.get("stsb_dev") for e in state.evals if e["step"] == 0), None),
+        "base_dev_stsb": base0.get("stsb_dev"),  # the base as Encoder.load gives it
+        # When step 0 was not the base (another pooler, a new head): what it was, and its figure.
+        "start": (start0 or {}).get("start"),
+        "start_dev_stsb": (start0 or {}).get("stsb_dev"),
         "train_seconds": round(state.train_seconds, 2),
         "sentences_per_second": round(run.total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
         "best_step": state.best_step,
@@ -1495,44 +1620,91 @@ def _recover_swap(out: Path) -> None:
         _warn(f"restored the previous model at {out} from {newest.name} (a run was stopped while replacing it)")
 
 
-def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int) -> dict | None:
-    """Held-out retrieval of the base (step 0) and of the saved model (the kept step)."""
+def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int, documents=()) -> dict | None:
+    """Held-out retrieval of the base model, of this run's start when that is not the base
+    (``start``), and of the saved model (the kept step); how much was held out (``documents``,
+    ``sentences`` and ``share``, the held-out share of all sentences, of ``documents``: all)."""
     if not heldout_docs:
         return None
     kept = total_steps if selection == "last step" else state.best_step
 
-    def values(step):
-        record = next((e for e in state.evals if e["step"] == step and "heldout_hit@10" in e), None)
-        return None if record is None else {"hit@10": record["heldout_hit@10"], "mrr@10": record["heldout_mrr@10"],
-                                            "queries": record["heldout_queries"], "step": step}
+    def values(record, step):
+        if record is None or "heldout_hit@10" not in record:
+            return None
+        return {"hit@10": record["heldout_hit@10"], "mrr@10": record["heldout_mrr@10"],
+                "queries": record["heldout_queries"], "step": step}
 
-    return {"base": values(0), "trained": values(kept), "documents": len(heldout_docs), "share": HELDOUT_SHARE}
+    base, start = step0(state.evals)
+    held = sum(len(d.sentences) for d in heldout_docs)
+    total = sum(len(d.sentences) for d in documents) or held
+    return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
+            "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
+            "documents": len(heldout_docs), "sentences": held, "share": round(held / total, 4),
+            "of": {"documents": len(documents) or len(heldout_docs), "sentences": total}}
 
 
-def heldout_verdict(heldout: dict | None) -> str | None:
-    """One line for the user: did training help on their held-out documents?"""
-    if not heldout or not heldout.get("base") or not heldout.get("trained"):
+def _measured(heldout: dict | None) -> bool:
+    """Whether held-out retrieval has figures for both the base and the saved model."""
+    return bool(heldout and heldout.get("base") and heldout.get("trained")
+                and heldout["base"]["hit@10"] is not None and heldout["trained"]["hit@10"] is not None)
+
+
+def heldout_judgement(heldout: dict | None) -> str | None:
+    """"better", "not better" or "mixed" (the saved model against the base model on the held-out
+    documents, compared as printed, 3 decimals), or None when not measured."""
+    if not _measured(heldout):
         return None
     base, trained = heldout["base"], heldout["trained"]
-    if base["hit@10"] is None or trained["hit@10"] is None:
-        return None
-    figures = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-               f"{trained['mrr@10']:.3f}; {heldout['documents']} documents, {trained['queries']} queries")
     # Compared as printed (3 decimals): a difference the line cannot show is no difference.
     moves = [float(f"{trained[k]:.3f}") - float(f"{base[k]:.3f}") for k in ("hit@10", "mrr@10")]
     if all(m >= 0 for m in moves) and any(m > 0 for m in moves):
+        return "better"
+    return "mixed" if any(m > 0 for m in moves) else "not better"
+
+
+def _no_questions(documents: int) -> str:
+    return ("the held-out document gives no questions" if documents == 1 else
+            f"the {documents:,} held-out documents give no questions")
+
+
+def heldout_verdict(heldout: dict | None) -> str | None:
+    """One line for the user: did training help on their held-out documents (against the base
+    model as they have it)? When documents were held out but give no question, it says so."""
+    if not heldout:
+        return None
+    if not _measured(heldout):
+        if heldout.get("documents") and not (heldout.get("trained") or heldout.get("base") or {}).get("queries"):
+            return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
+                    "of 3+ words has a neighbour in its document)")
+        return None
+    base, trained = heldout["base"], heldout["trained"]
+    figures = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
+               f"{trained['mrr@10']:.3f}; {_count(heldout['documents'], 'document')}, "
+               f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'}")
+    judgement = heldout_judgement(heldout)
+    if judgement == "better":
         return f"held-out retrieval {figures.replace('; ', ' (', 1)})"
-    if any(m > 0 for m in moves):
+    if judgement == "mixed":
         return f"mixed on your held-out documents: one figure up, the other down ({figures})"
     return f"not better than the base model on your held-out documents ({figures})"
 
 
-def sts_verdict(metadata: dict) -> str | None:
-    """One line for the user when STS-B dev chose the kept step: is it better than the base?"""
+def sts_judgement(metadata: dict) -> str | None:
+    """"better" or "not better" (the kept step's STS-B dev against the base model's, as printed),
+    or None when not measured."""
     base, best = metadata.get("base_dev_stsb"), metadata.get("best_dev_stsb")
     if base is None or best is None:
         return None
-    if float(f"{best:.2f}") > float(f"{base:.2f}"):  # compared as printed
+    return "better" if float(f"{best:.2f}") > float(f"{base:.2f}") else "not better"  # compared as printed
+
+
+def sts_verdict(metadata: dict) -> str | None:
+    """One line for the user when STS-B dev chose the kept step: is it better than the base?"""
+    judgement = sts_judgement(metadata)
+    if judgement is None:
+        return None
+    base, best = metadata["base_dev_stsb"], metadata["best_dev_stsb"]
+    if judgement == "better":
         return f"STS-B dev {base:.2f} -> {best:.2f} (the base model -> step {metadata['best_step']}, kept)"
     return (f"not better than the base model on STS-B dev ({base:.2f} -> {best:.2f} at best, step "
             f"{metadata['best_step']})")
@@ -1633,17 +1805,30 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     alpha_line = (f"{alpha:g} (the weight of each anchor's own contradiction, Eq. 8; 1 is Eq. 5)"
                   if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
     heldout = meta.get("heldout") or {}
-    if heldout.get("base") and heldout.get("trained"):
+    if _measured(heldout):
         base, trained = heldout["base"], heldout["trained"]
         heldout_line = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-                        f"{trained['mrr@10']:.3f} (base -> this model; {heldout['documents']} held-out documents, "
-                        f"{trained['queries']} queries)")
+                        f"{trained['mrr@10']:.3f} (base -> this model; {_count(heldout['documents'], 'held-out document')}, "
+                        f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'})")
+    elif heldout.get("documents"):
+        heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
+                        "neighbour in its document)")
     else:
         heldout_line = "not measured (no documents held out)"
     sts = meta["best_dev_stsb"]
     sts_line = f"{sts:.2f} (Spearman x 100, at step {meta['best_step']})" if sts is not None else "not measured"
     if sts is not None and meta.get("base_dev_stsb") is not None:
         sts_line += f"; the base model: {meta['base_dev_stsb']:.2f}"
+    # Step 0 when it was not the base (another pooler, a new head): its figures, named for what it is.
+    start, start_figures = heldout.get("start") or {}, []
+    if start.get("hit@10") is not None:
+        start_figures.append(f"held-out hit@10 {start['hit@10']:.3f}, MRR@10 {start['mrr@10']:.3f}")
+    if meta.get("start_dev_stsb") is not None:
+        start_figures.append(f"STS-B dev {meta['start_dev_stsb']:.2f}")
+    judgements = {"better": "better than the base model", "not better": "not better than the base model",
+                  "mixed": "mixed against the base model (one figure up, the other down)"}
+    verdicts = [f"{judgements[j]} {where}" for j, where in (
+        (heldout_judgement(heldout), "on the held-out documents"), (sts_judgement(meta), "on STS-B dev")) if j]
     refusal = sentence_transformers_refusal(meta["pooler"])
     source = meta.get("data_source") or {}
     data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (f", {source['documents']} documents, "
@@ -1683,6 +1868,9 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         "",
         f"- held-out retrieval of the training documents' structure: {heldout_line}",
         f"- STS-B dev: {sts_line}",
+        *([f"- step 0, this run's start, not the base model ({meta['start']}): {'; '.join(start_figures)}"]
+          if meta.get("start") and start_figures else []),
+        f"- verdict: {'; '.join(verdicts) if verdicts else 'not measured against the base model'}",
         "",
         "## Use",
         "",

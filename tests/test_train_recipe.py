@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 from simsearch import pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
-from simsearch.train import (AUTO_DISTILL, HELDOUT_SHARE, TrainConfig, heldout_split, heldout_verdict, sts_verdict,
+from simsearch.train import (AUTO_DISTILL, TrainConfig, heldout_split, heldout_verdict, sts_verdict,
                              train)
 from tests.tiny_bert import create_random_bert
 
@@ -72,7 +72,9 @@ def test_ict_trains_on_the_other_documents_and_reports_held_out_retrieval(tmp_pa
     best = max(log[1:], key=lambda r: (r["heldout_hit@10"], r["heldout_mrr@10"]))
     assert meta["best_step"] == best["step"]
     held = meta["heldout"]
-    assert held["documents"] == 3 and held["share"] == HELDOUT_SHARE
+    # The real counts (the held-out share of the sentences, not the share of documents asked for).
+    assert held["documents"] == 3 and held["sentences"] == 24 and held["share"] == 0.25
+    assert held["of"] == {"documents": 12, "sentences": 96}
     assert held["base"]["hit@10"] == log[0]["heldout_hit@10"] and held["base"]["mrr@10"] == log[0]["heldout_mrr@10"]
     assert held["trained"]["hit@10"] == best["heldout_hit@10"] and held["trained"]["step"] == best["step"]
     assert json.loads((out / "simsearch.json").read_text())["heldout"] == held
