@@ -7,6 +7,7 @@ token length so that a batch pads little, and encodes each distinct sentence onc
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import threading
@@ -207,6 +208,22 @@ _THREADS_LOCK = threading.Lock()
 _pool_size: int | None = None  # torch's thread count outside one_thread(): what it restores
 
 
+def length_batches(order: Sequence[int], lengths: Sequence[int], size: int):
+    """``order`` (indices sorted by length) cut into batches of at most ``size`` of one length.
+
+    A padded batch changes a sentence's vector under bf16: the attention kernel's blocks follow
+    the padded length, and its sums round in another order (minilm: up to 7e-4 per coordinate
+    next to a 100-token sentence; fp32: 1e-7). Batches without padding give every sentence the
+    vector it has alone, so an index updated file by file equals one built at once, and a query
+    in `eval retrieval` equals the same query typed alone. On django-docs' 11,616 sentences this
+    is 242 batches instead of 182, with 1.4% fewer tokens.
+    """
+    for _, run in itertools.groupby(order, key=lambda i: lengths[i]):
+        run = list(run)
+        for first in range(0, len(run), size):
+            yield run[first : first + size]
+
+
 @contextlib.contextmanager
 def one_thread():
     """torch's intra-op thread count at one for the duration, then back to the pool's size.
@@ -294,8 +311,10 @@ class Encoder:
                batch_size: int | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Float32 embeddings, one row per input sentence, in input order.
 
-        Each distinct sentence is encoded once; batches are cut from the sentences sorted
-        by token length, longest first, so padding is small and memory peaks early.
+        Each distinct sentence is encoded once, longest first (memory peaks early), in batches
+        of one token length (:func:`length_batches`): no padding, so a sentence's vector does
+        not depend on the sentences encoded with it (except under int8, whose activations are
+        scaled per batch).
         ``on_batch(n)`` is called after each batch (a caller's own progress bar).
         """
         if isinstance(sentences, str):
@@ -312,8 +331,7 @@ class Encoder:
             threads = one_thread() if self.device.type == "cpu" and len(unique) <= ONE_THREAD_MAX else contextlib.nullcontext()
             with torch.inference_mode(), threads, progress_bar(len(unique), f"encoding ({self.name})",
                                                                 enabled=show) as advance:
-                for start in range(0, len(order), size):
-                    rows = order[start : start + size]
+                for rows in length_batches(order, [len(x) for x in ids], size):
                     embeddings = self.forward(self.batch_tensors([ids[i] for i in rows]))
                     if normalize:
                         embeddings = torch.nn.functional.normalize(embeddings, dim=-1)
