@@ -430,7 +430,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         load_stsb(split.sts_dev, "dev")
     if config.batch_size > len(split.training):
         raise SimsearchError(
-            f"--batch-size {config.batch_size} is larger than the {len(split.training)} training examples in {config.data}"
+            f"--batch-size {config.batch_size} is larger than the {_count(len(split.training), 'training example')} in "
+            f"{config.data}"
         )
     # One run per --out at a time: its work folder and the final swap are this run's alone. Taken
     # once the input has been checked (the lock file's folder is made here: a mistake writes nothing).
@@ -956,7 +957,7 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
     if chosen == "paper":
         return data.examples, []
     if len(rows) < 2:
-        raise SimsearchError(f"--recipe ict: {config.data} gives {len(rows)} sentence/passage pairs (it needs documents "
+        raise SimsearchError(f"--recipe ict: {config.data} gives {_count(len(rows), 'sentence/passage pair')} (it needs documents "
                              "of several sentences of 3+ words); use --recipe paper")
     return rows, heldout
 
