@@ -46,7 +46,7 @@ import numpy as np
 from simsearch import retrieval, search
 from simsearch.errors import SimsearchError
 from simsearch.indexer import index
-from simsearch.store import Store, fts_query
+from simsearch.store import Store, fts_query, searched_word_count
 
 LABELS = {"lexical": "BM25"}
 HIT = f"hit@{retrieval.TOP}"
@@ -240,7 +240,7 @@ def bonus_rule(beta: float):
     def rule(c):
         union = _union(c)
         best = max([c["bm25"].get(i, 0.0) for i in union] or [0.0]) or 1.0
-        one_word = len(c["query"].split()) == 1 and c["sides"][SWEEP_DEPTH, SWEEP_DEPTH][1]
+        one_word = searched_word_count(c["query"]) == 1 and c["sides"][SWEEP_DEPTH, SWEEP_DEPTH][1]
         b = beta * (search.ONE_WORD_LEXICAL_WEIGHT if one_word else 1)
         score = {i: c["cosine"].get(i, -1.0) + b * c["bm25"].get(i, 0.0) / best for i in union}
         return sorted(union, key=lambda i: -score[i])

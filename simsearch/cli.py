@@ -687,7 +687,9 @@ def search_command(
 
     if (query is None) == (queries is None):
         raise SimsearchError("give a QUERY or --queries FILE (not both)")
-    if query is not None and not query.strip():
+    from .search import empty_query
+
+    if query is not None and empty_query(query):
         raise SimsearchError("the query is empty")
     lines = _read_queries(queries) if queries is not None else []
     store = Store.open(db, create=False)
@@ -762,8 +764,18 @@ def _read_queries(path: Path) -> list[str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SimsearchError(f"--queries {path}: line {line_of_byte(data, exc.start)} is not UTF-8") from None
+    from .search import empty_query
+
     # One query per line as an editor shows lines: a form feed or U+2028 inside a line does not split it.
-    return [line.strip() for line in source_lines(text) if line.strip()]
+    queries = []
+    for number, line in enumerate(source_lines(text), 1):
+        if not line.strip():
+            continue
+        if empty_query(line):
+            raise SimsearchError(f"--queries {path}: line {number}: the query is empty (only control characters: "
+                                 f"{line!r})")
+        queries.append(line.strip())
+    return queries
 
 
 @app.command("status")

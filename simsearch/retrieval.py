@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 from .data import read_text
 from .segment import source_lines
 from .errors import SimsearchError
+from .search import empty_query
 
 if TYPE_CHECKING:
     from .search import Hit, Searcher
@@ -243,7 +244,7 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
         raise SimsearchError(f"{where}: unknown key {', '.join(repr(k) for k in extra)} "
                              "(expected \"query\", \"relevant\" and optionally \"id\")")
     query = obj["query"]
-    if not isinstance(query, str) or not query.strip():
+    if not isinstance(query, str) or empty_query(query):
         raise SimsearchError(f"{where}: empty query")
     relevant = obj["relevant"]
     if isinstance(relevant, (str, dict)):
@@ -273,7 +274,7 @@ def _tsv_query(line: str, base: Path, where: str) -> Query:
     if len(parts) < 2:
         raise SimsearchError(f"{where}: expected query<TAB>relevant path (a TSV line with at least two columns)")
     query, specs = parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]
-    if not query:
+    if empty_query(query):
         raise SimsearchError(f"{where}: empty query")
     if not specs:
         raise SimsearchError(f"{where}: no relevant path after the query")

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
 from .models import command_line, index_command_line
-from .search import MODES, Hit, display_path, find_model
+from .search import MODES, Hit, display_path, empty_query, find_model, not_held_message
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
@@ -225,8 +225,8 @@ class CompareApp(App):
             except SimsearchError as exc:
                 return self.show_problem(str(exc))
             if row is None:
-                return self.show_problem(f"Model {name!r} is not in the index (it holds: {', '.join(self.models)}).\n"
-                                         f"Add it with: {index_command_line(name, self.db_path)}")
+                problem = not_held_message(self.store, name)  # the remedy search gives, one that works
+                return self.show_problem(problem[0].upper() + problem[1:])
             left, right = (row.name, right) if side == "left" else (left, row.name)
         panes = self.panes
         panes["left"].model = left
@@ -252,7 +252,7 @@ class CompareApp(App):
     @on(Input.Submitted, "#query")
     def submitted(self, event: Input.Submitted) -> None:
         query = event.value.strip()
-        if query:
+        if query and not empty_query(query):
             self.query_one(QueryInput).remember(query)
             self.query_text = query
 

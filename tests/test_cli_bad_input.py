@@ -34,6 +34,7 @@ WORKSPACE_FILES = {
     "bad.csv": "premise,hypothesis\na,b\n",
     "latin1.txt": "",  # bytes written below
     "queries-latin1.txt": "",
+    "queries-nul.txt": "first query\n\n\x00\x00\n",
     "not-a-db.txt": "just some text, not SQLite\n",
 }
 
@@ -207,6 +208,8 @@ CASES = [
     (["search", "--queries", "missing.txt", "--db", "index.db"], "--queries missing.txt: no such file or folder"),
     (["search", "--queries", "docs", "--db", "index.db"], "--queries docs: is a folder, not a file"),
     (["search", "--queries", "queries-latin1.txt", "--db", "index.db"], "queries-latin1.txt: line 2 is not UTF-8"),
+    (["search", "--queries", "queries-nul.txt", "--db", "index.db"], "queries-nul.txt: line 3: the query is empty"),
+    (["search", "\x1b\u200b", "--db", "index.db"], "the query is empty"),
     (["search", "--queries", "--db", "index.db"], "--queries --db: no such file or folder"),
     (["search", "x", "--db", "absent.db"], "no index at absent.db"),
     (["search", "x", "--db", "docs"], "--db docs: is a folder, not a file"),

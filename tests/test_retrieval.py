@@ -152,6 +152,7 @@ def test_tsv_queries(tmp_path):
     ('{"query": "a"}\n', 1, "missing key 'relevant'"),
     ('{"relevant": ["x"]}\n', 1, "missing key 'query'"),
     ('\n{"query": "  ", "relevant": ["x"]}\n', 2, "empty query"),
+    ('{"query": "\\u0000 \\u200b", "relevant": ["x"]}\n', 1, "empty query"),  # nothing to look for
     ('{"query": "a", "relevant": []}\n', 1, "at least one"),
     ('{"query": "a", "relevant": [{"url": "http://x"}]}\n', 1, "unknown relevance form"),
     ('{"query": "a", "relevant": [{"lines": [1, 2]}]}\n', 1, "unknown relevance form"),
@@ -174,6 +175,7 @@ def test_bad_jsonl_names_file_and_line(tmp_path, content, line, message):
 @pytest.mark.parametrize(("content", "line", "message"), [
     ("a\tx\nno tab here\n", 2, "at least two columns"),
     ("\tx\n", 1, "empty query"),
+    ("a\tx\n\x00\u200b\tx\n", 2, "empty query"),
     ("a\t  \n", 1, "no relevant path"),
 ])
 def test_bad_tsv_names_file_and_line(tmp_path, content, line, message):
