@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .errors import Interrupted, SimsearchError
+from .errors import Interrupted, SimsearchError, counted
 from .models import POOLERS, index_command_line
 
 app = typer.Typer(
@@ -495,7 +495,7 @@ def train_command(
                      f"own questions with simsearch eval retrieval QUERIES -m {_shown(metadata['base_model'])} "
                      f"-m {_shown(config.out)}", highlight=False)
     stdout.print(
-        f"saved [bold]{_shown(config.out)}[/] ({metadata['steps']} steps, {metadata['selection']}"
+        f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
         + f"); inference pooler {metadata['pooler']}. Evaluate it: simsearch eval sts --model {_shown(config.out)}"
     )
@@ -514,11 +514,6 @@ def _shown(value) -> str:
     from .progress import visible
 
     return escape(visible(str(value)))
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 file', '2 files', '1,204 files'."""
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _cell(value) -> Text:
@@ -611,13 +606,13 @@ def index_command(
                      highlight=False, markup=False, soft_wrap=True)
         return
     if report.changed == 0 and not any(report.encoded.values()):
-        stdout.print(f"index is up to date: {_count(unchanged, 'file')} unchanged{skipped} "
+        stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
-        f"{_count(unchanged, 'file')} unchanged{skipped}; {_count(report.sentences_added, 'sentence')} added; "
+        f"{counted(unchanged, 'file')} unchanged{skipped}; {counted(report.sentences_added, 'sentence')} added; "
         f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

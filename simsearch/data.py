@@ -54,7 +54,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
     ``SimsearchError`` for a path that does not exist and for one where nothing could be read
     (with the reason when it is one file).
     """
-    from .indexer import DEFAULT_MAX_FILE_MB, _over_limit as over_limit  # (indexer never imports this module)
+    from .indexer import DEFAULT_MAX_FILE_MB, over_limit  # (indexer never imports this module)
 
     warn = warn or print_file_warning
     max_bytes = int((DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb) * 1024 * 1024)

@@ -1,4 +1,5 @@
-"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+"""The one exception type the CLI turns into a one-line message and a non-zero exit, and the
+wording of counts in messages."""
 
 
 class SimsearchError(Exception):
@@ -12,3 +13,8 @@ class SimsearchError(Exception):
 
 class Interrupted(SimsearchError):
     """Ctrl-C, handled: work so far is saved and the message says how to continue (exit 130)."""
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 file', '2 files', '1,204 files' (nouns with a plain plural)."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")

@@ -642,8 +642,15 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
     return value
 
 
-def _over_limit(size: int, max_bytes: int) -> str:
-    return f"skipped: {size / 2**20:.1f} MiB is over --max-file-mb {max_bytes / 2**20:g}"
+def over_limit(size: int, max_bytes: int) -> str:
+    """The skip reason of a file over ``--max-file-mb``: its size in MiB (KiB under one MiB, where
+    MiB would read "0.0"), and the limit in the fewest digits that give its bytes back (``0.004``,
+    not the ``0.00399971`` its 4,194 bytes make)."""
+    shown = f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size / 2**10:.1f} KiB"
+    exact = max_bytes / 2**20
+    limit = next((value for value in (float(f"{exact:.{d}g}") for d in range(1, 18))
+                  if int(value * 1024 * 1024) == max_bytes), exact)
+    return f"skipped: {shown} is over --max-file-mb {repr(limit).removesuffix('.0')}"
 
 
 def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
@@ -654,7 +661,7 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     if old.skip_reason is None:
         return old.size <= max_bytes
     if old.skip_kind == "limit":  # still over, and the reason names this limit (as a fresh index's would)
-        return old.size > max_bytes and old.skip_reason == _over_limit(old.size, max_bytes)
+        return old.size > max_bytes and old.skip_reason == over_limit(old.size, max_bytes)
     if old.skip_kind == "support":
         return not support.pdf()
     if old.skip_reason == "binary content":
@@ -712,7 +719,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
     if stat.st_size > max_bytes:  # not read: an unread file's hash is ""
-        return skip(_over_limit(stat.st_size, max_bytes), "", stat, "limit")
+        return skip(over_limit(stat.st_size, max_bytes), "", stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.

@@ -36,7 +36,7 @@ from .data import (Document, Warn, documents_from_path, documents_sha256, file_s
                    load_triplets, print_file_warning, unique_sentences)
 from .encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
-from .errors import Interrupted, SimsearchError
+from .errors import Interrupted, SimsearchError, counted
 from .loss import gather_with_grad, simcse_loss
 from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
 from .precision import Precision, autocast, describe, resolve
@@ -430,7 +430,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         load_stsb(split.sts_dev, "dev")
     if config.batch_size > len(split.training):
         raise SimsearchError(
-            f"--batch-size {config.batch_size} is larger than the {_count(len(split.training), 'training example')} in "
+            f"--batch-size {config.batch_size} is larger than the {counted(len(split.training), 'training example')} in "
             f"{config.data}"
         )
     # One run per --out at a time: its work folder and the final swap are this run's alone. Taken
@@ -517,7 +517,7 @@ def base_and_start(config: TrainConfig, base: ModelRef, pooling: Pooling) -> tup
     new_head = pooling.inference == "cls" and pooling.train == "cls" and not base.metadata.get("train_pooler")
     if loaded.pooler == pooling.inference and not new_head:
         return None, None
-    start = (f"the base's weights with a new MLP head over [CLS] (random, as SimCSE starts it)" if new_head else
+    start = ("the base's weights with a new MLP head over [CLS] (random, as SimCSE starts it)" if new_head else
              f"the base's weights pooled by {pooling.inference}")
     if loaded.pooler != pooling.inference:
         start += f"; the base pools by {loaded.pooler}"
@@ -937,13 +937,13 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
             config.distill = AUTO_DISTILL
         if note is not None:
             if chosen == "ict":
-                why = f"{_count(len(documents), 'document')}, {_count(len(rows), 'sentence/passage pair')}; {held_note}"
+                why = f"{counted(len(documents), 'document')}, {counted(len(rows), 'sentence/passage pair')}; {held_note}"
             elif len(rows) >= batch:  # enough pairs, but nothing held out could measure the result
-                why = (f"{_count(len(documents), 'document')}; the inverse cloze recipe measures the result on held-out "
+                why = (f"{counted(len(documents), 'document')}; the inverse cloze recipe measures the result on held-out "
                        f"documents, and those it can hold out (at most a quarter of the sentences) give no questions")
             else:
-                why = (f"{_count(len(documents), 'document')}; the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} "
-                       f"or more giving at least {_count(batch, 'sentence/passage pair')}")
+                why = (f"{counted(len(documents), 'document')}; the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} "
+                       f"or more giving at least {counted(batch, 'sentence/passage pair')}")
             if distilled:
                 why += (f"; --distill {AUTO_DISTILL:g} keeps what the base {base.name} knew, which the paper's loss alone "
                         "trains away from a sentence encoder")
@@ -957,7 +957,7 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
     if chosen == "paper":
         return data.examples, []
     if len(rows) < 2:
-        raise SimsearchError(f"--recipe ict: {config.data} gives {_count(len(rows), 'sentence/passage pair')} (it needs documents "
+        raise SimsearchError(f"--recipe ict: {config.data} gives {counted(len(rows), 'sentence/passage pair')} (it needs documents "
                              "of several sentences of 3+ words); use --recipe paper")
     return rows, heldout
 
@@ -968,16 +968,11 @@ def heldout_note(documents, heldout, questions: int) -> str:
         return "nothing held out"
     held = sum(len(d.sentences) for d in heldout)
     total = sum(len(d.sentences) for d in documents)
-    measured = (f"{_count(questions, 'question')} to measure the result" if questions else
+    measured = (f"{counted(questions, 'question')} to measure the result" if questions else
                 f"{_no_questions(len(heldout))}, so the result is not measured (no sentence of 3+ words has a "
                 "neighbour in its document)")
-    return (f"held out: {_count(len(heldout), 'document')} of {len(documents)}, {_count(held, 'sentence')} of "
+    return (f"held out: {counted(len(heldout), 'document')} of {len(documents)}, {counted(held, 'sentence')} of "
             f"{total} ({held / max(total, 1):.0%}); {measured}")
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 document', '2 documents', '1,204 documents'."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def split_for_evaluation(config: TrainConfig, examples: list, documents_held_out: bool = False) -> EvaluationSplit:
@@ -1680,7 +1675,7 @@ def heldout_verdict(heldout: dict | None) -> str | None:
         return None
     base, trained = heldout["base"], heldout["trained"]
     figures = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-               f"{trained['mrr@10']:.3f}; {_count(heldout['documents'], 'document')}, "
+               f"{trained['mrr@10']:.3f}; {counted(heldout['documents'], 'document')}, "
                f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'}")
     judgement = heldout_judgement(heldout)
     if judgement == "better":
@@ -1809,7 +1804,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     if _measured(heldout):
         base, trained = heldout["base"], heldout["trained"]
         heldout_line = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-                        f"{trained['mrr@10']:.3f} (base -> this model; {_count(heldout['documents'], 'held-out document')}, "
+                        f"{trained['mrr@10']:.3f} (base -> this model; {counted(heldout['documents'], 'held-out document')}, "
                         f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'})")
     elif heldout.get("documents"):
         heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "

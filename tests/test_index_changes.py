@@ -322,6 +322,20 @@ def test_a_utf16_file_skipped_as_binary_by_an_earlier_version_is_read_now(tmp_pa
     store.close()
 
 
+@pytest.mark.parametrize(("size", "limit", "reason"), [
+    (8_000, 0.004, "skipped: 7.8 KiB is over --max-file-mb 0.004"),  # was "0.0 MiB is over --max-file-mb 0.00399971"
+    (31_457_280, 20, "skipped: 30.0 MiB is over --max-file-mb 20"),
+])
+def test_the_skip_reason_shows_the_size_and_the_limit_as_given(size, limit, reason):
+    import re
+
+    from simsearch.indexer import over_limit
+
+    assert over_limit(size, int(limit * 2**20)) == reason
+    # the pattern migration 0010 reads limits back out of skip reasons with still finds it
+    assert float(re.search(r"over --max-file-mb ([0-9.eE+-]+)", reason).group(1)) == limit
+
+
 def test_m0010_starts_from_the_smallest_limit_older_size_skips_name(tmp_path):
     """An index from before remembered no limit; its skips name the one the user gave: a plain
     run after the upgrade must not index what that limit kept out."""

@@ -241,7 +241,7 @@ def test_a_file_over_the_index_size_limit_is_skipped_as_index_skips_it(tmp_path,
     warned = []
     documents = documents_from_path(folder, warn=lambda path, reason: warned.append((path, reason)))
     assert [Path(d.path).name for d in documents] == ["doc00.txt", "doc01.txt", "doc02.txt"]
-    assert warned == [(str(big), indexer._over_limit(big.stat().st_size, 1024))]
+    assert warned == [(str(big), indexer.over_limit(big.stat().st_size, 1024))]
     assert [Path(d.path).name for d in documents_from_path(folder, max_file_mb=1.0)][-1] == "zbig.txt"
 
 
