@@ -212,11 +212,12 @@ def length_batches(order: Sequence[int], lengths: Sequence[int], size: int):
     """``order`` (indices sorted by length) cut into batches of at most ``size`` of one length.
 
     A padded batch changes a sentence's vector under bf16: the attention kernel's blocks follow
-    the padded length, and its sums round in another order (minilm: up to 7e-4 per coordinate
-    next to a 100-token sentence; fp32: 1e-7). Batches without padding give every sentence the
-    vector it has alone, so an index updated file by file equals one built at once, and a query
-    in `eval retrieval` equals the same query typed alone. On django-docs' 11,616 sentences this
-    is 242 batches instead of 182, with 1.4% fewer tokens.
+    the padded length, and its sums round in another order. Batches without padding give every
+    sentence the vector it has alone, so an index updated file by file equals one built at once.
+    ``python benchmarks/bench_length_batches.py`` (4,000 django-docs sentences, minilm, 2-core
+    AVX512-BF16 EPYC): largest coordinate difference from the sentence encoded alone, padded
+    batches 4.0e-3 (bf16) and 8.5e-7 (fp32), these batches 0 and 0; time 0.96x and 0.95x of
+    padded batches (242 batches instead of 182 on django-docs' 11,616 sentences, 1.4% fewer tokens).
     """
     for _, run in itertools.groupby(order, key=lambda i: lengths[i]):
         run = list(run)
