@@ -327,6 +327,9 @@ class Extracted:
     lines_are_blocks: bool = False
     # Plain text of one sentence or thought per line: each line is one sentence, as written.
     lines_are_sentences: bool = False
+    # Markup removed and every block ended by a blank line (Markdown, reStructuredText): a line
+    # that starts with "-", "*", "#" or ">" is text, not a new block (``segment.split_sentences``).
+    blocks_marked: bool = False
 
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:
@@ -361,7 +364,7 @@ def extract(path: Path, data: bytes) -> Extracted:
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
     clean, line_map = _assemble(lines)
     return Extracted(clean, file_format, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
-                     lines_are_sentences=shape == SENTENCE_PER_LINE)
+                     lines_are_sentences=shape == SENTENCE_PER_LINE, blocks_marked=shape is None)
 
 
 def format_of(path: Path) -> str:
@@ -442,6 +445,7 @@ _OPTION_LINE = re.compile(r"^\s*:[\w][\w .-]*:(?:\s|$)")
 _GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
 _GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _SIMPLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
+_SIMPLE_RULE = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
 _LINE_BLOCK = re.compile(r"^(\s*)\|\s(?=.*\S)")
 
 
@@ -461,6 +465,14 @@ def _cells(row: str, separator: str) -> str:
     parts = [cell.strip() for cell in (row.strip().strip("|").split("|") if separator == "|"
                                        else re.split(r"\s{2,}", row.strip()))]
     return "; ".join(cell for cell in parts if cell)
+
+
+def _simple_row(row: str, columns: list[int]) -> str:
+    """A simple table's row as cells joined with "; ": cut where the border's columns start (cells
+    may be one space apart), never inside a word (text overflowing its column, as in the last one)."""
+    cuts = [start for start in columns[1:] if start < len(row) and row[start - 1].isspace()]
+    bounds = [0, *cuts, len(row)]
+    return "; ".join(cell for cell in (row[a:b].strip() for a, b in zip(bounds, bounds[1:])) if cell)
 
 
 class _Out:
@@ -496,6 +508,7 @@ def _clean_rst(text: str) -> Lines:
     literal_after = None  # the indentation of a paragraph that ended with "::"
     table = None  # "grid" or "simple" while inside a table
     borders = 0
+    columns: list[int] = []  # where each column of a simple table starts, from its top border
     while i < len(lines):
         line, number = lines[i], i + 1
         stripped = line.strip()
@@ -523,6 +536,8 @@ def _clean_rst(text: str) -> Lines:
             i += 1
             continue
         if _SIMPLE_BORDER.match(line):
+            if table != "simple":
+                columns = [match.start() for match in re.finditer(r"=+", line)]
             borders = borders + 1 if table == "simple" else 1
             table = "simple"
             following = lines[i + 1].strip() if i + 1 < len(lines) else ""
@@ -532,7 +547,8 @@ def _clean_rst(text: str) -> Lines:
             i += 1
             continue
         if table == "simple":
-            out.block(number, _cells(line, "  "))
+            if not _SIMPLE_RULE.match(line):  # a header's column-span underline is no row
+                out.block(number, _simple_row(line, columns))
             i += 1
             continue
         if _ADORNMENT.match(line):  # section underline/overline or a transition
@@ -600,6 +616,8 @@ def _clean_rst(text: str) -> Lines:
             if para_indent is not None and indent != para_indent:
                 out.gap(number)  # a definition-list term, or a quote: its own block
             para_indent = indent
+        elif para_indent is None:
+            para_indent = indent  # a later paragraph of a list item or field: its "::" opens a literal block
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, lines, i)
     return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements))
 
@@ -700,21 +718,30 @@ def _role_text(content: str, role: str = "") -> str:
     return content
 
 
-_LITERAL = re.compile(r"``(.+?)``(?!`)", re.DOTALL)
-_ROLE_BEFORE = re.compile(r"((?::[\w.+-]+)+:)`((?:[^`\\]|\\.)+)`")
-_ROLE_AFTER = re.compile(r"`((?:[^`\\]|\\.)+)`((?::[\w.+-]+)+:)")
-_REFERENCE = re.compile(r"`((?:[^`\\]|\\.)+)`_{1,2}")
-_DEFAULT_ROLE = re.compile(r"`((?:[^`\\]|\\.)+)`")
+# One left-to-right scan over a block: an inline literal, a role (before or after its text),
+# a reference (`text`_) or interpreted text; whichever starts first is read first, and the
+# scan goes on after it, so no construct can begin inside another or span from one literal's
+# closing backtick to the next one's opening backtick.
+_RST_INLINE = re.compile(
+    r"``(?P<literal>.+?)``(?!`)"
+    r"|(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
+    r"|`(?P<text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`(?P<suffix>(?::[\w.+-]+)+:|_{1,2})?",
+    re.DOTALL)
 _FOOTNOTE_REF = re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
 _SUBSTITUTION = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:_{1,2})?(?![\w|])")
 _STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:.*?\S)?)\*\*(?![\w*])", re.DOTALL)
 _EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
 _SIMPLE_REF = re.compile(r"(?<![\w-])([A-Za-z0-9]+)_{1,2}(?![\w])")
 _ESCAPE = re.compile(r"\\(.)")
+_PLACEHOLDER = re.compile(r"\0(\d+)\0")
 
 
-def _protect(pattern: re.Pattern, text: str, keep: list[str], render=lambda m: m.group(1)) -> str:
-    """Replace matches by a placeholder that later markup rules cannot touch."""
+def _protect(pattern: re.Pattern, text: str, keep: list[str], render: Callable[[re.Match], str]) -> str:
+    """Replace the matches of ``pattern`` by placeholders that later markup rules cannot touch.
+
+    Called once per block, on text that holds no NUL (``_without_nul``): a placeholder never
+    holds another one, so ``_restore`` puts every kept text back in one pass.
+    """
     def sub(match):
         kept = render(match)
         keep.append(kept)  # a newline inside the removed part stays, so the block keeps its lines
@@ -723,18 +750,29 @@ def _protect(pattern: re.Pattern, text: str, keep: list[str], render=lambda m: m
 
 
 def _restore(text: str, keep: list[str]) -> str:
-    return re.sub(r"\0(\d+)\0", lambda m: keep[int(m.group(1))], text)
+    return _PLACEHOLDER.sub(lambda m: keep[int(m.group(1))], text)
+
+
+def _without_nul(text: str) -> str:
+    """A NUL in a file (past the bytes sniffed for binary content) is not text; removing it keeps
+    the placeholders unambiguous."""
+    return text.replace("\0", "")
+
+
+def _rst_inline_text(match: re.Match) -> str:
+    if match.group("literal") is not None:
+        return match.group("literal").replace("\n", " ")
+    if match.group("role") is not None:
+        return _role_text(match.group("role_text"), match.group("role"))
+    suffix = match.group("suffix") or ""
+    return _role_text(match.group("text"), suffix if suffix.startswith(":") else "")
 
 
 def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
     """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text."""
     keep: list[str] = []
-    text = text.replace("\\ ", "")
-    text = _protect(_LITERAL, text, keep, lambda m: m.group(1).replace("\n", " "))
-    text = _protect(_ROLE_BEFORE, text, keep, lambda m: _role_text(m.group(2), m.group(1)))
-    text = _protect(_ROLE_AFTER, text, keep, lambda m: _role_text(m.group(1), m.group(2)))
-    text = _protect(_REFERENCE, text, keep, lambda m: _role_text(m.group(1)))
-    text = _protect(_DEFAULT_ROLE, text, keep, lambda m: _role_text(m.group(1)))
+    text = _without_nul(text).replace("\\ ", "")
+    text = _protect(_RST_INLINE, text, keep, _rst_inline_text)
     text = _FOOTNOTE_REF.sub("", text)
     text = _SUBSTITUTION.sub(lambda m: (replacements or {}).get(m.group(1), m.group(1)), text)
     text = _STRONG.sub(r"\1", text)
@@ -883,24 +921,32 @@ def _clean_markdown(text: str) -> Lines:
     return _inline_blocks(out.lines, _md_inline)
 
 
-_MD_CODE = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# A MyST role ({name}`text`) or a code span, read left to right as ``_RST_INLINE`` is.
+_MD_CODE = re.compile(r"\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`|(?P<ticks>`+)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)",
+                      re.DOTALL)
+# pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
+_MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 _MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
 _MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _MD_ATTRIBUTES = re.compile(r"\s?\{\s*[:#.][^}\n]*\}")
-_MD_ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]+)`")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
+def _md_code_text(match: re.Match) -> str:
+    if match.group("role") is not None:
+        return _role_text(match.group("role_text"), match.group("role"))
+    return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
+
+
 def _md_inline(text: str) -> str:
     keep: list[str] = []
-    text = _protect(_MD_ROLE, text, keep, lambda m: _role_text(m.group(2), m.group(1)))
-    text = _protect(_MD_CODE, text, keep, lambda m: m.group(2).strip().replace("\n", " "))
+    text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_FOOTNOTE_REF.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
@@ -1125,7 +1171,8 @@ def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) ->
     """Sentences of extracted text, long ones cut at spaces, lines mapped to the source."""
     out = []
     for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks,
-                                    lines_are_sentences=extracted.lines_are_sentences, splitter=splitter):
+                                    lines_are_sentences=extracted.lines_are_sentences,
+                                    blocks_marked=extracted.blocks_marked, splitter=splitter):
         line = extracted.source_line(sentence.start, sentence.line)
         for start, piece in _cut(sentence.text):
             out.append(Sentence(piece, sentence.start + start, sentence.start + start + len(piece), line))

@@ -20,7 +20,10 @@ whitespace; whether it ends a sentence depends on what is around it:
 
 Blank lines always end a sentence; so does a line that starts a list item, heading, quote
 or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
-Markup (Markdown, reStructuredText) is removed before this, in ``extract``.
+Markup (Markdown, reStructuredText) is removed before this, in ``extract``, which also ends
+each block with a blank line: such text is split with ``blocks_marked``, where a line that
+starts with "-", "+", "*", "#" or ">" is text like any other (an inline literal such as
+`` `+` `` or ``*`` that begins a wrapped line), never a new block.
 
 A plain-text file has one of three shapes (``line_shape``): wrapped prose (lines joined
 into paragraphs, as above); one paragraph per line (each line is a block, split as above);
@@ -241,8 +244,9 @@ def _lines_with_ends(text: str):
         yield text[start:]
 
 
-def _blocks(text: str, lines_are_blocks: bool):
-    """(start offset, end offset) of paragraphs, headings and list items (or of lines)."""
+def _blocks(text: str, lines_are_blocks: bool, blocks_marked: bool = False):
+    """(start offset, end offset) of paragraphs, headings and list items (or of lines); with
+    ``blocks_marked``, of the runs of lines between blank lines only."""
     start = None
     offset = 0
     for line in _lines_with_ends(text):
@@ -254,7 +258,7 @@ def _blocks(text: str, lines_are_blocks: bool):
             if start is not None:
                 yield start, offset
                 start = None
-        elif _BLOCK_START.match(line) and start is not None:
+        elif not blocks_marked and _BLOCK_START.match(line) and start is not None:
             yield start, offset
             start = offset
         elif start is None:
@@ -265,14 +269,16 @@ def _blocks(text: str, lines_are_blocks: bool):
 
 
 def split_sentences(text: str, *, lines_are_blocks: bool = False, lines_are_sentences: bool = False,
-                    splitter: BlockSplitter | None = None) -> list[Sentence]:
+                    blocks_marked: bool = False, splitter: BlockSplitter | None = None) -> list[Sentence]:
     """Split ``text`` into sentences with offsets and line numbers.
 
     By default wrapped lines of a paragraph are joined (prose). With ``lines_are_blocks``
     every line break also ends a sentence (one paragraph per line). With
     ``lines_are_sentences`` every line that holds a letter or digit is one sentence, exactly
     as written (runs of whitespace collapsed): one sentence or one thought per line (see
-    ``line_shape``); nothing is dropped from it and it is not split. ``splitter`` replaces
+    ``line_shape``); nothing is dropped from it and it is not split. With ``blocks_marked``
+    (markup already removed, blocks already separated by blank lines) only blank lines end a
+    block and no leading marker is dropped. ``splitter`` replaces
     the rules that split inside a block (the benchmark plugs other segmenters in there).
     """
     line_starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
@@ -289,11 +295,11 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False, lines_are_sent
         line = _line_of(line_starts, start)
         sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
 
-    for block_start, block_end in _blocks(text, lines_are_blocks or lines_are_sentences):
+    for block_start, block_end in _blocks(text, lines_are_blocks or lines_are_sentences, blocks_marked):
         if lines_are_sentences:
             emit(block_start, block_end)
             continue
-        marker = _BLOCK_MARKER.match(text, block_start, block_end)
+        marker = None if blocks_marked else _BLOCK_MARKER.match(text, block_start, block_end)
         cursor = block_start = marker.end() if marker else block_start
         for cut in split(text, block_start, block_end, uncased):
             emit(cursor, cut)
