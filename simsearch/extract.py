@@ -475,6 +475,17 @@ def _simple_row(row: str, columns: list[int]) -> str:
     return "; ".join(cell for cell in (row[a:b].strip() for a, b in zip(bounds, bounds[1:])) if cell)
 
 
+_NESTED_BULLET = re.compile(r"[-*+•‣⁃][ \t]+(?=\S)")
+
+
+def _nested_bullets_end(line: str, start: int) -> int:
+    """Where an item's text begins after the bullets of items nested on its first line (a
+    list-table's "- * cell", Markdown's "- * item")."""
+    while nested := _NESTED_BULLET.match(line, start):
+        start = nested.end()
+    return start
+
+
 class _Out:
     """Collects (source line, text) pairs; ``gap`` ends the current block."""
 
@@ -601,9 +612,9 @@ def _clean_rst(text: str) -> Lines:
         # mid-paragraph, only a bullet starts an item ("A. Lincoln" on a wrapped line does not)
         if item and (para_indent is None or item_indent is not None or stripped[0] in "-*+•‣⁃"):
             out.gap(number)
-            content = line[item.end():]
-            para_indent, item_indent = item.end(), indent
-            i, literal_after = _rst_paragraph_line(out, number, content, item.end(), lines, i)
+            start = _nested_bullets_end(line, item.end())
+            para_indent, item_indent = start, indent
+            i, literal_after = _rst_paragraph_line(out, number, line[start:], start, lines, i)
             continue
         block = _LINE_BLOCK.match(line)
         if block and not _GRID_ROW.match(line):
@@ -670,14 +681,54 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> in
         out.add(number, argument)
     j = i + 1
     while j < end and lines[j].strip():  # argument lines, then options, up to the first blank line
-        if _OPTION_LINE.match(lines[j]):
-            j = _body_end(lines, j, _indent(lines[j]))
+        if _OPTION_LINE.match(lines[j]):  # options, each perhaps on several lines, then the body
+            option_indent = _indent(lines[j])
+            while j < end and lines[j].strip() and (_indent(lines[j]) > option_indent or _OPTION_LINE.match(lines[j])):
+                j += 1
+            while j < end and not lines[j].strip():
+                j += 1
             break
         if prose:  # an admonition's text goes on here: the caller reads it (literal blocks and all)
             return j if argument else -j
         j += 1  # a signature's continuation
     out.gap(number)
+    if not prose and _looks_like_code(lines[j:end]):
+        return end  # a directive simsearch does not know, around code (click:example, console)
     return j
+
+
+# A line of code as it stands at a body's own indentation: Python statements, decorators and
+# calls, assignments, shell and doctest prompts, comments, lines that open or close brackets.
+_CODE_LINE = re.compile(
+    r"""^(?:(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]|(?:import|from)\s+[\w.]+(?:\s+import\s|\s*$)
+    |@[\w.]+(?:\(|$)|(?:return|yield|raise|assert)\b(?!\s+(?:a|an|the|to)\b)
+    |(?:if|elif|while|with)\s.*:$|for\s.+\sin\s.+:$|(?:else|try|finally)\s*:$|except\b.*:$|(?:pass|break|continue)$
+    |[\w.\[\]'"]+(?:\s*,\s*[\w.\[\]'"]+)*\s*(?:[-+*/%|&^]|//|\*\*)?=(?!=)\s*\S
+    |[\w.]+\([^()]*(?:\([^()]*\)[^()]*)*\)[,;]?$|[\w.]+\((?!\))[^)]*$|(?:\$|%|>>>|\.\.\.)\s|\#|//|/\*|<[\w!?/]|[{}()\[\]]+[,;]?$
+    |.*[{(\[]$)""", re.VERBOSE)
+_PROMPT = re.compile(r"^(?:\$|%|>>>)\s")
+
+
+def _looks_like_code(body: list[str]) -> bool:
+    """Whether the body of a directive simsearch does not know is code, to be left out.
+
+    Read at the body's own indentation (deeper lines are a nested block, code or quote), its
+    nested directives, options and fields set aside: code when it opens with a shell or doctest
+    prompt (a session: commands, then their output) or when more than half of its other lines
+    (doctest lines apart) read as code (``_CODE_LINE``). Prose bodies are kept: Sphinx domain directives (``.. function::``,
+    ``.. confval::``), a project's own (``.. change::``), tabs, ``only``, ``glossary``."""
+    lines = [line for line in body if line.strip()]
+    if not lines:
+        return False
+    base = min(_indent(line) for line in lines)
+    own = [line.strip() for line in lines if _indent(line) == base and not line.lstrip().startswith("..")
+           and not _OPTION_LINE.match(line) and not _FIELD.match(line)]
+    if not own:
+        return False
+    if _PROMPT.match(own[0]):
+        return True
+    own = [line for line in own if not line.startswith((">>>", "..."))]  # a doctest inside prose
+    return sum(bool(_CODE_LINE.match(line)) for line in own) * 2 > len(own)
 
 
 def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
@@ -789,7 +840,15 @@ _MD_QUOTE = re.compile(r"^\s{0,3}>(?!>>)\s?")
 _MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
 _MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
 _MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_MD_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+\"(.*)\")?\s*$")
+# An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
+# content tab (``=== "Label"``, ``===! "Label"``); the title or label is group 2.
+_MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(?:\s+\"(.*)\")?|===[!+]*\s+\"(.*)\")\s*$")
+# pymdown's Blocks: ``/// type | title`` opens (its YAML options indented under it), ``///`` closes.
+_MD_BLOCK_OPEN = re.compile(r"^(\s*)/{3,}\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
+_MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
+# pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
+_MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
+_MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
 _MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
 
 
@@ -879,9 +938,29 @@ def _clean_markdown(text: str) -> Lines:
         admonition = _MD_ADMONITION.match(line)
         if admonition:
             container = _indent(line) + 4
-            out.block(number, admonition.group(2) or "")
-            previous_blank = True  # its indented body is prose, not code
+            out.block(number, admonition.group(2) or admonition.group(3) or "")
+            previous_blank = True  # its indented body is prose; code in it is fenced or indented further
             i += 1
+            continue
+        opened = _MD_BLOCK_OPEN.match(line)
+        if opened or _MD_BLOCK_CLOSE.match(line):
+            out.gap(number)
+            title = (opened.group(3) or "") if opened else ""
+            if opened and opened.group(2).lower() != "html" and "=" not in title:  # not an element (div.result), not options
+                out.block(number, title)
+            i += 1
+            while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
+                i += 1  # the block's options
+            previous_blank = True
+            continue
+        if _MD_SNIPPET.match(line):
+            out.gap(number)
+            j = i + 1
+            if "8<" in stripped and stripped.strip("-8<") == "":  # a bare marker: a list of files up to the next one
+                while j < len(lines) and _MD_SNIPPET_FILE.match(lines[j]) and not _MD_SNIPPET.match(lines[j]):
+                    j += 1
+                j = j + 1 if j < len(lines) and _MD_SNIPPET.match(lines[j]) else i + 1
+            i = j
             continue
         heading = _MD_HEADING.match(line)
         if heading:
@@ -904,7 +983,7 @@ def _clean_markdown(text: str) -> Lines:
         footnote = _MD_FOOTNOTE_DEF.match(line)
         item = _MD_ITEM.match(line)
         if footnote or item:
-            start = (footnote or item).end()
+            start = _nested_bullets_end(line, (footnote or item).end())
             container = start
             out.gap(number)
             out.add(number, line[start:])
@@ -935,6 +1014,8 @@ _MD_ATTRIBUTES = re.compile(r"\s?\{\s*[:#.][^}\n]*\}")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
+# An icon shortcode (mkdocs-material, pymdown's emoji): :material-github:, :octicons-mark-github-16:.
+_MD_ICON = re.compile(r"(?<![\w:]):[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?![\w:])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -953,6 +1034,7 @@ def _md_inline(text: str) -> str:
     text = _MD_AUTOLINK.sub(r"\1", text)
     text = _MD_TAG.sub("", text)
     text = _MD_ATTRIBUTES.sub("", text)
+    text = _MD_ICON.sub("", text)
     text = _MD_STRONG.sub(r"\2", text)
     text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     text = _MD_STRIKE.sub(r"\1", text)
