@@ -582,7 +582,10 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             report.skipped_before += old.skip_reason is not None
         else:
             to_read.append(file)
-    with progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
+    # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
+    # the last run finds its sentences' vectors in its old document, removed as gone only below.
+    with store.holding_released_vectors(), \
+            progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
         for file in to_read:
             old = known.get(str(file.path))
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,

@@ -1,0 +1,194 @@
+"""Moved, renamed, copied and swapped files keep their vectors (brief ZM, D6), an interrupted run
+counts exactly what it saved (D7), and long phases show a bar (D8).
+
+The oracle for D6 is a fresh index of the same files: after any sequence of moves, copies,
+swaps, edits and deletions, each followed by ``index``, the index holds the same documents,
+sentences and full-text rows as a fresh one, and every sentence's vector is byte for byte the
+one the fresh index gives it (the encoder embeds each text alone, so a vector found under
+another path is the vector). And what a run encodes is exactly its sentences whose text the
+index did not hold before the run: a pure move encodes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsearch import indexer
+from simsearch.store import Store
+
+POOL = [f"Sentence {word} tells of {other} rivers and hills." for word, other in
+        zip(("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"),
+            ("red", "green", "blue", "grey", "white", "black", "brown", "pink", "gold", "teal"))]
+NAMES = ["a.txt", "b.txt", "c.txt", "archive/a.txt", "archive/d.txt", "old/e.md"]
+
+
+def write(root: Path, files: dict[str, list[int]]) -> None:
+    """Make ``root`` hold exactly ``files`` (name -> indices into POOL, one paragraph each)."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    for name, sentences in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n\n".join(POOL[i] for i in sentences) + "\n")
+
+
+def move(root: Path, src: str, dst: str) -> None:
+    """``mv`` (a rename keeps the inode, as a user's move does)."""
+    (root / dst).parent.mkdir(parents=True, exist_ok=True)
+    (root / src).rename(root / dst)
+
+
+def contents(store: Store) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path, text in store.conn.execute("SELECT d.path, s.text FROM sentences s JOIN documents d "
+                                         "ON d.id = s.document_id ORDER BY d.path, s.ordinal"):
+        out.setdefault(path, []).append(text)
+    return out
+
+
+def vectors(store: Store) -> dict[tuple[str, str, int], bytes]:
+    """(model path, document path, ordinal) -> the stored vector's bytes."""
+    rows = store.conn.execute(
+        "SELECT m.path, d.path, s.ordinal, v.embedding FROM vectors v JOIN models m ON m.id = v.model_id "
+        "JOIN sentences s ON s.id = v.sentence_id JOIN documents d ON d.id = s.document_id")
+    return {(model, path, ordinal): blob for model, path, ordinal, blob in rows}
+
+
+def fts_rows(store: Store) -> list[tuple[str, int, str]]:
+    """The full-text rows, by document path and ordinal (ids differ between two indexes)."""
+    return sorted(store.conn.execute(
+        "SELECT d.path, s.ordinal, f.text FROM sentences_fts f JOIN sentences s ON s.id = f.rowid "
+        "JOIN documents d ON d.id = s.document_id"))
+
+
+def held_texts(store: Store) -> set[str]:
+    return {text for (text,) in store.conn.execute("SELECT text FROM sentences")}
+
+
+files_strategy = st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=4),
+                                 min_size=1, max_size=4)
+# One step between two runs: what the user did to the files.
+step_strategy = st.one_of(
+    st.tuples(st.just("move"), st.integers(0, 20), st.sampled_from(NAMES)),
+    st.tuples(st.just("copy"), st.integers(0, 20), st.sampled_from(NAMES)),
+    st.tuples(st.just("swap"), st.integers(0, 20), st.integers(0, 20)),
+    st.tuples(st.just("edit"), st.integers(0, 20), st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=4)),
+    st.tuples(st.just("delete"), st.integers(0, 20), st.none()),
+)
+
+
+def apply(root: Path, files: dict[str, list[int]], step) -> None:
+    """Apply one step to the files on disk and to ``files`` (their model)."""
+    kind, pick, arg = step
+    names = sorted(files)
+    src = names[pick % len(names)]
+    if kind == "move" and arg != src:
+        if arg in files:
+            (root / arg).unlink()
+        move(root, src, arg)
+        files[arg] = files.pop(src)
+    elif kind == "copy" and arg != src:
+        (root / arg).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / src, root / arg)
+        files[arg] = list(files[src])
+    elif kind == "swap":
+        other = names[arg % len(names)]
+        if other != src:
+            move(root, src, "swap.tmp")
+            move(root, other, src)
+            move(root, "swap.tmp", other)
+            files[src], files[other] = files[other], files[src]
+    elif kind == "edit":
+        (root / src).write_text("\n\n".join(POOL[i] for i in arg) + "\n")
+        files[src] = list(arg)
+    elif kind == "delete" and len(files) > 1:
+        (root / src).unlink()
+        del files[src]
+
+
+@settings(max_examples=12, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(files=files_strategy, runs=st.lists(st.lists(step_strategy, min_size=1, max_size=3), min_size=1, max_size=3),
+       precision=st.sampled_from(["fp32", "bf16"]))
+def test_moves_copies_swaps_and_edits_leave_the_index_a_fresh_index_would_build(index_model, tiny_model, files,
+                                                                                 runs, precision):
+    models = [str(index_model), str(tiny_model)]  # two models: a vector is never taken from another model
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        root = tmp / "docs"
+        write(root, files)
+        store = Store.open(tmp / "index.db")
+        try:
+            indexer.index(store, [root], models, progress=False, precision=precision)
+            for number, steps in enumerate(runs):
+                for step in steps:
+                    apply(root, files, step)
+                before = held_texts(store)
+                report = indexer.index(store, [root], progress=False)
+                # What was embedded: exactly the sentences whose text the index did not hold.
+                new = sum(text not in before for texts in contents(store).values() for text in texts)
+                assert report.encoded == {name: new for name in report.models}, (steps, report.encoded)
+                fresh = Store.open(tmp / f"fresh-{number}.db")
+                try:
+                    indexer.index(fresh, [root], models, progress=False, precision=precision)
+                    assert contents(store) == contents(fresh)
+                    assert store.check_fts() == [] and fts_rows(store) == fts_rows(fresh)
+                    assert vectors(store) == vectors(fresh)  # every sentence, every model, bit for bit
+                finally:
+                    fresh.close()
+        finally:
+            store.close()
+
+
+def test_a_moved_folder_encodes_nothing_and_its_old_paths_are_gone(tmp_path, index_model, run_cli):
+    """The hunter's D6 through the CLI: `mv notes archive-2024` re-encoded every sentence."""
+    import json
+
+    root = tmp_path / "docs"
+    write(root, {f"notes/n{i}.txt": [i % len(POOL), (i + 3) % len(POOL)] for i in range(6)})
+    db = tmp_path / "i.db"
+    code, out, err = run_cli("index", root, "--model", index_model, "--db", db, "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    move(root, "notes", "archive-2024")
+    code, out, err = run_cli("index", "--db", db, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["added"], report["removed"]) == (6, 6)
+    assert report["encoded"] == {name: 0 for name in first["encoded"]}
+    store = Store.open(db, create=False)
+    try:
+        assert all("/archive-2024/" in path for path in contents(store))
+        missing = store.count_missing_vectors(store.models()[0].id)
+        assert missing == 0 and store.count_vectors(store.models()[0].id) == 12
+    finally:
+        store.close()
+
+
+def test_vectors_of_another_precision_are_not_reused(tmp_path, index_model):
+    """Re-embedding at another precision in the same run as a move: every vector is made anew
+    at the new precision (the fp32 ones the moved file's old copy held are not taken)."""
+    root = tmp_path / "docs"
+    write(root, {"a.txt": [0, 1, 2]})
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], progress=False, precision="fp32")
+        move(root, "a.txt", "b.txt")
+        report = indexer.index(store, [root], [str(index_model)], progress=False, precision="bf16")
+        assert list(report.encoded.values()) == [3]
+        fresh = Store.open(tmp_path / "fresh.db")
+        try:
+            indexer.index(fresh, [root], [str(index_model)], progress=False, precision="bf16")
+            assert vectors(store) == vectors(fresh)
+        finally:
+            fresh.close()
+    finally:
+        store.close()
