@@ -742,7 +742,8 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
         cleaned = clean("\n".join(text for _, text in block)).split("\n")
         if len(cleaned) != len(block):  # a construct swallowed a newline: clean line by line
             cleaned = [clean(text) for _, text in block]
-        out.extend((number, text) for (number, _), text in zip(block, cleaned))
+        # a line that held only markup (an image, an icon) is no blank line: the paragraph goes on
+        out.extend((number, text) for (number, _), text in zip(block, cleaned) if text.strip())
         block.clear()
 
     for number, text in lines:

@@ -205,7 +205,8 @@ def rst_document(draw):
     lines, wanted = [], []
     for _ in range(draw(st.integers(1, 7))):
         kind = draw(st.sampled_from(["title", "para", "role", "note", "code", "literal", "doctest", "target",
-                                     "comment", "field", "table", "substitution", "directive"]))
+                                     "comment", "field", "table", "substitution", "directive", "item literal",
+                                     "extension code", "extension prose", "simple table"]))
         sentences = draw(paragraph)
         text = " ".join(sentences)
         if kind == "title":
@@ -241,6 +242,29 @@ def rst_document(draw):
             wanted += ["alpha; beta"]
         elif kind == "substitution":
             lines += [".. |hidden| image:: hidden.png", "   :width: 10"]
+        elif kind == "item literal":  # a literal block after a list item's second paragraph
+            alone = draw(st.booleans())
+            lines += [f"* {sentences[0]}", "", "  ::" if alone else f"  {sentences[0][:-1]}::", "",
+                      "    hidden = connect(1)", "    # hidden comment"]
+            wanted += [sentences[0]] if alone else [sentences[0], sentences[0][:-1] + ":"]
+        elif kind == "extension code":  # a directive simsearch does not know, around code or a session
+            lines += [f".. {draw(st.sampled_from(['click:example', 'myext:demo', 'console']))}::", ""]
+            lines += draw(st.sampled_from([
+                ["    @hidden.command()", "    def hidden(count):", "        hidden.echo(count)"],
+                ["    invoke(hidden, args=['--hidden'])"],
+                ["    $ python manage.py hidden", "    Operations to perform:", "      Apply all hidden"],
+            ]))
+        elif kind == "extension prose":  # a project's own directive around prose, with several options
+            lines += [".. change::", "    :tags: hidden, orm", "    :tickets: 123 hidden", "", f"    {text}"]
+            wanted += sentences
+        elif kind == "simple table":  # cells as wide as their column stand one space apart
+            rows = draw(st.lists(st.lists(st.lists(st.sampled_from(PROSE_WORDS), min_size=1, max_size=2)
+                                          .map(" ".join), min_size=3, max_size=3), min_size=2, max_size=4))
+            widths = [max(len(row[c]) for row in rows) for c in range(3)]
+            border = " ".join("=" * w for w in widths)
+            table = [" ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+            lines += [border, table[0], border, *table[1:], border]
+            wanted += ["; ".join(row) for row in rows]
         else:
             lines += [".. autoclass:: pkg.Hidden", "   :members:", "", f"   {text}"]
             wanted += sentences
@@ -265,7 +289,7 @@ def markdown_document(draw):
     lines, wanted = [], []
     for _ in range(draw(st.integers(1, 7))):
         kind = draw(st.sampled_from(["heading", "para", "fence", "indented", "quote", "list", "table", "link",
-                                     "comment", "doctest", "setext"]))
+                                     "comment", "doctest", "setext", "tab", "admonition", "snippet", "block"]))
         sentences = draw(paragraph)
         if kind == "heading":
             lines += [f"{'#' * draw(st.integers(1, 6))} {sentences[0][:-1]}"]
@@ -294,6 +318,24 @@ def markdown_document(draw):
             lines += ["<!-- hidden", "comment -->"]
         elif kind == "doctest":
             lines += [">>> hidden()", "'hidden'"]
+        elif kind == "tab":  # mkdocs-material's content tab: its label, then code or prose right under it
+            lines += [f'=== "{sentences[0][:-1]}"']
+            if draw(st.booleans()):
+                lines += ["    ```sh", "    export HIDDEN=1", "    # hidden", "    ```"]
+                wanted.append(sentences[0][:-1])
+            else:
+                lines += [f"    {s}" for s in sentences]
+                wanted += [sentences[0][:-1], *sentences]
+        elif kind == "admonition":  # extra words between the type and the title
+            titled = draw(st.booleans())
+            lines += [f'!!! note inline end "{sentences[0][:-1]}"' if titled else "??? warning hidden-class"]
+            lines += [f"    {s}" for s in sentences]
+            wanted += ([sentences[0][:-1]] if titled else []) + sentences
+        elif kind == "snippet":
+            lines += ['--8<-- "includes/hidden.md"'] if draw(st.booleans()) else ["--8<--", "hidden.md", "--8<--"]
+        elif kind == "block":  # pymdown's /// blocks, their options indented under the opener
+            lines += [f"/// note | {sentences[0][:-1]}", "    type: hidden", "", " ".join(sentences), "///"]
+            wanted += [sentences[0][:-1], *sentences]
         else:
             lines += [sentences[0][:-1], "-" * len(sentences[0])]
             wanted.append(sentences[0][:-1])
@@ -418,3 +460,87 @@ def test_one_paragraph_per_line_is_split_inside_lines_and_never_joined(paragraph
     if sum(len(sentences) > 1 for sentences in paragraphs) * 5 >= len(paragraphs) * 2:
         assert not extracted.lines_are_sentences
         assert got == wanted
+
+
+# --- inline markup read left to right: no placeholder left, no word lost ---------------------
+
+import unicodedata  # noqa: E402
+
+# Inline-literal contents that once broke the reader: underscores that read as a reference's
+# "_" after the closing backtick, characters that start a list item or a heading when a wrapped
+# line begins with them, braces a MyST role begins with, backticks inside a literal.
+LITERAL_TEXTS = ["__module__", "__name__", "*", "+", "++", "-", "#", ">", "@{user}/{repo}", "{x}`y", "foo_",
+                 "x_", "a`b", "|sub|", ":func:", "*args", "**kwargs", "<id>", "[a](b)", "_private_"]
+IDENTIFIERS = ["__module__", "__name__", "foo_", "_private_", "x_y", "__init__.py"]
+word = st.sampled_from(PROSE_WORDS)
+
+
+def rst_inline_token():
+    """(rst source, the text a reader should get) for one inline construct or a plain word."""
+    return st.one_of(
+        word.map(lambda w: (w, w)),
+        st.sampled_from(LITERAL_TEXTS).map(lambda t: (f"``{t}``", t)),
+        word.map(lambda w: (f"`{w}`", w)),
+        st.sampled_from(IDENTIFIERS).map(lambda t: (f"`{t}`", t)),
+        word.map(lambda w: (f":func:`{w}`", w)),
+        word.map(lambda w: (f":meth:`~pkg.Thing.{w}`", w)),
+        word.map(lambda w: (f"`{w}`:sub:", w)),
+        st.tuples(word, word).map(lambda ws: (f":ref:`{ws[0]} {ws[1]} <some-label>`", f"{ws[0]} {ws[1]}")),
+        st.tuples(word, word).map(lambda ws: (f"`{ws[0]} {ws[1]} <https://example.org/x_y>`_", f"{ws[0]} {ws[1]}")),
+        word.map(lambda w: (f"`{w}`__", w)),
+        word.map(lambda w: (f"{w}_", w)),
+        st.tuples(word, word).map(lambda ws: (f"*{ws[0]} {ws[1]}*", f"{ws[0]} {ws[1]}")),
+        word.map(lambda w: (f"**{w}**", w)),
+    )
+
+
+def md_inline_token():
+    return st.one_of(
+        word.map(lambda w: (w, w)),
+        st.sampled_from(LITERAL_TEXTS).filter(lambda t: "`" not in t).map(lambda t: (f"`{t}`", t)),
+        st.sampled_from(LITERAL_TEXTS).map(lambda t: (f"`` {t} ``", t)),
+        word.map(lambda w: (f"{{func}}`{w}`", w)),
+        word.map(lambda w: (f"{{py:class}}`~pkg.{w}`", w)),
+        word.map(lambda w: (f"*{w}*", w)),
+        word.map(lambda w: (f"_{w}_", w)),
+        st.tuples(word, word).map(lambda ws: (f"**{ws[0]} {ws[1]}**", f"{ws[0]} {ws[1]}")),
+        word.map(lambda w: (f"~~{w}~~", w)),
+        st.tuples(word, word).map(lambda ws: (f"[{ws[0]} {ws[1]}](https://example.org/a_b)", f"{ws[0]} {ws[1]}")),
+        st.just(("![an image](picture.png)", "")),
+        st.just((":material-github:", "")),
+        st.just(("`#!python x = 1`", "x = 1")),
+    )
+
+
+def inline_paragraph(token):
+    """Tokens joined by spaces or line breaks (a wrapped paragraph), after one plain word."""
+    return st.tuples(word, st.lists(st.tuples(token, st.booleans()), min_size=1, max_size=10)).map(
+        lambda parts: (parts[0] + "".join(("\n" if wrap else " ") + source for (source, _), wrap in parts[1]),
+                       " ".join([parts[0], *(text for (_, text), _ in parts[1] if text)])))
+
+
+@pytest.mark.parametrize("suffix, token", [(".rst", rst_inline_token()), (".md", md_inline_token())])
+def test_inline_markup_keeps_every_word_in_order_and_leaves_no_control_character(suffix, token):
+    """Oracle: the words and literal texts generated. Two literals in a row once became
+    '__module__\\x000\\x00name__' (a reference read from one literal's closing backtick to the
+    next one's opening, a placeholder captured by a later one); a literal `+` or ``*`` that starts
+    a wrapped line was read as a bullet (the sentence cut in two, the character lost)."""
+    @given(inline_paragraph(token))
+    @settings(max_examples=150, deadline=None)
+    def check(paragraph):
+        source, expected = paragraph
+        texts = [s.text for s in sentences_of(extract(Path("doc" + suffix), f"{source}\n".encode()))]
+        assert not [t for t in texts if any(unicodedata.category(c) == "Cc" for c in t)], texts
+        assert texts == [" ".join(expected.split())], source
+
+    check()
+
+
+def test_two_inline_literals_in_a_row_from_real_documentation():
+    """Flask's patterns/lazyloading.rst and pymdown's magiclink.md, as written."""
+    rst = "What's important here is is that `__module__` and `__name__` are properly\nset.\n"
+    assert [s.text for s in sentences_of(extract(Path("a.rst"), rst.encode()))] == [
+        "What's important here is is that __module__ and __name__ are properly set."]
+    md = "Mention a repository like so: `@{user}/{repo}`. Or with a provider: `@{provider}:{user}/{repo}`.\n"
+    assert [s.text for s in sentences_of(extract(Path("b.md"), md.encode()))] == [
+        "Mention a repository like so: @{user}/{repo}.", "Or with a provider: @{provider}:{user}/{repo}."]
