@@ -139,3 +139,19 @@ def test_lists_logs_and_chat_are_one_per_line():
     chat = "[09:12] anna: are we still on for lunch\n[09:13] ben: yes at the usual place\n" * 3
     assert looks_one_per_line(todo) and looks_one_per_line(log) and looks_one_per_line(chat)
     assert texts(todo, lines_are_sentences=True)[1] == "call the plumber about the tap"
+
+
+@given(st.lists(st.tuples(st.sampled_from(["-", "+", "*", "#", ">", "##", "|"]), st.booleans()), min_size=1, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_text_with_its_markup_removed_is_split_at_blank_lines_only(markers):
+    """Cleaned Markdown or rst (``blocks_marked``) whose wrapped line begins with a literal "+",
+    "*" or "#" (an inline literal in the source): the line goes on the sentence, nothing dropped.
+    Plain text keeps reading such a line as a list item or heading."""
+    lines = ["the keys are built around the"]
+    for marker, blank in markers:
+        lines += ([""] if blank else []) + [f"{marker} symbol and the rest"]
+    text = "\n".join(lines) + "\n"
+    paragraphs = [" ".join(block.split()) for block in text.split("\n\n")]
+    assert [s.text for s in split_sentences(text, blocks_marked=True)] == paragraphs
+    if not markers[0][1]:  # plain text: the marker line starts a block of its own
+        assert len(split_sentences(text)) > len(paragraphs)
