@@ -512,19 +512,28 @@ def index(
         for key, reason in plan.kept.items():
             warn(key, reason)
         status = "failed"
+        embedding = None  # the model whose vectors are being made
         try:
-            _sync_documents(store, plan, report, max_file_mb, progress, warn)
+            _sync_documents(store, plan, report, max_file_mb, progress, warn, run_id=run_id)
             for row, ref in rows:
+                embedding = row.name
                 encode_start = time.perf_counter()
                 report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress,
-                                                          report.encoded)
+                                                          report.encoded, run_id=run_id)
                 report.encode_seconds += time.perf_counter() - encode_start
+                embedding = None
             for row, _ in rows:
                 _sync_ann(store, row)
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
-            files = report.added + report.updated
+            # What was saved, as committed (``Store.count_run``): the interrupt may have come
+            # between a commit and the report's count of it.
+            counted = store.run(run_id)
+            files = counted["files_changed"] - counted["files_removed"]
+            if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
+                report.encoded[embedding] = counted["sentences_encoded"] - sum(
+                    count for name, count in report.encoded.items() if name != embedding)
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
             raise Interrupted(
@@ -534,9 +543,8 @@ def index(
         finally:
             report.seconds = time.perf_counter() - start
             with store.transaction():
-                store.finish_run(run_id, status, files_seen=report.files_seen, files_changed=report.changed,
-                                 files_removed=report.removed, sentences_added=report.sentences_added,
-                                 sentences_encoded=sum(report.encoded.values()))
+                # The other counts were committed with what they count (``Store.count_run``).
+                store.finish_run(run_id, status, files_seen=report.files_seen)
     return report
 
 
@@ -550,7 +558,9 @@ def saved_phrase(saved: list[str]) -> str:
 
 
 def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file_mb: float,
-                    progress: bool, warn: Callable[[Path, str], None]) -> None:
+                    progress: bool, warn: Callable[[Path, str], None], *, run_id: int | None = None) -> None:
+    """Bring the documents under ``plan``'s roots in line with the files (phase 1); each change
+    is counted in the run's row ``run_id`` in its own transaction (``Store.count_run``)."""
     roots = list(plan.walk)
     # Documents of an indexed root that is not there now stay, even inside a root walked now.
     known = {path: doc for path, doc in store.documents_under(roots).items()
@@ -589,13 +599,15 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
         for file in to_read:
             old = known.get(str(file.path))
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
-                        support=support)
+                        support=support, run_id=run_id)
             advance(1)
     gone = [doc for path, doc in known.items() if path not in found]
     if gone:
+        removed = sum(doc.skip_reason is None for doc in gone)
         with store.transaction():
             store.delete_documents([doc.id for doc in gone])
-        report.removed += sum(doc.skip_reason is None for doc in gone)
+            store.count_run(run_id, files_changed=removed, files_removed=removed)
+        report.removed += removed
 
 
 def _same_file(old, path: Path) -> bool:
@@ -686,9 +698,11 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
 
 
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
-                warn: Callable[[Path, str], None], *, stale: bool = False, support: _Support | None = None) -> None:
+                warn: Callable[[Path, str], None], *, stale: bool = False, support: _Support | None = None,
+                run_id: int | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
-    extractor version, so it is read again even if its content is unchanged."""
+    extractor version, so it is read again even if its content is unchanged. What it changes is
+    counted in the run's row ``run_id`` inside the transaction that changes it."""
     path = file.path
     support = support or _Support()
 
@@ -702,6 +716,8 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                                                  skip_reason=reason, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
                                                  skip_kind=kind)
             store.set_extractor_version(document_id, EXTRACTOR_VERSION)
+            if old is not None and old.skip_reason is None:
+                store.count_run(run_id, files_changed=1, files_removed=1)
         if old is not None and old.skip_reason is None:
             report.removed += 1
             report.removed_skipped += 1
@@ -712,6 +728,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         if old is not None:
             with store.transaction():
                 store.delete_documents([old.id])
+                store.count_run(run_id, files_changed=1, files_removed=1)
             report.removed += 1
 
     try:
@@ -755,6 +772,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
                                              sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
+        store.count_run(run_id, files_changed=1, sentences_added=len(sentences))
     report.sentences_added += len(sentences)
     if old is None or old.skip_reason is not None:
         report.added += 1
@@ -766,7 +784,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
 
 
 def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, batch_size: int,
-                   progress: bool, encoded: dict[str, int] | None = None) -> int:
+                   progress: bool, encoded: dict[str, int] | None = None, *, run_id: int | None = None) -> int:
     """Embed every sentence the model has no vector for; returns how many went through it,
     also kept up to date in ``encoded[model.name]`` as each chunk is committed (an interrupted
     run reports what it did).
@@ -800,6 +818,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
                     store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
                                            [(model.id, sid) for sid in written])
                     store.bump_generations([model.id])
+                    store.count_run(run_id, sentences_encoded=-done)
                 if encoded is not None:
                     encoded[model.name] = 0
                 raise SimsearchError(
@@ -809,6 +828,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
             advance(len(texts) - len(set(texts)))  # repeats are encoded once
             with store.transaction():
                 store.add_vectors(model.id, ids, vectors)
+                store.count_run(run_id, sentences_encoded=len(rows))
             written += ids
             done += len(rows)
             if encoded is not None:

@@ -841,14 +841,36 @@ class Store:
         import json
 
         return self.conn.execute(
-            "INSERT INTO runs (started_at, roots, models, status) VALUES (?, ?, ?, 'running')",
+            "INSERT INTO runs (started_at, roots, models, status, files_changed, files_removed, sentences_added, "
+            "sentences_encoded) VALUES (?, ?, ?, 'running', 0, 0, 0, 0)",
             (now(), json.dumps(roots), json.dumps(models)),
         ).lastrowid
 
-    def finish_run(self, run_id: int, status: str, **counts: int) -> None:
+    RUN_COUNTS = ("files_changed", "files_removed", "sentences_added", "sentences_encoded")
+
+    def count_run(self, run_id: int | None, **counts: int) -> None:
+        """Add to a run's counts (``RUN_COUNTS``), inside the transaction that writes what they
+        count: committed together, so the ``runs`` row never says one file more or less than
+        the database holds, however the run ends (an interrupt right after a commit included)."""
+        if run_id is None or not counts:
+            return
+        unknown = set(counts) - set(self.RUN_COUNTS)
+        if unknown:
+            raise ValueError(f"not a run count: {sorted(unknown)}")
+        sets = ", ".join(f"{name} = coalesce({name}, 0) + ?" for name in counts)
+        self.conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*counts.values(), run_id))
+
+    def run(self, run_id: int) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+        return rows[0] if rows else None
+
+    def finish_run(self, run_id: int, status: str, **counts: int | None) -> None:
+        """End a run: its status, ``files_seen`` and any count given (a count not given, or None,
+        keeps what ``count_run`` committed)."""
         self.conn.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, files_changed = ?, files_removed = ?, "
-            "sentences_added = ?, sentences_encoded = ? WHERE id = ?",
+            "UPDATE runs SET finished_at = ?, status = ?, files_seen = ?, files_changed = coalesce(?, files_changed), "
+            "files_removed = coalesce(?, files_removed), sentences_added = coalesce(?, sentences_added), "
+            "sentences_encoded = coalesce(?, sentences_encoded) WHERE id = ?",
             (now(), status, counts.get("files_seen"), counts.get("files_changed"), counts.get("files_removed"),
              counts.get("sentences_added"), counts.get("sentences_encoded"), run_id),
         )

@@ -192,3 +192,85 @@ def test_vectors_of_another_precision_are_not_reused(tmp_path, index_model):
             fresh.close()
     finally:
         store.close()
+
+
+# --- D7: an interrupt right after a commit ------------------------------------------------
+
+def interrupt_after_commit(monkeypatch, method: str, nth: int) -> None:
+    """Raise KeyboardInterrupt just after the ``nth`` transaction that calls ``Store.<method>``
+    commits: where a SIGINT lands between a commit and the code after it."""
+    import contextlib
+
+    state = {"calls": 0, "fired": False}
+    real_method, real_transaction = getattr(Store, method), Store.transaction
+
+    def counted(self, *args, **kwargs):
+        state["calls"] += 1
+        return real_method(self, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        before = state["calls"]
+        with real_transaction(self):
+            yield
+        if not state["fired"] and before < nth <= state["calls"]:
+            state["fired"] = True
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, method, counted)
+    monkeypatch.setattr(Store, "transaction", transaction)
+
+
+@pytest.mark.parametrize("nth", [1, 3])
+def test_an_interrupt_right_after_a_file_is_saved_counts_that_file(tmp_path, index_model, monkeypatch, nth):
+    import re
+
+    from simsearch.errors import Interrupted
+
+    root = tmp_path / "docs"
+    write(root, {f"n{i}.txt": [i, i + 1] for i in range(5)})
+    store = Store.open(tmp_path / "i.db")
+    try:
+        interrupt_after_commit(monkeypatch, "replace_document", nth)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [root], [str(index_model)], progress=False)
+        monkeypatch.undo()
+        documents = store.counts()["documents"]
+        assert documents == nth  # the nth file was committed, the interrupt came after
+        said = re.search(r"interrupted; ([0-9,]+) new or changed files?", str(info.value))
+        assert said and int(said.group(1)) == documents, str(info.value)
+        run = store.last_run()
+        assert run["status"] == "interrupted"
+        assert run["files_changed"] - run["files_removed"] == documents
+        assert run["sentences_added"] == store.counts()["sentences"]
+    finally:
+        store.close()
+
+
+def test_an_interrupt_right_after_a_chunk_of_vectors_is_saved_counts_those_vectors(tmp_path, index_model,
+                                                                                    monkeypatch):
+    import re
+
+    from simsearch.errors import Interrupted
+
+    root = tmp_path / "docs"
+    write(root, {"a.txt": list(range(7))})
+    store = Store.open(tmp_path / "i.db")
+    try:
+        monkeypatch.setattr(indexer, "EMBED_CHUNK", 3)
+        interrupt_after_commit(monkeypatch, "add_vectors", 2)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [root], [str(index_model)], progress=False)
+        monkeypatch.undo()
+        saved = store.count_vectors(store.models()[0].id)
+        assert saved == 6
+        said = re.search(r"and ([0-9,]+) vectors? for ", str(info.value))
+        assert said and int(said.group(1)) == saved, str(info.value)
+        assert store.last_run()["sentences_encoded"] == saved
+        # The next run finishes the job and its row counts what it did.
+        report = indexer.index(store, [root], progress=False)
+        assert list(report.encoded.values()) == [1]
+        run = store.last_run()
+        assert (run["status"], run["files_changed"], run["sentences_added"], run["sentences_encoded"]) == ("done", 0, 0, 1)
+    finally:
+        store.close()
