@@ -27,6 +27,7 @@ that read the sentences' rows inside the same ``Store.snapshot()`` find every on
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
@@ -46,6 +47,9 @@ EXACT_BELOW = 5000
 REBUILD_DELETED_SHARE = 0.25
 # Vectors read per slice while building (bounded memory).
 BUILD_CHUNK = 50_000
+# Vectors per ``add_items`` call while building or patching, so a progress bar can move
+# (``VectorIndex.open(progress=...)``); insertion order is the same as in one call.
+ADD_CHUNK = 5_000
 # A reader whose in-memory graph has lost more than this share of its entries to deletions
 # (an ``index`` run replacing most documents) stops using it and searches every vector
 # exactly: a graph that is mostly deleted is slow to walk, and rebuilding it is the writer's job.
@@ -177,6 +181,7 @@ class VectorIndex:
         self.count = 0
         self.repaired = False  # whether opening had to build or patch the file (it then differs from the saved one)
         self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
+        self.progress = None  # see ``open``
         self._lock = threading.RLock()
 
     @property
@@ -187,14 +192,18 @@ class VectorIndex:
     # --- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, store: Store, model: ModelRow, *, save: bool = True) -> "VectorIndex":
+    def open(cls, store: Store, model: ModelRow, *, save: bool = True, progress=None) -> "VectorIndex":
         """Load the model's index, brought in line with one snapshot of the database.
 
         With ``save`` a patched or rebuilt file is written back (atomically); only the
         writer (``index``, holding the writer lock) passes it. Readers keep theirs in memory.
+        ``progress(action, total)``, when given, is called when the graph is built ("building")
+        or patched ("patching") with ``total`` vectors to add, and returns a context manager
+        yielding ``advance(n)`` (``progress.progress_bar``'s), called as vectors are added.
         """
         with store.snapshot():
             index = cls(store, store.model_by_id(model.id))
+            index.progress = progress
             index.count = store.count_vectors(model.id)
             if index.count >= EXACT_BELOW:
                 index._open_hnsw()
@@ -366,7 +375,8 @@ class VectorIndex:
             ids, vectors = _finite(*self.store.vectors(self.model, missing.tolist()))
             if len(ids):
                 hnsw.resize_index(hnsw.element_count + len(ids))
-                hnsw.add_items(vectors, ids)
+                with self._adding("patching", len(ids)) as advance:
+                    _add_items(hnsw, vectors, ids, advance)
         return hnsw
 
     def _build(self):
@@ -375,11 +385,18 @@ class VectorIndex:
         m = self.model
         hnsw = hnswlib.Index(space=m.hnsw_space, dim=m.dim)
         hnsw.init_index(max_elements=max(self.count, 1), M=m.hnsw_m, ef_construction=m.hnsw_ef_construction)
-        for ids, vectors in self.store.iter_vectors(m, BUILD_CHUNK):
-            ids, vectors = _finite(ids, vectors)
-            if len(ids):
-                hnsw.add_items(vectors, ids)  # each vector with the id it was read with
+        with self._adding("building", self.count) as advance:
+            for ids, vectors in self.store.iter_vectors(m, BUILD_CHUNK):
+                read = len(ids)
+                ids, vectors = _finite(ids, vectors)
+                _add_items(hnsw, vectors, ids, advance)  # each vector with the id it was read with
+                advance(read - len(ids))  # not finite: never added, but done
         return hnsw
+
+    def _adding(self, action: str, total: int):
+        if self.progress is None or total <= 0:
+            return contextlib.nullcontext(lambda n=1: None)
+        return self.progress(action, total)
 
     def save(self) -> None:
         """Write the HNSW file atomically, verified, and record its size and sha256.
@@ -500,6 +517,13 @@ def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.searchsorted(sorted_ids, values).clip(0, len(sorted_ids) - 1)
     return sorted_ids[at] == values
+
+
+def _add_items(hnsw, vectors: np.ndarray, ids: np.ndarray, advance) -> None:
+    """``hnsw.add_items`` in slices of ``ADD_CHUNK``, in order, each followed by ``advance``."""
+    for start in range(0, len(ids), ADD_CHUNK):
+        hnsw.add_items(vectors[start:start + ADD_CHUNK], ids[start:start + ADD_CHUNK])
+        advance(len(ids[start:start + ADD_CHUNK]))
 
 
 def _labels(hnsw) -> np.ndarray:

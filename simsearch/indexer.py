@@ -47,6 +47,11 @@ EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
+# "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
+READ_BAR_FILES = 20
+READ_BAR_BYTES = 4 * 2**20
+# Sentences written between two moves of the reading bar inside one large file.
+READ_BAR_SENTENCES = 2048
 
 
 @dataclass
@@ -69,6 +74,7 @@ class IndexReport:
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     encode_seconds: float = 0.0  # of ``seconds``, the time in model forward passes (and model loading)
+    hnsw: dict[str, str] = field(default_factory=dict)  # model -> "built" or "patched": its HNSW file was (re)written
 
     @property
     def changed(self) -> int:
@@ -523,7 +529,7 @@ def index(
                 report.encode_seconds += time.perf_counter() - encode_start
                 embedding = None
             for row, _ in rows:
-                _sync_ann(store, row)
+                _sync_ann(store, row, progress=progress, done=report.hnsw)
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -592,15 +598,29 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             report.skipped_before += old.skip_reason is not None
         else:
             to_read.append(file)
+    # The bar counts bytes (a few large files take as long as many small ones); a file over the
+    # limit is not read, so it weighs nothing.
+    weights = [file.size if file.size <= max_bytes else 0 for file in to_read]
+    shown = progress and (len(to_read) > READ_BAR_FILES or sum(weights) >= READ_BAR_BYTES)
     # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
     # the last run finds its sentences' vectors in its old document, removed as gone only below.
     with store.holding_released_vectors(), \
-            progress_bar(len(to_read), "reading files", unit="file", enabled=progress and len(to_read) > 20) as advance:
-        for file in to_read:
+            progress_bar(sum(weights), "reading files", unit="B", enabled=shown) as advance:
+        for number, (file, weight) in enumerate(zip(to_read, weights), 1):
             old = known.get(str(file.path))
+            moved = 0
+
+            def within(share: float, weight=weight) -> None:
+                """``share`` of this file's sentences are written: the bar moves as far into it."""
+                nonlocal moved
+                step = int(weight * share) - moved
+                if step > 0:
+                    advance(step)
+                    moved += step
+
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
-                        support=support, run_id=run_id)
-            advance(1)
+                        support=support, run_id=run_id, on_share=within if shown else None)
+            advance(weight - moved, files=f"{number:,}/{len(to_read):,}")
     gone = [doc for path, doc in known.items() if path not in found]
     if gone:
         removed = sum(doc.skip_reason is None for doc in gone)
@@ -699,10 +719,11 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
 
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
                 warn: Callable[[Path, str], None], *, stale: bool = False, support: _Support | None = None,
-                run_id: int | None = None) -> None:
+                run_id: int | None = None, on_share: Callable[[float], None] | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
     extractor version, so it is read again even if its content is unchanged. What it changes is
-    counted in the run's row ``run_id`` inside the transaction that changes it."""
+    counted in the run's row ``run_id`` inside the transaction that changes it. ``on_share(x)``:
+    a share ``x`` of the file's sentences is written (a progress bar moving inside a large file)."""
     path = file.path
     support = support or _Support()
 
@@ -769,8 +790,10 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
     with store.transaction():
+        written = None if on_share is None or not sentences else (lambda count: on_share(count / len(sentences)))
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
-                                             sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns)
+                                             sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
+                                             on_written=written, every=READ_BAR_SENTENCES)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         store.count_run(run_id, files_changed=1, sentences_added=len(sentences))
     report.sentences_added += len(sentences)
@@ -836,10 +859,17 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     return done
 
 
-def _sync_ann(store: Store, model: ModelRow) -> None:
+def _sync_ann(store: Store, model: ModelRow, *, progress: bool = False, done: dict[str, str] | None = None) -> None:
+    """Bring the model's HNSW file in line with its vectors (phase 3); a build or a patch shows a
+    bar and is recorded in ``done`` (model name -> "built" or "patched")."""
     from .ann import VectorIndex
 
-    VectorIndex.open(store, model, save=True)
+    def bar(action: str, total: int):
+        if done is not None:
+            done[model.name] = {"building": "built", "patching": "patched"}.get(action, action)
+        return progress_bar(total, f"{action} HNSW ({model.name})", unit="vec", enabled=progress)
+
+    VectorIndex.open(store, model, save=True, progress=bar)
 
 
 def writer_alive(store: Store) -> bool:

@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 
 stderr = Console(stderr=True)
@@ -42,16 +44,17 @@ def progress_bar(
 
     Extra fields (say ``loss=...``) are shown after the bar; with ``enabled=False``
     or when stderr is not a terminal in a test, ``advance`` costs next to nothing.
+    ``unit="B"``: ``total`` and ``n`` are bytes, shown as sizes (``1.2/5.0 MB``, ``MB/s``).
     """
     if not enabled:
         yield lambda n=1, **fields: None
         return
+    counts = (DownloadColumn(), TaskProgressColumn(), TransferSpeedColumn()) if unit == "B" else (
+        MofNCompleteColumn(), TaskProgressColumn(), RateColumn(unit))
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        RateColumn(unit),
+        *counts,
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),

@@ -29,7 +29,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -607,12 +607,14 @@ class Store:
 
     def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, format: str,
                          sentences: list, skip_reason: str | None = None, *, inode: int | None = None,
-                         ctime_ns: int | None = None, skip_kind: str | None = None) -> int:
+                         ctime_ns: int | None = None, skip_kind: str | None = None,
+                         on_written: Callable[[int], None] | None = None, every: int = 2048) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
         "html", "pdf"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
         (``DocumentRow``); ``skip_kind`` what a skip depends on (``skip_reason`` set).
+        ``on_written(count)`` is called after every ``every`` sentences written (a progress bar).
 
         A new sentence gets the vector that a model already holds for its text, so that only
         text new to the index is embedded: editing one paragraph re-embeds that paragraph, and a
@@ -656,6 +658,8 @@ class Store:
                     kept[key] = self.held_vector(model_id, sentence.text)
                 if kept[key] is not None:
                     self.conn.execute("INSERT INTO vectors VALUES (?, ?, ?)", (sentence_id, model_id, kept[key]))
+            if on_written is not None and (ordinal + 1) % every == 0:
+                on_written(ordinal + 1)
         if old and self._releasing:
             # The old version's vectors whose text is not in the new one: another file read
             # later in this run may hold that text now (two files swapped their contents).

@@ -274,3 +274,130 @@ def test_an_interrupt_right_after_a_chunk_of_vectors_is_saved_counts_those_vecto
         assert (run["status"], run["files_changed"], run["sentences_added"], run["sentences_encoded"]) == ("done", 0, 0, 1)
     finally:
         store.close()
+
+
+# --- D8: long phases show a bar -------------------------------------------------------------
+
+class Bars:
+    """Stands in for ``indexer.progress_bar``: records each bar and what it was advanced by."""
+
+    def __init__(self):
+        self.bars: list[dict] = []
+
+    def __call__(self, total, description, *, unit="sent", enabled=True):
+        import contextlib
+
+        bar = {"total": total, "description": description, "unit": unit, "enabled": enabled, "steps": []}
+        self.bars.append(bar)
+
+        @contextlib.contextmanager
+        def run():
+            yield lambda n=1, **fields: bar["steps"].append(n)
+
+        return run()
+
+    def named(self, prefix: str) -> list[dict]:
+        return [bar for bar in self.bars if bar["description"].startswith(prefix)]
+
+
+def test_a_few_large_files_show_a_reading_bar_by_bytes_that_moves_inside_each_file(tmp_path, index_model, monkeypatch):
+    root = tmp_path / "docs"
+    root.mkdir()
+    for name in ("big-1.txt", "big-2.txt"):
+        (root / name).write_text("\n\n".join(f"{POOL[i % len(POOL)]} Number {i}." for i in range(40)) + "\n")
+    (root / "small.txt").write_text("A small note.\n")
+    bars = Bars()
+    monkeypatch.setattr(indexer, "progress_bar", bars)
+    monkeypatch.setattr(indexer, "READ_BAR_BYTES", 3000)  # the two files are ~4 kB each
+    monkeypatch.setattr(indexer, "READ_BAR_SENTENCES", 8)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], progress=True)
+        [reading] = bars.named("reading files")
+        sizes = sum(path.stat().st_size for path in root.iterdir())
+        assert reading["enabled"] and reading["unit"] == "B" and reading["total"] == sizes
+        assert sum(reading["steps"]) == sizes and all(step >= 0 for step in reading["steps"])
+        # 40 sentences a file, a move every 8: the bar moves inside each large file, not once per file.
+        assert len([step for step in reading["steps"] if step > 0]) >= 2 * 4
+        # Few small files: no bar, as before (nothing to wait for).
+        (root / "small.txt").write_text("A small note, edited.\n")
+        bars.bars.clear()
+        indexer.index(store, [root], progress=True)
+        assert [bar["enabled"] for bar in bars.named("reading files")] == [False]
+        # Without progress (--json), never.
+        (root / "big-1.txt").write_text("Rewritten.\n" * 400)
+        bars.bars.clear()
+        indexer.index(store, [root], progress=False)
+        assert not any(bar["enabled"] for bar in bars.bars)
+    finally:
+        store.close()
+
+
+def test_building_and_patching_the_hnsw_file_show_a_bar_and_are_reported(tmp_path, index_model, monkeypatch):
+    from simsearch import ann
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 5)
+    monkeypatch.setattr(ann, "ADD_CHUNK", 4)
+    root = tmp_path / "docs"
+    write(root, {"a.txt": list(range(10))})
+    bars = Bars()
+    monkeypatch.setattr(indexer, "progress_bar", bars)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        report = indexer.index(store, [root], [str(index_model)], progress=True)
+        name = report.models[0]
+        [build] = bars.named("building HNSW")
+        assert build["enabled"] and build["total"] == 10 and build["steps"] == [4, 4, 2, 0]
+        assert report.hnsw == {name: "built"}
+        # A run that only rebuilds the file (deleted) shows the bar and says so.
+        row = store.models()[0]
+        ann.ann_path(store, row).unlink()
+        bars.bars.clear()
+        report = indexer.index(store, [root], progress=True)
+        assert report.changed == 0 and not any(report.encoded.values())
+        assert report.hnsw == {name: "built"} and sum(bars.named("building HNSW")[0]["steps"]) == 10
+        # New vectors patch the file: a bar for what is added.
+        write(root, {"a.txt": list(range(10)), "b.txt": [0, 1]})
+        (root / "b.txt").write_text("A new sentence here.\n\nAnother new one there.\n")
+        bars.bars.clear()
+        report = indexer.index(store, [root], progress=True)
+        [patch] = bars.named("patching HNSW")
+        assert report.hnsw == {name: "patched"} and patch["total"] == 2 and sum(patch["steps"]) == 2
+        # Nothing to do: no bar, nothing reported.
+        bars.bars.clear()
+        report = indexer.index(store, [root], progress=True)
+        assert report.hnsw == {} and not bars.named("building HNSW") and not bars.named("patching HNSW")
+        # The file built in slices answers as exactly as search needs: each vector finds itself.
+        searcher_index = ann.VectorIndex.open(store, store.models()[0], save=False)
+        ids, matrix = store.vectors(store.models()[0])
+        assert searcher_index.hnsw is not None
+        assert [int(searcher_index.search(vector, 1)[0][0]) for vector in matrix] == ids.tolist()
+    finally:
+        store.close()
+
+
+def test_the_bars_are_drawn_on_a_terminal(tmp_path, index_model, monkeypatch):
+    """Through progress.py's console (the hook the other bar tests use): the reading bar in
+    bytes and the HNSW bar reach the terminal, with their rate and ETA columns."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from simsearch import ann, progress
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 5)
+    monkeypatch.setattr(indexer, "READ_BAR_BYTES", 100)
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "stderr", Console(file=screen, force_terminal=True, width=200))
+    root = tmp_path / "docs"
+    write(root, {"a.txt": list(range(10))})
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], progress=True)
+    finally:
+        store.close()
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", screen.getvalue())
+    size = (root / "a.txt").stat().st_size
+    assert "reading files" in text and f"/{size} bytes" in text  # counted in bytes
+    assert "building HNSW" in text and "/10 " in text and "vec/s" in text and "eta" in text
