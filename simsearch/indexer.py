@@ -5,7 +5,9 @@ A run has three phases, each safe to interrupt:
 1. documents: walk the roots; a file whose stat (size, mtime, inode, ctime) is unchanged is
    not opened, one whose content hash is unchanged is not parsed (unless an older extractor
    read it: ``EXTRACTOR_VERSION``); a new or changed file is split into sentences and written
-   in one transaction; files gone from disk are removed. A skip that depends on this run's
+   in one transaction, each new sentence with the vector a model already holds for its text
+   (``Store.replace_document``: a moved, renamed or copied file is not embedded again); files
+   gone from disk are removed once every file is read. A skip that depends on this run's
    options or environment (``--max-file-mb``, PDF support) is checked again every run, and an
    indexed file now over ``--max-file-mb`` is taken out; a skip for the file's content
    (binary) holds while the stat is the same;
@@ -869,7 +871,8 @@ def _sync_ann(store: Store, model: ModelRow, *, progress: bool = False, done: di
             done[model.name] = {"building": "built", "patching": "patched"}.get(action, action)
         return progress_bar(total, f"{action} HNSW ({model.name})", unit="vec", enabled=progress)
 
-    VectorIndex.open(store, model, save=True, progress=bar)
+    if VectorIndex.open(store, model, save=True, progress=bar).repaired and done is not None:
+        done.setdefault(model.name, "patched")  # entries deleted, none added: no bar, but saved again
 
 
 def writer_alive(store: Store) -> bool:

@@ -363,6 +363,11 @@ def test_building_and_patching_the_hnsw_file_show_a_bar_and_are_reported(tmp_pat
         report = indexer.index(store, [root], progress=True)
         [patch] = bars.named("patching HNSW")
         assert report.hnsw == {name: "patched"} and patch["total"] == 2 and sum(patch["steps"]) == 2
+        # Only deletions: the file is saved again (reported), with nothing to add (no bar).
+        (root / "b.txt").unlink()
+        bars.bars.clear()
+        report = indexer.index(store, [root], progress=True)
+        assert report.hnsw == {name: "patched"} and not bars.named("patching HNSW")
         # Nothing to do: no bar, nothing reported.
         bars.bars.clear()
         report = indexer.index(store, [root], progress=True)
