@@ -714,13 +714,14 @@ def search_command(
     if not hits:
         why = [f"with --min-score {min_score}"] if min_score is not None else []
         why += [f"with --path {path}"] if path is not None else []
-        why += [f"{missing:,} sentences have no vector for {searcher.name} yet: run `simsearch index`"] if missing else []
+        why += [f"{counted(missing, 'sentence')} {'has' if missing == 1 else 'have'} no vector for {searcher.name} yet: "
+                "run `simsearch index`"] if missing else []
         stdout.print(f"no results for {_shown(repr(query))} in {mode} mode" + (f" ({_shown('; '.join(why))})" if why else ""),
                      highlight=False, soft_wrap=True)
         return
     by_model = f" with {searcher.name}" if uses_model else ""
     searched = searcher.vectors.count if uses_model else searcher.sentences()
-    table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({searched:,} sentences, "
+    table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({counted(searched, 'sentence')}, "
                         f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
                   caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
     table.add_column("#", justify="right")
@@ -783,8 +784,8 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     if json_out:
         _print_json(info)
         return
-    stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {info['documents']:,} files "
-                 f"({info['skipped']:,} skipped), {info['sentences']:,} sentences, {info['db_bytes'] / 2**20:.1f} MiB")
+    stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} "
+                 f"({info['skipped']:,} skipped), {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
     table = Table(title="Models in the index")
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search", "index file",
                    "HNSW (M / ef_c / ef)"):
@@ -805,8 +806,8 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                      "`simsearch index` carries on from what it saved", highlight=False, soft_wrap=True)
     elif run:
         stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
-                     f"{run['files_seen'] or 0:,} files seen, {run['files_changed'] or 0:,} changed, "
-                     f"{run['sentences_encoded'] or 0:,} sentences encoded")
+                     f"{counted(run['files_seen'] or 0, 'file')} seen, {run['files_changed'] or 0:,} changed, "
+                     f"{counted(run['sentences_encoded'] or 0, 'sentence')} encoded")
 
 
 def _describe(result: dict) -> str:

@@ -360,3 +360,16 @@ def test_names_holding_a_newline_match_as_git_matches_them(git_repo, pattern):
     rules = [(git_repo, parse_gitignore(pattern + "\n"))]
     ours = {name for name in names if _ignored(rules, git_repo / name, False)}
     assert ours == git_ignored(git_repo, pattern + "\n", names), pattern
+
+
+def test_counts_of_one_are_singular_in_status_and_search(tmp_path, index_model, run_cli):
+    """'1 files', '1 sentences' in status's header and last run, and search's table title."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "one.txt").write_text("A single sentence about lighthouses.\n")
+    db = tmp_path / "one.db"
+    assert run_cli("index", tmp_path / "docs", "-m", index_model, "--db", db)[0] == 0
+    code, out, _ = run_cli("status", "--db", db)
+    assert code == 0 and "1 file " in out and "1 sentence," in out and "1 file seen" in out
+    assert "1 files" not in out and "1 sentences" not in out
+    code, out, _ = run_cli("search", "lighthouses", "--db", db, "-m", index_model, "--mode", "dense")
+    assert code == 0 and "(1 sentence, " in out.replace("\n", " ")
