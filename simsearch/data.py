@@ -49,8 +49,10 @@ def print_file_warning(path: str, reason: str) -> None:
 def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb: float | None = None) -> list[Document]:
     """The documents under a file or folder, in walk order, each with its sentences in order.
 
-    Files without a sentence are left out, and so are files larger than ``max_file_mb`` (None:
-    ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note. Raises
+    Files without a sentence are left out, and so are files of a folder larger than ``max_file_mb``
+    (None: ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note, so
+    ``--unsup FOLDER`` reads what ``index FOLDER`` + ``--from-index`` would. A file named on its own
+    is read whatever its size (the paper's wiki1m_for_simcse.txt is about 120 MB). Raises
     ``SimsearchError`` for a path that does not exist and for one where nothing could be read
     (with the reason when it is one file).
     """
@@ -73,7 +75,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             skip(printable(item[0]), item[1])
             continue
         where = printable(item.path)
-        if item.size > max_bytes:  # as index decides it: on the size the walk saw, before reading
+        if item.size > max_bytes and not one_file:  # as index decides it: on the size the walk saw, before reading
             skip(where, over_limit(item.size, max_bytes))
             continue
         try:

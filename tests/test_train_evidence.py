@@ -245,6 +245,25 @@ def test_a_file_over_the_index_size_limit_is_skipped_as_index_skips_it(tmp_path,
     assert [Path(d.path).name for d in documents_from_path(folder, max_file_mb=1.0)][-1] == "zbig.txt"
 
 
+def test_a_file_named_on_its_own_is_read_whatever_its_size(tmp_path, monkeypatch):
+    """Bug (ZN 1, a regression): the index size limit applied to a file named directly, so
+    train --unsup FILE refused the paper's own wiki1m_for_simcse.txt (~120 MB, over 20 MiB).
+    Inside a folder the limit still holds (--unsup FOLDER reads what index FOLDER holds)."""
+    from simsearch import indexer
+
+    folder = write_documents(tmp_path / "docs", 2)
+    big = folder / "zbig.txt"
+    big.write_text("".join(f"Line {i} of the big file says something new.\n" for i in range(60)))  # > 2 KiB
+    monkeypatch.setattr(indexer, "DEFAULT_MAX_FILE_MB", 1 / 1024)  # 1 KiB: as if it were over 20 MB
+    warned = []
+    documents = documents_from_path(big, warn=lambda path, reason: warned.append((path, reason)))
+    assert warned == [] and [d.path for d in documents] == [str(big)] and len(documents[0].sentences) == 60
+    assert len(documents_from_path(big, max_file_mb=0.0)[0].sentences) == 60
+    config = TrainConfig(mode="unsup", data=big, out=tmp_path / "never", batch_size=8)
+    assert len(training_data(config, warn=lambda *_: None).examples) == 60  # what train --unsup FILE trains on
+    assert "zbig.txt" not in {Path(d.path).name for d in documents_from_path(folder, warn=lambda *_: None)}
+
+
 # --- structure retrieval does not depend on the order of the documents ----------------------
 
 def hashed_vectors(texts):
