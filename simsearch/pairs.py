@@ -120,8 +120,10 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
                   min_words: int = MIN_WORDS) -> tuple[list[Document], list[Document]]:
     """(training documents, held-out documents): ``share`` of the documents set aside.
 
-    Which documents are held out depends only on their names, their sentence counts and ``seed``,
-    not on the order they are given in: documents are taken in a hash order of their names, the
+    Which documents are held out depends only on the documents (their names, sentence counts and,
+    with ``min_queries``, the questions their text gives; two of one name are told apart by their
+    text) and ``seed``, not on the order they are given in: documents are taken in a hash order of
+    their names, the
     first ``round(share * n)`` (at least one when ``share`` > 0 and there are two or more, never
     all) that keep the held-out documents within ``max_sentence_share`` of all sentences; a
     document too long to add is passed over, so one large document never takes most of the
@@ -140,8 +142,11 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
     if not 0.0 <= share < 1.0:
         raise ValueError(f"share must be in [0, 1), got {share}")
     n = len(documents)
-    key = {i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode()).hexdigest() for i in range(n)}
-    order = sorted(range(n), key=lambda i: (key[i], documents[i].name))
+    key = {i: hashlib.sha256(f"{seed}\0{documents[i].name}".encode("utf-8", "surrogatepass")).hexdigest()
+           for i in range(n)}
+    # Two documents of one name (two index roots holding the same relative path): their text
+    # decides, never their order or where they are (the same folder anywhere holds out the same).
+    order = sorted(range(n), key=lambda i: (key[i], documents[i].name, documents[i].sentences))
     count = 0 if share == 0 or n < 2 else min(n - 1, max(1, round(share * n)))
     sizes = [len(d.sentences) for d in documents]
     budget = max_sentence_share * sum(sizes)
@@ -317,11 +322,15 @@ def structure_queries(documents: Sequence[Document], window: int = 2, *, max_que
     """(document, position) of the sentences :func:`structure_retrieval` asks about.
 
     Prose sentences with at least one prose neighbour of another text in their window; at most
-    ``max_queries``, drawn with ``seed`` (the same ones for every model compared).
+    ``max_queries``, drawn with ``seed`` (the same ones for every model compared). The draw and
+    the order returned go by (document name, text, position), not by the order the documents
+    are given in, so the same documents in another order give the same questions.
     """
-    eligible = [(d, i) for d, document in enumerate(documents) for i in _questions(document, window, min_words)]
+    canonical = sorted(range(len(documents)), key=lambda d: (documents[d].name, documents[d].sentences))
+    eligible = [(d, i) for d in canonical for i in _questions(documents[d], window, min_words)]
     if len(eligible) > max_queries:
-        eligible = sorted(random.Random(seed).sample(eligible, max_queries))
+        rank = {question: k for k, question in enumerate(eligible)}
+        eligible = sorted(random.Random(seed).sample(eligible, max_queries), key=rank.__getitem__)
     return eligible
 
 

@@ -439,7 +439,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         (hold if hold is not None else contextlib.ExitStack()).enter_context(out_lock(config.out))
         _recover_swap(config.out)
         _check_out(config.out)  # (what was restored, or written meanwhile, is checked as any --out)
-    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs)
+    signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs,
+                           repeated_names(named_documents(data)) if heldout_docs else frozenset())
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
@@ -916,8 +917,7 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
 
     # Named relative to the folder given (or each one's index root): the split is the same
     # wherever that folder is, and whatever is added beside it.
-    kept = [(d, r) for d, r in zip(data.documents, data.roots or [None] * len(data.documents)) if d.sentences]
-    documents = pairs.relative_names(pairs.as_documents([d for d, _ in kept]), [r for _, r in kept])
+    documents = named_documents(data)
     chosen = config.recipe
     rows, heldout, questions = [], [], 0
     if chosen == "ict" or (chosen is None and len(documents) >= AUTO_ICT_MIN_DOCUMENTS):
@@ -960,6 +960,15 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
         raise SimsearchError(f"--recipe ict: {config.data} gives {counted(len(rows), 'sentence/passage pair')} (it needs documents "
                              "of several sentences of 3+ words); use --recipe paper")
     return rows, heldout
+
+
+def named_documents(data: TrainingData) -> list:
+    """The data's documents (``pairs.Document``) named relative to the folder given, or each
+    one's index root: the split is the same wherever that folder is, and whatever is added beside it."""
+    from . import pairs
+
+    kept = [(d, r) for d, r in zip(data.documents, data.roots or [None] * len(data.documents)) if d.sentences]
+    return pairs.relative_names(pairs.as_documents([d for d, _ in kept]), [r for _, r in kept])
 
 
 def heldout_note(documents, heldout, questions: int) -> str:
@@ -1322,7 +1331,7 @@ def _discard_staging(staging: Path) -> None:
 
 
 def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
-               world: int, device: torch.device, precision: str, heldout_docs=()) -> dict:
+               world: int, device: torch.device, precision: str, heldout_docs=(), repeated=frozenset()) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
     Stored in the checkpoint: ``--resume`` continues only the run that wrote it. The held-out
@@ -1335,7 +1344,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--recipe": config.recipe,
         "--from-index": config.from_index,
         "training data (sha256)": data_sha256,
-        "held-out documents (sha256)": heldout_sha256(heldout_docs),
+        "held-out documents (sha256)": heldout_sha256(heldout_docs, repeated),
         "--model (files)": fingerprint(base),
         "--pooler": f"{pooling.train} -> {pooling.inference}",
         "--epochs": config.epochs,
@@ -1360,13 +1369,27 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     }
 
 
-def heldout_sha256(documents) -> str | None:
-    """A hash of the held-out documents' names (sorted), or None when none are held out."""
+def heldout_sha256(documents, repeated=frozenset()) -> str | None:
+    """A hash of the held-out documents' names (sorted), or None when none are held out.
+
+    ``repeated``: names that more than one document of the data has (``--from-index`` over two
+    roots holding the same relative path); a held-out document of such a name is told apart by
+    its text too. Without one the hash is of the names alone, as checkpoints have always had it."""
     if not documents:
         return None
     import hashlib
 
-    return hashlib.sha256("\0".join(sorted(d.name for d in documents)).encode("utf-8", "surrogatepass")).hexdigest()
+    if not any(d.name in repeated for d in documents):
+        return hashlib.sha256("\0".join(sorted(d.name for d in documents)).encode("utf-8", "surrogatepass")).hexdigest()
+    entries = sorted([d.name, documents_sha256([d]) if d.name in repeated else ""] for d in documents)
+    return hashlib.sha256(json.dumps(entries).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def repeated_names(documents) -> set[str]:
+    """The names that more than one of ``documents`` has."""
+    from collections import Counter
+
+    return {name for name, count in Counter(d.name for d in documents).items() if count > 1}
 
 
 def _compare_signatures(saved: dict, now: dict) -> None:
