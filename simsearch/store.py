@@ -206,10 +206,11 @@ def written_pattern(form: str) -> re.Pattern:
 # comparison is the same (TEXT against a bound str, BINARY collation either way).
 COPIES_SQL = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
               "WHERE substr(s.text, 1, 48) = substr(?, 1, 48) AND +s.text = ?")
-# A model's vector for a sentence of exactly the text ?2 (= ?3), for ``Store.held_vector``: the
-# sentences through their prefix index (as in COPIES_SQL), then each one's vector by primary key.
+# A model's vector for a sentence of exactly the text ?2, for ``Store.held_vector``: the sentences
+# through m0012's ``sentences_text`` index, then each one's vector by primary key (CROSS JOIN: in
+# this order, never all of the model's vectors through ``vectors_model``).
 HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON v.sentence_id = s.id AND v.model_id = ?1 "
-                   "WHERE substr(s.text, 1, 48) = substr(?2, 1, 48) AND +s.text = ?3 LIMIT 1")
+                   "WHERE s.text = ?2 LIMIT 1")
 # A model's vector ids, for ``Store.vector_ids``.
 VECTOR_IDS_SQL = "SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?"
 
@@ -673,10 +674,9 @@ class Store:
     def held_vector(self, model_id: int, text: str) -> bytes | None:
         """The model's vector for a sentence of exactly this text, held by any sentence of the
         index (or released this run, see ``holding_released_vectors``); None if none is. Found
-        through the ``sentences_text_prefix`` index; CROSS JOIN keeps SQLite from reading all of
-        the model's vectors through ``vectors_model`` instead (6.5 ms a lookup on 12k sentences,
-        against ~5-10 us)."""
-        row = self.conn.execute(HELD_VECTOR_SQL, (model_id, text, text)).fetchone()
+        through the ``sentences_text`` index (see :data:`HELD_VECTOR_SQL`; ~5-10 us a look-up,
+        where SQLite's own choice, all of the model's vectors, took 6.5 ms on 12k sentences)."""
+        row = self.conn.execute(HELD_VECTOR_SQL, (model_id, text)).fetchone()
         if row is None and self._releasing:
             row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ?",
                                     (model_id, text)).fetchone()

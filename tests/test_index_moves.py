@@ -406,3 +406,43 @@ def test_the_bars_are_drawn_on_a_terminal(tmp_path, index_model, monkeypatch):
     size = (root / "a.txt").stat().st_size
     assert "reading files" in text and f"/{size} bytes" in text  # counted in bytes
     assert "building HNSW" in text and "/10 " in text and "vec/s" in text and "eta" in text
+
+
+# --- m0012: the look-up by text --------------------------------------------------------------
+
+def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep_their_vectors(tmp_path, index_model):
+    """An index written before m0012 (no ``sentences_text``) opens migrated: the index is built
+    over the sentences it holds, a file moved since is found by its text, and the look-up goes
+    through that index (SQLite's own plan read all of a model's vectors: 6.5 ms a sentence)."""
+    import sqlite3
+
+    from simsearch import migrations
+    from simsearch.store import HELD_VECTOR_SQL
+
+    root = tmp_path / "docs"
+    write(root, {"a.txt": [0, 1, 2], "b.txt": [3, 4]})
+    path = tmp_path / "old.db"
+    names = [m.name for m in migrations.MIGRATIONS]
+    old = Store(path, sqlite3.connect(path, isolation_level=None))  # as the previous simsearch left it
+    try:
+        old.migrate(upto=names.index("0012_sentence_text_index"))
+        indexer.index(old, [root], [str(index_model)], progress=False)
+        assert "sentences_text" not in {name for (name,) in old.conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        old.close()
+    move(root, "a.txt", "archive/a.txt")
+    store = Store.open(path)
+    try:
+        assert "0012_sentence_text_index" in migrations.applied(store.db)
+        plan = [step for *_, step in store.conn.execute("EXPLAIN QUERY PLAN " + HELD_VECTOR_SQL, (1, "x"))]
+        assert "sentences_text" in plan[0] and "vectors" not in plan[0], plan
+        report = indexer.index(store, [root], progress=False)
+        assert list(report.encoded.values()) == [0] and report.added == report.removed == 1
+        fresh = Store.open(tmp_path / "fresh.db")
+        try:
+            indexer.index(fresh, [root], [str(index_model)], progress=False)
+            assert vectors(store) == vectors(fresh)
+        finally:
+            fresh.close()
+    finally:
+        store.close()
