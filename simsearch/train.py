@@ -302,6 +302,9 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
             if not state.evals:  # step 0: the base model, measured as every later step will be
                 with clock.evaluating():
                     _evaluate(run, base_only=True)
+            elif _base_unmeasured(run):  # a checkpoint from before the base was measured apart
+                with clock.evaluating():
+                    _measure_base_on_resume(run)
             advance(state.step)
             batches = _remaining_batches(run)
             while state.step < total:
@@ -1056,6 +1059,42 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     if dist.is_initialized():
         dist.barrier()
     return shown
+
+
+def _base_unmeasured(run: Run) -> bool:
+    """Whether the resumed log's step-0 record is this run's start but lacks the base's own
+    figures: a checkpoint written before the base was measured apart (its step 0 has no "model"
+    and, when the start is not the base, would be reported as the base)."""
+    if run.base_as_loaded is None or not (run.heldout_docs or run.split.sts_dev is not None):
+        return False
+    record = next((e for e in run.state.evals if e.get("step") == 0), None)
+    return record is not None and not isinstance(record.get("base"), dict)
+
+
+def _measure_base_on_resume(run: Run) -> None:
+    """Complete the restored step-0 record as :func:`_evaluate` writes it today: ``"model":
+    "start"``, the start described, the base model's own figures in ``"base"``. The random
+    state the checkpoint restored is left as it was, so the steps that follow are the
+    uninterrupted run's, bit for bit."""
+    if run.main_process:
+        with torch.random.fork_rng(devices=[run.device] if run.device.type == "cuda" else []):
+            base = _load_base(run.base_as_loaded, run.device)
+            figures = _figures(run, base)
+        record = next(e for e in run.state.evals if e.get("step") == 0)
+        completed = {}
+        for key, value in record.items():
+            if key not in ("model", "start", "base"):
+                completed[key] = value
+            if key == "time":
+                completed["model"] = "start"
+        completed.setdefault("model", "start")
+        completed.update(start=run.start, base={"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **figures})
+        record.clear()
+        record.update(completed)
+        del base
+        _write_log(run.staging, run.state.evals)
+    if dist.is_initialized():
+        dist.barrier()
 
 
 def _figures(run: Run, encoder: Encoder) -> dict:

@@ -429,3 +429,54 @@ def test_sts_base_figure_is_the_base_model_not_a_fresh_head(tmp_path, tiny_model
     log = read_log(out)
     assert log[0]["model"] == "start" and log[0]["base"]["stsb_dev"] == meta["base_dev_stsb"]
     assert meta["start_dev_stsb"] == log[0]["stsb_dev"] and "new MLP head" in meta["start"]
+
+
+def make_checkpoint_old(staging: Path) -> None:
+    """The checkpoint as simsearch wrote it before the base was measured apart: step 0 with the
+    start's figures only (no "model", "start" or "base")."""
+    import torch
+
+    saved = torch.load(staging / "checkpoint.pt", map_location="cpu", weights_only=True)
+    record = saved["state"]["evals"][0]
+    assert record["step"] == 0 and record.pop("model") == "start" and record.pop("base") and record.pop("start")
+    torch.save(saved, staging / "checkpoint.pt")
+
+
+@pytest.mark.parametrize("evidence", ["heldout", "sts"])
+def test_an_old_checkpoint_resumed_reports_the_base_model_as_base(tmp_path, tiny_model, no_sts, sts_fixture,
+                                                                   evidence):
+    """Bug (ZN 2): a checkpoint from before the base was measured apart, resumed, had a step-0
+    record without "model": step0() took the start's figures (--pooler avg) for the base's, and
+    _train never measured step 0 again (base_dev_stsb 60.0 where a fresh run says 20.0).
+    Measuring it on resume must not move the restored random state: weights stay bit-identical."""
+    import torch
+    from safetensors.torch import load_file
+
+    from simsearch.errors import Interrupted
+
+    docs = write_documents(tmp_path / "docs")
+
+    def make(out, **extra):
+        return TrainConfig(mode="unsup", data=docs, model=str(tiny_model), out=out, pooler="avg", batch_size=8,
+                           max_steps=4, eval_steps=2, max_len=32, progress=False, recipe="ict",
+                           eval_data=sts_fixture if evidence == "sts" else None, **extra)
+
+    full = train(make(tmp_path / "full"))
+    with pytest.raises(Interrupted):
+        train(make(tmp_path / "cut"), stop_at_step=1)
+    make_checkpoint_old(tmp_path / ".cut.partial")
+    resumed = train(make(tmp_path / "cut", resume=True))
+    a, b = load_file(str(tmp_path / "full" / "model.safetensors")), load_file(str(tmp_path / "cut" / "model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+    def log(folder):
+        return [{k: v for k, v in record.items() if k != "time"} for record in read_log(folder)]
+
+    assert log(tmp_path / "cut") == log(tmp_path / "full") and log(tmp_path / "full")[0]["model"] == "start"
+    assert list(read_log(tmp_path / "cut")[0]) == list(read_log(tmp_path / "full")[0])  # the same keys, in order
+    for key in ("base_dev_stsb", "start", "start_dev_stsb", "heldout", "best_step"):
+        assert resumed.get(key) == full.get(key), key
+    if evidence == "sts":
+        assert full["base_dev_stsb"] != full["start_dev_stsb"]  # else this test proves nothing
+    else:
+        assert full["heldout"]["base"] != full["heldout"]["start"]
