@@ -352,10 +352,15 @@ class EvaluationSplit:
     held_out: list
     training: list
 
-    def describe(self, recipe: str | None) -> str:
+    def describe(self, recipe: str | None, heldout_documents=()) -> str:
+        """Which step is kept, as the run will choose it (``heldout_documents``: ict's)."""
         if self.sts_dev is not None:
             return "STS-B dev"
         if recipe == "ict":
+            from .pairs import question_count
+
+            if heldout_documents and not question_count(heldout_documents):  # nothing to select by
+                return f"last step ({_no_questions(len(heldout_documents))})"
             return "held-out documents (structure retrieval)"
         return f"none (held-out {len(self.held_out)} for alignment/uniformity)"
 
@@ -1047,11 +1052,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
             shown = f"align {record['alignment']:.3f} unif {record['uniformity']:.3f}"
-        if base_only and run.base_as_loaded is not None and (run.heldout_docs or split.sts_dev is not None):
-            record["start"] = run.start
-            base = _load_base(run.base_as_loaded, run.device)
-            record["base"] = {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
-            del base
+        if base_only and run.base_as_loaded is not None:
+            record["start"] = run.start  # (what "model": "start" was, with or without figures)
+            if run.heldout_docs or split.sts_dev is not None:
+                base = _load_base(run.base_as_loaded, run.device)
+                record["base"] = {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
+                del base
         state.evals.append(record)
         with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
@@ -1510,7 +1516,7 @@ def _print_config(run: Run) -> None:
     settings.update(base=run.base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
                     precision=describe(run.precision, run.device), examples=len(run.split.training),
                     steps=run.total_steps, processes=run.world,
-                    selection=run.split.describe(config.recipe))
+                    selection=run.split.describe(config.recipe, run.heldout_docs))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False)
 
 
@@ -1573,7 +1579,7 @@ def _save_model(run: Run) -> dict:
         "best_dev_stsb": state.best_score,
         "base_dev_stsb": base0.get("stsb_dev"),  # the base as Encoder.load gives it
         # When step 0 was not the base (another pooler, a new head): what it was, and its figure.
-        "start": (start0 or {}).get("start"),
+        "start": run.start,
         "start_dev_stsb": (start0 or {}).get("stsb_dev"),
         "train_seconds": round(state.train_seconds, 2),
         "sentences_per_second": round(run.total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
@@ -1889,9 +1895,9 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         (heldout_judgement(heldout), "on the held-out documents"), (sts_judgement(meta), "on STS-B dev")) if j]
     refusal = sentence_transformers_refusal(meta["pooler"])
     source = meta.get("data_source") or {}
-    data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (f", {source['documents']} documents, "
-                                            f"{source['sentences']} sentences" if "documents" in source else "") + ")"
-                                            if source else "")
+    data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (
+        f", {counted(source['documents'], 'document')}, {counted(source['sentences'], 'sentence')}"
+        if "documents" in source else "") + ")" if source else "")
     path = json.dumps(str(out.absolute()))
     lines = [
         "---",

@@ -201,6 +201,9 @@ def test_held_out_documents_without_questions_are_said_so_and_the_model_is_saved
     assert out.is_dir() and not (tmp_path / ".mo.partial").exists()
     assert "give no questions" in err or "gives no questions" in err  # the recipe note
     assert "not measured on your held-out documents" in stdout and "no documents held out" not in stdout
+    # Bug (ZN 5): the settings line said the held-out documents select the step, then the last was kept.
+    assert "selection=last step (the held-out document gives no questions)" in " ".join(err.split())
+    assert "selection=held-out documents" not in err
     meta = json.loads((out / "simsearch.json").read_text())
     assert meta["heldout"]["documents"] >= 1 and meta["heldout"]["trained"]["queries"] == 0
     card = (out / "README.md").read_text()
@@ -480,3 +483,22 @@ def test_an_old_checkpoint_resumed_reports_the_base_model_as_base(tmp_path, tiny
         assert full["base_dev_stsb"] != full["start_dev_stsb"]  # else this test proves nothing
     else:
         assert full["heldout"]["base"] != full["heldout"]["start"]
+
+
+def test_a_start_without_figures_is_described_and_one_document_is_one(tmp_path, tiny_model, no_sts):
+    """Bug (ZN 5): --sup --pooler cls with nothing to measure logged "model": "start" without
+    saying what the start was, and simsearch.json said start: null; the card said '1 documents'."""
+    from tests.test_train import write_notes_and_triplets
+
+    triplets = write_notes_and_triplets(tmp_path)["triplets"]
+    meta = train(TrainConfig(mode="sup", data=triplets, model=str(tiny_model), out=tmp_path / "sup", pooler="cls",
+                             batch_size=8, max_steps=1, max_len=32, progress=False))
+    log = read_log(tmp_path / "sup")
+    assert log[0]["model"] == "start" and "base" not in log[0] and "new MLP head" in log[0]["start"]
+    assert meta["start"] == log[0]["start"]
+
+    one = tmp_path / "one.txt"
+    one.write_text("".join(f"Line {i} of the only file says a new thing.\n" for i in range(20)))
+    train(TrainConfig(mode="unsup", data=one, model=str(tiny_model), out=tmp_path / "one", batch_size=8,
+                      max_steps=1, max_len=32, progress=False))
+    assert "(files, 1 document, 20 sentences)" in (tmp_path / "one" / "README.md").read_text()
