@@ -410,7 +410,8 @@ def eval_retrieval_command(
 @app.command("train")
 def train_command(
     unsup: Optional[Path] = _path_option("--unsup", kind="any",
-                                         help="Unsupervised: a text file or folder, read as `simsearch index` reads it."),
+                                         help="Unsupervised: a text file (read whatever its size) or a folder, read as "
+                                              "`simsearch index` reads it (files over its --max-file-mb default skipped)."),
     sup: Optional[Path] = _path_option("--sup", kind="file", help="Supervised: CSV/TSV/JSONL with sent0,sent1[,hard_neg]."),
     from_index: bool = typer.Option(False, "--from-index",
                                     help="Unsupervised on exactly the sentences the index (--db) holds."),
