@@ -606,15 +606,16 @@ def index_command(
                      f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}",
                      highlight=False, markup=False, soft_wrap=True)
         return
+    rebuilt = "".join(f"; HNSW file {how} for {_shown(model)}" for model, how in report.hnsw.items())
     if report.changed == 0 and not any(report.encoded.values()):
-        stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped} "
+        stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped}{rebuilt} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
         f"{counted(unchanged, 'file')} unchanged{skipped}; {counted(report.sentences_added, 'sentence')} added; "
-        f"encoded: {_shown(encoded)} ({report.seconds:.1f} s) in {_shown(report.db)}"
+        f"encoded: {_shown(encoded)}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 
 

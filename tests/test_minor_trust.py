@@ -373,3 +373,22 @@ def test_counts_of_one_are_singular_in_status_and_search(tmp_path, index_model, 
     assert "1 files" not in out and "1 sentences" not in out
     code, out, _ = run_cli("search", "lighthouses", "--db", db, "-m", index_model, "--mode", "dense")
     assert code == 0 and "(1 sentence, " in out.replace("\n", " ")
+
+
+def test_a_run_that_only_rebuilds_the_hnsw_file_says_so(tmp_path, index_model, run_cli, monkeypatch):
+    """It said "index is up to date" after rebuilding a deleted HNSW file for a minute and a half."""
+    from simsearch import ann
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 5)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("\n\n".join(f"Sentence number {i} is about boats." for i in range(12)) + "\n")
+    db = tmp_path / "h.db"
+    code, out, _ = run_cli("index", tmp_path / "docs", "-m", index_model, "--db", db, "--json")
+    assert code == 0 and json.loads(out)["hnsw"] == {str(index_model): "built"}, out
+    for hnsw in tmp_path.glob("h.db.model-*.hnsw"):
+        hnsw.unlink()
+    code, out, _ = run_cli("index", "--db", db)
+    out = " ".join(out.split())
+    assert code == 0 and "index is up to date" in out and "HNSW file built for" in out
+    code, out, _ = run_cli("index", "--db", db)
+    assert code == 0 and "HNSW" not in out
