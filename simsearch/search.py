@@ -52,7 +52,7 @@ from stat import S_ISREG
 
 import numpy as np
 
-from .ann import VectorIndex
+from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, models_dir,
                      ref_for_row)
@@ -621,29 +621,49 @@ class Searcher:
         allowed = self._sentence_ids(documents) if documents is not None else None
         if mode == "hybrid":
             return self._hybrid(query, vector, k, min_score, documents, allowed, context)
-        depth = k if mode == "dense" else max(k, FUSION_DEPTH)
+        if mode == "dense":
+            return self._dense(vector, k, min_score, documents, allowed, context)
+        depth = max(k, FUSION_DEPTH)
         while True:
             # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
-            dense: list[tuple[int, float]] = []
-            lexical: list[tuple[int, float]] = []
-            if mode == "dense":
-                ids, scores = self.vectors.search(vector, depth, allowed)
-                ranked = dense = list(zip(ids.tolist(), scores.tolist()))
-            else:
-                ranked = lexical = self.store.lexical(query, depth, documents)
-            cosine = dict(dense)
+            ranked = lexical = self.store.lexical(query, depth, documents)
+            cosine: dict[int, float] = {}
             if min_score is not None:
-                unscored = [i for i, _ in ranked if i not in cosine]
-                cosine.update(self._cosines(vector, unscored))
+                cosine = self._cosines(vector, [i for i, _ in ranked])
                 ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
-            hits = self._collapse(ranked, k, cosine, {i for i, _ in dense}, dict(lexical), documents, context)
-            exhausted = len(dense) < depth and len(lexical) < depth
-            # The dense list is the nearest by cosine: once its last one is below --min-score,
-            # no sentence further down can pass it.
-            below = min_score is not None and mode == "dense" and bool(dense) and dense[-1][1] < min_score
-            if len(hits) >= k or exhausted or below:
+            hits = self._collapse(ranked, k, cosine, set(), dict(lexical), documents, context)
+            if len(hits) >= k or len(lexical) < depth:
                 return hits
             depth *= 4
+
+    def _dense(self, vector: np.ndarray, k: int, min_score: float | None, documents: list[int] | None,
+               allowed: np.ndarray | None, context: int) -> list[Hit]:
+        """Dense search, one hit per text, whose first hits are the same whatever ``k``: the
+        first :data:`FUSION_DEPTH` texts come from one read of a fixed depth (:meth:`_dense_read`),
+        as in :meth:`_hybrid`, and a deeper ``k`` (or a ``--min-score`` that leaves fewer than
+        ``k`` of them) reads deeper only for the texts after them. (A read as deep as ``k``, four
+        times deeper while copies collapsed, did not do: HNSW searches with ``ef = max(hnsw_ef,
+        read)``, so a text stored more often than ``ef`` had another copy, or other neighbours,
+        at ``-k 2`` than at ``-k 1``.) Past the head, a deeper read's texts follow in their own
+        order: a text it finds that scores above the head's last comes after the head."""
+        wanted = max(k, FUSION_DEPTH)
+        texts: dict[int, str] = {}
+        head_raw, head_done = self._dense_read(vector, FUSION_DEPTH, allowed, texts)
+        while True:
+            deep_raw, done = [], head_done
+            if wanted > FUSION_DEPTH and not head_done:
+                deep_raw, done = self._dense_read(vector, wanted, allowed, texts)
+            dense = distinct_sides(head_raw, [], texts, deep_raw)[0][:wanted]
+            cosine = dict(dense)
+            ranked = dense if min_score is None else [(i, score) for i, score in dense if score >= min_score]
+            # One entry per text already: the first k are the hits (rows for 100 ids cost 0.2 ms).
+            hits = self._collapse(ranked[:k], k, cosine, set(cosine), {}, documents, context)
+            # The dense list is the nearest by cosine: once its last one is below --min-score,
+            # no sentence further down can pass it.
+            below = min_score is not None and bool(dense) and dense[-1][1] < min_score
+            if len(hits) >= k or done or below:
+                return hits
+            wanted *= 4
 
     def _hybrid(self, query: str, vector: np.ndarray, k: int, min_score: float | None, documents: list[int] | None,
                 allowed: np.ndarray | None, context: int) -> list[Hit]:
@@ -707,7 +727,7 @@ class Searcher:
         if not ids:
             return {}
         found, matrix = self.store.vectors(self.model, ids)
-        scores = matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        scores = cosines(matrix, vector)  # as the vector index scores it: one sentence, one cosine
         return {int(i): float(score) for i, score in zip(found.tolist(), scores.tolist()) if np.isfinite(score)}
 
     def _collapse(self, ranked: list[tuple[int, float]], k: int, cosine: dict[int, float], dense_ids: set[int],

@@ -96,11 +96,12 @@ def test_a_query_gets_the_same_hits_whatever_the_other_queries_of_its_list(searc
 
 @st.composite
 def tied_vectors(draw):
-    """Vectors and a query of small integers: every score is an exact integer, most of them tied."""
+    """Vectors of quarters and a query of small integers: every score is an exact quarter in
+    [-1, 1] (as a cosine is), most of them tied."""
     n = draw(st.integers(1, 60))
     dim = draw(st.integers(1, 4))
     matrix = np.array(draw(st.lists(st.lists(st.integers(-1, 1), min_size=dim, max_size=dim),
-                                    min_size=n, max_size=n)), dtype=np.float32)
+                                    min_size=n, max_size=n)), dtype=np.float32) / 4
     query = np.array(draw(st.lists(st.integers(-1, 1), min_size=dim, max_size=dim)), dtype=np.float32)
     ids = np.array(draw(st.permutations(range(1000, 1000 + 3 * n)))[:n], dtype=np.int64)  # not in id order
     return ids, matrix, query
@@ -112,11 +113,11 @@ def test_exact_top_k_is_sorted_by_score_then_id_and_a_prefix_of_every_deeper_k(d
     """Fails when exact search partitions ties unstably (argpartition) before sorting the top k:
     tied ids came in another order, and another of them made the cut, for each k."""
     ids, matrix, query = data
-    scores = [round(float(np.dot(row, query))) for row in matrix]  # integers: exact
+    scores = [round(float(np.dot(4 * row, query))) / 4 for row in matrix]  # quarters: exact
     oracle = sorted(zip(ids.tolist(), scores), key=lambda pair: (-pair[1], pair[0]))
     for k in range(1, len(ids) + 2):
         got_ids, got_scores = ann._exact(ids, matrix, query, k)
-        assert list(zip(got_ids.tolist(), [int(s) for s in got_scores.tolist()])) == oracle[:k]
+        assert list(zip(got_ids.tolist(), got_scores.tolist())) == oracle[:k]
         chunks = [(ids[i:i + chunk], matrix[i:i + chunk]) for i in range(0, len(ids), chunk)]
         chunked = ann._exact_chunks(chunks, query, k)
         assert chunked[0].tolist() == got_ids.tolist()
@@ -153,6 +154,129 @@ def test_hnsw_orders_tied_copies_by_id_and_keeps_them_for_a_deeper_k(tmp_path, i
         pairs = list(zip(scores.tolist(), ids.tolist()))
         assert pairs == sorted(pairs, key=lambda pair: (-pair[0], pair[1])), query
         shown = [[h.sentence_id for h in searcher.search(query, k, context=0)] for k in range(1, 8)]
+        for shorter, longer in pairwise(shown):
+            assert longer[:len(shorter)] == shorter, query
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 64), dim=st.sampled_from([3, 32, 33, 384]),
+       copies=st.integers(2, 5), query_is_a_copy=st.booleans())
+def test_a_vector_scores_the_same_wherever_it_lies_and_never_above_1(seed, n, dim, copies, query_is_a_copy):
+    """``ann.cosines`` gives a vector one score whatever matrix it lies in and wherever: copies
+    of a text tie exactly, and a sentence scores the same among the graph's candidates as beside
+    the graph. Fails with ``matrix @ query``: BLAS summed a row in an order that depends on its
+    place (copies an ulp apart); and without the clip (a vector's product with itself: 1.0000002)."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.standard_normal((n, dim)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    at = rng.choice(n, min(copies, n), replace=False)
+    matrix[at] = matrix[at[0]]
+    query = matrix[at[0]].copy() if query_is_a_copy else matrix[rng.integers(n)] + rng.standard_normal(dim).astype(np.float32)
+    query /= np.linalg.norm(query)
+    scores = ann.cosines(matrix, query)
+    assert scores.dtype == np.float32 and scores.shape == (n,)
+    assert len(set(scores[at].tolist())) == 1
+    alone = [ann.cosines(matrix[i:i + 1], query)[0] for i in range(n)]
+    assert scores.tolist() == alone
+    order = rng.permutation(n)
+    assert ann.cosines(matrix[order], query).tolist() == scores[order].tolist()
+    assert np.all(scores <= 1.0) and np.all(scores >= -1.0)
+    exact = matrix.astype(np.float64) @ query.astype(np.float64)
+    assert np.allclose(scores, np.clip(exact, -1, 1), atol=1e-6)
+
+
+WORDS_OF_LINES = ("river", "comet", "bread", "yeast", "sun", "winter", "orbit", "water", "crust", "brown", "mountains")
+
+
+def write_copies(folder: Path, files: int, seed: int, prefix: str = "d") -> None:
+    """``files`` documents of a few random lines, each ending in "See also." (one copy a file)."""
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(files):
+        lines = [" ".join(rng.choice(WORDS_OF_LINES) for _ in range(rng.randint(2, 6))).capitalize() + "."
+                 for _ in range(rng.randint(3, 6))]
+        (folder / f"{prefix}{number}.txt").write_text("\n".join(lines) + "\nSee also.\n")
+
+
+def index_quietly(store: Store, docs: Path, model: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        index(store, [docs], [str(model)], progress=False, device="cpu", precision="fp32")
+
+
+def exact_scores(searcher: Searcher, vector: np.ndarray) -> dict[int, float]:
+    """Each sentence's cosine as its own vector alone gives it (no other vector in the matrix)."""
+    ids, vectors = searcher.store.vectors(searcher.vectors.model)
+    return {i: float(ann.cosines(vectors[row:row + 1], vector)[0]) for row, i in enumerate(ids.tolist())}
+
+
+def test_dense_hits_do_not_depend_on_k_when_a_text_has_more_copies_than_ef(tmp_path, index_model, monkeypatch):
+    """40 copies of "See also." and ef 8: dense search read the graph k deep, four times deeper
+    while copies collapsed, and hnswlib searches with ef = max(hnsw_ef, read), so -k 1 showed
+    one copy (and -k 2 other neighbours) than a deeper -k. The head is now one read of a fixed
+    depth: -k 1 is the start of -k 2 ... -k 12, with --path too, and no score is above 1."""
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)
+    write_copies(tmp_path / "docs" / "a", 20, seed=2, prefix="a")
+    write_copies(tmp_path / "docs" / "b", 20, seed=3, prefix="b")
+    store = Store.open(tmp_path / "index.db")
+    index_quietly(store, tmp_path / "docs", index_model)
+    store.db.execute("UPDATE models SET hnsw_ef = 8")
+    searcher = Searcher.open(store, str(index_model), device="cpu")
+    for path_glob in (None, str(tmp_path / "docs" / "a")):
+        for query in ("See also.", "see also", "also see river", "comet orbit"):
+            shown = [[(h.sentence_id, h.score) for h in searcher.search(query, k, context=0, path_glob=path_glob)]
+                     for k in range(1, 13)]
+            assert searcher.vectors.method == "hnsw" and searcher.vectors.model.hnsw_ef == 8
+            for shorter, longer in pairwise(shown):
+                assert longer[:len(shorter)] == shorter, (query, path_glob)
+            assert len(shown[-1]) == 12
+            assert all(score <= 1.0 for _, score in shown[-1])
+            sixth, seventh = shown[-1][5][1], shown[-1][6][1]
+            if sixth - seventh > 2e-6:  # --min-score between them: the first six, as -k 6 shows them
+                between = searcher.search(query, 12, context=0, path_glob=path_glob, min_score=(sixth + seventh) / 2)
+                assert [(h.sentence_id, h.score) for h in between] == shown[5], (query, path_glob)
+    copies = searcher.search("See also.", 1, context=0)[0]
+    assert copies.text == "See also." and copies.copies == 40
+
+
+def test_copies_in_the_graph_and_beside_it_score_alike_and_come_by_id(tmp_path, index_model, monkeypatch):
+    """A reader's graph plus vectors indexed since, searched exactly beside it. Copies of one text
+    scored 1.0000002 in the graph (hnswlib's 1 - distance on its own renormalised copy of the
+    vector) and 1.0 beside it, so the newest copy came after the graph's whatever its id, and
+    scores above 1 were shown. Every score is now the sentence's own cosine, wherever it lies."""
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)
+    monkeypatch.setattr(ann, "READER_ADOPT_SHARE", 10.0)  # the reader keeps its graph: new vectors beside it
+    write_copies(tmp_path / "docs", 25, seed=1)
+    store = Store.open(tmp_path / "index.db")
+    index_quietly(store, tmp_path / "docs", index_model)
+    searcher = Searcher.open(store, str(index_model), device="cpu")
+    searcher.load_encoder()
+    write_copies(tmp_path / "docs" / "late", 3, seed=7, prefix="late")
+    index_quietly(store, tmp_path / "docs", index_model)
+    store.db.execute("UPDATE models SET hnsw_ef = 16")
+    vectors = searcher.vectors
+    beside = None
+    for query in ("See also.", "see also", "river water", "comet orbit brown"):
+        vector = searcher.embed([query])[0]
+        exact = exact_scores(searcher, vector)
+        for k in (1, 2, 3, 5, 8, 16, 40):
+            ids, scores = vectors.search(vector, k)
+            beside = vectors.flat[0]
+            assert vectors.method == "hnsw" and len(beside) > 0 and len(vectors.live) > 0
+            assert len(ids) == k
+            pairs = list(zip(ids.tolist(), scores.tolist()))
+            assert all(score == exact[i] for i, score in pairs), (query, k)
+            assert pairs == sorted(pairs, key=lambda pair: (-pair[1], pair[0])), (query, k)
+            assert all(-1.0 <= score <= 1.0 for _, score in pairs)
+        ids, scores = vectors.search(vector, 60)
+        copies = [i for i, text in searcher._texts(ids.tolist()).items() if text == "See also."]
+        found = [(i, score) for i, score in zip(ids.tolist(), scores.tolist()) if i in copies]
+        assert len({score for _, score in found}) == 1, query  # copies tie exactly...
+        assert [i for i, _ in found] == sorted(i for i, _ in found), query  # ...and come by id
+        assert set(copies) & set(beside.tolist()), query  # the graph's copies and those beside it
+        shown = [[(h.sentence_id, h.score) for h in searcher.search(query, k, context=0)] for k in range(1, 9)]
         for shorter, longer in pairwise(shown):
             assert longer[:len(shorter)] == shorter, query
 
