@@ -561,12 +561,13 @@ def cosines(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     candidates than in the whole index. ``einsum`` (numpy's own loop, no BLAS) sums each row
     alone, the same way wherever it lies (half the speed of BLAS: ~0.5 ms for 5k x 384). A
     normalised vector's product with itself rounds to up to 1.0000002: a cosine is never above 1.
+    A vector that is not finite keeps its NaN or infinite score (callers leave those out).
     """
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim != 2 or len(matrix) == 0:
         return np.empty(0, dtype=np.float32)
     scores = np.einsum("ij,j->i", matrix, np.asarray(query, dtype=np.float32).reshape(-1))
-    return np.clip(scores, -1.0, 1.0, out=scores)
+    return np.clip(scores, -1.0, 1.0, out=scores, where=np.isfinite(scores))
 
 
 def _exact(ids: np.ndarray, matrix: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
