@@ -170,20 +170,25 @@ def test_describe_names_the_precision_and_the_reason(fake_cpu):
 
 
 def _plain_forward(folder, pooler: str) -> np.ndarray:
-    """The fp32 encoder written out by hand: one padded batch, a forward, the pooler, float32."""
+    """The fp32 encoder written out by hand: each sentence a forward of its own (the encoder's
+    batches hold one token length, and these sentences have one length each), the pooler, float32."""
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
     model = AutoModel.from_pretrained(folder).eval()
     ids = tokenizer(SENTENCES, truncation=True, max_length=128)["input_ids"]
     assert [len(i) for i in ids] == sorted({len(i) for i in ids}, reverse=True)
-    batch = pad_batch(ids, tokenizer, CPU)
-    with torch.inference_mode():
-        out = model(**batch)
-        if pooler == "cls":
-            return out.pooler_output.numpy()
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        return ((out.last_hidden_state * mask).sum(1) / mask.sum(1)).numpy()
+    rows = []
+    for one in ids:
+        batch = pad_batch([one], tokenizer, CPU)
+        with torch.inference_mode():
+            out = model(**batch)
+            if pooler == "cls":
+                rows.append(out.pooler_output.numpy())
+                continue
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            rows.append(((out.last_hidden_state * mask).sum(1) / mask.sum(1)).numpy())
+    return np.concatenate(rows)
 
 
 @pytest.mark.parametrize("pooler", ["cls", "avg"])
