@@ -988,8 +988,8 @@ def heldout_note(documents, heldout, questions: int) -> str:
     measured = (f"{counted(questions, 'question')} to measure the result" if questions else
                 f"{_no_questions(len(heldout))}, so the result is not measured (no sentence of 3+ words has a "
                 "neighbour in its document)")
-    return (f"held out: {counted(len(heldout), 'document')} of {len(documents)}, {counted(held, 'sentence')} of "
-            f"{total} ({held / max(total, 1):.0%}); {measured}")
+    return (f"held out: {counted(len(heldout), 'document')} of {len(documents):,}, {counted(held, 'sentence')} of "
+            f"{total:,} ({held / max(total, 1):.0%}); {measured}")
 
 
 def split_for_evaluation(config: TrainConfig, examples: list, documents_held_out: bool = False) -> EvaluationSplit:
