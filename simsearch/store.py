@@ -405,6 +405,7 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._releasing = False  # see ``holding_released_vectors``
+        self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True) -> "Store":
@@ -624,7 +625,9 @@ class Store:
         else from any sentence of the index with exactly this text (documents gone from disk
         are removed only after a run has read every file, so a moved file finds its old copy),
         else from the vectors this run released (``holding_released_vectors``). A vector is the
-        same whichever sentence holds it: the encoder embeds each text alone.
+        same whichever sentence holds it, since the encoder embeds each text alone: exactly under
+        bf16, to the last bits under fp32; under int8 (activations scaled per batch) it is the
+        vector of the batch it was made in, as any vector of an index updated file by file.
         """
         old = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         kept: dict[tuple[int, str], bytes] = {}
@@ -676,10 +679,18 @@ class Store:
         index (or released this run, see ``holding_released_vectors``); None if none is. Found
         through the ``sentences_text`` index (see :data:`HELD_VECTOR_SQL`; ~5-10 us a look-up,
         where SQLite's own choice, all of the model's vectors, took 6.5 ms on 12k sentences)."""
-        row = self.conn.execute(HELD_VECTOR_SQL, (model_id, text)).fetchone()
+        key = (model_id, text)
+        row = None
+        if key not in self._unheld:
+            row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
+            if row is None and self._releasing:
+                # While a run reads its files no vector is made, so a text no sentence holds a
+                # vector for stays so: not looked up again (each look-up walks every copy of the
+                # text: a line in 50k files without a vector cost 2 ms a look-up, 50k times).
+                self._unheld.add(key)
         if row is None and self._releasing:
             row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ?",
-                                    (model_id, text)).fetchone()
+                                    key).fetchone()
         return row[0] if row else None
 
     @contextlib.contextmanager
@@ -692,10 +703,12 @@ class Store:
         self.conn.execute("CREATE TEMP TABLE released_vectors (model_id INTEGER NOT NULL, text TEXT NOT NULL, "
                           "embedding BLOB NOT NULL, PRIMARY KEY (model_id, text)) WITHOUT ROWID")
         self._releasing = True
+        self._unheld = set()
         try:
             yield
         finally:
             self._releasing = False
+            self._unheld = set()
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("DROP TABLE IF EXISTS temp.released_vectors")
 

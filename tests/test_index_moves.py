@@ -446,3 +446,26 @@ def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep
             fresh.close()
     finally:
         store.close()
+
+
+def test_a_text_without_a_vector_is_looked_up_once_a_run_however_many_files_hold_it(tmp_path, index_model):
+    """Each look-up walks every copy of the text: a line shared by N new files cost N look-ups of
+    up to N copies (quadratic: ~50 s for 50k files). Found by a review."""
+    from simsearch.store import HELD_VECTOR_SQL
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    for i in range(30):
+        (root / f"{i:02}.txt").write_text(f"Back to the top of the page.\n\nPage number {i} talks about boats.\n")
+    store = Store.open(tmp_path / "i.db")
+    lookups = []
+    try:
+        store.conn.set_trace_callback(lambda sql: lookups.append(sql) if sql.startswith(HELD_VECTOR_SQL[:40]) else None)
+        report = indexer.index(store, [root], [str(index_model)], progress=False, device="cpu")
+        store.conn.set_trace_callback(None)
+        # one look-up a distinct text (31), not one a sentence (60); and every sentence has its vector
+        assert len(lookups) == 31
+        assert list(report.encoded.values()) == [60]  # sentences given a vector (31 texts encoded)
+        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 60
+    finally:
+        store.close()
