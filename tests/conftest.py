@@ -6,9 +6,17 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Property tests draw the same examples on every run (`pytest`, CI): a run passes or fails for the
+# code, not for the draw. SIMSEARCH_HYPOTHESIS=explore draws new ones each run (and keeps the
+# failures Hypothesis finds in .hypothesis/), which is how the hunts look for new defects.
+settings.register_profile("simsearch", derandomize=True, database=None)
+settings.register_profile("simsearch-explore")
+settings.load_profile("simsearch-explore" if os.environ.get("SIMSEARCH_HYPOTHESIS") == "explore" else "simsearch")
 
 
 def shared_data() -> Path | None:
