@@ -1055,9 +1055,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
         if base_only and run.base_as_loaded is not None:
             record["start"] = run.start  # (what "model": "start" was, with or without figures)
             if run.heldout_docs or split.sts_dev is not None:
-                base = _load_base(run.base_as_loaded, run.device)
-                record["base"] = {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
-                del base
+                record["base"] = _base_record(run)
         state.evals.append(record)
         with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
@@ -1065,6 +1063,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     if dist.is_initialized():
         dist.barrier()
     return shown
+
+
+def _base_record(run: Run) -> dict:
+    """The base model as ``-m BASE`` loads it, measured as every step is: step 0's ``"base"``."""
+    base = _load_base(run.base_as_loaded, run.device)
+    return {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
 
 
 def _base_unmeasured(run: Run) -> bool:
@@ -1084,8 +1088,7 @@ def _measure_base_on_resume(run: Run) -> None:
     uninterrupted run's, bit for bit."""
     if run.main_process:
         with torch.random.fork_rng(devices=[run.device] if run.device.type == "cuda" else []):
-            base = _load_base(run.base_as_loaded, run.device)
-            figures = _figures(run, base)
+            base = _base_record(run)
         record = next(e for e in run.state.evals if e.get("step") == 0)
         completed = {}
         for key, value in record.items():
@@ -1094,10 +1097,9 @@ def _measure_base_on_resume(run: Run) -> None:
             if key == "time":
                 completed["model"] = "start"
         completed.setdefault("model", "start")
-        completed.update(start=run.start, base={"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **figures})
+        completed.update(start=run.start, base=base)
         record.clear()
         record.update(completed)
-        del base
         _write_log(run.staging, run.state.evals)
     if dist.is_initialized():
         dist.barrier()
