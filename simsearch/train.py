@@ -1065,6 +1065,19 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     return shown
 
 
+def _heldout_change(heldout: dict) -> str:
+    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained)."""
+    base, trained = heldout["base"], heldout["trained"]
+    return (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, "
+            f"MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}")
+
+
+def _heldout_size(heldout: dict, noun: str) -> str:
+    """'12 documents, 500 queries'."""
+    queries = heldout["trained"]["queries"]
+    return f"{counted(heldout['documents'], noun)}, {queries} {'query' if queries == 1 else 'queries'}"
+
+
 def _base_record(run: Run) -> dict:
     """The base model as ``-m BASE`` loads it, measured as every step is: step 0's ``"base"``."""
     base = _load_base(run.base_as_loaded, run.device)
@@ -1743,10 +1756,7 @@ def heldout_verdict(heldout: dict | None) -> str | None:
             return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
                     "of 3+ words has a neighbour in its document)")
         return None
-    base, trained = heldout["base"], heldout["trained"]
-    figures = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-               f"{trained['mrr@10']:.3f}; {counted(heldout['documents'], 'document')}, "
-               f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'}")
+    figures = f"{_heldout_change(heldout)}; {_heldout_size(heldout, 'document')}"
     judgement = heldout_judgement(heldout)
     if judgement == "better":
         return f"held-out retrieval {figures.replace('; ', ' (', 1)})"
@@ -1872,10 +1882,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
                   if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
     heldout = meta.get("heldout") or {}
     if _measured(heldout):
-        base, trained = heldout["base"], heldout["trained"]
-        heldout_line = (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
-                        f"{trained['mrr@10']:.3f} (base -> this model; {counted(heldout['documents'], 'held-out document')}, "
-                        f"{trained['queries']} {'query' if trained['queries'] == 1 else 'queries'})")
+        heldout_line = f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')})"
     elif heldout.get("documents"):
         heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
                         "neighbour in its document)")
