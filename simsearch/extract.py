@@ -34,7 +34,7 @@ MAX_SENTENCE_CHARS = 1000
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 
 
 @dataclass(frozen=True)
@@ -1081,28 +1081,56 @@ def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), line_map
 
 
-class _HtmlText(HTMLParser):
-    """The text of an HTML page as a reader of its content sees it. Left out, with everything
-    inside them: scripts, styles, icons, formulas and controls (``INLINE_SKIP``: where one stood
-    inside a sentence, the sentence goes on), code (``<pre>``, as code blocks are left out of
-    Markdown and reStructuredText; a page written as plain text inside ``<pre>`` gives nothing),
-    and navigation (``<nav>``, any element with ``role="navigation"`` or ``role="search"``: a
-    documentation site's menus, sidebars and tables of contents, repeated on every page). Also
-    left out: a block that is nothing but links and stands in no paragraph, heading or caption (a
-    list item or a table cell holding one link: tables of contents, link lists), and a link whose
-    text has no letter or digit (a heading's "¶" or "#" permalink)."""
+_PRE_QUOTE = re.compile(r"(?:[ \t]*>)*[ \t]?")
 
-    BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+
+class _HtmlText(HTMLParser):
+    """The text of an HTML page as a reader of its content sees it.
+
+    Left out, with everything inside them: scripts, styles, icons, formulas and controls
+    (``INLINE_SKIP``: where one stood inside a sentence, the sentence goes on); navigation
+    (``<nav>``, ``role="navigation"`` or ``"search"``: menus, sidebars and tables of contents
+    repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
+    outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
+    ``div#ft``), dialogs and what the page hides from readers (``<dialog>``, ``role="dialog"``,
+    ``aria-hidden="true"``); a block that is nothing but links and separators and stands in no
+    paragraph, heading or caption (a list item or a table cell holding one link, "« previous |
+    up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
+    Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
+    Markdown and reStructuredText) when it or a block around it has a code class ("highlight",
+    "literal-block", "language-..."), it holds ``<code>``, ``<samp>`` or ``<kbd>``, or its lines
+    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``); any other ``<pre>``
+    is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
+    inside its block. A table row is one block, its cells joined with "; " (as the Markdown and
+    reStructuredText readers give a row). A Sphinx field list loses its labels ("Parameters:")
+    and its type-only fields ("Return type:" and its body), as the rst reader drops ``:rtype:``
+    and ``:type:``; a "Returns" or other field keeps its label before its text ("Returns: the
+    response"). The ``<title>`` is kept only when the page has no ``<h1>`` (it repeats the h1,
+    with the site's name); a redirect page (``<meta http-equiv="refresh" content="0; url=...">``)
+    gives no text."""
+
+    BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "dl",
               "table", "section", "article", "header", "footer", "blockquote", "pre", "dd", "dt", "hr",
-              "title", "main", "nav", "aside", "figcaption", "details", "summary", "caption", "body"}
+              "title", "main", "nav", "aside", "figcaption", "details", "summary", "caption", "body", "dialog"}
     INLINE_SKIP = {"script", "style", "noscript", "template", "svg", "math", "button", "select", "textarea"}
-    SKIP = INLINE_SKIP | {"pre", "nav"}
-    SKIP_ROLES = {"navigation", "search"}
+    SKIP = INLINE_SKIP | {"pre", "nav", "dialog"}
+    SKIP_ROLES = {"navigation", "search", "dialog", "alertdialog", "contentinfo"}
     # Controls hold no blocks: one left unclosed ends with the block around it.
     CONTROLS = {"button", "select", "textarea"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
+    # Inside a table cell these join the cell's text with a space; any other block (a heading, a
+    # nested table: a page laid out in a table) ends the row's text as it ends any block.
+    # A list in a cell stays a list: its items are blocks (an index page's columns of entries).
+    CELL_INLINE = {"p", "div", "section", "article", "blockquote", "details", "summary", "figcaption"}
+    TABLE_PARTS = {"table", "tr", "td", "th"}
+    CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
+                            r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
+    # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
+    TYPE_FIELDS = {"type", "types", "rtype", "return type", "return types", "variable type", "vartype"}
+    PARAMETER_FIELDS = {"parameters", "parameter", "params", "param", "arguments", "argument",
+                        "keyword arguments", "keyword argument", "other parameters", "variables", "attributes"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -1112,12 +1140,25 @@ class _HtmlText(HTMLParser):
         self.skipped: str | None = None  # the element being left out
         self.skip_depth = 0  # how many of its kind are open inside it, itself included
         self.skip_blocks: list[str] = []  # blocks opened inside it (a control's end is not theirs)
+        self.captured: list[tuple[str, int]] | None = None  # a <pre>'s or a field label's text, kept aside
+        self.captured_code = False  # a <pre> holding <code>, <samp> or <kbd>, or with a code class
         self.in_head = False
-        self.links = 0  # how many <a href> the text is inside
+        # The open <a> elements: (where in the block its text starts, whether it is a permalink), or
+        # None for an <a> with no href (an anchor: its text is the page's own).
+        self.links: list[tuple[int, bool] | None] = []
         self.open: list[str] = []  # the open block elements, outermost first
+        self.open_attrs: list[dict] = []  # their attributes
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
-        self.block_has_words = False  # text outside any link
+        self.block_has_words = False  # a letter or digit outside any link
         self.block_in_prose = False  # text inside a PROSE element
+        self.block_in_title = False
+        self.block_in_h1 = False
+        self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
+        self.field_prefix: tuple[str, int] | None = None  # a field's label and its line, put before its body's text
+        self.skip_field_body = False  # the next <dd> is a type-only field's body
+        self.title: list[tuple[str, int]] | None = None
+        self.has_h1 = False
+        self.redirect = False
 
     def _add(self, text: str, line: int) -> None:
         self.line_map.append((self.size, line))
@@ -1127,18 +1168,102 @@ class _HtmlText(HTMLParser):
     def _end_block(self) -> None:
         """The block so far is complete: keep it unless it is a link list's item."""
         only_links = not self.block_has_words and any(text.strip() for text, _ in self.block)
-        if not (only_links and not self.block_in_prose):
+        if self.block_in_title:
+            if self.title is None:
+                self.title = self.block  # kept only when the page turns out to have no h1 (``close``)
+        elif not (only_links and not self.block_in_prose):
             for text, line in self.block:
                 self._add(text, line)
+            self.has_h1 = self.has_h1 or (self.block_in_h1 and any(text.strip() for text, _ in self.block))
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose = [], False, False
+        self.block_in_title = self.block_in_h1 = self.cell_gap = False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
-        self.links = 0
+        self.links = []
 
     def _close(self, tag: str) -> None:
         """``tag`` ends, and with it every element opened inside it and left unclosed."""
         if tag in self.open:
+            del self.open_attrs[len(self.open) - 1 - self.open[::-1].index(tag):]
             del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+
+    def _cell(self) -> int:
+        """Where the table cell the text is in stands in ``open``, or -1 (in no cell, or in a table
+        nested in it)."""
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i] in self.TABLE_PARTS:
+                return i if self.open[i] in ("td", "th") else -1
+        return -1
+
+    def _classes(self, attributes: dict) -> list[str]:
+        return (attributes.get("class") or "").split()
+
+    def _is_chrome(self, tag: str, attributes: dict) -> bool:
+        """A page's footer, a dialog, or what it hides from readers: the site's, not the page's."""
+        if attributes.get("role") in self.SKIP_ROLES or (attributes.get("aria-hidden") or "").lower() == "true":
+            return True
+        if tag == "footer":
+            return "article" not in self.open and "blockquote" not in self.open  # a post's own footer is its text
+        # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
+        return tag == "div" and ("footer" in self._classes(attributes)
+                                 or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
+
+    def _field_list(self) -> bool:
+        """Whether the text is directly in a Sphinx field list (``dl.field-list``)."""
+        return "dl" in self.open and "field-list" in self._classes(
+            self.open_attrs[len(self.open) - 1 - self.open[::-1].index("dl")])
+
+    def _skip(self, tag: str, capture: bool = False) -> None:
+        self.skipped, self.skip_depth, self.skip_blocks = tag, 1, []
+        self.captured = [] if capture else None
+        if tag not in self.BLOCKS:
+            self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
+        elif tag != "dt":
+            self._end_block()
+
+    def _skip_ended(self) -> None:
+        tag, captured, self.skipped, self.captured = self.skipped, self.captured, None, None
+        if captured is None:
+            return
+        text = "".join(piece for piece, _ in captured)
+        if tag == "pre":
+            self._pre(captured)
+            return
+        label = " ".join(text.split()).rstrip(":").strip().lower()
+        self.skip_field_body = label in self.TYPE_FIELDS
+        self.field_prefix = None
+        if label and label not in self.TYPE_FIELDS and label not in self.PARAMETER_FIELDS:
+            self.field_prefix = " ".join(text.split()).rstrip(":").strip() + ": ", captured[0][1]
+
+    def _pre(self, captured: list[tuple[str, int]]) -> None:
+        """A <pre>'s text: plain text read line by line, or left out as code."""
+        lines: list[tuple[int, str]] = []
+        for piece, line in captured:
+            for k, part in enumerate(piece.split("\n")):
+                if k or not lines:
+                    lines.append((line + k, part))
+                else:
+                    lines[-1] = (lines[-1][0], lines[-1][1] + part)
+        while lines and not lines[0][1].strip():
+            lines.pop(0)
+        while lines and not lines[-1][1].strip():
+            lines.pop()
+        texts = [text for _, text in lines]
+        nonblank = [text.strip() for text in texts if text.strip()]
+        if (self.captured_code or not any(char.isalpha() for text in texts for char in text)
+                or _looks_like_code(texts) or sum(bool(_CODE_LINE.match(text)) for text in nonblank) * 2 >= len(nonblank)):
+            return
+        depth = 0
+        for number, text in lines:
+            # an e-mail's quoted lines ("> ...") are text without their markers; a change of quote
+            # depth or a list item (text is read with only blank lines ending blocks) starts a block
+            quote = _PRE_QUOTE.match(text)
+            if (quote.group().count(">") != depth or _TEXT_ITEM.match(text[quote.end():])) and text.strip():
+                self._add("\n", number)
+            depth = quote.group().count(">")
+            text = text[quote.end():]
+            self._add(text.rstrip() + "\n" if text.strip() else "\n", number)
+        self._add("\n", lines[-1][0])
 
     def handle_starttag(self, tag, attrs):
         if self.skipped is not None:
@@ -1146,74 +1271,152 @@ class _HtmlText(HTMLParser):
                 self.skip_depth += 1
             elif tag in self.BLOCKS and tag not in self.VOID:
                 self.skip_blocks.append(tag)
+            if self.captured is not None and tag in ("code", "samp", "kbd"):
+                self.captured_code = True
+            if self.captured is not None and tag == "br":
+                self.captured.append(("\n", self.getpos()[0]))
             return
         attributes = dict(attrs)
-        if tag not in self.VOID and (tag in self.SKIP or attributes.get("role") in self.SKIP_ROLES):
-            self.skipped, self.skip_depth, self.skip_blocks = tag, 1, []
-            if tag in self.INLINE_SKIP:
-                self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
-            else:
-                self._end_block()
+        if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
+            self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.I) is not None
+        if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
+            if tag == "pre":
+                self.captured_code = any(self.CODE_CLASS.search(attrs.get("class") or "")
+                                         for attrs in [*self.open_attrs, attributes])
+            self._skip(tag, capture=tag == "pre")
         elif tag == "head":
             self.in_head = True
-        elif tag == "a" and attributes.get("href") is not None:
-            self.links += 1
+        elif tag == "a":
+            href = attributes.get("href") is not None
+            self.links.append((len(self.block), "headerlink" in self._classes(attributes)) if href else None)
+        elif tag == "br":
+            if not self.in_head:
+                self.block.append(("\n", self.getpos()[0]))  # a line break: the sentence may go on
+        elif tag == "dt" and self._field_list():
+            self._end_block()
+            self._skip(tag, capture=True)  # the field's label: read when it ends
+        elif tag == "dd" and self.skip_field_body and self._field_list():
+            self.skip_field_body = False
+            self._skip(tag)
         elif tag in self.BLOCKS:
             self.in_head = self.in_head and tag == "title"
-            if tag != "br":
+            cell = self._cell()
+            if tag in ("td", "th") and cell >= 0:
+                self._close(self.open[cell])  # a cell left unclosed ends where the next one begins
+                cell = -1
+            if tag in ("td", "th"):
+                self.cell_gap = any(text.strip() for text, _ in self.block)
+            elif cell >= 0 and tag in self.CELL_INLINE:
+                self.block.append((" ", self.getpos()[0]))  # a paragraph in a cell: the row goes on
+            else:
                 while self.open and self.open[-1] == "p":
                     self.open.pop()  # a paragraph ends where a block begins, closed or not
-            self._end_block()
+                    self.open_attrs.pop()
+                if tag == "tr" and "table" in self.open:  # a row left unclosed ends where the next begins
+                    table = len(self.open) - 1 - self.open[::-1].index("table")
+                    del self.open[table + 1:], self.open_attrs[table + 1:]
+                self._end_block()
             if tag not in self.VOID:
                 self.open.append(tag)
+                self.open_attrs.append(attributes)
 
     def handle_endtag(self, tag):
         if self.skipped is not None:
             if tag in ("body", "html"):  # an element left unclosed ends with the page
-                self.skipped = None
+                self._skip_ended()
             elif tag == self.skipped:
                 self.skip_depth -= 1
                 if not self.skip_depth:
-                    self.skipped = None
+                    self._skip_ended()
             elif tag in self.skip_blocks:
                 del self.skip_blocks[len(self.skip_blocks) - 1 - self.skip_blocks[::-1].index(tag):]
             elif self.skipped in self.CONTROLS and tag in self.open:
-                self.skipped = None  # a control left unclosed ends with the block around it
+                self._skip_ended()  # a control left unclosed ends with the block around it
                 self.handle_endtag(tag)
             return
         if tag == "head":
             self.in_head = False
             self._close("title")
         elif tag == "a":
-            self.links = max(0, self.links - 1)
+            if self.links:
+                self._link_ended(self.links.pop())
+        elif tag in ("td", "th") and tag in self.open:
+            self._close(tag)
+            self.cell_gap = self.cell_gap or any(text.strip() for text, _ in self.block)
+        elif tag in self.CELL_INLINE and tag in self.open and \
+                len(self.open) - 1 - self.open[::-1].index(tag) > self._cell() >= 0:
+            self._close(tag)
+            self.block.append((" ", self.getpos()[0]))
         elif tag in self.BLOCKS or tag == "html":
             self._end_block()
             self._close(tag)
+            if tag == "dl":
+                self.field_prefix, self.skip_field_body = None, False
+
+    def _link_ended(self, link: tuple[int, bool] | None) -> None:
+        """A link's text is dropped when it is a permalink or, all of it, has no letter or digit
+        ("¶", "#"); never its spaces (``<a><code>a</code> <code>b</code></a>`` reads "a b")."""
+        if link is None:
+            return
+        start, permalink = link
+        text = "".join(piece for piece, _ in self.block[start:])
+        if permalink or not any(char.isalnum() for char in text):
+            line = self.block[start][1] if start < len(self.block) else self.getpos()[0]
+            self.block[start:] = [(" ", line)] if any(char.isspace() for char in text) else []
 
     def handle_data(self, data):
-        if self.skipped is not None or (self.in_head and self.open[-1:] != ["title"]):
+        if self.skipped is not None:
+            if self.captured is not None:
+                self.captured.append((data, self.getpos()[0]))
             return
-        if self.links and not any(char.isalnum() for char in data):
-            return  # a permalink's "¶" or "#"
+        if self.in_head and self.open[-1:] != ["title"]:
+            return
+        line = self.getpos()[0]
         if data.strip():
-            self.block_has_words = self.block_has_words or self.links == 0
+            in_link = any(link is not None for link in self.links)
+            self.block_has_words = self.block_has_words or (not in_link and any(char.isalnum() for char in data))
             self.block_in_prose = self.block_in_prose or any(tag in self.PROSE for tag in self.open)
-        first = self.getpos()[0]
+            self.block_in_title = self.block_in_title or "title" in self.open
+            self.block_in_h1 = self.block_in_h1 or "h1" in self.open
+            if self.cell_gap:
+                while self.block and not self.block[-1][0].strip():
+                    self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"
+                if self.block:
+                    self.block[-1] = (self.block[-1][0].rstrip(), self.block[-1][1])
+                self.block.append(("; ", line))
+                self.cell_gap = False
+            if self.field_prefix:
+                self.block.append(self.field_prefix)
+                self.block_has_words = True
+                self.field_prefix = None
         pieces = data.split("\n")
         for number, piece in enumerate(pieces):  # text nodes span lines: map each one
             # a line end is a space; the text's own end is not (``<b>x</b>.`` reads "x.")
-            self.block.append((piece + (" " if number < len(pieces) - 1 else ""), first + number))
+            self.block.append((piece + (" " if number < len(pieces) - 1 else ""), line + number))
 
     def close(self):
         super().close()
         self._end_block()
+        if self.redirect:  # a page that sends the reader elsewhere has no text of its own
+            self.parts, self.line_map, self.size = [], [], 0
+        elif self.title and not self.has_h1 and any(text.strip() for text, _ in self.title):
+            parts, line_map = self.parts, self.line_map
+            self.parts, self.line_map, self.size = [], [], 0
+            for text, line in self.title:
+                self._add(text, line)
+            self._add("\n\n", self.title[-1][1])
+            shift = self.size
+            self.parts += parts
+            self.line_map += [(offset + shift, line) for offset, line in line_map]
 
 
 def _extract_html(text: str, warning: str | None) -> Extracted:
     parser = _HtmlText()
     parser.feed(text)
     parser.close()
-    return Extracted("".join(parser.parts), "html", warning, parser.line_map)
+    # Markup is gone and every block ends with a blank line: a block's text that starts with "-",
+    # "#" or ">" (a heading "> operator") is text, not a list item or a quote.
+    return Extracted("".join(parser.parts), "html", warning, parser.line_map, blocks_marked=True)
 
 
 PDF_MAGIC = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*%PDF-\d\.\d")
@@ -1246,13 +1449,94 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
-    # "line" of a PDF hit is its page number: the one position every viewer can jump to.
-    parts, line_map, size = [], [], 0
-    for number, page in enumerate(pages, start=1):
-        line_map.append((size, number))
-        parts.append(page + "\n\n")
-        size += len(page) + 2
-    return Extracted("".join(parts), "pdf", None, line_map)
+    text, line_map = _pdf_text(pages)
+    return Extracted(text, "pdf", None, line_map)
+
+
+# Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
+# page would also turn "x²" into "x2", "½" into "1⁄2" and "™" into "TM".
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                            "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+_DIGITS = re.compile(r"\d+")
+# A word broken at a line end: lowercase letters either side of a hyphen (or a soft hyphen).
+_LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])([-\u00ad]\n[ \t]*)([a-z]+)")
+_HYPHENATED = re.compile(r"\b[A-Za-z]+-[a-z]+\b")
+
+
+def _running_key(line: str) -> str:
+    return " ".join(_DIGITS.sub(" ", line).split())
+
+
+def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Pages (their lines) without running headers and footers.
+
+    A page's first or last line is a running header or footer when the same line, digits
+    ignored, stands at that end of at least 3 pages and either of at least half the pages or
+    with a number that changes from page to page (a page number; a bare page number counts).
+    A line next to one dropped is dropped too when it repeats at that end of at least 3 of the
+    pages that lost one (a footer of two lines: a chapter's title above "Page 11")."""
+    from collections import Counter
+
+    pages = [[line for line in page] for page in pages]
+    for end in (0, -1):
+        candidates = set(range(len(pages)))  # pages whose end may still hold a running line
+        for round_ in range(3):
+            ends = {i: pages[i][end].strip() for i in candidates if pages[i]}
+            keys = {i: _running_key(line) for i, line in ends.items()}
+            counts = Counter(keys.values())
+            numbers: dict[str, set[str]] = {}
+            for i, key in keys.items():
+                numbers.setdefault(key, set()).add(" ".join(_DIGITS.findall(ends[i])))
+            dropped = set()
+            for i, key in keys.items():
+                if counts[key] < 3:
+                    continue
+                if round_ or counts[key] * 2 >= len(pages) or len(numbers[key]) > 1:
+                    dropped.add(i)
+            for i in dropped:
+                del pages[i][end]
+            if not dropped:
+                break
+            candidates = dropped
+    return pages
+
+
+def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The text of a PDF's pages and its map from offsets to page numbers.
+
+    Ligatures become letters, running headers and footers are left out, a word hyphenated at
+    a line end is joined (unless the document writes it with a hyphen elsewhere: "well-known"),
+    and pages are joined as lines are, so a sentence runs over a page break; it keeps the
+    number of the page where it starts ("line" of a PDF hit is its page: the one position
+    every viewer can jump to)."""
+    lines = [[line.rstrip() for line in page.translate(_LIGATURES).split("\n")] for page in pages]
+    for page in lines:
+        while page and not page[-1].strip():
+            page.pop()
+        while page and not page[0].strip():
+            page.pop(0)
+    lines = _without_running_lines(lines)
+    pages_kept = [(number, "\n".join(page)) for number, page in enumerate(lines, start=1) if page]
+    text = "\n".join(page for _, page in pages_kept)
+    starts, size = [], 0
+    for number, page in pages_kept:
+        starts.append((size, number))
+        size += len(page) + 1
+    kept = {word.lower() for word in _HYPHENATED.findall(text)}  # words the document writes with a hyphen
+    parts, removed, position = [], [], 0  # removed: (offset in text, characters removed up to it)
+    for match in _LINE_END_HYPHEN.finditer(text):
+        before, broken, after = match.groups()
+        hyphen = "-" if f"{before.lower()}-{after}" in kept else ""
+        parts.append(text[position:match.start(2)] + hyphen)
+        position = match.start(3)
+        removed.append((position, (removed[-1][1] if removed else 0) + len(broken) - len(hyphen)))
+    parts.append(text[position:])
+    line_map = []
+    for offset, number in starts:
+        i = bisect.bisect_right(removed, (offset, float("inf"))) - 1
+        line_map.append((offset - (removed[i][1] if i >= 0 else 0), number))
+    text = "".join(parts)
+    return (text + "\n" if text else ""), line_map
 
 
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
