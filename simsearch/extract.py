@@ -1256,12 +1256,14 @@ class _HtmlText(HTMLParser):
         depth = 0
         for number, text in lines:
             # an e-mail's quoted lines ("> ...") are text without their markers; a change of quote
-            # depth or a list item (text is read with only blank lines ending blocks) starts a block
+            # depth or a list item (its bullet left out, as in a .txt file) starts a block
             quote = _PRE_QUOTE.match(text)
-            if (quote.group().count(">") != depth or _TEXT_ITEM.match(text[quote.end():])) and text.strip():
+            text = text[quote.end():]
+            item = _TEXT_ITEM.match(text)  # its bullet or number goes, as in a .txt file
+            if (quote.group().count(">") != depth or item) and text.strip():
                 self._add("\n", number)
             depth = quote.group().count(">")
-            text = text[quote.end():]
+            text = text[item.end():] if item else text
             self._add(text.rstrip() + "\n" if text.strip() else "\n", number)
         self._add("\n", lines[-1][0])
 

@@ -1,0 +1,243 @@
+"""HTML pages read as their reader sees them: the words inside links and inline markup keep their
+spaces and punctuation, a <br> is a line break, a page written in <pre> is read, the site's
+chrome is left out, a table row is one sentence, a Sphinx field list reads as the rst reader
+reads its source, and the <title> is kept only when it is the page's only heading.
+
+Oracles: the same words without any tags (links, code, spans, emphasis); the Markdown and
+reStructuredText readers on the same table or field list; hand-built pages for the rest.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsearch.extract import extract, sentences_of
+
+
+def read(page: str, name: str = "page.html") -> list[str]:
+    return [s.text for s in sentences_of(extract(Path(name), page.encode()))]
+
+
+def read_lines(page: str) -> list[tuple[int, str]]:
+    return [(s.line, s.text) for s in sentences_of(extract(Path("page.html"), page.encode()))]
+
+
+# Words as documentation writes them: identifiers, operators, template tags, e-mail parts.
+TOKENS = ["django-admin", "startproject", "USE_TZ", "=", "True", "{%", "load", "%}", "ann", "@", "example",
+          ".", "com", "--", "help", "manage.py", "(x)", "¶", "#", "a.b", "river", "é", "×", "+"]
+INLINE = ['a href="ref.html"', "code", 'span class="pre"', "em", 'a class="reference internal" href="#t"', "b"]
+
+
+@st.composite
+def marked_up(draw):
+    """(html of one paragraph, the same text as a reader sees it): tokens with or without spaces
+    between them, any run of them wrapped in nested inline elements (never a link in a link).
+    A link whose whole text has no letter or digit is a permalink-like mark: its text goes, its
+    spaces stay."""
+    tokens = draw(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14))
+    out, seen = ["<p>Run "], ["Run "]
+    stack: list[str] = []
+    link: list[str] | None = None  # the open link's text, as a reader would see it
+
+    def emit(html: str, text: str) -> None:
+        out.append(html)
+        (link if link is not None else seen).append(text)
+
+    for token in tokens:
+        for _ in range(draw(st.integers(0, 2))):
+            tag = draw(st.sampled_from(INLINE))
+            if tag.startswith("a ") and link is not None:
+                continue
+            stack.append(tag.split()[0])
+            out.append(f"<{tag}>")
+            if tag.startswith("a "):
+                link = []
+        emit(html_lib.escape(token, quote=False), token)
+        for _ in range(draw(st.integers(0, len(stack)))):
+            name = stack.pop()
+            out.append(f"</{name}>")
+            if name == "a":
+                text = "".join(link)
+                if not any(char.isalnum() for char in text):
+                    text = " " if any(char.isspace() for char in text) else ""
+                link = None
+                seen.append(text)
+        separator = draw(st.sampled_from(["", " ", "\n", "  "]))
+        emit(separator, separator)
+    while stack:
+        name = stack.pop()
+        out.append(f"</{name}>")
+        if name == "a":
+            text = "".join(link)
+            seen.append(text if any(char.isalnum() for char in text) else " " if any(c.isspace() for c in text) else "")
+            link = None
+    out.append(" now</p>")
+    seen.append(" now")
+    return "".join(out), " ".join("".join(seen).split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(marked_up())
+def test_words_inside_inline_markup_and_links_keep_their_spaces_and_punctuation(case):
+    page, expected = case
+    assert " ".join(read(page)) == expected
+
+
+def test_link_texts_of_documentation_pages():
+    page = ('<p>Run <a href="x"><code><span class="pre">django-admin</span> <span class="pre">startproject</span>'
+            '</code></a>.</p>\n<p>Set <a href="y"><code><span class="pre">USE_TZ</span> <span class="pre">=</span> '
+            '<span class="pre">True</span></code></a>.</p>\n<p>Use <a href="z"><code><span class="pre">{%</span> '
+            '<span class="pre">load</span> <span class="pre">%}</span></code></a>.</p>\n'
+            '<p>Mail <a href="mailto:a@b.c">ann<span>@</span>example<span>.</span>com</a>.</p>\n'
+            '<h2>Title<a class="headerlink" href="#t">¶</a></h2>\n<h2>Version 2<a class="headerlink" href="#v">'
+            'link</a></h2>\n')
+    assert read_lines(page) == [(1, "Run django-admin startproject."), (2, "Set USE_TZ = True."), (3, "Use {% load %}."),
+                                (4, "Mail ann@example.com."), (5, "Title"), (6, "Version 2")]
+
+
+def test_a_line_break_is_no_sentence_end():
+    page = ("<p>Dear Anna,<br>\nthank you for the flowers that you sent<br>\nto the office last week. Everyone enjoyed<br/>\n"
+            "them very much.</p>\n<h5><code>&gt;</code> operator</h5>\n")
+    assert read_lines(page) == [(1, "Dear Anna, thank you for the flowers that you sent to the office last week."),
+                                (3, "Everyone enjoyed them very much."), (5, "> operator")]
+
+
+MAIL = """<html><head><title>[users] Question about backups</title></head><body>
+<h1>[users] Question about backups</h1>
+<pre>Hello list,
+
+How do I restore a backup that was made with the old version? The tool
+refuses to read it and says the format is unknown.
+&gt; Did you try the --legacy flag?
+&gt; It reads the old format.
+- first I ran the tool
+- then it failed
+
+Thanks, Jane
+</pre>
+<pre>$ backup --restore old.tar
+error: unknown format</pre>
+<div class="highlight"><pre>Make a copy before you restore it.</pre></div>
+<pre><code>Restore the copy first, then the rest.</code></pre>
+<pre>import backup
+backup.restore("old.tar")
+</pre>
+</body></html>
+"""
+
+
+def test_a_pre_that_is_not_code_is_read_line_by_line_and_code_is_left_out():
+    assert read_lines(MAIL) == [
+        (2, "[users] Question about backups"), (3, "Hello list,"),
+        (5, "How do I restore a backup that was made with the old version?"),
+        (5, "The tool refuses to read it and says the format is unknown."),
+        (7, "Did you try the --legacy flag?"), (8, "It reads the old format."),
+        (9, "first I ran the tool"), (10, "then it failed"), (12, "Thanks, Jane")]
+
+
+CHROME = """<html><body><div role="main"><p>The only sentence of this page.</p>
+<article><p>A post about the river.</p><footer><p>Posted by Ann on the way home.</p></footer></article>
+<blockquote><p>The river is wide.</p><footer>Ann Smith, in her diary</footer></blockquote></div>
+<div class="nav">&laquo; <a href="p.html">previous</a> | <a href="u.html">up</a> | <a href="n.html">next</a> &raquo;</div>
+<div id="global-nav"><a href="/">Home</a> | <a href="c.html">Table of contents</a> | <a href="i.html">Index</a></div>
+<div class="footer" role="contentinfo">&#169; Copyright 2023 Pallets. Created using <a href="s">Sphinx</a> 5.3.0.</div>
+<div class="footer">Last updated on May 26, 2026.</div>
+<div id="ft"><p>Django documentation footer text.</p></div>
+<footer><p>Documentation built with <a href="m">MkDocs</a>.</p></footer>
+<div class="modal" role="dialog"><h4>Keyboard Shortcuts</h4><p>Enter your search terms below.</p></div>
+<div id="cookie-banner" aria-hidden="true"><p>We use cookies to improve your experience.</p></div>
+<dialog><p>Are you sure you want to leave?</p></dialog>
+<p>Closing words <span aria-hidden="true">&#9733;</span>of the page.</p>
+</body></html>
+"""
+
+
+def test_footers_dialogs_hidden_text_and_link_bars_are_left_out():
+    assert read(CHROME) == ["The only sentence of this page.", "A post about the river.",
+                            "Posted by Ann on the way home.", "The river is wide.", "Ann Smith, in her diary",
+                            "Closing words of the page."]
+
+
+CELL_WORDS = ["Ann", "Smith", "leads", "the", "finance", "team", "budget", "river", "copper"]
+
+
+@st.composite
+def tables(draw):
+    columns = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.lists(st.lists(st.sampled_from(CELL_WORDS), max_size=3).map(" ".join),
+                                  min_size=columns, max_size=columns), min_size=2, max_size=5))
+    wrap = draw(st.lists(st.sampled_from(["{}", "<p>{}</p>", "<code>{}</code>", "<div><p>{}</p></div>"]),
+                         min_size=columns, max_size=columns))
+    return rows, wrap
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables())
+def test_an_html_table_reads_as_the_same_markdown_table(table):
+    rows, wrap = table
+    markdown = "\n".join(["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+                         + ["| " + " | ".join(row) + " |" for row in rows[1:]]) + "\n"
+    cells = ["".join(f"<{tag}>{w.format(cell)}</{tag}>" for cell, w in zip(row, wrap))
+             for tag, row in [("th", rows[0]), *[("td", row) for row in rows[1:]]]]
+    page = "<table>\n" + "\n".join(f"<tr>{row}</tr>" for row in cells) + "\n</table>\n"
+    assert read(page) == read(markdown, "table.md")
+
+
+def test_a_table_row_is_one_sentence_and_a_list_in_a_cell_stays_a_list():
+    page = ("<table><tr><th>Name</th><th>Role</th></tr>\n<tr><td>Ann Smith</td><td><p>Leads the finance team.</p>"
+            "</td></tr>\n<tr><td>Bo<td>Cells left unclosed.</tr>\n<tr><td>Index</td><td><ul><li>first entry (a method)</li>"
+            "<li>second entry (a class)</li></ul></td></tr></table>")
+    assert read(page) == ["Name; Role", "Ann Smith; Leads the finance team.", "Bo; Cells left unclosed.", "Index",
+                          "first entry (a method)", "second entry (a class)"]
+
+
+# Sphinx's rendering of a docstring's field list, and its reStructuredText source.
+FIELDS_HTML = """<dl class="py method"><dt class="sig">send(request)</dt><dd><p>Sends the request.</p>
+<dl class="field-list simple">
+<dt class="field-odd">Parameters<span class="colon">:</span></dt>
+<dd class="field-odd"><p><strong>request</strong> – the prepared request to send.</p></dd>
+<dt class="field-even">Returns<span class="colon">:</span></dt>
+<dd class="field-even"><p>the response of the server.</p></dd>
+<dt class="field-odd">Return type<span class="colon">:</span></dt>
+<dd class="field-odd"><p>None</p></dd>
+<dt class="field-even">Type<span class="colon">:</span></dt>
+<dd class="field-even"><p><em>Optional</em>[<em>str</em>]</p></dd>
+</dl></dd></dl>
+"""
+FIELDS_RST = """Sends the request.
+
+:param request: the prepared request to send.
+:returns: the response of the server.
+:rtype: None
+:type request: Optional[str]
+"""
+
+
+def test_a_sphinx_field_list_reads_as_its_rst_source_does():
+    html_texts = read(FIELDS_HTML)
+    rst_texts = read(FIELDS_RST, "api.rst")
+    assert rst_texts == ["Sends the request.", "request: the prepared request to send.",
+                         "Returns: the response of the server."]
+    assert html_texts == ["send(request)", "Sends the request.", "request – the prepared request to send.",
+                          "Returns: the response of the server."]
+    # the labels and the type-only fields are out of both; the parameter's description is in both
+    assert not any(text in ("Parameters:", "Return type:", "None", "Optional[str]") for text in html_texts + rst_texts)
+
+
+@pytest.mark.parametrize("page, expected", [
+    ("<html><head><title>Sessions — Django 3.2 documentation</title></head><body><h1>How to use sessions</h1>"
+     "<p>Sessions keep state.</p></body></html>", ["How to use sessions", "Sessions keep state."]),
+    ("<html><head><title>Trip notes</title></head><body><h2>Day one</h2><p>We flew.</p></body></html>",
+     ["Trip notes", "Day one", "We flew."]),
+    ('<html><head><meta http-equiv="refresh" content="0; url=new.html"><title>Redirecting...</title></head>'
+     '<body><p>Redirecting to <a href="new.html">new.html</a>...</p></body></html>', []),
+    ('<html><head><meta http-equiv="refresh" content="60"><title>Status</title></head>'
+     '<body><p>All systems run.</p></body></html>', ["Status", "All systems run."]),
+])
+def test_the_title_only_when_the_page_has_no_h1_and_a_redirect_page_gives_nothing(page, expected):
+    assert read(page) == expected

@@ -1,0 +1,155 @@
+"""PDF text as a reader sees it: ligatures are letters, running headers and footers are left
+out, a sentence runs over a page break (at the page where it starts), and a word hyphenated at a
+line end is one word.
+
+Most tests drive ``_pdf_text`` with the page strings pypdf returns; the end-to-end ones write a
+small PDF by hand (no package beyond pypdf, the [pdf] extra).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsearch.extract import _pdf_text, extract, sentences_of
+
+WORDS = ["river", "garden", "lantern", "copper", "meadow", "harbour", "violin", "orchard", "glacier", "thimble",
+         "signal", "budget", "travel", "office"]
+
+
+def sentences(pages: list[str]) -> list[tuple[int, str]]:
+    """(page, sentence) pairs of a PDF whose pages pypdf read as ``pages``."""
+    from simsearch.extract import Extracted
+
+    text, line_map = _pdf_text(pages)
+    return [(s.line, s.text) for s in sentences_of(Extracted(text, "pdf", None, line_map))]
+
+
+def test_running_headers_and_page_numbers_are_left_out_and_a_sentence_runs_over_the_page_break():
+    pages = ["Annual Report 2024\nThe committee met on Monday to review\nthe budget for the coming year and\n1",
+             "Annual Report 2024\nagreed to cut travel costs. The chair\nthanked everyone for coming.\n2",
+             "Annual Report 2024\nThe next meeting is in May.\n3"]
+    assert sentences(pages) == [
+        (1, "The committee met on Monday to review the budget for the coming year and agreed to cut travel costs."),
+        (2, "The chair thanked everyone for coming."),
+        (3, "The next meeting is in May.")]
+
+
+def test_a_footer_of_two_lines_and_a_chapter_header_with_its_page_number_go():
+    # reportlab's user guide: a chapter's title above "Page 11"; bashref: "Chapter 3: Basic Shell
+    # Features 45", a header repeated on fewer than half the pages but with the page number changing
+    pages = []
+    for n in range(1, 9):
+        chapter = "Chapter 1: Rivers" if n <= 3 else "Chapter 2: Mountains"
+        pages.append(f"{chapter} {n}\nPage {n} body is about the {WORDS[n]}.\n{chapter}\nPage {n}")
+    assert sentences(pages) == [(n, f"Page {n} body is about the {WORDS[n]}.") for n in range(1, 9)]
+
+
+def test_few_pages_or_lines_that_repeat_on_few_pages_are_kept():
+    # two pages: nothing repeats often enough to be told from the text
+    assert [t for _, t in sentences(["Summary\nThe river rose.", "Summary\nThe river fell."])] == [
+        "Summary The river rose.", "Summary The river fell."]
+    # a first line repeated on 2 of 6 pages is text (and carries no changing number)
+    pages = [f"Notes on the day\nEntry {WORDS[n]} ends here." if n < 2 else f"Entry {WORDS[n]} ends here."
+             for n in range(6)]
+    assert [t for _, t in sentences(pages)][:2] == [f"Notes on the day Entry {WORDS[0]} ends here.",
+                                                   f"Notes on the day Entry {WORDS[1]} ends here."]
+
+
+PAGE_WORDS = ["zero", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+
+
+@st.composite
+def documents(draw):
+    """Pages of body lines (words), each with a running header and a page-number footer."""
+    count = draw(st.integers(3, 7))
+    header = draw(st.sampled_from(["Field Guide 2024", "BASH(1) General Commands Manual BASH(1)", "User Guide"]))
+    pages, body = [], []
+    for number in range(1, count + 1):
+        lines = draw(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join),
+                              min_size=1, max_size=4))
+        # a page's own first and last lines differ from every other page's (body text, not a header)
+        lines[0] = f"{PAGE_WORDS[number]} {lines[0]}"
+        lines[-1] = f"{lines[-1]} {PAGE_WORDS[number]}"
+        body += lines
+        pages.append("\n".join([header, *lines, f"{number}"]))
+    return pages, body
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents())
+def test_the_text_of_the_pages_is_their_body_lines_joined(document):
+    pages, body = document
+    text, line_map = _pdf_text(pages)
+    assert text.split() == " ".join(body).split()
+    # each page's text starts where the map says, and the map's pages are in order
+    assert [page for _, page in line_map] == sorted(page for _, page in line_map)
+    starts = {page: offset for offset, page in line_map}
+    for number, page in enumerate(pages, start=1):
+        assert text[starts[number]:].startswith(PAGE_WORDS[number] + " ")
+
+
+def test_a_word_hyphenated_at_a_line_end_is_joined_unless_the_document_writes_it_with_a_hyphen():
+    pages = ["The arithmetic expres-\nsion is evaluated by the well-\nknown rules of the\nshell. A well-known "
+             "rule is kept. See Foo-\nBar and 1990-\n2000.\nThe text goes on to the next page where a long-\n",
+             "winded story ends."]
+    text, _ = _pdf_text(pages)
+    assert "expression is evaluated" in text
+    assert "the well-known rules" in text  # written "well-known" elsewhere: the hyphen is the word's
+    assert "Foo-\nBar" in text and "1990-\n2000" in text  # not lowercase letters either side
+    assert "a longwinded story" in text  # across the page break
+
+
+def test_ligatures_are_letters_and_other_compatibility_characters_are_kept():
+    text, _ = _pdf_text(["The \ufb01nance of\ufb01ce \ufb02ew to the \ufb01le server. E\ufb00ort: "
+                         "\ufb03x \ufb04y \ufb05 \ufb06. x\u00b2 costs \u00bd \u2122."])
+    assert text == "The finance office flew to the file server. Effort: ffix ffly st st. x\u00b2 costs \u00bd \u2122.\n"
+
+
+def test_page_numbers_of_sentences_point_at_the_page_where_they_start():
+    pages = ["Guide\nFirst page text. Then a sentence that\n1", "Guide\nends on page two. Page two text.\n2",
+             "", "Guide\nPage four text.\n4"]
+    assert sentences(pages) == [(1, "First page text."), (1, "Then a sentence that ends on page two."),
+                                (2, "Page two text."), (4, "Page four text.")]
+
+
+def handmade_pdf(pages: list[list[str]]) -> bytes:
+    """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
+    bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl."""
+    font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
+            "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font]
+    kids = []
+    for lines in pages:
+        body = " T* ".join(f"({line}) Tj" for line in lines)
+        stream = f"BT /F1 11 Tf 14 TL 72 740 Td {body} ET"
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_a_pdf_file_reads_as_its_body_text():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    data = handmade_pdf([
+        ["Field Guide 2024", "Keep the con\\001guration \\001le next to the", "database; the work\\002ow expres-", "1"],
+        ["Field Guide 2024", "sion is checked at start. Back up the", "\\001les every week.", "2"],
+        ["Field Guide 2024", "Restore them with the same tool.", "3"]])
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), data))]
+    assert got == [(1, "Keep the configuration file next to the database; the workflow expression is checked at start."),
+                   (2, "Back up the files every week."), (3, "Restore them with the same tool.")]
+    assert not any(re.search("[\ufb00-\ufb06]", text) for _, text in got)
