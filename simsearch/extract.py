@@ -1092,8 +1092,9 @@ class _HtmlText(HTMLParser):
     (``<nav>``, ``role="navigation"`` or ``"search"``: menus, sidebars and tables of contents
     repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
-    ``div#ft``), dialogs and what the page hides from readers (``<dialog>``, ``role="dialog"``,
-    ``aria-hidden="true"``); a block that is nothing but links and separators and stands in no
+    ``div#ft``; also its ``div#hd`` and ``div#sidebar``), dialogs and what the page hides from readers
+    (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
+    or article); a block that is nothing but links and separators and stands in no
     paragraph, heading or caption (a list item or a table cell holding one link, "« previous |
     up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
     Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
@@ -1123,14 +1124,14 @@ class _HtmlText(HTMLParser):
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
     # nested table: a page laid out in a table) ends the row's text as it ends any block.
     # A list in a cell stays a list: its items are blocks (an index page's columns of entries).
-    CELL_INLINE = {"p", "div", "section", "article", "blockquote", "details", "summary", "figcaption"}
-    TABLE_PARTS = {"table", "tr", "td", "th"}
+    CELL_INLINE = frozenset({"p", "div", "section", "article", "blockquote", "details", "summary", "figcaption"})
+    TABLE_PARTS = frozenset({"table", "tr", "td", "th"})
     CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
     # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
-    TYPE_FIELDS = {"type", "types", "rtype", "return type", "return types", "variable type", "vartype"}
-    PARAMETER_FIELDS = {"parameters", "parameter", "params", "param", "arguments", "argument",
-                        "keyword arguments", "keyword argument", "other parameters", "variables", "attributes"}
+    TYPE_FIELDS = frozenset({"type", "types", "rtype", "return type", "return types", "variable type", "vartype"})
+    PARAMETER_FIELDS = frozenset({"parameters", "parameter", "params", "param", "arguments", "argument", "keyword arguments",
+                                  "keyword argument", "other parameters", "variables", "attributes"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -1200,8 +1201,11 @@ class _HtmlText(HTMLParser):
 
     def _is_chrome(self, tag: str, attributes: dict) -> bool:
         """A page's footer, a dialog, or what it hides from readers: the site's, not the page's."""
-        if attributes.get("role") in self.SKIP_ROLES or (attributes.get("aria-hidden") or "").lower() == "true":
+        if attributes.get("role") in self.SKIP_ROLES:
             return True
+        if (attributes.get("aria-hidden") or "").lower() == "true":
+            # a page saved while a dialog was open hides its content wrapper: never the page itself
+            return tag not in ("html", "body", "main", "article") and attributes.get("role") != "main"
         if tag == "footer":
             return "article" not in self.open and "blockquote" not in self.open  # a post's own footer is its text
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
@@ -1280,7 +1284,7 @@ class _HtmlText(HTMLParser):
             return
         attributes = dict(attrs)
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
-            self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.I) is not None
+            self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
         if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
             if tag == "pre":
                 self.captured_code = any(self.CODE_CLASS.search(attrs.get("class") or "")

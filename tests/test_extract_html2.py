@@ -161,6 +161,9 @@ def test_footers_dialogs_hidden_text_and_link_bars_are_left_out():
     assert read(CHROME) == ["The only sentence of this page.", "A post about the river.",
                             "Posted by Ann on the way home.", "The river is wide.", "Ann Smith, in her diary",
                             "Closing words of the page."]
+    # a page saved while a dialog was open: the content it hid is still the page's
+    assert read('<html aria-hidden="true"><body aria-hidden="true"><main aria-hidden="true"><p>Kept text.</p>'
+                '</main><div role="main" aria-hidden="true"><p>Kept too.</p></div></body></html>') == ["Kept text.", "Kept too."]
 
 
 CELL_WORDS = ["Ann", "Smith", "leads", "the", "finance", "team", "budget", "river", "copper"]
@@ -230,14 +233,14 @@ def test_a_sphinx_field_list_reads_as_its_rst_source_does():
 
 
 @pytest.mark.parametrize("page, expected", [
-    ("<html><head><title>Sessions — Django 3.2 documentation</title></head><body><h1>How to use sessions</h1>"
-     "<p>Sessions keep state.</p></body></html>", ["How to use sessions", "Sessions keep state."]),
+    (("<html><head><title>Sessions — Django 3.2 documentation</title></head><body><h1>How to use sessions</h1>"
+      "<p>Sessions keep state.</p></body></html>"), ["How to use sessions", "Sessions keep state."]),
     ("<html><head><title>Trip notes</title></head><body><h2>Day one</h2><p>We flew.</p></body></html>",
      ["Trip notes", "Day one", "We flew."]),
-    ('<html><head><meta http-equiv="refresh" content="0; url=new.html"><title>Redirecting...</title></head>'
-     '<body><p>Redirecting to <a href="new.html">new.html</a>...</p></body></html>', []),
-    ('<html><head><meta http-equiv="refresh" content="60"><title>Status</title></head>'
-     '<body><p>All systems run.</p></body></html>', ["Status", "All systems run."]),
+    (('<html><head><meta http-equiv="refresh" content="0; url=new.html"><title>Redirecting...</title></head>'
+      '<body><p>Redirecting to <a href="new.html">new.html</a>...</p></body></html>'), []),
+    (('<html><head><meta http-equiv="refresh" content="60"><title>Status</title></head>'
+      '<body><p>All systems run.</p></body></html>'), ["Status", "All systems run."]),
 ])
 def test_the_title_only_when_the_page_has_no_h1_and_a_redirect_page_gives_nothing(page, expected):
     assert read(page) == expected

@@ -94,8 +94,8 @@ def test_the_text_of_the_pages_is_their_body_lines_joined(document):
 
 
 def test_a_word_hyphenated_at_a_line_end_is_joined_unless_the_document_writes_it_with_a_hyphen():
-    pages = ["The arithmetic expres-\nsion is evaluated by the well-\nknown rules of the\nshell. A well-known "
-             "rule is kept. See Foo-\nBar and 1990-\n2000.\nThe text goes on to the next page where a long-\n",
+    pages = [("The arithmetic expres-\nsion is evaluated by the well-\nknown rules of the\nshell. A well-known "
+              "rule is kept. See Foo-\nBar and 1990-\n2000.\nThe text goes on to the next page where a long-\n"),
              "winded story ends."]
     text, _ = _pdf_text(pages)
     assert "expression is evaluated" in text
@@ -105,8 +105,8 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_unless_the_document_writes_it
 
 
 def test_ligatures_are_letters_and_other_compatibility_characters_are_kept():
-    text, _ = _pdf_text(["The \ufb01nance of\ufb01ce \ufb02ew to the \ufb01le server. E\ufb00ort: "
-                         "\ufb03x \ufb04y \ufb05 \ufb06. x\u00b2 costs \u00bd \u2122."])
+    text, _ = _pdf_text([("The \ufb01nance of\ufb01ce \ufb02ew to the \ufb01le server. E\ufb00ort: "
+                          "\ufb03x \ufb04y \ufb05 \ufb06. x\u00b2 costs \u00bd \u2122.")])
     assert text == "The finance office flew to the file server. Effort: ffix ffly st st. x\u00b2 costs \u00bd \u2122.\n"
 
 
