@@ -9,6 +9,7 @@ the file's own line numbers, so that a search hit points at ``path:line`` in the
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from .segment import (
     line_shape,
     source_lines,
     split_sentences,
+    starts_item,
+    wrap_evidence,
 )
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -832,7 +835,7 @@ def _looks_like_code(body: list[str]) -> bool:
         return False
     base = min(_indent(line) for line in lines)
     own = [line.strip() for line in lines if _indent(line) == base and not line.lstrip().startswith("..")
-           and not _OPTION_LINE.match(line) and not _FIELD.match(line)]
+           and not _FIELD.match(line)]  # (an option line is a field)
     if not own:
         return False
     if _PROMPT.match(own[0]):
@@ -1161,10 +1164,17 @@ def _md_inline(text: str) -> str:
 
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
+_TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
     """Plain text: in prose, a list item's bullet or number is left out and starts a block.
+
+    Inside a paragraph a number starts an item only where ``segment.starts_item`` says so
+    ("... on March\n15. Please" goes on). An e-mail's quoted lines lose their "> " markers and
+    stay together, one block per run of lines quoted to the same depth. A line short enough
+    to leave half the wrap width (``segment.wrap_evidence``) after it and the next line's first
+    word ends its block: a list of one item per line inside wrapped prose is not one sentence.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
@@ -1172,14 +1182,28 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     lines = source_lines(text)
     if per_line:
         return list(enumerate(lines, start=1))
+    width = wrap_evidence(text)[0]
     out = _Out()
+    previous, depth, in_list = "", 0, False  # the line before (markers left out), its quote depth
     for number, line in enumerate(lines, start=1):
+        quote = _TEXT_QUOTE.match(line)
+        line_depth = quote.group().count(">") if quote else 0
+        if quote:
+            line = line[quote.end():]
+        if line_depth != depth or not line.strip():
+            out.gap(number)
+            previous, in_list = "", False
+        elif previous and len(previous.rstrip()) + 1 + len(line.split()[0]) <= width / 2:
+            out.gap(number)  # a short line (an item of a list, a greeting) is a block of its own
+        depth = line_depth
         item = _TEXT_ITEM.match(line)
-        if item:
+        if item and starts_item(line, previous, in_list):
             out.gap(number)
             out.add(number, line[item.end():])
+            in_list = True
         else:
             out.add(number, line)
+        previous = line if line.strip() else ""
     return out.lines
 
 
@@ -1368,15 +1392,34 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
 
 
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
-    """Sentences of extracted text, long ones cut at spaces, lines mapped to the source."""
+    """Sentences of extracted text, long ones cut at spaces, lines mapped to the source: each
+    piece of a cut sentence has its own offsets in the text and the line its first word is on."""
     out = []
     for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks,
                                     lines_are_sentences=extracted.lines_are_sentences,
                                     blocks_marked=extracted.blocks_marked, splitter=splitter):
-        line = extracted.source_line(sentence.start, sentence.line)
+        if len(sentence.text) <= MAX_SENTENCE_CHARS:
+            out.append(Sentence(sentence.text, sentence.start, sentence.end,
+                                extracted.source_line(sentence.start, sentence.line)))
+            continue
+        # sentence.text is the source's words with each run of whitespace made one space: a
+        # piece's first and last characters map back through the words they fall in.
+        words = list(_WORD.finditer(extracted.text, sentence.start, sentence.end))
+        collapsed = list(itertools.accumulate((len(word.group()) + 1 for word in words[:-1]), initial=0))
+
+        def offset(at: int) -> int:
+            k = bisect.bisect_right(collapsed, at) - 1
+            return words[k].start() + at - collapsed[k]
+
         for start, piece in _cut(sentence.text):
-            out.append(Sentence(piece, sentence.start + start, sentence.start + start + len(piece), line))
+            first, last = offset(start), offset(start + len(piece) - 1) + 1
+            line = sentence.line + len(_LINE_BREAK.findall(extracted.text, sentence.start, first))
+            out.append(Sentence(piece, first, last, extracted.source_line(first, line)))
     return out
+
+
+_WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -> list[Sentence]:
@@ -1392,6 +1435,7 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
 
 
 def _cut(text: str) -> Iterator[tuple[int, str]]:
+    """Pieces of at most MAX_SENTENCE_CHARS, cut at a space where one is near: (offset, piece)."""
     if len(text) <= MAX_SENTENCE_CHARS:
         yield 0, text
         return
@@ -1401,7 +1445,7 @@ def _cut(text: str) -> Iterator[tuple[int, str]]:
         if end < len(text):
             space = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, end)
             end = space if space > start else end
-        piece = text[start:end].strip()
-        if piece:
-            yield start, piece
+        piece = text[start:end]
+        if piece.strip():
+            yield start + len(piece) - len(piece.lstrip()), piece.strip()
         start = end
