@@ -712,9 +712,9 @@ def _clean_rst(text: str) -> Lines:
             i, literal_after = _rst_paragraph_line(out, number, f"{label}: {body}", indent, i)
             continue
         item = _RST_ITEM.match(line)
-        # An item starts a block, or follows a line more indented than itself (an item's or a
-        # field's text): inside a paragraph, a line that starts "- " or "A. " goes on with it.
-        if item and (para_indent is None or indent < para_indent or (item_indent is not None and indent <= item_indent)):
+        # An item starts a block, or is indented differently from the paragraph before it (an
+        # item's text, a definition): inside a paragraph, a line that starts "- " or "A. " goes on with it.
+        if item and (para_indent is None or indent != para_indent or (item_indent is not None and indent <= item_indent)):
             out.gap(number)
             start = _nested_bullets_end(line, item.end())
             para_indent, item_indent, para_start = start, indent, i
@@ -779,9 +779,12 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
     directive = _DIRECTIVE.match(rest)
     if not directive or directive.group(1):  # comment, link target, substitution definition
         end = _body_end(lines, i, indent)
-        if directive and directive.group(2).lower() == "replace":
-            body = [directive.group(3) or ""] + [line.strip() for line in lines[i + 1:_skip_to_blank(lines, i + 1)]]
+        kind = directive.group(2).lower() if directive and directive.group(1) else ""
+        if kind == "replace":
+            body = [directive.group(3) or ""] + [line.strip() for line in lines[i + 1:min(end, _skip_to_blank(lines, i + 1))]]
             replacements[directive.group(1).strip().strip("|").strip()] = " ".join(body).strip()
+        elif kind == "image":  # an icon or picture in the text: no words
+            replacements[directive.group(1).strip().strip("|").strip()] = ""
         return end, False, None
     name = directive.group(2).lower()
     short = name.rsplit(":", 1)[-1]
@@ -888,11 +891,11 @@ def _role_text(content: str, role: str = "") -> str:
 # first, and the scan goes on after it, so no construct can begin inside another or span from
 # one literal's closing backtick to the next one's opening backtick, and an escaped character
 # (``\*``, ``\```) is text that no later rule reads as markup. A role starts after no word
-# character, colon or backtick: a run of ":a:a:a" is tried once, not from each of its colons.
+# character or colon: a run of ":a:a:a" is tried once, not from each of its colons.
 _RST_INLINE = re.compile(
     r"``(?P<literal>.+?)``(?!`)"
     r"|\\(?P<escaped>.)"
-    r"|(?<![\w:`])(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
+    r"|(?<![\w:])(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
     r"|`(?P<text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`(?P<suffix>(?::[\w.+-]+)+:|_{1,2})?",
     re.DOTALL)
 _FOOTNOTE_REF = re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
@@ -933,13 +936,18 @@ def _rst_inline_text(match: re.Match) -> str:
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
         return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
-        return _role_text(_unescape(match.group("role_text")), match.group("role"))
+        return _rst_role_text(match.group("role_text"), match.group("role"))
     suffix = match.group("suffix") or ""
-    return _role_text(_unescape(match.group("text")), suffix if suffix.startswith(":") else "")
+    return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "")
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL)
+def _rst_role_text(raw: str, role: str) -> str:
+    """A role's or interpreted text's words, its escapes read (an escaped "<" opens no link
+    target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
+    if role.rstrip(":").endswith("math"):
+        return raw
+    text = _role_text(raw.replace("\\<", "\0"), role)  # (the text holds no NUL: ``_without_nul``)
+    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
 
 
 def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
@@ -1411,9 +1419,11 @@ def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) ->
             k = bisect.bisect_right(collapsed, at) - 1
             return words[k].start() + at - collapsed[k]
 
+        line, counted = sentence.line, sentence.start
         for start, piece in _cut(sentence.text):
             first, last = offset(start), offset(start + len(piece) - 1) + 1
-            line = sentence.line + len(_LINE_BREAK.findall(extracted.text, sentence.start, first))
+            line += len(_LINE_BREAK.findall(extracted.text, counted, first))  # (each break counted once)
+            counted = first
             out.append(Sentence(piece, first, last, extracted.source_line(first, line)))
     return out
 

@@ -257,6 +257,8 @@ def test_a_wrapped_line_starting_with_a_dash_or_prompt_goes_on_with_its_paragrap
 def test_replace_substitutions_span_lines_and_only_real_definitions_count():  # simplification 6
     assert rst(".. |pg| replace:: the PostgreSQL\n   database server\n\nUse |pg| here.\n") == [
         (4, "Use the PostgreSQL database server here.")]
+    assert rst(".. |f| replace:: ``fetch()``\n.. _f: https://example.org/hidden\n\nCall |f|_ now.\n") == [
+        (4, "Call fetch() now.")]
     source = "Example::\n\n   .. |x| replace:: hidden words\n\nUse |x| here.\n"
     assert rst(source) == [(1, "Example:"), (5, "Use x here.")]
 
