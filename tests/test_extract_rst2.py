@@ -328,3 +328,12 @@ def test_nested_directives_read_each_line_a_bounded_number_of_times(monkeypatch)
     monkeypatch.setattr(ex, "_body_end", counting)
     assert rst(source) == [(2 * depth + 1, "text")]
     assert scanned <= 4 * source.count("\n")  # eagerly: depth * lines / 2
+
+
+def test_what_the_benchmark_trees_showed_after_the_first_fixes():
+    # a role right after a literal (django's files.rst), an escaped "<" in a role (sphinx's domains.rst)
+    assert rst("Storage is ``'``:class:`a.b.Storage`\\ ``'``.\n") == [(1, "Storage is 'a.b.Storage'.")]
+    assert rst("See :cpp:class:`template\\<> Outer\\<int>` here.\n") == [(1, "See template<> Outer<int> here.")]
+    # an image substitution is no words; a definition's bullet list is a list (sqlalchemy's changelog)
+    assert rst(".. |logo| image:: logo.png\n\nClick |logo| to start.\n") == [(3, "Click to start.")]
+    assert rst("sqlite\n    - add a type, which\n      matches.\n") == [(1, "sqlite"), (2, "add a type, which matches.")]
