@@ -9,6 +9,7 @@ the file's own line numbers, so that a search hit points at ``path:line`` in the
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from .segment import (
     line_shape,
     source_lines,
     split_sentences,
+    starts_item,
+    wrap_evidence,
 )
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -427,28 +430,35 @@ _CODE_DIRECTIVES = frozenset(
     code-tab prompt spelling:word-list rst-class cssclass eval-rst exec
     """.split()
 )
-# Directives whose argument is prose (an admonition's first words, a rubric's title).
+# Directives whose first line's text is prose (an admonition's first words, a rubric's title,
+# a todo's text) and whose lines right after it, before any option, are prose too (a glossary
+# whose first term follows on the next line).
 _PROSE_ARGUMENT = frozenset(
     """
     note warning tip hint important caution danger error attention seealso admonition rubric topic
-    sidebar versionadded versionchanged deprecated deprecated-removed centered table list-table
-    epigraph highlights pull-quote
+    sidebar versionadded versionchanged versionremoved deprecated deprecated-removed centered table
+    list-table epigraph highlights pull-quote todo glossary hlist compound
     """.split()
 )
-_VERSIONED = frozenset({"versionadded", "versionchanged", "deprecated", "deprecated-removed"})
+# Directives whose argument opens with version numbers before its prose: how many.
+_VERSIONED = {"versionadded": 1, "versionchanged": 1, "versionremoved": 1, "deprecated": 1, "deprecated-removed": 2}
 _TYPE_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype", "meta", "tocdepth", "nocomments", "orphan"})
 _PARAM_FIELDS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "kwarg", "kwparam",
                            "var", "ivar", "cvar"})
 _RAISE_FIELDS = frozenset({"raises", "raise", "except", "exception", "throws"})
 
 _ADORNMENT = re.compile(r"""^\s*([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])\1{2,}\s*$""")
+# An underline of one to three characters: a title's when it is at least as long as the title.
+_SHORT_ADORNMENT = re.compile(r"""^([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])\1{0,2}\s*$""")
 _EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+(.*?)|\s*)$")
 _DIRECTIVE = re.compile(r"^(\|[^|]+\|\s+)?([\w][\w:.+-]*)::(?:\s+(.*))?$")
+_FOOTNOTE = re.compile(r"\[([^\]]+)\](?:\s+(.*))?$")
 _FIELD = re.compile(r"^(\s*):(?![\s:`])([^:`]+?):(?:\s+(.*)|\s*)$")
 _RST_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)]|\(\d{1,3}\)|#[.)]|[a-zA-Z][.)]|\([a-zA-Z]\))\s+(?=\S)")
 _OPTION_LINE = re.compile(r"^\s*:[\w][\w .-]*:(?:\s|$)")
 _GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
 _GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_GRID_LINE = re.compile(r"^\s*[+|].*[+|]\s*$")  # a grid table's row, border, or row with a span's border
 _SIMPLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 _SIMPLE_RULE = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
 _LINE_BLOCK = re.compile(r"^(\s*)\|\s(?=.*\S)")
@@ -466,18 +476,122 @@ def _body_end(lines: list[str], i: int, indent: int) -> int:
     return j
 
 
+def _skip_to_blank(lines: list[str], i: int) -> int:
+    """The first blank line from ``i`` on (a doctest block's end), or the end of the lines."""
+    while i < len(lines) and lines[i].strip():
+        i += 1
+    return i
+
+
 def _cells(row: str, separator: str) -> str:
     parts = [cell.strip() for cell in (row.strip().strip("|").split("|") if separator == "|"
                                        else re.split(r"\s{2,}", row.strip()))]
     return "; ".join(cell for cell in parts if cell)
 
 
-def _simple_row(row: str, columns: list[int]) -> str:
-    """A simple table's row as cells joined with "; ": cut where the border's columns start (cells
-    may be one space apart), never inside a word (text overflowing its column, as in the last one)."""
-    cuts = [start for start in columns[1:] if start < len(row) and row[start - 1].isspace()]
-    bounds = [0, *cuts, len(row)]
-    return "; ".join(cell for cell in (row[a:b].strip() for a, b in zip(bounds, bounds[1:])) if cell)
+def _simple_cells(row: str, columns: list[int]) -> list[str]:
+    """A simple table's row, one text per column: cut where the border's columns start (cells may
+    be one space apart), never inside a word (text overflowing its column, as in the last one,
+    stays in the column it starts in, and the columns it covers are empty)."""
+    cells = [""] * len(columns)
+    start = column = 0
+    for k, cut in enumerate(columns[1:], start=1):
+        if cut < len(row) and row[cut - 1].isspace():
+            cells[column] = row[start:cut].strip()
+            start, column = cut, k
+    cells[column] = row[start:].strip()
+    return cells
+
+
+def _add_row(out: "_Out", cells: list[list[tuple[int, str]]]) -> None:
+    """A table's row as one block: its cells in order, joined with "; ", each cell's lines kept
+    on their own source lines (a cell wrapped over several lines reads as one text)."""
+    cells = [cell for cell in cells if any(text for _, text in cell)]
+    if not cells:
+        return
+    out.gap(cells[0][0][0])
+    for k, cell in enumerate(cells):
+        pieces = [(number, text) for number, text in cell if text]
+        for m, (number, text) in enumerate(pieces):
+            out.add(number, text + (";" if m == len(pieces) - 1 and k < len(cells) - 1 else ""))
+    out.gap(cells[-1][-1][0])
+
+
+def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int]) -> int | None:
+    """A simple table from its top border at line ``i``, each row added as one block
+    (``_add_row``); the line after it, or None when no border of the same length follows (a
+    stray border is no table). As docutils reads one: a line whose first column is empty
+    continues the row above it; the table ends at the second border after its top or at a
+    border followed by a blank line. ``borders``: the indexes of all lines that look like one."""
+    k = bisect.bisect_right(borders, i)
+    if k == len(borders) or len(lines[borders[k]].strip()) != len(lines[i].strip()):
+        return None
+    columns = [match.start() for match in re.finditer(r"=+", lines[i])]
+    row: list[list[tuple[int, str]]] = []
+    seen, j = 1, i + 1
+    while j < len(lines):
+        line = lines[j]
+        j += 1
+        if _SIMPLE_BORDER.match(line):
+            _add_row(out, row)
+            row = []
+            seen += 1
+            if seen >= 3 or j == len(lines) or not lines[j].strip():
+                break
+        elif line.strip() and not _SIMPLE_RULE.match(line):  # (a header's column-span underline is no row)
+            cells = _simple_cells(line, columns)
+            if not (row and len(columns) > 1 and not cells[0]):
+                _add_row(out, row)
+                row = [[] for _ in columns]
+            for cell, text in zip(row, cells):
+                cell.append((j, text))
+    _add_row(out, row)
+    return j
+
+
+def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
+    """A grid table from its top border at line ``i``: each row (the lines between two full
+    borders) added as one block (``_add_row``); a cell closed inside the row by a span's border
+    (``|   +-----+``) comes before the cell under it. Columns are cut at the ``+`` of the top
+    border where a line has a ``|`` or ``+`` there (a cell spanning columns has none); a line
+    that does not line up is cut at its ``|``. Returns the line after the table."""
+    columns = [match.start() for match in re.finditer(r"\+", lines[i])]
+    cells: dict[int, list[tuple[int, str]]] = {}  # column -> the lines of its open cell
+    closed: dict[int, list[list[tuple[int, str]]]] = {}  # column -> cells closed above the open one
+
+    def close(column: int) -> None:
+        cell = cells.pop(column, [])
+        if cell:
+            closed.setdefault(column, []).append(cell)
+
+    def flush() -> None:
+        for column in list(cells):
+            close(column)
+        _add_row(out, [cell for column in sorted(closed) for cell in closed[column]])
+        closed.clear()
+
+    out.gap(i + 1)
+    j = i + 1
+    while j < len(lines) and _GRID_LINE.match(lines[j]):
+        line = lines[j].rstrip()
+        j += 1
+        if _GRID_BORDER.match(line):
+            flush()
+            continue
+        bounds = [c for c in columns if c < len(line) and line[c] in "+|"]
+        if not bounds or bounds[-1] != len(line) - 1:  # not lined up with the top border
+            pieces = list(enumerate(line.strip().strip("|+").split("|")))
+        else:
+            pieces = [(columns.index(a), line[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
+        for column, piece in pieces:
+            piece = piece.strip()
+            if piece and not piece.strip("-=:+"):  # a span's border: the cell above it ends
+                close(column)
+            elif piece:
+                cells.setdefault(column, []).append((j, piece))
+    flush()
+    out.gap(j)
+    return j
 
 
 _NESTED_BULLET = re.compile(r"[-*+•‣⁃][ \t]+(?=\S)")
@@ -511,20 +625,16 @@ class _Out:
             self.gap(number)
 
 
-_REPLACE_DEFINITION = re.compile(r"^\s*\.\.\s+\|([^|]+)\|\s+replace::\s+(.*?)\s*$", re.MULTILINE)
-
-
 def _clean_rst(text: str) -> Lines:
-    replacements = {name: _rst_inline(value) for name, value in _REPLACE_DEFINITION.findall(text)}
     lines = source_lines(text)
+    borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
+    replacements: dict[str, str] = {}  # |name| -> its replace:: text, collected on the way
     out = _Out()
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
+    para_start = -1  # the line the paragraph being read began on
     item_indent = None  # lines indented deeper than this continue a list item or field
     literal_after = None  # the indentation of a paragraph that ended with "::"
-    table = None  # "grid" or "simple" while inside a table
-    borders = 0
-    columns: list[int] = []  # where each column of a simple table starts, from its top border
     while i < len(lines):
         line, number = lines[i], i + 1
         stripped = line.strip()
@@ -534,47 +644,35 @@ def _clean_rst(text: str) -> Lines:
             para_indent = None
             i += 1
             continue
-        if literal_after is not None:
-            if indent > literal_after:  # the literal block: code, left out
-                i = _body_end(lines, i, literal_after)
-                literal_after = None
-                continue
-            literal_after = None
-        if table == "grid" and not (_GRID_BORDER.match(line) or _GRID_ROW.match(line)):
-            table = None
-        if _GRID_BORDER.match(line):
-            table = "grid"
-            out.gap(number)
-            i += 1
+        literal, literal_after = literal_after, None
+        if literal is not None and indent > literal:  # the literal block: code, left out
+            i = _body_end(lines, i, literal)
             continue
-        if table == "grid":
-            out.block(number, _cells(line, "|"))
-            i += 1
+        if literal is not None and indent == literal and not stripped[0].isalnum():
+            # a quoted literal block: unindented lines that all begin with the same character ("$ ", "> ")
+            while i < len(lines) and lines[i].strip() and _indent(lines[i]) == indent and lines[i].strip()[0] == stripped[0]:
+                i += 1
+            out.gap(number)
+            continue
+        if _GRID_BORDER.match(line):
+            i = _rst_grid_table(lines, i, out)
+            para_indent = item_indent = None
             continue
         if _SIMPLE_BORDER.match(line):
-            if table != "simple":
-                columns = [match.start() for match in re.finditer(r"=+", line)]
-            borders = borders + 1 if table == "simple" else 1
-            table = "simple"
-            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            if borders >= 2 and not following:
-                table = None
+            end = _rst_simple_table(lines, i, out, borders)
             out.gap(number)
-            i += 1
+            i = i + 1 if end is None else end  # a stray border is no table: left out, like an underline
+            para_indent = item_indent = None
             continue
-        if table == "simple":
-            if not _SIMPLE_RULE.match(line):  # a header's column-span underline is no row
-                out.block(number, _simple_row(line, columns))
-            i += 1
-            continue
-        if _ADORNMENT.match(line):  # section underline/overline or a transition
-            out.gap(number)
+        if _ADORNMENT.match(line) or (
+                _SHORT_ADORNMENT.match(line) and i > 0 and para_start == i - 1 and indent == 0 == _indent(lines[i - 1])
+                and len(lines[i - 1].strip()) <= len(stripped) and stripped not in ("-", "*", "+", "..")):
+            out.gap(number)  # a section's underline or overline (a short title's too), a transition
             para_indent = None
             i += 1
             continue
-        if stripped.startswith(">>>"):  # a doctest block runs to the next blank line
-            while i < len(lines) and lines[i].strip():
-                i += 1
+        if stripped.startswith(">>>") and para_indent is None:  # a doctest block runs to the next blank line
+            i = _skip_to_blank(lines, i)
             out.gap(number)
             continue
         if stripped.startswith("__ ") or stripped == "__":  # an anonymous link target
@@ -583,11 +681,10 @@ def _clean_rst(text: str) -> Lines:
             continue
         explicit = _EXPLICIT.match(line)
         if explicit:
-            i = _rst_explicit(lines, i, explicit, out)
+            i, continues, literal_after = _rst_explicit(lines, i, explicit, out, replacements)
             para_indent = item_indent = None
-            if i < 0:
-                i = -i
-                para_indent, item_indent = _indent(lines[i]), indent
+            if continues and i < len(lines):  # the text begun on the construct's line goes on
+                para_indent, item_indent, para_start = _indent(lines[i]), indent, i
             continue
         field = _FIELD.match(line)
         if field:
@@ -598,28 +695,30 @@ def _clean_rst(text: str) -> Lines:
             if kind in _TYPE_FIELDS:
                 i = _body_end(lines, i, indent)
                 continue
-            if body:
-                if kind in _PARAM_FIELDS and len(name) > 1:
-                    label = name[-1]
-                elif kind in _RAISE_FIELDS:
-                    label = "Raises " + name[-1] if len(name) > 1 else "Raises"
-                elif kind in ("returns", "return"):
-                    label = "Returns"
-                elif kind == "yields":
-                    label = "Yields"
-                else:
-                    label = field.group(2)
-                out.add(number, f"{label}: {body}")
-            para_indent, item_indent = indent, indent
-            i += 1
+            para_indent, item_indent, para_start = indent, indent, i
+            if not body:
+                i += 1
+                continue
+            if kind in _PARAM_FIELDS and len(name) > 1:
+                label = name[-1]
+            elif kind in _RAISE_FIELDS:
+                label = "Raises " + name[-1] if len(name) > 1 else "Raises"
+            elif kind in ("returns", "return"):
+                label = "Returns"
+            elif kind == "yields":
+                label = "Yields"
+            else:
+                label = field.group(2)
+            i, literal_after = _rst_paragraph_line(out, number, f"{label}: {body}", indent, i)
             continue
         item = _RST_ITEM.match(line)
-        # mid-paragraph, only a bullet starts an item ("A. Lincoln" on a wrapped line does not)
-        if item and (para_indent is None or item_indent is not None or stripped[0] in "-*+•‣⁃"):
+        # An item starts a block, or is indented differently from the paragraph before it (an
+        # item's text, a definition): inside a paragraph, a line that starts "- " or "A. " goes on with it.
+        if item and (para_indent is None or indent != para_indent or (item_indent is not None and indent <= item_indent)):
             out.gap(number)
             start = _nested_bullets_end(line, item.end())
-            para_indent, item_indent = start, indent
-            i, literal_after = _rst_paragraph_line(out, number, line[start:], start, lines, i)
+            para_indent, item_indent, para_start = start, indent, i
+            i, literal_after = _rst_paragraph_line(out, number, line[start:], start, i)
             continue
         block = _LINE_BLOCK.match(line)
         if block and not _GRID_ROW.match(line):
@@ -631,16 +730,17 @@ def _clean_rst(text: str) -> Lines:
             item_indent = None
             if para_indent is not None and indent != para_indent:
                 out.gap(number)  # a definition-list term, or a quote: its own block
-            para_indent = indent
-        elif para_indent is None:
-            para_indent = indent  # a later paragraph of a list item or field: its "::" opens a literal block
-        i, literal_after = _rst_paragraph_line(out, number, line, para_indent, lines, i)
-    return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements))
+                para_indent = None
+        if para_indent is None:
+            para_indent, para_start = indent, i  # (in an item or field: its later paragraph, whose "::" opens a literal block)
+        i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
+    cleaned = {name: _rst_inline(value) for name, value in replacements.items()}
+    return _inline_blocks(out.lines, lambda block: _rst_inline(block, cleaned))
 
 
-def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, lines: list[str],
-                        i: int) -> tuple[int, int | None]:
-    """Add one line of prose; a trailing "::" announces a literal block."""
+def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) -> tuple[int, int | None]:
+    """Add one line of prose (line ``i``, indented ``indent``): the next line to read, and
+    ``indent`` when a trailing "::" announces a literal block after it."""
     stripped = text.rstrip()
     if stripped.endswith("::"):
         if stripped.strip() == "::":
@@ -652,54 +752,65 @@ def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, lines: l
         if stripped.strip():
             out.add(number, stripped)
         return i + 1, indent
-    out.add(number, text)
+    if text.strip():
+        out.add(number, text)
     return i + 1, None
 
 
-def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> int:
+def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
+                  replacements: dict[str, str]) -> tuple[int, bool, int | None]:
     """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution.
 
-    Returns the next line to read; negated when that line continues the text begun on the
-    directive's own line (".. note:: This is\n   one sentence.").
+    Returns the next line to read; whether that line goes on with the text begun on the
+    construct's own line (".. note:: This is\\n   one sentence.", ".. [1]\\n   Its text."); and the
+    indentation a literal block must exceed when that text ended with "::". A ``replace::``
+    substitution's text goes into ``replacements``.
     """
     indent = len(explicit.group(1))
     rest = (explicit.group(2) or "").strip()
     number = i + 1
-    end = _body_end(lines, i, indent)
     out.gap(number)
-    footnote = re.match(r"\[([^\]]+)\]\s+(.*)", rest)
-    if footnote:  # footnote or citation: its text is prose
-        out.add(number, footnote.group(2))
-        return i + 1
+    if not rest and (i + 1 == len(lines) or not lines[i + 1].strip()):
+        return i + 1, False, None  # an empty comment: an indented block after it is a block quote
+    footnote = _FOOTNOTE.match(rest)
+    if footnote:  # footnote or citation: its text is prose, on this line or the next
+        i, literal = _rst_paragraph_line(out, number, footnote.group(2) or "", indent, i)
+        return i, bool(footnote.group(2)), literal
     directive = _DIRECTIVE.match(rest)
     if not directive or directive.group(1):  # comment, link target, substitution definition
-        return end
+        end = _body_end(lines, i, indent)
+        kind = directive.group(2).lower() if directive and directive.group(1) else ""
+        if kind == "replace":
+            body = [directive.group(3) or ""] + [line.strip() for line in lines[i + 1:min(end, _skip_to_blank(lines, i + 1))]]
+            replacements[directive.group(1).strip().strip("|").strip()] = " ".join(body).strip()
+        elif kind == "image":  # an icon or picture in the text: no words
+            replacements[directive.group(1).strip().strip("|").strip()] = ""
+        return end, False, None
     name = directive.group(2).lower()
     short = name.rsplit(":", 1)[-1]
     if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
-        return end
+        return _body_end(lines, i, indent), False, None
     argument = (directive.group(3) or "").strip()
     prose = short in _PROSE_ARGUMENT
+    literal = None
     if prose and argument:
-        if short in _VERSIONED:
-            argument = argument.split(None, 1)[1] if " " in argument else ""
-        out.add(number, argument)
+        argument = " ".join(argument.split(None, _VERSIONED.get(short, 0))[_VERSIONED.get(short, 0):])
+        _, literal = _rst_paragraph_line(out, number, argument, indent, i)
     j = i + 1
-    while j < end and lines[j].strip():  # argument lines, then options, up to the first blank line
+    while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent:  # argument lines, options
         if _OPTION_LINE.match(lines[j]):  # options, each perhaps on several lines, then the body
             option_indent = _indent(lines[j])
-            while j < end and lines[j].strip() and (_indent(lines[j]) > option_indent or _OPTION_LINE.match(lines[j])):
-                j += 1
-            while j < end and not lines[j].strip():
+            while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent and (
+                    _indent(lines[j]) > option_indent or _OPTION_LINE.match(lines[j])):
                 j += 1
             break
         if prose:  # an admonition's text goes on here: the caller reads it (literal blocks and all)
-            return j if argument else -j
+            return j, bool(argument), literal
         j += 1  # a signature's continuation
     out.gap(number)
-    if not prose and _looks_like_code(lines[j:end]):
-        return end  # a directive simsearch does not know, around code (click:example, console)
-    return j
+    if not prose and _looks_like_code(lines[j:_body_end(lines, j - 1, indent)]):
+        return _body_end(lines, j - 1, indent), False, None  # a directive simsearch does not know, around code
+    return j, False, literal
 
 
 # A line of code as it stands at a body's own indentation: Python statements, decorators and
@@ -727,7 +838,7 @@ def _looks_like_code(body: list[str]) -> bool:
         return False
     base = min(_indent(line) for line in lines)
     own = [line.strip() for line in lines if _indent(line) == base and not line.lstrip().startswith("..")
-           and not _OPTION_LINE.match(line) and not _FIELD.match(line)]
+           and not _FIELD.match(line)]  # (an option line is a field)
     if not own:
         return False
     if _PROMPT.match(own[0]):
@@ -775,21 +886,24 @@ def _role_text(content: str, role: str = "") -> str:
     return content
 
 
-# One left-to-right scan over a block: an inline literal, a role (before or after its text),
-# a reference (`text`_) or interpreted text; whichever starts first is read first, and the
-# scan goes on after it, so no construct can begin inside another or span from one literal's
-# closing backtick to the next one's opening backtick.
+# One left-to-right scan over a block: an inline literal, a backslash escape, a role (before or
+# after its text), a reference (`text`_) or interpreted text; whichever starts first is read
+# first, and the scan goes on after it, so no construct can begin inside another or span from
+# one literal's closing backtick to the next one's opening backtick, and an escaped character
+# (``\*``, ``\```) is text that no later rule reads as markup. A role starts after no word
+# character or colon: a run of ":a:a:a" is tried once, not from each of its colons.
 _RST_INLINE = re.compile(
     r"``(?P<literal>.+?)``(?!`)"
-    r"|(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
+    r"|\\(?P<escaped>.)"
+    r"|(?<![\w:])(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
     r"|`(?P<text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`(?P<suffix>(?::[\w.+-]+)+:|_{1,2})?",
     re.DOTALL)
 _FOOTNOTE_REF = re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
 _SUBSTITUTION = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:_{1,2})?(?![\w|])")
-_STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:.*?\S)?)\*\*(?![\w*])", re.DOTALL)
+# (the text never holds "**": an unclosed "**" is tried up to the next one, not to the block's end)
+_STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:(?:[^*]|\*(?!\*))*?\S)?)\*\*(?![\w*])")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
 _SIMPLE_REF = re.compile(r"(?<![\w-])([A-Za-z0-9]+)_{1,2}(?![\w])")
-_ESCAPE = re.compile(r"\\(.)")
 _PLACEHOLDER = re.compile(r"\0(\d+)\0")
 
 
@@ -819,23 +933,32 @@ def _without_nul(text: str) -> str:
 def _rst_inline_text(match: re.Match) -> str:
     if match.group("literal") is not None:
         return match.group("literal").replace("\n", " ")
+    if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
+        return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
-        return _role_text(match.group("role_text"), match.group("role"))
+        return _rst_role_text(match.group("role_text"), match.group("role"))
     suffix = match.group("suffix") or ""
-    return _role_text(match.group("text"), suffix if suffix.startswith(":") else "")
+    return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "")
+
+
+def _rst_role_text(raw: str, role: str) -> str:
+    """A role's or interpreted text's words, its escapes read (an escaped "<" opens no link
+    target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
+    if role.rstrip(":").endswith("math"):
+        return raw
+    text = _role_text(raw.replace("\\<", "\0"), role)  # (the text holds no NUL: ``_without_nul``)
+    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
 
 
 def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
     """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text."""
     keep: list[str] = []
-    text = _without_nul(text).replace("\\ ", "")
-    text = _protect(_RST_INLINE, text, keep, _rst_inline_text)
+    text = _protect(_RST_INLINE, _without_nul(text), keep, _rst_inline_text)
     text = _FOOTNOTE_REF.sub("", text)
     text = _SUBSTITUTION.sub(lambda m: (replacements or {}).get(m.group(1), m.group(1)), text)
     text = _STRONG.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\1", text)
     text = _SIMPLE_REF.sub(r"\1", text)
-    text = _ESCAPE.sub(r"\1", text)
     return _restore(text, keep)
 
 
@@ -1049,10 +1172,17 @@ def _md_inline(text: str) -> str:
 
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
+_TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
     """Plain text: in prose, a list item's bullet or number is left out and starts a block.
+
+    Inside a paragraph a number starts an item only where ``segment.starts_item`` says so
+    ("... on March\n15. Please" goes on). An e-mail's quoted lines lose their "> " markers and
+    stay together, one block per run of lines quoted to the same depth. A line short enough
+    to leave half the wrap width (``segment.wrap_evidence``) after it and the next line's first
+    word ends its block: a list of one item per line inside wrapped prose is not one sentence.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
@@ -1060,14 +1190,28 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     lines = source_lines(text)
     if per_line:
         return list(enumerate(lines, start=1))
+    width = wrap_evidence(text)[0]
     out = _Out()
+    previous, depth, in_list = "", 0, False  # the line before (markers left out), its quote depth
     for number, line in enumerate(lines, start=1):
+        quote = _TEXT_QUOTE.match(line)
+        line_depth = quote.group().count(">") if quote else 0
+        if quote:
+            line = line[quote.end():]
+        if line_depth != depth or not line.strip():
+            out.gap(number)
+            previous, in_list = "", False
+        elif previous and len(previous.rstrip()) + 1 + len(line.split()[0]) <= width / 2:
+            out.gap(number)  # a short line (an item of a list, a greeting) is a block of its own
+        depth = line_depth
         item = _TEXT_ITEM.match(line)
-        if item:
+        if item and starts_item(line, previous, in_list):
             out.gap(number)
             out.add(number, line[item.end():])
+            in_list = True
         else:
             out.add(number, line)
+        previous = line if line.strip() else ""
     return out.lines
 
 
@@ -1546,15 +1690,36 @@ def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
 
 
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
-    """Sentences of extracted text, long ones cut at spaces, lines mapped to the source."""
+    """Sentences of extracted text, long ones cut at spaces, lines mapped to the source: each
+    piece of a cut sentence has its own offsets in the text and the line its first word is on."""
     out = []
     for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks,
                                     lines_are_sentences=extracted.lines_are_sentences,
                                     blocks_marked=extracted.blocks_marked, splitter=splitter):
-        line = extracted.source_line(sentence.start, sentence.line)
+        if len(sentence.text) <= MAX_SENTENCE_CHARS:
+            out.append(Sentence(sentence.text, sentence.start, sentence.end,
+                                extracted.source_line(sentence.start, sentence.line)))
+            continue
+        # sentence.text is the source's words with each run of whitespace made one space: a
+        # piece's first and last characters map back through the words they fall in.
+        words = list(_WORD.finditer(extracted.text, sentence.start, sentence.end))
+        collapsed = list(itertools.accumulate((len(word.group()) + 1 for word in words[:-1]), initial=0))
+
+        def offset(at: int) -> int:
+            k = bisect.bisect_right(collapsed, at) - 1
+            return words[k].start() + at - collapsed[k]
+
+        line, counted = sentence.line, sentence.start
         for start, piece in _cut(sentence.text):
-            out.append(Sentence(piece, sentence.start + start, sentence.start + start + len(piece), line))
+            first, last = offset(start), offset(start + len(piece) - 1) + 1
+            line += len(_LINE_BREAK.findall(extracted.text, counted, first))  # (each break counted once)
+            counted = first
+            out.append(Sentence(piece, first, last, extracted.source_line(first, line)))
     return out
+
+
+_WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -> list[Sentence]:
@@ -1570,6 +1735,7 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
 
 
 def _cut(text: str) -> Iterator[tuple[int, str]]:
+    """Pieces of at most MAX_SENTENCE_CHARS, cut at a space where one is near: (offset, piece)."""
     if len(text) <= MAX_SENTENCE_CHARS:
         yield 0, text
         return
@@ -1579,7 +1745,7 @@ def _cut(text: str) -> Iterator[tuple[int, str]]:
         if end < len(text):
             space = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, end)
             end = space if space > start else end
-        piece = text[start:end].strip()
-        if piece:
-            yield start, piece
+        piece = text[start:end]
+        if piece.strip():
+            yield start + len(piece) - len(piece.lstrip()), piece.strip()
         start = end

@@ -244,11 +244,28 @@ def _lines_with_ends(text: str):
         yield text[start:]
 
 
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s")
+_BULLETED = re.compile(r"^\s*[-*+•‣⁃]\s")
+
+
+def starts_item(line: str, previous: str, in_list: bool) -> bool:
+    """Whether ``line``, which opens with a bullet or a number ("- ", "2. "), starts a list item
+    after ``previous`` (the line before it, "" for none or a blank one). A bullet always does.
+    Inside a paragraph a number does only when it is 1 (as in CommonMark), when a list is going
+    on (``in_list``: an item since the last blank line), or when ``previous`` ends with ``. ! ?
+    : ;``: "... on March\n15. Please come." is one paragraph, with its date."""
+    number = _NUMBERED.match(line)
+    if not number or not previous.strip():
+        return bool(number or _BULLETED.match(line))
+    return number.group(1) == "1" or in_list or bool(_TERMINAL_END.search(previous.rstrip()))
+
+
 def _blocks(text: str, lines_are_blocks: bool, blocks_marked: bool = False):
     """(start offset, end offset) of paragraphs, headings and list items (or of lines); with
     ``blocks_marked``, of the runs of lines between blank lines only."""
     start = None
     offset = 0
+    previous, in_list = "", False
     for line in _lines_with_ends(text):
         stripped = line.strip()
         if lines_are_blocks:
@@ -258,11 +275,16 @@ def _blocks(text: str, lines_are_blocks: bool, blocks_marked: bool = False):
             if start is not None:
                 yield start, offset
                 start = None
-        elif not blocks_marked and _BLOCK_START.match(line) and start is not None:
+            in_list = False
+        elif not blocks_marked and _BLOCK_START.match(line) and start is not None and (
+                not (_NUMBERED.match(line) or _BULLETED.match(line)) or starts_item(line, previous, in_list)):
             yield start, offset
             start = offset
+            in_list = in_list or bool(_NUMBERED.match(line) or _BULLETED.match(line))
         elif start is None:
             start = offset
+            in_list = bool(_NUMBERED.match(line) or _BULLETED.match(line))
+        previous = line if stripped else ""
         offset += len(line)
     if start is not None:
         yield start, offset
