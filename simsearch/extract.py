@@ -914,7 +914,7 @@ def _md_fence_argument(name: str, argument: str) -> str:
 def _clean_markdown(text: str) -> Lines:
     lines = [line.expandtabs(4) for line in source_lines(text)]
     out = _Out()
-    rst_bodies: list[tuple[int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
+    rst_bodies: list[tuple[int, int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
     i = 0
     container = 0  # content column of the list item, footnote or admonition the lines belong to
     in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
@@ -994,7 +994,7 @@ def _clean_markdown(text: str) -> Lines:
                 body_lines = [content(k) for k in range(i + 1, j)]
                 base = min((_indent(body) for body in body_lines if body.strip()), default=0)
                 rst_lines = _clean_rst("\n".join(body[base:] for body in body_lines))
-                rst_bodies.append((len(out.lines), [(number + n, body) for n, body in rst_lines]))
+                rst_bodies.append((len(out.lines), j, [(number + n, body) for n, body in rst_lines]))
                 i = j + 1 if closed else j
                 continue
             if (not name and mark[0] != ":") or (name.startswith((".", "#")) and mark[0] != ":") \
@@ -1130,8 +1130,8 @@ def _clean_markdown(text: str) -> Lines:
         i += 1
     cleaned: Lines = []
     start = 0
-    for at, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
-        cleaned += _md_blocks(out.lines[start:at]) + rst_lines + [(rst_lines[-1][0] if rst_lines else 1, "")]
+    for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
+        cleaned += _md_blocks(out.lines[start:at]) + rst_lines + [(last, "")]
         start = at
     return cleaned + _md_blocks(out.lines[start:])
 
