@@ -962,13 +962,25 @@ def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
     return _restore(text, keep)
 
 
-_MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:.-]+)\}|([\w+.#-]*))")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
-_MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
-_MD_QUOTE = re.compile(r"^\s{0,3}>(?!>>)\s?")
+# A fence: group 3 is a MyST directive's name ({note}, {code-cell}), group 4 the rest of the line (the
+# directive's argument, or a code block's info string: a backtick fence's holds no backtick).
+_MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})[ \t]*(?:\{([\w:.-]+)\}[ \t]*)?(.*?)\s*$")
+_MD_HEADING = re.compile(r"^\s*#{1,6}(?:[ \t]+(.*)|$)")
+_MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
+_MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
 _MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
 _MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
-_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_MD_CELL_PIPE = re.compile(r"(?<!\\)\|")
+# A setext heading's underline (any length, after a paragraph line); a thematic break with spaces (``* * *``).
+_MD_SETEXT = re.compile(r"^\s*(?:=+|-+)\s*$")
+_MD_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}\s*$")
+# GitHub's alert marker, alone on a block quote's first line.
+_MD_ALERT = re.compile(r"^\s*\[![A-Za-z]+\]\s*$")
+# A front matter's lines: YAML or TOML keys, list entries, comments, tables, indented values.
+_MD_FRONT_MATTER_LINE = re.compile(r"""^(?:\s|#|-(?:\s|$)|\[|["']?[\w.-]+["']?\s*[:=])""")
+# HTML blocks whose content is not Markdown (CommonMark's first kind): left out up to the closing tag.
+_MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
 # An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
 # content tab (``=== "Label"``, ``===! "Label"``); the title or label is group 2.
 _MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(?:\s+\"(.*)\")?|===[!+]*\s+\"(.*)\")\s*$")
@@ -979,96 +991,181 @@ _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
 _MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
+# Fences around code besides the rst directives of _CODE_DIRECTIVES: MyST-NB's and Quarto's cells.
+_MD_CODE_DIRECTIVES = frozenset({"code-cell", "python", "r", "julia", "ojs", "sql", "bash", "dot"})
+# MyST directives whose argument is a title (a block of its own), and those whose text on the fence
+# line is their body's first line (``{note} Text``); a versioned one's argument starts with versions.
+_MD_TITLE_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "rubric", "centered", "dropdown", "tab-item",
+                                  "tab", "card", "grid-item-card", "margin", "table", "list-table"})
+_MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", "caution", "danger", "error",
+                                 "attention", "seealso", "todo", "epigraph", "highlights", "pull-quote"})
+_MD_VERSIONED = _VERSIONED | {"versionremoved"}
+
+
+def _md_unquote(line: str, container: int) -> tuple[str, bool]:
+    """A line without its block-quote markers (``> ``, nested ``> > ``), the indentation before
+    them kept, and whether it had any. A marker indented four columns past the container is code."""
+    indent = _indent(line)
+    if indent > container + 3:
+        return line, False
+    end = indent
+    while marker := _MD_QUOTE.match(line, end):
+        end = marker.end()
+    return (line[:indent] + line[end:], True) if end > indent else (line, False)
+
+
+def _md_cells(row: str) -> list[str]:
+    """A table row's cells, split at its pipes but not at an escaped one (``\\|``)."""
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return [cell.strip() for cell in _MD_CELL_PIPE.split(row)]
+
+
+def _md_row(row: str) -> str:
+    return "; ".join(cell for cell in _md_cells(row) if cell)
+
+
+def _md_fence_argument(name: str, argument: str) -> str:
+    """A MyST directive's argument without the versions a versioned one starts with."""
+    if name in _MD_VERSIONED:
+        words = argument.split(None, 2 if name == "deprecated-removed" else 1)
+        return words[-1] if len(words) > (2 if name == "deprecated-removed" else 1) else ""
+    return argument
 
 
 def _clean_markdown(text: str) -> Lines:
     lines = [line.expandtabs(4) for line in source_lines(text)]
     out = _Out()
+    rst_bodies: list[tuple[int, int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
     i = 0
-    container = 0  # content column of the list item or admonition the lines belong to
-    previous_blank = True
+    container = 0  # content column of the list item, footnote or admonition the lines belong to
+    in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
     in_table = False
-    if lines and lines[0].strip() in ("---", "+++"):  # front matter
+    unclosed: set = set()  # fences (and "$$") found with no closer up to the end of the file
+
+    def content(j: int) -> str:  # line j without its block-quote markers
+        return _md_unquote(lines[j], container)[0]
+
+    if lines and lines[0].strip() in ("---", "+++"):  # front matter, when its lines read as YAML or TOML
         close = lines[0].strip()
         end = next((j for j in range(1, len(lines)) if lines[j].strip() in (close, "...")), None)
-        if end is not None:
+        if end is not None and all(_MD_FRONT_MATTER_LINE.match(line) for line in lines[1:end] if line.strip()):
             i = end + 1
     while i < len(lines):
-        line, number = lines[i], i + 1
+        number = i + 1
+        line, quoted = _md_unquote(lines[i], container)
         stripped = line.strip()
         indent = _indent(line)
         if not stripped:
             out.gap(number)
-            previous_blank, in_table = True, False
+            in_paragraph, in_table = False, False
             i += 1
             continue
-        if indent < container and previous_blank and not _MD_ITEM.match(line):
+        if indent < container and not in_paragraph and not _MD_ITEM.match(line):
             container = 0
-        if "<!--" in line:
-            start = line.index("<!--")
-            close = line.find("-->", start)
-            if close == -1:
-                j = i + 1
-                while j < len(lines) and "-->" not in lines[j]:
-                    j += 1
-                if line[:start].strip():
-                    out.add(number, line[:start])
-                out.gap(number)
-                if j < len(lines):
-                    lines[j] = " " * len(lines[j][: lines[j].index("-->") + 3]) + lines[j][lines[j].index("-->") + 3:]
-                i = j
-                continue
-            line = line[:start] + line[close + 3:]
-            stripped = line.strip()
+        block_start = indent <= container + 3  # neither code nor a paragraph's indented continuation
+        while block_start and stripped.startswith("<!--") and (close := line.find("-->", indent + 2)) != -1:
+            line = line[close + 3:]  # a comment that ends on its line; another one may follow it
+            stripped, indent = line.strip(), _indent(line)
             if not stripped:
-                i += 1
-                continue
-        fence = _MD_FENCE.match(line)
-        if fence and indent < container + 4:
-            mark = fence.group(2)
+                break
+        if not stripped:
+            i += 1
+            continue
+        if block_start and stripped.startswith("<!--"):  # an HTML comment up to the line holding -->
             j = i + 1
-            closing = re.compile(rf"^\s*{re.escape(mark[0])}{{{len(mark)},}}\s*$")
-            while j < len(lines) and not closing.match(lines[j]):
+            while j < len(lines) and "-->" not in lines[j]:
                 j += 1
-            name = (fence.group(3) or ("note" if mark[0] == ":" else "")).lower()
             out.gap(number)
-            if name and name not in _CODE_DIRECTIVES and name.rsplit(":", 1)[-1] not in _CODE_DIRECTIVES:
-                # a MyST directive or a ::: div around prose: keep its text, drop its options
-                lines[j:j + 1] = [""] if j < len(lines) else []
-                k = i + 1
-                while k < j and _OPTION_LINE.match(lines[k]):
+            in_paragraph = False
+            if j < len(lines):
+                lines[j] = lines[j][lines[j].index("-->") + 3:]
+            i = j
+            continue
+        raw = _MD_RAW_HTML.match(line) if block_start else None
+        if raw:
+            closing = re.compile(rf"</{raw.group(1)}\s*>", re.IGNORECASE)
+            j = i
+            while j < len(lines) and not closing.search(lines[j]):
+                j += 1
+            out.gap(number)
+            in_paragraph = False
+            i = j + 1
+            continue
+        fence = _MD_FENCE.match(line) if block_start else None
+        if fence and not (fence.group(2)[0] == "`" and "`" in fence.group(4)):
+            mark, name = fence.group(2), (fence.group(3) or "").lower()
+            closing = re.compile(rf"^ {{0,{container + 3}}}{re.escape(mark[0])}{{{len(mark)},}}\s*$")
+            j, closed = i + 1, False
+            if not quoted and (mark[0], len(mark), container) in unclosed:
+                j = len(lines)  # (a later one of the same kind finds none either)
+            while j < len(lines):
+                body, in_quote = _md_unquote(lines[j], container)
+                if quoted and not in_quote:  # the quote ends, and the fence in it
+                    break
+                if closing.match(body):
+                    closed = True
+                    break
+                j += 1
+            if j == len(lines) and not quoted:
+                unclosed.add((mark[0], len(mark), container))
+            out.gap(number)
+            in_paragraph = False
+            short = name.rsplit(":", 1)[-1]
+            if short == "eval-rst":  # rst inside Markdown: read by the rst reader
+                body_lines = [content(k) for k in range(i + 1, j)]
+                base = min((_indent(body) for body in body_lines if body.strip()), default=0)
+                rst_lines = _clean_rst("\n".join(body[base:] for body in body_lines))
+                rst_bodies.append((len(out.lines), j, [(number + n, body) for n, body in rst_lines]))
+                i = j + 1 if closed else j
+                continue
+            if (not name and mark[0] != ":") or (name.startswith((".", "#")) and mark[0] != ":") \
+                    or name in _CODE_DIRECTIVES or short in _CODE_DIRECTIVES or short in _MD_CODE_DIRECTIVES:
+                i = j + 1 if closed else j
+                continue
+            # a MyST directive or a ::: div around prose: its argument kept (a title, or its body's
+            # first line), its options dropped (":key: value" lines or a "---" YAML block), its body read
+            if closed:
+                lines[j] = ""
+            k = i + 1
+            if k < j and content(k).strip() == "---":
+                end = next((m for m in range(k + 1, j) if content(m).strip() in ("---", "")), None)
+                for m in range(k, end + 1 if end is not None and content(end).strip() == "---" else -1):
+                    lines[m] = ""
+            else:
+                while k < j and _OPTION_LINE.match(content(k)):
                     lines[k] = ""
                     k += 1
-                i += 1
-                continue
-            i = j + 1
-            previous_blank = True
+            argument = _md_fence_argument(short, fence.group(4)) if fence.group(3) else ""
+            if short in _MD_TITLE_DIRECTIVES:
+                out.block(number, argument)
+            elif argument and (short in _MD_BODY_DIRECTIVES or short in _MD_VERSIONED):
+                out.add(number, argument)
+                in_paragraph = True
+            i += 1
             continue
         if stripped.startswith(">>>"):
-            while i < len(lines) and lines[i].strip():
+            while i < len(lines) and content(i).strip():
+                i += 1
+            out.gap(number)
+            in_paragraph = False
+            continue
+        if indent >= container + 4 and not in_paragraph and not in_table:  # indented code
+            while i < len(lines) and (not content(i).strip() or _indent(content(i)) >= container + 4):
                 i += 1
             out.gap(number)
             continue
-        if indent >= container + 4 and previous_blank and not in_table:  # indented code
-            while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) >= container + 4):
-                i += 1
+        if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or (quoted and _MD_ALERT.match(line)):
             out.gap(number)
-            continue
-        previous_blank = False
-        quote = _MD_QUOTE.match(line)
-        while quote:
-            line = line[quote.end():]
-            quote = _MD_QUOTE.match(line)
-        stripped = line.strip()
-        if not stripped or _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line):
-            out.gap(number)
+            in_paragraph = False
             i += 1
             continue
         admonition = _MD_ADMONITION.match(line)
         if admonition:
-            container = _indent(line) + 4
+            container = indent + 4
             out.block(number, admonition.group(2) or admonition.group(3) or "")
-            previous_blank = True  # its indented body is prose; code in it is fenced or indented further
+            in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
             i += 1
             continue
         opened = _MD_BLOCK_OPEN.match(line)
@@ -1080,94 +1177,172 @@ def _clean_markdown(text: str) -> Lines:
             i += 1
             while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
                 i += 1  # the block's options
-            previous_blank = True
+            in_paragraph = False
             continue
         if _MD_SNIPPET.match(line):
             out.gap(number)
             j = i + 1
-            if "8<" in stripped and stripped.strip("-8<") == "":  # a bare marker: a list of files up to the next one
+            if stripped.strip("-8<") == "":  # a bare marker: a list of files up to the next one
                 while j < len(lines) and _MD_SNIPPET_FILE.match(lines[j]) and not _MD_SNIPPET.match(lines[j]):
                     j += 1
                 j = j + 1 if j < len(lines) and _MD_SNIPPET.match(lines[j]) else i + 1
             i = j
+            in_paragraph = False
             continue
-        heading = _MD_HEADING.match(line)
+        if block_start and stripped.startswith("$$") and not stripped.startswith("$$$"):  # display math
+            end = None
+            if stripped.find("$$", 2) == -1 and "$$" not in unclosed:  # opened here, closed by a later line's $$
+                end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip().endswith("$$")), None)
+                if end is None:
+                    unclosed.add("$$")
+            elif stripped.endswith("$$"):
+                end = i
+            if end is not None:
+                out.gap(number)
+                in_paragraph = False
+                i = end + 1
+                continue
+        heading = _MD_HEADING.match(line) if block_start else None
         if heading:
-            out.block(number, heading.group(1))
+            title = (heading.group(1) or "").rstrip()
+            bare = title.rstrip("#")
+            if bare != title and (not bare or bare[-1] in " \t"):  # a closing sequence: ## Title ##
+                title = bare
+            out.block(number, title)
+            in_paragraph = False
             i += 1
             continue
-        if _ADORNMENT.match(line):  # setext underline, horizontal rule
-            out.gap(number)
+        if _ADORNMENT.match(line) or _MD_BREAK.match(line) or (in_paragraph and _MD_SETEXT.match(line)):
+            out.gap(number)  # setext underline, thematic break
+            in_paragraph = False
             i += 1
             continue
         if "|" in line and in_table:
-            out.block(number, _cells(line, "|"))
+            out.block(number, _md_row(line))
             i += 1
             continue
-        if "|" in line and i + 1 < len(lines) and "-" in lines[i + 1] and _MD_TABLE_SEPARATOR.match(lines[i + 1]):
-            out.block(number, _cells(line, "|"))  # the header row; the separator row is skipped
-            in_table = True
-            i += 2
-            continue
+        if "|" in line and i + 1 < len(lines):
+            separator = content(i + 1)
+            if "-" in separator and _MD_TABLE_SEPARATOR.match(separator) \
+                    and len(_md_cells(separator)) == len(_md_cells(line)):
+                out.block(number, _md_row(line))  # the header row; the separator row is skipped
+                in_table, in_paragraph = True, False
+                i += 2
+                continue
         footnote = _MD_FOOTNOTE_DEF.match(line)
         item = _MD_ITEM.match(line)
+        if item and item.group(2) and int(item.group(2)) != 1 and in_paragraph and indent >= container:
+            item = None  # "15." starting a wrapped line: only a list that starts at 1 interrupts a paragraph
         if footnote or item:
             start = _nested_bullets_end(line, (footnote or item).end())
-            container = start
+            container = indent + 4 if footnote else start  # a footnote's later paragraphs are indented four
             out.gap(number)
             out.add(number, line[start:])
+            in_paragraph = True
             i += 1
             continue
         if line.startswith(":   "):  # definition list (Python-Markdown, PHP Markdown Extra)
             out.gap(number)
             out.add(number, line[4:])
             container = 4
+            in_paragraph = True
             i += 1
             continue
         out.add(number, line)
+        in_paragraph = True
         i += 1
-    return _inline_blocks(out.lines, _md_inline)
+    cleaned: Lines = []
+    start = 0
+    for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
+        cleaned += _md_blocks(out.lines[start:at]) + rst_lines + [(last, "")]
+        start = at
+    return cleaned + _md_blocks(out.lines[start:])
 
 
-# A MyST role ({name}`text`) or a code span, read left to right as ``_RST_INLINE`` is.
-_MD_CODE = re.compile(r"\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`|(?P<ticks>`+)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)",
-                      re.DOTALL)
+def _md_blocks(lines: Lines) -> Lines:
+    """``_md_inline`` applied to each block (constructs may span its lines). Its removals keep the
+    newlines they held, so every line keeps its number; a line left with only markup (an image,
+    an icon) is no blank line: the paragraph goes on."""
+    out: Lines = []
+    block: Lines = []
+
+    def flush():
+        if block:
+            cleaned = _md_inline("\n".join(text for _, text in block)).split("\n")
+            out.extend((number, text) for (number, _), text in zip(block, cleaned, strict=True) if text.strip())
+            block.clear()
+
+    for number, text in lines:
+        if text.strip():
+            block.append((number, text))
+        else:
+            flush()
+            out.append((number, ""))
+    flush()
+    return out
+
+
+# Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
+# character; a backslash ending a line is a line break), a MyST role ({name}`text`) or a code span
+# (a run of backticks up to the next run of the same length: CommonMark's rule). So a backslash in a
+# code span stays, and a span's content is no other markup.
+_MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
+                      r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
+                      r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL)
 # pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
 _MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
-_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+# A link's text may hold one level of brackets; its destination one level of parentheses.
+_MD_LINK_TEXT = r"(?:[^\[\]]|\[[^\[\]]*\])*+"
+_MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
+_MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
+_MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
-_MD_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
+_MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
 _MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
-_MD_ATTRIBUTES = re.compile(r"\s?\{\s*[:#.][^}\n]*\}")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
+_MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
+_MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
+_MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
 # An icon shortcode (mkdocs-material, pymdown's emoji): :material-github:, :octicons-mark-github-16:.
 _MD_ICON = re.compile(r"(?<![\w:]):[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?![\w:])")
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def _md_code_text(match: re.Match) -> str:
+    if match.group("escaped") is not None:
+        return match.group("escaped")
+    if match.group("hard_break") is not None:
+        return ""  # (``_protect`` keeps the newline)
     if match.group("role") is not None:
         return _role_text(match.group("role_text"), match.group("role"))
     return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
 
 
+def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text: str) -> str:
+    """``pattern.sub``, each replacement followed by the newlines its match held and it lost."""
+    def sub(match):
+        new = replace(match) if callable(replace) else match.expand(replace)
+        return new + "\n" * (match.group(0).count("\n") - new.count("\n"))
+    return pattern.sub(sub, text)
+
+
 def _md_inline(text: str) -> str:
     keep: list[str] = []
     text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
-    text = _MD_IMAGE.sub("", text)
-    text = _MD_FOOTNOTE_REF.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_AUTOLINK.sub(r"\1", text)
-    text = _MD_TAG.sub("", text)
-    text = _MD_ATTRIBUTES.sub("", text)
+    text = _md_sub(_MD_COMMENT, "", text)
+    text = _md_sub(_MD_MATH, "", text)
+    text = _md_sub(_MD_IMAGE, "", text)
+    text = _md_sub(_MD_FOOTNOTE_REF, "", text)
+    text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
+    text = _md_sub(_MD_AUTOLINK, lambda m: m.group(1) or m.group(2), text)
+    text = _md_sub(_MD_TAG, "", text)
+    text = _md_sub(_MD_ATTRIBUTES, "", text)
     text = _MD_ICON.sub("", text)
-    text = _MD_STRONG.sub(r"\2", text)
-    text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    for _ in range(2):  # **a **b** c**: the inner pair, then the outer one
+        text = _md_sub(_MD_STRONG, r"\2", text)
+    text = _md_sub(_MD_EMPHASIS, lambda m: m.group(1) or m.group(2), text)
     text = _MD_STRIKE.sub(r"\1", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
     return _restore(text, keep)
 
 

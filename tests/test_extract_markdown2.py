@@ -1,0 +1,336 @@
+"""The Markdown reader against review ZS's findings: prose in every container comes out word for
+word on its own line, code and markup inside containers stay out, and the cases the review found
+(D1, D6-D10, K1, K5-K15, P1, P2) each have an example that failed before they were fixed."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsearch.extract import (
+    _MD_ATTRIBUTES,
+    _MD_CODE,
+    _MD_IMAGE,
+    _MD_LINK,
+    _MD_STRONG,
+    extract,
+    sentences_of,
+)
+
+WORDS = """time people water number sound place years thing name line house picture animal mother earth
+river garden morning evening kitchen window letter question answer music paper school story bridge table
+mountain ocean forest market engine signal record summer winter travel follow carry listen bright""".split()
+sentence = st.lists(st.sampled_from(WORDS), min_size=3, max_size=8).map(lambda w: " ".join(w).capitalize() + ".")
+paragraph = st.lists(sentence, min_size=1, max_size=3)
+# A number that starts a wrapped line mid-paragraph (D9): only a list that starts at 1 may interrupt one.
+numbered_sentence = st.tuples(sentence, st.sampled_from(["15.", "2)", "42.", "7)"]), sentence).map(
+    lambda parts: f"{parts[0][:-1]} on day {parts[1]} {parts[2]}")
+
+
+def read(name: str, source: str) -> list[tuple[int, str]]:
+    return [(s.line, s.text) for s in sentences_of(extract(Path(name), source.encode()))]
+
+
+def md(source: str) -> list[tuple[int, str]]:
+    return read("doc.md", source)
+
+
+def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
+    """``text`` hard-wrapped at ``width`` characters, each line after ``indent`` (the first after ``first``)."""
+    lines, current = [], []
+    for word in text.split():
+        if current and len(" ".join([*current, word])) > width:
+            lines.append(" ".join(current))
+            current = []
+        current.append(word)
+    lines.append(" ".join(current))
+    return [(first if number == 0 and first is not None else indent) + line for number, line in enumerate(lines)]
+
+
+# Code a container may hold between its paragraphs, as the lines after its marker (each line is
+# prefixed by the container's own indentation or quote marker): never read as prose.
+CODE = [["```python", "# hidden comment", "hidden_call(1)", "```"],
+        ["~~~", "hidden_line one", "~~~"],
+        ["", "    hidden_indented()", "    # hidden"],  # indented code: after a blank line
+        [">>> hidden_doctest()", "'hidden'"]]
+
+KINDS = ["plain", "numbers", "quote", "nested-quote", "quote-code", "alert", "bullet", "ordered", "task",
+         "two-para-item", "item-code", "loose-4", "admonition", "admonition-heading", "collapsible", "tab",
+         "footnote", "footnote-2para", "deflist", "heading", "setext", "myst-note", "myst-note-arg",
+         "myst-admonition", "myst-options", "colon-note", "eval-rst", "html-div", "details", "block",
+         "break", "raw-html"]
+
+
+@st.composite
+def markdown_document(draw):
+    """A Markdown file of prose in containers, and the words a reader should give, in order."""
+    out, wanted = [], []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(KINDS))
+        paras = draw(st.lists(paragraph if kind != "numbers" else st.lists(numbered_sentence, min_size=1, max_size=2),
+                              min_size=1, max_size=2))
+        width = draw(st.sampled_from([24, 30, 50, 79, 1000]))
+        text = [" ".join(p) for p in paras]
+        code = draw(st.sampled_from(CODE))
+        block: list[str] = []
+        if kind in ("plain", "numbers"):
+            for t in text:
+                block += wrap(t, width, "") + [""]
+        elif kind == "quote":
+            for i, t in enumerate(text):
+                block += wrap(t, width, "> ") + ([">"] if i < len(text) - 1 else [])
+            block += [""]
+        elif kind == "nested-quote":
+            for t in text:
+                block += wrap(t, width, "> > ") + [""]
+        elif kind == "quote-code":  # K1: a fence, indented code or a doctest inside a block quote
+            block += wrap(text[0], width, "> ") + [">"] + [f"> {line}".rstrip() for line in code if line] + [""]
+            text = text[:1]
+        elif kind == "alert":  # K11: GitHub's alert marker is no prose
+            block += [f"> [!{draw(st.sampled_from(['NOTE', 'TIP', 'WARNING', 'Important']))}]"]
+            block += wrap(text[0], width, "> ") + [""]
+            text = text[:1]
+        elif kind in ("bullet", "ordered", "task"):
+            marker = {"bullet": "* ", "ordered": "1. ", "task": "- [ ] "}[kind]
+            for t in text:
+                block += wrap(t, width, " " * len(marker), marker)
+            block += [""]
+        elif kind == "two-para-item":
+            block += wrap(text[0], width, "   ", "1. ") + [""]
+            for t in text[1:]:
+                block += wrap(t, width, "   ") + [""]
+        elif kind == "item-code":  # code in a list item, at the item's content column
+            block += wrap(text[0], width, "   ", "1. ") + [""] + [f"   {line}".rstrip() for line in code] + [""]
+            text = text[:1]
+        elif kind == "loose-4":  # Python-Markdown / mkdocs: continuation indented four spaces
+            block += wrap(text[0], width, "    ", "-   ") + [""]
+            for t in text[1:]:
+                block += wrap(t, width, "    ") + [""]
+        elif kind in ("admonition", "collapsible", "tab"):
+            head = {"admonition": '!!! note "Title words"', "collapsible": '??? tip "Title words"',
+                    "tab": '=== "Title words"'}[kind]
+            wanted += ["Title", "words"]
+            block += [head, ""]
+            for t in text:
+                block += wrap(t, width, "    ") + [""]
+        elif kind == "admonition-heading":  # K12: a heading's "#" counts from the container's column
+            block += ["!!! note", "", "    ## Heading words", ""]
+            wanted += ["Heading", "words"]
+            for t in text:
+                block += wrap(t, width, "    ") + [""]
+        elif kind in ("footnote", "footnote-2para"):  # D6: a footnote's later paragraphs are indented four
+            block += wrap(text[0], width, "    ", "[^1]: ") + [""]
+            if kind == "footnote-2para":
+                for t in text[1:]:
+                    block += wrap(t, width, "    ") + [""]
+            else:
+                text = text[:1]
+        elif kind == "deflist":
+            term = draw(st.sampled_from(WORDS))
+            wanted += [term]
+            block += [term] + wrap(text[0], width, "    ", ":   ") + [""]
+            text = text[:1]
+        elif kind == "heading":
+            block += ["## " + text[0].rstrip(".")] + [""]
+            text = [text[0].rstrip(".")]
+        elif kind == "setext":  # K13: an underline of any length
+            underline = draw(st.sampled_from("=-")) * draw(st.integers(1, 6))
+            block += [text[0].rstrip("."), underline, ""]
+            text = [text[0].rstrip(".")]
+        elif kind in ("myst-note", "myst-options"):
+            block += ["```{note}"]
+            if kind == "myst-options":  # K10: options as fields or as a YAML block
+                block += draw(st.sampled_from([[":class: hidden_class"], ["---", "class: hidden_class", "---"]]))
+            for i, t in enumerate(text):
+                block += wrap(t, width, "") + ([""] if i < len(text) - 1 else [])
+            block += ["```", ""]
+        elif kind == "myst-note-arg":  # D10: text on the fence line is the body's first line
+            block += wrap(text[0], width, "", "```{note} ")
+            for t in text[1:]:
+                block += [""] + wrap(t, width, "")
+            block += ["```", ""]
+        elif kind == "myst-admonition":  # D10: the argument is the title
+            block += ["```{admonition} Title words"]
+            wanted += ["Title", "words"]
+            for i, t in enumerate(text):
+                block += wrap(t, width, "") + ([""] if i < len(text) - 1 else [])
+            block += ["```", ""]
+        elif kind == "colon-note":
+            block += [":::{warning}"]
+            for i, t in enumerate(text):
+                block += wrap(t, width, "") + ([""] if i < len(text) - 1 else [])
+            block += [":::", ""]
+        elif kind == "eval-rst":  # D10: rst inside Markdown, read as rst
+            block += ["```{eval-rst}", ".. note::", ""]
+            for t in text:
+                block += wrap(t, width, "   ") + [""]
+            block += [".. code-block:: python", "", "   hidden_rst_code = 1", "```", ""]
+        elif kind == "html-div":
+            block += ['<div class="hidden">', ""]
+            for t in text:
+                block += wrap(t, width, "") + [""]
+            block += ["</div>", ""]
+        elif kind == "details":
+            block += ["<details>", "<summary>Title words</summary>", ""]
+            wanted += ["Title", "words"]
+            for t in text:
+                block += wrap(t, width, "") + [""]
+            block += ["</details>", ""]
+        elif kind == "block":
+            block += ["/// note | Title words", ""]
+            wanted += ["Title", "words"]
+            for t in text:
+                block += wrap(t, width, "") + [""]
+            block += ["///", ""]
+        elif kind == "break":  # D7: a thematic break (at the top of a file it is no front matter)
+            block += [draw(st.sampled_from(["---", "***", "* * *", "- - -", "___"])), ""]
+            for t in text:
+                block += wrap(t, width, "") + [""]
+        elif kind == "raw-html":  # K9: script, style and pre blocks hold no prose
+            tag = draw(st.sampled_from(["script", "style", "pre", "PRE"]))
+            block += [f"<{tag}>", "hidden_raw { one: 1; }", "hidden_raw two", f"</{tag}>", ""]
+            for t in text:
+                block += wrap(t, width, "") + [""]
+        out += block
+        wanted += " ".join(text).split()
+    return "\n".join(out) + "\n", wanted
+
+
+@given(markdown_document())
+@settings(max_examples=150, deadline=None)
+def test_prose_in_every_markdown_container_comes_out_word_for_word_on_its_line(document):
+    """Oracle: the words generated, independent of the reader. Each sentence's first word is on
+    the line the sentence reports; no word of code, options or raw HTML ("hidden...") is read."""
+    source, wanted = document
+    sentences = md(source)
+    assert " ".join(text for _, text in sentences).split() == wanted, (source, sentences)
+    lines = re.split(r"\r\n|\r|\n", source)
+    for number, text in sentences:
+        assert text.split()[0] in lines[number - 1], (number, text, source)
+
+
+# Any ASCII punctuation after a backslash is that character (CommonMark); a backslash before
+# another character stays.
+ESCAPED = st.sampled_from(string.punctuation).map(lambda c: ("\\" + c, c))
+KEPT = st.sampled_from(["\\a", "\\é", "\\1"]).map(lambda t: (t, t))
+
+
+@given(st.lists(st.one_of(st.sampled_from(WORDS).map(lambda w: (w, w)), ESCAPED, KEPT), min_size=2, max_size=10))
+@settings(max_examples=150, deadline=None)
+def test_a_backslash_escape_is_its_character_whatever_follows(tokens):
+    """K6: "\\*args\\*" once read "\\args\\" (emphasis ran before the escapes), "\\<b\\>" "\\<b>"."""
+    source = "Start " + " ".join(written for written, _ in tokens) + " end.\n"
+    wanted = "Start " + " ".join(meant for _, meant in tokens) + " end."
+    assert " ".join(extract(Path("x.md"), source.encode()).text.split()) == wanted, source
+
+
+# Each: (review item, source, sentences). Every one failed on the reader before its fix.
+CASES = [
+    ("D1 <!-- in a code span", "Use `<!--` to open a comment.\n\nThis paragraph is prose.\n\n## Heading\n\nMore prose.\n",
+     [(1, "Use <!-- to open a comment."), (3, "This paragraph is prose."), (5, "Heading"), (7, "More prose.")]),
+    ("D1 markdown's change log", "* July 9, 2006: Fixed the `<!--@address.com>` problem.\n\n"
+     "* May 18, 2006: Stopped catching unquoted titles.\n",
+     [(1, "July 9, 2006: Fixed the <!--@address.com> problem."), (3, "May 18, 2006: Stopped catching unquoted titles.")]),
+    ("D1 a comment opened mid-line", "Text <!-- a note\nover lines --> goes on.\n\nNext.\n",
+     [(1, "Text goes on."), (4, "Next.")]),
+    ("D6 footnote's second paragraph", "Text[^1].\n\n[^1]: First paragraph of the note.\n\n    Second paragraph of the note.\n",
+     [(1, "Text."), (3, "First paragraph of the note."), (5, "Second paragraph of the note.")]),
+    ("D7 leading thematic break", "---\n\nIntro paragraph.\n\nTitle\n---\n\nBody.\n",
+     [(3, "Intro paragraph."), (5, "Title"), (8, "Body.")]),
+    ("D7 front matter still skipped", "---\ntitle: Hidden title\ntags:\n  - hidden\n---\n\nBody.\n", [(7, "Body.")]),
+    ("D8 closer indented four", "```\nhidden\n    ```\nstill code\n```\n\nText.\n", [(7, "Text.")]),
+    ("D9 number starting a wrapped line", "The meeting is on March\n15. Please attend it.\n",
+     [(1, "The meeting is on March 15."), (2, "Please attend it.")]),
+    ("D9 a list still goes on", "1. One item.\n2. Two items.\n\n3. Three.\n",
+     [(1, "One item."), (2, "Two items."), (4, "Three.")]),
+    ("D10 admonition title", "```{admonition} The title\nThe body.\n```\n", [(1, "The title"), (2, "The body.")]),
+    ("D10 text on the fence line", "```{note} Text on the fence line.\nMore.\n```\n",
+     [(1, "Text on the fence line."), (2, "More.")]),
+    ("D10 versioned", "```{versionadded} 1.2 The new reader.\n```\n", [(1, "The new reader.")]),
+    ("D10 eval-rst", "```{eval-rst}\n.. note:: Prose inside eval-rst.\n\n   And :func:`more` *here*.\n```\n\nEnd.\n",
+     [(2, "Prose inside eval-rst."), (4, "And more here."), (7, "End.")]),
+    ("K1 fence in a quote", "> Note:\n>\n> ```python\n> # hidden comment\n> hidden = 1\n> ```\n\nEnd.\n",
+     [(1, "Note:"), (8, "End.")]),
+    ("K1 indented code in a quote", "> Run:\n>\n>     hidden --flag\n\nText.\n", [(1, "Run:"), (5, "Text.")]),
+    ("K1 doctest in a quote", "> >>> hidden()\n> 'hidden'\n\nText.\n", [(4, "Text.")]),
+    ("K5 tag over lines", 'Click <img src="a.png"\n alt="hidden"> here.\n', [(1, "Click here.")]),
+    ("K5 link target over lines", 'Click <a href="https://x.org"\ntarget="_blank">here</a> now.\nNext line.\n',
+     [(1, "Click here now."), (3, "Next line.")]),
+    ("K5 image over lines", "See ![alt\ntext](x.png) this.\nAnd that.\n", [(1, "See this."), (3, "And that.")]),
+    ("K6 hard-break backslash", "First line\\\nsecond line.\n", [(1, "First line second line.")]),
+    ("K6 backslash in a code span stays", "Type `C:\\*` here.\n", [(1, "Type C:\\* here.")]),
+    ("K7 badge", "[![Build](https://img.shields.io/x.svg)](https://ci.example.com/hidden)\n\nText.\n", [(3, "Text.")]),
+    ("K7 nested brackets", "See [the [x] docs](https://x.org) now.\n", [(1, "See the [x] docs now.")]),
+    ("K7 parentheses in a URL", "See [docs](https://x.org/a_(b)) now.\n", [(1, "See docs now.")]),
+    ("K8 one-hyphen delimiters", "Name | Kind\n-|-\nalpha | one\n", [(1, "Name; Kind"), (3, "alpha; one")]),
+    ("K8 setext after a pipe line", "Options | Flags\n---\n\nText.\n", [(1, "Options | Flags"), (4, "Text.")]),
+    ("K8 escaped pipe in a cell", "| a | b |\n|---|---|\n| bool \\| str | x |\n", [(1, "a; b"), (3, "bool | str; x")]),
+    ("K9 script", "<script>\nvar hidden = 1;\n</script>\n\nText.\n", [(5, "Text.")]),
+    ("K9 style", "<style>\n.hidden { color: red; }\n</style>\n\nText.\n", [(5, "Text.")]),
+    ("K9 pre", "<pre>\nhidden code line\n</pre>\n\nText.\n", [(5, "Text.")]),
+    ("K10 code-cell", "```{code-cell} ipython3\nimport hidden\nhidden.run()\n```\n\nEnd.\n", [(6, "End.")]),
+    ("K10 YAML options", "```{note}\n---\nclass: hidden\n---\nBody.\n```\n", [(5, "Body.")]),
+    ("K11 GitHub alert", "> [!NOTE]\n> Useful information.\n", [(2, "Useful information.")]),
+    ("K12 heading in an admonition", "!!! note\n    # Inner heading\n\n    Body.\n", [(2, "Inner heading"), (4, "Body.")]),
+    ("K12 indented code after a heading", "# Example\n    hidden_code()\n\nText.\n", [(1, "Example"), (4, "Text.")]),
+    ("K13 short setext", "Hi\n=\n\nText.\n", [(1, "Hi"), (4, "Text.")]),
+    ("K14 two comments on a line", "Alpha <!-- x --> beta <!-- y --> gamma.\n", [(1, "Alpha beta gamma.")]),
+    ("K14 a comment in a list", "- item <!-- hidden -->\n- two\n", [(1, "item"), (2, "two")]),
+    ("K15 display math", "Before.\n\n$$\nE = mc^2\n$$\n\nAfter.\n", [(1, "Before."), (7, "After.")]),
+    ("K15 one-line math", "$$ a^2 + b^2 $$\n\nAfter.\n", [(3, "After.")]),
+    ("K15 inline math", "The sum $$a+b$$ is known.\n", [(1, "The sum is known.")]),
+    ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
+    ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
+    ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),
+]
+
+
+@pytest.mark.parametrize("source, wanted", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_review_zs_markdown_cases(source, wanted):
+    assert md(source) == wanted
+
+
+def test_every_line_of_a_block_keeps_its_number_through_multi_line_constructs():
+    """K5: a construct spanning lines (a tag, a link, an image, a comment, a badge) once changed a
+    block's line count and sent it down a line-by-line fallback that kept the markup verbatim."""
+    constructs = ['<a href="x"\ntarget="_blank">', "![alt\ntext](x.png)", "[link\ntext](https://x.org/\n)",
+                  "<!-- a\ncomment -->", "[![b](i.svg)](\nhttps://ci)", "**bold\nwords**", "$$a\n+ b$$", "`code\nspan`"]
+    for construct in constructs:
+        source = f"Alpha beta {construct} gamma.\nDelta line.\nEpsilon line.\n"
+        sentences = md(source)
+        assert [text for _, text in sentences][-2:] == ["Delta line.", "Epsilon line."], (construct, sentences)
+        assert [number for number, _ in sentences][-2:] == [construct.count("\n") + 2, construct.count("\n") + 3]
+        assert not any(mark in sentences[0][1] for mark in "<>[]()!{}`"), (construct, sentences)
+
+
+# Pathological inputs: instant when the patterns are linear; the old patterns took minutes
+# (a run of backticks was cubic, 2,000 of them 12.7 s) or tens of seconds (quadratic).
+def test_a_long_run_of_backticks_is_read_in_linear_time():
+    """P1: CommonMark's rule: a code span opens at a whole run of backticks and closes at the
+    next run of the same length, so no run is tried from inside."""
+    assert _MD_CODE.search("a " + "`" * 5000) is None
+    assert _MD_CODE.search("a " + "`" * 5000 + " b") is None
+    match = _MD_CODE.search("``` a `` b ```")
+    assert match.group("code") == " a `` b "
+    text = "".join(text for _, text in md("a " + "`" * 5000 + " b\n"))  # (cut at 1,000 characters)
+    assert text.count("`") == 5000 and text.startswith("a ") and text.endswith(" b")
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (_MD_STRONG, "a " + "**a " * 50_000),
+    (_MD_ATTRIBUTES, "x {:" * 50_000),
+    (_MD_IMAGE, "![" * 200_000),
+    (_MD_LINK, "[a](" * 200_000),
+], ids=["strong", "attributes", "image", "link"])
+def test_unclosed_inline_markup_is_read_in_linear_time(pattern, text):
+    """P2: each of these took seconds at 20,000 repeats and grew with the square of the size."""
+    assert pattern.search(text) is None
+
+
+def test_nested_strong_loses_both_pairs():
+    assert md("A **very **bold** claim** here.\n") == [(1, "A very bold claim here.")]
