@@ -999,7 +999,6 @@ _MD_TITLE_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "rubric", "c
                                   "tab", "card", "grid-item-card", "margin", "table", "list-table"})
 _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", "caution", "danger", "error",
                                  "attention", "seealso", "todo", "epigraph", "highlights", "pull-quote"})
-_MD_VERSIONED = _VERSIONED | {"versionremoved"}
 
 
 def _md_unquote(line: str, container: int) -> tuple[str, bool]:
@@ -1028,10 +1027,8 @@ def _md_row(row: str) -> str:
 
 def _md_fence_argument(name: str, argument: str) -> str:
     """A MyST directive's argument without the versions a versioned one starts with."""
-    if name in _MD_VERSIONED:
-        words = argument.split(None, 2 if name == "deprecated-removed" else 1)
-        return words[-1] if len(words) > (2 if name == "deprecated-removed" else 1) else ""
-    return argument
+    versions = _VERSIONED.get(name, 0)
+    return " ".join(argument.split(None, versions)[versions:]) if versions else argument
 
 
 def _clean_markdown(text: str) -> Lines:
@@ -1140,7 +1137,7 @@ def _clean_markdown(text: str) -> Lines:
             argument = _md_fence_argument(short, fence.group(4)) if fence.group(3) else ""
             if short in _MD_TITLE_DIRECTIVES:
                 out.block(number, argument)
-            elif argument and (short in _MD_BODY_DIRECTIVES or short in _MD_VERSIONED):
+            elif argument and (short in _MD_BODY_DIRECTIVES or short in _VERSIONED):
                 out.add(number, argument)
                 in_paragraph = True
             i += 1
