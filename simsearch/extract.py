@@ -597,6 +597,46 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
 _NESTED_BULLET = re.compile(r"[-*+•‣⁃][ \t]+(?=\S)")
 
 
+def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out") -> int:
+    """A ``list-table`` directive's body (lines ``start`` to ``end``), each row added as one
+    block (``_add_row``, as grid and simple tables give their rows): a row is an item of the
+    outer bullet list, a cell an item of the list inside it ("* - a" opens both). A cell's
+    directive (a code block in a cell) is left out with what is indented under it."""
+    rows: list[list[list[tuple[int, str]]]] = []
+    row_indent = cell_indent = skip_deeper = None
+    for number in range(start, end):
+        line = lines[number]
+        if not line.strip():
+            continue
+        indent, text = _indent(line), line.strip()
+        if skip_deeper is not None and indent > skip_deeper:
+            continue
+        skip_deeper = None
+        bullet = _NESTED_BULLET.match(text)
+        if row_indent is None:
+            row_indent = indent
+        if bullet and indent == row_indent:
+            rows.append([])
+            rest = text[bullet.end():]
+            cell = _NESTED_BULLET.match(rest)
+            if cell:
+                rows[-1].append([(number + 1, rest[cell.end():])])
+                cell_indent = indent + bullet.end() if cell_indent is None else cell_indent
+            continue
+        if not rows:
+            continue
+        if bullet and (cell_indent is None or indent == cell_indent):
+            cell_indent = indent
+            rows[-1].append([(number + 1, text[bullet.end():])])
+        elif text.startswith(".."):
+            skip_deeper = indent
+        elif rows[-1]:  # the cell goes on (a list inside it loses its bullets)
+            rows[-1][-1].append((number + 1, text[bullet.end():] if bullet else text))
+    for row in rows:
+        _add_row(out, row)
+    return end
+
+
 def _nested_bullets_end(line: str, start: int) -> int:
     """Where an item's text begins after the bullets of items nested on its first line (a
     list-table's "- * cell", Markdown's "- * item")."""
@@ -808,6 +848,8 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
             return j, bool(argument), literal
         j += 1  # a signature's continuation
     out.gap(number)
+    if short == "list-table":
+        return _rst_list_table(lines, j, _body_end(lines, j - 1, indent), out), False, None
     if not prose and _looks_like_code(lines[j:_body_end(lines, j - 1, indent)]):
         return _body_end(lines, j - 1, indent), False, None  # a directive simsearch does not know, around code
     return j, False, literal

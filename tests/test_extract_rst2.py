@@ -337,3 +337,68 @@ def test_what_the_benchmark_trees_showed_after_the_first_fixes():
     # an image substitution is no words; a definition's bullet list is a list (sqlalchemy's changelog)
     assert rst(".. |logo| image:: logo.png\n\nClick |logo| to start.\n") == [(3, "Click to start.")]
     assert rst("sqlite\n    - add a type, which\n      matches.\n") == [(1, "sqlite"), (2, "add a type, which matches.")]
+
+
+# ---- tables: a list-table reads as the same table written as a grid table or in HTML -------------
+
+_CELL = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)
+
+
+@st.composite
+def table_rows(draw):
+    columns = draw(st.integers(1, 4))
+    return draw(st.lists(st.lists(_CELL, min_size=columns, max_size=columns), min_size=1, max_size=4))
+
+
+def _texts(sentences: list[tuple[int, str]]) -> list[str]:
+    return [text for _, text in sentences]
+
+
+@settings(max_examples=60, deadline=None)
+@given(table_rows(), st.sampled_from(["* - ", "- - "]))
+def test_a_list_table_reads_as_the_same_grid_table_and_html_table(rows, bullets):
+    width = max(len(cell) for row in rows for cell in row) + 2
+    columns = len(rows[0])
+    border = "+" + ("-" * width + "+") * columns
+    grid = "\n".join([border] + [line for row in rows for line in
+                                 ("|" + "|".join(f" {cell:<{width - 1}}" for cell in row) + "|", border)])
+    listed = [".. list-table:: Title words here", "   :header-rows: 0", ""]
+    for row in rows:
+        for k, cell in enumerate(row):
+            listed.append("   " + (bullets if k == 0 else "  - ") + cell)
+        listed.append("")
+    html = "<table>" + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows) + "</table>"
+    from_list = rst("\n".join(listed) + "\nAfter the table.\n")
+    assert _texts(from_list) == ["Title words here", *_texts(rst(grid + "\n")), "After the table."]
+    assert _texts(from_list)[1:-1] == _texts(read("page.html", html))
+
+
+def test_a_list_table_cell_over_several_lines_with_a_list_and_a_code_block():
+    source = """.. list-table:: Frozen delights
+   :widths: 15 10 30
+   :header-rows: 1
+
+   * - Treat
+     - Quantity
+     - Description
+   * - Crunchy Frog
+     - 1.49
+     - If we took the bones out, it would not be
+       crunchy, now would it?
+
+       - first point
+       - second point
+   * - Spam
+     - 0.99
+     - Served hot.
+
+       .. code-block:: python
+
+          hidden = 1
+
+After the table.
+"""
+    assert rst(source) == [(1, "Frozen delights"), (5, "Treat; Quantity; Description"),
+                           (8, "Crunchy Frog; 1.49; If we took the bones out, it would not be crunchy, now would it? "
+                               "first point second point"),
+                           (15, "Spam; 0.99; Served hot."), (23, "After the table.")]
