@@ -483,12 +483,6 @@ def _skip_to_blank(lines: list[str], i: int) -> int:
     return i
 
 
-def _cells(row: str, separator: str) -> str:
-    parts = [cell.strip() for cell in (row.strip().strip("|").split("|") if separator == "|"
-                                       else re.split(r"\s{2,}", row.strip()))]
-    return "; ".join(cell for cell in parts if cell)
-
-
 def _simple_cells(row: str, columns: list[int]) -> list[str]:
     """A simple table's row, one text per column: cut where the border's columns start (cells may
     be one space apart), never inside a word (text overflowing its column, as in the last one,
@@ -889,8 +883,10 @@ def _looks_like_code(body: list[str]) -> bool:
     return sum(bool(_CODE_LINE.match(line)) for line in own) * 2 > len(own)
 
 
-def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
-    """Apply an inline cleaner to each block (constructs may span its lines), keeping lines."""
+def _inline_blocks(lines: Lines, clean: Callable[[str], str], *, keeps_lines: bool = False) -> Lines:
+    """Apply an inline cleaner to each block (constructs may span its lines), keeping lines.
+    ``keeps_lines``: the cleaner never removes a newline (a bug if it does); otherwise a block
+    whose line count it changes is cleaned line by line."""
     out: Lines = []
     block: Lines = []
 
@@ -898,8 +894,10 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
         if not block:
             return
         cleaned = clean("\n".join(text for _, text in block)).split("\n")
-        if len(cleaned) != len(block):  # a construct swallowed a newline: clean line by line
-            cleaned = [clean(text) for _, text in block]
+        if len(cleaned) != len(block):
+            if keeps_lines:
+                raise AssertionError(f"an inline cleaner changed a block's line count: {block[0]}")
+            cleaned = [clean(text) for _, text in block]  # a construct swallowed a newline
         # a line that held only markup (an image, an icon) is no blank line: the paragraph goes on
         out.extend((number, text) for (number, _), text in zip(block, cleaned) if text.strip())
         block.clear()
@@ -1299,26 +1297,9 @@ def _clean_markdown(text: str) -> Lines:
 
 
 def _md_blocks(lines: Lines) -> Lines:
-    """``_md_inline`` applied to each block (constructs may span its lines). Its removals keep the
-    newlines they held, so every line keeps its number; a line left with only markup (an image,
-    an icon) is no blank line: the paragraph goes on."""
-    out: Lines = []
-    block: Lines = []
-
-    def flush():
-        if block:
-            cleaned = _md_inline("\n".join(text for _, text in block)).split("\n")
-            out.extend((number, text) for (number, _), text in zip(block, cleaned, strict=True) if text.strip())
-            block.clear()
-
-    for number, text in lines:
-        if text.strip():
-            block.append((number, text))
-        else:
-            flush()
-            out.append((number, ""))
-    flush()
-    return out
+    """``_md_inline`` applied to each block: its removals keep the newlines they held, so every
+    line keeps its number."""
+    return _inline_blocks(lines, _md_inline, keeps_lines=True)
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
