@@ -12,6 +12,7 @@ import bisect
 import itertools
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -443,6 +444,21 @@ _PROSE_ARGUMENT = frozenset(
 # Directives whose argument opens with version numbers before its prose: how many.
 _VERSIONED = {"versionadded": 1, "versionchanged": 1, "versionremoved": 1, "deprecated": 1, "deprecated-removed": 2}
 _TYPE_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype", "meta", "tocdepth", "nocomments", "orphan"})
+# Of these, the fields that give a type: their body is left out when it reads as a type.
+_TYPE_ONLY_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype"})
+# A sentence's end: ".", "!" or "?" (closing quotes or brackets after it) before a space or the end.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]’”]*(?:\s|$)")
+
+
+def _reads_as_type(text: str) -> bool:
+    """Whether a type field's body ("Type:", ``:rtype:``) reads as a type, to be left out with its
+    label: one line of one paragraph with no sentence end ("Optional[str]", "list of str, optional",
+    ":class:`~django.http.HttpResponse`"). Prose (Sphinx's ``html_search_options`` documents its
+    type in sentences and paragraphs) is kept."""
+    text = text.strip()
+    return "\n" not in text and _SENTENCE_END.search(text) is None
+
+
 _PARAM_FIELDS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "kwarg", "kwparam",
                            "var", "ivar", "cvar"})
 _RAISE_FIELDS = frozenset({"raises", "raise", "except", "exception", "throws"})
@@ -727,11 +743,20 @@ def _clean_rst(text: str) -> Lines:
             kind = name[0].lower()
             body = field.group(3) or ""
             if kind in _TYPE_FIELDS:
-                i = _body_end(lines, i, indent)
-                continue
+                end = _body_end(lines, i, indent)
+                while end > i + 1 and not lines[end - 1].strip():
+                    end -= 1
+                # the body's lines are one paragraph (as they are one <p> in Sphinx's HTML) unless a blank line parts them
+                body_lines = [body.strip(), *(text.strip() for text in lines[i + 1:end])]
+                if kind not in _TYPE_ONLY_FIELDS or ("" not in body_lines[1:] and _reads_as_type(" ".join(body_lines))):
+                    i = _body_end(lines, i, indent)
+                    continue
             para_indent, item_indent, para_start = indent, indent, i
             if not body:
                 i += 1
+                continue
+            if kind in _TYPE_ONLY_FIELDS:  # a type field whose body is prose: its text, without a label
+                i, literal_after = _rst_paragraph_line(out, number, body, indent, i)
                 continue
             if kind in _PARAM_FIELDS and len(name) > 1:
                 label = name[-1]
@@ -1463,6 +1488,9 @@ class _HtmlText(HTMLParser):
     # A list in a cell stays a list: its items are blocks (an index page's columns of entries).
     CELL_INLINE = frozenset({"p", "div", "section", "article", "blockquote", "details", "summary", "figcaption"})
     TABLE_PARTS = frozenset({"table", "tr", "td", "th"})
+    # What a link bar has between its links ("« previous | up | next »", "a · b", "a / b"): any
+    # other character outside a link ("OPTIONS.", "gettext (on Windows)") is the block's own text.
+    LINK_BAR = re.compile(r"[\s|«»‹›·•/–—\-←→]*")
     CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
     # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
@@ -1478,14 +1506,28 @@ class _HtmlText(HTMLParser):
         self.skipped: str | None = None  # the element being left out
         self.skip_depth = 0  # how many of its kind are open inside it, itself included
         self.skip_blocks: list[str] = []  # blocks opened inside it (a control's end is not theirs)
+        self.skip_counts: Counter = Counter()  # how many of each tag ``skip_blocks`` holds
         self.captured: list[tuple[str, int]] | None = None  # a <pre>'s or a field label's text, kept aside
         self.captured_code = False  # a <pre> holding <code>, <samp> or <kbd>, or with a code class
         self.in_head = False
         # The open <a> elements: (where in the block its text starts, whether it is a permalink), or
         # None for an <a> with no href (an anchor: its text is the page's own).
         self.links: list[tuple[int, bool] | None] = []
-        self.open: list[str] = []  # the open block elements, outermost first
-        self.open_attrs: list[dict] = []  # their attributes
+        self.hrefs = 0  # how many of ``links`` are links (not None)
+        # The open block elements, outermost first, and their attributes. Every push and pop goes
+        # through ``_push`` and ``_pop_to``, which keep what is asked of the stack at every tag and
+        # text node without a scan of it: where each tag last stands, how many PROSE elements and
+        # elements with a code class are open, and where the table parts stand.
+        self.open: list[str] = []
+        self.open_attrs: list[dict] = []
+        self.open_at: dict[str, list[int]] = {}  # tag -> its places in ``open``, innermost last
+        self.open_code: list[bool] = []  # whether each has a code class
+        self.prose_open = 0
+        self.code_open = 0
+        self.table_parts: list[int] = []  # the places of the open table, tr, td and th elements
+        # The open bodies (<dd>) of type fields: (its place in ``open``, the size of ``parts``,
+        # ``line_map`` and ``size`` when it began): a body that reads as a type goes when it ends.
+        self.type_bodies: list[tuple[int, int, int, int]] = []
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
         self.block_has_words = False  # a letter or digit outside any link
         self.block_in_prose = False  # text inside a PROSE element
@@ -1517,21 +1559,69 @@ class _HtmlText(HTMLParser):
         self.block, self.block_has_words, self.block_in_prose = [], False, False
         self.block_in_title = self.block_in_h1 = self.cell_gap = False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
-        self.links = []
+        self.links, self.hrefs = [], 0
+
+    def _push(self, tag: str, attributes: dict) -> None:
+        self.open_at.setdefault(tag, []).append(len(self.open))
+        if tag in self.TABLE_PARTS:
+            self.table_parts.append(len(self.open))
+        code = self.CODE_CLASS.search(attributes.get("class") or "") is not None
+        self.open.append(tag)
+        self.open_attrs.append(attributes)
+        self.open_code.append(code)
+        self.prose_open += tag in self.PROSE
+        self.code_open += code
+
+    def _pop_to(self, size: int) -> None:
+        """The elements from place ``size`` of ``open`` on end (a type field's body among them is
+        left out when it reads as a type)."""
+        while len(self.open) > size:
+            if self.type_bodies and self.type_bodies[-1][0] == len(self.open) - 1:
+                self._end_block()
+                self._type_body_ended(*self.type_bodies.pop()[1:])
+            tag = self.open.pop()
+            self.open_attrs.pop()
+            self.open_at[tag].pop()
+            if tag in self.TABLE_PARTS:
+                self.table_parts.pop()
+            self.prose_open -= tag in self.PROSE
+            self.code_open -= self.open_code.pop()
+
+    def _last(self, tag: str) -> int:
+        """Where the innermost open ``tag`` stands in ``open``, or -1."""
+        places = self.open_at.get(tag)
+        return places[-1] if places else -1
 
     def _close(self, tag: str) -> None:
         """``tag`` ends, and with it every element opened inside it and left unclosed."""
-        if tag in self.open:
-            del self.open_attrs[len(self.open) - 1 - self.open[::-1].index(tag):]
-            del self.open[len(self.open) - 1 - self.open[::-1].index(tag):]
+        at = self._last(tag)
+        if at >= 0:
+            self._pop_to(at)
 
     def _cell(self) -> int:
         """Where the table cell the text is in stands in ``open``, or -1 (in no cell, or in a table
         nested in it)."""
-        for i in range(len(self.open) - 1, -1, -1):
-            if self.open[i] in self.TABLE_PARTS:
-                return i if self.open[i] in ("td", "th") else -1
+        if self.table_parts and self.open[self.table_parts[-1]] in ("td", "th"):
+            return self.table_parts[-1]
         return -1
+
+    def _implied_end(self, tag: str) -> None:
+        """HTML's implied end tags: an item (``<li>``) ends the open item of its list, a term or
+        a definition (``<dt>``, ``<dd>``) the open term or definition of its ``<dl>``; never one of
+        an outer list or outside a table the tag stands in. (A list of 20,000 items left unclosed
+        is 20,000 items side by side, not 20,000 nested ones.)"""
+        if tag == "li":
+            item, bound = self._last("li"), max(self._last("ul"), self._last("ol"))
+        else:
+            item, bound = max(self._last("dt"), self._last("dd")), self._last("dl")
+        if item > max(bound, self.table_parts[-1] if self.table_parts else -1):
+            self._pop_to(item)
+
+    def _type_body_ended(self, parts: int, lines: int, size: int) -> None:
+        """A type field's body ended: what it gave is left out when it reads as a type."""
+        if _reads_as_type("".join(self.parts[parts:])):
+            del self.parts[parts:], self.line_map[lines:]
+            self.size = size
 
     def _classes(self, attributes: dict) -> list[str]:
         return (attributes.get("class") or "").split()
@@ -1544,18 +1634,17 @@ class _HtmlText(HTMLParser):
             # a page saved while a dialog was open hides its content wrapper: never the page itself
             return tag not in ("html", "body", "main", "article") and attributes.get("role") != "main"
         if tag == "footer":
-            return "article" not in self.open and "blockquote" not in self.open  # a post's own footer is its text
+            return self._last("article") < 0 and self._last("blockquote") < 0  # a post's own footer is its text
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
         return tag == "div" and ("footer" in self._classes(attributes)
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
 
     def _field_list(self) -> bool:
         """Whether the text is directly in a Sphinx field list (``dl.field-list``)."""
-        return "dl" in self.open and "field-list" in self._classes(
-            self.open_attrs[len(self.open) - 1 - self.open[::-1].index("dl")])
+        return self._last("dl") >= 0 and "field-list" in self._classes(self.open_attrs[self._last("dl")])
 
     def _skip(self, tag: str, capture: bool = False) -> None:
-        self.skipped, self.skip_depth, self.skip_blocks = tag, 1, []
+        self.skipped, self.skip_depth, self.skip_blocks, self.skip_counts = tag, 1, [], Counter()
         self.captured = [] if capture else None
         if tag not in self.BLOCKS:
             self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
@@ -1614,6 +1703,7 @@ class _HtmlText(HTMLParser):
                 self.skip_depth += 1
             elif tag in self.BLOCKS and tag not in self.VOID:
                 self.skip_blocks.append(tag)
+                self.skip_counts[tag] += 1
             if self.captured is not None and tag in ("code", "samp", "kbd"):
                 self.captured_code = True
             if self.captured is not None and tag == "br":
@@ -1624,25 +1714,24 @@ class _HtmlText(HTMLParser):
             self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
         if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
             if tag == "pre":
-                self.captured_code = any(self.CODE_CLASS.search(attrs.get("class") or "")
-                                         for attrs in [*self.open_attrs, attributes])
+                self.captured_code = self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
             self._skip(tag, capture=tag == "pre")
         elif tag == "head":
             self.in_head = True
         elif tag == "a":
             href = attributes.get("href") is not None
             self.links.append((len(self.block), "headerlink" in self._classes(attributes)) if href else None)
+            self.hrefs += href
         elif tag == "br":
             if not self.in_head:
                 self.block.append(("\n", self.getpos()[0]))  # a line break: the sentence may go on
         elif tag == "dt" and self._field_list():
             self._end_block()
             self._skip(tag, capture=True)  # the field's label: read when it ends
-        elif tag == "dd" and self.skip_field_body and self._field_list():
-            self.skip_field_body = False
-            self._skip(tag)
         elif tag in self.BLOCKS:
             self.in_head = self.in_head and tag == "title"
+            if tag in ("li", "dt", "dd"):
+                self._implied_end(tag)
             cell = self._cell()
             if tag in ("td", "th") and cell >= 0:
                 self._close(self.open[cell])  # a cell left unclosed ends where the next one begins
@@ -1653,15 +1742,15 @@ class _HtmlText(HTMLParser):
                 self.block.append((" ", self.getpos()[0]))  # a paragraph in a cell: the row goes on
             else:
                 while self.open and self.open[-1] == "p":
-                    self.open.pop()  # a paragraph ends where a block begins, closed or not
-                    self.open_attrs.pop()
-                if tag == "tr" and "table" in self.open:  # a row left unclosed ends where the next begins
-                    table = len(self.open) - 1 - self.open[::-1].index("table")
-                    del self.open[table + 1:], self.open_attrs[table + 1:]
+                    self._pop_to(len(self.open) - 1)  # a paragraph ends where a block begins, closed or not
+                if tag == "tr" and self._last("table") >= 0:  # a row left unclosed ends where the next begins
+                    self._pop_to(self._last("table") + 1)
                 self._end_block()
             if tag not in self.VOID:
-                self.open.append(tag)
-                self.open_attrs.append(attributes)
+                if tag == "dd" and self.skip_field_body and self._field_list():
+                    self.skip_field_body = False
+                    self.type_bodies.append((len(self.open), len(self.parts), len(self.line_map), self.size))
+                self._push(tag, attributes)
 
     def handle_endtag(self, tag):
         if self.skipped is not None:
@@ -1671,9 +1760,12 @@ class _HtmlText(HTMLParser):
                 self.skip_depth -= 1
                 if not self.skip_depth:
                     self._skip_ended()
-            elif tag in self.skip_blocks:
-                del self.skip_blocks[len(self.skip_blocks) - 1 - self.skip_blocks[::-1].index(tag):]
-            elif self.skipped in self.CONTROLS and tag in self.open:
+            elif self.skip_counts[tag]:
+                while True:  # the innermost one ends, with what was opened inside it
+                    self.skip_counts[self.skip_blocks[-1]] -= 1
+                    if self.skip_blocks.pop() == tag:
+                        break
+            elif self.skipped in self.CONTROLS and self._last(tag) >= 0:
                 self._skip_ended()  # a control left unclosed ends with the block around it
                 self.handle_endtag(tag)
             return
@@ -1682,12 +1774,13 @@ class _HtmlText(HTMLParser):
             self._close("title")
         elif tag == "a":
             if self.links:
-                self._link_ended(self.links.pop())
-        elif tag in ("td", "th") and tag in self.open:
+                link = self.links.pop()
+                self.hrefs -= link is not None
+                self._link_ended(link)
+        elif tag in ("td", "th") and self._last(tag) >= 0:
             self._close(tag)
             self.cell_gap = self.cell_gap or any(text.strip() for text, _ in self.block)
-        elif tag in self.CELL_INLINE and tag in self.open and \
-                len(self.open) - 1 - self.open[::-1].index(tag) > self._cell() >= 0:
+        elif tag in self.CELL_INLINE and self._last(tag) > self._cell() >= 0:
             self._close(tag)
             self.block.append((" ", self.getpos()[0]))
         elif tag in self.BLOCKS or tag == "html":
@@ -1716,11 +1809,11 @@ class _HtmlText(HTMLParser):
             return
         line = self.getpos()[0]
         if data.strip():
-            in_link = any(link is not None for link in self.links)
-            self.block_has_words = self.block_has_words or (not in_link and any(char.isalnum() for char in data))
-            self.block_in_prose = self.block_in_prose or any(tag in self.PROSE for tag in self.open)
-            self.block_in_title = self.block_in_title or "title" in self.open
-            self.block_in_h1 = self.block_in_h1 or "h1" in self.open
+            # any character outside a link but spaces and a link bar's separators is the block's own text
+            self.block_has_words = self.block_has_words or (not self.hrefs and not self.LINK_BAR.fullmatch(data))
+            self.block_in_prose = self.block_in_prose or self.prose_open > 0
+            self.block_in_title = self.block_in_title or self._last("title") >= 0
+            self.block_in_h1 = self.block_in_h1 or self._last("h1") >= 0
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"
@@ -1740,6 +1833,7 @@ class _HtmlText(HTMLParser):
     def close(self):
         super().close()
         self._end_block()
+        self._pop_to(0)  # the elements left unclosed end with the page
         if self.redirect:  # a page that sends the reader elsewhere has no text of its own
             self.parts, self.line_map, self.size = [], [], 0
         elif self.title and not self.has_h1 and any(text.strip() for text, _ in self.title):
@@ -1806,6 +1900,10 @@ _LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])([-\u00ad]\n[ \t]*)([a-z]+)")
 _HYPHENATED = re.compile(r"\b[A-Za-z]+-[a-z]+\b")
 
 
+# A page whose last line ends so ends a sentence.
+_PAGE_END = re.compile(r"[.!?][\"')\]’”]*$")
+
+
 def _running_key(line: str) -> str:
     return " ".join(_DIGITS.sub(" ", line).split())
 
@@ -1817,12 +1915,11 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     ignored, stands at that end of at least 3 pages and either of at least half the pages or
     with a number that changes from page to page (a page number; a bare page number counts).
     A line next to one dropped is dropped too when it repeats at that end of at least 3 of the
-    pages that lost one (a footer of two lines: a chapter's title above "Page 11")."""
-    from collections import Counter
-
+    pages that lost one (a footer of two lines: a chapter's title above "Page 11"). A page of
+    one line never loses it (a photo book's captions, "Photo 3 taken in 2019", are its text)."""
     pages = [[line for line in page] for page in pages]
     for end in (0, -1):
-        candidates = set(range(len(pages)))  # pages whose end may still hold a running line
+        candidates = {i for i, page in enumerate(pages) if len(page) > 1}  # pages whose end may still hold a running line
         for round_ in range(3):
             ends = {i: pages[i][end].strip() for i in candidates if pages[i]}
             keys = {i: _running_key(line) for i, line in ends.items()}
@@ -1849,9 +1946,10 @@ def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
 
     Ligatures become letters, running headers and footers are left out, a word hyphenated at
     a line end is joined (unless the document writes it with a hyphen elsewhere: "well-known"),
-    and pages are joined as lines are, so a sentence runs over a page break; it keeps the
-    number of the page where it starts ("line" of a PDF hit is its page: the one position
-    every viewer can jump to)."""
+    and pages are joined as lines are, so a sentence runs over a page break (it keeps the
+    number of the page where it starts: "line" of a PDF hit is its page, the one position
+    every viewer can jump to), unless the page ends with a sentence's end: the next page then
+    starts a block (a heading at its top never runs into the sentence before it)."""
     lines = [[line.rstrip() for line in page.translate(_LIGATURES).split("\n")] for page in pages]
     for page in lines:
         while page and not page[-1].strip():
@@ -1860,11 +1958,15 @@ def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
             page.pop(0)
     lines = _without_running_lines(lines)
     pages_kept = [(number, "\n".join(page)) for number, page in enumerate(lines, start=1) if page]
-    text = "\n".join(page for _, page in pages_kept)
-    starts, size = [], 0
+    starts, size, joined = [], 0, []
     for number, page in pages_kept:
+        if joined:
+            joined.append("\n\n" if _PAGE_END.search(joined[-1]) else "\n")
+            size += len(joined[-1])
         starts.append((size, number))
-        size += len(page) + 1
+        joined.append(page)
+        size += len(page)
+    text = "".join(joined)
     kept = {word.lower() for word in _HYPHENATED.findall(text)}  # words the document writes with a hyphen
     parts, removed, position = [], [], 0  # removed: (offset in text, characters removed up to it)
     for match in _LINE_END_HYPHEN.finditer(text):

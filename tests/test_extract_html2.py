@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsearch.extract import extract, sentences_of
+from simsearch.extract import _HtmlText, extract, sentences_of
 
 
 def read(page: str, name: str = "page.html") -> list[str]:
@@ -221,6 +221,27 @@ FIELDS_RST = """Sends the request.
 """
 
 
+# A type field whose body is prose (Sphinx's own configuration page documents html_search_options
+# so): the prose is the page's text, only the label goes.
+PROSE_TYPE_HTML = """<dl class="field-list">
+<dt class="field-odd">Type<span class="colon">:</span></dt>
+<dd class="field-odd"><p>The splitter is a dotted module path.
+It names the class.</p>
+<p>You can choose from these modules.</p></dd>
+<dt class="field-even">Return type<span class="colon">:</span></dt>
+<dd class="field-even"><p><em>list</em> of <em>str</em> or
+<em>None</em></p></dd>
+</dl>
+"""
+PROSE_TYPE_RST = """:type: The splitter is a dotted module path.
+   It names the class.
+
+   You can choose from these modules.
+:rtype: list of str or
+   None
+"""
+
+
 def test_a_sphinx_field_list_reads_as_its_rst_source_does():
     html_texts = read(FIELDS_HTML)
     rst_texts = read(FIELDS_RST, "api.rst")
@@ -230,6 +251,78 @@ def test_a_sphinx_field_list_reads_as_its_rst_source_does():
                           "Returns: the response of the server."]
     # the labels and the type-only fields are out of both; the parameter's description is in both
     assert not any(text in ("Parameters:", "Return type:", "None", "Optional[str]") for text in html_texts + rst_texts)
+    # a type field's prose is kept by both readers (without its label); a type over two lines still goes
+    assert read(PROSE_TYPE_HTML) == read(PROSE_TYPE_RST, "api.rst") == [
+        "The splitter is a dotted module path.", "It names the class.", "You can choose from these modules."]
+
+
+TYPE_WORDS = ["Optional[str]", "list", "of", "str,", "optional", "the", "path", "is", "used", "or", "None", "dict",
+              "e.g.", "it.", "done!", "(see", "below).", "why?"]
+
+
+@st.composite
+def type_fields(draw):
+    """A type field's body: one or two paragraphs of one or two lines of words, some of them ending a sentence."""
+    return draw(st.lists(st.lists(st.lists(st.sampled_from(TYPE_WORDS), min_size=1, max_size=4).map(" ".join),
+                                  min_size=1, max_size=2), min_size=1, max_size=2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(type_fields(), st.sampled_from([("Type", "type"), ("Return type", "rtype"), ("Variable type", "vartype")]))
+def test_a_type_fields_body_goes_only_when_it_reads_as_a_type_in_html_as_in_rst(body, names):
+    html_label, rst_name = names
+    html = (f'<dl class="field-list"><dt class="field-odd">Returns<span class="colon">:</span></dt>'
+            f'<dd class="field-odd"><p>the river</p></dd>\n<dt class="field-even">{html_label}<span class="colon">:'
+            '</span></dt>\n<dd class="field-even">' + "".join("<p>" + "\n".join(lines) + "</p>\n" for lines in body)
+            + '</dd></dl><p>After the list.</p>\n')
+    rst = (":returns: the river\n" + f":{rst_name}: " + "\n\n".join("\n".join("   " + line for line in lines)
+                                                                   for lines in body).lstrip() + "\n\nAfter the list.\n")
+    words = " ".join(line for lines in body for line in lines)
+    # the oracle: a type is one paragraph with no ".", "!" or "?" before a space or its end
+    is_type = len(body) == 1 and not any(word[-1] in ".!?" or word.endswith(".)") for word in words.split())
+    html_texts, rst_texts = read(html), read(rst, "api.rst")
+    assert html_texts == rst_texts
+    assert html_texts[0] == "Returns: the river" and html_texts[-1] == "After the list."
+    kept = " ".join(html_texts[1:-1])
+    assert kept.split() == ([] if is_type else words.split())
+    assert html_label not in kept
+
+
+LINK_ITEMS = """<p>Connection settings are used in this order:</p>
+<ol class="arabic simple">
+<li><a class="reference internal" href="settings.html#OPTIONS"><code class="xref"><span class="pre">OPTIONS</span></code></a>.</li>
+<li><a href="settings.html#NAME"><code>NAME</code></a>, <a href="settings.html#USER"><code>USER</code></a></li>
+<li><a href="https://www.gnu.org/software/gettext/">gettext</a> (<a href="translation.html#win">gettext on Windows</a>)</li>
+<li><a href="#day">day</a> [<a href="#get_day">get_day()</a>]</li>
+<li><a href="intro.html">Introduction to it</a></li>
+</ol>
+<div>&laquo; <a href="p.html">previous</a> | <a href="u.html">up</a> &middot; <a href="n.html">next</a> &raquo;</div>
+<p class="nav"><a href="a.html">A</a> / <a href="b.html">B</a> &ndash; <a href="c.html">C</a> &mdash; <a href="d.html">D</a></p>
+"""
+
+
+def test_a_link_item_with_text_of_its_own_is_kept_and_a_link_bar_goes():
+    assert read(LINK_ITEMS) == ["Connection settings are used in this order:", "OPTIONS.", "NAME, USER",
+                                "gettext (gettext on Windows)", "day [get_day()]",
+                                # a bar in a paragraph is the paragraph's text, as it was
+                                "A / B – C — D"]
+
+
+SEPARATORS = ["|", "«", "»", "·", "•", "/", "–", "—", "-", "&nbsp;", " ", "\n"]
+OWN_TEXT = [".", ",", "(", ")", "[", "]", ":", ";", "and", "+", "*", "#"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["previous", "up", "next", "get_day()", "NAME"]),
+                          st.lists(st.sampled_from(SEPARATORS), max_size=3).map("".join)), min_size=1, max_size=4),
+       st.one_of(st.none(), st.tuples(st.sampled_from(OWN_TEXT), st.integers(0, 4))))
+def test_a_block_of_links_goes_unless_something_but_separators_stands_outside_its_links(links, own):
+    pieces = [f'{separator}<a href="{k}.html">{text}</a>' for k, (text, separator) in enumerate(links)]
+    if own is not None:
+        pieces.insert(own[1] % (len(pieces) + 1), own[0])
+    texts = read("<ul><li>" + "".join(pieces) + "</li></ul><p>The end.</p>")
+    assert texts[-1] == "The end."
+    assert bool(texts[:-1]) == (own is not None)
 
 
 @pytest.mark.parametrize("page, expected", [
@@ -244,3 +337,155 @@ def test_a_sphinx_field_list_reads_as_its_rst_source_does():
 ])
 def test_the_title_only_when_the_page_has_no_h1_and_a_redirect_page_gives_nothing(page, expected):
     assert read(page) == expected
+
+
+# HTML's implied end tags, and no scan of the open elements at a tag or a text node: a page of
+# 20,000 list items left unclosed, or nested 20,000 deep, is read in time linear in its size.
+@st.composite
+def lists(draw, depth=0):
+    """(kind, items) of a list (ul, ol, dl), each item a word and maybe a list inside it."""
+    kind = draw(st.sampled_from(["ul", "ol", "dl"]))
+    items = []
+    for k in range(draw(st.integers(1, 3))):
+        child = draw(lists(depth + 1)) if depth < 3 and draw(st.booleans()) else None
+        items.append((f"{CELL_WORDS[(depth * 3 + k) % len(CELL_WORDS)]} {depth} {k}", child))
+    return kind, items
+
+
+def render(tree, closed: bool) -> str:
+    kind, items = tree
+    end = (lambda tag: f"</{tag}>") if closed else (lambda tag: "")
+    out = [f"<{kind}>"]
+    for word, child in items:
+        inner = render(child, closed) if child else ""
+        if kind == "dl":
+            out.append(f"<dt>{word}{end('dt')}<dd>{word} said{inner}{end('dd')}\n")
+        else:
+            out.append(f"<li>{word}{inner}{end('li')}\n")
+    return "".join(out) + f"</{kind}>"
+
+
+def levels(tree) -> int:
+    return 1 + max((levels(child) for _, child in tree[1] if child), default=0)
+
+
+class DepthProbe(_HtmlText):
+    """The reader, noting the deepest its stack of open elements gets at a text node."""
+    deepest = 0
+
+    def handle_data(self, data):
+        self.deepest = max(self.deepest, len(self.open))
+        super().handle_data(data)
+
+
+def probe(page: str) -> DepthProbe:
+    parser = DepthProbe()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@settings(max_examples=100, deadline=None)
+@given(lists())
+def test_items_left_unclosed_read_as_closed_ones_and_never_pile_up(tree):
+    closed, unclosed = render(tree, True), render(tree, False)
+    assert read(unclosed) == read(closed)
+    # a list and its item (or term, or definition) per level: an item left unclosed ends where the next begins
+    assert probe(unclosed).deepest <= 2 * levels(tree)
+
+
+def test_many_items_left_unclosed_stay_side_by_side():
+    page = "<ul>\n" + "".join(f"<li>item {n}\n" for n in range(2000)) + "</ul>\n<dl>\n" + "".join(
+        f"<dt>term {n}\n<dd>Definition {n}.\n" for n in range(2000)) + "</dl>"
+    parser = probe(page)
+    assert parser.deepest == 2
+    texts = read(page)
+    assert texts == [f"item {n}" for n in range(2000)] + [text for n in range(2000) for text in (f"term {n}", f"Definition {n}.")]
+    # an item's list inside a table cell inside an item: the inner item never closes the outer one
+    assert read("<ul><li>outer<table><tr><td><li>inner</td></tr></table> goes on</li></ul>") == ["outer", "inner", "goes on"]
+
+
+class CountedList(list):
+    """A list that counts the times it is scanned (searched, iterated, or sliced past one element)."""
+    scans = 0
+
+    def _count(self):
+        CountedList.scans += 1
+
+    def __contains__(self, item):
+        self._count()
+        return super().__contains__(item)
+
+    def __iter__(self):
+        self._count()
+        return super().__iter__()
+
+    def __reversed__(self):
+        self._count()
+        return super().__reversed__()
+
+    def index(self, *args):
+        self._count()
+        return super().index(*args)
+
+    def count(self, item):
+        self._count()
+        return super().count(item)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and len(range(*key.indices(len(self)))) > 1:
+            self._count()
+        return super().__getitem__(key)
+
+
+def test_the_reader_never_scans_its_stack_of_open_elements():
+    page = (FIELDS_HTML + PROSE_TYPE_HTML + CHROME + MAIL + LINK_ITEMS
+            + "<table><tr><td>Bo<td><p>Cells left</p> unclosed<tr><td><div>x</div>y</table>"
+            + "<div>" * 50 + "<p>Deep <a href='x'>link</a>.</p>" + "</div>" * 50)
+    parser = _HtmlText()
+    parser.open, parser.open_attrs = CountedList(), CountedList()
+    CountedList.scans = 0
+    parser.feed(page)
+    parser.close()
+    assert CountedList.scans == 0
+    assert "".join(parser.parts).split() == "".join(probe(page).parts).split()  # (the counting list changes nothing)
+
+
+SOUP_TAGS = ["div", "p", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "h1", "blockquote",
+             "section", "span", "a", "title", "caption"]
+
+
+class CheckedText(_HtmlText):
+    """The reader, checking after every tag that what it keeps of its open elements is what a scan would find."""
+
+    def check(self):
+        assert self.open_at == {tag: [i for i, t in enumerate(self.open) if t == tag] for tag in self.open_at}
+        assert all(self.open_at.get(tag) for tag in self.open)
+        assert self.prose_open == sum(tag in self.PROSE for tag in self.open)
+        assert self.code_open == sum(bool(self.CODE_CLASS.search(a.get("class") or "")) for a in self.open_attrs)
+        assert self.table_parts == [i for i, tag in enumerate(self.open) if tag in self.TABLE_PARTS]
+        assert self.hrefs == sum(link is not None for link in self.links)
+        assert [place for place, *_ in self.type_bodies] == sorted({place for place, *_ in self.type_bodies})
+        assert all(self.open[place] == "dd" for place, *_ in self.type_bodies)
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        self.check()
+
+    def handle_endtag(self, tag):
+        super().handle_endtag(tag)
+        self.check()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.tuples(st.just("start"), st.sampled_from(SOUP_TAGS), st.sampled_from(["", ' class="highlight"', ' class="field-list"', ' href="x"'])),
+    st.tuples(st.just("end"), st.sampled_from(SOUP_TAGS), st.just("")),
+    st.tuples(st.just("text"), st.sampled_from(["Type:", "river", "Return type:", "a.", " | "]), st.just(""))), max_size=40))
+def test_what_the_reader_keeps_of_its_open_elements_matches_them_in_any_tag_soup(events):
+    page = "".join(f"<{name}{attrs}>" if kind == "start" else f"</{name}>" if kind == "end" else name
+                   for kind, name, attrs in events)
+    parser = CheckedText()
+    parser.feed(page)
+    parser.close()
+    assert parser.open == [] and parser.type_bodies == []

@@ -117,6 +117,39 @@ def test_page_numbers_of_sentences_point_at_the_page_where_they_start():
                                 (2, "Page two text."), (4, "Page four text.")]
 
 
+def test_a_heading_at_the_top_of_a_page_never_runs_into_the_last_sentence_of_the_page_before():
+    # bashref p.15: "...if it was killed by signal n." ends page 14, "3.2.3 Pipelines" opens page 15
+    pages = ["Shell Guide\nThe status is that of the last command, or 128+n if it was killed by signal n.\n14",
+             "Shell Guide\n3.2.3 Pipelines\n\nA pipeline is a sequence of commands.\n15",
+             "Shell Guide\nA sentence that runs over\n16", "Shell Guide\nthe page break (its end).\n17",
+             "Shell Guide\n“Quoted words.”\n18", "Shell Guide\nPipes\n19"]
+    assert sentences(pages) == [
+        (1, "The status is that of the last command, or 128+n if it was killed by signal n."),
+        (2, "3.2.3 Pipelines"), (2, "A pipeline is a sequence of commands."),
+        (3, "A sentence that runs over the page break (its end)."), (5, "“Quoted words.”"), (6, "Pipes")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join),
+                          st.sampled_from(["", ".", "?", ".)", ","])), min_size=1, max_size=6))
+def test_pages_join_as_blocks_after_a_sentence_end_and_as_lines_otherwise(page_lines):
+    pages = [f"{PAGE_WORDS[n % 8]} {words}{end}" for n, (words, end) in enumerate(page_lines)]
+    text, line_map = _pdf_text(pages)
+    assert text.split() == " ".join(pages).split()  # nothing lost, nothing added
+    for (offset, number), (words, end) in zip(line_map[1:], page_lines):
+        # what stands between a page and the next: a blank line after a sentence's end, a line break otherwise
+        assert text[:offset].endswith(f"{words}{end}\n\n" if end and end != "," else f"{words}{end}\n")
+
+
+def test_a_page_of_one_line_is_never_taken_for_a_running_header():
+    # a photo book: one caption a page, the captions differing only in their numbers
+    pages = [f"Photo {n} taken in 2019 at the lake." for n in range(1, 7)]
+    assert sentences(pages) == [(n, page) for n, page in enumerate(pages, start=1)]
+    # pages of one line among pages with a header: the one-line pages keep theirs (one with no sentence end runs on)
+    pages = ["Guide\nThe river is wide.\n1", "Guide\nIt floods in May.\n2", "Guide", "Guide\nThe end.\n4", "5"]
+    assert sentences(pages) == [(1, "The river is wide."), (2, "It floods in May."), (3, "Guide The end."), (5, "5")]
+
+
 def handmade_pdf(pages: list[list[str]]) -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl."""
