@@ -1456,9 +1456,10 @@ class _HtmlText(HTMLParser):
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
     ``div#ft``; also its ``div#hd`` and ``div#sidebar``), dialogs and what the page hides from readers
     (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
-    or article); a block that is nothing but links and separators and stands in no
-    paragraph, heading or caption (a list item or a table cell holding one link, "« previous |
-    up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
+    or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
+    ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
+    (on Windows)", is text of its own) and stands in no paragraph, heading or caption (a list item
+    or a table cell holding one link, "« previous | up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
     Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
     Markdown and reStructuredText) when it or a block around it has a code class ("highlight",
     "literal-block", "language-..."), it holds ``<code>``, ``<samp>`` or ``<kbd>``, or its lines
@@ -1466,11 +1467,15 @@ class _HtmlText(HTMLParser):
     is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
     inside its block. A table row is one block, its cells joined with "; " (as the Markdown and
     reStructuredText readers give a row). A Sphinx field list loses its labels ("Parameters:")
-    and its type-only fields ("Return type:" and its body), as the rst reader drops ``:rtype:``
-    and ``:type:``; a "Returns" or other field keeps its label before its text ("Returns: the
+    and its type fields ("Return type:" and its body) when the body reads as a type
+    (``_reads_as_type``: one line, no sentence end), as the rst reader drops ``:rtype:`` and
+    ``:type:``; a type field whose body is prose keeps the prose, without its label; a "Returns" or other field keeps its label before its text ("Returns: the
     response"). The ``<title>`` is kept only when the page has no ``<h1>`` (it repeats the h1,
     with the site's name); a redirect page (``<meta http-equiv="refresh" content="0; url=...">``)
-    gives no text."""
+    gives no text. An ``<li>`` left unclosed ends at the next item of its list, a ``<dt>`` or
+    ``<dd>`` at the next term or definition of its ``<dl>`` (``_implied_end``), and nothing asks
+    for a scan of the open elements, so a page of items left unclosed, or nested thousands deep,
+    is read in time linear in its size."""
 
     BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "dl",
               "table", "section", "article", "header", "footer", "blockquote", "pre", "dd", "dt", "hr",
