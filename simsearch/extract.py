@@ -1703,6 +1703,8 @@ class _HtmlText(HTMLParser):
         self._add("\n", lines[-1][0])
 
     def handle_starttag(self, tag, attrs):
+        if self.skipped == "dt" and tag in ("dt", "dd") and self.skip_depth == 1 and not self.skip_blocks:
+            self._skip_ended()  # a field's label left unclosed ends where its body (or the next label) begins
         if self.skipped is not None:
             if tag == self.skipped:
                 self.skip_depth += 1
@@ -1731,6 +1733,7 @@ class _HtmlText(HTMLParser):
             if not self.in_head:
                 self.block.append(("\n", self.getpos()[0]))  # a line break: the sentence may go on
         elif tag == "dt" and self._field_list():
+            self._implied_end(tag)  # (a field's body left unclosed ends where the next label begins)
             self._end_block()
             self._skip(tag, capture=True)  # the field's label: read when it ends
         elif tag in self.BLOCKS:
@@ -1765,6 +1768,9 @@ class _HtmlText(HTMLParser):
                 self.skip_depth -= 1
                 if not self.skip_depth:
                     self._skip_ended()
+            elif self.skipped == "dt" and tag == "dl" and not self.skip_counts[tag]:
+                self._skip_ended()  # a field's label left unclosed ends with its list
+                self.handle_endtag(tag)
             elif self.skip_counts[tag]:
                 while True:  # the innermost one ends, with what was opened inside it
                     self.skip_counts[self.skip_blocks[-1]] -= 1

@@ -489,3 +489,10 @@ def test_what_the_reader_keeps_of_its_open_elements_matches_them_in_any_tag_soup
     parser.feed(page)
     parser.close()
     assert parser.open == [] and parser.type_bodies == []
+
+
+def test_a_field_list_left_unclosed_reads_as_the_closed_one():
+    for page in (FIELDS_HTML, PROSE_TYPE_HTML):
+        unclosed = page.replace("</dt>", "").replace("</dd>", "")
+        assert read(unclosed) == read(page)
+    assert read(FIELDS_HTML.replace("</dt>", "").replace("</dd>", "").replace("</dl>", "")) == read(FIELDS_HTML)
