@@ -1400,7 +1400,9 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     ("... on March\n15. Please" goes on). An e-mail's quoted lines lose their "> " markers and
     stay together, one block per run of lines quoted to the same depth. A line short enough
     to leave half the wrap width (``segment.wrap_evidence``) after it and the next line's first
-    word ends its block: a list of one item per line inside wrapped prose is not one sentence.
+    word ends its block when it ends a sentence (".", ":", ";", "!", "?") or stands in a run of
+    such lines: a list of one item per line inside wrapped prose is not one sentence, and a
+    line broken short by hand inside a sentence ("The results were") goes on.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
@@ -1409,19 +1411,28 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     if per_line:
         return list(enumerate(lines, start=1))
     width = wrap_evidence(text)[0]
+    quotes = [_TEXT_QUOTE.match(line) for line in lines]
+    depths = [quote.group().count(">") if quote else 0 for quote in quotes]
+    texts = [line[quote.end():] if quote else line for line, quote in zip(lines, quotes)]
+
+    def short(i: int) -> bool:
+        """Line ``i`` leaves half the wrap width after it and the next line's first word (the
+        next line in the same paragraph)."""
+        if i < 0 or i + 1 >= len(texts) or not texts[i].strip() or not texts[i + 1].strip() or depths[i] != depths[i + 1]:
+            return False
+        return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
+
     out = _Out()
-    previous, depth, in_list = "", 0, False  # the line before (markers left out), its quote depth
-    for number, line in enumerate(lines, start=1):
-        quote = _TEXT_QUOTE.match(line)
-        line_depth = quote.group().count(">") if quote else 0
-        if quote:
-            line = line[quote.end():]
-        if line_depth != depth or not line.strip():
+    previous, in_list = "", False  # the line before (markers left out)
+    for k, line in enumerate(texts):
+        number = k + 1
+        if (k and depths[k] != depths[k - 1]) or not line.strip():
             out.gap(number)
             previous, in_list = "", False
-        elif previous and len(previous.rstrip()) + 1 + len(line.split()[0]) <= width / 2:
-            out.gap(number)  # a short line (an item of a list, a greeting) is a block of its own
-        depth = line_depth
+        elif short(k - 1) and (previous.rstrip().endswith((".", ":", ";", "!", "?")) or short(k - 2) or short(k)):
+            # a short line ending a sentence, or a run of short lines (the items of a list), is a
+            # block of its own; one short line inside prose (wrapped by hand) goes on
+            out.gap(number)
         item = _TEXT_ITEM.match(line)
         if item and starts_item(line, previous, in_list):
             out.gap(number)

@@ -304,6 +304,27 @@ def test_a_list_of_short_lines_inside_wrapped_prose_is_not_glued():  # ZR #9
                          "theory about it that he tells everyone who visits.")
 
 
+def test_one_line_broken_short_by_hand_inside_a_sentence_goes_on():  # review ZW D3
+    prose = ("We met on Tuesday to go over the plan for the spring release and the\n"
+             "open questions from the last review. Most of the work is on track, and\n"
+             "the remaining items are small enough to finish within the next two weeks.\n\n")
+    text = prose + ("The results were\n"
+                    "surprisingly good for a first attempt, and we will keep the current\n"
+                    "settings until the next release unless somebody finds a regression in\n"
+                    "the nightly runs or in the reports that users send us over the summer.\n")
+    got = read("notes.txt", text)
+    assert got[-1] == (5, "The results were surprisingly good for a first attempt, and we will keep the current "
+                          "settings until the next release unless somebody finds a regression in the nightly "
+                          "runs or in the reports that users send us over the summer.")
+    # a list's last short line is a block of its own, and the prose after it one sentence again
+    listed = prose + "We packed:\ntoothbrush\ntwo books\nThen we drove for six hours to the coast, where the weather was\n" \
+        "better than anyone had expected for the time of the year.\n"
+    assert [t for _, t in read("notes.txt", listed)[2:]] == [
+        "We packed:", "toothbrush", "two books",
+        "Then we drove for six hours to the coast, where the weather was better than anyone had expected for the "
+        "time of the year."]
+
+
 # ---- slow inputs: linear regexes (no timing asserted: quadratic would take minutes) --------
 
 def test_strong_and_role_scans_are_linear():  # P2
