@@ -8,6 +8,8 @@ import pytest
 
 from simsearch.extract import MAX_SENTENCE_CHARS, FoundFile, Skip, decode, extract, parse_gitignore, sentences_of, walk
 
+from .test_extract_pdf import handmade_pdf
+
 
 def found(root: Path) -> list[str]:
     return sorted(item.path.relative_to(root).as_posix() for item in walk([root]) if isinstance(item, FoundFile))
@@ -104,24 +106,7 @@ def test_empty_file_has_no_sentences():
 
 def minimal_pdf(pages: list[str]) -> bytes:
     """A valid PDF with one line of Helvetica text per page, written by hand."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for text in pages:
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>")
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+    return handmade_pdf([[text] for text in pages])
 
 
 def test_pdf_text_is_extracted_with_page_numbers_as_lines():

@@ -19,37 +19,17 @@ from simsearch.extract import (
     _MD_LINK,
     _MD_STRONG,
     extract,
-    sentences_of,
 )
 
-WORDS = """time people water number sound place years thing name line house picture animal mother earth
-river garden morning evening kitchen window letter question answer music paper school story bridge table
-mountain ocean forest market engine signal record summer winter travel follow carry listen bright""".split()
-sentence = st.lists(st.sampled_from(WORDS), min_size=3, max_size=8).map(lambda w: " ".join(w).capitalize() + ".")
-paragraph = st.lists(sentence, min_size=1, max_size=3)
+from .textgen import WORDS, paragraph, read, sentence, wrap
+
 # A number that starts a wrapped line mid-paragraph (D9): only a list that starts at 1 may interrupt one.
 numbered_sentence = st.tuples(sentence, st.sampled_from(["15.", "2)", "42.", "7)"]), sentence).map(
     lambda parts: f"{parts[0][:-1]} on day {parts[1]} {parts[2]}")
 
 
-def read(name: str, source: str) -> list[tuple[int, str]]:
-    return [(s.line, s.text) for s in sentences_of(extract(Path(name), source.encode()))]
-
-
 def md(source: str) -> list[tuple[int, str]]:
     return read("doc.md", source)
-
-
-def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
-    """``text`` hard-wrapped at ``width`` characters, each line after ``indent`` (the first after ``first``)."""
-    lines, current = [], []
-    for word in text.split():
-        if current and len(" ".join([*current, word])) > width:
-            lines.append(" ".join(current))
-            current = []
-        current.append(word)
-    lines.append(" ".join(current))
-    return [(first if number == 0 and first is not None else indent) + line for number, line in enumerate(lines)]
 
 
 # Code a container may hold between its paragraphs, as the lines after its marker (each line is

@@ -13,9 +13,7 @@ from simsearch import extract as ex
 from simsearch.extract import MAX_SENTENCE_CHARS, extract, sentences_of
 from simsearch.segment import split_sentences
 
-
-def read(name: str, source: str) -> list[tuple[int, str]]:
-    return [(s.line, s.text) for s in sentences_of(extract(Path(name), source.encode()))]
+from .textgen import WORDS, paragraph, read, wrap
 
 
 def rst(source: str) -> list[tuple[int, str]]:
@@ -23,24 +21,6 @@ def rst(source: str) -> list[tuple[int, str]]:
 
 
 # ---- the oracle: prose wrapped in any rst container comes out word for word -----------------
-
-WORDS = """time people water number sound place years thing name line house picture animal mother earth
-river garden morning evening kitchen window letter question answer music paper school story bridge table
-mountain ocean forest market engine signal record summer winter travel follow carry listen bright""".split()
-_sentence = st.lists(st.sampled_from(WORDS), min_size=3, max_size=8).map(lambda w: " ".join(w).capitalize() + ".")
-_paragraph = st.lists(_sentence, min_size=1, max_size=3)
-
-
-def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
-    """``text`` hard-wrapped at ``width`` with ``indent`` (``first`` before the first line)."""
-    lines, current = [], []
-    for word in text.split():
-        if current and len(" ".join([*current, word])) > width:
-            lines.append(" ".join(current))
-            current = []
-        current.append(word)
-    lines.append(" ".join(current))
-    return [(first if k == 0 and first is not None else indent) + line for k, line in enumerate(lines)]
 
 
 CONTAINERS = ["plain", "quote", "bullet", "enum", "auto", "paren", "field", "param", "deflist", "note",
@@ -57,7 +37,7 @@ def rst_document(draw):
     wanted: list[str] = []
     for _ in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(CONTAINERS))
-        text = [" ".join(p) for p in draw(st.lists(_paragraph, min_size=1, max_size=2))]
+        text = [" ".join(p) for p in draw(st.lists(paragraph, min_size=1, max_size=2))]
         width = draw(st.sampled_from([30, 50, 79, 1000]))
 
         def rest(lines: list[str], indent: str = "   ") -> list[str]:
