@@ -9,6 +9,7 @@ the file's own line numbers, so that a search hit points at ``path:line`` in the
 from __future__ import annotations
 
 import bisect
+import html
 import itertools
 import os
 import re
@@ -1370,6 +1371,10 @@ def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text:
     return pattern.sub(sub, text)
 
 
+# An HTML entity or character reference, as CommonMark reads one outside code.
+_MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
 def _md_inline(text: str) -> str:
     keep: list[str] = []
     text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
@@ -1386,6 +1391,7 @@ def _md_inline(text: str) -> str:
         text = _md_sub(_MD_STRONG, r"\2", text)
     text = _md_sub(_MD_EMPHASIS, lambda m: m.group(1) or m.group(2), text)
     text = _MD_STRIKE.sub(r"\1", text)
+    text = _MD_ENTITY.sub(lambda m: html.unescape(m.group()), text)  # AT&amp;T, &nbsp;, &#8212; (never in code)
     return _restore(text, keep)
 
 

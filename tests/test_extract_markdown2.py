@@ -314,3 +314,10 @@ def test_unclosed_inline_markup_is_read_in_linear_time(pattern, text):
 
 def test_nested_strong_loses_both_pairs():
     assert md("A **very **bold** claim** here.\n") == [(1, "A very bold claim here.")]
+
+
+def test_html_entities_read_as_their_characters_outside_code():  # review ZW: &nbsp; and &amp; were kept
+    got = read("a.md", "AT&amp;T and Johnson&nbsp;&amp;&nbsp;Johnson sell tools &mdash; and `&amp;` stays.\n\n"
+                       "A &bogus; name, &#8212; a dash, and \\&amp; escaped.\n")
+    assert [text for _, text in got] == ["AT&T and Johnson & Johnson sell tools — and &amp; stays.",
+                                         "A &bogus; name, — a dash, and &amp; escaped."]
