@@ -212,6 +212,19 @@ def _model_name(param: typer.CallbackParam, value):
     return value
 
 
+# The loss compares every sentence of a batch with every other: a batch of 65,536 is 2^32
+# similarities (16 GiB in float32, twice that with the second view or hard negatives).
+MAX_TRAIN_BATCH = 65_536
+
+
+def _train_batch(param: typer.CallbackParam, value):
+    """``train --batch-size``: at most ``MAX_TRAIN_BATCH`` (the lower bound, 2, is TrainConfig's)."""
+    if value is not None and value > MAX_TRAIN_BATCH:
+        raise OptionError(f"{_option_name(param)} {value}: must be at most {MAX_TRAIN_BATCH:,} (the loss compares "
+                          f"every pair in a batch: {MAX_TRAIN_BATCH:,}² similarities take 16 GiB)")
+    return value
+
+
 # --- shared options -------------------------------------------------------------------------
 
 ModelOption = typer.Option(None, "--model", "-m", callback=_model_name,
@@ -384,7 +397,7 @@ def eval_retrieval_command(
     loaded = load_queries(queries)  # a bad file fails before any model loads
     if details is not None:
         ensure_new_file(details)
-    store = Store.open(db, create=False)
+    store = Store.open(db, create=False, readonly=True)
     _check_recorded_precision(store, model or [None], _value(precision))
     from .progress import print_warning
 
@@ -422,8 +435,8 @@ def train_command(
                                        help="Output folder (default: models/<data>-<mode>-simcse; --from-index: models/<db>-index-unsup-simcse)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size",
-                                             help="Global batch, >= 2: the other sentences are the negatives (default: unsup 64, sup 512)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", callback=_train_batch,
+                                             help="Global batch, 2 to 65,536: the other sentences are the negatives (default: unsup 64, sup 512)."),
     micro_batch: Optional[int] = typer.Option(
         None, "--micro-batch", help="Encode each batch in pieces of this many rows (gradient caching): the same loss "
         "and gradients as one pass over --batch-size, with the memory of a piece. Default: one pass."),
@@ -466,6 +479,10 @@ def train_command(
         raise SimsearchError("give exactly one of --unsup FILE or --sup FILE or --from-index")
     if db is not None and not from_index:
         raise SimsearchError("--db goes with --from-index (train on what an index holds)")
+    if out is None:  # the default --out is a folder of the models directory: it must be readable
+        from .models import check_models_dir
+
+        check_models_dir()
     source = unsup or sup
     if from_index:
         from .store import default_db_path
@@ -562,7 +579,13 @@ def index_command(
     if pooler is not None and not model:
         raise SimsearchError("--pooler applies to the models named with --model; name them")
     _check_readable_roots(paths or [])
-    if not (Path(db) if db else default_db_path()).exists():
+    from .encoder import pick_device
+
+    pick_device(_value(device))  # --device cuda without CUDA: refused before the index is opened
+    db_path = Path(db) if db else default_db_path()
+    new = not db_path.exists()
+    existing = _nearest_existing(db_path)  # folders below it are made for a new index
+    if new:
         # A new index is created only for a run that can start: something to index, models that resolve.
         if not paths and not model:
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
@@ -575,8 +598,21 @@ def index_command(
         if not roots:
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
-    report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
-                   progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision), **extra)
+    try:
+        report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
+                       progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
+                       **extra)
+    except SimsearchError as exc:
+        if new and not isinstance(exc, Interrupted) and store.discard_unused():
+            # refused before it wrote (a model that does not load): no index, nor the folders made for it
+            folder = db_path.absolute().parent
+            while folder != existing and _nearest_existing(folder) == folder:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+        raise
     if json_out:
         _print_json(report.as_dict())
         return
@@ -625,6 +661,9 @@ def _check_readable_roots(paths: list[Path]) -> None:
     from .extract import TEXT_SUFFIXES, printable
 
     for path in paths:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise SimsearchError(f"{printable(path)}: not a regular file or folder (a pipe, socket or device); "
+                                 "nothing was indexed")
         if path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES:
             kind = f"{path.suffix} files" if path.suffix else "files without a suffix"
             readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
@@ -689,7 +728,7 @@ def search_command(
     if query is not None and empty_query(query):
         raise SimsearchError("the query is empty")
     lines = _read_queries(queries) if queries is not None else []
-    store = Store.open(db, create=False)
+    store = Store.open(db, create=False, readonly=True)
     _check_recorded_pooler(store, [model], _value(pooler))
     mode = _value(mode)
     # Lexical search (without --min-score) reads only the full-text index: the model's folder
@@ -751,6 +790,10 @@ def search_command(
 
 
 def _read_queries(path: Path) -> list[str]:
+    """The queries of a ``--queries`` file, one per non-blank line (blank lines are counted on
+    stderr); a file with no query is refused."""
+    from .progress import print_warning
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -766,13 +809,21 @@ def _read_queries(path: Path) -> list[str]:
 
     # One query per line as an editor shows lines: a form feed or U+2028 inside a line does not split it.
     queries = []
+    blank = 0
     for number, line in enumerate(source_lines(text), 1):
         if not line.strip():
+            blank += 1
             continue
         if empty_query(line):
             raise SimsearchError(f"--queries {path}: line {number}: the query is empty (only control characters: "
                                  f"{line!r})")
         queries.append(line.strip())
+    if not queries:
+        raise SimsearchError(f"--queries {path}: no query in the file ({'it is empty' if not blank else counted(blank, 'blank line')}); "
+                             "write one query per line")
+    if blank:  # each line is answered as `search LINE` would be; a blank line is no query, so no answer
+        print_warning(f"--queries {path}: {counted(blank, 'blank line')} skipped (no query); "
+                      f"{len(queries):,} quer{'y' if len(queries) == 1 else 'ies'} answered")
     return queries
 
 
@@ -782,7 +833,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     from .indexer import folder_notes, index_status
     from .store import Store
 
-    info = index_status(Store.open(db, create=False))
+    info = index_status(Store.open(db, create=False, readonly=True))
     if json_out:
         _print_json(info)
         return
@@ -869,7 +920,7 @@ def tui_command(
         from .store import Store, default_db_path
 
         if (db or default_db_path()).exists():  # else the app itself explains how to build an index
-            store = Store.open(db, create=False)
+            store = Store.open(db, create=False, readonly=True)
             defaults = default_models(store)
             names = [name for name in (left or defaults[0], right or defaults[1]) if name is not None]
             _check_recorded_pooler(store, names, _value(pooler))

@@ -126,7 +126,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
 def register_models(store: Store, names: list[str], report: IndexReport, pooler: str | None = None, *,
                     explicit: bool = True,
                     warn: Callable[[str, str], None] | None = None,
-                    precision: str = "auto", device: str = "auto") -> list[tuple[ModelRow, ModelRef]]:
+                    precision: str = "auto", device: str = "auto", batch_size: int = 64,
+                    encoders: dict[str, object] | None = None) -> list[tuple[ModelRow, ModelRef]]:
     """The index's rows for these models (with their resolved refs), added, or reset when the
     files behind a name changed or their vectors are to be made at another precision.
 
@@ -136,6 +137,12 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     deleted) is skipped with a warning and keeps its vectors, instead of stopping the run.
     ``precision`` (see ``vector_precision``) is recorded in the row: every vector a model has
     is of its recorded precision. Every model is resolved before any row is written.
+
+    A model is also loaded (weights, tokenizer, on ``device``) before anything of it is written,
+    when it is named (``explicit``) or when this run starts its vectors from nothing (a new model,
+    one re-embedded, one that has no vector yet): a folder whose weights do not load is refused (or,
+    not named, skipped with a warning) and leaves no row, no reset vectors, no run behind. The
+    loaded encoders go to ``encoders`` (keyed by model folder) for the run to embed with.
     """
     def note(path: str, reason: str) -> None:
         if warn is not None:
@@ -183,7 +190,24 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         digest = fingerprint(ref)
         stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
-        resolved.append((name, stored, ref, path, digest, hidden_size(ref), wanted, namesake))
+        dim = hidden_size(ref)
+        starts = (stored is None or stored.fingerprint != digest or stored.precision != wanted
+                  or store.count_vectors(stored.id) == 0)
+        try:
+            if explicit or starts:
+                loaded = _load_encoder(ref, device=device, batch_size=batch_size, precision=wanted)
+                if encoders is not None:
+                    encoders[path] = loaded
+            else:  # loaded only if it has sentences to embed: a device or precision it cannot run is refused now
+                _check_runs_on(wanted, device)
+        except SimsearchError as exc:
+            if explicit:
+                raise
+            where = stored.path if stored else name
+            note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the "
+                        f"index. `{command_line('forget', '--model', name, db=store.path)}` removes it")
+            continue
+        resolved.append((name, stored, ref, path, digest, dim, wanted, namesake))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
     for name, stored, ref, path, digest, dim, wanted, namesake in resolved:
         with store.transaction():
@@ -214,6 +238,22 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def _load_encoder(ref: ModelRef, *, device: str, batch_size: int, precision: str):
+    """The model's encoder, loaded as the run will embed with it (a model retrained meanwhile is
+    refused where its vectors would be written: ``_embed_missing`` compares its fingerprint)."""
+    from .encoder import Encoder
+
+    return Encoder.load(ref, device=device, batch_size=batch_size, precision=precision)
+
+
+def _check_runs_on(precision: str, device: str) -> None:
+    """Refuse (``SimsearchError``) a device this machine lacks, or a precision that device cannot run."""
+    from .encoder import pick_device
+    from .precision import resolve
+
+    resolve(precision, pick_device(device), on_warning=lambda message: None)
 
 
 def _folder_present(row: ModelRow) -> bool:
@@ -498,6 +538,9 @@ def index(
 
     if pooler is not None and not models:
         raise SimsearchError("--pooler applies to the models named with --model")
+    from .encoder import pick_device
+
+    pick_device(device)  # --device cuda without CUDA: refused before anything is written
     with writer_lock(store):
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
@@ -506,8 +549,9 @@ def index(
             raise SimsearchError(f"--max-file-mb {max_file_mb}: must be a number from 0 to {MAX_FILE_MB_LIMIT:g}")
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
+        encoders: dict[str, object] = {}  # model folder -> its encoder, loaded before anything was written
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
-                               device=device)
+                               device=device, batch_size=batch_size, encoders=encoders)
         report.models = [row.name for row, _ in rows]
         report.precision = {row.name: row.precision for row, _ in rows}
         with store.transaction():
@@ -526,8 +570,17 @@ def index(
             for row, ref in rows:
                 embedding = row.name
                 encode_start = time.perf_counter()
-                report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress,
-                                                          report.encoded, run_id=run_id)
+                encoder = encoders.pop(os.path.abspath(ref.path), None)
+                try:
+                    report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress,
+                                                              report.encoded, run_id=run_id, encoder=encoder)
+                except ModelNotLoaded as exc:
+                    # Not loaded before the run wrote (it had vectors, and was not named): the run's
+                    # files are indexed, and this model is skipped as a model that cannot be found is.
+                    report.encoded[row.name] = 0
+                    warn(row.path, f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); skipped, its "
+                                   f"vectors stay in the index. `{command_line('forget', '--model', row.name, db=store.path)}` "
+                                   "removes it")
                 report.encode_seconds += time.perf_counter() - encode_start
                 embedding = None
             for row, _ in rows:
@@ -808,11 +861,17 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     return None
 
 
+class ModelNotLoaded(SimsearchError):
+    """A model that the run could not load when it came to embed with it."""
+
+
 def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, batch_size: int,
-                   progress: bool, encoded: dict[str, int] | None = None, *, run_id: int | None = None) -> int:
+                   progress: bool, encoded: dict[str, int] | None = None, *, run_id: int | None = None,
+                   encoder=None) -> int:
     """Embed every sentence the model has no vector for; returns how many went through it,
     also kept up to date in ``encoded[model.name]`` as each chunk is committed (an interrupted
-    run reports what it did).
+    run reports what it did). ``encoder``: the model, loaded already (else it is loaded here, and a
+    failure to load is ``ModelNotLoaded``).
 
     A model whose output is not finite (NaN weights from a diverged training run) stops the
     run with an error, and the vectors this call wrote for it are taken back.
@@ -820,9 +879,14 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     total = store.count_missing_vectors(model.id)
     if total == 0:
         return 0
-    from .encoder import Encoder
+    if encoder is None:
+        from .encoder import Encoder
 
-    encoder = Encoder.load(ref, device=device, batch_size=batch_size, precision=model.precision)
+        try:
+            encoder = Encoder.load(ref, device=device, batch_size=batch_size, precision=model.precision)
+        except SimsearchError as exc:
+            raise ModelNotLoaded(str(exc)) from None
+    encoder.batch_size = batch_size
     if fingerprint(ref) != model.fingerprint:  # retrained while this run read the documents
         raise SimsearchError(f"model {model.name!r} changed while this run was indexing ({ref.path}); "
                              f"run `simsearch index` again to re-embed it")

@@ -22,11 +22,13 @@ directory, and refuses it if any byte changed.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import hashlib
 import json
 import os
 import re
+import stat as stat_module
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +85,57 @@ class PoolerNeeded(SimsearchError):
     states: usable with ``--pooler``."""
 
 
+def unreadable(path: Path | str, exc: OSError) -> SimsearchError:
+    """The one-line error for a model file or folder that exists but cannot be read."""
+    return SimsearchError(f"{path}: cannot be read ({exc.strerror or exc})")
+
+
+def is_folder(path: Path) -> bool:
+    """``path.is_dir()``, except that a path that cannot be looked at (a parent folder without read or
+    search permission) is an error naming the folder, not a traceback and not "no such folder"."""
+    return _is(path, stat_module.S_ISDIR)
+
+
+def is_model_file(path: Path) -> bool:
+    """``path.is_file()``, with ``is_folder``'s error for a path that cannot be looked at."""
+    return _is(path, stat_module.S_ISREG)
+
+
+def _is(path: Path, kind) -> bool:
+    try:
+        return kind(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            return False  # nothing there to use, as ``is_dir`` says
+        where = Path(path).parent if exc.errno == errno.EACCES else path
+        if os.path.abspath(where) == os.path.abspath(models_dir()):
+            raise _models_dir_unreadable(exc) from None
+        raise SimsearchError(f"{where}: cannot be read ({exc.strerror or exc}), so simsearch cannot tell what "
+                             f"{path} is") from None
+
+
+def check_models_dir() -> None:
+    """Refuse a models directory that exists but cannot be listed or looked into (before a command
+    writes a model there or reads one by name)."""
+    root = models_dir()
+    if not is_folder(root):
+        return
+    try:
+        os.listdir(root)
+        os.stat(root / ".simsearch-probe")  # search (x) permission: ENOENT where it is granted
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise _models_dir_unreadable(exc) from None
+
+
+def _models_dir_unreadable(exc: OSError) -> SimsearchError:
+    return SimsearchError(f"the models folder {models_dir()} cannot be read ({exc.strerror or exc}); fix its "
+                          "permissions or set $SIMSEARCH_MODELS to another folder")
+
+
 def models_dir() -> Path:
     """``$SIMSEARCH_MODELS``, else ``$XDG_DATA_HOME/simsearch/models`` (``~/.local/share/...``)."""
     if os.environ.get("SIMSEARCH_MODELS"):
@@ -104,7 +157,11 @@ def file_sha256(path: Path) -> str:
     import time
 
     path = Path(path)
-    with path.open("rb") as handle:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:  # a model file that cannot be read (permissions): the folder's problem, one line
+        raise unreadable(path, exc) from None
+    with handle:
         before = os.fstat(handle.fileno())
         key = (str(path.absolute()), before.st_size, before.st_mtime_ns, before.st_ctime_ns, before.st_ino, before.st_dev)
         cached = _FILE_HASHES.get(key)
@@ -254,6 +311,8 @@ def _read_json(path: Path):
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SimsearchError(f"{path}: file is missing") from None
+    except OSError as exc:  # unreadable (permissions), a folder of that name, an I/O error
+        raise unreadable(path, exc) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SimsearchError(f"{path}: not valid JSON ({exc})") from None
 
@@ -282,6 +341,19 @@ def _config(folder: Path) -> dict:
     return config
 
 
+def _check_model_type(folder: Path) -> None:
+    """Refuse a ``config.json`` that does not say which architecture the weights are (no
+    ``model_type``, and no architecture's name in the folder's path, transformers' fallback):
+    transformers' own error lists every architecture it knows, several hundred of them."""
+    if "model_type" in _config(folder):
+        return
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    if not any(pattern in str(folder) for pattern in CONFIG_MAPPING_NAMES):
+        raise SimsearchError(f'{folder / "config.json"}: no "model_type" (such as "bert"), so transformers cannot '
+                             "tell which architecture the weights are; add it to the file")
+
+
 def _model_max_length(folder: Path, stored: int | None) -> int:
     if stored:
         return stored
@@ -292,7 +364,7 @@ def _model_max_length(folder: Path, stored: int | None) -> int:
 
 
 def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> ModelRef:
-    if not (folder / "config.json").is_file():
+    if not is_model_file(folder / "config.json"):
         raise SimsearchError(f"{folder} is not a model folder (no config.json)")
     stored_pooler, max_length, meta = read_pooling(folder, pooler)
     chosen = pooler or stored_pooler
@@ -303,8 +375,9 @@ def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> Mo
         )
     if chosen not in POOLERS:
         raise SimsearchError(f"unknown --pooler {chosen!r} (expected one of {', '.join(POOLERS)})")
-    return ModelRef(name, folder, source, chosen, _model_max_length(folder, max_length), meta,
-                    lower_case=reads_lowercased(folder))
+    length = _model_max_length(folder, max_length)
+    _check_model_type(folder)
+    return ModelRef(name, folder, source, chosen, length, meta, lower_case=reads_lowercased(folder))
 
 
 def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRef:
@@ -318,10 +391,10 @@ def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRe
     if name.lower() in EMBEDDED_ALIASES:
         return _from_folder(DEFAULT_MODEL, embedded_model_path(), "embedded", pooler)
     trained = models_dir() / name
-    if "/" not in name and trained.is_dir():
+    if "/" not in name and is_folder(trained):
         return _from_folder(name, trained, "trained", pooler)
     folder = Path(name).expanduser()
-    if folder.is_dir():
+    if is_folder(folder):
         return _from_folder(name, folder, "folder", pooler)
     if folder.exists():
         raise SimsearchError(f"{name} is a file, not a model folder")
@@ -372,10 +445,15 @@ def list_models() -> list[ModelRef]:
     """
     found = [resolve_model(DEFAULT_MODEL)]
     root = models_dir()
-    if root.is_dir():
-        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if not ((folder / "config.json").exists() or (folder / METADATA_FILE).exists()):
-                continue  # a foreign folder, not a model
+    if is_folder(root):
+        check_models_dir()
+        for folder in sorted(p for p in root.iterdir() if is_folder(p) and not p.name.startswith(".")):
+            try:
+                if not ((folder / "config.json").exists() or (folder / METADATA_FILE).exists()):
+                    continue  # a foreign folder, not a model
+            except OSError as exc:  # a folder that cannot be looked into: listed, with why
+                found.append(ModelRef(folder.name, folder, "unreadable", "", 0, note=str(unreadable(folder, exc))))
+                continue
             shadow = f"shadowed by the built-in {DEFAULT_MODEL}: rename the folder" if shadowed_by_alias(folder.name) else ""
             needs_pooler = ""
             try:
@@ -448,8 +526,8 @@ def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
 
     ``pooler`` is the user's ``--pooler``, needed for a folder without pooling metadata.
     """
-    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and (models_dir() / name).is_dir()) \
-            or Path(name).expanduser().is_dir():
+    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and is_folder(models_dir() / name)) \
+            or is_folder(Path(name).expanduser()):
         return resolve_model(name, pooler)
     return None
 
@@ -496,8 +574,8 @@ def reindex_command(name: str, path: str | Path, db: str | Path | None = None, *
     if name.lower() in EMBEDDED_ALIASES:
         spelling = name
     else:
-        here = (models_dir() / name) if "/" not in name and (models_dir() / name).is_dir() else Path(name).expanduser()
-        spelling = name if not here.is_dir() or os.path.abspath(here) == os.path.abspath(path) else str(path)
+        here = (models_dir() / name) if "/" not in name and is_folder(models_dir() / name) else Path(name).expanduser()
+        spelling = name if not is_folder(here) or os.path.abspath(here) == os.path.abspath(path) else str(path)
     return index_command_line(spelling, db, *options)
 
 

@@ -244,7 +244,10 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
         raise SimsearchError(f"{where}: unknown key {', '.join(repr(k) for k in extra)} "
                              "(expected \"query\", \"relevant\" and optionally \"id\")")
     query = obj["query"]
-    if not isinstance(query, str) or empty_query(query):
+    if not isinstance(query, str):
+        raise SimsearchError(f"{where}: \"query\" must be a string, not {_json_kind(query)} "
+                             f"({json.dumps(query)[:40]})")
+    if empty_query(query):
         raise SimsearchError(f"{where}: empty query")
     relevant = obj["relevant"]
     if isinstance(relevant, (str, dict)):
@@ -253,6 +256,14 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
         raise SimsearchError(f"{where}: \"relevant\" must list at least one path, \"path:A-B\" or {{\"text\": ...}}")
     units = list(dict.fromkeys(parse_item(item, base, where) for item in relevant))
     return Query(query.strip(), units, where, _query_id(obj.get("id"), where))
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, for a message: "a number", "a list", "null"..."""
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
 
 
 def _query_id(value, where: str) -> str:

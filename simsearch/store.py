@@ -29,6 +29,7 @@ import re
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,6 +347,13 @@ class _Connection(sqlite3.Connection):
             raise (storage_error(exc, self.db_path) or exc) from None
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the database file and create files beside it (SQLite's
+    ``-wal`` and ``-shm``): the file and its folder are writable, on a file system mounted read-write."""
+    real = Path(os.path.realpath(path))
+    return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK)
+
+
 def file_identity(stat: os.stat_result) -> tuple[int, int, int, int]:
     """What tells one version of a file from another without reading it: size and mtime, which
     ``cp -p``, ``rsync -t`` or ``unzip`` carry over to a new file, and inode and ctime, which they
@@ -408,15 +416,22 @@ class Store:
         self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
 
     @classmethod
-    def open(cls, path: Path | None = None, *, create: bool = True) -> "Store":
+    def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
         """Open the index at ``path`` (default: ``default_db_path()``), migrating it if it is older.
 
         ``create=False`` (every command that only reads, or changes an index that must exist):
         no index there is an error. Either way a file that is not a simsearch index is refused
         before anything is written to it or beside it: an empty file (simsearch never leaves
         one: a new index is built aside and appears complete, see ``_create``), a file that is
-        not SQLite, an SQLite database of another program, or one without any table."""
+        not SQLite, an SQLite database of another program, or one without any table.
+
+        ``readonly`` (commands that only read: search, status, eval retrieval): an index this user
+        cannot write (a read-only file or folder, a read-only mount) is opened read-only instead of
+        refused (see ``_open_readonly``); one it can write opens as for any command, so that SQLite
+        removes its WAL files on close as usual."""
         path = Path(path) if path is not None else default_db_path()
+        if readonly and path.exists() and not path.is_dir() and not _writable(path):
+            return cls._open_readonly(path)
         if not path.exists():
             if not create:
                 raise SimsearchError(f"no index at {path}: build one with `simsearch index FOLDER` (or pass --db)")
@@ -475,6 +490,41 @@ class Store:
         return store
 
     @classmethod
+    def _open_readonly(cls, path: Path) -> "Store":
+        """Open an index that cannot be written here, for reading only (``mode=ro``).
+
+        SQLite reads a WAL database only with a shared-memory file beside it, which it cannot
+        create in a read-only folder, and which it would leave behind (with an empty ``-wal``)
+        beside a read-only file. With no ``-wal`` file (no writer has the index open, none was
+        killed mid-write) the file is read as immutable: no lock and no file beside it. A
+        migration that the index still needs is refused (it writes), never attempted."""
+        _check_database_file(path)
+        immutable = not Path(f"{path}-wal").exists()
+        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro" + ("&immutable=1" if immutable else "")
+        conn = None
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0, check_same_thread=False,
+                                   factory=_Connection)
+            conn.db_path = str(path)
+            store = cls(path, conn)
+            store._check_schema()
+            if not store.db.table_names():
+                raise SimsearchError(f"{path} is an SQLite database without any table, not a simsearch index")
+            todo = migrations.pending(store.db)
+            if todo:  # the upgrade would write: said as a failed upgrade says it, nothing attempted
+                raise migrations.upgrade_error(path, [m.name for _, m in todo],
+                                               SimsearchError("the database is read-only here"))
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            raise (storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")) from None
+        except SimsearchError:
+            if conn is not None:
+                conn.close()
+            raise
+        return store
+
+    @classmethod
     def _create(cls, path: Path) -> bool:
         """Make a new, fully migrated index at ``path``, which did not exist a moment ago.
 
@@ -518,6 +568,25 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def unused(self) -> bool:
+        """Whether no run has written anything here: no document, model, root or run (a new index
+        whose first command was refused)."""
+        return not any(self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                       for table in ("documents", "models", "roots", "runs"))
+
+    def discard_unused(self) -> bool:
+        """Close the index and remove its file (with its WAL, shared-memory and lock files) if
+        :meth:`unused`: what a refused first command leaves is no index at all. Returns whether it was removed."""
+        unused = self.unused()
+        self.close()
+        if not unused:
+            return False
+        real = self.real_path
+        for path in (real, Path(f"{real}-wal"), Path(f"{real}-shm"), real.with_name(real.name + ".lock")):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        return True
 
     @property
     def real_path(self) -> Path:
