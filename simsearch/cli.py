@@ -579,9 +579,10 @@ def index_command(
     if pooler is not None and not model:
         raise SimsearchError("--pooler applies to the models named with --model; name them")
     _check_readable_roots(paths or [])
-    from .encoder import pick_device
+    if _value(device) not in ("auto", "cpu"):  # --device cuda without CUDA: refused before the index is opened
+        from .encoder import pick_device
 
-    pick_device(_value(device))  # --device cuda without CUDA: refused before the index is opened
+        pick_device(_value(device))
     db_path = Path(db) if db else default_db_path()
     new = not db_path.exists()
     existing = _nearest_existing(db_path)  # folders below it are made for a new index

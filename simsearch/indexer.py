@@ -138,11 +138,13 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     ``precision`` (see ``vector_precision``) is recorded in the row: every vector a model has
     is of its recorded precision. Every model is resolved before any row is written.
 
-    A model is also loaded (weights, tokenizer, on ``device``) before anything of it is written,
-    when it is named (``explicit``) or when this run starts its vectors from nothing (a new model,
-    one re-embedded, one that has no vector yet): a folder whose weights do not load is refused (or,
+    A model whose vectors this run starts from nothing (a new model, one re-embedded because its
+    files or precision changed, one that has no vector yet) is also loaded (weights, tokenizer, on
+    ``device``) before anything of it is written: a folder whose weights do not load is refused (or,
     not named, skipped with a warning) and leaves no row, no reset vectors, no run behind. The
-    loaded encoders go to ``encoders`` (keyed by model folder) for the run to embed with.
+    loaded encoders go to ``encoders`` (keyed by model folder) for the run to embed with. A model
+    whose files are those its vectors were made from loaded before, and is loaded only if this run
+    gives it sentences to embed (a refresh that changed nothing loads no model).
     """
     def note(path: str, reason: str) -> None:
         if warn is not None:
@@ -194,7 +196,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         starts = (stored is None or stored.fingerprint != digest or stored.precision != wanted
                   or store.count_vectors(stored.id) == 0)
         try:
-            if explicit or starts:
+            if starts:
                 loaded = _load_encoder(ref, device=device, batch_size=batch_size, precision=wanted)
                 if encoders is not None:
                     encoders[path] = loaded
@@ -249,7 +251,10 @@ def _load_encoder(ref: ModelRef, *, device: str, batch_size: int, precision: str
 
 
 def _check_runs_on(precision: str, device: str) -> None:
-    """Refuse (``SimsearchError``) a device this machine lacks, or a precision that device cannot run."""
+    """Refuse (``SimsearchError``) a device this machine lacks, or a precision that device cannot run
+    (int8 off the CPU). Only those can be refused: other cases do not import torch to ask."""
+    if device == "cpu" or (device == "auto" and precision != "int8"):
+        return
     from .encoder import pick_device
     from .precision import resolve
 
@@ -538,9 +543,10 @@ def index(
 
     if pooler is not None and not models:
         raise SimsearchError("--pooler applies to the models named with --model")
-    from .encoder import pick_device
+    if device not in ("auto", "cpu"):  # --device cuda without CUDA: refused before anything is written
+        from .encoder import pick_device
 
-    pick_device(device)  # --device cuda without CUDA: refused before anything is written
+        pick_device(device)
     with writer_lock(store):
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
@@ -575,8 +581,9 @@ def index(
                     report.encoded[row.name] = _embed_missing(store, row, ref, device, batch_size, progress,
                                                               report.encoded, run_id=run_id, encoder=encoder)
                 except ModelNotLoaded as exc:
-                    # Not loaded before the run wrote (it had vectors, and was not named): the run's
-                    # files are indexed, and this model is skipped as a model that cannot be found is.
+                    # Not loaded before the run wrote (its files are those its vectors were made from,
+                    # so only the environment changed): the run's files are indexed, and this model
+                    # is skipped as a model that cannot be found is, never a run failed after writing.
                     report.encoded[row.name] = 0
                     warn(row.path, f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); skipped, its "
                                    f"vectors stay in the index. `{command_line('forget', '--model', row.name, db=store.path)}` "
