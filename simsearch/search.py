@@ -54,7 +54,7 @@ import numpy as np
 
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, models_dir,
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir,
                      ref_for_row)
 from .store import ModelRow, Store, file_identity, query_precision, searched_word_count
 
@@ -280,10 +280,10 @@ def folder_named(name: str) -> str | None:
     for the embedded model's aliases, a trained model's name in the models folder (the index's
     model of that name is meant, wherever ``$SIMSEARCH_MODELS`` points now) and names that are
     no folder here (hub ids, a folder since deleted)."""
-    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and (models_dir() / name).is_dir()):
+    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and is_folder(models_dir() / name)):
         return None
     folder = Path(name).expanduser()
-    return os.path.abspath(folder) if folder.is_dir() else None
+    return os.path.abspath(folder) if is_folder(folder) else None
 
 
 def find_model(store: Store, name: str) -> ModelRow | None:
@@ -305,7 +305,7 @@ def find_model(store: Store, name: str) -> ModelRow | None:
         if name.lower() in EMBEDDED_ALIASES:
             folders.insert(0, embedded_model_path())
         for folder in folders:
-            row = row or (row_for_folder(store, str(folder)) if folder.is_dir() else None)
+            row = row or (row_for_folder(store, str(folder)) if is_folder(folder) else None)
     return row
 
 

@@ -38,7 +38,7 @@ from .encoder import (Encoder, float32_states, head_missing, load_transformer, n
                       texts_for_model)
 from .errors import Interrupted, SimsearchError, counted
 from .loss import gather_with_grad, simcse_loss
-from .models import METADATA_FILE, POOLERS, ModelRef, fingerprint, models_dir, read_pooling, resolve_model
+from .models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerprint, models_dir, read_pooling, resolve_model
 from .precision import Precision, autocast, describe, resolve
 from .progress import progress_bar, stderr
 
@@ -129,6 +129,7 @@ class TrainConfig:
             raise SimsearchError("--from-index trains unsupervised on the index's sentences; it does not go with --sup")
         self.default_out = self.out is None  # (not a field: settings and signature stay as they were)
         if self.out is None:
+            check_models_dir()  # an unreadable models folder: one line, before anything is read or written
             source = "index-unsup" if self.from_index else self.mode
             self.out = models_dir() / f"{self.data.stem}-{source}-simcse"
         self.out = Path(self.out)

@@ -205,7 +205,7 @@ class CompareApp(App):
             return self.show_problem(f"No index at {self.db_path}.\n\nBuild one first:\n"
                                      "    simsearch index ~/notes\nthen run simsearch tui again (or pass --db FILE).")
         try:
-            self.store = Store.open(self.db_path, create=False)
+            self.store = Store.open(self.db_path, create=False, readonly=True)
         except SimsearchError as exc:
             return self.show_problem(str(exc))
         self.models = [row.name for row in self.store.models()]

@@ -192,7 +192,7 @@ class ResultsPane(Vertical):
                 if "precision" not in inspect.signature(Searcher.open).parameters:
                     raise SimsearchError("this simsearch cannot search at another precision yet")
                 options["precision"] = self.precision
-            searcher = Searcher.open(Store.open(self.db_path, create=False), model, lexical_only=lexical, **options)
+            searcher = Searcher.open(Store.open(self.db_path, create=False, readonly=True), model, lexical_only=lexical, **options)
             sentences = searcher.sentences()
             missing = None
             if not lexical:

@@ -431,3 +431,17 @@ def test_a_read_only_folder_with_real_permissions(indexed):
         assert done.returncode == 0, done.stderr
     assert json.loads(runs[0].stdout)["text"] == "The cat sat on the mat."
     assert sorted(os.listdir(folder)) == ["idx.db"]
+
+
+def test_search_by_name_and_train_from_python_with_an_unreadable_models_folder(indexed, run_cli, monkeypatch):
+    """`search -m NAME` looked for NAME in the models folder with ``is_dir`` (a PermissionError
+    traceback), and ``train()`` called from Python with the default out skipped the CLI's check."""
+    from simsearch.train import TrainConfig
+
+    models = indexed / "models"
+    models.mkdir()
+    _deny_inside(monkeypatch, models)
+    code, out, err = run_cli("search", "cat", "--db", "idx.db", "-m", "something")
+    assert code == 2 and f"the models folder {models} cannot be read" in err and "Traceback" not in err, err
+    with pytest.raises(SimsearchError, match="cannot be read"):
+        TrainConfig(mode="unsup", data=indexed / "a.txt")

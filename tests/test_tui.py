@@ -670,3 +670,33 @@ def test_a_pane_says_when_its_model_lacks_vectors(tmp_path, index_model, monkeyp
         assert f"{missing:,} without a vector: run simsearch index" in str(right.title)
 
     run_app(CompareApp(tmp_path / "index.db", left=str(index_model), right=str(other), show_timings=False), scenario)
+
+
+def test_a_read_only_index_is_searched_and_left_as_it_was(two_model_index, tmp_path, monkeypatch):
+    """An index this user cannot write (a read-only file or folder: ``os.access`` says so, as for a user
+    who is not root) opens read-only: both panes answer, and nothing is written beside it."""
+    import sqlite3
+
+    db, base, trained = two_model_index
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    for path in db.parent.glob("index.db.model-*.hnsw"):
+        shutil.copy(path, folder / path.name)
+    with sqlite3.connect(db) as source, sqlite3.connect(folder / "index.db") as copy:
+        source.backup(copy)
+    copy.close()
+    monkeypatch.chdir(db.parent)  # where the index's models are
+    expected = Searcher.open(Store.open(db, create=False), base).search(QUERY, 10)  # the same index, writable
+    before = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    real_access = os.access
+    denied = {os.path.realpath(folder), os.path.realpath(folder / "index.db")}
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if mode & os.W_OK and os.path.realpath(path)
+                        in denied else real_access(path, mode, *a, **k))
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        assert table_ids(app, "left") == [h.sentence_id for h in expected]
+        assert table_ids(app, "right")
+
+    run_app(CompareApp(folder / "index.db", show_timings=False), scenario)
+    assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == before
