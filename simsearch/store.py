@@ -403,6 +403,17 @@ def remove_dead_staging(folder: Path) -> list[Path]:
     return removed
 
 
+def _file_state(path: Path) -> tuple:
+    """What changes when a writer touches an index: its file's identity, size and time, and
+    whether a WAL file stands beside it."""
+    try:
+        stat = os.stat(path)
+        state: tuple = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        state = ()
+    return state + (os.path.exists(f"{path}-wal"),)
+
+
 class Store:
     """The index database. ``Store.open(path)`` creates or migrates it."""
 
@@ -412,6 +423,7 @@ class Store:
             conn.db_path = str(path)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
+        self._immutable: tuple | None = None  # read as immutable: the file as it was then (``snapshot``)
         self._releasing = False  # see ``holding_released_vectors``
         self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
 
@@ -507,6 +519,8 @@ class Store:
                                    factory=_Connection)
             conn.db_path = str(path)
             store = cls(path, conn)
+            if immutable:
+                store._immutable = _file_state(path)
             store._check_schema()
             if not store.db.table_names():
                 raise SimsearchError(f"{path} is an SQLite database without any table, not a simsearch index")
@@ -625,6 +639,14 @@ class Store:
                     self.conn.execute("ROLLBACK")
             raise
 
+    def _check_unchanged(self) -> None:
+        """An index read as immutable (``_open_readonly``: SQLite takes no lock and keeps what it
+        read) gives no answer once its file changed: someone who can write it is indexing it, and
+        what was read may be stale or torn. The next command opens it again, as it now is."""
+        if self._immutable is not None and _file_state(self.path) != self._immutable:
+            raise SimsearchError(f"{self.path} changed while it was being read (someone who can write it is "
+                                 "indexing it now); run the command again to read it as it is now")
+
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """A read transaction (deferred ``BEGIN`` ... ``COMMIT``): every statement inside sees one
@@ -633,9 +655,15 @@ class Store:
         if self.conn.in_transaction:
             yield
             return
+        self._check_unchanged()
         self.conn.execute("BEGIN")
         try:
             yield
+        except (sqlite3.DatabaseError, LookupError):
+            self._check_unchanged()  # a read torn by a writer: said as such, not as a damaged index
+            raise
+        else:
+            self._check_unchanged()
         finally:
             if self.conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):

@@ -445,3 +445,47 @@ def test_search_by_name_and_train_from_python_with_an_unreadable_models_folder(i
     assert code == 2 and f"the models folder {models} cannot be read" in err and "Traceback" not in err, err
     with pytest.raises(SimsearchError, match="cannot be read"):
         TrainConfig(mode="unsup", data=indexed / "a.txt")
+
+
+def test_an_index_read_as_immutable_gives_no_answer_once_a_writer_changed_it(indexed, index_model, monkeypatch):
+    """Review ZZ: read as immutable (no lock, SQLite keeps what it read), a search while the index's
+    owner re-indexed answered from the old index in silence, or failed with a KeyError or "database
+    disk image is malformed". Once the file changed (or a writer's WAL appeared) it is one line."""
+    from simsearch.indexer import index
+    from simsearch.search import Searcher
+    from simsearch.store import Store
+
+    db = indexed / "copy.db"  # the index as its owner leaves it: closed, in WAL mode, no -wal file
+    source, copy = sqlite3.connect(indexed / "idx.db"), sqlite3.connect(db)
+    source.backup(copy)
+    copy.execute("PRAGMA journal_mode=WAL")
+    source.close(), copy.close()
+    assert not Path(f"{db}-wal").exists()
+    monkeypatch.setattr(os, "access", _access_denying_writes(db, indexed))
+    reader = Store.open(db, create=False, readonly=True)
+    assert reader._immutable is not None
+    searcher = Searcher.open(reader, str(index_model), device="cpu")
+    assert searcher.search("cat", 1, mode="lexical")
+    monkeypatch.undo()
+    monkeypatch.chdir(indexed)
+    (indexed / "b.txt").write_text("A bird sang in the tree.\n")
+    writer = Store.open(db)  # the owner, who can write it
+    index(writer, [indexed / "a.txt", indexed / "b.txt"], [str(index_model)], progress=False, device="cpu")
+    with pytest.raises(SimsearchError, match="changed while it was being read"):
+        searcher.search("bird", 1, mode="lexical")
+    writer.close()
+    with pytest.raises(SimsearchError, match="changed while it was being read"):  # and after the writer is gone
+        searcher.search("bird", 1, mode="lexical")
+    # a read torn by the writer is said as such, not as a damaged index
+    with pytest.raises(SimsearchError, match="changed while it was being read"):
+        with reader.snapshot():
+            raise sqlite3.DatabaseError("database disk image is malformed")
+    fresh = Searcher.open(Store.open(db, create=False, readonly=True), str(index_model), device="cpu")
+    assert [hit.text for hit in fresh.search("bird", 1, mode="lexical")] == ["A bird sang in the tree."]
+
+
+def _access_denying_writes(*paths: Path):
+    denied = {os.path.realpath(p) for p in paths}
+    real_access = os.access
+    return lambda path, mode, *a, **k: False if mode & os.W_OK and os.path.realpath(path) in denied \
+        else real_access(path, mode, *a, **k)
