@@ -152,6 +152,12 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         else:
             report.warnings.append({"path": path, "reason": reason})
 
+    def skipped(name: str, stored: ModelRow | None, exc: SimsearchError) -> None:
+        """A model of the index, not named by the user, that cannot be loaded: said, and skipped."""
+        where = stored.path if stored else name
+        note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
+             f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
+
     resolved = []
     for name in names:
         stored = store.model(name)
@@ -178,9 +184,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         except SimsearchError as exc:
             if explicit:
                 raise
-            where = stored.path if stored else name
-            note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
-                 f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
+            skipped(name, stored, exc)
             continue
         if explicit and at_stored_path:
             other = _trained_namesake(name, stored)
@@ -189,10 +193,15 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                                   f"`search --model {name}` reads it); the models directory's {name!r} ({other}) is "
                                   f"another model: `{index_command_line(other, store.path)}` adds it")
         path = os.path.abspath(ref.path)  # '..' collapsed: one spelling per folder
-        digest = fingerprint(ref)
+        try:
+            digest, dim = fingerprint(ref), hidden_size(ref)  # a file it cannot read, a config without a size
+        except SimsearchError as exc:
+            if explicit:
+                raise
+            skipped(name, stored, exc)
+            continue
         stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
-        dim = hidden_size(ref)
         starts = (stored is None or stored.fingerprint != digest or stored.precision != wanted
                   or store.count_vectors(stored.id) == 0)
         try:
@@ -205,9 +214,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         except SimsearchError as exc:
             if explicit:
                 raise
-            where = stored.path if stored else name
-            note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the "
-                        f"index. `{command_line('forget', '--model', name, db=store.path)}` removes it")
+            skipped(name, stored, exc)
             continue
         resolved.append((name, stored, ref, path, digest, dim, wanted, namesake))
     rows: dict[int, tuple[ModelRow, ModelRef]] = {}
@@ -583,7 +590,13 @@ def index(
                 except ModelNotLoaded as exc:
                     # Not loaded before the run wrote (its files are those its vectors were made from,
                     # so only the environment changed): the run's files are indexed, and this model
-                    # is skipped as a model that cannot be found is, never a run failed after writing.
+                    # is skipped as a model that cannot be found is -- unless the user named it: then
+                    # the run fails, never "up to date" with sentences the model has no vector for.
+                    if explicit:
+                        raise SimsearchError(
+                            f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); the files of this run "
+                            f"are indexed, and its {store.count_missing_vectors(row.id):,} sentences without a vector "
+                            "wait until it loads (`simsearch index` then makes them)") from None
                     report.encoded[row.name] = 0
                     warn(row.path, f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); skipped, its "
                                    f"vectors stay in the index. `{command_line('forget', '--model', row.name, db=store.path)}` "

@@ -489,3 +489,53 @@ def _access_denying_writes(*paths: Path):
     real_access = os.access
     return lambda path, mode, *a, **k: False if mode & os.W_OK and os.path.realpath(path) in denied \
         else real_access(path, mode, *a, **k)
+
+
+def _missing_vectors(db: Path, model: str) -> int:
+    with sqlite3.connect(db) as conn:
+        model_id = conn.execute("SELECT id FROM models WHERE name = ?", (model,)).fetchone()[0]
+        return conn.execute("SELECT count(*) FROM sentences s WHERE NOT EXISTS (SELECT 1 FROM vectors v "
+                            "WHERE v.sentence_id = s.id AND v.model_id = ?)", (model_id,)).fetchone()[0]
+
+
+def test_a_refresh_goes_on_past_a_model_whose_size_cannot_be_read(indexed, index_model, run_cli):
+    """Review ZZ D2: a model of the index whose config.json lost its hidden_size (or whose files cannot
+    be read) stopped a plain `index` whole (exit 2, nothing indexed) instead of being skipped."""
+    second = indexed / "second"
+    shutil.copytree(index_model, second)
+    code, _, err = run_cli("index", "--db", "idx.db", "-m", str(index_model), "-m", "./second", "--device", "cpu")
+    assert code == 0, err
+    config = json.loads((second / "config.json").read_text())
+    del config["hidden_size"]
+    (second / "config.json").write_text(json.dumps(config))
+    (indexed / "b.txt").write_text("Something new here.\n")
+    code, _, err = run_cli("index", "b.txt", "--db", "idx.db", "--device", "cpu")
+    assert code == 0 and "cannot be loaded" in err and "forget --model ./second" in err, err
+    assert _missing_vectors(indexed / "idx.db", str(index_model)) == 0  # the good model embedded the new file
+
+
+def test_a_named_model_that_no_longer_loads_fails_the_run_not_up_to_date(indexed, index_model, run_cli, monkeypatch):
+    """Review ZZ D3: `index -m ./m` for a model with vectors and unchanged files that no longer loads
+    (only the environment changed) said "indexed ..." and exited 0, its new sentences without vectors."""
+    from simsearch.encoder import Encoder
+
+    second = indexed / "second"
+    shutil.copytree(index_model, second)
+    code, _, err = run_cli("index", "--db", "idx.db", "-m", "./second", "--device", "cpu")
+    assert code == 0, err
+    real_load = Encoder.load.__func__
+
+    def load(cls, ref, *args, **kwargs):
+        if os.path.abspath(getattr(ref, "path", ref)) == os.path.abspath(second):
+            raise SimsearchError("the weights cannot be read here")
+        return real_load(cls, ref, *args, **kwargs)
+
+    monkeypatch.setattr(Encoder, "load", classmethod(load))
+    (indexed / "b.txt").write_text("Something new here.\n")
+    code, out, err = run_cli("index", "b.txt", "--db", "idx.db", "-m", "./second", "--device", "cpu")
+    assert code == 2 and "cannot be loaded" in err and "wait until it loads" in err, (out, err)
+    assert _missing_vectors(indexed / "idx.db", "./second") == 1
+    monkeypatch.undo()
+    monkeypatch.chdir(indexed)
+    code, _, err = run_cli("index", "--db", "idx.db", "-m", "./second", "--device", "cpu")
+    assert code == 0 and _missing_vectors(indexed / "idx.db", "./second") == 0, err
