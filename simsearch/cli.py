@@ -603,9 +603,10 @@ def index_command(
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        **extra)
-    except SimsearchError as exc:
-        if new and not isinstance(exc, Interrupted) and store.discard_unused():
-            # refused before it wrote (a model that does not load): no index, nor the folders made for it
+    except (SimsearchError, KeyboardInterrupt):
+        if new and store.discard_unused():
+            # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
+            # loads): no index, nor the folders made for it
             folder = db_path.absolute().parent
             while folder != existing and _nearest_existing(folder) == folder:
                 try:

@@ -539,3 +539,20 @@ def test_a_named_model_that_no_longer_loads_fails_the_run_not_up_to_date(indexed
     monkeypatch.chdir(indexed)
     code, _, err = run_cli("index", "--db", "idx.db", "-m", "./second", "--device", "cpu")
     assert code == 0 and _missing_vectors(indexed / "idx.db", "./second") == 0, err
+
+
+def test_ctrl_c_while_a_first_index_loads_its_model_leaves_nothing(tmp_path, index_model, run_cli, monkeypatch):
+    """Review ZZ D4: Ctrl-C while a first index loaded its model left an empty index, its lock file
+    and the folders made for it."""
+    from simsearch.encoder import Encoder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The cat sat on the mat.\n")
+
+    def load(cls, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Encoder, "load", classmethod(load))
+    code, _, err = run_cli("index", "a.txt", "--db", "n/x/idx.db", "-m", str(index_model), "--device", "cpu")
+    assert code == 130, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
