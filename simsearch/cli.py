@@ -479,10 +479,6 @@ def train_command(
         raise SimsearchError("give exactly one of --unsup FILE or --sup FILE or --from-index")
     if db is not None and not from_index:
         raise SimsearchError("--db goes with --from-index (train on what an index holds)")
-    if out is None:  # the default --out is a folder of the models directory: it must be readable
-        from .models import check_models_dir
-
-        check_models_dir()
     source = unsup or sup
     if from_index:
         from .store import default_db_path

@@ -403,6 +403,16 @@ def remove_dead_staging(folder: Path) -> list[Path]:
     return removed
 
 
+def _failed_open(conn: sqlite3.Connection | None, path: Path, exc: Exception) -> Exception:
+    """What an open that failed raises, its connection closed: a user's error as it is, SQLite's
+    said as a storage problem or as a file that is not a simsearch index."""
+    if conn is not None:
+        conn.close()
+    if isinstance(exc, SimsearchError):
+        return exc
+    return storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")
+
+
 def _file_state(path: Path) -> tuple:
     """What changes when a writer touches an index: its file's identity, size and time, and
     whether a WAL file stands beside it."""
@@ -491,14 +501,8 @@ class Store:
                     conn.close()
                     conn = None
                     time.sleep(0.05 + random.random() * 0.1)
-        except sqlite3.DatabaseError as exc:
-            if conn is not None:
-                conn.close()
-            raise (storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")) from None
-        except SimsearchError:
-            if conn is not None:
-                conn.close()
-            raise
+        except (sqlite3.DatabaseError, SimsearchError) as exc:
+            raise _failed_open(conn, path, exc) from None
         return store
 
     @classmethod
@@ -528,14 +532,8 @@ class Store:
             if todo:  # the upgrade would write: said as a failed upgrade says it, nothing attempted
                 raise migrations.upgrade_error(path, [m.name for _, m in todo],
                                                SimsearchError("the database is read-only here"))
-        except sqlite3.DatabaseError as exc:
-            if conn is not None:
-                conn.close()
-            raise (storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")) from None
-        except SimsearchError:
-            if conn is not None:
-                conn.close()
-            raise
+        except (sqlite3.DatabaseError, SimsearchError) as exc:
+            raise _failed_open(conn, path, exc) from None
         return store
 
     @classmethod

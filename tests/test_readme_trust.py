@@ -253,17 +253,23 @@ def _without_permission_override() -> list[str] | None:
     return prefix if probe.returncode == 0 else None
 
 
-def test_an_unreadable_models_folder_with_real_permissions(tmp_path):
-    """The same with the kernel's own permission check (not a monkeypatch): `simsearch models` on a 000 folder."""
+@pytest.fixture
+def as_a_user() -> list[str]:
+    """The command prefix under which file permissions apply; the test is skipped where none can."""
     prefix = _without_permission_override()
     if prefix is None:
         pytest.skip("running as root without setpriv: permissions cannot be made to apply")
+    return prefix
+
+
+def test_an_unreadable_models_folder_with_real_permissions(tmp_path, as_a_user):
+    """The same with the kernel's own permission check (not a monkeypatch): `simsearch models` on a 000 folder."""
     models = tmp_path / "models"
     models.mkdir()
     models.chmod(0)
     try:
         env = {**os.environ, "SIMSEARCH_MODELS": str(models), "HOME": str(tmp_path)}
-        done = subprocess.run([*prefix, sys.executable, "-m", "simsearch", "models"], capture_output=True,
+        done = subprocess.run([*as_a_user, sys.executable, "-m", "simsearch", "models"], capture_output=True,
                               text=True, env=env, timeout=120)
     finally:
         models.chmod(0o755)
@@ -406,11 +412,8 @@ def test_a_read_only_index_that_needs_a_migration_says_so(tmp_path, monkeypatch,
     assert path.read_bytes() == content and sorted(os.listdir(tmp_path)) == ["old.db"]
 
 
-def test_a_read_only_folder_with_real_permissions(indexed):
+def test_a_read_only_folder_with_real_permissions(indexed, as_a_user):
     """The same with the kernel's permission check: a 444 index in a 555 folder, searched and shown."""
-    prefix = _without_permission_override()
-    if prefix is None:
-        pytest.skip("running as root without setpriv: permissions cannot be made to apply")
     folder = indexed / "ro"
     folder.mkdir()
     # A copy of the index as it is now (its WAL included), in WAL mode as simsearch keeps it.
@@ -422,7 +425,7 @@ def test_a_read_only_folder_with_real_permissions(indexed):
     folder.chmod(0o555)
     try:
         env = {**os.environ, "HOME": str(indexed)}
-        runs = [subprocess.run([*prefix, sys.executable, "-m", "simsearch", *args, "--db", str(folder / "idx.db")],
+        runs = [subprocess.run([*as_a_user, sys.executable, "-m", "simsearch", *args, "--db", str(folder / "idx.db")],
                                capture_output=True, text=True, env=env, timeout=300)
                 for args in (["search", "cat", "-k", "1", "--mode", "lexical", "--json"], ["status", "--json"])]
     finally:
@@ -461,7 +464,7 @@ def test_an_index_read_as_immutable_gives_no_answer_once_a_writer_changed_it(ind
     copy.execute("PRAGMA journal_mode=WAL")
     source.close(), copy.close()
     assert not Path(f"{db}-wal").exists()
-    monkeypatch.setattr(os, "access", _access_denying_writes(db, indexed))
+    _read_only_here(monkeypatch, db, indexed)
     reader = Store.open(db, create=False, readonly=True)
     assert reader._immutable is not None
     searcher = Searcher.open(reader, str(index_model), device="cpu")
@@ -483,12 +486,6 @@ def test_an_index_read_as_immutable_gives_no_answer_once_a_writer_changed_it(ind
     fresh = Searcher.open(Store.open(db, create=False, readonly=True), str(index_model), device="cpu")
     assert [hit.text for hit in fresh.search("bird", 1, mode="lexical")] == ["A bird sang in the tree."]
 
-
-def _access_denying_writes(*paths: Path):
-    denied = {os.path.realpath(p) for p in paths}
-    real_access = os.access
-    return lambda path, mode, *a, **k: False if mode & os.W_OK and os.path.realpath(path) in denied \
-        else real_access(path, mode, *a, **k)
 
 
 def _missing_vectors(db: Path, model: str) -> int:
