@@ -19,7 +19,7 @@ import torch
 
 from .errors import SimsearchError
 from .models import ModelRef, resolve_model
-from .precision import autocast, quantize_int8, resolve
+from .precision import autocast, bf16_linears, quantize_int8, resolve
 from .progress import progress_bar
 
 # Below this many sentences a progress bar is noise.
@@ -278,7 +278,10 @@ class Encoder:
         concrete = resolve(precision, chosen)  # a bad --precision fails before the model loads
         tokenizer, transformer = load_transformer(ref.path)
         check_head(ref, transformer)
-        return cls(ref, tokenizer, transformer, chosen, batch_size, concrete)
+        encoder = cls(ref, tokenizer, transformer, chosen, batch_size, concrete)
+        if encoder.precision == "bf16":
+            bf16_linears(encoder.model)  # this encoder's own model, which nothing trains
+        return encoder
 
     @property
     def name(self) -> str:

@@ -293,3 +293,27 @@ def test_bad_precision_fails_before_the_model_loads(tiny_model, monkeypatch):
     monkeypatch.setattr("simsearch.encoder.load_transformer", load_transformer)
     with pytest.raises(SimsearchError, match="--precision 'half'"):
         Encoder.load(ref_at_path("tiny", str(tiny_model), "avg"), device="cpu", precision="half")
+
+
+@pytest.mark.parametrize("pooler", ["cls", "avg_top2"])
+def test_a_loaded_bf16_encoder_keeps_its_linears_in_bf16_and_the_vectors_of_autocast(tiny_model, pooler):
+    """``Encoder.load`` stores its own model's Linear weights in bf16 (no cast per batch): the
+    vectors must be bit for bit those of autocast over the fp32 model, for any batch split."""
+    from transformers import AutoModel, AutoTokenizer
+
+    ref = ref_at_path("tiny", str(tiny_model), pooler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PrecisionWarning)
+        loaded = Encoder.load(ref, device="cpu", precision="bf16")
+        plain = Encoder(ref, AutoTokenizer.from_pretrained(tiny_model), AutoModel.from_pretrained(tiny_model), CPU,
+                        precision="bf16")
+    linears = [m for m in loaded.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all(p.dtype == torch.bfloat16 for m in linears for p in m.parameters())
+    others = [p for m in loaded.model.modules() if isinstance(m, (torch.nn.LayerNorm, torch.nn.Embedding))
+              for p in m.parameters()]
+    assert others and all(p.dtype == torch.float32 for p in others)
+    assert all(p.dtype == torch.float32 for p in plain.model.parameters())
+    sentences = SENTENCES * 3 + ["a b c d e f g h i j k l m n o p"]
+    for size in (1, 3, 64):
+        np.testing.assert_array_equal(loaded.encode(sentences, batch_size=size),
+                                      plain.encode(sentences, batch_size=size))
