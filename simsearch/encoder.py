@@ -11,7 +11,7 @@ import itertools
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -311,40 +311,56 @@ class Encoder:
             outputs = self.model(**batch, output_hidden_states=hidden)
         return pool(self.ref.pooler, float32_states(outputs), batch["attention_mask"])
 
-    def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,
-               batch_size: int | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
-        """Float32 embeddings, one row per input sentence, in input order.
+    def encode_batches(self, sentences: Sequence[str], *, normalize: bool = False,
+                       batch_size: int | None = None) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Yield ``(positions, vectors)`` batch by batch: float32 embeddings of distinct sentences,
+        ``positions[i]`` the indices in ``sentences`` of the text that ``vectors[i]`` embeds
+        (a repeated sentence is encoded once and yielded with all its indices).
 
-        Each distinct sentence is encoded once, longest first (memory peaks early), in batches
-        of one token length (:func:`length_batches`): no padding, so a sentence's vector does
-        not depend on the sentences encoded with it (except under int8, whose activations are
-        scaled per batch).
-        ``on_batch(n)`` is called after each batch (a caller's own progress bar).
+        Sentences are encoded longest first (memory peaks early), in batches of one token length
+        (:func:`length_batches`): no padding, so a sentence's vector does not depend on the
+        sentences encoded with it (except under int8, whose activations are scaled per batch).
+        A caller that stores vectors as they come (the indexer) keeps what was done when it stops.
         """
         if isinstance(sentences, str):
             raise TypeError("encode() takes a sequence of sentences, not one string")
-        unique = list(dict.fromkeys(sentences))
-        out = np.empty((len(unique), self.dim), dtype=np.float32)
-        if unique:
-            ids = self.tokenize(unique)
-            order = sorted(range(len(unique)), key=lambda i: len(ids[i]), reverse=True)
-            size = batch_size or self.batch_size
-            show = len(unique) >= PROGRESS_MIN if progress is None else progress
-            was_training = self.model.training
-            self.model.eval()
-            threads = one_thread() if self.device.type == "cpu" and len(unique) <= ONE_THREAD_MAX else contextlib.nullcontext()
-            with torch.inference_mode(), threads, progress_bar(len(unique), f"encoding ({self.name})",
-                                                                enabled=show) as advance:
-                for rows in length_batches(order, [len(x) for x in ids], size):
+        where: dict[str, list[int]] = {}
+        for position, sentence in enumerate(sentences):
+            where.setdefault(sentence, []).append(position)
+        unique = list(where)
+        if not unique:
+            return
+        ids = self.tokenize(unique)
+        order = sorted(range(len(unique)), key=lambda i: len(ids[i]), reverse=True)
+        size = batch_size or self.batch_size
+        on_cpu = self.device.type == "cpu"
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            for rows in length_batches(order, [len(x) for x in ids], size):
+                # Contexts per batch, not around the yields: the caller's code between batches runs
+                # with its own grad mode and thread count.
+                threads = one_thread() if on_cpu and len(unique) <= ONE_THREAD_MAX else contextlib.nullcontext()
+                with torch.inference_mode(), threads:
                     embeddings = self.forward(self.batch_tensors([ids[i] for i in rows]))
                     if normalize:
                         embeddings = torch.nn.functional.normalize(embeddings, dim=-1)
-                    out[rows] = embeddings.float().cpu().numpy()
-                    advance(len(rows))
-                    if on_batch is not None:
-                        on_batch(len(rows))
+                    vectors = embeddings.float().cpu().numpy()
+                yield [where[unique[i]] for i in rows], vectors
+        finally:
             self.model.train(was_training)
-        if len(unique) == len(sentences):
-            return out  # no duplicates: dict order kept the input order
-        position = {s: i for i, s in enumerate(unique)}
-        return out[[position[s] for s in sentences]]
+
+    def encode(self, sentences: Sequence[str], *, normalize: bool = False, progress: bool | None = None,
+               batch_size: int | None = None) -> np.ndarray:
+        """Float32 embeddings, one row per input sentence, in input order (:meth:`encode_batches`)."""
+        if isinstance(sentences, str):
+            raise TypeError("encode() takes a sequence of sentences, not one string")
+        out = np.empty((len(sentences), self.dim), dtype=np.float32)
+        distinct = len(set(sentences))
+        show = distinct >= PROGRESS_MIN if progress is None else progress
+        with progress_bar(distinct, f"encoding ({self.name})", enabled=show) as advance:
+            for positions, vectors in self.encode_batches(sentences, normalize=normalize, batch_size=batch_size):
+                for places, vector in zip(positions, vectors):
+                    out[places] = vector
+                advance(len(positions))
+        return out

@@ -43,8 +43,12 @@ from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, storage_error
 
-# Sentences per encode call and per committed chunk of vectors: large enough for length
-# sorting to pay, small enough that an interrupted run loses little work.
+# Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
+# The encoder cuts batches of one token length from what it is given, so a wider window fills
+# them: 16,384 Wikipedia sentences encoded 1.5x faster as one window than as eight of 2,048 (bf16,
+# 2-core Sapphire Rapids). Vectors are committed every EMBED_CHUNK as they come, so an
+# interrupted run still loses little work.
+EMBED_WINDOW = 16384
 EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
 # A file that changes while it is read is read again, at most this many times in one run.
@@ -914,34 +918,46 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
         raise RuntimeError(f"encoder for {model.name!r} runs at {encoder.precision}, its vectors are {model.precision}")
     done = 0
     written: list[int] = []
+
+    def commit(ids: list[int], vectors: list[np.ndarray]) -> None:
+        nonlocal done
+        with store.transaction():
+            store.add_vectors(model.id, ids, np.stack(vectors))
+            store.count_run(run_id, sentences_encoded=len(ids))
+        written.extend(ids)
+        done += len(ids)
+        if encoded is not None:
+            encoded[model.name] = done
+
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
         while True:
-            rows = store.missing_vectors(model.id, EMBED_CHUNK)
+            rows = store.missing_vectors(model.id, EMBED_WINDOW)
             if not rows:
                 break
-            ids = [r[0] for r in rows]
-            texts = [r[1] for r in rows]
-            vectors = encoder.encode(texts, normalize=True, progress=False, on_batch=advance)
-            if not np.isfinite(vectors).all():
-                with store.transaction():
-                    store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
-                                           [(model.id, sid) for sid in written])
-                    store.bump_generations([model.id])
-                    store.count_run(run_id, sentences_encoded=-done)
-                if encoded is not None:
-                    encoded[model.name] = 0
-                raise SimsearchError(
-                    f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
-                    f"training?); no vectors were stored for it"
-                )
-            advance(len(texts) - len(set(texts)))  # repeats are encoded once
-            with store.transaction():
-                store.add_vectors(model.id, ids, vectors)
-                store.count_run(run_id, sentences_encoded=len(rows))
-            written += ids
-            done += len(rows)
-            if encoded is not None:
-                encoded[model.name] = done
+            pending_ids: list[int] = []
+            pending: list[np.ndarray] = []
+            for positions, vectors in encoder.encode_batches([r[1] for r in rows], normalize=True):
+                if not np.isfinite(vectors).all():
+                    with store.transaction():
+                        store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
+                                               [(model.id, sid) for sid in written])
+                        store.bump_generations([model.id])
+                        store.count_run(run_id, sentences_encoded=-done)
+                    if encoded is not None:
+                        encoded[model.name] = 0
+                    raise SimsearchError(
+                        f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
+                        f"training?); no vectors were stored for it"
+                    )
+                for places, vector in zip(positions, vectors):
+                    pending_ids += [rows[i][0] for i in places]  # a repeated text: one vector, each of its ids
+                    pending += [vector] * len(places)
+                advance(sum(map(len, positions)))
+                while len(pending_ids) >= EMBED_CHUNK:
+                    commit(pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK])
+                    del pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK]
+            if pending_ids:
+                commit(pending_ids, pending)
     return done
 
 

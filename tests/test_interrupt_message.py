@@ -10,7 +10,7 @@ from simsearch.errors import Interrupted
 def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, index_model, monkeypatch):
     import shutil
 
-    from simsearch import encoder, indexer
+    from simsearch import indexer
     from simsearch.store import Store
 
     docs = tmp_path / "docs"
@@ -23,15 +23,15 @@ def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, inde
         indexer.index(store, [docs], [str(index_model)], progress=False)  # the files are in: none to save again
         monkeypatch.setattr(indexer, "EMBED_CHUNK", 2)
         calls = {"n": 0}
-        real = encoder.Encoder.encode
+        real = Store.add_vectors
 
         def interrupted_after_two_chunks(self, *args, **kwargs):
             calls["n"] += 1
-            if calls["n"] > 2:
+            if calls["n"] > 2:  # the third chunk of vectors is encoded, never written
                 raise KeyboardInterrupt
             return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(encoder.Encoder, "encode", interrupted_after_two_chunks)
+        monkeypatch.setattr(Store, "add_vectors", interrupted_after_two_chunks)
         with pytest.raises(Interrupted) as info:
             indexer.index(store, [docs], [str(other)], progress=False)
         saved = sqlite3.connect(store.path).execute(

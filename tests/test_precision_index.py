@@ -51,14 +51,15 @@ class EncoderLog:
 
     def __init__(self, monkeypatch):
         self.outputs: list[tuple[str, str, np.ndarray]] = []
-        real = Encoder.encode
+        real = Encoder.encode_batches
 
-        def encode(encoder, sentences, *args, **kwargs):
-            vectors = real(encoder, sentences, *args, **kwargs)
-            self.outputs += [(encoder.precision, text, vector.copy()) for text, vector in zip(sentences, vectors)]
-            return vectors
+        def encode_batches(encoder, sentences, *args, **kwargs):
+            for positions, vectors in real(encoder, sentences, *args, **kwargs):
+                self.outputs += [(encoder.precision, sentences[places[0]], vector.copy())
+                                 for places, vector in zip(positions, vectors)]
+                yield positions, vectors
 
-        monkeypatch.setattr(Encoder, "encode", encode)
+        monkeypatch.setattr(Encoder, "encode_batches", encode_batches)
 
     def mark(self) -> int:
         return len(self.outputs)

@@ -28,18 +28,18 @@ def _index_dying_on_second_chunk(docs: Path, model: Path, db: Path, how: str) ->
     code = textwrap.dedent(f"""
         import os, signal, sys
         import simsearch.indexer as indexer
-        from simsearch.encoder import Encoder
+        from simsearch.store import Store
         indexer.EMBED_CHUNK = 4
         calls = []
-        real = Encoder.encode
-        def encode(self, *args, **kwargs):
+        real = Store.add_vectors
+        def add_vectors(self, *args, **kwargs):
             calls.append(1)
-            if len(calls) == 2:
+            if len(calls) == 2:  # the second chunk's vectors are encoded, never written
                 if {how!r} == "kill":
                     os.kill(os.getpid(), signal.SIGKILL)
                 raise KeyboardInterrupt
             return real(self, *args, **kwargs)
-        Encoder.encode = encode
+        Store.add_vectors = add_vectors
         from simsearch.cli import main
         sys.exit(main(["index", {str(docs)!r}, "--db", {str(db)!r}, "-m", {str(model)!r}, "--device", "cpu"]))
     """)
