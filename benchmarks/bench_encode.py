@@ -8,7 +8,7 @@ Run it with a Python that has the peer installed (see benchmarks/peer-requiremen
 
 Same sentences (every distinct sentence of the STS12-16, STS-B test and SICK-R test pairs, read
 with simsearch.sts as `eval sts` reads them), same model (the embedded all-MiniLM-L6-v2), same
-batch size (64), same max length (256 tokens), CPU. Each system runs in its own fresh process:
+batch size (64, or --batch-size), same max length (256 tokens), CPU. Each system runs in its own fresh process:
 model load (and the peer's ONNX/OpenVINO loading) and a warm-up of two batches are not timed;
 then one timed encode of all the sentences, sentences/s, peak RSS of that process.
 
@@ -218,7 +218,7 @@ def child(args) -> None:
         from simsearch.encoder import Encoder
 
         requested = system.removeprefix("simsearch-")
-        encoder = Encoder.load("minilm", device="cpu", precision=requested, batch_size=BATCH)
+        encoder = Encoder.load("minilm", device="cpu", precision=requested, batch_size=args.batch_size)
         info["precision"] = encoder.precision
         info["max_length"] = encoder.max_length
         try:
@@ -229,7 +229,7 @@ def child(args) -> None:
             pass
 
         def encode(texts):
-            return encoder.encode(texts, normalize=True, progress=False, batch_size=BATCH)
+            return encoder.encode(texts, normalize=True, progress=False, batch_size=args.batch_size)
     else:
         from sentence_transformers import SentenceTransformer
         from simsearch.models import embedded_model_path
@@ -249,7 +249,7 @@ def child(args) -> None:
         info["max_length"] = model.max_seq_length
 
         def encode(texts):
-            return model.encode(list(texts), batch_size=BATCH, show_progress_bar=False, convert_to_numpy=True)
+            return model.encode(list(texts), batch_size=args.batch_size, show_progress_bar=False, convert_to_numpy=True)
     info["load_s"] = round(time.perf_counter() - started, 2)
     encode(sentences[:WARMUP])
     info["load_before"] = load_average()
@@ -274,6 +274,7 @@ def run_child(system: str, args, files: dict, out: Path) -> dict:
                "--files", json.dumps({k: str(v) for k, v in files.items()})]
     if args.limit:
         command += ["--limit", str(args.limit)]
+    command += ["--batch-size", str(args.batch_size)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         return {"system": system, "error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -302,6 +303,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="encode only the first N sentences (no STS avg)")
     parser.add_argument("--systems", default=",".join(OURS + PEERS), help="comma-separated subset of: "
                         + ", ".join(OURS + PEERS))
+    parser.add_argument("--batch-size", type=int, default=BATCH, help="sentences per batch, for every system (default 64)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout instead of the table")
     parser.add_argument("--json-out", help="also write that JSON object to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -333,7 +335,7 @@ def main() -> None:
     if any(s.startswith("st-") and s != "st-torch" for s in systems):
         files = prepare_peers(cpu, openvino)
     sentences = sts_sentences(args.limit)
-    say(f"{len(sentences):,} distinct STS sentences, batch {BATCH}, warm-up {WARMUP} sentences untimed")
+    say(f"{len(sentences):,} distinct STS sentences, batch {args.batch_size}, warm-up {WARMUP} sentences untimed")
     rows, vectors = [], {}
     with tempfile.TemporaryDirectory(prefix="bench-encode-") as tmp:
         for system in systems:
@@ -359,7 +361,7 @@ def main() -> None:
     fastest = max(peers, key=lambda r: r["sent_per_s"], default=None)
     torch_peer = next((r for r in ok if r["system"] == "st-torch"), None)
     auto = next((r for r in ok if r["system"] == "simsearch-auto"), None)
-    summary = {"cpu": cpu, "versions": versions, "sentences": len(sentences), "batch_size": BATCH,
+    summary = {"cpu": cpu, "versions": versions, "sentences": len(sentences), "batch_size": args.batch_size,
                "rows": rows, "skipped": skipped, "load_average_end": load_average()}
     if fastest:
         summary["fastest_peer"] = fastest["system"]
