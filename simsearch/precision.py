@@ -5,8 +5,10 @@ fp32 is today's encoder, bit for bit, and what ``eval sts`` uses unless told oth
 
 How ``auto`` picks, per device and purpose (``resolve``): bf16 autocast where the CPU has native
 bf16 (AMX-BF16 or AVX512-BF16), fp32 everywhere else (CUDA included: not measured here, no GPU;
-bf16 on request). int8 is never picked by ``auto``: it is the fastest encoder on this machine
-(3.5x fp32) and keeps STS within 0.12, but it moves ~11% of each sentence's 10 nearest
+bf16 on request). On a Sapphire Rapids CPU (AMX) bf16 is also the fastest encoder: 26,083 STS
+sentences at 1,803 sentences/s against int8's 1,541 and fp32's 866 (2 threads,
+``benchmarks/bench_encode.py``, docs/speed.md). int8 is never picked by ``auto``: it is the fastest
+encoder on the AMD EPYC without AMX (3.5x fp32) and keeps STS within 0.12, but it moves ~11% of each sentence's 10 nearest
 neighbours in a real corpus (top-10 overlap with fp32 0.888 with every layer at 8 bits, 0.919
 with the FFN down-projections in fp32, 0.846 with AVX2's 7 bits; target 0.98), so it is offered
 as ``--precision int8`` for speed over fidelity. bf16 keeps 0.995. On an AVX2-only CPU bf16 is
