@@ -88,6 +88,14 @@ class HashedWords:
         self.precision = precision
         self.table = np.random.default_rng(0).standard_normal((self.BUCKETS, dim), dtype=np.float32)
 
+    def encode_batches(self, texts, normalize=True, **_):
+        """As ``Encoder.encode_batches`` (what the indexer calls): one batch of the distinct texts,
+        each with every position that holds it."""
+        where: dict[str, list[int]] = {}
+        for position, text in enumerate(texts):
+            where.setdefault(text, []).append(position)
+        yield list(where.values()), self.encode(list(where))
+
     def encode(self, texts, normalize=True, progress=False, on_batch=None, **_):
         import re
         import zlib
