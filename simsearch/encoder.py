@@ -218,6 +218,11 @@ def length_batches(order: Sequence[int], lengths: Sequence[int], size: int):
     AVX512-BF16 EPYC): largest coordinate difference from the sentence encoded alone, padded
     batches 4.0e-3 (bf16) and 8.5e-7 (fp32), these batches 0 and 0; time 0.96x and 0.95x of
     padded batches (242 batches instead of 182 on django-docs' 11,616 sentences, 1.4% fewer tokens).
+    On a CPU with AMX the bf16 kernels' blocking follows the batch's size, so even these batches
+    move a vector a little: 400 of 4,000 Wikipedia sentences in batches of 64 against each alone
+    (minilm, 2-core Sapphire Rapids), 67 differ, by up to 7.9e-4 per coordinate, cosine >= 0.99999
+    (fp32: 181, by up to 2.0e-7). An index updated file by file then equals one built at once to
+    that, not bit for bit.
     """
     for _, run in itertools.groupby(order, key=lambda i: lengths[i]):
         run = list(run)

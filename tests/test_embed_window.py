@@ -45,16 +45,110 @@ def test_batches_cover_every_position_once_with_the_sentences_own_vector(encoder
         np.testing.assert_array_equal(whole[i], whole[texts.index(text)])
 
 
-def test_the_generator_leaves_grad_mode_and_training_mode_as_they_were(encoder):
+def test_the_generator_leaves_grad_mode_threads_and_training_mode_as_they_were(encoder):
     import torch
 
+    threads = torch.get_num_threads()
     encoder.model.train()
+    # Up to four sentences run on one thread: between batches the caller's thread count is back.
     batches = encoder.encode_batches(["One two.", "Three four five six.", "Seven."], batch_size=1)
     next(batches)
     assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()  # the caller's code between batches
+    assert torch.get_num_threads() == threads
     batches.close()
-    assert encoder.model.training
+    assert encoder.model.training and torch.get_num_threads() == threads
     encoder.model.eval()
+
+
+class Bars:
+    """Stands in for ``progress_bar``: each bar's total and what it was advanced by."""
+
+    def __init__(self):
+        self.bars: list[dict] = []
+
+    def __call__(self, total, description, *, unit="sent", enabled=True):
+        import contextlib
+
+        bar = {"total": total, "description": description, "steps": []}
+        self.bars.append(bar)
+
+        @contextlib.contextmanager
+        def run():
+            yield lambda n=1, **fields: bar["steps"].append(n)
+
+        return run()
+
+
+REPEATS = ["The river runs north.", "A stone.", "The river runs north.", "Light over the quiet bridge runs.",
+           "A stone.", "The river runs north.", "X."]
+
+
+def test_encodes_bar_counts_each_distinct_sentence_once(encoder, monkeypatch):
+    from simsearch import encoder as encoder_module
+
+    bars = Bars()
+    monkeypatch.setattr(encoder_module, "progress_bar", bars)
+    encoder.encode(REPEATS, progress=True, batch_size=1)
+    [bar] = bars.bars
+    assert bar["total"] == sum(bar["steps"]) == len(set(REPEATS))
+
+
+def test_the_embedding_bar_counts_every_sentence_repeats_included(tmp_path, index_model, monkeypatch):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("\n\n".join(REPEATS) + "\n")
+    (root / "b.txt").write_text("\n\n".join(REPEATS[:3]) + "\n")
+    bars = Bars()
+    monkeypatch.setattr(indexer, "progress_bar", bars)
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 2)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=True)
+        sentences = store.counts()["sentences"]
+    finally:
+        store.close()
+    [bar] = [bar for bar in bars.bars if bar["description"].startswith("embedding")]
+    assert sentences == len(REPEATS) + 3
+    assert bar["total"] == sum(bar["steps"]) == sentences
+
+
+def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors(tmp_path, index_model, monkeypatch):
+    """Non-finite output partway through a window, after chunks of it were committed: every vector
+    this run wrote for the model is taken back, and the run counts none."""
+    import torch
+
+    from simsearch.errors import SimsearchError
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
+    calls = {"n": 0}
+    real = Encoder.forward
+
+    def forward(self, batch):
+        calls["n"] += 1
+        out = real(self, batch)
+        return out if calls["n"] < 8 else torch.full_like(out, float("nan"))
+
+    commits: list[int] = []
+    add = Store.add_vectors
+
+    def add_vectors(self, model_id, ids, vectors):
+        commits.append(len(ids))
+        return add(self, model_id, ids, vectors)
+
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 3)
+    monkeypatch.setattr(Encoder, "forward", forward)
+    monkeypatch.setattr(Store, "add_vectors", add_vectors)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        with pytest.raises(SimsearchError, match="not finite"):
+            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False)
+        assert commits and sum(commits) >= 6  # chunks were committed before the model turned
+        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+        assert store.last_run()["sentences_encoded"] == 0
+    finally:
+        store.close()
 
 
 def _stored(store: Store) -> dict[int, np.ndarray]:
