@@ -4,7 +4,10 @@ Runs the same step as `simsearch train --unsup` (embedded model, batch 64, max l
 both views in one forward pass) for a few warm steps under torch.profiler, then prints
 the phase split and the top operators.
 
-  python benchmarks/profile_train_step.py [--steps 8]
+  python benchmarks/profile_train_step.py [--steps 8] [--precision fp32|bf16]
+
+``--precision bf16`` runs the forward pass under bf16 autocast, as `train --precision bf16` does
+(loss, backward's accumulation and the optimizer in fp32).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from simsearch.data import load_sentences
-from simsearch.encoder import load_transformer, pool
+from simsearch.encoder import float32_states, load_transformer, pool
 from simsearch.loss import simcse_loss
 from simsearch.models import resolve_model
+from simsearch.precision import autocast
 from simsearch.sts import data_dir
 from simsearch.train import TrainConfig, _batch_inputs, epoch_batches
 
@@ -27,10 +31,12 @@ from simsearch.train import TrainConfig, _batch_inputs, epoch_batches
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--dropout", type=float, default=0.1)
     args = parser.parse_args()
     sentences = load_sentences(data_dir() / "wiki" / "wiki1m_for_simcse.first11914.txt")
     base = resolve_model("minilm")
-    tokenizer, model = load_transformer(base.path, dropout=0.1)
+    tokenizer, model = load_transformer(base.path, dropout=args.dropout)
     model.pooler = None
     model.train()
     ids = [tokenizer(sentences, truncation=True, max_length=32)["input_ids"]]
@@ -44,7 +50,9 @@ def main() -> None:
         t0 = time.perf_counter()
         batch = _batch_inputs(tokenizer, ids, rows, cfg, torch.device("cpu"))
         t1 = time.perf_counter()
-        z = pool(base.pooler, model(**batch), batch["attention_mask"])
+        with autocast(args.precision, "cpu"):
+            outputs = model(**batch)
+        z = pool(base.pooler, float32_states(outputs), batch["attention_mask"])
         loss = simcse_loss(z[:64], z[64:])
         t2 = time.perf_counter()
         loss.backward()
@@ -61,7 +69,7 @@ def main() -> None:
     for rows in batches[2 : 2 + args.steps]:
         step(rows, True)
     total = sum(phases.values())
-    print(f"{args.steps} steps, {total / args.steps:.2f} s/step, {64 * args.steps / total:.0f} sent/s")
+    print(f"{args.steps} steps at {args.precision}, {total / args.steps:.2f} s/step, {64 * args.steps / total:.0f} sent/s")
     for key, value in phases.items():
         print(f"  {key:16s} {value / total:6.1%}")
     with profile(activities=[ProfilerActivity.CPU]) as prof:
