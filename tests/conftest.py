@@ -10,6 +10,11 @@ from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The CLI's rich Console reads COLUMNS when it is made, at import: a COLUMNS exported by the shell
+# that runs pytest (a CI runner, a remote shell) would fix every table at its width, and tests that
+# set COLUMNS themselves would see tables cut to 80. Tests start from no terminal size at all.
+for _variable in ("COLUMNS", "LINES"):
+    os.environ.pop(_variable, None)
 
 # Property tests draw the same examples on every run (`pytest`, CI): a run passes or fails for the
 # code, not for the draw. SIMSEARCH_HYPOTHESIS=explore draws new ones each run (and keeps the

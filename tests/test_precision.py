@@ -118,20 +118,22 @@ FEATURES = st.fixed_dictionaries({key: st.booleans() for key in NONE}).map(lambd
 
 
 @settings(max_examples=200, deadline=None)
-@given(features=FEATURES, cuda=st.booleans(), purpose=st.sampled_from(["encode", "train"]))
-def test_auto_never_picks_what_the_hardware_lacks(features, cuda, purpose):
-    original = prec.cpu_features
-    prec.cpu_features = lambda: features
+@given(features=FEATURES, cuda=st.booleans(), gpu_bf16=st.booleans(), purpose=st.sampled_from(["encode", "train"]))
+def test_auto_never_picks_what_the_hardware_lacks(features, cuda, gpu_bf16, purpose):
+    """The GPU is drawn too: on a machine with a real one, its bf16 must not leak into the oracle
+    (the first run on an H200 found this test asking for fp32 training there)."""
+    original = prec.cpu_features, prec._cuda_bf16
+    prec.cpu_features, prec._cuda_bf16 = (lambda: features), (lambda device: gpu_bf16)
     try:
         chosen = resolve("auto", CUDA if cuda else CPU, purpose=purpose)
     finally:
-        prec.cpu_features = original
+        prec.cpu_features, prec._cuda_bf16 = original
     assert chosen in CONCRETE
     native_bf16 = features["amx_bf16"] or features["avx512_bf16"]
-    if chosen == "bf16":
-        assert not cuda and native_bf16  # emulated bf16 is ~200x slower than fp32
+    if chosen == "bf16":  # emulated bf16 is ~200x slower than fp32; encoding on CUDA stays fp32
+        assert (not cuda and native_bf16) or (cuda and gpu_bf16 and purpose == "train")
     assert chosen != "int8"  # HNSW top-10 overlap with fp32 0.85-0.92, target 0.98
-    assert chosen == ("bf16" if native_bf16 and not cuda else "fp32")
+    assert chosen == ("bf16" if (gpu_bf16 and purpose == "train" if cuda else native_bf16) else "fp32")
 
 
 def test_cpuinfo_flags_are_read_from_the_first_processor(tmp_path):
