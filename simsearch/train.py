@@ -296,7 +296,7 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
             dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-removal
         raise Interrupted("interrupted before the first step of this run; nothing new was saved"
                           + (f" (the checkpoint in {run.staging} is as it was)" if state.step else ""))
-    clock, last_eval = _Clock(state), "-"
+    clock, last_eval, first_step, timed_work = _Clock(state), "-", 0.0, 0
     try:
         with progress_bar(total, f"training ({config.mode})", unit="step",
                           enabled=config.progress and run.main_process) as advance:
@@ -309,7 +309,9 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
             advance(state.step)
             batches = _remaining_batches(run)
             while state.step < total:
-                loss = _step(run, next(batches))
+                rows = next(batches)
+                work = batch_work(run.lengths, rows)
+                loss = _step(run, rows)
                 # Every process stops at the same step, or one would wait forever in all_gather.
                 stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss),
                                         run.device)
@@ -321,8 +323,12 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                     with clock.evaluating():
                         last_eval = _evaluate(run)
                 steps, seconds = clock.this_process()
-                if steps == ESTIMATE_AFTER and run.main_process and state.step < total:
-                    _print_estimate(run, seconds)
+                if steps == 1:  # warm-up (CUDA kernels and cuBLAS, oneDNN primitives): left out
+                    first_step = seconds
+                else:
+                    timed_work += work
+                if steps == 1 + ESTIMATE_AFTER and run.main_process and state.step < total:
+                    _print_estimate(run, (seconds - first_step) / timed_work)
                 advance(1, loss=f"{loss:.4f}", **{"sent/s": f"{steps * config.batch_size / max(seconds, 1e-9):,.0f}",
                                                   "dev": last_eval})
                 if stop and state.step < total:
@@ -893,7 +899,7 @@ def stale_documents(store, documents) -> list[tuple[str, str]]:
     return [(path, state) for path, state in states if state != "indexed"]
 
 
-ESTIMATE_AFTER = 3  # timed steps before the estimate of the run's time
+ESTIMATE_AFTER = 3  # steps timed, after the first, before the estimate of the run's time
 
 
 def heldout_split(documents, seed: int):
@@ -1148,17 +1154,37 @@ def step0(evals: list) -> tuple[dict, dict | None]:
     return record, None
 
 
-def _print_estimate(run: Run, seconds: float) -> None:
-    """The run's time from the steps timed so far (stderr; evaluations at their step-0 cost when known)."""
+def batch_work(lengths: np.ndarray, rows: np.ndarray) -> int:
+    """A batch's cost in padded tokens: its rows times its longest row (every view is padded to it)."""
+    return len(rows) * int(lengths[rows].max()) if len(rows) else 0
+
+
+def _remaining_work(run: Run) -> int:
+    """The padded tokens of the batches still to come, in the order ``_remaining_batches`` gives them."""
+    state, config = run.state, run.config
+    left, work, epoch, start = run.total_steps - state.step, 0, state.epoch, state.batch_in_epoch
+    while left > 0:
+        batches = epoch_batches(run.lengths, config.batch_size, config.seed, epoch, config.bucket)
+        for rows in batches[start : start + left]:
+            work += batch_work(run.lengths, rows[run.rank::run.world] if run.world > 1 else rows)
+        left -= len(batches[start : start + left])
+        epoch, start = epoch + 1, 0
+    return work
+
+
+def _print_estimate(run: Run, seconds_per_token: float) -> None:
+    """The run's time from the steps timed so far, scaled to the padded tokens of the batches still
+    to come: length-bucketed batches differ several-fold in cost, so a few steps are no sample of
+    the rest (stderr; evaluations at their step-0 cost when known)."""
     state, total_steps, eval_steps = run.state, run.total_steps, run.config.eval_steps
     evaluates = bool(run.heldout_docs or run.split.sts_dev or run.split.held_out)
-    per_step = seconds / ESTIMATE_AFTER
     evaluations = len({*range(eval_steps, total_steps + 1, eval_steps), total_steps} - set(range(state.step + 1)))
     per_eval = state.eval_seconds / len(state.evals) if evaluates and state.evals else 0.0
-    remaining = per_step * (total_steps - state.step) + per_eval * evaluations
+    remaining = seconds_per_token * _remaining_work(run) + per_eval * evaluations
     shown = f"{remaining / 60:.0f} min" if remaining >= 90 else f"{remaining:.0f} s"
     stderr.print(f"about {shown} for the remaining {total_steps - state.step} of {total_steps} steps "
-                 f"({per_step:.2f} s a step, timed on {ESTIMATE_AFTER})", highlight=False)
+                 f"(from {ESTIMATE_AFTER} steps timed after the first, scaled to the remaining batches' lengths)",
+                 highlight=False)
 
 
 def _holdout_geometry(evaluator: Encoder, holdout) -> dict:
