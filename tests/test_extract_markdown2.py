@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsearch.extract import (
+from simsearch.extract import extract
+from simsearch.extract.markdown import (
     _MD_ATTRIBUTES,
     _MD_CODE,
     _MD_IMAGE,
     _MD_LINK,
     _MD_STRONG,
-    extract,
 )
 
 from .textgen import WORDS, paragraph, read, sentence, wrap

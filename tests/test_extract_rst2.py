@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simsearch import extract as ex
 from simsearch.extract import MAX_SENTENCE_CHARS, extract, sentences_of
+from simsearch.extract import rst as ex
 from simsearch.segment import split_sentences
 
 from .textgen import WORDS, paragraph, read, wrap

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from simsearch import indexer
 from simsearch.encoder import Encoder
 from simsearch.errors import SimsearchError
-from simsearch.extract import FoundFile, _ignored, parse_gitignore, walk
+from simsearch.extract import FoundFile, parse_gitignore, walk
+from simsearch.extract.gitignore import _ignored
 from simsearch.models import fingerprint, resolve_model
 from simsearch.search import Searcher
 from simsearch.store import Store

@@ -1,0 +1,165 @@
+"""Finding documents and getting their text: the file walk and the per-format extractors.
+
+The walk skips hidden files and folders, paths ignored by a ``.gitignore`` on the way
+down, files with an unknown extension, and binary files. Extractors return plain text
+and, where the text is not the file itself (HTML, PDF), a map from text offsets back to
+the file's own line numbers, so that a search hit points at ``path:line`` in the source.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..segment import PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, split_sentences
+from .base import (
+    BINARY_SNIFF,
+    EXTRACTOR_VERSION,
+    TEXT_SUFFIXES,
+    Extracted,
+    FoundFile,
+    Skip,
+)
+from .gitignore import parse_gitignore
+from .html import _extract_html, _HtmlText
+from .markdown import _clean_markdown
+from .pdf import _extract_pdf, _pdf_text, is_pdf_data
+from .plain import _assemble, _clean_plain
+from .rst import _clean_rst
+from .walk import is_undecodable, printable, walk
+
+__all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "TEXT_SUFFIXES", "Extracted", "FoundFile", "Skip",
+           "decode", "extract", "format_of", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore", "printable", "sentences_from_path",
+           "sentences_of", "walk", "_HtmlText", "_pdf_text"]
+
+# Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
+MAX_SENTENCE_CHARS = 1000
+
+
+def extract(path: Path, data: bytes) -> Extracted:
+    """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
+
+    Markdown and reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) come out
+    as prose without markup or code; plain text is read by its shape (``segment.line_shape``):
+    wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
+    """
+    file_format = format_of(path)
+    if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
+        return _extract_pdf(path, data)
+    if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
+        raise Skip("binary content")
+    text, warning = decode(data)
+    if file_format == "html":
+        return _extract_html(text, warning)
+    shape = None
+    if file_format == "markdown":
+        lines = _clean_markdown(text)
+    elif file_format == "rst":
+        lines = _clean_rst(text)
+    else:
+        shape = line_shape(text)
+        lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
+    clean, line_map = _assemble(lines)
+    return Extracted(clean, file_format, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
+                     lines_are_sentences=shape == SENTENCE_PER_LINE, blocks_marked=shape is None)
+
+
+def format_of(path: Path) -> str:
+    """How a file is read: text, markdown, rst, html or pdf (``a.rst.txt`` is rst)."""
+    name = path.name.lower()
+    if name.endswith((".rst.txt", ".rest.txt")):
+        return "rst"
+    if name.endswith(".md.txt"):
+        return "markdown"
+    return TEXT_SUFFIXES.get(path.suffix.lower(), "text")
+
+
+def is_utf16(data: bytes) -> bool:
+    """Text with a UTF-16 byte-order mark that decodes as UTF-16 (Windows tools write it); the
+    mark alone (a file's first two bytes) counts."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    try:
+        data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """UTF-8 (with or without BOM; UTF-16 with a BOM); otherwise cp1252, with a warning."""
+    if is_utf16(data):
+        return data.decode("utf-16"), None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        warning = f"not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as cp1252"
+        return data.decode("cp1252", errors="replace"), warning
+
+
+
+
+def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:
+    """Sentences of extracted text, long ones cut at spaces, lines mapped to the source: each
+    piece of a cut sentence has its own offsets in the text and the line its first word is on."""
+    out = []
+    for sentence in split_sentences(extracted.text, lines_are_blocks=extracted.lines_are_blocks,
+                                    lines_are_sentences=extracted.lines_are_sentences,
+                                    blocks_marked=extracted.blocks_marked, splitter=splitter):
+        if len(sentence.text) <= MAX_SENTENCE_CHARS:
+            out.append(Sentence(sentence.text, sentence.start, sentence.end,
+                                extracted.source_line(sentence.start, sentence.line)))
+            continue
+        # sentence.text is the source's words with each run of whitespace made one space: a
+        # piece's first and last characters map back through the words they fall in.
+        words = list(_WORD.finditer(extracted.text, sentence.start, sentence.end))
+        collapsed = list(itertools.accumulate((len(word.group()) + 1 for word in words[:-1]), initial=0))
+
+        def offset(at: int) -> int:
+            k = bisect.bisect_right(collapsed, at) - 1
+            return words[k].start() + at - collapsed[k]
+
+        line, counted = sentence.line, sentence.start
+        for start, piece in _cut(sentence.text):
+            first, last = offset(start), offset(start + len(piece) - 1) + 1
+            line += len(_LINE_BREAK.findall(extracted.text, counted, first))  # (each break counted once)
+            counted = first
+            out.append(Sentence(piece, first, last, extracted.source_line(first, line)))
+    return out
+
+
+_WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -> list[Sentence]:
+    """A file's sentences read exactly as the indexer reads them (the training data reader's entry).
+
+    Raises ``Skip`` for binary or unreadable content; an encoding warning goes to ``warn``.
+    """
+    path = Path(path)
+    extracted = extract(path, path.read_bytes())
+    if extracted.warning and warn is not None:
+        warn(extracted.warning)
+    return sentences_of(extracted)
+
+
+def _cut(text: str) -> Iterator[tuple[int, str]]:
+    """Pieces of at most MAX_SENTENCE_CHARS, cut at a space where one is near: (offset, piece)."""
+    if len(text) <= MAX_SENTENCE_CHARS:
+        yield 0, text
+        return
+    start = 0
+    while start < len(text):
+        end = min(start + MAX_SENTENCE_CHARS, len(text))
+        if end < len(text):
+            space = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, end)
+            end = space if space > start else end
+        piece = text[start:end]
+        if piece.strip():
+            yield start + len(piece) - len(piece.lstrip()), piece.strip()
+        start = end

@@ -1,0 +1,53 @@
+"""What every reader shares: the formats by suffix, the version of the rules, a found file, a
+skipped one, and what a reader returns."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                 ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+BINARY_SNIFF = 8192
+# Raise when extraction or segmentation changes what a file yields: the index reads again every
+# document read by another version (its content hash alone would keep the old sentences).
+EXTRACTOR_VERSION = 9
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: Path  # absolute
+    size: int
+    mtime_ns: int
+
+
+class Skip(Exception):
+    """A file that is left out of the index, with the reason shown to the user."""
+
+
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+@dataclass
+class Extracted:
+    text: str
+    format: str  # how the file was read: "text", "markdown", "rst", "html" or "pdf" (``format_of``)
+    warning: str | None = None
+    # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
+    line_map: list[tuple[int, int]] | None = None
+    # Plain text of one paragraph per line: every line break ends a sentence (``segment.line_shape``).
+    lines_are_blocks: bool = False
+    # Plain text of one sentence or thought per line: each line is one sentence, as written.
+    lines_are_sentences: bool = False
+    # Markup removed and every block ended by a blank line (Markdown, reStructuredText): a line
+    # that starts with "-", "*", "#" or ">" is text, not a new block (``segment.split_sentences``).
+    blocks_marked: bool = False
+
+    def source_line(self, offset: int, text_line: int) -> int:
+        if not self.line_map:
+            return text_line
+        # bisect on the pairs themselves: (offset, inf) sorts after every entry at that offset.
+        i = bisect.bisect_right(self.line_map, (offset, float("inf"))) - 1
+        return self.line_map[max(i, 0)][1]

@@ -1,0 +1,432 @@
+"""HTML to prose, with a map from text offsets back to the file's lines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+from .base import Extracted
+from .plain import _PRE_QUOTE, _TEXT_ITEM
+from .rst import _CODE_LINE, _looks_like_code, _reads_as_type
+
+
+class _HtmlText(HTMLParser):
+    """The text of an HTML page as a reader of its content sees it.
+
+    Left out, with everything inside them: scripts, styles, icons, formulas and controls
+    (``INLINE_SKIP``: where one stood inside a sentence, the sentence goes on); navigation
+    (``<nav>``, ``role="navigation"`` or ``"search"``: menus, sidebars and tables of contents
+    repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
+    outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
+    ``div#ft``; also its ``div#hd`` and ``div#sidebar``), dialogs and what the page hides from readers
+    (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
+    or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
+    ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
+    (on Windows)", is text of its own) and stands in no paragraph, heading or caption (a list item
+    or a table cell holding one link, "« previous | up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
+    Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
+    Markdown and reStructuredText) when it or a block around it has a code class ("highlight",
+    "literal-block", "language-..."), it holds ``<code>``, ``<samp>`` or ``<kbd>``, or its lines
+    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``); any other ``<pre>``
+    is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
+    inside its block. A table row is one block, its cells joined with "; " (as the Markdown and
+    reStructuredText readers give a row). A Sphinx field list loses its labels ("Parameters:")
+    and its type fields ("Return type:" and its body) when the body reads as a type
+    (``_reads_as_type``: one line, no sentence end), as the rst reader drops ``:rtype:`` and
+    ``:type:``; a type field whose body is prose keeps the prose, without its label; a "Returns" or other field keeps its label before its text ("Returns: the
+    response"). The ``<title>`` is kept only when the page has no ``<h1>`` (it repeats the h1,
+    with the site's name); a redirect page (``<meta http-equiv="refresh" content="0; url=...">``)
+    gives no text. An ``<li>`` left unclosed ends at the next item of its list, a ``<dt>`` or
+    ``<dd>`` at the next term or definition of its ``<dl>`` (``_implied_end``), and nothing asks
+    for a scan of the open elements, so a page of items left unclosed, or nested thousands deep,
+    is read in time linear in its size."""
+
+    BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "dl",
+              "table", "section", "article", "header", "footer", "blockquote", "pre", "dd", "dt", "hr",
+              "title", "main", "nav", "aside", "figcaption", "details", "summary", "caption", "body", "dialog"}
+    INLINE_SKIP = {"script", "style", "noscript", "template", "svg", "math", "button", "select", "textarea"}
+    SKIP = INLINE_SKIP | {"pre", "nav", "dialog"}
+    SKIP_ROLES = {"navigation", "search", "dialog", "alertdialog", "contentinfo"}
+    # Controls hold no blocks: one left unclosed ends with the block around it.
+    CONTROLS = {"button", "select", "textarea"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    # Text inside these is the page's own words, not a menu, even when it is all links.
+    PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
+    # Inside a table cell these join the cell's text with a space; any other block (a heading, a
+    # nested table: a page laid out in a table) ends the row's text as it ends any block.
+    # A list in a cell stays a list: its items are blocks (an index page's columns of entries).
+    CELL_INLINE = frozenset({"p", "div", "section", "article", "blockquote", "details", "summary", "figcaption"})
+    TABLE_PARTS = frozenset({"table", "tr", "td", "th"})
+    # What a link bar has between its links ("« previous | up | next »", "a · b", "a / b"): any
+    # other character outside a link ("OPTIONS.", "gettext (on Windows)") is the block's own text.
+    LINK_BAR = re.compile(r"[\s|«»‹›·•/–—\-←→]*")
+    CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
+                            r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
+    # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
+    TYPE_FIELDS = frozenset({"type", "types", "rtype", "return type", "return types", "variable type", "vartype"})
+    PARAMETER_FIELDS = frozenset({"parameters", "parameter", "params", "param", "arguments", "argument", "keyword arguments",
+                                  "keyword argument", "other parameters", "variables", "attributes"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.line_map: list[tuple[int, int]] = []
+        self.skipped: str | None = None  # the element being left out
+        self.skip_depth = 0  # how many of its kind are open inside it, itself included
+        self.skip_blocks: list[str] = []  # blocks opened inside it (a control's end is not theirs)
+        self.skip_counts: Counter = Counter()  # how many of each tag ``skip_blocks`` holds
+        self.captured: list[tuple[str, int]] | None = None  # a <pre>'s or a field label's text, kept aside
+        self.captured_code = False  # a <pre> holding <code>, <samp> or <kbd>, or with a code class
+        self.in_head = False
+        # The open <a> elements: (where in the block its text starts, whether it is a permalink), or
+        # None for an <a> with no href (an anchor: its text is the page's own).
+        self.links: list[tuple[int, bool] | None] = []
+        self.hrefs = 0  # how many of ``links`` are links (not None)
+        # The open block elements, outermost first, and their attributes. Every push and pop goes
+        # through ``_push`` and ``_pop_to``, which keep what is asked of the stack at every tag and
+        # text node without a scan of it: where each tag last stands, how many PROSE elements and
+        # elements with a code class are open, and where the table parts stand.
+        self.open: list[str] = []
+        self.open_attrs: list[dict] = []
+        self.open_at: dict[str, list[int]] = {}  # tag -> its places in ``open``, innermost last
+        self.open_code: list[bool] = []  # whether each has a code class
+        self.prose_open = 0
+        self.code_open = 0
+        self.table_parts: list[int] = []  # the places of the open table, tr, td and th elements
+        # The open bodies (<dd>) of type fields: (its place in ``open``, the size of ``parts``,
+        # ``line_map`` and ``size`` when it began): a body that reads as a type goes when it ends.
+        self.type_bodies: list[tuple[int, int, int, int]] = []
+        self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
+        self.block_has_words = False  # a letter or digit outside any link
+        self.block_in_prose = False  # text inside a PROSE element
+        self.block_in_title = False
+        self.block_in_h1 = False
+        self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
+        self.field_prefix: tuple[str, int] | None = None  # a field's label and its line, put before its body's text
+        self.skip_field_body = False  # the next <dd> is a type-only field's body
+        self.title: list[tuple[str, int]] | None = None
+        self.has_h1 = False
+        self.redirect = False
+
+    def _add(self, text: str, line: int) -> None:
+        self.line_map.append((self.size, line))
+        self.parts.append(text)
+        self.size += len(text)
+
+    def _end_block(self) -> None:
+        """The block so far is complete: keep it unless it is a link list's item."""
+        only_links = not self.block_has_words and any(text.strip() for text, _ in self.block)
+        if self.block_in_title:
+            if self.title is None:
+                self.title = self.block  # kept only when the page turns out to have no h1 (``close``)
+        elif not (only_links and not self.block_in_prose):
+            for text, line in self.block:
+                self._add(text, line)
+            self.has_h1 = self.has_h1 or (self.block_in_h1 and any(text.strip() for text, _ in self.block))
+        self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
+        self.block, self.block_has_words, self.block_in_prose = [], False, False
+        self.block_in_title = self.block_in_h1 = self.cell_gap = False
+        # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
+        self.links, self.hrefs = [], 0
+
+    def _push(self, tag: str, attributes: dict) -> None:
+        self.open_at.setdefault(tag, []).append(len(self.open))
+        if tag in self.TABLE_PARTS:
+            self.table_parts.append(len(self.open))
+        code = self.CODE_CLASS.search(attributes.get("class") or "") is not None
+        self.open.append(tag)
+        self.open_attrs.append(attributes)
+        self.open_code.append(code)
+        self.prose_open += tag in self.PROSE
+        self.code_open += code
+
+    def _pop_to(self, size: int) -> None:
+        """The elements from place ``size`` of ``open`` on end (a type field's body among them is
+        left out when it reads as a type)."""
+        while len(self.open) > size:
+            if self.type_bodies and self.type_bodies[-1][0] == len(self.open) - 1:
+                self._end_block()
+                self._type_body_ended(*self.type_bodies.pop()[1:])
+            tag = self.open.pop()
+            self.open_attrs.pop()
+            self.open_at[tag].pop()
+            if tag in self.TABLE_PARTS:
+                self.table_parts.pop()
+            self.prose_open -= tag in self.PROSE
+            self.code_open -= self.open_code.pop()
+
+    def _last(self, tag: str) -> int:
+        """Where the innermost open ``tag`` stands in ``open``, or -1."""
+        places = self.open_at.get(tag)
+        return places[-1] if places else -1
+
+    def _close(self, tag: str) -> None:
+        """``tag`` ends, and with it every element opened inside it and left unclosed."""
+        at = self._last(tag)
+        if at >= 0:
+            self._pop_to(at)
+
+    def _cell(self) -> int:
+        """Where the table cell the text is in stands in ``open``, or -1 (in no cell, or in a table
+        nested in it)."""
+        if self.table_parts and self.open[self.table_parts[-1]] in ("td", "th"):
+            return self.table_parts[-1]
+        return -1
+
+    def _implied_end(self, tag: str) -> None:
+        """HTML's implied end tags: an item (``<li>``) ends the open item of its list, a term or
+        a definition (``<dt>``, ``<dd>``) the open term or definition of its ``<dl>``; never one of
+        an outer list or outside a table the tag stands in. (A list of 20,000 items left unclosed
+        is 20,000 items side by side, not 20,000 nested ones.)"""
+        if tag == "li":
+            item, bound = self._last("li"), max(self._last("ul"), self._last("ol"))
+        else:
+            item, bound = max(self._last("dt"), self._last("dd")), self._last("dl")
+        if item > max(bound, self.table_parts[-1] if self.table_parts else -1):
+            self._pop_to(item)
+
+    def _type_body_ended(self, parts: int, lines: int, size: int) -> None:
+        """A type field's body ended: what it gave is left out when it reads as a type."""
+        if _reads_as_type("".join(self.parts[parts:])):
+            del self.parts[parts:], self.line_map[lines:]
+            self.size = size
+
+    def _classes(self, attributes: dict) -> list[str]:
+        return (attributes.get("class") or "").split()
+
+    def _is_chrome(self, tag: str, attributes: dict) -> bool:
+        """A page's footer, a dialog, or what it hides from readers: the site's, not the page's."""
+        if attributes.get("role") in self.SKIP_ROLES:
+            return True
+        if (attributes.get("aria-hidden") or "").lower() == "true":
+            # a page saved while a dialog was open hides its content wrapper: never the page itself
+            return tag not in ("html", "body", "main", "article") and attributes.get("role") != "main"
+        if tag == "footer":
+            return self._last("article") < 0 and self._last("blockquote") < 0  # a post's own footer is its text
+        # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
+        return tag == "div" and ("footer" in self._classes(attributes)
+                                 or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
+
+    def _field_list(self) -> bool:
+        """Whether the text is directly in a Sphinx field list (``dl.field-list``)."""
+        return self._last("dl") >= 0 and "field-list" in self._classes(self.open_attrs[self._last("dl")])
+
+    def _skip(self, tag: str, capture: bool = False) -> None:
+        self.skipped, self.skip_depth, self.skip_blocks, self.skip_counts = tag, 1, [], Counter()
+        self.captured = [] if capture else None
+        if tag not in self.BLOCKS:
+            self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
+        elif tag != "dt":
+            self._end_block()
+
+    def _skip_ended(self) -> None:
+        tag, captured, self.skipped, self.captured = self.skipped, self.captured, None, None
+        if captured is None:
+            return
+        text = "".join(piece for piece, _ in captured)
+        if tag == "pre":
+            self._pre(captured)
+            return
+        label = " ".join(text.split()).rstrip(":").strip().lower()
+        self.skip_field_body = label in self.TYPE_FIELDS
+        self.field_prefix = None
+        if label and label not in self.TYPE_FIELDS and label not in self.PARAMETER_FIELDS:
+            self.field_prefix = " ".join(text.split()).rstrip(":").strip() + ": ", captured[0][1]
+
+    def _pre(self, captured: list[tuple[str, int]]) -> None:
+        """A <pre>'s text: plain text read line by line, or left out as code."""
+        lines: list[tuple[int, str]] = []
+        for piece, line in captured:
+            for k, part in enumerate(piece.split("\n")):
+                if k or not lines:
+                    lines.append((line + k, part))
+                else:
+                    lines[-1] = (lines[-1][0], lines[-1][1] + part)
+        while lines and not lines[0][1].strip():
+            lines.pop(0)
+        while lines and not lines[-1][1].strip():
+            lines.pop()
+        texts = [text for _, text in lines]
+        nonblank = [text.strip() for text in texts if text.strip()]
+        if (self.captured_code or not any(char.isalpha() for text in texts for char in text)
+                or _looks_like_code(texts) or sum(bool(_CODE_LINE.match(text)) for text in nonblank) * 2 >= len(nonblank)):
+            return
+        depth = 0
+        for number, text in lines:
+            # an e-mail's quoted lines ("> ...") are text without their markers; a change of quote
+            # depth or a list item (its bullet left out, as in a .txt file) starts a block
+            quote = _PRE_QUOTE.match(text)
+            text = text[quote.end():]
+            item = _TEXT_ITEM.match(text)  # its bullet or number goes, as in a .txt file
+            if (quote.group().count(">") != depth or item) and text.strip():
+                self._add("\n", number)
+            depth = quote.group().count(">")
+            text = text[item.end():] if item else text
+            self._add(text.rstrip() + "\n" if text.strip() else "\n", number)
+        self._add("\n", lines[-1][0])
+
+    def handle_starttag(self, tag, attrs):
+        if self.skipped == "dt" and tag in ("dt", "dd") and self.skip_depth == 1 and not self.skip_blocks:
+            self._skip_ended()  # a field's label left unclosed ends where its body (or the next label) begins
+        if self.skipped is not None:
+            if tag == self.skipped:
+                self.skip_depth += 1
+            elif tag in self.BLOCKS and tag not in self.VOID:
+                self.skip_blocks.append(tag)
+                self.skip_counts[tag] += 1
+            if self.captured is not None and tag in ("code", "samp", "kbd"):
+                self.captured_code = True
+            if self.captured is not None and tag == "br":
+                self.captured.append(("\n", self.getpos()[0]))
+            return
+        attributes = dict(attrs)
+        if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
+            self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
+        if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
+            if tag == "pre":
+                self.captured_code = self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
+            self._skip(tag, capture=tag == "pre")
+        elif tag == "head":
+            self.in_head = True
+        elif tag == "a":
+            href = attributes.get("href") is not None
+            self.links.append((len(self.block), "headerlink" in self._classes(attributes)) if href else None)
+            self.hrefs += href
+        elif tag == "br":
+            if not self.in_head:
+                self.block.append(("\n", self.getpos()[0]))  # a line break: the sentence may go on
+        elif tag == "dt" and self._field_list():
+            self._implied_end(tag)  # (a field's body left unclosed ends where the next label begins)
+            self._end_block()
+            self._skip(tag, capture=True)  # the field's label: read when it ends
+        elif tag in self.BLOCKS:
+            self.in_head = self.in_head and tag == "title"
+            if tag in ("li", "dt", "dd"):
+                self._implied_end(tag)
+            cell = self._cell()
+            if tag in ("td", "th") and cell >= 0:
+                self._close(self.open[cell])  # a cell left unclosed ends where the next one begins
+                cell = -1
+            if tag in ("td", "th"):
+                self.cell_gap = any(text.strip() for text, _ in self.block)
+            elif cell >= 0 and tag in self.CELL_INLINE:
+                self.block.append((" ", self.getpos()[0]))  # a paragraph in a cell: the row goes on
+            else:
+                while self.open and self.open[-1] == "p":
+                    self._pop_to(len(self.open) - 1)  # a paragraph ends where a block begins, closed or not
+                if tag == "tr" and self._last("table") >= 0:  # a row left unclosed ends where the next begins
+                    self._pop_to(self._last("table") + 1)
+                self._end_block()
+            if tag not in self.VOID:
+                if tag == "dd" and self.skip_field_body and self._field_list():
+                    self.skip_field_body = False
+                    self.type_bodies.append((len(self.open), len(self.parts), len(self.line_map), self.size))
+                self._push(tag, attributes)
+
+    def handle_endtag(self, tag):
+        if self.skipped is not None:
+            if tag in ("body", "html"):  # an element left unclosed ends with the page
+                self._skip_ended()
+            elif tag == self.skipped:
+                self.skip_depth -= 1
+                if not self.skip_depth:
+                    self._skip_ended()
+            elif self.skipped == "dt" and tag == "dl" and not self.skip_counts[tag]:
+                self._skip_ended()  # a field's label left unclosed ends with its list
+                self.handle_endtag(tag)
+            elif self.skip_counts[tag]:
+                while True:  # the innermost one ends, with what was opened inside it
+                    self.skip_counts[self.skip_blocks[-1]] -= 1
+                    if self.skip_blocks.pop() == tag:
+                        break
+            elif self.skipped in self.CONTROLS and self._last(tag) >= 0:
+                self._skip_ended()  # a control left unclosed ends with the block around it
+                self.handle_endtag(tag)
+            return
+        if tag == "head":
+            self.in_head = False
+            self._close("title")
+        elif tag == "a":
+            if self.links:
+                link = self.links.pop()
+                self.hrefs -= link is not None
+                self._link_ended(link)
+        elif tag in ("td", "th") and self._last(tag) >= 0:
+            self._close(tag)
+            self.cell_gap = self.cell_gap or any(text.strip() for text, _ in self.block)
+        elif tag in self.CELL_INLINE and self._last(tag) > self._cell() >= 0:
+            self._close(tag)
+            self.block.append((" ", self.getpos()[0]))
+        elif tag in self.BLOCKS or tag == "html":
+            self._end_block()
+            self._close(tag)
+            if tag == "dl":
+                self.field_prefix, self.skip_field_body = None, False
+
+    def _link_ended(self, link: tuple[int, bool] | None) -> None:
+        """A link's text is dropped when it is a permalink or, all of it, has no letter or digit
+        ("¶", "#"); never its spaces (``<a><code>a</code> <code>b</code></a>`` reads "a b")."""
+        if link is None:
+            return
+        start, permalink = link
+        text = "".join(piece for piece, _ in self.block[start:])
+        if permalink or not any(char.isalnum() for char in text):
+            line = self.block[start][1] if start < len(self.block) else self.getpos()[0]
+            self.block[start:] = [(" ", line)] if any(char.isspace() for char in text) else []
+
+    def handle_data(self, data):
+        if self.skipped is not None:
+            if self.captured is not None:
+                self.captured.append((data, self.getpos()[0]))
+            return
+        if self.in_head and self.open[-1:] != ["title"]:
+            return
+        line = self.getpos()[0]
+        if data.strip():
+            # any character outside a link but spaces and a link bar's separators is the block's own text
+            self.block_has_words = self.block_has_words or (not self.hrefs and not self.LINK_BAR.fullmatch(data))
+            self.block_in_prose = self.block_in_prose or self.prose_open > 0
+            self.block_in_title = self.block_in_title or self._last("title") >= 0
+            self.block_in_h1 = self.block_in_h1 or self._last("h1") >= 0
+            if self.cell_gap:
+                while self.block and not self.block[-1][0].strip():
+                    self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"
+                if self.block:
+                    self.block[-1] = (self.block[-1][0].rstrip(), self.block[-1][1])
+                self.block.append(("; ", line))
+                self.cell_gap = False
+            if self.field_prefix:
+                self.block.append(self.field_prefix)
+                self.block_has_words = True
+                self.field_prefix = None
+        pieces = data.split("\n")
+        for number, piece in enumerate(pieces):  # text nodes span lines: map each one
+            # a line end is a space; the text's own end is not (``<b>x</b>.`` reads "x.")
+            self.block.append((piece + (" " if number < len(pieces) - 1 else ""), line + number))
+
+    def close(self):
+        super().close()
+        self._end_block()
+        self._pop_to(0)  # the elements left unclosed end with the page
+        if self.redirect:  # a page that sends the reader elsewhere has no text of its own
+            self.parts, self.line_map, self.size = [], [], 0
+        elif self.title and not self.has_h1 and any(text.strip() for text, _ in self.title):
+            parts, line_map = self.parts, self.line_map
+            self.parts, self.line_map, self.size = [], [], 0
+            for text, line in self.title:
+                self._add(text, line)
+            self._add("\n\n", self.title[-1][1])
+            shift = self.size
+            self.parts += parts
+            self.line_map += [(offset + shift, line) for offset, line in line_map]
+
+
+def _extract_html(text: str, warning: str | None) -> Extracted:
+    parser = _HtmlText()
+    parser.feed(text)
+    parser.close()
+    # Markup is gone and every block ends with a blank line: a block's text that starts with "-",
+    # "#" or ">" (a heading "> operator") is text, not a list item or a quote.
+    return Extracted("".join(parser.parts), "html", warning, parser.line_map, blocks_marked=True)

@@ -1,0 +1,391 @@
+"""Markdown (CommonMark, GFM, MyST, pymdown, Quarto) to prose."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from ..segment import source_lines
+from .rst import (
+    _ADORNMENT,
+    _CODE_DIRECTIVES,
+    _OPTION_LINE,
+    _VERSIONED,
+    Lines,
+    _clean_rst,
+    _indent,
+    _inline_blocks,
+    _nested_bullets_end,
+    _Out,
+    _protect,
+    _restore,
+    _role_text,
+    _without_nul,
+)
+
+_MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})[ \t]*(?:\{([\w:.-]+)\}[ \t]*)?(.*?)\s*$")
+_MD_HEADING = re.compile(r"^\s*#{1,6}(?:[ \t]+(.*)|$)")
+_MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
+_MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
+_MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
+_MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
+_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_MD_CELL_PIPE = re.compile(r"(?<!\\)\|")
+# A setext heading's underline (any length, after a paragraph line); a thematic break with spaces (``* * *``).
+_MD_SETEXT = re.compile(r"^\s*(?:=+|-+)\s*$")
+_MD_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}\s*$")
+# GitHub's alert marker, alone on a block quote's first line.
+_MD_ALERT = re.compile(r"^\s*\[![A-Za-z]+\]\s*$")
+# A front matter's lines: YAML or TOML keys, list entries, comments, tables, indented values.
+_MD_FRONT_MATTER_LINE = re.compile(r"""^(?:\s|#|-(?:\s|$)|\[|["']?[\w.-]+["']?\s*[:=])""")
+# HTML blocks whose content is not Markdown (CommonMark's first kind): left out up to the closing tag.
+_MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
+# An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
+# content tab (``=== "Label"``, ``===! "Label"``); the title or label is group 2.
+_MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(?:\s+\"(.*)\")?|===[!+]*\s+\"(.*)\")\s*$")
+# pymdown's Blocks: ``/// type | title`` opens (its YAML options indented under it), ``///`` closes.
+_MD_BLOCK_OPEN = re.compile(r"^(\s*)/{3,}\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
+_MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
+# pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
+_MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
+_MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
+_MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
+# Fences around code besides the rst directives of _CODE_DIRECTIVES: MyST-NB's and Quarto's cells.
+_MD_CODE_DIRECTIVES = frozenset({"code-cell", "python", "r", "julia", "ojs", "sql", "bash", "dot"})
+# MyST directives whose argument is a title (a block of its own), and those whose text on the fence
+# line is their body's first line (``{note} Text``); a versioned one's argument starts with versions.
+_MD_TITLE_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "rubric", "centered", "dropdown", "tab-item",
+                                  "tab", "card", "grid-item-card", "margin", "table", "list-table"})
+_MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", "caution", "danger", "error",
+                                 "attention", "seealso", "todo", "epigraph", "highlights", "pull-quote"})
+
+
+def _md_unquote(line: str, container: int) -> tuple[str, bool]:
+    """A line without its block-quote markers (``> ``, nested ``> > ``), the indentation before
+    them kept, and whether it had any. A marker indented four columns past the container is code."""
+    indent = _indent(line)
+    if indent > container + 3:
+        return line, False
+    end = indent
+    while marker := _MD_QUOTE.match(line, end):
+        end = marker.end()
+    return (line[:indent] + line[end:], True) if end > indent else (line, False)
+
+
+def _md_cells(row: str) -> list[str]:
+    """A table row's cells, split at its pipes but not at an escaped one (``\\|``)."""
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return [cell.strip() for cell in _MD_CELL_PIPE.split(row)]
+
+
+def _md_row(row: str) -> str:
+    return "; ".join(cell for cell in _md_cells(row) if cell)
+
+
+def _md_fence_argument(name: str, argument: str) -> str:
+    """A MyST directive's argument without the versions a versioned one starts with."""
+    versions = _VERSIONED.get(name, 0)
+    return " ".join(argument.split(None, versions)[versions:]) if versions else argument
+
+
+def _clean_markdown(text: str) -> Lines:
+    lines = [line.expandtabs(4) for line in source_lines(text)]
+    out = _Out()
+    rst_bodies: list[tuple[int, int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
+    i = 0
+    container = 0  # content column of the list item, footnote or admonition the lines belong to
+    in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
+    in_table = False
+    unclosed: set = set()  # fences (and "$$") found with no closer up to the end of the file
+
+    def content(j: int) -> str:  # line j without its block-quote markers
+        return _md_unquote(lines[j], container)[0]
+
+    if lines and lines[0].strip() in ("---", "+++"):  # front matter, when its lines read as YAML or TOML
+        close = lines[0].strip()
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() in (close, "...")), None)
+        if end is not None and all(_MD_FRONT_MATTER_LINE.match(line) for line in lines[1:end] if line.strip()):
+            i = end + 1
+    while i < len(lines):
+        number = i + 1
+        line, quoted = _md_unquote(lines[i], container)
+        stripped = line.strip()
+        indent = _indent(line)
+        if not stripped:
+            out.gap(number)
+            in_paragraph, in_table = False, False
+            i += 1
+            continue
+        if indent < container and not in_paragraph and not _MD_ITEM.match(line):
+            container = 0
+        block_start = indent <= container + 3  # neither code nor a paragraph's indented continuation
+        while block_start and stripped.startswith("<!--") and (close := line.find("-->", indent + 2)) != -1:
+            line = line[close + 3:]  # a comment that ends on its line; another one may follow it
+            stripped, indent = line.strip(), _indent(line)
+            if not stripped:
+                break
+        if not stripped:
+            i += 1
+            continue
+        if block_start and stripped.startswith("<!--"):  # an HTML comment up to the line holding -->
+            j = i + 1
+            while j < len(lines) and "-->" not in lines[j]:
+                j += 1
+            out.gap(number)
+            in_paragraph = False
+            if j < len(lines):
+                lines[j] = lines[j][lines[j].index("-->") + 3:]
+            i = j
+            continue
+        raw = _MD_RAW_HTML.match(line) if block_start else None
+        if raw:
+            closing = re.compile(rf"</{raw.group(1)}\s*>", re.IGNORECASE)
+            j = i
+            while j < len(lines) and not closing.search(lines[j]):
+                j += 1
+            out.gap(number)
+            in_paragraph = False
+            i = j + 1
+            continue
+        fence = _MD_FENCE.match(line) if block_start else None
+        if fence and not (fence.group(2)[0] == "`" and "`" in fence.group(4)):
+            mark, name = fence.group(2), (fence.group(3) or "").lower()
+            closing = re.compile(rf"^ {{0,{container + 3}}}{re.escape(mark[0])}{{{len(mark)},}}\s*$")
+            j, closed = i + 1, False
+            if not quoted and (mark[0], len(mark), container) in unclosed:
+                j = len(lines)  # (a later one of the same kind finds none either)
+            while j < len(lines):
+                body, in_quote = _md_unquote(lines[j], container)
+                if quoted and not in_quote:  # the quote ends, and the fence in it
+                    break
+                if closing.match(body):
+                    closed = True
+                    break
+                j += 1
+            if j == len(lines) and not quoted:
+                unclosed.add((mark[0], len(mark), container))
+            out.gap(number)
+            in_paragraph = False
+            short = name.rsplit(":", 1)[-1]
+            if short == "eval-rst":  # rst inside Markdown: read by the rst reader
+                body_lines = [content(k) for k in range(i + 1, j)]
+                base = min((_indent(body) for body in body_lines if body.strip()), default=0)
+                rst_lines = _clean_rst("\n".join(body[base:] for body in body_lines))
+                rst_bodies.append((len(out.lines), j, [(number + n, body) for n, body in rst_lines]))
+                i = j + 1 if closed else j
+                continue
+            if (not name and mark[0] != ":") or (name.startswith((".", "#")) and mark[0] != ":") \
+                    or name in _CODE_DIRECTIVES or short in _CODE_DIRECTIVES or short in _MD_CODE_DIRECTIVES:
+                i = j + 1 if closed else j
+                continue
+            # a MyST directive or a ::: div around prose: its argument kept (a title, or its body's
+            # first line), its options dropped (":key: value" lines or a "---" YAML block), its body read
+            if closed:
+                lines[j] = ""
+            k = i + 1
+            if k < j and content(k).strip() == "---":
+                end = next((m for m in range(k + 1, j) if content(m).strip() in ("---", "")), None)
+                for m in range(k, end + 1 if end is not None and content(end).strip() == "---" else -1):
+                    lines[m] = ""
+            else:
+                while k < j and _OPTION_LINE.match(content(k)):
+                    lines[k] = ""
+                    k += 1
+            argument = _md_fence_argument(short, fence.group(4)) if fence.group(3) else ""
+            if short in _MD_TITLE_DIRECTIVES:
+                out.block(number, argument)
+            elif argument and (short in _MD_BODY_DIRECTIVES or short in _VERSIONED):
+                out.add(number, argument)
+                in_paragraph = True
+            i += 1
+            continue
+        if stripped.startswith(">>>"):
+            while i < len(lines) and content(i).strip():
+                i += 1
+            out.gap(number)
+            in_paragraph = False
+            continue
+        if indent >= container + 4 and not in_paragraph and not in_table:  # indented code
+            while i < len(lines) and (not content(i).strip() or _indent(content(i)) >= container + 4):
+                i += 1
+            out.gap(number)
+            continue
+        if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or (quoted and _MD_ALERT.match(line)):
+            out.gap(number)
+            in_paragraph = False
+            i += 1
+            continue
+        admonition = _MD_ADMONITION.match(line)
+        if admonition:
+            container = indent + 4
+            out.block(number, admonition.group(2) or admonition.group(3) or "")
+            in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
+            i += 1
+            continue
+        opened = _MD_BLOCK_OPEN.match(line)
+        if opened or _MD_BLOCK_CLOSE.match(line):
+            out.gap(number)
+            title = (opened.group(3) or "") if opened else ""
+            if opened and opened.group(2).lower() != "html" and "=" not in title:  # not an element (div.result), not options
+                out.block(number, title)
+            i += 1
+            while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
+                i += 1  # the block's options
+            in_paragraph = False
+            continue
+        if _MD_SNIPPET.match(line):
+            out.gap(number)
+            j = i + 1
+            if stripped.strip("-8<") == "":  # a bare marker: a list of files up to the next one
+                while j < len(lines) and _MD_SNIPPET_FILE.match(lines[j]) and not _MD_SNIPPET.match(lines[j]):
+                    j += 1
+                j = j + 1 if j < len(lines) and _MD_SNIPPET.match(lines[j]) else i + 1
+            i = j
+            in_paragraph = False
+            continue
+        if block_start and stripped.startswith("$$") and not stripped.startswith("$$$"):  # display math
+            end = None
+            if stripped.find("$$", 2) == -1 and "$$" not in unclosed:  # opened here, closed by a later line's $$
+                end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip().endswith("$$")), None)
+                if end is None:
+                    unclosed.add("$$")
+            elif stripped.endswith("$$"):
+                end = i
+            if end is not None:
+                out.gap(number)
+                in_paragraph = False
+                i = end + 1
+                continue
+        heading = _MD_HEADING.match(line) if block_start else None
+        if heading:
+            title = (heading.group(1) or "").rstrip()
+            bare = title.rstrip("#")
+            if bare != title and (not bare or bare[-1] in " \t"):  # a closing sequence: ## Title ##
+                title = bare
+            out.block(number, title)
+            in_paragraph = False
+            i += 1
+            continue
+        if _ADORNMENT.match(line) or _MD_BREAK.match(line) or (in_paragraph and _MD_SETEXT.match(line)):
+            out.gap(number)  # setext underline, thematic break
+            in_paragraph = False
+            i += 1
+            continue
+        if "|" in line and in_table:
+            out.block(number, _md_row(line))
+            i += 1
+            continue
+        if "|" in line and i + 1 < len(lines):
+            separator = content(i + 1)
+            if "-" in separator and _MD_TABLE_SEPARATOR.match(separator) \
+                    and len(_md_cells(separator)) == len(_md_cells(line)):
+                out.block(number, _md_row(line))  # the header row; the separator row is skipped
+                in_table, in_paragraph = True, False
+                i += 2
+                continue
+        footnote = _MD_FOOTNOTE_DEF.match(line)
+        item = _MD_ITEM.match(line)
+        if item and item.group(2) and int(item.group(2)) != 1 and in_paragraph and indent >= container:
+            item = None  # "15." starting a wrapped line: only a list that starts at 1 interrupts a paragraph
+        if footnote or item:
+            start = _nested_bullets_end(line, (footnote or item).end())
+            container = indent + 4 if footnote else start  # a footnote's later paragraphs are indented four
+            out.gap(number)
+            out.add(number, line[start:])
+            in_paragraph = True
+            i += 1
+            continue
+        if line.startswith(":   "):  # definition list (Python-Markdown, PHP Markdown Extra)
+            out.gap(number)
+            out.add(number, line[4:])
+            container = 4
+            in_paragraph = True
+            i += 1
+            continue
+        out.add(number, line)
+        in_paragraph = True
+        i += 1
+    cleaned: Lines = []
+    start = 0
+    for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
+        cleaned += _md_blocks(out.lines[start:at]) + rst_lines + [(last, "")]
+        start = at
+    return cleaned + _md_blocks(out.lines[start:])
+
+
+def _md_blocks(lines: Lines) -> Lines:
+    """``_md_inline`` applied to each block: its removals keep the newlines they held (so the
+    whole block is cleaned at once and every line keeps its number; tests/test_extract_markdown2.py)."""
+    return _inline_blocks(lines, _md_inline)
+
+
+# Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
+# character; a backslash ending a line is a line break), a MyST role ({name}`text`) or a code span
+# (a run of backticks up to the next run of the same length: CommonMark's rule). So a backslash in a
+# code span stays, and a span's content is no other markup.
+_MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
+                      r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
+                      r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL)
+# pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
+_MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
+# A link's text may hold one level of brackets; its destination one level of parentheses.
+_MD_LINK_TEXT = r"(?:[^\[\]]|\[[^\[\]]*\])*+"
+_MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
+_MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
+_MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
+_MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
+_MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
+_MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
+_MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
+_MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
+_MD_STRIKE = re.compile(r"~~(.+?)~~")
+# An icon shortcode (mkdocs-material, pymdown's emoji): :material-github:, :octicons-mark-github-16:.
+_MD_ICON = re.compile(r"(?<![\w:]):[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?![\w:])")
+
+
+def _md_code_text(match: re.Match) -> str:
+    if match.group("escaped") is not None:
+        return match.group("escaped")
+    if match.group("hard_break") is not None:
+        return ""  # (``_protect`` keeps the newline)
+    if match.group("role") is not None:
+        return _role_text(match.group("role_text"), match.group("role"))
+    return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
+
+
+def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text: str) -> str:
+    """``pattern.sub``, each replacement followed by the newlines its match held and it lost."""
+    def sub(match):
+        new = replace(match) if callable(replace) else match.expand(replace)
+        return new + "\n" * (match.group(0).count("\n") - new.count("\n"))
+    return pattern.sub(sub, text)
+
+
+# An HTML entity or character reference, as CommonMark reads one outside code.
+_MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _md_inline(text: str) -> str:
+    keep: list[str] = []
+    text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
+    text = _md_sub(_MD_COMMENT, "", text)
+    text = _md_sub(_MD_MATH, "", text)
+    text = _md_sub(_MD_IMAGE, "", text)
+    text = _md_sub(_MD_FOOTNOTE_REF, "", text)
+    text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
+    text = _md_sub(_MD_AUTOLINK, lambda m: m.group(1) or m.group(2), text)
+    text = _md_sub(_MD_TAG, "", text)
+    text = _md_sub(_MD_ATTRIBUTES, "", text)
+    text = _MD_ICON.sub("", text)
+    for _ in range(2):  # **a **b** c**: the inner pair, then the outer one
+        text = _md_sub(_MD_STRONG, r"\2", text)
+    text = _md_sub(_MD_EMPHASIS, lambda m: m.group(1) or m.group(2), text)
+    text = _MD_STRIKE.sub(r"\1", text)
+    text = _MD_ENTITY.sub(lambda m: html.unescape(m.group()), text)  # AT&amp;T, &nbsp;, &#8212; (never in code)
+    return _restore(text, keep)

@@ -1,0 +1,75 @@
+"""Plain text: lists, quotes and line shapes; the assembly of cleaned lines into text."""
+
+from __future__ import annotations
+
+import re
+
+from ..segment import source_lines, starts_item, wrap_evidence
+from .rst import Lines, _Out
+
+_TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
+_TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
+
+
+def _clean_plain(text: str, per_line: bool) -> Lines:
+    """Plain text: in prose, a list item's bullet or number is left out and starts a block.
+
+    Inside a paragraph a number starts an item only where ``segment.starts_item`` says so
+    ("... on March\n15. Please" goes on). An e-mail's quoted lines lose their "> " markers and
+    stay together, one block per run of lines quoted to the same depth. A line short enough
+    to leave half the wrap width (``segment.wrap_evidence``) after it and the next line's first
+    word ends its block when it ends a sentence (".", ":", ";", "!", "?") or stands in a run of
+    such lines: a list of one item per line inside wrapped prose is not one sentence, and a
+    line broken short by hand inside a sentence ("The results were") goes on.
+
+    A file of one sentence per line is not markup: its lines are kept exactly as written
+    (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
+    """
+    lines = source_lines(text)
+    if per_line:
+        return list(enumerate(lines, start=1))
+    width = wrap_evidence(text)[0]
+    quotes = [_TEXT_QUOTE.match(line) for line in lines]
+    depths = [quote.group().count(">") if quote else 0 for quote in quotes]
+    texts = [line[quote.end():] if quote else line for line, quote in zip(lines, quotes)]
+
+    def short(i: int) -> bool:
+        """Line ``i`` leaves half the wrap width after it and the next line's first word (the
+        next line in the same paragraph)."""
+        if i < 0 or i + 1 >= len(texts) or not texts[i].strip() or not texts[i + 1].strip() or depths[i] != depths[i + 1]:
+            return False
+        return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
+
+    out = _Out()
+    previous, in_list = "", False  # the line before (markers left out)
+    for k, line in enumerate(texts):
+        number = k + 1
+        if (k and depths[k] != depths[k - 1]) or not line.strip():
+            out.gap(number)
+            previous, in_list = "", False
+        elif short(k - 1) and (previous.rstrip().endswith((".", ":", ";", "!", "?")) or short(k - 2) or short(k)):
+            # a short line ending a sentence, or a run of short lines (the items of a list), is a
+            # block of its own; one short line inside prose (wrapped by hand) goes on
+            out.gap(number)
+        item = _TEXT_ITEM.match(line)
+        if item and starts_item(line, previous, in_list):
+            out.gap(number)
+            out.add(number, line[item.end():])
+            in_list = True
+        else:
+            out.add(number, line)
+        previous = line if line.strip() else ""
+    return out.lines
+
+
+def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:
+    """The cleaned text and its map from offsets to source lines."""
+    parts, line_map, size = [], [], 0
+    for number, text in lines:
+        line_map.append((size, number))
+        parts.append(text + "\n")
+        size += len(text) + 1
+    return "".join(parts), line_map
+
+
+_PRE_QUOTE = re.compile(r"(?:[ \t]*>)*[ \t]?")

@@ -1,0 +1,633 @@
+"""reStructuredText to prose, and the helpers the other markup readers share (``_Out``, the
+code test, inline protection)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+
+from ..segment import source_lines
+
+# --- markup: reStructuredText, Markdown, plain-text lists -----------------------------------
+#
+# Each cleaner reads a file's lines and returns (source line, text) pairs: the prose left
+# once markup is removed, with a blank pair wherever a block (paragraph, heading, list
+# item, table row) ends. Code is left out: fenced, indented and `::` literal blocks,
+# code-block/doctest/testcode directives and doctest `>>>` blocks are not prose, and a
+# `#` comment inside them never becomes a heading. A directive simsearch does not know (a
+# Sphinx extension's, a project's own) keeps its body when that reads as prose and loses it
+# when it reads as code (``_looks_like_code``): on eight documentation trees this left out
+# 539 sentences, 2 of them prose, where leaving out every unknown directive's body would have
+# lost 30,000 prose sentences (sqlalchemy's ``.. change::`` entries). Tables are kept one row
+# per sentence, cells joined with "; " (a simple table's cells cut at its border's columns).
+# Every output line keeps the number of the line it came from.
+
+Lines = list[tuple[int, str]]
+
+_CODE_DIRECTIVES = frozenset(
+    """
+    code code-block sourcecode literalinclude highlight doctest testcode testoutput testsetup testcleanup
+    ipython jupyter-execute jupyter-kernel math raw productionlist parsed-literal graphviz digraph graph
+    inheritance-diagram uml plantuml mermaid csv-table toctree autosummary index include image
+    autoclasstree program-output command-output runblock plot tabularcolumns role
+    default-role default-domain contents sectnum header footer meta title currentmodule highlightlang
+    code-tab prompt spelling:word-list rst-class cssclass eval-rst exec
+    """.split()
+)
+# Directives whose first line's text is prose (an admonition's first words, a rubric's title,
+# a todo's text) and whose lines right after it, before any option, are prose too (a glossary
+# whose first term follows on the next line).
+_PROSE_ARGUMENT = frozenset(
+    """
+    note warning tip hint important caution danger error attention seealso admonition rubric topic
+    sidebar versionadded versionchanged versionremoved deprecated deprecated-removed centered table
+    list-table epigraph highlights pull-quote todo glossary hlist compound
+    """.split()
+)
+# Directives whose argument opens with version numbers before its prose: how many.
+_VERSIONED = {"versionadded": 1, "versionchanged": 1, "versionremoved": 1, "deprecated": 1, "deprecated-removed": 2}
+_TYPE_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype", "meta", "tocdepth", "nocomments", "orphan"})
+# Of these, the fields that give a type: their body is left out when it reads as a type.
+_TYPE_ONLY_FIELDS = frozenset({"type", "rtype", "vartype", "kwtype"})
+# A sentence's end: ".", "!" or "?" (closing quotes or brackets after it) before a space or the end.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]’”]*(?:\s|$)")
+
+
+def _reads_as_type(text: str) -> bool:
+    """Whether a type field's body ("Type:", ``:rtype:``) reads as a type, to be left out with its
+    label: one line of one paragraph with no sentence end ("Optional[str]", "list of str, optional",
+    ":class:`~django.http.HttpResponse`"). Prose (Sphinx's ``html_search_options`` documents its
+    type in sentences and paragraphs) is kept."""
+    text = text.strip()
+    return "\n" not in text and _SENTENCE_END.search(text) is None
+
+
+_PARAM_FIELDS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "kwarg", "kwparam",
+                           "var", "ivar", "cvar"})
+_RAISE_FIELDS = frozenset({"raises", "raise", "except", "exception", "throws"})
+
+_ADORNMENT = re.compile(r"""^\s*([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])\1{2,}\s*$""")
+# An underline of one to three characters: a title's when it is at least as long as the title.
+_SHORT_ADORNMENT = re.compile(r"""^([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])\1{0,2}\s*$""")
+_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+(.*?)|\s*)$")
+_DIRECTIVE = re.compile(r"^(\|[^|]+\|\s+)?([\w][\w:.+-]*)::(?:\s+(.*))?$")
+_FOOTNOTE = re.compile(r"\[([^\]]+)\](?:\s+(.*))?$")
+_FIELD = re.compile(r"^(\s*):(?![\s:`])([^:`]+?):(?:\s+(.*)|\s*)$")
+_RST_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)]|\(\d{1,3}\)|#[.)]|[a-zA-Z][.)]|\([a-zA-Z]\))\s+(?=\S)")
+_OPTION_LINE = re.compile(r"^\s*:[\w][\w .-]*:(?:\s|$)")
+_GRID_BORDER = re.compile(r"^\s*\+(?:[-=:]+\+)+\s*$")
+_GRID_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_GRID_LINE = re.compile(r"^\s*[+|].*[+|]\s*$")  # a grid table's row, border, or row with a span's border
+_SIMPLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
+_SIMPLE_RULE = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
+_LINE_BLOCK = re.compile(r"^(\s*)\|\s(?=.*\S)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _body_end(lines: list[str], i: int, indent: int) -> int:
+    """First line after ``i`` that is not blank and not indented deeper than ``indent``."""
+    j = i + 1
+    while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > indent):
+        j += 1
+    return j
+
+
+def _skip_to_blank(lines: list[str], i: int) -> int:
+    """The first blank line from ``i`` on (a doctest block's end), or the end of the lines."""
+    while i < len(lines) and lines[i].strip():
+        i += 1
+    return i
+
+
+def _simple_cells(row: str, columns: list[int]) -> list[str]:
+    """A simple table's row, one text per column: cut where the border's columns start (cells may
+    be one space apart), never inside a word (text overflowing its column, as in the last one,
+    stays in the column it starts in, and the columns it covers are empty)."""
+    cells = [""] * len(columns)
+    start = column = 0
+    for k, cut in enumerate(columns[1:], start=1):
+        if cut < len(row) and row[cut - 1].isspace():
+            cells[column] = row[start:cut].strip()
+            start, column = cut, k
+    cells[column] = row[start:].strip()
+    return cells
+
+
+def _add_row(out: "_Out", cells: list[list[tuple[int, str]]]) -> None:
+    """A table's row as one block: its cells in order, joined with "; ", each cell's lines kept
+    on their own source lines (a cell wrapped over several lines reads as one text)."""
+    cells = [cell for cell in cells if any(text for _, text in cell)]
+    if not cells:
+        return
+    out.gap(cells[0][0][0])
+    for k, cell in enumerate(cells):
+        pieces = [(number, text) for number, text in cell if text]
+        for m, (number, text) in enumerate(pieces):
+            out.add(number, text + (";" if m == len(pieces) - 1 and k < len(cells) - 1 else ""))
+    out.gap(cells[-1][-1][0])
+
+
+def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int]) -> int | None:
+    """A simple table from its top border at line ``i``, each row added as one block
+    (``_add_row``); the line after it, or None when no border of the same length follows (a
+    stray border is no table). As docutils reads one: a line whose first column is empty
+    continues the row above it; the table ends at the second border after its top or at a
+    border followed by a blank line. ``borders``: the indexes of all lines that look like one."""
+    k = bisect.bisect_right(borders, i)
+    if k == len(borders) or len(lines[borders[k]].strip()) != len(lines[i].strip()):
+        return None
+    columns = [match.start() for match in re.finditer(r"=+", lines[i])]
+    row: list[list[tuple[int, str]]] = []
+    seen, j = 1, i + 1
+    while j < len(lines):
+        line = lines[j]
+        j += 1
+        if _SIMPLE_BORDER.match(line):
+            _add_row(out, row)
+            row = []
+            seen += 1
+            if seen >= 3 or j == len(lines) or not lines[j].strip():
+                break
+        elif line.strip() and not _SIMPLE_RULE.match(line):  # (a header's column-span underline is no row)
+            cells = _simple_cells(line, columns)
+            if not (row and len(columns) > 1 and not cells[0]):
+                _add_row(out, row)
+                row = [[] for _ in columns]
+            for cell, text in zip(row, cells):
+                cell.append((j, text))
+    _add_row(out, row)
+    return j
+
+
+def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
+    """A grid table from its top border at line ``i``: each row (the lines between two full
+    borders) added as one block (``_add_row``); a cell closed inside the row by a span's border
+    (``|   +-----+``) comes before the cell under it. Columns are cut at the ``+`` of the top
+    border where a line has a ``|`` or ``+`` there (a cell spanning columns has none); a line
+    that does not line up is cut at its ``|``. Returns the line after the table."""
+    columns = [match.start() for match in re.finditer(r"\+", lines[i])]
+    cells: dict[int, list[tuple[int, str]]] = {}  # column -> the lines of its open cell
+    closed: dict[int, list[list[tuple[int, str]]]] = {}  # column -> cells closed above the open one
+
+    def close(column: int) -> None:
+        cell = cells.pop(column, [])
+        if cell:
+            closed.setdefault(column, []).append(cell)
+
+    def flush() -> None:
+        for column in list(cells):
+            close(column)
+        _add_row(out, [cell for column in sorted(closed) for cell in closed[column]])
+        closed.clear()
+
+    out.gap(i + 1)
+    j = i + 1
+    while j < len(lines) and _GRID_LINE.match(lines[j]):
+        line = lines[j].rstrip()
+        j += 1
+        if _GRID_BORDER.match(line):
+            flush()
+            continue
+        bounds = [c for c in columns if c < len(line) and line[c] in "+|"]
+        if not bounds or bounds[-1] != len(line) - 1:  # not lined up with the top border
+            pieces = list(enumerate(line.strip().strip("|+").split("|")))
+        else:
+            pieces = [(columns.index(a), line[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
+        for column, piece in pieces:
+            piece = piece.strip()
+            if piece and not piece.strip("-=:+"):  # a span's border: the cell above it ends
+                close(column)
+            elif piece:
+                cells.setdefault(column, []).append((j, piece))
+    flush()
+    out.gap(j)
+    return j
+
+
+_NESTED_BULLET = re.compile(r"[-*+•‣⁃][ \t]+(?=\S)")
+
+
+def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out") -> int:
+    """A ``list-table`` directive's body (lines ``start`` to ``end``), each row added as one
+    block (``_add_row``, as grid and simple tables give their rows): a row is an item of the
+    outer bullet list, a cell an item of the list inside it ("* - a" opens both). A cell's
+    directive (a code block in a cell) is left out with what is indented under it."""
+    rows: list[list[list[tuple[int, str]]]] = []
+    row_indent = cell_indent = skip_deeper = None
+    for number in range(start, end):
+        line = lines[number]
+        if not line.strip():
+            continue
+        indent, text = _indent(line), line.strip()
+        if skip_deeper is not None and indent > skip_deeper:
+            continue
+        skip_deeper = None
+        bullet = _NESTED_BULLET.match(text)
+        if row_indent is None:
+            row_indent = indent
+        if bullet and indent == row_indent:
+            rows.append([])
+            rest = text[bullet.end():]
+            cell = _NESTED_BULLET.match(rest)
+            if cell:
+                rows[-1].append([(number + 1, rest[cell.end():])])
+                cell_indent = indent + bullet.end() if cell_indent is None else cell_indent
+            continue
+        if not rows:
+            continue
+        if bullet and (cell_indent is None or indent == cell_indent):
+            cell_indent = indent
+            rows[-1].append([(number + 1, text[bullet.end():])])
+        elif text.startswith(".."):
+            skip_deeper = indent
+        elif rows[-1]:  # the cell goes on (a list inside it loses its bullets)
+            rows[-1][-1].append((number + 1, text[bullet.end():] if bullet else text))
+    for row in rows:
+        _add_row(out, row)
+    return end
+
+
+def _nested_bullets_end(line: str, start: int) -> int:
+    """Where an item's text begins after the bullets of items nested on its first line (a
+    list-table's "- * cell", Markdown's "- * item")."""
+    while nested := _NESTED_BULLET.match(line, start):
+        start = nested.end()
+    return start
+
+
+class _Out:
+    """Collects (source line, text) pairs; ``gap`` ends the current block."""
+
+    def __init__(self):
+        self.lines: Lines = []
+
+    def gap(self, number: int) -> None:
+        if self.lines and self.lines[-1][1]:
+            self.lines.append((number, ""))
+
+    def add(self, number: int, text: str) -> None:
+        self.lines.append((number, text))
+
+    def block(self, number: int, text: str) -> None:
+        self.gap(number)
+        if text.strip():
+            self.add(number, text)
+            self.gap(number)
+
+
+def _clean_rst(text: str) -> Lines:
+    lines = source_lines(text)
+    borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
+    replacements: dict[str, str] = {}  # |name| -> its replace:: text, collected on the way
+    out = _Out()
+    i = 0
+    para_indent = None  # indentation of the paragraph being read (None between blocks)
+    para_start = -1  # the line the paragraph being read began on
+    item_indent = None  # lines indented deeper than this continue a list item or field
+    literal_after = None  # the indentation of a paragraph that ended with "::"
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        stripped = line.strip()
+        indent = _indent(line)
+        if not stripped:
+            out.gap(number)
+            para_indent = None
+            i += 1
+            continue
+        literal, literal_after = literal_after, None
+        if literal is not None and indent > literal:  # the literal block: code, left out
+            i = _body_end(lines, i, literal)
+            continue
+        if literal is not None and indent == literal and not stripped[0].isalnum():
+            # a quoted literal block: unindented lines that all begin with the same character ("$ ", "> ")
+            while i < len(lines) and lines[i].strip() and _indent(lines[i]) == indent and lines[i].strip()[0] == stripped[0]:
+                i += 1
+            out.gap(number)
+            continue
+        if _GRID_BORDER.match(line):
+            i = _rst_grid_table(lines, i, out)
+            para_indent = item_indent = None
+            continue
+        if _SIMPLE_BORDER.match(line):
+            end = _rst_simple_table(lines, i, out, borders)
+            out.gap(number)
+            i = i + 1 if end is None else end  # a stray border is no table: left out, like an underline
+            para_indent = item_indent = None
+            continue
+        if _ADORNMENT.match(line) or (
+                _SHORT_ADORNMENT.match(line) and i > 0 and para_start == i - 1 and indent == 0 == _indent(lines[i - 1])
+                and len(lines[i - 1].strip()) <= len(stripped) and stripped not in ("-", "*", "+", "..")):
+            out.gap(number)  # a section's underline or overline (a short title's too), a transition
+            para_indent = None
+            i += 1
+            continue
+        if stripped.startswith(">>>") and para_indent is None:  # a doctest block runs to the next blank line
+            i = _skip_to_blank(lines, i)
+            out.gap(number)
+            continue
+        if stripped.startswith("__ ") or stripped == "__":  # an anonymous link target
+            i = _body_end(lines, i, indent)
+            out.gap(number)
+            continue
+        explicit = _EXPLICIT.match(line)
+        if explicit:
+            i, continues, literal_after = _rst_explicit(lines, i, explicit, out, replacements)
+            para_indent = item_indent = None
+            if continues and i < len(lines):  # the text begun on the construct's line goes on
+                para_indent, item_indent, para_start = _indent(lines[i]), indent, i
+            continue
+        field = _FIELD.match(line)
+        if field:
+            out.gap(number)
+            name = field.group(2).split()
+            kind = name[0].lower()
+            body = field.group(3) or ""
+            if kind in _TYPE_FIELDS:
+                end = _body_end(lines, i, indent)
+                while end > i + 1 and not lines[end - 1].strip():
+                    end -= 1
+                # the body's lines are one paragraph (as they are one <p> in Sphinx's HTML) unless a blank line parts them
+                body_lines = [body.strip(), *(text.strip() for text in lines[i + 1:end])]
+                if kind not in _TYPE_ONLY_FIELDS or ("" not in body_lines[1:] and _reads_as_type(" ".join(body_lines))):
+                    i = _body_end(lines, i, indent)
+                    continue
+            para_indent, item_indent, para_start = indent, indent, i
+            if not body:
+                i += 1
+                continue
+            if kind in _TYPE_ONLY_FIELDS:  # a type field whose body is prose: its text, without a label
+                i, literal_after = _rst_paragraph_line(out, number, body, indent, i)
+                continue
+            if kind in _PARAM_FIELDS and len(name) > 1:
+                label = name[-1]
+            elif kind in _RAISE_FIELDS:
+                label = "Raises " + name[-1] if len(name) > 1 else "Raises"
+            elif kind in ("returns", "return"):
+                label = "Returns"
+            elif kind == "yields":
+                label = "Yields"
+            else:
+                label = field.group(2)
+            i, literal_after = _rst_paragraph_line(out, number, f"{label}: {body}", indent, i)
+            continue
+        item = _RST_ITEM.match(line)
+        # An item starts a block, or is indented differently from the paragraph before it (an
+        # item's text, a definition): inside a paragraph, a line that starts "- " or "A. " goes on with it.
+        if item and (para_indent is None or indent != para_indent or (item_indent is not None and indent <= item_indent)):
+            out.gap(number)
+            start = _nested_bullets_end(line, item.end())
+            para_indent, item_indent, para_start = start, indent, i
+            i, literal_after = _rst_paragraph_line(out, number, line[start:], start, i)
+            continue
+        block = _LINE_BLOCK.match(line)
+        if block and not _GRID_ROW.match(line):
+            out.block(number, line[block.end():])
+            i += 1
+            continue
+        continuing = item_indent is not None and indent > item_indent
+        if not continuing:
+            item_indent = None
+            if para_indent is not None and indent != para_indent:
+                out.gap(number)  # a definition-list term, or a quote: its own block
+                para_indent = None
+        if para_indent is None:
+            para_indent, para_start = indent, i  # (in an item or field: its later paragraph, whose "::" opens a literal block)
+        i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
+    cleaned = {name: _rst_inline(value) for name, value in replacements.items()}
+    return _inline_blocks(out.lines, lambda block: _rst_inline(block, cleaned))
+
+
+def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) -> tuple[int, int | None]:
+    """Add one line of prose (line ``i``, indented ``indent``): the next line to read, and
+    ``indent`` when a trailing "::" announces a literal block after it."""
+    stripped = text.rstrip()
+    if stripped.endswith("::"):
+        if stripped.strip() == "::":
+            stripped = ""
+        elif stripped[-3:-2].isspace():
+            stripped = stripped[:-2].rstrip()
+        else:
+            stripped = stripped[:-1]
+        if stripped.strip():
+            out.add(number, stripped)
+        return i + 1, indent
+    if text.strip():
+        out.add(number, text)
+    return i + 1, None
+
+
+def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
+                  replacements: dict[str, str]) -> tuple[int, bool, int | None]:
+    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution.
+
+    Returns the next line to read; whether that line goes on with the text begun on the
+    construct's own line (".. note:: This is\\n   one sentence.", ".. [1]\\n   Its text."); and the
+    indentation a literal block must exceed when that text ended with "::". A ``replace::``
+    substitution's text goes into ``replacements``.
+    """
+    indent = len(explicit.group(1))
+    rest = (explicit.group(2) or "").strip()
+    number = i + 1
+    out.gap(number)
+    if not rest and (i + 1 == len(lines) or not lines[i + 1].strip()):
+        return i + 1, False, None  # an empty comment: an indented block after it is a block quote
+    footnote = _FOOTNOTE.match(rest)
+    if footnote:  # footnote or citation: its text is prose, on this line or the next
+        i, literal = _rst_paragraph_line(out, number, footnote.group(2) or "", indent, i)
+        return i, bool(footnote.group(2)), literal
+    directive = _DIRECTIVE.match(rest)
+    if not directive or directive.group(1):  # comment, link target, substitution definition
+        end = _body_end(lines, i, indent)
+        kind = directive.group(2).lower() if directive and directive.group(1) else ""
+        if kind == "replace":
+            body = [directive.group(3) or ""] + [line.strip() for line in lines[i + 1:min(end, _skip_to_blank(lines, i + 1))]]
+            replacements[directive.group(1).strip().strip("|").strip()] = " ".join(body).strip()
+        elif kind == "image":  # an icon or picture in the text: no words
+            replacements[directive.group(1).strip().strip("|").strip()] = ""
+        return end, False, None
+    name = directive.group(2).lower()
+    short = name.rsplit(":", 1)[-1]
+    if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
+        return _body_end(lines, i, indent), False, None
+    argument = (directive.group(3) or "").strip()
+    prose = short in _PROSE_ARGUMENT
+    literal = None
+    if prose and argument:
+        argument = " ".join(argument.split(None, _VERSIONED.get(short, 0))[_VERSIONED.get(short, 0):])
+        _, literal = _rst_paragraph_line(out, number, argument, indent, i)
+    j = i + 1
+    while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent:  # argument lines, options
+        if _OPTION_LINE.match(lines[j]):  # options, each perhaps on several lines, then the body
+            option_indent = _indent(lines[j])
+            while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent and (
+                    _indent(lines[j]) > option_indent or _OPTION_LINE.match(lines[j])):
+                j += 1
+            break
+        if prose:  # an admonition's text goes on here: the caller reads it (literal blocks and all)
+            return j, bool(argument), literal
+        j += 1  # a signature's continuation
+    out.gap(number)
+    if short == "list-table":
+        return _rst_list_table(lines, j, _body_end(lines, j - 1, indent), out), False, None
+    if not prose and _looks_like_code(lines[j:_body_end(lines, j - 1, indent)]):
+        return _body_end(lines, j - 1, indent), False, None  # a directive simsearch does not know, around code
+    return j, False, literal
+
+
+# A line of code as it stands at a body's own indentation: Python statements, decorators and
+# calls, assignments, shell and doctest prompts, comments, lines that open or close brackets.
+_CODE_LINE = re.compile(
+    r"""^(?:(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]|(?:import|from)\s+[\w.]+(?:\s+import\s|\s*$)
+    |@[\w.]+(?:\(|$)|(?:return|yield|raise|assert)\b(?!\s+(?:a|an|the|to)\b)
+    |(?:if|elif|while|with)\s.*:$|for\s.+\sin\s.+:$|(?:else|try|finally)\s*:$|except\b.*:$|(?:pass|break|continue)$
+    |[\w.\[\]'"]+(?:\s*,\s*[\w.\[\]'"]+)*\s*(?:[-+*/%|&^]|//|\*\*)?=(?!=)\s*\S
+    |[\w.]+\([^()]*(?:\([^()]*\)[^()]*)*\)[,;]?$|[\w.]+\((?!\))[^)]*$|(?:\$|%|>>>|\.\.\.)\s|\#|//|/\*|<[\w!?/]|[{}()\[\]]+[,;]?$
+    |.*[{(\[]$)""", re.VERBOSE)
+_PROMPT = re.compile(r"^(?:\$|%|>>>)\s")
+
+
+def _looks_like_code(body: list[str]) -> bool:
+    """Whether the body of a directive simsearch does not know is code, to be left out.
+
+    Read at the body's own indentation (deeper lines are a nested block, code or quote), its
+    nested directives, options and fields set aside: code when it opens with a shell or doctest
+    prompt (a session: commands, then their output) or when more than half of its other lines
+    (doctest lines apart) read as code (``_CODE_LINE``). Prose bodies are kept: Sphinx domain directives (``.. function::``,
+    ``.. confval::``), a project's own (``.. change::``), tabs, ``only``, ``glossary``."""
+    lines = [line for line in body if line.strip()]
+    if not lines:
+        return False
+    base = min(_indent(line) for line in lines)
+    own = [line.strip() for line in lines if _indent(line) == base and not line.lstrip().startswith("..")
+           and not _FIELD.match(line)]  # (an option line is a field)
+    if not own:
+        return False
+    if _PROMPT.match(own[0]):
+        return True
+    own = [line for line in own if not line.startswith((">>>", "..."))]  # a doctest inside prose
+    return sum(bool(_CODE_LINE.match(line)) for line in own) * 2 > len(own)
+
+
+def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
+    """Apply an inline cleaner to each block (constructs may span its lines), keeping lines.
+    A block whose line count the cleaner changes (a construct swallowed a newline) is cleaned
+    line by line: never a crash on a user's file, at worst markup left in."""
+    out: Lines = []
+    block: Lines = []
+
+    def flush():
+        if not block:
+            return
+        cleaned = clean("\n".join(text for _, text in block)).split("\n")
+        if len(cleaned) != len(block):
+            cleaned = [clean(text) for _, text in block]
+        # a line that held only markup (an image, an icon) is no blank line: the paragraph goes on
+        out.extend((number, text) for (number, _), text in zip(block, cleaned) if text.strip())
+        block.clear()
+
+    for number, text in lines:
+        if text.strip():
+            block.append((number, text))
+        else:
+            flush()
+            out.append((number, ""))
+    flush()
+    return out
+
+
+def _role_text(content: str, role: str = "") -> str:
+    content = content.strip()
+    if content.endswith(">") and "<" in content:
+        title = content[: content.rindex("<")].strip()
+        content = title or content[content.rindex("<") + 1 : -1]
+    content = content.lstrip("!")
+    if content.startswith("~"):
+        content = content[1:].rsplit(".", 1)[-1]
+    role = role.strip(":").rsplit(":", 1)[-1].lower()
+    if role in ("pep", "rfc"):
+        return f"{role.upper()} {content}"
+    return content
+
+
+# One left-to-right scan over a block: an inline literal, a backslash escape, a role (before or
+# after its text), a reference (`text`_) or interpreted text; whichever starts first is read
+# first, and the scan goes on after it, so no construct can begin inside another or span from
+# one literal's closing backtick to the next one's opening backtick, and an escaped character
+# (``\*``, ``\```) is text that no later rule reads as markup. A role starts after no word
+# character or colon: a run of ":a:a:a" is tried once, not from each of its colons.
+_RST_INLINE = re.compile(
+    r"``(?P<literal>.+?)``(?!`)"
+    r"|\\(?P<escaped>.)"
+    r"|(?<![\w:])(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
+    r"|`(?P<text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`(?P<suffix>(?::[\w.+-]+)+:|_{1,2})?",
+    re.DOTALL)
+_FOOTNOTE_REF = re.compile(r"\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
+_SUBSTITUTION = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:_{1,2})?(?![\w|])")
+# (the text never holds "**": an unclosed "**" is tried up to the next one, not to the block's end)
+_STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:(?:[^*]|\*(?!\*))*?\S)?)\*\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
+_SIMPLE_REF = re.compile(r"(?<![\w-])([A-Za-z0-9]+)_{1,2}(?![\w])")
+_PLACEHOLDER = re.compile(r"\0(\d+)\0")
+
+
+def _protect(pattern: re.Pattern, text: str, keep: list[str], render: Callable[[re.Match], str]) -> str:
+    """Replace the matches of ``pattern`` by placeholders that later markup rules cannot touch.
+
+    Called once per block, on text that holds no NUL (``_without_nul``): a placeholder never
+    holds another one, so ``_restore`` puts every kept text back in one pass.
+    """
+    def sub(match):
+        kept = render(match)
+        keep.append(kept)  # a newline inside the removed part stays, so the block keeps its lines
+        return f"\0{len(keep) - 1}\0" + "\n" * (match.group(0).count("\n") - kept.count("\n"))
+    return pattern.sub(sub, text)
+
+
+def _restore(text: str, keep: list[str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: keep[int(m.group(1))], text)
+
+
+def _without_nul(text: str) -> str:
+    """A NUL in a file (past the bytes sniffed for binary content) is not text; removing it keeps
+    the placeholders unambiguous."""
+    return text.replace("\0", "")
+
+
+def _rst_inline_text(match: re.Match) -> str:
+    if match.group("literal") is not None:
+        return match.group("literal").replace("\n", " ")
+    if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
+        return "" if match.group("escaped").isspace() else match.group("escaped")
+    if match.group("role") is not None:
+        return _rst_role_text(match.group("role_text"), match.group("role"))
+    suffix = match.group("suffix") or ""
+    return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "")
+
+
+def _rst_role_text(raw: str, role: str) -> str:
+    """A role's or interpreted text's words, its escapes read (an escaped "<" opens no link
+    target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
+    if role.rstrip(":").endswith("math"):
+        return raw
+    text = _role_text(raw.replace("\\<", "\0"), role)  # (the text holds no NUL: ``_without_nul``)
+    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
+
+
+def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
+    """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text."""
+    keep: list[str] = []
+    text = _protect(_RST_INLINE, _without_nul(text), keep, _rst_inline_text)
+    text = _FOOTNOTE_REF.sub("", text)
+    text = _SUBSTITUTION.sub(lambda m: (replacements or {}).get(m.group(1), m.group(1)), text)
+    text = _STRONG.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\1", text)
+    text = _SIMPLE_REF.sub(r"\1", text)
+    return _restore(text, keep)
+
+
+# A fence: group 3 is a MyST directive's name ({note}, {code-cell}), group 4 the rest of the line (the
+# directive's argument, or a code block's info string: a backtick fence's holds no backtick).
