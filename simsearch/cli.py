@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shlex
+import sqlite3
 import sys
 from enum import Enum
 from pathlib import Path
@@ -725,6 +726,12 @@ def search_command(
 
     if query is not None and empty_query(query):
         raise SimsearchError("the query is empty")
+    if query is not None and not query.isascii():
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError as exc:  # bytes that are not UTF-8 reach Python as lone surrogates
+            raise SimsearchError(f"the query is not valid UTF-8 (character {exc.start + 1}: "
+                                 f"{exc.object[exc.start:exc.end]!r})") from None
     lines = _read_queries(queries) if queries is not None else []
     store = Store.open(db, create=False, readonly=True)
     _check_recorded_pooler(store, [model], _value(pooler))
@@ -1031,6 +1038,11 @@ def main(argv: Optional[list[str]] = None) -> None:
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")
         sys.exit(130)
+    except sqlite3.DatabaseError as exc:  # a damaged page, found only when a read reaches it (the open checks the schema)
+        if type(exc) is not sqlite3.DatabaseError or "malformed" not in str(exc):
+            raise
+        _error(f"the index is damaged (SQLite: {exc}): build a new one with `simsearch index FOLDER --db NEW_FILE`")
+        sys.exit(2)
     except typer.Abort:
         sys.exit(1)
     # Outside standalone mode typer returns an exit code instead of raising: typer.Exit, --help (0)

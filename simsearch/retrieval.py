@@ -150,6 +150,10 @@ _QUERY_KEYS = {"query", "relevant", "id"}
 _ITEM_KEYS = {"path", "lines", "text"}
 
 
+# SQLite's largest INTEGER: a line number past it cannot be looked up (OverflowError).
+MAX_LINE = 2**63 - 1
+
+
 def _lines(value, where: str) -> tuple[int, int]:
     if isinstance(value, bool):
         value = None
@@ -161,7 +165,17 @@ def _lines(value, where: str) -> tuple[int, int]:
     start, end = value
     if start < 1 or end < start:
         raise SimsearchError(f"{where}: lines {start}-{end}: expected 1 <= first <= last")
+    if end > MAX_LINE:
+        raise SimsearchError(f"{where}: lines {start}-{end}: a line number is at most {MAX_LINE:,}")
     return start, end
+
+
+def _exists(path: str) -> bool:
+    """Whether ``path`` exists; a name the file system cannot hold (too long) does not."""
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
 
 
 def _resolve(path: str, base: Path, where: str) -> str:
@@ -174,8 +188,11 @@ def _resolve(path: str, base: Path, where: str) -> str:
 def parse_path_spec(spec: str, base: Path, where: str) -> Unit:
     """``path``, ``path:A`` or ``path:A-B`` (relative to ``base``) as a unit."""
     match = _RANGE.match(spec)
-    if match and not Path(_resolve(spec, base, where)).exists():
-        lines = _lines([int(match["start"]), int(match["end"] or match["start"])], where)
+    if match and not _exists(_resolve(spec, base, where)):
+        numbers = [match["start"], match["end"] or match["start"]]
+        if any(len(number) > len(str(MAX_LINE)) for number in numbers):  # int() refuses 4,300+ digits
+            raise SimsearchError(f"{where}: {spec[:80]}: a line number is at most {MAX_LINE:,}")
+        lines = _lines([int(number) for number in numbers], where)
         return Unit.make(_resolve(match["path"], base, where), lines)
     return Unit.make(_resolve(spec, base, where))
 
@@ -236,6 +253,10 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
         raise SimsearchError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(obj, dict):
         raise SimsearchError(f"{where}: expected a JSON object with \"query\" and \"relevant\"")
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # "\ud800": half of a character, which no tokenizer or file name holds
+        raise SimsearchError(f"{where}: holds a lone surrogate (\\u{ord(exc.object[exc.start]):04x}), not text") from None
     missing = [key for key in ("query", "relevant") if key not in obj]
     if missing:
         raise SimsearchError(f"{where}: missing key {', '.join(repr(k) for k in missing)}")
