@@ -324,13 +324,14 @@ def eval_sts_command(
     for ref in _resolve_all(model, _value(pooler)):
         encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size, precision=_value(precision))
         result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split, precision=encoder.precision)
-        result = {"model": encoder.name, **result}
+        result = {"model": encoder.name, "pooler": ref.pooler, **result}  # --pooler changes every figure
         rows.append(result)
         if json_out:
             _print_json(result)
     if json_out:
         return
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
+    poolers = len({result["pooler"] for result in rows}) > 1 or pooler is not None
     precisions = ", ".join(dict.fromkeys(result["protocol"]["precision"] for result in rows))
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
     table = Table(
@@ -340,10 +341,13 @@ def eval_sts_command(
                    else "the paper's numbers are fp32 (--precision fp32)"),
     )
     table.add_column("model")
+    if poolers:
+        table.add_column("pooler")
     for column in columns:
         table.add_column(labels.get(column, column), justify="right")
     for result in rows:
-        table.add_row(_cell(result["model"]), *(f"{result[c]:.2f}" for c in columns))
+        table.add_row(_cell(result["model"]), *([result["pooler"]] if poolers else []),
+                      *(f"{result[c]:.2f}" for c in columns))
     stdout.print(table)
 
 
@@ -362,15 +366,18 @@ def eval_geometry_command(
 
     root = data_dir(data)
     table = Table(title="Alignment and uniformity on STS-B (lower is better)")
-    for column in ("model", "alignment", "uniformity", "positive pairs", "sentences"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    for column in ("model", *(["pooler"] if pooler is not None else []), "alignment", "uniformity", "positive pairs",
+                   "sentences"):
+        table.add_column(column, justify="left" if column in ("model", "pooler") else "right")
     for ref in _resolve_all(model, _value(pooler)):
         encoder = Encoder.load(ref, device=_value(device))
-        result = {"model": encoder.name, **alignment_uniformity(encoder.encode, root, split=_value(split))}
+        result = {"model": encoder.name, "pooler": ref.pooler,
+                  **alignment_uniformity(encoder.encode, root, split=_value(split))}
         if json_out:
             _print_json(result)
             continue
-        table.add_row(_cell(result["model"]), f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
+        table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
+                      f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
                       str(result["positive_pairs"]), str(result["sentences"]))
     if not json_out:
         stdout.print(table)

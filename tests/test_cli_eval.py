@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 
 def test_models_json_lists_the_embedded_model(run_cli):
     code, out, err = run_cli("models", "--json")
@@ -33,7 +35,25 @@ def test_eval_sts_table_and_dev_split(run_cli, tiny_model, sts_fixture):
     code, out, _ = run_cli("eval", "sts", "-m", tiny_model, "--data", sts_fixture, "--aggregate", "wmean")
     assert code == 0 and "SICK-R" in out and "wmean" in out
     code, out, _ = run_cli("eval", "sts", "-m", tiny_model, "--data", sts_fixture, "--split", "dev", "--json")
-    assert code == 0 and set(json.loads(out)) == {"model", "STSBenchmark", "protocol"}
+    assert code == 0 and set(json.loads(out)) == {"model", "pooler", "STSBenchmark", "protocol"}
+
+
+@pytest.mark.parametrize("command", ["sts", "geometry"])
+def test_eval_records_the_pooler_its_figures_were_measured_with(run_cli, tiny_model, sts_fixture, command,
+                                                                monkeypatch):
+    """Was: `eval sts --pooler cls` and the model's own pooling gave rows with the same model name
+    and nothing telling them apart (an adversarial hunt's finding)."""
+    args = ("eval", command, "-m", tiny_model, "--data", sts_fixture)
+    rows = {}
+    for pooler in (None, "cls_before_pooler", "avg"):
+        code, out, err = run_cli(*args, *(["--pooler", pooler] if pooler else []), "--json")
+        assert code == 0, err
+        rows[pooler] = json.loads(out)
+    assert rows["avg"]["pooler"] == "avg" and rows["cls_before_pooler"]["pooler"] == "cls_before_pooler"
+    assert rows[None]["pooler"] in ("cls", "cls_before_pooler", "avg", "avg_top2", "avg_first_last")
+    monkeypatch.setenv("COLUMNS", "200")  # room for every column's title
+    code, out, err = run_cli(*args, "--pooler", "avg")
+    assert code == 0 and "pooler" in out and "avg" in out, err
 
 
 def test_eval_geometry_json(run_cli, tiny_model, sts_fixture):
