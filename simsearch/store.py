@@ -313,6 +313,51 @@ def storage_error(exc: BaseException, path: Path | str) -> StorageError | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+# POSIX record locks belong to a process and a file, not to a descriptor: closing *any* descriptor
+# of the database file drops every lock this process holds on it, SQLite's included. A writer in
+# another process that then finds itself alone deletes the WAL file that this process's
+# connections still read, and they stop seeing its changes (a TUI, which opens the index once per
+# pane, stopped seeing `simsearch index` runs made beside it). So the header check, which opens
+# and closes the file, runs only while no connection of this process is open on that file: one
+# that is was checked when it was opened, and SQLite is reading it. Connections are counted by
+# the file's identity from just before they are made until ``Store.close``.
+_OPEN_FILES: dict[tuple[int, int], int] = {}
+_OPEN_FILES_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _claim(path: Path, *, check: bool = True) -> tuple[int, int] | None:
+    """Count a connection about to be opened on ``path``'s file, checking the file first
+    (``_check_database_file``) when no connection of this process is open on it; returns what
+    ``_release`` takes back."""
+    with _OPEN_FILES_LOCK:
+        identity = _identity(path)
+        if check and not _OPEN_FILES.get(identity):
+            _check_database_file(path)
+            identity = _identity(path)  # (replaced meanwhile: the file just checked)
+        if identity is not None:
+            _OPEN_FILES[identity] = _OPEN_FILES.get(identity, 0) + 1
+        return identity
+
+
+def _release(identity: tuple[int, int] | None) -> None:
+    if identity is None:
+        return
+    with _OPEN_FILES_LOCK:
+        left = _OPEN_FILES.get(identity, 0) - 1
+        if left > 0:
+            _OPEN_FILES[identity] = left
+        else:
+            _OPEN_FILES.pop(identity, None)
+
+
 def _check_database_file(path: Path) -> None:
     """Refuse, before SQLite opens it (SQLite takes an empty file for a new database and would
     write a schema into it), a file at ``path`` that cannot be a simsearch index: an empty
@@ -436,6 +481,7 @@ class Store:
         self._immutable: tuple | None = None  # read as immutable: the file as it was then (``snapshot``)
         self._releasing = False  # see ``holding_released_vectors``
         self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
+        self._claimed: tuple[int, int] | None = None  # the file's identity, counted in _OPEN_FILES
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -469,8 +515,7 @@ class Store:
             raise SimsearchError(f"--db {path} is a folder, not a database file")
         else:
             made_in_place = False
-        if not made_in_place:
-            _check_database_file(path)
+        claimed = None if made_in_place else _claim(path)
         conn = None
         deadline = time.monotonic() + OPEN_RETRY_SECONDS
         try:
@@ -502,7 +547,12 @@ class Store:
                     conn = None
                     time.sleep(0.05 + random.random() * 0.1)
         except (sqlite3.DatabaseError, SimsearchError) as exc:
+            _release(claimed)
             raise _failed_open(conn, path, exc) from None
+        except BaseException:
+            _release(claimed)
+            raise
+        store._claimed = claimed if claimed is not None else _claim(path, check=False)
         return store
 
     @classmethod
@@ -514,7 +564,7 @@ class Store:
         beside a read-only file. With no ``-wal`` file (no writer has the index open, none was
         killed mid-write) the file is read as immutable: no lock and no file beside it. A
         migration that the index still needs is refused (it writes), never attempted."""
-        _check_database_file(path)
+        claimed = _claim(path)
         immutable = not Path(f"{path}-wal").exists()
         uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro" + ("&immutable=1" if immutable else "")
         conn = None
@@ -533,7 +583,12 @@ class Store:
                 raise migrations.upgrade_error(path, [m.name for _, m in todo],
                                                SimsearchError("the database is read-only here"))
         except (sqlite3.DatabaseError, SimsearchError) as exc:
+            _release(claimed)
             raise _failed_open(conn, path, exc) from None
+        except BaseException:
+            _release(claimed)
+            raise
+        store._claimed = claimed
         return store
 
     @classmethod
@@ -580,6 +635,8 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        _release(self._claimed)
+        self._claimed = None
 
     def unused(self) -> bool:
         """Whether no run has written anything here: no document, model, root or run (a new index

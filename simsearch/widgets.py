@@ -149,6 +149,7 @@ class ResultsPane(Vertical):
         self.pending: Answer | None = None  # its answer, until every pane asked has answered
         self.sentences: int | None = None  # the index's sentences, while the model is not loaded
         self.missing: str | None = None  # how many sentences have no vector for the model, if any
+        self._laid_out_width = 0  # the width the rows shown were cut to
 
     def compose(self) -> ComposeResult:
         yield Label("", id=f"{self.side}-title", classes="pane-title")
@@ -176,8 +177,10 @@ class ResultsPane(Vertical):
             return
         # A pane that could not load its model may answer in another mode (lexical needs only the
         # index; a folder put back since is found again); one opened for lexical search loads its
-        # model now that a mode needs it.
-        if self.error is not None or (mode != "lexical" and self.searcher is not None and not self.searcher.model_loaded):
+        # model now that a mode needs it. A load still under way was started for the previous mode
+        # (a dense load of a gone folder would fail in lexical mode too): it is started again for this one.
+        if (self.error is not None or self.searcher is None
+                or (mode != "lexical" and not self.searcher.model_loaded)):
             self.reload()
 
     def reload(self) -> None:
@@ -253,7 +256,7 @@ class ResultsPane(Vertical):
             return
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
-        text_width = max(24, table.size.width - 16)
+        text_width = self._laid_out_width = self._text_width()
         for hit, mark in zip(answer.hits, marks):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"
@@ -266,6 +269,24 @@ class ResultsPane(Vertical):
             location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
             table.add_row(head, cell, key=str(hit.sentence_id), height=2)
+
+    def _text_width(self) -> int:
+        return max(24, self.query_one(DataTable).size.width - 16)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Rows are cut to the table's width: cut again once the table has its new size (after
+        # this refresh), the cursor kept on its row. Was: rows cut in a narrow terminal stayed
+        # cut after it was made wide, until the next query.
+        self.call_after_refresh(self._lay_out_again)
+
+    def _lay_out_again(self) -> None:
+        if self.answer is None or self._text_width() == self._laid_out_width:
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self.watch_answer(self.answer)
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)
 
     # --- selection ------------------------------------------------------------------------
 

@@ -1,0 +1,118 @@
+"""Defects found driving `simsearch tui` in a real terminal (tmux). Each test fails on the code
+as it was found."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from simsearch.indexer import index
+from simsearch.store import Store
+from simsearch.tui import CompareApp
+
+from .test_index import write_docs
+from .test_tui import ask, run_app, settle, table_column
+
+
+def _write_from_another_process(db: Path, table: str) -> None:
+    """What `simsearch index` does from another shell: open, write, commit, close."""
+    code = textwrap.dedent(f"""
+        import sqlite3
+        conn = sqlite3.connect({str(db)!r}, isolation_level=None)
+        conn.execute("CREATE TABLE {table} (x)")
+        conn.close()
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_second_store_open_in_one_process_does_not_orphan_the_first_ones_wal(tmp_path):
+    """The TUI opens one index three times in one process (the app's store, and each pane's
+    `Searcher` store; again on every reload). `_check_database_file` opens and closes the
+    database file with Python's `open`, and closing any descriptor of a file drops all of the
+    process's POSIX locks on it, the first connection's SHARED lock included. The next writer
+    from another shell (`simsearch index`) then believes it is the last connection, checkpoints
+    and deletes -wal and -shm under the open TUI, whose connections keep reading the deleted
+    files: from then on the TUI never sees the index change again (a file indexed from another
+    shell is not found; the CLI finds it)."""
+    db = tmp_path / "index.db"
+    Store.open(db).close()
+    first = Store.open(db, create=False, readonly=True)
+    first.conn.execute("SELECT count(*) FROM documents").fetchone()  # a read: its WAL is open
+    second = Store.open(db, create=False, readonly=True)  # a pane loading its model
+    try:
+        _write_from_another_process(db, "one")
+        assert Path(f"{db}-wal").exists(), "the writer deleted the WAL under two open connections"
+        _write_from_another_process(db, "two")
+        tables = {row[0] for row in first.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"one", "two"} <= tables, "the first connection no longer sees what is committed"
+    finally:
+        second.close()
+        first.close()
+
+
+def test_switching_quickly_to_lexical_while_a_failing_load_runs_still_answers_by_words(tmp_path, index_model,
+                                                                                       monkeypatch):
+    """A pane whose model folder is gone shows the error; README: lexical mode works without
+    the folder. Pressing `m` twice quickly (hybrid -> dense -> lexical): the first press reloads
+    for dense (which clears the error); the second finds no error and no searcher, so it does not
+    reload; the dense load then fails, and the pane stays broken in lexical mode (one press at a
+    time works)."""
+    from .tiny_bert import create_random_bert
+
+    trained = create_random_bert(tmp_path / "gone-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=5)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 4)], [str(index_model), str(trained)], progress=False)
+    store.close()
+    shutil.rmtree(trained)
+    import time
+
+    from simsearch import widgets
+
+    opened = widgets.Searcher.open
+
+    def slow_open(*args, **kwargs):  # a real index takes seconds to open: a key press comes meanwhile
+        time.sleep(0.5)
+        return opened(*args, **kwargs)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A list item on travel 1.")
+        monkeypatch.setattr(widgets.Searcher, "open", slow_open)
+        right = app.panes["right"]
+        assert right.error is not None  # the folder is gone: said in its title
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("m", "m")  # hybrid -> dense -> lexical, faster than a load
+        await settle(app, pilot)
+        assert app.mode == "lexical"
+        assert right.error is None and right.searcher is not None, right.error
+        assert table_column(app, "right", "text"), "the right pane answers by words"
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario)
+
+
+def test_rows_are_shortened_for_the_panes_width_after_a_resize(tmp_path, index_model):
+    """Rows are cut to the pane's width when the answer arrives (`watch_answer`) and never again:
+    a query run in a narrow terminal keeps its 24-character sentences after the terminal is made
+    wide (until the next query), with most of the pane empty."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    sentence = "The apple tree in the north corner of the garden needs pruning every February."
+    (docs / "garden.md").write_text(sentence + "\n")
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model)], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "apple tree pruning")
+        assert table_column(app, "left", "text")[0].startswith(sentence[:20])
+        await pilot.resize_terminal(200, 40)
+        await settle(app, pilot)
+        shown = table_column(app, "left", "text")[0].split("\n")[0]
+        assert shown == sentence, f"still cut for the narrow terminal: {shown!r}"
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False), scenario, size=(60, 30))
