@@ -202,8 +202,11 @@ class CompareApp(App):
 
     def open_index(self) -> None:
         if not self.db_path.exists():
+            # The command that builds this index (the default one needs no --db); was: the
+            # default's command whatever --db said, which built another index.
+            db = "" if self.db_path == default_db_path() else f" --db {shlex.quote(str(self.db_path))}"
             return self.show_problem(f"No index at {self.db_path}.\n\nBuild one first:\n"
-                                     "    simsearch index ~/notes\nthen run simsearch tui again (or pass --db FILE).")
+                                     f"    simsearch index ~/notes{db}\nthen run simsearch tui{db} again.")
         try:
             self.store = Store.open(self.db_path, create=False, readonly=True)
         except SimsearchError as exc:

@@ -257,6 +257,10 @@ class ResultsPane(Vertical):
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
         text_width = self._laid_out_width = self._text_width()
+        if not answer.hits:  # said, as the CLI says it, rather than an empty table
+            table.add_row("", Text(_shorten(f"no results for {visible(answer.query)!r} in {answer.mode} mode", text_width),
+                                   style="dim"), key="no-results", height=2)
+            return
         for hit, mark in zip(answer.hits, marks):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"

@@ -116,3 +116,46 @@ def test_rows_are_shortened_for_the_panes_width_after_a_resize(tmp_path, index_m
         assert shown == sentence, f"still cut for the narrow terminal: {shown!r}"
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False), scenario, size=(60, 30))
+
+
+def test_no_index_at_the_given_db_says_the_command_that_builds_that_one(tmp_path, monkeypatch):
+    """Was: `simsearch tui --db X` with no index at X suggested `simsearch index ~/notes`, which
+    builds the default index, not X; the default index's hint needs no --db."""
+    from simsearch.store import default_db_path
+
+    missing = tmp_path / "my index.db"
+
+    async def scenario(app, pilot):
+        await settle(app, pilot)
+        assert f"simsearch index ~/notes --db '{missing}'" in app.problem
+        assert f"simsearch tui --db '{missing}'" in app.problem
+
+    run_app(CompareApp(missing, show_timings=False), scenario)
+    monkeypatch.setenv("SIMSEARCH_DB", str(tmp_path / "default.db"))
+
+    async def default(app, pilot):
+        await settle(app, pilot)
+        assert "simsearch index ~/notes\n" in app.problem and "--db" not in app.problem
+
+    run_app(CompareApp(default_db_path(), show_timings=False), default)
+    assert not missing.exists() and not (tmp_path / "default.db").exists()
+
+
+def test_a_query_that_finds_nothing_says_so_in_each_pane(tmp_path, index_model):
+    """Was: both panes left empty, with only "overlap@10: 0/0" below them."""
+    from .tiny_bert import create_random_bert
+
+    other = create_random_bert(tmp_path / "other-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 3)], [str(index_model), str(other)], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "zzzqqqxx")
+        for side in ("left", "right"):
+            assert table_column(app, side, "text") == ["no results for 'zzzqqqxx' in lexical mode"]
+        await pilot.press("tab", "enter", "e")  # nothing to select, nothing to open: no error
+        await settle(app, pilot)
+        assert app.is_running
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
