@@ -833,6 +833,9 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
 
     try:
         stat = os.stat(path)
+        if store.is_its_file(stat):  # (--db notes/index.txt, a link to it): reading it, then closing
+            # it, would drop this process's SQLite locks on it (see store._claim)
+            return skip("skipped: the index database itself", "", stat, "content")
         read = None if stat.st_size > max_bytes else _read_stable(path)
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")

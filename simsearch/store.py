@@ -30,6 +30,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -481,7 +482,7 @@ class Store:
         self._immutable: tuple | None = None  # read as immutable: the file as it was then (``snapshot``)
         self._releasing = False  # see ``holding_released_vectors``
         self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
-        self._claimed: tuple[int, int] | None = None  # the file's identity, counted in _OPEN_FILES
+        self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -524,6 +525,8 @@ class Store:
                 conn = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False,
                                        factory=_Connection)
                 conn.db_path = str(path)
+                if claimed is None:  # made in place: the file SQLite just made is this connection's from now on
+                    claimed = _claim(path, check=False)
                 try:
                     conn.execute("PRAGMA busy_timeout=30000")
                     store = cls(path, conn)
@@ -547,12 +550,15 @@ class Store:
                     conn = None
                     time.sleep(0.05 + random.random() * 0.1)
         except (sqlite3.DatabaseError, SimsearchError) as exc:
+            error = _failed_open(conn, path, exc)  # closes the connection, which is counted until then
             _release(claimed)
-            raise _failed_open(conn, path, exc) from None
+            raise error from None
         except BaseException:
+            if conn is not None:
+                conn.close()
             _release(claimed)
             raise
-        store._claimed = claimed if claimed is not None else _claim(path, check=False)
+        store._hold(claimed)
         return store
 
     @classmethod
@@ -583,12 +589,15 @@ class Store:
                 raise migrations.upgrade_error(path, [m.name for _, m in todo],
                                                SimsearchError("the database is read-only here"))
         except (sqlite3.DatabaseError, SimsearchError) as exc:
+            error = _failed_open(conn, path, exc)  # closes the connection, which is counted until then
             _release(claimed)
-            raise _failed_open(conn, path, exc) from None
+            raise error from None
         except BaseException:
+            if conn is not None:
+                conn.close()
             _release(claimed)
             raise
-        store._claimed = claimed
+        store._hold(claimed)
         return store
 
     @classmethod
@@ -633,10 +642,20 @@ class Store:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
+    def is_its_file(self, stat: os.stat_result) -> bool:
+        """Whether a file (by its stat) is this index's database file."""
+        mine = _identity(self.path)
+        return mine is not None and mine == (stat.st_dev, stat.st_ino)
+
+    def _hold(self, identity: tuple[int, int] | None) -> None:
+        """Count this store's connection in ``_OPEN_FILES`` until ``close``, or until the connection
+        is collected: most commands and every TUI pane drop their store without closing it."""
+        self._released = weakref.finalize(self.conn, _release, identity)
+
     def close(self) -> None:
         self.conn.close()
-        _release(self._claimed)
-        self._claimed = None
+        if self._released is not None:
+            self._released()  # (once: a finalizer runs at most once)
 
     def unused(self) -> bool:
         """Whether no run has written anything here: no document, model, root or run (a new index
