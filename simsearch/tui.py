@@ -316,6 +316,8 @@ class CompareApp(App):
             answers = {"left": left, "right": right}
         with self.batch_update():  # one frame for both tables, not one per row
             for side, answer in answers.items():
+                if answer.sentences is not None:
+                    panes[side].sentences = answer.sentences
                 panes[side].answer = answer
             status = self.query_one(StatusLine)
             status.overlap = overlap(left.hits, right.hits) if both else None

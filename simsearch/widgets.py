@@ -65,10 +65,13 @@ class Answer:
     hits: list[Hit]
     latency_ms: float
     marks: list[str] = field(default_factory=list)  # each hit's place on the other pane, once both answered
+    # The index's sentences when the query was answered in lexical mode (the pane's title says
+    # it): an index that another shell updated meanwhile shows its new count.
+    sentences: int | None = None
 
 
 def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
-                 mode: str) -> tuple[list[Hit], float] | SimsearchError | None:
+                 mode: str) -> tuple[list[Hit], float, int | None] | SimsearchError | None:
     """On the query thread: the hits (with neighbours) and the latency, or None if a newer query
     cancelled the worker meanwhile (then nothing is encoded).
 
@@ -80,9 +83,10 @@ def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
         return None
     try:
         hits = searcher.search(query, k, mode=mode, context=CONTEXT)
+        sentences = searcher.sentences() if mode == "lexical" else None
     except SimsearchError as exc:
         return exc
-    return hits, searcher.timings["total_ms"]
+    return hits, searcher.timings["total_ms"], sentences
 
 
 class ResultsPane(Vertical):
@@ -243,7 +247,8 @@ class ResultsPane(Vertical):
         if isinstance(result, SimsearchError):
             self.post_message(self.Failed(self, request, str(result)))
         else:
-            self.post_message(self.Answered(self, request, Answer(query, mode, *result)))
+            hits, latency_ms, sentences = result
+            self.post_message(self.Answered(self, request, Answer(query, mode, hits, latency_ms, sentences=sentences)))
 
     def on_results_pane_failed(self, message: Failed) -> None:
         if message.pane is self and message.request == self.asked and self.searcher is not None:

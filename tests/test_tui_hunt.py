@@ -159,3 +159,35 @@ def test_a_query_that_finds_nothing_says_so_in_each_pane(tmp_path, index_model):
         assert app.is_running
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
+
+
+def test_an_index_updated_from_another_shell_is_searched_and_counted_as_it_now_is(tmp_path, index_model):
+    """The whole of the worst finding, through the app: the TUI open (its store and each pane's),
+    `simsearch index` run twice from another process on a new file, then a query: the new
+    sentences are found, and the pane's title counts them (it kept the count of its load)."""
+    docs = write_docs(tmp_path / "docs", 3)
+    db = tmp_path / "index.db"
+    store = Store.open(db)
+    index(store, [docs], [str(index_model)], progress=False)
+    before = store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    store.close()
+
+    def index_from_another_process():
+        done = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "--db", str(db),
+                               "-m", str(index_model)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "zebrafinch")
+        assert table_column(app, "left", "text") == ["no results for 'zebrafinch' in lexical mode"]
+        (docs / "birds.txt").write_text("The zebrafinch sings at dawn.\n")
+        index_from_another_process()
+        (docs / "birds.txt").write_text("The zebrafinch sings at dawn.\n\nThe zebrafinch eats millet seeds.\n")
+        index_from_another_process()
+        await ask(app, pilot, "zebrafinch")
+        assert [text.split("\n")[0] for text in table_column(app, "left", "text")] == [
+            "The zebrafinch sings at dawn.", "The zebrafinch eats millet seeds."]
+        assert f"{before + 2:,} sentences" in str(app.query_one("#left-title").render())
+        assert Path(f"{db}-wal").exists()
+
+    run_app(CompareApp(db, show_timings=False, mode="lexical"), scenario)
