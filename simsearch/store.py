@@ -449,12 +449,15 @@ def remove_dead_staging(folder: Path) -> list[Path]:
     return removed
 
 
-def _failed_open(conn: sqlite3.Connection | None, path: Path, exc: Exception) -> Exception:
-    """What an open that failed raises, its connection closed: a user's error as it is, SQLite's
-    said as a storage problem or as a file that is not a simsearch index."""
+def _failed_open(conn: sqlite3.Connection | None, claimed: tuple[int, int] | None, path: Path,
+                 exc: BaseException) -> BaseException:
+    """What an open that failed raises, its connection closed and only then its count taken back
+    (``_claim``): a user's error as it is, SQLite's said as a storage problem or as a file that is
+    not a simsearch index, anything else (Ctrl-C) as it came."""
     if conn is not None:
         conn.close()
-    if isinstance(exc, SimsearchError):
+    _release(claimed)
+    if isinstance(exc, SimsearchError) or not isinstance(exc, sqlite3.DatabaseError):
         return exc
     return storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")
 
@@ -549,15 +552,11 @@ class Store:
                     conn.close()
                     conn = None
                     time.sleep(0.05 + random.random() * 0.1)
-        except (sqlite3.DatabaseError, SimsearchError) as exc:
-            error = _failed_open(conn, path, exc)  # closes the connection, which is counted until then
-            _release(claimed)
+        except BaseException as exc:
+            error = _failed_open(conn, claimed, path, exc)
+            if error is exc:
+                raise
             raise error from None
-        except BaseException:
-            if conn is not None:
-                conn.close()
-            _release(claimed)
-            raise
         store._hold(claimed)
         return store
 
@@ -588,15 +587,11 @@ class Store:
             if todo:  # the upgrade would write: said as a failed upgrade says it, nothing attempted
                 raise migrations.upgrade_error(path, [m.name for _, m in todo],
                                                SimsearchError("the database is read-only here"))
-        except (sqlite3.DatabaseError, SimsearchError) as exc:
-            error = _failed_open(conn, path, exc)  # closes the connection, which is counted until then
-            _release(claimed)
+        except BaseException as exc:
+            error = _failed_open(conn, claimed, path, exc)
+            if error is exc:
+                raise
             raise error from None
-        except BaseException:
-            if conn is not None:
-                conn.close()
-            _release(claimed)
-            raise
         store._hold(claimed)
         return store
 

@@ -4,9 +4,6 @@ tests/test_tui_hunt.py::test_a_second_store_open_in_one_process_does_not_orphan_
 from __future__ import annotations
 
 import errno
-import subprocess
-import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -16,16 +13,7 @@ from simsearch import store as store_module
 from simsearch.errors import SimsearchError
 from simsearch.store import Store
 
-
-def _write_from_another_process(db: Path, table: str) -> None:
-    """What `simsearch index` does from another shell: open, write, commit, close."""
-    code = textwrap.dedent(f"""
-        import sqlite3
-        conn = sqlite3.connect({str(db)!r}, isolation_level=None)
-        conn.execute("CREATE TABLE {table} (x)")
-        conn.close()
-    """)
-    subprocess.run([sys.executable, "-c", code], check=True)
+from .test_tui_hunt import _write_from_another_process
 
 
 def _assert_still_sees_writes(db: Path, reader: Store) -> None:
@@ -58,26 +46,34 @@ def test_a_pane_store_opened_on_a_worker_thread_keeps_the_apps_locks(tmp_path):
         app_store.close()
 
 
-def test_a_failed_open_is_still_counted_until_its_connection_is_closed(tmp_path, monkeypatch):
-    """`Store.open` releases its claim *before* `_failed_open` closes the failing connection,
-    which (WAL mode) holds a SHARED lock by then. An open on another thread in that instant
-    sees a count of 0 and runs the header check: its close drops the failing connection's OS
-    lock, while SQLite's per-process inode record still says SHARED, so the new connection
-    takes no OS lock of its own (SQLite shares the inode's lock between connections). The
-    failing connection then closes, and the survivor holds no lock at all."""
+@pytest.mark.parametrize("when", ["as the open fails", "as its count is taken back"])
+def test_a_failed_open_is_still_counted_until_its_connection_is_closed(tmp_path, monkeypatch, when):
+    """Was: `Store.open` released its claim *before* the failing connection was closed, which (WAL
+    mode) holds a SHARED lock by then. An open on another thread in that instant sees a count of
+    0 and runs the header check: its close drops the failing connection's OS lock, while SQLite's
+    per-process inode record still says SHARED, so the new connection takes no OS lock of its own
+    (SQLite shares the inode's lock between connections). The failing connection then closes, and
+    the survivor holds no lock at all. The other open comes at the failure, and again just after
+    the failing open's count is taken back (by then its connection must be closed)."""
     db = tmp_path / "index.db"
     Store.open(db).close()
     survivors: list[Store] = []
-    real_failed_open = store_module._failed_open
-
-    real_migrate = Store.migrate
+    real_failed_open, real_release, real_migrate = store_module._failed_open, store_module._release, Store.migrate
     failing = [True]
 
-    def failed_open(conn, path, exc):
-        if failing[0]:  # another thread's open, in the window before the failing conn closes
-            failing[0] = False
-            survivors.append(Store.open(db, create=False, readonly=True))
-        return real_failed_open(conn, path, exc)
+    def another_open():
+        failing[0] = False
+        survivors.append(Store.open(db, create=False, readonly=True))
+
+    def failed_open(conn, claimed, path, exc):
+        if failing[0] and when == "as the open fails":
+            another_open()
+        return real_failed_open(conn, claimed, path, exc)
+
+    def release(identity):
+        real_release(identity)
+        if failing[0] and when == "as its count is taken back":
+            another_open()
 
     def failing_migrate(self, upto=None):
         if not failing[0]:
@@ -86,6 +82,7 @@ def test_a_failed_open_is_still_counted_until_its_connection_is_closed(tmp_path,
         raise SimsearchError("the upgrade failed")
 
     monkeypatch.setattr(store_module, "_failed_open", failed_open)
+    monkeypatch.setattr(store_module, "_release", release)
     monkeypatch.setattr(Store, "migrate", failing_migrate)
     with pytest.raises(SimsearchError, match="the upgrade failed"):
         Store.open(db, create=False)
