@@ -33,6 +33,7 @@ import urllib.parse
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 from pathlib import Path
 
 import numpy as np
@@ -449,17 +450,17 @@ def remove_dead_staging(folder: Path) -> list[Path]:
     return removed
 
 
-def _failed_open(conn: sqlite3.Connection | None, claimed: tuple[int, int] | None, path: Path,
-                 exc: BaseException) -> BaseException:
-    """What an open that failed raises, its connection closed and only then its count taken back
-    (``_claim``): a user's error as it is, SQLite's said as a storage problem or as a file that is
-    not a simsearch index, anything else (Ctrl-C) as it came."""
+def _abandon_open(conn: sqlite3.Connection | None, claimed: tuple[int, int] | None, path: Path,
+                  exc: BaseException) -> NoReturn:
+    """Raise what an open that failed raises, its connection closed and only then its count taken
+    back (``_claim``): a user's error as it is, SQLite's said as a storage problem or as a file
+    that is not a simsearch index, anything else (Ctrl-C) as it came."""
     if conn is not None:
         conn.close()
     _release(claimed)
     if isinstance(exc, SimsearchError) or not isinstance(exc, sqlite3.DatabaseError):
-        return exc
-    return storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")
+        raise exc
+    raise (storage_error(exc, path) or SimsearchError(f"{path} is not a simsearch index ({exc})")) from None
 
 
 def _file_state(path: Path) -> tuple:
@@ -553,10 +554,7 @@ class Store:
                     conn = None
                     time.sleep(0.05 + random.random() * 0.1)
         except BaseException as exc:
-            error = _failed_open(conn, claimed, path, exc)
-            if error is exc:
-                raise
-            raise error from None
+            _abandon_open(conn, claimed, path, exc)
         store._hold(claimed)
         return store
 
@@ -588,10 +586,7 @@ class Store:
                 raise migrations.upgrade_error(path, [m.name for _, m in todo],
                                                SimsearchError("the database is read-only here"))
         except BaseException as exc:
-            error = _failed_open(conn, claimed, path, exc)
-            if error is exc:
-                raise
-            raise error from None
+            _abandon_open(conn, claimed, path, exc)
         store._hold(claimed)
         return store
 

@@ -58,17 +58,17 @@ def test_a_failed_open_is_still_counted_until_its_connection_is_closed(tmp_path,
     db = tmp_path / "index.db"
     Store.open(db).close()
     survivors: list[Store] = []
-    real_failed_open, real_release, real_migrate = store_module._failed_open, store_module._release, Store.migrate
+    real_abandon, real_release, real_migrate = store_module._abandon_open, store_module._release, Store.migrate
     failing = [True]
 
     def another_open():
         failing[0] = False
         survivors.append(Store.open(db, create=False, readonly=True))
 
-    def failed_open(conn, claimed, path, exc):
+    def abandon_open(conn, claimed, path, exc):
         if failing[0] and when == "as the open fails":
             another_open()
-        return real_failed_open(conn, claimed, path, exc)
+        real_abandon(conn, claimed, path, exc)
 
     def release(identity):
         real_release(identity)
@@ -81,7 +81,7 @@ def test_a_failed_open_is_still_counted_until_its_connection_is_closed(tmp_path,
         self.conn.execute("SELECT count(*) FROM documents").fetchone()  # what a migration reads first
         raise SimsearchError("the upgrade failed")
 
-    monkeypatch.setattr(store_module, "_failed_open", failed_open)
+    monkeypatch.setattr(store_module, "_abandon_open", abandon_open)
     monkeypatch.setattr(store_module, "_release", release)
     monkeypatch.setattr(Store, "migrate", failing_migrate)
     with pytest.raises(SimsearchError, match="the upgrade failed"):
