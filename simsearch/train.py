@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import itertools
 import json
 import re
 import math
@@ -570,17 +571,24 @@ def _prepare_head(model, pooling: Pooling, base: ModelRef, seed: int) -> None:
         model.pooler = None
 
 
-def _remaining_batches(run: Run):
-    """This process's rows of each batch still to train on, epoch after epoch, from where the
-    state says the run stands; ``state.epoch`` and ``state.batch_in_epoch`` follow what it yields."""
-    state, config = run.state, run.config
+def _batches_from(run: Run, epoch: int, start: int):
+    """(epoch, index, this process's rows) of each batch from batch ``start`` of ``epoch`` on,
+    epoch after epoch."""
+    config = run.config
     while True:
-        batches = epoch_batches(run.lengths, config.batch_size, config.seed, state.epoch, config.bucket)
-        for index in range(state.batch_in_epoch, len(batches)):
-            state.batch_in_epoch = index + 1
-            yield batches[index][run.rank::run.world] if run.world > 1 else batches[index]
-        state.epoch += 1
-        state.batch_in_epoch = 0
+        batches = epoch_batches(run.lengths, config.batch_size, config.seed, epoch, config.bucket)
+        for index in range(start, len(batches)):
+            yield epoch, index, batches[index][run.rank::run.world] if run.world > 1 else batches[index]
+        epoch, start = epoch + 1, 0
+
+
+def _remaining_batches(run: Run):
+    """This process's rows of each batch still to train on, from where the state says the run
+    stands; ``state.epoch`` and ``state.batch_in_epoch`` follow what it yields."""
+    state = run.state
+    for epoch, index, rows in _batches_from(run, state.epoch, state.batch_in_epoch):
+        state.epoch, state.batch_in_epoch = epoch, index + 1
+        yield rows
 
 
 def _step(run: Run, rows: np.ndarray) -> float:
@@ -1160,16 +1168,10 @@ def batch_work(lengths: np.ndarray, rows: np.ndarray) -> int:
 
 
 def _remaining_work(run: Run) -> int:
-    """The padded tokens of the batches still to come, in the order ``_remaining_batches`` gives them."""
-    state, config = run.state, run.config
-    left, work, epoch, start = run.total_steps - state.step, 0, state.epoch, state.batch_in_epoch
-    while left > 0:
-        batches = epoch_batches(run.lengths, config.batch_size, config.seed, epoch, config.bucket)
-        for rows in batches[start : start + left]:
-            work += batch_work(run.lengths, rows[run.rank::run.world] if run.world > 1 else rows)
-        left -= len(batches[start : start + left])
-        epoch, start = epoch + 1, 0
-    return work
+    """The padded tokens of the batches still to come (those ``_remaining_batches`` will give)."""
+    state = run.state
+    coming = itertools.islice(_batches_from(run, state.epoch, state.batch_in_epoch), run.total_steps - state.step)
+    return sum(batch_work(run.lengths, rows) for _, _, rows in coming)
 
 
 def _print_estimate(run: Run, seconds_per_token: float) -> None:
