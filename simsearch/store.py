@@ -33,8 +33,8 @@ import urllib.parse
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import sqlite_utils
@@ -487,6 +487,7 @@ class Store:
         self._releasing = False  # see ``holding_released_vectors``
         self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
+        self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -633,13 +634,14 @@ class Store:
                     leftover.unlink()
 
     def is_its_file(self, stat: os.stat_result) -> bool:
-        """Whether a file (by its stat) is this index's database file."""
-        mine = _identity(self.path)
+        """Whether a file (by its stat) is the database file this store's connection is on."""
+        mine = self._file or _identity(self.path)
         return mine is not None and mine == (stat.st_dev, stat.st_ino)
 
     def _hold(self, identity: tuple[int, int] | None) -> None:
         """Count this store's connection in ``_OPEN_FILES`` until ``close``, or until the connection
         is collected: most commands and every TUI pane drop their store without closing it."""
+        self._file = identity
         self._released = weakref.finalize(self.conn, _release, identity)
 
     def close(self) -> None:
