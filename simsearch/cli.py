@@ -574,7 +574,7 @@ def index_command(
     json_out: bool = JsonOption,
 ) -> None:
     """Index documents (.txt .md .rst .html; .pdf with the pdf extra): new and changed files only."""
-    from .indexer import index, previous_roots
+    from .indexer import discard_unused, index, previous_roots
     from .models import resolve_model
     from .store import Store, default_db_path
 
@@ -608,7 +608,7 @@ def index_command(
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        **extra)
     except (SimsearchError, KeyboardInterrupt):
-        if new and store.discard_unused():
+        if new and discard_unused(store):
             # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
             # loads): no index, nor the folders made for it
             folder = db_path.absolute().parent

@@ -115,6 +115,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             return
         try:
             # Who holds it, for `status` (a run marked "running" whose process is gone was killed).
+            if not store.on_disk():  # removed by a refused first command (Store.discard_unused) meanwhile
+                raise SimsearchError(f"{store.path} was removed after this command opened it; run the command again")
             handle.truncate(0)
             handle.write(f"{os.getpid()}\n")
             handle.flush()
@@ -125,6 +127,16 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             with contextlib.suppress(OSError):
                 handle.truncate(0)  # no one holds it now (a killed holder leaves its pid)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def discard_unused(store: Store) -> bool:
+    """``Store.discard_unused`` under the writer lock: a new index whose first command was
+    refused is removed only while no other command is writing to it. Returns whether it was."""
+    with writer_lock(store, required=False) as held:
+        if not held:
+            store.close()
+            return False
+        return store.discard_unused()
 
 
 def register_models(store: Store, names: list[str], report: IndexReport, pooler: str | None = None, *,

@@ -655,9 +655,17 @@ class Store:
         return not any(self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                        for table in ("documents", "models", "roots", "runs"))
 
+    def on_disk(self) -> bool:
+        """Whether the database path still names the file this store's connection was opened on
+        (not removed, nor replaced by another file, since)."""
+        return self._file is None or _identity(self.path) == self._file
+
     def discard_unused(self) -> bool:
         """Close the index and remove its file (with its WAL, shared-memory and lock files) if
-        :meth:`unused`: what a refused first command leaves is no index at all. Returns whether it was removed."""
+        :meth:`unused`: what a refused first command leaves is no index at all. Returns whether it
+        was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
+        writes here meanwhile, and one that opened the file and takes the lock after finds it gone
+        (``on_disk``) instead of writing to a removed file."""
         unused = self.unused()
         self.close()
         if not unused:
