@@ -316,22 +316,30 @@ def eval_sts_command(
 ) -> None:
     """STS12-16, STS-B and SICK-R with the SimCSE paper's protocol (Spearman x 100)."""
     from .encoder import Encoder
-    from .sts import TASKS, data_dir, evaluate_sts
+    from .sts import data_dir, evaluate_sts
 
     aggregate, split = _value(aggregate), _value(split)
     root = data_dir(data)
     rows = []
-    for ref in _resolve_all(model, _value(pooler)):
-        encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size, precision=_value(precision))
-        result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split, precision=encoder.precision)
-        result = {"model": encoder.name, "pooler": ref.pooler, **result}  # --pooler changes every figure
-        rows.append(result)
-        if json_out:
-            _print_json(result)
-    if json_out:
-        return
+    try:
+        for ref in _resolve_all(model, _value(pooler)):
+            encoder = Encoder.load(ref, device=_value(device), batch_size=batch_size, precision=_value(precision))
+            result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split, precision=encoder.precision)
+            result = {"model": encoder.name, "pooler": ref.pooler, **result}  # --pooler changes every figure
+            rows.append(result)
+            if json_out:
+                _print_json(result)
+    finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
+        if rows and not json_out:
+            stdout.print(_sts_table(rows, aggregate, split, pooler is not None))
+
+
+def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool) -> Table:
+    """``eval sts``'s table: one row per model evaluated."""
+    from .sts import TASKS
+
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
-    poolers = len({result["pooler"] for result in rows}) > 1 or pooler is not None
+    poolers = len({result["pooler"] for result in rows}) > 1 or pooler_given
     precisions = ", ".join(dict.fromkeys(result["protocol"]["precision"] for result in rows))
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
     table = Table(
@@ -348,7 +356,7 @@ def eval_sts_command(
     for result in rows:
         table.add_row(_cell(result["model"]), *([result["pooler"]] if poolers else []),
                       *(f"{result[c]:.2f}" for c in columns))
-    stdout.print(table)
+    return table
 
 
 @eval_app.command("geometry")
@@ -369,18 +377,20 @@ def eval_geometry_command(
     for column in ("model", *(["pooler"] if pooler is not None else []), "alignment", "uniformity", "positive pairs",
                    "sentences"):
         table.add_column(column, justify="left" if column in ("model", "pooler") else "right")
-    for ref in _resolve_all(model, _value(pooler)):
-        encoder = Encoder.load(ref, device=_value(device))
-        result = {"model": encoder.name, "pooler": ref.pooler,
-                  **alignment_uniformity(encoder.encode, root, split=_value(split))}
-        if json_out:
-            _print_json(result)
-            continue
-        table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
-                      f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
-                      str(result["positive_pairs"]), str(result["sentences"]))
-    if not json_out:
-        stdout.print(table)
+    try:
+        for ref in _resolve_all(model, _value(pooler)):
+            encoder = Encoder.load(ref, device=_value(device))
+            result = {"model": encoder.name, "pooler": ref.pooler,
+                      **alignment_uniformity(encoder.encode, root, split=_value(split))}
+            if json_out:
+                _print_json(result)
+                continue
+            table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
+                          f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
+                          str(result["positive_pairs"]), str(result["sentences"]))
+    finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
+        if table.row_count:
+            stdout.print(table)
 
 
 @eval_app.command("retrieval")
@@ -399,7 +409,7 @@ def eval_retrieval_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per model x mode."),
 ) -> None:
     """How well each model finds what a query file says is relevant: hit@1, hit@10, MRR@10, nDCG@10, recall@k."""
-    from .retrieval import ensure_new_file, load_queries, metric_names, run_eval, write_details
+    from .retrieval import ensure_new_file, iter_eval, load_queries, write_details
     from .store import Store
 
     loaded = load_queries(queries)  # a bad file fails before any model loads
@@ -409,23 +419,33 @@ def eval_retrieval_command(
     _check_recorded_precision(store, model or [None], _value(precision))
     from .progress import print_warning
 
-    results = run_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
-                       device=_value(device), on_warning=print_warning)
-    if details is not None:
-        write_details(details, results)
-    if json_out:
-        for result in results:
-            _print_json(result.as_dict())
-        return
+    results = []
+    try:
+        for result in iter_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
+                                device=_value(device), on_warning=print_warning):
+            results.append(result)
+            if json_out:  # each row as it finishes, as eval sts prints them
+                _print_json(result.as_dict())
+        if details is not None:  # only for a complete run: the file is all of it or nothing
+            write_details(details, results)
+    finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
+        if results and not json_out:
+            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k))
+
+
+def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Table:
+    """``eval retrieval``'s table: one row per model x mode evaluated."""
+    from .retrieval import metric_names
+
     names = metric_names(k)
-    table = Table(title=f"Retrieval: {len(loaded)} queries from {_shown(queries.name)} over {_shown(store.path.name)}",
+    table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption="a relevant section or file counts once, found by any of its sentences")
     for column in ("model", "mode", "precision", *names):
         table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right")
     for result in results:  # precision: of the model's vectors (and queries); none in lexical mode
         table.add_row(_cell(result.model) if result.model is not None else "-", result.mode, result.precision or "-",
                       *(f"{result.metrics[name]:.3f}" for name in names))
-    stdout.print(table)
+    return table
 
 
 @app.command("train")

@@ -61,7 +61,7 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -602,16 +602,26 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
 def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
              modes: Sequence[str | Mode] = ("dense",), k: int = TOP, *, device: str = "auto",
              on_warning: Callable[[str], None] | None = None) -> list[Evaluation]:
-    """``simsearch eval retrieval``: every model x mode over one index, side by side.
+    """``simsearch eval retrieval``: every model x mode over one index, side by side
+    (:func:`iter_eval`'s evaluations, all of them)."""
+    return list(iter_eval(store, queries, models, modes, k, device=device, on_warning=on_warning))
+
+
+def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
+              modes: Sequence[str | Mode] = ("dense",), k: int = TOP, *, device: str = "auto",
+              on_warning: Callable[[str], None] | None = None) -> Iterator[Evaluation]:
+    """Every model x mode over one index, each evaluation as it finishes (a caller keeps those
+    done when a later model fails).
 
     A model named more than once (``/abs/m``, ``./m`` and ``m`` are one folder, so one model
-    of the index) or a mode given twice is evaluated once, with a warning. Warns
-    (``on_warning``) when some relevant units match no indexed sentence, when a file they name
-    is not what was indexed (:func:`stale_files`), and when a model lacks vectors for some
-    sentences (a half-indexed database).
+    of the index) or a mode given twice is evaluated once, with a warning. Every model's folder
+    is checked before the first evaluation: a model moved or changed since indexing fails
+    before any work. Warns (``on_warning``) when some relevant units match no indexed sentence,
+    when a file they name is not what was indexed (:func:`stale_files`), and when a model lacks
+    vectors for some sentences (a half-indexed database).
     """
     from .models import index_command_line
-    from .search import Searcher, pick_model
+    from .search import Searcher, model_ref, pick_model
 
     if not isinstance(queries, (list, tuple)):
         queries = load_queries(queries)
@@ -621,7 +631,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     # A model the index lacks is the error, before any warning about the queries. Each of the
     # index's models once, under the first spelling that named it (the one Searcher.open is given).
     spellings: dict[int, list[str | None]] = {}
-    index_names: dict[int, str] = {}
+    rows = {}
     # Lexical mode reads the full-text index only: the models' folders need not be there, and an
     # index whose models were all forgotten is still searched (no model named: one row, no model).
     lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in modes)
@@ -631,10 +641,13 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
             continue
         row = pick_model(store, model)
         spellings.setdefault(row.id, []).append(model)
-        index_names[row.id] = row.name
+        rows[row.id] = row
+    if not lexical_only:  # as Searcher.open checks each, but all before minutes of work on the first
+        for row in rows.values():
+            model_ref(row, store.path)
     for row_id, named in spellings.items():
         if len(named) > 1:
-            warn(f"{_times('-m', named)}: one model of the index ({index_names[row_id]}), evaluated once")
+            warn(f"{_times('-m', named)}: one model of the index ({rows[row_id].name}), evaluated once")
     given_modes: dict = {}
     for mode in modes:
         given_modes.setdefault(mode, []).append(resolve_mode(mode)[0])
@@ -651,7 +664,6 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))
-    out = []
     for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
         missing = 0 if lexical_only else store.count_missing_vectors(searcher.model.id)
@@ -660,8 +672,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
                  f"database); they cannot be found: run `{index_command_line(searcher.name, store.path)}` to finish")
         for mode in given_modes:
-            out.append(evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale)))
-    return out
+            yield evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale))
 
 
 def _times(option: str, given: Sequence) -> str:

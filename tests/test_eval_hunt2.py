@@ -1,0 +1,124 @@
+"""Left from the `eval` hunt: what a run over several models keeps when one fails, one BM25 row
+whatever the models, and a query written twice in a query file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simsearch import retrieval
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def damaged_copy(model: Path, folder: Path) -> Path:
+    """A model folder that resolves (config, tokenizer, metadata) but whose weights do not load."""
+    shutil.copytree(model, folder)
+    (folder / "model.safetensors").write_bytes(b"\x00" * 64)
+    return folder
+
+
+def one_line_error(code: int, err: str, *needles: str) -> None:
+    lines = [line for line in err.strip().splitlines() if not line.startswith("warning:")]
+    assert code == 2, err
+    assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("error:"), err
+    for needle in needles:
+        assert needle in lines[0], err
+
+
+# --- several models, one of them broken: the rows done are printed, then the error -------------
+
+@pytest.mark.parametrize("command", ["sts", "geometry"])
+def test_a_model_that_fails_after_another_keeps_the_first_ones_row(run_cli, tiny_model, sts_fixture, tmp_path,
+                                                                    monkeypatch, command):
+    """Was: `eval sts -m a -m broken` printed nothing of a (evaluated, minutes of work) before
+    the error; with --json, a's row was printed as it finished."""
+    monkeypatch.setenv("COLUMNS", "250")  # the model column holds paths
+    broken = damaged_copy(tiny_model, tmp_path / "broken")
+    code, out, err = run_cli("eval", command, "-m", tiny_model, "-m", broken, "--data", sts_fixture, "--device", "cpu")
+    one_line_error(code, err, "cannot load a model", str(broken))
+    assert str(tiny_model) in out and str(broken) not in out  # the table of the model done
+    code, alone, err = run_cli("eval", command, "-m", tiny_model, "--data", sts_fixture, "--device", "cpu", "--json")
+    assert code == 0, err
+    json_row = json.loads(alone)
+    figure = f"{json_row['avg']:.2f}" if command == "sts" else f"{json_row['alignment']:.4f}"
+    assert figure in out
+    code, out, err = run_cli("eval", command, "-m", tiny_model, "-m", broken, "--data", sts_fixture, "--device", "cpu",
+                             "--json")
+    one_line_error(code, err, str(broken))
+    assert [json.loads(line)["model"] for line in out.splitlines()] == [str(tiny_model)]
+
+
+def test_the_first_model_failing_prints_no_table(run_cli, tiny_model, sts_fixture, tmp_path):
+    broken = damaged_copy(tiny_model, tmp_path / "broken")
+    code, out, err = run_cli("eval", "sts", "-m", broken, "-m", tiny_model, "--data", sts_fixture, "--device", "cpu")
+    one_line_error(code, err, str(broken))
+    assert out == ""
+
+
+def index_two_copies(root: Path, model: Path):
+    """An index of two copies of one tiny model (two models of the index) over one small corpus."""
+    from simsearch import indexer
+    from simsearch.store import Store
+
+    first, second = root / "first", root / "second"
+    shutil.copytree(model, first)
+    shutil.copytree(model, second)
+    write(root / "docs" / "a.txt", "The cat sat on the mat.\n\nStock prices fell sharply on Monday.\n")
+    write(root / "docs" / "b.txt", "The river floods the valley every spring.\n")
+    store = Store.open(root / "index.db")
+    indexer.index(store, [root / "docs"], [str(first), str(second)], progress=False)
+    store.close()
+    queries = write(root / "q.jsonl", "".join(json.dumps({"query": query, "relevant": [f"docs/{name}"]}) + "\n"
+                                              for query, name in (("cat on a mat", "a.txt"), ("river", "b.txt"))))
+    return root, root / "index.db", str(first), str(second), queries
+
+
+@pytest.fixture(scope="module")
+def two_model_index(tmp_path_factory, index_model):
+    return index_two_copies(tmp_path_factory.mktemp("two-models"), index_model)
+
+
+def test_retrieval_keeps_the_rows_done_when_a_later_model_fails(two_model_index, run_cli, monkeypatch):
+    """A model whose weights cannot be loaded any more (read when its first query is embedded):
+    the rows of the models evaluated before it are printed, table or --json, then the error."""
+    from simsearch import search
+    from simsearch.errors import SimsearchError
+
+    monkeypatch.setenv("COLUMNS", "250")
+    root, db, first, second, queries = two_model_index
+    load = search.Searcher.load_encoder
+
+    def unreadable_second(self):
+        if Path(self.ref.path).name == "second":
+            raise SimsearchError(f"cannot load a model from {self.ref.path}: unreadable weights")
+        return load(self)
+
+    monkeypatch.setattr(search.Searcher, "load_encoder", unreadable_second)
+    args = ("eval", "retrieval", queries, "--db", db, "-m", first, "-m", second, "--mode", "dense", "--device", "cpu")
+    code, out, err = run_cli(*args)
+    one_line_error(code, err, "second")
+    assert "first" in out and "dense" in out and "second" not in out
+    code, out, err = run_cli(*args, "--json")
+    one_line_error(code, err, "second")
+    assert [(Path(row["model"]).name, row["mode"]) for row in map(json.loads, out.splitlines())] == [("first", "dense")]
+
+
+def test_retrieval_checks_every_models_folder_before_evaluating_any(index_model, run_cli, tmp_path, monkeypatch):
+    """A model changed since indexing is refused before the first model is evaluated, not after it."""
+    root, db, first, second, queries = index_two_copies(tmp_path, index_model)
+    (Path(second) / "model.safetensors").write_bytes(b"\x00" * 64)
+    evaluated = []
+    evaluate = retrieval.evaluate
+    monkeypatch.setattr(retrieval, "evaluate", lambda *args, **kwargs: evaluated.append(1) or evaluate(*args, **kwargs))
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", first, "-m", second, "--mode", "dense",
+                             "--device", "cpu")
+    one_line_error(code, err, "changed since it was indexed", "second")
+    assert out == "" and evaluated == []
