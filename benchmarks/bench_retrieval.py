@@ -357,19 +357,10 @@ def main(argv: list[str] | None = None) -> None:
                     found = check_sweep(store, queries, model, cands, args.device)
                     mismatches += [f"{folder.name}/{display(model)}: {problem}" for problem in found]
                 continue
-            results = []
-            if "lexical" in modes:  # BM25 does not depend on the model: once, reported for each
-                lexical = retrieval.run_eval(store, queries, models[:1], ["lexical"], args.k, device=args.device,
-                                             on_warning=warn)[0]
-            others = [mode for mode in modes if mode != "lexical"]
-            if others:
-                results = retrieval.run_eval(store, queries, models, others, args.k, device=args.device,
-                                             on_warning=warn if "lexical" not in modes else None)
-            for model in models:
-                if "lexical" in modes:
-                    rows.append({"benchmark": folder.name, **lexical.as_dict(), "model": display(model)})
-                rows += [{"benchmark": folder.name, **result.as_dict(), "model": display(result.model)}
-                         for result in results if display(result.model) == display(model)]
+            results = retrieval.run_eval(store, queries, models, modes, args.k, device=args.device, on_warning=warn)
+            for model in models:  # BM25 uses no model (one row, model None): reported for each
+                rows += [{"benchmark": folder.name, **result.as_dict(), "model": display(model)}
+                         for result in results if result.model is None or display(result.model) == display(model)]
         finally:
             store.close()
     if args.sweep:

@@ -438,8 +438,11 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Tab
     from .retrieval import metric_names
 
     names = metric_names(k)
+    caption = "a relevant section or file counts once, found by any of its sentences"
+    if any(result.model is None for result in results):
+        caption += "; lexical (BM25) uses no model: one row, whatever the models"
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
-                  caption="a relevant section or file counts once, found by any of its sentences")
+                  caption=caption)
     for column in ("model", "mode", "precision", *names):
         table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right")
     for result in results:  # precision: of the model's vectors (and queries); none in lexical mode

@@ -405,7 +405,7 @@ def resolve_mode(mode: str | Mode) -> tuple[str, Mode]:
 class Evaluation:
     """One (model, mode) over a query set: averaged metrics and per-query records."""
 
-    model: str
+    model: str | None  # None: a mode that uses no model (lexical)
     mode: str
     k: int
     metrics: dict[str, float]
@@ -562,13 +562,18 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
              reachable: set[Unit] | None = None, stale: int = 0) -> Evaluation:
     """Run every query through ``mode`` with ``searcher`` and score the ranked hits.
 
-    Searches ``max(k, 10)`` deep, so hit@10/MRR@10/nDCG@10 do not depend on ``k``.
+    Searches ``max(k, 10)`` deep, so hit@10/MRR@10/nDCG@10 do not depend on ``k``. A mode that
+    uses no model (``lexical``, see ``search.needs_model``) is reported with ``model`` None.
     ``reachable`` (from :func:`reachable_units`, computed once per index) only feeds the
     ``unreachable_units`` count, ``stale`` (the length of :func:`stale_files`) ``stale_files``.
     """
     if k < 1:
         raise SimsearchError(f"-k {k}: must be at least 1")
+    from .search import needs_model
+
     name, run = resolve_mode(mode)
+    # A mode that uses no model (lexical: BM25 over the index's words) names none, as search does.
+    model = searcher.name if needs_model(name) else None
     depth = max(k, TOP)
     results = run(searcher, [query.text for query in queries], depth)
     forms = _PathForms()
@@ -581,7 +586,7 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
         for key, value in scores.items():
             totals[key] += value
         details.append({
-            "id": query.id, "query": query.text, "model": searcher.name, "mode": name,
+            "id": query.id, "query": query.text, "model": model, "mode": name,
             "first_relevant_rank": first_relevant_rank(matches), "units": len(query.units),
             **{key: round(value, 4) for key, value in scores.items()},
             "hits": [{**{key: value for key, value in hit.as_dict().items() if key not in ("before", "after")},
@@ -591,11 +596,9 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     count = len(details)
     units = sum(len(query.units) for query in queries)
     unreachable = 0 if reachable is None else sum(unit not in reachable for query in queries for unit in query.units)
-    missing = 0 if searcher.model is None else searcher.store.count_missing_vectors(searcher.model.id)
-    from .search import needs_model
-
-    precision = searcher.precision if needs_model(name) else None
-    return Evaluation(searcher.name, name, k, {key: value / max(count, 1) for key, value in totals.items()},
+    missing = 0 if model is None else searcher.store.count_missing_vectors(searcher.model.id)
+    precision = searcher.precision if model is not None else None
+    return Evaluation(model, name, k, {key: value / max(count, 1) for key, value in totals.items()},
                       count, units, unreachable, missing, details, precision, stale)
 
 
@@ -614,14 +617,16 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     done when a later model fails).
 
     A model named more than once (``/abs/m``, ``./m`` and ``m`` are one folder, so one model
-    of the index) or a mode given twice is evaluated once, with a warning. Every model's folder
+    of the index) or a mode given twice is evaluated once, with a warning. A mode that uses no
+    model (``lexical``) is evaluated once, in its place among the first model's rows, with
+    ``model`` None, however many models are named. Every model's folder
     is checked before the first evaluation: a model moved or changed since indexing fails
     before any work. Warns (``on_warning``) when some relevant units match no indexed sentence,
     when a file they name is not what was indexed (:func:`stale_files`), and when a model lacks
     vectors for some sentences (a half-indexed database).
     """
     from .models import index_command_line
-    from .search import Searcher, model_ref, pick_model
+    from .search import Searcher, model_ref, needs_model, pick_model
 
     if not isinstance(queries, (list, tuple)):
         queries = load_queries(queries)
@@ -634,7 +639,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     rows = {}
     # Lexical mode reads the full-text index only: the models' folders need not be there, and an
     # index whose models were all forgotten is still searched (no model named: one row, no model).
-    lexical_only = all(resolve_mode(mode)[0] == "lexical" for mode in modes)
+    lexical_only = not any(needs_model(resolve_mode(mode)[0]) for mode in modes)
     for model in list(models) or [None]:
         if lexical_only and model is None and not store.models():
             spellings.setdefault(0, []).append(None)
@@ -664,6 +669,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))
+    done = set()  # the modes without a model evaluated already
     for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)
         missing = 0 if lexical_only else store.count_missing_vectors(searcher.model.id)
@@ -672,6 +678,10 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
             warn(f"model {searcher.name} has no vectors for {missing:,} of {total:,} sentences (a half-indexed "
                  f"database); they cannot be found: run `{index_command_line(searcher.name, store.path)}` to finish")
         for mode in given_modes:
+            if not needs_model(resolve_mode(mode)[0]):
+                if mode in done:
+                    continue  # its figures do not depend on the model
+                done.add(mode)
             yield evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale))
 
 

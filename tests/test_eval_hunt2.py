@@ -122,3 +122,49 @@ def test_retrieval_checks_every_models_folder_before_evaluating_any(index_model,
                              "--device", "cpu")
     one_line_error(code, err, "changed since it was indexed", "second")
     assert out == "" and evaluated == []
+
+
+# --- lexical (BM25) uses no model: one row, model null, as `search --mode lexical` says -------
+
+def test_lexical_is_one_row_without_a_model_whatever_the_models(two_model_index, run_cli, monkeypatch):
+    """Was: `-m a -m b --mode lexical --mode dense` gave a lexical row per model (the same
+    figures twice, each naming a model), where `search --mode lexical --json` says model null."""
+    root, db, first, second, queries = two_model_index
+    args = ("eval", "retrieval", queries, "--db", db, "-m", first, "-m", second, "--device", "cpu")
+    code, out, err = run_cli(*args, "--mode", "lexical", "--mode", "dense", "--json", "--details", root / "d.ndjson")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(row["model"] and Path(row["model"]).name, row["mode"]) for row in rows] == [
+        (None, "lexical"), ("first", "dense"), ("second", "dense")]
+    assert rows[0]["precision"] is None and rows[0]["missing_vectors"] == 0
+    details = [json.loads(line) for line in (root / "d.ndjson").read_text().splitlines()]
+    assert [(d["model"] and Path(d["model"]).name, d["mode"]) for d in details] == [
+        (None, "lexical")] * 2 + [("first", "dense")] * 2 + [("second", "dense")] * 2
+    code, searched, err = run_cli("search", "river", "--db", db, "-m", first, "--mode", "lexical", "--json")
+    assert code == 0 and {json.loads(line)["model"] for line in searched.splitlines()} == {None}, err
+    # lexical alone, several models: one row
+    code, out, err = run_cli(*args, "--mode", "lexical", "--json")
+    assert code == 0, err
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert row["model"] is None and row == rows[0]
+    # the table: one lexical row, its model cell empty ("-"), the caption says why
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, err = run_cli(*args, "--mode", "dense", "--mode", "lexical")
+    assert code == 0, err
+    cells = [[cell.strip() for cell in line.split("│")[1:4]] for line in out.splitlines() if line.startswith("│")]
+    assert [(Path(model).name if model != "-" else model, mode, precision) for model, mode, precision in cells] == [
+        ("first", "dense", rows[1]["precision"]), ("-", "lexical", "-"), ("second", "dense", rows[2]["precision"])]
+    assert "lexical (BM25) uses no model" in " ".join(out.split())
+
+
+def test_run_eval_gives_the_lexical_row_once_in_its_place(two_model_index):
+    from simsearch.store import Store
+
+    root, db, first, second, queries = two_model_index
+    store = Store.open(db, create=False, readonly=True)
+    try:
+        results = retrieval.run_eval(store, queries, [first, second], ["dense", "lexical", "hybrid"], device="cpu")
+    finally:
+        store.close()
+    assert [(r.model and Path(r.model).name, r.mode) for r in results] == [
+        ("first", "dense"), (None, "lexical"), ("first", "hybrid"), ("second", "dense"), ("second", "hybrid")]
