@@ -412,12 +412,13 @@ def eval_retrieval_command(
     from .retrieval import ensure_new_file, iter_eval, load_queries, write_details
     from .store import Store
 
-    loaded = load_queries(queries)  # a bad file fails before any model loads
+    from .progress import print_warning
+
+    loaded = load_queries(queries, on_warning=print_warning)  # a bad file fails before any model loads
     if details is not None:
         ensure_new_file(details)
     store = Store.open(db, create=False, readonly=True)
     _check_recorded_precision(store, model or [None], _value(precision))
-    from .progress import print_warning
 
     results = []
     try:

@@ -24,6 +24,10 @@ or a TSV with the query, a tab, and one or more tab-separated relevant paths
 Relative paths are resolved against the query file's folder (not the working directory),
 then matched against the index's absolute document paths (also through symlinks).
 
+A query written on more than one line (the same text once stripped, which is what search is
+given) is one query whose relevant items are all those lines' items, with a warning naming
+the lines: counted once per line, it would weigh double in every average.
+
 Relevance units and the metrics
 -------------------------------
 Each relevant item of a query is one *unit*, however many sentences it covers: a section
@@ -62,7 +66,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -138,6 +142,7 @@ class Query:
     units: list[Unit]
     source: str  # "file:line", for messages
     id: str = ""
+    merged: list[str] = field(default_factory=list)  # "file:line" of later lines with the same query
 
     def __post_init__(self):
         self.id = self.id or self.source
@@ -216,8 +221,12 @@ def parse_item(item, base: Path, where: str) -> Unit:
     return Unit.make(_resolve(path, base, where) if path is not None else None, lines, text)
 
 
-def load_queries(path: Path | str, fmt: str | None = None) -> list[Query]:
-    """Queries of a JSONL or TSV file (``fmt``: ``jsonl``/``tsv``; default from the suffix, else sniffed)."""
+def load_queries(path: Path | str, fmt: str | None = None, *,
+                 on_warning: Callable[[str], None] | None = None) -> list[Query]:
+    """Queries of a JSONL or TSV file (``fmt``: ``jsonl``/``tsv``; default from the suffix, else sniffed).
+
+    A query written on several lines is one query (:func:`_merge_repeated`), with a warning
+    (``on_warning``) for each later line."""
     path = Path(path)
     text = read_text(path, "a query file")
     base = path.absolute().parent
@@ -241,7 +250,25 @@ def load_queries(path: Path | str, fmt: str | None = None) -> list[Query]:
         queries.append(_jsonl_query(line, base, where) if fmt == "jsonl" else _tsv_query(line, base, where))
     if not queries:
         raise SimsearchError(f"{path}: no queries in the file")
-    return queries
+    return _merge_repeated(queries, on_warning)
+
+
+def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] | None = None) -> list[Query]:
+    """One query per text (as searched: stripped) of a query file: a later line with the same
+    query adds its units to the first line's query, which keeps its place and id and names the
+    line in ``merged``. Counted twice, the query would weigh double in every average."""
+    first: dict[str, Query] = {}
+    for query in queries:
+        kept = first.get(query.text)
+        if kept is None:
+            first[query.text] = replace(query, units=list(query.units), merged=list(query.merged))
+            continue
+        kept.units = list(dict.fromkeys([*kept.units, *query.units]))
+        kept.merged.append(query.source)
+        if on_warning is not None:
+            line = kept.source.rsplit(":", 1)[1]
+            on_warning(f"{query.source}: the same query as line {line}; merged (counted once)")
+    return list(first.values())
 
 
 def _jsonl_query(line: str, base: Path, where: str) -> Query:
@@ -419,12 +446,15 @@ class Evaluation:
     precision: str | None = None
     # Relevant files that are not what was indexed (changed, gone, unreadable): see stale_files.
     stale_files: int = 0
+    # Lines of the query file that repeated an earlier line's query, merged into it: see _merge_repeated.
+    merged_queries: int = 0
 
     def as_dict(self) -> dict:
         return {"model": self.model, "mode": self.mode, "precision": self.precision, "queries": self.queries,
                 "k": self.k, **{name: round(value, 4) for name, value in self.metrics.items()},
                 "units": self.units, "unreachable_units": self.unreachable_units,
-                "missing_vectors": self.missing_vectors, "stale_files": self.stale_files}
+                "missing_vectors": self.missing_vectors, "stale_files": self.stale_files,
+                "merged_queries": self.merged_queries}
 
 
 class _PathForms:
@@ -599,7 +629,8 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     missing = 0 if model is None else searcher.store.count_missing_vectors(searcher.model.id)
     precision = searcher.precision if model is not None else None
     return Evaluation(model, name, k, {key: value / max(count, 1) for key, value in totals.items()},
-                      count, units, unreachable, missing, details, precision, stale)
+                      count, units, unreachable, missing, details, precision, stale,
+                      sum(len(query.merged) for query in queries))
 
 
 def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
@@ -628,11 +659,11 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     from .models import index_command_line
     from .search import Searcher, model_ref, needs_model, pick_model
 
+    warn = on_warning or (lambda message: None)
     if not isinstance(queries, (list, tuple)):
-        queries = load_queries(queries)
+        queries = load_queries(queries, on_warning=warn)
     for mode in modes:
         resolve_mode(mode)  # fail on a bad --mode before loading anything
-    warn = on_warning or (lambda message: None)
     # A model the index lacks is the error, before any warning about the queries. Each of the
     # index's models once, under the first spelling that named it (the one Searcher.open is given).
     spellings: dict[int, list[str | None]] = {}

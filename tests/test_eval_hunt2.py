@@ -168,3 +168,68 @@ def test_run_eval_gives_the_lexical_row_once_in_its_place(two_model_index):
         store.close()
     assert [(r.model and Path(r.model).name, r.mode) for r in results] == [
         ("first", "dense"), (None, "lexical"), ("first", "hybrid"), ("second", "dense"), ("second", "hybrid")]
+
+
+# --- a query written twice: one query, the union of its judgements, said on stderr -------------
+
+def test_a_jsonl_query_written_twice_is_merged_with_the_union_of_its_judgements(tmp_path):
+    """Was: counted twice (its hit@1 weighed double in every average), with each line's own units."""
+    from simsearch.retrieval import Unit, load_queries
+
+    path = write(tmp_path / "queries.jsonl", "\n".join(json.dumps(obj) for obj in [
+        {"query": "cat on a mat", "relevant": ["docs/a.txt"]},
+        {"query": "river", "relevant": ["docs/b.txt"]},
+        {"query": "  cat on a mat ", "id": "again", "relevant": ["docs/c.txt", "docs/a.txt"]},  # as eval strips it
+        {"query": "Cat on a mat", "relevant": ["docs/a.txt"]},  # another query: case counts
+        {"query": "cat on a mat", "relevant": [{"text": "The cat sat on the mat."}]},
+    ]) + "\n")
+    warnings: list[str] = []
+    queries = load_queries(path, on_warning=warnings.append)
+    assert [query.text for query in queries] == ["cat on a mat", "river", "Cat on a mat"]
+    docs = tmp_path / "docs"
+    assert queries[0].units == [Unit.make(str(docs / "a.txt")), Unit.make(str(docs / "c.txt")),
+                                Unit.make(text="The cat sat on the mat.")]
+    assert queries[0].id == f"{path}:1" and queries[0].merged == [f"{path}:3", f"{path}:5"]
+    assert warnings == [f"{path}:3: the same query as line 1; merged (counted once)",
+                        f"{path}:5: the same query as line 1; merged (counted once)"]
+    assert load_queries(path) == queries  # no warning asked for: merged all the same
+
+
+def test_a_tsv_query_written_twice_is_merged_with_its_file_line_numbers(tmp_path):
+    from simsearch.retrieval import Unit, load_queries
+
+    path = write(tmp_path / "queries.tsv", "# comment\nriver\tdocs/b.txt\n\ncat on a mat\tdocs/a.txt\n"
+                                            "river\tdocs/b.txt:1\tdocs/b.txt\n")
+    warnings: list[str] = []
+    river, cat = load_queries(path, on_warning=warnings.append)
+    assert river.units == [Unit.make(str(tmp_path / "docs" / "b.txt")), Unit.make(str(tmp_path / "docs" / "b.txt"), (1, 1))]
+    assert cat.merged == [] and river.merged == [f"{path}:5"]
+    assert warnings == [f"{path}:5: the same query as line 2; merged (counted once)"]
+
+
+def query_file(path: Path, lines: list[tuple[str, list[str]]]) -> Path:
+    """A JSONL or TSV query file (by ``path``'s suffix) of (query, relevant paths)."""
+    if path.suffix == ".jsonl":
+        return write(path, "".join(json.dumps({"query": query, "relevant": relevant}) + "\n" for query, relevant in lines))
+    return write(path, "".join("\t".join([query, *relevant]) + "\n" for query, relevant in lines))
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "tsv"])
+def test_eval_retrieval_counts_a_repeated_query_once_and_says_so(two_model_index, run_cli, suffix):
+    """The file with the query twice scores as the file with it once and both judgements."""
+    root, db, first, second, _ = two_model_index
+    twice = query_file(root / f"twice.{suffix}", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
+                                                  ("cat on a mat", ["docs/b.txt"])])
+    once = query_file(root / f"once.{suffix}", [("cat on a mat", ["docs/a.txt", "docs/b.txt"]),
+                                                ("river", ["docs/b.txt"])])
+    args = ("--db", db, "-m", first, "--mode", "lexical", "--mode", "dense", "--device", "cpu", "--json")
+    code, out, err = run_cli("eval", "retrieval", twice, *args, "--details", root / f"twice-{suffix}.ndjson")
+    assert code == 0, err
+    assert f"warning: {twice}:3: the same query as line 1; merged (counted once)" in err.splitlines()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(row["queries"], row["units"], row["merged_queries"]) for row in rows] == [(2, 3, 1)] * 2
+    details = [json.loads(line) for line in (root / f"twice-{suffix}.ndjson").read_text().splitlines()]
+    assert [(d["query"], d["units"]) for d in details] == [("cat on a mat", 2), ("river", 1)] * 2
+    code, out, err = run_cli("eval", "retrieval", once, *args)
+    assert code == 0 and "merged" not in err, err
+    assert [{**row, "merged_queries": 1} for row in map(json.loads, out.splitlines())] == rows
