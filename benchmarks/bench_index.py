@@ -337,7 +337,7 @@ def _recorded_precision(db: Path) -> str:
 
 def scale(args) -> None:
     """1M x 384 random unit vectors through the store and `VectorIndex` (no encoder)."""
-    from simsearch.store import Store, to_blob
+    from simsearch.store import Store
 
     db = WORK / f"scale-{args.vectors}.db"
     rng = np.random.default_rng(0)

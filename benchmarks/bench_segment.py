@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path

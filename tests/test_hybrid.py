@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import namedtuple
 from pathlib import Path
 
@@ -397,7 +396,6 @@ def test_half_indexed_database_says_so(tmp_path, index_model, run_cli):
     db = tmp_path / "index.db"
     store = Store.open(db)
     indexer.index(store, [docs], [str(index_model)], progress=False)
-    row = store.models()[0]
     total = store.counts()["sentences"]
     # An interrupted encode: the sentences of one file are there, their vectors not yet.
     with store.transaction():

@@ -6,7 +6,6 @@ cosine, and lexical search works on an index whose models were all forgotten."""
 from __future__ import annotations
 
 import json
-import re
 from collections import namedtuple
 from pathlib import Path
 
