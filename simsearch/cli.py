@@ -748,7 +748,7 @@ def search_command(
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
     from .progress import visible
-    from .search import FILE_STATE_NOTES, Searcher, needs_model
+    from .search import FILE_STATE_NOTES, Searcher, needs_model, shown_score
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -820,8 +820,7 @@ def search_command(
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
             shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
-        score = f"{hit.score:.4f}" if mode == "hybrid" else f"{hit.score:.3f}"
-        table.add_row(str(hit.rank), score, *([hit.found_mark] if mode == "hybrid" else []), cell, Text(location))
+        table.add_row(str(hit.rank), shown_score(hit.score, mode), *([hit.found_mark] if mode == "hybrid" else []), cell, Text(location))
     stdout.print(table)
 
 

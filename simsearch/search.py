@@ -265,6 +265,12 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+def shown_score(score: float, mode: str) -> str:
+    """A score as people read it, in `search`'s table and everywhere in the TUI: three decimals,
+    four in hybrid mode, whose fused scores (sums of weight / (RRF_K + rank)) are small."""
+    return f"{score:.4f}" if mode == "hybrid" else f"{score:.3f}"
+
+
 def display_path(path: str, cwd: str | None = None) -> str:
     """Relative to the working directory (``cwd``, read once by callers in a loop) when below it, else as stored."""
     cwd = cwd or os.getcwd()

@@ -24,7 +24,7 @@ from textual.worker import Worker, get_current_worker
 from .errors import SimsearchError
 from .extract import decode
 from .progress import visible
-from .search import Hit, Searcher, file_state
+from .search import Hit, Searcher, file_state, shown_score
 from .segment import source_lines
 from .store import Store, file_identity
 
@@ -269,7 +269,7 @@ class ResultsPane(Vertical):
         for hit, mark in zip(answer.hits, marks):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"
-            head = Text(f"{hit.rank:>2}  {hit.score:.4f}\n    " if hybrid else f"{hit.rank:>2}  {hit.score:.3f}\n    ")
+            head = Text(f"{hit.rank:>2}  {shown_score(hit.score, answer.mode)}\n    ")
             head.append(mark, style=style)
             if hybrid:  # which side found it: D dense, L lexical
                 head.append(f" {hit.found_mark}", style="cyan")
@@ -343,13 +343,13 @@ class ContextPanel(Static):
     def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit]] | None, mode: str) -> None:
         text = Text()
         text.append(f"{hit.location}", style="bold")
-        text.append(f"   {here}: rank {hit.rank}, score {hit.score:.3f}")
+        text.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")
         if mode != "dense":
             text.append(f" (found by {' and '.join(hit.found_by)})")
         if there is not None:
             model, hits = there
             found = next((h for h in hits if h.sentence_id == hit.sentence_id), None)
-            text.append(f"   {model}: " + (f"rank {found.rank}, score {found.score:.3f}" if found else "not in its top k"))
+            text.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         if hit.copies > 1:
             text.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
                         + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")

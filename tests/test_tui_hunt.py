@@ -191,3 +191,37 @@ def test_an_index_updated_from_another_shell_is_searched_and_counted_as_it_now_i
         assert Path(f"{db}-wal").exists()
 
     run_app(CompareApp(db, show_timings=False, mode="lexical"), scenario)
+
+
+def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(tmp_path, index_model):
+    """Was: in hybrid mode a pane's table said 0.0948 (as `simsearch search` prints it) and the
+    context panel 0.095, for the selected hit and for its score on the other side."""
+    from .tiny_bert import create_random_bert
+
+    other = create_random_bert(tmp_path / "other-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 4)], [str(index_model), str(other)], progress=False)
+    store.close()
+
+    def shown(app, side: str) -> dict[int, str]:
+        """Each row's "rank N, score S" as its table shows them, by sentence id."""
+        table = app.query_one(f"#{side}-table", DataTable)
+        cells = {int(row.value): str(table.get_cell(row, "hit")).split() for row in table.rows}
+        return {sentence: f"rank {cell[0]}, score {cell[1]}" for sentence, cell in cells.items()}
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        for mode in ("hybrid", "dense"):  # hybrid's fused scores are small: shown with four decimals
+            assert app.mode == mode
+            left, right = shown(app, "left"), shown(app, "right")
+            app.query_one("#left-table", DataTable).focus()
+            await pilot.press("down")
+            await pilot.pause()
+            hit = app.selected[1]
+            detail = str(app.query_one("#detail").render())
+            assert left[hit.sentence_id] in detail, (left[hit.sentence_id], detail)
+            assert hit.sentence_id in right and right[hit.sentence_id] in detail, (right[hit.sentence_id], detail)
+            await pilot.press("m")  # hybrid -> dense
+            await settle(app, pilot)
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario)
