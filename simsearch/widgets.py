@@ -3,10 +3,13 @@ and the status line; and where a hit lies in its file, for the context panel."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import os
 import re
+import threading
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +90,38 @@ def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
     except SimsearchError as exc:
         return exc
     return hits, searcher.timings["total_ms"], sentences
+
+
+def on_own_thread(function: Callable, *args) -> asyncio.Future:
+    """``function(*args)`` on a daemon thread of its own, as a future of the running loop.
+
+    For a model's load, which takes seconds: quitting does not wait for it. A thread worker
+    runs on asyncio's default executor, whose threads ``asyncio.run`` (``App.run``) and then
+    the interpreter wait for at exit: Ctrl+Q while a model loaded took as long as the load.
+    A load only reads (the index, which the app opened and migrated first, and the model's
+    folder), so a process that ends under it leaves nothing half-written.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():  # else cancelled meanwhile: nobody waits for it
+            outcome()
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as exc:  # raised where it is awaited, as a worker's error
+            outcome = functools.partial(future.set_exception, exc)
+        else:
+            outcome = functools.partial(future.set_result, result)
+        try:
+            loop.call_soon_threadsafe(settle, outcome)
+        except RuntimeError:  # the loop is closed: the app has exited
+            pass
+
+    threading.Thread(target=run, name=f"simsearch-{function.__name__}", daemon=True).start()
+    return future
 
 
 class ResultsPane(Vertical):
@@ -191,8 +226,15 @@ class ResultsPane(Vertical):
         """Open the same model again (after an error: it may have been re-indexed meanwhile)."""
         self.watch_model(self.model)
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self, model: str, lexical: bool = False) -> None:
+    @work(exclusive=True, group="load")
+    async def load(self, model: str, lexical: bool = False) -> None:
+        # Cancelled meanwhile (another model chosen, the app quitting): the await raises and
+        # nothing is posted; the thread finishes on its own, its searcher dropped.
+        loaded = await on_own_thread(self._open_searcher, model, lexical)
+        self.post_message(self.Loaded(self, model, *loaded))
+
+    def _open_searcher(self, model: str, lexical: bool) -> tuple[Searcher | None, str | None, int | None, str | None]:
+        """On the load's thread: (searcher, error, sentences, missing) for ``Loaded``."""
         try:
             options = {"device": self.device}
             if self.precision is not None:
@@ -206,11 +248,9 @@ class ResultsPane(Vertical):
                 searcher.load_encoder()
                 count = searcher.missing_vectors()
                 missing = f"{count:,} without a vector: run simsearch index" if count else None
-            error = None
         except SimsearchError as exc:
-            searcher, error, sentences, missing = None, str(exc), None, None
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(self, model, searcher, error, sentences, missing))
+            return None, str(exc), None, None
+        return searcher, None, sentences, missing
 
     def on_results_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self and message.model == self.model:  # else switched again meanwhile

@@ -3,11 +3,13 @@ as it was found."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
@@ -225,3 +227,45 @@ def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(tmp_path, 
             await settle(app, pilot)
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario)
+
+
+def test_ctrl_q_while_a_model_loads_quits_without_waiting_for_the_load(tmp_path, index_model, monkeypatch):
+    """Was: Ctrl+Q while the models loaded took about 5 s. The load ran in a thread worker, on
+    asyncio's default executor, whose threads the app's ``asyncio.run`` (and then the interpreter)
+    waits for at exit. Here the load is held until the test lets it go: the app, and the loop it
+    ran in, have finished while it still is, and nothing at interpreter exit waits for it."""
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 2)], [str(index_model)], progress=False)
+    store.close()
+    from simsearch import widgets
+
+    started, release, returned = threading.Event(), threading.Event(), threading.Event()
+    loaders = []
+    opened = widgets.Searcher.open
+
+    def held_open(*args, **kwargs):
+        loaders.append(threading.current_thread())
+        started.set()
+        release.wait(timeout=30)  # only a guard: a quit that waits for the load ends after it, and fails
+        returned.set()
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(widgets.Searcher, "open", held_open)
+    app = CompareApp(tmp_path / "index.db", show_timings=False, mode="dense")
+
+    async def main():
+        async with app.run_test() as pilot:
+            for _ in range(1000):
+                if started.is_set():
+                    break
+                await pilot.pause(0.01)
+            assert started.is_set(), "the model's load did not start"
+            await pilot.press("ctrl+q")
+        assert not app.is_running
+
+    try:
+        asyncio.run(main())  # as `App.run` runs the app
+        assert not returned.is_set(), "quitting waited for the model's load"
+        assert all(thread.daemon for thread in loaders), "the interpreter would wait for the load at exit"
+    finally:
+        release.set()
