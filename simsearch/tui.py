@@ -115,15 +115,17 @@ HELP = """\
 [b]simsearch tui[/b]: the same query against two models of one index.
 
   Enter        run the query            ↑ / ↓ (in the query)  previous queries
-  Tab          move between query and panes
+  Tab          move between the query, the panes and the context panel
   In the query box every key is typed; in a pane:
   ↑ / ↓        move through the results: the context panel shows the selected one in its file
-  e            open the selected result in $EDITOR at its line
+  e            open the selected result in $EDITOR at its line (also from the context panel)
   + / -        more / fewer results (k)
   m            search mode: dense (meaning), lexical (words), hybrid (both)
   l / r        choose the left / right model (F2 / F3 from anywhere)
   /            back to the query
   ?            this help (F1 from anywhere)   q   quit (Ctrl+Q from anywhere)
+  In the context panel (it opens with the hit's lines in the middle):
+  ↑ / ↓, PgUp / PgDn, Home / End   scroll it
 
 Marks: [b]=3[/b] same rank on the other side · [b]▲7[/b] the other side has it at 7, this one higher ·
 [b]▼2[/b] the other side has it at 2, this one lower · [b]only[/b] the other side did not find it.
@@ -186,7 +188,7 @@ class CompareApp(App):
                 yield ResultsPane(side, self.db_path, self.query_thread, device=self.device,
                                   precision=self.precision).data_bind(CompareApp.mode)
             yield Static("", id="hint")
-        yield ContextPanel(SELECT_HINT, id="detail")
+        yield ContextPanel(SELECT_HINT, id="context")
         yield StatusLine(show_timings=self.show_timings, id="stats").data_bind(CompareApp.k, CompareApp.mode)
         yield Footer()
 

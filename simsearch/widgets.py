@@ -18,9 +18,10 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.visual import visualize
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
@@ -374,29 +375,74 @@ class StatusLine(Static):
         return " · ".join(parts)
 
 
-class ContextPanel(Static):
-    """The selected hit as it is in its file: its lines highlighted among the lines around it."""
+class ContextPanel(VerticalScroll):
+    """The selected hit as it is in its file: its lines highlighted among the lines around it.
+
+    Scrolled so that the hit's lines stand in the middle (above them may be long lines, wrapped,
+    or the panel short), and focusable (Tab to it): ↑/↓, PgUp/PgDn, Home/End scroll it. Its text
+    is the ``Static`` ``#detail``.
+    """
+
+    BINDINGS = [  # with ScrollableContainer's (up, pageup, pagedown, home, end): "down" only shows them in the footer
+        Binding("down", "scroll_down", "scroll", key_display="↑↓"),
+        Binding("e", "app.edit", "edit"),
+        Binding("slash", "app.focus_query", show=False),
+    ]
+
+    def __init__(self, text: str, **kwargs):
+        super().__init__(**kwargs)
+        self.text = Static(text, id="detail")
+        # The text above the hit's lines and the text through them, while a hit is shown.
+        self.hit_span: tuple[Text, Text] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.text
+
+    def update(self, message: str) -> None:
+        """A message instead of a hit (the hint, a problem), from its top."""
+        self.hit_span = None
+        self.text.update(message)
+        self.scroll_home(animate=False)
 
     def show_hint(self) -> None:
         self.update(SELECT_HINT)
 
     def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit]] | None, mode: str) -> None:
-        text = Text()
-        text.append(f"{hit.location}", style="bold")
-        text.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")
+        head = Text()
+        head.append(f"{hit.location}", style="bold")
+        head.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")
         if mode != "dense":
-            text.append(f" (found by {' and '.join(hit.found_by)})")
+            head.append(f" (found by {' and '.join(hit.found_by)})")
         if there is not None:
             model, hits = there
             found = next((h for h in hits if h.sentence_id == hit.sentence_id), None)
-            text.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
+            head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         if hit.copies > 1:
-            text.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
+            head.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
                         + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
         excerpt = read_excerpt(store, hit)
-        text.append("\n")
-        text.append_text(excerpt.render() if isinstance(excerpt, Excerpt) else indexed_sentences(hit, excerpt))
-        self.update(text)
+        if isinstance(excerpt, Excerpt):
+            lines = excerpt.render().split("\n", allow_blank=True)
+            first, last = excerpt.start[0] - excerpt.first, excerpt.end[0] - excerpt.first
+        else:  # why, on its first line, then the sentences as indexed
+            lines = indexed_sentences(hit, excerpt).split("\n", allow_blank=True)
+            first, last = 1, len(lines) - 1
+        newline = Text("\n")
+        self.hit_span = newline.join([head, *lines[:first]]), newline.join([head, *lines[:last + 1]])
+        self.text.update(newline.join([head, *lines]))
+        self.call_after_refresh(self.show_hit_lines)
+
+    def show_hit_lines(self) -> None:
+        """Scroll the hit's lines to the middle (their top, if they are taller than the panel)."""
+        width = self.text.content_size.width
+        if self.hit_span is None or not width:
+            return
+        above, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
+        room = self.scrollable_content_region.height - (through - above)
+        self.scroll_to(y=above - max(0, room // 2), animate=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_hit_lines)  # its lines wrap anew
 
 
 # --- where a hit lies in its file ---------------------------------------------------------

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input
 from simsearch.indexer import index
 from simsearch.store import Store
 from simsearch.tui import CompareApp
+from simsearch.widgets import ContextPanel
 
 from .test_index import write_docs
 from .test_tui import ask, run_app, settle, table_column
@@ -269,3 +270,60 @@ def test_ctrl_q_while_a_model_loads_quits_without_waiting_for_the_load(tmp_path,
         assert all(thread.daemon for thread in loaders), "the interpreter would wait for the load at exit"
     finally:
         release.set()
+
+
+def screen_lines(app) -> list[str]:
+    """The screen's text as the terminal shows it, row by row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def shown_in(app, widget) -> list[str]:
+    """The screen's text within ``widget``'s region: what of it is visible."""
+    region = widget.region
+    return [line[region.x:region.right] for line in screen_lines(app)[region.y:region.bottom]]
+
+
+LONG_LINE = ("A long line of the note about the weather, the garden, the river and the hills, with many more "
+             "words after those, and then about the town, the market, the bridge and the old mill by the water, "
+             "and still more about the roads, the fields and the woods beyond them, so that it wraps five or six "
+             "times in the context panel of a terminal 80 columns wide ({}).")
+
+
+def test_the_context_panel_shows_the_hits_line_and_scrolls_from_the_keyboard(tmp_path, index_model):
+    """Was: the context panel showed the hit's excerpt from its top. With long lines above the
+    hit (up to three, each wrapped) or a short panel, the hit's own line lay below the panel's
+    edge, and the panel could not be scrolled from the keyboard (it was not focusable)."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "long.md").write_text("\n".join(LONG_LINE.format(n) for n in range(1, 6))
+                                   + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+    store = Store.open(tmp_path / "index.db")
+    index(store, [notes], [str(index_model)], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "zebrafinch")
+        app.query_one("#left-table", DataTable).focus()
+        await settle(app, pilot)
+        panel = app.query_one(ContextPanel)
+        assert app.selected[1].text == "The zebrafinch sings at dawn."
+        assert panel.max_scroll_y > 0, "the test needs an excerpt taller than the panel"
+        assert any("7 │ The zebrafinch sings at dawn." in line for line in shown_in(app, panel)), shown_in(app, panel)
+        await pilot.press("tab")  # the one pane -> the context panel
+        assert app.focused is panel
+        assert {"down", "e"} <= {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+        await pilot.press("home")
+        await pilot.pause()
+        shown = shown_in(app, panel)
+        assert panel.scroll_y == 0 and any("4 │ A long line" in line for line in shown)
+        assert not any("zebrafinch" in line for line in shown)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert panel.scroll_y == panel.max_scroll_y and any("9 │ A closing line." in line for line in shown_in(app, panel))
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#query", Input)
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=(80, 24))
