@@ -149,6 +149,10 @@ class CompareApp(App):
     CSS_PATH = "tui.tcss"
     TITLE = "simsearch"
     AUTO_FOCUS = "#query"
+    # The screen's classes by its size: tui.tcss stacks the panes in a narrow terminal and hides
+    # the context panel in a short one.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
     # Letter keys act when the query box does not have focus (there they are typed); the keys
     # that change the results (+, -, m, e) are the panes' own, so the footer shows them only there.
     BINDINGS = [
@@ -250,7 +254,9 @@ class CompareApp(App):
         self.problem = message
         self.query_one("#panes").display = False
         self.query_one(QueryInput).disabled = True
-        self.query_one(ContextPanel).update(message)
+        panel = self.query_one(ContextPanel)
+        panel.add_class("-problem")  # the whole screen's message: shown at any height
+        panel.update(message)
 
     # --- queries: Enter, k and the mode each search again ------------------------------------
 

@@ -196,7 +196,10 @@ class ResultsPane(Vertical):
         yield DataTable(id=f"{self.side}-table", cursor_type="row")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        self._add_columns(self.query_one(DataTable))
+
+    @staticmethod
+    def _add_columns(table: DataTable) -> None:
         # Two cells of two lines per result (DataTable's cost grows with cells, and a frame of
         # ten 4-cell rows took ~45 ms): "rank score / mark", "sentence / location".
         table.add_column(" #  score", key="hit")
@@ -297,7 +300,10 @@ class ResultsPane(Vertical):
 
     def watch_answer(self, answer: Answer | None) -> None:
         table = self.query_one(DataTable)
-        table.clear()
+        # The columns too: a column keeps the width of the widest cell it ever held, and rows
+        # cut anew for a narrower pane overflowed it (a horizontal scrollbar took a row).
+        table.clear(columns=True)
+        self._add_columns(table)
         if answer is None:
             return
         hybrid = answer.mode == "hybrid"
@@ -321,9 +327,16 @@ class ResultsPane(Vertical):
             table.add_row(head, cell, key=str(hit.sentence_id), height=2)
 
     def _text_width(self) -> int:
-        return max(24, self.query_one(DataTable).size.width - 16)
+        table = self.query_one(DataTable)
+        # Less the vertical scrollbar when the rows will not all fit: rows cut to the whole
+        # width overflowed it, and a horizontal scrollbar took a row of a short pane.
+        rows = 2 * len(self.answer.hits) + table.show_header if self.answer else 0
+        scrollbar = table.styles.scrollbar_size_vertical if rows > table.size.height else 0
+        return max(20, table.size.width - 16 - scrollbar)
 
     def on_resize(self, event: events.Resize) -> None:
+        # Stacked panes (a narrow terminal, tui.tcss) give the columns' header row to the results.
+        self.query_one(DataTable).show_header = not self.screen.has_class("-narrow")
         # Rows are cut to the table's width: cut again once the table has its new size (after
         # this refresh), the cursor kept on its row. Was: rows cut in a narrow terminal stayed
         # cut after it was made wide, until the next query.

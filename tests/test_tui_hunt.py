@@ -12,6 +12,7 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from simsearch.indexer import index
@@ -196,15 +197,22 @@ def test_an_index_updated_from_another_shell_is_searched_and_counted_as_it_now_i
     run_app(CompareApp(db, show_timings=False, mode="lexical"), scenario)
 
 
-def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(tmp_path, index_model):
-    """Was: in hybrid mode a pane's table said 0.0948 (as `simsearch search` prints it) and the
-    context panel 0.095, for the selected hit and for its score on the other side."""
+@pytest.fixture
+def two_models(tmp_path, index_model, monkeypatch) -> Path:
+    """An index of four notes with two models; the working directory is the index's folder."""
     from .tiny_bert import create_random_bert
 
     other = create_random_bert(tmp_path / "other-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
     store = Store.open(tmp_path / "index.db")
     index(store, [write_docs(tmp_path / "docs", 4)], [str(index_model), str(other)], progress=False)
     store.close()
+    monkeypatch.chdir(tmp_path)  # locations as docs/…, short enough for a narrow pane
+    return tmp_path / "index.db"
+
+
+def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(two_models):
+    """Was: in hybrid mode a pane's table said 0.0948 (as `simsearch search` prints it) and the
+    context panel 0.095, for the selected hit and for its score on the other side."""
 
     def shown(app, side: str) -> dict[int, str]:
         """Each row's "rank N, score S" as its table shows them, by sentence id."""
@@ -227,7 +235,7 @@ def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(tmp_path, 
             await pilot.press("m")  # hybrid -> dense
             await settle(app, pilot)
 
-    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario)
+    run_app(CompareApp(two_models, show_timings=False, mode="hybrid"), scenario)
 
 
 def test_ctrl_q_while_a_model_loads_quits_without_waiting_for_the_load(tmp_path, index_model, monkeypatch):
@@ -327,3 +335,40 @@ def test_the_context_panel_shows_the_hits_line_and_scrolls_from_the_keyboard(tmp
         assert app.focused is app.query_one("#query", Input)
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24)])
+def test_a_small_terminal_still_shows_both_panes_results(two_models, size):
+    """Was: at 40×12 the result panes vanished. The query box, the context panel (as tall as its
+    text, up to 14 rows) and the footer took every row first. Now below 80 columns the panes are
+    stacked, below 20 rows the context panel is hidden (and the query box has no border)."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        for side, pane in app.panes.items():
+            shown = "\n".join(shown_in(app, pane))
+            hits = pane.answer.hits
+            assert hits[0].text[:16] in shown and hits[0].location[-12:] in shown, (side, shown)
+            if size == (80, 24):
+                assert all(hit.text[:16] in shown for hit in hits[:3]), (side, shown)
+        assert app.query_one("#query").region.height >= 1
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        panel = app.query_one(ContextPanel)
+        if size == (40, 12):  # no room for the context: the panes have it
+            assert not panel.display
+        else:
+            hit = app.selected[1]
+            assert panel.display and any(f"{hit.line} │ " in line for line in shown_in(app, panel))
+
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=size)
+
+
+def test_a_small_terminal_still_says_what_is_wrong(tmp_path):
+    """The context panel, hidden below 20 rows, is where the app says why it cannot search."""
+
+    async def scenario(app, pilot):
+        assert "No index at" in "\n".join(shown_in(app, app.query_one(ContextPanel)))
+
+    run_app(CompareApp(tmp_path / "absent.db"), scenario, size=(40, 12))
