@@ -4,7 +4,6 @@ as it was found."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
