@@ -101,18 +101,34 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
 
     real = store.real_path  # every spelling of the database (a symlink to it) shares one lock
     lock_path = real.with_name(real.name + ".lock")
-    try:
-        handle = open(lock_path, "a+")
-    except OSError as exc:  # a read-only folder, a full disk: one line, nothing written
-        raise storage_error(exc, lock_path) from None
-    with handle:
+    while True:
+        try:
+            handle = open(lock_path, "a+")
+        except OSError as exc:  # a read-only folder, a full disk: one line, nothing written
+            raise storage_error(exc, lock_path) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             if required:
                 raise SimsearchError(f"another `simsearch index` is writing to {store.path}; wait for it to finish") from None
             yield False
             return
+        except BaseException:
+            handle.close()
+            raise
+        # The lock file was removed (``Store.discard_unused``) between its open and its lock: that
+        # file locks no one out (the next command makes a new one); lock the one the path names.
+        try:
+            current = os.stat(lock_path)
+        except OSError:
+            current = None
+        mine = os.fstat(handle.fileno())
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            break
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+    with handle:
         try:
             # Who holds it, for `status` (a run marked "running" whose process is gone was killed).
             if not store.on_disk():  # removed by a refused first command (Store.discard_unused) meanwhile
@@ -132,11 +148,17 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
 def discard_unused(store: Store) -> bool:
     """``Store.discard_unused`` under the writer lock: a new index whose first command was
     refused is removed only while no other command is writing to it. Returns whether it was."""
-    with writer_lock(store, required=False) as held:
-        if not held:
-            store.close()
-            return False
-        return store.discard_unused()
+    if store.on_disk():
+        try:
+            with writer_lock(store, required=False) as held:
+                if held:
+                    return store.discard_unused()
+        except SimsearchError:  # removed in this instant, or no lock file can be made: the command's own error is told
+            pass
+    # Busy (another command writes to it), or already removed by another refused first command
+    # (taking the lock would leave a lock file beside no index).
+    store.close()
+    return False
 
 
 def register_models(store: Store, names: list[str], report: IndexReport, pooler: str | None = None, *,

@@ -53,3 +53,38 @@ def test_a_command_that_opened_the_index_before_it_was_removed_writes_nothing(tm
         with indexer.writer_lock(other):
             pytest.fail("the writer lock was taken on a removed index")
     assert not db.exists()
+
+
+def test_a_lock_file_removed_before_it_was_locked_is_not_held(tmp_path, monkeypatch):
+    """Was: a command that opened the lock file just before a refused first command removed it
+    (``Store.discard_unused``, lock file included) locked the removed file once it was free, and
+    a command after it made a new lock file and locked that one: two writers at once."""
+    import fcntl
+
+    db = tmp_path / "new.db"
+    first, second = Store.open(db), Store.open(db)
+    lock = db.with_name(db.name + ".lock")
+    real_flock = fcntl.flock
+    removed = []
+
+    def flock(handle, operation):
+        if not removed and operation & fcntl.LOCK_EX:  # the first command removed it meanwhile
+            removed.append(True)
+            lock.unlink()
+        return real_flock(handle, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with indexer.writer_lock(first):
+        with pytest.raises(SimsearchError, match="another `simsearch index` is writing"):
+            with indexer.writer_lock(second):
+                pytest.fail("two writers held the lock at once")
+
+
+def test_two_refused_first_commands_leave_nothing(tmp_path):
+    """Was: the second refused command's clean-up took the writer lock on an index already
+    removed by the first: it raised (hiding nothing new, but) and left a lock file with no index."""
+    db = tmp_path / "new.db"
+    one, two = Store.open(db), Store.open(db)
+    assert indexer.discard_unused(one)
+    assert not indexer.discard_unused(two)
+    assert _leftovers(db) == []
