@@ -143,9 +143,15 @@ class Query:
     source: str  # "file:line", for messages
     id: str = ""
     merged: list[str] = field(default_factory=list)  # "file:line" of later lines with the same query
+    # "file:line" of each unit a later line added (``merged``); the others are ``source``'s.
+    unit_sources: dict[Unit, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.id = self.id or self.source
+
+    def named_at(self, unit: Unit) -> str:
+        """The "file:line" that names ``unit``: a merged line's for a unit only it gave."""
+        return self.unit_sources.get(unit, self.source)
 
 
 # --- query files ----------------------------------------------------------------------------
@@ -261,8 +267,12 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
     for query in queries:
         kept = first.get(query.text)
         if kept is None:
-            first[query.text] = replace(query, units=list(query.units), merged=list(query.merged))
+            first[query.text] = replace(query, units=list(query.units), merged=list(query.merged),
+                                        unit_sources=dict(query.unit_sources))
             continue
+        for unit in query.units:
+            if unit not in kept.units:
+                kept.unit_sources[unit] = query.named_at(unit)
         kept.units = list(dict.fromkeys([*kept.units, *query.units]))
         kept.merged.append(query.source)
         if on_warning is not None:
@@ -696,7 +706,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     if lost:
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
-             f"(first: {query.source}: {unit.describe()}); they cap every metric")
+             f"(first: {query.named_at(unit)}: {unit.describe()}); they cap every metric")
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))

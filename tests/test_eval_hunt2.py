@@ -233,3 +233,16 @@ def test_eval_retrieval_counts_a_repeated_query_once_and_says_so(two_model_index
     code, out, err = run_cli("eval", "retrieval", once, *args)
     assert code == 0 and "merged" not in err, err
     assert [{**row, "merged_queries": 1} for row in map(json.loads, out.splitlines())] == rows
+
+
+def test_a_relevant_item_of_a_merged_line_is_reported_at_its_own_line(two_model_index, run_cli):
+    """Was: a relevant item that matches no indexed sentence, written on the later line of a
+    query written twice, was reported at the first line ("first: q.jsonl:1: …missing.txt"),
+    which does not name it."""
+    root, db, first, second, _ = two_model_index
+    path = query_file(root / "merged-missing.jsonl", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
+                                                      ("cat on a mat", ["docs/missing.txt"])])
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "--mode", "lexical", "--json")
+    assert code == 0, err
+    lost = [line for line in err.splitlines() if "match no sentence" in line]
+    assert len(lost) == 1 and f"(first: {path}:3: " in lost[0] and "missing.txt" in lost[0], err
