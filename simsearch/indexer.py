@@ -101,7 +101,7 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
 
     real = store.real_path  # every spelling of the database (a symlink to it) shares one lock
     lock_path = real.with_name(real.name + ".lock")
-    while True:
+    for attempt in range(100):
         try:
             handle = open(lock_path, "a+")
         except OSError as exc:  # a read-only folder, a full disk: one line, nothing written
@@ -124,7 +124,8 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
         except OSError:
             current = None
         mine = os.fstat(handle.fileno())
-        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+        # (A file system whose path and handle never agree: the lock as taken, as before.)
+        if attempt == 99 or current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
             break
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
