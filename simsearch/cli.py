@@ -277,7 +277,7 @@ def models_command(json_out: bool = JsonOption) -> None:
         return
     table = Table(title="Models")
     for column in ("name", "source", "pooler", "max len", "base", "best dev", "path"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold" if column == "name" else "ellipsis")
     for ref in found:
         best = ref.metadata.get("best_dev_stsb")
         table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
@@ -348,7 +348,7 @@ def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool)
                 + ("comparable with SimCSE (Gao et al. 2021) Table 5" if precisions == "fp32"
                    else "the paper's numbers are fp32 (--precision fp32)"),
     )
-    table.add_column("model")
+    table.add_column("model", overflow="fold")  # a model's name whole, even in 80 columns
     if poolers:
         table.add_column("pooler")
     for column in columns:
@@ -376,7 +376,8 @@ def eval_geometry_command(
     table = Table(title="Alignment and uniformity on STS-B (lower is better)")
     for column in ("model", *(["pooler"] if pooler is not None else []), "alignment", "uniformity", "positive pairs",
                    "sentences"):
-        table.add_column(column, justify="left" if column in ("model", "pooler") else "right")
+        table.add_column(column, justify="left" if column in ("model", "pooler") else "right",
+                         overflow="fold" if column == "model" else "ellipsis")
     try:
         for ref in _resolve_all(model, _value(pooler)):
             encoder = Encoder.load(ref, device=_value(device))
@@ -445,7 +446,10 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Tab
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption=caption)
     for column in ("model", "mode", "precision", *names):
-        table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right")
+        # The model's name (a path, for a folder) folds onto more lines rather than end in "…": two
+        # models "notes-index-…" are told apart in an 80-column terminal or a pipe.
+        table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right",
+                         overflow="fold" if column == "model" else "ellipsis")
     for result in results:  # precision: of the model's vectors (and queries); none in lexical mode
         table.add_row(_cell(result.model) if result.model is not None else "-", result.mode, result.precision or "-",
                       *(f"{result.metrics[name]:.3f}" for name in names))
@@ -877,7 +881,8 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     table = Table(title="Models in the index")
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search", "index file",
                    "HNSW (M / ef_c / ef)"):
-        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right")
+        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
+                         overflow="fold" if column == "name" else "ellipsis")
     for m in info["models"]:
         size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
         # A model whose folder changed, went or cannot be read is refused by search: its state instead.
