@@ -25,7 +25,8 @@ stderr = Console(stderr=True)
 
 
 class RateColumn(TextColumn):
-    """Items per second, named by unit (``sent/s``)."""
+    """Items per second, named by unit (``sent/s``); under one a second, seconds per item
+    (``3.2 s/step``), never a rounded ``0 step/s``."""
 
     def __init__(self, unit: str):
         super().__init__("")
@@ -33,7 +34,9 @@ class RateColumn(TextColumn):
 
     def render(self, task):  # noqa: D102 - rich's column protocol
         speed = task.finished_speed or task.speed
-        return f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s"
+        if not speed:
+            return f"- {self.unit}/s"
+        return f"{speed:,.0f} {self.unit}/s" if speed >= 1 else f"{1 / speed:,.1f} s/{self.unit}"
 
 
 @contextlib.contextmanager
