@@ -547,8 +547,28 @@ def train_command(
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
-        + f"); inference pooler {metadata['pooler']}. Evaluate it: simsearch eval sts --model {_shown(config.out)}"
+        + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db)
     )
+
+
+def _next_step(config, metadata: dict, db: Optional[Path]) -> str:
+    """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
+    with "no evaluation data" elsewhere); after --from-index, embedding that index with the model."""
+    from .models import models_dir
+
+    out = Path(config.out)
+    try:  # a model in the models folder is named as `-m` takes it
+        name = out.name if out.parent.resolve() == models_dir().resolve() else str(out)
+    except OSError:
+        name = str(out)
+    base = metadata["base_model"]
+    if config.from_index:
+        where = f" --db {db}" if db is not None else ""
+        return (f"Use it: simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "
+                f"tui{_shown(where)} --left {_shown(base)} --right {_shown(name)}, or simsearch eval retrieval QUERIES{_shown(where)} -m {_shown(base)} -m {_shown(name)}")
+    if metadata.get("best_dev_stsb") is not None:
+        return f"Evaluate it: simsearch eval sts --model {_shown(out)}"
+    return f"Use it: simsearch index FOLDER -m {_shown(name)}"
 
 
 def _visible(value) -> str:
