@@ -699,3 +699,27 @@ def test_a_read_only_index_is_searched_and_left_as_it_was(two_model_index, tmp_p
 
     run_app(CompareApp(folder / "index.db", show_timings=False), scenario)
     assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == before
+
+
+def test_the_model_picker_shows_its_whole_title(two_model_index, monkeypatch):
+    """F2/F3's box was 54 columns inside, its title 55-56: "(Enter to choose, Esc to canc"."""
+    from textual.widgets import Label
+
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        for key, side in (("f2", "left"), ("f3", "right")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, ModelPicker)
+            label = app.screen.query_one(Label)
+            title = f"Model for the {side} pane (Enter to choose, Esc to cancel)"
+            box = app.screen.query_one("#picker").content_region
+            # the title, whole, inside the box: not cut at its right edge
+            assert label.region.x >= box.x and label.region.right <= box.right, (label.region, box)
+            assert label.content_size.width * label.content_size.height >= len(title)
+            await pilot.press("escape")
+            await pilot.pause()
+
+    run_app(CompareApp(db, show_timings=False), scenario, size=(120, 35))
