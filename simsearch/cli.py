@@ -557,10 +557,10 @@ def _next_step(config, metadata: dict, db: Optional[Path]) -> str:
     from .models import models_dir
 
     out = Path(config.out)
-    try:  # a model in the models folder is named as `-m` takes it
-        name = out.name if out.parent.resolve() == models_dir().resolve() else str(out)
+    try:  # a model in the models folder is named as `-m` takes it; any other by its absolute path
+        name = out.name if out.parent.resolve() == models_dir().resolve() else str(out.absolute())
     except OSError:
-        name = str(out)
+        name = str(out.absolute())
     base = metadata["base_model"]
     if config.from_index:
         where = f" --db {db}" if db is not None else ""

@@ -36,3 +36,17 @@ def test_run_with_sts_data_still_names_eval_sts(tmp_path, tiny_model, sts_fixtur
                                 "--batch-size", "8", "--data", sts_fixture, "--device", "cpu")
     assert code == 0, err
     assert f"simsearch eval sts --model {out}" in " ".join(stdout.split())
+
+
+def test_a_model_outside_the_models_folder_is_named_by_its_absolute_path(tmp_path, tiny_model, run_cli,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a bare "m" is also a name the models folder could hold
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("COLUMNS", "400")
+    text = tmp_path / "lines.txt"
+    text.write_text("".join(f"Sentence number {i} is here.\n" for i in range(40)))
+    code, stdout, err = run_cli("train", "--unsup", "lines.txt", "-m", tiny_model, "--out", "m", "--max-steps", "2",
+                                "--batch-size", "8", "--device", "cpu")
+    assert code == 0, err
+    assert f"Use it: simsearch index FOLDER -m {tmp_path / 'm'}" in " ".join(stdout.split())
