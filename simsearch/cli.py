@@ -543,7 +543,7 @@ def train_command(
     if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
                      f"own questions with simsearch eval retrieval QUERIES -m {_shown(metadata['base_model'])} "
-                     f"-m {_shown(config.out)}", highlight=False)
+                     f"-m {_shown(_model_argument(config.out))}", highlight=False)
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
@@ -551,16 +551,23 @@ def train_command(
     )
 
 
+def _model_argument(out) -> str:
+    """What `-m` takes for a model `train` saved in ``out``: its name in the models folder, else
+    its absolute path (a bare ``m`` would mean the models folder's ``m`` first)."""
+    from .models import models_dir
+
+    out = Path(out)
+    try:
+        return out.name if out.parent.resolve() == models_dir().resolve() else str(out.absolute())
+    except OSError:
+        return str(out.absolute())
+
+
 def _next_step(config, metadata: dict, db: Optional[Path]) -> str:
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
     with "no evaluation data" elsewhere); after --from-index, embedding that index with the model."""
-    from .models import models_dir
-
     out = Path(config.out)
-    try:  # a model in the models folder is named as `-m` takes it; any other by its absolute path
-        name = out.name if out.parent.resolve() == models_dir().resolve() else str(out.absolute())
-    except OSError:
-        name = str(out.absolute())
+    name = _model_argument(out)
     base = metadata["base_model"]
     if config.from_index:
         where = f" --db {db}" if db is not None else ""

@@ -49,4 +49,6 @@ def test_a_model_outside_the_models_folder_is_named_by_its_absolute_path(tmp_pat
     code, stdout, err = run_cli("train", "--unsup", "lines.txt", "-m", tiny_model, "--out", "m", "--max-steps", "2",
                                 "--batch-size", "8", "--device", "cpu")
     assert code == 0, err
-    assert f"Use it: simsearch index FOLDER -m {tmp_path / 'm'}" in " ".join(stdout.split())
+    said = " ".join(stdout.split())
+    assert f"Use it: simsearch index FOLDER -m {tmp_path / 'm'}" in said
+    assert said.count(f"-m {tmp_path / 'm'}") == 2 and " -m m " not in said  # the eval retrieval hint too
