@@ -708,10 +708,12 @@ def index_command(
         stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped}{rebuilt} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")
         return
+    # "stored": every sentence of the new and changed files is written again; "encoded" counts
+    # those a model had no vector for (an edit of one line of a long file: 95 stored, 1 encoded).
     stdout.print(
         f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
-        f"{counted(unchanged, 'file')} unchanged{skipped}; {counted(report.sentences_added, 'sentence')} added; "
+        f"{counted(unchanged, 'file')} unchanged{skipped}; {counted(report.sentences_added, 'sentence')} stored; "
         f"encoded: {_shown(encoded)}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

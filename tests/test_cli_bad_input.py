@@ -485,7 +485,7 @@ def test_index_summary_counts_skipped_files_and_never_calls_them_unchanged(tmp_p
     assert code == 0 and err == "" and "up to date: 0 files unchanged, 1 still skipped" in out
     (docs / "note.txt").write_text("A real note about the harbour.\n")
     code, out, err = run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")
-    assert code == 0 and "indexed 1 new, 0 changed, 0 removed, 0 files unchanged, 1 still skipped; 1 sentence added" \
+    assert code == 0 and "indexed 1 new, 0 changed, 0 removed, 0 files unchanged, 1 still skipped; 1 sentence stored" \
         in " ".join(out.split())
     code, out, err = run_cli("index", docs, "--db", db, "--device", "cpu")
     assert code == 0 and "up to date: 1 file unchanged, 1 still skipped" in out

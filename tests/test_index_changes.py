@@ -388,3 +388,18 @@ def test_a_skip_for_size_names_the_limit_of_the_last_run_as_a_fresh_index_would(
         assert reasons[0] == reasons[1] and f"--max-file-mb {limit:g}" in reasons[0][str(docs / "a.txt")]
         fresh.close()
     store.close()
+
+
+def test_an_edit_of_one_sentence_says_its_files_sentences_are_stored_and_one_is_encoded(tmp_path, index_model, run_cli):
+    """Was: "3 sentences added" for a one-sentence edit of a three-sentence file (every sentence
+    of a changed file is written again; only the new one goes through the model)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    note = docs / "note.txt"
+    note.write_text("Boats float on water.\nTrains run on rails.\nPlanes fly in the sky.\n")
+    base = ["--db", tmp_path / "i.db", "--device", "cpu"]
+    assert run_cli("index", docs, "-m", index_model, *base)[0] == 0
+    note.write_text("Boats float on water.\nTrains run on rails.\nBicycles have two wheels.\n")
+    code, out, _ = run_cli("index", *base)
+    text = " ".join(out.split())
+    assert code == 0 and "1 changed" in text and "3 sentences stored; encoded: " in text and "tiny-avg 1 (" in text, text
