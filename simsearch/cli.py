@@ -1055,6 +1055,8 @@ def usage_message(exc, argv: list[str]) -> str:
         # A query or path that begins with "-" is read as options (``-deadline`` as ``-d``).
         given = next((arg for arg in argv if arg.startswith(option) and arg != "--"), option)
         command = " ".join(_command_words(argv)) or "COMMAND"
+        if command == "tui" and given in ("-m", "--model"):  # every other command takes -m
+            return f"{exc.format_message()} (the tui's two panes take --left MODEL and --right MODEL)"
         if (given.startswith("--") or len(given) <= 2) and " " not in given:
             if command in QUERY_COMMANDS and not getattr(exc, "possibilities", None):
                 # `simsearch search --batch-size`: a search for that word, unless it is close to an option

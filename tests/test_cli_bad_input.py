@@ -233,6 +233,7 @@ CASES = [
     (["tui", "--device", "tpu"], "--device 'tpu'"),
     (["tui", "--pooler", "mean"], "--pooler 'mean'"),
     (["tui", "--precision", "fp64"], "--precision 'fp64': expected one of auto, fp32, bf16, int8"),
+    (["tui", "-m", "{model}"], "No such option: -m (the tui's two panes take --left MODEL and --right MODEL)"),
     (["tui", "--db", "index.db", "--pooler", "cls_before_pooler"], "was indexed with pooler avg"),
     (["tui", "--db", "index.db", "--left", "nope", "--pooler", "avg"], "model 'nope' is not in the index"),
     (["tui", "--db", "docs"], "--db docs: is a folder, not a file"),
