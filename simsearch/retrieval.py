@@ -46,9 +46,10 @@ the location shown. Over the ranked hits of a query, with U units and binary gai
   folder and a file inside it, 1 may be out of reach: list units that do not overlap.)
 - recall@k: the share of the U units matched by the first k hits.
 
-Each is averaged over queries. A unit that no indexed sentence can match (a wrong path, a
-sentence the segmenter split differently) is reported as ``unreachable`` with a warning,
-because it silently caps every metric.
+Each is averaged over queries. A unit that no indexed sentence can match (a file not indexed
+yet, lines no sentence starts on, a sentence the segmenter split differently) is reported as
+``unreachable`` with a warning, because it silently caps every metric. A relevant path that is
+neither on disk nor in the index (a typo) is an error, before any model loads.
 
 Modes
 -----
@@ -107,13 +108,15 @@ class Unit:
     lines: tuple[int, int] | None = None
     text: str | None = None  # normalised
     forms: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    written: str | None = field(default=None, compare=False, repr=False)  # the path as the query file has it
 
     @classmethod
-    def make(cls, path: str | None = None, lines: tuple[int, int] | None = None, text: str | None = None) -> "Unit":
+    def make(cls, path: str | None = None, lines: tuple[int, int] | None = None, text: str | None = None,
+             written: str | None = None) -> "Unit":
         if path is not None:
             path = os.path.normpath(path)
         return cls(path, lines, normalize_text(text) if text is not None else None,
-                   _path_forms(path) if path is not None else ())
+                   _path_forms(path) if path is not None else (), written)
 
     def matches_path(self, path_forms: Sequence[str]) -> bool:
         """Whether a document (its path forms) is this unit's path or lies below it (no path: any)."""
@@ -204,8 +207,8 @@ def parse_path_spec(spec: str, base: Path, where: str) -> Unit:
         if any(len(number) > len(str(MAX_LINE)) for number in numbers):  # int() refuses 4,300+ digits
             raise SimsearchError(f"{where}: {spec[:80]}: a line number is at most {MAX_LINE:,}")
         lines = _lines([int(number) for number in numbers], where)
-        return Unit.make(_resolve(match["path"], base, where), lines)
-    return Unit.make(_resolve(spec, base, where))
+        return Unit.make(_resolve(match["path"], base, where), lines, written=spec)
+    return Unit.make(_resolve(spec, base, where), written=spec)
 
 
 def parse_item(item, base: Path, where: str) -> Unit:
@@ -224,7 +227,7 @@ def parse_item(item, base: Path, where: str) -> Unit:
     if text is not None and (not isinstance(text, str) or not text.strip()):
         raise SimsearchError(f"{where}: \"text\" must be a non-empty string")
     lines = _lines(item["lines"], where) if "lines" in item else None
-    return Unit.make(_resolve(path, base, where) if path is not None else None, lines, text)
+    return Unit.make(_resolve(path, base, where) if path is not None else None, lines, text, path)
 
 
 def load_queries(path: Path | str, fmt: str | None = None, *,
@@ -552,6 +555,21 @@ def reachable_units(store, queries: Sequence[Query], indexed=None) -> set[Unit]:
     return reachable
 
 
+def missing_paths(queries: Sequence[Query], indexed) -> list[tuple[Query, Unit]]:
+    """The units whose path is neither on disk nor in the index (``indexed``:
+    ``_indexed_documents(store)``), a typo rather than a file: no sentence can ever match them.
+    A path only on disk (not indexed yet) or only in the index (deleted since) is not one."""
+    _, documents, by_form = indexed
+    missing = []
+    for query in queries:
+        for unit in query.units:
+            if unit.path is None or _exists(unit.path) or any(form in by_form for form in unit.forms):
+                continue
+            if not any(unit.matches_path(path_forms) for _, path_forms in documents):  # a folder of the index
+                missing.append((query, unit))
+    return missing
+
+
 def stale_files(store, queries: Sequence[Query], indexed=None) -> list[tuple[str, str]]:
     """The indexed files that the queries' units name, as ``(path, state)``, whose file is not
     what was indexed: ``changed``, ``gone`` or ``unreadable`` (``search.file_state``), in the
@@ -662,7 +680,8 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     model (``lexical``) is evaluated once, in its place among the first model's rows, with
     ``model`` None, however many models are named. Every model's folder
     is checked before the first evaluation: a model moved or changed since indexing fails
-    before any work. Warns (``on_warning``) when some relevant units match no indexed sentence,
+    before any work, and so is a relevant path on neither the disk nor the index
+    (:func:`missing_paths`). Warns (``on_warning``) when some relevant units match no indexed sentence,
     when a file they name is not what was indexed (:func:`stale_files`), and when a model lacks
     vectors for some sentences (a half-indexed database).
     """
@@ -701,6 +720,12 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
         if len(names) > 1:
             warn(f"{_times('--mode', names)}: evaluated once")
     indexed = _indexed_documents(store)
+    missing = missing_paths(queries, indexed)
+    if missing:  # a typo: every metric of its query would be capped, with only a warning to say why
+        query, unit = missing[0]
+        more = f" ({len(missing) - 1:,} more relevant paths are missing too)" if len(missing) > 1 else ""
+        raise SimsearchError(f"{query.named_at(unit)}: {unit.written or unit.path}: no such file on disk or in the "
+                             f"index{more}")
     reachable = reachable_units(store, queries, indexed)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
     if lost:

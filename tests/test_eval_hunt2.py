@@ -241,8 +241,57 @@ def test_a_relevant_item_of_a_merged_line_is_reported_at_its_own_line(two_model_
     which does not name it."""
     root, db, first, second, _ = two_model_index
     path = query_file(root / "merged-missing.jsonl", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
-                                                      ("cat on a mat", ["docs/missing.txt"])])
+                                                      ("cat on a mat", ["docs/a.txt:900"])])  # no sentence there
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "--mode", "lexical", "--json")
     assert code == 0, err
     lost = [line for line in err.splitlines() if "match no sentence" in line]
-    assert len(lost) == 1 and f"(first: {path}:3: " in lost[0] and "missing.txt" in lost[0], err
+    assert len(lost) == 1 and f"(first: {path}:3: " in lost[0] and "a.txt:900" in lost[0], err
+    path = query_file(root / "merged-typo.jsonl", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
+                                                   ("cat on a mat", ["docs/missing.txt"])])  # a typo: the error
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "--mode", "lexical", "--json")
+    one_line_error(code, err, f"{path}:3: docs/missing.txt: no such file")
+
+
+# --- a relevant path in neither the index nor the disk: a typo, refused before any model loads -----
+
+def test_a_relevant_path_on_neither_disk_nor_index_is_an_error_naming_its_line(two_model_index, run_cli,
+                                                                               monkeypatch):
+    """Was: `../docs/nofile.rst` (a typo) was only a warning; the query scored 0 and the run exited 0."""
+    from simsearch import search
+
+    root, db, first, second, _ = two_model_index
+    opened = []
+    monkeypatch.setattr(search.Searcher, "open", classmethod(lambda cls, *a, **k: opened.append(a) or 1 / 0))
+    path = write(root / "sub" / "typo.jsonl", "".join(json.dumps(line) + "\n" for line in (
+        {"query": "cat on a mat", "relevant": ["../docs/a.txt"]},
+        {"query": "river", "relevant": ["../docs/b.txt"]},
+        {"query": "stock prices", "relevant": ["../docs/nofile.rst", {"path": "../docs/gone.txt", "lines": 2}]},
+    )))
+    for mode in ("dense", "lexical"):
+        code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", mode)
+        one_line_error(code, err, f"{path}:3: ../docs/nofile.rst: no such file on disk or in the index")
+        assert out == "" and opened == []
+
+
+@pytest.mark.parametrize("relevant", ["docs/a.txt:900", "docs-extra/on-disk-only.txt",
+                                      {"text": "Not a sentence of a.txt.", "path": "docs/a.txt"}])
+def test_a_relevant_item_on_disk_or_in_the_index_stays_a_warning(two_model_index, run_cli, relevant):
+    """Only a path in neither is an error: a file not indexed yet, lines no sentence starts on, or
+    a sentence the index does not hold are the warning they were (they cap every metric)."""
+    root, db, first, second, _ = two_model_index
+    write(root / "docs-extra" / "on-disk-only.txt", "Not indexed.\n")
+    path = write(root / "warned.jsonl", json.dumps({"query": "cat on a mat", "relevant": [relevant]}) + "\n")
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
+    assert code == 0 and "match no sentence" in err and "error" not in err, err
+    assert json.loads(out)["unreachable_units"] == 1
+
+
+def test_a_relevant_file_deleted_since_indexing_stays_a_warning(tmp_path, index_model, run_cli):
+    """In the index but gone from disk: still searched (its sentences are indexed), with the stale warning."""
+    root = tmp_path
+    index_two_copies(root, index_model)
+    (root / "docs" / "b.txt").unlink()
+    code, out, err = run_cli("eval", "retrieval", root / "q.jsonl", "--db", root / "index.db", "-m", root / "first",
+                             "--mode", "lexical", "--json")
+    assert code == 0 and "error" not in err and "1 relevant file gone since indexed" in err, err
+    assert json.loads(out)["unreachable_units"] == 0

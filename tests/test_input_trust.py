@@ -345,6 +345,7 @@ def test_eval_retrieval_names_an_unknown_model_before_warning_about_the_queries(
     (tmp_path / "docs" / "a.txt").write_text("Apples are red.\n\nPears are green.\n")
     queries = tmp_path / "q.tsv"
     queries.write_text("red fruit\tnot-indexed.txt\n")  # unreachable: the warning the old code gave first
+    (tmp_path / "not-indexed.txt").write_text("Apples are red.\n")  # on disk (not indexed): a warning, not a typo
     store = Store.open(tmp_path / "index.db")
     try:
         indexer.index(store, [tmp_path / "docs"], [str(index_model)], progress=False)
