@@ -26,7 +26,8 @@ then matched against the index's absolute document paths (also through symlinks)
 
 A query written on more than one line (the same text once stripped, which is what search is
 given) is one query whose relevant items are all those lines' items, with a warning naming
-the lines: counted once per line, it would weigh double in every average.
+the lines: counted once per line, it would weigh double in every average. Two different
+queries may not share an ``"id"`` (``--details`` names each query's records by it).
 
 Relevance units and the metrics
 -------------------------------
@@ -259,13 +260,27 @@ def load_queries(path: Path | str, fmt: str | None = None, *,
         queries.append(_jsonl_query(line, base, where) if fmt == "jsonl" else _tsv_query(line, base, where))
     if not queries:
         raise SimsearchError(f"{path}: no queries in the file")
+    _check_ids(queries)
     return _merge_repeated(queries, on_warning)
+
+
+def _check_ids(queries: Sequence[Query]) -> None:
+    """Refuse one ``"id"`` on two different queries: ``--details`` could not tell their records
+    apart. (Two lines of the same query are one query, :func:`_merge_repeated`, whatever their ids.)"""
+    first: dict[str, Query] = {}
+    for query in queries:
+        kept = first.setdefault(query.id, query)
+        if kept.text != query.text:
+            line = kept.source.rsplit(":", 1)[1]
+            raise SimsearchError(f"{query.source}: id {json.dumps(query.id, ensure_ascii=False)} is already line {line}'s "
+                                 f"(another query); give each query its own id")
 
 
 def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] | None = None) -> list[Query]:
     """One query per text (as searched: stripped) of a query file: a later line with the same
     query adds its units to the first line's query, which keeps its place and id and names the
-    line in ``merged``. Counted twice, the query would weigh double in every average."""
+    line in ``merged``. Counted twice, the query would weigh double in every average. A later
+    line's own ``"id"`` is dropped (the warning names it)."""
     first: dict[str, Query] = {}
     for query in queries:
         kept = first.get(query.text)
@@ -280,7 +295,11 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
         kept.merged.append(query.source)
         if on_warning is not None:
             line = kept.source.rsplit(":", 1)[1]
-            on_warning(f"{query.source}: the same query as line {line}; merged (counted once)")
+            dropped = ""
+            if query.id not in (query.source, kept.id):  # an id of its own, which --details will not show
+                dropped = (f" under line {line}'s id {json.dumps(kept.id, ensure_ascii=False)}; its own id "
+                           f"{json.dumps(query.id, ensure_ascii=False)} is dropped")
+            on_warning(f"{query.source}: the same query as line {line}; merged (counted once){dropped}")
     return list(first.values())
 
 

@@ -190,9 +190,34 @@ def test_a_jsonl_query_written_twice_is_merged_with_the_union_of_its_judgements(
     assert queries[0].units == [Unit.make(str(docs / "a.txt")), Unit.make(str(docs / "c.txt")),
                                 Unit.make(text="The cat sat on the mat.")]
     assert queries[0].id == f"{path}:1" and queries[0].merged == [f"{path}:3", f"{path}:5"]
-    assert warnings == [f"{path}:3: the same query as line 1; merged (counted once)",
+    assert warnings == [f"{path}:3: the same query as line 1; merged (counted once) under line 1's id "
+                        f"\"{path}:1\"; its own id \"again\" is dropped",
                         f"{path}:5: the same query as line 1; merged (counted once)"]
     assert load_queries(path) == queries  # no warning asked for: merged all the same
+
+
+def test_one_id_on_two_different_queries_is_an_error_naming_both_lines(two_model_index, run_cli):
+    """Was: accepted, so two records of `--details` had one "id" and could not be told apart."""
+    from simsearch.errors import SimsearchError
+    from simsearch.retrieval import load_queries
+
+    root, db, first, second, _ = two_model_index
+    path = write(root / "ids.jsonl", "".join(json.dumps(obj) + "\n" for obj in [
+        {"id": "x", "query": "cat on a mat", "relevant": ["docs/a.txt"]},
+        {"id": 7, "query": "river", "relevant": ["docs/b.txt"]},
+        {"id": "x", "query": "cat on a mat", "relevant": ["docs/b.txt"]},  # the same query: merged, as before
+        {"id": "7", "query": "stock prices", "relevant": ["docs/a.txt"]},  # 7 and "7" are one id in --details
+    ]))
+    with pytest.raises(SimsearchError, match=f'^{path}:4: id "7" is already line 2\'s'):
+        load_queries(path)
+    details = root / "ids.ndjson"
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical",
+                             "--details", details)
+    one_line_error(code, err, f'{path}:4: id "7" is already line 2\'s')
+    assert out == "" and not details.exists()
+    write(path, "".join(path.read_text().splitlines(keepends=True)[:3]))
+    [cat, river] = load_queries(path)
+    assert (cat.id, river.id, cat.merged) == ("x", "7", [f"{path}:3"])
 
 
 def test_a_tsv_query_written_twice_is_merged_with_its_file_line_numbers(tmp_path):
