@@ -11,9 +11,11 @@ JSONL, one object per line (blank lines skipped)::
     {"query": "how do I skip a test?", "relevant": ["how-to/skipping.rst:10-42"]}
     {"query": "a man plays a guitar", "relevant": [{"text": "A man is playing a guitar."}]}
     {"id": "q7", "query": "...", "relevant": [{"path": "notes/x.md", "lines": [3, 9]}, "notes/y.md"]}
+    {"query": "...", "relevant": "notes/z.md:4-12"}
 
-or a TSV with the query, a tab, and one or more tab-separated relevant paths
-(``query<TAB>docs/x.rst:10-25``; ``#`` lines are comments). A relevant item is
+(a single relevant item may stand without the list, as on the last line), or a TSV with the
+query, a tab, and one or more tab-separated relevant paths (``query<TAB>docs/x.rst:10-25``;
+``#`` lines are comments). A relevant item is
 
 - a **path**: a document, or a folder (every document below it);
 - a **path with lines** (``path:A-B``, ``path:A``, or ``{"path": ..., "lines": [A, B]}``): the

@@ -320,3 +320,14 @@ def test_a_relevant_file_deleted_since_indexing_stays_a_warning(tmp_path, index_
                              "--mode", "lexical", "--json")
     assert code == 0 and "error" not in err and "1 relevant file gone since indexed" in err, err
     assert json.loads(out)["unreachable_units"] == 0
+
+
+def test_a_single_relevant_item_may_stand_without_a_list(tmp_path):
+    """README: `"relevant": "docs/x.rst"` is `"relevant": ["docs/x.rst"]` (and an object alone likewise)."""
+    from simsearch.retrieval import load_queries
+
+    alone = write(tmp_path / "alone.jsonl", json.dumps({"query": "cat", "relevant": "docs/a.txt:1-2"}) + "\n"
+                  + json.dumps({"query": "river", "relevant": {"text": "The river floods."}}) + "\n")
+    listed = write(tmp_path / "listed.jsonl", json.dumps({"query": "cat", "relevant": ["docs/a.txt:1-2"]}) + "\n"
+                   + json.dumps({"query": "river", "relevant": [{"text": "The river floods."}]}) + "\n")
+    assert [q.units for q in load_queries(alone)] == [q.units for q in load_queries(listed)]
