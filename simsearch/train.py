@@ -275,7 +275,10 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
     # together: one process dying of it would leave the others waiting in a collective.
     # ``held``: the lock on --out, taken in _setup and released once the model is in place.
     with contextlib.ExitStack() as held, _CtrlC(wait=interrupt.under_torchrun()) as ctrl_c:
-        run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
+        try:
+            run = _setup(config, interrupted=lambda: ctrl_c.pressed, hold=held)
+        except KeyboardInterrupt:  # before the work folder is touched (_setup answers for it after that)
+            raise Interrupted("interrupted before the first step of this run; nothing was changed") from None
         ctrl_c.wait = True
         _train(run, ctrl_c, stop_at_step)
         # The steps are done: a Ctrl-C now (even a second one) only waits for the model to be saved.
@@ -291,13 +294,12 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
     """The steps, from where ``run.state`` stands to the last; evaluations, checkpoints, Ctrl-C."""
     config, state, total = run.config, run.state, run.total_steps
     if _agree(ctrl_c.pressed, False, run.device)[0]:
-        if run.main_process and state.step == 0:  # nothing to resume: the fresh work folder goes
-            _discard_staging(run.staging)
+        _discard_fresh_staging(run)
         if run.world > 1:
             dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-removal
-        raise Interrupted("interrupted before the first step of this run; nothing new was saved"
-                          + (f" (the checkpoint in {run.staging} is as it was)" if state.step else ""))
+        raise _interrupted_before_first_step(run.staging, run.state.step)
     clock, last_eval, first_step, timed_work = _Clock(state), "-", 0.0, 0
+    started = state.step
     try:
         with progress_bar(total, f"training ({config.mode})", unit="step",
                           enabled=config.progress and run.main_process) as advance:
@@ -342,8 +344,27 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
         if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
             _discard_staging(run.staging)
         raise
+    except KeyboardInterrupt:  # a Ctrl-C that stops at once (a second one): while the base was measured (step 0)
+        if state.step != started:
+            raise
+        _discard_fresh_staging(run)
+        raise _interrupted_before_first_step(run.staging, state.step) from None
     finally:
         clock.lap()
+
+
+def _discard_fresh_staging(run: Run) -> None:
+    """A run stopped before its first step: the work folder it made goes (there is nothing to
+    resume); a resumed run's checkpoint stays as it was."""
+    if run.main_process and run.state.step == 0:
+        _discard_staging(run.staging)
+
+
+def _interrupted_before_first_step(staging: Path, step: int) -> Interrupted:
+    """What a Ctrl-C before this run's first step left (``step``: the resumed checkpoint's, else
+    0), once a fresh work folder is discarded."""
+    return Interrupted("interrupted before the first step of this run; nothing new was saved"
+                       + (f" (the checkpoint in {staging} is as it was)" if step else ""))
 
 
 @dataclass
@@ -490,7 +511,13 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         _fresh_staging(staging)
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
-    teacher = _teacher_embeddings(base, split.training, config.max_len, device, precision) if config.distill > 0 else None
+    try:
+        teacher = (_teacher_embeddings(base, split.training, config.max_len, device, precision)
+                   if config.distill > 0 else None)
+    except KeyboardInterrupt:  # a single process stops at once while setting up: the fresh work folder goes
+        if rank == 0 and saved is None:
+            _discard_staging(staging)
+        raise _interrupted_before_first_step(staging, state.step) from None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
               teacher, base_as_loaded, start)

@@ -47,3 +47,57 @@ def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, inde
         assert indexer.saved_phrase([]) == "nothing new was"
     finally:
         store.close()
+
+
+# --- `train`: a Ctrl-C that stops at once before the first step says what it left -----------------
+
+@pytest.fixture(scope="module")
+def train_world(tmp_path_factory):
+    from tests.test_train import write_notes_and_triplets
+    from tests.tiny_bert import create_random_bert
+
+    root = tmp_path_factory.mktemp("train-interrupt")
+    model = create_random_bert(root / "tiny", hidden_size=32, heads=2, layers=2, pooler="avg", seed=0)
+    return {"root": root, **write_notes_and_triplets(root), "model": model}
+
+
+def _raise_keyboard_interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("where", ["_evaluate", "_teacher_embeddings", "load_transformer"])
+def test_train_interrupted_before_its_first_step_says_nothing_was_saved(train_world, tmp_path, monkeypatch, run_cli,
+                                                                        where):
+    """Was: a bare "interrupted" for a Ctrl-C while the base model was measured (step 0), loaded, or
+    encoded as the teacher. Nothing is on disk then: no checkpoint, no --out, no work folder."""
+    from simsearch import train as train_module
+
+    out = tmp_path / "models" / "cut"
+    monkeypatch.setattr(train_module, where, _raise_keyboard_interrupt)
+    code, _, err = run_cli("train", "--unsup", train_world["notes"], "-m", train_world["model"], "--out", out,
+                           "--batch-size", "8", "--max-steps", "2", "--device", "cpu", "--distill", "1",
+                           "--recipe", "paper")
+    last = err.strip().splitlines()[-1]  # after the settings printed at start (the base measured, the teacher)
+    assert code == 130 and "Traceback" not in err, err
+    assert last.startswith("error: interrupted before the first step of this run; nothing"), err
+    assert not out.exists() and sorted(p.name for p in out.parent.iterdir()) == [], err
+
+
+def test_train_resumed_and_interrupted_before_its_first_step_keeps_the_checkpoint(train_world, tmp_path, monkeypatch):
+    from simsearch import train as train_module
+    from simsearch.train import TrainConfig, train
+
+    def make(**more):
+        return TrainConfig(mode="unsup", data=train_world["notes"], model=str(train_world["model"]), out=tmp_path / "cut",
+                           batch_size=8, max_steps=4, eval_steps=2, progress=False, lr=1e-3, device="cpu", distill=1.0,
+                           **more)
+
+    with pytest.raises(Interrupted):
+        train(make(), stop_at_step=2)
+    checkpoint = tmp_path / ".cut.partial" / "checkpoint.pt"
+    saved = checkpoint.read_bytes()
+    monkeypatch.setattr(train_module, "_teacher_embeddings", _raise_keyboard_interrupt)
+    with pytest.raises(Interrupted, match=r"^interrupted before the first step of this run; nothing new was saved "
+                                          r"\(the checkpoint in .* is as it was\)"):
+        train(make(resume=True))
+    assert checkpoint.read_bytes() == saved
