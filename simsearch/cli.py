@@ -534,7 +534,7 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train import heldout_verdict, sts_verdict
+    from .train.report import heldout_verdict, sts_verdict
 
     best = metadata["best_dev_stsb"]
     verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]

@@ -253,7 +253,7 @@ def test_torchrun_with_more_processes_than_gpus_is_a_clear_error(monkeypatch):
 ])
 def test_the_evaluation_axis_does_not_draw_a_small_change_as_a_climb(key, values, span):
     """training.png: a 0.006-point move must not fill the axis (the issue's example)."""
-    from simsearch.train import eval_axis_limits
+    from simsearch.train.report import eval_axis_limits
 
     low, high = eval_axis_limits(values, key)
     assert high - low >= span - 1e-9
@@ -263,14 +263,14 @@ def test_the_evaluation_axis_does_not_draw_a_small_change_as_a_climb(key, values
 
 
 def test_a_large_change_keeps_its_own_range():
-    from simsearch.train import eval_axis_limits
+    from simsearch.train.report import eval_axis_limits
 
     low, high = eval_axis_limits([60.0, 80.0], "stsb_dev")
     assert low <= 60.0 and high >= 80.0 and high - low < 25.0
 
 
 def test_the_evaluation_legend_names_the_kept_step_when_it_is_not_the_last():
-    from simsearch.train import eval_legend
+    from simsearch.train.report import eval_legend
 
     points = [(0, 0.618), (30, 0.71), (60, 0.69)]
     assert eval_legend("held-out hit@10", points, 60) == "held-out hit@10: step 0 0.618 -> step 60 0.690"

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from simsearch import pairs
 from simsearch import train as train_module
+from simsearch.train.report import heldout_judgement, heldout_verdict
 from simsearch.data import documents_from_path
 from simsearch.encoder import Encoder
 from simsearch.pairs import Document
@@ -394,13 +395,13 @@ def test_base_figures_are_the_base_model_when_the_pooler_differs(tmp_path, tiny_
     assert (log[0]["base"]["heldout_hit@10"], log[0]["base"]["heldout_mrr@10"]) == (base["hit@10"], base["mrr@10"])
     assert (log[0]["heldout_hit@10"], log[0]["heldout_mrr@10"]) == (start["hit@10"], start["mrr@10"])
     assert (summary["start"]["hit@10"], summary["start"]["mrr@10"]) == (start["hit@10"], start["mrr@10"])
-    verdict = train_module.heldout_verdict(summary)
+    verdict = heldout_verdict(summary)
     assert f"hit@10 {base['hit@10']:.3f} -> {summary['trained']['hit@10']:.3f}" in verdict
     card = (out / "README.md").read_text()
     assert f"hit@10 {base['hit@10']:.3f} -> " in card and "- step 0, this run's start, not the base model (the base's weights pooled by avg" in card
     words = {"better": "better than the base model", "not better": "not better than the base model",
              "mixed": "mixed against the base model (one figure up, the other down)"}
-    assert f"- verdict: {words[train_module.heldout_judgement(summary)]} on the held-out documents" in card
+    assert f"- verdict: {words[heldout_judgement(summary)]} on the held-out documents" in card
 
 
 def test_the_base_is_measured_once_when_the_run_starts_from_it(tmp_path, tiny_model, no_sts, monkeypatch):

@@ -13,8 +13,8 @@ from safetensors.torch import load_file
 from simsearch import pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
-from simsearch.train import (AUTO_DISTILL, TrainConfig, heldout_split, heldout_verdict, sts_verdict,
-                             train)
+from simsearch.train import AUTO_DISTILL, TrainConfig, heldout_split, train
+from simsearch.train.report import heldout_verdict, sts_verdict
 from tests.tiny_bert import create_random_bert
 
 WORDS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()

@@ -1,0 +1,389 @@
+"""What a training run tells its user, and leaves beside the model: whether the saved model is
+better than the base (held-out retrieval, STS-B dev), the model card, the sentence-transformers
+files, the training plot and the library versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from .. import __version__
+from ..errors import counted
+
+if TYPE_CHECKING:
+    from . import TrainState
+def _heldout_change(heldout: dict) -> str:
+    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained)."""
+    base, trained = heldout["base"], heldout["trained"]
+    return (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, "
+            f"MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}")
+
+
+def _heldout_size(heldout: dict, noun: str) -> str:
+    """'12 documents, 500 queries'."""
+    queries = heldout["trained"]["queries"]
+    return f"{counted(heldout['documents'], noun)}, {queries} {'query' if queries == 1 else 'queries'}"
+
+
+def step0(evals: list) -> tuple[dict, dict | None]:
+    """(the base model's figures, the run's start's figures or None when the start is the base)
+    from a training log's step-0 record ({} when there is none)."""
+    record = next((e for e in evals if e.get("step") == 0), None)
+    if record is None:
+        return {}, None
+    if isinstance(record.get("base"), dict):
+        return record["base"], record
+    return record, None
+
+
+def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int, documents=()) -> dict | None:
+    """Held-out retrieval of the base model, of this run's start when that is not the base
+    (``start``), and of the saved model (the kept step); how much was held out (``documents``,
+    ``sentences`` and ``share``, the held-out share of all sentences, of ``documents``: all)."""
+    if not heldout_docs:
+        return None
+    kept = total_steps if selection == "last step" else state.best_step
+
+    def values(record, step):
+        if record is None or "heldout_hit@10" not in record:
+            return None
+        return {"hit@10": record["heldout_hit@10"], "mrr@10": record["heldout_mrr@10"],
+                "queries": record["heldout_queries"], "step": step}
+
+    base, start = step0(state.evals)
+    held = sum(len(d.sentences) for d in heldout_docs)
+    total = sum(len(d.sentences) for d in documents) or held
+    return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
+            "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
+            "documents": len(heldout_docs), "sentences": held, "share": round(held / total, 4),
+            "of": {"documents": len(documents) or len(heldout_docs), "sentences": total}}
+
+
+def _measured(heldout: dict | None) -> bool:
+    """Whether held-out retrieval has figures for both the base and the saved model."""
+    return bool(heldout and heldout.get("base") and heldout.get("trained")
+                and heldout["base"]["hit@10"] is not None and heldout["trained"]["hit@10"] is not None)
+
+
+def heldout_judgement(heldout: dict | None) -> str | None:
+    """"better", "not better" or "mixed" (the saved model against the base model on the held-out
+    documents, compared as printed, 3 decimals), or None when not measured."""
+    if not _measured(heldout):
+        return None
+    base, trained = heldout["base"], heldout["trained"]
+    # Compared as printed (3 decimals): a difference the line cannot show is no difference.
+    moves = [float(f"{trained[k]:.3f}") - float(f"{base[k]:.3f}") for k in ("hit@10", "mrr@10")]
+    if all(m >= 0 for m in moves) and any(m > 0 for m in moves):
+        return "better"
+    return "mixed" if any(m > 0 for m in moves) else "not better"
+
+
+def _no_questions(documents: int) -> str:
+    return ("the held-out document gives no questions" if documents == 1 else
+            f"the {documents:,} held-out documents give no questions")
+
+
+def heldout_verdict(heldout: dict | None) -> str | None:
+    """One line for the user: did training help on their held-out documents (against the base
+    model as they have it)? When documents were held out but give no question, it says so."""
+    if not heldout:
+        return None
+    if not _measured(heldout):
+        if heldout.get("documents") and not (heldout.get("trained") or heldout.get("base") or {}).get("queries"):
+            return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
+                    "of 3+ words has a neighbour in its document)")
+        return None
+    figures = f"{_heldout_change(heldout)}; {_heldout_size(heldout, 'document')}"
+    judgement = heldout_judgement(heldout)
+    if judgement == "better":
+        # A proxy (a held-out sentence's neighbours, not a user's question's answer): on Flask's
+        # docs it rose 0.760 -> 0.837 while 30 real questions found no more (docs/adaptation.md).
+        return (f"held-out retrieval {figures.replace('; ', ' (', 1)}); a proxy: whether search finds your "
+                "answers better, your own questions tell (simsearch eval retrieval)")
+    if judgement == "mixed":
+        return f"mixed on your held-out documents: one figure up, the other down ({figures})"
+    return f"not better than the base model on your held-out documents ({figures})"
+
+
+def sts_judgement(metadata: dict) -> str | None:
+    """"better" or "not better" (the kept step's STS-B dev against the base model's, as printed),
+    or None when not measured."""
+    base, best = metadata.get("base_dev_stsb"), metadata.get("best_dev_stsb")
+    if base is None or best is None:
+        return None
+    return "better" if float(f"{best:.2f}") > float(f"{base:.2f}") else "not better"  # compared as printed
+
+
+def sts_verdict(metadata: dict) -> str | None:
+    """One line for the user when STS-B dev chose the kept step: is it better than the base?"""
+    judgement = sts_judgement(metadata)
+    if judgement is None:
+        return None
+    base, best = metadata["base_dev_stsb"], metadata["best_dev_stsb"]
+    if judgement == "better":
+        return f"STS-B dev {base:.2f} -> {best:.2f} (the base model -> step {metadata['best_step']}, kept)"
+    return (f"not better than the base model on STS-B dev ({base:.2f} -> {best:.2f} at best, step "
+            f"{metadata['best_step']})")
+
+
+# What sentence-transformers' modules can express of each simsearch pooler (its Pooling module
+# pools one layer's token states: [CLS] or their mean; a Dense + tanh module is the MLP head).
+ST_POOLING = {"cls_before_pooler": "cls", "cls": "cls", "avg": "mean"}
+
+
+ST_CANNOT = {
+    "avg_top2": "the mean of the token states of the last two layers",
+    "avg_first_last": "the mean of the token states of the first and the last layer",
+}
+
+
+def sentence_transformers_refusal(pooler: str) -> str | None:
+    """Why sentence-transformers cannot load a model with this pooler (None: it can)."""
+    if pooler in ST_POOLING:
+        return None
+    return (f"sentence-transformers has no pooling for {pooler} ({ST_CANNOT.get(pooler, 'a simsearch pooler')}): "
+            "this model folder loads in simsearch, not as a SentenceTransformer; train with --pooler avg, cls "
+            "or cls_before_pooler for a folder both load")
+
+
+def _write_sentence_transformers_files(folder: Path, dim: int, pooler: str, max_length: int, *,
+                                       lower_case: bool = False) -> None:
+    """modules.json and friends, so ``SentenceTransformer(folder)`` gives the same vectors.
+
+    For ``cls`` the MLP head is exported as a Dense + tanh module, taken from the weights
+    saved in ``folder`` (the selected checkpoint, not necessarily the last step). A pooler
+    sentence-transformers cannot express gets a Pooling config it refuses, naming the pooler
+    (``Invalid pooling mode: 'avg_top2 ...'``), instead of no modules.json, with which it
+    would load the folder with mean pooling and give other vectors without a word.
+    """
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    (folder / "1_Pooling").mkdir()
+    if pooler in ST_POOLING:
+        pooling = {"word_embedding_dimension": dim,
+                   "pooling_mode_cls_token": ST_POOLING[pooler] == "cls",
+                   "pooling_mode_mean_tokens": ST_POOLING[pooler] == "mean",
+                   "pooling_mode_max_tokens": False,
+                   "pooling_mode_mean_sqrt_len_tokens": False}
+    else:
+        pooling = {"word_embedding_dimension": dim,
+                   "pooling_mode": f"{pooler}: {sentence_transformers_refusal(pooler)}"}
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2))
+    if pooler == "cls":
+        from safetensors.torch import load_file, save_file
+
+        saved = load_file(str(folder / "model.safetensors"))
+        dense = folder / "2_Dense"
+        dense.mkdir()
+        (dense / "config.json").write_text(json.dumps({
+            "in_features": dim, "out_features": dim, "bias": True,
+            "activation_function": "torch.nn.modules.activation.Tanh",
+        }))
+        save_file({"linear.weight": saved["pooler.dense.weight"].contiguous(),
+                   "linear.bias": saved["pooler.dense.bias"].contiguous()},
+                  str(dense / "model.safetensors"))
+        modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (folder / "modules.json").write_text(json.dumps(modules, indent=2))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": max_length, "do_lower_case": lower_case}))
+    (folder / "config_sentence_transformers.json").write_text(json.dumps({
+        "model_type": "SentenceTransformer",
+        "__version__": _sentence_transformers_versions(),
+        "prompts": {},
+        "default_prompt_name": None,
+        "similarity_fn_name": "cosine",  # SimCSE trains and is evaluated on cosine similarity
+    }, indent=2))
+
+
+def _sentence_transformers_versions() -> dict:
+    """What config_sentence_transformers.json records (the library's own version only where installed)."""
+    import importlib.metadata
+
+    import transformers
+
+    versions = {"transformers": transformers.__version__, "pytorch": torch.__version__}
+    try:
+        versions["sentence_transformers"] = importlib.metadata.version("sentence-transformers")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return versions
+
+
+def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
+    """README.md: what the model is, how it was trained and measured, and how to load it."""
+    objective = {
+        "paper": "unsupervised SimCSE (Gao et al. 2021, Eq. 4): two dropout views of each sentence are a positive "
+                 "pair; the batch's other sentences are the negatives",
+        "ict": "inverse cloze task on the training documents: a sentence and the rest of its window are a positive "
+               "pair, the batch's other passages the negatives (SimCSE's loss, Eq. 5 without hard negatives)",
+        "sup": "supervised SimCSE (Eq. 5): entailment pairs are positives, contradictions hard negatives",
+    }[meta["recipe"] if meta["mode"] == "unsup" else "sup"]
+    alpha = meta["hard_negative_weight"]
+    alpha_line = (f"{alpha:g} (the weight of each anchor's own contradiction, Eq. 8; 1 is Eq. 5)"
+                  if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
+    heldout = meta.get("heldout") or {}
+    if _measured(heldout):
+        heldout_line = f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')})"
+    elif heldout.get("documents"):
+        heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
+                        "neighbour in its document)")
+    else:
+        heldout_line = "not measured (no documents held out)"
+    sts = meta["best_dev_stsb"]
+    sts_line = f"{sts:.2f} (Spearman x 100, at step {meta['best_step']})" if sts is not None else "not measured"
+    if sts is not None and meta.get("base_dev_stsb") is not None:
+        sts_line += f"; the base model: {meta['base_dev_stsb']:.2f}"
+    # Step 0 when it was not the base (another pooler, a new head): its figures, named for what it is.
+    start, start_figures = heldout.get("start") or {}, []
+    if start.get("hit@10") is not None:
+        start_figures.append(f"held-out hit@10 {start['hit@10']:.3f}, MRR@10 {start['mrr@10']:.3f}")
+    if meta.get("start_dev_stsb") is not None:
+        start_figures.append(f"STS-B dev {meta['start_dev_stsb']:.2f}")
+    judgements = {"better": "better than the base model", "not better": "not better than the base model",
+                  "mixed": "mixed against the base model (one figure up, the other down)"}
+    verdicts = [f"{judgements[j]} {where}" for j, where in (
+        (heldout_judgement(heldout), "on the held-out documents"), (sts_judgement(meta), "on STS-B dev")) if j]
+    refusal = sentence_transformers_refusal(meta["pooler"])
+    source = meta.get("data_source") or {}
+    data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (
+        f", {counted(source['documents'], 'document')}, {counted(source['sentences'], 'sentence')}"
+        if "documents" in source else "") + ")" if source else "")
+    path = json.dumps(str(out.absolute()))
+    lines = [
+        "---",
+        *(["library_name: sentence-transformers"] if refusal is None else []),
+        "pipeline_tag: sentence-similarity",
+        "tags: [simsearch, simcse, sentence-similarity" + (", sentence-transformers]" if refusal is None else "]"),
+        "---",
+        "",
+        f"# {out.name}",
+        "",
+        f"A sentence encoder trained by `simsearch train` (simsearch {meta['versions']['simsearch']}) on "
+        f"{meta['created']}. Every setting is in `simsearch.json`; each evaluation in `train_log.jsonl`.",
+        "",
+        "## Training",
+        "",
+        f"- base model: `{meta['base_model']}` (`{meta['base_path']}`)",
+        f"- data: {data_line}, sha256 `{meta['data_sha256']}`",
+        f"- objective: {objective}",
+        f"- recipe: {meta['recipe'] or 'supervised triplets'}; {meta['examples']} training examples",
+        f"- temperature tau: {meta['temp']:g}",
+        f"- hard-negative weight alpha: {alpha_line}",
+        "- distillation towards the base model: " + (
+            f"weight {meta['distill']:g} (KL divergence from the base's distribution over each batch)"
+            if meta.get("distill") else "none (the loss above alone)"),
+        f"- steps: {meta['steps']} of batch {meta['batch_size']}, lr {meta['lr']:g}, max length {meta['max_len']}, "
+        f"dropout {meta['dropout']:g}, seed {meta['seed']}",
+        f"- training precision: {meta['train_precision']} (loss, optimizer and evaluations in fp32)",
+        f"- pooling: {meta['pooler']} at inference ({meta['train_pooler']} in training)",
+        f"- kept: {meta['selection']}" + (f" (step {meta['best_step']})" if meta["best_step"] else ""),
+        "",
+        "## Scores",
+        "",
+        f"- held-out retrieval of the training documents' structure: {heldout_line}",
+        f"- STS-B dev: {sts_line}",
+        *([f"- step 0, this run's start, not the base model ({meta['start']}): {'; '.join(start_figures)}"]
+          if meta.get("start") and start_figures else []),
+        f"- verdict: {'; '.join(verdicts) if verdicts else 'not measured against the base model'}",
+        "",
+        "## Use",
+        "",
+        "simsearch:",
+        "",
+        "```sh",
+        f"simsearch index ~/notes --model {out.absolute()}",
+        f"simsearch search \"how do I ...\" --model {out.absolute()}",
+        "```",
+        "",
+        "```python",
+        "from simsearch.encoder import Encoder",
+        f"encoder = Encoder.load({path})",
+        "vectors = encoder.encode([\"A sentence.\", \"Another one.\"], normalize=True)",
+        "```",
+        "",
+        "sentence-transformers:",
+        "",
+    ]
+    if refusal is None:
+        lines += ["```python", "from sentence_transformers import SentenceTransformer",
+                  f"model = SentenceTransformer({path})", "vectors = model.encode([\"A sentence.\", \"Another one.\"])",
+                  "```"]
+    else:
+        lines += [f"Not loadable: {refusal}."]
+    (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# The smallest span the evaluation axis shows, so that noise is not drawn as a climb: 5 points
+# of STS-B dev (x 100), 0.1 of a hit rate, 0.5 of uniformity (a log potential).
+EVAL_AXIS_MIN_SPAN = {"stsb_dev": 5.0, "heldout_hit@10": 0.1, "uniformity": 0.5}
+
+
+def eval_axis_limits(values: list[float], key: str) -> tuple[float, float]:
+    """(low, high) of the evaluation axis: the values' range, widened about its middle to at least
+    ``EVAL_AXIS_MIN_SPAN[key]`` (and kept inside [0, 1] for a hit rate)."""
+    low, high = min(values), max(values)
+    span = max(high - low, EVAL_AXIS_MIN_SPAN.get(key, 0.0))
+    middle = (low + high) / 2
+    low, high = middle - span / 2 * 1.1, middle + span / 2 * 1.1
+    if key == "heldout_hit@10":
+        low, high = (0.0, high - low) if low < 0 else (low, high)
+        low, high = (low - (high - 1.0), 1.0) if high > 1 else (low, high)
+    return low, high
+
+
+def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None) -> str:
+    """The evaluation curve's legend: first and last evaluation, and the kept step's value when
+    the kept step is not the last evaluated one (the saved model is the kept step's)."""
+    (first_step, first), (last_step, last) = points[0], points[-1]
+    text = f"{label}: step {first_step} {first:.3f} -> step {last_step} {last:.3f}"
+    value = dict(points).get(kept)
+    if kept is None or kept == last_step or value is None:
+        return text
+    return f"{text}; kept: step {kept} {value:.3f}"
+
+
+def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
+    """Loss per step and the evaluation signal per evaluation, as a PNG beside the model; the
+    kept step (the saved model's) is marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    steps = np.arange(1, len(state.losses) + 1)
+    ax.plot(steps, state.losses, color="#999999", linewidth=0.8, label="loss")
+    if len(state.losses) >= 20:
+        window = max(5, len(state.losses) // 50)
+        smooth = np.convolve(state.losses, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1 :], smooth, color="black", linewidth=1.5, label=f"loss (mean of {window})")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    key = next((k for k in ("stsb_dev", "heldout_hit@10") if any(e.get(k) is not None for e in state.evals)),
+               "uniformity")
+    label = {"stsb_dev": "STS-B dev", "heldout_hit@10": "held-out hit@10"}.get(key, key)
+    points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
+    if points:
+        right = ax.twinx()
+        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept))
+        if kept in dict(points):
+            right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
+        right.set_ylim(*eval_axis_limits([value for _, value in points], key))
+        right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
+        right.legend(loc="upper right")
+    ax.legend(loc="upper left")
+    ax.set_title("SimCSE training")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _versions() -> dict:
+    import transformers
+
+    return {"simsearch": __version__, "torch": torch.__version__, "transformers": transformers.__version__}
