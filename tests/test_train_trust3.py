@@ -18,6 +18,7 @@ from simsearch import train as train_module
 from simsearch.errors import SimsearchError
 from simsearch.models import METADATA_FILE
 from simsearch.train import TrainConfig, train
+from simsearch.train import outdir
 from tests.test_train import config, weights, write_notes_and_triplets
 from tests.tiny_bert import create_random_bert
 
@@ -94,7 +95,7 @@ def test_a_file_the_user_added_to_a_model_folder_is_refused_by_name(world, train
 def test_the_saved_metadata_lists_exactly_the_files_of_the_folder(trained):
     meta = json.loads((trained / METADATA_FILE).read_text())
     assert meta["files"] == sorted(snapshot(trained))
-    train_module._check_out(trained)  # a folder training wrote is accepted as it is
+    outdir._check_out(trained)  # a folder training wrote is accepted as it is
 
 
 NAME = st.text(st.sampled_from("abcXYZ_.-0"), min_size=1, max_size=8).filter(lambda n: n not in (".", ".."))
@@ -116,7 +117,7 @@ def test_any_entry_training_did_not_write_is_refused_by_name(trained, tmp_path, 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("the user's")
     with pytest.raises(SimsearchError) as refused:
-        train_module._check_out(out)
+        outdir._check_out(out)
     shown = str(refused.value).split("holds ")[1].split(",")[0]
     assert relative == shown or relative.startswith(shown.rstrip("/") + "/")
     assert path.read_text() == "the user's"
@@ -130,7 +131,7 @@ def test_a_second_run_into_the_same_out_is_refused_and_leaves_the_first_runs_wor
     out = tmp_path / "two"
     staging = staging_of(out)
     staging.mkdir()  # the first run's live work folder
-    (staging / train_module.STAGING_MARKER).write_text("work folder\n")
+    (staging / outdir.STAGING_MARKER).write_text("work folder\n")
     (staging / "train_log.jsonl").write_text('{"step": 0}\n')
     before = snapshot(staging)
     with open(tmp_path / ".two.lock", "a+") as first:  # the first run holds the lock, as train does
@@ -159,7 +160,7 @@ def test_a_lock_file_that_was_there_is_kept_and_a_file_system_without_locks_stil
 
     monkeypatch.setattr(fcntl, "flock", no_locks)
     ran = []
-    with train_module.out_lock(tmp_path / "unlocked"):  # no traceback: the run goes on, warned
+    with outdir.out_lock(tmp_path / "unlocked"):  # no traceback: the run goes on, warned
         ran.append(True)
     assert ran == [True]
     assert "this file system has no file locks" in " ".join(capsys.readouterr().err.split())
@@ -171,7 +172,7 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
     plot = train_module._plot
 
     def plot_and_try_a_second_run(state, path, *kept):  # while the model is being saved
-        with pytest.raises(SimsearchError, match="another `simsearch train`"), train_module.out_lock(out):
+        with pytest.raises(SimsearchError, match="another `simsearch train`"), outdir.out_lock(out):
             pass
         seen.append(True)
         return plot(state, path, *kept)
@@ -179,7 +180,7 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
     monkeypatch.setattr(train_module, "_plot", plot_and_try_a_second_run)
     train(quick(world, out))
     assert seen == [True]
-    with train_module.out_lock(out):  # released
+    with outdir.out_lock(out):  # released
         pass
 
 
@@ -368,7 +369,7 @@ def test_a_run_killed_between_the_two_renames_of_the_swap_is_recovered(world, tr
             raise Killed
         return rename(self, target)
 
-    monkeypatch.setattr(train_module, "_exchange", lambda a, b: False)  # an OS without an atomic exchange
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)  # an OS without an atomic exchange
     monkeypatch.setattr(Path, "rename", killed_before_the_new_model_is_in)
     with pytest.raises(Killed):
         train(quick(world, out, seed=3))
@@ -388,8 +389,8 @@ def test_the_swap_replaces_the_model_in_one_step_where_the_os_can(world, trained
     out = tmp_path / "atomic"
     shutil.copytree(trained, out)
     swaps = []
-    exchange = train_module._exchange
-    monkeypatch.setattr(train_module, "_exchange", lambda a, b: swaps.append(exchange(a, b)) or swaps[-1])
+    exchange = outdir._exchange
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: swaps.append(exchange(a, b)) or swaps[-1])
     train(quick(world, out, seed=5))
     if swaps != [True]:
         pytest.skip("no atomic exchange on this OS or file system")
@@ -426,20 +427,20 @@ def test_a_model_folder_from_before_files_were_listed_may_hold_any_weights_or_to
     meta = json.loads((trained / METADATA_FILE).read_text())
     meta.pop("files", None)
     for name in ("spm.model", "model-00001-of-00002.safetensors", "model.safetensors.index.json"):
-        assert train_module._unexpected_entry(trained, meta) is None
+        assert outdir._unexpected_entry(trained, meta) is None
         (trained / name).write_text("x")
-        assert train_module._unexpected_entry(trained, meta) is None, name
+        assert outdir._unexpected_entry(trained, meta) is None, name
         (trained / name).unlink()
     (trained / "model-1-of-2.safetensors").write_text("x")  # not a shard name transformers writes
-    assert train_module._unexpected_entry(trained, meta) == "model-1-of-2.safetensors"
+    assert outdir._unexpected_entry(trained, meta) == "model-1-of-2.safetensors"
     (trained / "model-1-of-2.safetensors").unlink()
 
 
 def test_resume_while_another_run_writes_the_out_says_so(world, tmp_path):
     out = tmp_path / "busy"
-    with train_module.out_lock(out):  # another run holds --out and has no checkpoint yet
+    with outdir.out_lock(out):  # another run holds --out and has no checkpoint yet
         with pytest.raises(SimsearchError, match=r"--resume: another `simsearch train` is writing to --out .*busy now"):
             train(quick(world, out, resume=True))
     with pytest.raises(SimsearchError, match="--resume: no checkpoint at"):  # nobody holds it: nothing to resume
         train(quick(world, out, resume=True))
-    assert not train_module.out_locked_elsewhere(out)
+    assert not outdir.out_locked_elsewhere(out)
