@@ -325,6 +325,10 @@ class ResultsPane(Vertical):
             location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
             table.add_row(head, cell, key=str(hit.sentence_id), height=2)
+        # The width was read before this frame's layout: an answer that lands while the pane is
+        # being laid out anew (a terminal resized, the panes stacked) is cut again to the width
+        # it gets, if that differs (no Resize reaches the pane when only its table's changes).
+        self.call_after_refresh(self._lay_out_again)
 
     def _text_width(self) -> int:
         table = self.query_one(DataTable)
