@@ -699,8 +699,13 @@ def index_command(
         where = ", ".join(_visible(root) for root in folders[:3]) + (
             f" and {len(folders) - 3:,} more" if len(folders) > 3 else "")
         readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
+        # The folders stay recorded (a plain `simsearch index` reads them again): said, with the way out.
+        forget = " ".join(shlex.quote(str(root)) for root in folders)
         stdout.print(f"no file to index was found in {where} (simsearch reads {readable}, .pdf with the pdf extra; "
-                     f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}",
+                     f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}. "
+                     f"{'The folder stays' if len(folders) == 1 else 'The folders stay'} among the index's roots, "
+                     f"read again by every `simsearch index` (`simsearch forget {_visible(forget)}` takes "
+                     f"{'it' if len(folders) == 1 else 'them'} out)",
                      highlight=False, markup=False, soft_wrap=True)
         return
     rebuilt = "".join(f"; HNSW file {how} for {_shown(model)}" for model, how in report.hnsw.items())

@@ -145,6 +145,9 @@ def test_indexing_a_folder_with_nothing_to_index_says_so_naming_it(workdir, inde
         assert code == 0, err
         assert f"no file to index was found in {folder} (simsearch reads .txt" in out, out
         assert "up to date" not in out
+        # still a root (read by the next plain `index`): said, with the command that takes it out
+        assert " ".join(out.split()).endswith(f"(`simsearch forget {folder}` takes it out)"), out
+        assert str(folder) in run_cli("status", "--db", db, "--json")[1]
     # a folder with something in it is indexed as before
     (empty / "a.txt").write_text("A sentence.\n")
     code, out, err = run_cli("index", empty, "--db", db)
