@@ -828,7 +828,10 @@ def search_command(
         return
     if not hits:
         why = [f"with --min-score {min_score}"] if min_score is not None else []
-        why += [f"with --path {path}"] if path is not None else []
+        if path is not None:  # a glob that names no indexed file at all is the likelier mistake
+            why += [f"with --path {path}" + ("" if searcher.allowed_documents(path) else
+                    ": no indexed file matches it (a path matches as written absolute, relative to this "
+                    "folder, or by its file name; a folder, with what is under it)")]
         why += [f"{counted(missing, 'sentence')} {'has' if missing == 1 else 'have'} no vector for {searcher.name} yet: "
                 "run `simsearch index`"] if missing else []
         stdout.print(f"no results for {_shown(repr(query))} in {mode} mode" + (f" ({_shown('; '.join(why))})" if why else ""),

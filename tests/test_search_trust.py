@@ -158,3 +158,20 @@ def test_a_models_folder_and_progress_descriptions_that_look_like_markup(tmp_pat
     with progress.progress_bar(2, "embedding (mdl[/]x[red])") as advance:
         advance(2)
     assert "embedding (mdl[/]x[red])" in screen.getvalue()
+
+
+def test_no_results_under_a_path_no_indexed_file_matches_says_so(tmp_path, run_cli, index_model, monkeypatch):
+    """Was: `--path 'patterns/*'` run from another folder than the one it names gave a bare "no
+    results ... (with --path patterns/*)", as if the query had found nothing there."""
+    docs = tmp_path / "docs"
+    (docs / "patterns").mkdir(parents=True)
+    (docs / "patterns" / "a.txt").write_text("Alpha line about rivers.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    args = ("--db", db, "-m", index_model, "--device", "cpu", "--mode", "lexical")
+    code, out, _ = run_cli("search", "rivers", "--path", "patterns/*", *args)
+    assert code == 0 and "with --path patterns/*: no indexed file matches it" in " ".join(out.split()), out
+    code, out, _ = run_cli("search", "volcanoes", "--path", "docs/patterns/*", *args)  # matches: no such hint
+    assert code == 0 and "(with --path docs/patterns/*)" in out, out
+    assert run_cli("search", "rivers", "--path", "docs/patterns/*", *args)[1].count("a.txt") == 1
