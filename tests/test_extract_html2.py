@@ -496,3 +496,21 @@ def test_a_field_list_left_unclosed_reads_as_the_closed_one():
         unclosed = page.replace("</dt>", "").replace("</dd>", "")
         assert read(unclosed) == read(page)
     assert read(FIELDS_HTML.replace("</dt>", "").replace("</dd>", "").replace("</dl>", "")) == read(FIELDS_HTML)
+
+
+def test_a_pages_aside_is_left_out_but_an_aside_in_its_content_is_kept():
+    """A saved page's <aside> beside its <main> or <article> is a sidebar ("Related: ..."),
+    which the README leaves out with menus and footers; an <aside> inside the content (a
+    docutils sidebar or footnote in Sphinx's role="main" body, a pull quote in an article) is
+    the page's own text."""
+    page = ("<html><body><main><article><p>Limescale builds up quickly in hard water.</p>"
+            "<aside><p>Vinegar works as well as citric acid.</p></aside></article></main>"
+            "<aside>Related: <a href='/oven'>How to clean an oven</a> | <a href='/sink'>How to unblock a sink</a></aside>"
+            "</body></html>")
+    assert read(page) == ["Limescale builds up quickly in hard water.", "Vinegar works as well as citric acid."]
+    sphinx = ('<html><body><div class="body" role="main"><p>Install it first.</p>'
+              '<aside class="sidebar"><p>A note on versions.</p></aside></div>'
+              '<aside class="related">Related: <a href="x.html">Other page</a></aside></body></html>')
+    assert read(sphinx) == ["Install it first.", "A note on versions."]
+    # A page with no main content element at all keeps its aside: nothing says it is chrome.
+    assert read("<html><body><p>One.</p><aside><p>Two.</p></aside></body></html>") == ["One.", "Two."]

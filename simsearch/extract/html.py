@@ -19,7 +19,9 @@ class _HtmlText(HTMLParser):
     (``<nav>``, ``role="navigation"`` or ``"search"``: menus, sidebars and tables of contents
     repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
-    ``div#ft``; also its ``div#hd`` and ``div#sidebar``), dialogs and what the page hides from readers
+    ``div#ft``; also its ``div#hd`` and ``div#sidebar``), an ``<aside>`` outside the content of a
+    page that marks it (``<main>``, ``<article>``, ``role="main"``: a sidebar of related links),
+    dialogs and what the page hides from readers
     (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
     or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
     ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
@@ -68,7 +70,7 @@ class _HtmlText(HTMLParser):
     PARAMETER_FIELDS = frozenset({"parameters", "parameter", "params", "param", "arguments", "argument", "keyword arguments",
                                   "keyword argument", "other parameters", "variables", "attributes"})
 
-    def __init__(self):
+    def __init__(self, has_main: bool = False):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.size = 0
@@ -90,6 +92,10 @@ class _HtmlText(HTMLParser):
         # elements with a code class are open, and where the table parts stand.
         self.open: list[str] = []
         self.open_attrs: list[dict] = []
+        # Whether the page marks its content (<main>, <article>, role="main"; ``MAIN_CONTENT``),
+        # and how many such elements are open: an <aside> outside them is a sidebar.
+        self.has_main = has_main
+        self.main_open = 0
         self.open_at: dict[str, list[int]] = {}  # tag -> its places in ``open``, innermost last
         self.open_code: list[bool] = []  # whether each has a code class
         self.prose_open = 0
@@ -141,6 +147,7 @@ class _HtmlText(HTMLParser):
         self.open_code.append(code)
         self.prose_open += tag in self.PROSE
         self.code_open += code
+        self.main_open += self._is_main(tag, attributes)
 
     def _pop_to(self, size: int) -> None:
         """The elements from place ``size`` of ``open`` on end (a type field's body among them is
@@ -150,12 +157,16 @@ class _HtmlText(HTMLParser):
                 self._end_block()
                 self._type_body_ended(*self.type_bodies.pop()[1:])
             tag = self.open.pop()
-            self.open_attrs.pop()
+            self.main_open -= self._is_main(tag, self.open_attrs.pop())
             self.open_at[tag].pop()
             if tag in self.TABLE_PARTS:
                 self.table_parts.pop()
             self.prose_open -= tag in self.PROSE
             self.code_open -= self.open_code.pop()
+
+    @staticmethod
+    def _is_main(tag: str, attributes: dict) -> bool:
+        return tag in ("main", "article") or attributes.get("role") == "main"
 
     def _last(self, tag: str) -> int:
         """Where the innermost open ``tag`` stands in ``open``, or -1."""
@@ -205,6 +216,8 @@ class _HtmlText(HTMLParser):
             return tag not in ("html", "body", "main", "article") and attributes.get("role") != "main"
         if tag == "footer":
             return self._last("article") < 0 and self._last("blockquote") < 0  # a post's own footer is its text
+        if tag == "aside":  # a sidebar beside the page's content ("Related: ..."); inside it, a note of its own
+            return self.has_main and not self.main_open
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
         return tag == "div" and ("footer" in self._classes(attributes)
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
@@ -423,8 +436,11 @@ class _HtmlText(HTMLParser):
             self.line_map += [(offset + shift, line) for offset, line in line_map]
 
 
+MAIN_CONTENT = re.compile(r"<(?:main|article)[\s>/]|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
+
+
 def _extract_html(text: str, warning: str | None) -> Extracted:
-    parser = _HtmlText()
+    parser = _HtmlText(has_main=MAIN_CONTENT.search(text) is not None)
     parser.feed(text)
     parser.close()
     # Markup is gone and every block ends with a blank line: a block's text that starts with "-",
