@@ -276,3 +276,16 @@ def test_the_evaluation_legend_names_the_kept_step_when_it_is_not_the_last():
     assert eval_legend("held-out hit@10", points, 60) == "held-out hit@10: step 0 0.618 -> step 60 0.690"
     assert eval_legend("held-out hit@10", points, 30).endswith("; kept: step 30 0.710")
     assert eval_legend("held-out hit@10", points, None).endswith("step 60 0.690")
+
+
+def test_a_folder_too_small_for_the_default_batch_says_what_batch_size_would_do(tmp_path, tiny_model, run_cli):
+    """A small notes folder (fewer than 10 documents: the paper's recipe) with the default batch
+    of 64 is refused; the user never typed --batch-size, so the message names the value that
+    would train."""
+    notes = tmp_path / "projects"
+    notes.mkdir()
+    (notes / "bike.md").write_text("# Bike\n\nThe chain skipped on the third cog.\nThe brake squeals when wet.\n")
+    (notes / "garden.txt").write_text("Water the tomatoes every morning.\nThe slugs ate the lettuce.\n")
+    code, _, err = run_cli("train", "--unsup", notes, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
+    assert code == 2
+    assert "--batch-size 64 is larger than the" in err and "give --batch-size" in err and "or less" in err, err

@@ -467,7 +467,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     if config.batch_size > len(split.training):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {counted(len(split.training), 'training example')} in "
-            f"{config.data}"
+            f"{config.data}: give --batch-size {len(split.training)} or less (each step's other examples are its "
+            f"negatives: a smaller batch learns less), or train on more text"
         )
     # One run per --out at a time: its work folder and the final swap are this run's alone. Taken
     # once the input has been checked (the lock file's folder is made here: a mistake writes nothing).
