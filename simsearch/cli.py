@@ -723,6 +723,14 @@ def index_command(
     )
 
 
+def _indexed_example(searcher) -> str:
+    """'; one indexed file from here: docs/a.md', for a --path that matches none (how to spell one)."""
+    from .search import display_path
+
+    first = searcher.store.conn.execute("SELECT path FROM documents WHERE skip_reason IS NULL ORDER BY path LIMIT 1").fetchone()
+    return f"; one indexed file from here: {display_path(first[0])}" if first else ""
+
+
 def _check_readable_roots(paths: list[Path]) -> None:
     """A file named as a root must be of a type simsearch reads: another (``notes.docx``) is the
     user's mistake, refused before anything is written, not a root recorded to warn on every run."""
@@ -831,7 +839,7 @@ def search_command(
         if path is not None:  # a glob that names no indexed file at all is the likelier mistake
             why += [f"with --path {path}" + ("" if searcher.allowed_documents(path) else
                     ": no indexed file matches it (a path matches as written absolute, relative to this "
-                    "folder, or by its file name; a folder, with what is under it)")]
+                    "folder, or by its file name; a folder, with what is under it" + _indexed_example(searcher) + ")")]
         why += [f"{counted(missing, 'sentence')} {'has' if missing == 1 else 'have'} no vector for {searcher.name} yet: "
                 "run `simsearch index`"] if missing else []
         stdout.print(f"no results for {_shown(repr(query))} in {mode} mode" + (f" ({_shown('; '.join(why))})" if why else ""),

@@ -172,6 +172,7 @@ def test_no_results_under_a_path_no_indexed_file_matches_says_so(tmp_path, run_c
     args = ("--db", db, "-m", index_model, "--device", "cpu", "--mode", "lexical")
     code, out, _ = run_cli("search", "rivers", "--path", "patterns/*", *args)
     assert code == 0 and "with --path patterns/*: no indexed file matches it" in " ".join(out.split()), out
+    assert "one indexed file from here: docs/patterns/a.txt)" in " ".join(out.split()), out
     code, out, _ = run_cli("search", "volcanoes", "--path", "docs/patterns/*", *args)  # matches: no such hint
     assert code == 0 and "(with --path docs/patterns/*)" in out, out
     assert run_cli("search", "rivers", "--path", "docs/patterns/*", *args)[1].count("a.txt") == 1
