@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 NAMES = ("notes-index-unsup-simcse", "notes-index-unsup-simcse-v2")
 TEXT = ("The river floods the valley every spring. Farmers plant rice when the water recedes.\n\n"
