@@ -267,6 +267,14 @@ CASES = [
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),
+    # wiki links of a personal vault (Obsidian and others): the text they show, never the brackets
+    ("wikilink", "See [[Tomato plan]] first.\n", [(1, "See Tomato plan first.")]),
+    ("wikilink alias", "See [[2024-05 garden|the garden notes]] too.\n", [(1, "See the garden notes too.")]),
+    ("wikilink heading", "See [[Tomato plan#Watering]] now.\n", [(1, "See Tomato plan Watering now.")]),
+    ("wikilink block", "As [[Tomato plan#^a1b2c3]] says.\n", [(1, "As Tomato plan says.")]),
+    ("wikilink to a heading here", "Above in [[#Costs]].\n", [(1, "Above in Costs.")]),
+    ("wikilink embed", "The photo ![[tomatoes.jpg]] of May.\n", [(1, "The photo of May.")]),
+    ("wikilink in a code span stays", "Write `[[name]]` to link.\n", [(1, "Write [[name]] to link.")]),
 ]
 
 

@@ -337,6 +337,10 @@ _MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
 _MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
 _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+# A wiki link (Obsidian, Foam, Dendron, MkDocs' roamlinks): [[note]], [[note|shown text]],
+# [[note#heading]], [[note#^block-id]]; ![[note]] embeds a note or an image (left out, as an image is).
+_MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
+                          r"(?:\|(?P<alias>[^\[\]\n]+))?\]\]")
 _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
 _MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
@@ -359,6 +363,17 @@ def _md_code_text(match: re.Match) -> str:
     return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
 
 
+def _wikilink_text(match: re.Match) -> str:
+    """What a wiki link shows: its alias, else the note's name and the heading it points to
+    (a block id is no text); an embed, nothing."""
+    if match.group("embed"):
+        return ""
+    if match.group("alias"):
+        return match.group("alias").strip()
+    heading = match.group("fragment") if match.group("fragment") and not match.group("block") else ""
+    return " ".join(part.strip() for part in (match.group("target"), heading) if part and part.strip())
+
+
 def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text: str) -> str:
     """``pattern.sub``, each replacement followed by the newlines its match held and it lost."""
     def sub(match):
@@ -376,6 +391,7 @@ def _md_inline(text: str) -> str:
     text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
     text = _md_sub(_MD_COMMENT, "", text)
     text = _md_sub(_MD_MATH, "", text)
+    text = _md_sub(_MD_WIKILINK, _wikilink_text, text)
     text = _md_sub(_MD_IMAGE, "", text)
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
     text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
