@@ -835,6 +835,11 @@ def search_command(
             _print_json({"query": query, **extra, **hit.as_dict()})
         return
     if not hits:
+        if not searcher.store.conn.execute("SELECT 1 FROM sentences LIMIT 1").fetchone():
+            stdout.print(f"no results for {_shown(repr(query))}: the index holds no sentences "
+                         f"({_shown(str(searcher.store.path))}); add a folder with `simsearch index FOLDER`",
+                         highlight=False, soft_wrap=True)
+            return
         why = [f"with --min-score {min_score}"] if min_score is not None else []
         if path is not None:  # a glob that names no indexed file at all is the likelier mistake
             why += [f"with --path {path}" + ("" if searcher.allowed_documents(path) else

@@ -176,3 +176,17 @@ def test_no_results_under_a_path_no_indexed_file_matches_says_so(tmp_path, run_c
     code, out, _ = run_cli("search", "volcanoes", "--path", "docs/patterns/*", *args)  # matches: no such hint
     assert code == 0 and "(with --path docs/patterns/*)" in out, out
     assert run_cli("search", "rivers", "--path", "docs/patterns/*", *args)[1].count("a.txt") == 1
+
+
+def test_a_search_of_an_index_that_holds_no_sentences_says_so(tmp_path, run_cli, index_model):
+    """Was: after `forget` of its only folder, "no results for 'rivers' in hybrid mode", as if the
+    notes did not mention rivers."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Alpha line about rivers.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    assert run_cli("forget", docs, "--db", db)[0] == 0
+    for mode in ("hybrid", "dense", "lexical"):
+        code, out, _ = run_cli("search", "rivers", "--db", db, "-m", index_model, "--device", "cpu", "--mode", mode)
+        assert code == 0 and "the index holds no sentences" in " ".join(out.split()), (mode, out)
