@@ -72,6 +72,9 @@ SENTENCE_STARTERS = frozenset(
 )
 
 _CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=\s|$)""")
+# Chinese and Japanese end a sentence with a full-width mark and no space after it; one closed
+# by a quote or bracket (「行く。」と言った) is inside a sentence that goes on.
+_CJK_END = re.compile(r"[。！？]+(?![」』）〕】”’。！？])")
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
 # A line that starts a block of its own: heading, bullet, numbered item, quote, table row.
@@ -221,6 +224,9 @@ def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
         elif not (next_char.isalnum() or next_char in _OPENERS):
             continue
         cuts.append(match.end())
+    for match in _CJK_END.finditer(text, start, end):
+        if _NON_SPACE.search(text, match.end(), end):  # (the block's last mark ends it anyway)
+            cuts.append(match.end())
     return sorted(set(cuts))
 
 

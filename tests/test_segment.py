@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simsearch.segment import split_sentences
 
 
@@ -160,3 +162,14 @@ def test_text_with_its_markup_removed_is_split_at_blank_lines_only(markers):
     assert [s.text for s in split_sentences(text, blocks_marked=True)] == paragraphs
     if not markers[0][1]:  # plain text: the marker line starts a block of its own
         assert len(split_sentences(text)) > len(paragraphs)
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("東京タワーは高いです。浅草寺は古いです。", ["東京タワーは高いです。", "浅草寺は古いです。"]),
+    ("我们走吧。好的！真的吗？是的。", ["我们走吧。", "好的！", "真的吗？", "是的。"]),
+    ("彼は「行く。」と言った。次の日。", ["彼は「行く。」と言った。", "次の日。"]),  # closed by a quote: goes on
+    ("The tower. 東京は大きい。Then English again.", ["The tower.", "東京は大きい。", "Then English again."]),
+])
+def test_chinese_and_japanese_sentences_end_at_their_full_width_marks(text, wanted):
+    """Was: a note in Japanese was one sentence (the rules knew only . ! ? followed by a space)."""
+    assert [s.text for s in split_sentences(text)] == wanted
