@@ -395,9 +395,9 @@ class StatusLine(Static):
 class ContextPanel(VerticalScroll):
     """The selected hit as it is in its file: its lines highlighted among the lines around it.
 
-    Scrolled so that the hit's lines stand in the middle (above them may be long lines, wrapped,
-    or the panel short), and focusable (Tab to it): ↑/↓, PgUp/PgDn, Home/End scroll it. Its text
-    is the ``Static`` ``#detail``.
+    Scrolled so that the hit stands in the middle (above it may be long lines, wrapped, earlier
+    sentences of its own long line, or the panel short), and focusable (Tab to it): ↑/↓,
+    PgUp/PgDn, Home/End scroll it. Its text is the ``Static`` ``#detail``.
     """
 
     BINDINGS = [  # with ScrollableContainer's (up, pageup, pagedown, home, end): "down" only shows them in the footer
@@ -445,21 +445,32 @@ class ContextPanel(VerticalScroll):
             lines = indexed_sentences(hit, excerpt).split("\n", allow_blank=True)
             first, last = 1, len(lines) - 1
         newline = Text("\n")
-        self.hit_span = newline.join([head, *lines[:first]]), newline.join([head, *lines[:last + 1]])
+        # Through the hit's first word and through its last character, not its lines' ends: one
+        # line may hold a whole file of paragraphs, wrapped to a hundred rows and more.
+        start, end = _hit_columns(lines[first]), _hit_columns(lines[last])
+        start_line = lines[first] if start is None else lines[first][:_word_end(lines[first].plain, start[0])]
+        end_line = lines[last] if end is None else lines[last][:end[1]]
+        self.hit_span = newline.join([head, *lines[:first], start_line]), newline.join([head, *lines[:last], end_line])
         self.text.update(newline.join([head, *lines]))
         self.call_after_refresh(self.show_hit_lines)
 
     def show_hit_lines(self) -> None:
-        """Scroll the hit's lines to the middle (their top, if they are taller than the panel)."""
-        width = self.text.content_size.width
+        """Scroll the hit to the middle (its top, if it is taller than the panel): the rows from
+        the one its first word is on to the one its last is on, as the panel wraps them."""
+        # The width the text is to have: a scrollbar just shown may not have narrowed it yet.
+        width = self.scrollable_content_region.width - self.text.styles.gutter.width
         if self.hit_span is None or not width:
             return
-        above, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
+        to_start, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
+        above = to_start - 1
         room = self.scrollable_content_region.height - (through - above)
         self.scroll_to(y=above - max(0, room // 2), animate=False)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.show_hit_lines)  # its lines wrap anew
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        self.call_after_refresh(self.show_hit_lines)  # its lines wrap anew, two columns narrower or wider
 
 
 # --- where a hit lies in its file ---------------------------------------------------------
@@ -597,6 +608,20 @@ def _file_lines(path: str, identity: tuple[int, int, int, int]) -> list[str]:
     """The file's lines; ``identity`` (size, mtime, inode, ctime) keys the cache, so a file
     written since (even with its size and mtime put back) is read again."""
     return source_lines(decode(Path(path).read_bytes())[0])
+
+
+def _hit_columns(line: Text) -> tuple[int, int] | None:
+    """Where the hit's highlight lies in one rendered line: (start, end), or None if not on it."""
+    spans = [span for span in line.spans if str(span.style) == "bold reverse" and span.end > span.start]
+    return (min(span.start for span in spans), max(span.end for span in spans)) if spans else None
+
+
+def _word_end(text: str, start: int) -> int:
+    """Just past the word (what runs to the next space) that begins at ``start``."""
+    end = start
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return max(end, start + 1)
 
 
 def indexed_sentences(hit: Hit, reason: str) -> Text:

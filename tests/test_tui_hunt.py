@@ -336,6 +336,36 @@ def test_the_context_panel_shows_the_hits_line_and_scrolls_from_the_keyboard(tmp
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=(80, 24))
 
 
+def test_the_context_panel_shows_a_hit_inside_one_very_long_line(tmp_path, index_model):
+    """Was: the panel centred the hit's whole lines. A notes file of one 16 KB line (80
+    paragraphs on it) opened at the line's start, the hit some 120 wrapped rows below the panel's
+    edge. Now the panel is scrolled to the hit's sentence itself."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    sentences = [f"Paragraph {n} is about the {'zebrafinch' if n == 59 else 'garden'} and the weather, the river, "
+                 f"the hills, the town, the market, the bridge and the old mill by the water, with many more "
+                 f"words after those about the roads, the fields and the woods beyond them." for n in range(1, 81)]
+    (notes / "one-line.md").write_text(" ".join(sentences) + "\n")
+    assert len(" ".join(sentences)) > 16_000
+    store = Store.open(tmp_path / "index.db")
+    index(store, [notes], [str(index_model)], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "zebrafinch")
+        app.query_one("#left-table", DataTable).focus()
+        await settle(app, pilot)
+        panel = app.query_one(ContextPanel)
+        assert app.selected[1].text.startswith("Paragraph 59 is about the zebrafinch")
+        shown = " ".join(line.strip() for line in shown_in(app, panel))
+        assert "Paragraph 59" in shown and "zebrafinch" in shown, shown
+        await pilot.press("tab", "home")  # the line is there whole, from its start
+        await pilot.pause()
+        assert "1 │ Paragraph 1 is about" in " ".join(shown_in(app, panel))
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=(80, 24))
+
+
 @pytest.mark.parametrize("size", [(40, 12), (80, 24)])
 def test_a_small_terminal_still_shows_both_panes_results(two_models, size):
     """Was: at 40×12 the result panes vanished. The query box, the context panel (as tall as its
