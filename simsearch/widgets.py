@@ -392,6 +392,9 @@ class StatusLine(Static):
         return " · ".join(parts)
 
 
+HIT_STYLE = "bold reverse"  # the hit in the context panel (and how _hit_columns finds it there)
+
+
 class ContextPanel(VerticalScroll):
     """The selected hit as it is in its file: its lines highlighted among the lines around it.
 
@@ -497,7 +500,7 @@ class Excerpt:
             out.append(f"{number:>{width}} │ ", style="bold" if inside else "dim")
             body = Text(line.translate(_CONTROL))
             if inside:
-                body.stylize("bold reverse", self.start[1] if number == self.start[0] else 0,
+                body.stylize(HIT_STYLE, self.start[1] if number == self.start[0] else 0,
                              self.end[1] if number == self.end[0] else len(line))
             body.expand_tabs(4)
             out.append_text(body)
@@ -612,7 +615,7 @@ def _file_lines(path: str, identity: tuple[int, int, int, int]) -> list[str]:
 
 def _hit_columns(line: Text) -> tuple[int, int] | None:
     """Where the hit's highlight lies in one rendered line: (start, end), or None if not on it."""
-    spans = [span for span in line.spans if str(span.style) == "bold reverse" and span.end > span.start]
+    spans = [span for span in line.spans if str(span.style) == HIT_STYLE and span.end > span.start]
     return (min(span.start for span in spans), max(span.end for span in spans)) if spans else None
 
 
@@ -629,7 +632,7 @@ def indexed_sentences(hit: Hit, reason: str) -> Text:
     text = Text(f"({reason}; as indexed:)\n", style="italic yellow")
     for sentence in hit.before:
         text.append(sentence + " ", style="dim")
-    text.append(hit.text, style="bold reverse")
+    text.append(hit.text, style=HIT_STYLE)
     for sentence in hit.after:
         text.append(" " + sentence, style="dim")
     return text
