@@ -101,3 +101,48 @@ def test_train_resumed_and_interrupted_before_its_first_step_keeps_the_checkpoin
                                           r"\(the checkpoint in .* is as it was\)"):
         train(make(resume=True))
     assert checkpoint.read_bytes() == saved
+
+
+def _ctrl_c_at_call(monkeypatch, train_module, n: int) -> None:
+    """A second Ctrl-C (one that stops at once) as the ``n``-th step of this run begins."""
+    step, calls = train_module._step, []
+
+    def stepping(run, rows):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return step(run, rows)
+    monkeypatch.setattr(train_module, "_step", stepping)
+
+
+def test_a_second_ctrl_c_after_some_steps_says_nothing_is_left_to_resume(train_world, tmp_path, monkeypatch, run_cli):
+    """Was: a bare "interrupted", and a work folder without a checkpoint left beside --out."""
+    from simsearch import train as train_module
+
+    out = tmp_path / "models" / "cut"
+    _ctrl_c_at_call(monkeypatch, train_module, 3)
+    code, _, err = run_cli("train", "--unsup", train_world["notes"], "-m", train_world["model"], "--out", out,
+                           "--batch-size", "8", "--max-steps", "4", "--device", "cpu", "--recipe", "paper")
+    text = " ".join(err.split())
+    assert code == 130 and "Traceback" not in err, err
+    assert "error: stopped at once at step 2 of 4 (a second Ctrl-C); no checkpoint was saved" in text, err
+    assert not out.exists() and sorted(p.name for p in out.parent.iterdir()) == [], err
+
+
+def test_a_second_ctrl_c_of_a_resumed_run_names_the_checkpoint_it_keeps(train_world, tmp_path, monkeypatch):
+    from simsearch import train as train_module
+    from simsearch.train import TrainConfig, train
+
+    def make(**more):
+        return TrainConfig(mode="unsup", data=train_world["notes"], model=str(train_world["model"]), out=tmp_path / "cut",
+                           batch_size=8, max_steps=4, eval_steps=2, progress=False, lr=1e-3, device="cpu", **more)
+
+    with pytest.raises(Interrupted):
+        train(make(), stop_at_step=2)
+    checkpoint = tmp_path / ".cut.partial" / "checkpoint.pt"
+    saved = checkpoint.read_bytes()
+    _ctrl_c_at_call(monkeypatch, train_module, 2)  # step 3 done, then a second Ctrl-C
+    with pytest.raises(Interrupted, match=r"^stopped at once at step 3 of 4 \(a second Ctrl-C\); the checkpoint in "
+                                          r".* holds step 2: run the same command with --resume"):
+        train(make(resume=True))
+    assert checkpoint.read_bytes() == saved

@@ -343,11 +343,11 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
         if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
             _discard_staging(run.staging)
         raise
-    except KeyboardInterrupt:  # a Ctrl-C that stops at once (a second one): while the base was measured (step 0)
-        if state.step != started:
-            raise
-        _discard_fresh_staging(run)
-        raise _interrupted_before_first_step(run.staging, state.step) from None
+    except KeyboardInterrupt:  # a Ctrl-C that stops at once (a second one)
+        if state.step == started:  # while the base was measured (step 0)
+            _discard_fresh_staging(run)
+            raise _interrupted_before_first_step(run.staging, state.step) from None
+        raise _stopped_at_once(run) from None
     finally:
         clock.lap()
 
@@ -357,6 +357,19 @@ def _discard_fresh_staging(run: Run) -> None:
     resume); a resumed run's checkpoint stays as it was."""
     if run.main_process and run.state.step == 0:
         _discard_staging(run.staging)
+
+
+def _stopped_at_once(run: Run) -> Interrupted:
+    """What a second Ctrl-C after some steps left: the checkpoint there was (this run's first
+    Ctrl-C's, or the one it resumed from), else nothing to resume, and a work folder that goes."""
+    where = f"stopped at once at step {run.state.step} of {run.total_steps} (a second Ctrl-C)"
+    if run.saved_step:
+        return Interrupted(f"{where}; the checkpoint in {run.staging} holds step {run.saved_step}: run the same "
+                           "command with --resume to continue from there")
+    if run.main_process:
+        _discard_staging(run.staging)
+    return Interrupted(f"{where}; no checkpoint was saved, so nothing is left to resume: the next run starts "
+                       "from the first step")
 
 
 def _interrupted_before_first_step(staging: Path, step: int) -> Interrupted:
@@ -424,6 +437,7 @@ class Run:
     # (another pooler, a new MLP head); None when they are the same model, measured once.
     base_as_loaded: ModelRef | None = None
     start: str | None = None
+    saved_step: int = 0  # the step the checkpoint in ``staging`` holds (0: none), kept by ``_checkpoint``
 
     @property
     def main_process(self) -> bool:
@@ -520,7 +534,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         raise _interrupted_before_first_step(staging, state.step) from None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
-              teacher, base_as_loaded, start)
+              teacher, base_as_loaded, start, state.step)
     if run.main_process:
         _print_config(run)
     return run
@@ -715,6 +729,7 @@ def _checkpoint(run: Run) -> None:
     rng = _all_rng_states(run.world)
     if run.main_process:
         _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+    run.saved_step = run.state.step
     if run.world > 1:
         dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
 
