@@ -296,23 +296,33 @@ LONG_LINE = ("A long line of the note about the weather, the garden, the river a
              "times in the context panel of a terminal 80 columns wide ({}).")
 
 
-def test_the_context_panel_shows_the_hits_line_and_scrolls_from_the_keyboard(tmp_path, index_model):
-    """Was: the context panel showed the hit's excerpt from its top. With long lines above the
-    hit (up to three, each wrapped) or a short panel, the hit's own line lay below the panel's
-    edge, and the panel could not be scrolled from the keyboard (it was not focusable)."""
+def _index_one_note(tmp_path, index_model, name: str, text: str) -> None:
+    """An index (tmp_path/index.db) of one note, ``name``, holding ``text``."""
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "long.md").write_text("\n".join(LONG_LINE.format(n) for n in range(1, 6))
-                                   + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+    (notes / name).write_text(text)
     store = Store.open(tmp_path / "index.db")
     index(store, [notes], [str(index_model)], progress=False)
     store.close()
 
+
+async def _select_the_zebrafinch(app, pilot) -> ContextPanel:
+    """Ask for "zebrafinch", put the cursor on the first result; the context panel."""
+    await ask(app, pilot, "zebrafinch")
+    app.query_one("#left-table", DataTable).focus()
+    await settle(app, pilot)
+    return app.query_one(ContextPanel)
+
+
+def test_the_context_panel_shows_the_hits_line_and_scrolls_from_the_keyboard(tmp_path, index_model):
+    """Was: the context panel showed the hit's excerpt from its top. With long lines above the
+    hit (up to three, each wrapped) or a short panel, the hit's own line lay below the panel's
+    edge, and the panel could not be scrolled from the keyboard (it was not focusable)."""
+    _index_one_note(tmp_path, index_model, "long.md", "\n".join(LONG_LINE.format(n) for n in range(1, 6))
+                    + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+
     async def scenario(app, pilot):
-        await ask(app, pilot, "zebrafinch")
-        app.query_one("#left-table", DataTable).focus()
-        await settle(app, pilot)
-        panel = app.query_one(ContextPanel)
+        panel = await _select_the_zebrafinch(app, pilot)
         assert app.selected[1].text == "The zebrafinch sings at dawn."
         assert panel.max_scroll_y > 0, "the test needs an excerpt taller than the panel"
         assert any("7 │ The zebrafinch sings at dawn." in line for line in shown_in(app, panel)), shown_in(app, panel)
@@ -340,22 +350,14 @@ def test_the_context_panel_shows_a_hit_inside_one_very_long_line(tmp_path, index
     """Was: the panel centred the hit's whole lines. A notes file of one 16 KB line (80
     paragraphs on it) opened at the line's start, the hit some 120 wrapped rows below the panel's
     edge. Now the panel is scrolled to the hit's sentence itself."""
-    notes = tmp_path / "notes"
-    notes.mkdir()
     sentences = [f"Paragraph {n} is about the {'zebrafinch' if n == 59 else 'garden'} and the weather, the river, "
                  f"the hills, the town, the market, the bridge and the old mill by the water, with many more "
                  f"words after those about the roads, the fields and the woods beyond them." for n in range(1, 81)]
-    (notes / "one-line.md").write_text(" ".join(sentences) + "\n")
     assert len(" ".join(sentences)) > 16_000
-    store = Store.open(tmp_path / "index.db")
-    index(store, [notes], [str(index_model)], progress=False)
-    store.close()
+    _index_one_note(tmp_path, index_model, "one-line.md", " ".join(sentences) + "\n")
 
     async def scenario(app, pilot):
-        await ask(app, pilot, "zebrafinch")
-        app.query_one("#left-table", DataTable).focus()
-        await settle(app, pilot)
-        panel = app.query_one(ContextPanel)
+        panel = await _select_the_zebrafinch(app, pilot)
         assert app.selected[1].text.startswith("Paragraph 59 is about the zebrafinch")
         shown = " ".join(line.strip() for line in shown_in(app, panel))
         assert "Paragraph 59" in shown and "zebrafinch" in shown, shown
