@@ -271,8 +271,14 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                                f"({namesake.path}): added as another model, named by its path; the index's "
                                f"{namesake.name!r} keeps its vectors")
             elif stored.fingerprint == digest and not same_folder(stored.path, path):
-                note(path, f"{_model_named(stored.name, path)} was moved from {stored.path}: the same files, so its vectors are kept")
-                store.move_model(stored.id, path)
+                # Found under the name the user gave its new folder (``_moved_here``): named so from
+                # now on. Its old name would go on meaning it, also once another model (a retrain
+                # kept beside it, say) is at the old name's folder: `search -m OLD` answered with it.
+                renamed = name if name != stored.name and store.model(name) is None and not (
+                    {name.lower(), stored.name.lower()} & set(EMBEDDED_ALIASES)) else None  # the built-in keeps its name
+                note(path, f"{_model_named(stored.name, path)} was moved from {stored.path}: the same files, so its vectors "
+                           f"are kept" + (f"; it is named {name!r} in the index now" if renamed else ""))
+                store.move_model(stored.id, path, renamed)
                 stored = store.model_by_id(stored.id)
             if stored.fingerprint != digest:
                 note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")

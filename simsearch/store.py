@@ -948,9 +948,10 @@ class Store:
         )
         return self.model(name)
 
-    def move_model(self, model_id: int, path: str) -> None:
-        """The model's folder moved, its files unchanged: the same vectors, found at ``path``."""
-        self.conn.execute("UPDATE models SET path = ? WHERE id = ?", (path, model_id))
+    def move_model(self, model_id: int, path: str, name: str | None = None) -> None:
+        """The model's folder moved, its files unchanged: the same vectors, found at ``path`` (and
+        named ``name`` from now on, when given)."""
+        self.conn.execute("UPDATE models SET path = ?, name = coalesce(?, name) WHERE id = ?", (path, name, model_id))
 
     def reset_model(self, model_id: int, path: str, fingerprint: str, dim: int, pooler: str,
                     precision: str | None = None) -> None:

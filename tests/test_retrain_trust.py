@@ -1,0 +1,81 @@
+"""Trust after a retrain: whatever the user did to a model's folder between `index` and `search`,
+`search -m NAME` answers with NAME's current weights or refuses.
+
+Oracle: exact cosine search over the index's sentences with the folder's own model, loaded
+directly (``Encoder``), never through the index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simsearch.encoder import Encoder
+from simsearch.store import Store
+from tests.tiny_bert import create_random_bert
+
+QUERY = "where do the boats wait for the tide"
+
+
+def make_model(folder: Path, seed: int) -> Path:
+    return create_random_bert(folder, hidden_size=32, heads=2, layers=1, pooler="avg", seed=seed)
+
+
+@pytest.fixture
+def notes(tmp_path, monkeypatch):
+    """docs/ and an empty models folder ($SIMSEARCH_MODELS), the working directory elsewhere."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.txt").write_text("The boats wait in the harbour for the tide.\nGulls sit on the old pier.\n"
+                                      "A ferry leaves at noon every day.\nThe fish market opens early.\n")
+    (docs / "garden.txt").write_text("Tomatoes need sun and water.\nThe roses climb the south wall.\n")
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models"))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    return tmp_path
+
+
+def exact_top(db: Path, model: Path, query: str, k: int = 6) -> list[str]:
+    with closing(Store.open(db)) as store:
+        texts = [row[0] for row in store.conn.execute("SELECT DISTINCT text FROM sentences ORDER BY text")]
+    encoder = Encoder.load(str(model), device="cpu", precision="fp32")
+    vectors = encoder.encode(texts, normalize=True, progress=False)
+    scores = vectors @ encoder.encode([query], normalize=True, progress=False)[0]
+    return [texts[i] for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def searched(run_cli, db: Path, model: str) -> tuple[int, list[str], str]:
+    code, out, err = run_cli("search", QUERY, "-m", model, "--db", db, "--mode", "dense", "-k", "6", "--json",
+                             "--context", "0")
+    return code, [json.loads(line)["text"] for line in out.splitlines()], err
+
+
+def test_a_trained_model_renamed_and_found_again_answers_by_its_new_name_only(notes, run_cli):
+    """Keep the old model, train a new one under the old name: `mv models/a models/a-v1`, `index -m a-v1` (as
+    search advised: its vectors are kept), then a new `a`. `search -m a` answered with a-v1's vectors, as
+    "a", without a word, and `index -m a` refused to add the new `a` (the row was still named `a`)."""
+    db = notes / "idx.db"
+    models = notes / "models"
+    make_model(models / "a", seed=1)
+    assert run_cli("index", notes / "docs", "-m", "a", "--db", db, "--device", "cpu", "--precision", "fp32")[0] == 0
+    (models / "a").rename(models / "a-v1")
+    code, _, err = run_cli("index", "-m", "a-v1", "--db", db, "--device", "cpu")
+    assert code == 0 and "was moved from" in err, err
+    make_model(models / "a", seed=2)  # the retrain, under the old name
+    expected = {name: exact_top(db, models / name, QUERY) for name in ("a", "a-v1")}
+    assert expected["a"] != expected["a-v1"]  # the two models disagree, so a mix-up would show
+    code, texts, err = searched(run_cli, db, "a")
+    assert code == 2 and texts == [] and "not in the index" in err, (texts, err)  # not a-v1's answer under a's name
+    code, _, err = run_cli("index", "-m", "a", "--db", db, "--device", "cpu")
+    assert code == 0, err
+    for name in ("a", "a-v1"):
+        code, texts, err = searched(run_cli, db, name)
+        assert code == 0 and texts == expected[name], (name, err)
+    with closing(Store.open(db)) as store:
+        assert sorted((row.name, row.path, store.count_vectors(row.id)) for row in store.models()) == [
+            ("a", str(models / "a"), 6), ("a-v1", str(models / "a-v1"), 6)]
