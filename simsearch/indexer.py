@@ -966,6 +966,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     def commit(ids: list[int], vectors: list[np.ndarray]) -> None:
         nonlocal done
         with store.transaction():
+            _check_still_registered(store, model)
             store.add_vectors(model.id, ids, np.stack(vectors))
             store.count_run(run_id, sentences_encoded=len(ids))
         written.extend(ids)
@@ -1005,10 +1006,24 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     return done
 
 
+def _check_still_registered(store: Store, model: ModelRow) -> None:
+    """Refuse to go on with a model that another ``index`` re-embedded (other weights, another
+    precision) or forgot since this run registered it: its vectors would be two models' under one
+    fingerprint. Only a writer let in beside this one does that: its lock file deleted by hand."""
+    rows = store.conn.execute("SELECT fingerprint, precision, dim FROM models WHERE id = ?", (model.id,)).fetchall()
+    if rows != [(model.fingerprint, model.precision, model.dim)]:
+        lock = store.real_path.with_name(store.real_path.name + ".lock")
+        raise SimsearchError(f"another `simsearch index` {'re-embedded' if rows else 'forgot'} model {model.name!r} while "
+                             f"this run was indexing it (was {lock} deleted?); this run stored none of its vectors "
+                             f"from then on: run `{command_line('index', db=store.path)}` again")
+
+
 def _sync_ann(store: Store, model: ModelRow, *, progress: bool = False, done: dict[str, str] | None = None) -> None:
     """Bring the model's HNSW file in line with its vectors (phase 3); a build or a patch shows a
     bar and is recorded in ``done`` (model name -> "built" or "patched")."""
     from .ann import VectorIndex
+
+    _check_still_registered(store, model)
 
     def bar(action: str, total: int):
         if done is not None:

@@ -79,3 +79,48 @@ def test_a_trained_model_renamed_and_found_again_answers_by_its_new_name_only(no
     with closing(Store.open(db)) as store:
         assert sorted((row.name, row.path, store.count_vectors(row.id)) for row in store.models()) == [
             ("a", str(models / "a"), 6), ("a-v1", str(models / "a-v1"), 6)]
+
+
+@pytest.mark.parametrize("meanwhile", ["retrained", "forgotten"])
+def test_a_second_writer_let_in_by_a_deleted_lock_file_never_mixes_a_models_vectors(notes, monkeypatch, meanwhile):
+    """`rm index.db.lock` (taken for a stale lock, as git users do) while `index` embeds lets a second
+    `index` in. When that one re-embedded the model (retrained behind its name) or forgot it, the first
+    went on storing vectors of the old weights: the model's vectors were two models' under one
+    fingerprint (or vectors of no model), and search served them as the new model's."""
+    from simsearch.errors import SimsearchError
+    from simsearch.indexer import forget_models, index
+
+    db, docs, model = notes / "idx.db", notes / "docs", notes / "elsewhere" / "m"
+    make_model(model, seed=1)
+    with closing(Store.open(db)) as store:
+        index(store, [docs], [str(model)], device="cpu", precision="fp32", progress=False)
+    (docs / "new.txt").write_text("The tide turns at six tonight.\nThe harbour master rings the bell.\n")
+    real = Encoder.encode_batches
+
+    def second_writer_first(self, texts, **kwargs):
+        monkeypatch.setattr(Encoder, "encode_batches", real)
+        Path(f"{db}.lock").unlink()
+        with closing(Store.open(db)) as other:
+            if meanwhile == "retrained":
+                shutil.rmtree(model)
+                make_model(model, seed=2)
+                index(other, [], [str(model)], device="cpu", precision="fp32", progress=False)
+            else:
+                forget_models(other, [str(model)])
+        yield from real(self, texts, **kwargs)
+
+    monkeypatch.setattr(Encoder, "encode_batches", second_writer_first)
+    with closing(Store.open(db)) as store:
+        with pytest.raises(SimsearchError, match="another `simsearch index`"):
+            index(store, [docs], None, device="cpu", progress=False)
+        rows = store.models()
+        stored = store.conn.execute("SELECT s.text, v.embedding, v.model_id FROM vectors v "
+                                    "JOIN sentences s ON s.id = v.sentence_id").fetchall()
+    if meanwhile == "forgotten":
+        assert rows == [] and stored == []
+        return
+    encoder = Encoder.load(str(model), device="cpu", precision="fp32")  # the weights the row's fingerprint is of
+    texts = [text for text, _, _ in stored]
+    expected = encoder.encode(texts, normalize=True, progress=False)
+    got = np.stack([np.frombuffer(blob, dtype="<f4") for _, blob, _ in stored])
+    assert np.abs(got - expected).max() < 1e-4, [t for t, g, e in zip(texts, got, expected) if np.abs(g - e).max() >= 1e-4]
