@@ -17,6 +17,9 @@ whitespace; whether it ends a sentence depends on what is around it:
   does; four dots are an ellipsis plus a period. "[...]" is an elision, never a boundary.
 - Enumerations written inline ("1. The first item 2. The second item", "a) ... b) ...",
   "• item • item") are split at each item.
+- A date that is all a sentence would hold ("May 5.", "5 May.", "Mon. 5 May.", "Sept. 3.",
+  "Jan. 2024.", "Wed.", "2024-05-05.") opens the next one, as a journal entry's date does:
+  "May 5. Planted the tomatoes." is one sentence. "He left on June 5. Then..." is two.
 
 Blank lines always end a sentence; so does a line that starts a list item, heading, quote
 or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
@@ -87,6 +90,15 @@ _WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
 _BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
 _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
+_WEEKDAY = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = (r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|may|january|february|march|april|june|july"
+          r"|august|september|october|november|december")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = (rf"(?:{_MONTH})\s+{_DAY}(?:,?\s+\d{{4}})?|{_DAY}\s+(?:of\s+)?(?:{_MONTH})(?:,?\s+\d{{4}})?"
+         rf"|(?:{_MONTH}),?\s+\d{{4}}|\d{{4}}-\d\d-\d\d|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}")
+# A sentence that is only a date, a journal entry's, belongs to the sentence after it.
+_DATE_ONLY = re.compile(rf"""\s*(?:(?:(?:{_WEEKDAY})[.,]?\s+)?(?:{_DATE})|{_WEEKDAY})\.\s*""",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,12 @@ def _starts_sentence(text: str, at: int, uncased: bool) -> bool:
 
 def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
     """Offsets in ``text[start:end]`` where a sentence ends (the rules in the module doc)."""
+    cuts = _boundaries(text, start, end, uncased)
+    return [cut for before, cut in zip([start, *cuts], cuts) if not _DATE_ONLY.fullmatch(text, before, cut)]
+
+
+def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
+    """``split_block``'s offsets, and those after a date that opens a sentence ("May 5. Planted")."""
     item_starts, markers = _enumeration(text, start, end)
     cuts = list(item_starts)
     cuts.extend(m.start() for m in _BULLET.finditer(text, start, end))
@@ -386,7 +404,8 @@ def line_shape(text: str) -> str:
     for match in re.finditer(r"[^\r\n]+", text):
         if any(ch.isalnum() for ch in match.group()):
             lines += 1
-            several += bool(split_block(text, match.start(), match.end(), uncased))
+            # a journal's "May 5. Planted the beans." counts: its lines are written as prose
+            several += bool(_boundaries(text, match.start(), match.end(), uncased))
     return PARAGRAPH_PER_LINE if several * 5 >= lines * 2 else SENTENCE_PER_LINE
 
 

@@ -173,3 +173,35 @@ def test_text_with_its_markup_removed_is_split_at_blank_lines_only(markers):
 def test_chinese_and_japanese_sentences_end_at_their_full_width_marks(text, wanted):
     """Was: a note in Japanese was one sentence (the rules knew only . ! ? followed by a space)."""
     assert [s.text for s in split_sentences(text)] == wanted
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("May 5. Planted the tomatoes by the fence.", ["May 5. Planted the tomatoes by the fence."]),
+    ("5 May. Planted the tomatoes by the fence.", ["5 May. Planted the tomatoes by the fence."]),
+    ("Mon. 5 May. Rain all day. The beans are up.", ["Mon. 5 May. Rain all day.", "The beans are up."]),
+    ("Sept. 3. The beans came up.", ["Sept. 3. The beans came up."]),
+    ("Jan. 2024. A cold month.", ["Jan. 2024. A cold month."]),
+    ("Monday, May 5th, 2024. The first tomato.", ["Monday, May 5th, 2024. The first tomato."]),
+    ("Wed. The hose split.", ["Wed. The hose split."]),
+    ("2024-05-05. Seeds arrived.", ["2024-05-05. Seeds arrived."]),
+    ("Rain all day. May 6. Sun again.", ["Rain all day.", "May 6. Sun again."]),
+    # a sentence that ends with a date still ends there
+    ("He left on June 5. Then he came back.", ["He left on June 5.", "Then he came back."]),
+    ("We met in May. It rained.", ["We met in May.", "It rained."]),
+    ("Chapter 5. The end.", ["Chapter 5.", "The end."]),
+])
+def test_a_date_that_opens_a_journal_entry_stays_with_it(text, wanted):
+    """Was: "May 5. Planted the tomatoes by the fence." was two sentences, "May 5." alone a hit
+    for nothing and the entry without its date."""
+    assert texts(text) == wanted
+
+
+def test_a_journal_file_keeps_each_entry_with_its_date():
+    from simsearch.extract import extract, sentences_of
+
+    journal = ("May 5. Planted the tomatoes by the fence.\n"
+               "May 6. Rain all day. The beans are up.\n"
+               "Sept. 3. Picked the last of the beans.\n")
+    got = [(s.text, s.line) for s in sentences_of(extract(Path("journal.txt"), journal.encode()))]
+    assert got == [("May 5. Planted the tomatoes by the fence.", 1), ("May 6. Rain all day.", 2),
+                   ("The beans are up.", 2), ("Sept. 3. Picked the last of the beans.", 3)]
