@@ -403,3 +403,36 @@ After the table.
                            (8, "Crunchy Frog; 1.49; If we took the bones out, it would not be crunchy, now would it? "
                                "first point second point"),
                            (15, "Spam; 0.99; Served hot."), (23, "After the table.")]
+
+
+def test_a_ref_without_a_title_reads_as_the_section_it_points_to():
+    """Was: "See :ref:`notes-on-proxies`." was stored as "See notes-on-proxies."; Sphinx shows the
+    section's title. A label defined in the file (before a heading, with or without an overline,
+    several labels on one heading) gives its title; one defined elsewhere gives its words."""
+    source = """.. _notes-on-proxies:
+
+Notes on *proxies*
+==================
+
+A proxy forwards requests.
+
+.. _setup:
+.. _Getting-Started:
+
+=======
+Set up
+=======
+
+.. _a-paragraph:
+
+Plain text under a label.
+
+See :ref:`notes-on-proxies`. Read :ref:`setup` and :ref:`getting-started`, then
+:ref:`Notes-On-Proxies` again, :ref:`a-paragraph`, :ref:`howto-use_tls` and
+:ref:`the FAQ <faq>`.
+"""
+    assert rst(source)[-2:] == [
+        (19, "See Notes on proxies."),
+        (19, "Read Set up and Set up, then Notes on proxies again, a paragraph, howto use tls and the FAQ."),
+    ]
+    assert read("notes.md", "See {ref}`notes-on-proxies` first.\n") == [(1, "See notes on proxies first.")]

@@ -82,6 +82,7 @@ _GRID_LINE = re.compile(r"^\s*[+|].*[+|]\s*$")  # a grid table's row, border, or
 _SIMPLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 _SIMPLE_RULE = re.compile(r"^\s*-+(?:\s+-+)*\s*$")
 _LINE_BLOCK = re.compile(r"^(\s*)\|\s(?=.*\S)")
+_LABEL = re.compile(r"^\.\.\s+_(`[^`]+`|[^:`\s][^:`]*):\s*$")  # an internal target: ".. _notes-on-proxies:"
 
 
 def _indent(line: str) -> int:
@@ -279,6 +280,36 @@ class _Out:
             self.gap(number)
 
 
+def _section_titles(lines: list[str]) -> dict[str, str]:
+    """The title of each section a label (``.. _name:``, alone on its line) is set just before,
+    by the label as ``:ref:`` looks it up (``_label_key``): what Sphinx shows for a ``:ref:``
+    without a title of its own. A label before anything but a section title is not listed."""
+    titles: dict[str, str] = {}
+    labels: list[str] = []
+    for i, line in enumerate(lines):
+        label = _LABEL.match(line)
+        if label:
+            labels.append(_label_key(label.group(1).strip("`")))
+            continue
+        if not labels or not line.strip():
+            continue
+        title = ""
+        if _ADORNMENT.match(line) and i + 2 < len(lines) and _ADORNMENT.match(lines[i + 2]):
+            title = lines[i + 1].strip()  # a title between an overline and an underline
+        elif i + 1 < len(lines) and _ADORNMENT.match(lines[i + 1]) and not _ADORNMENT.match(line):
+            title = line.strip()
+        if title:
+            for key in labels:
+                titles.setdefault(key, title)
+        labels = []
+    return titles
+
+
+def _label_key(label: str) -> str:
+    """A label as Sphinx matches it: case and runs of spaces do not count."""
+    return " ".join(label.lower().split())
+
+
 def _clean_rst(text: str) -> Lines:
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
@@ -398,7 +429,8 @@ def _clean_rst(text: str) -> Lines:
             para_indent, para_start = indent, i  # (in an item or field: its later paragraph, whose "::" opens a literal block)
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
     cleaned = {name: _rst_inline(value) for name, value in replacements.items()}
-    return _inline_blocks(out.lines, lambda block: _rst_inline(block, cleaned))
+    titles = {label: _rst_inline(title, cleaned) for label, title in _section_titles(lines).items()}
+    return _inline_blocks(out.lines, lambda block: _rst_inline(block, cleaned, titles))
 
 
 def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) -> tuple[int, int | None]:
@@ -539,15 +571,23 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
     return out
 
 
-def _role_text(content: str, role: str = "") -> str:
+def _role_text(content: str, role: str = "", titles: dict[str, str] | None = None) -> str:
+    """What Sphinx shows for a role: its title ("`text <target>`"), else its target read as text.
+
+    A ``:ref:`` (MyST ``{ref}``) without a title shows the title of the section its label points
+    to: ``titles`` (label key -> title, ``_section_titles``) has those defined in the same file;
+    a label defined elsewhere reads as its words ("notes-on-proxies" -> "notes on proxies"),
+    which search finds as the title's words more often than the label as written."""
     content = content.strip()
+    role = role.strip(":").rsplit(":", 1)[-1].lower()
     if content.endswith(">") and "<" in content:
         title = content[: content.rindex("<")].strip()
         content = title or content[content.rindex("<") + 1 : -1]
+    elif role == "ref":
+        return (titles or {}).get(_label_key(content)) or " ".join(re.split(r"[-_\s]+", content)).strip()
     content = content.lstrip("!")
     if content.startswith("~"):
         content = content[1:].rsplit(".", 1)[-1]
-    role = role.strip(":").rsplit(":", 1)[-1].lower()
     if role in ("pep", "rfc"):
         return f"{role.upper()} {content}"
     return content
@@ -597,30 +637,31 @@ def _without_nul(text: str) -> str:
     return text.replace("\0", "")
 
 
-def _rst_inline_text(match: re.Match) -> str:
+def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("literal") is not None:
         return match.group("literal").replace("\n", " ")
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
         return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
-        return _rst_role_text(match.group("role_text"), match.group("role"))
+        return _rst_role_text(match.group("role_text"), match.group("role"), titles)
     suffix = match.group("suffix") or ""
-    return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "")
+    return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "", titles)
 
 
-def _rst_role_text(raw: str, role: str) -> str:
+def _rst_role_text(raw: str, role: str, titles: dict[str, str] | None = None) -> str:
     """A role's or interpreted text's words, its escapes read (an escaped "<" opens no link
     target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
     if role.rstrip(":").endswith("math"):
         return raw
-    text = _role_text(raw.replace("\\<", "\0"), role)  # (the text holds no NUL: ``_without_nul``)
+    text = _role_text(raw.replace("\\<", "\0"), role, titles)  # (the text holds no NUL: ``_without_nul``)
     return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
 
 
-def _rst_inline(text: str, replacements: dict[str, str] | None = None) -> str:
-    """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text."""
+def _rst_inline(text: str, replacements: dict[str, str] | None = None, titles: dict[str, str] | None = None) -> str:
+    """Roles, literals and references reduced to their text; ``|name|`` to its ``replace::`` text;
+    a ``:ref:`` without a title to its section's title (``titles``, see ``_role_text``)."""
     keep: list[str] = []
-    text = _protect(_RST_INLINE, _without_nul(text), keep, _rst_inline_text)
+    text = _protect(_RST_INLINE, _without_nul(text), keep, lambda match: _rst_inline_text(match, titles))
     text = _FOOTNOTE_REF.sub("", text)
     text = _SUBSTITUTION.sub(lambda m: (replacements or {}).get(m.group(1), m.group(1)), text)
     text = _STRONG.sub(r"\1", text)
