@@ -18,10 +18,10 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
@@ -132,15 +132,23 @@ Marks: [b]=3[/b] same rank on the other side · [b]▲7[/b] the other side has i
 In hybrid mode [b]D[/b] / [b]L[/b] / [b]D+L[/b] after a mark: found by the dense side, the lexical side, both.
 The status line shows the mode, overlap@k (results both sides found) and each side's query latency.
 
-Press any key to close."""
+Any key closes this help; ↑ / ↓, PgUp / PgDn, Home / End scroll it."""
 
 
 class HelpScreen(ModalScreen[None]):
-    def compose(self) -> ComposeResult:
-        yield Static(HELP, id="help")
+    """The keys, in a box that scrolls where the terminal is too small for them (40×12): the
+    scroll keys move it, any other key closes it."""
 
-    def on_key(self) -> None:
-        self.dismiss(None)
+    SCROLL_KEYS = frozenset({"up", "down", "pageup", "pagedown", "home", "end"})
+    AUTO_FOCUS = "#help"
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(HELP)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key not in self.SCROLL_KEYS:  # (those are the box's own bindings)
+            self.dismiss(None)
 
 
 class CompareApp(App):

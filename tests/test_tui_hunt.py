@@ -4,6 +4,7 @@ as it was found."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
@@ -401,5 +402,39 @@ def test_a_small_terminal_still_says_what_is_wrong(tmp_path):
 
     async def scenario(app, pilot):
         assert "No index at" in "\n".join(shown_in(app, app.query_one(ContextPanel)))
+
+    run_app(CompareApp(tmp_path / "absent.db"), scenario, size=(40, 12))
+
+
+def test_the_help_can_be_read_whole_in_a_40x12_terminal(tmp_path):
+    """Was: at 40×12 the help box was cut at the bottom (the rest of the keys, and how to close
+    it, out of sight) and every key closed it: nothing scrolled. The scroll keys now move it;
+    any other key still closes it."""
+    from simsearch.tui import HELP, HelpScreen
+
+    def words(lines) -> set[str]:
+        text = re.sub(r"[\u2580-\u259f]", " ", " ".join(lines))  # (borders and scrollbars)
+        return set(text.split())
+
+    async def scenario(app, pilot):
+        await pilot.press("f1")
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        first = words(shown_in(app, box))
+        wanted = words([re.sub(r"\[/?b\]", "", HELP)])
+        assert not wanted <= first, "the help fits: this test no longer tests scrolling"
+        seen = set(first)
+        for _ in range(30):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen |= words(shown_in(app, box))
+        assert isinstance(app.screen, HelpScreen), "a scroll key closed the help"
+        assert wanted <= seen, sorted(wanted - seen)
+        await pilot.press("home")
+        await pilot.pause()
+        assert words(shown_in(app, box)) == first
+        await pilot.press("x")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
 
     run_app(CompareApp(tmp_path / "absent.db"), scenario, size=(40, 12))
