@@ -69,10 +69,11 @@ def _raise_keyboard_interrupt(*args, **kwargs):
 def test_train_interrupted_before_its_first_step_says_nothing_was_saved(train_world, tmp_path, monkeypatch, run_cli,
                                                                         where):
     """Was: a bare "interrupted" for a Ctrl-C while the base model was measured (step 0), loaded, or
-    encoded as the teacher. Nothing is on disk then: no checkpoint, no --out, no work folder."""
+    encoded as the teacher. Nothing is on disk then: no checkpoint, no --out, no work folder, and
+    not the folders made to hold them (was: an empty "models/" left behind)."""
     from simsearch import train as train_module
 
-    out = tmp_path / "models" / "cut"
+    out = tmp_path / "new" / "models" / "cut"
     monkeypatch.setattr(train_module, where, _raise_keyboard_interrupt)
     code, _, err = run_cli("train", "--unsup", train_world["notes"], "-m", train_world["model"], "--out", out,
                            "--batch-size", "8", "--max-steps", "2", "--device", "cpu", "--distill", "1",
@@ -80,7 +81,24 @@ def test_train_interrupted_before_its_first_step_says_nothing_was_saved(train_wo
     last = err.strip().splitlines()[-1]  # after the settings printed at start (the base measured, the teacher)
     assert code == 130 and "Traceback" not in err, err
     assert last.startswith("error: interrupted before the first step of this run; nothing"), err
-    assert not out.exists() and sorted(p.name for p in out.parent.iterdir()) == [], err
+    assert not (tmp_path / "new").exists(), sorted(p.relative_to(tmp_path) for p in (tmp_path / "new").rglob("*"))
+
+
+def test_train_interrupted_before_its_first_step_keeps_the_users_own_folders(train_world, tmp_path, monkeypatch):
+    """Only what simsearch made goes: an empty "models/" the user had stays, as does one with files."""
+    from simsearch import train as train_module
+    from simsearch.train import TrainConfig, train
+
+    monkeypatch.setattr(train_module, "_evaluate", _raise_keyboard_interrupt)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine\n")
+    for out in (tmp_path / "empty" / "cut", tmp_path / "full" / "cut", tmp_path / "empty" / "made" / "cut"):
+        with pytest.raises(Interrupted, match="^interrupted before the first step"):
+            train(TrainConfig(mode="unsup", data=train_world["notes"], model=str(train_world["model"]), out=out,
+                              batch_size=8, max_steps=2, progress=False, device="cpu", recipe="paper"))
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "empty", "full", "full/notes.txt"]
 
 
 def test_train_resumed_and_interrupted_before_its_first_step_keeps_the_checkpoint(train_world, tmp_path, monkeypatch):
@@ -126,7 +144,7 @@ def test_a_second_ctrl_c_after_some_steps_says_nothing_is_left_to_resume(train_w
     text = " ".join(err.split())
     assert code == 130 and "Traceback" not in err, err
     assert "error: stopped at once at step 2 of 4 (a second Ctrl-C); no checkpoint was saved" in text, err
-    assert not out.exists() and sorted(p.name for p in out.parent.iterdir()) == [], err
+    assert not out.parent.exists(), err  # (nothing is left in the folder it made for --out)
 
 
 def test_a_second_ctrl_c_of_a_resumed_run_names_the_checkpoint_it_keeps(train_world, tmp_path, monkeypatch):

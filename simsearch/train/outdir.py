@@ -128,25 +128,25 @@ def out_lock(out: Path):
     refuse at once when another ``simsearch train`` holds it. A lock file this run made is removed
     on release (while still locked; a run that then finds the file gone or replaced locks the one
     there now, so two runs never hold locks on two files of that name); one that was there before
-    (a run killed earlier, or a file of the user's) is left in place. Where the file system has no
-    locks (Lustre without ``flock``, some network file systems) the run goes on unlocked, with a
-    warning."""
+    (a run killed earlier, or a file of the user's) is left in place. So are the folders above
+    ``--out`` that this run made, unless they are empty then (a run stopped or refused before it
+    saved anything: no ``models/`` of nothing is left behind); a folder that was there before is
+    never removed. Where the file system has no locks (Lustre without ``flock``, some network file
+    systems) the run goes on unlocked, with a warning."""
     import errno
     import fcntl
 
     path = _lock_path(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SimsearchError(f"--out {out}: cannot create its folder ({exc.strerror or exc})") from None
+    made: list[Path] = []  # the folders above --out this run made, the deepest last
     while True:
+        made += _make_folders(out)
         try:
             try:
                 handle, created = open(path, "x"), True
             except FileExistsError:
                 handle, created = open(path, "a"), False
         except FileNotFoundError:
-            continue  # removed between the two opens by the run that held it
+            continue  # removed between the two opens by the run that held it (or its folder, by another run)
         except OSError as exc:  # a read-only folder: one line, nothing written
             raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
         try:
@@ -177,6 +177,23 @@ def out_lock(out: Path):
             with contextlib.suppress(OSError):
                 path.unlink()
         handle.close()
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # (one that holds anything stays, and so do those above it)
+                folder.rmdir()
+
+
+def _make_folders(out: Path) -> list[Path]:
+    """Make the folders that are to hold ``--out``: those that were missing, outermost first."""
+    missing = []
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimsearchError(f"--out {out}: cannot create its folder ({exc.strerror or exc})") from None
+    return missing[::-1]
 
 
 def _lock_path(out: Path) -> Path:
