@@ -29,7 +29,8 @@ then matched against the index's absolute document paths (also through symlinks)
 A query written on more than one line (the same text once stripped, which is what search is
 given) is one query whose relevant items are all those lines' items, with a warning naming
 the lines: counted once per line, it would weigh double in every average. Two different
-queries may not share an ``"id"`` (``--details`` names each query's records by it).
+queries may not share an ``"id"`` (``--details`` names each query's records by it; a record's
+``"ids"`` adds those of the lines merged into it).
 
 Relevance units and the metrics
 -------------------------------
@@ -149,11 +150,17 @@ class Query:
     source: str  # "file:line", for messages
     id: str = ""
     merged: list[str] = field(default_factory=list)  # "file:line" of later lines with the same query
+    merged_ids: list[str] = field(default_factory=list)  # those lines' ids (their own, else their "file:line")
     # "file:line" of each unit a later line added (``merged``); the others are ``source``'s.
     unit_sources: dict[Unit, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.id = self.id or self.source
+
+    @property
+    def ids(self) -> list[str]:
+        """Every id the query was given: its own (first line's), then its merged lines', each once."""
+        return list(dict.fromkeys([self.id, *self.merged_ids]))
 
     def named_at(self, unit: Unit) -> str:
         """The "file:line" that names ``unit``: a merged line's for a unit only it gave."""
@@ -281,27 +288,29 @@ def _check_ids(queries: Sequence[Query]) -> None:
 def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] | None = None) -> list[Query]:
     """One query per text (as searched: stripped) of a query file: a later line with the same
     query adds its units to the first line's query, which keeps its place and id and names the
-    line in ``merged``. Counted twice, the query would weigh double in every average. A later
-    line's own ``"id"`` is dropped (the warning names it)."""
+    line in ``merged`` (and its id in ``merged_ids``). Counted twice, the query would weigh double in
+    every average. A later line's own ``"id"`` does not name the query; ``--details`` lists it in
+    the record's ``"ids"`` (the warning says so)."""
     first: dict[str, Query] = {}
     for query in queries:
         kept = first.get(query.text)
         if kept is None:
             first[query.text] = replace(query, units=list(query.units), merged=list(query.merged),
-                                        unit_sources=dict(query.unit_sources))
+                                        merged_ids=list(query.merged_ids), unit_sources=dict(query.unit_sources))
             continue
         for unit in query.units:
             if unit not in kept.units:
                 kept.unit_sources[unit] = query.named_at(unit)
         kept.units = list(dict.fromkeys([*kept.units, *query.units]))
         kept.merged.append(query.source)
+        kept.merged_ids.append(query.id)
         if on_warning is not None:
             line = kept.source.rsplit(":", 1)[1]
-            dropped = ""
-            if query.id not in (query.source, kept.id):  # an id of its own, which --details will not show
-                dropped = (f" under line {line}'s id {json.dumps(kept.id, ensure_ascii=False)}; its own id "
-                           f"{json.dumps(query.id, ensure_ascii=False)} is dropped")
-            on_warning(f"{query.source}: the same query as line {line}; merged (counted once){dropped}")
+            named = ""
+            if query.id not in (query.source, kept.id):  # an id of its own, which does not name the query
+                named = (f" under line {line}'s id {json.dumps(kept.id, ensure_ascii=False)} (--details lists "
+                         f"{json.dumps(query.id, ensure_ascii=False)} in its \"ids\")")
+            on_warning(f"{query.source}: the same query as line {line}; merged (counted once){named}")
     return list(first.values())
 
 
@@ -665,7 +674,7 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
         for key, value in scores.items():
             totals[key] += value
         details.append({
-            "id": query.id, "query": query.text, "model": model, "mode": name,
+            "id": query.id, "ids": query.ids, "query": query.text, "model": model, "mode": name,
             "first_relevant_rank": first_relevant_rank(matches), "units": len(query.units),
             **{key: round(value, 4) for key, value in scores.items()},
             "hits": [{**{key: value for key, value in hit.as_dict().items() if key not in ("before", "after")},

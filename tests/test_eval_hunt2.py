@@ -190,8 +190,9 @@ def test_a_jsonl_query_written_twice_is_merged_with_the_union_of_its_judgements(
     assert queries[0].units == [Unit.make(str(docs / "a.txt")), Unit.make(str(docs / "c.txt")),
                                 Unit.make(text="The cat sat on the mat.")]
     assert queries[0].id == f"{path}:1" and queries[0].merged == [f"{path}:3", f"{path}:5"]
+    assert queries[0].ids == [f"{path}:1", "again", f"{path}:5"]
     assert warnings == [f"{path}:3: the same query as line 1; merged (counted once) under line 1's id "
-                        f"\"{path}:1\"; its own id \"again\" is dropped",
+                        f"\"{path}:1\" (--details lists \"again\" in its \"ids\")",
                         f"{path}:5: the same query as line 1; merged (counted once)"]
     assert load_queries(path) == queries  # no warning asked for: merged all the same
 
@@ -331,3 +332,24 @@ def test_a_single_relevant_item_may_stand_without_a_list(tmp_path):
     listed = write(tmp_path / "listed.jsonl", json.dumps({"query": "cat", "relevant": ["docs/a.txt:1-2"]}) + "\n"
                    + json.dumps({"query": "river", "relevant": [{"text": "The river floods."}]}) + "\n")
     assert [q.units for q in load_queries(alone)] == [q.units for q in load_queries(listed)]
+
+
+def test_the_details_of_a_merged_query_carry_every_line_s_id(two_model_index, run_cli):
+    """Was: the --details record of a query written on two lines had only the first line's id, so
+    a script joining the records to its own ids by the later line's id found nothing for it."""
+    root, db, first, _, _ = two_model_index
+    path = write(root / "merged-ids.jsonl", "".join(json.dumps(obj) + "\n" for obj in [
+        {"id": "q1", "query": "cat on a mat", "relevant": ["docs/a.txt"]},
+        {"query": "river", "relevant": ["docs/b.txt"]},
+        {"id": "q9", "query": "cat on a mat", "relevant": ["docs/b.txt"]},
+        {"query": "river", "relevant": ["docs/a.txt"]},  # no id of its own: its line names it
+        {"id": "q1", "query": "cat on a mat", "relevant": ["docs/a.txt"]},  # the same id again: listed once
+    ]))
+    details = root / "merged-ids.ndjson"
+    code, _, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical",
+                           "--details", details)
+    assert code == 0, err
+    assert f'{path}:3: the same query as line 1; merged (counted once) under line 1\'s id "q1" ' \
+           f'(--details lists "q9" in its "ids")' in " ".join(err.split())
+    records = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [(r["id"], r["ids"]) for r in records] == [("q1", ["q1", "q9"]), (f"{path}:2", [f"{path}:2", f"{path}:4"])]
