@@ -275,6 +275,13 @@ CASES = [
     ("wikilink to a heading here", "Above in [[#Costs]].\n", [(1, "Above in Costs.")]),
     ("wikilink embed", "The photo ![[tomatoes.jpg]] of May.\n", [(1, "The photo of May.")]),
     ("wikilink in a code span stays", "Write `[[name]]` to link.\n", [(1, "Write [[name]] to link.")]),
+    # callouts of Obsidian and pymdown's Quotes: GitHub's alert marker with a title, a fold sign or more classes
+    ("callout title", "> [!tip] Here's a tip\n> Use a custom title!\n", [(1, "Here's a tip"), (2, "Use a custom title!")]),
+    ("callout folded", "> [!faq]- Are callouts foldable?\n> Yes, they are.\n",
+     [(1, "Are callouts foldable?"), (2, "Yes, they are.")]),
+    ("callout classes", "> [!warning | inline | end]\n> Set at the end.\n", [(2, "Set at the end.")]),
+    ("callout nested", "> [!note] Outer\n> Content.\n> > [!danger]+\n> > Inner content.\n",
+     [(1, "Outer"), (2, "Content."), (4, "Inner content.")]),
 ]
 
 

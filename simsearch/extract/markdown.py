@@ -35,8 +35,9 @@ _MD_CELL_PIPE = re.compile(r"(?<!\\)\|")
 # A setext heading's underline (any length, after a paragraph line); a thematic break with spaces (``* * *``).
 _MD_SETEXT = re.compile(r"^\s*(?:=+|-+)\s*$")
 _MD_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}\s*$")
-# GitHub's alert marker, alone on a block quote's first line.
-_MD_ALERT = re.compile(r"^\s*\[![A-Za-z]+\]\s*$")
+# GitHub's alert marker on a block quote's first line; a callout's (Obsidian, pymdown's Quotes) may
+# add classes (``[!warning | inline]``), a fold sign (``[!faq]-``) and a title, group 1.
+_MD_ALERT = re.compile(r"^\s*\[![\w-]+(?:[ \t]*\|[^\]\n]*)?\][+-]?(?:[ \t]+(.*?))?\s*$")
 # A front matter's lines: YAML or TOML keys, list entries, comments, tables, indented values.
 _MD_FRONT_MATTER_LINE = re.compile(r"""^(?:\s|#|-(?:\s|$)|\[|["']?[\w.-]+["']?\s*[:=])""")
 # HTML blocks whose content is not Markdown (CommonMark's first kind): left out up to the closing tag.
@@ -213,8 +214,11 @@ def _clean_markdown(text: str) -> Lines:
                 i += 1
             out.gap(number)
             continue
-        if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or (quoted and _MD_ALERT.match(line)):
+        alert = _MD_ALERT.match(line) if quoted else None
+        if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or alert:
             out.gap(number)
+            if alert and alert.group(1):
+                out.block(number, alert.group(1))  # a callout's title, a block of its own as an admonition's
             in_paragraph = False
             i += 1
             continue
