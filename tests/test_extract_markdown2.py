@@ -280,6 +280,13 @@ CASES = [
     ("callout folded", "> [!faq]- Are callouts foldable?\n> Yes, they are.\n",
      [(1, "Are callouts foldable?"), (2, "Yes, they are.")]),
     ("callout classes", "> [!warning | inline | end]\n> Set at the end.\n", [(2, "Set at the end.")]),
+    # pymdown's Keys, Mark and Caret (Mark's ==x== is also Obsidian's highlight): the text, not the delimiters
+    ("keys", "Press ++ctrl+alt+delete++ to restart.\n", [(1, "Press ctrl+alt+delete to restart.")]),
+    ("keys quoted", 'Press ++ctrl+"My Key"++ now.\n', [(1, "Press ctrl+My Key now.")]),
+    ("mark", "This is ==very\nimportant== text.\n", [(1, "This is very important text.")]),
+    ("insert", "This is ^^inserted^^ text.\n", [(1, "This is inserted text.")]),
+    ("no keys or mark", "Write C++ or g++ code; x==y and a == b stay.\n", [(1, "Write C++ or g++ code; x==y and a == b stay.")]),
+    ("keys in a code span stay", "Type `++ctrl++` or `==x==` here.\n", [(1, "Type ++ctrl++ or ==x== here.")]),
     ("callout nested", "> [!note] Outer\n> Content.\n> > [!danger]+\n> > Inner content.\n",
      [(1, "Outer"), (2, "Content."), (4, "Inner content.")]),
 ]

@@ -353,6 +353,10 @@ _MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
+# pymdown's Mark (also Obsidian's highlight) and Caret's insert: ==text==, ^^text^^ (x==y is no mark).
+_MD_MARK = re.compile(r"(?<![\w=^])(==|\^\^)(?=\S)((?:(?!\1).)+?)(?<=\S)\1(?![\w=^])", re.DOTALL)
+# pymdown's Keys: ++ctrl+alt+delete++, ++ctrl+"My Key"++ (C++ and g++ are none).
+_MD_KEYS = re.compile(r'(?<![\w+])\+\+((?:[\w-]+|"[^"\n]+")(?:\+(?:[\w-]+|"[^"\n]+"))*)\+\+(?![\w+])')
 # An icon shortcode (mkdocs-material, pymdown's emoji): :material-github:, :octicons-mark-github-16:.
 _MD_ICON = re.compile(r"(?<![\w:]):[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?![\w:])")
 
@@ -407,5 +411,7 @@ def _md_inline(text: str) -> str:
         text = _md_sub(_MD_STRONG, r"\2", text)
     text = _md_sub(_MD_EMPHASIS, lambda m: m.group(1) or m.group(2), text)
     text = _MD_STRIKE.sub(r"\1", text)
+    text = _md_sub(_MD_MARK, r"\2", text)
+    text = _MD_KEYS.sub(lambda m: m.group(1).replace('"', ""), text)
     text = _MD_ENTITY.sub(lambda m: html.unescape(m.group()), text)  # AT&amp;T, &nbsp;, &#8212; (never in code)
     return _restore(text, keep)
