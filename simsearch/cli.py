@@ -715,10 +715,12 @@ def index_command(
         return
     # "stored": every sentence of the new and changed files is written again; "encoded" counts
     # those a model had no vector for (an edit of one line of a long file: 95 stored, 1 encoded).
+    # A file read again only because this version reads files otherwise did not change: said apart.
+    again = f", {counted(report.reextracted, 'file')} read again by this version of simsearch" if report.reextracted else ""
     stdout.print(
-        f"indexed {report.added:,} new, {report.updated:,} changed, {report.removed:,} removed"
+        f"indexed {report.added:,} new, {report.updated - report.reextracted:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
-        f"{counted(unchanged, 'file')} unchanged{skipped}; {counted(report.sentences_added, 'sentence')} stored; "
+        f"{counted(unchanged, 'file')} unchanged{again}{skipped}; {counted(report.sentences_added, 'sentence')} stored; "
         f"encoded: {_shown(encoded)}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

@@ -403,3 +403,25 @@ def test_an_edit_of_one_sentence_says_its_files_sentences_are_stored_and_one_is_
     code, out, _ = run_cli("index", *base)
     text = " ".join(out.split())
     assert code == 0 and "1 changed" in text and "3 sentences stored; encoded: " in text and "tiny-avg 1 (" in text, text
+
+
+def test_files_read_again_by_a_newer_reader_are_not_called_changed(tmp_path, index_model, run_cli):
+    """Was: "indexed 0 new, 50 changed" on the first run after an upgrade that reads files
+    otherwise (the extractor version), though the user had changed no file (user trial on
+    Markdown docs, session 31)."""
+    from simsearch.extract import EXTRACTOR_VERSION
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text("# Boats\n\nBoats float on water.\n")
+    (docs / "other.md").write_text("Trains run on rails.\n")
+    base = ["--db", tmp_path / "i.db", "--device", "cpu"]
+    assert run_cli("index", docs, "-m", index_model, *base)[0] == 0
+    conn = sqlite3.connect(tmp_path / "i.db")
+    conn.execute("UPDATE documents SET extractor_version = ?", (EXTRACTOR_VERSION - 1,))
+    conn.commit()
+    conn.close()
+    (docs / "other.md").write_text("Trains run on rails.\nPlanes fly.\n")
+    code, out, _ = run_cli("index", *base)
+    text = " ".join(out.split())
+    assert code == 0 and "0 new, 1 changed, 0 removed" in text and "1 file read again by this version" in text, text
