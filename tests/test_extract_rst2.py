@@ -436,3 +436,11 @@ See :ref:`notes-on-proxies`. Read :ref:`setup` and :ref:`getting-started`, then
         (19, "Read Set up and Set up, then Notes on proxies again, a paragraph, howto use tls and the FAQ."),
     ]
     assert read("notes.md", "See {ref}`notes-on-proxies` first.\n") == [(1, "See notes on proxies first.")]
+
+
+def test_a_ref_with_an_exclamation_mark_reads_as_its_text():
+    """Was (since a :ref: reads as its section's title): :ref:`!setup` was stored as "!setup", the
+    mark that makes Sphinx show the text with no link kept in the sentence; it reads as "setup",
+    as it did before and as Sphinx shows it."""
+    source = ".. _setup:\n\nSet up\n======\n\nSee :ref:`!setup` and :ref:`!notes-on-proxies`, then :ref:`setup`.\n"
+    assert rst(source)[-1] == (6, "See setup and notes-on-proxies, then Set up.")

@@ -583,7 +583,7 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     if content.endswith(">") and "<" in content:
         title = content[: content.rindex("<")].strip()
         content = title or content[content.rindex("<") + 1 : -1]
-    elif role == "ref":
+    elif role == "ref" and not content.startswith("!"):  # ("!": no link, the text as written)
         return (titles or {}).get(_label_key(content)) or " ".join(re.split(r"[-_\s]+", content)).strip()
     content = content.lstrip("!")
     if content.startswith("~"):
