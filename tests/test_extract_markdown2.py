@@ -286,6 +286,8 @@ CASES = [
     ("mark", "This is ==very\nimportant== text.\n", [(1, "This is very important text.")]),
     ("insert", "This is ^^inserted^^ text.\n", [(1, "This is inserted text.")]),
     ("no keys or mark", "Write C++ or g++ code; x==y and a == b stay.\n", [(1, "Write C++ or g++ code; x==y and a == b stay.")]),
+    ("arrows are no mark", "Then a ==> b, and b <== c.\n", [(1, "Then a ==> b, and b <== c.")]),
+    ("arrows are no insert", "Read x ^^> y and y <^^ z.\n", [(1, "Read x ^^> y and y <^^ z.")]),
     ("keys in a code span stay", "Type `++ctrl++` or `==x==` here.\n", [(1, "Type ++ctrl++ or ==x== here.")]),
     ("callout nested", "> [!note] Outer\n> Content.\n> > [!danger]+\n> > Inner content.\n",
      [(1, "Outer"), (2, "Content."), (4, "Inner content.")]),

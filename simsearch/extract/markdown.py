@@ -353,8 +353,9 @@ _MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
-# pymdown's Mark (also Obsidian's highlight) and Caret's insert: ==text==, ^^text^^ (x==y is no mark).
-_MD_MARK = re.compile(r"(?<![\w=^])(==|\^\^)(?=\S)((?:(?!\1).)+?)(?<=\S)\1(?![\w=^])", re.DOTALL)
+# pymdown's Mark (also Obsidian's highlight) and Caret's insert: ==text==, ^^text^^ (x==y is no mark,
+# nor are the arrows of "a ==> b, b <== c": a mark's text does not start with ">" or end with "<").
+_MD_MARK = re.compile(r"(?<![\w=^])(==|\^\^)(?=[^\s>])((?:(?!\1).)+?)(?<=[^\s<])\1(?![\w=^])", re.DOTALL)
 # pymdown's Keys: ++ctrl+alt+delete++, ++ctrl+"My Key"++ (C++ and g++ are none).
 _MD_KEYS = re.compile(r'(?<![\w+])\+\+((?:[\w-]+|"[^"\n]+")(?:\+(?:[\w-]+|"[^"\n]+"))*)\+\+(?![\w+])')
 # An icon shortcode (mkdocs-material, pymdown's emoji): :material-github:, :octicons-mark-github-16:.
