@@ -158,20 +158,28 @@ def _path(kind: str = "any", *, missing: str = "error"):
         option = _option_name(param)
         for path in value if isinstance(value, (list, tuple)) else [value]:
             label = f"{option} {path}" if option.startswith("-") else str(path)
-            if not path.exists():
-                if missing == "error":
-                    raise OptionError(f"{label}: no such file or folder")
-                if missing == "create":
-                    _creatable(label, path)
-            elif kind == "file" and path.is_dir():
-                raise OptionError(f"{label}: is a folder, not a file")
-            elif kind == "folder" and not path.is_dir():
-                raise OptionError(f"{label}: is a file, not a folder")
-            elif missing != "create" and not os.access(path, os.R_OK):
-                raise OptionError(f"{label}: not readable")
+            try:
+                _check_path(label, path, kind, missing)
+            except OSError as exc:  # a name too long, a folder above it that cannot be entered
+                raise OptionError(f"{label}: {exc.strerror or exc}") from None
         return value
 
     return check
+
+
+def _check_path(label: str, path: Path, kind: str, missing: str) -> None:
+    """``_path``'s checks of one path (an ``OSError`` of the file system passes through)."""
+    if not path.exists():
+        if missing == "error":
+            raise OptionError(f"{label}: no such file or folder")
+        if missing == "create":
+            _creatable(label, path)
+    elif kind == "file" and path.is_dir():
+        raise OptionError(f"{label}: is a folder, not a file")
+    elif kind == "folder" and not path.is_dir():
+        raise OptionError(f"{label}: is a file, not a folder")
+    elif missing != "create" and not os.access(path, os.R_OK):
+        raise OptionError(f"{label}: not readable")
 
 
 def _nonempty_path(label: str):

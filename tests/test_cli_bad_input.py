@@ -125,6 +125,10 @@ CASES = [
     (["train", "--unsup", "notes.txt", "--sup", "bad.csv"], "give exactly one of --unsup FILE or --sup FILE"),
     (["train", "--unsup", "missing.txt"], "--unsup missing.txt: no such file or folder"),
     (["train", "--sup", "missing.csv"], "--sup missing.csv: no such file or folder"),
+    # A name longer than the file system takes: Path.exists() raises instead of answering False.
+    (["train", "--unsup", "notes.txt", "--out", "x" * 300 + "/m"], "--out " + "x" * 300 + "/m: File name too long"),
+    (["index", "y" * 300], "y" * 300 + ": File name too long"),
+    (["search", "pasta", "--db", "z" * 300 + "/idx.db"], "--db " + "z" * 300 + "/idx.db: File name too long"),
     (["train", "--sup", "docs"], "--sup docs: is a folder, not a file"),
     (["train", "--sup", "bad.csv", "-m", "{model}"], "needs columns sent0,sent1[,hard_neg]; found: premise,hypothesis"),
     (["train", "--unsup", "bad.csv", "-m", "{model}"], "bad.csv: unsupported file type .csv"),
