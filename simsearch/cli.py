@@ -938,19 +938,28 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         return
     stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} "
                  f"({info['skipped']:,} skipped), {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
+    # Seven columns, so that an 80-column terminal shows every header and number whole and leaves
+    # the names room: the HNSW file's size is said in "search", its settings under the table.
     table = Table(title="Models in the index")
-    for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search", "index file",
-                   "HNSW (M / ef_c / ef)"):
+    for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
         table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
                          overflow="fold" if column == "name" else "ellipsis")
+    settings = {}
     for m in info["models"]:
-        size = f"{m['ann_file_bytes'] / 2**20:.1f} MiB" if m["ann_file_bytes"] else "-"
+        searched = m["search"]
+        if m["ann_file_bytes"]:
+            searched += f", file {m['ann_file_bytes'] / 2**20:.1f} MiB" + ("" if m["ann_current"] else " (stale)")
         # A model whose folder changed, went or cannot be read is refused by search: its state instead.
-        searched = m["search"] if m["folder"] == "current" else Text(f"no: {m['folder']}", style="bold red")
-        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}", f"{m['missing']:,}", searched,
-                      size + ("" if m["ann_current"] or not m["ann_file_bytes"] else " (stale)"),
-                      f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}")
+        if m["folder"] != "current":
+            searched = Text(f"no: {m['folder']}", style="bold red")
+        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}",
+                      f"{m['missing']:,}", searched)
+        settings.setdefault(f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}", []).append(m["name"])
     stdout.print(table)
+    if settings:
+        shown = (next(iter(settings)) if len(settings) == 1 else
+                 "; ".join(f"{', '.join(_shown(name) for name in names)} {value}" for value, names in settings.items()))
+        stdout.print(f"HNSW settings (M / ef_construction / ef): {shown}", highlight=False, soft_wrap=True)
     for line in folder_notes(info):  # models whose vectors search refuses now: why, and what to run
         stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
     run = info["last_run"]

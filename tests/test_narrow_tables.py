@@ -47,3 +47,23 @@ def test_status_table_names_each_model_whole(tmp_path, index_model, run_cli, mon
     assert code == 0, err
     assert NAMES[0] in _first_column(out) and NAMES[1] in _first_column(out)
     assert "…" not in _first_column(out)
+
+
+def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_model, run_cli, monkeypatch):
+    """The trial's 80-column `status` cut its headers to "preci…", "vecto…", "missi…"."""
+    from simsearch import ann
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)  # each model has its HNSW file: the widest cells
+    _, db = _index(tmp_path, index_model, run_cli, monkeypatch)
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0, err
+    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80
+    assert not any("…" in line for line in table), out
+    header = " ".join(" ".join(cell.strip() for cell in line.split("┃")) for line in table if line.startswith("┃"))
+    for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
+        assert column in header.split(), header
+    search = " ".join(" ".join(line.split("│")[-2] for line in table if line.startswith("│")).split())
+    assert search == "hnsw, file 0.0 MiB hnsw, file 0.0 MiB", out
+    # The HNSW settings the table had a column for: said once under it.
+    assert "HNSW" in out and "16 / 200 / 128" in " ".join(out.split())
