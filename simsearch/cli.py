@@ -967,9 +967,13 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         stdout.print(f"last run: killed (its process ended without finishing), started {run['started_at']}; "
                      "`simsearch index` carries on from what it saved", highlight=False, soft_wrap=True)
     elif run:
+        # Counted as the `index` summary counts them: files read again only by a newer extractor apart.
+        removed, again = run["files_removed"] or 0, run.get("files_reextracted") or 0
+        changed = (run["files_changed"] or 0) - removed - again
         stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
-                     f"{counted(run['files_seen'] or 0, 'file')} seen, {run['files_changed'] or 0:,} changed, "
-                     f"{counted(run['sentences_encoded'] or 0, 'sentence')} encoded")
+                     f"{counted(run['files_seen'] or 0, 'file')} seen, {changed:,} new or changed, {removed:,} removed, "
+                     + (f"{again:,} read again by this version of simsearch, " if again else "")
+                     + f"{counted(run['sentences_encoded'] or 0, 'sentence')} encoded")
 
 
 def _describe(result: dict) -> str:

@@ -912,20 +912,20 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     if extracted.warning:
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
+    again = old is not None and old.skip_reason is None and old.hash == digest  # only the reader is new
     with store.transaction():
         written = None if on_share is None or not sentences else (lambda count: on_share(count / len(sentences)))
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
                                              sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
                                              on_written=written, every=READ_BAR_SENTENCES)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
-        store.count_run(run_id, files_changed=1, sentences_added=len(sentences))
+        store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))
     report.sentences_added += len(sentences)
     if old is None or old.skip_reason is not None:
         report.added += 1
     else:
         report.updated += 1
-        if old.hash == digest:
-            report.reextracted += 1
+        report.reextracted += again
     return None
 
 

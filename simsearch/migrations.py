@@ -434,3 +434,11 @@ def m0012_sentence_text_index(db: sqlite_utils.Database) -> None:
     sentences took 3.3 s to write instead of 0.1 s, growing with the square. Costs about the
     text's size again (1.2 % of django-docs' index with four models)."""
     db.conn.execute("CREATE INDEX IF NOT EXISTS sentences_text ON sentences (text)")
+
+
+@migration
+def m0013_run_files_reextracted(db: sqlite_utils.Database) -> None:
+    """Of a run's ``files_changed``, the files read again only because this version of simsearch
+    reads them otherwise (their content unchanged): ``status`` counts them apart, as the ``index``
+    summary does, instead of calling them changed. Older runs: NULL (not counted apart)."""
+    db["runs"].add_column("files_reextracted", int)

@@ -1030,12 +1030,14 @@ class Store:
         import json
 
         return self.conn.execute(
-            "INSERT INTO runs (started_at, roots, models, status, files_changed, files_removed, sentences_added, "
-            "sentences_encoded) VALUES (?, ?, ?, 'running', 0, 0, 0, 0)",
+            "INSERT INTO runs (started_at, roots, models, status, files_changed, files_removed, files_reextracted, "
+            "sentences_added, sentences_encoded) VALUES (?, ?, ?, 'running', 0, 0, 0, 0, 0)",
             (now(), json.dumps(roots), json.dumps(models)),
         ).lastrowid
 
-    RUN_COUNTS = ("files_changed", "files_removed", "sentences_added", "sentences_encoded")
+    # files_changed: every file written or removed (new, changed, read again, removed); files_removed
+    # and files_reextracted (read again only by a newer extractor, content unchanged) are of those.
+    RUN_COUNTS = ("files_changed", "files_removed", "files_reextracted", "sentences_added", "sentences_encoded")
 
     def count_run(self, run_id: int | None, **counts: int) -> None:
         """Add to a run's counts (``RUN_COUNTS``), inside the transaction that writes what they

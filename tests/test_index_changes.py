@@ -425,3 +425,34 @@ def test_files_read_again_by_a_newer_reader_are_not_called_changed(tmp_path, ind
     code, out, _ = run_cli("index", *base)
     text = " ".join(out.split())
     assert code == 0 and "0 new, 1 changed, 0 removed" in text and "1 file read again by this version" in text, text
+
+
+def test_status_counts_the_last_run_as_the_index_summary_does(tmp_path, index_model, run_cli):
+    """Was: `status` said "last run: ... 2 files seen, 2 changed" after a run whose summary said
+    "0 new, 1 changed, ..., 1 file read again by this version of simsearch" (user trial on
+    Markdown docs, session 31): the run's stored counts did not tell the files read again apart."""
+    from simsearch.extract import EXTRACTOR_VERSION
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text("# Boats\n\nBoats float on water.\n")
+    (docs / "other.md").write_text("Trains run on rails.\n")
+    (docs / "gone.md").write_text("Ships sail.\n")
+    base = ["--db", tmp_path / "i.db", "--device", "cpu"]
+    assert run_cli("index", docs, "-m", index_model, *base)[0] == 0
+    code, out, err = run_cli("status", *base[:2])
+    assert code == 0 and "3 files seen, 3 new or changed, 0 removed, 4 sentences encoded" in " ".join(out.split()), out
+    conn = sqlite3.connect(tmp_path / "i.db")
+    conn.execute("UPDATE documents SET extractor_version = ?", (EXTRACTOR_VERSION - 1,))
+    conn.commit()
+    conn.close()
+    (docs / "other.md").write_text("Trains run on rails.\nPlanes fly.\n")
+    (docs / "gone.md").unlink()
+    assert run_cli("index", *base)[0] == 0
+    code, out, err = run_cli("status", *base[:2])
+    text = " ".join(out.split())
+    assert code == 0 and ("2 files seen, 1 new or changed, 1 removed, 1 read again by this version of simsearch, "
+                          "1 sentence encoded") in text, text
+    code, out, err = run_cli("status", *base[:2], "--json")
+    run = json.loads(out)["last_run"]
+    assert (run["files_changed"], run["files_removed"], run["files_reextracted"]) == (3, 1, 1), run

@@ -425,7 +425,11 @@ def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep
     old = Store(path, sqlite3.connect(path, isolation_level=None))  # as the previous simsearch left it
     try:
         old.migrate(upto=names.index("0012_sentence_text_index"))
+        # Today's indexer writes columns of later migrations (m0013's run count): given them, the
+        # index m0012 makes stays out.
+        old.conn.execute("ALTER TABLE runs ADD COLUMN files_reextracted INTEGER")
         indexer.index(old, [root], [str(index_model)], progress=False)
+        old.conn.execute("ALTER TABLE runs DROP COLUMN files_reextracted")
         assert "sentences_text" not in {name for (name,) in old.conn.execute("SELECT name FROM sqlite_master")}
     finally:
         old.close()
