@@ -46,10 +46,12 @@ def progress_bar(
     """Yield ``advance(n=1, **fields)``; draws a bar with rate and ETA when enabled.
 
     Extra fields (say ``loss=...``) are shown after the bar; with ``enabled=False``
-    or when stderr is not a terminal in a test, ``advance`` costs next to nothing.
+    or when stderr is not a terminal, nothing is written and ``advance`` costs next to nothing.
     ``unit="B"``: ``total`` and ``n`` are bytes, shown as sizes (``1.2/5.0 MB``, ``MB/s``).
     """
-    if not enabled:
+    # Not a terminal (2>err.txt, a pipe): a bar is never drawn there, and rich's Progress would
+    # still end with a blank line.
+    if not enabled or not stderr.is_terminal:
         yield lambda n=1, **fields: None
         return
     counts = (DownloadColumn(), TaskProgressColumn(), TransferSpeedColumn()) if unit == "B" else (
