@@ -1,4 +1,11 @@
-"""The process's memory: what malloc keeps of freed tensors, given back to the system."""
+"""The process's memory: what malloc keeps of freed tensors, given back to the system when the
+machine is short of memory.
+
+Giving it back costs time: the next training step takes the same memory again, page by page
+(on a 2-core Xeon, one epoch of ``train --from-index`` on pytest's docs, 40 steps: 105 s of
+steps kept, 113.6 s given back every step, peak resident 8.06 GB and 6.15 GB). So a step gives
+it back only while the machine has less than half its memory available: the process grows
+while memory is plentiful and stops growing once it is not."""
 
 from __future__ import annotations
 
@@ -26,3 +33,29 @@ def give_back_freed_memory() -> bool:
     libc.malloc_trim.restype = ctypes.c_int
     libc.malloc_trim(0)
     return True
+
+
+MEMINFO = "/proc/meminfo"
+
+
+def memory_is_short(share: float = 0.5, meminfo: str = MEMINFO) -> bool:
+    """Whether less than ``share`` of the machine's memory is available (Linux's ``MemAvailable``:
+    free memory plus what the kernel can reclaim without swapping). False where that is unknown."""
+    fields = {}
+    try:
+        with open(meminfo) as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                fields[name] = value.split()
+    except OSError:
+        return False
+    try:
+        return int(fields["MemAvailable"][0]) < share * int(fields["MemTotal"][0])
+    except (KeyError, IndexError, ValueError):  # a kernel before 3.14 has no MemAvailable
+        return False
+
+
+def give_back_when_short() -> bool:
+    """``give_back_freed_memory`` while the machine is short of memory (``memory_is_short``);
+    whether it gave back."""
+    return memory_is_short() and give_back_freed_memory()

@@ -1,10 +1,12 @@
-"""Training gives each step's freed activations back to the system (glibc).
+"""Training gives each step's freed activations back to the system (glibc) where memory is short.
 
 The Markdown trial's `train --from-index` (defaults: batch 64, max length 128) peaked at 7.5 GB
 resident: after a step, malloc kept most of the freed activations in heaps that the next batch,
 of another shape, reused only in part, so each long batch grew the process. Each step now ends
-with ``malloc_trim(0)`` (simsearch.memory). These check that it is called and what it does in a
-process of its own, not a training run's RSS (which other work on the machine moves).
+with ``malloc_trim(0)`` (simsearch.memory) while less than half the machine's memory is
+available (giving back costs page faults in the next step). These check that it is called, when,
+and what it does in a process of its own, not a training run's RSS (which other work on the
+machine moves).
 """
 
 from __future__ import annotations
@@ -77,9 +79,41 @@ def test_every_step_gives_its_freed_memory_back(tmp_path, tiny_model, notes, mon
         return real(run, rows)
 
     monkeypatch.setattr(train_module, "_step", step)
-    monkeypatch.setattr(train_module, "give_back_freed_memory", lambda: calls.append("give back") or True)
+    monkeypatch.setattr(memory, "memory_is_short", lambda: calls.append("short?") or True)
+    monkeypatch.setattr(memory, "give_back_freed_memory", lambda: calls.append("give back") or True)
     train_module.train(config(notes, tiny_model, tmp_path / "out", max_steps=3, eval_steps=10))
-    assert calls == ["step", "give back"] * 3
+    assert calls == ["step", "short?", "give back"] * 3
+
+
+def _meminfo(tmp_path, available_kb: int | None, total_kb: int = 16_000_000) -> str:
+    path = tmp_path / "meminfo"
+    lines = [f"MemTotal:       {total_kb} kB", "MemFree:          123456 kB"]
+    if available_kb is not None:
+        lines.append(f"MemAvailable:   {available_kb} kB")
+    path.write_text("\n".join(lines) + "\nBuffers:           1000 kB\n")
+    return str(path)
+
+
+def test_memory_is_short_below_half_of_it_available(tmp_path):
+    assert memory.memory_is_short(meminfo=_meminfo(tmp_path, 7_999_999))
+    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, 8_000_000))
+    assert memory.memory_is_short(0.75, meminfo=_meminfo(tmp_path, 11_000_000))
+
+
+def test_unknown_memory_is_not_short(tmp_path):
+    assert not memory.memory_is_short(meminfo=str(tmp_path / "nowhere"))  # not Linux
+    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, None))  # a kernel without MemAvailable
+    (tmp_path / "meminfo").write_text("MemTotal: lots\nMemAvailable: some\n")
+    assert not memory.memory_is_short(meminfo=str(tmp_path / "meminfo"))
+
+
+def test_it_gives_back_only_when_short(monkeypatch):
+    given = []
+    monkeypatch.setattr(memory, "give_back_freed_memory", lambda: given.append(1) or True)
+    monkeypatch.setattr(memory, "memory_is_short", lambda: False)
+    assert memory.give_back_when_short() is False and given == []
+    monkeypatch.setattr(memory, "memory_is_short", lambda: True)
+    assert memory.give_back_when_short() is True and given == [1]
 
 
 def test_off_glibc_it_does_nothing(monkeypatch):

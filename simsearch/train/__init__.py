@@ -38,7 +38,7 @@ from ..encoder import (Encoder, float32_states, head_missing, load_transformer, 
                       texts_for_model)
 from ..errors import Interrupted, SimsearchError, counted
 from ..loss import gather_with_grad, simcse_loss
-from ..memory import give_back_freed_memory
+from ..memory import give_back_when_short
 from ..models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerprint, models_dir, read_pooling, resolve_model
 from ..precision import Precision, autocast, describe, resolve
 from ..progress import progress_bar, stderr
@@ -657,7 +657,8 @@ def _step(run: Run, rows: np.ndarray) -> float:
     # The step's activations (batch 64 of ict pairs at 128 tokens: about 3.7 GB) are free now;
     # malloc keeps much of them in heaps that the next batch, of another shape, reuses only in
     # part, so each long batch grew the process (the Markdown trial: 7.5 GB peak on 60 steps).
-    give_back_freed_memory()
+    # Given back, they cost page faults in the next step: only where memory is short.
+    give_back_when_short()
     return loss
 
 
