@@ -656,11 +656,13 @@ def index(
             # What was saved, as committed (``Store.count_run``): the interrupt may have come
             # between a commit and the report's count of it.
             counted = store.run(run_id)
-            files = counted["files_changed"] - counted["files_removed"]
+            again = counted.get("files_reextracted") or 0  # unchanged files read by this version: said apart
+            files = counted["files_changed"] - counted["files_removed"] - again
             if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
                 report.encoded[embedding] = counted["sentences_encoded"] - sum(
                     count for name, count in report.encoded.items() if name != embedding)
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
+            saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
             raise Interrupted(
                 f"interrupted; {saved_phrase(saved)} saved to {store.path}. "

@@ -246,6 +246,35 @@ def test_an_interrupt_right_after_a_file_is_saved_counts_that_file(tmp_path, ind
         store.close()
 
 
+def test_an_interrupt_counts_files_read_again_by_a_new_version_apart(tmp_path, index_model, monkeypatch):
+    """After an upgrade every unchanged file is read again; an interrupt said "3 new or changed
+    files saved", as ``status`` did, where the summary says "read again by this version"."""
+    from simsearch.errors import Interrupted
+    from simsearch.extract import EXTRACTOR_VERSION
+
+    root = tmp_path / "docs"
+    write(root, {f"n{i}.txt": [i, i + 1] for i in range(4)})
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], progress=False)
+        with store.transaction():
+            store.conn.execute("UPDATE documents SET extractor_version = ?", (EXTRACTOR_VERSION - 1,))
+        (root / "n0.txt").write_text(POOL[7] + "\n\n" + POOL[8] + "\n")  # one file really changed
+        interrupt_after_commit(monkeypatch, "replace_document", 3)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [root], [str(index_model)], progress=False)
+        monkeypatch.undo()
+        run = store.last_run()
+        again = run["files_reextracted"]
+        assert run["files_changed"] == 3 and again in (2, 3), run  # n0.txt changed, or read first
+        changed = 3 - again
+        said = str(info.value)
+        assert f"{again:,} files read again by this version of simsearch" in said, said
+        assert (f"{changed} new or changed file" in said) == bool(changed), said
+    finally:
+        store.close()
+
+
 def test_an_interrupt_right_after_a_chunk_of_vectors_is_saved_counts_those_vectors(tmp_path, index_model,
                                                                                     monkeypatch):
     import re
