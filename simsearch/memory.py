@@ -2,8 +2,8 @@
 machine is short of memory.
 
 Giving it back costs time: the next training step takes the same memory again, page by page
-(on a 2-core Xeon, one epoch of ``train --from-index`` on pytest's docs, 40 steps: 105 s of
-steps kept, 113.6 s given back every step, peak resident 8.06 GB and 6.15 GB). So a step gives
+(``benchmarks/bench_train_memory.py``, a 2-core Xeon, one epoch of ``train --from-index`` on
+pytest's docs: ×1.14 the step time for ×0.75 the peak, 8.17 → 6.11 GB). So a step gives
 it back only while the machine has less than half its memory available: the process grows
 while memory is plentiful and stops growing once it is not."""
 
