@@ -16,13 +16,8 @@ import pytest
 
 from simsearch.encoder import Encoder
 from simsearch.store import Store
-from tests.tiny_bert import create_random_bert
 
-QUERY = "where do the boats wait for the tide"
-
-
-def make_model(folder: Path, seed: int) -> Path:
-    return create_random_bert(folder, hidden_size=32, heads=2, layers=1, pooler="avg", seed=seed)
+from .test_model_identity import QUERY, exact_top, make_model
 
 
 @pytest.fixture
@@ -40,13 +35,9 @@ def notes(tmp_path, monkeypatch):
     return tmp_path
 
 
-def exact_top(db: Path, model: Path, query: str, k: int = 6) -> list[str]:
+def exact_top6(db: Path, model: Path, query: str) -> list[str]:
     with closing(Store.open(db)) as store:
-        texts = [row[0] for row in store.conn.execute("SELECT DISTINCT text FROM sentences ORDER BY text")]
-    encoder = Encoder.load(str(model), device="cpu", precision="fp32")
-    vectors = encoder.encode(texts, normalize=True, progress=False)
-    scores = vectors @ encoder.encode([query], normalize=True, progress=False)[0]
-    return [texts[i] for i in np.argsort(-scores, kind="stable")[:k]]
+        return exact_top(store, model, query, k=6)
 
 
 def searched(run_cli, db: Path, model: str) -> tuple[int, list[str], str]:
@@ -67,7 +58,7 @@ def test_a_trained_model_renamed_and_found_again_answers_by_its_new_name_only(no
     code, _, err = run_cli("index", "-m", "a-v1", "--db", db, "--device", "cpu")
     assert code == 0 and "was moved from" in err, err
     make_model(models / "a", seed=2)  # the retrain, under the old name
-    expected = {name: exact_top(db, models / name, QUERY) for name in ("a", "a-v1")}
+    expected = {name: exact_top6(db, models / name, QUERY) for name in ("a", "a-v1")}
     assert expected["a"] != expected["a-v1"]  # the two models disagree, so a mix-up would show
     code, texts, err = searched(run_cli, db, "a")
     assert code == 2 and texts == [] and "not in the index" in err, (texts, err)  # not a-v1's answer under a's name
