@@ -940,10 +940,12 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                  f"({info['skipped']:,} skipped), {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
     # Seven columns, so that an 80-column terminal shows every header and number whole and leaves
     # the names room: the HNSW file's size is said in "search", its settings under the table.
+    # Short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it lacks
+    # from the name and search cells, which fold instead of being cut.
     table = Table(title="Models in the index")
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
         table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
-                         overflow="fold" if column == "name" else "ellipsis")
+                         overflow="fold", no_wrap=column not in ("name", "search"))
     settings = {}
     for m in info["models"]:
         searched = m["search"]

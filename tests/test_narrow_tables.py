@@ -67,3 +67,20 @@ def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_mode
     assert search == "hnsw, file 0.0 MiB hnsw, file 0.0 MiB", out
     # The HNSW settings the table had a column for: said once under it.
     assert "HNSW" in out and "16 / 200 / 128" in " ".join(out.split())
+
+
+def test_status_table_keeps_a_long_pooler_whole_at_80_columns(tmp_path, tiny_model, run_cli, monkeypatch):
+    """Models with CLS pooling (a sentence-transformers model with CLS pooling, such as bge) are "cls_before_pooler":
+    at 80 columns the trial's names cut it to "cls_before…", the table's own pledge of no cut cell."""
+    from simsearch import ann
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)  # each model has its HNSW file: the widest search cells
+    _, db = _index(tmp_path, tiny_model, run_cli, monkeypatch)
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0, err
+    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80
+    assert not any("…" in line for line in table), out
+    poolers = [cell for cell in (line.split("│")[3].strip() for line in table if line.startswith("│")) if cell]
+    assert poolers == ["cls_before_pooler"] * 2, out
+    assert NAMES[0] in _first_column(out) and NAMES[1] in _first_column(out)
