@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from pathlib import Path
 
 
 def _glibc():
@@ -36,11 +37,18 @@ def give_back_freed_memory() -> bool:
 
 
 MEMINFO = "/proc/meminfo"
+CGROUP = "/sys/fs/cgroup"  # cgroup v2, as a container sees its own group
 
 
-def memory_is_short(share: float = 0.5, meminfo: str = MEMINFO) -> bool:
-    """Whether less than ``share`` of the machine's memory is available (Linux's ``MemAvailable``:
-    free memory plus what the kernel can reclaim without swapping). False where that is unknown."""
+def memory_is_short(share: float = 0.5, meminfo: str = MEMINFO, cgroup: str = CGROUP) -> bool:
+    """Whether less than ``share`` of the memory this process may use is available: the machine's
+    (Linux's ``MemAvailable``: free memory plus what the kernel can reclaim without swapping), or
+    that of its memory-limited container or group (cgroup v2 ``memory.max``), where the host's
+    figures would look plentiful up to the limit's OOM kill. False where neither is known."""
+    return _machine_short(share, meminfo) or _group_short(share, cgroup)
+
+
+def _machine_short(share: float, meminfo: str) -> bool:
     fields = {}
     try:
         with open(meminfo) as f:
@@ -53,6 +61,27 @@ def memory_is_short(share: float = 0.5, meminfo: str = MEMINFO) -> bool:
         return int(fields["MemAvailable"][0]) < share * int(fields["MemTotal"][0])
     except (KeyError, IndexError, ValueError):  # a kernel before 3.14 has no MemAvailable
         return False
+
+
+def _group_short(share: float, cgroup: str) -> bool:
+    """The group's limit less what it uses (its inactive file cache, which the kernel reclaims
+    first, not counted), against ``share`` of the limit; False without a limit ("max")."""
+    folder = Path(cgroup)
+    try:
+        limit = (folder / "memory.max").read_text().strip()
+        if not limit.isdigit():
+            return False
+        used = int((folder / "memory.current").read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        for line in (folder / "memory.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == "inactive_file":
+                used -= int(value)
+    except (OSError, ValueError):
+        pass  # all it uses counts
+    return int(limit) - used < share * int(limit)
 
 
 def give_back_when_short() -> bool:

@@ -95,16 +95,39 @@ def _meminfo(tmp_path, available_kb: int | None, total_kb: int = 16_000_000) -> 
 
 
 def test_memory_is_short_below_half_of_it_available(tmp_path):
-    assert memory.memory_is_short(meminfo=_meminfo(tmp_path, 7_999_999))
-    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, 8_000_000))
-    assert memory.memory_is_short(0.75, meminfo=_meminfo(tmp_path, 11_000_000))
+    assert memory.memory_is_short(meminfo=_meminfo(tmp_path, 7_999_999), cgroup=str(tmp_path / 'no-group'))
+    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, 8_000_000), cgroup=str(tmp_path / 'no-group'))
+    assert memory.memory_is_short(0.75, meminfo=_meminfo(tmp_path, 11_000_000), cgroup=str(tmp_path / 'no-group'))
 
 
 def test_unknown_memory_is_not_short(tmp_path):
-    assert not memory.memory_is_short(meminfo=str(tmp_path / "nowhere"))  # not Linux
-    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, None))  # a kernel without MemAvailable
+    nowhere = str(tmp_path / "nowhere")
+    assert not memory.memory_is_short(meminfo=nowhere, cgroup=nowhere)  # not Linux
+    assert not memory.memory_is_short(meminfo=_meminfo(tmp_path, None), cgroup=nowhere)  # a kernel without MemAvailable
     (tmp_path / "meminfo").write_text("MemTotal: lots\nMemAvailable: some\n")
-    assert not memory.memory_is_short(meminfo=str(tmp_path / "meminfo"))
+    assert not memory.memory_is_short(meminfo=str(tmp_path / "meminfo"), cgroup=nowhere)
+
+
+def _group(tmp_path, limit: str, current: int, inactive_file: int | None = None) -> str:
+    folder = tmp_path / "cgroup"
+    folder.mkdir(exist_ok=True)
+    (folder / "memory.max").write_text(limit + "\n")
+    (folder / "memory.current").write_text(f"{current}\n")
+    if inactive_file is not None:
+        (folder / "memory.stat").write_text(f"anon 1\nfile 2\ninactive_file {inactive_file}\nactive_file 3\n")
+    return str(folder)
+
+
+def test_a_memory_limited_container_is_short_by_its_own_limit(tmp_path):
+    """In a container limited to 8 GB on a large host the host's MemAvailable looks plentiful
+    up to the OOM kill: the group's memory.max and memory.current count too."""
+    plenty = _meminfo(tmp_path, 15_000_000)
+    gb = 10**9
+    assert memory.memory_is_short(meminfo=plenty, cgroup=_group(tmp_path, str(8 * gb), 5 * gb))
+    assert not memory.memory_is_short(meminfo=plenty, cgroup=_group(tmp_path, str(8 * gb), 3 * gb))
+    # the group's inactive file cache is the kernel's to reclaim first: not counted as used
+    assert not memory.memory_is_short(meminfo=plenty, cgroup=_group(tmp_path, str(8 * gb), 5 * gb, 2 * gb))
+    assert not memory.memory_is_short(meminfo=plenty, cgroup=_group(tmp_path, "max", 50 * gb))  # no limit
 
 
 def test_it_gives_back_only_when_short(monkeypatch):
