@@ -49,17 +49,24 @@ def test_status_table_names_each_model_whole(tmp_path, index_model, run_cli, mon
     assert "…" not in _first_column(out)
 
 
-def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_model, run_cli, monkeypatch):
-    """The trial's 80-column `status` cut its headers to "preci…", "vecto…", "missi…"."""
+def _status_table_at_80_columns(tmp_path, model, run_cli, monkeypatch) -> tuple[str, list[str]]:
+    """`status` of two models, each with its HNSW file (the widest search cells): its output and
+    table lines, checked to fit 80 columns with no cut cell."""
     from simsearch import ann
 
-    monkeypatch.setattr(ann, "EXACT_BELOW", 1)  # each model has its HNSW file: the widest cells
-    _, db = _index(tmp_path, index_model, run_cli, monkeypatch)
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)
+    _, db = _index(tmp_path, model, run_cli, monkeypatch)
     code, out, err = run_cli("status", "--db", db)
     assert code == 0, err
     table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
     assert table and max(len(line) for line in table) <= 80
     assert not any("…" in line for line in table), out
+    return out, table
+
+
+def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_model, run_cli, monkeypatch):
+    """The trial's 80-column `status` cut its headers to "preci…", "vecto…", "missi…"."""
+    out, table = _status_table_at_80_columns(tmp_path, index_model, run_cli, monkeypatch)
     header = " ".join(" ".join(cell.strip() for cell in line.split("┃")) for line in table if line.startswith("┃"))
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
         assert column in header.split(), header
@@ -72,15 +79,7 @@ def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_mode
 def test_status_table_keeps_a_long_pooler_whole_at_80_columns(tmp_path, tiny_model, run_cli, monkeypatch):
     """Models with CLS pooling (a sentence-transformers model with CLS pooling, such as bge) are "cls_before_pooler":
     at 80 columns the trial's names cut it to "cls_before…", the table's own pledge of no cut cell."""
-    from simsearch import ann
-
-    monkeypatch.setattr(ann, "EXACT_BELOW", 1)  # each model has its HNSW file: the widest search cells
-    _, db = _index(tmp_path, tiny_model, run_cli, monkeypatch)
-    code, out, err = run_cli("status", "--db", db)
-    assert code == 0, err
-    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
-    assert table and max(len(line) for line in table) <= 80
-    assert not any("…" in line for line in table), out
+    out, table = _status_table_at_80_columns(tmp_path, tiny_model, run_cli, monkeypatch)
     poolers = [cell for cell in (line.split("│")[3].strip() for line in table if line.startswith("│")) if cell]
     assert poolers == ["cls_before_pooler"] * 2, out
     assert NAMES[0] in _first_column(out) and NAMES[1] in _first_column(out)
