@@ -930,7 +930,7 @@ def _read_queries(path: Path) -> list[str]:
 def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
     """What the index holds: files, sentences, models, index files, last run."""
     from .indexer import folder_notes, index_status
-    from .store import Store
+    from .store import Store, run_files
 
     info = index_status(Store.open(db, create=False, readonly=True))
     if json_out:
@@ -970,8 +970,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                      "`simsearch index` carries on from what it saved", highlight=False, soft_wrap=True)
     elif run:
         # Counted as the `index` summary counts them: files read again only by a newer extractor apart.
-        removed, again = run["files_removed"] or 0, run.get("files_reextracted") or 0
-        changed = (run["files_changed"] or 0) - removed - again
+        changed, removed, again = run_files(run)
         stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
                      f"{counted(run['files_seen'] or 0, 'file')} seen, {changed:,} new or changed, {removed:,} removed, "
                      + (f"{again:,} read again by this version of simsearch, " if again else "")

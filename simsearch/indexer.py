@@ -41,7 +41,7 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, storage_error
+from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, run_files, storage_error
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -656,8 +656,7 @@ def index(
             # What was saved, as committed (``Store.count_run``): the interrupt may have come
             # between a commit and the report's count of it.
             counted = store.run(run_id)
-            again = counted.get("files_reextracted") or 0  # unchanged files read by this version: said apart
-            files = counted["files_changed"] - counted["files_removed"] - again
+            files, _, again = run_files(counted)  # unchanged files read by this version: said apart
             if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
                 report.encoded[embedding] = counted["sentences_encoded"] - sum(
                     count for name, count in report.encoded.items() if name != embedding)

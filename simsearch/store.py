@@ -401,6 +401,14 @@ def _writable(path: Path) -> bool:
     return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK)
 
 
+def run_files(run: dict) -> tuple[int, int, int]:
+    """A run's files as the ``index`` summary counts them: (new or changed, removed, read again
+    only by a newer extractor). Its ``files_changed`` holds all three; a run from before
+    migration 0013 has no count of the third (NULL: 0, those files among the first)."""
+    removed, again = run.get("files_removed") or 0, run.get("files_reextracted") or 0
+    return (run.get("files_changed") or 0) - removed - again, removed, again
+
+
 def file_identity(stat: os.stat_result) -> tuple[int, int, int, int]:
     """What tells one version of a file from another without reading it: size and mtime, which
     ``cp -p``, ``rsync -t`` or ``unzip`` carry over to a new file, and inode and ctime, which they
