@@ -10,6 +10,7 @@ dev split only.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -136,13 +137,28 @@ def load_sts_year(root: Path, task: str) -> list[Pairs]:
 
 def load_stsb(root: Path, split: str) -> Pairs:
     """STS Benchmark: tab-separated, score in column 4, sentences in 5 and 6."""
-    path = root / "senteval" / "STS" / "STSBenchmark" / STSB_SPLITS[split]
+    path = stsb_file(root, split)
     sent1, sent2, gold = [], [], []
     for number, parts in _tab_rows(path, _read_lines(path), first=1, columns=7):
         gold.append(_score(parts[4], path, number))
         sent1.append(_clean(parts[5]))
         sent2.append(_clean(parts[6]))
     return _some_pairs(Pairs(f"STSBenchmark-{split}", sent1, sent2, np.asarray(gold)), path)
+
+
+def stsb_file(root: Path, split: str) -> Path:
+    """The STS-B file of ``split`` in the evaluation data folder ``root``."""
+    return root / "senteval" / "STS" / "STSBenchmark" / STSB_SPLITS[split]
+
+
+def pairs_sha256(pairs: Pairs) -> str:
+    """A fingerprint of the pairs as read (sentences and gold scores, in order): what a score
+    computed from them depends on, whatever the file's bytes around them (a byte-order mark, line
+    ends, the columns not read)."""
+    import hashlib
+
+    content = json.dumps([pairs.sent1, pairs.sent2, [float(g) for g in pairs.gold]], ensure_ascii=False)
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def load_sick(root: Path, split: str) -> Pairs:
@@ -240,9 +256,7 @@ def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: 
     if aggregate_by not in AGGREGATIONS:
         raise SimsearchError(f"unknown --aggregate {aggregate_by!r} (expected one of {', '.join(AGGREGATIONS)})")
     if split == "dev":
-        dev = load_stsb(root, "dev")
-        cache = _embed_all(embed, [dev])
-        return {"STSBenchmark": spearman100(cosine_scores(dev, cache), dev.gold, dev.name, warn),
+        return {"STSBenchmark": stsb_dev_score(embed, load_stsb(root, "dev"), warn),
                 "protocol": protocol(aggregate_by, split, precision)}
     if split != "test":
         raise SimsearchError(f"unknown --split {split!r} (expected test or dev)")
@@ -258,6 +272,13 @@ def evaluate_sts(embed: Embed, root: Path, *, aggregate_by: str = "all", split: 
     result["avg"] = float(np.mean([result[task] for task in TASKS]))
     result["protocol"] = protocol(aggregate_by, split, precision)
     return result
+
+
+def stsb_dev_score(embed: Embed, dev: Pairs, warn: Warn | None = None) -> float:
+    """STS-B dev's Spearman x 100 for ``embed``, on pairs read once (``load_stsb(root, "dev")``):
+    ``train`` scores every evaluation on the pairs it read and fingerprinted at its start."""
+    cache = _embed_all(embed, [dev])
+    return spearman100(cosine_scores(dev, cache), dev.gold, dev.name, warn)
 
 
 def protocol(aggregate_by: str, split: str, precision: str | None = None) -> dict:

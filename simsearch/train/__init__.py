@@ -387,12 +387,14 @@ class EvaluationSplit:
     ``sts_dev``: the STS data folder (STS-B dev is scored at each evaluation; the best step is
     kept). Without it, ``held_out``: examples kept out of training, measured by alignment and
     uniformity (none when the recipe holds out whole documents: their retrieval is measured
-    instead). ``training``: the examples left to train on.
+    instead). ``training``: the examples left to train on. ``sts_dev_pairs``: STS-B dev's pairs,
+    read once at the start (every evaluation scores them, and ``--resume`` checks their fingerprint).
     """
 
     sts_dev: Path | None
     held_out: list
     training: list
+    sts_dev_pairs: object = None  # sts.Pairs, once read
 
     def describe(self, recipe: str | None, heldout_documents=()) -> str:
         """Which step is kept, as the run will choose it (``heldout_documents``: ict's)."""
@@ -478,7 +480,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     if split.sts_dev is not None:  # read and checked now: a malformed file is refused before anything is touched
         from ..sts import load_stsb
 
-        load_stsb(split.sts_dev, "dev")
+        split.sts_dev_pairs = load_stsb(split.sts_dev, "dev")
     if config.batch_size > len(split.training):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {counted(len(split.training), 'training example')} in "
@@ -492,7 +494,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         _recover_swap(config.out)
         _check_out(config.out)  # (what was restored, or written meanwhile, is checked as any --out)
     signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs,
-                           repeated_names(named_documents(data)) if heldout_docs else frozenset())
+                           repeated_names(named_documents(data)) if heldout_docs else frozenset(),
+                           split.sts_dev_pairs)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
@@ -1179,10 +1182,10 @@ def _figures(run: Run, encoder: Encoder) -> dict:
         found = structure_retrieval(encoder, run.heldout_docs)
         figures.update({"heldout_hit@10": _finite(found["hit@10"]), "heldout_mrr@10": _finite(found["mrr@10"]),
                         "heldout_queries": found["queries"]})
-    if run.split.sts_dev is not None:
-        from ..sts import evaluate_sts
+    if run.split.sts_dev is not None:  # the pairs read at the start: an edit of the file meanwhile changes nothing
+        from ..sts import stsb_dev_score
 
-        score = evaluate_sts(lambda s: encoder.encode(s, progress=False), run.split.sts_dev, split="dev")["STSBenchmark"]
+        score = stsb_dev_score(lambda s: encoder.encode(s, progress=False), run.split.sts_dev_pairs)
         figures["stsb_dev"] = _finite(score)
     return figures
 
@@ -1248,15 +1251,23 @@ def _write_log(staging: Path, records: list) -> None:
     tmp.replace(staging / "train_log.jsonl")
 
 
+STS_DEV_KEY = "--data (evaluation, STS-B dev sha256)"
+
+
 def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
-               world: int, device: torch.device, precision: str, heldout_docs=(), repeated=frozenset()) -> dict:
+               world: int, device: torch.device, precision: str, heldout_docs=(), repeated=frozenset(),
+               sts_dev_pairs=None) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
     Stored in the checkpoint: ``--resume`` continues only the run that wrote it. The held-out
     documents are named by their paths relative to the data's folder (``pairs.relative_names``):
     the data hash ignores names, so a renamed file that moves a document in or out of the
-    held-out set is caught here, while the same folder moved elsewhere resumes.
+    held-out set is caught here, while the same folder moved elsewhere resumes. STS-B dev, which
+    chooses the step kept, is signed by its folder and by the pairs read from it
+    (``sts.pairs_sha256``): the same file with other pairs is another criterion.
     """
+    from ..sts import pairs_sha256
+
     return {
         "--unsup/--sup": config.mode,
         "--recipe": config.recipe,
@@ -1280,6 +1291,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--seed": config.seed,
         "--eval-steps": config.eval_steps,
         "--data (evaluation)": str(Path(sts_dev).resolve()) if sts_dev is not None else "held-out slice",
+        STS_DEV_KEY: pairs_sha256(sts_dev_pairs) if sts_dev_pairs is not None else None,
         "--no-bucket": not config.bucket,
         "--device": device.type,
         "--precision": precision,
@@ -1314,9 +1326,19 @@ def _compare_signatures(saved: dict, now: dict) -> None:
     def shown(value):
         return value[:12] if isinstance(value, str) and len(value) == 64 else value  # a sha256: its start
 
+    def detail(key):
+        if key == STS_DEV_KEY and saved.get(key) and now.get(key):  # the same folder's file, read otherwise
+            from ..sts import stsb_file
+
+            return (f"the STS-B dev pairs of {stsb_file(Path(now['--data (evaluation)']), 'dev')}, which choose "
+                    f"the step kept (sha256 {shown(saved[key])!r} then, {shown(now[key])!r} now)")
+        return f"{key} ({shown(saved.get(key))!r} then, {shown(now.get(key))!r} now)"
+
     differ = [key for key in now if saved.get(key) != now[key]] + [key for key in saved if key not in now]
+    if STS_DEV_KEY in differ and saved.get("--data (evaluation)") != now.get("--data (evaluation)"):
+        differ.remove(STS_DEV_KEY)  # another folder is said already: its pairs differ with it
     if differ:
-        details = ", ".join(f"{key} ({shown(saved.get(key))!r} then, {shown(now.get(key))!r} now)" for key in differ)
+        details = ", ".join(detail(key) for key in differ)
         raise SimsearchError(f"--resume: this run differs from the interrupted one in {details}; resume with the "
                              "same options and data, or start again without --resume")
 
@@ -1355,6 +1377,8 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     # Checkpoints from before the held-out list was signed: right when nothing is held out; an ict
     # run's split then followed absolute paths, so it is refused (its split may differ now).
     saved["signature"].setdefault("held-out documents (sha256)", None)
+    # Checkpoints from before STS-B dev's pairs were signed: by their folder only, as they resumed then.
+    saved["signature"].setdefault(STS_DEV_KEY, signature.get(STS_DEV_KEY))
     _compare_signatures(saved["signature"], signature)
     return saved
 
