@@ -948,12 +948,15 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                          overflow="fold", no_wrap=column not in ("name", "search"))
     settings = {}
     for m in info["models"]:
-        searched = m["search"]
-        if m["ann_file_bytes"]:
-            searched += f", file {m['ann_file_bytes'] / 2**20:.1f} MiB" + ("" if m["ann_current"] else " (stale)")
-        # A model whose folder changed, went or cannot be read is refused by search: its state instead.
+        file = (f"file {m['ann_file_bytes'] / 2**20:.1f} MiB" + ("" if m["ann_current"] else " (stale)")
+                if m["ann_file_bytes"] else "")
+        searched = m["search"] + (f", {file}" if file else "")
+        # A model whose folder changed, went or cannot be read is refused by search: its state
+        # instead, and the HNSW file it still has beside the index (its vectors' too, kept).
         if m["folder"] != "current":
             searched = Text(f"no: {m['folder']}", style="bold red")
+            if file:
+                searched.append(f"; hnsw {file}")
         table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}",
                       f"{m['missing']:,}", searched)
         settings.setdefault(f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}", []).append(m["name"])

@@ -1097,12 +1097,15 @@ def index_status(store: Store) -> dict:
     """What ``simsearch status`` shows, as a dict. A last run still marked "running" whose
     process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it.
     Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal)."""
-    from .ann import EXACT_BELOW, ann_path
+    from .ann import EXACT_BELOW, ann_paths
 
     models = []
     for row in store.models():
         vectors = store.count_vectors(row.id)
-        path = ann_path(store, row)
+        # Where search finds the file: beside the real database, else where an older simsearch
+        # put it for a database opened through a symlink (``ann_paths``).
+        paths = ann_paths(store, row)
+        path = next((p for p in paths if p.is_file()), paths[0])
         size = path.stat().st_size if path.is_file() else 0
         folder, folder_note = model_folder_state(row, store.path)
         models.append({
