@@ -16,9 +16,11 @@ from .rst import (
     _clean_rst,
     _indent,
     _inline_blocks,
+    _label_key,
     _nested_bullets_end,
     _Out,
     _protect,
+    _ref_text,
     _restore,
     _role_text,
     _without_nul,
@@ -51,7 +53,9 @@ _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
 # pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
-_MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\([\w:.-]+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
+_MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\(.+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
+# A MyST target, ``(label)=`` alone on its line (any label: ``(syntax/core)=``, ``(my label)=``), group 1.
+_MD_TARGET = re.compile(r"^\s*\((.+)\)=\s*$")
 # Fences around code besides the rst directives of _CODE_DIRECTIVES: MyST-NB's and Quarto's cells.
 _MD_CODE_DIRECTIVES = frozenset({"code-cell", "python", "r", "julia", "ojs", "sql", "bash", "dot"})
 # MyST directives whose argument is a title (a block of its own), and those whose text on the fence
@@ -101,6 +105,15 @@ def _clean_markdown(text: str) -> Lines:
     in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
     in_table = False
     unclosed: set = set()  # fences (and "$$") found with no closer up to the end of the file
+    # MyST targets: the labels read just before the block they name (blank lines between), and the
+    # title of each heading a label names, for a {ref} without a title (``_ref_text``).
+    targets: list[str] = []
+    titles: dict[str, str] = {}
+    paragraph: tuple[list[str], list[str], int] | None = None  # its labels, its lines, its last line's index
+
+    def name_section(labels: list[str], title: str) -> None:
+        for label in labels:
+            titles.setdefault(_label_key(label), _md_inline(title))
 
     def content(j: int) -> str:  # line j without its block-quote markers
         return _md_unquote(lines[j], container)[0]
@@ -120,6 +133,7 @@ def _clean_markdown(text: str) -> Lines:
             in_paragraph, in_table = False, False
             i += 1
             continue
+        waiting, targets = targets, []  # a target names the next block only (a blank line aside)
         if indent < container and not in_paragraph and not _MD_ITEM.match(line):
             container = 0
         block_start = indent <= container + 3  # neither code nor a paragraph's indented continuation
@@ -216,6 +230,8 @@ def _clean_markdown(text: str) -> Lines:
             continue
         alert = _MD_ALERT.match(line) if quoted else None
         if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or alert:
+            if (target := _MD_TARGET.match(line)) and not alert:
+                targets = [*waiting, target.group(1)]
             out.gap(number)
             if alert and alert.group(1):
                 out.block(number, alert.group(1))  # a callout's title, a block of its own as an admonition's
@@ -269,11 +285,14 @@ def _clean_markdown(text: str) -> Lines:
             bare = title.rstrip("#")
             if bare != title and (not bare or bare[-1] in " \t"):  # a closing sequence: ## Title ##
                 title = bare
+            name_section(waiting, title)
             out.block(number, title)
             in_paragraph = False
             i += 1
             continue
         if _ADORNMENT.match(line) or _MD_BREAK.match(line) or (in_paragraph and _MD_SETEXT.match(line)):
+            if in_paragraph and _MD_SETEXT.match(line) and paragraph and paragraph[2] == i - 1:
+                name_section(paragraph[0], " ".join(text.strip() for text in paragraph[1]))  # a setext heading
             out.gap(number)  # setext underline, thematic break
             in_paragraph = False
             i += 1
@@ -309,21 +328,27 @@ def _clean_markdown(text: str) -> Lines:
             in_paragraph = True
             i += 1
             continue
+        if in_paragraph and paragraph and paragraph[2] == i - 1:
+            paragraph[1].append(line)
+            paragraph = (paragraph[0], paragraph[1], i)
+        elif not in_paragraph:
+            paragraph = (waiting, [line], i)
         out.add(number, line)
         in_paragraph = True
         i += 1
     cleaned: Lines = []
     start = 0
     for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
-        cleaned += _md_blocks(out.lines[start:at]) + rst_lines + [(last, "")]
+        cleaned += _md_blocks(out.lines[start:at], titles) + rst_lines + [(last, "")]
         start = at
-    return cleaned + _md_blocks(out.lines[start:])
+    return cleaned + _md_blocks(out.lines[start:], titles)
 
 
-def _md_blocks(lines: Lines) -> Lines:
+def _md_blocks(lines: Lines, titles: dict[str, str] | None = None) -> Lines:
     """``_md_inline`` applied to each block: its removals keep the newlines they held (so the
-    whole block is cleaned at once and every line keeps its number; tests/test_extract_markdown2.py)."""
-    return _inline_blocks(lines, _md_inline)
+    whole block is cleaned at once and every line keeps its number; tests/test_extract_markdown2.py).
+    ``titles``: the sections MyST targets name in this file, for a ``{ref}`` without a title."""
+    return _inline_blocks(lines, lambda block: _md_inline(block, titles))
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
@@ -341,6 +366,8 @@ _MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
 _MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
 _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+# MyST's link to a target with no text of its own, ``[](#label)``: it shows the target's title.
+_MD_ANCHOR_LINK = re.compile(r"\[\]\(<?#([^\s()<>]+)>?\)")
 # A wiki link (Obsidian, Foam, Dendron, MkDocs' roamlinks): [[note]], [[note|shown text]],
 # [[note#heading]], [[note#^block-id]]; ![[note]] embeds a note or an image (left out, as an image is).
 _MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
@@ -362,13 +389,13 @@ _MD_KEYS = re.compile(r'(?<![\w+])\+\+((?:[\w-]+|"[^"\n]+")(?:\+(?:[\w-]+|"[^"\n
 _MD_ICON = re.compile(r"(?<![\w:]):[a-z][a-z0-9]*(?:-[a-z0-9]+)+:(?![\w:])")
 
 
-def _md_code_text(match: re.Match) -> str:
+def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("escaped") is not None:
         return match.group("escaped")
     if match.group("hard_break") is not None:
         return ""  # (``_protect`` keeps the newline)
-    if match.group("role") is not None:
-        return _role_text(match.group("role_text"), match.group("role"))
+    if match.group("role") is not None:  # a {ref} without a title reads as its section's (``titles``)
+        return _role_text(match.group("role_text"), match.group("role"), titles)
     return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
 
 
@@ -395,16 +422,21 @@ def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text:
 _MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
-def _md_inline(text: str) -> str:
+def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
+    """A block's inline markup reduced to its text; a MyST reference without a text of its own
+    (``{ref}`label```, ``[](#label)``, ``<project:#label>``) to the title of the section ``titles``
+    has for the label, else to the label's words, as a reStructuredText ``:ref:``."""
     keep: list[str] = []
-    text = _protect(_MD_CODE, _without_nul(text), keep, _md_code_text)
+    text = _protect(_MD_CODE, _without_nul(text), keep, lambda match: _md_code_text(match, titles))
     text = _md_sub(_MD_COMMENT, "", text)
     text = _md_sub(_MD_MATH, "", text)
     text = _md_sub(_MD_WIKILINK, _wikilink_text, text)
     text = _md_sub(_MD_IMAGE, "", text)
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
+    text = _md_sub(_MD_ANCHOR_LINK, lambda m: _ref_text(m.group(1), titles), text)
     text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
-    text = _md_sub(_MD_AUTOLINK, lambda m: m.group(1) or m.group(2), text)
+    text = _md_sub(_MD_AUTOLINK, lambda m: _ref_text(m.group(1)[9:], titles) if m.group(1) and
+                   m.group(1).startswith("project:#") and len(m.group(1)) > 9 else m.group(1) or m.group(2), text)
     text = _md_sub(_MD_TAG, "", text)
     text = _md_sub(_MD_ATTRIBUTES, "", text)
     text = _MD_ICON.sub("", text)

@@ -281,28 +281,100 @@ class _Out:
 
 
 def _section_titles(lines: list[str]) -> dict[str, str]:
-    """The title of each section a label (``.. _name:``, alone on its line) is set just before,
-    by the label as ``:ref:`` looks it up (``_label_key``): what Sphinx shows for a ``:ref:``
-    without a title of its own. A label before anything but a section title is not listed."""
+    """The title each label (``.. _name:``, alone on its line) names, by the label as ``:ref:``
+    looks it up (``_label_key``): what Sphinx shows for a ``:ref:`` without a title of its own.
+
+    As Sphinx's standard domain reads a label: the element right after it (blank lines and other
+    labels between) gives the title when it is a section (its title), a rubric (its text), a
+    table (``.. table:: Title``, ``list-table``, ``csv-table``), a figure (its caption), a code
+    block or a toctree (its ``:caption:``). A label set before anything else (a paragraph, a list) has
+    none: Sphinx wants an explicit title there, and the label reads as its words. A label indented
+    in a list item, a quote or a directive names what follows it there, or, the last thing there,
+    what follows that block; an indented section title is no section (docutils refuses one there)
+    except in the directives that take sections (``only``, ``ifconfig``). A label in a literal
+    block or a code directive (an example of markup) names nothing."""
     titles: dict[str, str] = {}
     labels: list[str] = []
+    depth = 0  # the last label's indentation: what follows deeper is a quote, no element of its own
     for i, line in enumerate(lines):
-        label = _LABEL.match(line)
-        if label:
+        label = _LABEL.match(line.lstrip())
+        if label and not _in_literal(lines, i):
             labels.append(_label_key(label.group(1).strip("`")))
+            depth = _indent(line)
             continue
         if not labels or not line.strip():
             continue
-        title = ""
-        if _ADORNMENT.match(line) and i + 2 < len(lines) and _ADORNMENT.match(lines[i + 2]):
-            title = lines[i + 1].strip()  # a title between an overline and an underline
-        elif i + 1 < len(lines) and _ADORNMENT.match(lines[i + 1]) and not _ADORNMENT.match(line):
-            title = line.strip()
+        title = _named_title(lines, i) if _indent(line) <= depth else ""
         if title:
             for key in labels:
                 titles.setdefault(key, title)
         labels = []
     return titles
+
+
+_TITLED = re.compile(r"^\s*\.\.\s+(rubric|table|list-table|csv-table|figure|code-block|sourcecode|literalinclude|"
+                     r"toctree)::(?:\s+(.*?))?\s*$")
+_SECTION_BODIES = re.compile(r"^\s*\.\.\s+(?:only|ifconfig)::")
+_CAPTION = re.compile(r"^\s*:caption:\s+(.*?)\s*$")
+
+
+def _enclosing(lines: list[str], i: int) -> str | None:
+    """The line that opens the block line ``i`` is indented in (None at the left margin)."""
+    indent = _indent(lines[i])
+    if not indent:
+        return None
+    return next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip() and _indent(lines[j]) < indent), None)
+
+
+def _in_literal(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` is in a literal block (after "::") or a code directive's body."""
+    opener = _enclosing(lines, i)
+    if opener is None:
+        return False
+    explicit = _EXPLICIT.match(opener)
+    directive = _DIRECTIVE.match(explicit.group(2) or "") if explicit else None
+    if directive:
+        return directive.group(2).lower() in _CODE_DIRECTIVES
+    return opener.rstrip().endswith("::") or explicit is not None  # (a comment's body)
+
+
+def _named_title(lines: list[str], i: int) -> str:
+    """The title Sphinx takes for a label set before line ``i`` (see ``_section_titles``), or ""."""
+    line, title = lines[i], ""
+    if _ADORNMENT.match(line) and i + 2 < len(lines) and _ADORNMENT.match(lines[i + 2]):
+        title = lines[i + 1].strip()  # a title between an overline and an underline
+    elif i + 1 < len(lines) and _ADORNMENT.match(lines[i + 1]) and not _ADORNMENT.match(line):
+        title = line.strip()
+    if title:
+        opener = _enclosing(lines, i)
+        return title if opener is None or _SECTION_BODIES.match(opener) else ""
+    directive = _TITLED.match(line)
+    if not directive:
+        return ""
+    name, argument, indent = directive.group(1), (directive.group(2) or "").strip(), _indent(line)
+    if name in ("rubric", "table", "list-table", "csv-table"):
+        return argument
+    j = i + 1
+    while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent and _OPTION_LINE.match(lines[j]):
+        caption = _CAPTION.match(lines[j])
+        if caption and name != "figure":
+            return caption.group(1)
+        j += 1
+    if name != "figure":
+        return ""
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    caption = []  # a figure's caption: the first paragraph of its body ("..": none, only a legend)
+    while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent:
+        caption.append(lines[j].strip())
+        j += 1
+    return "" if caption == [".."] else " ".join(caption)
+
+
+def _ref_text(label: str, titles: dict[str, str] | None = None) -> str:
+    """What a reference to ``label`` without a title of its own shows: the title of the section
+    the label is set before in the same file (``titles``), else the label's words."""
+    return (titles or {}).get(_label_key(label)) or " ".join(re.split(r"[-_\s]+", label)).strip()
 
 
 def _label_key(label: str) -> str:
@@ -584,7 +656,7 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
         title = content[: content.rindex("<")].strip()
         content = title or content[content.rindex("<") + 1 : -1]
     elif role == "ref" and not content.startswith("!"):  # ("!": no link, the text as written)
-        return (titles or {}).get(_label_key(content)) or " ".join(re.split(r"[-_\s]+", content)).strip()
+        return _ref_text(content, titles)
     content = content.lstrip("!")
     if content.startswith("~"):
         content = content[1:].rsplit(".", 1)[-1]

@@ -1,0 +1,185 @@
+"""A reference without a title of its own reads as what Sphinx shows for it (session 32): MyST's
+``(label)=`` targets as reStructuredText's ``.. _label:``, and an rst label before something
+else than a top-level section title (a rubric, a table, a figure, a code block's caption; in a
+list item or a directive). Oracle: Sphinx's standard domain (``StandardDomain.process_doc``),
+which takes a label's title from the element right after it: a section's title, a rubric's
+text, an enumerable node's caption or title; before anything else, none (an explicit title is
+needed, else Sphinx warns), and simsearch reads the label's words."""
+
+from __future__ import annotations
+
+from .textgen import read
+
+
+def md(source: str) -> list[tuple[int, str]]:
+    return read("notes.md", source)
+
+
+def rst(source: str) -> list[tuple[int, str]]:
+    return read("doc.rst", source)
+
+
+MYST = """(notes-on-proxies)=
+(Other_Label)=
+
+# Notes on *proxies*
+
+A proxy forwards requests.
+
+(syntax/core)=
+Set **up**
+==========
+
+(a-paragraph)=
+Plain text under a label.
+
+(my label)=
+
+% a comment: the target names it, not the heading
+## Not named
+
+See {ref}`notes-on-proxies`, {ref}`other_label` and {ref}`Syntax/Core`.
+Then {ref}`a-paragraph`, {ref}`my label`, {ref}`howto-use_tls`, {ref}`the FAQ <faq>` and {ref}`!syntax/core`.
+Links: [](#syntax/core), [](#elsewhere-label), <project:#notes-on-proxies>, [its text](#syntax/core).
+"""
+
+
+def test_a_myst_ref_without_a_title_reads_as_the_section_its_target_names():
+    """Was: {ref}`notes-on-proxies` read as "notes on proxies" (the label's words) even where the
+    file names its section: ``(notes-on-proxies)=`` before ``# Notes on proxies``. Now as rst's
+    :ref:, the title of the heading right after the target (ATX or setext, blank lines between,
+    several targets on one heading, case not counted); the label's words when the target names
+    something else (a paragraph, a comment) or is elsewhere; an explicit title is kept, "!" reads
+    as the text. MyST's empty link to a target (``[](#label)``, ``<project:#label>``) alike."""
+    assert md(MYST)[-3:] == [
+        (20, "See Notes on proxies, Notes on proxies and Set up."),
+        (21, "Then a paragraph, my label, howto use tls, the FAQ and syntax/core."),
+        (22, "Links: Set up, elsewhere label, Notes on proxies, its text."),
+    ]
+
+
+def test_myst_targets_never_reach_a_sentence():
+    """Was: a target whose label holds a "/" or a space (``(syntax/core)=``, MyST's own docs) was
+    stored as a sentence. Any ``(label)=`` line is a target, as markdown-it's MyST plugin reads one."""
+    texts = [text for _, text in md(MYST)]
+    assert not any(")=" in text for text in texts), texts
+    assert md("(syntax/core)=\n(my label)=\n(a.b:c-d_e)=\n\n# Title\n\nText.\n") == [(5, "Title"), (7, "Text.")]
+    # Not a target: more on the line.
+    assert md("The sum (a + b)= c is wrong.\n") == [(1, "The sum (a + b)= c is wrong.")]
+
+
+def test_a_myst_target_in_a_fence_names_nothing():
+    source = "```\n(in-code)=\n# a comment in code\n```\n\nSee {ref}`in-code`.\n"
+    assert md(source) == [(6, "See in code.")]
+
+
+def test_the_same_refs_read_the_same_in_rst_and_myst():
+    """Mirror: each rst document and its MyST twin give the same sentences for their refs."""
+    pairs = [
+        (".. _a:\n\nTitle A\n=======\n\nSee :ref:`a`, :ref:`b-c`, :ref:`X <a>`, :ref:`!a`.\n",
+         "(a)=\n\n# Title A\n\nSee {ref}`a`, {ref}`b-c`, {ref}`X <a>`, {ref}`!a`.\n"),
+        (".. _a:\n\nA paragraph.\n\nSee :ref:`a`.\n", "(a)=\n\nA paragraph.\n\nSee {ref}`a`.\n"),
+    ]
+    for source_rst, source_md in pairs:
+        assert [text for _, text in rst(source_rst)] == [text for _, text in md(source_md)]
+
+
+RST = """Top
+===
+
+.. _footnotes:
+
+.. rubric:: Footnotes *here*
+
+.. note::
+
+   .. _in-note:
+
+   Inner title
+   -----------
+
+   Body of the note.
+
+.. only:: html
+
+   .. _in-only:
+
+   Only title
+   ----------
+
+   Text.
+
+- An item.
+
+  .. _item-rubric:
+
+  .. rubric:: Item rubric
+
+- Another item.
+
+  .. _ascends:
+
+Next section
+------------
+
+.. _tbl:
+
+.. list-table:: Frozen delights
+   :header-rows: 1
+
+   * - Treat
+
+.. _code:
+
+.. code-block:: python
+   :caption: The *config* file
+
+   x = 1
+
+.. _fig:
+
+.. figure:: a.png
+   :alt: alt
+
+   A caption
+   over two lines
+
+   Legend.
+
+.. _legend-only:
+
+.. figure:: b.png
+
+   ..
+
+   Only a legend.
+
+.. _quoted:
+
+   .. rubric:: A quote's rubric
+
+Example::
+
+   .. _example:
+
+   .. rubric:: Example rubric
+
+.. _para:
+
+A paragraph.
+
+See :ref:`footnotes`, :ref:`in-note`, :ref:`in-only`, :ref:`item-rubric`, :ref:`ascends`.
+See :ref:`tbl`, :ref:`code`, :ref:`fig`, :ref:`legend-only`, :ref:`quoted`, :ref:`example`, :ref:`para`.
+"""
+
+
+def test_an_rst_label_reads_as_what_sphinx_shows_for_it():
+    """Was: only a label at the left margin before a section title gave a title; one before a
+    rubric, a table, a figure or a code block with a caption, or indented in a list item or an
+    ``only`` directive, read as its words. Sphinx takes those elements' titles; before a section
+    title indented in a note (docutils makes no section there), a paragraph, or a quote, it has
+    none, and the label reads as its words; a label in a literal block is an example, no label."""
+    assert rst(RST)[-2:] == [
+        (85, "See Footnotes here, in note, Only title, Item rubric, Next section."),
+        (86, "See Frozen delights, The config file, A caption over two lines, legend only, quoted, example, para."),
+    ]
