@@ -296,15 +296,16 @@ def _section_titles(lines: list[str]) -> dict[str, str]:
     titles: dict[str, str] = {}
     labels: list[str] = []
     depth = 0  # the last label's indentation: what follows deeper is a quote, no element of its own
+    openers, literal = _openers(lines)
     for i, line in enumerate(lines):
         label = _LABEL.match(line.lstrip())
-        if label and not _in_literal(lines, i):
+        if label and not literal[i]:
             labels.append(_label_key(label.group(1).strip("`")))
             depth = _indent(line)
             continue
         if not labels or not line.strip():
             continue
-        title = _named_title(lines, i) if _indent(line) <= depth else ""
+        title = _named_title(lines, i, openers[i]) if _indent(line) <= depth else ""
         if title:
             for key in labels:
                 titles.setdefault(key, title)
@@ -318,19 +319,30 @@ _SECTION_BODIES = re.compile(r"^\s*\.\.\s+(?:only|ifconfig)::")
 _CAPTION = re.compile(r"^\s*:caption:\s+(.*?)\s*$")
 
 
-def _enclosing(lines: list[str], i: int) -> str | None:
-    """The line that opens the block line ``i`` is indented in (None at the left margin)."""
-    indent = _indent(lines[i])
-    if not indent:
-        return None
-    return next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip() and _indent(lines[j]) < indent), None)
+def _openers(lines: list[str]) -> tuple[list[int | None], list[bool]]:
+    """For each line, the line that opens the block it is indented in (None at the left margin,
+    and for a blank line), and whether it is in a literal block (after "::"), a code directive's
+    body or a comment's, at any depth. One pass, a stack of the indentations still open: looking
+    back from each label for its opener took a file of labels indented in one long block (all of
+    it under ``.. only::``) quadratic time."""
+    openers: list[int | None] = [None] * len(lines)
+    literal = [False] * len(lines)
+    stack: list[tuple[int, int]] = []  # (indentation, line) of the lines still open, shallower first
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        indent = _indent(line)
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        if stack:
+            j = openers[i] = stack[-1][1]
+            literal[i] = literal[j] or _opens_literal(lines[j])
+        stack.append((indent, i))
+    return openers, literal
 
 
-def _in_literal(lines: list[str], i: int) -> bool:
-    """Whether line ``i`` is in a literal block (after "::") or a code directive's body."""
-    opener = _enclosing(lines, i)
-    if opener is None:
-        return False
+def _opens_literal(opener: str) -> bool:
+    """Whether what is indented under ``opener`` is literal: after "::", in a code directive, in a comment."""
     explicit = _EXPLICIT.match(opener)
     directive = _DIRECTIVE.match(explicit.group(2) or "") if explicit else None
     if directive:
@@ -338,16 +350,16 @@ def _in_literal(lines: list[str], i: int) -> bool:
     return opener.rstrip().endswith("::") or explicit is not None  # (a comment's body)
 
 
-def _named_title(lines: list[str], i: int) -> str:
-    """The title Sphinx takes for a label set before line ``i`` (see ``_section_titles``), or ""."""
+def _named_title(lines: list[str], i: int, opener: int | None) -> str:
+    """The title Sphinx takes for a label set before line ``i`` (see ``_section_titles``), or "";
+    ``opener``: the line that opens the block line ``i`` is indented in (``_openers``)."""
     line, title = lines[i], ""
     if _ADORNMENT.match(line) and i + 2 < len(lines) and _ADORNMENT.match(lines[i + 2]):
         title = lines[i + 1].strip()  # a title between an overline and an underline
     elif i + 1 < len(lines) and _ADORNMENT.match(lines[i + 1]) and not _ADORNMENT.match(line):
         title = line.strip()
     if title:
-        opener = _enclosing(lines, i)
-        return title if opener is None or _SECTION_BODIES.match(opener) else ""
+        return title if opener is None or _SECTION_BODIES.match(lines[opener]) else ""
     directive = _TITLED.match(line)
     if not directive:
         return ""
