@@ -231,3 +231,20 @@ def test_labels_in_one_long_indented_block_take_linear_time(monkeypatch):
         assert rst(source(labels))[3] == (15, "See Section 7 here.")
         work.append(calls)
     assert work[1] < 6 * work[0], work  # four times the file: about four times the work (was ~15 times)
+
+
+def test_a_myst_target_opening_a_list_item_is_a_target():
+    """``- (label)=`` then the item's text: markdown-it's MyST plugin reads the target as the item's
+    first block; it was stored as words of the item's sentence ("(item-target)= Item one, ...")."""
+    source = """- (item-target)=
+  Item one, named by its target.
+- (item-heading)=
+  ## A heading in an item
+
+1. (numbered)=
+   Numbered item text.
+
+See {ref}`item-target`, {ref}`item-heading` and {ref}`numbered`.
+"""
+    assert md(source) == [(2, "Item one, named by its target."), (4, "A heading in an item"),
+                          (7, "Numbered item text."), (9, "See item target, A heading in an item and numbered.")]

@@ -317,6 +317,12 @@ def _clean_markdown(text: str) -> Lines:
             start = _nested_bullets_end(line, (footnote or item).end())
             container = indent + 4 if footnote else start  # a footnote's later paragraphs are indented four
             out.gap(number)
+            target = _MD_TARGET.match(line[start:]) if item else None
+            if target:  # "- (label)=": the item's first block is a target, naming the next one in it
+                targets = [*waiting, target.group(1)]
+                in_paragraph = False
+                i += 1
+                continue
             out.add(number, line[start:])
             in_paragraph = True
             i += 1
