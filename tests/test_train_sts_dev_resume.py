@@ -133,3 +133,15 @@ def test_a_run_scores_every_evaluation_on_the_pairs_it_read_at_its_start(world, 
     monkeypatch.setattr(sts_module, "load_stsb", lambda root, split: reads.append(split) or real(root, split))
     meta = train(config(world["notes"], world["model"], tmp_path / "out", max_steps=4, eval_steps=1, eval_data=sts))
     assert meta["steps"] == 4 and reads == ["dev"]  # five evaluations (steps 0 to 4), one read
+
+
+def test_the_same_pairs_in_another_folder_resume_as_an_uninterrupted_run(world, tmp_path):
+    """The STS data moved (or another copy of it): the pairs that choose the step kept are the
+    same, so the run resumes, as training data moved elsewhere does; it was refused naming the
+    folder ("--data (evaluation) ('…/data' then, '…/moved' now)")."""
+    make, sts, dev = interrupted(world, tmp_path)
+    moved = tmp_path / "moved"
+    sts.rename(moved)
+    train(make(resume=True, eval_data=moved))
+    train(config(world["notes"], world["model"], tmp_path / "full", max_steps=4, eval_steps=2, eval_data=moved))
+    assert_same_run(tmp_path / "full", tmp_path / "out")

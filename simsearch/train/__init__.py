@@ -1377,6 +1377,11 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     # Checkpoints from before the held-out list was signed: right when nothing is held out; an ict
     # run's split then followed absolute paths, so it is refused (its split may differ now).
     saved["signature"].setdefault("held-out documents (sha256)", None)
+    # The same STS-B dev pairs read from another folder (the data moved, another copy): the same
+    # criterion, so it resumes, as training data moved elsewhere does. Only where the pairs were signed.
+    pairs = saved["signature"].get(STS_DEV_KEY)
+    if pairs is not None and pairs == signature.get(STS_DEV_KEY):
+        saved["signature"]["--data (evaluation)"] = signature["--data (evaluation)"]
     # Checkpoints from before STS-B dev's pairs were signed: by their folder only, as they resumed then.
     saved["signature"].setdefault(STS_DEV_KEY, signature.get(STS_DEV_KEY))
     _compare_signatures(saved["signature"], signature)
