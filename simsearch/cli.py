@@ -936,8 +936,9 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     if json_out:
         _print_json(info)
         return
-    stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} "
-                 f"({info['skipped']:,} skipped), {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
+    # The skipped files are not among the indexed ones: "4 files (1 skipped)" read as 1 of the 4.
+    stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} indexed, "
+                 f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
     # Seven columns, so that an 80-column terminal shows every header and number whole and leaves
     # the names room: the HNSW file's size is said in "search", its settings under the table.
     # Short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it lacks

@@ -366,6 +366,7 @@ def _model_max_length(folder: Path, stored: int | None) -> int:
 def _from_folder(name: str, folder: Path, source: str, pooler: str | None) -> ModelRef:
     if not is_model_file(folder / "config.json"):
         raise SimsearchError(f"{folder} is not a model folder (no config.json)")
+    _config(folder)  # a malformed config.json is named first, not hidden behind "pass --pooler"
     stored_pooler, max_length, meta = read_pooling(folder, pooler)
     chosen = pooler or stored_pooler
     if chosen is None:
