@@ -197,7 +197,8 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         # Not text (the csv module keeps it in a field, and a tokenizer would see it): say where.
         raise SimsearchError(f"{path}:{line_of_char(text, text.index(chr(0)))}: a NUL byte (\\x00); "
                              f"a data file holds text only")
-    if path.suffix.lower() in (".jsonl", ".json"):
+    json_lines = path.suffix.lower() in (".jsonl", ".json")
+    if json_lines:
         records, columns = [], None
         # Lines end at \n, \r\n or \r only: json.dumps(..., ensure_ascii=False) writes U+2028 raw,
         # which str.splitlines() would break a valid line at.
@@ -233,7 +234,13 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         if not all(values):
             empty = [c for c, v in zip(needed, values) if not v]
             nulls = [c for c in empty if record.get(c, "") is None]
-            what = f"{', '.join(nulls)} is null (expected a string)" if nulls else f"empty {', '.join(empty)}"
+            if nulls and not json_lines:
+                # csv gives None for the fields a row lacks: fewer fields than the header, as
+                # after a quote left open, which swallows the lines after it into one field.
+                what = (f"no {', '.join(nulls)}: the row has fewer fields than the header "
+                        f"({','.join(map(str, columns))}; a quote left open?)")
+            else:
+                what = f"{', '.join(nulls)} is null (expected a string)" if nulls else f"empty {', '.join(empty)}"
             raise SimsearchError(f"{path}:{number}: {what}")
         rows.setdefault(values, None)
     if not rows:

@@ -196,6 +196,21 @@ def test_null_nul_and_surrogates_in_jsonl_are_refused(tmp_path):
     assert load_triplets(path) == [("x", "y")]
 
 
+
+def test_a_csv_row_short_of_fields_says_so_not_null(tmp_path):
+    # A quote left open swallows the lines after it into one field; the csv module then gives
+    # None for the fields the row lacks, which is not "null" to someone who wrote a CSV file.
+    path = tmp_path / "t.csv"
+    path.write_text('sent0,sent1,hard_neg\na,b,c\n"open quote,x,y\nd,e,f\n')
+    with pytest.raises(SimsearchError) as caught:
+        load_triplets(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:4: no sent1, hard_neg: the row has fewer fields than the header"), message
+    assert "null" not in message and "quote left open" in message
+    path.write_text("sent0,sent1\na,b\nlonely\n")
+    with pytest.raises(SimsearchError, match=r"t\.csv:3: no sent1: the row has fewer fields"):
+        load_triplets(path)
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=6), data=st.data(),
        delimiter=st.sampled_from([",", "\t"]), newline=st.sampled_from(["\n", "\r\n"]))
