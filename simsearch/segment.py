@@ -90,6 +90,8 @@ _WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
 _BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
 _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
+# A section number of two or more levels ending in a period, at the start of a block.
+_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)")
 _WEEKDAY = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|may|january|february|march|april|june|july"
           r"|august|september|october|november|december")
@@ -140,13 +142,18 @@ def _enumeration(text: str, start: int, end: int) -> tuple[list[int], set[int]]:
     """Item starts of an inline enumeration that begins the block, and its markers' offsets.
 
     "1. a 2. b", "a) x b) y", "• 9. x • 10. y": markers with consecutive values in one
-    style. A lone number at the start of a block ("1. Install it.") is a marker too.
+    style. A lone number at the start of a block ("1. Install it.") is a marker too, and so is
+    a section number of several levels ("1.1. Implementation", "2.3.4. Limits").
     """
     starts: list[int] = []
     markers: set[int] = set()
     head = start
     while head < end and (text[head].isspace() or text[head] in "•⁃▪◦‣"):
         head += 1
+    section = _SECTION_NUMBER.match(text, head, end)
+    if section:  # "1.1. Implementation", "2.3.4. Limits": a heading's number, not a sentence
+        markers.add(section.end() - 1)
+        return starts, markers
     first = _ENUMERATOR.match(text, head, end)
     if not first:
         return starts, markers

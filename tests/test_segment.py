@@ -32,6 +32,14 @@ def test_list_items_and_headings_are_their_own_blocks():
                              "a bullet without a period", "another"]
 
 
+def test_a_heading_s_section_number_of_several_levels_is_no_sentence():
+    """Numbered headings ("1.1. Implementation", as SQLite's and many manuals' pages number them)
+    stay whole; a section number inside a sentence still ends one where it ends the sentence."""
+    source = "1.1. Implementation\n\n2.3.4. Limits of the parser. They are few.\n\nSee section 1.1. It says so.\n\n1. Overview"
+    assert texts(source, blocks_marked=True) == ["1.1. Implementation", "2.3.4. Limits of the parser.", "They are few.",
+                                                 "See section 1.1.", "It says so.", "1. Overview"]
+
+
 def test_wrapped_paragraph_lines_are_joined_with_offsets_and_lines():
     source = "First line of a\nwrapped sentence. Second\nsentence here.\n\nNew paragraph."
     sentences = split_sentences(source)

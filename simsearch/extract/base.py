@@ -12,7 +12,7 @@ TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown"
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 11
+EXTRACTOR_VERSION = 12
 
 
 @dataclass(frozen=True)
