@@ -514,3 +514,68 @@ def test_a_pages_aside_is_left_out_but_an_aside_in_its_content_is_kept():
     assert read(sphinx) == ["Install it first.", "A note on versions."]
     # A page with no main content element at all keeps its aside: nothing says it is chrome.
     assert read("<html><body><p>One.</p><aside><p>Two.</p></aside></body></html>") == ["One.", "Two."]
+
+
+# A page laid out as SQLite's documentation is (session 32's user trial): its header, menus and
+# table of contents marked "nosearch" for the site's own search, numbered headings, a syntax
+# diagram's label beside its "show" button, code and a program's report in untyped <pre>s, and
+# a "last modified" line for a footer.
+NOSEARCH = """<html><head><title>The Widget Tool</title></head><body>
+<div class=nosearch><a href="index.html"><img src="logo.gif" alt="Widgets"></a>
+<div class="tagline">Small. Quick. Sturdy.<br>Pick all three.</div>
+<div class="menu"><ul><li><a href="about.html">About</a><li><a href="docs.html">Documentation</a></ul></div></div>
+<div class=nosearch><div class="fancy_title">The Widget Tool</div>
+<div class="fancy_toc"><a onclick="toggle_toc()"><span>&#x25ba;</span> Table Of Contents</a>
+<div id="toc_sub"><div><a href="#impl">1.1. Implementation</a></div></div></div></div>
+<h1><span>1. </span>The Widget Tool</h1>
+<p>The widget tool measures how much space each table uses.
+Example usage:
+</p><blockquote><pre>
+widget_tool data.db
+</pre></blockquote>
+<h2 id="impl"><span>1.1. </span>Implementation</h2>
+<p><b><a href="syntax/widget-stmt.html">widget-stmt:</a></b>
+<button id='x1' onclick='hideorshow("x1","x2")'>show</button></p>
+<div id='x2' style='display:none;'><svg><text>WIDGET</text></svg></div>
+<p>The tool reads the file once.</p>
+<center><table><tr><td><pre>
+SELECT price FROM widgets WHERE name='Gear';
+</pre></table></center>
+<blockquote><pre>
+Pages in the whole file (measured)........ 221
+Pages that store data..................... 221        100.0%
+</pre></blockquote>
+<pre>
+CREATE TABLE t1(
+   a TEXT,      -- text affinity for this column
+   b NUMERIC    -- numeric affinity for this column
+);
+</pre>
+<p data-pagefind-ignore>Share this page with a friend today.</p>
+<div class="robots-nocontent"><p>Sponsored by the widget people.</p></div>
+<p><a href="download.html">Download the widget tool</a> from the site.</p>
+<p align="center"><small><i>This page last modified on <a href="x">2018-12-10 12:34:08</a> UTC </i></small></p>
+</body></html>
+"""
+
+
+def test_a_page_s_nosearch_chrome_widgets_code_pres_and_modified_line_are_left_out():
+    assert read(NOSEARCH) == ["1. The Widget Tool", "The widget tool measures how much space each table uses.",
+                              "Example usage:", "1.1. Implementation", "The tool reads the file once.",
+                              "Download the widget tool from the site."]
+
+
+@pytest.mark.parametrize("footer", ["This page last modified on 2018-12-10 12:34:08 UTC",
+                                    "Last updated: May 5, 2024.", "This page was last edited on 5 May 2024, at 10:00."])
+def test_a_block_that_only_says_when_the_page_changed_goes_but_a_sentence_about_it_stays(footer):
+    kept = "The last modified time of a file is kept in its header, as 8 bytes."
+    assert read(f"<html><body><p>{kept}</p><p>{footer}</p></body></html>") == [kept]
+
+
+def test_a_pre_of_prose_is_read_and_one_of_commands_or_output_is_left_out():
+    prose = ("<pre>\nThe tool reads the file once and then writes the\nreport to the terminal, as the manual says.\n</pre>")
+    assert read(f"<html><body>{prose}</body></html>") == [
+        "The tool reads the file once and then writes the report to the terminal, as the manual says."]
+    for pre in ["make widget.c", "gcc -Os -I. -DWIDGET_X=1 widget.c -o widget", "kennesaw",
+                "/*\n** This function opens the file that holds the widgets.\n*/\nint open_widgets(void);"]:
+        assert read(f"<html><body><p>Before.</p><pre>\n{pre}\n</pre></body></html>") == ["Before."]

@@ -21,17 +21,21 @@ class _HtmlText(HTMLParser):
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
     ``div#ft``; also its ``div#hd`` and ``div#sidebar``), an ``<aside>`` outside the content of a
     page that marks it (``<main>``, ``<article>``, ``role="main"``: a sidebar of related links),
-    dialogs and what the page hides from readers
+    what the page asks a search engine to leave out (``class="nosearch"``, SQLite's header, menus
+    and table of contents; ``robots-nocontent``; ``data-pagefind-ignore``), a block that only says
+    when the page last changed (``LAST_MODIFIED``), dialogs and what the page hides from readers
     (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
     or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
     ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
     (on Windows)", is text of its own) and stands in no paragraph, heading or caption (a list item
-    or a table cell holding one link, "« previous | up | next »"); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
+    or a table cell holding one link, "« previous | up | next »"), or stands beside a control (a
+    diagram's label and its "show" button); a link whose whole text has no letter or digit (a "¶" or "#" permalink) and
     Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
     Markdown and reStructuredText) when it or a block around it has a code class ("highlight",
     "literal-block", "language-..."), it holds ``<code>``, ``<samp>`` or ``<kbd>``, or its lines
-    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``); any other ``<pre>``
-    is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
+    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``), or fewer than half its
+    lines read as prose (``_reads_as_prose``: SQL, shell commands, a program's report); any other
+    ``<pre>`` is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
     inside its block. A table row is one block, its cells joined with "; " (as the Markdown and
     reStructuredText readers give a row). A Sphinx field list loses its labels ("Parameters:")
     and its type fields ("Return type:" and its body) when the body reads as a type
@@ -65,6 +69,12 @@ class _HtmlText(HTMLParser):
     LINK_BAR = re.compile(r"[\s|«»‹›·•/–—\-←→]*")
     CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
+    NOT_SEARCHED = frozenset({"nosearch", "robots-nocontent"})
+    # A block that says only when the page last changed ("This page last modified on 2018-12-10
+    # 12:34:08 UTC", "Last updated: May 5, 2024."): the site's footer, whatever element holds it.
+    LAST_MODIFIED = re.compile(r"(?:this\s+(?:page|document|file|site)\s+(?:was\s+|is\s+)?)?last\s+"
+                               r"(?:modified|updated|edited|changed|revised|update)(?:\s+on\b|\s*:)[^.!?]*\d.{0,40}",
+                               re.IGNORECASE)
     # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
     TYPE_FIELDS = frozenset({"type", "types", "rtype", "return type", "return types", "variable type", "vartype"})
     PARAMETER_FIELDS = frozenset({"parameters", "parameter", "params", "param", "arguments", "argument", "keyword arguments",
@@ -107,6 +117,7 @@ class _HtmlText(HTMLParser):
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
         self.block_has_words = False  # a letter or digit outside any link
         self.block_in_prose = False  # text inside a PROSE element
+        self.block_has_control = False  # a button, a select or a text area (left out) stood in it
         self.block_in_title = False
         self.block_in_h1 = False
         self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
@@ -127,15 +138,24 @@ class _HtmlText(HTMLParser):
         if self.block_in_title:
             if self.title is None:
                 self.title = self.block  # kept only when the page turns out to have no h1 (``close``)
-        elif not (only_links and not self.block_in_prose):
+        elif only_links and (self.block_has_control or not self.block_in_prose):
+            pass  # a menu, a link bar, or a widget: a link beside a button ("join-constraint: [show]")
+        elif self._says_when_modified():
+            pass
+        else:
             for text, line in self.block:
                 self._add(text, line)
             self.has_h1 = self.has_h1 or (self.block_in_h1 and any(text.strip() for text, _ in self.block))
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
-        self.block, self.block_has_words, self.block_in_prose = [], False, False
+        self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.block_in_title = self.block_in_h1 = self.cell_gap = False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links, self.hrefs = [], 0
+
+    def _says_when_modified(self) -> bool:
+        """Whether the block is only a "last modified" line (``LAST_MODIFIED``)."""
+        text = " ".join("".join(piece for piece, _ in self.block).split())
+        return len(text) <= 120 and self.LAST_MODIFIED.fullmatch(text) is not None
 
     def _push(self, tag: str, attributes: dict) -> None:
         self.open_at.setdefault(tag, []).append(len(self.open))
@@ -218,6 +238,11 @@ class _HtmlText(HTMLParser):
             return self._last("article") < 0 and self._last("blockquote") < 0  # a post's own footer is its text
         if tag == "aside":  # a sidebar beside the page's content ("Related: ..."); inside it, a note of its own
             return self.has_main and not self.main_open
+        # what the page asks a search engine to leave out: SQLite's header, menus and table of
+        # contents (class "nosearch"), Yahoo's "robots-nocontent", Pagefind's data-pagefind-ignore
+        if self.NOT_SEARCHED.intersection(self._classes(attributes)) or (
+                "data-pagefind-ignore" in attributes and attributes["data-pagefind-ignore"] != "false"):
+            return True
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
         return tag == "div" and ("footer" in self._classes(attributes)
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
@@ -228,6 +253,7 @@ class _HtmlText(HTMLParser):
 
     def _skip(self, tag: str, capture: bool = False) -> None:
         self.skipped, self.skip_depth, self.skip_blocks, self.skip_counts = tag, 1, [], Counter()
+        self.block_has_control = self.block_has_control or tag in self.CONTROLS
         self.captured = [] if capture else None
         if tag not in self.BLOCKS:
             self.block.append((" ", self.getpos()[0]))  # the sentence around it goes on
@@ -264,7 +290,8 @@ class _HtmlText(HTMLParser):
         texts = [text for _, text in lines]
         nonblank = [text.strip() for text in texts if text.strip()]
         if (self.captured_code or not any(char.isalpha() for text in texts for char in text)
-                or _looks_like_code(texts) or sum(bool(_CODE_LINE.match(text)) for text in nonblank) * 2 >= len(nonblank)):
+                or _looks_like_code(texts) or sum(bool(_CODE_LINE.match(text)) for text in nonblank) * 2 >= len(nonblank)
+                or sum(map(_reads_as_prose, nonblank)) * 2 < len(nonblank)):
             return
         depth = 0
         for number, text in lines:
@@ -434,6 +461,27 @@ class _HtmlText(HTMLParser):
             shift = self.size
             self.parts += parts
             self.line_map += [(offset + shift, line) for offset, line in line_map]
+
+
+# A word of prose: letters, capitalised or not ("SELECT", "sqlite3.c", "-DSQLITE_X" are not), with
+# its punctuation; a run of four makes a line of prose.
+_PROSE_WORD = re.compile(r"[(\"'“‘]?(?:[A-Za-z][a-z'’]*(?:-[a-z]+)*)[,.;:!?)\"'”’]{0,2}")
+_CODE_COMMENT = re.compile(r"^(?:--|/\*|\*\*|//|#|;)|\s--\s|/\*|\*/")
+_DOT_LEADER = re.compile(r"\.{4,}|(?:\s\.){4,}")
+
+
+def _reads_as_prose(line: str) -> bool:
+    """Whether a <pre>'s line reads as prose (an e-mail's, an RFC's): four words of prose in a row,
+    outside a code comment and with no dot leader ("Pages in the file........ 221": a report)."""
+    line = _PRE_QUOTE.sub("", line, count=1)
+    if _CODE_COMMENT.search(line) or _DOT_LEADER.search(line):
+        return False
+    run = 0
+    for word in line.split():
+        run = run + 1 if _PROSE_WORD.fullmatch(word) else 0
+        if run == 4:
+            return True
+    return False
 
 
 MAIN_CONTENT = re.compile(r"<(?:main|article)[\s>/]|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
