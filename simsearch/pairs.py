@@ -40,6 +40,8 @@ import numpy as np
 # Below this many words with letters a "sentence" is markup, a code fragment or a label:
 # never an anchor, and never the only neighbour that makes a positive.
 MIN_WORDS = 3
+# How many held-out questions structure_retrieval asks at most (drawn at random from those it can ask).
+MAX_QUESTIONS = 500
 TOP = 10
 
 
@@ -317,7 +319,7 @@ def write_csv(examples: Iterable[Example], path: Path | str) -> int:
     return len(examples)
 
 
-def structure_queries(documents: Sequence[Document], window: int = 2, *, max_queries: int = 500, seed: int = 0,
+def structure_queries(documents: Sequence[Document], window: int = 2, *, max_queries: int = MAX_QUESTIONS, seed: int = 0,
                       min_words: int = MIN_WORDS) -> list[tuple[int, int]]:
     """(document, position) of the sentences :func:`structure_retrieval` asks about.
 
@@ -334,7 +336,7 @@ def structure_queries(documents: Sequence[Document], window: int = 2, *, max_que
     return eligible
 
 
-def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2, *, max_queries: int = 500,
+def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2, *, max_queries: int = MAX_QUESTIONS,
                         seed: int = 0, min_words: int = MIN_WORDS) -> dict[str, float]:
     """How well a model finds a sentence's neighbours among all sentences of ``documents``.
 

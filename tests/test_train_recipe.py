@@ -198,3 +198,16 @@ def test_a_run_with_nothing_to_measure_it_says_so(tmp_path, tiny_model, run_cli,
     assert code == 0, err
     assert "recipe: paper" in err and "--distill 5" in err
     assert "not measured against the base model" in stdout and "simsearch eval retrieval" in stdout
+
+
+def test_the_recipe_note_counts_the_questions_the_end_line_counts():
+    """Session 32's trial: the note said "1,765 questions to measure the result" and the held-out
+    line at the end "(17 documents, 500 queries)": structure_retrieval draws at most 500."""
+    from types import SimpleNamespace
+
+    from simsearch.train import heldout_note
+
+    documents = [SimpleNamespace(sentences=["a b c"] * 10) for _ in range(4)]
+    many = heldout_note(documents, documents[:1], 1765)
+    assert f"{pairs.MAX_QUESTIONS} questions (drawn from 1,765) to measure the result" in many
+    assert heldout_note(documents, documents[:1], 120).endswith("; 120 questions to measure the result")

@@ -1052,7 +1052,11 @@ def heldout_note(documents, heldout, questions: int) -> str:
         return "nothing held out"
     held = sum(len(d.sentences) for d in heldout)
     total = sum(len(d.sentences) for d in documents)
-    measured = (f"{counted(questions, 'question')} to measure the result" if questions else
+    from .. import pairs
+
+    asked = min(questions, pairs.MAX_QUESTIONS)  # what structure_retrieval asks: the end line counts these
+    drawn = f" (drawn from {questions:,})" if questions > asked else ""
+    measured = (f"{counted(asked, 'question')}{drawn} to measure the result" if questions else
                 f"{_no_questions(len(heldout))}, so the result is not measured (no sentence of 3+ words has a "
                 "neighbour in its document)")
     return (f"held out: {counted(len(heldout), 'document')} of {len(documents):,}, {counted(held, 'sentence')} of "
