@@ -10,6 +10,7 @@ dev split only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -155,8 +156,6 @@ def pairs_sha256(pairs: Pairs) -> str:
     """A fingerprint of the pairs as read (sentences and gold scores, in order): what a score
     computed from them depends on, whatever the file's bytes around them (a byte-order mark, line
     ends, the columns not read)."""
-    import hashlib
-
     content = json.dumps([pairs.sent1, pairs.sent2, [float(g) for g in pairs.gold]], ensure_ascii=False)
     return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -379,6 +379,7 @@ _MD_ANCHOR_LINK = re.compile(r"\[\]\(<?#([^\s()<>]+)>?\)")
 _MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
                           r"(?:\|(?P<alias>[^\[\]\n]+))?\]\]")
 _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
+
 _MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
 _MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
@@ -428,6 +429,18 @@ def _md_sub(pattern: re.Pattern, replace: str | Callable[[re.Match], str], text:
 _MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+_PROJECT_TARGET = "project:#"  # MyST's <project:#label>: a link to a target of this project
+
+
+def _autolink_text(match: re.Match, titles) -> str:
+    """An autolink's text: ``<project:#label>`` reads as the section its target names (as
+    ``{ref}`label``), a URL or an address as itself."""
+    url = match.group(1)
+    if url and url.startswith(_PROJECT_TARGET) and len(url) > len(_PROJECT_TARGET):
+        return _ref_text(url[len(_PROJECT_TARGET):], titles)
+    return url or match.group(2)
+
+
 def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
     """A block's inline markup reduced to its text; a MyST reference without a text of its own
     (``{ref}`label```, ``[](#label)``, ``<project:#label>``) to the title of the section ``titles``
@@ -441,8 +454,7 @@ def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
     text = _md_sub(_MD_ANCHOR_LINK, lambda m: _ref_text(m.group(1), titles), text)
     text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
-    text = _md_sub(_MD_AUTOLINK, lambda m: _ref_text(m.group(1)[9:], titles) if m.group(1) and
-                   m.group(1).startswith("project:#") and len(m.group(1)) > 9 else m.group(1) or m.group(2), text)
+    text = _md_sub(_MD_AUTOLINK, lambda m: _autolink_text(m, titles), text)
     text = _md_sub(_MD_TAG, "", text)
     text = _md_sub(_MD_ATTRIBUTES, "", text)
     text = _MD_ICON.sub("", text)

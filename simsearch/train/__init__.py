@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -46,6 +47,9 @@ from .outdir import (_check_default_out, _check_out, _discard_staging, _fresh_st
                      _recover_swap, _staging_is_ours, _swap_in, out_lock, out_locked_elsewhere)
 from .report import (_heldout_summary, _no_questions, _plot, _versions, _write_model_card,
                      _write_sentence_transformers_files, sentence_transformers_refusal, step0)
+
+if TYPE_CHECKING:  # read lazily at run time (scipy)
+    from ..sts import Pairs
 
 # The paper's defaults (Table A.1 for BERT-base; the supervised batch is 512, lr 5e-5, 3 epochs).
 CHECKPOINT_FORMAT = 2  # 2: loads with weights_only=True and holds the run's settings (signature)
@@ -394,7 +398,7 @@ class EvaluationSplit:
     sts_dev: Path | None
     held_out: list
     training: list
-    sts_dev_pairs: object = None  # sts.Pairs, once read
+    sts_dev_pairs: Pairs | None = None  # once read
 
     def describe(self, recipe: str | None, heldout_documents=()) -> str:
         """Which step is kept, as the run will choose it (``heldout_documents``: ict's)."""
