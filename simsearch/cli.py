@@ -451,16 +451,25 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Tab
     caption = "a relevant section or file counts once, found by any of its sentences"
     if any(result.model is None for result in results):
         caption += "; lexical (BM25) uses no model: one row, whatever the models"
+    # Precision (of a model's vectors and queries; none in lexical mode) gets a column only when
+    # the models differ in it, else a word in the caption: eight columns cut "recall@10" to
+    # "recall@…" in an 80-column terminal.
+    precisions = {result.precision for result in results if result.precision is not None}
+    by_row = len(precisions) > 1
+    if len(precisions) == 1:
+        caption += f"; vectors at {next(iter(precisions))}"
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption=caption)
-    for column in ("model", "mode", "precision", *names):
+    for column in ("model", "mode", *(["precision"] if by_row else []), *names):
         # The model's name (a path, for a folder) folds onto more lines rather than end in "…": two
-        # models "notes-index-…" are told apart in an 80-column terminal or a pipe.
-        table.add_column(column, justify="left" if column in ("model", "mode", "precision") else "right",
-                         overflow="fold" if column == "model" else "ellipsis")
-    for result in results:  # precision: of the model's vectors (and queries); none in lexical mode
-        table.add_row(_cell(result.model) if result.model is not None else "-", result.mode, result.precision or "-",
-                      *(f"{result.metrics[name]:.3f}" for name in names))
+        # models "notes-index-…" are told apart in an 80-column terminal or a pipe. The other
+        # cells are short and are never cut.
+        text = column in ("model", "mode", "precision")
+        table.add_column(column, justify="left" if text else "right",
+                         overflow="fold" if column == "model" else "ellipsis", no_wrap=column != "model")
+    for result in results:
+        table.add_row(_cell(result.model) if result.model is not None else "-", result.mode,
+                      *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
     return table
 
 
