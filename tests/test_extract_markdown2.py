@@ -264,6 +264,14 @@ CASES = [
     ("K15 display math", "Before.\n\n$$\nE = mc^2\n$$\n\nAfter.\n", [(1, "Before."), (7, "After.")]),
     ("K15 one-line math", "$$ a^2 + b^2 $$\n\nAfter.\n", [(3, "After.")]),
     ("K15 inline math", "The sum $$a+b$$ is known.\n", [(1, "The sum is known.")]),
+    # MyST's dollarmath: an equation label after the closing $$; amsmath: a LaTeX environment as a block.
+    ("K15 labelled display math", "Before.\n\n$$\n  w = r s\n$$ (eq-growth)\n\nAfter.\n", [(1, "Before."), (7, "After.")]),
+    ("K15 one-line labelled math", "$$ x = y $$ (eq-one)\n\nAfter.\n", [(3, "After.")]),
+    ("K15 amsmath block", "Before.\n\n\\begin{gather*}\na_1=b_1\\\\\na_2=b_2\n\\end{gather*}\n\n"
+     "\\begin{align}\na& =b\n\\end{align}\n\nAfter.\n", [(1, "Before."), (12, "After.")]),
+    ("K15 amsmath never closed is text", "\\begin{align} starts an environment in LaTeX.\n",
+     [(1, "\\begin{align} starts an environment in LaTeX.")]),
+    ("K15 dollars in prose", "Costs $$5 and $$6 here.\n", [(1, "Costs $$5 and $$6 here.")]),
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),

@@ -53,6 +53,11 @@ _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
 # pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
+# Display math's closing line, with MyST's optional equation label: "$$", "$$ (eq-label)".
+_MD_MATH_CLOSE = re.compile(r"\$\$[ \t]*(?:\([^()\s]+\)[ \t]*)?$")
+# A LaTeX environment standing as a block (MyST's amsmath extension): \begin{align} ... \end{align}.
+_MD_AMSMATH = re.compile(r"\\begin\{(equation|multline|gather|align|alignat|flalign|matrix|pmatrix|bmatrix|Bmatrix|"
+                         r"vmatrix|Vmatrix|eqnarray)(\*?)\}")
 _MD_SKIP_LINE = re.compile(r"^\s*(?:\[TOC\]|\*\[[^\]]+\]:.*|\(.+\)=|%\s.*|\{[:#.][^}]*\})\s*$")
 # A MyST target, ``(label)=`` alone on its line (any label: ``(syntax/core)=``, ``(my label)=``), group 1.
 _MD_TARGET = re.compile(r"^\s*\((.+)\)=\s*$")
@@ -269,11 +274,20 @@ def _clean_markdown(text: str) -> Lines:
         if block_start and stripped.startswith("$$") and not stripped.startswith("$$$"):  # display math
             end = None
             if stripped.find("$$", 2) == -1 and "$$" not in unclosed:  # opened here, closed by a later line's $$
-                end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip().endswith("$$")), None)
+                end = next((j for j in range(i + 1, len(lines)) if _MD_MATH_CLOSE.search(lines[j].rstrip())), None)
                 if end is None:
                     unclosed.add("$$")
-            elif stripped.endswith("$$"):
+            elif _MD_MATH_CLOSE.search(stripped, 2):
                 end = i
+            if end is not None:
+                out.gap(number)
+                in_paragraph = False
+                i = end + 1
+                continue
+        amsmath = _MD_AMSMATH.match(stripped) if block_start else None
+        if amsmath:  # left out as display math is, when its \end{...} follows (else it is text)
+            closer = f"\\end{{{amsmath.group(1)}{amsmath.group(2)}}}"
+            end = next((j for j in range(i, len(lines)) if closer in lines[j]), None)
             if end is not None:
                 out.gap(number)
                 in_paragraph = False
