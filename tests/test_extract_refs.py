@@ -248,3 +248,25 @@ See {ref}`item-target`, {ref}`item-heading` and {ref}`numbered`.
 """
     assert md(source) == [(2, "Item one, named by its target."), (4, "A heading in an item"),
                           (7, "Numbered item text."), (9, "See item target, A heading in an item and numbered.")]
+
+
+def test_a_myst_link_without_text_to_another_document_reads_as_its_name():
+    """``[](xref:guide/deployment)``, ``[](other.md)``: MyST shows the target's title, which is in
+    another file; they were stored as nothing ("For setup, see and ."). They read as the
+    document's name in words now, a fragment as the label's words, a URL as itself, and an empty
+    link left by a badge's image still as nothing."""
+    source = """See [](xref:guide/glossaries-and-terms). For setup, see [](xref:guide/deployment) and [](xref:guide/deployment-webserver).
+
+Read [](mystmd.md) and [](../get-started/create-content.md) first.
+
+The paper is at [](https://doi.org/10.25080/hwcj9957) today.
+
+More in <xref:guide/document-parts> and [](xref:guide#my-fig).
+
+Build [![build](badge.svg)](https://ci.example.org) passing. A [real link](other.md) keeps its text.
+"""
+    assert md(source) == [
+        (1, "See glossaries and terms."), (1, "For setup, see deployment and deployment webserver."),
+        (3, "Read mystmd and create content first."), (5, "The paper is at https://doi.org/10.25080/hwcj9957 today."),
+        (7, "More in document parts and my fig."), (9, "Build passing."), (9, "A real link keeps its text."),
+    ]

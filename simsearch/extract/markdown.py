@@ -388,6 +388,9 @@ _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
 # MyST's link to a target with no text of its own, ``[](#label)``: it shows the target's title.
 _MD_ANCHOR_LINK = re.compile(r"\[\]\(<?#([^\s()<>]+)>?\)")
+# Any other link without a text of its own: [](other.md), [](xref:guide/deployment), [](https://…).
+_MD_EMPTY_LINK = re.compile(r"\[\]\(<?([^\s()<>#][^\s()<>]*)>?\)")
+_URL_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 # A wiki link (Obsidian, Foam, Dendron, MkDocs' roamlinks): [[note]], [[note|shown text]],
 # [[note#heading]], [[note#^block-id]]; ![[note]] embeds a note or an image (left out, as an image is).
 _MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
@@ -444,14 +447,36 @@ _MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0
 
 
 _PROJECT_TARGET = "project:#"  # MyST's <project:#label>: a link to a target of this project
+_MYST_SCHEMES = ("project:", "xref:", "doc:", "path:")  # MyST's link schemes to documents, not URLs
+
+
+def _target_text(target: str) -> str:
+    """What MyST shows for a link to another document without a text of its own (it shows the
+    target's title, which is in another file): the label's words after a ``#``, else the
+    document's name in words (``xref:guide/deployment-gitlab`` -> "deployment gitlab")."""
+    _, _, fragment = target.partition("#")
+    if fragment:
+        return _ref_text(fragment)
+    path = target.split(":", 1)[1] if target.startswith(_MYST_SCHEMES) else target
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+
+
+def _empty_link_text(match: re.Match) -> str:
+    """``[](target)``: a URL reads as itself (as MyST shows it), a document as its name's words."""
+    target = match.group(1)
+    return target if _URL_SCHEME.match(target) else _target_text(target)
 
 
 def _autolink_text(match: re.Match, titles) -> str:
     """An autolink's text: ``<project:#label>`` reads as the section its target names (as
-    ``{ref}`label``), a URL or an address as itself."""
+    ``{ref}`label``), MyST's ``<xref:guide/x>`` as the document's name in words, a URL or an
+    address as itself."""
     url = match.group(1)
     if url and url.startswith(_PROJECT_TARGET) and len(url) > len(_PROJECT_TARGET):
         return _ref_text(url[len(_PROJECT_TARGET):], titles)
+    if url and url.startswith(_MYST_SCHEMES) and len(url.split(":", 1)[1]) > 0:
+        return _target_text(url)
     return url or match.group(2)
 
 
@@ -464,6 +489,8 @@ def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
     text = _md_sub(_MD_COMMENT, "", text)
     text = _md_sub(_MD_MATH, "", text)
     text = _md_sub(_MD_WIKILINK, _wikilink_text, text)
+    # Before images go: a badge ([![b](i.svg)](https://ci)) leaves an empty link that shows nothing.
+    text = _md_sub(_MD_EMPTY_LINK, _empty_link_text, text)
     text = _md_sub(_MD_IMAGE, "", text)
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
     text = _md_sub(_MD_ANCHOR_LINK, lambda m: _ref_text(m.group(1), titles), text)
