@@ -579,3 +579,99 @@ def test_a_pre_of_prose_is_read_and_one_of_commands_or_output_is_left_out():
     for pre in ["make widget.c", "gcc -Os -I. -DWIDGET_X=1 widget.c -o widget", "kennesaw",
                 "/*\n** This function opens the file that holds the widgets.\n*/\nint open_widgets(void);"]:
         assert read(f"<html><body><p>Before.</p><pre>\n{pre}\n</pre></body></html>") == ["Before."]
+
+
+# Mailing-list archives (pipermail, hypermail, MHonArc) put a message's body in an untyped <pre>:
+# a greeting, a sign-off and a signature are short lines, a reply quotes ("> ") what it answers.
+def pipermail(body: str) -> str:
+    return ("<html><head><title>[db-users] Locking</title></head><body><h1>[db-users] Locking</h1>\n"
+            "<b>Ann Lee</b> <a href=\"mailto:x\">ann at example.org</a><br><i>Mon May 5 2024</i>\n"
+            f"<hr><!--beginarticle-->\n<pre>{body}\n</pre>\n<!--endarticle--><hr></body></html>\n")
+
+
+@pytest.mark.parametrize("body, kept", [
+    (("Hi all,\n\nIs it safe to use the journal on a shared network drive?\n\nThanks,\nBob\n-- \nBob Smith\n"
+      "<a href=\"http://bob.example.com\">http://bob.example.com</a>"),
+     "Is it safe to use the journal on a shared network drive?"),
+    (("On Mon, May 5, 2024 at 10:00 AM, Bob Smith &lt;bob at example.com&gt; wrote:\n"
+      "<i>&gt; Is it safe to use the journal on a network drive?\n</i>\nNo.  It needs shared memory, "
+      "and that does not work across machines.\n\n--\nRichard"), "It needs shared memory, and that does not work across machines."),
+    (("Hello,\n\nmy query is slow:\n\n  SELECT * FROM docs WHERE title LIKE '%foo%';\n"
+      "  CREATE INDEX docs_title ON docs(title);\n\nThe index does not seem to help at all.\nAnn"),
+     "The index does not seem to help at all."),
+    ("<i>&gt; The new release fixes the slow query planner.\n</i>\nConfirmed, thanks!\n\nCarl", "Confirmed, thanks!"),
+    ("I tried the patch -- it did not help -- and the crash is still there\nwhen the file is empty.\nJo",
+     "I tried the patch -- it did not help -- and the crash is still there when the file is empty."),
+    (("Добрый день!\n\nПодскажите, пожалуйста, почему при записи из двух процессов\nбаза данных возвращает "
+      "ошибку о блокировке?\n\nИван"), "Подскажите, пожалуйста, почему при записи из двух процессов база данных возвращает ошибку о блокировке?"),
+    ("皆さん、こんにちは。\n\n二つのプロセスから同時に書き込むと、エラーが出ます。\n\n山田", "二つのプロセスから同時に書き込むと、エラーが出ます。"),
+])
+def test_an_e_mail_in_a_pre_is_read_with_its_short_lines_in_any_language(body, kept):
+    # The rule that leaves out untyped <pre>s of code once asked half of all lines to read as
+    # prose (and prose to be written in ASCII letters): every one of these messages was lost.
+    assert kept in read(pipermail(body))
+
+
+# A plain-text manual in one <pre> (Vim's help files as HTML): headings, commands, screen drawings
+# and a tag line stand between the paragraphs, fewer than half of its lines prose.
+MANUAL = """<html><body><pre>
+*windows.txt*	For version 9.0.  Last change: 2021 May 20
+
+			      Splitting windows
+
+|08.1|	Split a window
+|08.2|	Split a window on another file
+
+==============================================================================
+*08.1*	Split a window
+
+The easiest way to open a new window is to use the following command:
+
+	:split
+
+This command splits the screen into two windows and leaves the cursor in the
+top one:
+
+	+----------------------------------+
+	|/* file one.c */		   |
+	|~				   |
+	|one.c=============================|
+	|/* file one.c */		   |
+	|one.c=============================|
+	+----------------------------------+
+
+CLOSE THE WINDOW
+
+To close a window, use the command:
+
+	:close
+</pre></body></html>
+"""
+
+CHANGELOG = """<html><body><pre>
+2024-05-01  John Doe  &lt;john@example.com&gt;
+
+	* src/widget.c (widget_open): Fix a crash when the file is empty.
+	* doc/widget.texi: Document the new --fast option.
+
+2024-04-20  Jane Roe  &lt;jane@example.com&gt;
+
+	* configure.ac: Bump the version to 1.2.
+</pre></body></html>
+"""
+
+
+def test_a_plain_text_manual_or_changelog_in_a_pre_is_read_with_its_examples_and_headings():
+    manual = read(MANUAL)
+    assert "The easiest way to open a new window is to use the following command:" in manual
+    assert "To close a window, use the command:" in manual
+    assert "src/widget.c (widget_open): Fix a crash when the file is empty." in read(CHANGELOG)
+
+
+@pytest.mark.parametrize("pre", [
+    "typedef struct widget widget;\n#define WIDGET_OK  0   /* Successful result */\n\nwidget *widget_open(const char *name);\n",
+    "int widget_set_directory(unsigned long type, const char *zValue);\nint widget_set_name(unsigned long type, const void *z);",
+    "select name from widgets where price &gt; 10;",
+    "CREATE TABLE t1(\n   a TEXT,      -- text affinity for this column\n   b NUMERIC    -- numeric affinity\n);"])
+def test_a_pre_of_c_declarations_or_sql_statements_is_left_out(pre):
+    assert read(f"<html><body><p>Before.</p><pre>\n{pre}\n</pre></body></html>") == ["Before."]

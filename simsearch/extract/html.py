@@ -33,9 +33,9 @@ class _HtmlText(HTMLParser):
     Sphinx's ``a.headerlink``. A ``<pre>`` is code (left out, as code blocks are left out of
     Markdown and reStructuredText) when it or a block around it has a code class ("highlight",
     "literal-block", "language-..."), it holds ``<code>``, ``<samp>`` or ``<kbd>``, or its lines
-    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``), or fewer than half its
-    lines read as prose (``_reads_as_prose``: SQL, shell commands, a program's report); any other
-    ``<pre>`` is plain text (a mailing-list archive, an RFC) read line by line. ``<br>`` is a line break
+    read as code (``_looks_like_code``, or half its lines ``_CODE_LINE``), or too few of them
+    read as prose (``_reads_as_plain_text``: SQL, shell commands, a program's report); any other
+    ``<pre>`` is plain text (a mailing-list archive, an RFC, a ChangeLog) read line by line. ``<br>`` is a line break
     inside its block. A table row is one block, its cells joined with "; " (as the Markdown and
     reStructuredText readers give a row). A Sphinx field list loses its labels ("Parameters:")
     and its type fields ("Return type:" and its body) when the body reads as a type
@@ -291,7 +291,7 @@ class _HtmlText(HTMLParser):
         nonblank = [text.strip() for text in texts if text.strip()]
         if (self.captured_code or not any(char.isalpha() for text in texts for char in text)
                 or _looks_like_code(texts) or sum(bool(_CODE_LINE.match(text)) for text in nonblank) * 2 >= len(nonblank)
-                or sum(map(_reads_as_prose, nonblank)) * 2 < len(nonblank)):
+                or not _reads_as_plain_text(nonblank)):
             return
         depth = 0
         for number, text in lines:
@@ -463,25 +463,54 @@ class _HtmlText(HTMLParser):
             self.line_map += [(offset + shift, line) for offset, line in line_map]
 
 
-# A word of prose: letters, capitalised or not ("SELECT", "sqlite3.c", "-DSQLITE_X" are not), with
-# its punctuation; a run of four makes a line of prose.
-_PROSE_WORD = re.compile(r"[(\"'“‘]?(?:[A-Za-z][a-z'’]*(?:-[a-z]+)*)[,.;:!?)\"'”’]{0,2}")
-_CODE_COMMENT = re.compile(r"^(?:--|/\*|\*\*|//|#|;)|\s--\s|/\*|\*/")
-_DOT_LEADER = re.compile(r"\.{4,}|(?:\s\.){4,}")
+# A word of prose: letters of any script, the first of either case and the rest lower case
+# ("SELECT", "sqlite3.c", "-DSQLITE_X", "BeOS" are not), with its punctuation.
+_PROSE_WORD = re.compile(r"[(\"'“‘«„]?([^\W\d_]+(?:['’-][^\W\d_]+)*)[,.;:!?)\"'”’»]{0,2}")
+# What makes a <pre>'s line other than prose: a code comment (a line opening one: "--", "/*", "**",
+# "//", "#", ";"; "/*" or "*/" anywhere), a C or SQL statement's end ("typedef struct a a;"), a
+# dot leader ("Pages in the file........ 221": a report). SQL's comment after code on a line,
+# " -- ", is cut off and what comes before it judged ("a TEXT,   -- the text affinity" is not prose).
+_NOT_PROSE = re.compile(r"^(?:--|/\*|\*\*|//|#|;)|/\*|\*/|;\s*$|\.{4,}|(?:\s\.){4,}")
+
+
+def _prose_words(token: str) -> int:
+    """How many words of prose a token of a line is: one for a word (``_PROSE_WORD``); as many as
+    its letters for letters of a script without case (Chinese, Japanese: no spaces between words)."""
+    letters = [char for char in token if char.isalpha()]
+    if letters and all(char.lower() == char.upper() for char in letters):
+        return len(letters)
+    word = _PROSE_WORD.fullmatch(token)
+    return 1 if word and (len(word.group(1)) == 1 or word.group(1)[1:].islower()) else 0
 
 
 def _reads_as_prose(line: str) -> bool:
     """Whether a <pre>'s line reads as prose (an e-mail's, an RFC's): four words of prose in a row,
-    outside a code comment and with no dot leader ("Pages in the file........ 221": a report)."""
-    line = _PRE_QUOTE.sub("", line, count=1)
-    if _CODE_COMMENT.search(line) or _DOT_LEADER.search(line):
+    and nothing that reads as code or a report (``_NOT_PROSE``)."""
+    line = _PRE_QUOTE.sub("", line, count=1).split(" -- ")[0]
+    if _NOT_PROSE.search(line):
         return False
     run = 0
-    for word in line.split():
-        run = run + 1 if _PROSE_WORD.fullmatch(word) else 0
-        if run == 4:
+    for token in line.split():
+        words = _prose_words(token)
+        run = run + words if words else 0
+        if run >= 4:
             return True
     return False
+
+
+def _reads_as_plain_text(lines: list[str]) -> bool:
+    """Whether an untyped <pre>'s lines (none blank) are text to read, not commands, code or a
+    program's report: some read as prose (``_reads_as_prose``), at least a third of those long
+    enough to tell (four words or more; SQLite's code and reports: under a tenth). A short line
+    ("Hi all,", "Thanks,", a signature, a heading, "make widget.c") counts neither way: a short
+    e-mail, a ChangeLog, or a plain-text manual with its examples, tables and headings (Vim's help
+    files) is read whole."""
+    prose = judged = 0
+    for line in lines:
+        reads = _reads_as_prose(line)
+        prose += reads
+        judged += reads or len(_PRE_QUOTE.sub("", line, count=1).split()) >= 4
+    return prose > 0 and prose * 3 >= judged
 
 
 MAIN_CONTENT = re.compile(r"<(?:main|article)[\s>/]|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
