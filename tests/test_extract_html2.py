@@ -675,3 +675,28 @@ def test_a_plain_text_manual_or_changelog_in_a_pre_is_read_with_its_examples_and
     "CREATE TABLE t1(\n   a TEXT,      -- text affinity for this column\n   b NUMERIC    -- numeric affinity\n);"])
 def test_a_pre_of_c_declarations_or_sql_statements_is_left_out(pre):
     assert read(f"<html><body><p>Before.</p><pre>\n{pre}\n</pre></body></html>") == ["Before."]
+
+
+@pytest.mark.parametrize("block, kept", [
+    ("<ul><li><b>Last modified:</b> the time of the last write, in UTC (ISO 8601).</li></ul>",
+     "Last modified: the time of the last write, in UTC (ISO 8601)."),
+    ("<p>Last updated: the new cache keeps 2 pages per table.</p>", "Last updated: the new cache keeps 2 pages per table."),
+    ("<table><tr><td>Last modified:</td><td>seconds since 1970</td></tr></table>", "Last modified:; seconds since 1970"),
+    ("<p>Last updated: maybe 2024, maybe later.</p>", "Last updated: maybe 2024, maybe later."),
+])
+def test_a_block_that_describes_a_last_modified_field_is_text(block, kept):
+    # "last modified" then anything with a digit in it was taken for the page's footer: a field's
+    # description in a manual, a release note. Only a date and a time after it make a footer.
+    assert read(f"<html><body>{block}</body></html>") == [kept]
+
+
+@pytest.mark.parametrize("footer", ["Last updated on Monday, June 3rd, 2024 at 5:00 p.m.",
+                                    "Last modified: 2024-05-01 by Ann Lee", "Last modified: Tue Nov 24 23:35:10 2026"])
+def test_a_last_modified_line_with_a_weekday_a_time_or_an_author_is_left_out(footer):
+    assert read(f"<html><body><p>Kept.</p><p>{footer}</p></body></html>") == ["Kept."]
+
+
+def test_a_paragraph_with_words_of_its_own_beside_a_button_is_kept():
+    page = ("<html><body><p>Download the tool <a href='x'>here</a>. <button>Copy link</button></p>"
+            "<p><a href='y'>widget-1.2.tar.gz</a> <button>Copy</button></p></body></html>")
+    assert read(page) == ["Download the tool here."]

@@ -71,10 +71,17 @@ class _HtmlText(HTMLParser):
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
     NOT_SEARCHED = frozenset({"nosearch", "robots-nocontent"})
     # A block that says only when the page last changed ("This page last modified on 2018-12-10
-    # 12:34:08 UTC", "Last updated: May 5, 2024."): the site's footer, whatever element holds it.
+    # 12:34:08 UTC", "Last updated: May 5, 2024.", "... on 5 May 2024, at 10:00 (UTC)", "... by
+    # Ann Lee"): the site's footer, whatever element holds it. What follows "on" or ":" is a date
+    # and a time, nothing else: "Last modified: the time of the last write (ISO 8601)", a field's
+    # description, and "Last updated: the cache keeps 2 pages", a release note, are text.
+    DATE_WORD = (r"\(?(?:\d[\d:./-]*(?:st|nd|rd|th)?|at|[ap]\.?m\.?|(?-i:[A-Z]{2,5})"
+                 r"|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+                 r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)"
+                 r"(?![a-z])\.?)\)?")
     LAST_MODIFIED = re.compile(r"(?:this\s+(?:page|document|file|site)\s+(?:was\s+|is\s+)?)?last\s+"
-                               r"(?:modified|updated|edited|changed|revised|update)(?:\s+on\b|\s*:)[^.!?]*\d.{0,40}",
-                               re.IGNORECASE)
+                               r"(?:modified|updated|edited|changed|revised|update)(?:\s+on\b|\s*:)"
+                               rf"\s*{DATE_WORD}(?:[\s,]+{DATE_WORD})*,?(?:\s+by\s+[^.!?]{{1,40}})?\.?\s*", re.IGNORECASE)
     # Sphinx field-list labels: which fields are the type-only ones, which lose their label.
     TYPE_FIELDS = frozenset({"type", "types", "rtype", "return type", "return types", "variable type", "vartype"})
     PARAMETER_FIELDS = frozenset({"parameters", "parameter", "params", "param", "arguments", "argument", "keyword arguments",
