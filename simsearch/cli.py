@@ -938,7 +938,7 @@ def _read_queries(path: Path) -> list[str]:
 @app.command("status")
 def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
     """What the index holds: files, sentences, models, index files, last run."""
-    from .indexer import folder_notes, index_status
+    from .indexer import folder_notes, index_status, reader_note
     from .store import Store, run_files
 
     info = index_status(Store.open(db, create=False, readonly=True))
@@ -976,6 +976,9 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                  "; ".join(f"{', '.join(_shown(name) for name in names)} {value}" for value, names in settings.items()))
         stdout.print(f"HNSW settings (M / ef_construction / ef): {shown}", highlight=False, soft_wrap=True)
     for line in folder_notes(info):  # models whose vectors search refuses now: why, and what to run
+        stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
+    if info["read_by_other_version"]:  # an upgrade that reads files otherwise: not re-read yet
+        line = reader_note(info["read_by_other_version"], info["documents"] + info["skipped"], info["db"])
         stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
     run = info["last_run"]
     if run and run["status"] == "killed" and run["finished_at"] is None:

@@ -1096,7 +1096,9 @@ def folder_notes(info: dict) -> list[str]:
 def index_status(store: Store) -> dict:
     """What ``simsearch status`` shows, as a dict. A last run still marked "running" whose
     process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it.
-    Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal)."""
+    Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal).
+    ``read_by_other_version``: files (skipped ones too) another version of the reader read, which
+    the next `index` reads again."""
     from .ann import EXACT_BELOW, ann_paths
 
     models = []
@@ -1124,4 +1126,15 @@ def index_status(store: Store) -> dict:
     if last_run is not None and last_run["status"] == "running" and not writer_alive(store):
         last_run = {**last_run, "status": "killed"}
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
-            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run}
+            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run,
+            "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION)}
+
+
+def reader_note(count: int, total: int, db: str | Path | None = None) -> str:
+    """One line for ``count`` of an index's ``total`` files read by another version of simsearch's
+    reader (``EXTRACTOR_VERSION``): what search finds for them, and the command that reads them again."""
+    files = f"{count:,} of its {total:,} files were" if total != count else (
+        "its file was" if total == 1 else f"all its {total:,} files were")
+    return (f"{files} read by another version of simsearch, which reads files otherwise: search finds them "
+            f"as that version stored them (its sentences and lines) until `{command_line('index', db=db)}` "
+            "reads them again")

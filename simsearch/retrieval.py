@@ -765,6 +765,14 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))
+    from .extract import EXTRACTOR_VERSION
+    from .indexer import reader_note
+
+    older = store.count_read_by_other_extractor(EXTRACTOR_VERSION)
+    if older:  # figures of the sentences an older reader stored: not comparable with those after a re-read
+        counts = store.counts()
+        warn(f"the index: {reader_note(older, counts['documents'] + counts['skipped'], store.path)}; these figures "
+             "are of the sentences that version stored")
     done = set()  # the modes without a model evaluated already
     for model, *_ in spellings.values():
         searcher = Searcher.open(store, model, device=device, lexical_only=lexical_only)

@@ -900,6 +900,11 @@ class Store:
         rows = self.conn.execute("SELECT id FROM documents WHERE extractor_version != ?", (version,))
         return {row[0] for row in rows}
 
+    def count_read_by_other_extractor(self, version: int) -> int:
+        """How many files (documents, skipped ones too) another extractor version read: the next
+        ``index`` reads them again, and until then search finds them as that version stored them."""
+        return self.conn.execute("SELECT count(*) FROM documents WHERE extractor_version != ?", (version,)).fetchone()[0]
+
     def missing_vectors(self, model_id: int, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet."""
         return self.conn.execute(

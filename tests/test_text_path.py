@@ -201,7 +201,7 @@ def test_train_from_index_then_index_and_search_with_the_new_model(tmp_path, tin
     assert result["examples"] == len(expected) and result["steps"] == 2
     assert result["data_source"] == {"kind": "index", "path": str(db.absolute()), "documents": 3,
                                      "sentences": len(expected), "sha256": documents_sha256(indexed),
-                                     "files_changed_since_indexed": 0}
+                                     "files_changed_since_indexed": 0, "files_read_by_other_version": 0}
     assert result["data_sha256"] == documents_sha256(indexed)
     saved = json.loads((out / "simsearch.json").read_text())
     assert saved["data_source"] == result["data_source"]

@@ -924,6 +924,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
             documents = indexed_documents(store)
             stale = stale_documents(store, documents)
             roots = [index_root(list(store.roots()), d.path) for d in documents]
+            older = other_reader_documents(store, documents)
         finally:
             store.close()
         if not documents:
@@ -935,7 +936,14 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
                 f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
                 "`simsearch index` first to train on what they hold now"))
-        source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale)}
+        if older:
+            (warn or print_file_warning)(str(config.data), (
+                f"{len(older)} of its {len(documents)} files were read by another version of simsearch, which "
+                f"reads files otherwise ({older[0]}{', …' if len(older) > 1 else ''}); training on the sentences "
+                f"that version stored: run `simsearch index` first to train on what this version reads (the "
+                "sentences it then searches)"))
+        source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale),
+                  "files_read_by_other_version": len(older)}
     else:
         documents = documents_from_path(config.data, warn)
         source = {"kind": "files", "path": str(config.data.absolute())}
@@ -961,6 +969,16 @@ def stale_documents(store, documents) -> list[tuple[str, str]]:
 
     states = ((d.path, file_state(store, d.id, d.path)) for d in documents)
     return [(path, state) for path, state in states if state != "indexed"]
+
+
+def other_reader_documents(store, documents) -> list[str]:
+    """Paths of the indexed documents another version of simsearch's reader read
+    (``extract.EXTRACTOR_VERSION``): the next `simsearch index` reads them again, and may store
+    other sentences for them."""
+    from ..extract import EXTRACTOR_VERSION
+
+    older = store.read_by_other_extractor(EXTRACTOR_VERSION)
+    return [d.path for d in documents if d.id in older]
 
 
 ESTIMATE_AFTER = 3  # steps timed, after the first, before the estimate of the run's time

@@ -1,0 +1,112 @@
+"""An index read by another version of the reader (``extract.EXTRACTOR_VERSION``), before the
+`index` that reads it again: the commands that read it say so (trust hunt on re-reads, session 32).
+
+Until then search finds the files as that version stored them; `status`, `train --from-index` and
+`eval retrieval` said nothing of it, so a model trained, or a figure measured, on the older reader's
+sentences was recorded as of an index up to date ("files_changed_since_indexed": 0).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from simsearch.extract import EXTRACTOR_VERSION
+from simsearch.indexer import index
+from simsearch.store import Store
+
+
+def write_docs(root: Path) -> Path:
+    root.mkdir()
+    (root / "garden.md").write_text("# Garden\n\nThe tomatoes need water every morning. Basil grows best in the sun.\n")
+    (root / "trip.txt").write_text("The train leaves at nine from platform four. Tickets are sold at the kiosk.\n")
+    (root / "budget.rst").write_text("Budget\n======\n\nThe trip costs two thousand euros. Hotels take most of it.\n")
+    return root
+
+
+def build(tmp_path: Path, model: Path) -> tuple[Path, Path]:
+    docs, db = write_docs(tmp_path / "docs"), tmp_path / "index.db"
+    store = Store.open(db)
+    try:
+        index(store, [docs], [str(model)], device="cpu", progress=False)
+    finally:
+        store.close()
+    return docs, db
+
+
+def read_by_older(db: Path, *paths: Path) -> None:
+    """As an upgrade leaves an index: these documents recorded as read by an older reader."""
+    conn = sqlite3.connect(db)
+    for path in paths:
+        conn.execute("UPDATE documents SET extractor_version = ? WHERE path = ?", (EXTRACTOR_VERSION - 3, str(path)))
+    conn.commit()
+    conn.close()
+
+
+def test_status_says_how_many_files_an_older_reader_read_until_index_reads_them_again(tmp_path, index_model,
+                                                                                     run_cli):
+    docs, db = build(tmp_path, index_model)
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["read_by_other_version"] == 0, err
+    code, out, _ = run_cli("status", "--db", db)
+    assert "another version" not in out
+
+    read_by_older(db, docs / "garden.md", docs / "trip.txt")
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["read_by_other_version"] == 2, err
+    code, out, err = run_cli("status", "--db", db)
+    text = " ".join(out.split())
+    assert code == 0 and "2 of its 3 files were read by another version of simsearch" in text, out
+    assert "reads them again" in text and "simsearch index --db" in text
+
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--json")
+    assert code == 0 and json.loads(out)["reextracted"] == 2, err
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert json.loads(out)["read_by_other_version"] == 0
+
+
+def test_train_from_index_says_and_records_files_an_older_reader_read(tmp_path, index_model):
+    from simsearch.train import TrainConfig, training_data
+
+    docs, db = build(tmp_path, index_model)
+    config = TrainConfig(mode="unsup", data=db, from_index=True)
+
+    def read():
+        warnings: list[tuple[str, str]] = []
+        data = training_data(config, lambda path, reason: warnings.append((path, reason)))
+        return data, warnings
+
+    data, warnings = read()
+    assert warnings == [] and data.source["files_read_by_other_version"] == 0
+    read_by_older(db, docs / "trip.txt")
+    data, warnings = read()
+    [(where, reason)] = warnings
+    assert where == str(db) and reason.startswith("1 of its 3 files were read by another version of simsearch")
+    assert str(docs / "trip.txt") in reason and "run `simsearch index` first" in reason
+    assert data.source["files_read_by_other_version"] == 1
+    assert data.source["files_changed_since_indexed"] == 0  # the file itself did not change
+
+    store = Store.open(db)
+    try:
+        assert index(store, [docs], None, device="cpu", progress=False).reextracted == 1
+    finally:
+        store.close()
+    data, warnings = read()
+    assert warnings == [] and data.source["files_read_by_other_version"] == 0
+
+
+def test_eval_retrieval_warns_that_figures_are_of_an_older_readers_sentences(tmp_path, index_model, run_cli):
+    docs, db = build(tmp_path, index_model)
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "watering tomatoes", "relevant": "docs/garden.md"}\n')
+    args = ("eval", "retrieval", queries, "--db", db, "-m", index_model, "--device", "cpu", "--json")
+    code, _, err = run_cli(*args)
+    assert code == 0 and "another version" not in err, err
+    read_by_older(db, docs / "budget.rst")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    message = " ".join(err.split())
+    assert "1 of its 3 files were read by another version of simsearch" in message, err
+    assert "these figures are of the sentences that version stored" in message
+    assert json.loads(out.splitlines()[0])["queries"] == 1
