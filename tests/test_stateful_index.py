@@ -6,7 +6,9 @@ behind its name (same or another dimension); add and remove models; delete, trun
 zero or garble an HNSW file (with or without keeping its mtime, as bit rot would);
 interrupt ``index`` at a random commit point; replace a file by another of the same size
 and mtime (``mv``, ``cp -p``: only inode and ctime tell them apart); index with another
-``--max-file-mb`` (later runs keep it); refresh. Everything runs through the
+``--max-file-mb`` (later runs keep it); upgrade (or downgrade) simsearch to a version whose
+reader gives other sentences for the same bytes (``EXTRACTOR_VERSION``: the next run reads
+every file again, re-embedding only texts no sentence holds a vector for); refresh. Everything runs through the
 real indexer, store and ANN code, with tiny deterministic random BERTs and
 ``ann.EXACT_BELOW`` lowered so that HNSW serves the searches.
 
@@ -66,6 +68,51 @@ from simsearch import ann, indexer
 from simsearch.errors import Interrupted, SimsearchError
 from simsearch.search import Searcher
 from simsearch.store import Store
+
+# --- readers ----------------------------------------------------------------------------
+
+# simsearch versions whose readers give other sentences for the same bytes, as an upgrade that
+# changes extraction does: each file is read again once (``EXTRACTOR_VERSION``). Version ->
+# what that reader makes of each sentence of a file (None: left out).
+CURRENT_READER = indexer.EXTRACTOR_VERSION
+REAL_SENTENCES_OF = indexer.sentences_of
+
+
+def _older_text(text: str) -> str | None:
+    """An older reader: every other sentence of the pool keeps some markup the current one drops."""
+    return text + " See also." if POOL.index(text) % 2 == 0 else text
+
+
+def _other_text(text: str) -> str | None:
+    """Another reader: every third sentence of the pool left out (read as a code block)."""
+    return None if POOL.index(text) % 3 == 0 else text
+
+
+READERS = {CURRENT_READER: lambda text: text, CURRENT_READER - 3: _older_text, CURRENT_READER - 1: _other_text}
+
+
+def read_as(version: int, sentences: list[str]) -> list[str]:
+    """The sentences of a file of these sentences as ``version``'s reader stores them."""
+    return [t for t in map(READERS[version], sentences) if t is not None]
+
+
+def use_reader(version: int) -> None:
+    """Make the indexer the one of simsearch ``version`` (its reader and its EXTRACTOR_VERSION)."""
+    indexer.EXTRACTOR_VERSION = version
+    if version == CURRENT_READER:
+        indexer.sentences_of = REAL_SENTENCES_OF
+        return
+
+    def sentences_of(extracted, *args, **kwargs):
+        out = []
+        for sentence in REAL_SENTENCES_OF(extracted, *args, **kwargs):
+            text = READERS[version](sentence.text)
+            if text is not None:
+                out.append(type(sentence)(text, sentence.start, sentence.end, sentence.line))
+        return out
+
+    indexer.sentences_of = sentences_of
+
 
 # --- profiles ---------------------------------------------------------------------------
 
@@ -275,9 +322,13 @@ class IndexMachine(RuleBasedStateMachine):
         self.saved = (ann.EXACT_BELOW, ann.REBUILD_DELETED_SHARE)
         self.rng = np.random.default_rng(0)
         self.clean_builds = 0
+        self.reader = CURRENT_READER  # the simsearch version installed now (its reader)
+        self.last_report = None
+        use_reader(CURRENT_READER)
 
     def teardown(self):
         ann.EXACT_BELOW, ann.REBUILD_DELETED_SHARE = self.saved
+        use_reader(CURRENT_READER)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- helpers --------------------------------------------------------------------------
@@ -307,7 +358,7 @@ class IndexMachine(RuleBasedStateMachine):
         try:
             with interrupt_at(interrupt) as fired:
                 try:
-                    indexer.index(store, [self.root], models, progress=False,
+                    self.last_report = indexer.index(store, [self.root], models, progress=False,
                                   max_file_mb=None if limit_bytes is None else limit_bytes / 2**20)
                 except (Interrupted, KeyboardInterrupt):
                     if not fired():
@@ -324,7 +375,8 @@ class IndexMachine(RuleBasedStateMachine):
             self.pending.clear()
             if limit_bytes is not None:
                 self.limit_bytes = limit_bytes
-            self.indexed_files = {name: list(s) for name, s in self.files.items() if file_size(s) <= self.limit_bytes}
+            self.indexed_files = {name: read_as(self.reader, s) for name, s in self.files.items()
+                                  if file_size(s) <= self.limit_bytes}
             self.indexed_skipped = {name for name, s in self.files.items() if file_size(s) > self.limit_bytes}
             self.indexed_models = dict(self.models)
 
@@ -496,6 +548,46 @@ class IndexMachine(RuleBasedStateMachine):
                 handle.write(payload)
         if keep_mtime:
             os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    @precondition(lambda self: self.started)
+    @rule(version=st.sampled_from(sorted(READERS)), interrupt=interrupts)
+    def install_another_version(self, version, interrupt):
+        """simsearch upgraded (or downgraded) to a version whose reader gives other sentences for the
+        same bytes, then `simsearch index`: every file read by another version is read again, and only
+        texts that no sentence held a vector for are embedded (a kept text keeps its vector)."""
+        before = self.reader
+        note(f"  install the version whose reader is {version} (was {before})")
+        tally("another version installed" if version != before else "the same version installed again")
+        self.reader = version
+        use_reader(version)
+        store = Store.open(self.db)
+        try:  # the texts each up-to-date model holds a vector for, before the run
+            held = {row.name: {text for (text,) in store.conn.execute(
+                        "SELECT DISTINCT s.text FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
+                        "WHERE v.model_id = ?", (row.id,))}
+                    for row in store.models()
+                    if self.clean and self.indexed_models.get(row.name) == self.models.get(row.name)}
+            # files this version read already (a run of it interrupted before): not read again
+            current = store.conn.execute("SELECT count(*) FROM documents WHERE extractor_version = ?",
+                                         (version,)).fetchone()[0]
+        finally:
+            store.close()
+        self.run_index(self.refresh_models(), interrupt)
+        if not self.clean:
+            return
+        report = self.last_report
+        store = Store.open(self.db)
+        try:
+            stored = [text for (text,) in store.conn.execute("SELECT text FROM sentences")]
+            for name, texts in held.items():
+                assert report.encoded.get(name, 0) == sum(text not in texts for text in stored), (
+                    f"{Path(name).name}: {report.encoded.get(name, 0)} sentences embedded, "
+                    f"{sum(text not in texts for text in stored)} hold a text it had no vector for")
+            assert store.read_by_other_extractor(version) == set()
+        finally:
+            store.close()
+        if current == 0:  # every file another version read is read again, none left as it was
+            assert report.unchanged == 0, f"{report.unchanged} files read by another version were not read again"
 
     @rule(interrupt=interrupts)
     def refresh(self, interrupt):
