@@ -353,3 +353,27 @@ def test_html_entities_read_as_their_characters_outside_code():  # review ZW: &n
                        "A &bogus; name, &#8212; a dash, and \\&amp; escaped.\n")
     assert [text for _, text in got] == ["AT&T and Johnson & Johnson sell tools — and &amp; stays.",
                                          "A &bogus; name, — a dash, and &amp; escaped."]
+
+
+def test_unclosed_latex_environments_are_read_in_linear_time(monkeypatch):
+    """Each block opening with ``\\begin{align}`` looked for its ``\\end{align}`` through the rest of
+    the file, again for every such block when none follows: 4,000 of them took 0.5 s, 16 times
+    1,000's (quadratic). An environment found unclosed is not looked for again, as ``$$`` is not.
+    Counted, not timed: the lines the reader steps through grow as the file does."""
+    import builtins
+
+    from simsearch.extract import markdown
+
+    steps = 0
+
+    def counting_range(*args):
+        nonlocal steps
+        for value in builtins.range(*args):
+            steps += 1
+            yield value
+
+    monkeypatch.setattr(markdown, "range", counting_range, raising=False)
+    blocks = 2000
+    sentences = md("\\begin{align} is how an environment opens.\n\n" * blocks)
+    assert len(sentences) == blocks and sentences[0] == (1, "\\begin{align} is how an environment opens.")
+    assert steps < 20 * blocks, steps

@@ -287,7 +287,11 @@ def _clean_markdown(text: str) -> Lines:
         amsmath = _MD_AMSMATH.match(stripped) if block_start else None
         if amsmath:  # left out as display math is, when its \end{...} follows (else it is text)
             closer = f"\\end{{{amsmath.group(1)}{amsmath.group(2)}}}"
-            end = next((j for j in range(i, len(lines)) if closer in lines[j]), None)
+            end = None
+            if closer not in unclosed:  # one search per environment that is never closed, not one per line
+                end = next((j for j in range(i, len(lines)) if closer in lines[j]), None)
+                if end is None:
+                    unclosed.add(closer)
             if end is not None:
                 out.gap(number)
                 in_paragraph = False
