@@ -270,3 +270,19 @@ Build [![build](badge.svg)](https://ci.example.org) passing. A [real link](other
         (3, "Read mystmd and create content first."), (5, "The paper is at https://doi.org/10.25080/hwcj9957 today."),
         (7, "More in document parts and my fig."), (9, "Build passing."), (9, "A real link keeps its text."),
     ]
+
+
+def test_an_image_without_alt_text_is_not_read_as_an_empty_link():
+    """``![](screenshot.png)`` was read as the link ``[](screenshot.png)`` after a "!", storing
+    "See !screenshot here." (an image is left out, whatever its alt text); a badge whose image has
+    no alt text left "!badge". ``[](./)`` and ``[](../)`` read as ".", which ended the sentence;
+    ``[](<my notes.md>)`` (a destination with spaces) read as nothing."""
+    source = """See ![](screenshot.png) here.
+
+Build [![](badge.svg)](https://ci.example.org) passing.
+
+Up [](../) and here [](./) too.
+
+Read [](<my notes.md>) first.
+"""
+    assert md(source) == [(1, "See here."), (3, "Build passing."), (5, "Up and here too."), (7, "Read my notes first.")]

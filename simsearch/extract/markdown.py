@@ -393,7 +393,8 @@ _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
 # MyST's link to a target with no text of its own, ``[](#label)``: it shows the target's title.
 _MD_ANCHOR_LINK = re.compile(r"\[\]\(<?#([^\s()<>]+)>?\)")
 # Any other link without a text of its own: [](other.md), [](xref:guide/deployment), [](https://…).
-_MD_EMPTY_LINK = re.compile(r"\[\]\(<?([^\s()<>#][^\s()<>]*)>?\)")
+# Not an image's "![](x.png)" (left out below); "<…>" may hold spaces: [](<my notes.md>).
+_MD_EMPTY_LINK = re.compile(r"(?<!!)\[\]\((?:<([^<>\n#][^<>\n]*)>|([^\s()<>#][^\s()<>]*))\)")
 _URL_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 # A wiki link (Obsidian, Foam, Dendron, MkDocs' roamlinks): [[note]], [[note|shown text]],
 # [[note#heading]], [[note#^block-id]]; ![[note]] embeds a note or an image (left out, as an image is).
@@ -463,12 +464,14 @@ def _target_text(target: str) -> str:
         return _ref_text(fragment)
     path = target.split(":", 1)[1] if target.startswith(_MYST_SCHEMES) else target
     name = path.rstrip("/").rsplit("/", 1)[-1]
+    if not any(character.isalnum() for character in name):  # [](./), [](../): a folder named by dots only
+        return ""
     return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
 
 
 def _empty_link_text(match: re.Match) -> str:
     """``[](target)``: a URL reads as itself (as MyST shows it), a document as its name's words."""
-    target = match.group(1)
+    target = (match.group(1) or match.group(2)).strip()
     return target if _URL_SCHEME.match(target) else _target_text(target)
 
 
