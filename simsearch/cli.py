@@ -443,8 +443,9 @@ def eval_retrieval_command(
             stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k))
 
 
-def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Table:
-    """``eval retrieval``'s table: one row per model x mode evaluated."""
+def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None) -> Table:
+    """``eval retrieval``'s table: one row per model x mode evaluated, for a terminal ``width``
+    columns wide (standard output's)."""
     from .retrieval import metric_names
 
     names = metric_names(k)
@@ -460,16 +461,24 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int) -> Tab
         caption += f"; vectors at {next(iter(precisions))}"
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption=caption)
-    for column in ("model", "mode", *(["precision"] if by_row else []), *names):
+    rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
+             *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
+            for result in results]
+    columns = ("model", "mode", *(["precision"] if by_row else []), *names)
+    # The other cells are short and are not cut when the model's name keeps room beside them (up
+    # to 6 characters): in a narrower terminal (60 columns) they are cut, else the model's column,
+    # the only one left to wrap, was given no width at all and its names were not shown.
+    whole = sum(max(len(column), *(len(str(row[n])) for row in rows)) + 3 for n, column in enumerate(columns) if n)
+    model = min(6, max(len(str(row[0])) for row in [("model",), *rows]))
+    no_wrap = whole + 1 + model + 3 <= (width if width is not None else stdout.width)
+    for column in columns:
         # The model's name (a path, for a folder) folds onto more lines rather than end in "…": two
-        # models "notes-index-…" are told apart in an 80-column terminal or a pipe. The other
-        # cells are short and are never cut.
+        # models "notes-index-…" are told apart in an 80-column terminal or a pipe.
         text = column in ("model", "mode", "precision")
         table.add_column(column, justify="left" if text else "right",
-                         overflow="fold" if column == "model" else "ellipsis", no_wrap=column != "model")
-    for result in results:
-        table.add_row(_cell(result.model) if result.model is not None else "-", result.mode,
-                      *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
+                         overflow="fold" if column == "model" else "ellipsis", no_wrap=no_wrap and column != "model")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

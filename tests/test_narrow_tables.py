@@ -91,3 +91,31 @@ def test_status_table_keeps_a_long_pooler_whole_at_80_columns(tmp_path, tiny_mod
     poolers = [cell for cell in (line.split("│")[3].strip() for line in table if line.startswith("│")) if cell]
     assert poolers == ["cls_before_pooler"] * 2, out
     assert NAMES[0] in _first_column(out) and NAMES[1] in _first_column(out)
+
+
+def test_eval_retrieval_table_shows_the_model_in_a_60_column_terminal(monkeypatch):
+    """With every other column kept whole (never wrapped), the model's column was the only one
+    rich could narrow, and in 60 columns it was given no width: the rows named no model."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from simsearch import cli
+    from simsearch.retrieval import Evaluation, metric_names
+
+    def evaluation(model, mode, precision):
+        return Evaluation(model, mode, 10, {name: 0.5 for name in metric_names(10)}, 30, 100, 0, 0, [], precision)
+
+    for results in ([evaluation("minilm", "dense", "fp32"), evaluation("minilm", "hybrid", "fp32")],
+                    [evaluation(NAMES[0], "dense", "int8"), evaluation(NAMES[1], "dense", "fp32")]):
+        for width in (60, 80):
+            console = Console(width=width, force_terminal=False, record=True)
+            monkeypatch.setattr(cli, "stdout", console)  # the table is made for standard output's width
+            console.print(cli._retrieval_table(results, 30, Path("q.jsonl"), Path("index.db"), 10))
+            out = console.export_text()
+            assert all(len(line) <= width for line in out.splitlines()), out
+            names = "".join(line.split("┃" if "┃" in line else "│")[1].strip() for line in out.splitlines()
+                            if line.startswith("│"))
+            assert names == "".join(result.model for result in results), out
+            if width == 80:
+                assert "…" not in out, out
