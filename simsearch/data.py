@@ -183,6 +183,9 @@ def line_of_byte(raw: bytes, offset: int) -> int:
     return len(_BYTE_LINE_END.split(raw[:offset]))
 
 
+TAB = "\t"
+
+
 def load_triplets(path: Path) -> list[tuple[str, ...]]:
     """(sent0, sent1[, hard_neg]) rows from CSV, TSV or JSONL, the SimCSE paper's columns.
 
@@ -214,7 +217,7 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
             columns = columns or list(record)
             records.append((number, record))
     else:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        delimiter = TAB if path.suffix.lower() == ".tsv" else ","
         # newline="": the csv module sees the file's own line ends (a quoted field may hold one)
         # and no others; line_num is the line a row ends on, blank lines and quoted breaks counted.
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -228,6 +231,13 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         )
     rows: dict[tuple[str, ...], None] = {}
     for number, record in records:
+        extra = record.get(None) if not json_lines else None  # csv's key for fields past the header's
+        if extra and any(field.strip() for field in extra):
+            # A comma (a tab) in a field not quoted splits it: its sentences would be trained on
+            # shifted, a part of one as another, and the rest dropped.
+            raise SimsearchError(f"{path}:{number}: the row has more fields than the header "
+                                 f"({','.join(map(str, columns))}; a {'tab' if delimiter == TAB else 'comma'} "
+                                 f"in a field not quoted?)")
         values = tuple(" ".join(_text_value(path, number, c, record.get(c)).split()) for c in needed)
         if not any(values):
             continue
@@ -237,8 +247,9 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
             if nulls and not json_lines:
                 # csv gives None for the fields a row lacks: fewer fields than the header, as
                 # after a quote left open, which swallows the lines after it into one field.
-                what = (f"no {', '.join(nulls)}: the row has fewer fields than the header "
-                        f"({','.join(map(str, columns))}; a quote left open?)")
+                blank = ", ".join(c for c in empty if c not in nulls)  # there, but empty
+                what = (f"{f'empty {blank}; ' if blank else ''}no {', '.join(nulls)}: the row has fewer fields "
+                        f"than the header ({','.join(map(str, columns))}; a quote left open?)")
             else:
                 what = f"{', '.join(nulls)} is null (expected a string)" if nulls else f"empty {', '.join(empty)}"
             raise SimsearchError(f"{path}:{number}: {what}")

@@ -211,6 +211,29 @@ def test_a_csv_row_short_of_fields_says_so_not_null(tmp_path):
     with pytest.raises(SimsearchError, match=r"t\.csv:3: no sent1: the row has fewer fields"):
         load_triplets(path)
 
+
+def test_a_csv_row_with_more_fields_than_the_header_is_refused(tmp_path):
+    # A comma in a field not quoted split it: the row was trained on shifted ("Hello", "world"),
+    # a part of one sentence as the other, and the rest ("Bye") dropped without a word.
+    path = tmp_path / "t.csv"
+    path.write_text("sent0,sent1\nq,r\nHello, world,Bye\n")
+    with pytest.raises(SimsearchError, match=r"t\.csv:3: the row has more fields than the header \(sent0,sent1; "
+                                             r"a comma in a field not quoted\?\)"):
+        load_triplets(path)
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("sent0\tsent1\nHello\tworld\tBye\n")
+    with pytest.raises(SimsearchError, match=r"t\.tsv:2: the row has more fields .*a tab in a field not quoted"):
+        load_triplets(tsv)
+    path.write_text("sent0,sent1\na,b,\n")  # a trailing empty field (a spreadsheet's) is no sentence lost
+    assert load_triplets(path) == [("a", "b")]
+
+
+def test_a_short_csv_row_with_an_empty_field_names_both(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("sent0,sent1,hard_neg\n,b\n")
+    with pytest.raises(SimsearchError, match=r"t\.csv:2: empty sent0; no hard_neg: the row has fewer fields"):
+        load_triplets(path)
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(_WORDS, _WORDS), min_size=1, max_size=6), data=st.data(),
        delimiter=st.sampled_from([",", "\t"]), newline=st.sampled_from(["\n", "\r\n"]))
