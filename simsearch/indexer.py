@@ -1130,11 +1130,17 @@ def index_status(store: Store) -> dict:
             "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION)}
 
 
+def files_of(count: int, total: int) -> str:
+    """``count`` of an index's ``total`` files, as a sentence's subject: "1 of its 3 files was",
+    "2 of its 3 files were", "all its 3 files were", "its file was"."""
+    if count == total:
+        return "its file was" if total == 1 else f"all its {total:,} files were"
+    return f"{count:,} of its {total:,} files {'was' if count == 1 else 'were'}"
+
+
 def reader_note(count: int, total: int, db: str | Path | None = None) -> str:
     """One line for ``count`` of an index's ``total`` files read by another version of simsearch's
     reader (``EXTRACTOR_VERSION``): what search finds for them, and the command that reads them again."""
-    files = f"{count:,} of its {total:,} files were" if total != count else (
-        "its file was" if total == 1 else f"all its {total:,} files were")
-    return (f"{files} read by another version of simsearch, which reads files otherwise: search finds them "
-            f"as that version stored them (its sentences and lines) until `{command_line('index', db=db)}` "
+    return (f"{files_of(count, total)} read by another version of simsearch, which reads files otherwise: "
+            f"search finds them as that version stored them (its sentences and lines) until `{command_line('index', db=db)}` "
             "reads them again")

@@ -902,8 +902,10 @@ class Store:
 
     def count_read_by_other_extractor(self, version: int) -> int:
         """How many files (documents, skipped ones too) another extractor version read: the next
-        ``index`` reads them again, and until then search finds them as that version stored them."""
-        return self.conn.execute("SELECT count(*) FROM documents WHERE extractor_version != ?", (version,)).fetchone()[0]
+        ``index`` reads them again, and until then search finds them as that version stored them.
+        A file skipped as over the size limit is not counted: no version read it, nor will."""
+        return self.conn.execute("SELECT count(*) FROM documents WHERE extractor_version != ? "
+                                 "AND skip_kind IS NOT 'limit'", (version,)).fetchone()[0]
 
     def missing_vectors(self, model_id: int, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet."""

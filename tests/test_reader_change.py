@@ -82,7 +82,7 @@ def test_train_from_index_says_and_records_files_an_older_reader_read(tmp_path, 
     read_by_older(db, docs / "trip.txt")
     data, warnings = read()
     [(where, reason)] = warnings
-    assert where == str(db) and reason.startswith("1 of its 3 files were read by another version of simsearch")
+    assert where == str(db) and reason.startswith("1 of its 3 files was read by another version of simsearch")
     assert str(docs / "trip.txt") in reason and "run `simsearch index` first" in reason
     assert data.source["files_read_by_other_version"] == 1
     assert data.source["files_changed_since_indexed"] == 0  # the file itself did not change
@@ -107,6 +107,34 @@ def test_eval_retrieval_warns_that_figures_are_of_an_older_readers_sentences(tmp
     code, out, err = run_cli(*args)
     assert code == 0, err
     message = " ".join(err.split())
-    assert "1 of its 3 files were read by another version of simsearch" in message, err
+    assert "1 of its 3 files was read by another version of simsearch" in message, err
     assert "these figures are of the sentences that version stored" in message
     assert json.loads(out.splitlines()[0])["queries"] == 1
+
+
+def test_a_file_over_the_size_limit_is_not_counted_as_read_by_another_version(tmp_path):
+    """A file skipped as over --max-file-mb is read by no version of the reader, nor will the next
+    `index` read it: status counted it among the files "read by another version", whose sentences
+    search was said to find as that version stored them. And "1 of its 3 files were"."""
+    from simsearch.indexer import index_status, reader_note
+
+    docs = write_docs(tmp_path / "docs")
+    (docs / "huge.txt").write_text("A long line of words. " * 200)  # 4.4 KB, over a 4 KB limit
+    db = tmp_path / "index.db"
+    store = Store.open(db)
+    try:
+        index(store, [docs], [], device="cpu", progress=False, max_file_mb=4 / 1024)
+        assert store.counts()["skipped"] == 1
+    finally:
+        store.close()
+    read_by_older(db, *(docs / name for name in ("garden.md", "huge.txt")))
+    store = Store.open(db, create=False, readonly=True)
+    try:
+        info = index_status(store)
+    finally:
+        store.close()
+    assert info["read_by_other_version"] == 1
+    note = reader_note(info["read_by_other_version"], info["documents"] + info["skipped"], db)
+    assert note.startswith("1 of its 4 files was read by another version of simsearch"), note
+    assert reader_note(2, 4).startswith("2 of its 4 files were") and reader_note(4, 4).startswith("all its 4 files were")
+    assert reader_note(1, 1).startswith("its file was")

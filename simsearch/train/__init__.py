@@ -937,8 +937,10 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
                 "`simsearch index` first to train on what they hold now"))
         if older:
+            from ..indexer import files_of
+
             (warn or print_file_warning)(str(config.data), (
-                f"{len(older)} of its {len(documents)} files were read by another version of simsearch, which "
+                f"{files_of(len(older), len(documents))} read by another version of simsearch, which "
                 f"reads files otherwise ({older[0]}{', …' if len(older) > 1 else ''}); training on the sentences "
                 f"that version stored: run `simsearch index` first to train on what this version reads (the "
                 "sentences it then searches)"))
