@@ -76,7 +76,8 @@ def scorers(sentences: np.ndarray, passages: np.ndarray) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bench", required=True, help="a benchmark under --bench-root")
+    parser.add_argument("--bench", help="a benchmark under --bench-root")
+    parser.add_argument("--queries", type=Path, help="a query file of your own instead (eval retrieval's format)")
     parser.add_argument("--bench-root", type=Path, default=Path.home() / ".cache/simsearch-bench")
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--model", action="append", help="a model the index holds (repeat)")
@@ -86,7 +87,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/simsearch-context-vectors"))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    queries = retrieval.load_queries(args.bench_root / args.bench / "queries.jsonl")
+    if (args.bench is None) == (args.queries is None):
+        parser.error("give --bench or --queries")
+    queries = retrieval.load_queries(args.queries or args.bench_root / args.bench / "queries.jsonl")
+    bench = args.bench or args.queries.stem
     store = Store.open(args.db, create=False)
     args.cache.mkdir(parents=True, exist_ok=True)
     print("bench\tmodel\twindow\tvariant\tmode\thit@1\thit@10\tMRR@10")
@@ -95,7 +99,7 @@ def main() -> None:
         ids, sentences = store.vectors(searcher.model)
         sentences = sentences.astype(np.float32)
         sentences /= np.linalg.norm(sentences, axis=1, keepdims=True)
-        cached = args.cache / f"{args.bench}-{searcher.model.fingerprint}-w{args.window}.npy"
+        cached = args.cache / f"{bench}-{searcher.model.fingerprint}-w{args.window}.npy"
         if cached.exists():
             passages = np.load(cached)
         else:
@@ -116,7 +120,7 @@ def main() -> None:
             searcher._vectors = ExactScores(ids, score)
             for mode in args.mode or ["dense", "hybrid"]:
                 metrics = retrieval.evaluate(searcher, queries, mode).metrics
-                print(f"{args.bench}\t{searcher.name}\t{args.window}\t{variant}\t{mode}\t{metrics['hit@1']:.3f}\t"
+                print(f"{bench}\t{searcher.name}\t{args.window}\t{variant}\t{mode}\t{metrics['hit@1']:.3f}\t"
                       f"{metrics['hit@10']:.3f}\t{metrics['mrr@10']:.3f}", flush=True)
 
 
