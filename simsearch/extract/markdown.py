@@ -101,6 +101,18 @@ def _md_fence_argument(name: str, argument: str) -> str:
     return " ".join(argument.split(None, versions)[versions:]) if versions else argument
 
 
+def _closing_line(lines: list[str], start: int, closes: Callable[[str], object], key: str, unclosed: set) -> int | None:
+    """The first line from ``start`` that ``closes`` a block, or None. A block whose closer was
+    not found (``key`` in ``unclosed``) is not looked for again: thousands of unclosed openers
+    would each read the rest of the file."""
+    if key in unclosed:
+        return None
+    end = next((j for j in range(start, len(lines)) if closes(lines[j])), None)
+    if end is None:
+        unclosed.add(key)
+    return end
+
+
 def _clean_markdown(text: str) -> Lines:
     lines = [line.expandtabs(4) for line in source_lines(text)]
     out = _Out()
@@ -273,10 +285,8 @@ def _clean_markdown(text: str) -> Lines:
             continue
         if block_start and stripped.startswith("$$") and not stripped.startswith("$$$"):  # display math
             end = None
-            if stripped.find("$$", 2) == -1 and "$$" not in unclosed:  # opened here, closed by a later line's $$
-                end = next((j for j in range(i + 1, len(lines)) if _MD_MATH_CLOSE.search(lines[j].rstrip())), None)
-                if end is None:
-                    unclosed.add("$$")
+            if stripped.find("$$", 2) == -1:  # opened here, closed by a later line's $$
+                end = _closing_line(lines, i + 1, lambda text: _MD_MATH_CLOSE.search(text.rstrip()), "$$", unclosed)
             elif _MD_MATH_CLOSE.search(stripped, 2):
                 end = i
             if end is not None:
@@ -287,11 +297,7 @@ def _clean_markdown(text: str) -> Lines:
         amsmath = _MD_AMSMATH.match(stripped) if block_start else None
         if amsmath:  # left out as display math is, when its \end{...} follows (else it is text)
             closer = f"\\end{{{amsmath.group(1)}{amsmath.group(2)}}}"
-            end = None
-            if closer not in unclosed:  # one search per environment that is never closed, not one per line
-                end = next((j for j in range(i, len(lines)) if closer in lines[j]), None)
-                if end is None:
-                    unclosed.add(closer)
+            end = _closing_line(lines, i, lambda text: closer in text, closer, unclosed)
             if end is not None:
                 out.gap(number)
                 in_paragraph = False
@@ -401,7 +407,6 @@ _URL_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 _MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
                           r"(?:\|(?P<alias>[^\[\]\n]+))?\]\]")
 _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
-
 _MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
 _MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
