@@ -186,3 +186,39 @@ def test_a_pdf_file_reads_as_its_body_text():
     assert got == [(1, "Keep the configuration file next to the database; the workflow expression is checked at start."),
                    (2, "Back up the files every week."), (3, "Restore them with the same tool.")]
     assert not any(re.search("[\ufb00-\ufb06]", text) for _, text in got)
+
+
+def test_a_table_of_contents_and_an_index_are_left_out_and_their_titles_stand_alone():
+    # R's manuals (texinfo): dot leaders, an entry wrapped over two lines, an index's letters;
+    # gnuplot's (LaTeX): entries without leaders among those with, an index of "term, pages"
+    contents = ("Table of Contents\nPreface . . . . . . . . . . . . . . . . 1\n1 Rivers and lakes ........... 2\n"
+                "1.1 Why does the river rise in the\nspring? . . . . . . . . . . . . 3\nCanvas size 4\n"
+                "2 Meadows . . . . . . . . . . . . . . . . . . 5")
+    index = "Index\nA\nbudget, 2, 14\ngarden, 3, 7–9, 12,\n15, 21\nharbour . . . . . . . . . . . 4\n%\nlantern, 5"
+    pages = ["A Field Guide", contents, "Preface\nThe river rises in spring. Mind the", "banks.", index]
+    assert sentences(pages) == [(1, "A Field Guide"), (2, "Table of Contents"),
+                                (3, "Preface The river rises in spring."), (3, "Mind the banks."), (5, "Index")]
+
+
+def test_dot_leaders_go_wherever_they_stand_and_ellipses_in_prose_stay():
+    pages = ["The special argument is ....\nSee the summary\n3.4 Indexing ...................... 17\nbelow."]
+    assert sentences(pages) == [(1, "The special argument is ...."), (1, "See the summary below.")]
+
+
+def test_a_header_with_the_page_number_is_left_out_even_on_one_page_of_its_chapter():
+    # R FAQ: a chapter's first page carries a bare number ("26"), its others "Chapter 6: R and Emacs 27";
+    # chapter 6 has two pages, so its header stands on one page only
+    pages = []
+    for index in range(1, 9):
+        printed = index + 10
+        if index in (1, 4, 7):
+            pages.append(f"{printed}\n{index} The {PAGE_WORDS[index]} chapter\nIts first page is about the {WORDS[index]}.")
+        else:
+            chapter = {2: "Chapter 1: Rivers", 3: "Chapter 1: Rivers", 5: "Chapter 4: Lakes",
+                       6: "Chapter 4: Lakes", 8: "Chapter 7: Ends"}[index]
+            pages.append(f"{chapter} {printed}\nThis page is about the {WORDS[index]} and\nthe {WORDS[index + 1]}.")
+    got = sentences(pages)
+    assert not any("Chapter" in text for _, text in got)
+    assert (8, f"This page is about the {WORDS[8]} and the {WORDS[9]}.") in got
+    # "1 The alpha chapter" on printed page 11 stays: a bare page number stood above it
+    assert (1, f"1 The alpha chapter Its first page is about the {WORDS[1]}.") in got

@@ -61,7 +61,36 @@ def _running_key(line: str) -> str:
     return " ".join(_DIGITS.sub(" ", line).split())
 
 
-def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+_EDGE_NUMBERS = re.compile(r"^(\d+)\b|\b(\d+)$")
+
+
+def _printed_numbers(line: str) -> set[int]:
+    return {int(a or b) for a, b in _EDGE_NUMBERS.findall(line.strip())}
+
+
+def _without_page_numbered_lines(original: list[list[str]]) -> list[list[str]]:
+    """Pages without a first or last line that carries the page's printed number, whatever
+    else it says: a chapter's header on the one page of a short chapter that is not its first
+    ("Chapter 6: R and Emacs 27"), which repeats on too few pages to be told apart as a running
+    header. The printed number is the page's index plus an offset that at least 3 pages'
+    first or last lines show (front matter shifts it). Only a line at the page's very edge:
+    below a bare page number left out, "1 Introduction" on page 1 is a chapter's title."""
+    offsets = Counter()
+    for index, page in enumerate(original, start=1):
+        if len(page) > 1:
+            offsets.update({number - index for end in (0, -1) for number in _printed_numbers(page[end])})
+    shifts = {offset for offset, count in offsets.items() if count >= 3}
+    dropped_at: dict[int, set[int]] = {}
+    pages = _without_running_lines(original, dropped_at)
+    for index, page in enumerate(pages, start=1):
+        for end in (0, -1):
+            if index - 1 not in dropped_at.get(end, ()) and len(page) > 1 and len(page[end].strip()) <= 80 and any(
+                    number - index in shifts for number in _printed_numbers(page[end])):
+                del page[end]
+    return pages
+
+
+def _without_running_lines(pages: list[list[str]], dropped_at: dict[int, set[int]] | None = None) -> list[list[str]]:
     """Pages (their lines) without running headers and footers.
 
     A page's first or last line is a running header or footer when the same line, digits
@@ -69,7 +98,8 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
     with a number that changes from page to page (a page number; a bare page number counts).
     A line next to one dropped is dropped too when it repeats at that end of at least 3 of the
     pages that lost one (a footer of two lines: a chapter's title above "Page 11"). A page of
-    one line never loses it (a photo book's captions, "Photo 3 taken in 2019", are its text)."""
+    one line never loses it (a photo book's captions, "Photo 3 taken in 2019", are its text).
+    ``dropped_at``, when given, gets the pages that lost a line at each end (0 and -1)."""
     pages = [[line for line in page] for page in pages]
     for end in (0, -1):
         candidates = {i for i, page in enumerate(pages) if len(page) > 1}  # pages whose end may still hold a running line
@@ -88,10 +118,45 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
                     dropped.add(i)
             for i in dropped:
                 del pages[i][end]
+            if dropped_at is not None:
+                dropped_at.setdefault(end, set()).update(dropped)
             if not dropped:
                 break
             candidates = dropped
     return pages
+
+
+# A table of contents' or an index's entry: dot leaders (five dots or more, spaced or not) with
+# the page number after them, or a term with its pages ("pm3d, 64, 141, 188" or "75, 162").
+_LEADERS = re.compile(r"(?:\.[ \t]?){5,}[ \t]*(?:\d+|[ivxlc]+)?$")
+_LOCATORS = re.compile(r"\S,[ \t]*\d+(?:[–-]\d+)?(?:,[ \t]*\d+(?:[–-]\d+)?)*,?$")
+_SECTION_NUMBER = re.compile(r"\s*(?:\d+|[A-Z])(?:\.\d+)+\s")
+_ENDS_IN_NUMBER = re.compile(r"(?:^|\s)(?:\d+|[ivxlc]+)$")
+
+
+def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]]:
+    """Pages without their tables of contents and index entries, and which pages were such.
+
+    A line with dot leaders ("2.1 Vectors . . . . . 8") goes wherever it stands. A page where 3
+    or more lines are such entries or an index's ("pm3d, 64, 141") and half its lines end in a
+    page number is a contents or index page: lines ending in a number go too ("Canvas size 32",
+    an entry without leaders), and so do an index's letters ("A", "%"); its title stays, as a
+    block of its own (never the start of the sentence on the page after)."""
+    out, contents = [], set()
+    for number, page in enumerate(pages):
+        leaders = [bool(_LEADERS.search(line)) for line in page]
+        locators = [leader or bool(_LOCATORS.search(line)) for leader, line in zip(leaders, page)]
+        numbered = [loc or bool(_ENDS_IN_NUMBER.search(line)) for loc, line in zip(locators, page)]
+        longer = [line for line in page if len(line.strip()) > 2]
+        if sum(locators) >= 3 and sum(numbered) * 2 >= len(longer):
+            # an entry's first line when it wraps ("7.18 Why does the output from anova() depend on the")
+            page = [line for line, num in zip(page, numbered)
+                    if not num and len(line.strip()) > 2 and not _SECTION_NUMBER.match(line)]
+            contents.add(number)
+        else:
+            page = [line for line, leader in zip(page, leaders) if not leader]
+        out.append(page)
+    return out, contents
 
 
 def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -109,12 +174,13 @@ def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
             page.pop()
         while page and not page[0].strip():
             page.pop(0)
-    lines = _without_running_lines(lines)
+    lines, contents = _without_contents(_without_page_numbered_lines(lines))
     pages_kept = [(number, "\n".join(page)) for number, page in enumerate(lines, start=1) if page]
     starts, size, joined = [], 0, []
     for number, page in pages_kept:
         if joined:
-            joined.append("\n\n" if _PAGE_END.search(joined[-1]) else "\n")
+            block = _PAGE_END.search(joined[-1]) or {number - 1, starts[-1][1] - 1} & contents
+            joined.append("\n\n" if block else "\n")
             size += len(joined[-1])
         starts.append((size, number))
         joined.append(page)
