@@ -150,19 +150,22 @@ def test_a_page_of_one_line_is_never_taken_for_a_running_header():
     assert sentences(pages) == [(1, "The river is wide."), (2, "It floods in May."), (3, "Guide The end."), (5, "5")]
 
 
-def handmade_pdf(pages: list[list[str]]) -> bytes:
+def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
-    bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl."""
+    bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
+    starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), tab left out."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
             "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font]
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font,
+               f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono} /Encoding /WinAnsiEncoding >>"]
     kids = []
     for lines in pages:
-        body = " T* ".join(f"({line}) Tj" for line in lines)
+        body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else f"({line}) Tj"
+                           for line in lines)
         stream = f"BT /F1 11 Tf 14 TL 72 740 Td {body} ET"
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+                       "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>")
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
     out, offsets = b"%PDF-1.4\n", []
@@ -222,3 +225,23 @@ def test_a_header_with_the_page_number_is_left_out_even_on_one_page_of_its_chapt
     assert (8, f"This page is about the {WORDS[8]} and the {WORDS[9]}.") in got
     # "1 The alpha chapter" on printed page 11 stays: a bare page number stood above it
     assert (1, f"1 The alpha chapter Its first page is about the {WORDS[1]}.") in got
+
+
+def test_a_code_example_set_in_a_fixed_pitch_font_is_left_out_and_ends_the_sentence_before_it():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # R's manuals and gnuplot's: examples in cmtt, run into the prose around them
+    # ("To produce a gray palette use: set palette model RGB set palette defined ...")
+    pages = [["Field Guide", "To draw the river map use:", "\tset palette model RGB", "\tplot 'river.dat' with lines",
+              "The map shows the banks. The R command", "\tobjects()", "lists what is stored.", "1"],
+             ["Field Guide", "A term and what it means:", "\tsys.parents", "Get the labels of the calls.",
+              "To see all of them run", "\tfor (i in 1:10) print(sys.call(i)) # and a comment that runs long", "2"],
+             ["Field Guide", "A new page starts a sentence.", "3"]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == [(1, "To draw the river map use:"), (1, "The map shows the banks."),
+                   (1, "The R command objects() lists what is stored."),  # a short line on its own is text
+                   (2, "A term and what it means: sys.parents Get the labels of the calls."),
+                   (2, "To see all of them run"), (3, "A new page starts a sentence.")]
+    # a document set in a fixed-pitch font throughout (a text file printed to PDF) keeps its text
+    pages = [["\tThe river rose in May.", "\tThe town was flooded.", "\tThe water went down."]]
+    got = [s.text for s in sentences_of(extract(Path("notes.pdf"), handmade_pdf(pages)))]
+    assert got == ["The river rose in May.", "The town was flooded.", "The water went down."]

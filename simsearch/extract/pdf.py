@@ -34,13 +34,75 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, code = [], []
+        for page in reader.pages:
+            text, mono = _page_text(page)
+            pages.append(text)
+            code.append(mono)
     except Exception as exc:  # pypdf raises many types for damaged files
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
-    text, line_map = _pdf_text(pages)
+    # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
+    if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
+        code = None
+    text, line_map = _pdf_text(pages, code)
     return Extracted(text, "pdf", None, line_map)
+
+
+# Fixed-pitch fonts by name (TeX's cmtt/cmsltt, cm-super's sftt, Latin Modern Mono, Courier, ...)
+_MONO_FONT = re.compile(r"Courier|Mono|TT\d|Typewriter|Consol|Menlo|Inconsolata|Cousine", re.IGNORECASE)
+
+
+def _is_fixed_pitch(font: object, cache: dict) -> bool:
+    if not font:
+        return False
+    key = id(font)
+    if key not in cache:
+        name = str(font.get("/BaseFont", ""))
+        fixed = bool(_MONO_FONT.search(name))
+        try:
+            descriptor = font.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else None
+            if descriptor is None and "/DescendantFonts" in font:  # a Type0 font's descriptor is its descendant's
+                descriptor = font["/DescendantFonts"].get_object()[0].get_object().get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else None
+            fixed = fixed or bool(int(descriptor.get("/Flags", 0)) & 1) if descriptor is not None else fixed
+        except Exception:  # a damaged font dictionary: its name decides
+            pass
+        cache[key] = (font, fixed)  # the font kept alive so that its id is not reused
+    return cache[key][1]
+
+
+def _page_text(page) -> tuple[str, set[int]]:
+    """A page's text as pypdf reads it, and which of its lines are code: set in a fixed-pitch
+    font throughout, two or more together or one long one (a code example, a command's synopsis,
+    program output)."""
+    chunks: list[tuple[str, bool]] = []
+    cache: dict = {}
+
+    def visit(text, cm, tm, font, size):
+        chunks.append((text, _is_fixed_pitch(font, cache)))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join(chunk for chunk, _ in chunks) != text:  # the pieces do not add up: no font to tell
+        return text, set()
+    code, line, counts = set(), 0, [0, 0]  # counts: a line's characters in other fonts, in fixed-pitch ones
+    for chunk, fixed in chunks:
+        for piece in re.split(r"(\n)", chunk):
+            if piece == "\n":
+                if counts[1] and not counts[0]:
+                    code.add(line)
+                line, counts = line + 1, [0, 0]
+            else:
+                counts[fixed] += len(piece.replace(" ", "").replace("\t", ""))
+    if counts[1] and not counts[0]:
+        code.add(line)
+    # a short line on its own is a definition's term ("sys.parents" above what it does) or a
+    # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
+    # used"): it stays text
+    lines = text.split("\n")
+    return text, {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}
 
 
 # Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
@@ -112,7 +174,7 @@ def _without_running_lines(pages: list[list[str]], dropped_at: dict[int, set[int
                 numbers.setdefault(key, set()).add(" ".join(_DIGITS.findall(ends[i])))
             dropped = set()
             for i, key in keys.items():
-                if counts[key] < 3:
+                if counts[key] < 3 or ends[i] == _CODE:  # a code example at a page's end is not a footer
                     continue
                 if round_ or counts[key] * 2 >= len(pages) or len(numbers[key]) > 1:
                     dropped.add(i)
@@ -159,7 +221,11 @@ def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]
     return out, contents
 
 
-def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
+# What a code line is replaced by until pages are joined (it never comes out of pypdf: NULs around it)
+_CODE = "\x00code\x00"
+
+
+def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
 
     Ligatures become letters, running headers and footers are left out, a word hyphenated at
@@ -167,19 +233,38 @@ def _pdf_text(pages: list[str]) -> tuple[str, list[tuple[int, int]]]:
     and pages are joined as lines are, so a sentence runs over a page break (it keeps the
     number of the page where it starts: "line" of a PDF hit is its page, the one position
     every viewer can jump to), unless the page ends with a sentence's end: the next page then
-    starts a block (a heading at its top never runs into the sentence before it)."""
+    starts a block (a heading at its top never runs into the sentence before it).
+
+    ``code`` holds each page's lines set in a fixed-pitch font (``_page_text``): a code example,
+    a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
+    the block before it (the prose after it starts a sentence, on that page or the next)."""
     lines = [[line.rstrip() for line in page.translate(_LIGATURES).split("\n")] for page in pages]
+    for page, fixed in zip(lines, code or ()):
+        for i in fixed:
+            if i < len(page) and page[i].strip():
+                page[i] = _CODE
     for page in lines:
         while page and not page[-1].strip():
             page.pop()
         while page and not page[0].strip():
             page.pop(0)
     lines, contents = _without_contents(_without_page_numbered_lines(lines))
-    pages_kept = [(number, "\n".join(page)) for number, page in enumerate(lines, start=1) if page]
+    pages_kept, ends_in_code = [], set()
+    for number, page in enumerate(lines, start=1):
+        while page and page[0] == _CODE:
+            page.pop(0)
+        if page and page[-1] == _CODE:
+            ends_in_code.add(number)
+        while page and page[-1] == _CODE:
+            page.pop()
+        page = [line for i, line in enumerate(page) if line != _CODE or page[i - 1] != _CODE]
+        if page:
+            pages_kept.append((number, "\n".join("" if line == _CODE else line for line in page)))
     starts, size, joined = [], 0, []
     for number, page in pages_kept:
         if joined:
-            block = _PAGE_END.search(joined[-1]) or {number - 1, starts[-1][1] - 1} & contents
+            previous = starts[-1][1]
+            block = _PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code
             joined.append("\n\n" if block else "\n")
             size += len(joined[-1])
         starts.append((size, number))
