@@ -245,3 +245,10 @@ def test_a_code_example_set_in_a_fixed_pitch_font_is_left_out_and_ends_the_sente
     pages = [["\tThe river rose in May.", "\tThe town was flooded.", "\tThe water went down."]]
     got = [s.text for s in sentences_of(extract(Path("notes.pdf"), handmade_pdf(pages)))]
     assert got == ["The river rose in May.", "The town was flooded.", "The water went down."]
+
+
+def test_tex_accents_are_accented_letters_and_other_accent_marks_stay():
+    text, _ = _pdf_text(["Wirtschaftsuniversit\u00a8at Fran\u00b8cois J\u00b4er\u02c6ome \u00b4Etienne Kul\u00b4\u0131k "
+                         "Mu\u02dcnoz. Copyright c\u00a9 1990. Mean x\u00afy, set ’\u02dc a{x}, run `ls` or \u00b4a."])
+    assert text == ("Wirtschaftsuniversit\u00e4t Fran\u00e7ois J\u00e9r\u00f4me \u00c9tienne Kul\u00edk Mu\u00f1oz. "
+                    "Copyright \u00a9 1990. Mean x\u00afy, set ’\u02dc a{x}, run `ls` or \u00b4a.\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -109,6 +110,18 @@ def _page_text(page) -> tuple[str, set[int]]:
 # page would also turn "x²" into "x2", "½" into "1⁄2" and "™" into "TM".
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
                             "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+# TeX's accents as pypdf reads them: the spacing accent, then the letter ("M¨artin", "Fran¸cois",
+# "J´erˆome", "Kul´ık" with a dotless i), inside a word or at the start of a capitalised one.
+_ACCENTS = {"¨": "\u0308", "´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "¸": "\u0327", "˚": "\u030a",
+            "ˇ": "\u030c", "˝": "\u030b", "˜": "\u0303"}
+_ACCENTED = re.compile(r"(?:(?<=[^\W\d_])|(?<![^\W\d_])(?=.[A-Z]))([¨´`ˆ¸˚ˇ˝˜])([^\W\d_])")
+
+
+def _accented(match: re.Match) -> str:
+    accent, letter = match.groups()
+    return unicodedata.normalize("NFC", ("i" if letter == "ı" else letter) + _ACCENTS[accent])
+
+
 _DIGITS = re.compile(r"\d+")
 # A word broken at a line end: lowercase letters either side of a hyphen (or a soft hyphen).
 _LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])([-\u00ad]\n[ \t]*)([a-z]+)")
@@ -228,7 +241,7 @@ _CODE = "\x00code\x00"
 def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
 
-    Ligatures become letters, running headers and footers are left out, a word hyphenated at
+    Ligatures become letters, TeX's accents accented letters ("M¨artin" is "Märtin"), running headers and footers are left out, a word hyphenated at
     a line end is joined (unless the document writes it with a hyphen elsewhere: "well-known"),
     and pages are joined as lines are, so a sentence runs over a page break (it keeps the
     number of the page where it starts: "line" of a PDF hit is its page, the one position
@@ -238,7 +251,9 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str
     ``code`` holds each page's lines set in a fixed-pitch font (``_page_text``): a code example,
     a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
     the block before it (the prose after it starts a sentence, on that page or the next)."""
-    lines = [[line.rstrip() for line in page.translate(_LIGATURES).split("\n")] for page in pages]
+    # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
+    lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).split("\n")]
+             for page in pages]
     for page, fixed in zip(lines, code or ()):
         for i in fixed:
             if i < len(page) and page[i].strip():
