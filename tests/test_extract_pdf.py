@@ -153,14 +153,16 @@ def test_a_page_of_one_line_is_never_taken_for_a_running_header():
 def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
-    starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), tab left out."""
+    starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), one that starts
+    with "#" at 16 points instead of 11 (a heading's), the mark left out."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
             "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font,
                f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono} /Encoding /WinAnsiEncoding >>"]
     kids = []
     for lines in pages:
-        body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else f"({line}) Tj"
+        body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
+                           f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else f"({line}) Tj"
                            for line in lines)
         stream = f"BT /F1 11 Tf 14 TL 72 740 Td {body} ET"
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
@@ -252,3 +254,16 @@ def test_tex_accents_are_accented_letters_and_other_accent_marks_stay():
                          "Mu\u02dcnoz. Copyright c\u00a9 1990. Mean x\u00afy, set ’\u02dc a{x}, run `ls` or \u00b4a."])
     assert text == ("Wirtschaftsuniversit\u00e4t Fran\u00e7ois J\u00e9r\u00f4me \u00c9tienne Kul\u00edk Mu\u00f1oz. "
                     "Copyright \u00a9 1990. Mean x\u00afy, set ’\u02dc a{x}, run `ls` or \u00b4a.\n")
+
+
+def test_a_heading_set_larger_than_the_text_is_a_sentence_of_its_own():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # R Language Definition p.60: "10.3.2 Identifiers" (cmbx12) ran into "Identifiers consist of ..."
+    pages = [["Field Guide", "#1 Rivers", "#and their banks", "The river rises in spring and", "#1.1 Floods",
+              "Floods come in May and", "1"],
+             ["Field Guide", "#1.2 Bridges", "Bridges cross the river. A text line", "runs on.", "2"],
+             ["Field Guide", "The next page follows a", "3"], ["Field Guide", "sentence that runs on.", "4"]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == [(1, "1 Rivers and their banks"), (1, "The river rises in spring and"), (1, "1.1 Floods"),
+                   (1, "Floods come in May and"), (2, "1.2 Bridges"), (2, "Bridges cross the river."),
+                   (2, "A text line runs on."), (3, "The next page follows a sentence that runs on.")]

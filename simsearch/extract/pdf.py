@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -35,11 +36,12 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages, code = [], []
+        pages, code, sizes, size_counts = [], [], [], Counter()
         for page in reader.pages:
-            text, mono = _page_text(page)
+            text, mono, line_sizes = _page_text(page, size_counts)
             pages.append(text)
             code.append(mono)
+            sizes.append(line_sizes)
     except Exception as exc:  # pypdf raises many types for damaged files
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
@@ -47,7 +49,10 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
     if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
         code = None
-    text, line_map = _pdf_text(pages, code)
+    # a heading: a line set larger than the body text (the size most characters have) throughout
+    body = size_counts.most_common(1)[0][0] if size_counts else 0
+    headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} for line_sizes in sizes]
+    text, line_map = _pdf_text(pages, code, headings)
     return Extracted(text, "pdf", None, line_map)
 
 
@@ -75,35 +80,42 @@ def _is_fixed_pitch(font: object, cache: dict) -> bool:
     return cache[key][1]
 
 
-def _page_text(page) -> tuple[str, set[int]]:
+def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, float]]:
     """A page's text as pypdf reads it, and which of its lines are code: set in a fixed-pitch
     font throughout, two or more together or one long one (a code example, a command's synopsis,
-    program output)."""
-    chunks: list[tuple[str, bool]] = []
+    program output), and the smallest size each line's characters are set in (``size_counts``
+    gets the characters of each size)."""
+    chunks: list[tuple[str, bool, float]] = []
     cache: dict = {}
 
     def visit(text, cm, tm, font, size):
-        chunks.append((text, _is_fixed_pitch(font, cache)))
+        try:
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        except (TypeError, IndexError):
+            scale = 1.0
+        chunks.append((text, _is_fixed_pitch(font, cache), round(float(size or 0) * scale, 1)))
 
     text = page.extract_text(visitor_text=visit) or ""
-    if "".join(chunk for chunk, _ in chunks) != text:  # the pieces do not add up: no font to tell
-        return text, set()
-    code, line, counts = set(), 0, [0, 0]  # counts: a line's characters in other fonts, in fixed-pitch ones
-    for chunk, fixed in chunks:
+    if "".join(chunk for chunk, _, _ in chunks) != text:  # the pieces do not add up: no font to tell
+        return text, set(), {}
+    code, sizes, line, counts = set(), {}, 0, [0, 0]  # counts: a line's characters in other fonts, in fixed-pitch ones
+    for chunk, fixed, size in chunks:
         for piece in re.split(r"(\n)", chunk):
             if piece == "\n":
                 if counts[1] and not counts[0]:
                     code.add(line)
                 line, counts = line + 1, [0, 0]
-            else:
-                counts[fixed] += len(piece.replace(" ", "").replace("\t", ""))
+            elif letters := len(piece.replace(" ", "").replace("\t", "")):
+                counts[fixed] += letters
+                size_counts[size] += letters
+                sizes[line] = min(sizes.get(line, size), size)
     if counts[1] and not counts[0]:
         code.add(line)
     # a short line on its own is a definition's term ("sys.parents" above what it does) or a
     # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
     # used"): it stays text
     lines = text.split("\n")
-    return text, {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}
+    return text, {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}, sizes
 
 
 # Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
@@ -234,11 +246,13 @@ def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]
     return out, contents
 
 
-# What a code line is replaced by until pages are joined (it never comes out of pypdf: NULs around it)
+# What a code line is replaced by, and what stands either side of a heading, until pages are
+# joined: a block ends there (it never comes out of pypdf: NULs around it)
 _CODE = "\x00code\x00"
 
 
-def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
+def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
+              headings: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
 
     Ligatures become letters, TeX's accents accented letters ("M¨artin" is "Märtin"), running headers and footers are left out, a word hyphenated at
@@ -250,7 +264,9 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str
 
     ``code`` holds each page's lines set in a fixed-pitch font (``_page_text``): a code example,
     a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
-    the block before it (the prose after it starts a sentence, on that page or the next)."""
+    the block before it (the prose after it starts a sentence, on that page or the next).
+    ``headings`` holds each page's lines set larger than the body text: each is a block of its
+    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of")."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
     lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).split("\n")]
              for page in pages]
@@ -258,14 +274,22 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str
         for i in fixed:
             if i < len(page) and page[i].strip():
                 page[i] = _CODE
+    if headings:
+        # a heading of two lines is one block
+        lines = [[part for i, line in enumerate(page)
+                  for part in ((_CODE,) * (i - 1 not in heads) + (line,) + (_CODE,) * (i + 1 not in heads)
+                               if i in heads and line != _CODE and line.strip() else (line,))]
+                 for page, heads in zip(lines, headings)]
     for page in lines:
         while page and not page[-1].strip():
             page.pop()
         while page and not page[0].strip():
             page.pop(0)
     lines, contents = _without_contents(_without_page_numbered_lines(lines))
-    pages_kept, ends_in_code = [], set()
+    pages_kept, ends_in_code, starts_block = [], set(), set()
     for number, page in enumerate(lines, start=1):
+        if page and page[0] == _CODE:
+            starts_block.add(number)
         while page and page[0] == _CODE:
             page.pop(0)
         if page and page[-1] == _CODE:
@@ -279,7 +303,7 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None) -> tuple[str
     for number, page in pages_kept:
         if joined:
             previous = starts[-1][1]
-            block = _PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code
+            block = _PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code or number in starts_block
             joined.append("\n\n" if block else "\n")
             size += len(joined[-1])
         starts.append((size, number))
