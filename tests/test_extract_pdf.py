@@ -267,3 +267,17 @@ def test_a_heading_set_larger_than_the_text_is_a_sentence_of_its_own():
     assert got == [(1, "1 Rivers and their banks"), (1, "The river rises in spring and"), (1, "1.1 Floods"),
                    (1, "Floods come in May and"), (2, "1.2 Bridges"), (2, "Bridges cross the river."),
                    (2, "A text line runs on."), (3, "The next page follows a sentence that runs on.")]
+
+
+def test_a_url_broken_at_a_line_end_is_one_url_and_does_not_end_a_sentence():
+    # R FAQ p.7: "It is free software (https://www." / "gnu.org/philosophy/free-sw.html) distributed"
+    # was cut in two at "www."; pypdf also reads some breaks as a space ("https:// www.gnu.org")
+    pages = ["It is free software (https://www.\ngnu.org/philosophy/free-sw.html) under a copyleft (https://\n"
+             "www.gnu.org/copyleft/) and runs on\n", "(https://CRAN.R-project.org/ package=DBI) systems. "
+             "See (https://CRAN.\nR-project.org/x-\nray.html) too.\nThe home page is https://www.R-project.org/.\n"
+             "It is free. See https://example.org/ for details."]
+    assert sentences(pages) == [
+        (1, "It is free software (https://www.gnu.org/philosophy/free-sw.html) under a copyleft "
+            "(https://www.gnu.org/copyleft/) and runs on (https://CRAN.R-project.org/package=DBI) systems."),
+        (2, "See (https://CRAN.R-project.org/x-ray.html) too."), (2, "The home page is https://www.R-project.org/."),
+        (2, "It is free."), (2, "See https://example.org/ for details.")]

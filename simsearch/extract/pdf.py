@@ -137,6 +137,11 @@ def _accented(match: re.Match) -> str:
 _DIGITS = re.compile(r"\d+")
 # A word broken at a line end: lowercase letters either side of a hyphen (or a soft hyphen).
 _LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])([-\u00ad]\n[ \t]*)([a-z]+)")
+# A URL broken at a line end, or where pypdf put a space: its piece ends with "/", ".", "-", "=",
+# "?", "&" or "#" (or is its scheme alone) and the next line starts with a URL's piece, one with
+# a "." or "/" or "=" inside ("(https://CRAN.\nR-project.org/package=DBI)", "https:// www.gnu.org").
+# "at https://www.R-project.org/.\nIt is free" is a sentence's end.
+_URL_BREAK = re.compile(r"(?:\bhttps?://|\bwww\.)(?:[^\s()<>\"]*[./=?&#-])?([ \t]*\n?[ \t]*)(?<!\S)(?=[\w.~-]*[./=]\w)")
 _HYPHENATED = re.compile(r"\b[A-Za-z]+-[a-z]+\b")
 
 
@@ -311,13 +316,20 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
         size += len(page)
     text = "".join(joined)
     kept = {word.lower() for word in _HYPHENATED.findall(text)}  # words the document writes with a hyphen
-    parts, removed, position = [], [], 0  # removed: (offset in text, characters removed up to it)
+    # (start, end, what stands there instead): a URL's break first, then words hyphenated at a line end
+    urls = [match.span(1) + ("",) for match in _URL_BREAK.finditer(text)]
+    edits = list(urls)
     for match in _LINE_END_HYPHEN.finditer(text):
         before, broken, after = match.groups()
-        hyphen = "-" if f"{before.lower()}-{after}" in kept else ""
-        parts.append(text[position:match.start(2)] + hyphen)
-        position = match.start(3)
-        removed.append((position, (removed[-1][1] if removed else 0) + len(broken) - len(hyphen)))
+        if not any(start < match.end() and match.start() < end for start, end, _ in urls):
+            word = text[max(text.rfind(" ", 0, match.start(2)), text.rfind("\n", 0, match.start(2))) + 1:match.start(2)]
+            url = "/" in word  # a URL's piece after a first break ("R-project.org/x-" / "ray.html")
+            edits.append(match.span(2) + ("-" if url or f"{before.lower()}-{after}" in kept else "",))
+    parts, removed, position = [], [], 0  # removed: (offset in text, characters removed up to it)
+    for start, end, instead in sorted(edits):
+        parts.append(text[position:start] + instead)
+        position = end
+        removed.append((position, (removed[-1][1] if removed else 0) + end - start - len(instead)))
     parts.append(text[position:])
     line_map = []
     for offset, number in starts:
