@@ -273,11 +273,11 @@ def test_a_url_broken_at_a_line_end_is_one_url_and_does_not_end_a_sentence():
     # R FAQ p.7: "It is free software (https://www." / "gnu.org/philosophy/free-sw.html) distributed"
     # was cut in two at "www."; pypdf also reads some breaks as a space ("https:// www.gnu.org")
     pages = ["It is free software (https://www.\ngnu.org/philosophy/free-sw.html) under a copyleft (https://\n"
-             "www.gnu.org/copyleft/) and runs on\n", "(https://CRAN.R-project.org/ package=DBI) systems. "
+             "www.gnu.org/copyleft/) and runs on\n", "(https://CRAN.R-project.org/ package=DBI) systems at https://a.stanford.\nedu/~tibs/. "
              "See (https://CRAN.\nR-project.org/x-\nray.html) too.\nThe home page is https://www.R-project.org/.\n"
              "It is free. See https://example.org/ for details."]
     assert sentences(pages) == [
         (1, "It is free software (https://www.gnu.org/philosophy/free-sw.html) under a copyleft "
-            "(https://www.gnu.org/copyleft/) and runs on (https://CRAN.R-project.org/package=DBI) systems."),
+            "(https://www.gnu.org/copyleft/) and runs on (https://CRAN.R-project.org/package=DBI) systems at https://a.stanford.edu/~tibs/."),
         (2, "See (https://CRAN.R-project.org/x-ray.html) too."), (2, "The home page is https://www.R-project.org/."),
         (2, "It is free."), (2, "See https://example.org/ for details.")]

@@ -141,7 +141,7 @@ _LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])([-\u00ad]\n[ \t]*)([a-z]+)")
 # "?", "&" or "#" (or is its scheme alone) and the next line starts with a URL's piece, one with
 # a "." or "/" or "=" inside ("(https://CRAN.\nR-project.org/package=DBI)", "https:// www.gnu.org").
 # "at https://www.R-project.org/.\nIt is free" is a sentence's end.
-_URL_BREAK = re.compile(r"(?:\bhttps?://|\bwww\.)(?:[^\s()<>\"]*[./=?&#-])?([ \t]*\n?[ \t]*)(?<!\S)(?=[\w.~-]*[./=]\w)")
+_URL_BREAK = re.compile(r"(?:\bhttps?://|\bwww\.)(?:[^\s()<>\"]*[./=?&#-])?([ \t]*\n?[ \t]*)(?<!\S)(?=[\w.~-]*[./=][\w~%])")
 _HYPHENATED = re.compile(r"\b[A-Za-z]+-[a-z]+\b")
 
 
