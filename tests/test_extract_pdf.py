@@ -154,20 +154,23 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
     starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), one that starts
-    with "#" at 16 points instead of 11 (a heading's), the mark left out."""
+    with "#" at 16 points instead of 11 (a heading's), one that starts with "*" in Helvetica-Bold,
+    the mark left out."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
             "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font,
-               f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono} /Encoding /WinAnsiEncoding >>"]
+               f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono} /Encoding /WinAnsiEncoding >>",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"]
     kids = []
     for lines in pages:
         body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
-                           f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else f"({line}) Tj"
+                           f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else
+                           f"/F3 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("*") else f"({line}) Tj"
                            for line in lines)
         stream = f"BT /F1 11 Tf 14 TL 72 740 Td {body} ET"
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
-                       "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>")
+                       "/Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> >>")
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
     out, offsets = b"%PDF-1.4\n", []
@@ -200,9 +203,10 @@ def test_a_table_of_contents_and_an_index_are_left_out_and_their_titles_stand_al
                 "1.1 Why does the river rise in the\nspring? . . . . . . . . . . . . 3\nCanvas size 4\n"
                 "2 Meadows . . . . . . . . . . . . . . . . . . 5")
     index = "Index\nA\nbudget, 2, 14\ngarden, 3, 7–9, 12,\n15, 21\nharbour . . . . . . . . . . . 4\n%\nlantern, 5"
-    pages = ["A Field Guide", contents, "Preface\nThe river rises in spring. Mind the", "banks.", index]
+    pages = ["A Field Guide", contents, "V Bugs 303\nVI Index 304", "Preface\nThe river rises in spring. Mind the",
+             "banks.", index]
     assert sentences(pages) == [(1, "A Field Guide"), (2, "Table of Contents"),
-                                (3, "Preface The river rises in spring."), (3, "Mind the banks."), (5, "Index")]
+                                (4, "Preface The river rises in spring."), (4, "Mind the banks."), (6, "Index")]
 
 
 def test_dot_leaders_go_wherever_they_stand_and_ellipses_in_prose_stay():
@@ -262,11 +266,14 @@ def test_a_heading_set_larger_than_the_text_is_a_sentence_of_its_own():
     pages = [["Field Guide", "#1 Rivers", "#and their banks", "The river rises in spring and", "#1.1 Floods",
               "Floods come in May and", "1"],
              ["Field Guide", "#1.2 Bridges", "Bridges cross the river. A text line", "runs on.", "2"],
-             ["Field Guide", "The next page follows a", "3"], ["Field Guide", "sentence that runs on.", "4"]]
+             ["Field Guide", "The next page follows a", "3"], ["Field Guide", "sentence that runs on.", "4"],
+             # gnuplot's subsections: a bold line at the text's size ("Set datafile separator")
+             ["Field Guide", "*Set river colour", "The command sets it.", "5"]]
     got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
     assert got == [(1, "1 Rivers and their banks"), (1, "The river rises in spring and"), (1, "1.1 Floods"),
                    (1, "Floods come in May and"), (2, "1.2 Bridges"), (2, "Bridges cross the river."),
-                   (2, "A text line runs on."), (3, "The next page follows a sentence that runs on.")]
+                   (2, "A text line runs on."), (3, "The next page follows a sentence that runs on."),
+                   (5, "Set river colour"), (5, "The command sets it.")]
 
 
 def test_a_url_broken_at_a_line_end_is_one_url_and_does_not_end_a_sentence():

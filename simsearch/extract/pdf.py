@@ -36,12 +36,13 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages, code, sizes, size_counts = [], [], [], Counter()
+        pages, code, sizes, bold, size_counts = [], [], [], [], Counter()
         for page in reader.pages:
-            text, mono, line_sizes = _page_text(page, size_counts)
+            text, mono, line_sizes, heavy = _page_text(page, size_counts)
             pages.append(text)
             code.append(mono)
             sizes.append(line_sizes)
+            bold.append(heavy)
     except Exception as exc:  # pypdf raises many types for damaged files
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
@@ -49,9 +50,11 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
     if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
         code = None
-    # a heading: a line set larger than the body text (the size most characters have) throughout
+    # a heading: a line set larger than the body text (the size most characters have) throughout,
+    # or a short one in bold throughout
     body = size_counts.most_common(1)[0][0] if size_counts else 0
-    headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} for line_sizes in sizes]
+    headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} | heavy
+                for line_sizes, heavy in zip(sizes, bold)]
     text, line_map = _pdf_text(pages, code, headings)
     return Extracted(text, "pdf", None, line_map)
 
@@ -60,32 +63,40 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
 _MONO_FONT = re.compile(r"Courier|Mono|TT\d|Typewriter|Consol|Menlo|Inconsolata|Cousine", re.IGNORECASE)
 
 
-def _is_fixed_pitch(font: object, cache: dict) -> bool:
+# Bold fonts by name (TeX's cmbx/cmb, "-Bold", "Semibold", "Heavy", ...)
+_BOLD_FONT = re.compile(r"Bold|BX\d|\+CMB\d|Black|Heavy|Demi|Semibold", re.IGNORECASE)
+
+
+def _font_kind(font: object, cache: dict) -> tuple[bool, bool]:
+    """Whether a font is fixed-pitch, and whether it is bold (by its name or its descriptor)."""
     if not font:
-        return False
+        return False, False
     key = id(font)
     if key not in cache:
         name = str(font.get("/BaseFont", ""))
-        fixed = bool(_MONO_FONT.search(name))
+        fixed, bold = bool(_MONO_FONT.search(name)), bool(_BOLD_FONT.search(name))
         try:
             descriptor = font.get("/FontDescriptor")
             descriptor = descriptor.get_object() if descriptor is not None else None
             if descriptor is None and "/DescendantFonts" in font:  # a Type0 font's descriptor is its descendant's
                 descriptor = font["/DescendantFonts"].get_object()[0].get_object().get("/FontDescriptor")
                 descriptor = descriptor.get_object() if descriptor is not None else None
-            fixed = fixed or bool(int(descriptor.get("/Flags", 0)) & 1) if descriptor is not None else fixed
+            if descriptor is not None:
+                fixed = fixed or bool(int(descriptor.get("/Flags", 0)) & 1)
+                bold = bold or float(descriptor.get("/FontWeight", 0)) >= 600
         except Exception:  # a damaged font dictionary: its name decides
             pass
-        cache[key] = (font, fixed)  # the font kept alive so that its id is not reused
-    return cache[key][1]
+        cache[key] = (font, fixed, bold)  # the font kept alive so that its id is not reused
+    return cache[key][1:]
 
 
-def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, float]]:
+def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, float], set[int]]:
     """A page's text as pypdf reads it, and which of its lines are code: set in a fixed-pitch
     font throughout, two or more together or one long one (a code example, a command's synopsis,
     program output), and the smallest size each line's characters are set in (``size_counts``
-    gets the characters of each size)."""
-    chunks: list[tuple[str, bool, float]] = []
+    gets the characters of each size), and which short lines are bold throughout (a heading set
+    at the text's size: gnuplot's "Set datafile separator")."""
+    chunks: list[tuple[str, tuple[bool, bool], float]] = []
     cache: dict = {}
 
     def visit(text, cm, tm, font, size):
@@ -93,29 +104,33 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
             scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
         except (TypeError, IndexError):
             scale = 1.0
-        chunks.append((text, _is_fixed_pitch(font, cache), round(float(size or 0) * scale, 1)))
+        chunks.append((text, _font_kind(font, cache), round(float(size or 0) * scale, 1)))
 
     text = page.extract_text(visitor_text=visit) or ""
     if "".join(chunk for chunk, _, _ in chunks) != text:  # the pieces do not add up: no font to tell
-        return text, set(), {}
-    code, sizes, line, counts = set(), {}, 0, [0, 0]  # counts: a line's characters in other fonts, in fixed-pitch ones
-    for chunk, fixed, size in chunks:
+        return text, set(), {}, set()
+    code, bold, sizes, line = set(), set(), {}, 0
+    counts = [0, 0, 0]  # a line's characters: in fixed-pitch fonts, in bold ones, all
+    for chunk, (fixed, heavy), size in chunks:
         for piece in re.split(r"(\n)", chunk):
             if piece == "\n":
-                if counts[1] and not counts[0]:
-                    code.add(line)
-                line, counts = line + 1, [0, 0]
+                code.update([line] if counts[0] == counts[2] > 0 else [])
+                bold.update([line] if counts[1] == counts[2] > 0 else [])
+                line, counts = line + 1, [0, 0, 0]
             elif letters := len(piece.replace(" ", "").replace("\t", "")):
-                counts[fixed] += letters
+                counts[0] += letters * fixed
+                counts[1] += letters * heavy
+                counts[2] += letters
                 size_counts[size] += letters
                 sizes[line] = min(sizes.get(line, size), size)
-    if counts[1] and not counts[0]:
-        code.add(line)
+    code.update([line] if counts[0] == counts[2] > 0 else [])
+    bold.update([line] if counts[1] == counts[2] > 0 else [])
     # a short line on its own is a definition's term ("sys.parents" above what it does) or a
     # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
     # used"): it stays text
     lines = text.split("\n")
-    return text, {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}, sizes
+    code = {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}
+    return text, code, sizes, {i for i in bold - code if len(lines[i].strip()) <= 80}
 
 
 # Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
@@ -232,15 +247,18 @@ def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]
     A line with dot leaders ("2.1 Vectors . . . . . 8") goes wherever it stands. A page where 3
     or more lines are such entries or an index's ("pm3d, 64, 141") and half its lines end in a
     page number is a contents or index page: lines ending in a number go too ("Canvas size 32",
-    an entry without leaders), and so do an index's letters ("A", "%"); its title stays, as a
-    block of its own (never the start of the sentence on the page after)."""
+    an entry without leaders), and so do an index's letters ("A", "%"); so is a page after one
+    whose every line ends in a number (the last few entries: "V Bugs 303"). Its title stays, as
+    a block of its own (never the start of the sentence on the page after)."""
     out, contents = [], set()
     for number, page in enumerate(pages):
         leaders = [bool(_LEADERS.search(line)) for line in page]
         locators = [leader or bool(_LOCATORS.search(line)) for leader, line in zip(leaders, page)]
         numbered = [loc or bool(_ENDS_IN_NUMBER.search(line)) for loc, line in zip(locators, page)]
-        longer = [line for line in page if len(line.strip()) > 2]
-        if sum(locators) >= 3 and sum(numbered) * 2 >= len(longer):
+        longer = [line for line in page if len(line.strip()) > 2 and line != _CODE]
+        # (the last page of contents may hold a few entries without leaders: "V Bugs 303")
+        if (sum(locators) >= 3 and sum(numbered) * 2 >= len(longer)
+                or number - 1 in contents and longer and sum(numbered) == len(longer)):
             # an entry's first line when it wraps ("7.18 Why does the output from anova() depend on the")
             page = [line for line, num in zip(page, numbered)
                     if not num and len(line.strip()) > 2 and not _SECTION_NUMBER.match(line)]
