@@ -155,7 +155,7 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
     starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), one that starts
     with "#" at 16 points instead of 11 (a heading's), one that starts with "*" in Helvetica-Bold,
-    the mark left out."""
+    one that starts with "~" at 8 points (a footnote's), the mark left out."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
             "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font,
@@ -165,7 +165,8 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     for lines in pages:
         body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
                            f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else
-                           f"/F3 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("*") else f"({line}) Tj"
+                           f"/F3 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("*") else
+                           f"/F1 8 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("~") else f"({line}) Tj"
                            for line in lines)
         stream = f"BT /F1 11 Tf 14 TL 72 740 Td {body} ET"
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
@@ -288,3 +289,20 @@ def test_a_url_broken_at_a_line_end_is_one_url_and_does_not_end_a_sentence():
             "(https://www.gnu.org/copyleft/) and runs on (https://CRAN.R-project.org/package=DBI) systems at https://a.stanford.edu/~tibs/."),
         (2, "See (https://CRAN.R-project.org/x-ray.html) too."), (2, "The home page is https://www.R-project.org/."),
         (2, "It is free."), (2, "See https://example.org/ for details.")]
+
+
+def test_a_footnote_does_not_cut_the_sentence_that_runs_over_the_page_break():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # R Language Definition p.18: "If the first element of value1 is FALSE then" / footnote
+    # "1 Evaluation always takes place in an environment." / p.19 "statement3 is evaluated."
+    pages = [["Field Guide", "The river is wide.", "It floods in May. If the bank is low then",
+              "~1 Evaluation of the bank takes a", "~survey of the river.", "1"],
+             ["Field Guide", "the town is flooded. The end.", "2"],
+             ["Field Guide", "A page with no full stop but a", "~2 A note.", "3"],
+             ["Field Guide", "note of its own.", "~3 Another one.", "4"]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    # the notes move to after the page's first line that ends a sentence, and stay on page 1
+    assert got == [(1, "The river is wide."), (1, "1 Evaluation of the bank takes a survey of the river."),
+                   (1, "It floods in May."), (1, "If the bank is low then the town is flooded."), (2, "The end."),
+                   # with no line that ends a sentence, a page keeps its notes where they are, a block of their own
+                   (3, "A page with no full stop but a"), (3, "2 A note."), (4, "note of its own."), (4, "3 Another one.")]

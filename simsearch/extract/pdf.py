@@ -55,8 +55,52 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     body = size_counts.most_common(1)[0][0] if size_counts else 0
     headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} | heavy
                 for line_sizes, heavy in zip(sizes, bold)]
+    for number, line_sizes in enumerate(sizes):
+        notes = _footnotes(pages[number].split("\n"), line_sizes, body)
+        if notes:
+            pages[number], order = _footnotes_moved(pages[number].split("\n"), notes)
+            where = {old: new for new, old in enumerate(order)}
+            headings[number] = {where[i] for i in headings[number] | notes}  # the notes: a block of their own
+            if code:
+                code[number] = {where[i] for i in code[number]}
     text, line_map = _pdf_text(pages, code, headings)
     return Extracted(text, "pdf", None, line_map)
+
+
+_FOOTNOTE_MARK = re.compile(r"\s*(?:\d{1,2}|[*†‡§])\s*[^\W\d]")
+
+
+def _footnotes(lines: list[str], sizes: dict[int, float], body: float) -> set[int]:
+    """A page's footnotes: the lines at its foot set smaller than the body text (a footer line
+    of 40 characters at most may stand below them), the first opening with a mark ("1 Evaluation
+    always takes place in an environment")."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    if end and len(lines[end - 1].strip()) <= 40 and not sizes.get(end - 1, body) <= body * 0.92:
+        end -= 1  # a footer in the text's size, below the notes
+    start = end
+    while start and lines[start - 1].strip() and sizes.get(start - 1, body) <= body * 0.92:
+        start -= 1
+    # the notes start at the first marked line of the small run; a page all small is no page of notes
+    while start < end and not _FOOTNOTE_MARK.match(lines[start]):
+        start += 1
+    return set(range(start, end)) if 0 < start < end else set()
+
+
+def _footnotes_moved(lines: list[str], notes: set[int]) -> tuple[str, list[int]]:
+    """The page with its footnotes after the first line of its text that ends a sentence (not
+    in a URL, the next line opening with a capital), so
+    that a sentence running over the page break is not cut by them (they keep their page), and
+    the order of the original lines in it. With no such line they stay where they are."""
+    text = [i for i in range(len(lines)) if i not in notes]
+    for position, i in enumerate(text):
+        last = (lines[i].split() or [""])[-1]
+        after = lines[text[position + 1]].lstrip()[:1] if position + 1 < len(text) else "A"
+        if _PAGE_END.search(last) and "/" not in last and "www." not in last and (after.isupper() or not after):
+            order = text[:position + 1] + sorted(notes) + text[position + 1:]
+            return "\n".join(lines[j] for j in order), order
+    return "\n".join(lines), list(range(len(lines)))
 
 
 # Fixed-pitch fonts by name (TeX's cmtt/cmsltt, cm-super's sftt, Latin Modern Mono, Courier, ...)
