@@ -150,7 +150,10 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
             scale = 1.0
         chunks.append((text, _font_kind(font, cache), round(float(size or 0) * scale, 1)))
 
-    text = page.extract_text(visitor_text=visit) or ""
+    try:
+        text = page.extract_text(visitor_text=visit) or ""
+    except TypeError:  # a reader without visitors: the text alone
+        return page.extract_text() or "", set(), {}, set()
     if "".join(chunk for chunk, _, _ in chunks) != text:  # the pieces do not add up: no font to tell
         return text, set(), {}, set()
     code, bold, sizes, line = set(), set(), {}, 0
