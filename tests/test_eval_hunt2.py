@@ -151,9 +151,12 @@ def test_lexical_is_one_row_without_a_model_whatever_the_models(two_model_index,
     monkeypatch.setenv("COLUMNS", "250")
     code, out, err = run_cli(*args, "--mode", "dense", "--mode", "lexical")
     assert code == 0, err
-    cells = [[cell.strip() for cell in line.split("│")[1:4]] for line in out.splitlines() if line.startswith("│")]
-    assert [(Path(model).name if model != "-" else model, mode, precision) for model, mode, precision in cells] == [
-        ("first", "dense", rows[1]["precision"]), ("-", "lexical", "-"), ("second", "dense", rows[2]["precision"])]
+    cells = [[cell.strip() for cell in line.split("│")[1:3]] for line in out.splitlines() if line.startswith("│")]
+    assert [(Path(model).name if model != "-" else model, mode) for model, mode in cells] == [
+        ("first", "dense"), ("-", "lexical"), ("second", "dense")]
+    # Both models' vectors share one precision: said once under the table, no column for it.
+    assert rows[1]["precision"] == rows[2]["precision"]
+    assert "precision" not in out and f"vectors at {rows[1]['precision']}" in " ".join(out.split())
     assert "lexical (BM25) uses no model" in " ".join(out.split())
 
 
