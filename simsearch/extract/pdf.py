@@ -105,8 +105,6 @@ def _footnotes_moved(lines: list[str], notes: set[int]) -> tuple[str, list[int]]
 
 # Fixed-pitch fonts by name (TeX's cmtt/cmsltt, cm-super's sftt, Latin Modern Mono, Courier, ...)
 _MONO_FONT = re.compile(r"Courier|Mono|TT\d|Typewriter|Consol|Menlo|Inconsolata|Cousine", re.IGNORECASE)
-
-
 # Bold fonts by name (TeX's cmbx/cmb, "-Bold", "Semibold", "Heavy", ...)
 _BOLD_FONT = re.compile(r"Bold|BX\d|\+CMB\d|Black|Heavy|Demi|Semibold", re.IGNORECASE)
 
@@ -158,11 +156,15 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
         return text, set(), {}, set()
     code, bold, sizes, line = set(), set(), {}, 0
     counts = [0, 0, 0]  # a line's characters: in fixed-pitch fonts, in bold ones, all
+
+    def line_done() -> None:  # a line all in a fixed-pitch font is code, all in bold a heading's candidate
+        code.update([line] if counts[0] == counts[2] > 0 else [])
+        bold.update([line] if counts[1] == counts[2] > 0 else [])
+
     for chunk, (fixed, heavy), size in chunks:
         for piece in re.split(r"(\n)", chunk):
             if piece == "\n":
-                code.update([line] if counts[0] == counts[2] > 0 else [])
-                bold.update([line] if counts[1] == counts[2] > 0 else [])
+                line_done()
                 line, counts = line + 1, [0, 0, 0]
             elif letters := len(piece.replace(" ", "").replace("\t", "")):
                 counts[0] += letters * fixed
@@ -170,8 +172,7 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
                 counts[2] += letters
                 size_counts[size] += letters
                 sizes[line] = min(sizes.get(line, size), size)
-    code.update([line] if counts[0] == counts[2] > 0 else [])
-    bold.update([line] if counts[1] == counts[2] > 0 else [])
+    line_done()
     # a short line on its own is a definition's term ("sys.parents" above what it does) or a
     # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
     # used"): it stays text
