@@ -365,6 +365,8 @@ _TERMINAL_END = re.compile(r"""[.!?:;…]["'”’»)\]]*$""")
 
 
 WRAPPED, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE = "wrapped", "paragraph per line", "sentence per line"
+# A line that opens with an item's or a section's number: "2. ", "1) ", "1.1. ", "2.3.4. ".
+_NUMBERED_LINE = re.compile(r"\s*\d{1,3}(?:\.\d{1,3})*[.)]\s")
 
 
 def looks_one_per_line(text: str) -> bool:
@@ -390,7 +392,9 @@ def line_shape(text: str) -> str:
     that happen to end at a line's end hide the wrap); a file with no such lines at all (one
     line, or paragraphs of one line each) is prose too. Otherwise its lines are units: one
     paragraph per line when at least 40% of the lines that hold a letter or digit
-    contain a sentence boundary (``split_block``), else one sentence per line — lists,
+    contain a sentence boundary (``split_block``), or when more than half of them open with a
+    number ("2. ", "1.1. ": an outline, numbered notes; items written as prose, whose numbers
+    ``split_block`` splits nothing at), else one sentence per line — lists,
     logs, chat exports and SimCSE-style corpora, whatever the lines' lengths.
 
     "Wrapped" rests on case and punctuation: a line that ends without a period before one
@@ -407,13 +411,16 @@ def line_shape(text: str) -> str:
     if width >= 50 and ((wrapped >= 0.35 * candidates and _case_or_punctuation_to_go_by(text, candidates, uncased))
                         or (full >= 0.8 * candidates and wrapped >= 0.05 * candidates)):
         return WRAPPED
-    lines = several = 0
+    lines = several = numbered = 0
     for match in re.finditer(r"[^\r\n]+", text):
         if any(ch.isalnum() for ch in match.group()):
             lines += 1
             # a journal's "May 5. Planted the beans." counts: its lines are written as prose
             several += bool(_boundaries(text, match.start(), match.end(), uncased))
-    return PARAGRAPH_PER_LINE if several * 5 >= lines * 2 else SENTENCE_PER_LINE
+            numbered += bool(_NUMBERED_LINE.match(match.group()))
+    if several * 5 >= lines * 2 or numbered * 2 > lines:
+        return PARAGRAPH_PER_LINE
+    return SENTENCE_PER_LINE
 
 
 

@@ -213,3 +213,24 @@ def test_a_journal_file_keeps_each_entry_with_its_date():
     got = [(s.text, s.line) for s in sentences_of(extract(Path("journal.txt"), journal.encode()))]
     assert got == [("May 5. Planted the tomatoes by the fence.", 1), ("May 6. Rain all day.", 2),
                    ("The beans are up.", 2), ("Sept. 3. Picked the last of the beans.", 3)]
+
+
+def test_an_outline_of_numbered_lines_is_split_inside_its_lines():
+    """Was: a .txt outline ("1.1. Background. It started in 2019.") was read one sentence per
+    line, its two sentences one: its section numbers ("1.1.") are no list item's, so its lines
+    counted as unwrapped prose, and too few of them held two sentences to be paragraphs. Numbered
+    lines are items written as prose, each a block split inside (as a file of "2. " items is);
+    section numbers stay. A file of one sentence per line that numbers a few of its lines is unchanged."""
+    from simsearch.extract import extract, sentences_of
+    from simsearch.segment import PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, line_shape
+
+    outline = ("1. Introduction\n1.1. Background of the project. It started in 2019.\n1.2. Goals\n"
+               "2. Methods\n2.1. Data collection\n2.2. Analysis. We used regression.\n3. Results\n"
+               "3.1. Main findings\n3.2. Limitations\n4. Conclusion\n")
+    assert line_shape(outline) == PARAGRAPH_PER_LINE
+    got = [(s.text, s.line) for s in sentences_of(extract(Path("outline.txt"), outline.encode()))]
+    assert got[1:3] == [("1.1. Background of the project.", 2), ("It started in 2019.", 2)]
+    assert ("2.2. Analysis.", 6) in got and ("We used regression.", 6) in got and ("3.1. Main findings", 8) in got
+    corpus = ("a man is playing a guitar.\n3. the dog runs in the park.\nthe sens. kept their seats\n"
+              "a woman slices an onion.\nthe cat sleeps on the mat.\n")
+    assert line_shape(corpus) == SENTENCE_PER_LINE
