@@ -272,6 +272,14 @@ CASES = [
     ("K15 amsmath never closed is text", "\\begin{align} starts an environment in LaTeX.\n",
      [(1, "\\begin{align} starts an environment in LaTeX.")]),
     ("K15 dollars in prose", "Costs $$5 and $$6 here.\n", [(1, "Costs $$5 and $$6 here.")]),
+    # dollarmath's inline math reads as a {math} role does: its LaTeX, without the dollars (and no
+    # emphasis inside it); amounts ("$5 and $10", "$5-$10") are no math, as with dmath_allow_space
+    # and dmath_allow_digits off: a "$" before a space or a digit closes nothing.
+    ("K15 inline dollar math", "Let $x_i$ be one of $n$ terms, $a *b* c$ and {math}`y^2`.\n",
+     [(1, "Let x_i be one of n terms, a *b* c and y^2.")]),
+    ("K15 inline math over a line end", "The sum $a +\nb$ is known.\n", [(1, "The sum a + b is known.")]),
+    ("K15 dollar amounts stay", "It costs $5 and $10, $5-$10 or \\$3, in $HOME and $PATH.\n",
+     [(1, "It costs $5 and $10, $5-$10 or $3, in $HOME and $PATH.")]),
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),

@@ -382,12 +382,16 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None) -> Lines:
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
-# character; a backslash ending a line is a line break), a MyST role ({name}`text`) or a code span
-# (a run of backticks up to the next run of the same length: CommonMark's rule). So a backslash in a
-# code span stays, and a span's content is no other markup.
+# character; a backslash ending a line is a line break), a MyST role ({name}`text`), a code span
+# (a run of backticks up to the next run of the same length: CommonMark's rule) or inline math
+# (dollarmath's ``$x_i$``, read as a ``{math}`` role is: its LaTeX). So a backslash in a code span
+# stays, and a span's content is no other markup. Math is taken as dollarmath takes it with
+# ``dmath_allow_space`` and ``dmath_allow_digits`` off (as pandoc does): no space inside either
+# dollar, no digit before the first or after the second, so "$5 and $10" and "$5-$10" are amounts.
 _MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
                       r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
-                      r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)", re.DOTALL)
+                      r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
+                      r"|(?<![\\$\d])\$(?=[^\s$])(?P<math>(?:[^$\\]|\\.)+?)(?<=\S)\$(?![\d$])", re.DOTALL)
 # pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
 _MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
 # A link's text may hold one level of brackets; its destination one level of parentheses.
@@ -430,6 +434,8 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
         return ""  # (``_protect`` keeps the newline)
     if match.group("role") is not None:  # a {ref} without a title reads as its section's (``titles``)
         return _role_text(match.group("role_text"), match.group("role"), titles)
+    if match.group("math") is not None:
+        return match.group("math").replace("\n", " ")
     return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
 
 
