@@ -286,3 +286,19 @@ Up [](../) and here [](./) too.
 Read [](<my notes.md>) first.
 """
     assert md(source) == [(1, "See here."), (3, "Build passing."), (5, "Up and here too."), (7, "Read my notes first.")]
+
+
+def test_a_myst_link_without_text_but_with_a_title_reads_as_its_title():
+    """``[](other.md "The other page")`` was stored as nothing (the empty-link rules took no
+    title). MyST shows the target's title; a document's is in another file, and the link's title is
+    the author's words for it, so it reads as the title now ("…", '…' or (…)); a target in this
+    file reads as its section's title, as without a link title, and a URL still as itself."""
+    source = """(setup)=
+# Setting up
+
+See [](other.md "The other page") and [](<my notes.md> 'My notes') and [](xref:guide#frag (Guide part)).
+
+Also [](#setup "Ignored here") and [](#elsewhere "Somewhere else") and [](https://x.org "X site").
+"""
+    assert md(source) == [(2, "Setting up"), (4, "See The other page and My notes and Guide part."),
+                          (6, "Also Setting up and Somewhere else and https://x.org.")]

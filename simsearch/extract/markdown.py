@@ -400,11 +400,13 @@ _MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
 _MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
 _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+# A link's title after its destination: [](other.md "Title"), 'Title' or (Title).
+_MD_LINK_TITLE = r"""(?:\s+(?P<title>"[^"]*"|'[^']*'|\([^()]*\)))?\s*"""
 # MyST's link to a target with no text of its own, ``[](#label)``: it shows the target's title.
-_MD_ANCHOR_LINK = re.compile(r"\[\]\(<?#([^\s()<>]+)>?\)")
+_MD_ANCHOR_LINK = re.compile(rf"\[\]\(<?#([^\s()<>]+)>?{_MD_LINK_TITLE}\)")
 # Any other link without a text of its own: [](other.md), [](xref:guide/deployment), [](https://…).
 # Not an image's "![](x.png)" (left out below); "<…>" may hold spaces: [](<my notes.md>).
-_MD_EMPTY_LINK = re.compile(r"(?<!!)\[\]\((?:<([^<>\n#][^<>\n]*)>|([^\s()<>#][^\s()<>]*))\)")
+_MD_EMPTY_LINK = re.compile(rf"(?<!!)\[\]\((?:<([^<>\n#][^<>\n]*)>|([^\s()<>#][^\s()<>]*)){_MD_LINK_TITLE}\)")
 _URL_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 # A wiki link (Obsidian, Foam, Dendron, MkDocs' roamlinks): [[note]], [[note|shown text]],
 # [[note#heading]], [[note#^block-id]]; ![[note]] embeds a note or an image (left out, as an image is).
@@ -480,10 +482,25 @@ def _target_text(target: str) -> str:
     return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
 
 
+def _link_title(match: re.Match) -> str:
+    """The title of a link (``_MD_LINK_TITLE``) without its quotes, or ""."""
+    return " ".join((match.group("title") or "  ")[1:-1].split())
+
+
 def _empty_link_text(match: re.Match) -> str:
-    """``[](target)``: a URL reads as itself (as MyST shows it), a document as its name's words."""
+    """``[](target)``: a URL reads as itself (as MyST shows it), a document as the link's title
+    (the author's words for the document's title, which MyST shows), else as its name's words."""
     target = (match.group(1) or match.group(2)).strip()
-    return target if _URL_SCHEME.match(target) else _target_text(target)
+    if _URL_SCHEME.match(target):
+        return target
+    return _link_title(match) or _target_text(target)
+
+
+def _anchor_link_text(match: re.Match, titles: dict[str, str] | None) -> str:
+    """``[](#label)``: the title of the section the label names in this file, else the link's
+    title, else the label's words."""
+    label = match.group(1)
+    return (titles or {}).get(_label_key(label)) or _link_title(match) or _ref_text(label)
 
 
 def _autolink_text(match: re.Match, titles) -> str:
@@ -511,7 +528,7 @@ def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
     text = _md_sub(_MD_EMPTY_LINK, _empty_link_text, text)
     text = _md_sub(_MD_IMAGE, "", text)
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
-    text = _md_sub(_MD_ANCHOR_LINK, lambda m: _ref_text(m.group(1), titles), text)
+    text = _md_sub(_MD_ANCHOR_LINK, lambda m: _anchor_link_text(m, titles), text)
     text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
     text = _md_sub(_MD_AUTOLINK, lambda m: _autolink_text(m, titles), text)
     text = _md_sub(_MD_TAG, "", text)
