@@ -385,3 +385,13 @@ def test_unclosed_latex_environments_are_read_in_linear_time(monkeypatch):
     sentences = md("\\begin{align} is how an environment opens.\n\n" * blocks)
     assert len(sentences) == blocks and sentences[0] == (1, "\\begin{align} is how an environment opens.")
     assert steps < 20 * blocks, steps
+
+
+def test_display_math_closes_at_a_label_as_dollarmath_reads_one():
+    """dollarmath (mdit-py-plugins) closes display math at a line ending in ``$$``, or in ``$$``
+    and a ``(label)`` whose label may hold spaces (``$$ (growth rate)``, made "growth-rate"): such a
+    block was read as text, LaTeX and all. Text after the label closes nothing, there as here: the
+    block runs on to the next closing line."""
+    assert md("Before.\n\n$$\n  w = r s\n$$ (growth rate)\n\nAfter.\n") == [(1, "Before."), (7, "After.")]
+    assert md("$$ x = y $$ (eq: one)\n\nAfter.\n") == [(3, "After.")]
+    assert md("$$\nx = y\n$$ (eq-one) and more\n$$\n\nAfter.\n") == [(6, "After.")]

@@ -53,8 +53,9 @@ _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
 # pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
-# Display math's closing line, with MyST's optional equation label: "$$", "$$ (eq-label)".
-_MD_MATH_CLOSE = re.compile(r"\$\$[ \t]*(?:\([^()\s]+\)[ \t]*)?$")
+# Display math's closing line, with MyST's optional equation label: "$$", "$$ (eq-label)", and as
+# dollarmath reads a label, one with spaces: "$$ (growth rate)". Nothing may follow the label.
+_MD_MATH_CLOSE = re.compile(r"\$\$[ \t]*(?:\([^)$\n]+\)[ \t]*)?$")
 # A LaTeX environment standing as a block (MyST's amsmath extension): \begin{align} ... \end{align}.
 _MD_AMSMATH = re.compile(r"\\begin\{(equation|multline|gather|align|alignat|flalign|matrix|pmatrix|bmatrix|Bmatrix|"
                          r"vmatrix|Vmatrix|eqnarray)(\*?)\}")
