@@ -302,3 +302,44 @@ Also [](#setup "Ignored here") and [](#elsewhere "Somewhere else") and [](https:
 """
     assert md(source) == [(2, "Setting up"), (4, "See The other page and My notes and Guide part."),
                           (6, "Also Setting up and Somewhere else and https://x.org.")]
+
+
+def test_a_myst_numref_reads_as_the_figure_its_label_names():
+    """``{numref}`fig-loss``` read as the raw label ("fig-loss"), and a figure's ``:name:`` named
+    nothing. A figure's name (``:name:`` or ``name:`` in its YAML options) or a ``(label)=`` before
+    it names its caption, a ``{table}``'s its title, as Sphinx takes them; ``{numref}`` reads as
+    ``{ref}`` does (the caption, where Sphinx shows "Fig. 1"), a title's number placeholder left
+    out and ``{name}`` read as the caption. The name never reaches the text."""
+    source = """```{figure} plot.png
+:name: fig-loss
+:alt: a plot
+
+The training loss *falls* quickly
+```
+
+(fig-target)=
+:::{figure} other.png
+---
+name: "fig-other"
+---
+The other caption
+:::
+
+```{table} Scores by model
+:name: tab-scores
+
+| a | b |
+|---|---|
+| 1 | 2 |
+```
+
+See {numref}`fig-loss`, {numref}`Figure %s <fig-other>`, {numref}`Fig. {number}: {name} <fig-target>`.
+
+Also {ref}`fig-loss`, {numref}`tab-scores` and {numref}`elsewhere-fig`.
+"""
+    assert md(source) == [(5, "The training loss falls quickly"), (13, "The other caption"), (16, "Scores by model"),
+                          (19, "a; b"), (21, "1; 2"),
+                          (24, "See The training loss falls quickly, Figure, Fig.: The other caption."),
+                          (26, "Also The training loss falls quickly, Scores by model and elsewhere fig.")]
+    assert rst(".. _fig-plot:\n\n.. figure:: plot.png\n\n   The loss falls\n\nSee :numref:`fig-plot`.\n")[-1] == (
+        7, "See The loss falls.")

@@ -68,6 +68,11 @@ _MD_CODE_DIRECTIVES = frozenset({"code-cell", "python", "r", "julia", "ojs", "sq
 # line is their body's first line (``{note} Text``); a versioned one's argument starts with versions.
 _MD_TITLE_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "rubric", "centered", "dropdown", "tab-item",
                                   "tab", "card", "grid-item-card", "margin", "table", "list-table"})
+# MyST directives a label (``:name:``, or a target before them) names by their argument, as Sphinx
+# takes a table's title for a reference (a figure's caption is its body's first paragraph).
+_MD_NAMED_BY_TITLE = frozenset({"table", "list-table", "csv-table", "rubric"})
+# A directive's ``name`` option, as ``name: label`` (in YAML, or an option line without its first colon).
+_MD_NAME_OPTION = re.compile(r"""name:\s+["']?(\S.*?)["']?\s*$""")
 _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", "caution", "danger", "error",
                                  "attention", "seealso", "todo", "epigraph", "highlights", "pull-quote"})
 
@@ -219,15 +224,27 @@ def _clean_markdown(text: str) -> Lines:
             if closed:
                 lines[j] = ""
             k = i + 1
+            labels = list(waiting)  # a figure's or a table's name, and the targets before it
             if k < j and content(k).strip() == "---":
                 end = next((m for m in range(k + 1, j) if content(m).strip() in ("---", "")), None)
                 for m in range(k, end + 1 if end is not None and content(end).strip() == "---" else -1):
+                    labels += [option.group(1)] if (option := _MD_NAME_OPTION.match(content(m).strip())) else []
                     lines[m] = ""
             else:
                 while k < j and _OPTION_LINE.match(content(k)):
+                    labels += [option.group(1)] if (option := _MD_NAME_OPTION.match(content(k).strip()[1:])) else []
                     lines[k] = ""
                     k += 1
             argument = _md_fence_argument(short, fence.group(4)) if fence.group(3) else ""
+            if short == "figure" and labels:  # named by its caption: its body's first paragraph
+                m = next((m for m in range(i + 1, j) if content(m).strip()), j)
+                caption = []
+                while m < j and content(m).strip():
+                    caption.append(content(m).strip())
+                    m += 1
+                name_section(labels, " ".join(caption))
+            elif short in _MD_NAMED_BY_TITLE and labels:
+                name_section(labels, argument)
             if short in _MD_TITLE_DIRECTIVES:
                 out.block(number, argument)
             elif argument and (short in _MD_BODY_DIRECTIVES or short in _VERSIONED):

@@ -664,10 +664,15 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     which search finds as the title's words more often than the label as written."""
     content = content.strip()
     role = role.strip(":").rsplit(":", 1)[-1].lower()
-    if content.endswith(">") and "<" in content:
+    if role == "numref" and content.endswith(">") and "<" in content:  # "Fig. %s: {name} <label>"
+        title = content[: content.rindex("<")].strip()
+        name = _ref_text(content[content.rindex("<") + 1 : -1], titles)
+        title = re.sub(r"\s*(?:%s|\{number\})", "", title).replace("{name}", name).strip()
+        content = title or name
+    elif content.endswith(">") and "<" in content:
         title = content[: content.rindex("<")].strip()
         content = title or content[content.rindex("<") + 1 : -1]
-    elif role == "ref" and not content.startswith("!"):  # ("!": no link, the text as written)
+    elif role in ("ref", "numref") and not content.startswith("!"):  # ("!": no link, the text as written)
         return _ref_text(content, titles)
     content = content.lstrip("!")
     if content.startswith("~"):
