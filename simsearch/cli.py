@@ -822,7 +822,7 @@ def search_command(
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
     from .progress import visible
-    from .search import FILE_STATE_NOTES, Searcher, needs_model, shown_score
+    from .search import FILE_STATE_NOTES, OTHER_READER_NOTE, Searcher, needs_model, shown_score
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -899,6 +899,8 @@ def search_command(
         location = visible(hit.location)
         if hit.file != "indexed":  # its line and neighbours are the indexed version's
             location += f"\n({FILE_STATE_NOTES[hit.file]}: run simsearch index)"
+        if hit.read_by_other_version:  # its sentence and line are as that version of the reader stored them
+            location += f"\n({OTHER_READER_NOTE}: run simsearch index)"
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
             shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"

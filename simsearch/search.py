@@ -54,6 +54,7 @@ import numpy as np
 
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
+from .extract.base import EXTRACTOR_VERSION
 from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir,
                      ref_for_row)
 from .store import ModelRow, Store, file_identity, query_precision, searched_word_count
@@ -83,6 +84,9 @@ class Hit:
     # The file now against what was indexed (``file_state``): "indexed" (the same bytes), or
     # "changed", "gone", "unreadable": then its line and context may no longer be where it says.
     file: str = "indexed"
+    # Read by another version of simsearch's reader (``EXTRACTOR_VERSION``): the sentence, its line
+    # and its context are as that version stored them, until ``simsearch index`` reads the file again.
+    read_by_other_version: bool = False
 
     @property
     def location(self) -> str:
@@ -257,6 +261,8 @@ def file_state(store: Store, document_id: int, path: str, known: dict | None = N
 
 
 FILE_STATE_NOTES = {"changed": "changed since indexed", "gone": "gone since indexed", "unreadable": "cannot be read now"}
+# A hit's file read by another version of the reader (``Hit.read_by_other_version``).
+OTHER_READER_NOTE = "read by another version of simsearch"
 
 
 def check_mode(mode: str) -> str:
@@ -768,10 +774,12 @@ class Searcher:
                     hit.dense_score = round(scores[hit.sentence_id], 6)
         cwd = os.getcwd()
         states: dict[int, str] = {}
+        older = self.store.read_by_other_extractor(EXTRACTOR_VERSION, {hit.document_id for hit in hits})
         for hit in hits:
             if hit.document_id not in states:
                 states[hit.document_id] = file_state(self.store, hit.document_id, hit.path, self._file_states)
             hit.file = states[hit.document_id]
+            hit.read_by_other_version = hit.document_id in older
             copies = self.store.copies(hit.text, documents)
             hit.copies = max(1, len(copies))
             hit.other_locations = [

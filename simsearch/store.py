@@ -895,9 +895,15 @@ class Store:
         """Record the extractor version that read a document (inside its write transaction)."""
         self.conn.execute("UPDATE documents SET extractor_version = ? WHERE id = ?", (version, document_id))
 
-    def read_by_other_extractor(self, version: int) -> set[int]:
-        """Ids of the documents read by another extractor version than ``version``."""
-        rows = self.conn.execute("SELECT id FROM documents WHERE extractor_version != ?", (version,))
+    def read_by_other_extractor(self, version: int, ids: set[int] | None = None) -> set[int]:
+        """Ids of the documents (of ``ids``, when given) read by another extractor version than ``version``."""
+        if ids is not None and not ids:
+            return set()
+        if ids is not None:
+            rows = self.conn.execute(f"SELECT id FROM documents WHERE extractor_version != ? AND id IN "
+                                     f"({','.join('?' * len(ids))})", (version, *ids))
+        else:
+            rows = self.conn.execute("SELECT id FROM documents WHERE extractor_version != ?", (version,))
         return {row[0] for row in rows}
 
     def count_read_by_other_extractor(self, version: int) -> int:

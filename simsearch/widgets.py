@@ -28,7 +28,7 @@ from textual.worker import Worker, get_current_worker
 from .errors import SimsearchError
 from .extract import decode
 from .progress import visible
-from .search import Hit, Searcher, file_state, shown_score
+from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, shown_score
 from .segment import source_lines
 from .store import Store, file_identity
 
@@ -321,8 +321,10 @@ class ResultsPane(Vertical):
             if hybrid:  # which side found it: D dense, L lexical
                 head.append(f" {hit.found_mark}", style="cyan")
             cell = Text(_shorten(visible(hit.text), text_width))
-            # The same text elsewhere too: one row, "(+N more)" after its location.
-            location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "")
+            # The same text elsewhere too: one row, "(+N more)" after its location; a file an older
+            # reader read, "(read by another version)" (its sentence and line are that version's).
+            location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "") \
+                + (" (read by another version)" if hit.read_by_other_version else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
             table.add_row(head, cell, key=str(hit.sentence_id), height=2)
         # The width was read before this frame's layout: an answer that lands while the pane is
@@ -437,6 +439,9 @@ class ContextPanel(VerticalScroll):
             model, hits = there
             found = next((h for h in hits if h.sentence_id == hit.sentence_id), None)
             head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
+        if hit.read_by_other_version:
+            head.append(f"\n{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "
+                        "version stored them until simsearch index reads the file again", style="yellow")
         if hit.copies > 1:
             head.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
                         + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")

@@ -138,3 +138,46 @@ def test_a_file_over_the_size_limit_is_not_counted_as_read_by_another_version(tm
     assert note.startswith("1 of its 4 files was read by another version of simsearch"), note
     assert reader_note(2, 4).startswith("2 of its 4 files were") and reader_note(4, 4).startswith("all its 4 files were")
     assert reader_note(1, 1).startswith("its file was")
+
+
+def test_search_marks_each_result_an_older_reader_read(tmp_path, index_model, run_cli):
+    """`status` said an older reader read some files, but `search` said nothing per result: a hit
+    from such a file (its sentence and line as that version stored them) looked like any other.
+    `search --json` gives each hit ``read_by_other_version`` (true or false), the table a line
+    under the location."""
+    docs, db = build(tmp_path, index_model)
+    read_by_older(db, docs / "garden.md")
+    code, out, err = run_cli("search", "tomatoes train", "--db", db, "--mode", "lexical", "--json", "-k", "5")
+    assert code == 0, err
+    marks = {Path(hit["path"]).name: hit["read_by_other_version"] for hit in map(json.loads, out.splitlines())}
+    assert marks["garden.md"] is True and marks["trip.txt"] is False, marks
+    code, out, err = run_cli("search", "tomatoes", "--db", db, "--mode", "lexical")
+    assert code == 0 and "(read by another version" in out, out
+    code, out, err = run_cli("search", "kiosk", "--db", db, "--mode", "lexical")
+    assert code == 0 and "another version" not in out, out
+
+
+def test_the_tui_marks_a_result_an_older_reader_read(tmp_path, index_model):
+    from textual.widgets import DataTable, Static
+
+    from simsearch.tui import CompareApp
+
+    from .test_tui import ask, run_app, table_column
+
+    docs, db = build(tmp_path, index_model)
+    read_by_older(db, docs / "garden.md")
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "tomatoes need water every morning")
+        rows = table_column(app, "left", "text")
+        garden = [row for row in rows if "garden.md" in row]
+        assert garden and all("another version" in row for row in garden), rows
+        assert not any("another version" in row for row in rows if "garden.md" not in row), rows
+        table = app.query_one("#left-table", DataTable)
+        table.focus()
+        table.move_cursor(row=next(k for k, row in enumerate(rows) if "garden.md" in row))
+        await pilot.pause()
+        detail = " ".join(str(app.query_one("#detail", Static).render()).split())
+        assert "read by another version of simsearch" in detail, detail
+
+    run_app(CompareApp(db, show_timings=False), scenario)
