@@ -280,6 +280,12 @@ CASES = [
     ("K15 inline math over a line end", "The sum $a +\nb$ is known.\n", [(1, "The sum a + b is known.")]),
     ("K15 dollar amounts stay", "It costs $5 and $10, $5-$10 or \\$3, in $HOME and $PATH.\n",
      [(1, "It costs $5 and $10, $5-$10 or $3, in $HOME and $PATH.")]),
+    # A dollar in one link's text and one in the next took the links' brackets for math: "[$filter](a)
+    # and [$select](b)" (OData's parameters) read as "filter](a) and [select". No math crosses a "](" or
+    # "][" (as pandoc, whose link text is bracketed first); math inside a link's text still reads.
+    ("K15 dollars in two links", "Use [$filter](https://x.org/f) and [$select][s] or [$top](#top).\n\n"
+     "[s]: https://x.org/s\n\nSee [the $x_i$ note](n.md) and $[0,1]$ too.\n",
+     [(1, "Use $filter and $select or $top."), (5, "See the x_i note and [0,1] too.")]),
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),

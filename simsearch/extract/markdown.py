@@ -406,10 +406,12 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None) -> Lines:
 # stays, and a span's content is no other markup. Math is taken as dollarmath takes it with
 # ``dmath_allow_space`` and ``dmath_allow_digits`` off (as pandoc does): no space inside either
 # dollar, no digit before the first or after the second, so "$5 and $10" and "$5-$10" are amounts.
+# Nor does math cross a link's "](" or "][" (a link's text is bracketed first, as pandoc reads it):
+# "[$filter](a) and [$select](b)" are two links, not the math "filter](a) and [".
 _MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
                       r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
                       r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
-                      r"|(?<![\\$\d])\$(?=[^\s$])(?P<math>(?:[^$\\]|\\.)+?)(?<=\S)\$(?![\d$])", re.DOTALL)
+                      r"|(?<![\\$\d])\$(?=[^\s$])(?P<math>(?:(?!\][(\[])[^$\\]|\\.)+?)(?<=\S)\$(?![\d$])", re.DOTALL)
 # pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
 _MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
 # A link's text may hold one level of brackets; its destination one level of parentheses.
