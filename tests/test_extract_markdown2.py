@@ -286,6 +286,9 @@ CASES = [
     ("K15 dollars in two links", "Use [$filter](https://x.org/f) and [$select][s] or [$top](#top).\n\n"
      "[s]: https://x.org/s\n\nSee [the $x_i$ note](n.md) and $[0,1]$ too.\n",
      [(1, "Use $filter and $select or $top."), (5, "See the x_i note and [0,1] too.")]),
+    # An autolink's URL is no math: "<https://x/?$filter=a&$top=5>" lost its dollars ("?filter=a&top=5").
+    ("K15 dollars in an autolink", "Try <https://x.org/odata?$filter=a&$top=5> or $x$.\n",
+     [(1, "Try https://x.org/odata?$filter=a&$top=5 or x.")]),
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),

@@ -407,10 +407,12 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None) -> Lines:
 # ``dmath_allow_space`` and ``dmath_allow_digits`` off (as pandoc does): no space inside either
 # dollar, no digit before the first or after the second, so "$5 and $10" and "$5-$10" are amounts.
 # Nor does math cross a link's "](" or "][" (a link's text is bracketed first, as pandoc reads it):
-# "[$filter](a) and [$select](b)" are two links, not the math "filter](a) and [".
+# "[$filter](a) and [$select](b)" are two links, not the math "filter](a) and [". An autolink
+# (``<https://…>``) is read here too, so that its URL is no math ("?$filter=a&$top=5").
 _MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
                       r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
                       r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
+                      r"|(?P<autolink><[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)"
                       r"|(?<![\\$\d])\$(?=[^\s$])(?P<math>(?:(?!\][(\[])[^$\\]|\\.)+?)(?<=\S)\$(?![\d$])", re.DOTALL)
 # pymdown's InlineHilite: `#!python x = 1` is the code "x = 1" highlighted as Python.
 _MD_CODE_LANGUAGE = re.compile(r"^#!\w[\w+-]*\s+")
@@ -458,6 +460,8 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
         return _role_text(match.group("role_text"), match.group("role"), titles)
     if match.group("math") is not None:
         return match.group("math").replace("\n", " ")
+    if match.group("autolink") is not None:
+        return _autolink_text(_MD_AUTOLINK.match(match.group("autolink")), titles)
     return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
 
 
