@@ -12,6 +12,12 @@
     python benchmarks/check_hnswlib.py read DIR
         Load DIR's index with this interpreter's hnswlib and compare 50 queries (with and
         without a filter) against brute force; prints "loads: ..." or the load error.
+    python benchmarks/check_hnswlib.py threads DB [MODEL_ID]
+        Build an HNSW graph over an index's vectors (simsearch's M and ef_construction, in
+        ``ann.ADD_CHUNK`` slices as ``ann`` adds them) twice with one thread and twice with two,
+        then also over the vectors eight times (each copy jittered); prints each build's time
+        and how many of the queries (every seventh vector, nudged) get other top-10 ids from
+        the two builds of one kind: why ``ann`` inserts with one thread.
 
 Run ``write`` under one build and ``read`` under another to see whether their files are
 interchangeable (hnswlib 0.8.0 and chroma-hnswlib 0.7.6 are not: Chroma's fork also
@@ -119,7 +125,45 @@ def read(folder: Path) -> int:
     return 1 if wrong else 0
 
 
+def threads(db: Path, model_id: int = 1) -> None:
+    import sqlite3
+    import time
+
+    import hnswlib
+
+    from simsearch import ann
+    from simsearch.store import HNSW_DEFAULTS
+
+    rows = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+        "SELECT embedding FROM vectors WHERE model_id = ? ORDER BY sentence_id", (model_id,))
+    vectors = np.stack([np.frombuffer(blob, dtype="<f4") for (blob,) in rows])
+    rng = np.random.default_rng(0)
+    larger = np.concatenate([vectors] + [vectors + rng.normal(0, 0.02, vectors.shape).astype(np.float32)
+                                         for _ in range(7)])
+    for data in (vectors, larger):
+        queries = data[::7] + 0.01
+        found = {}
+        for count in (1, 2):
+            for attempt in (1, 2):
+                hnsw = hnswlib.Index(space="cosine", dim=data.shape[1])
+                hnsw.init_index(max_elements=len(data), M=HNSW_DEFAULTS["hnsw_m"],
+                                ef_construction=HNSW_DEFAULTS["hnsw_ef_construction"])
+                start = time.perf_counter()
+                for at in range(0, len(data), ann.ADD_CHUNK):
+                    hnsw.add_items(data[at:at + ann.ADD_CHUNK], np.arange(at, min(at + ann.ADD_CHUNK, len(data))),
+                                   num_threads=count)
+                took = time.perf_counter() - start
+                hnsw.set_ef(HNSW_DEFAULTS["hnsw_ef"])
+                found[(count, attempt)] = hnsw.knn_query(queries, k=10, num_threads=1)[0]
+                print(f"{len(data):,} vectors, {count} thread(s), build {attempt}: {took:.2f} s", flush=True)
+            differ = int((found[(count, 1)] != found[(count, 2)]).any(axis=1).sum())
+            print(f"  {count} thread(s): {differ} of {len(queries):,} queries answered otherwise by the two builds")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["threads"] and len(argv) in (2, 3):
+        threads(Path(argv[1]), int(argv[2]) if len(argv) == 3 else 1)
+        return 0
     if argv[:1] == ["info"]:
         info()
         return 0

@@ -529,9 +529,16 @@ def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
 
 
 def _add_items(hnsw, vectors: np.ndarray, ids: np.ndarray, advance) -> None:
-    """``hnsw.add_items`` in slices of ``ADD_CHUNK``, in order, each followed by ``advance``."""
+    """``hnsw.add_items`` in slices of ``ADD_CHUNK``, in order, each followed by ``advance``.
+
+    One thread: hnswlib's graph is a function of the vectors and their order only when one thread
+    inserts them (its maintainers say so: threads race for neighbours). With two, the same
+    vectors built twice answered 8 of 1,708 queries otherwise (django-docs, minilm), so an
+    unchanged index searched after a rebuild scored a benchmark 0.002 apart. The price: a build
+    takes 1.8x the time of two threads on 2 cores (12k vectors 2.5 s against 1.4 s, 96k 23.8 s
+    against 13.3 s; ``python benchmarks/check_hnswlib.py threads DB``)."""
     for start in range(0, len(ids), ADD_CHUNK):
-        hnsw.add_items(vectors[start:start + ADD_CHUNK], ids[start:start + ADD_CHUNK])
+        hnsw.add_items(vectors[start:start + ADD_CHUNK], ids[start:start + ADD_CHUNK], num_threads=1)
         advance(len(ids[start:start + ADD_CHUNK]))
 
 
