@@ -23,6 +23,7 @@ from .base import (
     FoundFile,
     Skip,
 )
+from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
 from .html import _extract_html, _HtmlText
 from .markdown import _clean_markdown
@@ -42,8 +43,9 @@ MAX_SENTENCE_CHARS = 1000
 def extract(path: Path, data: bytes) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
 
-    Markdown and reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) come out
-    as prose without markup or code; plain text is read by its shape (``segment.line_shape``):
+    Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) and AsciiDoc
+    (``.adoc``, and a ``.txt`` written in it, as Git's documentation is) come out as prose
+    without markup or code; plain text is read by its shape (``segment.line_shape``):
     wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
@@ -52,6 +54,8 @@ def extract(path: Path, data: bytes) -> Extracted:
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
+    if file_format == "text" and reads_as_asciidoc(text):
+        file_format = "asciidoc"
     if file_format == "html":
         return _extract_html(text, warning)
     shape = None
@@ -59,6 +63,8 @@ def extract(path: Path, data: bytes) -> Extracted:
         lines = _clean_markdown(text)
     elif file_format == "rst":
         lines = _clean_rst(text)
+    elif file_format == "asciidoc":
+        lines = _clean_asciidoc(text)
     else:
         shape = line_shape(text)
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
@@ -68,7 +74,8 @@ def extract(path: Path, data: bytes) -> Extracted:
 
 
 def format_of(path: Path) -> str:
-    """How a file is read: text, markdown, rst, html or pdf (``a.rst.txt`` is rst)."""
+    """How a file is read by its name: text, markdown, rst, asciidoc, html or pdf (``a.rst.txt``
+    is rst). A ``.txt`` written in AsciiDoc is told by its text (``extract``)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):
         return "rst"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-                 ".rst": "rst", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+                 ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
@@ -33,7 +33,7 @@ class Skip(Exception):
 @dataclass
 class Extracted:
     text: str
-    format: str  # how the file was read: "text", "markdown", "rst", "html" or "pdf" (``format_of``)
+    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "html" or "pdf" (``format_of``, ``extract``)
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None

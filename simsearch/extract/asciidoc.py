@@ -1,0 +1,271 @@
+"""AsciiDoc to prose: Asciidoctor's syntax, and the older asciidoc.py's that Git's documentation is
+written in (``'emphasis'``, ``linkgit:git-log[1]``, ````quotes''``, two-line titles), read from
+``.adoc``/``.asciidoc`` files and from a ``.txt`` that carries AsciiDoc's own marks (``reads_as_asciidoc``).
+
+What is left out: listing, literal, passthrough and comment blocks (``----``, ``....``, ``++++``,
+``////``, a ```` ``` ```` fence), a paragraph styled ``[source]``, ``[listing]`` or ``[literal]``,
+an indented (literal) paragraph, comment lines, attribute entries (``:name: value``), block
+attribute lines and anchors, and preprocessor and block macro lines (``include::``, ``ifdef::``,
+``image::``; what an ``ifdef`` encloses stays). A title (``== Title`` or a two-line one), a block
+title (``.Title``), a list item, a definition list's term (consecutive terms in one block: "-q,
+--quiet") and each line of a ``[verse]`` paragraph are blocks of their own; a table keeps one block
+per line, its cells joined with "; ". Inline markup becomes its text: ``linkgit:git-log[1]`` as
+"git-log(1)", a link or cross reference as its text (``<<id>>`` as the title of the section it
+names, when it is in the same file), literals and emphasis without their marks, the built-in
+attributes (``{litdd}``, ``{caret}``) as the characters they stand for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..segment import source_lines
+from .markdown import _closing_line
+from .rst import Lines, _indent, _inline_blocks, _Out, _protect, _restore, _without_nul
+
+# Delimited blocks whose content is not prose: listing, literal, passthrough, comment, a fence.
+_SKIPPED_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|\+{4,}|/{4,}|`{3}.*)$")
+# Delimited blocks whose content is text: example, sidebar, quote, open block; a table.
+_KEPT_BLOCK = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|--)$")
+_TABLE = re.compile(r"^[|,:!]={3,}$")
+_TITLE = re.compile(r"^(={1,6})\s+(\S.*?)(?:\s+=+)?$")
+_UNDERLINE = re.compile(r"^([=\-~^+])\1+$")
+_BLOCK_TITLE = re.compile(r"^\.([^.\s].*)$")
+_ATTRIBUTE_ENTRY = re.compile(r"^:!?(\w[\w-]*)!?:(?:\s+(.*))?$")
+_BLOCK_ATTRIBUTES = re.compile(r"^\[(?:\[([\w:.-]+)(?:,\s*(.*?))?\]|([^\[\]]*))\]$")
+_LINE_MACRO = re.compile(r"^(?:include|ifdef|ifndef|endif|ifeval|image|video|audio|toc)::\S*\[.*\]$")
+_COMMENT = re.compile(r"^//(?!//)")
+_ITEM = re.compile(r"^\s*(?:-|\*{1,5}|\.{1,5}|\d{1,3}\.|[a-zA-Z]\.|[ivxIVX]{1,5}\)|<(?:\d{1,2}|\.)>)\s+(?:\[[ x*]\]\s+)?(?=\S)")
+_TERM = re.compile(r"^\s*(\S.*?)(?::{2,4}|;;)(?:\s+(\S.*?))?\s*$")
+# Styles of a paragraph whose text is not prose.
+_CODE_STYLES = frozenset({"source", "listing", "literal", "pass", "comment", "stem", "latexmath", "asciimath"})
+
+# Git's documentation (and Asciidoctor) name characters that would read as markup.
+_BUILTIN_ATTRIBUTES = {
+    "litdd": "--", "caret": "^", "tilde": "~", "asterisk": "*", "plus": "+", "startsb": "[", "endsb": "]",
+    "hash": "#", "empty": "", "nbsp": " ", "sp": " ", "zwsp": "", "amp": "&", "lt": "<", "gt": ">",
+    "apos": "'", "quot": '"', "vbar": "|", "brvbar": "|", "backslash": "\\", "backtick": "`",
+    "two-colons": "::", "two-semicolons": ";;", "cpp": "C++", "pp": "++", "deg": "°",
+    "ldquo": "“", "rdquo": "”", "lsquo": "‘", "rsquo": "’",
+}
+_ATTRIBUTE_REF = re.compile(r"\{([\w-]+)\}")
+_LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
+_LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]*)\]")
+_XREF = re.compile(r"<<([^<>,\n]+?)(?:,\s*([^<>\n]+?))?>>")
+_FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2?):[^\s\[]*\[([^\]\n]*)\]")
+_INLINE_ANCHOR = re.compile(r"\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)")
+_INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
+_DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
+# (each constrained: the "++" of "C++ and C++" opens nothing)
+_PASSTHROUGH = re.compile(r"(?<![\w+])(?:\+{3}(\S.*?)\+{3}|\+\+(\S.*?)\+\+|\+([^\s+](?:[^+\n]*[^\s+])?)\+)(?![\w+])", re.DOTALL)
+_MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`])", re.DOTALL)
+_STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
+_EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^'\n]*?\S)?)'(?![\w'])")
+_ESCAPE = re.compile(r"\\(?=[*_`'+#{}\[<-])")
+_HARD_BREAK = re.compile(r"[ \t]\+[ \t]*$", re.MULTILINE)
+
+
+def _words(anchor: str) -> str:
+    """An anchor's words, as a cross reference to a section of another file reads."""
+    return re.sub(r"[-_]+", " ", anchor).strip()
+
+
+def _clean_asciidoc(text: str) -> Lines:
+    lines = [line.rstrip() for line in source_lines(text)]
+    out = _Out()
+    titles: dict[str, str] = {}  # anchor -> the title of the section or block it is set on
+    attributes_set: dict[str, str] = {}  # the file's own attribute entries, for {name}
+    anchors: list[str] = []  # anchors waiting for the next title
+    unclosed: set[str] = set()
+    style = None  # the style of the next block ([source], [verse]), from an attribute line
+    para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
+    last_term = -2  # the line of the last term, so that consecutive terms share a block
+    i = 0
+
+    def title(number: int, text: str) -> None:
+        for anchor in anchors:
+            titles.setdefault(anchor, text)
+        anchors.clear()
+        out.block(number, text)
+
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        stripped = line.strip()
+        if not stripped:
+            out.gap(number)
+            para = item = False
+            i += 1
+            continue
+        if _COMMENT.match(line) or _LINE_MACRO.match(line):  # (inside a paragraph too)
+            i += 1
+            continue
+        if (para and not item and i > 0 and not _UNDERLINE.match(lines[i - 1]) and _UNDERLINE.match(line)
+                and (i < 2 or not lines[i - 2].strip()) and abs(len(line) - len(lines[i - 1])) <= 2
+                and any(c.isalnum() for c in lines[i - 1])):  # a two-line title: the line above it
+            out.lines.pop()
+            title(i, lines[i - 1].strip())
+            para, style = False, None
+            i += 1
+            continue
+        if _SKIPPED_BLOCK.match(line):
+            closer = "```" if line.startswith("```") else line
+            end = _closing_line(lines, i + 1, lambda other: other == closer, closer, unclosed)
+            out.gap(number)
+            para = item = term = False
+            style = None
+            i = i + 1 if end is None else end + 1  # (an unclosed one: its line alone, never the rest of the file)
+            continue
+        if _TABLE.match(line):
+            end = _closing_line(lines, i + 1, lambda other: other == line, line, unclosed)
+            end = len(lines) if end is None else end
+            for k in range(i + 1, end):
+                cells = [cell.strip() for cell in re.split(r"(?:^|\s)(?:\d*[*+])?[<^>]?(?:\.[<^>])?[adehlmsv]?\|", lines[k])]
+                out.block(k + 1, "; ".join(cell for cell in cells if cell))
+            para = item = term = False
+            style = None
+            i = end + 1
+            continue
+        if _KEPT_BLOCK.match(line) or stripped == "+":  # a block's delimiter, a list continuation
+            out.gap(number)
+            para = item = term = False
+            i += 1
+            continue
+        if not para:
+            heading = _TITLE.match(line)
+            attributes = _BLOCK_ATTRIBUTES.match(line)
+            block_title = _BLOCK_TITLE.match(line)
+            if heading:
+                title(number, heading.group(2))
+                style, term = None, False
+                i += 1
+                continue
+            if attributes:
+                if attributes.group(1):  # [[anchor]], [[anchor,reftext]]
+                    anchors.append(attributes.group(1))
+                    if attributes.group(2):
+                        titles.setdefault(attributes.group(1), attributes.group(2).strip())
+                else:
+                    first = re.split(r"[,#.%]", attributes.group(3), maxsplit=1)[0].strip().lower()
+                    style = first or style
+                    anchors.extend(re.findall(r"#([\w:-]+)", attributes.group(3)))
+                i += 1
+                continue
+            entry = _ATTRIBUTE_ENTRY.match(line)
+            if entry:
+                if entry.group(1) and entry.group(2):
+                    attributes_set.setdefault(entry.group(1).lower(), entry.group(2))
+                i += 1
+                continue
+            if block_title:
+                title(number, block_title.group(1))
+                i += 1
+                continue
+            if style in _CODE_STYLES or (_indent(line) and not term and not _ITEM.match(line)):
+                i = _paragraph_end(lines, i)  # a paragraph of code, or an indented (literal) one
+                style, term = None, False
+                continue
+            if style == "verse":  # each line its own
+                end = _paragraph_end(lines, i)
+                for k in range(i, end):
+                    out.block(k + 1, lines[k].strip())
+                i, style = end, None
+                continue
+        if not para or item:
+            listed = _ITEM.match(line)
+            defined = None if listed else _TERM.match(line)
+            if listed or defined:
+                if defined and not defined.group(2) and last_term == i - 1 and term:
+                    k = max(k for k, (_, text) in enumerate(out.lines) if text)  # (the term's, before its gap)
+                    out.lines[k] = (out.lines[k][0], f"{out.lines[k][1]}, {defined.group(1).strip()}")
+                else:
+                    out.gap(number)
+                    if defined:
+                        out.block(number, defined.group(1).strip())
+                        if defined.group(2):
+                            out.add(number, defined.group(2))
+                    else:
+                        out.add(number, line[listed.end():])
+                para = item = bool(listed or defined.group(2))
+                term = bool(defined and not defined.group(2))
+                last_term = i if term else last_term
+                style = None
+                i += 1
+                continue
+        out.add(number, stripped)
+        if not para:
+            item = term  # the text of a term written under it
+        para, term, style = True, False, None
+        i += 1
+    return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
+
+
+def _paragraph_end(lines: list[str], i: int) -> int:
+    """The line after a paragraph: a blank line, a list continuation or a block's delimiter ends it."""
+    i += 1
+    while i < len(lines) and lines[i].strip() and lines[i].strip() != "+" and not (
+            _SKIPPED_BLOCK.match(lines[i]) or _KEPT_BLOCK.match(lines[i]) or _TABLE.match(lines[i])):
+        i += 1
+    return i
+
+
+def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes: dict[str, str] | None = None) -> str:
+    """Inline markup reduced to its text; a literal's text is kept as written. ``{name}`` is the
+    file's own attribute (``attributes``) or a built-in one; another stays as written."""
+    keep: list[str] = []
+    values = {**_BUILTIN_ATTRIBUTES, **(attributes or {})}
+    text = _ATTRIBUTE_REF.sub(lambda m: values.get(m.group(1).lower(), m.group(0)), _without_nul(text))
+    text = _protect(_PASSTHROUGH, text, keep, lambda m: next(g for g in m.groups() if g is not None))
+    text = _LINKGIT.sub(r"\1(\2)", text)
+    text = _protect(_LINK, text, keep, _link_text)
+    text = _XREF.sub(lambda m: (m.group(2) or (titles or {}).get(m.group(1).strip()) or _words(m.group(1))).strip(), text)
+    text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
+    text = _TEXT_MACRO.sub(r"\1", text)
+    text = _INLINE_ANCHOR.sub("", text)
+    text = _INDEX_TERM.sub(r"\1", text)
+    text = _DOUBLE_QUOTED.sub(r"“\1”", text)
+    text = _protect(_MONOSPACE, text, keep, lambda m: next(g for g in m.groups() if g is not None))
+    text = _STRONG.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+    text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+    text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
+    return _restore(text, keep)
+
+
+def _link_text(match: re.Match) -> str:
+    """A link's text, else its target (a ``link:`` or ``xref:`` without its prefix); a trailing
+    ``^`` (open in a new window) and attributes after the text are not words."""
+    words = match.group(3).split(",", 1)[0].strip().strip('"').rstrip("^").strip()
+    if words:
+        return words
+    return match.group(2) if match.group(1) in ("link:", "xref:") else match.group(1) + match.group(2)
+
+
+# Marks a plain-text file of another format would not carry: a preprocessor or block macro line, a
+# block anchor or style, a table's delimiter, a list continuation, a definition list, Git's man-page links.
+_EVIDENCE = re.compile(
+    r"^(?:(?:include|ifdef|ifndef|endif|ifeval|image)::\S*\[.*\]"
+    r"|\[\[[\w:.-]+(?:,.*)?\]\]|\[(?:verse|source|listing|literal|quote|NOTE|TIP|IMPORTANT|WARNING|CAUTION)(?:,.*)?\]"
+    r"|[|,:!]={3,}|\+|(?:={1,5}\s+\S.*))$"
+    r"|^\S.*::(?=\n(?:[ \t]+\S|\S.*::$))"  # a definition list's term, its text indented under it (reST has a blank line there)
+    r"|^\S[^;\n]*;;(?:[ \t]|$)"
+    r"|\blinkgit:[\w.-]+\[\w+\]",  # (not "<<name>>": IDLE's notes name its events so)
+    re.MULTILINE)
+
+
+# A header that says so: a mail header Git's howtos carry; a title whose underline an attribute entry follows.
+_HEADER = re.compile(r"^Content-type: text/asciidoc\s*$|\A\ufeff?\S.*\n={3,}\n:\w[\w-]*:", re.MULTILINE | re.IGNORECASE)
+
+
+def reads_as_asciidoc(text: str) -> bool:
+    """Whether a plain-text file is AsciiDoc (Git's documentation is ``.txt``): two lines or more
+    with marks only AsciiDoc makes (``_EVIDENCE``), a document title (``= Title``) on its first line,
+    or a header that says so."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if re.match(r"= \S", first) or _HEADER.search(text, 0, 2000):
+        return True
+    count = 0
+    for _ in _EVIDENCE.finditer(text):
+        count += 1
+        if count >= 2:
+            return True
+    return False

@@ -1,0 +1,169 @@
+"""The AsciiDoc reader, from a user trial on Git's documentation (Debian's git-doc: 292 ``.txt``
+files in AsciiDoc). Read as plain text, 37 of 60 stored sentences carried markup, code or a
+broken line: "`GIT_DIFF_OPTS`::", "Part of the linkgit:git[1] suite", "[verse]",
+"------------- f(X) = min(...) -------------", "'%<(<N>[,trunc|ltrunc|mtrunc])':: make the next
+placeholder take at". An ``.adoc`` file was not read at all."""
+
+from __future__ import annotations
+
+from simsearch.extract import FoundFile, format_of, walk
+from simsearch.extract.asciidoc import reads_as_asciidoc
+
+from .textgen import read
+
+# As Git writes its manual pages (git-reset.txt, abridged).
+GIT_PAGE = """\
+git-reset(1)
+============
+
+NAME
+----
+git-reset - Reset current HEAD to the specified state
+
+SYNOPSIS
+--------
+[verse]
+'git reset' [-q] [<tree-ish>] [--] <pathspec>...
+'git reset' [--soft | --hard] [<commit>]
+
+DESCRIPTION
+-----------
+In the last form, set the current branch head (`HEAD`) to `<commit>`,
+optionally modifying index and working tree to match.
+See linkgit:git-restore[1] and the ``Interactive Mode'' section.
+
+--soft::
+	Does not touch the index file or the working tree at all
+	(but resets the head to `<commit>`).
++
+If `-N` is specified, removed paths are marked as intent-to-add.
+
+-q::
+--quiet::
+	Be quiet, only report errors.
+
+include::config/reset.txt[]
+
+ifdef::git-diff[]
+This is the default.
+endif::git-diff[]
+
+EXAMPLES
+--------
+Undo a commit and redo::
++
+------------
+$ git commit ...
+$ git reset --soft HEAD^      <1>
+------------
++
+This is most often done when you {litdd}amend.
+"""
+
+
+def test_a_git_manual_page_in_txt_is_read_as_asciidoc():
+    assert read("git-reset.txt", GIT_PAGE) == [
+        (1, "git-reset(1)"),
+        (4, "NAME"),
+        (6, "git-reset - Reset current HEAD to the specified state"),
+        (8, "SYNOPSIS"),
+        (11, "git reset [-q] [<tree-ish>] [--] <pathspec>..."),
+        (12, "git reset [--soft | --hard] [<commit>]"),
+        (14, "DESCRIPTION"),
+        (16, "In the last form, set the current branch head (HEAD) to <commit>, optionally modifying index "
+             "and working tree to match."),
+        (18, "See git-restore(1) and the “Interactive Mode” section."),
+        (20, "--soft"),
+        (21, "Does not touch the index file or the working tree at all (but resets the head to <commit>)."),
+        (24, "If -N is specified, removed paths are marked as intent-to-add."),
+        (26, "-q, --quiet"),
+        (28, "Be quiet, only report errors."),
+        (33, "This is the default."),
+        (36, "EXAMPLES"),
+        (38, "Undo a commit and redo"),
+        (45, "This is most often done when you --amend."),
+    ]
+
+
+ADOC = """\
+= The Guide
+:toc: left
+:product: Frobnicator
+
+[[install]]
+== Installing {product}
+
+Run the installer.
+// a comment that is not text
+Then *restart* the _service_, see <<usage>> and <<not-here>>.
+
+[source,shell]
+make install
+
+  an indented literal line
+
+[[usage]]
+== Using it
+
+.A block title
+* first item with link:https://example.com[the site]
+* second item footnote:[A note.]
+
+....
+literal block
+....
+
+|===
+|Name |Meaning
+|a |one
+|===
+
+NOTE: Back up first.
+"""
+
+
+def test_an_adoc_file_is_read_without_markup_or_code():
+    assert format_of(__import__("pathlib").Path("guide.adoc")) == "asciidoc"
+    assert read("guide.adoc", ADOC) == [
+        (1, "The Guide"),
+        (6, "Installing Frobnicator"),
+        (8, "Run the installer."),
+        (10, "Then restart the service, see Using it and not here."),
+        (18, "Using it"),
+        (20, "A block title"),
+        (21, "first item with the site"),
+        (22, "second item (A note.)"),
+        (29, "Name; Meaning"),
+        (30, "a; one"),
+        (33, "NOTE: Back up first."),
+    ]
+
+
+def test_the_walk_finds_adoc_files(tmp_path):
+    (tmp_path / "a.adoc").write_text("= A\n\nText.\n")
+    (tmp_path / "b.asciidoc").write_text("= B\n\nText.\n")
+    assert sorted(item.path.name for item in walk([tmp_path]) if isinstance(item, FoundFile)) == ["a.adoc", "b.asciidoc"]
+
+
+def test_an_unclosed_listing_block_does_not_swallow_the_file():
+    assert read("a.adoc", "= T\n\n----\nText after a stray delimiter.\n") == [(1, "T"), (4, "Text after a stray delimiter.")]
+
+
+def test_plain_text_is_not_taken_for_asciidoc():
+    """IDLE's notes name events "<<z-in>>"; a reST literal block follows "::" and a blank line; a
+    Markdown-ish title underline, "----" rules and `code` are no evidence."""
+    assert not reads_as_asciidoc("Zoom in with <<z-in>> and out with <<z-out>>.\n")
+    assert not reads_as_asciidoc("Title\n=====\n\nRun `make`::\n\n    make all\n\nThen::\n\n    make install\n")
+    assert not reads_as_asciidoc("Notes\n-----\n\nSome text.\n\n----\n\nMore text.\n")
+    assert read("notes.txt", "Zoom in with <<z-in>>.\nOut with <<z-out>>.\n") == [
+        (1, "Zoom in with <<z-in>>."), (2, "Out with <<z-out>>.")]
+
+
+def test_git_fragments_and_articles_are_asciidoc():
+    """Git's shared fragments (rerere-options.txt, mergetools-merge.txt) hold only a definition list;
+    an article (git-bisect-lk2009.txt) has a title, its attributes under it, and headings."""
+    assert reads_as_asciidoc("--rerere-autoupdate::\n--no-rerere-autoupdate::\n\tAllow it to update the index.\n")
+    assert reads_as_asciidoc("`araxis`;;    Use Araxis Merge\n`bc`;;    Use Beyond Compare\n")
+    assert reads_as_asciidoc("Fighting regressions\n====================\n:Author: Christian Couder\n\nText.\n")
+    assert read("m.txt", "`araxis`;;    Use Araxis Merge\n`bc`;;    Use Beyond Compare\n") == [
+        (1, "araxis"), (1, "Use Araxis Merge"), (2, "bc"), (2, "Use Beyond Compare")]
