@@ -231,6 +231,8 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
             if attached and (next_char.isupper() or next_char in _OPENERS):
                 cuts.append(match.end())
             continue
+        if cluster == "." and not attached and not closed and not uncased and (next_char.islower() or next_char in "(["):
+            continue  # a dot standing alone is a literal ("git add . and", "setting . (a period)"), unless the text is tokenised
         if next_char.islower() and (closed or cluster != "."):
             if uncased and not closed:
                 cuts.append(match.end())

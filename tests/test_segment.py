@@ -234,3 +234,14 @@ def test_an_outline_of_numbered_lines_is_split_inside_its_lines():
     corpus = ("a man is playing a guitar.\n3. the dog runs in the park.\nthe sens. kept their seats\n"
               "a woman slices an onion.\nthe cat sleeps on the mat.\n")
     assert line_shape(corpus) == SENTENCE_PER_LINE
+
+def test_a_dot_standing_alone_is_a_literal_not_a_sentence_end():
+    """From Git's documentation (29 of 76,010 sentences): a literal "." in prose ("git add .",
+    "setting . (a period)") ended the sentence, leaving "(a period) for branch.<name>.remote." and
+    "or .. (e.g. foo/./bar ...)" as sentences. A tokenised corpus's " ." (lowercase) still ends one."""
+    assert texts("Use the relative path setting . (a period) for branch.<name>.remote. Then run it.") == [
+        "Use the relative path setting . (a period) for branch.<name>.remote.", "Then run it."]
+    assert texts("It must not contain the special component . or .. (e.g. foo/./bar is invalid).") == [
+        "It must not contain the special component . or .. (e.g. foo/./bar is invalid)."]
+    assert texts("Run git add . and commit. He left . She came .") == ["Run git add . and commit.", "He left .", "She came ."]
+    assert texts("the cat sat . the dog ran .") == ["the cat sat .", "the dog ran ."]
