@@ -529,3 +529,31 @@ def test_two_inline_literals_in_a_row_from_real_documentation():
     md = "Mention a repository like so: `@{user}/{repo}`. Or with a provider: `@{provider}:{user}/{repo}`.\n"
     assert [s.text for s in sentences_of(extract(Path("b.md"), md.encode()))] == [
         "Mention a repository like so: @{user}/{repo}.", "Or with a provider: @{provider}:{user}/{repo}."]
+
+
+def test_a_plain_text_title_underline_or_rule_is_no_part_of_a_sentence():
+    """From Git's technical notes (plain text): "Background ----------" and "Phase I: Format and
+    initial speedups ------------------------------------" were stored as sentences."""
+    source = ("Use of index and Racy Git problem\n=================================\n\nBackground\n----------\n\n"
+              "The index is one of the most important data structures in Git.\n"
+              "It represents a virtual working tree state by recording list of\n"
+              "paths and their object names and serves as a staging area to\n"
+              "write out the next tree object to be committed.  The state is\n"
+              "virtual in the sense that it does not necessarily have to, and\n"
+              "often does not, match the files in the working tree.\n\n"
+              "Phase I: Format and initial speedups\n------------------------------------\n\n"
+              "There are cases Git needs to examine the differences between the\n"
+              "virtual working tree state in the index and the files in the\n"
+              "working tree.\n\n* * *\n\nThe end of the notes is here, with nothing after it.\n")
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("racy.txt"), source.encode()))]
+    assert got == [
+        (1, "Use of index and Racy Git problem"), (4, "Background"),
+        (7, "The index is one of the most important data structures in Git."),
+        (8, "It represents a virtual working tree state by recording list of paths and their object names and "
+            "serves as a staging area to write out the next tree object to be committed."),
+        (10, "The state is virtual in the sense that it does not necessarily have to, and often does not, match "
+             "the files in the working tree."),
+        (14, "Phase I: Format and initial speedups"),
+        (17, "There are cases Git needs to examine the differences between the virtual working tree state in the "
+             "index and the files in the working tree."),
+        (23, "The end of the notes is here, with nothing after it.")]

@@ -9,6 +9,8 @@ from .rst import Lines, _Out
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
+# A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *").
+_TEXT_RULE = re.compile(r"^\s*([-=~^*_+#.:])(?:[ \t]*\1){2,}\s*$")
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
@@ -21,6 +23,9 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     word ends its block when it ends a sentence (".", ":", ";", "!", "?") or stands in a run of
     such lines: a list of one item per line inside wrapped prose is not one sentence, and a
     line broken short by hand inside a sentence ("The results were") goes on.
+
+    A title's underline or a rule ("=====", "-----") ends the block before it and is left out:
+    "Background ----------" is no sentence.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
@@ -47,6 +52,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
         if (k and depths[k] != depths[k - 1]) or not line.strip():
             out.gap(number)
             previous, in_list = "", False
+        elif _TEXT_RULE.match(line):  # ends the title above it, or the paragraph: never words of a sentence
+            out.gap(number)
+            previous, in_list = "", False
+            continue
         elif short(k - 1) and (previous.rstrip().endswith((".", ":", ";", "!", "?")) or short(k - 2) or short(k)):
             # a short line ending a sentence, or a run of short lines (the items of a list), is a
             # block of its own; one short line inside prose (wrapped by hand) goes on
