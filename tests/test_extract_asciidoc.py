@@ -167,3 +167,16 @@ def test_git_fragments_and_articles_are_asciidoc():
     assert reads_as_asciidoc("Fighting regressions\n====================\n:Author: Christian Couder\n\nText.\n")
     assert read("m.txt", "`araxis`;;    Use Araxis Merge\n`bc`;;    Use Beyond Compare\n") == [
         (1, "araxis"), (1, "Use Araxis Merge"), (2, "bc"), (2, "Use Beyond Compare")]
+
+
+def test_markup_across_a_line_break_and_a_title_under_an_anchor():
+    """Git's glossary and hooks page: an anchor above a two-line title ("update ~~~~~~" was one
+    sentence), a cross reference and an emphasis wrapped over two lines, a bibliography entry."""
+    source = ("= Hooks\n\n[[update]]\nupdate\n~~~~~~\n\n"
+              "The current branch.  In more detail: Your <<def_working_tree,\n"
+              "working tree>> is derived from HEAD, a 'best common\nancestor'.\n\n"
+              "- [[[9]]] Ealdwulf, bbchop.\n")
+    assert read("hooks.adoc", source) == [
+        (1, "Hooks"), (4, "update"), (7, "The current branch."),
+        (7, "In more detail: Your working tree is derived from HEAD, a best common ancestor."),
+        (11, "Ealdwulf, bbchop.")]

@@ -51,17 +51,17 @@ _BUILTIN_ATTRIBUTES = {
 _ATTRIBUTE_REF = re.compile(r"\{([\w-]+)\}")
 _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]*)\]")
-_XREF = re.compile(r"<<([^<>,\n]+?)(?:,\s*([^<>\n]+?))?>>")
+_XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
 _TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2?):[^\s\[]*\[([^\]\n]*)\]")
-_INLINE_ANCHOR = re.compile(r"\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)")
+_INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)")
 _INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
 _DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
 # (each constrained: the "++" of "C++ and C++" opens nothing)
 _PASSTHROUGH = re.compile(r"(?<![\w+])(?:\+{3}(\S.*?)\+{3}|\+\+(\S.*?)\+\+|\+([^\s+](?:[^+\n]*[^\s+])?)\+)(?![\w+])", re.DOTALL)
 _MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`])", re.DOTALL)
 _STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
-_EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^'\n]*?\S)?)'(?![\w'])")
+_EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
 _ESCAPE = re.compile(r"\\(?=[*_`'+#{}\[<-])")
 _HARD_BREAK = re.compile(r"[ \t]\+[ \t]*$", re.MULTILINE)
 
@@ -80,6 +80,7 @@ def _clean_asciidoc(text: str) -> Lines:
     unclosed: set[str] = set()
     style = None  # the style of the next block ([source], [verse]), from an attribute line
     para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
+    para_start = -1  # the line the paragraph began on
     last_term = -2  # the line of the last term, so that consecutive terms share a block
     i = 0
 
@@ -100,8 +101,8 @@ def _clean_asciidoc(text: str) -> Lines:
         if _COMMENT.match(line) or _LINE_MACRO.match(line):  # (inside a paragraph too)
             i += 1
             continue
-        if (para and not item and i > 0 and not _UNDERLINE.match(lines[i - 1]) and _UNDERLINE.match(line)
-                and (i < 2 or not lines[i - 2].strip()) and abs(len(line) - len(lines[i - 1])) <= 2
+        if (para and not item and para_start == i - 1 and _UNDERLINE.match(line)
+                and abs(len(line) - len(lines[i - 1])) <= 2
                 and any(c.isalnum() for c in lines[i - 1])):  # a two-line title: the line above it
             out.lines.pop()
             title(i, lines[i - 1].strip())
@@ -195,6 +196,7 @@ def _clean_asciidoc(text: str) -> Lines:
         out.add(number, stripped)
         if not para:
             item = term  # the text of a term written under it
+            para_start = i
         para, term, style = True, False, None
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
@@ -218,7 +220,7 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _protect(_PASSTHROUGH, text, keep, lambda m: next(g for g in m.groups() if g is not None))
     text = _LINKGIT.sub(r"\1(\2)", text)
     text = _protect(_LINK, text, keep, _link_text)
-    text = _XREF.sub(lambda m: (m.group(2) or (titles or {}).get(m.group(1).strip()) or _words(m.group(1))).strip(), text)
+    text = _protect(_XREF, text, keep, lambda m: " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split()))
     text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
