@@ -180,3 +180,14 @@ def test_markup_across_a_line_break_and_a_title_under_an_anchor():
         (1, "Hooks"), (4, "update"), (7, "The current branch."),
         (7, "In more detail: Your working tree is derived from HEAD, a best common ancestor."),
         (11, "Ealdwulf, bbchop.")]
+
+
+def test_a_howto_mail_header_is_left_out():
+    """Git's howtos are mails; their header ("Date: Mon, 29 Aug 2005 21:39:02 -0700 Content-type:
+    text/asciidoc Message-ID: <...>") was stored as a sentence and found by searches for "undo"."""
+    source = ("From: Junio C Hamano <gitster@pobox.com>\nDate: Mon, 29 Aug 2005 21:39:02 -0700\n"
+              "Subject: [HOWTO] Reverting an existing commit\nContent-type: text/asciidoc\n"
+              "Message-ID: <7voe7g3uop.fsf@assigned-by-dhcp.cox.net>\n\n"
+              "How to revert an existing commit\n================================\n\nOne of the changes broke the build.\n")
+    assert read("revert-branch-rebase.txt", source) == [
+        (7, "How to revert an existing commit"), (10, "One of the changes broke the build.")]

@@ -82,7 +82,7 @@ def _clean_asciidoc(text: str) -> Lines:
     para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
     para_start = -1  # the line the paragraph began on
     last_term = -2  # the line of the last term, so that consecutive terms share a block
-    i = 0
+    i = _mail_header_end(lines)
 
     def title(number: int, text: str) -> None:
         for anchor in anchors:
@@ -202,6 +202,16 @@ def _clean_asciidoc(text: str) -> Lines:
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
 
 
+def _mail_header_end(lines: list[str]) -> int:
+    """Where the text begins after a mail's header that names AsciiDoc as its content type (Git's
+    howtos are mails: "From:", "Date:", "Message-ID:"; Git's build leaves the header out of the page)."""
+    end = next((k for k, line in enumerate(lines) if not line.strip()), len(lines))
+    header = lines[:end]
+    if header and re.match(r"[A-Z][\w-]*:\s", header[0]) and any(_CONTENT_TYPE.match(line) for line in header):
+        return end
+    return 0
+
+
 def _paragraph_end(lines: list[str], i: int) -> int:
     """The line after a paragraph: a blank line, a list continuation or a block's delimiter ends it."""
     i += 1
@@ -255,6 +265,7 @@ _EVIDENCE = re.compile(
 
 
 # A header that says so: a mail header Git's howtos carry; a title whose underline an attribute entry follows.
+_CONTENT_TYPE = re.compile(r"^Content-type: text/asciidoc\s*$", re.IGNORECASE)
 _HEADER = re.compile(r"^Content-type: text/asciidoc\s*$|\A\ufeff?\S.*\n={3,}\n:\w[\w-]*:", re.MULTILINE | re.IGNORECASE)
 
 
