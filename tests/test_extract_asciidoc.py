@@ -191,3 +191,11 @@ def test_a_howto_mail_header_is_left_out():
               "How to revert an existing commit\n================================\n\nOne of the changes broke the build.\n")
     assert read("revert-branch-rebase.txt", source) == [
         (7, "How to revert an existing commit"), (10, "One of the changes broke the build.")]
+
+
+def test_a_document_header_s_author_and_revision_lines_are_left_out():
+    """Asciidoctor's header: the author and revision lines under the title were one sentence,
+    "Author Name <author@example.org> v1.0, 2024-01-01 :toc: :icons: font"."""
+    source = "= Document Title\nAuthor Name <author@example.org>\nv1.0, 2024-01-01\n:toc:\n\nA preamble.\n"
+    assert read("b.adoc", source) == [(1, "Document Title"), (6, "A preamble.")]
+    assert read("c.adoc", "Title\n=====\nAuthor Name\n\nA preamble.\n") == [(1, "Title"), (5, "A preamble.")]

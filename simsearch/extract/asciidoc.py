@@ -107,7 +107,7 @@ def _clean_asciidoc(text: str) -> Lines:
             out.lines.pop()
             title(i, lines[i - 1].strip())
             para, style = False, None
-            i += 1
+            i = _header_end(lines, i + 1, attributes_set) if line[0] == "=" else i + 1
             continue
         if _SKIPPED_BLOCK.match(line):
             closer = "```" if line.startswith("```") else line
@@ -139,7 +139,7 @@ def _clean_asciidoc(text: str) -> Lines:
             if heading:
                 title(number, heading.group(2))
                 style, term = None, False
-                i += 1
+                i = _header_end(lines, i + 1, attributes_set) if heading.group(1) == "=" else i + 1
                 continue
             if attributes:
                 if attributes.group(1):  # [[anchor]], [[anchor,reftext]]
@@ -200,6 +200,17 @@ def _clean_asciidoc(text: str) -> Lines:
         para, term, style = True, False, None
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
+
+
+def _header_end(lines: list[str], i: int, attributes: dict[str, str]) -> int:
+    """The line after a document title's header: its author and revision lines and attribute
+    entries (kept in ``attributes``) stand right under it, up to a blank line."""
+    while i < len(lines) and lines[i].strip():
+        entry = _ATTRIBUTE_ENTRY.match(lines[i])
+        if entry and entry.group(2):
+            attributes.setdefault(entry.group(1).lower(), entry.group(2))
+        i += 1
+    return i
 
 
 def _mail_header_end(lines: list[str]) -> int:
