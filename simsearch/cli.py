@@ -998,8 +998,10 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     elif run:
         # Counted as the `index` summary counts them: files read again only by a newer extractor apart.
         changed, removed, again = run_files(run)
+        # (a run still walking or reading has counted no file as seen yet: not "0 files seen, 292 new or changed")
+        seen = "" if run["files_seen"] is None else f"{counted(run['files_seen'], 'file')} seen, "
         stdout.print(f"last run: {run['status']}, started {run['started_at']}, finished {run['finished_at'] or '-'}; "
-                     f"{counted(run['files_seen'] or 0, 'file')} seen, {changed:,} new or changed, {removed:,} removed, "
+                     f"{seen}{changed:,} new or changed, {removed:,} removed, "
                      + (f"{again:,} read again by this version of simsearch, " if again else "")
                      + f"{counted(run['sentences_encoded'] or 0, 'sentence')} encoded")
 

@@ -70,6 +70,9 @@ def test_a_killed_run_is_killed_and_a_live_one_running(tmp_path, run_cli, index_
     with writer_lock(store):
         code, out, _ = run_cli("status", "--db", db, "--json")
         assert json.loads(out)["last_run"]["status"] == "running"
+        # It has counted no file as seen yet: said so by saying nothing (was "0 files seen, 6 new or changed").
+        code, out, _ = run_cli("status", "--db", db)
+        assert "last run: running" in " ".join(out.split()) and "files seen" not in " ".join(out.split())
     store.close()
     # The next index marks it and finishes the work.
     assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
