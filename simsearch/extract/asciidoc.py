@@ -50,7 +50,8 @@ _BUILTIN_ATTRIBUTES = {
 }
 _ATTRIBUTE_REF = re.compile(r"\{([\w-]+)\}")
 _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
-_LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]*)\]")
+# (a link's text is read up to 500 characters: an unclosed "[" is not followed to the block's end each time)
+_LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
 _TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2?):[^\s\[]*\[([^\]\n]*)\]")
@@ -82,6 +83,7 @@ def _clean_asciidoc(text: str) -> Lines:
     para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
     para_start = -1  # the line the paragraph began on
     last_term = -2  # the line of the last term, so that consecutive terms share a block
+    term_at = -1  # where that term stands in out.lines
     i = _mail_header_end(lines)
 
     def title(number: int, text: str) -> None:
@@ -176,13 +178,14 @@ def _clean_asciidoc(text: str) -> Lines:
             listed = _ITEM.match(line)
             defined = None if listed else _TERM.match(line)
             if listed or defined:
-                if defined and not defined.group(2) and last_term == i - 1 and term:
-                    k = max(k for k, (_, text) in enumerate(out.lines) if text)  # (the term's, before its gap)
+                if defined and not defined.group(2) and last_term == i - 1 and term and len(out.lines[term_at][1]) < 200:
+                    k = term_at  # (the term's line, before its gap)
                     out.lines[k] = (out.lines[k][0], f"{out.lines[k][1]}, {defined.group(1).strip()}")
                 else:
                     out.gap(number)
                     if defined:
                         out.block(number, defined.group(1).strip())
+                        term_at = len(out.lines) - 2  # (block adds the term, then a gap)
                         if defined.group(2):
                             out.add(number, defined.group(2))
                     else:
