@@ -651,6 +651,11 @@ def index_command(
         None, "--max-file-mb", callback=_number(0, 1e9, above=True),
         help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out). Default: the last value "
              "given for this index, else 20."),
+    context: Optional[int] = typer.Option(
+        None, "--context", min=0, max=1,
+        help="Experimental: 1 makes each sentence's vector also embed its neighbours (one either side; files of one "
+             "sentence per line keep sentence vectors), 0 the sentence alone. One setting for every model of the "
+             "index, recorded; a change re-embeds every model. Default: the index's setting, else 0."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
     json_out: bool = JsonOption,
 ) -> None:
@@ -684,6 +689,8 @@ def index_command(
         if not roots:
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
+    if context is not None:
+        extra["context"] = context
     try:
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),

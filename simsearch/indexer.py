@@ -41,7 +41,7 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import ModelRow, Store, file_identity, process_alive, remove_dead_staging, run_files, storage_error
+from .store import CONTEXT_WINDOW_KEY, CONTEXT_WINDOWS, ModelRow, Store, file_identity, process_alive, remove_dead_staging, run_files, storage_error
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -51,6 +51,10 @@ from .store import ModelRow, Store, file_identity, process_alive, remove_dead_st
 EMBED_WINDOW = 16384
 EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
+# Context vectors (experimental, branch ``context-vectors``; ``Store.context_window``): the
+# setting a new index starts with (0: sentence vectors, today's search). Not decided yet: to be
+# chosen on the benchmarks of docs/retrieval.md "Context vectors".
+DEFAULT_CONTEXT_WINDOW = 0
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
@@ -572,6 +576,7 @@ def index(
     on_warning: Callable[[str, str], None] | None = None,
     pooler: str | None = None,
     precision: str = "auto",
+    context: int | None = None,
 ) -> IndexReport:
     """Index ``roots`` (files or folders) with ``models`` (default: the index's models, else minilm).
 
@@ -584,6 +589,11 @@ def index(
     ``max_file_mb`` applies to the index as it is after the run: a larger file is skipped (with
     a warning), and one indexed before is taken out; a file skipped for an earlier, lower limit
     is read. None: the last limit given for this index (recorded), else ``DEFAULT_MAX_FILE_MB``.
+
+    ``context`` (0 or 1, experimental): how many neighbours either side each sentence's vector
+    also embeds (``Store.context_window``), for every model of the index. None: the index's
+    recorded setting, else ``DEFAULT_CONTEXT_WINDOW``. Another setting than the recorded one
+    re-embeds every model's vectors (with a note).
     """
     start = time.perf_counter()
     report = IndexReport(db=str(store.path))
@@ -599,6 +609,8 @@ def index(
         from .encoder import pick_device
 
         pick_device(device)
+    if context is not None and context not in CONTEXT_WINDOWS:
+        raise SimsearchError(f"--context {context}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
     with writer_lock(store):
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
@@ -618,6 +630,7 @@ def index(
             for key, st_dev in plan.walk.items():
                 store.add_root(key, st_dev)
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
+            _apply_context_window(store, context, warn)
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
@@ -673,6 +686,20 @@ def index(
                 # The other counts were committed with what they count (``Store.count_run``).
                 store.finish_run(run_id, status, files_seen=report.files_seen)
     return report
+
+
+def _apply_context_window(store: Store, context: int | None, warn) -> None:
+    """Record this run's context window (inside the run's first transaction): ``context``, else the
+    recorded one, else ``DEFAULT_CONTEXT_WINDOW``. A change drops every model's vectors, which this
+    run embeds again (``Store.set_context_window``), said in one line."""
+    recorded = store.setting(CONTEXT_WINDOW_KEY)
+    wanted = context if context is not None else (int(recorded) if recorded is not None else DEFAULT_CONTEXT_WINDOW)
+    before = store.context_window()
+    dropped = store.set_context_window(wanted)
+    if before != wanted and store.models():
+        kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
+        warn(str(store.path), f"--context {wanted}: each sentence's vector now embeds {kind}; re-embedding "
+                              f"all {dropped:,} vectors of {len(store.models())} model(s)")
 
 
 def saved_phrase(saved: list[str]) -> str:
@@ -918,7 +945,8 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         written = None if on_share is None or not sentences else (lambda count: on_share(count / len(sentences)))
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
                                              sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
-                                             on_written=written, every=READ_BAR_SENTENCES)
+                                             on_written=written, every=READ_BAR_SENTENCES,
+                                             lines_are_sentences=extracted.lines_are_sentences)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))
     report.sentences_added += len(sentences)
@@ -977,12 +1005,12 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
 
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
         while True:
-            rows = store.missing_vectors(model.id, EMBED_WINDOW)
+            rows = store.missing_vectors(model.id, EMBED_WINDOW, windows=True)
             if not rows:
                 break
             pending_ids: list[int] = []
             pending: list[np.ndarray] = []
-            for positions, vectors in encoder.encode_batches([r[1] for r in rows], normalize=True):
+            for positions, vectors in _encode_rows(encoder, rows):
                 if not np.isfinite(vectors).all():
                     with store.transaction():
                         store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
@@ -1005,6 +1033,45 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
             if pending_ids:
                 commit(pending_ids, pending)
     return done
+
+
+def _encode_rows(encoder, rows: list[tuple[int, str, str | None]]) -> Iterator[tuple[list[list[int]], np.ndarray]]:
+    """``(positions, vectors)`` as ``Encoder.encode_batches`` yields them, for ``Store.missing_vectors``'
+    (id, text, window) rows: a row without a window is its text's vector; one with a window is
+    ``normalize(enc(text) + enc(window))`` (each unit length), yielded once both are encoded. Rows
+    of one (text, window) are one vector (the encoder's de-duplication, on the pair)."""
+    if all(window is None for _, _, window in rows):
+        yield from encoder.encode_batches([r[1] for r in rows], normalize=True)
+        return
+    where: dict[tuple[str, str | None], list[int]] = {}
+    for position, (_, text, window) in enumerate(rows):
+        where.setdefault((text, window), []).append(position)
+    waiting: dict[str, list[tuple[str, str | None]]] = {}  # a string -> the pairs that wait for its vector
+    for pair in where:
+        for string in dict.fromkeys(s for s in pair if s is not None):
+            waiting.setdefault(string, []).append(pair)
+    got: dict[str, np.ndarray] = {}
+    strings = list(waiting)
+    for places, vectors in encoder.encode_batches(strings, normalize=True):
+        done_positions: list[list[int]] = []
+        done_vectors: list[np.ndarray] = []
+        for positions_of_string, vector in zip(places, vectors):
+            string = strings[positions_of_string[0]]
+            got[string] = vector
+            for pair in waiting.pop(string):
+                text, window = pair
+                if text not in got or (window is not None and window not in got):
+                    continue
+                if window is None:
+                    combined = got[text]
+                else:
+                    combined = got[text] + got[window]
+                    norm = float(np.linalg.norm(combined))
+                    combined = combined / norm if norm > 0 else combined  # (NaN stays NaN: refused by the caller)
+                done_positions.append(where[pair])
+                done_vectors.append(combined.astype(np.float32))
+        if done_positions:
+            yield done_positions, np.stack(done_vectors)
 
 
 def _check_still_registered(store: Store, model: ModelRow) -> None:

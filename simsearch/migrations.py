@@ -442,3 +442,31 @@ def m0013_run_files_reextracted(db: sqlite_utils.Database) -> None:
     reads them otherwise (their content unchanged): ``status`` counts them apart, as the ``index``
     summary does, instead of calling them changed. Older runs: NULL (not counted apart)."""
     db["runs"].add_column("files_reextracted", int)
+
+
+@migration
+def m0014_context_vectors(db: sqlite_utils.Database) -> None:
+    """Context vectors (experimental, branch ``context-vectors``): what a sentence's vector may
+    depend on besides its text.
+
+    ``documents.lines_are_sentences``: 1 for a plain-text file read as one sentence per line
+    (``segment.SENTENCE_PER_LINE``), whose lines keep sentence vectors (their neighbours are
+    unrelated lines), 0 otherwise. Only plain text can be read so, so older rows of another format
+    are 0; older plain-text rows are NULL (their shape was not recorded): switching context on
+    reads them again (``indexer._apply_context_window``).
+
+    ``sentences.context``: the sha256 of the sentence's window (its document's sentences from
+    ordinal - 1 to ordinal + 1, joined by single spaces) when the index embeds windows
+    (``settings.context_window`` 1) and the document is not one sentence per line, else NULL.
+    Every reuse of a vector matches on (text, context), so a vector is kept only where its window
+    is the same too.
+
+    An index that already holds documents was embedded without windows: it records
+    ``context_window`` 0, so upgrading changes nothing; a new index takes
+    ``indexer.DEFAULT_CONTEXT_WINDOW``."""
+    db["documents"].add_column("lines_are_sentences", int)
+    db["sentences"].add_column("context", str)
+    _script(db, """
+        UPDATE documents SET lines_are_sentences = 0 WHERE kind != 'text';
+        INSERT OR IGNORE INTO settings (key, value) SELECT 'context_window', '0' WHERE EXISTS (SELECT 1 FROM documents)
+    """)

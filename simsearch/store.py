@@ -213,7 +213,35 @@ COPIES_SQL = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON 
 # through m0012's ``sentences_text`` index, then each one's vector by primary key (CROSS JOIN: in
 # this order, never all of the model's vectors through ``vectors_model``).
 HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON v.sentence_id = s.id AND v.model_id = ?1 "
-                   "WHERE s.text = ?2 LIMIT 1")
+                   "WHERE s.text = ?2 AND s.context IS ?3 LIMIT 1")
+# The setting (m0014, ``Store.context_window``): how many sentences either side of a sentence its
+# vector also embeds (0: the sentence alone, today's vectors; 1: ``normalize(enc(sentence) +
+# enc(window))``). Experimental (branch ``context-vectors``).
+CONTEXT_WINDOW_KEY = "context_window"
+CONTEXT_WINDOWS = (0, 1)
+
+
+def window_texts(texts: list[str], window: int) -> list[str]:
+    """Each sentence's window among a document's sentences ``texts`` (in order): the sentences
+    from ``window`` before it to ``window`` after it, itself included, joined by single spaces
+    (fewer at the document's ends), as ``pairs.ict_pairs`` joins a passage."""
+    return [" ".join(texts[max(0, n - window):n + window + 1]) for n in range(len(texts))]
+
+
+def context_key(window_text: str) -> str:
+    """What ``sentences.context`` holds for a window: its text's sha256 (the window itself is
+    read from the neighbours when it is embedded, ``Store.missing_vectors``)."""
+    import hashlib
+
+    return hashlib.sha256(window_text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def contexts_of(texts: list[str], window: int, lines_are_sentences: bool | None) -> list[str | None]:
+    """``sentences.context`` for a document's sentences: None each with no window (``window`` 0)
+    or in a document of one sentence per line (or of a shape not recorded: ``None``)."""
+    if window == 0 or lines_are_sentences is None or lines_are_sentences:
+        return [None] * len(texts)
+    return [context_key(text) for text in window_texts(texts, window)]
 # A model's vector ids, for ``Store.vector_ids``.
 VECTOR_IDS_SQL = "SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?"
 
@@ -493,7 +521,7 @@ class Store:
         self.conn = conn
         self._immutable: tuple | None = None  # read as immutable: the file as it was then (``snapshot``)
         self._releasing = False  # see ``holding_released_vectors``
-        self._unheld: set[tuple[int, str]] = set()  # (model id, text) with no vector this run (``held_vector``)
+        self._unheld: set[tuple[int, str, str | None]] = set()  # (model id, text, context) with no vector this run
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
 
@@ -789,7 +817,8 @@ class Store:
     def replace_document(self, path: str, digest: str, mtime_ns: int, size: int, format: str,
                          sentences: list, skip_reason: str | None = None, *, inode: int | None = None,
                          ctime_ns: int | None = None, skip_kind: str | None = None,
-                         on_written: Callable[[int], None] | None = None, every: int = 2048) -> int:
+                         on_written: Callable[[int], None] | None = None, every: int = 2048,
+                         lines_are_sentences: bool = False) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
@@ -807,20 +836,27 @@ class Store:
         same whichever sentence holds it, since the encoder embeds each text alone: exactly under
         bf16, to the last bits under fp32; under int8 (activations scaled per batch) it is the
         vector of the batch it was made in, as any vector of an index updated file by file.
+
+        With context vectors on (:meth:`context_window` 1) a sentence's vector also embeds its
+        window, whose key (``contexts_of``) is written in ``sentences.context``: every reuse above
+        matches on (text, context), so a sentence keeps a vector only where its neighbours are the
+        same too. ``lines_are_sentences``: the file was read as one sentence per line (recorded;
+        such a document keeps sentence vectors).
         """
         old = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
-        kept: dict[tuple[int, str], bytes] = {}
+        kept: dict[tuple[int, str, str | None], bytes] = {}
         if old:
-            for model_id, text, blob in self.conn.execute(
-                "SELECT v.model_id, s.text, v.embedding FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
-                "WHERE s.document_id = ?", (old[0],)
+            for model_id, text, context, blob in self.conn.execute(
+                "SELECT v.model_id, s.text, s.context, v.embedding FROM vectors v JOIN sentences s "
+                "ON s.id = v.sentence_id WHERE s.document_id = ?", (old[0],)
             ):
-                kept[(model_id, text)] = blob
+                kept[(model_id, text, context)] = blob
             self.delete_documents([old[0]])
         # The column is still called ``kind`` (migration m0001): renaming a column is a migration,
         # which a name alone does not justify.
         columns = {"path": path, "hash": digest, "mtime_ns": mtime_ns, "size": size, "kind": format,
-                   "indexed_at": now(), "skip_reason": skip_reason}
+                   "indexed_at": now(), "skip_reason": skip_reason,
+                   "lines_are_sentences": int(bool(lines_are_sentences))}
         # m0008's columns only when known (a row without them is read again once, which is safe).
         extra = {"inode": inode, "ctime_ns": ctime_ns, "skip_kind": skip_kind if skip_reason is not None else None}
         columns.update({name: value for name, value in extra.items() if value is not None})
@@ -830,15 +866,18 @@ class Store:
         )
         document_id = cursor.lastrowid
         model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]
-        for ordinal, sentence in enumerate(sentences):
+        contexts = contexts_of([sentence.text for sentence in sentences], self.context_window(),
+                               bool(lines_are_sentences))
+        for ordinal, (sentence, context) in enumerate(zip(sentences, contexts)):
             sentence_id = self.conn.execute(
-                'INSERT INTO sentences (document_id, ordinal, text, start, "end", line) VALUES (?, ?, ?, ?, ?, ?)',
-                (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line),
+                'INSERT INTO sentences (document_id, ordinal, text, start, "end", line, context) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?)',
+                (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line, context),
             ).lastrowid
             for model_id in model_ids:
-                key = (model_id, sentence.text)
-                if key not in kept:  # looked up once per text (None: no model holds it)
-                    kept[key] = self.held_vector(model_id, sentence.text)
+                key = (model_id, sentence.text, context)
+                if key not in kept:  # looked up once per (text, context) (None: no model holds it)
+                    kept[key] = self.held_vector(model_id, sentence.text, context)
                 if kept[key] is not None:
                     self.conn.execute("INSERT INTO vectors VALUES (?, ?, ?)", (sentence_id, model_id, kept[key]))
             if on_written is not None and (ordinal + 1) % every == 0:
@@ -846,19 +885,20 @@ class Store:
         if old and self._releasing:
             # The old version's vectors whose text is not in the new one: another file read
             # later in this run may hold that text now (two files swapped their contents).
-            texts = {sentence.text for sentence in sentences}
+            texts = set(zip((sentence.text for sentence in sentences), contexts))
             self.conn.executemany(
-                "INSERT OR IGNORE INTO temp.released_vectors (model_id, text, embedding) VALUES (?, ?, ?)",
-                [(model_id, text, blob) for (model_id, text), blob in kept.items()
-                 if blob is not None and text not in texts])
+                "INSERT OR IGNORE INTO temp.released_vectors (model_id, text, context, embedding) VALUES (?, ?, ?, ?)",
+                [(model_id, text, context or "", blob) for (model_id, text, context), blob in kept.items()
+                 if blob is not None and (text, context) not in texts])
         return document_id
 
-    def held_vector(self, model_id: int, text: str) -> bytes | None:
-        """The model's vector for a sentence of exactly this text, held by any sentence of the
+    def held_vector(self, model_id: int, text: str, context: str | None = None) -> bytes | None:
+        """The model's vector for a sentence of exactly this text and context (``sentences.context``:
+        None without a window), held by any sentence of the
         index (or released this run, see ``holding_released_vectors``); None if none is. Found
         through the ``sentences_text`` index (see :data:`HELD_VECTOR_SQL`; ~5-10 us a look-up,
         where SQLite's own choice, all of the model's vectors, took 6.5 ms on 12k sentences)."""
-        key = (model_id, text)
+        key = (model_id, text, context)
         row = None
         if key not in self._unheld:
             row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
@@ -868,8 +908,8 @@ class Store:
                 # text: a line in 50k files without a vector cost 2 ms a look-up, 50k times).
                 self._unheld.add(key)
         if row is None and self._releasing:
-            row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ?",
-                                    key).fetchone()
+            row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ? "
+                                    "AND context = ?", (model_id, text, context or "")).fetchone()
         return row[0] if row else None
 
     @contextlib.contextmanager
@@ -879,8 +919,10 @@ class Store:
         large, never in the database file), where later documents of the same run find them.
         Dropped on exit: a model's vectors can be reset between runs."""
         self.conn.execute("DROP TABLE IF EXISTS temp.released_vectors")
+        # ``context`` '' for none (a WITHOUT ROWID key is never NULL).
         self.conn.execute("CREATE TEMP TABLE released_vectors (model_id INTEGER NOT NULL, text TEXT NOT NULL, "
-                          "embedding BLOB NOT NULL, PRIMARY KEY (model_id, text)) WITHOUT ROWID")
+                          "context TEXT NOT NULL, embedding BLOB NOT NULL, PRIMARY KEY (model_id, text, context)) "
+                          "WITHOUT ROWID")
         self._releasing = True
         self._unheld = set()
         try:
@@ -913,13 +955,35 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM documents WHERE extractor_version != ? "
                                  "AND skip_kind IS NOT 'limit'", (version,)).fetchone()[0]
 
-    def missing_vectors(self, model_id: int, limit: int) -> list[tuple[int, str]]:
-        """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet."""
-        return self.conn.execute(
-            "SELECT s.id, s.text FROM sentences s WHERE NOT EXISTS "
+    def missing_vectors(self, model_id: int, limit: int, *, windows: bool = False) -> list[tuple]:
+        """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet. With
+        ``windows``: (sentence id, text, window) triples, the window (``window_texts``, read from
+        the sentence's neighbours as stored) None for a sentence without a context."""
+        if not windows:
+            return self.conn.execute(
+                "SELECT s.id, s.text FROM sentences s WHERE NOT EXISTS "
+                "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
+                (model_id, limit),
+            ).fetchall()
+        window = self.context_window()
+        rows = self.conn.execute(
+            "SELECT s.id, s.text, s.context, s.document_id, s.ordinal FROM sentences s WHERE NOT EXISTS "
             "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
             (model_id, limit),
         ).fetchall()
+        out = []
+        for sentence_id, text, context, document_id, ordinal in rows:
+            if context is None or window == 0:
+                out.append((sentence_id, text, None))
+                continue
+            texts = [row[0] for row in self.conn.execute(
+                "SELECT text FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+                (document_id, ordinal - window, ordinal + window))]
+            text_window = " ".join(texts)
+            if context_key(text_window) != context:  # a bug, never a vector of another window
+                raise RuntimeError(f"sentence {sentence_id}: its window is not the one its context records")
+            out.append((sentence_id, text, text_window))
+        return out
 
     def count_missing_vectors(self, model_id: int) -> int:
         return self.conn.execute(
@@ -1194,6 +1258,41 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def context_window(self) -> int:
+        """How many neighbours either side a sentence's vector embeds (``CONTEXT_WINDOW_KEY``);
+        0 where none is recorded (an index no run has written yet, see ``indexer.index``)."""
+        value = self.setting(CONTEXT_WINDOW_KEY)
+        return int(value) if value is not None else 0
+
+    def set_context_window(self, window: int) -> int:
+        """Record ``window`` (inside the caller's transaction) and, when it changes what vectors
+        are, rewrite every sentence's context and drop every model's vectors (they are all
+        re-embedded; each model's HNSW file is disowned, as by ``reset_model``). Plain-text
+        documents whose shape is not recorded (read before m0014) are marked to be read again
+        (extractor version 0), so that one of one sentence per line is found so. Returns how many
+        vectors were dropped."""
+        if window not in CONTEXT_WINDOWS:
+            raise SimsearchError(f"--context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
+        before = self.context_window()
+        self.set_setting(CONTEXT_WINDOW_KEY, str(window))
+        if before == window:
+            return 0
+        dropped = self.conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        for model in self.models():
+            self.reset_model(model.id, model.path, model.fingerprint, model.dim, model.pooler)
+        if window:
+            self.conn.execute("UPDATE documents SET extractor_version = 0 WHERE lines_are_sentences IS NULL "
+                              "AND skip_reason IS NULL")
+        documents = self.conn.execute("SELECT id, lines_are_sentences FROM documents WHERE skip_reason IS NULL")
+        for document_id, lines_are_sentences in documents.fetchall():
+            rows = self.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
+                                     (document_id,)).fetchall()
+            contexts = contexts_of([text for _, text in rows], window,
+                                   None if lines_are_sentences is None else bool(lines_are_sentences))
+            self.conn.executemany("UPDATE sentences SET context = ? WHERE id = ?",
+                                  [(context, sentence_id) for (sentence_id, _), context in zip(rows, contexts)])
+        return dropped
 
     # --- roots ----------------------------------------------------------------------------
 

@@ -1,0 +1,271 @@
+"""Context vectors (experimental, branch ``context-vectors``): with ``index --context 1`` a
+sentence's vector is ``normalize(enc(sentence) + enc(window))``, the window being its document's
+sentences from ordinal - 1 to ordinal + 1 joined by single spaces; files of one sentence per line
+keep sentence vectors; every reuse of a vector (an unchanged text, a moved file, a copy) holds
+only where the window is the same too; a change of the setting re-embeds every model; with
+context 0 nothing differs from sentence vectors.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simsearch import indexer
+from simsearch.errors import SimsearchError
+from simsearch.indexer import index
+from simsearch.store import Store, context_key, window_texts
+
+PROSE = ("The river rose in the night. Farmers moved their cattle to the hills. "
+         "By morning the bridge was under water. Schools stayed closed for a week.\n")
+PROSE_SENTENCES = ["The river rose in the night.", "Farmers moved their cattle to the hills.",
+                   "By morning the bridge was under water.", "Schools stayed closed for a week."]
+# Many short lines without sentence ends: read as one sentence per line (segment.line_shape).
+LINES = "".join(f"{word} apples and pears\n" for word in
+                ["red", "green", "yellow", "brown", "small", "large", "sweet", "sour", "ripe", "fresh"])
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "index.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def oracle(index_model):
+    """Encodes as an independent reader of the tiny model would: fp32, one text at a time."""
+    from simsearch.encoder import Encoder
+
+    encoder = Encoder.load(str(index_model), device="cpu", precision="fp32")
+
+    def enc(text: str) -> np.ndarray:
+        return encoder.encode([text], normalize=True, progress=False)[0].astype(np.float32)
+
+    def vector(text: str, window: str | None) -> np.ndarray:
+        if window is None:
+            return enc(text)
+        summed = enc(text) + enc(window)
+        return summed / np.linalg.norm(summed)
+
+    return vector
+
+
+def run(store, roots, model, **kwargs):
+    return index(store, roots, [str(model)], progress=False, precision="fp32", device="cpu", **kwargs)
+
+
+def rows(store) -> list[tuple[str, int, str, str | None, np.ndarray | None, int]]:
+    """(path, ordinal, text, context, vector, sentence id) of every sentence, in path and ordinal order."""
+    model = store.models()[0]
+    vectors = dict(zip(*store.vectors(model)))
+    out = []
+    for path, ordinal, text, context, sentence_id in store.conn.execute(
+            "SELECT d.path, s.ordinal, s.text, s.context, s.id FROM sentences s JOIN documents d "
+            "ON d.id = s.document_id ORDER BY d.path, s.ordinal"):
+        out.append((path, ordinal, text, context, vectors.get(sentence_id), sentence_id))
+    return out
+
+
+def check_against_oracle(store, oracle, *, per_line: set[str] = frozenset(), window: int = 1) -> None:
+    by_document: dict[str, list[str]] = {}
+    for path, _, text, *_ in rows(store):
+        by_document.setdefault(path, []).append(text)
+    for path, ordinal, text, context, vector, _ in rows(store):
+        windowed = window and Path(path).name not in per_line
+        expected_window = window_texts(by_document[path], 1)[ordinal] if windowed else None
+        assert context == (context_key(expected_window) if windowed else None), (path, ordinal)
+        assert vector is not None, (path, ordinal)
+        np.testing.assert_allclose(vector, oracle(text, expected_window), atol=2e-5, err_msg=f"{path}:{ordinal}")
+
+
+def encoded(report) -> int:
+    return sum(report.encoded.values())
+
+
+def test_each_vector_is_the_normalised_sum_of_sentence_and_window(tmp_path, store, index_model, oracle):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "one.md").write_text("A single sentence here.\n")
+    report = run(store, [docs], index_model, context=1)
+    assert store.context_window() == 1
+    assert [r[2] for r in rows(store) if r[0].endswith("flood.txt")] == PROSE_SENTENCES
+    assert encoded(report) == 5
+    check_against_oracle(store, oracle)
+    # The first sentence's window is itself and the next one; the last's the one before and itself.
+    flood = [r for r in rows(store) if r[0].endswith("flood.txt")]
+    assert flood[0][3] == context_key(" ".join(PROSE_SENTENCES[:2]))
+    assert flood[-1][3] == context_key(" ".join(PROSE_SENTENCES[-2:]))
+
+
+def test_an_edit_re_embeds_the_sentence_and_its_two_neighbours_only(tmp_path, store, index_model, oracle):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    sentences = [f"Sentence number {word} talks about topic {word}." for word in
+                 ["one", "two", "three", "four", "five", "six", "seven"]]
+    (docs / "a.txt").write_text(" ".join(sentences) + "\n")
+    (docs / "b.txt").write_text(PROSE)
+    run(store, [docs], index_model, context=1)
+    before = {(r[0], r[2]): r[4] for r in rows(store)}
+    sentences[3] = "Sentence number four now says something else entirely."
+    (docs / "a.txt").write_text(" ".join(sentences) + "\n")
+    report = run(store, [docs], index_model)
+    assert store.context_window() == 1  # kept: the recorded setting
+    assert encoded(report) == 3  # the edited sentence and its two neighbours
+    after = rows(store)
+    for path, ordinal, text, _, vector, _ in after:
+        if path.endswith("a.txt") and ordinal in (2, 3, 4):
+            continue
+        np.testing.assert_array_equal(vector, before[(path, text)])
+    check_against_oracle(store, oracle)
+
+
+def test_a_moved_file_keeps_every_vector(tmp_path, store, index_model, oracle):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "flood.txt").write_text(PROSE)
+    run(store, [docs], index_model, context=1)
+    before = [r[4] for r in rows(store)]
+    (docs / "flood.txt").rename(docs / "sub" / "renamed.txt")
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 0
+    after = rows(store)
+    assert [r[0] for r in after] == [str(docs / "sub" / "renamed.txt")] * 4
+    for old, (_, _, _, _, new, _) in zip(before, after):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_two_files_that_swap_contents_keep_every_vector(tmp_path, store, index_model):
+    """The released vectors of a re-read (``Store.holding_released_vectors``) match on the window too."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    other = "Wind tore the roof off the barn. The hens escaped into the field. Nobody was hurt.\n"
+    (docs / "a.txt").write_text(PROSE)
+    (docs / "b.txt").write_text(other)
+    run(store, [docs], index_model, context=1)
+    before = {(r[2], r[3]): r[4] for r in rows(store)}
+    (docs / "a.txt").write_text(other)
+    (docs / "b.txt").write_text(PROSE)
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 0
+    for _, _, text, context, vector, _ in rows(store):
+        np.testing.assert_array_equal(vector, before[(text, context)])
+
+
+def test_a_copy_with_other_neighbours_gets_its_own_vector(tmp_path, store, index_model, oracle):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    run(store, [docs], index_model, context=1)
+    shared = "By morning the bridge was under water."
+    (docs / "copy.txt").write_text(f"The festival opened on Friday. {shared} Tickets sold out quickly.\n")
+    (docs / "same.txt").write_text(PROSE)  # an exact copy: the same windows, nothing to embed
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 3  # copy.txt's three sentences; same.txt reuses flood.txt's vectors
+    copies = [r for r in rows(store) if r[2] == shared]
+    assert len(copies) == 3 and len({r[3] for r in copies}) == 2
+    in_copy = next(r for r in copies if r[0].endswith("copy.txt"))
+    in_flood = next(r for r in copies if r[0].endswith("flood.txt"))
+    assert not np.allclose(in_copy[4], in_flood[4])
+    check_against_oracle(store, oracle)
+
+
+def test_a_file_of_one_sentence_per_line_keeps_sentence_vectors(tmp_path, store, index_model, oracle):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "list.txt").write_text(LINES)
+    (docs / "flood.txt").write_text(PROSE)
+    run(store, [docs], index_model, context=1)
+    shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
+    assert shapes == {str(docs / "list.txt"): 1, str(docs / "flood.txt"): 0}
+    assert len([r for r in rows(store) if r[0].endswith("list.txt")]) == 10
+    check_against_oracle(store, oracle, per_line={"list.txt"})
+
+
+def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, oracle, tiny_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "list.txt").write_text(LINES)
+    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu")
+    assert store.context_window() == indexer.DEFAULT_CONTEXT_WINDOW == 0
+    check_against_oracle(store, oracle, window=0)
+    report = index(store, [docs], None, progress=False, device="cpu", context=1)
+    assert report.encoded == {str(index_model): 14, str(tiny_model): 14}
+    assert any("--context 1" in w["reason"] and "re-embedding all 28 vectors of 2 model(s)" in w["reason"]
+               for w in report.warnings)
+    check_against_oracle(store, oracle, per_line={"list.txt"})
+    assert all(row.ann_generation is None or row.ann_generation == row.generation for row in store.models())
+    again = index(store, [docs], None, progress=False, device="cpu", context=1)
+    assert sum(again.encoded.values()) == 0 and not again.warnings
+    back = index(store, [docs], None, progress=False, device="cpu", context=0)
+    assert back.encoded == {str(index_model): 14, str(tiny_model): 14}
+    assert store.conn.execute("SELECT count(*) FROM sentences WHERE context IS NOT NULL").fetchone()[0] == 0
+    check_against_oracle(store, oracle, window=0)
+
+
+def test_context_zero_stores_no_context_and_reuses_by_text(tmp_path, store, index_model, oracle):
+    """Context 0 (today's index): sentence vectors, a copy with other neighbours reuses the vector."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    run(store, [docs], index_model)
+    shared = "By morning the bridge was under water."
+    (docs / "copy.txt").write_text(f"The festival opened on Friday. {shared} Tickets sold out quickly.\n")
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 2
+    assert store.conn.execute("SELECT count(*) FROM sentences WHERE context IS NOT NULL").fetchone()[0] == 0
+    check_against_oracle(store, oracle, window=0)
+
+
+def test_an_index_from_before_keeps_context_zero(tmp_path):
+    """An index that held documents before m0014 records context 0, whatever the default; its
+    plain-text documents' shape is unknown (NULL), other formats' is 0."""
+    import sqlite3
+
+    from simsearch import migrations
+    from simsearch.store import _Connection
+
+    names = [m.name for m in migrations.MIGRATIONS]
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old, isolation_level=None, factory=_Connection)
+    Store(old, conn).migrate(upto=names.index("0014_context_vectors"))
+    conn.execute("INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at) VALUES "
+                 "('/x.txt', 'h', 1, 1, 'text', 'now'), ('/y.md', 'h', 1, 1, 'markdown', 'now')")
+    conn.close()
+    upgraded = Store.open(old)
+    assert upgraded.setting("context_window") == "0" and upgraded.context_window() == 0
+    assert dict(upgraded.conn.execute("SELECT path, lines_are_sentences FROM documents")) == {"/x.txt": None, "/y.md": 0}
+    upgraded.close()
+    new = Store.open(tmp_path / "new.db")
+    assert new.setting("context_window") is None
+    new.close()
+
+
+def test_context_must_be_zero_or_one(tmp_path, store, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    with pytest.raises(SimsearchError, match="--context 2"):
+        run(store, [docs], index_model, context=2)
+
+
+def test_cli_context_option(tmp_path, run_cli, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    db = tmp_path / "cli.db"
+    code, out, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu", "--context", "1")
+    assert code == 0, err
+    store = Store.open(db)
+    assert store.context_window() == 1
+    store.close()
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--context", "0")
+    assert code == 0, err
+    assert "re-embedding all 4 vectors" in err + out
+    code, _, err = run_cli("index", "--db", db, "--context", "3")
+    assert code != 0
