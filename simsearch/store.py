@@ -524,6 +524,7 @@ class Store:
         self._unheld: set[tuple[int, str, str | None]] = set()  # (model id, text, context) with no vector this run
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
+        self._context_columns: bool | None = None  # m0014 applied (``_has_context_columns``)
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -728,6 +729,7 @@ class Store:
     def migrate(self, upto: int | None = None) -> None:
         """Apply the migrations this database lacks (see ``simsearch.migrations``)."""
         migrations.migrate(self, upto)
+        self._context_columns = None
 
     def _check_schema(self) -> None:
         migrations.check(self.db, self.path)
@@ -847,7 +849,8 @@ class Store:
         kept: dict[tuple[int, str, str | None], bytes] = {}
         if old:
             for model_id, text, context, blob in self.conn.execute(
-                "SELECT v.model_id, s.text, s.context, v.embedding FROM vectors v JOIN sentences s "
+                "SELECT v.model_id, s.text, " + ("s.context" if self._has_context_columns() else "NULL")
+                + ", v.embedding FROM vectors v JOIN sentences s "
                 "ON s.id = v.sentence_id WHERE s.document_id = ?", (old[0],)
             ):
                 kept[(model_id, text, context)] = blob
@@ -855,8 +858,10 @@ class Store:
         # The column is still called ``kind`` (migration m0001): renaming a column is a migration,
         # which a name alone does not justify.
         columns = {"path": path, "hash": digest, "mtime_ns": mtime_ns, "size": size, "kind": format,
-                   "indexed_at": now(), "skip_reason": skip_reason,
-                   "lines_are_sentences": int(bool(lines_are_sentences))}
+                   "indexed_at": now(), "skip_reason": skip_reason}
+        with_context = self._has_context_columns()  # (m0014: a test may write into an older schema)
+        if with_context:
+            columns["lines_are_sentences"] = int(bool(lines_are_sentences))
         # m0008's columns only when known (a row without them is read again once, which is safe).
         extra = {"inode": inode, "ctime_ns": ctime_ns, "skip_kind": skip_kind if skip_reason is not None else None}
         columns.update({name: value for name, value in extra.items() if value is not None})
@@ -866,14 +871,18 @@ class Store:
         )
         document_id = cursor.lastrowid
         model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]
-        contexts = contexts_of([sentence.text for sentence in sentences], self.context_window(),
-                               bool(lines_are_sentences))
+        contexts = contexts_of([sentence.text for sentence in sentences],
+                               self.context_window() if with_context else 0, bool(lines_are_sentences))
         for ordinal, (sentence, context) in enumerate(zip(sentences, contexts)):
-            sentence_id = self.conn.execute(
-                'INSERT INTO sentences (document_id, ordinal, text, start, "end", line, context) '
-                'VALUES (?, ?, ?, ?, ?, ?, ?)',
-                (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line, context),
-            ).lastrowid
+            values = (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line)
+            if with_context:
+                sentence_id = self.conn.execute(
+                    'INSERT INTO sentences (document_id, ordinal, text, start, "end", line, context) '
+                    'VALUES (?, ?, ?, ?, ?, ?, ?)', (*values, context)).lastrowid
+            else:
+                sentence_id = self.conn.execute(
+                    'INSERT INTO sentences (document_id, ordinal, text, start, "end", line) VALUES (?, ?, ?, ?, ?, ?)',
+                    values).lastrowid
             for model_id in model_ids:
                 key = (model_id, sentence.text, context)
                 if key not in kept:  # looked up once per (text, context) (None: no model holds it)
@@ -892,6 +901,12 @@ class Store:
                  if blob is not None and (text, context) not in texts])
         return document_id
 
+    def _has_context_columns(self) -> bool:
+        """Whether the schema has m0014's columns (every index opened by ``Store.open`` has)."""
+        if self._context_columns is None:
+            self._context_columns = any(row[1] == "context" for row in self.conn.execute("PRAGMA table_info(sentences)"))
+        return self._context_columns
+
     def held_vector(self, model_id: int, text: str, context: str | None = None) -> bytes | None:
         """The model's vector for a sentence of exactly this text and context (``sentences.context``:
         None without a window), held by any sentence of the
@@ -901,7 +916,10 @@ class Store:
         key = (model_id, text, context)
         row = None
         if key not in self._unheld:
-            row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
+            if self._has_context_columns():
+                row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
+            else:  # (an older schema, written by a test)
+                row = self.conn.execute(HELD_VECTOR_SQL.replace(" AND s.context IS ?3", ""), key[:2]).fetchone()
             if row is None and self._releasing:
                 # While a run reads its files no vector is made, so a text no sentence holds a
                 # vector for stays so: not looked up again (each look-up walks every copy of the

@@ -457,8 +457,13 @@ def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep
         # Today's indexer writes columns of later migrations (m0013's run count): given them, the
         # index m0012 makes stays out.
         old.conn.execute("ALTER TABLE runs ADD COLUMN files_reextracted INTEGER")
+        old.conn.execute("ALTER TABLE documents ADD COLUMN lines_are_sentences INTEGER")  # m0014's
+        old.conn.execute("ALTER TABLE sentences ADD COLUMN context TEXT")
         indexer.index(old, [root], [str(index_model)], progress=False)
         old.conn.execute("ALTER TABLE runs DROP COLUMN files_reextracted")
+        old.conn.execute("ALTER TABLE documents DROP COLUMN lines_are_sentences")
+        old.conn.execute("ALTER TABLE sentences DROP COLUMN context")
+        old.conn.execute("DELETE FROM settings WHERE key = 'context_window'")
         assert "sentences_text" not in {name for (name,) in old.conn.execute("SELECT name FROM sqlite_master")}
     finally:
         old.close()
@@ -466,7 +471,7 @@ def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep
     store = Store.open(path)
     try:
         assert "0012_sentence_text_index" in migrations.applied(store.db)
-        plan = [step for *_, step in store.conn.execute("EXPLAIN QUERY PLAN " + HELD_VECTOR_SQL, (1, "x"))]
+        plan = [step for *_, step in store.conn.execute("EXPLAIN QUERY PLAN " + HELD_VECTOR_SQL, (1, "x", None))]
         assert "sentences_text" in plan[0] and "vectors" not in plan[0], plan
         report = indexer.index(store, [root], progress=False)
         assert list(report.encoded.values()) == [0] and report.added == report.removed == 1

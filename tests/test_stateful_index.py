@@ -324,6 +324,7 @@ class IndexMachine(RuleBasedStateMachine):
         self.clean_builds = 0
         self.reader = CURRENT_READER  # the simsearch version installed now (its reader)
         self.last_report = None
+        self.context = 0  # the index's --context (context vectors): drawn by ``start``
         use_reader(CURRENT_READER)
 
     def teardown(self):
@@ -347,19 +348,23 @@ class IndexMachine(RuleBasedStateMachine):
         names = sorted(names)
         return names[which % len(names)]
 
-    def run_index(self, models: list[str] | None, interrupt=None, limit_bytes: int | None = None) -> None:
+    def run_index(self, models: list[str] | None, interrupt=None, limit_bytes: int | None = None,
+                  context: int | None = None) -> None:
         named = [Path(m).name for m in models] if models else "(the index's own)"
         note(f"  index --model {named}"
              + (f" --max-file-mb {limit_bytes}B" if limit_bytes is not None else "")
+             + (f" --context {context}" if context is not None else "")
              + (f", Ctrl-C at transaction {interrupt[0]} {'after' if interrupt[1] else 'before'} its commit"
                 if interrupt else ""))
         assert limit_bytes is None or interrupt is None  # the oracle knows the limit of completed runs only
+        assert context is None or interrupt is None  # and the context window of completed runs
         store = Store.open(self.db)
         try:
             with interrupt_at(interrupt) as fired:
                 try:
                     self.last_report = indexer.index(store, [self.root], models, progress=False,
-                                  max_file_mb=None if limit_bytes is None else limit_bytes / 2**20)
+                                  max_file_mb=None if limit_bytes is None else limit_bytes / 2**20,
+                                  context=context)
                 except (Interrupted, KeyboardInterrupt):
                     if not fired():
                         raise
@@ -375,8 +380,11 @@ class IndexMachine(RuleBasedStateMachine):
             self.pending.clear()
             if limit_bytes is not None:
                 self.limit_bytes = limit_bytes
+            if context is not None:
+                self.context = context
             self.indexed_files = {name: read_as(self.reader, s) for name, s in self.files.items()
                                   if file_size(s) <= self.limit_bytes}
+            self.indexed_raw = dict(self.files)  # the files as that run read them (their shape)
             self.indexed_skipped = {name for name, s in self.files.items() if file_size(s) > self.limit_bytes}
             self.indexed_models = dict(self.models)
 
@@ -392,9 +400,11 @@ class IndexMachine(RuleBasedStateMachine):
 
     @initialize(exact_below=st.integers(0, 6), rebuild_share=st.sampled_from([0.0, 0.25, 1.0]),
                 dim=st.sampled_from(DIMS), seed=st.sampled_from(SEEDS),
-                files=st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=6), min_size=1, max_size=4), rng_seed=st.integers(0, 2**16))
-    def start(self, exact_below, rebuild_share, dim, seed, files, rng_seed):
-        note(f"  EXACT_BELOW={exact_below} REBUILD_DELETED_SHARE={rebuild_share} model m1={(dim, seed)}")
+                files=st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=6), min_size=1, max_size=4), rng_seed=st.integers(0, 2**16),
+                context=st.sampled_from([0, 1]))
+    def start(self, exact_below, rebuild_share, dim, seed, files, rng_seed, context):
+        note(f"  EXACT_BELOW={exact_below} REBUILD_DELETED_SHARE={rebuild_share} model m1={(dim, seed)} "
+             f"--context {context}")
         ann.EXACT_BELOW = exact_below
         ann.REBUILD_DELETED_SHARE = rebuild_share
         self.rng = np.random.default_rng(rng_seed)
@@ -406,7 +416,7 @@ class IndexMachine(RuleBasedStateMachine):
         self.models[name] = (dim, seed)
         self.pending.add(name)
         self.started = True
-        self.run_index([name])
+        self.run_index([name], context=context)
 
     @rule(name=st.sampled_from(FILE_NAMES), sentences=sentence_lists)
     def write_file(self, name, sentences):
@@ -562,9 +572,10 @@ class IndexMachine(RuleBasedStateMachine):
         use_reader(version)
         store = Store.open(self.db)
         try:  # the texts each up-to-date model holds a vector for, before the run
-            held = {row.name: {text for (text,) in store.conn.execute(
-                        "SELECT DISTINCT s.text FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
-                        "WHERE v.model_id = ?", (row.id,))}
+            # (with --context 1 a vector is of a text in its window: a pair, ``sentences.context``)
+            held = {row.name: set(store.conn.execute(
+                        "SELECT DISTINCT s.text, s.context FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
+                        "WHERE v.model_id = ?", (row.id,)))}
                     for row in store.models()
                     if self.clean and self.indexed_models.get(row.name) == self.models.get(row.name)}
             # files this version read already (a run of it interrupted before): not read again
@@ -578,7 +589,7 @@ class IndexMachine(RuleBasedStateMachine):
         report = self.last_report
         store = Store.open(self.db)
         try:
-            stored = [text for (text,) in store.conn.execute("SELECT text FROM sentences")]
+            stored = store.conn.execute("SELECT text, context FROM sentences").fetchall()
             for name, texts in held.items():
                 assert report.encoded.get(name, 0) == sum(text not in texts for text in stored), (
                     f"{Path(name).name}: {report.encoded.get(name, 0)} sentences embedded, "
@@ -588,6 +599,12 @@ class IndexMachine(RuleBasedStateMachine):
             store.close()
         if current == 0:  # every file another version read is read again, none left as it was
             assert report.unchanged == 0, f"{report.unchanged} files read by another version were not read again"
+
+    @rule()
+    def switch_context(self):
+        """``index --context`` the other way: every model's vectors are made again (context vectors)."""
+        tally(f"--context switched to {1 - self.context}")
+        self.run_index(self.refresh_models(), context=1 - self.context)
 
     @rule(interrupt=interrupts)
     def refresh(self, interrupt):
@@ -606,7 +623,7 @@ class IndexMachine(RuleBasedStateMachine):
         store, fresh = Store.open(self.db), Store.open(fresh_path)
         try:
             indexer.index(fresh, [self.root], sorted(self.models), progress=False,
-                          max_file_mb=self.limit_bytes / 2**20)
+                          max_file_mb=self.limit_bytes / 2**20, context=self.context)
             assert self.contents(store) == self.contents(fresh)
             for key in ("documents", "skipped", "sentences"):
                 assert store.counts()[key] == fresh.counts()[key], key
@@ -676,6 +693,37 @@ class IndexMachine(RuleBasedStateMachine):
         leftovers = [p.name for p in self.db.parent.iterdir() if p.name.endswith(".partial")]
         assert not leftovers, f"partial files left after a completed run: {leftovers}"
 
+    def expected_vectors(self, store: Store, key: tuple[int, int], candidates: list) -> np.ndarray:
+        """The oracle's vector of each (path, ordinal, text): the text's, or with --context 1
+        ``normalize(enc(text) + enc(window))``, the window being the document's sentences from
+        ordinal - 1 to ordinal + 1 as the index holds them (a document is written whole, so they are
+        the text of one version of the file), except in a plain-text file read as one sentence per
+        line (``segment.line_shape`` of the file as written, when the run that read it completed)."""
+        texts = [text for _, _, text in candidates]
+        if not self.context or not candidates:
+            return self.models_cache.encode(key, texts)
+        from simsearch.segment import SENTENCE_PER_LINE, line_shape
+
+        documents: dict[str, list[str]] = {}
+        for path, text in store.conn.execute(
+                "SELECT d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id ORDER BY d.path, s.ordinal"):
+            documents.setdefault(path, []).append(text)
+        per_line = {path: bool(flag) for path, flag in store.conn.execute("SELECT path, lines_are_sentences FROM documents")}
+        if self.clean:  # the shape the index recorded is the file's
+            for name, sentences in self.indexed_files.items():
+                path = str(self.root / name)
+                if path in per_line and path.endswith(".txt"):
+                    assert per_line[path] == (line_shape(file_text(self.indexed_raw[name])) == SENTENCE_PER_LINE), path
+        windows = [None if per_line[path] else " ".join(documents[path][max(0, ordinal - 1):ordinal + 2])
+                   for path, ordinal, _ in candidates]
+        alone = self.models_cache.encode(key, texts)
+        out = alone.copy()
+        around = [i for i, window in enumerate(windows) if window is not None]
+        if around:
+            summed = alone[around] + self.models_cache.encode(key, [windows[i] for i in around])
+            out[around] = summed / np.linalg.norm(summed, axis=1, keepdims=True)
+        return out
+
     def check_model(self, store: Store, row) -> None:
         name = Path(row.name).name
         key = self.models.get(row.name)
@@ -697,7 +745,7 @@ class IndexMachine(RuleBasedStateMachine):
             (row.id,)).fetchall()
         if self.clean:
             assert len(candidates) == sum(len(s) for s in self.indexed_files.values()), f"{name}: vectors missing"
-        vectors = self.models_cache.encode(key, [text for _, _, text in candidates])
+        vectors = self.expected_vectors(store, key, candidates)
         dim = key[0]
         queries = [("random", q / np.linalg.norm(q)) for q in self.rng.standard_normal((2, dim)).astype(np.float32)]
         for i in self.rng.choice(len(candidates), size=min(2, len(candidates)), replace=False):
