@@ -575,7 +575,7 @@ class IndexMachine(RuleBasedStateMachine):
             # (with --context 1 a vector is of a text in its window: a pair, ``sentences.context``)
             held = {row.name: set(store.conn.execute(
                         "SELECT DISTINCT s.text, s.context FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
-                        "WHERE v.model_id = ?", (row.id,)))}
+                        "WHERE v.model_id = ?", (row.id,)))
                     for row in store.models()
                     if self.clean and self.indexed_models.get(row.name) == self.models.get(row.name)}
             # files this version read already (a run of it interrupted before): not read again
@@ -720,6 +720,7 @@ class IndexMachine(RuleBasedStateMachine):
         out = alone.copy()
         around = [i for i, window in enumerate(windows) if window is not None]
         if around:
+            tally("vectors checked with their windows (--context 1)")
             summed = alone[around] + self.models_cache.encode(key, [windows[i] for i in around])
             out[around] = summed / np.linalg.norm(summed, axis=1, keepdims=True)
         return out
