@@ -269,3 +269,19 @@ def test_cli_context_option(tmp_path, run_cli, index_model):
     assert "re-embedding all 4 vectors" in err + out
     code, _, err = run_cli("index", "--db", db, "--context", "3")
     assert code != 0
+
+
+def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_path, store, index_model, oracle):
+    """A plain-text document read before m0014 has no recorded shape (NULL): switching context on
+    reads it again in the same run, so a file of one sentence per line keeps sentence vectors."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "list.txt").write_text(LINES)
+    (docs / "flood.txt").write_text(PROSE)
+    run(store, [docs], index_model)
+    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL")  # as m0014 leaves plain text
+    report = run(store, [docs], index_model, context=1)
+    assert report.reextracted == 2 and encoded(report) == 14
+    shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
+    assert shapes == {str(docs / "list.txt"): 1, str(docs / "flood.txt"): 0}
+    check_against_oracle(store, oracle, per_line={"list.txt"})
