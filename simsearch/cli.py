@@ -459,6 +459,8 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width:
     by_row = len(precisions) > 1
     if len(precisions) == 1:
         caption += f"; vectors at {next(iter(precisions))}"
+    if any(result.context_window for result in results):  # (one index: one setting)
+        caption += "; context vectors (`index --context 1`)"
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption=caption)
     rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
@@ -993,6 +995,10 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         shown = (next(iter(settings)) if len(settings) == 1 else
                  "; ".join(f"{', '.join(_shown(name) for name in names)} {value}" for value, names in settings.items()))
         stdout.print(f"HNSW settings (M / ef_construction / ef): {shown}", highlight=False, soft_wrap=True)
+    window = info["context_window"]
+    if info["models"]:
+        kind = f"with {counted(window, 'neighbour')} either side (context vectors)" if window else "alone"
+        stdout.print(f"vectors: each sentence {kind}, `index --context {window}`", highlight=False, soft_wrap=True)
     for line in folder_notes(info):  # models whose vectors search refuses now: why, and what to run
         stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
     if info["read_by_other_version"]:  # an upgrade that reads files otherwise: not re-read yet

@@ -1165,7 +1165,7 @@ def index_status(store: Store) -> dict:
     process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it.
     Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal).
     ``read_by_other_version``: files (skipped ones too) another version of the reader read, which
-    the next `index` reads again."""
+    the next `index` reads again. ``context_window``: ``index --context``'s recorded setting."""
     from .ann import EXACT_BELOW, ann_paths
 
     models = []
@@ -1194,7 +1194,8 @@ def index_status(store: Store) -> dict:
         last_run = {**last_run, "status": "killed"}
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
             "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run,
-            "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION)}
+            "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION),
+            "context_window": store.context_window()}
 
 
 def files_of(count: int, total: int) -> str:

@@ -491,13 +491,16 @@ class Evaluation:
     stale_files: int = 0
     # Lines of the query file that repeated an earlier line's query, merged into it: see _merge_repeated.
     merged_queries: int = 0
+    # The index's context window (``index --context``: what a vector embeds besides its sentence);
+    # None in a mode that uses no vectors (lexical).
+    context_window: int | None = None
 
     def as_dict(self) -> dict:
         return {"model": self.model, "mode": self.mode, "precision": self.precision, "queries": self.queries,
                 "k": self.k, **{name: round(value, 4) for name, value in self.metrics.items()},
                 "units": self.units, "unreachable_units": self.unreachable_units,
                 "missing_vectors": self.missing_vectors, "stale_files": self.stale_files,
-                "merged_queries": self.merged_queries}
+                "merged_queries": self.merged_queries, "context_window": self.context_window}
 
 
 class _PathForms:
@@ -688,7 +691,8 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     precision = searcher.precision if model is not None else None
     return Evaluation(model, name, k, {key: value / max(count, 1) for key, value in totals.items()},
                       count, units, unreachable, missing, details, precision, stale,
-                      sum(len(query.merged) for query in queries))
+                      sum(len(query.merged) for query in queries),
+                      searcher.store.context_window() if model is not None else None)
 
 
 def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),

@@ -285,3 +285,32 @@ def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_pat
     shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
     assert shapes == {str(docs / "list.txt"): 1, str(docs / "flood.txt"): 0}
     check_against_oracle(store, oracle, per_line={"list.txt"})
+
+
+def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_model):
+    """`status` says what a vector embeds (both settings: a before/after comparison needs to know),
+    `eval retrieval` says so in its caption and JSON (None for lexical, which uses no vectors)."""
+    import json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "bridge under water", "relevant": [str(docs / "flood.txt")]}) + "\n")
+    db = tmp_path / "cli.db"
+    for window, said in ((0, "each sentence alone, `index --context 0`"),
+                         (1, "each sentence with 1 neighbour either side (context vectors), `index --context 1`")):
+        code, _, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu",
+                               "--context", str(window))
+        assert code == 0, err
+        code, out, err = run_cli("status", "--db", db)
+        assert code == 0 and said in " ".join(out.split()), out
+        code, out, err = run_cli("status", "--db", db, "--json")
+        assert json.loads(out)["context_window"] == window
+        code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", index_model, "--device", "cpu",
+                                 "--mode", "dense", "--mode", "lexical", "--json")
+        assert code == 0, err
+        assert [json.loads(line)["context_window"] for line in out.splitlines()] == [window, None]
+        code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", index_model, "--device", "cpu")
+        assert code == 0, err
+        assert ("context vectors" in " ".join(out.split())) == bool(window)
