@@ -691,12 +691,11 @@ def index(
 def _apply_context_window(store: Store, context: int | None, warn) -> None:
     """Record this run's context window (inside the run's first transaction): ``context``, else the
     recorded one, else ``DEFAULT_CONTEXT_WINDOW``. A change drops every model's vectors, which this
-    run embeds again (``Store.set_context_window``), said in one line."""
+    run embeds again (``Store.set_context_window``), said in one line when there were any."""
     recorded = store.setting(CONTEXT_WINDOW_KEY)
     wanted = context if context is not None else (int(recorded) if recorded is not None else DEFAULT_CONTEXT_WINDOW)
-    before = store.context_window()
     dropped = store.set_context_window(wanted)
-    if before != wanted and store.models():
+    if dropped:
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
         warn(str(store.path), f"--context {wanted}: each sentence's vector now embeds {kind}; re-embedding "
                               f"all {dropped:,} vectors of {len(store.models())} model(s)")

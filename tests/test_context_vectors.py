@@ -314,3 +314,11 @@ def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_mode
         code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", index_model, "--device", "cpu")
         assert code == 0, err
         assert ("context vectors" in " ".join(out.split())) == bool(window)
+
+def test_a_new_index_with_context_one_says_nothing_about_re_embedding(tmp_path, store, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    report = run(store, [docs], index_model, context=1)
+    assert store.context_window() == 1 and encoded(report) == 4
+    assert report.warnings == []
