@@ -170,7 +170,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                     explicit: bool = True,
                     warn: Callable[[str, str], None] | None = None,
                     precision: str = "auto", device: str = "auto", batch_size: int = 64,
-                    encoders: dict[str, object] | None = None) -> list[tuple[ModelRow, ModelRef]]:
+                    encoders: dict[str, object] | None = None,
+                    reembed_all: bool = False) -> list[tuple[ModelRow, ModelRef]]:
     """The index's rows for these models (with their resolved refs), added, or reset when the
     files behind a name changed or their vectors are to be made at another precision.
 
@@ -188,6 +189,9 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     loaded encoders go to ``encoders`` (keyed by model folder) for the run to embed with. A model
     whose files are those its vectors were made from loaded before, and is loaded only if this run
     gives it sentences to embed (a refresh that changed nothing loads no model).
+
+    ``reembed_all``: this run drops every model's vectors (another ``--context``), so every model
+    starts from nothing, and one that cannot be loaded loses its vectors all the same (said so).
     """
     def note(path: str, reason: str) -> None:
         if warn is not None:
@@ -198,7 +202,9 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     def skipped(name: str, stored: ModelRow | None, exc: SimsearchError) -> None:
         """A model of the index, not named by the user, that cannot be loaded: said, and skipped."""
         where = stored.path if stored else name
-        note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, its vectors stay in the index. "
+        kept = ("its vectors are dropped all the same (made with the other --context); `simsearch index` makes them "
+                "again once it loads" if reembed_all and stored is not None else "its vectors stay in the index")
+        note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, {kept}. "
              f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
 
     resolved = []
@@ -245,7 +251,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             continue
         stored = stored or row_for_folder(store, path) or _moved_here(store, digest)
         wanted = vector_precision(stored, precision, device, on_warning=lambda message, name=name: note(name, message))
-        starts = (stored is None or stored.fingerprint != digest or stored.precision != wanted
+        starts = (reembed_all or stored is None or stored.fingerprint != digest or stored.precision != wanted
                   or store.count_vectors(stored.id) == 0)
         try:
             if starts:
@@ -620,8 +626,10 @@ def index(
         explicit = bool(models) or not store.models()
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
         encoders: dict[str, object] = {}  # model folder -> its encoder, loaded before anything was written
+        window = _context_wanted(store, context)
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
-                               device=device, batch_size=batch_size, encoders=encoders)
+                               device=device, batch_size=batch_size, encoders=encoders,
+                               reembed_all=window != store.context_window())
         report.models = [row.name for row, _ in rows]
         report.precision = {row.name: row.precision for row, _ in rows}
         with store.transaction():
@@ -630,7 +638,7 @@ def index(
             for key, st_dev in plan.walk.items():
                 store.add_root(key, st_dev)
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
-            _apply_context_window(store, context, warn)
+            _apply_context_window(store, window, warn)
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
@@ -688,12 +696,17 @@ def index(
     return report
 
 
-def _apply_context_window(store: Store, context: int | None, warn) -> None:
-    """Record this run's context window (inside the run's first transaction): ``context``, else the
-    recorded one, else ``DEFAULT_CONTEXT_WINDOW``. A change drops every model's vectors, which this
-    run embeds again (``Store.set_context_window``), said in one line when there were any."""
+def _context_wanted(store: Store, context: int | None) -> int:
+    """This run's context window: ``context``, else the index's recorded one, else ``DEFAULT_CONTEXT_WINDOW``."""
     recorded = store.setting(CONTEXT_WINDOW_KEY)
-    wanted = context if context is not None else (int(recorded) if recorded is not None else DEFAULT_CONTEXT_WINDOW)
+    return context if context is not None else (int(recorded) if recorded is not None else DEFAULT_CONTEXT_WINDOW)
+
+
+def _apply_context_window(store: Store, wanted: int, warn) -> None:
+    """Record this run's context window ``wanted`` (inside the run's first transaction). A change
+    drops every model's vectors, which this run embeds again (``Store.set_context_window``; every
+    model was loaded first, see ``register_models``' ``reembed_all``), said in one line when there
+    were any."""
     dropped = store.set_context_window(wanted)
     if dropped:
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"

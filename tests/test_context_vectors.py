@@ -322,3 +322,64 @@ def test_a_new_index_with_context_one_says_nothing_about_re_embedding(tmp_path, 
     report = run(store, [docs], index_model, context=1)
     assert store.context_window() == 1 and encoded(report) == 4
     assert report.warnings == []
+
+
+def broken_copy(model: Path, folder: Path) -> Path:
+    """A copy of ``model`` whose weights no longer load (its fingerprint is another, too)."""
+    shutil.copytree(model, folder)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["gone", "weights"])
+def test_a_model_that_cannot_be_loaded_at_a_switch_is_not_said_to_keep_its_vectors(tmp_path, store, index_model,
+                                                                                  tiny_model, damage):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model, other)
+    index(store, [docs], [str(index_model), str(other)], progress=False, precision="fp32", device="cpu")
+    shutil.rmtree(other)
+    if damage == "weights":
+        broken_copy(tiny_model, other)
+    report = index(store, [docs], None, progress=False, device="cpu", context=1)
+    assert report.encoded == {str(index_model): 4}
+    assert store.count_vectors(store.model(str(other)).id) == 0
+    notes = [w["reason"] for w in report.warnings if w["path"] == str(other)]
+    assert len(notes) == 1 and "cannot be loaded" in notes[0] and "vectors stay" not in notes[0], notes
+    assert "--context" in notes[0]
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_model_that_fails_to_load_at_a_switch(tmp_path, store, index_model, tiny_model, monkeypatch, named):
+    """Its files unchanged, only loading fails (the environment changed): at a switch, which drops
+    every model's vectors, it is loaded before anything is written. Named, the switch is refused
+    and the index left as it was; not named, it is skipped, said to have lost its vectors."""
+    from simsearch.encoder import Encoder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu")
+    load = Encoder.load.__func__
+
+    def failing(cls, ref, *args, **kwargs):
+        if Path(ref.path) == tiny_model:
+            raise SimsearchError("no such device")
+        return load(cls, ref, *args, **kwargs)
+
+    monkeypatch.setattr(Encoder, "load", classmethod(failing))
+    if named:
+        with pytest.raises(SimsearchError, match="no such device"):
+            index(store, [docs], [str(index_model), str(tiny_model)], progress=False, device="cpu", context=1)
+        assert store.context_window() == 0
+        assert [store.count_vectors(row.id) for row in store.models()] == [4, 4]
+        return
+    report = index(store, [docs], None, progress=False, device="cpu", context=1)
+    assert report.encoded.get(str(index_model)) == 4 and not report.encoded.get(str(tiny_model))
+    assert store.count_vectors(store.model(str(tiny_model)).id) == 0
+    notes = [w["reason"] for w in report.warnings if w["path"] == str(tiny_model)]
+    assert len(notes) == 1 and "no such device" in notes[0] and "vectors stay" not in notes[0], notes
+    assert "--context" in notes[0]
