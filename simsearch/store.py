@@ -214,6 +214,8 @@ COPIES_SQL = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON 
 # this order, never all of the model's vectors through ``vectors_model``).
 HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON v.sentence_id = s.id AND v.model_id = ?1 "
                    "WHERE s.text = ?2 AND s.context IS ?3 LIMIT 1")
+# The same for a sentence of the text ?2 in any context.
+HELD_TEXT_SQL = HELD_VECTOR_SQL.replace(" AND s.context IS ?3", "")
 # The setting (m0014, ``Store.context_window``): how many sentences either side of a sentence its
 # vector also embeds (0: the sentence alone, today's vectors; 1: ``normalize(enc(sentence) +
 # enc(window))``). Experimental (branch ``context-vectors``).
@@ -521,7 +523,8 @@ class Store:
         self.conn = conn
         self._immutable: tuple | None = None  # read as immutable: the file as it was then (``snapshot``)
         self._releasing = False  # see ``holding_released_vectors``
-        self._unheld: set[tuple[int, str, str | None]] = set()  # (model id, text, context) with no vector this run
+        # (model id, text, context), or (model id, text) in any context, with no vector this run
+        self._unheld: set[tuple[int, str, str | None] | tuple[int, str]] = set()
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
         self._context_columns: bool | None = None  # m0014 applied (``_has_context_columns``)
@@ -915,16 +918,21 @@ class Store:
         where SQLite's own choice, all of the model's vectors, took 6.5 ms on 12k sentences)."""
         key = (model_id, text, context)
         row = None
-        if key not in self._unheld:
+        if key not in self._unheld and key[:2] not in self._unheld:
             if self._has_context_columns():
                 row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
             else:  # (an older schema, written by a test)
-                row = self.conn.execute(HELD_VECTOR_SQL.replace(" AND s.context IS ?3", ""), key[:2]).fetchone()
+                row = self.conn.execute(HELD_TEXT_SQL, key[:2]).fetchone()
             if row is None and self._releasing:
                 # While a run reads its files no vector is made, so a text no sentence holds a
                 # vector for stays so: not looked up again (each look-up walks every copy of the
                 # text: a line in 50k files without a vector cost 2 ms a look-up, 50k times).
                 self._unheld.add(key)
+                # With context vectors each copy of a line has a context of its own, so the key
+                # above is new at every copy: whether any copy has a vector is remembered too
+                # (a line in 4,000 files took 4.4 s of look-ups, quadratic in its copies).
+                if context is not None and self.conn.execute(HELD_TEXT_SQL, key[:2]).fetchone() is None:
+                    self._unheld.add(key[:2])
         if row is None and self._releasing:
             row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ? "
                                     "AND context = ?", (model_id, text, context or "")).fetchone()
