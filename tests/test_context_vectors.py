@@ -401,3 +401,32 @@ def test_a_line_many_files_share_is_looked_up_once_while_no_copy_has_a_vector(tm
     store.conn.set_trace_callback(None)
     assert len([s for s in statements if "CROSS JOIN vectors" in s and shared in s]) <= 2
     check_against_oracle(store, oracle)
+
+
+def test_an_interrupted_embedding_keeps_what_it_made_with_windows_too(tmp_path, store, index_model, monkeypatch):
+    """The encoder embeds the longest texts first, and a window is longer than its sentence: were a
+    window's pairs all encoded at once, none would be complete (so neither committed nor counted
+    by the bar) until its windows were all done, and Ctrl-C lost them all."""
+    from simsearch.encoder import Encoder
+    from simsearch.errors import Interrupted
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(12):
+        (docs / f"note{n}.md").write_text(f"Note {n} opens here. It says one thing about {n}. Note {n} ends here.\n")
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 4)
+    real = Encoder.encode_batches
+    batches = [0]
+
+    def interrupted(self, *args, **kwargs):
+        for batch in real(self, *args, **kwargs):
+            batches[0] += 1
+            if batches[0] == 40:
+                raise KeyboardInterrupt
+            yield batch
+
+    monkeypatch.setattr(Encoder, "encode_batches", interrupted)
+    with pytest.raises(Interrupted):
+        index(store, [docs], [str(index_model)], progress=False, precision="fp32", device="cpu", context=1,
+              batch_size=1)
+    assert store.count_vectors(store.models()[0].id) >= 4
