@@ -459,7 +459,9 @@ def m0014_context_vectors(db: sqlite_utils.Database) -> None:
     ordinal - 1 to ordinal + 1, joined by single spaces) when the index embeds windows
     (``settings.context_window`` 1) and the document is not one sentence per line, else NULL.
     Every reuse of a vector matches on (text, context), so a vector is kept only where its window
-    is the same too.
+    is the same too: m0012's index on the text becomes one on (text, context), which finds a text
+    as the old one did and a (text, context) pair without walking the text's other copies (a line
+    repeated in N files, each with its own neighbours, walked all N for each new copy).
 
     An index that already holds documents was embedded without windows: it records
     ``context_window`` 0, so upgrading changes nothing; a new index takes
@@ -468,5 +470,7 @@ def m0014_context_vectors(db: sqlite_utils.Database) -> None:
     db["sentences"].add_column("context", str)
     _script(db, """
         UPDATE documents SET lines_are_sentences = 0 WHERE kind != 'text';
+        DROP INDEX IF EXISTS sentences_text;
+        CREATE INDEX sentences_text_context ON sentences (text, context);
         INSERT OR IGNORE INTO settings (key, value) SELECT 'context_window', '0' WHERE EXISTS (SELECT 1 FROM documents)
     """)

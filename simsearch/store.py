@@ -210,7 +210,7 @@ def written_pattern(form: str) -> re.Pattern:
 COPIES_SQL = ("SELECT s.id, d.path, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
               "WHERE substr(s.text, 1, 48) = substr(?, 1, 48) AND +s.text = ?")
 # A model's vector for a sentence of exactly the text ?2, for ``Store.held_vector``: the sentences
-# through m0012's ``sentences_text`` index, then each one's vector by primary key (CROSS JOIN: in
+# through m0014's ``sentences_text_context`` index, then each one's vector by primary key (CROSS JOIN: in
 # this order, never all of the model's vectors through ``vectors_model``).
 HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON v.sentence_id = s.id AND v.model_id = ?1 "
                    "WHERE s.text = ?2 AND s.context IS ?3 LIMIT 1")
@@ -914,7 +914,7 @@ class Store:
         """The model's vector for a sentence of exactly this text and context (``sentences.context``:
         None without a window), held by any sentence of the
         index (or released this run, see ``holding_released_vectors``); None if none is. Found
-        through the ``sentences_text`` index (see :data:`HELD_VECTOR_SQL`; ~5-10 us a look-up,
+        through the ``sentences_text_context`` index (see :data:`HELD_VECTOR_SQL`; ~5-10 us a look-up,
         where SQLite's own choice, all of the model's vectors, took 6.5 ms on 12k sentences)."""
         key = (model_id, text, context)
         row = None

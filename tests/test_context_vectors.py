@@ -430,3 +430,18 @@ def test_an_interrupted_embedding_keeps_what_it_made_with_windows_too(tmp_path, 
         index(store, [docs], [str(index_model)], progress=False, precision="fp32", device="cpu", context=1,
               batch_size=1)
     assert store.count_vectors(store.models()[0].id) >= 4
+
+
+def test_a_copy_s_vector_is_found_by_text_and_context_through_one_index(store):
+    """Every copy of a repeated line holds a vector with context vectors (its own neighbours), so
+    the look-up of one (text, context) pair must go to it through an index on both (m0014), not
+    walk the text's other copies: a line in N files walked N rows for each new copy."""
+    from simsearch.store import HELD_TEXT_SQL, HELD_VECTOR_SQL
+
+    def plan(sql, args):
+        return [step for *_, step in store.conn.execute("EXPLAIN QUERY PLAN " + sql, args)]
+
+    assert "sentences_text_context (text=? AND context=?)" in plan(HELD_VECTOR_SQL, (1, "x", "key"))[0]
+    assert "sentences_text_context (text=?)" in plan(HELD_TEXT_SQL, (1, "x"))[0]
+    names = {name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "sentences_text" not in names  # (m0012's, on the text alone: the new one serves its look-ups)
