@@ -54,7 +54,7 @@ DEFAULT_MAX_FILE_MB = 20.0
 # Context vectors (experimental, branch ``context-vectors``; ``Store.context_window``): the
 # setting a new index starts with (0: sentence vectors, today's search). Not decided yet: to be
 # chosen on the benchmarks of docs/retrieval.md "Context vectors".
-DEFAULT_CONTEXT_WINDOW = 0
+DEFAULT_CONTEXT_WINDOW = 1
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
@@ -1058,43 +1058,36 @@ def _encode_rows(encoder, rows: list[tuple[int, str, str | None]]) -> Iterator[t
     where: dict[tuple[str, str | None], list[int]] = {}
     for position, (_, text, window) in enumerate(rows):
         where.setdefault((text, window), []).append(position)
-    pairs = list(where)
-    # A chunk of pairs at a time: the encoder takes the longest strings first, and a window is
-    # longer than its sentence, so pairs encoded all at once were complete (committed, counted by
-    # the bar, kept by a Ctrl-C) only once every window was (70% of the time).
-    for first in range(0, len(pairs), EMBED_CHUNK):
-        yield from _encode_pairs(encoder, pairs[first:first + EMBED_CHUNK], where)
-
-
-def _encode_pairs(encoder, pairs: list[tuple[str, str | None]],
-                  where: dict[tuple[str, str | None], list[int]]) -> Iterator[tuple[list[list[int]], np.ndarray]]:
-    """``_encode_rows`` for these (text, window) pairs (``where``: the rows of each)."""
-    waiting: dict[str, list[tuple[str, str | None]]] = {}  # a string -> the pairs that wait for its vector
-    for pair in pairs:
-        for string in dict.fromkeys(s for s in pair if s is not None):
-            waiting.setdefault(string, []).append(pair)
+    # The sentences first, then the windows, each in one call: a window completes its pair as it
+    # comes, so pairs are committed (and counted by the bar, and kept by a Ctrl-C) from about a
+    # fifth of the time on. All strings in one call took the longer windows first, so no pair was
+    # complete before 70% of the time; the pairs a chunk at a time cost 30% more time (django-docs:
+    # encoding 55 s against 42 s), as the encoder's batches of one token length are fuller from
+    # a wider pool.
     got: dict[str, np.ndarray] = {}
-    strings = list(waiting)
-    for places, vectors in encoder.encode_batches(strings, normalize=True):
+    by_window: dict[str, list[tuple[str, str]]] = {}
+    texts = list(dict.fromkeys(text for text, _ in where))
+    for places, vectors in encoder.encode_batches(texts, normalize=True):
+        done = [(texts[positions[0]], vector) for positions, vector in zip(places, vectors)]
+        got.update(done)
+        alone = [where[(text, None)] for text, _ in done if (text, None) in where]
+        if alone:
+            yield alone, np.stack([vector for text, vector in done if (text, None) in where])
+    for text, window in where:
+        if window is not None:
+            by_window.setdefault(window, []).append((text, window))
+    windows = list(by_window)
+    for places, vectors in encoder.encode_batches(windows, normalize=True):
         done_positions: list[list[int]] = []
         done_vectors: list[np.ndarray] = []
-        for positions_of_string, vector in zip(places, vectors):
-            string = strings[positions_of_string[0]]
-            got[string] = vector
-            for pair in waiting.pop(string):
-                text, window = pair
-                if text not in got or (window is not None and window not in got):
-                    continue
-                if window is None:
-                    combined = got[text]
-                else:
-                    combined = got[text] + got[window]
-                    norm = float(np.linalg.norm(combined))
-                    combined = combined / norm if norm > 0 else combined  # (NaN stays NaN: refused by the caller)
-                done_positions.append(where[pair])
-                done_vectors.append(combined.astype(np.float32))
-        if done_positions:
-            yield done_positions, np.stack(done_vectors)
+        for positions, vector in zip(places, vectors):
+            for text, window in by_window[windows[positions[0]]]:
+                combined = got[text] + vector
+                norm = float(np.linalg.norm(combined))
+                done_positions.append(where[(text, window)])
+                # (NaN stays NaN: refused by the caller)
+                done_vectors.append((combined / norm if norm > 0 else combined).astype(np.float32))
+        yield done_positions, np.stack(done_vectors)
 
 
 def _check_still_registered(store: Store, model: ModelRow) -> None:

@@ -24,6 +24,30 @@ settings.register_profile("simsearch-explore")
 settings.load_profile("simsearch-explore" if os.environ.get("SIMSEARCH_HYPOTHESIS") == "explore" else "simsearch")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sentence_vectors_unless_marked():
+    """A new index made in-process embeds each sentence alone (``index --context 0``) unless the
+    test is marked ``default_context`` (``real_default_context``). The suite's tests of vectors
+    (reuse by text, exact search against an encoder, what an edit re-embeds) were written for
+    sentence vectors and hold for them; context vectors, the default for a new index since
+    ``indexer.DEFAULT_CONTEXT_WINDOW`` = 1, are tested by name (tests/test_context_vectors.py,
+    whose default test is marked, and the stateful test, which draws the setting). Session-wide,
+    so that module-scoped indexes are made so too; a ``simsearch`` run as a subprocess gets the
+    real default."""
+    from simsearch import indexer
+
+    real = indexer.DEFAULT_CONTEXT_WINDOW
+    indexer.DEFAULT_CONTEXT_WINDOW = 0
+    yield real
+    indexer.DEFAULT_CONTEXT_WINDOW = real
+
+
+@pytest.fixture(autouse=True)
+def real_default_context(request, monkeypatch, sentence_vectors_unless_marked):
+    if "default_context" in request.keywords:
+        monkeypatch.setattr("simsearch.indexer.DEFAULT_CONTEXT_WINDOW", sentence_vectors_unless_marked)
+
+
 def shared_data() -> Path | None:
     """The real evaluation data, or None (tests that need it skip)."""
     candidates = [os.environ.get("SIMSEARCH_DATA"), Path(__file__).resolve().parents[1] / ".." / "shared" / "data"]

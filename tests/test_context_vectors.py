@@ -192,7 +192,7 @@ def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, o
     (docs / "flood.txt").write_text(PROSE)
     (docs / "list.txt").write_text(LINES)
     index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu")
-    assert store.context_window() == indexer.DEFAULT_CONTEXT_WINDOW == 0
+    assert store.context_window() == 0  # (tests/conftest.py: the suite's default)
     check_against_oracle(store, oracle, window=0)
     report = index(store, [docs], None, progress=False, device="cpu", context=1)
     assert report.encoded == {str(index_model): 14, str(tiny_model): 14}
@@ -404,24 +404,30 @@ def test_a_line_many_files_share_is_looked_up_once_while_no_copy_has_a_vector(tm
 
 
 def test_an_interrupted_embedding_keeps_what_it_made_with_windows_too(tmp_path, store, index_model, monkeypatch):
-    """The encoder embeds the longest texts first, and a window is longer than its sentence: were a
-    window's pairs all encoded at once, none would be complete (so neither committed nor counted
-    by the bar) until its windows were all done, and Ctrl-C lost them all."""
+    """A pair is complete when its sentence and its window are both encoded, and the encoder takes
+    the longest texts first: were sentences and windows encoded in one call, the windows (about
+    three quarters of the text) came first and no pair was complete (committed, counted by the
+    bar, kept by a Ctrl-C) before then. Stopped when 45% of the characters are encoded, some
+    vectors are kept."""
     from simsearch.encoder import Encoder
     from simsearch.errors import Interrupted
 
     docs = tmp_path / "docs"
     docs.mkdir()
+    sentences = []
     for n in range(12):
-        (docs / f"note{n}.md").write_text(f"Note {n} opens here. It says one thing about {n}. Note {n} ends here.\n")
+        note = [f"Note {n} opens here.", f"It says one thing about {n}.", f"Note {n} ends here."]
+        (docs / f"note{n}.md").write_text(" ".join(note) + "\n")
+        sentences += note + window_texts(note, 1)
+    total = sum(len(text) for text in set(sentences))
     monkeypatch.setattr(indexer, "EMBED_CHUNK", 4)
     real = Encoder.encode_batches
-    batches = [0]
+    encoded_chars = [0]
 
-    def interrupted(self, *args, **kwargs):
-        for batch in real(self, *args, **kwargs):
-            batches[0] += 1
-            if batches[0] == 40:
+    def interrupted(self, strings, *args, **kwargs):
+        for batch in real(self, strings, *args, **kwargs):
+            encoded_chars[0] += sum(len(strings[positions[0]]) for positions in batch[0])
+            if encoded_chars[0] >= 0.45 * total:
                 raise KeyboardInterrupt
             yield batch
 
@@ -445,3 +451,22 @@ def test_a_copy_s_vector_is_found_by_text_and_context_through_one_index(store):
     assert "sentences_text_context (text=?)" in plan(HELD_TEXT_SQL, (1, "x"))[0]
     names = {name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "sentences_text" not in names  # (m0012's, on the text alone: the new one serves its look-ups)
+
+
+@pytest.mark.default_context
+def test_a_new_index_embeds_context_by_default_and_a_later_run_keeps_its_setting(tmp_path, store, index_model, oracle):
+    """The default (chosen on the benchmarks of docs/retrieval.md "Context vectors"): a new index
+    embeds each sentence with its neighbours; a run that names no setting keeps the recorded one,
+    whichever it is, and re-embeds nothing."""
+    assert indexer.DEFAULT_CONTEXT_WINDOW == 1
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "list.txt").write_text(LINES)
+    run(store, [docs], index_model)
+    assert store.context_window() == 1
+    check_against_oracle(store, oracle, per_line={"list.txt"})
+    run(store, [docs], index_model, context=0)
+    report = run(store, [docs], index_model)
+    assert store.context_window() == 0 and encoded(report) == 0
+    check_against_oracle(store, oracle, window=0)
