@@ -217,8 +217,8 @@ HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON 
 # The same for a sentence of the text ?2 in any context.
 HELD_TEXT_SQL = HELD_VECTOR_SQL.replace(" AND s.context IS ?3", "")
 # The setting (m0014, ``Store.context_window``): how many sentences either side of a sentence its
-# vector also embeds (0: the sentence alone, today's vectors; 1: ``normalize(enc(sentence) +
-# enc(window))``). Experimental (branch ``context-vectors``).
+# vector also embeds (0: the sentence alone; 1, the default for a new index: ``normalize(enc(sentence) +
+# enc(window))``).
 CONTEXT_WINDOW_KEY = "context_window"
 CONTEXT_WINDOWS = (0, 1)
 

@@ -1,4 +1,4 @@
-"""Context vectors (experimental, branch ``context-vectors``): with ``index --context 1`` a
+"""Context vectors (the default for a new index): with ``index --context 1`` a
 sentence's vector is ``normalize(enc(sentence) + enc(window))``, the window being its document's
 sentences from ordinal - 1 to ordinal + 1 joined by single spaces; files of one sentence per line
 keep sentence vectors; every reuse of a vector (an unchanged text, a moved file, a copy) holds
