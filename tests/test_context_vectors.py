@@ -470,3 +470,15 @@ def test_a_new_index_embeds_context_by_default_and_a_later_run_keeps_its_setting
     report = run(store, [docs], index_model)
     assert store.context_window() == 0 and encoded(report) == 0
     check_against_oracle(store, oracle, window=0)
+
+
+@pytest.mark.default_context
+def test_the_context_option_s_help_says_the_default_a_new_index_takes():
+    """`index --help` said "Default: the index's setting, else 0" once 1 became the default."""
+    import typer
+
+    from simsearch.cli import app
+
+    [option] = [param for param in typer.main.get_command(app).commands["index"].params if param.name == "context"]
+    assert option.help.endswith(f"else {indexer.DEFAULT_CONTEXT_WINDOW}."), option.help
+    assert "an index made before context vectors: 0" in option.help  # (m0014 records 0 for it)
