@@ -658,7 +658,7 @@ def index_command(
         help="1: each sentence's vector also embeds its neighbours, one either side (context vectors; files of one "
              "sentence per line keep sentence vectors); 0: the sentence alone, about 2.7x faster to index. One "
              "setting for every model of the index, recorded; a change re-embeds every model. Default: the index's "
-             "setting, else 1 (an index made before this option: 0)."),
+             "setting (an index made before context vectors: 0), else 1."),
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
     json_out: bool = JsonOption,
 ) -> None:
