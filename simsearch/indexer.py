@@ -627,9 +627,18 @@ def index(
         names = list(dict.fromkeys(models or [m.name for m in store.models()] or ["minilm"]))
         encoders: dict[str, object] = {}  # model folder -> its encoder, loaded before anything was written
         window = _context_wanted(store, context)
+        switching = window != store.context_window()
+        before = store.models()
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
-                               device=device, batch_size=batch_size, encoders=encoders,
-                               reembed_all=window != store.context_window())
+                               device=device, batch_size=batch_size, encoders=encoders, reembed_all=switching)
+        if switching and models:
+            # A switch drops every model's vectors: the index's models not named are embedded
+            # again in this run too (as in a run that names none: one that cannot load is skipped),
+            # each at its own precision (``--precision`` is for the models named).
+            named = {row.id for row, _ in rows}
+            rows += register_models(store, [m.name for m in before if m.id not in named], report, None,
+                                    explicit=False, warn=warn, precision="auto", device=device,
+                                    batch_size=batch_size, encoders=encoders, reembed_all=True)
         report.models = [row.name for row, _ in rows]
         report.precision = {row.name: row.precision for row, _ in rows}
         with store.transaction():

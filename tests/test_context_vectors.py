@@ -482,3 +482,20 @@ def test_the_context_option_s_help_says_the_default_a_new_index_takes():
     [option] = [param for param in typer.main.get_command(app).commands["index"].params if param.name == "context"]
     assert option.help.endswith(f"else {indexer.DEFAULT_CONTEXT_WINDOW}."), option.help
     assert "an index made before context vectors: 0" in option.help  # (m0014 records 0 for it)
+
+
+def test_a_switch_that_names_one_model_re_embeds_the_index_s_other_models_too(tmp_path, store, index_model,
+                                                                             tiny_model, oracle):
+    """A switch drops every model's vectors: `index --context 0 -m ONE` on an index of two models
+    said "re-embedding all 8 vectors of 2 model(s)" and embedded ONE only, leaving the other
+    without a vector until a run that named no model."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu",
+          context=1)
+    report = index(store, [], [str(tiny_model)], progress=False, precision="fp32", device="cpu", context=0)
+    assert {model.name: store.count_missing_vectors(model.id) for model in store.models()} == {
+        str(index_model): 0, str(tiny_model): 0}
+    assert report.encoded == {str(index_model): 4, str(tiny_model): 4}
+    check_against_oracle(store, oracle, window=0)
