@@ -151,6 +151,44 @@ def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors
         store.close()
 
 
+def test_with_context_vectors_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors(
+        tmp_path, index_model, monkeypatch):
+    """As above, for (sentence, window) pairs (``indexer._encode_rows``' other branch, which the
+    suite's tests of sentence vectors never reach): NaN from the first forward pass after a commit."""
+    import torch
+
+    from simsearch.errors import SimsearchError
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.md").write_text(" ".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
+    turned = {"on": False}
+    real, add = Encoder.forward, Store.add_vectors
+
+    def forward(self, batch):
+        out = real(self, batch)
+        return torch.full_like(out, float("nan")) if turned["on"] else out
+
+    def add_vectors(self, model_id, ids, vectors):
+        turned["on"] = True
+        return add(self, model_id, ids, vectors)
+
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 2)
+    monkeypatch.setattr(Encoder, "forward", forward)
+    monkeypatch.setattr(Store, "add_vectors", add_vectors)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        with pytest.raises(SimsearchError, match="not finite"):
+            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False,
+                          context=1, batch_size=1)
+        assert turned["on"] and store.conn.execute("SELECT count(*) FROM sentences WHERE context IS NULL"
+                                                   ).fetchone()[0] == 0  # (every vector was a pair)
+        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+        assert store.last_run()["sentences_encoded"] == 0
+    finally:
+        store.close()
+
+
 def _stored(store: Store) -> dict[int, np.ndarray]:
     model = store.models()[0]
     rows = store.conn.execute("SELECT sentence_id, embedding FROM vectors WHERE model_id = ?", (model.id,)).fetchall()
