@@ -628,6 +628,8 @@ def index(
         encoders: dict[str, object] = {}  # model folder -> its encoder, loaded before anything was written
         window = _context_wanted(store, context)
         switching = window != store.context_window()
+        if switching and window:
+            _check_unshaped_read(store, plan)
         before = store.models()
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
                                device=device, batch_size=batch_size, encoders=encoders, reembed_all=switching)
@@ -709,6 +711,21 @@ def _context_wanted(store: Store, context: int | None) -> int:
     """This run's context window: ``context``, else the index's recorded one, else ``DEFAULT_CONTEXT_WINDOW``."""
     recorded = store.setting(CONTEXT_WINDOW_KEY)
     return context if context is not None else (int(recorded) if recorded is not None else DEFAULT_CONTEXT_WINDOW)
+
+
+def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
+    """Switching context on reads again the plain-text documents whose shape was not recorded
+    (indexed before m0014; ``Store.set_context_window``): a run that would not read one (no
+    PATHS, another root) embedded its prose as sentence vectors under the new setting, and the
+    next full run all of them again. Refused before anything is written."""
+    unread = [path for (path,) in store.conn.execute(
+                  "SELECT path FROM documents WHERE lines_are_sentences IS NULL AND skip_reason IS NULL")
+              if not any(_under(path, root) for root in plan.walk)]
+    if unread:
+        raise SimsearchError(
+            f"--context 1 reads again the {len(unread):,} plain-text file{'s' if len(unread) != 1 else ''} indexed "
+            f"before context vectors ({printable(unread[0])}{', …' if len(unread) > 1 else ''}), which this run does "
+            f"not read: run `{command_line('index', '--context', '1', db=store.path)}` (no PATHS, no --model) first")
 
 
 def _apply_context_window(store: Store, wanted: int, warn) -> None:

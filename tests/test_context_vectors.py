@@ -499,3 +499,24 @@ def test_a_switch_that_names_one_model_re_embeds_the_index_s_other_models_too(tm
         str(index_model): 0, str(tiny_model): 0}
     assert report.encoded == {str(index_model): 4, str(tiny_model): 4}
     check_against_oracle(store, oracle, window=0)
+
+
+@pytest.mark.parametrize("given", ["no-paths", "other-root"])
+def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorded_shape(tmp_path, store, index_model,
+                                                                                       oracle, given):
+    """`index --context 1 -m M` (no PATHS: no file read), or one naming another root, embedded an
+    upgraded index's plain text of no recorded shape as sentence vectors while status said context
+    vectors, and the next full run embedded them all again: refused before anything is written."""
+    docs, notes = tmp_path / "docs", tmp_path / "notes"
+    docs.mkdir()
+    notes.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (notes / "one.md").write_text("A single sentence here.\n")
+    run(store, [docs, notes], index_model)
+    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # as m0014 leaves it
+    with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --context 1"):
+        run(store, [] if given == "no-paths" else [notes], index_model, context=1)
+    assert store.context_window() == 0 and store.count_missing_vectors(store.models()[0].id) == 0
+    report = run(store, [docs, notes], index_model, context=1)
+    assert report.reextracted == 1
+    check_against_oracle(store, oracle)
