@@ -717,10 +717,11 @@ def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
     """Switching context on reads again the plain-text documents whose shape was not recorded
     (indexed before m0014; ``Store.set_context_window``): a run that would not read one (no
     PATHS, another root) embedded its prose as sentence vectors under the new setting, and the
-    next full run all of them again. Refused before anything is written."""
+    next full run all of them again. Refused before anything is written (not for a root of this
+    run that is gone: its documents stay as they are, as the run says, and are read once it is back)."""
     unread = [path for (path,) in store.conn.execute(
                   "SELECT path FROM documents WHERE lines_are_sentences IS NULL AND skip_reason IS NULL")
-              if not any(_under(path, root) for root in plan.walk)]
+              if not any(_under(path, root) for root in [*plan.walk, *plan.kept])]  # (kept: a root gone, said so)
     if unread:
         raise SimsearchError(
             f"--context 1 reads again the {len(unread):,} plain-text file{'s' if len(unread) != 1 else ''} indexed "

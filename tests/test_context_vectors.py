@@ -520,3 +520,19 @@ def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorde
     report = run(store, [docs, notes], index_model, context=1)
     assert report.reextracted == 1
     check_against_oracle(store, oracle)
+
+
+def test_switching_on_with_a_root_that_is_gone_is_not_refused(tmp_path, store, index_model):
+    """(The refusal above is for roots the run leaves out, not for a root it names that is gone,
+    an unmounted drive: `index --context 1`, the command the refusal suggests, must run.)"""
+    docs, gone = tmp_path / "docs", tmp_path / "gone"
+    docs.mkdir()
+    gone.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (gone / "list.txt").write_text(LINES)
+    run(store, [docs, gone], index_model)
+    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")
+    shutil.rmtree(gone)
+    report = run(store, [docs, gone], index_model, context=1)
+    assert store.context_window() == 1 and report.reextracted == 1
+    assert any("no longer exists" in warning["reason"] for warning in report.warnings)
