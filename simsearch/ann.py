@@ -26,7 +26,8 @@ that read the sentences' rows inside the same ``Store.snapshot()`` find every on
 
 Every score is :func:`cosines` of the stored vector, whichever way the vector was found (the
 graph's candidates are scored again from the store, not by hnswlib's own arithmetic): one
-sentence has one score, copies of a text tie exactly (and so come by id), none is above 1.
+sentence has one score, copies of a text that share a vector tie exactly (and so come by id:
+with context vectors only copies with the same neighbours share one), none is above 1.
 """
 
 from __future__ import annotations
@@ -560,7 +561,7 @@ def _finite(ids: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def cosines(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Each stored vector's cosine with the query (both normalised), as every search scores it:
     a float32 dot product that depends only on the two vectors' bits, clipped to [-1, 1]; so
-    a sentence has one score whichever way it was found, and copies of a text tie exactly.
+    a sentence has one score whichever way it was found, and copies that share a vector tie exactly.
 
     ``matrix @ query`` does not do that: BLAS sums a row's products in an order that depends on
     the row's place in the matrix, so copies of one text in one matrix scored an ulp apart (28 of

@@ -32,8 +32,8 @@ def sentence_vectors_unless_marked():
     sentence vectors and hold for them; context vectors, the default for a new index since
     ``indexer.DEFAULT_CONTEXT_WINDOW`` = 1, are tested by name (tests/test_context_vectors.py,
     whose default test is marked, and the stateful test, which draws the setting). Session-wide,
-    so that module-scoped indexes are made so too; a ``simsearch`` run as a subprocess gets the
-    real default."""
+    so that module-scoped indexes are made so too. The in-process CLI runner (``run_cli``) gets 0
+    as well; a ``simsearch`` run in a subprocess (test_index_kill) gets the real default."""
     from simsearch import indexer
 
     real = indexer.DEFAULT_CONTEXT_WINDOW
