@@ -117,8 +117,6 @@ def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors
     this run wrote for the model is taken back, and the run counts none."""
     import torch
 
-    from simsearch.errors import SimsearchError
-
     root = tmp_path / "docs"
     root.mkdir()
     (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
@@ -137,18 +135,27 @@ def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors
         commits.append(len(ids))
         return add(self, model_id, ids, vectors)
 
-    monkeypatch.setattr(indexer, "EMBED_CHUNK", 3)
+    store = index_until_not_finite(tmp_path, root, index_model, monkeypatch, forward, add_vectors, 3)
+    try:
+        assert commits and sum(commits) >= 6  # chunks were committed before the model turned
+    finally:
+        store.close()
+
+
+def index_until_not_finite(tmp_path, root, index_model, monkeypatch, forward, add_vectors, chunk, **options):
+    """Index ``root`` with ``Encoder.forward`` and ``Store.add_vectors`` replaced, commits every
+    ``chunk`` vectors: the run must fail on non-finite vectors and leave none of the model's."""
+    from simsearch.errors import SimsearchError
+
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", chunk)
     monkeypatch.setattr(Encoder, "forward", forward)
     monkeypatch.setattr(Store, "add_vectors", add_vectors)
     store = Store.open(tmp_path / "i.db")
-    try:
-        with pytest.raises(SimsearchError, match="not finite"):
-            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False)
-        assert commits and sum(commits) >= 6  # chunks were committed before the model turned
-        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
-        assert store.last_run()["sentences_encoded"] == 0
-    finally:
-        store.close()
+    with pytest.raises(SimsearchError, match="not finite"):
+        indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False, **options)
+    assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+    assert store.last_run()["sentences_encoded"] == 0
+    return store
 
 
 def test_with_context_vectors_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors(
@@ -156,8 +163,6 @@ def test_with_context_vectors_a_model_that_turns_non_finite_after_a_commit_leave
     """As above, for (sentence, window) pairs (``indexer._encode_rows``' other branch, which the
     suite's tests of sentence vectors never reach): NaN from the first forward pass after a commit."""
     import torch
-
-    from simsearch.errors import SimsearchError
 
     root = tmp_path / "docs"
     root.mkdir()
@@ -173,18 +178,11 @@ def test_with_context_vectors_a_model_that_turns_non_finite_after_a_commit_leave
         turned["on"] = True
         return add(self, model_id, ids, vectors)
 
-    monkeypatch.setattr(indexer, "EMBED_CHUNK", 2)
-    monkeypatch.setattr(Encoder, "forward", forward)
-    monkeypatch.setattr(Store, "add_vectors", add_vectors)
-    store = Store.open(tmp_path / "i.db")
+    store = index_until_not_finite(tmp_path, root, index_model, monkeypatch, forward, add_vectors, 2,
+                                   context=1, batch_size=1)
     try:
-        with pytest.raises(SimsearchError, match="not finite"):
-            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False,
-                          context=1, batch_size=1)
         assert turned["on"] and store.conn.execute("SELECT count(*) FROM sentences WHERE context IS NULL"
                                                    ).fetchone()[0] == 0  # (every vector was a pair)
-        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
-        assert store.last_run()["sentences_encoded"] == 0
     finally:
         store.close()
 
