@@ -85,6 +85,7 @@ class IndexReport:
     seconds: float = 0.0
     encode_seconds: float = 0.0  # of ``seconds``, the time in model forward passes (and model loading)
     hnsw: dict[str, str] = field(default_factory=dict)  # model -> "built" or "patched": its HNSW file was (re)written
+    context_window: int = 0  # the index's setting after the run (``index --context``)
 
     @property
     def changed(self) -> int:
@@ -650,6 +651,7 @@ def index(
                 store.add_root(key, st_dev)
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
             _apply_context_window(store, window, warn)
+            report.context_window = window
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)

@@ -300,9 +300,10 @@ def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_mode
     db = tmp_path / "cli.db"
     for window, said in ((0, "each sentence alone, `index --context 0`"),
                          (1, "each sentence with 1 neighbour either side (context vectors), `index --context 1`")):
-        code, _, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu",
-                               "--context", str(window))
+        code, out, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu",
+                                 "--context", str(window), "--json")
         assert code == 0, err
+        assert json.loads(out)["context_window"] == window
         code, out, err = run_cli("status", "--db", db)
         assert code == 0 and said in " ".join(out.split()), out
         code, out, err = run_cli("status", "--db", db, "--json")
