@@ -41,7 +41,8 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import CONTEXT_WINDOW_KEY, CONTEXT_WINDOWS, ModelRow, Store, file_identity, process_alive, remove_dead_staging, run_files, storage_error
+from .store import (CONTEXT_WINDOW_KEY, ModelRow, Store, check_context_window, file_identity, process_alive,
+                    remove_dead_staging, run_files, storage_error)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -616,8 +617,8 @@ def index(
         from .encoder import pick_device
 
         pick_device(device)
-    if context is not None and context not in CONTEXT_WINDOWS:
-        raise SimsearchError(f"--context {context}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
+    if context is not None:
+        check_context_window(context)
     with writer_lock(store):
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
@@ -1099,9 +1100,9 @@ def _encode_rows(encoder, rows: list[tuple[int, str, str | None]]) -> Iterator[t
     for places, vectors in encoder.encode_batches(texts, normalize=True):
         done = [(texts[positions[0]], vector) for positions, vector in zip(places, vectors)]
         got.update(done)
-        alone = [where[(text, None)] for text, _ in done if (text, None) in where]
+        alone = [(where[(text, None)], vector) for text, vector in done if (text, None) in where]
         if alone:
-            yield alone, np.stack([vector for text, vector in done if (text, None) in where])
+            yield [positions for positions, _ in alone], np.stack([vector for _, vector in alone])
     for text, window in where:
         if window is not None:
             by_window.setdefault(window, []).append((text, window))

@@ -223,6 +223,12 @@ CONTEXT_WINDOW_KEY = "context_window"
 CONTEXT_WINDOWS = (0, 1)
 
 
+def check_context_window(window: int) -> None:
+    """Refuse a context window other than those of :data:`CONTEXT_WINDOWS` (``index --context``)."""
+    if window not in CONTEXT_WINDOWS:
+        raise SimsearchError(f"--context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
+
+
 def window_texts(texts: list[str], window: int) -> list[str]:
     """Each sentence's window among a document's sentences ``texts`` (in order): the sentences
     from ``window`` before it to ``window`` after it, itself included, joined by single spaces
@@ -1298,8 +1304,7 @@ class Store:
         documents whose shape is not recorded (read before m0014) are marked to be read again
         (extractor version 0), so that one of one sentence per line is found so. Returns how many
         vectors were dropped."""
-        if window not in CONTEXT_WINDOWS:
-            raise SimsearchError(f"--context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
+        check_context_window(window)
         before = self.context_window()
         self.set_setting(CONTEXT_WINDOW_KEY, str(window))
         if before == window:
