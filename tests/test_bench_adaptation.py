@@ -1,0 +1,50 @@
+"""benchmarks/bench_adaptation.py --recipe cli judges issue 13's targets from the rows it measured:
+the gains over the base in both modes, STS within its tolerance, the held-out figure's direction
+taken against the base on the same split as the trained model's."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_adaptation.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_adaptation", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def scores(hit10: float, mrr10: float, hybrid_hit10: float, hybrid_mrr10: float, sts: float | None) -> dict:
+    return {"hit@10": hit10, "mrr@10": mrr10, "hit@1": 0.3,
+            "hybrid": {"hit@10": hybrid_hit10, "mrr@10": hybrid_mrr10, "hit@1": 0.3}, "sts_avg": sts}
+
+
+def test_each_target_is_judged_on_its_own_delta():
+    bench = load_bench()
+    base = {**scores(0.80, 0.50, 0.80, 0.50, 78.9), "heldout": {"hit@10": 0.9}}
+    row = {**scores(0.83, 0.519, 0.82, 0.53, 78.3), "heldout": {"hit@10": 0.70}}
+    # the row's own split: its base figure 0.60, not the base row's 0.9
+    bench.add_deltas(row, base, {"hit@10": 0.60})
+    assert row["delta"]["hybrid"]["hit@10"] == 0.02
+    assert row["delta"]["heldout_hit@10"] == 0.1 and row["same_direction"] is True
+    assert bench.targets_met(row) == {
+        "dense hit@10 +0.03": True,   # exactly the target counts (0.83 - 0.80 in floats)
+        "dense mrr@10 +0.02": False,
+        "hybrid hit@10 +0.03": False,
+        "hybrid mrr@10 +0.02": True,
+        "sts avg": False,             # 0.6 lower than the base: over the 0.5 allowed
+        "held-out same way": True,
+    }
+
+
+def test_what_was_not_measured_is_none():
+    bench = load_bench()
+    base = {**scores(0.80, 0.50, 0.80, 0.50, None), "heldout": {"hit@10": 0.6}}
+    row = {**scores(0.78, 0.55, 0.85, 0.55, None), "heldout": {}}
+    bench.add_deltas(row, base, {})
+    met = bench.targets_met(row)
+    assert met["sts avg"] is None and met["held-out same way"] is None
+    assert met["dense hit@10 +0.03"] is False and met["hybrid hit@10 +0.03"] is True
