@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Interrupted, SimsearchError
+from .errors import Interrupted, SimsearchError, counted
 from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_pdf_data, is_undecodable, is_utf16,
                       printable, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
@@ -651,7 +651,7 @@ def index(
             for key, st_dev in plan.walk.items():
                 store.add_root(key, st_dev)
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
-            _apply_context_window(store, window, warn)
+            _apply_context_window(store, window, warn, plan)
             report.context_window = window
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
@@ -732,16 +732,32 @@ def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
             f"not read: run `{command_line('index', '--context', '1', db=store.path)}` (no PATHS, no --model) first")
 
 
-def _apply_context_window(store: Store, wanted: int, warn) -> None:
+def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> None:
     """Record this run's context window ``wanted`` (inside the run's first transaction). A change
     drops every model's vectors, which this run embeds again (``Store.set_context_window``; every
     model was loaded first, see ``register_models``' ``reembed_all``), said in one line when there
-    were any."""
+    were any, with the plain-text files of no recorded shape that this run reads again for it."""
+    switching = wanted != store.context_window()
     dropped = store.set_context_window(wanted)
-    if dropped:
+    reshaped = len(_unshaped_read(store, plan)) if switching and wanted else 0
+    if dropped or reshaped:
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
-        warn(str(store.path), f"--context {wanted}: each sentence's vector now embeds {kind}; re-embedding "
-                              f"all {dropped:,} vectors of {len(store.models())} model(s)")
+        said = [f"re-embedding all {dropped:,} vectors of {len(store.models())} model(s)"] if dropped else []
+        if reshaped:
+            one = reshaped == 1
+            said.append(f"{counted(reshaped, 'plain-text file')} indexed before context vectors "
+                        f"{'is' if one else 'are'} read again for {'its' if one else 'their'} shape "
+                        "(one sentence per line keeps sentence vectors)")
+        warn(str(store.path), f"--context {wanted}: each sentence's vector now embeds {kind}; {'; '.join(said)}")
+
+
+def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:
+    """The documents of no recorded shape (``Store.shape_unknown``) that this run reads."""
+    unshaped = store.shape_unknown()
+    if not unshaped:
+        return []
+    return [path for path, doc in store.documents_under(list(plan.walk)).items()
+            if doc.id in unshaped and not any(_under(path, kept) for kept in plan.kept)]
 
 
 def saved_phrase(saved: list[str]) -> str:
@@ -777,13 +793,16 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             report.skipped.append({"path": printable(path), "reason": reason})
     report.files_seen = len(found)
     stale = store.read_by_other_extractor(EXTRACTOR_VERSION)
+    # With context on, plain text of no recorded shape is read again (``Store.shape_unknown``).
+    unshaped = store.shape_unknown() if store.context_window() else set()
     max_bytes = int(max_file_mb * 1024 * 1024)
     support = _Support()
     to_read = []
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
-                and _same_file(old, file.path) and _skip_holds(old, max_bytes, support, file.path)):
+                and old.id not in unshaped and _same_file(old, file.path)
+                and _skip_holds(old, max_bytes, support, file.path)):
             report.unchanged += 1
             report.skipped_before += old.skip_reason is not None
         else:
@@ -809,7 +828,8 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
                     moved += step
 
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
-                        support=support, run_id=run_id, on_share=within if shown else None)
+                        unshaped=old is not None and old.id in unshaped, support=support, run_id=run_id,
+                        on_share=within if shown else None)
             advance(weight - moved, files=f"{number:,}/{len(to_read):,}")
     gone = [doc for path, doc in known.items() if path not in found]
     if gone:
@@ -908,10 +928,13 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
 
 
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
-                warn: Callable[[Path, str], None], *, stale: bool = False, support: _Support | None = None,
-                run_id: int | None = None, on_share: Callable[[float], None] | None = None) -> None:
+                warn: Callable[[Path, str], None], *, stale: bool = False, unshaped: bool = False,
+                support: _Support | None = None, run_id: int | None = None,
+                on_share: Callable[[float], None] | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
-    extractor version, so it is read again even if its content is unchanged. What it changes is
+    extractor version, so it is read again even if its content is unchanged; ``unshaped``: its
+    shape is not recorded and context is on (``Store.shape_unknown``), likewise, but an unchanged
+    file read for its shape alone is counted unchanged, its reader being this one. What it changes is
     counted in the run's row ``run_id`` inside the transaction that changes it. ``on_share(x)``:
     a share ``x`` of the file's sentences is written (a progress bar moving inside a large file)."""
     path = file.path
@@ -963,7 +986,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         return None
     data, stat = read
     digest = hashlib.sha256(data).hexdigest()
-    if (old is not None and old.hash == digest and not stale
+    if (old is not None and old.hash == digest and not stale and not unshaped
             and (old.skip_reason is None
                  or (old.skip_kind == "content" and not (old.skip_reason == "binary content" and is_utf16(data)))
                  or (old.skip_kind == "support" and not support.pdf()))):
@@ -982,7 +1005,9 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     if extracted.warning:
         warn(path, extracted.warning)
     sentences = sentences_of(extracted)
-    again = old is not None and old.skip_reason is None and old.hash == digest  # only the reader is new
+    same = old is not None and old.skip_reason is None and old.hash == digest
+    again = same and stale  # only the reader is new
+    shape_only = same and not stale  # read for its shape alone: the file and its reader are as before
     with store.transaction():
         written = None if on_share is None or not sentences else (lambda count: on_share(count / len(sentences)))
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
@@ -990,7 +1015,11 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                                              on_written=written, every=READ_BAR_SENTENCES,
                                              lines_are_sentences=extracted.lines_are_sentences)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
-        store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))
+        if not shape_only:
+            store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))
+    if shape_only:  # said by the switch's note (``_apply_context_window``), not as a change
+        report.unchanged += 1
+        return None
     report.sentences_added += len(sentences)
     if old is None or old.skip_reason is not None:
         report.added += 1

@@ -987,6 +987,14 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM documents WHERE extractor_version != ? "
                                  "AND skip_kind IS NOT 'limit'", (version,)).fetchone()[0]
 
+    def shape_unknown(self) -> set[int]:
+        """Ids of the documents whose shape was not recorded (plain text read before m0014,
+        ``documents.lines_are_sentences`` NULL): with context on, ``index`` reads them again so
+        that one of one sentence per line keeps sentence vectors (the reader itself is the same:
+        not counted as read by another version)."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT id FROM documents WHERE lines_are_sentences IS NULL AND skip_reason IS NULL")}
+
     def missing_vectors(self, model_id: int, limit: int, *, windows: bool = False) -> list[tuple]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet. With
         ``windows``: (sentence id, text, window) triples, the window (``window_texts``, read from
@@ -1301,9 +1309,9 @@ class Store:
         """Record ``window`` (inside the caller's transaction) and, when it changes what vectors
         are, rewrite every sentence's context and drop every model's vectors (they are all
         re-embedded; each model's HNSW file is disowned, as by ``reset_model``). Plain-text
-        documents whose shape is not recorded (read before m0014) are marked to be read again
-        (extractor version 0), so that one of one sentence per line is found so. Returns how many
-        vectors were dropped."""
+        documents whose shape is not recorded (read before m0014, :meth:`shape_unknown`) keep
+        sentence vectors until ``index`` reads them again, which it does while context is on.
+        Returns how many vectors were dropped."""
         check_context_window(window)
         before = self.context_window()
         self.set_setting(CONTEXT_WINDOW_KEY, str(window))
@@ -1312,9 +1320,6 @@ class Store:
         dropped = self.conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
         for model in self.models():
             self.reset_model(model.id, model.path, model.fingerprint, model.dim, model.pooler)
-        if window:
-            self.conn.execute("UPDATE documents SET extractor_version = 0 WHERE lines_are_sentences IS NULL "
-                              "AND skip_reason IS NULL")
         documents = self.conn.execute("SELECT id, lines_are_sentences FROM documents WHERE skip_reason IS NULL")
         for document_id, lines_are_sentences in documents.fetchall():
             rows = self.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",

@@ -281,10 +281,57 @@ def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_pat
     run(store, [docs], index_model)
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL")  # as m0014 leaves plain text
     report = run(store, [docs], index_model, context=1)
-    assert report.reextracted == 2 and encoded(report) == 14
+    assert encoded(report) == 14
+    # (the reader is the same: not "read again by this version", nor changed; the switch's note says it)
+    assert (report.reextracted, report.updated, report.unchanged) == (0, 0, 2)
+    assert [w["reason"] for w in report.warnings if "2 plain-text files indexed before context vectors are read "
+            "again for their shape" in w["reason"]]
     shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
     assert shapes == {str(docs / "list.txt"): 1, str(docs / "flood.txt"): 0}
     check_against_oracle(store, oracle, per_line={"list.txt"})
+
+
+def test_plain_text_read_for_its_shape_is_not_said_read_by_another_version(tmp_path, run_cli, index_model):
+    """Switching context on read an upgraded index's plain text again by marking it as read by
+    extractor version 0: `index` said "1 file read again by this version of simsearch", `status`
+    the same of the last run, and until the run read it (an interrupted switch, a root gone)
+    `status` and `search` said it was read by another version of simsearch, which it was not."""
+    import json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "one.md").write_text("A single sentence here.\n")
+    db = tmp_path / "cli.db"
+
+    def unshaped() -> None:  # as m0014 leaves plain text
+        store = Store.open(db)
+        store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")
+        store.close()
+
+    def said(*args: str) -> str:
+        code, out, err = run_cli(*args, "--db", db)
+        assert code == 0, err
+        return " ".join((out + err).split())
+
+    said("index", docs, "--model", index_model, "--device", "cpu", "--context", "0")
+    unshaped()
+    out = said("index", "--device", "cpu", "--context", "1")
+    assert "another version" not in out and "by this version" not in out, out
+    assert "0 changed, 0 removed, 2 files unchanged" in out, out
+    assert "1 plain-text file indexed before context vectors is read again for its shape" in out, out
+    assert "by this version" not in said("status") and "0 new or changed" in said("status")
+    unshaped()  # the switch recorded, the file not read yet (the run was interrupted)
+    assert "another version" not in said("status")
+    assert json.loads(said("status", "--json"))["read_by_other_version"] == 0
+    code, out, err = run_cli("search", "bridge", "--db", db, "--json")
+    assert code == 0 and out.strip(), err
+    assert not any(json.loads(line)["read_by_other_version"] for line in out.splitlines())
+    out = said("index", "--device", "cpu")  # context on: the run reads it for its shape, as the switch would
+    assert "by this version" not in out and "2 files unchanged" in out, out
+    store = Store.open(db)
+    assert store.shape_unknown() == set()
+    store.close()
 
 
 def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_model):
@@ -519,7 +566,7 @@ def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorde
         run(store, [] if given == "no-paths" else [notes], index_model, context=1)
     assert store.context_window() == 0 and store.count_missing_vectors(store.models()[0].id) == 0
     report = run(store, [docs, notes], index_model, context=1)
-    assert report.reextracted == 1
+    assert store.shape_unknown() == set() and report.unchanged == 2 and report.reextracted == 0
     check_against_oracle(store, oracle)
 
 
@@ -535,5 +582,7 @@ def test_switching_on_with_a_root_that_is_gone_is_not_refused(tmp_path, store, i
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")
     shutil.rmtree(gone)
     report = run(store, [docs, gone], index_model, context=1)
-    assert store.context_window() == 1 and report.reextracted == 1
+    assert store.context_window() == 1 and report.reextracted == 0
+    shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
+    assert shapes == {str(docs / "flood.txt"): 0, str(gone / "list.txt"): None}  # read once it is back
     assert any("no longer exists" in warning["reason"] for warning in report.warnings)
