@@ -332,8 +332,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-k", type=int, default=retrieval.TOP)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--no-index", action="store_true", help="evaluate the indexes as they are")
-    parser.add_argument("--context", type=int, choices=[0, 1],
-                        help="index with this context window (simsearch index --context); default: the index's setting")
+    parser.add_argument("--vector-context", type=int, choices=[0, 1],
+                        help="index with this context window (simsearch index --vector-context); default: the index's "
+                             "setting")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--sweep", action="store_true", help="compare the fusion rules of SWEEP instead")
     parser.add_argument("--pick", action="append", help="with --sweep: benchmarks the rule is picked on (repeatable)")
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> None:
         store = Store.open(database(folder, work))
         try:
             if not args.no_index:
-                index(store, [folder / "corpus"], models, device=args.device, progress=not args.json, context=args.context)
+                index(store, [folder / "corpus"], models, device=args.device, progress=not args.json, context=args.vector_context)
             warn = lambda message, name=folder.name: print(f"warning: {name}: {message}", file=sys.stderr)
             queries = retrieval.load_queries(folder / "queries.jsonl")
             if args.sweep:

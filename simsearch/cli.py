@@ -460,7 +460,7 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width:
     if len(precisions) == 1:
         caption += f"; vectors at {next(iter(precisions))}"
     if any(result.context_window for result in results):  # (one index: one setting)
-        caption += "; context vectors (`index --context 1`)"
+        caption += "; context vectors (`index --vector-context 1`)"
     table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
                   caption=caption)
     rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
@@ -653,8 +653,8 @@ def index_command(
         None, "--max-file-mb", callback=_number(0, 1e9, above=True),
         help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out). Default: the last value "
              "given for this index, else 20."),
-    context: Optional[int] = typer.Option(
-        None, "--context", min=0, max=1,
+    vector_context: Optional[int] = typer.Option(
+        None, "--vector-context", min=0, max=1,
         help="1: each sentence's vector also embeds its neighbours, one either side (context vectors; files of one "
              "sentence per line keep sentence vectors); 0: the sentence alone, about 2.7x faster to index. One "
              "setting for every model of the index, recorded; a change re-embeds every model. Default: the index's "
@@ -692,8 +692,8 @@ def index_command(
         if not roots:
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
-    if context is not None:
-        extra["context"] = context
+    if vector_context is not None:
+        extra["context"] = vector_context
     try:
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
@@ -999,7 +999,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     window = info["context_window"]
     if info["models"]:
         kind = f"with {counted(window, 'neighbour')} either side (context vectors)" if window else "alone"
-        stdout.print(f"vectors: each sentence {kind}, `index --context {window}`", highlight=False, soft_wrap=True)
+        stdout.print(f"vectors: each sentence {kind}, `index --vector-context {window}`", highlight=False, soft_wrap=True)
     for line in folder_notes(info):  # models whose vectors search refuses now: why, and what to run
         stdout.print(f"[yellow]{_shown(line)}[/]", highlight=False, soft_wrap=True)
     if info["read_by_other_version"]:  # an upgrade that reads files otherwise: not re-read yet

@@ -86,7 +86,7 @@ class IndexReport:
     seconds: float = 0.0
     encode_seconds: float = 0.0  # of ``seconds``, the time in model forward passes (and model loading)
     hnsw: dict[str, str] = field(default_factory=dict)  # model -> "built" or "patched": its HNSW file was (re)written
-    context_window: int = 0  # the index's setting after the run (``index --context``)
+    context_window: int = 0  # the index's setting after the run (``index --vector-context``)
 
     @property
     def changed(self) -> int:
@@ -192,7 +192,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     whose files are those its vectors were made from loaded before, and is loaded only if this run
     gives it sentences to embed (a refresh that changed nothing loads no model).
 
-    ``reembed_all``: this run drops every model's vectors (another ``--context``), so every model
+    ``reembed_all``: this run drops every model's vectors (another ``--vector-context``), so every model
     starts from nothing, and one that cannot be loaded loses its vectors all the same (said so).
     """
     def note(path: str, reason: str) -> None:
@@ -204,7 +204,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     def skipped(name: str, stored: ModelRow | None, exc: SimsearchError) -> None:
         """A model of the index, not named by the user, that cannot be loaded: said, and skipped."""
         where = stored.path if stored else name
-        kept = ("its vectors are dropped all the same (made with the other --context); `simsearch index` makes them "
+        kept = ("its vectors are dropped all the same (made with the other --vector-context); `simsearch index` makes them "
                 "again once it loads" if reembed_all and stored is not None else "its vectors stay in the index")
         note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, {kept}. "
              f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
@@ -727,9 +727,9 @@ def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
               if not any(_under(path, root) for root in [*plan.walk, *plan.kept])]  # (kept: a root gone, said so)
     if unread:
         raise SimsearchError(
-            f"--context 1 reads again the {len(unread):,} plain-text file{'s' if len(unread) != 1 else ''} indexed "
+            f"--vector-context 1 reads again the {len(unread):,} plain-text file{'s' if len(unread) != 1 else ''} indexed "
             f"before context vectors ({printable(unread[0])}{', …' if len(unread) > 1 else ''}), which this run does "
-            f"not read: run `{command_line('index', '--context', '1', db=store.path)}` (no PATHS, no --model) first")
+            f"not read: run `{command_line('index', '--vector-context', '1', db=store.path)}` (no PATHS, no --model) first")
 
 
 def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> None:
@@ -748,7 +748,7 @@ def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> N
             said.append(f"{counted(reshaped, 'plain-text file')} indexed before context vectors "
                         f"{'is' if one else 'are'} read again for {'its' if one else 'their'} shape "
                         "(one sentence per line keeps sentence vectors)")
-        warn(str(store.path), f"--context {wanted}: each sentence's vector now embeds {kind}; {'; '.join(said)}")
+        warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; {'; '.join(said)}")
 
 
 def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:
@@ -1240,7 +1240,7 @@ def index_status(store: Store) -> dict:
     process is gone (SIGKILL, a power cut) is shown as "killed", as the next `index` marks it.
     Each model's ``folder`` is ``model_folder_state``'s verdict (``folder_note``: search's refusal).
     ``read_by_other_version``: files (skipped ones too) another version of the reader read, which
-    the next `index` reads again. ``context_window``: ``index --context``'s recorded setting."""
+    the next `index` reads again. ``context_window``: ``index --vector-context``'s recorded setting."""
     from .ann import EXACT_BELOW, ann_paths
 
     models = []

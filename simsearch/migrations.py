@@ -446,7 +446,7 @@ def m0013_run_files_reextracted(db: sqlite_utils.Database) -> None:
 
 @migration
 def m0014_context_vectors(db: sqlite_utils.Database) -> None:
-    """Context vectors (``index --context``): what a sentence's vector may
+    """Context vectors (``index --vector-context``): what a sentence's vector may
     depend on besides its text.
 
     ``documents.lines_are_sentences``: 1 for a plain-text file read as one sentence per line

@@ -491,7 +491,7 @@ class Evaluation:
     stale_files: int = 0
     # Lines of the query file that repeated an earlier line's query, merged into it: see _merge_repeated.
     merged_queries: int = 0
-    # The index's context window (``index --context``: what a vector embeds besides its sentence);
+    # The index's context window (``index --vector-context``: what a vector embeds besides its sentence);
     # None in a mode that uses no vectors (lexical).
     context_window: int | None = None
 

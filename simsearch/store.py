@@ -224,9 +224,9 @@ CONTEXT_WINDOWS = (0, 1)
 
 
 def check_context_window(window: int) -> None:
-    """Refuse a context window other than those of :data:`CONTEXT_WINDOWS` (``index --context``)."""
+    """Refuse a context window other than those of :data:`CONTEXT_WINDOWS` (``index --vector-context``)."""
     if window not in CONTEXT_WINDOWS:
-        raise SimsearchError(f"--context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
+        raise SimsearchError(f"--vector-context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
 
 
 def window_texts(texts: list[str], window: int) -> list[str]:

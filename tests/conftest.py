@@ -26,7 +26,7 @@ settings.load_profile("simsearch-explore" if os.environ.get("SIMSEARCH_HYPOTHESI
 
 @pytest.fixture(scope="session", autouse=True)
 def sentence_vectors_unless_marked():
-    """A new index made in-process embeds each sentence alone (``index --context 0``) unless the
+    """A new index made in-process embeds each sentence alone (``index --vector-context 0``) unless the
     test is marked ``default_context`` (``real_default_context``). The suite's tests of vectors
     (reuse by text, exact search against an encoder, what an edit re-embeds) were written for
     sentence vectors and hold for them; context vectors, the default for a new index since

@@ -1,4 +1,4 @@
-"""Context vectors (the default for a new index): with ``index --context 1`` a
+"""Context vectors (the default for a new index): with ``index --vector-context 1`` a
 sentence's vector is ``normalize(enc(sentence) + enc(window))``, the window being its document's
 sentences from ordinal - 1 to ordinal + 1 joined by single spaces; files of one sentence per line
 keep sentence vectors; every reuse of a vector (an unchanged text, a moved file, a copy) holds
@@ -196,7 +196,7 @@ def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, o
     check_against_oracle(store, oracle, window=0)
     report = index(store, [docs], None, progress=False, device="cpu", context=1)
     assert report.encoded == {str(index_model): 14, str(tiny_model): 14}
-    assert any("--context 1" in w["reason"] and "re-embedding all 28 vectors of 2 model(s)" in w["reason"]
+    assert any("--vector-context 1" in w["reason"] and "re-embedding all 28 vectors of 2 model(s)" in w["reason"]
                for w in report.warnings)
     check_against_oracle(store, oracle, per_line={"list.txt"})
     assert all(row.ann_generation is None or row.ann_generation == row.generation for row in store.models())
@@ -250,7 +250,7 @@ def test_context_must_be_zero_or_one(tmp_path, store, index_model):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
-    with pytest.raises(SimsearchError, match="--context 2"):
+    with pytest.raises(SimsearchError, match="--vector-context 2"):
         run(store, [docs], index_model, context=2)
 
 
@@ -259,16 +259,21 @@ def test_cli_context_option(tmp_path, run_cli, index_model):
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
     db = tmp_path / "cli.db"
-    code, out, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu", "--context", "1")
+    code, out, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu", "--vector-context", "1")
     assert code == 0, err
     store = Store.open(db)
     assert store.context_window() == 1
     store.close()
-    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--context", "0")
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
     assert code == 0, err
     assert "re-embedding all 4 vectors" in err + out
-    code, _, err = run_cli("index", "--db", db, "--context", "3")
-    assert code != 0
+    code, _, err = run_cli("index", "--db", db, "--vector-context", "3")
+    assert code == 2 and "--vector-context '3'" in err, err
+    # `--context` is search's (the neighbouring sentences shown), not the index's vector window
+    code, _, err = run_cli("index", "--db", db, "--context", "1")
+    assert code == 2 and "No such option: --context" in " ".join(err.split()), err
+    code, out, err = run_cli("search", "bridge", "--db", db, "--context", "0", "--mode", "lexical")
+    assert code == 0 and "bridge" in out, err
 
 
 def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_path, store, index_model, oracle):
@@ -314,9 +319,9 @@ def test_plain_text_read_for_its_shape_is_not_said_read_by_another_version(tmp_p
         assert code == 0, err
         return " ".join((out + err).split())
 
-    said("index", docs, "--model", index_model, "--device", "cpu", "--context", "0")
+    said("index", docs, "--model", index_model, "--device", "cpu", "--vector-context", "0")
     unshaped()
-    out = said("index", "--device", "cpu", "--context", "1")
+    out = said("index", "--device", "cpu", "--vector-context", "1")
     assert "another version" not in out and "by this version" not in out, out
     assert "0 changed, 0 removed, 2 files unchanged" in out, out
     assert "1 plain-text file indexed before context vectors is read again for its shape" in out, out
@@ -345,10 +350,10 @@ def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_mode
     queries = tmp_path / "q.jsonl"
     queries.write_text(json.dumps({"query": "bridge under water", "relevant": [str(docs / "flood.txt")]}) + "\n")
     db = tmp_path / "cli.db"
-    for window, said in ((0, "each sentence alone, `index --context 0`"),
-                         (1, "each sentence with 1 neighbour either side (context vectors), `index --context 1`")):
+    for window, said in ((0, "each sentence alone, `index --vector-context 0`"),
+                         (1, "each sentence with 1 neighbour either side (context vectors), `index --vector-context 1`")):
         code, out, err = run_cli("index", docs, "--model", index_model, "--db", db, "--device", "cpu",
-                                 "--context", str(window), "--json")
+                                 "--vector-context", str(window), "--json")
         assert code == 0, err
         assert json.loads(out)["context_window"] == window
         code, out, err = run_cli("status", "--db", db)
@@ -397,7 +402,7 @@ def test_a_model_that_cannot_be_loaded_at_a_switch_is_not_said_to_keep_its_vecto
     assert store.count_vectors(store.model(str(other)).id) == 0
     notes = [w["reason"] for w in report.warnings if w["path"] == str(other)]
     assert len(notes) == 1 and "cannot be loaded" in notes[0] and "vectors stay" not in notes[0], notes
-    assert "--context" in notes[0]
+    assert "--vector-context" in notes[0]
 
 
 @pytest.mark.parametrize("named", [False, True])
@@ -430,7 +435,7 @@ def test_a_model_that_fails_to_load_at_a_switch(tmp_path, store, index_model, ti
     assert store.count_vectors(store.model(str(tiny_model)).id) == 0
     notes = [w["reason"] for w in report.warnings if w["path"] == str(tiny_model)]
     assert len(notes) == 1 and "no such device" in notes[0] and "vectors stay" not in notes[0], notes
-    assert "--context" in notes[0]
+    assert "--vector-context" in notes[0]
 
 
 def test_a_line_many_files_share_is_looked_up_once_while_no_copy_has_a_vector(tmp_path, store, index_model, oracle):
@@ -527,14 +532,14 @@ def test_the_context_option_s_help_says_the_default_a_new_index_takes():
 
     from simsearch.cli import app
 
-    [option] = [param for param in typer.main.get_command(app).commands["index"].params if param.name == "context"]
+    [option] = [param for param in typer.main.get_command(app).commands["index"].params if param.name == "vector_context"]
     assert option.help.endswith(f"else {indexer.DEFAULT_CONTEXT_WINDOW}."), option.help
     assert "an index made before context vectors: 0" in option.help  # (m0014 records 0 for it)
 
 
 def test_a_switch_that_names_one_model_re_embeds_the_index_s_other_models_too(tmp_path, store, index_model,
                                                                              tiny_model, oracle):
-    """A switch drops every model's vectors: `index --context 0 -m ONE` on an index of two models
+    """A switch drops every model's vectors: `index --vector-context 0 -m ONE` on an index of two models
     said "re-embedding all 8 vectors of 2 model(s)" and embedded ONE only, leaving the other
     without a vector until a run that named no model."""
     docs = tmp_path / "docs"
@@ -552,7 +557,7 @@ def test_a_switch_that_names_one_model_re_embeds_the_index_s_other_models_too(tm
 @pytest.mark.parametrize("given", ["no-paths", "other-root"])
 def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorded_shape(tmp_path, store, index_model,
                                                                                        oracle, given):
-    """`index --context 1 -m M` (no PATHS: no file read), or one naming another root, embedded an
+    """`index --vector-context 1 -m M` (no PATHS: no file read), or one naming another root, embedded an
     upgraded index's plain text of no recorded shape as sentence vectors while status said context
     vectors, and the next full run embedded them all again: refused before anything is written."""
     docs, notes = tmp_path / "docs", tmp_path / "notes"
@@ -562,7 +567,7 @@ def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorde
     (notes / "one.md").write_text("A single sentence here.\n")
     run(store, [docs, notes], index_model)
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # as m0014 leaves it
-    with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --context 1"):
+    with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --vector-context 1"):
         run(store, [] if given == "no-paths" else [notes], index_model, context=1)
     assert store.context_window() == 0 and store.count_missing_vectors(store.models()[0].id) == 0
     report = run(store, [docs, notes], index_model, context=1)
@@ -572,7 +577,7 @@ def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorde
 
 def test_switching_on_with_a_root_that_is_gone_is_not_refused(tmp_path, store, index_model):
     """(The refusal above is for roots the run leaves out, not for a root it names that is gone,
-    an unmounted drive: `index --context 1`, the command the refusal suggests, must run.)"""
+    an unmounted drive: `index --vector-context 1`, the command the refusal suggests, must run.)"""
     docs, gone = tmp_path / "docs", tmp_path / "gone"
     docs.mkdir()
     gone.mkdir()

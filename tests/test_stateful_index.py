@@ -324,7 +324,7 @@ class IndexMachine(RuleBasedStateMachine):
         self.clean_builds = 0
         self.reader = CURRENT_READER  # the simsearch version installed now (its reader)
         self.last_report = None
-        self.context = 0  # the index's --context (context vectors): drawn by ``start``
+        self.context = 0  # the index's --vector-context (context vectors): drawn by ``start``
         use_reader(CURRENT_READER)
 
     def teardown(self):
@@ -353,7 +353,7 @@ class IndexMachine(RuleBasedStateMachine):
         named = [Path(m).name for m in models] if models else "(the index's own)"
         note(f"  index --model {named}"
              + (f" --max-file-mb {limit_bytes}B" if limit_bytes is not None else "")
-             + (f" --context {context}" if context is not None else "")
+             + (f" --vector-context {context}" if context is not None else "")
              + (f", Ctrl-C at transaction {interrupt[0]} {'after' if interrupt[1] else 'before'} its commit"
                 if interrupt else ""))
         assert limit_bytes is None or interrupt is None  # the oracle knows the limit of completed runs only
@@ -404,7 +404,7 @@ class IndexMachine(RuleBasedStateMachine):
                 context=st.sampled_from([0, 1]))
     def start(self, exact_below, rebuild_share, dim, seed, files, rng_seed, context):
         note(f"  EXACT_BELOW={exact_below} REBUILD_DELETED_SHARE={rebuild_share} model m1={(dim, seed)} "
-             f"--context {context}")
+             f"--vector-context {context}")
         ann.EXACT_BELOW = exact_below
         ann.REBUILD_DELETED_SHARE = rebuild_share
         self.rng = np.random.default_rng(rng_seed)
@@ -572,7 +572,7 @@ class IndexMachine(RuleBasedStateMachine):
         use_reader(version)
         store = Store.open(self.db)
         try:  # the texts each up-to-date model holds a vector for, before the run
-            # (with --context 1 a vector is of a text in its window: a pair, ``sentences.context``)
+            # (with --vector-context 1 a vector is of a text in its window: a pair, ``sentences.context``)
             held = {row.name: set(store.conn.execute(
                         "SELECT DISTINCT s.text, s.context FROM vectors v JOIN sentences s ON s.id = v.sentence_id "
                         "WHERE v.model_id = ?", (row.id,)))
@@ -602,8 +602,8 @@ class IndexMachine(RuleBasedStateMachine):
 
     @rule()
     def switch_context(self):
-        """``index --context`` the other way: every model's vectors are made again (context vectors)."""
-        tally(f"--context switched to {1 - self.context}")
+        """``index --vector-context`` the other way: every model's vectors are made again (context vectors)."""
+        tally(f"--vector-context switched to {1 - self.context}")
         self.run_index(self.refresh_models(), context=1 - self.context)
 
     @rule(interrupt=interrupts)
@@ -694,7 +694,7 @@ class IndexMachine(RuleBasedStateMachine):
         assert not leftovers, f"partial files left after a completed run: {leftovers}"
 
     def expected_vectors(self, store: Store, key: tuple[int, int], candidates: list) -> np.ndarray:
-        """The oracle's vector of each (path, ordinal, text): the text's, or with --context 1
+        """The oracle's vector of each (path, ordinal, text): the text's, or with --vector-context 1
         ``normalize(enc(text) + enc(window))``, the window being the document's sentences from
         ordinal - 1 to ordinal + 1 as the index holds them (a document is written whole, so they are
         the text of one version of the file), except in a plain-text file read as one sentence per
@@ -720,7 +720,7 @@ class IndexMachine(RuleBasedStateMachine):
         out = alone.copy()
         around = [i for i, window in enumerate(windows) if window is not None]
         if around:
-            tally("vectors checked with their windows (--context 1)")
+            tally("vectors checked with their windows (--vector-context 1)")
             summed = alone[around] + self.models_cache.encode(key, [windows[i] for i in around])
             out[around] = summed / np.linalg.norm(summed, axis=1, keepdims=True)
         return out
