@@ -718,37 +718,43 @@ def _context_wanted(store: Store, context: int | None) -> int:
 
 def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
     """Switching context on reads again the plain-text documents whose shape was not recorded
-    (indexed before m0014; ``Store.set_context_window``): a run that would not read one (no
-    PATHS, another root) embedded its prose as sentence vectors under the new setting, and the
-    next full run all of them again. Refused before anything is written (not for a root of this
-    run that is gone: its documents stay as they are, as the run says, and are read once it is back)."""
-    unread = [path for (path,) in store.conn.execute(
-                  "SELECT path FROM documents WHERE lines_are_sentences IS NULL AND skip_reason IS NULL")
-              if not any(_under(path, root) for root in [*plan.walk, *plan.kept])]  # (kept: a root gone, said so)
+    (indexed before m0014 or m0015, ``Store.shape_unknown``): a run that would not read one (no
+    PATHS, another root) embedded its prose as sentence vectors under the new setting (or its
+    lines' windows across them), and the next full run all of them again. Refused before
+    anything is written (not for a root of this run that is gone: its documents stay as they
+    are, as the run says, and are read once it is back)."""
+    unshaped = store.shape_unknown()
+    unread = [path for document_id, path in store.conn.execute("SELECT id, path FROM documents")
+              if document_id in unshaped
+              and not any(_under(path, root) for root in [*plan.walk, *plan.kept])]  # (kept: a root gone, said so)
     if unread:
         raise SimsearchError(
-            f"--vector-context 1 reads again the {len(unread):,} plain-text file{'s' if len(unread) != 1 else ''} indexed "
-            f"before context vectors ({printable(unread[0])}{', …' if len(unread) > 1 else ''}), which this run does "
-            f"not read: run `{command_line('index', '--vector-context', '1', db=store.path)}` (no PATHS, no --model) first")
+            f"--vector-context 1 reads again the {counted(len(unread), 'plain-text file')} whose shape an older "
+            f"simsearch did not record ({printable(unread[0])}{', …' if len(unread) > 1 else ''}), which this run "
+            f"does not read: run `{command_line('index', '--vector-context', '1', db=store.path)}` (no PATHS, "
+            "no --model) first")
 
 
 def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> None:
     """Record this run's context window ``wanted`` (inside the run's first transaction). A change
     drops every model's vectors, which this run embeds again (``Store.set_context_window``; every
     model was loaded first, see ``register_models``' ``reembed_all``), said in one line when there
-    were any, with the plain-text files of no recorded shape that this run reads again for it."""
-    switching = wanted != store.context_window()
+    were any; so are the plain-text files of no recorded shape that this run reads again for it
+    with context on (``Store.shape_unknown``: counted unchanged, not as read by another version)."""
     dropped = store.set_context_window(wanted)
-    reshaped = len(_unshaped_read(store, plan)) if switching and wanted else 0
-    if dropped or reshaped:
+    reshaped = len(_unshaped_read(store, plan)) if wanted else 0
+    shape = ""
+    if reshaped:
+        one = reshaped == 1
+        shape = (f"{counted(reshaped, 'plain-text file')} whose shape an older simsearch did not record "
+                 f"{'is' if one else 'are'} read again for it (a file of one sentence per line keeps sentence "
+                 "vectors, one of a paragraph per line gets windows within its lines)")
+    if dropped:
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
-        said = [f"re-embedding all {dropped:,} vectors of {len(store.models())} model(s)"] if dropped else []
-        if reshaped:
-            one = reshaped == 1
-            said.append(f"{counted(reshaped, 'plain-text file')} indexed before context vectors "
-                        f"{'is' if one else 'are'} read again for {'its' if one else 'their'} shape "
-                        "(one sentence per line keeps sentence vectors)")
-        warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; {'; '.join(said)}")
+        warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; re-embedding "
+                              f"all {dropped:,} vectors of {len(store.models())} model(s)" + (f"; {shape}" if shape else ""))
+    elif shape:
+        warn(str(store.path), shape)
 
 
 def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:
@@ -1013,7 +1019,8 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, extracted.format,
                                              sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
                                              on_written=written, every=READ_BAR_SENTENCES,
-                                             lines_are_sentences=extracted.lines_are_sentences)
+                                             lines_are_sentences=extracted.lines_are_sentences,
+                                             lines_are_blocks=extracted.lines_are_blocks)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         if not shape_only:
             store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))

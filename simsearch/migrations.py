@@ -452,8 +452,8 @@ def m0014_context_vectors(db: sqlite_utils.Database) -> None:
     ``documents.lines_are_sentences``: 1 for a plain-text file read as one sentence per line
     (``segment.SENTENCE_PER_LINE``), whose lines keep sentence vectors (their neighbours are
     unrelated lines), 0 otherwise. Only plain text can be read so, so older rows of another format
-    are 0; older plain-text rows are NULL (their shape was not recorded): switching context on
-    reads them again (``indexer._apply_context_window``).
+    are 0; older plain-text rows are NULL (their shape was not recorded): with context on,
+    ``index`` reads them again (``Store.shape_unknown``).
 
     ``sentences.context``: the sha256 of the sentence's window (its document's sentences from
     ordinal - 1 to ordinal + 1, joined by single spaces) when the index embeds windows
@@ -474,3 +474,16 @@ def m0014_context_vectors(db: sqlite_utils.Database) -> None:
         CREATE INDEX sentences_text_context ON sentences (text, context);
         INSERT OR IGNORE INTO settings (key, value) SELECT 'context_window', '0' WHERE EXISTS (SELECT 1 FROM documents)
     """)
+
+
+@migration
+def m0015_paragraph_lines(db: sqlite_utils.Database) -> None:
+    """``documents.lines_are_blocks``: 1 for a plain-text file read as one paragraph per line
+    (``segment.PARAGRAPH_PER_LINE``: reviews, notes, one entry per line, several sentences each),
+    whose sentences' windows stay within their line (``store.windows_of``; a window across lines
+    mixed an unrelated entry into a sentence's vector), 0 otherwise. Only plain text can be read
+    so: rows of another format, and plain text read as one sentence per line, are 0. Older
+    plain-text rows are NULL (their shape was not recorded): their windows, if any, cross lines
+    as they were embedded, until ``index`` reads them again with context on (``Store.shape_unknown``)."""
+    db["documents"].add_column("lines_are_blocks", int)
+    db.conn.execute("UPDATE documents SET lines_are_blocks = 0 WHERE kind != 'text' OR lines_are_sentences = 1")

@@ -229,11 +229,23 @@ def check_context_window(window: int) -> None:
         raise SimsearchError(f"--vector-context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
 
 
-def window_texts(texts: list[str], window: int) -> list[str]:
-    """Each sentence's window among a document's sentences ``texts`` (in order): the sentences
-    from ``window`` before it to ``window`` after it, itself included, joined by single spaces
-    (fewer at the document's ends), as ``pairs.ict_pairs`` joins a passage."""
-    return [" ".join(texts[max(0, n - window):n + window + 1]) for n in range(len(texts))]
+def sentence_window(texts: list[str], n: int, window: int, blocks: list | None = None) -> str:
+    """The window of sentence ``n`` among its document's sentences ``texts`` (in order, or a run
+    of them reaching ``window`` either side of it): the sentences from ``window`` before it to
+    ``window`` after it, itself included, joined by single spaces (fewer at the document's ends),
+    as ``pairs.ict_pairs`` joins a passage. With ``blocks`` (each sentence's block: its line in a
+    file of one paragraph per line), only those of its own block.
+
+    The one rule every window is built by, when a document is written (``contexts_of``: the key
+    in ``sentences.context``) and when it is embedded (``Store.missing_vectors``), so that a
+    vector's key and the window it embeds cannot disagree."""
+    around = range(max(0, n - window), min(len(texts), n + window + 1))
+    return " ".join(texts[k] for k in around if blocks is None or blocks[k] == blocks[n])
+
+
+def window_texts(texts: list[str], window: int, blocks: list | None = None) -> list[str]:
+    """Each sentence's window among a document's sentences ``texts`` (``sentence_window``)."""
+    return [sentence_window(texts, n, window, blocks) for n in range(len(texts))]
 
 
 def context_key(window_text: str) -> str:
@@ -244,12 +256,25 @@ def context_key(window_text: str) -> str:
     return hashlib.sha256(window_text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def contexts_of(texts: list[str], window: int, lines_are_sentences: bool | None) -> list[str | None]:
-    """``sentences.context`` for a document's sentences: None each with no window (``window`` 0)
-    or in a document of one sentence per line (or of a shape not recorded: ``None``)."""
+def windows_of(texts: list[str], lines: list[int], window: int, lines_are_sentences: bool | None,
+               lines_are_blocks: bool | None) -> list[str | None]:
+    """Each of a document's sentences' window as the index embeds it (``texts`` and ``lines``: the
+    sentences' texts and lines, in order): None with no window (``window`` 0) or in a document of
+    one sentence per line (or of that shape not recorded, ``lines_are_sentences`` None: read
+    before m0014); within its line in a document of one paragraph per line (``lines_are_blocks``:
+    a file of reviews or notes, one per line, whose neighbouring lines are unrelated); across its
+    document otherwise, and where ``lines_are_blocks`` is None (read before m0015: such windows
+    were embedded then, and are kept until the file is read again, see ``Store.shape_unknown``)."""
     if window == 0 or lines_are_sentences is None or lines_are_sentences:
         return [None] * len(texts)
-    return [context_key(text) for text in window_texts(texts, window)]
+    return window_texts(texts, window, lines if lines_are_blocks else None)
+
+
+def contexts_of(texts: list[str], lines: list[int], window: int, lines_are_sentences: bool | None,
+                lines_are_blocks: bool | None) -> list[str | None]:
+    """``sentences.context`` for a document's sentences: each window's key (``windows_of``), None without one."""
+    return [None if text is None else context_key(text)
+            for text in windows_of(texts, lines, window, lines_are_sentences, lines_are_blocks)]
 # A model's vector ids, for ``Store.vector_ids``.
 VECTOR_IDS_SQL = "SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?"
 
@@ -533,7 +558,7 @@ class Store:
         self._unheld: set[tuple[int, str, str | None] | tuple[int, str]] = set()
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
-        self._context_columns: bool | None = None  # m0014 applied (``_has_context_columns``)
+        self._columns: dict[tuple[str, str], bool] = {}  # (table, column) -> present (``_has_column``)
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -738,7 +763,7 @@ class Store:
     def migrate(self, upto: int | None = None) -> None:
         """Apply the migrations this database lacks (see ``simsearch.migrations``)."""
         migrations.migrate(self, upto)
-        self._context_columns = None
+        self._columns = {}
 
     def _check_schema(self) -> None:
         migrations.check(self.db, self.path)
@@ -829,7 +854,7 @@ class Store:
                          sentences: list, skip_reason: str | None = None, *, inode: int | None = None,
                          ctime_ns: int | None = None, skip_kind: str | None = None,
                          on_written: Callable[[int], None] | None = None, every: int = 2048,
-                         lines_are_sentences: bool = False) -> int:
+                         lines_are_sentences: bool = False, lines_are_blocks: bool = False) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
@@ -852,7 +877,8 @@ class Store:
         window, whose key (``contexts_of``) is written in ``sentences.context``: every reuse above
         matches on (text, context), so a sentence keeps a vector only where its neighbours are the
         same too. ``lines_are_sentences``: the file was read as one sentence per line (recorded;
-        such a document keeps sentence vectors).
+        such a document keeps sentence vectors); ``lines_are_blocks``: as one paragraph per line
+        (recorded; a window stays within its sentence's line, ``windows_of``).
         """
         old = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         kept: dict[tuple[int, str, str | None], bytes] = {}
@@ -871,6 +897,9 @@ class Store:
         with_context = self._has_context_columns()  # (m0014: a test may write into an older schema)
         if with_context:
             columns["lines_are_sentences"] = int(bool(lines_are_sentences))
+        with_blocks = self._has_column("documents", "lines_are_blocks")  # (m0015, likewise)
+        if with_blocks:
+            columns["lines_are_blocks"] = int(bool(lines_are_blocks))
         # m0008's columns only when known (a row without them is read again once, which is safe).
         extra = {"inode": inode, "ctime_ns": ctime_ns, "skip_kind": skip_kind if skip_reason is not None else None}
         columns.update({name: value for name, value in extra.items() if value is not None})
@@ -880,8 +909,10 @@ class Store:
         )
         document_id = cursor.lastrowid
         model_ids = [row[0] for row in self.conn.execute("SELECT id FROM models")]
-        contexts = contexts_of([sentence.text for sentence in sentences],
-                               self.context_window() if with_context else 0, bool(lines_are_sentences))
+        # (an older schema, written by a test, records no paragraph-per-line shape: windows across lines)
+        contexts = contexts_of([sentence.text for sentence in sentences], [sentence.line for sentence in sentences],
+                               self.context_window() if with_context else 0, bool(lines_are_sentences),
+                               bool(lines_are_blocks) if with_blocks else None)
         for ordinal, (sentence, context) in enumerate(zip(sentences, contexts)):
             values = (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line)
             if with_context:
@@ -912,9 +943,14 @@ class Store:
 
     def _has_context_columns(self) -> bool:
         """Whether the schema has m0014's columns (every index opened by ``Store.open`` has)."""
-        if self._context_columns is None:
-            self._context_columns = any(row[1] == "context" for row in self.conn.execute("PRAGMA table_info(sentences)"))
-        return self._context_columns
+        return self._has_column("sentences", "context")
+
+    def _has_column(self, table: str, column: str) -> bool:
+        """Whether ``table`` has ``column`` (asked once a connection: a test may write into an older schema)."""
+        if (table, column) not in self._columns:
+            self._columns[(table, column)] = any(
+                row[1] == column for row in self.conn.execute(f"PRAGMA table_info({table})"))
+        return self._columns[(table, column)]
 
     def held_vector(self, model_id: int, text: str, context: str | None = None) -> bytes | None:
         """The model's vector for a sentence of exactly this text and context (``sentences.context``:
@@ -989,37 +1025,42 @@ class Store:
 
     def shape_unknown(self) -> set[int]:
         """Ids of the documents whose shape was not recorded (plain text read before m0014,
-        ``documents.lines_are_sentences`` NULL): with context on, ``index`` reads them again so
-        that one of one sentence per line keeps sentence vectors (the reader itself is the same:
-        not counted as read by another version)."""
+        ``documents.lines_are_sentences`` NULL, or before m0015, ``lines_are_blocks`` NULL): with
+        context on, ``index`` reads them again, so that one of one sentence per line keeps sentence
+        vectors and one of one paragraph per line gets windows within its lines (``windows_of``;
+        the reader itself is the same: not counted as read by another version)."""
         return {row[0] for row in self.conn.execute(
-            "SELECT id FROM documents WHERE lines_are_sentences IS NULL AND skip_reason IS NULL")}
+            "SELECT id FROM documents WHERE (lines_are_sentences IS NULL OR lines_are_blocks IS NULL) "
+            "AND skip_reason IS NULL")}
 
     def missing_vectors(self, model_id: int, limit: int, *, windows: bool = False) -> list[tuple]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet. With
-        ``windows``: (sentence id, text, window) triples, the window (``window_texts``, read from
-        the sentence's neighbours as stored) None for a sentence without a context."""
-        if not windows:
-            return self.conn.execute(
+        ``windows``: (sentence id, text, window) triples, the window (``sentence_window``, read from
+        the sentence's neighbours as stored, by its document's shape) None for a sentence without a context."""
+        window = self.context_window() if windows else 0
+        if not window:
+            rows = self.conn.execute(
                 "SELECT s.id, s.text FROM sentences s WHERE NOT EXISTS "
                 "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
                 (model_id, limit),
             ).fetchall()
-        window = self.context_window()
+            return [(*row, None) for row in rows] if windows else rows
         rows = self.conn.execute(
-            "SELECT s.id, s.text, s.context, s.document_id, s.ordinal FROM sentences s WHERE NOT EXISTS "
+            "SELECT s.id, s.text, s.context, s.document_id, s.ordinal, d.lines_are_blocks FROM sentences s "
+            "JOIN documents d ON d.id = s.document_id WHERE NOT EXISTS "
             "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
             (model_id, limit),
         ).fetchall()
         out = []
-        for sentence_id, text, context, document_id, ordinal in rows:
-            if context is None or window == 0:
+        for sentence_id, text, context, document_id, ordinal, lines_are_blocks in rows:
+            if context is None:
                 out.append((sentence_id, text, None))
                 continue
-            texts = [row[0] for row in self.conn.execute(
-                "SELECT text FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-                (document_id, ordinal - window, ordinal + window))]
-            text_window = " ".join(texts)
+            ordinals, texts, lines = zip(*self.conn.execute(
+                "SELECT ordinal, text, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? "
+                "ORDER BY ordinal", (document_id, ordinal - window, ordinal + window)))
+            text_window = sentence_window(list(texts), ordinals.index(ordinal), window,
+                                          list(lines) if lines_are_blocks else None)
             if context_key(text_window) != context:  # a bug, never a vector of another window
                 raise RuntimeError(f"sentence {sentence_id}: its window is not the one its context records")
             out.append((sentence_id, text, text_window))
@@ -1320,14 +1361,16 @@ class Store:
         dropped = self.conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
         for model in self.models():
             self.reset_model(model.id, model.path, model.fingerprint, model.dim, model.pooler)
-        documents = self.conn.execute("SELECT id, lines_are_sentences FROM documents WHERE skip_reason IS NULL")
-        for document_id, lines_are_sentences in documents.fetchall():
-            rows = self.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
+        documents = self.conn.execute(
+            "SELECT id, lines_are_sentences, lines_are_blocks FROM documents WHERE skip_reason IS NULL")
+        for document_id, lines_are_sentences, lines_are_blocks in documents.fetchall():
+            rows = self.conn.execute("SELECT id, text, line FROM sentences WHERE document_id = ? ORDER BY ordinal",
                                      (document_id,)).fetchall()
-            contexts = contexts_of([text for _, text in rows], window,
-                                   None if lines_are_sentences is None else bool(lines_are_sentences))
+            contexts = contexts_of([text for _, text, _ in rows], [line for *_, line in rows], window,
+                                   None if lines_are_sentences is None else bool(lines_are_sentences),
+                                   None if lines_are_blocks is None else bool(lines_are_blocks))
             self.conn.executemany("UPDATE sentences SET context = ? WHERE id = ?",
-                                  [(context, sentence_id) for (sentence_id, _), context in zip(rows, contexts)])
+                                  [(context, sentence_id) for (sentence_id, *_), context in zip(rows, contexts)])
         return dropped
 
     # --- roots ----------------------------------------------------------------------------

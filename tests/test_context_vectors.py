@@ -289,8 +289,8 @@ def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_pat
     assert encoded(report) == 14
     # (the reader is the same: not "read again by this version", nor changed; the switch's note says it)
     assert (report.reextracted, report.updated, report.unchanged) == (0, 0, 2)
-    assert [w["reason"] for w in report.warnings if "2 plain-text files indexed before context vectors are read "
-            "again for their shape" in w["reason"]]
+    assert [w["reason"] for w in report.warnings if "2 plain-text files whose shape an older simsearch did not "
+            "record are read again for it" in w["reason"]]
     shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
     assert shapes == {str(docs / "list.txt"): 1, str(docs / "flood.txt"): 0}
     check_against_oracle(store, oracle, per_line={"list.txt"})
@@ -324,7 +324,7 @@ def test_plain_text_read_for_its_shape_is_not_said_read_by_another_version(tmp_p
     out = said("index", "--device", "cpu", "--vector-context", "1")
     assert "another version" not in out and "by this version" not in out, out
     assert "0 changed, 0 removed, 2 files unchanged" in out, out
-    assert "1 plain-text file indexed before context vectors is read again for its shape" in out, out
+    assert "1 plain-text file whose shape an older simsearch did not record is read again for it" in out, out
     assert "by this version" not in said("status") and "0 new or changed" in said("status")
     unshaped()  # the switch recorded, the file not read yet (the run was interrupted)
     assert "another version" not in said("status")
@@ -591,3 +591,142 @@ def test_switching_on_with_a_root_that_is_gone_is_not_refused(tmp_path, store, i
     shapes = dict(store.conn.execute("SELECT path, lines_are_sentences FROM documents"))
     assert shapes == {str(docs / "flood.txt"): 0, str(gone / "list.txt"): None}  # read once it is back
     assert any("no longer exists" in warning["reason"] for warning in report.warnings)
+
+
+# One review per line, several sentences each (``segment.PARAGRAPH_PER_LINE``): neighbouring lines are unrelated.
+REVIEWS = [
+    ["The hotel room was spotless.", "Staff greeted us warmly at midnight.", "Breakfast ended far too early."],
+    ["This blender is very loud.", "It crushes ice in seconds.", "The lid cracked after a month."],
+    ["Great shoes for running."],
+    ["The novel starts slowly.", "Its second half is gripping.", "I cried at the ending.", "Worth every page."],
+    ["Delivery took three weeks.", "The parcel arrived damaged."],
+]
+
+
+def reviews_text(reviews: list[list[str]]) -> str:
+    return "".join(" ".join(line) + "\n" for line in reviews)
+
+
+def expected_line_windows(reviews: list[list[str]]) -> list[str]:
+    """Each sentence's window, by hand from the file's lines: the sentence and one either side
+    *in its own line* (its review), joined by spaces."""
+    return [" ".join(line[max(0, j - 1):j + 2]) for line in reviews for j in range(len(line))]
+
+
+@pytest.mark.parametrize("switched", [False, True])
+def test_a_file_of_one_paragraph_per_line_keeps_each_window_within_its_line(tmp_path, store, index_model, oracle,
+                                                                          switched):
+    """A window across lines mixed an unrelated review into a sentence's vector: "Breakfast ended
+    far too early." was embedded with "This blender is very loud.". Checked against windows built
+    by hand from the file's lines, beside a prose file whose windows cross its lines as before;
+    in a new index and in one switched on (``Store.set_context_window`` writes the keys then)."""
+    from simsearch.extract import extract
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "reviews.txt").write_text(reviews_text(REVIEWS))
+    (docs / "flood.txt").write_text(PROSE)
+    assert extract(docs / "reviews.txt", reviews_text(REVIEWS).encode()).lines_are_blocks  # (the shape under test)
+    if switched:
+        run(store, [docs], index_model, context=0)
+    report = run(store, [docs], index_model, context=1)
+    assert encoded(report) == 17 and report.unchanged == (2 if switched else 0)
+    shapes = {Path(path).name: (per_line, blocks) for path, per_line, blocks in store.conn.execute(
+        "SELECT path, lines_are_sentences, lines_are_blocks FROM documents")}
+    assert shapes == {"reviews.txt": (0, 1), "flood.txt": (0, 0)}
+    reviews = [r for r in rows(store) if r[0].endswith("reviews.txt")]
+    assert [r[2] for r in reviews] == [sentence for line in REVIEWS for sentence in line]
+    for (path, ordinal, text, context, vector, _), window in zip(reviews, expected_line_windows(REVIEWS)):
+        assert context == context_key(window), (ordinal, text)
+        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=f"{ordinal}: {text}")
+    flood = [r for r in rows(store) if r[0].endswith("flood.txt")]
+    for (_, ordinal, text, context, vector, _), window in zip(flood, window_texts(PROSE_SENTENCES, 1)):
+        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5)
+
+
+def test_an_edit_of_one_line_re_embeds_that_line_s_sentences_only(tmp_path, store, index_model, oracle):
+    """Editing a review's last sentence re-embeds it and its neighbour in the same line, not the
+    next line's first sentence (3 with windows across lines); lines put in another order keep
+    every vector (their windows are the same)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    reviews = [list(line) for line in REVIEWS]
+    (docs / "reviews.txt").write_text(reviews_text(reviews))
+    run(store, [docs], index_model, context=1)
+    before = {r[2]: r[4] for r in rows(store)}
+    reviews[1][-1] = "The handle broke after a week."
+    (docs / "reviews.txt").write_text(reviews_text(reviews))
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 2  # "It crushes ice in seconds." and the edited sentence
+    after = rows(store)
+    changed = {r[2] for r in after if not np.array_equal(r[4], before.get(r[2], np.zeros(1)))}
+    assert changed == {"It crushes ice in seconds.", "The handle broke after a week."}
+    for (_, _, text, context, vector, _), window in zip(after, expected_line_windows(reviews)):
+        assert context == context_key(window)
+        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=text)
+    kept = {r[2]: r[4] for r in after}
+    reviews.reverse()
+    (docs / "reviews.txt").write_text(reviews_text(reviews))
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 0
+    for _, _, text, _, vector, _ in rows(store):
+        np.testing.assert_array_equal(vector, kept[text])
+
+
+def test_an_index_of_schema_14_reads_its_plain_text_again_for_windows_within_lines(tmp_path, index_model, oracle,
+                                                                                  monkeypatch):
+    """An index made before m0015 (context on) holds windows across the lines of a file of one
+    paragraph per line: it opens with that file's shape unknown (NULL, as plain text's other
+    than one sentence per line, whose shape was recorded), keeps and searches the vectors it has
+    meanwhile, and the next run reads the file again and re-embeds the sentences whose window
+    changes (a line's first and last), nothing of the prose file or the list."""
+    from simsearch import migrations
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "reviews.txt").write_text(reviews_text(REVIEWS))
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "list.txt").write_text(LINES)
+    (docs / "one.md").write_text("A single sentence here.\n")
+    db = tmp_path / "old.db"
+    store = Store.open(db)
+    real = Store.replace_document
+
+    def as_schema_14(self, *args, **kwargs):  # the shape schema 14 could record: windows across lines
+        kwargs["lines_are_blocks"] = False
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "replace_document", as_schema_14)
+    run(store, [docs], index_model, context=1)
+    monkeypatch.setattr(Store, "replace_document", real)
+    old = {(Path(r[0]).name, r[2]): (r[3], r[4]) for r in rows(store)}
+    store.conn.execute("ALTER TABLE documents DROP COLUMN lines_are_blocks")
+    store.conn.execute(f"DELETE FROM {migrations.TABLE} WHERE name = '0015_paragraph_lines'")
+    store.close()
+
+    upgraded = Store.open(db)
+    shapes = {Path(path).name: blocks for path, blocks in upgraded.conn.execute(
+        "SELECT path, lines_are_blocks FROM documents")}
+    assert shapes == {"reviews.txt": None, "flood.txt": None, "list.txt": 0, "one.md": 0}
+    assert {Path(upgraded.conn.execute("SELECT path FROM documents WHERE id = ?", (i,)).fetchone()[0]).name
+            for i in upgraded.shape_unknown()} == {"reviews.txt", "flood.txt"}
+    assert {(Path(r[0]).name, r[2]): (r[3], r[4]) for r in rows(upgraded)}.keys() == old.keys()
+    report = run(upgraded, [docs], index_model)
+    across = window_texts([s for line in REVIEWS for s in line], 1)
+    assert encoded(report) == sum(a != w for a, w in zip(across, expected_line_windows(REVIEWS))) == 7
+    assert report.unchanged == 4 and report.updated == 0 and report.reextracted == 0
+    assert any("2 plain-text files whose shape an older simsearch did not record are read again" in w["reason"]
+               for w in report.warnings)
+    assert upgraded.shape_unknown() == set()
+    for path, _, text, context, vector, _ in rows(upgraded):
+        name = Path(path).name
+        if name == "reviews.txt":
+            continue
+        assert (context, vector.tobytes()) == (old[(name, text)][0], old[(name, text)][1].tobytes()), (name, text)
+    reviews = [r for r in rows(upgraded) if r[0].endswith("reviews.txt")]
+    for (_, _, text, context, vector, _), window in zip(reviews, expected_line_windows(REVIEWS)):
+        assert context == context_key(window)
+        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=text)
+    again = run(upgraded, [docs], index_model)
+    assert encoded(again) == 0 and again.unchanged == 4 and not again.warnings
+    upgraded.close()

@@ -153,7 +153,7 @@ POOL = [
     "Volcanic ash darkens the morning sky.",
     "Children build sandcastles near the pier.",
     "The engineer inspects rusty bridge cables.",
-    "Lavender fields bloom under the summer sun.",
+    "Lavender fields bloom in the summer heat.",  # (not "summer sun. Next": read as Sunday's "Sun.")
     "An astronaut floats inside the station module.",
     "The orchestra tunes before the concert begins.",
     "Farmers harvest pumpkins in late autumn.",
@@ -186,6 +186,10 @@ def tally(label: str) -> None:
 
 
 def file_text(sentences: list[str]) -> str:
+    """A file of these sentences: one paragraph each, or, from 3 sentences on, two to a line (a
+    file of one paragraph per line, whose windows stay within their line: ``expected_vectors``)."""
+    if len(sentences) >= 3:
+        return "".join(" ".join(sentences[i:i + 2]) + "\n" for i in range(0, len(sentences), 2))
     return "\n\n".join(sentences) + "\n" if sentences else ""
 
 
@@ -698,24 +702,39 @@ class IndexMachine(RuleBasedStateMachine):
         ``normalize(enc(text) + enc(window))``, the window being the document's sentences from
         ordinal - 1 to ordinal + 1 as the index holds them (a document is written whole, so they are
         the text of one version of the file), except in a plain-text file read as one sentence per
-        line (``segment.line_shape`` of the file as written, when the run that read it completed)."""
+        line (no window), and in one read as one paragraph per line only those of the sentence's
+        own line (``segment.line_shape`` of the file as written, when the run that read it completed)."""
         texts = [text for _, _, text in candidates]
         if not self.context or not candidates:
             return self.models_cache.encode(key, texts)
-        from simsearch.segment import SENTENCE_PER_LINE, line_shape
+        from simsearch.segment import PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, line_shape
 
-        documents: dict[str, list[str]] = {}
-        for path, text in store.conn.execute(
-                "SELECT d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id ORDER BY d.path, s.ordinal"):
-            documents.setdefault(path, []).append(text)
-        per_line = {path: bool(flag) for path, flag in store.conn.execute("SELECT path, lines_are_sentences FROM documents")}
+        documents: dict[str, list[tuple[str, int]]] = {}
+        for path, text, line in store.conn.execute(
+                "SELECT d.path, s.text, s.line FROM sentences s JOIN documents d ON d.id = s.document_id "
+                "ORDER BY d.path, s.ordinal"):
+            documents.setdefault(path, []).append((text, line))
+        shapes = {path: (bool(per_line), bool(blocks)) for path, per_line, blocks in store.conn.execute(
+            "SELECT path, lines_are_sentences, lines_are_blocks FROM documents")}
         if self.clean:  # the shape the index recorded is the file's
             for name, sentences in self.indexed_files.items():
                 path = str(self.root / name)
-                if path in per_line and path.endswith(".txt"):
-                    assert per_line[path] == (line_shape(file_text(self.indexed_raw[name])) == SENTENCE_PER_LINE), path
-        windows = [None if per_line[path] else " ".join(documents[path][max(0, ordinal - 1):ordinal + 2])
-                   for path, ordinal, _ in candidates]
+                if path in shapes and path.endswith(".txt"):
+                    shape = line_shape(file_text(self.indexed_raw[name]))
+                    assert shapes[path] == (shape == SENTENCE_PER_LINE, shape == PARAGRAPH_PER_LINE), path
+
+        def window(path: str, ordinal: int) -> str | None:
+            per_line, blocks = shapes[path]
+            if per_line:
+                return None
+            sentences = documents[path]
+            around = sentences[max(0, ordinal - 1):ordinal + 2]
+            if blocks:
+                tally("vectors checked with windows within their line (one paragraph per line)")
+                around = [(text, line) for text, line in around if line == sentences[ordinal][1]]
+            return " ".join(text for text, _ in around)
+
+        windows = [window(path, ordinal) for path, ordinal, _ in candidates]
         alone = self.models_cache.encode(key, texts)
         out = alone.copy()
         around = [i for i, window in enumerate(windows) if window is not None]
