@@ -54,6 +54,9 @@ ABBREVIATIONS = frozenset(
     ibid op cit ref refs sec ch art n° nr misc dept esp govt int'l approx avg std tel ext
     """.split()
 )
+# Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
+# abbreviations only when written with a capital ("Sun. 5 May", "Mar. 3"), unless the text is uncased.
+CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
 # Titles and words that are never the last word of a sentence ("Mr. Smith", "e.g. The Hobbit").
 NEVER_FINAL = frozenset(
     """
@@ -239,7 +242,8 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
             continue  # "Yahoo! in", '"Great." she said', "(an engineer.) at"
         if cluster == "." and not closed:
             word = _word_before(text, punct_start, start)
-            if word and _is_abbreviation(word):
+            if word and _is_abbreviation(word) and not (
+                    word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()):
                 if word in NEVER_FINAL or not next_char.isupper():
                     continue
                 after = _WORD_AFTER.match(text, nxt, end)

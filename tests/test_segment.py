@@ -245,3 +245,14 @@ def test_a_dot_standing_alone_is_a_literal_not_a_sentence_end():
         "It must not contain the special component . or .. (e.g. foo/./bar is invalid)."]
     assert texts("Run git add . and commit. He left . She came .") == ["Run git add . and commit.", "He left .", "She came ."]
     assert texts("the cat sat . the dog ran .") == ["the cat sat .", "the dog ran ."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The dog lay under the summer sun. Amber walked by.", ["The dog lay under the summer sun.", "Amber walked by."]),
+    ("She sat. Then she stood.", ["She sat.", "Then she stood."]),
+    ("Nothing will mar. The plan holds.", ["Nothing will mar.", "The plan holds."]),
+    ("It opens Sun. 5 May at noon.", ["It opens Sun. 5 May at noon."]),
+    ("Due Mar. 3 of next year.", ["Due Mar. 3 of next year."]),
+])
+def test_month_and_weekday_abbreviations_that_are_words_count_only_capitalised(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
