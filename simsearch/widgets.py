@@ -437,7 +437,9 @@ class ContextPanel(VerticalScroll):
             head.append(f" (found by {' and '.join(hit.found_by)})")
         if there is not None:
             model, hits = there
-            found = next((h for h in hits if h.sentence_id == hit.sentence_id), None)
+            # By text, as the marks match (``tui.rank_marks``): the other side may show another copy
+            # (with context vectors each copy has a vector of its own, so each model picks its own).
+            found = next((h for h in hits if h.text == hit.text), None)
             head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         if hit.read_by_other_version:
             head.append(f"\n{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "

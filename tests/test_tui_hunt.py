@@ -438,3 +438,42 @@ def test_the_help_can_be_read_whole_in_a_40x12_terminal(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
     run_app(CompareApp(tmp_path / "absent.db"), scenario, size=(40, 12))
+
+
+def test_the_context_panel_finds_the_hit_on_the_other_side_under_another_copy(tmp_path, index_model, monkeypatch):
+    """Was: with context vectors (the default for a new index) each copy of a sentence has a
+    vector of its own, so two models may rank different copies of one text. The marks match a
+    text on the other side by its text ("=1"), but the context panel matched it by sentence id and
+    said "not in its top k" of a result the other pane showed at rank 1."""
+    from .tiny_bert import create_random_bert
+
+    shared = "Contact the desk when you forget your password."
+    other = create_random_bert(tmp_path / "other-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rivers.md").write_text(f"The river rose in the night. {shared} Schools stayed closed for a week.\n")
+    (docs / "kitchen.md").write_text(f"Cook the onions slowly. {shared} Serve with bread.\n")
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model), str(other)], progress=False, context=1)
+    texts = dict(store.conn.execute("SELECT id, text FROM sentences"))
+    store.close()
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, shared)
+        tables = {side: app.query_one(f"#{side}-table", DataTable) for side in ("left", "right")}
+        copy = {side: next(int(key.value) for key in table.rows if texts[int(key.value)] == shared)
+                for side, table in tables.items()}
+        assert copy["left"] != copy["right"], "both panes show one copy: this test no longer tests copies"
+        row = [int(key.value) for key in tables["left"].rows].index(copy["left"])
+        right_rank = [int(key.value) for key in tables["right"].rows].index(copy["right"]) + 1
+        assert table_column(app, "left", "mark")[row] != "only"  # the marks find it there
+        tables["left"].focus()
+        tables["left"].move_cursor(row=row)
+        await pilot.pause()
+        detail = str(app.query_one("#detail").render())
+        assert app.selected[1].sentence_id == copy["left"]
+        assert f"{app.panes['right'].model}: rank {right_rank}, score" in detail, detail
+        assert "not in its top k" not in detail
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario)
