@@ -23,6 +23,12 @@ settings.register_profile("simsearch", derandomize=True, database=None)
 settings.register_profile("simsearch-explore")
 settings.load_profile("simsearch-explore" if os.environ.get("SIMSEARCH_HYPOTHESIS") == "explore" else "simsearch")
 
+# The context window a new index gets in-process (see sentence_vectors_unless_marked).
+_pinned = os.environ.get("SIMSEARCH_TEST_CONTEXT", "0")
+if _pinned not in ("0", "1"):
+    raise pytest.UsageError(f"SIMSEARCH_TEST_CONTEXT must be 0 or 1, not {_pinned!r}")
+PINNED_CONTEXT = int(_pinned)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def sentence_vectors_unless_marked():
@@ -33,11 +39,13 @@ def sentence_vectors_unless_marked():
     ``indexer.DEFAULT_CONTEXT_WINDOW`` = 1, are tested by name (tests/test_context_vectors.py,
     whose default test is marked, and the stateful test, which draws the setting). Session-wide,
     so that module-scoped indexes are made so too. The in-process CLI runner (``run_cli``) gets 0
-    as well; a ``simsearch`` run in a subprocess (test_index_kill) gets the real default."""
+    as well; a ``simsearch`` run in a subprocess (test_index_kill) gets the real default.
+    ``SIMSEARCH_TEST_CONTEXT=1 pytest`` pins 1 instead, to run the in-process suite at the users'
+    default (tests written for sentence vectors then fail by design)."""
     from simsearch import indexer
 
     real = indexer.DEFAULT_CONTEXT_WINDOW
-    indexer.DEFAULT_CONTEXT_WINDOW = 0
+    indexer.DEFAULT_CONTEXT_WINDOW = PINNED_CONTEXT
     yield real
     indexer.DEFAULT_CONTEXT_WINDOW = real
 
