@@ -37,9 +37,10 @@ def sentence_vectors_unless_marked():
     (reuse by text, exact search against an encoder, what an edit re-embeds) were written for
     sentence vectors and hold for them; context vectors, the default for a new index since
     ``indexer.DEFAULT_CONTEXT_WINDOW`` = 1, are tested by name (tests/test_context_vectors.py,
-    whose default test is marked, and the stateful test, which draws the setting). Session-wide,
-    so that module-scoped indexes are made so too. The in-process CLI runner (``run_cli``) gets 0
-    as well; a ``simsearch`` run in a subprocess (test_index_kill) gets the real default.
+    whose default test is marked, and the stateful test, which draws the setting; the end-to-end
+    paths run at both, see ``new_index_context``). Session-wide, so that module-scoped indexes are
+    made so too. The in-process CLI runner (``run_cli``) gets 0 as well; a ``simsearch`` run in a
+    subprocess (test_index_kill) gets the real default.
     ``SIMSEARCH_TEST_CONTEXT=1 pytest`` pins 1 instead, to run the in-process suite at the users'
     default (tests written for sentence vectors then fail by design)."""
     from simsearch import indexer
@@ -54,6 +55,14 @@ def sentence_vectors_unless_marked():
 def real_default_context(request, monkeypatch, sentence_vectors_unless_marked):
     if "default_context" in request.keywords:
         monkeypatch.setattr("simsearch.indexer.DEFAULT_CONTEXT_WINDOW", sentence_vectors_unless_marked)
+
+
+@pytest.fixture(params=[0, 1], ids=["context0", "context1"])
+def new_index_context(request, monkeypatch):
+    """Runs a test twice, a new index taking sentence vectors (0) and context vectors (1, the
+    users' default) when no ``--context`` is given: for the end-to-end paths, whatever the pin."""
+    monkeypatch.setattr("simsearch.indexer.DEFAULT_CONTEXT_WINDOW", request.param)
+    return request.param
 
 
 def shared_data() -> Path | None:

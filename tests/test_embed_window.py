@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from simsearch import indexer
 from simsearch.encoder import Encoder
-from simsearch.store import Store, from_blobs
+from simsearch.store import Store, from_blobs, window_texts
 
 WORDS = ["river", "stone", "a", "the", "quiet", "bridge", "runs", "over", "light", "north", "x"]
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=9).map(lambda w: " ".join(w).capitalize() + ".")
@@ -195,9 +195,11 @@ def _stored(store: Store) -> dict[int, np.ndarray]:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(files=st.lists(st.lists(sentence, min_size=1, max_size=8), min_size=1, max_size=4),
-       window=st.integers(1, 40), chunk=st.integers(1, 9))
+       window=st.integers(1, 40), chunk=st.integers(1, 9), context=st.integers(0, 1))
 def test_index_commits_chunks_of_the_window_and_stores_each_sentences_own_vector(
-        tmp_path_factory, index_model, encoder, files, window, chunk):
+        tmp_path_factory, index_model, encoder, files, window, chunk, context):
+    """``context``: sentence vectors, or context vectors (the users' default), whose pairs are
+    made in two passes over the window (``indexer._encode_rows``)."""
     root = tmp_path_factory.mktemp("docs")
     for n, lines in enumerate(files):
         (root / f"f{n}.txt").write_text("\n\n".join(lines) + "\n")
@@ -214,8 +216,15 @@ def test_index_commits_chunks_of_the_window_and_stores_each_sentences_own_vector
         patch.setattr(Store, "add_vectors", add_vectors)
         store = Store.open(tmp_path_factory.mktemp("db") / "i.db")
         try:
-            report = indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False)
+            report = indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False,
+                                   context=context)
             sentences = dict(store.conn.execute("SELECT id, text FROM sentences").fetchall())
+            windows = {}  # sentence id -> its window (context vectors of a file not read one sentence per line)
+            for (document_id,) in store.conn.execute("SELECT id FROM documents WHERE NOT lines_are_sentences "
+                                                     "AND ?", (context,)).fetchall():
+                rows = store.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
+                                          (document_id,)).fetchall()
+                windows.update(zip([i for i, _ in rows], window_texts([text for _, text in rows], context)))
             vectors = _stored(store)
         finally:
             store.close()
@@ -225,6 +234,10 @@ def test_index_commits_chunks_of_the_window_and_stores_each_sentences_own_vector
     full = [n for n in commits if n != chunk]
     assert all(n < chunk for n in full)
     assert len(full) <= -(-len(sentences) // window)
+    alone = {text: encoder.encode([text], normalize=True, batch_size=1)[0]
+             for text in {*sentences.values(), *windows.values()}}
     for sid, text in sentences.items():
-        alone = encoder.encode([text], normalize=True, batch_size=1)[0]
-        np.testing.assert_allclose(vectors[sid], alone, rtol=0, atol=1e-6)
+        expected = alone[text]
+        if sid in windows:
+            expected = (alone[text] + alone[windows[sid]]) / np.linalg.norm(alone[text] + alone[windows[sid]])
+        np.testing.assert_allclose(vectors[sid], expected, rtol=0, atol=1e-6)

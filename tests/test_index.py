@@ -228,12 +228,16 @@ def test_bad_files_are_skipped_with_warnings_and_never_crash(store, docs, index_
     assert warnings == [] and again.added == 1 and again.unchanged == 11
 
 
-def test_cli_index_search_queries_and_status(run_cli, tmp_path, docs, index_model):
+def test_cli_index_search_eval_status_and_an_edit(run_cli, tmp_path, docs, index_model, new_index_context):
+    """The main loop through the CLI, at both settings a new index takes when no --context is
+    given (context vectors being the users' default): index, search, --queries, eval retrieval,
+    status --json, then an edit and a deletion indexed again, each vector checked afterwards."""
+    context = new_index_context
     db = tmp_path / "cli.db"
     name = str(index_model)
-    code, out, err = run_cli("index", docs, "--model", name, "--db", db, "--json")
+    code, out, err = run_cli("index", docs, "--model", name, "--db", db, "--precision", "fp32", "--json")
     assert code == 0, err
-    assert json.loads(out)["added"] == 8
+    assert (json.loads(out)["added"], json.loads(out)["context_window"]) == (8, context)
     code, out, err = run_cli("search", "A list item on travel 1.", "--db", db, "-k", "2", "--json")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(records) == 2 and records[0]["text"] == "A list item on travel 1."
@@ -246,11 +250,57 @@ def test_cli_index_search_queries_and_status(run_cli, tmp_path, docs, index_mode
         ("A list item on travel 1.", "A list item on travel 1."), ("A list item on chess 7.", "A list item on chess 7.")]
     code, out, err = run_cli("search", "A list item", "--db", db)
     assert code == 0 and "score" in out
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps({"id": f"q{i}", "query": f"A list item on {topic} {i}.",
+                                             "relevant": [f"docs/{i:03d}-{topic}.md"]}) + "\n"
+                                 for i, topic in enumerate(TOPICS)))
+    code, out, err = run_cli("eval", "retrieval", questions, "--db", db, "--mode", "hybrid", "--mode", "dense", "--json")
+    rows = {row["mode"]: row for row in map(json.loads, out.splitlines())}
+    assert code == 0 and {mode: row["context_window"] for mode, row in rows.items()} == {"hybrid": context, "dense": context}
+    assert rows["hybrid"]["queries"] == 8 and rows["hybrid"]["hit@1"] == 1.0, rows
     code, out, err = run_cli("status", "--db", db, "--json")
     status = json.loads(out)
     assert code == 0 and status["documents"] == 8 and status["models"][0]["vectors"] == 40
+    assert (status["context_window"], status["models"][0]["missing"]) == (context, 0)
     code, out, err = run_cli("index", "--db", db, "--json")  # no paths: the roots indexed before
     assert code == 0 and json.loads(out)["unchanged"] == 8
+    text = (docs / "001-travel.md").read_text()
+    (docs / "001-travel.md").write_text(text + "\nA brand new closing sentence about trains.\n")
+    (docs / "002-music.md").unlink()
+    code, out, err = run_cli("index", "--db", db, "--json")
+    report = json.loads(out)
+    # The new sentence; with context vectors also the one before it, whose window it joined.
+    assert code == 0 and (report["updated"], report["removed"], report["encoded"]) == (1, 1, {name: 1 + context})
+    code, out, err = run_cli("search", "A brand new closing sentence about trains.", "--db", db, "-k", "40", "--json")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and hits[0]["text"] == "A brand new closing sentence about trains."
+    assert len(hits) == 36 and not any("002-music" in hit["path"] for hit in hits)
+    store = Store.open(db, create=False)
+    try:
+        assert_vectors_embed_their_windows(store, context)
+    finally:
+        store.close()
+
+
+def assert_vectors_embed_their_windows(store: Store, context: int) -> None:
+    """Every sentence has one vector, that of its text alone (context 0) or normalised with its
+    window's (context 1), by an encoder that embeds one text at a time."""
+    from simsearch.encoder import Encoder
+    from simsearch.store import window_texts
+
+    model = store.models()[0]
+    encoder = Encoder.load(model.path, device="cpu", precision="fp32")
+    ids, matrix = store.vectors(model)
+    stored = dict(zip(ids.tolist(), matrix))
+    for (document_id,) in store.conn.execute("SELECT id FROM documents").fetchall():
+        rows = store.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
+                                  (document_id,)).fetchall()
+        windows = window_texts([text for _, text in rows], 1) if context else [None] * len(rows)
+        for (sentence_id, text), window in zip(rows, windows):
+            expected = encoder.encode([text] + ([window] if window else []), normalize=True, batch_size=1).sum(axis=0)
+            np.testing.assert_allclose(stored.pop(sentence_id), expected / np.linalg.norm(expected), atol=2e-5,
+                                       err_msg=text)
+    assert stored == {}  # no vector of a sentence gone
 
 
 @pytest.mark.parametrize("args, message", [

@@ -68,8 +68,9 @@ def fts_rows(store: Store) -> list[tuple[str, int, str]]:
         "JOIN documents d ON d.id = s.document_id"))
 
 
-def held_texts(store: Store) -> set[str]:
-    return {text for (text,) in store.conn.execute("SELECT text FROM sentences")}
+def held_keys(store: Store) -> list[tuple[str, str | None]]:
+    """Each sentence's (text, context): what a vector is reused by (context NULL: sentence vectors)."""
+    return store.conn.execute("SELECT text, context FROM sentences").fetchall()
 
 
 files_strategy = st.dictionaries(st.sampled_from(NAMES), st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=4),
@@ -130,10 +131,11 @@ def test_moves_copies_swaps_and_edits_leave_the_index_a_fresh_index_would_build(
             for number, steps in enumerate(runs):
                 for step in steps:
                     apply(root, files, step)
-                before = held_texts(store)
+                before = set(held_keys(store))
                 report = indexer.index(store, [root], progress=False)
-                # What was embedded: exactly the sentences whose text the index did not hold.
-                new = sum(text not in before for texts in contents(store).values() for text in texts)
+                # What was embedded: exactly the sentences whose text (and window, with context
+                # vectors) the index did not hold.
+                new = sum(key not in before for key in held_keys(store))
                 assert report.encoded == {name: new for name in report.models}, (steps, report.encoded)
                 fresh = Store.open(tmp / f"fresh-{number}.db")
                 try:

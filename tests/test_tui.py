@@ -43,25 +43,42 @@ def test_rank_marks_and_overlap():
 
 
 @pytest.fixture(scope="module")
-def two_model_index(tmp_path_factory, index_model):
-    """An index of 12 notes with two tiny models; the second one looks trained (simsearch.json has steps)."""
+def two_model_indexes(tmp_path_factory, index_model):
+    """``make(context)``: an index of 12 notes with two tiny models, the second one looking
+    trained (simsearch.json has steps), made once per context window (None: the default a new
+    index takes, see conftest)."""
+    from simsearch import indexer
+
     from .tiny_bert import create_random_bert
 
-    root = tmp_path_factory.mktemp("tui")
-    shutil.copytree(index_model, root / "base-model")
-    trained = create_random_bert(root / "notes-simcse", hidden_size=32, heads=2, layers=2, pooler="avg", seed=5)
-    meta = json.loads((trained / "simsearch.json").read_text())
-    (trained / "simsearch.json").write_text(json.dumps({**meta, "steps": 100}))
-    docs = write_docs(root / "docs", 12)
-    store = Store.open(root / "index.db")
-    here = os.getcwd()
-    os.chdir(root)  # models named by relative folders, as a user types them: stable names for the snapshot
-    try:
-        index(store, [docs], ["base-model", "notes-simcse"], progress=False)
-    finally:
-        os.chdir(here)
-    store.close()
-    return root / "index.db", "base-model", "notes-simcse"
+    made = {}
+
+    def make(context: int | None = None):
+        context = indexer.DEFAULT_CONTEXT_WINDOW if context is None else context
+        if context not in made:
+            root = tmp_path_factory.mktemp("tui")
+            shutil.copytree(index_model, root / "base-model")
+            trained = create_random_bert(root / "notes-simcse", hidden_size=32, heads=2, layers=2, pooler="avg", seed=5)
+            meta = json.loads((trained / "simsearch.json").read_text())
+            (trained / "simsearch.json").write_text(json.dumps({**meta, "steps": 100}))
+            docs = write_docs(root / "docs", 12)
+            store = Store.open(root / "index.db")
+            here = os.getcwd()
+            os.chdir(root)  # models named by relative folders, as a user types them: stable names for the snapshot
+            try:
+                index(store, [docs], ["base-model", "notes-simcse"], progress=False, context=context)
+            finally:
+                os.chdir(here)
+            store.close()
+            made[context] = root / "index.db", "base-model", "notes-simcse"
+        return made[context]
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def two_model_index(two_model_indexes):
+    return two_model_indexes()
 
 
 def run_app(app: CompareApp, scenario, size=(150, 40)):
@@ -103,8 +120,9 @@ def test_default_models_left_embedded_else_first_right_most_recently_trained(two
     assert default_models(Store.open(db, create=False)) == (base, trained)
 
 
-def test_query_fills_both_panes_with_correct_overlap_marks(two_model_index, monkeypatch):
-    db, base, trained = two_model_index
+@pytest.mark.parametrize("context", [0, 1])  # sentence vectors; context vectors, the users' default
+def test_query_fills_both_panes_with_correct_overlap_marks(two_model_indexes, monkeypatch, context):
+    db, base, trained = two_model_indexes(context)
     monkeypatch.chdir(db.parent)
     store = Store.open(db, create=False)
     expected_left = Searcher.open(store, base).search(QUERY, 10)
