@@ -191,8 +191,8 @@ def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, o
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
     (docs / "list.txt").write_text(LINES)
-    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu")
-    assert store.context_window() == 0  # (tests/conftest.py: the suite's default)
+    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu", context=0)
+    assert store.context_window() == 0
     check_against_oracle(store, oracle, window=0)
     report = index(store, [docs], None, progress=False, device="cpu", context=1)
     assert report.encoded == {str(index_model): 14, str(tiny_model): 14}
@@ -213,7 +213,7 @@ def test_context_zero_stores_no_context_and_reuses_by_text(tmp_path, store, inde
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
-    run(store, [docs], index_model)
+    run(store, [docs], index_model, context=0)
     shared = "By morning the bridge was under water."
     (docs / "copy.txt").write_text(f"The festival opened on Friday. {shared} Tickets sold out quickly.\n")
     report = run(store, [docs], index_model)
@@ -283,7 +283,7 @@ def test_switching_on_reads_again_plain_text_whose_shape_is_not_recorded(tmp_pat
     docs.mkdir()
     (docs / "list.txt").write_text(LINES)
     (docs / "flood.txt").write_text(PROSE)
-    run(store, [docs], index_model)
+    run(store, [docs], index_model, context=0)
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL")  # as m0014 leaves plain text
     report = run(store, [docs], index_model, context=1)
     assert encoded(report) == 14
@@ -393,7 +393,7 @@ def test_a_model_that_cannot_be_loaded_at_a_switch_is_not_said_to_keep_its_vecto
     (docs / "flood.txt").write_text(PROSE)
     other = tmp_path / "other"
     shutil.copytree(tiny_model, other)
-    index(store, [docs], [str(index_model), str(other)], progress=False, precision="fp32", device="cpu")
+    index(store, [docs], [str(index_model), str(other)], progress=False, precision="fp32", device="cpu", context=0)
     shutil.rmtree(other)
     if damage == "weights":
         broken_copy(tiny_model, other)
@@ -415,7 +415,7 @@ def test_a_model_that_fails_to_load_at_a_switch(tmp_path, store, index_model, ti
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
-    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu")
+    index(store, [docs], [str(index_model), str(tiny_model)], progress=False, precision="fp32", device="cpu", context=0)
     load = Encoder.load.__func__
 
     def failing(cls, ref, *args, **kwargs):
@@ -565,7 +565,7 @@ def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorde
     notes.mkdir()
     (docs / "flood.txt").write_text(PROSE)
     (notes / "one.md").write_text("A single sentence here.\n")
-    run(store, [docs, notes], index_model)
+    run(store, [docs, notes], index_model, context=0)
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # as m0014 leaves it
     with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --vector-context 1"):
         run(store, [] if given == "no-paths" else [notes], index_model, context=1)
@@ -583,7 +583,7 @@ def test_switching_on_with_a_root_that_is_gone_is_not_refused(tmp_path, store, i
     gone.mkdir()
     (docs / "flood.txt").write_text(PROSE)
     (gone / "list.txt").write_text(LINES)
-    run(store, [docs, gone], index_model)
+    run(store, [docs, gone], index_model, context=0)
     store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")
     shutil.rmtree(gone)
     report = run(store, [docs, gone], index_model, context=1)
