@@ -654,7 +654,7 @@ def index_command(
         help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out). Default: the last value "
              "given for this index, else 20."),
     vector_context: Optional[int] = typer.Option(
-        None, "--vector-context", min=0, max=1,
+        None, "--vector-context", callback=_number(0, 1),
         help="1: each sentence's vector also embeds its neighbours, one either side (context vectors; files of one "
              "sentence per line keep sentence vectors); 0: the sentence alone, about 2.7x faster to index. One "
              "setting for every model of the index, recorded; a change re-embeds every model. Default: the index's "
