@@ -745,6 +745,12 @@ def index_command(
                      highlight=False, markup=False, soft_wrap=True)
         return
     rebuilt = "".join(f"; HNSW file {how} for {_shown(model)}" for model, how in report.hnsw.items())
+    if report.changed == 0 and not any(report.encoded.values()) and report.vectors_dropped:
+        # a switch of --vector-context whose models could not load: not "up to date"
+        stdout.print(f"{counted(report.vectors_dropped, 'vector')} dropped for --vector-context {report.context_window} "
+                     f"and none made again (no model could be loaded: see the warnings); {counted(unchanged, 'file')} "
+                     f"unchanged{skipped}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}")
+        return
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped}{rebuilt} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")

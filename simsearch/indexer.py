@@ -87,6 +87,7 @@ class IndexReport:
     encode_seconds: float = 0.0  # of ``seconds``, the time in model forward passes (and model loading)
     hnsw: dict[str, str] = field(default_factory=dict)  # model -> "built" or "patched": its HNSW file was (re)written
     context_window: int = 0  # the index's setting after the run (``index --vector-context``)
+    vectors_dropped: int = 0  # vectors dropped by a change of ``context_window`` (made again by the models that load)
 
     @property
     def changed(self) -> int:
@@ -651,7 +652,7 @@ def index(
             for key, st_dev in plan.walk.items():
                 store.add_root(key, st_dev)
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
-            _apply_context_window(store, window, warn, plan)
+            report.vectors_dropped = _apply_context_window(store, window, warn, plan, embedding=len(rows))
             report.context_window = window
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
@@ -735,12 +736,14 @@ def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
             "no --model) first")
 
 
-def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> None:
+def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan, *, embedding: int) -> int:
     """Record this run's context window ``wanted`` (inside the run's first transaction). A change
-    drops every model's vectors, which this run embeds again (``Store.set_context_window``; every
-    model was loaded first, see ``register_models``' ``reembed_all``), said in one line when there
+    drops every model's vectors, which this run embeds again for the ``embedding`` models that
+    loaded (``Store.set_context_window``; every model was loaded first, see ``register_models``'
+    ``reembed_all``; one that cannot load was said to lose them), said in one line when there
     were any; so are the plain-text files of no recorded shape that this run reads again for it
-    with context on (``Store.shape_unknown``: counted unchanged, not as read by another version)."""
+    with context on (``Store.shape_unknown``: counted unchanged, not as read by another version).
+    Returns the number of vectors dropped."""
     dropped = store.set_context_window(wanted)
     reshaped = len(_unshaped_read(store, plan)) if wanted else 0
     shape = ""
@@ -751,10 +754,20 @@ def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan) -> N
                  "vectors, one of a paragraph per line gets windows within its lines)")
     if dropped:
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
-        warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; re-embedding "
-                              f"all {dropped:,} vectors of {len(store.models())} model(s)" + (f"; {shape}" if shape else ""))
+        models = len(store.models())
+        if embedding >= models:
+            what = f"re-embedding all {dropped:,} vectors of {models} model(s)"
+        elif embedding:
+            what = (f"dropping all {dropped:,} vectors of {models} models; re-embedding those of the {embedding} "
+                    "that load")
+        else:
+            what = (f"dropping all {dropped:,} vectors of {models} model(s); none is embedded again: no model of the "
+                    "index can be loaded now (said above)")
+        warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; {what}"
+                              + (f"; {shape}" if shape else ""))
     elif shape:
         warn(str(store.path), shape)
+    return dropped
 
 
 def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:

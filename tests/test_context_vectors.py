@@ -8,6 +8,7 @@ context 0 nothing differs from sentence vectors.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -730,3 +731,33 @@ def test_an_index_of_schema_14_reads_its_plain_text_again_for_windows_within_lin
     again = run(upgraded, [docs], index_model)
     assert encoded(again) == 0 and again.unchanged == 4 and not again.warnings
     upgraded.close()
+
+
+def test_a_switch_whose_models_cannot_load_says_their_vectors_are_dropped_not_up_to_date(tmp_path, index_model, run_cli):
+    """Switching drops every model's vectors; when no model of the index loads (its folder moved),
+    none is made again: the note and the summary say so, never "re-embedding" or "up to date"."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The bridge opens at dawn. Cars cross it slowly.\n\nThe river is wide. Boats pass.\n")
+    model = tmp_path / "model"
+    shutil.copytree(index_model, model)
+    db = tmp_path / "i.db"
+    code, _, err = run_cli("index", docs, "-m", model, "--db", db, "--device", "cpu", "--vector-context", "0")
+    assert code == 0, err
+    model.rename(tmp_path / "moved")
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "1", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["vectors_dropped"] == 4 and report["encoded"] == {} and report["context_window"] == 1
+    said = " ".join(" ".join(str(w) for w in report["warnings"]).split())
+    assert "dropping all 4 vectors of 1 model(s); none is embedded again" in said and "re-embedding" not in said, said
+    (tmp_path / "moved").rename(model)  # back: the next switch loads it and re-embeds
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
+    assert code == 0 and "up to date" not in out and "re-embedding all 0 vectors" not in err, out + err
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "1")
+    said = " ".join((out + err).split())
+    assert code == 0 and "re-embedding all 4 vectors of 1 model(s)" in said and "encoded: " in said, said
+    model.rename(tmp_path / "moved")
+    code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
+    said = " ".join(out.split())
+    assert code == 0 and said.startswith("4 vectors dropped for --vector-context 0 and none made again"), said
