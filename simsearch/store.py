@@ -23,6 +23,7 @@ import datetime as dt
 import errno
 import functools
 import json
+import numbers
 import os
 import random
 import re
@@ -224,8 +225,10 @@ CONTEXT_WINDOWS = (0, 1)
 
 
 def check_context_window(window: int) -> None:
-    """Refuse a context window other than those of :data:`CONTEXT_WINDOWS` (``index --vector-context``)."""
-    if window not in CONTEXT_WINDOWS:
+    """Refuse a context window other than those of :data:`CONTEXT_WINDOWS` (``index --vector-context``):
+    an integer (``True``, ``1.0`` and ``0.0`` equal one of them, and were recorded as "True" or
+    "1.0", which no later command could read)."""
+    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window not in CONTEXT_WINDOWS:
         raise SimsearchError(f"--vector-context {window}: must be one of {', '.join(map(str, CONTEXT_WINDOWS))}")
 
 

@@ -255,6 +255,19 @@ def test_context_must_be_zero_or_one(tmp_path, store, index_model):
         run(store, [docs], index_model, context=2)
 
 
+@pytest.mark.parametrize("value", [True, 1.0, 0.0])
+def test_a_context_of_another_type_is_refused_before_anything_is_written(tmp_path, store, index_model, value):
+    """``True`` and ``1.0`` equal 1 (and ``0.0`` 0), so ``value in (0, 1)`` let them through: the
+    index recorded "True" as its setting, and every later command (`status`, `index`, `search`)
+    died on ``int("True")`` with a traceback."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    with pytest.raises(SimsearchError, match=f"--vector-context {value}: must be one of 0, 1"):
+        run(store, [docs], index_model, context=value)
+    assert store.setting("context_window") is None and store.context_window() == 0
+
+
 def test_cli_context_option(tmp_path, run_cli, index_model):
     docs = tmp_path / "docs"
     docs.mkdir()
