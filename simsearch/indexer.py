@@ -631,7 +631,7 @@ def index(
         encoders: dict[str, object] = {}  # model folder -> its encoder, loaded before anything was written
         window = _context_wanted(store, context)
         switching = window != store.context_window()
-        if switching and window:
+        if window:  # a switch, or one interrupted before it read every such file
             _check_unshaped_read(store, plan)
         before = store.models()
         rows = register_models(store, names, report, pooler, explicit=explicit, warn=warn, precision=precision,
@@ -718,16 +718,20 @@ def _context_wanted(store: Store, context: int | None) -> int:
 
 
 def _check_unshaped_read(store: Store, plan: _RootPlan) -> None:
-    """Switching context on reads again the plain-text documents whose shape was not recorded
-    (indexed before m0014 or m0015, ``Store.shape_unknown``): a run that would not read one (no
+    """With context on, the plain-text documents whose shape was not recorded (indexed before
+    m0014 or m0015, ``Store.shape_unknown``) are read again: a run that would not read one (no
     PATHS, another root) embedded its prose as sentence vectors under the new setting (or its
     lines' windows across them), and the next full run all of them again. Refused before
-    anything is written (not for a root of this run that is gone: its documents stay as they
-    are, as the run says, and are read once it is back)."""
+    anything is written, in the switch's run and in every run after a switch that was
+    interrupted before it read them all (not for a root of this run that is gone: its documents
+    stay as they are, as the run says, and are read once it is back)."""
     unshaped = store.shape_unknown()
+    if not unshaped:
+        return
     unread = [path for document_id, path in store.conn.execute("SELECT id, path FROM documents")
               if document_id in unshaped
-              and not any(_under(path, root) for root in [*plan.walk, *plan.kept])]  # (kept: a root gone, said so)
+              and not any(_under(path, root) for root in [*plan.walk, *plan.kept])  # (kept: a root gone, said so)
+              and os.path.exists(path)]  # (a file of a drive not mounted is read once it is back)
     if unread:
         raise SimsearchError(
             f"--vector-context 1 reads again the {counted(len(unread), 'plain-text file')} whose shape an older "

@@ -278,6 +278,8 @@ def contexts_of(texts: list[str], lines: list[int], window: int, lines_are_sente
     """``sentences.context`` for a document's sentences: each window's key (``windows_of``), None without one."""
     return [None if text is None else context_key(text)
             for text in windows_of(texts, lines, window, lines_are_sentences, lines_are_blocks)]
+
+
 # A model's vector ids, for ``Store.vector_ids``.
 VECTOR_IDS_SQL = "SELECT group_concat(sentence_id, ' ') FROM vectors WHERE +model_id = ?"
 
@@ -1353,8 +1355,9 @@ class Store:
         """Record ``window`` (inside the caller's transaction) and, when it changes what vectors
         are, rewrite every sentence's context and drop every model's vectors (they are all
         re-embedded; each model's HNSW file is disowned, as by ``reset_model``). Plain-text
-        documents whose shape is not recorded (read before m0014, :meth:`shape_unknown`) keep
-        sentence vectors until ``index`` reads them again, which it does while context is on.
+        documents whose shape is not recorded (:meth:`shape_unknown`) get the windows
+        ``windows_of`` gives them (read before m0014: sentence vectors; before m0015: windows
+        across their lines) until ``index`` reads them again, which it does while context is on.
         Returns how many vectors were dropped."""
         check_context_window(window)
         before = self.context_window()

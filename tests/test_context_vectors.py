@@ -774,3 +774,29 @@ def test_a_switch_whose_models_cannot_load_says_their_vectors_are_dropped_not_up
     code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
     said = " ".join(out.split())
     assert code == 0 and said.startswith("4 vectors dropped for --vector-context 0 and none made again"), said
+
+
+def test_after_an_interrupted_switch_a_run_that_would_not_read_plain_text_of_no_recorded_shape_is_refused(
+        tmp_path, store, index_model, oracle):
+    """A switch interrupted before it read an upgraded index's plain text left the setting at 1
+    and the shape unknown; a later `index SUBSET` then embedded that text's old windows, and the
+    next full run embedded it again. Refused as the switch's own run is, until the file is read
+    or its folder is gone (a drive not mounted: read once it is back)."""
+    docs, notes = tmp_path / "docs", tmp_path / "notes"
+    docs.mkdir()
+    notes.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (notes / "one.md").write_text("A single sentence here.\n")
+    run(store, [docs, notes], index_model, context=1)
+    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # not read yet
+    (notes / "two.md").write_text("Another sentence there.\n")
+    with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --vector-context 1"):
+        run(store, [notes], index_model, context=None)
+    assert not store.conn.execute("SELECT 1 FROM documents WHERE path LIKE '%two.md'").fetchone()
+    moved = tmp_path / "unmounted"
+    docs.rename(moved)
+    run(store, [notes], index_model, context=None)  # its folder is gone: nothing to read, nothing refused
+    moved.rename(docs)
+    report = run(store, [docs, notes], index_model, context=None)
+    assert store.shape_unknown() == set() and report.reextracted == 0
+    check_against_oracle(store, oracle)
