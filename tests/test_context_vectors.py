@@ -568,19 +568,26 @@ def test_a_switch_that_names_one_model_re_embeds_the_index_s_other_models_too(tm
     check_against_oracle(store, oracle, window=0)
 
 
+def prose_and_notes_of_no_recorded_shape(tmp_path, store, index_model, *, context: int) -> tuple[Path, Path]:
+    """docs/flood.txt (plain prose) and notes/one.md indexed at ``context``, the plain text's
+    shape then forgotten (as an upgrade, or a switch interrupted before it read the file, leaves it)."""
+    docs, notes = tmp_path / "docs", tmp_path / "notes"
+    docs.mkdir()
+    notes.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (notes / "one.md").write_text("A single sentence here.\n")
+    run(store, [docs, notes], index_model, context=context)
+    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")
+    return docs, notes
+
+
 @pytest.mark.parametrize("given", ["no-paths", "other-root"])
 def test_switching_on_refuses_a_run_that_would_not_read_plain_text_of_no_recorded_shape(tmp_path, store, index_model,
                                                                                        oracle, given):
     """`index --vector-context 1 -m M` (no PATHS: no file read), or one naming another root, embedded an
     upgraded index's plain text of no recorded shape as sentence vectors while status said context
     vectors, and the next full run embedded them all again: refused before anything is written."""
-    docs, notes = tmp_path / "docs", tmp_path / "notes"
-    docs.mkdir()
-    notes.mkdir()
-    (docs / "flood.txt").write_text(PROSE)
-    (notes / "one.md").write_text("A single sentence here.\n")
-    run(store, [docs, notes], index_model, context=0)
-    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # as m0014 leaves it
+    docs, notes = prose_and_notes_of_no_recorded_shape(tmp_path, store, index_model, context=0)  # as m0014 leaves it
     with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --vector-context 1"):
         run(store, [] if given == "no-paths" else [notes], index_model, context=1)
     assert store.context_window() == 0 and store.count_missing_vectors(store.models()[0].id) == 0
@@ -782,13 +789,7 @@ def test_after_an_interrupted_switch_a_run_that_would_not_read_plain_text_of_no_
     and the shape unknown; a later `index SUBSET` then embedded that text's old windows, and the
     next full run embedded it again. Refused as the switch's own run is, until the file is read
     or its folder is gone (a drive not mounted: read once it is back)."""
-    docs, notes = tmp_path / "docs", tmp_path / "notes"
-    docs.mkdir()
-    notes.mkdir()
-    (docs / "flood.txt").write_text(PROSE)
-    (notes / "one.md").write_text("A single sentence here.\n")
-    run(store, [docs, notes], index_model, context=1)
-    store.conn.execute("UPDATE documents SET lines_are_sentences = NULL WHERE kind = 'text'")  # not read yet
+    docs, notes = prose_and_notes_of_no_recorded_shape(tmp_path, store, index_model, context=1)  # not read yet
     (notes / "two.md").write_text("Another sentence there.\n")
     with pytest.raises(SimsearchError, match=r"1 plain-text file .*simsearch index --vector-context 1"):
         run(store, [notes], index_model, context=None)
