@@ -343,3 +343,19 @@ Also {ref}`fig-loss`, {numref}`tab-scores` and {numref}`elsewhere-fig`.
                           (26, "Also The training loss falls quickly, Scores by model and elsewhere fig.")]
     assert rst(".. _fig-plot:\n\n.. figure:: plot.png\n\n   The loss falls\n\nSee :numref:`fig-plot`.\n")[-1] == (
         7, "See The loss falls.")
+
+
+def test_an_rst_doc_role_without_a_title_reads_as_the_documents_name():
+    """Found on Click's docs (session 34): ``See :doc:`/shell-completion` for ...`` was stored as
+    "See /shell-completion for ...". Sphinx shows the document's title, which is in another file;
+    the role reads as the document's name in words now (as MyST's ``[](xref:guide/x)`` does: a leading
+    "/" and the folders are not words), and a title of its own is kept. MyST's
+    ``{doc}`` role, which Sphinx reads the same way, alike."""
+    source = """See :doc:`/shell-completion` for more.
+
+Read :doc:`../guide/setup_tools`, :doc:`wincmd` and :doc:`the FAQ </faq>` first.
+"""
+    assert rst(source) == [(1, "See shell completion for more."),
+                           (3, "Read setup tools, wincmd and the FAQ first.")]
+    assert md("See {doc}`/shell-completion` and {doc}`the FAQ </faq>`.\n") == [
+        (1, "See shell completion and the FAQ.")]

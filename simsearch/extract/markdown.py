@@ -14,6 +14,7 @@ from .rst import (
     _VERSIONED,
     Lines,
     _clean_rst,
+    _document_words,
     _indent,
     _inline_blocks,
     _label_key,
@@ -499,11 +500,7 @@ def _target_text(target: str) -> str:
     _, _, fragment = target.partition("#")
     if fragment:
         return _ref_text(fragment)
-    path = target.split(":", 1)[1] if target.startswith(_MYST_SCHEMES) else target
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    if not any(character.isalnum() for character in name):  # [](./), [](../): a folder named by dots only
-        return ""
-    return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+    return _document_words(target.split(":", 1)[1] if target.startswith(_MYST_SCHEMES) else target)
 
 
 def _link_title(match: re.Match) -> str:

@@ -389,6 +389,17 @@ def _ref_text(label: str, titles: dict[str, str] | None = None) -> str:
     return (titles or {}).get(_label_key(label)) or " ".join(re.split(r"[-_\s]+", label)).strip()
 
 
+def _document_words(target: str) -> str:
+    """What a link to another document without a text of its own reads as (a ``:doc:`` role, MyST's
+    ``[](guide/x.md)``): the document's name in words (``/shell-completion`` -> "shell completion"),
+    its folders and extension left out. Sphinx shows the document's title, which is in another
+    file; its name's words are what search finds of that title more often than the path."""
+    name = target.strip().rstrip("/").rsplit("/", 1)[-1]
+    if not any(character.isalnum() for character in name):  # "./", "../": a folder named by dots only
+        return ""
+    return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+
+
 def _label_key(label: str) -> str:
     """A label as Sphinx matches it: case and runs of spaces do not count."""
     return " ".join(label.lower().split())
@@ -674,6 +685,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
         content = title or content[content.rindex("<") + 1 : -1]
     elif role in ("ref", "numref") and not content.startswith("!"):  # ("!": no link, the text as written)
         return _ref_text(content, titles)
+    elif role == "doc":  # Sphinx shows the document's title, which is in another file
+        return _document_words(content)
     content = content.lstrip("!")
     if content.startswith("~"):
         content = content[1:].rsplit(".", 1)[-1]
