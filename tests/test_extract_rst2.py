@@ -444,3 +444,17 @@ def test_a_ref_with_an_exclamation_mark_reads_as_its_text():
     as it did before and as Sphinx shows it."""
     source = ".. _setup:\n\nSet up\n======\n\nSee :ref:`!setup` and :ref:`!notes-on-proxies`, then :ref:`setup`.\n"
     assert rst(source)[-1] == (6, "See setup and notes-on-proxies, then Set up.")
+
+
+def test_a_reference_name_with_hyphens_or_dots_loses_its_underscore():
+    """Found on Click's docs (session 34): "The click-contrib_ GitHub organization" was stored with
+    its underscore. A simple reference name may hold single hyphens, underscores, dots, colons
+    and plus signs between its letters (docutils); only names of letters and digits lost the
+    underscore. An identifier's own underscores ("``__init__``", "snake_case") stay."""
+    source = """The click-contrib_ GitHub organization and Python-3.12_ or c++_ notes.
+
+See sphinx.ext.autodoc__ and foo_bar_ here, not snake_case or __init__ words.
+"""
+    assert rst(source) == [(1, "The click-contrib GitHub organization and Python-3.12 or c++_ notes."),
+                           (3, "See sphinx.ext.autodoc and foo_bar here, not snake_case or __init__ words.")]
+

@@ -712,7 +712,9 @@ _SUBSTITUTION = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:_{1,2})?(?
 # (the text never holds "**": an unclosed "**" is tried up to the next one, not to the block's end)
 _STRONG = re.compile(r"(?<![\w*])\*\*(\S(?:(?:[^*]|\*(?!\*))*?\S)?)\*\*(?![\w*])")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
-_SIMPLE_REF = re.compile(r"(?<![\w-])([A-Za-z0-9]+)_{1,2}(?![\w])")
+# A reference by a simple name ("click-contrib_", "sphinx.ext.autodoc__"): letters and digits with
+# single hyphens, underscores, dots, colons or plus signs between them, as docutils reads the name.
+_SIMPLE_REF = re.compile(r"(?<![\w.:+-])([A-Za-z0-9]+(?:[-_.:+][A-Za-z0-9]+)*)_{1,2}(?![\w])")
 _PLACEHOLDER = re.compile(r"\0(\d+)\0")
 
 
