@@ -458,3 +458,20 @@ See sphinx.ext.autodoc__ and foo_bar_ here, not snake_case or __init__ words.
     assert rst(source) == [(1, "The click-contrib GitHub organization and Python-3.12 or c++_ notes."),
                            (3, "See sphinx.ext.autodoc and foo_bar here, not snake_case or __init__ words.")]
 
+
+def test_punctuation_after_markup_that_spans_lines_stays_beside_its_text():
+    """Found on Click's docs (session 34): a link or literal wrapped over two lines was stored with
+    a space before the punctuation after it, "(see Command alias example )", "calls it as --bar
+    --foo , then": the line break it swallowed was put back after it, before the ")" or ",".
+    Punctuation that closes the text now comes before that break; the sentence keeps its line."""
+    source = """Many tools support aliases (see `Command alias example
+<https://example.org/aliases>`_).
+
+If the user calls it as ``--bar
+--foo``, then the callback for ``bar`` fires first (``#!/usr/bin/env
+python``) here.
+"""
+    assert rst(source) == [(1, "Many tools support aliases (see Command alias example)."),
+                           (4, ("If the user calls it as --bar --foo, then the callback for bar fires first "
+                                "(#!/usr/bin/env python) here."))]
+    assert read("notes.md", "Run `git\nstatus`, then `ls\n-l`.\n") == [(1, "Run git status, then ls -l.")]

@@ -716,6 +716,8 @@ _EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
 # single hyphens, underscores, dots, colons or plus signs between them, as docutils reads the name.
 _SIMPLE_REF = re.compile(r"(?<![\w.:+-])([A-Za-z0-9]+(?:[-_.:+][A-Za-z0-9]+)*)_{1,2}(?![\w])")
 _PLACEHOLDER = re.compile(r"\0(\d+)\0")
+# Punctuation that closes the text before it (up to a space): it stays beside a construct that spanned lines.
+_CLOSING_PUNCTUATION = re.compile(r"""[)\]}>,.;:!?'"’”]+(?=\s|$)""")
 
 
 def _protect(pattern: re.Pattern, text: str, keep: list[str], render: Callable[[re.Match], str]) -> str:
@@ -724,11 +726,25 @@ def _protect(pattern: re.Pattern, text: str, keep: list[str], render: Callable[[
     Called once per block, on text that holds no NUL (``_without_nul``): a placeholder never
     holds another one, so ``_restore`` puts every kept text back in one pass.
     """
-    def sub(match):
+    out: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        if match.start() < position:  # (in punctuation moved beside the construct before it)
+            continue
         kept = render(match)
-        keep.append(kept)  # a newline inside the removed part stays, so the block keeps its lines
-        return f"\0{len(keep) - 1}\0" + "\n" * (match.group(0).count("\n") - kept.count("\n"))
-    return pattern.sub(sub, text)
+        keep.append(kept)
+        out.append(text[position:match.start()] + f"\0{len(keep) - 1}\0")
+        position = match.end()
+        removed = match.group(0).count("\n") - kept.count("\n")
+        if removed > 0:  # a newline inside the removed part stays, so the block keeps its lines
+            # after the punctuation that closes the text: "(see `a link\n<url>`_)" is "(see a link)", not "(see a link )"
+            closing = _CLOSING_PUNCTUATION.match(text, position)
+            if closing:
+                out.append(closing.group())
+                position = closing.end()
+            out.append("\n" * removed)
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _restore(text: str, keep: list[str]) -> str:
