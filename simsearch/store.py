@@ -1238,8 +1238,12 @@ class Store:
         )
 
     def last_run(self) -> dict | None:
+        """The newest row of ``runs``, its ``roots`` and ``models`` (stored as JSON text) as lists."""
         rows = list(self.db.query("SELECT * FROM runs ORDER BY id DESC LIMIT 1"))
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        run = rows[0]
+        return {**run, **{key: json.loads(run[key]) for key in ("roots", "models") if isinstance(run[key], str)}}
 
     def counts(self) -> dict[str, int]:
         return {

@@ -89,3 +89,18 @@ def test_an_interrupted_run_counts_what_it_encoded(tmp_path, run_cli, index_mode
     run = json.loads(out)["last_run"]
     assert run["status"] == "interrupted"
     assert run["sentences_encoded"] == _vectors(db) == 4
+
+
+def test_status_json_gives_the_last_runs_folders_and_models_as_lists(tmp_path, run_cli, index_model):
+    """Found by a user trial on Click's docs (session 34): ``status --json``'s ``last_run`` gave
+    ``roots`` and ``models`` as the database column holds them, JSON text inside the JSON
+    (``"roots": "[\\"/tmp/docs\\"]"``), so a script had to decode them twice. They are lists now,
+    as ``roots`` and ``models`` at the top level are."""
+    docs = write_docs(tmp_path / "docs", 2)
+    db = tmp_path / "index.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["last_run"]["roots"] == [root["path"] for root in info["roots"]]
+    assert info["last_run"]["models"] == [model["name"] for model in info["models"]]
