@@ -603,6 +603,10 @@ def _next_step(config, metadata: dict, db: Optional[Path]) -> str:
                 f"tui{_shown(where)} --left {_shown(base)} --right {_shown(name)}, or simsearch eval retrieval QUERIES{_shown(where)} -m {_shown(base)} -m {_shown(name)}")
     if metadata.get("best_dev_stsb") is not None:
         return f"Evaluate it: simsearch eval sts --model {_shown(out)}"
+    if config.mode == "unsup" and config.data is not None:  # the user's own text: index it with both, compare
+        data, base, name = (shlex.quote(str(value)) for value in (config.data, base, name))
+        return (f"Use it: simsearch index {_shown(data)} -m {_shown(base)} -m {_shown(name)}, then simsearch tui "
+                f"--left {_shown(base)} --right {_shown(name)}")
     return f"Use it: simsearch index FOLDER -m {_shown(name)}"
 
 

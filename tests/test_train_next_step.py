@@ -50,5 +50,8 @@ def test_a_model_outside_the_models_folder_is_named_by_its_absolute_path(tmp_pat
                                 "--batch-size", "8", "--device", "cpu")
     assert code == 0, err
     said = " ".join(stdout.split())
-    assert f"Use it: simsearch index FOLDER -m {tmp_path / 'm'}" in said
+    # the text it trained on, with the base beside the new model, then the side-by-side view
+    assert (f"Use it: simsearch index lines.txt -m {tiny_model} -m {tmp_path / 'm'}, then simsearch tui "
+            f"--left {tiny_model} --right {tmp_path / 'm'}") in said
+    assert "FOLDER" not in said
     assert said.count(f"-m {tmp_path / 'm'}") == 2 and " -m m " not in said  # the eval retrieval hint too
