@@ -82,7 +82,7 @@ _CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=\s|$
 # by a quote or bracket (「行く。」と言った) is inside a sentence that goes on.
 _CJK_END = re.compile(r"[。！？]+(?![」』）〕】”’。！？])")
 _CLOSERS = "\"'”’»)]"
-_OPENERS = "\"'“‘«(["
+_OPENERS = "\"'“‘«([{"
 # A line that starts a block of its own: heading, bullet, numbered item, quote, table row.
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>\s?|\|)")
 # Heading, bullet and quote markers that open a block are not part of its first sentence;

@@ -256,3 +256,10 @@ def test_a_dot_standing_alone_is_a_literal_not_a_sentence_end():
 ])
 def test_month_and_weekday_abbreviations_that_are_words_count_only_capitalised(text, expected):
     assert [s.text for s in split_sentences(text)] == expected
+
+
+def test_a_placeholder_in_braces_starts_a_sentence():
+    # Click's shell-completion docs: "{PROG_NAME}" opens the next sentence as a capital would
+    text = "The variable is set to {shell}_source. {PROG_NAME} is the executable name."
+    assert [s.text for s in split_sentences(text)] == ["The variable is set to {shell}_source.",
+                                                       "{PROG_NAME} is the executable name."]
