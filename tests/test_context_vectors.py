@@ -157,17 +157,26 @@ def test_two_files_that_swap_contents_keep_every_vector(tmp_path, store, index_m
         np.testing.assert_array_equal(vector, before[(text, context)])
 
 
-def test_a_copy_with_other_neighbours_gets_its_own_vector(tmp_path, store, index_model, oracle):
+SHARED = "By morning the bridge was under water."  # a sentence of PROSE
+
+
+def flood_then_a_copy_elsewhere(tmp_path, store, index_model, *, context: int):
+    """docs/flood.txt (PROSE) indexed at ``context``, then docs/copy.txt written: SHARED between
+    other neighbours. Returns the folder."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "flood.txt").write_text(PROSE)
-    run(store, [docs], index_model, context=1)
-    shared = "By morning the bridge was under water."
-    (docs / "copy.txt").write_text(f"The festival opened on Friday. {shared} Tickets sold out quickly.\n")
+    run(store, [docs], index_model, context=context)
+    (docs / "copy.txt").write_text(f"The festival opened on Friday. {SHARED} Tickets sold out quickly.\n")
+    return docs
+
+
+def test_a_copy_with_other_neighbours_gets_its_own_vector(tmp_path, store, index_model, oracle):
+    docs = flood_then_a_copy_elsewhere(tmp_path, store, index_model, context=1)
     (docs / "same.txt").write_text(PROSE)  # an exact copy: the same windows, nothing to embed
     report = run(store, [docs], index_model)
     assert encoded(report) == 3  # copy.txt's three sentences; same.txt reuses flood.txt's vectors
-    copies = [r for r in rows(store) if r[2] == shared]
+    copies = [r for r in rows(store) if r[2] == SHARED]
     assert len(copies) == 3 and len({r[3] for r in copies}) == 2
     in_copy = next(r for r in copies if r[0].endswith("copy.txt"))
     in_flood = next(r for r in copies if r[0].endswith("flood.txt"))
@@ -211,12 +220,7 @@ def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, o
 
 def test_context_zero_stores_no_context_and_reuses_by_text(tmp_path, store, index_model, oracle):
     """Context 0 (today's index): sentence vectors, a copy with other neighbours reuses the vector."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "flood.txt").write_text(PROSE)
-    run(store, [docs], index_model, context=0)
-    shared = "By morning the bridge was under water."
-    (docs / "copy.txt").write_text(f"The festival opened on Friday. {shared} Tickets sold out quickly.\n")
+    docs = flood_then_a_copy_elsewhere(tmp_path, store, index_model, context=0)
     report = run(store, [docs], index_model)
     assert encoded(report) == 2
     assert store.conn.execute("SELECT count(*) FROM sentences WHERE context IS NOT NULL").fetchone()[0] == 0
