@@ -163,7 +163,8 @@ def candidates(store: Store, queries: list, model: str, device: str) -> list[dic
     modes rank; the cosine and BM25 of every id of them, its text, and whether it is relevant
     (through any copy, as ``eval retrieval`` counts it)."""
     searcher = search.Searcher.open(store, model, device=device)
-    vectors = searcher.embed([query.text for query in queries])
+    # each query embedded alone, as search embeds it (in one bf16 batch a vector moves with the longest query)
+    vectors = [searcher.embed([query.text])[0] for query in queries]
     forms, relevant, out = retrieval._PathForms(), {}, []
     for query, vector in zip(queries, vectors):
         texts: dict[int, str] = {}
