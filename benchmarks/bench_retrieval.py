@@ -83,6 +83,22 @@ def parse_trained(values: list[str] | None, names: set[str]) -> dict[str, list[s
     return trained
 
 
+def parse_questions(values: list[str] | None) -> list[tuple[str, Path, Path]]:
+    """``INDEX=QUERIES`` pairs: questions written by hand over an index made by ``simsearch
+    index`` (evaluated as it is, never indexed here), named by the index file's stem."""
+    sets = []
+    for value in values or []:
+        db, sep, queries = value.partition("=")
+        if not sep or not db or not queries:
+            sys.exit(f"--questions {value!r}: expected INDEX=QUERIES, for example click.db=click/questions.jsonl")
+        db_path, query_path = Path(db).expanduser(), Path(queries).expanduser()
+        for path, what in ((db_path, "index"), (query_path, "query file")):
+            if not path.is_file():
+                sys.exit(f"--questions {value!r}: no {what} {path}")
+        sets.append((db_path.stem, db_path, query_path))
+    return sets
+
+
 def database(folder: Path, work: Path | None) -> Path:
     if work is None:
         return folder / "index.db"
@@ -248,6 +264,33 @@ def bonus_rule(beta: float):
     return rule
 
 
+def agreement_rule(measure: str, n: int, low: float, high: float = 1.0):
+    """The kept RRF rule with the lexical side's weight set per query by how far it agrees
+    with the dense side: ``low + (high - low) * a`` (one-word queries keep their weights).
+    ``overlap``: a = the share of the two sides' first ``n`` distinct texts they hold in common;
+    ``in-dense``: a = the share of the lexical side's first ``n`` that the dense side holds among
+    its ``FUSION_DEPTH`` (a lexical hit the dense model does not even consider is likely a match
+    of the wrong words)."""
+    def rule(c):
+        k, wd, depth = search.RRF_K, search.DENSE_WEIGHT, search.FUSION_DEPTH
+        dense, lexical, written = c["sides"][depth, lexical_depth(c["query"], k, wd, depth)]
+        weights = search.fusion_weights(c["query"], bool(lexical), wd)
+        dense_ids = [i for i, _ in dense]
+        lexical_ids = [i for i, _ in lexical[:n]]
+        if lexical_ids and weights["lexical"] == 1.0:
+            if measure == "overlap":
+                a = len(set(dense_ids[:n]) & set(lexical_ids)) / n
+            else:
+                a = sum(i in set(dense_ids) for i in lexical_ids) / len(lexical_ids)
+            weights = {"dense": wd, "lexical": low + (high - low) * a}
+        return [i for i, _ in search.fuse(dense, lexical, weights, k)]
+    return rule
+
+
+AGREEMENT_SETTINGS = [(measure, n, low) for measure, ns in (("overlap", (10, 20, 50)), ("in-dense", (1, 3, 10)))
+                      for n in ns for low in (0.0, 0.25, 0.5)]
+
+
 # (No benchmark query is one word, so neither the one-word weights nor words as written move
 # any rule's numbers there; the score-based rules do not put words as written first.)
 SWEEP = {
@@ -256,6 +299,7 @@ SWEEP = {
     **{rrf_name(k, wd, depth): rrf_rule(k, wd, depth) for k, wd, depth in RRF_SETTINGS},
     **{f"convex alpha={a} {norm}": convex_rule(a, norm) for a in (0.3, 0.5, 0.7, 0.8, 0.9) for norm in ("minmax", "z")},
     **{f"cosine + {b} BM25/max": bonus_rule(b) for b in (0.05, 0.1, 0.2, 0.3)},
+    **{f"agree {measure} n={n} low={low}": agreement_rule(measure, n, low) for measure, n, low in AGREEMENT_SETTINGS},
 }
 
 
@@ -303,7 +347,7 @@ def check_sweep(store: Store, queries: list, model: str, cands: list[dict], devi
     return problems
 
 
-def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str]) -> None:
+def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str], hand: list[str] = ()) -> None:
     results = {name: {key: rule_metrics(rule, cands) for key, cands in table.items()} for name, rule in SWEEP.items()}
     dense = results["dense"]
     picked = [key for key in table if key[0] in pick] or list(table)
@@ -314,10 +358,17 @@ def run_sweep(table: dict[tuple[str, str], list[dict]], pick: list[str]) -> None
 
     order = sorted(results, key=lambda name: (-round(worst(name, picked), 6),
                                               -sum(results[name][key][1] for key in picked)))
-    print(f"{'rule':30} {'worst (pick)':>12} {'worst (rest)':>12}  " + " ".join(f"{b[:10] + '/' + m[:8]:>19}" for b, m in table))
+    by_hand = [key for key in table if key[0] in hand]
+    count = sum(len(table[key]) for key in by_hand) or 1
+
+    def pooled(name):  # hit@10 / MRR@10 over every hand-written question
+        return "/".join(f"{sum(results[name][key][j] * len(table[key]) for key in by_hand) / count:.3f}" for j in (0, 1))
+
+    print(f"{'rule':30} {'worst (pick)':>12} {'worst (rest)':>12}" + (f" {'hand-written':>12}" if by_hand else "") + "  "
+          + " ".join(f"{b[:10] + '/' + m[:8]:>19}" for b, m in table))
     for name in order:
         print(f"{name + (' (kept)' if name == KEPT else ''):30} {worst(name, picked):>+12.3f} "
-              f"{worst(name, confirm):>+12.3f}  " + " ".join(
+              f"{worst(name, confirm):>+12.3f}" + (f" {pooled(name):>12}" if by_hand else "") + "  " + " ".join(
                   f"{results[name][key][0]:>11.3f}/{results[name][key][1]:.3f}" for key in table))
 
 
@@ -337,6 +388,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="index with this context window (simsearch index --vector-context); default: the index's "
                              "setting")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--questions", action="append", metavar="INDEX=QUERIES",
+                        help="also a query file written by hand over an index simsearch made (evaluated as it is, "
+                             "with the models it holds of -m; repeatable)")
     parser.add_argument("--sweep", action="store_true", help="compare the fusion rules of SWEEP instead")
     parser.add_argument("--pick", action="append", help="with --sweep: benchmarks the rule is picked on (repeatable)")
     args = parser.parse_args(argv)
@@ -346,29 +400,32 @@ def main(argv: list[str] | None = None) -> None:
     base = list(dict.fromkeys(args.model or ["minilm"]))
     modes = args.mode or [mode for mode in ("lexical", "dense", "hybrid") if mode in retrieval.MODES]
     work = args.work.expanduser() if args.work else None
+    # (name, index, query file, corpus to index or None: a hand-written set's index is used as it is, models)
+    sets = [(folder.name, database(folder, work), folder / "queries.jsonl", folder / "corpus",
+             list(dict.fromkeys(base + trained.get(folder.name, [])))) for folder in folders]
+    sets += [(name, db, queries, None, base) for name, db, queries in parse_questions(args.questions)]
     rows, table, mismatches = [], {}, []
-    for folder in folders:
-        models = list(dict.fromkeys(base + trained.get(folder.name, [])))
-        store = Store.open(database(folder, work))
+    for name, db, query_file, corpus, models in sets:
+        store = Store.open(db)
         try:
-            if not args.no_index:
-                index(store, [folder / "corpus"], models, device=args.device, progress=not args.json, context=args.vector_context)
-            warn = lambda message, name=folder.name: print(f"warning: {name}: {message}", file=sys.stderr)
-            queries = retrieval.load_queries(folder / "queries.jsonl")
+            if corpus is not None and not args.no_index:
+                index(store, [corpus], models, device=args.device, progress=not args.json, context=args.vector_context)
+            warn = lambda message, name=name: print(f"warning: {name}: {message}", file=sys.stderr)
+            queries = retrieval.load_queries(query_file)
             if args.sweep:
                 for model in models:
-                    cands = table[(folder.name, display(model))] = candidates(store, queries, model, args.device)
+                    cands = table[(name, display(model))] = candidates(store, queries, model, args.device)
                     found = check_sweep(store, queries, model, cands, args.device)
-                    mismatches += [f"{folder.name}/{display(model)}: {problem}" for problem in found]
+                    mismatches += [f"{name}/{display(model)}: {problem}" for problem in found]
                 continue
             results = retrieval.run_eval(store, queries, models, modes, args.k, device=args.device, on_warning=warn)
             for model in models:  # BM25 uses no model (one row, model None): reported for each
-                rows += [{"benchmark": folder.name, **result.as_dict(), "model": display(model)}
+                rows += [{"benchmark": name, **result.as_dict(), "model": display(model)}
                          for result in results if result.model is None or display(result.model) == display(model)]
         finally:
             store.close()
     if args.sweep:
-        run_sweep(table, args.pick or [])
+        run_sweep(table, args.pick or [], [name for name, *_ in parse_questions(args.questions)])
         if mismatches:
             sys.exit(f"\nFAIL: the sweep's dense, BM25 or kept rule differs from eval retrieval on "
                      f"{len(mismatches)} queries (first: {mismatches[0]})")

@@ -136,3 +136,35 @@ def test_a_sweep_that_fuses_raw_rows_is_caught(bench_index, monkeypatch):
         patch.setattr(bench.search, "_distinct", raw_rows)
         cands = bench.candidates(store, queries, model, "cpu")
     assert bench.check_sweep(store, queries, model, cands, "cpu")
+
+
+def test_the_sweep_embeds_each_query_alone(bench_index, monkeypatch):
+    """A query's vector may depend on its batch (bf16 pads to the longest query): the sweep
+    embeds each query alone, as search does, or it ranks other hits than eval retrieval."""
+    store, queries, model = bench_index
+    bench = load_bench()
+    embed = search.Searcher.embed
+
+    def batch_dependent(self, texts):
+        vectors = embed(self, texts)
+        if len(texts) > 1:  # as if padding moved every vector: far, so ranks move
+            vectors = vectors[::-1].copy()
+        return vectors
+
+    monkeypatch.setattr(search.Searcher, "embed", batch_dependent)
+    cands = bench.candidates(store, queries, model, "cpu")
+    assert bench.check_sweep(store, queries, model, cands, "cpu") == []
+
+
+def test_an_agreement_rule_at_full_weight_is_the_kept_rule(bench_index):
+    """The agreement rules change only the lexical side's weight: at low = high = 1 they rank
+    exactly as the kept rule does."""
+    store, queries, model = bench_index
+    bench = load_bench()
+    cands = bench.candidates(store, queries, model, "cpu")
+    kept = bench.SWEEP[bench.KEPT]
+    for measure in ("overlap", "in-dense"):
+        rule = bench.agreement_rule(measure, 3, 1.0)
+        assert [bench.top_ids(rule, c) for c in cands] == [bench.top_ids(kept, c) for c in cands]
+    fading = bench.agreement_rule("in-dense", 1, 0.0)
+    assert any(bench.top_ids(fading, c) != bench.top_ids(kept, c) for c in cands)
