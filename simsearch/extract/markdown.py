@@ -31,7 +31,7 @@ _MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})[ \t]*(?:\{([\w:.-]+)\}[ \t]*)
 _MD_HEADING = re.compile(r"^\s*#{1,6}(?:[ \t]+(.*)|$)")
 _MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
 _MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
-_MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
+_MD_LINK_DEF = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*\S")
 _MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
 _MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL_PIPE = re.compile(r"(?<!\\)\|")
@@ -133,6 +133,7 @@ def _clean_markdown(text: str) -> Lines:
     # title of each heading a label names, for a {ref} without a title (``_ref_text``).
     targets: list[str] = []
     titles: dict[str, str] = {}
+    refs: set[str] = set()  # the labels of the file's link reference definitions, for a shortcut link ("[Mypy]")
     paragraph: tuple[list[str], list[str], int] | None = None  # its labels, its lines, its last line's index
 
     def name_section(labels: list[str], title: str) -> None:
@@ -265,7 +266,10 @@ def _clean_markdown(text: str) -> Lines:
             out.gap(number)
             continue
         alert = _MD_ALERT.match(line) if quoted else None
-        if _MD_SKIP_LINE.match(line) or _MD_LINK_DEF.match(line) or alert:
+        link_def = _MD_LINK_DEF.match(line)
+        if link_def:
+            refs.add(_link_label(link_def.group(1)))
+        if _MD_SKIP_LINE.match(line) or link_def or alert:
             if (target := _MD_TARGET.match(line)) and not alert:
                 targets = [*waiting, target.group(1)]
             out.gap(number)
@@ -388,16 +392,22 @@ def _clean_markdown(text: str) -> Lines:
     cleaned: Lines = []
     start = 0
     for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only
-        cleaned += _md_blocks(out.lines[start:at], titles) + rst_lines + [(last, "")]
+        cleaned += _md_blocks(out.lines[start:at], titles, refs) + rst_lines + [(last, "")]
         start = at
-    return cleaned + _md_blocks(out.lines[start:], titles)
+    return cleaned + _md_blocks(out.lines[start:], titles, refs)
 
 
-def _md_blocks(lines: Lines, titles: dict[str, str] | None = None) -> Lines:
+def _link_label(label: str) -> str:
+    """A link label as CommonMark matches one: case-insensitive, runs of whitespace as one space."""
+    return " ".join(label.split()).casefold()
+
+
+def _md_blocks(lines: Lines, titles: dict[str, str] | None = None, refs: set[str] | frozenset[str] = frozenset()) -> Lines:
     """``_md_inline`` applied to each block: its removals keep the newlines they held (so the
     whole block is cleaned at once and every line keeps its number; tests/test_extract_markdown2.py).
-    ``titles``: the sections MyST targets name in this file, for a ``{ref}`` without a title."""
-    return _inline_blocks(lines, lambda block: _md_inline(block, titles))
+    ``titles``: the sections MyST targets name in this file, for a ``{ref}`` without a title;
+    ``refs``: the labels its link reference definitions define, for a shortcut link."""
+    return _inline_blocks(lines, lambda block: _md_inline(block, titles, refs))
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
@@ -423,6 +433,9 @@ _MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
 _MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
 _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+# A shortcut reference link, "[Mypy]" (its label defined by a "[Mypy]: URL" line of the file): not
+# an image's, nor a link's text or label, nor a definition's own label.
+_MD_SHORTCUT_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]]+)\](?![(\[:])")
 # A link's title after its destination: [](other.md "Title"), 'Title' or (Title).
 _MD_LINK_TITLE = r"""(?:\s+(?P<title>"[^"]*"|'[^']*'|\([^()]*\)))?\s*"""
 # MyST's link to a target with no text of its own, ``[](#label)``: it shows the target's title.
@@ -536,7 +549,7 @@ def _autolink_text(match: re.Match, titles) -> str:
     return url or match.group(2)
 
 
-def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
+def _md_inline(text: str, titles: dict[str, str] | None = None, refs: set[str] | frozenset[str] = frozenset()) -> str:
     """A block's inline markup reduced to its text; a MyST reference without a text of its own
     (``{ref}`label```, ``[](#label)``, ``<project:#label>``) to the title of the section ``titles``
     has for the label, else to the label's words, as a reStructuredText ``:ref:``."""
@@ -551,6 +564,8 @@ def _md_inline(text: str, titles: dict[str, str] | None = None) -> str:
     text = _md_sub(_MD_FOOTNOTE_REF, "", text)
     text = _md_sub(_MD_ANCHOR_LINK, lambda m: _anchor_link_text(m, titles), text)
     text = _md_sub(_MD_LINK, r"\1", text)  # (a badge: its image gone, an empty link)
+    if refs:  # "[Mypy]" with a "[Mypy]: URL" in the file reads as "Mypy" (other brackets stay)
+        text = _md_sub(_MD_SHORTCUT_LINK, lambda m: m.group(1) if _link_label(m.group(1)) in refs else m.group(0), text)
     text = _md_sub(_MD_AUTOLINK, lambda m: _autolink_text(m, titles), text)
     text = _md_sub(_MD_TAG, "", text)
     text = _md_sub(_MD_ATTRIBUTES, "", text)

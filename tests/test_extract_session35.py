@@ -1,0 +1,32 @@
+"""Reader cases found by a user trial on attrs' documentation (session 35): MyST and
+CommonMark constructs whose markup reached a sentence, or that split or joined sentences wrongly."""
+
+from __future__ import annotations
+
+import pytest
+
+from .textgen import read
+
+
+def md(source: str) -> list[tuple[int, str]]:
+    return read("doc.md", source)
+
+
+# A shortcut reference link ("[Mypy]", defined by a "[Mypy]: URL" line anywhere in the file) is
+# its text, as CommonMark shows it: attrs' types.md stored "tools like [Mypy], [pytype], or [Pyright]".
+SHORTCUT_LINKS = [
+    ("shortcut links", "Tools like [Mypy], [*pytype*], or [Pyright] help.\n\n"
+     "[Mypy]: http://mypy-lang.org\n[Pyright]: https://github.com/microsoft/pyright\n"
+     "[*pytype*]: https://google.github.io/pytype/\n",
+     [(1, "Tools like Mypy, pytype, or Pyright help.")]),
+    ("a label matches in any case and spacing", "Use [The  Tool] daily.\n\n[the tool]: https://x.org\n",
+     [(1, "Use The Tool daily.")]),
+    ("brackets without a definition stay", "A list [x] and a [note] stay.\n", [(1, "A list [x] and a [note] stay.")]),
+    ("a defined label in a code span stays", "Write `[Mypy]` here.\n\n[Mypy]: http://mypy-lang.org\n",
+     [(1, "Write [Mypy] here.")]),
+]
+
+
+@pytest.mark.parametrize("source, wanted", [case[1:] for case in SHORTCUT_LINKS], ids=[case[0] for case in SHORTCUT_LINKS])
+def test_a_shortcut_reference_link_is_its_text(source, wanted):
+    assert md(source) == wanted
