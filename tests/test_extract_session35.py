@@ -30,3 +30,21 @@ SHORTCUT_LINKS = [
 @pytest.mark.parametrize("source, wanted", [case[1:] for case in SHORTCUT_LINKS], ids=[case[0] for case in SHORTCUT_LINKS])
 def test_a_shortcut_reference_link_is_its_text(source, wanted):
     assert md(source) == wanted
+
+
+# A definition list's definition may start ": " with one space (MyST's deflist, markdown-it's,
+# Pandoc's): attrs' overview.md stored ": attrs is for creating well-behaved classes ...".
+DEFINITIONS = [
+    ("one space", "**It's about regular classes.**\n\n: *attrs* is for creating classes.\n  It can be used for containers.\n",
+     [(1, "It's about regular classes."), (3, "attrs is for creating classes."), (4, "It can be used for containers.")]),
+    ("a tab", "Term\n:\tThe definition.\n", [(1, "Term"), (2, "The definition.")]),
+    ("three spaces as before", "Term\n:   The definition.\n\n    Its second paragraph.\n",
+     [(1, "Term"), (2, "The definition."), (4, "Its second paragraph.")]),
+    ("a second paragraph indented two", "Term\n\n: The definition.\n\n  Its second paragraph.\n",
+     [(1, "Term"), (3, "The definition."), (5, "Its second paragraph.")]),
+]
+
+
+@pytest.mark.parametrize("source, wanted", [case[1:] for case in DEFINITIONS], ids=[case[0] for case in DEFINITIONS])
+def test_a_definition_after_a_colon_and_one_space_is_prose(source, wanted):
+    assert md(source) == wanted

@@ -33,6 +33,9 @@ _MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\
 _MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
 _MD_LINK_DEF = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*\S")
 _MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
+# A definition of a definition list: ":" at the start of a line, then spaces (MyST's deflist and
+# Pandoc take one, Python-Markdown three); its text starts the definition's content column.
+_MD_DEFINITION = re.compile(r":[ \t]+(?=\S)")
 _MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _MD_CELL_PIPE = re.compile(r"(?<!\\)\|")
 # A setext heading's underline (any length, after a paragraph line); a thematic break with spaces (``* * *``).
@@ -374,10 +377,11 @@ def _clean_markdown(text: str) -> Lines:
             in_paragraph = True
             i += 1
             continue
-        if line.startswith(":   "):  # definition list (Python-Markdown, PHP Markdown Extra)
+        definition = _MD_DEFINITION.match(line)
+        if definition:  # definition list (Python-Markdown, PHP Markdown Extra, MyST, Pandoc)
             out.gap(number)
-            out.add(number, line[4:])
-            container = 4
+            out.add(number, line[definition.end():])
+            container = definition.end()
             in_paragraph = True
             i += 1
             continue
