@@ -48,3 +48,19 @@ DEFINITIONS = [
 @pytest.mark.parametrize("source, wanted", [case[1:] for case in DEFINITIONS], ids=[case[0] for case in DEFINITIONS])
 def test_a_definition_after_a_colon_and_one_space_is_prose(source, wanted):
     assert md(source) == wanted
+
+
+# A footnote reference after a space left that space before the punctuation after it: attrs'
+# hashing.md stored "attrs will happily write a __hash__ method for you , however ...", and its
+# glossary "... by passing weakref_slot=False to @attr.s ." (reStructuredText's "[#]_" never did).
+FOOTNOTE_REFS = [
+    ("before a comma and a period", "Written for you [^fn1], however not [^2].\n\n[^fn1]: A note.\n[^2]: Other.\n",
+     [(1, "Written for you, however not."), (3, "A note."), (4, "Other.")]),
+    ("between words", "A claim[^1] and more [^2] words.\n\n[^1]: A note.\n[^2]: Other.\n",
+     [(1, "A claim and more words."), (3, "A note."), (4, "Other.")]),
+]
+
+
+@pytest.mark.parametrize("source, wanted", [case[1:] for case in FOOTNOTE_REFS], ids=[case[0] for case in FOOTNOTE_REFS])
+def test_a_footnote_reference_takes_the_space_before_it(source, wanted):
+    assert md(source) == wanted

@@ -436,7 +436,7 @@ _MD_LINK_TEXT = r"(?:[^\[\]]|\[[^\[\]]*\])*+"
 _MD_DESTINATION = r"(?:\((?:[^()]|\([^()]*\))*+\)|\[[^\[\]]*\])"
 _MD_IMAGE = re.compile(rf"!\[{_MD_LINK_TEXT}\]{_MD_DESTINATION}")
 _MD_LINK = re.compile(rf"\[({_MD_LINK_TEXT})\]{_MD_DESTINATION}")
-_MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_MD_FOOTNOTE_REF = re.compile(r"[ \t]*\[\^[^\]]+\]")  # (with the spaces before it: "for you [^1], however")
 # A shortcut reference link, "[Mypy]" (its label defined by a "[Mypy]: URL" line of the file): not
 # an image's, nor a link's text or label, nor a definition's own label.
 _MD_SHORTCUT_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]]+)\](?![(\[:])")
