@@ -136,6 +136,7 @@ def _clean_markdown(text: str) -> Lines:
     # title of each heading a label names, for a {ref} without a title (``_ref_text``).
     targets: list[str] = []
     titles: dict[str, str] = {}
+    glossary_terms: dict[int, int] = {}  # a {glossary}'s term lines: the column its definition is indented to
     refs: set[str] = set()  # the labels of the file's link reference definitions, for a shortcut link ("[Mypy]")
     paragraph: tuple[list[str], list[str], int] | None = None  # its labels, its lines, its last line's index
 
@@ -162,6 +163,11 @@ def _clean_markdown(text: str) -> Lines:
             i += 1
             continue
         waiting, targets = targets, []  # a target names the next block only (a blank line aside)
+        if i in glossary_terms:  # a term: a block of its own; its definition's lines are its container's
+            out.block(number, stripped)
+            container, in_paragraph = glossary_terms[i], False
+            i += 1
+            continue
         if indent < container and not in_paragraph and not _MD_ITEM.match(line):
             container = 0
         block_start = indent <= container + 3  # neither code nor a paragraph's indented continuation
@@ -240,6 +246,13 @@ def _clean_markdown(text: str) -> Lines:
                     labels += [option.group(1)] if (option := _MD_NAME_OPTION.match(content(k).strip()[1:])) else []
                     lines[k] = ""
                     k += 1
+            if short == "glossary":  # Sphinx's glossary markup: a term alone on its line, its definition indented under it
+                body = [m for m in range(k, j) if content(m).strip() and not _MD_SKIP_LINE.match(content(m))]
+                base = min((_indent(content(m)) for m in body), default=0)
+                for at, m in enumerate(body):
+                    if _indent(content(m)) == base:
+                        under = next((n for n in body[at + 1:] if _indent(content(n)) > base), None)
+                        glossary_terms[m] = _indent(content(under)) if under is not None else base
             argument = _md_fence_argument(short, fence.group(4)) if fence.group(3) else ""
             if short == "figure" and labels:  # named by its caption: its body's first paragraph
                 m = next((m for m in range(i + 1, j) if content(m).strip()), j)
