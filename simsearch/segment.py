@@ -77,6 +77,9 @@ SENTENCE_STARTERS = frozenset(
     """.split()
 )
 
+# A contraction's ending: "Here's", "It's", "Don't" and "We're" start sentences as "here", "it",
+# "do" and "we" do.
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ll|d|ve|m))$")
 _CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=\s|$)""")
 # Chinese and Japanese end a sentence with a full-width mark and no space after it; one closed
 # by a quote or bracket (「行く。」と言った) is inside a sentence that goes on.
@@ -247,7 +250,7 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
                 if word in NEVER_FINAL or not next_char.isupper():
                     continue
                 after = _WORD_AFTER.match(text, nxt, end)
-                next_word = after.group(1).lower().rstrip(".") if after else ""
+                next_word = _CONTRACTION.sub("", after.group(1).lower().rstrip(".")) if after else ""
                 if next_word not in SENTENCE_STARTERS:
                     continue  # "U.S. Government", "E. Smith"
             elif not (next_char.isalnum() or next_char in _OPENERS):

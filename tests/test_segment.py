@@ -263,3 +263,16 @@ def test_a_placeholder_in_braces_starts_a_sentence():
     text = "The variable is set to {shell}_source. {PROG_NAME} is the executable name."
     assert [s.text for s in split_sentences(text)] == ["The variable is set to {shell}_source.",
                                                        "{PROG_NAME} is the executable name."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # attrs' init.md: "... the types of your arguments etc.\nHere's an example of a manual default value:"
+    ("You have to type out the types of your arguments etc. Here's an example of a default.",
+     ["You have to type out the types of your arguments etc.", "Here's an example of a default."]),
+    ("Lists, dicts etc. It's the same for sets.", ["Lists, dicts etc.", "It's the same for sets."]),
+    ("Pens, paper etc. Don't forget the ink.", ["Pens, paper etc.", "Don't forget the ink."]),
+    ("Apples, pears etc. We're out of plums.", ["Apples, pears etc.", "We're out of plums."]),
+    ("Meet Smith and Co. Ltd's staff today.", ["Meet Smith and Co. Ltd's staff today."]),  # not a starter: one sentence
+])
+def test_a_contraction_of_a_sentence_starter_after_an_abbreviation_starts_a_sentence(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
