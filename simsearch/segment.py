@@ -61,7 +61,7 @@ CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
 NEVER_FINAL = frozenset(
     """
     mr mrs ms dr prof rev hon mt ft gen col capt lt sgt cmdr adm gov sen rep pres supt messrs mme mlle
-    e.g i.e cf viz vs incl approx ca resp
+    e.g i.e eg ie cf viz vs incl approx ca resp
     """.split()
 )
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.

@@ -276,3 +276,14 @@ def test_a_placeholder_in_braces_starts_a_sentence():
 ])
 def test_a_contraction_of_a_sentence_starter_after_an_abbreviation_starts_a_sentence(text, expected):
     assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # attrs' why.md: "Especially if you use tuple unpacking (eg. `x, y = get_point()`), adding ..."
+    ("Especially if you use tuple unpacking (eg. x, y = get_point()), adding data means work.",
+     ["Especially if you use tuple unpacking (eg. x, y = get_point()), adding data means work."]),
+    ("Use a short name, ie. one word, for it.", ["Use a short name, ie. one word, for it."]),
+    ("Some fruit, eg. Apples and pears, keeps well.", ["Some fruit, eg. Apples and pears, keeps well."]),
+])
+def test_eg_and_ie_without_their_inner_dots_are_abbreviations(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
