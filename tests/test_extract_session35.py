@@ -92,3 +92,13 @@ GLOSSARIES = [
 @pytest.mark.parametrize("source, wanted", [case[1:] for case in GLOSSARIES], ids=[case[0] for case in GLOSSARIES])
 def test_a_myst_glossary_term_is_a_block_of_its_own(source, wanted):
     assert md(source) == wanted
+
+
+# sphinxcontrib-towncrier's directive is replaced by the draft change log, made at build time; its
+# body is a version name (attrs' changelog.md: "main"), which was stored as a sentence.
+@pytest.mark.parametrize("name, source", [
+    ("doc.md", "Intro.\n\n ```{towncrier-draft-entries}\nmain\n ```\n\nEnd.\n"),
+    ("doc.rst", "Intro.\n\n.. towncrier-draft-entries::\n\n   main\n\nEnd.\n"),
+])
+def test_towncrier_draft_entries_body_is_no_prose(name, source):
+    assert [text for _, text in read(name, source)] == ["Intro.", "End."]

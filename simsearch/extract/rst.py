@@ -32,7 +32,7 @@ _CODE_DIRECTIVES = frozenset(
     inheritance-diagram uml plantuml mermaid csv-table toctree autosummary index include image
     autoclasstree program-output command-output runblock plot tabularcolumns role
     default-role default-domain contents sectnum header footer meta title currentmodule highlightlang
-    code-tab prompt spelling:word-list rst-class cssclass eval-rst exec
+    code-tab prompt spelling:word-list rst-class cssclass eval-rst exec towncrier-draft-entries
     """.split()
 )
 # Directives whose first line's text is prose (an admonition's first words, a rubric's title,
