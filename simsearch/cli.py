@@ -1147,6 +1147,9 @@ def usage_message(exc, argv: list[str]) -> str:
             name, raw = f"${envvar}", os.environ[envvar]
         choices = _choices(param)
         reason = "expected one of " + ", ".join(choices) if choices else exc.message
+        if choices and "int8" in choices and param.name == "precision" and _command_words(argv)[:1] == ["train"]:
+            # (one Precision enum for every command; training takes no int8, which TrainConfig refuses by name)
+            reason = "expected one of " + ", ".join(c for c in choices if c != "int8") + " (int8 is for encoding)"
         return f"{name} {raw!r}: {reason}" if raw is not None else f"{name}: {reason}"
     option = getattr(exc, "option_name", None)
     if type(exc).__name__ == "NoSuchOption" and option:
