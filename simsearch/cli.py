@@ -763,10 +763,12 @@ def index_command(
     # those a model had no vector for (an edit of one line of a long file: 95 stored, 1 encoded).
     # A file read again only because this version reads files otherwise did not change: said apart.
     again = f", {counted(report.reextracted, 'file')} read again by this version of simsearch" if report.reextracted else ""
+    # No file read (a model added to an unchanged index): "0 sentences stored" read as an empty index.
+    stored = f"; {counted(report.sentences_added, 'sentence')} stored" if report.added or report.updated or report.sentences_added else ""
     stdout.print(
         f"indexed {report.added:,} new, {report.updated - report.reextracted:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
-        f"{counted(unchanged, 'file')} unchanged{again}{skipped}; {counted(report.sentences_added, 'sentence')} stored; "
+        f"{counted(unchanged, 'file')} unchanged{again}{skipped}{stored}; "
         f"encoded: {_shown(encoded)}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
 

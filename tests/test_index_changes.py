@@ -456,3 +456,18 @@ def test_status_counts_the_last_run_as_the_index_summary_does(tmp_path, index_mo
     code, out, err = run_cli("status", *base[:2], "--json")
     run = json.loads(out)["last_run"]
     assert (run["files_changed"], run["files_removed"], run["files_reextracted"]) == (3, 1, 1), run
+
+
+def test_a_model_added_to_unchanged_files_is_not_said_to_store_0_sentences(tmp_path, index_model, tiny_model, run_cli):
+    """User trial on attrs' docs (session 35): `index DOCS -m minilm -m NEW` after `index DOCS`
+    said "16 files unchanged; 0 sentences stored; encoded: minilm 0, NEW 839", which reads as an
+    index of 0 sentences. With no file read, no count of sentences stored is given."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Boats float on water.\nTrains run on rails.\nPlanes fly in the sky.\n")
+    base = ["--db", tmp_path / "i.db", "--device", "cpu"]
+    assert run_cli("index", docs, "-m", index_model, *base)[0] == 0
+    code, out, _ = run_cli("index", docs, "-m", index_model, "-m", tiny_model, *base)
+    text = " ".join(out.split())
+    assert code == 0 and "1 file unchanged; encoded: " in text and "tiny-avg 0 (" in text and "tiny 3 (" in text, text
+    assert "stored" not in text, text
