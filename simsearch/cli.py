@@ -562,9 +562,11 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train.report import heldout_verdict, sts_verdict
+    from .train.report import heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
 
     best = metadata["best_dev_stsb"]
+    # the base did as well or better on the check that chose the step: no "use it" for that model
+    unproven = {heldout_judgement(metadata.get("heldout")), sts_judgement(metadata)} & {"not better", "mixed"}
     verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]
     for verdict in verdicts:
         stdout.print(verdict, highlight=False)
@@ -574,8 +576,9 @@ def train_command(
                      f"-m {_shown(_model_argument(config.out))}", highlight=False)
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
+        + (" of its steps, not above the base model" if unproven else "")
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
-        + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db)
+        + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db, bool(unproven))
     )
 
 
@@ -591,23 +594,28 @@ def _model_argument(out) -> str:
         return str(out.absolute())
 
 
-def _next_step(config, metadata: dict, db: Optional[Path]) -> str:
+def _next_step(config, metadata: dict, db: Optional[Path], unproven: bool = False) -> str:
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
-    with "no evaluation data" elsewhere); after --from-index, embedding that index with the model."""
+    with "no evaluation data" elsewhere); after --from-index, embedding that index with the model.
+    ``unproven``: the check that chose the step found it no better than the base, so the line
+    asks for a comparison on the user's own questions instead of saying "use it"."""
     out = Path(config.out)
     name = _model_argument(out)
     base = metadata["base_model"]
+    lead = ("The base model did as well or better on that check: compare the two on your own questions before "
+            "you use it: " if unproven else "Use it: ")
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
-        return (f"Use it: simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "
+        return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "
                 f"tui{_shown(where)} --left {_shown(base)} --right {_shown(name)}, or simsearch eval retrieval QUERIES{_shown(where)} -m {_shown(base)} -m {_shown(name)}")
     if metadata.get("best_dev_stsb") is not None:
         return f"Evaluate it: simsearch eval sts --model {_shown(out)}"
     if config.mode == "unsup" and config.data is not None:  # the user's own text: index it with both, compare
         data, base, name = (shlex.quote(str(value)) for value in (config.data, base, name))
-        return (f"Use it: simsearch index {_shown(data)} -m {_shown(base)} -m {_shown(name)}, then simsearch tui "
-                f"--left {_shown(base)} --right {_shown(name)}")
-    return f"Use it: simsearch index FOLDER -m {_shown(name)}"
+        return (f"{lead}simsearch index {_shown(data)} -m {_shown(base)} -m {_shown(name)}, then simsearch tui "
+                f"--left {_shown(base)} --right {_shown(name)}"
+                + (f", or simsearch eval retrieval QUERIES -m {_shown(base)} -m {_shown(name)}" if unproven else ""))
+    return f"{lead}simsearch index FOLDER -m {_shown(name)}"
 
 
 def _visible(value) -> str:

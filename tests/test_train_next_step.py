@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .test_text_path import write_notes
 
 
@@ -55,3 +57,40 @@ def test_a_model_outside_the_models_folder_is_named_by_its_absolute_path(tmp_pat
             f"--left {tiny_model} --right {tmp_path / 'm'}") in said
     assert "FOLDER" not in said
     assert said.count(f"-m {tmp_path / 'm'}") == 2 and " -m m " not in said  # the eval retrieval hint too
+
+
+def _heldout(base_hit: float, trained_hit: float, base_mrr: float, trained_mrr: float) -> dict:
+    return {"base": {"hit@10": base_hit, "mrr@10": base_mrr, "queries": 180, "step": 0},
+            "trained": {"hit@10": trained_hit, "mrr@10": trained_mrr, "queries": 180, "step": 8},
+            "documents": 5, "sentences": 200, "share": 0.24, "of": {"documents": 16, "sentences": 839}}
+
+
+def _metadata(base: str, heldout: dict) -> dict:
+    return {"best_dev_stsb": None, "base_dev_stsb": None, "best_step": 8, "steps": 8, "heldout": heldout,
+            "selection": "best held-out retrieval", "pooler": "avg", "base_model": base}
+
+
+@pytest.mark.parametrize("trained, says_use_it", [((0.672, 0.355), False),   # both figures down
+                                                   ((0.700, 0.350), False),   # mixed
+                                                   ((0.694, 0.356), False),   # the same as printed
+                                                   ((0.720, 0.380), True)])
+def test_a_model_no_better_on_the_held_out_check_is_not_offered_for_use(tmp_path, tiny_model, run_cli, monkeypatch,
+                                                                          trained, says_use_it):
+    """The attrs trial: `train` said "not better than the base model on your held-out documents",
+    then "saved … (best held-out retrieval). Use it: …" — the step it kept was only the best of its
+    own steps. A model the check did not find better is offered for a comparison, not for use."""
+    import simsearch.train as train_module
+
+    monkeypatch.setenv("COLUMNS", "400")
+    text = tmp_path / "lines.txt"
+    text.write_text("".join(f"Sentence number {i} is here.\n" for i in range(40)))
+    monkeypatch.setattr(train_module, "train",
+                        lambda config: _metadata(str(tiny_model), _heldout(0.694, trained[0], 0.356, trained[1])))
+    code, stdout, err = run_cli("train", "--unsup", text, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
+    assert code == 0, err
+    said = " ".join(stdout.split())
+    assert ("Use it: simsearch index" in said) is says_use_it
+    if not says_use_it:
+        assert "not above the base model" in said
+        assert f"compare the two on your own questions before you use it: simsearch index {text}" in said
+        assert f"simsearch eval retrieval QUERIES -m {tiny_model} -m {tmp_path / 'm'}" in said
