@@ -1141,6 +1141,18 @@ def _choices(param) -> Optional[list[str]]:
     return [str(getattr(c, "value", c)) for c in choices] if choices else None
 
 
+# What a value that does not parse as the option's type gets instead of the parser's own words
+# ("Input should be a valid number, unable to parse string as a number").
+EXPECTED_TYPES = {int: "expected a whole number", float: "expected a number"}
+
+
+def _parse_reason(param, message: str) -> str:
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if annotation in EXPECTED_TYPES and message.startswith("Input should be a valid"):
+        return EXPECTED_TYPES[annotation]
+    return message
+
+
 # Commands whose argument is a query: a query may well begin with "-" (``--batch-size``, ``-v``).
 QUERY_COMMANDS = ("search",)
 
@@ -1156,7 +1168,7 @@ def usage_message(exc, argv: list[str]) -> str:
         if raw is None and isinstance(envvar, str) and os.environ.get(envvar) is not None:
             name, raw = f"${envvar}", os.environ[envvar]
         choices = _choices(param)
-        reason = "expected one of " + ", ".join(choices) if choices else exc.message
+        reason = "expected one of " + ", ".join(choices) if choices else _parse_reason(param, exc.message)
         if choices and "int8" in choices and param.name == "precision" and _command_words(argv)[:1] == ["train"]:
             # (one Precision enum for every command; training takes no int8, which TrainConfig refuses by name)
             reason = "expected one of " + ", ".join(c for c in choices if c != "int8") + " (int8 is for encoding)"

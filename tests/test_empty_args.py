@@ -23,7 +23,7 @@ from simsearch.cli import app
 # as far as their check, and the message of the check that covers them.
 NOT_NAMES = {
     ("search", "query"): ((), "the query is empty"),  # refused in the command (a query, not a path)
-    ("train", "recipe"): (("--unsup", "private.txt"), "--recipe must be one of"),  # a choice, checked by TrainConfig
+    ("train", "recipe"): (("--unsup", "private.txt"), "--recipe '': expected one of"),  # a choice, checked by TrainConfig
 }
 
 

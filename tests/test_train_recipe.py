@@ -126,7 +126,7 @@ def test_recipe_errors_are_one_line(tmp_path, tiny_model, run_cli):
     m = str(tiny_model)
     cases = [
         (("--sup", tmp_path / "pairs.csv", "--recipe", "ict"), "--recipe ict is for unsupervised training"),
-        (("--unsup", tmp_path / "lines.txt", "--recipe", "soup"), "--recipe must be one of paper, ict"),
+        (("--unsup", tmp_path / "lines.txt", "--recipe", "soup"), "--recipe 'soup': expected one of paper, ict"),
         (("--unsup", tmp_path / "lines.txt", "--recipe", "ict"), "is 1 document; use --recipe paper"),
         (("--unsup", tmp_path / "lines.txt", "--recipe", "ict", "--same-dropout-mask"), "use --recipe paper"),
     ]

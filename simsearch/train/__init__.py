@@ -124,7 +124,7 @@ class TrainConfig:
             raise SimsearchError("--precision must be auto, fp32 or bf16 for training (int8 is for encoding)")
         self.precision = Precision(self.precision).value
         if self.recipe is not None and self.recipe not in RECIPES:
-            raise SimsearchError(f"--recipe must be one of {', '.join(RECIPES)}")
+            raise SimsearchError(f"--recipe {self.recipe!r}: expected one of {', '.join(RECIPES)}")
         if self.recipe is not None and self.mode != "unsup":
             raise SimsearchError(f"--recipe {self.recipe} is for unsupervised training (--unsup or --from-index); "
                                  "--sup trains on your pairs as they are")
@@ -151,7 +151,7 @@ class TrainConfig:
             (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
             (self.hard_negative_weight >= 0, "--hard-negative-weight must be >= 0"),
             (self.distill is None or self.distill >= 0, "--distill must be >= 0"),
-            (self.pooler is None or self.pooler in POOLERS, f"--pooler must be one of {', '.join(POOLERS)}"),
+            (self.pooler is None or self.pooler in POOLERS, f"--pooler {self.pooler!r}: expected one of {', '.join(POOLERS)}"),
             # The ablation gives the two dropout views of one sentence the same mask; supervised
             # views are different sentences (anchor, entailment, contradiction), so it has no meaning.
             (not (self.same_dropout_mask and self.mode == "sup"),
