@@ -209,6 +209,8 @@ CASES = [
     (["search", "x", "--db", "index.db", "--pooler", "cls"], "model {model!r} was indexed with pooler avg; "
                                                             "to search with cls, re-index it"),
     (["search", "x", "--db", "index.db", "--model", "nope"], "model 'nope' is not in the index"),
+    # a name that is no model here: no `index --model nope` to suggest (it would fail the same way)
+    (["search", "x", "--db", "index.db", "--model", "nope"], "no model of that name is here"),
     (["search", "--db", "index.db"], "give a QUERY or --queries FILE"),
     (["search", "x", "--db", "index.db", "--queries", "notes.txt"], "give a QUERY or --queries FILE"),
     (["search", "   ", "--db", "index.db"], "the query is empty"),

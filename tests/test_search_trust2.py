@@ -377,6 +377,11 @@ def test_a_model_named_by_its_folder_name_gets_the_spelling_the_index_holds(tmp_
     assert pick_model(store, spelling).path == str(edge / "model a")
     code, out, _ = run_cli("search", "--db", edge / "s.db", "-m", spelling, "--mode", "lexical", "rivers", "--json")
     assert code == 0 and "Rivers carry water." in out
-    # a name that is nothing here and nothing like the index's models: the index remedy, as before
+    # a name that is nothing here and nothing like the index's models: no `index --model nothing`
+    # to suggest (it would fail the same way), but where to look; a folder here gets the index remedy
+    with pytest.raises(SimsearchError, match="no model of that name is here") as refused:
+        pick_model(store, "nothing")
+    assert "index --model" not in str(refused.value)
+    (elsewhere / "nothing").mkdir()
     with pytest.raises(SimsearchError, match="add it with `simsearch index --model nothing"):
         pick_model(store, "nothing")
