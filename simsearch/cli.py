@@ -976,6 +976,12 @@ def _read_queries(path: Path) -> list[str]:
     return queries
 
 
+def _mib(size: int) -> str:
+    """A size in MiB as one word, "3.3MiB": rich wraps a line or a cell at any space, a
+    non-breaking one too, and an 80-column `status` put "3.3" and "MiB" on two lines."""
+    return f"{size / 2**20:.1f}MiB"
+
+
 @app.command("status")
 def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
     """What the index holds: files, sentences, models, index files, last run."""
@@ -988,7 +994,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         return
     # The skipped files are not among the indexed ones: "4 files (1 skipped)" read as 1 of the 4.
     stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} indexed, "
-                 f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {info['db_bytes'] / 2**20:.1f} MiB")
+                 f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {_mib(info['db_bytes'])}")
     # Seven columns, so that an 80-column terminal shows every header and number whole and leaves
     # the names room: the HNSW file's size is said in "search", its settings under the table.
     # Short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it lacks
@@ -999,7 +1005,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                          overflow="fold", no_wrap=column not in ("name", "search"))
     settings = {}
     for m in info["models"]:
-        file = (f"file {m['ann_file_bytes'] / 2**20:.1f} MiB" + ("" if m["ann_current"] else " (stale)")
+        file = (f"file {_mib(m['ann_file_bytes'])}" + ("" if m["ann_current"] else " (stale)")
                 if m["ann_file_bytes"] else "")
         searched = m["search"] + (f", {file}" if file else "")
         # A model whose folder changed, went or cannot be read is refused by search: its state

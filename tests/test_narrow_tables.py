@@ -79,7 +79,7 @@ def test_status_table_headers_and_cells_whole_at_80_columns(tmp_path, index_mode
     for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
         assert column in header.split(), header
     search = " ".join(" ".join(line.split("│")[-2] for line in table if line.startswith("│")).split())
-    assert search == "hnsw, file 0.0 MiB hnsw, file 0.0 MiB", out
+    assert search == "hnsw, file 0.0MiB hnsw, file 0.0MiB", out
     # The HNSW settings the table had a column for: said once under it.
     assert "HNSW" in out and "16 / 200 / 128" in " ".join(out.split())
 
@@ -91,6 +91,21 @@ def test_status_table_keeps_a_long_pooler_whole_at_80_columns(tmp_path, tiny_mod
     poolers = [cell for cell in (line.split("│")[3].strip() for line in table if line.startswith("│")) if cell]
     assert poolers == ["cls_before_pooler"] * 2, out
     assert NAMES[0] in _first_column(out) and NAMES[1] in _first_column(out)
+
+
+def test_status_never_splits_a_size_at_80_columns(tmp_path, index_model, run_cli, monkeypatch):
+    """The trial's 80-column `status` ended its first line with "3.3" and began the next with
+    "MiB". The database's name is lengthened one letter at a time, so that the line breaks at
+    every word of its end in turn."""
+    _, db = _index(tmp_path, index_model, run_cli, monkeypatch)
+    monkeypatch.chdir(tmp_path)  # a short relative name: the first line is about 80 columns long
+    for length in range(4, 30):
+        name = f"{'d' * length}.db"
+        shutil.copyfile(db, name)
+        code, out, err = run_cli("status", "--db", name)
+        assert code == 0, err
+        first = out.split("Models in the index")[0]
+        assert re.search(r"\b\d+\.\d ?MiB\b", first) and not re.search(r"^\s*MiB", first, re.MULTILINE), first
 
 
 def test_eval_retrieval_table_shows_the_model_in_a_60_column_terminal(monkeypatch):

@@ -84,7 +84,7 @@ def check_status_shows_every_file(db: Path, run_cli) -> dict[str, str]:
     assert code == 0, err
     cells = search_cells(out)
     for name, model_id in models.items():
-        assert f"file {files[model_id] / 2**20:.1f} MiB" in cells[name], (name, out)
+        assert f"file {files[model_id] / 2**20:.1f}MiB" in cells[name], (name, out)
     return cells
 
 
@@ -94,7 +94,7 @@ def test_status_shows_the_hnsw_file_of_a_model_whose_folder_changed(setup, index
     db = setup / "idx.db"
     code, _, err = run_cli("index", "docs", "-m", "./folder", "--db", db, "--device", "cpu")
     assert code == 0, err
-    assert check_status_shows_every_file(db, run_cli) == {"./folder": "hnsw, file 0.0 MiB"}
+    assert check_status_shows_every_file(db, run_cli) == {"./folder": "hnsw, file 0.0MiB"}
     if what == "moved":
         (setup / "folder").rename(setup / "renamed")
     elif what == "retrained":
@@ -104,7 +104,7 @@ def test_status_shows_the_hnsw_file_of_a_model_whose_folder_changed(setup, index
         (setup / "folder" / "config.json").unlink()
     state = {"moved": "gone", "retrained": "changed", "unreadable": "unreadable"}[what]
     # Search refuses the model's vectors; the file beside the index is still said, with its state.
-    assert check_status_shows_every_file(db, run_cli) == {"./folder": f"no: {state}; hnsw file 0.0 MiB"}
+    assert check_status_shows_every_file(db, run_cli) == {"./folder": f"no: {state}; hnsw file 0.0MiB"}
 
 
 def test_status_shows_the_hnsw_files_after_a_move_found_again_and_a_retrain_under_the_old_name(
@@ -124,10 +124,10 @@ def test_status_shows_the_hnsw_files_after_a_move_found_again_and_a_retrain_unde
     code, _, err = run_cli("index", "-m", "a", "--db", db, "--device", "cpu")
     assert code == 0, err
     assert len(models_with_vectors(db)) == 2
-    assert check_status_shows_every_file(db, run_cli) == {"a-v1": "hnsw, file 0.0 MiB", "a": "hnsw, file 0.0 MiB"}
+    assert check_status_shows_every_file(db, run_cli) == {"a-v1": "hnsw, file 0.0MiB", "a": "hnsw, file 0.0MiB"}
     shutil.rmtree(models / "a-v1")
-    assert check_status_shows_every_file(db, run_cli) == {"a-v1": "no: gone; hnsw file 0.0 MiB",
-                                                          "a": "hnsw, file 0.0 MiB"}
+    assert check_status_shows_every_file(db, run_cli) == {"a-v1": "no: gone; hnsw file 0.0MiB",
+                                                          "a": "hnsw, file 0.0MiB"}
 
 
 def test_status_shows_an_hnsw_file_where_an_older_simsearch_put_it_beside_a_symlink(setup, index_model, run_cli):
@@ -147,4 +147,4 @@ def test_status_shows_an_hnsw_file_where_an_older_simsearch_put_it_beside_a_syml
     (model,) = json.loads(out)["models"]
     assert model["ann_file_bytes"] == legacy.stat().st_size and model["ann_file"] == str(legacy)
     code, out, err = run_cli("status", "--db", link)
-    assert code == 0 and "hnsw, file 0.0 MiB" in out, out
+    assert code == 0 and "hnsw, file 0.0MiB" in out, out
