@@ -291,6 +291,16 @@ CASES = [
      [(1, "Try https://x.org/odata?$filter=a&$top=5 or x.")]),
     ("K15 e-mail autolink", "Write to <user@example.com> today.\n", [(1, "Write to user@example.com today.")]),
     ("link title on the next line", '[x]: https://x.org\n    "Hidden title"\n\nText.\n', [(4, "Text.")]),
+    # A definition's title alone on the next line, indented under four, was read as a sentence
+    # ('"Guide title"'), and a label alone on its line ("[g]:", CommonMark's destination on the
+    # next line) left the whole definition as text; a quote after a titled definition is still text.
+    ("definition's title on the next line", 'See [the guide][g] for more.\n\n[g]: https://x.org/guide\n"Guide title"\n',
+     [(1, "See the guide for more.")]),
+    ("definition's title on the next line, indented", "[g]: https://x.org\n  (Guide title)\nText.\n", [(3, "Text.")]),
+    ("definition's destination on the next line", '[g]:\nhttps://x.org/guide\n"Guide title"\n\nText.\n',
+     [(5, "Text.")]),
+    ("a quote after a titled definition", '[g]: https://x.org "Title"\n"A quote."\n', [(2, '"A quote."')]),
+    ("a label alone before text", "[g]:\nnot a destination\n", [(1, "[g]: not a destination")]),
     ("backticks fence with a backtick", "``` not a fence ``` is code.\n", [(1, "not a fence is code.")]),
     # wiki links of a personal vault (Obsidian and others): the text they show, never the brackets
     ("wikilink", "See [[Tomato plan]] first.\n", [(1, "See Tomato plan first.")]),

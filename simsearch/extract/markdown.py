@@ -32,6 +32,13 @@ _MD_HEADING = re.compile(r"^\s*#{1,6}(?:[ \t]+(.*)|$)")
 _MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
 _MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
 _MD_LINK_DEF = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*\S")
+_MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
+# A link reference definition over lines, as CommonMark reads one: its label alone on its line, its
+# destination on the next; a title alone on the line after the destination.
+_MD_LINK_DEF_LABEL = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*$")
+_MD_LINK_DEF_UNTITLED = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*(?:<[^<>]*>|\S+)\s*$")
+_MD_LINK_DEF_DESTINATION = re.compile(r"""^\s*(?:<[^<>]*>|[^\s<"'(]\S*)(?P<title>\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*$""")
+_MD_LINK_DEF_TITLE = re.compile(r"""^\s*(?:"[^"]*"|'[^']*'|\([^()]*\))\s*$""")
 _MD_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]]+\]:\s*")
 # A definition of a definition list: ":" at the start of a line, then spaces (MyST's deflist and
 # Pandoc take one, Python-Markdown three); its text starts the definition's content column.
@@ -121,6 +128,19 @@ def _closing_line(lines: list[str], start: int, closes: Callable[[str], object],
     if end is None:
         unclosed.add(key)
     return end
+
+
+def _link_definition_lines(line: str, after: list[str]) -> int:
+    """How many lines a link reference definition starting at ``line`` takes (0: it is none),
+    ``after`` being the lines after it: a title or a destination on a line of its own is the
+    definition's, not text ("[g]: https://x.org" then '"Guide title"' read "Guide title")."""
+    if _MD_LINK_DEF.match(line):
+        taken, untitled = 1, bool(_MD_LINK_DEF_UNTITLED.match(line))
+    elif _MD_LINK_DEF_LABEL.match(line) and after and (destination := _MD_LINK_DEF_DESTINATION.match(after[0])):
+        taken, untitled = 2, destination.group("title") is None
+    else:
+        return 0
+    return taken + bool(untitled and len(after) >= taken and _MD_LINK_DEF_TITLE.match(after[taken - 1]))
 
 
 def _clean_markdown(text: str) -> Lines:
@@ -286,13 +306,16 @@ def _clean_markdown(text: str) -> Lines:
         if link_def:
             refs.add(_link_label(link_def.group(1)))
         if _MD_SKIP_LINE.match(line) or link_def or alert:
+        definition = (_link_definition_lines(line, [content(k) for k in range(i + 1, min(i + 3, len(lines)))])
+                      if stripped.startswith("[") else 0)
+        if _MD_SKIP_LINE.match(line) or definition or alert:
             if (target := _MD_TARGET.match(line)) and not alert:
                 targets = [*waiting, target.group(1)]
             out.gap(number)
             if alert and alert.group(1):
                 out.block(number, alert.group(1))  # a callout's title, a block of its own as an admonition's
             in_paragraph = False
-            i += 1
+            i += max(definition, 1)
             continue
         admonition = _MD_ADMONITION.match(line)
         if admonition:
