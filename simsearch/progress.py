@@ -26,7 +26,8 @@ stderr = Console(stderr=True)
 
 class RateColumn(TextColumn):
     """Items per second, named by unit (``sent/s``); under one a second, seconds per item
-    (``3.2 s/step``), never a rounded ``0 step/s``."""
+    (``3.2 s/step``), never a rounded ``0 step/s``. With no rate yet, the work's phase when it
+    has one (``advance(0, phase="sentences first")``), else ``- sent/s``."""
 
     def __init__(self, unit: str):
         super().__init__("")
@@ -35,7 +36,7 @@ class RateColumn(TextColumn):
     def render(self, task):  # noqa: D102 - rich's column protocol
         speed = task.finished_speed or task.speed
         if not speed:
-            return f"- {self.unit}/s"
+            return task.fields.get("phase") or f"- {self.unit}/s"
         return f"{speed:,.0f} {self.unit}/s" if speed >= 1 else f"{1 / speed:,.1f} s/{self.unit}"
 
 
@@ -43,16 +44,17 @@ class RateColumn(TextColumn):
 def progress_bar(
     total: int, description: str, *, unit: str = "sent", enabled: bool = True
 ) -> Iterator[Callable[..., None]]:
-    """Yield ``advance(n=1, **fields)``; draws a bar with rate and ETA when enabled.
+    """Yield ``advance(n=1, *, phase=None, **fields)``; draws a bar with rate and ETA when enabled.
 
-    Extra fields (say ``loss=...``) are shown after the bar; with ``enabled=False``
+    Extra fields (say ``loss=...``) are shown after the bar; ``phase`` (a short text) where the
+    rate goes while there is none, "" to take it back; with ``enabled=False``
     or when stderr is not a terminal, nothing is written and ``advance`` costs next to nothing.
     ``unit="B"``: ``total`` and ``n`` are bytes, shown as sizes (``1.2/5.0 MB``, ``MB/s``).
     """
     # Not a terminal (2>err.txt, a pipe): a bar is never drawn there, and rich's Progress would
     # still end with a blank line.
     if not enabled or not stderr.is_terminal:
-        yield lambda n=1, **fields: None
+        yield lambda n=1, *, phase=None, **fields: None
         return
     counts = (DownloadColumn(), TaskProgressColumn(), TransferSpeedColumn()) if unit == "B" else (
         MofNCompleteColumn(), TaskProgressColumn(), RateColumn(unit))
@@ -69,9 +71,11 @@ def progress_bar(
     )
     with progress:
         # The description names models and files (a folder called "m[/]"): shown as written.
-        task = progress.add_task(escape(description), total=total, info="")
+        task = progress.add_task(escape(description), total=total, info="", phase="")
 
-        def advance(n: int = 1, **fields) -> None:
+        def advance(n: int = 1, *, phase: str | None = None, **fields) -> None:
+            if phase is not None:
+                progress.update(task, phase=phase)
             info = "  ".join(f"{k} {v}" for k, v in fields.items())
             if info:
                 progress.update(task, advance=n, info=info)

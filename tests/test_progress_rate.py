@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from simsearch.progress import RateColumn
 
 
-def _render(speed, unit="step"):
-    return str(RateColumn(unit).render(SimpleNamespace(finished_speed=None, speed=speed)))
+def _render(speed, unit="step", phase=""):
+    return str(RateColumn(unit).render(SimpleNamespace(finished_speed=None, speed=speed, fields={"phase": phase})))
 
 
 def test_fast_rate_is_items_per_second():
@@ -23,3 +23,9 @@ def test_rate_below_one_per_second_is_seconds_per_item_not_zero():
 
 def test_no_rate_yet():
     assert _render(None) == "- step/s"
+
+
+def test_no_rate_yet_says_the_phase_when_the_work_has_one():
+    # Context vectors: no vector is done while the sentences are encoded, before their windows.
+    assert _render(None, "sent", phase="sentences first") == "sentences first"
+    assert _render(12.0, "sent", phase="sentences first") == "12 sent/s"  # a rate says more
