@@ -15,6 +15,7 @@ from simsearch.data import documents_from_path, documents_sha256, indexed_docume
 from simsearch.errors import SimsearchError
 from simsearch.indexer import index
 from simsearch.store import Store
+from simsearch.train import DISTINCT_SENTENCES
 
 # --- generated folders ----------------------------------------------------------------------
 
@@ -200,7 +201,8 @@ def test_train_from_index_then_index_and_search_with_the_new_model(tmp_path, tin
     expected = unique_sentences(indexed)
     assert result["examples"] == len(expected) and result["steps"] == 2
     assert result["data_source"] == {"kind": "index", "path": str(db.absolute()), "documents": 3,
-                                     "sentences": len(expected), "sha256": documents_sha256(indexed),
+                                     "sentences": len(expected), "sentences_meaning": DISTINCT_SENTENCES,
+                                     "sha256": documents_sha256(indexed),
                                      "files_changed_since_indexed": 0, "files_read_by_other_version": 0}
     assert result["data_sha256"] == documents_sha256(indexed)
     saved = json.loads((out / "simsearch.json").read_text())

@@ -179,6 +179,23 @@ def test_the_summary_stores_the_real_held_out_counts(tmp_path, tiny_model, no_st
     assert held["of"] == {"documents": 12, "sentences": 96} and held["share"] == round(held["sentences"] / 96, 4)
 
 
+def test_the_two_sentence_counts_say_which_is_which(tmp_path, tiny_model, no_sts):
+    """data_source.sentences counts each text once, heldout.of.sentences every sentence: with a
+    line every document repeats they differ (a trial's 1,234 and 1,306), and neither key said so."""
+    docs = write_documents(tmp_path / "docs")
+    for document in docs.iterdir():  # one sentence in every document: 12 copies, one distinct text
+        document.write_text(document.read_text() + "\nSee the index for more.\n")
+    out = tmp_path / "out"
+    train(TrainConfig(mode="unsup", data=docs, model=str(tiny_model), out=out, batch_size=8, max_steps=2,
+                      eval_steps=2, max_len=32, progress=False))
+    meta = json.loads((out / "simsearch.json").read_text())
+    assert meta["data_source"]["sentences"] == 96 + 1
+    assert meta["data_source"]["sentences_meaning"].startswith("distinct sentences: an exact duplicate counted once")
+    assert meta["heldout"]["of"]["sentences"] == 96 + 12
+    assert meta["heldout"]["sentences_meaning"].startswith("every sentence of the documents, a duplicate as often as")
+    assert "97 distinct sentences" in (out / "README.md").read_text()  # the model card says it too
+
+
 # --- held-out documents that give no questions ----------------------------------------------
 
 def write_long_and_notes(folder: Path) -> Path:
@@ -506,7 +523,7 @@ def test_a_start_without_figures_is_described_and_one_document_is_one(tmp_path, 
     one.write_text("".join(f"Line {i} of the only file says a new thing.\n" for i in range(20)))
     train(TrainConfig(mode="unsup", data=one, model=str(tiny_model), out=tmp_path / "one", batch_size=8,
                       max_steps=1, max_len=32, progress=False))
-    assert "(files, 1 document, 20 sentences)" in (tmp_path / "one" / "README.md").read_text()
+    assert "(files, 1 document, 20 distinct sentences)" in (tmp_path / "one" / "README.md").read_text()
 
 
 # --- the estimate of the run's time --------------------------------------------------------------

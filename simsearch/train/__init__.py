@@ -908,6 +908,11 @@ class TrainingData:
     roots: list[str] = field(default_factory=list)
 
 
+# What ``data_source.sentences`` counts, said beside it in simsearch.json: ``heldout``'s counts
+# are of every sentence (report.ALL_SENTENCES), so the two differ by the duplicates.
+DISTINCT_SENTENCES = "distinct sentences: an exact duplicate counted once (the texts training reads)"
+
+
 def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData:
     """Read ``config.data``: the index's sentences (``from_index``), a text file or folder read
     as ``simsearch index`` reads it (unsup; ``warn`` hears about files left out), or triplets."""
@@ -952,7 +957,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         roots = [str(config.data.expanduser().absolute())] * len(documents)
     sentences = unique_sentences(documents)
     sha256 = documents_sha256(documents)
-    source.update(documents=len(documents), sentences=len(sentences), sha256=sha256)
+    source.update(documents=len(documents), sentences=len(sentences), sentences_meaning=DISTINCT_SENTENCES, sha256=sha256)
     return TrainingData([(s,) for s in sentences], sha256, source, documents, roots)
 
 

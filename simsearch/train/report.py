@@ -40,6 +40,11 @@ def step0(evals: list) -> tuple[dict, dict | None]:
     return record, None
 
 
+# What ``heldout.sentences`` and ``heldout.of.sentences`` count (and ``share`` divides), said
+# beside them in simsearch.json: ``data_source.sentences`` counts each text once (DISTINCT_SENTENCES).
+ALL_SENTENCES = "every sentence of the documents, a duplicate as often as it occurs (as the index stores them)"
+
+
 def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_steps: int, documents=()) -> dict | None:
     """Held-out retrieval of the base model, of this run's start when that is not the base
     (``start``), and of the saved model (the kept step); how much was held out (``documents``,
@@ -60,7 +65,8 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
     return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
             "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
             "documents": len(heldout_docs), "sentences": held, "share": round(held / total, 4),
-            "of": {"documents": len(documents) or len(heldout_docs), "sentences": total}}
+            "of": {"documents": len(documents) or len(heldout_docs), "sentences": total},
+            "sentences_meaning": ALL_SENTENCES}
 
 
 def _measured(heldout: dict | None) -> bool:
@@ -251,7 +257,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     refusal = sentence_transformers_refusal(meta["pooler"])
     source = meta.get("data_source") or {}
     data_line = f"`{meta['data_file']}`" + (f" ({source['kind']}" + (
-        f", {counted(source['documents'], 'document')}, {counted(source['sentences'], 'sentence')}"
+        f", {counted(source['documents'], 'document')}, {counted(source['sentences'], 'distinct sentence')}"
         if "documents" in source else "") + ")" if source else "")
     path = json.dumps(str(out.absolute()))
     lines = [
