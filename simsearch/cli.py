@@ -496,7 +496,10 @@ def train_command(
                                       help="With --from-index: the index (default: $SIMSEARCH_DB, else ~/.local/share/simsearch/index.db)."),
     model: str = typer.Option("minilm", "--model", "-m", callback=_model_name, help="Base model to start from."),
     out: Optional[Path] = _path_option("--out", kind="folder", missing="create",
-                                       help="Output folder (default: models/<data>-<mode>-simcse; --from-index: models/<db>-index-unsup-simcse)."),
+                                       help="Output folder (default: models/<data>-<mode>-simcse, a folder named docs, doc, "
+                                            "documentation, notes, src, text or data with its parent's name before "
+                                            "it: click/docs -> click-docs-unsup-simcse; --from-index: "
+                                            "models/<db>-index-unsup-simcse)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default: unsup 1, sup 3)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many steps."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", callback=_train_batch,

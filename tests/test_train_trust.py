@@ -558,3 +558,26 @@ def test_the_default_out_never_replaces_a_model_trained_on_another_file_of_the_s
     assert json.loads((out / METADATA_FILE).read_text())["data_file"] == str(tmp_path / "home" / "notes.txt")
     code, _, err = run_cli("train", "--unsup", "notes.txt", *common, "--seed", "3")  # the same file again
     assert code == 0, err
+
+
+def test_the_default_out_of_a_docs_folder_is_named_after_its_project_too(world, tmp_path, run_cli, monkeypatch):
+    """Every project has a docs/: its default --out was docs-unsup-simcse, so a second project's
+    training was refused (the first one's model was there). A folder of a generic name is named
+    with its parent's; a folder of its own name, and a file, as before."""
+    from simsearch.train import TrainConfig
+
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models"))
+    for project in ("click", "flask"):
+        (tmp_path / project / "docs").mkdir(parents=True)
+        shutil.copy(world["notes"], tmp_path / project / "docs" / "notes.txt")
+    common = ["-m", world["model"], "--max-steps", "1", "--batch-size", "8", "--recipe", "paper", "--device", "cpu",
+              "--data", world["sts"]]
+    for project in ("click", "flask"):
+        code, _, err = run_cli("train", "--unsup", tmp_path / project / "docs", *common)
+        assert code == 0, err
+        saved = json.loads((tmp_path / "models" / f"{project}-docs-unsup-simcse" / METADATA_FILE).read_text())
+        assert saved["data_file"] == str(tmp_path / project / "docs")
+    monkeypatch.chdir(tmp_path / "click" / "docs")
+    assert TrainConfig(mode="unsup", data=Path(".")).out.name == "click-docs-unsup-simcse"
+    assert TrainConfig(mode="unsup", data=tmp_path / "click").out.name == "click-unsup-simcse"
+    assert TrainConfig(mode="unsup", data=Path("notes.txt")).out.name == "notes-unsup-simcse"

@@ -44,7 +44,7 @@ from ..models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerp
 from ..precision import Precision, autocast, describe, resolve
 from ..progress import progress_bar, stderr
 from .outdir import (_check_default_out, _check_out, _discard_staging, _fresh_staging, _model_files,
-                     _recover_swap, _staging_is_ours, _swap_in, out_lock, out_locked_elsewhere)
+                     _recover_swap, _staging_is_ours, _swap_in, default_out_name, out_lock, out_locked_elsewhere)
 from .report import (_heldout_summary, _no_questions, _plot, _versions, _write_model_card,
                      _write_sentence_transformers_files, sentence_transformers_refusal, step0)
 
@@ -136,7 +136,7 @@ class TrainConfig:
         if self.out is None:
             check_models_dir()  # an unreadable models folder: one line, before anything is read or written
             source = "index-unsup" if self.from_index else self.mode
-            self.out = models_dir() / f"{self.data.stem}-{source}-simcse"
+            self.out = models_dir() / default_out_name(self.data, source)
         self.out = Path(self.out)
         checks = [
             (self.batch_size >= 2, "--batch-size must be at least 2 (the other sentences are the negatives)"),

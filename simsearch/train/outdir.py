@@ -108,6 +108,24 @@ def _check_out(out: Path) -> None:
                              "is replaced whole, so move that away yourself or choose another --out")
 
 
+# Folder names many projects share (every project has its docs/): the default --out of such a
+# folder is named after its parent too (click/docs -> click-docs-unsup-simcse), else the second
+# project's docs/ was refused its default --out, the first one's model (_check_default_out).
+GENERIC_FOLDER_NAMES = ("docs", "doc", "documentation", "notes", "src", "text", "data")
+
+
+def default_out_name(data: Path, source: str) -> str:
+    """The default --out's name: ``<data>-<source>-simcse``, ``<data>`` the file's name without
+    its suffix, or the folder's; a folder of a generic name (GENERIC_FOLDER_NAMES) with its
+    parent's name before it."""
+    name = data.stem
+    if data.is_dir():
+        folder = Path(os.path.abspath(data.expanduser()))  # ("." and ".." by their own names)
+        if folder.name.lower() in GENERIC_FOLDER_NAMES and folder.parent.name:
+            name = f"{folder.parent.name}-{folder.name}"
+    return f"{name}-{source}-simcse"
+
+
 def _check_default_out(out: Path, data: Path) -> None:
     """The default --out is named after the data's file name: another file of that name (another
     project's notes.txt) must not replace the model trained there without a word."""
