@@ -581,3 +581,17 @@ def test_the_default_out_of_a_docs_folder_is_named_after_its_project_too(world, 
     assert TrainConfig(mode="unsup", data=Path(".")).out.name == "click-docs-unsup-simcse"
     assert TrainConfig(mode="unsup", data=tmp_path / "click").out.name == "click-unsup-simcse"
     assert TrainConfig(mode="unsup", data=Path("notes.txt")).out.name == "notes-unsup-simcse"
+
+
+def test_the_default_out_of_a_folder_is_its_whole_name_and_dot_is_the_folder_it_stands_for(tmp_path, monkeypatch):
+    """`train --unsup .` defaulted to "-unsup-simcse" (named after no folder), `..` to
+    "..-unsup-simcse", and a folder's dots were taken for a suffix (click-8.1.7 -> click-8.1)."""
+    from simsearch.train import TrainConfig
+
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(tmp_path / "models"))
+    (tmp_path / "project" / "click-8.1.7").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "project" / "click-8.1.7")
+    names = {data: TrainConfig(mode="unsup", data=Path(data)).out.name for data in (".", "..", "../click-8.1.7")}
+    assert names == {".": "click-8.1.7-unsup-simcse", "..": "project-unsup-simcse",
+                     "../click-8.1.7": "click-8.1.7-unsup-simcse"}
+    assert TrainConfig(mode="unsup", data=Path("notes.v2.txt")).out.name == "notes.v2-unsup-simcse"  # a file: as before

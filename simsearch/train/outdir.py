@@ -116,13 +116,15 @@ GENERIC_FOLDER_NAMES = ("docs", "doc", "documentation", "notes", "src", "text", 
 
 def default_out_name(data: Path, source: str) -> str:
     """The default --out's name: ``<data>-<source>-simcse``, ``<data>`` the file's name without
-    its suffix, or the folder's; a folder of a generic name (GENERIC_FOLDER_NAMES) with its
-    parent's name before it."""
-    name = data.stem
-    if data.is_dir():
-        folder = Path(os.path.abspath(data.expanduser()))  # ("." and ".." by their own names)
-        if folder.name.lower() in GENERIC_FOLDER_NAMES and folder.parent.name:
-            name = f"{folder.parent.name}-{folder.name}"
+    its suffix, or the folder's whole name (``click-8.1.7``; ``.`` and ``..`` by the names they
+    stand for: "." gave "-unsup-simcse"); a folder of a generic name (GENERIC_FOLDER_NAMES) with
+    its parent's name before it."""
+    if not data.is_dir():
+        return f"{data.stem}-{source}-simcse"
+    folder = Path(os.path.abspath(data.expanduser()))
+    name = folder.name
+    if name.lower() in GENERIC_FOLDER_NAMES and folder.parent.name:
+        name = f"{folder.parent.name}-{name}"
     return f"{name}-{source}-simcse"
 
 
