@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
-from .extract import TEXT_SUFFIXES, FoundFile, Skip, printable, sentences_from_path, walk
+from .extract import TEXT_SUFFIXES, FoundFile, Skip, printable, read_path, walk
 from .segment import source_lines
 
 # ``warn(path, reason)``: told about every file left out or read with a caveat.
@@ -32,12 +32,15 @@ Warn = Callable[[str, str], None]
 class Document:
     """One file's sentences in order (``sentences[i]`` is the sentence with ordinal ``i``).
 
-    ``id`` is the document's id in an index (None for text read from files).
+    ``id`` is the document's id in an index (None for text read from files). ``blocks``: each
+    sentence's line where a window stays within its line (a file of one paragraph per line,
+    ``store.window_blocks``), else None: a sentence's window (``pairs.ict_pairs``) is the index's.
     """
 
     path: str
     sentences: list[str] = field(default_factory=list)
     id: int | None = None
+    blocks: list[int] | None = None
 
 
 def print_file_warning(path: str, reason: str) -> None:
@@ -57,6 +60,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
     (with the reason when it is one file).
     """
     from .indexer import DEFAULT_MAX_FILE_MB, over_limit  # (indexer never imports this module)
+    from .store import window_blocks
 
     warn = warn or print_file_warning
     max_bytes = int((DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb) * 1024 * 1024)
@@ -79,7 +83,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             skip(where, over_limit(item.size, max_bytes))
             continue
         try:
-            sentences = sentences_from_path(item.path, warn=lambda reason, where=where: warn(where, reason))
+            extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason))
         except Skip as reason:
             skip(where, f"skipped: {reason}")
             continue
@@ -87,7 +91,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             skip(where, f"skipped: cannot read ({exc.strerror or exc})")
             continue
         if sentences:
-            documents.append(Document(str(item.path), [s.text for s in sentences]))
+            documents.append(Document(str(item.path), [s.text for s in sentences],
+                                      blocks=window_blocks([s.line for s in sentences], extracted.lines_are_blocks)))
     if not documents:
         raise SimsearchError(_nothing_read(path, skipped))
     return documents
@@ -110,17 +115,24 @@ def indexed_documents(store) -> list[Document]:
     name, depth first), so an index of a folder and ``documents_from_path`` of the same
     folder list the same documents in the same order.
     """
+    from .store import window_blocks
+
     documents: dict[int, Document] = {}
+    lines: dict[int, tuple[list[int], bool | None]] = {}  # each document's sentences' lines, and its shape
     with store.snapshot():
         rows = store.conn.execute(
-            "SELECT d.id, d.path, s.text FROM sentences s JOIN documents d ON d.id = s.document_id "
-            "WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
+            "SELECT d.id, d.path, s.text, s.line, d.lines_are_blocks FROM sentences s JOIN documents d "
+            "ON d.id = s.document_id WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
         )
-        for document_id, path, text in rows:
+        for document_id, path, text, line, lines_are_blocks in rows:
             document = documents.get(document_id)
             if document is None:
                 document = documents[document_id] = Document(path, [], document_id)
+                lines[document_id] = ([], lines_are_blocks)
             document.sentences.append(text)
+            lines[document_id][0].append(line)
+    for document_id, (numbers, lines_are_blocks) in lines.items():
+        documents[document_id].blocks = window_blocks(numbers, lines_are_blocks)
     return sorted(documents.values(), key=lambda d: Path(d.path).parts)
 
 

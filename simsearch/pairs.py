@@ -8,7 +8,8 @@ sentences in reading order) this module builds, within the same contrastive fram
 (InfoNCE over in-batch negatives, the temperature tau):
 
 - **neighbour pairs** (:func:`neighbour_pairs`): a sentence and one other sentence of its window
-  (the ``window`` sentences before and after it in its document);
+  (the ``window`` sentences before and after it in its document, within its line in a file of
+  one paragraph per line: the index's rule, ``store.window_positions``);
 - **inverse cloze pairs** (:func:`ict_pairs`, Lee et al. 2019): a sentence (the pseudo-query) and
   the rest of its window joined into a passage, the sentence itself removed;
 - **mined hard negatives** (:func:`mine_hard_negatives`): for each example, the positive of another
@@ -37,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .store import window_positions
+
 # Below this many words with letters a "sentence" is markup, a code fragment or a label:
 # never an anchor, and never the only neighbour that makes a positive.
 MIN_WORDS = 3
@@ -47,10 +50,12 @@ TOP = 10
 
 @dataclass(frozen=True)
 class Document:
-    """A document as training sees it: its name (a path) and its sentences in reading order."""
+    """A document as training sees it: its name (a path) and its sentences in reading order;
+    ``blocks``, each sentence's line where its window stays within its line (``data.Document``)."""
 
     name: str
     sentences: tuple[str, ...]
+    blocks: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,11 @@ def is_prose(text: str, min_words: int = MIN_WORDS) -> bool:
 
 def as_documents(items) -> list[Document]:
     """``Document``s from anything with sentences and a ``path`` or ``name`` (``data.Document``)."""
+    def blocks(item) -> tuple[int, ...] | None:
+        return None if getattr(item, "blocks", None) is None else tuple(item.blocks)
+
     return [item if isinstance(item, Document) else
-            Document(getattr(item, "path", None) or item.name, tuple(item.sentences))
+            Document(getattr(item, "path", None) or item.name, tuple(item.sentences), blocks(item))
             for item in items if item.sentences]
 
 
@@ -183,9 +191,10 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
     for i, document in enumerate(documents):
         if i in held_ids:
             continue
-        kept = tuple(text for text in document.sentences if text not in held_texts)
+        kept = [k for k, text in enumerate(document.sentences) if text not in held_texts]
         if kept:
-            training.append(Document(document.name, kept))
+            training.append(Document(document.name, tuple(document.sentences[k] for k in kept),
+                                     None if document.blocks is None else tuple(document.blocks[k] for k in kept)))
     return training, heldout
 
 
@@ -194,15 +203,17 @@ def question_count(documents: Sequence[Document], window: int = 2, min_words: in
     return sum(len(_questions(d, window, min_words)) for d in documents)
 
 
-def _window(n: int, i: int, window: int) -> tuple[int, int]:
-    return max(0, i - window), min(n - 1, i + window)
+def _window(document: Document, i: int, window: int) -> tuple[int, int]:
+    """The first and last position of sentence ``i``'s window (``store.window_positions``: the
+    index's rule, within its line in a file of one paragraph per line)."""
+    positions = window_positions(len(document.sentences), i, window, document.blocks)
+    return positions[0], positions[-1]
 
 
 def _context(document: Document, i: int, window: int, min_words: int) -> list[int]:
     """Positions of the anchor's window that can stand for it: other prose, never its own text."""
-    lo, hi = _window(len(document.sentences), i, window)
     anchor = document.sentences[i]
-    return [j for j in range(lo, hi + 1)
+    return [j for j in window_positions(len(document.sentences), i, window, document.blocks)
             if j != i and document.sentences[j] != anchor and is_prose(document.sentences[j], min_words)]
 
 
@@ -233,7 +244,7 @@ def ict_pairs(documents: Sequence[Document], window: int = 2, *, min_words: int 
     give no example.
     """
     return [Example(anchor, " ".join(document.sentences[j] for j in context), d, i,
-                    _window(len(document.sentences), i, window), tuple(context))
+                    _window(document, i, window), tuple(context))
             for d, document, i, anchor, context in _anchors(documents, window, min_words)]
 
 
@@ -244,7 +255,7 @@ def neighbour_pairs(documents: Sequence[Document], window: int = 2, *, seed: int
     out = []
     for d, document, i, anchor, context in _anchors(documents, window, min_words):
         j = rng.choice(context)
-        out.append(Example(anchor, document.sentences[j], d, i, _window(len(document.sentences), i, window), (j,)))
+        out.append(Example(anchor, document.sentences[j], d, i, _window(document, i, window), (j,)))
     return out
 
 

@@ -242,8 +242,22 @@ def sentence_window(texts: list[str], n: int, window: int, blocks: list | None =
     The one rule every window is built by, when a document is written (``contexts_of``: the key
     in ``sentences.context``) and when it is embedded (``Store.missing_vectors``), so that a
     vector's key and the window it embeds cannot disagree."""
-    around = range(max(0, n - window), min(len(texts), n + window + 1))
-    return " ".join(texts[k] for k in around if blocks is None or blocks[k] == blocks[n])
+    return " ".join(texts[k] for k in window_positions(len(texts), n, window, blocks))
+
+
+def window_positions(count: int, n: int, window: int, blocks: list | None = None) -> list[int]:
+    """The positions of sentence ``n``'s window among ``count`` sentences, as ``sentence_window``
+    takes them: from ``window`` before it to ``window`` after it, itself included, only those
+    of its own block with ``blocks``. Training's passages and held-out questions
+    (``pairs.ict_pairs``) are made by this rule too, with the blocks ``window_blocks`` gives."""
+    return [k for k in range(max(0, n - window), min(count, n + window + 1)) if blocks is None or blocks[k] == blocks[n]]
+
+
+def window_blocks(lines: list[int], lines_are_blocks: bool | None) -> list[int] | None:
+    """The blocks a document's windows keep within: its sentences' lines in a document of one
+    paragraph per line (``documents.lines_are_blocks``), else None (across the document, and
+    where the shape is not recorded: read before m0015)."""
+    return list(lines) if lines_are_blocks else None
 
 
 def window_texts(texts: list[str], window: int, blocks: list | None = None) -> list[str]:
@@ -270,7 +284,7 @@ def windows_of(texts: list[str], lines: list[int], window: int, lines_are_senten
     were embedded then, and are kept until the file is read again, see ``Store.shape_unknown``)."""
     if window == 0 or lines_are_sentences is None or lines_are_sentences:
         return [None] * len(texts)
-    return window_texts(texts, window, lines if lines_are_blocks else None)
+    return window_texts(texts, window, window_blocks(lines, lines_are_blocks))
 
 
 def contexts_of(texts: list[str], lines: list[int], window: int, lines_are_sentences: bool | None,
@@ -1065,7 +1079,7 @@ class Store:
                 "SELECT ordinal, text, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? "
                 "ORDER BY ordinal", (document_id, ordinal - window, ordinal + window)))
             text_window = sentence_window(list(texts), ordinals.index(ordinal), window,
-                                          list(lines) if lines_are_blocks else None)
+                                          window_blocks(lines, lines_are_blocks))
             if context_key(text_window) != context:  # a bug, never a vector of another window
                 raise RuntimeError(f"sentence {sentence_id}: its window is not the one its context records")
             out.append((sentence_id, text, text_window))

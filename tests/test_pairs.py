@@ -274,3 +274,39 @@ def test_as_documents_takes_the_readers_documents():
 
     read = [ReadDocument("/notes/a.md", ["One two three.", "Four five six."], 1), ReadDocument("/notes/empty.md", [], 2)]
     assert pairs.as_documents(read) == [Document("/notes/a.md", ("One two three.", "Four five six."))]
+
+
+# --- a file of one paragraph per line: windows stay within their line, as the index's do ----------
+
+REVIEWS = "".join(f"Review {n} talks about the {topic} at length. The {topic} was better than expected. "
+                  f"I would visit the {topic} number {n} again.\n"
+                  for n, topic in enumerate(["river", "garden", "bakery", "violin", "glacier", "harbour"] * 5))
+
+
+def test_ict_passages_stay_within_a_line_in_a_file_of_one_paragraph_per_line(tmp_path, index_model):
+    """A file of reviews, one per line: the index's windows stay within a line (store.window_positions),
+    but training's passages crossed lines: the first review's last sentence was paired with the
+    second review's first. Read from the folder (train --unsup) and from the index (--from-index)."""
+    from simsearch.data import documents_from_path, indexed_documents
+    from simsearch.indexer import index
+    from simsearch.store import Store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "reviews.txt").write_text(REVIEWS, encoding="utf-8")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        index(store, [docs], [str(index_model)], progress=False, device="cpu")
+        from_index = indexed_documents(store)
+    finally:
+        store.close()
+    from_files = documents_from_path(docs)
+    first = ["Review 0 talks about the river at length.", "The river was better than expected.",
+             "I would visit the river number 0 again."]
+    for documents in (from_files, from_index):
+        examples = pairs.ict_pairs(pairs.as_documents(documents), 2)
+        passages = {e.anchor: e.positive for e in examples if e.document == 0 and e.position < 3}
+        assert passages == {anchor: " ".join(s for s in first if s != anchor) for anchor in first}
+        lines = documents[0].blocks
+        assert all({lines[j] for j in e.sources} == {lines[e.position]} for e in examples)
+        assert len(examples) == 90  # every sentence has its line's two others

@@ -33,7 +33,7 @@ from .rst import _clean_rst
 from .walk import is_undecodable, printable, walk
 
 __all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "TEXT_SUFFIXES", "Extracted", "FoundFile", "Skip",
-           "decode", "extract", "format_of", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore", "printable", "sentences_from_path",
+           "decode", "extract", "format_of", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore", "printable", "read_path", "sentences_from_path",
            "sentences_of", "walk", "_HtmlText", "_pdf_text"]
 
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
@@ -148,11 +148,17 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
 
     Raises ``Skip`` for binary or unreadable content; an encoding warning goes to ``warn``.
     """
+    return read_path(path, warn)[1]
+
+
+def read_path(path: Path, warn: Callable[[str], None] | None = None) -> tuple[Extracted, list[Sentence]]:
+    """A file's extracted text (its shape: ``lines_are_blocks``, ...) and its sentences, as
+    :func:`sentences_from_path` reads them."""
     path = Path(path)
     extracted = extract(path, path.read_bytes())
     if extracted.warning and warn is not None:
         warn(extracted.warning)
-    return sentences_of(extracted)
+    return extracted, sentences_of(extracted)
 
 
 def _cut(text: str) -> Iterator[tuple[int, str]]:
