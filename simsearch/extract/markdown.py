@@ -32,10 +32,9 @@ _MD_HEADING = re.compile(r"^\s*#{1,6}(?:[ \t]+(.*)|$)")
 _MD_ITEM = re.compile(r"^(\s*)(?:[-*+•]|(\d{1,9})[.)])\s+(?:\[[ xX]\]\s+)?(?=\S)")
 _MD_QUOTE = re.compile(r" {0,3}>(?!>>) ?")  # one marker; ">>>" is a doctest's prompt
 _MD_LINK_DEF = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*\S")
-_MD_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*\S")
 # A link reference definition over lines, as CommonMark reads one: its label alone on its line, its
 # destination on the next; a title alone on the line after the destination.
-_MD_LINK_DEF_LABEL = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*$")
+_MD_LINK_DEF_LABEL = re.compile(r"^\s{0,3}\[([^\]^]+)\]:\s*$")
 _MD_LINK_DEF_UNTITLED = re.compile(r"^\s{0,3}\[[^\]^]+\]:\s*(?:<[^<>]*>|\S+)\s*$")
 _MD_LINK_DEF_DESTINATION = re.compile(r"""^\s*(?:<[^<>]*>|[^\s<"'(]\S*)(?P<title>\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*$""")
 _MD_LINK_DEF_TITLE = re.compile(r"""^\s*(?:"[^"]*"|'[^']*'|\([^()]*\))\s*$""")
@@ -302,12 +301,10 @@ def _clean_markdown(text: str) -> Lines:
             out.gap(number)
             continue
         alert = _MD_ALERT.match(line) if quoted else None
-        link_def = _MD_LINK_DEF.match(line)
-        if link_def:
-            refs.add(_link_label(link_def.group(1)))
-        if _MD_SKIP_LINE.match(line) or link_def or alert:
         definition = (_link_definition_lines(line, [content(k) for k in range(i + 1, min(i + 3, len(lines)))])
                       if stripped.startswith("[") else 0)
+        if definition:
+            refs.add(_link_label((_MD_LINK_DEF.match(line) or _MD_LINK_DEF_LABEL.match(line)).group(1)))
         if _MD_SKIP_LINE.match(line) or definition or alert:
             if (target := _MD_TARGET.match(line)) and not alert:
                 targets = [*waiting, target.group(1)]
