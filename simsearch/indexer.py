@@ -56,6 +56,11 @@ DEFAULT_MAX_FILE_MB = 20.0
 # better on the documentation benchmarks (docs/retrieval.md "Context vectors": hybrid MRR@10 up
 # on five of six model x set rows) for 2.7x the indexing time; an index made before m0014 keeps 0.
 DEFAULT_CONTEXT_WINDOW = 1
+# With context vectors, the weight of the document's name (``store.document_name``) in each
+# sentence's vector, ``normalize(s + w + NAME_WEIGHT * t)``: 0.5 measured better than 0 and 1 on
+# three heading benchmarks and five sets of questions written by hand (docs/retrieval.md,
+# "The document's name"; benchmarks/try_document_names.py).
+NAME_WEIGHT = 0.5
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
@@ -1130,20 +1135,23 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     return done
 
 
-def _encode_rows(encoder, rows: list[tuple[int, str, str | None]],
+def _encode_rows(encoder, rows: list[tuple[int, str, str | None, str | None]],
                  tell: Callable[[str], None] = lambda phase: None) -> Iterator[tuple[list[list[int]], np.ndarray]]:
     """``(positions, vectors)`` as ``Encoder.encode_batches`` yields them, for ``Store.missing_vectors``'
-    (id, text, window) rows: a row without a window is its text's vector; one with a window is
-    ``normalize(enc(text) + enc(window))`` (each unit length), yielded once both are encoded. Rows
-    of one (text, window) are one vector (the encoder's de-duplication, on the pair). ``tell``
+    (id, text, window, name) rows: a row without a window is its text's vector; one with a window is
+    ``normalize(enc(text) + enc(window) + NAME_WEIGHT * enc(name))`` (each unit length; no name
+    term for a document whose name has no letter), yielded once all are encoded. Rows of one
+    (text, window, name) are one vector (the encoder's de-duplication, on the triple). ``tell``
     hears which pass runs, for the bar: while the sentences are encoded no pair is done, so it
     has no rate to show (1,014 sentences on a busy 2-core CPU: 106 s at 0), and says "sentences first"."""
-    if all(window is None for _, _, window in rows):
+    if all(row[2] is None for row in rows):
         yield from encoder.encode_batches([r[1] for r in rows], normalize=True)
         return
-    where: dict[tuple[str, str | None], list[int]] = {}
-    for position, (_, text, window) in enumerate(rows):
-        where.setdefault((text, window), []).append(position)
+    names = sorted({row[3] for row in rows if row[2] is not None and row[3] is not None})
+    name_vectors = dict(zip(names, encoder.encode(names, normalize=True, progress=False))) if names else {}
+    where: dict[tuple[str, str | None, str | None], list[int]] = {}
+    for position, (_, text, window, name) in enumerate(rows):
+        where.setdefault((text, window, name), []).append(position)
     # The sentences first, then the windows, each in one call: a window completes its pair as it
     # comes, so pairs are committed (and counted by the bar, and kept by a Ctrl-C) from about a
     # fifth of the time on. All strings in one call took the longer windows first, so no pair was
@@ -1151,28 +1159,30 @@ def _encode_rows(encoder, rows: list[tuple[int, str, str | None]],
     # encoding 55 s against 42 s), as the encoder's batches of one token length are fuller from
     # a wider pool.
     got: dict[str, np.ndarray] = {}
-    by_window: dict[str, list[tuple[str, str]]] = {}
-    texts = list(dict.fromkeys(text for text, _ in where))
+    by_window: dict[str, list[tuple[str, str, str | None]]] = {}
+    texts = list(dict.fromkeys(text for text, _, _ in where))
     tell("sentences first")
     for places, vectors in encoder.encode_batches(texts, normalize=True):
         done = [(texts[positions[0]], vector) for positions, vector in zip(places, vectors)]
         got.update(done)
-        alone = [(where[(text, None)], vector) for text, vector in done if (text, None) in where]
+        alone = [(where[(text, None, None)], vector) for text, vector in done if (text, None, None) in where]
         if alone:
             yield [positions for positions, _ in alone], np.stack([vector for _, vector in alone])
-    for text, window in where:
+    for text, window, name in where:
         if window is not None:
-            by_window.setdefault(window, []).append((text, window))
+            by_window.setdefault(window, []).append((text, window, name))
     windows = list(by_window)
     tell("")
     for places, vectors in encoder.encode_batches(windows, normalize=True):
         done_positions: list[list[int]] = []
         done_vectors: list[np.ndarray] = []
         for positions, vector in zip(places, vectors):
-            for text, window in by_window[windows[positions[0]]]:
+            for text, window, name in by_window[windows[positions[0]]]:
                 combined = got[text] + vector
+                if name is not None:
+                    combined = combined + NAME_WEIGHT * name_vectors[name]
                 norm = float(np.linalg.norm(combined))
-                done_positions.append(where[(text, window)])
+                done_positions.append(where[(text, window, name)])
                 # (NaN stays NaN: refused by the caller)
                 done_vectors.append((combined / norm if norm > 0 else combined).astype(np.float32))
         yield done_positions, np.stack(done_vectors)

@@ -487,3 +487,29 @@ def m0015_paragraph_lines(db: sqlite_utils.Database) -> None:
     as they were embedded, until ``index`` reads them again with context on (``Store.shape_unknown``)."""
     db["documents"].add_column("lines_are_blocks", int)
     db.conn.execute("UPDATE documents SET lines_are_blocks = 0 WHERE kind != 'text' OR lines_are_sentences = 1")
+
+
+@migration
+def m0016_document_names(db: sqlite_utils.Database) -> None:
+    """Context vectors embed each sentence's document's name too (``store.document_name``:
+    ``normalize(s + w + NAME_WEIGHT * t)``, ``indexer.NAME_WEIGHT``), so the name joins the
+    window's key in ``sentences.context`` (``store.context_key``). Every sentence with a window
+    gets its new key, and its vectors, made without the name, are dropped for every model (each
+    model's HNSW file is disowned, to be rebuilt): the next ``index`` makes them again. A document whose name
+    has no letter keeps its keys and vectors; an index without context vectors is unchanged."""
+    from .store import rewrite_contexts
+
+    row = db.conn.execute("SELECT value FROM settings WHERE key = 'context_window'").fetchone()
+    window = int(row[0]) if row else 0
+    if not window:
+        return
+    changed = rewrite_contexts(db.conn, window)
+    if changed:
+        db.conn.execute("CREATE TEMP TABLE renamed_contexts (id INTEGER PRIMARY KEY)")
+        db.conn.executemany("INSERT INTO temp.renamed_contexts VALUES (?)", [(i,) for i in changed])
+        db.conn.execute("DELETE FROM vectors WHERE sentence_id IN (SELECT id FROM temp.renamed_contexts)")
+        db.conn.execute("DROP TABLE temp.renamed_contexts")
+        # disowned, as ``Store.reset_model`` does: the file holds the old vectors under the same
+        # sentence ids, so it must be rebuilt, never patched by id
+        db.conn.execute("UPDATE models SET generation = generation + 1, ann_generation = NULL, ann_file_size = NULL, "
+                        "ann_file_mtime_ns = NULL, ann_checksum = NULL")

@@ -34,7 +34,7 @@ import urllib.parse
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import NoReturn
 
 import numpy as np
@@ -265,12 +265,32 @@ def window_texts(texts: list[str], window: int, blocks: list | None = None) -> l
     return [sentence_window(texts, n, window, blocks) for n in range(len(texts))]
 
 
-def context_key(window_text: str) -> str:
-    """What ``sentences.context`` holds for a window: its text's sha256 (the window itself is
-    read from the neighbours when it is embedded, ``Store.missing_vectors``)."""
+# A file named so is named by its folder (``docs/install/index.rst`` is "install").
+FOLDER_NAMED_STEMS = ("index", "readme")
+
+
+def document_name(path: str) -> str | None:
+    """The words of a document's name, which context vectors embed beside each sentence's window
+    (m0016): the file's stem, its ``-``, ``_`` and ``.`` read as spaces (``git-reset.txt``: "git
+    reset"), a file named ``index`` or ``README`` taking its folder's name. None for a name without
+    a letter (``2024-05-01.md``, ``0042.txt``): it says nothing of the text. From the path alone,
+    so a file keeps its name's vector wherever it is indexed from, and a renamed file gets its new one."""
+    pure = PurePath(path)
+    stem = pure.stem
+    if stem.lower() in FOLDER_NAMED_STEMS and pure.parent.name:
+        stem = pure.parent.name
+    words = " ".join(re.sub(r"[-_.]+", " ", stem).split())
+    return words if any(char.isalpha() for char in words) else None
+
+
+def context_key(window_text: str, name: str | None = None) -> str:
+    """What ``sentences.context`` holds for a window: the sha256 of its text, after its
+    document's name when it has one (``document_name``); the window itself is read from the
+    neighbours when it is embedded, ``Store.missing_vectors``."""
     import hashlib
 
-    return hashlib.sha256(window_text.encode("utf-8", "surrogatepass")).hexdigest()
+    keyed = window_text if name is None else f"{name}\x00{window_text}"
+    return hashlib.sha256(keyed.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def windows_of(texts: list[str], lines: list[int], window: int, lines_are_sentences: bool | None,
@@ -288,10 +308,31 @@ def windows_of(texts: list[str], lines: list[int], window: int, lines_are_senten
 
 
 def contexts_of(texts: list[str], lines: list[int], window: int, lines_are_sentences: bool | None,
-                lines_are_blocks: bool | None) -> list[str | None]:
-    """``sentences.context`` for a document's sentences: each window's key (``windows_of``), None without one."""
-    return [None if text is None else context_key(text)
+                lines_are_blocks: bool | None, path: str) -> list[str | None]:
+    """``sentences.context`` for the sentences of the document at ``path``: each window's key
+    with the document's name (``windows_of``, ``document_name``), None without a window."""
+    name = document_name(path)
+    return [None if text is None else context_key(text, name)
             for text in windows_of(texts, lines, window, lines_are_sentences, lines_are_blocks)]
+
+
+def rewrite_contexts(conn: sqlite3.Connection, window: int) -> list[int]:
+    """Give every sentence of the index the context ``contexts_of`` gives it now at ``window``
+    (``Store.set_context_window``; m0016, where the document's name joined the key). Returns the
+    ids of the sentences whose context changed."""
+    changed = []
+    documents = conn.execute("SELECT id, path, lines_are_sentences, lines_are_blocks FROM documents "
+                             "WHERE skip_reason IS NULL").fetchall()
+    for document_id, path, lines_are_sentences, lines_are_blocks in documents:
+        rows = conn.execute("SELECT id, text, line, context FROM sentences WHERE document_id = ? ORDER BY ordinal",
+                            (document_id,)).fetchall()
+        contexts = contexts_of([row[1] for row in rows], [row[2] for row in rows], window,
+                               None if lines_are_sentences is None else bool(lines_are_sentences),
+                               None if lines_are_blocks is None else bool(lines_are_blocks), path)
+        moved = [(context, row[0]) for row, context in zip(rows, contexts) if context != row[3]]
+        conn.executemany("UPDATE sentences SET context = ? WHERE id = ?", moved)
+        changed += [sentence_id for _, sentence_id in moved]
+    return changed
 
 
 # A model's vector ids, for ``Store.vector_ids``.
@@ -931,7 +972,7 @@ class Store:
         # (an older schema, written by a test, records no paragraph-per-line shape: windows across lines)
         contexts = contexts_of([sentence.text for sentence in sentences], [sentence.line for sentence in sentences],
                                self.context_window() if with_context else 0, bool(lines_are_sentences),
-                               bool(lines_are_blocks) if with_blocks else None)
+                               bool(lines_are_blocks) if with_blocks else None, path)
         for ordinal, (sentence, context) in enumerate(zip(sentences, contexts)):
             values = (document_id, ordinal, sentence.text, sentence.start, sentence.end, sentence.line)
             if with_context:
@@ -1054,8 +1095,9 @@ class Store:
 
     def missing_vectors(self, model_id: int, limit: int, *, windows: bool = False) -> list[tuple]:
         """Up to ``limit`` (sentence id, text) pairs that have no vector for the model yet. With
-        ``windows``: (sentence id, text, window) triples, the window (``sentence_window``, read from
-        the sentence's neighbours as stored, by its document's shape) None for a sentence without a context."""
+        ``windows``: (sentence id, text, window, name) rows, the window (``sentence_window``, read
+        from the sentence's neighbours as stored, by its document's shape) and its document's name
+        (``document_name``, None for a name without a letter) both None for a sentence without a context."""
         window = self.context_window() if windows else 0
         if not window:
             rows = self.conn.execute(
@@ -1063,26 +1105,27 @@ class Store:
                 "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
                 (model_id, limit),
             ).fetchall()
-            return [(*row, None) for row in rows] if windows else rows
+            return [(*row, None, None) for row in rows] if windows else rows
         rows = self.conn.execute(
-            "SELECT s.id, s.text, s.context, s.document_id, s.ordinal, d.lines_are_blocks FROM sentences s "
+            "SELECT s.id, s.text, s.context, s.document_id, s.ordinal, d.lines_are_blocks, d.path FROM sentences s "
             "JOIN documents d ON d.id = s.document_id WHERE NOT EXISTS "
             "(SELECT 1 FROM vectors v WHERE v.sentence_id = s.id AND v.model_id = ?) ORDER BY s.id LIMIT ?",
             (model_id, limit),
         ).fetchall()
         out = []
-        for sentence_id, text, context, document_id, ordinal, lines_are_blocks in rows:
+        for sentence_id, text, context, document_id, ordinal, lines_are_blocks, path in rows:
             if context is None:
-                out.append((sentence_id, text, None))
+                out.append((sentence_id, text, None, None))
                 continue
             ordinals, texts, lines = zip(*self.conn.execute(
                 "SELECT ordinal, text, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? "
                 "ORDER BY ordinal", (document_id, ordinal - window, ordinal + window)))
             text_window = sentence_window(list(texts), ordinals.index(ordinal), window,
                                           window_blocks(lines, lines_are_blocks))
-            if context_key(text_window) != context:  # a bug, never a vector of another window
+            name = document_name(path)
+            if context_key(text_window, name) != context:  # a bug, never a vector of another window
                 raise RuntimeError(f"sentence {sentence_id}: its window is not the one its context records")
-            out.append((sentence_id, text, text_window))
+            out.append((sentence_id, text, text_window, name))
         return out
 
     def count_missing_vectors(self, model_id: int) -> int:
@@ -1385,16 +1428,7 @@ class Store:
         dropped = self.conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
         for model in self.models():
             self.reset_model(model.id, model.path, model.fingerprint, model.dim, model.pooler)
-        documents = self.conn.execute(
-            "SELECT id, lines_are_sentences, lines_are_blocks FROM documents WHERE skip_reason IS NULL")
-        for document_id, lines_are_sentences, lines_are_blocks in documents.fetchall():
-            rows = self.conn.execute("SELECT id, text, line FROM sentences WHERE document_id = ? ORDER BY ordinal",
-                                     (document_id,)).fetchall()
-            contexts = contexts_of([text for _, text, _ in rows], [line for *_, line in rows], window,
-                                   None if lines_are_sentences is None else bool(lines_are_sentences),
-                                   None if lines_are_blocks is None else bool(lines_are_blocks))
-            self.conn.executemany("UPDATE sentences SET context = ? WHERE id = ?",
-                                  [(context, sentence_id) for (sentence_id, *_), context in zip(rows, contexts)])
+        rewrite_contexts(self.conn, window)
         return dropped
 
     # --- roots ----------------------------------------------------------------------------

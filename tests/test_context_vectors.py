@@ -1,6 +1,7 @@
 """Context vectors (the default for a new index): with ``index --vector-context 1`` a
-sentence's vector is ``normalize(enc(sentence) + enc(window))``, the window being its document's
-sentences from ordinal - 1 to ordinal + 1 joined by single spaces; files of one sentence per line
+sentence's vector is ``normalize(enc(sentence) + enc(window) + 0.5 enc(name))``, the window being its
+document's sentences from ordinal - 1 to ordinal + 1 joined by single spaces and the name its
+file's (``oracle_name``); files of one sentence per line
 keep sentence vectors; every reuse of a vector (an unchanged text, a moved file, a copy) holds
 only where the window is the same too; a change of the setting re-embeds every model; with
 context 0 nothing differs from sentence vectors.
@@ -46,13 +47,25 @@ def oracle(index_model):
     def enc(text: str) -> np.ndarray:
         return encoder.encode([text], normalize=True, progress=False)[0].astype(np.float32)
 
-    def vector(text: str, window: str | None) -> np.ndarray:
+    def vector(text: str, window: str | None, name: str | None = None) -> np.ndarray:
         if window is None:
             return enc(text)
-        summed = enc(text) + enc(window)
+        summed = enc(text) + enc(window) + (0.5 * enc(name) if name is not None else 0)
         return summed / np.linalg.norm(summed)
 
     return vector
+
+
+def oracle_name(path: str) -> str | None:
+    """A document's name as context vectors embed it, written out as the README says it: the file
+    name without its extension, '-', '_' and '.' read as spaces; an index or README file is named
+    by its folder; a name without a letter is none."""
+    folder, file = path.rsplit("/", 2)[-2:]
+    stem = file.rsplit(".", 1)[0] if "." in file else file
+    if stem.lower() in ("index", "readme"):
+        stem = folder
+    words = " ".join(stem.replace("-", " ").replace("_", " ").replace(".", " ").split())
+    return words if any(c.isalpha() for c in words) else None
 
 
 def run(store, roots, model, **kwargs):
@@ -78,9 +91,10 @@ def check_against_oracle(store, oracle, *, per_line: set[str] = frozenset(), win
     for path, ordinal, text, context, vector, _ in rows(store):
         windowed = window and Path(path).name not in per_line
         expected_window = window_texts(by_document[path], 1)[ordinal] if windowed else None
-        assert context == (context_key(expected_window) if windowed else None), (path, ordinal)
+        name = oracle_name(path) if windowed else None
+        assert context == (context_key(expected_window, name) if windowed else None), (path, ordinal)
         assert vector is not None, (path, ordinal)
-        np.testing.assert_allclose(vector, oracle(text, expected_window), atol=2e-5, err_msg=f"{path}:{ordinal}")
+        np.testing.assert_allclose(vector, oracle(text, expected_window, name), atol=2e-5, err_msg=f"{path}:{ordinal}")
 
 
 def encoded(report) -> int:
@@ -99,8 +113,8 @@ def test_each_vector_is_the_normalised_sum_of_sentence_and_window(tmp_path, stor
     check_against_oracle(store, oracle)
     # The first sentence's window is itself and the next one; the last's the one before and itself.
     flood = [r for r in rows(store) if r[0].endswith("flood.txt")]
-    assert flood[0][3] == context_key(" ".join(PROSE_SENTENCES[:2]))
-    assert flood[-1][3] == context_key(" ".join(PROSE_SENTENCES[-2:]))
+    assert flood[0][3] == context_key(" ".join(PROSE_SENTENCES[:2]), "flood")
+    assert flood[-1][3] == context_key(" ".join(PROSE_SENTENCES[-2:]), "flood")
 
 
 def test_an_edit_re_embeds_the_sentence_and_its_two_neighbours_only(tmp_path, store, index_model, oracle):
@@ -125,36 +139,52 @@ def test_an_edit_re_embeds_the_sentence_and_its_two_neighbours_only(tmp_path, st
     check_against_oracle(store, oracle)
 
 
-def test_a_moved_file_keeps_every_vector(tmp_path, store, index_model, oracle):
+def test_a_moved_file_keeps_every_vector_and_a_renamed_one_takes_its_new_name(tmp_path, store, index_model, oracle):
+    """A file moved to another folder under its name keeps every vector; renamed, its sentences
+    are embedded again with the new name (and only those: the windows are the same)."""
     docs = tmp_path / "docs"
     (docs / "sub").mkdir(parents=True)
     (docs / "flood.txt").write_text(PROSE)
     run(store, [docs], index_model, context=1)
     before = [r[4] for r in rows(store)]
-    (docs / "flood.txt").rename(docs / "sub" / "renamed.txt")
+    (docs / "flood.txt").rename(docs / "sub" / "flood.txt")
     report = run(store, [docs], index_model)
     assert encoded(report) == 0
     after = rows(store)
-    assert [r[0] for r in after] == [str(docs / "sub" / "renamed.txt")] * 4
+    assert [r[0] for r in after] == [str(docs / "sub" / "flood.txt")] * 4
     for old, (_, _, _, _, new, _) in zip(before, after):
         np.testing.assert_array_equal(old, new)
+    (docs / "sub" / "flood.txt").rename(docs / "sub" / "high-water.txt")
+    report = run(store, [docs], index_model)
+    assert encoded(report) == 4
+    check_against_oracle(store, oracle)
+    assert all(r[3] == context_key(w, "high water") for r, w in zip(rows(store), window_texts(PROSE_SENTENCES, 1)))
 
 
-def test_two_files_that_swap_contents_keep_every_vector(tmp_path, store, index_model):
-    """The released vectors of a re-read (``Store.holding_released_vectors``) match on the window too."""
+def test_two_files_that_swap_contents_keep_every_vector(tmp_path, store, index_model, oracle):
+    """The released vectors of a re-read (``Store.holding_released_vectors``) match on the window
+    and the name too: two files of one name (in two folders) that swap contents embed nothing;
+    two of other names embed every sentence again, each with its new file's name."""
     docs = tmp_path / "docs"
-    docs.mkdir()
+    (docs / "x").mkdir(parents=True)
+    (docs / "y").mkdir()
     other = "Wind tore the roof off the barn. The hens escaped into the field. Nobody was hurt.\n"
-    (docs / "a.txt").write_text(PROSE)
-    (docs / "b.txt").write_text(other)
+    (docs / "x" / "log.txt").write_text(PROSE)
+    (docs / "y" / "log.txt").write_text(other)
     run(store, [docs], index_model, context=1)
     before = {(r[2], r[3]): r[4] for r in rows(store)}
-    (docs / "a.txt").write_text(other)
-    (docs / "b.txt").write_text(PROSE)
+    (docs / "x" / "log.txt").write_text(other)
+    (docs / "y" / "log.txt").write_text(PROSE)
     report = run(store, [docs], index_model)
     assert encoded(report) == 0
     for _, _, text, context, vector, _ in rows(store):
         np.testing.assert_array_equal(vector, before[(text, context)])
+    (docs / "x" / "log.txt").rename(docs / "x" / "a.txt")
+    (docs / "y" / "log.txt").rename(docs / "y" / "b.txt")
+    (docs / "x" / "a.txt").write_text(PROSE)
+    (docs / "y" / "b.txt").write_text(other)
+    assert encoded(run(store, [docs], index_model)) == 7
+    check_against_oracle(store, oracle)
 
 
 SHARED = "By morning the bridge was under water."  # a sentence of PROSE
@@ -173,11 +203,13 @@ def flood_then_a_copy_elsewhere(tmp_path, store, index_model, *, context: int):
 
 def test_a_copy_with_other_neighbours_gets_its_own_vector(tmp_path, store, index_model, oracle):
     docs = flood_then_a_copy_elsewhere(tmp_path, store, index_model, context=1)
-    (docs / "same.txt").write_text(PROSE)  # an exact copy: the same windows, nothing to embed
+    (docs / "old").mkdir()
+    (docs / "old" / "flood.txt").write_text(PROSE)  # an exact copy of one name: the same windows, nothing to embed
+    (docs / "same.txt").write_text(PROSE)  # of another name: its own vectors
     report = run(store, [docs], index_model)
-    assert encoded(report) == 3  # copy.txt's three sentences; same.txt reuses flood.txt's vectors
+    assert encoded(report) == 3 + 4  # copy.txt's three sentences, same.txt's four; old/flood.txt reuses flood.txt's
     copies = [r for r in rows(store) if r[2] == SHARED]
-    assert len(copies) == 3 and len({r[3] for r in copies}) == 2
+    assert len(copies) == 4 and len({r[3] for r in copies}) == 3
     in_copy = next(r for r in copies if r[0].endswith("copy.txt"))
     in_flood = next(r for r in copies if r[0].endswith("flood.txt"))
     assert not np.allclose(in_copy[4], in_flood[4])
@@ -684,11 +716,11 @@ def test_a_file_of_one_paragraph_per_line_keeps_each_window_within_its_line(tmp_
     reviews = [r for r in rows(store) if r[0].endswith("reviews.txt")]
     assert [r[2] for r in reviews] == [sentence for line in REVIEWS for sentence in line]
     for (path, ordinal, text, context, vector, _), window in zip(reviews, expected_line_windows(REVIEWS)):
-        assert context == context_key(window), (ordinal, text)
-        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=f"{ordinal}: {text}")
+        assert context == context_key(window, "reviews"), (ordinal, text)
+        np.testing.assert_allclose(vector, oracle(text, window, "reviews"), atol=2e-5, err_msg=f"{ordinal}: {text}")
     flood = [r for r in rows(store) if r[0].endswith("flood.txt")]
     for (_, ordinal, text, context, vector, _), window in zip(flood, window_texts(PROSE_SENTENCES, 1)):
-        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5)
+        np.testing.assert_allclose(vector, oracle(text, window, "flood"), atol=2e-5)
 
 
 def test_an_edit_of_one_line_re_embeds_that_line_s_sentences_only(tmp_path, store, index_model, oracle):
@@ -709,8 +741,8 @@ def test_an_edit_of_one_line_re_embeds_that_line_s_sentences_only(tmp_path, stor
     changed = {r[2] for r in after if not np.array_equal(r[4], before.get(r[2], np.zeros(1)))}
     assert changed == {"It crushes ice in seconds.", "The handle broke after a week."}
     for (_, _, text, context, vector, _), window in zip(after, expected_line_windows(reviews)):
-        assert context == context_key(window)
-        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=text)
+        assert context == context_key(window, "reviews")
+        np.testing.assert_allclose(vector, oracle(text, window, "reviews"), atol=2e-5, err_msg=text)
     kept = {r[2]: r[4] for r in after}
     reviews.reverse()
     (docs / "reviews.txt").write_text(reviews_text(reviews))
@@ -772,8 +804,8 @@ def test_an_index_of_schema_14_reads_its_plain_text_again_for_windows_within_lin
         assert (context, vector.tobytes()) == (old[(name, text)][0], old[(name, text)][1].tobytes()), (name, text)
     reviews = [r for r in rows(upgraded) if r[0].endswith("reviews.txt")]
     for (_, _, text, context, vector, _), window in zip(reviews, expected_line_windows(REVIEWS)):
-        assert context == context_key(window)
-        np.testing.assert_allclose(vector, oracle(text, window), atol=2e-5, err_msg=text)
+        assert context == context_key(window, "reviews")
+        np.testing.assert_allclose(vector, oracle(text, window, "reviews"), atol=2e-5, err_msg=text)
     again = run(upgraded, [docs], index_model)
     assert encoded(again) == 0 and again.unchanged == 4 and not again.warnings
     upgraded.close()
@@ -827,3 +859,56 @@ def test_after_an_interrupted_switch_a_run_that_would_not_read_plain_text_of_no_
     report = run(store, [docs, notes], index_model, context=None)
     assert store.shape_unknown() == set() and report.reextracted == 0
     check_against_oracle(store, oracle)
+
+
+@pytest.mark.parametrize("context", [0, 1])
+def test_an_index_of_schema_15_embeds_its_documents_names_at_the_next_run(tmp_path, index_model, oracle, context,
+                                                                         monkeypatch):
+    """An index made before m0016 (context vectors without the document's name): opening it gives
+    every sentence of a named document its new key and drops its vectors, for every model, and
+    disowns the HNSW files; a document whose name has no letter keeps both. The next run embeds
+    exactly the dropped ones, as the oracle says. An index of sentence vectors is unchanged."""
+    from simsearch import ann, migrations
+    from simsearch.store import contexts_of
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 0)  # an HNSW file, to be disowned
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "2024-05-01.md").write_text("Rain all day. The cellar took water. We moved the boxes upstairs.\n")
+    (docs / "list.txt").write_text(LINES)
+    db = tmp_path / "old.db"
+    store = Store.open(db)
+    run(store, [docs], index_model, context=context)
+    before = {(Path(r[0]).name, r[1]): (r[3], r[4]) for r in rows(store)}
+    # As schema 15 wrote it: keys of the window alone
+    for document_id, path in store.conn.execute("SELECT id, path FROM documents").fetchall():
+        ids_texts = store.conn.execute("SELECT id, text, line FROM sentences WHERE document_id = ? ORDER BY ordinal",
+                                       (document_id,)).fetchall()
+        shape = store.conn.execute("SELECT lines_are_sentences, lines_are_blocks FROM documents WHERE id = ?",
+                                   (document_id,)).fetchone()
+        unnamed = contexts_of([t for _, t, _ in ids_texts], [line for *_, line in ids_texts], context,
+                              bool(shape[0]), bool(shape[1]), "/x/0.txt")  # a name without a letter: no name
+        store.conn.executemany("UPDATE sentences SET context = ? WHERE id = ?",
+                               [(key, i) for (i, _, _), key in zip(ids_texts, unnamed)])
+    store.conn.execute(f"DELETE FROM {migrations.TABLE} WHERE name = '0016_document_names'")
+    model = store.models()[0]
+    built = store.conn.execute("SELECT ann_generation FROM models WHERE id = ?", (model.id,)).fetchone()[0]
+    assert built is not None
+    store.close()
+
+    upgraded = Store.open(db)
+    after = {(Path(r[0]).name, r[1]): (r[3], r[4]) for r in rows(upgraded)}
+    assert after.keys() == before.keys()
+    for (name, ordinal), (key, vector) in after.items():
+        dropped = context == 1 and name == "flood.txt"
+        assert (vector is None) == dropped, (name, ordinal)
+        assert key == before[(name, ordinal)][0]  # the key a new index writes (``before``: made by this version)
+        if not dropped:
+            np.testing.assert_array_equal(vector, before[(name, ordinal)][1])
+    generation = upgraded.conn.execute("SELECT ann_generation FROM models WHERE id = ?", (model.id,)).fetchone()[0]
+    assert generation == (None if context else built)
+    report = run(upgraded, [docs], index_model)
+    assert encoded(report) == (4 if context else 0) and report.unchanged == 3
+    check_against_oracle(upgraded, oracle, per_line={"list.txt"}, window=context)
+    upgraded.close()

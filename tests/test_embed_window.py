@@ -17,6 +17,8 @@ from simsearch import indexer
 from simsearch.encoder import Encoder
 from simsearch.store import Store, from_blobs, window_texts
 
+from .test_context_vectors import oracle_name
+
 WORDS = ["river", "stone", "a", "the", "quiet", "bridge", "runs", "over", "light", "north", "x"]
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=9).map(lambda w: " ".join(w).capitalize() + ".")
 
@@ -220,11 +222,13 @@ def test_index_commits_chunks_of_the_window_and_stores_each_sentences_own_vector
                                    context=context)
             sentences = dict(store.conn.execute("SELECT id, text FROM sentences").fetchall())
             windows = {}  # sentence id -> its window (context vectors of a file not read one sentence per line)
-            for (document_id,) in store.conn.execute("SELECT id FROM documents WHERE NOT lines_are_sentences "
-                                                     "AND ?", (context,)).fetchall():
+            names = {}  # sentence id -> its file's name ("f0")
+            for document_id, path in store.conn.execute("SELECT id, path FROM documents WHERE NOT lines_are_sentences "
+                                                        "AND ?", (context,)).fetchall():
                 rows = store.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
                                           (document_id,)).fetchall()
                 windows.update(zip([i for i, _ in rows], window_texts([text for _, text in rows], context)))
+                names.update((i, oracle_name(path)) for i, _ in rows)
             vectors = _stored(store)
         finally:
             store.close()
@@ -235,9 +239,10 @@ def test_index_commits_chunks_of_the_window_and_stores_each_sentences_own_vector
     assert all(n < chunk for n in full)
     assert len(full) <= -(-len(sentences) // window)
     alone = {text: encoder.encode([text], normalize=True, batch_size=1)[0]
-             for text in {*sentences.values(), *windows.values()}}
+             for text in {*sentences.values(), *windows.values(), *names.values()}}
     for sid, text in sentences.items():
         expected = alone[text]
         if sid in windows:
-            expected = (alone[text] + alone[windows[sid]]) / np.linalg.norm(alone[text] + alone[windows[sid]])
+            summed = alone[text] + alone[windows[sid]] + 0.5 * alone[names[sid]]
+            expected = summed / np.linalg.norm(summed)
         np.testing.assert_allclose(vectors[sid], expected, rtol=0, atol=1e-6)

@@ -284,20 +284,25 @@ def test_cli_index_search_eval_status_and_an_edit(run_cli, tmp_path, docs, index
 
 def assert_vectors_embed_their_windows(store: Store, context: int) -> None:
     """Every sentence has one vector, that of its text alone (context 0) or normalised with its
-    window's (context 1), by an encoder that embeds one text at a time."""
+    window's and half its file's name's (context 1), by an encoder that embeds one text at a time."""
     from simsearch.encoder import Encoder
     from simsearch.store import window_texts
+
+    from .test_context_vectors import oracle_name
 
     model = store.models()[0]
     encoder = Encoder.load(model.path, device="cpu", precision="fp32")
     ids, matrix = store.vectors(model)
     stored = dict(zip(ids.tolist(), matrix))
-    for (document_id,) in store.conn.execute("SELECT id FROM documents").fetchall():
+    for document_id, path in store.conn.execute("SELECT id, path FROM documents").fetchall():
         rows = store.conn.execute("SELECT id, text FROM sentences WHERE document_id = ? ORDER BY ordinal",
                                   (document_id,)).fetchall()
         windows = window_texts([text for _, text in rows], 1) if context else [None] * len(rows)
+        name = oracle_name(path)
         for (sentence_id, text), window in zip(rows, windows):
-            expected = encoder.encode([text] + ([window] if window else []), normalize=True, batch_size=1).sum(axis=0)
+            parts = encoder.encode([text] + [part for part in (window, name) if window and part], normalize=True,
+                                   batch_size=1)
+            expected = parts[0] + (parts[1] if window else 0) + (0.5 * parts[2] if window and name else 0)
             np.testing.assert_allclose(stored.pop(sentence_id), expected / np.linalg.norm(expected), atol=2e-5,
                                        err_msg=text)
     assert stored == {}  # no vector of a sentence gone

@@ -69,6 +69,8 @@ from simsearch.errors import Interrupted, SimsearchError
 from simsearch.search import Searcher
 from simsearch.store import Store
 
+from .test_context_vectors import oracle_name
+
 # --- readers ----------------------------------------------------------------------------
 
 # simsearch versions whose readers give other sentences for the same bytes, as an upgrade that
@@ -699,7 +701,7 @@ class IndexMachine(RuleBasedStateMachine):
 
     def expected_vectors(self, store: Store, key: tuple[int, int], candidates: list) -> np.ndarray:
         """The oracle's vector of each (path, ordinal, text): the text's, or with --vector-context 1
-        ``normalize(enc(text) + enc(window))``, the window being the document's sentences from
+        ``normalize(enc(text) + enc(window) + 0.5 enc(name))`` (the name: ``oracle_name``), the window being the document's sentences from
         ordinal - 1 to ordinal + 1 as the index holds them (a document is written whole, so they are
         the text of one version of the file), except in a plain-text file read as one sentence per
         line (no window), and in one read as one paragraph per line only those of the sentence's
@@ -735,12 +737,17 @@ class IndexMachine(RuleBasedStateMachine):
             return " ".join(text for text, _ in around)
 
         windows = [window(path, ordinal) for path, ordinal, _ in candidates]
+        names = [oracle_name(path) for path, _, _ in candidates]
         alone = self.models_cache.encode(key, texts)
         out = alone.copy()
         around = [i for i, window in enumerate(windows) if window is not None]
         if around:
             tally("vectors checked with their windows (--vector-context 1)")
             summed = alone[around] + self.models_cache.encode(key, [windows[i] for i in around])
+            named = [i for i in around if names[i] is not None]
+            if named:
+                tally("vectors checked with their file's name")
+                summed[[around.index(i) for i in named]] += 0.5 * self.models_cache.encode(key, [names[i] for i in named])
             out[around] = summed / np.linalg.norm(summed, axis=1, keepdims=True)
         return out
 
