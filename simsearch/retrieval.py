@@ -588,6 +588,21 @@ def reachable_units(store, queries: Sequence[Query], indexed=None) -> set[Unit]:
     return reachable
 
 
+def _not_indexed_hint(units: Sequence[Unit], indexed, db) -> str:
+    """For relevant items in files on disk that the index does not hold (not indexed yet): the
+    command that indexes them (their common folder), else nothing."""
+    from .models import command_line
+
+    _, _, by_form = indexed
+    outside = sorted({unit.path for unit in units if unit.path is not None and os.path.isfile(unit.path)
+                      and not any(form in by_form for form in unit.forms)})
+    if not outside:
+        return ""
+    folder = os.path.commonpath([os.path.dirname(path) for path in outside])
+    return (f"; {len(outside):,} of their files {'is' if len(outside) == 1 else 'are'} not indexed: run "
+            f"`{command_line('index', folder, db=db)}`")
+
+
 def missing_paths(queries: Sequence[Query], indexed) -> list[tuple[Query, Unit]]:
     """The units whose path is neither on disk nor in the index (``indexed``:
     ``_indexed_documents(store)``), a typo rather than a file: no sentence can ever match them.
@@ -765,7 +780,8 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     if lost:
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
-             f"(first: {query.named_at(unit)}: {unit.describe()}); they cap every metric")
+             f"(first: {query.named_at(unit)}: {unit.describe()}); they cap every metric"
+             + _not_indexed_hint([unit for _, unit in lost], indexed, store.path))
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))

@@ -313,6 +313,9 @@ def test_a_relevant_item_on_disk_or_in_the_index_stays_a_warning(two_model_index
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
     assert code == 0 and "match no sentence" in err and "error" not in err, err
     assert json.loads(out)["unreachable_units"] == 1
+    # a file not indexed yet: the warning names the command that indexes its folder (and only then)
+    hint = f"1 of their files is not indexed: run `simsearch index {root / 'docs-extra'} --db {db}`"
+    assert (hint in " ".join(err.split())) == (relevant == "docs-extra/on-disk-only.txt"), err
 
 
 def test_a_relevant_file_deleted_since_indexing_stays_a_warning(tmp_path, index_model, run_cli):
