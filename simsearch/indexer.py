@@ -1148,7 +1148,12 @@ def _encode_rows(encoder, rows: list[tuple[int, str, str | None, str | None]],
         yield from encoder.encode_batches([r[1] for r in rows], normalize=True)
         return
     names = sorted({row[3] for row in rows if row[2] is not None and row[3] is not None})
-    name_vectors = dict(zip(names, encoder.encode(names, normalize=True, progress=False))) if names else {}
+    # Each name alone: on a CPU the vector of an input moves in its last bits with the other
+    # inputs of its batch (fp32: "a" and "b" together against "b" alone), and a name's batch
+    # would be the names of whichever documents this chunk holds. Alone, the name's term is
+    # the oracle's (one text at a time), whatever else the run embeds; a few tokens a name,
+    # one forward pass each costs no more than the batch did (500 names, minilm, 2 cores).
+    name_vectors = {name: encoder.encode([name], normalize=True, progress=False)[0] for name in names}
     where: dict[tuple[str, str | None, str | None], list[int]] = {}
     for position, (_, text, window, name) in enumerate(rows):
         where.setdefault((text, window, name), []).append(position)

@@ -161,6 +161,27 @@ def test_a_moved_file_keeps_every_vector_and_a_renamed_one_takes_its_new_name(tm
     assert all(r[3] == context_key(w, "high water") for r, w in zip(rows(store), window_texts(PROSE_SENTENCES, 1)))
 
 
+def test_a_name_s_vector_does_not_depend_on_the_other_names_embedded_with_it(tmp_path, store, index_model):
+    """A file's vectors are bit for bit those a fresh index of that file alone makes, whichever
+    other files were embedded in the same run: at fp32 on a CPU the vector of a short input moves
+    in its last bits with the other inputs of its batch (names "a" and "b" in one batch against
+    "b" alone, with this model), so each name is encoded alone (``indexer._encode_rows``)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(PROSE)
+    (docs / "b.txt").write_text(PROSE)
+    run(store, [docs], index_model, context=1)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "b.txt").write_text(PROSE)
+    fresh = Store.open(tmp_path / "fresh.db")
+    run(fresh, [alone], index_model, context=1)
+    together = [r for r in rows(store) if r[0].endswith("b.txt")]
+    assert [r[3] for r in together] == [r[3] for r in rows(fresh)]  # the same keys: name "b", the same windows
+    assert [r[4].tobytes() for r in together] == [r[4].tobytes() for r in rows(fresh)]
+    fresh.close()
+
+
 def test_two_files_that_swap_contents_keep_every_vector(tmp_path, store, index_model, oracle):
     """The released vectors of a re-read (``Store.holding_released_vectors``) match on the window
     and the name too: two files of one name (in two folders) that swap contents embed nothing;
