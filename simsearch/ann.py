@@ -186,6 +186,7 @@ class VectorIndex:
         self.count = 0
         self.repaired = False  # whether opening had to build or patch the file (it then differs from the saved one)
         self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
+        self.epoch = 0  # the index's ``Store.vectors_epoch`` its vectors are of
         self.progress = None  # see ``open``
         self._lock = threading.RLock()
 
@@ -209,6 +210,7 @@ class VectorIndex:
         with store.snapshot():
             index = cls(store, store.model_by_id(model.id))
             index.progress = progress
+            index.epoch = store.vectors_epoch()
             index.count = store.count_vectors(model.id)
             if index.count >= EXACT_BELOW:
                 index._open_hnsw()
@@ -253,6 +255,19 @@ class VectorIndex:
                 self.model = row  # HNSW parameters (ef) as recorded now
                 return False
             db_ids = self.store.vector_ids(row.id)
+            epoch = self.store.vectors_epoch()
+            if epoch != self.epoch:
+                # Every vector was made again under its id (``index --vector-context``): none held
+                # here is the index's now, graph or beside it. Read again, as ``open`` reads them.
+                self.model, self.epoch, self.tried_checksum = row, epoch, row.ann_checksum
+                self.hnsw, self.live, self.deleted = None, np.empty(0, dtype=np.int64), 0
+                self.flat = (np.empty(0, dtype=np.int64), np.empty((0, row.dim), np.float32))
+                self.unusable = np.empty(0, dtype=np.int64)
+                self.count = len(db_ids)
+                if self.count >= EXACT_BELOW:
+                    self._open_hnsw()
+                self._sync(db_ids)
+                return True
             if adopt:
                 self.tried_checksum = row.ann_checksum
                 hnsw = VectorIndex(self.store, row)._load_verified(ann_path(self.store, row))
@@ -268,7 +283,8 @@ class VectorIndex:
     def _sync(self, db_ids: np.ndarray, *, may_drop_graph: bool = True) -> None:
         """Inside a snapshot whose vector ids are ``db_ids`` (sorted): make graph, ``flat`` and
         ``unusable`` hold exactly those ids (sound by id because a sentence id's vector never
-        changes while the model's fingerprint and precision stay the same). Sorted-array
+        changes while the model's fingerprint and precision and the index's
+        ``Store.vectors_epoch`` stay the same: ``refresh`` reads everything again when it moves). Sorted-array
         lookups only: ~1 ms for 100k ids, where ``np.setdiff1d`` sorts them again."""
         db_ids = np.asarray(db_ids, dtype=np.int64)
         if self.hnsw is not None:

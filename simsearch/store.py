@@ -222,6 +222,10 @@ HELD_TEXT_SQL = HELD_VECTOR_SQL.replace(" AND s.context IS ?3", "")
 # enc(window))``).
 CONTEXT_WINDOW_KEY = "context_window"
 CONTEXT_WINDOWS = (0, 1)
+# Counts the times every vector was made again under the same sentence ids with the same models
+# (``Store.set_context_window``): a reader's vectors in memory, matched to the index by id
+# (``ann.VectorIndex.refresh``), are then of another kind, and are read again.
+VECTORS_EPOCH_KEY = "vectors_epoch"
 
 
 def check_context_window(window: int) -> None:
@@ -1412,6 +1416,14 @@ class Store:
         value = self.setting(CONTEXT_WINDOW_KEY)
         return int(value) if value is not None else 0
 
+    def vectors_epoch(self) -> int:
+        """How many times every vector was made again under the same ids (``VECTORS_EPOCH_KEY``;
+        0 in a schema before m0010's settings, which a test may search)."""
+        if not self._has_column("settings", "value"):
+            return 0
+        value = self.setting(VECTORS_EPOCH_KEY)
+        return int(value) if value is not None else 0
+
     def set_context_window(self, window: int) -> int:
         """Record ``window`` (inside the caller's transaction) and, when it changes what vectors
         are, rewrite every sentence's context and drop every model's vectors (they are all
@@ -1428,6 +1440,8 @@ class Store:
         dropped = self.conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
         for model in self.models():
             self.reset_model(model.id, model.path, model.fingerprint, model.dim, model.pooler)
+        # the same ids and models, other vectors: an open reader must not keep its own by id
+        self.set_setting(VECTORS_EPOCH_KEY, str(self.vectors_epoch() + 1))
         rewrite_contexts(self.conn, window)
         return dropped
 

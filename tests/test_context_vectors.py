@@ -933,3 +933,40 @@ def test_an_index_of_schema_15_embeds_its_documents_names_at_the_next_run(tmp_pa
     assert encoded(report) == (4 if context else 0) and report.unchanged == 3
     check_against_oracle(upgraded, oracle, per_line={"list.txt"}, window=context)
     upgraded.close()
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["exact", "hnsw"])
+def test_a_searcher_open_across_a_switch_searches_the_new_vectors(tmp_path, index_model, monkeypatch, graph):
+    """A searcher that stays open (a TUI pane) while another connection switches --vector-context:
+    the switch makes every vector again under the same sentence ids, with the same model, so
+    matching its vectors in memory by id kept the old ones (context vectors scored, and in the
+    graph, after the index held sentence vectors). It reads them all again."""
+    from simsearch import ann
+    from simsearch.search import Searcher
+
+    monkeypatch.setattr(ann, "EXACT_BELOW", 0 if graph else 10_000)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "flood.txt").write_text(PROSE)
+    (docs / "storm.txt").write_text("Wind tore the roof off the barn. The hens escaped into the field. Nobody was hurt.\n")
+    db = tmp_path / "index.db"
+    writer = Store.open(db)
+    run(writer, [docs], index_model, context=1)
+    reader = Searcher.open(Store.open(db, create=False, readonly=True), str(index_model), device="cpu")
+    query = "the bridge under water"
+    reader.search(query, 5, mode="dense")
+    for context in (0, 1):
+        run(writer, [docs], index_model, context=context)
+        hits = [(h.sentence_id, h.score) for h in reader.search(query, 7, mode="dense")]
+        fresh = Searcher.open(Store.open(db, create=False, readonly=True), str(index_model), device="cpu")
+        assert hits == [(h.sentence_id, h.score) for h in fresh.search(query, 7, mode="dense")], context
+        ids, stored = writer.vectors(writer.models()[0])
+        index = reader.vectors
+        if graph:
+            assert index.hnsw is not None
+            held = np.array(index.hnsw.get_items(ids.tolist()), dtype=np.float32)
+        else:
+            assert index.hnsw is None and index.flat[0].tolist() == ids.tolist()
+            held = index.flat[1]
+        np.testing.assert_allclose(held / np.linalg.norm(held, axis=1, keepdims=True), stored, atol=1e-6)
+    writer.close()
