@@ -41,8 +41,8 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import (CONTEXT_WINDOW_KEY, ModelRow, Store, check_context_window, file_identity, process_alive,
-                    remove_dead_staging, run_files, storage_error)
+from .store import (CONTEXT_WINDOW_KEY, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
+                    file_identity, process_alive, remove_dead_staging, run_files, storage_error)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -662,6 +662,9 @@ def index(
             run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
+        upgraded = store.names_upgrade_dropped()
+        if upgraded and rows:
+            warn(store.path, f"{NAMES_UPGRADE_NOTE}: making its {upgraded:,} vectors again")
         status = "failed"
         embedding = None  # the model whose vectors are being made
         try:
@@ -691,6 +694,9 @@ def index(
                 embedding = None
             for row, _ in rows:
                 _sync_ann(store, row, progress=progress, done=report.hnsw)
+            if upgraded and not any(store.count_missing_vectors(model.id) for model in store.models()):
+                with store.transaction():
+                    store.conn.execute("DELETE FROM settings WHERE key = ?", (NAMES_UPGRADE_KEY,))
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"

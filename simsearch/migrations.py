@@ -507,8 +507,12 @@ def m0016_document_names(db: sqlite_utils.Database) -> None:
     if changed:
         db.conn.execute("CREATE TEMP TABLE renamed_contexts (id INTEGER PRIMARY KEY)")
         db.conn.executemany("INSERT INTO temp.renamed_contexts VALUES (?)", [(i,) for i in changed])
-        db.conn.execute("DELETE FROM vectors WHERE sentence_id IN (SELECT id FROM temp.renamed_contexts)")
+        dropped = db.conn.execute("DELETE FROM vectors WHERE sentence_id IN (SELECT id FROM temp.renamed_contexts)"
+                                  ).rowcount
         db.conn.execute("DROP TABLE temp.renamed_contexts")
+        if dropped:  # said by ``index`` and search until a run has made them again (``Store.names_upgrade_dropped``)
+            db.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('names_upgrade_dropped', ?)",
+                            (str(dropped),))
         # disowned, as ``Store.reset_model`` does: the file holds the old vectors under the same
         # sentence ids, so it must be rebuilt, never patched by id
         db.conn.execute("UPDATE models SET generation = generation + 1, ann_generation = NULL, ann_file_size = NULL, "

@@ -57,7 +57,7 @@ from .errors import SimsearchError
 from .extract.base import EXTRACTOR_VERSION
 from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir,
                      ref_for_row)
-from .store import ModelRow, Store, file_identity, query_precision, searched_word_count
+from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count
 
 
 @dataclass
@@ -557,7 +557,8 @@ class Searcher:
         if not missing:
             return None
         total = self.store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
-        return (f"{missing:,} of {total:,} sentences have no vector for model {self.name} yet; "
+        why = f" ({NAMES_UPGRADE_NOTE})" if self.store.names_upgrade_dropped() else ""
+        return (f"{missing:,} of {total:,} sentences have no vector for model {self.name} yet{why}; "
                 f"run `simsearch index` (dense search cannot find them until then)")
 
     def search(self, query: str, k: int = 10, *, mode: str = "dense", min_score: float | None = None,

@@ -226,6 +226,11 @@ CONTEXT_WINDOWS = (0, 1)
 # (``Store.set_context_window``): a reader's vectors in memory, matched to the index by id
 # (``ann.VectorIndex.refresh``), are then of another kind, and are read again.
 VECTORS_EPOCH_KEY = "vectors_epoch"
+# How many vectors m0016 dropped (context vectors made before they embedded the file's name), until
+# a run has made every model's vectors again: ``index`` and search say why they are missing.
+NAMES_UPGRADE_KEY = "names_upgrade_dropped"
+NAMES_UPGRADE_NOTE = ("this version's context vectors embed each file's name too, and opening the index dropped "
+                      "the vectors made without it")
 
 
 def check_context_window(window: int) -> None:
@@ -1414,6 +1419,14 @@ class Store:
         """How many neighbours either side a sentence's vector embeds (``CONTEXT_WINDOW_KEY``);
         0 where none is recorded (an index no run has written yet, see ``indexer.index``)."""
         value = self.setting(CONTEXT_WINDOW_KEY)
+        return int(value) if value is not None else 0
+
+    def names_upgrade_dropped(self) -> int:
+        """How many vectors the upgrade to file names in context vectors dropped (m0016) and no
+        completed run has made again yet (``NAMES_UPGRADE_KEY``; 0 when none)."""
+        if not self._has_column("settings", "value"):
+            return 0
+        value = self.setting(NAMES_UPGRADE_KEY)
         return int(value) if value is not None else 0
 
     def vectors_epoch(self) -> int:

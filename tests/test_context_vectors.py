@@ -929,8 +929,17 @@ def test_an_index_of_schema_15_embeds_its_documents_names_at_the_next_run(tmp_pa
             np.testing.assert_array_equal(vector, before[(name, ordinal)][1])
     generation = upgraded.conn.execute("SELECT ann_generation FROM models WHERE id = ?", (model.id,)).fetchone()[0]
     assert generation == (None if context else built)
+    # Search and index say why vectors are missing, until a run has made them again
+    from simsearch.search import Searcher
+
+    assert upgraded.names_upgrade_dropped() == (4 if context else 0)
+    said = Searcher.open(upgraded, str(index_model)).missing_message()
+    assert (said is not None and "embed each file's name" in said) == bool(context), said
     report = run(upgraded, [docs], index_model)
     assert encoded(report) == (4 if context else 0) and report.unchanged == 3
+    upgrade_notes = [w for w in report.warnings if "making its 4 vectors again" in w["reason"]]
+    assert len(upgrade_notes) == (1 if context else 0), report.warnings
+    assert upgraded.names_upgrade_dropped() == 0 and Searcher.open(upgraded, str(index_model)).missing_message() is None
     check_against_oracle(upgraded, oracle, per_line={"list.txt"}, window=context)
     upgraded.close()
 
