@@ -16,9 +16,9 @@ searcher's vector index replaced, as ``try_context_vectors.py`` does), beside BM
   (each document given another document's name, a seeded shuffle) and ``+ beta date`` (each
   document named by a date, as a folder of daily notes is).
 
-The name is the file's stem relative to the indexed folder, its ``-``, ``_`` and ``.`` read as
-spaces (``how-to/fixtures.rst`` -> "fixtures"), a file named ``index`` or ``README`` taking its
-folder's name. Every sentence is encoded again (its vectors in the index are not read), so the
+The name is the one the index embeds (``store.document_name``): the file's stem, its ``-``, ``_``
+and ``.`` read as spaces (``how-to/fixtures.rst`` -> "fixtures"), a file named ``index`` or
+``README`` taking its folder's name, none for a name without a letter (no name term then). Every sentence is encoded again (its vectors in the index are not read), so the
 index may hold sentence or context vectors, or none.
 
     python benchmarks/try_document_names.py --bench pytest-docs --db IDX.db [--model MODEL]
@@ -30,30 +30,16 @@ The vectors are kept in ``--cache`` (one file per set, model and variant).
 from __future__ import annotations
 
 import argparse
-import os
-import re
+import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from simsearch import retrieval
 from simsearch.search import Searcher
-from simsearch.store import Store
+from simsearch.store import Store, document_name
 
 from try_context_vectors import ExactScores, windows
-
-GENERIC_STEMS = ("index", "readme")
-
-
-def document_name(path: str, root: str) -> str:
-    """The words of a document's name: its stem relative to ``root``, or its folder's for an
-    ``index``/``README`` file."""
-    parts = Path(os.path.relpath(path, root)).parts
-    stem = Path(parts[-1]).stem
-    if stem.lower() in GENERIC_STEMS and len(parts) > 1:
-        stem = parts[-2]
-    return re.sub(r"[-_.]+", " ", stem).strip()
-
 
 def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -80,12 +66,12 @@ def main() -> None:
     ids = np.array([row[0] for row in store.conn.execute("SELECT id FROM sentences ORDER BY id")], dtype=np.int64)
     texts, window_texts = windows(store, ids, 1)
     paths = dict(store.conn.execute("SELECT s.id, d.path FROM sentences s JOIN documents d ON d.id = s.document_id"))
-    root = os.path.commonpath(list(set(paths.values())))
-    names = [document_name(paths[i], root) for i in ids.tolist()]
+    names = [document_name(paths[i]) for i in ids.tolist()]
     args.cache.mkdir(parents=True, exist_ok=True)
 
     def encoded(kind: str, strings: list[str]) -> np.ndarray:
-        cached = args.cache / f"{name}-{searcher.model.fingerprint}-{kind}.npy"
+        digest = hashlib.sha256("\x00".join(strings).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        cached = args.cache / f"{name}-{searcher.model.fingerprint}-{kind}-{digest}.npy"
         if cached.exists() and len(vectors := np.load(cached)) == len(strings):
             return vectors
         vectors = encoder.encode(strings, normalize=True, progress=False).astype(np.float32)
@@ -94,14 +80,15 @@ def main() -> None:
 
     s = encoded("sentences", texts)
     w = encoded("windows", window_texts)
-    titled = encoded("titled-windows", [f"{n}: {text}" for n, text in zip(names, window_texts)])
-    distinct = sorted(set(names))
+    titled = encoded("titled-windows", [text if n is None else f"{n}: {text}" for n, text in zip(names, window_texts)])
+    distinct = sorted({n for n in names if n is not None})
 
     def name_vectors(named: dict[str, str]) -> np.ndarray:
-        """Each sentence's name vector, the names mapped through ``named``."""
+        """Each sentence's name vector, the names mapped through ``named`` (zero without a name)."""
         order = sorted(set(named.values()))
-        vectors = encoder.encode(order, normalize=True, progress=False).astype(np.float32)
-        return vectors[[order.index(named[n]) for n in names]]
+        vectors = np.vstack([encoder.encode(order, normalize=True, progress=False).astype(np.float32),
+                             np.zeros((1, s.shape[1]), dtype=np.float32)])
+        return vectors[[order.index(named[n]) if n is not None else len(order) for n in names]]
 
     t = name_vectors({n: n for n in distinct})
     shuffled = list(np.random.default_rng(0).permutation(distinct))
