@@ -74,12 +74,24 @@ def scorers(sentences: np.ndarray, passages: np.ndarray) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options naming what to measure: ``--bench`` or ``--queries``, and the index ``--db``."""
     parser.add_argument("--bench", help="a benchmark under --bench-root")
     parser.add_argument("--queries", type=Path, help="a query file of your own instead (eval retrieval's format)")
     parser.add_argument("--bench-root", type=Path, default=Path.home() / ".cache/simsearch-bench")
     parser.add_argument("--db", type=Path, required=True)
+
+
+def set_queries(parser: argparse.ArgumentParser, args) -> list:
+    """The queries ``add_set_arguments``' options name (one of ``--bench`` and ``--queries``)."""
+    if (args.bench is None) == (args.queries is None):
+        parser.error("give --bench or --queries")
+    return retrieval.load_queries(args.queries or args.bench_root / args.bench / "queries.jsonl")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_set_arguments(parser)
     parser.add_argument("--model", action="append", help="a model the index holds (repeat)")
     parser.add_argument("--window", type=int, default=1, help="sentences either side (default 1)")
     parser.add_argument("--variant", action="append", choices=VARIANTS)
@@ -87,9 +99,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/simsearch-context-vectors"))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    if (args.bench is None) == (args.queries is None):
-        parser.error("give --bench or --queries")
-    queries = retrieval.load_queries(args.queries or args.bench_root / args.bench / "queries.jsonl")
+    queries = set_queries(parser, args)
     bench = args.bench or args.queries.stem
     store = Store.open(args.db, create=False)
     args.cache.mkdir(parents=True, exist_ok=True)

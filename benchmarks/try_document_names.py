@@ -39,7 +39,7 @@ from simsearch import retrieval
 from simsearch.search import Searcher
 from simsearch.store import Store, document_name
 
-from try_context_vectors import ExactScores, windows
+from try_context_vectors import ExactScores, add_set_arguments, set_queries, windows
 
 def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -47,18 +47,13 @@ def unit(vectors: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bench", help="a benchmark under --bench-root")
-    parser.add_argument("--queries", type=Path, help="a query file of your own instead (eval retrieval's format)")
-    parser.add_argument("--bench-root", type=Path, default=Path.home() / ".cache/simsearch-bench")
-    parser.add_argument("--db", type=Path, required=True)
+    add_set_arguments(parser)
     parser.add_argument("--model", default="minilm", help="a model the index holds")
     parser.add_argument("--beta", type=float, action="append", help="weights of the name's vector (default 0.5, 1)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/simsearch-document-names"))
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    if (args.bench is None) == (args.queries is None):
-        parser.error("give --bench or --queries")
-    queries = retrieval.load_queries(args.queries or args.bench_root / args.bench / "queries.jsonl")
+    queries = set_queries(parser, args)
     name = args.bench or args.queries.parent.name
     store = Store.open(args.db, create=False)
     searcher = Searcher.open(store, args.model, device=args.device)
