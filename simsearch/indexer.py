@@ -6,7 +6,8 @@ A run has three phases, each safe to interrupt:
    not opened, one whose content hash is unchanged is not parsed (unless an older extractor
    read it: ``EXTRACTOR_VERSION``); a new or changed file is split into sentences and written
    in one transaction, each new sentence with the vector a model already holds for its text
-   (``Store.replace_document``: a moved, renamed or copied file is not embedded again); files
+   (``Store.replace_document``: a moved or copied file is not embedded again, nor a renamed one
+   with sentence vectors; with context vectors a new name is embedded, ``store.document_name``); files
    gone from disk are removed once every file is read. A skip that depends on this run's
    options or environment (``--max-file-mb``, PDF support) is checked again every run, and an
    indexed file now over ``--max-file-mb`` is taken out; a skip for the file's content

@@ -933,7 +933,8 @@ class Store:
 
         A new sentence gets the vector that a model already holds for its text, so that only
         text new to the index is embedded: editing one paragraph re-embeds that paragraph, and a
-        file moved, renamed or copied re-embeds nothing. The vector is taken, for each model
+        file moved or copied re-embeds nothing (renamed, neither with sentence vectors; with
+        context vectors its sentences embed its new name). The vector is taken, for each model
         (its own row: one fingerprint, one precision), from the older version of this document,
         else from any sentence of the index with exactly this text (documents gone from disk
         are removed only after a run has read every file, so a moved file finds its old copy),
