@@ -497,7 +497,7 @@ def m0016_document_names(db: sqlite_utils.Database) -> None:
     gets its new key, and its vectors, made without the name, are dropped for every model (each
     model's HNSW file is disowned, to be rebuilt): the next ``index`` makes them again. A document whose name
     has no letter keeps its keys and vectors; an index without context vectors is unchanged."""
-    from .store import rewrite_contexts
+    from .store import NAMES_UPGRADE_KEY, rewrite_contexts
 
     row = db.conn.execute("SELECT value FROM settings WHERE key = 'context_window'").fetchone()
     window = int(row[0]) if row else 0
@@ -511,8 +511,7 @@ def m0016_document_names(db: sqlite_utils.Database) -> None:
                                   ).rowcount
         db.conn.execute("DROP TABLE temp.renamed_contexts")
         if dropped:  # said by ``index`` and search until a run has made them again (``Store.names_upgrade_dropped``)
-            db.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('names_upgrade_dropped', ?)",
-                            (str(dropped),))
+            db.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (NAMES_UPGRADE_KEY, str(dropped)))
         # disowned, as ``Store.reset_model`` does: the file holds the old vectors under the same
         # sentence ids, so it must be rebuilt, never patched by id
         db.conn.execute("UPDATE models SET generation = generation + 1, ann_generation = NULL, ann_file_size = NULL, "

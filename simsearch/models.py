@@ -522,15 +522,19 @@ def hidden_size(ref: ModelRef) -> int:
     raise SimsearchError(f"{ref.path}/config.json: no hidden_size; cannot tell the embedding dimension")
 
 
+def names_model_here(name: str) -> bool:
+    """Whether ``name`` is an alias, a trained model's name or a folder: a model without a
+    download (its files unchecked: loading it says what is wrong with them)."""
+    return (name.lower() in EMBEDDED_ALIASES or ("/" not in name and is_folder(models_dir() / name))
+            or is_folder(Path(name).expanduser()))
+
+
 def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
     """Resolve ``name`` as an alias, a trained model or a folder; ``None`` rather than download.
 
     ``pooler`` is the user's ``--pooler``, needed for a folder without pooling metadata.
     """
-    if name.lower() in EMBEDDED_ALIASES or ("/" not in name and is_folder(models_dir() / name)) \
-            or is_folder(Path(name).expanduser()):
-        return resolve_model(name, pooler)
-    return None
+    return resolve_model(name, pooler) if names_model_here(name) else None
 
 
 def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:

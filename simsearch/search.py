@@ -55,7 +55,7 @@ import numpy as np
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .extract.base import EXTRACTOR_VERSION
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir,
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir, names_model_here,
                      ref_for_row)
 from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count
 
@@ -379,16 +379,10 @@ def not_held_message(store: Store, name: str) -> str:
                 if spelling is not None:
                     return (f"{refusal}; its {row.name!r} is the folder {row.path}: name it "
                             f"`-m {shlex.quote(spelling)}`")
-    if "/" not in name and here is None and not _exists_here(name):  # (an "org/name" may be a hub id to download)
+    if "/" not in name and here is None and not names_model_here(name):  # (an "org/name" may be a hub id to download)
         return (f"{refusal}, and no model of that name is here (an alias, a trained model in {models_dir()} or "
                 "a folder): `simsearch models` lists those you have")
     return f"{refusal}; add it with `{index_command_line(name, store.path)}`"
-
-
-def _exists_here(name: str) -> bool:
-    """Whether ``-m name`` means a model without a download: an alias, a trained model's name
-    or a folder (its files unchecked: the index command says what is wrong with them)."""
-    return name.lower() in EMBEDDED_ALIASES or is_folder(models_dir() / name) or is_folder(Path(name).expanduser())
 
 
 def _means(store: Store, spelling: str, row: ModelRow) -> bool:
