@@ -37,7 +37,9 @@ app = typer.Typer(
 eval_app = typer.Typer(help="Evaluate models: STS benchmarks, alignment and uniformity, search quality on your own questions.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-stdout = Console()
+# A line of text is never broken where the terminal (or 80 columns, when piped) ends: piped
+# output stays one line per line for grep and friends. Tables lay out to the width instead.
+stdout = Console(soft_wrap=True)
 
 # --- option types: fixed choices are enums (typer turns them into click choices) ------------
 
@@ -291,7 +293,7 @@ def models_command(json_out: bool = JsonOption) -> None:
         table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
                       _cell(ref.metadata.get("base_model", "")), f"{best:.2f}" if isinstance(best, (int, float)) else "",
                       _cell(ref.path))
-    stdout.print(table)
+    stdout.print(table, soft_wrap=False)
     for ref in found:  # why a folder is shadowed or unreadable: one line each, under the table
         if ref.note:
             stdout.print(_cell(f"{ref.name} ({ref.source}): {ref.note}"), highlight=False, soft_wrap=True)
@@ -339,7 +341,7 @@ def eval_sts_command(
                 _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if rows and not json_out:
-            stdout.print(_sts_table(rows, aggregate, split, pooler is not None))
+            stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False)
 
 
 def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool) -> Table:
@@ -399,7 +401,7 @@ def eval_geometry_command(
                           str(result["positive_pairs"]), str(result["sentences"]))
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if table.row_count:
-            stdout.print(table)
+            stdout.print(table, soft_wrap=False)
 
 
 @eval_app.command("retrieval")
@@ -440,7 +442,7 @@ def eval_retrieval_command(
             write_details(details, results)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
-            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k))
+            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
 
 
 def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None) -> Table:
@@ -938,7 +940,7 @@ def search_command(
             shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
         table.add_row(str(hit.rank), shown_score(hit.score, mode), *([hit.found_mark] if mode == "hybrid" else []), cell, Text(location))
-    stdout.print(table)
+    stdout.print(table, soft_wrap=False)
 
 
 def _read_queries(path: Path) -> list[str]:
@@ -1020,7 +1022,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}",
                       f"{m['missing']:,}", searched)
         settings.setdefault(f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}", []).append(m["name"])
-    stdout.print(table)
+    stdout.print(table, soft_wrap=False)
     if settings:
         shown = (next(iter(settings)) if len(settings) == 1 else
                  "; ".join(f"{', '.join(_shown(name) for name in names)} {value}" for value, names in settings.items()))

@@ -325,8 +325,10 @@ class Encoder:
         (a repeated sentence is encoded once and yielded with all its indices).
 
         Sentences are encoded longest first (memory peaks early), in batches of one token length
-        (:func:`length_batches`): no padding, so a sentence's vector does not depend on the
-        sentences encoded with it (except under int8, whose activations are scaled per batch).
+        (:func:`length_batches`): no padding, so the sentences encoded with one change its vector
+        only as far as the matmul kernels' blocking follows the batch's size (on a CPU with AMX:
+        up to 7.9e-4 per coordinate under bf16, 2.0e-7 under fp32, cosine >= 0.99999 to the
+        sentence encoded alone) or int8 scales its activations per batch.
         A caller that stores vectors as they come (the indexer) keeps what was done when it stops.
         """
         if isinstance(sentences, str):

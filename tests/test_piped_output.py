@@ -1,0 +1,28 @@
+"""Piped output: a line of text stays one line (grep finds it whole); tables keep to the width.
+
+rich lays out to 80 columns when stdout is not a terminal, and used to break every longer line
+there: `simsearch train ... | tee log` cut its verdict in two, `grep 'indexed'` lost the db path.
+"""
+
+
+def test_a_long_summary_line_is_not_broken_when_piped(tmp_path, index_model, run_cli):
+    docs = tmp_path / "a-folder-with-a-rather-long-name-so-that-the-line-passes-eighty-columns"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Boats float on water.\nTrains run on rails.\n", encoding="utf-8")
+    db = docs.parent / "an-index-whose-name-is-long-too.db"
+    code, out, _ = run_cli("index", docs, "-m", index_model, "--db", db, "--device", "cpu")
+    assert code == 0, out
+    [line] = [line for line in out.splitlines() if line.startswith("indexed ")]
+    assert len(line) > 80 and line.rstrip().endswith(str(db)), out
+
+
+def test_tables_still_fit_eighty_columns_when_piped(tmp_path, index_model, run_cli):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Boats float on water.\nTrains run on rails.\n", encoding="utf-8")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "-m", index_model, "--db", db, "--device", "cpu")[0] == 0
+    code, out, _ = run_cli("search", "boats on the water", "--db", db, "-m", index_model, "--device", "cpu")
+    assert code == 0 and "Boats float on water." in " ".join(out.split()), out
+    box = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert box and max(len(line) for line in box) <= 80, out
