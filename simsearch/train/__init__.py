@@ -42,7 +42,7 @@ from ..loss import gather_with_grad, simcse_loss
 from ..memory import give_back_when_short
 from ..models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerprint, models_dir, read_pooling, resolve_model
 from ..precision import Precision, autocast, describe, resolve
-from ..progress import progress_bar, stderr
+from ..progress import print_warning, progress_bar, stderr
 from .outdir import (_check_default_out, _check_out, _discard_staging, _fresh_staging, _model_files,
                      _recover_swap, _staging_is_ours, _swap_in, default_out_name, out_lock, out_locked_elsewhere)
 from .report import (_heldout_summary, _no_questions, _plot, _versions, _write_model_card,
@@ -463,7 +463,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     if config.batch_size % world:
         raise SimsearchError(f"--batch-size {config.batch_size} must divide evenly over {world} processes")
     precision = resolve(config.precision, device, purpose="train",
-                        on_warning=_warn if rank == 0 else (lambda message: None))
+                        on_warning=print_warning if rank == 0 else (lambda message: None))
     _check_out(config.out)
     if getattr(config, "default_out", False):
         _check_default_out(config.out, config.data)
@@ -600,9 +600,6 @@ def _load_base(ref: ModelRef, device: torch.device) -> Encoder:
     model.eval()
     return Encoder(ref, tokenizer, model.to(device), device)
 
-
-def _warn(message: str) -> None:
-    stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def _prepare_head(model, pooling: Pooling, base: ModelRef, seed: int) -> None:
@@ -1247,7 +1244,7 @@ def _print_estimate(run: Run, seconds_per_token: float) -> None:
     shown = f"{remaining / 60:.0f} min" if remaining >= 90 else f"{remaining:.0f} s"
     stderr.print(f"about {shown} for the remaining {total_steps - state.step} of {total_steps} steps "
                  f"(from {ESTIMATE_AFTER} steps timed after the first, scaled to the remaining batches' lengths)",
-                 highlight=False)
+                 highlight=False, soft_wrap=True)
 
 
 def _holdout_geometry(evaluator: Encoder, holdout) -> dict:
@@ -1452,7 +1449,8 @@ def _print_config(run: Run) -> None:
                     precision=describe(run.precision, run.device), examples=len(run.split.training),
                     steps=run.total_steps, processes=run.world,
                     selection=run.split.describe(config.recipe, run.heldout_docs))
-    stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False)
+    stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False,
+                 soft_wrap=True)
 
 
 def _finish(run: Run) -> dict | None:
@@ -1528,7 +1526,7 @@ def _save_model(run: Run) -> dict:
                                        lower_case=base.lower_case)
     _write_model_card(final, metadata, config.out)
     if refusal is not None:
-        stderr.print(f"note: {refusal}", highlight=False)
+        stderr.print(f"note: {refusal}", highlight=False, soft_wrap=True)
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
     _plot(state, final / "training.png", run.total_steps if selection == "last step" else state.best_step)

@@ -253,7 +253,7 @@ def _fresh_staging(staging: Path) -> None:
                                  "made by simsearch; move it away")
         if (staging / "checkpoint.pt").is_file():
             stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {escape(str(staging))} "
-                         "(pass --resume to continue it instead)", highlight=False)
+                         "(pass --resume to continue it instead)", highlight=False, soft_wrap=True)
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     (staging / STAGING_MARKER).write_text("work folder of an unfinished `simsearch train`; safe to delete\n")
