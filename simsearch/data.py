@@ -34,7 +34,9 @@ class Document:
 
     ``id`` is the document's id in an index (None for text read from files). ``blocks``: each
     sentence's line where a window stays within its line (a file of one paragraph per line,
-    ``store.window_blocks``), else None: a sentence's window (``pairs.ict_pairs``) is the index's.
+    ``store.window_blocks``; a file of one sentence per line, whose lines are unrelated: every
+    window is its sentence alone, so ``pairs.ict_pairs`` makes no passage of it, as the index
+    gives it no window), else None: a sentence's window (``pairs.ict_pairs``) is the index's.
     """
 
     path: str
@@ -92,7 +94,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             continue
         if sentences:
             documents.append(Document(str(item.path), [s.text for s in sentences],
-                                      blocks=window_blocks([s.line for s in sentences], extracted.lines_are_blocks)))
+                                      blocks=window_blocks([s.line for s in sentences],
+                                                           extracted.lines_are_blocks or extracted.lines_are_sentences)))
     if not documents:
         raise SimsearchError(_nothing_read(path, skipped))
     return documents
@@ -121,8 +124,8 @@ def indexed_documents(store) -> list[Document]:
     lines: dict[int, tuple[list[int], bool | None]] = {}  # each document's sentences' lines, and its shape
     with store.snapshot():
         rows = store.conn.execute(
-            "SELECT d.id, d.path, s.text, s.line, d.lines_are_blocks FROM sentences s JOIN documents d "
-            "ON d.id = s.document_id WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
+            "SELECT d.id, d.path, s.text, s.line, d.lines_are_blocks OR d.lines_are_sentences FROM sentences s "
+            "JOIN documents d ON d.id = s.document_id WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
         )
         for document_id, path, text, line, lines_are_blocks in rows:
             document = documents.get(document_id)

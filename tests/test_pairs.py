@@ -310,3 +310,33 @@ def test_ict_passages_stay_within_a_line_in_a_file_of_one_paragraph_per_line(tmp
         lines = documents[0].blocks
         assert all({lines[j] for j in e.sources} == {lines[e.position]} for e in examples)
         assert len(examples) == 90  # every sentence has its line's two others
+
+
+def test_a_file_of_one_sentence_per_line_gives_no_passage(tmp_path, index_model):
+    """A file of unrelated lines (one sentence each) has no windows in the index (sentence vectors),
+    but training paired each line with its neighbours as if they were one paragraph. Now none of
+    its lines is an anchor or in a passage, read from the folder and from the index; the prose
+    file beside it still gives its passages."""
+    from simsearch.data import documents_from_path, indexed_documents
+    from simsearch.extract import extract
+    from simsearch.indexer import index
+    from simsearch.store import Store
+
+    lines = [f"The {topic} on shelf {n} needs a new label before the weekend."
+             for n, topic in enumerate(["jar", "kettle", "ladder", "mirror", "notebook", "oven", "pencil", "quilt"] * 3)]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-todo.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (docs / "b-reviews.txt").write_text(REVIEWS, encoding="utf-8")
+    assert extract(docs / "a-todo.txt", (docs / "a-todo.txt").read_bytes()).lines_are_sentences  # (the shape under test)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        index(store, [docs], [str(index_model)], progress=False, device="cpu")
+        from_index = indexed_documents(store)
+    finally:
+        store.close()
+    for documents in (documents_from_path(docs), from_index):
+        assert [len(d.sentences) for d in documents] == [len(lines), 90]
+        examples = pairs.ict_pairs(pairs.as_documents(documents), 2)
+        assert {e.document for e in examples} == {1} and len(examples) == 90
+        assert pairs.question_count(pairs.as_documents(documents[:1]), 2) == 0
