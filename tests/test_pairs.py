@@ -283,24 +283,29 @@ REVIEWS = "".join(f"Review {n} talks about the {topic} at length. The {topic} wa
                   for n, topic in enumerate(["river", "garden", "bakery", "violin", "glacier", "harbour"] * 5))
 
 
-def test_ict_passages_stay_within_a_line_in_a_file_of_one_paragraph_per_line(tmp_path, index_model):
-    """A file of reviews, one per line: the index's windows stay within a line (store.window_positions),
-    but training's passages crossed lines: the first review's last sentence was paired with the
-    second review's first. Read from the folder (train --unsup) and from the index (--from-index)."""
+def read_both_ways(docs, db, model) -> tuple[list, list]:
+    """The documents of folder ``docs`` as `train --unsup DOCS` reads them, and as `--from-index`
+    reads them from an index of it."""
     from simsearch.data import documents_from_path, indexed_documents
     from simsearch.indexer import index
     from simsearch.store import Store
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "reviews.txt").write_text(REVIEWS, encoding="utf-8")
-    store = Store.open(tmp_path / "i.db")
+    store = Store.open(db)
     try:
-        index(store, [docs], [str(index_model)], progress=False, device="cpu")
+        index(store, [docs], [str(model)], progress=False, device="cpu")
         from_index = indexed_documents(store)
     finally:
         store.close()
-    from_files = documents_from_path(docs)
+    return documents_from_path(docs), from_index
+
+def test_ict_passages_stay_within_a_line_in_a_file_of_one_paragraph_per_line(tmp_path, index_model):
+    """A file of reviews, one per line: the index's windows stay within a line (store.window_positions),
+    but training's passages crossed lines: the first review's last sentence was paired with the
+    second review's first. Read from the folder (train --unsup) and from the index (--from-index)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "reviews.txt").write_text(REVIEWS, encoding="utf-8")
+    from_files, from_index = read_both_ways(docs, tmp_path / "i.db", index_model)
     first = ["Review 0 talks about the river at length.", "The river was better than expected.",
              "I would visit the river number 0 again."]
     for documents in (from_files, from_index):
@@ -317,10 +322,7 @@ def test_a_file_of_one_sentence_per_line_gives_no_passage(tmp_path, index_model)
     but training paired each line with its neighbours as if they were one paragraph. Now none of
     its lines is an anchor or in a passage, read from the folder and from the index; the prose
     file beside it still gives its passages."""
-    from simsearch.data import documents_from_path, indexed_documents
     from simsearch.extract import extract
-    from simsearch.indexer import index
-    from simsearch.store import Store
 
     lines = [f"The {topic} on shelf {n} needs a new label before the weekend."
              for n, topic in enumerate(["jar", "kettle", "ladder", "mirror", "notebook", "oven", "pencil", "quilt"] * 3)]
@@ -329,13 +331,7 @@ def test_a_file_of_one_sentence_per_line_gives_no_passage(tmp_path, index_model)
     (docs / "a-todo.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (docs / "b-reviews.txt").write_text(REVIEWS, encoding="utf-8")
     assert extract(docs / "a-todo.txt", (docs / "a-todo.txt").read_bytes()).lines_are_sentences  # (the shape under test)
-    store = Store.open(tmp_path / "i.db")
-    try:
-        index(store, [docs], [str(index_model)], progress=False, device="cpu")
-        from_index = indexed_documents(store)
-    finally:
-        store.close()
-    for documents in (documents_from_path(docs), from_index):
+    for documents in read_both_ways(docs, tmp_path / "i.db", index_model):
         assert [len(d.sentences) for d in documents] == [len(lines), 90]
         examples = pairs.ict_pairs(pairs.as_documents(documents), 2)
         assert {e.document for e in examples} == {1} and len(examples) == 90
