@@ -26,3 +26,18 @@ def test_tables_still_fit_eighty_columns_when_piped(tmp_path, index_model, run_c
     assert code == 0 and "Boats float on water." in " ".join(out.split()), out
     box = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
     assert box and max(len(line) for line in box) <= 80, out
+
+
+def test_the_recipe_note_of_train_is_one_line_when_piped(tmp_path, tiny_model, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here: the ict recipe is chosen and says so
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for d, topic in enumerate("river mountain engine garden violin coffee planet window market doctor silver winter".split()):
+        (docs / f"{topic}.txt").write_text(" ".join(f"The {topic} note {i} is about {topic} again." for i in range(8)) + "\n")
+    code, _, err = run_cli("train", "--unsup", docs, "-m", tiny_model, "--out", tmp_path / "out", "--batch-size", "8",
+                           "--max-steps", "1", "--eval-steps", "1", "--device", "cpu")
+    assert code == 0, err
+    # "recipe: ict (12 documents, ... pairs; held out: 3 documents of 12, ...; --recipe paper|ict to choose)"
+    [line] = [line for line in err.splitlines() if line.startswith("recipe: ")]
+    assert len(line) > 80 and line.rstrip().endswith("--recipe paper|ict to choose)"), err

@@ -479,7 +479,9 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     pooling = Pooling.choose(base, config.pooler, config.mode)
     base_as_loaded, start = base_and_start(config, base, pooling)
     data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
-    examples, heldout_docs = resolve_recipe(config, data, note=stderr.print if rank == 0 else None, base=base)
+    # one line, piped too (rich broke it at 80 columns); the base's name is shown as written, never as markup
+    note = partial(stderr.print, soft_wrap=True, markup=False) if rank == 0 else None
+    examples, heldout_docs = resolve_recipe(config, data, note=note, base=base)
     split = split_for_evaluation(config, examples, documents_held_out=bool(heldout_docs))
     if split.sts_dev is not None:  # read and checked now: a malformed file is refused before anything is touched
         from ..sts import load_stsb
