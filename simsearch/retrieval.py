@@ -618,6 +618,19 @@ def missing_paths(queries: Sequence[Query], indexed) -> list[tuple[Query, Unit]]
     return missing
 
 
+def _lines_hint(unit: Unit, indexed) -> str:
+    """For a missing path whose part before its last ':' is a file on disk or in the index
+    ("x.rst:abc", "x.rst:176–190" with an en dash, "x.rst:176 - 190"): the lines are what is
+    wrong, not the file, and the message says so."""
+    if unit.path is None or ":" not in os.path.basename(unit.path):
+        return ""
+    head, lines = unit.path.rsplit(":", 1)
+    _, _, by_form = indexed
+    if not (_exists(head) or any(form in by_form for form in _path_forms(os.path.normpath(head)))):
+        return ""
+    return f"; the file is there, but {lines!r} after its ':' is not a line A or lines A-B"
+
+
 def stale_files(store, queries: Sequence[Query], indexed=None) -> list[tuple[str, str]]:
     """The indexed files that the queries' units name, as ``(path, state)``, whose file is not
     what was indexed: ``changed``, ``gone`` or ``unreadable`` (``search.file_state``), in the
@@ -774,7 +787,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
         query, unit = missing[0]
         more = f" ({len(missing) - 1:,} more relevant paths are missing too)" if len(missing) > 1 else ""
         raise SimsearchError(f"{query.named_at(unit)}: {unit.written or unit.path}: no such file on disk or in the "
-                             f"index{more}")
+                             f"index{_lines_hint(unit, indexed)}{more}")
     reachable = reachable_units(store, queries, indexed)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
     if lost:

@@ -100,3 +100,24 @@ def test_search_over_a_damaged_vectors_table_is_a_one_line_error(small_index, tm
     queries = write(tmp_path / "q.jsonl", json.dumps({"query": "cat", "relevant": [str(root / "docs" / "a.txt")]}) + "\n")
     code, out, err = run_cli("eval", "retrieval", queries, "--db", damaged, "-m", model, "--mode", "dense")
     one_line_error(code, err, "damaged")
+
+
+@pytest.mark.parametrize("lines", ["abc", "1–2", "1 - 2", "L1-L2"])
+def test_lines_that_do_not_read_as_lines_are_named_as_the_mistake_not_the_file(small_index, run_cli, lines):
+    """Was: "docs/a.txt:abc: no such file on disk or in the index", though docs/a.txt is there
+    (a user trial on Jinja's docs: an en dash pasted into "templates.rst:176–190" reads the same)."""
+    root, db, model = small_index
+    for name, text in (("lines.jsonl", json.dumps({"query": "cat", "relevant": [f"docs/a.txt:{lines}"]}) + "\n"),
+                       ("lines.tsv", f"cat\tdocs/a.txt:{lines}\n")):
+        queries = write(root / name, text)
+        code, _, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", model, "--mode", "lexical")
+        one_line_error(code, err, f"{queries}:1: docs/a.txt:{lines}: no such file on disk or in the index; "
+                                  f"the file is there, but {lines!r} after its ':' is not a line A or lines A-B")
+
+
+def test_a_missing_file_with_lines_is_still_a_missing_file(small_index, run_cli):
+    root, db, model = small_index
+    queries = write(root / "typo.tsv", "cat\tdocs/b.txt:abc\n")
+    code, _, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", model, "--mode", "lexical")
+    one_line_error(code, err, f"{queries}:1: docs/b.txt:abc: no such file on disk or in the index")
+    assert "the file is there" not in err
