@@ -80,7 +80,12 @@ SENTENCE_STARTERS = frozenset(
 # A contraction's ending: "Here's", "It's", "Don't" and "We're" start sentences as "here", "it",
 # "do" and "we" do.
 _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ll|d|ve|m))$")
-_CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=\s|$)""")
+# Whitespace that never ends a sentence: an extractor writes it after a sentence's end inside an
+# inline literal ("``Hi from child. Hi from parent.``"), one piece of quoted text or code, never
+# two sentences. It is whitespace to everything else, so a sentence stores it as a space.
+# ``extract`` reads it in a file as a space: only an extractor writes it.
+GLUE = "\x1f"
+_CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=[^\S\x1f]|$)""")
 # Chinese and Japanese end a sentence with a full-width mark and no space after it; one closed
 # by a quote or bracket (「行く。」と言った) is inside a sentence that goes on.
 _CJK_END = re.compile(r"[。！？]+(?![」』）〕】”’。！？])")

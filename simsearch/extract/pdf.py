@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from ..segment import GLUE
 from .base import Extracted, Skip
 
 PDF_MAGIC = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*%PDF-\d\.\d")
@@ -339,7 +340,7 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     ``headings`` holds each page's lines set larger than the body text: each is a block of its
     own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of")."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
-    lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).split("\n")]
+    lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).replace(GLUE, " ").split("\n")]
              for page in pages]
     for page, fixed in zip(lines, code or ()):
         for i in fixed:

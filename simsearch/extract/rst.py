@@ -7,7 +7,7 @@ import bisect
 import re
 from collections.abc import Callable
 
-from ..segment import source_lines
+from ..segment import GLUE, source_lines
 
 # --- markup: reStructuredText, Markdown, plain-text lists -----------------------------------
 #
@@ -757,9 +757,14 @@ def _without_nul(text: str) -> str:
     return text.replace("\0", "")
 
 
+# A sentence's end inside an inline literal, and the whitespace after it (``_rst_inline_text``).
+_LITERAL_STOP = re.compile(r"""([.!?…]["'”’»)\]]*)\s+(?=\S)""")
+
+
 def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("literal") is not None:
-        return match.group("literal").replace("\n", " ")
+        # one piece of text as written (``body: Hi from child. Hi from parent.``): no sentence ends inside it
+        return _LITERAL_STOP.sub(lambda stop: stop.group(1) + GLUE, match.group("literal").replace("\n", " "))
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
         return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
