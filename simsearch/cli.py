@@ -463,8 +463,8 @@ def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width:
         caption += f"; vectors at {next(iter(precisions))}"
     if any(result.context_window for result in results):  # (one index: one setting)
         caption += "; context vectors (`index --vector-context 1`)"
-    table = Table(title=f"Retrieval: {queries} queries from {_shown(path.name)} over {_shown(db.name)}",
-                  caption=caption)
+    counted_queries = f"{queries:,} {'query' if queries == 1 else 'queries'}"  # (errors.counted: "querys")
+    table = Table(title=f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}", caption=caption)
     rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
              *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
             for result in results]

@@ -121,3 +121,13 @@ def test_a_missing_file_with_lines_is_still_a_missing_file(small_index, run_cli)
     code, _, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", model, "--mode", "lexical")
     one_line_error(code, err, f"{queries}:1: docs/b.txt:abc: no such file on disk or in the index")
     assert "the file is there" not in err
+
+
+@pytest.mark.parametrize("count, title", [(1, "Retrieval: 1 query from"), (2, "Retrieval: 2 queries from")])
+def test_the_table_counts_its_queries_in_words(small_index, run_cli, count, title):
+    """Was "Retrieval: 1 queries from q.tsv" (a user trial's one-line query file)."""
+    root, db, model = small_index
+    queries = write(root / "q.tsv", "".join(f"cat {k}\tdocs/a.txt\n" for k in range(count)))
+    code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", model, "--mode", "lexical")
+    assert code == 0, err
+    assert title in out, out
