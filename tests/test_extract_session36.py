@@ -26,6 +26,16 @@ def test_sentences_quoted_in_an_inline_literal_stay_in_the_sentence_around_them(
         (4, "This results in This is %(book_title)s. You should read it! in the translation file.")]
 
 
+@pytest.mark.parametrize("source, expected", [
+    ("Set it to ``foo.`` and go on.\n", [(1, "Set it to foo. and go on.")]),
+    ("Set it to ``foo.``\nand go on. More\nhere.\n", [(1, "Set it to foo. and go on."), (2, "More here.")]),
+    ("- Set it to ``foo.``\n  and go on.\n", [(1, "Set it to foo. and go on.")]),
+    ("Set it to ``foo.`` Then go on.\n", [(1, "Set it to foo."), (1, "Then go on.")]),
+])
+def test_a_period_that_ends_a_literal_ends_no_sentence_before_a_lowercase_word(source, expected):
+    assert rst(source) == expected
+
+
 def test_a_literal_that_ends_a_sentence_still_ends_it():
     assert rst("Call ``env.get_template()``. Then render it with ``t.render(x=1).``\nNext one.\n") == [
         (1, "Call env.get_template()."), (1, "Then render it with t.render(x=1)."), (2, "Next one.")]
@@ -33,12 +43,10 @@ def test_a_literal_that_ends_a_sentence_still_ends_it():
 
 @given(st.lists(sentence, min_size=1, max_size=4), st.sampled_from(WORDS), st.sampled_from(WORDS))
 def test_no_sentence_ends_inside_an_inline_literal(quoted, before, after):
-    """Whatever sentences a literal quotes ("!", "?", closing brackets and quotes too), the
-    sentence around it is one sentence, its words as written. (The literal's last words end
-    without a mark: a period that ends a literal still ends a sentence before a lowercase word,
-    as it did, ``split_block``'s rule for any period.)"""
+    """Whatever sentences a literal quotes ("!", "?", closing brackets and quotes too, at its end
+    as well), the sentence around it is one sentence, its words as written."""
     marks = [".", "!", "?", '."', ".)", "?'"]
-    inside = " ".join(s[:-1] + marks[k % len(marks)] for k, s in enumerate(quoted))[:-1].rstrip(".!?\"')")
+    inside = " ".join(s[:-1] + marks[k % len(marks)] for k, s in enumerate(quoted))
     text = f"The {before} gives ``{inside}`` and {after} too."
     assert rst(text + "\n") == [(1, text.replace("``", ""))]
 

@@ -702,7 +702,7 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
 # (``\*``, ``\```) is text that no later rule reads as markup. A role starts after no word
 # character or colon: a run of ":a:a:a" is tried once, not from each of its colons.
 _RST_INLINE = re.compile(
-    r"``(?P<literal>.+?)``(?!`)"
+    r"``(?P<literal>.+?)``(?!`)(?P<after>(?<=\.``)\s+(?=[^\W\d_]))?"
     r"|\\(?P<escaped>.)"
     r"|(?<![\w:])(?P<role>(?::[\w.+-]+)+:)`(?P<role_text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`"
     r"|`(?P<text>(?=\S)(?:[^`\\]|\\.)+(?<=\S))`(?P<suffix>(?::[\w.+-]+)+:|_{1,2})?",
@@ -763,8 +763,11 @@ _LITERAL_STOP = re.compile(r"""([.!?…]["'”’»)\]]*)\s+(?=\S)""")
 
 def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("literal") is not None:
-        # one piece of text as written (``body: Hi from child. Hi from parent.``): no sentence ends inside it
-        return _LITERAL_STOP.sub(lambda stop: stop.group(1) + GLUE, match.group("literal").replace("\n", " "))
+        # one piece of text as written (``body: Hi from child. Hi from parent.``): no sentence ends inside
+        # it, nor at a period that ends it before a lowercase word ("set it to ``foo.`` and go on")
+        text = _LITERAL_STOP.sub(lambda stop: stop.group(1) + GLUE, match.group("literal").replace("\n", " "))
+        after = match.group("after") or ""
+        return text + (GLUE if after and match.string[match.end()].islower() else after)
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
         return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
