@@ -116,10 +116,10 @@ def _number(low: float | None = None, high: float | None = None, *, above: bool 
         name = _option_name(param)
         if isinstance(value, float) and not math.isfinite(value):
             raise OptionError(f"{name} {value}: must be a finite number")
-        if low is not None and (value <= low if above else value < low):
-            raise OptionError(f"{name} {value}: must be {'>' if above else 'at least'} {_plain(low)}")
+        if low is not None and (value <= low if above else value < low):  # (-1 as typed, not -1.0)
+            raise OptionError(f"{name} {_plain(value)}: must be {'>' if above else 'at least'} {_plain(low)}")
         if high is not None and (value >= high if below else value > high):
-            raise OptionError(f"{name} {value}: must be {'<' if below else 'at most'} {_plain(high)}")
+            raise OptionError(f"{name} {_plain(value)}: must be {'<' if below else 'at most'} {_plain(high)}")
         return value
 
     return check

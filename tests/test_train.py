@@ -167,7 +167,7 @@ def test_bad_training_input(tmp_path, tiny_model, run_cli, monkeypatch):
         (("train", "--unsup", "few.txt", "-m", m, "--batch-size", "64"), "--batch-size 64 is larger than the 2"),
         (("train", "--unsup", "few.txt", "-m", m, "--device", "cuda"), "--device cuda: no CUDA device"),
         (("train", "-m", m), "give exactly one of --unsup FILE or --sup FILE"),
-        (("train", "--unsup", "few.txt", "-m", m, "--temp", "0"), "--temp must be positive"),
+        (("train", "--unsup", "few.txt", "-m", m, "--temp", "0"), "--temp 0: must be positive"),
         (("train", "--unsup", "few.txt", "-m", m, "--resume"), "--resume: no checkpoint"),
     ]
     if torch.cuda.is_available():

@@ -138,19 +138,23 @@ class TrainConfig:
             source = "index-unsup" if self.from_index else self.mode
             self.out = models_dir() / default_out_name(self.data, source)
         self.out = Path(self.out)
-        checks = [
-            (self.batch_size >= 2, "--batch-size must be at least 2 (the other sentences are the negatives)"),
-            (self.micro_batch is None or self.micro_batch >= 1, "--micro-batch must be at least 1"),
-            (self.temp > 0, "--temp must be positive"),
-            (self.lr > 0, "--lr must be positive"),
-            (0.0 <= self.dropout < 1.0, "--dropout must be in [0, 1)"),
-            (self.max_len is None or self.max_len >= 4, "--max-len must be at least 4"),
-            (self.epochs >= 1, "--epochs must be at least 1"),
-            (self.max_steps is None or self.max_steps >= 1, "--max-steps must be at least 1"),
-            (self.eval_steps >= 1, "--eval-steps must be at least 1"),
-            (self.warmup_steps >= 0, "--warmup-steps must be >= 0"),
-            (self.hard_negative_weight >= 0, "--hard-negative-weight must be >= 0"),
-            (self.distill is None or self.distill >= 0, "--distill must be >= 0"),
+        # "--epochs 0: must be at least 1": the value as given beside the rule, as the CLI's other options say it
+        ranges = [
+            ("--batch-size", self.batch_size, self.batch_size >= 2, "must be at least 2 (the other sentences are the negatives)"),
+            ("--micro-batch", self.micro_batch, self.micro_batch is None or self.micro_batch >= 1, "must be at least 1"),
+            ("--temp", self.temp, self.temp > 0, "must be positive"),
+            ("--lr", self.lr, self.lr > 0, "must be positive"),
+            ("--dropout", self.dropout, 0.0 <= self.dropout < 1.0, "must be in [0, 1)"),
+            ("--max-len", self.max_len, self.max_len is None or self.max_len >= 4, "must be at least 4"),
+            ("--epochs", self.epochs, self.epochs >= 1, "must be at least 1"),
+            ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1, "must be at least 1"),
+            ("--eval-steps", self.eval_steps, self.eval_steps >= 1, "must be at least 1"),
+            ("--warmup-steps", self.warmup_steps, self.warmup_steps >= 0, "must be >= 0"),
+            ("--hard-negative-weight", self.hard_negative_weight, self.hard_negative_weight >= 0, "must be >= 0"),
+            ("--distill", self.distill, self.distill is None or self.distill >= 0, "must be >= 0"),
+        ]
+        checks = [(ok, f"{option} {value:g}: {rule}" if isinstance(value, (int, float)) else f"{option} {rule}")
+                  for option, value, ok, rule in ranges] + [
             (self.pooler is None or self.pooler in POOLERS, f"--pooler {self.pooler!r}: expected one of {', '.join(POOLERS)}"),
             # The ablation gives the two dropout views of one sentence the same mask; supervised
             # views are different sentences (anchor, entailment, contradiction), so it has no meaning.
