@@ -57,6 +57,9 @@ ABBREVIATIONS = frozenset(
 # Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
 # abbreviations only when written with a capital ("Sun. 5 May", "Mar. 3"), unless the text is uncased.
 CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
+# Abbreviations that end a list, and so usually their sentence: before any capitalised word, a
+# sentence starts ("text, emails, etc. HTML escaping would not make sense").
+LIST_ENDS = frozenset(["etc"])
 # Titles and words that are never the last word of a sentence ("Mr. Smith", "e.g. The Hobbit").
 NEVER_FINAL = frozenset(
     """
@@ -256,7 +259,7 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
                     continue
                 after = _WORD_AFTER.match(text, nxt, end)
                 next_word = _CONTRACTION.sub("", after.group(1).lower().rstrip(".")) if after else ""
-                if next_word not in SENTENCE_STARTERS:
+                if next_word not in SENTENCE_STARTERS and word not in LIST_ENDS:
                     continue  # "U.S. Government", "E. Smith"
             elif not (next_char.isalnum() or next_char in _OPENERS):
                 continue

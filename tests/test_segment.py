@@ -287,3 +287,19 @@ def test_a_contraction_of_a_sentence_starter_after_an_abbreviation_starts_a_sent
 ])
 def test_eg_and_ie_without_their_inner_dots_are_abbreviations(text, expected):
     assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Jinja's faq.rst and api.rst, Django's docs: a list's "etc." ends its sentence before any capital
+    ("You can generate plain text, emails, etc. HTML escaping would not make sense.",
+     ["You can generate plain text, emails, etc.", "HTML escaping would not make sense."]),
+    ("Templates, filters, etc. Data that is specific to the request goes here.",
+     ["Templates, filters, etc.", "Data that is specific to the request goes here."]),
+    ("Forms, widgets, etc. See the reference for each.", ["Forms, widgets, etc.", "See the reference for each."]),
+    # not before a lowercase word, nor as another abbreviation before a name
+    ("Apples, pears, etc. are fruit.", ["Apples, pears, etc. are fruit."]),
+    ("Ask Dr. Smith about it.", ["Ask Dr. Smith about it."]),
+    ("It ships in the U.S. Government edition.", ["It ships in the U.S. Government edition."]),
+])
+def test_etc_before_a_capital_ends_its_sentence(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
