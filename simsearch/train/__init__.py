@@ -1050,7 +1050,7 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
                        f"documents, and those it can hold out (at most a quarter of the sentences) give no questions")
             else:
                 why = (f"{counted(len(documents), 'document')}; the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} "
-                       f"or more giving at least {counted(batch, 'sentence/passage pair')}")
+                       f"or more giving at least {counted(batch, 'sentence/passage pair')}{_lines_alone_note(documents)}")
             if distilled:
                 why += (f"; --distill {AUTO_DISTILL:g} keeps what the base {base.name} knew, which the paper's loss alone "
                         "trains away from a sentence encoder")
@@ -1064,8 +1064,10 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
     if chosen == "paper":
         return data.examples, []
     if len(rows) < 2:
-        raise SimsearchError(f"--recipe ict: {config.data} gives {counted(len(rows), 'sentence/passage pair')} (it needs documents "
-                             "of several sentences of 3+ words); use --recipe paper")
+        alone = _lines_alone_note(documents)  # (not for want of sentences, where every document is so)
+        why = alone[2:] if _lines_alone(documents) == len(documents) else f"it needs documents of several sentences of 3+ words{alone}"
+        raise SimsearchError(f"--recipe ict: {config.data} gives {counted(len(rows), 'sentence/passage pair')} ({why}); "
+                             "use --recipe paper")
     return rows, heldout
 
 
@@ -1078,6 +1080,21 @@ def named_documents(data: TrainingData) -> list:
     return pairs.relative_names(pairs.as_documents([d for d, _ in kept]), [r for _, r in kept])
 
 
+def _lines_alone(documents) -> int:
+    """How many of the documents (``pairs.Document``) hold each sentence alone in its line's block
+    (``data.Document.blocks``: plain text of one sentence per line), whose lines give no passage."""
+    blocks = [getattr(d, "blocks", None) for d in documents]
+    return sum(1 for b in blocks if b is not None and len(set(b)) == len(b))
+
+
+def _lines_alone_note(documents) -> str:
+    """'; 12 of the 12 documents are plain text of one sentence per line, ...', or '' for none: why
+    the inverse cloze recipe finds no passage there (not for want of sentences)."""
+    alone = _lines_alone(documents)
+    return (f"; {alone:,} of the {len(documents):,} documents are plain text of one sentence per line, whose "
+            "lines are unrelated and give no passage") if alone else ""
+
+
 def heldout_note(documents, heldout, questions: int) -> str:
     """What the ict split held out, for the ``recipe:`` note: documents, sentences, their share."""
     if not heldout:
@@ -1088,9 +1105,10 @@ def heldout_note(documents, heldout, questions: int) -> str:
 
     asked = min(questions, pairs.MAX_QUESTIONS)  # what structure_retrieval asks: the end line counts these
     drawn = f" (drawn from {questions:,})" if questions > asked else ""
+    why = (f"{'it is' if len(heldout) == 1 else 'they are'} plain text of one sentence per line, whose lines are unrelated"
+           if _lines_alone(heldout) == len(heldout) else "no sentence of 3+ words has a neighbour in its document")
     measured = (f"{counted(asked, 'question')}{drawn} to measure the result" if questions else
-                f"{_no_questions(len(heldout))}, so the result is not measured (no sentence of 3+ words has a "
-                "neighbour in its document)")
+                f"{_no_questions(len(heldout))}, so the result is not measured ({why})")
     return (f"held out: {counted(len(heldout), 'document')} of {len(documents):,}, {counted(held, 'sentence')} of "
             f"{total:,} ({held / max(total, 1):.0%}); {measured}")
 
