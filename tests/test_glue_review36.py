@@ -1,0 +1,55 @@
+"""Review of session 36's glue (``segment.GLUE``): whatever inline literals an rst paragraph
+holds, however it is wrapped, no stored sentence holds the glue, every word is kept in order,
+and each sentence's line is the line its first word is on."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from .textgen import read
+
+
+@st.composite
+def rst_paragraph(draw):
+    count = draw(st.integers(3, 30))
+    words = [f"w{i}" for i in range(count)]
+    marks = draw(st.lists(st.sampled_from(["", "", "", ".", "!", "?", ".)", '."']), min_size=count, max_size=count))
+    upper = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    tokens = [(w.upper() if up else w) + m for w, m, up in zip(words, marks, upper)]
+    # inline literals over runs of tokens (never nested, never empty)
+    literal = [False] * count
+    for _ in range(draw(st.integers(0, 4))):
+        a = draw(st.integers(0, count - 1))
+        b = draw(st.integers(a, min(count - 1, a + 5)))
+        if not any(literal[max(0, a - 1):b + 2]):
+            for k in range(a, b + 1):
+                literal[k] = True
+    breaks = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    out = []
+    for k, token in enumerate(tokens):
+        opens = literal[k] and (k == 0 or not literal[k - 1])
+        closes = literal[k] and (k == count - 1 or not literal[k + 1])
+        out.append(("``" if opens else "") + token + ("``" if closes else ""))
+        if k < count - 1:
+            out.append("\n" if breaks[k] else " ")
+    text = "".join(out)
+    if draw(st.booleans()):  # a list item: its continuation lines indented under its text
+        text = "- " + text.replace("\n", "\n  ")
+    return text + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(rst_paragraph())
+def test_no_glue_is_stored_and_each_sentence_is_on_the_line_it_starts(source):
+    lines = source.split("\n")
+    line_of = {word.lower(): n for n, line in enumerate(lines, 1) for word in re.findall(r"w\d+", line, re.I)}
+    sentences = read("doc.rst", source)
+    assert not any("\x1f" in text for _, text in sentences), sentences
+    words = [w.lower() for _, text in sentences for w in re.findall(r"w\d+", text, re.I)]
+    assert words == [w.lower() for w in re.findall(r"w\d+", source, re.I)], sentences
+    for line, text in sentences:
+        first = re.search(r"w\d+", text, re.I).group().lower()
+        assert line == line_of[first], (source, sentences)
