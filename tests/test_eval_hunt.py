@@ -115,11 +115,13 @@ def test_lines_that_do_not_read_as_lines_are_named_as_the_mistake_not_the_file(s
                                   f"the file is there, but {lines!r} after its ':' is not a line A or lines A-B")
 
 
-def test_a_missing_file_with_lines_is_still_a_missing_file(small_index, run_cli):
+@pytest.mark.parametrize("path", ["docs/b.txt", "docs"])
+def test_a_missing_file_with_lines_is_still_a_missing_file(small_index, run_cli, path):
+    """A folder before the ':' is no file with a wrong line either (was: "the file is there")."""
     root, db, model = small_index
-    queries = write(root / "typo.tsv", "cat\tdocs/b.txt:abc\n")
+    queries = write(root / "typo.tsv", f"cat\t{path}:abc\n")
     code, _, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", model, "--mode", "lexical")
-    one_line_error(code, err, f"{queries}:1: docs/b.txt:abc: no such file on disk or in the index")
+    one_line_error(code, err, f"{queries}:1: {path}:abc: no such file on disk or in the index")
     assert "the file is there" not in err
 
 
