@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .errors import Interrupted, SimsearchError, counted
+from .errors import Interrupted, SimsearchError, counted, plain_number
 from .models import POOLERS, index_command_line
 
 app = typer.Typer(
@@ -117,16 +117,12 @@ def _number(low: float | None = None, high: float | None = None, *, above: bool 
         if isinstance(value, float) and not math.isfinite(value):
             raise OptionError(f"{name} {value}: must be a finite number")
         if low is not None and (value <= low if above else value < low):  # (-1 as typed, not -1.0)
-            raise OptionError(f"{name} {_plain(value)}: must be {'>' if above else 'at least'} {_plain(low)}")
+            raise OptionError(f"{name} {plain_number(value)}: must be {'>' if above else 'at least'} {plain_number(low)}")
         if high is not None and (value >= high if below else value > high):
-            raise OptionError(f"{name} {_plain(value)}: must be {'<' if below else 'at most'} {_plain(high)}")
+            raise OptionError(f"{name} {plain_number(value)}: must be {'<' if below else 'at most'} {plain_number(high)}")
         return value
 
     return check
-
-
-def _plain(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -15,6 +15,11 @@ class Interrupted(SimsearchError):
     """Ctrl-C, handled: work so far is saved and the message says how to continue (exit 130)."""
 
 
+def plain_number(number: float) -> str:
+    """A number as a user types it in an option: 2, -1, 0.05, 3e-05 (not 2.0, -1.0)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
 def counted(number: int, noun: str) -> str:
     """'1 file', '2 files', '1,204 files' (nouns with a plain plural)."""
     return f"{number:,} {noun}" + ("" if number == 1 else "s")

@@ -626,8 +626,8 @@ def _lines_hint(unit: Unit, indexed) -> str:
         return ""
     head, lines = unit.path.rsplit(":", 1)
     _, _, by_form = indexed
-    on_disk = _exists(head) and os.path.isfile(head)  # (a folder "small:abc" is no file with a wrong line)
-    if not (on_disk or any(form in by_form for form in _path_forms(os.path.normpath(head)))):
+    # (os.path.isfile: a folder, "small:abc", is no file with a wrong line; a name too long is False)
+    if not (os.path.isfile(head) or any(form in by_form for form in _path_forms(os.path.normpath(head)))):
         return ""
     return f"; the file is there, but {lines!r} after its ':' is not a line A or lines A-B"
 

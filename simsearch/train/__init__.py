@@ -37,7 +37,7 @@ from ..data import (Document, Warn, documents_from_path, documents_sha256, file_
                    load_triplets, print_file_warning, unique_sentences)
 from ..encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
-from ..errors import Interrupted, SimsearchError, counted
+from ..errors import Interrupted, SimsearchError, counted, plain_number
 from ..loss import gather_with_grad, simcse_loss
 from ..memory import give_back_when_short
 from ..models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerprint, models_dir, read_pooling, resolve_model
@@ -153,7 +153,7 @@ class TrainConfig:
             ("--hard-negative-weight", self.hard_negative_weight, self.hard_negative_weight >= 0, "must be >= 0"),
             ("--distill", self.distill, self.distill is None or self.distill >= 0, "must be >= 0"),
         ]
-        checks = [(ok, f"{option} {value:g}: {rule}" if isinstance(value, (int, float)) else f"{option} {rule}")
+        checks = [(ok, f"{option} {plain_number(value)}: {rule}" if isinstance(value, (int, float)) else f"{option} {rule}")
                   for option, value, ok, rule in ranges] + [
             (self.pooler is None or self.pooler in POOLERS, f"--pooler {self.pooler!r}: expected one of {', '.join(POOLERS)}"),
             # The ablation gives the two dropout views of one sentence the same mask; supervised
