@@ -20,6 +20,10 @@ whitespace; whether it ends a sentence depends on what is around it:
 - A date that is all a sentence would hold ("May 5.", "5 May.", "Mon. 5 May.", "Sept. 3.",
   "Jan. 2024.", "Wed.", "2024-05-05.") opens the next one, as a journal entry's date does:
   "May 5. Planted the tomatoes." is one sentence. "He left on June 5. Then..." is two.
+- A bracketed fragment after a sentence's end, with no end of its own inside its brackets and
+  nothing after them but the end of a sentence, belongs to that sentence: "Get an attribute.
+  (See Variables)" and "Version of project. (see version)." are one sentence each; "(This may
+  not apply.)" is a sentence of its own, as is "(After acceptance) Translate it."
 
 Blank lines always end a sentence; so does a line that starts a list item, heading, quote
 or table row (a leading "#", "-", "*", "+" or ">" marker is dropped; enumerators stay).
@@ -202,7 +206,29 @@ def _starts_sentence(text: str, at: int, uncased: bool) -> bool:
 def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
     """Offsets in ``text[start:end]`` where a sentence ends (the rules in the module doc)."""
     cuts = _boundaries(text, start, end, uncased)
-    return [cut for before, cut in zip([start, *cuts], cuts) if not _DATE_ONLY.fullmatch(text, before, cut)]
+    cuts = [cut for before, cut in zip([start, *cuts], cuts) if not _DATE_ONLY.fullmatch(text, before, cut)]
+    return [cut for cut, after in zip(cuts, [*cuts[1:], end]) if not _bracketed_fragment(text[cut:after].strip())]
+
+
+# What may follow a bracketed fragment's closing bracket: the end of the sentence it joins.
+_FRAGMENT_TAIL = re.compile(r"""[.!?…]*["'”’»]*""")
+_ENDS_SENTENCE = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+
+
+def _bracketed_fragment(piece: str) -> bool:
+    """Whether ``piece``, a sentence as cut, is only a bracketed fragment that ends no sentence of
+    its own ("(See Variables)", "(see version).", "[1]"): the sentence before it goes on with it,
+    as a reader reads it. A whole sentence in brackets ("(This may not apply to all builders.)")
+    is one of its own; so is one with words after its brackets ("(After acceptance) Translate it."),
+    where the brackets label what follows as often as they end what came before."""
+    if not piece or piece[0] not in "([":
+        return False
+    depth = 0
+    for at, char in enumerate(piece):
+        depth += (char in "([") - (char in ")]")
+        if depth == 0:
+            return bool(_FRAGMENT_TAIL.fullmatch(piece, at + 1)) and not _ENDS_SENTENCE.search(piece, 1, at)
+    return False
 
 
 def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
