@@ -51,7 +51,7 @@ def test_no_sentence_ends_inside_an_inline_literal(quoted, before, after):
     assert rst(text + "\n") == [(1, text.replace("``", ""))]
 
 
-# The glue is written by the rst reader alone: the character in a file of any format is a space,
+# The glue is written by the markup readers alone: the character in a file of any format is a space,
 # as it always read, so every other reader's sentences are what they were.
 @pytest.mark.parametrize("name", ["a.txt", "a.md", "a.rst", "a.adoc", "a.html"])
 @given(paragraph)

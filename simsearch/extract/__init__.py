@@ -54,7 +54,7 @@ def extract(path: Path, data: bytes) -> Extracted:
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
-    text = text.replace(GLUE, " ")  # (a file's own is a space, as it always read: only the rst reader writes it)
+    text = text.replace(GLUE, " ")  # (a file's own is a space, as it always read: only a markup reader writes it)
     if file_format == "text" and reads_as_asciidoc(text):
         file_format = "asciidoc"
     if file_format == "html":

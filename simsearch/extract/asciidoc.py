@@ -21,7 +21,7 @@ import re
 
 from ..segment import source_lines
 from .markdown import _closing_line
-from .rst import Lines, _indent, _inline_blocks, _Out, _protect, _restore, _without_nul
+from .rst import Lines, _glue_after, _glued, _indent, _inline_blocks, _Out, _protect, _restore, _without_nul
 
 # Delimited blocks whose content is not prose: listing, literal, passthrough, comment, a fence.
 _SKIPPED_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|\+{4,}|/{4,}|`{3}.*)$")
@@ -241,7 +241,7 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     keep: list[str] = []
     values = {**_BUILTIN_ATTRIBUTES, **(attributes or {})}
     text = _ATTRIBUTE_REF.sub(lambda m: values.get(m.group(1).lower(), m.group(0)), _without_nul(text))
-    text = _protect(_PASSTHROUGH, text, keep, lambda m: next(g for g in m.groups() if g is not None))
+    text = _protect(_PASSTHROUGH, text, keep, lambda m: _literal(m, keep))
     text = _LINKGIT.sub(r"\1(\2)", text)
     text = _protect(_LINK, text, keep, _link_text)
     text = _protect(_XREF, text, keep, lambda m: " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split()))
@@ -250,11 +250,19 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
     text = _DOUBLE_QUOTED.sub(r"“\1”", text)
-    text = _protect(_MONOSPACE, text, keep, lambda m: next(g for g in m.groups() if g is not None))
+    text = _protect(_MONOSPACE, text, keep, lambda m: _literal(m, keep))
     text = _STRONG.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
     return _restore(text, keep)
+
+
+def _literal(match: re.Match, keep: list[str]) -> str:
+    """A literal's or a passthrough's text, one piece of its sentence: none ends inside it ("`e.g.
+    x`") nor at its period before a lowercase word, also when a passthrough in it holds the period
+    ("`+foo.+` and": ``keep`` has the passthroughs protected before)."""
+    text = next(group for group in match.groups() if group is not None)
+    return _glued(text) + _glue_after(_restore(text, keep), match.string, match.end())
 
 
 def _link_text(match: re.Match) -> str:

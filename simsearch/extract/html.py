@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from .base import Extracted
 from .plain import _PRE_QUOTE, _TEXT_ITEM
-from .rst import _CODE_LINE, _looks_like_code, _reads_as_type
+from .rst import _CODE_LINE, _glue_after, _glued, _looks_like_code, _reads_as_type
 
 
 class _HtmlText(HTMLParser):
@@ -57,6 +57,8 @@ class _HtmlText(HTMLParser):
     # Controls hold no blocks: one left unclosed ends with the block around it.
     CONTROLS = {"button", "select", "textarea"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    # Inline literals: each is one piece of the sentence around it, which ends nowhere inside it.
+    LITERALS = frozenset({"code", "kbd", "samp", "tt"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
@@ -122,6 +124,9 @@ class _HtmlText(HTMLParser):
         # ``line_map`` and ``size`` when it began): a body that reads as a type goes when it ends.
         self.type_bodies: list[tuple[int, int, int, int]] = []
         self.block: list[tuple[str, int]] = []  # the current block's text, held until it ends
+        self.literal_depth = 0  # how many inline literals (LITERALS) are open in the block
+        self.literal_start = 0  # where the outermost one's text starts in ``block``
+        self.literal_periods: list[int] = []  # pieces of ``block`` that end a literal with a period
         self.block_has_words = False  # a letter or digit outside any link
         self.block_in_prose = False  # text inside a PROSE element
         self.block_has_control = False  # a button, a select or a text area (left out) stood in it
@@ -141,6 +146,10 @@ class _HtmlText(HTMLParser):
 
     def _end_block(self) -> None:
         """The block so far is complete: keep it unless it is a link list's item."""
+        if self.literal_depth:  # a literal left unclosed ends with its block: never a page glued into one sentence
+            self._literal_ended()
+            self.literal_depth = 0
+        self._glue_literal_periods()
         only_links = not self.block_has_words and any(text.strip() for text, _ in self.block)
         if self.block_in_title:
             if self.title is None:
@@ -155,9 +164,39 @@ class _HtmlText(HTMLParser):
             self.has_h1 = self.has_h1 or (self.block_in_h1 and any(text.strip() for text, _ in self.block))
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
+        self.literal_start, self.literal_periods = 0, []
         self.block_in_title = self.block_in_h1 = self.cell_gap = False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links, self.hrefs = [], 0
+
+    def _literal_ended(self) -> None:
+        """An inline literal's text, from ``literal_start`` in the block on, is one piece of its
+        sentence (``rst._glued``): Sphinx's ``<code><span>foo.</span> <span>Bar</span></code>`` too,
+        its words in pieces of their own. A period that ends it is decided on when the block ends
+        (``_glue_literal_periods``), when the words after it are known."""
+        start = min(self.literal_start, len(self.block))
+        text = "".join(piece for piece, _ in self.block[start:])
+        glued = _glued(text)  # (as long as the text: each piece keeps its length and its line)
+        at = 0
+        for k in range(start, len(self.block)):
+            piece, line = self.block[k]
+            self.block[k] = glued[at:at + len(piece)], line
+            at += len(piece)
+        if text.endswith("."):
+            self.literal_periods.append(len(self.block) - 1)
+
+    def _glue_literal_periods(self) -> None:
+        """A literal's last period ends no sentence before a lowercase word (``rst._glue_after``):
+        "Set it to <code>foo.</code> and go on" is one sentence."""
+        for at in self.literal_periods:
+            if at >= len(self.block) or not self.block[at][0].endswith("."):  # (a permalink's text went)
+                continue
+            k, following = at + 1, ""
+            while k < len(self.block) and not following.strip():
+                following += self.block[k][0]
+                k += 1
+            piece, line = self.block[at]
+            self.block[at] = piece + _glue_after(piece, following, 0), line
 
     def _says_when_modified(self) -> bool:
         """Whether the block is only a "last modified" line (``LAST_MODIFIED``)."""
@@ -341,6 +380,10 @@ class _HtmlText(HTMLParser):
             href = attributes.get("href") is not None
             self.links.append((len(self.block), "headerlink" in self._classes(attributes)) if href else None)
             self.hrefs += href
+        elif tag in self.LITERALS:
+            if not self.literal_depth:
+                self.literal_start = len(self.block)
+            self.literal_depth += 1
         elif tag == "br":
             if not self.in_head:
                 self.block.append(("\n", self.getpos()[0]))  # a line break: the sentence may go on
@@ -400,6 +443,10 @@ class _HtmlText(HTMLParser):
                 link = self.links.pop()
                 self.hrefs -= link is not None
                 self._link_ended(link)
+        elif tag in self.LITERALS and self.literal_depth:
+            self.literal_depth -= 1
+            if not self.literal_depth:
+                self._literal_ended()
         elif tag in ("td", "th") and self._last(tag) >= 0:
             self._close(tag)
             self.cell_gap = self.cell_gap or any(text.strip() for text, _ in self.block)

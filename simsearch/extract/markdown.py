@@ -15,6 +15,8 @@ from .rst import (
     Lines,
     _clean_rst,
     _document_words,
+    _glue_after,
+    _glued,
     _indent,
     _inline_blocks,
     _label_key,
@@ -513,7 +515,9 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
         return match.group("math").replace("\n", " ")
     if match.group("autolink") is not None:
         return _autolink_text(_MD_AUTOLINK.match(match.group("autolink")), titles)
-    return _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
+    # a code span is one piece of its sentence: none ends inside it ("`e.g. x`", "`Hi. Bye.`") nor at its period before a lowercase word
+    code = _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
+    return _glued(code) + _glue_after(code, match.string, match.end())
 
 
 def _wikilink_text(match: re.Match) -> str:

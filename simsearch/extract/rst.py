@@ -757,15 +757,32 @@ def _without_nul(text: str) -> str:
     return text.replace("\0", "")
 
 
-# A sentence's end inside an inline literal, and the whitespace after it (``_rst_inline_text``).
-_LITERAL_STOP = re.compile(r"""([.!?…]["'”’»)\]]*)\s+(?=\S)""")
+# A sentence's end inside an inline literal, and the whitespace after it (``_glued``).
+_LITERAL_STOP = re.compile(r"""([.!?…]["'”’»)\]]*)(\s+)(?=\S)""")
+_LOWERCASE_NEXT = re.compile(r"\s+[^\W\d_]")
+
+
+def _glued(literal: str) -> str:
+    """An inline literal's text (``body: Hi from child. Hi from parent.``, ``e.g. x``) as one piece
+    of the sentence around it: each whitespace character after a sentence's end inside it is
+    ``GLUE``, which no sentence ends before. The text keeps its length (HTML's pieces keep their
+    offsets)."""
+    return _LITERAL_STOP.sub(lambda stop: stop.group(1) + GLUE * len(stop.group(2)), literal)
+
+
+def _glue_after(literal: str, text: str, at: int) -> str:
+    """``GLUE``, to go right after a literal ending in a period, when ``text`` goes on at ``at``
+    with a lowercase word ("set it to ``foo.`` and go on": one sentence, as the literal is one
+    piece of it); else "". Before a capital the period still ends the sentence ("``foo.`` Then")."""
+    follow = _LOWERCASE_NEXT.match(text, at)
+    return GLUE if literal.endswith(".") and follow is not None and follow.group()[-1].islower() else ""
 
 
 def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("literal") is not None:
         # one piece of text as written (``body: Hi from child. Hi from parent.``): no sentence ends inside
         # it, nor at a period that ends it before a lowercase word ("set it to ``foo.`` and go on")
-        text = _LITERAL_STOP.sub(lambda stop: stop.group(1) + GLUE, match.group("literal").replace("\n", " "))
+        text = _glued(match.group("literal").replace("\n", " "))
         after = match.group("after") or ""
         return text + (GLUE if after and match.string[match.end()].islower() else after)
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
