@@ -260,18 +260,42 @@ def _nested_bullets_end(line: str, start: int) -> int:
     return start
 
 
+# A label that ends a sentence ("Working on Windows?") is one of its own; one ending in a colon takes no other.
+_SENTENCE_LABEL = re.compile(r"""[.!?…]["'”’»)\]`*_]*$""")
+_LABEL_END = re.compile(r"""[.!?…:;]["'”’»)\]`*_]*$""")
+
+
 class _Out:
     """Collects (source line, text) pairs; ``gap`` ends the current block."""
 
     def __init__(self):
         self.lines: Lines = []
+        self.held: tuple[int, int] | None = None  # a label waiting for its text (``hold``): its place, the text's line
 
     def gap(self, number: int) -> None:
         if self.lines and self.lines[-1][1]:
             self.lines.append((number, ""))
 
     def add(self, number: int, text: str) -> None:
+        held, self.held = self.held, None
+        if held is not None and number == held[1] and not any(kept for _, kept in self.lines[held[0] + 1:]):
+            del self.lines[held[0] + 1:]  # (the gaps after the label)
+            self.label(held[0])
         self.lines.append((number, text))
+
+    def hold(self, number: int) -> None:
+        """The line added last (an admonition's title) labels the text that line ``number`` begins,
+        when that text is the next one added (a paragraph, an item; not code, which adds none):
+        the two are one block (``label``). Else it stays a block of its own."""
+        if self.lines and not _SENTENCE_LABEL.search(self.lines[-1][1].rstrip()):
+            self.held = len(self.lines) - 1, number
+
+    def label(self, at: int) -> None:
+        """Line ``at`` labels the text after it in its block, as a field's name does: a colon after
+        it, unless it ends with one ("and: Return true if ...", "Note: The special constants ...")."""
+        number, text = self.lines[at]
+        if not _LABEL_END.search(text.rstrip()):
+            self.lines[at] = number, text.rstrip() + ":"
 
     def block(self, number: int, text: str) -> None:
         self.gap(number)
@@ -586,6 +610,7 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
     if prose and argument:
         argument = " ".join(argument.split(None, _VERSIONED.get(short, 0))[_VERSIONED.get(short, 0):])
         _, literal = _rst_paragraph_line(out, number, argument, indent, i)
+    title = short == "admonition" and bool(argument) and literal is None  # (its text: the body, not the title's line)
     j = i + 1
     while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent:  # argument lines, options
         if _OPTION_LINE.match(lines[j]):  # options, each perhaps on several lines, then the body
@@ -597,6 +622,12 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
         if prose:  # an admonition's text goes on here: the caller reads it (literal blocks and all)
             return j, bool(argument), literal
         j += 1  # a signature's continuation
+    if title:  # "Note" alone says nothing: it labels the text the body begins with
+        body = j
+        while body < len(lines) and not lines[body].strip():
+            body += 1
+        if body < len(lines) and _indent(lines[body]) > indent:
+            out.hold(body + 1)
     out.gap(number)
     if short == "list-table":
         return _rst_list_table(lines, j, _body_end(lines, j - 1, indent), out), False, None
