@@ -75,11 +75,9 @@ def test_a_git_manual_page_in_txt_is_read_as_asciidoc():
         (16, "In the last form, set the current branch head (HEAD) to <commit>, optionally modifying index "
              "and working tree to match."),
         (18, "See git-restore(1) and the “Interactive Mode” section."),
-        (20, "--soft"),
-        (21, "Does not touch the index file or the working tree at all (but resets the head to <commit>)."),
+        (20, "--soft: Does not touch the index file or the working tree at all (but resets the head to <commit>)."),
         (24, "If -N is specified, removed paths are marked as intent-to-add."),
-        (26, "-q, --quiet"),
-        (28, "Be quiet, only report errors."),
+        (26, "-q, --quiet: Be quiet, only report errors."),
         (33, "This is the default."),
         (36, "EXAMPLES"),
         (38, "Undo a commit and redo"),
@@ -168,7 +166,7 @@ def test_git_fragments_and_articles_are_asciidoc():
     assert reads_as_asciidoc("`araxis`;;    Use Araxis Merge\n`bc`;;    Use Beyond Compare\n")
     assert reads_as_asciidoc("Fighting regressions\n====================\n:Author: Christian Couder\n\nText.\n")
     assert read("m.txt", "`araxis`;;    Use Araxis Merge\n`bc`;;    Use Beyond Compare\n") == [
-        (1, "araxis"), (1, "Use Araxis Merge"), (2, "bc"), (2, "Use Beyond Compare")]
+        (1, "araxis: Use Araxis Merge"), (2, "bc: Use Beyond Compare")]
 
 
 def test_markup_across_a_line_break_and_a_title_under_an_anchor():

@@ -36,15 +36,16 @@ def test_a_shortcut_reference_link_is_its_text(source, wanted):
 
 
 # A definition list's definition may start ": " with one space (MyST's deflist, markdown-it's,
-# Pandoc's): attrs' overview.md stored ": attrs is for creating well-behaved classes ...".
+# Pandoc's): attrs' overview.md stored ": attrs is for creating well-behaved classes ...". A term
+# labels its definition's first text (session 37); one that is a sentence stays one.
 DEFINITIONS = [
     ("one space", "**It's about regular classes.**\n\n: *attrs* is for creating classes.\n  It can be used for containers.\n",
      [(1, "It's about regular classes."), (3, "attrs is for creating classes."), (4, "It can be used for containers.")]),
-    ("a tab", "Term\n:\tThe definition.\n", [(1, "Term"), (2, "The definition.")]),
+    ("a tab", "Term\n:\tThe definition.\n", [(1, "Term: The definition.")]),
     ("three spaces as before", "Term\n:   The definition.\n\n    Its second paragraph.\n",
-     [(1, "Term"), (2, "The definition."), (4, "Its second paragraph.")]),
+     [(1, "Term: The definition."), (4, "Its second paragraph.")]),
     ("a second paragraph indented two", "Term\n\n: The definition.\n\n  Its second paragraph.\n",
-     [(1, "Term"), (3, "The definition."), (5, "Its second paragraph.")]),
+     [(1, "Term: The definition."), (5, "Its second paragraph.")]),
 ]
 
 
@@ -72,28 +73,29 @@ def test_a_footnote_reference_takes_the_space_before_it(source, wanted):
 # A MyST {glossary}'s body is Sphinx's glossary markup: a term alone on its line, its definition
 # indented under it. Read as Markdown, the definition's first line went on the term's paragraph:
 # attrs' glossary.md stored 'dunder methods "Dunder" is a contraction of "double underscore".' and
-# "field As the project name suggests, attrs is all about attributes."
+# "field As the project name suggests, attrs is all about attributes." A term labels its definition's
+# first text since session 37 ("field: As the name suggests."), as a field's name does.
 GLOSSARIES = [
     ("terms and definitions", ':::{glossary}\ndunder methods\n  "Dunder" is a contraction of "double underscore".\n\n'
      "  It's methods like `__init__`.\n\nfield\n  As the name suggests.\n\nattribute\n  See {term}`field`.\n:::\n",
-     [(2, "dunder methods"), (3, '"Dunder" is a contraction of "double underscore".'), (5, "It's methods like __init__."),
-      (7, "field"), (8, "As the name suggests."), (10, "attribute"), (11, "See field.")]),
+     [(2, 'dunder methods: "Dunder" is a contraction of "double underscore".'), (5, "It's methods like __init__."),
+      (7, "field: As the name suggests."), (10, "attribute: See field.")]),
     ("a backtick fence, options, two terms for one definition, no blank lines",
      "```{glossary}\n:sorted:\n\nenviron\nenvironment\n   A structure where information is kept.\nsource\n"
      "   The directory with the sources.\n```\n\nAfter.\n",
-     [(4, "environ"), (5, "environment"), (6, "A structure where information is kept."), (7, "source"),
-      (8, "The directory with the sources."), (11, "After.")]),
+     [(4, "environ"), (5, "environment: A structure where information is kept."),
+      (7, "source: The directory with the sources."), (11, "After.")]),
     ("definitions indented four, a later paragraph too", "```{glossary}\nterm\n    Its definition.\n\n"
      "    Its second paragraph.\n\n    - a list item\n```\n",
-     [(2, "term"), (3, "Its definition."), (5, "Its second paragraph."), (7, "a list item")]),
+     [(2, "term: Its definition."), (5, "Its second paragraph."), (7, "a list item")]),
     ("code in a definition stays out", "````{glossary}\nterm\n  Its definition:\n\n  ```python\n  hidden = 1\n"
      "  ```\n\nnext\n  Another.\n````\n",
-     [(2, "term"), (3, "Its definition:"), (9, "next"), (10, "Another.")]),
+     [(2, "term: Its definition:"), (9, "next: Another.")]),
 ]
 
 
 @pytest.mark.parametrize("source, wanted", [case[1:] for case in GLOSSARIES], ids=[case[0] for case in GLOSSARIES])
-def test_a_myst_glossary_term_is_a_block_of_its_own(source, wanted):
+def test_a_myst_glossary_term_labels_its_definition(source, wanted):
     assert md(source) == wanted
 
 

@@ -44,10 +44,11 @@ def test_the_fragment_keeps_the_line_of_the_sentence_it_joins():
 
 
 def test_through_the_rst_reader():
-    """Jinja's templates.rst: the reference's title comes from the file's own section."""
+    """Jinja's templates.rst: the reference's title comes from the file's own section; the term
+    labels its definition (tests/test_definition_terms.py)."""
     source = (".. _variables:\n\nVariables\n---------\n\nText.\n\n"
               "``.`` / ``[]``\n    Get an attribute of an object.  (See :ref:`variables`)\n")
-    assert read("doc.rst", source)[-1] == (9, "Get an attribute of an object. (See Variables)")
+    assert read("doc.rst", source)[-1] == (8, ". / []: Get an attribute of an object. (See Variables)")
 
 
 fragment = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)

@@ -181,11 +181,14 @@ def _clean_asciidoc(text: str) -> Lines:
                 if defined and not defined.group(2) and last_term == i - 1 and term and len(out.lines[term_at][1]) < 200:
                     k = term_at  # (the term's line, before its gap)
                     out.lines[k] = (out.lines[k][0], f"{out.lines[k][1]}, {defined.group(1).strip()}")
+                    out.hold(_next_text_line(lines, i + 1))
                 else:
                     out.gap(number)
                     if defined:
                         out.block(number, defined.group(1).strip())
                         term_at = len(out.lines) - 2  # (block adds the term, then a gap)
+                        # the term labels its text ("and: Return true if ..."), on its line or the next ones
+                        out.hold(number if defined.group(2) else _next_text_line(lines, i + 1))
                         if defined.group(2):
                             out.add(number, defined.group(2))
                     else:
@@ -203,6 +206,13 @@ def _clean_asciidoc(text: str) -> Lines:
         para, term, style = True, False, None
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
+
+
+def _next_text_line(lines: list[str], i: int) -> int:
+    """The number (1-based) of the first line from index ``i`` on that is not blank."""
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i + 1
 
 
 def _header_end(lines: list[str], i: int, attributes: dict[str, str]) -> int:

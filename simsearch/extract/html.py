@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from .base import Extracted
 from .plain import _PRE_QUOTE, _TEXT_ITEM
-from .rst import _CODE_LINE, _glue_after, _glued, _looks_like_code, _reads_as_type
+from .rst import _CODE_LINE, _LABEL_END, _SENTENCE_LABEL, _glue_after, _glued, _looks_like_code, _reads_as_type
 
 
 class _HtmlText(HTMLParser):
@@ -59,6 +59,9 @@ class _HtmlText(HTMLParser):
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
     # Inline literals: each is one piece of the sentence around it, which ends nowhere inside it.
     LITERALS = frozenset({"code", "kbd", "samp", "tt"})
+    # What marks a <dt> as a Sphinx object's signature (``sig`` since Sphinx 4, the name's class
+    # before): a name to look up, which stays as it was, not a term that labels its definition.
+    SIGNATURE = frozenset({"sig", "descname", "sig-name"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
@@ -132,6 +135,12 @@ class _HtmlText(HTMLParser):
         self.block_has_control = False  # a button, a select or a text area (left out) stood in it
         self.block_in_title = False
         self.block_in_h1 = False
+        self.block_in_term = False  # text in a <dt> that is not a signature (SIGNATURE)
+        self.block_is_signature = False  # a signature's name in the block (Sphinx before 4 marks no <dt>)
+        self.block_in_definition = False  # text in a <dd>
+        # The term kept last, while nothing else is: (its end in ``parts``, its text); its
+        # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
+        self.term_end: tuple[int, str] | None = None
         self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
         self.field_prefix: tuple[str, int] | None = None  # a field's label and its line, put before its body's text
         self.skip_field_body = False  # the next <dd> is a type-only field's body
@@ -158,16 +167,37 @@ class _HtmlText(HTMLParser):
             pass  # a menu, a link bar, or a widget: a link beside a button ("join-constraint: [show]")
         elif self._says_when_modified():
             pass
-        else:
+        elif any(text.strip() for text, _ in self.block):
+            self._join_term()
             for text, line in self.block:
                 self._add(text, line)
-            self.has_h1 = self.has_h1 or (self.block_in_h1 and any(text.strip() for text, _ in self.block))
+            self.has_h1 = self.has_h1 or self.block_in_h1
+            term = " ".join("".join(text for text, _ in self.block).split())
+            held = (self.block_in_term and not self.block_is_signature and not self.block_in_definition
+                    and not _SENTENCE_LABEL.search(term))
+            self.term_end = (len(self.parts), term) if held else None
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.literal_start, self.literal_periods = 0, []
-        self.block_in_title = self.block_in_h1 = self.cell_gap = False
+        self.block_in_title = self.block_in_h1 = self.block_in_term = self.block_in_definition = self.cell_gap = False
+        self.block_is_signature = False
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links, self.hrefs = [], 0
+
+    def _join_term(self) -> None:
+        """A definition's first block goes on from its term, when nothing was kept between them (code
+        was left out: ``_skip``), as a field's label goes before its text: "and: Return true if ..."."""
+        if self.term_end is None or not self.block_in_definition:
+            return
+        end, term = self.term_end
+        if end > len(self.parts) or "".join(self.parts[end:]).strip():
+            return
+        del self.parts[end:], self.line_map[end:]
+        while not self.parts[-1].strip():  # (the term's own trailing spaces)
+            self.parts.pop(), self.line_map.pop()
+        self.parts[-1] = self.parts[-1].rstrip()
+        self.size = self.line_map[-1][0] + len(self.parts[-1])
+        self._add(("" if _LABEL_END.search(term) else ":") + " ", self.line_map[-1][1])
 
     def _literal_ended(self) -> None:
         """An inline literal's text, from ``literal_start`` in the block on, is one piece of its
@@ -299,6 +329,8 @@ class _HtmlText(HTMLParser):
 
     def _skip(self, tag: str, capture: bool = False) -> None:
         self.skipped, self.skip_depth, self.skip_blocks, self.skip_counts = tag, 1, [], Counter()
+        if tag == "pre":  # a definition that begins with code: its term stays a block of its own
+            self.term_end = None
         self.block_has_control = self.block_has_control or tag in self.CONTROLS
         self.captured = [] if capture else None
         if tag not in self.BLOCKS:
@@ -368,6 +400,8 @@ class _HtmlText(HTMLParser):
                 self.captured.append(("\n", self.getpos()[0]))
             return
         attributes = dict(attrs)
+        if tag not in self.BLOCKS and self.SIGNATURE.intersection(self._classes(attributes)):
+            self.block_is_signature = True
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
             self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
         if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
@@ -484,6 +518,10 @@ class _HtmlText(HTMLParser):
             self.block_in_prose = self.block_in_prose or self.prose_open > 0
             self.block_in_title = self.block_in_title or self._last("title") >= 0
             self.block_in_h1 = self.block_in_h1 or self._last("h1") >= 0
+            term = self._last("dt")
+            self.block_in_term = self.block_in_term or (term >= 0 and not self.SIGNATURE.intersection(
+                self._classes(self.open_attrs[term])))
+            self.block_in_definition = self.block_in_definition or (self._last("dd") >= 0 and not self._field_list())
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"

@@ -184,8 +184,10 @@ def _clean_markdown(text: str) -> Lines:
             i += 1
             continue
         waiting, targets = targets, []  # a target names the next block only (a blank line aside)
-        if i in glossary_terms:  # a term: a block of its own; its definition's lines are its container's
+        if i in glossary_terms:  # a term: it labels its definition's text; the definition's lines are its container's
             out.block(number, stripped)
+            if i + 1 < len(lines) and content(i + 1).strip() and _indent(content(i + 1)) > indent:
+                out.hold(number + 1)
             container, in_paragraph = glossary_terms[i], False
             i += 1
             continue
@@ -414,6 +416,9 @@ def _clean_markdown(text: str) -> Lines:
             continue
         definition = _MD_DEFINITION.match(line)
         if definition:  # definition list (Python-Markdown, PHP Markdown Extra, MyST, Pandoc)
+            if paragraph and len(paragraph[1]) == 1 and (
+                    (in_paragraph and paragraph[2] == i - 1) or (paragraph[2] == i - 2 and not content(i - 1).strip())):
+                out.hold(number)  # its term (a paragraph of one line, right before it) labels its text
             out.gap(number)
             out.add(number, line[definition.end():])
             container = definition.end()

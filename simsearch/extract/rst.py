@@ -284,11 +284,15 @@ class _Out:
         self.lines.append((number, text))
 
     def hold(self, number: int) -> None:
-        """The line added last (an admonition's title) labels the text that line ``number`` begins,
-        when that text is the next one added (a paragraph, an item; not code, which adds none):
-        the two are one block (``label``). Else it stays a block of its own."""
-        if self.lines and not _SENTENCE_LABEL.search(self.lines[-1][1].rstrip()):
-            self.held = len(self.lines) - 1, number
+        """The text added last (an admonition's title, a definition list's term) labels the text
+        that line ``number`` begins, when that text is the next one added (a paragraph, an item;
+        not code, which adds none): the two are one block (``label``). Else it stays a block of its
+        own, as does a label that ends a sentence ("Working on Windows?")."""
+        at = len(self.lines) - 1
+        while at >= 0 and not self.lines[at][1]:
+            at -= 1
+        if at >= 0 and not _SENTENCE_LABEL.search(self.lines[at][1].rstrip()):
+            self.held = at, number
 
     def label(self, at: int) -> None:
         """Line ``at`` labels the text after it in its block, as a field's name does: a colon after
@@ -458,6 +462,8 @@ def _clean_rst(text: str) -> Lines:
                 i += 1
             out.gap(number)
             continue
+        if para_indent is not None and indent > para_indent and para_start == i - 1 and item_indent is None:
+            out.hold(number)  # a definition list's term (a paragraph of one line, its definition indented under it)
         if _GRID_BORDER.match(line):
             i = _rst_grid_table(lines, i, out)
             para_indent = item_indent = None
