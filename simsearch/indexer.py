@@ -42,7 +42,7 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import (CONTEXT_WINDOW_KEY, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
+from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
                     file_identity, process_alive, remove_dead_staging, run_files, storage_error)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
@@ -57,11 +57,6 @@ DEFAULT_MAX_FILE_MB = 20.0
 # better on the documentation benchmarks (docs/retrieval.md "Context vectors": hybrid MRR@10 up
 # on five of six model x set rows) for 2.7x the indexing time; an index made before m0014 keeps 0.
 DEFAULT_CONTEXT_WINDOW = 1
-# With context vectors, the weight of the document's name (``store.document_name``) in each
-# sentence's vector, ``normalize(s + w + NAME_WEIGHT * t)``: 0.5 measured better than 0 and 1 on
-# three heading benchmarks and five sets of questions written by hand (docs/retrieval.md,
-# "The document's name"; benchmarks/try_document_names.py).
-NAME_WEIGHT = 0.5
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.

@@ -83,6 +83,13 @@ def simcse_loss(
     return loss
 
 
+def with_names(passages: torch.Tensor, names: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Passages as the index's context vectors hold them: ``normalize(p) + w * normalize(name)``
+    per row (``store.NAME_WEIGHT``; weight 0 for a document whose name says nothing,
+    ``store.document_name`` None). The loss takes the cosine, so the sum is left unnormalized."""
+    return F.normalize(passages, dim=-1) + weights.to(passages.dtype)[:, None] * F.normalize(names, dim=-1)
+
+
 def gather_with_grad(local: torch.Tensor) -> torch.Tensor:
     """Concatenate every process's rows, keeping the gradient path through our own rows.
 

@@ -492,7 +492,7 @@ def m0015_paragraph_lines(db: sqlite_utils.Database) -> None:
 @migration
 def m0016_document_names(db: sqlite_utils.Database) -> None:
     """Context vectors embed each sentence's document's name too (``store.document_name``:
-    ``normalize(s + w + NAME_WEIGHT * t)``, ``indexer.NAME_WEIGHT``), so the name joins the
+    ``normalize(s + w + NAME_WEIGHT * t)``, ``store.NAME_WEIGHT``), so the name joins the
     window's key in ``sentences.context`` (``store.context_key``). Every sentence with a window
     gets its new key, and its vectors, made without the name, are dropped for every model (each
     model's HNSW file is disowned, to be rebuilt): the next ``index`` makes them again. A document whose name

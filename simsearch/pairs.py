@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import window_positions
+from .store import document_name, window_positions
 
 # Below this many words with letters a "sentence" is markup, a code fragment or a label:
 # never an anchor, and never the only neighbour that makes a positive.
@@ -51,11 +51,14 @@ TOP = 10
 @dataclass(frozen=True)
 class Document:
     """A document as training sees it: its name (a path) and its sentences in reading order;
-    ``blocks``, each sentence's line where its window stays within its line (``data.Document``)."""
+    ``blocks``, each sentence's line where its window stays within its line (``data.Document``);
+    ``title``, the words of its file's name that the index embeds beside its windows
+    (``store.document_name`` of its path as read, before :func:`relative_names`), None for none."""
 
     name: str
     sentences: tuple[str, ...]
     blocks: tuple[int, ...] | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,11 @@ def as_documents(items) -> list[Document]:
     def blocks(item) -> tuple[int, ...] | None:
         return None if getattr(item, "blocks", None) is None else tuple(item.blocks)
 
-    return [item if isinstance(item, Document) else
-            Document(getattr(item, "path", None) or item.name, tuple(item.sentences), blocks(item))
-            for item in items if item.sentences]
+    def converted(item) -> Document:
+        path = getattr(item, "path", None) or item.name
+        return Document(path, tuple(item.sentences), blocks(item), document_name(str(path)))
+
+    return [item if isinstance(item, Document) else converted(item) for item in items if item.sentences]
 
 
 def relative_names(documents: Sequence[Document], root=None) -> list[Document]:
@@ -193,8 +198,9 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
             continue
         kept = [k for k, text in enumerate(document.sentences) if text not in held_texts]
         if kept:
-            training.append(Document(document.name, tuple(document.sentences[k] for k in kept),
-                                     None if document.blocks is None else tuple(document.blocks[k] for k in kept)))
+            training.append(dataclasses.replace(
+                document, sentences=tuple(document.sentences[k] for k in kept),
+                blocks=None if document.blocks is None else tuple(document.blocks[k] for k in kept)))
     return training, heldout
 
 

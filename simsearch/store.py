@@ -276,6 +276,12 @@ def window_texts(texts: list[str], window: int, blocks: list | None = None) -> l
 
 # A file named so is named by its folder (``docs/install/index.rst`` is "install").
 FOLDER_NAMED_STEMS = ("index", "readme")
+# With context vectors, the weight of the document's name (``document_name``) in each sentence's
+# vector, ``normalize(s + w + NAME_WEIGHT * t)``: 0.5 measured better than 0 and 1 on three heading
+# benchmarks and five sets of questions written by hand (docs/retrieval.md, "The document's name";
+# benchmarks/try_document_names.py). The inverse cloze recipe's passages carry their document's
+# name at the same weight (``loss.with_names``).
+NAME_WEIGHT = 0.5
 
 
 def document_name(path: str) -> str | None:

@@ -14,12 +14,13 @@ import sys
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simsearch.train import (TrainConfig, _batch_loss, _cached_backward, _embed, _pieces, _rng_state, _set_rng_state,
                              _setup, effective_micro_batch, train)
 from tests.test_train import config, weights
+from tests.test_train_names import named_folder
 from tests.test_train_trust import assert_same_run, interrupted_then_resumed, world  # noqa: F401 (fixture)
 
 SETUPS = {
@@ -28,6 +29,8 @@ SETUPS = {
     "same dropout mask": dict(same_dropout_mask=True),
     "sup, Eq. 8": dict(mode="sup", pooler="cls", hard_negative_weight=2.0),
     "paper, bf16": dict(precision="bf16"),
+    "ict: passages with their names": dict(recipe="ict"),
+    "ict, distilled": dict(recipe="ict", distill=2.0),
 }
 
 
@@ -35,8 +38,9 @@ SETUPS = {
 def runs(world, tmp_path_factory):
     """One set-up run per configuration (no step taken): its model, data and loss as training sees them."""
     made = {}
+    docs = named_folder(tmp_path_factory.mktemp("gc-docs") / "docs")
     for name, extra in SETUPS.items():
-        data = world["triplets"] if extra.get("mode") == "sup" else world["notes"]
+        data = world["triplets"] if extra.get("mode") == "sup" else docs if extra.get("recipe") == "ict" else world["notes"]
         settings_ = {"precision": "fp32", **extra}
         made[name] = _setup(config(data, world["model"], tmp_path_factory.mktemp("gc") / "out", batch_size=16,
                                    eval_data=world["sts"], **settings_))
@@ -67,6 +71,8 @@ def one_backward_over_pieces(run, rows, pieces) -> torch.Tensor:
 
 @settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(setup=st.sampled_from(sorted(SETUPS)), size=st.integers(2, 16), micro=st.integers(1, 16), seed=st.integers(0, 99))
+@example(setup="ict: passages with their names", size=16, micro=5, seed=0)  # the names' own forward pass, replayed
+@example(setup="ict, distilled", size=9, micro=4, seed=1)
 def test_cached_gradients_equal_one_backward_over_the_same_pieces(runs, setup, size, micro, seed):
     run = runs[setup]
     rows = np.random.default_rng(seed).permutation(len(run.split.training))[:size]

@@ -273,7 +273,7 @@ def test_as_documents_takes_the_readers_documents():
     from simsearch.data import Document as ReadDocument
 
     read = [ReadDocument("/notes/a.md", ["One two three.", "Four five six."], 1), ReadDocument("/notes/empty.md", [], 2)]
-    assert pairs.as_documents(read) == [Document("/notes/a.md", ("One two three.", "Four five six."))]
+    assert pairs.as_documents(read) == [Document("/notes/a.md", ("One two three.", "Four five six."), title="a")]
 
 
 # --- a file of one paragraph per line: windows stay within their line, as the index's do ----------
@@ -336,3 +336,28 @@ def test_a_file_of_one_sentence_per_line_gives_no_passage(tmp_path, index_model)
         examples = pairs.ict_pairs(pairs.as_documents(documents), 2)
         assert {e.document for e in examples} == {1} and len(examples) == 90
         assert pairs.question_count(pairs.as_documents(documents[:1]), 2) == 0
+
+
+def test_documents_carry_the_name_the_index_embeds_beside_their_windows(tmp_path, index_model):
+    """Training pairs each passage with its document's name as the index embeds a window with its
+    file's name (store.document_name of the path it stores): the same words read from the folder and
+    from the index, a README named by its folder, a name without a letter none."""
+    import sqlite3
+
+    from simsearch.store import document_name
+
+    docs = tmp_path / "docs"
+    (docs / "install").mkdir(parents=True)
+    prose = "The {0} guide explains the first step. The {0} guide explains the second step.\n"
+    (docs / "git-reset.txt").write_text(prose.format("reset"), encoding="utf-8")
+    (docs / "install" / "README.md").write_text(prose.format("install"), encoding="utf-8")
+    (docs / "2024-05-01.txt").write_text(prose.format("diary"), encoding="utf-8")
+    from_files, from_index = read_both_ways(docs, tmp_path / "i.db", index_model)
+    with sqlite3.connect(tmp_path / "i.db") as conn:
+        embedded = {document_name(path) for (path,) in conn.execute("SELECT path FROM documents")}
+    assert embedded == {"git reset", "install", None}
+    for documents in (from_files, from_index):
+        read = pairs.as_documents(documents)
+        assert {d.title for d in read} == embedded
+        renamed = pairs.relative_names(read, docs)  # names relative to the folder: the titles kept
+        assert {d.title for d in renamed} == embedded and {d.name for d in renamed} != {d.name for d in read}

@@ -38,11 +38,12 @@ from ..data import (Document, Warn, documents_from_path, documents_sha256, file_
 from ..encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
 from ..errors import Interrupted, SimsearchError, counted, plain_number
-from ..loss import gather_with_grad, simcse_loss
+from ..loss import gather_with_grad, simcse_loss, with_names
 from ..memory import give_back_when_short
 from ..models import METADATA_FILE, POOLERS, ModelRef, check_models_dir, fingerprint, models_dir, read_pooling, resolve_model
 from ..precision import Precision, autocast, describe, resolve
 from ..progress import print_warning, progress_bar, stderr
+from ..store import NAME_WEIGHT
 from .outdir import (_check_default_out, _check_out, _discard_staging, _fresh_staging, _model_files,
                      _recover_swap, _staging_is_ours, _swap_in, default_out_name, out_lock, out_locked_elsewhere)
 from .report import (_heldout_summary, _no_questions, _plot, _versions, _write_model_card,
@@ -436,7 +437,7 @@ class Run:
     tokenizer: object
     model: torch.nn.Module
     forward_model: torch.nn.Module  # the model, wrapped in DistributedDataParallel under torchrun
-    token_ids: list  # per column (sent0[, sent1, hard_neg]): each training example's token ids
+    token_ids: list  # per column (sent0[, sent1, hard_neg], or ict's anchor, passage, name): each row's token ids
     lengths: np.ndarray
     total_steps: int
     optimizer: torch.optim.Optimizer
@@ -449,6 +450,9 @@ class Run:
     base_as_loaded: ModelRef | None = None
     start: str | None = None
     saved_step: int = 0  # the step the checkpoint in ``staging`` holds (0: none), kept by ``_checkpoint``
+    # ict: per row, the weight of its passage's document's name (``store.NAME_WEIGHT``, 0 for none);
+    # the rows' last column is that name. None for the other recipes.
+    name_weights: np.ndarray | None = None
 
     @property
     def main_process(self) -> bool:
@@ -512,7 +516,11 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     token_ids = [tokenizer(texts_for_model(base, [row[c] for row in split.training]), truncation=True,
                            max_length=config.max_len, return_attention_mask=False, return_token_type_ids=False)["input_ids"]
                  for c in range(len(split.training[0]))]
-    lengths = np.array([max(len(column[i]) for column in token_ids) for i in range(len(split.training))])
+    # ict: the last column is each passage's document's name, encoded in a batch of its own (_embed).
+    name_weights = (np.array([NAME_WEIGHT if row[-1] else 0.0 for row in split.training], dtype=np.float32)
+                    if names_column(config) else None)
+    texts = token_ids[:-1] if name_weights is not None else token_ids
+    lengths = np.array([max(len(column[i]) for column in texts) for i in range(len(split.training))])
     total_steps = config.epochs * (len(split.training) // config.batch_size)
     if config.max_steps:
         total_steps = min(total_steps, config.max_steps)
@@ -540,7 +548,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
     try:
-        teacher = (_teacher_embeddings(base, split.training, config.max_len, device, precision)
+        teacher = (_teacher_embeddings(base, split.training, config.max_len, device, precision, name_weights)
                    if config.distill > 0 else None)
     except KeyboardInterrupt:  # a single process stops at once while setting up: the fresh work folder goes
         if rank == 0 and saved is None:
@@ -548,17 +556,18 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         raise _interrupted_before_first_step(staging, state.step) from None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
-              teacher, base_as_loaded, start, state.step)
+              teacher, base_as_loaded, start, state.step, name_weights)
     if run.main_process:
         _print_config(run)
     return run
 
 
 def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.device,
-                        precision: str) -> list[torch.Tensor]:
+                        precision: str, name_weights: np.ndarray | None = None) -> list[torch.Tensor]:
     """--distill: the frozen base model's embeddings of every training text, per column, truncated
     as the steps truncate them, computed once: the base never changes, so a resumed run gets the
-    same ones."""
+    same ones. With ``name_weights`` (ict) the passages are combined with their names as the
+    steps combine them (``loss.with_names``)."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         # Loading a model without pooler weights initialises them at random: that must not move
         # the random state a resumed run has just restored (its dropout masks follow it).
@@ -567,8 +576,11 @@ def _teacher_embeddings(base: ModelRef, rows: list, max_len: int, device: torch.
         base = dataclasses.replace(base, pooler="cls_before_pooler")
     teacher = Encoder(dataclasses.replace(base, max_length=max_len), tokenizer, model.to(device), device,
                       precision=precision)
-    return [torch.from_numpy(teacher.encode([row[c] for row in rows], progress=False)).to(device)
-            for c in range(len(rows[0]))]
+    columns = [torch.from_numpy(teacher.encode([row[c] for row in rows], progress=False)).to(device)
+               for c in range(len(rows[0]))]
+    if name_weights is None:
+        return columns
+    return [columns[0], with_names(columns[1], columns[2], torch.from_numpy(name_weights).to(device))]
 
 
 def base_and_start(config: TrainConfig, base: ModelRef, pooling: Pooling) -> tuple[ModelRef | None, str | None]:
@@ -685,12 +697,30 @@ def _pieces(rows: np.ndarray, micro_batch: int | None) -> list[np.ndarray]:
 
 
 def _embed(run: Run, rows: np.ndarray) -> torch.Tensor:
-    """This process's embeddings of ``rows``: (views, rows, dim), one forward pass for every view."""
-    inputs = _batch_inputs(run.tokenizer, run.token_ids, rows, run.config, run.device)
+    """This process's embeddings of ``rows``: (views, rows, dim), one forward pass for every view.
+
+    ict: the passages' document names in a second, short pass (padded to the longest name, not
+    to the passages), each passage view combined with its name as the index combines a window
+    with its file's name (``loss.with_names``)."""
+    if run.name_weights is None:
+        return _forward(run, _batch_inputs(run.tokenizer, run.token_ids, rows, run.config, run.device), len(rows))
+    texts = _forward(run, _batch_inputs(run.tokenizer, run.token_ids[:-1], rows, run.config, run.device), len(rows))
+    names = _forward(run, pad_batch([run.token_ids[-1][i] for i in rows], run.tokenizer, run.device), len(rows))[0]
+    weights = torch.from_numpy(run.name_weights[rows]).to(run.device)
+    return torch.stack([texts[0], with_names(texts[1], names, weights)])
+
+
+def _forward(run: Run, inputs: dict[str, torch.Tensor], rows: int) -> torch.Tensor:
+    """The pooled embeddings of a padded batch holding ``rows`` rows per view: (views, rows, dim)."""
     with autocast(run.precision, run.device):  # bf16: the transformer's matrix products only
         outputs = run.forward_model(**inputs, output_hidden_states=needs_hidden_states(run.pooling.train))
     embeddings = pool(run.pooling.train, float32_states(outputs), inputs["attention_mask"])
-    return embeddings.view(-1, len(rows), embeddings.shape[-1])
+    return embeddings.view(-1, rows, embeddings.shape[-1])
+
+
+def names_column(config: TrainConfig) -> bool:
+    """Whether the rows' last column is each passage's document's name (ict, :func:`resolve_recipe`)."""
+    return config.mode == "unsup" and config.recipe == "ict"
 
 
 def _batch_loss(run: Run, rows: np.ndarray, local: torch.Tensor) -> torch.Tensor:
@@ -876,7 +906,8 @@ def _resolve_base(config: TrainConfig) -> ModelRef:
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
-    """One padded tensor batch holding every view: [sent0 x2] (paper) or [sent0; sent1; hard_neg] (sup, ict)."""
+    """One padded tensor batch holding every view: [sent0 x2] (paper), [sent0; sent1[; hard_neg]] (sup), or
+    [anchor; passage] (ict, given its rows' text columns: ``_embed``)."""
     columns = [[token_ids[c][i] for i in rows] for c in range(len(token_ids))]
     if len(columns) == 1 and not config.same_dropout_mask:
         columns = [columns[0], columns[0]]  # two views, one forward pass: independent dropout masks
@@ -1033,7 +1064,10 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
                                  f"result and trains on the rest: {config.data} is {len(documents)} document; "
                                  "use --recipe paper, or a folder of several documents")
         training, heldout = heldout_split(documents, config.seed)
-        rows = list(dict.fromkeys(e.row() for e in pairs.ict_pairs(training, ICT_WINDOW)))
+        # (anchor, passage, the passage's document's name or ""): the step embeds the passage with
+        # its name as the index embeds a window with its file's name (``_embed``, ``loss.with_names``).
+        rows = list(dict.fromkeys((*e.row(), training[e.document].title or "")
+                                  for e in pairs.ict_pairs(training, ICT_WINDOW)))
         questions = pairs.question_count(heldout, ICT_WINDOW)
     held_note = heldout_note(documents, heldout, questions)
     if chosen is None:

@@ -1,0 +1,75 @@
+"""The inverse cloze recipe embeds each passage with its document's name, as the index's context
+vectors embed a window with its file's name (``normalize(w) + NAME_WEIGHT * normalize(name)``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from simsearch.encoder import float32_states, pool
+from simsearch.loss import with_names
+from simsearch.store import NAME_WEIGHT, document_name
+from simsearch.train import _embed, _setup, resolve_recipe, training_data
+from tests.test_train import config
+from tests.test_train_recipe import no_sts, write_documents  # noqa: F401 (fixture)
+
+
+def named_folder(folder: Path) -> Path:
+    """12 documents of one topic each; two named by words, one by a date (a name without a letter)."""
+    write_documents(folder)
+    (folder / "doc03.txt").rename(folder / "2024-05-01.txt")
+    (folder / "doc05.txt").rename(folder / "river-guide.txt")
+    return folder
+
+
+def test_ict_rows_end_with_the_name_of_their_passages_document(tmp_path, tiny_model, no_sts):
+    docs = named_folder(tmp_path / "docs")
+    cfg = config(docs, tiny_model, tmp_path / "out", recipe="ict")
+    data = training_data(cfg)
+    rows, heldout = resolve_recipe(cfg, data)
+    held = {Path(d.name).name for d in heldout}
+    names = {Path(d.path).name: document_name(str(d.path)) or "" for d in data.documents}
+    assert names["river-guide.txt"] == "river guide" and names["2024-05-01.txt"] == ""
+    assert {row[2] for row in rows} == {name for file, name in names.items() if file not in held}
+    for anchor, passage, name in rows:  # a row's anchor and passage come from the document it names
+        holders = {names[Path(d.path).name] for d in data.documents if anchor in d.sentences}
+        assert name in holders and passage.split(". ")[0].rstrip(".") + "." in {
+            s for d in data.documents if names[Path(d.path).name] == name for s in d.sentences}
+
+
+def test_a_passage_is_embedded_with_its_name_as_the_index_combines_them(tmp_path, tiny_model, no_sts):
+    """Oracle: each text encoded alone, unpadded, by the model and the training pooler; the
+    passage's vector is its own, normalized, plus NAME_WEIGHT times its name's (0 without a name)."""
+    run = _setup(config(named_folder(tmp_path / "docs"), tiny_model, tmp_path / "out", recipe="ict", dropout=0.0,
+                        precision="fp32"))
+    training = run.split.training
+    assert np.array_equal(run.name_weights, [NAME_WEIGHT if row[2] else 0.0 for row in training])
+    run.model.eval()
+
+    def alone(text: str) -> torch.Tensor:
+        inputs = run.tokenizer([text], truncation=True, max_length=run.config.max_len, return_tensors="pt")
+        inputs.pop("token_type_ids", None)
+        with torch.no_grad():
+            outputs = run.model(**inputs, output_hidden_states=True)
+        return pool(run.pooling.train, float32_states(outputs), inputs["attention_mask"])[0]
+
+    rows = np.arange(min(12, len(training)))
+    with torch.no_grad():
+        got = _embed(run, rows)
+    assert got.shape[:2] == (2, len(rows))
+    for k, r in enumerate(rows):
+        anchor, passage, name = training[r]
+        expected = F.normalize(alone(passage), dim=-1) + run.name_weights[r] * F.normalize(alone(name), dim=-1)
+        assert torch.allclose(got[0, k], alone(anchor), atol=1e-5)
+        assert torch.allclose(got[1, k], expected, atol=1e-5)
+
+
+def test_with_names_weighs_each_row_alone():
+    passages, names = torch.randn(3, 8), torch.randn(3, 8)
+    out = with_names(passages, names, torch.tensor([0.5, 0.0, 1.0]))
+    assert torch.allclose(out[1], F.normalize(passages[1], dim=-1))  # no name: the passage alone
+    assert torch.allclose(out[0], F.normalize(passages[0], dim=-1) + 0.5 * F.normalize(names[0], dim=-1))
+    assert torch.allclose(out[2], F.normalize(passages[2], dim=-1) + F.normalize(names[2], dim=-1))
