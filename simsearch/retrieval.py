@@ -53,7 +53,8 @@ the location shown. Over the ranked hits of a query, with U units and binary gai
 Each is averaged over queries. A unit that no indexed sentence can match (a file not indexed
 yet, lines no sentence starts on, a sentence the segmenter split differently) is reported as
 ``unreachable`` with a warning, because it silently caps every metric. A relevant path that is
-neither on disk nor in the index (a typo) is an error, before any model loads.
+neither on disk nor in the index (a typo), or lines past the end of every version of their file
+(:func:`past_the_end`), is an error, before any model loads.
 
 Modes
 -----
@@ -632,6 +633,67 @@ def _lines_hint(unit: Unit, indexed) -> str:
     return f"; the file is there, but {lines!r} after its ':' is not a line A or lines A-B"
 
 
+def file_length(path: str) -> tuple[int, str] | None:
+    """How far a file on disk goes in the numbers a hit's line is given in: its lines as an
+    editor numbers them (``segment.source_lines``, as the readers count), or a PDF's pages,
+    as ``(count, "lines" | "pages")``; None when it cannot be read."""
+    from .extract import decode, format_of, is_pdf_data
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if format_of(Path(path)) == "pdf" or is_pdf_data(data):
+        try:
+            import io
+            import logging
+
+            from pypdf import PdfReader
+
+            logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+            return len(PdfReader(io.BytesIO(data)).pages), "pages"
+        except Exception:  # no pypdf, or a PDF it cannot read (the index skips it too)
+            return None
+    return len(source_lines(decode(data)[0])), "lines"
+
+
+def past_the_end(store, lost: Sequence[tuple[Query, Unit]], indexed) -> list[tuple[Query, Unit, int, str]]:
+    """The units of ``lost`` (those no indexed sentence matches) whose lines start past the end of
+    their file in every version there is: the file on disk (:func:`file_length`) and the indexed
+    one, which holds no sentence of it on or after those lines. No search can answer them, as
+    none can a path that exists nowhere (:func:`missing_paths`). Lines a file has on disk but
+    not in the index (it grew since indexing), or in the index only (it shrank), are not past
+    the end: ``simsearch index`` brings those up to date. A file deleted since indexing has no
+    known length (lines past its last sentence may be code), and is not judged.
+    Each as ``(query, unit, count, "lines" | "pages")``."""
+    _, _, by_form = indexed
+    lengths: dict[str, tuple[int, str] | None] = {}
+    found = []
+    for query, unit in lost:
+        if unit.lines is None or unit.path is None or not os.path.isfile(unit.path):
+            continue
+        if unit.path not in lengths:
+            lengths[unit.path] = file_length(unit.path)
+        length = lengths[unit.path]
+        if length is None or unit.lines[0] <= length[0]:
+            continue
+        documents = dict.fromkeys(i for form in unit.forms for i in by_form.get(form, ()))
+        if any(store.conn.execute("SELECT 1 FROM sentences WHERE document_id = ? AND line >= ? LIMIT 1",
+                                  (document_id, unit.lines[0])).fetchone() for document_id in documents):
+            continue
+        found.append((query, unit, *length))
+    return found
+
+
+def _target(unit: Unit) -> str:
+    """A unit with lines as the query file names it: ``docs/x.rst:900`` (``{"path", "lines"}``
+    shown so too)."""
+    written = unit.written or unit.path or ""
+    first, last = unit.lines
+    lines = f"{first}" if first == last else f"{first}-{last}"
+    return written if written.endswith((f":{first}", f":{first}-{last}")) else f"{written}:{lines}"
+
+
 def stale_files(store, queries: Sequence[Query], indexed=None) -> list[tuple[str, str]]:
     """The indexed files that the queries' units name, as ``(path, state)``, whose file is not
     what was indexed: ``changed``, ``gone`` or ``unreadable`` (``search.file_state``), in the
@@ -744,7 +806,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
     ``model`` None, however many models are named. Every model's folder
     is checked before the first evaluation: a model moved or changed since indexing fails
     before any work, and so is a relevant path on neither the disk nor the index
-    (:func:`missing_paths`). Warns (``on_warning``) when some relevant units match no indexed sentence,
+    (:func:`missing_paths`) or lines past the end of their file (:func:`past_the_end`). Warns (``on_warning``) when some relevant units match no indexed sentence,
     when a file they name is not what was indexed (:func:`stale_files`), and when a model lacks
     vectors for some sentences (a half-indexed database).
     """
@@ -791,6 +853,15 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
                              f"index{_lines_hint(unit, indexed)}{more}")
     reachable = reachable_units(store, queries, indexed)
     lost = [(query, unit) for query in queries for unit in query.units if unit not in reachable]
+    beyond = past_the_end(store, lost, indexed)
+    if beyond:  # lines no version of the file has: as a missing file, a question nothing can answer
+        query, unit, count, what = beyond[0]
+        others = len(beyond) - 1
+        more = (f" ({others:,} more relevant {'item is' if others == 1 else 'items are'} past their file's end too)"
+                if others else "")
+        what = what[:-1] if count == 1 else what
+        raise SimsearchError(f"{query.named_at(unit)}: {_target(unit)}: past the end of the file, which has "
+                             f"{count:,} {what}{more}")
     if lost:
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "

@@ -270,11 +270,11 @@ def test_a_relevant_item_of_a_merged_line_is_reported_at_its_own_line(two_model_
     which does not name it."""
     root, db, first, second, _ = two_model_index
     path = query_file(root / "merged-missing.jsonl", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
-                                                      ("cat on a mat", ["docs/a.txt:900"])])  # no sentence there
+                                                      ("cat on a mat", ["docs/a.txt:2"])])  # a blank line: no sentence there
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "--mode", "lexical", "--json")
     assert code == 0, err
     lost = [line for line in err.splitlines() if "match no sentence" in line]
-    assert len(lost) == 1 and f"(first: {path}:3: " in lost[0] and "a.txt:900" in lost[0], err
+    assert len(lost) == 1 and f"(first: {path}:3: " in lost[0] and "a.txt:2" in lost[0], err
     path = query_file(root / "merged-typo.jsonl", [("cat on a mat", ["docs/a.txt"]), ("river", ["docs/b.txt"]),
                                                    ("cat on a mat", ["docs/missing.txt"])])  # a typo: the error
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "--mode", "lexical", "--json")
@@ -302,11 +302,12 @@ def test_a_relevant_path_on_neither_disk_nor_index_is_an_error_naming_its_line(t
         assert out == "" and opened == []
 
 
-@pytest.mark.parametrize("relevant", ["docs/a.txt:900", "docs-extra/on-disk-only.txt",
+@pytest.mark.parametrize("relevant", ["docs/a.txt:2", "docs-extra/on-disk-only.txt",
                                       {"text": "Not a sentence of a.txt.", "path": "docs/a.txt"}])
 def test_a_relevant_item_on_disk_or_in_the_index_stays_a_warning(two_model_index, run_cli, relevant):
     """Only a path in neither is an error: a file not indexed yet, lines no sentence starts on, or
-    a sentence the index does not hold are the warning they were (they cap every metric)."""
+    a sentence the index does not hold are the warning they were (they cap every metric). (Lines
+    past the file's end are an error: tests/test_eval_past_end.py.)"""
     root, db, first, second, _ = two_model_index
     write(root / "docs-extra" / "on-disk-only.txt", "Not indexed.\n")
     path = write(root / "warned.jsonl", json.dumps({"query": "cat on a mat", "relevant": [relevant]}) + "\n")

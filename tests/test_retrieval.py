@@ -255,7 +255,7 @@ def test_eval_over_a_real_index_matches_single_query_search(tiny_index, tmp_path
     lines = [json.dumps({"query": text, "relevant": [{"text": text}]}) for text in ALPHA + BETA]
     lines.append(json.dumps({"query": ALPHA[1], "relevant": ["docs/alpha.txt:3"]}))  # the line ALPHA[1] is on
     lines.append(json.dumps({"query": BETA[0], "relevant": ["docs/beta.txt", "docs/alpha.txt"]}))
-    lines.append(json.dumps({"query": "rivers", "relevant": ["docs/alpha.txt:900"]}))  # unreachable: no such line
+    lines.append(json.dumps({"query": "rivers", "relevant": ["docs/alpha.txt:2"]}))  # unreachable: a blank line
     queries = load_queries(write(root / "q.jsonl", "\n".join(lines) + "\n"))
     # lines 7 and 8 repeat the queries of lines 2 and 4: one query each, with both lines' units
     assert [len(query.units) for query in queries] == [1, 2, 1, 3, 1, 1, 1]
