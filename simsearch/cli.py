@@ -338,21 +338,32 @@ def eval_sts_command(
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if rows and not json_out:
             stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False)
+            _print_note(_sts_note(rows))
+
+
+def _print_note(note: str) -> None:
+    """A table's note, one line under it: a caption is wrapped to the table's width, and cut a
+    command it quotes in two (`index --vector-context` / `1`), in a terminal or a pipe."""
+    stdout.print(note, highlight=False, markup=False, soft_wrap=True)
+
+
+def _sts_note(rows: list[dict]) -> str:
+    """What ``eval sts``'s figures are: the protocol, the encoder's precision, how to get the paper's."""
+    precisions = ", ".join(dict.fromkeys(result["protocol"]["precision"] for result in rows))
+    return (f"cosine similarity, no regressor, encoder at {precisions}; "
+            + ("comparable with SimCSE (Gao et al. 2021) Table 5" if precisions == "fp32"
+               else "the paper's numbers are fp32 (--precision fp32)"))
 
 
 def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool) -> Table:
-    """``eval sts``'s table: one row per model evaluated."""
+    """``eval sts``'s table: one row per model evaluated (its note: :func:`_sts_note`)."""
     from .sts import TASKS
 
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
     poolers = len({result["pooler"] for result in rows}) > 1 or pooler_given
-    precisions = ", ".join(dict.fromkeys(result["protocol"]["precision"] for result in rows))
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
     table = Table(
         title=f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})",
-        caption=f"cosine similarity, no regressor, encoder at {precisions}; "
-                + ("comparable with SimCSE (Gao et al. 2021) Table 5" if precisions == "fp32"
-                   else "the paper's numbers are fp32 (--precision fp32)"),
     )
     table.add_column("model", overflow="fold")  # a model's name whole, even in 80 columns
     if poolers:
@@ -439,28 +450,35 @@ def eval_retrieval_command(
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
             stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
+            _print_note(_retrieval_note(results))
+
+
+def _retrieval_note(results) -> str:
+    """What ``eval retrieval``'s figures count, said under its table: a unit once, a lexical row,
+    the vectors' precision when the models share it (else a column), context vectors."""
+    note = "a relevant section or file counts once, found by any of its sentences"
+    if any(result.model is None for result in results):
+        note += "; lexical (BM25) uses no model: one row, whatever the models"
+    # Precision (of a model's vectors and queries; none in lexical mode) gets a column only when
+    # the models differ in it, else a word in the note: eight columns cut "recall@10" to
+    # "recall@…" in an 80-column terminal.
+    precisions = {result.precision for result in results if result.precision is not None}
+    if len(precisions) == 1:
+        note += f"; vectors at {next(iter(precisions))}"
+    if any(result.context_window for result in results):  # (one index: one setting)
+        note += "; context vectors (`index --vector-context 1`)"
+    return note
 
 
 def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None) -> Table:
     """``eval retrieval``'s table: one row per model x mode evaluated, for a terminal ``width``
-    columns wide (standard output's)."""
+    columns wide (standard output's); its note: :func:`_retrieval_note`."""
     from .retrieval import metric_names
 
     names = metric_names(k)
-    caption = "a relevant section or file counts once, found by any of its sentences"
-    if any(result.model is None for result in results):
-        caption += "; lexical (BM25) uses no model: one row, whatever the models"
-    # Precision (of a model's vectors and queries; none in lexical mode) gets a column only when
-    # the models differ in it, else a word in the caption: eight columns cut "recall@10" to
-    # "recall@…" in an 80-column terminal.
-    precisions = {result.precision for result in results if result.precision is not None}
-    by_row = len(precisions) > 1
-    if len(precisions) == 1:
-        caption += f"; vectors at {next(iter(precisions))}"
-    if any(result.context_window for result in results):  # (one index: one setting)
-        caption += "; context vectors (`index --vector-context 1`)"
+    by_row = len({result.precision for result in results if result.precision is not None}) > 1
     counted_queries = f"{queries:,} {'query' if queries == 1 else 'queries'}"  # (errors.counted: "querys")
-    table = Table(title=f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}", caption=caption)
+    table = Table(title=f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}")
     rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
              *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
             for result in results]

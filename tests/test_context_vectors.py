@@ -412,7 +412,7 @@ def test_plain_text_read_for_its_shape_is_not_said_read_by_another_version(tmp_p
 
 def test_status_and_eval_retrieval_say_the_setting(tmp_path, run_cli, index_model):
     """`status` says what a vector embeds (both settings: a before/after comparison needs to know),
-    `eval retrieval` says so in its caption and JSON (None for lexical, which uses no vectors)."""
+    `eval retrieval` says so in the line under its table and JSON (None for lexical, which uses no vectors)."""
     import json
 
     docs = tmp_path / "docs"

@@ -147,7 +147,7 @@ def test_lexical_is_one_row_without_a_model_whatever_the_models(two_model_index,
     assert code == 0, err
     [row] = [json.loads(line) for line in out.splitlines()]
     assert row["model"] is None and row == rows[0]
-    # the table: one lexical row, its model cell empty ("-"), the caption says why
+    # the table: one lexical row, its model cell empty ("-"), the line under it says why
     monkeypatch.setenv("COLUMNS", "250")
     code, out, err = run_cli(*args, "--mode", "dense", "--mode", "lexical")
     assert code == 0, err

@@ -41,12 +41,13 @@ def test_eval_retrieval_table_names_each_model_whole(tmp_path, index_model, run_
     assert "…" not in _first_column(out)
     assert _first_column(out) == NAMES[0] * 2 + NAMES[1] * 2  # dense and hybrid rows of each
     # Every header and number whole (eight columns cut "recall@10" to "recall@…"); the models
-    # share one precision, so it is said once, in the caption.
+    # share one precision, so it is said once, in the note under the table.
     header = next(line for line in out.splitlines() if "hit@1" in line)
     for name in ("mode", "hit@1", "hit@10", "mrr@10", "ndcg@10", "recall@10"):
         assert f" {name} " in header, header
     assert "precision" not in header and re.search(r"vectors at (fp32|bf16|fp16|int8)\b", " ".join(out.split())) and "…" not in out
-    assert all(len(line) <= 80 for line in out.splitlines())
+    # the table fits; its note is one line, however long (tests/test_piped_output.py)
+    assert all(len(line) <= 80 for line in out.splitlines() if "counts once" not in line)
 
 
 def test_status_table_names_each_model_whole(tmp_path, index_model, run_cli, monkeypatch):
