@@ -1001,6 +1001,64 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f}MiB"
 
 
+# ``status``'s columns, and those left out, in this order, where the terminal is too narrow for them
+# beside a model's name: a row is for its model, and "missing" and "search" say whether search
+# can use it (the header line counts the sentences, which "vectors" is but for "missing").
+STATUS_COLUMNS = ("name", "dim", "pooler", "precision", "vectors", "missing", "search")
+STATUS_LEFT_OUT_WHEN_NARROW = ("dim", "pooler", "vectors", "precision")
+NAME_ROOM = 9  # the characters of a model's name a row shows on one line, at least (the whole of a shorter one)
+
+
+def _status_table(models: list[dict], width: int) -> tuple[Table, list[str]]:
+    """``status``'s table of the index's models for a terminal ``width`` columns wide, and the
+    columns left out of it (:data:`STATUS_LEFT_OUT_WHEN_NARROW`) so that the names keep
+    :data:`NAME_ROOM` characters: rich narrows every column alike when they do not fit, and at
+    40 columns gave the name none."""
+    rows = []
+    for m in models:
+        file = (f"file {_mib(m['ann_file_bytes'])}" + ("" if m["ann_current"] else " (stale)")
+                if m["ann_file_bytes"] else "")
+        searched = Text(m["search"] + (f", {file}" if file else ""))
+        # A model whose folder changed, went or cannot be read is refused by search: its state
+        # instead, and the HNSW file it still has beside the index (its vectors' too, kept).
+        if m["folder"] != "current":
+            searched = Text(f"no: {m['folder']}", style="bold red")
+            if file:
+                searched.append(f"; hnsw {file}")
+        rows.append(dict(zip(STATUS_COLUMNS, (_cell(m["name"]), Text(str(m["dim"])), Text(m["pooler"]),
+                                              Text(m["precision"]), Text(f"{m['vectors']:,}"),
+                                              Text(f"{m['missing']:,}"), searched))))
+
+    def room(column: str) -> int:
+        """The columns ``column`` takes with its padding and border: its widest cell or header
+        whole, the name's first NAME_ROOM characters, search's longest word (its cells fold)."""
+        cells = [column, *(row[column].plain for row in rows)]
+        if column == "name":
+            return min(NAME_ROOM, max(map(len, cells))) + 3
+        if column == "search":
+            return max(len(word) for cell in cells for word in cell.split()) + 3
+        return max(map(len, cells)) + 3
+
+    shown = list(STATUS_COLUMNS)
+    for column in STATUS_LEFT_OUT_WHEN_NARROW:
+        if 1 + sum(map(room, shown)) <= width:
+            break
+        shown.remove(column)
+    # The short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it
+    # lacks from the name and search cells, which fold instead of being cut. The HNSW file's
+    # size is said in "search", its settings under the table.
+    # Search's cells fold to what the name's NAME_ROOM leaves them (rich would narrow both alike).
+    search = max(room("search"), width - sum(room(column) for column in shown if column != "search") - 1) - 3
+    table = Table(title="Models in the index")
+    for column in shown:
+        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
+                         overflow="fold", no_wrap=column not in ("name", "search"),
+                         max_width=search if column == "search" else None)
+    for row in rows:
+        table.add_row(*(row[column] for column in shown))
+    return table, [column for column in STATUS_COLUMNS if column not in shown]
+
+
 @app.command("status")
 def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -> None:
     """What the index holds: files, sentences, models, index files, last run."""
@@ -1014,29 +1072,15 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     # The skipped files are not among the indexed ones: "4 files (1 skipped)" read as 1 of the 4.
     stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} indexed, "
                  f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {_mib(info['db_bytes'])}")
-    # Seven columns, so that an 80-column terminal shows every header and number whole and leaves
-    # the names room: the HNSW file's size is said in "search", its settings under the table.
-    # Short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it lacks
-    # from the name and search cells, which fold instead of being cut.
-    table = Table(title="Models in the index")
-    for column in ("name", "dim", "pooler", "precision", "vectors", "missing", "search"):
-        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
-                         overflow="fold", no_wrap=column not in ("name", "search"))
+    table, left_out = _status_table(info["models"], stdout.width)
+    stdout.print(table, soft_wrap=False)
+    if left_out:
+        shown = ", ".join(left_out[:-1]) + " and " if len(left_out) > 1 else ""
+        stdout.print(f"{shown}{left_out[-1]} left out at {stdout.width} columns: `simsearch status --json` has every "
+                     "field", highlight=False, markup=False, soft_wrap=True)
     settings = {}
     for m in info["models"]:
-        file = (f"file {_mib(m['ann_file_bytes'])}" + ("" if m["ann_current"] else " (stale)")
-                if m["ann_file_bytes"] else "")
-        searched = m["search"] + (f", {file}" if file else "")
-        # A model whose folder changed, went or cannot be read is refused by search: its state
-        # instead, and the HNSW file it still has beside the index (its vectors' too, kept).
-        if m["folder"] != "current":
-            searched = Text(f"no: {m['folder']}", style="bold red")
-            if file:
-                searched.append(f"; hnsw {file}")
-        table.add_row(_cell(m["name"]), str(m["dim"]), m["pooler"], m["precision"], f"{m['vectors']:,}",
-                      f"{m['missing']:,}", searched)
         settings.setdefault(f"{m['hnsw_m']} / {m['hnsw_ef_construction']} / {m['hnsw_ef']}", []).append(m["name"])
-    stdout.print(table, soft_wrap=False)
     if settings:
         shown = (next(iter(settings)) if len(settings) == 1 else
                  "; ".join(f"{', '.join(_shown(name) for name in names)} {value}" for value, names in settings.items()))

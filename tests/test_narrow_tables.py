@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 
+import pytest
+
 NAMES = ("notes-index-unsup-simcse", "notes-index-unsup-simcse-v2")
 TEXT = ("The river floods the valley every spring. Farmers plant rice when the water recedes.\n\n"
         "Old maps show the river further east. A bridge was built in the old town.\n")
@@ -135,3 +137,32 @@ def test_eval_retrieval_table_shows_the_model_in_a_60_column_terminal(monkeypatc
             assert names == "".join(result.model for result in results), out
             if width == 80:
                 assert "…" not in out, out
+
+
+@pytest.mark.parametrize("columns", [40, 50, 60, 80, 100])
+def test_status_shows_each_model_name_in_a_narrow_terminal(tmp_path, index_model, run_cli, monkeypatch, columns):
+    """Was: at COLUMNS=40 rich narrowed all seven columns alike and gave the name none (an empty
+    first column, headers cut to "precisi", "vecto"); at 60 the names were folded 3 letters a line.
+    Now the name keeps room for 9 characters (its whole when shorter) and, where that leaves too
+    little, dim, pooler, vectors and precision are left out, in that order, and said so."""
+    _, db = _index(tmp_path, index_model, run_cli, monkeypatch)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0, err
+    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= columns, out
+    assert "…" not in "".join(table), out
+    assert _first_column(out) == "".join(NAMES), out
+    assert len(table[0].split("┳")[0]) - 3 >= 9, out  # the name column's width: "┏", its padding
+    header = [cell.strip() for cell in next(line for line in table if line.startswith("┃")).split("┃")[1:-1]]
+    assert header[0] == "name" and header[-2:] == ["missing", "search"], out  # headers whole, never cut
+    dropped = [column for column in ("dim", "pooler", "precision", "vectors") if column not in header]  # (table order)
+    assert header == [c for c in ("name", "dim", "pooler", "precision", "vectors", "missing", "search")
+                      if c not in dropped]
+    assert bool(dropped) == (columns < 80), out
+    notes = [line for line in out.splitlines() if "left out" in line]
+    if dropped:
+        assert notes == [f"{', '.join(dropped[:-1]) + ' and ' if len(dropped) > 1 else ''}{dropped[-1]} left out at "
+                         f"{columns} columns: `simsearch status --json` has every field"], out
+    else:
+        assert notes == [], out
