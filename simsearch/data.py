@@ -37,12 +37,17 @@ class Document:
     ``store.window_blocks``; a file of one sentence per line, whose lines are unrelated: every
     window is its sentence alone, so ``pairs.ict_pairs`` makes no passage of it, as the index
     gives it no window), else None: a sentence's window (``pairs.ict_pairs``) is the index's.
+    ``shape_unknown``: plain text an index holds as read before m0014, whose shape was not
+    recorded (``documents.lines_are_sentences`` NULL): the index gives it no window
+    (``store.windows_of``), so each sentence is a block of its own and it gives no passage either,
+    until ``simsearch index`` reads it again (``Store.shape_unknown``).
     """
 
     path: str
     sentences: list[str] = field(default_factory=list)
     id: int | None = None
     blocks: list[int] | None = None
+    shape_unknown: bool = False
 
 
 def print_file_warning(path: str, reason: str) -> None:
@@ -124,18 +129,22 @@ def indexed_documents(store) -> list[Document]:
     lines: dict[int, tuple[list[int], bool | None]] = {}  # each document's sentences' lines, and its shape
     with store.snapshot():
         rows = store.conn.execute(
-            "SELECT d.id, d.path, s.text, s.line, d.lines_are_blocks OR d.lines_are_sentences FROM sentences s "
+            "SELECT d.id, d.path, s.text, s.line, d.lines_are_blocks OR d.lines_are_sentences, "
+            "d.lines_are_sentences IS NULL FROM sentences s "
             "JOIN documents d ON d.id = s.document_id WHERE d.skip_reason IS NULL ORDER BY d.id, s.ordinal"
         )
-        for document_id, path, text, line, lines_are_blocks in rows:
+        for document_id, path, text, line, lines_are_blocks, unknown in rows:
             document = documents.get(document_id)
             if document is None:
-                document = documents[document_id] = Document(path, [], document_id)
+                document = documents[document_id] = Document(path, [], document_id, shape_unknown=bool(unknown))
                 lines[document_id] = ([], lines_are_blocks)
             document.sentences.append(text)
             lines[document_id][0].append(line)
     for document_id, (numbers, lines_are_blocks) in lines.items():
-        documents[document_id].blocks = window_blocks(numbers, lines_are_blocks)
+        document = documents[document_id]
+        # (of no recorded shape: no window in the index, ``store.windows_of``, so none here)
+        document.blocks = (list(range(len(numbers))) if document.shape_unknown
+                           else window_blocks(numbers, lines_are_blocks))
     return sorted(documents.values(), key=lambda d: Path(d.path).parts)
 
 

@@ -823,8 +823,10 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             report.skipped.append({"path": printable(path), "reason": reason})
     report.files_seen = len(found)
     stale = store.read_by_other_extractor(EXTRACTOR_VERSION)
-    # With context on, plain text of no recorded shape is read again (``Store.shape_unknown``).
-    unshaped = store.shape_unknown() if store.context_window() else set()
+    # Plain text of no recorded shape is read again (``Store.shape_unknown``): context vectors and
+    # training's passages (``data.indexed_documents``) both follow the shape. With context off its
+    # vectors are of its sentences alone, whatever the shape: none is made again.
+    unshaped = store.shape_unknown()
     max_bytes = int(max_file_mb * 1024 * 1024)
     support = _Support()
     to_read = []
@@ -963,7 +965,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                 on_share: Callable[[float], None] | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
     extractor version, so it is read again even if its content is unchanged; ``unshaped``: its
-    shape is not recorded and context is on (``Store.shape_unknown``), likewise, but an unchanged
+    shape is not recorded (``Store.shape_unknown``), likewise, but an unchanged
     file read for its shape alone is counted unchanged, its reader being this one. What it changes is
     counted in the run's row ``run_id`` inside the transaction that changes it. ``on_share(x)``:
     a share ``x`` of the file's sentences is written (a progress bar moving inside a large file)."""

@@ -452,8 +452,9 @@ def m0014_context_vectors(db: sqlite_utils.Database) -> None:
     ``documents.lines_are_sentences``: 1 for a plain-text file read as one sentence per line
     (``segment.SENTENCE_PER_LINE``), whose lines keep sentence vectors (their neighbours are
     unrelated lines), 0 otherwise. Only plain text can be read so, so older rows of another format
-    are 0; older plain-text rows are NULL (their shape was not recorded): with context on,
-    ``index`` reads them again (``Store.shape_unknown``).
+    are 0; older plain-text rows are NULL (their shape was not recorded): ``index`` reads them
+    again (``Store.shape_unknown``; with context on only, before session 37), and until then
+    they get no window, nor any passage in training.
 
     ``sentences.context``: the sha256 of the sentence's window (its document's sentences from
     ordinal - 1 to ordinal + 1, joined by single spaces) when the index embeds windows
@@ -484,7 +485,7 @@ def m0015_paragraph_lines(db: sqlite_utils.Database) -> None:
     mixed an unrelated entry into a sentence's vector), 0 otherwise. Only plain text can be read
     so: rows of another format, and plain text read as one sentence per line, are 0. Older
     plain-text rows are NULL (their shape was not recorded): their windows, if any, cross lines
-    as they were embedded, until ``index`` reads them again with context on (``Store.shape_unknown``)."""
+    as they were embedded, until ``index`` reads them again (``Store.shape_unknown``)."""
     db["documents"].add_column("lines_are_blocks", int)
     db.conn.execute("UPDATE documents SET lines_are_blocks = 0 WHERE kind != 'text' OR lines_are_sentences = 1")
 

@@ -1101,10 +1101,12 @@ class Store:
 
     def shape_unknown(self) -> set[int]:
         """Ids of the documents whose shape was not recorded (plain text read before m0014,
-        ``documents.lines_are_sentences`` NULL, or before m0015, ``lines_are_blocks`` NULL): with
-        context on, ``index`` reads them again, so that one of one sentence per line keeps sentence
-        vectors and one of one paragraph per line gets windows within its lines (``windows_of``;
-        the reader itself is the same: not counted as read by another version)."""
+        ``documents.lines_are_sentences`` NULL, or before m0015, ``lines_are_blocks`` NULL):
+        ``index`` reads them again, so that with context on one of one sentence per line keeps
+        sentence vectors and one of one paragraph per line gets windows within its lines
+        (``windows_of``), and training's passages follow its shape too (``data.indexed_documents``:
+        until then, none, as the index gives it no window); the reader itself is the same: not
+        counted as read by another version."""
         return {row[0] for row in self.conn.execute(
             "SELECT id FROM documents WHERE (lines_are_sentences IS NULL OR lines_are_blocks IS NULL) "
             "AND skip_reason IS NULL")}

@@ -1085,12 +1085,13 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
             else:
                 why = (f"{counted(len(documents), 'document')}; the inverse cloze recipe needs {AUTO_ICT_MIN_DOCUMENTS} "
                        f"or more giving at least {counted(batch, 'sentence/passage pair')}{_lines_alone_note(documents)}")
+            why += _shape_unknown_note(documents, config.data)
             if distilled:
                 why += (f"; --distill {AUTO_DISTILL:g} keeps what the base {base.name} knew, which the paper's loss alone "
                         "trains away from a sentence encoder")
             note(f"recipe: {chosen} ({why}; --recipe paper|ict to choose)", highlight=False)
     elif chosen == "ict" and note is not None:
-        note(f"recipe: ict ({held_note})", highlight=False)
+        note(f"recipe: ict ({held_note}{_shape_unknown_note(documents, config.data)})", highlight=False)
     if config.distill is None:
         config.distill = 0.0
     config.recipe = chosen
@@ -1098,8 +1099,10 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
     if chosen == "paper":
         return data.examples, []
     if len(rows) < 2:
-        alone = _lines_alone_note(documents)  # (not for want of sentences, where every document is so)
-        why = alone[2:] if _lines_alone(documents) == len(documents) else f"it needs documents of several sentences of 3+ words{alone}"
+        # (not for want of sentences, where every document is so)
+        alone = _lines_alone_note(documents) + _shape_unknown_note(documents, config.data)
+        why = (alone[2:] if _lines_alone(documents) + _shape_unknown(documents) == len(documents)
+               else f"it needs documents of several sentences of 3+ words{alone}")
         raise SimsearchError(f"--recipe ict: {config.data} gives {counted(len(rows), 'sentence/passage pair')} ({why}); "
                              "use --recipe paper")
     return rows, heldout
@@ -1117,8 +1120,29 @@ def named_documents(data: TrainingData) -> list:
 def _lines_alone(documents) -> int:
     """How many of the documents (``pairs.Document``) hold each sentence alone in its line's block
     (``data.Document.blocks``: plain text of one sentence per line), whose lines give no passage."""
-    blocks = [getattr(d, "blocks", None) for d in documents]
-    return sum(1 for b in blocks if b is not None and len(set(b)) == len(b))
+    blocks = [(getattr(d, "blocks", None), getattr(d, "shape_unknown", False)) for d in documents]
+    return sum(1 for b, unknown in blocks if b is not None and len(set(b)) == len(b) and not unknown)
+
+
+def _shape_unknown(documents) -> int:
+    """How many of the documents (``pairs.Document``) an index holds as an older simsearch read them,
+    before their shape was recorded (``data.Document.shape_unknown``): they give no passage."""
+    return sum(1 for d in documents if getattr(d, "shape_unknown", False))
+
+
+def _shape_unknown_note(documents, db) -> str:
+    """'; 3 of the 12 documents are plain text whose shape an older simsearch did not record: ...',
+    or '' for none: why they give no passage (the index gives them no window), and what reads them."""
+    from ..models import command_line
+
+    unknown = _shape_unknown(documents)
+    if not unknown:
+        return ""
+    one = unknown == 1
+    return (f"; {unknown:,} of the {len(documents):,} documents {'is' if one else 'are'} plain text whose shape an "
+            f"older simsearch did not record: {'it gives' if one else 'they give'} no passage, as the index gives "
+            f"{'it' if one else 'them'} no window, until `{command_line('index', db=db)}` reads "
+            f"{'it' if one else 'them'} again")
 
 
 def _lines_alone_note(documents) -> str:
@@ -1139,8 +1163,12 @@ def heldout_note(documents, heldout, questions: int) -> str:
 
     asked = min(questions, pairs.MAX_QUESTIONS)  # what structure_retrieval asks: the end line counts these
     drawn = f" (drawn from {questions:,})" if questions > asked else ""
-    why = (f"{'it is' if len(heldout) == 1 else 'they are'} plain text of one sentence per line, whose lines are unrelated"
-           if _lines_alone(heldout) == len(heldout) else "no sentence of 3+ words has a neighbour in its document")
+    if _shape_unknown(heldout) == len(heldout):
+        why = f"{'it is' if len(heldout) == 1 else 'they are'} plain text whose shape an older simsearch did not record"
+    elif _lines_alone(heldout) == len(heldout):
+        why = f"{'it is' if len(heldout) == 1 else 'they are'} plain text of one sentence per line, whose lines are unrelated"
+    else:
+        why = "no sentence of 3+ words has a neighbour in its document"
     measured = (f"{counted(asked, 'question')}{drawn} to measure the result" if questions else
                 f"{_no_questions(len(heldout))}, so the result is not measured ({why})")
     return (f"held out: {counted(len(heldout), 'document')} of {len(documents):,}, {counted(held, 'sentence')} of "
