@@ -162,7 +162,7 @@ def test_status_shows_each_model_name_in_a_narrow_terminal(tmp_path, index_model
     assert bool(dropped) == (columns < 80), out
     notes = [line for line in out.splitlines() if "left out" in line]
     if dropped:
-        assert notes == [f"{', '.join(dropped[:-1]) + ' and ' if len(dropped) > 1 else ''}{dropped[-1]} left out at "
-                         f"{columns} columns: `simsearch status --json` has every field"], out
+        listed = f"{', '.join(dropped[:-1])} and {dropped[-1]}" if len(dropped) > 1 else dropped[0]
+        assert notes == [f"{listed} left out at {columns} columns: `simsearch status --json` has every field"], out
     else:
         assert notes == [], out

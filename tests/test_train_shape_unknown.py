@@ -8,11 +8,10 @@ reads them again (whatever the index's ``--vector-context``), after which both g
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
-
-import pytest
 
 TOPICS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()
 FIXTURE = Path(__file__).parent / "fixtures" / "index-schema6" / "index.db"
@@ -129,8 +128,6 @@ def test_train_says_how_many_documents_have_no_recorded_shape_and_index_reads_th
     # as unchanged files, re-embedding nothing; then training makes their passages again
     code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--json")
     assert code == 0, err
-    import json
-
     report = json.loads(out)
     assert report["unchanged"] == 12 and report["updated"] == 0 and set(report["encoded"].values()) == {0}, report
     assert set(windows_and_passages(db).values()) == {(True, True)}
