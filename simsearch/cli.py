@@ -1032,12 +1032,14 @@ def _status_table(models: list[dict], width: int) -> tuple[Table, list[str]]:
     def room(column: str) -> int:
         """The columns ``column`` takes with its padding and border: its widest cell or header
         whole, the name's first NAME_ROOM characters, search's longest word (its cells fold)."""
+        from rich.cells import cell_len  # (a wide character takes two columns)
+
         cells = [column, *(row[column].plain for row in rows)]
         if column == "name":
-            return min(NAME_ROOM, max(map(len, cells))) + 3
+            return min(NAME_ROOM, max(map(cell_len, cells))) + 3
         if column == "search":
-            return max(len(word) for cell in cells for word in cell.split()) + 3
-        return max(map(len, cells)) + 3
+            return max(cell_len(word) for cell in cells for word in cell.split()) + 3
+        return max(map(cell_len, cells)) + 3
 
     shown = list(STATUS_COLUMNS)
     for column in STATUS_LEFT_OUT_WHEN_NARROW:
