@@ -53,15 +53,13 @@ class Document:
     """A document as training sees it: its name (a path) and its sentences in reading order;
     ``blocks``, each sentence's line where its window stays within its line (``data.Document``);
     ``title``, the words of its file's name that the index embeds beside its windows
-    (``store.document_name`` of its path as read, before :func:`relative_names`), None for none."""
-
+    (``store.document_name`` of its path as read, before :func:`relative_names`), None for none;
     ``shape_unknown``: indexed before its shape was recorded (each sentence a block of its own)."""
 
     name: str
     sentences: tuple[str, ...]
     blocks: tuple[int, ...] | None = None
     title: str | None = None
-
     shape_unknown: bool = False
 
 
@@ -94,14 +92,10 @@ def as_documents(items) -> list[Document]:
 
     def converted(item) -> Document:
         path = getattr(item, "path", None) or item.name
-        return Document(path, tuple(item.sentences), blocks(item), document_name(str(path)))
+        return Document(path, tuple(item.sentences), blocks(item), document_name(str(path)),
+                        bool(getattr(item, "shape_unknown", False)))
 
     return [item if isinstance(item, Document) else converted(item) for item in items if item.sentences]
-
-    return [item if isinstance(item, Document) else
-            Document(getattr(item, "path", None) or item.name, tuple(item.sentences), blocks(item),
-                     bool(getattr(item, "shape_unknown", False)))
-            for item in items if item.sentences]
 
 
 def relative_names(documents: Sequence[Document], root=None) -> list[Document]:
