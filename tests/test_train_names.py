@@ -73,3 +73,23 @@ def test_with_names_weighs_each_row_alone():
     assert torch.allclose(out[1], F.normalize(passages[1], dim=-1))  # no name: the passage alone
     assert torch.allclose(out[0], F.normalize(passages[0], dim=-1) + 0.5 * F.normalize(names[0], dim=-1))
     assert torch.allclose(out[2], F.normalize(passages[2], dim=-1) + F.normalize(names[2], dim=-1))
+
+
+def test_resume_refuses_a_run_whose_files_were_renamed_meanwhile(tmp_path, tiny_model, no_sts):
+    """The data hash is of the sentences; a renamed file gives its passages another name, so the
+    resumed run would not be the interrupted one: refused, naming what changed."""
+    import pytest
+
+    from simsearch.errors import SimsearchError
+    from simsearch.train import PASSAGE_NAMES_KEY, Interrupted, train
+
+    docs = named_folder(tmp_path / "docs")
+    settings = dict(recipe="ict", batch_size=8, max_steps=4)
+    with pytest.raises(Interrupted):
+        train(config(docs, tiny_model, tmp_path / "out", **settings), stop_at_step=2)
+    renamed = sorted(docs.glob("doc*.txt"))
+    for path in renamed:  # every training file: whichever are held out, some passage's name changes
+        path.rename(path.with_name("renamed-" + path.name))
+    with pytest.raises(SimsearchError, match="the passages' file names") as refused:
+        train(config(docs, tiny_model, tmp_path / "out", resume=True, **settings))
+    assert PASSAGE_NAMES_KEY in str(refused.value)

@@ -509,7 +509,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         _check_out(config.out)  # (what was restored, or written meanwhile, is checked as any --out)
     signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs,
                            repeated_names(named_documents(data)) if heldout_docs else frozenset(),
-                           split.sts_dev_pairs)
+                           split.sts_dev_pairs, split.training if names_column(config) else None)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
@@ -1372,7 +1372,7 @@ STS_DEV_KEY = "--data (evaluation, STS-B dev sha256)"
 
 def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "Pooling", sts_dev: Path | None,
                world: int, device: torch.device, precision: str, heldout_docs=(), repeated=frozenset(),
-               sts_dev_pairs=None) -> dict:
+               sts_dev_pairs=None, named_rows=None) -> dict:
     """Every setting that changes what a step computes, keyed by the option that sets it.
 
     Stored in the checkpoint: ``--resume`` continues only the run that wrote it. The held-out
@@ -1380,7 +1380,10 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     the data hash ignores names, so a renamed file that moves a document in or out of the
     held-out set is caught here, while the same folder moved elsewhere resumes. STS-B dev, which
     chooses the step kept, is signed by its folder and by the pairs read from it
-    (``sts.pairs_sha256``): the same file with other pairs is another criterion.
+    (``sts.pairs_sha256``): the same file with other pairs is another criterion. ``named_rows``
+    (ict): rows whose last column is the passage's document's name, which the data hash does not
+    see: a file renamed meanwhile, or a checkpoint of a run from before passages had names, is
+    another run.
     """
     from ..sts import pairs_sha256
 
@@ -1406,6 +1409,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--same-dropout-mask": config.same_dropout_mask,
         "--seed": config.seed,
         "--eval-steps": config.eval_steps,
+        **({PASSAGE_NAMES_KEY: names_sha256(named_rows)} if named_rows is not None else {}),
         "--data (evaluation)": str(Path(sts_dev).resolve()) if sts_dev is not None else "held-out slice",
         STS_DEV_KEY: pairs_sha256(sts_dev_pairs) if sts_dev_pairs is not None else None,
         "--no-bucket": not config.bucket,
@@ -1413,6 +1417,18 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--precision": precision,
         "processes": world,
     }
+
+
+# The signature's key for the names ict's passages are embedded with (``names_sha256``).
+PASSAGE_NAMES_KEY = "the passages' file names (sha256)"
+
+
+def names_sha256(rows) -> str:
+    """A hash of the names ict's rows embed their passages with (their last column), each once, sorted."""
+    import hashlib
+
+    names = sorted({row[-1] for row in rows})
+    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def heldout_sha256(documents, repeated=frozenset()) -> str | None:
