@@ -93,3 +93,18 @@ def test_resume_refuses_a_run_whose_files_were_renamed_meanwhile(tmp_path, tiny_
     with pytest.raises(SimsearchError, match="the passages' file names") as refused:
         train(config(docs, tiny_model, tmp_path / "out", resume=True, **settings))
     assert PASSAGE_NAMES_KEY in str(refused.value)
+
+
+def test_the_model_says_its_passages_had_names(tmp_path, tiny_model, no_sts):
+    import json
+
+    from simsearch.train import train
+
+    out = tmp_path / "out"
+    meta = train(config(named_folder(tmp_path / "docs"), tiny_model, out, recipe="ict", batch_size=8, max_steps=2))
+    assert meta["passage_name_weight"] == NAME_WEIGHT
+    assert json.loads((out / "simsearch.json").read_text())["passage_name_weight"] == NAME_WEIGHT
+    assert "beside its file's name, normalize(passage) + 0.5" in (out / "README.md").read_text()
+    paper = train(config(named_folder(tmp_path / "docs2"), tiny_model, tmp_path / "paper", recipe="paper",
+                         batch_size=8, max_steps=2))
+    assert paper["passage_name_weight"] is None and "file's name" not in (tmp_path / "paper" / "README.md").read_text()

@@ -1588,6 +1588,8 @@ def _save_model(run: Run) -> dict:
         "max_length": inference_max,
         "mode": config.mode,
         "recipe": config.recipe,
+        # ict: each passage was embedded as normalize(passage) + this × normalize(its file's name)
+        "passage_name_weight": NAME_WEIGHT if run.name_weights is not None else None,
         "heldout": _heldout_summary(state, run.heldout_docs, selection, run.total_steps, run.data.documents),
         "base_model": base.name,
         "base_path": os.path.abspath(base.path),  # (the folder, wherever training was run from)

@@ -226,7 +226,9 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         "paper": "unsupervised SimCSE (Gao et al. 2021, Eq. 4): two dropout views of each sentence are a positive "
                  "pair; the batch's other sentences are the negatives",
         "ict": "inverse cloze task on the training documents: a sentence and the rest of its window are a positive "
-               "pair, the batch's other passages the negatives (SimCSE's loss, Eq. 5 without hard negatives)",
+               "pair, the batch's other passages the negatives (SimCSE's loss, Eq. 5 without hard negatives)"
+               + (f"; each passage embedded beside its file's name, normalize(passage) + {meta['passage_name_weight']:g} × "
+                  "normalize(name), as simsearch's index embeds a window" if meta.get("passage_name_weight") else ""),
         "sup": "supervised SimCSE (Eq. 5): entailment pairs are positives, contradictions hard negatives",
     }[meta["recipe"] if meta["mode"] == "unsup" else "sup"]
     alpha = meta["hard_negative_weight"]
