@@ -150,6 +150,7 @@ def _clean_markdown(text: str) -> Lines:
     rst_bodies: list[tuple[int, int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
     i = 0
     container = 0  # content column of the list item, footnote or admonition the lines belong to
+    containers: list[int] = []  # the content columns of it and of the containers around it, outermost first
     in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
     in_table = False
     unclosed: set = set()  # fences (and "$$") found with no closer up to the end of the file
@@ -167,6 +168,14 @@ def _clean_markdown(text: str) -> Lines:
 
     def content(j: int) -> str:  # line j without its block-quote markers
         return _md_unquote(lines[j], container)[0]
+
+    def enter(indent: int, column: int) -> int:
+        """The container a block at ``indent`` opens, its content at ``column``: inside those whose
+        content column ``indent`` reaches (a tab in a tab), beside or outside the others."""
+        while containers and containers[-1] > indent:
+            containers.pop()
+        containers.append(column)
+        return column
 
     if lines and lines[0].strip() in ("---", "+++"):  # front matter, when its lines read as YAML or TOML
         close = lines[0].strip()
@@ -188,11 +197,13 @@ def _clean_markdown(text: str) -> Lines:
             out.block(number, stripped)
             if i + 1 < len(lines) and content(i + 1).strip() and _indent(content(i + 1)) > indent:
                 out.hold(number + 1)
-            container, in_paragraph = glossary_terms[i], False
+            container, in_paragraph = enter(indent, glossary_terms[i]), False
             i += 1
             continue
         if indent < container and not in_paragraph and not _MD_ITEM.match(line):
-            container = 0
+            while containers and containers[-1] > indent:  # back in the container around it, not on the page
+                containers.pop()
+            container = containers[-1] if containers else 0
         block_start = indent <= container + 3  # neither code nor a paragraph's indented continuation
         while block_start and stripped.startswith("<!--") and (close := line.find("-->", indent + 2)) != -1:
             line = line[close + 3:]  # a comment that ends on its line; another one may follow it
@@ -320,7 +331,7 @@ def _clean_markdown(text: str) -> Lines:
             continue
         admonition = _MD_ADMONITION.match(line)
         if admonition:
-            container = indent + 4
+            container = enter(indent, indent + 4)
             out.block(number, admonition.group(2) or admonition.group(3) or "")
             in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
             i += 1
@@ -402,7 +413,7 @@ def _clean_markdown(text: str) -> Lines:
             item = None  # "15." starting a wrapped line: only a list that starts at 1 interrupts a paragraph
         if footnote or item:
             start = _nested_bullets_end(line, (footnote or item).end())
-            container = indent + 4 if footnote else start  # a footnote's later paragraphs are indented four
+            container = enter(indent, indent + 4 if footnote else start)  # a footnote's later paragraphs are indented four
             out.gap(number)
             target = _MD_TARGET.match(line[start:]) if item else None
             if target:  # "- (label)=": the item's first block is a target, naming the next one in it
@@ -421,7 +432,7 @@ def _clean_markdown(text: str) -> Lines:
                 out.hold(number)  # its term (a paragraph of one line, right before it) labels its text
             out.gap(number)
             out.add(number, line[definition.end():])
-            container = definition.end()
+            container = enter(indent, definition.end())
             in_paragraph = True
             i += 1
             continue
