@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from ..segment import source_lines
+from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
     _CODE_DIRECTIVES,
@@ -87,6 +88,11 @@ _MD_NAMED_BY_TITLE = frozenset({"table", "list-table", "csv-table", "rubric"})
 _MD_NAME_OPTION = re.compile(r"""name:\s+["']?(\S.*?)["']?\s*$""")
 _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", "caution", "danger", "error",
                                  "attention", "seealso", "todo", "epigraph", "highlights", "pull-quote"})
+# Tags between which the words are separate ones: a block's (a list in a table cell) and a line break's.
+_MD_SEPARATING_TAGS = frozenset(_HtmlText.BLOCKS | {"br"})
+# Such tags at a table cell's edge (``<ul><li>``, ``</li></ul>``): they separate its words from nothing.
+_MD_SEPARATING_TAG = rf"</?(?:{'|'.join(sorted(_MD_SEPARATING_TAGS))})(?:\s[^<>]*)?/?>"
+_MD_CELL_EDGE_TAGS = re.compile(rf"^(?:\s*{_MD_SEPARATING_TAG})+|(?:{_MD_SEPARATING_TAG}\s*)+$", re.IGNORECASE)
 
 
 def _md_unquote(line: str, container: int) -> tuple[str, bool]:
@@ -106,7 +112,7 @@ def _md_cells(row: str) -> list[str]:
     row = row.strip()
     row = row[1:] if row.startswith("|") else row
     row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
-    return [cell.strip() for cell in _MD_CELL_PIPE.split(row)]
+    return [_MD_CELL_EDGE_TAGS.sub("", cell).strip() for cell in _MD_CELL_PIPE.split(row)]
 
 
 def _md_row(row: str) -> str:
@@ -504,7 +510,7 @@ _URL_SCHEME = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
 _MD_WIKILINK = re.compile(r"(?P<embed>!?)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<block>\^)?(?P<fragment>[^\[\]|\n]*))?"
                           r"(?:\|(?P<alias>[^\[\]\n]+))?\]\]")
 _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
-_MD_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_MD_TAG = re.compile(r"</?([A-Za-z][\w-]*)(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
 _MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
 _MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
@@ -624,7 +630,7 @@ def _md_inline(text: str, titles: dict[str, str] | None = None, refs: set[str] |
     if refs:  # "[Mypy]" with a "[Mypy]: URL" in the file reads as "Mypy" (other brackets stay)
         text = _md_sub(_MD_SHORTCUT_LINK, lambda m: m.group(1) if _link_label(m.group(1)) in refs else m.group(0), text)
     text = _md_sub(_MD_AUTOLINK, lambda m: _autolink_text(m, titles), text)
-    text = _md_sub(_MD_TAG, "", text)
+    text = _md_sub(_MD_TAG, lambda m: " " if m.group(1).lower() in _MD_SEPARATING_TAGS else "", text)
     text = _md_sub(_MD_ATTRIBUTES, "", text)
     text = _MD_ICON.sub("", text)
     for _ in range(2):  # **a **b** c**: the inner pair, then the outer one
