@@ -56,3 +56,59 @@ def test_words_a_tag_separates_in_a_cell_stay_separate_words(key, words, separat
     assert md(f"{TABLE}| {key} | {cell} |\n") == [(1, "Key; Value"), (3, f"{key}; {' '.join(words)}")]
     assert md(f"{TABLE}| {cell} | {key} |\n") == [(1, "Key; Value"), (3, f"{' '.join(words)}; {key}")]
     assert re.findall(r"\w+", md(f"Before {cell} after.\n")[0][1]) == ["Before", *words, "after"]
+
+
+# A row as one sentence keeps its cells' columns: a reader of "Command Prompt; cmd; :white_check_mark:"
+# (Hatch's config/hatch.md, of a table "Shell | Name | Arguments | macOS | Windows | Unix") cannot
+# tell which platform the mark is for. A cell after an empty one, whose place no longer tells its
+# column, and a check or cross mark, which says nothing without its column, are named by the
+# column's header ("Windows: yes"); a whole-cell mark reads as "yes" or "no".
+SHELLS = ("| Shell | Name | Arguments | macOS | Windows | Unix |\n| --- | --- | --- | --- | --- | --- |\n"
+          "| [Command Prompt](https://x.org/Cmd.exe) | `cmd` | | | :white_check_mark: | |\n"
+          "| Almquist shell | `ash` | `[\"-i\"]` | :white_check_mark: | | :white_check_mark: |\n")
+
+
+def test_hatch_s_supported_shells():
+    assert md(SHELLS) == [(1, "Shell; Name; Arguments; macOS; Windows; Unix"), (3, "Command Prompt; cmd; Windows: yes"),
+                          (4, 'Almquist shell; ash; ["-i"]; macOS: yes; Unix: yes')]
+
+
+@pytest.mark.parametrize("source, expected", [
+    # Hatch's tutorials/testing/overview.md: a matrix of marks
+    ("| Environment | Linux | Windows | macOS |\n| --- | --- | --- | --- |\n| `py3.12-foo` | :white_check_mark: | ✅ | :x: |\n",
+     "py3.12-foo; Linux: yes; Windows: yes; macOS: no"),
+    # Hatch's plugins/builder/wheel.md: an option without a default
+    ("| Option | Default | Description |\n| --- | --- | --- |\n| `shared-data` | | A mapping of files. |\n",
+     "shared-data; Description: A mapping of files."),
+    # a header that ends with its own punctuation takes no colon; an empty header labels nothing
+    ("| Name | | Required? |\n| --- | --- | --- |\n| `path` | | ❌ |\n", "path; Required? no"),
+    ("| Name | | |\n| --- | --- | --- |\n| `path` | | :heavy_check_mark: |\n", "path; yes"),
+    # nothing before them missing, no mark: as it was (a trailing empty cell shifts nothing)
+    ("| Option | Default | Description |\n| --- | --- | --- |\n| `tag` | `x` | |\n", "tag; x"),
+    ("| Option | Description |\n| --- | --- |\n| `tag` | The tag. |\n", "tag; The tag."),
+    # a mark with words beside it is no yes or no
+    ("| Scheme | Note |\n| --- | --- |\n| `git+http` | :warning: insecure |\n", "git+http; :warning: insecure"),
+])
+def test_a_cell_whose_place_does_not_tell_its_column_is_named_by_it(source, expected):
+    assert md(source)[1] == (3, expected)
+
+
+MARKS = {":white_check_mark:": "yes", ":x:": "no"}
+HEADERS = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + [""] * 8 + list(MARKS)), min_size=2, max_size=6).filter(
+    lambda cells: cells[0] and any(cells[1:])))
+def test_each_cell_s_column_can_be_read_from_its_row_s_sentence(cells):
+    headers = HEADERS[:len(cells)]
+    source = f"| {' | '.join(headers)} |\n|{'---|' * len(cells)}\n| {' | '.join(cells)} |\n"
+    (_, header), (_, row) = md(source)
+    assert header == "; ".join(headers)
+    read_back, column = {}, 0
+    for part in row.split("; "):  # "Header: value" names its column; a bare value is the one after the last
+        label, _, value = part.partition(": ")
+        column = headers.index(label) if value else column
+        read_back[column] = value or part
+        column += 1
+    assert read_back == {k: MARKS.get(cell, cell) for k, cell in enumerate(cells) if cell}, (source, row)

@@ -11,6 +11,7 @@ from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
     _CODE_DIRECTIVES,
+    _LABEL_END,
     _OPTION_LINE,
     _VERSIONED,
     Lines,
@@ -92,6 +93,10 @@ _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", 
 _MD_SEPARATING_TAGS = frozenset(_HtmlText.BLOCKS | {"br"})
 # Such tags at a table cell's edge (``<ul><li>``, ``</li></ul>``): they separate its words from nothing.
 _MD_SEPARATING_TAG = rf"</?(?:{'|'.join(sorted(_MD_SEPARATING_TAGS))})(?:\s[^<>]*)?/?>"
+# A table cell that is a check or cross mark only (GitHub's and pymdown's emoji shortcodes, or the emoji).
+_MD_YES = (":white_check_mark:", ":heavy_check_mark:", ":ballot_box_with_check:", "✅", "✔", "✔️", "☑", "☑️")
+_MD_NO = (":x:", ":heavy_multiplication_x:", ":negative_squared_cross_mark:", "❌", "❎", "✖", "✖️")
+_MD_MARKS = {mark: "yes" for mark in _MD_YES} | {mark: "no" for mark in _MD_NO}
 _MD_CELL_EDGE_TAGS = re.compile(rf"^(?:\s*{_MD_SEPARATING_TAG})+|(?:{_MD_SEPARATING_TAG}\s*)+$", re.IGNORECASE)
 
 
@@ -115,8 +120,25 @@ def _md_cells(row: str) -> list[str]:
     return [_MD_CELL_EDGE_TAGS.sub("", cell).strip() for cell in _MD_CELL_PIPE.split(row)]
 
 
-def _md_row(row: str) -> str:
-    return "; ".join(cell for cell in _md_cells(row) if cell)
+def _md_row(row: str, header: list[str] | None = None) -> str:
+    """A table row as one text, its cells joined with "; ", empty ones left out. A cell whose place
+    no longer tells its column (an empty cell before it) and a check or cross mark, which says
+    nothing without its column, are named by their column's ``header`` ("Command Prompt; cmd;
+    Windows: yes", not "Command Prompt; cmd; :white_check_mark:"); a cell that is a mark reads
+    as "yes" or "no"."""
+    texts, shifted = [], False
+    for k, cell in enumerate(_md_cells(row)):
+        shifted = shifted or not cell
+        mark = _MD_MARKS.get(cell)
+        if not cell:
+            continue
+        name = header[k] if header and k < len(header) else ""
+        if name and (shifted or mark):
+            name += "" if _LABEL_END.search(name) else ":"
+            texts.append(f"{name} {mark or cell}")
+        else:
+            texts.append(mark or cell)
+    return "; ".join(texts)
 
 
 def _md_fence_argument(name: str, argument: str) -> str:
@@ -159,6 +181,7 @@ def _clean_markdown(text: str) -> Lines:
     containers: list[int] = []  # the content columns of it and of the containers around it, outermost first
     in_paragraph = False  # the last line read is a paragraph's: the next one may continue it
     in_table = False
+    header: list[str] = []  # the cells of the table's header row
     unclosed: set = set()  # fences (and "$$") found with no closer up to the end of the file
     # MyST targets: the labels read just before the block they name (blank lines between), and the
     # title of each heading a label names, for a {ref} without a title (``_ref_text``).
@@ -402,7 +425,7 @@ def _clean_markdown(text: str) -> Lines:
             i += 1
             continue
         if "|" in line and in_table:
-            out.block(number, _md_row(line))
+            out.block(number, _md_row(line, header))
             i += 1
             continue
         if "|" in line and i + 1 < len(lines):
@@ -410,6 +433,7 @@ def _clean_markdown(text: str) -> Lines:
             if "-" in separator and _MD_TABLE_SEPARATOR.match(separator) \
                     and len(_md_cells(separator)) == len(_md_cells(line)):
                 out.block(number, _md_row(line))  # the header row; the separator row is skipped
+                header = _md_cells(line)
                 in_table, in_paragraph = True, False
                 i += 2
                 continue
