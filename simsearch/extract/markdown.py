@@ -125,9 +125,10 @@ def _md_row(row: str, header: list[str] | None = None) -> str:
     no longer tells its column (an empty cell before it) and a check or cross mark, which says
     nothing without its column, are named by their column's ``header`` ("Command Prompt; cmd;
     Windows: yes", not "Command Prompt; cmd; :white_check_mark:"); a cell that is a mark reads
-    as "yes" or "no"."""
+    as "yes" or "no". A cell of markup only (a badge, an image) is an empty one."""
     texts, shifted = [], False
     for k, cell in enumerate(_md_cells(row)):
+        cell = cell if _md_inline(cell).strip() else ""
         shifted = shifted or not cell
         mark = _MD_MARKS.get(cell)
         if not cell:
@@ -408,10 +409,10 @@ def _clean_markdown(text: str) -> Lines:
                 continue
         heading = _MD_HEADING.match(line) if block_start else None
         if heading:
-            title = (heading.group(1) or "").rstrip()
+            title = _MD_HEADING_ATTRIBUTES.sub("", (heading.group(1) or "").rstrip()).rstrip()
             bare = title.rstrip("#")
             if bare != title and (not bare or bare[-1] in " \t"):  # a closing sequence: ## Title ##
-                title = bare
+                title = bare.rstrip()
             name_section(waiting, title)
             out.block(number, title)
             in_paragraph = False
@@ -537,7 +538,13 @@ _MD_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>|<([\w.+-]+
 _MD_TAG = re.compile(r"</?([A-Za-z][\w-]*)(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--(?:(?!<!--).)*?-->", re.DOTALL)
 _MD_MATH = re.compile(r"\$\$(?=\S)(?:(?!\$\$).)+?(?<=\S)\$\$", re.DOTALL)
-_MD_ATTRIBUTES = re.compile(r"[ \t]?\{[ \t]*[:#.][^{}\n]*\}")
+# Python-Markdown's attr_list: ``{: #id .class }``, or key=value pairs first (``{ loading=lazy .off-glb }``,
+# ``{ role="img" }``); a placeholder's braces ("{root}", "{env:HOME}", f"{value=}") stay.
+_MD_ATTRIBUTE_VALUE = r"""[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}"'=]+)"""
+_MD_ATTRIBUTE_LIST = (rf"\{{[ \t]*(?:[:#.][^{{}}\n]*|{_MD_ATTRIBUTE_VALUE}(?:[ \t]+(?:[#.][^\s{{}}]+|{_MD_ATTRIBUTE_VALUE}))*"
+                      r"[ \t]*)\}")
+_MD_ATTRIBUTES = re.compile(rf"[ \t]?{_MD_ATTRIBUTE_LIST}")
+_MD_HEADING_ATTRIBUTES = re.compile(rf"{_MD_ATTRIBUTE_LIST}$")  # (after a heading's closing hashes: ## Title ## {: #id })
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])")
 _MD_STRIKE = re.compile(r"~~(.+?)~~")
