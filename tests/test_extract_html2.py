@@ -166,7 +166,7 @@ def test_footers_dialogs_hidden_text_and_link_bars_are_left_out():
                 '</main><div role="main" aria-hidden="true"><p>Kept too.</p></div></body></html>') == ["Kept text.", "Kept too."]
 
 
-CELL_WORDS = ["Ann", "Smith", "leads", "the", "finance", "team", "budget", "river", "copper"]
+CELL_WORDS = ["Ann", "Smith", "leads", "the", "finance", "team", "budget", "river", "copper", "✅", "❌"]
 
 
 @st.composite

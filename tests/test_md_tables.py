@@ -112,3 +112,15 @@ def test_each_cell_s_column_can_be_read_from_its_row_s_sentence(cells):
         read_back[column] = value or part
         column += 1
     assert read_back == {k: MARKS.get(cell, cell) for k, cell in enumerate(cells) if cell}, (source, row)
+
+
+def test_the_same_table_in_html_names_the_same_columns():
+    # (as mkdocs builds SHELLS, its marks as the emoji; tests/test_extract_html2.py holds the general property)
+    page = ("<table><thead><tr><th>Shell</th><th>Name</th><th>Arguments</th><th>macOS</th><th>Windows</th><th>Unix</th>"
+            "</tr></thead>\n<tbody><tr><td><a href='https://x.org/Cmd.exe'>Command Prompt</a></td><td><code>cmd</code></td>"
+            "<td></td><td></td><td>✅</td><td></td></tr>\n<tr><td>Almquist shell</td><td><code>ash</code></td>"
+            "<td><code>[\"-i\"]</code></td><td>✅</td><td></td><td>✅</td></tr></tbody></table>\n")
+    assert [text for _, text in read("page.html", page)] == [text for _, text in md(SHELLS)]
+    # a first row of <td> cells is no header: nothing is named by it
+    assert [text for _, text in read("page.html", "<table><tr><td>a</td><td>b</td></tr><tr><td></td><td>c</td></tr></table>")] == [
+        "a; b", "c"]

@@ -8,7 +8,36 @@ from html.parser import HTMLParser
 
 from .base import Extracted
 from .plain import _PRE_QUOTE, _TEXT_ITEM
-from .rst import _CODE_LINE, _LABEL_END, _SENTENCE_LABEL, _glue_after, _glued, _looks_like_code, _reads_as_type
+from .rst import (
+    _CELL_MARKS,
+    _CODE_LINE,
+    _LABEL_END,
+    _SENTENCE_LABEL,
+    _column_label,
+    _glue_after,
+    _glued,
+    _looks_like_code,
+    _reads_as_type,
+)
+
+
+class _Table:
+    """A table being read: its header row's texts by column, and where the row being read stands."""
+
+    def __init__(self):
+        self.header: list[str] | None = None  # (None until its first row ends; [] when that row is no row of <th>)
+        self.first: list[str] = []  # the first row's texts by column, while it is read
+        self.headed = True  # the first row's cells so far are <th>
+        self.column = 0  # the column the row's next cell starts in
+        self.shifted = False  # a cell of the row was empty: the cells after it are named by their column
+        # The open cell: its column, and where its text starts in the block (None: none came yet;
+        # -1: a block ended inside it, which is left as it is).
+        self.cell: list | None = None
+
+    def row_ended(self) -> None:
+        if self.header is None:
+            self.header = self.first if self.headed else []
+        self.column, self.shifted, self.cell = 0, False, None
 
 
 class _HtmlText(HTMLParser):
@@ -123,6 +152,7 @@ class _HtmlText(HTMLParser):
         self.prose_open = 0
         self.code_open = 0
         self.table_parts: list[int] = []  # the places of the open table, tr, td and th elements
+        self.tables: list[_Table] = []  # the open tables, innermost last
         # The open bodies (<dd>) of type fields: (its place in ``open``, the size of ``parts``,
         # ``line_map`` and ``size`` when it began): a body that reads as a type goes when it ends.
         self.type_bodies: list[tuple[int, int, int, int]] = []
@@ -181,6 +211,9 @@ class _HtmlText(HTMLParser):
         self.literal_start, self.literal_periods = 0, []
         self.block_in_title = self.block_in_h1 = self.block_in_term = self.block_in_definition = self.cell_gap = False
         self.block_is_signature = False
+        for table in self.tables:
+            if table.cell:
+                table.cell[1] = -1
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links, self.hrefs = [], 0
 
@@ -238,6 +271,14 @@ class _HtmlText(HTMLParser):
         if tag in self.TABLE_PARTS:
             self.table_parts.append(len(self.open))
         code = self.CODE_CLASS.search(attributes.get("class") or "") is not None
+        if tag == "table":
+            self.tables.append(_Table())
+        elif tag in ("td", "th") and self.tables:
+            table = self.tables[-1]
+            table.cell = [table.column, None]
+            span = attributes.get("colspan") or ""
+            table.column += int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+            table.headed = table.headed and tag == "th"
         self.open.append(tag)
         self.open_attrs.append(attributes)
         self.open_code.append(code)
@@ -254,11 +295,47 @@ class _HtmlText(HTMLParser):
                 self._type_body_ended(*self.type_bodies.pop()[1:])
             tag = self.open.pop()
             self.main_open -= self._is_main(tag, self.open_attrs.pop())
+            if tag in ("td", "th") and self.tables:
+                self._cell_ended(self.tables[-1])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].row_ended()
+            elif tag == "table" and self.tables:
+                self.tables.pop()
             self.open_at[tag].pop()
             if tag in self.TABLE_PARTS:
                 self.table_parts.pop()
             self.prose_open -= tag in self.PROSE
             self.code_open -= self.open_code.pop()
+
+    def _cell_ended(self, table: _Table) -> None:
+        """A table cell ended: in the first row, its text is its column's header; in another, a
+        cell after an empty one and a check or cross mark are named by their column's header
+        (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no"."""
+        if table.cell is None:
+            return
+        (column, start), table.cell = table.cell, None
+        if start == -1 or (start is not None and start > len(self.block)):  # (a block ended in it)
+            return
+        pieces = self.block[start:] if start is not None else []
+        text = " ".join("".join(piece for piece, _ in pieces).split())
+        if not text:
+            table.shifted = True
+            return
+        mark = _CELL_MARKS.get(text)
+        if mark:
+            pieces = [(mark, next(line for piece, line in pieces if piece.strip()))]
+        name = table.header[column] if table.header and column < len(table.header) else ""
+        if table.header is None:
+            table.first += [""] * (column + 1 - len(table.first))
+            table.first[column] = mark or text
+        elif name and (table.shifted or mark):
+            while not pieces[0][0].strip():
+                pieces.pop(0)
+            pieces = [(_column_label(name) + " ", pieces[0][1]), (pieces[0][0].lstrip(), pieces[0][1]), *pieces[1:]]
+        shift = len(pieces) - (len(self.block) - start)  # (the pieces a literal's period or start is at move with it)
+        self.literal_periods = [at + shift if at >= start else at for at in self.literal_periods]
+        self.literal_start += shift if self.literal_start >= start else 0
+        self.block[start:] = pieces
 
     @staticmethod
     def _is_main(tag: str, attributes: dict) -> bool:
@@ -488,6 +565,8 @@ class _HtmlText(HTMLParser):
             self._close(tag)
             self.block.append((" ", self.getpos()[0]))
         elif tag in self.BLOCKS or tag == "html":
+            if tag in ("tr", "table") and self._cell() >= 0:
+                self._close(self.open[self._cell()])  # a cell left unclosed ends with its row, before the row's text
             self._end_block()
             self._close(tag)
             if tag == "dl":
@@ -529,6 +608,8 @@ class _HtmlText(HTMLParser):
                     self.block[-1] = (self.block[-1][0].rstrip(), self.block[-1][1])
                 self.block.append(("; ", line))
                 self.cell_gap = False
+            if self.tables and self.tables[-1].cell and self.tables[-1].cell[1] is None and self._cell() >= 0:
+                self.tables[-1].cell[1] = len(self.block)  # the cell's text starts here
             if self.field_prefix:
                 self.block.append(self.field_prefix)
                 self.block_has_words = True

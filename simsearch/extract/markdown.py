@@ -10,12 +10,13 @@ from ..segment import source_lines
 from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
+    _CELL_MARKS,
     _CODE_DIRECTIVES,
-    _LABEL_END,
     _OPTION_LINE,
     _VERSIONED,
     Lines,
     _clean_rst,
+    _column_label,
     _document_words,
     _glue_after,
     _glued,
@@ -93,10 +94,6 @@ _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", 
 _MD_SEPARATING_TAGS = frozenset(_HtmlText.BLOCKS | {"br"})
 # Such tags at a table cell's edge (``<ul><li>``, ``</li></ul>``): they separate its words from nothing.
 _MD_SEPARATING_TAG = rf"</?(?:{'|'.join(sorted(_MD_SEPARATING_TAGS))})(?:\s[^<>]*)?/?>"
-# A table cell that is a check or cross mark only (GitHub's and pymdown's emoji shortcodes, or the emoji).
-_MD_YES = (":white_check_mark:", ":heavy_check_mark:", ":ballot_box_with_check:", "✅", "✔", "✔️", "☑", "☑️")
-_MD_NO = (":x:", ":heavy_multiplication_x:", ":negative_squared_cross_mark:", "❌", "❎", "✖", "✖️")
-_MD_MARKS = {mark: "yes" for mark in _MD_YES} | {mark: "no" for mark in _MD_NO}
 _MD_CELL_EDGE_TAGS = re.compile(rf"^(?:\s*{_MD_SEPARATING_TAG})+|(?:{_MD_SEPARATING_TAG}\s*)+$", re.IGNORECASE)
 
 
@@ -124,21 +121,18 @@ def _md_row(row: str, header: list[str] | None = None) -> str:
     """A table row as one text, its cells joined with "; ", empty ones left out. A cell whose place
     no longer tells its column (an empty cell before it) and a check or cross mark, which says
     nothing without its column, are named by their column's ``header`` ("Command Prompt; cmd;
-    Windows: yes", not "Command Prompt; cmd; :white_check_mark:"); a cell that is a mark reads
-    as "yes" or "no". A cell of markup only (a badge, an image) is an empty one."""
+    Windows: yes", not "Command Prompt; cmd; :white_check_mark:"; ``_column_label``), as the
+    HTML reader names them; a cell that is a mark reads as "yes" or "no". A cell of markup only
+    (a badge, an image) is an empty one."""
     texts, shifted = [], False
     for k, cell in enumerate(_md_cells(row)):
-        cell = cell if _md_inline(cell).strip() else ""
-        shifted = shifted or not cell
-        mark = _MD_MARKS.get(cell)
-        if not cell:
+        if not _md_inline(cell).strip():
+            shifted = True
             continue
-        name = header[k] if header and k < len(header) else ""
-        if name and (shifted or mark):
-            name += "" if _LABEL_END.search(name) else ":"
-            texts.append(f"{name} {mark or cell}")
-        else:
-            texts.append(mark or cell)
+        mark = _CELL_MARKS.get(cell)
+        name = header[k] if header and k < len(header) and _md_inline(header[k]).strip() else ""
+        name = _CELL_MARKS.get(name, name)
+        texts.append(f"{_column_label(name)} {mark or cell}" if name and (shifted or mark) else mark or cell)
     return "; ".join(texts)
 
 

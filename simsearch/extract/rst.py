@@ -263,6 +263,20 @@ def _nested_bullets_end(line: str, start: int) -> int:
 # A label that ends a sentence ("Working on Windows?") is one of its own; one ending in a colon takes no other.
 _SENTENCE_LABEL = re.compile(r"""[.!?…]["'”’»)\]`*_]*$""")
 _LABEL_END = re.compile(r"""[.!?…:;]["'”’»)\]`*_]*$""")
+# A table cell that is only a check or a cross mark (the emoji, or GitHub's and pymdown's shortcode for
+# it): it says "yes" or "no" in its column (the Markdown and HTML readers' rows, ``_column_label``).
+_CELL_MARKS = ({mark: "yes" for mark in (":white_check_mark:", ":heavy_check_mark:", ":ballot_box_with_check:",
+                                        "✅", "✔", "✔️", "☑", "☑️")}
+               | {mark: "no" for mark in (":x:", ":heavy_multiplication_x:", ":negative_squared_cross_mark:",
+                                         "❌", "❎", "✖", "✖️")})
+
+
+def _column_label(header: str) -> str:
+    """A column's header as the label of a cell in it ("Windows:"; "Required?" as it is): a row
+    names the column of a cell whose place no longer tells it (an empty cell before it in the row)
+    and of a check or cross mark, which says nothing without it ("Command Prompt; cmd; Windows: yes")."""
+    header = header.strip()
+    return header + ("" if _LABEL_END.search(header) else ":")
 
 
 class _Out:
