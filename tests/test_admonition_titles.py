@@ -57,3 +57,34 @@ def test_no_sentence_is_an_admonition_s_title_alone(title_words, body, option, b
     source_lines = lines
     for line, text in sentences[1:]:
         assert re.sub(r"[.!?]", "", text.split()[0]) in source_lines[line - 1], (lines, sentences)
+
+
+# Markdown (session 37: 7 admonition titles and 30 of 41 content-tab labels of Hatch's docs were
+# sentences alone): pymdown's and mkdocs-material's admonitions (``!!! note "Title"``, ``??? tip
+# "Title"``) and content tabs (``=== "pip"``) label the text their body begins with, as rst's
+# admonition does; one without a title has no label (not "Note"), and one whose body begins with
+# code keeps its title as a block of its own.
+@pytest.mark.parametrize("source, expected", [
+    ('!!! note "Setting up PATH"\n    Add the folder to your PATH.\n\n    More.\n',
+     [(1, "Setting up PATH: Add the folder to your PATH."), (4, "More.")]),
+    ('??? tip "Reminder"\n\n    Run it twice.\n', [(1, "Reminder: Run it twice.")]),
+    ('=== "pip"\n    Install it with pip.\n\n=== "uv"\n    Install it with uv.\n',
+     [(1, "pip: Install it with pip."), (4, "uv: Install it with uv.")]),
+    ('=== "Windows"\n    1. Run the installer.\n    2. Restart.\n', [(1, "Windows: Run the installer."), (3, "Restart.")]),
+    ('=== ":octicons-file-code-16: `pyproject.toml`"\n    Set it there.\n', [(1, "pyproject.toml: Set it there.")]),
+    # nested tabs: each label labels the text its body begins with
+    ('=== "macOS"\n    === "GUI installer"\n        Run the package.\n',
+     [(1, "macOS: GUI installer: Run the package.")]),
+    # no title: no label
+    ("!!! note\n    Read this first.\n", [(2, "Read this first.")]),
+    ("??? warning classes\n    Collapsed content here.\n", [(2, "Collapsed content here.")]),
+    # a title that is a sentence, or a label of no words, labels nothing
+    ('!!! warning "Working on Windows?"\n    Use the launcher.\n', [(1, "Working on Windows?"), (2, "Use the launcher.")]),
+    ('=== ":material-apple:"\n    Use Homebrew.\n', [(2, "Use Homebrew.")]),
+    # a body that begins with code: the label stays, as a heading over the code would
+    ('=== "pyproject.toml"\n    ```toml\n    [x]\n    ```\n\n    It sets x.\n', [(1, "pyproject.toml"), (6, "It sets x.")]),
+    # the label alone, nothing indented under it: as it was
+    ('=== "Alone"\n\nNot in it.\n', [(1, "Alone"), (3, "Not in it.")]),
+])
+def test_a_markdown_title_or_tab_label_labels_the_text_its_body_begins_with(source, expected):
+    assert read("doc.md", source) == expected

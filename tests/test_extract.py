@@ -308,14 +308,14 @@ def markdown_document(draw):
             if draw(st.booleans()):
                 lines += ["    ```sh", "    export HIDDEN=1", "    # hidden", "    ```"]
                 wanted.append(sentences[0][:-1])
-            else:
+            else:  # its label labels the text its body begins with (session 37)
                 lines += [f"    {s}" for s in sentences]
-                wanted += [sentences[0][:-1], *sentences]
+                wanted += [f"{sentences[0][:-1]}: {sentences[0]}", *sentences[1:]]
         elif kind == "admonition":  # extra words between the type and the title
             titled = draw(st.booleans())
             lines += [f'!!! note inline end "{sentences[0][:-1]}"' if titled else "??? warning hidden-class"]
             lines += [f"    {s}" for s in sentences]
-            wanted += ([sentences[0][:-1]] if titled else []) + sentences
+            wanted += [f"{sentences[0][:-1]}: {sentences[0]}", *sentences[1:]] if titled else sentences
         elif kind == "snippet":
             lines += ['--8<-- "includes/hidden.md"'] if draw(st.booleans()) else ["--8<--", "hidden.md", "--8<--"]
         elif kind == "block":  # pymdown's /// blocks, their options indented under the opener

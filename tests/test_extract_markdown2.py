@@ -94,7 +94,7 @@ def markdown_document(draw):
         elif kind in ("admonition", "collapsible", "tab"):
             head = {"admonition": '!!! note "Title words"', "collapsible": '??? tip "Title words"',
                     "tab": '=== "Title words"'}[kind]
-            wanted += ["Title", "words"]
+            wanted += ["Title", "words:"]  # the title labels the text its body begins with (session 37)
             block += [head, ""]
             for t in text:
                 block += wrap(t, width, "    ") + [""]

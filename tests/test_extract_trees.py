@@ -105,7 +105,7 @@ CASES = {
         "/// html | div.result\n"
         "The `#!py3 False` default.\n"
         "///\n",
-        ["Pick your platform below.", "Shell", "Side note", "Admonitions can float to the side.",
+        ["Pick your platform below.", "Shell", "Side note: Admonitions can float to the side.",
          "Collapsed content here.", "Source code on GitHub.", "The False default."]),
 }
 

@@ -34,9 +34,9 @@ HATCH_INSTALL = ('=== "Windows"\n    === "GUI installer"\n        1. Run your do
 
 
 def test_text_after_an_inner_tab_is_the_outer_tab_s():
-    assert md(NESTED_TABS) == [(1, "Outer"), (2, "Inner one"), (3, "Echo sentence in inner one."), (9, "Inner two"),
-                               (10, "Foxtrot sentence in inner two."), (12, "Outer two"),
-                               (13, "Golf sentence in outer two.")]
+    # (a tab's label labels the text its body begins with: tests/test_admonition_titles.py)
+    assert md(NESTED_TABS) == [(1, "Outer: Inner one: Echo sentence in inner one."),
+                               (9, "Inner two: Foxtrot sentence in inner two."), (12, "Outer two: Golf sentence in outer two.")]
 
 
 def test_text_after_an_inner_admonition_is_the_outer_one_s():
@@ -46,23 +46,27 @@ def test_text_after_an_inner_admonition_is_the_outer_one_s():
 
 def test_hatch_s_command_line_installer_tab():
     assert md(HATCH_INSTALL) == [
-        (1, "Windows"), (2, "GUI installer"), (3, "Run your downloaded file."), (4, "Verify it with the following command."),
-        (9, "Command line installer"), (10, "Run the standard Windows msiexec program."), (12, "x64"), (16, "x86"),
+        (1, "Windows: GUI installer: Run your downloaded file."), (4, "Verify it with the following command."),
+        (9, "Command line installer: Run the standard Windows msiexec program."), (12, "x64"), (16, "x86"),
         (20, "Restart your terminal."), (22, "Standalone binaries")]
 
 
 def test_a_line_between_two_containers_columns_is_the_outer_one_s_text():
     # (the inner tab's content is at column 8; a line at 6 is in the outer tab, as a paragraph)
-    assert md('=== "A"\n    === "B"\n        Bravo.\n\n      Charlie.\n') == [(1, "A"), (2, "B"), (3, "Bravo."), (5, "Charlie.")]
+    assert md('=== "A"\n    === "B"\n        Bravo.\n\n      Charlie.\n') == [(1, "A: B: Bravo."), (5, "Charlie.")]
 
 
 @st.composite
 def nested_markdown(draw):
     """Markdown of containers in containers holding paragraphs and fenced code: the source, each
-    prose marker word with the line it is on, and the code's marker words."""
+    prose marker word with the line its sentence is on, and the code's marker words. A tab's label
+    or an admonition's title labels the text its body begins with: that text's sentence is on the
+    label's line ("t1x time: Water p2x time.")."""
     lines: list[str] = []
     prose: dict[str, int] = {}
     code: list[str] = []
+    texts: set[int] = set()  # the lines that begin a text: a paragraph's, an item's, a label's
+    labelled: dict[int, int] = {}  # a titled container's first body line: its title's line
     numbers = itertools.count()
 
     def sentence(marker: str) -> str:
@@ -73,6 +77,7 @@ def nested_markdown(draw):
         pad = " " * indent
         kind = draw(st.sampled_from(["paragraph", "code"] + (["tab", "note", "tip", "item"] if depth < 3 else [])))
         if kind == "paragraph":  # a sentence a line
+            texts.add(len(lines) + 1)
             for _ in range(draw(st.integers(1, 2))):
                 marker = f"p{next(numbers)}x"
                 lines.append(pad + sentence(marker))
@@ -91,6 +96,7 @@ def nested_markdown(draw):
             marker = f"p{next(numbers)}x"
             lines.append(pad + bullet + sentence(marker))
             prose[marker] = len(lines)
+            texts.add(len(lines))
             if draw(st.booleans()):
                 lines.append("")
                 blocks(indent + draw(st.sampled_from([len(bullet), 4])), depth + 1)
@@ -101,8 +107,12 @@ def nested_markdown(draw):
         lines.append(pad + {"tab": "===", "note": "!!! note", "tip": "??? tip"}[kind] + title)
         if titled:
             prose[marker] = len(lines)
+            texts.add(len(lines))
+        title_line = len(lines)
         if draw(st.booleans()):
             lines.append("")
+        if titled:
+            labelled[len(lines) + 1] = title_line
         blocks(indent + 4, depth + 1)
         return True
 
@@ -113,8 +123,11 @@ def nested_markdown(draw):
                 lines.append("")
             blank = block(indent, depth)
 
+    def where(line: int) -> int:
+        return where(labelled[line]) if line in labelled and line in texts else line
+
     blocks(0, 0)
-    return "\n".join(lines) + "\n", prose, code
+    return "\n".join(lines) + "\n", {marker: where(line) for marker, line in prose.items()}, code
 
 
 @settings(max_examples=200, deadline=None)

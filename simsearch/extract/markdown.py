@@ -356,7 +356,11 @@ def _clean_markdown(text: str) -> Lines:
         admonition = _MD_ADMONITION.match(line)
         if admonition:
             container = enter(indent, indent + 4)
-            out.block(number, admonition.group(2) or admonition.group(3) or "")
+            title = admonition.group(2) or admonition.group(3) or ""
+            out.block(number, title)
+            body = next((k for k in range(i + 1, len(lines)) if content(k).strip()), None)
+            if body is not None and _indent(content(body)) > indent and re.search(r"\w", _md_inline(title)):
+                out.hold(body + 1)  # "pip" alone says nothing: it labels the text its body begins with
             in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
             i += 1
             continue
