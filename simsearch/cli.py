@@ -861,7 +861,7 @@ def search_command(
     path: Optional[str] = typer.Option(None, "--path", callback=_nonempty_glob,
                                        help="Only documents matching this glob or under this folder."),
     context: int = typer.Option(1, "--context", callback=_number(0, 1000), help="Neighbouring sentences shown each side (0 to 1000)."),
-    queries: Optional[Path] = _path_option("--queries", kind="file", help="A file with one query per line; prints NDJSON."),
+    queries: Optional[Path] = _path_option("--queries", kind="file", help="A file with one query per line (.jsonl, .ndjson, .json: each line's \"query\"); prints NDJSON."),
     mode: Mode = ModeOption,
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the model was indexed with (an error if it differs)."),
     db: Optional[Path] = DbOption,
@@ -957,9 +957,16 @@ def search_command(
     stdout.print(table, soft_wrap=False)
 
 
+# A ``--queries`` file with one of these suffixes is JSON Lines, as `eval retrieval` reads it
+# (``retrieval.load_queries``): each line's "query" is the query. Any other file is one query per
+# line as written, a line that begins with "{" too (a template, a LaTeX snippet).
+JSON_QUERY_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 def _read_queries(path: Path) -> list[str]:
     """The queries of a ``--queries`` file, one per non-blank line (blank lines are counted on
-    stderr); a file with no query is refused."""
+    stderr): the line as written, or its "query" in a JSON Lines file (:data:`JSON_QUERY_SUFFIXES`);
+    a file with no query is refused."""
     from .progress import print_warning
 
     try:
@@ -975,24 +982,72 @@ def _read_queries(path: Path) -> list[str]:
         raise SimsearchError(f"--queries {path}: line {line_of_byte(data, exc.start)} is not UTF-8") from None
     from .search import empty_query
 
+    json_lines = path.suffix.lower() in JSON_QUERY_SUFFIXES
     # One query per line as an editor shows lines: a form feed or U+2028 inside a line does not split it.
     queries = []
-    blank = 0
+    blank = looks_like_json = 0
     for number, line in enumerate(source_lines(text), 1):
         if not line.strip():
             blank += 1
             continue
+        if json_lines:
+            line = _json_query(line, path, number)
+        elif _json_query_or_none(line) is not None:
+            looks_like_json += 1
         if empty_query(line):
             raise SimsearchError(f"--queries {path}: line {number}: the query is empty (only control characters: "
                                  f"{line!r})")
         queries.append(line.strip())
     if not queries:
         raise SimsearchError(f"--queries {path}: no query in the file ({'it is empty' if not blank else counted(blank, 'blank line')}); "
-                             "write one query per line")
+                             "write one query per line" + (" (a JSON object with a \"query\" on each)" if json_lines else ""))
+    if looks_like_json:  # eval retrieval's file under another name: searched as written, said so
+        print_warning(f"--queries {path}: {counted(looks_like_json, 'line')} {'is a JSON object' if looks_like_json == 1 else 'are JSON objects'} "
+                      "with a \"query\" (eval retrieval's format), searched as written: name the file .jsonl to "
+                      "search each \"query\"")
     if blank:  # each line is answered as `search LINE` would be; a blank line is no query, so no answer
         print_warning(f"--queries {path}: {counted(blank, 'blank line')} skipped (no query); "
                       f"{len(queries):,} quer{'y' if len(queries) == 1 else 'ies'} answered")
     return queries
+
+
+def _json_query(line: str, path: Path, number: int) -> str:
+    """The "query" string of line ``number`` of a JSON Lines query file (other keys, such as eval
+    retrieval's "relevant" and "id", are not read); anything else is an error naming the line."""
+    where, kind = f"--queries {path}: line {number}", f"a {path.suffix} file is JSON Lines: one object with a \"query\" a line"
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:  # (a JSONDecodeError, or a number past Python's limit on digits)
+        reason = f"{exc.msg}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise SimsearchError(f"{where}: not valid JSON ({reason}); {kind}") from None
+    if not isinstance(obj, dict):
+        raise SimsearchError(f"{where}: expected a JSON object ({kind})")
+    if "query" not in obj:
+        raise SimsearchError(f"{where}: no \"query\" in the JSON object (its keys: {', '.join(map(json.dumps, obj)) or 'none'})")
+    query = obj["query"]
+    if not isinstance(query, str):
+        from .retrieval import json_kind
+
+        raise SimsearchError(f"{where}: \"query\" must be a string, not {json_kind(query)}")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:  # "\ud800": half of a character, which no tokenizer holds
+        raise SimsearchError(f"{where}: the query holds a lone surrogate (\\u{ord(exc.object[exc.start]):04x}), "
+                             "not text") from None
+    if not query.strip():
+        raise SimsearchError(f"{where}: the query is empty")
+    return query
+
+
+def _json_query_or_none(line: str) -> str | None:
+    """The "query" string of a line that is a JSON object holding one, else None."""
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj.get("query") if isinstance(obj, dict) and isinstance(obj.get("query"), str) else None
 
 
 def _mib(size: int) -> str:

@@ -337,7 +337,7 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
                              "(expected \"query\", \"relevant\" and optionally \"id\")")
     query = obj["query"]
     if not isinstance(query, str):
-        raise SimsearchError(f"{where}: \"query\" must be a string, not {_json_kind(query)} "
+        raise SimsearchError(f"{where}: \"query\" must be a string, not {json_kind(query)} "
                              f"({json.dumps(query)[:40]})")
     if empty_query(query):
         raise SimsearchError(f"{where}: empty query")
@@ -350,7 +350,7 @@ def _jsonl_query(line: str, base: Path, where: str) -> Query:
     return Query(query.strip(), units, where, _query_id(obj.get("id"), where))
 
 
-def _json_kind(value) -> str:
+def json_kind(value) -> str:
     """What a JSON value is, for a message: "a number", "a list", "null"..."""
     if value is None:
         return "null"
