@@ -584,8 +584,10 @@ def train_command(
     from .train.report import heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
 
     best = metadata["best_dev_stsb"]
-    # the base did as well or better on the check that chose the step: no "use it" for that model
-    unproven = {heldout_judgement(metadata.get("heldout")), sts_judgement(metadata)} & {"not better", "mixed"}
+    # The check that chose the step did not find the model better: no "use it" for it. "not better"
+    # (the base did as well or better), or "mixed" (held-out hit@10 and MRR@10 moved apart).
+    judgements = {heldout_judgement(metadata.get("heldout")), sts_judgement(metadata)}
+    unproven = next((j for j in ("not better", "mixed") if j in judgements), None)
     verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]
     for verdict in verdicts:
         stdout.print(verdict, highlight=False)
@@ -595,9 +597,11 @@ def train_command(
                      f"-m {_shown(_model_argument(config.out))}", highlight=False)
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
-        + (" of its steps, not above the base model" if unproven else "")
+        + {"not better": " of its steps, not above the base model",
+           "mixed": " of its steps, above the base model on one held-out figure, below it on the other",
+           None: ""}[unproven]
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
-        + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db, bool(unproven))
+        + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db, unproven)
     )
 
 
@@ -613,16 +617,18 @@ def _model_argument(out) -> str:
         return str(out.absolute())
 
 
-def _next_step(config, metadata: dict, db: Optional[Path], unproven: bool = False) -> str:
+def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[str] = None) -> str:
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
     with "no evaluation data" elsewhere); after --from-index, embedding that index with the model.
-    ``unproven``: the check that chose the step found it no better than the base, so the line
-    asks for a comparison on the user's own questions instead of saying "use it"."""
+    ``unproven``: the check that chose the step found it "not better" than the base or "mixed" (one
+    held-out figure up, the other down), so the line asks for a comparison on the user's own
+    questions instead of saying "use it"."""
     out = Path(config.out)
     name = _model_argument(out)
     base = metadata["base_model"]
-    lead = ("The base model did as well or better on that check: compare the two on your own questions before "
-            "you use it: " if unproven else "Use it: ")
+    compare = "compare the two on your own questions before you use it: "
+    lead = {"not better": f"The base model did as well or better on that check: {compare}",
+            "mixed": f"Neither model was better on both figures: {compare}"}.get(unproven, "Use it: ")
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
         return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "

@@ -103,6 +103,22 @@ def test_verdict_says_plainly_when_training_did_not_help():
     assert sts_verdict({"base_dev_stsb": None, "best_dev_stsb": 87.0, "best_step": 3}) is None
 
 
+def test_a_mixed_verdict_says_what_rose_and_what_fell_and_by_how_much():
+    """The Hatch trial: hit@10 rose 0.654 -> 0.675 and MRR@10 fell 0.352 -> 0.351; `train` said
+    "one figure up, the other down", then "The base model did as well or better on that check",
+    false for hit@10."""
+    def summary(base, trained):
+        return {"base": {"hit@10": base[0], "mrr@10": base[1], "queries": 237},
+                "trained": {"hit@10": trained[0], "mrr@10": trained[1], "queries": 237}, "documents": 7}
+
+    assert heldout_verdict(summary((0.654, 0.352), (0.675, 0.3513))) == (
+        "mixed on your held-out documents: hit@10 rose 0.021 (0.654 -> 0.675), MRR@10 fell 0.001 (0.352 -> 0.351); "
+        "7 documents, 237 queries")
+    assert heldout_verdict(summary((0.7, 0.3), (0.6, 0.45))) == (
+        "mixed on your held-out documents: hit@10 fell 0.100 (0.700 -> 0.600), MRR@10 rose 0.150 (0.300 -> 0.450); "
+        "7 documents, 237 queries")
+
+
 def test_resume_refuses_another_recipe_and_continues_the_same(tmp_path, tiny_model, no_sts):
     docs = write_documents(tmp_path / "docs")
     settings = dict(mode="unsup", data=docs, model=str(tiny_model), out=tmp_path / "out", batch_size=8, max_steps=6,

@@ -23,6 +23,19 @@ def _heldout_change(heldout: dict) -> str:
             f"MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}")
 
 
+def _heldout_moves(heldout: dict) -> str:
+    """'hit@10 rose 0.021 (0.654 -> 0.675), MRR@10 fell 0.001 (0.352 -> 0.351)': each figure's
+    move, by the figures as printed (3 decimals)."""
+    base, trained = heldout["base"], heldout["trained"]
+    moves = []
+    for key, label in (("hit@10", "hit@10"), ("mrr@10", "MRR@10")):
+        before, after = float(f"{base[key]:.3f}"), float(f"{trained[key]:.3f}")
+        how = "rose" if after > before else "fell" if after < before else "stayed"
+        by = f" {abs(after - before):.3f}" if after != before else ""
+        moves.append(f"{label} {how}{by} ({before:.3f} -> {after:.3f})")
+    return ", ".join(moves)
+
+
 def _heldout_size(heldout: dict, noun: str) -> str:
     """'12 documents, 500 queries'."""
     queries = heldout["trained"]["queries"]
@@ -110,8 +123,8 @@ def heldout_verdict(heldout: dict | None) -> str | None:
         # docs it rose 0.760 -> 0.837 while 30 real questions found no more (docs/adaptation.md).
         return (f"held-out retrieval {figures.replace('; ', ' (', 1)}); a proxy: whether search finds your "
                 "answers better, your own questions tell (simsearch eval retrieval)")
-    if judgement == "mixed":
-        return f"mixed on your held-out documents: one figure up, the other down ({figures})"
+    if judgement == "mixed":  # what rose and what fell, by how much: neither model is "better"
+        return f"mixed on your held-out documents: {_heldout_moves(heldout)}; {_heldout_size(heldout, 'document')}"
     return f"not better than the base model on your held-out documents ({figures})"
 
 
