@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import Interrupted, SimsearchError, counted, plain_number
-from .models import POOLERS, index_command_line
+from .models import POOLERS, command_line, index_command_line
 
 app = typer.Typer(
     help="Semantic search over your own documents with SimCSE sentence embeddings.",
@@ -754,7 +754,7 @@ def index_command(
                         for name, count in report.encoded.items()) or "nothing (no model could be loaded)"
     if not roots:  # --model with no PATHS: the index's sentences were embedded, no file was read
         stdout.print(f"encoded the index's sentences: {_visible(encoded)} ({report.seconds:.1f} s) in {_visible(report.db)}; "
-                     "files not read (give PATHS, or run `simsearch index` alone, to refresh them)",
+                     f"files not read (give PATHS, or run `{_visible(command_line('index', db=db))}` alone, to refresh them)",
                      highlight=False, markup=False, soft_wrap=True)
         return
     unchanged = report.unchanged + report.touched - report.skipped_before
@@ -920,7 +920,8 @@ def search_command(
     if not hits:
         if not searcher.store.conn.execute("SELECT 1 FROM sentences LIMIT 1").fetchone():
             stdout.print(f"no results for {_shown(repr(query))}: the index holds no sentences "
-                         f"({_shown(str(searcher.store.path))}); add a folder with `simsearch index FOLDER`",
+                         f"({_shown(str(searcher.store.path))}); add a folder with "
+                         f"`{_shown(command_line('index', 'FOLDER', db=searcher.store.path))}`",
                          highlight=False, soft_wrap=True)
             return
         why = [f"with --min-score {min_score}"] if min_score is not None else []
@@ -929,7 +930,7 @@ def search_command(
                     ": no indexed file matches it (a path matches as written absolute, relative to this "
                     "folder, or by its file name; a folder, with what is under it" + _indexed_example(searcher) + ")")]
         why += [f"{counted(missing, 'sentence')} {'has' if missing == 1 else 'have'} no vector for {searcher.name} yet: "
-                "run `simsearch index`"] if missing else []
+                f"run `{command_line('index', db=searcher.store.path)}`"] if missing else []
         stdout.print(f"no results for {_shown(repr(query))} in {mode} mode" + (f" ({_shown('; '.join(why))})" if why else ""),
                      highlight=False, soft_wrap=True)
         return
@@ -1160,7 +1161,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
     run = info["last_run"]
     if run and run["status"] == "killed" and run["finished_at"] is None:
         stdout.print(f"last run: killed (its process ended without finishing), started {run['started_at']}; "
-                     "`simsearch index` carries on from what it saved", highlight=False, soft_wrap=True)
+                     f"`{_shown(command_line('index', db=info['db']))}` carries on from what it saved", highlight=False, soft_wrap=True)
     elif run:
         # Counted as the `index` summary counts them: files read again only by a newer extractor apart.
         changed, removed, again = run_files(run)

@@ -206,8 +206,9 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
     def skipped(name: str, stored: ModelRow | None, exc: SimsearchError) -> None:
         """A model of the index, not named by the user, that cannot be loaded: said, and skipped."""
         where = stored.path if stored else name
-        kept = ("its vectors are dropped all the same (made with the other --vector-context); `simsearch index` makes them "
-                "again once it loads" if reembed_all and stored is not None else "its vectors stay in the index")
+        kept = ("its vectors are dropped all the same (made with the other --vector-context); "
+                f"`{command_line('index', db=store.path)}` makes them again once it loads"
+                if reembed_all and stored is not None else "its vectors stay in the index")
         note(where, f"{_model_named(name, where)} cannot be loaded ({exc}); skipped, {kept}. "
              f"`{command_line('forget', '--model', name, db=store.path)}` removes it")
 
@@ -681,7 +682,7 @@ def index(
                         raise SimsearchError(
                             f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); the files of this run "
                             f"are indexed, and its {store.count_missing_vectors(row.id):,} sentences without a vector "
-                            "wait until it loads (`simsearch index` then makes them)") from None
+                            f"wait until it loads (`{command_line('index', db=store.path)}` then makes them)") from None
                     report.encoded[row.name] = 0
                     warn(row.path, f"{_model_named(row.name, row.path)} cannot be loaded ({exc}); skipped, its "
                                    f"vectors stay in the index. `{command_line('forget', '--model', row.name, db=store.path)}` "
@@ -1090,7 +1091,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     encoder.batch_size = batch_size
     if fingerprint(ref) != model.fingerprint:  # retrained while this run read the documents
         raise SimsearchError(f"model {model.name!r} changed while this run was indexing ({ref.path}); "
-                             f"run `simsearch index` again to re-embed it")
+                             f"run `{command_line('index', db=store.path)}` again to re-embed it")
     if encoder.precision != model.precision:  # a bug, never a silent mix of precisions
         raise RuntimeError(f"encoder for {model.name!r} runs at {encoder.precision}, its vectors are {model.precision}")
     done = 0

@@ -553,7 +553,7 @@ class Searcher:
         total = self.store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
         why = f" ({NAMES_UPGRADE_NOTE})" if self.store.names_upgrade_dropped() else ""
         return (f"{missing:,} of {total:,} sentences have no vector for model {self.name} yet{why}; "
-                f"run `simsearch index` (dense search cannot find them until then)")
+                f"run `{command_line('index', db=self.store.path)}` (dense search cannot find them until then)")
 
     def search(self, query: str, k: int = 10, *, mode: str = "dense", min_score: float | None = None,
                path_glob: str | None = None, context: int = 1) -> list[Hit]:

@@ -618,6 +618,16 @@ def _file_state(path: Path) -> tuple:
     return state + (os.path.exists(f"{path}-wal"),)
 
 
+def no_index_message(path: Path) -> str:
+    """The error for a command that reads an index where there is none: the command that builds
+    it, with the ``--db`` given (without it, the advice built the default index instead)."""
+    from .models import command_line
+
+    default = os.path.abspath(Path(path).expanduser()) == os.path.abspath(default_db_path())
+    return (f"no index at {path}: build one with `{command_line('index', 'FOLDER', db=path)}`"
+            + (" (or pass --db)" if default else ""))
+
+
 class Store:
     """The index database. ``Store.open(path)`` creates or migrates it."""
 
@@ -654,7 +664,7 @@ class Store:
             return cls._open_readonly(path)
         if not path.exists():
             if not create:
-                raise SimsearchError(f"no index at {path}: build one with `simsearch index FOLDER` (or pass --db)")
+                raise SimsearchError(no_index_message(path))
             # A symlink to a file not made yet: the index is made where it points (as SQLite would).
             target = Path(os.path.realpath(path)) if path.is_symlink() else path
             try:

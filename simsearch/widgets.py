@@ -27,6 +27,7 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import decode
+from .models import command_line
 from .progress import visible
 from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, shown_score
 from .segment import source_lines
@@ -251,7 +252,7 @@ class ResultsPane(Vertical):
             if not lexical:
                 searcher.load_encoder()
                 count = searcher.missing_vectors()
-                missing = f"{count:,} without a vector: run simsearch index" if count else None
+                missing = f"{count:,} without a vector: run {command_line('index', db=self.db_path)}" if count else None
         except SimsearchError as exc:
             return None, str(exc), None, None
         return searcher, None, sentences, missing
@@ -443,7 +444,7 @@ class ContextPanel(VerticalScroll):
             head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         if hit.read_by_other_version:
             head.append(f"\n{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "
-                        "version stored them until simsearch index reads the file again", style="yellow")
+                        f"version stored them until {command_line('index', db=store.path)} reads the file again", style="yellow")
         if hit.copies > 1:
             head.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
                         + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
@@ -602,11 +603,11 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     except OSError:
         state = "gone" if not os.path.lexists(hit.path) else "unreadable"
     if state == "gone":
-        return "the file is gone since it was indexed (simsearch index brings the index up to date)"
+        return f"the file is gone since it was indexed ({command_line('index', db=store.path)} brings the index up to date)"
     if state == "unreadable":
         return "the file cannot be read now (not a file, or no permission)"
     if state == "changed" or hit.line > len(lines):
-        return "the file changed since it was indexed (simsearch index brings the index up to date)"
+        return f"the file changed since it was indexed ({command_line('index', db=store.path)} brings the index up to date)"
     neighbours = dict(store.conn.execute(
         "SELECT ordinal, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? AND ordinal != ?",
         (hit.document_id, hit.ordinal - CONTEXT, hit.ordinal + CONTEXT + 1, hit.ordinal)))

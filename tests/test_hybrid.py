@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections import namedtuple
 from pathlib import Path
 
@@ -411,7 +412,7 @@ def test_half_indexed_database_says_so(tmp_path, index_model, run_cli):
     assert hit.text == IDENTIFIERS["SIMSEARCH_DB"] and hit.found_by == ["lexical"] and hit.dense_score is None
     code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "--mode", "dense", "--json")
     assert code == 0 and f"{missing} of {total} sentences have no vector for model" in err
-    assert "run `simsearch index`" in err
+    assert f"run `simsearch index --db {shlex.quote(str(db))}`" in err  # the index given, not the default
     assert all(json.loads(line)["missing_vectors"] == missing for line in out.splitlines())
     # Nothing has a vector: "no results" says why.
     with store.transaction():

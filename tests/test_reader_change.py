@@ -9,6 +9,7 @@ sentences was recorded as of an index up to date ("files_changed_since_indexed":
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def test_train_from_index_says_and_records_files_an_older_reader_read(tmp_path, 
     data, warnings = read()
     [(where, reason)] = warnings
     assert where == str(db) and reason.startswith("1 of its 3 files was read by another version of simsearch")
-    assert str(docs / "trip.txt") in reason and "run `simsearch index` first" in reason
+    assert str(docs / "trip.txt") in reason and f"run `simsearch index --db {shlex.quote(str(db))}` first" in reason
     assert data.source["files_read_by_other_version"] == 1
     assert data.source["files_changed_since_indexed"] == 0  # the file itself did not change
 

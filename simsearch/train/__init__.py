@@ -956,6 +956,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
                                                "rows": len(examples), "sha256": sha256})
     if config.from_index:
+        from ..models import command_line
         from ..store import Store
 
         store = Store.open(config.data, create=False)
@@ -968,20 +969,20 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
             store.close()
         if not documents:
             raise SimsearchError(f"--from-index: the index {config.data} holds no sentences yet; "
-                                 "index your text first: simsearch index FOLDER")
+                                 f"index your text first: {command_line('index', 'FOLDER', db=config.data)}")
         if stale:
             path, state = stale[0]
             (warn or print_file_warning)(str(config.data), (
                 f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
-                "`simsearch index` first to train on what they hold now"))
+                f"`{command_line('index', db=config.data)}` first to train on what they hold now"))
         if older:
             from ..indexer import files_of
 
             (warn or print_file_warning)(str(config.data), (
                 f"{files_of(len(older), len(documents))} read by another version of simsearch, which "
                 f"reads files otherwise ({older[0]}{', …' if len(older) > 1 else ''}); training on the sentences "
-                f"that version stored: run `simsearch index` first to train on what this version reads (the "
+                f"that version stored: run `{command_line('index', db=config.data)}` first to train on what this version reads (the "
                 "sentences it then searches)"))
         source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale),
                   "files_read_by_other_version": len(older)}
