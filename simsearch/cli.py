@@ -1306,6 +1306,9 @@ def usage_message(exc, argv: list[str]) -> str:
             # (one Precision enum for every command; training takes no int8, which TrainConfig refuses by name)
             reason = "expected one of " + ", ".join(c for c in choices if c != "int8") + " (int8 is for encoding)"
         return f"{name} {raw!r}: {reason}" if raw is not None else f"{name}: {reason}"
+    if exc.format_message().startswith("Got unexpected extra argument") and _command_words(argv) in (
+            [command] for command in QUERY_COMMANDS):
+        return f"{exc.format_message()}: {_query_as_typed(argv, getattr(exc, 'ctx', None))}"
     option = getattr(exc, "option_name", None)
     if type(exc).__name__ == "NoSuchOption" and option:
         # A query or path that begins with "-" is read as options (``-deadline`` as ``-d``).
@@ -1322,6 +1325,36 @@ def usage_message(exc, argv: list[str]) -> str:
         return (f"{exc.format_message()} (in {given!r}; a query or path that begins with '-' goes after "
                 f"'--', options before it: simsearch {command} [OPTIONS] -- {shlex.quote(given)})")
     return exc.format_message()
+
+
+def _query_as_typed(argv: list[str], ctx) -> str:
+    """How to type the query of ``simsearch search`` given as several words unquoted (each word
+    after the first was an extra argument), or with options after '--' (they were taken for words
+    of the query): the words as one quoted query, the options as given, in their order."""
+    command = _command_words(argv)
+    params = {opt: param for param in (ctx.command.params if ctx is not None else [])
+              for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])] if opt.startswith("-")}
+    words, options, after_dashes, moved = [], [], False, False
+    tokens = iter(argv[len(command):])
+    for token in tokens:
+        if token == "--" and not after_dashes:
+            after_dashes = True
+        # After '--' an option is one the command has, following the query's first word.
+        elif token.startswith("-") and len(token) > 1 and (not after_dashes or (words and token.split("=")[0] in params)):
+            moved = moved or after_dashes
+            options.append(token)
+            param = params.get(token)  # spelt whole ("-k", "--db"), not "--k=3" or "-k3": its value follows
+            if param is not None and not getattr(param, "is_flag", False) and not getattr(param, "count", False):
+                options += [value for value in [next(tokens, None)] if value is not None]
+        else:
+            words.append(token)
+    query = " ".join(words)
+    line = shlex.join(["simsearch", *command, *options, "--", query] if query.startswith("-")
+                      else ["simsearch", *command, query, *options])
+    if moved:
+        several = ", and a query of several words goes in quotes" if len(words) > 1 else ""
+        return f"every word after '--' is the query's, so options go before it{several}: {line}"
+    return f"a query of several words goes in quotes: {line}"
 
 
 def _command_words(argv: list[str]) -> list[str]:
