@@ -797,7 +797,13 @@ def index_command(
     # A file read again only because this version reads files otherwise did not change: said apart.
     again = f", {counted(report.reextracted, 'file')} read again by this version of simsearch" if report.reextracted else ""
     # No file read (a model added to an unchanged index): "0 sentences stored" read as an empty index.
-    stored = f"; {counted(report.sentences_added, 'sentence')} stored" if report.added or report.updated or report.sentences_added else ""
+    # What was stored is of the files read; the index's total is said apart where it differs
+    # (a refresh's "106 sentences stored" read as the index's 2,581).
+    read = report.added + report.updated
+    stored = (f"; {counted(report.sentences_added, 'sentence')} stored from {counted(read, 'file')} read"
+              if read or report.sentences_added else "")
+    if report.changed and report.sentences != report.sentences_added:
+        stored += f"; the index holds {counted(report.sentences, 'sentence')}"
     stdout.print(
         f"indexed {report.added:,} new, {report.updated - report.reextracted:,} changed, {report.removed:,} removed"
         f"{f' ({report.removed_skipped:,} now skipped)' if report.removed_skipped else ''}, "
@@ -877,7 +883,7 @@ def search_command(
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
     from .progress import visible
-    from .search import FILE_STATE_NOTES, OTHER_READER_NOTE, Searcher, needs_model, shown_score
+    from .search import OTHER_READER_NOTE, Searcher, needs_model, shown_score, stale_note
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -954,9 +960,9 @@ def search_command(
             cell.append("\n" + visible(" ".join(hit.after)) + " …", style="dim")
         location = visible(hit.location)
         if hit.file != "indexed":  # its line and neighbours are the indexed version's
-            location += f"\n({FILE_STATE_NOTES[hit.file]}: run simsearch index)"
+            location += f"\n({stale_note(searcher.store, hit.path, hit.file)})"
         if hit.read_by_other_version:  # its sentence and line are as that version of the reader stored them
-            location += f"\n({OTHER_READER_NOTE}: run simsearch index)"
+            location += f"\n({OTHER_READER_NOTE}: run {command_line('index', db=searcher.store.path)})"
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
             shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
             location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"

@@ -79,7 +79,8 @@ class IndexReport:
     skipped_before: int = 0  # of ``unchanged`` and ``touched``: files still skipped for the reason recorded (not warned again)
     removed: int = 0
     removed_skipped: int = 0  # of ``removed``: files still on disk whose sentences left the index because they are now skipped
-    sentences_added: int = 0
+    sentences_added: int = 0  # the sentences of the files this run read (new, changed, read again)
+    sentences: int = 0  # the index's sentences after the run, all of its files'
     encoded: dict[str, int] = field(default_factory=dict)  # model -> sentences through the model
     precision: dict[str, str] = field(default_factory=dict)  # model -> the precision of all its vectors
     skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}
@@ -716,6 +717,7 @@ def index(
             with store.transaction():
                 # The other counts were committed with what they count (``Store.count_run``).
                 store.finish_run(run_id, status, files_seen=report.files_seen)
+    report.sentences = store.counts()["sentences"]
     return report
 
 

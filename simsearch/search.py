@@ -261,6 +261,23 @@ def file_state(store: Store, document_id: int, path: str, known: dict | None = N
 
 
 FILE_STATE_NOTES = {"changed": "changed since indexed", "gone": "gone since indexed", "unreadable": "cannot be read now"}
+
+
+def root_gone(store: Store, path: str) -> bool:
+    """Whether every indexed folder or file (root) that holds ``path`` is gone too: `simsearch
+    index` keeps such a root's documents (a drive not mounted comes back), and only
+    `simsearch forget --missing` takes them out."""
+    roots = [root for root in store.roots() if path == root or Path(path).is_relative_to(root)]
+    return bool(roots) and not any(os.path.exists(root) for root in roots)
+
+
+def stale_note(store: Store, path: str, state: str) -> str:
+    """The note on a hit whose file is not as indexed (``file_state``), with the command that
+    brings the index up to date: "gone since indexed: run simsearch index"; for a file whose
+    folder is gone too, "gone since indexed, its folder too: run simsearch forget --missing"."""
+    if state == "gone" and root_gone(store, path):
+        return f"{FILE_STATE_NOTES[state]}, its folder too: run {command_line('forget', '--missing', db=store.path)}"
+    return f"{FILE_STATE_NOTES[state]}: run {command_line('index', db=store.path)}"
 # A hit's file read by another version of the reader (``Hit.read_by_other_version``).
 OTHER_READER_NOTE = "read by another version of simsearch"
 

@@ -29,7 +29,7 @@ from .errors import SimsearchError
 from .extract import decode
 from .models import command_line
 from .progress import visible
-from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, shown_score
+from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, root_gone, shown_score
 from .segment import source_lines
 from .store import Store, file_identity
 
@@ -603,6 +603,9 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     except OSError:
         state = "gone" if not os.path.lexists(hit.path) else "unreadable"
     if state == "gone":
+        if root_gone(store, hit.path):  # `index` keeps a missing folder's documents
+            return (f"the file is gone since it was indexed, and its folder too "
+                    f"({command_line('forget', '--missing', db=store.path)} takes them out of the index)")
         return f"the file is gone since it was indexed ({command_line('index', db=store.path)} brings the index up to date)"
     if state == "unreadable":
         return "the file cannot be read now (not a file, or no permission)"

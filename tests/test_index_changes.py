@@ -402,7 +402,7 @@ def test_an_edit_of_one_sentence_says_its_files_sentences_are_stored_and_one_is_
     note.write_text("Boats float on water.\nTrains run on rails.\nBicycles have two wheels.\n")
     code, out, _ = run_cli("index", *base)
     text = " ".join(out.split())
-    assert code == 0 and "1 changed" in text and "3 sentences stored; encoded: " in text and "tiny-avg 1 (" in text, text
+    assert code == 0 and "1 changed" in text and "3 sentences stored from 1 file read; encoded: " in text and "tiny-avg 1 (" in text, text
 
 
 def test_files_read_again_by_a_newer_reader_are_not_called_changed(tmp_path, index_model, run_cli):

@@ -469,7 +469,9 @@ def test_context_falls_back_to_the_indexed_sentences_when_the_file_changed_or_va
     note.write_text(NOTE.replace("middle game", "endgame"))
     assert "changed since it was indexed" in read_excerpt(store, hit)
     note.unlink()
-    assert "gone since it was indexed" in read_excerpt(store, hit)
+    assert "gone since it was indexed (simsearch index --db " in read_excerpt(store, hit)
+    note.parent.rmdir()  # its folder too: `index` keeps the folder's documents (the Hatch trial, session 37)
+    assert "gone since it was indexed, and its folder too (simsearch forget --missing --db " in read_excerpt(store, hit)
 
 
 def test_context_of_a_pdf_hit_names_its_page_from_the_format_the_index_recorded(tmp_path, index_model):
