@@ -1380,11 +1380,32 @@ def _error(message: str) -> None:
     Console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
+def _reader_gone() -> None:
+    """The reader of stdout went away (``simsearch search ... | head -1``): nothing more can be
+    said to it, and it asked for no more, so the command ends quietly with status 0. Stdout points
+    at /dev/null first, so that Python's last flush, as it exits, finds no closed pipe to report."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # (a stdout without a file descriptor: tests' capture)
+        pass
+    sys.exit(0)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app; user and usage errors become one line and exit status 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=argv, prog_name="simsearch", standalone_mode=False)
+        sys.stdout.flush()  # a reader gone before the last lines: found here, not as Python exits
+    except BrokenPipeError:
+        _reader_gone()
+    except SystemExit as exc:
+        # typer (an EPIPE while a command wrote) and rich (Console.on_broken_pipe) turn a closed
+        # pipe into exit status 1, which a `set -o pipefail` script reads as a failure.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _reader_gone()
+        raise
     except _NoArgsIsHelp as exc:  # bare `simsearch` (or `simsearch eval`): help, as with --help
         # The same bytes as --help: typer echoes ``ctx.get_help()``, which rich typers print
         # themselves (returning ""), and older ones return as text.
