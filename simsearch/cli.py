@@ -38,7 +38,8 @@ eval_app = typer.Typer(help="Evaluate models: STS benchmarks, alignment and unif
 app.add_typer(eval_app, name="eval")
 
 # A line of text is never broken where the terminal (or 80 columns, when piped) ends: piped
-# output stays one line per line for grep and friends. Tables lay out to the width instead.
+# output stays one line per line for grep and friends. Tables lay out to the width instead
+# (search's, piped, is wider where a path needs it: ``_search_widths``).
 stdout = Console(soft_wrap=True)
 
 # --- option types: fixed choices are enums (typer turns them into click choices) ------------
@@ -945,29 +946,81 @@ def search_command(
     table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({counted(searched, 'sentence')}, "
                         f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
                   caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
-    table.add_column("#", justify="right")
-    table.add_column("score", justify="right")
-    if mode == "hybrid":
-        table.add_column("by")
-    table.add_column("sentence", ratio=1)
-    table.add_column("location", overflow="fold")
+    rows, paths = [], []
     for hit in hits:
-        cell = Text()  # context on its own lines, so the hit stands out even without colour
-        if hit.before:
-            cell.append("… " + visible(" ".join(hit.before)) + "\n", style="dim")
-        cell.append(visible(hit.text), style="bold")
-        if hit.after:
-            cell.append("\n" + visible(" ".join(hit.after)) + " …", style="dim")
         location = visible(hit.location)
+        paths.append(location)
         if hit.file != "indexed":  # its line and neighbours are the indexed version's
             location += f"\n({stale_note(searcher.store, hit.path, hit.file)})"
         if hit.read_by_other_version:  # its sentence and line are as that version of the reader stored them
             location += f"\n({OTHER_READER_NOTE}: run {command_line('index', db=searcher.store.path)})"
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
-            shown = ", ".join(visible(other["location"]) for other in hit.other_locations[:3])
-            location += f"\n(+{hit.copies - 1} more: {shown}{'…' if hit.copies > 4 else ''})"
-        table.add_row(str(hit.rank), shown_score(hit.score, mode), *([hit.found_mark] if mode == "hybrid" else []), cell, Text(location))
-    stdout.print(table, soft_wrap=False)
+            others = [visible(other["location"]) for other in hit.other_locations[:3]]
+            paths += [f"{other}," for other in others]
+            location += f"\n(+{hit.copies - 1} more: {', '.join(others)}{'…' if hit.copies > 4 else ''})"
+        rows.append([str(hit.rank), shown_score(hit.score, mode), *([hit.found_mark] if mode == "hybrid" else []),
+                     hit, Text(location)])
+    widths = _search_widths(rows, paths, stdout.width, piped=not stdout.is_terminal) if (
+        not stdout.is_terminal or stdout.color_system is None) else None
+    headers = ["#", "score", *(["by"] if mode == "hybrid" else []), "sentence", "location"]
+    for header in headers:
+        table.add_column(header, justify="right" if header in ("#", "score") else "left",
+                         width=widths[header] if widths else None,
+                         ratio=1 if header == "sentence" and not widths else None,
+                         overflow="fold" if header == "location" else "ellipsis")
+    if widths:  # laid out here: as wide as the columns (a path's line may pass the terminal's 80 when piped)
+        table.width = sum(widths.values()) + 3 * len(widths) + 1
+    for *cells, hit, location in rows:
+        table.add_row(*cells, _hit_cell(hit, widths["sentence"] if widths and stdout.color_system is None else None),
+                      location)
+    stdout.print(table, soft_wrap=False, crop=not widths)
+
+
+# Piped, a search table is as wide as its locations need (each path whole on its line, for grep),
+# its sentence column at least this wide.
+SENTENCE_ROOM = 30
+
+
+def _search_widths(rows: list[list], paths: list[str], width: int, *, piped: bool) -> dict[str, int]:
+    """The width of each column of ``search``'s table where rich does not lay it out: piped (each
+    path in ``paths`` whole on its line, the table wider than ``width`` where they need it) and in
+    a terminal without colour (the hit's lines are marked, :func:`_hit_cell`, so its column's width
+    must be known; there the table keeps to ``width`` and a long path folds as before). The
+    location's notes (a file changed since indexed) take up to half of the room left."""
+    from rich.cells import cell_len
+
+    headers = ["#", "score", "by", "sentence", "location"] if len(rows[0]) == 5 else ["#", "score", "sentence", "location"]
+    widths = {header: max([cell_len(header), *(cell_len(row[i]) for row in rows)])
+              for i, header in enumerate(headers[:-2])}
+    border = 3 * len(headers) + 1  # a space either side of each column, and a line between and around them
+    room = width - border - sum(widths.values())  # for the sentence and the location
+    longest = max(cell_len(line) for row in rows for line in row[-1].plain.splitlines())
+    location = max(map(cell_len, ["location", *paths]))
+    if not piped:  # a terminal's width is a hard limit: the sentence keeps SENTENCE_ROOM, or half the room
+        location = max(min(location, room - SENTENCE_ROOM), min(location, room // 2), 8)
+    widths["location"] = max(location, min(longest, room // 2))
+    widths["sentence"] = max(room - widths["location"], SENTENCE_ROOM if piped else 8)
+    return {header: widths[header] for header in headers}
+
+
+def _hit_cell(hit, marked_width: Optional[int] = None) -> Text:
+    """The sentence cell of a search result: the context before it, the hit, the context after it,
+    each on its own lines. In colour the hit is bold and the context dim; without colour
+    (``marked_width``: the cell's width) every line of the hit begins with "> ", so that it stands
+    out from the context around it."""
+    from .progress import visible
+
+    before = "… " + visible(" ".join(hit.before)) if hit.before else None
+    after = visible(" ".join(hit.after)) + " …" if hit.after else None
+    cell = Text()
+    if marked_width is None:
+        cell.append(before + "\n" if before else "", style="dim")
+        cell.append(visible(hit.text), style="bold")
+        cell.append("\n" + after if after else "", style="dim")
+        return cell
+    lines = [line.plain.rstrip() for line in Text(visible(hit.text)).wrap(stdout, max(marked_width - 2, 1))]
+    cell.append("\n".join(filter(None, [before, "\n".join(f"> {line}" for line in lines), after])))
+    return cell
 
 
 # A ``--queries`` file with one of these suffixes is JSON Lines, as `eval retrieval` reads it

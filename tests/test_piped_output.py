@@ -16,7 +16,8 @@ def test_a_long_summary_line_is_not_broken_when_piped(tmp_path, index_model, run
     assert len(line) > 80 and line.rstrip().endswith(str(db)), out
 
 
-def test_tables_still_fit_eighty_columns_when_piped(tmp_path, index_model, run_cli):
+def test_tables_still_fit_eighty_columns_when_piped(tmp_path, index_model, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short locations (docs/note.txt:1): a search table is wider only for longer ones
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "note.txt").write_text("Boats float on water.\nTrains run on rails.\n", encoding="utf-8")
@@ -78,3 +79,68 @@ def test_eval_sts_says_its_option_whole_when_piped(tiny_model, sts_fixture, run_
     [note] = [line for line in out.splitlines() if "no regressor" in line]
     assert note == "cosine similarity, no regressor, encoder at bf16; the paper's numbers are fp32 (--precision fp32)"
     assert out.splitlines()[-1] == note, out
+
+
+# --- search's table when piped: whole paths, the hit marked without colour (session 37) ------
+
+def _search_index(tmp_path, index_model, run_cli, folder: str):
+    docs = tmp_path / folder
+    docs.mkdir(parents=True)
+    (docs / "select-installer.md").write_text(
+        "The virtual environment type by default uses virtualenv for virtual environment creation and pip to "
+        "install dependencies.\n\nYou can speed up environment creation and dependency resolution by using UV "
+        "instead of both of those tools.\n\nThe caveat is that UV must be installed for this to work.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "-m", index_model, "--db", db, "--device", "cpu")[0] == 0
+    return docs / "select-installer.md", db
+
+
+def test_piped_search_keeps_each_path_whole_on_its_line(tmp_path, index_model, run_cli, monkeypatch):
+    """The Hatch trial: `simsearch search "use uv instead of pip" | grep -c select-installer.md`
+    counted 0, the 80-column table having folded the path mid-name
+    ("hatch-1.13.0/docs/how-to/en│vironment/select-installer.│md:39")."""
+    monkeypatch.chdir(tmp_path)
+    path, db = _search_index(tmp_path, index_model, run_cli, "hatch-1.13.0/docs/how-to/environment")
+    code, out, err = run_cli("search", "speed up environment creation with UV", "--db", db, "--mode", "lexical", "-k", "2")
+    assert code == 0, err
+    location = "hatch-1.13.0/docs/how-to/environment/select-installer.md:"
+    assert sum(location in line for line in out.splitlines()) == 2, out
+    box = [line for line in out.splitlines() if line[:1] in "┏┃┡│├└"]
+    assert len({len(line) for line in box}) == 1 and len(box[0]) > 80, out  # wider than 80 only as the paths need
+
+
+def test_piped_search_marks_the_hit_without_colour(tmp_path, index_model, run_cli, monkeypatch):
+    """The Hatch trial: piped, the hit could not be told from the context sentences around it in
+    the cell (a terminal shows it bold and the context dim). Each line of the hit now begins
+    with "> "; the context does not."""
+    monkeypatch.chdir(tmp_path)
+    _, db = _search_index(tmp_path, index_model, run_cli, "docs")
+    code, out, err = run_cli("search", "speed up environment creation with UV", "--db", db, "--mode", "lexical",
+                             "-k", "1")
+    assert code == 0, err
+    sentence = [line.split("│")[3].strip() for line in out.splitlines() if line.startswith("│")]
+    marked = [line[2:] for line in sentence if line.startswith("> ")]
+    assert " ".join(marked) == ("You can speed up environment creation and dependency resolution by using UV instead of "
+                                "both of those tools."), out
+    assert len(marked) > 1  # wrapped: every line of it marked
+    context = [line for line in sentence if line and not line.startswith("> ")]
+    assert context[0].startswith("… The virtual environment") and context[-1].endswith("for this to work. …"), out
+
+
+def test_a_terminal_without_colour_marks_the_hit_and_keeps_to_its_width(tmp_path, index_model, run_cli, monkeypatch):
+    """TERM=dumb (no colour, no bold): the hit's lines are marked as when piped, and the table
+    keeps to the terminal's width (a long path folds there, as before)."""
+    from rich.console import Console
+
+    from simsearch import cli
+
+    monkeypatch.chdir(tmp_path)
+    _, db = _search_index(tmp_path, index_model, run_cli, "hatch-1.13.0/docs/how-to/environment")
+    monkeypatch.setattr(cli, "stdout", Console(force_terminal=True, color_system=None, width=80, soft_wrap=True))
+    code, out, err = run_cli("search", "speed up environment creation with UV", "--db", db, "--mode", "lexical", "-k", "1")
+    assert code == 0, err
+    box = [line for line in out.splitlines() if line[:1] in "┏┃┡│├└"]
+    assert {len(line) for line in box} == {80}, out
+    sentence = [line.split("│")[3].strip() for line in box if line.startswith("│")]
+    assert " ".join(line[2:] for line in sentence if line.startswith("> ")).startswith("You can speed up"), out
+    assert "\x1b[" not in out
