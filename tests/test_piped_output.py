@@ -100,7 +100,7 @@ def test_piped_search_keeps_each_path_whole_on_its_line(tmp_path, index_model, r
     counted 0, the 80-column table having folded the path mid-name
     ("hatch-1.13.0/docs/how-to/en│vironment/select-installer.│md:39")."""
     monkeypatch.chdir(tmp_path)
-    path, db = _search_index(tmp_path, index_model, run_cli, "hatch-1.13.0/docs/how-to/environment")
+    _, db = _search_index(tmp_path, index_model, run_cli, "hatch-1.13.0/docs/how-to/environment")
     code, out, err = run_cli("search", "speed up environment creation with UV", "--db", db, "--mode", "lexical", "-k", "2")
     assert code == 0, err
     location = "hatch-1.13.0/docs/how-to/environment/select-installer.md:"

@@ -13,8 +13,8 @@ import pytest
 
 @pytest.mark.parametrize("args, said", [
     (["use", "uv", "instead", "of", "pip"],
-     "(uv instead of pip): a query of several words goes in quotes: "
-     "simsearch search 'use uv instead of pip'"),
+     ("(uv instead of pip): a query of several words goes in quotes: "
+      "simsearch search 'use uv instead of pip'")),
     (["use", "uv", "instead", "of", "pip", "-k", "1", "--db", "my index.db"],
      "a query of several words goes in quotes: simsearch search 'use uv instead of pip' -k 1 --db 'my index.db'"),
     (["-k", "1", "use", "uv", "--json", "instead"],  # options between the words: kept, in their order
@@ -22,11 +22,11 @@ import pytest
     (["--k=3", "-m", "minilm", "don't", "panic"],
      "a query of several words goes in quotes: simsearch search 'don'\"'\"'t panic' --k=3 -m minilm"),
     (["--", "--skip-install", "-k", "1", "--json"],
-     "(-k 1 --json): every word after '--' is the query's, so options go "
-     "before it: simsearch search -k 1 --json -- --skip-install"),
+     ("(-k 1 --json): every word after '--' is the query's, so options go "
+      "before it: simsearch search -k 1 --json -- --skip-install")),
     (["--json", "--", "--skip-install", "now", "-k", "1"],
-     "every word after '--' is the query's, so options go before it, and a query of several words goes in "
-     "quotes: simsearch search --json -k 1 -- '--skip-install now'"),
+     ("every word after '--' is the query's, so options go before it, and a query of several words goes in "
+      "quotes: simsearch search --json -k 1 -- '--skip-install now'")),
 ])
 def test_extra_words_of_a_search_say_how_to_type_the_query(run_cli, tmp_path, monkeypatch, args, said):
     monkeypatch.chdir(tmp_path)
