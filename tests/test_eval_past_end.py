@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from .test_eval_hunt2 import one_line_error
 from .test_extract_pdf import handmade_pdf
 
 LINES = 100  # x.rst: a sentence on every line but each fifth, which is blank
@@ -37,14 +38,6 @@ def indexed(tmp_path, index_model, run_cli):
     code, _, err = run_cli("index", root / "docs", "-m", index_model, "--db", root / "index.db")
     assert code == 0, err
     return root, root / "index.db", str(index_model)
-
-
-def one_line_error(code: int, err: str, *needles: str) -> None:
-    lines = [line for line in err.strip().splitlines() if not line.startswith("warning:")]
-    assert code == 2, err
-    assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("error:"), err
-    for needle in needles:
-        assert needle in lines[0], err
 
 
 def queries(root: Path, name: str, *relevant) -> Path:
