@@ -31,6 +31,7 @@ import csv
 import dataclasses
 import hashlib
 import math
+import os
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -92,7 +93,9 @@ def as_documents(items) -> list[Document]:
 
     def converted(item) -> Document:
         path = getattr(item, "path", None) or item.name
-        return Document(path, tuple(item.sentences), blocks(item), document_name(str(path)),
+        # (named as the index names the file: its path normalised, ``indexer.root_key``; a walk
+        # of ".." gives /x/proj/sub/../README.md, whose folder is "..", where the index has "proj")
+        return Document(path, tuple(item.sentences), blocks(item), document_name(os.path.normpath(str(path))),
                         bool(getattr(item, "shape_unknown", False)))
 
     return [item if isinstance(item, Document) else converted(item) for item in items if item.sentences]

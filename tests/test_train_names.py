@@ -108,3 +108,49 @@ def test_the_model_says_its_passages_had_names(tmp_path, tiny_model, no_sts):
     paper = train(config(named_folder(tmp_path / "docs2"), tiny_model, tmp_path / "paper", recipe="paper",
                          batch_size=8, max_steps=2))
     assert paper["passage_name_weight"] is None and "file's name" not in (tmp_path / "paper" / "README.md").read_text()
+
+
+def test_a_folder_given_through_dotdot_names_its_readme_as_the_index_does(tmp_path, monkeypatch):
+    """`train --unsup ..` from a subfolder: the index stores /x/proj/README.md (``indexer.root_key``
+    normalises the path) and embeds its windows beside "proj"; the walk of ".." gives
+    /x/proj/sub/../README.md, whose folder is ".." (no name at all) unless the path is normalised."""
+    from simsearch import pairs
+    from simsearch.data import documents_from_path
+    from simsearch.indexer import root_key
+
+    project = tmp_path / "proj"
+    (project / "sub").mkdir(parents=True)
+    (project / "README.md").write_text("The project explains its first step. It explains the second step too.\n")
+    (project / "notes.md").write_text("The notes explain the first step. They explain the second step too.\n")
+    monkeypatch.chdir(project / "sub")
+    for given in ("..", "../sub/.."):
+        titles = {Path(d.name).name: d.title for d in pairs.as_documents(documents_from_path(given))}
+        assert titles == {"README.md": document_name(root_key("../README.md")), "notes.md": "notes"} == {
+            "README.md": "proj", "notes.md": "notes"}, given
+
+
+def test_a_passage_shared_by_several_files_is_one_row(tmp_path, tiny_model, no_sts, monkeypatch):
+    """A window repeated word for word in several files (an option's text on every command's page:
+    npm's docs/content, 3,966 rows of 2,966 distinct pairs) was one row before passages had names;
+    one row per name makes the copies each other's in-batch negatives (the same anchor, the same
+    passage, told apart by the file's name alone) and weighs boilerplate by how many files repeat it."""
+    import simsearch.train as training
+    from simsearch import pairs
+
+    docs = write_documents(tmp_path / "docs")
+    shared = ("Every command accepts the json flag for output. The flag prints machine readable records instead. "
+              "It works with every other option given. Scripts should prefer it over parsing text.")
+    for path in sorted(docs.glob("doc*.txt"))[1:]:  # not in doc00, the one held out below
+        path.write_text(path.read_text() + shared + "\n")
+
+    def hold_out_doc00(documents, seed):
+        return ([d for d in documents if d.name != "doc00.txt"], [d for d in documents if d.name == "doc00.txt"])
+
+    monkeypatch.setattr(training, "heldout_split", hold_out_doc00)
+    cfg = config(docs, tiny_model, tmp_path / "out", recipe="ict")
+    rows, heldout = resolve_recipe(cfg, training_data(cfg))
+    assert [d.name for d in heldout] == ["doc00.txt"]
+    pairs_ = [row[:2] for row in rows]
+    assert len(pairs_) == len(set(pairs_))
+    training_docs = [d for d in training.named_documents(training_data(cfg)) if d.name != "doc00.txt"]
+    assert len(rows) == len({e.row() for e in pairs.ict_pairs(training_docs, training.ICT_WINDOW)})

@@ -1067,8 +1067,13 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
         training, heldout = heldout_split(documents, config.seed)
         # (anchor, passage, the passage's document's name or ""): the step embeds the passage with
         # its name as the index embeds a window with its file's name (``_embed``, ``loss.with_names``).
-        rows = list(dict.fromkeys((*e.row(), training[e.document].title or "")
-                                  for e in pairs.ict_pairs(training, ICT_WINDOW)))
+        # One row per (anchor, passage), named by the first document that gives it: a window
+        # repeated word for word in several files (an option's text on each command's page) would
+        # otherwise be several rows told apart by their names alone, each the others' in-batch negative.
+        named: dict[tuple, str] = {}
+        for e in pairs.ict_pairs(training, ICT_WINDOW):
+            named.setdefault(e.row(), training[e.document].title or "")
+        rows = [(*row, name) for row, name in named.items()]
         questions = pairs.question_count(heldout, ICT_WINDOW)
     held_note = heldout_note(documents, heldout, questions)
     if chosen is None:
