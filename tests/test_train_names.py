@@ -154,3 +154,21 @@ def test_a_passage_shared_by_several_files_is_one_row(tmp_path, tiny_model, no_s
     assert len(pairs_) == len(set(pairs_))
     training_docs = [d for d in training.named_documents(training_data(cfg)) if d.name != "doc00.txt"]
     assert len(rows) == len({e.row() for e in pairs.ict_pairs(training_docs, training.ICT_WINDOW)})
+
+
+def test_ict_resume_with_names_equals_an_uninterrupted_run(tmp_path, tiny_model, no_sts):
+    """The names' own forward pass draws dropout masks too: a resumed run draws them as the
+    uninterrupted one did (with gradient caching and --distill, whose teacher combines them too)."""
+    from tests.test_train_trust import assert_same_run, interrupted_then_resumed
+
+    docs = named_folder(tmp_path / "docs")
+
+    def make(out, **extra):
+        return config(docs, tiny_model, out, recipe="ict", batch_size=8, max_steps=4, eval_steps=2, micro_batch=3,
+                      distill=1.0, **extra)
+
+    from simsearch.train import train
+
+    train(make(tmp_path / "full"))
+    interrupted_then_resumed(make, tmp_path / "cut", 2)
+    assert_same_run(tmp_path / "full", tmp_path / "cut")
