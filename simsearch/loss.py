@@ -84,9 +84,12 @@ def simcse_loss(
 
 
 def with_names(passages: torch.Tensor, names: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Passages as the index's context vectors hold them: ``normalize(p) + w * normalize(name)``
-    per row (``store.NAME_WEIGHT``; weight 0 for a document whose name says nothing,
-    ``store.document_name`` None). The loss takes the cosine, so the sum is left unnormalized."""
+    """Passages beside their document's name, as the index's context vectors hold a window beside
+    its file's name: ``normalize(p) + w * normalize(name)`` per row (``store.NAME_WEIGHT``; weight 0
+    for a document whose name says nothing, ``store.document_name`` None). The index adds the name
+    beside two unit vectors (the sentence and its window), so here it weighs about twice as much
+    against the text; this is the weight measured (docs/adaptation.md). The loss takes the cosine,
+    so the sum is left unnormalized."""
     return F.normalize(passages, dim=-1) + weights.to(passages.dtype)[:, None] * F.normalize(names, dim=-1)
 
 
