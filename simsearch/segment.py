@@ -52,7 +52,7 @@ from dataclasses import dataclass
 # Abbreviations that may end a sentence ("...and Co. It closed") but usually do not.
 ABBREVIATIONS = frozenset(
     """
-    etc e.g i.e cf al fig figs eq eqs no nos vol vols pp ed eds approx est inc ltd co corp dept univ assn
+    etc e.g i.e ex cf al fig figs eq eqs no nos vol vols pp ed eds approx est inc ltd co corp dept univ assn
     bros jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
     u.s u.k u.n a.m p.m ph.d m.d b.a m.a b.sc m.sc e.u d.c viz ca resp incl min max jr sr st ave blvd rd
     ibid op cit ref refs sec ch art n° nr misc dept esp govt int'l approx avg std tel ext

@@ -303,3 +303,15 @@ def test_eg_and_ie_without_their_inner_dots_are_abbreviations(text, expected):
 ])
 def test_etc_before_a_capital_ends_its_sentence(text, expected):
     assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Jinja's changelog: "Support for Python 2.x (ex. 2.7) was dropped": "ex." is "for example"
+    ("A.x (ex. 2.x) works on it.", ["A.x (ex. 2.x) works on it."]),
+    ("Use a short name, ex. one word, for it.", ["Use a short name, ex. one word, for it."]),
+    ("Some fruit, ex. Apples and pears, keeps well.", ["Some fruit, ex. Apples and pears, keeps well."]),
+    # before a word that starts sentences it is an abbreviation that ends one, as "Co." is
+    ("It was his ex. The rest is history.", ["It was his ex.", "The rest is history."]),
+])
+def test_ex_is_an_abbreviation_before_a_lowercase_word_or_a_digit(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
