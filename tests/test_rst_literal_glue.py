@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,3 +54,21 @@ def test_no_glue_is_stored_and_each_sentence_is_on_the_line_it_starts(source):
     for line, text in sentences:
         first = re.search(r"w\d+", text, re.I).group().lower()
         assert line == line_of[first], (source, sentences)
+
+
+# Sphinx's code-like roles show their text as a literal does (in <code> or <kbd>): one piece of the
+# sentence around them, never split inside, nor at a period that ends them before a lowercase word.
+@pytest.mark.parametrize("source, expected", [
+    ("Use :code:`e.g. x` to go. Also :samp:`foo. Bar` here.\n", ["Use e.g. x to go.", "Also foo. Bar here."]),
+    ("Run :command:`make. Then` now.\n", ["Run make. Then now."]),
+    ("Open :file:`notes. Old/a.txt` first.\n", ["Open notes. Old/a.txt first."]),
+    ("Press :kbd:`Ctrl. C` to stop.\n", ["Press Ctrl. C to stop."]),
+    ("The :option:`-x. Y` flag and :envvar:`AB. CD` var.\n", ["The -x. Y flag and AB. CD var."]),
+    ("See :std:option:`--no. Way` now.\n", ["See --no. Way now."]),  # (a domain's name before the role)
+    ("Set :code:`foo.` and go on. Then :code:`bar.` Next one.\n", ["Set foo. and go on.", "Then bar.", "Next one."]),
+    ("Wrapped :samp:`one. Two\nthree. Four` here.\n", ["Wrapped one. Two three. Four here."]),
+    # other roles are text, as before
+    ("Read :doc:`intro`. Then go.\n", ["Read intro.", "Then go."]),
+])
+def test_a_code_like_role_is_glued_as_a_literal_is(source, expected):
+    assert [text for _, text in read("doc.rst", source)] == expected

@@ -829,6 +829,12 @@ def _glue_after(literal: str, text: str, at: int) -> str:
     return GLUE if literal.endswith(".") and follow is not None and follow.group()[-1].islower() else ""
 
 
+# Roles whose text Sphinx shows as code or keys (``<code>``, ``<kbd>``), as it shows an inline
+# literal: one piece of the sentence around it (``_glued``). (A domain's name may come before one:
+# ``:std:option:``.)
+_LITERAL_ROLES = frozenset("code samp file command kbd option envvar".split())
+
+
 def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("literal") is not None:
         # one piece of text as written (``body: Hi from child. Hi from parent.``): no sentence ends inside
@@ -839,7 +845,11 @@ def _rst_inline_text(match: re.Match, titles: dict[str, str] | None = None) -> s
     if match.group("escaped") is not None:  # an escaped space or line end is nothing (docutils)
         return "" if match.group("escaped").isspace() else match.group("escaped")
     if match.group("role") is not None:
-        return _rst_role_text(match.group("role_text"), match.group("role"), titles)
+        text = _rst_role_text(match.group("role_text"), match.group("role"), titles)
+        if match.group("role").strip(":").rsplit(":", 1)[-1].lower() in _LITERAL_ROLES:  # as a literal is
+            text = _glued(text.replace("\n", " "))
+            return text + _glue_after(text, match.string, match.end())
+        return text
     suffix = match.group("suffix") or ""
     return _rst_role_text(match.group("text"), suffix if suffix.startswith(":") else "", titles)
 
