@@ -43,6 +43,18 @@ def test_the_title_labels_the_text_its_body_begins_with(source, expected):
     assert rst(source) == expected
 
 
+# A topic's and a sidebar's title is a title as an admonition's is (Sphinx shows each in a box over its body).
+@pytest.mark.parametrize("source, expected", [
+    (".. topic:: Summary\n\n   The body text.\n", [(1, "Summary: The body text.")]),
+    (".. sidebar:: Optional parameters\n   :subtitle: Advanced\n\n   Pass them last.\n\n   More.\n",
+     [(1, "Optional parameters: Pass them last."), (6, "More.")]),
+    (".. topic:: Is it safe?\n\n   Yes.\n", [(1, "Is it safe?"), (3, "Yes.")]),
+    (".. sidebar:: Example\n\n   ::\n\n      x = 1\n", [(1, "Example")]),
+])
+def test_a_topic_s_or_sidebar_s_title_labels_the_text_its_body_begins_with(source, expected):
+    assert rst(source) == expected
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), st.lists(paragraph, min_size=1, max_size=2),
        st.sampled_from(["", ":class: tip\n"]), st.integers(1, 2))

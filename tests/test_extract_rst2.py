@@ -66,8 +66,8 @@ def rst_document(draw):
             head = {"note": ".. note::", "admonition": ".. admonition:: Title words",
                     "topic": ".. topic:: Title words", "sidebar": ".. sidebar:: Title words",
                     "only": ".. only:: html", "unknown": ".. myext:change::", "glossary": ".. glossary::"}[kind]
-            if kind in ("admonition", "topic", "sidebar"):  # an admonition's title labels its text (session 37)
-                wanted += ["Title", "words:" if kind == "admonition" else "words"]
+            if kind in ("admonition", "topic", "sidebar"):  # the title labels its body's text (session 37)
+                wanted += ["Title", "words:"]
             block = [head, "", *[line for t in text for line in [*wrap(t, width, "   "), ""]]]
         elif kind == "glossary-tight":  # the first term right under the directive (D3)
             term = draw(st.sampled_from(WORDS))

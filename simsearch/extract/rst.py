@@ -630,7 +630,8 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
     if prose and argument:
         argument = " ".join(argument.split(None, _VERSIONED.get(short, 0))[_VERSIONED.get(short, 0):])
         _, literal = _rst_paragraph_line(out, number, argument, indent, i)
-    title = short == "admonition" and bool(argument) and literal is None  # (its text: the body, not the title's line)
+    # (its text: the body, not the title's line)
+    title = short in ("admonition", "topic", "sidebar") and bool(argument) and literal is None
     j = i + 1
     while j < len(lines) and lines[j].strip() and _indent(lines[j]) > indent:  # argument lines, options
         if _OPTION_LINE.match(lines[j]):  # options, each perhaps on several lines, then the body
