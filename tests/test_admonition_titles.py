@@ -100,3 +100,27 @@ def test_no_sentence_is_an_admonition_s_title_alone(title_words, body, option, b
 ])
 def test_a_markdown_title_or_tab_label_labels_the_text_its_body_begins_with(source, expected):
     assert read("doc.md", source) == expected
+
+
+# MyST (session 37's leftovers): a directive's title (```{admonition} Title```, ``:::{admonition}``,
+# a topic's, a sidebar's, a dropdown's or a tab's) labels the text its body begins with, as ``!!!``'s
+# title does; ```{note}``` has no title (its fence line's text is its body's first line): no label.
+@pytest.mark.parametrize("source, expected", [
+    ("```{admonition} My title\nBody text here.\n```\n", [(1, "My title: Body text here.")]),
+    (":::{admonition} My title\n:class: tip\n\nBody text here.\n\nMore.\n:::\n",
+     [(1, "My title: Body text here."), (6, "More.")]),
+    ("```{admonition} Setup\n---\nclass: tip\n---\nRun it.\n```\n", [(1, "Setup: Run it.")]),
+    ("::::{tab-set}\n:::{tab-item} pip\nInstall it with pip.\n:::\n::::\n", [(2, "pip: Install it with pip.")]),
+    ("```{topic} Summary\nThe gist.\n```\n", [(1, "Summary: The gist.")]),
+    ("```{dropdown} Details\nHidden text.\n```\n", [(1, "Details: Hidden text.")]),
+    # no title: no label; a note's fence-line text is its body's first line, as before
+    ("```{note}\nBody text here.\n```\n", [(2, "Body text here.")]),
+    ("```{note} Inline text\ngoes on here.\n```\n", [(1, "Inline text goes on here.")]),
+    # a title that is a sentence, or a body that begins with code: the title stays alone
+    ("```{admonition} Working on Windows?\nUse the launcher.\n```\n", [(1, "Working on Windows?"), (2, "Use the launcher.")]),
+    ("````{admonition} Example\n```python\nx = 1\n```\nIt sets x.\n````\n", [(1, "Example"), (5, "It sets x.")]),
+    # a rubric is a heading of no body: as before
+    ("```{rubric} Footnotes\n```\n\nText.\n", [(1, "Footnotes"), (4, "Text.")]),
+])
+def test_a_myst_directive_s_title_labels_the_text_its_body_begins_with(source, expected):
+    assert read("doc.md", source) == expected

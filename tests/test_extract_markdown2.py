@@ -136,7 +136,7 @@ def markdown_document(draw):
             block += ["```", ""]
         elif kind == "myst-admonition":  # D10: the argument is the title
             block += ["```{admonition} Title words"]
-            wanted += ["Title", "words"]
+            wanted += ["Title", "words:"]  # the title labels the text its body begins with (session 37)
             for i, t in enumerate(text):
                 block += wrap(t, width, "") + ([""] if i < len(text) - 1 else [])
             block += ["```", ""]
@@ -228,7 +228,7 @@ CASES = [
      [(1, "The meeting is on March 15."), (2, "Please attend it.")]),
     ("D9 a list still goes on", "1. One item.\n2. Two items.\n\n3. Three.\n",
      [(1, "One item."), (2, "Two items."), (4, "Three.")]),
-    ("D10 admonition title", "```{admonition} The title\nThe body.\n```\n", [(1, "The title"), (2, "The body.")]),
+    ("D10 admonition title", "```{admonition} The title\nThe body.\n```\n", [(1, "The title: The body.")]),
     ("D10 text on the fence line", "```{note} Text on the fence line.\nMore.\n```\n",
      [(1, "Text on the fence line."), (2, "More.")]),
     ("D10 versioned", "```{versionadded} 1.2 The new reader.\n```\n", [(1, "The new reader.")]),

@@ -83,6 +83,9 @@ _MD_CODE_DIRECTIVES = frozenset({"code-cell", "python", "r", "julia", "ojs", "sq
 # line is their body's first line (``{note} Text``); a versioned one's argument starts with versions.
 _MD_TITLE_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "rubric", "centered", "dropdown", "tab-item",
                                   "tab", "card", "grid-item-card", "margin", "table", "list-table"})
+# Those whose title labels the text their body begins with ("Note: The special constants ..."), as
+# an admonition's (``!!! note "Title"``) and a content tab's do; a rubric, a table's title, a card's stay alone.
+_MD_LABEL_DIRECTIVES = frozenset({"admonition", "topic", "sidebar", "dropdown", "tab-item", "tab"})
 # MyST directives a label (``:name:``, or a target before them) names by their argument, as Sphinx
 # takes a table's title for a reference (a figure's caption is its body's first paragraph).
 _MD_NAMED_BY_TITLE = frozenset({"table", "list-table", "csv-table", "rubric"})
@@ -323,6 +326,9 @@ def _clean_markdown(text: str) -> Lines:
                 name_section(labels, argument)
             if short in _MD_TITLE_DIRECTIVES:
                 out.block(number, argument)
+                body = next((m for m in range(k, j) if content(m).strip()), None)
+                if short in _MD_LABEL_DIRECTIVES and body is not None and re.search(r"\w", _md_inline(argument)):
+                    out.hold(body + 1)  # "Note" alone says nothing: it labels the text its body begins with
             elif argument and (short in _MD_BODY_DIRECTIVES or short in _VERSIONED):
                 out.add(number, argument)
                 in_paragraph = True
