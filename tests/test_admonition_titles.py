@@ -124,3 +124,36 @@ def test_a_markdown_title_or_tab_label_labels_the_text_its_body_begins_with(sour
 ])
 def test_a_myst_directive_s_title_labels_the_text_its_body_begins_with(source, expected):
     assert read("doc.md", source) == expected
+
+
+# Sphinx's HTML (session 37's leftovers): an admonition's, a topic's or a sidebar's title
+# (``<p class="admonition-title">Note</p>``) labels the text its body begins with, as in rst.
+_NOTE = '<div class="admonition note">\n<p class="admonition-title">Note</p>\n{}\n</div>\n'
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("<p>The special constants are lowercase. Title case works too.</p>",
+     [(2, "Note: The special constants are lowercase."), (3, "Title case works too.")]),
+    ("<ul>\n<li><p>Install it.</p></li>\n<li><p>Run it.</p></li>\n</ul>", [(2, "Note: Install it."), (5, "Run it.")]),
+    # a body that begins with code: the title stays, as a heading over the code would
+    ('<div class="highlight"><pre>x = 1</pre></div>\n<p>It sets x.</p>', [(2, "Note"), (4, "It sets x.")]),
+    ("", [(2, "Note")]),  # a title alone
+])
+def test_a_sphinx_html_admonition_title_labels_the_text_its_body_begins_with(body, expected):
+    assert read("doc.html", _NOTE.format(body)) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('<div class="topic"><p class="topic-title">Summary</p><p>The gist.</p></div>', ["Summary: The gist."]),
+    ('<aside class="sidebar"><p class="sidebar-title">Side</p><p>The side text.</p></aside>', ["Side: The side text."]),
+    ('<div class="admonition"><p class="admonition-title">Where to get help:</p><p>Ask.</p></div>',
+     ["Where to get help: Ask."]),
+    ('<div class="admonition"><p class="admonition-title">Working on Windows?</p><p>Use it.</p></div>',
+     ["Working on Windows?", "Use it."]),
+    # the title's box ends: the text after it is not its body
+    ('<div class="admonition"><p class="admonition-title">Note</p></div><p>Not in it.</p>', ["Note", "Not in it."]),
+    # a paragraph of any other class is no title
+    ('<div class="x"><p class="lead">Intro</p><p>More text.</p></div>', ["Intro", "More text."]),
+])
+def test_a_topic_s_or_sidebar_s_title_in_html_labels_its_body_s_text(source, expected):
+    assert [text for _, text in read("doc.html", source)] == expected

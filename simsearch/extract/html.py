@@ -91,6 +91,9 @@ class _HtmlText(HTMLParser):
     # What marks a <dt> as a Sphinx object's signature (``sig`` since Sphinx 4, the name's class
     # before): a name to look up, which stays as it was, not a term that labels its definition.
     SIGNATURE = frozenset({"sig", "descname", "sig-name"})
+    # A box's title in Sphinx's and docutils' HTML (``<p class="admonition-title">Note</p>``): it labels
+    # the text the box's body begins with, as a term labels its definition's.
+    BOX_TITLES = frozenset({"admonition-title", "topic-title", "sidebar-title"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
@@ -168,9 +171,12 @@ class _HtmlText(HTMLParser):
         self.block_in_term = False  # text in a <dt> that is not a signature (SIGNATURE)
         self.block_is_signature = False  # a signature's name in the block (Sphinx before 4 marks no <dt>)
         self.block_in_definition = False  # text in a <dd>
+        # The box (its attributes) whose title (``BOX_TITLES``) the block is: an admonition's, a topic's, a sidebar's.
+        self.block_titles: dict | None = None
         # The term kept last, while nothing else is: (its end in ``parts``, its text); its
         # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
-        self.term_end: tuple[int, str] | None = None
+        # A box's title is held as a term is, for the box's first block ("Note: The special constants ...").
+        self.term_end: tuple[int, str, dict | None] | None = None
         self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
         self.field_prefix: tuple[str, int] | None = None  # a field's label and its line, put before its body's text
         self.skip_field_body = False  # the next <dd> is a type-only field's body
@@ -203,14 +209,14 @@ class _HtmlText(HTMLParser):
                 self._add(text, line)
             self.has_h1 = self.has_h1 or self.block_in_h1
             term = " ".join("".join(text for text, _ in self.block).split())
-            held = (self.block_in_term and not self.block_is_signature and not self.block_in_definition
-                    and not _SENTENCE_LABEL.search(term))
-            self.term_end = (len(self.parts), term) if held else None
+            held = ((self.block_in_term and not self.block_is_signature and not self.block_in_definition
+                     or self.block_titles is not None) and not _SENTENCE_LABEL.search(term))
+            self.term_end = (len(self.parts), term, self.block_titles) if held else None
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.literal_start, self.literal_periods = 0, []
         self.block_in_title = self.block_in_h1 = self.block_in_term = self.block_in_definition = self.cell_gap = False
-        self.block_is_signature = False
+        self.block_is_signature, self.block_titles = False, None
         for table in self.tables:
             if table.cell:
                 table.cell[1] = -1
@@ -219,10 +225,13 @@ class _HtmlText(HTMLParser):
 
     def _join_term(self) -> None:
         """A definition's first block goes on from its term, when nothing was kept between them (code
-        was left out: ``_skip``), as a field's label goes before its text: "and: Return true if ..."."""
-        if self.term_end is None or not self.block_in_definition:
+        was left out: ``_skip``), as a field's label goes before its text: "and: Return true if ...".
+        So does a box's first block from the box's title, when it is in the box ("Note: The ...")."""
+        if self.term_end is None:
             return
-        end, term = self.term_end
+        end, term, box = self.term_end
+        if not (self.block_in_definition if box is None else any(attributes is box for attributes in self.open_attrs)):
+            return
         if end > len(self.parts) or "".join(self.parts[end:]).strip():
             return
         del self.parts[end:], self.line_map[end:]
@@ -601,6 +610,9 @@ class _HtmlText(HTMLParser):
             self.block_in_term = self.block_in_term or (term >= 0 and not self.SIGNATURE.intersection(
                 self._classes(self.open_attrs[term])))
             self.block_in_definition = self.block_in_definition or (self._last("dd") >= 0 and not self._field_list())
+            title = self._last("p")
+            if title > 0 and self.BOX_TITLES.intersection(self._classes(self.open_attrs[title])):
+                self.block_titles = self.open_attrs[title - 1]
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"
