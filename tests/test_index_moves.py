@@ -460,10 +460,12 @@ def test_an_index_from_before_m0012_gets_the_text_index_and_its_moved_files_keep
         # index m0012 makes stays out.
         old.conn.execute("ALTER TABLE runs ADD COLUMN files_reextracted INTEGER")
         old.conn.execute("ALTER TABLE documents ADD COLUMN lines_are_sentences INTEGER")  # m0014's
+        old.conn.execute("ALTER TABLE documents ADD COLUMN lines_are_blocks INTEGER")  # m0015's (read at any --vector-context)
         old.conn.execute("ALTER TABLE sentences ADD COLUMN context TEXT")
         indexer.index(old, [root], [str(index_model)], progress=False)
         old.conn.execute("ALTER TABLE runs DROP COLUMN files_reextracted")
         old.conn.execute("ALTER TABLE documents DROP COLUMN lines_are_sentences")
+        old.conn.execute("ALTER TABLE documents DROP COLUMN lines_are_blocks")
         old.conn.execute("ALTER TABLE sentences DROP COLUMN context")
         old.conn.execute("DELETE FROM settings WHERE key = 'context_window'")
         assert "sentences_text" not in {name for (name,) in old.conn.execute("SELECT name FROM sqlite_master")}
