@@ -1081,6 +1081,8 @@ def _json_query(line: str, path: Path, number: int) -> str:
     """The "query" string of line ``number`` of a JSON Lines query file (other keys, such as eval
     retrieval's "relevant" and "id", are not read); anything else is an error naming the line."""
     where, kind = f"--queries {path}: line {number}", f"a {path.suffix} file is JSON Lines: one object with a \"query\" a line"
+    if line.lstrip().startswith("["):  # a pretty-printed or one-line array: say so, not "Expecting value"
+        raise SimsearchError(f"{where}: a JSON array, which is not read ({kind})")
     try:
         obj = json.loads(line)
     except ValueError as exc:  # (a JSONDecodeError, or a number past Python's limit on digits)

@@ -316,6 +316,9 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
 
 
 def _jsonl_query(line: str, base: Path, where: str) -> Query:
+    if line.lstrip().startswith("["):  # a pretty-printed or one-line array: say so, not "Expecting value"
+        raise SimsearchError(f"{where}: a JSON array, which is not read (JSON Lines: one object with \"query\" "
+                             "and \"relevant\" a line)")
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -44,7 +44,8 @@ def test_a_json_lines_file_searches_each_lines_query(indexed, run_cli, name):
     ('{"id": "q1", "relevant": ["a.txt"]}', 'line 2: no "query" in the JSON object'),
     ('{"query": 3}', 'line 2: "query" must be a string, not a number'),
     ('{"query": "   "}', "line 2: the query is empty"),
-    ('["cat"]', 'line 2: expected a JSON object (a .jsonl file is JSON Lines: one object with a "query" a line)'),
+    ('["cat"]', 'line 2: a JSON array, which is not read (a .jsonl file is JSON Lines: one object with a "query" a line)'),
+    ('5', 'line 2: expected a JSON object (a .jsonl file is JSON Lines: one object with a "query" a line)'),
     ("where did the cat sit", "line 2: not valid JSON (Expecting value, column 1)"),
     ('{"query": "cat", ', "line 2: not valid JSON"),
     ('{"query": "\\ud800"}', "line 2: the query holds a lone surrogate"),
@@ -71,3 +72,16 @@ def test_a_plain_file_keeps_each_line_as_written_and_says_when_lines_look_like_j
     assert json.loads(out.splitlines()[0])["query"] == '{"query": "cat", "relevant": ["a.txt"]}'
     assert ('warning: --queries questions.txt: 2 lines are JSON objects with a "query" (eval retrieval\'s format), '
             'searched as written: name the file .jsonl to search each "query"') in " ".join(err.split()), err
+
+
+@pytest.mark.parametrize("command", ["search", "eval"])
+def test_a_pretty_printed_json_array_is_named_as_one(indexed, run_cli, command):
+    """An array of queries, as json.dump(indent=2) writes it: its first line "[" said "not valid JSON
+    (Expecting value, column 2)", which names no mistake; the error says it is an array."""
+    (indexed / "arr.json").write_text(json.dumps([{"query": "cat", "relevant": ["a.txt"]}], indent=2) + "\n")
+    args = (("search", "--db", "idx.db", "--queries", "arr.json") if command == "search" else
+            ("eval", "retrieval", "arr.json", "--db", "idx.db", "--device", "cpu"))
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == "", err
+    where = "--queries arr.json: line 1" if command == "search" else "arr.json:1"  # (each command's way of naming a line)
+    assert f"{where}: a JSON array, which is not read" in err and len(err.splitlines()) == 1, err

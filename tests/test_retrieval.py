@@ -161,7 +161,8 @@ def test_tsv_queries(tmp_path):
     ('{"query": "a", "relevant": [{"path": "x", "lines": "1-2"}]}\n', 1, "\"lines\" must be"),
     ('{"query": "a", "relevant": [{"text": ""}]}\n', 1, "non-empty"),
     ('{"query": "a", "relevant": ["x"], "relevent": ["y"]}\n', 1, "unknown key 'relevent'"),
-    ('["a", "x"]\n', 1, "expected a JSON object"),
+    ('["a", "x"]\n', 1, "a JSON array, which is not read"),
+    ("5\n", 1, "expected a JSON object"),
     ('{"query": "a", "relevant": ["x:0"]}\n', 1, "first <= last"),
 ])
 def test_bad_jsonl_names_file_and_line(tmp_path, content, line, message):
