@@ -1023,16 +1023,13 @@ def _hit_cell(hit, marked_width: Optional[int] = None) -> Text:
     return cell
 
 
-# A ``--queries`` file with one of these suffixes is JSON Lines, as `eval retrieval` reads it
-# (``retrieval.load_queries``): each line's "query" is the query. Any other file is one query per
-# line as written, a line that begins with "{" too (a template, a LaTeX snippet).
-JSON_QUERY_SUFFIXES = (".jsonl", ".ndjson", ".json")
-
-
 def _read_queries(path: Path) -> list[str]:
     """The queries of a ``--queries`` file, one per non-blank line (blank lines are counted on
-    stderr): the line as written, or its "query" in a JSON Lines file (:data:`JSON_QUERY_SUFFIXES`);
-    a file with no query is refused."""
+    stderr): the line as written, or its "query" in a JSON Lines file (``retrieval.JSON_LINES_SUFFIXES``,
+    as `eval retrieval` reads it; any other file is one query per line as written, a line that
+    begins with "{" too: a template, a LaTeX snippet); a file with no query is refused."""
+    from .retrieval import JSON_LINES_SUFFIXES
+
     from .progress import print_warning
 
     try:
@@ -1048,7 +1045,7 @@ def _read_queries(path: Path) -> list[str]:
         raise SimsearchError(f"--queries {path}: line {line_of_byte(data, exc.start)} is not UTF-8") from None
     from .search import empty_query
 
-    json_lines = path.suffix.lower() in JSON_QUERY_SUFFIXES
+    json_lines = path.suffix.lower() in JSON_LINES_SUFFIXES
     # One query per line as an editor shows lines: a form feed or U+2028 inside a line does not split it.
     queries = []
     blank = looks_like_json = 0
@@ -1081,21 +1078,15 @@ def _json_query(line: str, path: Path, number: int) -> str:
     """The "query" string of line ``number`` of a JSON Lines query file (other keys, such as eval
     retrieval's "relevant" and "id", are not read); anything else is an error naming the line."""
     where, kind = f"--queries {path}: line {number}", f"a {path.suffix} file is JSON Lines: one object with a \"query\" a line"
-    if line.lstrip().startswith("["):  # a pretty-printed or one-line array: say so, not "Expecting value"
-        raise SimsearchError(f"{where}: a JSON array, which is not read ({kind})")
-    try:
-        obj = json.loads(line)
-    except ValueError as exc:  # (a JSONDecodeError, or a number past Python's limit on digits)
-        reason = f"{exc.msg}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise SimsearchError(f"{where}: not valid JSON ({reason}); {kind}") from None
+    from .retrieval import json_kind, json_line
+
+    obj = json_line(line, where, kind)
     if not isinstance(obj, dict):
         raise SimsearchError(f"{where}: expected a JSON object ({kind})")
     if "query" not in obj:
         raise SimsearchError(f"{where}: no \"query\" in the JSON object (its keys: {', '.join(map(json.dumps, obj)) or 'none'})")
     query = obj["query"]
     if not isinstance(query, str):
-        from .retrieval import json_kind
-
         raise SimsearchError(f"{where}: \"query\" must be a string, not {json_kind(query)}")
     try:
         query.encode("utf-8")

@@ -253,7 +253,7 @@ def load_queries(path: Path | str, fmt: str | None = None, *,
     lines = source_lines(text)  # \n, \r\n, \r only: U+2028 and \x0c are inside a line (valid JSON, one query)
     if fmt is None:
         suffix = path.suffix.lower()
-        if suffix in (".jsonl", ".ndjson", ".json"):
+        if suffix in JSON_LINES_SUFFIXES:
             fmt = "jsonl"
         elif suffix in (".tsv", ".tab"):
             fmt = "tsv"
@@ -315,16 +315,26 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
     return list(first.values())
 
 
-def _jsonl_query(line: str, base: Path, where: str) -> Query:
-    if line.lstrip().startswith("["):  # a pretty-printed or one-line array: say so, not "Expecting value"
-        raise SimsearchError(f"{where}: a JSON array, which is not read (JSON Lines: one object with \"query\" "
-                             "and \"relevant\" a line)")
+# A query file with one of these suffixes is JSON Lines (`eval retrieval`, and `search --queries`,
+# which reads each line's "query"); `eval retrieval` reads others by their first line.
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def json_line(line: str, where: str, kind: str):
+    """Line ``where`` of a JSON Lines file, parsed; an array (a pretty-printed file's "[", which
+    json would call "Expecting value") or text that is not JSON is an error naming the line and
+    saying what the file should hold (``kind``)."""
+    if line.lstrip().startswith("["):
+        raise SimsearchError(f"{where}: a JSON array, which is not read ({kind})")
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise SimsearchError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
-    except ValueError as exc:  # a number past Python's limit on digits
-        raise SimsearchError(f"{where}: not valid JSON ({exc})") from None
+        return json.loads(line)
+    except ValueError as exc:  # (a JSONDecodeError, or a number past Python's limit on digits)
+        reason = f"{exc.msg}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise SimsearchError(f"{where}: not valid JSON ({reason}); {kind}") from None
+
+
+def _jsonl_query(line: str, base: Path, where: str) -> Query:
+    obj = json_line(line, where, "JSON Lines: one object with \"query\" and \"relevant\" a line")
     if not isinstance(obj, dict):
         raise SimsearchError(f"{where}: expected a JSON object with \"query\" and \"relevant\"")
     try:
