@@ -657,14 +657,10 @@ def file_length(path: str) -> tuple[int, str] | None:
     except OSError:
         return None
     if format_of(Path(path)) == "pdf" or is_pdf_data(data):
+        from .extract.pdf import open_pdf
+
         try:
-            import io
-            import logging
-
-            from pypdf import PdfReader
-
-            logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-            return len(PdfReader(io.BytesIO(data)).pages), "pages"
+            return len(open_pdf(data).pages), "pages"
         except Exception:  # no pypdf, or a PDF it cannot read (the index skips it too)
             return None
     return len(source_lines(decode(data)[0])), "lines"

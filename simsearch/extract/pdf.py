@@ -24,19 +24,26 @@ def is_pdf_data(data: bytes) -> bool:
     return PDF_MAGIC.match(data[:1024]) is not None and PDF_STRUCTURE.search(data) is not None
 
 
+def open_pdf(data: bytes):
+    """pypdf's reader of ``data`` (ImportError without the pdf extra). pypdf logs what it repairs
+    ("EOF marker not found"): a file it cannot read is skipped with one warning of ours, and one it
+    can is read; neither needs its log lines on the terminal, so they are turned off."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    return PdfReader(io.BytesIO(data))
+
+
 def _extract_pdf(path: Path, data: bytes) -> Extracted:
     try:
-        import io
-        import logging
-
-        from pypdf import PdfReader
+        import pypdf  # noqa: F401 (the extra installed?)
     except ImportError:
         raise Skip("PDF support is not installed: pip install 'simsearch[pdf]'") from None
-    # pypdf logs what it repairs ("EOF marker not found"): a file it cannot read is skipped with
-    # one warning of ours, and one it can is read; neither needs its log lines on the terminal.
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = open_pdf(data)
         pages, code, sizes, bold, size_counts = [], [], [], [], Counter()
         for page in reader.pages:
             text, mono, line_sizes, heavy = _page_text(page, size_counts)
