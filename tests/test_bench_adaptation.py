@@ -48,3 +48,23 @@ def test_what_was_not_measured_is_none():
     met = bench.targets_met(row)
     assert met["sts avg"] is None and met["held-out same way"] is None
     assert met["dense hit@10 +0.03"] is False and met["hybrid hit@10 +0.03"] is True
+
+
+def test_either_counts_a_query_answered_in_any_sides_first_ten():
+    bench = load_bench()
+    ranks = [(1, None), (None, 10), (11, 12), (None, None), (3, 2)]
+    dense = [{"first_relevant_rank": d} for d, _ in ranks]
+    lexical = [{"first_relevant_rank": lex} for _, lex in ranks]
+    assert bench.either_at(dense, lexical) == 3 / 5   # rank 11 and 12 are past the ten
+    assert bench.either_at(dense) == 2 / 5 and bench.either_at(dense, lexical, k=12) == 4 / 5
+    assert bench.either_at([], []) == 0.0
+
+
+def test_either_has_its_own_delta_and_is_not_a_target():
+    bench = load_bench()
+    base = {**scores(0.80, 0.50, 0.80, 0.50, None), "heldout": {}}
+    row = {**scores(0.84, 0.55, 0.81, 0.55, None), "heldout": {}}
+    base["hybrid"]["either@10"], row["hybrid"]["either@10"] = 0.85, 0.84
+    bench.add_deltas(row, base, {})
+    assert row["delta"]["hybrid"]["either@10"] == -0.01
+    assert not any("either" in name for name in bench.targets_met(row))
