@@ -1388,8 +1388,8 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     chooses the step kept, is signed by its folder and by the pairs read from it
     (``sts.pairs_sha256``): the same file with other pairs is another criterion. ``named_rows``
     (ict): rows whose last column is the passage's document's name, which the data hash does not
-    see: a file renamed meanwhile, or a checkpoint of a run from before passages had names, is
-    another run.
+    see: signed passage by passage (``names_sha256``), a file renamed meanwhile, two files that
+    swapped their names, or a checkpoint of a run from before passages had names, is another run.
     """
     from ..sts import pairs_sha256
 
@@ -1425,16 +1425,25 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     }
 
 
-# The signature's key for the names ict's passages are embedded with (``names_sha256``).
-PASSAGE_NAMES_KEY = "the passages' file names (sha256)"
+# The signature's key for which name each of ict's passages is embedded with (``names_sha256``).
+PASSAGE_NAMES_KEY = "the passages' file names, passage by passage (sha256)"
+# The key session 37's checkpoints signed the names under: a hash of the set of names alone, which
+# the names moved from one passage to another (two files' names swapped) passed.
+SET_OF_NAMES_KEY = "the passages' file names (sha256)"
 
 
 def names_sha256(rows) -> str:
-    """A hash of the names ict's rows embed their passages with (their last column), each once, sorted."""
+    """A hash of which name each of ict's passages is embedded with: the rows' (passage, name)
+    pairs (their last two columns), each once, sorted, so the rows' order does not matter and two
+    passages that swap their names do."""
     import hashlib
 
-    names = sorted({row[-1] for row in rows})
-    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256()
+    for pair in sorted({(row[-2], row[-1]) for row in rows}):
+        for text in pair:
+            data = text.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
 
 
 def heldout_sha256(documents, repeated=frozenset()) -> str | None:
@@ -1509,6 +1518,10 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     if not _staging_is_ours(staging):
         raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
     saved = _read_checkpoint(staging / "checkpoint.pt")
+    if SET_OF_NAMES_KEY in saved["signature"] and PASSAGE_NAMES_KEY in signature:
+        # (its hash cannot tell whether each passage has the name it had: refused, not guessed)
+        raise SimsearchError(f"--resume: the checkpoint in {staging} was written by an older simsearch, which recorded "
+                             "the passages' file names but not which passage had which; start again without --resume")
     # Checkpoints from before --precision: CUDA steps ran under bf16 autocast, CPU steps in fp32.
     saved["signature"].setdefault("--precision", "bf16" if saved["signature"].get("--device") == "cuda" else "fp32")
     saved["signature"].setdefault("--distill", 0.0)  # checkpoints from before --distill: the paper's loss alone
