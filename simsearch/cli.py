@@ -582,8 +582,11 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train.report import heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
+    from .train.report import files_line, heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
 
+    used = files_line(metadata.get("data_source") or {})
+    if used:  # (what `simsearch status` counts against what training read: the difference said)
+        stdout.print(_shown(used), highlight=False, soft_wrap=True)
     best = metadata["best_dev_stsb"]
     # The check that chose the step did not find the model better: no "use it" for it. "not better"
     # (the base did as well or better), or "mixed" (held-out hit@10 and MRR@10 moved apart).
