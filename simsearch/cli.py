@@ -886,8 +886,8 @@ def search_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
-    from .progress import visible
-    from .search import OTHER_READER_NOTE, Searcher, needs_model, shown_score, stale_note
+    from .progress import print_warning, visible
+    from .search import OTHER_READER_NOTE, Searcher, index_running_message, needs_model, shown_score, stale_note
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -915,7 +915,11 @@ def search_command(
     missing = searcher.missing_vectors() if uses_model else 0
     if missing:
         Console(stderr=True).print(f"[yellow]warning:[/] {_shown(searcher.missing_message())}", highlight=False, soft_wrap=True)
-    extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing}
+    running = index_running_message(searcher.store)  # (on stderr; --json's records carry it as a field)
+    if running:
+        print_warning(running)
+    extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing,
+             "index_in_progress": running is not None}
     if queries is not None:
         for text, hits in zip(lines, searcher.search_many(lines, k, mode=mode, min_score=min_score,
                                                           path_glob=path, context=context)):
