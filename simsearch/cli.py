@@ -582,8 +582,11 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train.report import heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
+    from .train.report import files_line, heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
 
+    used = files_line(metadata.get("data_source") or {})
+    if used:  # (what `simsearch status` counts against what training read: the difference said)
+        stdout.print(_shown(used), highlight=False, soft_wrap=True)
     best = metadata["best_dev_stsb"]
     # The check that chose the step did not find the model better: no "use it" for it. "not better"
     # (the base did as well or better), or "mixed" (held-out hit@10 and MRR@10 moved apart).
@@ -883,8 +886,8 @@ def search_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result (NDJSON)."),
 ) -> None:
     """Search the index: score, sentence, path:line and the sentences around it."""
-    from .progress import visible
-    from .search import OTHER_READER_NOTE, Searcher, needs_model, shown_score, stale_note
+    from .progress import print_warning, visible
+    from .search import OTHER_READER_NOTE, Searcher, index_running_message, needs_model, shown_score, stale_note
     from .store import Store
 
     if (query is None) == (queries is None):
@@ -912,7 +915,11 @@ def search_command(
     missing = searcher.missing_vectors() if uses_model else 0
     if missing:
         Console(stderr=True).print(f"[yellow]warning:[/] {_shown(searcher.missing_message())}", highlight=False, soft_wrap=True)
-    extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing}
+    running = index_running_message(searcher.store)  # (on stderr; --json's records carry it as a field)
+    if running:
+        print_warning(running)
+    extra = {"model": searcher.name if uses_model else None, "mode": mode, "missing_vectors": missing,
+             "index_in_progress": running is not None}
     if queries is not None:
         for text, hits in zip(lines, searcher.search_many(lines, k, mode=mode, min_score=min_score,
                                                           path_glob=path, context=context)):

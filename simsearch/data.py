@@ -56,10 +56,12 @@ def print_file_warning(path: str, reason: str) -> None:
     print_warning(f"{path}: {reason}")
 
 
-def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb: float | None = None) -> list[Document]:
+def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb: float | None = None,
+                        without_sentences: list[str] | None = None) -> list[Document]:
     """The documents under a file or folder, in walk order, each with its sentences in order.
 
-    Files without a sentence are left out, and so are files of a folder larger than ``max_file_mb``
+    Files without a sentence are left out (their paths added to ``without_sentences`` when given),
+    and so are files of a folder larger than ``max_file_mb``
     (None: ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note, so
     ``--unsup FOLDER`` reads what ``index FOLDER`` + ``--from-index`` would. A file named on its own
     is read whatever its size (the paper's wiki1m_for_simcse.txt is about 120 MB). Raises
@@ -101,6 +103,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             documents.append(Document(str(item.path), [s.text for s in sentences],
                                       blocks=window_blocks([s.line for s in sentences],
                                                            extracted.lines_are_blocks or extracted.lines_are_sentences)))
+        elif without_sentences is not None:  # (code, markup or nothing else)
+            without_sentences.append(str(item.path))
     if not documents:
         raise SimsearchError(_nothing_read(path, skipped))
     return documents

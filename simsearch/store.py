@@ -217,6 +217,11 @@ HELD_VECTOR_SQL = ("SELECT v.embedding FROM sentences s CROSS JOIN vectors v ON 
                    "WHERE s.text = ?2 AND s.context IS ?3 LIMIT 1")
 # The same for a sentence of the text ?2 in any context.
 HELD_TEXT_SQL = HELD_VECTOR_SQL.replace(" AND s.context IS ?3", "")
+# Both in one query: the vector in context ?3, else a row of NULL when a copy of the text in another
+# context has one, else no row. The LIMIT ends the query at the first row, so the second look-up
+# (through the same index) runs only when the first found nothing, and reads no embedding.
+HELD_VECTOR_OR_TEXT_SQL = (f"{HELD_VECTOR_SQL.removesuffix(' LIMIT 1')} UNION ALL "
+                           f"{HELD_TEXT_SQL.replace('SELECT v.embedding', 'SELECT NULL')}")
 # The setting (m0014, ``Store.context_window``): how many sentences either side of a sentence its
 # vector also embeds (0: the sentence alone; 1, the default for a new index: ``normalize(enc(sentence) +
 # enc(window))``).
@@ -1047,19 +1052,25 @@ class Store:
         key = (model_id, text, context)
         row = None
         if key not in self._unheld and key[:2] not in self._unheld:
-            if self._has_context_columns():
-                row = self.conn.execute(HELD_VECTOR_SQL, key).fetchone()
-            else:  # (an older schema, written by a test)
+            # With context vectors each copy of a line has a context of its own, so a key is new
+            # at every copy: while a run reads its files, whether any copy has a vector is learnt
+            # in the same query (:data:`HELD_VECTOR_OR_TEXT_SQL`) and remembered below.
+            any_context = self._releasing and context is not None
+            if not self._has_context_columns():  # (an older schema, written by a test)
                 row = self.conn.execute(HELD_TEXT_SQL, key[:2]).fetchone()
+            else:
+                row = self.conn.execute(HELD_VECTOR_OR_TEXT_SQL if any_context else HELD_VECTOR_SQL, key).fetchone()
+            elsewhere = row is not None and row[0] is None  # only copies in other contexts have one
+            if elsewhere:
+                row = None
             if row is None and self._releasing:
                 # While a run reads its files no vector is made, so a text no sentence holds a
                 # vector for stays so: not looked up again (each look-up walks every copy of the
                 # text: a line in 50k files without a vector cost 2 ms a look-up, 50k times).
                 self._unheld.add(key)
-                # With context vectors each copy of a line has a context of its own, so the key
-                # above is new at every copy: whether any copy has a vector is remembered too
-                # (a line in 4,000 files took 4.4 s of look-ups, quadratic in its copies).
-                if context is not None and self.conn.execute(HELD_TEXT_SQL, key[:2]).fetchone() is None:
+                # No copy in any context either (a line in 4,000 files took 4.4 s of look-ups,
+                # quadratic in its copies, before this was remembered).
+                if any_context and not elsewhere:
                     self._unheld.add(key[:2])
         if row is None and self._releasing:
             row = self.conn.execute("SELECT embedding FROM temp.released_vectors WHERE model_id = ? AND text = ? "

@@ -74,14 +74,19 @@ def test_a_plain_file_keeps_each_line_as_written_and_says_when_lines_look_like_j
             'searched as written: name the file .jsonl to search each "query"') in " ".join(err.split()), err
 
 
+@pytest.mark.parametrize("indent", [2, None], ids=["pretty", "one-line"])
 @pytest.mark.parametrize("command", ["search", "eval"])
-def test_a_pretty_printed_json_array_is_named_as_one(indexed, run_cli, command):
-    """An array of queries, as json.dump(indent=2) writes it: its first line "[" said "not valid JSON
-    (Expecting value, column 2)", which names no mistake; the error says it is an array."""
-    (indexed / "arr.json").write_text(json.dumps([{"query": "cat", "relevant": ["a.txt"]}], indent=2) + "\n")
+def test_a_json_array_is_named_as_one(indexed, run_cli, command, indent):
+    """An array of queries, as json.dump(indent=2) writes it (or on one line): its first line "["
+    said "not valid JSON (Expecting value, column 2)", which names no mistake. The error names the
+    file and line, says it is an array, and what each line must be instead: one JSON object with a
+    "query" (eval retrieval's with "relevant" too)."""
+    (indexed / "arr.json").write_text(json.dumps([{"query": "cat", "relevant": ["a.txt"]}], indent=indent) + "\n")
     args = (("search", "--db", "idx.db", "--queries", "arr.json") if command == "search" else
             ("eval", "retrieval", "arr.json", "--db", "idx.db", "--device", "cpu"))
     code, out, err = run_cli(*args)
     assert code == 2 and out == "", err
-    where = "--queries arr.json: line 1" if command == "search" else "arr.json:1"  # (each command's way of naming a line)
-    assert f"{where}: a JSON array, which is not read" in err and len(err.splitlines()) == 1, err
+    expected = ('--queries arr.json: line 1: a JSON array, which is not read (a .json file is JSON Lines: one object '
+                'with a "query" a line)' if command == "search" else  # (each command's way of naming a line)
+                'arr.json:1: a JSON array, which is not read (JSON Lines: one object with "query" and "relevant" a line)')
+    assert err == f"error: {expected}\n", err

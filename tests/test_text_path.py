@@ -15,7 +15,7 @@ from simsearch.data import documents_from_path, documents_sha256, indexed_docume
 from simsearch.errors import SimsearchError
 from simsearch.indexer import index
 from simsearch.store import Store
-from simsearch.train import DISTINCT_SENTENCES
+from simsearch.train import DISTINCT_SENTENCES, FILES_MEANING
 
 # --- generated folders ----------------------------------------------------------------------
 
@@ -203,7 +203,10 @@ def test_train_from_index_then_index_and_search_with_the_new_model(tmp_path, tin
     assert result["data_source"] == {"kind": "index", "path": str(db.absolute()), "documents": 3,
                                      "sentences": len(expected), "sentences_meaning": DISTINCT_SENTENCES,
                                      "sha256": documents_sha256(indexed),
-                                     "files_changed_since_indexed": 0, "files_read_by_other_version": 0}
+                                     "files_changed_since_indexed": 0, "files_read_by_other_version": 0,
+                                     # (the paper's recipe: every file with a sentence, all three)
+                                     "files": 3, "files_without_sentences": 0, "files_trained_on": 3,
+                                     "files_held_out": 0, "files_without_pairs": 0, "files_meaning": FILES_MEANING}
     assert result["data_sha256"] == documents_sha256(indexed)
     saved = json.loads((out / "simsearch.json").read_text())
     assert saved["data_source"] == result["data_source"]

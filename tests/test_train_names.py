@@ -172,3 +172,84 @@ def test_ict_resume_with_names_equals_an_uninterrupted_run(tmp_path, tiny_model,
     train(make(tmp_path / "full"))
     interrupted_then_resumed(make, tmp_path / "cut", 2)
     assert_same_run(tmp_path / "full", tmp_path / "cut")
+
+
+def test_the_names_are_signed_passage_by_passage():
+    """Which passage carries which name, in any order of the rows: a hash of the set of names
+    alone was the same for two passages that swapped their names."""
+    from simsearch.train import names_sha256
+
+    rows = [("a1", "passage one", "alpha"), ("a2", "passage two", "beta"), ("a3", "passage two", "beta")]
+    assert names_sha256(rows) == names_sha256(rows[::-1])
+    swapped = [("a1", "passage one", "beta"), ("a2", "passage two", "alpha"), ("a3", "passage two", "alpha")]
+    assert names_sha256(swapped) != names_sha256(rows)
+
+
+def _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch):
+    """An ict run stopped at step 2 over 12 documents, two of them in folders of their own
+    (x/alpha.txt, y/beta.txt), doc00.txt held out. Returns (docs, settings)."""
+    import pytest
+
+    import simsearch.train as training
+    from simsearch.train import Interrupted, train
+
+    docs = write_documents(tmp_path / "docs")
+    for name, folder in (("alpha", "x"), ("beta", "y")):
+        (docs / folder).mkdir()
+    (docs / "doc01.txt").rename(docs / "x" / "alpha.txt")
+    (docs / "doc02.txt").rename(docs / "y" / "beta.txt")
+
+    def hold_out_doc00(documents, seed):  # whatever the names, the same document is held out
+        return ([d for d in documents if d.name != "doc00.txt"], [d for d in documents if d.name == "doc00.txt"])
+
+    monkeypatch.setattr(training, "heldout_split", hold_out_doc00)
+    settings = dict(recipe="ict", batch_size=8, max_steps=4)
+    with pytest.raises(Interrupted):
+        train(config(docs, tiny_model, tmp_path / "out", **settings), stop_at_step=2)
+    return docs, settings
+
+
+def test_resume_refuses_passages_whose_file_names_were_swapped(tmp_path, tiny_model, no_sts, monkeypatch):
+    """x/alpha.txt and y/beta.txt renamed x/beta.txt and y/alpha.txt: the same text in the same
+    order (the walk's: the data hash is the same), the same set of names, but each file's passages
+    beside the other's name. It resumed when the set of names was signed; refused now, in one
+    line naming what differs. Put back, the run resumes and finishes."""
+    import pytest
+
+    from simsearch.errors import SimsearchError
+    from simsearch.train import PASSAGE_NAMES_KEY, train
+
+    docs, settings = _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch)
+    (docs / "x" / "alpha.txt").rename(docs / "x" / "beta.txt")
+    (docs / "y" / "beta.txt").rename(docs / "y" / "alpha.txt")
+    with pytest.raises(SimsearchError) as refused:
+        train(config(docs, tiny_model, tmp_path / "out", resume=True, **settings))
+    message = str(refused.value)
+    assert message.startswith(f"--resume: this run differs from the interrupted one in {PASSAGE_NAMES_KEY} (")
+    assert "\n" not in message and "start again without --resume" in message
+    assert message.count(" then, ") == 1, message  # nothing else differs: the text and the held-out set are the same
+    (docs / "x" / "beta.txt").rename(docs / "x" / "alpha.txt")
+    (docs / "y" / "alpha.txt").rename(docs / "y" / "beta.txt")
+    meta = train(config(docs, tiny_model, tmp_path / "out", resume=True, **settings))
+    assert meta["steps"] == 4 and meta["recipe"] == "ict"
+
+
+def test_resume_refuses_a_checkpoint_that_signed_only_the_set_of_names(tmp_path, tiny_model, no_sts, monkeypatch):
+    """A checkpoint written before the names were signed passage by passage cannot say whether
+    each passage still has its name: refused in one line that says so and how to start over."""
+    import pytest
+    import torch
+
+    from simsearch.errors import SimsearchError
+    from simsearch.train import PASSAGE_NAMES_KEY, SET_OF_NAMES_KEY, train
+
+    docs, settings = _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch)
+    checkpoint = tmp_path / ".out.partial" / "checkpoint.pt"
+    saved = torch.load(checkpoint, weights_only=True)
+    saved["signature"][SET_OF_NAMES_KEY] = saved["signature"].pop(PASSAGE_NAMES_KEY)  # as session 37 wrote it
+    torch.save(saved, checkpoint)
+    with pytest.raises(SimsearchError) as refused:
+        train(config(docs, tiny_model, tmp_path / "out", resume=True, **settings))
+    assert str(refused.value) == (
+        f"--resume: the checkpoint in {checkpoint.parent} was written by an older simsearch, which recorded the "
+        "passages' file names but not which passage had which; start again without --resume")

@@ -961,7 +961,9 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
 
         store = Store.open(config.data, create=False)
         try:
-            documents = indexed_documents(store)
+            with store.snapshot():  # the files as `simsearch status` counts them, those with sentences among them
+                documents = indexed_documents(store)
+                files = store.counts()["documents"]
             stale = stale_documents(store, documents)
             roots = [index_root(list(store.roots()), d.path) for d in documents]
             older = other_reader_documents(store, documents)
@@ -987,13 +989,30 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale),
                   "files_read_by_other_version": len(older)}
     else:
-        documents = documents_from_path(config.data, warn)
+        empty: list[str] = []
+        documents = documents_from_path(config.data, warn, without_sentences=empty)
         source = {"kind": "files", "path": str(config.data.absolute())}
         roots = [str(config.data.expanduser().absolute())] * len(documents)
+        files = len(documents) + len(empty)
     sentences = unique_sentences(documents)
     sha256 = documents_sha256(documents)
-    source.update(documents=len(documents), sentences=len(sentences), sentences_meaning=DISTINCT_SENTENCES, sha256=sha256)
+    source.update(documents=len(documents), sentences=len(sentences), sentences_meaning=DISTINCT_SENTENCES, sha256=sha256,
+                  files=files, files_without_sentences=files - len(documents))
+    source.update(files_used(len(documents)))  # (all of them until a recipe holds some out: resolve_recipe)
     return TrainingData([(s,) for s in sentences], sha256, source, documents, roots)
+
+
+# What ``data_source``'s "files" counts are, said beside them in simsearch.json.
+FILES_MEANING = ("files: the index's files as `simsearch status` counts them (--from-index), else the files read; "
+                 "files_trained_on: those whose text training read (ict: that gave a sentence/passage pair and were not "
+                 "held out); the others had no sentence, were held out to measure the result, or gave no pair")
+
+
+def files_used(documents: int, held_out: int = 0, without_pairs: int = 0) -> dict:
+    """``data_source``'s counts of the files (with sentences: ``documents``) a recipe trained on,
+    held out and could make no example of."""
+    return {"files_trained_on": documents - held_out - without_pairs, "files_held_out": held_out,
+            "files_without_pairs": without_pairs, "files_meaning": FILES_MEANING}
 
 
 def index_root(roots: list[str], path: str) -> str | None:
@@ -1071,8 +1090,10 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
         # repeated word for word in several files (an option's text on each command's page) would
         # otherwise be several rows told apart by their names alone, each the others' in-batch negative.
         named: dict[tuple, str] = {}
+        paired: set[int] = set()  # the training documents that give a pair
         for e in pairs.ict_pairs(training, ICT_WINDOW):
             named.setdefault(e.row(), training[e.document].title or "")
+            paired.add(e.document)
         rows = [(*row, name) for row, name in named.items()]
         questions = pairs.question_count(heldout, ICT_WINDOW)
     held_note = heldout_note(documents, heldout, questions)
@@ -1103,7 +1124,9 @@ def resolve_recipe(config: TrainConfig, data: TrainingData, note=None, base: Mod
     config.recipe = chosen
     config._recipe_defaults()
     if chosen == "paper":
+        data.source.update(files_used(len(documents)))
         return data.examples, []
+    data.source.update(files_used(len(documents), len(heldout), len(training) - len(paired)))
     if len(rows) < 2:
         # (not for want of sentences, where every document is so)
         alone = _lines_alone_note(documents) + _shape_unknown_note(documents, config.data)
@@ -1388,8 +1411,8 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     chooses the step kept, is signed by its folder and by the pairs read from it
     (``sts.pairs_sha256``): the same file with other pairs is another criterion. ``named_rows``
     (ict): rows whose last column is the passage's document's name, which the data hash does not
-    see: a file renamed meanwhile, or a checkpoint of a run from before passages had names, is
-    another run.
+    see: signed passage by passage (``names_sha256``), a file renamed meanwhile, two files that
+    swapped their names, or a checkpoint of a run from before passages had names, is another run.
     """
     from ..sts import pairs_sha256
 
@@ -1425,16 +1448,25 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
     }
 
 
-# The signature's key for the names ict's passages are embedded with (``names_sha256``).
-PASSAGE_NAMES_KEY = "the passages' file names (sha256)"
+# The signature's key for which name each of ict's passages is embedded with (``names_sha256``).
+PASSAGE_NAMES_KEY = "the passages' file names, passage by passage (sha256)"
+# The key session 37's checkpoints signed the names under: a hash of the set of names alone, which
+# the names moved from one passage to another (two files' names swapped) passed.
+SET_OF_NAMES_KEY = "the passages' file names (sha256)"
 
 
 def names_sha256(rows) -> str:
-    """A hash of the names ict's rows embed their passages with (their last column), each once, sorted."""
+    """A hash of which name each of ict's passages is embedded with: the rows' (passage, name)
+    pairs (their last two columns), each once, sorted, so the rows' order does not matter and two
+    passages that swap their names do."""
     import hashlib
 
-    names = sorted({row[-1] for row in rows})
-    return hashlib.sha256("\0".join(names).encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256()
+    for pair in sorted({(row[-2], row[-1]) for row in rows}):
+        for text in pair:
+            data = text.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
 
 
 def heldout_sha256(documents, repeated=frozenset()) -> str | None:
@@ -1509,6 +1541,10 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     if not _staging_is_ours(staging):
         raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
     saved = _read_checkpoint(staging / "checkpoint.pt")
+    if SET_OF_NAMES_KEY in saved["signature"] and PASSAGE_NAMES_KEY in signature:
+        # (its hash cannot tell whether each passage has the name it had: refused, not guessed)
+        raise SimsearchError(f"--resume: the checkpoint in {staging} was written by an older simsearch, which recorded "
+                             "the passages' file names but not which passage had which; start again without --resume")
     # Checkpoints from before --precision: CUDA steps ran under bf16 autocast, CPU steps in fp32.
     saved["signature"].setdefault("--precision", "bf16" if saved["signature"].get("--device") == "cuda" else "fp32")
     saved["signature"].setdefault("--distill", 0.0)  # checkpoints from before --distill: the paper's loss alone

@@ -42,6 +42,24 @@ def _heldout_size(heldout: dict, noun: str) -> str:
     return f"{counted(heldout['documents'], noun)}, {queries} {'query' if queries == 1 else 'queries'}"
 
 
+def files_line(source: dict) -> str | None:
+    """'trained on 11 of 17 indexed files (3 held out to measure the result; 2 with no sentences:
+    code, markup or nothing else; 1 with no sentence/passage pair)': how many of the index's files
+    (as `simsearch status` counts them) or the folder's a run trained on, and why not the others.
+    None for one file (a file named on its own), triplets, or a model saved before the counts were kept."""
+    if "files_trained_on" not in source or source["files"] <= 1:
+        return None
+    files, trained = source["files"], source["files_trained_on"]
+    where = "indexed files" if source.get("kind") == "index" else "files read"
+    if trained == files:
+        return f"trained on all {files:,} {where}"
+    reasons = (("files_held_out", "held out to measure the result"),
+               ("files_without_sentences", "with no sentences: code, markup or nothing else"),
+               ("files_without_pairs", "with no sentence/passage pair"))
+    why = "; ".join(f"{source[key]:,} {reason}" for key, reason in reasons if source[key])
+    return f"trained on {trained:,} of {files:,} {where} ({why})"
+
+
 def step0(evals: list) -> tuple[dict, dict | None]:
     """(the base model's figures, the run's start's figures or None when the start is the base)
     from a training log's step-0 record ({} when there is none)."""

@@ -1,0 +1,50 @@
+"""`simsearch search` while another command writes the index (session 38).
+
+Was: a search beside a running `simsearch index` said nothing (a warning came only when a
+model's vectors were missing), though its results could miss the files not indexed yet and show
+changed files as they were. It now says so in one line on stderr, and `--json`'s records carry
+it as a field (stdout stays JSON alone). The run is held here as the indexer holds it: its
+writer lock, taken in this process (``indexer.writer_alive`` reads the holder's process id).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simsearch.indexer import writer_lock
+from simsearch.store import Store
+
+WARNING = ("warning: an index run is in progress on idx.db: results may miss files not yet indexed, and show changed "
+           "files as they were; search again when it is done")
+
+
+@pytest.fixture
+def indexed(tmp_path, index_model, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The cat sat on the mat. A dog ran in the park.\n")
+    (tmp_path / "q.txt").write_text("cat\ndog\n")
+    code, _, err = run_cli("index", "a.txt", "--db", "idx.db", "-m", index_model, "--device", "cpu")
+    assert code == 0, err
+    return tmp_path
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_search_says_in_one_line_that_an_index_run_is_in_progress(indexed, run_cli, mode):
+    search = ("search", "--db", "idx.db", "-k", "1", "--mode", mode, "--device", "cpu")
+    store = Store.open(indexed / "idx.db", create=False)
+    try:
+        with writer_lock(store):
+            code, out, err = run_cli(*search, "cat")
+            assert code == 0 and "The cat sat on the mat." in out
+            assert err.splitlines() == [WARNING], err
+            for args in (("cat", "--json"), ("--queries", "q.txt")):  # NDJSON: the warning is a field, not a line
+                code, out, err = run_cli(*search, *args)
+                records = [json.loads(line) for line in out.splitlines()]
+                assert code == 0 and records and all(r["index_in_progress"] is True for r in records), out
+                assert err.splitlines() == [WARNING], err
+    finally:
+        store.close()
+    code, out, err = run_cli(*search, "cat", "--json")  # the run over: nothing said, the field false
+    assert code == 0 and err == "" and json.loads(out)["index_in_progress"] is False, err
