@@ -157,3 +157,47 @@ def test_a_sphinx_html_admonition_title_labels_the_text_its_body_begins_with(bod
 ])
 def test_a_topic_s_or_sidebar_s_title_in_html_labels_its_body_s_text(source, expected):
     assert [text for _, text in read("doc.html", source)] == expected
+
+
+# pymdown's Blocks (session 38): ``/// note | Title``, ``/// details | Title``, ``/// admonition | Title``
+# and ``/// tab | Label`` were read as "Title" alone, then the body; the title labels the text the
+# body begins with, as ``!!! note "Title"``'s does. An element's selector (``/// html | div.result``)
+# and a caption's number are no title; a block without a title has no label.
+@pytest.mark.parametrize("source, expected", [
+    ("/// note | Setting up PATH\n\nAdd the folder to your PATH.\n\nMore.\n///\n",
+     [(1, "Setting up PATH: Add the folder to your PATH."), (5, "More.")]),
+    ("/// details | Why pin it\n    type: warning\n    open: True\n\nA new release may break it.\n///\n",
+     [(1, "Why pin it: A new release may break it.")]),
+    ("/// admonition | Custom title\n    type: tip\nBody text here.\n///\n", [(1, "Custom title: Body text here.")]),
+    ("/// tab | pip\nInstall it with pip.\n///\n\n/// tab | uv\nInstall it with uv.\n///\n",
+     [(1, "pip: Install it with pip."), (5, "uv: Install it with uv.")]),
+    ("/// note | Steps\n- Install it.\n- Run it.\n///\n", [(1, "Steps: Install it."), (3, "Run it.")]),
+    # no title, or an argument that is none: no label
+    ("/// note\nRead this first.\n///\n", [(2, "Read this first.")]),
+    ("/// html | div.result\nThe result.\n///\n", [(2, "The result.")]),
+    ("/// figure-caption | 1.2\nThe fruit counted.\n///\n", [(1, "1.2"), (2, "The fruit counted.")]),
+    # a title that is a sentence, a body that begins with code, an empty block: the title stays alone
+    ("/// warning | Working on Windows?\nUse the launcher.\n///\n", [(1, "Working on Windows?"), (2, "Use the launcher.")]),
+    ("/// note | Example\n```python\nx = 1\n```\nIt sets x.\n///\n", [(1, "Example"), (5, "It sets x.")]),
+    ("/// note | Empty\n///\n\nNot in it.\n", [(1, "Empty"), (4, "Not in it.")]),
+])
+def test_a_pymdown_block_s_title_labels_the_text_its_body_begins_with(source, expected):
+    assert read("doc.md", source) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["note", "details", "admonition", "tip", "tab"]), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+       st.lists(st.sampled_from(["type: warning", "open: True", "attrs: {class: x}"]), max_size=2), st.integers(0, 2),
+       st.lists(paragraph, min_size=1, max_size=2))
+def test_no_sentence_is_a_pymdown_block_s_title_alone(kind, title_words, options, blanks, body):
+    title = " ".join(title_words).capitalize()
+    lines = [f"/// {kind} | {title}"] + [f"    {option}" for option in options] + [""] * blanks
+    for k, sentences in enumerate(body):
+        lines += ([""] if k else []) + wrap(" ".join(sentences), 60, "")
+    lines.append("///")
+    sentences = read("doc.md", "\n".join(lines) + "\n")
+    # oracle: the title and the first sentence on the title's line, then every other sentence as written
+    assert sentences[0] == (1, f"{title}: {body[0][0]}"), (lines, sentences)
+    assert [text for _, text in sentences[1:]] == [s for para in body for s in para][1:]
+    for line, text in sentences[1:]:
+        assert re.sub(r"[.!?]", "", text.split()[0]) in lines[line - 1], (lines, sentences)

@@ -161,9 +161,9 @@ def markdown_document(draw):
             for t in text:
                 block += wrap(t, width, "") + [""]
             block += ["</details>", ""]
-        elif kind == "block":
+        elif kind == "block":  # its title labels the text its body begins with (session 38)
             block += ["/// note | Title words", ""]
-            wanted += ["Title", "words"]
+            wanted += ["Title", "words:"]
             for t in text:
                 block += wrap(t, width, "") + [""]
             block += ["///", ""]

@@ -65,6 +65,9 @@ _MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(
 # pymdown's Blocks: ``/// type | title`` opens (its YAML options indented under it), ``///`` closes.
 _MD_BLOCK_OPEN = re.compile(r"^(\s*)/{3,}\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
 _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
+# Blocks whose argument is no title of their body: an element's selector (``html | div.result``), a
+# caption's number or place (``figure-caption | 1.2``, ``caption | <``).
+_MD_UNTITLED_BLOCKS = frozenset({"html", "caption", "figure-caption", "table-caption"})
 # pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
@@ -374,11 +377,16 @@ def _clean_markdown(text: str) -> Lines:
         if opened or _MD_BLOCK_CLOSE.match(line):
             out.gap(number)
             title = (opened.group(3) or "") if opened else ""
-            if opened and opened.group(2).lower() != "html" and "=" not in title:  # not an element (div.result), not options
+            kind = opened.group(2).lower() if opened else ""
+            if opened and kind != "html" and "=" not in title:  # not an element (div.result), not options
                 out.block(number, title)
             i += 1
             while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
                 i += 1  # the block's options
+            body = next((k for k in range(i, len(lines)) if content(k).strip()), None)
+            if (opened and kind not in _MD_UNTITLED_BLOCKS and "=" not in title and body is not None
+                    and not _MD_BLOCK_CLOSE.match(content(body)) and re.search(r"\w", _md_inline(title))):
+                out.hold(body + 1)  # "Note" alone says nothing: it labels the text its body begins with, as !!!'s title
             in_paragraph = False
             continue
         if _MD_SNIPPET.match(line):
