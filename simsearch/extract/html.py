@@ -92,7 +92,7 @@ class _HtmlText(HTMLParser):
     # before): a name to look up, which stays as it was, not a term that labels its definition.
     SIGNATURE = frozenset({"sig", "descname", "sig-name"})
     # A box's title in Sphinx's and docutils' HTML (``<p class="admonition-title">Note</p>``): it labels
-    # the text the box's body begins with, as a term labels its definition's.
+    # the text the box's body begins with, as a term labels its definition's; so does a <details>' <summary>.
     BOX_TITLES = frozenset({"admonition-title", "topic-title", "sidebar-title"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
@@ -171,7 +171,8 @@ class _HtmlText(HTMLParser):
         self.block_in_term = False  # text in a <dt> that is not a signature (SIGNATURE)
         self.block_is_signature = False  # a signature's name in the block (Sphinx before 4 marks no <dt>)
         self.block_in_definition = False  # text in a <dd>
-        # The box (its attributes) whose title (``BOX_TITLES``) the block is: an admonition's, a topic's, a sidebar's.
+        # The box (its attributes) whose title (``BOX_TITLES``) the block is: an admonition's, a topic's, a
+        # sidebar's, or a <details> whose <summary> it is.
         self.block_titles: dict | None = None
         # The term kept last, while nothing else is: (its end in ``parts``, its text); its
         # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
@@ -613,6 +614,9 @@ class _HtmlText(HTMLParser):
             title = self._last("p")
             if title > 0 and self.BOX_TITLES.intersection(self._classes(self.open_attrs[title])):
                 self.block_titles = self.open_attrs[title - 1]
+            summary = self._last("summary")
+            if summary > 0 and self.open[summary - 1] == "details":  # <details><summary>Title</summary>: a box's title too
+                self.block_titles = self.open_attrs[summary - 1]
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"

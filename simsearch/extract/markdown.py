@@ -62,6 +62,9 @@ _MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGN
 # An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
 # content tab (``=== "Label"``, ``===! "Label"``); the title or label is group 2.
 _MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(?:\s+\"(.*)\")?|===[!+]*\s+\"(.*)\")\s*$")
+# HTML's <details> in Markdown (GitHub's way of folding a section): its <summary> on one line, group 1,
+# the <details> tag before it or not; group 2, what follows on the line.
+_MD_SUMMARY = re.compile(r"^\s*(?:<details(?:\s[^<>]*)?>\s*)?<summary(?:\s[^<>]*)?>(.*?)</summary>(.*)$", re.IGNORECASE)
 # pymdown's Blocks: ``/// type | title`` opens (its YAML options indented under it), ``///`` closes.
 _MD_BLOCK_OPEN = re.compile(r"^(\s*)/{3,}\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
 _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
@@ -371,6 +374,22 @@ def _clean_markdown(text: str) -> Lines:
             if body is not None and _indent(content(body)) > indent and re.search(r"\w", _md_inline(title)):
                 out.hold(body + 1)  # "pip" alone says nothing: it labels the text its body begins with
             in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
+            i += 1
+            continue
+        summary = _MD_SUMMARY.match(line) if block_start else None
+        if summary:  # <details><summary>Title</summary>: the title labels the text the details begin with
+            title, rest = summary.group(1), summary.group(2)
+            out.block(number, title)
+            labels = re.search(r"\w", _md_inline(title))
+            if rest.strip():  # (the text on the summary's line)
+                if labels:
+                    out.hold(number)
+                out.add(number, rest)
+            else:
+                body = next((k for k in range(i + 1, len(lines)) if content(k).strip()), None)
+                if labels and body is not None and re.search(r"\w", _md_inline(content(body))):
+                    out.hold(body + 1)
+            in_paragraph = bool(rest.strip())
             i += 1
             continue
         opened = _MD_BLOCK_OPEN.match(line)
