@@ -10,13 +10,12 @@ from ..segment import source_lines
 from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
-    _CELL_MARKS,
     _CODE_DIRECTIVES,
     _OPTION_LINE,
     _VERSIONED,
     Lines,
+    _cell_names,
     _clean_rst,
-    _column_label,
     _document_words,
     _glue_after,
     _glued,
@@ -127,21 +126,15 @@ def _md_cells(row: str) -> list[str]:
 
 
 def _md_row(row: str, header: list[str] | None = None) -> str:
-    """A table row as one text, its cells joined with "; ", empty ones left out. A cell whose place
-    no longer tells its column (an empty cell before it) and a check or cross mark, which says
-    nothing without its column, are named by their column's ``header`` ("Command Prompt; cmd;
-    Windows: yes", not "Command Prompt; cmd; :white_check_mark:"; ``_column_label``), as the
-    HTML reader names them; a cell that is a mark reads as "yes" or "no". A cell of markup only
-    (a badge, an image) is an empty one."""
-    texts, shifted = [], False
-    for k, cell in enumerate(_md_cells(row)):
-        if not _md_inline(cell).strip():
-            shifted = True
-            continue
-        mark = _CELL_MARKS.get(cell)
-        name = header[k] if header and k < len(header) and _md_inline(header[k]).strip() else ""
-        name = _CELL_MARKS.get(name, name)
-        texts.append(f"{_column_label(name)} {mark or cell}" if name and (shifted or mark) else mark or cell)
+    """A table row as one text, its cells joined with "; ", empty ones left out; a cell after an
+    empty one and a check or cross mark are named by their column's ``header`` ("Command Prompt;
+    cmd; Windows: yes"), as every reader names them (``_cell_names``). A cell of markup only (a
+    badge, an image) is an empty one."""
+    cells, texts = _md_cells(row), []
+    for cell, named in zip(cells, _cell_names(cells, dict(enumerate(header or [])), words=_md_inline)):
+        if named:
+            label, mark = named
+            texts.append(f"{label} {mark or cell}" if label else mark or cell)
     return "; ".join(texts)
 
 
