@@ -180,6 +180,8 @@ def test_a_topic_s_or_sidebar_s_title_in_html_labels_its_body_s_text(source, exp
     ("/// warning | Working on Windows?\nUse the launcher.\n///\n", [(1, "Working on Windows?"), (2, "Use the launcher.")]),
     ("/// note | Example\n```python\nx = 1\n```\nIt sets x.\n///\n", [(1, "Example"), (5, "It sets x.")]),
     ("/// note | Empty\n///\n\nNot in it.\n", [(1, "Empty"), (4, "Not in it.")]),
+    # a body that begins with an image (pymdown's docs: "//// tab | Preview" over a screenshot) was "Preview:"
+    ("/// tab | Preview\n![Progress bar](progress.png)\n///\n", [(1, "Preview")]),
 ])
 def test_a_pymdown_block_s_title_labels_the_text_its_body_begins_with(source, expected):
     assert read("doc.md", source) == expected

@@ -397,7 +397,7 @@ def _clean_markdown(text: str) -> Lines:
                 i += 1  # the block's options
             body = next((k for k in range(i, len(lines)) if content(k).strip()), None)
             if (opened and kind not in _MD_UNTITLED_BLOCKS and "=" not in title and body is not None
-                    and not _MD_BLOCK_CLOSE.match(content(body)) and re.search(r"\w", _md_inline(title))):
+                    and re.search(r"\w", _md_inline(title)) and re.search(r"\w", _md_inline(content(body)))):  # (not over an image)
                 out.hold(body + 1)  # "Note" alone says nothing: it labels the text its body begins with, as !!!'s title
             in_paragraph = False
             continue
