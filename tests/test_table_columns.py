@@ -143,3 +143,83 @@ def test_every_reader_names_a_row_s_cells_by_one_rule(table, name):
     sentences = [text for _, text in read(name.replace("grid", "doc").replace("simple", "doc").replace("list", "doc")
                                             .replace("cells", "doc"), FORMATS[name](header, rows))]
     assert sentences == ["; ".join(header), *(oracle(header, row) for row in rows)], FORMATS[name](header, rows)
+
+
+# --- a ";" in a cell (session 38) ---------------------------------------------------------------
+# A row's cells are joined with "; ", so Hatch's "| `HATCH_BUILD_NO_HOOKS` | `false` | Whether or not
+# to disable all build hooks; this takes precedence over other options |" read as four cells. A cell
+# holding a ";" is in quotes now (a closing quote in it doubled, one that begins with an opening
+# quote quoted too, as CSV quotes a field), so every row reads back as the cells it has.
+
+@pytest.mark.parametrize("name, source, expected", [
+    ("doc.md", "| Variable | Default | Description |\n| --- | --- | --- |\n"
+               "| `HATCH_BUILD_NO_HOOKS` | `false` | Whether to disable all build hooks; this takes precedence |\n",
+     "HATCH_BUILD_NO_HOOKS; false; “Whether to disable all build hooks; this takes precedence”"),
+    ("doc.md", "| Variable | Value |\n| --- | --- |\n| `;` | `;` on Windows, `:` otherwise |\n",
+     "“;”; “; on Windows, : otherwise”"),
+    ("doc.html", "<table><tr><th>Variable</th><th>Value</th></tr>\n<tr><td><code>;</code></td><td><code>;</code> on Windows,"
+                 " <code>:</code> otherwise</td></tr></table>", "“;”; “; on Windows, : otherwise”"),
+    ("doc.rst", "+-----+--------------+\n| Var | Value        |\n+=====+==============+\n| ``;`` | ``;`` on     |\n"
+                "|     | Windows      |\n+-----+--------------+\n", "“;”; “; on Windows”"),
+    ("doc.rst", "===  ===========\nVar  Value\n===  ===========\nsep  a; b\n===  ===========\n", "sep; “a; b”"),
+    ("doc.adoc", "|===\n|Var |Value\n\n|sep |a; b\n|===\n", "sep; “a; b”"),
+    # a cell after an empty one: its label is part of its text
+    ("doc.md", "| A | B | C |\n| --- | --- | --- |\n| x | | a; b |\n", "x; “C: a; b”"),
+    # quotes of the cell's own stay its own
+    ("doc.md", "| A | B |\n| --- | --- |\n| “quoted” first | say “hi”; go |\n", "““quoted”” first”; “say “hi””; go”"),
+    ("doc.md", '| A | B |\n| --- | --- |\n| `"2.3"` | say “hi” |\n', '"2.3"; say “hi”'),  # (no ";", no opening quote first)
+])
+def test_a_cell_holding_a_semicolon_is_in_quotes(name, source, expected):
+    assert [text for _, text in read(name, source)][-1] == expected
+
+
+def cells_of(row: str) -> list[str]:
+    """A row's sentence read back into its cells: "; " ends a cell, but inside “quotes” (where ””
+    is one ”)."""
+    cells, at = [], 0
+    while at <= len(row):
+        if row.startswith("“", at):
+            text, at = "", at + 1
+            while True:
+                close = row.index("”", at)
+                if row.startswith("””", close):
+                    text, at = text + row[at:close] + "”", close + 2
+                    continue
+                cells.append(text + row[at:close])
+                at = close + 1
+                break
+            assert at == len(row) or row.startswith("; ", at), row
+        else:
+            end = row.find("; ", at)
+            end = len(row) if end < 0 else end
+            cells.append(row[at:end])
+            at = end
+        at += 2
+    return cells
+
+
+def html(header, rows):
+    line = lambda tag, cells: "<tr>" + "".join(f"<{tag}>{cell}</{tag}>" for cell in cells) + "</tr>"  # noqa: E731
+    return "<table>\n" + "\n".join([line("th", header), *(line("td", row) for row in rows)]) + "\n</table>\n"
+
+
+# A cell's text: a word (a row of punctuation alone is no sentence), quotes and semicolons around it.
+PIECE = st.one_of(st.sampled_from(WORDS), st.sampled_from(["“", "”", "“quoted”"]))
+SEMICOLON_CELL = st.tuples(st.sampled_from(["", "“", "“quoted” ", "”"]), st.sampled_from(WORDS),
+                           st.lists(st.tuples(st.sampled_from([" ", "; ", ";", " ; ", "”; "]), PIECE), max_size=3)).map(
+    lambda parts: parts[0] + parts[1] + "".join(gap + piece for gap, piece in parts[2]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from(WORDS), min_size=n, max_size=n, unique=True),
+    st.lists(st.lists(SEMICOLON_CELL, min_size=n, max_size=n), min_size=1, max_size=3))),
+    st.sampled_from(sorted(FORMATS) + ["doc.html"]))
+def test_every_row_reads_back_as_the_cells_it_has(table, name):
+    header, rows = table
+    header = [word.capitalize() for word in header]
+    # (a simple table's first cell starting a row; an AsciiDoc cell's text is no cell specifier)
+    source = (html if name == "doc.html" else FORMATS[name])(header, rows)
+    sentences = [text for _, text in read(name if name == "doc.html" else name.replace("grid", "doc").replace("simple", "doc")
+                                          .replace("list", "doc").replace("cells", "doc"), source)]
+    assert [cells_of(sentence) for sentence in sentences] == [header, *rows], source

@@ -17,6 +17,7 @@ from .rst import (
     _glue_after,
     _glued,
     _looks_like_code,
+    _quoted_cell,
     _reads_as_type,
 )
 
@@ -320,7 +321,8 @@ class _HtmlText(HTMLParser):
     def _cell_ended(self, table: _Table) -> None:
         """A table cell ended: in the first row, its text is its column's header; in another, a
         cell after an empty one and a check or cross mark are named by their column's header
-        (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no"."""
+        (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no".
+        A cell holding a ";" is in quotes (``_quoted_cell``)."""
         if table.cell is None:
             return
         (column, start), table.cell = table.cell, None
@@ -342,6 +344,7 @@ class _HtmlText(HTMLParser):
             while not pieces[0][0].strip():
                 pieces.pop(0)
             pieces = [(_column_label(name) + " ", pieces[0][1]), (pieces[0][0].lstrip(), pieces[0][1]), *pieces[1:]]
+        pieces = list(zip(_quoted_cell([piece for piece, _ in pieces]), [line for _, line in pieces]))  # (“a; b”)
         shift = len(pieces) - (len(self.block) - start)  # (the pieces a literal's period or start is at move with it)
         self.literal_periods = [at + shift if at >= start else at for at in self.literal_periods]
         self.literal_start += shift if self.literal_start >= start else 0

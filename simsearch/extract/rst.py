@@ -20,7 +20,8 @@ from ..segment import GLUE, source_lines
 # when it reads as code (``_looks_like_code``): on eight documentation trees this left out
 # 539 sentences, 2 of them prose, where leaving out every unknown directive's body would have
 # lost 30,000 prose sentences (sqlalchemy's ``.. change::`` entries). Tables are kept one row
-# per sentence, cells joined with "; " (a simple table's cells cut at its border's columns).
+# per sentence, cells joined with "; " (a simple table's cells cut at its border's columns; a cell
+# holding a ";" in quotes, ``_quoted_cell``).
 # Every output line keeps the number of the line it came from.
 
 Lines = list[tuple[int, str]]
@@ -134,7 +135,8 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
         label, mark = named
         pieces = [(number, text) for number, text in cell if text]
         pieces = [(pieces[0][0], mark)] if mark else pieces
-        row.append([(pieces[0][0], f"{label} {pieces[0][1]}"), *pieces[1:]] if label else pieces)
+        pieces = [(pieces[0][0], f"{label} {pieces[0][1]}"), *pieces[1:]] if label else pieces
+        row.append(list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces]))))
     if row:
         out.gap(row[0][0][0])
         for k, pieces in enumerate(row):
@@ -326,6 +328,28 @@ def _cell_names(cells: list[str], header: dict[int, str] | None, columns: list[i
         name = _CELL_MARKS.get(name, name) if words(name).strip() else ""
         named.append((_column_label(name) if name and (shifted or mark) else "", mark))
     return named
+
+
+# A table row's cells are joined with "; " (every reader's rows): a cell whose text holds a ";" is put
+# in quotes, “like; this”, so that no ";" of a cell reads as the end of one (``_quoted_cell``).
+_CELL_OPEN, _CELL_CLOSE = "“", "”"
+
+
+def _quoted_cell(texts: list[str]) -> list[str]:
+    """A table cell's text, in pieces (its lines; HTML's text nodes), as its row's sentence holds
+    it: in quotes when it holds a ";" or begins with an opening quote (which would read as a quoted
+    cell's), each closing quote in it doubled, as CSV quotes a field; else as it is. So the cells
+    of "a; “b; c”; d" are a, "b; c" and d, and those of "a; b; c; d" are four."""
+    if not any(";" in text for text in texts) and not "".join(texts).lstrip().startswith(_CELL_OPEN):
+        return texts
+    texts = [text.replace(_CELL_CLOSE, _CELL_CLOSE * 2) for text in texts]
+    inked = [k for k, text in enumerate(texts) if text.strip()]
+    first, last = inked[0], inked[-1]
+    lead = len(texts[first]) - len(texts[first].lstrip())
+    texts[first] = texts[first][:lead] + _CELL_OPEN + texts[first][lead:]
+    end = len(texts[last].rstrip())
+    texts[last] = texts[last][:end] + _CELL_CLOSE + texts[last][end:]
+    return texts
 
 
 def _column_label(header: str) -> str:
