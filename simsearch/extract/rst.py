@@ -800,6 +800,30 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
     return out
 
 
+# Roles whose text Sphinx shows as written, no reference ("`title <target>`", "~", "!" are text):
+# docutils' :code:, Sphinx's :samp: and :file: (``_samp_text``) and its generic roles (:kbd:, :command:, ...).
+_VERBATIM_ROLES = frozenset("code samp file command kbd dfn mailheader makevar mimetype newsgroup program regexp".split())
+_SAMP_PART = re.compile(r"(\\\\|\\\{|\\\}|\{|\})")
+
+
+def _samp_text(text: str) -> str:
+    """A :samp: or :file: role's text as Sphinx shows it (its ``EmphasizedLiteral``): braces mark a
+    variable part, shown without them (``print({name})`` -> "print(name)"); ``\\{``, ``\\}`` and
+    ``\\\\`` are a brace and a backslash (in reStructuredText, once its own escapes are read: it
+    writes ``\\\\{``); a brace that opens or closes nothing, or one inside a variable part, stays."""
+    shown, stack = "", [""]  # stack: the text before a variable part, "{", the part so far
+    for part in _SAMP_PART.split(text):
+        if part == "{" and not (len(stack) >= 2 and stack[-2] == "{"):
+            stack += ["{", ""]
+        elif part == "}" and len(stack) == 3 and stack[2]:
+            shown, stack = shown + stack[0] + stack[2], [""]
+        elif part == "}":
+            stack = ["".join(stack) + "}"]
+        else:
+            stack[-1] += part[-1] if part in ("\\\\", "\\{", "\\}") else part
+    return shown + "".join(stack)
+
+
 def _role_text(content: str, role: str = "", titles: dict[str, str] | None = None) -> str:
     """What Sphinx shows for a role: its title ("`text <target>`"), else its target read as text.
 
@@ -809,6 +833,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     which search finds as the title's words more often than the label as written."""
     content = content.strip()
     role = role.strip(":").rsplit(":", 1)[-1].lower()
+    if role in _VERBATIM_ROLES:  # no title and target, no "~" or "!": the text as written
+        return _samp_text(content) if role in ("samp", "file") else content
     if role == "numref" and content.endswith(">") and "<" in content:  # "Fig. %s: {name} <label>"
         title = content[: content.rindex("<")].strip()
         name = _ref_text(content[content.rindex("<") + 1 : -1], titles)
@@ -942,8 +968,15 @@ def _rst_role_text(raw: str, role: str, titles: dict[str, str] | None = None) ->
     target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
     if role.rstrip(":").endswith("math"):
         return raw
+    if role.strip(":").rsplit(":", 1)[-1].lower() in _VERBATIM_ROLES:  # escapes read first: ":samp:`a\\\\{b}`" is "a{b}", its braces read after
+        return _role_text(_rst_unescaped(raw), role, titles)
     text = _role_text(raw.replace("\\<", "\0"), role, titles)  # (the text holds no NUL: ``_without_nul``)
-    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
+    return _rst_unescaped(text).replace("\0", "<")
+
+
+def _rst_unescaped(text: str) -> str:
+    """Text with its backslash escapes read, as docutils reads them: an escaped space or line end is nothing."""
+    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL)
 
 
 def _rst_inline(text: str, replacements: dict[str, str] | None = None, titles: dict[str, str] | None = None) -> str:
