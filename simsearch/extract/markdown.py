@@ -522,7 +522,9 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None, refs: set[str
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
-# character; a backslash ending a line is a line break), a MyST role ({name}`text`), a code span
+# character; a backslash ending a line is a line break), a MyST role ({name}`text`; a word count MyST
+# makes when it builds the page, {sub-ref}`wordcount-words` or `wordcount-minutes`, is no word of the
+# page: nothing, with the spaces before it, so "has {sub-ref}`wordcount-words`." reads "has."), a code span
 # (a run of backticks up to the next run of the same length: CommonMark's rule) or inline math
 # (dollarmath's ``$x_i$``, read as a ``{math}`` role is: its LaTeX). So a backslash in a code span
 # stays, and a span's content is no other markup. Math is taken as dollarmath takes it with
@@ -532,6 +534,7 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None, refs: set[str
 # "[$filter](a) and [$select](b)" are two links, not the math "filter](a) and [". An autolink
 # (``<https://…>``) is read here too, so that its URL is no math ("?$filter=a&$top=5").
 _MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
+                      r"|(?<![ \t])[ \t]*\{sub-ref\}`[ \t]*(?P<count>(?i:wordcount-(?:words|minutes)))[ \t]*`"
                       r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
                       r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
                       r"|(?P<autolink><[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)"
@@ -587,6 +590,8 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
         return match.group("escaped")
     if match.group("hard_break") is not None:
         return ""  # (``_protect`` keeps the newline)
+    if match.group("count") is not None:
+        return ""
     if match.group("role") is not None:  # a {ref} without a title reads as its section's (``titles``)
         return _role_text(match.group("role_text"), match.group("role"), titles)
     if match.group("math") is not None:
