@@ -28,6 +28,10 @@ _SKIPPED_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|\+{4,}|/{4,}|`{3}.*)$")
 # Delimited blocks whose content is text: example, sidebar, quote, open block; a table.
 _KEPT_BLOCK = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|--)$")
 _TABLE = re.compile(r"^[|,:!]={3,}$")
+# A cell's specifier, right before its separator: a span (``2+``, ``.3+``, ``2.3+``) or a duplication
+# (``3*``), alignments and a style (``^.^a``), at the start of a line or after a space (Asciidoctor's rule).
+_CELL_SPEC = re.compile(r"(?:^|(?<=\s))(?:(\d{1,4})?(?:\.(\d{1,4}))?([*+]))?(?:[<^>])?(?:\.[<^>])?[adehlmsv]?$")
+_MAX_COLUMNS = 1000  # (a "cols" of a million columns is no table to lay out)
 _TITLE = re.compile(r"^(={1,6})\s+(\S.*?)(?:\s+=+)?$")
 _UNDERLINE = re.compile(r"^([=\-~^+])\1+$")
 _BLOCK_TITLE = re.compile(r"^\.([^.\s].*)$")
@@ -297,12 +301,6 @@ def _attribute_values(names: str, attributes: str) -> list[str]:
     """The values of the attributes ``names`` (a regex: "options|opts") in a block attribute line's
     text (``cols="1,2"``, ``options=header``), quoted or not."""
     return ["".join(value) for value in re.findall(rf"\b(?:{names})\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^,\s]*))", attributes)]
-
-
-# A cell's specifier, right before its separator: a span (``2+``, ``.3+``, ``2.3+``) or a duplication
-# (``3*``), alignments and a style (``^.^a``), at the start of a line or after a space (Asciidoctor's rule).
-_CELL_SPEC = re.compile(r"(?:^|(?<=\s))(?:(\d{1,4})?(?:\.(\d{1,4}))?([*+]))?(?:[<^>])?(?:\.[<^>])?[adehlmsv]?$")
-_MAX_COLUMNS = 1000  # (a "cols" of a million columns is no table to lay out)
 
 
 def _table_attributes(lines: list[str], i: int) -> str:
