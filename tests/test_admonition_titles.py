@@ -157,3 +157,109 @@ def test_a_sphinx_html_admonition_title_labels_the_text_its_body_begins_with(bod
 ])
 def test_a_topic_s_or_sidebar_s_title_in_html_labels_its_body_s_text(source, expected):
     assert [text for _, text in read("doc.html", source)] == expected
+
+
+# pymdown's Blocks (session 38): ``/// note | Title``, ``/// details | Title``, ``/// admonition | Title``
+# and ``/// tab | Label`` were read as "Title" alone, then the body; the title labels the text the
+# body begins with, as ``!!! note "Title"``'s does. An element's selector (``/// html | div.result``)
+# and a caption's number are no title; a block without a title has no label.
+@pytest.mark.parametrize("source, expected", [
+    ("/// note | Setting up PATH\n\nAdd the folder to your PATH.\n\nMore.\n///\n",
+     [(1, "Setting up PATH: Add the folder to your PATH."), (5, "More.")]),
+    ("/// details | Why pin it\n    type: warning\n    open: True\n\nA new release may break it.\n///\n",
+     [(1, "Why pin it: A new release may break it.")]),
+    ("/// admonition | Custom title\n    type: tip\nBody text here.\n///\n", [(1, "Custom title: Body text here.")]),
+    ("/// tab | pip\nInstall it with pip.\n///\n\n/// tab | uv\nInstall it with uv.\n///\n",
+     [(1, "pip: Install it with pip."), (5, "uv: Install it with uv.")]),
+    ("/// note | Steps\n- Install it.\n- Run it.\n///\n", [(1, "Steps: Install it."), (3, "Run it.")]),
+    # no title, or an argument that is none: no label
+    ("/// note\nRead this first.\n///\n", [(2, "Read this first.")]),
+    ("/// html | div.result\nThe result.\n///\n", [(2, "The result.")]),
+    ("/// figure-caption | 1.2\nThe fruit counted.\n///\n", [(1, "1.2"), (2, "The fruit counted.")]),
+    # a title that is a sentence, a body that begins with code, an empty block: the title stays alone
+    ("/// warning | Working on Windows?\nUse the launcher.\n///\n", [(1, "Working on Windows?"), (2, "Use the launcher.")]),
+    ("/// note | Example\n```python\nx = 1\n```\nIt sets x.\n///\n", [(1, "Example"), (5, "It sets x.")]),
+    ("/// note | Empty\n///\n\nNot in it.\n", [(1, "Empty"), (4, "Not in it.")]),
+    # a body that begins with an image (pymdown's docs: "//// tab | Preview" over a screenshot) was "Preview:"
+    ("/// tab | Preview\n![Progress bar](progress.png)\n///\n", [(1, "Preview")]),
+])
+def test_a_pymdown_block_s_title_labels_the_text_its_body_begins_with(source, expected):
+    assert read("doc.md", source) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["note", "details", "admonition", "tip", "tab"]), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+       st.lists(st.sampled_from(["type: warning", "open: True", "attrs: {class: x}"]), max_size=2), st.integers(0, 2),
+       st.lists(paragraph, min_size=1, max_size=2))
+def test_no_sentence_is_a_pymdown_block_s_title_alone(kind, title_words, options, blanks, body):
+    title = " ".join(title_words).capitalize()
+    lines = [f"/// {kind} | {title}"] + [f"    {option}" for option in options] + [""] * blanks
+    for k, sentences in enumerate(body):
+        lines += ([""] if k else []) + wrap(" ".join(sentences), 60, "")
+    lines.append("///")
+    sentences = read("doc.md", "\n".join(lines) + "\n")
+    # oracle: the title and the first sentence on the title's line, then every other sentence as written
+    assert sentences[0] == (1, f"{title}: {body[0][0]}"), (lines, sentences)
+    assert [text for _, text in sentences[1:]] == [s for para in body for s in para][1:]
+    for line, text in sentences[1:]:
+        assert re.sub(r"[.!?]", "", text.split()[0]) in lines[line - 1], (lines, sentences)
+
+
+# HTML's <details> (session 38): its <summary> stood alone ("Show more", "Why pin it"); it labels the
+# text the details begin with, as a box's title does, in an HTML page and in Markdown (GitHub's way of
+# folding a section of a README).
+@pytest.mark.parametrize("source, expected", [
+    ("<details><summary>Show more</summary><p>Hidden text here. More.</p></details>",
+     [(1, "Show more: Hidden text here."), (1, "More.")]),
+    ("<details open>\n<summary>Why pin it</summary>\n<ul><li>A release may break it.</li></ul>\n</details>",
+     [(2, "Why pin it: A release may break it.")]),
+    ("<details><summary>Show more</summary>Bare text in it.</details>", [(1, "Show more: Bare text in it.")]),
+    # a summary that is a sentence, a body of code, nothing in it, a <summary> outside <details>: alone
+    ("<details><summary>Why?</summary><p>Because.</p></details>", [(1, "Why?"), (1, "Because.")]),
+    ("<details><summary>Example</summary><pre>x = 1</pre><p>It sets x.</p></details>",
+     [(1, "Example"), (1, "It sets x.")]),
+    ("<details><summary>Empty</summary></details><p>Not in it.</p>", [(1, "Empty"), (1, "Not in it.")]),
+    ("<div><summary>Stray</summary><p>Text.</p></div>", [(1, "Stray"), (1, "Text.")]),
+])
+def test_a_details_summary_in_html_labels_the_text_the_details_begin_with(source, expected):
+    assert read("doc.html", source) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("<details>\n<summary>Show more</summary>\n\nHidden text here. More.\n\n</details>\n",
+     [(2, "Show more: Hidden text here."), (4, "More.")]),
+    ("<details open><summary><b>Why pin it</b></summary>\n\n- A release may break it.\n</details>\n",
+     [(1, "Why pin it: A release may break it.")]),
+    ("<details><summary>Show more</summary>Hidden text here.</details>\n", [(1, "Show more: Hidden text here.")]),
+    ("<details><summary>Outer</summary>\n<details><summary>Inner</summary>\n\nText.\n</details>\n</details>\n",
+     [(1, "Outer: Inner: Text.")]),
+    # a summary that is a sentence, a body of code, an empty one: the summary stays alone
+    ("<details><summary>Why?</summary>\n\nBecause.\n</details>\n", [(1, "Why?"), (3, "Because.")]),
+    ("<details><summary>Example</summary>\n\n```sh\nrun it\n```\n\nAfter code.\n</details>\n",
+     [(1, "Example"), (7, "After code.")]),
+    ("<details><summary>Empty</summary>\n</details>\n\nNot in it.\n", [(1, "Empty"), (4, "Not in it.")]),
+])
+def test_a_details_summary_in_markdown_labels_the_text_the_details_begin_with(source, expected):
+    assert read("doc.md", source) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["doc.md", "doc.html"]), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+       st.sampled_from(["<details>\n<summary>{}</summary>", "<details open><summary>{}</summary>",
+                        "<details>\n  <summary><b>{}</b></summary>"]),
+       st.integers(0, 2), st.lists(paragraph, min_size=1, max_size=2))
+def test_no_sentence_is_a_details_summary_alone(name, title_words, opener, blanks, body):
+    title = " ".join(title_words).capitalize()
+    lines = opener.format(title).split("\n") + [""] * blanks
+    summary_line = len(lines) - blanks
+    for k, sentences in enumerate(body):
+        text = wrap(" ".join(sentences), 60, "")
+        lines += ([""] if k else []) + (text if name == "doc.md" else ["<p>" + text[0], *text[1:-1], text[-1] + "</p>"]
+                                        if len(text) > 1 else [f"<p>{text[0]}</p>"])
+    lines.append("</details>")
+    sentences = read(name, "\n".join(lines) + "\n")
+    # oracle: the summary and the first sentence on the summary's line, then every other sentence as written
+    assert sentences[0] == (summary_line, f"{title}: {body[0][0]}"), (lines, sentences)
+    assert [text for _, text in sentences[1:]] == [s for para in body for s in para][1:]
+    for line, text in sentences[1:]:
+        assert re.sub(r"[.!?]", "", text.split()[0]) in lines[line - 1], (lines, sentences)

@@ -320,7 +320,7 @@ def markdown_document(draw):
             lines += ['--8<-- "includes/hidden.md"'] if draw(st.booleans()) else ["--8<--", "hidden.md", "--8<--"]
         elif kind == "block":  # pymdown's /// blocks, their options indented under the opener
             lines += [f"/// note | {sentences[0][:-1]}", "    type: hidden", "", " ".join(sentences), "///"]
-            wanted += [sentences[0][:-1], *sentences]
+            wanted += [f"{sentences[0][:-1]}: {sentences[0]}", *sentences[1:]]  # its title labels its text (session 38)
         else:
             lines += [sentences[0][:-1], "-" * len(sentences[0])]
             wanted.append(sentences[0][:-1])

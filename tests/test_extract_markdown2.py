@@ -155,15 +155,15 @@ def markdown_document(draw):
             for t in text:
                 block += wrap(t, width, "") + [""]
             block += ["</div>", ""]
-        elif kind == "details":
+        elif kind == "details":  # its summary labels the text the details begin with (session 38)
             block += ["<details>", "<summary>Title words</summary>", ""]
-            wanted += ["Title", "words"]
+            wanted += ["Title", "words:"]
             for t in text:
                 block += wrap(t, width, "") + [""]
             block += ["</details>", ""]
-        elif kind == "block":
+        elif kind == "block":  # its title labels the text its body begins with (session 38)
             block += ["/// note | Title words", ""]
-            wanted += ["Title", "words"]
+            wanted += ["Title", "words:"]
             for t in text:
                 block += wrap(t, width, "") + [""]
             block += ["///", ""]

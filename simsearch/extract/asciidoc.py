@@ -9,7 +9,7 @@ attribute lines and anchors, and preprocessor and block macro lines (``include::
 ``image::``; what an ``ifdef`` encloses stays). A title (``== Title`` or a two-line one), a block
 title (``.Title``), a list item, a definition list's term (consecutive terms in one block: "-q,
 --quiet") and each line of a ``[verse]`` paragraph are blocks of their own; a table keeps one block
-per line, its cells joined with "; ". Inline markup becomes its text: ``linkgit:git-log[1]`` as
+per row, its cells joined with "; " (``_table``). Inline markup becomes its text: ``linkgit:git-log[1]`` as
 "git-log(1)", a link or cross reference as its text (``<<id>>`` as the title of the section it
 names, when it is in the same file), literals and emphasis without their marks, the built-in
 attributes (``{litdd}``, ``{caret}``) as the characters they stand for.
@@ -21,13 +21,17 @@ import re
 
 from ..segment import source_lines
 from .markdown import _closing_line
-from .rst import Lines, _glue_after, _glued, _indent, _inline_blocks, _Out, _protect, _restore, _without_nul
+from .rst import Cell, Lines, _add_row, _glue_after, _glued, _indent, _inline_blocks, _Out, _protect, _restore, _without_nul
 
 # Delimited blocks whose content is not prose: listing, literal, passthrough, comment, a fence.
 _SKIPPED_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|\+{4,}|/{4,}|`{3}.*)$")
 # Delimited blocks whose content is text: example, sidebar, quote, open block; a table.
 _KEPT_BLOCK = re.compile(r"^(?:={4,}|\*{4,}|_{4,}|--)$")
 _TABLE = re.compile(r"^[|,:!]={3,}$")
+# A cell's specifier, right before its separator: a span (``2+``, ``.3+``, ``2.3+``) or a duplication
+# (``3*``), alignments and a style (``^.^a``), at the start of a line or after a space (Asciidoctor's rule).
+_CELL_SPEC = re.compile(r"(?:^|(?<=\s))(?:(\d{1,4})?(?:\.(\d{1,4}))?([*+]))?(?:[<^>])?(?:\.[<^>])?[adehlmsv]?$")
+_MAX_COLUMNS = 1000  # (a "cols" of a million columns is no table to lay out)
 _TITLE = re.compile(r"^(={1,6})\s+(\S.*?)(?:\s+=+)?$")
 _UNDERLINE = re.compile(r"^([=\-~^+])\1+$")
 _BLOCK_TITLE = re.compile(r"^\.([^.\s].*)$")
@@ -122,9 +126,11 @@ def _clean_asciidoc(text: str) -> Lines:
         if _TABLE.match(line):
             end = _closing_line(lines, i + 1, lambda other: other == line, line, unclosed)
             end = len(lines) if end is None else end
-            for k in range(i + 1, end):
-                cells = [cell.strip() for cell in re.split(r"(?:^|\s)(?:\d*[*+])?[<^>]?(?:\.[<^>])?[adehlmsv]?\|", lines[k])]
-                out.block(k + 1, "; ".join(cell for cell in cells if cell))
+            if line[0] in "|!":
+                _table(lines, i, end, out)
+            else:  # comma- or delimiter-separated values: a row per line, as written
+                for k in range(i + 1, end):
+                    out.block(k + 1, lines[k].strip())
             para = item = term = False
             style = None
             i = end + 1
@@ -206,6 +212,108 @@ def _clean_asciidoc(text: str) -> Lines:
         para, term, style = True, False, None
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
+
+
+def _table(lines: list[str], i: int, end: int, out: _Out) -> None:
+    """A table delimited by ``|===`` (or ``!===``, nested) at line ``i``, its closing delimiter at
+    ``end``: each row one block (``rst._add_row``), its cells grouped into rows as Asciidoctor groups
+    them. A cell starts at a ``|`` (a ``\\|`` is text) and runs to the next one, over lines; a row
+    has as many columns as the ``cols`` attribute says, else as the first line has cells; a cell
+    spanning columns (``2+|``) takes each of them, one spanning rows (``.2+|``) its columns in the
+    rows under it, a duplicated one (``3*|``) stands that many times. The first row is the header,
+    naming the columns of a cell after an empty one and of a check or cross mark (``_cell_names``),
+    when the table says so (``%header``, ``options="header"``) or its first line is followed by a
+    blank line (and it does not say ``%noheader``)."""
+    separator = lines[i][0]
+    attributes = _table_attributes(lines, i)
+    options = set(re.findall(r"%([\w-]+)", attributes))
+    for value in _attribute_values("options|opts", attributes):
+        options.update(option.strip() for option in value.split(","))
+    cols = next(iter(_attribute_values("cols", attributes)), "")
+    count = sum(int(repeat.group(1)) if (repeat := re.match(r"\s*(\d{1,4})\*", entry)) else 1
+                for entry in cols.split(",")) if cols.strip() else 0
+    cells: list[tuple[int, int, int, int, Cell]] = []  # (its separator's line, columns and rows spanned, copies, its lines)
+    for k in range(i + 1, end):
+        line = lines[k]
+        if not line.strip() or _TABLE.match(line.strip()):  # (a nested table's delimiter is no text)
+            continue
+        start = 0
+        for match in re.finditer(rf"(?<!\\){re.escape(separator)}", line):
+            before = line[start:match.start()]
+            spec = _CELL_SPEC.search(before)
+            text = before[:spec.start() if spec else len(before)].strip().replace("\\" + separator, separator)
+            if text and not cells:  # (words before the first separator: a cell of their own, never lost)
+                cells.append((k, 1, 1, 1, []))
+            if text:
+                cells[-1][4].append((k + 1, text))
+            spanned, rows, operator = spec.groups() if spec else (None, None, None)
+            cells.append((k, int(spanned or 1) if operator == "+" else 1, int(rows or 1) if operator == "+" else 1,
+                          int(spanned or 1) if operator == "*" else 1, []))
+            start = match.end()
+        rest = line[start:].strip().replace("\\" + separator, separator)
+        if rest and not cells:
+            cells.append((k, 1, 1, 1, []))
+        if rest:
+            cells[-1][4].append((k + 1, rest))
+    if not cells:
+        return
+    first = cells[0][0]
+    count = min(count or sum(spanned * copies for line, spanned, _, copies, _ in cells if line == first), _MAX_COLUMNS)
+    headed = "header" in options or ("noheader" not in options and first == i + 1 and first + 1 < end
+                                      and not lines[first + 1].strip())
+    header: dict[int, str] | None = None
+    below = [0] * count  # per column, how many rows from this one on a cell above takes it
+    row: list[tuple[int, Cell]] = []
+    column = 0
+
+    def row_ended() -> None:
+        nonlocal row, column, header
+        texts = _add_row(out, row, header)
+        header = texts if headed and header is None else header
+        for c in range(count):
+            below[c] = max(below[c] - 1, 0)
+        row, column = [], 0
+
+    def free_column() -> None:  # the next column no cell of a row above takes
+        nonlocal column
+        while column < count and below[column]:
+            column += 1
+
+    for _, spanned, rows, copies, cell in cells:
+        for _ in range(copies):
+            free_column()
+            if column >= count:  # (a row whose columns all are taken from above: an empty one)
+                row_ended()
+                free_column()
+            row.append((column, cell))
+            for c in range(column, min(column + spanned, count)):
+                below[c] = rows  # (its own row counted: the count goes down as each row ends)
+            column += spanned
+            free_column()
+            if column >= count:
+                row_ended()
+    if row:
+        row_ended()
+    out.gap(end)
+
+
+def _attribute_values(names: str, attributes: str) -> list[str]:
+    """The values of the attributes ``names`` (a regex: "options|opts") in a block attribute line's
+    text (``cols="1,2"``, ``options=header``), quoted or not."""
+    return ["".join(value) for value in re.findall(rf"\b(?:{names})\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^,\s]*))", attributes)]
+
+
+def _table_attributes(lines: list[str], i: int) -> str:
+    """The block attributes written on the lines right above line ``i`` (``[%header,cols="1,2"]``),
+    a block title and anchors between them, joined with commas."""
+    found = []
+    k = i - 1
+    while k >= 0 and (_BLOCK_ATTRIBUTES.match(lines[k].strip()) or _BLOCK_TITLE.match(lines[k].strip())):
+        attributes = _BLOCK_ATTRIBUTES.match(lines[k].strip())
+        if attributes and attributes.group(3) is not None:
+            found.append(attributes.group(3))
+        k -= 1
+    return ",".join(found)
 
 
 def _next_text_line(lines: list[str], i: int) -> int:

@@ -17,6 +17,7 @@ from .rst import (
     _glue_after,
     _glued,
     _looks_like_code,
+    _quoted_cell,
     _reads_as_type,
 )
 
@@ -92,7 +93,7 @@ class _HtmlText(HTMLParser):
     # before): a name to look up, which stays as it was, not a term that labels its definition.
     SIGNATURE = frozenset({"sig", "descname", "sig-name"})
     # A box's title in Sphinx's and docutils' HTML (``<p class="admonition-title">Note</p>``): it labels
-    # the text the box's body begins with, as a term labels its definition's.
+    # the text the box's body begins with, as a term labels its definition's; so does a <details>' <summary>.
     BOX_TITLES = frozenset({"admonition-title", "topic-title", "sidebar-title"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
@@ -171,7 +172,8 @@ class _HtmlText(HTMLParser):
         self.block_in_term = False  # text in a <dt> that is not a signature (SIGNATURE)
         self.block_is_signature = False  # a signature's name in the block (Sphinx before 4 marks no <dt>)
         self.block_in_definition = False  # text in a <dd>
-        # The box (its attributes) whose title (``BOX_TITLES``) the block is: an admonition's, a topic's, a sidebar's.
+        # The box (its attributes) whose title (``BOX_TITLES``) the block is: an admonition's, a topic's, a
+        # sidebar's, or a <details> whose <summary> it is.
         self.block_titles: dict | None = None
         # The term kept last, while nothing else is: (its end in ``parts``, its text); its
         # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
@@ -319,7 +321,8 @@ class _HtmlText(HTMLParser):
     def _cell_ended(self, table: _Table) -> None:
         """A table cell ended: in the first row, its text is its column's header; in another, a
         cell after an empty one and a check or cross mark are named by their column's header
-        (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no"."""
+        (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no".
+        A cell holding a ";" is in quotes (``_quoted_cell``)."""
         if table.cell is None:
             return
         (column, start), table.cell = table.cell, None
@@ -341,6 +344,7 @@ class _HtmlText(HTMLParser):
             while not pieces[0][0].strip():
                 pieces.pop(0)
             pieces = [(_column_label(name) + " ", pieces[0][1]), (pieces[0][0].lstrip(), pieces[0][1]), *pieces[1:]]
+        pieces = list(zip(_quoted_cell([piece for piece, _ in pieces]), [line for _, line in pieces]))  # (“a; b”)
         shift = len(pieces) - (len(self.block) - start)  # (the pieces a literal's period or start is at move with it)
         self.literal_periods = [at + shift if at >= start else at for at in self.literal_periods]
         self.literal_start += shift if self.literal_start >= start else 0
@@ -613,6 +617,9 @@ class _HtmlText(HTMLParser):
             title = self._last("p")
             if title > 0 and self.BOX_TITLES.intersection(self._classes(self.open_attrs[title])):
                 self.block_titles = self.open_attrs[title - 1]
+            summary = self._last("summary")
+            if summary > 0 and self.open[summary - 1] == "details":  # <details><summary>Title</summary>: a box's title too
+                self.block_titles = self.open_attrs[summary - 1]
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"

@@ -10,13 +10,12 @@ from ..segment import source_lines
 from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
-    _CELL_MARKS,
     _CODE_DIRECTIVES,
     _OPTION_LINE,
     _VERSIONED,
     Lines,
+    _cell_names,
     _clean_rst,
-    _column_label,
     _document_words,
     _glue_after,
     _glued,
@@ -26,6 +25,7 @@ from .rst import (
     _nested_bullets_end,
     _Out,
     _protect,
+    _quoted_cell,
     _ref_text,
     _restore,
     _role_text,
@@ -62,9 +62,15 @@ _MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGN
 # An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
 # content tab (``=== "Label"``, ``===! "Label"``); the title or label is group 2.
 _MD_ADMONITION = re.compile(r"^(\s*)(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*(?:\s+\"(.*)\")?|===[!+]*\s+\"(.*)\")\s*$")
+# HTML's <details> in Markdown (GitHub's way of folding a section): its <summary> on one line, group 1,
+# the <details> tag before it or not; group 2, what follows on the line.
+_MD_SUMMARY = re.compile(r"^\s*(?:<details(?:\s[^<>]*)?>\s*)?<summary(?:\s[^<>]*)?>(.*?)</summary>(.*)$", re.IGNORECASE)
 # pymdown's Blocks: ``/// type | title`` opens (its YAML options indented under it), ``///`` closes.
 _MD_BLOCK_OPEN = re.compile(r"^(\s*)/{3,}\s*([\w-]+)(?:\s*\|\s*(.*?))?\s*$")
 _MD_BLOCK_CLOSE = re.compile(r"^\s*/{3,}\s*$")
+# Blocks whose argument is no title of their body: an element's selector (``html | div.result``), a
+# caption's number or place (``figure-caption | 1.2``, ``caption | <``).
+_MD_UNTITLED_BLOCKS = frozenset({"html", "caption", "figure-caption", "table-caption"})
 # pymdown's Snippets: ``--8<-- "file.md"`` includes a file; a bare ``--8<--`` opens and closes a list of files.
 _MD_SNIPPET = re.compile(r"^\s*-+8<-+\s*(?:(?:\"[^\"]*\"|'[^']*')\s*)?$")
 _MD_SNIPPET_FILE = re.compile(r"^\s*(?:;.*|\S+)?\s*$")
@@ -121,21 +127,15 @@ def _md_cells(row: str) -> list[str]:
 
 
 def _md_row(row: str, header: list[str] | None = None) -> str:
-    """A table row as one text, its cells joined with "; ", empty ones left out. A cell whose place
-    no longer tells its column (an empty cell before it) and a check or cross mark, which says
-    nothing without its column, are named by their column's ``header`` ("Command Prompt; cmd;
-    Windows: yes", not "Command Prompt; cmd; :white_check_mark:"; ``_column_label``), as the
-    HTML reader names them; a cell that is a mark reads as "yes" or "no". A cell of markup only
-    (a badge, an image) is an empty one."""
-    texts, shifted = [], False
-    for k, cell in enumerate(_md_cells(row)):
-        if not _md_inline(cell).strip():
-            shifted = True
-            continue
-        mark = _CELL_MARKS.get(cell)
-        name = header[k] if header and k < len(header) and _md_inline(header[k]).strip() else ""
-        name = _CELL_MARKS.get(name, name)
-        texts.append(f"{_column_label(name)} {mark or cell}" if name and (shifted or mark) else mark or cell)
+    """A table row as one text, its cells joined with "; ", empty ones left out; a cell after an
+    empty one and a check or cross mark are named by their column's ``header`` ("Command Prompt;
+    cmd; Windows: yes"), as every reader names them (``_cell_names``), and a cell holding a ";" is
+    in quotes (``_quoted_cell``). A cell of markup only (a badge, an image) is an empty one."""
+    cells, texts = _md_cells(row), []
+    for cell, named in zip(cells, _cell_names(cells, dict(enumerate(header or [])), words=_md_inline)):
+        if named:
+            label, mark = named
+            texts.append(_quoted_cell([f"{label} {mark or cell}" if label else mark or cell])[0])
     return "; ".join(texts)
 
 
@@ -370,15 +370,36 @@ def _clean_markdown(text: str) -> Lines:
             in_paragraph = False  # its indented body is prose; code in it is fenced or indented further
             i += 1
             continue
+        summary = _MD_SUMMARY.match(line) if block_start else None
+        if summary:  # <details><summary>Title</summary>: the title labels the text the details begin with
+            title, rest = summary.group(1), summary.group(2)
+            out.block(number, title)
+            labels = re.search(r"\w", _md_inline(title))
+            if rest.strip():  # (the text on the summary's line)
+                if labels:
+                    out.hold(number)
+                out.add(number, rest)
+            else:
+                body = next((k for k in range(i + 1, len(lines)) if content(k).strip()), None)
+                if labels and body is not None and re.search(r"\w", _md_inline(content(body))):
+                    out.hold(body + 1)
+            in_paragraph = bool(rest.strip())
+            i += 1
+            continue
         opened = _MD_BLOCK_OPEN.match(line)
         if opened or _MD_BLOCK_CLOSE.match(line):
             out.gap(number)
             title = (opened.group(3) or "") if opened else ""
-            if opened and opened.group(2).lower() != "html" and "=" not in title:  # not an element (div.result), not options
+            kind = opened.group(2).lower() if opened else ""
+            if opened and kind != "html" and "=" not in title:  # not an element (div.result), not options
                 out.block(number, title)
             i += 1
             while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
                 i += 1  # the block's options
+            body = next((k for k in range(i, len(lines)) if content(k).strip()), None)
+            if (opened and kind not in _MD_UNTITLED_BLOCKS and "=" not in title and body is not None
+                    and re.search(r"\w", _md_inline(title)) and re.search(r"\w", _md_inline(content(body)))):  # (not over an image)
+                out.hold(body + 1)  # "Note" alone says nothing: it labels the text its body begins with, as !!!'s title
             in_paragraph = False
             continue
         if _MD_SNIPPET.match(line):
@@ -501,7 +522,9 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None, refs: set[str
 
 
 # Read left to right, whichever starts first: a backslash escape (any ASCII punctuation is that
-# character; a backslash ending a line is a line break), a MyST role ({name}`text`), a code span
+# character; a backslash ending a line is a line break), a MyST role ({name}`text`; a word count MyST
+# makes when it builds the page, {sub-ref}`wordcount-words` or `wordcount-minutes`, is no word of the
+# page: nothing, with the spaces before it, so "has {sub-ref}`wordcount-words`." reads "has."), a code span
 # (a run of backticks up to the next run of the same length: CommonMark's rule) or inline math
 # (dollarmath's ``$x_i$``, read as a ``{math}`` role is: its LaTeX). So a backslash in a code span
 # stays, and a span's content is no other markup. Math is taken as dollarmath takes it with
@@ -511,6 +534,7 @@ def _md_blocks(lines: Lines, titles: dict[str, str] | None = None, refs: set[str
 # "[$filter](a) and [$select](b)" are two links, not the math "filter](a) and [". An autolink
 # (``<https://…>``) is read here too, so that its URL is no math ("?$filter=a&$top=5").
 _MD_CODE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])|\\(?P<hard_break>\n)"
+                      r"|(?<![ \t])[ \t]*\{sub-ref\}`[ \t]*(?P<count>(?i:wordcount-(?:words|minutes)))[ \t]*`"
                       r"|\{(?P<role>[\w:.-]+)\}`(?P<role_text>[^`]+)`"
                       r"|(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
                       r"|(?P<autolink><[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)"
@@ -566,6 +590,8 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
         return match.group("escaped")
     if match.group("hard_break") is not None:
         return ""  # (``_protect`` keeps the newline)
+    if match.group("count") is not None:
+        return ""
     if match.group("role") is not None:  # a {ref} without a title reads as its section's (``titles``)
         return _role_text(match.group("role_text"), match.group("role"), titles)
     if match.group("math") is not None:

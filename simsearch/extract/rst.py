@@ -20,7 +20,8 @@ from ..segment import GLUE, source_lines
 # when it reads as code (``_looks_like_code``): on eight documentation trees this left out
 # 539 sentences, 2 of them prose, where leaving out every unknown directive's body would have
 # lost 30,000 prose sentences (sqlalchemy's ``.. change::`` entries). Tables are kept one row
-# per sentence, cells joined with "; " (a simple table's cells cut at its border's columns).
+# per sentence, cells joined with "; " (a simple table's cells cut at its border's columns; a cell
+# holding a ";" in quotes, ``_quoted_cell``).
 # Every output line keeps the number of the line it came from.
 
 Lines = list[tuple[int, str]]
@@ -118,18 +119,31 @@ def _simple_cells(row: str, columns: list[int]) -> list[str]:
     return cells
 
 
-def _add_row(out: "_Out", cells: list[list[tuple[int, str]]]) -> None:
+Cell = list[tuple[int, str]]  # a table cell's text: (source line, text) of each of its lines
+
+
+def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] | None = None) -> dict[int, str]:
     """A table's row as one block: its cells in order, joined with "; ", each cell's lines kept
-    on their own source lines (a cell wrapped over several lines reads as one text)."""
-    cells = [cell for cell in cells if any(text for _, text in cell)]
-    if not cells:
-        return
-    out.gap(cells[0][0][0])
-    for k, cell in enumerate(cells):
+    on their own source lines (a cell wrapped over several lines reads as one text); ``cells``:
+    (column, cell) pairs, an empty cell too (it names the cells after it, ``_cell_names``, by their
+    column's name in ``header``). Returns the row's texts by column: a header row's are the names."""
+    texts = [" ".join(text for _, text in cell if text) for _, cell in cells]
+    row = []
+    for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells])):
+        if named is None:
+            continue
+        label, mark = named
         pieces = [(number, text) for number, text in cell if text]
-        for m, (number, text) in enumerate(pieces):
-            out.add(number, text + (";" if m == len(pieces) - 1 and k < len(cells) - 1 else ""))
-    out.gap(cells[-1][-1][0])
+        pieces = [(pieces[0][0], mark)] if mark else pieces
+        pieces = [(pieces[0][0], f"{label} {pieces[0][1]}"), *pieces[1:]] if label else pieces
+        row.append(list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces]))))
+    if row:
+        out.gap(row[0][0][0])
+        for k, pieces in enumerate(row):
+            for m, (number, text) in enumerate(pieces):
+                out.add(number, text + (";" if m == len(pieces) - 1 and k < len(row) - 1 else ""))
+        out.gap(row[-1][-1][0])
+    return {column: text for (column, _), text in zip(cells, texts) if text}
 
 
 def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int]) -> int | None:
@@ -142,13 +156,20 @@ def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int])
     if k == len(borders) or len(lines[borders[k]].strip()) != len(lines[i].strip()):
         return None
     columns = [match.start() for match in re.finditer(r"=+", lines[i])]
-    row: list[list[tuple[int, str]]] = []
+    row: list[Cell] = []
+    names: dict[int, str] = {}  # the header rows' texts by column (the lowest row's where several are)
     seen, j = 1, i + 1
+
+    def add(row: list[Cell]) -> None:  # (rows after the second border have the rows before it as their header)
+        texts = _add_row(out, list(enumerate(row)), names if seen >= 2 else None)
+        if seen == 1:
+            names.update(texts)
+
     while j < len(lines):
         line = lines[j]
         j += 1
         if _SIMPLE_BORDER.match(line):
-            _add_row(out, row)
+            add(row)
             row = []
             seen += 1
             if seen >= 3 or j == len(lines) or not lines[j].strip():
@@ -156,11 +177,11 @@ def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int])
         elif line.strip() and not _SIMPLE_RULE.match(line):  # (a header's column-span underline is no row)
             cells = _simple_cells(line, columns)
             if not (row and len(columns) > 1 and not cells[0]):
-                _add_row(out, row)
+                add(row)
                 row = [[] for _ in columns]
             for cell, text in zip(row, cells):
                 cell.append((j, text))
-    _add_row(out, row)
+    add(row)
     return j
 
 
@@ -171,8 +192,11 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
     border where a line has a ``|`` or ``+`` there (a cell spanning columns has none); a line
     that does not line up is cut at its ``|``. Returns the line after the table."""
     columns = [match.start() for match in re.finditer(r"\+", lines[i])]
-    cells: dict[int, list[tuple[int, str]]] = {}  # column -> the lines of its open cell
-    closed: dict[int, list[list[tuple[int, str]]]] = {}  # column -> cells closed above the open one
+    cells: dict[int, Cell] = {}  # column -> the lines of its open cell
+    closed: dict[int, list[Cell]] = {}  # column -> cells closed above the open one
+    seen: set[int] = set()  # the columns a cell of the row starts in (an empty one's too)
+    names: dict[int, str] = {}  # the rows' texts by column, the lowest row's first: at a "+===+" border, the header
+    header: dict[int, str] | None = None
 
     def close(column: int) -> None:
         cell = cells.pop(column, [])
@@ -182,8 +206,10 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
     def flush() -> None:
         for column in list(cells):
             close(column)
-        _add_row(out, [cell for column in sorted(closed) for cell in closed[column]])
+        names.update(_add_row(out, [(column, cell) for column in sorted(seen) for cell in closed.get(column) or [[]]],
+                              header))
         closed.clear()
+        seen.clear()
 
     out.gap(i + 1)
     j = i + 1
@@ -192,6 +218,8 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
         j += 1
         if _GRID_BORDER.match(line):
             flush()
+            if "=" in line and header is None:  # the rows above it are the header
+                header = dict(names)
             continue
         bounds = [c for c in columns if c < len(line) and line[c] in "+|"]
         if not bounds or bounds[-1] != len(line) - 1:  # not lined up with the top border
@@ -200,6 +228,7 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
             pieces = [(columns.index(a), line[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
         for column, piece in pieces:
             piece = piece.strip()
+            seen.add(column)
             if piece and not piece.strip("-=:+"):  # a span's border: the cell above it ends
                 close(column)
             elif piece:
@@ -210,14 +239,17 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
 
 
 _NESTED_BULLET = re.compile(r"[-*+•‣⁃][ \t]+(?=\S)")
+_HEADER_ROWS = re.compile(r"^\s*:header-rows:\s*(\d{1,3})\s*$")
+_BARE_BULLET = re.compile(r"[-*+•‣⁃]$")  # a list-table's empty cell: its bullet alone
 
 
-def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out") -> int:
+def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out", header_rows: int = 0) -> int:
     """A ``list-table`` directive's body (lines ``start`` to ``end``), each row added as one
     block (``_add_row``, as grid and simple tables give their rows): a row is an item of the
     outer bullet list, a cell an item of the list inside it ("* - a" opens both). A cell's
-    directive (a code block in a cell) is left out with what is indented under it."""
-    rows: list[list[list[tuple[int, str]]]] = []
+    directive (a code block in a cell) is left out with what is indented under it. The first
+    ``header_rows`` rows (its ``:header-rows:`` option) name the columns of the rows after them."""
+    rows: list[list[Cell]] = []
     row_indent = cell_indent = skip_deeper = None
     for number in range(start, end):
         line = lines[number]
@@ -227,13 +259,13 @@ def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out") -> int:
         if skip_deeper is not None and indent > skip_deeper:
             continue
         skip_deeper = None
-        bullet = _NESTED_BULLET.match(text)
+        bullet = _NESTED_BULLET.match(text) or _BARE_BULLET.match(text)
         if row_indent is None:
             row_indent = indent
         if bullet and indent == row_indent:
             rows.append([])
             rest = text[bullet.end():]
-            cell = _NESTED_BULLET.match(rest)
+            cell = _NESTED_BULLET.match(rest) or _BARE_BULLET.match(rest)
             if cell:
                 rows[-1].append([(number + 1, rest[cell.end():])])
                 cell_indent = indent + bullet.end() if cell_indent is None else cell_indent
@@ -247,8 +279,11 @@ def _rst_list_table(lines: list[str], start: int, end: int, out: "_Out") -> int:
             skip_deeper = indent
         elif rows[-1]:  # the cell goes on (a list inside it loses its bullets)
             rows[-1][-1].append((number + 1, text[bullet.end():] if bullet else text))
-    for row in rows:
-        _add_row(out, row)
+    header: dict[int, str] = {}
+    for k, row in enumerate(rows):
+        texts = _add_row(out, list(enumerate(row)), header if k >= header_rows else None)
+        if k < header_rows:
+            header.update(texts)
     return end
 
 
@@ -269,6 +304,52 @@ _CELL_MARKS = ({mark: "yes" for mark in (":white_check_mark:", ":heavy_check_mar
                                         "✅", "✔", "✔️", "☑", "☑️")}
                | {mark: "no" for mark in (":x:", ":heavy_multiplication_x:", ":negative_squared_cross_mark:",
                                          "❌", "❎", "✖", "✖️")})
+
+
+def _cell_names(cells: list[str], header: dict[int, str] | None, columns: list[int] | None = None,
+                words: Callable[[str], str] = str) -> list[tuple[str, str | None] | None]:
+    """How each cell of a table row reads in the row's sentence: None for an empty cell (left out),
+    else the label it takes ("" or "Windows:") and what a check or cross mark reads as ("yes",
+    "no"; None for any other text). A cell whose place no longer tells its column (an empty cell
+    before it in the row) and a mark, which says nothing without its column, are named by their
+    column's name in ``header`` (``_column_label``): "Command Prompt; cmd; Windows: yes", not
+    "Command Prompt; cmd; :white_check_mark:". Every reader's rows but HTML's (read as it streams,
+    ``_HtmlText._cell_ended``) go through here. ``columns``: each cell's column (by default its
+    place in the row); ``words``: a text without its markup (a cell of markup only, a badge, is empty)."""
+    named: list[tuple[str, str | None] | None] = []
+    shifted = False
+    for k, cell in enumerate(cells):
+        if not words(cell).strip():
+            named.append(None)
+            shifted = True
+            continue
+        mark = _CELL_MARKS.get(cell.strip())
+        name = (header or {}).get(columns[k] if columns else k, "")
+        name = _CELL_MARKS.get(name, name) if words(name).strip() else ""
+        named.append((_column_label(name) if name and (shifted or mark) else "", mark))
+    return named
+
+
+# A table row's cells are joined with "; " (every reader's rows): a cell whose text holds a ";" is put
+# in quotes, “like; this”, so that no ";" of a cell reads as the end of one (``_quoted_cell``).
+_CELL_OPEN, _CELL_CLOSE = "“", "”"
+
+
+def _quoted_cell(texts: list[str]) -> list[str]:
+    """A table cell's text, in pieces (its lines; HTML's text nodes), as its row's sentence holds
+    it: in quotes when it holds a ";" or begins with an opening quote (which would read as a quoted
+    cell's), each closing quote in it doubled, as CSV quotes a field; else as it is. So the cells
+    of "a; “b; c”; d" are a, "b; c" and d, and those of "a; b; c; d" are four."""
+    if not any(";" in text for text in texts) and not "".join(texts).lstrip().startswith(_CELL_OPEN):
+        return texts
+    texts = [text.replace(_CELL_CLOSE, _CELL_CLOSE * 2) for text in texts]
+    inked = [k for k, text in enumerate(texts) if text.strip()]
+    first, last = inked[0], inked[-1]
+    lead = len(texts[first]) - len(texts[first].lstrip())
+    texts[first] = texts[first][:lead] + _CELL_OPEN + texts[first][lead:]
+    end = len(texts[last].rstrip())
+    texts[last] = texts[last][:end] + _CELL_CLOSE + texts[last][end:]
+    return texts
 
 
 def _column_label(header: str) -> str:
@@ -651,7 +732,8 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
             out.hold(body + 1)
     out.gap(number)
     if short == "list-table":
-        return _rst_list_table(lines, j, _body_end(lines, j - 1, indent), out), False, None
+        rows = next((option.group(1) for option in map(_HEADER_ROWS.match, lines[i + 1:j]) if option), "0")
+        return _rst_list_table(lines, j, _body_end(lines, j - 1, indent), out, int(rows)), False, None
     if not prose and _looks_like_code(lines[j:_body_end(lines, j - 1, indent)]):
         return _body_end(lines, j - 1, indent), False, None  # a directive simsearch does not know, around code
     return j, False, literal
@@ -718,6 +800,30 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
     return out
 
 
+# Roles whose text Sphinx shows as written, no reference ("`title <target>`", "~", "!" are text):
+# docutils' :code:, Sphinx's :samp: and :file: (``_samp_text``) and its generic roles (:kbd:, :command:, ...).
+_VERBATIM_ROLES = frozenset("code samp file command kbd dfn mailheader makevar mimetype newsgroup program regexp".split())
+_SAMP_PART = re.compile(r"(\\\\|\\\{|\\\}|\{|\})")
+
+
+def _samp_text(text: str) -> str:
+    """A :samp: or :file: role's text as Sphinx shows it (its ``EmphasizedLiteral``): braces mark a
+    variable part, shown without them (``print({name})`` -> "print(name)"); ``\\{``, ``\\}`` and
+    ``\\\\`` are a brace and a backslash (in reStructuredText, once its own escapes are read: it
+    writes ``\\\\{``); a brace that opens or closes nothing, or one inside a variable part, stays."""
+    shown, stack = "", [""]  # stack: the text before a variable part, "{", the part so far
+    for part in _SAMP_PART.split(text):
+        if part == "{" and not (len(stack) >= 2 and stack[-2] == "{"):
+            stack += ["{", ""]
+        elif part == "}" and len(stack) == 3 and stack[2]:
+            shown, stack = shown + stack[0] + stack[2], [""]
+        elif part == "}":
+            stack = ["".join(stack) + "}"]
+        else:
+            stack[-1] += part[-1] if part in ("\\\\", "\\{", "\\}") else part
+    return shown + "".join(stack)
+
+
 def _role_text(content: str, role: str = "", titles: dict[str, str] | None = None) -> str:
     """What Sphinx shows for a role: its title ("`text <target>`"), else its target read as text.
 
@@ -727,6 +833,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     which search finds as the title's words more often than the label as written."""
     content = content.strip()
     role = role.strip(":").rsplit(":", 1)[-1].lower()
+    if role in _VERBATIM_ROLES:  # no title and target, no "~" or "!": the text as written
+        return _samp_text(content) if role in ("samp", "file") else content
     if role == "numref" and content.endswith(">") and "<" in content:  # "Fig. %s: {name} <label>"
         title = content[: content.rindex("<")].strip()
         name = _ref_text(content[content.rindex("<") + 1 : -1], titles)
@@ -860,8 +968,15 @@ def _rst_role_text(raw: str, role: str, titles: dict[str, str] | None = None) ->
     target: ``Outer\\<int>`` is "Outer<int>"); a math role's LaTeX is kept as written."""
     if role.rstrip(":").endswith("math"):
         return raw
+    if role.strip(":").rsplit(":", 1)[-1].lower() in _VERBATIM_ROLES:  # escapes read first: ":samp:`a\\\\{b}`" is "a{b}", its braces read after
+        return _role_text(_rst_unescaped(raw), role, titles)
     text = _role_text(raw.replace("\\<", "\0"), role, titles)  # (the text holds no NUL: ``_without_nul``)
-    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL).replace("\0", "<")
+    return _rst_unescaped(text).replace("\0", "<")
+
+
+def _rst_unescaped(text: str) -> str:
+    """Text with its backslash escapes read, as docutils reads them: an escaped space or line end is nothing."""
+    return re.sub(r"\\(.)", lambda m: "" if m.group(1).isspace() else m.group(1), text, flags=re.DOTALL)
 
 
 def _rst_inline(text: str, replacements: dict[str, str] | None = None, titles: dict[str, str] | None = None) -> str:

@@ -1,0 +1,231 @@
+"""Every reader's table rows keep their cells' columns (session 38). Session 37 named a cell by its
+column's header where its place no longer tells it (an empty cell before it) and a check or cross
+mark ("Command Prompt; cmd; Windows: yes"), in Markdown and HTML; reStructuredText's grid, simple
+and list tables and AsciiDoc's ``|===`` still read "x; yes", saying nothing of which column the
+"yes" is in. They follow the same rule now (``rst._cell_names``), and AsciiDoc's cells are grouped
+into rows as Asciidoctor groups them (a cell per line was a sentence per cell)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from .textgen import WORDS, read
+
+
+@pytest.mark.parametrize("source, expected", [
+    # a grid table: its header is the rows above the "+===+" border
+    (("+------+-------+---------+\n| Name | Linux | Windows |\n+======+=======+=========+\n"
+      "| x    |       | yes     |\n+------+-------+---------+\n| y    | ✅    | ❌      |\n+------+-------+---------+\n"),
+     [(2, "Name; Linux; Windows"), (4, "x; Windows: yes"), (6, "y; Linux: yes; Windows: no")]),
+    # no header border: no names (a cell after an empty one stays as it is)
+    (("+------+-------+---------+\n| Name | Linux | Windows |\n+------+-------+---------+\n"
+      "| x    |       | yes     |\n+------+-------+---------+\n"),
+     [(2, "Name; Linux; Windows"), (4, "x; yes")]),
+    # a cell spanning columns is no empty one
+    (("+------+-------+---------+\n| Name | Linux | Windows |\n+======+=======+=========+\n"
+      "| both of them | yes     |\n+--------------+---------+\n"),
+     [(2, "Name; Linux; Windows"), (4, "both of them; yes")]),
+    # a simple table: its header is the rows above the second border, the lowest row's names
+    ("=====  =====  =======\nName   Linux  Windows\n=====  =====  =======\nx             yes\ny      ✅      ❌\n=====  =====  =======\n",
+     [(2, "Name; Linux; Windows"), (4, "x; Windows: yes"), (5, "y; Linux: yes; Windows: no")]),
+    (("=====  =====  =======\n       Platforms\n       --------------\nName   Linux  Windows\n=====  =====  =======\n"
+      "x             yes\n=====  =====  =======\n"),
+     [(2, "Platforms"), (4, "Name; Linux; Windows"), (6, "x; Windows: yes")]),
+    ("=====  =====  =======\nx             yes\n=====  =====  =======\n", [(2, "x; yes")]),  # no header
+    # a list-table: its :header-rows:; an empty cell ("-" alone) was read as "-" and took no column
+    ((".. list-table:: Platforms\n   :header-rows: 1\n\n   * - Name\n     - Linux\n     - Windows\n"
+      "   * - x\n     -\n     - yes\n   * - y\n     - ✅\n     - ❌\n"),
+     [(1, "Platforms"), (4, "Name; Linux; Windows"), (7, "x; Windows: yes"), (10, "y; Linux: yes; Windows: no")]),
+    (".. list-table::\n\n   * - x\n     -\n     - yes\n", [(3, "x; yes")]),
+])
+def test_an_rst_table_names_the_column_of_a_cell_after_an_empty_one_and_of_a_mark(source, expected):
+    assert read("doc.rst", source) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    # the first line followed by a blank line is the header (Asciidoctor's implicit header row)
+    ("|===\n|Name |Linux |Windows\n\n|x | |yes\n|y |✅ |:x:\n|===\n",
+     [(2, "Name; Linux; Windows"), (4, "x; Windows: yes"), (5, "y; Linux: yes; Windows: no")]),
+    # a cell per line: the columns are the cols attribute's; the header is the table's own option
+    ('[%header,cols="1,1,1"]\n|===\n|Name\n|Linux\n|Windows\n\n|x\n|\n|yes\n|===\n',
+     [(3, "Name; Linux; Windows"), (7, "x; Windows: yes")]),
+    ('[cols="3*",options="header"]\n|===\n|Name |Linux |Windows\n|x | |yes\n|===\n',
+     [(3, "Name; Linux; Windows"), (4, "x; Windows: yes")]),
+    # no header: none implied (no blank line after the first), or refused
+    ("|===\n|Name |Linux |Windows\n|x | |yes\n|===\n", [(2, "Name; Linux; Windows"), (3, "x; yes")]),
+    ("[%noheader]\n|===\n|Name |Linux |Windows\n\n|x | |yes\n|===\n", [(3, "Name; Linux; Windows"), (5, "x; yes")]),
+    # spans: a cell spanning rows takes its column in the row under it; one spanning columns, each of them
+    ("|===\n|A |B |C\n\n.2+|down |b1 |c1\n|b2 |c2\n2+|wide |c3\n|===\n",
+     [(2, "A; B; C"), (4, "down; b1; c1"), (5, "b2; c2"), (6, "wide; c3")]),
+    # a cell's text over lines is one cell; an escaped separator is text
+    ("|===\n|Col 1 |Col 2\n\n|Cell text that\ngoes on here |x \\| y\n|===\n",
+     [(2, "Col 1; Col 2"), (4, "Cell text that goes on here; x | y")]),
+])
+def test_an_asciidoc_table_s_cells_are_grouped_into_rows_named_by_their_columns(source, expected):
+    assert read("doc.adoc", source) == expected
+
+
+# --- one table in every format, against a rule written out in a few lines ---------------------
+
+MARKS = {"✅": "yes", "❌": "no"}
+CELL = st.one_of(st.sampled_from(WORDS), st.just(""), st.sampled_from(sorted(MARKS)))
+
+
+def oracle(header: list[str], row: list[str]) -> str:
+    """Session 37's rule as its CHANGELOG states it: empty cells left out; a cell after an empty one
+    and a mark named by their column ("Windows: yes"); a mark read as "yes" or "no"."""
+    texts, shifted = [], False
+    for name, cell in zip(header, row):
+        if not cell:
+            shifted = True
+            continue
+        texts.append(f"{name}: {MARKS.get(cell, cell)}" if shifted or cell in MARKS else cell)
+    return "; ".join(texts)
+
+
+def markdown(header, rows):
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
+
+
+def grid(header, rows):
+    widths = [max(len(cell) for cell in column) + 2 for column in zip(header, *rows)]
+    border = "+" + "+".join("-" * w for w in widths) + "+"
+
+    def line(cells):
+        return "|" + "|".join(f" {cell}".ljust(w) for cell, w in zip(cells, widths)) + "|"
+    return "\n".join([border, line(header), border.replace("-", "="), *(part for row in rows for part in (line(row), border))]) + "\n"
+
+
+def simple(header, rows):
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+    border = "  ".join("=" * w for w in widths)
+
+    def line(cells):
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()
+    return "\n".join([border, line(header), border, *map(line, rows), border]) + "\n"
+
+
+def list_table(header, rows):
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        lines += [f"   * - {row[0]}".rstrip()] + [f"     - {cell}".rstrip() for cell in row[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def asciidoc(header, rows):
+    return "\n".join(["|===", " ".join(f"|{cell}" for cell in header), "", *(" ".join(f"|{cell}" for cell in row) for row in rows),
+                      "|==="]) + "\n"
+
+
+def asciidoc_cell_per_line(header, rows):
+    return "\n".join([f'[%header,cols="{len(header)}*"]', "|===", *(f"|{cell}" for row in [header, *rows] for cell in row),
+                      "|==="]) + "\n"
+
+
+# A table's writers: the file's name, and the table written in its markup.
+FORMATS = {"markdown": ("doc.md", markdown), "grid": ("doc.rst", grid), "simple": ("doc.rst", simple),
+           "list-table": ("doc.rst", list_table), "asciidoc": ("doc.adoc", asciidoc),
+           "asciidoc, a cell per line": ("doc.adoc", asciidoc_cell_per_line)}
+
+
+@st.composite
+def tables(draw):
+    columns = draw(st.integers(2, 5))
+    header = draw(st.lists(st.sampled_from(WORDS), min_size=columns, max_size=columns, unique=True))
+    header = [name.capitalize() for name in header]
+    # (a first cell that is a word: a simple table's row whose first cell is empty goes on the row above)
+    rows = draw(st.lists(st.tuples(st.sampled_from(WORDS), st.lists(CELL, min_size=columns - 1, max_size=columns - 1))
+                         .map(lambda row: [row[0], *row[1]]), min_size=1, max_size=4))
+    return header, rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), st.sampled_from(sorted(FORMATS)))
+def test_every_reader_names_a_row_s_cells_by_one_rule(table, form):
+    header, rows = table
+    name, write = FORMATS[form]
+    sentences = [text for _, text in read(name, write(header, rows))]
+    assert sentences == ["; ".join(header), *(oracle(header, row) for row in rows)], write(header, rows)
+
+
+# --- a ";" in a cell (session 38) ---------------------------------------------------------------
+# A row's cells are joined with "; ", so Hatch's "| `HATCH_BUILD_NO_HOOKS` | `false` | Whether or not
+# to disable all build hooks; this takes precedence over other options |" read as four cells. A cell
+# holding a ";" is in quotes now (a closing quote in it doubled, one that begins with an opening
+# quote quoted too, as CSV quotes a field), so every row reads back as the cells it has.
+
+@pytest.mark.parametrize("name, source, expected", [
+    ("doc.md", ("| Variable | Default | Description |\n| --- | --- | --- |\n"
+                "| `HATCH_BUILD_NO_HOOKS` | `false` | Whether to disable all build hooks; this takes precedence |\n"),
+     "HATCH_BUILD_NO_HOOKS; false; “Whether to disable all build hooks; this takes precedence”"),
+    ("doc.md", "| Variable | Value |\n| --- | --- |\n| `;` | `;` on Windows, `:` otherwise |\n",
+     "“;”; “; on Windows, : otherwise”"),
+    ("doc.html", ("<table><tr><th>Variable</th><th>Value</th></tr>\n<tr><td><code>;</code></td><td><code>;</code> on Windows,"
+                  " <code>:</code> otherwise</td></tr></table>"), "“;”; “; on Windows, : otherwise”"),
+    ("doc.rst", ("+-------+--------------+\n| Var   | Value        |\n+=======+==============+\n| ``;`` | ``;`` on     |\n"
+                 "|       | Windows      |\n+-------+--------------+\n"), "“;”; “; on Windows”"),
+    ("doc.rst", "===  ===========\nVar  Value\n===  ===========\nsep  a; b\n===  ===========\n", "sep; “a; b”"),
+    ("doc.adoc", "|===\n|Var |Value\n\n|sep |a; b\n|===\n", "sep; “a; b”"),
+    # a cell after an empty one: its label is part of its text
+    ("doc.md", "| A | B | C |\n| --- | --- | --- |\n| x | | a; b |\n", "x; “C: a; b”"),
+    # quotes of the cell's own stay its own
+    ("doc.md", "| A | B |\n| --- | --- |\n| “quoted” first | say “hi”; go |\n", "““quoted”” first”; “say “hi””; go”"),
+    ("doc.md", '| A | B |\n| --- | --- |\n| `"2.3"` | say “hi” |\n', '"2.3"; say “hi”'),  # (no ";", no opening quote first)
+])
+def test_a_cell_holding_a_semicolon_is_in_quotes(name, source, expected):
+    assert [text for _, text in read(name, source)][-1] == expected
+
+
+def cells_of(row: str) -> list[str]:
+    """A row's sentence read back into its cells: "; " ends a cell, but inside “quotes” (where ””
+    is one ”)."""
+    cells, at = [], 0
+    while at <= len(row):
+        if row.startswith("“", at):
+            text, at = "", at + 1
+            while True:
+                close = row.index("”", at)
+                if row.startswith("””", close):
+                    text, at = text + row[at:close] + "”", close + 2
+                    continue
+                cells.append(text + row[at:close])
+                at = close + 1
+                break
+            assert at == len(row) or row.startswith("; ", at), row
+        else:
+            end = row.find("; ", at)
+            end = len(row) if end < 0 else end
+            cells.append(row[at:end])
+            at = end
+        at += 2
+    return cells
+
+
+def html(header, rows):
+    def line(tag, cells):
+        return "<tr>" + "".join(f"<{tag}>{cell}</{tag}>" for cell in cells) + "</tr>"
+    return "<table>\n" + "\n".join([line("th", header), *(line("td", row) for row in rows)]) + "\n</table>\n"
+
+
+# A cell's text: a word (a row of punctuation alone is no sentence), quotes and semicolons around it.
+PIECE = st.one_of(st.sampled_from(WORDS), st.sampled_from(["“", "”", "“quoted”"]))
+SEMICOLON_CELL = st.tuples(st.sampled_from(["", "“", "“quoted” ", "”"]), st.sampled_from(WORDS),
+                           st.lists(st.tuples(st.sampled_from([" ", "; ", ";", " ; ", "”; "]), PIECE), max_size=3)).map(
+    lambda parts: parts[0] + parts[1] + "".join(gap + piece for gap, piece in parts[2]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from(WORDS), min_size=n, max_size=n, unique=True),
+    st.lists(st.lists(SEMICOLON_CELL, min_size=n, max_size=n), min_size=1, max_size=3))),
+    st.sampled_from([*sorted(FORMATS), "html"]))
+def test_every_row_reads_back_as_the_cells_it_has(table, form):
+    header, rows = table
+    header = [word.capitalize() for word in header]
+    name, write = ("doc.html", html) if form == "html" else FORMATS[form]
+    source = write(header, rows)
+    sentences = [text for _, text in read(name, source)]
+    assert [cells_of(sentence) for sentence in sentences] == [header, *rows], source
