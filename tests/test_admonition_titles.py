@@ -263,3 +263,94 @@ def test_no_sentence_is_a_details_summary_alone(name, title_words, opener, blank
     assert [text for _, text in sentences[1:]] == [s for para in body for s in para][1:]
     for line, text in sentences[1:]:
         assert re.sub(r"[.!?]", "", text.split()[0]) in lines[line - 1], (lines, sentences)
+
+
+# A title or a term over a body of no words (session 38): pymdown's docs put "Preview" over a
+# screenshot. The label's colon is taken off again once its block's markup is read and no words
+# follow it (``rst._Label``, one rule for every reader's labels): "Preview:" was stored alone, with
+# a colon that pointed at nothing, for ``!!!``, ``===``, MyST's titles, rst's (an image given by a
+# substitution defined further down) and definition terms. A body of code alone kept its title
+# alone already (code adds no line to label); those cases stay as guards.
+@pytest.mark.parametrize("name, source, expected", [
+    ("doc.md", '!!! note "Preview"\n    ![Progress bar](progress.png)\n', [(1, "Preview")]),
+    ("doc.md", '??? tip "Preview"\n    <img src="progress.png" alt="Progress bar">\n', [(1, "Preview")]),
+    ("doc.md", '!!! note "Status"\n    [![CI](ci.svg)](https://ci.example.org)\n', [(1, "Status")]),
+    ("doc.md", '=== "Preview"\n    ![Progress bar](progress.png)\n\n=== "Text"\n    It shows progress.\n',
+     [(1, "Preview"), (4, "Text: It shows progress.")]),
+    ("doc.md", "```{admonition} Preview\n![Progress bar](progress.png)\n```\n", [(1, "Preview")]),
+    ("doc.md", ":::{dropdown} Preview\n![Progress bar][bar]\n:::\n\n[bar]: progress.png\n", [(1, "Preview")]),
+    ("doc.md", "::::{tab-set}\n:::{tab-item} Preview\n![Progress bar](progress.png)\n:::\n::::\n", [(2, "Preview")]),
+    ("doc.rst", ".. admonition:: Preview\n\n   |bar|\n\n.. |bar| image:: progress.png\n", [(1, "Preview")]),
+    ("doc.rst", ".. topic:: Preview\n\n   |bar|\n\n.. |bar| image:: progress.png\n", [(1, "Preview")]),
+    ("doc.rst", ".. admonition:: Preview\n\n   .. image:: progress.png\n", [(1, "Preview")]),
+    # a definition list's term over an image: a label too
+    ("doc.md", "Preview\n: ![Progress bar](progress.png)\n\nNext.\n", [(1, "Preview"), (4, "Next.")]),
+    ("doc.rst", "Preview\n   |bar|\n\n.. |bar| image:: progress.png\n", [(1, "Preview")]),
+    ("doc.adoc", "Preview:: image:progress.png[]\n", [(1, "Preview")]),
+    # the image is a paragraph of its own: the text after it is no longer the body's first, as in a /// block
+    ("doc.md", '!!! note "Preview"\n    ![Progress bar](progress.png)\n\n    It shows progress.\n',
+     [(1, "Preview"), (4, "It shows progress.")]),
+    # an image at the start of the body's first paragraph: the title labels that paragraph's text
+    ("doc.md", '!!! note "Preview"\n    ![Progress bar](progress.png)\n    It shows progress.\n',
+     [(1, "Preview: It shows progress.")]),
+    ("doc.md", "/// tab | Preview\n![Progress bar](progress.png)\nIt shows progress.\n///\n",
+     [(1, "Preview: It shows progress.")]),
+    ("doc.rst", ".. admonition:: Preview\n\n   |bar| It shows progress.\n\n.. |bar| image:: progress.png\n",
+     [(1, "Preview: It shows progress.")]),
+    # nested: the inner title is alone over the image, the outer one labels the inner
+    ("doc.md", '=== "macOS"\n    === "Preview"\n        ![Installer](installer.png)\n', [(1, "macOS: Preview")]),
+    # a body of code alone: the title alone, as it was
+    ("doc.md", '!!! note "Example"\n    ```python\n    x = 1\n    ```\n', [(1, "Example")]),
+    ("doc.md", '=== "pip"\n    ```sh\n    pip install x\n    ```\n', [(1, "pip")]),
+    ("doc.md", "````{admonition} Example\n```python\nx = 1\n```\n````\n", [(1, "Example")]),
+    ("doc.rst", ".. admonition:: Example\n\n   .. code-block:: python\n\n      x = 1\n", [(1, "Example")]),
+])
+def test_a_title_over_no_words_stays_alone_without_its_colon(name, source, expected):
+    assert read(name, source) == expected
+
+
+# Each way of writing a box's title in Markdown and rst, over a body of blocks that are prose, an
+# image alone (an rst substitution defined at the end of the file), an image at the head of a
+# paragraph, or code. Oracle: the title labels the first sentence when the body's first block holds
+# prose, else it is a sentence alone, without a colon; then every other sentence as written.
+_TITLE_FORMS = {  # form: (file name, opening lines with {} for the title, the body's indentation, closing lines)
+    "!!!": ("doc.md", ['!!! note "{}"'], "    ", []),
+    "===": ("doc.md", ['=== "{}"'], "    ", []),
+    "{admonition}": ("doc.md", ["````{{admonition}} {}"], "", ["````"]),
+    ":::{tab-item}": ("doc.md", ["::::{{tab-set}}", ":::{{tab-item}} {}"], "", [":::", "::::"]),
+    "///": ("doc.md", ["/// note | {}"], "", ["///"]),
+    "<details>": ("doc.md", ["<details>", "<summary>{}</summary>", ""], "", ["</details>"]),
+    ".. admonition::": ("doc.rst", [".. admonition:: {}", ""], "   ", []),
+    ".. topic::": ("doc.rst", [".. topic:: {}", ""], "   ", []),
+}
+_NO_WORDS = {"doc.md": ["![Progress bar](progress.png)", '<img src="progress.png" alt="Progress bar">',
+                        "[![CI](ci.svg)](https://ci.example.org)"],
+             "doc.rst": ["|bar|"]}
+_CODE = {"doc.md": ["```python", "x = 1", "```"], "doc.rst": ["::", "", "   x = 1"]}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_TITLE_FORMS)), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+       st.lists(st.tuples(st.sampled_from(["prose", "image", "image and prose", "code"]), paragraph, st.integers(0, 2)),
+                min_size=1, max_size=3))
+def test_no_title_ends_a_sentence_with_nothing_after_its_colon(form, title_words, blocks):
+    name, opening, indent, closing = _TITLE_FORMS[form]
+    title = " ".join(title_words).capitalize()
+    lines = [line.format(title) for line in opening]
+    title_line = len(lines) - (opening[-1] == "")
+    prose: list[str] = []
+    for k, (kind, sentences, which) in enumerate(blocks):
+        image = _NO_WORDS[name][which % len(_NO_WORDS[name])]
+        block = {"prose": [], "image": [image], "image and prose": [image], "code": _CODE[name]}[kind]
+        if kind in ("prose", "image and prose"):
+            block = block + wrap(" ".join(sentences), 60, "")
+            prose += sentences
+        lines += ([""] if k else []) + [indent + line if line else "" for line in block]
+    lines += closing + ([".. |bar| image:: progress.png"] if name == "doc.rst" else [])
+    sentences = read(name, "\n".join(lines) + "\n")
+    assert not any(text.endswith(f"{title}:") for _, text in sentences), (lines, sentences)
+    labels = blocks[0][0] in ("prose", "image and prose")
+    assert sentences[0] == (title_line, f"{title}: {prose[0]}" if labels else title), (lines, sentences)
+    assert [text for _, text in sentences[1:]] == (prose[1:] if labels else prose), (lines, sentences)
+    for line, text in sentences[1:]:
+        assert re.sub(r"[.!?]", "", text.split()[0]) in lines[line - 1], (lines, sentences)

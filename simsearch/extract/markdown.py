@@ -381,7 +381,7 @@ def _clean_markdown(text: str) -> Lines:
                 out.add(number, rest)
             else:
                 body = next((k for k in range(i + 1, len(lines)) if content(k).strip()), None)
-                if labels and body is not None and re.search(r"\w", _md_inline(content(body))):
+                if labels and body is not None:
                     out.hold(body + 1)
             in_paragraph = bool(rest.strip())
             i += 1
@@ -398,7 +398,7 @@ def _clean_markdown(text: str) -> Lines:
                 i += 1  # the block's options
             body = next((k for k in range(i, len(lines)) if content(k).strip()), None)
             if (opened and kind not in _MD_UNTITLED_BLOCKS and "=" not in title and body is not None
-                    and re.search(r"\w", _md_inline(title)) and re.search(r"\w", _md_inline(content(body)))):  # (not over an image)
+                    and re.search(r"\w", _md_inline(title))):
                 out.hold(body + 1)  # "Note" alone says nothing: it labels the text its body begins with, as !!!'s title
             in_paragraph = False
             continue

@@ -360,6 +360,13 @@ def _column_label(header: str) -> str:
     return header + ("" if _LABEL_END.search(header) else ":")
 
 
+class _Label(str):
+    """A label's text with the colon ``_Out.label`` put after it. Whether words follow it is known
+    only once its block's markup is read (``_inline_blocks``): a body of an image, a badge or an
+    HTML tag alone has none (and an rst substitution may be defined after its use), and the label
+    then stays a block of its own, without the colon ("Preview", not "Preview:" over a screenshot)."""
+
+
 class _Out:
     """Collects (source line, text) pairs; ``gap`` ends the current block."""
 
@@ -394,7 +401,7 @@ class _Out:
         it, unless it ends with one ("and: Return true if ...", "Note: The special constants ...")."""
         number, text = self.lines[at]
         if not _LABEL_END.search(text.rstrip()):
-            self.lines[at] = number, text.rstrip() + ":"
+            self.lines[at] = number, _Label(text.rstrip() + ":")
 
     def block(self, number: int, text: str) -> None:
         self.gap(number)
@@ -786,6 +793,10 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
         cleaned = clean("\n".join(text for _, text in block)).split("\n")
         if len(cleaned) != len(block):
             cleaned = [clean(text) for _, text in block]
+        for k, (_, text) in enumerate(block):  # a label with no words after it in its block: alone (``_Label``)
+            if isinstance(text, _Label) and cleaned[k].rstrip().endswith(":") \
+                    and not any(re.search(r"\w", after) for after in cleaned[k + 1:]):
+                cleaned[k] = cleaned[k].rstrip()[:-1]
         # a line that held only markup (an image, an icon) is no blank line: the paragraph goes on
         out.extend((number, text) for (number, _), text in zip(block, cleaned) if text.strip())
         block.clear()
