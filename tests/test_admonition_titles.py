@@ -175,7 +175,10 @@ def test_a_topic_s_or_sidebar_s_title_in_html_labels_its_body_s_text(source, exp
     # no title, or an argument that is none: no label
     ("/// note\nRead this first.\n///\n", [(2, "Read this first.")]),
     ("/// html | div.result\nThe result.\n///\n", [(2, "The result.")]),
-    ("/// figure-caption | 1.2\nThe fruit counted.\n///\n", [(1, "1.2"), (2, "The fruit counted.")]),
+    # (a caption's number or place was a sentence of its own: "1.2")
+    ("/// figure-caption | 1.2\nThe fruit counted.\n///\n", [(2, "The fruit counted.")]),
+    ("/// table-caption | 2.1\nThe fruit counted.\n///\n", [(2, "The fruit counted.")]),
+    ("/// caption | <\nThe fruit counted.\n///\n", [(2, "The fruit counted.")]),
     # a title that is a sentence, a body that begins with code, an empty block: the title stays alone
     ("/// warning | Working on Windows?\nUse the launcher.\n///\n", [(1, "Working on Windows?"), (2, "Use the launcher.")]),
     ("/// note | Example\n```python\nx = 1\n```\nIt sets x.\n///\n", [(1, "Example"), (5, "It sets x.")]),

@@ -391,7 +391,7 @@ def _clean_markdown(text: str) -> Lines:
             out.gap(number)
             title = (opened.group(3) or "") if opened else ""
             kind = opened.group(2).lower() if opened else ""
-            if opened and kind != "html" and "=" not in title:  # not an element (div.result), not options
+            if opened and kind not in _MD_UNTITLED_BLOCKS and "=" not in title:  # not a selector, a number, options
                 out.block(number, title)
             i += 1
             while opened and i < len(lines) and lines[i].strip() and _indent(lines[i]) > indent:
