@@ -890,8 +890,10 @@ def search_command(
     from .search import OTHER_READER_NOTE, Searcher, index_running_message, needs_model, shown_score, stale_note
     from .store import Store
 
-    if (query is None) == (queries is None):
-        raise SimsearchError("give a QUERY or --queries FILE (not both)")
+    if query is None and queries is None:
+        raise SimsearchError("nothing to search for: give a QUERY or --queries FILE")
+    if query is not None and queries is not None:
+        raise SimsearchError("give a QUERY or --queries FILE, not both")
     from .search import empty_query
 
     if query is not None and empty_query(query):

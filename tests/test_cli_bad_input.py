@@ -211,8 +211,9 @@ CASES = [
     (["search", "x", "--db", "index.db", "--model", "nope"], "model 'nope' is not in the index"),
     # a name that is no model here: no `index --model nope` to suggest (it would fail the same way)
     (["search", "x", "--db", "index.db", "--model", "nope"], "no model of that name is here"),
-    (["search", "--db", "index.db"], "give a QUERY or --queries FILE"),
-    (["search", "x", "--db", "index.db", "--queries", "notes.txt"], "give a QUERY or --queries FILE"),
+    # neither was "give a QUERY or --queries FILE (not both)", to a user who had given neither (session 38)
+    (["search", "--db", "index.db"], "nothing to search for: give a QUERY or --queries FILE"),
+    (["search", "x", "--db", "index.db", "--queries", "notes.txt"], "give a QUERY or --queries FILE, not both"),
     (["search", "   ", "--db", "index.db"], "the query is empty"),
     (["search", "--queries", "missing.txt", "--db", "index.db"], "--queries missing.txt: no such file or folder"),
     (["search", "--queries", "docs", "--db", "index.db"], "--queries docs: is a folder, not a file"),

@@ -599,8 +599,23 @@ def _md_code_text(match: re.Match, titles: dict[str, str] | None = None) -> str:
     if match.group("autolink") is not None:
         return _autolink_text(_MD_AUTOLINK.match(match.group("autolink")), titles)
     # a code span is one piece of its sentence: none ends inside it ("`e.g. x`", "`Hi. Bye.`") nor at its period before a lowercase word
-    code = _MD_CODE_LANGUAGE.sub("", match.group("code").strip()).replace("\n", " ")
-    return _glued(code) + _glue_after(code, match.string, match.end())
+    code = _MD_CODE_LANGUAGE.sub("", _md_code_span(match.group("code")))
+    core = code.rstrip(" ")
+    # (its own trailing space parts it from the next word as a space after it does: "`foo. `and")
+    glue = _glue_after(core, match.string, match.end()) or (
+        _glue_after(core, " " + match.string[match.end():match.end() + 1], 0) if core != code else "")
+    return _glued(core) + glue + code[len(core):]
+
+
+def _md_code_span(code: str) -> str:
+    """A code span's content as CommonMark reads it: a line ending is a space, and one space comes
+    off each side only when both sides have one and it is not spaces alone. So "` `" is a space
+    and "`by `" keeps the one that parts it from the next word (httpx's changelog: "and` `Response.raw"
+    was stored as "andResponse.raw", and a span ending "replaced by `" as "replaced bytransport")."""
+    code = code.replace("\n", " ")
+    if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+        return code[1:-1]
+    return code
 
 
 def _wikilink_text(match: re.Match) -> str:
