@@ -573,6 +573,29 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+# How much later than a time a process's start must be to be after it: /proc/stat's boot time is
+# whole seconds (a start time is counted in clock ticks from it), a FAT folder's times are even
+# seconds, and a network folder's are its server's clock.
+START_SLACK_SECONDS = 5.0
+
+
+def process_started_after(pid: int, when: float) -> bool:
+    """Whether the process of this number started after ``when`` (seconds since the epoch), from
+    Linux's /proc; False where that cannot be told (no /proc, no such process). A process that
+    wrote its number in a lock file had started before it wrote it: one started after is another
+    process, given the number of one that died since (after a reboot; in a container, where each
+    run starts at the same number)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()  # (after the command's name, which may hold spaces)
+        with open("/proc/stat", "rb") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith(b"btime "))
+        started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return started > when + START_SLACK_SECONDS
+
+
 def remove_dead_staging(folder: Path) -> list[Path]:
     """Remove the hidden databases that ``Store._create`` left in ``folder`` when it was
     killed (SIGKILL, a power cut) before it could clean up: files named as only it names

@@ -228,6 +228,29 @@ def test_a_details_summary_in_html_labels_the_text_the_details_begin_with(source
     assert read("doc.html", source) == expected
 
 
+# A <summary> of several blocks is no title (rustdoc's pages: each impl's and each method's summary
+# holds a "Source" link and a code header): each of its blocks labelled the next, a chain of a page's
+# signatures and the first sentence of its docs in one sentence ("Source: impl Bar for Foo: Source:
+# fn baz(&self) -> u32: Returns the baz of the foo."). Its blocks stand alone, as before session 38.
+_RUSTDOC = ('<details class="toggle implementors-toggle" open><summary><section class="impl"><a class="src" href="s.html#10">'
+            'Source</a><h3 class="code-header">impl Bar for Foo</h3></section></summary>\n<div class="impl-items">'
+            '<details class="toggle method-toggle" open><summary><section class="method"><a class="src" href="s.html#12">'
+            'Source</a><h4 class="code-header">fn baz(&amp;self) -&gt; u32</h4></section></summary>'
+            '<div class="docblock"><p>Returns the baz of the foo.</p></div></details></div></details>')
+
+
+@pytest.mark.parametrize("source, expected", [
+    (_RUSTDOC, ["Source", "impl Bar for Foo", "Source", "fn baz(&self) -> u32", "Returns the baz of the foo."]),
+    ("<details><summary><p>First part</p><p>Second part</p></summary><p>The body text.</p></details>",
+     ["First part", "Second part", "The body text."]),
+    # one block in the summary, however it is marked up: a title
+    ("<details><summary><section><h3>Why pin it</h3></section></summary><p>A release may break it.</p></details>",
+     ["Why pin it: A release may break it."]),
+])
+def test_a_summary_of_several_blocks_labels_nothing(source, expected):
+    assert [text for _, text in read("doc.html", source)] == expected
+
+
 @pytest.mark.parametrize("source, expected", [
     ("<details>\n<summary>Show more</summary>\n\nHidden text here. More.\n\n</details>\n",
      [(2, "Show more: Hidden text here."), (4, "More.")]),

@@ -10,6 +10,11 @@ writer lock, taken in this process (``indexer.writer_alive`` reads the holder's 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +53,30 @@ def test_search_says_in_one_line_that_an_index_run_is_in_progress(indexed, run_c
         store.close()
     code, out, err = run_cli(*search, "cat", "--json")  # the run over: nothing said, the field false
     assert code == 0 and err == "" and json.loads(out)["index_in_progress"] is False, err
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="a process's start time is read from /proc")
+def test_a_lock_file_left_by_a_killed_run_whose_number_another_process_took_is_no_run(indexed, run_cli):
+    """A run killed (SIGKILL, the OOM killer, a power cut) leaves its process id in the lock file, and a
+    process started since can have that number: after a reboot, or in a container, where each run
+    starts at the same number (the search itself). Was: search said "an index run is in progress" on
+    every search until the next `index`, and status called the killed run running. A process that
+    started after the number was written is not the one that wrote it."""
+    from simsearch.store import Store
+
+    store = Store.open(indexed / "idx.db", create=False)
+    store.start_run([str(indexed)], [])  # the killed run's row: status asks whether its process lives
+    store.close()
+    lock = indexed / "idx.db.lock"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(f"{other.pid}\n")
+        written = time.time() - 3600  # the killed run took the lock an hour ago
+        os.utime(lock, (written, written))
+        code, out, err = run_cli("search", "--db", "idx.db", "-k", "1", "--mode", "lexical", "cat", "--json")
+        assert code == 0 and err == "" and json.loads(out)["index_in_progress"] is False, err
+        code, out, err = run_cli("status", "--db", "idx.db", "--json")
+        assert code == 0 and json.loads(out)["last_run"]["status"] == "killed", err
+    finally:
+        other.kill()
+        other.wait()

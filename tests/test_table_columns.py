@@ -179,6 +179,21 @@ def test_a_cell_holding_a_semicolon_is_in_quotes(name, source, expected):
     assert [text for _, text in read(name, source)][-1] == expected
 
 
+# A ";" of a Markdown cell's markup, not of its text: an entity (``&amp;``, ``&#124;``, GFM's way of
+# writing a "|" in a cell, ``&nbsp;``), a link's address. The cell shows no ";": no quotes (it was
+# “Tom & Jerry”, “Pipe | or pipe.”).
+@pytest.mark.parametrize("cell, shown", [
+    ("Tom &amp; Jerry", "Tom & Jerry"),
+    ("Pipe &#124; or pipe.", "Pipe | or pipe."),
+    ("Use&nbsp;this value.", "Use this value."),  # (a no-break space is a space in a sentence)
+    ("See [the page](https://example.org/a;b) for more.", "See the page for more."),
+    ("a &#59; b", "“a ; b”"),  # (an entity that is a ";": one the cell shows)
+])
+def test_a_semicolon_of_a_markdown_cell_s_markup_puts_it_in_no_quotes(cell, shown):
+    sentences = read("doc.md", f"| Name | Value |\n| --- | --- |\n| x | {cell} |\n")
+    assert [text for _, text in sentences][-1] == f"x; {shown}"
+
+
 def cells_of(row: str) -> list[str]:
     """A row's sentence read back into its cells: "; " ends a cell, but inside “quotes” (where ””
     is one ”)."""

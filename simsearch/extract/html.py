@@ -179,6 +179,9 @@ class _HtmlText(HTMLParser):
         # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
         # A box's title is held as a term is, for the box's first block ("Note: The special constants ...").
         self.term_end: tuple[int, str, dict | None] | None = None
+        # The boxes (by id) whose title is of several blocks (a <summary> holding a link and a heading:
+        # rustdoc's): no title, each block stands alone (``_join_term``). (The boxes are kept: no id is reused.)
+        self.split_titles: dict[int, dict] = {}
         self.cell_gap = False  # a cell ended: "; " goes before the next text of the row
         self.field_prefix: tuple[str, int] | None = None  # a field's label and its line, put before its body's text
         self.skip_field_body = False  # the next <dd> is a type-only field's body
@@ -212,7 +215,8 @@ class _HtmlText(HTMLParser):
             self.has_h1 = self.has_h1 or self.block_in_h1
             term = " ".join("".join(text for text, _ in self.block).split())
             held = ((self.block_in_term and not self.block_is_signature and not self.block_in_definition
-                     or self.block_titles is not None) and not _SENTENCE_LABEL.search(term))
+                     or self.block_titles is not None and id(self.block_titles) not in self.split_titles)
+                    and not _SENTENCE_LABEL.search(term))
             self.term_end = (len(self.parts), term, self.block_titles) if held else None
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
@@ -232,6 +236,9 @@ class _HtmlText(HTMLParser):
         if self.term_end is None:
             return
         end, term, box = self.term_end
+        if box is not None and self.block_titles is box:  # the title's second block: a title of several, none
+            self.split_titles[id(box)] = box
+            return
         if not (self.block_in_definition if box is None else any(attributes is box for attributes in self.open_attrs)):
             return
         if end > len(self.parts) or "".join(self.parts[end:]).strip():

@@ -135,7 +135,7 @@ def _md_row(row: str, header: list[str] | None = None) -> str:
     for cell, named in zip(cells, _cell_names(cells, dict(enumerate(header or [])), words=_md_inline)):
         if named:
             label, mark = named
-            texts.append(_quoted_cell([f"{label} {mark or cell}" if label else mark or cell])[0])
+            texts.append(_quoted_cell([f"{label} {mark or cell}" if label else mark or cell], words=_md_inline)[0])
     return "; ".join(texts)
 
 

@@ -335,12 +335,15 @@ def _cell_names(cells: list[str], header: dict[int, str] | None, columns: list[i
 _CELL_OPEN, _CELL_CLOSE = "“", "”"
 
 
-def _quoted_cell(texts: list[str]) -> list[str]:
+def _quoted_cell(texts: list[str], words: Callable[[str], str] = str) -> list[str]:
     """A table cell's text, in pieces (its lines; HTML's text nodes), as its row's sentence holds
     it: in quotes when it holds a ";" or begins with an opening quote (which would read as a quoted
     cell's), each closing quote in it doubled, as CSV quotes a field; else as it is. So the cells
-    of "a; “b; c”; d" are a, "b; c" and d, and those of "a; b; c; d" are four."""
-    if not any(";" in text for text in texts) and not "".join(texts).lstrip().startswith(_CELL_OPEN):
+    of "a; “b; c”; d" are a, "b; c" and d, and those of "a; b; c; d" are four. ``words``: the text
+    as it reads, when the pieces are markup (a Markdown cell's ``&amp;`` or link address holds a ";"
+    that its text does not)."""
+    shown = words("".join(texts))
+    if ";" not in shown and not shown.lstrip().startswith(_CELL_OPEN):
         return texts
     texts = [text.replace(_CELL_CLOSE, _CELL_CLOSE * 2) for text in texts]
     inked = [k for k, text in enumerate(texts) if text.strip()]
