@@ -95,6 +95,9 @@ class _HtmlText(HTMLParser):
     # A box's title in Sphinx's and docutils' HTML (``<p class="admonition-title">Note</p>``): it labels
     # the text the box's body begins with, as a term labels its definition's; so does a <details>' <summary>.
     BOX_TITLES = frozenset({"admonition-title", "topic-title", "sidebar-title"})
+    # A <summary> that is a toggle's label, no title: rustdoc's ``summary.hideme`` ("Expand description",
+    # "Show 25 methods"), which its CSS colours as a toggle and hides while its <details> is open.
+    TOGGLE_LABELS = frozenset({"hideme"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
@@ -416,9 +419,16 @@ class _HtmlText(HTMLParser):
         if self.NOT_SEARCHED.intersection(self._classes(attributes)) or (
                 "data-pagefind-ignore" in attributes and attributes["data-pagefind-ignore"] != "false"):
             return True
+        if tag == "summary" and self._is_toggle_label(attributes) and self.open[-1:] == ["details"] \
+                and "open" in self.open_attrs[-1]:
+            return True  # a toggle's label that the page hides while its details are open
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
         return tag == "div" and ("footer" in self._classes(attributes)
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
+
+    def _is_toggle_label(self, attributes: dict) -> bool:
+        """Whether a <summary> is a toggle's label (``TOGGLE_LABELS``), which labels nothing."""
+        return bool(self.TOGGLE_LABELS.intersection(self._classes(attributes)))
 
     def _field_list(self) -> bool:
         """Whether the text is directly in a Sphinx field list (``dl.field-list``)."""
@@ -625,7 +635,8 @@ class _HtmlText(HTMLParser):
             if title > 0 and self.BOX_TITLES.intersection(self._classes(self.open_attrs[title])):
                 self.block_titles = self.open_attrs[title - 1]
             summary = self._last("summary")
-            if summary > 0 and self.open[summary - 1] == "details":  # <details><summary>Title</summary>: a box's title too
+            if summary > 0 and self.open[summary - 1] == "details" and not self._is_toggle_label(self.open_attrs[summary]):
+                # <details><summary>Title</summary>: a box's title too
                 self.block_titles = self.open_attrs[summary - 1]
             if self.cell_gap:
                 while self.block and not self.block[-1][0].strip():
