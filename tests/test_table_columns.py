@@ -194,6 +194,25 @@ def test_a_semicolon_of_a_markdown_cell_s_markup_puts_it_in_no_quotes(cell, show
     assert [text for _, text in sentences][-1] == f"x; {shown}"
 
 
+# The same in reStructuredText and AsciiDoc: a link's address (`` `the page <http://x/a;b>`_ ``,
+# ``link:http://x/a;b[the page]``) put the cell in quotes (“See the page now.”). A ";" the cell shows
+# still does, one of a substitution or an attribute too (it did not).
+@pytest.mark.parametrize("name, cell, shown", [
+    ("doc.rst", "See `the page <http://x/a;b>`_ now.", "See the page now."),
+    ("doc.rst", "See http://x/a;b now.", "“See http://x/a;b now.”"),  # (a bare address is the cell's text)
+    ("doc.rst", "a |semi| b", "“a ; b”"),  # (a substitution that is a ";": one the cell shows)
+    ("doc.adoc", "See link:http://x/a;b[the page] now.", "See the page now."),
+    ("doc.adoc", "See http://x/a;b[the page] now.", "See the page now."),
+    ("doc.adoc", "a {two-semicolons} b", "“a ;; b”"),
+])
+def test_a_semicolon_of_an_rst_or_asciidoc_cell_s_markup_puts_it_in_no_quotes(name, cell, shown):
+    if name == "doc.rst":
+        source = f".. |semi| replace:: ;\n\n====  {'=' * 40}\nName  Value\n====  {'=' * 40}\nx     {cell}\n====  {'=' * 40}\n"
+    else:
+        source = f"|===\n|Name |Value\n\n|x |{cell}\n|===\n"
+    assert [text for _, text in read(name, source)][1] == f"x; {shown}"
+
+
 def cells_of(row: str) -> list[str]:
     """A row's sentence read back into its cells: "; " ends a cell, but inside “quotes” (where ””
     is one ”)."""
