@@ -78,9 +78,9 @@ def _words(anchor: str) -> str:
 
 def _clean_asciidoc(text: str) -> Lines:
     lines = [line.rstrip() for line in source_lines(text)]
-    out = _Out()
     titles: dict[str, str] = {}  # anchor -> the title of the section or block it is set on
     attributes_set: dict[str, str] = {}  # the file's own attribute entries, for {name}
+    out = _Out(words=lambda text: _asciidoc_inline(text, titles, attributes_set))  # (those set so far)
     anchors: list[str] = []  # anchors waiting for the next title
     unclosed: set[str] = set()
     style = None  # the style of the next block ([source], [verse]), from an attribute line

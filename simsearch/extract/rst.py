@@ -136,7 +136,7 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
         pieces = [(number, text) for number, text in cell if text]
         pieces = [(pieces[0][0], mark)] if mark else pieces
         pieces = [(pieces[0][0], f"{label} {pieces[0][1]}"), *pieces[1:]] if label else pieces
-        row.append(list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces]))))
+        row.append(list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces], out.words))))
     if row:
         out.gap(row[0][0][0])
         for k, pieces in enumerate(row):
@@ -371,10 +371,13 @@ class _Label(str):
 
 
 class _Out:
-    """Collects (source line, text) pairs; ``gap`` ends the current block."""
+    """Collects (source line, text) pairs; ``gap`` ends the current block. ``words``: a text as it
+    reads once its inline markup is read (the reader's inline cleaner), for what is decided before
+    its blocks are cleaned: whether a table cell shows a ";" (``_add_row``), not one of a link's address."""
 
-    def __init__(self):
+    def __init__(self, words: Callable[[str], str] = str):
         self.lines: Lines = []
+        self.words = words
         self.held: tuple[int, int] | None = None  # a label waiting for its text (``hold``): its place, the text's line
 
     def gap(self, number: int) -> None:
@@ -542,7 +545,7 @@ def _clean_rst(text: str) -> Lines:
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
     replacements: dict[str, str] = {}  # |name| -> its replace:: text, collected on the way
-    out = _Out()
+    out = _Out(words=lambda text: _rst_inline(text, replacements))  # (the substitutions defined so far)
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
     para_start = -1  # the line the paragraph being read began on
