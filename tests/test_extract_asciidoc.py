@@ -215,3 +215,15 @@ def test_long_runs_of_terms_and_unclosed_links_read_in_linear_time():
 
     seconds(2_000)  # (warm-up)
     assert seconds(32_000) < 10 * max(seconds(8_000), 0.05)
+
+
+def test_a_character_reference_reads_as_the_character_asciidoctor_shows():
+    """``&amp;`` was stored as written ("Tom &amp; Jerry"). Asciidoctor escapes every "&" and then
+    restores a character reference (its replacements substitution: a name, ``&#174;``, ``&#x2014;``),
+    so the page shows the character; in a literal too, but not in a passthrough (``+&amp;+`` is
+    shown as written) nor after a backslash (``\\&amp;``). A bare "&" is an "&"."""
+    source = ("Tom &amp; Jerry &#174; &#x2014; &copy; in `a&lt;b` link:x[A &amp; B] but +&amp;+ and \\&amp; as written; R&D.\n\n"
+              "|===\n|Name |Value\n\n|x |Tom &amp; Jerry\n|y |a &#59; b\n|===\n")
+    assert [text for _, text in read("doc.adoc", source)] == [
+        "Tom & Jerry ® — © in a<b A & B but &amp; and &amp; as written; R&D.",
+        "Name; Value", "x; Tom & Jerry", "y; “a ; b”"]
