@@ -12,12 +12,15 @@ title (``.Title``), a list item, a definition list's term (consecutive terms in 
 per row, its cells joined with "; " (``_table``). Inline markup becomes its text: ``linkgit:git-log[1]`` as
 "git-log(1)", a link or cross reference as its text (``<<id>>`` as the title of the section it
 names, when it is in the same file), literals and emphasis without their marks, the built-in
-attributes (``{litdd}``, ``{caret}``) as the characters they stand for.
+attributes (``{litdd}``, ``{caret}``) and character references (``&amp;``) as the characters they
+stand for.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable
 
 from ..segment import source_lines
 from .markdown import _closing_line
@@ -68,6 +71,9 @@ _MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`
 _STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
 _EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
 _ESCAPE = re.compile(r"\\(?=[*_`'+#{}\[<-])")
+# A character reference, as Asciidoctor's replacements restore one (every "&" is escaped first):
+# a name, a decimal or a hexadecimal number; after a backslash it is shown as written.
+_CHARACTER_REFERENCE = re.compile(r"\\?&(?:[a-zA-Z][a-zA-Z]+\d{0,2}|#\d\d\d{0,4}|#x[\da-fA-F][\da-fA-F][\da-fA-F]{0,3});")
 _HARD_BREAK = re.compile(r"[ \t]\+[ \t]*$", re.MULTILINE)
 
 
@@ -361,25 +367,33 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _ATTRIBUTE_REF.sub(lambda m: values.get(m.group(1).lower(), m.group(0)), _without_nul(text))
     text = _protect(_PASSTHROUGH, text, keep, lambda m: _literal(m, keep))
     text = _LINKGIT.sub(r"\1(\2)", text)
-    text = _protect(_LINK, text, keep, _link_text)
-    text = _protect(_XREF, text, keep, lambda m: " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split()))
+    text = _protect(_LINK, text, keep, lambda m: _characters(_link_text(m)))
+    text = _protect(_XREF, text, keep, lambda m: _characters(
+        " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split())))
     text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
     text = _DOUBLE_QUOTED.sub(r"“\1”", text)
-    text = _protect(_MONOSPACE, text, keep, lambda m: _literal(m, keep))
+    text = _protect(_MONOSPACE, text, keep, lambda m: _literal(m, keep, _characters))
     text = _STRONG.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
-    return _restore(text, keep)
+    return _restore(_characters(text), keep)  # (read last: a character it gives is no markup)
 
 
-def _literal(match: re.Match, keep: list[str]) -> str:
+def _characters(text: str) -> str:
+    """Character references read as the characters Asciidoctor shows (``&amp;`` as "&"); a
+    passthrough's are not (protected before), nor one after a backslash (shown as written)."""
+    return _CHARACTER_REFERENCE.sub(lambda m: m.group()[1:] if m.group().startswith("\\") else html.unescape(m.group()), text)
+
+
+def _literal(match: re.Match, keep: list[str], read: Callable[[str], str] = str) -> str:
     """A literal's or a passthrough's text, one piece of its sentence: none ends inside it ("`e.g.
     x`") nor at its period before a lowercase word, also when a passthrough in it holds the period
-    ("`+foo.+` and": ``keep`` has the passthroughs protected before)."""
-    text = next(group for group in match.groups() if group is not None)
+    ("`+foo.+` and": ``keep`` has the passthroughs protected before). ``read``: what a literal's text
+    goes through that a passthrough's does not (its character references)."""
+    text = read(next(group for group in match.groups() if group is not None))
     return _glued(text) + _glue_after(_restore(text, keep), match.string, match.end())
 
 
