@@ -263,3 +263,29 @@ def test_every_row_reads_back_as_the_cells_it_has(table, form):
     source = write(header, rows)
     sentences = [text for _, text in read(name, source)]
     assert [cells_of(sentence) for sentence in sentences] == [header, *rows], source
+
+
+# A quoted cell of several sentences is cut by the sentence splitter, as any cell is: “Do not split
+# on commas; some rows contain quotes. Another one; here.” is two sentences, the first with the
+# opening quote, the second with the closing one. Those quotes stay (session 38's review): without
+# them the second sentence, "Another one; here.; z", reads as three cells, where “...”; z is two. So
+# a row still reads back as the cells it has, its sentences joined: the sentence a quoted cell is cut
+# at the end of opens a quote it does not close, the one it goes on in closes it.
+SENTENCE = st.lists(st.tuples(st.sampled_from(["", ";"]), st.sampled_from(WORDS)), min_size=2, max_size=4).map(
+    lambda words: " ".join(word + gap for gap, word in words).rstrip(";").capitalize() + ".")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=3, max_size=3, unique=True), st.sampled_from(WORDS),
+       st.lists(SENTENCE, min_size=1, max_size=3), st.sampled_from(WORDS), st.sampled_from([*sorted(FORMATS), "html"]))
+def test_a_row_whose_cell_is_cut_into_sentences_reads_back_as_its_cells(header, first, sentences, last, form):
+    header = [word.capitalize() for word in header]
+    row = [first, " ".join(sentences), last]
+    name, write = ("doc.html", html) if form == "html" else FORMATS[form]
+    source = write(header, [row])
+    stored = [text for _, text in read(name, source)]
+    assert stored[0] == "; ".join(header), source
+    assert cells_of(" ".join(stored[1:])) == row, (source, stored)
+    quoted = ";" in row[1]
+    assert all((text.count("“"), text.count("”")) == (0, 0) for text in stored[1:] if not quoted)
+    assert "".join(stored[1:]).count("“") == "".join(stored[1:]).count("”") == quoted, stored
