@@ -256,17 +256,17 @@ def test_a_summary_of_several_blocks_labels_nothing(source, expected):
 # <details> is open, which the page does not show, is no sentence. Every rustdoc page began "Expand
 # description: The context of an asynchronous task." (the "Expand description" of its top doc).
 @pytest.mark.parametrize("source, expected", [
-    ('<details class="toggle top-doc" open><summary class="hideme"><span>Expand description</span></summary>'
-     '<div class="docblock"><p>The context of an asynchronous task.</p></div></details>',
+    (('<details class="toggle top-doc" open><summary class="hideme"><span>Expand description</span></summary>'
+      '<div class="docblock"><p>The context of an asynchronous task.</p></div></details>'),
      ["The context of an asynchronous task."]),
     # closed: the page shows the label, a block of its own
-    ('<details class="toggle non-exhaustive"><summary class="hideme"><span>This enum is marked as non-exhaustive'
-     '</span></summary><div class="docblock">Non-exhaustive enums could have additional variants added in future.'
-     '</div></details>',
+    (('<details class="toggle non-exhaustive"><summary class="hideme"><span>This enum is marked as non-exhaustive'
+      '</span></summary><div class="docblock">Non-exhaustive enums could have additional variants added in future.'
+      '</div></details>'),
      ["This enum is marked as non-exhaustive", "Non-exhaustive enums could have additional variants added in future."]),
     # an open <details> in rustdoc's older markup, and text after the toggle
-    ('<details class="rustdoc-toggle top-doc" open><summary class="hideme"><span>Expand description</span>'
-     '</summary><div class="docblock"><p>A trait for hashing.</p></div></details><p>After it.</p>',
+    (('<details class="rustdoc-toggle top-doc" open><summary class="hideme"><span>Expand description</span>'
+      '</summary><div class="docblock"><p>A trait for hashing.</p></div></details><p>After it.</p>'),
      ["A trait for hashing.", "After it."]),
 ])
 def test_a_rustdoc_toggle_s_summary_labels_nothing(source, expected):
