@@ -429,6 +429,7 @@ def eval_retrieval_command(
 ) -> None:
     """How well each model finds what a query file says is relevant: hit@1, hit@10, MRR@10, nDCG@10, recall@k."""
     from .retrieval import ensure_new_file, iter_eval, load_queries, write_details
+    from .search import index_running_message
     from .store import Store
 
     from .progress import print_warning
@@ -438,6 +439,11 @@ def eval_retrieval_command(
         ensure_new_file(details)
     store = Store.open(db, create=False, readonly=True)
     _check_recorded_precision(store, model or [None], _value(precision))
+    # Figures measured while `index` writes are of an index half old, half new: said on stderr,
+    # and in each --json row (a before/after comparison must not take them for the index's own).
+    running = index_running_message(store, "evaluate again")
+    if running:
+        print_warning(running)
 
     results = []
     try:
@@ -445,7 +451,7 @@ def eval_retrieval_command(
                                 device=_value(device), on_warning=print_warning):
             results.append(result)
             if json_out:  # each row as it finishes, as eval sts prints them
-                _print_json(result.as_dict())
+                _print_json({**result.as_dict(), "index_in_progress": running is not None})
         if details is not None:  # only for a complete run: the file is all of it or nothing
             write_details(details, results)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error

@@ -282,17 +282,18 @@ def stale_note(store: Store, path: str, state: str) -> str:
 OTHER_READER_NOTE = "read by another version of simsearch"
 
 
-def index_running_message(store: Store) -> str | None:
+def index_running_message(store: Store, again: str = "search again") -> str | None:
     """The warning for a search while another command holds the index's writer lock (a running
     `simsearch index`; `forget` too, for a moment), or None: what that means for the results. Read
     from the lock file's process id (``indexer.writer_alive``), never by taking the lock, which
-    would block the writer."""
+    would block the writer. ``again``: what to do once the run is done (``eval retrieval``'s
+    figures, the TUI's panes)."""
     from .indexer import writer_alive  # (indexer imports this module)
 
     if not writer_alive(store):
         return None
     return (f"an index run is in progress on {store.path}: results may miss files not yet indexed, and show "
-            "changed files as they were; search again when it is done")
+            f"changed files as they were; {again} when it is done")
 
 
 def check_mode(mode: str) -> str:

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
 from .models import command_line, index_command_line
-from .search import MODES, Hit, display_path, empty_query, find_model, not_held_message
+from .search import MODES, Hit, display_path, empty_query, find_model, index_running_message, not_held_message
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
@@ -191,6 +191,7 @@ class CompareApp(App):
         self.models: list[str] = []
         self.problem: str | None = None
         self.request = 0  # the newest query request; answers to older ones are dropped
+        self.index_running = False  # whether the last answers came while an index run was writing
         self.query_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsearch-query")
 
     def compose(self) -> ComposeResult:
@@ -340,6 +341,15 @@ class CompareApp(App):
             status.latencies = tuple((pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
             self.selected = None
+        self.note_index_run()
+
+    def note_index_run(self) -> None:
+        """Say once, when it starts to be so, that answers come while an index run writes the
+        index (they may miss files not indexed yet), as `simsearch search` says it each time."""
+        running = index_running_message(self.store, "ask again") if self.store is not None else None
+        if running and not self.index_running:
+            self.notify(running[0].upper() + running[1:], severity="warning", timeout=10)
+        self.index_running = running is not None
 
     # --- selection and actions ------------------------------------------------------------
 

@@ -80,3 +80,25 @@ def test_a_lock_file_left_by_a_killed_run_whose_number_another_process_took_is_n
     finally:
         other.kill()
         other.wait()
+
+
+def test_eval_retrieval_says_its_figures_came_while_an_index_run_was_writing(indexed, run_cli):
+    """Figures measured while `index` writes are of an index half old, half new: a before/after
+    comparison must not take them for the index's own. Was: eval retrieval said nothing."""
+    (indexed / "q.jsonl").write_text(json.dumps({"query": "cat", "relevant": ["a.txt"]}) + "\n")
+    evaluate = ("eval", "retrieval", "q.jsonl", "--db", "idx.db", "--mode", "lexical", "--mode", "hybrid",
+                "--device", "cpu", "--json")
+    warning = WARNING.replace("search again", "evaluate again")
+    store = Store.open(indexed / "idx.db", create=False)
+    try:
+        with writer_lock(store):
+            code, out, err = run_cli(*evaluate)
+            rows = [json.loads(line) for line in out.splitlines()]
+            assert code == 0 and len(rows) == 2 and all(row["index_in_progress"] is True for row in rows), out
+            assert err.splitlines() == [warning], err
+            code, out, err = run_cli(*evaluate[:-1])  # the table: the same one line on stderr
+            assert code == 0 and "Retrieval" in out and err.splitlines() == [warning], err
+    finally:
+        store.close()
+    code, out, err = run_cli(*evaluate)
+    assert code == 0 and err == "" and all(json.loads(line)["index_in_progress"] is False for line in out.splitlines())

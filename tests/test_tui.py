@@ -743,3 +743,34 @@ def test_the_model_picker_shows_its_whole_title(two_model_index, monkeypatch):
             await pilot.pause()
 
     run_app(CompareApp(db, show_timings=False), scenario, size=(120, 35))
+
+
+def test_the_app_says_once_that_answers_come_while_an_index_run_writes(two_model_index, monkeypatch):
+    """`simsearch search` says it at every search; the app says it with the first answers that come
+    while a run writes the index, not again at every query, and again once a later run starts."""
+    from simsearch.indexer import writer_lock
+
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    app = CompareApp(db, show_timings=False)
+    said = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: said.append((message, options.get("severity"))))
+    writer = Store.open(db, create=False)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        assert said == []  # no run: nothing said
+        with writer_lock(writer):
+            await ask(app, pilot, QUERY)
+            await ask(app, pilot, "another query")
+        assert said == [(f"An index run is in progress on {db}: results may miss files not yet indexed, and show "
+                         "changed files as they were; ask again when it is done", "warning")]
+        await ask(app, pilot, QUERY)  # the run over
+        with writer_lock(writer):
+            await ask(app, pilot, "another query")
+        assert len(said) == 2
+
+    try:
+        run_app(app, scenario)
+    finally:
+        writer.close()
