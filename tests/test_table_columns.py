@@ -289,3 +289,22 @@ def test_a_row_whose_cell_is_cut_into_sentences_reads_back_as_its_cells(header, 
     quoted = ";" in row[1]
     assert all((text.count("“"), text.count("”")) == (0, 0) for text in stored[1:] if not quoted)
     assert "".join(stored[1:]).count("“") == "".join(stored[1:]).count("”") == quoted, stored
+
+
+# Where a substitution is defined does not count (session 39): docutils resolves ``|name|`` over the
+# whole document, so one defined after the table that uses it shows its text there too. A cell was
+# read with what the file had defined before the table: "a |semi| b" under a table with ".. |semi|
+# replace:: ;" after it was in no quotes, though the page shows "a ; b". A definition in a literal
+# block or a comment is an example of markup, and defines nothing wherever it stands.
+SEMI_TABLE = "====  ==========\nName  Value\n====  ==========\nx     a |semi| b\n====  ==========\n"
+
+
+@pytest.mark.parametrize("before, after, shown", [
+    (".. |semi| replace:: ;\n\n", "", "“a ; b”"),
+    ("", "\n.. |semi| replace:: ;\n", "“a ; b”"),
+    ("", "\nLater, in a note:\n\n.. note::\n\n   .. |semi| replace:: ;\n", "“a ; b”"),
+    ("", "\nAn example::\n\n   .. |semi| replace:: ;\n", "a semi b"),
+    ("", "\n..\n   .. |semi| replace:: ;\n", "a semi b"),
+], ids=["before", "after", "after, in a directive", "in a literal block", "in a comment"])
+def test_a_cell_reads_a_substitution_wherever_it_is_defined(before, after, shown):
+    assert [text for _, text in read("doc.rst", before + SEMI_TABLE + after)][1] == f"x; {shown}"
