@@ -126,10 +126,11 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
     """A table's row as one block: its cells in order, joined with "; ", each cell's lines kept
     on their own source lines (a cell wrapped over several lines reads as one text); ``cells``:
     (column, cell) pairs, an empty cell too (it names the cells after it, ``_cell_names``, by their
-    column's name in ``header``). Returns the row's texts by column: a header row's are the names."""
+    column's name in ``header``), as is one that shows no text (``out.words``: an image, a comment).
+    Returns the row's texts by column: a header row's are the names."""
     texts = [" ".join(text for _, text in cell if text) for _, cell in cells]
     row = []
-    for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells])):
+    for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells], out.words)):
         if named is None:
             continue
         label, mark = named
@@ -570,7 +571,7 @@ def _clean_rst(text: str) -> Lines:
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
     replacements = _substitutions(lines)  # |name| -> its text, each known before any table's cell is read
-    out = _Out(words=lambda text: _rst_inline(text, replacements))
+    out = _Out(words=lambda text: _rst_cell_words(text, replacements))
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
     para_start = -1  # the line the paragraph being read began on
@@ -688,6 +689,20 @@ def _clean_rst(text: str) -> Lines:
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
     titles = {label: _rst_inline(title, replacements) for label, title in _section_titles(lines).items()}
     return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements, titles))
+
+
+def _rst_cell_words(text: str, replacements: dict[str, str]) -> str:
+    """A table cell's text as the page shows it (``_Out.words``): its inline markup read, and
+    nothing for a cell of explicit markup that shows none, which docutils reads as a block there: a
+    comment (``.. not yet``), a link target (``.. _linux:``), an image (``.. image:: tux.png``)."""
+    explicit = _EXPLICIT.match(text)
+    if explicit:
+        rest = (explicit.group(2) or "").strip()
+        directive = _DIRECTIVE.match(rest)
+        if not _FOOTNOTE.match(rest) and (not directive or directive.group(1)
+                                          or directive.group(2).rsplit(":", 1)[-1].lower() == "image"):
+            return ""
+    return _rst_inline(text, replacements)
 
 
 def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) -> tuple[int, int | None]:
