@@ -61,8 +61,11 @@ _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
-_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2?):[^\s\[]*\[([^\]\n]*)\]")
-_INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+# What shows nothing: an anchor, and a concealed index term (``indexterm:[a, b]``, ``(((a, b)))``), an
+# entry of the index alone (``indexterm2:[a]`` and ``((a))`` are shown).
+_INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)"
+                            r"|\bindexterm:\[[^\]\n]*\]")
 _INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
 _DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
 # (each constrained: the "++" of "C++ and C++" opens nothing)
