@@ -227,3 +227,12 @@ def test_a_character_reference_reads_as_the_character_asciidoctor_shows():
     assert [text for _, text in read("doc.adoc", source)] == [
         "Tom & Jerry ® — © in a<b A & B but &amp; and &amp; as written; R&D.",
         "Name; Value", "x; Tom & Jerry", "y; “a ; b”"]
+
+
+def test_a_concealed_index_term_shows_nothing():
+    """``indexterm:[knight, Lancelot]`` read as "knight, Lancelot", in the sentence. It is a
+    concealed index term, as ``(((Sword, Broadsword)))`` is: an entry of the book's index, no word of
+    the page; ``indexterm2:[Merlin]`` and ``((Arthur))`` are shown. In a table, a cell of one alone
+    is an empty cell (tests/test_table_columns.py)."""
+    source = "Sir Lancelot indexterm:[knight, Lancelot] rode on, with ((Arthur)) and indexterm2:[Merlin].\n"
+    assert [text for _, text in read("doc.adoc", source)] == ["Sir Lancelot rode on, with Arthur and Merlin."]

@@ -289,3 +289,72 @@ def test_a_row_whose_cell_is_cut_into_sentences_reads_back_as_its_cells(header, 
     quoted = ";" in row[1]
     assert all((text.count("“"), text.count("”")) == (0, 0) for text in stored[1:] if not quoted)
     assert "".join(stored[1:]).count("“") == "".join(stored[1:]).count("”") == quoted, stored
+
+
+# Where a substitution is defined does not count (session 39): docutils resolves ``|name|`` over the
+# whole document, so one defined after the table that uses it shows its text there too. A cell was
+# read with what the file had defined before the table: "a |semi| b" under a table with ".. |semi|
+# replace:: ;" after it was in no quotes, though the page shows "a ; b". A definition in a literal
+# block or a comment is an example of markup, and defines nothing wherever it stands.
+SEMI_TABLE = "====  ==========\nName  Value\n====  ==========\nx     a |semi| b\n====  ==========\n"
+
+
+@pytest.mark.parametrize("before, after, shown", [
+    (".. |semi| replace:: ;\n\n", "", "“a ; b”"),
+    ("", "\n.. |semi| replace:: ;\n", "“a ; b”"),
+    ("", "\nLater, in a note:\n\n.. note::\n\n   .. |semi| replace:: ;\n", "“a ; b”"),
+    ("", "\nAn example::\n\n   .. |semi| replace:: ;\n", "a semi b"),
+    ("", "\n..\n   .. |semi| replace:: ;\n", "a semi b"),
+], ids=["before", "after", "after, in a directive", "in a literal block", "in a comment"])
+def test_a_cell_reads_a_substitution_wherever_it_is_defined(before, after, shown):
+    assert [text for _, text in read("doc.rst", before + SEMI_TABLE + after)][1] == f"x; {shown}"
+
+
+# A cell that shows no text is an empty cell (session 39), as a Markdown cell of markup alone (a badge)
+# is since session 37: the cell after it is named by its column ("x; Windows: yes"), and a header cell
+# that shows none names no column. An rst or AsciiDoc cell of an image, an anchor, a comment or an
+# attribute that shows nothing was a cell of text: "x; ; yes", or its markup ("x; .. not yet; yes"),
+# and a header cell of an image labelled the cells under it with a colon alone ("x; : yes").
+def grid_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, (4, 24, 7))) + " |\n"
+
+
+def grid_table(header: list[str], row: list[str], after: str = "") -> str:
+    border = "+------+--------------------------+---------+\n"
+    return (border + grid_row(header) + border.replace("-", "=") + grid_row(row) + border + after
+            + "\n.. |tux| image:: tux.png\n")  # (defined after the table: docutils reads it all the same)
+
+
+@pytest.mark.parametrize("cell", ["|tux|", ".. image:: tux.png", ".. not yet", ".. _linux-x:", ".."])
+def test_an_rst_cell_that_shows_no_text_is_an_empty_one(cell):
+    assert read("doc.rst", grid_table(["Name", "Linux", "Windows"], ["x", cell, "yes"])) == [
+        (2, "Name; Linux; Windows"), (4, "x; Windows: yes")]
+
+
+@pytest.mark.parametrize("cell", ["image:tux.png[]", "[[linux-x]]", "anchor:linux-x[]", "{empty}", "indexterm:[Linux]",
+                                  "(((Linux, kernel)))"])
+def test_an_asciidoc_cell_that_shows_no_text_is_an_empty_one(cell):
+    assert read("doc.adoc", f"|===\n|Name |Linux |Windows\n\n|x |{cell} |yes\n|===\n") == [
+        (2, "Name; Linux; Windows"), (4, "x; Windows: yes")]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('[cols="3*",options="header"]\n|===\n|Name |Linux |Windows\n|x\n|\n// not yet\n|yes\n|===\n',
+     [(3, "Name; Linux; Windows"), (4, "x; Windows: yes")]),
+    # (nor does one part the first line from the blank line that makes it the header)
+    ("|===\n|Name |Linux |Windows\n// the platforms\n\n|x | |yes\n|===\n", [(2, "Name; Linux; Windows"), (5, "x; Windows: yes")]),
+], ids=["a cell of a comment", "under the header"])
+def test_an_asciidoc_comment_line_in_a_table_is_no_cell_s_text(source, expected):
+    # Asciidoctor drops a table's comment lines before reading its cells: the first cell is an empty one
+    assert read("doc.adoc", source) == expected
+
+
+@pytest.mark.parametrize("name, source", [
+    ("doc.rst", grid_table(["Name", "|tux|", "Windows"], ["x", "✅", "❌"])),
+    ("doc.rst", grid_table(["Name", ".. image:: tux.png", "Windows"], ["x", "✅", "❌"])),
+    ("doc.adoc", "|===\n|Name |image:tux.png[] |Windows\n\n|x |✅ |❌\n|===\n"),
+    ("doc.adoc", "|===\n|Name |[[linux]] |Windows\n\n|x |✅ |❌\n|===\n"),
+], ids=["rst substitution", "rst image", "asciidoc image", "asciidoc anchor"])
+def test_a_header_cell_that_shows_no_text_names_no_column(name, source):
+    # as an empty header cell: the mark under it says "yes" without a label, not ": yes"
+    assert [text for _, text in read(name, source)] == ["Name; Windows", "x; yes; Windows: no"]

@@ -61,8 +61,11 @@ _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
-_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2?):[^\s\[]*\[([^\]\n]*)\]")
-_INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+# What shows nothing: an anchor, and a concealed index term (``indexterm:[a, b]``, ``(((a, b)))``), an
+# entry of the index alone (``indexterm2:[a]`` and ``((a))`` are shown).
+_INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)"
+                            r"|\bindexterm:\[[^\]\n]*\]")
 _INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
 _DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
 # (each constrained: the "++" of "C++ and C++" opens nothing)
@@ -223,10 +226,11 @@ def _clean_asciidoc(text: str) -> Lines:
 def _table(lines: list[str], i: int, end: int, out: _Out) -> None:
     """A table delimited by ``|===`` (or ``!===``, nested) at line ``i``, its closing delimiter at
     ``end``: each row one block (``rst._add_row``), its cells grouped into rows as Asciidoctor groups
-    them. A cell starts at a ``|`` (a ``\\|`` is text) and runs to the next one, over lines; a row
-    has as many columns as the ``cols`` attribute says, else as the first line has cells; a cell
-    spanning columns (``2+|``) takes each of them, one spanning rows (``.2+|``) its columns in the
-    rows under it, a duplicated one (``3*|``) stands that many times. The first row is the header,
+    them, its comment lines (``// not yet``) left out first, as Asciidoctor leaves them out. A cell
+    starts at a ``|`` (a ``\\|`` is text) and runs to the next one, over lines; a row has as many
+    columns as the ``cols`` attribute says, else as the first line has cells; a cell spanning
+    columns (``2+|``) takes each of them, one spanning rows (``.2+|``) its columns in the rows under
+    it, a duplicated one (``3*|``) stands that many times. The first row is the header,
     naming the columns of a cell after an empty one and of a check or cross mark (``_cell_names``),
     when the table says so (``%header``, ``options="header"``) or its first line is followed by a
     blank line (and it does not say ``%noheader``)."""
@@ -239,7 +243,8 @@ def _table(lines: list[str], i: int, end: int, out: _Out) -> None:
     count = sum(int(repeat.group(1)) if (repeat := re.match(r"\s*(\d{1,4})\*", entry)) else 1
                 for entry in cols.split(",")) if cols.strip() else 0
     cells: list[tuple[int, int, int, int, Cell]] = []  # (its separator's line, columns and rows spanned, copies, its lines)
-    for k in range(i + 1, end):
+    kept = [k for k in range(i + 1, end) if not _COMMENT.match(lines[k])]  # (Asciidoctor drops its comment lines first)
+    for k in kept:
         line = lines[k]
         if not line.strip() or _TABLE.match(line.strip()):  # (a nested table's delimiter is no text)
             continue
@@ -265,8 +270,8 @@ def _table(lines: list[str], i: int, end: int, out: _Out) -> None:
         return
     first = cells[0][0]
     count = min(count or sum(spanned * copies for line, spanned, _, copies, _ in cells if line == first), _MAX_COLUMNS)
-    headed = "header" in options or ("noheader" not in options and first == i + 1 and first + 1 < end
-                                      and not lines[first + 1].strip())
+    headed = "header" in options or ("noheader" not in options and first == kept[0] and len(kept) > 1
+                                      and not lines[kept[1]].strip())
     header: dict[int, str] | None = None
     below = [0] * count  # per column, how many rows from this one on a cell above takes it
     row: list[tuple[int, Cell]] = []

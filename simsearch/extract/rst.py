@@ -126,10 +126,11 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
     """A table's row as one block: its cells in order, joined with "; ", each cell's lines kept
     on their own source lines (a cell wrapped over several lines reads as one text); ``cells``:
     (column, cell) pairs, an empty cell too (it names the cells after it, ``_cell_names``, by their
-    column's name in ``header``). Returns the row's texts by column: a header row's are the names."""
+    column's name in ``header``), as is one that shows no text (``out.words``: an image, a comment).
+    Returns the row's texts by column: a header row's are the names."""
     texts = [" ".join(text for _, text in cell if text) for _, cell in cells]
     row = []
-    for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells])):
+    for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells], out.words)):
         if named is None:
             continue
         label, mark = named
@@ -366,8 +367,8 @@ def _column_label(header: str) -> str:
 class _Label(str):
     """A label's text with the colon ``_Out.label`` put after it. Whether words follow it is known
     only once its block's markup is read (``_inline_blocks``): a body of an image, a badge or an
-    HTML tag alone has none (and an rst substitution may be defined after its use), and the label
-    then stays a block of its own, without the colon ("Preview", not "Preview:" over a screenshot)."""
+    HTML tag alone has none, and the label then stays a block of its own, without the colon
+    ("Preview", not "Preview:" over a screenshot)."""
 
 
 class _Out:
@@ -519,6 +520,31 @@ def _named_title(lines: list[str], i: int, opener: int | None) -> str:
     return "" if caption == [".."] else " ".join(caption)
 
 
+def _substitutions(lines: list[str]) -> dict[str, str]:
+    """The text each substitution the file defines shows, by its name: a ``replace::``'s text, its
+    inline markup read (``.. |semi| replace:: ;``), and nothing for an image (``.. |logo| image::
+    logo.png``, no words). Read before the file's blocks, as docutils resolves ``|name|`` over the
+    whole document: a table's cell reads one defined after the table as the page shows it (the ";"
+    it shows puts the cell in quotes, ``_add_row``). The last definition of a name counts, as in
+    docutils; one in a literal block, a code directive's body or a comment (an example of markup)
+    defines nothing."""
+    found: dict[str, str] = {}
+    _, literal = _openers(lines)
+    for i, line in enumerate(lines):
+        explicit = None if literal[i] else _EXPLICIT.match(line)
+        directive = _DIRECTIVE.match((explicit.group(2) or "").strip()) if explicit else None
+        if not directive or not directive.group(1):
+            continue
+        name, kind = directive.group(1).strip().strip("|").strip(), directive.group(2).lower()
+        if kind == "replace":  # its text goes on in the lines indented under it, up to a blank line
+            end = min(_body_end(lines, i, _indent(line)), _skip_to_blank(lines, i + 1))
+            text = " ".join([directive.group(3) or "", *(more.strip() for more in lines[i + 1:end])])
+            found[name] = _rst_inline(text.strip())
+        elif kind == "image":  # an icon or picture in the text: no words
+            found[name] = ""
+    return found
+
+
 def _ref_text(label: str, titles: dict[str, str] | None = None) -> str:
     """What a reference to ``label`` without a title of its own shows: the title of the section
     the label is set before in the same file (``titles``), else the label's words."""
@@ -544,8 +570,8 @@ def _label_key(label: str) -> str:
 def _clean_rst(text: str) -> Lines:
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
-    replacements: dict[str, str] = {}  # |name| -> its replace:: text, collected on the way
-    out = _Out(words=lambda text: _rst_inline(text, replacements))  # (the substitutions defined so far)
+    replacements = _substitutions(lines)  # |name| -> its text, each known before any table's cell is read
+    out = _Out(words=lambda text: _rst_cell_words(text, replacements))
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
     para_start = -1  # the line the paragraph being read began on
@@ -599,7 +625,7 @@ def _clean_rst(text: str) -> Lines:
             continue
         explicit = _EXPLICIT.match(line)
         if explicit:
-            i, continues, literal_after = _rst_explicit(lines, i, explicit, out, replacements)
+            i, continues, literal_after = _rst_explicit(lines, i, explicit, out)
             para_indent = item_indent = None
             if continues and i < len(lines):  # the text begun on the construct's line goes on
                 para_indent, item_indent, para_start = _indent(lines[i]), indent, i
@@ -661,9 +687,22 @@ def _clean_rst(text: str) -> Lines:
         if para_indent is None:
             para_indent, para_start = indent, i  # (in an item or field: its later paragraph, whose "::" opens a literal block)
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
-    cleaned = {name: _rst_inline(value) for name, value in replacements.items()}
-    titles = {label: _rst_inline(title, cleaned) for label, title in _section_titles(lines).items()}
-    return _inline_blocks(out.lines, lambda block: _rst_inline(block, cleaned, titles))
+    titles = {label: _rst_inline(title, replacements) for label, title in _section_titles(lines).items()}
+    return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements, titles))
+
+
+def _rst_cell_words(text: str, replacements: dict[str, str]) -> str:
+    """A table cell's text as the page shows it (``_Out.words``): its inline markup read, and
+    nothing for a cell of explicit markup that shows none, which docutils reads as a block there: a
+    comment (``.. not yet``), a link target (``.. _linux:``), an image (``.. image:: tux.png``)."""
+    explicit = _EXPLICIT.match(text)
+    if explicit:
+        rest = (explicit.group(2) or "").strip()
+        directive = _DIRECTIVE.match(rest)
+        if not _FOOTNOTE.match(rest) and (not directive or directive.group(1)
+                                          or directive.group(2).rsplit(":", 1)[-1].lower() == "image"):
+            return ""
+    return _rst_inline(text, replacements)
 
 
 def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) -> tuple[int, int | None]:
@@ -685,14 +724,13 @@ def _rst_paragraph_line(out: _Out, number: int, text: str, indent: int, i: int) 
     return i + 1, None
 
 
-def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
-                  replacements: dict[str, str]) -> tuple[int, bool, int | None]:
-    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution.
+def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> tuple[int, bool, int | None]:
+    """A ``..`` construct at line ``i``: directive, target, comment, footnote, substitution
+    definition (read before, ``_substitutions``).
 
     Returns the next line to read; whether that line goes on with the text begun on the
     construct's own line (".. note:: This is\\n   one sentence.", ".. [1]\\n   Its text."); and the
-    indentation a literal block must exceed when that text ended with "::". A ``replace::``
-    substitution's text goes into ``replacements``.
+    indentation a literal block must exceed when that text ended with "::".
     """
     indent = len(explicit.group(1))
     rest = (explicit.group(2) or "").strip()
@@ -706,14 +744,7 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out,
         return i, bool(footnote.group(2)), literal
     directive = _DIRECTIVE.match(rest)
     if not directive or directive.group(1):  # comment, link target, substitution definition
-        end = _body_end(lines, i, indent)
-        kind = directive.group(2).lower() if directive and directive.group(1) else ""
-        if kind == "replace":
-            body = [directive.group(3) or ""] + [line.strip() for line in lines[i + 1:min(end, _skip_to_blank(lines, i + 1))]]
-            replacements[directive.group(1).strip().strip("|").strip()] = " ".join(body).strip()
-        elif kind == "image":  # an icon or picture in the text: no words
-            replacements[directive.group(1).strip().strip("|").strip()] = ""
-        return end, False, None
+        return _body_end(lines, i, indent), False, None
     name = directive.group(2).lower()
     short = name.rsplit(":", 1)[-1]
     if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
