@@ -597,7 +597,7 @@ def train_command(
     # The check that chose the step did not find the model better: no "use it" for it. "not better"
     # (the base did as well or better), or "mixed" (held-out hit@10 and MRR@10 moved apart).
     judgements = {heldout_judgement(metadata.get("heldout")), sts_judgement(metadata)}
-    unproven = next((j for j in ("not better", "mixed") if j in judgements), None)
+    unproven = next((j for j in ("not better", "mixed", "within noise") if j in judgements), None)
     verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]
     for verdict in verdicts:
         stdout.print(verdict, highlight=False)
@@ -609,6 +609,7 @@ def train_command(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
         + {"not better": " of its steps, not above the base model",
            "mixed": " of its steps, above the base model on one held-out figure, below it on the other",
+           "within noise": " of its steps, within the noise of the held-out questions from the base model",
            None: ""}[unproven]
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
         + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db, unproven)
@@ -630,15 +631,17 @@ def _model_argument(out) -> str:
 def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[str] = None) -> str:
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
     with "no evaluation data" elsewhere); after --from-index, embedding that index with the model.
-    ``unproven``: the check that chose the step found it "not better" than the base or "mixed" (one
-    held-out figure up, the other down), so the line asks for a comparison on the user's own
-    questions instead of saying "use it"."""
+    ``unproven``: the check that chose the step found it "not better" than the base, "mixed" (one
+    held-out figure up, the other down) or "within noise" (no change the held-out questions can
+    tell from chance), so the line asks for a comparison on the user's own questions instead of
+    saying "use it"."""
     out = Path(config.out)
     name = _model_argument(out)
     base = metadata["base_model"]
     compare = "compare the two on your own questions before you use it: "
     lead = {"not better": f"The base model did as well or better on that check: {compare}",
-            "mixed": f"Neither model was better on both figures: {compare}"}.get(unproven, "Use it: ")
+            "mixed": f"Neither model was better on both figures: {compare}",
+            "within noise": f"The change on that check is within its noise: {compare}"}.get(unproven, "Use it: ")
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
         return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "

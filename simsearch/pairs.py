@@ -370,16 +370,18 @@ def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2,
     is one candidate, so the figures do not depend on the order of the documents. The rank is
     that of the best relevant text, a tie with an irrelevant one counted against it (a model
     whose vectors are all alike finds nothing). Exact cosine search; returns ``hit@10``,
-    ``mrr@10`` and ``queries``. Meant for held-out documents (:func:`heldout_split`), before and
-    after training.
+    ``mrr@10``, ``queries`` and ``ranks`` (each query's rank within the top 10, None below it:
+    what two models are compared by, question by question, ``paired.interval``). Meant for
+    held-out documents (:func:`heldout_split`), before and after training.
     """
     queries = structure_queries(documents, window, max_queries=max_queries, seed=seed, min_words=min_words)
     if not queries:
-        return {f"hit@{TOP}": math.nan, f"mrr@{TOP}": math.nan, "queries": 0}
+        return {f"hit@{TOP}": math.nan, f"mrr@{TOP}": math.nan, "queries": 0, "ranks": []}
     unique = list(dict.fromkeys(text for document in documents for text in document.sentences))
     which = {text: u for u, text in enumerate(unique)}
     vectors = _encoder_function(encoder)(unique)
     hits = reciprocal = 0.0
+    ranks: list[int | None] = []
     for d, i in queries:
         sentences = documents[d].sentences
         q = which[sentences[i]]
@@ -389,10 +391,10 @@ def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2,
         candidate = np.ones(len(unique), dtype=bool)
         candidate[q] = False  # the query's own text (and so each copy of it): never a hit
         best = scores[relevant].max()
-        if not np.isfinite(best):
-            continue
-        rank = 1 + int(np.count_nonzero(candidate & ~relevant & (scores >= best)))
-        if rank <= TOP:
+        rank = 1 + int(np.count_nonzero(candidate & ~relevant & (scores >= best))) if np.isfinite(best) else None
+        ranks.append(rank if rank is not None and rank <= TOP else None)
+        if rank is not None and rank <= TOP:
             hits += 1.0
             reciprocal += 1.0 / rank
-    return {f"hit@{TOP}": hits / len(queries), f"mrr@{TOP}": reciprocal / len(queries), "queries": len(queries)}
+    return {f"hit@{TOP}": hits / len(queries), f"mrr@{TOP}": reciprocal / len(queries), "queries": len(queries),
+            "ranks": ranks}

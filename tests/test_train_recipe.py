@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from simsearch import pairs
+from simsearch import paired, pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
 from simsearch.train import AUTO_DISTILL, TrainConfig, heldout_split, train
-from simsearch.train.report import heldout_verdict, sts_verdict
+from simsearch.train.report import heldout_change, heldout_judgement, heldout_verdict, sts_verdict
 from tests.tiny_bert import create_random_bert
 
 WORDS = "river mountain engine garden violin coffee planet window market doctor silver winter".split()
@@ -78,6 +78,13 @@ def test_ict_trains_on_the_other_documents_and_reports_held_out_retrieval(tmp_pa
     assert held["base"]["hit@10"] == log[0]["heldout_hit@10"] and held["base"]["mrr@10"] == log[0]["heldout_mrr@10"]
     assert held["trained"]["hit@10"] == best["heldout_hit@10"] and held["trained"]["step"] == best["step"]
     assert json.loads((out / "simsearch.json").read_text())["heldout"] == held
+    # The change and its intervals, over the held-out questions the two models were asked: the
+    # same change as the figures (a pairing of other questions, or of another step, is not).
+    change = held["change"]
+    assert change["hit@10"]["difference"] == pytest.approx(held["trained"]["hit@10"] - held["base"]["hit@10"])
+    assert change["mrr@10"]["difference"] == pytest.approx(held["trained"]["mrr@10"] - held["base"]["mrr@10"])
+    assert all(change[k]["low"] <= change[k]["high"] for k in ("hit@10", "mrr@10")) and change["level"] == 0.95
+    assert not any("heldout_ranks" in r for r in log)  # question by question: the checkpoint's, not the log's
 
 
 def test_verdict_says_plainly_when_training_did_not_help():
@@ -117,6 +124,35 @@ def test_a_mixed_verdict_says_what_rose_and_what_fell_and_by_how_much():
     assert heldout_verdict(summary((0.7, 0.3), (0.6, 0.45))) == (
         "mixed on your held-out documents: hit@10 fell 0.100 (0.700 -> 0.600), MRR@10 rose 0.150 (0.300 -> 0.450); "
         "7 documents, 237 queries")
+
+
+def test_a_change_within_the_noise_of_the_held_out_questions_is_not_called_better():
+    """hit@10 0.600 -> 0.640 on 25 held-out questions is one question more: as printed it rose, so
+    `train` said "held-out retrieval hit@10 0.600 -> 0.640" and "Use it". The interval of the
+    change holds 0, so it now says the change is within the noise, and asks for the user's questions."""
+    base = [1, 2, None, 4, None] * 3 + [1, 1, None, 3, 9, None, 2, None, 5, 1]
+    trained = list(base)
+    trained[2] = 7  # one question found that was not
+    held = {"base": {"hit@10": 0.6, "mrr@10": 0.3, "queries": 25}, "trained": {"hit@10": 0.64, "mrr@10": 0.306,
+            "queries": 25}, "documents": 3, "change": heldout_change(base, trained)}
+    assert heldout_judgement(held) == "within noise"
+    assert heldout_verdict(held) == (
+        "no better than the base model on your held-out documents beyond the noise of their 25 queries (hit@10 "
+        "0.600 -> 0.640, MRR@10 0.300 -> 0.306; 3 documents, 25 queries; 95% intervals of the change: hit@10 "
+        f"{paired.span(held['change']['hit@10'])}, MRR@10 {paired.span(held['change']['mrr@10'])})")
+    assert held["change"]["hit@10"]["low"] <= 0 < held["change"]["hit@10"]["high"]
+    # Many questions found, few lost: better, with the intervals said.
+    base, trained = [None] * 100 + [1] * 100, [1] * 60 + [None] * 40 + [1] * 95 + [None] * 5
+    held = {"base": {"hit@10": 0.5, "mrr@10": 0.5, "queries": 200}, "trained": {"hit@10": 0.775, "mrr@10": 0.775,
+            "queries": 200}, "documents": 9, "change": heldout_change(base, trained)}
+    assert heldout_judgement(held) == "better"
+    assert heldout_verdict(held).startswith("held-out retrieval hit@10 0.500 -> 0.775, MRR@10 0.500 -> 0.775 (9 "
+                                            "documents, 200 queries; 95% intervals of the change: hit@10 +0.")
+    # The other way round: not better; figures that rose as printed but whose change fell are not better.
+    held["change"] = heldout_change(trained, base)
+    assert heldout_judgement(held) == "not better"
+    # Ranks of other questions (another count) are not compared: the figures as printed decide.
+    assert heldout_change(base, trained[:-1]) is None and heldout_change(None, trained) is None
 
 
 def test_resume_refuses_another_recipe_and_continues_the_same(tmp_path, tiny_model, no_sts):

@@ -226,6 +226,10 @@ class TrainState:
     losses: list = field(default_factory=list)
     evals: list = field(default_factory=list)
     best_heldout: list | None = None  # [hit@10, mrr@10] of the kept step when held-out retrieval selects
+    # Each evaluation's held-out ranks, question by question (``pairs.structure_retrieval``), by its
+    # step ("0": the run's start) and "base" (the base model measured apart): what tells a change
+    # from the noise of the held-out questions (``report._heldout_summary``). Kept out of the log.
+    heldout_ranks: dict = field(default_factory=dict)
 
 
 def _distributed(device: torch.device) -> tuple[int, int, torch.device]:
@@ -1247,6 +1251,9 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
         if base_only:
             record["model"] = "base" if run.base_as_loaded is None else "start"
         figures = _figures(run, evaluator)
+        ranks = figures.pop("heldout_ranks", None)
+        if ranks is not None:
+            state.heldout_ranks[str(state.step)] = ranks
         record.update(figures)
         hit, mrr, score = figures.get("heldout_hit@10"), figures.get("heldout_mrr@10"), figures.get("stsb_dev")
         if run.heldout_docs:
@@ -1280,7 +1287,11 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
 def _base_record(run: Run) -> dict:
     """The base model as ``-m BASE`` loads it, measured as every step is: step 0's ``"base"``."""
     base = _load_base(run.base_as_loaded, run.device)
-    return {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base)}
+    figures = _figures(run, base)
+    ranks = figures.pop("heldout_ranks", None)
+    if ranks is not None:
+        run.state.heldout_ranks["base"] = ranks
+    return {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **figures}
 
 
 def _base_unmeasured(run: Run) -> bool:
@@ -1319,14 +1330,15 @@ def _measure_base_on_resume(run: Run) -> None:
 
 def _figures(run: Run, encoder: Encoder) -> dict:
     """The figures every evaluation logs for ``encoder``: held-out retrieval (ict) and STS-B dev
-    (when there is STS data); a figure that is NaN (no question, constant embeddings) is None."""
+    (when there is STS data); a figure that is NaN (no question, constant embeddings) is None.
+    ``heldout_ranks``, each held-out question's rank, is for ``TrainState.heldout_ranks``, not the log."""
     figures = {}
     if run.heldout_docs:
         from ..pairs import structure_retrieval
 
         found = structure_retrieval(encoder, run.heldout_docs)
         figures.update({"heldout_hit@10": _finite(found["hit@10"]), "heldout_mrr@10": _finite(found["mrr@10"]),
-                        "heldout_queries": found["queries"]})
+                        "heldout_queries": found["queries"], "heldout_ranks": found["ranks"]})
     if run.split.sts_dev is not None:  # the pairs read at the start: an edit of the file meanwhile changes nothing
         from ..sts import stsb_dev_score
 

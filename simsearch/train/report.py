@@ -93,11 +93,36 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
     base, start = step0(state.evals)
     held = sum(len(d.sentences) for d in heldout_docs)
     total = sum(len(d.sentences) for d in documents) or held
+    ranks = state.heldout_ranks
+    change = heldout_change(ranks.get("base" if start is not None else "0"), ranks.get(str(kept)))
     return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
             "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
+            **({"change": change} if change is not None else {}),
             "documents": len(heldout_docs), "sentences": held, "share": round(held / total, 4),
             "of": {"documents": len(documents) or len(heldout_docs), "sentences": total},
             "sentences_meaning": ALL_SENTENCES}
+
+
+def heldout_change(base_ranks: list | None, trained_ranks: list | None) -> dict | None:
+    """How hit@10 and MRR@10 changed from the base to the saved model on the same held-out
+    questions (their ranks, ``pairs.structure_retrieval``), each with its 95% interval
+    (``paired.interval``): ``{"hit@10": {"difference", "low", "high"}, "mrr@10": ..., "level",
+    "resamples"}``. None when either model's ranks are not known (a run resumed from a checkpoint
+    written before they were kept) or they are not of the same questions."""
+    from .. import paired
+
+    if not base_ranks or trained_ranks is None or len(base_ranks) != len(trained_ranks):
+        return None
+
+    def hits(ranks):
+        return [0.0 if rank is None else 1.0 for rank in ranks]
+
+    def reciprocal(ranks):
+        return [0.0 if rank is None else 1.0 / rank for rank in ranks]
+
+    return {"hit@10": paired.interval(hits(base_ranks), hits(trained_ranks)),
+            "mrr@10": paired.interval(reciprocal(base_ranks), reciprocal(trained_ranks)),
+            "level": paired.LEVEL, "resamples": paired.RESAMPLES}
 
 
 def _measured(heldout: dict | None) -> bool:
@@ -107,10 +132,19 @@ def _measured(heldout: dict | None) -> bool:
 
 
 def heldout_judgement(heldout: dict | None) -> str | None:
-    """"better", "not better" or "mixed" (the saved model against the base model on the held-out
-    documents, compared as printed, 3 decimals), or None when not measured."""
+    """"better", "not better", "mixed" or "within noise" (the saved model against the base model
+    on the held-out documents), or None when not measured. With the change's intervals (``change``,
+    ``heldout_change``): "better" when an interval lies above 0 and none below, "not better" the
+    other way round, "mixed" one each way, "within noise" when both hold 0 (``paired.judge``).
+    Without them (a run resumed from an older checkpoint): the figures compared as printed."""
     if not _measured(heldout):
         return None
+    change = heldout.get("change")
+    if change:
+        from .. import paired
+
+        verdict = paired.judge([change["hit@10"], change["mrr@10"]])
+        return {paired.WORSE: "not better"}.get(verdict, verdict)
     base, trained = heldout["base"], heldout["trained"]
     # Compared as printed (3 decimals): a difference the line cannot show is no difference.
     moves = [float(f"{trained[k]:.3f}") - float(f"{base[k]:.3f}") for k in ("hit@10", "mrr@10")]
@@ -134,7 +168,8 @@ def heldout_verdict(heldout: dict | None) -> str | None:
             return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
                     "of 3+ words has a neighbour in its document)")
         return None
-    figures = f"{_heldout_change(heldout)}; {_heldout_size(heldout, 'document')}"
+    size = _heldout_size(heldout, "document") + _intervals(heldout)
+    figures = f"{_heldout_change(heldout)}; {size}"
     judgement = heldout_judgement(heldout)
     if judgement == "better":
         # A proxy (a held-out sentence's neighbours, not a user's question's answer): on Flask's
@@ -142,8 +177,23 @@ def heldout_verdict(heldout: dict | None) -> str | None:
         return (f"held-out retrieval {figures.replace('; ', ' (', 1)}); a proxy: whether search finds your "
                 "answers better, your own questions tell (simsearch eval retrieval)")
     if judgement == "mixed":  # what rose and what fell, by how much: neither model is "better"
-        return f"mixed on your held-out documents: {_heldout_moves(heldout)}; {_heldout_size(heldout, 'document')}"
+        return f"mixed on your held-out documents: {_heldout_moves(heldout)}; {size}"
+    if judgement == "within noise":  # a move the held-out questions cannot tell from chance
+        return (f"no better than the base model on your held-out documents beyond the noise of their "
+                f"{heldout['trained']['queries']:,} queries ({figures})")
     return f"not better than the base model on your held-out documents ({figures})"
+
+
+def _intervals(heldout: dict) -> str:
+    """'; 95% intervals of the change: hit@10 +0.014 to +0.070, MRR@10 +0.030 to +0.066', or ""
+    when they are not known."""
+    change = heldout.get("change")
+    if not change:
+        return ""
+    from ..paired import span
+
+    return (f"; {change['level']:.0%} intervals of the change: hit@10 {span(change['hit@10'])}, "
+            f"MRR@10 {span(change['mrr@10'])}")
 
 
 def sts_judgement(metadata: dict) -> str | None:
@@ -284,7 +334,8 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     if meta.get("start_dev_stsb") is not None:
         start_figures.append(f"STS-B dev {meta['start_dev_stsb']:.2f}")
     judgements = {"better": "better than the base model", "not better": "not better than the base model",
-                  "mixed": "mixed against the base model (one figure up, the other down)"}
+                  "mixed": "mixed against the base model (one figure up, the other down)",
+                  "within noise": "no better than the base model beyond the noise of the held-out questions"}
     verdicts = [f"{judgements[j]} {where}" for j, where in (
         (heldout_judgement(heldout), "on the held-out documents"), (sts_judgement(meta), "on STS-B dev")) if j]
     refusal = sentence_transformers_refusal(meta["pooler"])
