@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from ..segment import GLUE, source_lines
+from ..store import FOLDER_NAMED_STEMS
 
 # --- markup: reStructuredText, Markdown, plain-text lists -----------------------------------
 #
@@ -529,11 +530,17 @@ def _document_words(target: str) -> str:
     """What a link to another document without a text of its own reads as (a ``:doc:`` role, MyST's
     ``[](guide/x.md)``): the document's name in words (``/shell-completion`` -> "shell completion"),
     its folders and extension left out. Sphinx shows the document's title, which is in another
-    file; its name's words are what search finds of that title more often than the path."""
-    name = target.strip().rstrip("/").rsplit("/", 1)[-1]
+    file; its name's words are what search finds of that title more often than the path. A folder's
+    ``index`` or ``README`` is named by its folder, as the index names such a file
+    (``store.document_name``): ``/deployment/index`` -> "deployment"."""
+    folders, _, name = target.strip().rstrip("/").rpartition("/")
     if not any(character.isalnum() for character in name):  # "./", "../": a folder named by dots only
         return ""
-    return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    folder = folders.rsplit("/", 1)[-1]
+    if stem.lower() in FOLDER_NAMED_STEMS and any(character.isalnum() for character in folder):
+        stem = folder  # (a bare "index" names the linking file's own folder, which the reader is not told)
+    return _ref_text(stem)
 
 
 def _label_key(label: str) -> str:
