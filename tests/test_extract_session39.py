@@ -26,3 +26,24 @@ from .textgen import read
 ], ids=["werkzeug serving.rst 34", "folders", "myst", "titled", "bare index"])
 def test_a_link_to_a_folders_index_page_reads_as_the_folders_name(name, source, expected):
     assert read(name, source) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    # Werkzeug 3.0.6, CHANGES.rst lines 20-22 (which docs/changes.rst includes)
+    ("-   The Watchdog reloader ignores file closed no write events. :issue:`2945`\n"
+     "-   Logging works with client addresses containing an IPv6 scope :issue:`2952`\n",
+     [(1, "The Watchdog reloader ignores file closed no write events. #2945"),
+      (2, "Logging works with client addresses containing an IPv6 scope #2952")]),
+    ("-   Refactor the test client cookie implementation. :issue:`1060, 1680`\n",
+     [(1, "Refactor the test client cookie implementation. #1060, #1680")]),
+    ("-   Drop support for Python 3.4. (:pr:`1478`)\n", [(1, "Drop support for Python 3.4. (#1478)")]),
+    ("Fixed in Django 4.2 (:ticket:`34000`).\n", [(1, "Fixed in Django 4.2 (#34000).")]),
+    # a title of its own, or a target that is no number, reads as before
+    ("See :issue:`the bug <12>` and :issue:`gh-12`.\n", [(1, "See the bug and gh-12.")]),
+], ids=["werkzeug CHANGES 20-22", "a list", "in brackets", "ticket", "titled"])
+def test_an_issue_or_pull_request_number_reads_as_sphinx_shows_it(source, expected):
+    """A changelog item's closing ``:issue:`2945``` was stored as a sentence of its own, "2945":
+    296 of the 1,721 sentences of Werkzeug's CHANGES.rst were such numbers. Sphinx shows them as
+    "#2945" (sphinx-issues, and the extlinks of Pallets', pytest's and Django's docs), which ends no
+    sentence, so the number stays with its item."""
+    assert read("CHANGES.rst", source) == expected

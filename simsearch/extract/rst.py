@@ -827,6 +827,11 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
 # Roles whose text Sphinx shows as written, no reference ("`title <target>`", "~", "!" are text):
 # docutils' :code:, Sphinx's :samp: and :file: (``_samp_text``) and its generic roles (:kbd:, :command:, ...).
 _VERBATIM_ROLES = frozenset("code samp file command kbd dfn mailheader makevar mimetype newsgroup program regexp".split())
+# An issue tracker's numbers (sphinx-issues' ``:issue:`` and ``:pr:``, the extlinks of the same
+# names in Pallets' and pytest's docs, Django's ``:ticket:``): Sphinx shows each after a "#". As
+# bare digits, a changelog item's closing ":issue:`2945`" was a sentence of its own, "2945".
+_NUMBER_ROLES = frozenset(("issue", "pr", "ticket"))
+_NUMBER_LIST = re.compile(r"\d+(?:\s*,\s*\d+)*")
 _SAMP_PART = re.compile(r"(\\\\|\\\{|\\\}|\{|\})")
 
 
@@ -859,6 +864,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     role = role.strip(":").rsplit(":", 1)[-1].lower()
     if role in _VERBATIM_ROLES:  # no title and target, no "~" or "!": the text as written
         return _samp_text(content) if role in ("samp", "file") else content
+    if role in _NUMBER_ROLES and _NUMBER_LIST.fullmatch(content):  # ":issue:`1060, 1680`": "#1060, #1680"
+        return ", ".join(f"#{number.strip()}" for number in content.split(","))
     if role == "numref" and content.endswith(">") and "<" in content:  # "Fig. %s: {name} <label>"
         title = content[: content.rindex("<")].strip()
         name = _ref_text(content[content.rindex("<") + 1 : -1], titles)
