@@ -399,7 +399,7 @@ def resolve_model(name: str | None = None, pooler: str | None = None) -> ModelRe
         return _from_folder(name, folder, "folder", pooler)
     if folder.exists():
         raise SimsearchError(f"{name} is a file, not a model folder")
-    if not _HUB_ID.match(name):
+    if not may_be_hub_id(name):
         raise SimsearchError(f"unknown model {name!r}: no such folder, and not a Hugging Face id")
     return _from_folder(name, _download(name), "hub", pooler)
 
@@ -527,6 +527,12 @@ def names_model_here(name: str) -> bool:
     download (its files unchecked: loading it says what is wrong with them)."""
     return (name.lower() in EMBEDDED_ALIASES or ("/" not in name and is_folder(models_dir() / name))
             or is_folder(Path(name).expanduser()))
+
+
+def may_be_hub_id(name: str) -> bool:
+    """Whether ``name`` is spelled as a Hugging Face id (``org/name``), which ``resolve_model``
+    would download; a path such as ``./m``, ``/abs/m`` or ``~/m`` never is."""
+    return bool(_HUB_ID.match(name))
 
 
 def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:

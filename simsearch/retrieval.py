@@ -602,9 +602,11 @@ def reachable_units(store, queries: Sequence[Query], indexed=None) -> set[Unit]:
     return reachable
 
 
-def _not_indexed_hint(units: Sequence[Unit], indexed, db) -> str:
+def _not_indexed_hint(units: Sequence[Unit], indexed, db, roots: Sequence[str] = ()) -> str:
     """For relevant items in files on disk that the index does not hold (not indexed yet): the
-    command that indexes them (their common folder), else nothing."""
+    command that indexes them (their common folder), else nothing. A folder that holds one of the
+    index's ``roots`` is not named but the files are: the index is of ``project/docs`` and the file
+    is ``project/CHANGES.rst``, and ``index project`` would read its tests and templates too."""
     from .models import command_line
 
     _, _, by_form = indexed
@@ -613,8 +615,9 @@ def _not_indexed_hint(units: Sequence[Unit], indexed, db) -> str:
     if not outside:
         return ""
     folder = os.path.commonpath([os.path.dirname(path) for path in outside])
+    wider = any(root != folder and Path(root).is_relative_to(folder) for root in roots)
     return (f"; {len(outside):,} of their files {'is' if len(outside) == 1 else 'are'} not indexed: run "
-            f"`{command_line('index', folder, db=db)}`")
+            f"`{command_line('index', *(outside if wider else [folder]), db=db)}`")
 
 
 def missing_paths(queries: Sequence[Query], indexed) -> list[tuple[Query, Unit]]:
@@ -875,7 +878,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
         query, unit = lost[0]
         warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
              f"(first: {query.named_at(unit)}: {unit.describe()}); they cap every metric"
-             + _not_indexed_hint([unit for _, unit in lost], indexed, store.path))
+             + _not_indexed_hint([unit for _, unit in lost], indexed, store.path, list(store.roots())))
     stale = stale_files(store, queries, indexed)
     if stale:
         warn(stale_message(stale, store.path))

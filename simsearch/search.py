@@ -55,8 +55,8 @@ import numpy as np
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .extract.base import EXTRACTOR_VERSION
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, models_dir, names_model_here,
-                     ref_for_row)
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
+                     names_model_here, ref_for_row)
 from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count
 
 
@@ -396,7 +396,8 @@ def not_held_message(store: Store, name: str) -> str:
     with a remedy that works: where the index holds a model of that folder name (``-m model-a``,
     the index's ``../edge/model-a``), that model, spelled so that it means it from here (its
     folder, else its name as the index stores it), shell-quoted; else the ``index`` command that
-    adds ``name``. (``index --model model-a`` would fail there: no such folder here.)"""
+    adds ``name``. (``index --model model-a`` would fail there: no such folder here; so would
+    ``index --model ./gone`` for a path that is no folder, which no download provides either.)"""
     rows = store.models()
     held = ", ".join(row.name for row in rows)
     here = folder_named(name)
@@ -410,9 +411,12 @@ def not_held_message(store: Store, name: str) -> str:
                 if spelling is not None:
                     return (f"{refusal}; its {row.name!r} is the folder {row.path}: name it "
                             f"`-m {shlex.quote(spelling)}`")
-    if "/" not in name and here is None and not names_model_here(name):  # (an "org/name" may be a hub id to download)
-        return (f"{refusal}, and no model of that name is here (an alias, a trained model in {models_dir()} or "
-                "a folder): `simsearch models` lists those you have")
+    if here is None and not names_model_here(name):
+        if "/" not in name:
+            return (f"{refusal}, and no model of that name is here (an alias, a trained model in {models_dir()} or "
+                    "a folder): `simsearch models` lists those you have")
+        if not may_be_hub_id(name):  # (an "org/name" may be a hub id to download: `index` would fetch it)
+            return f"{refusal}, and there is no folder {name} here: `simsearch models` lists those you have"
     return f"{refusal}; add it with `{index_command_line(name, store.path)}`"
 
 

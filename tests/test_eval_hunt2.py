@@ -319,6 +319,19 @@ def test_a_relevant_item_on_disk_or_in_the_index_stays_a_warning(two_model_index
     assert (hint in " ".join(err.split())) == (relevant == "docs-extra/on-disk-only.txt"), err
 
 
+def test_a_file_beside_the_indexed_folder_is_named_not_the_folder_around_both(two_model_index, run_cli):
+    """User trial on Werkzeug's docs (session 39): the index was of ``werkzeug-3.0.6/docs`` and a
+    question named ``CHANGES.rst`` beside it; the warning said "run `simsearch index
+    werkzeug-3.0.6`", which would read the project's tests, templates and requirements files too.
+    A folder that holds an indexed folder is not named: the files are."""
+    root, db, first, second, _ = two_model_index
+    changes = write(root / "CHANGES.txt", "The river was renamed.\n")
+    path = write(root / "beside.jsonl", json.dumps({"query": "river", "relevant": ["CHANGES.txt"]}) + "\n")
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
+    assert code == 0 and "match no sentence" in err, err
+    assert f"1 of their files is not indexed: run `simsearch index {changes} --db {db}`" in " ".join(err.split()), err
+
+
 def test_a_relevant_file_deleted_since_indexing_stays_a_warning(tmp_path, index_model, run_cli):
     """In the index but gone from disk: still searched (its sentences are indexed), with the stale warning."""
     root = tmp_path

@@ -385,3 +385,19 @@ def test_a_model_named_by_its_folder_name_gets_the_spelling_the_index_holds(tmp_
     (elsewhere / "nothing").mkdir()
     with pytest.raises(SimsearchError, match="add it with `simsearch index --model nothing"):
         pick_model(store, "nothing")
+
+
+@pytest.mark.parametrize("spelling", ["./gone", "{tmp}/gone", "gone/deeper/still"])
+def test_a_path_to_no_folder_gets_no_index_command_that_would_fail(tmp_path, monkeypatch, spelling):
+    """``search -m ./gone`` (a folder since deleted, a typo) answered "add it with `simsearch index
+    --model ./gone`", which fails: "unknown model './gone': no such folder, and not a Hugging Face
+    id" (user trial on Werkzeug's docs, session 39). A path is no hub id to download: the refusal
+    says there is no such folder. An ``org/name``, which ``index`` would download, keeps the remedy."""
+    from simsearch.search import not_held_message
+
+    monkeypatch.chdir(tmp_path)
+    name = spelling.format(tmp=tmp_path)
+    message = not_held_message(Store.open(tmp_path / "s.db"), name)
+    assert "index --model" not in message
+    assert f"there is no folder {name} here" in message
+    assert "add it with `simsearch index --model org/name" in not_held_message(Store.open(tmp_path / "s.db"), "org/name")

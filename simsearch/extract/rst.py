@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from ..segment import GLUE, source_lines
+from ..store import FOLDER_NAMED_STEMS
 
 # --- markup: reStructuredText, Markdown, plain-text lists -----------------------------------
 #
@@ -555,11 +556,17 @@ def _document_words(target: str) -> str:
     """What a link to another document without a text of its own reads as (a ``:doc:`` role, MyST's
     ``[](guide/x.md)``): the document's name in words (``/shell-completion`` -> "shell completion"),
     its folders and extension left out. Sphinx shows the document's title, which is in another
-    file; its name's words are what search finds of that title more often than the path."""
-    name = target.strip().rstrip("/").rsplit("/", 1)[-1]
+    file; its name's words are what search finds of that title more often than the path. A folder's
+    ``index`` or ``README`` is named by its folder, as the index names such a file
+    (``store.document_name``): ``/deployment/index`` -> "deployment"."""
+    folders, _, name = target.strip().rstrip("/").rpartition("/")
     if not any(character.isalnum() for character in name):  # "./", "../": a folder named by dots only
         return ""
-    return _ref_text(name.rsplit(".", 1)[0] if "." in name[1:] else name)
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    folder = folders.rsplit("/", 1)[-1]
+    if stem.lower() in FOLDER_NAMED_STEMS and any(character.isalnum() for character in folder):
+        stem = folder  # (a bare "index" names the linking file's own folder, which the reader is not told)
+    return _ref_text(stem)
 
 
 def _label_key(label: str) -> str:
@@ -851,6 +858,11 @@ def _inline_blocks(lines: Lines, clean: Callable[[str], str]) -> Lines:
 # Roles whose text Sphinx shows as written, no reference ("`title <target>`", "~", "!" are text):
 # docutils' :code:, Sphinx's :samp: and :file: (``_samp_text``) and its generic roles (:kbd:, :command:, ...).
 _VERBATIM_ROLES = frozenset("code samp file command kbd dfn mailheader makevar mimetype newsgroup program regexp".split())
+# An issue tracker's numbers (sphinx-issues' ``:issue:`` and ``:pr:``, the extlinks of the same
+# names in Pallets' and pytest's docs, Django's ``:ticket:``): Sphinx shows each after a "#". As
+# bare digits, a changelog item's closing ":issue:`2945`" was a sentence of its own, "2945".
+_NUMBER_ROLES = frozenset(("issue", "pr", "ticket"))
+_NUMBER_LIST = re.compile(r"\d+(?:\s*,\s*\d+)*")
 _SAMP_PART = re.compile(r"(\\\\|\\\{|\\\}|\{|\})")
 
 
@@ -883,6 +895,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     role = role.strip(":").rsplit(":", 1)[-1].lower()
     if role in _VERBATIM_ROLES:  # no title and target, no "~" or "!": the text as written
         return _samp_text(content) if role in ("samp", "file") else content
+    if role in _NUMBER_ROLES and _NUMBER_LIST.fullmatch(content):  # ":issue:`1060, 1680`": "#1060, #1680"
+        return ", ".join(f"#{number.strip()}" for number in content.split(","))
     if role == "numref" and content.endswith(">") and "<" in content:  # "Fig. %s: {name} <label>"
         title = content[: content.rindex("<")].strip()
         name = _ref_text(content[content.rindex("<") + 1 : -1], titles)
