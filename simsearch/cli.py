@@ -428,7 +428,7 @@ def eval_retrieval_command(
     json_out: bool = typer.Option(False, "--json", help="One JSON object per model x mode."),
 ) -> None:
     """How well each model finds what a query file says is relevant: hit@1, hit@10, MRR@10, nDCG@10, recall@k."""
-    from .retrieval import ensure_new_file, iter_eval, load_queries, write_details
+    from .retrieval import compare, comparison_line, ensure_new_file, iter_eval, load_queries, write_details
     from .search import index_running_message
     from .store import Store
 
@@ -445,19 +445,28 @@ def eval_retrieval_command(
     if running:
         print_warning(running)
 
-    results = []
+    results, changes = [], []
     try:
         for result in iter_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
                                 device=_value(device), on_warning=print_warning):
+            # Each model after the first against the first, in the same mode: the change and
+            # whether it is more than the noise of this many questions.
+            first = next((r for r in results if r.mode == result.mode and r.model is not None), None)
+            change = compare(first, result) if first is not None and result.model is not None else None
             results.append(result)
+            if change is not None:
+                changes.append(change)
             if json_out:  # each row as it finishes, as eval sts prints them
-                _print_json({**result.as_dict(), "index_in_progress": running is not None})
+                _print_json({**result.as_dict(), **({"against": change} if change else {}),
+                             "index_in_progress": running is not None})
         if details is not None:  # only for a complete run: the file is all of it or nothing
             write_details(details, results)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
             stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
             _print_note(_retrieval_note(results))
+            for change in changes:
+                stdout.print(_shown(comparison_line(change)), highlight=False, soft_wrap=True)
 
 
 def _retrieval_note(results) -> str:

@@ -532,3 +532,77 @@ def test_details_never_replace_a_file_that_appeared_meanwhile(tiny_index, tmp_pa
     monkeypatch.setattr(retrieval, "_new_temporary", made)
     assert retrieval.write_details(tmp_path / "new.jsonl", results) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.jsonl", "out.jsonl"]
+
+
+# --- two models compared: the change and whether it is more than the noise ---------------------
+
+def _evaluation(model: str, ranks: list, mode: str = "hybrid") -> retrieval.Evaluation:
+    details = [{"id": f"q:{n}", "first_relevant_rank": rank} for n, rank in enumerate(ranks, 1)]
+    return retrieval.Evaluation(model, mode, 10, {}, len(ranks), len(ranks), 0, 0, details)
+
+
+def test_one_question_more_in_25_is_within_the_noise_and_many_more_are_better():
+    base = [1, 3, None, 2, 12] * 5
+    one_more = list(base)
+    one_more[2] = 4
+    change = retrieval.compare(_evaluation("minilm", base), _evaluation("trained", one_more))
+    assert change["hit@10"]["difference"] == 0.04 and change["verdict"] == "within noise"
+    assert change["mrr@10"]["difference"] == round(0.25 / 25, 4)
+    # One question gained and none lost: no draw falls below 0, but many hold no change.
+    assert change["hit@10"]["low"] == 0 < change["hit@10"]["high"]
+    assert retrieval.comparison_line(change) == (
+        "hybrid, trained against minilm: hit@10 +0.040 (95% interval +0.000 to +0.120), MRR@10 +0.010 (+0.000 to "
+        "+0.030): within the noise of 25 queries")
+    # Every miss (None, and rank 12 below the ten) found: better; the other way round, worse.
+    found = [rank if rank is not None and rank <= 10 else 1 for rank in base]
+    assert retrieval.compare(_evaluation("minilm", base), _evaluation("t", found))["verdict"] == "better"
+    worse = retrieval.compare(_evaluation("t", found), _evaluation("minilm", base))
+    assert worse["verdict"] == "worse" and retrieval.comparison_line(worse).endswith("worse, beyond the noise of 25 queries")
+
+
+def test_a_comparison_pairs_each_query_with_itself_whatever_the_order():
+    """The pairs are by query id: rows in another order give the same change (pairing by position
+    would pair other questions, and the interval would be that of unrelated figures)."""
+    ranks = [1, None, 2, None, 5, 1, None, 3]
+    other = [None, 1, 2, 1, None, None, 4, 3]
+    reference = _evaluation("a", ranks)
+    shuffled = _evaluation("b", other)
+    shuffled.details = shuffled.details[::-1]
+    assert retrieval.compare(reference, shuffled) == retrieval.compare(reference, _evaluation("b", other))
+    with pytest.raises(ValueError, match="one mode"):
+        retrieval.compare(reference, _evaluation("b", other, mode="dense"))
+
+
+def test_eval_retrieval_compares_each_model_with_the_first(tmp_path, index_model, run_cli):
+    """`--json`: each row of a model after the first says its change against the first model in
+    that mode, as `retrieval.compare` computes it; the table is followed by one line per such row."""
+    import shutil
+
+    docs = tmp_path / "docs"
+    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
+    write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
+    one, two = tmp_path / "m-one", tmp_path / "m-two"
+    shutil.copytree(index_model, one)
+    shutil.copytree(index_model, two)
+    db = tmp_path / "i.db"
+    for folder, precision in ((one, "fp32"), (two, "int8")):
+        code, _, err = run_cli("index", docs, "-m", folder, "--precision", precision, "--db", db, "--device", "cpu")
+        assert code == 0, err
+    queries = write(tmp_path / "q.jsonl", "".join(
+        json.dumps({"query": text, "relevant": [f"docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
+        for text in ALPHA + BETA))
+    args = ["eval", "retrieval", queries, "--db", db, "-m", one, "-m", two, "--mode", "dense", "--mode", "lexical",
+            "--device", "cpu"]
+    code, out, err = run_cli(*args, "--json")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert ["against" in row for row in rows] == [False, False, True]  # (lexical: no model, nothing to compare)
+    against = rows[2]["against"]
+    assert against["against"] == rows[0]["model"] and against["model"] == rows[2]["model"]
+    assert against["mode"] == "dense" and against["queries"] == len(ALPHA + BETA)
+    assert against["hit@10"]["difference"] == pytest.approx(rows[2]["hit@10"] - rows[0]["hit@10"], abs=1e-4)
+    assert against["mrr@10"]["difference"] == pytest.approx(rows[2]["mrr@10"] - rows[0]["mrr@10"], abs=1e-4)
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if " against " in line]
+    assert line.startswith("dense, ") and "hit@10 " in line and "queries" in line
