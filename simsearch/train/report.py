@@ -317,7 +317,8 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
                   if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
     heldout = meta.get("heldout") or {}
     if _measured(heldout):
-        heldout_line = f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')})"
+        heldout_line = (f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')}"
+                        f"{_intervals(heldout)})")
     elif heldout.get("documents"):
         heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
                         "neighbour in its document)")
