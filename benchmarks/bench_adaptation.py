@@ -112,8 +112,10 @@ def retrieval_scores(store: Store, queries: Path, model: str, device: str) -> di
                retrieval.run_eval(store, queries, [model], ["dense", "lexical", "hybrid"], device=device)}
     dense, lexical, hybrid = results["dense"], results["lexical"], results["hybrid"]
     scores = {key: dense.metrics[key] for key in ("hit@10", "mrr@10", "hit@1")}
+    # (the evaluations themselves, for the paired intervals of ``add_deltas``; ``emit`` leaves them out)
     return {**scores, "hybrid": {**{key: hybrid.metrics[key] for key in ("hit@10", "mrr@10", "hit@1")},
-                                 "either@10": either_at(dense.details, lexical.details)}}
+                                 "either@10": either_at(dense.details, lexical.details)},
+            "_evaluations": {"dense": dense, "hybrid": hybrid}}
 
 
 def either_at(*sides: list[dict], k: int = retrieval.TOP) -> float:
@@ -279,6 +281,11 @@ def add_deltas(row: dict, base: dict, base_heldout: dict) -> None:
     if "hit@10" in row["heldout"] and "hit@10" in base_heldout:
         row["delta"]["heldout_hit@10"] = round(row["heldout"]["hit@10"] - base_heldout["hit@10"], 4)
         row["same_direction"] = (row["delta"]["heldout_hit@10"] > 0) == (row["delta"]["hit@10"] > 0)
+    evaluations, base_evaluations = row.get("_evaluations") or {}, base.get("_evaluations") or {}
+    # Each mode's change over the same questions with its 95% interval (``retrieval.compare``): a
+    # gain of +0.03 on 38 questions is one question, which the interval says.
+    row["against_base"] = {mode: retrieval.compare(base_evaluations[mode], evaluation)
+                           for mode, evaluation in evaluations.items() if mode in base_evaluations}
 
 
 def targets_met(row: dict) -> dict:
@@ -293,10 +300,11 @@ def targets_met(row: dict) -> dict:
 
 def emit(rows: list, row: dict, work: Path, as_json: bool) -> None:
     rows.append(row)
+    shown = {key: value for key, value in row.items() if not key.startswith("_")}
     with open(work / "results.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row) + "\n")
+        handle.write(json.dumps(shown) + "\n")
     if as_json:
-        print(json.dumps(row), flush=True)
+        print(json.dumps(shown), flush=True)
 
 
 def print_table(rows: list) -> None:
@@ -318,6 +326,9 @@ def print_table(rows: list) -> None:
         if "either@10" in row["hybrid"]:
             print(f"{row['benchmark']} {row['recipe']}: answered in the dense ten or BM25's ten "
                   f"{row['hybrid']['either@10']:.3f} (hybrid hit@10 {row['hybrid']['hit@10']:.3f})")
+    for row in rows:
+        for change in (row.get("against_base") or {}).values():
+            print(f"{row['benchmark']} {row['recipe']}: {retrieval.comparison_line({**change, 'model': row['recipe'], 'against': 'base'})}")
     for row in rows:
         if "targets_met" in row:
             verdict = ", ".join(f"{name} {'yes' if ok else 'no' if ok is False else 'not measured'}"

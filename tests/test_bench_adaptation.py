@@ -5,6 +5,7 @@ taken against the base on the same split as the trained model's."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_adaptation.py"
@@ -68,3 +69,28 @@ def test_either_has_its_own_delta_and_is_not_a_target():
     bench.add_deltas(row, base, {})
     assert row["delta"]["hybrid"]["either@10"] == -0.01
     assert not any("either" in name for name in bench.targets_met(row))
+
+
+def test_each_mode_s_change_has_its_interval_and_the_evaluations_stay_out_of_the_row(tmp_path):
+    """The gains the targets read, with the paired interval over the same questions; the
+    evaluations they come from are not written to results.jsonl or printed with --json."""
+    from simsearch import retrieval
+
+    bench = load_bench()
+
+    def evaluation(mode, ranks):
+        details = [{"id": f"q:{n}", "first_relevant_rank": rank} for n, rank in enumerate(ranks)]
+        return retrieval.Evaluation("m", mode, 10, {}, len(ranks), len(ranks), 0, 0, details)
+
+    base_ranks, trained_ranks = [1, None, 3, None] * 10, [1, 2, 3, None] * 10
+    base = {**scores(0.5, 0.4, 0.5, 0.4, None), "heldout": {},
+            "_evaluations": {"dense": evaluation("dense", base_ranks), "hybrid": evaluation("hybrid", base_ranks)}}
+    row = {**scores(0.75, 0.5, 0.5, 0.4, None), "heldout": {},
+           "_evaluations": {"dense": evaluation("dense", trained_ranks), "hybrid": evaluation("hybrid", base_ranks)}}
+    bench.add_deltas(row, base, {})
+    dense, hybrid = row["against_base"]["dense"], row["against_base"]["hybrid"]
+    assert dense["hit@10"]["difference"] == 0.25 and dense["verdict"] == "better"
+    assert hybrid["hit@10"] == {"difference": 0.0, "low": 0.0, "high": 0.0} and hybrid["verdict"] == "within noise"
+    bench.emit([], row, tmp_path, as_json=False)
+    written = json.loads((tmp_path / "results.jsonl").read_text())
+    assert "_evaluations" not in written and written["against_base"]["dense"]["verdict"] == "better"
