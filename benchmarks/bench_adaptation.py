@@ -328,7 +328,7 @@ def print_table(rows: list) -> None:
                   f"{row['hybrid']['either@10']:.3f} (hybrid hit@10 {row['hybrid']['hit@10']:.3f})")
     for row in rows:
         for change in (row.get("against_base") or {}).values():
-            print(f"{row['benchmark']} {row['recipe']}: {retrieval.comparison_line({**change, 'model': row['recipe'], 'against': 'base'})}")
+            print(f"{row['benchmark']} {row['recipe']}: {retrieval.comparison_line({**change, 'model': row['recipe'], 'reference': 'base'})}")
     for row in rows:
         if "targets_met" in row:
             verdict = ", ".join(f"{name} {'yes' if ok else 'no' if ok is False else 'not measured'}"

@@ -457,7 +457,7 @@ def eval_retrieval_command(
             if change is not None:
                 changes.append(change)
             if json_out:  # each row as it finishes, as eval sts prints them
-                _print_json({**result.as_dict(), **({"against": change} if change else {}),
+                _print_json({**result.as_dict(), **({"compared_with": _compared_with(change)} if change else {}),
                              "index_in_progress": running is not None})
         if details is not None:  # only for a complete run: the file is all of it or nothing
             write_details(details, results)
@@ -467,6 +467,13 @@ def eval_retrieval_command(
             _print_note(_retrieval_note(results))
             for change in changes:
                 stdout.print(_shown(comparison_line(change)), highlight=False, soft_wrap=True)
+
+
+def _compared_with(change: dict) -> dict:
+    """A row's ``compared_with`` in ``eval retrieval --json``: the first model (``model``) and the
+    row's change against it (``retrieval.compare``; the row itself names its own model)."""
+    return {"model": change["reference"], **{key: value for key, value in change.items()
+                                             if key not in ("model", "reference")}}
 
 
 def _retrieval_note(results) -> str:

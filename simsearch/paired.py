@@ -3,64 +3,90 @@
 Both ``train`` (the held-out figure: the base model against the trained one on the same held-out
 sentences) and ``eval retrieval`` (two models on the same questions) compare two models question
 by question. With 25 questions one question is 0.04 of hit@10, and a model that finds one more
-has not been shown to be better. :func:`interval` gives the change in a figure's mean with a 95%
-interval from a paired bootstrap over the questions (Efron & Tibshirani; Sakai, SIGIR 2006, for
-IR evaluation): the questions are drawn again with replacement, each draw keeping a question's
-two values together, and the interval is that of the draws' mean differences. A fixed seed makes
-the same figures give the same interval every time. :func:`judge` reads the intervals of several
-figures as one verdict.
+has not been shown to be better. :func:`test` is the paired randomization test (Fisher's; the one
+Smucker, Allan & Carterette, CIKM 2007, recommend for retrieval): if the two models were equally
+good, which of a question's two figures came from which model would be chance, so each question's
+difference is as likely to have either sign. Flipping the signs at random gives the changes chance
+alone makes; ``noise`` is the size that 95% of them stay within, and a change is beyond the noise
+when it is larger. Exact (every sign pattern) when at most ``EXACT`` questions changed, else
+``SAMPLES`` patterns drawn with a fixed seed, so the same figures always give the same answer.
+With four questions gained and none lost, a pattern as lopsided comes by chance one time in eight:
+within the noise, however many questions were asked. :func:`judge` reads several figures as one verdict.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Sequence
 
 import numpy as np
 
 LEVEL = 0.95
-RESAMPLES = 10_000
+SAMPLES = 10_000
 SEED = 0
-# Resampled in blocks of this many draws: 10,000 draws of 500 questions at once are 40 MB of indices.
-_BLOCK = 1_000
+EXACT = 16  # up to 2**16 sign patterns enumerated; drawn beyond
+_BLOCK = 1_000  # patterns drawn at a time (10,000 x 500 questions at once would be 40 MB)
+_TOLERANCE = 1e-12  # sums of the same differences in another order: equal
 
 BETTER, WORSE, MIXED, NOISE = "better", "worse", "mixed", "within noise"
 
 
-def interval(before: Sequence[float], after: Sequence[float], *, level: float = LEVEL,
-             resamples: int = RESAMPLES, seed: int = SEED) -> dict[str, float] | None:
+def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1, level: float = LEVEL,
+         samples: int = SAMPLES, seed: int = SEED) -> dict | None:
     """The change of a figure's mean from ``before`` to ``after`` (one value per question, the
-    same questions in the same order): ``{"difference", "low", "high"}``, the interval holding
-    ``level`` of the paired bootstrap's mean differences. None without a question.
-
-    The bounds are order statistics of the draws, so swapping ``before`` and ``after`` negates
-    and swaps them exactly; a change that every question shares (all equal: 0) has no width."""
+    same questions in the same order) against the changes chance makes: ``difference``; ``noise``,
+    the size chance stays within at ``level``; ``beyond`` (the difference is larger); ``p``, the
+    share of chance's changes as large as this one; ``rose`` and ``fell``, how many questions moved
+    each way. ``candidates``: how many models the ``after`` one was picked from by this very figure
+    (the best of several steps), each a chance to look better: the level is made stricter to match
+    (Bonferroni), so the best of twenty is not called better by luck. None without a question."""
     a, b = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"paired values differ in shape: {a.shape} and {b.shape}")
-    if not 0 < level < 1 or resamples < 1:
-        raise ValueError(f"level {level} and resamples {resamples}: need 0 < level < 1 and resamples >= 1")
+    if not 0 < level < 1 or samples < 1 or candidates < 1:
+        raise ValueError(f"level {level}, samples {samples}, candidates {candidates}: need 0 < level < 1 and "
+                         "samples, candidates >= 1")
     n = len(a)
     if n == 0:
         return None
     differences = b - a
+    changed = differences[differences != 0]
+    observed = float(differences.sum() / n)
+    chance = np.sort(np.abs(_flipped_sums(changed, samples, seed))) / n
+    # The size chance stays within: the order statistic at the level (a stricter one for a pick of several).
+    noise = float(chance[math.ceil((1 - (1 - level) / candidates) * len(chance)) - 1])
+    beyond = abs(observed) > noise + _TOLERANCE
+    as_large = int(np.count_nonzero(chance >= abs(observed) - _TOLERANCE))
+    p = as_large / len(chance) if len(changed) <= EXACT else (as_large + 1) / (len(chance) + 1)
+    return {"difference": observed, "noise": noise, "beyond": bool(beyond), "p": min(1.0, p),
+            "rose": int(np.count_nonzero(differences > 0)), "fell": int(np.count_nonzero(differences < 0))}
+
+
+def _flipped_sums(changed: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """The sums of ``changed`` under sign patterns: all 2**m of them when m <= EXACT, else
+    ``samples`` drawn (the observed one not among them: ``test`` counts it in ``p``)."""
+    m = len(changed)
+    if m == 0:
+        return np.zeros(1)
+    if m <= EXACT:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=m)))
+        return signs @ changed
     rng = np.random.default_rng(seed)
-    means = np.concatenate([differences[rng.integers(0, n, size=(min(_BLOCK, resamples - start), n))].mean(axis=1)
-                            for start in range(0, resamples, _BLOCK)])
-    means.sort()
-    tail = int((1 - level) / 2 * resamples)
-    return {"difference": float(differences.mean()), "low": float(means[tail]),
-            "high": float(means[resamples - 1 - tail])}
+    return np.concatenate([(rng.integers(0, 2, size=(min(_BLOCK, samples - start), m)) * 2 - 1) @ changed
+                           for start in range(0, samples, _BLOCK)])
 
 
-def judge(intervals: Sequence[dict[str, float] | None]) -> str | None:
-    """One verdict over several figures' intervals (:func:`interval`): "better" when some interval
-    lies above 0 and none below, "worse" the other way round, "mixed" when one lies above and
-    another below, "within noise" when every interval holds 0. None when none was measured."""
-    known = [found for found in intervals if found is not None]
+def judge(found: Sequence[dict | None]) -> str | None:
+    """One verdict over several figures' tests (:func:`test`): "better" when some figure rose
+    beyond its noise and none fell beyond it, "worse" the other way round, "mixed" when one rose
+    and another fell beyond the noise, "within noise" when none moved beyond it. None when none
+    was measured."""
+    known = [result for result in found if result is not None]
     if not known:
         return None
-    up = any(found["low"] > 0 for found in known)
-    down = any(found["high"] < 0 for found in known)
+    up = any(result["beyond"] and result["difference"] > 0 for result in known)
+    down = any(result["beyond"] and result["difference"] < 0 for result in known)
     return MIXED if up and down else BETTER if up else WORSE if down else NOISE
 
 
@@ -70,6 +96,20 @@ def signed(value: float, digits: int = 3) -> str:
     return "+" + shown[1:] if float(shown) == 0 else shown
 
 
-def span(found: dict[str, float], digits: int = 3) -> str:
-    """"+0.014 to +0.070": an interval as the verdicts print it."""
-    return f"{signed(found['low'], digits)} to {signed(found['high'], digits)}"
+def _digits(result: dict) -> int:
+    """As many decimals (3 to 6) as it takes for the printed change to be larger than the printed
+    noise exactly when the change is beyond it (+0.002 beyond a noise of 0.0015 is not "+0.002
+    (noise ±0.002)")."""
+    return next((d for d in range(3, 7) if (round(abs(result["difference"]), d) > round(result["noise"], d))
+                 == result["beyond"]), 6)
+
+
+def shown(result: dict) -> str:
+    """"+0.042 (noise ±0.026)": a figure's change and its noise (:func:`_digits`)."""
+    digits = _digits(result)
+    return f"{signed(result['difference'], digits)} (noise ±{result['noise']:.{digits}f})"
+
+
+def noise(result: dict) -> str:
+    """"±0.026": the noise alone, as :func:`shown` prints it."""
+    return f"±{result['noise']:.{_digits(result)}f}"

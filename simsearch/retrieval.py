@@ -519,10 +519,11 @@ class Evaluation:
 
 def compare(reference: Evaluation, other: Evaluation) -> dict:
     """``other`` against ``reference`` (two models, one mode, the same queries): the change of
-    hit@10 and MRR@10, each with its 95% interval from a paired bootstrap over the queries
-    (``paired.interval``), and the verdict over both (``paired.judge``: "better", "worse",
-    "mixed" or "within noise"). With 25 questions one question is 0.04 of hit@10: a model that
-    finds one more is not shown to be better, and this says so."""
+    hit@10 and MRR@10, each against the changes chance makes on these questions (``paired.test``:
+    ``difference``, ``noise``, ``beyond``, ``p``, ``rose``, ``fell``), and the verdict over both
+    (``paired.judge``: "better", "worse", "mixed" or "within noise"). With 25 questions one
+    question is 0.04 of hit@10: a model that finds one more is not shown to be better, and this
+    says so. ``model``: the other model; ``reference``: the one it is compared with."""
     from . import paired
 
     if reference.mode != other.mode:
@@ -530,7 +531,7 @@ def compare(reference: Evaluation, other: Evaluation) -> dict:
     ranks = {detail["id"]: detail["first_relevant_rank"] for detail in other.details}
     if len(ranks) != len(other.details) or ranks.keys() != {detail["id"] for detail in reference.details}:
         raise ValueError("compared over the same queries only")
-    # In the reference's order, whatever the other's: the draws, and so the interval, are the same
+    # In the reference's order, whatever the other's: the same draws of chance, the same answer
     pairs = [(detail["first_relevant_rank"], ranks[detail["id"]]) for detail in reference.details]
 
     def hit(rank):
@@ -539,30 +540,24 @@ def compare(reference: Evaluation, other: Evaluation) -> dict:
     def reciprocal(rank):
         return 1.0 / rank if rank is not None and rank <= TOP else 0.0
 
-    found = {name: paired.interval([score(a) for a, _ in pairs], [score(b) for _, b in pairs])
+    found = {name: paired.test([score(a) for a, _ in pairs], [score(b) for _, b in pairs])
              for name, score in ((f"hit@{TOP}", hit), (f"mrr@{TOP}", reciprocal))}
-    return {"model": other.model, "against": reference.model, "mode": other.mode, "queries": len(pairs),
-            **{name: {key: round(value, 4) for key, value in interval.items()} if interval else None
-               for name, interval in found.items()},
-            "level": paired.LEVEL, "verdict": paired.judge(list(found.values()))}
+    return {"model": other.model, "reference": reference.model, "mode": other.mode, "queries": len(pairs),
+            **found, "level": paired.LEVEL, "verdict": paired.judge(list(found.values()))}
 
 
 def comparison_line(change: dict) -> str:
     """One line of :func:`compare` for people: "hybrid, trained against minilm: hit@10 +0.040
-    (95% interval -0.040 to +0.120), MRR@10 +0.012 (-0.041 to +0.066): within the noise of 25 queries"."""
-    from .paired import signed, span
+    (noise ±0.080), MRR@10 +0.012 (noise ±0.034): within the noise of 25 queries"."""
+    from .paired import shown
 
     queries = f"{change['queries']:,} {'query' if change['queries'] == 1 else 'queries'}"
     said = {"better": f"better, beyond the noise of {queries}", "worse": f"worse, beyond the noise of {queries}",
             "mixed": f"one figure better and the other worse, beyond the noise of {queries}",
             "within noise": f"within the noise of {queries}", None: f"not compared ({queries})"}[change["verdict"]]
-    figures = []
-    for name, label in ((f"hit@{TOP}", f"hit@{TOP}"), (f"mrr@{TOP}", f"MRR@{TOP}")):
-        found = change[name]
-        if found:
-            lead = f"{change['level']:.0%} interval " if not figures else ""
-            figures.append(f"{label} {signed(found['difference'])} ({lead}{span(found)})")
-    return f"{change['mode']}, {change['model']} against {change['against']}: {', '.join(figures)}: {said}"
+    figures = [f"{label} {shown(change[name])}" for name, label in ((f"hit@{TOP}", f"hit@{TOP}"), (f"mrr@{TOP}", f"MRR@{TOP}"))
+               if change[name]]
+    return f"{change['mode']}, {change['model']} against {change['reference']}: {', '.join(figures)}: {said}"
 
 
 class _PathForms:

@@ -104,8 +104,8 @@ def test_the_model_card_of_an_ict_run_gives_its_held_out_figures(tmp_path, tiny_
     assert field(text, "held-out retrieval of the training documents' structure") == (
         f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, MRR@10 {base['mrr@10']:.3f} -> "
         f"{trained['mrr@10']:.3f} (base -> this model; {meta['heldout']['documents']} held-out documents, "
-        f"{trained['queries']} queries; 95% intervals of the change: hit@10 "
-        f"{paired.span(meta['heldout']['change']['hit@10'])}, MRR@10 {paired.span(meta['heldout']['change']['mrr@10'])})")
+        f"{trained['queries']} queries; noise: hit@10 {paired.noise(meta['heldout']['change']['hit@10'])}, "
+        f"MRR@10 {paired.noise(meta['heldout']['change']['mrr@10'])})")
     assert field(text, "STS-B dev") == "not measured"
     assert field(text, "hard-negative weight alpha").startswith("1 (not used")
     assert field(text, "distillation towards the base model").startswith("weight 1.5 (")

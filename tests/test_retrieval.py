@@ -546,13 +546,13 @@ def test_one_question_more_in_25_is_within_the_noise_and_many_more_are_better():
     one_more = list(base)
     one_more[2] = 4
     change = retrieval.compare(_evaluation("minilm", base), _evaluation("trained", one_more))
-    assert change["hit@10"]["difference"] == 0.04 and change["verdict"] == "within noise"
-    assert change["mrr@10"]["difference"] == round(0.25 / 25, 4)
-    # One question gained and none lost: no draw falls below 0, but many hold no change.
-    assert change["hit@10"]["low"] == 0 < change["hit@10"]["high"]
+    assert change["hit@10"]["difference"] == pytest.approx(0.04) and change["verdict"] == "within noise"
+    assert change["mrr@10"]["difference"] == pytest.approx(0.25 / 25)
+    # One question gained and none lost: chance gives as much one time in two (either sign of one).
+    assert change["hit@10"]["p"] == 1.0 and (change["hit@10"]["rose"], change["hit@10"]["fell"]) == (1, 0)
     assert retrieval.comparison_line(change) == (
-        "hybrid, trained against minilm: hit@10 +0.040 (95% interval +0.000 to +0.120), MRR@10 +0.010 (+0.000 to "
-        "+0.030): within the noise of 25 queries")
+        "hybrid, trained against minilm: hit@10 +0.040 (noise ±0.040), MRR@10 +0.010 (noise ±0.010): within the "
+        "noise of 25 queries")
     # Every miss (None, and rank 12 below the ten) found: better; the other way round, worse.
     found = [rank if rank is not None and rank <= 10 else 1 for rank in base]
     assert retrieval.compare(_evaluation("minilm", base), _evaluation("t", found))["verdict"] == "better"
@@ -575,7 +575,8 @@ def test_a_comparison_pairs_each_query_with_itself_whatever_the_order():
 
 def test_eval_retrieval_compares_each_model_with_the_first(tmp_path, index_model, run_cli):
     """`--json`: each row of a model after the first says its change against the first model in
-    that mode, as `retrieval.compare` computes it; the table is followed by one line per such row."""
+    that mode (`compared_with`), as `retrieval.compare` computes it; the table is followed by one
+    line per such row."""
     import shutil
 
     docs = tmp_path / "docs"
@@ -596,10 +597,10 @@ def test_eval_retrieval_compares_each_model_with_the_first(tmp_path, index_model
     code, out, err = run_cli(*args, "--json")
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
-    assert ["against" in row for row in rows] == [False, False, True]  # (lexical: no model, nothing to compare)
-    against = rows[2]["against"]
-    assert against["against"] == rows[0]["model"] and against["model"] == rows[2]["model"]
-    assert against["mode"] == "dense" and against["queries"] == len(ALPHA + BETA)
+    assert ["compared_with" in row for row in rows] == [False, False, True]  # (lexical: no model, nothing to compare)
+    against = rows[2]["compared_with"]
+    assert against["model"] == rows[0]["model"] and against["mode"] == "dense"
+    assert against["queries"] == len(ALPHA + BETA) and against["verdict"] in ("within noise", "better", "worse", "mixed")
     assert against["hit@10"]["difference"] == pytest.approx(rows[2]["hit@10"] - rows[0]["hit@10"], abs=1e-4)
     assert against["mrr@10"]["difference"] == pytest.approx(rows[2]["mrr@10"] - rows[0]["mrr@10"], abs=1e-4)
     code, out, err = run_cli(*args)

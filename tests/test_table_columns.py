@@ -358,3 +358,47 @@ def test_an_asciidoc_comment_line_in_a_table_is_no_cell_s_text(source, expected)
 def test_a_header_cell_that_shows_no_text_names_no_column(name, source):
     # as an empty header cell: the mark under it says "yes" without a label, not ": yes"
     assert [text for _, text in read(name, source)] == ["Name; Windows", "x; yes; Windows: no"]
+
+
+# (The review of session 39.) A cell whose first block shows nothing (a target, a comment, an
+# image) and whose next block is a paragraph: docutils shows the paragraph; the cell was dropped.
+_GRID_BLOCKS = """Title
+=====
+
++----------+----------------+
+| Name     | Notes          |
++==========+================+
+| Linux    | .. _linux:     |
+|          |                |
+|          | The best kernel|
++----------+----------------+
+| BSD      | .. not yet     |
+|          |                |
+|          | Shown text     |
++----------+----------------+
+"""
+
+_LIST_TABLE_BLOCKS = """Title
+=====
+
+.. list-table::
+   :header-rows: 1
+
+   * - Name
+     - Notes
+   * - BSD
+     - .. image:: a.png
+          :width: 10
+
+       Caption words here
+"""
+
+
+@pytest.mark.parametrize("source, row", [(_GRID_BLOCKS, "Linux; The best kernel"), (_GRID_BLOCKS, "BSD; Shown text"),
+                                         (_LIST_TABLE_BLOCKS, "BSD; Caption words here")])
+def test_a_cell_whose_first_block_shows_nothing_keeps_its_text(tmp_path, source, row):
+    from simsearch.extract import sentences_from_path
+
+    path = tmp_path / "t.rst"
+    path.write_text(source)
+    assert row in [s.text for s in sentences_from_path(path)]

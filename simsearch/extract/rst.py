@@ -129,6 +129,9 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
     (column, cell) pairs, an empty cell too (it names the cells after it, ``_cell_names``, by their
     column's name in ``header``), as is one that shows no text (``out.words``: an image, a comment).
     Returns the row's texts by column: a header row's are the names."""
+    # Each cell without its blocks that show no text (a target, a comment or an image before a
+    # paragraph: docutils shows the paragraph); a cell of such blocks alone is an empty one.
+    cells = [(column, _shown_blocks(cell, out.words)) for column, cell in cells]
     texts = [" ".join(text for _, text in cell if text) for _, cell in cells]
     row = []
     for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells], out.words)):
@@ -146,6 +149,23 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
                 out.add(number, text + (";" if m == len(pieces) - 1 and k < len(row) - 1 else ""))
         out.gap(row[-1][-1][0])
     return {column: text for (column, _), text in zip(cells, texts) if text}
+
+
+def _shown_blocks(cell: Cell, words: Callable[[str], str]) -> Cell:
+    """A table cell's lines without its blocks (lines between blank ones: a gap in the line
+    numbers) whose text ``words`` reads as nothing: ".. _linux:", a blank line, "The best kernel"
+    is the paragraph alone, as docutils shows the cell."""
+    blocks: list[Cell] = []
+    for number, text in cell:
+        if not text:
+            continue
+        if blocks and number == blocks[-1][-1][0] + 1:
+            blocks[-1].append((number, text))
+        else:
+            blocks.append([(number, text)])
+    if len(blocks) < 2:  # (one block: the cell as it is; it is empty or not as a whole)
+        return cell
+    return [line for block in blocks if words(" ".join(text for _, text in block)).strip() for line in block]
 
 
 def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int]) -> int | None:

@@ -545,6 +545,11 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     state = TrainState()
     if saved is not None:
         state = _restore_checkpoint(saved, model, optimizer, scheduler, rank)
+        if heldout_docs and not state.heldout_ranks and any(e.get("heldout_hit@10") is not None for e in state.evals):
+            # Its evaluations' answers, question by question, are gone: the saved model could not be
+            # told from the noise of the held-out questions as an uninterrupted run tells it.
+            raise SimsearchError(f"--resume: {staging / 'checkpoint.pt'} was written by a version of simsearch that "
+                                 "did not keep the held-out answers question by question; start again without --resume")
         if rank == 0:  # the log of a run that went past the checkpoint would repeat those steps
             _write_log(staging, state.evals)
     elif rank == 0:

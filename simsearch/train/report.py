@@ -94,7 +94,10 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
     held = sum(len(d.sentences) for d in heldout_docs)
     total = sum(len(d.sentences) for d in documents) or held
     ranks = state.heldout_ranks
-    change = heldout_change(ranks.get("base" if start is not None else "0"), ranks.get(str(kept)))
+    # Picked as the best of every evaluation by the held-out figure itself: each was a chance to look better.
+    candidates = (sum(e["step"] > 0 and e.get("heldout_hit@10") is not None for e in state.evals)
+                  if selection == "best held-out retrieval" else 1)
+    change = heldout_change(ranks.get("base" if start is not None else "0"), ranks.get(str(kept)), max(1, candidates))
     return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
             "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
             **({"change": change} if change is not None else {}),
@@ -103,12 +106,13 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
             "sentences_meaning": ALL_SENTENCES}
 
 
-def heldout_change(base_ranks: list | None, trained_ranks: list | None) -> dict | None:
+def heldout_change(base_ranks: list | None, trained_ranks: list | None, candidates: int = 1) -> dict | None:
     """How hit@10 and MRR@10 changed from the base to the saved model on the same held-out
-    questions (their ranks, ``pairs.structure_retrieval``), each with its 95% interval
-    (``paired.interval``): ``{"hit@10": {"difference", "low", "high"}, "mrr@10": ..., "level",
-    "resamples"}``. None when either model's ranks are not known (a run resumed from a checkpoint
-    written before they were kept) or they are not of the same questions."""
+    questions (their ranks, ``pairs.structure_retrieval``), each against the changes chance makes
+    (``paired.test``: ``difference``, ``noise``, ``beyond``, ``p``, ``rose``, ``fell``), with
+    ``level`` and ``candidates``: the evaluated steps the saved one was picked from by these very
+    questions, which makes the test stricter. None when either model's ranks are not known (a run
+    resumed from a checkpoint written before they were kept) or they are not of the same questions."""
     from .. import paired
 
     if not base_ranks or trained_ranks is None or len(base_ranks) != len(trained_ranks):
@@ -120,9 +124,9 @@ def heldout_change(base_ranks: list | None, trained_ranks: list | None) -> dict 
     def reciprocal(ranks):
         return [0.0 if rank is None else 1.0 / rank for rank in ranks]
 
-    return {"hit@10": paired.interval(hits(base_ranks), hits(trained_ranks)),
-            "mrr@10": paired.interval(reciprocal(base_ranks), reciprocal(trained_ranks)),
-            "level": paired.LEVEL, "resamples": paired.RESAMPLES}
+    return {"hit@10": paired.test(hits(base_ranks), hits(trained_ranks), candidates=candidates),
+            "mrr@10": paired.test(reciprocal(base_ranks), reciprocal(trained_ranks), candidates=candidates),
+            "level": paired.LEVEL, "candidates": candidates}
 
 
 def _measured(heldout: dict | None) -> bool:
@@ -133,10 +137,11 @@ def _measured(heldout: dict | None) -> bool:
 
 def heldout_judgement(heldout: dict | None) -> str | None:
     """"better", "not better", "mixed" or "within noise" (the saved model against the base model
-    on the held-out documents), or None when not measured. With the change's intervals (``change``,
-    ``heldout_change``): "better" when an interval lies above 0 and none below, "not better" the
-    other way round, "mixed" one each way, "within noise" when both hold 0 (``paired.judge``).
-    Without them (a run resumed from an older checkpoint): the figures compared as printed."""
+    on the held-out documents), or None when not measured. With the change tested question by
+    question (``change``, ``heldout_change``): "better" when a figure rose beyond the noise and
+    none fell beyond it, "not better" the other way round, "mixed" one each way, "within noise"
+    when neither moved beyond it (``paired.judge``). Without (a run resumed from an older
+    checkpoint that lacks the ranks): the figures compared as printed."""
     if not _measured(heldout):
         return None
     change = heldout.get("change")
@@ -185,15 +190,15 @@ def heldout_verdict(heldout: dict | None) -> str | None:
 
 
 def _intervals(heldout: dict) -> str:
-    """'; 95% intervals of the change: hit@10 +0.014 to +0.070, MRR@10 +0.030 to +0.066', or ""
-    when they are not known."""
+    """'; noise: hit@10 ±0.026, MRR@10 ±0.017': the size 95% of the changes chance makes on these
+    questions stay within (``paired.test``), or "" when it is not known."""
     change = heldout.get("change")
     if not change:
         return ""
-    from ..paired import span
+    from ..paired import noise
 
-    return (f"; {change['level']:.0%} intervals of the change: hit@10 {span(change['hit@10'])}, "
-            f"MRR@10 {span(change['mrr@10'])}")
+    picked = f" (the best of {change['candidates']} steps)" if change.get("candidates", 1) > 1 else ""
+    return f"; noise{picked}: hit@10 {noise(change['hit@10'])}, MRR@10 {noise(change['mrr@10'])}"
 
 
 def sts_judgement(metadata: dict) -> str | None:
