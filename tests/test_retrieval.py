@@ -447,20 +447,25 @@ def test_one_model_under_several_spellings_is_one_row(tiny_index, tmp_path, monk
     assert len(out.splitlines()) == 1 and err.count("one model of the index") == 1
 
 
+def two_copies_indexed(tmp_path, index_model, run_cli, docs, first: str, second: str):
+    """Two copies of one model (folders ``first`` and ``second``), indexing ``docs`` into one index
+    at fp32 and int8: (the two folders, the index)."""
+    import shutil
+
+    folders, db = (tmp_path / first, tmp_path / second), tmp_path / "i.db"
+    for folder, precision in zip(folders, ("fp32", "int8")):
+        shutil.copytree(index_model, folder)
+        code, _, err = run_cli("index", docs, "-m", folder, "--precision", precision, "--db", db, "--device", "cpu")
+        assert code == 0, err
+    return (*folders, db)
+
+
 def test_each_row_says_the_precision_of_its_vectors(tmp_path, index_model, run_cli, monkeypatch):
     """Two copies of one model at two precisions: the table and --json tell the rows apart."""
     monkeypatch.setenv("COLUMNS", "250")  # the model column holds paths: room for every column
     docs = tmp_path / "docs"
     write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
-    fp32, int8 = tmp_path / "m-fp32", tmp_path / "m-int8"
-    import shutil
-
-    shutil.copytree(index_model, fp32)
-    shutil.copytree(index_model, int8)
-    db = tmp_path / "i.db"
-    for folder, precision in ((fp32, "fp32"), (int8, "int8")):
-        code, _, err = run_cli("index", docs, "-m", folder, "--precision", precision, "--db", db, "--device", "cpu")
-        assert code == 0, err
+    fp32, int8, db = two_copies_indexed(tmp_path, index_model, run_cli, docs, "m-fp32", "m-int8")
     queries = write(tmp_path / "q.jsonl", json.dumps({"query": ALPHA[0], "relevant": ["docs/alpha.txt"]}) + "\n")
     args = ["eval", "retrieval", queries, "--db", db, "-m", fp32, "-m", int8, "--mode", "dense", "--mode", "lexical",
             "--device", "cpu"]
@@ -577,18 +582,10 @@ def test_eval_retrieval_compares_each_model_with_the_first(tmp_path, index_model
     """`--json`: each row of a model after the first says its change against the first model in
     that mode (`compared_with`), as `retrieval.compare` computes it; the table is followed by one
     line per such row."""
-    import shutil
-
     docs = tmp_path / "docs"
     write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
     write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
-    one, two = tmp_path / "m-one", tmp_path / "m-two"
-    shutil.copytree(index_model, one)
-    shutil.copytree(index_model, two)
-    db = tmp_path / "i.db"
-    for folder, precision in ((one, "fp32"), (two, "int8")):
-        code, _, err = run_cli("index", docs, "-m", folder, "--precision", precision, "--db", db, "--device", "cpu")
-        assert code == 0, err
+    one, two, db = two_copies_indexed(tmp_path, index_model, run_cli, docs, "m-one", "m-two")
     queries = write(tmp_path / "q.jsonl", "".join(
         json.dumps({"query": text, "relevant": [f"docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
         for text in ALPHA + BETA))
