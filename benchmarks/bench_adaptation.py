@@ -112,7 +112,7 @@ def retrieval_scores(store: Store, queries: Path, model: str, device: str) -> di
                retrieval.run_eval(store, queries, [model], ["dense", "lexical", "hybrid"], device=device)}
     dense, lexical, hybrid = results["dense"], results["lexical"], results["hybrid"]
     scores = {key: dense.metrics[key] for key in ("hit@10", "mrr@10", "hit@1")}
-    # (the evaluations themselves, for the paired intervals of ``add_deltas``; ``emit`` leaves them out)
+    # (the evaluations themselves, for ``add_deltas``' paired tests; ``emit`` leaves them out)
     return {**scores, "hybrid": {**{key: hybrid.metrics[key] for key in ("hit@10", "mrr@10", "hit@1")},
                                  "either@10": either_at(dense.details, lexical.details)},
             "_evaluations": {"dense": dense, "hybrid": hybrid}}
@@ -282,8 +282,8 @@ def add_deltas(row: dict, base: dict, base_heldout: dict) -> None:
         row["delta"]["heldout_hit@10"] = round(row["heldout"]["hit@10"] - base_heldout["hit@10"], 4)
         row["same_direction"] = (row["delta"]["heldout_hit@10"] > 0) == (row["delta"]["hit@10"] > 0)
     evaluations, base_evaluations = row.get("_evaluations") or {}, base.get("_evaluations") or {}
-    # Each mode's change over the same questions with its 95% interval (``retrieval.compare``): a
-    # gain of +0.03 on 38 questions is one question, which the interval says.
+    # Each mode's change over the same questions against the noise of those questions
+    # (``retrieval.compare``): a gain of +0.03 on 38 questions is one question, within it.
     row["against_base"] = {mode: retrieval.compare(base_evaluations[mode], evaluation)
                            for mode, evaluation in evaluations.items() if mode in base_evaluations}
 

@@ -26,7 +26,8 @@ LEVEL = 0.95
 SAMPLES = 10_000
 SEED = 0
 EXACT = 16  # up to 2**16 sign patterns enumerated; drawn beyond
-_BLOCK = 1_000  # patterns drawn at a time (10,000 x 500 questions at once would be 40 MB)
+_BLOCK = 1_000  # patterns drawn at a time, at most
+_CELLS = 4_000_000  # signs held at a time (10,000 patterns of 500 questions at once would be 5,000,000)
 _TOLERANCE = 1e-12  # sums of the same differences in another order: equal
 
 BETTER, WORSE, MIXED, NOISE = "better", "worse", "mixed", "within noise"
@@ -37,9 +38,10 @@ def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1
     """The change of a figure's mean from ``before`` to ``after`` (one value per question, the
     same questions in the same order) against the changes chance makes: ``difference``; ``noise``,
     the size chance stays within at ``level``; ``beyond`` (the difference is larger); ``p``, the
-    share of chance's changes as large as this one; ``rose`` and ``fell``, how many questions moved
-    each way. ``candidates``: how many models the ``after`` one was picked from by this very figure
-    (the best of several steps), each a chance to look better: the level is made stricter to match
+    share of chance's changes as large as this one (not adjusted for ``candidates``: ``beyond`` is
+    ``p <= (1 - level) / candidates``); ``rose`` and ``fell``, how many questions moved each way.
+    ``candidates``: how many models the ``after`` one was picked from by this very figure (the
+    best of several steps), each a chance to look better: the level is made stricter to match
     (Bonferroni), so the best of twenty is not called better by luck. None without a question."""
     a, b = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1:
@@ -54,18 +56,19 @@ def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1
     changed = differences[differences != 0]
     observed = float(differences.sum() / n)
     chance = np.sort(np.abs(_flipped_sums(changed, samples, seed))) / n
-    # The size chance stays within: the order statistic at the level (a stricter one for a pick of several).
+    # The size chance stays within: the order statistic at the level (a stricter one for a pick of
+    # several), so that beyond it is exactly p <= (1 - level) / candidates.
     noise = float(chance[math.ceil((1 - (1 - level) / candidates) * len(chance)) - 1])
     beyond = abs(observed) > noise + _TOLERANCE
-    as_large = int(np.count_nonzero(chance >= abs(observed) - _TOLERANCE))
-    p = as_large / len(chance) if len(changed) <= EXACT else (as_large + 1) / (len(chance) + 1)
-    return {"difference": observed, "noise": noise, "beyond": bool(beyond), "p": min(1.0, p),
+    p = int(np.count_nonzero(chance >= abs(observed) - _TOLERANCE)) / len(chance)
+    return {"difference": observed, "noise": noise, "beyond": bool(beyond), "p": p,
             "rose": int(np.count_nonzero(differences > 0)), "fell": int(np.count_nonzero(differences < 0))}
 
 
 def _flipped_sums(changed: np.ndarray, samples: int, seed: int) -> np.ndarray:
-    """The sums of ``changed`` under sign patterns: all 2**m of them when m <= EXACT, else
-    ``samples`` drawn (the observed one not among them: ``test`` counts it in ``p``)."""
+    """The sums of ``changed`` under sign patterns: all 2**m of them when m <= EXACT, else the
+    observed one and ``samples`` drawn (in the order of ``changed``: the same questions in the
+    same order give the same draws)."""
     m = len(changed)
     if m == 0:
         return np.zeros(1)
@@ -73,8 +76,10 @@ def _flipped_sums(changed: np.ndarray, samples: int, seed: int) -> np.ndarray:
         signs = np.array(list(itertools.product((1.0, -1.0), repeat=m)))
         return signs @ changed
     rng = np.random.default_rng(seed)
-    return np.concatenate([(rng.integers(0, 2, size=(min(_BLOCK, samples - start), m)) * 2 - 1) @ changed
-                           for start in range(0, samples, _BLOCK)])
+    block = max(1, min(_BLOCK, _CELLS // m))  # (a file of 100,000 questions: blocks of 40 patterns)
+    drawn = [(rng.integers(0, 2, size=(min(block, samples - start), m), dtype=np.int8) * 2 - 1) @ changed
+             for start in range(0, samples, block)]
+    return np.concatenate([[changed.sum()], *drawn])
 
 
 def judge(found: Sequence[dict | None]) -> str | None:

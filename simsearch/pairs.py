@@ -371,7 +371,7 @@ def structure_retrieval(encoder, documents: Sequence[Document], window: int = 2,
     that of the best relevant text, a tie with an irrelevant one counted against it (a model
     whose vectors are all alike finds nothing). Exact cosine search; returns ``hit@10``,
     ``mrr@10``, ``queries`` and ``ranks`` (each query's rank within the top 10, None below it:
-    what two models are compared by, question by question, ``paired.interval``). Meant for
+    what two models are compared by, question by question, ``paired.test``). Meant for
     held-out documents (:func:`heldout_split`), before and after training.
     """
     queries = structure_queries(documents, window, max_queries=max_queries, seed=seed, min_words=min_words)

@@ -48,8 +48,11 @@ def test_eval_retrieval_table_names_each_model_whole(tmp_path, index_model, run_
     for name in ("mode", "hit@1", "hit@10", "mrr@10", "ndcg@10", "recall@10"):
         assert f" {name} " in header, header
     assert "precision" not in header and re.search(r"vectors at (fp32|bf16|fp16|int8)\b", " ".join(out.split())) and "…" not in out
-    # the table fits; its note is one line, however long (tests/test_piped_output.py)
-    assert all(len(line) <= 80 for line in out.splitlines() if "counts once" not in line)
+    # the table fits; its note and each comparison with the first model are one line, however
+    # long (tests/test_piped_output.py): a dense and a hybrid one
+    compared = [line for line in out.splitlines() if f"{NAMES[1]} against {NAMES[0]}: " in line]
+    assert [line.split(",")[0] for line in compared] == ["dense", "hybrid"]
+    assert all(len(line) <= 80 for line in out.splitlines() if "counts once" not in line and line not in compared)
 
 
 def test_status_table_names_each_model_whole(tmp_path, index_model, run_cli, monkeypatch):

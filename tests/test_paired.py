@@ -134,3 +134,38 @@ def test_more_decimals_when_three_would_hide_the_verdict():
     found = {"difference": 0.0016, "noise": 0.0015, "beyond": True}
     assert paired.shown(found) == "+0.0016 (noise ±0.0015)"
     assert paired.shown({**found, "beyond": False, "noise": 0.0017}) == "+0.002 (noise ±0.002)"
+
+
+def test_with_drawn_patterns_beyond_the_noise_is_exactly_p_at_most_five_in_a_hundred():
+    """(The second review of session 39.) With drawn patterns the noise came from the draws alone
+    and p counted the observed change besides: a change could be beyond the noise with p 0.0501.
+    Shifted to sit on the boundary, the two must agree."""
+    rng = np.random.default_rng(5)
+    base = rng.uniform(-1, 1, 25) * 0.1
+    low, high = 0.0, 0.2
+    for _ in range(40):  # the shift where the change crosses its noise
+        middle = (low + high) / 2
+        low, high = (low, middle) if paired.test(np.zeros(25), base + middle)["beyond"] else (middle, high)
+    for shift in (low, high):
+        found = paired.test(np.zeros(25), base + shift)
+        assert found["beyond"] == (found["p"] <= 0.05)
+    found = paired.test(np.zeros(30), np.ones(30) * np.linspace(0.5, 1.5, 30), candidates=1000)
+    assert found["beyond"] == (found["p"] <= 0.05 / 1000)
+
+
+def test_a_large_question_file_is_drawn_in_small_blocks():
+    """(The second review of session 39.) 100,000 changed questions: the signs are drawn in
+    blocks that fit in memory (1,000 patterns at once were three 800 MB arrays)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    before = rng.integers(0, 2, 100_000).astype(float)
+    tracemalloc.start()
+    try:
+        found = paired.test(before, 1 - before, samples=200)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20, peak
+    z = abs(found["rose"] - found["fell"]) / math.sqrt(100_000)  # the sign test, normally approximated
+    assert found["rose"] + found["fell"] == 100_000 and found["p"] == pytest.approx(math.erfc(z / math.sqrt(2)), abs=0.1)

@@ -173,7 +173,7 @@ def heldout_verdict(heldout: dict | None) -> str | None:
             return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
                     "of 3+ words has a neighbour in its document)")
         return None
-    size = _heldout_size(heldout, "document") + _intervals(heldout)
+    size = _heldout_size(heldout, "document") + _noise(heldout)
     figures = f"{_heldout_change(heldout)}; {size}"
     judgement = heldout_judgement(heldout)
     if judgement == "better":
@@ -189,7 +189,7 @@ def heldout_verdict(heldout: dict | None) -> str | None:
     return f"not better than the base model on your held-out documents ({figures})"
 
 
-def _intervals(heldout: dict) -> str:
+def _noise(heldout: dict) -> str:
     """'; noise: hit@10 ±0.026, MRR@10 ±0.017': the size 95% of the changes chance makes on these
     questions stay within (``paired.test``), or "" when it is not known."""
     change = heldout.get("change")
@@ -323,7 +323,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     heldout = meta.get("heldout") or {}
     if _measured(heldout):
         heldout_line = (f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')}"
-                        f"{_intervals(heldout)})")
+                        f"{_noise(heldout)})")
     elif heldout.get("documents"):
         heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
                         "neighbour in its document)")
