@@ -82,6 +82,13 @@ def _flipped_sums(changed: np.ndarray, samples: int, seed: int) -> np.ndarray:
     return np.concatenate([[changed.sum()], *drawn])
 
 
+def by_rank(ranks: Sequence[int | None], top: int = 10) -> tuple[list[float], list[float]]:
+    """Each question's hit@``top`` and reciprocal rank (0 past ``top``) from the rank of its first
+    relevant answer (None: not found): the per-question figures two models are tested by."""
+    found = [rank if rank is not None and rank <= top else None for rank in ranks]
+    return [0.0 if rank is None else 1.0 for rank in found], [0.0 if rank is None else 1.0 / rank for rank in found]
+
+
 def judge(found: Sequence[dict | None]) -> str | None:
     """One verdict over several figures' tests (:func:`test`): "better" when some figure rose
     beyond its noise and none fell beyond it, "worse" the other way round, "mixed" when one rose

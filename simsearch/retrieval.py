@@ -532,17 +532,11 @@ def compare(reference: Evaluation, other: Evaluation) -> dict:
     if len(ranks) != len(other.details) or ranks.keys() != {detail["id"] for detail in reference.details}:
         raise ValueError("compared over the same queries only")
     # In the reference's order, whatever the other's: the same draws of chance, the same answer
-    pairs = [(detail["first_relevant_rank"], ranks[detail["id"]]) for detail in reference.details]
-
-    def hit(rank):
-        return 1.0 if rank is not None and rank <= TOP else 0.0
-
-    def reciprocal(rank):
-        return 1.0 / rank if rank is not None and rank <= TOP else 0.0
-
-    found = {name: paired.test([score(a) for a, _ in pairs], [score(b) for _, b in pairs])
-             for name, score in ((f"hit@{TOP}", hit), (f"mrr@{TOP}", reciprocal))}
-    return {"model": other.model, "reference": reference.model, "mode": other.mode, "queries": len(pairs),
+    (base_hits, base_rr), (hits, rr) = (paired.by_rank(side, TOP) for side in (
+        [detail["first_relevant_rank"] for detail in reference.details],
+        [ranks[detail["id"]] for detail in reference.details]))
+    found = {f"hit@{TOP}": paired.test(base_hits, hits), f"mrr@{TOP}": paired.test(base_rr, rr)}
+    return {"model": other.model, "reference": reference.model, "mode": other.mode, "queries": len(hits),
             **found, "level": paired.LEVEL, "verdict": paired.judge(list(found.values()))}
 
 

@@ -169,3 +169,8 @@ def test_a_large_question_file_is_drawn_in_small_blocks():
     assert peak < 100 * 2**20, peak
     z = abs(found["rose"] - found["fell"]) / math.sqrt(100_000)  # the sign test, normally approximated
     assert found["rose"] + found["fell"] == 100_000 and found["p"] == pytest.approx(math.erfc(z / math.sqrt(2)), abs=0.1)
+
+
+def test_ranks_become_hits_and_reciprocal_ranks_within_the_top():
+    assert paired.by_rank([1, 4, None, 10, 11]) == ([1.0, 1.0, 0.0, 1.0, 0.0], [1.0, 0.25, 0.0, 0.1, 0.0])
+    assert paired.by_rank([3], top=2) == ([0.0], [0.0])

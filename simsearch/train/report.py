@@ -117,16 +117,9 @@ def heldout_change(base_ranks: list | None, trained_ranks: list | None, candidat
 
     if not base_ranks or trained_ranks is None or len(base_ranks) != len(trained_ranks):
         return None
-
-    def hits(ranks):
-        return [0.0 if rank is None else 1.0 for rank in ranks]
-
-    def reciprocal(ranks):
-        return [0.0 if rank is None else 1.0 / rank for rank in ranks]
-
-    return {"hit@10": paired.test(hits(base_ranks), hits(trained_ranks), candidates=candidates),
-            "mrr@10": paired.test(reciprocal(base_ranks), reciprocal(trained_ranks), candidates=candidates),
-            "level": paired.LEVEL, "candidates": candidates}
+    (base_hits, base_rr), (hits, rr) = paired.by_rank(base_ranks), paired.by_rank(trained_ranks)
+    return {"hit@10": paired.test(base_hits, hits, candidates=candidates),
+            "mrr@10": paired.test(base_rr, rr, candidates=candidates), "level": paired.LEVEL, "candidates": candidates}
 
 
 def _measured(heldout: dict | None) -> bool:
@@ -140,8 +133,8 @@ def heldout_judgement(heldout: dict | None) -> str | None:
     on the held-out documents), or None when not measured. With the change tested question by
     question (``change``, ``heldout_change``): "better" when a figure rose beyond the noise and
     none fell beyond it, "not better" the other way round, "mixed" one each way, "within noise"
-    when neither moved beyond it (``paired.judge``). Without (a run resumed from an older
-    checkpoint that lacks the ranks): the figures compared as printed."""
+    when neither moved beyond it (``paired.judge``). Without (a model saved before the change was
+    tested): the figures compared as printed."""
     if not _measured(heldout):
         return None
     change = heldout.get("change")
