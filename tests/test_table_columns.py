@@ -402,3 +402,36 @@ def test_a_cell_whose_first_block_shows_nothing_keeps_its_text(tmp_path, source,
     path = tmp_path / "t.rst"
     path.write_text(source)
     assert row in [s.text for s in sentences_from_path(path)]
+
+
+def test_a_cell_hides_the_body_a_comment_holds_over_a_blank_line(tmp_path):
+    """(The second review of session 39.) A comment with words on its first line goes on over
+    blank lines while indented (docutils); a cell's blocks are read apart, so its indented body was
+    shown ("BSD; hidden draft"). A paragraph at the comment's own indentation is shown."""
+    from simsearch.extract import sentences_from_path
+
+    source = """Title
+=====
+
++----------+--------------------+
+| Name     | Notes              |
++==========+====================+
+| BSD      | .. not yet written |
+|          |                    |
+|          |    hidden draft    |
++----------+--------------------+
+| Linux    | .. not yet         |
+|          |                    |
+|          | Shown text         |
++----------+--------------------+
+| Plan 9   | ..                 |
+|          |                    |
+|          |    quoted text     |
++----------+--------------------+
+"""
+    path = tmp_path / "t.rst"
+    path.write_text(source)
+    rows = [s.text for s in sentences_from_path(path)]
+    assert "BSD" in rows and not any("hidden draft" in row for row in rows)
+    assert "Linux; Shown text" in rows
+    assert "Plan 9; quoted text" in rows  # an empty comment ends at the blank line: a block quote follows

@@ -131,7 +131,7 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
     Returns the row's texts by column: a header row's are the names."""
     # Each cell without its blocks that show no text (a target, a comment or an image before a
     # paragraph: docutils shows the paragraph); a cell of such blocks alone is an empty one.
-    cells = [(column, _shown_blocks(cell, out.words)) for column, cell in cells]
+    cells = [(column, _shown_blocks(cell, out.words, out.source)) for column, cell in cells]
     texts = [" ".join(text for _, text in cell if text) for _, cell in cells]
     row = []
     for (column, cell), named in zip(cells, _cell_names(texts, header, [column for column, _ in cells], out.words)):
@@ -151,10 +151,13 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
     return {column: text for (column, _), text in zip(cells, texts) if text}
 
 
-def _shown_blocks(cell: Cell, words: Callable[[str], str]) -> Cell:
+def _shown_blocks(cell: Cell, words: Callable[[str], str], source: list[str] | None = None) -> Cell:
     """A table cell's lines without its blocks (lines between blank ones: a gap in the line
     numbers) whose text ``words`` reads as nothing: ".. _linux:", a blank line, "The best kernel"
-    is the paragraph alone, as docutils shows the cell."""
+    is the paragraph alone, as docutils shows the cell. A comment with words on its first line
+    (".. not yet written") also hides the blocks indented under it, blank lines between (its
+    body, as docutils reads it): their indentation is read from the file's lines, ``source``
+    (a cell's lines are stripped; numbered from 1)."""
     blocks: list[Cell] = []
     for number, text in cell:
         if not text:
@@ -165,7 +168,33 @@ def _shown_blocks(cell: Cell, words: Callable[[str], str]) -> Cell:
             blocks.append([(number, text)])
     if len(blocks) < 2:  # (one block: the cell as it is; it is empty or not as a whole)
         return cell
-    return [line for block in blocks if words(" ".join(text for _, text in block)).strip() for line in block]
+
+    def column(number: int, text: str) -> int | None:  # where the text starts on its source line
+        found = source[number - 1].find(text) if source and 0 < number <= len(source) else -1
+        return found if found >= 0 else None
+
+    kept: Cell = []
+    comment = None  # the column of a comment whose body the next blocks may be
+    for block in blocks:
+        number, first = block[0]
+        if comment is not None:
+            at = column(number, first)
+            if at is not None and at > comment:
+                continue
+            comment = None
+        if words(" ".join(text for _, text in block)).strip():
+            kept.extend(block)
+        elif _is_worded_comment(first):
+            comment = column(number, first)
+    return kept
+
+
+def _is_worded_comment(text: str) -> bool:
+    """Whether ``text`` opens an rst comment with words on its first line (".. not yet written"),
+    whose body goes on over blank lines while indented; an empty ".." ends at the first blank line."""
+    explicit = _EXPLICIT.match(text)
+    rest = (explicit.group(2) or "").strip() if explicit else ""
+    return bool(rest) and not rest.startswith(("_", "|", "[")) and not _DIRECTIVE.match(rest)
 
 
 def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int]) -> int | None:
@@ -397,9 +426,10 @@ class _Out:
     reads once its inline markup is read (the reader's inline cleaner), for what is decided before
     its blocks are cleaned: whether a table cell shows a ";" (``_add_row``), not one of a link's address."""
 
-    def __init__(self, words: Callable[[str], str] = str):
+    def __init__(self, words: Callable[[str], str] = str, source: list[str] | None = None):
         self.lines: Lines = []
         self.words = words
+        self.source = source  # the file's lines, where a table cell's indentation is read (``_shown_blocks``)
         self.held: tuple[int, int] | None = None  # a label waiting for its text (``hold``): its place, the text's line
 
     def gap(self, number: int) -> None:
@@ -598,7 +628,7 @@ def _clean_rst(text: str) -> Lines:
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
     replacements = _substitutions(lines)  # |name| -> its text, each known before any table's cell is read
-    out = _Out(words=lambda text: _rst_cell_words(text, replacements))
+    out = _Out(words=lambda text: _rst_cell_words(text, replacements), source=lines)
     i = 0
     para_indent = None  # indentation of the paragraph being read (None between blocks)
     para_start = -1  # the line the paragraph being read began on
