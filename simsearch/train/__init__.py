@@ -1255,10 +1255,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
                   "train_precision": run.precision, "time": datetime.datetime.now().isoformat(timespec="seconds")}
         if base_only:
             record["model"] = "base" if run.base_as_loaded is None else "start"
-        figures = _figures(run, evaluator)
-        ranks = figures.pop("heldout_ranks", None)
-        if ranks is not None:
-            state.heldout_ranks[str(state.step)] = ranks
+        figures = _figures(run, evaluator, str(state.step))
         record.update(figures)
         hit, mrr, score = figures.get("heldout_hit@10"), figures.get("heldout_mrr@10"), figures.get("stsb_dev")
         if run.heldout_docs:
@@ -1292,11 +1289,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
 def _base_record(run: Run) -> dict:
     """The base model as ``-m BASE`` loads it, measured as every step is: step 0's ``"base"``."""
     base = _load_base(run.base_as_loaded, run.device)
-    figures = _figures(run, base)
-    ranks = figures.pop("heldout_ranks", None)
-    if ranks is not None:
-        run.state.heldout_ranks["base"] = ranks
-    return {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **figures}
+    return {"model": run.base_as_loaded.name, "pooler": base.ref.pooler, **_figures(run, base, "base")}
 
 
 def _base_unmeasured(run: Run) -> bool:
@@ -1333,17 +1326,18 @@ def _measure_base_on_resume(run: Run) -> None:
         dist.barrier()
 
 
-def _figures(run: Run, encoder: Encoder) -> dict:
+def _figures(run: Run, encoder: Encoder, ranks_key: str) -> dict:
     """The figures every evaluation logs for ``encoder``: held-out retrieval (ict) and STS-B dev
     (when there is STS data); a figure that is NaN (no question, constant embeddings) is None.
-    ``heldout_ranks``, each held-out question's rank, is for ``TrainState.heldout_ranks``, not the log."""
+    Each held-out question's rank goes to ``TrainState.heldout_ranks[ranks_key]``, not the log."""
     figures = {}
     if run.heldout_docs:
         from ..pairs import structure_retrieval
 
         found = structure_retrieval(encoder, run.heldout_docs)
         figures.update({"heldout_hit@10": _finite(found["hit@10"]), "heldout_mrr@10": _finite(found["mrr@10"]),
-                        "heldout_queries": found["queries"], "heldout_ranks": found["ranks"]})
+                        "heldout_queries": found["queries"]})
+        run.state.heldout_ranks[ranks_key] = found["ranks"]
     if run.split.sts_dev is not None:  # the pairs read at the start: an edit of the file meanwhile changes nothing
         from ..sts import stsb_dev_score
 
