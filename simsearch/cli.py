@@ -1308,9 +1308,14 @@ def tui_command(
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
     device: Device = DeviceOption,
     precision: Precision = QueryPrecisionOption,
+    questions: Optional[Path] = typer.Option(None, "--questions", metavar="FILE.jsonl",
+                                             help="Keep answers here: `a` on a result appends it as an answer to the query (created if absent; eval retrieval reads it)."),
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
+    from .questions import QuestionFile
     from .tui import default_models, run
+
+    kept = QuestionFile.open(questions) if questions is not None else None  # a bad file: one line, before the app
 
     if pooler is not None or _value(precision) != "auto":
         from .store import Store, default_db_path
@@ -1322,7 +1327,8 @@ def tui_command(
             _check_recorded_pooler(store, names, _value(pooler))
             _check_recorded_precision(store, names, _value(precision))
             store.close()
-    run(db, left, right, k, _value(device), mode=_value(mode), precision=_value(precision))  # refused without a terminal
+    run(db, left, right, k, _value(device), mode=_value(mode), precision=_value(precision),
+        questions=kept)  # refused without a terminal
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -28,7 +28,9 @@ then matched against the index's absolute document paths (also through symlinks)
 
 A query written on more than one line (the same text once stripped, which is what search is
 given) is one query whose relevant items are all those lines' items, with a warning naming
-the lines: counted once per line, it would weigh double in every average. Two different
+the lines: counted once per line, it would weigh double in every average. A later line with
+the same ``"id"`` as the first is an answer added on purpose (as ``simsearch tui --questions``
+adds them): merged without a warning. Two different
 queries may not share an ``"id"`` (``--details`` names each query's records by it; a record's
 ``"ids"`` adds those of the lines merged into it).
 
@@ -291,7 +293,8 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
     query adds its units to the first line's query, which keeps its place and id and names the
     line in ``merged`` (and its id in ``merged_ids``). Counted twice, the query would weigh double in
     every average. A later line's own ``"id"`` does not name the query; ``--details`` lists it in
-    the record's ``"ids"`` (the warning says so)."""
+    the record's ``"ids"`` (the warning says so). A later line with the first line's ``"id"`` is
+    another answer written on purpose (``simsearch tui --questions`` writes them so): no warning."""
     first: dict[str, Query] = {}
     for query in queries:
         kept = first.get(query.text)
@@ -305,7 +308,7 @@ def _merge_repeated(queries: Sequence[Query], on_warning: Callable[[str], None] 
         kept.units = list(dict.fromkeys([*kept.units, *query.units]))
         kept.merged.append(query.source)
         kept.merged_ids.append(query.id)
-        if on_warning is not None:
+        if on_warning is not None and query.id != kept.id:  # the same id: written as one query on purpose
             line = kept.source.rsplit(":", 1)[1]
             named = ""
             if query.id not in (query.source, kept.id):  # an id of its own, which does not name the query

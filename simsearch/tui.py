@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
 from .models import command_line, index_command_line
+from .questions import QuestionFile
 from .search import MODES, Hit, display_path, empty_query, find_model, index_running_message, not_held_message
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
@@ -119,6 +120,8 @@ HELP = """\
   In the query box every key is typed; in a pane:
   ↑ / ↓        move through the results: the context panel shows the selected one in its file
   e            open the selected result in $EDITOR at its line (also from the context panel)
+  a            keep the selected result as an answer to the query (tui --questions FILE.jsonl),
+               for simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT
   + / -        more / fewer results (k)
   m            search mode: dense (meaning), lexical (words), hybrid (both)
   l / r        choose the left / right model (F2 / F3 from anywhere)
@@ -130,7 +133,9 @@ HELP = """\
 Marks: [b]=3[/b] same rank on the other side · [b]▲7[/b] the other side has it at 7, this one higher ·
 [b]▼2[/b] the other side has it at 2, this one lower · [b]only[/b] the other side did not find it.
 In hybrid mode [b]D[/b] / [b]L[/b] / [b]D+L[/b] after a mark: found by the dense side, the lexical side, both.
-The status line shows the mode, overlap@k (results both sides found) and each side's query latency.
+[b]✓[/b] before a mark: one of the query's answers in the file of questions.
+The status line shows the mode, overlap@k (results both sides found) and each side's query latency;
+for a query with answers, where each model put the first of them ([b]✓[/b] minilm #3).
 
 Any key closes this help; ↑ / ↓, PgUp / PgDn, Home / End scroll it."""
 
@@ -180,13 +185,15 @@ class CompareApp(App):
     selected: reactive[tuple[ResultsPane, Hit] | None] = reactive(None, init=False)
 
     def __init__(self, db: Path | None = None, left: str | None = None, right: str | None = None, k: int = 10,
-                 *, device: str = "cpu", show_timings: bool = True, mode: str = "dense", precision: str | None = None):
+                 *, device: str = "cpu", show_timings: bool = True, mode: str = "dense", precision: str | None = None,
+                 questions: QuestionFile | None = None):
         super().__init__()
         self.set_reactive(CompareApp.k, k)
         self.set_reactive(CompareApp.mode, mode)
         self.db_path = Path(db) if db else default_db_path()
         self.requested = {"left": left, "right": right}
         self.device, self.precision, self.show_timings = device, precision, show_timings
+        self.questions = questions  # where ``a`` keeps a result as an answer to its query (``--questions``)
         self.store: Store | None = None
         self.models: list[str] = []
         self.problem: str | None = None
@@ -331,6 +338,8 @@ class CompareApp(App):
         if both:  # both tables show the new marks, also the one whose hits did not change
             left.marks, right.marks = rank_marks(left.hits, right.hits), rank_marks(right.hits, left.hits)
             answers = {"left": left, "right": right}
+        for answer in answers.values():
+            self._mark_answers(answer)
         with self.batch_update():  # one frame for both tables, not one per row
             for side, answer in answers.items():
                 if answer.sentences is not None:
@@ -340,8 +349,23 @@ class CompareApp(App):
             status.overlap = overlap(left.hits, right.hits) if both else None
             status.latencies = tuple((pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
+            status.answers = self.answer_ranks()
             self.selected = None
         self.note_index_run()
+
+    def _mark_answers(self, answer: Answer) -> None:
+        if self.questions is not None:
+            answer.answered = self.questions.answered(answer.query, answer.hits, self.store)
+
+    def answer_ranks(self) -> tuple[tuple[str, int | None], ...]:
+        """For a query with known answers (``--questions``), each shown pane's model and the rank
+        of its first answer (None: not in its results); else nothing."""
+        panes = [pane for pane in self.panes.values() if pane.model is not None and pane.answer is not None
+                 and pane.display]
+        if self.questions is None or not panes or not self.questions.answers(panes[0].answer.query):
+            return ()
+        return tuple((pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
+                                        if answered), None)) for pane in panes)
 
     def note_index_run(self) -> None:
         """Say once, when it starts to be so, that answers come while an index run writes the
@@ -400,6 +424,39 @@ class CompareApp(App):
 
     def action_focus_query(self) -> None:
         self.query_one(QueryInput).focus()
+
+    def action_answer(self) -> None:
+        """Keep the selected result as an answer to the query its pane shows (``--questions``)."""
+        if self.questions is None:
+            self.notify("To keep answers, start with simsearch tui --questions FILE.jsonl "
+                        "(then: simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT)", severity="warning", timeout=8)
+            return
+        if self.selected is None or self.selected[0].answer is None:
+            self.notify("Select a result first (Tab to a pane, then ↑/↓)")
+            return
+        pane, hit = self.selected
+        query = pane.answer.query
+        try:
+            marked = self.questions.mark(query, hit, self.store)
+        except SimsearchError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        where = f"{display_path(str(self.questions.path))}:{marked.line}"
+        if not marked.written:
+            self.notify(f"Already an answer to this query ({where})")
+            return
+        with self.batch_update():  # both panes show the mark, the cursor where it was
+            for each in self.panes.values():
+                if each.answer is not None and each.answer.query == query:
+                    row = each.query_one(DataTable).cursor_row
+                    self._mark_answers(each.answer)
+                    each.answer = each.answer  # drawn again (always_update)
+                    if 0 < row < each.query_one(DataTable).row_count:
+                        each.query_one(DataTable).move_cursor(row=row)
+            self.query_one(StatusLine).answers = self.answer_ranks()
+        models = " ".join(f"-m {shlex.quote(p.model)}" for p in self.panes.values() if p.model is not None and p.display)
+        self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}). Compare the models on all of them: "
+                    f"simsearch eval retrieval {shlex.quote(display_path(str(self.questions.path)))} {models}", timeout=8)
 
     def action_edit(self) -> None:
         if self.selected is None:
@@ -463,9 +520,9 @@ def _isatty(stream) -> bool:
 
 
 def run(db: Path | None, left: str | None, right: str | None, k: int, device: str, mode: str = "dense",
-        precision: str | None = None) -> None:
+        precision: str | None = None, questions: QuestionFile | None = None) -> None:
     require_terminal()
-    CompareApp(db, left, right, k, device=device, mode=mode, precision=precision).run()
+    CompareApp(db, left, right, k, device=device, mode=mode, precision=precision, questions=questions).run()
 
 
 __all__ = ["CompareApp", "default_models", "editor_command", "overlap", "rank_marks", "require_terminal", "run"]

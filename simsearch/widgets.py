@@ -33,6 +33,7 @@ from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, root_gone, sho
 from .segment import source_lines
 from .store import Store, file_identity
 
+ANSWER_MARK = "✓"  # before a result's rank mark: one of the query's answers (``tui --questions``)
 SELECT_HINT = "Select a result (Tab to a pane, then ↑/↓) to see it in its file here; e opens it in $EDITOR."
 CONTEXT = 2  # neighbouring sentences fetched with each hit, on each side
 AROUND = 3  # at most this many lines of the file shown above and below a hit
@@ -70,6 +71,8 @@ class Answer:
     hits: list[Hit]
     latency_ms: float
     marks: list[str] = field(default_factory=list)  # each hit's place on the other pane, once both answered
+    # Which hits answer the query, by the file of questions (``tui --questions``); empty: none known.
+    answered: list[bool] = field(default_factory=list)
     # The index's sentences when the query was answered in lexical mode (the pane's title says
     # it): an index that another shell updated meanwhile shows its new count.
     sentences: int | None = None
@@ -138,6 +141,7 @@ class ResultsPane(Vertical):
         Binding("minus", "app.fewer", "fewer"),
         Binding("m", "app.next_mode", "mode"),
         Binding("e", "app.edit", "edit"),
+        Binding("a", "app.answer", "answer"),
         Binding("slash", "app.focus_query", show=False),
     ]
 
@@ -309,15 +313,21 @@ class ResultsPane(Vertical):
             return
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
+        answered = answer.answered or [False] * len(answer.hits)
         text_width = self._laid_out_width = self._text_width()
         if not answer.hits:  # said, as the CLI says it, rather than an empty table
             table.add_row("", Text(_shorten(f"no results for {visible(answer.query)!r} in {answer.mode} mode", text_width),
                                    style="dim"), key="no-results", height=2)
             return
-        for hit, mark in zip(answer.hits, marks):
+        for hit, mark, is_answer in zip(answer.hits, marks, answered):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"
-            head = Text(f"{hit.rank:>2}  {shown_score(hit.score, answer.mode)}\n    ")
+            head = Text(f"{hit.rank:>2}  {shown_score(hit.score, answer.mode)}\n  ")
+            if is_answer:  # one of the query's answers (tui --questions)
+                head.append(ANSWER_MARK, style="bold green")
+            else:
+                head.append(" ")
+            head.append(" ")
             head.append(mark, style=style)
             if hybrid:  # which side found it: D dense, L lexical
                 head.append(f" {hit.found_mark}", style="cyan")
@@ -375,12 +385,15 @@ class ResultsPane(Vertical):
 
 
 class StatusLine(Static):
-    """k, the mode, overlap@k of the two panes and each model's query latency."""
+    """k, the mode, overlap@k of the two panes, each model's query latency, and for a query with
+    known answers (``tui --questions``) where each model put the first of them."""
 
     k: reactive[int] = reactive(10)
     mode: reactive[str] = reactive("dense")
     overlap: reactive[tuple[int, int] | None] = reactive(None)
     latencies: reactive[tuple[tuple[str, float], ...]] = reactive(())
+    # (model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
+    answers: reactive[tuple[tuple[str, int | None], ...]] = reactive(())
 
     def __init__(self, *, show_timings: bool = True, **kwargs):
         super().__init__(**kwargs)
@@ -390,6 +403,9 @@ class StatusLine(Static):
         parts = [f"k={self.k}", self.mode]
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
+        if self.answers:  # where each model put the query's first known answer
+            parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{model} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
+                                                          for model, rank in self.answers))
         if self.show_timings:
             parts += [f"{model} {ms:.0f} ms" for model, ms in self.latencies]
         return " · ".join(parts)
@@ -409,6 +425,7 @@ class ContextPanel(VerticalScroll):
     BINDINGS = [  # with ScrollableContainer's (up, pageup, pagedown, home, end): "down" only shows them in the footer
         Binding("down", "scroll_down", "scroll", key_display="↑↓"),
         Binding("e", "app.edit", "edit"),
+        Binding("a", "app.answer", "answer"),
         Binding("slash", "app.focus_query", show=False),
     ]
 

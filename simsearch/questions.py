@@ -1,0 +1,158 @@
+"""Questions with their answers, kept as you search: the file ``simsearch eval retrieval`` reads.
+
+``simsearch tui --questions FILE`` marks a result as an answer to the query (``a``): one line
+is appended to FILE, a JSON Lines query file (:mod:`simsearch.retrieval`)::
+
+    {"id": "q1", "query": "how do I reset it", "relevant": [{"path": "notes/x.md", "text": "Hold the button ten seconds."}]}
+
+The answer is the sentence itself (its text, in its file), not its line: a note edited above it
+moves its line, not its text. A second answer to the same query is another line with the same
+``"id"``, which ``eval retrieval`` reads as one query with two answers. The file is only ever
+appended to, one whole line per write: lines already in it, written by hand or by an earlier
+session, stay as they are. The path is written relative to the file's folder when the document
+lies below it (a folder of notes moved with its questions still matches), else absolute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .data import read_text
+from .errors import SimsearchError
+from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, load_queries, unit_matches
+
+_ID = re.compile(r"^q(\d+)$")
+
+
+@dataclass
+class Marked:
+    """What marking a hit did: ``written`` is False when the hit already answered the query."""
+
+    written: bool
+    query: str
+    id: str
+    answers: int  # the query's answers now
+    line: int  # the file's line that holds this answer (the new line, or the one that named it)
+
+
+class QuestionFile:
+    """A query file that answers are appended to (created by the first one)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.base = self.path.absolute().parent
+        self.queries: dict[str, Query] = {}  # by query text, as searched (stripped)
+        self.lines = 0  # lines the file holds (a line still being written counts once ended)
+        self._forms = _PathForms()
+        self._load()
+
+    @classmethod
+    def open(cls, path: Path | str, option: str = "--questions") -> "QuestionFile":
+        """The file at ``path``, read now: a missing file is created by the first answer; one that
+        is not a JSON Lines query file ``eval retrieval`` reads is a one-line error naming it."""
+        path = Path(path).expanduser()
+        if path.suffix.lower() not in JSON_LINES_SUFFIXES:
+            raise SimsearchError(f"{option} {path}: expected a JSON Lines file ({', '.join(JSON_LINES_SUFFIXES)}), "
+                                 "which eval retrieval reads")
+        if path.is_dir():
+            raise SimsearchError(f"{option} {path}: is a folder, expected a file of questions (.jsonl)")
+        if not path.parent.is_dir():
+            raise SimsearchError(f"{option} {path}: no folder {path.parent} to write it in")
+        return cls(path)
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        text = read_text(self.path, "a file of questions (.jsonl)")
+        self.lines = len(re.findall(r"\r\n|\r|\n", text)) + (1 if text and text[-1] not in "\r\n" else 0)
+        if not text.strip():
+            return
+        for query in load_queries(self.path, "jsonl"):
+            self.queries[query.text] = query
+
+    # --- reading --------------------------------------------------------------------------
+
+    def answers(self, query: str) -> list[Unit]:
+        kept = self.queries.get(query.strip())
+        return list(kept.units) if kept is not None else []
+
+    def answered(self, query: str, hits, store=None) -> list[bool]:
+        """For each hit, whether it is one of ``query``'s answers (through any of its copies, as
+        ``eval retrieval`` counts it)."""
+        units = self.answers(query)
+        if not units:
+            return [False] * len(hits)
+        return [bool(unit_matches(hit, units, self._forms, store)) for hit in hits]
+
+    @property
+    def answer_count(self) -> int:
+        return sum(len(query.units) for query in self.queries.values())
+
+    # --- writing --------------------------------------------------------------------------
+
+    def written_path(self, path: str) -> str:
+        """``path`` as the file holds it: relative to the file's folder when below it."""
+        absolute = os.path.abspath(path)
+        try:
+            relative = os.path.relpath(absolute, self.base)
+        except ValueError:  # another drive (Windows)
+            return absolute
+        return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+    def mark(self, query: str, hit, store=None) -> Marked:
+        """Append ``hit`` (its text in its file) as an answer to ``query``; nothing is written
+        when it already is one."""
+        query = query.strip()
+        if not query:
+            raise SimsearchError("an answer needs a query")
+        kept = self.queries.get(query)
+        if kept is not None:
+            matched = unit_matches(hit, kept.units, self._forms, store)
+            if matched:
+                unit = kept.units[min(matched)]
+                return Marked(False, query, kept.id, len(kept.units), int(kept.named_at(unit).rsplit(":", 1)[1]))
+        query_id = kept.id if kept is not None else self._new_id()
+        item = {"path": self.written_path(hit.path), "text": hit.text}
+        line = json.dumps({"id": query_id, "query": query, "relevant": [item]}, ensure_ascii=False)
+        self._append(line)
+        unit = Unit.make(os.path.join(self.base, item["path"]), None, hit.text, item["path"])
+        source = f"{self.path}:{self.lines}"
+        if kept is None:
+            kept = self.queries[query] = Query(query, [], source, query_id)
+        kept.units.append(unit)
+        kept.unit_sources[unit] = source
+        return Marked(True, query, query_id, len(kept.units), self.lines)
+
+    def _new_id(self) -> str:
+        ids = {i for query in self.queries.values() for i in query.ids}
+        numbers = [int(m[1]) for m in map(_ID.match, ids) if m]
+        number = max(numbers, default=0) + 1
+        while f"q{number}" in ids:
+            number += 1
+        return f"q{number}"
+
+    def _append(self, line: str) -> None:
+        """One whole line at the end of the file, on disk before this returns. A file whose last
+        line has no line end gets one first, so that the new line is a line of its own."""
+        try:
+            with open(self.path, "ab") as out:
+                size = out.tell()
+                ends_open = False
+                if size:
+                    with open(self.path, "rb") as tail:
+                        tail.seek(size - 1)
+                        ends_open = tail.read(1) not in (b"\n", b"\r")
+                data = ("\n" if ends_open else "") + line + "\n"
+                out.write(data.encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
+        self.lines += 1
+
+
+__all__ = ["Marked", "QuestionFile"]

@@ -1,0 +1,212 @@
+"""Answers kept from the TUI (``simsearch tui --questions FILE``): the file ``eval retrieval`` reads.
+
+The invariants, against a plain oracle (a dict of each query's marked (file, sentence) pairs):
+whatever the marks, the lines already in the file stay byte for byte; ``load_queries`` reads
+exactly the marked answers per query, without a warning; marking an answer twice writes nothing;
+and a result is shown as an answer exactly when the oracle holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsearch.errors import SimsearchError
+from simsearch.questions import QuestionFile
+from simsearch.retrieval import load_queries, normalize_text
+from simsearch.search import Hit
+
+from .test_eval_hunt import one_line_error
+
+QUERIES = ["how do I reset it", "  how do I reset it ", "chess openings", "Chess openings", "ünïcode “quotes”"]
+TEXTS = ["Hold the button ten seconds.", "Hold  the button ten seconds.", "The Sicilian is sharp.", "Line \"one\"\\two"]
+
+
+def a_hit(root: Path, where: str, text: str, line: int = 3) -> Hit:
+    return Hit(1, 0.5, text, str(root / where), line, 1, 1, 0)
+
+
+# Hits below the file's folder (written relative) and outside it (written absolute).
+PLACES = ["notes/a.md", "notes/deep/b.rst", "../elsewhere/c.txt"]
+
+# Lines a user wrote before: no line end at the end, CRLF, a blank line, an answer by lines.
+PREFIXES = [
+    b"",
+    b'{"query": "chess openings", "relevant": ["notes/a.md:1-9"]}',
+    b'{"id": "mine", "query": "stock prices", "relevant": [{"text": "Prices rose."}]}\r\n\r\n',
+    b'{"query": "how do I reset it", "relevant": "notes/a.md"}\n',
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(PREFIXES),
+       marks=st.lists(st.tuples(st.sampled_from(QUERIES), st.sampled_from(PLACES), st.sampled_from(TEXTS)), max_size=12),
+       reopen_every=st.integers(1, 4))
+def test_marks_are_appended_and_read_back_as_marked(tmp_path_factory, prefix, marks, reopen_every):
+    root = tmp_path_factory.mktemp("q") / "work"
+    root.mkdir()
+    path = root / "questions.jsonl"
+    if prefix:
+        path.write_bytes(prefix)
+    before = {query.text: set(query.units) for query in load_queries(path)} if prefix else {}
+    oracle: dict[str, set[tuple[str, str]]] = {}
+    kept = QuestionFile(path)
+    for step, (query, place, text) in enumerate(marks, 1):
+        hit = a_hit(root, place, text)
+        key = (os.path.normpath(hit.path), normalize_text(text))
+        # A line the user wrote may already count it: a whole file, or lines holding its line.
+        prior = any(unit.matches((key[0],), hit.line, key[1]) for unit in before.get(query.strip(), ()))
+        new = key not in oracle.get(query.strip(), set()) and not prior
+        marked = kept.mark(query, hit)
+        assert marked.written == new
+        if new:
+            oracle.setdefault(query.strip(), set()).add(key)
+        assert kept.mark(query, hit).written is False  # twice: nothing more written
+        if step % reopen_every == 0:
+            kept = QuestionFile(path)  # another session of the app: reads what the last one wrote
+        other = a_hit(root, place, text + " not it", line=500)
+        counted = any(unit.matches((key[0],), 500, normalize_text(other.text)) for unit in before.get(query.strip(), ()))
+        assert kept.answered(query, [hit, other]) == [True, counted]
+    if not marks:
+        return
+    data = path.read_bytes()
+    assert data.startswith(prefix)  # a user's lines are never rewritten
+    warnings: list[str] = []
+    queries = {query.text: query for query in load_queries(path, on_warning=warnings.append)}
+    assert warnings == []
+    for query, answers in oracle.items():
+        found = {(unit.path, unit.text) for unit in queries[query].units if unit.text is not None}
+        prior = {(u.path, u.text) for u in before.get(query, ()) if u.text is not None}
+        assert found == answers | prior
+    # Each new line is one JSON object with the first answer's id for its query; the paths are
+    # relative below the file's folder, absolute elsewhere.
+    for line in data[len(prefix):].decode().splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        written = obj["relevant"][0]["path"]
+        assert os.path.isabs(written) == written.endswith("c.txt") and obj["id"] in queries[obj["query"]].ids
+
+
+def test_an_answer_is_the_sentence_in_its_file_and_eval_reads_it_as_one_query(tmp_path):
+    path = tmp_path / "q.jsonl"
+    kept = QuestionFile.open(path)
+    assert not path.exists()  # created by the first answer, not by opening
+    first = kept.mark("reset it", a_hit(tmp_path, "notes/a.md", "Hold the button."))
+    second = kept.mark("reset it", a_hit(tmp_path, "notes/b.md", "Or pull the plug."))
+    other = kept.mark("chess", a_hit(tmp_path, "notes/a.md", "The Sicilian is sharp."))
+    assert [(m.id, m.answers, m.line) for m in (first, second, other)] == [("q1", 1, 1), ("q1", 2, 2), ("q2", 1, 3)]
+    assert json.loads(path.read_text().splitlines()[0]) == {
+        "id": "q1", "query": "reset it", "relevant": [{"path": os.path.join("notes", "a.md"), "text": "Hold the button."}]}
+    [reset, chess] = load_queries(path)
+    assert (reset.id, len(reset.units), reset.merged, chess.id) == ("q1", 2, [f"{path}:2"], "q2")
+    again = kept.mark("reset it", a_hit(tmp_path, "notes/b.md", "Or pull the plug.", line=40))  # the line moved: same answer
+    assert (again.written, again.line) == (False, 2)
+
+
+def test_a_new_id_is_not_one_the_file_already_uses(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "q7", "query": "a", "relevant": "x.md"}\n{"id": "q8x", "query": "b", "relevant": "x.md"}\n')
+    assert QuestionFile(path).mark("c", a_hit(tmp_path, "x.md", "Text.")).id == "q8"
+
+
+@pytest.mark.parametrize("name, content, needle", [
+    ("notes.txt", None, "--questions notes.txt: expected a JSON Lines file"),
+    ("q.jsonl", '{"query": "a"}\n', "q.jsonl:1: missing key 'relevant'"),
+    ("q.jsonl", '{"query": "a", "relevant": "x.md"}\nnot json\n', "q.jsonl:2: not valid JSON"),
+    ("gone/q.jsonl", None, "no folder"),
+    ("adir.jsonl", "DIR", "is a folder"),
+])
+def test_a_bad_questions_file_is_one_line_before_the_app_and_is_left_as_it_was(tmp_path, run_cli, monkeypatch,
+                                                                               name, content, needle):
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / name
+    if content == "DIR":
+        target.mkdir()
+    elif content is not None:
+        target.write_text(content)
+    code, out, err = run_cli("tui", "--questions", name, "--db", tmp_path / "none.db")
+    one_line_error(code, err, needle)
+    assert "terminal" not in err  # refused before the app, whatever stdin is
+    if content not in (None, "DIR"):
+        assert target.read_text() == content
+
+
+def test_mark_refuses_an_empty_query(tmp_path):
+    with pytest.raises(SimsearchError, match="needs a query"):
+        QuestionFile(tmp_path / "q.jsonl").mark("  ", a_hit(tmp_path, "a.md", "x"))
+
+
+# --- the TUI: `a` keeps the selected result; both panes and the status line show it ----------
+
+from textual.widgets import DataTable  # noqa: E402
+
+from simsearch.tui import CompareApp  # noqa: E402
+from simsearch.widgets import StatusLine  # noqa: E402
+
+from .test_tui import QUERY, ask, run_app, settle, table_column, two_model_index, two_model_indexes  # noqa: E402,F401
+
+
+def test_a_in_a_pane_keeps_the_answer_that_eval_retrieval_then_finds_at_its_rank(two_model_index, tmp_path,
+                                                                                 monkeypatch, run_cli):
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    path = tmp_path / "questions.jsonl"
+    kept = QuestionFile.open(path)
+    said: list[str] = []
+    shown: dict = {}
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+        await ask(app, pilot, QUERY)
+        table = app.query_one("#left-table", DataTable)
+        table.focus()
+        await pilot.press("down")  # the second result
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        shown["chosen"] = app.selected[1]
+        shown["left"] = table_column(app, "left", "hit")
+        shown["right"] = table_column(app, "right", "hit")
+        shown["right_hits"] = app.panes["right"].answer.hits
+        shown["status"] = str(app.query_one(StatusLine).render())
+        await pilot.press("a")  # again: already kept
+        await settle(app, pilot)
+
+    run_app(CompareApp(db, show_timings=False, questions=kept), scenario)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["query"] == QUERY
+    assert json.loads(lines[0])["relevant"][0]["text"] == shown["chosen"].text
+    assert "Kept as answer 1" in said[0] and f"-m {base} -m {trained}" in said[0] and "Already an answer" in said[1]
+    assert [cell.split("\n")[1].lstrip().startswith("✓") for cell in shown["left"]][:3] == [False, True, False]
+    on_right = [hit.text == shown["chosen"].text for hit in shown["right_hits"]]
+    assert [cell.split("\n")[1].lstrip().startswith("✓") for cell in shown["right"]] == on_right
+    right_rank = on_right.index(True) + 1 if any(on_right) else None
+    assert shown["status"].startswith(f"✓ {base} #2, {trained} " + (f"#{right_rank}" if right_rank else "not in 10"))
+    # What the app showed is what eval retrieval measures over the file (the TUI searched in dense mode).
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", base, "-m", trained, "--mode", "dense",
+                             "--json", "--details", tmp_path / "details.jsonl")
+    assert code == 0, err
+    records = [json.loads(line) for line in (tmp_path / "details.jsonl").read_text().splitlines()]
+    assert [r["first_relevant_rank"] for r in records] == [2, right_rank]
+
+
+def test_a_without_a_questions_file_says_how_to_keep_answers(two_model_index, monkeypatch):
+    db, _, _ = two_model_index
+    said: list[str] = []
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+        await ask(app, pilot, QUERY)
+        app.query_one("#left-table", DataTable).focus()
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+    assert said and "--questions FILE.jsonl" in said[0]
