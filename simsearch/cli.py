@@ -619,7 +619,7 @@ def train_command(
         stdout.print(verdict, highlight=False)
     if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
-                     f"own questions with simsearch eval retrieval QUERIES -m {_shown(metadata['base_model'])} "
+                     f"own questions with simsearch eval retrieval {QUESTIONS} -m {_shown(metadata['base_model'])} "
                      f"-m {_shown(_model_argument(config.out))}", highlight=False)
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
@@ -644,6 +644,12 @@ def _model_argument(out) -> str:
         return str(out.absolute())
 
 
+# The file of the user's own questions that `train`'s closing lines name: `tui --questions` keeps
+# answers in it (`a`), `eval retrieval` compares the two models over them.
+QUESTIONS = "questions.jsonl"
+KEEP_ANSWER = "a keeps a result as your query's answer"
+
+
 def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[str] = None) -> str:
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
     with "no evaluation data" elsewhere); after --from-index, embedding that index with the model.
@@ -661,14 +667,15 @@ def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[st
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
         return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "
-                f"tui{_shown(where)} --left {_shown(base)} --right {_shown(name)}, or simsearch eval retrieval QUERIES{_shown(where)} -m {_shown(base)} -m {_shown(name)}")
+                f"tui{_shown(where)} --left {_shown(base)} --right {_shown(name)} --questions {QUESTIONS} ({KEEP_ANSWER}), "
+                f"and simsearch eval retrieval {QUESTIONS}{_shown(where)} -m {_shown(base)} -m {_shown(name)}")
     if metadata.get("best_dev_stsb") is not None:
         return f"Evaluate it: simsearch eval sts --model {_shown(out)}"
     if config.mode == "unsup" and config.data is not None:  # the user's own text: index it with both, compare
         data, base, name = (shlex.quote(str(value)) for value in (config.data, base, name))
         return (f"{lead}simsearch index {_shown(data)} -m {_shown(base)} -m {_shown(name)}, then simsearch tui "
-                f"--left {_shown(base)} --right {_shown(name)}"
-                + (f", or simsearch eval retrieval QUERIES -m {_shown(base)} -m {_shown(name)}" if unproven else ""))
+                f"--left {_shown(base)} --right {_shown(name)} --questions {QUESTIONS} ({KEEP_ANSWER})"
+                + (f", and simsearch eval retrieval {QUESTIONS} -m {_shown(base)} -m {_shown(name)}" if unproven else ""))
     return f"{lead}simsearch index FOLDER -m {_shown(name)}"
 
 

@@ -98,4 +98,5 @@ def test_a_model_no_better_on_the_held_out_check_is_not_offered_for_use(tmp_path
         assert ("Neither model was better on both figures" if mixed else "The base model did as well or better") in said
         assert ("did as well or better" in said) is not mixed
         assert f"compare the two on your own questions before you use it: simsearch index {text}" in said
-        assert f"simsearch eval retrieval QUERIES -m {tiny_model} -m {tmp_path / 'm'}" in said
+        assert f"simsearch eval retrieval questions.jsonl -m {tiny_model} -m {tmp_path / 'm'}" in said
+        assert f"--right {tmp_path / 'm'} --questions questions.jsonl (a keeps a result as your query's answer)" in said
