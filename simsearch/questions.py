@@ -15,11 +15,18 @@ lies below it (a folder of notes moved with its questions still matches), else a
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # (Windows)
+    fcntl = None
 
 from .data import read_text
 from .errors import SimsearchError
@@ -48,6 +55,7 @@ class QuestionFile:
         self.queries: dict[str, Query] = {}  # by query text, as searched (stripped)
         self.lines = 0  # lines the file holds (a line still being written counts once ended)
         self._forms = _PathForms()
+        self._seen: tuple | None = None  # the file's state when last read or written (_refresh)
         self._load()
 
     @classmethod
@@ -65,18 +73,31 @@ class QuestionFile:
         return cls(path)
 
     def _load(self) -> None:
-        if not self.path.exists():
+        queries: dict[str, Query] = {}
+        lines, seen = 0, _state(self.path)  # (taken before the read: a later change is read again)
+        if seen is not None:
+            text = read_text(self.path, "a file of questions (.jsonl)")
+            lines = len(re.findall(r"\r\n|\r|\n", text)) + (1 if text and text[-1] not in "\r\n" else 0)
+            if text.strip():
+                queries = {query.text: query for query in load_queries(self.path, "jsonl")}
+        self.queries, self.lines, self._seen = queries, lines, seen
+
+    def _refresh(self, strict: bool = True) -> None:
+        """Read the file again when it changed since this object last read or wrote it: another
+        session's answers, a line the user added or deleted (their ids, and what is an answer,
+        are theirs). ``strict=False``: a file broken meanwhile keeps what was read before."""
+        if _state(self.path) == self._seen:
             return
-        text = read_text(self.path, "a file of questions (.jsonl)")
-        self.lines = len(re.findall(r"\r\n|\r|\n", text)) + (1 if text and text[-1] not in "\r\n" else 0)
-        if not text.strip():
-            return
-        for query in load_queries(self.path, "jsonl"):
-            self.queries[query.text] = query
+        try:
+            self._load()
+        except SimsearchError:
+            if strict:
+                raise
 
     # --- reading --------------------------------------------------------------------------
 
     def answers(self, query: str) -> list[Unit]:
+        self._refresh(strict=False)
         kept = self.queries.get(query.strip())
         return list(kept.units) if kept is not None else []
 
@@ -101,7 +122,10 @@ class QuestionFile:
             relative = os.path.relpath(absolute, self.base)
         except ValueError:  # another drive (Windows)
             return absolute
-        return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+        # Absolute outside the folder, and for a first folder named "~..." (eval retrieval
+        # expands a leading "~" of a relative path: "~/a.md" would be read as $HOME/a.md).
+        outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+        return absolute if outside or relative.startswith("~") else relative
 
     def mark(self, query: str, hit, store=None) -> Marked:
         """Append ``hit`` (its text in its file) as an answer to ``query``; nothing is written
@@ -109,13 +133,18 @@ class QuestionFile:
         query = query.strip()
         if not query:
             raise SimsearchError("an answer needs a query")
+        with self._locked():  # two sessions on one file: one reads and appends at a time
+            return self._mark(query, hit, store)
+
+    def _mark(self, query: str, hit, store=None) -> Marked:
+        self._refresh()
         kept = self.queries.get(query)
         if kept is not None:
             matched = unit_matches(hit, kept.units, self._forms, store)
             if matched:
                 unit = kept.units[min(matched)]
                 return Marked(False, query, kept.id, len(kept.units), int(kept.named_at(unit).rsplit(":", 1)[1]))
-        query_id = kept.id if kept is not None else self._new_id()
+        query_id = self._written_id(kept)
         item = {"path": self.written_path(hit.path), "text": hit.text}
         line = json.dumps({"id": query_id, "query": query, "relevant": [item]}, ensure_ascii=False)
         self._append(line)
@@ -123,9 +152,25 @@ class QuestionFile:
         source = f"{self.path}:{self.lines}"
         if kept is None:
             kept = self.queries[query] = Query(query, [], source, query_id)
+        else:  # as load_queries reads the line: merged into the query's first line
+            kept.merged.append(source)
+            kept.merged_ids.append(query_id)
         kept.units.append(unit)
         kept.unit_sources[unit] = source
         return Marked(True, query, query_id, len(kept.units), self.lines)
+
+    def _written_id(self, kept: Query | None) -> str:
+        """The ``"id"`` of a new line: the query's own. A query whose first line has none goes
+        by that line's place ("file:line", as the file was named): written out, it would name
+        another line once a line is added above it, or the file is named another way (two
+        queries with one id: a file eval retrieval refuses). Such a query gets an id of its own
+        (the one an earlier answer got, else a new one)."""
+        if kept is None:
+            return self._new_id()
+        if kept.id != kept.source:
+            return kept.id
+        given = [i for i, source in zip(kept.merged_ids, kept.merged) if i != source and _ID.match(i)]
+        return given[0] if given else self._new_id()
 
     def _new_id(self) -> str:
         ids = {i for query in self.queries.values() for i in query.ids}
@@ -134,6 +179,28 @@ class QuestionFile:
         while f"q{number}" in ids:
             number += 1
         return f"q{number}"
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """An exclusive lock on the file (``flock``; none where the system has none). Taken by
+        ``mark`` only, which writes unless the answer is in the file: a missing file is created
+        here, so that two sessions that both found none take turns (each would write "q1")."""
+        if fcntl is None:
+            yield
+            return
+        try:
+            handle = open(self.path, "ab")
+        except OSError as exc:
+            try:
+                handle = open(self.path, "rb")  # read-only: "already an answer" needs no write
+            except OSError:
+                raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError:  # a file system without locks
+                pass
+            yield
 
     def _append(self, line: str) -> None:
         """One whole line at the end of the file, on disk before this returns. A file whose last
@@ -146,6 +213,9 @@ class QuestionFile:
                     with open(self.path, "rb") as tail:
                         tail.seek(size - 1)
                         ends_open = tail.read(1) not in (b"\n", b"\r")
+                        if size == len(codecs.BOM_UTF8):  # an empty file an editor began with a byte-order mark
+                            tail.seek(0)
+                            ends_open = tail.read() != codecs.BOM_UTF8
                 data = ("\n" if ends_open else "") + line + "\n"
                 out.write(data.encode("utf-8"))
                 out.flush()
@@ -153,6 +223,16 @@ class QuestionFile:
         except OSError as exc:
             raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         self.lines += 1
+        self._seen = _state(self.path)  # our own line: no need to read the file again
+
+
+def _state(path: Path) -> tuple | None:
+    """What tells a changed file (None: none there)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 __all__ = ["Marked", "QuestionFile"]

@@ -29,7 +29,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from .errors import SimsearchError
 from .models import command_line, index_command_line
 from .questions import QuestionFile
-from .search import MODES, Hit, display_path, empty_query, find_model, index_running_message, not_held_message
+from .search import DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message, not_held_message
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
@@ -372,7 +372,7 @@ class CompareApp(App):
         index (they may miss files not indexed yet), as `simsearch search` says it each time."""
         running = index_running_message(self.store, "ask again") if self.store is not None else None
         if running and not self.index_running:
-            self.notify(running[0].upper() + running[1:], severity="warning", timeout=10)
+            self.notify(running[0].upper() + running[1:], severity="warning", timeout=10, markup=False)
         self.index_running = running is not None
 
     # --- selection and actions ------------------------------------------------------------
@@ -394,7 +394,7 @@ class CompareApp(App):
             return
         pane = self.panes[side]
         if side == "right" and pane.model is None and len(self.models) < 2:
-            self.notify(f"This index holds one model: add another with {index_command_line('NAME', self.db_path)}")
+            self.notify(f"This index holds one model: add another with {index_command_line('NAME', self.db_path)}", markup=False)
             return
 
         def chosen(model: str | None) -> None:
@@ -439,11 +439,11 @@ class CompareApp(App):
         try:
             marked = self.questions.mark(query, hit, self.store)
         except SimsearchError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)  # (a path, a line: not markup)
             return
         where = f"{display_path(str(self.questions.path))}:{marked.line}"
         if not marked.written:
-            self.notify(f"Already an answer to this query ({where})")
+            self.notify(f"Already an answer to this query ({where})", markup=False)
             return
         with self.batch_update():  # both panes show the mark, the cursor where it was
             for each in self.panes.values():
@@ -454,9 +454,19 @@ class CompareApp(App):
                     if 0 < row < each.query_one(DataTable).row_count:
                         each.query_one(DataTable).move_cursor(row=row)
             self.query_one(StatusLine).answers = self.answer_ranks()
-        models = " ".join(f"-m {shlex.quote(p.model)}" for p in self.panes.values() if p.model is not None and p.display)
         self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}). Compare the models on all of them: "
-                    f"simsearch eval retrieval {shlex.quote(display_path(str(self.questions.path)))} {models}", timeout=8)
+                    f"{self.eval_command(pane.answer.mode)}", timeout=8, markup=False)  # a query "[/]" is text
+
+    def eval_command(self, mode: str) -> str:
+        """``eval retrieval`` over the file of questions, as this app searched: its index (--db
+        when not the default one) and mode (--mode when not eval's default), its panes' models."""
+        words = ["simsearch", "eval", "retrieval", display_path(str(self.questions.path))]
+        if self.db_path != default_db_path():
+            words += ["--db", display_path(str(self.db_path))]
+        words += [word for p in self.panes.values() if p.model is not None and p.display for word in ("-m", p.model)]
+        if mode != DEFAULT_MODE:
+            words += ["--mode", mode]
+        return " ".join(map(shlex.quote, words))
 
     def action_edit(self) -> None:
         if self.selected is None:
@@ -471,9 +481,9 @@ class CompareApp(App):
             with self.suspend():
                 subprocess.run(editor_command(editor, hit.path, hit.line), check=False)
         except SuspendNotSupported:  # a headless or web driver cannot hand the terminal over
-            self.notify(f"Cannot open an editor from here: {display_path(hit.path)}:{hit.line}", severity="warning")
+            self.notify(f"Cannot open an editor from here: {display_path(hit.path)}:{hit.line}", severity="warning", markup=False)
         except OSError as exc:
-            self.notify(f"$EDITOR {editor!r} failed: {exc.strerror}", severity="error")
+            self.notify(f"$EDITOR {editor!r} failed: {exc.strerror}", severity="error", markup=False)
 
 
 def _k_step(k: int, step: int) -> int:

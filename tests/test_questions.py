@@ -78,7 +78,11 @@ def test_marks_are_appended_and_read_back_as_marked(tmp_path_factory, prefix, ma
     assert data.startswith(prefix)  # a user's lines are never rewritten
     warnings: list[str] = []
     queries = {query.text: query for query in load_queries(path, on_warning=warnings.append)}
-    assert warnings == []
+    # An answer to a line of the user's without an "id" has an id of its own ("qN"), never that
+    # line's place: merged with the warning eval retrieval gives such lines. Otherwise none.
+    assert all(' the same query as line 1; ' in w and '(--details lists "q' in w for w in warnings)
+    if b'"id"' in prefix or not prefix:
+        assert warnings == []
     for query, answers in oracle.items():
         found = {(unit.path, unit.text) for unit in queries[query].units if unit.text is not None}
         prior = {(u.path, u.text) for u in before.get(query, ()) if u.text is not None}
