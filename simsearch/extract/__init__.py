@@ -58,7 +58,7 @@ def extract(path: Path, data: bytes) -> Extracted:
     if file_format == "text" and reads_as_asciidoc(text):
         file_format = "asciidoc"
     if file_format == "html":
-        return _extract_html(text, warning)
+        return _extract_html(text, warning, path)
     shape = None
     if file_format == "markdown":
         lines = _clean_markdown(text)
