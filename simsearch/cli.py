@@ -771,7 +771,9 @@ def index_command(
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        **extra)
-    except (SimsearchError, KeyboardInterrupt):
+    except (SimsearchError, KeyboardInterrupt) as exc:
+        if not json_out:  # a run stopped after reading: the files it read are not read again
+            _warn_includes(getattr(exc, "includes_not_indexed", []), db)
         if new and discard_unused(store):
             # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
             # loads): no index, nor the folders made for it

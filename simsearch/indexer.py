@@ -713,10 +713,13 @@ def index(
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
             saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
-            raise Interrupted(
+            interrupted = Interrupted(
                 f"interrupted; {saved_phrase(saved)} saved to {store.path}. "
                 "Run the same command again to continue."
-            ) from None
+            )
+            # (files read are not read again by the next run: what they include is said now)
+            interrupted.includes_not_indexed = report.includes_not_indexed
+            raise interrupted from None
         finally:
             report.seconds = time.perf_counter() - start
             with store.transaction():

@@ -348,3 +348,22 @@ def test_past_ten_included_files_the_rest_are_one_line(capsys):
     assert len(lines) == INCLUDE_LINES + 1 and all("`simsearch index /p/inc" in line for line in lines[:-1])
     assert lines[-1] == (f"warning: and 2 more included files outside the folders indexed: `simsearch index "
                          f"/p/inc{INCLUDE_LINES}.rst /p/inc{INCLUDE_LINES + 1}.rst` indexes them")
+
+
+def test_a_run_stopped_while_embedding_names_the_included_files_of_what_it_read(run_cli, tmp_path, index_model, monkeypatch):
+    """The files read before Ctrl-C are saved and not read again by the next run (which "continues"):
+    what they include is named before the interruption's line, or never."""
+    project, db = _project(tmp_path), tmp_path / "index.db"
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "add_vectors", stopped)
+    code, out, err = run_cli("index", project / "docs", "--model", index_model, "--db", db)
+    lines = err.splitlines()
+    assert code == 130 and lines[-1].startswith("error: interrupted;"), err
+    assert [line.split(" include")[0] for line in lines if " include" in line] == [
+        f"warning: {project / 'docs/changes.rst'}:4 and 1 more file", f"warning: {project / 'docs/contributing.rst'}:1"]
+    monkeypatch.undo()
+    code, out, err = run_cli("index", "--db", db)
+    assert code == 0 and "include" not in err, err
