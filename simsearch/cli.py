@@ -771,7 +771,9 @@ def index_command(
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        **extra)
-    except (SimsearchError, KeyboardInterrupt):
+    except (SimsearchError, KeyboardInterrupt) as exc:
+        if not json_out:  # a run stopped after reading: the files it read are not read again
+            _warn_includes(getattr(exc, "includes_not_indexed", []), db)
         if new and discard_unused(store):
             # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
             # loads): no index, nor the folders made for it
@@ -846,6 +848,29 @@ def index_command(
         f"{counted(unchanged, 'file')} unchanged{again}{skipped}{stored}; "
         f"encoded: {_shown(encoded)}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}"
     )
+    _warn_includes(report.includes_not_indexed, db)
+
+
+# Files included from outside the index named one line each, up to this many; the rest in one line.
+INCLUDE_LINES = 10
+
+
+def _warn_includes(outside: list[dict], db: Optional[Path]) -> None:
+    """After ``index``'s summary, the files that the files it read include (not followed) from
+    outside every indexed folder: their text is in no document until they are indexed themselves."""
+    from .progress import print_warning
+    from .search import display_path
+
+    for entry in outside[:INCLUDE_LINES]:
+        first, others = entry["included_by"][0], len(entry["included_by"]) - 1
+        who = (f"{display_path(first['path'])}:{first['line']} includes" if not others else
+               f"{display_path(first['path'])}:{first['line']} and {counted(others, 'more file')} include")
+        print_warning(f"{who} {display_path(entry['path'])}, outside the folders indexed (an include is not followed): "
+                      f"`{entry['command']}` indexes it")
+    rest = outside[INCLUDE_LINES:]
+    if rest:
+        print_warning(f"and {counted(len(rest), 'more included file')} outside the folders indexed: "
+                      f"`{command_line('index', *(display_path(entry['path']) for entry in rest), db=db)}` indexes them")
 
 
 def _indexed_example(searcher) -> str:

@@ -36,12 +36,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
-from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, is_pdf_data, is_undecodable, is_utf16,
-                      printable, sentences_of, walk)
+from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, included_file, is_pdf_data, is_undecodable,
+                      is_utf16, printable, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
                      resolve_model, resolve_offline)
 from .progress import progress_bar
-from .search import find_model, folder_named, model_ref, row_for_folder, same_folder
+from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
                     file_identity, process_alive, process_started_after, remove_dead_staging, run_files, storage_error)
 
@@ -90,6 +90,9 @@ class IndexReport:
     hnsw: dict[str, str] = field(default_factory=dict)  # model -> "built" or "patched": its HNSW file was (re)written
     context_window: int = 0  # the index's setting after the run (``index --vector-context``)
     vectors_dropped: int = 0  # vectors dropped by a change of ``context_window`` (made again by the models that load)
+    # Files that the files this run read include (not followed: ``Extracted.includes``) and that lie
+    # outside every root of the index: {"path", "included_by": [{"path", "line"}], "command"}.
+    includes_not_indexed: list[dict] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -666,7 +669,9 @@ def index(
         status = "failed"
         embedding = None  # the model whose vectors are being made
         try:
-            _sync_documents(store, plan, report, max_file_mb, progress, warn, run_id=run_id)
+            included: list[tuple[str, int, str]] = []
+            _sync_documents(store, plan, report, max_file_mb, progress, warn, run_id=run_id, included=included)
+            report.includes_not_indexed = includes_not_indexed(store, included)
             for row, ref in rows:
                 embedding = row.name
                 encode_start = time.perf_counter()
@@ -708,10 +713,13 @@ def index(
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
             saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
-            raise Interrupted(
+            interrupted = Interrupted(
                 f"interrupted; {saved_phrase(saved)} saved to {store.path}. "
                 "Run the same command again to continue."
-            ) from None
+            )
+            # (files read are not read again by the next run: what they include is said now)
+            interrupted.includes_not_indexed = report.includes_not_indexed
+            raise interrupted from None
         finally:
             report.seconds = time.perf_counter() - start
             with store.transaction():
@@ -803,9 +811,11 @@ def saved_phrase(saved: list[str]) -> str:
 
 
 def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file_mb: float,
-                    progress: bool, warn: Callable[[Path, str], None], *, run_id: int | None = None) -> None:
+                    progress: bool, warn: Callable[[Path, str], None], *, run_id: int | None = None,
+                    included: list[tuple[str, int, str]] | None = None) -> None:
     """Bring the documents under ``plan``'s roots in line with the files (phase 1); each change
-    is counted in the run's row ``run_id`` in its own transaction (``Store.count_run``)."""
+    is counted in the run's row ``run_id`` in its own transaction (``Store.count_run``). The files
+    that the files read include go to ``included`` (``_index_file``)."""
     roots = list(plan.walk)
     # Documents of an indexed root that is not there now stay, even inside a root walked now.
     known = {path: doc for path, doc in store.documents_under(roots).items()
@@ -864,7 +874,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
 
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
                         unshaped=old is not None and old.id in unshaped, support=support, run_id=run_id,
-                        on_share=within if shown else None)
+                        on_share=within if shown else None, included=included)
             advance(weight - moved, files=f"{number:,}/{len(to_read):,}")
     gone = [doc for path, doc in known.items() if path not in found]
     if gone:
@@ -873,6 +883,24 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             store.delete_documents([doc.id for doc in gone])
             store.count_run(run_id, files_changed=removed, files_removed=removed)
         report.removed += removed
+
+
+def includes_not_indexed(store: Store, included: list[tuple[str, int, str]]) -> list[dict]:
+    """Of ``included`` ((includer, line, included file), as ``_index_file`` gives them), the files
+    outside every root of the index, each once, in the order first met: {"path", "included_by":
+    [{"path", "line"}], "command"}, the command that indexes it (a root of its own). An include is
+    not followed (a document is one file, read again when that file changes), so what such a file
+    says is found nowhere until it is indexed; one inside a root is indexed by the walk."""
+    roots = list(store.roots())
+    found: dict[str, dict] = {}
+    for includer, line, path in included:
+        if any(_under(path, root) for root in roots):
+            continue
+        entry = found.setdefault(path, {"path": printable(path), "included_by": [],
+                                        "command": command_line("index", display_path(path), db=store.path)})
+        if not any(by["path"] == printable(includer) for by in entry["included_by"]):
+            entry["included_by"].append({"path": printable(includer), "line": line})
+    return list(found.values())
 
 
 def _same_file(old, path: Path) -> bool:
@@ -965,13 +993,16 @@ def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
 def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
                 warn: Callable[[Path, str], None], *, stale: bool = False, unshaped: bool = False,
                 support: _Support | None = None, run_id: int | None = None,
-                on_share: Callable[[float], None] | None = None) -> None:
+                on_share: Callable[[float], None] | None = None,
+                included: list[tuple[str, int, str]] | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
     extractor version, so it is read again even if its content is unchanged; ``unshaped``: its
     shape is not recorded (``Store.shape_unknown``), likewise, but an unchanged
     file read for its shape alone is counted unchanged, its reader being this one. What it changes is
     counted in the run's row ``run_id`` inside the transaction that changes it. ``on_share(x)``:
-    a share ``x`` of the file's sentences is written (a progress bar moving inside a large file)."""
+    a share ``x`` of the file's sentences is written (a progress bar moving inside a large file).
+    The files it includes that simsearch reads go to ``included`` as (its path, the include's line,
+    the included file's path)."""
     path = file.path
     support = support or _Support()
 
@@ -1039,6 +1070,11 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         return skip(f"skipped: {reason}", digest, stat, kind)
     if extracted.warning:
         warn(path, extracted.warning)
+    if included is not None:
+        for line, target in extracted.includes:
+            found = included_file(path, target, extracted.format)
+            if found is not None:
+                included.append((str(path), line, str(found)))
     sentences = sentences_of(extracted)
     same = old is not None and old.skip_reason is None and old.hash == digest
     again = same and stale  # only the reader is new

@@ -10,9 +10,12 @@ whitespace; whether it ends a sentence depends on what is around it:
   sentences ("They", "How", "The", "It"...): "U.S. Government" goes on, "U.S. How" does not.
   Titles ("Mr.", "Dr.", "Mt.") never end one.
 - After any other word, the next word may be lowercase: "the cat sat. the dog ran." is two
-  sentences. A capital letter is not required. After ``!``, ``?`` or a closing quote or
-  bracket, a lowercase word goes on ("Yahoo! in", '"Why?" she asked') unless the whole text
-  is uncased (lowercased corpora, chat), where it ends the sentence.
+  sentences. A capital letter is not required, nor a letter: a name written with a symbol
+  before it opens a sentence too ("three rules. / for the root", "debug mode. --app hello
+  should be", ".env", "__name__", "`len`"; ``_SYMBOL_START``), though not "#2945", a dash or
+  ":)". After ``!``, ``?`` or a closing quote or bracket, a lowercase word goes on ("Yahoo!
+  in", '"Why?" she asked') unless the whole text is uncased (lowercased corpora, chat), where
+  it ends the sentence.
 - Ellipses: "..." attached to a word ends a sentence before a capital; spaced ". . ." never
   does; four dots are an ellipsis plus a period. "[...]" is an elision, never a boundary.
 - Enumerations written inline ("1. The first item 2. The second item", "a) ... b) ...",
@@ -198,6 +201,20 @@ def _next_value(value: str) -> str:
     return str(int(value) + 1) if value.isdigit() else chr(ord(value) + 1)
 
 
+# A sentence may open with a name written with a symbol before it: a path ("/", "~/.bashrc"), an
+# option ("--app"), a file (".env", "./run"), a variable ("$HOME", "%PATH%"), a decorator ("@route"),
+# a private name ("__init__.py"), an argument ("*args"), a role or field (":start-after:"), a tag
+# ("<input>"), code in backquotes ("`len`"). Such a word holds a letter or digit, or is a lone "/"
+# (the root of a path). "#" is left out: "... events. #2945" is an issue's number, which ends its
+# item and opens nothing; so are a dash ("-- with the month"), an arrow ("->") and ":)".
+_SYMBOL_START = re.compile(r"[`/~.$@<*_:%\\-]\S*?[^\W_]|/(?!\S)")
+
+
+def _starts_with_symbol(text: str, at: int, end: int) -> bool:
+    """Whether the word at ``at`` is a name that opens a sentence with a symbol (``_SYMBOL_START``)."""
+    return _SYMBOL_START.match(text, at, end) is not None
+
+
 def _starts_sentence(text: str, at: int, uncased: bool) -> bool:
     ch = text[at]
     return ch.isupper() or ch.isdigit() or ch in _OPENERS or (uncased and ch.isalpha())
@@ -287,9 +304,9 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
                 next_word = _CONTRACTION.sub("", after.group(1).lower().rstrip(".")) if after else ""
                 if next_word not in SENTENCE_STARTERS and word not in LIST_ENDS:
                     continue  # "U.S. Government", "E. Smith"
-            elif not (next_char.isalnum() or next_char in _OPENERS):
+            elif not (next_char.isalnum() or next_char in _OPENERS or (attached and _starts_with_symbol(text, nxt, end))):
                 continue
-        elif not (next_char.isalnum() or next_char in _OPENERS):
+        elif not (next_char.isalnum() or next_char in _OPENERS or (attached and _starts_with_symbol(text, nxt, end))):
             continue
         cuts.append(match.end())
     for match in _CJK_END.finditer(text, start, end):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,8 +34,8 @@ from .rst import _clean_rst
 from .walk import is_undecodable, printable, walk
 
 __all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "TEXT_SUFFIXES", "Extracted", "FoundFile", "Skip",
-           "decode", "extract", "format_of", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore", "printable", "read_path", "sentences_from_path",
-           "sentences_of", "walk", "_HtmlText", "_pdf_text"]
+           "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore",
+           "printable", "read_path", "sentences_from_path", "sentences_of", "walk", "_HtmlText", "_pdf_text"]
 
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
 MAX_SENTENCE_CHARS = 1000
@@ -58,20 +59,40 @@ def extract(path: Path, data: bytes) -> Extracted:
     if file_format == "text" and reads_as_asciidoc(text):
         file_format = "asciidoc"
     if file_format == "html":
-        return _extract_html(text, warning)
+        return _extract_html(text, warning, path)
     shape = None
+    includes: list[tuple[int, str]] = []
     if file_format == "markdown":
-        lines = _clean_markdown(text)
+        lines = _clean_markdown(text, includes)
     elif file_format == "rst":
-        lines = _clean_rst(text)
+        lines = _clean_rst(text, includes)
     elif file_format == "asciidoc":
-        lines = _clean_asciidoc(text)
+        lines = _clean_asciidoc(text, includes)
     else:
         shape = line_shape(text)
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
     clean, line_map = _assemble(lines)
     return Extracted(clean, file_format, warning, line_map, lines_are_blocks=shape == PARAGRAPH_PER_LINE,
-                     lines_are_sentences=shape == SENTENCE_PER_LINE, blocks_marked=shape is None)
+                     lines_are_sentences=shape == SENTENCE_PER_LINE, blocks_marked=shape is None, includes=includes)
+
+
+def included_file(path: Path, target: str, file_format: str) -> Path | None:
+    """The file an include in ``path`` names (``Extracted.includes``), when it is one simsearch
+    reads: relative to ``path``'s folder; in rst and MyST a target that starts with "/" is relative
+    to the Sphinx project's folder (the nearest one above with a ``conf.py``), as Sphinx reads it.
+    None for a file that is not there or of a type simsearch does not read (``../AUTHORS``)."""
+    folder = Path(os.path.normpath(Path(path).absolute().parent))
+    if target.startswith("/") and file_format != "asciidoc":
+        project = next((above for above in (folder, *folder.parents) if (above / "conf.py").is_file()), None)
+        found = Path(target) if project is None else project / target.lstrip("/")
+    else:
+        found = folder / target
+    found = Path(os.path.normpath(found))
+    try:
+        readable = found.suffix.lower() in TEXT_SUFFIXES and found.is_file()
+    except OSError:  # (a name too long, a loop of links)
+        return None
+    return found if readable else None
 
 
 def format_of(path: Path) -> str:

@@ -40,6 +40,8 @@ _UNDERLINE = re.compile(r"^([=\-~^+])\1+$")
 _BLOCK_TITLE = re.compile(r"^\.([^.\s].*)$")
 _ATTRIBUTE_ENTRY = re.compile(r"^:!?(\w[\w-]*)!?:(?:\s+(.*))?$")
 _BLOCK_ATTRIBUTES = re.compile(r"^\[(?:\[([\w:.-]+)(?:,\s*(.*?))?\]|([^\[\]]*))\]$")
+# An include of a file named as written, without an attribute to resolve ("{includedir}/x.adoc") or a URL.
+_INCLUDE = re.compile(r"^include::(?![a-z][a-z0-9+.-]*://)([^\[{}]+)\[")
 _LINE_MACRO = re.compile(r"^(?:include|ifdef|ifndef|endif|ifeval|image|video|audio|toc)::\S*\[.*\]$")
 _COMMENT = re.compile(r"^//(?!//)")
 _ITEM = re.compile(r"^\s*(?:-|\*{1,5}|\.{1,5}|\d{1,3}\.|[a-zA-Z]\.|[ivxIVX]{1,5}\)|<(?:\d{1,2}|\.)>)\s+(?:\[[ x*]\]\s+)?(?=\S)")
@@ -85,7 +87,9 @@ def _words(anchor: str) -> str:
     return re.sub(r"[-_]+", " ", anchor).strip()
 
 
-def _clean_asciidoc(text: str) -> Lines:
+def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) -> Lines:
+    """The prose of an AsciiDoc file (``Lines``); the files its ``include::`` lines name outside
+    its code blocks, not followed, go to ``includes`` as (line, target as written)."""
     lines = [line.rstrip() for line in source_lines(text)]
     titles: dict[str, str] = {}  # anchor -> the title of the section or block it is set on
     attributes_set: dict[str, str] = {}  # the file's own attribute entries, for {name}
@@ -114,6 +118,9 @@ def _clean_asciidoc(text: str) -> Lines:
             i += 1
             continue
         if _COMMENT.match(line) or _LINE_MACRO.match(line):  # (inside a paragraph too)
+            include = _INCLUDE.match(line)
+            if include and includes is not None:
+                includes.append((number, include.group(1)))
             i += 1
             continue
         if (para and not item and para_start == i - 1 and _UNDERLINE.match(line)

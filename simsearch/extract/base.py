@@ -4,7 +4,7 @@ skipped one, and what a reader returns."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -44,6 +44,9 @@ class Extracted:
     # Markup removed and every block ended by a blank line (Markdown, reStructuredText): a line
     # that starts with "-", "*", "#" or ">" is text, not a new block (``segment.split_sentences``).
     blocks_marked: bool = False
+    # The files it includes (rst's ``.. include::``, MyST's ``{include}``, AsciiDoc's ``include::``),
+    # which are not followed: (source line, the target as written, relative to the file's folder).
+    includes: list[tuple[int, str]] = field(default_factory=list)
 
     def source_line(self, offset: int, text_line: int) -> int:
         if not self.line_map:

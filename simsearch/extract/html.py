@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import PurePath
 
 from .base import Extracted
 from .plain import _PRE_QUOTE, _TEXT_ITEM
@@ -20,6 +21,7 @@ from .rst import (
     _quoted_cell,
     _reads_as_type,
 )
+from .template import is_template, without_template_syntax
 
 
 class _Table:
@@ -726,7 +728,9 @@ def _reads_as_plain_text(lines: list[str]) -> bool:
 MAIN_CONTENT = re.compile(r"<(?:main|article)[\s>/]|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
 
 
-def _extract_html(text: str, warning: str | None) -> Extracted:
+def _extract_html(text: str, warning: str | None, path: PurePath | None = None) -> Extracted:
+    if is_template(text, path):  # a Jinja or Django template: its tags are no text, its values unknown
+        text = without_template_syntax(text)
     parser = _HtmlText(has_main=MAIN_CONTENT.search(text) is not None)
     parser.feed(text)
     parser.close()

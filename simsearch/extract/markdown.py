@@ -11,6 +11,7 @@ from .html import _HtmlText
 from .rst import (
     _ADORNMENT,
     _CODE_DIRECTIVES,
+    _include,
     _OPTION_LINE,
     _VERSIONED,
     Lines,
@@ -170,7 +171,10 @@ def _link_definition_lines(line: str, after: list[str]) -> int:
     return taken + bool(untitled and len(after) >= taken and _MD_LINK_DEF_TITLE.match(after[taken - 1]))
 
 
-def _clean_markdown(text: str) -> Lines:
+def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) -> Lines:
+    """The prose of a Markdown file (``Lines``); the files its MyST ``{include}`` directives name
+    (and ``.. include::`` in an ``{eval-rst}`` block), not followed, go to ``includes`` as (line,
+    target as written)."""
     lines = [line.expandtabs(4) for line in source_lines(text)]
     out = _Out()
     rst_bodies: list[tuple[int, int, Lines]] = []  # each {eval-rst} body read as rst: where it goes in out.lines
@@ -283,10 +287,14 @@ def _clean_markdown(text: str) -> Lines:
             if short == "eval-rst":  # rst inside Markdown: read by the rst reader
                 body_lines = [content(k) for k in range(i + 1, j)]
                 base = min((_indent(body) for body in body_lines if body.strip()), default=0)
-                rst_lines = _clean_rst("\n".join(body[base:] for body in body_lines))
+                rst_includes: list[tuple[int, str]] = []
+                rst_lines = _clean_rst("\n".join(body[base:] for body in body_lines), rst_includes)
                 rst_bodies.append((len(out.lines), j, [(number + n, body) for n, body in rst_lines]))
+                out.includes += [(number + n, target) for n, target in rst_includes]
                 i = j + 1 if closed else j
                 continue
+            if short == "include":
+                _include(out, number, fence.group(4), [content(k) for k in range(i + 1, j)])
             if (not name and mark[0] != ":") or (name.startswith((".", "#")) and mark[0] != ":") \
                     or name in _CODE_DIRECTIVES or short in _CODE_DIRECTIVES or short in _MD_CODE_DIRECTIVES:
                 i = j + 1 if closed else j
@@ -500,6 +508,8 @@ def _clean_markdown(text: str) -> Lines:
         out.add(number, line)
         in_paragraph = True
         i += 1
+    if includes is not None:
+        includes.extend(out.includes)
     cleaned: Lines = []
     start = 0
     for at, last, rst_lines in rst_bodies:  # Markdown's inline rules for Markdown's lines only

@@ -431,6 +431,8 @@ class _Out:
         self.words = words
         self.source = source  # the file's lines, where a table cell's indentation is read (``_shown_blocks``)
         self.held: tuple[int, int] | None = None  # a label waiting for its text (``hold``): its place, the text's line
+        # The files the text includes where it is read (not in code): (source line, the target as written).
+        self.includes: list[tuple[int, str]] = []
 
     def gap(self, number: int) -> None:
         if self.lines and self.lines[-1][1]:
@@ -624,7 +626,9 @@ def _label_key(label: str) -> str:
     return " ".join(label.lower().split())
 
 
-def _clean_rst(text: str) -> Lines:
+def _clean_rst(text: str, includes: list[tuple[int, str]] | None = None) -> Lines:
+    """The prose of an rst file (``Lines``); the files its ``.. include::`` directives name, which
+    are not followed, go to ``includes`` as (line, target as written)."""
     lines = source_lines(text)
     borders = [k for k, line in enumerate(lines) if _SIMPLE_BORDER.match(line)]
     replacements = _substitutions(lines)  # |name| -> its text, each known before any table's cell is read
@@ -744,6 +748,8 @@ def _clean_rst(text: str) -> Lines:
         if para_indent is None:
             para_indent, para_start = indent, i  # (in an item or field: its later paragraph, whose "::" opens a literal block)
         i, literal_after = _rst_paragraph_line(out, number, line, para_indent, i)
+    if includes is not None:
+        includes.extend(out.includes)
     titles = {label: _rst_inline(title, replacements) for label, title in _section_titles(lines).items()}
     return _inline_blocks(out.lines, lambda block: _rst_inline(block, replacements, titles))
 
@@ -805,7 +811,10 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> tu
     name = directive.group(2).lower()
     short = name.rsplit(":", 1)[-1]
     if short in _CODE_DIRECTIVES or name in _CODE_DIRECTIVES:
-        return _body_end(lines, i, indent), False, None
+        end = _body_end(lines, i, indent)
+        if name == "include" and directive.group(3):
+            _include(out, number, directive.group(3), lines[i + 1:end])
+        return end, False, None
     argument = (directive.group(3) or "").strip()
     prose = short in _PROSE_ARGUMENT
     literal = None
@@ -838,6 +847,18 @@ def _rst_explicit(lines: list[str], i: int, explicit: re.Match, out: _Out) -> tu
     if not prose and _looks_like_code(lines[j:_body_end(lines, j - 1, indent)]):
         return _body_end(lines, j - 1, indent), False, None  # a directive simsearch does not know, around code
     return j, False, literal
+
+
+# An include's options that make the file's text code (``:literal:``, ``:code: python``), not text.
+_INCLUDED_AS_CODE = re.compile(r"^\s*:(?:literal|code):", re.MULTILINE)
+
+
+def _include(out: _Out, number: int, target: str, options: list[str]) -> None:
+    """An ``.. include::`` (MyST's ``{include}``) at line ``number``: its target, unless it is one of
+    docutils' own files (``<isonum.txt>``) or read as code (``:literal:``, ``:code:``)."""
+    target = target.strip()
+    if target and not target.startswith("<") and not _INCLUDED_AS_CODE.search("\n".join(options)):
+        out.includes.append((number, target))
 
 
 # A line of code as it stands at a body's own indentation: Python statements, decorators and
