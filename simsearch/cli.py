@@ -1340,8 +1340,8 @@ def tui_command(
     pooler: Optional[Pooler] = typer.Option(None, "--pooler", help="The pooler the models were indexed with (an error if one differs)."),
     device: Device = DeviceOption,
     precision: Precision = QueryPrecisionOption,
-    questions: Optional[Path] = typer.Option(None, "--questions", metavar="FILE.jsonl",
-                                             help="Keep answers here: `a` on a result appends it as an answer to the query (created if absent; eval retrieval reads it)."),
+    questions: Optional[Path] = _path_option("--questions", kind="file", missing="create",
+                                             help="Keep answers here (a .jsonl file): `a` on a result appends it as an answer to the query (created if absent; eval retrieval reads it)."),
 ) -> None:
     """Interactive search: the base model and a SimCSE model side by side."""
     from .questions import QuestionFile
