@@ -618,9 +618,8 @@ def train_command(
     for verdict in verdicts:
         stdout.print(verdict, highlight=False)
     if not verdicts and config.mode == "unsup" and best is None:
-        stdout.print("not measured against the base model (no documents held out, no STS data): compare them on your "
-                     f"own questions with simsearch eval retrieval {QUESTIONS} -m {_shown(metadata['base_model'])} "
-                     f"-m {_shown(_model_argument(config.out))}", highlight=False)
+        stdout.print("not measured against the base model (no documents held out, no STS data): your own questions "
+                     "can compare them (below)", highlight=False)
     stdout.print(
         f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
         + {"not better": " of its steps, not above the base model",
@@ -663,7 +662,7 @@ def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[st
     compare = "compare the two on your own questions before you use it: "
     lead = {"not better": f"The base model did as well or better on that check: {compare}",
             "mixed": f"Neither model was better on both figures: {compare}",
-            "within noise": f"The change on that check is within its noise: {compare}"}.get(unproven, "Use it: ")
+            "within noise": f"The change on that check is within its noise: {compare}"}.get(unproven, "Try it on your own questions: ")
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
         return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "
@@ -675,7 +674,7 @@ def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[st
         data, base, name = (shlex.quote(str(value)) for value in (config.data, base, name))
         return (f"{lead}simsearch index {_shown(data)} -m {_shown(base)} -m {_shown(name)}, then simsearch tui "
                 f"--left {_shown(base)} --right {_shown(name)} --questions {QUESTIONS} ({KEEP_ANSWER})"
-                + (f", and simsearch eval retrieval {QUESTIONS} -m {_shown(base)} -m {_shown(name)}" if unproven else ""))
+                + f", and simsearch eval retrieval {QUESTIONS} -m {_shown(base)} -m {_shown(name)}")
     return f"{lead}simsearch index FOLDER -m {_shown(name)}"
 
 

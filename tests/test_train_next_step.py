@@ -53,7 +53,7 @@ def test_a_model_outside_the_models_folder_is_named_by_its_absolute_path(tmp_pat
     assert code == 0, err
     said = " ".join(stdout.split())
     # the text it trained on, with the base beside the new model, then the side-by-side view
-    assert (f"Use it: simsearch index lines.txt -m {tiny_model} -m {tmp_path / 'm'}, then simsearch tui "
+    assert (f"Try it on your own questions: simsearch index lines.txt -m {tiny_model} -m {tmp_path / 'm'}, then simsearch tui "
             f"--left {tiny_model} --right {tmp_path / 'm'}") in said
     assert "FOLDER" not in said
     assert said.count(f"-m {tmp_path / 'm'}") == 2 and " -m m " not in said  # the eval retrieval hint too
@@ -89,7 +89,7 @@ def test_a_model_no_better_on_the_held_out_check_is_not_offered_for_use(tmp_path
     code, stdout, err = run_cli("train", "--unsup", text, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
     assert code == 0, err
     said = " ".join(stdout.split())
-    assert ("Use it: simsearch index" in said) is says_use_it
+    assert ("Try it on your own questions: simsearch index" in said) is says_use_it
     if not says_use_it:
         mixed = trained == (0.700, 0.350)
         # Mixed: one figure up, the other down; not "the base model did as well or better" (the Hatch trial)
