@@ -42,7 +42,9 @@ _CLOSES = {"{%": "%}", "{{": "}}", "{#": "#}"}
 _BLOCK_TAG = re.compile(r"\{%-?\s*(raw|verbatim|comment)\b")
 _END_TAG = {name: re.compile(rf"\{{%-?\s*end{name}\s*-?%\}}") for name in ("raw", "verbatim", "comment")}
 _TRANS = re.compile(r"""\{%-?\s*(?:trans|translate)\s+(["'])(.*?)\1.*""", re.DOTALL)
-_GETTEXT = re.compile(r"""\{\{-?\s*(?:_|gettext)\(\s*(["'])([^"']*)\1\s*\)\s*-?\}\}""")
+# (The string may hold the other kind of quote, "Don't", and its own escaped, 'Can\'t'.)
+_GETTEXT = re.compile(r"""\{\{-?\s*(?:_|gettext)\(\s*(["'])((?:\\.|(?!\1)[^\\])*)\1\s*\)\s*-?\}\}""", re.DOTALL)
+_ESCAPED_QUOTE = re.compile(r"""\\(["'\\])""")
 
 
 def _first_after(positions: list[int], at: int) -> int | None:
@@ -147,7 +149,8 @@ def without_template_syntax(text: str) -> str:
             out.append(_GONE + breaks)
         else:
             gettext = _GETTEXT.fullmatch(syntax)
-            out.append((gettext.group(2) if gettext else "…") + breaks)
+            said = _ESCAPED_QUOTE.sub(r"\1", gettext.group(2)) if gettext else "…"
+            out.append(said + "\n" * (syntax.count("\n") - said.count("\n")))
         at = end
     out.append(text[at:])
     return _GONE_RUN.sub(lambda run: " " if run.group(1) and run.group(2) else "", "".join(out))
