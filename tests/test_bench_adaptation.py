@@ -4,18 +4,14 @@ taken against the base on the same split as the trained model's."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_adaptation.py"
+from .benchmark_scripts import load_benchmark
+
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_adaptation", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_adaptation")
 
 
 def scores(hit10: float, mrr10: float, hybrid_hit10: float, hybrid_mrr10: float, sts: float | None) -> dict:

@@ -4,23 +4,18 @@ together; and it evaluates the base model itself, over the same index as the tra
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 from simsearch import indexer, retrieval
 from simsearch.store import Store
 
+from .benchmark_scripts import load_benchmark
 from .tiny_bert import create_random_bert
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_natural.py"
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_natural", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_natural")
 
 
 def test_sets_within_noise_alone_can_be_beyond_it_pooled(monkeypatch):

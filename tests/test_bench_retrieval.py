@@ -4,7 +4,6 @@ copies of one text fill the raw ranks and one-word queries hold punctuation."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -13,7 +12,8 @@ import pytest
 from simsearch import indexer, retrieval, search
 from simsearch.store import Store
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_retrieval.py"
+from .benchmark_scripts import load_benchmark
+
 
 BOILERPLATE = "Contact the support desk when you forgot your password and cannot sign in."
 WORDS = ["garden", "river", "kitchen", "window", "report", "song", "folder", "server"]
@@ -45,10 +45,7 @@ AIMED = {"--batch-size": IDENTIFIERS[1], "config.json": IDENTIFIERS[3], "os.path
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_retrieval", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_retrieval")
 
 
 @pytest.fixture(scope="module")
