@@ -283,13 +283,11 @@ def models_command(json_out: bool = JsonOption) -> None:
             _print_json({**ref.describe(), "metadata": ref.metadata})
         return
     table = Table(title="Models")
-    for column in ("name", "source", "pooler", "max len", "base", "best dev", "path"):
+    for column in ("name", "source", "pooler", "max len", "base", "checked", "path"):
         table.add_column(column, overflow="fold" if column == "name" else "ellipsis")
     for ref in found:
-        best = ref.metadata.get("best_dev_stsb")
         table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
-                      _cell(ref.metadata.get("base_model", "")), f"{best:.2f}" if isinstance(best, (int, float)) else "",
-                      _cell(ref.path))
+                      _cell(ref.metadata.get("base_model", "")), _checked(ref.metadata), _cell(ref.path))
     stdout.print(table, soft_wrap=False)
     for ref in found:  # why a folder is shadowed or unreadable: one line each, under the table
         if ref.note:
@@ -299,6 +297,26 @@ def models_command(json_out: bool = JsonOption) -> None:
         "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "
         "downloaded only when you name it."
     )
+
+
+def _checked(metadata: dict) -> str:
+    """What `train` measured the model by, for `simsearch models`: its best STS-B dev score, else
+    how the held-out check judged it against its base ("held-out: better", "held-out: within
+    noise"...: `train.report.heldout_judgement`), else nothing (the embedded model, a model
+    trained where neither was measured)."""
+    best = metadata.get("best_dev_stsb")
+    if isinstance(best, (int, float)) and math.isfinite(best):
+        return f"STS-B dev {best:.2f}"
+    if isinstance(metadata.get("heldout"), dict):
+        from .train.report import heldout_judgement
+
+        try:
+            judgement = heldout_judgement(metadata["heldout"])
+        except (KeyError, TypeError, ValueError):  # a simsearch.json edited by hand
+            judgement = None
+        if judgement:
+            return f"held-out: {judgement}"
+    return ""
 
 
 def _resolve_all(names: Optional[list[str]], pooler: Optional[str]):

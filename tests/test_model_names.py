@@ -231,3 +231,30 @@ def test_a_raw_bert_in_the_models_directory_is_listed_as_needing_a_pooler(tmp_pa
     (docs / "a.txt").write_text("One sentence here. Another one there.")
     code, out, err = run_cli("index", docs, "--db", tmp_path / "d.db", "-m", "rawbert", "--pooler", "avg")
     assert code == 0, err  # usable, as the label says
+
+
+def test_models_says_what_each_trained_model_was_checked_by(tmp_path, monkeypatch, run_cli, tiny_model):
+    """The sqlite-utils trial: a model `train` judged by the held-out check showed an empty
+    "best dev" cell, as if nothing had been measured. The cell says what was: its STS-B dev, else
+    the held-out verdict against its base (the same judgement `train` printed)."""
+    models = tmp_path / "models"
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
+    monkeypatch.setenv("COLUMNS", "300")
+    base = {"hit@10": 0.616, "mrr@10": 0.342, "queries": 500, "step": 0}
+    metadata = {
+        "sts": {"best_dev_stsb": 82.5, "heldout": None},
+        "better": {"best_dev_stsb": None, "heldout": {"base": base, "trained": {**base, "hit@10": 0.9, "mrr@10": 0.6}}},
+        "worse": {"best_dev_stsb": None, "heldout": {"base": base, "trained": {**base, "hit@10": 0.3, "mrr@10": 0.1}}},
+        "unmeasured": {"best_dev_stsb": None},
+        "edited": {"best_dev_stsb": None, "heldout": {"base": {"hit@10": "x"}, "trained": {}}},
+    }
+    for name, extra in metadata.items():
+        shutil.copytree(tiny_model, models / name)
+        meta = json.loads((models / name / "simsearch.json").read_text())
+        (models / name / "simsearch.json").write_text(json.dumps({**meta, **extra}))
+    code, out, err = run_cli("models")
+    assert code == 0, err
+    cells = {line.split("│")[1].strip(): line.split("│")[6].strip() for line in out.splitlines()
+             if line.startswith("│") and line.split("│")[1].strip() in metadata}
+    assert cells == {"sts": "STS-B dev 82.50", "better": "held-out: better", "worse": "held-out: not better",
+                     "unmeasured": "", "edited": ""}
