@@ -384,6 +384,9 @@ class ResultsPane(Vertical):
             self.post_message(self.Selected(self, hits[row]))
 
 
+WORDS_ONLY = "words"  # what answers in lexical mode, for the status line (no model takes part)
+
+
 class StatusLine(Static):
     """k, the mode, overlap@k of the two panes, each model's query latency, and for a query with
     known answers (``tui --questions``) where each model put the first of them."""
@@ -405,10 +408,15 @@ class StatusLine(Static):
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
         if self.answers:  # where each model put the query's first known answer
             parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{model} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
-                                                          for model, rank in self.answers))
+                                                          for model, rank in self._per_model(self.answers)))
         if self.show_timings:
-            parts += [f"{model} {ms:.0f} ms" for model, ms in self.latencies]
+            parts += [f"{model} {ms:.0f} ms" for model, ms in self._per_model(self.latencies)]
         return " · ".join(parts)
+
+    def _per_model(self, entries: tuple) -> tuple:
+        """Each pane's (model, value); in lexical mode, where both panes search the index's words
+        alone and no model takes part, the first pane's value, named so."""
+        return entries[:1] and ((WORDS_ONLY, entries[0][1]),) if self.mode == "lexical" else entries
 
 
 HIT_STYLE = "bold reverse"  # the hit in the context panel (and how _hit_columns finds it there)

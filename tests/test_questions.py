@@ -214,3 +214,31 @@ def test_a_without_a_questions_file_says_how_to_keep_answers(two_model_index, mo
 
     run_app(CompareApp(db, show_timings=False), scenario)
     assert said and "--questions FILE.jsonl" in said[0]
+
+
+def test_in_lexical_mode_the_status_line_names_no_model(two_model_index, tmp_path, monkeypatch):
+    # Lexical search reads the index's words alone: both panes answer alike, and naming each
+    # model beside the same rank would say that a model found it.
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    kept = QuestionFile.open(tmp_path / "questions.jsonl")
+    shown: list[str] = []
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: None)
+        await ask(app, pilot, QUERY)
+        app.query_one("#left-table", DataTable).focus()
+        await settle(app, pilot)
+        await pilot.press("a")  # the first result, kept as the answer
+        await settle(app, pilot)
+        shown.append(str(app.query_one(StatusLine).render()))
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("m")  # dense -> lexical, asked again
+        await settle(app, pilot)
+        shown.append(str(app.query_one(StatusLine).render()))
+
+    run_app(CompareApp(db, show_timings=True, questions=kept), scenario)
+    dense, lexical = shown
+    assert dense.startswith(f"✓ {base} #1, {trained} ") and " dense" in dense
+    assert " lexical" in lexical and base not in lexical and trained not in lexical, lexical
+    assert lexical.count(" ms") == 1 and "words" in lexical
