@@ -206,8 +206,10 @@ def _next_value(value: str) -> str:
 # a private name ("__init__.py"), an argument ("*args"), a role or field (":start-after:"), a tag
 # ("<input>"), code in backquotes ("`len`"). Such a word holds a letter or digit, or is a lone "/"
 # (the root of a path). "#" is left out: "... events. #2945" is an issue's number, which ends its
-# item and opens nothing; so are a dash ("-- with the month"), an arrow ("->") and ":)".
-_SYMBOL_START = re.compile(r"[`/~.$@<*_:%\\-]\S*?[^\W_]|/(?!\S)")
+# item and opens nothing; so are a dash ("-- with the month"), an arrow ("->") and ":)". A lone "…"
+# is a value left out, as a template's "{{ user }}" reads ("Welcome. … is your name."; ``template``),
+# which opens its sentence as the name it stands for would; "…and" after a full stop does not.
+_SYMBOL_START = re.compile(r"[`/~.$@<*_:%\\-]\S*?[^\W_]|/(?!\S)|…(?!\S)")
 
 
 def _starts_with_symbol(text: str, at: int, end: int) -> bool:

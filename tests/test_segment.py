@@ -315,3 +315,16 @@ def test_etc_before_a_capital_ends_its_sentence(text, expected):
 ])
 def test_ex_is_an_abbreviation_before_a_lowercase_word_or_a_digit(text, expected):
     assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a template's "{{ user }}" read as "…" (extract.template): the value opens its sentence
+    ("Welcome to the site. … is your user name. Then go on.",
+     ["Welcome to the site.", "… is your user name.", "Then go on."]),
+    ("Is it you? … wrote to you!", ["Is it you?", "… wrote to you!"]),
+    ("He waited. …and then it came.", ["He waited. …and then it came."]),  # attached: a trailing-off, not a value
+    ("See e.g. … for more.", ["See e.g. … for more."]),  # after an abbreviation: goes on
+    ("Wait for it. ... and then it came.", ["Wait for it. ... and then it came."]),  # three dots: unchanged
+])
+def test_a_left_out_value_after_a_full_stop_starts_a_sentence(text, expected):
+    assert [s.text for s in split_sentences(text)] == expected
