@@ -625,11 +625,11 @@ def reachable_units(store, queries: Sequence[Query], indexed=None) -> set[Unit]:
         candidates = list(dict.fromkeys(i for form in unit.forms for i in by_form.get(form, ())))
         if not candidates:
             candidates = [document_id for document_id, path_forms in documents if unit.matches_path(path_forms)]
+        # a file that holds no sentence (emptied, code or markup alone) is indexed but answers nothing
+        lines, bounds = ("", ()) if unit.lines is None else (" AND line BETWEEN ? AND ?", tuple(unit.lines))
         for document_id in candidates:
-            if unit.lines is None or store.conn.execute(
-                "SELECT 1 FROM sentences WHERE document_id = ? AND line BETWEEN ? AND ? LIMIT 1",
-                (document_id, *unit.lines),
-            ).fetchone():
+            if store.conn.execute(f"SELECT 1 FROM sentences WHERE document_id = ?{lines} LIMIT 1",
+                                  (document_id, *bounds)).fetchone():
                 reachable.add(unit)
                 break
     if by_text:

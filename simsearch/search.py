@@ -814,12 +814,14 @@ class Searcher:
         cwd = os.getcwd()
         states: dict[int, str] = {}
         older = self.store.read_by_other_extractor(EXTRACTOR_VERSION, {hit.document_id for hit in hits})
-        for hit in hits:
+        for index, hit in enumerate(hits):
+            copies = self.store.copies(hit.text, documents)
             if hit.document_id not in states:
                 states[hit.document_id] = file_state(self.store, hit.document_id, hit.path, self._file_states)
+            if states[hit.document_id] != "indexed" and len(copies) > 1:
+                hit = hits[index] = self._live_copy(hit, copies, states)
             hit.file = states[hit.document_id]
             hit.read_by_other_version = hit.document_id in older
-            copies = self.store.copies(hit.text, documents)
             hit.copies = max(1, len(copies))
             hit.other_locations = [
                 {"path": path, "line": line, "sentence_id": sentence_id, "location": f"{display_path(path, cwd)}:{line}"}
@@ -849,6 +851,38 @@ class Searcher:
         ids = [row[0] for row in self.store.conn.execute(
             "SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?))", (json.dumps(documents),))]
         return np.asarray(ids, dtype=np.int64)
+
+    def _live_copy(self, hit: Hit, copies: list[tuple[int, str, int]], states: dict[int, str]) -> Hit:
+        """``hit``, whose file changed or is gone, as a copy of it whose file holds what was
+        indexed, when one ties with it: the same text and, for a hit with a cosine, the same
+        vector (the same neighbours and file name), so the same scores. A moved folder indexed at
+        its new place (its old one kept while missing: a drive not mounted) ties with every copy
+        it left, and ties go by sentence id, the old copy's lower. Else ``hit`` itself."""
+        others = [sentence_id for sentence_id, _, _ in copies if sentence_id != hit.sentence_id]
+        documents = dict(self.store.conn.execute(
+            "SELECT s.id, s.document_id FROM sentences s WHERE s.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(others),)))
+        paths = {sentence_id: path for sentence_id, path, _ in copies}
+        live = []
+        for sentence_id in others:  # in path and line order
+            document_id = documents.get(sentence_id)
+            if document_id is None:
+                continue
+            if document_id not in states:
+                states[document_id] = file_state(self.store, document_id, paths[sentence_id], self._file_states)
+            if states[document_id] == "indexed":
+                live.append(sentence_id)
+        if live and hit.dense_score is not None:  # its cosine came from its own vector: a copy must have it too
+            found, matrix = self.store.vectors(self.model, [hit.sentence_id, *live])
+            vectors = dict(zip(found.tolist(), matrix))
+            mine = vectors.get(hit.sentence_id)
+            live = [i for i in live if mine is not None and i in vectors and np.array_equal(vectors[i], mine)]
+        if not live:
+            return hit
+        [copy] = self._hits(np.array(live[:1], dtype=np.int64), np.array([hit.score]), 0)
+        copy.rank, copy.dense_score, copy.lexical_score, copy.found_by = (hit.rank, hit.dense_score,
+                                                                        hit.lexical_score, hit.found_by)
+        return copy
 
     def _hits(self, ids: np.ndarray, scores: np.ndarray, context: int) -> list[Hit]:
         if len(ids) == 0:
