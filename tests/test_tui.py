@@ -692,6 +692,38 @@ def test_a_pane_says_when_its_model_lacks_vectors(tmp_path, index_model, monkeyp
     run_app(CompareApp(tmp_path / "index.db", left=str(index_model), right=str(other), show_timings=False), scenario)
 
 
+def test_a_panes_count_of_sentences_without_a_vector_follows_the_index(tmp_path, index_model):
+    """The count in a pane's title is the index's as each answer comes, not as the model loaded:
+    `index` finishing in another shell takes it away, a run that adds files for the other model
+    alone brings it (session 41 trial: "(6,752 without a vector: run simsearch index)" stayed
+    over answers from all 6,752 vectors)."""
+    from .tiny_bert import create_random_bert
+
+    other = create_random_bert(tmp_path / "other", hidden_size=32, heads=2, layers=2, pooler="avg", seed=3)
+    docs = write_docs(tmp_path / "docs", 4)
+    db = tmp_path / "index.db"
+    index(Store.open(db), [docs], [str(index_model), str(other)], progress=False)
+    (docs / "new.md").write_text("A new note about chess openings.\n\nAnother sentence about rooks.\n")
+    index(Store.open(db), [docs], [str(index_model)], progress=False)
+    titles: list[str] = []
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        titles.append(str(app.panes["right"].title))
+        index(Store.open(db), [docs], [str(index_model), str(other)], progress=False)  # another shell
+        await ask(app, pilot, QUERY)
+        titles.append(str(app.panes["right"].title))
+        (docs / "more.md").write_text("A third note about chess clocks.\n")
+        index(Store.open(db), [docs], [str(index_model)], progress=False)
+        await ask(app, pilot, QUERY)
+        titles.append(str(app.panes["right"].title))
+
+    run_app(CompareApp(db, left=str(index_model), right=str(other), show_timings=False), scenario)
+    assert "2 without a vector: run simsearch index" in titles[0]
+    assert "without a vector" not in titles[1]
+    assert "1 without a vector: run simsearch index" in titles[2]
+
+
 def test_a_read_only_index_is_searched_and_left_as_it_was(two_model_index, tmp_path, monkeypatch):
     """An index this user cannot write (a read-only file or folder: ``os.access`` says so, as for a user
     who is not root) opens read-only: both panes answer, and nothing is written beside it."""
