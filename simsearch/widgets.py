@@ -625,7 +625,10 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     # documents.kind holds the document's format (``Extracted.format``); the column keeps its old name.
     row = store.conn.execute("SELECT kind FROM documents WHERE id = ?", (hit.document_id,)).fetchone()
     if row is None:
-        return "the file was indexed again since this search; run the query again"
+        if store.conn.execute("SELECT 1 FROM documents WHERE path = ?", (hit.path,)).fetchone():
+            return "the file was indexed again since this search; run the query again"
+        return ("the file was taken out of the index since this search (deleted, or simsearch forget); "
+                "run the query again")
     if row[0] == "pdf":
         return f"a PDF: the text indexed from page {hit.line}"
     # The file against what was indexed, as `search` says it (``file_state``: its whole stat, then its bytes).

@@ -287,6 +287,51 @@ def test_one_model_index_shows_one_pane_and_how_to_add_another(tmp_path, index_m
     run_app(CompareApp(tmp_path / "one.db", show_timings=False), scenario)
 
 
+def test_the_context_panel_says_whether_a_hit_was_indexed_again_or_taken_out(tmp_path, index_model):
+    """A hit shown before `index` or `forget` changed its document: the panel says which. After
+    `simsearch forget FOLDER` it said "the file was indexed again since this search" (session 41
+    second trial), of a file the index no longer holds at all."""
+    from simsearch.indexer import forget_roots
+
+    db = tmp_path / "one.db"
+    docs, old = write_docs(tmp_path / "docs", 2), tmp_path / "old"
+    old.mkdir()
+    (old / "chess.md").write_text("A second remark about chess tools, from an old folder.\n")
+    index(Store.open(db), [docs, old], [str(index_model)], progress=False)
+    shown: dict[str, str] = {}
+
+    async def show(app, pilot, folder: str) -> str:
+        await ask(app, pilot, "A second remark about chess tools")
+        table = app.query_one("#left-table", DataTable)
+        table.focus()
+        table.move_cursor(row=next(i for i, hit in enumerate(app.panes["left"].answer.hits) if f"/{folder}/" in hit.path))
+        await settle(app, pilot)
+        return str(app.query_one("#detail", Static).render())
+
+    async def again(app, pilot) -> str:
+        table = app.query_one("#left-table", DataTable)
+        row = table.cursor_row
+        table.move_cursor(row=row + 1 if row + 1 < table.row_count else row - 1)
+        table.move_cursor(row=row)
+        await settle(app, pilot)
+        return str(app.query_one("#detail", Static).render())
+
+    async def scenario(app, pilot):
+        assert "chess.md" in await show(app, pilot, "old")
+        forget_roots(Store.open(db), [old])  # another shell
+        shown["forgotten"] = await again(app, pilot)
+        await show(app, pilot, "docs")
+        path = app.selected[1].path
+        Path(path).write_text("A new first line.\n\n" + Path(path).read_text())
+        index(Store.open(db), [docs], [str(index_model)], progress=False)
+        shown["indexed again"] = await again(app, pilot)
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+    assert "taken out of the index since this search" in shown["forgotten"]
+    assert "indexed again" not in shown["forgotten"]
+    assert "the file was indexed again since this search" in shown["indexed again"]
+
+
 def test_no_index_says_how_to_make_one(tmp_path):
     async def scenario(app, pilot):
         assert "simsearch index" in str(app.query_one("#detail", Static).render())
