@@ -344,6 +344,8 @@ class CompareApp(App):
             for side, answer in answers.items():
                 if answer.sentences is not None:
                     panes[side].sentences = answer.sentences
+                if answer.missing is not None:  # (before the answer: it redraws the title)
+                    panes[side].missing = panes[side].missing_note(answer.missing)
                 panes[side].answer = answer
             status = self.query_one(StatusLine)
             status.overlap = overlap(left.hits, right.hits) if both else None

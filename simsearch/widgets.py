@@ -76,10 +76,13 @@ class Answer:
     # The index's sentences when the query was answered in lexical mode (the pane's title says
     # it): an index that another shell updated meanwhile shows its new count.
     sentences: int | None = None
+    # Sentences without a vector for the model when answered in dense or hybrid mode (the title
+    # says how many): an `index` run in another shell adds or embeds some meanwhile.
+    missing: int | None = None
 
 
 def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
-                 mode: str) -> tuple[list[Hit], float, int | None] | SimsearchError | None:
+                 mode: str) -> tuple[list[Hit], float, int | None, int | None] | SimsearchError | None:
     """On the query thread: the hits (with neighbours) and the latency, or None if a newer query
     cancelled the worker meanwhile (then nothing is encoded).
 
@@ -92,9 +95,10 @@ def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
     try:
         hits = searcher.search(query, k, mode=mode, context=CONTEXT)
         sentences = searcher.sentences() if mode == "lexical" else None
+        missing = searcher.missing_vectors() if mode != "lexical" else None
     except SimsearchError as exc:
         return exc
-    return hits, searcher.timings["total_ms"], sentences
+    return hits, searcher.timings["total_ms"], sentences, missing
 
 
 def on_own_thread(function: Callable, *args) -> asyncio.Future:
@@ -255,11 +259,14 @@ class ResultsPane(Vertical):
             missing = None
             if not lexical:
                 searcher.load_encoder()
-                count = searcher.missing_vectors()
-                missing = f"{count:,} without a vector: run {command_line('index', db=self.db_path)}" if count else None
+                missing = self.missing_note(searcher.missing_vectors())
         except SimsearchError as exc:
             return None, str(exc), None, None
         return searcher, None, sentences, missing
+
+    def missing_note(self, count: int) -> str | None:
+        """What the title says of ``count`` sentences without a vector for the model, if any."""
+        return f"{count:,} without a vector: run {command_line('index', db=self.db_path)}" if count else None
 
     def on_results_pane_loaded(self, message: Loaded) -> None:
         if message.pane is self and message.model == self.model:  # else switched again meanwhile
@@ -296,8 +303,9 @@ class ResultsPane(Vertical):
         if isinstance(result, SimsearchError):
             self.post_message(self.Failed(self, request, str(result)))
         else:
-            hits, latency_ms, sentences = result
-            self.post_message(self.Answered(self, request, Answer(query, mode, hits, latency_ms, sentences=sentences)))
+            hits, latency_ms, sentences, missing = result
+            self.post_message(self.Answered(self, request, Answer(query, mode, hits, latency_ms, sentences=sentences,
+                                                                  missing=missing)))
 
     def on_results_pane_failed(self, message: Failed) -> None:
         if message.pane is self and message.request == self.asked and self.searcher is not None:
@@ -617,7 +625,10 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     # documents.kind holds the document's format (``Extracted.format``); the column keeps its old name.
     row = store.conn.execute("SELECT kind FROM documents WHERE id = ?", (hit.document_id,)).fetchone()
     if row is None:
-        return "the file was indexed again since this search; run the query again"
+        if store.conn.execute("SELECT 1 FROM documents WHERE path = ?", (hit.path,)).fetchone():
+            return "the file was indexed again since this search; run the query again"
+        return ("the file was taken out of the index since this search (deleted, or simsearch forget); "
+                "run the query again")
     if row[0] == "pdf":
         return f"a PDF: the text indexed from page {hit.line}"
     # The file against what was indexed, as `search` says it (``file_state``: its whole stat, then its bytes).
