@@ -284,6 +284,12 @@ class CompareApp(App):
             self.query_text = query
 
     def watch_query_text(self) -> None:
+        # A query sent (Enter) opens again a pane's model that failed: the command its title
+        # gave (re-index it, put its folder back) may have been run since. Not on a load's
+        # answer (``on_results_pane_loaded``): a model failing again would be reloaded forever.
+        for pane in self.panes.values():
+            if pane.model is not None and pane.error:
+                pane.reload()
         self.search()
 
     def watch_k(self) -> None:

@@ -851,3 +851,33 @@ def test_the_app_says_once_that_answers_come_while_an_index_run_writes(two_model
         run_app(app, scenario)
     finally:
         writer.close()
+
+
+def test_a_query_sent_again_opens_a_failed_model_again(two_model_index, monkeypatch):
+    """A pane whose model failed to open (its folder moved away) says so in its title and what to
+    do; once that is done, sending a query (Enter) opens the model again and the pane answers,
+    as `simsearch search` would (it stayed broken until F3 chose the same model again)."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    store = Store.open(db, create=False)
+    expected = [hit.sentence_id for hit in Searcher.open(store, trained, device="cpu").search(QUERY, 10, mode="dense")]
+    store.close()
+    away = db.parent / f"{trained}.away"
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        right = app.panes["right"]
+        assert "is no longer at" in (right.error or ""), right.error
+        away.rename(db.parent / trained)
+        await ask(app, pilot, QUERY)  # the same query, sent again
+        assert right.error is None and right.searcher is not None, right.error
+        assert table_ids(app, "right") == expected
+        await ask(app, pilot, QUERY)  # a model that opens is not opened again
+        assert right.error is None and table_ids(app, "right") == expected
+
+    (db.parent / trained).rename(away)
+    try:
+        run_app(CompareApp(db, left=base, right=trained, mode="dense", show_timings=False), scenario)
+    finally:
+        if away.exists():
+            away.rename(db.parent / trained)
