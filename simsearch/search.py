@@ -859,27 +859,21 @@ class Searcher:
         its new place (its old one kept while missing: a drive not mounted) ties with every copy
         it left, and ties go by sentence id, the old copy's lower. Else ``hit`` itself."""
         others = [sentence_id for sentence_id, _, _ in copies if sentence_id != hit.sentence_id]
-        documents = dict(self.store.conn.execute(
-            "SELECT s.id, s.document_id FROM sentences s WHERE s.id IN (SELECT value FROM json_each(?))",
-            (json.dumps(others),)))
-        paths = {sentence_id: path for sentence_id, path, _ in copies}
         live = []
-        for sentence_id in others:  # in path and line order
-            document_id = documents.get(sentence_id)
-            if document_id is None:
-                continue
-            if document_id not in states:
-                states[document_id] = file_state(self.store, document_id, paths[sentence_id], self._file_states)
-            if states[document_id] == "indexed":
-                live.append(sentence_id)
+        for copy in self._hits(np.array(others, dtype=np.int64), np.full(len(others), hit.score), 0):  # path, line order
+            if copy.document_id not in states:
+                states[copy.document_id] = file_state(self.store, copy.document_id, copy.path, self._file_states)
+            if states[copy.document_id] == "indexed":
+                live.append(copy)
         if live and hit.dense_score is not None:  # its cosine came from its own vector: a copy must have it too
-            found, matrix = self.store.vectors(self.model, [hit.sentence_id, *live])
+            found, matrix = self.store.vectors(self.model, [hit.sentence_id, *(copy.sentence_id for copy in live)])
             vectors = dict(zip(found.tolist(), matrix))
             mine = vectors.get(hit.sentence_id)
-            live = [i for i in live if mine is not None and i in vectors and np.array_equal(vectors[i], mine)]
+            live = [copy for copy in live if mine is not None and copy.sentence_id in vectors
+                    and np.array_equal(vectors[copy.sentence_id], mine)]
         if not live:
             return hit
-        [copy] = self._hits(np.array(live[:1], dtype=np.int64), np.array([hit.score]), 0)
+        copy = live[0]
         copy.rank, copy.dense_score, copy.lexical_score, copy.found_by = (hit.rank, hit.dense_score,
                                                                         hit.lexical_score, hit.found_by)
         return copy
