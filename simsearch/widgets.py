@@ -424,7 +424,9 @@ class StatusLine(Static):
     def _per_model(self, entries: tuple) -> tuple:
         """Each pane's (model, value); in lexical mode, where both panes search the index's words
         alone and no model takes part, the first pane's value, named so."""
-        return entries[:1] and ((WORDS_ONLY, entries[0][1]),) if self.mode == "lexical" else entries
+        if self.mode != "lexical" or not entries:
+            return entries
+        return ((WORDS_ONLY, entries[0][1]),)
 
 
 HIT_STYLE = "bold reverse"  # the hit in the context panel (and how _hit_columns finds it there)
