@@ -713,10 +713,16 @@ def index(
             saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
             saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
             saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
-            interrupted = Interrupted(
-                f"interrupted; {saved_phrase(saved)} saved to {store.path}. "
-                "Run the same command again to continue."
-            )
+            # A model this run added is in the index now, vectors or not: never "nothing new".
+            added = [row.name for row, _ in rows if row.id not in {m.id for m in before}
+                     and not store.count_vectors(row.id)]
+            if added:
+                empty = f"model{'s' if len(added) > 1 else ''} {', '.join(map(repr, added))} with no vector yet"
+                what = f"{saved_phrase(saved)} saved to {store.path}, and {empty} added" if saved else (
+                    f"{empty} added to {store.path}")
+            else:
+                what = f"{saved_phrase(saved)} saved to {store.path}"
+            interrupted = Interrupted(f"interrupted; {what}. Run the same command again to continue.")
             # (files read are not read again by the next run: what they include is said now)
             interrupted.includes_not_indexed = report.includes_not_indexed
             raise interrupted from None
@@ -1348,7 +1354,8 @@ def index_status(store: Store) -> dict:
             "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "precision": row.precision,
             "added_at": row.added_at, "folder": folder, "folder_note": folder_note,
             "vectors": vectors, "missing": store.count_missing_vectors(row.id),
-            "search": "exact" if vectors < EXACT_BELOW else "hnsw",
+            # "no": nothing to search yet (``index -m NEW`` interrupted before its first commit).
+            "search": "no: no vectors yet" if not vectors else "exact" if vectors < EXACT_BELOW else "hnsw",
             "ann_file": str(path), "ann_file_bytes": size,
             "ann_current": bool(size) and row.ann_generation == row.generation and row.ann_file_size == size,
             "hnsw_space": row.hnsw_space, "hnsw_m": row.hnsw_m, "hnsw_ef_construction": row.hnsw_ef_construction,

@@ -49,6 +49,47 @@ def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, inde
         store.close()
 
 
+
+def test_an_interruption_before_a_new_models_first_vector_says_the_model_was_added(tmp_path, index_model, monkeypatch,
+                                                                                   capsys):
+    """`index -m minilm -m NEW` stopped before NEW's first commit left NEW in the index, with no
+    vector; the message said "nothing new was saved", and `status` said NEW is searched "exact"."""
+    import json
+    import shutil
+
+    from simsearch import indexer
+    from simsearch.cli import app
+    from simsearch.store import Store
+    from typer.testing import CliRunner
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("\n\n".join(f"Sentence number {i} about rivers." for i in range(6)) + "\n")
+    other = tmp_path / "other-model"
+    shutil.copytree(index_model, other)
+    db = tmp_path / "i.db"
+    store = Store.open(db)
+    try:
+        indexer.index(store, [docs], [str(index_model)], progress=False)
+
+        def interrupted(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(Store, "add_vectors", interrupted)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [docs], [str(index_model), str(other)], progress=False)
+        message = str(info.value)
+        assert "nothing new" not in message, message
+        assert f"model {str(other)!r} with no vector yet added to {db}" in message, message
+        assert message.endswith("Run the same command again to continue."), message
+    finally:
+        store.close()
+    monkeypatch.undo()
+    result = CliRunner().invoke(app, ["status", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    searched = {m["path"]: m["search"] for m in json.loads(result.output)["models"]}
+    assert searched == {str(index_model): "exact", str(other): "no: no vectors yet"}
+
 # --- `train`: a Ctrl-C that stops at once before the first step says what it left -----------------
 
 @pytest.fixture(scope="module")
