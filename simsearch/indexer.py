@@ -48,8 +48,8 @@ from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UP
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
 # them: 16,384 Wikipedia sentences encoded 1.5x faster as one window than as eight of 2,048 (bf16,
-# 2-core Sapphire Rapids). Vectors are committed every EMBED_CHUNK as they come, so an
-# interrupted run still loses little work.
+# 2-core Sapphire Rapids). Vectors are committed every EMBED_CHUNK as they come, so a killed
+# run loses at most a chunk's work; a Ctrl-C also writes the vectors made since the last commit.
 EMBED_WINDOW = 16384
 EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
@@ -1152,35 +1152,53 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
         if encoded is not None:
             encoded[model.name] = done
 
+    pending_ids: list[int] = []  # vectors made, not yet committed
+    pending: list[np.ndarray] = []
+
+    def keep_pending() -> None:
+        """On Ctrl-C: commit the vectors made and not yet written (up to a chunk's work), those of a
+        commit the interrupt cut short included, none counted twice."""
+        kept = min(len(pending_ids), len(pending))  # (an interrupt between the two appends)
+        ids, vectors = pending_ids[:kept], pending[:kept]
+        stored = {sid for (sid,) in store.conn.execute(
+            f"SELECT sentence_id FROM vectors WHERE model_id = ? AND sentence_id IN ({','.join('?' * kept)})",
+            [model.id, *ids])} if kept else set()
+        keep = [i for i, sid in enumerate(ids) if sid not in stored]
+        if keep:
+            commit([ids[i] for i in keep], [vectors[i] for i in keep])
+
     with progress_bar(total, f"embedding ({model.name})", enabled=progress) as advance:
-        while True:
-            rows = store.missing_vectors(model.id, EMBED_WINDOW, windows=True)
-            if not rows:
-                break
-            pending_ids: list[int] = []
-            pending: list[np.ndarray] = []
-            for positions, vectors in _encode_rows(encoder, rows, lambda phase: advance(0, phase=phase)):
-                if not np.isfinite(vectors).all():
-                    with store.transaction():
-                        store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
-                                               [(model.id, sid) for sid in written])
-                        store.bump_generations([model.id])
-                        store.count_run(run_id, sentences_encoded=-done)
-                    if encoded is not None:
-                        encoded[model.name] = 0
-                    raise SimsearchError(
-                        f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
-                        f"training?); no vectors were stored for it"
-                    )
-                for places, vector in zip(positions, vectors):
-                    pending_ids += [rows[i][0] for i in places]  # a repeated text: one vector, each of its ids
-                    pending += [vector] * len(places)
-                advance(sum(map(len, positions)))
-                while len(pending_ids) >= EMBED_CHUNK:
-                    commit(pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK])
-                    del pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK]
-            if pending_ids:
-                commit(pending_ids, pending)
+        try:
+            while True:
+                rows = store.missing_vectors(model.id, EMBED_WINDOW, windows=True)
+                if not rows:
+                    break
+                del pending_ids[:], pending[:]
+                for positions, vectors in _encode_rows(encoder, rows, lambda phase: advance(0, phase=phase)):
+                    if not np.isfinite(vectors).all():
+                        with store.transaction():
+                            store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
+                                                   [(model.id, sid) for sid in written])
+                            store.bump_generations([model.id])
+                            store.count_run(run_id, sentences_encoded=-done)
+                        if encoded is not None:
+                            encoded[model.name] = 0
+                        raise SimsearchError(
+                            f"model {model.name!r} gives embeddings that are not finite (NaN or inf: diverged "
+                            f"training?); no vectors were stored for it"
+                        )
+                    for places, vector in zip(positions, vectors):
+                        pending_ids += [rows[i][0] for i in places]  # a repeated text: one vector, each of its ids
+                        pending += [vector] * len(places)
+                    advance(sum(map(len, positions)))
+                    while len(pending_ids) >= EMBED_CHUNK:
+                        commit(pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK])
+                        del pending_ids[:EMBED_CHUNK], pending[:EMBED_CHUNK]
+                if pending_ids:
+                    commit(pending_ids, pending)
+        except KeyboardInterrupt:
+            keep_pending()
+            raise
     return done
 
 

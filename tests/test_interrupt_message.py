@@ -90,6 +90,61 @@ def test_an_interruption_before_a_new_models_first_vector_says_the_model_was_add
     searched = {m["path"]: m["search"] for m in json.loads(result.output)["models"]}
     assert searched == {str(index_model): "exact", str(other): "no: no vectors yet"}
 
+
+def test_a_ctrl_c_while_embedding_keeps_the_vectors_made_since_the_last_commit(tmp_path, index_model, monkeypatch):
+    """Vectors are committed a chunk (``EMBED_CHUNK``) at a time; a Ctrl-C kept only the chunks
+    committed, so up to a chunk's encoding was lost. Now what was made is written, and the run
+    done again ends with the vectors of a run never interrupted."""
+    import shutil
+
+    import numpy as np
+
+    from simsearch import indexer
+    from simsearch.store import Store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(3):
+        (docs / f"n{n}.txt").write_text(" ".join(f"Note {n} sentence {i} is about rivers and {i} stones."
+                                                 for i in range(5)) + "\n")
+    other = tmp_path / "other-model"
+    shutil.copytree(index_model, other)
+    oracle = Store.open(tmp_path / "oracle.db")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(oracle, [docs], [str(other)], progress=False)
+        indexer.index(store, [docs], [str(index_model)], progress=False)
+        real = indexer._encode_rows
+        made = []
+
+        def stopped_after_one_batch(*args, **kwargs):
+            for positions, vectors in real(*args, **kwargs):
+                made.append(sum(map(len, positions)))
+                yield positions, vectors
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(indexer, "_encode_rows", stopped_after_one_batch)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [docs], [str(other)], progress=False)
+        model = store.model(str(other))
+        kept = store.count_vectors(model.id)
+        assert kept == made[0] > 0  # fewer than a chunk: none was committed before the Ctrl-C
+        assert f"{kept} vectors for {other}" in str(info.value), str(info.value)
+        monkeypatch.undo()
+        indexer.index(store, [docs], [str(other)], progress=False)
+
+        def vectors(db):
+            ids, matrix = db.vectors(db.model(str(other)))
+            texts = {row["id"]: row["text"] for row in db.db.query("SELECT id, text FROM sentences")}
+            return {texts[i]: v for i, v in zip(ids.tolist(), matrix)}
+
+        got, expected = vectors(store), vectors(oracle)
+        assert got.keys() == expected.keys()
+        assert all(np.allclose(got[text], expected[text], atol=1e-5) for text in got)  # (batches differ)
+    finally:
+        store.close()
+        oracle.close()
+
 # --- `train`: a Ctrl-C that stops at once before the first step says what it left -----------------
 
 @pytest.fixture(scope="module")
