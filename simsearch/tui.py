@@ -462,16 +462,20 @@ class CompareApp(App):
                     if 0 < row < each.query_one(DataTable).row_count:
                         each.query_one(DataTable).move_cursor(row=row)
             self.query_one(StatusLine).answers = self.answer_ranks()
-        self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}). Compare the models on all of them: "
+        compare = ("Measure the words alone on all of them" if pane.answer.mode == "lexical"
+                   else "Compare the models on all of them")
+        self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}). {compare}: "
                     f"{self.eval_command(pane.answer.mode)}", timeout=8, markup=False)  # a query "[/]" is text
 
     def eval_command(self, mode: str) -> str:
         """``eval retrieval`` over the file of questions, as this app searched: its index (--db
-        when not the default one) and mode (--mode when not eval's default), its panes' models."""
+        when not the default one) and mode (--mode when not eval's default), its panes' models
+        (none in lexical mode, where no model takes part)."""
         words = ["simsearch", "eval", "retrieval", display_path(str(self.questions.path))]
         if self.db_path != default_db_path():
             words += ["--db", display_path(str(self.db_path))]
-        words += [word for p in self.panes.values() if p.model is not None and p.display for word in ("-m", p.model)]
+        if mode != "lexical":
+            words += [word for p in self.panes.values() if p.model is not None and p.display for word in ("-m", p.model)]
         if mode != DEFAULT_MODE:
             words += ["--mode", mode]
         return " ".join(map(shlex.quote, words))

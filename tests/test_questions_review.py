@@ -141,6 +141,29 @@ def test_the_eval_command_the_notice_gives_measures_what_the_app_showed(two_mode
     assert json.loads((tmp_path / "d.jsonl").read_text().splitlines()[0])["first_relevant_rank"] == 2
 
 
+def test_in_lexical_mode_the_notice_measures_the_words_and_names_no_model(two_model_index, tmp_path, monkeypatch):
+    """In lexical mode no model takes part: the notice after `a` said "Compare the models on all of
+    them: ... -m A -m B --mode lexical", two models whose rows eval gives as one."""
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    path = tmp_path / "questions.jsonl"
+    said: list[str] = []
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+        await ask(app, pilot, QUERY)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+
+    run_app(CompareApp(db, show_timings=False, mode="lexical", questions=QuestionFile.open(path)), scenario)
+    assert "Measure the words alone on all of them: " in said[0], said
+    command = shlex.split(said[0].split("Measure the words alone on all of them: ", 1)[1])
+    assert command[3:] == [str(path), "--db", "index.db", "--mode", "lexical"]
+
+
 def test_a_in_the_context_panel_keeps_the_selected_result(two_model_index, tmp_path, monkeypatch):
     db, _, _ = two_model_index
     monkeypatch.chdir(db.parent)
