@@ -359,3 +359,19 @@ Read :doc:`../guide/setup_tools`, :doc:`wincmd` and :doc:`the FAQ </faq>` first.
                            (3, "Read setup tools, wincmd and the FAQ first.")]
     assert md("See {doc}`/shell-completion` and {doc}`the FAQ </faq>`.\n") == [
         (1, "See shell completion and the FAQ.")]
+
+
+def test_the_labels_sphinx_defines_read_as_the_titles_sphinx_shows():
+    """Every Sphinx project's "Indices and tables" (``* :ref:`genindex```) read as the one-word
+    sentences "genindex", "modindex", "search". Sphinx's standard domain defines these labels with
+    the titles "Index", "Module Index", "Python Module Index" and "Search Page". A label of the
+    file's own comes first; a link to a heading of another file (``other.md#search``) or a
+    ``:doc:`search``` names that heading or document, never Sphinx's page."""
+    assert rst("Indices\n=======\n\n* :ref:`genindex`\n* :ref:`modindex`\n* :ref:`py-modindex`\n"
+               "* :ref:`search`\n") == [(1, "Indices"), (4, "Index"), (5, "Module Index"),
+                                       (6, "Python Module Index"), (7, "Search Page")]
+    assert rst(".. _search:\n\nSearching well\n==============\n\nSee :ref:`search`.\n") == [
+        (3, "Searching well"), (6, "See Searching well.")]
+    assert rst("Go to :doc:`search` or :ref:`the search <search>`.\n") == [(1, "Go to search or the search.")]
+    assert md("# A\n\nSee {ref}`search`, [x](other.md#search) and [](other.md#search).\n") == [
+        (1, "A"), (3, "See Search Page, x and search.")]

@@ -31,6 +31,7 @@ from .rst import (
     _restore,
     _role_text,
     _without_nul,
+    _words,
 )
 
 _MD_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})[ \t]*(?:\{([\w:.-]+)\}[ \t]*)?(.*?)\s*$")
@@ -661,7 +662,7 @@ def _target_text(target: str) -> str:
     document's name in words (``xref:guide/deployment-gitlab`` -> "deployment gitlab")."""
     _, _, fragment = target.partition("#")
     if fragment:
-        return _ref_text(fragment)
+        return _words(fragment)
     return _document_words(target.split(":", 1)[1] if target.startswith(_MYST_SCHEMES) else target)
 
 
@@ -683,7 +684,7 @@ def _anchor_link_text(match: re.Match, titles: dict[str, str] | None) -> str:
     """``[](#label)``: the title of the section the label names in this file, else the link's
     title, else the label's words."""
     label = match.group(1)
-    return (titles or {}).get(_label_key(label)) or _link_title(match) or _ref_text(label)
+    return (titles or {}).get(_label_key(label)) or _link_title(match) or _words(label)
 
 
 def _autolink_text(match: re.Match, titles) -> str:

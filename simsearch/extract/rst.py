@@ -598,10 +598,23 @@ def _substitutions(lines: list[str]) -> dict[str, str]:
     return found
 
 
+# The labels Sphinx itself defines, with the titles it shows for them: every project's "Indices
+# and tables" list ("* :ref:`genindex`") read as "genindex", a one-word sentence.
+SPHINX_LABELS = {"genindex": "Index", "modindex": "Module Index", "py-modindex": "Python Module Index",
+                 "search": "Search Page"}
+
+
 def _ref_text(label: str, titles: dict[str, str] | None = None) -> str:
     """What a reference to ``label`` without a title of its own shows: the title of the section
-    the label is set before in the same file (``titles``), else the label's words."""
-    return (titles or {}).get(_label_key(label)) or " ".join(re.split(r"[-_\s]+", label)).strip()
+    the label is set before in the same file (``titles``), the title Sphinx gives a label of its
+    own (``SPHINX_LABELS``), else the label's words."""
+    key = _label_key(label)
+    return (titles or {}).get(key) or SPHINX_LABELS.get(key) or _words(label)
+
+
+def _words(name: str) -> str:
+    """A label's or a file name's words: "topics-http_urls" -> "topics http urls"."""
+    return " ".join(re.split(r"[-_\s]+", name)).strip()
 
 
 def _document_words(target: str) -> str:
@@ -618,7 +631,7 @@ def _document_words(target: str) -> str:
     folder = folders.rsplit("/", 1)[-1]
     if stem.lower() in FOLDER_NAMED_STEMS and any(character.isalnum() for character in folder):
         stem = folder  # (a bare "index" names the linking file's own folder, which the reader is not told)
-    return _ref_text(stem)
+    return _words(stem)
 
 
 def _label_key(label: str) -> str:
