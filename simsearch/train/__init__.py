@@ -973,9 +973,13 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
             with store.snapshot():  # the files as `simsearch status` counts them, those with sentences among them
                 documents = indexed_documents(store)
                 files = store.counts()["documents"]
-            stale = stale_documents(store, documents)
+                # Every indexed file, one that held no sentence too: holding prose now, it is changed
+                # as surely as an edited one, and training misses its text as well.
+                indexed = sorted((Document(path, [], document_id) for document_id, path in store.conn.execute(
+                    "SELECT id, path FROM documents WHERE skip_reason IS NULL")), key=lambda d: Path(d.path).parts)
+            stale = stale_documents(store, indexed)
             roots = [index_root(list(store.roots()), d.path) for d in documents]
-            older = other_reader_documents(store, documents)
+            older = other_reader_documents(store, indexed)
         finally:
             store.close()
         if not documents:
@@ -984,14 +988,14 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         if stale:
             path, state = stale[0]
             (warn or print_file_warning)(str(config.data), (
-                f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
+                f"{len(stale)} of its {files} files changed or are gone since they were indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
                 f"`{command_line('index', db=config.data)}` first to train on what they hold now"))
         if older:
             from ..indexer import files_of
 
             (warn or print_file_warning)(str(config.data), (
-                f"{files_of(len(older), len(documents))} read by another version of simsearch, which "
+                f"{files_of(len(older), files)} read by another version of simsearch, which "
                 f"reads files otherwise ({older[0]}{', …' if len(older) > 1 else ''}); training on the sentences "
                 f"that version stored: run `{command_line('index', db=config.data)}` first to train on what this version reads (the "
                 "sentences it then searches)"))
