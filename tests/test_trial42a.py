@@ -61,3 +61,40 @@ def test_the_saved_line_names_the_step_held_out_retrieval_kept(tmp_path, tiny_mo
     code, stdout, err = run_cli("train", "--unsup", text, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
     assert code == 0, err
     assert f"saved {tmp_path / 'm'} (18 steps, best held-out retrieval of its steps" in " ".join(stdout.split())
+
+
+def test_train_from_index_says_an_index_run_is_in_progress(tmp_path, index_model):
+    """`simsearch index big --db m4.db` (248 files) and, 4 s in, `train --from-index --db m4.db`:
+    the recipe line said "68 documents … 6,043 sentences" (of the 248 files and 17,968 sentences the
+    run ended with), and nothing else, where `search` and `eval retrieval` say "an index run is in
+    progress"; the model's `data_source` said nothing either. It says so now, and records it."""
+    from simsearch.indexer import writer_lock
+    from simsearch.train import TrainConfig, training_data
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    for name in ("a", "b"):
+        (root / f"{name}.txt").write_text(f"Note {name} says one thing. Note {name} says another thing.\n")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        index(store, [root], [str(index_model)], device="cpu", progress=False)
+    finally:
+        store.close()
+    config = TrainConfig(mode="unsup", data=tmp_path / "i.db", from_index=True)
+
+    def read():
+        warnings: list[tuple[str, str]] = []
+        return training_data(config, lambda path, reason: warnings.append((path, reason))), warnings
+
+    data, warnings = read()
+    assert warnings == [] and data.source["index_in_progress"] is False
+    store = Store.open(tmp_path / "i.db", create=False)
+    try:
+        with writer_lock(store):  # held as a running `simsearch index` holds it
+            data, warnings = read()
+    finally:
+        store.close()
+    [(where, reason)] = warnings
+    assert where == str(tmp_path / "i.db")
+    assert reason.startswith("an index run is in progress: training on the 2 files it holds so far"), reason
+    assert data.source["index_in_progress"] is True

@@ -965,6 +965,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
                                                "rows": len(examples), "sha256": sha256})
     if config.from_index:
+        from ..indexer import writer_alive
         from ..models import command_line
         from ..store import Store
 
@@ -980,11 +981,16 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
             stale = stale_documents(store, indexed)
             roots = [index_root(list(store.roots()), d.path) for d in documents]
             older = other_reader_documents(store, indexed)
+            running = writer_alive(store)
         finally:
             store.close()
         if not documents:
             raise SimsearchError(f"--from-index: the index {config.data} holds no sentences yet; "
                                  f"index your text first: {command_line('index', 'FOLDER', db=config.data)}")
+        if running:  # as `search` and `eval retrieval` say it: what it holds now is not what it will hold
+            (warn or print_file_warning)(str(config.data), (
+                f"an index run is in progress: training on the {counted(files, 'file')} it holds so far (files not yet "
+                "indexed are missed, changed ones read as they were); train again when the run is done"))
         if stale:
             path, state = stale[0]
             (warn or print_file_warning)(str(config.data), (
@@ -1000,7 +1006,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
                 f"that version stored: run `{command_line('index', db=config.data)}` first to train on what this version reads (the "
                 "sentences it then searches)"))
         source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale),
-                  "files_read_by_other_version": len(older)}
+                  "files_read_by_other_version": len(older), "index_in_progress": running}
     else:
         empty: list[str] = []
         documents = documents_from_path(config.data, warn, without_sentences=empty)
