@@ -638,8 +638,13 @@ def train_command(
     if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): your own questions "
                      "can compare them (below)", highlight=False)
+    # The step held-out retrieval kept, when not the last (as STS-B dev's is said below): its figures are the
+    # ones printed above, not the last step's of train_log.jsonl.
+    kept = metadata.get("best_step") if metadata["selection"] == "best held-out retrieval" else None
+    steps = (f"step {kept} of {metadata['steps']}" if kept is not None and kept != metadata["steps"]
+             else counted(metadata["steps"], "step"))
     stdout.print(
-        f"saved [bold]{_shown(config.out)}[/] ({counted(metadata['steps'], 'step')}, {metadata['selection']}"
+        f"saved [bold]{_shown(config.out)}[/] ({steps}, {metadata['selection']}"
         + {"not better": " of its steps, not above the base model",
            "mixed": " of its steps, above the base model on one held-out figure, below it on the other",
            "within noise": " of its steps, within the noise of the held-out questions from the base model",

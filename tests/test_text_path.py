@@ -204,6 +204,7 @@ def test_train_from_index_then_index_and_search_with_the_new_model(tmp_path, tin
                                      "sentences": len(expected), "sentences_meaning": DISTINCT_SENTENCES,
                                      "sha256": documents_sha256(indexed),
                                      "files_changed_since_indexed": 0, "files_read_by_other_version": 0,
+                                     "index_in_progress": False,
                                      # (the paper's recipe: every file with a sentence, all three)
                                      "files": 3, "files_without_sentences": 0, "files_trained_on": 3,
                                      "files_held_out": 0, "files_without_pairs": 0, "files_meaning": FILES_MEANING}

@@ -965,6 +965,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
                                                "rows": len(examples), "sha256": sha256})
     if config.from_index:
+        from ..indexer import writer_alive
         from ..models import command_line
         from ..store import Store
 
@@ -973,30 +974,39 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
             with store.snapshot():  # the files as `simsearch status` counts them, those with sentences among them
                 documents = indexed_documents(store)
                 files = store.counts()["documents"]
-            stale = stale_documents(store, documents)
+                # Every indexed file, one that held no sentence too: holding prose now, it is changed
+                # as surely as an edited one, and training misses its text as well.
+                indexed = sorted((Document(path, [], document_id) for document_id, path in store.conn.execute(
+                    "SELECT id, path FROM documents WHERE skip_reason IS NULL")), key=lambda d: Path(d.path).parts)
+            stale = stale_documents(store, indexed)
             roots = [index_root(list(store.roots()), d.path) for d in documents]
-            older = other_reader_documents(store, documents)
+            older = other_reader_documents(store, indexed)
+            running = writer_alive(store)
         finally:
             store.close()
         if not documents:
             raise SimsearchError(f"--from-index: the index {config.data} holds no sentences yet; "
                                  f"index your text first: {command_line('index', 'FOLDER', db=config.data)}")
+        if running:  # as `search` and `eval retrieval` say it: what it holds now is not what it will hold
+            (warn or print_file_warning)(str(config.data), (
+                f"an index run is in progress: training on the {counted(files, 'file')} it holds so far (files not yet "
+                "indexed are missed, changed ones read as they were); train again when the run is done"))
         if stale:
             path, state = stale[0]
             (warn or print_file_warning)(str(config.data), (
-                f"{len(stale)} of its {len(documents)} files changed or are gone since they were indexed ({path}: "
+                f"{len(stale)} of its {files} files changed or are gone since they were indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
                 f"`{command_line('index', db=config.data)}` first to train on what they hold now"))
         if older:
             from ..indexer import files_of
 
             (warn or print_file_warning)(str(config.data), (
-                f"{files_of(len(older), len(documents))} read by another version of simsearch, which "
+                f"{files_of(len(older), files)} read by another version of simsearch, which "
                 f"reads files otherwise ({older[0]}{', …' if len(older) > 1 else ''}); training on the sentences "
                 f"that version stored: run `{command_line('index', db=config.data)}` first to train on what this version reads (the "
                 "sentences it then searches)"))
         source = {"kind": "index", "path": str(config.data.absolute()), "files_changed_since_indexed": len(stale),
-                  "files_read_by_other_version": len(older)}
+                  "files_read_by_other_version": len(older), "index_in_progress": running}
     else:
         empty: list[str] = []
         documents = documents_from_path(config.data, warn, without_sentences=empty)
