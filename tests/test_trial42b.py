@@ -39,3 +39,17 @@ def test_docbook_navigation_header_footer_and_table_of_contents_are_left_out():
     words are not about. Its div.toc ("Table of Contents" and the links) is a table of contents."""
     assert read(DOCBOOK) == ["Using the menus", "Using the menus",
                              "The menu bar at the top of the screen lists the most important commands."]
+
+
+def test_a_python_role_with_a_leading_dot_shows_its_target_without_it():
+    """Sphinx's Python roles read a leading "." as "search from here" and show the target without
+    it (``PyXRefRole.process_link``): coverage.py's changelog "The corresponding
+    :class:`.CoverageData` methods have been removed." reads "The corresponding CoverageData
+    methods ...", not ".CoverageData" (18 such roles in its docs). Other roles keep their dot."""
+    page = ("The corresponding :class:`.CoverageData` methods have been removed.\n\n"
+            "Call :py:meth:`.Coverage.switch_context` or :meth:`~.Coverage.start` first.\n\n"
+            "Set :envvar:`.PATH` and read :file:`.coveragerc` now.\n")
+    assert read(page, "changes.rst") == ["The corresponding CoverageData methods have been removed.",
+                                         "Call Coverage.switch_context or start first.",
+                                         "Set .PATH and read .coveragerc now."]
+    assert read("Use {class}`.CoverageData` here.\n", "page.md") == ["Use CoverageData here."]
