@@ -51,7 +51,8 @@ class _HtmlText(HTMLParser):
     (``<nav>``, ``role="navigation"`` or ``"search"``: menus, sidebars and tables of contents
     repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
-    ``div#ft``; also its ``div#hd`` and ``div#sidebar``), an ``<aside>`` outside the content of a
+    ``div#ft``; also its ``div#hd`` and ``div#sidebar``; DocBook XSL's navigation header and footer,
+    ``div.navheader`` and ``div.navfooter``, and its table of contents, ``div.toc``), an ``<aside>`` outside the content of a
     page that marks it (``<main>``, ``<article>``, ``role="main"``: a sidebar of related links),
     what the page asks a search engine to leave out (``class="nosearch"``, SQLite's header, menus
     and table of contents; ``robots-nocontent``; ``data-pagefind-ignore``), a block that only says
@@ -113,6 +114,8 @@ class _HtmlText(HTMLParser):
     CODE_CLASS = re.compile(r"highlight|code|literal|language|lang-|source|console|doctest|prettyprint"
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
     NOT_SEARCHED = frozenset({"nosearch", "robots-nocontent"})
+    # A div of these classes is the site's, not the page's (``_is_chrome``).
+    CHROME_CLASSES = frozenset({"footer", "navheader", "navfooter", "toc"})
     # A block that says only when the page last changed ("This page last modified on 2018-12-10
     # 12:34:08 UTC", "Last updated: May 5, 2024.", "... on 5 May 2024, at 10:00 (UTC)", "... by
     # Ann Lee"): the site's footer, whatever element holds it. What follows "on" or ":" is a date
@@ -424,8 +427,10 @@ class _HtmlText(HTMLParser):
         if tag == "summary" and self._is_toggle_label(attributes) and self.open[-1:] == ["details"] \
                 and "open" in self.open_attrs[-1]:
             return True  # a toggle's label that the page hides while its details are open
-        # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft
-        return tag == "div" and ("footer" in self._classes(attributes)
+        # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft;
+        # DocBook XSL's navigation header and footer (the previous and next pages' titles) and its
+        # table of contents: div.navheader, div.navfooter, div.toc
+        return tag == "div" and (bool(self.CHROME_CLASSES.intersection(self._classes(attributes)))
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
 
     def _is_toggle_label(self, attributes: dict) -> bool:

@@ -946,6 +946,9 @@ _VERBATIM_ROLES = frozenset("code samp file command kbd dfn mailheader makevar m
 # names in Pallets' and pytest's docs, Django's ``:ticket:``): Sphinx shows each after a "#". As
 # bare digits, a changelog item's closing ":issue:`2945`" was a sentence of its own, "2945".
 _NUMBER_ROLES = frozenset(("issue", "pr", "ticket"))
+# Sphinx's Python (and JavaScript) object roles: a target written with a leading "." is looked up
+# from the current module and class first, and shown without the dot (``PyXRefRole.process_link``).
+_OBJECT_ROLES = frozenset("func meth class attr obj exc data const mod type".split())
 _NUMBER_LIST = re.compile(r"\d+(?:\s*,\s*\d+)*")
 _SAMP_PART = re.compile(r"(\\\\|\\\{|\\\}|\{|\})")
 
@@ -994,6 +997,8 @@ def _role_text(content: str, role: str = "", titles: dict[str, str] | None = Non
     elif role == "doc":  # Sphinx shows the document's title, which is in another file
         return _document_words(content)
     content = content.lstrip("!")
+    if role in _OBJECT_ROLES:  # a leading "." only says where to look (":class:`.CoverageData`")
+        content = content.lstrip(".")
     if content.startswith("~"):
         content = content[1:].rsplit(".", 1)[-1]
     if role in ("pep", "rfc"):
