@@ -1030,8 +1030,10 @@ def search_command(
                      highlight=False, soft_wrap=True)
         return
     by_model = f" with {searcher.name}" if uses_model else ""
-    searched = searcher.vectors.count if uses_model else searcher.sentences()
-    table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({counted(searched, 'sentence')}, "
+    searched = counted(searcher.vectors.count if uses_model else searcher.sentences(), "sentence")
+    if mode == "hybrid" and missing:  # the words side reads every sentence, the meaning side those with a vector
+        searched = f"{counted(searcher.sentences(), 'sentence')}, {searcher.vectors.count:,} with a vector"
+    table = Table(title=f"{_shown(repr(query))}{_shown(by_model)}, {mode} ({searched}, "
                         f"{searcher.timings['total_ms']:.0f} ms)", show_lines=True,
                   caption="by: D dense (meaning), L lexical (words)" if mode == "hybrid" else None)
     rows, paths = [], []

@@ -521,7 +521,8 @@ def forget_roots(store: Store, paths: list[Path | str]) -> dict:
                 if inside is not None:
                     raise SimsearchError(
                         f"{printable(given)} is inside the indexed folder {inside}, whose next index run would "
-                        "read it again: forget that folder, or leave the file out with a .gitignore there")
+                        f"read it again: forget that folder, or leave the {'folder' if Path(key).is_dir() else 'file'} out "
+                        "with a .gitignore there")
                 held = ", ".join(known) or "none"
                 raise SimsearchError(f"{printable(given)} is not a root of the index (its roots: {held})")
         return _forget_roots(store, list(dict.fromkeys(root_key(p) for p in paths)))

@@ -414,6 +414,12 @@ def test_half_indexed_database_says_so(tmp_path, index_model, run_cli):
     assert code == 0 and f"{missing} of {total} sentences have no vector for model" in err
     assert f"run `simsearch index --db {shlex.quote(str(db))}`" in err  # the index given, not the default
     assert all(json.loads(line)["missing_vectors"] == missing for line in out.splitlines())
+    # Hybrid's header counts what each side read: every sentence by its words, those with a vector
+    # by meaning (it said "hybrid (N sentences" with N the vectors alone; session 42 trial).
+    code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "--mode", "hybrid")
+    assert code == 0 and f"hybrid ({total} sentences, {total - missing} with a vector, " in " ".join(out.split()), out
+    code, out, err = run_cli("search", "SIMSEARCH_DB", "--db", db, "--mode", "dense")
+    assert code == 0 and f"dense ({total - missing} sentences, " in " ".join(out.split()), out
     # Nothing has a vector: "no results" says why.
     with store.transaction():
         store.conn.execute("DELETE FROM vectors")

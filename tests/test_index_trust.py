@@ -133,10 +133,14 @@ def test_forget_removes_only_what_no_other_root_covers(store, tmp_path, index_mo
     run(store, [docs])
     assert list(store.roots()) == [str(one), str(docs)]
     assert forget_roots(store, [one])["documents"] == 0 and len(paths_in(store)) == 3  # docs still covers it
-    with pytest.raises(SimsearchError, match="is inside the indexed folder .*docs, whose next index run"):
+    with pytest.raises(SimsearchError, match="is inside the indexed folder .*docs, whose next index run.*"
+                                             "leave the file out with a .gitignore"):
         forget_roots(store, [docs / "01-rain.md"])
+    (docs / "sub").mkdir()
+    with pytest.raises(SimsearchError, match="leave the folder out with a .gitignore"):  # (said "the file")
+        forget_roots(store, [docs / "sub"])
     assert forget_roots(store, [docs])["documents"] == 3 and paths_in(store) == set() and store.roots() == {}
-    assert sorted(p.name for p in docs.iterdir()) == ["00-tea.md", "01-rain.md", "02-moss.md"]
+    assert sorted(p.name for p in docs.iterdir()) == ["00-tea.md", "01-rain.md", "02-moss.md", "sub"]
 
 
 def test_an_old_database_keeps_its_roots_but_not_a_typo_from_a_failed_run(tmp_path):
