@@ -75,7 +75,8 @@ class _HtmlText(HTMLParser):
     (``_reads_as_type``: one line, no sentence end), as the rst reader drops ``:rtype:`` and
     ``:type:``; a type field whose body is prose keeps the prose, without its label; a "Returns" or other field keeps its label before its text ("Returns: the
     response"). The ``<title>`` is kept only when the page has no ``<h1>`` (it repeats the h1,
-    with the site's name); a redirect page (``<meta http-equiv="refresh" content="0; url=...">``)
+    with the site's name) and no heading of its text (DocBook's section pages head with an h2 or
+    h3); a redirect page (``<meta http-equiv="refresh" content="0; url=...">``)
     gives no text. An ``<li>`` left unclosed ends at the next item of its list, a ``<dt>`` or
     ``<dd>`` at the next term or definition of its ``<dl>`` (``_implied_end``), and nothing asks
     for a scan of the open elements, so a page of items left unclosed, or nested thousands deep,
@@ -102,6 +103,7 @@ class _HtmlText(HTMLParser):
     # "Show 25 methods"), which its CSS colours as a toggle and hides while its <details> is open.
     TOGGLE_LABELS = frozenset({"hideme"})
     # Text inside these is the page's own words, not a menu, even when it is all links.
+    HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
     PROSE = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "title", "blockquote", "figcaption", "caption", "summary"}
     # Inside a table cell these join the cell's text with a space; any other block (a heading, a
     # nested table: a page laid out in a table) ends the row's text as it ends any block.
@@ -195,6 +197,8 @@ class _HtmlText(HTMLParser):
         self.skip_field_body = False  # the next <dd> is a type-only field's body
         self.title: list[tuple[str, int]] | None = None
         self.has_h1 = False
+        self.block_in_heading = False
+        self.headings: set[str] = set()  # the page's headings' text (``_folded``): a title one repeats is not kept
         self.redirect = False
 
     def _add(self, text: str, line: int) -> None:
@@ -221,6 +225,8 @@ class _HtmlText(HTMLParser):
             for text, line in self.block:
                 self._add(text, line)
             self.has_h1 = self.has_h1 or self.block_in_h1
+            if self.block_in_heading:
+                self.headings.add(_folded(self.block))
             term = " ".join("".join(text for text, _ in self.block).split())
             held = ((self.block_in_term and not self.block_is_signature and not self.block_in_definition
                      or self.block_titles is not None and id(self.block_titles) not in self.split_titles)
@@ -229,7 +235,8 @@ class _HtmlText(HTMLParser):
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.literal_start, self.literal_periods = 0, []
-        self.block_in_title = self.block_in_h1 = self.block_in_term = self.block_in_definition = self.cell_gap = False
+        self.block_in_title = self.block_in_h1 = self.block_in_heading = False
+        self.block_in_term = self.block_in_definition = self.cell_gap = False
         self.block_is_signature, self.block_titles = False, None
         for table in self.tables:
             if table.cell:
@@ -634,6 +641,7 @@ class _HtmlText(HTMLParser):
             self.block_in_prose = self.block_in_prose or self.prose_open > 0
             self.block_in_title = self.block_in_title or self._last("title") >= 0
             self.block_in_h1 = self.block_in_h1 or self._last("h1") >= 0
+            self.block_in_heading = self.block_in_heading or any(self._last(h) >= 0 for h in self.HEADINGS)
             term = self._last("dt")
             self.block_in_term = self.block_in_term or (term >= 0 and not self.SIGNATURE.intersection(
                 self._classes(self.open_attrs[term])))
@@ -669,7 +677,8 @@ class _HtmlText(HTMLParser):
         self._pop_to(0)  # the elements left unclosed end with the page
         if self.redirect:  # a page that sends the reader elsewhere has no text of its own
             self.parts, self.line_map, self.size = [], [], 0
-        elif self.title and not self.has_h1 and any(text.strip() for text, _ in self.title):
+        elif (self.title and not self.has_h1 and any(text.strip() for text, _ in self.title)
+              and _folded(self.title) not in self.headings):  # (DocBook's pages: the title is their h2 or h3)
             parts, line_map = self.parts, self.line_map
             self.parts, self.line_map, self.size = [], [], 0
             for text, line in self.title:
@@ -678,6 +687,11 @@ class _HtmlText(HTMLParser):
             shift = self.size
             self.parts += parts
             self.line_map += [(offset + shift, line) for offset, line in line_map]
+
+
+def _folded(block: list[tuple[str, int]]) -> str:
+    """A block's text as headings and titles are compared: runs of whitespace one space, no case."""
+    return " ".join("".join(text for text, _ in block).split()).casefold()
 
 
 # A word of prose: letters of any script, the first of either case and the rest lower case
