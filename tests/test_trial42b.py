@@ -53,3 +53,13 @@ def test_a_python_role_with_a_leading_dot_shows_its_target_without_it():
                                          "Call Coverage.switch_context or start first.",
                                          "Set .PATH and read .coveragerc now."]
     assert read("Use {class}`.CoverageData` here.\n", "page.md") == ["Use CoverageData here."]
+
+
+def test_a_docbook_pictures_long_description_link_is_left_out():
+    """DocBook XSL puts "[D]" (a link to the picture's long description) under each screenshot:
+    33 one-word sentences in aptitude's manual."""
+    page = ('<html><body><h1>Start</h1><p>The main screen should appear:</p><div class="screenshot">'
+            '<div class="mediaobject"><img src="s.png" alt="[main screen]"/><div class="longdesc-link" '
+            'align="right"><br clear="all"/><span class="longdesc-link">[<a href="ld-1.html" target="longdesc">'
+            'D</a>]</span></div></div></div><p>As you can see, the screen is divided.</p></body></html>')
+    assert read(page, "page.html") == ["Start", "The main screen should appear:", "As you can see, the screen is divided."]

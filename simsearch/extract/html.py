@@ -52,7 +52,8 @@ class _HtmlText(HTMLParser):
     repeated on every page); page chrome (``_is_chrome``): the page's footer (``<footer>``
     outside an ``<article>``, ``role="contentinfo"``, Sphinx's ``div.footer``, Django's
     ``div#ft``; also its ``div#hd`` and ``div#sidebar``; DocBook XSL's navigation header and footer,
-    ``div.navheader`` and ``div.navfooter``, and its table of contents, ``div.toc``), an ``<aside>`` outside the content of a
+    ``div.navheader`` and ``div.navfooter``, its table of contents, ``div.toc``, and a picture's
+    "[D]" link to its description, ``div.longdesc-link``), an ``<aside>`` outside the content of a
     page that marks it (``<main>``, ``<article>``, ``role="main"``: a sidebar of related links),
     what the page asks a search engine to leave out (``class="nosearch"``, SQLite's header, menus
     and table of contents; ``robots-nocontent``; ``data-pagefind-ignore``), a block that only says
@@ -117,7 +118,7 @@ class _HtmlText(HTMLParser):
                             r"|program|listing|shell|terminal|linenos|syntax|brush", re.IGNORECASE)
     NOT_SEARCHED = frozenset({"nosearch", "robots-nocontent"})
     # A div of these classes is the site's, not the page's (``_is_chrome``).
-    CHROME_CLASSES = frozenset({"footer", "navheader", "navfooter", "toc"})
+    CHROME_CLASSES = frozenset({"footer", "navheader", "navfooter", "toc", "longdesc-link"})
     # A block that says only when the page last changed ("This page last modified on 2018-12-10
     # 12:34:08 UTC", "Last updated: May 5, 2024.", "... on 5 May 2024, at 10:00 (UTC)", "... by
     # Ann Lee"): the site's footer, whatever element holds it. What follows "on" or ":" is a date
@@ -435,8 +436,9 @@ class _HtmlText(HTMLParser):
                 and "open" in self.open_attrs[-1]:
             return True  # a toggle's label that the page hides while its details are open
         # Sphinx's div.footer; Django's (YUI's) header, sidebar and footer: div#hd, div#sidebar, div#ft;
-        # DocBook XSL's navigation header and footer (the previous and next pages' titles) and its
-        # table of contents: div.navheader, div.navfooter, div.toc
+        # DocBook XSL's navigation header and footer (the previous and next pages' titles), its
+        # table of contents and a picture's "[D]" link to its long description: div.navheader,
+        # div.navfooter, div.toc, div.longdesc-link
         return tag == "div" and (bool(self.CHROME_CLASSES.intersection(self._classes(attributes)))
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
 
