@@ -111,16 +111,8 @@ from simsearch.tui import CompareApp  # noqa: E402
 from .test_tui import QUERY, ask, run_app, settle, two_model_index, two_model_indexes  # noqa: E402,F401
 
 
-def test_the_eval_command_the_notice_gives_measures_what_the_app_showed(two_model_index, tmp_path, monkeypatch,
-                                                                        run_cli):
-    """The notice after `a` says "Compare the models on all of them: simsearch eval retrieval
-    FILE -m A -m B". Run as given it reads another index (no --db: the app's was given with
-    --db) and another mode (no --mode: eval's default is hybrid, the app was in dense), so it
-    does not report the rank the status line showed."""
-    db, base, trained = two_model_index
-    monkeypatch.chdir(db.parent)
-    monkeypatch.setenv("SIMSEARCH_DB", str(tmp_path / "default.db"))  # the user's everyday index: another one
-    path = tmp_path / "questions.jsonl"
+def _notices_after_keeping_the_second_result(db, path, mode: str, monkeypatch) -> list[str]:
+    """What the app said after QUERY in ``mode``, the left pane's second result kept with `a`."""
     said: list[str] = []
 
     async def scenario(app, pilot):
@@ -132,7 +124,21 @@ def test_the_eval_command_the_notice_gives_measures_what_the_app_showed(two_mode
         await pilot.press("a")
         await settle(app, pilot)
 
-    run_app(CompareApp(db, show_timings=False, mode="dense", questions=QuestionFile.open(path)), scenario)
+    run_app(CompareApp(db, show_timings=False, mode=mode, questions=QuestionFile.open(path)), scenario)
+    return said
+
+
+def test_the_eval_command_the_notice_gives_measures_what_the_app_showed(two_model_index, tmp_path, monkeypatch,
+                                                                        run_cli):
+    """The notice after `a` says "Compare the models on all of them: simsearch eval retrieval
+    FILE -m A -m B". Run as given it reads another index (no --db: the app's was given with
+    --db) and another mode (no --mode: eval's default is hybrid, the app was in dense), so it
+    does not report the rank the status line showed."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setenv("SIMSEARCH_DB", str(tmp_path / "default.db"))  # the user's everyday index: another one
+    path = tmp_path / "questions.jsonl"
+    said = _notices_after_keeping_the_second_result(db, path, "dense", monkeypatch)
     command = shlex.split(said[0].split("Compare the models on all of them: ", 1)[1])
     assert command[:3] == ["simsearch", "eval", "retrieval"]
     code, out, err = run_cli(*command[1:], "--json", "--details", tmp_path / "d.jsonl")
@@ -147,18 +153,7 @@ def test_in_lexical_mode_the_notice_measures_the_words_and_names_no_model(two_mo
     db, _, _ = two_model_index
     monkeypatch.chdir(db.parent)
     path = tmp_path / "questions.jsonl"
-    said: list[str] = []
-
-    async def scenario(app, pilot):
-        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
-        await ask(app, pilot, QUERY)
-        app.query_one("#left-table", DataTable).focus()
-        await pilot.press("down")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-
-    run_app(CompareApp(db, show_timings=False, mode="lexical", questions=QuestionFile.open(path)), scenario)
+    said = _notices_after_keeping_the_second_result(db, path, "lexical", monkeypatch)
     assert "Measure the words alone on all of them: " in said[0], said
     command = shlex.split(said[0].split("Measure the words alone on all of them: ", 1)[1])
     assert command[3:] == [str(path), "--db", "index.db", "--mode", "lexical"]
