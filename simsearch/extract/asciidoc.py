@@ -405,8 +405,9 @@ def _literal(match: re.Match, keep: list[str], read: Callable[[str], str] = str)
     x`") nor at its period before a lowercase word, also when a passthrough in it holds the period
     ("`+foo.+` and": ``keep`` has the passthroughs protected before). ``read``: what a literal's text
     goes through that a passthrough's does not (its character references)."""
-    text = read(next(group for group in match.groups() if group is not None))
-    return _glued(text) + _glue_after(_restore(text, keep), match.string, match.end())
+    # (a passthrough in a literal, Asciidoctor's "`+text+`", goes back in now: a placeholder holds none)
+    text = _restore(read(next(group for group in match.groups() if group is not None)), keep)
+    return _glued(text) + _glue_after(text, match.string, match.end())
 
 
 def _link_text(match: re.Match) -> str:
