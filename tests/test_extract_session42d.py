@@ -14,3 +14,15 @@ def test_asciidoc_passthrough_in_a_literal_reads_as_its_text():
     # passthrough's placeholder stood in the literal's text and was stored as "\x000\x00".
     assert read("a.adoc", "Use `+literal text+` here.\n") == [(1, "Use literal text here.")]
     assert read("a.adoc", "Use `+a+` and `+{b}+` here.\n") == [(1, "Use a and {b} here.")]
+
+
+# --- AsciiDoc: the pass macro ------------------------------------------------------------------------
+
+def test_asciidoc_pass_macro_is_a_passthrough_taken_out_first():
+    # syntax.adoc:64-66. Asciidoctor takes passthroughs out before any other substitution: the
+    # text of pass:[...] (with the substitutions it names, pass:c,a,r[...]) is shown as written.
+    # It was read after the "+" passthroughs and strong text had eaten into it.
+    source = ("Since `pass:[++]` has strong priority, you can rewrite pass:c,a,r[C++ => C{pp}].\n\n"
+              "It contains pass:[************] arranged.\n")
+    assert read("a.adoc", source) == [(1, "Since ++ has strong priority, you can rewrite C++ => C++."),
+                                      (3, "It contains ************ arranged.")]

@@ -72,6 +72,8 @@ _INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
 _DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
 # (each constrained: the "++" of "C++ and C++" opens nothing)
 _PASSTHROUGH = re.compile(r"(?<![\w+])(?:\+{3}(\S.*?)\+{3}|\+\+(\S.*?)\+\+|\+([^\s+](?:[^+\n]*[^\s+])?)\+)(?![\w+])", re.DOTALL)
+# The pass macro, ``pass:[text]`` or with the substitutions it applies (``pass:c,a,r[text]``).
+_PASS_MACRO = re.compile(r"\bpass:[a-z,]*\[((?:\\\]|[^\]\n])*)\]")
 _MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`])", re.DOTALL)
 _STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
 _EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
@@ -377,6 +379,8 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     keep: list[str] = []
     values = {**_BUILTIN_ATTRIBUTES, **(attributes or {})}
     text = _ATTRIBUTE_REF.sub(lambda m: values.get(m.group(1).lower(), m.group(0)), _without_nul(text))
+    # (Asciidoctor takes the passthroughs out first, the pass macro's before the "+" ones)
+    text = _protect(_PASS_MACRO, text, keep, lambda m: _literal(m, keep, lambda t: t.replace("\\]", "]")))
     text = _protect(_PASSTHROUGH, text, keep, lambda m: _literal(m, keep))
     text = _LINKGIT.sub(r"\1(\2)", text)
     text = _protect(_LINK, text, keep, lambda m: _characters(_link_text(m)))
