@@ -63,7 +63,11 @@ _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
-_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|pass|stem|latexmath|asciimath|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+# An inline image or icon: its target and its attribute list (``image:x.png[alt,16,opts=interactive]``).
+_IMAGE_MACRO = re.compile(r"\b(image|icon):(?!:)([^\s\[]*)\[([^\]\n]*)\]")
+# One attribute of a list: ``name=value`` or a positional one, either quoted or not.
+_ATTRIBUTE = re.compile(r"""\s*(?:([\w-]+)\s*=\s*)?("[^"]*"|'[^']*'|[^,]*)\s*(?:,|$)""")
 # What shows nothing: an anchor, and a concealed index term (``indexterm:[a, b]``, ``(((a, b)))``), an
 # entry of the index alone (``indexterm2:[a]`` and ``((a))`` are shown).
 _INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)"
@@ -387,6 +391,7 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _protect(_XREF, text, keep, lambda m: _characters(
         " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split())))
     text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
+    text = _IMAGE_MACRO.sub(_image_text, text)
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
@@ -396,6 +401,27 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
     return _restore(_characters(text), keep)  # (read last: a character it gives is no markup)
+
+
+def _image_text(match: re.Match) -> str:
+    """What an inline image shows in words: its alt text, the first positional attribute or
+    ``alt=``, else its file's name in words (as Asciidoctor makes it: "sunset_beach.jpg" is
+    "sunset beach"), never its size and options; an icon, its name (Asciidoctor writes "[flag]"
+    without icons, and it is the alt text of an image icon)."""
+    if match.group(1) == "icon":
+        return match.group(2)
+    positional, alt = [], ""
+    for attribute in _ATTRIBUTE.finditer(match.group(3)):
+        if attribute.start() == len(match.group(3)) and attribute.group(0) == "":
+            break
+        value = attribute.group(2).strip()
+        value = value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'" else value
+        if attribute.group(1):
+            alt = value if attribute.group(1) == "alt" else alt
+        else:
+            positional.append(value)
+    words = (positional[0] if positional else "") or alt
+    return words or _words(re.sub(r"\.\w+$", "", match.group(2).rsplit("/", 1)[-1]))
 
 
 def _characters(text: str) -> str:
