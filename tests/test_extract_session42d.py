@@ -42,3 +42,25 @@ def test_asciidoc_inline_image_reads_as_its_alt_text_and_an_icon_as_its_name():
     assert read("a.adoc", source) == [(1, "Press reload to reload the page."),
                                       (3, "The European flag is blue."),
                                       (5, "See Tux, the penguin and sunset beach.")]
+
+
+# --- AsciiDoc: marked text and a phrase's role --------------------------------------------------------
+
+def test_asciidoc_mark_and_a_phrase_role_read_as_their_text():
+    # syntax.adoc:44, :50 and :58-60. "#text#" (constrained) and "##text##" (unconstrained) are
+    # Asciidoctor's marked text, a <mark>; an attribute list right before a quote ("[.path]_images_",
+    # "[.line-through]#delete me#") gives the phrase a role or an id, shown as nothing. They were
+    # read as written: "a #mark# to remember", "[.line-through]#delete me# the [.path]images directory".
+    source = ("a #mark# to remember and ##mark##up your text.\n\n"
+              "[.line-through]#delete me# the [.path]_images_ directory a [#wibble.term]*wibble* does wobble.\n\n"
+              "Write it in C# or F# and see issue #12, #13 or [.code]`x`.\n")
+    assert read("a.adoc", source) == [(1, "a mark to remember and markup your text."),
+                                      (3, "delete me the images directory a wibble does wobble."),
+                                      (5, "Write it in C# or F# and see issue #12, #13 or x.")]
+
+
+def test_asciidoc_escaped_quote_marks_are_text():
+    # Asciidoctor shows a quote whose opening mark is escaped as written, without the backslash.
+    # The backslash went, and the marks with it: "An \\escaped star".
+    assert read("a.adoc", "An \\*escaped* star, \\_escaped_ line and \\#escaped# hash.\n") == [
+        (1, "An *escaped* star, _escaped_ line and #escaped# hash.")]

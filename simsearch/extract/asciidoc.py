@@ -79,8 +79,14 @@ _PASSTHROUGH = re.compile(r"(?<![\w+])(?:\+{3}(\S.*?)\+{3}|\+\+(\S.*?)\+\+|\+([^
 # The pass macro, ``pass:[text]`` or with the substitutions it applies (``pass:c,a,r[text]``).
 _PASS_MACRO = re.compile(r"\bpass:[a-z,]*\[((?:\\\]|[^\]\n])*)\]")
 _MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`])", re.DOTALL)
-_STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
-_EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
+_STRONG = re.compile(r"(?<!\\)\*\*(.+?)\*\*|(?<![\w*\\])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<!\\)__(.+?)__|(?<![\w_\\])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
+# Marked text: ``##text##`` anywhere, ``#text#`` at word boundaries (Asciidoctor's <mark>).
+# (Each of these quotes after a backslash is text: "\\*not strong*" shows "*not strong*".)
+_MARK = re.compile(r"(?<!\\)##(.+?)##|(?<![\w#\\])#(\S(?:[^#\n]*?\S)?)#(?![\w#])")
+# A phrase's attribute list, right before the quote it applies to: a role, an id or an option
+# (``[.path]_images_``, ``[#id.role]*word*``, ``[.line-through]#text#``); shown as nothing.
+_PHRASE_ATTRIBUTES = re.compile(r"(?<![\w\]])\[(?:[.#%][\w.#%-]*|role=[\w\s\"'-]*)\](?=(?:\*|_|`|#|\+)+\S)")
 _ESCAPE = re.compile(r"\\(?=[*_`'+#{}\[<-])")
 # A character reference, as Asciidoctor's replacements restore one (every "&" is escaped first):
 # a name, a decimal or a hexadecimal number; after a backslash it is shown as written.
@@ -395,10 +401,12 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
+    text = _PHRASE_ATTRIBUTES.sub("", text)
     text = _DOUBLE_QUOTED.sub(r"“\1”", text)
     text = _protect(_MONOSPACE, text, keep, lambda m: _literal(m, keep, _characters))
     text = _STRONG.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+    text = _MARK.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
     return _restore(_characters(text), keep)  # (read last: a character it gives is no markup)
 
