@@ -64,3 +64,31 @@ def test_asciidoc_escaped_quote_marks_are_text():
     # The backslash went, and the marks with it: "An \\escaped star".
     assert read("a.adoc", "An \\*escaped* star, \\_escaped_ line and \\#escaped# hash.\n") == [
         (1, "An *escaped* star, _escaped_ line and #escaped# hash.")]
+
+
+# --- AsciiDoc: hard line breaks -----------------------------------------------------------------------
+
+def test_asciidoc_hardbreaks_paragraph_keeps_each_line_its_own():
+    # syntax.adoc:82-86 and :35-50. A paragraph with the hardbreaks option ([%hardbreaks],
+    # options=hardbreaks), or any while the document sets hardbreaks-option, shows each line on a
+    # line of its own (Asciidoctor ends each with <br>): four links were one sentence, "A webpage A
+    # local file A sibling document Email to say hello!".
+    source = ("[%hardbreaks]\n"
+              "https://example.org/page[A webpage]\n"
+              "link:../path/to/file.txt[A local file]\n"
+              "mailto:hello@example.org[Email to say hello!]\n"
+              "\n"
+              "== Text\n"
+              ":hardbreaks-option:\n"
+              "\n"
+              ".Constrained\n"
+              "*strong importance* (aka bold)\n"
+              "// a comment\n"
+              "_stress emphasis_ (aka italic)\n"
+              "\n"
+              ":!hardbreaks-option:\n"
+              "Two lines of\n"
+              "one sentence.\n")
+    assert read("a.adoc", source) == [(2, "A webpage"), (3, "A local file"), (4, "Email to say hello!"),
+                                      (6, "Text"), (9, "Constrained"), (10, "strong importance (aka bold)"),
+                                      (12, "stress emphasis (aka italic)"), (15, "Two lines of one sentence.")]

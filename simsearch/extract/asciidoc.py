@@ -47,6 +47,8 @@ _COMMENT = re.compile(r"^//(?!//)")
 _ITEM = re.compile(r"^\s*(?:-|\*{1,5}|\.{1,5}|\d{1,3}\.|[a-zA-Z]\.|[ivxIVX]{1,5}\)|<(?:\d{1,2}|\.)>)\s+(?:\[[ x*]\]\s+)?(?=\S)")
 _TERM = re.compile(r"^\s*(\S.*?)(?::{2,4}|;;)(?:\s+(\S.*?))?\s*$")
 # Styles of a paragraph whose text is not prose.
+# A paragraph's hardbreaks option, in its attribute line: ``[%hardbreaks]``, ``[options="hardbreaks"]``.
+_HARDBREAKS = re.compile(r"%hardbreaks\b|\b(?:options|opts)\s*=\s*[\"']?[\w,]*\bhardbreaks\b")
 _CODE_STYLES = frozenset({"source", "listing", "literal", "pass", "comment", "stem", "latexmath", "asciimath"})
 
 # Git's documentation (and Asciidoctor) name characters that would read as markup.
@@ -109,6 +111,8 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
     anchors: list[str] = []  # anchors waiting for the next title
     unclosed: set[str] = set()
     style = None  # the style of the next block ([source], [verse]), from an attribute line
+    breaks = False  # the next paragraph has the hardbreaks option ([%hardbreaks])
+    all_breaks = False  # the document sets hardbreaks-option: every paragraph has it
     para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
     para_start = -1  # the line the paragraph began on
     last_term = -2  # the line of the last term, so that consecutive terms share a block
@@ -148,7 +152,7 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
             end = _closing_line(lines, i + 1, lambda other: other == closer, closer, unclosed)
             out.gap(number)
             para = item = term = False
-            style = None
+            style, breaks = None, False
             i = i + 1 if end is None else end + 1  # (an unclosed one: its line alone, never the rest of the file)
             continue
         if _TABLE.match(line):
@@ -160,12 +164,13 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 for k in range(i + 1, end):
                     out.block(k + 1, lines[k].strip())
             para = item = term = False
-            style = None
+            style, breaks = None, False
             i = end + 1
             continue
         if _KEPT_BLOCK.match(line) or stripped == "+":  # a block's delimiter, a list continuation
             out.gap(number)
             para = item = term = False
+            breaks = False
             i += 1
             continue
         if not para:
@@ -174,7 +179,7 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
             block_title = _BLOCK_TITLE.match(line)
             if heading:
                 title(number, heading.group(2))
-                style, term = None, False
+                style, term, breaks = None, False, False
                 i = _header_end(lines, i + 1, attributes_set) if heading.group(1) == "=" else i + 1
                 continue
             if attributes:
@@ -185,11 +190,14 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 else:
                     first = re.split(r"[,#.%]", attributes.group(3), maxsplit=1)[0].strip().lower()
                     style = first or style
+                    breaks = breaks or bool(_HARDBREAKS.search(attributes.group(3)))
                     anchors.extend(re.findall(r"#([\w:-]+)", attributes.group(3)))
                 i += 1
                 continue
             entry = _ATTRIBUTE_ENTRY.match(line)
             if entry:
+                if entry.group(1).lower() in ("hardbreaks-option", "hardbreaks"):
+                    all_breaks = not (line.startswith(":!") or line.split(":")[1].endswith("!"))
                 if entry.group(1) and entry.group(2):
                     attributes_set.setdefault(entry.group(1).lower(), entry.group(2))
                 i += 1
@@ -200,13 +208,20 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 continue
             if style in _CODE_STYLES or (_indent(line) and not term and not _ITEM.match(line)):
                 i = _paragraph_end(lines, i)  # a paragraph of code, or an indented (literal) one
-                style, term = None, False
+                style, term, breaks = None, False, False
                 continue
             if style == "verse":  # each line its own
                 end = _paragraph_end(lines, i)
                 for k in range(i, end):
                     out.block(k + 1, lines[k].strip())
-                i, style = end, None
+                i, style, breaks = end, None, False
+                continue
+            if (breaks or all_breaks) and not _ITEM.match(line) and not _TERM.match(line):
+                end = _paragraph_end(lines, i)  # each line ends in a line break: a block of its own
+                for k in range(i, end):
+                    if not _COMMENT.match(lines[k]):
+                        out.block(k + 1, lines[k].strip())
+                i, style, breaks = end, None, False
                 continue
         if not para or item:
             listed = _ITEM.match(line)
@@ -230,14 +245,14 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 para = item = bool(listed or defined.group(2))
                 term = bool(defined and not defined.group(2))
                 last_term = i if term else last_term
-                style = None
+                style, breaks = None, False
                 i += 1
                 continue
         out.add(number, stripped)
         if not para:
             item = term  # the text of a term written under it
             para_start = i
-        para, term, style = True, False, None
+        para, term, style, breaks = True, False, None, False
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
 
