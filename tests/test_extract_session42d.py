@@ -32,16 +32,16 @@ def test_asciidoc_pass_macro_is_a_passthrough_taken_out_first():
 
 def test_asciidoc_inline_image_reads_as_its_alt_text_and_an_icon_as_its_name():
     # syntax.adoc:282 and :64. An inline image's text is its alt text, the first positional
-    # attribute (else alt=, else the file's name), never its size and options; an icon's, its name
+    # attribute (else alt=; none, nothing, as before), never its size and options; an icon's, its name
     # (Asciidoctor writes "[flag]" without icons, the image's alt "flag" with image icons, and a
     # font icon's role is its color). They were read as "Press reload,16,opts=interactive to
     # reload the page." and "The European role=blue is blue".
     source = ("Press image:reload.svg[reload,16,opts=interactive] to reload the page.\n\n"
               "The European icon:flag[role=blue] is blue.\n\n"
-              "See image:images/tux-logo.png[width=32,alt=\"Tux, the penguin\"] and image:sunset_beach.jpg[].\n")
+              "See image:images/tux-logo.png[width=32,alt=\"Tux, the penguin\"] and image:sunset_beach.jpg[] here.\n")
     assert read("a.adoc", source) == [(1, "Press reload to reload the page."),
                                       (3, "The European flag is blue."),
-                                      (5, "See Tux, the penguin and sunset beach.")]
+                                      (5, "See Tux, the penguin and here.")]
 
 
 # --- AsciiDoc: marked text and a phrase's role --------------------------------------------------------

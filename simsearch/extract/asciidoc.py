@@ -428,9 +428,9 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
 
 def _image_text(match: re.Match) -> str:
     """What an inline image shows in words: its alt text, the first positional attribute or
-    ``alt=``, else its file's name in words (as Asciidoctor makes it: "sunset_beach.jpg" is
-    "sunset beach"), never its size and options; an icon, its name (Asciidoctor writes "[flag]"
-    without icons, and it is the alt text of an image icon)."""
+    ``alt=`` (none: nothing, as an image without a text reads in every format), never its size and
+    options; an icon, its name (Asciidoctor writes "[flag]" without icons, and it is the alt text
+    of an image icon)."""
     if match.group(1) == "icon":
         return match.group(2)
     positional, alt = [], ""
@@ -443,8 +443,7 @@ def _image_text(match: re.Match) -> str:
             alt = value if attribute.group(1) == "alt" else alt
         else:
             positional.append(value)
-    words = (positional[0] if positional else "") or alt
-    return words or _words(re.sub(r"\.\w+$", "", match.group(2).rsplit("/", 1)[-1]))
+    return (positional[0] if positional else "") or alt
 
 
 def _characters(text: str) -> str:
