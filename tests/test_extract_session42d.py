@@ -92,3 +92,21 @@ def test_asciidoc_hardbreaks_paragraph_keeps_each_line_its_own():
     assert read("a.adoc", source) == [(2, "A webpage"), (3, "A local file"), (4, "Email to say hello!"),
                                       (6, "Text"), (9, "Constrained"), (10, "strong importance (aka bold)"),
                                       (12, "stress emphasis (aka italic)"), (15, "Two lines of one sentence.")]
+
+
+# --- Markdown: an HTML block's own blocks ------------------------------------------------------------
+
+def test_markdown_html_block_keeps_its_headings_and_paragraphs_apart():
+    # mkdocstrings 1.0.8, docs/usage/index.md:76-85 (a tab "Result" shows the rendered HTML): a
+    # heading and the paragraphs of an HTML block are blocks of their own on the page, and were one
+    # sentence, "Documentation for MyClass Print print print! method_a Print A!".
+    source = ('Intro text here.\n\n'
+              '<h3 id="x">Documentation for <code>MyClass</code></h3>\n'
+              '<div><div><p>Print print print!</p><div><div>\n'
+              '<h4 id="y">\n'
+              '<code class="highlight">method_a(self)</code>\n'
+              '</h4><div><p>Print A!</p></div></div></div>\n'
+              '\nAfter.\n')
+    assert read("a.md", source) == [(1, "Intro text here."), (3, "Documentation for MyClass"),
+                                    (4, "Print print print!"), (6, "method_a(self)"), (7, "Print A!"),
+                                    (9, "After.")]
