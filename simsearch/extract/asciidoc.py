@@ -47,6 +47,8 @@ _COMMENT = re.compile(r"^//(?!//)")
 _ITEM = re.compile(r"^\s*(?:-|\*{1,5}|\.{1,5}|\d{1,3}\.|[a-zA-Z]\.|[ivxIVX]{1,5}\)|<(?:\d{1,2}|\.)>)\s+(?:\[[ x*]\]\s+)?(?=\S)")
 _TERM = re.compile(r"^\s*(\S.*?)(?::{2,4}|;;)(?:\s+(\S.*?))?\s*$")
 # Styles of a paragraph whose text is not prose.
+# A paragraph's hardbreaks option, in its attribute line: ``[%hardbreaks]``, ``[options="hardbreaks"]``.
+_HARDBREAKS = re.compile(r"%hardbreaks\b|\b(?:options|opts)\s*=\s*[\"']?[\w,]*\bhardbreaks\b")
 _CODE_STYLES = frozenset({"source", "listing", "literal", "pass", "comment", "stem", "latexmath", "asciimath"})
 
 # Git's documentation (and Asciidoctor) name characters that would read as markup.
@@ -63,7 +65,11 @@ _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
-_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|icon|pass|stem|latexmath|asciimath|image|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|pass|stem|latexmath|asciimath|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+# An inline image or icon: its target and its attribute list (``image:x.png[alt,16,opts=interactive]``).
+_IMAGE_MACRO = re.compile(r"\b(image|icon):(?!:)([^\s\[]*)\[([^\]\n]*)\]")
+# One attribute of a list: ``name=value`` or a positional one, either quoted or not.
+_ATTRIBUTE = re.compile(r"""\s*(?:([\w-]+)\s*=\s*)?("[^"]*"|'[^']*'|[^,]*)\s*(?:,|$)""")
 # What shows nothing: an anchor, and a concealed index term (``indexterm:[a, b]``, ``(((a, b)))``), an
 # entry of the index alone (``indexterm2:[a]`` and ``((a))`` are shown).
 _INLINE_ANCHOR = re.compile(r"\[\[\[[\w:.-]+\]\]\]|\[\[[\w:.-]+(?:,[^\]\n]*)?\]\]|\banchor:[\w:.-]+\[[^\]\n]*\]|\(\(\(.*?\)\)\)"
@@ -72,9 +78,17 @@ _INDEX_TERM = re.compile(r"\(\((.+?)\)\)")
 _DOUBLE_QUOTED = re.compile(r"``(?=\S)(.+?)(?<=\S)''", re.DOTALL)
 # (each constrained: the "++" of "C++ and C++" opens nothing)
 _PASSTHROUGH = re.compile(r"(?<![\w+])(?:\+{3}(\S.*?)\+{3}|\+\+(\S.*?)\+\+|\+([^\s+](?:[^+\n]*[^\s+])?)\+)(?![\w+])", re.DOTALL)
+# The pass macro, ``pass:[text]`` or with the substitutions it applies (``pass:c,a,r[text]``).
+_PASS_MACRO = re.compile(r"\bpass:[a-z,]*\[((?:\\\]|[^\]\n])*)\]")
 _MONOSPACE = re.compile(r"``(.+?)``|(?<![\w`])`([^`\s](?:[^`]*?[^`\s])?)`(?![\w`])", re.DOTALL)
-_STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
-_EMPHASIS = re.compile(r"__(.+?)__|(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
+_STRONG = re.compile(r"(?<!\\)\*\*(.+?)\*\*|(?<![\w*\\])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<!\\)__(.+?)__|(?<![\w_\\])_(\S(?:[^_\n]*?\S)?)_(?![\w_])|(?<![\w'])'(\S(?:[^']*?\S)?)'(?![\w'])")
+# Marked text: ``##text##`` anywhere, ``#text#`` at word boundaries (Asciidoctor's <mark>).
+# (Each of these quotes after a backslash is text: "\\*not strong*" shows "*not strong*".)
+_MARK = re.compile(r"(?<!\\)##(.+?)##|(?<![\w#\\])#(\S(?:[^#\n]*?\S)?)#(?![\w#])")
+# A phrase's attribute list, right before the quote it applies to: a role, an id or an option
+# (``[.path]_images_``, ``[#id.role]*word*``, ``[.line-through]#text#``); shown as nothing.
+_PHRASE_ATTRIBUTES = re.compile(r"(?<![\w\]])\[(?:[.#%][\w.#%-]*|role=[\w\s\"'-]*)\](?=(?:\*|_|`|#|\+)+\S)")
 _ESCAPE = re.compile(r"\\(?=[*_`'+#{}\[<-])")
 # A character reference, as Asciidoctor's replacements restore one (every "&" is escaped first):
 # a name, a decimal or a hexadecimal number; after a backslash it is shown as written.
@@ -97,6 +111,8 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
     anchors: list[str] = []  # anchors waiting for the next title
     unclosed: set[str] = set()
     style = None  # the style of the next block ([source], [verse]), from an attribute line
+    breaks = False  # the next paragraph has the hardbreaks option ([%hardbreaks])
+    all_breaks = False  # the document sets hardbreaks-option: every paragraph has it
     para = item = term = False  # in a paragraph; it is a list item's text; the last block was a bare term
     para_start = -1  # the line the paragraph began on
     last_term = -2  # the line of the last term, so that consecutive terms share a block
@@ -136,7 +152,7 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
             end = _closing_line(lines, i + 1, lambda other: other == closer, closer, unclosed)
             out.gap(number)
             para = item = term = False
-            style = None
+            style, breaks = None, False
             i = i + 1 if end is None else end + 1  # (an unclosed one: its line alone, never the rest of the file)
             continue
         if _TABLE.match(line):
@@ -148,12 +164,13 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 for k in range(i + 1, end):
                     out.block(k + 1, lines[k].strip())
             para = item = term = False
-            style = None
+            style, breaks = None, False
             i = end + 1
             continue
         if _KEPT_BLOCK.match(line) or stripped == "+":  # a block's delimiter, a list continuation
             out.gap(number)
             para = item = term = False
+            breaks = False
             i += 1
             continue
         if not para:
@@ -162,7 +179,7 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
             block_title = _BLOCK_TITLE.match(line)
             if heading:
                 title(number, heading.group(2))
-                style, term = None, False
+                style, term, breaks = None, False, False
                 i = _header_end(lines, i + 1, attributes_set) if heading.group(1) == "=" else i + 1
                 continue
             if attributes:
@@ -173,11 +190,14 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 else:
                     first = re.split(r"[,#.%]", attributes.group(3), maxsplit=1)[0].strip().lower()
                     style = first or style
+                    breaks = breaks or bool(_HARDBREAKS.search(attributes.group(3)))
                     anchors.extend(re.findall(r"#([\w:-]+)", attributes.group(3)))
                 i += 1
                 continue
             entry = _ATTRIBUTE_ENTRY.match(line)
             if entry:
+                if entry.group(1).lower() in ("hardbreaks-option", "hardbreaks"):
+                    all_breaks = not (line.startswith(":!") or line.split(":")[1].endswith("!"))
                 if entry.group(1) and entry.group(2):
                     attributes_set.setdefault(entry.group(1).lower(), entry.group(2))
                 i += 1
@@ -188,13 +208,20 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 continue
             if style in _CODE_STYLES or (_indent(line) and not term and not _ITEM.match(line)):
                 i = _paragraph_end(lines, i)  # a paragraph of code, or an indented (literal) one
-                style, term = None, False
+                style, term, breaks = None, False, False
                 continue
             if style == "verse":  # each line its own
                 end = _paragraph_end(lines, i)
                 for k in range(i, end):
                     out.block(k + 1, lines[k].strip())
-                i, style = end, None
+                i, style, breaks = end, None, False
+                continue
+            if (breaks or all_breaks) and not _ITEM.match(line) and not _TERM.match(line):
+                end = _paragraph_end(lines, i)  # each line ends in a line break: a block of its own
+                for k in range(i, end):
+                    if not _COMMENT.match(lines[k]):
+                        out.block(k + 1, lines[k].strip())
+                i, style, breaks = end, None, False
                 continue
         if not para or item:
             listed = _ITEM.match(line)
@@ -218,14 +245,14 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 para = item = bool(listed or defined.group(2))
                 term = bool(defined and not defined.group(2))
                 last_term = i if term else last_term
-                style = None
+                style, breaks = None, False
                 i += 1
                 continue
         out.add(number, stripped)
         if not para:
             item = term  # the text of a term written under it
             para_start = i
-        para, term, style = True, False, None
+        para, term, style, breaks = True, False, None, False
         i += 1
     return _inline_blocks(out.lines, lambda block: _asciidoc_inline(block, titles, attributes_set))
 
@@ -377,21 +404,46 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
     keep: list[str] = []
     values = {**_BUILTIN_ATTRIBUTES, **(attributes or {})}
     text = _ATTRIBUTE_REF.sub(lambda m: values.get(m.group(1).lower(), m.group(0)), _without_nul(text))
+    # (Asciidoctor takes the passthroughs out first, the pass macro's before the "+" ones)
+    text = _protect(_PASS_MACRO, text, keep, lambda m: _literal(m, keep, lambda t: t.replace("\\]", "]")))
     text = _protect(_PASSTHROUGH, text, keep, lambda m: _literal(m, keep))
     text = _LINKGIT.sub(r"\1(\2)", text)
     text = _protect(_LINK, text, keep, lambda m: _characters(_link_text(m)))
     text = _protect(_XREF, text, keep, lambda m: _characters(
         " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split())))
     text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
+    text = _IMAGE_MACRO.sub(_image_text, text)
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
+    text = _PHRASE_ATTRIBUTES.sub("", text)
     text = _DOUBLE_QUOTED.sub(r"“\1”", text)
     text = _protect(_MONOSPACE, text, keep, lambda m: _literal(m, keep, _characters))
     text = _STRONG.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+    text = _MARK.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _HARD_BREAK.sub("", _ESCAPE.sub("", text))
     return _restore(_characters(text), keep)  # (read last: a character it gives is no markup)
+
+
+def _image_text(match: re.Match) -> str:
+    """What an inline image shows in words: its alt text, the first positional attribute or
+    ``alt=`` (none: nothing, as an image without a text reads in every format), never its size and
+    options; an icon, its name (Asciidoctor writes "[flag]" without icons, and it is the alt text
+    of an image icon)."""
+    if match.group(1) == "icon":
+        return match.group(2)
+    positional, alt = [], ""
+    for attribute in _ATTRIBUTE.finditer(match.group(3)):
+        if attribute.start() == len(match.group(3)) and attribute.group(0) == "":
+            break
+        value = attribute.group(2).strip()
+        value = value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'" else value
+        if attribute.group(1):
+            alt = value if attribute.group(1) == "alt" else alt
+        else:
+            positional.append(value)
+    return (positional[0] if positional else "") or alt
 
 
 def _characters(text: str) -> str:
@@ -405,8 +457,9 @@ def _literal(match: re.Match, keep: list[str], read: Callable[[str], str] = str)
     x`") nor at its period before a lowercase word, also when a passthrough in it holds the period
     ("`+foo.+` and": ``keep`` has the passthroughs protected before). ``read``: what a literal's text
     goes through that a passthrough's does not (its character references)."""
-    text = read(next(group for group in match.groups() if group is not None))
-    return _glued(text) + _glue_after(_restore(text, keep), match.string, match.end())
+    # (a passthrough in a literal, Asciidoctor's "`+text+`", goes back in now: a placeholder holds none)
+    text = _restore(read(next(group for group in match.groups() if group is not None)), keep)
+    return _glued(text) + _glue_after(text, match.string, match.end())
 
 
 def _link_text(match: re.Match) -> str:

@@ -105,6 +105,13 @@ _MD_BODY_DIRECTIVES = frozenset({"note", "warning", "tip", "hint", "important", 
 _MD_SEPARATING_TAGS = frozenset(_HtmlText.BLOCKS | {"br"})
 # Such tags at a table cell's edge (``<ul><li>``, ``</li></ul>``): they separate its words from nothing.
 _MD_SEPARATING_TAG = rf"</?(?:{'|'.join(sorted(_MD_SEPARATING_TAGS))})(?:\s[^<>]*)?/?>"
+# An HTML block (CommonMark's sixth kind: a line that starts with a block-level tag, up to a blank
+# line), and the tags that part its text into blocks of their own (a table's cells stay one row's).
+_MD_HTML_BLOCK_TAGS = frozenset(_HtmlText.BLOCKS - {"td", "th", "br"})
+# (<details> is read apart: its <summary> labels what follows, ``_MD_SUMMARY``)
+_MD_HTML_BLOCK = re.compile(rf"^\s*</?(?:{'|'.join(sorted(_MD_HTML_BLOCK_TAGS - {'details', 'summary'}))})(?:\s|/?>|$)",
+                            re.IGNORECASE)
+_MD_HTML_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(_MD_HTML_BLOCK_TAGS))})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _MD_CELL_EDGE_TAGS = re.compile(rf"^(?:\s*{_MD_SEPARATING_TAG})+|(?:{_MD_SEPARATING_TAG}\s*)+$", re.IGNORECASE)
 
 
@@ -500,6 +507,17 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
             container = enter(indent, definition.end())
             in_paragraph = True
             i += 1
+            continue
+        if block_start and not in_paragraph and _MD_HTML_BLOCK.match(line):
+            # its headings, paragraphs and list items are blocks of their own, as a browser shows them
+            while i < len(lines) and content(i).strip() and not _MD_SUMMARY.match(content(i)):
+                for k, piece in enumerate(_MD_HTML_BLOCK_TAG.split(content(i))):
+                    if k:
+                        out.gap(i + 1)
+                    if piece.strip():
+                        out.add(i + 1, piece)
+                i += 1
+            out.gap(i)
             continue
         if in_paragraph and paragraph and paragraph[2] == i - 1:
             paragraph[1].append(line)
