@@ -87,14 +87,18 @@ def test_epoch_batches_cover_each_example_once_and_are_deterministic():
     assert not np.array_equal(np.concatenate(batches), np.concatenate(epoch_batches(lengths, 10, 1, 1, True)))
 
 
-def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes, sts_fixture):
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes, sts_fixture, capsys):
     common = dict(pooler="cls", eval_data=sts_fixture, max_steps=7)
     full = train(config(notes, tiny_model, tmp_path / "full", **common))
     with pytest.raises(Interrupted, match="interrupted at step 4 of 7.*--resume"):
         train(config(notes, tiny_model, tmp_path / "cut", **common), stop_at_step=4)
     assert not (tmp_path / "cut").exists()
+    capsys.readouterr()
     resumed = train(config(notes, tiny_model, tmp_path / "cut", resume=True, **common))
+    assert "resuming from step 4 of 7 (the checkpoint in " in " ".join(capsys.readouterr().err.split())
     assert resumed["best_step"] == full["best_step"] and resumed["best_dev_stsb"] == full["best_dev_stsb"]
+    # It says it resumed (a line when it starts, the metadata after), which it did not say at all.
+    assert (full["resumed_from_step"], resumed["resumed_from_step"]) == (None, 4)
     a, b = weights(tmp_path / "full"), weights(tmp_path / "cut")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert full["selection"] == "best STS-B dev" and full["pooler"] == "cls_before_pooler" and full["mlp_only_train"]

@@ -457,6 +457,7 @@ class Run:
     # ict: per row, the weight of its passage's document's name (``store.NAME_WEIGHT``, 0 for none);
     # the rows' last column is that name. None for the other recipes.
     name_weights: np.ndarray | None = None
+    resumed_from: int | None = None  # --resume: the step of the checkpoint this run continued from
 
     @property
     def main_process(self) -> bool:
@@ -565,7 +566,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         raise _interrupted_before_first_step(staging, state.step) from None
     run = Run(config, rank, world, device, precision, staging, base, pooling, data, split, heldout_docs, signature,
               tokenizer, model, forward_model, token_ids, lengths, total_steps, optimizer, scheduler, evaluator, state,
-              teacher, base_as_loaded, start, state.step, name_weights)
+              teacher, base_as_loaded, start, state.step, name_weights,
+              resumed_from=state.step if saved is not None else None)
     if run.main_process:
         _print_config(run)
     return run
@@ -1616,6 +1618,9 @@ def _print_config(run: Run) -> None:
                     selection=run.split.describe(config.recipe, run.heldout_docs))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False,
                  soft_wrap=True)
+    if run.resumed_from is not None:
+        stderr.print(f"resuming from step {run.resumed_from} of {run.total_steps} (the checkpoint in "
+                     f"{escape(str(run.staging))})", highlight=False, soft_wrap=True)
 
 
 def _finish(run: Run) -> dict | None:
@@ -1684,6 +1689,7 @@ def _save_model(run: Run) -> dict:
         "train_seconds": round(state.train_seconds, 2),
         "sentences_per_second": round(run.total_steps * config.batch_size / max(state.train_seconds, 1e-9), 1),
         "best_step": state.best_step,
+        "resumed_from_step": run.resumed_from,  # (None: not resumed; the weights are an uninterrupted run's)
         "versions": _versions(),
         "created": datetime.datetime.now().isoformat(timespec="seconds"),
     }
