@@ -93,7 +93,8 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes,
     with pytest.raises(Interrupted, match="interrupted at step 4 of 7.*--resume"):
         train(config(notes, tiny_model, tmp_path / "cut", **common), stop_at_step=4)
     assert not (tmp_path / "cut").exists()
-    capsys.readouterr()
+    said = " ".join(capsys.readouterr().err.split())
+    assert "--max-steps" not in said  # (7 steps fit in an epoch: nothing to say)
     resumed = train(config(notes, tiny_model, tmp_path / "cut", resume=True, **common))
     assert "resuming from step 4 of 7 (the checkpoint in " in " ".join(capsys.readouterr().err.split())
     assert resumed["best_step"] == full["best_step"] and resumed["best_dev_stsb"] == full["best_dev_stsb"]
@@ -108,6 +109,15 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, tiny_model, notes,
     assert log[0]["loss"] is None and full["base_dev_stsb"] == log[0]["stsb_dev"] == resumed["base_dev_stsb"]
     assert full["best_step"] > 0 and full["best_dev_stsb"] == max(r["stsb_dev"] for r in log[1:])
     assert (tmp_path / "full" / "training.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_max_steps_beyond_the_epochs_says_how_many_steps_there_are(tmp_path, tiny_model, notes, sts_fixture, capsys):
+    """`--max-steps 10` over data of 3 steps an epoch trained 3 steps; only the header's
+    `steps=3` said so (session 42 trial A: `--max-steps 30`, 18 steps)."""
+    meta = train(config(notes, tiny_model, tmp_path / "out", batch_size=64, max_steps=10, eval_data=sts_fixture))
+    assert meta["steps"] == 3
+    assert "--max-steps 10: 1 epoch of this data is 3 steps, so 3 steps (--epochs 2 for more)" in " ".join(
+        capsys.readouterr().err.split())
 
 
 def test_training_changes_the_model_and_without_benchmark_data_uses_held_out_geometry(

@@ -1618,6 +1618,10 @@ def _print_config(run: Run) -> None:
                     selection=run.split.describe(config.recipe, run.heldout_docs))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False,
                  soft_wrap=True)
+    if config.max_steps and run.total_steps < config.max_steps:  # a cap, not a count: say where it falls
+        stderr.print(f"--max-steps {config.max_steps}: {config.epochs} epoch{'s' if config.epochs != 1 else ''} of "
+                     f"this data {'is' if config.epochs == 1 else 'are'} {run.total_steps} steps, so {run.total_steps} "
+                     f"steps (--epochs {config.epochs + 1} for more)", highlight=False, soft_wrap=True)
     if run.resumed_from is not None:
         stderr.print(f"resuming from step {run.resumed_from} of {run.total_steps} (the checkpoint in "
                      f"{escape(str(run.staging))})", highlight=False, soft_wrap=True)
