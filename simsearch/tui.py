@@ -394,7 +394,11 @@ class CompareApp(App):
             return panel.show_hint()
         pane, hit = selected
         other = self.panes["right" if pane.side == "left" else "left"]
-        there = (other.model, other.answer.hits if other.answer else []) if other.model is not None else None
+        there = None
+        if other.model is not None:  # its hits, if it answered this query (not: loading, or its model failed)
+            answered = (other.answer is not None and pane.answer is not None
+                        and (other.answer.query, other.answer.mode) == (pane.answer.query, pane.answer.mode))
+            there = (other.model, other.answer.hits if answered else None)
         return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
 
     def action_pick(self, side: str) -> None:

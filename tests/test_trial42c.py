@@ -4,9 +4,15 @@ found."""
 
 from __future__ import annotations
 
+from textual.widgets import Static
+
 from simsearch.tui import CompareApp
 
-from .test_tui import ask, run_app, two_model_index, two_model_indexes  # noqa: F401 (fixtures)
+from .test_tui import ask, run_app, settle, table_ids, two_model_index, two_model_indexes  # noqa: F401 (fixtures)
+
+
+def _context(app) -> str:
+    return str(app.query_one("#detail", Static).render())
 
 
 def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkeypatch):
@@ -22,6 +28,32 @@ def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkey
         error = app.panes["right"].error or ""
         assert "is no longer at" in error, error
         assert f"--db {db}" in error, error
+
+    (db.parent / trained).rename(away)
+    try:
+        run_app(CompareApp(db, left=base, right=trained, mode="dense", show_timings=False), scenario)
+    finally:
+        away.rename(db.parent / trained)
+
+
+def test_the_context_panel_does_not_say_not_found_by_a_pane_that_did_not_search(two_model_index, monkeypatch):
+    """A left result's context panel gives its rank on the right, or says it is not in the
+    right's top k. With the right pane's model failing to open (its folder moved), the right
+    pane searched nothing: it said "notes-simcse: not in its top k" all the same."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    away = db.parent / f"{trained}.away"
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "chess")
+        assert app.panes["right"].error and table_ids(app, "left")
+        app.query_one("#left-table").focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        head = _context(app).split("\n")[0]
+        assert f"{base}: rank 2" in head, head
+        assert "not in its top k" not in head, head
+        assert f"{trained}: no results" in head, head
 
     (db.parent / trained).rename(away)
     try:
