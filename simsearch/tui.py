@@ -402,7 +402,12 @@ class CompareApp(App):
         return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
 
     def action_pick(self, side: str) -> None:
-        if self.problem or not self.models:
+        if self.problem or self.store is None:
+            return
+        # The models the index holds now: another shell may have added one (as the one-model
+        # hint says to) or forgotten one since the app opened (was: the list read at start).
+        self.models = [row.name for row in self.store.models()]
+        if not self.models:
             return
         pane = self.panes[side]
         if side == "right" and pane.model is None and len(self.models) < 2:

@@ -4,10 +4,15 @@ found."""
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from textual.widgets import Static
 
+from simsearch.indexer import index
+from simsearch.store import Store
 from simsearch.tui import CompareApp
 
+from .test_index import write_docs
 from .test_tui import ask, run_app, settle, table_ids, two_model_index, two_model_indexes  # noqa: F401 (fixtures)
 
 
@@ -60,3 +65,39 @@ def test_the_context_panel_does_not_say_not_found_by_a_pane_that_did_not_search(
         run_app(CompareApp(db, left=base, right=trained, mode="dense", show_timings=False), scenario)
     finally:
         away.rename(db.parent / trained)
+
+
+def test_the_model_picker_offers_the_models_the_index_holds_now(tmp_path, index_model):
+    """With one model the app says "add another with simsearch index --model NAME"; once that
+    is run in another shell, F3 offers the new model. The app read the index's models once, at
+    start: F3 said "This index holds one model" again, and F2 offered a model forgotten since."""
+    from simsearch.indexer import forget_models
+    from simsearch.tui import ModelPicker
+
+    from .tiny_bert import create_random_bert
+
+    db = tmp_path / "one.db"
+    index(Store.open(db), [write_docs(tmp_path / "docs", 3)], [str(index_model)], progress=False)
+    second = create_random_bert(tmp_path / "second", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
+    notes: list[str] = []
+
+    async def scenario(app, pilot):
+        app.notify = lambda message, *args, **kwargs: notes.append(message)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert notes and "holds one model" in notes[-1], notes
+        with closing(Store.open(db)) as store:  # `simsearch index --model SECOND` from another shell
+            index(store, [], [str(second)], progress=False)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ModelPicker), notes
+        assert app.screen.models == [str(index_model), str(second)]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        with closing(Store.open(db)) as store:  # `simsearch forget --model FIRST`
+            forget_models(store, [str(index_model)])
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ModelPicker) and app.screen.models == [str(second)]
+
+    run_app(CompareApp(db, show_timings=False), scenario)
