@@ -508,9 +508,11 @@ class CompareApp(App):
 
 
 def _k_step(k: int, step: int) -> int:
-    """The next of ``K_STEPS`` from ``k`` (the nearest step when k is not one)."""
-    index = min(range(len(K_STEPS)), key=lambda i: abs(K_STEPS[i] - k))
-    return K_STEPS[max(0, min(len(K_STEPS) - 1, index + step))]
+    """The next of ``K_STEPS`` above ``k`` (``step`` 1) or below it (-1); ``k`` itself when there
+    is none (a ``-k`` beyond the steps: "more" never gives fewer results, nor "fewer" more)."""
+    if step > 0:
+        return next((each for each in K_STEPS if each > k), k)
+    return next((each for each in reversed(K_STEPS) if each < k), k)
 
 
 def editor_command(editor: str, path: str, line: int) -> list[str]:

@@ -101,3 +101,37 @@ def test_the_model_picker_offers_the_models_the_index_holds_now(tmp_path, index_
         assert isinstance(app.screen, ModelPicker) and app.screen.models == [str(second)]
 
     run_app(CompareApp(db, show_timings=False), scenario)
+
+
+def test_more_gives_more_results_and_fewer_fewer_from_any_k(two_model_index, monkeypatch):
+    """`+` is "more results", `-` "fewer" (k = 5, 10, 20, 50, 100). From a `-k` the steps do not
+    hold (1 to 1,000 is allowed) they went to the step nearest k and on from there: `tui -k 200`
+    then `+` showed 100 results, and `-k 3` then `-` showed 5."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def press(app, pilot, key: str) -> int:
+        app.query_one("#left-table").focus()
+        await pilot.press(key)
+        await settle(app, pilot)
+        return app.k
+
+    async def from_200(app, pilot):
+        await ask(app, pilot, "chess")
+        assert await press(app, pilot, "plus") == 200  # no step above: more is not fewer
+        assert await press(app, pilot, "minus") == 100
+
+    async def from_7(app, pilot):
+        await ask(app, pilot, "chess")
+        assert len(table_ids(app, "left")) == 7
+        assert await press(app, pilot, "minus") == 5
+        assert len(table_ids(app, "left")) == 5
+        assert await press(app, pilot, "plus") == 10
+
+    async def from_3(app, pilot):
+        await ask(app, pilot, "chess")
+        assert await press(app, pilot, "minus") == 3  # no step below: fewer is not more
+        assert await press(app, pilot, "plus") == 5
+
+    for k, scenario in ((200, from_200), (7, from_7), (3, from_3)):
+        run_app(CompareApp(db, left=base, right=trained, k=k, mode="dense", show_timings=False), scenario)
