@@ -468,6 +468,8 @@ class ContextPanel(VerticalScroll):
     def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit] | None] | None, mode: str) -> None:
         """``there``: the other pane's model and its hits for this query (None: it has none, its
         model loading or failed; ``there`` None: no other pane)."""
+        if mode == "lexical":  # the index's words alone, the same search in both panes: no model ranked it
+            here, there = WORDS_ONLY, None
         head = Text()
         head.append(f"{hit.location}", style="bold")
         head.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")

@@ -135,3 +135,21 @@ def test_more_gives_more_results_and_fewer_fewer_from_any_k(two_model_index, mon
 
     for k, scenario in ((200, from_200), (7, from_7), (3, from_3)):
         run_app(CompareApp(db, left=base, right=trained, k=k, mode="dense", show_timings=False), scenario)
+
+
+def test_in_lexical_mode_the_context_panel_names_no_model(two_model_index, monkeypatch):
+    """Lexical search reads the index's words alone, the same in both panes; the status line
+    says "words" (session 41). The context panel said "base-model: rank 1, score 2.9 (found by
+    lexical)   notes-simcse: rank 1, score 2.9", as if each model had ranked it."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "chess")
+        app.query_one("#right-table").focus()
+        await settle(app, pilot)
+        head = _context(app).split("\n")[0]
+        assert "words: rank 1, score" in head, head
+        assert base not in head and trained not in head, head
+
+    run_app(CompareApp(db, left=base, right=trained, mode="lexical", show_timings=False), scenario)
