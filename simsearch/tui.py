@@ -333,6 +333,9 @@ class CompareApp(App):
         asked = [p for p in self.panes.values() if p.asked == self.request and p.searcher is not None]
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
+        elif message.request == self.request and not asked:  # no pane answers: no earlier answer's figures stay
+            status = self.query_one(StatusLine)
+            status.overlap, status.latencies, status.answers = None, (), ()
 
     def show_results(self, answers: dict[str, Answer]) -> None:
         panes = self.panes

@@ -153,3 +153,32 @@ def test_in_lexical_mode_the_context_panel_names_no_model(two_model_index, monke
         assert base not in head and trained not in head, head
 
     run_app(CompareApp(db, left=base, right=trained, mode="lexical", show_timings=False), scenario)
+
+
+def test_the_status_line_does_not_keep_a_failed_panes_figures(tmp_path, index_model):
+    """A pane whose query failed (its model forgotten from another shell) shows no results; the
+    status line kept the last answer's figures all the same ("k=10 · dense · MODEL 42 ms", and
+    with `--questions` "✓ MODEL #1") when no other pane answered."""
+    from simsearch.indexer import forget_models
+    from simsearch.questions import QuestionFile
+
+    db = tmp_path / "one.db"
+    index(Store.open(db), [write_docs(tmp_path / "docs", 3)], [str(index_model)], progress=False)
+    questions = QuestionFile.open(tmp_path / "questions.jsonl")
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A list item on travel 1.")
+        app.query_one("#left-table").focus()
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        status = str(app.query_one("#stats", Static).render())
+        assert "✓" in status and f"{index_model} " in status and " ms" in status, status
+        with closing(Store.open(db)) as store:  # `simsearch forget --model MODEL` from another shell
+            forget_models(store, [str(index_model)])
+        await ask(app, pilot, "A list item on travel 1.")
+        assert app.panes["left"].error and not table_ids(app, "left")
+        status = str(app.query_one("#stats", Static).render())
+        assert "✓" not in status and str(index_model) not in status and " ms" not in status, status
+
+    run_app(CompareApp(db, questions=questions), scenario)
