@@ -234,7 +234,7 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
         # another model). Only a folder that is gone is looked for again by name (moved).
         at_stored_path = not explicit or (stored is not None and namesake is None and _folder_present(stored))
         try:
-            ref = _resolve(name, stored, pooler, at_stored_path=at_stored_path)
+            ref = _resolve(name, stored, pooler, at_stored_path=at_stored_path, db=store.path)
             if ref.pooler == "cls":  # before anything is written: a head made at random would differ at each load
                 from .encoder import check_head_in_folder
 
@@ -375,7 +375,8 @@ def vector_precision(stored: ModelRow | None, requested: str = "auto", device: s
     return resolve(requested, pick_device(device), on_warning=on_warning)
 
 
-def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False) -> ModelRef:
+def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_stored_path: bool = False,
+             db: str | Path | None = None) -> ModelRef:
     """The model behind a name, resolved offline first (a name the index knows but that does not resolve
     here, say a relative folder from another working directory, is found at its stored path),
     else a hub id. Without ``pooler``, a model the index holds resolves with the pooler it was
@@ -386,7 +387,7 @@ def _resolve(name: str, stored: ModelRow | None, pooler: str | None, *, at_store
     models directory (another folder of that name there is another model, not a retrain)."""
     def attempt(chosen: str | None) -> ModelRef:
         if at_stored_path and stored is not None:
-            return ref_at_path(stored.name, stored.path, chosen)
+            return ref_at_path(stored.name, stored.path, chosen, db)  # (``db``: named in the remedy)
         ref = resolve_offline(name, chosen)
         if ref is None and stored is not None:
             ref = resolve_offline(stored.path, chosen)

@@ -543,8 +543,9 @@ def resolve_offline(name: str, pooler: str | None = None) -> ModelRef | None:
     return resolve_model(name, pooler) if names_model_here(name) else None
 
 
-def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
-    """An index's model (name, absolute folder, pooler as recorded), found at its stored folder.
+def ref_at_path(name: str, path: str, pooler: str, db: str | Path | None = None) -> ModelRef:
+    """An index's model (name, absolute folder, pooler as recorded), found at its stored folder
+    (a folder moved away: the remedy names ``db``, the index the row is from).
 
     Never re-resolved by name against the working directory or the models directory
     (another folder of the same name there is another model). No fingerprint check: the
@@ -554,8 +555,8 @@ def ref_at_path(name: str, path: str, pooler: str) -> ModelRef:
     if name.lower() in EMBEDDED_ALIASES and not folder.is_dir():
         folder = embedded_model_path()  # the embedded package moved (reinstalled elsewhere)
     if not folder.is_dir():
-        raise SimsearchError(f"model {name!r} of the index is no longer at {path} (moved? `simsearch index "
-                             f"--model NEW_FOLDER` finds it there and keeps its vectors)")
+        raise SimsearchError(f"model {name!r} of the index is no longer at {path} (moved? "
+                             f"`{index_command_line('NEW_FOLDER', db)}` finds it there and keeps its vectors)")
     source = "embedded" if name.lower() in EMBEDDED_ALIASES else "folder"
     return _from_folder(name, folder, source, pooler)
 
@@ -598,7 +599,7 @@ def changed_since_indexed(name: str, path: str | Path, db: str | Path | None = N
 def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str, db: str | Path | None = None) -> ModelRef:
     """``ref_at_path``, refused if any of the model's files changed since it was indexed (the
     remedy names ``db``, the index the row is from)."""
-    ref = ref_at_path(name, path, pooler)
+    ref = ref_at_path(name, path, pooler, db)
     if fingerprint(ref) != stored_fingerprint:
         raise SimsearchError(changed_since_indexed(name, ref.path, db))
     return ref

@@ -333,6 +333,9 @@ class CompareApp(App):
         asked = [p for p in self.panes.values() if p.asked == self.request and p.searcher is not None]
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
+        elif message.request == self.request and not asked:  # no pane answers: no earlier answer's figures stay
+            status = self.query_one(StatusLine)
+            status.overlap, status.latencies, status.answers = None, (), ()
 
     def show_results(self, answers: dict[str, Answer]) -> None:
         panes = self.panes
@@ -394,11 +397,20 @@ class CompareApp(App):
             return panel.show_hint()
         pane, hit = selected
         other = self.panes["right" if pane.side == "left" else "left"]
-        there = (other.model, other.answer.hits if other.answer else []) if other.model is not None else None
+        there = None
+        if other.model is not None:  # its hits, if it answered this query (not: loading, or its model failed)
+            answered = (other.answer is not None and pane.answer is not None
+                        and (other.answer.query, other.answer.mode) == (pane.answer.query, pane.answer.mode))
+            there = (other.model, other.answer.hits if answered else None)
         return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
 
     def action_pick(self, side: str) -> None:
-        if self.problem or not self.models:
+        if self.problem or self.store is None:
+            return
+        # The models the index holds now: another shell may have added one (as the one-model
+        # hint says to) or forgotten one since the app opened (was: the list read at start).
+        self.models = [row.name for row in self.store.models()]
+        if not self.models:
             return
         pane = self.panes[side]
         if side == "right" and pane.model is None and len(self.models) < 2:
@@ -499,9 +511,11 @@ class CompareApp(App):
 
 
 def _k_step(k: int, step: int) -> int:
-    """The next of ``K_STEPS`` from ``k`` (the nearest step when k is not one)."""
-    index = min(range(len(K_STEPS)), key=lambda i: abs(K_STEPS[i] - k))
-    return K_STEPS[max(0, min(len(K_STEPS) - 1, index + step))]
+    """The next of ``K_STEPS`` above ``k`` (``step`` 1) or below it (-1); ``k`` itself when there
+    is none (a ``-k`` beyond the steps: "more" never gives fewer results, nor "fewer" more)."""
+    if step > 0:
+        return next((each for each in K_STEPS if each > k), k)
+    return next((each for each in reversed(K_STEPS) if each < k), k)
 
 
 def editor_command(editor: str, path: str, line: int) -> list[str]:

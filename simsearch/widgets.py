@@ -465,14 +465,20 @@ class ContextPanel(VerticalScroll):
     def show_hint(self) -> None:
         self.update(SELECT_HINT)
 
-    def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit]] | None, mode: str) -> None:
+    def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit] | None] | None, mode: str) -> None:
+        """``there``: the other pane's model and its hits for this query (None: it has none, its
+        model loading or failed; ``there`` None: no other pane)."""
+        if mode == "lexical":  # the index's words alone, the same search in both panes: no model ranked it
+            here, there = WORDS_ONLY, None
         head = Text()
         head.append(f"{hit.location}", style="bold")
         head.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")
         if mode != "dense":
             head.append(f" (found by {' and '.join(hit.found_by)})")
-        if there is not None:
-            model, hits = there
+        model, hits = there if there is not None else (None, None)
+        if model is not None and hits is None:  # was "not in its top k", of a pane that searched nothing
+            head.append(f"   {model}: no results to compare (its pane did not answer this query)")
+        elif model is not None:
             # By text, as the marks match (``tui.rank_marks``): the other side may show another copy
             # (with context vectors each copy has a vector of its own, so each model picks its own).
             found = next((h for h in hits if h.text == hit.text), None)

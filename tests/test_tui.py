@@ -221,7 +221,8 @@ def test_a_model_forgotten_while_the_app_is_open_is_said_in_its_pane_and_the_oth
         two_model_index, tmp_path, monkeypatch):
     """``simsearch forget`` from another connection while the TUI is open: the next search of
     that pane meets ``ann.ModelChanged``. Its title says so (the worker must not crash the app),
-    the other pane still shows its answer, and picking the model again reports the load's error."""
+    the other pane still shows its answer, the picker no longer offers it, and a query sent again
+    reports the load's error."""
     source, base, trained = two_model_index
     db = tmp_path / "index.db"  # a copy: the module's index keeps both models
     with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(db)) as dst:
@@ -248,9 +249,9 @@ def test_a_model_forgotten_while_the_app_is_open_is_said_in_its_pane_and_the_oth
         assert table_ids(app, "right") == [] and len(table_ids(app, "left")) == 10
         await pilot.press("f3")
         await pilot.pause()
-        assert isinstance(app.screen, ModelPicker)
-        await pilot.press("enter")  # the same model: opened again, and its load says it is gone
-        await settle(app, pilot)
+        assert isinstance(app.screen, ModelPicker) and app.screen.models == [base]  # the index's models now
+        await pilot.press("escape")
+        await ask(app, pilot, QUERY)  # sent again: the model is opened again, and its load says it is gone
         title = str(app.query_one("#right-title").render())
         assert app.is_running and right.searcher is None and "is not in the index" in title
 
