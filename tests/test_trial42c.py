@@ -26,7 +26,6 @@ def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkey
     "`simsearch index --model NEW_FOLDER` finds it there", as `search` said it too)."""
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
-    away = db.parent / f"{trained}.away"
 
     async def scenario(app, pilot):
         await ask(app, pilot, "chess")
@@ -34,6 +33,12 @@ def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkey
         assert "is no longer at" in error, error
         assert f"--db {db}" in error, error
 
+    _run_with_right_model_moved(db, base, trained, scenario)
+
+
+def _run_with_right_model_moved(db, base, trained, scenario) -> None:
+    """The app over ``db``, dense, ``trained`` on the right with its folder moved away meanwhile."""
+    away = db.parent / f"{trained}.away"
     (db.parent / trained).rename(away)
     try:
         run_app(CompareApp(db, left=base, right=trained, mode="dense", show_timings=False), scenario)
@@ -47,7 +52,6 @@ def test_the_context_panel_does_not_say_not_found_by_a_pane_that_did_not_search(
     pane searched nothing: it said "notes-simcse: not in its top k" all the same."""
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
-    away = db.parent / f"{trained}.away"
 
     async def scenario(app, pilot):
         await ask(app, pilot, "chess")
@@ -60,11 +64,7 @@ def test_the_context_panel_does_not_say_not_found_by_a_pane_that_did_not_search(
         assert "not in its top k" not in head, head
         assert f"{trained}: no results" in head, head
 
-    (db.parent / trained).rename(away)
-    try:
-        run_app(CompareApp(db, left=base, right=trained, mode="dense", show_timings=False), scenario)
-    finally:
-        away.rename(db.parent / trained)
+    _run_with_right_model_moved(db, base, trained, scenario)
 
 
 def test_the_model_picker_offers_the_models_the_index_holds_now(tmp_path, index_model):
