@@ -1178,6 +1178,7 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
                 del pending_ids[:], pending[:]
                 for positions, vectors in _encode_rows(encoder, rows, lambda phase: advance(0, phase=phase)):
                     if not np.isfinite(vectors).all():
+                        del pending_ids[:], pending[:]  # (ids first: a Ctrl-C from here on keeps none of them)
                         with store.transaction():
                             store.conn.executemany("DELETE FROM vectors WHERE model_id = ? AND sentence_id = ?",
                                                    [(model.id, sid) for sid in written])

@@ -1,0 +1,66 @@
+"""Review 42: a Ctrl-C after a non-finite model's vectors were taken back keeps none of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from simsearch import indexer
+from simsearch.encoder import Encoder
+from simsearch.errors import Interrupted
+from simsearch.store import Store
+
+
+class _InterruptAfterCleanupCommit:
+    """``store.conn``, but a Ctrl-C lands as the COMMIT that takes a model's vectors back returns
+    (the signal came during its fsync: Python raises it once the call is done)."""
+
+    def __init__(self, conn):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "cleaning", False)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._conn, name, value)
+
+    def executemany(self, sql, *args):
+        if sql.startswith("DELETE FROM vectors"):
+            object.__setattr__(self, "cleaning", True)
+        return self._conn.executemany(sql, *args)
+
+    def execute(self, sql, *args):
+        result = self._conn.execute(sql, *args)
+        if sql == "COMMIT" and self.cleaning:
+            object.__setattr__(self, "cleaning", False)
+            raise KeyboardInterrupt
+        return result
+
+
+def test_a_ctrl_c_after_a_non_finite_models_vectors_were_taken_back_writes_none_again(
+        tmp_path, index_model, monkeypatch):
+    import torch
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
+    calls = {"n": 0}
+    real = Encoder.forward
+
+    def forward(self, batch):
+        calls["n"] += 1
+        out = real(self, batch)
+        return out if calls["n"] < 4 else torch.full_like(out, float("nan"))
+
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 100)  # the finite vectors made so far wait, uncommitted
+    monkeypatch.setattr(Encoder, "forward", forward)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        store.conn = _InterruptAfterCleanupCommit(store.conn)
+        with pytest.raises(Interrupted):
+            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False,
+                          batch_size=1)
+        assert calls["n"] >= 4
+        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+    finally:
+        store.close()
