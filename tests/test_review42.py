@@ -64,3 +64,14 @@ def test_a_ctrl_c_after_a_non_finite_models_vectors_were_taken_back_writes_none_
         assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_hardbreaks_set_in_the_document_header_breaks_every_paragraphs_lines():
+    """``:hardbreaks-option:`` is set in the header as a rule (Asciidoctor's docs); the header's
+    entries were read by ``_header_end`` alone, so it was ignored there."""
+    from .textgen import read
+
+    source = "= Title\n:hardbreaks-option:\n\nRoses are red\nviolets are blue\n"
+    assert read("a.adoc", source) == [(1, "Title"), (4, "Roses are red"), (5, "violets are blue")]
+    unset = "= Title\n:hardbreaks-option:\n:hardbreaks-option!:\n\nRoses are red\nviolets are blue\n"
+    assert read("a.adoc", unset) == [(1, "Title"), (5, "Roses are red violets are blue")]

@@ -180,7 +180,11 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
             if heading:
                 title(number, heading.group(2))
                 style, term, breaks = None, False, False
-                i = _header_end(lines, i + 1, attributes_set) if heading.group(1) == "=" else i + 1
+                end = _header_end(lines, i + 1, attributes_set) if heading.group(1) == "=" else i + 1
+                for k in range(i + 1, end):  # (the header is where a document sets it, as a rule)
+                    setting = _hardbreaks_entry(lines[k])
+                    all_breaks = all_breaks if setting is None else setting
+                i = end
                 continue
             if attributes:
                 if attributes.group(1):  # [[anchor]], [[anchor,reftext]]
@@ -196,8 +200,8 @@ def _clean_asciidoc(text: str, includes: list[tuple[int, str]] | None = None) ->
                 continue
             entry = _ATTRIBUTE_ENTRY.match(line)
             if entry:
-                if entry.group(1).lower() in ("hardbreaks-option", "hardbreaks"):
-                    all_breaks = not (line.startswith(":!") or line.split(":")[1].endswith("!"))
+                setting = _hardbreaks_entry(line)
+                all_breaks = all_breaks if setting is None else setting
                 if entry.group(1) and entry.group(2):
                     attributes_set.setdefault(entry.group(1).lower(), entry.group(2))
                 i += 1
@@ -366,6 +370,15 @@ def _next_text_line(lines: list[str], i: int) -> int:
     while i < len(lines) and not lines[i].strip():
         i += 1
     return i + 1
+
+
+def _hardbreaks_entry(line: str) -> bool | None:
+    """What an attribute entry line says of the document's hardbreaks option: set (True), unset
+    (``:!hardbreaks-option:``, ``:hardbreaks-option!:``: False), or nothing (None)."""
+    entry = _ATTRIBUTE_ENTRY.match(line)
+    if not entry or entry.group(1).lower() not in ("hardbreaks-option", "hardbreaks"):
+        return None
+    return not (line.startswith(":!") or line.split(":")[1].endswith("!"))
 
 
 def _header_end(lines: list[str], i: int, attributes: dict[str, str]) -> int:
