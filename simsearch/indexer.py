@@ -27,6 +27,7 @@ import glob
 import hashlib
 import math
 import os
+import sqlite3
 import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
@@ -1160,6 +1161,9 @@ def _embed_missing(store: Store, model: ModelRow, ref: ModelRef, device: str, ba
     def keep_pending() -> None:
         """On Ctrl-C: commit the vectors made and not yet written (up to a chunk's work), those of a
         commit the interrupt cut short included, none counted twice."""
+        if store.conn.in_transaction:  # the interrupt came right after a BEGIN: nothing of it was written
+            with contextlib.suppress(sqlite3.Error):
+                store.conn.execute("ROLLBACK")
         kept = min(len(pending_ids), len(pending))  # (an interrupt between the two appends)
         ids, vectors = pending_ids[:kept], pending[:kept]
         stored = {sid for (sid,) in store.conn.execute(

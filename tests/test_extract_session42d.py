@@ -110,3 +110,13 @@ def test_markdown_html_block_keeps_its_headings_and_paragraphs_apart():
     assert read("a.md", source) == [(1, "Intro text here."), (3, "Documentation for MyClass"),
                                     (4, "Print print print!"), (6, "method_a(self)"), (7, "Print A!"),
                                     (9, "After.")]
+
+
+def test_a_markdown_list_or_heading_right_after_an_html_block_stays_what_it_is():
+    """The HTML block runs to a blank line (CommonMark), but a list item or a heading written on the
+    line after a closing tag is one to its writer (and to Python-Markdown): the block's new reading
+    made "</div>\\n- item one\\n- item two" one sentence, "- item one - item two" (review, session 42)."""
+    source = ('<div class="x">\n<p>One para.</p>\n</div>\n- item one is here\n- item two is here\n\n'
+              '<hr>\n# Heading after\n\nEnd.\n')
+    assert read("b.md", source) == [(2, "One para."), (4, "item one is here"), (5, "item two is here"),
+                                    (8, "Heading after"), (10, "End.")]

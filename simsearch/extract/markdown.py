@@ -510,7 +510,10 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
             continue
         if block_start and not in_paragraph and _MD_HTML_BLOCK.match(line):
             # its headings, paragraphs and list items are blocks of their own, as a browser shows them
-            while i < len(lines) and content(i).strip() and not _MD_SUMMARY.match(content(i)):
+            # (up to a blank line, as CommonMark has it; also up to a line that starts a Markdown list
+            # item or heading, which Python-Markdown and a writer beside a closing tag mean as such)
+            while (i < len(lines) and content(i).strip() and not _MD_SUMMARY.match(content(i))
+                   and not _MD_ITEM.match(content(i)) and not _MD_HEADING.match(content(i))):
                 for k, piece in enumerate(_MD_HTML_BLOCK_TAG.split(content(i))):
                     if k:
                         out.gap(i + 1)
