@@ -117,19 +117,7 @@ def test_the_embedding_bar_counts_every_sentence_repeats_included(tmp_path, inde
 def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors(tmp_path, index_model, monkeypatch):
     """Non-finite output partway through a window, after chunks of it were committed: every vector
     this run wrote for the model is taken back, and the run counts none."""
-    import torch
-
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
-    calls = {"n": 0}
-    real = Encoder.forward
-
-    def forward(self, batch):
-        calls["n"] += 1
-        out = real(self, batch)
-        return out if calls["n"] < 8 else torch.full_like(out, float("nan"))
-
+    root, forward = twelve_paragraphs_and_a_forward_turning_non_finite(tmp_path, after=7)
     commits: list[int] = []
     add = Store.add_vectors
 
@@ -142,6 +130,26 @@ def test_a_model_that_turns_non_finite_after_a_commit_leaves_none_of_its_vectors
         assert commits and sum(commits) >= 6  # chunks were committed before the model turned
     finally:
         store.close()
+
+
+def twelve_paragraphs_and_a_forward_turning_non_finite(tmp_path, after: int):
+    """A folder of one file of twelve paragraphs of 1 to 12 words, and an ``Encoder.forward`` whose
+    output is NaN from its ``after + 1``-th call on."""
+    import torch
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
+    calls = {"n": 0}
+    real = Encoder.forward
+
+    def forward(self, batch):
+        calls["n"] += 1
+        out = real(self, batch)
+        return out if calls["n"] <= after else torch.full_like(out, float("nan"))
+
+    forward.calls = calls
+    return root, forward
 
 
 def index_until_not_finite(tmp_path, root, index_model, monkeypatch, forward, add_vectors, chunk, **options):

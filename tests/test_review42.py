@@ -39,19 +39,10 @@ class _InterruptAfterCleanupCommit:
 
 def test_a_ctrl_c_after_a_non_finite_models_vectors_were_taken_back_writes_none_again(
         tmp_path, index_model, monkeypatch):
-    import torch
+    from .test_embed_window import twelve_paragraphs_and_a_forward_turning_non_finite
 
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "a.txt").write_text("\n\n".join(" ".join(["word"] * n) + "." for n in range(1, 13)) + "\n")
-    calls = {"n": 0}
-    real = Encoder.forward
-
-    def forward(self, batch):
-        calls["n"] += 1
-        out = real(self, batch)
-        return out if calls["n"] < 4 else torch.full_like(out, float("nan"))
-
+    root, forward = twelve_paragraphs_and_a_forward_turning_non_finite(tmp_path, after=3)
+    calls = forward.calls
     monkeypatch.setattr(indexer, "EMBED_CHUNK", 100)  # the finite vectors made so far wait, uncommitted
     monkeypatch.setattr(Encoder, "forward", forward)
     store = Store.open(tmp_path / "i.db")

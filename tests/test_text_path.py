@@ -332,27 +332,34 @@ def test_documents_read_by_an_older_extractor_are_read_again(tmp_path, index_mod
     assert code == 0 and json.loads(stdout)["reextracted"] == 0 and json.loads(stdout)["unchanged"] == 3, err
 
 
-def test_train_from_index_says_when_indexed_files_changed_or_are_gone(tmp_path, index_model):
-    import os
-
+def indexed_notes_to_train_on(root, names, db, index_model):
+    """``root`` with a note of two sentences for each of ``names``, indexed into ``db``; returns
+    ``read()``: ``train --from-index``'s data over ``db`` and the warnings it gave, as read now."""
     from simsearch.train import TrainConfig, training_data
 
-    root = tmp_path / "notes"
     root.mkdir()
-    for name in ("a", "b", "c", "d"):
+    for name in names:
         (root / f"{name}.txt").write_text(f"Note {name} says one thing. Note {name} says another thing.\n")
-    store = Store.open(tmp_path / "i.db")
+    store = Store.open(db)
     try:
         index(store, [root], [str(index_model)], device="cpu", progress=False)
     finally:
         store.close()
-    config = TrainConfig(mode="unsup", data=tmp_path / "i.db", from_index=True)
+    config = TrainConfig(mode="unsup", data=db, from_index=True)
 
     def read():
         warnings: list[tuple[str, str]] = []
         data = training_data(config, lambda path, reason: warnings.append((path, reason)))
         return data, warnings
 
+    return read
+
+
+def test_train_from_index_says_when_indexed_files_changed_or_are_gone(tmp_path, index_model):
+    import os
+
+    root = tmp_path / "notes"
+    read = indexed_notes_to_train_on(root, ("a", "b", "c", "d"), tmp_path / "i.db", index_model)
     data, warnings = read()
     assert warnings == [] and data.source["files_changed_since_indexed"] == 0
     (root / "a.txt").write_text("Note a was rewritten since.\n")

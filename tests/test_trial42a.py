@@ -69,23 +69,10 @@ def test_train_from_index_says_an_index_run_is_in_progress(tmp_path, index_model
     run ended with), and nothing else, where `search` and `eval retrieval` say "an index run is in
     progress"; the model's `data_source` said nothing either. It says so now, and records it."""
     from simsearch.indexer import writer_lock
-    from simsearch.train import TrainConfig, training_data
 
-    root = tmp_path / "docs"
-    root.mkdir()
-    for name in ("a", "b"):
-        (root / f"{name}.txt").write_text(f"Note {name} says one thing. Note {name} says another thing.\n")
-    store = Store.open(tmp_path / "i.db")
-    try:
-        index(store, [root], [str(index_model)], device="cpu", progress=False)
-    finally:
-        store.close()
-    config = TrainConfig(mode="unsup", data=tmp_path / "i.db", from_index=True)
+    from .test_text_path import indexed_notes_to_train_on
 
-    def read():
-        warnings: list[tuple[str, str]] = []
-        return training_data(config, lambda path, reason: warnings.append((path, reason))), warnings
-
+    read = indexed_notes_to_train_on(tmp_path / "docs", ("a", "b"), tmp_path / "i.db", index_model)
     data, warnings = read()
     assert warnings == [] and data.source["index_in_progress"] is False
     store = Store.open(tmp_path / "i.db", create=False)
