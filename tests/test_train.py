@@ -120,6 +120,20 @@ def test_max_steps_beyond_the_epochs_says_how_many_steps_there_are(tmp_path, tin
         capsys.readouterr().err.split())
 
 
+def test_ict_own_step_cap_is_not_said_as_a_max_steps_given(tmp_path):
+    """ict caps a run at ICT_MAX_STEPS when neither --max-steps nor --epochs is given: a small
+    corpus of fewer steps must not hear "--max-steps 60: …", an option it never gave."""
+    from simsearch.train import ICT_MAX_STEPS, max_steps_note
+
+    default = TrainConfig(mode="unsup", data=tmp_path / "notes.txt", recipe="ict")
+    default._recipe_defaults()
+    assert default.max_steps == ICT_MAX_STEPS and max_steps_note(default, 18) is None
+    given = TrainConfig(mode="unsup", data=tmp_path / "notes.txt", recipe="ict", max_steps=30)
+    given._recipe_defaults()
+    assert max_steps_note(given, 18) == "--max-steps 30: 1 epoch of this data is 18 steps, so 18 steps (--epochs 2 for more)"
+    assert max_steps_note(given, 30) is None
+
+
 def test_training_changes_the_model_and_without_benchmark_data_uses_held_out_geometry(
         tmp_path, tiny_model, notes, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no ../shared/data from here

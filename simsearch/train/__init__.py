@@ -117,6 +117,7 @@ class TrainConfig:
             raise SimsearchError(f"unknown training mode {self.mode!r}")
         # --epochs given (even as the default 1) asks for whole passes: ict's step cap is for when it is not
         self.epochs_given = self.epochs is not None  # (not a field, as default_out)
+        self.max_steps_given = self.max_steps is not None  # (ict's default cap is not the user's)
         for key, value in MODE_DEFAULTS[self.mode].items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
@@ -1609,6 +1610,16 @@ def _restore_checkpoint(saved: dict, model, optimizer, scheduler, rank: int) -> 
     return TrainState(**saved["state"])
 
 
+def max_steps_note(config: TrainConfig, total_steps: int) -> str | None:
+    """What to say when the user's ``--max-steps`` is beyond the steps the epochs hold (a cap, not
+    a count); nothing for ict's own cap of ``ICT_MAX_STEPS``, which the user did not give."""
+    if not (getattr(config, "max_steps_given", True) and config.max_steps and total_steps < config.max_steps):
+        return None
+    epochs = config.epochs
+    return (f"--max-steps {config.max_steps}: {epochs} epoch{'s' if epochs != 1 else ''} of this data "
+            f"{'is' if epochs == 1 else 'are'} {total_steps} steps, so {total_steps} steps (--epochs {epochs + 1} for more)")
+
+
 def _print_config(run: Run) -> None:
     config, pooling = run.config, run.pooling
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()}
@@ -1618,10 +1629,9 @@ def _print_config(run: Run) -> None:
                     selection=run.split.describe(config.recipe, run.heldout_docs))
     stderr.print("[bold]simsearch train[/] " + "  ".join(f"{k}={escape(str(v))}" for k, v in settings.items()), highlight=False,
                  soft_wrap=True)
-    if config.max_steps and run.total_steps < config.max_steps:  # a cap, not a count: say where it falls
-        stderr.print(f"--max-steps {config.max_steps}: {config.epochs} epoch{'s' if config.epochs != 1 else ''} of "
-                     f"this data {'is' if config.epochs == 1 else 'are'} {run.total_steps} steps, so {run.total_steps} "
-                     f"steps (--epochs {config.epochs + 1} for more)", highlight=False, soft_wrap=True)
+    note = max_steps_note(config, run.total_steps)
+    if note:
+        stderr.print(note, highlight=False, soft_wrap=True)
     if run.resumed_from is not None:
         stderr.print(f"resuming from step {run.resumed_from} of {run.total_steps} (the checkpoint in "
                      f"{escape(str(run.staging))})", highlight=False, soft_wrap=True)
