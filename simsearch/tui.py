@@ -29,7 +29,8 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from .errors import SimsearchError
 from .models import command_line, index_command_line
 from .questions import QuestionFile
-from .search import DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message, not_held_message
+from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
+                     not_held_message, stale_note)
 from .store import ModelRow, Store, default_db_path
 from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
@@ -500,6 +501,11 @@ class CompareApp(App):
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             self.notify("Set $EDITOR (for example: export EDITOR=vim) to open results", severity="warning")
+            return
+        if not os.path.isfile(hit.path):  # an editor would open an empty new file in its place
+            state = "unreadable" if os.path.exists(hit.path) else "gone"
+            self.notify(f"Cannot open {hit.location}: {stale_note(self.store, hit.path, state)}",
+                        severity="warning", markup=False)
             return
         try:
             with self.suspend():

@@ -401,6 +401,30 @@ def test_edit_key_without_a_terminal_to_hand_over_says_where_the_result_is(two_m
     run_app(CompareApp(db, show_timings=False), scenario)
 
 
+
+def test_edit_key_on_a_result_whose_file_is_gone_says_so_instead_of_opening_an_empty_file(two_model_index, monkeypatch):
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setenv("EDITOR", "vim")
+    notes, opened = [], []
+    monkeypatch.setattr("simsearch.tui.subprocess.run", lambda command, **kwargs: opened.append(command))
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append(message))
+        await ask(app, pilot, QUERY)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.pause()
+        hit = app.selected[1]
+        Path(hit.path).unlink()
+        await pilot.press("e")
+        await pilot.pause()
+        assert opened == []
+        from simsearch.models import command_line
+
+        assert notes[-1] == f"Cannot open {hit.location}: gone since indexed: run {command_line('index', db=db)}"
+
+    run_app(CompareApp(db, show_timings=False), scenario)
+
 # --- keys: typed in the query box, acting in a pane; the footer shows only what acts -------------
 
 def footer_keys(app) -> set[str]:
