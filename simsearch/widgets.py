@@ -94,7 +94,7 @@ def answer_query(worker: Worker, searcher: Searcher, query: str, k: int,
         return None
     try:
         hits = searcher.search(query, k, mode=mode, context=CONTEXT)
-        sentences = searcher.sentences() if mode == "lexical" else None
+        sentences = searcher.sentences() if mode == "lexical" or not hits else None  # (none: an empty index?)
         missing = searcher.missing_vectors() if mode != "lexical" else None
     except SimsearchError as exc:
         return exc
@@ -273,6 +273,14 @@ class ResultsPane(Vertical):
             self.searcher, self.error = message.searcher, message.error
             self.sentences, self.missing = message.sentences, message.missing
 
+    def _no_results(self, answer: Answer) -> list[str]:
+        """Why the table is empty (a line or two), as the CLI says it: an index without
+        sentences names the command that fills it."""
+        if answer.sentences == 0:
+            return ["no results: the index holds no sentences;",
+                    f"add a folder with {command_line('index', 'FOLDER', db=self.db_path)}"]
+        return [f"no results for {visible(answer.query)!r} in {answer.mode} mode"]
+
     def compute_title(self) -> Text:
         if self.error:
             return Text(f"{self.model}: {self.error}", style="bold red")
@@ -324,8 +332,8 @@ class ResultsPane(Vertical):
         answered = answer.answered or [False] * len(answer.hits)
         text_width = self._laid_out_width = self._text_width()
         if not answer.hits:  # said, as the CLI says it, rather than an empty table
-            table.add_row("", Text(_shorten(f"no results for {visible(answer.query)!r} in {answer.mode} mode", text_width),
-                                   style="dim"), key="no-results", height=2)
+            lines = "\n".join(_shorten(line, text_width) for line in self._no_results(answer))
+            table.add_row("", Text(lines, style="dim"), key="no-results", height=2)
             return
         for hit, mark, is_answer in zip(answer.hits, marks, answered):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \

@@ -165,6 +165,21 @@ def test_a_query_that_finds_nothing_says_so_in_each_pane(tmp_path, index_model):
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
 
 
+@pytest.mark.parametrize("mode", ["dense", "lexical"])
+def test_an_index_without_sentences_says_how_to_fill_it_as_the_cli_does(tmp_path, index_model, mode):
+    """Was: "no results for 'birds' in dense mode", as for a query that matched nothing."""
+    (tmp_path / "empty").mkdir()
+    store = Store.open(tmp_path / "index.db")
+    index(store, [tmp_path / "empty"], [str(index_model)], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "birds")
+        [text] = table_column(app, "left", "text")  # (the index's path is cut to the pane's width)
+        assert text.startswith("no results: the index holds no sentences;\nadd a folder with simsearch index FOLDER --db ")
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode=mode), scenario)
+
 def test_an_index_updated_from_another_shell_is_searched_and_counted_as_it_now_is(tmp_path, index_model):
     """The whole of the worst finding, through the app: the TUI open (its store and each pane's),
     `simsearch index` run twice from another process on a new file, then a query: the new
