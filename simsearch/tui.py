@@ -36,6 +36,7 @@ from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane,
 
 SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
+EVAL_K = 10  # eval retrieval's -k when not given
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
@@ -482,15 +483,19 @@ class CompareApp(App):
 
     def eval_command(self, mode: str) -> str:
         """``eval retrieval`` over the file of questions, as this app searched: its index (--db
-        when not the default one) and mode (--mode when not eval's default), its panes' models
-        (none in lexical mode, where no model takes part)."""
+        when not the default one), mode (--mode when not eval's default) and depth (-k when not
+        eval's 10), its panes' models that answer (none in lexical mode, where no model takes part;
+        not one whose pane shows an error: eval would refuse it)."""
         words = ["simsearch", "eval", "retrieval", display_path(str(self.questions.path))]
         if self.db_path != default_db_path():
             words += ["--db", display_path(str(self.db_path))]
         if mode != "lexical":
-            words += [word for p in self.panes.values() if p.model is not None and p.display for word in ("-m", p.model)]
+            words += [word for p in self.panes.values() if p.model is not None and p.display and not p.error
+                      for word in ("-m", p.model)]
         if mode != DEFAULT_MODE:
             words += ["--mode", mode]
+        if self.k != EVAL_K:
+            words += ["-k", str(self.k)]
         return " ".join(map(shlex.quote, words))
 
     def action_edit(self) -> None:

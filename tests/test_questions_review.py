@@ -111,7 +111,7 @@ from simsearch.tui import CompareApp  # noqa: E402
 from .test_tui import QUERY, ask, run_app, settle, two_model_index, two_model_indexes  # noqa: E402,F401
 
 
-def _notices_after_keeping_the_second_result(db, path, mode: str, monkeypatch) -> list[str]:
+def _notices_after_keeping_the_second_result(db, path, mode: str, monkeypatch, k: int = 10) -> list[str]:
     """What the app said after QUERY in ``mode``, the left pane's second result kept with `a`."""
     said: list[str] = []
 
@@ -124,7 +124,7 @@ def _notices_after_keeping_the_second_result(db, path, mode: str, monkeypatch) -
         await pilot.press("a")
         await settle(app, pilot)
 
-    run_app(CompareApp(db, show_timings=False, mode=mode, questions=QuestionFile.open(path)), scenario)
+    run_app(CompareApp(db, show_timings=False, mode=mode, k=k, questions=QuestionFile.open(path)), scenario)
     return said
 
 
@@ -158,6 +158,22 @@ def test_in_lexical_mode_the_notice_measures_the_words_and_names_no_model(two_mo
     command = shlex.split(said[0].split("Measure the words alone on all of them: ", 1)[1])
     assert command[3:] == [str(path), "--db", "index.db", "--mode", "lexical"]
 
+
+def test_the_notice_names_only_the_models_that_answered_and_the_panes_depth(two_model_index, tmp_path, monkeypatch):
+    """Was: "... -m base-model -m notes-simcse --mode dense" with the right pane's model moved
+    away (eval refuses the whole command for it) and the panes showing 20 results (eval's
+    recall@10 then leaves out an answer kept at rank 15)."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    path = tmp_path / "questions.jsonl"
+    away = db.parent / f"{trained}.away"
+    (db.parent / trained).rename(away)
+    try:
+        said = _notices_after_keeping_the_second_result(db, path, "dense", monkeypatch, k=20)
+    finally:
+        away.rename(db.parent / trained)
+    command = shlex.split(said[0].split("Compare the models on all of them: ", 1)[1])
+    assert command[3:] == [str(path), "--db", "index.db", "-m", base, "--mode", "dense", "-k", "20"]
 
 def test_a_in_the_context_panel_keeps_the_selected_result(two_model_index, tmp_path, monkeypatch):
     db, _, _ = two_model_index
