@@ -414,3 +414,27 @@ def test_display_math_closes_at_a_label_as_dollarmath_reads_one():
     assert md("Before.\n\n$$\n  w = r s\n$$ (growth rate)\n\nAfter.\n") == [(1, "Before."), (7, "After.")]
     assert md("$$ x = y $$ (eq: one)\n\nAfter.\n") == [(3, "After.")]
     assert md("$$\nx = y\n$$ (eq-one) and more\n$$\n\nAfter.\n") == [(6, "After.")]
+
+
+field_key = st.sampled_from(["Title", "Author", "Date", "Tags", "Phone", "E-mail", "Due date", "Status"])
+field_value = st.sampled_from(["Router notes", "Jane Doe", "2024-01-02", "network, home", "555 0199",
+                               "ann@example.org", "call Ann about the lease", "done"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(fields=st.lists(st.tuples(field_key, field_value), min_size=2, max_size=6))
+def test_a_paragraph_of_key_value_lines_is_a_sentence_per_line(fields):
+    """MultiMarkdown's metadata ("Title: Router notes" then "Author: Jane Doe") and a note's
+    fields were one sentence, "Title: Router notes Author: Jane Doe Date: 2024-01-02": each line
+    is a sentence of its own, its text kept whole, at the top of the file as further down."""
+    lines = [f"{key}: {value}" for key, value in fields]
+    assert md("\n".join(lines) + "\n\n# Resetting\n\nHold the button.\n") == [
+        *((k + 1, line) for k, line in enumerate(lines)), (len(lines) + 2, "Resetting"), (len(lines) + 4, "Hold the button.")]
+    assert md("Intro.\n\n" + "\n".join(lines) + "\n") == [(1, "Intro."), *((k + 3, line) for k, line in enumerate(lines))]
+
+
+def test_a_paragraph_with_one_line_that_is_no_field_reads_as_before():
+    assert md("Note: a single field line\nthat wraps on.\n") == [(1, "Note: a single field line that wraps on.")]
+    assert md("Phone: 555 0199\nsee the list at https://example.org for more.\n") == [
+        (1, "Phone: 555 0199 see the list at https://example.org for more.")]
+    assert md("See https://x.org and\nhttp://y.org for more.\n") == [(1, "See https://x.org and http://y.org for more.")]

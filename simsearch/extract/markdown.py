@@ -59,6 +59,9 @@ _MD_BREAK = re.compile(r"^\s*([-*_])(?:[ \t]*\1){2,}\s*$")
 _MD_ALERT = re.compile(r"^\s*\[![\w-]+(?:[ \t]*\|[^\]\n]*)?\][+-]?(?:[ \t]+(.*?))?\s*$")
 # A front matter's lines: YAML or TOML keys, list entries, comments, tables, indented values.
 _MD_FRONT_MATTER_LINE = re.compile(r"""^(?:\s|#|-(?:\s|$)|\[|["']?[\w.-]+["']?\s*[:=])""")
+# A line of fields ("Author: Jane Doe", MultiMarkdown's metadata, a note's "Phone: 555 0199"): a
+# key of one to three words, a colon, a space and a value on the line (not "https://…").
+_MD_FIELD = re.compile(r"^ {0,3}[^\W\d_][\w'.-]*(?: [\w'.-]+){0,2}:[ \t]+\S")
 # HTML blocks whose content is not Markdown (CommonMark's first kind): left out up to the closing tag.
 _MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
 # An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
@@ -216,6 +219,7 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
         containers.append(column)
         return column
 
+    fields_end = 0  # the paragraph from here to there is "Key: value" lines (``_fields_end``)
     if lines and lines[0].strip() in ("---", "+++"):  # front matter, when its lines read as YAML or TOML
         close = lines[0].strip()
         end = next((j for j in range(1, len(lines)) if lines[j].strip() in (close, "...")), None)
@@ -522,11 +526,15 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
                 i += 1
             out.gap(i)
             continue
+        if not in_paragraph:
+            fields_end = _fields_end(i, content, len(lines))
         if in_paragraph and paragraph and paragraph[2] == i - 1:
             paragraph[1].append(line)
             paragraph = (paragraph[0], paragraph[1], i)
         elif not in_paragraph:
             paragraph = (waiting, [line], i)
+        if in_paragraph and i < fields_end:  # "Author: Jane Doe" under "Title: Router notes": a line each
+            out.gap(number)
         out.add(number, line)
         in_paragraph = True
         i += 1
@@ -749,3 +757,14 @@ def _md_inline(text: str, titles: dict[str, str] | None = None, refs: set[str] |
     text = _MD_KEYS.sub(lambda m: m.group(1).replace('"', ""), text)
     text = _MD_ENTITY.sub(lambda m: html.unescape(m.group()), text)  # AT&amp;T, &nbsp;, &#8212; (never in code)
     return _restore(text, keep)
+
+
+def _fields_end(start: int, content: Callable[[int], str], end: int) -> int:
+    """Where a paragraph starting at line ``start`` ends when all of its two or more lines are
+    fields (``_MD_FIELD``), else ``start``: each such line is a sentence of its own (a renderer
+    joins them, "Title: Router notes Author: Jane Doe Date: 2024-01-02", which is no sentence;
+    their text is kept, as written, since a note's "Todo: call Ann" is the user's)."""
+    j = start
+    while j < end and content(j).strip() and _MD_FIELD.match(content(j)):
+        j += 1
+    return j if j - start >= 2 and (j == end or not content(j).strip()) else start
