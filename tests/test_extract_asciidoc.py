@@ -236,3 +236,12 @@ def test_a_concealed_index_term_shows_nothing():
     is an empty cell (tests/test_table_columns.py)."""
     source = "Sir Lancelot indexterm:[knight, Lancelot] rode on, with ((Arthur)) and indexterm2:[Merlin].\n"
     assert [text for _, text in read("doc.adoc", source)] == ["Sir Lancelot rode on, with Arthur and Merlin."]
+
+
+def test_a_menu_macro_reads_as_asciidoctor_shows_it():
+    """``menu:File[Save]`` read as "Save", the menu's name lost; Asciidoctor shows "File › Save"
+    and ``menu:View[Zoom > Reset]`` "View › Zoom › Reset"; kbd and btn show their label alone."""
+    source = ("To save, choose menu:File[Save] or press kbd:[Ctrl+S].\n\n"
+              "Select menu:View[Zoom > Reset] or btn:[OK], then menu:Tools[].\n")
+    assert [text for _, text in read("doc.adoc", source)] == [
+        "To save, choose File › Save or press Ctrl+S.", "Select View › Zoom › Reset or OK, then Tools."]

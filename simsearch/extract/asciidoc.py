@@ -65,7 +65,9 @@ _LINKGIT = re.compile(r"\blinkgit:([\w.-]+)\[(\w+)\]")
 _LINK = re.compile(r"(?<![\w])(link:|xref:|mailto:|(?:https?|ftp|irc|file)://)([^\s\[]*)\[([^\]]{0,500})\]")
 _XREF = re.compile(r"<<([^<>,\s]+)(?:,\s*([^<>]+?))?>>")
 _FOOTNOTE = re.compile(r"\bfootnote(?:ref)?:[\w-]*\[(?:([\w-]+),)?([^\]\n]*)\]")
-_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|menu|pass|stem|latexmath|asciimath|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+_TEXT_MACRO = re.compile(r"\b(?:kbd|btn|pass|stem|latexmath|asciimath|indexterm2):[^\s\[]*\[([^\]\n]*)\]")
+# ``menu:File[Save]``, ``menu:View[Zoom > Reset]``: Asciidoctor shows "File › Save", "View › Zoom › Reset".
+_MENU_MACRO = re.compile(r"\bmenu:([^\s\[]+)\[([^\]\n]*)\]")
 # An inline image or icon: its target and its attribute list (``image:x.png[alt,16,opts=interactive]``).
 _IMAGE_MACRO = re.compile(r"\b(image|icon):(?!:)([^\s\[]*)\[([^\]\n]*)\]")
 # One attribute of a list: ``name=value`` or a positional one, either quoted or not.
@@ -426,6 +428,7 @@ def _asciidoc_inline(text: str, titles: dict[str, str] | None = None, attributes
         " ".join((m.group(2) or (titles or {}).get(m.group(1)) or _words(m.group(1))).split())))
     text = _FOOTNOTE.sub(lambda m: f" ({m.group(2).strip()})" if m.group(2).strip() else "", text)
     text = _IMAGE_MACRO.sub(_image_text, text)
+    text = _MENU_MACRO.sub(lambda m: " › ".join([m.group(1), *filter(None, (item.strip() for item in m.group(2).split(">")))]), text)
     text = _TEXT_MACRO.sub(r"\1", text)
     text = _INLINE_ANCHOR.sub("", text)
     text = _INDEX_TERM.sub(r"\1", text)
