@@ -435,3 +435,32 @@ def test_a_cell_hides_the_body_a_comment_holds_over_a_blank_line(tmp_path):
     assert "BSD" in rows and not any("hidden draft" in row for row in rows)
     assert "Linux; Shown text" in rows
     assert "Plan 9; quoted text" in rows  # an empty comment ends at the blank line: a block quote follows
+
+
+LONE_CELL_TABLES = {
+    "doc.md": "| x | y |\n|---|---|\n| a; b | |\n| | c; d |\n| e; f | g |\n",
+    "doc.html": ("<table><tr><th>x</th><th>y</th></tr><tr><td>a; b</td><td></td></tr>"
+                 "<tr><td></td><td>c; d</td></tr><tr><td>e; f</td><td>g</td></tr></table>"),
+    "doc.adoc": "|===\n|x |y\n\n|a; b |\n| |c; d\n|e; f |g\n|===\n",
+    "doc.rst": ("+------+------+\n| x    | y    |\n+======+======+\n| a; b |      |\n+------+------+\n"
+                "|      | c; d |\n+------+------+\n| e; f | g    |\n+------+------+\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LONE_CELL_TABLES))
+def test_a_cell_alone_in_its_row_is_not_put_in_quotes(name):
+    """A cell holding a ";" is put in quotes so that its ";" is not read as the end of a cell:
+    "“e; f”; g". A cell alone in its row was put in quotes too ("“a; b”"), with no other cell to
+    be told from: DocBook's notes and block quotes, laid out as a table beside an image or an
+    empty cell, read "““What ... is your name?””"."""
+    assert [text for _, text in read(name, LONE_CELL_TABLES[name])] == ["x; y", "a; b", "y: c; d", "“e; f”; g"]
+
+
+def test_a_block_quote_laid_out_as_a_table_keeps_its_own_quotes():
+    """aptitude's manual (DocBook XSL): a block quote is a table row of an empty cell and the
+    quote's paragraphs, each in “ ” of its own."""
+    page = ('<table class="blockquote"><tr><td width="10%"> </td><td width="80%">'
+            '<p><span class="quote">“<span class="quote">What ... is your name?</span>”</span></p>'
+            '<p><span class="quote">“<span class="quote">I am Arthur, King of the Britons.</span>”</span></p>'
+            '</td></tr></table>')
+    assert [text for _, text in read("doc.html", page)] == ["“What ... is your name?”", "“I am Arthur, King of the Britons.”"]

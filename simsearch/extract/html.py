@@ -36,6 +36,11 @@ class _Table:
         # The open cell: its column, and where its text starts in the block (None: none came yet;
         # -1: a block ended inside it, which is left as it is).
         self.cell: list | None = None
+        # The row's cells with text so far in the open block: (start, end) of their pieces. They
+        # are put in quotes when they hold a ";" (``_quoted_cell``) once the row or the block ends,
+        # and only when two or more share the block: a cell alone in its sentence (a note or a
+        # quote laid out as a table beside an empty or image cell) is no field of a row.
+        self.spans: list[tuple[int, int]] = []
 
     def row_ended(self) -> None:
         if self.header is None:
@@ -209,6 +214,8 @@ class _HtmlText(HTMLParser):
 
     def _end_block(self) -> None:
         """The block so far is complete: keep it unless it is a link list's item."""
+        for table in self.tables:
+            self._quote_cells(table)
         if self.literal_depth:  # a literal left unclosed ends with its block: never a page glued into one sentence
             self._literal_ended()
             self.literal_depth = 0
@@ -242,6 +249,7 @@ class _HtmlText(HTMLParser):
         for table in self.tables:
             if table.cell:
                 table.cell[1] = -1
+            table.spans = []
         # A link left unclosed ends with its block: its words stay in the text, whatever comes after.
         self.links, self.hrefs = [], 0
 
@@ -332,6 +340,7 @@ class _HtmlText(HTMLParser):
             if tag in ("td", "th") and self.tables:
                 self._cell_ended(self.tables[-1])
             elif tag == "tr" and self.tables:
+                self._quote_cells(self.tables[-1])
                 self.tables[-1].row_ended()
             elif tag == "table" and self.tables:
                 self.tables.pop()
@@ -345,7 +354,7 @@ class _HtmlText(HTMLParser):
         """A table cell ended: in the first row, its text is its column's header; in another, a
         cell after an empty one and a check or cross mark are named by their column's header
         (``_column_label``), as the Markdown reader names them, and a mark reads as "yes" or "no".
-        A cell holding a ";" is in quotes (``_quoted_cell``)."""
+        A cell holding a ";" is put in quotes when the row ends (``_quote_cells``)."""
         if table.cell is None:
             return
         (column, start), table.cell = table.cell, None
@@ -367,11 +376,20 @@ class _HtmlText(HTMLParser):
             while not pieces[0][0].strip():
                 pieces.pop(0)
             pieces = [(_column_label(name) + " ", pieces[0][1]), (pieces[0][0].lstrip(), pieces[0][1]), *pieces[1:]]
-        pieces = list(zip(_quoted_cell([piece for piece, _ in pieces]), [line for _, line in pieces]))  # (“a; b”)
         shift = len(pieces) - (len(self.block) - start)  # (the pieces a literal's period or start is at move with it)
         self.literal_periods = [at + shift if at >= start else at for at in self.literal_periods]
         self.literal_start += shift if self.literal_start >= start else 0
         self.block[start:] = pieces
+        table.spans.append((start, len(self.block)))
+
+    def _quote_cells(self, table: _Table) -> None:
+        """The row's cells that share the block with another, each in quotes when it holds a ";"
+        (“a; b”): the cells of "a; “b; c”; d" are three."""
+        if len(table.spans) >= 2:
+            for start, end in table.spans:
+                pieces = self.block[start:end]
+                self.block[start:end] = zip(_quoted_cell([piece for piece, _ in pieces]), [line for _, line in pieces])
+        table.spans = []
 
     @staticmethod
     def _is_main(tag: str, attributes: dict) -> bool:
@@ -660,6 +678,8 @@ class _HtmlText(HTMLParser):
                     self.block.pop()  # the cell's trailing spaces: "a; b", never "a ; b"
                 if self.block:
                     self.block[-1] = (self.block[-1][0].rstrip(), self.block[-1][1])
+                for table in self.tables:  # (the cells before end where their text does now)
+                    table.spans = [(start, min(end, len(self.block))) for start, end in table.spans]
                 self.block.append(("; ", line))
                 self.cell_gap = False
             if self.tables and self.tables[-1].cell and self.tables[-1].cell[1] is None and self._cell() >= 0:

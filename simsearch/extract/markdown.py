@@ -142,12 +142,15 @@ def _md_row(row: str, header: list[str] | None = None) -> str:
     """A table row as one text, its cells joined with "; ", empty ones left out; a cell after an
     empty one and a check or cross mark are named by their column's ``header`` ("Command Prompt;
     cmd; Windows: yes"), as every reader names them (``_cell_names``), and a cell holding a ";" is
-    in quotes (``_quoted_cell``). A cell of markup only (a badge, an image) is an empty one."""
+    in quotes (``_quoted_cell``) when the row has another. A cell of markup only (a badge, an
+    image) is an empty one."""
     cells, texts = _md_cells(row), []
     for cell, named in zip(cells, _cell_names(cells, dict(enumerate(header or [])), words=_md_inline)):
         if named:
             label, mark = named
-            texts.append(_quoted_cell([f"{label} {mark or cell}" if label else mark or cell], words=_md_inline)[0])
+            texts.append(f"{label} {mark or cell}" if label else mark or cell)
+    if len(texts) >= 2:
+        texts = [_quoted_cell([text], words=_md_inline)[0] for text in texts]
     return "; ".join(texts)
 
 

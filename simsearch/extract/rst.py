@@ -141,7 +141,10 @@ def _add_row(out: "_Out", cells: list[tuple[int, Cell]], header: dict[int, str] 
         pieces = [(number, text) for number, text in cell if text]
         pieces = [(pieces[0][0], mark)] if mark else pieces
         pieces = [(pieces[0][0], f"{label} {pieces[0][1]}"), *pieces[1:]] if label else pieces
-        row.append(list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces], out.words))))
+        row.append(pieces)
+    if len(row) >= 2:  # (a cell alone in its row is no field of it: never in quotes)
+        row = [list(zip([number for number, _ in pieces], _quoted_cell([text for _, text in pieces], out.words)))
+               for pieces in row]
     if row:
         out.gap(row[0][0][0])
         for k, pieces in enumerate(row):
@@ -382,7 +385,8 @@ def _cell_names(cells: list[str], header: dict[int, str] | None, columns: list[i
 
 
 # A table row's cells are joined with "; " (every reader's rows): a cell whose text holds a ";" is put
-# in quotes, “like; this”, so that no ";" of a cell reads as the end of one (``_quoted_cell``).
+# in quotes, “like; this”, so that no ";" of a cell reads as the end of one (``_quoted_cell``); not
+# a cell alone in its row (a note laid out as a table), which has no other to be told from.
 _CELL_OPEN, _CELL_CLOSE = "“", "”"
 
 
