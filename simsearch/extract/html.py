@@ -24,6 +24,11 @@ from .rst import (
 from .template import is_template, without_template_syntax
 
 
+# A list item's label that ends in a dash, its text in a block of its own after it (mkdocstrings'
+# parameters: "config (MkDocsConfig) –" then <div><p>The MkDocs config.</p></div>).
+_DASH_LABEL = re.compile(r"\s[–—]$")
+
+
 class _Table:
     """A table being read: its header row's texts by column, and where the row being read stands."""
 
@@ -239,7 +244,10 @@ class _HtmlText(HTMLParser):
             held = ((self.block_in_term and not self.block_is_signature and not self.block_in_definition
                      or self.block_titles is not None and id(self.block_titles) not in self.split_titles)
                     and not _SENTENCE_LABEL.search(term))
-            self.term_end = (len(self.parts), term, self.block_titles) if held else None
+            box, item = self.block_titles, self._last("li")
+            if not held and item >= 0 and _DASH_LABEL.search(term):  # "config (MkDocsConfig) –", its text in a <div>
+                held, box = True, self.open_attrs[item]  # (the item's next block goes on from it)
+            self.term_end = (len(self.parts), term, box) if held else None
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.literal_start, self.literal_periods = 0, []
@@ -272,7 +280,7 @@ class _HtmlText(HTMLParser):
             self.parts.pop(), self.line_map.pop()
         self.parts[-1] = self.parts[-1].rstrip()
         self.size = self.line_map[-1][0] + len(self.parts[-1])
-        self._add(("" if _LABEL_END.search(term) else ":") + " ", self.line_map[-1][1])
+        self._add(("" if _LABEL_END.search(term) or _DASH_LABEL.search(term) else ":") + " ", self.line_map[-1][1])
 
     def _literal_ended(self) -> None:
         """An inline literal's text, from ``literal_start`` in the block on, is one piece of its
