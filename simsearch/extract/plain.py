@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from ..segment import source_lines, starts_item, wrap_evidence
-from .rst import Lines, _Out
+from ..segment import GLUE, source_lines, starts_item, wrap_evidence
+from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
 # A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *").
 _TEXT_RULE = re.compile(r"^\s*([-=~^*_+#.:])(?:[ \t]*\1){2,}\s*$")
+
+
+def _grid_character(name: str) -> str:
+    """The grid table's character for a box-drawing character's Unicode name (``_BOX_AS_GRID``)."""
+    if " AND " in name or not name.endswith(("HORIZONTAL", "VERTICAL")):
+        return "+"
+    if name.endswith("VERTICAL"):
+        return "|"
+    return "=" if "HEAVY" in name or "DOUBLE" in name else "-"
+
+
+# A table drawn with box-drawing characters (a DocBook manual rendered to text, rich's and tabulate's
+# tables) is read as the grid table it draws: a line "─" as "-" (a heavy or double one, "━" "═", as
+# "=", the border under a header), "│" as "|", every corner and junction as "+"; one character each.
+_BOX_AS_GRID = {code: _grid_character(unicodedata.name(chr(code))) for code in range(0x2500, 0x2580)}
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
@@ -45,10 +61,18 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             return False
         return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
 
+    grid = [line.translate(_BOX_AS_GRID) for line in texts]
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
+    table_end = 0
     for k, line in enumerate(texts):
         number = k + 1
+        if k < table_end:
+            continue
+        if _GRID_BORDER.match(grid[k]) and k + 1 < len(grid) and _GRID_ROW.match(grid[k + 1]):
+            table_end = _text_table(grid, k, out)
+            previous, in_list = "", False
+            continue
         if (k and depths[k] != depths[k - 1]) or not line.strip():
             out.gap(number)
             previous, in_list = "", False
@@ -69,6 +93,40 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             out.add(number, line)
         previous = line if line.strip() else ""
     return out.lines
+
+
+# The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
+# list's, heading's or quote's marker: ``GLUE``, a space to everything else.
+_EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
+_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
+
+
+def _text_table(grid: list[str], i: int, out: _Out) -> int:
+    """A table drawn in text from its top border at line ``i`` (``grid``: the lines with box-drawing
+    characters read as a grid table's), one sentence per row, as the rst reader reads a grid table.
+    A table with a border between its rows (a DocBook manual's) has rows of several lines, a cell
+    wrapped over them; so has one whose line leaves its first cell empty, going on with the row
+    above. One with borders around its header only (psql's output, rich's tables) has a row per
+    line. Returns the line after the table."""
+    end = i + 1
+    while end < len(grid) and _GRID_LINE.match(grid[end]):
+        end += 1
+    borders = sum(bool(_GRID_BORDER.match(line)) for line in grid[i:end])
+    continued = any(_EMPTY_FIRST_CELL.match(line) for line in grid[i:end])
+    rows = _Out()
+    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3 and not continued)
+    # Each row on one line at its first line, so that no cell that begins with "- ", "* " or "#"
+    # (mutt's "- or <PageUp>") reads as a list item or a heading that starts a block of its own.
+    row: list[tuple[int, str]] = []
+    for number, text in [*rows.lines, (end, "")]:
+        if text:
+            row.append((number, text))
+        elif row:
+            out.gap(row[0][0])
+            out.add(row[0][0], _MARKER_AS_TEXT.sub(GLUE, " ".join(piece for _, piece in row), count=1))
+            out.gap(number)
+            row = []
+    return end
 
 
 def _assemble(lines: Lines) -> tuple[str, list[tuple[int, int]]]:

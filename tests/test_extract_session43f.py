@@ -1,0 +1,82 @@
+"""Reader cases found by a user trial (session 43, trial F) on plain-text documentation of Debian's
+packages: mutt 2.2.12's manual.txt (its DocBook tables drawn with box-drawing characters), screen
+4.9.0's FAQ and NEWS.3.9, procmail 3.22's README and FAQ, fetchmail 6.4.37's and less 590's NEWS and
+changelogs."""
+
+from __future__ import annotations
+
+from .textgen import read
+
+MUTT_PROSE = ("The most important navigation keys common to line- or entry-based menus are\n"
+              "shown in Table 2.1, “Most common navigation keys in entry-based menus” and in\n"
+              "Table 2.2, “Most common navigation keys in page-based menus” for page-based\n"
+              "menus.\n\n")
+
+
+# --- plain text: tables drawn with box-drawing characters ------------------------------------------
+
+def test_box_drawn_table_is_one_sentence_per_row():
+    # manual.txt:640-660 (66 such tables in the manual). A table's lines were one paragraph: one
+    # "sentence" of 2,000 characters of borders and cells, cut at 1,000 characters, that no question
+    # about a key found. Each row (the lines between two borders) is one sentence, cells joined by
+    # "; ", a cell wrapped over several lines read as one text, as the rst reader reads a grid table.
+    source = (MUTT_PROSE + "Table 2.1. Most common navigation keys in entry-based menus\n\n"
+              "┌─────────────┬────────────────┬─────────────────────────────────────────┐\n"
+              "│     Key     │    Function    │               Description               │\n"
+              "├─────────────┼────────────────┼─────────────────────────────────────────┤\n"
+              "│j or <Down>  │<next-entry>    │move to the next entry                   │\n"
+              "├─────────────┼────────────────┼─────────────────────────────────────────┤\n"
+              "│             │                │If IMAP is enabled, like ~h but searches │\n"
+              "│=h STRING    │<search>        │on the server, rather than downloading;  │\n"
+              "│             │                │STRING must be of the form “h: s”.       │\n"
+              "└─────────────┴────────────────┴─────────────────────────────────────────┘\n\n"
+              "4. Editing Input Fields\n")
+    assert read("manual.txt", source)[-4:] == [
+        (9, "Key; Function; Description"),
+        (11, "j or <Down>; <next-entry>; move to the next entry"),
+        (14, "=h STRING; <search>; “If IMAP is enabled, like ~h but searches on the server, rather than "
+             "downloading; STRING must be of the form “h: s””.”"),
+        (18, "Editing Input Fields")]
+
+
+def test_table_with_borders_only_around_its_header_is_one_sentence_per_line():
+    # A table drawn with a border under its header only (psql's and MySQL's output, rich's tables):
+    # each line between the borders is a row of its own, not one row of cells wrapped over lines.
+    source = ("The rows below list the servers we keep, and which of them answer over IMAP and\n"
+              "which over POP3 only, as the mail team counted them in the spring of this year\n"
+              "when the old machines were taken out of the rack and their mail moved to the\n"
+              "new ones, which took longer than anybody had planned for.\n\n"
+              "+--------+----------+\n"
+              "| server | protocol |\n"
+              "+--------+----------+\n"
+              "| mail1  | imap     |\n"
+              "| mail2  | pop3     |\n"
+              "+--------+----------+\n\n"
+              "The ports below are the ones the firewall lets through from the outside, for the\n"
+              "two servers that kept their mail after the move, both of them over TLS only since\n"
+              "the start of the year, when the last of the plain-text ports was shut for good\n"
+              "and nobody asked for it back.\n\n"
+              "┏━━━━━━━━┳━━━━━━━━━━┓\n"
+              "┃ server ┃ port     ┃\n"
+              "┡━━━━━━━━╇━━━━━━━━━━┩\n"
+              "│ mail1  │ 993      │\n"
+              "│ mail2  │ 995      │\n"
+              "└────────┴──────────┘\n")
+    sentences = read("servers.txt", source)
+    assert sentences[1:4] + sentences[5:] == [
+        (7, "server; protocol"), (9, "mail1; imap"), (10, "mail2; pop3"),
+        (19, "server; port"), (21, "mail1; 993"), (22, "mail2; 995")]
+
+
+def test_table_cell_of_a_dash_or_led_by_one_is_kept():
+    # manual.txt:653-674 and :6645-6648. A cell "-" (no append) was taken for a span's border and
+    # left out, and "* or <End>", "- or <PageUp>" lost their "*" and "-" as list markers.
+    source = (MUTT_PROSE + MUTT_PROSE +
+              "┌─────────────┬──────────────┬──────┐\n"
+              "│* or <End>   │<last-entry>  │jump  │\n"
+              "├─────────────┼──────────────┼──────┤\n"
+              "│- or <PageUp>│<previous-page│-     │\n"
+              "│             │>             │      │\n"
+              "└─────────────┴──────────────┴──────┘\n")
+    assert read("manual.txt", source)[2:] == [(12, "* or <End>; <last-entry>; jump"),
+                                              (14, "- or <PageUp>; <previous-page >; -")]
