@@ -80,3 +80,39 @@ def test_table_cell_of_a_dash_or_led_by_one_is_kept():
               "└─────────────┴──────────────┴──────┘\n")
     assert read("manual.txt", source)[2:] == [(12, "* or <End>; <last-entry>; jump"),
                                               (14, "- or <PageUp>; <previous-page >; -")]
+
+
+# --- plain text: rules and decorated titles ---------------------------------------------------------
+
+SCREEN_FAQ = ("   screen: frequently asked questions -- known problems -- unimplemented bugs\n"
+              "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-\n\n\n"
+              "Q:   Why is it  impossible to download  a file with Kermit/sz/rz  when  \n"
+              "     screen is running? Do I need to set some special variables?\n \n"
+              "A:   Screen  always   interprets   control-sequences   sent   by   the\n"
+              "     applications   and  translates/optimizes  them  for  the  current\n"
+              "     terminal type.  Screen always  parses  the  user  input  for  its\n"
+              "     escape  character  (CTRL-A).\n")
+
+
+def test_rule_of_two_alternating_characters_is_left_out():
+    # screen's FAQ:4-5. A title's underline of "=-" repeated was read as words of the title:
+    # "screen: frequently asked questions -- known problems -- unimplemented bugs =-=-=-=-...".
+    assert read("FAQ.txt", SCREEN_FAQ)[0] == (
+        1, "screen: frequently asked questions -- known problems -- unimplemented bugs")
+
+
+def test_title_between_rules_on_its_line_is_its_words():
+    # procmail's README:27 and :37, FAQ:2. "------- SYSTEM REQUIREMENTS -------" was a sentence of
+    # 80 characters, 66 of them dashes; the title is its words.
+    source = ("For those of you that choose to use the GNU General Public License, my view\n"
+              "is that no procmailrc script falls under the terms of the GPL unless you put\n"
+              "said script under the terms of the GPL yourself, as the license says it.\n\n"
+              "-------------------------- SYSTEM REQUIREMENTS -------------------------------\n\n"
+              "Any *NIX-alike (or POSIX compliant) system with a mailer that can process mail\n"
+              "that follows RFC-822, which in effect is any mailer that is still in use now.\n\n"
+              "=====  A -- B  =====\n")
+    assert read("README.txt", source)[1:] == [
+        (5, "SYSTEM REQUIREMENTS"),
+        (7, "Any *NIX-alike (or POSIX compliant) system with a mailer that can process mail that follows "
+            "RFC-822, which in effect is any mailer that is still in use now."),
+        (10, "A -- B")]

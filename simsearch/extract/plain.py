@@ -10,8 +10,11 @@ from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_tab
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
-# A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *").
-_TEXT_RULE = re.compile(r"^\s*([-=~^*_+#.:])(?:[ \t]*\1){2,}\s*$")
+# A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *"),
+# or two in turn ("=-=-=-=-", screen's FAQ).
+_TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
+# A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
+_RULED_TITLE = re.compile(r"^\s*([-=~*_#+])\1{3,}[ \t]+(\S(?:.*\S)?)[ \t]+\1{4,}\s*$")
 
 
 def _grid_character(name: str) -> str:
@@ -40,8 +43,9 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     such lines: a list of one item per line inside wrapped prose is not one sentence, and a
     line broken short by hand inside a sentence ("The results were") goes on.
 
-    A title's underline or a rule ("=====", "-----") ends the block before it and is left out:
-    "Background ----------" is no sentence.
+    A title's underline or a rule ("=====", "-----", "=-=-=-") ends the block before it and is left
+    out: "Background ----------" is no sentence; a title set between rules on its line ("-----
+    DESCRIPTION -----") is a block of its words.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
@@ -78,6 +82,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             previous, in_list = "", False
         elif _TEXT_RULE.match(line):  # ends the title above it, or the paragraph: never words of a sentence
             out.gap(number)
+            previous, in_list = "", False
+            continue
+        elif title := _RULED_TITLE.match(line):  # a block of its own: the title's words, not its rules
+            out.block(number, title.group(2))
             previous, in_list = "", False
             continue
         elif short(k - 1) and (previous.rstrip().endswith((".", ":", ";", "!", "?")) or short(k - 2) or short(k)):
