@@ -116,3 +116,42 @@ def test_title_between_rules_on_its_line_is_its_words():
         (7, "Any *NIX-alike (or POSIX compliant) system with a mailer that can process mail that follows "
             "RFC-822, which in effect is any mailer that is still in use now."),
         (10, "A -- B")]
+
+
+# --- plain text of one sentence per line: a list item's continuation lines ----------------------------
+
+def test_list_item_continued_under_its_text_is_one_sentence_in_a_file_of_lines():
+    # screen's NEWS.3.9:9-10 and less's changelog.Debian:6-7, both read as one sentence per line:
+    # an item's line indented under its text (CommonMark's rule, a Debian changelog's) goes on with
+    # the item. "* new 'backtick' command and string escape to embed command" and "output into e.g.
+    # the hardstatus line" were two sentences, "(Closes: #1069681)" one of its own.
+    news = ("                  -------------------------------\n"
+            "                   What's new in screen-3.9.15 ?\n"
+            "                  -------------------------------\n\n"
+            "* unicode combining character support\n\n"
+            "* new encoding: chinese GBK\n\n"
+            "* new 'backtick' command and string escape to embed command\n"
+            "  output into e.g. the hardstatus line\n\n"
+            "* new command \"maxwin\" to set a limit on the number of windows\n"
+            "* new keys in copy&paste mode: 'B' and 'E'\n"
+            "* lots of new string escapes:\n"
+            "    %LD, %LM, %Lw, %W\n"
+            "- a dash item\n"
+            "  - a nested item\n"
+            "    its second line\n"
+            "a line of its own\n")
+    assert read("NEWS.3.9.txt", news) == [
+        (2, "What's new in screen-3.9.15 ?"), (5, "* unicode combining character support"),
+        (7, "* new encoding: chinese GBK"),
+        (9, "* new 'backtick' command and string escape to embed command output into e.g. the hardstatus line"),
+        (12, "* new command \"maxwin\" to set a limit on the number of windows"),
+        (13, "* new keys in copy&paste mode: 'B' and 'E'"), (14, "* lots of new string escapes: %LD, %LM, %Lw, %W"),
+        (16, "- a dash item"), (17, "- a nested item its second line"), (19, "a line of its own")]
+    changelog = ("less (590-2.1~deb12u2) bookworm-security; urgency=high\n\n"
+                 "  * Non-maintainer upload by the Security Team.\n\n"
+                 "  [ Milan Kupcevic ]\n"
+                 "  * Fix incorrect display when filename contains control chars\n"
+                 "    (Closes: #1069681)\n\n"
+                 " -- Salvatore Bonaccorso <carnil@debian.org>  Thu, 02 May 2024 20:30:51 +0200\n")
+    assert read("changelog.Debian.txt", changelog)[2:4] == [
+        (5, "[ Milan Kupcevic ]"), (6, "* Fix incorrect display when filename contains control chars (Closes: #1069681)")]

@@ -48,11 +48,12 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     DESCRIPTION -----") is a block of its words.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
-    (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log).
+    (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log),
+    but for a list item's continuation lines (``_lines_with_items``).
     """
     lines = source_lines(text)
     if per_line:
-        return list(enumerate(lines, start=1))
+        return _lines_with_items(lines)
     width = wrap_evidence(text)[0]
     quotes = [_TEXT_QUOTE.match(line) for line in lines]
     depths = [quote.group().count(">") if quote else 0 for quote in quotes]
@@ -107,6 +108,24 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
 # list's, heading's or quote's marker: ``GLUE``, a space to everything else.
 _EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
 _MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
+
+
+def _lines_with_items(lines: list[str]) -> Lines:
+    """A file of one sentence per line: each line as written, but that a list item ("* ", "- ",
+    "2. ") takes the lines after it indented at least as far as its text (CommonMark's rule, a
+    Debian changelog's and a NEWS file's wrapping), up to a blank line or another item: "* new
+    'backtick' command to embed command" and "  output into the hardstatus line" are one item."""
+    out: Lines = []
+    column = None  # the open item's text column
+    for number, line in enumerate(lines, start=1):
+        item = _TEXT_ITEM.match(line)
+        indent = len(line) - len(line.lstrip())
+        if column is not None and not item and line.strip() and indent >= column:
+            out[-1] = out[-1][0], f"{out[-1][1]} {line.strip()}"
+            continue
+        out.append((number, line))
+        column = item.end() if item else None
+    return out
 
 
 def _text_table(grid: list[str], i: int, out: _Out) -> int:
