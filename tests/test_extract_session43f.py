@@ -155,3 +155,28 @@ def test_list_item_continued_under_its_text_is_one_sentence_in_a_file_of_lines()
                  " -- Salvatore Bonaccorso <carnil@debian.org>  Thu, 02 May 2024 20:30:51 +0200\n")
     assert read("changelog.Debian.txt", changelog)[2:4] == [
         (5, "[ Milan Kupcevic ]"), (6, "* Fix incorrect display when filename contains control chars (Closes: #1069681)")]
+
+
+# --- wrapped plain text: a word hyphenated at a line end ----------------------------------------------
+
+def test_word_hyphenated_at_a_line_end_is_joined():
+    # screen's FAQ:110-119 (17 such breaks in it). A word broken at a line end was read with a space in
+    # it, "ap- plication", "con- trol codes", and so found by neither search. It is joined when the
+    # file writes the word whole elsewhere ("application"), and keeps its hyphen, without the space,
+    # when it does not or writes it with one ("set-uid", "multi-user", "on-the-fly"), or goes on with
+    # a capital (mutt's manual.txt:7459, "Quoted-" / "Printable").
+    source = ("Q:   Screen messes up the terminal output when I use my favourite  ap-\n"
+              "     plication. Setting the terminal size does not help at all, and other\n"
+              "     windows of the same session are fine, as is the application alone.\n\n"
+              "A:   But usually this won't work, as screen should be installed set-\n"
+              "     uid root, and a set-uid program cannot be sent a signal by a user in\n"
+              "     a multi-\n"
+              "     user setup, or changed on-\n"
+              "     the-fly, in Quoted-\n"
+              "     Printable.\n")
+    assert read("FAQ.txt", source) == [
+        (1, "Q: Screen messes up the terminal output when I use my favourite application."),
+        (2, "Setting the terminal size does not help at all, and other windows of the same session are fine, "
+            "as is the application alone."),
+        (5, "A: But usually this won't work, as screen should be installed set-uid root, and a set-uid program "
+            "cannot be sent a signal by a user in a multi-user setup, or changed on-the-fly, in Quoted-Printable.")]

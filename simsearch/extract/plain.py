@@ -101,7 +101,39 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
         else:
             out.add(number, line)
         previous = line if line.strip() else ""
-    return out.lines
+    return _hyphenation_undone(out.lines, text)
+
+
+# A word broken at a line end: a lowercase letter before a hyphen, a letter after it.
+_BROKEN_START = re.compile(r"[A-Za-z]*[a-z]-$")
+_BROKEN_END = re.compile(r"[A-Za-z]\S*")
+_WORD = re.compile(r"[A-Za-z]+")
+_HYPHENATED = re.compile(r"\b[A-Za-z]+-[a-z]+\b")
+
+
+def _hyphenation_undone(lines: Lines, text: str) -> Lines:
+    """Wrapped prose's lines with each word broken at a line end ("ap-" / "plication.") whole on
+    the first: joined ("application.") when ``text`` writes the word whole elsewhere and never with
+    the hyphen, else with its hyphen ("set-uid", "multi-user", "on-the-fly", "Quoted-Printable"):
+    in plain text a line end's hyphen is as often a compound's as hyphenation's, and a word written
+    nowhere else may be either. A line left empty is left out (an empty one ends a block)."""
+    words = {word.lower() for word in _WORD.findall(text)}
+    kept = {word.lower() for word in _HYPHENATED.findall(text)}
+    out: Lines = []
+    for number, line in lines:
+        before = _BROKEN_START.search(out[-1][1].rstrip()) if out and out[-1][1] else None
+        after = _BROKEN_END.match(line.lstrip()) if before and line.strip() else None
+        if after is None:
+            out.append((number, line))
+            continue
+        start, rest = before.group()[:-1], line.lstrip()[after.end():]
+        fragment = _WORD.match(after.group()).group()
+        whole = fragment.islower() and (start + fragment).lower() in words and f"{start}-{fragment}".lower() not in kept
+        head = out[-1][1].rstrip()
+        out[-1] = out[-1][0], (head[:-1] if whole else head) + after.group()
+        if rest.strip():
+            out.append((number, rest))
+    return out
 
 
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
