@@ -513,16 +513,44 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> 
     return punctuated > 0 and punctuated * 5 >= nonblank
 
 
+# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ").
+_HEADER_FIELD = re.compile(r"[A-Za-z][\w-]+:[ \t]")
+_SIGNATURE = re.compile(r"--[ \t]?$")
+
+
+def mail_lines(lines: list[str]) -> set[int]:
+    """The lines of a mail's header (two or more "Name: value" fields from the first line on, a
+    name of two letters or more, a field's indented continuations too) and of its signature (from a "-- " line to the next
+    blank line): they are not prose, whose wrapping ``wrap_evidence`` measures."""
+    header = fields = 0
+    while header < len(lines) and (_HEADER_FIELD.match(lines[header])
+                                   or (header and lines[header][:1] in " \t" and lines[header].strip())):
+        fields += bool(_HEADER_FIELD.match(lines[header]))
+        header += 1
+    skipped = set(range(header)) if fields >= 2 else set()
+    signature = None
+    for k, line in enumerate(lines):
+        if _SIGNATURE.match(line):
+            signature = k
+        elif not line.strip():
+            signature = None
+        if signature is not None:
+            skipped.add(k)
+    return skipped
+
+
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
-    """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them."""
+    """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them; a
+    mail's header and signature are not counted (``mail_lines``)."""
     lines = [line.rstrip() for line in source_lines(text)]
     lengths = sorted(len(line) for line in lines if line.strip())
     if len(lengths) < 2:
         return 0, 0, 0, 0
     width = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    mail = mail_lines(lines)
     candidates = full = wrapped = 0
-    for line, following in zip(lines, lines[1:]):
-        if not line.strip() or not following.strip() or _BLOCK_START.match(following):
+    for k, (line, following) in enumerate(zip(lines, lines[1:])):
+        if not line.strip() or not following.strip() or _BLOCK_START.match(following) or k in mail:
             continue
         candidates += 1
         first_word = following.split()[0]

@@ -180,3 +180,41 @@ def test_word_hyphenated_at_a_line_end_is_joined():
             "as is the application alone."),
         (5, "A: But usually this won't work, as screen should be installed set-uid root, and a set-uid program "
             "cannot be sent a signal by a user in a multi-user setup, or changed on-the-fly, in Quoted-Printable.")]
+
+
+# --- plain text: an e-mail's header and signature ------------------------------------------------------
+
+MAIL = ("From: Jane Doe <jane@example.org>\n"
+        "To: ops@example.org\n"
+        "Subject: fetchmail stopped polling the IMAP server\n"
+        "Date: Mon, 04 Mar 2024 09:12:44 +0100\n\n"
+        "Hi all,\n\n"
+        "since Friday fetchmail has not fetched anything from mail.example.org. The log\n"
+        "says the certificate did not verify, and the server's administrator tells me\n"
+        "that they replaced it with one from a new authority last week.\n\n"
+        "> Did you try --sslcertck?\n"
+        "> It is the default since 6.4.0 anyway.\n\n"
+        "Yes, and it did not help. I will add the new authority to the system's store\n"
+        "and try again tomorrow morning.\n\n"
+        "Regards,\n"
+        "Jane\n\n"
+        "-- \n"
+        "Jane Doe, Operations\n"
+        "Phone: +49 30 1234567\n")
+
+
+def test_mail_header_and_signature_are_no_evidence_against_wrapped_prose():
+    # A mail saved as text: its header's and signature's short lines were counted as lines that
+    # end unwrapped, so its wrapped paragraphs read as one sentence per line, cut mid-sentence
+    # ("since Friday fetchmail has not fetched anything from mail.example.org. The log"). A
+    # header ("Name: value" lines from the first line) and a signature (the lines after "-- ")
+    # are not prose: the shape is read from the rest.
+    sentences = read("mail.txt", MAIL)
+    assert (8, "since Friday fetchmail has not fetched anything from mail.example.org.") in sentences
+    assert (8, "The log says the certificate did not verify, and the server's administrator tells me that "
+               "they replaced it with one from a new authority last week.") in sentences
+    assert (15, "I will add the new authority to the system's store and try again tomorrow morning.") in sentences
+    assert sentences[:4] == [(1, "From: Jane Doe <jane@example.org>"), (2, "To: ops@example.org"),
+                             (3, "Subject: fetchmail stopped polling the IMAP server"),
+                             (4, "Date: Mon, 04 Mar 2024 09:12:44 +0100")]
+    assert sentences[-2:] == [(22, "Jane Doe, Operations"), (23, "Phone: +49 30 1234567")]

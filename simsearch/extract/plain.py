@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..segment import GLUE, source_lines, starts_item, wrap_evidence
+from ..segment import GLUE, mail_lines, source_lines, starts_item, wrap_evidence
 from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table
 
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
@@ -43,6 +43,8 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
     such lines: a list of one item per line inside wrapped prose is not one sentence, and a
     line broken short by hand inside a sentence ("The results were") goes on.
 
+    A mail's header fields and its signature's lines (``segment.mail_lines``) are a block each.
+
     A title's underline or a rule ("=====", "-----", "=-=-=-") ends the block before it and is left
     out: "Background ----------" is no sentence; a title set between rules on its line ("-----
     DESCRIPTION -----") is a block of its words.
@@ -66,6 +68,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             return False
         return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
 
+    mail = mail_lines(lines)
     grid = [line.translate(_BOX_AS_GRID) for line in texts]
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
@@ -76,6 +79,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             continue
         if _GRID_BORDER.match(grid[k]) and k + 1 < len(grid) and _GRID_ROW.match(grid[k + 1]):
             table_end = _text_table(grid, k, out)
+            previous, in_list = "", False
+            continue
+        if k in mail:  # a mail's header field, a line of its signature: a block of its own
+            out.block(number, line)
             previous, in_list = "", False
             continue
         if (k and depths[k] != depths[k - 1]) or not line.strip():
