@@ -218,3 +218,29 @@ def test_mail_header_and_signature_are_no_evidence_against_wrapped_prose():
                              (3, "Subject: fetchmail stopped polling the IMAP server"),
                              (4, "Date: Mon, 04 Mar 2024 09:12:44 +0100")]
     assert sentences[-2:] == [(22, "Jane Doe, Operations"), (23, "Phone: +49 30 1234567")]
+
+
+# --- wrapped plain text: a heading marked with "#" -----------------------------------------------------
+
+def test_hash_heading_ends_at_its_line_in_wrapped_text():
+    # fetchmail's NEWS:11-13. A heading written as Markdown's, "# ADVANCE WARNING ...", went on with
+    # the line under it: "ADVANCE WARNING OF FEATURES TO BE REMOVED OR CHANGED IN FUTURE VERSIONS
+    # (There are no plans to remove features ...)". It is a sentence of its own, as a "#" line after
+    # a blank one always was, and as the list item after it ends it.
+    source = ("(The `lines' figures total .c, .h, .l, and .y files under version control.\n"
+              "Abbreviations in parentheses are the maintainers who committed the respective\n"
+              "change.  MA = Matthias Andree, ESR = Eric S. Raymond, RF = Rob Funk.)\n\n"
+              "# ADVANCE WARNING OF FEATURES TO BE REMOVED OR CHANGED IN FUTURE VERSIONS\n"
+              "(There are no plans to remove features from a 6.4.X release, but they may be\n"
+              "removed from a 6.5.0 or newer release.)\n"
+              "## Known bugs\n"
+              "Fetchmail does not handle messages without Message-ID header well, and it\n"
+              "currently uses 31-bit signed integers in several places, see issue\n"
+              "#780933 for the details.\n")
+    assert read("NEWS.txt", source)[3:] == [
+        (5, "ADVANCE WARNING OF FEATURES TO BE REMOVED OR CHANGED IN FUTURE VERSIONS"),
+        (6, "(There are no plans to remove features from a 6.4.X release, but they may be removed from a 6.5.0 "
+            "or newer release.)"),
+        (8, "Known bugs"),
+        (9, "Fetchmail does not handle messages without Message-ID header well, and it currently uses 31-bit "
+            "signed integers in several places, see issue #780933 for the details.")]

@@ -13,6 +13,8 @@ _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote marker
 # A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *"),
 # or two in turn ("=-=-=-=-", screen's FAQ).
 _TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
+# A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
+_TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
 _RULED_TITLE = re.compile(r"^\s*([-=~*_#+])\1{3,}[ \t]+(\S(?:.*\S)?)[ \t]+\1{4,}\s*$")
 
@@ -47,7 +49,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
 
     A title's underline or a rule ("=====", "-----", "=-=-=-") ends the block before it and is left
     out: "Background ----------" is no sentence; a title set between rules on its line ("-----
-    DESCRIPTION -----") is a block of its words.
+    DESCRIPTION -----") is a block of its words, and a heading marked "# " a block of its line.
 
     A file of one sentence per line is not markup: its lines are kept exactly as written
     (a leading "- ", "* ", "1." or "#" is part of the line, as in a tokenised corpus or a log),
@@ -94,6 +96,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             continue
         elif title := _RULED_TITLE.match(line):  # a block of its own: the title's words, not its rules
             out.block(number, title.group(2))
+            previous, in_list = "", False
+            continue
+        elif _TEXT_HEADING.match(line):  # a heading ends at its line
+            out.block(number, line)
             previous, in_list = "", False
             continue
         elif short(k - 1) and (previous.rstrip().endswith((".", ":", ";", "!", "?")) or short(k - 2) or short(k)):
