@@ -111,8 +111,12 @@ _WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
 _BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
 _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
-# A section number of two or more levels ending in a period, at the start of a block.
-_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)")
+# A section number of two or more levels ending in a period, at the start of a block; or a caption's
+# or an appendix's ("Table 2.1.", "Example 3.", "Appendix A.", DocBook's, which puts a no-break space
+# on either side of the number; "Chapter 5. The end." stays two, tests/test_segment.py).
+_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)"
+                             r"|(?:Table|Figure|Example|Listing|Appendix)[ \t\u00a0]+"
+                             r"(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.(?=\s)")
 _WEEKDAY = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|may|january|february|march|april|june|july"
           r"|august|september|october|november|december")
@@ -164,7 +168,8 @@ def _enumeration(text: str, start: int, end: int) -> tuple[list[int], set[int]]:
 
     "1. a 2. b", "a) x b) y", "• 9. x • 10. y": markers with consecutive values in one
     style. A lone number at the start of a block ("1. Install it.") is a marker too, and so is
-    a section number of several levels ("1.1. Implementation", "2.3.4. Limits").
+    a section number of several levels ("1.1. Implementation", "2.3.4. Limits") or a caption's
+    ("Table 2.1. Keys", "Example 3. Commenting").
     """
     starts: list[int] = []
     markers: set[int] = set()

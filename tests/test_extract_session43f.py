@@ -20,7 +20,7 @@ def test_box_drawn_table_is_one_sentence_per_row():
     # "sentence" of 2,000 characters of borders and cells, cut at 1,000 characters, that no question
     # about a key found. Each row (the lines between two borders) is one sentence, cells joined by
     # "; ", a cell wrapped over several lines read as one text, as the rst reader reads a grid table.
-    source = (MUTT_PROSE + "Table 2.1. Most common navigation keys in entry-based menus\n\n"
+    source = (MUTT_PROSE + "Table\u00a02.1.\u00a0Most common navigation keys in entry-based menus\n\n"
               "┌─────────────┬────────────────┬─────────────────────────────────────────┐\n"
               "│     Key     │    Function    │               Description               │\n"
               "├─────────────┼────────────────┼─────────────────────────────────────────┤\n"
@@ -244,3 +244,22 @@ def test_hash_heading_ends_at_its_line_in_wrapped_text():
         (8, "Known bugs"),
         (9, "Fetchmail does not handle messages without Message-ID header well, and it currently uses 31-bit "
             "signed integers in several places, see issue #780933 for the details.")]
+
+
+# --- a caption's or a chapter's number ------------------------------------------------------------------
+
+def test_caption_number_stays_with_its_title():
+    # mutt's manual.txt:640 and :1826 (80 such lines: 46 tables, 34 examples). "Table 2.1." and
+    # "Example 3.2." were sentences of their own, the caption after them another, as
+    # "1.1. Implementation" was before its section number stayed with its heading (DocBook writes
+    # "Table\u00a02.1.\u00a0Keys", with no-break spaces, which a sentence stores as spaces). A
+    # chapter's number stays a sentence of its own, as test_segment.py wants ("Chapter 5. The end.").
+    source = (MUTT_PROSE + "Table\u00a02.1.\u00a0Most common navigation keys in entry-based menus\n\n"
+              "Example 3.2. Commenting configuration files\n\n"
+              "Chapter 9. Reference\n\n"
+              "Appendix A. Acknowledgements\n\n"
+              "The table holds 2. Table 3. It holds more.\n")
+    assert read("manual.txt", source)[1:] == [
+        (6, "Table 2.1. Most common navigation keys in entry-based menus"),
+        (8, "Example 3.2. Commenting configuration files"), (10, "Chapter 9."), (10, "Reference"),
+        (12, "Appendix A. Acknowledgements"), (14, "The table holds 2."), (14, "Table 3."), (14, "It holds more.")]
