@@ -544,10 +544,16 @@ def mail_lines(lines: list[str]) -> set[int]:
     return skipped
 
 
+# A table's line: a border or a row of cells, drawn with "+", "|" or box-drawing characters.
+_TABLE_LINE = re.compile(r"\s*[+|\u2500-\u257f].*[+|\u2500-\u257f]$")
+
+
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
     """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them; a
-    mail's header and signature are not counted (``mail_lines``)."""
+    mail's header and signature (``mail_lines``) and a table's lines are not counted, nor is a
+    table's width."""
     lines = [line.rstrip() for line in source_lines(text)]
+    lines = ["" if _TABLE_LINE.match(line) else line for line in lines]
     lengths = sorted(len(line) for line in lines if line.strip())
     if len(lengths) < 2:
         return 0, 0, 0, 0

@@ -263,3 +263,29 @@ def test_caption_number_stays_with_its_title():
         (6, "Table 2.1. Most common navigation keys in entry-based menus"),
         (8, "Example 3.2. Commenting configuration files"), (10, "Chapter 9."), (10, "Reference"),
         (12, "Appendix A. Acknowledgements"), (14, "The table holds 2."), (14, "Table 3."), (14, "It holds more.")]
+
+
+def test_table_lines_are_no_evidence_against_wrapped_prose():
+    # A note of one wrapped paragraph and two small tables: the tables' short lines, counted as lines
+    # that end unwrapped, made the file one sentence per line, its paragraph cut at every line end
+    # ("The rows below list the servers we keep, and which of them answer over IMAP and") and each
+    # row stored with its borders ("│ mail1  │ 993      │"). A table's lines are not prose.
+    source = ("The rows below list the servers we keep, and which of them answer over IMAP and\n"
+              "which over POP3 only, as the mail team counted them in the spring of this year.\n\n"
+              "+--------+----------+\n"
+              "| server | protocol |\n"
+              "+--------+----------+\n"
+              "| mail1  | imap     |\n"
+              "| mail2  | pop3     |\n"
+              "+--------+----------+\n\n"
+              "┏━━━━━━━━┳━━━━━━━━━━┓\n"
+              "┃ server ┃ port     ┃\n"
+              "┡━━━━━━━━╇━━━━━━━━━━┩\n"
+              "│ mail1  │ 993      │\n"
+              "│ mail2  │ 995      │\n"
+              "└────────┴──────────┘\n")
+    assert read("servers.txt", source) == [
+        (1, "The rows below list the servers we keep, and which of them answer over IMAP and which over POP3 "
+            "only, as the mail team counted them in the spring of this year."),
+        (5, "server; protocol"), (7, "mail1; imap"), (8, "mail2; pop3"),
+        (12, "server; port"), (14, "mail1; 993"), (15, "mail2; 995")]
