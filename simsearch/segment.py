@@ -343,7 +343,7 @@ def _lines_with_ends(text: str):
 
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s")
-_BULLETED = re.compile(r"^\s*[-*+•‣⁃]\s")
+_BULLETED = re.compile(r"^\s*[-*+!•‣⁃]\s")  # ("!": a NEWS file's, plain text's ``_TEXT_ITEM``)
 
 
 def starts_item(line: str, previous: str, in_list: bool) -> bool:

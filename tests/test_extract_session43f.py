@@ -289,3 +289,28 @@ def test_table_lines_are_no_evidence_against_wrapped_prose():
             "only, as the mail team counted them in the spring of this year."),
         (5, "server; protocol"), (7, "mail1; imap"), (8, "mail2; pop3"),
         (12, "server; port"), (14, "mail1; 993"), (15, "mail2; 995")]
+
+
+# --- wrapped plain text: "!" as a list's bullet -----------------------------------------------------------
+
+def test_exclamation_mark_bullet_starts_an_item():
+    # mutt's NEWS:9-41 marks its items "! " (modified), "- " (deleted) and "+ " (new). A "! " item
+    # after a "+ " one went on with it, its "!" stuck to the end of the item before: "IMAP Fcc is now
+    # supported in batch mode. !", and the first item of a release kept it: "! $message_id_format ...".
+    source = ("This file lists incompatible changes and additional/new features made to\n"
+              "mutt. Please read this file carefully when upgrading your installation.\n\n"
+              "The keys used are:\n"
+              "  !: modified feature, -: deleted feature, +: new feature\n\n"
+              "2.2.8 (2022-11-05):\n\n"
+              "  ! Bug fix release.\n"
+              "  ! Ncurses now uses ioctl for window size calculation.  Previously, Mutt\n"
+              "    and ncurses differed on this, which could result in screen corruption\n"
+              "    in some cases.\n"
+              "  + IMAP Fcc is now supported in batch mode.\n"
+              "  ! In batch mode with $fcc_before_send set, Mutt will abort sending if\n"
+              "    one or more of the Fcc's fails.\n")
+    assert read("NEWS.txt", source)[5:] == [
+        (9, "Bug fix release."), (10, "Ncurses now uses ioctl for window size calculation."),
+        (10, "Previously, Mutt and ncurses differed on this, which could result in screen corruption in some cases."),
+        (13, "IMAP Fcc is now supported in batch mode."),
+        (14, "In batch mode with $fcc_before_send set, Mutt will abort sending if one or more of the Fcc's fails.")]

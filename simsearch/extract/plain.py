@@ -8,7 +8,8 @@ import unicodedata
 from ..segment import GLUE, mail_lines, source_lines, starts_item, wrap_evidence
 from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table
 
-_TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
+# A list item's bullet or number; "!" is a NEWS file's bullet for a changed feature (mutt's).
+_TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+!•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
 # A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *"),
 # or two in turn ("=-=-=-=-", screen's FAQ).
