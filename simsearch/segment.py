@@ -520,13 +520,14 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> 
 
 # A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ").
 _HEADER_FIELD = re.compile(r"[A-Za-z][\w-]+:[ \t]")
-_SIGNATURE = re.compile(r"--[ \t]?$")
+_SIGNATURE = re.compile(r"--[ \t]*$")
 
 
 def mail_lines(lines: list[str]) -> set[int]:
     """The lines of a mail's header (two or more "Name: value" fields from the first line on, a
-    name of two letters or more, a field's indented continuations too) and of its signature (from a "-- " line to the next
-    blank line): they are not prose, whose wrapping ``wrap_evidence`` measures."""
+    name of two letters or more, a field's indented continuations too) and of its signature (from
+    a "-- " line to the next blank line): they are not prose, whose wrapping ``wrap_evidence``
+    measures."""
     header = fields = 0
     while header < len(lines) and (_HEADER_FIELD.match(lines[header])
                                    or (header and lines[header][:1] in " \t" and lines[header].strip())):

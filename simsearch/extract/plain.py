@@ -13,7 +13,8 @@ _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+!•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
 _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote markers, "> " or "> > "
 # A title's underline or a rule: one punctuation character repeated ("=====", "-----", "~~~~", "* * *"),
 # or two in turn ("=-=-=-=-", screen's FAQ).
-_TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
+_TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}"
+                        r"|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
 # A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
 _TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
@@ -150,9 +151,10 @@ def _hyphenation_undone(lines: Lines, text: str) -> Lines:
     return out
 
 
+# A table's line whose first cell is empty: it goes on with the row above (``_text_table``).
+_EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
 # list's, heading's or quote's marker: ``GLUE``, a space to everything else.
-_EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
 _MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
 
 
