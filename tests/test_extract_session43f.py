@@ -314,3 +314,27 @@ def test_exclamation_mark_bullet_starts_an_item():
         (10, "Previously, Mutt and ncurses differed on this, which could result in screen corruption in some cases."),
         (13, "IMAP Fcc is now supported in batch mode."),
         (14, "In batch mode with $fcc_before_send set, Mutt will abort sending if one or more of the Fcc's fails.")]
+
+
+# --- wrapped plain text: a table of columns under a dashed rule ----------------------------------------
+
+def test_columns_under_a_rule_of_dash_groups_are_one_sentence_per_row():
+    # A table of options as READMEs write it: a header, a rule of dash groups, a row per line (a
+    # description wrapped onto a line whose first column is empty). The rows went on with each other
+    # as wrapped prose: "-v print each file's name as it is read -q print nothing but errors --log
+    # FILE write the report ...". Each row is a sentence, its cells joined by "; ", as a simple
+    # table's rows are in rst.
+    source = ("The options below change how the program reports what it does, and they can be\n"
+              "combined freely on one command line, in any order, before or after the names of\n"
+              "the files that the program should read when it starts.\n\n"
+              "Option      Meaning\n"
+              "------      -------\n"
+              "-v          print each file's name as it is read\n"
+              "-q          print nothing but errors\n"
+              "--log FILE  write the report to FILE instead of the terminal, which\n"
+              "            then shows nothing\n\n"
+              "Everything else is read as the name of a file, and a name that does not exist\n"
+              "is an error that stops the program before it reads anything at all.\n")
+    assert read("README.txt", source)[1:-1] == [
+        (5, "Option; Meaning"), (7, "-v; print each file's name as it is read"), (8, "-q; print nothing but errors"),
+        (9, "--log FILE; write the report to FILE instead of the terminal, which then shows nothing")]

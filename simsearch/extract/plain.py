@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from ..segment import GLUE, mail_lines, source_lines, starts_item, wrap_evidence
-from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table
+from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table, _simple_cells
 
 # A list item's bullet or number; "!" is a NEWS file's bullet for a changed feature (mutt's).
 _TEXT_ITEM = re.compile(r"^(\s*)(?:[-*+!•‣⁃]|\d{1,3}[.)])\s+(?=\S)")
@@ -15,6 +15,8 @@ _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote marker
 # or two in turn ("=-=-=-=-", screen's FAQ).
 _TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}"
                         r"|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
+# The rule under a table's header that marks its columns: groups of dashes ("------  -------").
+_COLUMN_RULE = re.compile(r"^\s*[-=]{2,}(?:[ \t]+[-=]{2,})+\s*$")
 # A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
 _TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
@@ -83,6 +85,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             continue
         if _GRID_BORDER.match(grid[k]) and k + 1 < len(grid) and _GRID_ROW.match(grid[k + 1]):
             table_end = _text_table(grid, k, out)
+            previous, in_list = "", False
+            continue
+        if _COLUMN_RULE.match(line) and k + 1 < len(texts) and texts[k + 1].strip() and not depths[k]:
+            table_end = _column_table(texts, k, out)
             previous, in_list = "", False
             continue
         if k in mail:  # a mail's header field, a line of its signature: a block of its own
@@ -174,6 +180,30 @@ def _lines_with_items(lines: list[str]) -> Lines:
         out.append((number, line))
         column = item.end() if item else None
     return out
+
+
+def _column_table(lines: list[str], i: int, out: _Out) -> int:
+    """A table of columns from the rule under its header at line ``i`` ("------  -------"): the
+    header (a line of its own above the rule) and each row after it, up to a blank line or another
+    rule, one sentence, cells cut at the rule's columns (rst's ``_simple_cells``) and joined by
+    "; "; a line whose first column is empty goes on with the row above. Returns the line after
+    the rows."""
+    columns = [match.start() for match in re.finditer(r"\S+", lines[i])]
+    if out.lines and out.lines[-1] == (i, lines[i - 1]) and (len(out.lines) == 1 or not out.lines[-2][1]):
+        out.lines[-1] = i, "; ".join(cell for cell in _simple_cells(lines[i - 1], columns) if cell)
+    out.gap(i + 1)
+    rows: list[tuple[int, list[str]]] = []
+    j = i + 1
+    while j < len(lines) and lines[j].strip() and not _TEXT_RULE.match(lines[j]):
+        cells = _simple_cells(lines[j].rstrip(), columns)
+        if rows and not cells[0]:
+            rows[-1][1][:] = [f"{a} {b}".strip() for a, b in zip(rows[-1][1], cells)]
+        else:
+            rows.append((j + 1, cells))
+        j += 1
+    for number, cells in rows:
+        out.block(number, "; ".join(cell for cell in cells if cell))
+    return j
 
 
 def _text_table(grid: list[str], i: int, out: _Out) -> int:
