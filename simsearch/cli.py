@@ -848,6 +848,10 @@ def index_command(
                      f"and none made again (no model could be loaded: see the warnings); {counted(unchanged, 'file')} "
                      f"unchanged{skipped}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}")
         return
+    if report.changed == 0 and not any(report.encoded.values()) and unchanged == 0 and report.skipped:
+        # every file given was skipped (a binary file named .txt): nothing is indexed, not "up to date"
+        stdout.print(f"nothing was indexed: 0 files unchanged{skipped}{rebuilt} ({report.seconds:.1f} s) in {_shown(report.db)}")
+        return
     if report.changed == 0 and not any(report.encoded.values()):
         stdout.print(f"index is up to date: {counted(unchanged, 'file')} unchanged{skipped}{rebuilt} "
                      f"({report.seconds:.1f} s) in {_shown(report.db)}")

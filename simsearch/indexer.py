@@ -519,13 +519,15 @@ def forget_roots(store: Store, paths: list[Path | str]) -> dict:
         for given in paths:
             key = root_key(given)
             if key not in known:
+                held = ", ".join(known) or "none"
+                if not os.path.lexists(key):  # a typo, not a file the next run would read
+                    raise SimsearchError(f"{printable(given)}: no such file or folder (the index's roots: {held})")
                 inside = next((root for root in known if Path(key).is_relative_to(root)), None)
                 if inside is not None:
                     raise SimsearchError(
                         f"{printable(given)} is inside the indexed folder {inside}, whose next index run would "
                         f"read it again: forget that folder, or leave the {'folder' if Path(key).is_dir() else 'file'} out "
                         "with a .gitignore there")
-                held = ", ".join(known) or "none"
                 raise SimsearchError(f"{printable(given)} is not a root of the index (its roots: {held})")
         return _forget_roots(store, list(dict.fromkeys(root_key(p) for p in paths)))
 

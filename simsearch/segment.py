@@ -111,8 +111,12 @@ _WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
 _BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
 _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
-# A section number of two or more levels ending in a period, at the start of a block.
-_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)")
+# A section number of two or more levels ending in a period, at the start of a block; or a caption's
+# or an appendix's ("Table 2.1.", "Example 3.", "Appendix A.", DocBook's, which puts a no-break space
+# on either side of the number; "Chapter 5. The end." stays two, tests/test_segment.py).
+_SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)"
+                             r"|(?:Table|Figure|Example|Listing|Appendix)[ \t\u00a0]+"
+                             r"(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.(?=\s)")
 _WEEKDAY = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|may|january|february|march|april|june|july"
           r"|august|september|october|november|december")
@@ -164,7 +168,8 @@ def _enumeration(text: str, start: int, end: int) -> tuple[list[int], set[int]]:
 
     "1. a 2. b", "a) x b) y", "• 9. x • 10. y": markers with consecutive values in one
     style. A lone number at the start of a block ("1. Install it.") is a marker too, and so is
-    a section number of several levels ("1.1. Implementation", "2.3.4. Limits").
+    a section number of several levels ("1.1. Implementation", "2.3.4. Limits") or a caption's
+    ("Table 2.1. Keys", "Example 3. Commenting").
     """
     starts: list[int] = []
     markers: set[int] = set()
@@ -338,7 +343,7 @@ def _lines_with_ends(text: str):
 
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s")
-_BULLETED = re.compile(r"^\s*[-*+•‣⁃]\s")
+_BULLETED = re.compile(r"^\s*[-*+!•‣⁃]\s")  # ("!": a NEWS file's, plain text's ``_TEXT_ITEM``)
 
 
 def starts_item(line: str, previous: str, in_list: bool) -> bool:
@@ -513,16 +518,51 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> 
     return punctuated > 0 and punctuated * 5 >= nonblank
 
 
+# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ").
+_HEADER_FIELD = re.compile(r"[A-Za-z][\w-]+:[ \t]")
+_SIGNATURE = re.compile(r"--[ \t]*$")
+
+
+def mail_lines(lines: list[str]) -> set[int]:
+    """The lines of a mail's header (two or more "Name: value" fields from the first line on, a
+    name of two letters or more, a field's indented continuations too) and of its signature (from
+    a "-- " line to the next blank line): they are not prose, whose wrapping ``wrap_evidence``
+    measures."""
+    header = fields = 0
+    while header < len(lines) and (_HEADER_FIELD.match(lines[header])
+                                   or (header and lines[header][:1] in " \t" and lines[header].strip())):
+        fields += bool(_HEADER_FIELD.match(lines[header]))
+        header += 1
+    skipped = set(range(header)) if fields >= 2 else set()
+    signature = None
+    for k, line in enumerate(lines):
+        if _SIGNATURE.match(line):
+            signature = k
+        elif not line.strip():
+            signature = None
+        if signature is not None:
+            skipped.add(k)
+    return skipped
+
+
+# A table's line: a border or a row of cells, drawn with "+", "|" or box-drawing characters.
+_TABLE_LINE = re.compile(r"\s*[+|\u2500-\u257f].*[+|\u2500-\u257f]$")
+
+
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
-    """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them."""
+    """(W, lines counted, full lines, wrapped lines) as ``looks_one_per_line`` defines them; a
+    mail's header and signature (``mail_lines``) and a table's lines are not counted, nor is a
+    table's width."""
     lines = [line.rstrip() for line in source_lines(text)]
+    lines = ["" if _TABLE_LINE.match(line) else line for line in lines]
     lengths = sorted(len(line) for line in lines if line.strip())
     if len(lengths) < 2:
         return 0, 0, 0, 0
     width = lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    mail = mail_lines(lines)
     candidates = full = wrapped = 0
-    for line, following in zip(lines, lines[1:]):
-        if not line.strip() or not following.strip() or _BLOCK_START.match(following):
+    for k, (line, following) in enumerate(zip(lines, lines[1:])):
+        if not line.strip() or not following.strip() or _BLOCK_START.match(following) or k in mail:
             continue
         candidates += 1
         first_word = following.split()[0]

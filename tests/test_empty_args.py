@@ -185,3 +185,15 @@ def test_a_search_for_something_that_looks_like_an_option_is_told_about_the_doub
     for args in (("search", "--modle", "dense", "x"), ("index", "--batch-sise", "64"), ("status", "--bogus")):
         code, _, err = run_cli(*args)
         assert code == 2 and "No such option" in err and "'--' before it" not in err, (args, err)
+
+
+def test_indexing_only_skipped_files_does_not_say_up_to_date(workdir, index_model, run_cli):
+    # Session 43, trial F: `simsearch index bad/binary.txt` (a binary file named .txt, the only one
+    # given) said "index is up to date: 0 files unchanged, 1 skipped (see the warnings)" of a new
+    # index that holds nothing. It says that nothing was indexed, and why.
+    binary = workdir / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    db = workdir / "i.db"
+    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    assert code == 0 and "skipped: binary content" in err, err
+    assert "up to date" not in out and out.startswith("nothing was indexed: 0 files unchanged, 1 skipped (see the warnings)"), out

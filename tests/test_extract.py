@@ -375,16 +375,32 @@ def editor_lines(source: str) -> list[str]:
     return re.split(r"\r\n|\r|\n", source)
 
 
+def item_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """The oracle's units: each line, but that a list item ("* ", "- ", "2. ") takes the lines after
+    it that are indented at least as far as its text and are no item themselves (session 43)."""
+    units: list[tuple[int, str]] = []
+    column = None
+    for number, line in enumerate(lines, start=1):
+        item = re.match(r"\s*(?:[-*+!•‣⁃]|\d{1,3}[.)])\s+(?=\S)", line)
+        if column is not None and not item and line.strip() and len(line) - len(line.lstrip()) >= column:
+            units[-1] = units[-1][0], units[-1][1] + " " + line
+            continue
+        units.append((number, line))
+        column = item.end() if item else None
+    return units
+
+
 @given(one_per_line_file())
 @settings(max_examples=200, deadline=None)
 def test_a_one_per_line_file_stores_each_line_exactly(source):
     """Whatever a line holds ("* * ", "- ", "inc .", a closing ' "', "::", "#"), it is one sentence:
-    its own text with whitespace runs collapsed, on its own line number, in file order.
-    Lines with no letter or digit ("---", "* * *") are not sentences."""
+    its own text with whitespace runs collapsed, on its own line number, in file order (a list
+    item's lines indented under its text with it). Lines with no letter or digit ("---", "* * *")
+    are not sentences."""
     extracted = extract(Path("lines.txt"), source.encode())
     if not extracted.lines_are_sentences:  # the detector read it as prose: covered by the tests below
         return
-    wanted = [(number, " ".join(line.split())) for number, line in enumerate(editor_lines(source), start=1)
+    wanted = [(number, " ".join(line.split())) for number, line in item_lines(editor_lines(source))
               if any(ch.isalnum() for ch in line)]
     assert [(s.line, s.text) for s in sentences_of(extracted)] == wanted
 

@@ -384,3 +384,14 @@ def test_a_lock_file_that_cannot_be_created_is_one_line_and_nothing_is_indexed(r
     monkeypatch.undo()
     with _opened(db) as s:
         assert s.counts()["documents"] == 0
+
+
+def test_forget_a_path_that_does_not_exist_says_so(store, tmp_path, index_model):
+    # Session 43, trial F: `simsearch forget inc/nothere` (a typo) inside an indexed folder said
+    # "is inside the indexed folder …, whose next index run would read it again: … leave the file
+    # out with a .gitignore there", of a file that was not there to read.
+    docs = write_notes(tmp_path / "docs", ["tea", "rain"])
+    run(store, [docs], [str(index_model)])
+    with pytest.raises(SimsearchError, match=r"typo\.md: no such file or folder \(the index's roots: .*docs\)$"):
+        forget_roots(store, [docs / "typo.md"])
+    assert len(paths_in(store)) == 2 and list(store.roots()) == [str(docs)]

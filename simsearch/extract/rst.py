@@ -239,12 +239,13 @@ def _rst_simple_table(lines: list[str], i: int, out: "_Out", borders: list[int])
     return j
 
 
-def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
+def _rst_grid_table(lines: list[str], i: int, out: "_Out", rows_by_line: bool = False) -> int:
     """A grid table from its top border at line ``i``: each row (the lines between two full
     borders) added as one block (``_add_row``); a cell closed inside the row by a span's border
     (``|   +-----+``) comes before the cell under it. Columns are cut at the ``+`` of the top
     border where a line has a ``|`` or ``+`` there (a cell spanning columns has none); a line
-    that does not line up is cut at its ``|``. Returns the line after the table."""
+    that does not line up is cut at its ``|``. With ``rows_by_line`` each line is a row (a plain
+    text's table with no border between its rows: psql's output). Returns the line after the table."""
     columns = [match.start() for match in re.finditer(r"\+", lines[i])]
     cells: dict[int, Cell] = {}  # column -> the lines of its open cell
     closed: dict[int, list[Cell]] = {}  # column -> cells closed above the open one
@@ -281,12 +282,13 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out") -> int:
         else:
             pieces = [(columns.index(a), line[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
         for column, piece in pieces:
-            piece = piece.strip()
             seen.add(column)
-            if piece and not piece.strip("-=:+"):  # a span's border: the cell above it ends
+            if piece and not piece.strip("-=:+"):  # a span's border, across its column: the cell above it ends
                 close(column)
-            elif piece:
+            elif piece := piece.strip():
                 cells.setdefault(column, []).append((j, piece))
+        if rows_by_line:
+            flush()
     flush()
     out.gap(j)
     return j
