@@ -501,6 +501,11 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         from ..sts import load_stsb
 
         split.sts_dev_pairs = load_stsb(split.sts_dev, "dev")
+    if len(split.training) < 2:  # (--batch-size 1 or less is refused: a batch needs another example)
+        raise SimsearchError(
+            f"{config.data}: needs at least 2 training examples (each step's other examples are its "
+            f"negatives); found {len(split.training)}: train on more text"
+        )
     if config.batch_size > len(split.training):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {counted(len(split.training), 'training example')} in "
@@ -965,8 +970,10 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     if config.mode == "sup":
         examples = load_triplets(config.data)
         sha256 = file_sha256(config.data)
-        return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
-                                               "rows": len(examples), "sha256": sha256})
+        columns = ["sent0", "sent1", "hard_neg"][:len(examples[0])]  # (every row has the same arity)
+        kind = "triplets" if len(columns) == 3 else "pairs"
+        return TrainingData(examples, sha256, {"kind": kind, "path": str(config.data.absolute()),
+                                               "rows": len(examples), "columns": columns, "sha256": sha256})
     if config.from_index:
         from ..indexer import writer_alive
         from ..models import command_line

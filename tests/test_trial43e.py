@@ -1,0 +1,110 @@
+"""Session 43, trial E: the supervised training path (`train --sup`) and its input, tried as a user."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simsearch.data import load_triplets
+from simsearch.errors import SimsearchError
+
+
+def test_a_jsonl_hard_neg_after_a_first_line_without_one_is_not_dropped(tmp_path):
+    """The columns were those of the first line alone: a file whose first record is a pair and
+    whose others are triplets trained on pairs, every later hard_neg silently dropped (while the
+    other order was refused as "empty hard_neg")."""
+    path = tmp_path / "nli.jsonl"
+    path.write_text(json.dumps({"sent0": "a", "sent1": "b"}) + "\n"
+                    + json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:1: no hard_neg \(line 2 has one\)"):
+        load_triplets(path)
+    # The other order names the line that lacks the key, and says it is missing, not empty.
+    path.write_text(json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n"
+                    + json.dumps({"sent0": "a", "sent1": "b"}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:2: no hard_neg \(line 1 has one\)"):
+        load_triplets(path)
+    # A hard_neg that is there but empty is still "empty".
+    path.write_text(json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n"
+                    + json.dumps({"sent0": "a", "sent1": "b", "hard_neg": " "}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:2: empty hard_neg$"):
+        load_triplets(path)
+    # Pairs throughout, and extra keys, are fine as before.
+    path.write_text(json.dumps({"sent0": "a", "sent1": "b"}) + "\n" + json.dumps({"sent0": "d", "sent1": "e", "id": 3}) + "\n")
+    assert load_triplets(path) == [("a", "b"), ("d", "e")]
+
+
+@pytest.mark.parametrize("suffix,delimiter", [(".csv", ","), (".tsv", "\t")])
+def test_a_header_that_names_a_column_twice_is_refused(tmp_path, suffix, delimiter):
+    """`sent0,sent1,hard_neg,sent1`: the csv module keeps the last field of that name, so training
+    read the fourth column as the positive, silently."""
+    path = tmp_path / f"nli{suffix}"
+    path.write_text(delimiter.join(["sent0", "sent1", "hard_neg", "sent1"]) + "\n" + delimiter.join("abcd") + "\n")
+    with pytest.raises(SimsearchError, match=rf"nli\{suffix}:1: the header names sent1 twice \(columns 2 and 4\)"):
+        load_triplets(path)
+    # A repeated column that training does not read is no matter.
+    path.write_text(delimiter.join(["sent0", "sent1", "label", "label"]) + "\n" + delimiter.join("abcd") + "\n")
+    assert load_triplets(path) == [("a", "b")]
+
+
+@pytest.mark.parametrize("suffix,header,says", [
+    (".csv", "sent0\tsent1\thard_neg", "the header is tab-separated: a tab-separated file is read as one when named .tsv"),
+    (".tsv", "sent0,sent1,hard_neg", "the header is comma-separated: a comma-separated file is read as one when named .csv"),
+])
+def test_a_header_split_by_the_other_delimiter_says_so(tmp_path, suffix, header, says):
+    """A TSV named .csv was refused with "found: sent0 sent1 hard_neg" (the tabs shown as spaces):
+    the very columns asked for, seemingly."""
+    path = tmp_path / f"nli{suffix}"
+    path.write_text(header + "\n" + header.replace("sent0", "a").replace("sent1", "b").replace("hard_neg", "c") + "\n")
+    with pytest.raises(SimsearchError) as error:
+        load_triplets(path)
+    assert says in str(error.value), error.value
+    assert "\t" not in str(error.value)
+
+
+def test_one_training_example_is_refused_without_advising_an_impossible_batch(tmp_path, run_cli, tiny_model,
+                                                                           monkeypatch):
+    """A file of one row said "give --batch-size 1 or less", and --batch-size 1 was then refused
+    ("must be at least 2"): the advice could not be followed."""
+    monkeypatch.chdir(tmp_path)  # no evaluation data here
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    (tmp_path / "one.csv").write_text("sent0,sent1,hard_neg\nA man sleeps.,Someone rests.,A man runs.\n")
+    code, out, err = run_cli("train", "--sup", tmp_path / "one.csv", "-m", tiny_model, "--out", tmp_path / "m",
+                             "--device", "cpu")
+    assert code == 2 and out == ""
+    assert "needs at least 2 training examples" in err and "found 1" in err, err
+    assert "--batch-size 1 or less" not in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_model_trained_on_pairs_is_not_described_as_trained_with_hard_negatives(tmp_path, tiny_model, sts_fixture):
+    """`train --sup pairs.csv` (sent0,sent1: the README's "or pairs") wrote a model card saying
+    "objective: supervised SimCSE (Eq. 5): entailment pairs are positives, contradictions hard
+    negatives", "recipe: supervised triplets" and "alpha: 1 (the weight of each anchor's own
+    contradiction)": there were none."""
+    from simsearch.train import TrainConfig, train
+
+    from .test_train import corpus
+
+    sentences = corpus(200)
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("sent0,sent1\n" + "".join(f'"{sentences[i]}","{sentences[i + 1]}"\n' for i in range(0, 200, 2)))
+    out = tmp_path / "m"
+    meta = train(TrainConfig(mode="sup", data=pairs, model=str(tiny_model), out=out, pooler="cls", batch_size=8,
+                             max_steps=2, eval_steps=2, eval_data=sts_fixture, progress=False, device="cpu"))
+    assert (meta["data_source"]["kind"], meta["data_source"]["columns"]) == ("pairs", ["sent0", "sent1"])
+    card = (out / "README.md").read_text()
+    assert "contradiction" not in card and "triplets" not in card, card
+    assert "- objective: supervised SimCSE (Eq. 5 without hard negatives): each sent1 is its sent0's positive, " \
+           "the batch's other sent1 its negatives" in card
+    assert "- hard-negative weight alpha: 1 (not used: the data has no hard_neg column)" in card
+    assert "- recipe: supervised pairs; 100 training examples" in card
+    # Triplets: as before, and the columns said.
+    triplets = tmp_path / "nli.csv"
+    triplets.write_text("sent0,sent1,hard_neg\n" + "".join(
+        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 198, 3)))
+    meta = train(TrainConfig(mode="sup", data=triplets, model=str(tiny_model), out=tmp_path / "t", pooler="cls",
+                             batch_size=8, max_steps=2, eval_steps=2, eval_data=sts_fixture, progress=False, device="cpu"))
+    assert meta["data_source"]["columns"] == ["sent0", "sent1", "hard_neg"]
+    card = (tmp_path / "t" / "README.md").read_text()
+    assert "contradictions hard negatives" in card and "- recipe: supervised triplets;" in card
