@@ -212,6 +212,7 @@ def line_of_byte(raw: bytes, offset: int) -> int:
 
 
 TAB = "\t"
+COLUMNS = ("sent0", "sent1", "hard_neg")  # the SimCSE paper's columns of supervised data
 
 
 def load_triplets(path: Path) -> list[tuple[str, ...]]:
@@ -250,9 +251,11 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
         # newline="": the csv module sees the file's own line ends (a quoted field may hold one)
         # and no others; line_num is the line a row ends on, blank lines and quoted breaks counted.
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        columns = reader.fieldnames or []
+        # "sent0,sent1, hard_neg": the space is not part of the name (" hard_neg" trained on pairs)
+        columns = reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
         _check_header(path, columns, delimiter)
         records = [(reader.line_num, row) for row in reader]
+    _check_names(path, columns or [])
     needed = ["sent0", "sent1"] + (["hard_neg"] if "hard_neg" in (columns or []) else [])
     missing = [c for c in ("sent0", "sent1") if c not in (columns or [])]
     if missing:
@@ -301,7 +304,7 @@ def _check_header(path: Path, columns: list[str], delimiter: str) -> None:
     """Refuse a CSV/TSV header that names a column training reads twice (the csv module would
     keep the last of them, silently), and say so when the header is split by the other
     delimiter (a TSV named .csv showed "found: sent0 sent1 hard_neg", the tabs as spaces)."""
-    for name in ("sent0", "sent1", "hard_neg"):
+    for name in COLUMNS:
         places = [i for i, column in enumerate(columns, start=1) if column == name]
         if len(places) > 1:
             raise SimsearchError(f"{path}:1: the header names {name} twice (columns {places[0]} and {places[1]}); "
@@ -311,6 +314,15 @@ def _check_header(path: Path, columns: list[str], delimiter: str) -> None:
         kind, suffix = ("tab", ".tsv") if other == TAB else ("comma", ".csv")
         raise SimsearchError(f"{path}:1: the header is {kind}-separated: a {kind}-separated file is read as one "
                              f"when named {suffix}")
+
+
+def _check_names(path: Path, columns: list) -> None:
+    """Refuse a column named as one training reads in other case (``Hard_Neg``): it would be
+    left out as an extra column, and its hard negatives with it, silently."""
+    for column in columns:
+        if isinstance(column, str) and column.lower() in COLUMNS and column not in COLUMNS:
+            raise SimsearchError(f"{path}: column {column!r} is not read: the columns are named sent0, sent1 and "
+                                 "hard_neg, in lower case")
 
 
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}

@@ -136,3 +136,27 @@ def test_pairs_of_one_sentence_twice_tie_at_cosine_one():
     # A zero vector (nothing to compare) scores 0, as before, not nan.
     cache["z"] = np.zeros(384, dtype=np.float32)
     assert cosine_scores(Pairs("z", ["z", "s1"], ["s1", "z"], np.zeros(2)), cache).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("header", ["sent0,sent1, hard_neg", "sent0, sent1, hard_neg", " sent0 ,sent1,hard_neg "])
+def test_spaces_around_a_header_name_are_not_part_of_it(tmp_path, header):
+    """`sent0,sent1, hard_neg` (a space after a comma, as people type a header) trained on pairs:
+    " hard_neg" was not the column hard_neg, so every hard negative was dropped, silently; and
+    `sent0, sent1, hard_neg` was refused with "found: sent0, sent1, hard_neg", the columns asked for."""
+    path = tmp_path / "nli.csv"
+    path.write_text(header + "\na,b,c\n")
+    assert load_triplets(path) == [("a", "b", "c")]
+
+
+@pytest.mark.parametrize("name,content", [
+    ("nli.csv", "sent0,sent1,Hard_Neg\na,b,c\n"),
+    ("nli.tsv", "SENT0\tsent1\thard_neg\na\tb\tc\n"),
+    ("nli.jsonl", json.dumps({"sent0": "a", "sent1": "b", "Hard_Neg": "c"}) + "\n"),
+])
+def test_a_column_named_as_a_known_one_in_other_case_is_refused(tmp_path, name, content):
+    """`sent0,sent1,Hard_Neg` trained on pairs, the hard negatives dropped as an unknown column."""
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(SimsearchError, match=r"column '(Hard_Neg|SENT0)' is not read: the columns are named sent0, "
+                                             r"sent1 and hard_neg, in lower case"):
+        load_triplets(path)
