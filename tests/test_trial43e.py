@@ -160,3 +160,22 @@ def test_a_column_named_as_a_known_one_in_other_case_is_refused(tmp_path, name, 
     with pytest.raises(SimsearchError, match=r"column '(Hard_Neg|SENT0)' is not read: the columns are named sent0, "
                                              r"sent1 and hard_neg, in lower case"):
         load_triplets(path)
+
+
+def test_a_supervised_run_without_sts_data_says_it_was_not_measured(tmp_path, tiny_model, run_cli, monkeypatch):
+    """`train --sup` with no STS data keeps the last step and compares nothing with the base; it
+    ended "saved … (12 steps, last step) … Try it on your own questions", with no word that
+    nothing was measured (the unsupervised run of a file of lines says so)."""
+    from .test_train import corpus
+
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    sentences = corpus(90)
+    (tmp_path / "nli.csv").write_text("sent0,sent1,hard_neg\n" + "".join(
+        f'"{sentences[i]}","{sentences[i + 1]}","{sentences[i + 2]}"\n' for i in range(0, 90, 3)))
+    code, stdout, err = run_cli("train", "--sup", "nli.csv", "-m", tiny_model, "--out", tmp_path / "m",
+                                "--device", "cpu", "--batch-size", "8", "--max-steps", "2")
+    assert code == 0, err
+    said = " ".join(stdout.split())
+    assert "not measured against the base model (no STS data: with STS-B dev (--data DIR or SIMSEARCH_DATA) " \
+           "training keeps its best step and compares it with the base)" in said, said
