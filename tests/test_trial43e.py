@@ -179,3 +179,42 @@ def test_a_supervised_run_without_sts_data_says_it_was_not_measured(tmp_path, ti
     said = " ".join(stdout.split())
     assert "not measured against the base model (no STS data: with STS-B dev (--data DIR or SIMSEARCH_DATA) " \
            "training keeps its best step and compares it with the base)" in said, said
+
+
+def eq5_oracle(h, positives, negatives, temp, alpha=1.0):
+    """Eq. 5 (Eq. 8 for alpha) term by term, in plain torch: -log e^{sim(h_i, h_i+)/t} /
+    sum_j (e^{sim(h_i, h_j+)/t} + alpha^{[i=j]} e^{sim(h_i, h_j-)/t}), averaged over i."""
+    import torch
+
+    def sim(x, y):
+        return torch.dot(x, y) / (torch.linalg.vector_norm(x) * torch.linalg.vector_norm(y))
+
+    total = 0
+    for i in range(len(h)):
+        denominator = sum(torch.exp(sim(h[i], positives[j]) / temp)
+                          + (alpha if i == j else 1.0) * torch.exp(sim(h[i], negatives[j]) / temp)
+                          for j in range(len(h)))
+        total = total - torch.log(torch.exp(sim(h[i], positives[i]) / temp) / denominator)
+    return total / len(h)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_the_supervised_loss_and_its_gradient_follow_eq5_at_the_papers_temperature(alpha):
+    """tests/test_loss.py checks the value with hard negatives at temp 0.1; this checks Eq. 5 at
+    the paper's 0.05 (the default), and the gradient that training follows, against the equation."""
+    import torch
+
+    from simsearch.loss import simcse_loss
+
+    g = torch.Generator().manual_seed(5)
+    leaves = [torch.randn(12, 24, generator=g, dtype=torch.float64) for _ in range(3)]
+    leaves[1] = leaves[1] * 0.3 + leaves[0]  # positives near their anchors, so the loss is not flat
+    ours = [x.clone().requires_grad_() for x in leaves]
+    theirs = [x.clone().requires_grad_() for x in leaves]
+    loss = simcse_loss(*ours, temp=0.05, hard_negative_weight=alpha)
+    expected = eq5_oracle(*theirs, temp=0.05, alpha=alpha)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    loss.backward()
+    expected.backward()
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-9, atol=1e-12)
