@@ -33,7 +33,7 @@ import torch.distributed as dist
 from rich.markup import escape
 
 from .. import interrupt
-from ..data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
+from ..data import (COLUMNS, Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, print_file_warning, unique_sentences)
 from ..encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
@@ -970,7 +970,7 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     if config.mode == "sup":
         examples = load_triplets(config.data)
         sha256 = file_sha256(config.data)
-        columns = ["sent0", "sent1", "hard_neg"][:len(examples[0])]  # (every row has the same arity)
+        columns = list(COLUMNS[:len(examples[0])])  # (every row has the same arity)
         kind = "triplets" if len(columns) == 3 else "pairs"
         return TrainingData(examples, sha256, {"kind": kind, "path": str(config.data.absolute()),
                                                "rows": len(examples), "columns": columns, "sha256": sha256})

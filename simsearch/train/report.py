@@ -302,7 +302,8 @@ def _sentence_transformers_versions() -> dict:
 def _pairs_only(meta: dict) -> bool:
     """Supervised data of sent0,sent1 pairs: no hard negative in the loss (a model saved before
     the columns were recorded counts as triplets, as its card said)."""
-    return meta["mode"] == "sup" and len((meta.get("data_source") or {}).get("columns") or "abc") == 2
+    columns = (meta.get("data_source") or {}).get("columns")
+    return meta["mode"] == "sup" and columns is not None and "hard_neg" not in columns
 
 
 def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
