@@ -218,3 +218,26 @@ def test_the_supervised_loss_and_its_gradient_follow_eq5_at_the_papers_temperatu
     expected.backward()
     for a, b in zip(ours, theirs):
         torch.testing.assert_close(a.grad, b.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_a_max_len_beyond_the_models_positions_is_refused_before_anything_is_written(tmp_path, tiny_model, run_cli,
+                                                                                    monkeypatch):
+    """`train --sup long.csv --max-len 5000` loaded the model, measured the base, then died at the
+    first step with a traceback ("The size of tensor a (2052) must match the size of tensor b
+    (512)"): BERT's position embeddings end at 512. It left a `.NAME.partial` folder behind."""
+    monkeypatch.chdir(tmp_path)  # no evaluation data here
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    long = " ".join(f"word{i}" for i in range(700))
+    (tmp_path / "nli.csv").write_text("sent0,sent1,hard_neg\n" + "".join(
+        f"{long if i == 0 else f'Sentence {i} here.'},Another {i} there.,Not {i} at all.\n" for i in range(40)))
+    code, out, err = run_cli("train", "--sup", "nli.csv", "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu",
+                             "--batch-size", "4", "--max-steps", "1", "--max-len", "5000")
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert f"--max-len 5000: the base model {tiny_model} reads at most 512 tokens (its max_position_embeddings)" in \
+        " ".join(err.split()), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nli.csv"]
+    # At the limit it trains.
+    code, out, err = run_cli("train", "--sup", "nli.csv", "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu",
+                             "--batch-size", "4", "--max-steps", "1", "--max-len", "512")
+    assert code == 0, err

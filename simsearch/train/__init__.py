@@ -490,6 +490,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
 
     # Data: tokenized once, up front; each step only pads its own batch.
     base = _resolve_base(config)
+    _check_max_len(config, base)
     pooling = Pooling.choose(base, config.pooler, config.mode)
     base_as_loaded, start = base_and_start(config, base, pooling)
     data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
@@ -920,6 +921,17 @@ def _resolve_base(config: TrainConfig) -> ModelRef:
     base = resolve_model(config.model, "cls")
     stored, _, _ = read_pooling(Path(base.path))
     return dataclasses.replace(base, pooler=stored) if stored else base
+
+
+def _check_max_len(config: TrainConfig, base: ModelRef) -> None:
+    """Refuse a --max-len beyond the base's position embeddings (BERT's end at 512): a longer text
+    crashed the first step that held one, after the model was loaded and the base measured."""
+    from ..models import position_limit
+
+    limit = position_limit(base.path)
+    if limit is not None and config.max_len > limit:
+        raise SimsearchError(f"--max-len {config.max_len}: the base model {base.name} reads at most {limit} tokens "
+                             f"(its max_position_embeddings); give --max-len {limit} or less")
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
