@@ -490,7 +490,6 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
 
     # Data: tokenized once, up front; each step only pads its own batch.
     base = _resolve_base(config)
-    _check_max_len(config, base)
     pooling = Pooling.choose(base, config.pooler, config.mode)
     base_as_loaded, start = base_and_start(config, base, pooling)
     data = training_data(config, warn=None if rank == 0 else (lambda path, reason: None))
@@ -502,6 +501,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         from ..sts import load_stsb
 
         split.sts_dev_pairs = load_stsb(split.sts_dev, "dev")
+    _check_max_len(config, base)  # (the recipe, resolved now, gives the default)
     if len(split.training) < 2:  # (--batch-size 1 or less is refused: a batch needs another example)
         raise SimsearchError(
             f"{config.data}: needs at least 2 training examples (each step's other examples are its "
