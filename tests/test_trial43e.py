@@ -241,3 +241,49 @@ def test_a_max_len_beyond_the_models_positions_is_refused_before_anything_is_wri
     code, out, err = run_cli("train", "--sup", "nli.csv", "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu",
                              "--batch-size", "4", "--max-steps", "1", "--max-len", "512")
     assert code == 0, err
+
+
+def _sup_worker(rank: int, world: int, init_file: str, queue) -> None:
+    import torch
+    import torch.distributed as dist
+
+    from simsearch.loss import gather_with_grad, simcse_loss
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)  # the same weights on every rank
+    batch = [torch.randn(8, 8) for _ in range(3)]  # anchors, entailments, contradictions: the global batch
+    rows = slice(rank * 4, rank * 4 + 4)
+    views = [gather_with_grad(encoder(column[rows])) for column in batch]
+    loss = simcse_loss(*views, hard_negative_weight=2.0)
+    (loss * world).backward()  # as train(): DDP then averages the gradients
+    dist.all_reduce(encoder.weight.grad)
+    queue.put((rank, loss.item(), (encoder.weight.grad / world).numpy()))
+    dist.destroy_process_group()
+
+
+def test_two_gloo_processes_give_the_supervised_loss_of_one_process(tmp_path):
+    """tests/test_loss.py checks the all-gather on two dropout views; with hard negatives the
+    anchor's own contradiction (Eq. 8's alpha) must be found in the gathered batch, not in the
+    process's own rows."""
+    import os
+
+    import numpy as np
+    import torch
+    import torch.multiprocessing as mp
+
+    from simsearch.loss import simcse_loss
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    mp.start_processes(_sup_worker, args=(2, str(tmp_path / "init"), queue), nprocs=2, join=True, start_method="spawn")
+    results = [queue.get() for _ in range(2)]
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)
+    batch = [torch.randn(8, 8) for _ in range(3)]
+    single = simcse_loss(*(encoder(column) for column in batch), hard_negative_weight=2.0)
+    single.backward()
+    for _, loss, grad in results:
+        assert loss == pytest.approx(single.item(), rel=1e-6)
+        np.testing.assert_allclose(grad, encoder.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
