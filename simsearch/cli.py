@@ -638,6 +638,10 @@ def train_command(
     if not verdicts and config.mode == "unsup" and best is None:
         stdout.print("not measured against the base model (no documents held out, no STS data): your own questions "
                      "can compare them (below)", highlight=False)
+    elif config.mode == "sup" and metadata["selection"] == "last step" and metadata.get("base_dev_stsb") is None:
+        # (STS-B dev is a supervised run's only measure)
+        stdout.print("not measured against the base model (no STS data: with STS-B dev (--data DIR or "
+                     "SIMSEARCH_DATA) training keeps its best step and compares it with the base)", highlight=False)
     # The step held-out retrieval kept, when not the last (as STS-B dev's is said below): its figures are the
     # ones printed above, not the last step's of train_log.jsonl.
     kept = metadata.get("best_step") if metadata["selection"] == "best held-out retrieval" else None

@@ -212,6 +212,7 @@ def line_of_byte(raw: bytes, offset: int) -> int:
 
 
 TAB = "\t"
+COLUMNS = ("sent0", "sent1", "hard_neg")  # the SimCSE paper's columns of supervised data
 
 
 def load_triplets(path: Path) -> list[tuple[str, ...]]:
@@ -242,15 +243,19 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
                 raise SimsearchError(f"{path}:{number}: not a JSON object ({getattr(exc, 'msg', exc)})") from None
             if not isinstance(record, dict):
                 raise SimsearchError(f"{path}:{number}: expected a JSON object per line")
-            columns = columns or list(record)
+            # Every line's keys: a hard_neg that only later lines hold makes the file triplets.
+            columns = list(dict.fromkeys([*(columns or []), *record]))
             records.append((number, record))
     else:
         delimiter = TAB if path.suffix.lower() == ".tsv" else ","
         # newline="": the csv module sees the file's own line ends (a quoted field may hold one)
         # and no others; line_num is the line a row ends on, blank lines and quoted breaks counted.
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        columns = reader.fieldnames or []
+        # "sent0,sent1, hard_neg": the space is not part of the name (" hard_neg" trained on pairs)
+        columns = reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+        _check_header(path, columns, delimiter)
         records = [(reader.line_num, row) for row in reader]
+    _check_names(path, columns or [])
     needed = ["sent0", "sent1"] + (["hard_neg"] if "hard_neg" in (columns or []) else [])
     missing = [c for c in ("sent0", "sent1") if c not in (columns or [])]
     if missing:
@@ -278,6 +283,9 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
                 blank = ", ".join(c for c in empty if c not in nulls)  # there, but empty
                 what = (f"{f'empty {blank}; ' if blank else ''}no {', '.join(nulls)}: the row has fewer fields "
                         f"than the header ({','.join(map(str, columns))}; a quote left open?)")
+            elif json_lines and any(c not in record for c in empty):
+                absent = [c for c in empty if c not in record]
+                what = f"no {', '.join(absent)} (line {_first_with(records, absent[0])} has one)"
             else:
                 what = f"{', '.join(nulls)} is null (expected a string)" if nulls else f"empty {', '.join(empty)}"
             raise SimsearchError(f"{path}:{number}: {what}")
@@ -285,6 +293,36 @@ def load_triplets(path: Path) -> list[tuple[str, ...]]:
     if not rows:
         raise SimsearchError(f"{path}: no rows with {','.join(needed)}")
     return list(rows)
+
+
+def _first_with(records: list[tuple[int, dict]], key: str) -> int:
+    """The line of the first JSON record that has ``key``."""
+    return next(number for number, record in records if key in record)
+
+
+def _check_header(path: Path, columns: list[str], delimiter: str) -> None:
+    """Refuse a CSV/TSV header that names a column training reads twice (the csv module would
+    keep the last of them, silently), and say so when the header is split by the other
+    delimiter (a TSV named .csv showed "found: sent0 sent1 hard_neg", the tabs as spaces)."""
+    for name in COLUMNS:
+        places = [i for i, column in enumerate(columns, start=1) if column == name]
+        if len(places) > 1:
+            raise SimsearchError(f"{path}:1: the header names {name} twice (columns {places[0]} and {places[1]}); "
+                                 "which one holds the text?")
+    other = "," if delimiter == TAB else TAB
+    if len(columns) == 1 and other in columns[0] and "sent0" in columns[0]:
+        kind, suffix = ("tab", ".tsv") if other == TAB else ("comma", ".csv")
+        raise SimsearchError(f"{path}:1: the header is {kind}-separated: a {kind}-separated file is read as one "
+                             f"when named {suffix}")
+
+
+def _check_names(path: Path, columns: list) -> None:
+    """Refuse a column named as one training reads in other case (``Hard_Neg``): it would be
+    left out as an extra column, and its hard negatives with it, silently."""
+    for column in columns:
+        if isinstance(column, str) and column.lower() in COLUMNS and column not in COLUMNS:
+            raise SimsearchError(f"{path}: column {column!r} is not read: the columns are named sent0, sent1 and "
+                                 "hard_neg, in lower case")
 
 
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}

@@ -354,6 +354,15 @@ def _check_model_type(folder: Path) -> None:
                              "tell which architecture the weights are; add it to the file")
 
 
+def position_limit(folder: Path | str) -> int | None:
+    """How many tokens the model in ``folder`` can read at most (its ``max_position_embeddings``),
+    None when its ``config.json`` does not say."""
+    config = Path(folder) / "config.json"
+    if not config.is_file():
+        return None
+    return _length(config, "max_position_embeddings", _config(Path(folder)).get("max_position_embeddings"))
+
+
 def _model_max_length(folder: Path, stored: int | None) -> int:
     if stored:
         return stored

@@ -230,11 +230,13 @@ def aggregate(subsets: Sequence[tuple[np.ndarray, np.ndarray]], how: str, task: 
 
 
 def cosine_scores(pairs: Pairs, cache: dict[str, np.ndarray]) -> np.ndarray:
-    a = np.stack([cache[s] for s in pairs.sent1])
-    b = np.stack([cache[s] for s in pairs.sent2])
-    a /= np.linalg.norm(a, axis=1, keepdims=True).clip(min=1e-12)
-    b /= np.linalg.norm(b, axis=1, keepdims=True).clip(min=1e-12)
-    return (a * b).sum(axis=1)
+    """Each pair's cosine, as SentEval computes it: u.v / sqrt(u.u v.v), in float64. A pair of one
+    sentence twice (STS12's SMTeuroparl has 65) scores exactly 1, a tie, where unit vectors
+    multiplied gave 1 +- a few ulp, and a rank order drawn from rounding. A zero vector scores 0."""
+    a = np.stack([cache[s] for s in pairs.sent1]).astype(np.float64)
+    b = np.stack([cache[s] for s in pairs.sent2]).astype(np.float64)
+    ab, aa, bb = ((x * y).sum(axis=1) for x, y in ((a, b), (a, a), (b, b)))
+    return ab / np.sqrt(aa * bb).clip(min=1e-300)
 
 
 def _embed_all(embed: Embed, pair_sets: Sequence[Pairs]) -> dict[str, np.ndarray]:

@@ -33,7 +33,7 @@ import torch.distributed as dist
 from rich.markup import escape
 
 from .. import interrupt
-from ..data import (Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
+from ..data import (COLUMNS, Document, Warn, documents_from_path, documents_sha256, file_sha256, indexed_documents,
                    load_triplets, print_file_warning, unique_sentences)
 from ..encoder import (Encoder, float32_states, head_missing, load_transformer, needs_hidden_states, pad_batch, pick_device, pool,
                       texts_for_model)
@@ -501,6 +501,12 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         from ..sts import load_stsb
 
         split.sts_dev_pairs = load_stsb(split.sts_dev, "dev")
+    _check_max_len(config, base)  # (the recipe, resolved now, gives the default)
+    if len(split.training) < 2:  # (--batch-size 1 or less is refused: a batch needs another example)
+        raise SimsearchError(
+            f"{config.data}: needs at least 2 training examples (each step's other examples are its "
+            f"negatives); found {len(split.training)}: train on more text"
+        )
     if config.batch_size > len(split.training):
         raise SimsearchError(
             f"--batch-size {config.batch_size} is larger than the {counted(len(split.training), 'training example')} in "
@@ -917,6 +923,17 @@ def _resolve_base(config: TrainConfig) -> ModelRef:
     return dataclasses.replace(base, pooler=stored) if stored else base
 
 
+def _check_max_len(config: TrainConfig, base: ModelRef) -> None:
+    """Refuse a --max-len beyond the base's position embeddings (BERT's end at 512): a longer text
+    crashed the first step that held one, after the model was loaded and the base measured."""
+    from ..models import position_limit
+
+    limit = position_limit(base.path)
+    if limit is not None and config.max_len > limit:
+        raise SimsearchError(f"--max-len {config.max_len}: the base model {base.name} reads at most {limit} tokens "
+                             f"(its max_position_embeddings); give --max-len {limit} or less")
+
+
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
     """One padded tensor batch holding every view: [sent0 x2] (paper), [sent0; sent1[; hard_neg]] (sup), or
     [anchor; passage] (ict, given its rows' text columns: ``_embed``)."""
@@ -965,8 +982,10 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
     if config.mode == "sup":
         examples = load_triplets(config.data)
         sha256 = file_sha256(config.data)
-        return TrainingData(examples, sha256, {"kind": "triplets", "path": str(config.data.absolute()),
-                                               "rows": len(examples), "sha256": sha256})
+        columns = list(COLUMNS[:len(examples[0])])  # (every row has the same arity)
+        kind = "triplets" if len(columns) == 3 else "pairs"
+        return TrainingData(examples, sha256, {"kind": kind, "path": str(config.data.absolute()),
+                                               "rows": len(examples), "columns": columns, "sha256": sha256})
     if config.from_index:
         from ..indexer import writer_alive
         from ..models import command_line

@@ -299,6 +299,13 @@ def _sentence_transformers_versions() -> dict:
     return versions
 
 
+def _pairs_only(meta: dict) -> bool:
+    """Supervised data of sent0,sent1 pairs: no hard negative in the loss (a model saved before
+    the columns were recorded counts as triplets, as its card said)."""
+    columns = (meta.get("data_source") or {}).get("columns")
+    return meta["mode"] == "sup" and columns is not None and "hard_neg" not in columns
+
+
 def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     """README.md: what the model is, how it was trained and measured, and how to load it."""
     objective = {
@@ -309,10 +316,13 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
                + (f"; each passage embedded beside its file's name, normalize(passage) + {meta['passage_name_weight']:g} × "
                   "normalize(name), as simsearch's index embeds a window" if meta.get("passage_name_weight") else ""),
         "sup": "supervised SimCSE (Eq. 5): entailment pairs are positives, contradictions hard negatives",
-    }[meta["recipe"] if meta["mode"] == "unsup" else "sup"]
+        "sup pairs": "supervised SimCSE (Eq. 5 without hard negatives): each sent1 is its sent0's positive, the "
+                     "batch's other sent1 its negatives",
+    }[meta["recipe"] if meta["mode"] == "unsup" else "sup pairs" if _pairs_only(meta) else "sup"]
     alpha = meta["hard_negative_weight"]
-    alpha_line = (f"{alpha:g} (the weight of each anchor's own contradiction, Eq. 8; 1 is Eq. 5)"
-                  if meta["mode"] == "sup" else f"{alpha:g} (not used: no hard negatives in unsupervised training)")
+    alpha_line = (f"{alpha:g} (not used: no hard negatives in unsupervised training)" if meta["mode"] != "sup"
+                  else f"{alpha:g} (not used: the data has no hard_neg column)" if _pairs_only(meta)
+                  else f"{alpha:g} (the weight of each anchor's own contradiction, Eq. 8; 1 is Eq. 5)")
     heldout = meta.get("heldout") or {}
     if _measured(heldout):
         heldout_line = (f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')}"
@@ -360,7 +370,8 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         f"- base model: `{meta['base_model']}` (`{meta['base_path']}`)",
         f"- data: {data_line}, sha256 `{meta['data_sha256']}`",
         f"- objective: {objective}",
-        f"- recipe: {meta['recipe'] or 'supervised triplets'}; {meta['examples']} training examples",
+        f"- recipe: {meta['recipe'] or ('supervised pairs' if _pairs_only(meta) else 'supervised triplets')}; "
+        f"{meta['examples']} training examples",
         f"- temperature tau: {meta['temp']:g}",
         f"- hard-negative weight alpha: {alpha_line}",
         "- distillation towards the base model: " + (
