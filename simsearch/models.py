@@ -354,13 +354,23 @@ def _check_model_type(folder: Path) -> None:
                              "tell which architecture the weights are; add it to the file")
 
 
+# Models whose positions start after the padding token's id (fairseq's): a RoBERTa of 514
+# positions with pad_token_id 1 reads 512 tokens.
+OFFSET_POSITIONS = frozenset({"roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xmod"})
+
+
 def position_limit(folder: Path | str) -> int | None:
-    """How many tokens the model in ``folder`` can read at most (its ``max_position_embeddings``),
-    None when its ``config.json`` does not say."""
+    """How many tokens the model in ``folder`` can read at most (its ``max_position_embeddings``,
+    less the offset of a RoBERTa-like model's), None when its ``config.json`` does not say."""
     config = Path(folder) / "config.json"
     if not config.is_file():
         return None
-    return _length(config, "max_position_embeddings", _config(Path(folder)).get("max_position_embeddings"))
+    settings = _config(Path(folder))
+    positions = _length(config, "max_position_embeddings", settings.get("max_position_embeddings"))
+    pad = settings.get("pad_token_id")
+    if positions is not None and settings.get("model_type") in OFFSET_POSITIONS and isinstance(pad, int) and 0 <= pad < positions:
+        return max(positions - pad - 1, 1)
+    return positions
 
 
 def _model_max_length(folder: Path, stored: int | None) -> int:

@@ -234,7 +234,7 @@ def test_a_max_len_beyond_the_models_positions_is_refused_before_anything_is_wri
                              "--batch-size", "4", "--max-steps", "1", "--max-len", "5000")
     assert code == 2, err
     assert "Traceback" not in err
-    assert f"--max-len 5000: the base model {tiny_model} reads at most 512 tokens (its max_position_embeddings)" in \
+    assert f"--max-len 5000: the base model {tiny_model} reads at most 512 tokens (its position embeddings)" in \
         " ".join(err.split()), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nli.csv"]
     # At the limit it trains.
@@ -287,3 +287,20 @@ def test_two_gloo_processes_give_the_supervised_loss_of_one_process(tmp_path):
     for _, loss, grad in results:
         assert loss == pytest.approx(single.item(), rel=1e-6)
         np.testing.assert_allclose(grad, encoder.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_roberta_like_models_positions_start_after_its_padding_id(tmp_path):
+    """RoBERTa's 514 position embeddings hold 512 tokens (fairseq's positions start after
+    pad_token_id 1): a --max-len of 513 or 514 was let through, to fail at the first step."""
+    import json
+
+    from simsearch.models import position_limit
+
+    def limit(**config):
+        (tmp_path / "config.json").write_text(json.dumps(config))
+        return position_limit(tmp_path)
+
+    assert limit(model_type="roberta", max_position_embeddings=514, pad_token_id=1) == 512
+    assert limit(model_type="xlm-roberta", max_position_embeddings=514, pad_token_id=1) == 512
+    assert limit(model_type="bert", max_position_embeddings=512, pad_token_id=0) == 512
+    assert limit(model_type="roberta") is None

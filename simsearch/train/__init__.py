@@ -931,7 +931,7 @@ def _check_max_len(config: TrainConfig, base: ModelRef) -> None:
     limit = position_limit(base.path)
     if limit is not None and config.max_len > limit:
         raise SimsearchError(f"--max-len {config.max_len}: the base model {base.name} reads at most {limit} tokens "
-                             f"(its max_position_embeddings); give --max-len {limit} or less")
+                             f"(its position embeddings); give --max-len {limit} or less")
 
 
 def _batch_inputs(tokenizer, token_ids, rows, config: TrainConfig, device) -> dict[str, torch.Tensor]:
