@@ -826,7 +826,7 @@ def index_command(
         f", {report.skipped_before:,} still skipped" if report.skipped_before else "")
     if report.files_seen == 0 and report.changed == 0 and not any(report.encoded.values()):
         # an empty folder (or one of files simsearch does not read): not "up to date: 0 files unchanged"
-        from .extract import TEXT_SUFFIXES
+        from .extract import READABLE
 
         folders = [root for root in roots if Path(root).is_dir()]
         if not folders:  # every root is gone (warned above): its documents stay, nothing was read
@@ -835,10 +835,9 @@ def index_command(
             return
         where = ", ".join(_visible(root) for root in folders[:3]) + (
             f" and {len(folders) - 3:,} more" if len(folders) > 3 else "")
-        readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
         # The folders stay recorded (a plain `simsearch index` reads them again): said, with the way out.
         forget = " ".join(shlex.quote(str(root)) for root in folders)
-        stdout.print(f"no file to index was found in {where} (simsearch reads {readable}, .pdf with the pdf extra; "
+        stdout.print(f"no file to index was found in {where} (simsearch reads {READABLE}, .pdf with the pdf extra; "
                      f"hidden and .gitignored files are left out); nothing was indexed in {_visible(report.db)}. "
                      f"{'The folder stays' if len(folders) == 1 else 'The folders stay'} among the index's roots, "
                      f"read again by every `simsearch index` (`simsearch forget {_visible(forget)}` takes "
@@ -914,16 +913,15 @@ def _indexed_example(searcher) -> str:
 def _check_readable_roots(paths: list[Path]) -> None:
     """A file named as a root must be of a type simsearch reads: another (``notes.docx``) is the
     user's mistake, refused before anything is written, not a root recorded to warn on every run."""
-    from .extract import TEXT_SUFFIXES, printable
+    from .extract import READABLE, printable, reads_name
 
     for path in paths:
         if path.exists() and not path.is_file() and not path.is_dir():
             raise SimsearchError(f"{printable(path)}: not a regular file or folder (a pipe, socket or device); "
                                  "nothing was indexed")
-        if path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES:
+        if path.is_file() and not reads_name(path):
             kind = f"{path.suffix} files" if path.suffix else "files without a suffix"
-            readable = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf")
-            raise SimsearchError(f"{printable(path)}: simsearch cannot index {kind} (it reads {readable}, "
+            raise SimsearchError(f"{printable(path)}: simsearch cannot index {kind} (it reads {READABLE}, "
                                  ".pdf with the pdf extra); nothing was indexed")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
-from .extract import TEXT_SUFFIXES, FoundFile, Skip, printable, read_path, walk
+from .extract import READABLE, FoundFile, Skip, printable, read_path, walk
 from .segment import source_lines
 
 # ``warn(path, reason)``: told about every file left out or read with a caveat.
@@ -114,9 +114,8 @@ def _nothing_read(path: Path, skipped: list[tuple[str, str]]) -> str:
     if path.is_file():
         why = skipped[0][1] if skipped else "no sentences found (the file is empty)"
         return f"{path}: {why}"
-    types = " ".join(sorted(TEXT_SUFFIXES))
     left_out = f"; {len(skipped)} left out (see the warnings)" if skipped else ""
-    return f"{path}: no sentences found: no text files ({types}) with text in this folder{left_out}"
+    return f"{path}: no sentences found: no text files ({READABLE}, .pdf) with text in this folder{left_out}"
 
 
 def indexed_documents(store) -> list[Document]:

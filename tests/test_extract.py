@@ -29,6 +29,19 @@ def test_walk_skips_hidden_ignored_and_unknown_types(tmp_path):
     assert found(tmp_path) == ["a.md", "b.txt", "c.html", "d.rst", "keep/build.txt", "sub/important.md"]
 
 
+def test_walk_reads_readme_news_and_their_kin_without_a_suffix(tmp_path, run_cli):
+    """A project's or a Debian package's README, NEWS, FAQ and TODO (no suffix) were never
+    indexed: "no file to index was found". They are read as plain text, in any case; other files
+    without a suffix (a Makefile, a script, LICENSE's boilerplate) and README.Debian are not."""
+    for name in ("README", "NEWS", "faq", "Todo", "LICENSE", "Makefile", "README.Debian", "run", "sub/CHANGES"):
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / name).write_text("The cache is kept for a week.\n")
+    assert found(tmp_path / "docs") == ["NEWS", "README", "Todo", "faq", "sub/CHANGES"]
+    assert [item.path.name for item in walk([tmp_path / "docs" / "README"])] == ["README"]
+    code, out, err = run_cli("index", tmp_path / "docs" / "LICENSE", "--db", tmp_path / "i.db")
+    assert code == 2 and "LICENSE: simsearch cannot index files without a suffix (it reads .txt" in err, err
+    assert "README, NEWS, FAQ, TODO… without a suffix" in err and not (tmp_path / "i.db").exists()
+
 def test_gitignore_rules_anchor_and_negate():
     rules = parse_gitignore("/top.txt\n*.tmp\n!keep.tmp\nnotes/*.md\n")
     def ignored(path):

@@ -19,10 +19,12 @@ from ..segment import GLUE, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter
 from .base import (
     BINARY_SNIFF,
     EXTRACTOR_VERSION,
+    READABLE,
     TEXT_SUFFIXES,
     Extracted,
     FoundFile,
     Skip,
+    reads_name,
 )
 from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
@@ -33,9 +35,10 @@ from .plain import _assemble, _clean_plain
 from .rst import _clean_rst
 from .walk import is_undecodable, printable, walk
 
-__all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "TEXT_SUFFIXES", "Extracted", "FoundFile", "Skip",
-           "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16", "parse_gitignore",
-           "printable", "read_path", "sentences_from_path", "sentences_of", "walk", "_HtmlText", "_pdf_text"]
+__all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "READABLE", "TEXT_SUFFIXES", "Extracted", "FoundFile",
+           "Skip", "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16",
+           "parse_gitignore", "printable", "read_path", "reads_name", "sentences_from_path", "sentences_of", "walk",
+           "_HtmlText", "_pdf_text"]
 
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
 MAX_SENTENCE_CHARS = 1000
@@ -89,7 +92,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
         found = folder / target
     found = Path(os.path.normpath(found))
     try:
-        readable = found.suffix.lower() in TEXT_SUFFIXES and found.is_file()
+        readable = reads_name(found) and found.is_file()
     except OSError:  # (a name too long, a loop of links)
         return None
     return found if readable else None

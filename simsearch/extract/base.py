@@ -9,10 +9,23 @@ from pathlib import Path
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+# Plain-text documents named by custom, without a suffix (a project's or a Debian package's
+# README, NEWS, FAQ): read as text. LICENSE and COPYING are left out (the same boilerplate in
+# every project).
+DOC_NAMES = frozenset({"README", "NEWS", "CHANGES", "CHANGELOG", "HISTORY", "FAQ", "TODO", "INSTALL",
+                       "AUTHORS", "THANKS", "CONTRIBUTING", "BUGS"})
+# What simsearch reads, as its messages say it (a PDF needs the pdf extra: said apart).
+READABLE = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf") + ", README, NEWS, FAQ, TODO… without a suffix"
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
 EXTRACTOR_VERSION = 12
+
+
+def reads_name(path: Path) -> bool:
+    """Whether simsearch reads a file of this name: one of ``TEXT_SUFFIXES``, or one of
+    ``DOC_NAMES`` (in any case) without a suffix."""
+    return path.suffix.lower() in TEXT_SUFFIXES or (not path.suffix and path.name.upper() in DOC_NAMES)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import SimsearchError
-from .base import TEXT_SUFFIXES, FoundFile
+from .base import FoundFile, reads_name
 from .gitignore import _ignored, _Rule, parse_gitignore
 
 # --- the walk -----------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _walk_dir(top: Path) -> Iterator[FoundFile | tuple[Path, str]]:
         if is_dir:
             yield from _enter(path, rules, stack, seen)
             continue
-        if path.suffix.lower() not in TEXT_SUFFIXES:
+        if not reads_name(path):
             continue
         found = _found(path, entry)
         if found is not None:
@@ -125,7 +125,7 @@ def _enter(folder: Path, rules: list[tuple[Path, list[_Rule]]], stack: list[_Fra
 
 def _found(path: Path, entry: os.DirEntry | None = None) -> FoundFile | str | None:
     """The file with its size and mtime; None if it is not a file we index; a reason if unreadable."""
-    if path.suffix.lower() not in TEXT_SUFFIXES:
+    if not reads_name(path):
         return None
     try:
         if entry is not None and not entry.is_file():  # follows a symlink: a link loop raises
