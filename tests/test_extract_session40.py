@@ -245,12 +245,12 @@ def test_an_included_files_path_is_read_as_sphinx_and_asciidoctor_read_it(tmp_pa
     project = tmp_path / "project"
     (project / "docs" / "inc").mkdir(parents=True)
     (project / "docs" / "conf.py").write_text("")
-    for name in ("CHANGES.rst", "AUTHORS", "docs/inc/y.rst", "docs/guide.adoc"):
+    for name in ("CHANGES.rst", "LICENSE", "docs/inc/y.rst", "docs/guide.adoc"):
         (project / name).write_text("x\n")
     includer = project / "docs" / "changes.rst"
     assert included_file(includer, "../CHANGES.rst", "rst") == project / "CHANGES.rst"
     assert included_file(includer, "/inc/y.rst", "rst") == project / "docs" / "inc" / "y.rst"  # (the project's folder)
-    assert included_file(includer, "../AUTHORS", "rst") is None  # (no type simsearch reads: no remedy to offer)
+    assert included_file(includer, "../LICENSE", "rst") is None  # (no type simsearch reads: no remedy to offer)
     assert included_file(includer, "../MISSING.rst", "rst") is None
     guide = project / "docs" / "guide.adoc"
     assert included_file(project / "docs" / "a.adoc", str(guide), "asciidoc") == guide  # (an absolute path is one)
@@ -262,11 +262,11 @@ def _project(tmp_path: Path) -> Path:
     (project / "docs" / "inc").mkdir(parents=True)
     files = {"CHANGES.rst": "Version 1.0\n===========\n\nThe reloader ignores closed files.\n",
              "CONTRIBUTING.rst": "Contributing\n============\n\nOpen an issue first.\n",
-             "AUTHORS": "Ann Lee\n",
+             "LICENSE": "Permission is granted.\n",
              "docs/changes.rst": "Changes\n=======\n\n.. include:: ../CHANGES.rst\n",
              "docs/faq.rst": "FAQ\n===\n\nWhat changed?\n\n.. include:: ../CHANGES.rst\n",
              "docs/contributing.rst": ".. include:: ../CONTRIBUTING.rst\n",
-             "docs/authors.rst": "Authors\n=======\n\n.. include:: ../AUTHORS\n",
+             "docs/license.rst": "License\n=======\n\n.. include:: ../LICENSE\n",
              "docs/inner.rst": "Inner\n=====\n\n.. include:: inc/part.rst\n",
              "docs/inc/part.rst": "A part of the inner page.\n"}
     for name, text in files.items():
@@ -279,7 +279,7 @@ def test_index_says_once_which_included_files_it_does_not_hold_and_how_to_index_
     nothing of the changelog it includes. It now names each included file outside the folders
     indexed, once, after its summary (with the files that include it and the command that indexes
     it); `--json` holds the same as data. A file inside them (indexed anyway) and one simsearch does
-    not read (`AUTHORS`) are not named."""
+    not read (`LICENSE`) are not named."""
     project, db = _project(tmp_path), tmp_path / "index.db"
     code, out, err = run_cli("index", project / "docs", "--model", index_model, "--db", db)
     assert code == 0, err

@@ -83,7 +83,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
     """The file an include in ``path`` names (``Extracted.includes``), when it is one simsearch
     reads: relative to ``path``'s folder; in rst and MyST a target that starts with "/" is relative
     to the Sphinx project's folder (the nearest one above with a ``conf.py``), as Sphinx reads it.
-    None for a file that is not there or of a type simsearch does not read (``../AUTHORS``)."""
+    None for a file that is not there or of a type simsearch does not read (``../LICENSE``)."""
     folder = Path(os.path.normpath(Path(path).absolute().parent))
     if target.startswith("/") and file_format != "asciidoc":
         project = next((above for above in (folder, *folder.parents) if (above / "conf.py").is_file()), None)
