@@ -228,7 +228,7 @@ def test_a_root_of_a_type_simsearch_cannot_read_is_refused_and_nothing_recorded(
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("Printers need ink.\n")
     (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04 not text")
-    (tmp_path / "README").write_text("no suffix\n")
+    (tmp_path / "Makefile").write_text("no suffix\n")
     (tmp_path / "LOUD.TXT").write_text("A shouted note about ink.\n")
     db = tmp_path / "idx.db"
     code, out, err = run_cli("index", tmp_path / "notes.docx", "-m", index_model, "--db", db)
@@ -236,7 +236,7 @@ def test_a_root_of_a_type_simsearch_cannot_read_is_refused_and_nothing_recorded(
     assert len(err.strip().splitlines()) == 1 and not db.exists()
     code, _, err = run_cli("index", tmp_path / "docs", "-m", index_model, "--db", db, "--json")
     assert code == 0, err
-    for bad in ("notes.docx", "README"):
+    for bad in ("notes.docx", "Makefile"):
         code, out, err = run_cli("index", tmp_path / "docs", tmp_path / bad, "--db", db)
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and bad in err
     store = Store.open(db, create=False)
