@@ -686,9 +686,13 @@ class Store:
         ``readonly`` (commands that only read: search, status, eval retrieval): an index this user
         cannot write (a read-only file or folder, a read-only mount) is opened read-only instead of
         refused (see ``_open_readonly``); one it can write opens as for any command, so that SQLite
-        removes its WAL files on close as usual."""
+        removes its WAL files on close as usual. A file this user cannot write is opened so by
+        every command (its first write is then the one-line read-only error): SQLite would open it
+        read-only anyway and leave a ``-wal`` and ``-shm`` beside it with the file's mode, and a
+        ``-shm`` it cannot write keeps the index read-only after ``chmod u+w``."""
         path = Path(path) if path is not None else default_db_path()
-        if readonly and path.exists() and not path.is_dir() and not _writable(path):
+        if path.exists() and not path.is_dir() and not (
+                _writable(path) if readonly else os.access(os.path.realpath(path), os.W_OK)):
             return cls._open_readonly(path)
         if not path.exists():
             if not create:
