@@ -23,6 +23,7 @@ Killed at any point, the next run continues where the database says it stopped.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
 import hashlib
 import math
@@ -60,6 +61,11 @@ DEFAULT_MAX_FILE_MB = 20.0
 DEFAULT_CONTEXT_WINDOW = 1
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
+# A file written again within its file system's timestamp granularity of the read that indexed it
+# (FAT: 2 s, HFS+: 1 s, Linux before 6.13: a clock tick) can keep its size, mtime and ctime: a row
+# whose stat is this close to its read is not trusted by its stat, and the file is hashed again
+# by the next run ("racy git").
+RACY_NS = 2_000_000_000
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
 READ_BAR_FILES = 20
 READ_BAR_BYTES = 4 * 2**20
@@ -855,7 +861,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
-                and old.id not in unshaped and _same_file(old, file.path)
+                and old.id not in unshaped and not _racily_clean(old) and _same_file(old, file.path)
                 and _skip_holds(old, max_bytes, support, file.path)):
             report.unchanged += 1
             report.skipped_before += old.skip_reason is not None
@@ -910,6 +916,15 @@ def includes_not_indexed(store: Store, included: list[tuple[str, int, str]]) -> 
         if not any(by["path"] == printable(includer) for by in entry["included_by"]):
             entry["included_by"].append({"path": printable(includer), "line": line})
     return list(found.values())
+
+
+def _racily_clean(old) -> bool:
+    """Whether ``old``'s stat was recorded too soon after the file last changed to tell a later
+    write from it (``RACY_NS``). A file over --max-file-mb is never read: its size is what counts."""
+    if old.indexed_at is None or old.skip_kind == "limit":
+        return False
+    read_ns = int(dt.datetime.fromisoformat(old.indexed_at).timestamp()) * 10**9  # (whole seconds: up to 1 s early)
+    return max(old.mtime_ns, old.ctime_ns or 0) > read_ns - RACY_NS
 
 
 def _same_file(old, path: Path) -> bool:
@@ -1068,7 +1083,10 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():
             store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
-        report.touched += 1
+        if file_identity(stat) == (old.size, old.mtime_ns, old.inode, old.ctime_ns):
+            report.unchanged += 1  # read only because its stat was recorded too soon to trust (``_racily_clean``)
+        else:
+            report.touched += 1
         report.skipped_before += old.skip_reason is not None
         return None
     try:

@@ -414,6 +414,7 @@ class DocumentRow:
     inode: int | None = None  # st_ino when last read (None: indexed before it was recorded)
     ctime_ns: int | None = None  # st_ctime_ns when last read
     skip_kind: str | None = None  # what a skip depends on: "limit", "support" or "content" (m0008)
+    indexed_at: str | None = None  # when the file was last read (``now()``: UTC, whole seconds)
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -941,7 +942,7 @@ class Store:
             root = os.path.normpath(Path(root).expanduser().absolute())
             prefix = root.rstrip(os.sep) + os.sep
             rows = self.conn.execute(
-                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind FROM documents "
+                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind, indexed_at FROM documents "
                 "WHERE path = ? OR substr(path, 1, ?) = ?",
                 (root, len(prefix), prefix),
             )
@@ -951,9 +952,9 @@ class Store:
 
     def touch_document(self, document_id: int, mtime_ns: int, size: int, inode: int | None = None,
                        ctime_ns: int | None = None) -> None:
-        """Record a file's new stat (its content is unchanged)."""
-        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ? WHERE id = ?",
-                          (mtime_ns, size, inode, ctime_ns, document_id))
+        """Record a file's new stat (its content is unchanged), read now."""
+        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ?, indexed_at = ? "
+                          "WHERE id = ?", (mtime_ns, size, inode, ctime_ns, now(), document_id))
 
     def delete_documents(self, document_ids: list[int]) -> None:
         """Remove documents with their sentences and vectors (inside a transaction)."""
