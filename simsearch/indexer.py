@@ -45,7 +45,8 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
-                    file_identity, process_alive, process_started_after, remove_dead_staging, run_files, storage_error)
+                    StorageError, file_identity, process_alive, process_started_after, remove_dead_staging, run_files,
+                    storage_error)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -710,18 +711,18 @@ def index(
                 with store.transaction():
                     store.conn.execute("DELETE FROM settings WHERE key = ?", (NAMES_UPGRADE_KEY,))
             status = "done"
+        except StorageError as exc:
+            # The write that failed was undone; what the run committed before it stays, and is
+            # said as Ctrl-C says it (never "nothing was written" of an index that changed).
+            saved = _saved_by_run(store, run_id, report, embedding)
+            if not saved or exc.reason is None:
+                raise
+            remedy = "free some space and run" if exc.reason in ("the disk is full", "disk quota exceeded") else "run"
+            raise StorageError(f"{store.path}: {exc.reason}; {saved_phrase(saved)} saved before it (the write "
+                               f"that failed was undone): {remedy} the same command again to continue", exc.reason) from None
         except KeyboardInterrupt:
             status = "interrupted"
-            # What was saved, as committed (``Store.count_run``): the interrupt may have come
-            # between a commit and the report's count of it.
-            counted = store.run(run_id)
-            files, _, again = run_files(counted)  # unchanged files read by this version: said apart
-            if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
-                report.encoded[embedding] = counted["sentences_encoded"] - sum(
-                    count for name, count in report.encoded.items() if name != embedding)
-            saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
-            saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
-            saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
+            saved = _saved_by_run(store, run_id, report, embedding)
             # A model this run added is in the index now, vectors or not: never "nothing new".
             added = [row.name for row, _ in rows if row.id not in {m.id for m in before}
                      and not store.count_vectors(row.id)]
@@ -814,6 +815,21 @@ def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:
         return []
     return [path for path, doc in store.documents_under(list(plan.walk)).items()
             if doc.id in unshaped and not any(_under(path, kept) for kept in plan.kept)]
+
+
+def _saved_by_run(store: Store, run_id: int, report: IndexReport, embedding: str | None) -> list[str]:
+    """What the run ``run_id`` saved, for the line that says so when it stops early: its files
+    and each model's vectors, as committed (``Store.count_run``: the stop may have come between a
+    commit and the report's count of it). ``embedding``: the model whose vectors were being made;
+    its count in ``report.encoded`` is set to what was committed."""
+    counted = store.run(run_id)
+    files, _, again = run_files(counted)  # unchanged files read by this version: said apart
+    if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
+        report.encoded[embedding] = counted["sentences_encoded"] - sum(
+            count for name, count in report.encoded.items() if name != embedding)
+    saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
+    saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
+    return saved + [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
 
 
 def saved_phrase(saved: list[str]) -> str:

@@ -428,7 +428,12 @@ def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
 
 
 class StorageError(SimsearchError):
-    """The database or a file beside it cannot be written (disk full, read-only) or opened."""
+    """The database or a file beside it cannot be written (disk full, read-only) or opened;
+    ``reason``: what is wrong, without the path or what became of the write ("the disk is full")."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # SQLite's messages for an environment problem (not a bug, not a corrupt file), and what to say.
@@ -445,11 +450,12 @@ def storage_error(exc: BaseException, path: Path | str) -> StorageError | None:
     if isinstance(exc, sqlite3.OperationalError):
         for marker, message in _STORAGE_MESSAGES.items():
             if marker in str(exc):
-                return StorageError(f"{path}: {message}")
+                return StorageError(f"{path}: {message}", message.split(";")[0])
     elif isinstance(exc, OSError):
         reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
                   errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno)
-        return StorageError(f"{path}: {reason or exc.strerror or exc}; nothing was written")
+        reason = reason or exc.strerror or str(exc)
+        return StorageError(f"{path}: {reason}; nothing was written", reason)
     return None
 
 

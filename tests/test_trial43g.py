@@ -3,10 +3,13 @@ attacked with odd files and events. Each test fails on the code as it was found.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from .test_readme_trust import _settle, as_a_user, indexed  # noqa: F401 (fixtures)
 
@@ -76,3 +79,40 @@ def test_a_file_written_again_in_the_tick_it_was_read_in_is_read_again(tmp_path,
     report = index(store, [note], progress=False, device="cpu")  # read again, the same: unchanged
     assert (report.updated, report.unchanged + report.touched) == (0, 1)
     store.close()
+
+
+def test_a_full_disk_mid_run_says_what_was_saved(tmp_path, index_model, run_cli, monkeypatch):
+    """Was: "idx.db: the disk is full; nothing was written (free some space and run again)" when
+    the disk filled at the third file of a run, although the first two were in the index (and
+    `status` counted them): each file is committed on its own. Now it says what was saved, as
+    Ctrl-C does, and the next run continues to the index a fresh run makes."""
+    import sqlite3
+
+    from simsearch.store import Store, storage_error
+
+    monkeypatch.chdir(tmp_path)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for number, text in enumerate(["The cat sat on the mat.", "A dog ran in the park.", "Bread rises slowly."]):
+        (docs / f"{number}.txt").write_text(text + "\n")
+    real = Store.replace_document
+    calls = []
+
+    def fills_the_disk(self, *args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:  # as the connection says SQLite's SQLITE_FULL
+            raise storage_error(sqlite3.OperationalError("database or disk is full"), self.path)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "replace_document", fills_the_disk)
+    code, _, err = run_cli("index", "docs", "--db", "idx.db", "-m", index_model, "--device", "cpu")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "the disk is full" in err and "2 new or changed files were saved" in err, err
+    assert "nothing was written" not in err and "run the same command again" in err, err
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("index", "docs", "--db", "idx.db", "--json", "--device", "cpu")
+    assert code == 0 and json.loads(out)["added"] == 1, err
+    code, out, err = run_cli("search", "cat", "--db", "idx.db", "--mode", "lexical", "--json")
+    assert json.loads(out.splitlines()[0])["text"] == "The cat sat on the mat."
+
