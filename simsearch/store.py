@@ -805,6 +805,9 @@ class Store:
             conn = sqlite3.connect(staging, isolation_level=None, factory=_Connection)
             conn.execute("PRAGMA journal_mode=WAL")
             cls(path, conn).migrate()
+            # The schema into the file itself before it is linked into place (its WAL is deleted
+            # below): the checkpoint that closing makes fails on a full disk without a word.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
             conn = None
             try:
