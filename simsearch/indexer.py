@@ -23,6 +23,7 @@ Killed at any point, the next run continues where the database says it stopped.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
 import hashlib
 import math
@@ -44,7 +45,8 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
-                    file_identity, process_alive, process_started_after, remove_dead_staging, run_files, storage_error)
+                    StorageError, file_identity, process_alive, process_started_after, remove_dead_staging, run_files,
+                    storage_error)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -60,6 +62,11 @@ DEFAULT_MAX_FILE_MB = 20.0
 DEFAULT_CONTEXT_WINDOW = 1
 # A file that changes while it is read is read again, at most this many times in one run.
 READ_ATTEMPTS = 3
+# A file written again within its file system's timestamp granularity of the read that indexed it
+# (FAT: 2 s, HFS+: 1 s, Linux before 6.13: a clock tick) can keep its size, mtime and ctime: a row
+# whose stat is this close to its read is not trusted by its stat, and the file is hashed again
+# by the next run ("racy git").
+RACY_NS = 2_000_000_000
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
 READ_BAR_FILES = 20
 READ_BAR_BYTES = 4 * 2**20
@@ -706,18 +713,18 @@ def index(
                 with store.transaction():
                     store.conn.execute("DELETE FROM settings WHERE key = ?", (NAMES_UPGRADE_KEY,))
             status = "done"
+        except StorageError as exc:
+            # The write that failed was undone; what the run committed before it stays, and is
+            # said as Ctrl-C says it (never "nothing was written" of an index that changed).
+            saved = _saved_by_run(store, run_id, report, embedding)
+            if not saved or exc.reason is None:
+                raise
+            remedy = "free some space and run" if exc.reason in ("the disk is full", "disk quota exceeded") else "run"
+            raise StorageError(f"{store.path}: {exc.reason}; {saved_phrase(saved)} saved before it (the write "
+                               f"that failed was undone): {remedy} the same command again to continue", exc.reason) from None
         except KeyboardInterrupt:
             status = "interrupted"
-            # What was saved, as committed (``Store.count_run``): the interrupt may have come
-            # between a commit and the report's count of it.
-            counted = store.run(run_id)
-            files, _, again = run_files(counted)  # unchanged files read by this version: said apart
-            if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
-                report.encoded[embedding] = counted["sentences_encoded"] - sum(
-                    count for name, count in report.encoded.items() if name != embedding)
-            saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
-            saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
-            saved += [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
+            saved = _saved_by_run(store, run_id, report, embedding)
             # A model this run added is in the index now, vectors or not: never "nothing new".
             added = [row.name for row, _ in rows if row.id not in {m.id for m in before}
                      and not store.count_vectors(row.id)]
@@ -812,6 +819,21 @@ def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:
             if doc.id in unshaped and not any(_under(path, kept) for kept in plan.kept)]
 
 
+def _saved_by_run(store: Store, run_id: int, report: IndexReport, embedding: str | None) -> list[str]:
+    """What the run ``run_id`` saved, for the line that says so when it stops early: its files
+    and each model's vectors, as committed (``Store.count_run``: the stop may have come between a
+    commit and the report's count of it). ``embedding``: the model whose vectors were being made;
+    its count in ``report.encoded`` is set to what was committed."""
+    counted = store.run(run_id)
+    files, _, again = run_files(counted)  # unchanged files read by this version: said apart
+    if embedding is not None:  # the model being embedded: the run's vectors, less the other models'
+        report.encoded[embedding] = counted["sentences_encoded"] - sum(
+            count for name, count in report.encoded.items() if name != embedding)
+    saved = [f"{files:,} new or changed file{'' if files == 1 else 's'}"] if files else []
+    saved += [f"{again:,} file{'' if again == 1 else 's'} read again by this version of simsearch"] if again else []
+    return saved + [f"{count:,} vector{'' if count == 1 else 's'} for {name}" for name, count in report.encoded.items() if count]
+
+
 def saved_phrase(saved: list[str]) -> str:
     """``["1 new or changed file", "4 vectors for m"]`` -> "1 new or changed file and 4 vectors for m
     were" (one thing counted 1: "was"; nothing: "nothing new was")."""
@@ -857,7 +879,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
-                and old.id not in unshaped and _same_file(old, file.path)
+                and old.id not in unshaped and not _racily_clean(old) and _same_file(old, file.path)
                 and _skip_holds(old, max_bytes, support, file.path)):
             report.unchanged += 1
             report.skipped_before += old.skip_reason is not None
@@ -912,6 +934,15 @@ def includes_not_indexed(store: Store, included: list[tuple[str, int, str]]) -> 
         if not any(by["path"] == printable(includer) for by in entry["included_by"]):
             entry["included_by"].append({"path": printable(includer), "line": line})
     return list(found.values())
+
+
+def _racily_clean(old) -> bool:
+    """Whether ``old``'s stat was recorded too soon after the file last changed to tell a later
+    write from it (``RACY_NS``). A file over --max-file-mb is never read: its size is what counts."""
+    if old.indexed_at is None or old.skip_kind == "limit":
+        return False
+    read_ns = int(dt.datetime.fromisoformat(old.indexed_at).timestamp()) * 10**9  # (whole seconds: up to 1 s early)
+    return max(old.mtime_ns, old.ctime_ns or 0) > read_ns - RACY_NS
 
 
 def _same_file(old, path: Path) -> bool:
@@ -1070,7 +1101,10 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():
             store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
-        report.touched += 1
+        if file_identity(stat) == (old.size, old.mtime_ns, old.inode, old.ctime_ns):
+            report.unchanged += 1  # read only because its stat was recorded too soon to trust (``_racily_clean``)
+        else:
+            report.touched += 1
         report.skipped_before += old.skip_reason is not None
         return None
     try:

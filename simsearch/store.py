@@ -414,6 +414,7 @@ class DocumentRow:
     inode: int | None = None  # st_ino when last read (None: indexed before it was recorded)
     ctime_ns: int | None = None  # st_ctime_ns when last read
     skip_kind: str | None = None  # what a skip depends on: "limit", "support" or "content" (m0008)
+    indexed_at: str | None = None  # when the file was last read (``now()``: UTC, whole seconds)
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -427,7 +428,12 @@ def from_blobs(blobs: list[bytes], dim: int) -> np.ndarray:
 
 
 class StorageError(SimsearchError):
-    """The database or a file beside it cannot be written (disk full, read-only) or opened."""
+    """The database or a file beside it cannot be written (disk full, read-only) or opened;
+    ``reason``: what is wrong, without the path or what became of the write ("the disk is full")."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # SQLite's messages for an environment problem (not a bug, not a corrupt file), and what to say.
@@ -444,11 +450,12 @@ def storage_error(exc: BaseException, path: Path | str) -> StorageError | None:
     if isinstance(exc, sqlite3.OperationalError):
         for marker, message in _STORAGE_MESSAGES.items():
             if marker in str(exc):
-                return StorageError(f"{path}: {message}")
+                return StorageError(f"{path}: {message}", message.split(";")[0])
     elif isinstance(exc, OSError):
         reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
                   errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(exc.errno)
-        return StorageError(f"{path}: {reason or exc.strerror or exc}; nothing was written")
+        reason = reason or exc.strerror or str(exc)
+        return StorageError(f"{path}: {reason}; nothing was written", reason)
     return None
 
 
@@ -686,9 +693,13 @@ class Store:
         ``readonly`` (commands that only read: search, status, eval retrieval): an index this user
         cannot write (a read-only file or folder, a read-only mount) is opened read-only instead of
         refused (see ``_open_readonly``); one it can write opens as for any command, so that SQLite
-        removes its WAL files on close as usual."""
+        removes its WAL files on close as usual. A file this user cannot write is opened so by
+        every command (its first write is then the one-line read-only error): SQLite would open it
+        read-only anyway and leave a ``-wal`` and ``-shm`` beside it with the file's mode, and a
+        ``-shm`` it cannot write keeps the index read-only after ``chmod u+w``."""
         path = Path(path) if path is not None else default_db_path()
-        if readonly and path.exists() and not path.is_dir() and not _writable(path):
+        if path.exists() and not path.is_dir() and not (
+                _writable(path) if readonly else os.access(os.path.realpath(path), os.W_OK)):
             return cls._open_readonly(path)
         if not path.exists():
             if not create:
@@ -794,6 +805,9 @@ class Store:
             conn = sqlite3.connect(staging, isolation_level=None, factory=_Connection)
             conn.execute("PRAGMA journal_mode=WAL")
             cls(path, conn).migrate()
+            # The schema into the file itself before it is linked into place (its WAL is deleted
+            # below): the checkpoint that closing makes fails on a full disk without a word.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
             conn = None
             try:
@@ -937,7 +951,7 @@ class Store:
             root = os.path.normpath(Path(root).expanduser().absolute())
             prefix = root.rstrip(os.sep) + os.sep
             rows = self.conn.execute(
-                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind FROM documents "
+                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind, indexed_at FROM documents "
                 "WHERE path = ? OR substr(path, 1, ?) = ?",
                 (root, len(prefix), prefix),
             )
@@ -947,9 +961,9 @@ class Store:
 
     def touch_document(self, document_id: int, mtime_ns: int, size: int, inode: int | None = None,
                        ctime_ns: int | None = None) -> None:
-        """Record a file's new stat (its content is unchanged)."""
-        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ? WHERE id = ?",
-                          (mtime_ns, size, inode, ctime_ns, document_id))
+        """Record a file's new stat (its content is unchanged), read now."""
+        self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ?, indexed_at = ? "
+                          "WHERE id = ?", (mtime_ns, size, inode, ctime_ns, now(), document_id))
 
     def delete_documents(self, document_ids: list[int]) -> None:
         """Remove documents with their sentences and vectors (inside a transaction)."""
