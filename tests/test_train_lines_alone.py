@@ -31,6 +31,6 @@ def test_a_folder_of_one_sentence_per_line_is_said_to_be_so(tmp_path, tiny_model
     assert (code != 0) == bool(recipe), err
     # every document has many sentences of 3+ words, each beside others: the reason is their lines' shape
     assert "no sentence of 3+ words has a neighbour" not in said and "it needs documents of several sentences" not in said, err
-    assert "12 of the 12 documents are plain text of one sentence per line" in said, err
+    assert "all 12 documents are plain text of one sentence per line" in said, err
     if not recipe:
         assert said.startswith("recipe: paper (12 documents;"), err

@@ -118,11 +118,11 @@ def test_train_says_how_many_documents_have_no_recorded_shape_and_index_reads_th
     forget_shape(db)  # all of them: nothing gives a passage; the paper's recipe, and why
     code, said = train(run_cli, db, tiny_model, tmp_path / "all")
     assert code == 0 and said.startswith("recipe: paper (12 documents; "), said
-    assert "12 of the 12 documents are plain text whose shape an older simsearch did not record" in said, said
+    assert "all 12 documents are plain text whose shape an older simsearch did not record" in said, said
     assert "one sentence per line" not in said and "it needs documents of several sentences" not in said, said
     code, said = train(run_cli, db, tiny_model, tmp_path / "ict", "--recipe", "ict")
     assert code == 2 and "error: --recipe ict:" in said and "Traceback" not in said, said
-    assert "12 of the 12 documents are plain text whose shape an older simsearch did not record" in said, said
+    assert "all 12 documents are plain text whose shape an older simsearch did not record" in said, said
 
     # `simsearch index` (the index's --vector-context 0: the tests' default) reads them again,
     # as unchanged files, re-embedding nothing; then training makes their passages again
@@ -133,3 +133,11 @@ def test_train_says_how_many_documents_have_no_recorded_shape_and_index_reads_th
     assert set(windows_and_passages(db).values()) == {(True, True)}
     code, said = train(run_cli, db, tiny_model, tmp_path / "again")
     assert code == 0 and said.startswith("recipe: ict (12 documents, ") and "did not record" not in said, said
+
+
+def test_the_recipe_notes_count_documents_in_plain_words():
+    """Was "1 of the 1 documents are plain text ..." (a trial's notes file of one document)."""
+    from simsearch.train import _some_documents
+
+    assert [_some_documents(*counts) for counts in [(1, 1), (12, 12), (1, 12), (3, 12)]] == [
+        "the document is", "all 12 documents are", "1 of the 12 documents is", "3 of the 12 documents are"]

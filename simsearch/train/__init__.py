@@ -1209,7 +1209,7 @@ def _shape_unknown_note(documents, db) -> str:
     if not unknown:
         return ""
     one = unknown == 1
-    return (f"; {unknown:,} of the {len(documents):,} documents {'is' if one else 'are'} plain text whose shape an "
+    return (f"; {_some_documents(unknown, len(documents))} plain text whose shape an "
             f"older simsearch did not record: {'it gives' if one else 'they give'} no passage, as the index gives "
             f"{'it' if one else 'them'} no window, until `{command_line('index', db=db)}` reads "
             f"{'it' if one else 'them'} again")
@@ -1219,8 +1219,16 @@ def _lines_alone_note(documents) -> str:
     """'; 12 of the 12 documents are plain text of one sentence per line, ...', or '' for none: why
     the inverse cloze recipe finds no passage there (not for want of sentences)."""
     alone = _lines_alone(documents)
-    return (f"; {alone:,} of the {len(documents):,} documents are plain text of one sentence per line, whose "
+    return (f"; {_some_documents(alone, len(documents))} plain text of one sentence per line, whose "
             "lines are unrelated and give no passage") if alone else ""
+
+
+def _some_documents(count: int, total: int) -> str:
+    """"3 of the 12 documents are", "1 of the 12 documents is", "all 12 documents are", "the
+    document is" (the one of one)."""
+    if count == total:
+        return "the document is" if total == 1 else f"all {total:,} documents are"
+    return f"{count:,} of the {total:,} documents {'is' if count == 1 else 'are'}"
 
 
 def heldout_note(documents, heldout, questions: int) -> str:
