@@ -39,6 +39,20 @@ def test_box_drawn_table_is_one_sentence_per_row():
         (18, "Editing Input Fields")]
 
 
+# Two small tables as a note holds them: borders around the header only, with "+-|" and box-drawing.
+SERVERS_GRID = ("+--------+----------+\n"
+                "| server | protocol |\n"
+                "+--------+----------+\n"
+                "| mail1  | imap     |\n"
+                "| mail2  | pop3     |\n"
+                "+--------+----------+\n\n")
+SERVERS_BOX = ("┏━━━━━━━━┳━━━━━━━━━━┓\n"
+               "┃ server ┃ port     ┃\n"
+               "┡━━━━━━━━╇━━━━━━━━━━┩\n"
+               "│ mail1  │ 993      │\n"
+               "│ mail2  │ 995      │\n"
+               "└────────┴──────────┘\n")
+
 def test_table_with_borders_only_around_its_header_is_one_sentence_per_line():
     # A table drawn with a border under its header only (psql's and MySQL's output, rich's tables):
     # each line between the borders is a row of its own, not one row of cells wrapped over lines.
@@ -46,22 +60,12 @@ def test_table_with_borders_only_around_its_header_is_one_sentence_per_line():
               "which over POP3 only, as the mail team counted them in the spring of this year\n"
               "when the old machines were taken out of the rack and their mail moved to the\n"
               "new ones, which took longer than anybody had planned for.\n\n"
-              "+--------+----------+\n"
-              "| server | protocol |\n"
-              "+--------+----------+\n"
-              "| mail1  | imap     |\n"
-              "| mail2  | pop3     |\n"
-              "+--------+----------+\n\n"
-              "The ports below are the ones the firewall lets through from the outside, for the\n"
+              + SERVERS_GRID
+              + "The ports below are the ones the firewall lets through from the outside, for the\n"
               "two servers that kept their mail after the move, both of them over TLS only since\n"
               "the start of the year, when the last of the plain-text ports was shut for good\n"
               "and nobody asked for it back.\n\n"
-              "┏━━━━━━━━┳━━━━━━━━━━┓\n"
-              "┃ server ┃ port     ┃\n"
-              "┡━━━━━━━━╇━━━━━━━━━━┩\n"
-              "│ mail1  │ 993      │\n"
-              "│ mail2  │ 995      │\n"
-              "└────────┴──────────┘\n")
+              + SERVERS_BOX)
     sentences = read("servers.txt", source)
     assert sentences[1:4] + sentences[5:] == [
         (7, "server; protocol"), (9, "mail1; imap"), (10, "mail2; pop3"),
@@ -272,18 +276,7 @@ def test_table_lines_are_no_evidence_against_wrapped_prose():
     # row stored with its borders ("│ mail1  │ 993      │"). A table's lines are not prose.
     source = ("The rows below list the servers we keep, and which of them answer over IMAP and\n"
               "which over POP3 only, as the mail team counted them in the spring of this year.\n\n"
-              "+--------+----------+\n"
-              "| server | protocol |\n"
-              "+--------+----------+\n"
-              "| mail1  | imap     |\n"
-              "| mail2  | pop3     |\n"
-              "+--------+----------+\n\n"
-              "┏━━━━━━━━┳━━━━━━━━━━┓\n"
-              "┃ server ┃ port     ┃\n"
-              "┡━━━━━━━━╇━━━━━━━━━━┩\n"
-              "│ mail1  │ 993      │\n"
-              "│ mail2  │ 995      │\n"
-              "└────────┴──────────┘\n")
+              + SERVERS_GRID + SERVERS_BOX)
     assert read("servers.txt", source) == [
         (1, "The rows below list the servers we keep, and which of them answer over IMAP and which over POP3 "
             "only, as the mail team counted them in the spring of this year."),
