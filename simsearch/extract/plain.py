@@ -157,8 +157,6 @@ def _hyphenation_undone(lines: Lines, text: str) -> Lines:
     return out
 
 
-# A table's line whose first cell is empty: it goes on with the row above (``_text_table``).
-_EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
 # list's, heading's or quote's marker: ``GLUE``, a space to everything else.
 _MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
@@ -210,16 +208,15 @@ def _text_table(grid: list[str], i: int, out: _Out) -> int:
     """A table drawn in text from its top border at line ``i`` (``grid``: the lines with box-drawing
     characters read as a grid table's), one sentence per row, as the rst reader reads a grid table.
     A table with a border between its rows (a DocBook manual's) has rows of several lines, a cell
-    wrapped over them; so has one whose line leaves its first cell empty, going on with the row
-    above. One with borders around its header only (psql's output, rich's tables) has a row per
-    line. Returns the line after the table."""
+    wrapped over them. One with borders around its header only (psql's output, rich's tables) has a
+    row per line, but that a line whose first cell is empty goes on with the row above (a cell
+    wrapped). Returns the line after the table."""
     end = i + 1
     while end < len(grid) and _GRID_LINE.match(grid[end]):
         end += 1
     borders = sum(bool(_GRID_BORDER.match(line)) for line in grid[i:end])
-    continued = any(_EMPTY_FIRST_CELL.match(line) for line in grid[i:end])
     rows = _Out()
-    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3 and not continued)
+    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3)
     # Each row on one line at its first line, so that no cell that begins with "- ", "* " or "#"
     # (mutt's "- or <PageUp>") reads as a list item or a heading that starts a block of its own.
     row: list[tuple[int, str]] = []

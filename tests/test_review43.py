@@ -1,0 +1,26 @@
+"""Review 43: reader cases the session's own tests missed."""
+
+from __future__ import annotations
+
+from .textgen import read
+
+PROSE = ("The rows below list the keys that move around the list of entries, and what each of\n"
+         "them does when the list is longer than the screen, as the manual describes them at\n"
+         "greater length in its chapter on the menus, with the functions they are bound to.\n\n")
+
+
+def test_table_with_header_border_only_and_a_wrapped_cell_keeps_its_rows_apart():
+    # rich's tables (a border under the header only) wrap a long cell onto a line whose first cell
+    # is empty. That line goes on with its row; the rows stay apart. All the body's rows were one,
+    # "j k; down up to the entry above", as if one cell held "j k".
+    source = (PROSE +
+              "┏━━━━━┳━━━━━━━━━━━━━━┓\n"
+              "┃ key ┃ action       ┃\n"
+              "┡━━━━━╇━━━━━━━━━━━━━━┩\n"
+              "│ j   │ down         │\n"
+              "│ k   │ up to the    │\n"
+              "│     │ entry above  │\n"
+              "│ q   │ quit         │\n"
+              "└─────┴──────────────┘\n")
+    assert read("keys.txt", source)[1:] == [
+        (6, "key; action"), (8, "j; down"), (9, "k; up to the entry above"), (11, "q; quit")]
