@@ -518,9 +518,10 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> 
     return punctuated > 0 and punctuated * 5 >= nonblank
 
 
-# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ").
+# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ",
+# its space kept: a line of two dashes alone is a separator, wrapped prose under it).
 _HEADER_FIELD = re.compile(r"[A-Za-z][\w-]+:[ \t]")
-_SIGNATURE = re.compile(r"--[ \t]*$")
+_SIGNATURE = re.compile(r"--[ \t]+$")
 
 
 def mail_lines(lines: list[str]) -> set[int]:

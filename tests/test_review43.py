@@ -24,3 +24,19 @@ def test_table_with_header_border_only_and_a_wrapped_cell_keeps_its_rows_apart()
               "└─────┴──────────────┘\n")
     assert read("keys.txt", source)[1:] == [
         (6, "key; action"), (8, "j; down"), (9, "k; up to the entry above"), (11, "q; quit")]
+
+
+def test_paragraph_after_a_line_of_two_dashes_is_wrapped_prose_not_a_signature():
+    # A signature opens with "-- " (RFC 3676's delimiter, its space kept). A line of two dashes
+    # alone separates a note's entries; the paragraph under it was read as a signature, a
+    # sentence per line cut mid-phrase: "The second entry comes right after a line of two dashes
+    # and is wrapped".
+    source = ("The first entry of these notes says what the server did over the weekend, and\n"
+              "why the certificate had to be renewed before the move to the new machine could\n"
+              "go ahead, which took the whole of Saturday and part of Sunday as well.\n"
+              "--\n"
+              "The second entry comes right after a line of two dashes and is wrapped over\n"
+              "two lines as the rest of the prose in these notes is wrapped.\n")
+    last = read("notes.txt", source)[-1]
+    assert last[1].endswith("The second entry comes right after a line of two dashes and is wrapped over two "
+                            "lines as the rest of the prose in these notes is wrapped.")
