@@ -40,3 +40,11 @@ def test_paragraph_after_a_line_of_two_dashes_is_wrapped_prose_not_a_signature()
     last = read("notes.txt", source)[-1]
     assert last[1].endswith("The second entry comes right after a line of two dashes and is wrapped over two "
                             "lines as the rest of the prose in these notes is wrapped.")
+
+
+def test_markdown_field_line_ending_in_a_backslash_hard_break_loses_the_backslash():
+    # "Author: Jane Doe\" ends its line with CommonMark's hard break; a field's line is a sentence of
+    # its own, and the break's backslash was stored with it, "Author: Jane Doe\". An escaped one stays.
+    source = "Title: Router notes\\\nAuthor: Jane Doe\\\nPath: C:\\\\\nDate: 2024-01-02\n"
+    assert read("notes.md", source) == [(1, "Title: Router notes"), (2, "Author: Jane Doe"), (3, "Path: C:\\"),
+                                        (4, "Date: 2024-01-02")]
