@@ -48,3 +48,23 @@ def test_markdown_field_line_ending_in_a_backslash_hard_break_loses_the_backslas
     source = "Title: Router notes\\\nAuthor: Jane Doe\\\nPath: C:\\\\\nDate: 2024-01-02\n"
     assert read("notes.md", source) == [(1, "Title: Router notes"), (2, "Author: Jane Doe"), (3, "Path: C:\\"),
                                         (4, "Date: 2024-01-02")]
+
+
+def test_box_around_a_wrapped_paragraph_is_one_text_not_a_row_per_line():
+    # A box drawn around a note (a one-column "table" with no border inside it) holds a paragraph
+    # wrapped over its lines. Each line was a row, a sentence cut at each line end: "since it will
+    # erase the disk it is given".
+    source = (PROSE +
+              "┌────────────────────────────────────────────┐\n"
+              "│ WARNING: do not run this program as root,  │\n"
+              "│ since it will erase the disk it is given   │\n"
+              "│ without asking first.                      │\n"
+              "└────────────────────────────────────────────┘\n\n"
+              "+--------------------------------------------+\n"
+              "| NOTE: the configuration file is read once, |\n"
+              "| at start-up, and never again.              |\n"
+              "+--------------------------------------------+\n")
+    assert read("notes.txt", source)[1:] == [
+        (6, "WARNING: do not run this program as root, since it will erase the disk it is given without "
+            "asking first."),
+        (12, "NOTE: the configuration file is read once, at start-up, and never again.")]

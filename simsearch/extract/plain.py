@@ -210,13 +210,16 @@ def _text_table(grid: list[str], i: int, out: _Out) -> int:
     A table with a border between its rows (a DocBook manual's) has rows of several lines, a cell
     wrapped over them. One with borders around its header only (psql's output, rich's tables) has a
     row per line, but that a line whose first cell is empty goes on with the row above (a cell
-    wrapped). Returns the line after the table."""
+    wrapped), and a box of one column around a paragraph is one text. Returns the line after the table."""
     end = i + 1
     while end < len(grid) and _GRID_LINE.match(grid[end]):
         end += 1
     borders = sum(bool(_GRID_BORDER.match(line)) for line in grid[i:end])
+    # A box of one column with no border inside it is a paragraph drawn around (a note, a warning),
+    # wrapped over its lines: one text.
+    box = borders == 2 and grid[i].count("+") == 2
     rows = _Out()
-    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3)
+    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3 and not box)
     # Each row on one line at its first line, so that no cell that begins with "- ", "* " or "#"
     # (mutt's "- or <PageUp>") reads as a list item or a heading that starts a block of its own.
     row: list[tuple[int, str]] = []
