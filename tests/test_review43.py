@@ -68,3 +68,15 @@ def test_box_around_a_wrapped_paragraph_is_one_text_not_a_row_per_line():
         (6, "WARNING: do not run this program as root, since it will erase the disk it is given without "
             "asking first."),
         (12, "NOTE: the configuration file is read once, at start-up, and never again.")]
+
+
+def test_underlined_version_titles_do_not_make_a_text_file_asciidoc():
+    # screen's changelog: "3.2.2" underlined with "=====", a blank line, then its entries. The
+    # evidence of AsciiDoc's "= Title" read the underline, the line break and the next line as one
+    # title ("=====\n\n* screen.c ..."), twice, and the file was read as AsciiDoc, which left out
+    # lines 116-210 (an indented list read as a literal block's).
+    source = ("3.2.2\n=====\n\n* screen.c (main): -m option to make always a new session.\n\n"
+              "3.2.0\n=====\n\n* Ultrix port of the whole program.\n\n"
+              "  Changed Commands:\n  * 'digraph' can take a second parameter to specify custom digraphs.\n")
+    line, text = read("changelog.txt", source)[-1]
+    assert line == 12 and text.endswith("'digraph' can take a second parameter to specify custom digraphs.")
