@@ -80,3 +80,18 @@ def test_underlined_version_titles_do_not_make_a_text_file_asciidoc():
               "  Changed Commands:\n  * 'digraph' can take a second parameter to specify custom digraphs.\n")
     line, text = read("changelog.txt", source)[-1]
     assert line == 12 and text.endswith("'digraph' can take a second parameter to specify custom digraphs.")
+
+
+def test_table_row_led_by_a_greater_than_sign_keeps_it():
+    # A grid table's row whose first cell begins with ">" (an operator, a prompt) lost it as a
+    # quote's marker: "| >= | at least |" read "=; at least", "| > | greater than |" "; greater than".
+    source = (PROSE +
+              "+------+--------------+\n"
+              "| op   | meaning      |\n"
+              "+======+==============+\n"
+              "| >    | greater than |\n"
+              "| >=   | at least     |\n"
+              "| - x  | minus x      |\n"
+              "+------+--------------+\n")
+    assert read("ops.txt", source)[1:] == [
+        (6, "op; meaning"), (8, ">; greater than"), (9, ">=; at least"), (10, "- x; minus x")]

@@ -159,7 +159,7 @@ def _hyphenation_undone(lines: Lines, text: str) -> Lines:
 
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
 # list's, heading's or quote's marker: ``GLUE``, a space to everything else.
-_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
+_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]|^(?=>)")  # (before a ">", which is a quote's with no space after it too)
 
 
 def _lines_with_items(lines: list[str]) -> Lines:
@@ -228,7 +228,7 @@ def _text_table(grid: list[str], i: int, out: _Out) -> int:
             row.append((number, text))
         elif row:
             out.gap(row[0][0])
-            out.add(row[0][0], _MARKER_AS_TEXT.sub(GLUE, " ".join(piece for _, piece in row), count=1))
+            out.add(row[0][0], _MARKER_AS_TEXT.sub(GLUE, " ".join(piece for _, piece in row)))
             out.gap(number)
             row = []
     return end
