@@ -95,3 +95,16 @@ def test_table_row_led_by_a_greater_than_sign_keeps_it():
               "+------+--------------+\n")
     assert read("ops.txt", source)[1:] == [
         (6, "op; meaning"), (8, ">; greater than"), (9, ">=; at least"), (10, "- x; minus x")]
+
+
+def test_column_table_row_led_by_a_marker_keeps_it():
+    # A table of columns under a rule of dash groups: a first cell ">", "- x" or "# y" lost its
+    # first character as a quote's, a list's or a heading's marker ("go to the mailbox", "x; drop x").
+    source = (PROSE +
+              "Key        Action\n"
+              "---        ------\n"
+              ">          go to the mailbox\n"
+              "- x        drop x\n"
+              "# y        hash y\n")
+    assert read("keys.txt", source)[1:] == [
+        (5, "Key; Action"), (7, ">; go to the mailbox"), (8, "- x; drop x"), (9, "# y; hash y")]

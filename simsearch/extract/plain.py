@@ -88,7 +88,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             previous, in_list = "", False
             continue
         if _COLUMN_RULE.match(line) and k + 1 < len(texts) and texts[k + 1].strip() and not depths[k]:
-            table_end = _column_table(texts, k, out)
+            table_end = _column_table(lines, k, out)  # (a row's ">" is its cell's, no quote's: the rule is not quoted)
             previous, in_list = "", False
             continue
         if k in mail:  # a mail's header field, a line of its signature: a block of its own
@@ -158,8 +158,9 @@ def _hyphenation_undone(lines: Lines, text: str) -> Lines:
 
 
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
-# list's, heading's or quote's marker: ``GLUE``, a space to everything else.
-_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]|^(?=>)")  # (before a ">", which is a quote's with no space after it too)
+# list's, heading's or quote's marker: ``GLUE``, a space to everything else (and before a ">", a
+# quote's marker with no space after it too).
+_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]|^(?=>)")
 
 
 def _lines_with_items(lines: list[str]) -> Lines:
@@ -200,7 +201,7 @@ def _column_table(lines: list[str], i: int, out: _Out) -> int:
             rows.append((j + 1, cells))
         j += 1
     for number, cells in rows:
-        out.block(number, "; ".join(cell for cell in cells if cell))
+        out.block(number, _MARKER_AS_TEXT.sub(GLUE, "; ".join(cell for cell in cells if cell)))
     return j
 
 
