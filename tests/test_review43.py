@@ -108,3 +108,78 @@ def test_column_table_row_led_by_a_marker_keeps_it():
               "# y        hash y\n")
     assert read("keys.txt", source)[1:] == [
         (5, "Key; Action"), (7, ">; go to the mailbox"), (8, "- x; drop x"), (9, "# y; hash y")]
+
+
+
+def test_column_table_lines_are_no_evidence_against_wrapped_prose():
+    # A note of a wrapped paragraph and a table of options under a rule of dash groups: the table's
+    # short rows were counted as lines that end unwrapped, so the file was read a sentence per line,
+    # its paragraph cut at each line end ("The program reads its configuration from the file named
+    # below, and each"), as a box-drawn table's lines no longer are.
+    source = ("The program reads its configuration from the file named below, and each\n"
+              "option in it overrides the default that the manual gives for it; options\n"
+              "given on the command line override both.\n\n"
+              "Option        Meaning\n"
+              "------        -------\n"
+              "-v            verbose\n"
+              "-q            quiet\n"
+              "-n            dry run\n"
+              "-c FILE       config\n\n"
+              "Report bugs to the address in the README file.\n")
+    assert read("README.txt", source) == [
+        (1, "The program reads its configuration from the file named below, and each option in it overrides "
+            "the default that the manual gives for it; options given on the command line override both."),
+        (5, "Option; Meaning"), (7, "-v; verbose"), (8, "-q; quiet"), (9, "-n; dry run"), (10, "-c FILE; config"),
+        (12, "Report bugs to the address in the README file.")]
+
+
+# --- a property: wrapped prose around tables reads as before, each table row one sentence ----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .textgen import WORDS, paragraph, wrap  # noqa: E402
+
+cell = st.lists(st.sampled_from(WORDS), min_size=1, max_size=2).map(" ".join)
+table = st.tuples(st.integers(2, 3), st.sampled_from(["box", "grid", "columns"])).flatmap(
+    lambda shape: st.tuples(st.just(shape[1]), st.lists(st.lists(cell, min_size=shape[0], max_size=shape[0]),
+                                                         min_size=2, max_size=4)))
+
+
+def _drawn(kind: str, rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[k]) for row in rows) + 2 for k in range(len(rows[0]))]
+    if kind == "columns":
+        return ["  ".join(text.ljust(w) for text, w in zip(rows[0], widths)).rstrip(),
+                "  ".join("-" * w for w in widths), *("  ".join(text.ljust(w) for text, w in zip(row, widths)).rstrip()
+                                                       for row in rows[1:])]
+    h, v, corners = ("─", "│", "┌┬┐├┼┤└┴┘") if kind == "box" else ("-", "|", "+++++++++")
+
+    def border(left: str, middle: str, right: str) -> str:
+        return left + middle.join(h * w for w in widths) + right
+
+    lines = [border(*corners[0:3])]
+    for k, row in enumerate(rows):
+        lines.append(v + v.join(f" {text}".ljust(w) for text, w in zip(row, widths)) + v)
+        if k == 0:
+            lines.append(border(*corners[3:6]))
+    return [*lines, border(*corners[6:9])]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(paragraph, table), min_size=1, max_size=3), st.integers(50, 78))
+def test_wrapped_prose_and_tables_property(parts, width):
+    lines, expected = [], []
+    lines += wrap(" ".join(PROSE.split()) + " " + " ".join(PROSE.split()), width, "") + [""]
+    for sentences, (kind, rows) in parts:
+        text = " ".join(sentences)
+        expected += [(len(lines) + 1, sentences[0])]
+        lines += wrap(text, width, "") + [""]
+        first = len(lines) + 1
+        drawn = _drawn(kind, rows)
+        lines += [*drawn, ""]
+        header = first if kind == "columns" else first + 1
+        row_lines = [header] + [header + 1 + k for k in range(1, len(rows))]
+        expected += [(number, "; ".join(row)) for number, row in zip(row_lines, rows)]
+    got = read("notes.txt", "\n".join(lines) + "\n")
+    for item in expected:
+        assert item in got or any(line == item[0] and text.startswith(item[1]) for line, text in got), (item, got)

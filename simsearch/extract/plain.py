@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..segment import GLUE, mail_lines, source_lines, starts_item, wrap_evidence
+from ..segment import COLUMN_RULE as _COLUMN_RULE, GLUE, mail_lines, source_lines, starts_item, wrap_evidence
 from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table, _simple_cells
 
 # A list item's bullet or number; "!" is a NEWS file's bullet for a changed feature (mutt's).
@@ -15,8 +15,6 @@ _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote marker
 # or two in turn ("=-=-=-=-", screen's FAQ).
 _TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}"
                         r"|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
-# The rule under a table's header that marks its columns: groups of dashes ("------  -------").
-_COLUMN_RULE = re.compile(r"^\s*[-=]{2,}(?:[ \t]+[-=]{2,})+\s*$")
 # A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
 _TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
