@@ -133,6 +133,23 @@ def test_column_table_lines_are_no_evidence_against_wrapped_prose():
         (12, "Report bugs to the address in the README file.")]
 
 
+def test_mail_header_field_folded_over_two_lines_is_one_sentence():
+    # RFC 5322 folds a long field onto lines that start with a space: "Subject: ... after the
+    # certificate" / " was renewed on Friday" was two sentences, the subject cut mid-phrase.
+    source = ("From: Jane Doe <jane@example.org>\n"
+              "To: ops@example.org\n"
+              "Subject: fetchmail stopped polling the IMAP server after the certificate\n"
+              " was renewed on Friday\n"
+              "Date: Mon, 04 Mar 2024 09:12:44 +0100\n\n"
+              "Hello all, since Friday fetchmail has not fetched anything from the server at\n"
+              "mail.example.org. The log says that the certificate could not be verified, and\n"
+              "I do not know whether it is our side or theirs that changed the certificate.\n")
+    assert read("mail.txt", source)[:4] == [
+        (1, "From: Jane Doe <jane@example.org>"), (2, "To: ops@example.org"),
+        (3, "Subject: fetchmail stopped polling the IMAP server after the certificate was renewed on Friday"),
+        (5, "Date: Mon, 04 Mar 2024 09:12:44 +0100")]
+
+
 # --- a property: wrapped prose around tables reads as before, each table row one sentence ----------
 
 from hypothesis import given, settings  # noqa: E402

@@ -73,6 +73,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
         return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
 
     mail = mail_lines(lines)
+    header_end = next((k for k in range(len(lines)) if k not in mail), len(lines))  # (the header's, from line 1)
     grid = [line.translate(_BOX_AS_GRID) for line in texts]
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
@@ -90,7 +91,12 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             previous, in_list = "", False
             continue
         if k in mail:  # a mail's header field, a line of its signature: a block of its own
-            out.block(number, line)
+            if k < header_end and line[:1] in " \t" and out.lines and not out.lines[-1][1]:
+                out.lines.pop()  # (a field folded onto this line goes on: "Subject: ... the" / " certificate")
+                out.add(number, line)
+                out.gap(number)
+            else:
+                out.block(number, line)
             previous, in_list = "", False
             continue
         if (k and depths[k] != depths[k - 1]) or not line.strip():
