@@ -518,9 +518,10 @@ def _case_or_punctuation_to_go_by(text: str, candidates: int, uncased: bool) -> 
     return punctuated > 0 and punctuated * 5 >= nonblank
 
 
-# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ").
+# A mail's header field ("Subject: ...", "X-Mailer: ...") and the line that opens its signature ("-- ",
+# its space kept: a line of two dashes alone is a separator, wrapped prose under it).
 _HEADER_FIELD = re.compile(r"[A-Za-z][\w-]+:[ \t]")
-_SIGNATURE = re.compile(r"--[ \t]*$")
+_SIGNATURE = re.compile(r"--[ \t]+$")
 
 
 def mail_lines(lines: list[str]) -> set[int]:
@@ -547,6 +548,19 @@ def mail_lines(lines: list[str]) -> set[int]:
 
 # A table's line: a border or a row of cells, drawn with "+", "|" or box-drawing characters.
 _TABLE_LINE = re.compile(r"\s*[+|\u2500-\u257f].*[+|\u2500-\u257f]$")
+# The rule under a table's header that marks its columns: groups of dashes ("------  -------").
+COLUMN_RULE = re.compile(r"^\s*[-=]{2,}(?:[ \t]+[-=]{2,})+\s*$")
+
+
+def _column_table_lines(lines: list[str]) -> set[int]:
+    """The lines of each table of columns: a ``COLUMN_RULE``, the line above it, and the rows
+    under it up to a blank line."""
+    found: set[int] = set()
+    for k, line in enumerate(lines):
+        if COLUMN_RULE.match(line) and k + 1 < len(lines) and lines[k + 1].strip():
+            end = next((j for j in range(k + 1, len(lines)) if not lines[j].strip()), len(lines))
+            found.update(range(max(k - 1, 0), end))
+    return found
 
 
 def wrap_evidence(text: str) -> tuple[int, int, int, int]:
@@ -554,7 +568,8 @@ def wrap_evidence(text: str) -> tuple[int, int, int, int]:
     mail's header and signature (``mail_lines``) and a table's lines are not counted, nor is a
     table's width."""
     lines = [line.rstrip() for line in source_lines(text)]
-    lines = ["" if _TABLE_LINE.match(line) else line for line in lines]
+    columns = _column_table_lines(lines)
+    lines = ["" if _TABLE_LINE.match(line) or k in columns else line for k, line in enumerate(lines)]
     lengths = sorted(len(line) for line in lines if line.strip())
     if len(lengths) < 2:
         return 0, 0, 0, 0

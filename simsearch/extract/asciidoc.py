@@ -492,7 +492,7 @@ def _link_text(match: re.Match) -> str:
 _EVIDENCE = re.compile(
     r"^(?:(?:include|ifdef|ifndef|endif|ifeval|image)::\S*\[.*\]"
     r"|\[\[[\w:.-]+(?:,.*)?\]\]|\[(?:verse|source|listing|literal|quote|NOTE|TIP|IMPORTANT|WARNING|CAUTION)(?:,.*)?\]"
-    r"|[|,:!]={3,}|\+|(?:={1,5}\s+\S.*))$"
+    r"|[|,:!]={3,}|\+|(?:={1,5}[ \t]+\S.*))$"  # (a title on its line: not an underline, a blank line and the next)
     r"|^\S.*::(?=\n(?:[ \t]+\S|\S.*::$))"  # a definition list's term, its text indented under it (reST has a blank line there)
     r"|^\S[^;\n]*;;(?:[ \t]|$)"
     r"|\blinkgit:[\w.-]+\[\w+\]",  # (not "<<name>>": IDLE's notes name its events so)

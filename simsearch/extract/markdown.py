@@ -62,6 +62,8 @@ _MD_FRONT_MATTER_LINE = re.compile(r"""^(?:\s|#|-(?:\s|$)|\[|["']?[\w.-]+["']?\s
 # A line of fields ("Author: Jane Doe", MultiMarkdown's metadata, a note's "Phone: 555 0199"): a
 # key of one to three words, a colon, a space and a value on the line (not "https://…").
 _MD_FIELD = re.compile(r"^ {0,3}[^\W\d_][\w'.-]*(?: [\w'.-]+){0,2}:[ \t]+\S")
+# A line's hard break written as a backslash at its end (not an escaped one: "C:\\" ends in one "\").
+_MD_HARD_BREAK_END = re.compile(r"(?<!\\)(?:\\\\)*\\$")
 # HTML blocks whose content is not Markdown (CommonMark's first kind): left out up to the closing tag.
 _MD_RAW_HTML = re.compile(r"^\s*<(script|pre|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
 # An admonition (``!!! note "Title"``, ``??? warning classes``, ``!!! info inline end``) or a
@@ -537,6 +539,8 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
         elif not in_paragraph:
             paragraph = (waiting, [line], i)
         if in_paragraph and i < fields_end:  # "Author: Jane Doe" under "Title: Router notes": a line each
+            if _MD_HARD_BREAK_END.search(out.lines[-1][1]):  # (its hard break's "\" breaks no line now)
+                out.lines[-1] = out.lines[-1][0], out.lines[-1][1][:-1]
             out.gap(number)
         out.add(number, line)
         in_paragraph = True

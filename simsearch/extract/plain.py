@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..segment import GLUE, mail_lines, source_lines, starts_item, wrap_evidence
+from ..segment import COLUMN_RULE as _COLUMN_RULE, GLUE, mail_lines, source_lines, starts_item, wrap_evidence
 from .rst import _GRID_BORDER, _GRID_LINE, _GRID_ROW, Lines, _Out, _rst_grid_table, _simple_cells
 
 # A list item's bullet or number; "!" is a NEWS file's bullet for a changed feature (mutt's).
@@ -15,8 +15,6 @@ _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote marker
 # or two in turn ("=-=-=-=-", screen's FAQ).
 _TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}"
                         r"|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
-# The rule under a table's header that marks its columns: groups of dashes ("------  -------").
-_COLUMN_RULE = re.compile(r"^\s*[-=]{2,}(?:[ \t]+[-=]{2,})+\s*$")
 # A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
 _TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
@@ -75,6 +73,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
         return len(texts[i].rstrip()) + 1 + len(texts[i + 1].split()[0]) <= width / 2
 
     mail = mail_lines(lines)
+    header_end = next((k for k in range(len(lines)) if k not in mail), len(lines))  # (the header's, from line 1)
     grid = [line.translate(_BOX_AS_GRID) for line in texts]
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
@@ -88,11 +87,16 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             previous, in_list = "", False
             continue
         if _COLUMN_RULE.match(line) and k + 1 < len(texts) and texts[k + 1].strip() and not depths[k]:
-            table_end = _column_table(texts, k, out)
+            table_end = _column_table(lines, k, out)  # (a row's ">" is its cell's, no quote's: the rule is not quoted)
             previous, in_list = "", False
             continue
         if k in mail:  # a mail's header field, a line of its signature: a block of its own
-            out.block(number, line)
+            if k < header_end and line[:1] in " \t" and out.lines and not out.lines[-1][1]:
+                out.lines.pop()  # (a field folded onto this line goes on: "Subject: ... the" / " certificate")
+                out.add(number, line)
+                out.gap(number)
+            else:
+                out.block(number, line)
             previous, in_list = "", False
             continue
         if (k and depths[k] != depths[k - 1]) or not line.strip():
@@ -157,11 +161,10 @@ def _hyphenation_undone(lines: Lines, text: str) -> Lines:
     return out
 
 
-# A table's line whose first cell is empty: it goes on with the row above (``_text_table``).
-_EMPTY_FIRST_CELL = re.compile(r"^\s*\|\s*\|")
 # The space after a table row's leading "-", "*", "+", "#" or ">", which the segmenter would drop as a
-# list's, heading's or quote's marker: ``GLUE``, a space to everything else.
-_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]")
+# list's, heading's or quote's marker: ``GLUE``, a space to everything else (and before a ">", a
+# quote's marker with no space after it too).
+_MARKER_AS_TEXT = re.compile(r"(?<=^[-*+#>])[ \t]|^(?=>)")
 
 
 def _lines_with_items(lines: list[str]) -> Lines:
@@ -202,7 +205,7 @@ def _column_table(lines: list[str], i: int, out: _Out) -> int:
             rows.append((j + 1, cells))
         j += 1
     for number, cells in rows:
-        out.block(number, "; ".join(cell for cell in cells if cell))
+        out.block(number, _MARKER_AS_TEXT.sub(GLUE, "; ".join(cell for cell in cells if cell)))
     return j
 
 
@@ -210,16 +213,18 @@ def _text_table(grid: list[str], i: int, out: _Out) -> int:
     """A table drawn in text from its top border at line ``i`` (``grid``: the lines with box-drawing
     characters read as a grid table's), one sentence per row, as the rst reader reads a grid table.
     A table with a border between its rows (a DocBook manual's) has rows of several lines, a cell
-    wrapped over them; so has one whose line leaves its first cell empty, going on with the row
-    above. One with borders around its header only (psql's output, rich's tables) has a row per
-    line. Returns the line after the table."""
+    wrapped over them. One with borders around its header only (psql's output, rich's tables) has a
+    row per line, but that a line whose first cell is empty goes on with the row above (a cell
+    wrapped), and a box of one column around a paragraph is one text. Returns the line after the table."""
     end = i + 1
     while end < len(grid) and _GRID_LINE.match(grid[end]):
         end += 1
     borders = sum(bool(_GRID_BORDER.match(line)) for line in grid[i:end])
-    continued = any(_EMPTY_FIRST_CELL.match(line) for line in grid[i:end])
+    # A box of one column with no border inside it is a paragraph drawn around (a note, a warning),
+    # wrapped over its lines: one text.
+    box = borders == 2 and grid[i].count("+") == 2
     rows = _Out()
-    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3 and not continued)
+    end = _rst_grid_table(grid, i, rows, rows_by_line=borders <= 3 and not box)
     # Each row on one line at its first line, so that no cell that begins with "- ", "* " or "#"
     # (mutt's "- or <PageUp>") reads as a list item or a heading that starts a block of its own.
     row: list[tuple[int, str]] = []
@@ -228,7 +233,7 @@ def _text_table(grid: list[str], i: int, out: _Out) -> int:
             row.append((number, text))
         elif row:
             out.gap(row[0][0])
-            out.add(row[0][0], _MARKER_AS_TEXT.sub(GLUE, " ".join(piece for _, piece in row), count=1))
+            out.add(row[0][0], _MARKER_AS_TEXT.sub(GLUE, " ".join(piece for _, piece in row)))
             out.gap(number)
             row = []
     return end

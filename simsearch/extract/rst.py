@@ -245,7 +245,8 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out", rows_by_line: bool = 
     (``|   +-----+``) comes before the cell under it. Columns are cut at the ``+`` of the top
     border where a line has a ``|`` or ``+`` there (a cell spanning columns has none); a line
     that does not line up is cut at its ``|``. With ``rows_by_line`` each line is a row (a plain
-    text's table with no border between its rows: psql's output). Returns the line after the table."""
+    text's table with no border between its rows: psql's output), but for a line whose first cell
+    is empty, which goes on with the row above (rich's wrapped cell). Returns the line after the table."""
     columns = [match.start() for match in re.finditer(r"\+", lines[i])]
     cells: dict[int, Cell] = {}  # column -> the lines of its open cell
     closed: dict[int, list[Cell]] = {}  # column -> cells closed above the open one
@@ -281,14 +282,14 @@ def _rst_grid_table(lines: list[str], i: int, out: "_Out", rows_by_line: bool = 
             pieces = list(enumerate(line.strip().strip("|+").split("|")))
         else:
             pieces = [(columns.index(a), line[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
+        if rows_by_line and seen and dict(pieces).get(0, "").strip():  # a line whose first cell is empty goes on
+            flush()
         for column, piece in pieces:
             seen.add(column)
             if piece and not piece.strip("-=:+"):  # a span's border, across its column: the cell above it ends
                 close(column)
             elif piece := piece.strip():
                 cells.setdefault(column, []).append((j, piece))
-        if rows_by_line:
-            flush()
     flush()
     out.gap(j)
     return j
