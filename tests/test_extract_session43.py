@@ -34,3 +34,12 @@ def test_a_list_items_label_ending_in_a_dash_goes_on_into_its_description():
         "config (MkDocsConfig) – The MkDocs config object; it holds everything.",
         "strict (bool) – Whether to fail on warnings.", "A second paragraph.",
         "A list item that ends in a dash –", "and the next item, apart."]
+
+
+def test_a_dash_label_does_not_go_on_into_a_nested_list_or_a_table():
+    """The review's cases: a label "Options –" whose item holds a nested list, or a table, took the
+    list's first item ("Options – alpha") or the table's first row ("alpha — a; b") into it."""
+    page = ("<main><ul><li>Options –<ul><li>alpha is the first.</li><li>beta is the second.</li></ul></li>"
+            "<li>Sizes —<table><tr><td>a</td><td>b</td></tr></table></li></ul></main>")
+    assert [text for _, text in read("api.html", page)] == [
+        "Options –", "alpha is the first.", "beta is the second.", "Sizes —", "a; b"]

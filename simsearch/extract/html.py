@@ -199,7 +199,7 @@ class _HtmlText(HTMLParser):
         # The term kept last, while nothing else is: (its end in ``parts``, its text); its
         # definition's first block goes on from it ("and: Return true if ...", ``_join_term``).
         # A box's title is held as a term is, for the box's first block ("Note: The special constants ...").
-        self.term_end: tuple[int, str, dict | None] | None = None
+        self.term_end: tuple[int, str, dict | None, bool] | None = None  # (..., a list item's dash label)
         # The boxes (by id) whose title is of several blocks (a <summary> holding a link and a heading:
         # rustdoc's): no title, each block stands alone (``_join_term``). (The boxes are kept: no id is reused.)
         self.split_titles: dict[int, dict] = {}
@@ -244,10 +244,10 @@ class _HtmlText(HTMLParser):
             held = ((self.block_in_term and not self.block_is_signature and not self.block_in_definition
                      or self.block_titles is not None and id(self.block_titles) not in self.split_titles)
                     and not _SENTENCE_LABEL.search(term))
-            box, item = self.block_titles, self._last("li")
+            box, item, dashed = self.block_titles, self._last("li"), False
             if not held and item >= 0 and _DASH_LABEL.search(term):  # "config (MkDocsConfig) –", its text in a <div>
-                held, box = True, self.open_attrs[item]  # (the item's next block goes on from it)
-            self.term_end = (len(self.parts), term, box) if held else None
+                held, box, dashed = True, self.open_attrs[item], True  # (the item's next block goes on from it)
+            self.term_end = (len(self.parts), term, box, dashed) if held else None
         self._add("\n\n", self.getpos()[0])  # what stood either side never joins into one sentence
         self.block, self.block_has_words, self.block_in_prose, self.block_has_control = [], False, False, False
         self.literal_start, self.literal_periods = 0, []
@@ -267,12 +267,15 @@ class _HtmlText(HTMLParser):
         So does a box's first block from the box's title, when it is in the box ("Note: The ...")."""
         if self.term_end is None:
             return
-        end, term, box = self.term_end
+        end, term, box, dashed = self.term_end
         if box is not None and self.block_titles is box:  # the title's second block: a title of several, none
             self.split_titles[id(box)] = box
             return
         if not (self.block_in_definition if box is None else any(attributes is box for attributes in self.open_attrs)):
             return
+        item = self._last("li")
+        if dashed and (self.open_attrs[item] is not box or self._last("table") > item):
+            return  # a dash label's item goes on into its own text, not a nested list's item or a table's row
         if end > len(self.parts) or "".join(self.parts[end:]).strip():
             return
         del self.parts[end:], self.line_map[end:]
