@@ -304,3 +304,20 @@ def test_a_roberta_like_models_positions_start_after_its_padding_id(tmp_path):
     assert limit(model_type="xlm-roberta", max_position_embeddings=514, pad_token_id=1) == 512
     assert limit(model_type="bert", max_position_embeddings=512, pad_token_id=0) == 512
     assert limit(model_type="roberta") is None
+
+
+def test_a_hard_negative_weight_without_hard_negatives_is_refused(tmp_path, tiny_model, run_cli, monkeypatch):
+    """`--hard-negative-weight 3` was accepted and ignored by `--unsup` and by `--sup` on pairs (no
+    hard_neg column): a run that did not do what the user asked, without a word."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+    (tmp_path / "pairs.csv").write_text("sent0,sent1\n" + "".join(f"Sentence {i} here.,Another {i} there.\n" for i in range(8)))
+    (tmp_path / "notes.txt").write_text("".join(f"Note number {i} is about the cache.\n" for i in range(8)))
+    for data in (["--sup", "pairs.csv"], ["--unsup", "notes.txt"]):
+        code, out, err = run_cli("train", *data, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu",
+                                 "--max-steps", "1", "--hard-negative-weight", "3")
+        assert code == 2 and "Traceback" not in err, err
+        said = " ".join(err.split())
+        assert said.startswith("error: --hard-negative-weight 3: ") and len(err.strip().splitlines()) == 1, err
+        assert ("pairs.csv has no hard_neg column" in said) == (data[0] == "--sup"), said
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "pairs.csv"]

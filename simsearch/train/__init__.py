@@ -165,6 +165,9 @@ class TrainConfig:
              "supervised views are different sentences: drop it or use --unsup"),
             (not (self.same_dropout_mask and self.recipe == "ict"),
              "--same-dropout-mask is an ablation of the paper recipe (two views of one sentence); use --recipe paper"),
+            (self.hard_negative_weight == 1.0 or self.mode == "sup",
+             f"--hard-negative-weight {plain_number(self.hard_negative_weight)}: it weighs a supervised triplet's "
+             "hard negative (--sup with a hard_neg column); unsupervised training has none: drop it"),
         ]
         for ok, message in checks:
             if not ok:
@@ -984,6 +987,9 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         sha256 = file_sha256(config.data)
         columns = list(COLUMNS[:len(examples[0])])  # (every row has the same arity)
         kind = "triplets" if len(columns) == 3 else "pairs"
+        if kind == "pairs" and config.hard_negative_weight != 1.0:
+            raise SimsearchError(f"--hard-negative-weight {plain_number(config.hard_negative_weight)}: {config.data} has "
+                                 "no hard_neg column, so no hard negative to weigh: drop the option, or add the column")
         return TrainingData(examples, sha256, {"kind": kind, "path": str(config.data.absolute()),
                                                "rows": len(examples), "columns": columns, "sha256": sha256})
     if config.from_index:
