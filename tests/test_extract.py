@@ -42,6 +42,22 @@ def test_walk_reads_readme_news_and_their_kin_without_a_suffix(tmp_path, run_cli
     assert code == 2 and "LICENSE: simsearch cannot index files without a suffix (it reads .txt" in err, err
     assert "README, NEWS, FAQ, TODO… without a suffix" in err and not (tmp_path / "i.db").exists()
 
+def test_a_link_to_a_file_that_is_not_there_is_said_not_dropped_unseen(tmp_path):
+    """A note linked from another folder (a drive not mounted, a file moved) was left out without
+    a word, and its indexed sentences taken out with it: the walk says so, as for a file it
+    cannot read. A link to a folder named like a document is no file, and no warning."""
+    import os
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("x")
+    os.symlink(tmp_path / "elsewhere" / "gone.md", tmp_path / "docs" / "linked.md")
+    (tmp_path / "folder.md").mkdir()
+    os.symlink(tmp_path / "folder.md", tmp_path / "docs" / "dir-link.md")
+    items = list(walk([tmp_path / "docs"]))
+    assert [item.path.name for item in items if isinstance(item, FoundFile)] == ["a.md"]
+    assert [(path.name, reason) for path, reason in (item for item in items if not isinstance(item, FoundFile))] == [
+        ("linked.md", f"skipped: a link to {tmp_path / 'elsewhere' / 'gone.md'}, which is not there")]
+
 def test_gitignore_rules_anchor_and_negate():
     rules = parse_gitignore("/top.txt\n*.tmp\n!keep.tmp\nnotes/*.md\n")
     def ignored(path):

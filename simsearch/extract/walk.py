@@ -129,6 +129,8 @@ def _found(path: Path, entry: os.DirEntry | None = None) -> FoundFile | str | No
         return None
     try:
         if entry is not None and not entry.is_file():  # follows a symlink: a link loop raises
+            if entry.is_symlink() and not os.path.exists(path):  # a link whose file is gone (moved, a drive not mounted)
+                return f"skipped: a link to {printable(Path(os.readlink(path)))}, which is not there"
             return None
         stat = entry.stat() if entry is not None else path.stat()
     except FileNotFoundError:
