@@ -306,3 +306,24 @@ def test_a_footnote_does_not_cut_the_sentence_that_runs_over_the_page_break():
                    (1, "It floods in May."), (1, "If the bank is low then the town is flooded."), (2, "The end."),
                    # with no line that ends a sentence, a page keeps its notes where they are, a block of their own
                    (3, "A page with no full stop but a"), (3, "2 A note."), (4, "note of its own."), (4, "3 Another one.")]
+
+
+def test_a_url_on_a_line_of_its_own_stays_in_its_sentence_and_ends_it():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # Asymptote's manual (texinfo) p.7: "Examples ... are available at" / a URL set in cmtt on its
+    # own line, which was left out as a code example, and the next paragraph ran into a URL in the text font
+    pages = [["Examples of the river maps are available at", "\thttps://example.org/river-maps/gallery/index/",
+              "Clicking on a map shows its source.", "A quick card is at", "\thttps://example.org/card.pdf",
+              "Try it in the Web application at", "http://maps.example.org", "It also takes commands by mail.",
+              "The surveyors are at", "\tsurvey@example.org", "Write to them. The package is at",
+              "\\(https://CRAN.", "R-project.org/package=DBI\\).", "It reads maps. The logo is drawn by",
+              "\tlabel minipage \"Field Guide\", \\\\", "\thttps://example.org/river-maps/gallery/index/",
+              "\tclip unitcircle, evenodd;"]]
+    got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == ["Examples of the river maps are available at https://example.org/river-maps/gallery/index/",
+                   "Clicking on a map shows its source.", "A quick card is at https://example.org/card.pdf",
+                   "Try it in the Web application at http://maps.example.org", "It also takes commands by mail.",
+                   "The surveyors are at survey@example.org", "Write to them.",
+                   "The package is at (https://CRAN.R-project.org/package=DBI).", "It reads maps.",
+                   "The logo is drawn by"]  # (a URL inside a code example is code)
+

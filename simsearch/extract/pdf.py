@@ -184,9 +184,15 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
     # a short line on its own is a definition's term ("sys.parents" above what it does) or a
     # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
     # used"): it stays text
+    # (a URL or a mail address on a line of its own after prose is the end of a sentence: "... are available at")
     lines = text.split("\n")
-    code = {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}
+    code = {i for i in code if (i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40)
+            and (i - 1 in code or not _LONE_ADDRESS.fullmatch(lines[i].strip()))}
     return text, code, sizes, {i for i in bold - code if len(lines[i].strip()) <= 80}
+
+
+# A line that is a URL or a mail address alone (set in the text's font or a fixed-pitch one)
+_LONE_ADDRESS = re.compile(r"[(<]?(?:(?:https?|ftp)://|www\.)\S+|[(<]?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[)>]?[.,;:]?")
 
 
 # Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
@@ -330,6 +336,13 @@ def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]
 _CODE = "\x00code\x00"
 
 
+def _ends_at_address(line: str, after: str) -> bool:
+    """Whether ``line`` is a URL or a mail address alone that ends its sentence before ``after``."""
+    if not (_LONE_ADDRESS.fullmatch(line.strip()) and after.lstrip()[:1].isupper()):
+        return False
+    return not any("\n" in joined.group(1) for joined in _URL_BREAK.finditer(f"{line.strip()}\n{after.strip()}"))
+
+
 def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
               headings: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
@@ -345,7 +358,9 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
     the block before it (the prose after it starts a sentence, on that page or the next).
     ``headings`` holds each page's lines set larger than the body text: each is a block of its
-    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of")."""
+    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of").
+    A URL or a mail address on a line of its own, in a fixed-pitch font or not, ends its sentence
+    when the next line opens with a capital."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
     lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).replace(GLUE, " ").split("\n")]
              for page in pages]
@@ -359,6 +374,11 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
                   for part in ((_CODE,) * (i - 1 not in heads) + (line,) + (_CODE,) * (i + 1 not in heads)
                                if i in heads and line != _CODE and line.strip() else (line,))]
                  for page, heads in zip(lines, headings)]
+    # a URL or a mail address on a line of its own ends its sentence when the next line opens with a
+    # capital and does not go on with the URL ("at https://asymptote.sourceforge.io/gallery/" / "Clicking on")
+    lines = [[part for i, line in enumerate(page)
+              for part in ((line, _CODE) if i + 1 < len(page) and _ends_at_address(line, page[i + 1]) else (line,))]
+             for page in lines]
     for page in lines:
         while page and not page[-1].strip():
             page.pop()
