@@ -327,3 +327,29 @@ def test_a_url_on_a_line_of_its_own_stays_in_its_sentence_and_ends_it():
                    "The package is at (https://CRAN.R-project.org/package=DBI).", "It reads maps.",
                    "The logo is drawn by"]  # (a URL inside a code example is code)
 
+
+def test_a_pdf_without_text_is_skipped_saying_so():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    from simsearch.extract import Skip
+
+    # a scanned paper (page images only) was indexed with no sentence and no word of warning
+    with pytest.raises(Skip, match=r"no text .*scanned"):
+        extract(Path("scan.pdf"), handmade_pdf([[], [" "]]))
+    # a PDF with text on one page of many is read
+    assert [s.text for s in sentences_of(extract(Path("scan.pdf"), handmade_pdf([[], ["The river rose."]])))] == [
+        "The river rose."]
+
+
+def test_a_password_protected_pdf_is_skipped_saying_so():
+    pypdf = pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    import io
+
+    from simsearch.extract import Skip
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(handmade_pdf([["The river rose."]])))
+    writer.encrypt("secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    # it said "unreadable PDF (FileNotDecryptedError)"
+    with pytest.raises(Skip, match=r"^password-protected PDF"):
+        extract(Path("locked.pdf"), out.getvalue())

@@ -52,9 +52,13 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
             sizes.append(line_sizes)
             bold.append(heavy)
     except Exception as exc:  # pypdf raises many types for damaged files
+        if type(exc).__name__ == "FileNotDecryptedError":  # (pypdf tries the empty password when it opens one)
+            raise Skip("password-protected PDF: save a copy without the password to index it") from None
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
+    if not any(page.strip() for page in pages):  # nothing to search, and nothing else would say so
+        raise Skip("no text in this PDF (a scanned one, page images only? give it a text layer with OCR: ocrmypdf)")
     # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
     if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
         code = None
