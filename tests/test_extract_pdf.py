@@ -353,3 +353,14 @@ def test_a_password_protected_pdf_is_skipped_saying_so():
     # it said "unreadable PDF (FileNotDecryptedError)"
     with pytest.raises(Skip, match=r"^password-protected PDF"):
         extract(Path("locked.pdf"), out.getvalue())
+
+
+def test_headings_one_under_another_are_one_only_when_set_alike_and_the_second_has_no_number():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # asy-latex.pdf p.1 (LaTeX): "The asymptote package John Bowman, Tom Prince, and Will Robertson
+    # 2021/12/29 v1.37 Abstract" and "2 User syntax 2.1 Package loading and options" were one sentence each
+    pages = [["#The river guide", "*Abstract", "The river rises in May.", "#1 Introduction", "#2 Rivers",
+              "*2.1 Banks", "The banks are high.", "#Flood plains and", "#their meadows", "The meadows are wet."]]
+    got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == ["The river guide", "Abstract", "The river rises in May.", "1 Introduction", "2 Rivers",
+                   "2.1 Banks", "The banks are high.", "Flood plains and their meadows", "The meadows are wet."]

@@ -67,18 +67,26 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     body = size_counts.most_common(1)[0][0] if size_counts else 0
     headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} | heavy
                 for line_sizes, heavy in zip(sizes, bold)]
+    # a heading of two lines is one when they are set alike and the second has no number of its own:
+    # a title above its authors, "2 User syntax" above "2.1 Package loading and options", are two
+    starts = [{i for i in heads if i - 1 in heads and (line_sizes.get(i) != line_sizes.get(i - 1)
+                                                       or (i in heavy) != (i - 1 in heavy) or _HEADING_NUMBER.match(lines[i]))}
+              for heads, line_sizes, heavy, lines in zip(headings, sizes, bold, (page.split("\n") for page in pages))]
     for number, line_sizes in enumerate(sizes):
         notes = _footnotes(pages[number].split("\n"), line_sizes, body)
         if notes:
             pages[number], order = _footnotes_moved(pages[number].split("\n"), notes)
             where = {old: new for new, old in enumerate(order)}
             headings[number] = {where[i] for i in headings[number] | notes}  # the notes: a block of their own
+            starts[number] = {where[i] for i in starts[number]}
             if code:
                 code[number] = {where[i] for i in code[number]}
-    text, line_map = _pdf_text(pages, code, headings)
+    text, line_map = _pdf_text(pages, code, headings, starts)
     return Extracted(text, "pdf", None, line_map)
 
 
+# A heading's section number: "1 Introduction", "2.1 Package loading", "A.2 Tables"
+_HEADING_NUMBER = re.compile(r"\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\.?\s+\S")
 _FOOTNOTE_MARK = re.compile(r"\s*(?:\d{1,2}|[*†‡§])\s*[^\W\d]")
 
 
@@ -348,7 +356,8 @@ def _ends_at_address(line: str, after: str) -> bool:
 
 
 def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
-              headings: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
+              headings: list[set[int]] | None = None,
+              heading_starts: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
 
     Ligatures become letters, TeX's accents accented letters ("M¨artin" is "Märtin"), running headers and footers are left out, a word hyphenated at
@@ -362,7 +371,8 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
     the block before it (the prose after it starts a sentence, on that page or the next).
     ``headings`` holds each page's lines set larger than the body text: each is a block of its
-    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of").
+    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of"),
+    and heading lines one under another are one block but where ``heading_starts`` opens another.
     A URL or a mail address on a line of its own, in a fixed-pitch font or not, ends its sentence
     when the next line opens with a capital."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
@@ -375,9 +385,10 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     if headings:
         # a heading of two lines is one block
         lines = [[part for i, line in enumerate(page)
-                  for part in ((_CODE,) * (i - 1 not in heads) + (line,) + (_CODE,) * (i + 1 not in heads)
+                  for part in ((_CODE,) * (i - 1 not in heads or i in starts) + (line,)
+                               + (_CODE,) * (i + 1 not in heads or i + 1 in starts)
                                if i in heads and line != _CODE and line.strip() else (line,))]
-                 for page, heads in zip(lines, headings)]
+                 for page, heads, starts in zip(lines, headings, heading_starts or [set()] * len(headings))]
     # a URL or a mail address on a line of its own ends its sentence when the next line opens with a
     # capital and does not go on with the URL ("at https://asymptote.sourceforge.io/gallery/" / "Clicking on")
     lines = [[part for i, line in enumerate(page)
