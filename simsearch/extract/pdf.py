@@ -59,8 +59,9 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
     if not any(page.strip() for page in pages):  # nothing to search, and nothing else would say so
         raise Skip("no text in this PDF (a scanned one, page images only? give it a text layer with OCR: ocrmypdf)")
-    # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
-    if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
+    # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell
+    # apart (a manual made mostly of listings, LaTeX's documented source, has)
+    if sum(len(c) for c in code) * 10 > sum(len(p.split("\n")) for p in pages) * 9:
         code = None
     # a heading: a line set larger than the body text (the size most characters have) throughout,
     # or a short one in bold throughout
@@ -175,18 +176,22 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
     if "".join(chunk for chunk, _, _ in chunks) != text:  # the pieces do not add up: no font to tell
         return text, set(), {}, set()
     code, bold, sizes, line = set(), set(), {}, 0
-    counts = [0, 0, 0]  # a line's characters: in fixed-pitch fonts, in bold ones, all
+    # a line's characters: in fixed-pitch fonts, in bold ones, all, and those of a listing's line
+    # number in another font before them ("81" in cmr7, then "\newif\ifASYPDF" in cmtt)
+    counts = [0, 0, 0, 0]
 
     def line_done() -> None:  # a line all in a fixed-pitch font is code, all in bold a heading's candidate
-        code.update([line] if counts[0] == counts[2] > 0 else [])
+        code.update([line] if counts[0] == counts[2] - counts[3] > 0 else [])
         bold.update([line] if counts[1] == counts[2] > 0 else [])
 
     for chunk, (fixed, heavy), size in chunks:
         for piece in re.split(r"(\n)", chunk):
             if piece == "\n":
                 line_done()
-                line, counts = line + 1, [0, 0, 0]
+                line, counts = line + 1, [0, 0, 0, 0]
             elif letters := len(piece.replace(" ", "").replace("\t", "")):
+                if not fixed and counts[2] == counts[3] and piece.strip().isdigit() and letters <= 5:
+                    counts[3] += letters
                 counts[0] += letters * fixed
                 counts[1] += letters * heavy
                 counts[2] += letters
