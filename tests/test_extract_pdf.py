@@ -154,7 +154,7 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
     starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), one that starts
-    with "#" at 16 points instead of 11 (a heading's), one that starts with "*" in Helvetica-Bold,
+    with "#" at 16 points instead of 11 (a heading's; "#*" in Helvetica-Bold), one that starts with "*" in Helvetica-Bold,
     one that starts with "~" at 8 points (a footnote's), the mark left out; "12\\tcode" is a listing's
     line: its number in Helvetica, the rest in ``mono``."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
@@ -167,6 +167,7 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
         body = " T* ".join(f"({line.split(chr(9))[0]}) Tj /F2 11 Tf ( {line.split(chr(9), 1)[1]}) Tj /F1 11 Tf"
                            if re.match(r"\d+\t", line) else
                            f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
+                           f"/F3 16 Tf ({line[2:]}) Tj /F1 11 Tf" if line.startswith("#*") else
                            f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else
                            f"/F3 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("*") else
                            f"/F1 8 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("~") else f"({line}) Tj"
@@ -363,10 +364,15 @@ def test_headings_one_under_another_are_one_only_when_set_alike_and_the_second_h
     # asy-latex.pdf p.1 (LaTeX): "The asymptote package John Bowman, Tom Prince, and Will Robertson
     # 2021/12/29 v1.37 Abstract" and "2 User syntax 2.1 Package loading and options" were one sentence each
     pages = [["#The river guide", "*Abstract", "The river rises in May.", "#1 Introduction", "#2 Rivers",
-              "*2.1 Banks", "The banks are high.", "#Flood plains and", "#their meadows", "The meadows are wet."]]
+              "*2.1 Banks", "The banks are high.", "#Flood plains and", "#their meadows", "The meadows are wet.",
+              # R FAQ 7.41: a wrapped heading's middle line holds "R^2" in a code font, not in bold
+              "#*7.41 Why does the river rise", "#in spring?", "It snows in the hills all winter, and in spring the snow melts",
+              "into the brooks that feed the river."]]
     got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
     assert got == ["The river guide", "Abstract", "The river rises in May.", "1 Introduction", "2 Rivers",
-                   "2.1 Banks", "The banks are high.", "Flood plains and their meadows", "The meadows are wet."]
+                   "2.1 Banks", "The banks are high.", "Flood plains and their meadows", "The meadows are wet.",
+                   "7.41 Why does the river rise in spring?",
+                   "It snows in the hills all winter, and in spring the snow melts into the brooks that feed the river."]
 
 
 def test_a_code_listing_with_line_numbers_is_left_out():

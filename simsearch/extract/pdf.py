@@ -68,11 +68,12 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     body = size_counts.most_common(1)[0][0] if size_counts else 0
     headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} | heavy
                 for line_sizes, heavy in zip(sizes, bold)]
-    # a heading of two lines is one when they are set alike and the second has no number of its own:
-    # a title above its authors, "2 User syntax" above "2.1 Package loading and options", are two
+    # a heading of two lines is one when they are set at one size and the second has no number of its
+    # own: a title above its authors, "2 User syntax" above "2.1 Package loading and options", are two
+    # (not weight: a wrapped heading's line may hold a word in a code font, "the R^2 estimate")
     starts = [{i for i in heads if i - 1 in heads and (line_sizes.get(i) != line_sizes.get(i - 1)
-                                                       or (i in heavy) != (i - 1 in heavy) or _HEADING_NUMBER.match(lines[i]))}
-              for heads, line_sizes, heavy, lines in zip(headings, sizes, bold, (page.split("\n") for page in pages))]
+                                                       or _HEADING_NUMBER.match(lines[i]))}
+              for heads, line_sizes, lines in zip(headings, sizes, (page.split("\n") for page in pages))]
     for number, line_sizes in enumerate(sizes):
         notes = _footnotes(pages[number].split("\n"), line_sizes, body)
         if notes:
