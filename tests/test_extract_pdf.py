@@ -330,6 +330,12 @@ def test_a_url_on_a_line_of_its_own_stays_in_its_sentence_and_ends_it():
                    "The surveyors are at survey@example.org", "Write to them.",
                    "The package is at (https://CRAN.R-project.org/package=DBI).", "It reads maps.",
                    "The logo is drawn by"]  # (a URL inside a code example is code)
+    # gnuplot's manual p.22-23: the URL ends a page, the next sentence opens the next one
+    pages = [["A resource for help with river maps is", "\thttps://stackoverflow.com/questions/tagged/rivers"],
+             ["Bug reports go to the tracker."]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == [(1, "A resource for help with river maps is https://stackoverflow.com/questions/tagged/rivers"),
+                   (2, "Bug reports go to the tracker.")]
 
 
 def test_a_pdf_without_text_is_skipped_saying_so():
@@ -367,12 +373,17 @@ def test_headings_one_under_another_are_one_only_when_set_alike_and_the_second_h
               "*2.1 Banks", "The banks are high.", "#Flood plains and", "#their meadows", "The meadows are wet.",
               # R FAQ 7.41: a wrapped heading's middle line holds "R^2" in a code font, not in bold
               "#*7.41 Why does the river rise", "#in spring?", "It snows in the hills all winter, and in spring the snow melts",
-              "into the brooks that feed the river."]]
+              "into the brooks that feed the river."],
+             # LaTeX's \\part and \\chapter: "Part I" (huge) above its title (Huge)
+             ["*Part II", "#Bridges", "The bridges cross the river where it is narrow, and the town grew around them",
+              "over the centuries."]]
     got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
     assert got == ["The river guide", "Abstract", "The river rises in May.", "1 Introduction", "2 Rivers",
                    "2.1 Banks", "The banks are high.", "Flood plains and their meadows", "The meadows are wet.",
                    "7.41 Why does the river rise in spring?",
-                   "It snows in the hills all winter, and in spring the snow melts into the brooks that feed the river."]
+                   "It snows in the hills all winter, and in spring the snow melts into the brooks that feed the river.",
+                   "Part II Bridges",
+                   "The bridges cross the river where it is narrow, and the town grew around them over the centuries."]
 
 
 def test_a_code_listing_with_line_numbers_is_left_out():

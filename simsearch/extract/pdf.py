@@ -71,8 +71,9 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
     # a heading of two lines is one when they are set at one size and the second has no number of its
     # own: a title above its authors, "2 User syntax" above "2.1 Package loading and options", are two
     # (not weight: a wrapped heading's line may hold a word in a code font, "the R^2 estimate")
-    starts = [{i for i in heads if i - 1 in heads and (line_sizes.get(i) != line_sizes.get(i - 1)
-                                                       or _HEADING_NUMBER.match(lines[i]))}
+    # ("Part I" or "Chapter 3" above its title, in another size, is one with it)
+    starts = [{i for i in heads if i - 1 in heads and not _HEADING_LABEL.fullmatch(lines[i - 1].strip())
+               and (line_sizes.get(i) != line_sizes.get(i - 1) or _HEADING_NUMBER.match(lines[i]))}
               for heads, line_sizes, lines in zip(headings, sizes, (page.split("\n") for page in pages))]
     for number, line_sizes in enumerate(sizes):
         notes = _footnotes(pages[number].split("\n"), line_sizes, body)
@@ -89,6 +90,8 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
 
 # A heading's section number: "1 Introduction", "2.1 Package loading", "A.2 Tables"
 _HEADING_NUMBER = re.compile(r"\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\.?\s+\S")
+# A heading's label line, its title on the next: "Part II", "Chapter 3", "Appendix A", "4"
+_HEADING_LABEL = re.compile(r"(?:(?:Part|Chapter|Appendix|Lecture|Book)\s+)?(?:\d+|[IVXLC]+|[A-Z])\.?")
 _FOOTNOTE_MARK = re.compile(r"\s*(?:\d{1,2}|[*†‡§])\s*[^\W\d]")
 
 
@@ -423,7 +426,8 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     for number, page in pages_kept:
         if joined:
             previous = starts[-1][1]
-            block = _PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code or number in starts_block
+            block = (_PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code
+                     or number in starts_block or _ends_at_address(joined[-1].rsplit("\n", 1)[-1], page.split("\n", 1)[0]))
             joined.append("\n\n" if block else "\n")
             size += len(joined[-1])
         starts.append((size, number))
