@@ -154,8 +154,9 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
     """A valid PDF, written by hand: each page's lines set one under the other in Helvetica, with
     bytes 1 and 2 of the font's encoding drawn as the ligature glyphs /fi and /fl; a line that
     starts with a tab is set in the fixed-pitch font ``mono`` (a code example's), one that starts
-    with "#" at 16 points instead of 11 (a heading's), one that starts with "*" in Helvetica-Bold,
-    one that starts with "~" at 8 points (a footnote's), the mark left out."""
+    with "#" at 16 points instead of 11 (a heading's; "#*" in Helvetica-Bold), one that starts with "*" in Helvetica-Bold,
+    one that starts with "~" at 8 points (a footnote's), the mark left out; "12\\tcode" is a listing's
+    line: its number in Helvetica, the rest in ``mono``."""
     font = ("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
             "/BaseEncoding /WinAnsiEncoding /Differences [1 /fi 2 /fl] >> >>")
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, font,
@@ -163,7 +164,10 @@ def handmade_pdf(pages: list[list[str]], mono: str = "Courier") -> bytes:
                "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"]
     kids = []
     for lines in pages:
-        body = " T* ".join(f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
+        body = " T* ".join(f"({line.split(chr(9))[0]}) Tj /F2 11 Tf ( {line.split(chr(9), 1)[1]}) Tj /F1 11 Tf"
+                           if re.match(r"\d+\t", line) else
+                           f"/F2 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("\t") else
+                           f"/F3 16 Tf ({line[2:]}) Tj /F1 11 Tf" if line.startswith("#*") else
                            f"/F1 16 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("#") else
                            f"/F3 11 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("*") else
                            f"/F1 8 Tf ({line[1:]}) Tj /F1 11 Tf" if line.startswith("~") else f"({line}) Tj"
@@ -306,3 +310,90 @@ def test_a_footnote_does_not_cut_the_sentence_that_runs_over_the_page_break():
                    (1, "It floods in May."), (1, "If the bank is low then the town is flooded."), (2, "The end."),
                    # with no line that ends a sentence, a page keeps its notes where they are, a block of their own
                    (3, "A page with no full stop but a"), (3, "2 A note."), (4, "note of its own."), (4, "3 Another one.")]
+
+
+def test_a_url_on_a_line_of_its_own_stays_in_its_sentence_and_ends_it():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # Asymptote's manual (texinfo) p.7: "Examples ... are available at" / a URL set in cmtt on its
+    # own line, which was left out as a code example, and the next paragraph ran into a URL in the text font
+    pages = [["Examples of the river maps are available at", "\thttps://example.org/river-maps/gallery/index/",
+              "Clicking on a map shows its source.", "A quick card is at", "\thttps://example.org/card.pdf",
+              "Try it in the Web application at", "http://maps.example.org", "It also takes commands by mail.",
+              "The surveyors are at", "\tsurvey@example.org", "Write to them. The package is at",
+              "\\(https://CRAN.", "R-project.org/package=DBI\\).", "It reads maps. The logo is drawn by",
+              "\tlabel minipage \"Field Guide\", \\\\", "\thttps://example.org/river-maps/gallery/index/",
+              "\tclip unitcircle, evenodd;"]]
+    got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == ["Examples of the river maps are available at https://example.org/river-maps/gallery/index/",
+                   "Clicking on a map shows its source.", "A quick card is at https://example.org/card.pdf",
+                   "Try it in the Web application at http://maps.example.org", "It also takes commands by mail.",
+                   "The surveyors are at survey@example.org", "Write to them.",
+                   "The package is at (https://CRAN.R-project.org/package=DBI).", "It reads maps.",
+                   "The logo is drawn by"]  # (a URL inside a code example is code)
+    # gnuplot's manual p.22-23: the URL ends a page, the next sentence opens the next one
+    pages = [["A resource for help with river maps is", "\thttps://stackoverflow.com/questions/tagged/rivers"],
+             ["Bug reports go to the tracker."]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == [(1, "A resource for help with river maps is https://stackoverflow.com/questions/tagged/rivers"),
+                   (2, "Bug reports go to the tracker.")]
+
+
+def test_a_pdf_without_text_is_skipped_saying_so():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    from simsearch.extract import Skip
+
+    # a scanned paper (page images only) was indexed with no sentence and no word of warning
+    with pytest.raises(Skip, match=r"no text .*scanned"):
+        extract(Path("scan.pdf"), handmade_pdf([[], [" "]]))
+    # a PDF with text on one page of many is read
+    assert [s.text for s in sentences_of(extract(Path("scan.pdf"), handmade_pdf([[], ["The river rose."]])))] == [
+        "The river rose."]
+
+
+def test_a_password_protected_pdf_is_skipped_saying_so():
+    pypdf = pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    import io
+
+    from simsearch.extract import Skip
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(handmade_pdf([["The river rose."]])))
+    writer.encrypt("secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    # it said "unreadable PDF (FileNotDecryptedError)"
+    with pytest.raises(Skip, match=r"^password-protected PDF"):
+        extract(Path("locked.pdf"), out.getvalue())
+
+
+def test_headings_one_under_another_are_one_only_when_set_alike_and_the_second_has_no_number():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # asy-latex.pdf p.1 (LaTeX): "The asymptote package John Bowman, Tom Prince, and Will Robertson
+    # 2021/12/29 v1.37 Abstract" and "2 User syntax 2.1 Package loading and options" were one sentence each
+    pages = [["#The river guide", "*Abstract", "The river rises in May.", "#1 Introduction", "#2 Rivers",
+              "*2.1 Banks", "The banks are high.", "#Flood plains and", "#their meadows", "The meadows are wet.",
+              # R FAQ 7.41: a wrapped heading's middle line holds "R^2" in a code font, not in bold
+              "#*7.41 Why does the river rise", "#in spring?", "It snows in the hills all winter, and in spring the snow melts",
+              "into the brooks that feed the river."],
+             # LaTeX's \\part and \\chapter: "Part I" (huge) above its title (Huge)
+             ["*Part II", "#Bridges", "The bridges cross the river where it is narrow, and the town grew around them",
+              "over the centuries."]]
+    got = [s.text for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == ["The river guide", "Abstract", "The river rises in May.", "1 Introduction", "2 Rivers",
+                   "2.1 Banks", "The banks are high.", "Flood plains and their meadows", "The meadows are wet.",
+                   "7.41 Why does the river rise in spring?",
+                   "It snows in the hills all winter, and in spring the snow melts into the brooks that feed the river.",
+                   "Part II Bridges",
+                   "The bridges cross the river where it is narrow, and the town grew around them over the centuries."]
+
+
+def test_a_code_listing_with_line_numbers_is_left_out():
+    pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+    # asy-latex.pdf (LaTeX's doc class), listings' numbers=left: the numbers in cmr7, the code in
+    # cmtt; "69 \\DeclareOption{inline}{% 70 \\ASYinlinetrue 71 } 72 ..." was stored as sentences
+    listing = [f"{number}\t{code}" for number, code in enumerate(
+        ["newif ifriver", "if (xetex) {", "  river = true;", "} else {", "  def riverext{pdf}", "}"], start=81)]
+    pages = [["Note this is not quite the same as the river test.", *listing, "The banks are high.", "Then"],
+             ["the meadows are wet.", *listing, "The town is dry."]]
+    got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
+    assert got == [(1, "Note this is not quite the same as the river test."), (1, "The banks are high."),
+                   (1, "Then the meadows are wet."), (2, "The town is dry.")]

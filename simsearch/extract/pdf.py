@@ -52,29 +52,46 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
             sizes.append(line_sizes)
             bold.append(heavy)
     except Exception as exc:  # pypdf raises many types for damaged files
+        if type(exc).__name__ == "FileNotDecryptedError":  # (pypdf tries the empty password when it opens one)
+            raise Skip("password-protected PDF: save a copy without the password to index it") from None
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
             raise Skip(f"unreadable PDF: {str(exc).strip() or 'DependencyError'} (pip install cryptography)") from None
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from None
-    # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell apart
-    if sum(len(c) for c in code) * 2 > sum(len(p.split("\n")) for p in pages):
+    if not any(page.strip() for page in pages):  # nothing to search, and nothing else would say so
+        raise Skip("no text in this PDF (a scanned one, page images only? give it a text layer with OCR: ocrmypdf)")
+    # a document set in a fixed-pitch font throughout (a text file printed to PDF) has no code to tell
+    # apart (a manual made mostly of listings, LaTeX's documented source, has)
+    if sum(len(c) for c in code) * 10 > sum(len(p.split("\n")) for p in pages) * 9:
         code = None
     # a heading: a line set larger than the body text (the size most characters have) throughout,
     # or a short one in bold throughout
     body = size_counts.most_common(1)[0][0] if size_counts else 0
     headings = [{i for i, size in line_sizes.items() if body and size >= body * 1.15} | heavy
                 for line_sizes, heavy in zip(sizes, bold)]
+    # a heading of two lines is one when they are set at one size and the second has no number of its
+    # own: a title above its authors, "2 User syntax" above "2.1 Package loading and options", are two
+    # (not weight: a wrapped heading's line may hold a word in a code font, "the R^2 estimate")
+    # ("Part I" or "Chapter 3" above its title, in another size, is one with it)
+    starts = [{i for i in heads if i - 1 in heads and not _HEADING_LABEL.fullmatch(lines[i - 1].strip())
+               and (line_sizes.get(i) != line_sizes.get(i - 1) or _HEADING_NUMBER.match(lines[i]))}
+              for heads, line_sizes, lines in zip(headings, sizes, (page.split("\n") for page in pages))]
     for number, line_sizes in enumerate(sizes):
         notes = _footnotes(pages[number].split("\n"), line_sizes, body)
         if notes:
             pages[number], order = _footnotes_moved(pages[number].split("\n"), notes)
             where = {old: new for new, old in enumerate(order)}
             headings[number] = {where[i] for i in headings[number] | notes}  # the notes: a block of their own
+            starts[number] = {where[i] for i in starts[number]}
             if code:
                 code[number] = {where[i] for i in code[number]}
-    text, line_map = _pdf_text(pages, code, headings)
+    text, line_map = _pdf_text(pages, code, headings, starts)
     return Extracted(text, "pdf", None, line_map)
 
 
+# A heading's section number: "1 Introduction", "2.1 Package loading", "A.2 Tables"
+_HEADING_NUMBER = re.compile(r"\s*(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\.?\s+\S")
+# A heading's label line, its title on the next: "Part II", "Chapter 3", "Appendix A", "4"
+_HEADING_LABEL = re.compile(r"(?:(?:Part|Chapter|Appendix|Lecture|Book)\s+)?(?:\d+|[IVXLC]+|[A-Z])\.?")
 _FOOTNOTE_MARK = re.compile(r"\s*(?:\d{1,2}|[*†‡§])\s*[^\W\d]")
 
 
@@ -163,18 +180,22 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
     if "".join(chunk for chunk, _, _ in chunks) != text:  # the pieces do not add up: no font to tell
         return text, set(), {}, set()
     code, bold, sizes, line = set(), set(), {}, 0
-    counts = [0, 0, 0]  # a line's characters: in fixed-pitch fonts, in bold ones, all
+    # a line's characters: in fixed-pitch fonts, in bold ones, all, and those of a listing's line
+    # number in another font before them ("81" in cmr7, then "\newif\ifASYPDF" in cmtt)
+    counts = [0, 0, 0, 0]
 
     def line_done() -> None:  # a line all in a fixed-pitch font is code, all in bold a heading's candidate
-        code.update([line] if counts[0] == counts[2] > 0 else [])
+        code.update([line] if counts[0] == counts[2] - counts[3] > 0 else [])
         bold.update([line] if counts[1] == counts[2] > 0 else [])
 
     for chunk, (fixed, heavy), size in chunks:
         for piece in re.split(r"(\n)", chunk):
             if piece == "\n":
                 line_done()
-                line, counts = line + 1, [0, 0, 0]
+                line, counts = line + 1, [0, 0, 0, 0]
             elif letters := len(piece.replace(" ", "").replace("\t", "")):
+                if not fixed and counts[2] == counts[3] and piece.strip().isdigit() and letters <= 5:
+                    counts[3] += letters
                 counts[0] += letters * fixed
                 counts[1] += letters * heavy
                 counts[2] += letters
@@ -184,9 +205,15 @@ def _page_text(page, size_counts: Counter) -> tuple[str, set[int], dict[int, flo
     # a short line on its own is a definition's term ("sys.parents" above what it does) or a
     # command shown inside a sentence ("The R command / > objects() / (alternatively, ls()) can be
     # used"): it stays text
+    # (a URL or a mail address on a line of its own after prose is the end of a sentence: "... are available at")
     lines = text.split("\n")
-    code = {i for i in code if i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40}
+    code = {i for i in code if (i - 1 in code or i + 1 in code or len(lines[i].strip()) > 40)
+            and (i - 1 in code or not _LONE_ADDRESS.fullmatch(lines[i].strip()))}
     return text, code, sizes, {i for i in bold - code if len(lines[i].strip()) <= 80}
+
+
+# A line that is a URL or a mail address alone (set in the text's font or a fixed-pitch one)
+_LONE_ADDRESS = re.compile(r"[(<]?(?:(?:https?|ftp)://|www\.)\S+|[(<]?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[)>]?[.,;:]?")
 
 
 # Latin ligature glyphs (U+FB00-FB06) as the letters they stand for. Only these: NFKC of the whole
@@ -330,8 +357,16 @@ def _without_contents(pages: list[list[str]]) -> tuple[list[list[str]], set[int]
 _CODE = "\x00code\x00"
 
 
+def _ends_at_address(line: str, after: str) -> bool:
+    """Whether ``line`` is a URL or a mail address alone that ends its sentence before ``after``."""
+    if not (_LONE_ADDRESS.fullmatch(line.strip()) and after.lstrip()[:1].isupper()):
+        return False
+    return not any("\n" in joined.group(1) for joined in _URL_BREAK.finditer(f"{line.strip()}\n{after.strip()}"))
+
+
 def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
-              headings: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
+              headings: list[set[int]] | None = None,
+              heading_starts: list[set[int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
     """The text of a PDF's pages and its map from offsets to page numbers.
 
     Ligatures become letters, TeX's accents accented letters ("M¨artin" is "Märtin"), running headers and footers are left out, a word hyphenated at
@@ -345,7 +380,10 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     a synopsis or program output is left out, as a Markdown file's code blocks are, and ends
     the block before it (the prose after it starts a sentence, on that page or the next).
     ``headings`` holds each page's lines set larger than the body text: each is a block of its
-    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of")."""
+    own, never the start of the sentence after it ("10.3.2 Identifiers Identifiers consist of"),
+    and heading lines one under another are one block but where ``heading_starts`` opens another.
+    A URL or a mail address on a line of its own, in a fixed-pitch font or not, ends its sentence
+    when the next line opens with a capital."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
     lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).replace(GLUE, " ").split("\n")]
              for page in pages]
@@ -356,9 +394,15 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     if headings:
         # a heading of two lines is one block
         lines = [[part for i, line in enumerate(page)
-                  for part in ((_CODE,) * (i - 1 not in heads) + (line,) + (_CODE,) * (i + 1 not in heads)
+                  for part in ((_CODE,) * (i - 1 not in heads or i in starts) + (line,)
+                               + (_CODE,) * (i + 1 not in heads or i + 1 in starts)
                                if i in heads and line != _CODE and line.strip() else (line,))]
-                 for page, heads in zip(lines, headings)]
+                 for page, heads, starts in zip(lines, headings, heading_starts or [set()] * len(headings))]
+    # a URL or a mail address on a line of its own ends its sentence when the next line opens with a
+    # capital and does not go on with the URL ("at https://asymptote.sourceforge.io/gallery/" / "Clicking on")
+    lines = [[part for i, line in enumerate(page)
+              for part in ((line, _CODE) if i + 1 < len(page) and _ends_at_address(line, page[i + 1]) else (line,))]
+             for page in lines]
     for page in lines:
         while page and not page[-1].strip():
             page.pop()
@@ -382,7 +426,8 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     for number, page in pages_kept:
         if joined:
             previous = starts[-1][1]
-            block = _PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code or number in starts_block
+            block = (_PAGE_END.search(joined[-1]) or {number - 1, previous - 1} & contents or previous in ends_in_code
+                     or number in starts_block or _ends_at_address(joined[-1].rsplit("\n", 1)[-1], page.split("\n", 1)[0]))
             joined.append("\n\n" if block else "\n")
             size += len(joined[-1])
         starts.append((size, number))
