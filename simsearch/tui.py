@@ -512,6 +512,10 @@ class CompareApp(App):
             self.notify(f"Cannot open {hit.location}: {stale_note(self.store, hit.path, state)}",
                         severity="warning", markup=False)
             return
+        kind = self.store.conn.execute("SELECT kind FROM documents WHERE id = ?", (hit.document_id,)).fetchone()
+        if kind is not None and kind[0] == "pdf":  # an editor shows a PDF's bytes, and its "line" is a page
+            self.notify(f"{display_path(hit.path)} is a PDF: open it in a PDF viewer at page {hit.line}", markup=False)
+            return
         try:
             with self.suspend():
                 subprocess.run(editor_command(editor, hit.path, hit.line), check=False)

@@ -492,3 +492,30 @@ def test_the_context_panel_finds_the_hit_on_the_other_side_under_another_copy(tm
         assert "not in its top k" not in detail
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario)
+
+
+def test_edit_key_on_a_pdf_hit_names_its_page_instead_of_opening_its_bytes(tmp_path, index_model, monkeypatch):
+    """`e` on a PDF's result ran `$EDITOR +8 manual.pdf`: the editor showed the PDF's bytes at
+    their line 8, where the hit's "line" is its page."""
+    pytest.importorskip("pypdf")
+    from .test_extract_pdf import handmade_pdf
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.pdf").write_bytes(handmade_pdf(
+        [["The first page is about printers and their ink."], ["The zebrafinch page tells of birds that sing."]]))
+    store = Store.open(tmp_path / "index.db")
+    index(store, [tmp_path / "docs"], [str(index_model)], progress=False)
+    store.close()
+    monkeypatch.setenv("EDITOR", "vim")
+    notes, opened = [], []
+    monkeypatch.setattr("simsearch.tui.subprocess.run", lambda command, **kwargs: opened.append(command))
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append(message))
+        await _select_the_zebrafinch(app, pilot)
+        assert app.selected[1].line == 2
+        await pilot.press("e")
+        await pilot.pause()
+        assert opened == [] and notes[-1].endswith("manual.pdf is a PDF: open it in a PDF viewer at page 2"), notes
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
