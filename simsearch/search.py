@@ -834,11 +834,15 @@ class Searcher:
         """Ids of the documents whose path matches the glob (absolute or relative to cwd), or that
         lie under it as a folder."""
         pattern = str(Path(path_glob).expanduser()) if path_glob.startswith("~") else path_glob
-        prefix = str(Path(pattern).absolute()).rstrip(os.sep) + os.sep
         cwd = os.getcwd()
+        # `./docs/a.md` or `../here/docs/a.md` names what `docs/a.md` does: match the path's
+        # absolute spelling without `.` and `..` too (as the index stores paths).
+        absolute = os.path.normpath(os.path.join(cwd, pattern))
+        prefix = absolute.rstrip(os.sep) + os.sep
         documents = []
         for document_id, path in self.store.conn.execute("SELECT id, path FROM documents"):
-            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
+            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, absolute)
+                    or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
                     or fnmatch.fnmatchcase(os.path.basename(path), pattern) or path.startswith(prefix)):
                 documents.append(document_id)
         return documents
