@@ -17,7 +17,8 @@ Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT
   the query matches its tokens in sequence (``os.path.join`` matches "os path join"), any word
   may match. A one-word query with punctuation (``--batch-size``, ``config.json``,
   ``std::vector``) puts the sentences that hold it as written first, whatever BM25 thinks of
-  the shorter ones holding only its tokens ("The batch size matters."): see
+  the shorter ones holding only its tokens ("The batch size matters."), and an identifier
+  without it (``TimeStamper``) those holding it before those holding only words of its stem: see
   ``Store.lexical_ranked``;
 - ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`), the
   dense side weighing :data:`DENSE_WEIGHT` times the lexical one. A one-word query (an
