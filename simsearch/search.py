@@ -17,7 +17,8 @@ Modes (``Searcher.search(query, mode=...)``; the CLI's default is :data:`DEFAULT
   the query matches its tokens in sequence (``os.path.join`` matches "os path join"), any word
   may match. A one-word query with punctuation (``--batch-size``, ``config.json``,
   ``std::vector``) puts the sentences that hold it as written first, whatever BM25 thinks of
-  the shorter ones holding only its tokens ("The batch size matters."): see
+  the shorter ones holding only its tokens ("The batch size matters."), and an identifier
+  without it (``TimeStamper``) those holding it before those holding only words of its stem: see
   ``Store.lexical_ranked``;
 - ``hybrid``: both candidate lists fused by weighted reciprocal-rank fusion (:func:`fuse`), the
   dense side weighing :data:`DENSE_WEIGHT` times the lexical one. A one-word query (an
@@ -834,11 +835,15 @@ class Searcher:
         """Ids of the documents whose path matches the glob (absolute or relative to cwd), or that
         lie under it as a folder."""
         pattern = str(Path(path_glob).expanduser()) if path_glob.startswith("~") else path_glob
-        prefix = str(Path(pattern).absolute()).rstrip(os.sep) + os.sep
         cwd = os.getcwd()
+        # `./docs/a.md` or `../here/docs/a.md` names what `docs/a.md` does: match the path's
+        # absolute spelling without `.` and `..` too (as the index stores paths).
+        absolute = os.path.normpath(os.path.join(cwd, pattern))
+        prefix = absolute.rstrip(os.sep) + os.sep
         documents = []
         for document_id, path in self.store.conn.execute("SELECT id, path FROM documents"):
-            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
+            if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, absolute)
+                    or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
                     or fnmatch.fnmatchcase(os.path.basename(path), pattern) or path.startswith(prefix)):
                 documents.append(document_id)
         return documents

@@ -181,6 +181,12 @@ def written_forms(text: str) -> list[str]:
     return list(forms.values())[:FTS_MAX_WORDS]
 
 
+def _plain_identifier(word: str) -> bool:
+    """Whether ``word``, without punctuation, reads as a name in code rather than a word of prose:
+    a capital after its first letter (``TimeStamper``, ``ValueError``), an underscore or a digit."""
+    return bool(re.fullmatch(r"\w+", word) and re.search(r"\w[A-Z]|_|\d", word))
+
+
 def written_pattern(form: str) -> re.Pattern:
     """Where ``form`` occurs as written in a case-folded text: case-insensitively, ``'`` and
     ``’`` alike, and not as the end or the start of a longer word:
@@ -1403,9 +1409,10 @@ class Store:
         words, each matching its tokens in sequence. A word with punctuation
         (:func:`written_forms`: ``--batch-size``, ``config.json``) also matches a sentence that
         holds only its tokens ("The batch size matters."), which BM25 may prefer (a shorter
-        sentence). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words (as
+        sentence), and an identifier without punctuation matches the words that share its stem
+        (``TimeStamper``: "Flexible timestamping."). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words (as
         :func:`searched_word_count` counts them: ``config.json ?`` is one), the sentences that
-        hold its punctuated words as written (:func:`written_pattern`) come first, those with more of them before those with fewer, each group by BM25; then the
+        hold its punctuated words (else its identifier) as written (:func:`written_pattern`) come first, those with more of them before those with fewer, each group by BM25; then the
         rest by BM25. Ties go to the smaller id, so a deeper ``limit`` only adds at the end.
         Longer queries are ranked by BM25 alone (their third field is 0): there a sentence's
         other words weigh more than the way one of them is written (measured: ranking them by
@@ -1417,7 +1424,12 @@ class Store:
         documents = json.dumps([int(i) for i in document_ids]) if document_ids is not None else None
         in_documents = " AND +rowid IN (SELECT id FROM sentences WHERE document_id IN (SELECT value FROM json_each(?)))"
         found: dict[int, int] = {}
-        forms = written_forms(query) if searched_word_count(query) <= WRITTEN_FIRST_MAX_WORDS else []
+        forms = []
+        if searched_word_count(query) <= WRITTEN_FIRST_MAX_WORDS:
+            # An identifier without punctuation counts too: stemming matches `TimeStamper` in
+            # "Flexible timestamping." (a plain word, "kites", keeps BM25's order with "kite").
+            forms = written_forms(query) or [word for word in (_unwrap(word) for word, key in _words_and_tokens(query) if key)
+                                             if len(word) <= WRITTEN_MAX_CHARS and _plain_identifier(word)]
         for form in forms:
             # The sentences holding the form's tokens in sequence, then those holding it as written.
             pattern = written_pattern(form)

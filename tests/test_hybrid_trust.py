@@ -462,3 +462,34 @@ def test_a_filtered_lexical_search_runs_its_full_text_match_once(tmp_path):
             assert "VIRTUAL TABLE INDEX 0:M" in plan and ":=" not in plan, (sql, plan)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("query, target, decoys", [
+    ("TimeStamper", "Please note that structlog comes with such a processor built in: TimeStamper.",
+     ["Flexible timestamping.", "Adds a timestamp.", "Parsing timestamps is tedious."]),
+    ("`LOG_LEVELS`", "The LOG_LEVELS mapping gives the number of each level name in this project.",
+     ["Log_level.", "The log_level now.", "log_level, log_level"]),
+])
+def test_a_plain_identifier_comes_before_words_that_share_only_its_stem(tmp_path, query, target, decoys):
+    """Was: `search TimeStamper` over structlog's docs put "Flexible timestamping." and two other
+    sentences holding only the word's stem (Porter's "timestamp") before the sentence holding
+    `TimeStamper`, in lexical and hybrid order: the rule that a one-word query's sentences
+    holding it as written come first held only for words with punctuation (`config.json`)."""
+    store = Store.open(tmp_path / "index.db")
+    try:
+        ids = write(store, "/docs/a.txt", decoys + [target])
+        target_id = ids[-1]
+        ranked = store.lexical_ranked(query, 100)
+        assert {i for i, _, _ in ranked} == set(ids)  # the stem still finds every sentence, after it
+        assert ranked[0][0] == target_id and [count for _, _, count in ranked] == [1, 0, 0, 0], ranked
+        assert store.lexical(query, 100)[0][0] == target_id
+        dense = [(i, 1.0 - n / 10) for n, i in enumerate(ids)]  # the dense side prefers every decoy
+        fused = hybrid_order(query, dense, [(i, score) for i, score, _ in ranked],
+                             written={i: count for i, _, count in ranked if count})
+        assert fused[0][0] == target_id
+        longer = store.lexical_ranked(f"{query} machine", 100)  # a longer query: BM25 alone, as before
+        assert all(count == 0 for _, _, count in longer)
+        write(store, "/docs/b.txt", ["Kites fly best in a steady wind.", "A long tail keeps a kite from spinning."])
+        assert all(count == 0 for _, _, count in store.lexical_ranked("kite", 100))  # a word of prose: BM25 alone
+    finally:
+        store.close()

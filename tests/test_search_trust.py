@@ -190,3 +190,24 @@ def test_a_search_of_an_index_that_holds_no_sentences_says_so(tmp_path, run_cli,
     for mode in ("hybrid", "dense", "lexical"):
         code, out, _ = run_cli("search", "rivers", "--db", db, "-m", index_model, "--device", "cpu", "--mode", mode)
         assert code == 0 and "the index holds no sentences" in " ".join(out.split()), (mode, out)
+
+
+def test_a_path_spelled_with_dot_segments_matches_as_its_plain_spelling(tmp_path, run_cli, index_model, monkeypatch):
+    """Was: `--path ./docs/a.txt` (what a shell's completion types) and `--path
+    ../here/docs/a.txt` found nothing, "no indexed file matches it", while `--path docs/a.txt`
+    found the file: a path relative to this folder matched only as spelled without `.` or `..`."""
+    docs = tmp_path / "here" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("Alpha line about rivers.\n")
+    (docs / "b.txt").write_text("Beta line about rivers.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model, "--device", "cpu")[0] == 0
+    monkeypatch.chdir(tmp_path / "here")
+    args = ("--db", db, "-m", index_model, "--device", "cpu", "--mode", "lexical", "--json")
+    for spelling in ("docs/a.txt", "./docs/a.txt", "../here/docs/a.txt", "docs/../docs/a.txt", "./docs/a*",
+                     str(docs / ".." / "docs" / "a.txt")):
+        code, out, _ = run_cli("search", "rivers", "--path", spelling, *args)
+        assert code == 0 and [json.loads(line)["location"] for line in out.splitlines()] == ["docs/a.txt:1"], spelling
+    for spelling in ("./docs", "../here/docs/", "docs/./"):  # a folder, with what is under it
+        code, out, _ = run_cli("search", "rivers", "--path", spelling, *args)
+        assert code == 0 and len(out.splitlines()) == 2, spelling
