@@ -1,0 +1,94 @@
+"""Sentence segmentation of German, French, Spanish and Russian text (session 44, trial44b).
+
+The sentences are the Debian Reference's translations (debian-reference-de/-es 2.100), where the
+segmenter cut "usw. kontrollieren", "p. ej. a la consola 3", "seit dem 1. Januar 1970" and every
+table caption ("Tabelle 2.1. Liste …") in two, and glued "¡Usted ha sido avisado!" to the
+sentence before it. Each rule is checked on the English text it could change too: that splits as
+before.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from simsearch.segment import split_sentences
+
+
+def texts(source: str, **kwargs) -> list[str]:
+    return [s.text for s in split_sentences(source, **kwargs)]
+
+
+@pytest.mark.parametrize("source, expected", [
+    # German abbreviations before a lowercase word
+    ("Sie sollten diese immer auf ABI-Kompatibilitätsprobleme usw. kontrollieren. Danach geht es weiter.",
+     ["Sie sollten diese immer auf ABI-Kompatibilitätsprobleme usw. kontrollieren.", "Danach geht es weiter."]),
+    ("Kein Paket in main hängt von Paketen in non-free oder contrib ab bzw. empfiehlt diese.",
+     ["Kein Paket in main hängt von Paketen in non-free oder contrib ab bzw. empfiehlt diese."]),
+    ("Entfernen inkl. der Konfigurationsdateien mit apt purge.", ["Entfernen inkl. der Konfigurationsdateien mit apt purge."]),
+    ("Von einem SSH-Terminal u.ä. können Sie schreiben.", ["Von einem SSH-Terminal u.ä. können Sie schreiben."]),
+    # "usw." ends a list, and so its sentence before a capital, as "etc." does
+    ("Compiler, Bibliotheken usw. Als Neuling bleiben Sie bei Stable.",
+     ["Compiler, Bibliotheken usw.", "Als Neuling bleiben Sie bei Stable."]),
+    # "bzw.", "z. B." and "d. h." never end a sentence, even before a capital that starts English ones
+    ("Das gilt für Dateien bzw. Verzeichnisse.", ["Das gilt für Dateien bzw. Verzeichnisse."]),
+    ("Das gilt z. B. In Debian und d. h. Es geht.", ["Das gilt z. B. In Debian und d. h. Es geht."]),
+    # a German date's day is an ordinal
+    ("ausgedrückt als Anzahl der Tage seit dem 1. Januar 1970. Das ist alles.",
+     ["ausgedrückt als Anzahl der Tage seit dem 1. Januar 1970.", "Das ist alles."]),
+    ('"Debian Tutorial" von Havoc Pennington (11. Dezember 1998)', ['"Debian Tutorial" von Havoc Pennington (11. Dezember 1998)']),
+    ("Er kam am 1. September 2023 an.", ["Er kam am 1. September 2023 an."]),
+    # German quotes: „…“ and »…«
+    ("Er sagte: „Das ist gut.“ Dann ging er.", ["Er sagte: „Das ist gut.“", "Dann ging er."]),
+    ("Er sagte: »Das ist gut.« Dann ging er.", ["Er sagte: »Das ist gut.«", "Dann ging er."]),
+    ("Das ist gut. „Wirklich?“, fragte er.", ["Das ist gut.", "„Wirklich?“, fragte er."]),
+    ("Das ist gut. »Wirklich?«, fragte er.", ["Das ist gut.", "»Wirklich?«, fragte er."]),
+])
+def test_german(source, expected):
+    assert texts(source) == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("También puede cambiar a otra consola virtual, p. ej. a la consola 3, desde el intérprete.",
+     ["También puede cambiar a otra consola virtual, p. ej. a la consola 3, desde el intérprete."]),
+    ("El Sr. García llegó. Ud. puede pasar.", ["El Sr. García llegó.", "Ud. puede pasar."]),
+    ("Algunos métodos descritos conllevan acciones muy peligrosas. ¡Usted ha sido avisado!",
+     ["Algunos métodos descritos conllevan acciones muy peligrosas.", "¡Usted ha sido avisado!"]),
+    ("Hola. ¿Qué tal? Bien.", ["Hola.", "¿Qué tal?", "Bien."]),
+    # French: a space before "?", "!" and inside « … »
+    ("Comment faire ? La réponse est simple.", ["Comment faire ?", "La réponse est simple."]),
+    ("Il a dit : « C'est fini. » Puis il est parti.", ["Il a dit : « C'est fini. »", "Puis il est parti."]),
+    ("C'est fini. « Vraiment ? » demanda-t-il.", ["C'est fini.", "« Vraiment ? » demanda-t-il."]),
+    ("Utilisez des fichiers, p. ex. des images.", ["Utilisez des fichiers, p. ex. des images."]),
+    ("File, cartelle, ecc. sono tutti qui.", ["File, cartelle, ecc. sono tutti qui."]),
+    # Russian
+    ("Это файлы, каталоги и т. д. Потом идёт текст.", ["Это файлы, каталоги и т. д.", "Потом идёт текст."]),
+    ("Это, т. е. файлы, важно. См. главу 5.", ["Это, т. е. файлы, важно.", "См. главу 5."]),
+])
+def test_spanish_french_italian_russian(source, expected):
+    assert texts(source) == expected
+
+
+@pytest.mark.parametrize("caption", ["Tabelle 2.1.", "Tableau 2.1.", "Tabla 2.1.", "Tabella 2.1.", "Tabela 2.1.",
+                                     "Beispiel 3.", "Abbildung 1.2.", "Anhang A.", "Annexe A.", "Apéndice A."])
+def test_a_docbook_caption_s_number_stays_with_it_in_other_languages(caption):
+    """DocBook's captions with a no-break space around the number, as its German, French and Spanish
+    HTML writes them; "Table 2.1. List of tools" was already one sentence."""
+    source = f"{caption.replace(' ', chr(0xa0))} Liste von Debians Werkzeugen"
+    assert texts(source, blocks_marked=True) == [source.replace(chr(0xa0), ' ')]
+
+
+@pytest.mark.parametrize("source, expected", [
+    # English splits as before each rule above
+    ("Dr. Smith met Mr. J. R. R. Tolkien. He left.", ["Dr. Smith met Mr. J. R. R. Tolkien.", "He left."]),
+    ("We used tools, e. g. The Hobbit reader.", ["We used tools, e. g.", "The Hobbit reader."]),
+    ("He left on June 5. Then he came back.", ["He left on June 5.", "Then he came back."]),
+    ("See step 3. August was dry. Read chapter 2. September was wet.",
+     ["See step 3.", "August was dry.", "Read chapter 2.", "September was wet."]),
+    ("Then set your env. Run it.", ["Then set your env.", "Run it."]),
+    ('He said "It is done." Then he left.', ['He said "It is done."', "Then he left."]),
+    ("Chapter 5. The end.", ["Chapter 5.", "The end."]),
+    ("Table 2.1. List of tools", ["Table 2.1. List of tools"]),
+])
+def test_english_splits_as_before(source, expected):
+    assert texts(source) == expected
+
