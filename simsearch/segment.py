@@ -99,7 +99,17 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ll|d|ve|m))$")
 # two sentences. It is whitespace to everything else, so a sentence stores it as a space.
 # ``extract`` reads it in a file as a space: only an extractor writes it.
 GLUE = "\x1f"
+# A sentence's text as a reader reads it (``sentence_text``): without soft hyphens (U+00AD, HTML's
+# ``&shy;``, shown only where a word breaks: "Konfigu&shy;rations&shy;datei" is "Konfigurationsdatei";
+# kept, full-text search read three words), and with Latin ligature glyphs (U+FB00-FB06, text pasted
+# from a PDF: "ﬁles") as their letters, as the PDF reader reads them; full-text search found neither.
+_TEXT_FIXES = str.maketrans({"\u00ad": None, "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                             "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
 
+
+def sentence_text(source: str) -> str:
+    """``source`` as a sentence stores it: whitespace runs one space, ``_TEXT_FIXES`` applied."""
+    return " ".join(source.translate(_TEXT_FIXES).split())
 # Closers: English quotes and brackets; German closing quotes ("„Gut.“ Dann", "»Gut.« Dann"), which
 # end a sentence when a space follows them; a French closing guillemet after its space ("fini. » Puis").
 _CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)(?:["'”’»)\]“«]|[ \u00a0\u202f]»(?=\s|$))*(?=[^\S\x1f]|$)""")
@@ -454,7 +464,7 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False, lines_are_sent
         if not piece or not any(ch.isalnum() for ch in piece):
             return
         line = _line_of(line_starts, start)
-        sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
+        sentences.append(Sentence(sentence_text(piece), start, start + len(piece), line))
 
     for block_start, block_end in _blocks(text, lines_are_blocks or lines_are_sentences, blocks_marked):
         if lines_are_sentences:

@@ -92,3 +92,24 @@ def test_a_docbook_caption_s_number_stays_with_it_in_other_languages(caption):
 def test_english_splits_as_before(source, expected):
     assert texts(source) == expected
 
+
+def test_soft_hyphens_and_ligatures_are_read_as_the_word(tmp_path, run_cli, index_model):
+    """German HTML hyphenates long words with ``&shy;``, and text pasted from a PDF keeps its "ﬁ":
+    kept in a sentence, full-text search read "Konfigu", "rations", "datei" and "ﬁles" and found
+    neither "Konfigurationsdatei" nor "files"; the table and --json showed the invisible U+00AD."""
+    import json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.html").write_text("<html><body><p>Die Konfigu&shy;rations&shy;datei liegt unter /etc.</p>"
+                                 "<p>Alte Datei\u00ads\u00adysteme sind ﬂach.</p></body></html>")
+    (docs / "b.txt").write_text("Die Konfigu\u00adrations\u00addatei und ihre ﬁles sind wichtig.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "-m", index_model, "--db", db)[0] == 0
+    for query, expected in [("Konfigurationsdatei", 2), ("files", 1), ("Dateisysteme", 1), ("flach", 1)]:
+        code, out, _ = run_cli("search", query, "--mode", "lexical", "--db", db, "--json")
+        rows = [json.loads(line) for line in out.splitlines()]
+        assert code == 0 and len(rows) == expected, (query, rows)
+        assert all("\u00ad" not in row["text"] and "ﬁ" not in row["text"] for row in rows)
+    code, out, _ = run_cli("search", "Konfigurationsdatei", "--mode", "lexical", "--db", db, "--json", "--path", "*.html")
+    assert json.loads(out)["text"] == "Die Konfigurationsdatei liegt unter /etc." and json.loads(out)["line"] == 1
