@@ -134,10 +134,11 @@ _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)
 # on either side of the number; "Chapter 5. The end." stays two, tests/test_segment.py).
 _SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)"
                              r"|(?:Table|Figure|Example|Listing|Appendix"
-                             # the same captions in DocBook's German, French, Spanish, Italian, Portuguese
+                             # the same captions in DocBook's German, French, Spanish, Italian, Portuguese, Russian
                              r"|Tabelle|Abbildung|Beispiel|Anhang|Tableau|Exemple|Annexe|Tabla|Figura|Ejemplo"
-                             r"|Apéndice|Tabella|Esempio|Appendice|Tabela|Exemplo|Apêndice)[ \t\u00a0]+"
-                             r"(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.(?=\s)")
+                             r"|Apéndice|Tabella|Esempio|Appendice|Tabela|Exemplo|Apêndice"
+                             r"|Таблица|Рисунок|Пример|Приложение)[ \t\u00a0]+"
+                             r"(?:\d{1,3}|[A-ZА-Я])(?:\.\d{1,3})*\.(?=\s)")
 # A German date writes its day as an ordinal ("am 3. Oktober 2023", "1. Jänner"): no sentence ends there.
 # A month English spells the same goes on only before a year ("1. September 2023"; "step 3. August was").
 _ORDINAL_MONTH = re.compile(r"(?:Januar|Jänner|Februar|März|Mai|Juni|Juli|Oktober|Dezember)\b"

@@ -69,7 +69,8 @@ def test_spanish_french_italian_russian(source, expected):
 
 
 @pytest.mark.parametrize("caption", ["Tabelle 2.1.", "Tableau 2.1.", "Tabla 2.1.", "Tabella 2.1.", "Tabela 2.1.",
-                                     "Beispiel 3.", "Abbildung 1.2.", "Anhang A.", "Annexe A.", "Apéndice A."])
+                                     "Beispiel 3.", "Abbildung 1.2.", "Anhang A.", "Annexe A.", "Apéndice A.",
+                                     "Пример 2.6.", "Рисунок 2.14.", "Приложение А."])
 def test_a_docbook_caption_s_number_stays_with_it_in_other_languages(caption):
     """DocBook's captions with a no-break space around the number, as its German, French and Spanish
     HTML writes them; "Table 2.1. List of tools" was already one sentence."""
