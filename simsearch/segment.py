@@ -60,7 +60,7 @@ ABBREVIATIONS = frozenset(
     u.s u.k u.n a.m p.m ph.d m.d b.a m.a b.sc m.sc e.u d.c viz ca resp incl min max jr sr st ave blvd rd
     ibid op cit ref refs sec ch art n° nr misc dept esp govt int'l approx avg std tel ext
     usw usf ggf evtl inkl bspw zzgl sog abschn u.ä o.ä ej ud uds vd vds sra srta dña pág págs núm aprox ecc
-    др т.е т.д т.п напр стр рис
+    janv févr avr juil déc др т.е т.д т.п напр стр рис
     """.split()
 )
 # Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
@@ -75,7 +75,7 @@ NEVER_FINAL = frozenset(
     """
     mr mrs ms dr prof rev hon mt ft gen col capt lt sgt cmdr adm gov sen rep pres supt messrs mme mlle
     e.g i.e eg ie cf viz vs incl approx ca resp
-    bzw vgl z.b d.h т.е см напр
+    bzw vgl z.b d.h c.-à-d т.е см напр
     """.split()
 )
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.

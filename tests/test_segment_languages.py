@@ -59,6 +59,8 @@ def test_german(source, expected):
     ("Il a dit : « C'est fini. » Puis il est parti.", ["Il a dit : « C'est fini. »", "Puis il est parti."]),
     ("C'est fini. « Vraiment ? » demanda-t-il.", ["C'est fini.", "« Vraiment ? » demanda-t-il."]),
     ("Utilisez des fichiers, p. ex. des images.", ["Utilisez des fichiers, p. ex. des images."]),
+    ("Le paquet, c.-à-d. le fichier, est là. Rendez-vous le 1er janv. 2024.",
+     ["Le paquet, c.-à-d. le fichier, est là.", "Rendez-vous le 1er janv. 2024."]),
     ("File, cartelle, ecc. sono tutti qui.", ["File, cartelle, ecc. sono tutti qui."]),
     # Russian
     ("Это файлы, каталоги и т. д. Потом идёт текст.", ["Это файлы, каталоги и т. д.", "Потом идёт текст."]),
