@@ -116,3 +116,34 @@ def test_soft_hyphens_and_ligatures_are_read_as_the_word(tmp_path, run_cli, inde
         assert all("\u00ad" not in row["text"] and "ﬁ" not in row["text"] for row in rows)
     code, out, _ = run_cli("search", "Konfigurationsdatei", "--mode", "lexical", "--db", db, "--json", "--path", "*.html")
     assert json.loads(out)["text"] == "Die Konfigurationsdatei liegt unter /etc." and json.loads(out)["line"] == 1
+
+
+def test_a_text_table_of_contents_keeps_each_section_number_with_its_title(tmp_path):
+    """The Debian Reference as text (every language): the indented contents joined each title to the
+    next line's number, "The shell prompt 1.1.2." / "The shell prompt under GUI 1.1.3." (553
+    entries of the English book, 576 of the German); a number of several levels opening a line of a
+    numbered list now starts an entry. In prose and in a bulleted item it goes on as before."""
+    from simsearch.extract import sentences_from_path
+
+    prose = ("The udev system provides mechanism for the automatic hardware discovery and initialization\n"
+             "since Linux kernel 2.6. Upon discovery of each device by the kernel, the udev system starts\n"
+             "a user process which uses information from the sysfs filesystem, as shown below here.\n")
+    source = ("Debian Reference\n\nTable of Contents\n\nPreface\n    1. Disclaimer\n    2. What is Debian\n"
+              "    3. About this document\n        3.1. Guiding rules\n        3.2. Prerequisites\n"
+              "1. GNU/Linux tutorials\n    1.1. Console basics\n        1.1.1. The shell prompt\n"
+              "        1.1.2. The shell prompt under GUI\n        1.1.5. GUI system administration tools for the\n"
+              "        newbie\n\n" + prose * 3 +
+              "\n  * It authenticates itself to the ISP's SMTP and IMAP servers using the legacy basic\n"
+              "    access authentication or modern OAuth\n    2.0. (For OAuth 2.0, set it via Desktop environment\n"
+              "    settings.)\n")
+    path = tmp_path / "reference.txt"
+    path.write_text(source)
+    texts = [s.text for s in sentences_from_path(path)]
+    assert texts[:11] == ["Debian Reference", "Table of Contents", "Preface", "Disclaimer", "What is Debian",
+                          "About this document", "3.1. Guiding rules", "3.2. Prerequisites", "GNU/Linux tutorials",
+                          "1.1. Console basics", "1.1.1. The shell prompt"]
+    assert "1.1.5. GUI system administration tools for the newbie" in texts
+    assert texts.count("The udev system provides mechanism for the automatic hardware discovery and initialization "
+                       "since Linux kernel 2.6.") == 3
+    assert ("It authenticates itself to the ISP's SMTP and IMAP servers using the legacy basic access "
+            "authentication or modern OAuth 2.0.") in texts
