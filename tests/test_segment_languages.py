@@ -147,3 +147,47 @@ def test_a_text_table_of_contents_keeps_each_section_number_with_its_title(tmp_p
                        "since Linux kernel 2.6.") == 3
     assert ("It authenticates itself to the ISP's SMTP and IMAP servers using the legacy basic access "
             "authentication or modern OAuth 2.0.") in texts
+
+
+def test_a_w3m_table_is_one_sentence_per_row(tmp_path):
+    """The Debian Reference as text draws its 170 tables as w3m renders DocBook: an outer border
+    without the columns' junctions and "|----+----|" between the rows. Each table was one run of
+    text with its pipes, cut into pieces ("|V:821,| | |Bash: die GNU Bourne bash |I:999 |7163 |Ja
+    |Again SHell …"); it is a sentence per row, cells joined by "; ", as the HTML page's rows are."""
+    from simsearch.extract import sentences_from_path
+
+    table = """    Tabelle 1.13. Liste von Shell-Programmen
+
+    +---------------------------------------------------------------+
+    |     Paket     |Popcon|Größe|POSIX-Shell|     Beschreibung     |
+    |---------------+------+-----+-----------+----------------------|
+    |               |V:821,|     |           |Bash: die GNU Bourne  |
+    |bash           |I:999 |7163 |Ja         |Again SHell           |
+    |               |      |     |           |(De-Facto-Standard)   |
+    |---------------+------+-----+-----------+----------------------|
+    |               |V:31, |     |Nicht      |konfigurierbare       |
+    |bash-completion|I:926 |1463 |verfügbar  |Vervollständigung für |
+    |               |      |     |           |die bash-Shell        |
+    +---------------------------------------------------------------+
+"""
+    prose = """    Da die Login-Shell von einigen Programmen zur
+    Systeminitialisierung verwendet werden könnte, ist es klug, diese
+    auf bash(1) eingestellt zu lassen (vermeiden Sie es also auch,
+    mittels chsh(1) die Login-Shell zu ändern).
+
+    Wenn Sie eine andere interaktive Shell nutzen möchten, stellen
+    Sie dies in der GUI-Konfiguration des Terminal-Emulator-Programms
+    ein oder legen Sie es in ~/.bashrc fest, z.B. indem Sie dort
+    "exec /usr/bin/zsh -i -l" oder "exec /usr/bin/fish -i -l"
+    angeben.
+
+"""
+    path = tmp_path / "referenz.txt"
+    path.write_text(prose + table)
+    sentences = sentences_from_path(path)
+    assert [(s.text, s.line) for s in sentences[-4:]] == [
+        ("Tabelle 1.13. Liste von Shell-Programmen", 12),
+        ("Paket; Popcon; Größe; POSIX-Shell; Beschreibung", 15),
+        ("bash; V:821, I:999; 7163; Ja; Bash: die GNU Bourne Again SHell (De-Facto-Standard)", 18),
+        ("bash-completion; V:31, I:926; 1463; Nicht verfügbar; konfigurierbare Vervollständigung für die bash-Shell",
+         22)]

@@ -40,6 +40,32 @@ def _grid_character(name: str) -> str:
 _BOX_AS_GRID = {code: _grid_character(unicodedata.name(chr(code))) for code in range(0x2500, 0x2580)}
 
 
+# A border between a table's rows drawn with "|" at its ends ("|-----+------|", w3m's rendering of a
+# DocBook table, as the Debian Reference's text has it) is the grid border "+-----+------+".
+_INNER_BORDER = re.compile(r"^(\s*)\|((?:[-=]+\+)*[-=]+)\|(?=\s*$)")
+
+
+def _grid_borders(grid: list[str]) -> list[str]:
+    """``grid`` with a table's outer border drawn without its columns' junctions ("+-------+" over
+    "|a  |b  |", w3m's) drawn as the first border inside it that has them, so its cells are cells."""
+    out = list(grid)
+    k = 0
+    while k < len(out):
+        if not _GRID_LINE.match(out[k]):
+            k += 1
+            continue
+        end = k
+        while end < len(out) and _GRID_LINE.match(out[end]):
+            end += 1
+        inner = next((line for line in out[k:end] if _GRID_BORDER.match(line) and line.count("+") > 2), None)
+        if inner is not None:
+            for j in range(k, end):
+                if _GRID_BORDER.match(out[j]) and out[j].count("+") == 2 and len(out[j].rstrip()) == len(inner.rstrip()):
+                    out[j] = inner
+        k = end
+    return out
+
+
 def _clean_plain(text: str, per_line: bool) -> Lines:
     """Plain text: in prose, a list item's bullet or number is left out and starts a block.
 
@@ -78,7 +104,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
 
     mail = mail_lines(lines)
     header_end = next((k for k in range(len(lines)) if k not in mail), len(lines))  # (the header's, from line 1)
-    grid = [line.translate(_BOX_AS_GRID) for line in texts]
+    grid = _grid_borders([_INNER_BORDER.sub(r"\1+\2+", line.translate(_BOX_AS_GRID)) for line in texts])
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
     numbered = False  # whether the list going on is numbered (its items open with "2." or "1.2.")
