@@ -517,3 +517,29 @@ def m0016_document_names(db: sqlite_utils.Database) -> None:
         # sentence ids, so it must be rebuilt, never patched by id
         db.conn.execute("UPDATE models SET generation = generation + 1, ann_generation = NULL, ann_file_size = NULL, "
                         "ann_file_mtime_ns = NULL, ann_checksum = NULL")
+
+
+@migration
+def m0017_spaceless_fts(db: sqlite_utils.Database) -> None:
+    """``sentences_cjk``: full-text search inside text written without spaces between words
+    (Chinese, Japanese, Thai, …; Korean's words with their particles attached), where FTS5's
+    unicode61 tokenizer reads a whole run as one token and ``sentences_fts`` matched a query word
+    only when it was the whole run. A row per sentence that holds such a run, its rowid the
+    sentence's id: the run's characters and pairs of neighbouring characters, separated by spaces
+    (``store.spaceless_grams``), under the ``ascii`` tokenizer, which splits at the spaces alone.
+    Its own content (only those sentences' grams, not the text again): ``Store.write_document``
+    writes a sentence's row with it, a trigger deletes it with the sentence, and this migration
+    fills it from the sentences an index holds."""
+    from .store import spaceless_grams
+
+    _script(db, """
+        CREATE VIRTUAL TABLE sentences_cjk USING fts5(grams, tokenize='ascii');
+        CREATE TRIGGER sentences_cjk_delete AFTER DELETE ON sentences BEGIN
+            DELETE FROM sentences_cjk WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER sentences_cjk_update AFTER UPDATE OF id ON sentences BEGIN
+            UPDATE sentences_cjk SET rowid = new.id WHERE rowid = old.id;
+        END
+    """)
+    rows = ((sentence_id, spaceless_grams(text)) for sentence_id, text in db.conn.execute("SELECT id, text FROM sentences"))
+    db.conn.executemany("INSERT INTO sentences_cjk (rowid, grams) VALUES (?, ?)", [row for row in rows if row[1]])

@@ -30,6 +30,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 import urllib.parse
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -133,6 +134,68 @@ def fts_query(text: str) -> str | None:
 
 def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
+
+
+# --- scripts written without spaces between words -------------------------------------------
+# FTS5's unicode61 tokenizer splits words at spaces and punctuation, so a run of Chinese or
+# Japanese (or Thai, Lao, Khmer, Myanmar) text is one token, and a query word matched only a
+# whole run ("寺" found nothing in "京都には古い寺がたくさんあります。"). Such runs are also indexed
+# in ``sentences_cjk`` (m0017) as their characters and pairs of neighbouring characters
+# (Lucene's CJK bigrams); a query's runs are looked up by their pairs (a one-character run by
+# itself). Korean writes spaces, but between words with their particles attached ("도서관에서"):
+# Hangul is read the same way.
+_SPACELESS = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f"
+    "\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+    "\u3005-\u3007\uff66-\uff9f\U00020000-\U0003134f]+")
+
+
+def _spaceless_runs(text: str) -> list[list[str]]:
+    """The runs of ``text`` in a script written without spaces, each as its characters (NFKC:
+    half-width katakana as full-width; a combining mark kept with the letter before it; a
+    punctuation mark or symbol inside the range, such as ・, ends the run)."""
+    runs = []
+    for match in _SPACELESS.finditer(unicodedata.normalize("NFKC", text)):
+        units: list[str] = []
+        for char in match.group():
+            category = unicodedata.category(char)
+            if category[0] == "M" and units and units[-1]:
+                units[-1] += char
+            elif category[0] in "LN":
+                units.append(char)
+            elif units and units[-1]:
+                units.append("")  # a break inside the range
+        run: list[str] = []
+        for unit in units + [""]:
+            if unit:
+                run.append(unit)
+            elif run:
+                runs.append(run)
+                run = []
+    return runs
+
+
+def spaceless_grams(text: str) -> str:
+    """What ``sentences_cjk`` holds for a sentence: each character of its spaceless runs and each
+    pair of neighbouring ones, separated by spaces ("" when it has none)."""
+    grams = []
+    for run in _spaceless_runs(text):
+        grams.extend(run)
+        grams.extend(a + b for a, b in zip(run, run[1:]))
+    return " ".join(grams)
+
+
+def spaceless_query(text: str) -> str | None:
+    """An FTS5 MATCH expression over ``sentences_cjk`` for the spaceless runs of a query: each
+    run's pairs of neighbouring characters (a one-character run: the character), each once, at
+    most :data:`FTS_MAX_WORDS`, joined with OR; None when the query has no such run."""
+    grams: dict[str, None] = {}
+    for run in _spaceless_runs(text.replace("\x00", " ")):
+        for gram in ([a + b for a, b in zip(run, run[1:])] if len(run) > 1 else run):
+            grams.setdefault(gram)
+    if not grams:
+        return None
+    return " OR ".join(_phrase(gram) for gram in list(grams)[:FTS_MAX_WORDS])
 
 
 # Punctuation around a word that belongs to the sentence, not to the word ("(see config.json).",
@@ -1032,6 +1095,7 @@ class Store:
         if with_context:
             columns["lines_are_sentences"] = int(bool(lines_are_sentences))
         with_blocks = self._has_column("documents", "lines_are_blocks")  # (m0015, likewise)
+        with_spaceless = self._has_column("sentences_cjk", "grams")  # (m0017, likewise)
         if with_blocks:
             columns["lines_are_blocks"] = int(bool(lines_are_blocks))
         # m0008's columns only when known (a row without them is read again once, which is safe).
@@ -1057,6 +1121,9 @@ class Store:
                 sentence_id = self.conn.execute(
                     'INSERT INTO sentences (document_id, ordinal, text, start, "end", line) VALUES (?, ?, ?, ?, ?, ?)',
                     values).lastrowid
+            grams = spaceless_grams(sentence.text) if with_spaceless else ""
+            if grams:
+                self.conn.execute("INSERT INTO sentences_cjk (rowid, grams) VALUES (?, ?)", (sentence_id, grams))
             for model_id in model_ids:
                 key = (model_id, sentence.text, context)
                 if key not in kept:  # looked up once per (text, context) (None: no model holds it)
@@ -1450,7 +1517,17 @@ class Store:
         if documents is not None:
             sql += in_documents
             params.append(documents)
-        sql += " ORDER BY rank, rowid LIMIT ?"
+        spaceless = spaceless_query(query) if self._has_column("sentences_cjk", "grams") else None
+        if spaceless is None:
+            sql += " ORDER BY rank, rowid LIMIT ?"
+        else:
+            # Runs of Chinese, Japanese, … are searched by their characters' pairs too: a
+            # sentence's score is the sum of its BM25 scores in both tables.
+            sql = ("SELECT id, sum(score) FROM (SELECT rowid AS id, score FROM (" + sql.replace("-bm25(sentences_fts)", "-bm25(sentences_fts) AS score")
+                   + ") UNION ALL SELECT rowid, -bm25(sentences_cjk) FROM sentences_cjk WHERE sentences_cjk MATCH ?"
+                   + (in_documents if documents is not None else "")
+                   + ") GROUP BY id ORDER BY sum(score) DESC, id LIMIT ?")
+            params += [spaceless] + ([documents] if documents is not None else [])
         placed = {i for i, _, _ in first}
         rest = [(int(i), float(score), found.get(i, 0))
                 for i, score in self.conn.execute(sql, (*params, limit + len(placed))) if i not in placed]
@@ -1481,6 +1558,17 @@ class Store:
             self.conn.execute("INSERT INTO sentences_fts (sentences_fts, rank) VALUES ('integrity-check', 1)")
         except sqlite3.DatabaseError as exc:
             problems.append(f"FTS5 integrity check: {exc}")
+        if self._has_column("sentences_cjk", "grams"):
+            held = dict(self.conn.execute("SELECT rowid, grams FROM sentences_cjk"))
+            wanted = {i: grams for i, text in self.conn.execute("SELECT id, text FROM sentences")
+                      if (grams := spaceless_grams(text))}
+            if held != wanted:
+                wrong = sorted(i for i in held.keys() | wanted.keys() if held.get(i) != wanted.get(i))
+                problems.append(f"spaceless full-text rows that differ from their sentence's text: {wrong[:10]}")
+            try:
+                self.conn.execute("INSERT INTO sentences_cjk (sentences_cjk) VALUES ('integrity-check')")
+            except sqlite3.DatabaseError as exc:
+                problems.append(f"FTS5 integrity check (sentences_cjk): {exc}")
         return problems
 
     # --- settings -------------------------------------------------------------------------

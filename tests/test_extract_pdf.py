@@ -397,3 +397,15 @@ def test_a_code_listing_with_line_numbers_is_left_out():
     got = [(s.line, s.text) for s in sentences_of(extract(Path("guide.pdf"), handmade_pdf(pages)))]
     assert got == [(1, "Note this is not quite the same as the river test."), (1, "The banks are high."),
                    (1, "Then the meadows are wet."), (2, "The town is dry.")]
+
+
+def test_glyphs_read_as_control_characters_are_bullets_at_a_line_start_and_spaces_elsewhere():
+    """gnuplot's manual (TeX fonts without a ToUnicode map): its bullets read "\\x88", so items were
+    glued into one sentence ("…by the platform. \\x88 Integer overflow is …") and stored with the
+    control character; R's reference manual draws big parentheses as "\\x12" and "\\x13"."""
+    page = ("Support for integer arithmetic\n\x88 All evaluation uses 64-bit integers if the platform has them.\n"
+            "\x88 Integer overflow is detected and handled.\nThe density is p(x) = \x12n x\x13 for every x.\n")
+    assert sentences([page]) == [(1, "Support for integer arithmetic"),
+                                 (1, "• All evaluation uses 64-bit integers if the platform has them."),
+                                 (1, "• Integer overflow is detected and handled."),
+                                 (1, "The density is p(x) = n x for every x.")]

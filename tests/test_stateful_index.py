@@ -157,6 +157,8 @@ POOL = [
     "The engineer inspects rusty bridge cables.",
     "Lavender fields bloom in the summer heat.",  # (not "summer sun. Next": read as Sunday's "Sun.")
     "An astronaut floats inside the station module.",
+    "古い寺の鐘が静かに鳴る。",  # (spaceless scripts: ``sentences_cjk`` is checked with the rest)
+    "市場で新鮮な魚を買いました。",
     "The orchestra tunes before the concert begins.",
     "Farmers harvest pumpkins in late autumn.",
     "A lighthouse keeper writes letters by candlelight.",

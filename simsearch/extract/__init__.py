@@ -59,7 +59,7 @@ def extract(path: Path, data: bytes) -> Extracted:
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
-    text = text.replace(GLUE, " ")  # (a file's own is a space, as it always read: only a markup reader writes it)
+    text = terminal_text(text).replace(GLUE, " ")  # (a file's own is a space, as it always read: only a markup reader writes it)
     if file_format == "text" and reads_as_asciidoc(text):
         file_format = "asciidoc"
     if file_format == "html":
@@ -134,6 +134,23 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), warning
 
 
+
+
+# What a terminal draws rather than prints, in text saved from one: colour and cursor escapes
+# (ECMA-48 CSI and OSC: `script`, `ls --color`, a build log saved with its colours) and overstrike
+# (`man ls > ls.txt` without `col -b`: "N\bNA\bA" is bold NA, "_\bw" an underlined w).
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+_OVERSTRIKE = re.compile(r"[^\n\x08]\x08")
+# Other control characters (not tab, line ends, vertical tab or form feed) are spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1e\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` as a terminal shows it: without its escape sequences, an overstruck character as the
+    one struck over it, any other control character a space. Lines stay where they were."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(" ", _OVERSTRIKE.sub("", _ESCAPE.sub("", text)))
 
 
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:

@@ -227,6 +227,20 @@ _ACCENTS = {"¨": "\u0308", "´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "¸":
 _ACCENTED = re.compile(r"(?:(?<=[^\W\d_])|(?<![^\W\d_])(?=.[A-Z]))([¨´`ˆ¸˚ˇ˝˜])([^\W\d_])")
 
 
+# A control character in a page's text is a glyph the font gives no Unicode for (TeX fonts without
+# a ToUnicode map): gnuplot's bullets read "\x88", R's big parentheses "\x12" and "\x13".
+_UNMAPPED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_UNMAPPED_MARK = re.compile(r"^(\s*)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?=\s+\S)")
+
+
+def _unmapped(line: str) -> str:
+    """``line`` without the glyphs its fonts map to control characters: one that opens the line
+    before a space is a list item's mark, read as "•" (each item its own sentence, not glued to
+    the one before: "…if supported by the platform. \x88 Integer overflow is …"); any other is
+    a space."""
+    return _UNMAPPED.sub(" ", _UNMAPPED_MARK.sub(r"\1•", line)) if _UNMAPPED.search(line) else line
+
+
 def _accented(match: re.Match) -> str:
     accent, letter = match.groups()
     return unicodedata.normalize("NFC", ("i" if letter == "ı" else letter) + _ACCENTS[accent])
@@ -385,7 +399,8 @@ def _pdf_text(pages: list[str], code: list[set[int]] | None = None,
     A URL or a mail address on a line of its own, in a fixed-pitch font or not, ends its sentence
     when the next line opens with a capital."""
     # (TeX's \copyright is a "c" drawn inside a circle: pypdf reads both, "Copyright c© 1990")
-    lines = [[_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9") for line in page.translate(_LIGATURES).replace(GLUE, " ").split("\n")]
+    lines = [[_unmapped(_ACCENTED.sub(_accented, line.rstrip()).replace("c\u00a9", "\u00a9"))
+              for line in page.translate(_LIGATURES).replace(GLUE, " ").split("\n")]
              for page in pages]
     for page, fixed in zip(lines, code or ()):
         for i in fixed:
