@@ -839,9 +839,14 @@ class Searcher:
         # `./docs/a.md` or `../here/docs/a.md` names what `docs/a.md` does: match the path's
         # absolute spelling without `.` and `..` too (as the index stores paths).
         absolute = os.path.normpath(os.path.join(cwd, pattern))
+        # "Ü" typed is one character (NFC); a file named on a Mac, or unpacked from its archive, often
+        # spells it as "U" and a combining diaeresis (NFD): both read the same, so both match.
+        pattern, absolute = unicodedata.normalize("NFC", pattern), unicodedata.normalize("NFC", absolute)
+        cwd = unicodedata.normalize("NFC", cwd)
         prefix = absolute.rstrip(os.sep) + os.sep
         documents = []
         for document_id, path in self.store.conn.execute("SELECT id, path FROM documents"):
+            path = unicodedata.normalize("NFC", path)
             if (fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, absolute)
                     or fnmatch.fnmatchcase(display_path(path, cwd), pattern)
                     or fnmatch.fnmatchcase(os.path.basename(path), pattern) or path.startswith(prefix)):

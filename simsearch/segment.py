@@ -59,6 +59,8 @@ ABBREVIATIONS = frozenset(
     bros jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
     u.s u.k u.n a.m p.m ph.d m.d b.a m.a b.sc m.sc e.u d.c viz ca resp incl min max jr sr st ave blvd rd
     ibid op cit ref refs sec ch art n° nr misc dept esp govt int'l approx avg std tel ext
+    usw usf ggf evtl inkl bspw zzgl sog abschn u.ä o.ä ej ud uds vd vds sra srta dña pág págs núm aprox ecc
+    janv févr avr juil déc др т.е т.д т.п напр стр рис
     """.split()
 )
 # Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
@@ -66,12 +68,14 @@ ABBREVIATIONS = frozenset(
 CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
 # Abbreviations that end a list, and so usually their sentence: before any capitalised word, a
 # sentence starts ("text, emails, etc. HTML escaping would not make sense").
-LIST_ENDS = frozenset(["etc"])
+# German "usw." and Italian "ecc." are "etc."; Russian "и т. д.", "и т. п." and "и др." too.
+LIST_ENDS = frozenset(["etc", "usw", "usf", "ecc", "т.д", "т.п", "др"])
 # Titles and words that are never the last word of a sentence ("Mr. Smith", "e.g. The Hobbit").
 NEVER_FINAL = frozenset(
     """
     mr mrs ms dr prof rev hon mt ft gen col capt lt sgt cmdr adm gov sen rep pres supt messrs mme mlle
     e.g i.e eg ie cf viz vs incl approx ca resp
+    bzw vgl z.b d.h c.-à-d т.е см напр
     """.split()
 )
 # Capitalised words that start sentences but rarely follow an abbreviation inside one.
@@ -95,19 +99,33 @@ _CONTRACTION = re.compile(r"(?:n['’]t|['’](?:s|re|ll|d|ve|m))$")
 # two sentences. It is whitespace to everything else, so a sentence stores it as a space.
 # ``extract`` reads it in a file as a space: only an extractor writes it.
 GLUE = "\x1f"
-_CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)["'”’»)\]]*(?=[^\S\x1f]|$)""")
+# A sentence's text as a reader reads it (``sentence_text``): without soft hyphens (U+00AD, HTML's
+# ``&shy;``, shown only where a word breaks: "Konfigu&shy;rations&shy;datei" is "Konfigurationsdatei";
+# kept, full-text search read three words), and with Latin ligature glyphs (U+FB00-FB06, text pasted
+# from a PDF: "ﬁles") as their letters, as the PDF reader reads them; full-text search found neither.
+_TEXT_FIXES = str.maketrans({"\u00ad": None, "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                             "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+
+
+def sentence_text(source: str) -> str:
+    """``source`` as a sentence stores it: whitespace runs one space, ``_TEXT_FIXES`` applied."""
+    return " ".join(source.translate(_TEXT_FIXES).split())
+# Closers: English quotes and brackets; German closing quotes ("„Gut.“ Dann", "»Gut.« Dann"), which
+# end a sentence when a space follows them; a French closing guillemet after its space ("fini. » Puis").
+_CANDIDATE = re.compile(r"""(?:\.(?:[ ]\.){2,}|[.!?…]+)(?:["'”’»)\]“«]|[ \u00a0\u202f]»(?=\s|$))*(?=[^\S\x1f]|$)""")
 # Chinese and Japanese end a sentence with a full-width mark and no space after it; one closed
 # by a quote or bracket (「行く。」と言った) is inside a sentence that goes on.
 _CJK_END = re.compile(r"[。！？]+(?![」』）〕】”’。！？])")
-_CLOSERS = "\"'”’»)]"
-_OPENERS = "\"'“‘«([{"
+_CLOSERS = "\"'”’»)]“« \u00a0\u202f"
+# Openers: quotes and brackets, German's "„" and Spanish's "¿" and "¡" (and German's "»", ``_opens``).
+_OPENERS = "\"'“‘«([{„¿¡"
 # A line that starts a block of its own: heading, bullet, numbered item, quote, table row.
 _BLOCK_START = re.compile(r"^\s*(#{1,6}\s|[-*+•]\s|\d{1,3}[.)]\s|>\s?|\|)")
 # Heading, bullet and quote markers that open a block are not part of its first sentence;
 # enumerators ("1.", "a)") are kept, as the golden rules keep them.
 _BLOCK_MARKER = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+|>[ \t]?)")
 _WORD_BEFORE = re.compile(r"(\S+)$")
-_WORD_AFTER = re.compile(r"[\"'“‘«(\[]*([\w'’.-]*)")
+_WORD_AFTER = re.compile(r"[\"'“‘«(\[„¿¡»]*([\w'’.-]*)")
 _NON_SPACE = re.compile(r"\S")
 _BULLET = re.compile(r"(?<=\s)[•⁃▪◦‣](?=\s?\w)")
 _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)|\.)(?=\s)")
@@ -115,8 +133,16 @@ _ENUMERATOR = re.compile(r"(?:(?<=[\s•⁃▪◦‣])|^)(\d{1,2}|[a-z])(\.\)|\)
 # or an appendix's ("Table 2.1.", "Example 3.", "Appendix A.", DocBook's, which puts a no-break space
 # on either side of the number; "Chapter 5. The end." stays two, tests/test_segment.py).
 _SECTION_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.(?=\s)"
-                             r"|(?:Table|Figure|Example|Listing|Appendix)[ \t\u00a0]+"
-                             r"(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.(?=\s)")
+                             r"|(?:Table|Figure|Example|Listing|Appendix"
+                             # the same captions in DocBook's German, French, Spanish, Italian, Portuguese, Russian
+                             r"|Tabelle|Abbildung|Beispiel|Anhang|Tableau|Exemple|Annexe|Tabla|Figura|Ejemplo"
+                             r"|Apéndice|Tabella|Esempio|Appendice|Tabela|Exemplo|Apêndice"
+                             r"|Таблица|Рисунок|Пример|Приложение)[ \t\u00a0]+"
+                             r"(?:\d{1,3}|[A-ZА-Я])(?:\.\d{1,3})*\.(?=\s)")
+# A German date writes its day as an ordinal ("am 3. Oktober 2023", "1. Jänner"): no sentence ends there.
+# A month English spells the same goes on only before a year ("1. September 2023"; "step 3. August was").
+_ORDINAL_MONTH = re.compile(r"(?:Januar|Jänner|Februar|März|Mai|Juni|Juli|Oktober|Dezember)\b"
+                            r"|(?:April|August|September|November)[ \t\u00a0]+\d{4}\b")
 _WEEKDAY = r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|may|january|february|march|april|june|july"
           r"|august|september|october|november|december")
@@ -153,6 +179,22 @@ def is_uncased(text: str) -> bool:
 def _word_before(text: str, dot: int, floor: int) -> str:
     match = _WORD_BEFORE.search(text, max(floor, dot - 64), dot)
     return match.group(1).lstrip("\"'“‘([«").lower() if match else ""
+
+
+# Abbreviations of two words written with a space ("z. B.", "d. h.", "и т. д."), each letter an
+# initial to ``_is_abbreviation``: looked up as their dotted form, which never ends a sentence or ends
+# a list as that form does. Only these: "J. R. Tolkien" and "e. g. The" split as before.
+_SPACED_PAIRS = frozenset(["z.b", "d.h", "т.д", "т.п", "т.е"])
+
+
+def _spaced_pair(text: str, at: int, floor: int) -> str:
+    """"z.b" for the "B" at ``at`` in "z. B.": the one-letter word and the initial before it, else ""."""
+    if at - 3 < floor or text[at - 1] != " " or text[at - 2] != "." or not text[at - 3].isalpha():
+        return ""
+    if at - 4 >= floor and not (text[at - 4].isspace() or text[at - 4] in "(\"'“„«»"):
+        return ""
+    pair = f"{text[at - 3]}.{text[at]}".lower()
+    return pair if pair in _SPACED_PAIRS else ""
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -222,9 +264,16 @@ def _starts_with_symbol(text: str, at: int, end: int) -> bool:
     return _SYMBOL_START.match(text, at, end) is not None
 
 
+def _opens(text: str, at: int) -> bool:
+    """Whether the character at ``at`` opens a quote or bracket: German's "»" opens one when a word
+    follows it ("»Gut«"); in French, after a space, it closes one."""
+    ch = text[at]
+    return ch in _OPENERS or (ch == "»" and at + 1 < len(text) and text[at + 1].isalnum())
+
+
 def _starts_sentence(text: str, at: int, uncased: bool) -> bool:
     ch = text[at]
-    return ch.isupper() or ch.isdigit() or ch in _OPENERS or (uncased and ch.isalpha())
+    return ch.isupper() or ch.isdigit() or _opens(text, at) or (uncased and ch.isalpha())
 
 
 def split_block(text: str, start: int, end: int, uncased: bool) -> list[int]:
@@ -288,11 +337,11 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
             if dots >= 4:
                 if _starts_sentence(text, nxt, uncased):
                     cuts.append(match.end())
-            elif attached and (next_char.isupper() or next_char in _OPENERS):
+            elif attached and (next_char.isupper() or _opens(text, nxt)):
                 cuts.append(match.end())
             continue
         if cluster == "…":
-            if attached and (next_char.isupper() or next_char in _OPENERS):
+            if attached and (next_char.isupper() or _opens(text, nxt)):
                 cuts.append(match.end())
             continue
         if cluster == "." and not attached and not closed and not uncased and (next_char.islower() or next_char in "(["):
@@ -305,15 +354,18 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
             word = _word_before(text, punct_start, start)
             if word and _is_abbreviation(word) and not (
                     word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()):
-                if word in NEVER_FINAL or not next_char.isupper():
+                spaced = _spaced_pair(text, punct_start - len(word), start) if len(word) == 1 else ""
+                if word in NEVER_FINAL or spaced in NEVER_FINAL or not next_char.isupper():
                     continue
                 after = _WORD_AFTER.match(text, nxt, end)
                 next_word = _CONTRACTION.sub("", after.group(1).lower().rstrip(".")) if after else ""
-                if next_word not in SENTENCE_STARTERS and word not in LIST_ENDS:
+                if next_word not in SENTENCE_STARTERS and word not in LIST_ENDS and spaced not in LIST_ENDS:
                     continue  # "U.S. Government", "E. Smith"
-            elif not (next_char.isalnum() or next_char in _OPENERS or (attached and _starts_with_symbol(text, nxt, end))):
+            elif word.isdigit() and len(word) <= 2 and _ORDINAL_MONTH.match(text, nxt, end):
+                continue  # "am 3. Oktober": a German date's day is an ordinal
+            elif not (next_char.isalnum() or _opens(text, nxt) or (attached and _starts_with_symbol(text, nxt, end))):
                 continue
-        elif not (next_char.isalnum() or next_char in _OPENERS or (attached and _starts_with_symbol(text, nxt, end))):
+        elif not (next_char.isalnum() or _opens(text, nxt) or (attached and _starts_with_symbol(text, nxt, end))):
             continue
         cuts.append(match.end())
     for match in _CJK_END.finditer(text, start, end):
@@ -413,7 +465,7 @@ def split_sentences(text: str, *, lines_are_blocks: bool = False, lines_are_sent
         if not piece or not any(ch.isalnum() for ch in piece):
             return
         line = _line_of(line_starts, start)
-        sentences.append(Sentence(" ".join(piece.split()), start, start + len(piece), line))
+        sentences.append(Sentence(sentence_text(piece), start, start + len(piece), line))
 
     for block_start, block_end in _blocks(text, lines_are_blocks or lines_are_sentences, blocks_marked):
         if lines_are_sentences:

@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..segment import GLUE, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, split_sentences
+from ..segment import (GLUE, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, sentence_text,
+                       split_sentences)
 from .base import (
     BINARY_SNIFF,
     EXTRACTOR_VERSION,
@@ -166,7 +167,7 @@ def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) ->
         # sentence.text is the source's words with each run of whitespace made one space: a
         # piece's first and last characters map back through the words they fall in.
         words = list(_WORD.finditer(extracted.text, sentence.start, sentence.end))
-        collapsed = list(itertools.accumulate((len(word.group()) + 1 for word in words[:-1]), initial=0))
+        collapsed = list(itertools.accumulate((len(sentence_text(word.group())) + 1 for word in words[:-1]), initial=0))
 
         def offset(at: int) -> int:
             k = bisect.bisect_right(collapsed, at) - 1

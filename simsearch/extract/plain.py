@@ -15,6 +15,10 @@ _TEXT_QUOTE = re.compile(r"^\s*>(?:[ \t]?>)*[ \t]?")  # an e-mail's quote marker
 # or two in turn ("=-=-=-=-", screen's FAQ).
 _TEXT_RULE = re.compile(r"^\s*(?:([-=~^*_+#.:])(?:[ \t]*\1){2,}"
                         r"|([-=~^*_+#.:])(?!\2)([-=~^*_+#.:])(?:\2\3){2,}\2?)\s*$")
+# A section number of several levels opening a line ("3.1. Leitregeln", "1.1.10. Additional package
+# suggestions", a text rendering's table of contents): where a list item would start, it starts one,
+# its number kept as a heading's is (not an item's marker, which the reader leaves out).
+_TEXT_SECTION = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})+\.[ \t]+(?=\S)")
 # A heading marked as Markdown's ("# Known bugs"): the segmenter drops the marker.
 _TEXT_HEADING = re.compile(r"^\s*#{1,6}[ \t]+\S")
 # A title set between two rules on its line ("------- SYSTEM REQUIREMENTS -------", procmail's README).
@@ -34,6 +38,32 @@ def _grid_character(name: str) -> str:
 # tables) is read as the grid table it draws: a line "─" as "-" (a heavy or double one, "━" "═", as
 # "=", the border under a header), "│" as "|", every corner and junction as "+"; one character each.
 _BOX_AS_GRID = {code: _grid_character(unicodedata.name(chr(code))) for code in range(0x2500, 0x2580)}
+
+
+# A border between a table's rows drawn with "|" at its ends ("|-----+------|", w3m's rendering of a
+# DocBook table, as the Debian Reference's text has it) is the grid border "+-----+------+".
+_INNER_BORDER = re.compile(r"^(\s*)\|((?:[-=]+\+)*[-=]+)\|(?=\s*$)")
+
+
+def _grid_borders(grid: list[str]) -> list[str]:
+    """``grid`` with a table's outer border drawn without its columns' junctions ("+-------+" over
+    "|a  |b  |", w3m's) drawn as the first border inside it that has them, so its cells are cells."""
+    out = list(grid)
+    k = 0
+    while k < len(out):
+        if not _GRID_LINE.match(out[k]):
+            k += 1
+            continue
+        end = k
+        while end < len(out) and _GRID_LINE.match(out[end]):
+            end += 1
+        inner = next((line for line in out[k:end] if _GRID_BORDER.match(line) and line.count("+") > 2), None)
+        if inner is not None:
+            for j in range(k, end):
+                if _GRID_BORDER.match(out[j]) and out[j].count("+") == 2 and len(out[j].rstrip()) == len(inner.rstrip()):
+                    out[j] = inner
+        k = end
+    return out
 
 
 def _clean_plain(text: str, per_line: bool) -> Lines:
@@ -74,9 +104,10 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
 
     mail = mail_lines(lines)
     header_end = next((k for k in range(len(lines)) if k not in mail), len(lines))  # (the header's, from line 1)
-    grid = [line.translate(_BOX_AS_GRID) for line in texts]
+    grid = _grid_borders([_INNER_BORDER.sub(r"\1+\2+", line.translate(_BOX_AS_GRID)) for line in texts])
     out = _Out()
     previous, in_list = "", False  # the line before (markers left out)
+    numbered = False  # whether the list going on is numbered (its items open with "2." or "1.2.")
     table_end = 0
     for k, line in enumerate(texts):
         number = k + 1
@@ -101,7 +132,7 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
             continue
         if (k and depths[k] != depths[k - 1]) or not line.strip():
             out.gap(number)
-            previous, in_list = "", False
+            previous, in_list, numbered = "", False, False
         elif _TEXT_RULE.match(line):  # ends the title above it, or the paragraph: never words of a sentence
             out.gap(number)
             previous, in_list = "", False
@@ -122,7 +153,13 @@ def _clean_plain(text: str, per_line: bool) -> Lines:
         if item and starts_item(line, previous, in_list):
             out.gap(number)
             out.add(number, line[item.end():])
-            in_list = True
+            in_list, numbered = True, item.group().strip()[0].isdigit()
+        elif _TEXT_SECTION.match(line) and starts_item("2. ", previous, numbered):
+            # as a numbered item that is not the first: in a numbered list or after a sentence's end; not
+            # "Linux kernel\n2.6. Upon" nor "modern OAuth\n2.0. (For" in a bulleted item
+            out.gap(number)
+            out.add(number, line)
+            in_list = numbered = True
         else:
             out.add(number, line)
         previous = line if line.strip() else ""
