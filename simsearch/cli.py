@@ -1348,9 +1348,9 @@ def forget_command(
     from .indexer import forget_missing_roots, forget_models, forget_roots
     result = {}
     if paths:
-        result["roots"] = forget_roots(store, list(paths))
+        result["roots"] = forget_roots(store, list(paths), progress=not json_out)
     if missing:
-        result["missing"] = forget_missing_roots(store)
+        result["missing"] = forget_missing_roots(store, progress=not json_out)
     if model:
         result["models"] = forget_models(store, list(model))
     if json_out:
