@@ -54,3 +54,32 @@ def test_forget_with_json_draws_no_bar(tmp_path, index_model, monkeypatch, run_c
     code, out, err = run_cli("forget", gone, "--db", tmp_path / "i.db", "--json")
     assert code == 0, err
     assert screen.getvalue() == ""
+
+
+def _questions(tmp_path, kept):
+    import json
+
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps({"query": f"rivers of page {i}", "relevant": [{"path": str(kept / f"kept{i}.txt")}]}) + "\n"
+                            for i in range(3)), encoding="utf-8")
+    return path
+
+
+def test_eval_retrieval_shows_a_bar_per_model_and_mode(tmp_path, index_model, monkeypatch, run_cli):
+    # 165 questions over 366k sentences: 60 s of eval retrieval with nothing on the screen.
+    store, (kept, _) = _two_roots(tmp_path, index_model)
+    store.close()
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "stderr", Console(file=screen, force_terminal=True, width=150))
+    code, out, err = run_cli("eval", "retrieval", _questions(tmp_path, kept), "--db", tmp_path / "i.db",
+                             "--mode", "dense", "--mode", "lexical", "--device", "cpu")
+    assert code == 0, err
+    drawn = screen.getvalue()
+    assert "eval dense (" in drawn and "3/3" in drawn and "query/s" in drawn
+    assert "eval lexical" in drawn
+    screen.truncate(0)
+    screen.seek(0)
+    code, out, err = run_cli("eval", "retrieval", _questions(tmp_path, kept), "--db", tmp_path / "i.db",
+                             "--device", "cpu", "--json")
+    assert code == 0, err
+    assert screen.getvalue() == ""
