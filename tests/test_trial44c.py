@@ -117,3 +117,30 @@ def test_graph_search_among_allowed_ids_in_any_order(tmp_path, index_model, monk
             got = index.search(query, 3, given)
             assert np.array_equal(got[0], want[0]) and np.allclose(got[1], want[1])
             assert set(got[0].tolist()) <= set(allowed.tolist())
+
+
+def test_the_sentences_pass_counts_on_the_bar(tmp_path, index_model, monkeypatch):
+    # minilm, 20,362 sentences with context vectors on 2 busy cores: the bar's count stood at 0 for
+    # 90 s ("sentences first") and at 16,384 for 27 s in the next window, rate and ETA frozen.
+    import contextlib
+
+    from simsearch import indexer
+
+    calls = []
+
+    @contextlib.contextmanager
+    def recorded(total, description, **kwargs):
+        yield lambda n=1, **fields: calls.append((n, fields)) if description.startswith("embedding") else None
+
+    monkeypatch.setattr(indexer, "progress_bar", recorded)
+    monkeypatch.setattr(indexer, "EMBED_WINDOW", 4)  # two windows of sentences
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The river floods the valley every spring. Farmers plant rice there. "
+                                "The mill grinds it in autumn. Merchants carry the flour downstream. "
+                                "Children swim in the shallows. The bridge was rebuilt in stone.\n", encoding="utf-8")
+    index(Store.open(tmp_path / "i.db"), [docs], [str(index_model)], progress=True, device="cpu", context=1)
+    counted = [fields["sentences first"] for _, fields in calls if "sentences first" in fields]
+    assert "4/4" in counted and "2/2" in counted  # each window's pass, as it goes
+    assert counted[-1] == "" and counted.count("") == 2  # taken off the bar when each pass ends
+    assert sum(n for n, _ in calls) == 6
