@@ -488,9 +488,11 @@ class VectorIndex:
         graph = self.live
         flat_ids, flat = self.flat
         if allowed is not None:
-            allowed = np.unique(np.asarray(allowed, dtype=np.int64))
-            graph = np.intersect1d(graph, allowed, assume_unique=True)
-            inside = np.isin(flat_ids, allowed)
+            # Sorted-array lookups (``_in_sorted``): np.unique, intersect1d and isin took 250 ms
+            # a query for --path over half of 366k sentences, against 1.3 ms for the graph search.
+            allowed = _sorted_unique(np.asarray(allowed, dtype=np.int64))
+            graph = graph[_in_sorted(graph, allowed)]
+            inside = _in_sorted(flat_ids, allowed)
             flat_ids, flat = flat_ids[inside], flat[inside]
         found = self._graph_search(query, min(k, len(graph)), graph if allowed is not None else None, len(graph))
         if found is None:
@@ -535,6 +537,14 @@ class VectorIndex:
             ids, vectors = self.store.vectors(self.model, labels[0].astype(np.int64).tolist())
             return _exact(ids, vectors, query, k)
         return None
+
+
+def _sorted_unique(ids: np.ndarray) -> np.ndarray:
+    """``np.unique(ids)`` (int64), at the cost of one pass when ``ids`` are sorted and unique already."""
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        ids = np.sort(ids)
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    return ids
 
 
 def _in_sorted(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:

@@ -466,7 +466,7 @@ def eval_retrieval_command(
     results, changes = [], []
     try:
         for result in iter_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
-                                device=_value(device), on_warning=print_warning):
+                                device=_value(device), on_warning=print_warning, progress=not json_out):
             # Each model after the first against the first, in the same mode: the change and
             # whether it is more than the noise of this many questions.
             first = next((r for r in results if r.mode == result.mode and r.model is not None), None)
@@ -1348,9 +1348,9 @@ def forget_command(
     from .indexer import forget_missing_roots, forget_models, forget_roots
     result = {}
     if paths:
-        result["roots"] = forget_roots(store, list(paths))
+        result["roots"] = forget_roots(store, list(paths), progress=not json_out)
     if missing:
-        result["missing"] = forget_missing_roots(store)
+        result["missing"] = forget_missing_roots(store, progress=not json_out)
     if model:
         result["models"] = forget_models(store, list(model))
     if json_out:

@@ -76,8 +76,9 @@ def progress_bar(
         def advance(n: int = 1, *, phase: str | None = None, **fields) -> None:
             if phase is not None:
                 progress.update(task, phase=phase)
-            info = "  ".join(f"{k} {v}" for k, v in fields.items())
-            if info:
+            # A field given as "" is taken off the bar (a pass that ended).
+            info = "  ".join(f"{k} {v}" for k, v in fields.items() if v != "")
+            if fields:
                 progress.update(task, advance=n, info=info)
             else:
                 progress.update(task, advance=n)

@@ -460,19 +460,19 @@ def metric_names(k: int = TOP) -> list[str]:
 
 # --- modes ----------------------------------------------------------------------------------
 
-def dense(searcher, queries: Sequence[str], k: int) -> list:
+def dense(searcher, queries: Sequence[str], k: int, *, on_query: Callable[[], None] | None = None) -> list:
     """Nearest sentences by the model's vectors: ``simsearch search --mode dense``."""
-    return searcher.search_many(list(queries), k, mode="dense", context=0)
+    return searcher.search_many(list(queries), k, mode="dense", context=0, on_query=on_query)
 
 
-def lexical(searcher, queries: Sequence[str], k: int) -> list:
+def lexical(searcher, queries: Sequence[str], k: int, *, on_query: Callable[[], None] | None = None) -> list:
     """BM25 over the full-text index: ``simsearch search --mode lexical``."""
-    return searcher.search_many(list(queries), k, mode="lexical", context=0)
+    return searcher.search_many(list(queries), k, mode="lexical", context=0, on_query=on_query)
 
 
-def hybrid(searcher, queries: Sequence[str], k: int) -> list:
+def hybrid(searcher, queries: Sequence[str], k: int, *, on_query: Callable[[], None] | None = None) -> list:
     """Dense and lexical fused: ``simsearch search --mode hybrid``."""
-    return searcher.search_many(list(queries), k, mode="hybrid", context=0)
+    return searcher.search_many(list(queries), k, mode="hybrid", context=0, on_query=on_query)
 
 
 MODES: dict[str, Mode] = {"dense": dense, "lexical": lexical, "hybrid": hybrid}
@@ -793,13 +793,15 @@ def stale_message(stale: Sequence[tuple[str, str]], db=None) -> str:
 
 
 def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: int = TOP, *,
-             reachable: set[Unit] | None = None, stale: int = 0) -> Evaluation:
+             reachable: set[Unit] | None = None, stale: int = 0, progress: bool = False) -> Evaluation:
     """Run every query through ``mode`` with ``searcher`` and score the ranked hits.
 
     Searches ``max(k, 10)`` deep, so hit@10/MRR@10/nDCG@10 do not depend on ``k``. A mode that
     uses no model (``lexical``, see ``search.needs_model``) is reported with ``model`` None.
     ``reachable`` (from :func:`reachable_units`, computed once per index) only feeds the
     ``unreachable_units`` count, ``stale`` (the length of :func:`stale_files`) ``stale_files``.
+    ``progress``: a bar (queries answered, rate, ETA) for a built-in mode: 165 questions over
+    366k sentences took 60 s in hybrid mode.
     """
     if k < 1:
         raise SimsearchError(f"-k {k}: must be at least 1")
@@ -809,7 +811,15 @@ def evaluate(searcher, queries: Sequence[Query], mode: str | Mode = "dense", k: 
     # A mode that uses no model (lexical: BM25 over the index's words) names none, as search does.
     model = searcher.name if needs_model(name) else None
     depth = max(k, TOP)
-    results = run(searcher, [query.text for query in queries], depth)
+    texts = [query.text for query in queries]
+    if run in (dense, lexical, hybrid):
+        from .progress import progress_bar
+
+        label = f"eval {name} ({model})" if model is not None else f"eval {name}"
+        with progress_bar(len(texts), label, unit="query", enabled=progress) as advance:
+            results = run(searcher, texts, depth, on_query=advance)
+    else:  # a caller's own mode (the benchmarks')
+        results = run(searcher, texts, depth)
     forms = _PathForms()
     totals = dict.fromkeys(metric_names(k), 0.0)
     details = []
@@ -848,7 +858,7 @@ def run_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str 
 
 def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str | None] = (None,),
               modes: Sequence[str | Mode] = ("dense",), k: int = TOP, *, device: str = "auto",
-              on_warning: Callable[[str], None] | None = None) -> Iterator[Evaluation]:
+              on_warning: Callable[[str], None] | None = None, progress: bool = False) -> Iterator[Evaluation]:
     """Every model x mode over one index, each evaluation as it finishes (a caller keeps those
     done when a later model fails).
 
@@ -943,7 +953,7 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
                 if mode in done:
                     continue  # its figures do not depend on the model
                 done.add(mode)
-            yield evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale))
+            yield evaluate(searcher, queries, mode, k, reachable=reachable, stale=len(stale), progress=progress)
 
 
 def _times(option: str, given: Sequence) -> str:

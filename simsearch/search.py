@@ -47,6 +47,7 @@ import os
 import shlex
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -617,7 +618,8 @@ class Searcher:
         return hits
 
     def search_many(self, queries: list[str], k: int = 10, *, mode: str = "dense", min_score: float | None = None,
-                    path_glob: str | None = None, context: int = 1) -> list[list[Hit]]:
+                    path_glob: str | None = None, context: int = 1,
+                    on_query: Callable[[], None] | None = None) -> list[list[Hit]]:
         """``search`` for each query: each query's hits are exactly what ``search`` gives it, whatever
         the other queries (``eval retrieval`` measures what a user gets).
 
@@ -625,7 +627,8 @@ class Searcher:
         which ``auto`` picks on a CPU with bf16) a query's vector moved with the longest query of
         its batch, by up to 0.0017 in cosine, enough to swap ranks. (Batches of queries of one token
         length gave the same bits on one CPU, but nothing promises that on another device.) A
-        query repeated in the list is embedded once."""
+        query repeated in the list is embedded once. ``on_query()`` is called as each query is
+        answered (a progress bar)."""
         check_mode(mode)
         if k < 1:
             raise SimsearchError(f"-k {k}: must be at least 1")
@@ -637,7 +640,12 @@ class Searcher:
             for query in queries:
                 if query not in vectors:
                     vectors[query] = self.embed([query])[0]
-        return [self._search(query, vectors.get(query), k, mode, min_score, path_glob, context) for query in queries]
+        results = []
+        for query in queries:
+            results.append(self._search(query, vectors.get(query), k, mode, min_score, path_glob, context))
+            if on_query is not None:
+                on_query()
+        return results
 
     def search_vector(self, vector: np.ndarray, k: int = 10, *, min_score: float | None = None,
                       path_glob: str | None = None, context: int = 1) -> list[Hit]:
