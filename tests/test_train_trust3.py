@@ -444,3 +444,22 @@ def test_resume_while_another_run_writes_the_out_says_so(world, tmp_path):
     with pytest.raises(SimsearchError, match="--resume: no checkpoint at"):  # nobody holds it: nothing to resume
         train(quick(world, out, resume=True))
     assert not outdir.out_locked_elsewhere(out)
+
+
+def test_resume_after_a_run_killed_without_a_checkpoint_says_it_was_stopped_not_that_nothing_was(world, tmp_path):
+    """kill -9 mid-training leaves the work folder without a checkpoint (only Ctrl-C writes one):
+    --resume said "nothing was interrupted", which was false; it now says what happened and what to run.
+    (trial 44a: SIGKILL at step 3 of 10 of `train --from-index` over Alembic's docs)"""
+    out = tmp_path / "killed"
+    staging = staging_of(out)
+    outdir._fresh_staging(staging)  # what the killed run had made: its marker and its log
+    (staging / "train_log.jsonl").write_text('{"step": 0, "loss": null}\n')
+    left = snapshot(staging)
+    with pytest.raises(SimsearchError) as refused:
+        train(quick(world, out, resume=True))
+    message = str(refused.value)
+    assert "stopped without saving a checkpoint" in message and "without --resume" in message
+    assert "nothing was interrupted" not in message
+    assert snapshot(staging) == left and not out.exists()
+    train(quick(world, out))  # the same command without --resume starts again
+    assert (out / METADATA_FILE).is_file() and not staging.exists()

@@ -489,6 +489,10 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
         if out_locked_elsewhere(config.out):
             raise SimsearchError(f"--resume: another `simsearch train` is writing to --out {config.out} now; "
                                  "wait for it to finish (or stop it with Ctrl-C, then --resume)")
+        if _staging_is_ours(staging):  # a run was stopped there, but not by Ctrl-C: nothing of it can go on
+            raise SimsearchError(f"--resume: the run into --out {config.out} was stopped without saving a checkpoint "
+                                 f"(only Ctrl-C saves one; kill -9, a crash or a power cut leaves none in {staging}); "
+                                 "run the same command without --resume to start again")
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
 
     # Data: tokenized once, up front; each step only pads its own batch.
