@@ -223,6 +223,30 @@ def test_real_sigint_then_resume_equals_an_uninterrupted_run(world, tmp_path):
     assert_same_run(tmp_path / "full", out)
 
 
+def test_sigterm_saves_a_checkpoint_as_ctrl_c_does_and_resume_equals_an_uninterrupted_run(world, tmp_path):
+    """`timeout`, `kill` and job schedulers (SLURM before its SIGKILL) send SIGTERM: it killed the
+    run at once, with no checkpoint to resume from."""
+    notes, model, sts = world["notes"], world["model"], world["sts"]
+    out = tmp_path / "cut"
+    args = [sys.executable, "-m", "simsearch", "train", "--unsup", str(notes), "-m", str(model), "--out", str(out),
+            "--batch-size", "8", "--max-steps", "6", "--eval-steps", "1", "--lr", "1e-3", "--device", "cpu",
+            "--data", str(sts), "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    log = staging_of(out) / "train_log.jsonl"
+    deadline = time.monotonic() + 120
+    while not _past_step_0(log) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "SIGTERM: stopping after this step" in err and "interrupted at step" in err and "Traceback" not in err
+    assert not out.exists() and (staging_of(out) / "checkpoint.pt").is_file()
+    train(config(notes, model, out, max_steps=6, eval_steps=1, eval_data=sts, resume=True))
+    train(config(notes, model, tmp_path / "full", max_steps=6, eval_steps=1, eval_data=sts))
+    assert_same_run(tmp_path / "full", out)
+
+
 # --- resume refuses another run's checkpoint -------------------------------------------------
 
 def test_resume_with_other_settings_or_data_is_refused_naming_them(world, tmp_path):

@@ -463,3 +463,22 @@ def test_resume_after_a_run_killed_without_a_checkpoint_says_it_was_stopped_not_
     assert snapshot(staging) == left and not out.exists()
     train(quick(world, out))  # the same command without --resume starts again
     assert (out / METADATA_FILE).is_file() and not staging.exists()
+
+
+# --- session 44 (trial A): the model's files get the mode every new file gets -------------------
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_the_saved_model_files_follow_the_umask(world, tmp_path, mask):
+    """safetensors wrote model.safetensors 0600 beside 0644 files: copied to a shared models folder,
+    another user could read the model's card but not load it."""
+    import os
+    import stat
+
+    before = os.umask(mask)
+    try:
+        train(quick(world, tmp_path / "m"))
+    finally:
+        os.umask(before)
+    modes = {p.relative_to(tmp_path / "m").as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in (tmp_path / "m").rglob("*") if p.is_file()}
+    assert "model.safetensors" in modes and set(modes.values()) == {0o666 & ~mask}, modes

@@ -491,7 +491,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                                  "wait for it to finish (or stop it with Ctrl-C, then --resume)")
         if _staging_is_ours(staging):  # a run was stopped there, but not by Ctrl-C: nothing of it can go on
             raise SimsearchError(f"--resume: the run into --out {config.out} was stopped without saving a checkpoint "
-                                 f"(only Ctrl-C saves one; kill -9, a crash or a power cut leaves none in {staging}); "
+                                 f"(only Ctrl-C or SIGTERM saves one; kill -9, a crash or a power cut leaves none in {staging}); "
                                  "run the same command without --resume to start again")
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
 
@@ -839,6 +839,10 @@ class _CtrlC:
     """Ctrl-C asks the loop to stop after the current step (it saves a checkpoint); a second one stops at once.
     Once the steps are done (``saving``) every Ctrl-C is only noted: the finished model is saved first.
 
+    SIGTERM (what ``timeout``, ``kill``, systemd and job schedulers such as SLURM send before
+    SIGKILL) counts as a Ctrl-C, so a run stopped so keeps its checkpoint; before, it died at once
+    and saved nothing to resume from.
+
     While ``wait`` is false (a single process setting up) the first Ctrl-C stops at once too. A
     Ctrl-C that ``simsearch.interrupt`` noted before (a torchrun process starting) counts as
     pressed. Signal handlers can only be set in the main thread; elsewhere Python's own stays.
@@ -853,26 +857,35 @@ class _CtrlC:
         self.previous = signal.getsignal(signal.SIGINT)
         if interrupt.is_deferring(self.previous) or self.previous is None:
             self.previous = signal.default_int_handler  # a second Ctrl-C must still stop at once
+        self.previous_term = signal.getsignal(signal.SIGTERM)
         self.installed = threading.current_thread() is threading.main_thread()
         if self.installed:
             signal.signal(signal.SIGINT, self._on_sigint)
+            signal.signal(signal.SIGTERM, self._on_sigint)
         self.pressed = self.pressed or interrupt.take()  # noted before this handler was in place
         return self
 
     def _on_sigint(self, signum, frame) -> None:
+        name = b"Ctrl-C" if signum == signal.SIGINT else b"SIGTERM"
         if self.saving:
             if not self.pressed:
-                os.write(2, b"\nCtrl-C: saving the finished model first; simsearch stops once it is saved\n")
+                os.write(2, b"\n" + name + b": saving the finished model first; simsearch stops once it is saved\n")
             self.pressed = True
             return
         if self.pressed or not self.wait:
-            signal.signal(signal.SIGINT, self.previous)
+            self._restore()
             raise KeyboardInterrupt
+        if signum != signal.SIGINT:  # (a terminal echoes ^C; a signal from elsewhere says nothing)
+            os.write(2, b"\nSIGTERM: stopping after this step; a checkpoint is saved for --resume\n")
         self.pressed = True
+
+    def _restore(self) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+        signal.signal(signal.SIGTERM, self.previous_term if self.previous_term is not None else signal.SIG_DFL)
 
     def __exit__(self, *exc) -> None:
         if self.installed:
-            signal.signal(signal.SIGINT, self.previous)
+            self._restore()
 
 
 class TrainingDiverged(SimsearchError):
@@ -1686,6 +1699,17 @@ def _finish(run: Run) -> dict | None:
     return metadata
 
 
+def _readable_as_umask(folder: Path) -> None:
+    """Every file of the new model folder with the mode the user's umask gives a new file (0644
+    under the usual 022), as every other tool's output: safetensors writes its weights 0600, so a
+    model copied to a shared models folder could not be loaded by another user."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o666 & ~mask)
+
+
 def _save_model(run: Run) -> dict:
     config, pooling, base, state, staging = run.config, run.pooling, run.base, run.state, run.staging
     final = staging / "model"
@@ -1757,6 +1781,7 @@ def _save_model(run: Run) -> dict:
     # Last, with the list of every file written: a later --out check replaces only a folder of these.
     metadata["files"] = sorted({*_model_files(final), METADATA_FILE})
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
+    _readable_as_umask(final)
     # Swap in: the old folder (if any) stays whole until the new one is complete.
     # Only a model simsearch wrote (or an empty folder) is replaced, checked again now that
     # the run is over; the old one moves to a fresh name of ours, never onto a user's folder.
