@@ -196,7 +196,10 @@ def _past_step_0(log: Path) -> bool:
         return False
 
 
-def test_real_sigint_then_resume_equals_an_uninterrupted_run(world, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_real_sigint_or_sigterm_then_resume_equals_an_uninterrupted_run(world, tmp_path, signum):
+    """SIGTERM (`timeout`, `kill`, job schedulers such as SLURM before their SIGKILL) stops the run as
+    Ctrl-C does; before session 44 it killed it at once, with no checkpoint to resume from."""
     notes, model, sts = world["notes"], world["model"], world["sts"]
     out = tmp_path / "cut"
     args = [sys.executable, "-m", "simsearch", "train", "--unsup", str(notes), "-m", str(model), "--out", str(out),
@@ -209,10 +212,11 @@ def test_real_sigint_then_resume_equals_an_uninterrupted_run(world, tmp_path):
     deadline = time.monotonic() + 120
     while not _past_step_0(log) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err[-2000:]
     assert "interrupted at step" in err and "--resume" in err and "Traceback" not in err
+    assert ("SIGTERM: stopping after this step" in err) == (signum == signal.SIGTERM)
     assert not out.exists() and (staging_of(out) / "checkpoint.pt").is_file()
 
     def make(folder, **extra):
@@ -220,30 +224,6 @@ def test_real_sigint_then_resume_equals_an_uninterrupted_run(world, tmp_path):
 
     train(make(out, resume=True))
     train(make(tmp_path / "full"))
-    assert_same_run(tmp_path / "full", out)
-
-
-def test_sigterm_saves_a_checkpoint_as_ctrl_c_does_and_resume_equals_an_uninterrupted_run(world, tmp_path):
-    """`timeout`, `kill` and job schedulers (SLURM before its SIGKILL) send SIGTERM: it killed the
-    run at once, with no checkpoint to resume from."""
-    notes, model, sts = world["notes"], world["model"], world["sts"]
-    out = tmp_path / "cut"
-    args = [sys.executable, "-m", "simsearch", "train", "--unsup", str(notes), "-m", str(model), "--out", str(out),
-            "--batch-size", "8", "--max-steps", "6", "--eval-steps", "1", "--lr", "1e-3", "--device", "cpu",
-            "--data", str(sts), "--json"]
-    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    log = staging_of(out) / "train_log.jsonl"
-    deadline = time.monotonic() + 120
-    while not _past_step_0(log) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err[-2000:]
-    assert "SIGTERM: stopping after this step" in err and "interrupted at step" in err and "Traceback" not in err
-    assert not out.exists() and (staging_of(out) / "checkpoint.pt").is_file()
-    train(config(notes, model, out, max_steps=6, eval_steps=1, eval_data=sts, resume=True))
-    train(config(notes, model, tmp_path / "full", max_steps=6, eval_steps=1, eval_data=sts))
     assert_same_run(tmp_path / "full", out)
 
 
