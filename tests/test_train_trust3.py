@@ -380,7 +380,7 @@ def test_a_run_killed_between_the_two_renames_of_the_swap_is_recovered(world, tr
         train(quick(world, out, seed=3), stop_at_step=1)
     assert snapshot(out) == previous
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".swap.old-")]
-    train(quick(world, out, seed=3))  # and replacing it in two renames works when nothing is killed
+    train(quick(world, out, seed=3, resume=True))  # and replacing it in two renames works when nothing is killed
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".swap.old-")]
     assert snapshot(out).keys() == previous.keys() and snapshot(out) != previous
 
@@ -482,3 +482,21 @@ def test_the_saved_model_files_follow_the_umask(world, tmp_path, mask):
     modes = {p.relative_to(tmp_path / "m").as_posix(): stat.S_IMODE(p.stat().st_mode)
              for p in (tmp_path / "m").rglob("*") if p.is_file()}
     assert "model.safetensors" in modes and set(modes.values()) == {0o666 & ~mask}, modes
+
+
+# --- session 44 (trial A): a forgotten --resume keeps the interrupted run's checkpoint ----------
+
+def test_the_same_command_without_resume_is_refused_while_its_checkpoint_is_there(world, tmp_path):
+    from simsearch.train import Interrupted
+
+    out = tmp_path / "m"
+    with pytest.raises(Interrupted):
+        train(quick(world, out, max_steps=4), stop_at_step=2)
+    checkpoint = staging_of(out) / "checkpoint.pt"
+    saved = checkpoint.read_bytes()
+    with pytest.raises(SimsearchError, match=r"saved a checkpoint at step 2 in .*: add --resume to go on from it, "
+                                             r"or delete that folder to start again"):
+        train(quick(world, out, max_steps=4))
+    assert checkpoint.read_bytes() == saved and not out.exists()
+    train(quick(world, out, max_steps=4, seed=7))  # other settings: it cannot be resumed, so it is replaced
+    assert out.is_dir() and not staging_of(out).exists()

@@ -530,6 +530,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                            repeated_names(named_documents(data)) if heldout_docs else frozenset(),
                            split.sts_dev_pairs, split.training if names_column(config) else None)
     saved = _checkpoint_to_resume(staging, signature) if config.resume else None
+    if not config.resume:
+        _refuse_to_drop_a_resumable_checkpoint(staging, signature)
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
     token_ids = [tokenizer(texts_for_model(base, [row[c] for row in split.training]), truncation=True,
@@ -1608,6 +1610,21 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
         "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
     }, tmp)
     tmp.replace(staging / "checkpoint.pt")
+
+
+def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> None:
+    """Without --resume a new run starts afresh, and its work folder replaces the interrupted one's
+    (``_fresh_staging``). Where that run's checkpoint is this very command's, the rerun was surely
+    meant to go on: refused, so a forgotten --resume never throws away the steps done. Another
+    run's (other settings or data: it cannot be resumed by this command) is replaced, with a warning."""
+    if not (staging / "checkpoint.pt").is_file() or not _staging_is_ours(staging):
+        return
+    try:
+        saved = _checkpoint_to_resume(staging, signature)
+    except SimsearchError:
+        return
+    raise SimsearchError(f"an interrupted run of this same command saved a checkpoint at step {saved['state']['step']} "
+                         f"in {staging}: add --resume to go on from it, or delete that folder to start again")
 
 
 def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
