@@ -66,6 +66,10 @@ ABBREVIATIONS = frozenset(
 # Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
 # abbreviations only when written with a capital ("Sun. 5 May", "Mar. 3"), unless the text is uncased.
 CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
+# Abbreviations of other languages that English writes in capitals as acronyms ("an 8-bit AVR.",
+# "deposited in the SRA.", "UD."): written all in capitals, they are the acronym (French "avr.",
+# Spanish "Ud.", "Sra." are not).
+NOT_IN_CAPITALS = frozenset("avr sra srta ud uds vd vds ej sog".split())
 # Abbreviations that end a list, and so usually their sentence: before any capitalised word, a
 # sentence starts ("text, emails, etc. HTML escaping would not make sense").
 # German "usw." and Italian "ecc." are "etc."; Russian "и т. д.", "и т. п." and "и др." too.
@@ -353,7 +357,8 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
         if cluster == "." and not closed:
             word = _word_before(text, punct_start, start)
             if word and _is_abbreviation(word) and not (
-                    word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()):
+                    word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()) and not (
+                    word in NOT_IN_CAPITALS and text[punct_start - len(word):punct_start].isupper()):
                 spaced = _spaced_pair(text, punct_start - len(word), start) if len(word) == 1 else ""
                 if word in NEVER_FINAL or spaced in NEVER_FINAL or not next_char.isupper():
                     continue
