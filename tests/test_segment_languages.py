@@ -206,3 +206,14 @@ def test_an_english_acronym_spelled_like_a_foreign_abbreviation_ends_its_sentenc
     """Session 44's "avr.", "Sra.", "Ud." held an English acronym's sentence to the next one: "AVR." |
     "Arduino …" was one sentence (review)."""
     assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Длина 5 см. Потом мы ушли.", ["Длина 5 см.", "Потом мы ушли."]),
+    ("Ширина 10\u00a0см. Высота 3 см.", ["Ширина 10 см.", "Высота 3 см."]),
+    ("Подробнее см. Глава 2.", ["Подробнее см. Глава 2."]),  # "see", as before
+])
+def test_russian_centimetres_after_a_number_may_end_a_sentence(text, expected):
+    """Session 44 made Russian "см." ("see") never end a sentence, which held "5 см." (five
+    centimetres) to the next sentence (review)."""
+    assert [s.text for s in split_sentences(text)] == expected
