@@ -66,6 +66,13 @@ ABBREVIATIONS = frozenset(
 # Month and weekday abbreviations that are also everyday words ("under the sun.", "she sat."):
 # abbreviations only when written with a capital ("Sun. 5 May", "Mar. 3"), unless the text is uncased.
 CAPITALISED_ONLY = frozenset("mar sat sun wed".split())
+# Abbreviations of other languages that English writes in capitals as acronyms ("an 8-bit AVR.",
+# "deposited in the SRA.", "UD."): written all in capitals, they are the acronym (French "avr.",
+# Spanish "Ud.", "Sra." are not).
+NOT_IN_CAPITALS = frozenset("avr sra srta ud uds vd vds ej sog".split())
+# Abbreviations that after a number are a unit, which may end a sentence: Russian "см." is "see"
+# ("(см. Глава 2)") but "5 см." is five centimetres ("Длина 5 см. Потом …").
+UNITS_AFTER_NUMBER = frozenset(["см"])
 # Abbreviations that end a list, and so usually their sentence: before any capitalised word, a
 # sentence starts ("text, emails, etc. HTML escaping would not make sense").
 # German "usw." and Italian "ecc." are "etc."; Russian "и т. д.", "и т. п." and "и др." too.
@@ -195,6 +202,14 @@ def _spaced_pair(text: str, at: int, floor: int) -> str:
         return ""
     pair = f"{text[at - 3]}.{text[at]}".lower()
     return pair if pair in _SPACED_PAIRS else ""
+
+
+def _after_number(text: str, at: int, floor: int) -> bool:
+    """Whether the word at ``at`` follows a number ("5 см", "5\u00a0см")."""
+    at -= 1
+    while at >= floor and text[at] in " \t\u00a0\u202f":
+        at -= 1
+    return at >= floor and text[at].isdigit()
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -353,7 +368,9 @@ def _boundaries(text: str, start: int, end: int, uncased: bool) -> list[int]:
         if cluster == "." and not closed:
             word = _word_before(text, punct_start, start)
             if word and _is_abbreviation(word) and not (
-                    word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()):
+                    word in CAPITALISED_ONLY and not uncased and text[punct_start - len(word)].islower()) and not (
+                    word in NOT_IN_CAPITALS and text[punct_start - len(word):punct_start].isupper()) and not (
+                    word in UNITS_AFTER_NUMBER and _after_number(text, punct_start - len(word), start)):
                 spaced = _spaced_pair(text, punct_start - len(word), start) if len(word) == 1 else ""
                 if word in NEVER_FINAL or spaced in NEVER_FINAL or not next_char.isupper():
                     continue

@@ -191,3 +191,29 @@ def test_a_w3m_table_is_one_sentence_per_row(tmp_path):
         ("bash; V:821, I:999; 7163; Ja; Bash: die GNU Bourne Again SHell (De-Facto-Standard)", 18),
         ("bash-completion; V:31, I:926; 1463; Nicht verfügbar; konfigurierbare Vervollständigung für die bash-Shell",
          22)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The board uses an 8-bit AVR. Arduino made it popular.", ["The board uses an 8-bit AVR.", "Arduino made it popular."]),
+    ("Reads were deposited in the SRA. Accession numbers follow.",
+     ["Reads were deposited in the SRA.", "Accession numbers follow."]),
+    ("The corpus is annotated in UD. Treebanks for 100 languages exist.",
+     ["The corpus is annotated in UD.", "Treebanks for 100 languages exist."]),
+    ("Hola, Sra. García. ¿Cómo está Ud.? Bien.", ["Hola, Sra. García.", "¿Cómo está Ud.?", "Bien."]),
+    ("Le 12 avr. Jean arrive.", ["Le 12 avr. Jean arrive."]),
+])
+def test_an_english_acronym_spelled_like_a_foreign_abbreviation_ends_its_sentence(text, expected):
+    """Session 44's "avr.", "Sra.", "Ud." held an English acronym's sentence to the next one: "AVR." |
+    "Arduino …" was one sentence (review)."""
+    assert [s.text for s in split_sentences(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Длина 5 см. Потом мы ушли.", ["Длина 5 см.", "Потом мы ушли."]),
+    ("Ширина 10\u00a0см. Высота 3 см.", ["Ширина 10 см.", "Высота 3 см."]),
+    ("Подробнее см. Глава 2.", ["Подробнее см. Глава 2."]),  # "see", as before
+])
+def test_russian_centimetres_after_a_number_may_end_a_sentence(text, expected):
+    """Session 44 made Russian "см." ("see") never end a sentence, which held "5 см." (five
+    centimetres) to the next sentence (review)."""
+    assert [s.text for s in split_sentences(text)] == expected

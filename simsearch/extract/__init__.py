@@ -166,12 +166,14 @@ def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) ->
             continue
         # sentence.text is the source's words with each run of whitespace made one space: a
         # piece's first and last characters map back through the words they fall in.
-        words = list(_WORD.finditer(extracted.text, sentence.start, sentence.end))
+        # A word that ``sentence_text`` leaves out (a soft hyphen standing alone) is no word of it, and
+        # one it changes ("Konfigu\u00adration", "\ufb01le") maps inside its own span.
+        words = [word for word in _WORD.finditer(extracted.text, sentence.start, sentence.end) if sentence_text(word.group())]
         collapsed = list(itertools.accumulate((len(sentence_text(word.group())) + 1 for word in words[:-1]), initial=0))
 
         def offset(at: int) -> int:
             k = bisect.bisect_right(collapsed, at) - 1
-            return words[k].start() + at - collapsed[k]
+            return words[k].start() + min(at - collapsed[k], len(words[k].group()) - 1)
 
         line, counted = sentence.line, sentence.start
         for start, piece in _cut(sentence.text):
