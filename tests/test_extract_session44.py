@@ -68,3 +68,8 @@ def test_pieces_of_a_long_sentence_keep_their_lines_past_lone_soft_hyphens():
         assert sentence_text(extracted.text[piece.start:piece.end]) == piece.text
         first = piece.text.split()[0]
         assert first in sentence_text(lines[piece.line - 1]).split()
+
+
+def test_a_line_end_of_an_old_mac_file_is_never_taken_into_an_escape():
+    """A lone "\\r" ends a line to the readers: an unterminated OSC or a backspace after it kept it."""
+    assert terminal_text("one\x1b]0;title\rtwo\r\bthree") == "one\rtwo\r three"

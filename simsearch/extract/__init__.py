@@ -139,8 +139,8 @@ def decode(data: bytes) -> tuple[str, str | None]:
 # What a terminal draws rather than prints, in text saved from one: colour and cursor escapes
 # (ECMA-48 CSI and OSC: `script`, `ls --color`, a build log saved with its colours) and overstrike
 # (`man ls > ls.txt` without `col -b`: "N\bNA\bA" is bold NA, "_\bw" an underlined w).
-_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
-_OVERSTRIKE = re.compile(r"[^\n\x08]\x08")
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+_OVERSTRIKE = re.compile(r"[^\n\r\x08]\x08")
 # Other control characters (not tab, line ends, vertical tab or form feed) are spaces.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1e\x7f-\x9f]")
 
