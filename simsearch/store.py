@@ -1053,8 +1053,8 @@ class Store:
                          lines_are_sentences: bool = False, lines_are_blocks: bool = False) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
-        ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst",
-        "html", "pdf"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
+        ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst", "asciidoc",
+        "org", "html", "pdf"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
         (``DocumentRow``); ``skip_kind`` what a skip depends on (``skip_reason`` set).
         ``on_written(count)`` is called after every ``every`` sentences written (a progress bar).
 

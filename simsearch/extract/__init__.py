@@ -31,6 +31,7 @@ from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
 from .html import _extract_html, _HtmlText
 from .markdown import _clean_markdown
+from .org import _clean_org
 from .pdf import _extract_pdf, _pdf_text, is_pdf_data
 from .plain import _assemble, _clean_plain
 from .rst import _clean_rst
@@ -48,8 +49,8 @@ MAX_SENTENCE_CHARS = 1000
 def extract(path: Path, data: bytes) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
 
-    Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``) and AsciiDoc
-    (``.adoc``, and a ``.txt`` written in it, as Git's documentation is) come out as prose
+    Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
+    (``.adoc``, and a ``.txt`` written in it, as Git's documentation is) and Org (``.org``) come out as prose
     without markup or code; plain text is read by its shape (``segment.line_shape``):
     wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
@@ -72,6 +73,8 @@ def extract(path: Path, data: bytes) -> Extracted:
         lines = _clean_rst(text, includes)
     elif file_format == "asciidoc":
         lines = _clean_asciidoc(text, includes)
+    elif file_format == "org":
+        lines = _clean_org(text, includes)
     else:
         shape = line_shape(text)
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
@@ -86,7 +89,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
     to the Sphinx project's folder (the nearest one above with a ``conf.py``), as Sphinx reads it.
     None for a file that is not there or of a type simsearch does not read (``../LICENSE``)."""
     folder = Path(os.path.normpath(Path(path).absolute().parent))
-    if target.startswith("/") and file_format != "asciidoc":
+    if target.startswith("/") and file_format not in ("asciidoc", "org"):
         project = next((above for above in (folder, *folder.parents) if (above / "conf.py").is_file()), None)
         found = Path(target) if project is None else project / target.lstrip("/")
     else:
@@ -100,7 +103,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
 
 
 def format_of(path: Path) -> str:
-    """How a file is read by its name: text, markdown, rst, asciidoc, html or pdf (``a.rst.txt``
+    """How a file is read by its name: text, markdown, rst, asciidoc, org, html or pdf (``a.rst.txt``
     is rst). A ``.txt`` written in AsciiDoc is told by its text (``extract``)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-                 ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+                 ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".org": "org",
+                 ".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Plain-text documents named by custom, without a suffix (a project's or a Debian package's
 # README, NEWS, FAQ): read as text. LICENSE and COPYING are left out (the same boilerplate in
 # every project).
@@ -46,7 +47,7 @@ class Skip(Exception):
 @dataclass
 class Extracted:
     text: str
-    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "html" or "pdf" (``format_of``, ``extract``)
+    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "org", "html" or "pdf" (``format_of``, ``extract``)
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None
@@ -57,7 +58,7 @@ class Extracted:
     # Markup removed and every block ended by a blank line (Markdown, reStructuredText): a line
     # that starts with "-", "*", "#" or ">" is text, not a new block (``segment.split_sentences``).
     blocks_marked: bool = False
-    # The files it includes (rst's ``.. include::``, MyST's ``{include}``, AsciiDoc's ``include::``),
+    # The files it includes (rst's ``.. include::``, MyST's ``{include}``, AsciiDoc's ``include::``, Org's ``#+INCLUDE:``),
     # which are not followed: (source line, the target as written, relative to the file's folder).
     includes: list[tuple[int, str]] = field(default_factory=list)
 
