@@ -30,6 +30,7 @@ from .base import (
 from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
 from .html import _extract_html, _HtmlText
+from .ipynb import _clean_notebook
 from .markdown import _clean_markdown
 from .org import _clean_org
 from .pdf import _extract_pdf, _pdf_text, is_pdf_data
@@ -50,9 +51,9 @@ def extract(path: Path, data: bytes) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
-    (``.adoc``, and a ``.txt`` written in it, as Git's documentation is) and Org (``.org``) come out as prose
-    without markup or code; plain text is read by its shape (``segment.line_shape``):
-    wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
+    (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
+    notebook's markdown cells (``.ipynb``) come out as prose without markup or code; plain text is
+    read by its shape (``segment.line_shape``): wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
@@ -60,13 +61,18 @@ def extract(path: Path, data: bytes) -> Extracted:
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
+    if file_format == "notebook":  # (JSON: its cells' text is cleaned as a file's is, once read out of it)
+        includes: list[tuple[int, str]] = []
+        lines = _clean_notebook(text, includes, lambda cell: terminal_text(cell).replace(GLUE, " "))
+        clean, line_map = _assemble(lines)
+        return Extracted(clean, file_format, warning, line_map, blocks_marked=True, includes=includes)
     text = terminal_text(text).replace(GLUE, " ")  # (a file's own is a space, as it always read: only a markup reader writes it)
     if file_format == "text" and reads_as_asciidoc(text):
         file_format = "asciidoc"
     if file_format == "html":
         return _extract_html(text, warning, path)
     shape = None
-    includes: list[tuple[int, str]] = []
+    includes = []
     if file_format == "markdown":
         lines = _clean_markdown(text, includes)
     elif file_format == "rst":
@@ -103,7 +109,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
 
 
 def format_of(path: Path) -> str:
-    """How a file is read by its name: text, markdown, rst, asciidoc, org, html or pdf (``a.rst.txt``
+    """How a file is read by its name: text, markdown, rst, asciidoc, org, notebook, html or pdf (``a.rst.txt``
     is rst). A ``.txt`` written in AsciiDoc is told by its text (``extract``)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):
