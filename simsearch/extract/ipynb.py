@@ -20,6 +20,7 @@ import bisect
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ..segment import source_lines
 from .base import Skip
@@ -39,7 +40,7 @@ class _Positions:
 
     def __init__(self, text: str):
         self.text = text
-        self.starts: dict[int, object] = {}
+        self.starts: dict[int, Any] = {}
 
     def value(self, at: int) -> tuple[object, int]:
         text = self.text
@@ -91,7 +92,7 @@ class _Positions:
         return int(word) if word.lstrip("-").isdigit() else float(word), found.end()
 
 
-def _notebook(text: str) -> tuple[object, dict[int, object]]:
+def _notebook(text: str) -> tuple[object, dict[int, Any]]:
     """The parsed JSON and where each value begins (``_Positions``); ``Skip`` when it is not JSON."""
     try:
         json.loads(text, strict=False)  # (its message says where the JSON goes wrong)
