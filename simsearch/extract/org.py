@@ -41,14 +41,14 @@ from ..segment import source_lines
 from .markdown import _md_sub
 from .rst import Lines, _add_row, _glue_after, _glued, _inline_blocks, _Out, _restore, _without_nul
 
-_HEADING = re.compile(r"^(\*+)(?:[ \t]+(.*?))?[ \t]*$")
+_HEADING = re.compile(r"^(\*+)(?:[ \t]+(.*))?$")  # (on lines without trailing spaces)
 _PRIORITY = re.compile(r"^\[#[A-Za-z0-9]\][ \t]*")
 _COMMENT_MARK = re.compile(r"^COMMENT(?:[ \t]+|$)")
-_TAGS = re.compile(r"(?:^|[ \t]+)(?::[\w@#%]+)+:[ \t]*$")
-_COOKIE = re.compile(r"[ \t]*\[(?:\d*%|\d*/\d*)\]")
+_TAGS = re.compile(r"(?:^|(?<![ \t])[ \t]+)(?::[\w@#%]+)+:[ \t]*$")
+_COOKIE = re.compile(r"(?<![ \t])[ \t]*\[(?:\d*%|\d*/\d*)\]")
 # An item's cookie, at the start or the end of its first line ("- [1/3] Errands", "- Errands [50%]"):
 # elsewhere in an item "[50%]" is as likely the writer's text ("of type 'percent' (e.g. [50%])").
-_ITEM_COOKIE = re.compile(r"^\[(?:\d*%|\d*/\d*)\][ \t]*|[ \t]*\[(?:\d*%|\d*/\d*)\]$")
+_ITEM_COOKIE = re.compile(r"^\[(?:\d*%|\d*/\d*)\][ \t]*|(?<![ \t])[ \t]*\[(?:\d*%|\d*/\d*)\]$")
 # The file's own TODO keywords: "#+TODO: TODO(t) NEXT(n) | DONE(d!) CANCELLED(c@)".
 _TODO_LINE = re.compile(r"^[ \t]*#\+(?:TODO|SEQ_TODO|TYP_TODO):[ \t]*(.*)$", re.IGNORECASE)
 _TODO_WORD = re.compile(r"^([^\s(|]+)(?:\([^)]*\))?$")
@@ -63,7 +63,7 @@ _DRAWER = re.compile(r"^[ \t]*:([\w-]+):[ \t]*$")
 _DRAWER_END = re.compile(r"^[ \t]*:END:[ \t]*$", re.IGNORECASE)
 _FIXED_WIDTH = re.compile(r"^[ \t]*:(?:[ \t]|$)")
 _COMMENT = re.compile(r"^[ \t]*#(?:[ \t]|$)")
-_KEYWORD = re.compile(r"^[ \t]*#\+(\S+?):[ \t]*(.*?)[ \t]*$")  # (Org takes "#+title:Notes" too)
+_KEYWORD = re.compile(r"^[ \t]*#\+(\S+?):[ \t]*(.*)$")  # (Org takes "#+title:Notes" too)
 _PLANNING = re.compile(r"^[ \t]*(?:SCHEDULED|DEADLINE|CLOSED|CLOCK):[ \t]*[<\[]")
 _RULE = re.compile(r"^[ \t]*-{5,}[ \t]*$")
 _TABLE_ROW = re.compile(r"^[ \t]*\|")
@@ -267,7 +267,7 @@ _POST = frozenset(" \t\n-.,:!?;'\")}[\\\0")
 _LINK = re.compile(r"\[\[((?:[^\[\]\\]|\\.)+)\](?:\[((?:[^\[\]]|\[[^\[\]]*\])+)\])?\]")
 _IMAGE = re.compile(r"^(?:file:)?[^\s\[\]]+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)$", re.IGNORECASE)
 # A footnote reference, or an inline footnote with its text ("[fn::text]", "[fn:name:text]").
-_FOOTNOTE = re.compile(r"[ \t]*\[fn:([\w-]*)(?::([^\[\]]*))?\]")  # (with the spaces before it: "a claim [fn:1].")
+_FOOTNOTE = re.compile(r"(?<![ \t])[ \t]*\[fn:([\w-]*)(?::([^\[\]]*))?\]")  # (with the spaces before it: "a claim [fn:1].")
 _RADIO = re.compile(r"<<<([^<>\n]+)>>>")
 _TARGET = re.compile(r"<<[^<>\n]+>>")
 # An export snippet, "@@html:<b>@@", and Org 7's HTML tag, "@<b>", "@</font>".
