@@ -410,3 +410,34 @@ def test_a_long_run_of_spaces_is_read_in_linear_time():
     assert time.monotonic() - began < 5
     assert [line for line, _ in got] == [1, 3, 5, 7, 9, 11]
     assert org("* Errands \t [1/2] \t :home:\nA claim \t [fn:1] here.\n") == [(1, "Errands"), (2, "A claim here.")]
+
+
+def test_a_code_blocks_results_in_a_block_or_drawer_are_left_out_with_their_blank_lines():
+    """Review: Babel puts output of ten lines or more in an example block, and ``:results drawer``
+    in a ``:results:`` drawer; a blank line in the output ended the results, and the rest of it
+    ("secret 1") was read as prose."""
+    source = """\
+#+begin_src python :results output
+print(0); print(); print(1)
+#+end_src
+
+#+RESULTS:
+#+begin_example
+secret 0
+
+secret 1
+#+end_example
+
+After the example.
+
+#+RESULTS[8a1f]:
+:results:
+secret 2
+
+secret 3
+:end:
+After the drawer.
+#+RESULTS:
+: 42
+"""
+    assert org(source) == [(12, "After the example."), (20, "After the drawer.")]

@@ -184,7 +184,8 @@ def _clean_org(text: str, includes: list[tuple[int, str]] | None = None) -> Line
                 out.gap(number)
                 if name == "INCLUDE" and (target := _INCLUDE.match(value)) and includes is not None:
                     includes.append((number, (target.group(1) or target.group(2)).split("::")[0]))
-                if name == "RESULTS":  # a code block's output, up to a blank line
+                # a code block's output: a block or a drawer (``:results:``), left out as such, else up to a blank line
+                if name == "RESULTS" and not (i < len(lines) and (_BLOCK_BEGIN.match(lines[i]) or _DRAWER.match(lines[i]))):
                     while i < len(lines) and lines[i].strip() and not _HEADING.match(lines[i]):
                         i += 1
             continue
