@@ -441,3 +441,36 @@ After the drawer.
 : 42
 """
     assert org(source) == [(12, "After the example."), (20, "After the drawer.")]
+
+
+def test_a_drawer_of_the_writers_own_is_text_a_stray_end_hides_nothing():
+    """Review: every drawer was left out, so with-editor's manual (``elpa-with-editor`` 3.0.5) lost
+    its whole introduction, 30 lines in a ``:PREAMBLE:`` drawer, and a ``:NOTES:`` drawer its notes;
+    Org exports any drawer but the logbook (``org-export-with-drawers``). And a stray ``:END:`` hid
+    everything up to the next drawer's end."""
+    source = """\
+#+TITLE: With-Editor User Manual
+:PREAMBLE:
+This library was written because Magit has to be
+able to do the above.
+:END:
+* Call Ann
+:PROPERTIES:
+:ID: zqx-1
+:END:
+:LOGBOOK:
+- Note taken on [2024-01-02 Tue 10:00] zqx
+:END:
+:notes:
+She prefers mornings.
+:end:
+A stray end follows.
+:END:
+Kept text.
+:PROPERTIES:
+:ID: zqx-2
+:END:
+"""
+    assert org(source) == [(1, "With-Editor User Manual"),
+                           (3, "This library was written because Magit has to be able to do the above."),
+                           (6, "Call Ann"), (14, "She prefers mornings."), (16, "A stray end follows."), (18, "Kept text.")]

@@ -13,7 +13,8 @@ quote, center and any other special block are read as text, a verse block one bl
 What is left out: source, example, export and comment blocks (``#+BEGIN_SRC`` … ``#+END_SRC``,
 in any case; the old ``#+BEGIN_HTML``/``#+BEGIN_LaTeX`` too), dynamic blocks (``#+BEGIN:`` …
 ``#+END:``: a clock table, a table of contents, generated from the file), fixed-width lines
-(``: ``), comment lines (``# ``), drawers (``:PROPERTIES:`` … ``:END:``, ``:LOGBOOK:``), planning
+(``: ``), comment lines (``# ``), drawers of data (``:PROPERTIES:`` … ``:END:``, ``:LOGBOOK:``,
+``:RESULTS:``; another, ``:NOTES:``, is text, as Org exports it: ``org-export-with-drawers``), planning
 and clock lines (``SCHEDULED:``, ``DEADLINE:``, ``CLOSED:``, ``CLOCK:``), every other keyword line
 (``#+OPTIONS:``, ``#+NAME:``), the results of a code block (what follows ``#+RESULTS:`` up to a
 blank line), horizontal rules and LaTeX environments. A drawer does not run past the next heading
@@ -61,6 +62,9 @@ _BLOCK_END = re.compile(r"^[ \t]*#\+END_(\S+)[ \t]*$", re.IGNORECASE)
 _LATEX_BEGIN = re.compile(r"^[ \t]*\\begin\{([A-Za-z*]+)\}")
 _DRAWER = re.compile(r"^[ \t]*:([\w-]+):[ \t]*$")
 _DRAWER_END = re.compile(r"^[ \t]*:END:[ \t]*$", re.IGNORECASE)
+# Drawers of data, left out; any other (":NOTES:", ":PREAMBLE:") is text, as Org exports it
+# (``org-export-with-drawers``), its ":NAME:" and ":END:" lines left out.
+_DATA_DRAWERS = frozenset({"PROPERTIES", "LOGBOOK", "CLOCK", "RESULTS"})
 _FIXED_WIDTH = re.compile(r"^[ \t]*:(?:[ \t]|$)")
 _COMMENT = re.compile(r"^[ \t]*#(?:[ \t]|$)")
 _KEYWORD = re.compile(r"^[ \t]*#\+(\S+?):[ \t]*(.*)$")  # (Org takes "#+title:Notes" too)
@@ -162,7 +166,7 @@ def _clean_org(text: str, includes: list[tuple[int, str]] | None = None) -> Line
             continue
         drawer = _DRAWER.match(line)
         if drawer or _DRAWER_END.match(line):
-            end = closing(":end:", i) if drawer else None
+            end = closing(":end:", i) if drawer and drawer.group(1).upper() in _DATA_DRAWERS else None
             out.gap(number)
             i = i + 1 if end is None else end + 1
             continue
