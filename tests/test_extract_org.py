@@ -474,3 +474,9 @@ Kept text.
     assert org(source) == [(1, "With-Editor User Manual"),
                            (3, "This library was written because Magit has to be able to do the above."),
                            (6, "Call Ann"), (14, "She prefers mornings."), (16, "A stray end follows."), (18, "Kept text.")]
+
+
+def test_an_inline_footnote_may_hold_a_link():
+    """Review: "[fn::See [[https://x.org][the paper]].]" was kept as written, brackets and all."""
+    assert texts("A claim[fn::See [[https://x.org][the paper]] by *Ann*.] stands.\n") == [
+        "A claim (See the paper by Ann.) stands."]

@@ -271,8 +271,8 @@ _PRE = frozenset(" \t\n-('\"{\0")
 _POST = frozenset(" \t\n-.,:!?;'\")}[\\\0")
 _LINK = re.compile(r"\[\[((?:[^\[\]\\]|\\.)+)\](?:\[((?:[^\[\]]|\[[^\[\]]*\])+)\])?\]")
 _IMAGE = re.compile(r"^(?:file:)?[^\s\[\]]+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)$", re.IGNORECASE)
-# A footnote reference, or an inline footnote with its text ("[fn::text]", "[fn:name:text]").
-_FOOTNOTE = re.compile(r"(?<![ \t])[ \t]*\[fn:([\w-]*)(?::([^\[\]]*))?\]")  # (with the spaces before it: "a claim [fn:1].")
+# A footnote reference, or an inline footnote with its text ("[fn::text]", "[fn:name:text]", links in it too).
+_FOOTNOTE = re.compile(r"(?<![ \t])[ \t]*\[fn:([\w-]*)(?::((?:[^\[\]]|\[\[[^\[\]]*\](?:\[[^\[\]]*\])?\])*))?\]")  # (with the spaces before it: "a claim [fn:1].")
 _RADIO = re.compile(r"<<<([^<>\n]+)>>>")
 _TARGET = re.compile(r"<<[^<>\n]+>>")
 # An export snippet, "@@html:<b>@@", and Org 7's HTML tag, "@<b>", "@</font>".
@@ -319,7 +319,7 @@ def _link_text(match: re.Match) -> str:
 
 def _footnote_text(match: re.Match) -> str:
     inline = (match.group(2) or "").strip()
-    return f" ({_emphasis(inline)})" if inline else ""
+    return f" ({_org_inline(inline)})" if inline else ""  # (its links, verbatim and emphasis read too)
 
 
 def _emphasis(text: str) -> str:
