@@ -156,22 +156,18 @@ def _spaceless_runs(text: str) -> list[list[str]]:
     punctuation mark or symbol inside the range, such as ・, ends the run)."""
     runs = []
     for match in _SPACELESS.finditer(unicodedata.normalize("NFKC", text)):
-        units: list[str] = []
-        for char in match.group():
-            category = unicodedata.category(char)
-            if category[0] == "M" and units and units[-1]:
-                units[-1] += char
-            elif category[0] in "LN":
-                units.append(char)
-            elif units and units[-1]:
-                units.append("")  # a break inside the range
         run: list[str] = []
-        for unit in units + [""]:
-            if unit:
-                run.append(unit)
-            elif run:
+        for char in match.group():
+            kind = unicodedata.category(char)[0]
+            if kind == "M" and run:
+                run[-1] += char
+            elif kind in "LN":
+                run.append(char)
+            elif run:  # a break inside the range
                 runs.append(run)
                 run = []
+        if run:
+            runs.append(run)
     return runs
 
 
@@ -1512,7 +1508,7 @@ class Store:
                 "AND +rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
             first = sorted(((int(i), float(score), found[i]) for i, score in rows), key=lambda r: (-r[2], -r[1], r[0]))
             first = first[:limit]
-        sql = "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ?"
+        sql = "SELECT rowid, -bm25(sentences_fts) AS score FROM sentences_fts WHERE sentences_fts MATCH ?"
         params: list = [expression]
         if documents is not None:
             sql += in_documents
@@ -1523,10 +1519,10 @@ class Store:
         else:
             # Runs of Chinese, Japanese, … are searched by their characters' pairs too: a
             # sentence's score is the sum of its BM25 scores in both tables.
-            sql = ("SELECT id, sum(score) FROM (SELECT rowid AS id, score FROM (" + sql.replace("-bm25(sentences_fts)", "-bm25(sentences_fts) AS score")
-                   + ") UNION ALL SELECT rowid, -bm25(sentences_cjk) FROM sentences_cjk WHERE sentences_cjk MATCH ?"
+            sql = ("SELECT rowid, sum(score) FROM (" + sql
+                   + " UNION ALL SELECT rowid, -bm25(sentences_cjk) FROM sentences_cjk WHERE sentences_cjk MATCH ?"
                    + (in_documents if documents is not None else "")
-                   + ") GROUP BY id ORDER BY sum(score) DESC, id LIMIT ?")
+                   + ") GROUP BY rowid ORDER BY sum(score) DESC, rowid LIMIT ?")
             params += [spaceless] + ([documents] if documents is not None else [])
         placed = {i for i, _, _ in first}
         rest = [(int(i), float(score), found.get(i, 0))

@@ -229,8 +229,9 @@ _ACCENTED = re.compile(r"(?:(?<=[^\W\d_])|(?<![^\W\d_])(?=.[A-Z]))([¨´`ˆ¸˚�
 
 # A control character in a page's text is a glyph the font gives no Unicode for (TeX fonts without
 # a ToUnicode map): gnuplot's bullets read "\x88", R's big parentheses "\x12" and "\x13".
-_UNMAPPED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_UNMAPPED_MARK = re.compile(r"^(\s*)[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f](?=\s+\S)")
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_UNMAPPED = re.compile(_CONTROL)
+_UNMAPPED_MARK = re.compile(rf"^(\s*){_CONTROL}(?=\s+\S)")
 
 
 def _unmapped(line: str) -> str:
