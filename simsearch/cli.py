@@ -585,6 +585,10 @@ def train_command(
     same_dropout_mask: bool = typer.Option(False, "--same-dropout-mask", help="Ablation 'fixed 0.1': one mask for both views."),
     seed: int = typer.Option(42, "--seed", callback=_number(0, 2**32 - 1), help="Random seed (data order, dropout, MLP init)."),
     eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
+    checkpoint_every: float = typer.Option(
+        5.0, "--checkpoint-every", callback=_number(), metavar="MINUTES",
+        help="Save a checkpoint for --resume every this many minutes of training, so that kill -9, a crash or a "
+             "power cut loses at most that much (0: only on Ctrl-C or SIGTERM)."),
     device: Device = DeviceOption,
     precision: Precision = typer.Option(Precision.auto, "--precision",
                                         help="Training precision (the loss stays fp32): auto is bf16 autocast on CPUs "
@@ -594,7 +598,7 @@ def train_command(
     no_bucket: bool = typer.Option(False, "--no-bucket", help="Plain random batches (no length bucketing)."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Train SimCSE: --unsup on your own text, or --sup on NLI triplets. Ctrl-C saves a checkpoint."""
+    """Train SimCSE: --unsup on your own text, or --sup on NLI triplets. A checkpoint is saved every 5 minutes and on Ctrl-C."""
     from .train import TrainConfig, train
 
     # Ranges (--lr > 0, --dropout in [0, 1), ...) are TrainConfig's, so a Python caller gets them too;
@@ -612,8 +616,8 @@ def train_command(
         mode="sup" if sup else "unsup", data=source, from_index=from_index, model=model, out=out, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, micro_batch=micro_batch, lr=lr, temp=temp, pooler=_value(pooler), max_len=max_len,
         hard_negative_weight=hard_negative_weight, dropout=dropout, same_dropout_mask=same_dropout_mask,
-        warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, device=_value(device), eval_data=data,
-        resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,
+        warmup_steps=warmup_steps, seed=seed, eval_steps=eval_steps, checkpoint_every=checkpoint_every,
+        device=_value(device), eval_data=data, resume=resume, bucket=not no_bucket, progress=not json_out, recipe=recipe,
         precision=_value(precision), distill=distill,
     )
     metadata = train(config)

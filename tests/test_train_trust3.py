@@ -185,6 +185,20 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
 
 
 def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(world, tmp_path, monkeypatch):
+    from tests.conftest import write_sts_fixture
+
+    sts = write_sts_fixture(tmp_path / "data")
+    out = tmp_path / "sel"
+    monkeypatch.setattr(train_module, "_save_weights", lambda *args, **kwargs: None)  # best/ is never written
+    with pytest.raises(RuntimeError, match=r"step 2 was selected but its weights are not in"):
+        train(quick(world, out, max_steps=4, eval_data=sts))
+    assert not out.exists()
+
+
+def test_a_kept_steps_weights_gone_before_resume_are_said_and_chosen_again(world, tmp_path, monkeypatch, capsys):
+    """A run killed while it replaced best/ (the old weights removed, the new not yet in place)
+    resumes without the kept step's weights: it says so and the later steps choose again, where
+    before it stopped at the end with a RuntimeError (and saved nothing of the resumed steps)."""
     from simsearch.train import Interrupted
     from tests.conftest import write_sts_fixture
 
@@ -195,10 +209,11 @@ def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(
         train(make(), stop_at_step=3)
     assert (staging_of(out) / "best").is_dir()  # step 2 was measured and kept
     shutil.rmtree(staging_of(out) / "best")
-    monkeypatch.setattr(train_module, "_evaluate", lambda run, base_only=False: "-")  # no later step is kept
-    with pytest.raises(RuntimeError, match=r"step 2 was selected but its weights are not in"):
-        train(make(resume=True))
-    assert not out.exists()
+    capsys.readouterr()
+    metadata = train(make(resume=True))
+    assert "the weights of step 2, the best so far, were replaced after the checkpoint of step 3" in " ".join(
+        capsys.readouterr().err.split())
+    assert metadata["best_step"] == 4 and (out / "model.safetensors").is_file()
 
 
 # --- D4: Ctrl-C while the finished model is saved: it is saved, then the run stops ------------
@@ -447,8 +462,8 @@ def test_resume_while_another_run_writes_the_out_says_so(world, tmp_path):
 
 
 def test_resume_after_a_run_killed_without_a_checkpoint_says_it_was_stopped_not_that_nothing_was(world, tmp_path):
-    """kill -9 mid-training leaves the work folder without a checkpoint (only Ctrl-C writes one):
-    --resume said "nothing was interrupted", which was false; it now says what happened and what to run.
+    """kill -9 before a run's first checkpoint leaves its work folder without one: --resume said
+    "nothing was interrupted", which was false; it now says what happened and what to run.
     (trial 44a: SIGKILL at step 3 of 10 of `train --from-index` over Alembic's docs)"""
     out = tmp_path / "killed"
     staging = staging_of(out)
@@ -458,7 +473,7 @@ def test_resume_after_a_run_killed_without_a_checkpoint_says_it_was_stopped_not_
     with pytest.raises(SimsearchError) as refused:
         train(quick(world, out, resume=True))
     message = str(refused.value)
-    assert "stopped without saving a checkpoint" in message and "without --resume" in message
+    assert "stopped before it saved a checkpoint" in message and "without --resume" in message
     assert "nothing was interrupted" not in message
     assert snapshot(staging) == left and not out.exists()
     train(quick(world, out))  # the same command without --resume starts again

@@ -79,6 +79,7 @@ HELDOUT_MIN_QUERIES = 200  # more documents are held out (up to a quarter of the
 # and gained MRR@10 (0.752 -> 0.762); --distill 1: 0.936, 78.88 (docs/adaptation.md).
 AUTO_DISTILL = 5.0
 AUTO_ICT_MIN_DOCUMENTS = 10  # fewer: the paper's recipe (one file of lines is one document)
+CHECKPOINT_MINUTES = 5.0  # --checkpoint-every's default
 
 
 @dataclass
@@ -102,6 +103,9 @@ class TrainConfig:
     same_dropout_mask: bool = False  # the "fixed 0.1" ablation of the paper's Table 3
     seed: int = 42
     eval_steps: int = 125
+    # Minutes between the checkpoints a run saves as it goes (0: only on Ctrl-C or SIGTERM), so that
+    # kill -9, a crash or a power cut loses at most this much work to --resume.
+    checkpoint_every: float = CHECKPOINT_MINUTES
     device: str = "auto"
     eval_data: Path | None = None
     resume: bool = False
@@ -151,6 +155,7 @@ class TrainConfig:
             ("--epochs", self.epochs, self.epochs >= 1, "must be at least 1"),
             ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1, "must be at least 1"),
             ("--eval-steps", self.eval_steps, self.eval_steps >= 1, "must be at least 1"),
+            ("--checkpoint-every", self.checkpoint_every, self.checkpoint_every >= 0, "must be >= 0 (0: only on Ctrl-C)"),
             ("--warmup-steps", self.warmup_steps, self.warmup_steps >= 0, "must be >= 0"),
             ("--hard-negative-weight", self.hard_negative_weight, self.hard_negative_weight >= 0, "must be >= 0"),
             ("--distill", self.distill, self.distill is None or self.distill >= 0, "must be >= 0"),
@@ -310,13 +315,13 @@ def train(config: TrainConfig, *, stop_at_step: int | None = None) -> dict:
 def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
     """The steps, from where ``run.state`` stands to the last; evaluations, checkpoints, Ctrl-C."""
     config, state, total = run.config, run.state, run.total_steps
-    if _agree(ctrl_c.pressed, False, run.device)[0]:
+    if _agree(ctrl_c.pressed, device=run.device)[0]:
         _discard_fresh_staging(run)
         if run.world > 1:
             dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-removal
         raise _interrupted_before_first_step(run.staging, run.state.step)
     clock, last_eval, first_step, timed_work = _Clock(state), "-", 0.0, 0
-    started = state.step
+    started, saved_at = state.step, time.monotonic()
     try:
         with progress_bar(total, f"training ({config.mode})", unit="step",
                           enabled=config.progress and run.main_process) as advance:
@@ -333,15 +338,20 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                 work = batch_work(run.lengths, rows)
                 loss = _step(run, rows)
                 # Every process stops at the same step, or one would wait forever in all_gather.
-                stop, diverged = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss),
-                                        run.device)
+                stop, diverged, due = _agree(ctrl_c.pressed or state.step == stop_at_step, not math.isfinite(loss),
+                                             _checkpoint_due(config, saved_at), device=run.device)
                 if diverged:
                     raise TrainingDiverged(state.step, f"loss {loss}", config)
                 state.losses.append(round(loss, 6))
                 if state.step % config.eval_steps == 0 or state.step == total:
                     _check_finite(run.model, state.step, config)
+                    kept = state.best_step
                     with clock.evaluating():
                         last_eval = _evaluate(run)
+                    # A new best step's weights replaced the last one's: the checkpoint follows at
+                    # once, so that a run killed later resumes knowing which weights those are.
+                    # (Only the main process evaluates: the others learn of a new best step here.)
+                    due = _agree(due or (state.best_step != kept and config.checkpoint_every > 0), device=run.device)[0]
                 steps, seconds = clock.this_process()
                 if steps == 1:  # warm-up (CUDA kernels and cuBLAS, oneDNN primitives): left out
                     first_step = seconds
@@ -356,6 +366,10 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                     _checkpoint(run)
                     raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
                                       f"{run.staging}; run the same command with --resume to continue")
+                if due and state.step < total:  # (the last step's weights are saved as the model next)
+                    clock.lap()
+                    _checkpoint(run)
+                    saved_at = time.monotonic()
         _check_finite(run.model, state.step, config)
     except TrainingDiverged:
         if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
@@ -490,8 +504,11 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
             raise SimsearchError(f"--resume: another `simsearch train` is writing to --out {config.out} now; "
                                  "wait for it to finish (or stop it with Ctrl-C, then --resume)")
         if _staging_is_ours(staging):  # a run was stopped there, but not by Ctrl-C: nothing of it can go on
-            raise SimsearchError(f"--resume: the run into --out {config.out} was stopped without saving a checkpoint "
-                                 f"(only Ctrl-C or SIGTERM saves one; kill -9, a crash or a power cut leaves none in {staging}); "
+            every = (f"one is saved every {plain_number(config.checkpoint_every)} minutes of training "
+                     "(--checkpoint-every) and on Ctrl-C or SIGTERM" if config.checkpoint_every > 0 else
+                     "with --checkpoint-every 0 only Ctrl-C or SIGTERM saves one")
+            raise SimsearchError(f"--resume: the run into --out {config.out} was stopped before it saved a checkpoint "
+                                 f"in {staging} ({every}; kill -9, a crash or a power cut before then leaves none); "
                                  "run the same command without --resume to start again")
         raise SimsearchError(f"--resume: no checkpoint at {staging / 'checkpoint.pt'} (nothing was interrupted for --out {config.out})")
 
@@ -557,7 +574,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(_lr_factor, warmup=config.warmup_steps, total=total_steps))
 
-    if _agree(interrupted(), False, device)[0]:
+    if _agree(interrupted(), device=device)[0]:
         raise Interrupted("interrupted before the first step of this run; nothing was changed")
     state = TrainState()
     if saved is not None:
@@ -569,6 +586,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                                  "did not keep the held-out answers question by question; start again without --resume")
         if rank == 0:  # the log of a run that went past the checkpoint would repeat those steps
             _write_log(staging, state.evals)
+            _best_of_checkpoint(staging, state)
     elif rank == 0:
         _fresh_staging(staging)
     if world > 1:
@@ -797,6 +815,11 @@ def _set_rng_state(state: tuple, device: torch.device) -> None:
         torch.cuda.set_rng_state(state[1], device)
 
 
+def _checkpoint_due(config: TrainConfig, saved_at: float) -> bool:
+    """Whether --checkpoint-every minutes have passed since this process's last checkpoint (or its start)."""
+    return config.checkpoint_every > 0 and time.monotonic() - saved_at >= config.checkpoint_every * 60
+
+
 def _checkpoint(run: Run) -> None:
     """Save what resuming needs (main process), once every process has reached this step."""
     _check_finite(run.model, run.state.step, run.config)
@@ -915,13 +938,14 @@ def divergence_hint(config: TrainConfig) -> str:
     return f"try a lower --lr (this run used {config.lr:g})"
 
 
-def _agree(stop: bool, diverged: bool, device: torch.device) -> tuple[bool, bool]:
-    """Whether any process was interrupted or diverged at this step (an all-reduce, MAX, of both flags)."""
+def _agree(*flags: bool, device: torch.device) -> tuple[bool, ...]:
+    """Each flag, true when it is true in any process (an all-reduce, MAX): whether any process was
+    interrupted, diverged, or found a checkpoint due at this step, so that all act alike."""
     if not dist.is_initialized():
-        return stop, diverged
-    flags = torch.tensor([int(stop), int(diverged)], device=device)
-    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
-    return bool(flags[0]), bool(flags[1])
+        return flags
+    agreed = torch.tensor([int(flag) for flag in flags], device=device)
+    dist.all_reduce(agreed, op=dist.ReduceOp.MAX)
+    return tuple(bool(flag) for flag in agreed)
 
 
 def _check_finite(model, step: int, config: TrainConfig) -> None:
@@ -1328,12 +1352,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
             if split.sts_dev is None and not base_only and hit is not None and (
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best")
+                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
         if split.sts_dev is not None:
             # None (NaN: constant embeddings) is never the best
             if not base_only and score is not None and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best")
+                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
             shown = f"{score:.2f}" if score is not None else "nan"
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
@@ -1456,13 +1480,43 @@ def _holdout_geometry(evaluator: Encoder, holdout) -> dict:
     return {"alignment": alignment(a, b), "uniformity": uniformity(a)}
 
 
-def _save_weights(model, tokenizer, folder: Path) -> None:
+# In the work folder's best/: the step its weights are of (left out when they become the model).
+BEST_STEP_FILE = "simsearch-step"
+
+
+def _save_weights(model, tokenizer, folder: Path, step: int | None = None) -> None:
+    """The weights (and tokenizer) into ``folder``, whole or not at all; ``step``: the step they
+    are of, written with them (the work folder's best/, see ``_best_of_checkpoint``)."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    if step is not None:
+        (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+
+
+def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
+    """On --resume: the work folder's best/ as the checkpoint knows it. A run killed after saving a
+    better step's weights, before the checkpoint that follows them, left best/ holding a step the
+    checkpoint does not know (and without the one it does): those weights go, and the selection
+    starts again from the checkpoint's step, said in a warning, rather than keep weights under
+    another step's name. A best/ from before the step was written beside it is left as it was
+    (only Ctrl-C saved checkpoints then: always after the best step)."""
+    best, held = staging / "best", None
+    if (best / BEST_STEP_FILE).is_file():
+        held = int((best / BEST_STEP_FILE).read_text(encoding="ascii"))
+    elif best.is_dir():
+        return
+    if held == state.best_step:
+        return
+    shutil.rmtree(best, ignore_errors=True)
+    if state.best_step is not None:
+        print_warning(f"the weights of step {state.best_step}, the best so far, were replaced after the checkpoint of step "
+              f"{state.step} was saved (the run was stopped while it saved a better step's); the steps from "
+              f"{state.step + 1} on are measured to choose the model again")
+        state.best_step = state.best_score = state.best_heldout = None
 
 
 def _write_log(staging: Path, records: list) -> None:
@@ -1734,7 +1788,7 @@ def _save_model(run: Run) -> dict:
     if (run.split.sts_dev is not None or run.heldout_docs) and state.best_step is not None:
         if not (staging / "best").is_dir():  # the selected step's weights are gone: never save another step instead
             raise RuntimeError(f"step {state.best_step} was selected but its weights are not in {staging / 'best'}")
-        shutil.copytree(staging / "best", final)
+        shutil.copytree(staging / "best", final, ignore=shutil.ignore_patterns(BEST_STEP_FILE))
         selection = "best STS-B dev" if run.split.sts_dev is not None else "best held-out retrieval"
     else:
         _save_weights(run.model, run.tokenizer, final)

@@ -1,0 +1,193 @@
+"""Checkpoints saved as a run goes (``--checkpoint-every``): a run killed at any moment, by
+kill -9, a crash or a power cut, resumes with ``--resume`` to the very run an uninterrupted one
+is. Before session 45 only Ctrl-C and SIGTERM saved one: a killed run started again from step 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from hypothesis import given
+from hypothesis import strategies as st
+
+import simsearch.train as training
+from simsearch.errors import SimsearchError
+from simsearch.models import METADATA_FILE
+from simsearch.train import BEST_STEP_FILE, train
+from tests.test_train import config
+from tests.test_train_trust import FAST, assert_same_run, log_of, staging_of, world  # noqa: F401 (a fixture)
+
+STEPS = 6
+
+
+class Killed(BaseException):
+    """kill -9 as the run would see it, if it could: nothing of simsearch's own handling runs."""
+
+
+def make(world, out, **extra):
+    """Evaluated every 2 steps against STS-B dev (the best step is kept), a checkpoint after every step."""
+    settings = dict(max_steps=STEPS, eval_steps=2, eval_data=world["sts"], checkpoint_every=1e-9)
+    return config(world["notes"], world["model"], out, **{**settings, **extra})
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(world, tmp_path_factory):
+    out = tmp_path_factory.mktemp("full") / "full"
+    train(make(world, out))
+    return out
+
+
+def killed_in(monkeypatch, name: str, when) -> None:
+    """Make ``simsearch.train.<name>`` die (``Killed``) at its first call for which ``when(run)`` holds."""
+    original = getattr(training, name)
+
+    def dying(run, *args, **kwargs):
+        if when(run):
+            raise Killed
+        return original(run, *args, **kwargs)
+
+    monkeypatch.setattr(training, name, dying)
+
+
+@FAST
+@given(step=st.integers(1, STEPS - 1))
+def test_killed_during_any_step_resumes_to_the_uninterrupted_run(world, uninterrupted, tmp_path_factory, step):
+    """Killed while computing step ``step + 1``: the checkpoint of step ``step`` is there, and the
+    run resumed from it saves the weights, log and selection of a run never stopped."""
+    out = tmp_path_factory.mktemp("cut") / "cut"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        killed_in(monkeypatch, "_step", lambda run: run.state.step == step)
+        with pytest.raises(Killed):
+            train(make(world, out))
+    assert not out.exists()
+    saved = torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)
+    assert saved["state"]["step"] == step
+    train(make(world, out, resume=True))
+    assert_same_run(uninterrupted, out)
+    assert not staging_of(out).exists()
+
+
+# STS-B dev as it would score each step of a model that learns: better at 2 and at 4.
+SCORES = {1: 10.0, 2: 30.0, 3: 20.0, 4: 40.0, 5: 35.0, 6: 25.0}
+
+
+def scored(monkeypatch, scores: dict) -> None:
+    original = training._figures
+
+    def figures(run, evaluator, key):
+        found = original(run, evaluator, key)
+        if run.state.step:
+            found["stsb_dev"] = scores[run.state.step]
+        return found
+
+    monkeypatch.setattr(training, "_figures", figures)
+
+
+def killed_after_step_4s_weights(world, out) -> None:
+    """A run killed after it saved step 4's weights as the best, in the checkpoint that follows
+    them: the last checkpoint is step 3's, which kept step 2."""
+    with pytest.MonkeyPatch.context() as dying:
+        scored(dying, SCORES)
+        killed_in(dying, "_checkpoint", lambda run: run.state.step == 4)
+        with pytest.raises(Killed):
+            train(make(world, out, eval_steps=1))
+    assert (staging_of(out) / "best" / BEST_STEP_FILE).read_text().strip() == "4"
+    saved = torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)
+    assert (saved["state"]["step"], saved["state"]["best_step"]) == (3, 2)
+
+
+def test_killed_between_a_better_steps_weights_and_its_checkpoint(world, tmp_path, monkeypatch, capsys):
+    """best/ then holds step 4, which the last checkpoint (step 3's, keeping step 2) does not
+    know: the resumed run says so and chooses again from step 4 on. The steps compute as before,
+    so it keeps step 4 again, as the uninterrupted run did."""
+    with pytest.MonkeyPatch.context() as same:
+        scored(same, SCORES)
+        train(make(world, tmp_path / "full", eval_steps=1))
+    out = tmp_path / "cut"
+    killed_after_step_4s_weights(world, out)
+    capsys.readouterr()
+    scored(monkeypatch, SCORES)
+    train(make(world, out, eval_steps=1, resume=True))
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the weights of step 2, the best so far, were replaced after the checkpoint of step 3 was saved" in said
+    assert_same_run(tmp_path / "full", out)
+    assert json.loads((out / METADATA_FILE).read_text())["best_step"] == 4
+    assert not (out / BEST_STEP_FILE).exists()  # the work folder's note is not part of the model
+
+
+def test_a_kept_steps_weights_are_that_steps_when_the_resumed_run_scores_otherwise(world, tmp_path, monkeypatch):
+    """Resumed where the steps score otherwise (another machine's arithmetic), step 4 no longer
+    beats step 2. Before, best/ kept step 4's weights and the model was saved with them as "step
+    2": one step's weights under another's name. Now the steps from 4 on choose (step 5 here),
+    and the model holds step 5's weights: those of a run that kept step 5 all along."""
+    resumed_scores = {4: 25.0, 5: 28.0, 6: 20.0}
+    with pytest.MonkeyPatch.context() as reference:
+        scored(reference, {1: 10.0, 2: 20.0, 3: 20.0, **resumed_scores})
+        assert train(make(world, tmp_path / "five", eval_steps=1))["best_step"] == 5
+    out = tmp_path / "cut"
+    killed_after_step_4s_weights(world, out)
+    scored(monkeypatch, {**SCORES, **resumed_scores})
+    assert train(make(world, out, eval_steps=1, resume=True))["best_step"] == 5
+    five, cut = (load_file(str(folder / "model.safetensors")) for folder in (tmp_path / "five", out))
+    assert all(torch.equal(five[k], cut[k]) for k in five)
+
+
+def test_killed_before_the_first_checkpoint_says_what_saves_one(world, tmp_path, monkeypatch):
+    out = tmp_path / "cut"
+    killed_in(monkeypatch, "_step", lambda run: True)
+    with pytest.raises(Killed):
+        train(make(world, out, checkpoint_every=5))
+    monkeypatch.undo()
+    with pytest.raises(SimsearchError, match="stopped before it saved a checkpoint .*every 5 minutes of training "
+                                             r"\(--checkpoint-every\) and on Ctrl-C or SIGTERM"):
+        train(make(world, out, checkpoint_every=5, resume=True))
+    with pytest.raises(Killed), pytest.MonkeyPatch.context() as again:
+        killed_in(again, "_step", lambda run: True)
+        train(make(world, out, checkpoint_every=0))
+    with pytest.raises(SimsearchError, match="with --checkpoint-every 0 only Ctrl-C or SIGTERM saves one"):
+        train(make(world, out, checkpoint_every=0, resume=True))
+
+
+def test_no_checkpoint_is_saved_as_a_run_goes_with_checkpoint_every_0(world, tmp_path, monkeypatch):
+    saves = []
+    original = training._checkpoint
+    monkeypatch.setattr(training, "_checkpoint", lambda run: saves.append(run.state.step) or original(run))
+    train(make(world, tmp_path / "off", checkpoint_every=0))
+    train(make(world, tmp_path / "on"))
+    assert saves == list(range(1, STEPS))  # every step but the last (its weights are the model)
+    assert_same_run(tmp_path / "off", tmp_path / "on")  # saving one changes nothing the run computes
+
+
+def test_real_sigkill_then_resume_equals_an_uninterrupted_run(world, uninterrupted, tmp_path):
+    """kill -9 of the real command; the same command again without --resume is refused (it would
+    throw the steps away), and --resume ends where a run never stopped ends."""
+    out = tmp_path / "cut"
+    args = [sys.executable, "-m", "simsearch", "train", "--unsup", str(world["notes"]), "-m", str(world["model"]),
+            "--out", str(out), "--batch-size", "8", "--max-steps", str(STEPS), "--eval-steps", "2", "--lr", "1e-3",
+            "--device", "cpu", "--data", str(world["sts"]), "--json"]
+    # Same thread count as this process, so both compute in the same order (bit-equal results).
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    process = subprocess.Popen(args + ["--checkpoint-every", "0.000001"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    checkpoint = staging_of(out) / "checkpoint.pt"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run ended before it could be killed (a machine this fast: nothing was tested)")
+    assert process.returncode == -signal.SIGKILL and checkpoint.is_file() and not out.exists()
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 2 and "saved a checkpoint at step" in again.stderr and "--resume" in again.stderr
+    assert "Traceback" not in again.stderr and checkpoint.is_file()
+    train(make(world, out, resume=True))
+    assert_same_run(uninterrupted, out)
+
