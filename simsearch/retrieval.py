@@ -692,12 +692,14 @@ def _lines_hint(unit: Unit, indexed) -> str:
 def file_length(path: str) -> tuple[int, str] | None:
     """How far a file on disk goes in the numbers a hit's line is given in: its lines as an
     editor numbers them (``segment.source_lines``, as the readers count), or a PDF's pages,
-    as ``(count, "lines" | "pages")``; None when it cannot be read."""
+    as ``(count, "lines" | "pages")``; None when it cannot be read, or is an EPUB (not judged)."""
     from .extract import decode, format_of, is_pdf_data
 
     try:
         data = Path(path).read_bytes()
     except OSError:
+        return None
+    if format_of(Path(path)) == "epub":  # (its lines are the documents of its spine: not judged)
         return None
     if format_of(Path(path)) == "pdf" or is_pdf_data(data):
         from .extract.pdf import open_pdf

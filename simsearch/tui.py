@@ -516,6 +516,10 @@ class CompareApp(App):
         if kind is not None and kind[0] == "pdf":  # an editor shows a PDF's bytes, and its "line" is a page
             self.notify(f"{display_path(hit.path)} is a PDF: open it in a PDF viewer at page {hit.line}", markup=False)
             return
+        if kind is not None and kind[0] == "epub":  # a zip, and its "line" is a document of the book
+            self.notify(f"{display_path(hit.path)} is an EPUB book: open it in an e-book reader at its document "
+                        f"{hit.line} (the text is in the preview)", markup=False)
+            return
         try:
             with self.suspend():
                 subprocess.run(editor_command(editor, hit.path, hit.line), check=False)

@@ -647,6 +647,8 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
                 "run the query again")
     if row[0] == "pdf":
         return f"a PDF: the text indexed from page {hit.line}"
+    if row[0] == "epub":
+        return f"an EPUB book: the text indexed from its document {hit.line} in reading order"
     # The file against what was indexed, as `search` says it (``file_state``: its whole stat, then its bytes).
     state = file_state(store, hit.document_id, hit.path)
     try:

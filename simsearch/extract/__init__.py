@@ -29,6 +29,7 @@ from .base import (
 )
 from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
+from .epub import _extract_epub
 from .html import _extract_html, _HtmlText
 from .ipynb import _clean_notebook
 from .markdown import _clean_markdown
@@ -56,6 +57,8 @@ def extract(path: Path, data: bytes) -> Extracted:
     read by its shape (``segment.line_shape``): wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
+    if file_format == "epub":  # (a zip: its pages are read as HTML)
+        return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "))
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
         return _extract_pdf(path, data)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
@@ -109,7 +112,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
 
 
 def format_of(path: Path) -> str:
-    """How a file is read by its name: text, markdown, rst, asciidoc, org, notebook, html or pdf (``a.rst.txt``
+    """How a file is read by its name: text, markdown, rst, asciidoc, org, notebook, html, pdf or epub (``a.rst.txt``
     is rst). A ``.txt`` written in AsciiDoc is told by its text (``extract``)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):

@@ -1,0 +1,236 @@
+"""EPUB books: the standard library's zipfile and ElementTree for the container and package
+files, the HTML reader for the book's pages (its XHTML content documents).
+
+A book's text is its pages in reading order, the package file's spine (items marked
+``linear="no"`` too: notes, answers and other pages a reading system shows when the text links
+to them are the book's words). Its table of contents is left out, as a page's menus are: the
+EPUB 3 navigation document (the manifest item with ``properties="nav"``) and the EPUB 2 NCX (never
+a page of the spine). A page the EPUB 2 guide names as the table of contents (``<reference
+type="toc">``) is read: Sphinx names its first page so, the book's introduction above its list of
+chapters (a list of links, left out as the HTML reader leaves out menus). A page's ``<title>`` is left out (a reading system never shows it,
+and it is most often the book's title, repeated on every page). Footnotes and endnotes
+(``<aside epub:type="footnote">``, ``role="doc-endnote"`` ...) are read where they stand.
+
+A hit's line is its page's place in the book: 1 for the first document of the spine, 2 for the
+next (a document the spine names twice counts once), much as a PDF hit's line is its page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import PurePath
+from urllib.parse import unquote
+from xml.etree import ElementTree
+
+from .base import Extracted, Skip
+
+try:
+    from lzma import LZMAError
+except ImportError:  # (a Python built without lzma: zipfile cannot read LZMA members either)
+    LZMAError = zlib.error
+from .html import MAIN_CONTENT, _HtmlText
+
+# What the pages of one book may decompress to, in all (a zip bomb is skipped, not read): five
+# times ``--max-file-mb``'s default, and some twenty times the text of the longest novels.
+MAX_TEXT_BYTES = 100 * 1024 * 1024
+# The media types of the pages read (EPUB 2 allowed HTML; a page of SVG or an image is not read).
+PAGE_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/html"})
+PAGE_SUFFIXES = (".xhtml", ".html", ".htm", ".xht")
+# Font obfuscation (IDPF's and Adobe's) touches fonts only: the text can be read.
+FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
+# Where a note stands in a page: read even in an <aside> outside the page's <main>.
+NOTE_TYPES = frozenset({"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note",
+                        "doc-footnote", "doc-endnote", "doc-endnotes"})
+_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+class _Page(_HtmlText):
+    """A page of a book, read as the HTML reader reads a page; its notes are text, and the URLs
+    Sphinx writes out after its links for readers who cannot follow them (``span.link-target``,
+    " [https://…]") are not, as no reader keeps a link's target."""
+
+    def _is_chrome(self, tag: str, attributes: dict) -> bool:
+        kinds = set((attributes.get("epub:type") or "").split()) | set((attributes.get("role") or "").split())
+        if tag == "aside" and kinds & NOTE_TYPES:
+            return False
+        if tag == "span" and "link-target" in self._classes(attributes):
+            return True
+        return super()._is_chrome(tag, attributes)
+
+    def _skip(self, tag: str, capture: bool = False) -> None:
+        size = len(self.block)
+        super()._skip(tag, capture)
+        if tag == "span":  # (what it stands for is nothing: "colorama [https://…]." reads "colorama.")
+            del self.block[size:]
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+class _Book:
+    """A zip read within the book's budget of decompressed bytes."""
+
+    def __init__(self, data: bytes):
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.names = {info.filename: info for info in self.zip.infolist()}
+        self.read_bytes = 0
+
+    def read(self, name: str) -> bytes:
+        out = []
+        with self.zip.open(self.names[name]) as member:
+            while chunk := member.read(1 << 20):
+                self.read_bytes += len(chunk)
+                if self.read_bytes > MAX_TEXT_BYTES:
+                    raise Skip(f"an EPUB whose text decompresses to over {MAX_TEXT_BYTES >> 20} MiB "
+                               "(a zip bomb?): not read")
+                out.append(chunk)
+        return b"".join(out)
+
+    def xml(self, name: str) -> ElementTree.Element:
+        """A small XML file of the book, parsed; ValueError with why it cannot be."""
+        if name not in self.names:
+            raise ValueError(f"no {name}")
+        data = self.read(name)
+        if b"<!ENTITY" in data:  # (entity expansion: no package file needs one)
+            raise ValueError(f"{name} declares XML entities")
+        try:
+            return ElementTree.fromstring(data)
+        except ElementTree.ParseError as exc:
+            raise ValueError(f"{name} is not well-formed XML ({exc})") from None
+
+
+def _package(book: _Book) -> tuple[list[tuple[int, str]], str]:
+    """The pages to read, as (place in the book: which document of the spine it is, from 1; name in the zip), and the package file's name;
+    ValueError with why there are none to be had from the package file."""
+    container = book.xml("META-INF/container.xml")
+    roots = [element for element in container.iter() if _local(element.tag) == "rootfile"]
+    roots.sort(key=lambda element: element.get("media-type") != "application/oebps-package+xml")
+    if not roots or not roots[0].get("full-path"):
+        raise ValueError("META-INF/container.xml names no package file")
+    opf = roots[0].get("full-path").lstrip("/")
+    package = book.xml(opf)
+    folder = posixpath.dirname(opf)
+
+    def name(href: str) -> str:
+        return posixpath.normpath(posixpath.join(folder, unquote(href.split("#", 1)[0])))
+
+    items, spine = {}, []
+    for element in package.iter():
+        kind = _local(element.tag)
+        if kind == "item" and element.get("id") and element.get("href"):
+            items[element.get("id")] = element
+        elif kind == "itemref":
+            spine.append(element.get("idref"))
+    if not spine:
+        raise ValueError(f"{opf} has no spine")
+    pages, places = [], {}
+    for idref in spine:
+        item = items.get(idref)
+        if item is None:
+            continue
+        page = name(item.get("href"))
+        if page in places:  # (a page the spine names again, "ch1.xhtml#part2": read once, at its first place)
+            continue
+        places[page] = len(places) + 1
+        if (item.get("media-type") or "").strip().lower() not in PAGE_TYPES:
+            continue  # (an image or SVG page: no text read, but a place in the book)
+        if "nav" in (item.get("properties") or "").split():
+            continue  # the table of contents
+        pages.append((places[page], page))
+    return pages, opf
+
+
+def _encrypted(book: _Book) -> set[str]:
+    """The names of the files META-INF/encryption.xml says are encrypted (not only obfuscated fonts)."""
+    if "META-INF/encryption.xml" not in book.names:
+        return set()
+    try:
+        root = book.xml("META-INF/encryption.xml")
+    except ValueError as exc:
+        raise Skip(f"an encrypted EPUB (DRM?): {exc}") from None
+    names = set()
+    for data in root.iter():
+        if _local(data.tag) != "EncryptedData":
+            continue
+        method = next((e.get("Algorithm") for e in data.iter() if _local(e.tag) == "EncryptionMethod"), None)
+        for reference in data.iter():
+            if _local(reference.tag) == "CipherReference" and reference.get("URI") and method not in FONT_OBFUSCATION:
+                names.add(posixpath.normpath(unquote(reference.get("URI")).lstrip("/")))
+    return names
+
+
+def _page_text(data: bytes, decode: Callable[[bytes], str]) -> str:
+    declared = _XML_ENCODING.match(data[:200])
+    text = None
+    if declared:
+        try:
+            codec = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            codec = "utf-8"
+        if codec not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):  # (those: ``decode`` tells them apart)
+            text = data.decode(codec, errors="replace")
+    if text is None:
+        text = decode(data)
+    parser = _Page(has_main=MAIN_CONTENT.search(text) is not None)
+    parser.feed(text)
+    parser.title = None  # (no reading system shows it; most often the book's title, on every page)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _extract_epub(path: PurePath, data: bytes, decode: Callable[[bytes], str]) -> Extracted:
+    """The text of an EPUB book; ``decode`` turns a page's bytes into text (the HTML reader's
+    decoding and cleaning). Raises ``Skip`` for a file that is no readable book."""
+    try:
+        return _read(data, decode)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError,
+            struct.error, zlib.error, LZMAError) as exc:
+        # (a damaged zip, one cut short, damaged compressed bytes, a method zipfile lacks, a password-protected member)
+        detail = str(exc).strip().rstrip(".") or type(exc).__name__
+        raise Skip(f"unreadable EPUB: a damaged zip ({detail})") from None
+
+
+def _read(data: bytes, decode: Callable[[bytes], str]) -> Extracted:
+    book = _Book(data)
+    warning = None
+    try:
+        pages, opf = _package(book)
+    except ValueError as exc:
+        pages = [(place, name) for place, name in enumerate(sorted(
+            name for name in book.names if name.lower().endswith(PAGE_SUFFIXES) and not name.startswith("META-INF/")), 1)]
+        if not pages:
+            raise Skip(f"not an EPUB book: {exc}, and no XHTML page") from None
+        warning = f"{exc}: its {len(pages)} XHTML pages were read in the order of their names"
+    else:
+        missing = [name for _, name in pages if name not in book.names]
+        if missing:
+            warning = (f"{len(missing)} of the {len(pages)} pages {opf} names are not in the book "
+                       f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}): the others were read")
+        pages = [(place, name) for place, name in pages if name in book.names]
+    encrypted = _encrypted(book)
+    locked = [name for _, name in pages if name in encrypted]
+    if locked:
+        raise Skip(f"an encrypted EPUB (DRM): {len(locked)} of its {len(pages)} pages are encrypted, "
+                   "which simsearch cannot read")
+    total = sum(book.names[name].file_size for _, name in pages)
+    if total > MAX_TEXT_BYTES:  # (said by the zip, before any of it is read; what is read is counted too)
+        raise Skip(f"an EPUB whose text decompresses to over {MAX_TEXT_BYTES >> 20} MiB (a zip bomb?): not read")
+    parts, line_map, size = [], [], 0
+    for place, name in pages:
+        text = _page_text(book.read(name), decode).strip("\n")
+        if not text.strip():
+            continue
+        line_map.append((size, place))
+        parts.append(text + "\n\n")
+        size += len(text) + 2
+    if not parts:
+        raise Skip("no text in this EPUB (pictures only?)")
+    return Extracted("".join(parts), "epub", warning, line_map, blocks_marked=True)
