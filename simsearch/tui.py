@@ -32,7 +32,7 @@ from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
 from .store import ModelRow, Store, default_db_path
-from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
+from .widgets import OFFICE_NAMES, SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
 SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
@@ -515,6 +515,10 @@ class CompareApp(App):
         kind = self.store.conn.execute("SELECT kind FROM documents WHERE id = ?", (hit.document_id,)).fetchone()
         if kind is not None and kind[0] == "pdf":  # an editor shows a PDF's bytes, and its "line" is a page
             self.notify(f"{display_path(hit.path)} is a PDF: open it in a PDF viewer at page {hit.line}", markup=False)
+            return
+        if kind is not None and kind[0] in OFFICE_NAMES:  # a zip of XML: its "line" is a paragraph
+            self.notify(f"{display_path(hit.path)} is {OFFICE_NAMES[kind[0]]}: open it in a word processor "
+                        f"(the hit is in paragraph {hit.line})", markup=False)
             return
         try:
             with self.suspend():

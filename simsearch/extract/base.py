@@ -9,7 +9,8 @@ from pathlib import Path
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".org": "org",
-                 ".ipynb": "notebook", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+                 ".ipynb": "notebook", ".html": "html", ".htm": "html", ".pdf": "pdf",
+                 ".docx": "docx", ".odt": "odt"}
 # Plain-text documents named by custom, without a suffix (a project's or a Debian package's
 # README, NEWS, FAQ): read as text. LICENSE and COPYING are left out (the same boilerplate in
 # every project).
@@ -47,7 +48,7 @@ class Skip(Exception):
 @dataclass
 class Extracted:
     text: str
-    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "org", "notebook", "html" or "pdf" (``format_of``, ``extract``)
+    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "org", "notebook", "html", "pdf", "docx" or "odt" (``format_of``, ``extract``)
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None
