@@ -318,3 +318,41 @@ def test_paragraph_texts_come_back_in_order_one_block_each(texts):
             starts.append(extracted.text.index(block, at))
             at = starts[-1] + len(block)
         assert [extracted.source_line(start, 0) for start in starts] == list(range(1, len(blocks) + 1))
+
+
+def test_edit_key_on_a_word_hit_names_its_paragraph_and_the_panel_shows_its_text(tmp_path, index_model, monkeypatch):
+    """`e` would run `$EDITOR +3 letter.docx`: an editor shows the zip's bytes, where the hit's
+    "line" is a paragraph."""
+    from simsearch.indexer import index
+    from simsearch.store import Store
+    from simsearch.tui import CompareApp
+    from simsearch.widgets import ContextPanel
+
+    from .test_tui import ask, run_app, settle
+    from .test_tui_hunt import shown_in
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "letter.docx").write_bytes(docx(p("Dear Ada,") + p("Thank you.") + p("The zebrafinch sings at dawn.")))
+    store = Store.open(tmp_path / "index.db")
+    index(store, [tmp_path / "docs"], [str(index_model)], progress=False)
+    store.close()
+    monkeypatch.setenv("EDITOR", "vim")
+    notes, opened = [], []
+    monkeypatch.setattr("simsearch.tui.subprocess.run", lambda command, **kwargs: opened.append(command))
+
+    async def scenario(app, pilot):
+        from textual.widgets import DataTable
+
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notes.append(message))
+        await ask(app, pilot, "zebrafinch")
+        app.query_one("#left-table", DataTable).focus()
+        await settle(app, pilot)
+        assert app.selected[1].line == 3
+        shown = "\n".join(shown_in(app, app.query_one(ContextPanel)))
+        assert "3 │ The zebrafinch sings at dawn." in shown and "1 │ Dear Ada," in shown and "w:t" not in shown, shown
+        await pilot.press("e")
+        await pilot.pause()
+        assert opened == [] and notes[-1].endswith(
+            "letter.docx is a Word document: open it in a word processor (the hit is in paragraph 3)"), notes
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
