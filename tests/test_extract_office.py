@@ -144,6 +144,11 @@ def test_deleted_changes_comments_headers_and_hidden_text_are_left_out():
     parts = {"word/header1.xml": f'<w:hdr xmlns:w="{W}">{p("Running head")}</w:hdr>',
              "word/comments.xml": f'<w:comments xmlns:w="{W}"><w:comment w:id="0">{p("A comment.")}</w:comment></w:comments>'}
     assert read(docx(p("", inner=inner), parts=parts)) == [("Keep new words.", 1)]
+    prompt = ('<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>' + run("Click or tap here to enter text.")
+              + "</w:sdtContent></w:sdt>")
+    filled = '<w:sdt><w:sdtPr/><w:sdtContent>' + run("Ada Lovelace") + "</w:sdtContent></w:sdt>"
+    assert read(docx(p("", inner=run("Name: ") + prompt) + p("", inner=run("Author: ") + filled))) == [
+        ("Name:", 1), ("Author: Ada Lovelace", 2)]
     body = ('<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><text:p>old words</text:p>'
             '</text:deletion></text:changed-region></text:tracked-changes>'
             '<text:p>Keep <text:change text:change-id="c1"/>new words<office:annotation><dc:creator>A</dc:creator>'

@@ -313,7 +313,7 @@ class _DocxReader:
             elif tag == "w:tbl":
                 out += self._table(child, notes)
             elif tag == "w:sdt":
-                if not _is_toc_control(child):
+                if not _is_toc_control(child) and not _control_flag(child, "w:showingPlcHdr"):
                     out += self._block_paragraphs(_content(child, "w:sdtContent"), notes)
             elif tag in ("w:customXml", "w:ins", "w:moveTo", "mc:AlternateContent", "mc:Choice", "w:sdtContent"):
                 if tag == "mc:AlternateContent":
@@ -369,6 +369,8 @@ class _DocxReader:
                 choice = next((c for c in child if _tag(c) == "mc:Choice"), None)
                 if choice is not None:
                     self._runs(choice, pieces, anchored, notes)
+            elif tag == "w:sdt" and _control_flag(child, "w:showingPlcHdr"):
+                continue  # a form's empty field, showing its prompt ("Click or tap here to enter text.")
             else:  # hyperlinks, fields' results, inserted text, smart tags, content controls, drawings
                 self._runs(child, pieces, anchored, notes)
 
@@ -455,6 +457,13 @@ def _is_toc_control(sdt) -> bool:
         if _tag(element) == "w:docPartGallery" and (_attr(element, "w", "val") or "").lower() == "table of contents":
             return True
     return False
+
+
+def _control_flag(sdt, flag: str) -> bool:
+    """Whether a content control's properties set ``flag`` (``w:showingPlcHdr``: it shows its prompt, not a value)."""
+    properties = next((c for c in sdt if _tag(c) == "w:sdtPr"), None)
+    return properties is not None and any(_tag(c) == flag and _attr(c, "w", "val") not in ("0", "false", "off")
+                                          for c in properties)
 
 
 def _fonts_mono(run_properties) -> bool | None:
