@@ -765,7 +765,7 @@ def index_command(
     status: bool = typer.Option(False, "--status", help="Show what the index holds instead (same as `simsearch status`)."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Index documents (.txt .md .rst .adoc .org .ipynb .html .epub; .pdf with the pdf extra): new and changed files only."""
+    """Index documents (.txt .md .rst .adoc .org .ipynb .html .epub .docx .odt; .pdf with the pdf extra): new and changed files only."""
     from .indexer import discard_unused, index, previous_roots
     from .models import resolve_model
     from .store import Store, default_db_path

@@ -691,8 +691,9 @@ def _lines_hint(unit: Unit, indexed) -> str:
 
 def file_length(path: str) -> tuple[int, str] | None:
     """How far a file on disk goes in the numbers a hit's line is given in: its lines as an
-    editor numbers them (``segment.source_lines``, as the readers count), or a PDF's pages,
-    as ``(count, "lines" | "pages")``; None when it cannot be read, or is an EPUB (not judged)."""
+    editor numbers them (``segment.source_lines``, as the readers count), a PDF's pages, or a
+    Word or OpenDocument file's paragraphs (``extract.office``), as ``(count, "lines" | "pages" | "paragraphs")``;
+    None when it cannot be read, or is an EPUB (not judged)."""
     from .extract import decode, format_of, is_pdf_data
 
     try:
@@ -708,6 +709,14 @@ def file_length(path: str) -> tuple[int, str] | None:
             return len(open_pdf(data).pages), "pages"
         except Exception:  # no pypdf, or a PDF it cannot read (the index skips it too)
             return None
+    if format_of(Path(path)) in ("docx", "odt"):
+        from .extract import Skip
+        from .extract.office import paragraphs
+
+        try:
+            return len(paragraphs(data, format_of(Path(path)))), "paragraphs"
+        except Skip:  # (the index skips it too)
+            return None
     return len(source_lines(decode(data)[0])), "lines"
 
 
@@ -719,7 +728,7 @@ def past_the_end(store, lost: Sequence[tuple[Query, Unit]], indexed) -> list[tup
     not in the index (it grew since indexing), or in the index only (it shrank), are not past
     the end: ``simsearch index`` brings those up to date. A file deleted since indexing has no
     known length (lines past its last sentence may be code), and is not judged.
-    Each as ``(query, unit, count, "lines" | "pages")``."""
+    Each as ``(query, unit, count, "lines" | "pages" | "paragraphs")``."""
     _, _, by_form = indexed
     lengths: dict[str, tuple[int, str] | None] = {}
     found = []

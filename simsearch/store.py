@@ -1050,7 +1050,7 @@ class Store:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst", "asciidoc",
-        "org", "notebook", "html", "pdf"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
+        "org", "notebook", "html", "pdf", "docx", "odt"), or "skipped". ``inode`` and ``ctime_ns`` complete the file's stat
         (``DocumentRow``); ``skip_kind`` what a skip depends on (``skip_reason`` set).
         ``on_written(count)`` is called after every ``every`` sentences written (a progress bar).
 

@@ -32,7 +32,7 @@ from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
 from .store import ModelRow, Store, default_db_path
-from .widgets import SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
+from .widgets import OFFICE_NAMES, SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
 
 SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
@@ -519,6 +519,10 @@ class CompareApp(App):
         if kind is not None and kind[0] == "epub":  # a zip, and its "line" is a document of the book
             self.notify(f"{display_path(hit.path)} is an EPUB book: open it in an e-book reader at its document "
                         f"{hit.line} (the text is in the preview)", markup=False)
+            return
+        if kind is not None and kind[0] in OFFICE_NAMES:  # a zip of XML: its "line" is a paragraph
+            self.notify(f"{display_path(hit.path)} is {OFFICE_NAMES[kind[0]]}: open it in a word processor "
+                        f"(the hit is in paragraph {hit.line})", markup=False)
             return
         try:
             with self.suspend():

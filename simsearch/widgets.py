@@ -26,7 +26,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
-from .extract import decode
+from .extract import Skip, decode
+from .extract.office import paragraphs
 from .models import command_line
 from .progress import visible
 from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, root_gone, shown_score
@@ -653,9 +654,11 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     state = file_state(store, hit.document_id, hit.path)
     try:
         if state == "indexed":
-            lines = _file_lines(hit.path, file_identity(os.stat(hit.path)))
+            lines = _file_lines(hit.path, file_identity(os.stat(hit.path)), row[0])
     except OSError:
         state = "gone" if not os.path.lexists(hit.path) else "unreadable"
+    except Skip:  # (a document the index read, unreadable now though its bytes are the same: never, in practice)
+        state = "unreadable"
     if state == "gone":
         if root_gone(store, hit.path):  # `index` keeps a missing folder's documents
             return (f"the file is gone since it was indexed, and its folder too "
@@ -671,10 +674,17 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     return excerpt(lines, hit, neighbours, around)
 
 
+# A Word or OpenDocument file, as a notice names it (its lines are its paragraphs: ``extract.office``).
+OFFICE_NAMES = {"docx": "a Word document", "odt": "an OpenDocument text"}
+
+
 @functools.lru_cache(maxsize=4)  # moving the cursor through one file's hits reads it once
-def _file_lines(path: str, identity: tuple[int, int, int, int]) -> list[str]:
+def _file_lines(path: str, identity: tuple[int, int, int, int], file_format: str = "text") -> list[str]:
     """The file's lines; ``identity`` (size, mtime, inode, ctime) keys the cache, so a file
-    written since (even with its size and mtime put back) is read again."""
+    written since (even with its size and mtime put back) is read again. A Word or OpenDocument
+    file's "lines" are its paragraphs as a hit numbers them, so the panel shows its text, not its XML."""
+    if file_format in OFFICE_NAMES:
+        return paragraphs(Path(path).read_bytes(), file_format)
     return source_lines(decode(Path(path).read_bytes())[0])
 
 

@@ -137,7 +137,7 @@ def test_indexing_a_folder_with_nothing_to_index_says_so_naming_it(workdir, inde
     empty, foreign = workdir / "empty", workdir / "foreign"
     empty.mkdir()
     foreign.mkdir()
-    (foreign / "report.docx").write_bytes(b"PK\x03\x04")
+    (foreign / "report.xlsx").write_bytes(b"PK\x03\x04")
     (foreign / ".hidden.txt").write_text("A hidden note.\n")
     db = workdir / "i.db"
     for folder in (empty, foreign):

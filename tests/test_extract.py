@@ -17,7 +17,7 @@ def found(root: Path) -> list[str]:
 
 def test_walk_skips_hidden_ignored_and_unknown_types(tmp_path):
     files = {
-        "a.md": "x", "b.txt": "x", "c.html": "x", "d.rst": "x", "image.png": "x", "notes.docx": "x",
+        "a.md": "x", "b.txt": "x", "c.html": "x", "d.rst": "x", "image.png": "x", "sheet.xlsx": "x",
         ".hidden.md": "x", ".git/config.txt": "x", "build/out.txt": "x", "keep/build.txt": "x",
         "logs/today.log.txt": "x", "sub/.gitignore": "*.md\n!important.md\n", "sub/x.md": "x",
         "sub/important.md": "x", "sub/deep/y.md": "x", "docs/secret/z.txt": "x",

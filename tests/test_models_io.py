@@ -227,16 +227,16 @@ def test_a_root_of_a_type_simsearch_cannot_read_is_refused_and_nothing_recorded(
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("Printers need ink.\n")
-    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04 not text")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK\x03\x04 not text")
     (tmp_path / "Makefile").write_text("no suffix\n")
     (tmp_path / "LOUD.TXT").write_text("A shouted note about ink.\n")
     db = tmp_path / "idx.db"
-    code, out, err = run_cli("index", tmp_path / "notes.docx", "-m", index_model, "--db", db)
-    assert code == 2 and out == "" and "notes.docx: simsearch cannot index .docx files" in err
+    code, out, err = run_cli("index", tmp_path / "notes.xlsx", "-m", index_model, "--db", db)
+    assert code == 2 and out == "" and "notes.xlsx: simsearch cannot index .xlsx files" in err
     assert len(err.strip().splitlines()) == 1 and not db.exists()
     code, _, err = run_cli("index", tmp_path / "docs", "-m", index_model, "--db", db, "--json")
     assert code == 0, err
-    for bad in ("notes.docx", "Makefile"):
+    for bad in ("notes.xlsx", "Makefile"):
         code, out, err = run_cli("index", tmp_path / "docs", tmp_path / bad, "--db", db)
         assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and bad in err
     store = Store.open(db, create=False)

@@ -33,6 +33,7 @@ from .epub import _extract_epub
 from .html import _extract_html, _HtmlText
 from .ipynb import _clean_notebook
 from .markdown import _clean_markdown
+from .office import _extract_office
 from .org import _clean_org
 from .pdf import _extract_pdf, _pdf_text, is_pdf_data
 from .plain import _assemble, _clean_plain
@@ -53,7 +54,7 @@ def extract(path: Path, data: bytes) -> Extracted:
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
     (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
-    notebook's markdown cells (``.ipynb``) come out as prose without markup or code; plain text is
+    notebook's markdown cells (``.ipynb``), Word's ``.docx``, OpenDocument's ``.odt`` and an EPUB book's pages come out as prose without markup or code; plain text is
     read by its shape (``segment.line_shape``): wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
@@ -61,6 +62,8 @@ def extract(path: Path, data: bytes) -> Extracted:
         return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "))
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
         return _extract_pdf(path, data)
+    if file_format in ("docx", "odt"):  # (zip files of XML: read with the standard library)
+        return _extract_office(path, data, file_format)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
@@ -112,7 +115,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
 
 
 def format_of(path: Path) -> str:
-    """How a file is read by its name: text, markdown, rst, asciidoc, org, notebook, html, pdf or epub (``a.rst.txt``
+    """How a file is read by its name: text, markdown, rst, asciidoc, org, notebook, html, pdf, epub, docx or odt (``a.rst.txt``
     is rst). A ``.txt`` written in AsciiDoc is told by its text (``extract``)."""
     name = path.name.lower()
     if name.endswith((".rst.txt", ".rest.txt")):
