@@ -815,9 +815,14 @@ def index_command(
                     break
                 folder = folder.parent
         raise
+    refusal = _none_of_the_files_read(store, paths or [])
     if json_out:
         _print_json(report.as_dict())
+        if refusal:
+            raise SimsearchError(refusal)
         return
+    if refusal:
+        raise SimsearchError(refusal)
     encoded = ", ".join(f"{name} {count:,} ({report.precision.get(name, '?')})"
                         for name, count in report.encoded.items()) or "nothing (no model could be loaded)"
     if not roots:  # --model with no PATHS: the index's sentences were embedded, no file was read
@@ -912,6 +917,25 @@ def _indexed_example(searcher) -> str:
 
     first = searcher.store.conn.execute("SELECT path FROM documents WHERE skip_reason IS NULL ORDER BY path LIMIT 1").fetchone()
     return f"; one indexed file from here: {display_path(first[0])}" if first else ""
+
+
+def _none_of_the_files_read(store, paths: list[Path]) -> str | None:
+    """The error for a run given files only (no folder) of which none is indexed now, each
+    skipped for its content (a binary file named .txt, a scanned PDF): the run did none of what
+    was asked, so it exits 2 as for any bad input, naming the first file and why, on every run
+    (the reason is the one recorded: a file still skipped is not warned of again). The index is
+    as the run left it. None when a folder was given, or any file named is indexed."""
+    from .extract import printable
+
+    if not paths or not all(path.is_file() for path in paths):
+        return None
+    reasons = [(path, store.conn.execute("SELECT skip_reason FROM documents WHERE path = ?",
+                                         (os.path.abspath(path),)).fetchone()) for path in paths]
+    if any(row is None or row[0] is None for _, row in reasons):  # indexed, or not known by that name
+        return None
+    path, (reason,) = reasons[0]
+    named = "the file named" if len(paths) == 1 else f"the {len(paths):,} files named"
+    return f"{printable(path)}: {reason}; nothing of {named} was indexed"
 
 
 def _check_readable_roots(paths: list[Path]) -> None:

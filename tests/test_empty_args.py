@@ -10,6 +10,7 @@ later is tested without being listed here.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import get_args
@@ -190,10 +191,31 @@ def test_a_search_for_something_that_looks_like_an_option_is_told_about_the_doub
 def test_indexing_only_skipped_files_does_not_say_up_to_date(workdir, index_model, run_cli):
     # Session 43, trial F: `simsearch index bad/binary.txt` (a binary file named .txt, the only one
     # given) said "index is up to date: 0 files unchanged, 1 skipped (see the warnings)" of a new
-    # index that holds nothing. It says that nothing was indexed, and why.
-    binary = workdir / "binary.txt"
-    binary.write_bytes(b"\x00\x01\x02" * 100)
+    # index that holds nothing. A folder of such files says that nothing was indexed, and why.
+    folder = workdir / "bad"
+    folder.mkdir()
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     db = workdir / "i.db"
-    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    code, out, err = run_cli("index", folder, "-m", index_model, "--db", db)
     assert code == 0 and "skipped: binary content" in err, err
     assert "up to date" not in out and out.startswith("nothing was indexed: 0 files unchanged, 1 skipped (see the warnings)"), out
+
+
+def test_files_named_of_which_none_could_be_read_exit_2_on_every_run(workdir, index_model, run_cli):
+    """Session 45: `simsearch index binary.txt` exited 0, as if it had done what was asked; a
+    second run said "up to date … 1 still skipped", also 0. Files named on the command line of
+    which none is indexed are bad input: exit 2, naming the first and its reason, on every run;
+    one readable file among them is a run that did something (0)."""
+    binary, good = workdir / "binary.txt", workdir / "good.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    good.write_text("A sentence that can be read. And another one.\n")
+    db = workdir / "i.db"
+    for _ in range(2):
+        code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+        assert code == 2 and err.strip().splitlines()[-1] == (
+            f"error: {binary}: skipped: binary content; nothing of the file named was indexed"), err
+        assert "Traceback" not in err and out == ""
+    code, out, err = run_cli("index", binary, "--db", db, "--json")
+    assert code == 2 and json.loads(out)["skipped_before"] == 1 and "nothing of the file named" in err
+    code, out, err = run_cli("index", binary, good, "--db", db)
+    assert code == 0 and "1 new" in out, (out, err)
