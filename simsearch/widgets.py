@@ -27,6 +27,7 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import Skip, decode
+from .extract.ipynb import notebook_lines
 from .extract.office import paragraphs
 from .models import command_line
 from .progress import visible
@@ -682,9 +683,12 @@ OFFICE_NAMES = {"docx": "a Word document", "odt": "an OpenDocument text"}
 def _file_lines(path: str, identity: tuple[int, int, int, int], file_format: str = "text") -> list[str]:
     """The file's lines; ``identity`` (size, mtime, inode, ctime) keys the cache, so a file
     written since (even with its size and mtime put back) is read again. A Word or OpenDocument
-    file's "lines" are its paragraphs as a hit numbers them, so the panel shows its text, not its XML."""
+    file's "lines" are its paragraphs as a hit numbers them, so the panel shows its text, not its XML;
+    a notebook's are its own, with its markdown cells' text on them and nothing of its JSON."""
     if file_format in OFFICE_NAMES:
         return paragraphs(Path(path).read_bytes(), file_format)
+    if file_format == "notebook":
+        return notebook_lines(decode(Path(path).read_bytes())[0])
     return source_lines(decode(Path(path).read_bytes())[0])
 
 

@@ -256,3 +256,43 @@ def test_every_markdown_word_is_read_no_code_word_ever_and_each_line_holds_its_s
         first = text.split()[0].strip(".")
         held = file_lines[line - 1].replace("\\n", " ")  # (the line as JSON writes it: "\n" ends a line of the cell)
         assert re.search(rf"\b{re.escape(first)}\b", held, re.IGNORECASE), (line, text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(notebook_cells(), st.sampled_from([1, 2, None]))
+def test_the_panel_s_lines_are_the_file_s_with_markdown_text_and_no_json_or_code(drawn, indent):
+    """Session 45: the TUI's context panel showed a notebook hit among the file's raw JSON lines
+    (`"source": [`, `"The boat is ready.\n",`). It shows the markdown cells' text on the file's
+    own lines, so a hit's line is the same line, and nothing else."""
+    from simsearch.extract.ipynb import notebook_lines
+
+    cells, _ = drawn
+    source = notebook(*cells, indent=indent)
+    shown = notebook_lines(source)
+    assert len(shown) == len(source.splitlines())
+    panel = " ".join(shown)
+    assert not any(word.startswith("zq") for word in panel.split()) and '"' not in panel and "\\n" not in panel
+    for line, text in ipynb(source):
+        first = text.split()[0].strip(".")
+        assert re.search(rf"\b{re.escape(first)}\b", shown[line - 1], re.IGNORECASE), (line, text, shown[line - 1])
+
+
+def test_the_context_panel_shows_a_notebook_s_text_not_its_json(tmp_path, index_model):
+    from simsearch.indexer import index
+    from simsearch.search import Searcher
+    from simsearch.store import Store
+    from simsearch.widgets import Excerpt, read_excerpt
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "trip.ipynb").write_text(notebook(markdown("# Boats\n\nThe boat is ready.\nCome soon."),
+                                              code("boat = 1"), markdown("The harbour is calm.")))
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model)], progress=False)
+    hit = next(h for h in Searcher.open(store, str(index_model)).search("boat", 10, context=2)
+               if h.text == "The boat is ready.")
+    excerpt = read_excerpt(store, hit)
+    assert isinstance(excerpt, Excerpt)
+    shown = [line for line in excerpt.lines if line]
+    assert "The boat is ready." in shown and not any('"' in line or "cell_type" in line for line in excerpt.lines)
+    assert excerpt.lines[hit.line - excerpt.first].startswith("The boat is ready.")

@@ -123,6 +123,44 @@ def _cells(notebook: object) -> list:
     raise Skip(f"not a notebook: JSON, but {kind} without a \"cells\" list")
 
 
+def _line_of(text: str) -> Callable[[int], int]:
+    """The file's line (from 1) that holds an offset of ``text``."""
+    breaks = [found.end() for found in _LINE_END.finditer(text)]
+    return lambda offset: bisect.bisect_right(breaks, offset) + 1
+
+
+def _markdown_sources(notebook: object, starts: dict[int, Any]):
+    """Each markdown (or nbformat 3 heading) cell's ``(cell, pieces, offsets)``: the strings of its
+    ``source`` and where each begins in the file."""
+    for cell in _cells(notebook):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("markdown", "heading"):
+            continue
+        source = cell.get("source")
+        where = starts.get(id(cell), {}).get("source")
+        if isinstance(source, str):
+            yield cell, [source], [where]
+        elif isinstance(source, list) and all(isinstance(piece, str) for piece in source) and source:
+            yield cell, source, starts.get(id(source), [])
+
+
+def notebook_lines(text: str) -> list[str]:
+    """The notebook file's lines as the TUI's context panel shows them: on each line where a
+    markdown cell's string begins, that string's text (no quotes, no escapes); every other line
+    (the JSON around the cells, code cells, outputs) empty. As many lines as the file has, so a
+    hit's line is the same line here as in an editor."""
+    shown = [""] * len(source_lines(text))
+    if not text.strip():
+        return shown
+    notebook, starts = _notebook(text)
+    line_of = _line_of(text)
+    for _, pieces, offsets in _markdown_sources(notebook, starts):
+        for piece, offset in zip(pieces, offsets):
+            number = line_of(offset) if offset is not None else 1
+            words = " ".join(piece.splitlines())
+            shown[number - 1] = f"{shown[number - 1]} {words}".strip() if shown[number - 1] else words
+    return shown
+
+
 def _clean_notebook(text: str, includes: list[tuple[int, str]] | None = None,
                     cell_text: Callable[[str], str] = str) -> Lines:
     """The prose of a notebook's markdown cells (``Lines``, each cell a block, on the file's own
@@ -131,29 +169,12 @@ def _clean_notebook(text: str, includes: list[tuple[int, str]] | None = None,
     if not text.strip():
         return []  # (an empty file: no cell)
     notebook, starts = _notebook(text)
-    cells = _cells(notebook)
-    breaks = [found.end() for found in _LINE_END.finditer(text)]
-
-    def line_of(offset: int) -> int:
-        return bisect.bisect_right(breaks, offset) + 1
-
+    line_of = _line_of(text)
     # nbformat 4 and 3 keep each line's end in its string; nbformat 2 wrote the lines without them.
     version = notebook.get("nbformat") if isinstance(notebook, dict) else None
     separator = "\n" if isinstance(version, int) and version < 3 else ""
     out: Lines = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("markdown", "heading"):
-            continue
-        source = cell.get("source")
-        where = starts.get(id(cell), {}).get("source")
-        if isinstance(source, str):
-            pieces, offsets = [source], [where]
-        elif isinstance(source, list) and all(isinstance(piece, str) for piece in source):
-            pieces, offsets = source, starts.get(id(source), [])
-        else:
-            continue
-        if not pieces:
-            continue
+    for cell, pieces, offsets in _markdown_sources(notebook, starts):
         joined = separator.join(pieces)
         if cell["cell_type"] == "heading":  # nbformat 3: its level in "level"
             joined = "# " + " ".join(joined.split())
