@@ -564,6 +564,24 @@ def _forget_roots(store: Store, keys: list[str], *, progress: bool = False) -> d
             "skipped": before["skipped"] - after["skipped"], "sentences": before["sentences"] - after["sentences"]}
 
 
+def reclaim_space(store: Store) -> dict:
+    """After ``forget``: give the database's unused space back to the disk when it is more than
+    ``store.RECLAIM_FREE_SHARE`` of the file (``Store.reclaim``), under the writer lock. Returns
+    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do), or ``{"reclaimed_bytes": 0,
+    "reclaim_failed": reason}`` when it could not (a full disk): what was forgotten stays
+    forgotten, and later runs reuse the space. An `index` run that took the writer lock since the
+    forget: nothing done (it reuses the space as it writes)."""
+    with writer_lock(store, required=False) as held:
+        if not held:
+            return {"reclaimed_bytes": 0, "seconds": 0.0}
+        started = time.perf_counter()
+        try:
+            freed = store.reclaim()
+        except StorageError as exc:
+            return {"reclaimed_bytes": 0, "reclaim_failed": exc.reason or str(exc)}
+        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def forget_models(store: Store, names: list[str]) -> dict:
     """Remove models from the index: their rows, vectors and HNSW files (the model's own folder
     is never touched)."""
@@ -1437,7 +1455,7 @@ def index_status(store: Store) -> dict:
     if last_run is not None and last_run["status"] == "running" and not writer_alive(store):
         last_run = {**last_run, "status": "killed"}
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
-            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run,
+            "db_bytes": store.path.stat().st_size, "db_unused_bytes": store.space()[1], "roots": roots, "models": models, "last_run": last_run,
             "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION),
             "context_window": store.context_window()}
 
