@@ -1355,7 +1355,8 @@ def forget_command(
         result["missing"] = forget_missing_roots(store, progress=not json_out)
     if model:
         result["models"] = forget_models(store, list(model))
-    space = reclaim_space(store)  # what was forgotten leaves the file, not only the index
+    # what was forgotten leaves the file, not only the index
+    space = reclaim_space(store, vectors_removed=result["models"]["vectors"] if model else 0)
     if json_out:
         _print_json({**result, "space": space})
         return

@@ -1469,10 +1469,12 @@ class Store:
         free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
         return pages * page_size, free * page_size
 
-    def reclaim(self, share: float = RECLAIM_FREE_SHARE) -> int:
-        """``VACUUM`` the database when more than ``share`` of its pages are unused (``space``);
-        the bytes it gave back (0: nothing done). Call with the writer lock held (``indexer.
-        reclaim_space``) and no transaction open.
+    def reclaim(self, share: float = RECLAIM_FREE_SHARE, *, force: bool = False) -> int:
+        """``VACUUM`` the database when more than ``share`` of its pages are unused (``space``),
+        or with ``force``; the bytes it gave back (0: nothing done). Call with the writer lock held
+        (``indexer.reclaim_space``) and no transaction open. (``force``: rows deleted all over the
+        file leave its pages part-full, not free: the vectors of one model of two are every other
+        row of ``vectors``, two to a page, and forgetting one freed no page of the 15 MiB they took.)
 
         Safe beside readers and against interruption: in WAL mode ``VACUUM`` is one write
         transaction like any other (a search reading meanwhile keeps its snapshot; a kill before
@@ -1483,7 +1485,7 @@ class Store:
         about the database's size again, in its WAL) raises ``StorageError``; the database is then
         as it was."""
         total, unused = self.space()
-        if not total or unused <= share * total:
+        if not total or (unused <= share * total and not force):
             return 0
         try:
             self.conn.execute("VACUUM")
