@@ -1311,7 +1311,9 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
         return
     # The skipped files are not among the indexed ones: "4 files (1 skipped)" read as 1 of the 4.
     stdout.print(f"[bold]{_shown(info['db'])}[/] (schema {info['schema']}): {counted(info['documents'], 'file')} indexed, "
-                 f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {_mib(info['db_bytes'])}")
+                 f"{info['skipped']:,} skipped, {counted(info['sentences'], 'sentence')}, {_mib(info['db_bytes'])}"
+                 + (f" ({_mib(info['db_unused_bytes'])} of it unused: later runs reuse it)"
+                    if info["db_unused_bytes"] >= 0.1 * info["db_bytes"] else ""))
     table, left_out = _status_table(info["models"], stdout.width)
     stdout.print(table, soft_wrap=False)
     if left_out:
@@ -1373,7 +1375,7 @@ def forget_command(
     if not (paths or model or missing):
         raise SimsearchError("nothing to forget: give indexed PATHS, --model NAME or --missing")
     store = Store.open(db, create=False)
-    from .indexer import forget_missing_roots, forget_models, forget_roots
+    from .indexer import forget_missing_roots, forget_models, forget_roots, reclaim_space
     result = {}
     if paths:
         result["roots"] = forget_roots(store, list(paths), progress=not json_out)
@@ -1381,11 +1383,19 @@ def forget_command(
         result["missing"] = forget_missing_roots(store, progress=not json_out)
     if model:
         result["models"] = forget_models(store, list(model))
+    # what was forgotten leaves the file, not only the index
+    space = reclaim_space(store, vectors_removed=result["models"]["vectors"] if model else 0)
     if json_out:
-        _print_json(result)
+        _print_json({**result, "space": space})
         return
     for section, details in result.items():
         stdout.print(f"forgot {_visible(_describe(details))}", highlight=False, markup=False, soft_wrap=True)
+    if space["reclaimed_bytes"]:
+        stdout.print(f"gave {_mib(space['reclaimed_bytes'])} of unused space in {_visible(str(store.path))} back to the disk "
+                     f"({space['seconds']:.1f} s)", highlight=False, markup=False, soft_wrap=True)
+    elif space.get("reclaim_failed"):
+        Console(stderr=True).print(f"warning: could not give the unused space in {_visible(str(store.path))} back to the disk "
+                     f"({space['reclaim_failed']}); later index runs reuse it", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("tui")

@@ -44,7 +44,7 @@ from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidd
                      resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
-from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, ModelRow, Store, check_context_window,
+from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, RECLAIM_FREE_SHARE, ModelRow, Store, check_context_window,
                     StorageError, file_identity, process_alive, process_started_after, remove_dead_staging, run_files,
                     storage_error)
 
@@ -562,6 +562,28 @@ def _forget_roots(store: Store, keys: list[str], *, progress: bool = False) -> d
             _sync_ann(store, row, progress=progress)
     return {"roots": keys, "documents": before["documents"] - after["documents"],
             "skipped": before["skipped"] - after["skipped"], "sentences": before["sentences"] - after["sentences"]}
+
+
+def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
+    """After ``forget``: give the database's unused space back to the disk when it is more than
+    ``store.RECLAIM_FREE_SHARE`` of the file (``Store.reclaim``), or when ``vectors_removed``
+    (``forget --model``) were more than that share of the vectors held: those were interleaved
+    with the others and leave part-full pages, which SQLite does not count as free. Under the
+    writer lock. Returns
+    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do), or ``{"reclaimed_bytes": 0,
+    "reclaim_failed": reason}`` when it could not (a full disk): what was forgotten stays
+    forgotten, and later runs reuse the space. An `index` run that took the writer lock since the
+    forget: nothing done (it reuses the space as it writes)."""
+    with writer_lock(store, required=False) as held:
+        if not held:
+            return {"reclaimed_bytes": 0, "seconds": 0.0}
+        started = time.perf_counter()
+        held = store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] if vectors_removed else 0
+        try:
+            freed = store.reclaim(force=vectors_removed > RECLAIM_FREE_SHARE * (vectors_removed + held))
+        except StorageError as exc:
+            return {"reclaimed_bytes": 0, "reclaim_failed": exc.reason or str(exc)}
+        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2)}
 
 
 def forget_models(store: Store, names: list[str]) -> dict:
@@ -1437,7 +1459,7 @@ def index_status(store: Store) -> dict:
     if last_run is not None and last_run["status"] == "running" and not writer_alive(store):
         last_run = {**last_run, "status": "killed"}
     return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
-            "db_bytes": store.path.stat().st_size, "roots": roots, "models": models, "last_run": last_run,
+            "db_bytes": store.path.stat().st_size, "db_unused_bytes": store.space()[1], "roots": roots, "models": models, "last_run": last_run,
             "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION),
             "context_window": store.context_window()}
 

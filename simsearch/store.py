@@ -58,6 +58,12 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+# ``forget`` gives the space it freed back to the disk (``Store.reclaim``: VACUUM) when more than
+# this share of the database's pages are unused. SQLite reuses free pages for what later runs
+# write, but never shrinks the file: forgetting half of a 32 MiB index left a 32 MiB file with
+# 16 MiB unused, until a later run filled it again.
+RECLAIM_FREE_SHARE = 0.25
+
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
 FTS_MAX_WORDS = 64
 # Queries of at most this many words rank the sentences holding their punctuated words as
@@ -1453,6 +1459,41 @@ class Store:
             "skipped": self.conn.execute("SELECT count(*) FROM documents WHERE skip_reason IS NOT NULL").fetchone()[0],
             "sentences": self.conn.execute("SELECT count(*) FROM sentences").fetchone()[0],
         }
+
+    def space(self) -> tuple[int, int]:
+        """(bytes of the database's pages, bytes of them unused): SQLite keeps the pages that deleted
+        rows free in the file (its freelist) and reuses them for later writes, but never gives
+        them back to the disk by itself."""
+        page_size = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+        return pages * page_size, free * page_size
+
+    def reclaim(self, share: float = RECLAIM_FREE_SHARE, *, force: bool = False) -> int:
+        """``VACUUM`` the database when more than ``share`` of its pages are unused (``space``),
+        or with ``force``; the bytes it gave back (0: nothing done). Call with the writer lock held
+        (``indexer.reclaim_space``) and no transaction open. (``force``: rows deleted all over the
+        file leave its pages part-full, not free: the vectors of one model of two are every other
+        row of ``vectors``, two to a page, and forgetting one freed no page of the 15 MiB they took.)
+
+        Safe beside readers and against interruption: in WAL mode ``VACUUM`` is one write
+        transaction like any other (a search reading meanwhile keeps its snapshot; a kill before
+        the commit leaves the database as it was), and keeps every row id that anything refers to
+        (sentences, documents, models, the full-text tables: all ``INTEGER PRIMARY KEY``), so
+        the HNSW files stay valid. The file shrinks at the next checkpoint that no reader holds
+        back (at the latest when the last connection closes). A failure (a full disk: it needs
+        about the database's size again, in its WAL) raises ``StorageError``; the database is then
+        as it was."""
+        total, unused = self.space()
+        if not total or (unused <= share * total and not force):
+            return 0
+        try:
+            self.conn.execute("VACUUM")
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for a reader
+        except sqlite3.Error as exc:
+            raise (storage_error(exc, self.path) or StorageError(f"{self.path}: {exc}")) from None
+        return max(total - self.space()[0], 0)
 
     # --- full-text search ------------------------------------------------------------------
 

@@ -534,7 +534,9 @@ class IndexMachine(RuleBasedStateMachine):
         tally("model removed")
         store = Store.open(self.db)
         try:
-            indexer.forget_models(store, [name])
+            removed = indexer.forget_models(store, [name])["vectors"]
+            if hasattr(indexer, "reclaim_space"):  # as `simsearch forget --model` does: VACUUM, ids kept
+                indexer.reclaim_space(store, vectors_removed=removed)
         finally:
             store.close()
         del self.models[name]

@@ -1,0 +1,152 @@
+"""Session 45, trial "months": an index kept for months. `forget` gives back the space it frees.
+
+Found by 50 simulated days of `simsearch index` over Celery's docs (11.5k sentences): forgetting
+the `history` folder (half the sentences) left the 31.6 MiB file at 31.6 MiB with 16.1 MiB of
+free pages, and `status` said "5,536 sentences, 31.6MiB"; the space came back into use only when
+the folder was indexed again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+
+from simsearch import ann
+from simsearch.indexer import index
+from simsearch.search import Searcher
+from simsearch.store import StorageError, Store
+
+WORDS = ["river", "valley", "harbour", "lantern", "meadow", "orchard", "glacier", "canyon", "bridge", "market"]
+
+
+def _text(name: str, count: int, seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    return "\n".join(f"The {name} note {i} speaks of the {' and the '.join(rng.choice(WORDS, 3))} in spring {i}."
+                     for i in range(count)) + "\n"
+
+
+def _index(tmp_path, index_model, big: int = 400):
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    for root, files, count in ((kept, 2, 60), (gone, 8, big)):
+        root.mkdir()
+        for i in range(files):
+            (root / f"{root.name}{i}.txt").write_text(_text(f"{root.name}{i}", count, i), encoding="utf-8")
+    db = tmp_path / "i.db"
+    store = Store.open(db)
+    index(store, [kept, gone], [str(index_model)], progress=False, context=0)
+    return store, db, kept, gone
+
+
+def _pages(db) -> tuple[int, int]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA freelist_count").fetchone()[0]
+
+
+def test_forgetting_most_of_the_index_gives_its_space_back(tmp_path, index_model, run_cli):
+    store, db, kept, gone = _index(tmp_path, index_model)
+    store.close()
+    before, _ = _pages(db)
+    code, out, err = run_cli("forget", gone, "--db", db)
+    assert code == 0, err
+    assert "back to the disk" in out and str(db) in out
+    after, free = _pages(db)
+    assert free == 0 and after < 0.5 * before, (before, after)
+    assert db.stat().st_size == after * 4096  # the file itself shrank (no reader held it back)
+    code, out, err = run_cli("search", "river", "--db", db, "--json", "-k", "50")
+    assert code == 0, err
+    paths = {json.loads(line)["path"] for line in out.splitlines()}
+    assert paths and all(path.startswith(str(kept)) for path in paths)
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0 and "unused" not in out, out
+
+
+def test_a_small_forget_leaves_the_file_as_it_is_and_json_says_so(tmp_path, index_model, run_cli):
+    store, db, kept, gone = _index(tmp_path, index_model)
+    store.close()
+    code, out, err = run_cli("forget", kept, "--db", db, "--json")  # 120 of 3,320 sentences
+    assert code == 0, err
+    assert json.loads(out)["space"] == {"reclaimed_bytes": 0, "seconds": 0.0}
+    assert _pages(db)[1] > 0  # free pages stay for the next run to reuse
+
+
+def test_status_says_how_much_of_the_file_is_unused(tmp_path, index_model, run_cli):
+    store, db, kept, gone = _index(tmp_path, index_model)
+    store.close()
+    for file in gone.iterdir():  # deleted on disk: the next run takes them out, the file keeps its size
+        file.unlink()
+    code, out, err = run_cli("index", "--db", db)
+    assert code == 0, err
+    total, free = _pages(db)
+    code, out, err = run_cli("status", "--db", db)
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert f"{free * 4096 / 2**20:.1f}MiB of it unused: later runs reuse it" in first, first
+    code, out, err = run_cli("status", "--db", db, "--json")
+    assert json.loads(out)["db_unused_bytes"] == free * 4096
+
+
+def test_a_failed_vacuum_keeps_what_was_forgotten_and_warns(tmp_path, index_model, run_cli, monkeypatch):
+    store, db, kept, gone = _index(tmp_path, index_model)
+    store.close()
+
+    def full(self, share=0.25, force=False):
+        raise StorageError(f"{db}: the disk is full", "the disk is full")
+
+    monkeypatch.setattr(Store, "reclaim", full)
+    code, out, err = run_cli("forget", gone, "--db", db)
+    assert code == 0, err
+    assert "could not give the unused space" in err and "the disk is full" in err and "later index runs reuse it" in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+
+
+def test_a_search_open_across_the_vacuum_answers_from_the_kept_folder(tmp_path, index_model, run_cli, monkeypatch):
+    # A reader (a TUI) keeps its store and HNSW graph across `forget` and the VACUUM after it:
+    # sentence ids are kept by VACUUM (INTEGER PRIMARY KEY), so its graph's labels still name the
+    # right rows, and the ids forgotten are marked deleted when it next searches.
+    monkeypatch.setattr(ann, "EXACT_BELOW", 1)
+    store, db, kept, gone = _index(tmp_path, index_model)
+    searcher = Searcher.open(Store.open(db, readonly=True), str(index_model))
+    assert searcher.vectors.method == "hnsw"
+    reader = Store.open(db, readonly=True)
+    reader.conn.execute("BEGIN")
+    held = reader.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]  # a snapshot held through it
+    code, out, err = run_cli("forget", gone, "--db", db)
+    assert code == 0 and "back to the disk" in out, err
+    assert reader.conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == held
+    reader.conn.execute("COMMIT")
+    hits = searcher.search("the river in spring", k=30)
+    assert hits and all(hit.path.startswith(str(kept)) for hit in hits)
+    with sqlite3.connect(db) as conn:
+        texts = {sid: text for sid, text in conn.execute("SELECT id, text FROM sentences")}
+    assert all(texts[hit.sentence_id] == hit.text for hit in hits)
+
+
+def test_an_index_run_holding_the_writer_lock_is_not_waited_for(tmp_path, index_model):
+    # `forget` releases the writer lock before it reclaims; an `index` that took it meanwhile is
+    # not an error for `forget` (it already forgot): nothing is reclaimed, the run reuses the pages.
+    from simsearch.indexer import forget_roots, reclaim_space, writer_lock
+
+    store, db, kept, gone = _index(tmp_path, index_model)
+    forget_roots(store, [gone])
+    other = Store.open(db)
+    with writer_lock(other):
+        assert reclaim_space(store) == {"reclaimed_bytes": 0, "seconds": 0.0}
+    assert reclaim_space(store)["reclaimed_bytes"] > 0
+
+
+def test_forgetting_one_model_of_two_gives_its_vectors_space_back(tmp_path, index_model, tiny_model, run_cli):
+    # The two models' vectors alternate in `vectors` (keyed by sentence, then model): forgetting one
+    # left every page half full and none free, so the free pages alone never called for a VACUUM
+    # (Celery's docs: `forget --model` of 7,541 vectors, a 35.5 MiB file kept its size).
+    store, db, kept, gone = _index(tmp_path, index_model)
+    index(store, [], [str(index_model), str(tiny_model)], progress=False)
+    store.close()
+    before, _ = _pages(db)
+    code, out, err = run_cli("forget", "--model", tiny_model, "--db", db)
+    assert code == 0, err
+    assert "back to the disk" in out, out
+    after, free = _pages(db)
+    assert free == 0 and after < 0.85 * before, (before, after)
