@@ -601,8 +601,9 @@ class Searcher:
         ``mode`` defaults to ``dense`` here (``score`` is then the cosine); the CLI's default
         is :data:`DEFAULT_MODE`. ``min_score`` applies to the cosine in every mode. A query of
         nothing but whitespace and control characters is refused ("the query is empty"), as
-        by the CLI. Exactly tied scores come by sentence id, so the hits for ``k`` are the start
-        of the hits for a larger ``k`` (exact search; HNSW for ``k`` up to its ``ef``)."""
+        by the CLI. Exactly tied scores come in the order of the sentences' places (path, then
+        place in the file), so the hits for ``k`` are the start of the hits for a larger ``k``
+        (exact search; HNSW for ``k`` up to its ``ef``), and any index of the same files gives them alike."""
         check_mode(mode)
         check_query(query)
         needs_vector = needs_model(mode, min_score)
@@ -773,7 +774,11 @@ class Searcher:
         (copies take raw ranks; :func:`read_distinct`), and whether it is all there is."""
         def fetch(n: int) -> list[tuple[int, float]]:
             ids, scores = self.vectors.search(vector, n, allowed)
-            return list(zip(ids.tolist(), scores.tolist()))
+            found = list(zip(ids.tolist(), scores.tolist()))
+            # Copies that share a vector tie exactly: they go in their places' order (path, then
+            # place in the file), not their ids', so any index of the same files ranks them alike.
+            place = self.store.places([i for i, _ in found])
+            return sorted(found, key=lambda item: (-item[1], place.get(item[0], ("", 0))))
 
         return read_distinct(fetch, wanted, texts, self._texts)
 
@@ -875,7 +880,7 @@ class Searcher:
         indexed, when one ties with it: the same text and, for a hit with a cosine, the same
         vector (the same neighbours and file name), so the same scores. A moved folder indexed at
         its new place (its old one kept while missing: a drive not mounted) ties with every copy
-        it left, and ties go by sentence id, the old copy's lower. Else ``hit`` itself."""
+        it left, and ties go by the copies' places, so the old copy may come first. Else ``hit`` itself."""
         others = [sentence_id for sentence_id, _, _ in copies if sentence_id != hit.sentence_id]
         live = []
         for copy in self._hits(np.array(others, dtype=np.int64), np.full(len(others), hit.score), 0):  # path, line order

@@ -1517,7 +1517,8 @@ class Store:
         (``TimeStamper``: "Flexible timestamping."). So when the query is at most :data:`WRITTEN_FIRST_MAX_WORDS` words (as
         :func:`searched_word_count` counts them: ``config.json ?`` is one), the sentences that
         hold its punctuated words (else its identifier) as written (:func:`written_pattern`) come first, those with more of them before those with fewer, each group by BM25; then the
-        rest by BM25. Ties go to the smaller id, so a deeper ``limit`` only adds at the end.
+        rest by BM25. Ties go in the sentences' places (path, then place in the file), so a
+        deeper ``limit`` only adds at the end, and the same files rank alike in any index of them.
         Longer queries are ranked by BM25 alone (their third field is 0): there a sentence's
         other words weigh more than the way one of them is written (measured: ranking them by
         words found as written first cost 0.017 hit@10 on django-docs, whose questions hold
@@ -1547,28 +1548,47 @@ class Store:
             rows = self.conn.execute(
                 "SELECT rowid, -bm25(sentences_fts) FROM sentences_fts WHERE sentences_fts MATCH ? "
                 "AND +rowid IN (SELECT value FROM json_each(?))", (expression, json.dumps(sorted(found))))
-            first = sorted(((int(i), float(score), found[i]) for i, score in rows), key=lambda r: (-r[2], -r[1], r[0]))
-            first = first[:limit]
+            first = [(int(i), float(score), found[i]) for i, score in rows]
         sql = "SELECT rowid, -bm25(sentences_fts) AS score FROM sentences_fts WHERE sentences_fts MATCH ?"
         params: list = [expression]
         if documents is not None:
             sql += in_documents
             params.append(documents)
         spaceless = spaceless_query(query) if self._has_column("sentences_cjk", "grams") else None
-        if spaceless is None:
-            sql += " ORDER BY rank, rowid LIMIT ?"
-        else:
+        if spaceless is not None:
             # Runs of Chinese, Japanese, … are searched by their characters' pairs too: a
             # sentence's score is the sum of its BM25 scores in both tables.
-            sql = ("SELECT rowid, sum(score) FROM (" + sql
+            sql = ("SELECT rowid, sum(score) AS score FROM (" + sql
                    + " UNION ALL SELECT rowid, -bm25(sentences_cjk) FROM sentences_cjk WHERE sentences_cjk MATCH ?"
-                   + (in_documents if documents is not None else "")
-                   + ") GROUP BY rowid ORDER BY sum(score) DESC, rowid LIMIT ?")
+                   + (in_documents if documents is not None else "") + ") GROUP BY rowid")
             params += [spaceless] + ([documents] if documents is not None else [])
         placed = {i for i, _, _ in first}
-        rest = [(int(i), float(score), found.get(i, 0))
-                for i, score in self.conn.execute(sql, (*params, limit + len(placed))) if i not in placed]
-        return (first + rest)[:limit]
+        wanted = limit + len(placed)
+        rows = [(int(i), float(score)) for i, score in
+                self.conn.execute(f"SELECT rowid, score FROM ({sql}) ORDER BY score DESC, rowid LIMIT ?", (*params, wanted + 1))]
+        if len(rows) > wanted and rows[wanted - 1][1] == rows[wanted][1]:
+            # Sentences of equal score straddle the cut (the same text in several files): which
+            # of them make the list is decided below by their place, so every one of them is read.
+            cut = rows[wanted - 1][1]
+            rows = [row for row in rows if row[1] != cut] + [
+                (int(i), float(score)) for i, score in
+                self.conn.execute(f"SELECT rowid, score FROM ({sql}) WHERE score = ?", (*params, cut))]
+        rest = [(i, score, found.get(i, 0)) for i, score in rows if i not in placed]
+        # Equal scores go in the order of the sentences' places (path, then place in the file),
+        # not of their ids: an index built over the same files in another order, or kept up to
+        # date through other edits, ranks them alike.
+        place = self.places([i for i, _, _ in first + rest])
+        first.sort(key=lambda r: (-r[2], -r[1], place[r[0]]))
+        rest.sort(key=lambda r: (-r[1], place[r[0]]))
+        return (first[:limit] + rest)[:limit]
+
+    def places(self, sentence_ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Each sentence's (path, ordinal): where it is, whatever id the index gave it."""
+        if not sentence_ids:
+            return {}
+        return {int(i): (path, ordinal) for i, path, ordinal in self.conn.execute(
+            "SELECT s.id, d.path, s.ordinal FROM sentences s JOIN documents d ON d.id = s.document_id "
+            "WHERE s.id IN (SELECT value FROM json_each(?))", (json.dumps(sentence_ids),))}
 
     def copies(self, text: str, document_ids: Iterable[int] | None = None) -> list[tuple[int, str, int]]:
         """(sentence id, path, line) of every sentence whose text is exactly ``text`` (in
