@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simsearch.extract import READABLE, Skip, extract, format_of, reads_name, sentences_of
-from simsearch.extract import epub as epub_module
+from simsearch.extract import zipped
 
 CONTAINER = """<?xml version="1.0"?>
 <container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
@@ -169,14 +169,14 @@ def test_an_encrypted_book_is_skipped_and_one_with_obfuscated_fonts_read():
 
 
 def test_a_zip_bomb_is_skipped_without_being_read(monkeypatch):
-    monkeypatch.setattr(epub_module, "MAX_TEXT_BYTES", 100_000)
+    monkeypatch.setattr(zipped, "MAX_UNPACKED", 100_000)
     data = book({"a.xhtml": page("<p>" + "a " * 100_000 + "</p>")})
     assert len(data) < 2_000
     with pytest.raises(Skip) as skipped:
         extract(Path("x.epub"), data)
     assert str(skipped.value) == "an EPUB whose text decompresses to over 0 MiB (a zip bomb?): not read"
     # what the zip says of its sizes is not trusted: the bytes read are counted too
-    monkeypatch.setattr(epub_module, "MAX_TEXT_BYTES", 150_000)
+    monkeypatch.setattr(zipped, "MAX_UNPACKED", 150_000)
     data = book({"a.xhtml": page("<p>" + "a " * 50_000 + "</p>"), "b.xhtml": page("<p>" + "b " * 50_000 + "</p>")},
                 extra={"META-INF/encryption.xml": "<encryption>" + " " * 200_000 + "</encryption>"})
     with pytest.raises(Skip, match="zip bomb"):
@@ -282,3 +282,4 @@ def test_chapters_come_back_in_spine_order_on_their_place(order, lengths):
     got = read(book(pages, spine=spine))
     want = [(f"Chapter {words[i]} sentence {k} is here.", place) for place, i in enumerate(order, 1) for k in range(lengths[i])]
     assert got == want
+
