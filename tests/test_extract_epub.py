@@ -104,7 +104,7 @@ def test_footnotes_are_read_and_menus_and_images_as_the_html_reader_reads_them()
             '<aside><p>Related books you may like.</p></aside>'
             '<nav><ul><li><a href="x.xhtml">Previous</a></li></ul></nav>')
     texts = [text for text, _ in read(book({"a.xhtml": page(body)}))]
-    assert texts == ["The claim stands.1", "See the ship's log."]
+    assert texts == ["The claim stands.", "See the ship's log."]  # (the note's number is no word)
 
 
 def test_a_page_the_spine_names_again_is_read_once_at_its_first_place():
@@ -283,3 +283,21 @@ def test_chapters_come_back_in_spine_order_on_their_place(order, lengths):
     want = [(f"Chapter {words[i]} sentence {k} is here.", place) for place, i in enumerate(order, 1) for k in range(lengths[i])]
     assert got == want
 
+
+# --- session 45, readers review -------------------------------------------------------------------
+
+def test_note_and_page_numbers_and_ruby_annotations_are_not_glued_into_sentences():
+    # (before: "Second page1 goes on.", "runs over12 the page.", "漢(かん)字じ"; EPUBs made from print mark
+    # each printed page's break so, and pandoc writes role="doc-noteref" in HTML too)
+    body = ('<p>The sea<a epub:type="noteref" href="#n1">1</a> was calm<sup><a role="doc-noteref" href="#n2">[2]</a></sup>.</p>'
+            '<p>The sentence runs over<span epub:type="pagebreak" id="page12" title="12">12</span> the page, and exam'
+            '<span role="doc-pagebreak" aria-label="13"/>ple words stay whole.</p>'
+            '<div epub:type="pagebreak" title="14">14</div>'
+            '<p>This is <ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rt>じ</rt></ruby> here.</p>'
+            '<aside epub:type="footnote" id="n1"><p>The note.</p></aside>')
+    assert read(book({"a.xhtml": page(body)})) == [
+        ("The sea was calm.", 1), ("The sentence runs over the page, and example words stay whole.", 1),
+        ("This is 漢字 here.", 1), ("The note.", 1)]
+    # an HTML page's <rt> left unclosed ends at the next one, or with its ruby
+    html = "<p>A <ruby>漢<rt>かん<rt>じ</ruby>字 after.</p><p>Next <ruby>本<rt>ほん</ruby> one.</p>"
+    assert [s.text for s in sentences_of(extract(Path("a.html"), html.encode()))] == ["A 漢字 after.", "Next 本 one."]
