@@ -301,3 +301,13 @@ def test_note_and_page_numbers_and_ruby_annotations_are_not_glued_into_sentences
     # an HTML page's <rt> left unclosed ends at the next one, or with its ruby
     html = "<p>A <ruby>漢<rt>かん<rt>じ</ruby>字 after.</p><p>Next <ruby>本<rt>ほん</ruby> one.</p>"
     assert [s.text for s in sentences_of(extract(Path("a.html"), html.encode()))] == ["A 漢字 after.", "Next 本 one."]
+
+
+def test_a_contents_page_written_as_linked_headings_is_left_out_but_a_heading_linking_back_is_read():
+    # (before: the Debian Live manual's first page, made by SiSU, gave 198 sentences at line 1, every
+    # heading of the book again, "4.5.1 Burning an ISO image to a physical medium")
+    contents = ('<p class="centerbold">Live Systems Manual</p><h1 class="toc">About</h1>'
+                + "".join(f'<h5 class="toc"><a href="b.xhtml#o{i}">\n  1.{i} Section {i} of the book\n</a></h5>' for i in range(1, 5)))
+    chapter = '<h2><a href="a.xhtml">1. A chapter whose heading links back</a></h2><p>Its text.</p>'
+    assert read(book({"a.xhtml": page(contents), "b.xhtml": page(chapter)})) == [
+        ("Live Systems Manual", 1), ("About", 1), ("1. A chapter whose heading links back", 2), ("Its text.", 2)]

@@ -7,7 +7,8 @@ to them are the book's words). Its table of contents is left out, as a page's me
 EPUB 3 navigation document (the manifest item with ``properties="nav"``) and the EPUB 2 NCX (never
 a page of the spine). A page the EPUB 2 guide names as the table of contents (``<reference
 type="toc">``) is read: Sphinx names its first page so, the book's introduction above its list of
-chapters (a list of links, left out as the HTML reader leaves out menus). A page's ``<title>`` is left out (a reading system never shows it,
+chapters (a list of links, left out as the HTML reader leaves out menus); so is a page that lists
+the book's headings as headings that are links (SiSU's first page), without them. A page's ``<title>`` is left out (a reading system never shows it,
 and it is most often the book's title, repeated on every page). Footnotes and endnotes
 (``<aside epub:type="footnote">``, ``role="doc-endnote"`` ...) are read where they stand.
 
@@ -40,6 +41,11 @@ FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.a
 # Where a note stands in a page: read even in an <aside> outside the page's <main>.
 NOTE_TYPES = frozenset({"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note",
                         "doc-footnote", "doc-endnote", "doc-endnotes"})
+# A heading that is nothing but a link to a place in the book: on a page with three or more, an entry
+# of a table of contents written as headings (SiSU's first page lists every heading of the book so,
+# <h5 class="toc"><a href="...">), left out as the navigation document is. A chapter's one heading
+# that links back to the contents is its text.
+_LINKED_HEADING = re.compile(r"<h[1-6]\b[^>]*>\s*<a\s[^>]*\bhref\s*=", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -55,6 +61,15 @@ class _Page(_HtmlText):
         if tag == "span" and "link-target" in self._classes(attributes):
             return True
         return super()._is_chrome(tag, attributes)
+
+    def __init__(self, has_main: bool, contents: bool = False):
+        super().__init__(has_main=has_main)
+        self.contents = contents
+
+    def _end_block(self) -> None:
+        if self.contents and self.block_in_heading and not self.block_has_words:
+            del self.block[:]  # (a contents page's entry: a heading of the book repeated)
+        super()._end_block()
 
     def _skip(self, tag: str, capture: bool = False) -> None:
         size = len(self.block)
@@ -167,7 +182,7 @@ def _page_text(data: bytes, decode: Callable[[bytes], str]) -> str:
         text = decode(data)
     else:
         text = terminal_text(data.decode(codec, errors="replace")).replace(GLUE, " ")
-    parser = _Page(has_main=MAIN_CONTENT.search(text) is not None)
+    parser = _Page(has_main=MAIN_CONTENT.search(text) is not None, contents=len(_LINKED_HEADING.findall(text)) >= 3)
     parser.feed(text)
     parser.title = None  # (no reading system shows it; most often the book's title, on every page)
     parser.close()
