@@ -375,3 +375,13 @@ def test_a_ruby_is_read_as_its_base_and_a_symbol_as_its_character():
                + '<w:r><w:sym w:font="Wingdings" w:char="F0E0"/></w:r>' + run("."))
     assert read(docx(p("", inner=run("This is ") + ruby + run("字 here.")) + p("", inner=run("At 25") + symbols))) == [
         ("This is 漢字 here.", 1), ("At 25°C, a change of Δα ≈ 2.", 2)]
+
+
+def test_a_note_marked_many_times_is_read_once():
+    # (before: a 1.7 KB .docx, one note of 20,000 words marked 1,000 times, gave 100 MB of text in 0.3 s:
+    # a zip bomb past the cap on unpacked XML)
+    note = '<w:footnote w:id="1"><w:p>' + run("word " * 20_000) + "</w:p></w:footnote>"
+    data = docx(p("", inner=run("Marked.") + '<w:r><w:footnoteReference w:id="1"/></w:r>' * 1000), footnotes=note)
+    assert len(data) < 3000
+    extracted = extract(Path("a.docx"), data)
+    assert len(extracted.text) < 110_000 and extracted.text.count("word") == 20_000

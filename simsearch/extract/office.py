@@ -334,8 +334,8 @@ class _DocxReader:
             elif tag == "w:sym":
                 pieces.append(_symbol(_attr(child, "w", "font"), _attr(child, "w", "char")))
             elif tag in ("w:footnoteReference", "w:endnoteReference"):
-                if notes:
-                    anchored += self.notes.get((tag[2:-9], _attr(child, "w", "id") or ""), [])
+                if notes:  # (read at its first mark only: a note marked a thousand times is no thousand notes, nor a zip bomb)
+                    anchored += self.notes.pop((tag[2:-9], _attr(child, "w", "id") or ""), [])
             elif tag == "w:txbxContent":
                 for paragraph in self._block_paragraphs(child, notes):
                     anchored += [paragraph.text.strip()] if paragraph.text.strip() and not paragraph.code else []
