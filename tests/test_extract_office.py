@@ -385,3 +385,17 @@ def test_a_note_marked_many_times_is_read_once():
     assert len(data) < 3000
     extracted = extract(Path("a.docx"), data)
     assert len(extracted.text) < 110_000 and extracted.text.count("word") == 20_000
+
+
+def test_a_header_of_a_pages_length_names_no_cell_of_the_rows_below():
+    # (before: a 2 KB .docx, a 100,000-character header over 2,000 rows each with an empty cell
+    # before its text, gave 200 MB of text: the header before every row's cell; an HTML table too)
+    cell = lambda text: f"<w:tc>{p(text)}</w:tc>"
+    header = '<w:tr><w:trPr><w:tblHeader/></w:trPr>' + cell("Name") + cell("head " * 20_000) + "</w:tr>"
+    named = '<w:tr><w:trPr><w:tblHeader/></w:trPr>' + cell("Name") + cell("Windows") + "</w:tr>"
+    rows = ("<w:tr><w:tc><w:p/></w:tc>" + cell("x") + "</w:tr>") * 2000
+    assert len(extract(Path("a.docx"), docx(f"<w:tbl>{header}{rows}</w:tbl>")).text) < 120_000
+    assert read(docx(f"<w:tbl>{named}<w:tr><w:tc><w:p/></w:tc>{cell('yes')}</w:tr></w:tbl>")) == [
+        ("Name; Windows", 1), ("Windows: yes", 2)]
+    html = "<table><tr><th>a</th><th>" + "head " * 20_000 + "</th></tr>" + "<tr><td></td><td>x</td></tr>" * 2000 + "</table>"
+    assert len(extract(Path("a.html"), html.encode()).text) < 120_000
