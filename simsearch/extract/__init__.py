@@ -26,6 +26,7 @@ from .base import (
     FoundFile,
     Skip,
     reads_name,
+    terminal_text,
 )
 from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
@@ -147,25 +148,6 @@ def decode(data: bytes) -> tuple[str, str | None]:
         line = data.count(b"\n", 0, exc.start) + 1
         warning = f"not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as cp1252"
         return data.decode("cp1252", errors="replace"), warning
-
-
-
-
-# What a terminal draws rather than prints, in text saved from one: colour and cursor escapes
-# (ECMA-48 CSI and OSC: `script`, `ls --color`, a build log saved with its colours) and overstrike
-# (`man ls > ls.txt` without `col -b`: "N\bNA\bA" is bold NA, "_\bw" an underlined w).
-_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
-_OVERSTRIKE = re.compile(r"[^\n\r\x08]\x08")
-# Other control characters (not tab, line ends, vertical tab or form feed) are spaces.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1e\x7f-\x9f]")
-
-
-def terminal_text(text: str) -> str:
-    """``text`` as a terminal shows it: without its escape sequences, an overstruck character as the
-    one struck over it, any other control character a space. Lines stay where they were."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(" ", _OVERSTRIKE.sub("", _ESCAPE.sub("", text)))
 
 
 def sentences_of(extracted: Extracted, splitter: BlockSplitter | None = None) -> list[Sentence]:

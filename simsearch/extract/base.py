@@ -4,6 +4,7 @@ skipped one, and what a reader returns."""
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ READABLE = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf") + ",
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 13
+EXTRACTOR_VERSION = 14
 
 
 def reads_name(path: Path) -> bool:
@@ -39,6 +40,23 @@ class FoundFile:
 
 class Skip(Exception):
     """A file that is left out of the index, with the reason shown to the user."""
+
+
+# What a terminal draws rather than prints, in text saved from one: colour and cursor escapes
+# (ECMA-48 CSI and OSC: `script`, `ls --color`, a build log saved with its colours) and overstrike
+# (`man ls > ls.txt` without `col -b`: "N\bNA\bA" is bold NA, "_\bw" an underlined w).
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]")
+_OVERSTRIKE = re.compile(r"[^\n\r\x08]\x08")
+# Other control characters (not tab, line ends, vertical tab or form feed) are spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1e\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` as a terminal shows it: without its escape sequences, an overstruck character as the
+    one struck over it, any other control character a space. Lines stay where they were."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(" ", _OVERSTRIKE.sub("", _ESCAPE.sub("", text)))
 
 
 

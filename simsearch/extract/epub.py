@@ -7,7 +7,8 @@ to them are the book's words). Its table of contents is left out, as a page's me
 EPUB 3 navigation document (the manifest item with ``properties="nav"``) and the EPUB 2 NCX (never
 a page of the spine). A page the EPUB 2 guide names as the table of contents (``<reference
 type="toc">``) is read: Sphinx names its first page so, the book's introduction above its list of
-chapters (a list of links, left out as the HTML reader leaves out menus). A page's ``<title>`` is left out (a reading system never shows it,
+chapters (a list of links, left out as the HTML reader leaves out menus); so is a page that lists
+the book's headings as headings that are links (SiSU's first page), without them. A page's ``<title>`` is left out (a reading system never shows it,
 and it is most often the book's title, repeated on every page). Footnotes and endnotes
 (``<aside epub:type="footnote">``, ``role="doc-endnote"`` ...) are read where they stand.
 
@@ -18,28 +19,20 @@ next (a document the spine names twice counts once), much as a PDF hit's line is
 from __future__ import annotations
 
 import codecs
-import io
 import posixpath
 import re
-import struct
-import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import PurePath
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-from .base import Extracted, Skip
-
-try:
-    from lzma import LZMAError
-except ImportError:  # (a Python built without lzma: zipfile cannot read LZMA members either)
-    LZMAError = zlib.error
+from . import zipped
+from ..segment import GLUE
+from .base import Extracted, Skip, terminal_text
 from .html import MAIN_CONTENT, _HtmlText
 
-# What the pages of one book may decompress to, in all (a zip bomb is skipped, not read): five
-# times ``--max-file-mb``'s default, and some twenty times the text of the longest novels.
-MAX_TEXT_BYTES = 100 * 1024 * 1024
+# (what the files of one book may unpack to, in all: ``zipped.MAX_UNPACKED``)
+_TOO_LARGE = "an EPUB whose text decompresses to over {mib} MiB (a zip bomb?): not read"
 # The media types of the pages read (EPUB 2 allowed HTML; a page of SVG or an image is not read).
 PAGE_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/html"})
 PAGE_SUFFIXES = (".xhtml", ".html", ".htm", ".xht")
@@ -48,6 +41,11 @@ FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.a
 # Where a note stands in a page: read even in an <aside> outside the page's <main>.
 NOTE_TYPES = frozenset({"footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "note",
                         "doc-footnote", "doc-endnote", "doc-endnotes"})
+# A heading that is nothing but a link to a place in the book: on a page with three or more, an entry
+# of a table of contents written as headings (SiSU's first page lists every heading of the book so,
+# <h5 class="toc"><a href="...">), left out as the navigation document is. A chapter's one heading
+# that links back to the contents is its text.
+_LINKED_HEADING = re.compile(r"<h[1-6]\b[^>]*>\s*<a\s[^>]*\bhref\s*=", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -64,6 +62,15 @@ class _Page(_HtmlText):
             return True
         return super()._is_chrome(tag, attributes)
 
+    def __init__(self, has_main: bool, contents: bool = False):
+        super().__init__(has_main=has_main)
+        self.contents = contents
+
+    def _end_block(self) -> None:
+        if self.contents and self.block_in_heading and not self.block_has_words:
+            del self.block[:]  # (a contents page's entry: a heading of the book repeated)
+        super()._end_block()
+
     def _skip(self, tag: str, capture: bool = False) -> None:
         size = len(self.block)
         super()._skip(tag, capture)
@@ -75,36 +82,20 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-class _Book:
+class _Book(zipped.Zipped):
     """A zip read within the book's budget of decompressed bytes."""
 
     def __init__(self, data: bytes):
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
-        self.names = {info.filename: info for info in self.zip.infolist()}
-        self.read_bytes = 0
-
-    def read(self, name: str) -> bytes:
-        out = []
-        with self.zip.open(self.names[name]) as member:
-            while chunk := member.read(1 << 20):
-                self.read_bytes += len(chunk)
-                if self.read_bytes > MAX_TEXT_BYTES:
-                    raise Skip(f"an EPUB whose text decompresses to over {MAX_TEXT_BYTES >> 20} MiB "
-                               "(a zip bomb?): not read")
-                out.append(chunk)
-        return b"".join(out)
+        super().__init__(data, _TOO_LARGE)
 
     def xml(self, name: str) -> ElementTree.Element:
         """A small XML file of the book, parsed; ValueError with why it cannot be."""
         if name not in self.names:
             raise ValueError(f"no {name}")
-        data = self.read(name)
-        if b"<!ENTITY" in data:  # (entity expansion: no package file needs one)
-            raise ValueError(f"{name} declares XML entities")
         try:
-            return ElementTree.fromstring(data)
-        except ElementTree.ParseError as exc:
-            raise ValueError(f"{name} is not well-formed XML ({exc})") from None
+            return zipped.parse(self.read(name))
+        except zipped.BadXml as exc:
+            raise ValueError(f"{name} {exc}") from None
 
 
 def _package(book: _Book) -> tuple[list[tuple[int, str]], str]:
@@ -167,19 +158,31 @@ def _encrypted(book: _Book) -> set[str]:
     return names
 
 
+# What a page's declared encoding must read as ASCII reads it: the declaration was read so, and a
+# codec that does not ("hex", "rot13", "punycode", "unicode_escape", "utf-7") is no encoding of a page.
+_ASCII_PROBE = "<?xml version='1.0'?>\n<p class=\"a+b\">C:\\x41 &amp; ~@#-_.</p>"
+
+
+def _page_codec(name: str) -> str | None:
+    """The codec a page's XML declaration names, None where ``decode`` reads it (UTF-8, UTF-16, a
+    name Python does not know, or a codec that is no ASCII-compatible text encoding)."""
+    try:
+        codec = codecs.lookup(name).name
+        if _ASCII_PROBE.encode(codec).decode(codec, "replace") != _ASCII_PROBE or _ASCII_PROBE.encode(codec) != _ASCII_PROBE.encode():
+            return None
+    except (LookupError, ValueError, TypeError):  # (ValueError: UnicodeError)
+        return None
+    return None if codec in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") else codec  # (those: ``decode`` tells them apart)
+
+
 def _page_text(data: bytes, decode: Callable[[bytes], str]) -> str:
     declared = _XML_ENCODING.match(data[:200])
-    text = None
-    if declared:
-        try:
-            codec = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            codec = "utf-8"
-        if codec not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):  # (those: ``decode`` tells them apart)
-            text = data.decode(codec, errors="replace")
-    if text is None:
+    codec = _page_codec(declared.group(1).decode("ascii")) if declared else None
+    if codec is None:
         text = decode(data)
-    parser = _Page(has_main=MAIN_CONTENT.search(text) is not None)
+    else:
+        text = terminal_text(data.decode(codec, errors="replace")).replace(GLUE, " ")
+    parser = _Page(has_main=MAIN_CONTENT.search(text) is not None, contents=len(_LINKED_HEADING.findall(text)) >= 3)
     parser.feed(text)
     parser.title = None  # (no reading system shows it; most often the book's title, on every page)
     parser.close()
@@ -191,9 +194,7 @@ def _extract_epub(path: PurePath, data: bytes, decode: Callable[[bytes], str]) -
     decoding and cleaning). Raises ``Skip`` for a file that is no readable book."""
     try:
         return _read(data, decode)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError,
-            struct.error, zlib.error, LZMAError) as exc:
-        # (a damaged zip, one cut short, damaged compressed bytes, a method zipfile lacks, a password-protected member)
+    except zipped.DAMAGED as exc:
         detail = str(exc).strip().rstrip(".") or type(exc).__name__
         raise Skip(f"unreadable EPUB: a damaged zip ({detail})") from None
 
@@ -221,8 +222,8 @@ def _read(data: bytes, decode: Callable[[bytes], str]) -> Extracted:
         raise Skip(f"an encrypted EPUB (DRM): {len(locked)} of its {len(pages)} pages are encrypted, "
                    "which simsearch cannot read")
     total = sum(book.names[name].file_size for _, name in pages)
-    if total > MAX_TEXT_BYTES:  # (said by the zip, before any of it is read; what is read is counted too)
-        raise Skip(f"an EPUB whose text decompresses to over {MAX_TEXT_BYTES >> 20} MiB (a zip bomb?): not read")
+    if total > book.left:  # (said by the zip, before any of it is read; what is read is counted too)
+        raise Skip(_TOO_LARGE.format(mib=zipped.MAX_UNPACKED >> 20))
     parts, line_map, size = [], [], 0
     for place, name in pages:
         text = _page_text(book.read(name), decode).strip("\n")

@@ -101,6 +101,14 @@ class _HtmlText(HTMLParser):
     SKIP_ROLES = {"navigation", "search", "dialog", "alertdialog", "contentinfo"}
     # Controls hold no blocks: one left unclosed ends with the block around it.
     CONTROLS = {"button", "select", "textarea"}
+    # Marks in the text, not words of it, left out with nothing in their place (``_is_mark``): a
+    # ruby's annotation and its fallback parentheses ("漢<rt>かん</rt>字" is 漢字; an <rt> left
+    # unclosed ends at the next one, or with its <ruby>), a note's number ("page<a
+    # role="doc-noteref">1</a>.") and a printed page's number where its page broke ("runs
+    # over<span epub:type="pagebreak">12</span> the page"): DPUB-ARIA's roles and EPUB's types, which
+    # pandoc's HTML and EPUB writers and most EPUBs made from print write.
+    RUBY_TEXT = frozenset({"rt", "rp"})
+    MARKS = frozenset({"doc-noteref", "doc-pagebreak", "noteref", "pagebreak"})
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
     # Inline literals: each is one piece of the sentence around it, which ends nowhere inside it.
     LITERALS = frozenset({"code", "kbd", "samp", "tt"})
@@ -471,6 +479,13 @@ class _HtmlText(HTMLParser):
         return tag == "div" and (bool(self.CHROME_CLASSES.intersection(self._classes(attributes)))
                                  or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
 
+    def _is_mark(self, tag: str, attributes: dict) -> bool:
+        """A mark in the text (``RUBY_TEXT``, ``MARKS``), left out with nothing in its place."""
+        if tag in self.RUBY_TEXT:
+            return True
+        kinds = (attributes.get("role") or "").split() + (attributes.get("epub:type") or "").split()
+        return not self.MARKS.isdisjoint(kinds)
+
     def _is_toggle_label(self, attributes: dict) -> bool:
         """Whether a <summary> is a toggle's label (``TOGGLE_LABELS``), which labels nothing."""
         return bool(self.TOGGLE_LABELS.intersection(self._classes(attributes)))
@@ -540,6 +555,8 @@ class _HtmlText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if self.skipped == "dt" and tag in ("dt", "dd") and self.skip_depth == 1 and not self.skip_blocks:
             self._skip_ended()  # a field's label left unclosed ends where its body (or the next label) begins
+        if self.skipped in self.RUBY_TEXT and tag in self.RUBY_TEXT and self.skip_depth == 1:
+            self._skip_ended()  # (an <rt> or <rp> left unclosed ends where the next begins)
         if self.skipped is not None:
             if tag == self.skipped:
                 self.skip_depth += 1
@@ -556,7 +573,11 @@ class _HtmlText(HTMLParser):
             self.block_is_signature = True
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
             self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
-        if tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
+        if tag not in self.VOID and self._is_mark(tag, attributes):
+            size = len(self.block)
+            self._skip(tag)
+            del self.block[size:]  # (nothing in its place: "page<a role="doc-noteref">1</a>." reads "page.")
+        elif tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
             if tag == "pre":
                 self.captured_code = self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
             self._skip(tag, capture=tag == "pre")
@@ -617,7 +638,9 @@ class _HtmlText(HTMLParser):
                     self.skip_counts[self.skip_blocks[-1]] -= 1
                     if self.skip_blocks.pop() == tag:
                         break
-            elif self.skipped in self.CONTROLS and self._last(tag) >= 0:
+            elif self.skipped in self.RUBY_TEXT and tag == "ruby":
+                self._skip_ended()  # (an <rt> left unclosed ends with its ruby)
+            elif self.skipped in self.CONTROLS | self.RUBY_TEXT and self._last(tag) >= 0:
                 self._skip_ended()  # a control left unclosed ends with the block around it
                 self.handle_endtag(tag)
             return

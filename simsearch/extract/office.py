@@ -10,23 +10,18 @@ has that paragraph's number. What a reader is shown (``paragraphs``) is numbered
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from xml.etree import ElementTree
 
-from .base import Extracted, Skip
+from . import zipped
+from .base import Extracted, Skip, terminal_text
 from .plain import _assemble
 from .rst import _cell_names, _quoted_cell
 
-# The most the parts read from one document may unpack to: a zip bomb (a few KiB that unpack to
-# gigabytes) is skipped once it passes this, never unpacked whole. A 1,000-page report's XML is
-# about 20 MiB.
-MAX_UNPACKED = 64 * 2**20
-_CHUNK = 2**20
+# (what the parts read from one document may unpack to, in all: ``zipped.MAX_UNPACKED``)
+_TOO_LARGE = "unpacks to over {mib} MiB of XML (a zip bomb?); not read"
 
 W_NS = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
         "http://purl.oclc.org/ooxml/wordprocessingml/main")  # (transitional and strict OOXML)
@@ -45,9 +40,6 @@ _NS = {
 }
 _REL_DOCUMENT = "/officeDocument"
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-# A DOCTYPE (and so an entity declaration) in any form: no Word or OpenDocument part has one, and
-# an entity that expands to itself a billion times ("billion laughs") needs one.
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<\0!\0D\0O\0C\0T\0Y\0P\0E\0|\0<\0!\0D\0O\0C\0T\0Y\0P\0E")
 # Paragraph styles that hold code (Word's "HTML Preformatted", pandoc's "Source Code", LibreOffice's
 # "Preformatted Text"): left out, as every reader leaves code blocks out.
 _CODE_STYLE = re.compile(r"(?i)\b(?:source[ _]?code|code|preformatted|verbatim|macro[ _]text)\b")
@@ -121,63 +113,43 @@ def _read(data: bytes, file_format: str) -> tuple[list[_Paragraph], str]:
         raise Skip("a Word 97-2003 (.doc) file or another binary Office file, not .docx or .odt: "
                    "save it as .docx or .odt to index it")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        archive = zipped.Zipped(data, _TOO_LARGE)
+    except zipped.DAMAGED:
         raise Skip(f"not a {_NAMES[file_format]} (not a zip file, or a damaged one)") from None
-    with archive:
-        budget = _Budget()
-        names = set(archive.namelist())
-        mimetype = _part(archive, "mimetype", budget) if "mimetype" in names else None
+    with archive.zip:
+        names = archive.names
+        mimetype = _part(archive, "mimetype") if "mimetype" in names else None
         if (mimetype is not None and mimetype.strip() == _ODT_MIMETYPE) or ("content.xml" in names and "[Content_Types].xml" not in names):
-            return _OdtReader(archive, budget).read(), "odt"
+            return _OdtReader(archive).read(), "odt"
         if "[Content_Types].xml" in names:
-            return _DocxReader(archive, budget).read(), "docx"
+            return _DocxReader(archive).read(), "docx"
     raise Skip(f"not a {_NAMES[file_format]} (a zip file without a document in it)")
 
 
 _NAMES = {"docx": "Word document", "odt": "OpenDocument text"}
 
 
-class _Budget:
-    """What is left of ``MAX_UNPACKED`` for the document's parts."""
-
-    def __init__(self):
-        self.left = MAX_UNPACKED
-
-
-def _part(archive: zipfile.ZipFile, name: str, budget: _Budget) -> bytes | None:
+def _part(archive: zipped.Zipped, name: str) -> bytes | None:
     """A part's bytes, None when there is no such part; ``Skip`` when it is damaged or the parts
-    read unpack to more than ``MAX_UNPACKED`` (counted as they unpack, whatever sizes the zip claims)."""
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
+    read unpack to more than ``zipped.MAX_UNPACKED``."""
+    if name not in archive.names:
         return None
-    chunks = []
     try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(_CHUNK):
-                budget.left -= len(chunk)
-                if budget.left < 0:
-                    raise Skip(f"unpacks to over {MAX_UNPACKED // 2**20} MiB of XML (a zip bomb?); not read")
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
-        # (RuntimeError: an entry encrypted with a zip password; NotImplementedError: an unknown compression)
+        return archive.read(name)
+    except zipped.DAMAGED as exc:
         raise Skip(f"damaged or encrypted zip entry {name} ({str(exc).strip() or type(exc).__name__})") from None
-    return b"".join(chunks)
 
 
-def _xml(archive: zipfile.ZipFile, name: str, budget: _Budget) -> ElementTree.Element | None:
-    """A part parsed, None when absent. A part with a DOCTYPE is refused before it is parsed (no
-    entity is ever expanded, and ElementTree fetches no external one)."""
-    data = _part(archive, name, budget)
+def _xml(archive: zipped.Zipped, name: str) -> ElementTree.Element | None:
+    """A part parsed, None when absent; ``Skip`` for one that declares entities (no Word or
+    OpenDocument part does) or is damaged."""
+    data = _part(archive, name)
     if data is None:
         return None
-    if _DOCTYPE.search(data):
-        raise Skip(f"{name} declares a DOCTYPE, which no Word or OpenDocument part does; not read")
     try:
-        return ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        raise Skip(f"damaged XML in {name} ({exc})") from None
+        return zipped.parse(data)
+    except zipped.BadXml as exc:
+        raise Skip(f"{name} {exc}: not read") from None
 
 
 def _tag(element: ElementTree.Element) -> str:
@@ -223,10 +195,11 @@ class _DocxReader:
 
     SKIP = frozenset({"w:del", "w:moveFrom", "w:delText", "w:instrText", "w:delInstrText", "w:rPr", "w:pPr",
                       "w:sdtPr", "w:sdtEndPr", "mc:Fallback", "w:tblPr", "w:trPr", "w:tcPr", "w:sectPr",
-                      "m:oMathPara", "w:commentReference", "w:footnoteRef", "w:endnoteRef", "w:fldChar"})
+                      "m:oMathPara", "w:commentReference", "w:footnoteRef", "w:endnoteRef", "w:fldChar",
+                      "w:rt"})  # (a ruby's annotation: "漢字" is read, not "かん漢字", as the other readers read ruby)
 
-    def __init__(self, archive: zipfile.ZipFile, budget: _Budget):
-        self.archive, self.budget = archive, budget
+    def __init__(self, archive: zipped.Zipped):
+        self.archive = archive
         self.styles: dict[str, tuple[str, str | None, bool | None]] = {}  # id: (name, based on, mono)
         self.notes: dict[tuple[str, str], list[str]] = {}
         self.items: list[_Paragraph] = []
@@ -234,14 +207,14 @@ class _DocxReader:
     @_depth_guard
     def read(self) -> list[_Paragraph]:
         main = self._main_part()
-        root = _xml(self.archive, main, self.budget)
+        root = _xml(self.archive, main)
         if root is None:
             raise Skip(f"not a Word document (no {main} in it)")
         rels = self._relationships(main)
         folder = main.rpartition("/")[0]
         for kind, default in (("styles", "styles.xml"), ("footnotes", "footnotes.xml"), ("endnotes", "endnotes.xml")):
             target = rels.get(kind, default)
-            part = _xml(self.archive, _join(folder, target), self.budget)
+            part = _xml(self.archive, _join(folder, target))
             if part is None:
                 continue
             if kind == "styles":
@@ -260,7 +233,7 @@ class _DocxReader:
         return self.items
 
     def _main_part(self) -> str:
-        rels = _xml(self.archive, "_rels/.rels", self.budget)
+        rels = _xml(self.archive, "_rels/.rels")
         for rel in rels if rels is not None else ():
             if (rel.get("Type") or "").endswith(_REL_DOCUMENT) and rel.get("Target"):
                 return rel.get("Target").lstrip("/")
@@ -268,7 +241,7 @@ class _DocxReader:
 
     def _relationships(self, part: str) -> dict[str, str]:
         folder, _, name = part.rpartition("/")
-        rels = _xml(self.archive, _join(folder, f"_rels/{name}.rels"), self.budget)
+        rels = _xml(self.archive, _join(folder, f"_rels/{name}.rels"))
         found = {}
         for rel in rels if rels is not None else ():
             kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
@@ -331,7 +304,7 @@ class _DocxReader:
         pieces: list[str] = []
         anchored: list[str] = []
         self._runs(paragraph, pieces, anchored, notes)
-        text = "".join(pieces)
+        text = terminal_text("".join(pieces))  # (XML allows U+007F-U+009F: a space, as every reader reads them)
         if any(_TOC_STYLE.match(name) for name in names):
             text = ""  # (a table of contents' entry: a heading repeated, with its page)
         code = any(_CODE_STYLE.search(name) for name in names)
@@ -358,9 +331,11 @@ class _DocxReader:
                 pieces.append("-")
             elif tag == "w:softHyphen":
                 pieces.append("\u00ad")
+            elif tag == "w:sym":
+                pieces.append(_symbol(_attr(child, "w", "font"), _attr(child, "w", "char")))
             elif tag in ("w:footnoteReference", "w:endnoteReference"):
-                if notes:
-                    anchored += self.notes.get((tag[2:-9], _attr(child, "w", "id") or ""), [])
+                if notes:  # (read at its first mark only: a note marked a thousand times is no thousand notes, nor a zip bomb)
+                    anchored += self.notes.pop((tag[2:-9], _attr(child, "w", "id") or ""), [])
             elif tag == "w:txbxContent":
                 for paragraph in self._block_paragraphs(child, notes):
                     anchored += [paragraph.text.strip()] if paragraph.text.strip() and not paragraph.code else []
@@ -449,6 +424,30 @@ def _content(element, tag: str):
     return next((c for c in element if _tag(c) == tag), ElementTree.Element("none"))
 
 
+# Word's symbols (``w:sym``: Insert > Symbol) in the Symbol font, by their code in it (Word writes
+# U+F000 more): Greek letters and the signs of measures and formulas, as Unicode has them (Adobe's
+# Symbol encoding). A symbol in another font (Wingdings' pictures) is no text.
+_SYMBOL_FONT = dict(zip(
+    b'"$\'*-@ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz~\xa2\xa3\xa5\xab\xac\xad\xae\xaf\xb0\xb1\xb2\xb3\xb4\xb5'
+    b'\xb6\xb7\xb8\xb9\xba\xbb\xbc\xc7\xc8\xc9\xcc\xce\xcf\xd1\xd5\xd6\xd7\xd8\xd9\xda\xdb\xde\xe5\xf2',
+    "∀∃∋∗−≅ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖαβχδεφγηιϕκλμνοπθρστυϖωξψζ∼′≤∞↔←↑→↓°±″≥×∝"
+    "∂•÷≠≡≈…∩∪⊃⊂∈∉∇∏√⋅¬∧∨⇔⇒∑∫", strict=True))
+
+
+def _symbol(font: str | None, code: str | None) -> str:
+    """A ``w:sym``'s text: its character, or what the Symbol font's code for it stands for."""
+    try:
+        char = int(code or "", 16)
+    except ValueError:
+        return ""
+    if 0xF000 <= char <= 0xF0FF:  # (Word's codes in a symbol font)
+        if (font or "").strip().lower() != "symbol":
+            return ""
+        char -= 0xF000
+        return _SYMBOL_FONT.get(char, chr(char) if 0x20 <= char < 0x7F else "")
+    return chr(char) if 0x20 <= char <= 0x10FFFF and not 0xD800 <= char < 0xE000 else ""
+
+
 def _is_toc_control(sdt) -> bool:
     properties = next((c for c in sdt if _tag(c) == "w:sdtPr"), None)
     if properties is None:
@@ -506,18 +505,18 @@ class _OdtReader:
                       "table:table-column", "table:table-columns", "table:table-header-columns", "table:table-column-group"})
     ODF_MANIFEST = "META-INF/manifest.xml"
 
-    def __init__(self, archive: zipfile.ZipFile, budget: _Budget):
-        self.archive, self.budget = archive, budget
+    def __init__(self, archive: zipped.Zipped):
+        self.archive = archive
         self.styles: dict[str, tuple[str, str | None, bool | None]] = {}  # name: (display name, parent, mono)
         self.mono_fonts: set[str] = set()
 
     @_depth_guard
     def read(self) -> list[_Paragraph]:
-        manifest = _part(self.archive, self.ODF_MANIFEST, self.budget)
+        manifest = _part(self.archive, self.ODF_MANIFEST)
         if manifest is not None and b"encryption-data" in manifest:
             raise Skip("password-protected document: save a copy without the password to index it")
         for name in ("styles.xml", "content.xml"):
-            root = _xml(self.archive, name, self.budget)
+            root = _xml(self.archive, name)
             if root is None:
                 if name == "content.xml":
                     raise Skip("not an OpenDocument text (no content.xml in it)")
@@ -580,7 +579,7 @@ class _OdtReader:
         anchored: list[str] = []
         self._inline(paragraph, pieces, anchored)
         code = any(_CODE_STYLE.search(name) for name in names)
-        return _Paragraph("".join(pieces), code, self._style_mono(style), anchored)
+        return _Paragraph(terminal_text("".join(pieces)), code, self._style_mono(style), anchored)
 
     def _inline(self, element, pieces: list[str], anchored: list[str]) -> None:
         if element.text:

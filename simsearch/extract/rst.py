@@ -413,11 +413,19 @@ def _quoted_cell(texts: list[str], words: Callable[[str], str] = str) -> list[st
     return texts
 
 
+# The longest header that names a cell: a column is named in a few words, and a header of a page's
+# length put before a cell of each of thousands of rows multiplied the text (a 2 KB .docx gave 200 MB).
+MAX_LABEL = 100
+
+
 def _column_label(header: str) -> str:
     """A column's header as the label of a cell in it ("Windows:"; "Required?" as it is): a row
     names the column of a cell whose place no longer tells it (an empty cell before it in the row)
-    and of a check or cross mark, which says nothing without it ("Command Prompt; cmd; Windows: yes")."""
+    and of a check or cross mark, which says nothing without it ("Command Prompt; cmd; Windows: yes").
+    A header over ``MAX_LABEL`` characters names nothing ("")."""
     header = header.strip()
+    if len(header) > MAX_LABEL:
+        return ""
     return header + ("" if _LABEL_END.search(header) else ":")
 
 
