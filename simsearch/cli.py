@@ -939,7 +939,7 @@ def _none_of_the_files_read(store, paths: list[Path]) -> str | None:
 
 
 def _check_readable_roots(paths: list[Path]) -> None:
-    """A file named as a root must be of a type simsearch reads: another (``notes.docx``) is the
+    """A file named as a root must be of a type simsearch reads: another (``notes.rtf``) is the
     user's mistake, refused before anything is written, not a root recorded to warn on every run."""
     from .extract import READABLE, printable, reads_name
 
