@@ -807,15 +807,12 @@ def index_command(
         if new and discard_unused(store):
             # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
             # loads): no index, nor the folders made for it
-            folder = db_path.absolute().parent
-            while folder != existing and _nearest_existing(folder) == folder:
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
-                folder = folder.parent
+            _remove_folders_made(db_path, existing)
         raise
     refusal = _none_of_the_files_read(store, paths or [])
+    if refusal and new and discard_unused(store, refused=True):  # a first run that indexed nothing asked of it
+        _remove_folders_made(db_path, existing)
+        refusal += "; no index was made"
     if json_out:
         _print_json(report.as_dict())
         if refusal:
@@ -919,12 +916,24 @@ def _indexed_example(searcher) -> str:
     return f"; one indexed file from here: {display_path(first[0])}" if first else ""
 
 
+def _remove_folders_made(db_path: Path, existing: Path) -> None:
+    """The folders a new index's run made for it (those below ``existing``), once it is removed."""
+    folder = db_path.absolute().parent
+    while folder != existing and _nearest_existing(folder) == folder:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
 def _none_of_the_files_read(store, paths: list[Path]) -> str | None:
     """The error for a run given files only (no folder) of which none is indexed now, each
     skipped for its content (a binary file named .txt, a scanned PDF): the run did none of what
     was asked, so it exits 2 as for any bad input, naming the first file and why, on every run
-    (the reason is the one recorded: a file still skipped is not warned of again). The index is
-    as the run left it. None when a folder was given, or any file named is indexed."""
+    (the reason is the one recorded: a file still skipped is not warned of again). An index the
+    run made is removed; an existing one keeps the files as skipped (a later run reads them once
+    they change). None when a folder was given, or any file named is indexed."""
     from .extract import printable
 
     if not paths or not all(path.is_file() for path in paths):

@@ -166,14 +166,14 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def discard_unused(store: Store) -> bool:
+def discard_unused(store: Store, refused: bool = False) -> bool:
     """``Store.discard_unused`` under the writer lock: a new index whose first command was
     refused is removed only while no other command is writing to it. Returns whether it was."""
     if store.on_disk():
         try:
             with writer_lock(store, required=False) as held:
                 if held:
-                    return store.discard_unused()
+                    return store.discard_unused(refused)
         except SimsearchError:  # removed in this instant, or no lock file can be made: the command's own error is told
             pass
     # Busy (another command writes to it), or already removed by another refused first command

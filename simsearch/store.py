@@ -929,13 +929,14 @@ class Store:
         (not removed, nor replaced by another file, since)."""
         return self._file is None or _identity(self.path) == self._file
 
-    def discard_unused(self) -> bool:
+    def discard_unused(self, refused: bool = False) -> bool:
         """Close the index and remove its file (with its WAL, shared-memory and lock files) if
-        :meth:`unused`: what a refused first command leaves is no index at all. Returns whether it
-        was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
+        :meth:`unused`, or ``refused``: a new index whose first run indexed none of the files it
+        was given (it holds their skips, and nothing to search). What a refused first command
+        leaves is no index at all. Returns whether it was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
         writes here meanwhile, and one that opened the file and takes the lock after finds it gone
         (``on_disk``) instead of writing to a removed file."""
-        unused = self.unused()
+        unused = refused or self.unused()
         self.close()
         if not unused:
             return False

@@ -209,13 +209,19 @@ def test_files_named_of_which_none_could_be_read_exit_2_on_every_run(workdir, in
     binary, good = workdir / "binary.txt", workdir / "good.txt"
     binary.write_bytes(b"\x00\x01\x02" * 100)
     good.write_text("A sentence that can be read. And another one.\n")
-    db = workdir / "i.db"
-    for _ in range(2):
-        code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    db = workdir / "new" / "i.db"
+    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        f"error: {binary}: skipped: binary content; nothing of the file named was indexed; no index was made"), err
+    assert "Traceback" not in err and out == "" and not (workdir / "new").exists()  # (nor the folder made for it)
+    code, out, err = run_cli("index", good, "-m", index_model, "--db", db)
+    assert code == 0 and db.exists()
+    for _ in range(2):  # an index there keeps the file as skipped: it is read again once it changes
+        code, out, err = run_cli("index", binary, "--db", db)
         assert code == 2 and err.strip().splitlines()[-1] == (
             f"error: {binary}: skipped: binary content; nothing of the file named was indexed"), err
-        assert "Traceback" not in err and out == ""
+        assert out == ""
     code, out, err = run_cli("index", binary, "--db", db, "--json")
     assert code == 2 and json.loads(out)["skipped_before"] == 1 and "nothing of the file named" in err
     code, out, err = run_cli("index", binary, good, "--db", db)
-    assert code == 0 and "1 new" in out, (out, err)
+    assert code == 0 and "1 still skipped" in out, (out, err)
