@@ -191,3 +191,78 @@ def test_real_sigkill_then_resume_equals_an_uninterrupted_run(world, uninterrupt
     train(make(world, out, resume=True))
     assert_same_run(uninterrupted, out)
 
+
+
+def full_disk_from(monkeypatch, step: int) -> None:
+    """Checkpoints fail as on a full disk from step ``step`` on, after part of the file is written."""
+    import errno
+
+    def opening(path, mode="r", *args, **kwargs):
+        file = open(path, mode, *args, **kwargs)
+        if str(path).endswith("checkpoint.pt.tmp") and saving[0] >= step:
+            file.write(b"half a checkpoint")
+            file.close()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return file
+
+    saving = [0]
+    original = training._checkpoint
+    monkeypatch.setattr(training, "_checkpoint", lambda run: saving.__setitem__(0, run.state.step) or original(run))
+    monkeypatch.setattr(training, "open", opening, raising=False)
+
+
+def test_a_full_disk_at_a_periodic_checkpoint_warns_and_the_run_goes_on(world, uninterrupted, tmp_path, monkeypatch,
+                                                                        capsys):
+    """Before, torch's writer raised "RuntimeError: [enforce fail at inline_container.cc:672] .
+    unexpected pos 17920 vs 17814" as a traceback, the run was lost, and a half-written
+    checkpoint.pt.tmp was left filling the disk. Now each failed checkpoint is a warning naming
+    the one there is to resume from, the half-written file goes, and the run ends as a run
+    whose checkpoints were all written."""
+    out = tmp_path / "full"
+    full_disk_from(monkeypatch, 3)
+    train(make(world, out))
+    said = " ".join(capsys.readouterr().err.split())
+    assert ("the checkpoint of step 3 could not be saved in " in said and "(No space left on device); the one of "
+            "step 2 is there to --resume from; training goes on" in said), said
+    assert "Traceback" not in said
+    assert_same_run(uninterrupted, out)
+
+
+def test_a_full_disk_when_ctrl_c_saves_says_which_checkpoint_is_left(world, uninterrupted, tmp_path, monkeypatch):
+    out = tmp_path / "cut"
+    with pytest.MonkeyPatch.context() as full:
+        full_disk_from(full, 4)
+        with pytest.raises(training.Interrupted, match=r"interrupted at step 4 of 6, but the checkpoint of step 4 could "
+                                                       r"not be saved in .* \(No space left on device\); the one of step "
+                                                       "3 is there to --resume from"):
+            train(make(world, out), stop_at_step=4)
+    assert sorted(p.name for p in staging_of(out).iterdir()) == ["best", "checkpoint.pt", "simsearch-staging",
+                                                                  "train_log.jsonl"]
+    assert torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)["state"]["step"] == 3
+    train(make(world, out, resume=True))
+    assert_same_run(uninterrupted, out)
+
+
+def test_a_full_disk_when_the_best_weights_are_saved_stops_in_a_line(world, uninterrupted, tmp_path, monkeypatch):
+    """Going on would save another step's weights as the model; stopped, the last checkpoint
+    and best/ agree, and --resume (room made) ends as the uninterrupted run."""
+    import errno
+
+    out = tmp_path / "cut"
+    real = training._save_weights
+
+    def full(model, tokenizer, folder, step=None):
+        if step == 2:
+            (folder.with_name("best.tmp")).mkdir()
+            (folder.with_name("best.tmp") / "model.safetensors").write_bytes(b"half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(model, tokenizer, folder, step)
+
+    with pytest.MonkeyPatch.context() as dying:
+        dying.setattr(training, "_save_weights", full)
+        with pytest.raises(SimsearchError, match=r"the weights of step 2, the best so far, could not be saved in .*best "
+                                                 r"\(No space left on device\); make room, then run the same command "
+                                                 "with --resume to go on from the checkpoint of step 1"):
+            train(make(world, out))
+    train(make(world, out, resume=True))
+    assert_same_run(uninterrupted, out)

@@ -363,12 +363,16 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                                                   "dev": last_eval})
                 if stop and state.step < total:
                     clock.lap()
-                    _checkpoint(run)
+                    failed = _checkpoint(run)
+                    if failed:
+                        raise Interrupted(f"interrupted at step {state.step} of {total}, but {_not_saved(run, failed)}")
                     raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
                                       f"{run.staging}; run the same command with --resume to continue")
                 if due and state.step < total:  # (the last step's weights are saved as the model next)
                     clock.lap()
-                    _checkpoint(run)
+                    failed = _checkpoint(run)
+                    if failed and run.main_process:  # only insurance: the run goes on, and tries again next time
+                        print_warning(f"{_not_saved(run, failed)}; training goes on")
                     saved_at = time.monotonic()
         _check_finite(run.model, state.step, config)
     except TrainingDiverged:
@@ -820,15 +824,34 @@ def _checkpoint_due(config: TrainConfig, saved_at: float) -> bool:
     return config.checkpoint_every > 0 and time.monotonic() - saved_at >= config.checkpoint_every * 60
 
 
-def _checkpoint(run: Run) -> None:
-    """Save what resuming needs (main process), once every process has reached this step."""
+def _checkpoint(run: Run) -> str | None:
+    """Save what resuming needs (main process), once every process has reached this step.
+
+    A write that fails (a full disk, a work folder made read-only) is returned, as why, not
+    raised: its half-written file is gone and the last checkpoint (``run.saved_step``) is as it
+    was, so the caller says so in a line and goes on, or stops with that one to resume from."""
     _check_finite(run.model, run.state.step, run.config)
     rng = _all_rng_states(run.world)
+    failed = None
     if run.main_process:
-        _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+        try:
+            _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+        except OSError as exc:
+            failed = exc.strerror or str(exc)
+    # (every process learns of it: their messages name the same checkpoint to resume from)
+    if _agree(failed is not None, device=run.device)[0]:
+        return failed or "the main process could not write it"
     run.saved_step = run.state.step
     if run.world > 1:
         dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
+    return None
+
+
+def _not_saved(run: Run, why: str) -> str:
+    """What a checkpoint that could not be written leaves (``_checkpoint``)."""
+    return (f"the checkpoint of step {run.state.step} could not be saved in {run.staging} ({why}); "
+            + (f"the one of step {run.saved_step} is there to --resume from" if run.saved_step else
+               "there is no earlier one to --resume from"))
 
 
 class _Clock:
@@ -1352,12 +1375,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
             if split.sts_dev is None and not base_only and hit is not None and (
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
+                _save_best(run)
         if split.sts_dev is not None:
             # None (NaN: constant embeddings) is never the best
             if not base_only and score is not None and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
+                _save_best(run)
             shown = f"{score:.2f}" if score is not None else "nan"
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
@@ -1489,12 +1512,29 @@ def _save_weights(model, tokenizer, folder: Path, step: int | None = None) -> No
     are of, written with them (the work folder's best/, see ``_best_of_checkpoint``)."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    if step is not None:
-        (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if step is not None:
+            (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
+    except BaseException:  # (a full disk): no half-written copy is left taking the space
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+
+
+def _save_best(run: Run) -> None:
+    """This step's weights, the best so far, into the work folder's best/. A write that fails (a
+    full disk) stops the run in a line: going on, the model saved at the end would be another
+    step's weights. best/ still holds the step before, which the last checkpoint knows."""
+    try:
+        _save_weights(run.model, run.tokenizer, run.staging / "best", run.state.step)
+    except OSError as exc:
+        then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
+                if run.saved_step else "run the same command again (no checkpoint was saved yet)")
+        raise SimsearchError(f"the weights of step {run.state.step}, the best so far, could not be saved in "
+                             f"{run.staging / 'best'} ({exc.strerror or exc}); make room, then {then}") from None
 
 
 def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
@@ -1658,11 +1698,21 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
                      rng: list[dict]) -> None:
     """Tensors and plain values only, so that resuming never has to unpickle an object."""
     tmp = staging / "checkpoint.pt.tmp"
-    torch.save({
-        "format": CHECKPOINT_FORMAT, "signature": signature,
-        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-        "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
-    }, tmp)
+    try:
+        # Through a Python file, so that a full disk is an OSError naming itself (torch's own
+        # writer says "unexpected pos 17920 vs 17814"); on the disk before the rename, so that a
+        # power cut leaves the last checkpoint or this one, never an empty file in its place.
+        with open(tmp, "wb") as file:
+            torch.save({
+                "format": CHECKPOINT_FORMAT, "signature": signature,
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
+            }, file)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:  # (a full disk; a second Ctrl-C): no half-written file is left taking the space
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(staging / "checkpoint.pt")
 
 
