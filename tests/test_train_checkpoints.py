@@ -266,3 +266,26 @@ def test_a_full_disk_when_the_best_weights_are_saved_stops_in_a_line(world, unin
             train(make(world, out))
     train(make(world, out, resume=True))
     assert_same_run(uninterrupted, out)
+
+
+def test_a_full_disk_when_the_model_is_saved_says_so_in_a_line(world, uninterrupted, tmp_path, monkeypatch):
+    """Before: shutil.Error's list of files as a traceback. Now one line, the half-copied model
+    removed, and --resume (room made) redoes the last step."""
+    import errno
+    import shutil
+
+    out = tmp_path / "cut"
+
+    def full(src, dst, **kwargs):
+        (dst / "x").parent.mkdir(parents=True)
+        raise shutil.Error([(str(src), str(dst), f"[Errno 28] {os.strerror(errno.ENOSPC)}: '{src}' -> '{dst}'")])
+
+    with pytest.MonkeyPatch.context() as dying:
+        dying.setattr(training.shutil, "copytree", full)
+        with pytest.raises(SimsearchError, match=r"the trained model could not be saved in .*model \(No space left on "
+                                                 r"device\); make room, then run the same command with --resume to go on "
+                                                 "from the checkpoint of step 5$"):
+            train(make(world, out))
+    assert not (staging_of(out) / "model").exists() and not out.exists()
+    train(make(world, out, resume=True))
+    assert_same_run(uninterrupted, out)

@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import threading
@@ -837,7 +838,7 @@ def _checkpoint(run: Run) -> str | None:
         try:
             _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
         except OSError as exc:
-            failed = exc.strerror or str(exc)
+            failed = _why(exc)
     # (every process learns of it: their messages name the same checkpoint to resume from)
     if _agree(failed is not None, device=run.device)[0]:
         return failed or "the main process could not write it"
@@ -1534,7 +1535,7 @@ def _save_best(run: Run) -> None:
         then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
                 if run.saved_step else "run the same command again (no checkpoint was saved yet)")
         raise SimsearchError(f"the weights of step {run.state.step}, the best so far, could not be saved in "
-                             f"{run.staging / 'best'} ({exc.strerror or exc}); make room, then {then}") from None
+                             f"{run.staging / 'best'} ({_why(exc)}); make room, then {then}") from None
 
 
 def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
@@ -1703,17 +1704,41 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
         # writer says "unexpected pos 17920 vs 17814"); on the disk before the rename, so that a
         # power cut leaves the last checkpoint or this one, never an empty file in its place.
         with open(tmp, "wb") as file:
-            torch.save({
-                "format": CHECKPOINT_FORMAT, "signature": signature,
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
-            }, file)
+            writer = _Writes(file)
+            try:
+                torch.save({
+                    "format": CHECKPOINT_FORMAT, "signature": signature,
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
+                }, writer)
+            except RuntimeError:  # (torch's writer may have swallowed the OSError that made it fail)
+                if writer.error is None:
+                    raise
+                raise writer.error from None
             file.flush()
             os.fsync(file.fileno())
     except BaseException:  # (a full disk; a second Ctrl-C): no half-written file is left taking the space
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(staging / "checkpoint.pt")
+
+
+class _Writes:
+    """A file as ``torch.save`` writes to it, keeping the first ``OSError`` of a write: torch's
+    writer may report it only as "unexpected pos 17920 vs 17814"."""
+
+    def __init__(self, file):
+        self.file, self.error = file, None
+
+    def write(self, data) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> None:
@@ -1813,11 +1838,29 @@ def _finish(run: Run) -> dict | None:
 
     Returns its metadata (None in the other processes under torchrun).
     """
-    metadata = _save_model(run) if run.main_process else None
+    try:
+        metadata = _save_model(run) if run.main_process else None
+    except OSError as exc:  # (a full disk) while the model was assembled in the work folder: --out is as it was
+        if (run.config.out / METADATA_FILE).is_file() and not (run.staging / "model").exists():
+            raise  # (it is in place: what failed came after)
+        shutil.rmtree(run.staging / "model", ignore_errors=True)
+        then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
+                if run.saved_step else "run the same command again (no checkpoint was saved)")
+        raise SimsearchError(f"the trained model could not be saved in {run.staging / 'model'} ({_why(exc)}); "
+                             f"make room, then {then}") from None
     if run.world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return metadata
+
+
+def _why(exc: OSError) -> str:
+    """An OSError's reason, as "No space left on device" (shutil.copytree's: its first file's)."""
+    if exc.strerror:
+        return exc.strerror
+    if isinstance(exc, shutil.Error) and exc.args and exc.args[0]:
+        return re.sub(r"^\[Errno \d+\] ", "", str(exc.args[0][0][-1])).split(":")[0]
+    return str(exc)
 
 
 def _readable_as_umask(folder: Path) -> None:
