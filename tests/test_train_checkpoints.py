@@ -289,3 +289,45 @@ def test_a_full_disk_when_the_model_is_saved_says_so_in_a_line(world, uninterrup
     assert not (staging_of(out) / "model").exists() and not out.exists()
     train(make(world, out, resume=True))
     assert_same_run(uninterrupted, out)
+
+
+@pytest.mark.parametrize("variant", ["micro-batch", "distill", "sup with hard negatives", "ict, held-out documents"])
+def test_killed_mid_run_resumes_to_the_uninterrupted_run_in_every_mode(world, tmp_path, monkeypatch, variant):
+    """Gradient caching (its replayed dropout), the teacher's embeddings, hard negatives, ict's
+    held-out selection: each killed (kill -9, as a crash) after the checkpoint of step 3 resumes
+    to the weights, log and kept step of a run never stopped."""
+    from tests.test_train_evidence import write_documents
+
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here: ict's held-out retrieval selects
+    monkeypatch.delenv("SIMSEARCH_DATA", raising=False)
+
+    def made(out, **extra):
+        if variant == "micro-batch":
+            return make(world, out, micro_batch=2, **extra)
+        if variant == "distill":
+            return make(world, out, distill=5.0, **extra)
+        if variant == "sup with hard negatives":
+            return config(world["triplets"], world["model"], out, mode="sup", pooler="cls", batch_size=24,
+                          hard_negative_weight=2.0, **{**settings, **extra})
+        documents = tmp_path / "docs"
+        if not documents.exists():
+            write_documents(documents)
+        return config(documents, world["model"], out, recipe="ict", **{**settings, "eval_data": None, **extra})
+
+    settings = dict(max_steps=STEPS, eval_steps=2, eval_data=world["sts"], checkpoint_every=1e-9)
+
+    full = tmp_path / "full"
+    metadata = train(made(full))
+    if variant.startswith("ict"):
+        assert metadata["selection"] == "best held-out retrieval"
+    out = tmp_path / "cut"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        killed_in(monkeypatch, "_step", lambda run: run.state.step == 3)
+        with pytest.raises(Killed):
+            train(made(out))
+    train(made(out, resume=True))
+    wa, wb = (load_file(str(f / "model.safetensors")) for f in (full, out))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert log_of(full) == log_of(out)
+    ma, mb = (json.loads((f / METADATA_FILE).read_text()) for f in (full, out))
+    assert (ma["best_step"], ma["heldout"], mb["resumed_from_step"]) == (mb["best_step"], mb["heldout"], 3)
