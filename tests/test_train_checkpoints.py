@@ -331,3 +331,46 @@ def test_killed_mid_run_resumes_to_the_uninterrupted_run_in_every_mode(world, tm
     assert log_of(full) == log_of(out)
     ma, mb = (json.loads((f / METADATA_FILE).read_text()) for f in (full, out))
     assert (ma["best_step"], ma["heldout"], mb["resumed_from_step"]) == (mb["best_step"], mb["heldout"], 3)
+
+
+@pytest.mark.parametrize("moment", ["writing best.tmp", "between removing best and renaming best.tmp"])
+def test_killed_while_a_better_steps_weights_are_saved(world, tmp_path, monkeypatch, capsys, moment):
+    """kill -9 in the middle of saving step 4's weights (the last checkpoint, step 3's, keeps step
+    2): half a best.tmp beside step 2's best/, or no best/ at all. Resumed, the run ends as one
+    never stopped, and never with a half-written copy."""
+    import shutil
+
+    with pytest.MonkeyPatch.context() as same:
+        scored(same, SCORES)
+        train(make(world, tmp_path / "full", eval_steps=1))
+    out = tmp_path / "cut"
+    real_rmtree, real_save = shutil.rmtree, training._save_weights
+
+    def dying_save(model, tokenizer, folder, step=None):
+        if step == 4 and moment == "writing best.tmp":
+            tmp = folder.with_name("best.tmp")
+            tmp.mkdir()
+            (tmp / "model.safetensors").write_bytes(b"half")
+            raise Killed
+        return real_save(model, tokenizer, folder, step)
+
+    def dying_rmtree(path, *args, **kwargs):
+        real_rmtree(path, *args, **kwargs)
+        if path.name == "best" and (path.with_name("best.tmp") / BEST_STEP_FILE).read_text().strip() == "4":
+            raise Killed
+
+    with pytest.MonkeyPatch.context() as dying:
+        scored(dying, SCORES)
+        dying.setattr(training, "_save_weights", dying_save)
+        if moment.startswith("between"):
+            dying.setattr(training.shutil, "rmtree", dying_rmtree)
+        with pytest.raises(Killed):
+            train(make(world, out, eval_steps=1))
+    assert torch.load(staging_of(out) / "checkpoint.pt", weights_only=True)["state"]["step"] == 3
+    assert (staging_of(out) / "best").is_dir() == (moment == "writing best.tmp")
+    capsys.readouterr()
+    scored(monkeypatch, SCORES)
+    train(make(world, out, eval_steps=1, resume=True))
+    assert_same_run(tmp_path / "full", out)
+    assert ("were replaced after the checkpoint of step 3" in " ".join(capsys.readouterr().err.split())) == (
+        moment.startswith("between"))
