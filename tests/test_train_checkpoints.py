@@ -374,3 +374,29 @@ def test_killed_while_a_better_steps_weights_are_saved(world, tmp_path, monkeypa
     assert_same_run(tmp_path / "full", out)
     assert ("were replaced after the checkpoint of step 3" in " ".join(capsys.readouterr().err.split())) == (
         moment.startswith("between"))
+
+
+def test_a_damaged_step_note_in_best_is_weights_the_checkpoint_does_not_know(world, tmp_path, monkeypatch, capsys):
+    """best/'s step note emptied (a power cut before it reached the disk): before, int('') was a
+    ValueError traceback on --resume. Now those weights are discarded as unknown ones are."""
+    with pytest.MonkeyPatch.context() as same:
+        scored(same, SCORES)
+        train(make(world, tmp_path / "full", eval_steps=1))
+    out = tmp_path / "cut"
+    killed_after_step_4s_weights(world, out)
+    (staging_of(out) / "best" / BEST_STEP_FILE).write_text("")
+    scored(monkeypatch, SCORES)
+    train(make(world, out, eval_steps=1, resume=True))
+    assert "the best so far, were replaced after the checkpoint of step 3" in " ".join(capsys.readouterr().err.split())
+    assert_same_run(tmp_path / "full", out)
+
+
+def test_the_best_weights_and_the_checkpoint_reach_the_disk_before_they_are_renamed_into_place(world, tmp_path,
+                                                                                               monkeypatch):
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(training.os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real(fd))
+    train(make(world, tmp_path / "out", max_steps=3))
+    names = [path.rsplit("/", 1)[-1] for path in synced]
+    assert "checkpoint.pt.tmp" in names and ".out.partial" in names  # the file, then its folder's rename
+    assert any(path.endswith("best.tmp/model.safetensors") for path in synced)

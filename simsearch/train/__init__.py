@@ -1518,6 +1518,7 @@ def _save_weights(model, tokenizer, folder: Path, step: int | None = None) -> No
         tokenizer.save_pretrained(tmp)
         if step is not None:
             (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
+            _fsync_files(tmp)  # on the disk before best/ names them: a power cut leaves whole weights
     except BaseException:  # (a full disk): no half-written copy is left taking the space
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -1538,6 +1539,14 @@ def _save_best(run: Run) -> None:
                              f"{run.staging / 'best'} ({_why(exc)}); make room, then {then}") from None
 
 
+def _fsync_files(folder: Path) -> None:
+    """Every file in ``folder`` written to the disk (before a rename that puts it in place)."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as file:
+                os.fsync(file.fileno())
+
+
 def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
     """On --resume: the work folder's best/ as the checkpoint knows it. A run killed after saving a
     better step's weights, before the checkpoint that follows them, left best/ holding a step the
@@ -1547,7 +1556,8 @@ def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
     (only Ctrl-C saved checkpoints then: always after the best step)."""
     best, held = staging / "best", None
     if (best / BEST_STEP_FILE).is_file():
-        held = int((best / BEST_STEP_FILE).read_text(encoding="ascii"))
+        text = (best / BEST_STEP_FILE).read_text(encoding="ascii", errors="replace").strip()
+        held = int(text) if text.isdigit() else -1  # (damaged: a step no checkpoint holds)
     elif best.is_dir():
         return
     if held == state.best_step:
@@ -1721,6 +1731,14 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
         tmp.unlink(missing_ok=True)
         raise
     tmp.replace(staging / "checkpoint.pt")
+    try:  # the rename itself on the disk too
+        folder = os.open(staging, os.O_RDONLY)
+    except OSError:  # (a system whose folders cannot be opened so: the rename is as durable as it gets)
+        return
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 class _Writes:
