@@ -1361,7 +1361,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     (``"model": "start"``, described in ``"start"``) with the base's own figures in ``"base"``.
     Returns what the progress bar shows.
     """
-    state, split, evaluator, shown = run.state, run.split, run.evaluator, "-"
+    state, split, evaluator, shown, failed = run.state, run.split, run.evaluator, "-", None
     if run.main_process:
         losses = state.losses[-run.config.eval_steps:]
         record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
@@ -1376,12 +1376,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
             if split.sts_dev is None and not base_only and hit is not None and (
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
-                _save_best(run)
+                failed = _save_best(run)
         if split.sts_dev is not None:
             # None (NaN: constant embeddings) is never the best
             if not base_only and score is not None and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
-                _save_best(run)
+                failed = _save_best(run)
             shown = f"{score:.2f}" if score is not None else "nan"
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
@@ -1394,6 +1394,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
         with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
     run.model.train()
+    _stop_together(run, failed)
     if dist.is_initialized():
         dist.barrier()
     return shown
@@ -1526,17 +1527,20 @@ def _save_weights(model, tokenizer, folder: Path, step: int | None = None) -> No
     tmp.rename(folder)
 
 
-def _save_best(run: Run) -> None:
+def _save_best(run: Run) -> SimsearchError | None:
     """This step's weights, the best so far, into the work folder's best/. A write that fails (a
-    full disk) stops the run in a line: going on, the model saved at the end would be another
-    step's weights. best/ still holds the step before, which the last checkpoint knows."""
+    full disk) is returned, to stop the run in a line: going on, the model saved at the end would
+    be another step's weights. best/ still holds the step before, which the last checkpoint knows."""
     try:
         _save_weights(run.model, run.tokenizer, run.staging / "best", run.state.step)
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 (safetensors' own error for a full disk is a bare Exception)
+        if _disk_error(exc) is None:
+            raise
         then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
                 if run.saved_step else "run the same command again (no checkpoint was saved yet)")
-        raise SimsearchError(f"the weights of step {run.state.step}, the best so far, could not be saved in "
-                             f"{run.staging / 'best'} ({_why(exc)}); make room, then {then}") from None
+        return SimsearchError(f"the weights of step {run.state.step}, the best so far, could not be saved in "
+                              f"{run.staging / 'best'} ({_disk_error(exc)}); make room, then {then}")
+    return None
 
 
 def _fsync_files(folder: Path) -> None:
@@ -1856,20 +1860,42 @@ def _finish(run: Run) -> dict | None:
 
     Returns its metadata (None in the other processes under torchrun).
     """
+    metadata, failed = None, None
     try:
         metadata = _save_model(run) if run.main_process else None
-    except OSError as exc:  # (a full disk) while the model was assembled in the work folder: --out is as it was
-        if (run.config.out / METADATA_FILE).is_file() and not (run.staging / "model").exists():
-            raise  # (it is in place: what failed came after)
+    except Exception as exc:  # noqa: BLE001 (a full disk) while the model was assembled in the work folder
+        if _disk_error(exc) is None or ((run.config.out / METADATA_FILE).is_file()
+                                        and not (run.staging / "model").exists()):
+            raise  # (not the disk; or the model is in place: what failed came after)
         shutil.rmtree(run.staging / "model", ignore_errors=True)
         then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
                 if run.saved_step else "run the same command again (no checkpoint was saved)")
-        raise SimsearchError(f"the trained model could not be saved in {run.staging / 'model'} ({_why(exc)}); "
-                             f"make room, then {then}") from None
+        failed = SimsearchError(f"the trained model could not be saved in {run.staging / 'model'} ({_disk_error(exc)}); "
+                                f"make room, then {then}")
+    _stop_together(run, failed)
     if run.world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return metadata
+
+
+def _stop_together(run: Run, failed: SimsearchError | None) -> None:
+    """Raise ``failed`` (the main process's) in every process under torchrun, agreed on first: a
+    process left waiting for one that stopped dies of a broken connection, in a traceback."""
+    if run.world > 1 and _agree(failed is not None, device=run.device)[0]:
+        failed = failed or SimsearchError("stopped with the main process (its error says why)")
+    if failed is not None:
+        raise failed from None
+
+
+def _disk_error(exc: BaseException) -> str | None:
+    """Why a write failed, when the file system refused it (a full disk, a read-only folder), as
+    "No space left on device"; None for any other error. safetensors reports the OS's error as a
+    bare Exception, "No space left on device (os error 28)"."""
+    if isinstance(exc, OSError):
+        return _why(exc)
+    found = re.fullmatch(r"(.+) \(os error \d+\)", str(exc))
+    return found.group(1) if found else None
 
 
 def _why(exc: OSError) -> str:
