@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import threading
@@ -363,12 +364,16 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                                                   "dev": last_eval})
                 if stop and state.step < total:
                     clock.lap()
-                    _checkpoint(run)
+                    failed = _checkpoint(run)
+                    if failed:
+                        raise Interrupted(f"interrupted at step {state.step} of {total}, but {_not_saved(run, failed)}")
                     raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
                                       f"{run.staging}; run the same command with --resume to continue")
                 if due and state.step < total:  # (the last step's weights are saved as the model next)
                     clock.lap()
-                    _checkpoint(run)
+                    failed = _checkpoint(run)
+                    if failed and run.main_process:  # only insurance: the run goes on, and tries again next time
+                        print_warning(f"{_not_saved(run, failed)}; training goes on")
                     saved_at = time.monotonic()
         _check_finite(run.model, state.step, config)
     except TrainingDiverged:
@@ -820,15 +825,34 @@ def _checkpoint_due(config: TrainConfig, saved_at: float) -> bool:
     return config.checkpoint_every > 0 and time.monotonic() - saved_at >= config.checkpoint_every * 60
 
 
-def _checkpoint(run: Run) -> None:
-    """Save what resuming needs (main process), once every process has reached this step."""
+def _checkpoint(run: Run) -> str | None:
+    """Save what resuming needs (main process), once every process has reached this step.
+
+    A write that fails (a full disk, a work folder made read-only) is returned, as why, not
+    raised: its half-written file is gone and the last checkpoint (``run.saved_step``) is as it
+    was, so the caller says so in a line and goes on, or stops with that one to resume from."""
     _check_finite(run.model, run.state.step, run.config)
     rng = _all_rng_states(run.world)
+    failed = None
     if run.main_process:
-        _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+        try:
+            _save_checkpoint(run.staging, run.model, run.optimizer, run.scheduler, run.state, run.signature, rng)
+        except OSError as exc:
+            failed = _why(exc)
+    # (every process learns of it: their messages name the same checkpoint to resume from)
+    if _agree(failed is not None, device=run.device)[0]:
+        return failed or "the main process could not write it"
     run.saved_step = run.state.step
     if run.world > 1:
         dist.barrier()  # no process exits (and makes torchrun stop the rest) mid-save
+    return None
+
+
+def _not_saved(run: Run, why: str) -> str:
+    """What a checkpoint that could not be written leaves (``_checkpoint``)."""
+    return (f"the checkpoint of step {run.state.step} could not be saved in {run.staging} ({why}); "
+            + (f"the one of step {run.saved_step} is there to --resume from" if run.saved_step else
+               "there is no earlier one to --resume from"))
 
 
 class _Clock:
@@ -1337,7 +1361,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
     (``"model": "start"``, described in ``"start"``) with the base's own figures in ``"base"``.
     Returns what the progress bar shows.
     """
-    state, split, evaluator, shown = run.state, run.split, run.evaluator, "-"
+    state, split, evaluator, shown, failed = run.state, run.split, run.evaluator, "-", None
     if run.main_process:
         losses = state.losses[-run.config.eval_steps:]
         record = {"step": state.step, "loss": float(np.mean(losses)) if losses else None,
@@ -1352,12 +1376,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
             if split.sts_dev is None and not base_only and hit is not None and (
                     state.best_heldout is None or (hit, mrr) > tuple(state.best_heldout)):
                 state.best_heldout, state.best_step = [hit, mrr], state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
+                failed = _save_best(run)
         if split.sts_dev is not None:
             # None (NaN: constant embeddings) is never the best
             if not base_only and score is not None and (state.best_score is None or score > state.best_score):
                 state.best_score, state.best_step = score, state.step
-                _save_weights(run.model, run.tokenizer, run.staging / "best", state.step)
+                failed = _save_best(run)
             shown = f"{score:.2f}" if score is not None else "nan"
         elif split.held_out:
             record.update({k: float(v) for k, v in _holdout_geometry(evaluator, split.held_out).items()})
@@ -1370,6 +1394,7 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
         with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record, allow_nan=False) + "\n")
     run.model.train()
+    _stop_together(run, failed)
     if dist.is_initialized():
         dist.barrier()
     return shown
@@ -1489,12 +1514,41 @@ def _save_weights(model, tokenizer, folder: Path, step: int | None = None) -> No
     are of, written with them (the work folder's best/, see ``_best_of_checkpoint``)."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    if step is not None:
-        (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if step is not None:
+            (tmp / BEST_STEP_FILE).write_text(f"{step}\n", encoding="ascii")
+            _fsync_files(tmp)  # on the disk before best/ names them: a power cut leaves whole weights
+    except BaseException:  # (a full disk): no half-written copy is left taking the space
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+
+
+def _save_best(run: Run) -> SimsearchError | None:
+    """This step's weights, the best so far, into the work folder's best/. A write that fails (a
+    full disk) is returned, to stop the run in a line: going on, the model saved at the end would
+    be another step's weights. best/ still holds the step before, which the last checkpoint knows."""
+    try:
+        _save_weights(run.model, run.tokenizer, run.staging / "best", run.state.step)
+    except Exception as exc:  # noqa: BLE001 (safetensors' own error for a full disk is a bare Exception)
+        if _disk_error(exc) is None:
+            raise
+        then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
+                if run.saved_step else "run the same command again (no checkpoint was saved yet)")
+        return SimsearchError(f"the weights of step {run.state.step}, the best so far, could not be saved in "
+                              f"{run.staging / 'best'} ({_disk_error(exc)}); make room, then {then}")
+    return None
+
+
+def _fsync_files(folder: Path) -> None:
+    """Every file in ``folder`` written to the disk (before a rename that puts it in place)."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as file:
+                os.fsync(file.fileno())
 
 
 def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
@@ -1506,7 +1560,8 @@ def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
     (only Ctrl-C saved checkpoints then: always after the best step)."""
     best, held = staging / "best", None
     if (best / BEST_STEP_FILE).is_file():
-        held = int((best / BEST_STEP_FILE).read_text(encoding="ascii"))
+        text = (best / BEST_STEP_FILE).read_text(encoding="ascii", errors="replace").strip()
+        held = int(text) if text.isdigit() else -1  # (damaged: a step no checkpoint holds)
     elif best.is_dir():
         return
     if held == state.best_step:
@@ -1658,12 +1713,54 @@ def _save_checkpoint(staging: Path, model, optimizer, scheduler, state: TrainSta
                      rng: list[dict]) -> None:
     """Tensors and plain values only, so that resuming never has to unpickle an object."""
     tmp = staging / "checkpoint.pt.tmp"
-    torch.save({
-        "format": CHECKPOINT_FORMAT, "signature": signature,
-        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-        "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
-    }, tmp)
+    try:
+        # Through a Python file, so that a full disk is an OSError naming itself (torch's own
+        # writer says "unexpected pos 17920 vs 17814"); on the disk before the rename, so that a
+        # power cut leaves the last checkpoint or this one, never an empty file in its place.
+        with open(tmp, "wb") as file:
+            writer = _Writes(file)
+            try:
+                torch.save({
+                    "format": CHECKPOINT_FORMAT, "signature": signature,
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "state": json.loads(json.dumps(dataclasses.asdict(state))), "rng": rng,
+                }, writer)
+            except RuntimeError:  # (torch's writer may have swallowed the OSError that made it fail)
+                if writer.error is None:
+                    raise
+                raise writer.error from None
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:  # (a full disk; a second Ctrl-C): no half-written file is left taking the space
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(staging / "checkpoint.pt")
+    try:  # the rename itself on the disk too
+        folder = os.open(staging, os.O_RDONLY)
+    except OSError:  # (a system whose folders cannot be opened so: the rename is as durable as it gets)
+        return
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+class _Writes:
+    """A file as ``torch.save`` writes to it, keeping the first ``OSError`` of a write: torch's
+    writer may report it only as "unexpected pos 17920 vs 17814"."""
+
+    def __init__(self, file):
+        self.file, self.error = file, None
+
+    def write(self, data) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> None:
@@ -1763,11 +1860,51 @@ def _finish(run: Run) -> dict | None:
 
     Returns its metadata (None in the other processes under torchrun).
     """
-    metadata = _save_model(run) if run.main_process else None
+    metadata, failed = None, None
+    try:
+        metadata = _save_model(run) if run.main_process else None
+    except Exception as exc:  # noqa: BLE001 (a full disk) while the model was assembled in the work folder
+        if _disk_error(exc) is None or ((run.config.out / METADATA_FILE).is_file()
+                                        and not (run.staging / "model").exists()):
+            raise  # (not the disk; or the model is in place: what failed came after)
+        shutil.rmtree(run.staging / "model", ignore_errors=True)
+        then = (f"run the same command with --resume to go on from the checkpoint of step {run.saved_step}"
+                if run.saved_step else "run the same command again (no checkpoint was saved)")
+        failed = SimsearchError(f"the trained model could not be saved in {run.staging / 'model'} ({_disk_error(exc)}); "
+                                f"make room, then {then}")
+    _stop_together(run, failed)
     if run.world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return metadata
+
+
+def _stop_together(run: Run, failed: SimsearchError | None) -> None:
+    """Raise ``failed`` (the main process's) in every process under torchrun, agreed on first: a
+    process left waiting for one that stopped dies of a broken connection, in a traceback."""
+    if run.world > 1 and _agree(failed is not None, device=run.device)[0]:
+        failed = failed or SimsearchError("stopped with the main process (its error says why)")
+    if failed is not None:
+        raise failed from None
+
+
+def _disk_error(exc: BaseException) -> str | None:
+    """Why a write failed, when the file system refused it (a full disk, a read-only folder), as
+    "No space left on device"; None for any other error. safetensors reports the OS's error as a
+    bare Exception, "No space left on device (os error 28)"."""
+    if isinstance(exc, OSError):
+        return _why(exc)
+    found = re.fullmatch(r"(.+) \(os error \d+\)", str(exc))
+    return found.group(1) if found else None
+
+
+def _why(exc: OSError) -> str:
+    """An OSError's reason, as "No space left on device" (shutil.copytree's: its first file's)."""
+    if exc.strerror:
+        return exc.strerror
+    if isinstance(exc, shutil.Error) and exc.args and exc.args[0]:
+        return re.sub(r"^\[Errno \d+\] ", "", str(exc.args[0][0][-1])).split(":")[0]
+    return str(exc)
 
 
 def _readable_as_umask(folder: Path) -> None:
