@@ -587,7 +587,7 @@ def train_command(
     eval_steps: int = typer.Option(125, "--eval-steps", help="Evaluate every N steps (STS-B dev when available)."),
     checkpoint_every: float = typer.Option(
         5.0, "--checkpoint-every", callback=_number(), metavar="MINUTES",
-        help="Save a checkpoint for --resume every this many minutes of training, so that kill -9, a crash or a "
+        help="Save a checkpoint for --resume every this many minutes, so that kill -9, a crash or a "
              "power cut loses at most that much (0: only on Ctrl-C or SIGTERM)."),
     device: Device = DeviceOption,
     precision: Precision = typer.Option(Precision.auto, "--precision",

@@ -145,7 +145,7 @@ def test_killed_before_the_first_checkpoint_says_what_saves_one(world, tmp_path,
     with pytest.raises(Killed):
         train(make(world, out, checkpoint_every=5))
     monkeypatch.undo()
-    with pytest.raises(SimsearchError, match="stopped before it saved a checkpoint .*every 5 minutes of training "
+    with pytest.raises(SimsearchError, match="stopped before it saved a checkpoint .*every 5 minutes "
                                              r"\(--checkpoint-every\) and on Ctrl-C or SIGTERM"):
         train(make(world, out, checkpoint_every=5, resume=True))
     with pytest.raises(Killed), pytest.MonkeyPatch.context() as again:

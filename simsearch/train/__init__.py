@@ -127,6 +127,7 @@ class TrainConfig:
             if getattr(self, key) is None:
                 setattr(self, key, value)
         self.data = Path(self.data)
+        self.checkpoint_every = float(self.checkpoint_every) + 0.0  # (-0.0, as typed, is 0)
         if str(getattr(self.precision, "value", self.precision)) not in ("auto", "fp32", "bf16"):
             raise SimsearchError("--precision must be auto, fp32 or bf16 for training (int8 is for encoding)")
         self.precision = Precision(self.precision).value
@@ -156,7 +157,7 @@ class TrainConfig:
             ("--epochs", self.epochs, self.epochs >= 1, "must be at least 1"),
             ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1, "must be at least 1"),
             ("--eval-steps", self.eval_steps, self.eval_steps >= 1, "must be at least 1"),
-            ("--checkpoint-every", self.checkpoint_every, self.checkpoint_every >= 0, "must be >= 0 (0: only on Ctrl-C)"),
+            ("--checkpoint-every", self.checkpoint_every, self.checkpoint_every >= 0, "must be >= 0 (0: only on Ctrl-C or SIGTERM)"),
             ("--warmup-steps", self.warmup_steps, self.warmup_steps >= 0, "must be >= 0"),
             ("--hard-negative-weight", self.hard_negative_weight, self.hard_negative_weight >= 0, "must be >= 0"),
             ("--distill", self.distill, self.distill is None or self.distill >= 0, "must be >= 0"),
@@ -509,7 +510,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
             raise SimsearchError(f"--resume: another `simsearch train` is writing to --out {config.out} now; "
                                  "wait for it to finish (or stop it with Ctrl-C, then --resume)")
         if _staging_is_ours(staging):  # a run was stopped there, but not by Ctrl-C: nothing of it can go on
-            every = (f"one is saved every {plain_number(config.checkpoint_every)} minutes of training "
+            every = (f"one is saved every {plain_number(config.checkpoint_every)} minutes "
                      "(--checkpoint-every) and on Ctrl-C or SIGTERM" if config.checkpoint_every > 0 else
                      "with --checkpoint-every 0 only Ctrl-C or SIGTERM saves one")
             raise SimsearchError(f"--resume: the run into --out {config.out} was stopped before it saved a checkpoint "
