@@ -54,6 +54,14 @@ _TOC_STYLE = re.compile(r"(?i)^toc(?: \d| heading)$")
 _ODF_SPACE = re.compile(r"[ \t\r\n]+")
 
 
+# What an inline element of a run stands for in the text: a tab or a space (``text:s`` may ask for
+# any number of spaces, ``text:c``: one reads the same), a line break, a hyphen that must not
+# break, a soft hyphen (dropped where the sentence is read, as in every reader).
+_INLINE_MARKS = {"w:tab": " ", "w:ptab": " ", "text:s": " ", "text:tab": " ",
+                 "w:br": "\n", "w:cr": "\n", "text:line-break": "\n",
+                 "w:noBreakHyphen": "-", "w:softHyphen": "\u00ad", "text:soft-hyphen": "\u00ad"}
+
+
 @dataclass
 class _Paragraph:
     """A paragraph as the document shows it: its text, whether its style is a code style, whether
@@ -323,14 +331,8 @@ class _DocxReader:
                 self._runs(child, pieces, anchored, notes)
             elif tag in ("w:t", "m:t"):
                 pieces.append(_WORD_SPACE.sub(" ", child.text or ""))
-            elif tag in ("w:tab", "w:ptab"):
-                pieces.append(" ")
-            elif tag in ("w:br", "w:cr"):
-                pieces.append("\n")
-            elif tag == "w:noBreakHyphen":
-                pieces.append("-")
-            elif tag == "w:softHyphen":
-                pieces.append("\u00ad")
+            elif tag in _INLINE_MARKS:
+                pieces.append(_INLINE_MARKS[tag])
             elif tag == "w:sym":
                 pieces.append(_symbol(_attr(child, "w", "font"), _attr(child, "w", "char")))
             elif tag in ("w:footnoteReference", "w:endnoteReference"):
@@ -588,14 +590,8 @@ class _OdtReader:
             tag = _tag(child)
             if tag in self.SKIP:
                 pass
-            elif tag == "text:s":
-                pieces.append(" ")  # (text:c may ask for any number of spaces: one reads the same)
-            elif tag == "text:tab":
-                pieces.append(" ")
-            elif tag == "text:line-break":
-                pieces.append("\n")
-            elif tag == "text:soft-hyphen":
-                pieces.append("\u00ad")
+            elif tag in _INLINE_MARKS:
+                pieces.append(_INLINE_MARKS[tag])
             elif tag == "text:note":
                 body = next((c for c in child if _tag(c) == "text:note-body"), None)
                 if body is not None:
