@@ -405,3 +405,44 @@ def test_the_best_weights_and_the_checkpoint_reach_the_disk_before_they_are_rena
     names = [path.rsplit("/", 1)[-1] for path in synced]
     assert "checkpoint.pt.tmp" in names and ".out.partial" in names  # the file, then its folder's rename
     assert any(path.endswith("best.tmp/model.safetensors") for path in synced)
+
+
+def test_a_full_disk_while_the_log_grows_is_a_warning_and_the_model_s_log_is_whole(world, uninterrupted, tmp_path,
+                                                                                   monkeypatch, capsys):
+    """The record of each evaluation is appended to the work folder's train_log.jsonl as the run
+    goes; a full disk there was an OSError traceback that lost the run. It is a warning now: the
+    records are kept, and the model's log, written from them, is whole."""
+    import builtins
+    import errno
+
+    def full(path, mode="r", *args, **kwargs):
+        if str(path).endswith("train_log.jsonl") and mode == "a":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return builtins.open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(training, "open", full, raising=False)
+    out = tmp_path / "full-disk"
+    train(make(world, out))
+    said = " ".join(capsys.readouterr().err.split())
+    assert "step 2's record could not be added to" in said and "(No space left on device); it is kept" in said
+    assert_same_run(uninterrupted, out)
+
+
+def test_a_full_disk_when_a_resumed_run_rewrites_its_log_is_one_line(world, tmp_path, monkeypatch):
+    import errno
+
+    out = tmp_path / "cut"
+    with pytest.MonkeyPatch.context() as dying:
+        killed_in(dying, "_step", lambda run: run.state.step == 3)
+        with pytest.raises(Killed):
+            train(make(world, out))
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(training, "_write_log", full)
+    checkpoint = (staging_of(out) / "checkpoint.pt").read_bytes()
+    with pytest.raises(SimsearchError, match=r"^--resume: .*train_log\.jsonl could not be written \(No space left on "
+                                             r"device\); make room, then run the same command again$"):
+        train(make(world, out, resume=True))
+    assert (staging_of(out) / "checkpoint.pt").read_bytes() == checkpoint

@@ -591,7 +591,11 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
             raise SimsearchError(f"--resume: {staging / 'checkpoint.pt'} was written by a version of simsearch that "
                                  "did not keep the held-out answers question by question; start again without --resume")
         if rank == 0:  # the log of a run that went past the checkpoint would repeat those steps
-            _write_log(staging, state.evals)
+            try:
+                _write_log(staging, state.evals)
+            except OSError as exc:  # (the checkpoint is as it was)
+                raise SimsearchError(f"--resume: {staging / 'train_log.jsonl'} could not be written ({_why(exc)}); "
+                                     "make room, then run the same command again") from None
             _best_of_checkpoint(staging, state)
     elif rank == 0:
         _fresh_staging(staging)
@@ -1392,8 +1396,12 @@ def _evaluate(run: Run, base_only: bool = False) -> str:
             if run.heldout_docs or split.sts_dev is not None:
                 record["base"] = _base_record(run)
         state.evals.append(record)
-        with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record, allow_nan=False) + "\n")
+        try:  # (the live log: the model's log is written from ``state.evals`` when it is saved)
+            with open(run.staging / "train_log.jsonl", "a", encoding="utf-8") as log:
+                log.write(json.dumps(record, allow_nan=False) + "\n")
+        except OSError as exc:
+            print_warning(f"step {state.step}'s record could not be added to {run.staging / 'train_log.jsonl'} "
+                          f"({_why(exc)}); it is kept, and written with the model")
     run.model.train()
     _stop_together(run, failed)
     if dist.is_initialized():
