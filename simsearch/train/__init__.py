@@ -1577,9 +1577,9 @@ def _best_of_checkpoint(staging: Path, state: TrainState) -> None:
         return
     shutil.rmtree(best, ignore_errors=True)
     if state.best_step is not None:
-        print_warning(f"the weights of step {state.best_step}, the best so far, were replaced after the checkpoint of step "
-              f"{state.step} was saved (the run was stopped while it saved a better step's); the steps from "
-              f"{state.step + 1} on are measured to choose the model again")
+        print_warning(f"the weights of step {state.best_step}, the best so far, were replaced after the checkpoint of "
+                      f"step {state.step} was saved (the run was stopped while it saved a better step's); the steps "
+                      f"from {state.step + 1} on are measured to choose the model again")
         state.best_step = state.best_score = state.best_heldout = None
 
 
