@@ -407,6 +407,19 @@ def test_the_best_weights_and_the_checkpoint_reach_the_disk_before_they_are_rena
     assert any(path.endswith("best.tmp/model.safetensors") for path in synced)
 
 
+def test_the_trained_model_reaches_the_disk_before_it_replaces_the_old_one(world, tmp_path, monkeypatch):
+    """Session 45's review: the model's files were renamed into --out unsynced, so a power cut
+    just after a run could leave empty files where the old model was."""
+    events = []
+    real_fsync, real_swap = os.fsync, training._swap_in
+    monkeypatch.setattr(training.os, "fsync",
+                        lambda fd: events.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    monkeypatch.setattr(training, "_swap_in", lambda final, out: events.append("swap") or real_swap(final, out))
+    train(make(world, tmp_path / "out", max_steps=2, checkpoint_every=0))
+    swap = events.index("swap")
+    assert any(path.endswith("model/model.safetensors") for path in events[:swap])
+
+
 def test_a_full_disk_while_the_log_grows_is_a_warning_and_the_model_s_log_is_whole(world, uninterrupted, tmp_path,
                                                                                    monkeypatch, capsys):
     """The record of each evaluation is appended to the work folder's train_log.jsonl as the run

@@ -1999,6 +1999,7 @@ def _save_model(run: Run) -> dict:
     metadata["files"] = sorted({*_model_files(final), METADATA_FILE})
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     _readable_as_umask(final)
+    _fsync_files(final)  # on the disk before it replaces the old model: a power cut leaves one whole model
     # Swap in: the old folder (if any) stays whole until the new one is complete.
     # Only a model simsearch wrote (or an empty folder) is replaced, checked again now that
     # the run is over; the old one moves to a fresh name of ours, never onto a user's folder.
