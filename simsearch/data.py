@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
-from .extract import READABLE, FoundFile, Skip, printable, read_path, walk
+from .extract import READABLE, FoundFile, Skip, printable, read_path, read_size, walk
 from .segment import source_lines
 
 # ``warn(path, reason)``: told about every file left out or read with a caveat.
@@ -61,7 +61,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
     """The documents under a file or folder, in walk order, each with its sentences in order.
 
     Files without a sentence are left out (their paths added to ``without_sentences`` when given),
-    and so are files of a folder larger than ``max_file_mb``
+    and so are files of a folder larger than ``max_file_mb`` (an EPUB, Word or OpenDocument file: its text
+    unpacked, ``extract.read_size``)
     (None: ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note, so
     ``--unsup FOLDER`` reads what ``index FOLDER`` + ``--from-index`` would. A file named on its own
     is read whatever its size (the paper's wiki1m_for_simcse.txt is about 120 MB). Raises
@@ -88,11 +89,14 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             skip(printable(item[0]), item[1])
             continue
         where = printable(item.path)
-        if item.size > max_bytes and not one_file:  # as index decides it: on the size the walk saw, before reading
-            skip(where, over_limit(item.size, max_bytes))
+        # as index decides it: on the size the walk saw (a zip container's: its text unpacked), before reading
+        size, unpacked = read_size(item.path, item.size) if not one_file else (item.size, False)
+        if size > max_bytes and not one_file:
+            skip(where, over_limit(size, max_bytes, unpacked))
             continue
         try:
-            extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason))
+            extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason),
+                                             unpacked_limit=None if one_file else max_bytes)
         except Skip as reason:
             skip(where, f"skipped: {reason}")
             continue

@@ -34,12 +34,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
-from .extract import (EXTRACTOR_VERSION, FoundFile, Skip, extract, format_of, included_file, is_pdf_data, is_undecodable,
-                      is_utf16, printable, sentences_of, walk)
+from .extract import (EXTRACTOR_VERSION, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
+                      is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
                      resolve_model, resolve_offline)
 from .progress import progress_bar
@@ -911,7 +912,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             to_read.append(file)
     # The bar counts bytes (a few large files take as long as many small ones); a file over the
     # limit is not read, so it weighs nothing.
-    weights = [file.size if file.size <= max_bytes else 0 for file in to_read]
+    weights = [file.size if read_size(file.path, file.size)[0] <= max_bytes else 0 for file in to_read]
     shown = progress and (len(to_read) > READ_BAR_FILES or sum(weights) >= READ_BAR_BYTES)
     # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
     # the last run finds its sentences' vectors in its old document, removed as gone only below.
@@ -1016,11 +1017,14 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
     return value
 
 
-def over_limit(size: int, max_bytes: int) -> str:
+def over_limit(size: int, max_bytes: int, unpacked: bool = False) -> str:
     """The skip reason of a file over ``--max-file-mb``: its size in MiB (KiB under one MiB, where
     MiB would read "0.0"), and the limit in the fewest digits that give its bytes back (``0.004``,
-    not the ``0.00399971`` its 4,194 bytes make)."""
+    not the ``0.00399971`` its 4,194 bytes make). ``unpacked``: ``size`` is what a zip container's
+    text unpacks to (``extract.read_size``), not its size on disk."""
     shown = f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size / 2**10:.1f} KiB"
+    if unpacked:
+        shown += " of text and markup unpacked (pictures and fonts not counted)"
     exact = max_bytes / 2**20
     limit = next((value for value in (float(f"{exact:.{d}g}") for d in range(1, 18))
                   if int(value * 1024 * 1024) == max_bytes), exact)
@@ -1032,10 +1036,13 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     the limit, a skip for the limit still over it, a skip for missing PDF support still without it,
     a skip for its content (binary, unreadable) always — except "binary" text with a UTF-16 byte-
     order mark, which earlier versions skipped (two bytes read to tell)."""
-    if old.skip_reason is None:
-        return old.size <= max_bytes
-    if old.skip_kind == "limit":  # still over, and the reason names this limit (as a fresh index's would)
-        return old.size > max_bytes and old.skip_reason == over_limit(old.size, max_bytes)
+    if old.skip_kind == "limit" or old.skip_reason is None:
+        # An EPUB, Word or OpenDocument file weighs its text: read from its zip's directory.
+        size, unpacked = read_size(path, old.size) if format_of(path) in ZIP_FORMATS else (old.size, False)
+        if old.skip_reason is None:
+            return size <= max_bytes
+        # still over, and the reason names this size and limit (as a fresh index's would)
+        return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, unpacked)
     if old.skip_kind == "support":
         return not support.pdf()
     if old.skip_reason == "binary content":
@@ -1044,15 +1051,29 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     return True
 
 
-def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
-    """The file's bytes with the stat they belong to: stat before and after the read, and
-    read again if the file changed (or was replaced) meanwhile. None if it kept changing."""
+def _read_stable(path: Path, in_memory: bool = True) -> tuple[bytes | BinaryIO, str, os.stat_result] | None:
+    """The file's bytes, their sha256 and the stat they belong to: stat before and after the read,
+    and read again if the file changed (or was replaced) meanwhile. None if it kept changing.
+    Not ``in_memory`` (a zip container, whose pictures are not read): a binary file open on it, at its
+    start, its hash taken a MiB at a time (the caller closes it)."""
     for _ in range(READ_ATTEMPTS):
         before = os.stat(path)
-        data = path.read_bytes()
+        if in_memory:
+            data = path.read_bytes()
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        else:
+            data = open(path, "rb")
+            hashed, size = hashlib.sha256(), 0
+            while chunk := data.read(2**20):
+                hashed.update(chunk)
+                size += len(chunk)
+            digest = hashed.hexdigest()
+            data.seek(0)
         after = os.stat(path)
-        if file_identity(before) == file_identity(after) and len(data) == after.st_size:
-            return data, after
+        if file_identity(before) == file_identity(after) and size == after.st_size:
+            return data, digest, after
+        if not in_memory:
+            data.close()
     return None
 
 
@@ -1102,13 +1123,16 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         if store.is_its_file(stat):  # (--db notes/index.txt, a link to it): reading it, then closing
             # it, would drop this process's SQLite locks on it (see store._claim)
             return skip("skipped: the index database itself", "", stat, "content")
-        read = None if stat.st_size > max_bytes else _read_stable(path)
+        # An EPUB, Word or OpenDocument file weighs the text it unpacks to, and is read from the
+        # file (its pictures never in memory); any other file weighs its size, and is read whole.
+        size, unpacked = read_size(path, stat.st_size)
+        read = None if size > max_bytes else _read_stable(path, in_memory=format_of(path) not in ZIP_FORMATS)
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
-    if stat.st_size > max_bytes:  # not read: an unread file's hash is ""
-        return skip(over_limit(stat.st_size, max_bytes), "", stat, "limit")
+    if size > max_bytes:  # not read: an unread file's hash is ""
+        return skip(over_limit(size, max_bytes, unpacked), "", stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.
@@ -1116,11 +1140,24 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         warn(path, reason)
         report.skipped.append({"path": str(path), "reason": reason})
         return None
-    data, stat = read
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest, stat = read
+    with data if not isinstance(data, bytes) else contextlib.nullcontext():
+        return _read_file(store, file, old, report, max_bytes, warn, data, digest, stat, skip, stale=stale,
+                          unshaped=unshaped, support=support, run_id=run_id, on_share=on_share, included=included)
+
+
+def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
+               warn: Callable[[Path, str], None], data: bytes | BinaryIO, digest: str, stat: os.stat_result,
+               skip: Callable[[str, str, os.stat_result, str], None], *, stale: bool, unshaped: bool,
+               support: _Support, run_id: int | None, on_share: Callable[[float], None] | None,
+               included: list[tuple[str, int, str]] | None) -> None:
+    """``_index_file``'s reading of a file within the limit: ``data`` its bytes, or a binary file
+    open on a zip container; ``skip`` as there."""
+    path = file.path
+    in_memory = isinstance(data, bytes)
     if (old is not None and old.hash == digest and not stale and not unshaped
             and (old.skip_reason is None
-                 or (old.skip_kind == "content" and not (old.skip_reason == "binary content" and is_utf16(data)))
+                 or (old.skip_kind == "content" and not (old.skip_reason == "binary content" and in_memory and is_utf16(data)))
                  or (old.skip_kind == "support" and not support.pdf()))):
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():
@@ -1132,10 +1169,11 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         report.skipped_before += old.skip_reason is not None
         return None
     try:
-        extracted = extract(path, data)
+        extracted = extract(path, data, unpacked_limit=max_bytes)
     except Skip as reason:
         # A PDF skipped for want of pypdf is read again once it is installed; other skips are for the content.
-        kind = "support" if (format_of(path) == "pdf" or is_pdf_data(data)) and not support.pdf() else "content"
+        pdf = format_of(path) == "pdf" or (in_memory and is_pdf_data(data))
+        kind = "support" if pdf and not support.pdf() else "content"
         return skip(f"skipped: {reason}", digest, stat, kind)
     if extracted.warning:
         warn(path, extracted.warning)

@@ -9,11 +9,14 @@ the file's own line numbers, so that a search hit points at ``path:line`` in the
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import os
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..segment import (GLUE, PARAGRAPH_PER_LINE, SENTENCE_PER_LINE, BlockSplitter, Sentence, line_shape, sentence_text,
                        split_sentences)
@@ -40,18 +43,41 @@ from .pdf import _extract_pdf, _pdf_text, is_pdf_data
 from .plain import _assemble, _clean_plain
 from .rst import _clean_rst
 from .walk import is_undecodable, printable, walk
+from . import zipped
 
 __all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "READABLE", "TEXT_SUFFIXES", "Extracted", "FoundFile",
-           "Skip", "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16",
-           "parse_gitignore", "printable", "read_path", "reads_name", "sentences_from_path", "sentences_of", "walk",
+           "Skip", "ZIP_FORMATS", "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16",
+           "parse_gitignore", "printable", "read_path", "read_size", "reads_name", "sentences_from_path", "sentences_of", "walk",
            "_HtmlText", "_pdf_text"]
 
 # Sentences longer than this are cut at a space: a model reads at most a few hundred tokens.
 MAX_SENTENCE_CHARS = 1000
 
 
-def extract(path: Path, data: bytes) -> Extracted:
-    """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content.
+# The formats that are zip files: weighed against ``--max-file-mb`` by what they unpack to
+# (``read_size``), and read from the file rather than from its bytes in memory.
+ZIP_FORMATS = frozenset({"epub", "docx", "odt"})
+
+
+def read_size(path: Path, size: int) -> tuple[int, bool]:
+    """What reading a file takes, as ``--max-file-mb`` weighs it, and whether that is a container's
+    text rather than the file's size: an EPUB, Word or OpenDocument file that is a zip weighs what
+    its members other than pictures, fonts and media unpack to, read from the zip's directory alone
+    (``zipped.text_size``: its pages and XML, which no reader unpacks more of); any other file (one
+    of those that is no zip too) its size on disk."""
+    if format_of(path) in ZIP_FORMATS:
+        with contextlib.suppress(OSError):
+            unpacked = zipped.text_size(path)
+            if unpacked is not None:
+                return unpacked, True
+    return size, False
+
+
+def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = None) -> Extracted:
+    """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content. An EPUB,
+    Word or OpenDocument file may come as a binary file open on it (``index`` and ``read_path`` give
+    one): a zip is read from it, its pictures never in memory. ``unpacked_limit``: what a zip's members read may
+    unpack to, in all (``index`` gives ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
     (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
@@ -59,12 +85,21 @@ def extract(path: Path, data: bytes) -> Extracted:
     read by its shape (``segment.line_shape``): wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
+    if not isinstance(data, (bytes, bytearray)):  # (an open container)
+        if file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
+            data.seek(0)
+            if file_format == "epub":
+                return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "),
+                                     unpacked_limit)
+            return _extract_office(path, data, file_format, unpacked_limit)
+        data.seek(0)
+        data = data.read()  # (no zip: weighed by its size on disk, and read as it always was)
     if file_format == "epub":  # (a zip: its pages are read as HTML)
-        return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "))
+        return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "), unpacked_limit)
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
         return _extract_pdf(path, data)
     if file_format in ("docx", "odt"):  # (zip files of XML: read with the standard library)
-        return _extract_office(path, data, file_format)
+        return _extract_office(path, data, file_format, unpacked_limit)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes
         raise Skip("binary content")
     text, warning = decode(data)
@@ -193,11 +228,16 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
     return read_path(path, warn)[1]
 
 
-def read_path(path: Path, warn: Callable[[str], None] | None = None) -> tuple[Extracted, list[Sentence]]:
+def read_path(path: Path, warn: Callable[[str], None] | None = None,
+              unpacked_limit: int | None = None) -> tuple[Extracted, list[Sentence]]:
     """A file's extracted text (its shape: ``lines_are_blocks``, ...) and its sentences, as
-    :func:`sentences_from_path` reads them."""
+    :func:`sentences_from_path` reads them (``unpacked_limit``: as ``extract`` takes it)."""
     path = Path(path)
-    extracted = extract(path, path.read_bytes())
+    if format_of(path) in ZIP_FORMATS:
+        with open(path, "rb") as handle:
+            extracted = extract(path, handle, unpacked_limit=unpacked_limit)
+    else:
+        extracted = extract(path, path.read_bytes())
     if extracted.warning and warn is not None:
         warn(extracted.warning)
     return extracted, sentences_of(extracted)

@@ -22,6 +22,7 @@ import codecs
 import posixpath
 import re
 from collections.abc import Callable
+from typing import BinaryIO
 from pathlib import PurePath
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -31,7 +32,7 @@ from ..segment import GLUE
 from .base import Extracted, Skip, terminal_text
 from .html import MAIN_CONTENT, _HtmlText
 
-# (what the files of one book may unpack to, in all: ``zipped.MAX_UNPACKED``)
+# (what the files of one book may unpack to, in all: ``zipped.Zipped``'s budget)
 _TOO_LARGE = "an EPUB whose text decompresses to over {mib} MiB (a zip bomb?): not read"
 # The media types of the pages read (EPUB 2 allowed HTML; a page of SVG or an image is not read).
 PAGE_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/html"})
@@ -85,8 +86,8 @@ def _local(tag: object) -> str:
 class _Book(zipped.Zipped):
     """A zip read within the book's budget of decompressed bytes."""
 
-    def __init__(self, data: bytes):
-        super().__init__(data, _TOO_LARGE)
+    def __init__(self, data: bytes | BinaryIO, budget: int | None = None):
+        super().__init__(data, _TOO_LARGE, budget)
 
     def xml(self, name: str) -> ElementTree.Element:
         """A small XML file of the book, parsed; ValueError with why it cannot be."""
@@ -189,18 +190,20 @@ def _page_text(data: bytes, decode: Callable[[bytes], str]) -> str:
     return "".join(parser.parts)
 
 
-def _extract_epub(path: PurePath, data: bytes, decode: Callable[[bytes], str]) -> Extracted:
-    """The text of an EPUB book; ``decode`` turns a page's bytes into text (the HTML reader's
-    decoding and cleaning). Raises ``Skip`` for a file that is no readable book."""
+def _extract_epub(path: PurePath, data: bytes | BinaryIO, decode: Callable[[bytes], str],
+                  budget: int | None = None) -> Extracted:
+    """The text of an EPUB book (its bytes, or a binary file open on it); ``decode`` turns a page's
+    bytes into text (the HTML reader's decoding and cleaning); ``budget``: what its files may unpack
+    to (``zipped.Zipped``). Raises ``Skip`` for a file that is no readable book."""
     try:
-        return _read(data, decode)
+        return _read(data, decode, budget)
     except zipped.DAMAGED as exc:
         detail = str(exc).strip().rstrip(".") or type(exc).__name__
         raise Skip(f"unreadable EPUB: a damaged zip ({detail})") from None
 
 
-def _read(data: bytes, decode: Callable[[bytes], str]) -> Extracted:
-    book = _Book(data)
+def _read(data: bytes | BinaryIO, decode: Callable[[bytes], str], budget: int | None) -> Extracted:
+    book = _Book(data, budget)
     warning = None
     try:
         pages, opf = _package(book)
@@ -223,7 +226,7 @@ def _read(data: bytes, decode: Callable[[bytes], str]) -> Extracted:
                    "which simsearch cannot read")
     total = sum(book.names[name].file_size for _, name in pages)
     if total > book.left:  # (said by the zip, before any of it is read; what is read is counted too)
-        raise Skip(_TOO_LARGE.format(mib=zipped.MAX_UNPACKED >> 20))
+        raise book.too_large_skip()
     parts, line_map, size = [], [], 0
     for place, name in pages:
         text = _page_text(book.read(name), decode).strip("\n")

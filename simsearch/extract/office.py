@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from . import zipped
@@ -20,7 +21,7 @@ from .base import Extracted, Skip, terminal_text
 from .plain import _assemble
 from .rst import _cell_names, _quoted_cell
 
-# (what the parts read from one document may unpack to, in all: ``zipped.MAX_UNPACKED``)
+# (what the parts read from one document may unpack to, in all: ``zipped.Zipped``'s budget)
 _TOO_LARGE = "unpacks to over {mib} MiB of XML (a zip bomb?); not read"
 
 W_NS = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -72,10 +73,12 @@ class _Paragraph:
     anchored: list[str] = field(default_factory=list)
 
 
-def _extract_office(path: PurePath, data: bytes, file_format: str) -> Extracted:
-    """A .docx or .odt file's text: one block per paragraph, heading, list item or table row;
-    raises ``Skip`` with the reason for a file that is no such document or cannot be read safely."""
-    items, file_format = _read(data, file_format)
+def _extract_office(path: PurePath, data: bytes | BinaryIO, file_format: str, budget: int | None = None) -> Extracted:
+    """A .docx or .odt file's text (from its bytes, or a binary file open on a zip): one block per
+    paragraph, heading, list item or table row; ``budget``: what its parts may unpack to
+    (``zipped.Zipped``). Raises ``Skip`` with the reason for a file that is no such document or
+    cannot be read safely."""
+    items, file_format = _read(data, file_format, budget)
     lines: list[tuple[int, str]] = []
     for number, text, indexed in _numbered(items):
         if indexed:
@@ -114,14 +117,14 @@ def _numbered(items: list[_Paragraph]):
                 yield number, text, True
 
 
-def _read(data: bytes, file_format: str) -> tuple[list[_Paragraph], str]:
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE compound file, not a zip
+def _read(data: bytes | BinaryIO, file_format: str, budget: int | None = None) -> tuple[list[_Paragraph], str]:
+    if isinstance(data, bytes) and data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE compound file, not a zip
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise Skip("password-protected document: save a copy without the password to index it")
         raise Skip("a Word 97-2003 (.doc) file or another binary Office file, not .docx or .odt: "
                    "save it as .docx or .odt to index it")
     try:
-        archive = zipped.Zipped(data, _TOO_LARGE)
+        archive = zipped.Zipped(data, _TOO_LARGE, budget)
     except zipped.DAMAGED:
         raise Skip(f"not a {_NAMES[file_format]} (not a zip file, or a damaged one)") from None
     with archive.zip:
@@ -139,7 +142,7 @@ _NAMES = {"docx": "Word document", "odt": "OpenDocument text"}
 
 def _part(archive: zipped.Zipped, name: str) -> bytes | None:
     """A part's bytes, None when there is no such part; ``Skip`` when it is damaged or the parts
-    read unpack to more than ``zipped.MAX_UNPACKED``."""
+    read unpack to more than the archive's budget."""
     if name not in archive.names:
         return None
     try:

@@ -10,6 +10,7 @@ import re
 import struct
 import zipfile
 import zlib
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 from .base import Skip
@@ -19,14 +20,13 @@ try:
 except ImportError:  # (a Python built without lzma: zipfile cannot read LZMA members either)
     LZMAError = zlib.error
 
-# The most the members read from one file may unpack to, in all: a zip bomb (a few KiB that
+# The most the members read from one file may unpack to, in all, where no limit is given (``extract``
+# without ``unpacked_limit``: training on one file named, the TUI's panel): a zip bomb (a few KiB that
 # unpack to gigabytes) is skipped once it passes this, never unpacked whole, whatever sizes the zip
 # claims. Markup is some five times the text it holds, so this is about the 20 MiB of text
-# ``index --max-file-mb``'s default lets a plain file have; a 1,000-page report's XML is about 20
-# MiB, the longest novels' pages a few. It is not ``--max-file-mb`` itself: that option judges a
-# file's size on disk, and a skip for what a file holds is kept while the file is the same,
-# whatever option a later run is given (``indexer``'s ``skip_kind``), as it is where ``extract`` is
-# called without an index (training data, the TUI's panel).
+# ``index --max-file-mb``'s default lets a plain file have. ``index`` weighs a zip container by what
+# ``text_size`` says its members unpack to, against ``--max-file-mb`` itself, before reading it, and
+# gives the reader that limit as its budget.
 MAX_UNPACKED = 100 * 2**20
 _CHUNK = 2**20
 
@@ -41,6 +41,27 @@ DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImple
 # encoding Python lacks or one that is no text encoding (LookupError: "hex", "rot13"), or one expat
 # cannot read (ValueError, UnicodeError: "multi-byte encodings are not supported", "idna").
 XML_ERRORS = (ElementTree.ParseError, LookupError, ValueError)
+
+# What no zip reader reads (by a member's suffix): pictures, fonts, sound, video and embedded files.
+# Every other member counts in ``text_size``, a page or part of any name among them.
+_NOT_READ = frozenset(
+    ".jpg .jpeg .jpe .png .gif .webp .bmp .tif .tiff .svg .svgz .emf .wmf .emz .wmz .ico .heic .heif .avif .jxl "
+    ".otf .ttf .ttc .woff .woff2 .eot .pfb .odttf .fntdata .mp3 .m4a .m4b .aac .ogg .oga .opus .flac .wav .mp4 "
+    ".m4v .mov .webm .ogv .avi .mkv .bin .ole .pdf .xlsx .xlsm .xls .pptx .ppt .docx .doc .ods .odp .odg .zip".split())
+
+
+def text_size(source) -> int | None:
+    """What a zip container's members other than pictures, fonts, sound, video and embedded files
+    unpack to, from its directory alone (nothing is unpacked): no reader reads more of them, as
+    ``zipfile`` never gives more of a member than its directory entry says (a member whose bytes
+    unpack to more fails its check, a damaged zip). ``source``: a path or a binary file. None for
+    what is no zip that can be read."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return sum(info.file_size for info in archive.infolist()
+                       if not info.is_dir() and "." + info.filename.rsplit(".", 1)[-1].lower() not in _NOT_READ)
+    except DAMAGED:
+        return None
 
 # An entity declaration, as UTF-8 (or any encoding that writes ASCII as ASCII) or UTF-16 writes it:
 # an entity that expands to itself a billion times ("billion laughs") or reads a file on this
@@ -66,15 +87,20 @@ def parse(data: bytes) -> ElementTree.Element:
 
 
 class Zipped:
-    """A zip file whose members are read within ``MAX_UNPACKED`` in all. Opening it and reading a
-    member raise one of ``DAMAGED`` for a damaged zip; passing the budget raises ``Skip`` with
-    ``too_large`` (``{mib}``: the budget in MiB)."""
+    """A zip file (its bytes, or a binary file open on it: a large container is not read into
+    memory) whose members are read within ``budget`` bytes in all (None: ``MAX_UNPACKED``). Opening
+    it and reading a member raise one of ``DAMAGED`` for a damaged zip; passing the budget raises
+    ``Skip`` with ``too_large`` (``{mib}``: the budget in MiB)."""
 
-    def __init__(self, data: bytes, too_large: str):
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
+    def __init__(self, data: bytes | BinaryIO, too_large: str, budget: int | None = None):
+        self.zip = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data)
         self.names = {info.filename: info for info in self.zip.infolist()}
         self.too_large = too_large
-        self.left = MAX_UNPACKED
+        self.budget = MAX_UNPACKED if budget is None else budget
+        self.left = self.budget
+
+    def too_large_skip(self) -> Skip:
+        return Skip(self.too_large.format(mib=_mib(self.budget)))
 
     def read(self, name: str) -> bytes:
         """A member's bytes, counted as they unpack."""
@@ -83,6 +109,11 @@ class Zipped:
             while chunk := member.read(_CHUNK):
                 self.left -= len(chunk)
                 if self.left < 0:
-                    raise Skip(self.too_large.format(mib=MAX_UNPACKED >> 20))
+                    raise self.too_large_skip()
                 chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _mib(size: int) -> str:
+    """A budget in MiB as a message says it: "100", "20", "0.5"."""
+    return f"{size / 2**20:.1f}".removesuffix(".0") if size % 2**20 else str(size >> 20)

@@ -1,0 +1,154 @@
+"""``--max-file-mb`` weighs an EPUB, Word or OpenDocument file by the text its zip unpacks to, not by
+its pictures and fonts (session 46, trial books): an illustrated book over the limit on disk is read,
+one whose pages are over it is skipped with the reason, a zip bomb is refused from the zip's
+directory without being unpacked, and an incremental run judges each again when the limit changes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from simsearch import indexer
+from simsearch.data import documents_from_path
+from simsearch.extract import Skip, extract, read_size, zipped
+from tests.test_extract_epub import book, page
+from tests.test_extract_office import docx, odt, p
+
+MiB = 2**20
+
+
+def with_pictures(data: bytes, folder: str, size: int) -> bytes:
+    """The zip ``data`` with ``size`` bytes of pictures (random, so stored as they are) added."""
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        for number in range(4):
+            archive.writestr(zipfile.ZipInfo(f"{folder}/picture{number}.jpeg"), b"\xff\xd8\xff\xe0" + os.urandom(size // 4))
+        archive.writestr(f"{folder}/font.otf", os.urandom(1000))
+    return out.getvalue()
+
+
+def illustrated(tmp_path: Path) -> dict[str, Path]:
+    """An EPUB, a .docx and an .odt of a few sentences each and 1.2 MiB of pictures."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    files = {
+        "book.epub": with_pictures(book({"a.xhtml": page("<p>The lighthouse keeper logged every passing ship.</p>"),
+                                         "b.xhtml": page('<p>Storms closed the harbour in March.</p><img src="picture0.jpeg"/>')}),
+                                   "OEBPS", int(1.2 * MiB)),
+        "report.docx": with_pictures(docx(p("Quarterly revenue rose after the price change.")), "word/media", int(1.2 * MiB)),
+        "minutes.odt": with_pictures(odt("<text:p>The committee approved the new budget.</text:p>"), "Pictures", int(1.2 * MiB)),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return {name: folder / name for name in files}
+
+
+def test_a_container_over_the_limit_by_its_pictures_is_read_and_its_text_weighed(tmp_path, run_cli, index_model):
+    paths = illustrated(tmp_path)
+    for path in paths.values():
+        assert path.stat().st_size > 1.2 * MiB
+        size, unpacked = read_size(path, path.stat().st_size)
+        assert unpacked and size < 5_000, (path, size)  # its XML and pages only
+    db = tmp_path / "index.db"
+    code, out, err = run_cli("index", tmp_path / "library", "--db", db, "-m", index_model, "--device", "cpu",
+                             "--max-file-mb", "1")
+    assert code == 0, err
+    assert "skipped" not in err, err
+    assert "indexed 3 new" in out, out
+    code, out, err = run_cli("search", "ships passing the lighthouse", "--db", db, "--json", "-k", "10")
+    texts = {json.loads(line)["text"] for line in out.splitlines() if line.strip()}
+    assert {"The lighthouse keeper logged every passing ship.", "Quarterly revenue rose after the price change.",
+            "The committee approved the new budget."} <= texts
+    # training on the folder reads what index reads
+    documents = documents_from_path(tmp_path / "library", warn=lambda *a: pytest.fail(str(a)), max_file_mb=1)
+    assert len(documents) == 3
+
+
+def test_a_container_over_the_limit_by_its_text_is_skipped_with_the_reason(tmp_path, run_cli, index_model):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    words = "".join(f"<p>Sentence number {n} of a long book about the sea.</p>" for n in range(30_000))
+    (folder / "long.epub").write_bytes(book({"a.xhtml": page(words)}))  # 1.6 MiB of pages in a zip of 100 KiB
+    (folder / "notes.txt").write_text("A short note.\n")
+    assert (folder / "long.epub").stat().st_size < 0.5 * MiB
+    db = tmp_path / "index.db"
+    code, out, err = run_cli("index", folder, "--db", db, "-m", index_model, "--device", "cpu", "--max-file-mb", "1")
+    assert code == 0, err
+    assert (f"warning: {folder / 'long.epub'}: skipped: 1.6 MiB of text and markup unpacked (pictures and fonts not "
+            "counted) is over --max-file-mb 1\n") in err, err
+    warned = []
+    documents_from_path(folder, warn=lambda path, reason: warned.append((Path(path).name, reason)), max_file_mb=1)
+    assert warned == [("long.epub", "skipped: 1.6 MiB of text and markup unpacked (pictures and fonts not counted) "
+                                    "is over --max-file-mb 1")]
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_without_being_unpacked(tmp_path, run_cli, index_model):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    bomb = docx(p("x" * (200 * MiB)))  # 200 MiB of one letter, a few hundred KiB deflated
+    assert len(bomb) < MiB
+    (folder / "bomb.docx").write_bytes(bomb)
+    (folder / "notes.txt").write_text("A short note.\n")
+    db = tmp_path / "index.db"
+    started = time.perf_counter()
+    code, out, err = run_cli("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
+    assert code == 0, err
+    assert "bomb.docx: skipped: 200.0 MiB of text and markup unpacked (pictures and fonts not counted) is over " \
+           "--max-file-mb 20\n" in err, err
+    # the reader given the limit stops there too, even where the file is read (the budget counts as it unpacks)
+    with pytest.raises(Skip, match="unpacks to over 20 MiB of XML"):
+        extract(Path("bomb.docx"), bomb, unpacked_limit=20 * MiB)
+    assert time.perf_counter() - started < 20
+
+
+def test_a_zip_whose_directory_understates_a_member_is_damaged_not_read_past_it():
+    """``text_size`` trusts the zip's directory: ``zipfile`` never gives more of a member than it says."""
+    data = bytearray(book({"a.xhtml": page("<p>" + "word " * 100_000 + "</p>")}))
+    declared = zipped.text_size(io.BytesIO(bytes(data)))
+    # the central directory entry of a.xhtml: its uncompressed size made 1,000 bytes
+    entry = data.find(b"PK\x01\x02", data.find(b"OEBPS/a.xhtml") + 1)
+    while data[entry + 46:entry + 46 + len(b"OEBPS/a.xhtml")] != b"OEBPS/a.xhtml":
+        entry = data.find(b"PK\x01\x02", entry + 1)
+    data[entry + 24:entry + 28] = struct.pack("<I", 1000)
+    assert zipped.text_size(io.BytesIO(bytes(data))) < declared
+    with pytest.raises(Skip, match="damaged zip"):
+        extract(Path("a.epub"), bytes(data))
+
+
+def test_an_incremental_run_judges_containers_again_when_the_limit_changes(tmp_path, run_cli, index_model, monkeypatch):
+    paths = illustrated(tmp_path)
+    db = tmp_path / "index.db"
+    args = ("index", tmp_path / "library", "--db", db, "-m", index_model, "--device", "cpu")
+    # an index made by a version that weighed a file's size on disk: the three skipped for the limit
+    monkeypatch.setattr(indexer, "read_size", lambda path, size: (size, False))
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert err.count("MiB is over --max-file-mb 1\n") == 3, err
+    monkeypatch.undo()
+    code, out, err = run_cli(*args)  # (the limit recorded: 1)
+    assert code == 0 and "indexed 3 new" in out and "skipped" not in out + err, (out, err)
+    code, out, err = run_cli(*args)
+    assert "index is up to date: 3 files unchanged" in out, out  # (not read again: weighed from the directories)
+    code, out, err = run_cli(*args, "--max-file-mb", "0.001")
+    assert err.count("of text and markup unpacked (pictures and fonts not counted) is over --max-file-mb 0.001\n") == 3, err
+    assert "3 removed (3 now skipped)" in out, out
+    code, out, err = run_cli(*args)
+    assert "3 still skipped" in out and err == "", (out, err)
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert "indexed 3 new" in out and "skipped" not in out + err, (out, err)
+    # a book whose pages grow past the limit is skipped, and read again once it is back within it
+    epub = paths["book.epub"]
+    original = epub.read_bytes()
+    epub.write_bytes(with_pictures(book({"a.xhtml": page("<p>" + "Waves broke on the rocks all night. " * 40_000 + "</p>")}),
+                                   "OEBPS", 1000))
+    code, out, err = run_cli(*args)
+    assert "book.epub: skipped: 1.4 MiB of text and markup unpacked" in err, err
+    epub.write_bytes(original)
+    code, out, err = run_cli(*args)
+    assert "indexed 1 new" in out and "skipped" not in out + err, (out, err)
