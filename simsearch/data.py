@@ -62,7 +62,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
 
     Files without a sentence are left out (their paths added to ``without_sentences`` when given),
     and so are files of a folder larger than ``max_file_mb`` (an EPUB, Word or OpenDocument file: its text
-    unpacked, ``extract.read_size``)
+    unpacked; a notebook: its JSON without pictures; ``extract.read_size``)
     (None: ``simsearch index``'s default, ``indexer.DEFAULT_MAX_FILE_MB``), with index's note, so
     ``--unsup FOLDER`` reads what ``index FOLDER`` + ``--from-index`` would. A file named on its own
     is read whatever its size (the paper's wiki1m_for_simcse.txt is about 120 MB). Raises
@@ -90,9 +90,9 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             continue
         where = printable(item.path)
         # as index decides it: on the size the walk saw (a zip container's: its text unpacked), before reading
-        size, unpacked = read_size(item.path, item.size) if not one_file else (item.size, False)
+        size, weighed = read_size(item.path, item.size, max_bytes) if not one_file else (item.size, None)
         if size > max_bytes and not one_file:
-            skip(where, over_limit(size, max_bytes, unpacked))
+            skip(where, over_limit(size, max_bytes, weighed))
             continue
         try:
             extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason),

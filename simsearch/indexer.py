@@ -39,7 +39,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
-from .extract import (EXTRACTOR_VERSION, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
+from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
                      resolve_model, resolve_offline)
@@ -912,7 +912,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             to_read.append(file)
     # The bar counts bytes (a few large files take as long as many small ones); a file over the
     # limit is not read, so it weighs nothing.
-    weights = [file.size if read_size(file.path, file.size)[0] <= max_bytes else 0 for file in to_read]
+    weights = [file.size if read_size(file.path, file.size, max_bytes)[0] <= max_bytes else 0 for file in to_read]
     shown = progress and (len(to_read) > READ_BAR_FILES or sum(weights) >= READ_BAR_BYTES)
     # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
     # the last run finds its sentences' vectors in its old document, removed as gone only below.
@@ -1017,14 +1017,14 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
     return value
 
 
-def over_limit(size: int, max_bytes: int, unpacked: bool = False) -> str:
+def over_limit(size: int, max_bytes: int, weighed: str | None = None) -> str:
     """The skip reason of a file over ``--max-file-mb``: its size in MiB (KiB under one MiB, where
     MiB would read "0.0"), and the limit in the fewest digits that give its bytes back (``0.004``,
-    not the ``0.00399971`` its 4,194 bytes make). ``unpacked``: ``size`` is what a zip container's
-    text unpacks to (``extract.read_size``), not its size on disk."""
+    not the ``0.00399971`` its 4,194 bytes make). ``weighed``: what ``size`` is when it is not the
+    file's size on disk (``extract.read_size``: "of JSON without its pictures")."""
     shown = f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size / 2**10:.1f} KiB"
-    if unpacked:
-        shown += " of text and markup unpacked (pictures and fonts not counted)"
+    if weighed:
+        shown += f" {weighed}"
     exact = max_bytes / 2**20
     limit = next((value for value in (float(f"{exact:.{d}g}") for d in range(1, 18))
                   if int(value * 1024 * 1024) == max_bytes), exact)
@@ -1037,12 +1037,13 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     a skip for its content (binary, unreadable) always — except "binary" text with a UTF-16 byte-
     order mark, which earlier versions skipped (two bytes read to tell)."""
     if old.skip_kind == "limit" or old.skip_reason is None:
-        # An EPUB, Word or OpenDocument file weighs its text: read from its zip's directory.
-        size, unpacked = read_size(path, old.size) if format_of(path) in ZIP_FORMATS else (old.size, False)
+        # An EPUB, Word or OpenDocument file weighs its text (read from its zip's directory), a
+        # notebook its JSON without pictures (read through, only when its size is over the limit).
+        size, weighed = read_size(path, old.size, max_bytes) if format_of(path) in WEIGHED_FORMATS else (old.size, None)
         if old.skip_reason is None:
             return size <= max_bytes
         # still over, and the reason names this size and limit (as a fresh index's would)
-        return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, unpacked)
+        return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, weighed)
     if old.skip_kind == "support":
         return not support.pdf()
     if old.skip_reason == "binary content":
@@ -1124,15 +1125,17 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             # it, would drop this process's SQLite locks on it (see store._claim)
             return skip("skipped: the index database itself", "", stat, "content")
         # An EPUB, Word or OpenDocument file weighs the text it unpacks to, and is read from the
-        # file (its pictures never in memory); any other file weighs its size, and is read whole.
-        size, unpacked = read_size(path, stat.st_size)
-        read = None if size > max_bytes else _read_stable(path, in_memory=format_of(path) not in ZIP_FORMATS)
+        # file (its pictures never in memory), as is a notebook over the limit by its pictures (read
+        # without them); any other file weighs its size, and is read whole.
+        size, weighed = read_size(path, stat.st_size, max_bytes)
+        in_memory = format_of(path) not in ZIP_FORMATS and stat.st_size <= max_bytes
+        read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
     if size > max_bytes:  # not read: an unread file's hash is ""
-        return skip(over_limit(size, max_bytes, unpacked), "", stat, "limit")
+        return skip(over_limit(size, max_bytes, weighed), "", stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.

@@ -1,13 +1,16 @@
-"""``--max-file-mb`` weighs an EPUB, Word or OpenDocument file by the text its zip unpacks to, not by
-its pictures and fonts (session 46, trial books): an illustrated book over the limit on disk is read,
-one whose pages are over it is skipped with the reason, a zip bomb is refused from the zip's
-directory without being unpacked, and an incremental run judges each again when the limit changes."""
+"""``--max-file-mb`` weighs an EPUB, Word or OpenDocument file by the text its zip unpacks to, and a
+notebook by its JSON without its pictures, not by their size on disk (session 46, trial books): an
+illustrated book over the limit on disk is read, one whose pages are over it is skipped with the
+reason, a zip bomb is refused from the zip's directory without being unpacked, and an incremental
+run judges each again when the limit changes."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
+import random
 import struct
 import time
 import zipfile
@@ -17,7 +20,7 @@ import pytest
 
 from simsearch import indexer
 from simsearch.data import documents_from_path
-from simsearch.extract import Skip, extract, read_size, zipped
+from simsearch.extract import Skip, extract, ipynb, read_size, sentences_of, zipped
 from tests.test_extract_epub import book, page
 from tests.test_extract_office import docx, odt, p
 
@@ -54,8 +57,8 @@ def test_a_container_over_the_limit_by_its_pictures_is_read_and_its_text_weighed
     paths = illustrated(tmp_path)
     for path in paths.values():
         assert path.stat().st_size > 1.2 * MiB
-        size, unpacked = read_size(path, path.stat().st_size)
-        assert unpacked and size < 5_000, (path, size)  # its XML and pages only
+        size, weighed = read_size(path, path.stat().st_size)
+        assert weighed and size < 5_000, (path, size)  # its XML and pages only
     db = tmp_path / "index.db"
     code, out, err = run_cli("index", tmp_path / "library", "--db", db, "-m", index_model, "--device", "cpu",
                              "--max-file-mb", "1")
@@ -127,7 +130,7 @@ def test_an_incremental_run_judges_containers_again_when_the_limit_changes(tmp_p
     db = tmp_path / "index.db"
     args = ("index", tmp_path / "library", "--db", db, "-m", index_model, "--device", "cpu")
     # an index made by a version that weighed a file's size on disk: the three skipped for the limit
-    monkeypatch.setattr(indexer, "read_size", lambda path, size: (size, False))
+    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))
     code, out, err = run_cli(*args, "--max-file-mb", "1")
     assert err.count("MiB is over --max-file-mb 1\n") == 3, err
     monkeypatch.undo()
@@ -152,3 +155,58 @@ def test_an_incremental_run_judges_containers_again_when_the_limit_changes(tmp_p
     epub.write_bytes(original)
     code, out, err = run_cli(*args)
     assert "indexed 1 new" in out and "skipped" not in out + err, (out, err)
+
+
+def notebook(words: list[str], pictures: int, size: int, wrapped: bool = False, indent: int | None = 1) -> str:
+    """A notebook of markdown cells of ``words`` and ``pictures`` plots of ``size`` random bytes."""
+    cells: list[dict] = [{"cell_type": "markdown", "metadata": {}, "source": [text + "\n" for text in words]}]
+    for _ in range(pictures):
+        raw = base64.b64encode(os.urandom(size)).decode()
+        if wrapped:
+            raw = "\n".join(raw[at:at + 76] for at in range(0, len(raw), 76)) + "\n"
+        cells.append({"cell_type": "code", "execution_count": 1, "metadata": {}, "source": ["plot()"],
+                      "outputs": [{"output_type": "display_data", "metadata": {},
+                                   "data": {"image/png": raw, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}}]})
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=indent)
+
+
+def test_a_notebook_over_the_limit_by_its_plots_is_read_and_one_over_it_by_text_skipped(tmp_path, run_cli, index_model):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    plots = folder / "plots.ipynb"
+    plots.write_text(notebook(["The model converged after ten epochs.", "Loss fell steadily."], 4, 400_000))
+    assert plots.stat().st_size > 2 * MiB
+    size, weighed = read_size(plots, plots.stat().st_size)
+    assert size < 2_000 and weighed == "of JSON without its pictures"
+    long = folder / "long.ipynb"
+    long.write_text(notebook([f"Observation {n} of the long experiment was noted." for n in range(50_000)], 0, 0))
+    db = tmp_path / "index.db"
+    args = ("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
+    code, out, err = run_cli(*args, "--max-file-mb", "2")
+    assert code == 0, err
+    assert err == f"warning: {long}: skipped: 2.9 MiB of JSON without its pictures is over --max-file-mb 2\n", err
+    assert "indexed 1 new" in out, out
+    code, out, err = run_cli("search", "did the model converge", "--db", db, "--json", "-k", "5")
+    hits = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert ("The model converged after ten epochs.", 7) in [(hit["text"], hit["line"]) for hit in hits], hits
+    code, out, err = run_cli(*args)
+    assert "up to date: 1 file unchanged, 1 still skipped" in out and err == "", (out, err)
+    code, out, err = run_cli(*args, "--max-file-mb", "0.001")  # (its words alone are over this)
+    assert f"{plots}: skipped: 1.5 KiB of JSON without its pictures is over --max-file-mb 0.001" in err, err
+
+
+def test_a_notebook_read_without_its_pictures_reads_the_same_sentences_on_the_same_lines():
+    random.seed(46)
+    for _ in range(12):  # (pictures across the 1 MiB reads' edges at random places, wrapped or not)
+        text = " " * random.randint(0, MiB) + notebook(["First words here.", "Second line of words."],
+                                                      random.randint(1, 3), random.randint(2_000, 900_000),
+                                                      wrapped=random.random() < 0.5, indent=random.choice([None, 1]))
+        kept, counted = ipynb.without_pictures(io.BytesIO(text.encode()))
+        assert counted == len(kept) < 2_000 + len(text) - len(text.lstrip())
+        json.loads(kept)
+        whole = [(s.text, s.line) for s in sentences_of(extract(Path("a.ipynb"), text.encode()))]
+        assert whole == [(s.text, s.line) for s in sentences_of(extract(Path("a.ipynb"), io.BytesIO(text.encode())))]
+        assert whole and whole[0][0] == "First words here."
+    # a long word that is no whole JSON string, or a string not long enough, is text
+    text = notebook(["A" * 5000 + " is a long word.", "Short."], 0, 0)
+    assert ipynb.without_pictures(io.BytesIO(text.encode()))[0] == text.encode()

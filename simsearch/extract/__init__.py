@@ -35,7 +35,7 @@ from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
 from .epub import _extract_epub
 from .html import _extract_html, _HtmlText
-from .ipynb import _clean_notebook
+from .ipynb import _clean_notebook, without_pictures
 from .markdown import _clean_markdown
 from .office import _extract_office
 from .org import _clean_org
@@ -46,7 +46,7 @@ from .walk import is_undecodable, printable, walk
 from . import zipped
 
 __all__ = ["BINARY_SNIFF", "EXTRACTOR_VERSION", "MAX_SENTENCE_CHARS", "READABLE", "TEXT_SUFFIXES", "Extracted", "FoundFile",
-           "Skip", "ZIP_FORMATS", "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16",
+           "Skip", "WEIGHED_FORMATS", "ZIP_FORMATS", "decode", "extract", "format_of", "included_file", "is_pdf_data", "is_undecodable", "is_utf16",
            "parse_gitignore", "printable", "read_path", "read_size", "reads_name", "sentences_from_path", "sentences_of", "walk",
            "_HtmlText", "_pdf_text"]
 
@@ -57,26 +57,37 @@ MAX_SENTENCE_CHARS = 1000
 # The formats that are zip files: weighed against ``--max-file-mb`` by what they unpack to
 # (``read_size``), and read from the file rather than from its bytes in memory.
 ZIP_FORMATS = frozenset({"epub", "docx", "odt"})
+# The formats ``read_size`` weighs by their text rather than their size on disk.
+WEIGHED_FORMATS = ZIP_FORMATS | {"notebook"}
+_UNPACKED = "of text and markup unpacked (pictures and fonts not counted)"
+_NOTEBOOK = "of JSON without its pictures"
 
 
-def read_size(path: Path, size: int) -> tuple[int, bool]:
-    """What reading a file takes, as ``--max-file-mb`` weighs it, and whether that is a container's
-    text rather than the file's size: an EPUB, Word or OpenDocument file that is a zip weighs what
-    its members other than pictures, fonts and media unpack to, read from the zip's directory alone
-    (``zipped.text_size``: its pages and XML, which no reader unpacks more of); any other file (one
-    of those that is no zip too) its size on disk."""
-    if format_of(path) in ZIP_FORMATS:
-        with contextlib.suppress(OSError):
+def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str | None]:
+    """What reading a file takes, as ``--max-file-mb`` weighs it, and what that is when it is not
+    the file's size on disk (words for a message: "of JSON without its pictures"). An EPUB, Word or
+    OpenDocument file that is a zip weighs what its members other than pictures, fonts and media
+    unpack to, read from the zip's directory alone (``zipped.text_size``: its pages and XML, which no
+    reader unpacks more of); a notebook its JSON without its pictures (``ipynb.without_pictures``:
+    the file is read through, only where its size is over ``limit``, as it weighs no more than
+    that); any other file (one of those that is no zip too) its size on disk."""
+    file_format = format_of(path)
+    with contextlib.suppress(OSError):
+        if file_format in ZIP_FORMATS:
             unpacked = zipped.text_size(path)
             if unpacked is not None:
-                return unpacked, True
-    return size, False
+                return unpacked, _UNPACKED
+        elif file_format == "notebook" and (limit is None or size > limit):
+            with open(path, "rb") as handle:
+                return without_pictures(handle, keep=False)[1], _NOTEBOOK
+    return size, None
 
 
 def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = None) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content. An EPUB,
     Word or OpenDocument file may come as a binary file open on it (``index`` and ``read_path`` give
-    one): a zip is read from it, its pictures never in memory. ``unpacked_limit``: what a zip's members read may
+    one): a zip is read from it, its pictures never in memory; so may a notebook, read without its
+    pictures (``ipynb.without_pictures``). ``unpacked_limit``: what a zip's members read may
     unpack to, in all (``index`` gives ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
@@ -86,14 +97,17 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     """
     file_format = format_of(path)
     if not isinstance(data, (bytes, bytearray)):  # (an open container)
-        if file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
+        if file_format == "notebook":
+            data = without_pictures(data)[0]
+        elif file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
             data.seek(0)
             if file_format == "epub":
                 return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "),
                                      unpacked_limit)
             return _extract_office(path, data, file_format, unpacked_limit)
-        data.seek(0)
-        data = data.read()  # (no zip: weighed by its size on disk, and read as it always was)
+        else:
+            data.seek(0)
+            data = data.read()  # (no zip: weighed by its size on disk, and read as it always was)
     if file_format == "epub":  # (a zip: its pages are read as HTML)
         return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "), unpacked_limit)
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
@@ -233,7 +247,7 @@ def read_path(path: Path, warn: Callable[[str], None] | None = None,
     """A file's extracted text (its shape: ``lines_are_blocks``, ...) and its sentences, as
     :func:`sentences_from_path` reads them (``unpacked_limit``: as ``extract`` takes it)."""
     path = Path(path)
-    if format_of(path) in ZIP_FORMATS:
+    if format_of(path) in WEIGHED_FORMATS:
         with open(path, "rb") as handle:
             extracted = extract(path, handle, unpacked_limit=unpacked_limit)
     else:

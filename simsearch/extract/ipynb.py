@@ -20,7 +20,7 @@ import bisect
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..segment import source_lines
 from .base import Skip
@@ -199,3 +199,64 @@ def _clean_notebook(text: str, includes: list[tuple[int, str]] | None = None,
         if includes is not None:
             includes.extend((mapped_line(number), target) for number, target in cell_includes)
     return out
+
+
+# A JSON string that is nothing but base64 (with the "\n" escapes that wrap it) of this many bytes or
+# more: a picture (an output's "image/png", a markdown cell's attachment), which no sentence is read
+# from. ``--max-file-mb`` weighs a notebook without them, and it is read without them.
+_BASE64 = re.compile(rb'(?:[A-Za-z0-9+/=]+|\\n)+')
+PICTURE_MIN = 4096
+
+
+def without_pictures(handle: BinaryIO, keep: bool = True) -> tuple[bytes | None, int]:
+    """A notebook's bytes read from ``handle`` a MiB at a time, each picture's string emptied
+    (``"iVBORw0K…"`` becomes ``""``: the JSON and its lines stay as they were), and how many bytes
+    that leaves; ``keep=False``: only the count (nothing is held but the picture being scanned)."""
+    out: list[bytes] = []
+    counted = 0
+    run: list[bytes] = []  # the base64 run that reaches the end of what was scanned
+    run_size = 0
+    quoted = False  # whether that run opened a JSON string
+    before = b""  # the byte before what is scanned now
+    held = b""  # a backslash that ended a chunk: its "n" may begin the next
+
+    def close(next_byte: bytes) -> None:
+        nonlocal run, run_size, counted
+        if not (run_size >= PICTURE_MIN and quoted and next_byte == b'"'):
+            counted += run_size
+            if keep:
+                out.extend(run)
+        run, run_size = [], 0
+
+    while True:
+        chunk = handle.read(2**20)
+        data = held + chunk
+        held = b""
+        if chunk and data.endswith(b"\\"):
+            held, data = b"\\", data[:-1]
+        at = 0
+        for match in _BASE64.finditer(data):
+            if match.start() > 0 or not run:
+                if run:
+                    close(data[:1])
+                text = data[at:match.start()]
+                counted += len(text)
+                if keep:
+                    out.append(text)
+                quoted = (data[match.start() - 1:match.start()] if match.start() else before) == b'"'
+            run.append(match.group())
+            run_size += len(match.group())
+            at = match.end()
+            if at < len(data):
+                close(data[at:at + 1])
+        if run and at < len(data):  # (no run began where the last ended)
+            close(data[:1])
+        text = data[at:]
+        counted += len(text)
+        if keep:
+            out.append(text)
+        before = data[-1:] or before
+        if not chunk:
+            if run:
+                close(b"")
+            return (b"".join(out) if keep else None), counted
