@@ -1046,10 +1046,19 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
         return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, weighed)
     if old.skip_kind == "support":
         return not support.pdf()
+    if _zip_cap(old):
+        return False
     if old.skip_reason == "binary content":
         with contextlib.suppress(OSError), open(path, "rb") as handle:
             return not is_utf16(handle.read(2))
     return True
+
+
+def _zip_cap(old) -> bool:
+    """Whether ``old`` is a skip by a zip reader's budget ("… (a zip bomb?) …"): that budget is
+    ``--max-file-mb`` (it was 100 MiB, whatever the limit, before session 46), so the file is judged
+    again as a fresh index would judge it, by its text against the limit given now."""
+    return old.skip_kind == "content" and "(a zip bomb?)" in (old.skip_reason or "")
 
 
 def _read_stable(path: Path, in_memory: bool = True) -> tuple[bytes | BinaryIO, str, os.stat_result] | None:
@@ -1160,7 +1169,8 @@ def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_byte
     in_memory = isinstance(data, bytes)
     if (old is not None and old.hash == digest and not stale and not unshaped
             and (old.skip_reason is None
-                 or (old.skip_kind == "content" and not (old.skip_reason == "binary content" and in_memory and is_utf16(data)))
+                 or (old.skip_kind == "content" and not _zip_cap(old)
+                     and not (old.skip_reason == "binary content" and in_memory and is_utf16(data)))
                  or (old.skip_kind == "support" and not support.pdf()))):
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():

@@ -210,3 +210,25 @@ def test_a_notebook_read_without_its_pictures_reads_the_same_sentences_on_the_sa
     # a long word that is no whole JSON string, or a string not long enough, is text
     text = notebook(["A" * 5000 + " is a long word.", "Short."], 0, 0)
     assert ipynb.without_pictures(io.BytesIO(text.encode()))[0] == text.encode()
+
+
+def test_a_container_skipped_by_a_zip_readers_cap_is_judged_again_by_the_limit(tmp_path, run_cli, index_model, monkeypatch):
+    """Before session 46 the readers' cap was 100 MiB whatever ``--max-file-mb`` said, and its skip
+    was kept while the file was the same: a limit raised past the text never read it."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "long.docx").write_bytes(docx(p("word " * 300_000)))  # 1.4 MiB of XML, a few KiB deflated
+    db = tmp_path / "index.db"
+    args = ("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
+    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))  # (weighed as before)
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert "long.docx: skipped: unpacks to over 1 MiB of XML (a zip bomb?); not read" in err, err
+    monkeypatch.undo()
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert "long.docx: skipped: 1.4 MiB of text and markup unpacked (pictures and fonts not counted) is over " \
+           "--max-file-mb 1" in err, err
+    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))
+    run_cli(*args, "--max-file-mb", "1")
+    monkeypatch.undo()
+    code, out, err = run_cli(*args, "--max-file-mb", "2")
+    assert "indexed 1 new" in out and err == "", (out, err)
