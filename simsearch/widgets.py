@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor
@@ -27,7 +28,8 @@ from textual.worker import Worker, get_current_worker
 
 from .errors import SimsearchError
 from .extract import Skip, decode
-from .extract.ipynb import notebook_lines
+from .extract import zipped
+from .extract.ipynb import notebook_lines, without_pictures
 from .extract.office import paragraphs
 from .models import command_line
 from .progress import visible
@@ -655,7 +657,7 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     state = file_state(store, hit.document_id, hit.path)
     try:
         if state == "indexed":
-            lines = _file_lines(hit.path, file_identity(os.stat(hit.path)), row[0])
+            lines = _file_lines(hit.path, file_identity(os.stat(hit.path)), row[0], _read_limit(store))
     except OSError:
         state = "gone" if not os.path.lexists(hit.path) else "unreadable"
     except Skip:  # (a document the index read, unreadable now though its bytes are the same: never, in practice)
@@ -679,16 +681,31 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
 OFFICE_NAMES = {"docx": "a Word document", "odt": "an OpenDocument text"}
 
 
+def _read_limit(store: Store) -> int:
+    """What a Word or OpenDocument file's XML may unpack to for the panel: the ``--max-file-mb`` the
+    index recorded (its reader's budget when ``index`` read it), or the readers' own cap if larger."""
+    try:
+        limit = int(float(store.setting("max_file_mb") or 0) * 2**20)
+    except (ValueError, OverflowError, sqlite3.Error):
+        limit = 0
+    return max(limit, zipped.MAX_UNPACKED)
+
+
 @functools.lru_cache(maxsize=4)  # moving the cursor through one file's hits reads it once
-def _file_lines(path: str, identity: tuple[int, int, int, int], file_format: str = "text") -> list[str]:
+def _file_lines(path: str, identity: tuple[int, int, int, int], file_format: str = "text",
+                budget: int | None = None) -> list[str]:
     """The file's lines; ``identity`` (size, mtime, inode, ctime) keys the cache, so a file
     written since (even with its size and mtime put back) is read again. A Word or OpenDocument
-    file's "lines" are its paragraphs as a hit numbers them, so the panel shows its text, not its XML;
-    a notebook's are its own, with its markdown cells' text on them and nothing of its JSON."""
+    file's "lines" are its paragraphs as a hit numbers them (read from the file, its pictures never
+    in memory, within ``budget`` unpacked), so the panel shows its text, not its XML; a notebook's
+    are its own, with its markdown cells' text on them and nothing of its JSON (read without its
+    pictures)."""
     if file_format in OFFICE_NAMES:
-        return paragraphs(Path(path).read_bytes(), file_format)
+        with open(path, "rb") as handle:
+            return paragraphs(handle, file_format, budget)
     if file_format == "notebook":
-        return notebook_lines(decode(Path(path).read_bytes())[0])
+        with open(path, "rb") as handle:
+            return notebook_lines(decode(without_pictures(handle)[0])[0])
     return source_lines(decode(Path(path).read_bytes())[0])
 
 

@@ -232,3 +232,23 @@ def test_a_container_skipped_by_a_zip_readers_cap_is_judged_again_by_the_limit(t
     monkeypatch.undo()
     code, out, err = run_cli(*args, "--max-file-mb", "2")
     assert "indexed 1 new" in out and err == "", (out, err)
+
+
+def test_the_panel_shows_a_document_indexed_under_a_limit_past_the_readers_own_cap(tmp_path, index_model, monkeypatch):
+    """The panel read a Word file within a cap of 100 MiB whatever the index's limit, so a document
+    ``index --max-file-mb 500`` had read (XML of 100–500 MiB) said "the file cannot be read now"."""
+    from simsearch.indexer import index
+    from simsearch.search import Searcher
+    from simsearch.store import Store
+    from simsearch.widgets import Excerpt, read_excerpt
+
+    monkeypatch.setattr(zipped, "MAX_UNPACKED", MiB)  # (the cap made small: 1 MiB here)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "long.docx").write_bytes(with_pictures(docx(p("The boat is ready.") + p("word " * 300_000)), "word/media", 1000))
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(index_model)], progress=False, max_file_mb=2)
+    hit = next(h for h in Searcher.open(store, str(index_model)).search("boat", 10, context=2) if h.text == "The boat is ready.")
+    excerpt = read_excerpt(store, hit)
+    assert isinstance(excerpt, Excerpt), excerpt
+    assert excerpt.lines[0] == "The boat is ready."

@@ -88,11 +88,12 @@ def _extract_office(path: PurePath, data: bytes | BinaryIO, file_format: str, bu
     return Extracted(clean, file_format, None, line_map, blocks_marked=True)
 
 
-def paragraphs(data: bytes, file_format: str) -> list[str]:
+def paragraphs(data: bytes | BinaryIO, file_format: str, budget: int | None = None) -> list[str]:
     """The document's paragraphs as a hit's line numbers them (``paragraphs(...)[line - 1]``), each
-    with the texts anchored in it after it; code paragraphs too. Raises ``Skip`` as the reader does."""
+    with the texts anchored in it after it; code paragraphs too. Raises ``Skip`` as the reader does
+    (``data`` and ``budget`` as ``_extract_office`` takes them)."""
     shown: list[str] = []
-    for number, text, _ in _numbered(_read(data, file_format)[0]):
+    for number, text, _ in _numbered(_read(data, file_format, budget)[0]):
         if number > len(shown):
             shown.append(text.replace("\n", " "))
         else:
