@@ -754,8 +754,8 @@ def index_command(
     batch_size: int = BatchSizeOption,
     max_file_mb: Optional[float] = typer.Option(
         None, "--max-file-mb", callback=_number(0, 1e9, above=True),
-        help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out); an EPUB, .docx "
-             "or .odt file weighs the text it unpacks to, a notebook its JSON, not their pictures. Default: the last value given for this index, else 20."),
+        help="Skip files larger than this many MiB (with a warning; an indexed file over it is taken out); the pictures of an "
+             "EPUB, .docx, .odt or notebook do not count. Default: the last value given for this index, else 20."),
     vector_context: Optional[int] = typer.Option(
         None, "--vector-context", callback=_number(0, 1),
         help="1: each sentence's vector also embeds its neighbours, one either side (context vectors; files of one "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimsearchError
+from .extract import zipped
 from .extract import READABLE, FoundFile, Skip, printable, read_path, read_size, walk
 from .segment import source_lines
 
@@ -96,7 +97,7 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             continue
         try:
             extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason),
-                                             unpacked_limit=None if one_file else max_bytes)
+                                             unpacked_limit=None if one_file else zipped.budget(max_bytes))
         except Skip as reason:
             skip(where, f"skipped: {reason}")
             continue

@@ -39,6 +39,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
+from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
@@ -1182,7 +1183,7 @@ def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_byte
         report.skipped_before += old.skip_reason is not None
         return None
     try:
-        extracted = extract(path, data, unpacked_limit=max_bytes)
+        extracted = extract(path, data, unpacked_limit=zipped.budget(max_bytes))
     except Skip as reason:
         # A PDF skipped for want of pypdf is read again once it is installed; other skips are for the content.
         pdf = format_of(path) == "pdf" or (in_memory and is_pdf_data(data))

@@ -37,6 +37,15 @@ def with_pictures(data: bytes, folder: str, size: int) -> bytes:
     return out.getvalue()
 
 
+def stored(data: bytes) -> bytes:
+    """The zip ``data`` with every member stored as it is (not deflated): its size on disk about its text's."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info), compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
 def illustrated(tmp_path: Path) -> dict[str, Path]:
     """An EPUB, a .docx and an .odt of a few sentences each and 1.2 MiB of pictures."""
     folder = tmp_path / "library"
@@ -78,9 +87,9 @@ def test_a_container_over_the_limit_by_its_text_is_skipped_with_the_reason(tmp_p
     folder = tmp_path / "library"
     folder.mkdir()
     words = "".join(f"<p>Sentence number {n} of a long book about the sea.</p>" for n in range(30_000))
-    (folder / "long.epub").write_bytes(book({"a.xhtml": page(words)}))  # 1.6 MiB of pages in a zip of 100 KiB
+    (folder / "long.epub").write_bytes(stored(book({"a.xhtml": page(words)})))  # 1.6 MiB of pages, stored
     (folder / "notes.txt").write_text("A short note.\n")
-    assert (folder / "long.epub").stat().st_size < 0.5 * MiB
+    assert (folder / "long.epub").stat().st_size > 1.5 * MiB
     db = tmp_path / "index.db"
     code, out, err = run_cli("index", folder, "--db", db, "-m", index_model, "--device", "cpu", "--max-file-mb", "1")
     assert code == 0, err
@@ -90,6 +99,23 @@ def test_a_container_over_the_limit_by_its_text_is_skipped_with_the_reason(tmp_p
     documents_from_path(folder, warn=lambda path, reason: warned.append((Path(path).name, reason)), max_file_mb=1)
     assert warned == [("long.epub", "skipped: 1.6 MiB of text and markup unpacked (pictures and fonts not counted) "
                                     "is over --max-file-mb 1")]
+
+
+def test_a_text_only_container_within_the_limit_on_disk_is_read_though_its_pages_unpack_past_it(tmp_path, run_cli,
+                                                                                                 index_model):
+    """A text-only book of 6 MiB (a "complete works") unpacks to some 20 MiB of pages: every version
+    read it under the default limit, weighing its size on disk, and so does this one."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    words = "".join(f"<p>Sentence number {n} of a long book about the sea.</p>" for n in range(30_000))
+    (folder / "long.epub").write_bytes(book({"a.xhtml": page(words)}))  # 1.6 MiB of pages in a zip of 100 KiB
+    assert (folder / "long.epub").stat().st_size < 0.5 * MiB
+    assert read_size(folder / "long.epub", (folder / "long.epub").stat().st_size, MiB) == \
+        ((folder / "long.epub").stat().st_size, None)
+    db = tmp_path / "index.db"
+    code, out, err = run_cli("index", folder, "--db", db, "-m", index_model, "--device", "cpu", "--max-file-mb", "1")
+    assert code == 0 and err == "" and "indexed 1 new" in out, (out, err)
+    assert len(documents_from_path(folder, warn=lambda *a: pytest.fail(str(a)), max_file_mb=1)) == 1
 
 
 def test_a_zip_bomb_is_refused_from_its_directory_without_being_unpacked(tmp_path, run_cli, index_model):
@@ -148,8 +174,8 @@ def test_an_incremental_run_judges_containers_again_when_the_limit_changes(tmp_p
     # a book whose pages grow past the limit is skipped, and read again once it is back within it
     epub = paths["book.epub"]
     original = epub.read_bytes()
-    epub.write_bytes(with_pictures(book({"a.xhtml": page("<p>" + "Waves broke on the rocks all night. " * 40_000 + "</p>")}),
-                                   "OEBPS", 1000))
+    epub.write_bytes(with_pictures(stored(book({"a.xhtml": page("<p>" + "Waves broke on the rocks all night. " * 40_000
+                                                                 + "</p>")})), "OEBPS", 1000))
     code, out, err = run_cli(*args)
     assert "book.epub: skipped: 1.4 MiB of text and markup unpacked" in err, err
     epub.write_bytes(original)
@@ -220,16 +246,17 @@ def test_a_container_skipped_by_a_zip_readers_cap_is_judged_again_by_the_limit(t
     (folder / "long.docx").write_bytes(docx(p("word " * 300_000)))  # 1.4 MiB of XML, a few KiB deflated
     db = tmp_path / "index.db"
     args = ("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
-    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))  # (weighed as before)
-    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    monkeypatch.setattr(zipped, "MAX_UNPACKED", MiB)  # (the readers' cap made small: 1 MiB here)
+    with monkeypatch.context() as before:
+        before.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))  # (weighed as before)
+        code, out, err = run_cli(*args, "--max-file-mb", "0.5")
     assert "long.docx: skipped: unpacks to over 1 MiB of XML (a zip bomb?); not read" in err, err
-    monkeypatch.undo()
-    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    code, out, err = run_cli(*args, "--max-file-mb", "0.5")
     assert "long.docx: skipped: 1.4 MiB of text and markup unpacked (pictures and fonts not counted) is over " \
-           "--max-file-mb 1" in err, err
-    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))
-    run_cli(*args, "--max-file-mb", "1")
-    monkeypatch.undo()
+           "--max-file-mb 0.5" in err, err
+    with monkeypatch.context() as before:
+        before.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))
+        run_cli(*args, "--max-file-mb", "0.5")
     code, out, err = run_cli(*args, "--max-file-mb", "2")
     assert "indexed 1 new" in out and err == "", (out, err)
 

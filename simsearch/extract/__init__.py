@@ -66,16 +66,20 @@ _NOTEBOOK = "of JSON without its pictures"
 def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str | None]:
     """What reading a file takes, as ``--max-file-mb`` weighs it, and what that is when it is not
     the file's size on disk (words for a message: "of JSON without its pictures"). An EPUB, Word or
-    OpenDocument file that is a zip weighs what its members other than pictures, fonts and media
-    unpack to, read from the zip's directory alone (``zipped.text_size``: its pages and XML, which no
-    reader unpacks more of); a notebook its JSON without its pictures (``ipynb.without_pictures``:
-    the file is read through, only where its size is over ``limit``, as it weighs no more than
-    that); any other file (one of those that is no zip too) its size on disk."""
+    OpenDocument file that is a zip weighs the smaller of its size on disk and what its members
+    other than pictures, fonts and media unpack to, read from the zip's directory alone
+    (``zipped.text_size``: its pages and XML, which no reader unpacks more of), so an illustrated book
+    is weighed by its text and a text-only one is read wherever its size on disk is within the limit,
+    as it always was; but one whose text unpacks past what a reader may unpack
+    (``zipped.budget(limit)``: a zip bomb, or pages past a limit raised above 100 MiB) weighs that
+    text, refused before anything is unpacked. A notebook weighs its JSON without its pictures
+    (``ipynb.without_pictures``: the file is read through, only where its size is over ``limit``, as
+    it weighs no more than that); any other file (one of those that is no zip too) its size on disk."""
     file_format = format_of(path)
     with contextlib.suppress(OSError):
         if file_format in ZIP_FORMATS:
             unpacked = zipped.text_size(path)
-            if unpacked is not None:
+            if unpacked is not None and (unpacked < size or unpacked > zipped.budget(limit)):
                 return unpacked, _UNPACKED
         elif file_format == "notebook" and (limit is None or size > limit):
             with open(path, "rb") as handle:

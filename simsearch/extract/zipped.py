@@ -20,13 +20,13 @@ try:
 except ImportError:  # (a Python built without lzma: zipfile cannot read LZMA members either)
     LZMAError = zlib.error
 
-# The most the members read from one file may unpack to, in all, where no limit is given (``extract``
-# without ``unpacked_limit``: training on one file named, the TUI's panel): a zip bomb (a few KiB that
-# unpack to gigabytes) is skipped once it passes this, never unpacked whole, whatever sizes the zip
-# claims. Markup is some five times the text it holds, so this is about the 20 MiB of text
-# ``index --max-file-mb``'s default lets a plain file have. ``index`` weighs a zip container by what
-# ``text_size`` says its members unpack to, against ``--max-file-mb`` itself, before reading it, and
-# gives the reader that limit as its budget.
+# The most the members read from one file may unpack to, in all, where no larger limit is given
+# (``budget``; ``extract`` without ``unpacked_limit``: training on one file named): a zip bomb (a few
+# KiB that unpack to gigabytes) is skipped once it passes this, never unpacked whole, whatever sizes
+# the zip claims. Markup is some five times the text it holds, so this is about the 20 MiB of text
+# ``index --max-file-mb``'s default lets a plain file have. ``index`` weighs a zip container by the
+# smaller of its size on disk and what ``text_size`` says its members unpack to (more than
+# ``budget`` of them: refused unread), and gives the reader ``budget`` of the limit.
 MAX_UNPACKED = 100 * 2**20
 _CHUNK = 2**20
 
@@ -112,6 +112,14 @@ class Zipped:
                     raise self.too_large_skip()
                 chunks.append(chunk)
         return b"".join(chunks)
+
+
+def budget(limit: int | None) -> int:
+    """What the members read from one container may unpack to, in all, under ``--max-file-mb``
+    ``limit`` (bytes; None: no limit given): the limit, or ``MAX_UNPACKED`` where that is larger, as
+    every version read a container within the limit on disk whose markup unpacks past the limit (a
+    text-only "complete works" of 6 MiB unpacks to some 20 MiB of pages)."""
+    return MAX_UNPACKED if limit is None else max(limit, MAX_UNPACKED)
 
 
 def _mib(size: int) -> str:
