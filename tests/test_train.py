@@ -317,3 +317,43 @@ def test_a_folder_too_small_for_the_default_batch_says_what_batch_size_would_do(
     code, _, err = run_cli("train", "--unsup", notes, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
     assert code == 2
     assert "--batch-size 64 is larger than the" in err and "give --batch-size" in err and "or less" in err, err
+
+
+def test_training_png_draws_the_noise_the_verdict_tests_against_and_hides_no_point():
+    """training.png: held-out hit@10 0.600 -> 0.625 against a noise of ±0.036 (within it: the
+    verdict says "no better ... beyond the noise") drew a plain climb to a red star, the noise
+    nowhere; and the legend in the axes' top right covered the kept step's star when it rose."""
+    import types
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simsearch.train.report import _figure, noise_band
+
+    evals = [{"step": 0, "model": "base", "heldout_hit@10": 0.600, "heldout_mrr@10": 0.35, "heldout_queries": 417},
+             {"step": 43, "heldout_hit@10": 0.625, "heldout_mrr@10": 0.36, "heldout_queries": 417}]
+    change = {"difference": 0.025, "noise": 0.036, "beyond": False, "p": 0.2, "rose": 30, "fell": 20}
+    heldout = {"base": {"hit@10": 0.600, "mrr@10": 0.35, "queries": 417, "step": 0},
+               "trained": {"hit@10": 0.625, "mrr@10": 0.36, "queries": 417, "step": 43},
+               "change": {"hit@10": change, "mrr@10": {**change, "noise": 0.02}, "level": 0.95, "candidates": 1}}
+    low, high, label = noise_band(heldout)
+    assert (low, high) == pytest.approx((0.564, 0.636)) and label == "noise of 417 held-out queries: ±0.036"
+    state = types.SimpleNamespace(losses=[2.0 + 0.01 * i for i in range(43)], evals=evals)
+    fig = _figure(state, 43, heldout)
+    try:
+        right = fig.axes[1]
+        low, high = right.get_ylim()
+        assert low <= 0.564 and high >= 0.636  # the whole band is on the axis
+        labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+        assert "noise of 417 held-out queries: ±0.036" in labels
+        assert any(label.startswith("held-out hit@10: step 0 0.600 -> step 43 0.625") for label in labels)
+        assert all(axes.get_legend() is None for axes in fig.axes)  # no legend over the curves
+        fig.canvas.draw()
+        legend_box = fig.legends[0].get_window_extent()
+        assert legend_box.y1 <= right.get_window_extent().y0  # below the axes: it hides no point
+    finally:
+        plt.close(fig)
+    # No held-out figures (STS-B dev chose the step, or none held out): no band.
+    assert noise_band(None) is None and noise_band({**heldout, "change": None}) is None

@@ -447,15 +447,38 @@ def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None) -
     return f"{text}; kept: step {kept} {value:.3f}"
 
 
-def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
+def noise_band(heldout: dict | None) -> tuple[float, float, str] | None:
+    """(low, high, label) of the band chance alone moves held-out hit@10 within, about the base
+    model's figure: the noise the verdict tests the change against (``heldout_change``), drawn in
+    training.png so that a rise within it is not read as a gain. None when it was not measured."""
+    if not _measured(heldout) or not (heldout.get("change") or {}).get("hit@10"):
+        return None
+    from ..paired import noise
+
+    base, change = heldout["base"]["hit@10"], heldout["change"]["hit@10"]
+    picked = f", the best of {heldout['change']['candidates']} steps" if heldout["change"].get("candidates", 1) > 1 else ""
+    return (base - change["noise"], base + change["noise"],
+            f"noise of {heldout['trained']['queries']:,} held-out queries{picked}: {noise(change)}")
+
+
+def _plot(state: TrainState, path: Path, kept: int | None = None, heldout: dict | None = None) -> None:
     """Loss per step and the evaluation signal per evaluation, as a PNG beside the model; the
-    kept step (the saved model's) is marked."""
+    kept step (the saved model's) is marked, and for held-out hit@10 (``heldout``: the run's
+    summary) the noise the verdict tests the change against (:func:`noise_band`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    fig = _figure(state, kept, heldout)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = None):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     steps = np.arange(1, len(state.losses) + 1)
     ax.plot(steps, state.losses, color="#999999", linewidth=0.8, label="loss")
     if len(state.losses) >= 20:
@@ -473,14 +496,20 @@ def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
         right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept))
         if kept in dict(points):
             right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
-        right.set_ylim(*eval_axis_limits([value for _, value in points], key))
+        values = [value for _, value in points]
+        band = noise_band(heldout) if key == "heldout_hit@10" else None
+        if band is not None:  # a move inside it is one chance alone makes on these questions
+            right.axhspan(band[0], band[1], color="tab:blue", alpha=0.12, linewidth=0, label=band[2])
+            values += [max(0.0, band[0]), min(1.0, band[1])]
+        right.set_ylim(*eval_axis_limits(values, key))
         right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
-        right.legend(loc="upper right")
-    ax.legend(loc="upper left")
+    # Below the axes, so that no legend hides a point (the kept step's star stands top right
+    # when the figure rose).
+    handles = [handle for axes in fig.axes for handle in axes.get_legend_handles_labels()[0]]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize="small", frameon=False)
     ax.set_title("SimCSE training")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    fig.tight_layout(rect=(0, 0.06 * ((len(handles) + 1) // 2), 1, 1))
+    return fig
 
 
 def _versions() -> dict:
