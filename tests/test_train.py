@@ -357,3 +357,38 @@ def test_training_png_draws_the_noise_the_verdict_tests_against_and_hides_no_poi
         plt.close(fig)
     # No held-out figures (STS-B dev chose the step, or none held out): no band.
     assert noise_band(None) is None and noise_band({**heldout, "change": None}) is None
+
+
+def _heldout(base_hit, trained_hit, hit_change, base_mrr=0.34711088272239327, trained_mrr=0.36734802634083197,
+             mrr_change=None):
+    mrr_change = mrr_change or {"difference": trained_mrr - base_mrr, "noise": 0.020859502873891357, "beyond": False,
+                                "p": 0.058, "rose": 101, "fell": 77}
+    return {"base": {"hit@10": base_hit, "mrr@10": base_mrr, "queries": 417, "step": 0},
+            "trained": {"hit@10": trained_hit, "mrr@10": trained_mrr, "queries": 417, "step": 43},
+            "change": {"hit@10": hit_change, "mrr@10": mrr_change, "level": 0.95, "candidates": 1},
+            "documents": 4, "sentences": 437}
+
+
+def test_the_held_out_line_never_shows_a_move_larger_than_the_noise_it_calls_within_it():
+    """hit@10 154/417 -> 165/417 against a noise of 11/417 (a move equal to the noise: within it)
+    was printed "hit@10 0.369 -> 0.396 ... noise: hit@10 ±0.026" beside "no better than the base
+    model ... beyond the noise": 0.396 - 0.369 = 0.027, larger than the noise shown."""
+    import re
+
+    from simsearch.train.report import heldout_verdict
+
+    n = 417
+    within = _heldout(154 / n, 165 / n, {"difference": 11 / n, "noise": 11 / n, "beyond": False, "p": 0.06,
+                                         "rose": 11, "fell": 0})
+    line = heldout_verdict(within)
+    assert line.startswith("no better than the base model on your held-out documents beyond the noise"), line
+    before, after = (float(x) for x in re.search(r"hit@10 ([\d.]+) -> ([\d.]+)", line).groups())
+    noise = re.search(r"noise: hit@10 ±([\d.]+)", line).group(1)
+    assert round(after - before, len(noise) - 2) <= float(noise), line
+    assert "hit@10 0.3693 -> 0.3957" in line and "±0.0264" in line, line
+    # The real run's line (mypy's docs, session 46) keeps its three decimals.
+    real = _heldout(0.5995203836930456, 0.6690647482014388,
+                    {"difference": 0.06954436450839328, "noise": 0.03597122302158273, "beyond": True, "p": 0.0002,
+                     "rose": 47, "fell": 18})
+    assert heldout_verdict(real).startswith("held-out retrieval hit@10 0.600 -> 0.669, MRR@10 0.347 -> 0.367 (4 "
+                                            "documents, 417 queries; noise: hit@10 ±0.036, MRR@10 ±0.021)")

@@ -16,23 +16,41 @@ from ..errors import counted
 
 if TYPE_CHECKING:
     from . import TrainState
+def heldout_digits(heldout: dict, key: str) -> int:
+    """The decimals (3 to 6) a held-out figure (``key``: "hit@10" or "mrr@10") and its noise are
+    printed with: as many as it takes for the printed base -> trained move to be larger than the
+    printed noise exactly when the test found it beyond the noise. (At 3 decimals 0.3693 -> 0.3957
+    against a noise of 0.0264, not beyond it, read "0.369 -> 0.396 ... ±0.026": a move of 0.027.)"""
+    result = (heldout.get("change") or {}).get(key)
+    if not result:
+        return 3
+    before, after = heldout["base"][key], heldout["trained"][key]
+    for digits in range(3, 7):
+        moved = abs(round(round(after, digits) - round(before, digits), digits))
+        if (moved > round(result["noise"], digits)) == result["beyond"]:
+            return digits
+    return 6
+
+
 def _heldout_change(heldout: dict) -> str:
-    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained)."""
+    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained; :func:`heldout_digits`)."""
     base, trained = heldout["base"], heldout["trained"]
-    return (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, "
-            f"MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}")
+    return ", ".join(f"{label} {base[key]:.{d}f} -> {trained[key]:.{d}f}"
+                     for key, label in (("hit@10", "hit@10"), ("mrr@10", "MRR@10"))
+                     for d in [heldout_digits(heldout, key)])
 
 
 def _heldout_moves(heldout: dict) -> str:
     """'hit@10 rose 0.021 (0.654 -> 0.675), MRR@10 fell 0.001 (0.352 -> 0.351)': each figure's
-    move, by the figures as printed (3 decimals)."""
+    move, by the figures as printed (:func:`heldout_digits`)."""
     base, trained = heldout["base"], heldout["trained"]
     moves = []
     for key, label in (("hit@10", "hit@10"), ("mrr@10", "MRR@10")):
-        before, after = float(f"{base[key]:.3f}"), float(f"{trained[key]:.3f}")
+        d = heldout_digits(heldout, key)
+        before, after = round(base[key], d), round(trained[key], d)
         how = "rose" if after > before else "fell" if after < before else "stayed"
-        by = f" {abs(after - before):.3f}" if after != before else ""
-        moves.append(f"{label} {how}{by} ({before:.3f} -> {after:.3f})")
+        by = f" {abs(after - before):.{d}f}" if after != before else ""
+        moves.append(f"{label} {how}{by} ({before:.{d}f} -> {after:.{d}f})")
     return ", ".join(moves)
 
 
@@ -188,10 +206,13 @@ def _noise(heldout: dict) -> str:
     change = heldout.get("change")
     if not change:
         return ""
-    from ..paired import noise
-
     picked = f" (the best of {change['candidates']} steps)" if change.get("candidates", 1) > 1 else ""
-    return f"; noise{picked}: hit@10 {noise(change['hit@10'])}, MRR@10 {noise(change['mrr@10'])}"
+    return f"; noise{picked}: hit@10 {_noise_of(heldout, 'hit@10')}, MRR@10 {_noise_of(heldout, 'mrr@10')}"
+
+
+def _noise_of(heldout: dict, key: str) -> str:
+    """'±0.026': a held-out figure's noise, at its figures' decimals (:func:`heldout_digits`)."""
+    return f"±{heldout['change'][key]['noise']:.{heldout_digits(heldout, key)}f}"
 
 
 def sts_judgement(metadata: dict) -> str | None:
@@ -453,12 +474,10 @@ def noise_band(heldout: dict | None) -> tuple[float, float, str] | None:
     training.png so that a rise within it is not read as a gain. None when it was not measured."""
     if not _measured(heldout) or not (heldout.get("change") or {}).get("hit@10"):
         return None
-    from ..paired import noise
-
     base, change = heldout["base"]["hit@10"], heldout["change"]["hit@10"]
     picked = f", the best of {heldout['change']['candidates']} steps" if heldout["change"].get("candidates", 1) > 1 else ""
     return (base - change["noise"], base + change["noise"],
-            f"noise of {heldout['trained']['queries']:,} held-out queries{picked}: {noise(change)}")
+            f"noise of {heldout['trained']['queries']:,} held-out queries{picked}: {_noise_of(heldout, 'hit@10')}")
 
 
 def _plot(state: TrainState, path: Path, kept: int | None = None, heldout: dict | None = None) -> None:
