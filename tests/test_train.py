@@ -355,6 +355,20 @@ def test_training_png_draws_the_noise_the_verdict_tests_against_and_hides_no_poi
         assert legend_box.y1 <= right.get_window_extent().y0  # below the axes: it hides no point
     finally:
         plt.close(fig)
+    # A move its three decimals would show beyond the noise (0.3693 -> 0.3957, ±0.0264): the
+    # legend gives the figures at the decimals of the printed line.
+    n = 417
+    close = _heldout(154 / n, 165 / n, {"difference": 11 / n, "noise": 11 / n, "beyond": False, "p": 0.06,
+                                        "rose": 11, "fell": 0})
+    close_state = types.SimpleNamespace(losses=state.losses, evals=[
+        {**evals[0], "heldout_hit@10": 154 / n}, {**evals[1], "heldout_hit@10": 165 / n}])
+    fig = _figure(close_state, 43, close)
+    try:
+        labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+        assert "held-out hit@10: step 0 0.3693 -> step 43 0.3957" in labels, labels
+        assert "noise of 417 held-out queries: ±0.0264" in labels, labels
+    finally:
+        plt.close(fig)
     # No held-out figures (STS-B dev chose the step, or none held out): no band.
     assert noise_band(None) is None and noise_band({**heldout, "change": None}) is None
 

@@ -16,6 +16,8 @@ from ..errors import counted
 
 if TYPE_CHECKING:
     from . import TrainState
+
+
 def heldout_digits(heldout: dict, key: str) -> int:
     """The decimals (3 to 6) a held-out figure (``key``: "hit@10" or "mrr@10") and its noise are
     printed with: as many as it takes for the printed base -> trained move to be larger than the
@@ -457,15 +459,16 @@ def eval_axis_limits(values: list[float], key: str) -> tuple[float, float]:
     return low, high
 
 
-def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None) -> str:
+def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None, digits: int = 3) -> str:
     """The evaluation curve's legend: first and last evaluation, and the kept step's value when
-    the kept step is not the last evaluated one (the saved model is the kept step's)."""
+    the kept step is not the last evaluated one (the saved model is the kept step's); ``digits``:
+    the decimals the printed figures have (:func:`heldout_digits`)."""
     (first_step, first), (last_step, last) = points[0], points[-1]
-    text = f"{label}: step {first_step} {first:.3f} -> step {last_step} {last:.3f}"
+    text = f"{label}: step {first_step} {first:.{digits}f} -> step {last_step} {last:.{digits}f}"
     value = dict(points).get(kept)
     if kept is None or kept == last_step or value is None:
         return text
-    return f"{text}; kept: step {kept} {value:.3f}"
+    return f"{text}; kept: step {kept} {value:.{digits}f}"
 
 
 def noise_band(heldout: dict | None) -> tuple[float, float, str] | None:
@@ -495,6 +498,7 @@ def _plot(state: TrainState, path: Path, kept: int | None = None, heldout: dict 
 
 
 def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = None):
+    """training.png's figure (:func:`_plot`)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
@@ -511,12 +515,13 @@ def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = N
     label = {"stsb_dev": "STS-B dev", "heldout_hit@10": "held-out hit@10"}.get(key, key)
     points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
     if points:
+        band = noise_band(heldout) if key == "heldout_hit@10" else None
+        digits = heldout_digits(heldout, "hit@10") if band is not None else 3  # as the printed line
         right = ax.twinx()
-        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept))
+        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept, digits))
         if kept in dict(points):
             right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
         values = [value for _, value in points]
-        band = noise_band(heldout) if key == "heldout_hit@10" else None
         if band is not None:  # a move inside it is one chance alone makes on these questions
             right.axhspan(band[0], band[1], color="tab:blue", alpha=0.12, linewidth=0, label=band[2])
             values += [max(0.0, band[0]), min(1.0, band[1])]
