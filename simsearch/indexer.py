@@ -1485,7 +1485,7 @@ def index_status(store: Store) -> dict:
     the next `index` reads again. ``context_window``: ``index --vector-context``'s recorded setting."""
     from .ann import EXACT_BELOW, ann_paths
 
-    models = []
+    models, counts = [], store.counts()
     for row in store.models():
         vectors = store.count_vectors(row.id)
         # Where search finds the file: beside the real database, else where an older simsearch
@@ -1498,8 +1498,10 @@ def index_status(store: Store) -> dict:
             "name": row.name, "path": row.path, "dim": row.dim, "pooler": row.pooler, "precision": row.precision,
             "added_at": row.added_at, "folder": folder, "folder_note": folder_note,
             "vectors": vectors, "missing": store.count_missing_vectors(row.id),
-            # "no": nothing to search yet (``index -m NEW`` interrupted before its first commit).
-            "search": "no: no vectors yet" if not vectors else "exact" if vectors < EXACT_BELOW else "hnsw",
+            # "no": nothing to search yet (``index -m NEW`` interrupted before its first commit), or
+            # nothing at all (every folder forgotten: no sentence is waiting for a vector).
+            "search": ("no: the index holds no sentences" if not counts["sentences"] else "no: no vectors yet")
+            if not vectors else "exact" if vectors < EXACT_BELOW else "hnsw",
             "ann_file": str(path), "ann_file_bytes": size,
             "ann_current": bool(size) and row.ann_generation == row.generation and row.ann_file_size == size,
             "hnsw_space": row.hnsw_space, "hnsw_m": row.hnsw_m, "hnsw_ef_construction": row.hnsw_ef_construction,
@@ -1510,7 +1512,7 @@ def index_status(store: Store) -> dict:
     last_run = store.last_run()
     if last_run is not None and last_run["status"] == "running" and not writer_alive(store):
         last_run = {**last_run, "status": "killed"}
-    return {"db": str(store.path), "schema": store.schema_version(), **store.counts(),
+    return {"db": str(store.path), "schema": store.schema_version(), **counts,
             "db_bytes": store.path.stat().st_size, "db_unused_bytes": store.space()[1], "roots": roots, "models": models, "last_run": last_run,
             "read_by_other_version": store.count_read_by_other_extractor(EXTRACTOR_VERSION),
             "context_window": store.context_window()}

@@ -27,6 +27,7 @@ from simsearch.errors import SimsearchError
 from simsearch.indexer import (
     FOLDER_STATES,
     folder_notes,
+    forget_roots,
     index,
     index_status,
     model_folder_state,
@@ -412,3 +413,20 @@ def test_the_remedy_for_a_changed_model_mends_it_as_printed(tmp_path, two_models
     monkeypatch.setenv("SIMSEARCH_DB", str(db))  # the index is the default one: no --db to name
     _retrain(a / "my m", original)
     assert remedy(a) == ["simsearch", "index", "--model", "./my m"]
+
+
+def test_status_of_an_index_whose_folders_were_all_forgotten_says_it_holds_no_sentences(tmp_path, two_models):
+    """After `forget FOLDER` of its only folder (mypy's docs, session 46) `status` said of minilm
+    "search: no: no vectors yet", the words for a model whose vectors an interrupted `index -m`
+    never wrote: as if a run were owed. No sentence waits for a vector; the index holds none."""
+    db = tmp_path / "index.db"
+    store = Store.open(db)
+    docs = write_docs(tmp_path / "docs")
+    index(store, [docs], [str(two_models[0])], device="cpu", progress=False, precision="fp32")
+    forget_roots(store, [docs])
+    try:
+        (shown,) = index_status(store)["models"]
+        assert index_status(store)["sentences"] == 0
+    finally:
+        store.close()
+    assert shown["vectors"] == 0 and shown["search"] == "no: the index holds no sentences"

@@ -317,3 +317,92 @@ def test_a_folder_too_small_for_the_default_batch_says_what_batch_size_would_do(
     code, _, err = run_cli("train", "--unsup", notes, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
     assert code == 2
     assert "--batch-size 64 is larger than the" in err and "give --batch-size" in err and "or less" in err, err
+
+
+def test_training_png_draws_the_noise_the_verdict_tests_against_and_hides_no_point():
+    """training.png: held-out hit@10 0.600 -> 0.625 against a noise of ±0.036 (within it: the
+    verdict says "no better ... beyond the noise") drew a plain climb to a red star, the noise
+    nowhere; and the legend in the axes' top right covered the kept step's star when it rose."""
+    import types
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simsearch.train.report import _figure, noise_band
+
+    evals = [{"step": 0, "model": "base", "heldout_hit@10": 0.600, "heldout_mrr@10": 0.35, "heldout_queries": 417},
+             {"step": 43, "heldout_hit@10": 0.625, "heldout_mrr@10": 0.36, "heldout_queries": 417}]
+    change = {"difference": 0.025, "noise": 0.036, "beyond": False, "p": 0.2, "rose": 30, "fell": 20}
+    heldout = {"base": {"hit@10": 0.600, "mrr@10": 0.35, "queries": 417, "step": 0},
+               "trained": {"hit@10": 0.625, "mrr@10": 0.36, "queries": 417, "step": 43},
+               "change": {"hit@10": change, "mrr@10": {**change, "noise": 0.02}, "level": 0.95, "candidates": 1}}
+    low, high, label = noise_band(heldout)
+    assert (low, high) == pytest.approx((0.564, 0.636)) and label == "noise of 417 held-out queries: ±0.036"
+    state = types.SimpleNamespace(losses=[2.0 + 0.01 * i for i in range(43)], evals=evals)
+    fig = _figure(state, 43, heldout)
+    try:
+        right = fig.axes[1]
+        low, high = right.get_ylim()
+        assert low <= 0.564 and high >= 0.636  # the whole band is on the axis
+        labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+        assert "noise of 417 held-out queries: ±0.036" in labels
+        assert any(label.startswith("held-out hit@10: step 0 0.600 -> step 43 0.625") for label in labels)
+        assert all(axes.get_legend() is None for axes in fig.axes)  # no legend over the curves
+        fig.canvas.draw()
+        legend_box = fig.legends[0].get_window_extent()
+        assert legend_box.y1 <= right.get_window_extent().y0  # below the axes: it hides no point
+    finally:
+        plt.close(fig)
+    # A move its three decimals would show beyond the noise (0.3693 -> 0.3957, ±0.0264): the
+    # legend gives the figures at the decimals of the printed line.
+    n = 417
+    close = _heldout(154 / n, 165 / n, {"difference": 11 / n, "noise": 11 / n, "beyond": False, "p": 0.06,
+                                        "rose": 11, "fell": 0})
+    close_state = types.SimpleNamespace(losses=state.losses, evals=[
+        {**evals[0], "heldout_hit@10": 154 / n}, {**evals[1], "heldout_hit@10": 165 / n}])
+    fig = _figure(close_state, 43, close)
+    try:
+        labels = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+        assert "held-out hit@10: step 0 0.3693 -> step 43 0.3957" in labels, labels
+        assert "noise of 417 held-out queries: ±0.0264" in labels, labels
+    finally:
+        plt.close(fig)
+    # No held-out figures (STS-B dev chose the step, or none held out): no band.
+    assert noise_band(None) is None and noise_band({**heldout, "change": None}) is None
+
+
+def _heldout(base_hit, trained_hit, hit_change, base_mrr=0.34711088272239327, trained_mrr=0.36734802634083197,
+             mrr_change=None):
+    mrr_change = mrr_change or {"difference": trained_mrr - base_mrr, "noise": 0.020859502873891357, "beyond": False,
+                                "p": 0.058, "rose": 101, "fell": 77}
+    return {"base": {"hit@10": base_hit, "mrr@10": base_mrr, "queries": 417, "step": 0},
+            "trained": {"hit@10": trained_hit, "mrr@10": trained_mrr, "queries": 417, "step": 43},
+            "change": {"hit@10": hit_change, "mrr@10": mrr_change, "level": 0.95, "candidates": 1},
+            "documents": 4, "sentences": 437}
+
+
+def test_the_held_out_line_never_shows_a_move_larger_than_the_noise_it_calls_within_it():
+    """hit@10 154/417 -> 165/417 against a noise of 11/417 (a move equal to the noise: within it)
+    was printed "hit@10 0.369 -> 0.396 ... noise: hit@10 ±0.026" beside "no better than the base
+    model ... beyond the noise": 0.396 - 0.369 = 0.027, larger than the noise shown."""
+    import re
+
+    from simsearch.train.report import heldout_verdict
+
+    n = 417
+    within = _heldout(154 / n, 165 / n, {"difference": 11 / n, "noise": 11 / n, "beyond": False, "p": 0.06,
+                                         "rose": 11, "fell": 0})
+    line = heldout_verdict(within)
+    assert line.startswith("no better than the base model on your held-out documents beyond the noise"), line
+    before, after = (float(x) for x in re.search(r"hit@10 ([\d.]+) -> ([\d.]+)", line).groups())
+    noise = re.search(r"noise: hit@10 ±([\d.]+)", line).group(1)
+    assert round(after - before, len(noise) - 2) <= float(noise), line
+    assert "hit@10 0.3693 -> 0.3957" in line and "±0.0264" in line, line
+    # The real run's line (mypy's docs, session 46) keeps its three decimals.
+    real = _heldout(0.5995203836930456, 0.6690647482014388,
+                    {"difference": 0.06954436450839328, "noise": 0.03597122302158273, "beyond": True, "p": 0.0002,
+                     "rose": 47, "fell": 18})
+    assert heldout_verdict(real).startswith("held-out retrieval hit@10 0.600 -> 0.669, MRR@10 0.347 -> 0.367 (4 "
+                                            "documents, 417 queries; noise: hit@10 ±0.036, MRR@10 ±0.021)")

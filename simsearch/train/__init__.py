@@ -1994,7 +1994,8 @@ def _save_model(run: Run) -> dict:
         stderr.print(f"note: {refusal}", highlight=False, soft_wrap=True)
     _write_log(staging, state.evals)  # exactly this run's evaluations, whatever a crashed run appended
     shutil.copy(staging / "train_log.jsonl", final / "train_log.jsonl")
-    _plot(state, final / "training.png", run.total_steps if selection == "last step" else state.best_step)
+    _plot(state, final / "training.png", run.total_steps if selection == "last step" else state.best_step,
+          metadata["heldout"])
     # Last, with the list of every file written: a later --out check replaces only a folder of these.
     metadata["files"] = sorted({*_model_files(final), METADATA_FILE})
     (final / METADATA_FILE).write_text(json.dumps(metadata, indent=2))

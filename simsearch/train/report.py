@@ -16,23 +16,43 @@ from ..errors import counted
 
 if TYPE_CHECKING:
     from . import TrainState
+
+
+def heldout_digits(heldout: dict, key: str) -> int:
+    """The decimals (3 to 6) a held-out figure (``key``: "hit@10" or "mrr@10") and its noise are
+    printed with: as many as it takes for the printed base -> trained move to be larger than the
+    printed noise exactly when the test found it beyond the noise. (At 3 decimals 0.3693 -> 0.3957
+    against a noise of 0.0264, not beyond it, read "0.369 -> 0.396 ... ±0.026": a move of 0.027.)"""
+    result = (heldout.get("change") or {}).get(key)
+    if not result:
+        return 3
+    before, after = heldout["base"][key], heldout["trained"][key]
+    for digits in range(3, 7):
+        moved = abs(round(round(after, digits) - round(before, digits), digits))
+        if (moved > round(result["noise"], digits)) == result["beyond"]:
+            return digits
+    return 6
+
+
 def _heldout_change(heldout: dict) -> str:
-    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained)."""
+    """'hit@10 0.573 -> 0.634, MRR@10 0.310 -> 0.367' (base -> trained; :func:`heldout_digits`)."""
     base, trained = heldout["base"], heldout["trained"]
-    return (f"hit@10 {base['hit@10']:.3f} -> {trained['hit@10']:.3f}, "
-            f"MRR@10 {base['mrr@10']:.3f} -> {trained['mrr@10']:.3f}")
+    return ", ".join(f"{label} {base[key]:.{d}f} -> {trained[key]:.{d}f}"
+                     for key, label in (("hit@10", "hit@10"), ("mrr@10", "MRR@10"))
+                     for d in [heldout_digits(heldout, key)])
 
 
 def _heldout_moves(heldout: dict) -> str:
     """'hit@10 rose 0.021 (0.654 -> 0.675), MRR@10 fell 0.001 (0.352 -> 0.351)': each figure's
-    move, by the figures as printed (3 decimals)."""
+    move, by the figures as printed (:func:`heldout_digits`)."""
     base, trained = heldout["base"], heldout["trained"]
     moves = []
     for key, label in (("hit@10", "hit@10"), ("mrr@10", "MRR@10")):
-        before, after = float(f"{base[key]:.3f}"), float(f"{trained[key]:.3f}")
+        d = heldout_digits(heldout, key)
+        before, after = round(base[key], d), round(trained[key], d)
         how = "rose" if after > before else "fell" if after < before else "stayed"
-        by = f" {abs(after - before):.3f}" if after != before else ""
-        moves.append(f"{label} {how}{by} ({before:.3f} -> {after:.3f})")
+        by = f" {abs(after - before):.{d}f}" if after != before else ""
+        moves.append(f"{label} {how}{by} ({before:.{d}f} -> {after:.{d}f})")
     return ", ".join(moves)
 
 
@@ -188,10 +208,13 @@ def _noise(heldout: dict) -> str:
     change = heldout.get("change")
     if not change:
         return ""
-    from ..paired import noise
-
     picked = f" (the best of {change['candidates']} steps)" if change.get("candidates", 1) > 1 else ""
-    return f"; noise{picked}: hit@10 {noise(change['hit@10'])}, MRR@10 {noise(change['mrr@10'])}"
+    return f"; noise{picked}: hit@10 {_noise_of(heldout, 'hit@10')}, MRR@10 {_noise_of(heldout, 'mrr@10')}"
+
+
+def _noise_of(heldout: dict, key: str) -> str:
+    """'±0.026': a held-out figure's noise, at its figures' decimals (:func:`heldout_digits`)."""
+    return f"±{heldout['change'][key]['noise']:.{heldout_digits(heldout, key)}f}"
 
 
 def sts_judgement(metadata: dict) -> str | None:
@@ -436,26 +459,49 @@ def eval_axis_limits(values: list[float], key: str) -> tuple[float, float]:
     return low, high
 
 
-def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None) -> str:
+def eval_legend(label: str, points: list[tuple[int, float]], kept: int | None, digits: int = 3) -> str:
     """The evaluation curve's legend: first and last evaluation, and the kept step's value when
-    the kept step is not the last evaluated one (the saved model is the kept step's)."""
+    the kept step is not the last evaluated one (the saved model is the kept step's); ``digits``:
+    the decimals the printed figures have (:func:`heldout_digits`)."""
     (first_step, first), (last_step, last) = points[0], points[-1]
-    text = f"{label}: step {first_step} {first:.3f} -> step {last_step} {last:.3f}"
+    text = f"{label}: step {first_step} {first:.{digits}f} -> step {last_step} {last:.{digits}f}"
     value = dict(points).get(kept)
     if kept is None or kept == last_step or value is None:
         return text
-    return f"{text}; kept: step {kept} {value:.3f}"
+    return f"{text}; kept: step {kept} {value:.{digits}f}"
 
 
-def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
+def noise_band(heldout: dict | None) -> tuple[float, float, str] | None:
+    """(low, high, label) of the band chance alone moves held-out hit@10 within, about the base
+    model's figure: the noise the verdict tests the change against (``heldout_change``), drawn in
+    training.png so that a rise within it is not read as a gain. None when it was not measured."""
+    if not _measured(heldout) or not (heldout.get("change") or {}).get("hit@10"):
+        return None
+    base, change = heldout["base"]["hit@10"], heldout["change"]["hit@10"]
+    picked = f", the best of {heldout['change']['candidates']} steps" if heldout["change"].get("candidates", 1) > 1 else ""
+    return (base - change["noise"], base + change["noise"],
+            f"noise of {heldout['trained']['queries']:,} held-out queries{picked}: {_noise_of(heldout, 'hit@10')}")
+
+
+def _plot(state: TrainState, path: Path, kept: int | None = None, heldout: dict | None = None) -> None:
     """Loss per step and the evaluation signal per evaluation, as a PNG beside the model; the
-    kept step (the saved model's) is marked."""
+    kept step (the saved model's) is marked, and for held-out hit@10 (``heldout``: the run's
+    summary) the noise the verdict tests the change against (:func:`noise_band`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    fig = _figure(state, kept, heldout)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = None):
+    """training.png's figure (:func:`_plot`)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     steps = np.arange(1, len(state.losses) + 1)
     ax.plot(steps, state.losses, color="#999999", linewidth=0.8, label="loss")
     if len(state.losses) >= 20:
@@ -469,18 +515,25 @@ def _plot(state: TrainState, path: Path, kept: int | None = None) -> None:
     label = {"stsb_dev": "STS-B dev", "heldout_hit@10": "held-out hit@10"}.get(key, key)
     points = [(e["step"], e[key]) for e in state.evals if e.get(key) is not None]
     if points:
+        band = noise_band(heldout) if key == "heldout_hit@10" else None
+        digits = heldout_digits(heldout, "hit@10") if band is not None else 3  # as the printed line
         right = ax.twinx()
-        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept))
+        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept, digits))
         if kept in dict(points):
             right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
-        right.set_ylim(*eval_axis_limits([value for _, value in points], key))
+        values = [value for _, value in points]
+        if band is not None:  # a move inside it is one chance alone makes on these questions
+            right.axhspan(band[0], band[1], color="tab:blue", alpha=0.12, linewidth=0, label=band[2])
+            values += [max(0.0, band[0]), min(1.0, band[1])]
+        right.set_ylim(*eval_axis_limits(values, key))
         right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
-        right.legend(loc="upper right")
-    ax.legend(loc="upper left")
+    # Below the axes, so that no legend hides a point (the kept step's star stands top right
+    # when the figure rose).
+    handles = [handle for axes in fig.axes for handle in axes.get_legend_handles_labels()[0]]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize="small", frameon=False)
     ax.set_title("SimCSE training")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    fig.tight_layout(rect=(0, 0.06 * ((len(handles) + 1) // 2), 1, 1))
+    return fig
 
 
 def _versions() -> dict:
