@@ -34,6 +34,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+        from .extract import EXTRACTOR_VERSION
+
+        # The reader's version too: an index made by another one reads its files again (``index``).
+        stdout.print(f"simsearch {__version__} (reader version {EXTRACTOR_VERSION})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print simsearch's version and exit.")) -> None:
+    pass
+
+
 eval_app = typer.Typer(help="Evaluate models: STS benchmarks, alignment and uniformity, search quality on your own questions.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 

@@ -213,6 +213,9 @@ def test_train_cli_json(tmp_path, tiny_model, notes, sts_fixture, run_cli):
     result = json.loads(out)
     assert result["out"] == str(tmp_path / "cli") and result["steps"] == 3 and result["best_step"] in (2, 3)
     assert result["data_sha256"] and result["versions"]["torch"] == torch.__version__
+    # the settings line names the poolers used, never the unset option's None
+    settings = next(line for line in err.splitlines() if line.startswith("simsearch train "))
+    assert " pooler=" not in settings and " train_pooler=" in settings, settings
 
 
 def test_torchrun_two_processes_train_like_one_on_the_global_batch(tmp_path, tiny_model, notes, sts_fixture):

@@ -1850,6 +1850,8 @@ def max_steps_note(config: TrainConfig, total_steps: int) -> str | None:
 def _print_config(run: Run) -> None:
     config, pooling = run.config, run.pooling
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(config).items()}
+    if settings["pooler"] is None:  # (no --pooler: the base's, which train_pooler and inference_pooler name)
+        del settings["pooler"]
     settings.update(base=run.base.name, train_pooler=pooling.train, inference_pooler=pooling.inference,
                     precision=describe(run.precision, run.device), examples=len(run.split.training),
                     steps=run.total_steps, processes=run.world,
