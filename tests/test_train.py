@@ -353,6 +353,8 @@ def test_training_png_draws_the_noise_the_verdict_tests_against_and_hides_no_poi
         assert "noise of 417 held-out queries: ±0.036" in labels
         assert any(label.startswith("held-out hit@10: step 0 0.600 -> step 43 0.625") for label in labels)
         assert all(axes.get_legend() is None for axes in fig.axes)  # no legend over the curves
+        # measured at its points alone: no solid line draws a climb between them
+        assert [line.get_linestyle() for line in right.get_lines() if len(line.get_xdata()) > 1] == ["--"]
         fig.canvas.draw()
         legend_box = fig.legends[0].get_window_extent()
         assert legend_box.y1 <= right.get_window_extent().y0  # below the axes: it hides no point

@@ -518,7 +518,9 @@ def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = N
         band = noise_band(heldout) if key == "heldout_hit@10" else None
         digits = heldout_digits(heldout, "hit@10") if band is not None else 3  # as the printed line
         right = ax.twinx()
-        right.plot(*zip(*points), "o-", color="tab:blue", label=eval_legend(label, points, kept, digits))
+        # Dashed: measured only at its points (the defaults evaluate twice, at step 0 and the last), so no
+        # solid line draws a steady climb between them that was never measured.
+        right.plot(*zip(*points), "o--", color="tab:blue", linewidth=1, label=eval_legend(label, points, kept, digits))
         if kept in dict(points):
             right.plot([kept], [dict(points)[kept]], "*", color="tab:red", markersize=14, zorder=3)
         values = [value for _, value in points]
