@@ -837,9 +837,11 @@ class Searcher:
             hit.file = states[hit.document_id]
             hit.read_by_other_version = hit.document_id in older
             hit.copies = max(1, len(copies))
+            others = [(sentence_id, path, line) for sentence_id, path, line in copies
+                      if sentence_id != hit.sentence_id][:COPIES_LISTED]  # (display_path is slow: only for those listed)
             hit.other_locations = [
                 {"path": path, "line": line, "sentence_id": sentence_id, "location": f"{display_path(path, cwd)}:{line}"}
-                for sentence_id, path, line in copies if sentence_id != hit.sentence_id][:COPIES_LISTED]
+                for sentence_id, path, line in others]
             if context > 0:
                 self._add_context(hit, context)
         return hits
