@@ -1498,8 +1498,16 @@ class Store:
             return 0
         try:
             self.conn.execute("VACUUM")
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for a reader
+            # The VACUUM wrote the whole database into the WAL: empty it too (TRUNCATE), or it
+            # stays that size on the disk while any other connection is open (an idle TUI). With
+            # no wait: a reader in a transaction makes it a PASSIVE checkpoint (never waits).
+            timeout = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            try:
+                self.conn.execute("PRAGMA busy_timeout=0")
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
         except sqlite3.Error as exc:
             raise (storage_error(exc, self.path) or StorageError(f"{self.path}: {exc}")) from None
         return max(total - self.space()[0], 0)

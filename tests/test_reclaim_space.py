@@ -172,3 +172,21 @@ def test_ctrl_c_while_the_space_is_given_back_still_reports_what_was_forgotten(t
     assert "interrupted while giving the unused space" in err and "what was forgotten stays forgotten" in err, err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+
+
+def test_the_space_given_back_is_not_kept_in_the_wal_by_an_idle_reader(tmp_path, index_model, run_cli):
+    # Session 46 review: with another connection open and idle (a TUI left open between searches),
+    # `forget` said "gave 5.6MiB … back to the disk" of a 16.7 MB index (Flask's, Werkzeug's,
+    # Click's and Jinja's docs, half forgotten), and the disk then held the 10.9 MB file and a
+    # 11.0 MB WAL, 5.2 MB more than before, until that connection closed.
+    store, db, kept, gone = _index(tmp_path, index_model)
+    store.close()
+    before = db.stat().st_size
+    idle = sqlite3.connect(db, isolation_level=None)
+    idle.execute("SELECT count(*) FROM sentences").fetchone()
+    code, out, err = run_cli("forget", gone, "--db", db)
+    assert code == 0 and "back to the disk" in out, err
+    wal = db.with_name(db.name + "-wal")
+    on_disk = db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    assert on_disk < 0.5 * before, (before, db.stat().st_size, wal.stat().st_size if wal.exists() else None)
+    idle.close()
