@@ -1411,12 +1411,20 @@ def forget_command(
     if model:
         result["models"] = forget_models(store, list(model))
     # what was forgotten leaves the file, not only the index
-    space = reclaim_space(store, vectors_removed=result["models"]["vectors"] if model else 0)
+    try:
+        space = reclaim_space(store, vectors_removed=result["models"]["vectors"] if model else 0)
+    except KeyboardInterrupt:  # SQLite ends a VACUUM before Python sees the Ctrl-C: the forget is done
+        space = {"reclaimed_bytes": 0, "reclaim_interrupted": True}
     if json_out:
         _print_json({**result, "space": space})
+    else:
+        for section, details in result.items():
+            stdout.print(f"forgot {_visible(_describe(details))}", highlight=False, markup=False, soft_wrap=True)
+    if space.get("reclaim_interrupted"):
+        raise Interrupted(f"interrupted while giving the unused space in {_visible(str(store.path))} back to the disk; "
+                          "what was forgotten stays forgotten")
+    if json_out:
         return
-    for section, details in result.items():
-        stdout.print(f"forgot {_visible(_describe(details))}", highlight=False, markup=False, soft_wrap=True)
     if space["reclaimed_bytes"]:
         stdout.print(f"gave {_mib(space['reclaimed_bytes'])} of unused space in {_visible(str(store.path))} back to the disk "
                      f"({space['seconds']:.1f} s)", highlight=False, markup=False, soft_wrap=True)

@@ -775,12 +775,41 @@ class Searcher:
         def fetch(n: int) -> list[tuple[int, float]]:
             ids, scores = self.vectors.search(vector, n, allowed)
             found = list(zip(ids.tolist(), scores.tolist()))
+            found += self._tied_copies(found, allowed)
             # Copies that share a vector tie exactly: they go in their places' order (path, then
             # place in the file), not their ids', so any index of the same files ranks them alike.
             place = self.store.places([i for i, _ in found])
             return sorted(found, key=lambda item: (-item[1], place.get(item[0], ("", 0))))
 
         return read_distinct(fetch, wanted, texts, self._texts)
+
+    def _tied_copies(self, found: list[tuple[int, float]], allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """The copies of ``found``'s texts that share a found row's vector (so its score) and that
+        the read left out: a read cut inside their group holds those the vector index returned
+        first (by id; HNSW returns any few of many equal vectors), and which copy stands for a
+        text goes by place among all of them. (30,000 copies of one text: their vectors, 46 MiB
+        for minilm, read once a fetch.)"""
+        texts = self._texts([i for i, _ in found])
+        have = {i for i, _ in found}
+        others = [(i, text) for i, text in self.store.conn.execute(
+            "SELECT id, text FROM sentences WHERE text IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(texts.values()))),)) if i not in have]
+        if allowed is not None and others:
+            permitted = set(allowed.tolist())
+            others = [(i, text) for i, text in others if i in permitted]
+        if not others:
+            return []
+        wanted = {text for _, text in others}
+        found_ids = [i for i, _ in found if texts.get(i) in wanted]
+        ids, matrix = self.store.vectors(self.model, found_ids + [i for i, _ in others])
+        vectors = {i: vector.tobytes() for i, vector in zip(ids.tolist(), matrix)}
+        score_of = {(texts[i], vectors[i]): score for i, score in found if i in vectors and texts.get(i) in wanted}
+        added = []
+        for i, text in others:
+            score = score_of.get((text, vectors.get(i)))
+            if score is not None:
+                added.append((i, score))
+        return added
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
         """The text of each of these sentences."""
@@ -837,9 +866,11 @@ class Searcher:
             hit.file = states[hit.document_id]
             hit.read_by_other_version = hit.document_id in older
             hit.copies = max(1, len(copies))
+            others = [(sentence_id, path, line) for sentence_id, path, line in copies
+                      if sentence_id != hit.sentence_id][:COPIES_LISTED]  # (display_path is slow: only for those listed)
             hit.other_locations = [
                 {"path": path, "line": line, "sentence_id": sentence_id, "location": f"{display_path(path, cwd)}:{line}"}
-                for sentence_id, path, line in copies if sentence_id != hit.sentence_id][:COPIES_LISTED]
+                for sentence_id, path, line in others]
             if context > 0:
                 self._add_context(hit, context)
         return hits

@@ -924,6 +924,13 @@ class Store:
         return not any(self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                        for table in ("documents", "models", "roots", "runs"))
 
+    def _only_one_run_skips(self) -> bool:
+        """Whether the index holds one run's work, and no file of it indexed: what a refused
+        first run leaves (``discard_unused(refused=True)``), and not an index another command
+        wrote to since (its run, its files)."""
+        return (self.conn.execute("SELECT count(*) FROM runs").fetchone()[0] <= 1
+                and not self.conn.execute("SELECT 1 FROM documents WHERE skip_reason IS NULL LIMIT 1").fetchone())
+
     def on_disk(self) -> bool:
         """Whether the database path still names the file this store's connection was opened on
         (not removed, nor replaced by another file, since)."""
@@ -932,11 +939,12 @@ class Store:
     def discard_unused(self, refused: bool = False) -> bool:
         """Close the index and remove its file (with its WAL, shared-memory and lock files) if
         :meth:`unused`, or ``refused``: a new index whose first run indexed none of the files it
-        was given (it holds their skips, and nothing to search). What a refused first command
+        was given (it holds their skips, and nothing to search), while it holds that run's work
+        alone (another command may have indexed into it since). What a refused first command
         leaves is no index at all. Returns whether it was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
         writes here meanwhile, and one that opened the file and takes the lock after finds it gone
         (``on_disk``) instead of writing to a removed file."""
-        unused = refused or self.unused()
+        unused = self.unused() or refused and self._only_one_run_skips()
         self.close()
         if not unused:
             return False
@@ -1490,8 +1498,16 @@ class Store:
             return 0
         try:
             self.conn.execute("VACUUM")
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for a reader
+            # The VACUUM wrote the whole database into the WAL: empty it too (TRUNCATE), or it
+            # stays that size on the disk while any other connection is open (an idle TUI). With
+            # no wait: a reader in a transaction makes it a PASSIVE checkpoint (never waits).
+            timeout = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            try:
+                self.conn.execute("PRAGMA busy_timeout=0")
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
         except sqlite3.Error as exc:
             raise (storage_error(exc, self.path) or StorageError(f"{self.path}: {exc}")) from None
         return max(total - self.space()[0], 0)

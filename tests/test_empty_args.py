@@ -225,3 +225,31 @@ def test_files_named_of_which_none_could_be_read_exit_2_on_every_run(workdir, in
     assert code == 2 and json.loads(out)["skipped_before"] == 1 and "nothing of the file named" in err
     code, out, err = run_cli("index", binary, good, "--db", db)
     assert code == 0 and "1 still skipped" in out, (out, err)
+
+
+def test_a_refused_first_run_keeps_an_index_another_run_wrote_meanwhile(workdir, index_model, run_cli, monkeypatch):
+    """Session 46 review: a first run given only unreadable files removed the new index it had
+    made, even when another `simsearch index` had indexed a folder into it since (between the
+    refused run's indexing and its clean-up): that run's work gone, though it exited 0. Only an
+    index that holds nothing but the refused run's own skips is removed."""
+    import simsearch.cli as cli
+    from simsearch.indexer import index
+    from simsearch.store import Store
+
+    binary, docs = workdir / "binary.txt", workdir / "docs"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    docs.mkdir()
+    (docs / "good.txt").write_text("A sentence that can be read. And another one.\n")
+    db = workdir / "new" / "i.db"
+    original = cli._none_of_the_files_read
+
+    def another_run_first(store, paths):
+        index(Store.open(db), [docs], [str(index_model)], progress=False)  # the other command, done
+        return original(store, paths)
+
+    monkeypatch.setattr(cli, "_none_of_the_files_read", another_run_first)
+    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    assert code == 2 and "no index was made" not in err, err
+    assert db.exists()
+    held = sqlite3.connect(db).execute("SELECT count(*) FROM sentences").fetchone()[0]
+    assert held == 2

@@ -12,6 +12,7 @@ another history (files added one at a time in another order, one edited and put 
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,38 @@ def test_two_histories_of_the_same_files_rank_alike(tmp_path, index_model, conte
                 a, b = ([(Path(h.path).name, h.line, h.text, round(h.score, 6)) for h in s.search(query, k, mode=mode)]
                         for s in searchers)
                 assert a == b, (query, mode, k)
+
+
+def test_a_tie_group_the_dense_read_cuts_is_stood_for_by_its_first_place(tmp_path, index_model):
+    """Session 46 review: copies of one text share a vector (sentence vectors), so they tie on the
+    dense side. When a read (200 rows for the first 100 texts) ended inside their group, it held
+    the copies the vector index returned first, by id, and the copy standing for the text was
+    the first place among those: `f300.txt` in an index that had read f300–f599 first (600 files), `f000.txt`
+    in a fresh one. Every copy of the last row's text with its vector now joins the read."""
+    count, boat = 600, "The boat is ready."
+    words = "alpha beta gamma delta river stone cloud market lantern meadow orchard glacier canyon bridge harbour".split()
+    pick = random.Random(1)
+    notes = [f"{' '.join(pick.sample(words, 4))} number {i}." for i in range(count)]
+    searchers = []
+    for name, batches in (("fresh", [range(count)]), ("kept", [range(count // 2, count), range(count // 2)])):
+        docs = tmp_path / name / "docs"
+        docs.mkdir(parents=True)
+        store = Store.open(tmp_path / name / "index.db")
+        for batch in batches:  # kept: the second half first, so its copies have the lower ids
+            for number in batch:
+                write(docs, f"f{number:03d}.txt", [notes[number], boat])
+            index(store, [docs], [str(index_model)], progress=False, context=0)
+        searchers.append(Searcher.open(store, str(index_model), device="cpu"))
+    straddled = 0
+    for query in (f"{a} boat {b}" for a in words for b in words):
+        rank = next((h.rank for h in searchers[0].search(query, count + 1, mode="dense", context=0) if h.text == boat), 0)
+        if not 100 <= rank <= 190:  # the group is not cut by the first read
+            continue
+        straddled += 1
+        a, b = ([(Path(h.path).name, h.line) for h in s.search(query, rank, mode="dense", context=0) if h.text == boat]
+                for s in searchers)
+        assert a == b == [("f000.txt", 3)], (query, rank, a, b)
+        if straddled == 3:
+            break
+    assert straddled
+
