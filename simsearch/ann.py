@@ -226,6 +226,7 @@ class VectorIndex:
         self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
         self.epoch = 0  # the index's ``Store.vectors_epoch`` its vectors are of
         self.progress = None  # see ``open``
+        self.verified_stat: os.stat_result | None = None  # the stat of the file loaded, when verified here
         self._lock = threading.RLock()
 
     @property
@@ -259,6 +260,12 @@ class VectorIndex:
             remove_stale_partials(ann_path(store, index.model))
             if index.repaired:
                 index.save()
+            elif index.verified_stat is not None and not _as_saved(store, index.model, index.verified_stat):
+                # A file this writer has just verified for the vectors as they are (one saved by a
+                # simsearch before the stat was recorded): recorded, as ``save`` records its own.
+                with store.transaction():
+                    if store.model_by_id(index.model.id).ann_checksum == index.model.ann_checksum:
+                        index._record_stat(index.verified_stat, index.model.ann_checksum)
         return index
 
     def refresh(self) -> bool:
@@ -383,8 +390,11 @@ class VectorIndex:
                 candidate.load_index(str(path))
                 # hnswlib opened the path again: make sure it is still the file just verified
                 # (a writer may have replaced it; our open handle keeps its inode from reuse).
-                if os.stat(path).st_ino != stat.st_ino:
+                after = os.stat(path)
+                if after.st_ino != stat.st_ino:
                     return None
+                if _file_stat(after) == _file_stat(stat) and path == ann_path(self.store, m):
+                    self.verified_stat = stat  # (unchanged while it was hashed and loaded)
                 return candidate
         except (OSError, RuntimeError, ValueError, MemoryError):
             return None
@@ -489,9 +499,13 @@ class VectorIndex:
         # since, the file counts as out of date next time and is patched then.
         with self.store.transaction():
             if self.store.record_ann(self.model.id, self.model.generation, size, mtime_ns, checksum,
-                                     fingerprint=self.model.fingerprint) and self.store._has_column("settings", "value"):
-                self.store.set_setting(SAVED_STAT_KEY.format(self.model.id),
-                                       " ".join(map(str, [checksum, *_file_stat(stat)])))
+                                     fingerprint=self.model.fingerprint):
+                self._record_stat(stat, checksum)
+
+    def _record_stat(self, stat: os.stat_result, checksum: str) -> None:
+        """Record the stat of the file just saved or verified (``SAVED_STAT_KEY``; in a transaction)."""
+        if self.store._has_column("settings", "value"):
+            self.store.set_setting(SAVED_STAT_KEY.format(self.model.id), " ".join(map(str, [checksum, *_file_stat(stat)])))
 
     # --- searching ------------------------------------------------------------------------
 

@@ -120,3 +120,19 @@ def test_no_command_imports_pandas(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.db")], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
     assert done.stdout.split() == ["False", "pandas"]
+
+
+def test_a_file_saved_before_the_stat_was_recorded_is_verified_once_then_left_alone(
+        store, tmp_path, index_model, monkeypatch, loads):
+    monkeypatch.setattr(ann, "EXACT_BELOW", 0)
+    docs = write_docs(tmp_path / "docs")
+    name = str(index_model)
+    run(store, [docs], [name])
+    row = store.model(name)
+    with store.transaction():  # as an index saved by session 45's simsearch
+        store.conn.execute("DELETE FROM settings WHERE key = ?", (ann.SAVED_STAT_KEY.format(row.id),))
+    loads.clear()
+    assert run(store, [docs]).hnsw == {} and len(loads) == 1  # verified (sha256, load), not saved again
+    assert store.setting(ann.SAVED_STAT_KEY.format(row.id)) is not None
+    loads.clear()
+    assert run(store, [docs]).hnsw == {} and loads == []
