@@ -138,6 +138,44 @@ def _walk_links(data, start: int, count: int, size: int) -> str | None:
     return None
 
 
+# The settings key (``Store.set_setting``) under which ``VectorIndex.save`` records the stat of the
+# file it wrote: "checksum size mtime_ns ctime_ns inode device".
+SAVED_STAT_KEY = "ann_file_stat.{}"
+
+
+def _file_stat(stat: os.stat_result) -> list[int]:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def saved_file_current(store: Store, model: ModelRow) -> bool:
+    """Whether the model's HNSW file is the very file the writer saved and verified for the model's
+    vectors as they are now: the recorded generation is the vectors' and the file's stat is the one
+    recorded right after that save, ctime and inode included. No one can set a ctime: every write,
+    truncation, replacement or rename since (one that puts the mtime back too) moves it. ``index``
+    then leaves the file alone instead of loading it to verify it (its sha256 and hnswlib's load:
+    ~2 s at 140k x 384). A reader still verifies the sha256 before it loads the file."""
+    m = store.model_by_id(model.id)
+    if m.ann_generation != m.generation:
+        return False
+    try:
+        stat = os.stat(ann_path(store, m))
+    except OSError:
+        return False
+    return _as_saved(store, m, stat)
+
+
+def _as_saved(store: Store, model: ModelRow, stat: os.stat_result) -> bool:
+    """Whether ``stat`` is that of the file ``save`` wrote and verified for ``model``'s recorded
+    checksum (``SAVED_STAT_KEY``), untouched since."""
+    if model.ann_checksum is None or stat.st_size != model.ann_file_size:
+        return False
+    recorded = store.setting(SAVED_STAT_KEY.format(model.id)) if store._has_column("settings", "value") else None
+    if recorded is None:
+        return False
+    checksum, *numbers = recorded.split()
+    return checksum == model.ann_checksum and numbers == [str(n) for n in _file_stat(stat)]
+
+
 def remove_stale_partials(path: Path) -> None:
     """Delete ``<path>.<pid>.partial`` files left by processes that died while saving.
 
@@ -188,6 +226,7 @@ class VectorIndex:
         self.tried_checksum = model.ann_checksum  # the last recorded file this index loaded or tried to
         self.epoch = 0  # the index's ``Store.vectors_epoch`` its vectors are of
         self.progress = None  # see ``open``
+        self.verified_stat: os.stat_result | None = None  # the stat of the file loaded, when verified here
         self._lock = threading.RLock()
 
     @property
@@ -221,6 +260,12 @@ class VectorIndex:
             remove_stale_partials(ann_path(store, index.model))
             if index.repaired:
                 index.save()
+            elif index.verified_stat is not None and not _as_saved(store, index.model, index.verified_stat):
+                # A file this writer has just verified for the vectors as they are (one saved by a
+                # simsearch before the stat was recorded): recorded, as ``save`` records its own.
+                with store.transaction():
+                    if store.model_by_id(index.model.id).ann_checksum == index.model.ann_checksum:
+                        index._record_stat(index.verified_stat, index.model.ann_checksum)
         return index
 
     def refresh(self) -> bool:
@@ -345,8 +390,11 @@ class VectorIndex:
                 candidate.load_index(str(path))
                 # hnswlib opened the path again: make sure it is still the file just verified
                 # (a writer may have replaced it; our open handle keeps its inode from reuse).
-                if os.stat(path).st_ino != stat.st_ino:
+                after = os.stat(path)
+                if after.st_ino != stat.st_ino:
                     return None
+                if _file_stat(after) == _file_stat(stat) and path == ann_path(self.store, m):
+                    self.verified_stat = stat  # (unchanged while it was hashed and loaded)
                 return candidate
         except (OSError, RuntimeError, ValueError, MemoryError):
             return None
@@ -438,7 +486,8 @@ class VectorIndex:
             size = partial.stat().st_size
             checksum = file_checksum(partial)
             os.replace(partial, path)
-            mtime_ns = path.stat().st_mtime_ns
+            stat = path.stat()
+            mtime_ns = stat.st_mtime_ns
         except OSError as exc:
             raise storage_error(exc, path) from None
         finally:
@@ -449,8 +498,14 @@ class VectorIndex:
         # The generation read in the snapshot the vectors came from: if vectors changed
         # since, the file counts as out of date next time and is patched then.
         with self.store.transaction():
-            self.store.record_ann(self.model.id, self.model.generation, size, mtime_ns, checksum,
-                                  fingerprint=self.model.fingerprint)
+            if self.store.record_ann(self.model.id, self.model.generation, size, mtime_ns, checksum,
+                                     fingerprint=self.model.fingerprint):
+                self._record_stat(stat, checksum)
+
+    def _record_stat(self, stat: os.stat_result, checksum: str) -> None:
+        """Record the stat of the file just saved or verified (``SAVED_STAT_KEY``; in a transaction)."""
+        if self.store._has_column("settings", "value"):
+            self.store.set_setting(SAVED_STAT_KEY.format(self.model.id), " ".join(map(str, [checksum, *_file_stat(stat)])))
 
     # --- searching ------------------------------------------------------------------------
 

@@ -591,7 +591,7 @@ def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
 def forget_models(store: Store, names: list[str]) -> dict:
     """Remove models from the index: their rows, vectors and HNSW files (the model's own folder
     is never touched)."""
-    from .ann import ann_paths
+    from .ann import SAVED_STAT_KEY, ann_paths
 
     with writer_lock(store):
         rows = []
@@ -607,6 +607,7 @@ def forget_models(store: Store, names: list[str]) -> dict:
             for row in rows:
                 store.conn.execute("DELETE FROM vectors WHERE model_id = ?", (row.id,))
                 store.conn.execute("DELETE FROM models WHERE id = ?", (row.id,))
+                store.conn.execute("DELETE FROM settings WHERE key = ?", (SAVED_STAT_KEY.format(row.id),))
         for row in rows:  # ids are never reused, so a file left by a crash here is never read
             for path in ann_paths(store, row):
                 for file in glob.glob(glob.escape(str(path)) + "*"):  # the file, its *.partial and side files
@@ -1401,9 +1402,12 @@ def _check_still_registered(store: Store, model: ModelRow) -> None:
 def _sync_ann(store: Store, model: ModelRow, *, progress: bool = False, done: dict[str, str] | None = None) -> None:
     """Bring the model's HNSW file in line with its vectors (phase 3); a build or a patch shows a
     bar and is recorded in ``done`` (model name -> "built" or "patched")."""
-    from .ann import VectorIndex
+    from .ann import VectorIndex, ann_path, remove_stale_partials, saved_file_current
 
     _check_still_registered(store, model)
+    if saved_file_current(store, model):  # saved for these very vectors, untouched since
+        remove_stale_partials(ann_path(store, model))
+        return
 
     def bar(action: str, total: int):
         if done is not None:

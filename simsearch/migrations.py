@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
+from .lean_imports import sqlite_utils
 
 from .errors import SimsearchError
 

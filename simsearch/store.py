@@ -39,7 +39,7 @@ from pathlib import Path, PurePath
 from typing import NoReturn
 
 import numpy as np
-import sqlite_utils
+from .lean_imports import sqlite_utils
 
 from . import migrations
 from .errors import SimsearchError
