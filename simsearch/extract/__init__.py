@@ -35,6 +35,7 @@ from .asciidoc import _clean_asciidoc, reads_as_asciidoc
 from .gitignore import parse_gitignore
 from .epub import _extract_epub
 from .html import _extract_html, _HtmlText
+from .latex import _clean_latex
 from .ipynb import _clean_notebook, without_pictures
 from .markdown import _clean_markdown
 from .office import _extract_office
@@ -141,6 +142,8 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
         lines = _clean_asciidoc(text, includes)
     elif file_format == "org":
         lines = _clean_org(text, includes)
+    elif file_format == "latex":
+        lines = _clean_latex(text, includes)
     else:
         shape = line_shape(text)
         lines = _clean_plain(text, shape == SENTENCE_PER_LINE)
@@ -155,7 +158,7 @@ def included_file(path: Path, target: str, file_format: str) -> Path | None:
     to the Sphinx project's folder (the nearest one above with a ``conf.py``), as Sphinx reads it.
     None for a file that is not there or of a type simsearch does not read (``../LICENSE``)."""
     folder = Path(os.path.normpath(Path(path).absolute().parent))
-    if target.startswith("/") and file_format not in ("asciidoc", "org"):
+    if target.startswith("/") and file_format not in ("asciidoc", "org", "latex"):
         project = next((above for above in (folder, *folder.parents) if (above / "conf.py").is_file()), None)
         found = Path(target) if project is None else project / target.lstrip("/")
     else:

@@ -11,7 +11,8 @@ from pathlib import Path
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".rst": "rst", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".org": "org",
                  ".ipynb": "notebook", ".html": "html", ".htm": "html", ".pdf": "pdf",
-                 ".epub": "epub", ".docx": "docx", ".odt": "odt"}
+                 ".epub": "epub", ".docx": "docx", ".odt": "odt", ".tex": "latex", ".latex": "latex",
+                 ".ltx": "latex"}
 # Plain-text documents named by custom, without a suffix (a project's or a Debian package's
 # README, NEWS, FAQ): read as text. LICENSE and COPYING are left out (the same boilerplate in
 # every project).
@@ -66,7 +67,7 @@ def terminal_text(text: str) -> str:
 @dataclass
 class Extracted:
     text: str
-    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "org", "notebook", "html", "pdf", "epub", "docx" or "odt" (``format_of``, ``extract``)
+    format: str  # how the file was read: "text", "markdown", "rst", "asciidoc", "org", "latex", "notebook", "html", "pdf", "epub", "docx" or "odt" (``format_of``, ``extract``)
     warning: str | None = None
     # (offset in text, source line) pairs, sorted; None when text lines are the file's lines.
     line_map: list[tuple[int, int]] | None = None

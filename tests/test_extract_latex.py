@@ -1,0 +1,195 @@
+"""The LaTeX reader (session 46, trial latex): ``.tex`` files, a researcher's papers, thesis and
+lecture notes, were not read at all (``simsearch index ~/thesis`` found nothing to index). Cases
+from the LaTeX team's ``ltnews``/``usrguide``, beamer's user guide and the TeX Live manuals."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from simsearch.extract import READABLE, FoundFile, extract, format_of, reads_name, walk
+
+from .textgen import read
+
+
+def tex(source: str) -> list[tuple[int, str]]:
+    return read("paper.tex", source)
+
+
+def texts(source: str) -> list[str]:
+    return [text for _, text in tex(source)]
+
+
+def test_a_tex_file_is_found_and_read_as_latex(tmp_path):
+    (tmp_path / "thesis.tex").write_text("Text.\n")
+    (tmp_path / "Notes.LTX").write_text("Text.\n")
+    assert format_of(Path("a.tex")) == format_of(Path("b.latex")) == format_of(Path("c.ltx")) == "latex"
+    assert reads_name(Path("thesis.tex")) and ".tex" in READABLE
+    assert sorted(f.path.name for f in walk([tmp_path]) if isinstance(f, FoundFile)) == ["Notes.LTX", "thesis.tex"]
+    assert extract(Path("a.tex"), b"Text.\n").format == "latex"
+
+
+PAPER = r"""\documentclass{article}
+\usepackage{amsmath} % math
+\newcommand{\tool}{SimSearch}
+\title{A Study of \emph{Search}}
+\begin{document}
+\maketitle
+\section{Introduction}\label{sec:intro}
+We present \tool{}, a new tool.
+It was written by Fran\c{c}ois and G\"odel in {\"O}sterreich --- see Section~\ref{sec:intro}.
+% a comment line does not end the paragraph
+Pages 1--3 are ``quoted'' here \cite{knuth}.
+Let $x_i$ be the input.
+\begin{equation}
+  E = mc^2 \quad \text{secret}
+\end{equation}
+where $E$ is energy.\footnote{Energy is conserved.}
+
+\begin{itemize}
+  \item First point.
+  \item[Term] The second.
+\end{itemize}
+\begin{figure}[h]
+  \centering
+  \includegraphics[width=0.5\textwidth]{plot.png}
+  \caption{Results of the run.}
+\end{figure}
+Use \verb|x{%| and \texttt{--help} and \textcolor{red}{warnings}.
+\begin{verbatim}
+secret code {
+\end{verbatim}
+\begin{tabular}{|l|l|}
+Name & Value \\ \hline
+Alpha & 1 \\
+\end{tabular}
+\input{chapter1}
+\end{document}
+secret after the end
+"""
+
+
+def test_a_paper_reads_as_its_typeset_text_each_sentence_at_its_line():
+    assert tex(PAPER) == [
+        (4, "A Study of Search"), (7, "Introduction"), (8, "We present SimSearch, a new tool."),
+        (9, "It was written by François and Gödel in Österreich — see Section."),
+        (11, "Pages 1–3 are “quoted” here."), (12, "Let x_i be the input."), (16, "where E is energy."),
+        (16, "(Energy is conserved.)"), (19, "First point."), (20, "Term: The second."), (25, "Results of the run."),
+        (27, "Use x{% and --help and warnings."), (32, "Name; Value"), (33, "Alpha; 1")]
+    assert extract(Path("a.tex"), PAPER.encode()).includes == [(35, "chapter1.tex")]
+
+
+@pytest.mark.parametrize("source, text", [
+    (r"\emph{Bold} and \textbf{strong} \textit{words}.", "Bold and strong words."),
+    (r"Na\"ive caf\'e, \c{c}a, \v{s}, {\'\i}, \ss{} and \o.", "Naïve café, ça, š, í, ß and ø."),
+    (r"A---B, 1--2, ``x'' and `y'.", "A—B, 1–2, “x” and ‘y'."),
+    (r"See~\cite[p.~3]{k} and Figure~\ref{f}.", "See and Figure."),
+    (r"\href{https://x.org}{The site} and \url{https://y.org}.", "The site and https://y.org."),
+    (r"\setlength{\parindent}{0pt}\vspace{2em}Some \hspace*{1cm}text.", "Some text."),
+    (r"The \LaTeX{} way, \TeX\ too, 5\,\% off \& more\ldots", "The LaTeX way, TeX too, 5 % off & more…"),
+    (r"\mycommand{Newton} wrote \foo[opt]{this}.", "Newton wrote this."),
+    (r"\only<2->{Shown} \alert<3>{later}.", "Shown later."),
+    (r"\parindent 0pt Then text.", "Then text."),
+    ("Inline \\(a+b\\) math and display \\[x\\] gone.", "Inline a+b math and display"),
+])
+def test_inline_markup_reads_as_its_text(source, text):
+    assert texts(source + "\n")[0] == text
+
+
+def test_preamble_math_code_floats_and_comments_are_left_out():
+    source = ("\\documentclass{book}\n\\usepackage{secret}\n\\begin{document}\n"
+              "\\begin{align}\nsecret &= 1\n\\end{align}\n\\[ secret \\]\n$$secret$$\n"
+              "\\begin{lstlisting}\nsecret }\n\\end{lstlisting}\n\\begin{minted}{python}\nsecret\n\\end{minted}\n"
+              "\\begin{table}\n\\begin{tabular}{ll}secret & x\\end{tabular}\n\\caption{A caption.}\n\\end{table}\n"
+              "Prose % secret\nstays.\n\\end{document}\n")
+    assert tex(source) == [(17, "A caption."), (19, "Prose stays.")]
+
+
+def test_headings_frames_and_description_items_are_blocks():
+    source = ("\\chapter*{Preface}\n\\begin{frame}[fragile]{Slide title}\n\\frametitle{Other title}\n"
+              "\\begin{description}\n\\item[Apples] are red\n\\item[Pears:] are green\n\\end{description}\n"
+              "\\end{frame}\n\\paragraph{Run-in.} Text follows.\n")
+    assert tex(source) == [(1, "Preface"), (2, "Slide title"), (3, "Other title"), (5, "Apples: are red"),
+                           (6, "Pears: are green"), (9, "Run-in."), (9, "Text follows.")]
+
+
+def test_a_short_verb_the_file_declares_is_verbatim():
+    assert texts("\\MakeShortVerb{\\|}\nUse |\\foo{x}| here.\n") == ["Use \\foo{x} here."]
+
+
+def test_unclosed_groups_and_math_do_not_swallow_the_file():
+    source = "A {broken group.\n\nThe \\(unclosed math.\n\nSome \\verb|x and $ alone.\n\nLast \\begin{equation} one.\n"
+    assert texts(source) == ["A broken group.", "The unclosed math.", "Some |x and $ alone.", "Last", "one."]
+    assert texts("{" * 50_000 + "Deep.\n")[-1].endswith("Deep.")
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("\\{}[]$%&~^_#'`\"-<>*|@ \n\tabcxyzABC123.,()=") + [
+    "\\begin{", "\\end{", "itemize}", "verbatim}", "equation}", "figure}", "tabular}", "\\item", "\\section",
+    "\\verb", "\\footnote", "\\caption", "\\newcommand", "\\def", "\\emph", "\\\\", "\\(", "\\)", "\\[", "\\]",
+    "$$", "\\'", "\\\"", "\\c", "Word ", "Sentence. "]), max_size=120).map("".join))
+def test_the_reader_never_raises_and_every_sentence_is_on_a_line_with_its_words(source):
+    lines = source.split("\n")
+    for line, text in tex(source):
+        assert 1 <= line <= len(lines)
+        first = re.sub(r"[^A-Za-z]", "", text.split()[0])  # (markup between letters goes: "a{Word" reads "aWord")
+        pieces = {first[:1]} if first else set()  # (a command between letters goes too: "a\\foo a")
+        # (a line of punctuation alone, "[", starts the sentence after it at its own line: the segmenter's rule)
+        on_line = re.sub(r"[^A-Za-z]", "", lines[line - 1] if re.search(r"[A-Za-z]", lines[line - 1]) or line == len(lines) else lines[line])
+        above = re.sub(r"[^A-Za-z]", "", "".join(lines[:line]))  # (a macro's text is defined above)
+        assert not pieces or any(piece in on_line for piece in pieces) or any(piece in above for piece in pieces)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["para", "section", "item", "math", "code", "comment", "float"]),
+                          st.lists(st.sampled_from("time water river garden engine signal".split()), min_size=2, max_size=5)),
+                min_size=1, max_size=8))
+def test_prose_keeps_its_line_and_left_out_text_never_shows(blocks):
+    lines, expected = [], []
+    for kind, words in blocks:
+        text = " ".join(words).capitalize()
+        if kind == "para":
+            lines.append(f"{text} \\emph{{and}} more."); expected.append((len(lines), f"{text} and more."))
+        elif kind == "section":
+            lines.append(f"\\section{{{text}}}"); expected.append((len(lines), text))
+        elif kind == "item":
+            lines += ["\\begin{itemize}", f"\\item {text}.", "\\end{itemize}"]; expected.append((len(lines) - 1, f"{text}."))
+        elif kind == "math":
+            lines += ["\\begin{equation}", "zqxsecret = 1", "\\end{equation}"]
+        elif kind == "code":
+            lines += ["\\begin{verbatim}", "zqxsecret {", "\\end{verbatim}"]
+        elif kind == "comment":
+            lines.append("% zqxsecret")
+        else:
+            lines += ["\\begin{figure}", "zqxsecret", f"\\caption{{{text}}}", "\\end{figure}"]; expected.append((len(lines) - 1, text))
+        lines.append("")
+    assert tex("\n".join(lines) + "\n") == expected
+
+
+# --- the index --------------------------------------------------------------------------------------
+
+def test_index_reads_a_tex_file_and_search_finds_a_sentence_at_its_line(tmp_path, monkeypatch):
+    from simsearch.cli import app
+    docs = tmp_path / "thesis"
+    docs.mkdir()
+    (docs / "notes.md").write_text("Unrelated notes about cooking.\n")
+    db = tmp_path / "index.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", str(docs), "--db", str(db)]).exit_code == 0
+    # a folder indexed before .tex was read: the next run picks the new file up
+    (docs / "chapter.tex").write_text("\\section{Results}\n% note\nThe \\emph{glacier} melted\nfaster than predicted.\n")
+    result = runner.invoke(app, ["index", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["search", "glacier melting speed", "--db", str(db), "--json", "-k", "1"])
+    assert result.exit_code == 0, result.output
+    hit = json.loads(result.output.splitlines()[0])
+    assert hit["text"] == "The glacier melted faster than predicted." and hit["line"] == 3
+    assert hit["path"].endswith("chapter.tex")
