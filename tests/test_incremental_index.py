@@ -122,6 +122,19 @@ def test_no_command_imports_pandas(tmp_path):
     assert done.stdout.split() == ["False", "pandas"]
 
 
+def test_sqlite_utils_maps_pandas_timestamps_once_pandas_is_imported_after_simsearch(tmp_path):
+    """A program that imports simsearch, then pandas, and writes a ``pandas.Timestamp`` with
+    sqlite-utils (which maps it to TEXT) got ``KeyError: <class 'pandas.Timestamp'>``: sqlite-utils
+    had been imported with pandas hidden. pandas imported first was always mapped."""
+    code = ("import simsearch.store, pandas, sqlite_utils; db = sqlite_utils.Database(memory=True); "
+            "db['t'].insert({'when': pandas.Timestamp('2024-01-01'), 'n': 1}); "
+            "db['t'].insert({'when': pandas.Timestamp('2024-01-02'), 'n': 2}, alter=True); "
+            "print(db['t'].columns_dict['when'].__name__, [r['when'] for r in db['t'].rows])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["str", "['2024-01-01T00:00:00',", "'2024-01-02T00:00:00']"]
+
 def test_a_file_saved_before_the_stat_was_recorded_is_verified_once_then_left_alone(
         store, tmp_path, index_model, monkeypatch, loads):
     monkeypatch.setattr(ann, "EXACT_BELOW", 0)
