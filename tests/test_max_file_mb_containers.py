@@ -279,3 +279,27 @@ def test_the_panel_shows_a_document_indexed_under_a_limit_past_the_readers_own_c
     excerpt = read_excerpt(store, hit)
     assert isinstance(excerpt, Excerpt), excerpt
     assert excerpt.lines[0] == "The boat is ready."
+
+
+def test_a_notebook_reads_the_same_sentences_within_the_limit_and_over_it(tmp_path, run_cli, index_model):
+    """A markdown cell's line of 4 KiB or more of nothing but base64's letters (a DNA sequence, a
+    key) is taken for a picture when the notebook is read from the file (over the limit by its
+    size; ``train --unsup FOLDER``; the TUI's panel), so ``index`` within the limit (from its
+    bytes) read 14 sentences of such a notebook and over it 4: now 4 both ways."""
+    nb = tmp_path / "notes" / "seq.ipynb"
+    nb.parent.mkdir()
+    sequence = "ACGT" * 1100
+    nb.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "metadata": {},
+         "source": ["The reference fragment follows.\n", "\n", sequence + "\n", "\n", "It was aligned against the assembly.\n"]},
+        {"cell_type": "markdown", "metadata": {}, "source": [sequence]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+        indent=1))
+    from_bytes = [(s.text, s.line) for s in sentences_of(extract(nb, nb.read_bytes()))]
+    with open(nb, "rb") as handle:
+        from_file = [(s.text, s.line) for s in sentences_of(extract(nb, handle))]
+    assert from_bytes == from_file == [("The reference fragment follows.", 7), ("It was aligned against the assembly.", 11)]
+    assert documents_from_path(nb.parent)[0].sentences == [text for text, _ in from_file]
+    for limit in ("20", "0.005"):  # (within it: read from its bytes; over it by its size: from the file)
+        db = tmp_path / f"index-{limit}.db"
+        code, out, err = run_cli("index", nb.parent, "--db", db, "-m", index_model, "--device", "cpu", "--max-file-mb", limit)
+        assert code == 0 and "2 sentences stored" in out, (limit, out, err)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import io
 import itertools
 import os
 import re
@@ -36,7 +37,7 @@ from .gitignore import parse_gitignore
 from .epub import _extract_epub
 from .html import _extract_html, _HtmlText
 from .latex import _clean_latex
-from .ipynb import _clean_notebook, without_pictures
+from .ipynb import _clean_notebook, may_hold_pictures, without_pictures
 from .markdown import _clean_markdown
 from .office import _extract_office
 from .org import _clean_org
@@ -92,7 +93,7 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content. An EPUB,
     Word or OpenDocument file may come as a binary file open on it (``index`` and ``read_path`` give
     one): a zip is read from it, its pictures never in memory; so may a notebook, read without its
-    pictures (``ipynb.without_pictures``). ``unpacked_limit``: what a zip's members read may
+    pictures (``ipynb.without_pictures``), as it is from its bytes. ``unpacked_limit``: what a zip's members read may
     unpack to, in all (``index`` gives ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
@@ -101,10 +102,13 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     read by its shape (``segment.line_shape``): wrapped prose, one paragraph per line, or one sentence per line (each line kept as written).
     """
     file_format = format_of(path)
-    if not isinstance(data, (bytes, bytearray)):  # (an open container)
-        if file_format == "notebook":
+    if file_format == "notebook":  # (from its bytes too: a notebook reads alike whichever way it comes)
+        if not isinstance(data, (bytes, bytearray)):
             data = without_pictures(data)[0]
-        elif file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
+        elif may_hold_pictures(data):
+            data = without_pictures(io.BytesIO(data))[0]
+    elif not isinstance(data, (bytes, bytearray)):  # (an open container)
+        if file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
             data.seek(0)
             if file_format == "epub":
                 return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "),

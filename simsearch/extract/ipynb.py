@@ -206,6 +206,15 @@ def _clean_notebook(text: str, includes: list[tuple[int, str]] | None = None,
 # from. ``--max-file-mb`` weighs a notebook without them, and it is read without them.
 _BASE64 = re.compile(rb'(?:[A-Za-z0-9+/=]+|\\n)+')
 PICTURE_MIN = 4096
+# A string that opens with as many of those units (a letter, or a "\n" escape: 1 or 2 bytes) as a
+# picture has at the least: a notebook without one has no picture (searched in 0.04 s for 12 MiB of
+# prose, where ``without_pictures`` takes 2.4 s).
+_PICTURE_START = re.compile(rb'"(?:[A-Za-z0-9+/=]|\\n){%d}' % (PICTURE_MIN // 2))
+
+
+def may_hold_pictures(data: bytes) -> bool:
+    """Whether ``without_pictures`` may find a picture in a notebook's bytes (never False where it does)."""
+    return _PICTURE_START.search(data) is not None
 
 
 def without_pictures(handle: BinaryIO, keep: bool = True) -> tuple[bytes | None, int]:
