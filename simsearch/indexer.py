@@ -1131,16 +1131,24 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             report.removed += 1
 
     try:
-        stat = os.stat(path)
-        if store.is_its_file(stat):  # (--db notes/index.txt, a link to it): reading it, then closing
-            # it, would drop this process's SQLite locks on it (see store._claim)
-            return skip("skipped: the index database itself", "", stat, "content")
-        # An EPUB, Word or OpenDocument file weighs the text it unpacks to, and is read from the
-        # file (its pictures never in memory), as is a notebook over the limit by its pictures (read
-        # without them); any other file weighs its size, and is read whole.
-        size, weighed = read_size(path, stat.st_size, max_bytes)
-        in_memory = format_of(path) not in ZIP_FORMATS and stat.st_size <= max_bytes
-        read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
+        for _ in range(READ_ATTEMPTS):
+            stat = os.stat(path)
+            if store.is_its_file(stat):  # (--db notes/index.txt, a link to it): reading it, then closing
+                # it, would drop this process's SQLite locks on it (see store._claim)
+                return skip("skipped: the index database itself", "", stat, "content")
+            # An EPUB, Word or OpenDocument file weighs the text it unpacks to, and is read from the
+            # file (its pictures never in memory), as is a notebook over the limit by its pictures (read
+            # without them); any other file weighs its size, and is read whole.
+            size, weighed = read_size(path, stat.st_size, max_bytes)
+            in_memory = format_of(path) not in ZIP_FORMATS and stat.st_size <= max_bytes
+            read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
+            if read is None or file_identity(read[2]) == file_identity(stat):
+                break
+            # Changed or replaced after it was weighed (a book of pictures weighed, one of 2 MiB of
+            # pages read): weighed again, as this version may be over the limit.
+            if not isinstance(read[0], bytes):
+                read[0].close()
+            read = None
     except FileNotFoundError:
         return vanished("skipped: the file disappeared while indexing")
     except OSError as exc:

@@ -303,3 +303,39 @@ def test_a_notebook_reads_the_same_sentences_within_the_limit_and_over_it(tmp_pa
         db = tmp_path / f"index-{limit}.db"
         code, out, err = run_cli("index", nb.parent, "--db", db, "-m", index_model, "--device", "cpu", "--max-file-mb", limit)
         assert code == 0 and "2 sentences stored" in out, (limit, out, err)
+
+
+def test_a_file_replaced_after_it_was_weighed_is_weighed_again_before_it_is_read(tmp_path, index_model, monkeypatch):
+    """A book weighed by its text (an illustrated one: 33 bytes of words, 2 MiB of pictures) and
+    replaced before it was read by one over the limit by its text (1.9 MiB of pages, stored) was
+    read, all 32,000 sentences, the index holding a file over the limit until the next run."""
+    from simsearch.store import Store
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    path = folder / "b.epub"
+    path.write_bytes(with_pictures(book({"c1.xhtml": page("<p>The small book about herons.</p>")}), "OEBPS", 2 * MiB))
+    long = stored(book({f"c{i}.xhtml": page("".join(f"<p>Sentence {i}.{j} of the long book about the estuary.</p>"
+                                                    for j in range(4000))) for i in range(8)}))
+    assert len(long) > MiB and zipped.text_size(io.BytesIO(long)) > MiB
+    weighings = []
+    real = indexer.read_size
+
+    def replacing(file, size, limit=None):
+        weighed = real(file, size, limit)
+        weighings.append(weighed)
+        if len(weighings) == 2:  # (the first is the progress bar's; the second, the file's own weighing)
+            path.with_suffix(".new").write_bytes(long)
+            os.replace(path.with_suffix(".new"), path)
+        return weighed
+
+    monkeypatch.setattr(indexer, "read_size", replacing)
+    store = Store.open(tmp_path / "index.db")
+    try:
+        report = indexer.index(store, [folder], [str(index_model)], max_file_mb=1, device="cpu")
+        assert report.sentences_added == 0
+        assert [item["reason"] for item in report.skipped] == [
+            "skipped: 1.8 MiB of text and markup unpacked (pictures and fonts not counted) is over --max-file-mb 1"]
+        assert store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == 0
+    finally:
+        store.close()
