@@ -193,3 +193,31 @@ def test_index_reads_a_tex_file_and_search_finds_a_sentence_at_its_line(tmp_path
     hit = json.loads(result.output.splitlines()[0])
     assert hit["text"] == "The glacier melted faster than predicted." and hit["line"] == 3
     assert hit["path"].endswith("chapter.tex")
+
+
+# --- review (session 46): nesting and unclosed brackets --------------------------------------------
+
+@pytest.mark.parametrize("opener", ["{", "\\emph{", "\\footnote{", "\\begin{quote}\\textbf{"])
+def test_groups_nested_deeper_than_tex_allows_read_as_their_words_not_a_recursion_error(opener):
+    closer = "}}" if opener.startswith("\\begin") else "}"
+    source = "Some text here.\n" + opener * 1000 + "deep words" + closer * 1000 + "\nAfter the nest.\n"
+    found = texts(source)
+    assert found[0] == "Some text here." and found[-1].endswith("After the nest.")
+    assert any("deep words" in text for text in found)
+
+
+def test_an_unclosed_bracket_after_each_command_of_a_long_line_is_read_in_linear_time():
+    import time
+    for source in ("\\foo[" * 20000, "\\item[ word " * 20000, "Text \\\\[ more " * 20000):
+        start = time.perf_counter()
+        tex(source)
+        assert time.perf_counter() - start < 5
+    assert texts("\\item[Term] The second.\n") == ["Term: The second."]
+
+
+def test_a_preamble_written_on_one_long_line_is_read_in_linear_time():
+    import time
+    source = "\\usepackage{x}" * 50000 + "\\title{The Title} % \\title{Not this}\n\\begin{document}\nHi.\n\\end{document}\n"
+    start = time.perf_counter()
+    assert texts(source) == ["The Title", "Hi."]
+    assert time.perf_counter() - start < 5

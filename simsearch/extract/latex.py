@@ -27,6 +27,7 @@ file is indexed as its own (``Extracted.includes`` names them).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -122,6 +123,7 @@ class _Document:
         self.raw: dict[int, tuple[int, str]] = {}  # start -> (end, kind: "%", "verb" or an environment)
         self.close: dict[int, int] = {}  # "{" -> its "}"
         self.macros: dict[str, str] = {}
+        self.comments: list[int] = []  # where each comment starts, in order
         stack: list[int] = []
         at, n = 0, len(text)
         short = _SHORT_VERB.search(text)  # (doc's \MakeShortVerb{\|}: "|\foo|" is \verb|\foo|)
@@ -137,6 +139,7 @@ class _Document:
                 end = text.find("\n", at)
                 end = n if end < 0 else end
                 self.raw[at] = end, "%"
+                self.comments.append(at)
                 at = end
             elif short and char == short.group(1) and at > short.end():
                 close = text.find(char, at + 1)
@@ -174,6 +177,8 @@ class _Document:
 
 
 _FIRST = re.compile(r"[\\%{}]")
+_MAX_DEPTH = 100  # groups and arguments read inside one another; deeper ones are read flat
+_MARKUP = re.compile(r"\\[A-Za-z@]+\*?|\\.|[{}$]|%[^\n]*")
 _SHORT_VERB = re.compile(r"\\(?:MakeShortVerb|DefineShortVerb)\*?\s*\{\\(.)\}")
 
 
@@ -229,13 +234,17 @@ class _Reader:
 
     def _in_raw(self, at: int) -> bool:
         line = self.text.rfind("\n", 0, at) + 1
-        return any(start in self.doc.raw and self.doc.raw[start][1] == "%" for start in range(line, at))
+        k = bisect.bisect_left(self.doc.comments, at)  # (the last comment before it, on its line)
+        return k > 0 and self.doc.comments[k - 1] >= line
 
     def read(self, start: int, end: int, *, once: bool = False, table: bool = False, verbatim: bool = False) -> str:
         """The text of ``source[start:end]`` with every newline kept; ``once``: only the construct at
         ``start`` (its end is left in ``self._last``)."""
         out: list[str] = []
         text, raw, at = self.text, self.doc.raw, start
+        if self.depth >= _MAX_DEPTH and not once:  # (TeX itself stops at 255 levels: its words, not a RecursionError)
+            self._last = end
+            return _MARKUP.sub("", text[start:end])
         self.depth += 1
         try:
             while at < end:
@@ -317,8 +326,12 @@ class _Reader:
         if at >= end or self.text[at] != "[":
             return None
         k = at + 1
-        while k < end:
-            char = self.text[k]
+        end = min(end, k + _OPTIONAL_MAX)  # (an unclosed "[" on a long line is not scanned to its end, each time)
+        while True:
+            found = _OPTIONAL_STOP.search(self.text, k, end)
+            if found is None:
+                return None
+            k, char = found.start(), found.group()
             if char == "]":
                 return at + 1, k
             if char == "{" and k in self.doc.close:
@@ -326,7 +339,6 @@ class _Reader:
             elif char == "\n" and self.text.count("\n", at, k) > 3:
                 return None
             k += 1
-        return None
 
     def _args(self, at: int, end: int, count: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
         """Optional and (up to ``count``) mandatory arguments after a command: their spans, and where
@@ -608,6 +620,8 @@ class _Reader:
         return at
 
 
+_OPTIONAL_MAX = 1000  # characters: no "[…]" argument is longer (and none spans more than four lines)
+_OPTIONAL_STOP = re.compile(r"[\]{\n]")
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _OVERLAY = re.compile(r"<[\d\-,+|. a-z]*>")
 # A TeX assignment written without braces: "\\parindent 0pt", "\\baselineskip=12pt plus 1pt".
