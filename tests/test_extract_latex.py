@@ -221,3 +221,12 @@ def test_a_preamble_written_on_one_long_line_is_read_in_linear_time():
     start = time.perf_counter()
     assert texts(source) == ["The Title", "Hi."]
     assert time.perf_counter() - start < 5
+
+
+def test_a_comment_at_a_line_end_joins_the_lines_as_tex_does():
+    # "%" eats the line end: "glac%" + "ier" typesets "glacier" (it read "glac ier", which no search finds)
+    assert tex("The glac%\n  ier moved far.\nA \\emph{second}%\nhand report.\n") == [
+        (1, "The glacier moved far."), (3, "A secondhand report.")]
+    # a space before the "%", a line of markup, a comment line: nothing joined
+    assert tex("Two words %\nhere.\n\\section{Intro}%\nText.\n% note\nMore.\n") == [
+        (1, "Two words here."), (3, "Intro"), (4, "Text."), (6, "More.")]

@@ -37,6 +37,7 @@ from .rst import Lines, _glued, _Out
 _BREAK = "\x01"  # a block ends here
 _CELL = "\x03"  # a table's cell ends here
 _GONE = "\x02"  # a line whose content was all markup: no blank line (it ends no paragraph)
+_JOIN = "\x04"  # a comment right after a word: its line end is eaten, the next line's text goes on the word
 
 _ENV_SKIP = frozenset("""verbatim verbatim* Verbatim Verbatim* BVerbatim LVerbatim lstlisting minted comment alltt
     filecontents filecontents* equation equation* align align* alignat alignat* flalign flalign* gather gather*
@@ -197,16 +198,24 @@ def _clean_latex(text: str, includes: list[tuple[int, str]] | None = None) -> Li
     after = "\n" * text.count("\n", body_end)
     converted = preamble + body + after
     out = _Out()
+    joined = False  # the line before ended in a word and a comment: its text goes on with this line's
     for number, (line, source) in enumerate(zip(converted.split("\n"), text.split("\n")), 1):
         if not source.strip():
             out.gap(number)
+            joined = False
             continue
-        for k, piece in enumerate(line.split(_BREAK)):
+        pieces = line.split(_BREAK)
+        for k, piece in enumerate(pieces):
             if k:
                 out.gap(number)
-            piece = "; ".join(cell for cell in (_SPACES.sub(" ", cell).strip() for cell in piece.replace(_GONE, "").split(_CELL)) if cell)
-            if piece:
-                out.add(number, piece)
+                joined = False
+            cleaned = "; ".join(cell for cell in (_SPACES.sub(" ", cell).strip() for cell in piece.replace(_GONE, "").replace(_JOIN, "").split(_CELL)) if cell)
+            if cleaned and joined and k == 0 and source.lstrip()[:1].isalnum() and out.lines and out.lines[-1][1]:
+                out.lines[-1] = out.lines[-1][0], out.lines[-1][1] + cleaned
+            elif cleaned:
+                out.add(number, cleaned)
+            joined = k == len(pieces) - 1 and cleaned[-1:].isalnum() and piece.replace(_GONE, "").endswith(_JOIN) \
+                and piece.replace(_GONE, "")[-2:-1].isalnum()  # (a word split over two lines: "glac%" "ier")
     return out.lines
 
 
@@ -275,7 +284,8 @@ class _Reader:
                 command = _COMMAND.match(text, at) if text[at] == "\\" else None
                 out.append(_glued(text[(command.end() if command else at) + 1:stop - 1]))
             else:
-                out.append((_GONE if kind == "%" else _BREAK) + "\n" * text.count("\n", at, stop))
+                joins = kind == "%" and at > 0 and text[at - 1] not in " \t\n" and text.startswith("\n", stop)
+                out.append((_JOIN if joins else _GONE if kind == "%" else _BREAK) + "\n" * text.count("\n", at, stop))
             at = stop
         elif text[at] == "\\":
             at = self._command(at, end, out, table, verbatim)
@@ -613,7 +623,7 @@ class _Reader:
                     and "DeclareMathOperator" not in name:
                 body = self.read(body_start, body_end).replace("\n", " ")
                 if _BREAK not in body and re.search(r"[^\W\d_]", body):
-                    self.doc.macros[macro[1:]] = body.replace(_GONE, "")
+                    self.doc.macros[macro[1:]] = body.replace(_GONE, "").replace(_JOIN, "")
             out.append(self._newlines(after, stop))
             return stop
         out.append(self._newlines(after, at))
