@@ -230,3 +230,12 @@ def test_a_comment_at_a_line_end_joins_the_lines_as_tex_does():
     # a space before the "%", a line of markup, a comment line: nothing joined
     assert tex("Two words %\nhere.\n\\section{Intro}%\nText.\n% note\nMore.\n") == [
         (1, "Two words here."), (3, "Intro"), (4, "Text."), (6, "More.")]
+
+
+def test_a_theorems_name_in_brackets_is_read_as_its_title():
+    # "Definition 1.1 (Mass balance). The mass balance is ..." in the PDF: the name was left out
+    source = ("\\newtheorem{defn}{Definition}\n\\begin{defn}[Mass\nbalance]\\label{d:mb}\nThe mass balance is the net gain.\n"
+              "\\end{defn}\n\\begin{lemma}[Fermat]\nNo solutions.\n\\end{lemma}\n\\begin{proof}[Proof of \\ref{d:mb}]\nBy mass.\n"
+              "\\end{proof}\n\\begin{enumerate}[(a)]\n\\item One.\n\\end{enumerate}\n\\begin{theorem}[label=thm:x]\nKeys.\n\\end{theorem}\n")
+    assert tex(source) == [(2, "Mass balance"), (4, "The mass balance is the net gain."), (6, "Fermat"), (7, "No solutions."),
+                           (9, "Proof of"), (10, "By mass."), (13, "One."), (16, "Keys.")]

@@ -5,7 +5,8 @@ a chapter that a main file ``\\input``s or ``\\include``s, is all body) and the 
 preamble. A sectioning command (``\\part`` … ``\\subparagraph``, starred or not), a beamer frame's
 title (``\\frametitle``, ``\\begin{frame}{Title}``, a ``block``'s) and a ``\\caption`` are blocks of
 their own; so is each ``\\item`` of a list (``\\item[term]`` reads "term: text") and each row of a
-``tabular`` outside a float (its cells joined with "; ", as the other readers' tables). A footnote
+``tabular`` outside a float (its cells joined with "; ", as the other readers' tables), and a
+theorem's name (``\\begin{lemma}[Fermat]``, amsthm's environments and those the file's ``\\newtheorem`` makes). A footnote
 reads " (text)" where it is marked, as Org's inline footnote does.
 
 Inline: ``\\emph{x}``, ``\\textbf{x}`` and every command not known here read as their text
@@ -125,6 +126,7 @@ class _Document:
         self.close: dict[int, int] = {}  # "{" -> its "}"
         self.macros: dict[str, str] = {}
         self.comments: list[int] = []  # where each comment starts, in order
+        self.theorems = {found.group(1).strip() for found in _NEWTHEOREM.finditer(text)}
         stack: list[int] = []
         at, n = 0, len(text)
         short = _SHORT_VERB.search(text)  # (doc's \MakeShortVerb{\|}: "|\foo|" is \verb|\foo|)
@@ -177,6 +179,10 @@ class _Document:
                 at = end
 
 
+# Theorem-like environments (amsthm's, and the ones a file defines): their "[name]" is a title.
+_THEOREMS = frozenset("""theorem lemma proposition corollary definition remark proof conjecture claim observation
+    fact assumption axiom hypothesis notation exercise problem solution""".split())
+_NEWTHEOREM = re.compile(r"\\(?:newtheorem|declaretheorem|spnewtheorem)\*?\s*(?:\[[^\]{}]*\]\s*)?\{([^{}\n]+)\}")
 _FIRST = re.compile(r"[\\%{}]")
 _MAX_DEPTH = 100  # groups and arguments read inside one another; deeper ones are read flat
 _MARKUP = re.compile(r"\\[A-Za-z@]+\*?|\\.|[{}$]|%[^\n]*")
@@ -574,8 +580,12 @@ class _Reader:
             out.append(_BREAK + title + _BREAK + self._newlines(mandatory[0][1] if mandatory else stop, begin))
             return begin
         # any other: its arguments left out (a minipage's width, multicols' count), its body read
-        _, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure") else 0)
-        out.append((_BREAK if env in _ENV_LIST else "") + self._newlines(stop, begin))
+        optional, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure") else 0)
+        title = ""  # a theorem's name: "\begin{lemma}[Fermat]" typesets "Lemma 2 (Fermat)."
+        if optional and (env.rstrip("*") in _THEOREMS or env.rstrip("*") in self.doc.theorems) \
+                and not _PARAMETER.match(self.text[optional[0][0]:optional[0][1]]):  # (thmtools' "[name=x, label=y]")
+            title = _BREAK + self.read(*optional[0]).replace("\n", " ") + _BREAK
+        out.append((_BREAK if env in _ENV_LIST else "") + title + self._newlines(stop, begin))
         return begin
 
     def _closing(self, env: str, start: int, end: int) -> int | None:
