@@ -193,3 +193,49 @@ def test_index_reads_a_tex_file_and_search_finds_a_sentence_at_its_line(tmp_path
     hit = json.loads(result.output.splitlines()[0])
     assert hit["text"] == "The glacier melted faster than predicted." and hit["line"] == 3
     assert hit["path"].endswith("chapter.tex")
+
+
+# --- review (session 46): nesting and unclosed brackets --------------------------------------------
+
+@pytest.mark.parametrize("opener", ["{", "\\emph{", "\\footnote{", "\\begin{quote}\\textbf{"])
+def test_groups_nested_deeper_than_tex_allows_read_as_their_words_not_a_recursion_error(opener):
+    closer = "}}" if opener.startswith("\\begin") else "}"
+    source = "Some text here.\n" + opener * 1000 + "deep words" + closer * 1000 + "\nAfter the nest.\n"
+    found = texts(source)
+    assert found[0] == "Some text here." and found[-1].endswith("After the nest.")
+    assert any("deep words" in text for text in found)
+
+
+def test_an_unclosed_bracket_after_each_command_of_a_long_line_is_read_in_linear_time():
+    import time
+    for source in ("\\foo[" * 20000, "\\item[ word " * 20000, "Text \\\\[ more " * 20000):
+        start = time.perf_counter()
+        tex(source)
+        assert time.perf_counter() - start < 5
+    assert texts("\\item[Term] The second.\n") == ["Term: The second."]
+
+
+def test_a_preamble_written_on_one_long_line_is_read_in_linear_time():
+    import time
+    source = "\\usepackage{x}" * 50000 + "\\title{The Title} % \\title{Not this}\n\\begin{document}\nHi.\n\\end{document}\n"
+    start = time.perf_counter()
+    assert texts(source) == ["The Title", "Hi."]
+    assert time.perf_counter() - start < 5
+
+
+def test_a_comment_at_a_line_end_joins_the_lines_as_tex_does():
+    # "%" eats the line end: "glac%" + "ier" typesets "glacier" (it read "glac ier", which no search finds)
+    assert tex("The glac%\n  ier moved far.\nA \\emph{second}%\nhand report.\n") == [
+        (1, "The glacier moved far."), (3, "A secondhand report.")]
+    # a space before the "%", a line of markup, a comment line: nothing joined
+    assert tex("Two words %\nhere.\n\\section{Intro}%\nText.\n% note\nMore.\n") == [
+        (1, "Two words here."), (3, "Intro"), (4, "Text."), (6, "More.")]
+
+
+def test_a_theorems_name_in_brackets_is_read_as_its_title():
+    # "Definition 1.1 (Mass balance). The mass balance is ..." in the PDF: the name was left out
+    source = ("\\newtheorem{defn}{Definition}\n\\begin{defn}[Mass\nbalance]\\label{d:mb}\nThe mass balance is the net gain.\n"
+              "\\end{defn}\n\\begin{lemma}[Fermat]\nNo solutions.\n\\end{lemma}\n\\begin{proof}[Proof of \\ref{d:mb}]\nBy mass.\n"
+              "\\end{proof}\n\\begin{enumerate}[(a)]\n\\item One.\n\\end{enumerate}\n\\begin{theorem}[label=thm:x]\nKeys.\n\\end{theorem}\n")
+    assert tex(source) == [(2, "Mass balance"), (4, "The mass balance is the net gain."), (6, "Fermat"), (7, "No solutions."),
+                           (9, "Proof of"), (10, "By mass."), (13, "One."), (16, "Keys.")]

@@ -5,7 +5,8 @@ a chapter that a main file ``\\input``s or ``\\include``s, is all body) and the 
 preamble. A sectioning command (``\\part`` … ``\\subparagraph``, starred or not), a beamer frame's
 title (``\\frametitle``, ``\\begin{frame}{Title}``, a ``block``'s) and a ``\\caption`` are blocks of
 their own; so is each ``\\item`` of a list (``\\item[term]`` reads "term: text") and each row of a
-``tabular`` outside a float (its cells joined with "; ", as the other readers' tables). A footnote
+``tabular`` outside a float (its cells joined with "; ", as the other readers' tables), and a
+theorem's name (``\\begin{lemma}[Fermat]``, amsthm's environments and those the file's ``\\newtheorem`` makes). A footnote
 reads " (text)" where it is marked, as Org's inline footnote does.
 
 Inline: ``\\emph{x}``, ``\\textbf{x}`` and every command not known here read as their text
@@ -27,6 +28,7 @@ file is indexed as its own (``Extracted.includes`` names them).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -36,6 +38,7 @@ from .rst import Lines, _glued, _Out
 _BREAK = "\x01"  # a block ends here
 _CELL = "\x03"  # a table's cell ends here
 _GONE = "\x02"  # a line whose content was all markup: no blank line (it ends no paragraph)
+_JOIN = "\x04"  # a comment right after a word: its line end is eaten, the next line's text goes on the word
 
 _ENV_SKIP = frozenset("""verbatim verbatim* Verbatim Verbatim* BVerbatim LVerbatim lstlisting minted comment alltt
     filecontents filecontents* equation equation* align align* alignat alignat* flalign flalign* gather gather*
@@ -122,6 +125,8 @@ class _Document:
         self.raw: dict[int, tuple[int, str]] = {}  # start -> (end, kind: "%", "verb" or an environment)
         self.close: dict[int, int] = {}  # "{" -> its "}"
         self.macros: dict[str, str] = {}
+        self.comments: list[int] = []  # where each comment starts, in order
+        self.theorems = {found.group(1).strip() for found in _NEWTHEOREM.finditer(text)}
         stack: list[int] = []
         at, n = 0, len(text)
         short = _SHORT_VERB.search(text)  # (doc's \MakeShortVerb{\|}: "|\foo|" is \verb|\foo|)
@@ -137,6 +142,7 @@ class _Document:
                 end = text.find("\n", at)
                 end = n if end < 0 else end
                 self.raw[at] = end, "%"
+                self.comments.append(at)
                 at = end
             elif short and char == short.group(1) and at > short.end():
                 close = text.find(char, at + 1)
@@ -173,7 +179,13 @@ class _Document:
                 at = end
 
 
+# Theorem-like environments (amsthm's, and the ones a file defines): their "[name]" is a title.
+_THEOREMS = frozenset("""theorem lemma proposition corollary definition remark proof conjecture claim observation
+    fact assumption axiom hypothesis notation exercise problem solution""".split())
+_NEWTHEOREM = re.compile(r"\\(?:newtheorem|declaretheorem|spnewtheorem)\*?\s*(?:\[[^\]{}]*\]\s*)?\{([^{}\n]+)\}")
 _FIRST = re.compile(r"[\\%{}]")
+_MAX_DEPTH = 100  # groups and arguments read inside one another; deeper ones are read flat
+_MARKUP = re.compile(r"\\[A-Za-z@]+\*?|\\.|[{}$]|%[^\n]*")
 _SHORT_VERB = re.compile(r"\\(?:MakeShortVerb|DefineShortVerb)\*?\s*\{\\(.)\}")
 
 
@@ -192,16 +204,24 @@ def _clean_latex(text: str, includes: list[tuple[int, str]] | None = None) -> Li
     after = "\n" * text.count("\n", body_end)
     converted = preamble + body + after
     out = _Out()
+    joined = False  # the line before ended in a word and a comment: its text goes on with this line's
     for number, (line, source) in enumerate(zip(converted.split("\n"), text.split("\n")), 1):
         if not source.strip():
             out.gap(number)
+            joined = False
             continue
-        for k, piece in enumerate(line.split(_BREAK)):
+        pieces = line.split(_BREAK)
+        for k, piece in enumerate(pieces):
             if k:
                 out.gap(number)
-            piece = "; ".join(cell for cell in (_SPACES.sub(" ", cell).strip() for cell in piece.replace(_GONE, "").split(_CELL)) if cell)
-            if piece:
-                out.add(number, piece)
+                joined = False
+            cleaned = "; ".join(cell for cell in (_SPACES.sub(" ", cell).strip() for cell in piece.replace(_GONE, "").replace(_JOIN, "").split(_CELL)) if cell)
+            if cleaned and joined and k == 0 and source.lstrip()[:1].isalnum() and out.lines and out.lines[-1][1]:
+                out.lines[-1] = out.lines[-1][0], out.lines[-1][1] + cleaned
+            elif cleaned:
+                out.add(number, cleaned)
+            joined = k == len(pieces) - 1 and cleaned[-1:].isalnum() and piece.replace(_GONE, "").endswith(_JOIN) \
+                and piece.replace(_GONE, "")[-2:-1].isalnum()  # (a word split over two lines: "glac%" "ier")
     return out.lines
 
 
@@ -229,13 +249,17 @@ class _Reader:
 
     def _in_raw(self, at: int) -> bool:
         line = self.text.rfind("\n", 0, at) + 1
-        return any(start in self.doc.raw and self.doc.raw[start][1] == "%" for start in range(line, at))
+        k = bisect.bisect_left(self.doc.comments, at)  # (the last comment before it, on its line)
+        return k > 0 and self.doc.comments[k - 1] >= line
 
     def read(self, start: int, end: int, *, once: bool = False, table: bool = False, verbatim: bool = False) -> str:
         """The text of ``source[start:end]`` with every newline kept; ``once``: only the construct at
         ``start`` (its end is left in ``self._last``)."""
         out: list[str] = []
         text, raw, at = self.text, self.doc.raw, start
+        if self.depth >= _MAX_DEPTH and not once:  # (TeX itself stops at 255 levels: its words, not a RecursionError)
+            self._last = end
+            return _MARKUP.sub("", text[start:end])
         self.depth += 1
         try:
             while at < end:
@@ -266,7 +290,8 @@ class _Reader:
                 command = _COMMAND.match(text, at) if text[at] == "\\" else None
                 out.append(_glued(text[(command.end() if command else at) + 1:stop - 1]))
             else:
-                out.append((_GONE if kind == "%" else _BREAK) + "\n" * text.count("\n", at, stop))
+                joins = kind == "%" and at > 0 and text[at - 1] not in " \t\n" and text.startswith("\n", stop)
+                out.append((_JOIN if joins else _GONE if kind == "%" else _BREAK) + "\n" * text.count("\n", at, stop))
             at = stop
         elif text[at] == "\\":
             at = self._command(at, end, out, table, verbatim)
@@ -317,8 +342,12 @@ class _Reader:
         if at >= end or self.text[at] != "[":
             return None
         k = at + 1
-        while k < end:
-            char = self.text[k]
+        end = min(end, k + _OPTIONAL_MAX)  # (an unclosed "[" on a long line is not scanned to its end, each time)
+        while True:
+            found = _OPTIONAL_STOP.search(self.text, k, end)
+            if found is None:
+                return None
+            k, char = found.start(), found.group()
             if char == "]":
                 return at + 1, k
             if char == "{" and k in self.doc.close:
@@ -326,7 +355,6 @@ class _Reader:
             elif char == "\n" and self.text.count("\n", at, k) > 3:
                 return None
             k += 1
-        return None
 
     def _args(self, at: int, end: int, count: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
         """Optional and (up to ``count``) mandatory arguments after a command: their spans, and where
@@ -552,8 +580,12 @@ class _Reader:
             out.append(_BREAK + title + _BREAK + self._newlines(mandatory[0][1] if mandatory else stop, begin))
             return begin
         # any other: its arguments left out (a minipage's width, multicols' count), its body read
-        _, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure") else 0)
-        out.append((_BREAK if env in _ENV_LIST else "") + self._newlines(stop, begin))
+        optional, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure") else 0)
+        title = ""  # a theorem's name: "\begin{lemma}[Fermat]" typesets "Lemma 2 (Fermat)."
+        if optional and (env.rstrip("*") in _THEOREMS or env.rstrip("*") in self.doc.theorems) \
+                and not _PARAMETER.match(self.text[optional[0][0]:optional[0][1]]):  # (thmtools' "[name=x, label=y]")
+            title = _BREAK + self.read(*optional[0]).replace("\n", " ") + _BREAK
+        out.append((_BREAK if env in _ENV_LIST else "") + title + self._newlines(stop, begin))
         return begin
 
     def _closing(self, env: str, start: int, end: int) -> int | None:
@@ -601,13 +633,15 @@ class _Reader:
                     and "DeclareMathOperator" not in name:
                 body = self.read(body_start, body_end).replace("\n", " ")
                 if _BREAK not in body and re.search(r"[^\W\d_]", body):
-                    self.doc.macros[macro[1:]] = body.replace(_GONE, "")
+                    self.doc.macros[macro[1:]] = body.replace(_GONE, "").replace(_JOIN, "")
             out.append(self._newlines(after, stop))
             return stop
         out.append(self._newlines(after, at))
         return at
 
 
+_OPTIONAL_MAX = 1000  # characters: no "[…]" argument is longer (and none spans more than four lines)
+_OPTIONAL_STOP = re.compile(r"[\]{\n]")
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 _OVERLAY = re.compile(r"<[\d\-,+|. a-z]*>")
 # A TeX assignment written without braces: "\\parindent 0pt", "\\baselineskip=12pt plus 1pt".
