@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SimsearchError
-from .store import ModelRow, Store, StorageError, storage_error
+from .store import ModelRow, Store, StorageError, file_identity, storage_error
 
 # Below this many vectors an exact search is as fast as HNSW and never misses.
 # Read at call time: tests lower it (monkeypatch) to exercise HNSW on tiny indexes.
@@ -139,12 +139,13 @@ def _walk_links(data, start: int, count: int, size: int) -> str | None:
 
 
 # The settings key (``Store.set_setting``) under which ``VectorIndex.save`` records the stat of the
-# file it wrote: "checksum size mtime_ns ctime_ns inode device".
+# file it wrote: "checksum size mtime_ns inode ctime_ns device".
 SAVED_STAT_KEY = "ann_file_stat.{}"
 
 
 def _file_stat(stat: os.stat_result) -> list[int]:
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+    """What tells one version of the file from another (``store.file_identity``), and its device."""
+    return [*file_identity(stat), stat.st_dev]
 
 
 def saved_file_current(store: Store, model: ModelRow) -> bool:
