@@ -187,6 +187,13 @@ _FIRST = re.compile(r"[\\%{}]")
 _MAX_DEPTH = 100  # groups and arguments read inside one another; deeper ones are read flat
 _MARKUP = re.compile(r"\\[A-Za-z@]+\*?|\\.|[{}$]|%[^\n]*")
 _SHORT_VERB = re.compile(r"\\(?:MakeShortVerb|DefineShortVerb)\*?\s*\{\\(.)\}")
+_OPTIONAL_MAX = 1000  # characters: no "[…]" argument is longer (and none spans more than four lines)
+_OPTIONAL_STOP = re.compile(r"[\]{\n]")
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_OVERLAY = re.compile(r"<[\d\-,+|. a-z]*>")
+# A TeX assignment written without braces: "\\parindent 0pt", "\\baselineskip=12pt plus 1pt".
+_ASSIGNMENT = re.compile(r"[ \t]*=?[ \t]*-?[\d.]+[ \t]*(?:pt|em|ex|cm|mm|in|bp|sp|pc|dd|cc|mu)?(?:[ \t]+(?:plus|minus)[ \t]+-?[\d.]+[ \t]*(?:pt|em|ex|fil+))*")
+_CAPTION = re.compile(r"\\caption(?![A-Za-z])")
 
 
 def _clean_latex(text: str, includes: list[tuple[int, str]] | None = None) -> Lines:
@@ -639,11 +646,3 @@ class _Reader:
         out.append(self._newlines(after, at))
         return at
 
-
-_OPTIONAL_MAX = 1000  # characters: no "[…]" argument is longer (and none spans more than four lines)
-_OPTIONAL_STOP = re.compile(r"[\]{\n]")
-_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
-_OVERLAY = re.compile(r"<[\d\-,+|. a-z]*>")
-# A TeX assignment written without braces: "\\parindent 0pt", "\\baselineskip=12pt plus 1pt".
-_ASSIGNMENT = re.compile(r"[ \t]*=?[ \t]*-?[\d.]+[ \t]*(?:pt|em|ex|cm|mm|in|bp|sp|pc|dd|cc|mu)?(?:[ \t]+(?:plus|minus)[ \t]+-?[\d.]+[ \t]*(?:pt|em|ex|fil+))*")
-_CAPTION = re.compile(r"\\caption(?![A-Za-z])")
