@@ -55,3 +55,82 @@ def test_folder_without_text_files(tmp_path):
     (tmp_path / "x.bin").write_bytes(b"\0")
     with pytest.raises(SimsearchError, match="no text files"):
         load_sentences(tmp_path)
+
+
+# --- Found by session 43's trial E: the supervised training path (`train --sup`) and its input, tried
+# as a user.
+
+def test_a_jsonl_hard_neg_after_a_first_line_without_one_is_not_dropped(tmp_path):
+    """The columns were those of the first line alone: a file whose first record is a pair and
+    whose others are triplets trained on pairs, every later hard_neg silently dropped (while the
+    other order was refused as "empty hard_neg")."""
+    path = tmp_path / "nli.jsonl"
+    path.write_text(json.dumps({"sent0": "a", "sent1": "b"}) + "\n"
+                    + json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:1: no hard_neg \(line 2 has one\)"):
+        load_triplets(path)
+    # The other order names the line that lacks the key, and says it is missing, not empty.
+    path.write_text(json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n"
+                    + json.dumps({"sent0": "a", "sent1": "b"}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:2: no hard_neg \(line 1 has one\)"):
+        load_triplets(path)
+    # A hard_neg that is there but empty is still "empty".
+    path.write_text(json.dumps({"sent0": "d", "sent1": "e", "hard_neg": "f"}) + "\n"
+                    + json.dumps({"sent0": "a", "sent1": "b", "hard_neg": " "}) + "\n")
+    with pytest.raises(SimsearchError, match=r"nli.jsonl:2: empty hard_neg$"):
+        load_triplets(path)
+    # Pairs throughout, and extra keys, are fine as before.
+    path.write_text(json.dumps({"sent0": "a", "sent1": "b"}) + "\n" + json.dumps({"sent0": "d", "sent1": "e", "id": 3}) + "\n")
+    assert load_triplets(path) == [("a", "b"), ("d", "e")]
+
+
+@pytest.mark.parametrize("suffix,delimiter", [(".csv", ","), (".tsv", "\t")])
+def test_a_header_that_names_a_column_twice_is_refused(tmp_path, suffix, delimiter):
+    """`sent0,sent1,hard_neg,sent1`: the csv module keeps the last field of that name, so training
+    read the fourth column as the positive, silently."""
+    path = tmp_path / f"nli{suffix}"
+    path.write_text(delimiter.join(["sent0", "sent1", "hard_neg", "sent1"]) + "\n" + delimiter.join("abcd") + "\n")
+    with pytest.raises(SimsearchError, match=rf"nli\{suffix}:1: the header names sent1 twice \(columns 2 and 4\)"):
+        load_triplets(path)
+    # A repeated column that training does not read is no matter.
+    path.write_text(delimiter.join(["sent0", "sent1", "label", "label"]) + "\n" + delimiter.join("abcd") + "\n")
+    assert load_triplets(path) == [("a", "b")]
+
+
+@pytest.mark.parametrize("suffix,header,says", [
+    (".csv", "sent0\tsent1\thard_neg", "the header is tab-separated: a tab-separated file is read as one when named .tsv"),
+    (".tsv", "sent0,sent1,hard_neg", "the header is comma-separated: a comma-separated file is read as one when named .csv"),
+])
+def test_a_header_split_by_the_other_delimiter_says_so(tmp_path, suffix, header, says):
+    """A TSV named .csv was refused with "found: sent0 sent1 hard_neg" (the tabs shown as spaces):
+    the very columns asked for, seemingly."""
+    path = tmp_path / f"nli{suffix}"
+    path.write_text(header + "\n" + header.replace("sent0", "a").replace("sent1", "b").replace("hard_neg", "c") + "\n")
+    with pytest.raises(SimsearchError) as error:
+        load_triplets(path)
+    assert says in str(error.value), error.value
+    assert "\t" not in str(error.value)
+
+
+@pytest.mark.parametrize("header", ["sent0,sent1, hard_neg", "sent0, sent1, hard_neg", " sent0 ,sent1,hard_neg "])
+def test_spaces_around_a_header_name_are_not_part_of_it(tmp_path, header):
+    """`sent0,sent1, hard_neg` (a space after a comma, as people type a header) trained on pairs:
+    " hard_neg" was not the column hard_neg, so every hard negative was dropped, silently; and
+    `sent0, sent1, hard_neg` was refused with "found: sent0, sent1, hard_neg", the columns asked for."""
+    path = tmp_path / "nli.csv"
+    path.write_text(header + "\na,b,c\n")
+    assert load_triplets(path) == [("a", "b", "c")]
+
+
+@pytest.mark.parametrize("name,content", [
+    ("nli.csv", "sent0,sent1,Hard_Neg\na,b,c\n"),
+    ("nli.tsv", "SENT0\tsent1\thard_neg\na\tb\tc\n"),
+    ("nli.jsonl", json.dumps({"sent0": "a", "sent1": "b", "Hard_Neg": "c"}) + "\n"),
+])
+def test_a_column_named_as_a_known_one_in_other_case_is_refused(tmp_path, name, content):
+    """`sent0,sent1,Hard_Neg` trained on pairs, the hard negatives dropped as an unknown column."""
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(SimsearchError, match=r"column '(Hard_Neg|SENT0)' is not read: the columns are named sent0, "
+                                             r"sent1 and hard_neg, in lower case"):
+        load_triplets(path)

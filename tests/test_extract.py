@@ -602,3 +602,29 @@ def test_a_plain_text_title_underline_or_rule_is_no_part_of_a_sentence():
         (17, "There are cases Git needs to examine the differences between the virtual working tree state in the "
              "index and the files in the working tree."),
         (23, "The end of the notes is here, with nothing after it.")]
+
+
+# --- From session 44's readers (text saved from a terminal, soft hyphens).
+
+def test_pieces_of_a_long_sentence_keep_their_lines_past_lone_soft_hyphens():
+    """A sentence over MAX_SENTENCE_CHARS is cut into pieces mapped back to the text by its words: a
+    soft hyphen standing alone (dropped from the sentence, session 44) still counted as a word, so
+    each one moved the later pieces' offsets a character on, and their lines (15 for 16, 60 for 62)."""
+    from simsearch.segment import sentence_text
+
+    parts = []
+    for i in range(600):
+        parts += [f"word{i}"] + (["\u00ad"] if i % 5 == 0 else []) + (["\ufb01le"] if i % 11 == 0 else [])
+    text, line = "", ""
+    for part in parts:
+        if len(line) + len(part) > 70:
+            text, line = text + line.rstrip() + "\n", ""
+        line += part + " "
+    extracted = extract(Path("notes.txt"), (text + line + "end.\n").encode())
+    pieces = sentences_of(extracted)
+    assert len(pieces) > 3
+    lines = extracted.text.split("\n")
+    for piece in pieces:
+        assert sentence_text(extracted.text[piece.start:piece.end]) == piece.text
+        first = piece.text.split()[0]
+        assert first in sentence_text(lines[piece.line - 1]).split()

@@ -471,3 +471,45 @@ def test_a_model_added_to_unchanged_files_is_not_said_to_store_0_sentences(tmp_p
     text = " ".join(out.split())
     assert code == 0 and "1 file unchanged; encoded: " in text and "tiny-avg 0 (" in text and "tiny 3 (" in text, text
     assert "stored" not in text, text
+
+
+# --- Found by session 43's trial G: a fresh install driven by the README, and an index attacked with
+# odd files and events.
+
+def _coarse_stat(monkeypatch, mtime_ns: int) -> None:
+    """Make every stat of this process report ``mtime_ns`` as the file's mtime and ctime, as a file
+    system whose timestamps are coarser than the writes do (FAT: 2 s, HFS+: 1 s; a clock tick on
+    Linux before 6.13): two writes in one tick look alike."""
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        times = {name: getattr(result, name) for name in dir(result) if name.startswith("st_") and "time" in name}
+        times.update(st_mtime_ns=mtime_ns, st_ctime_ns=mtime_ns)
+        return os.stat_result(tuple(result[:10]), times)
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+def test_a_file_written_again_in_the_tick_it_was_read_in_is_read_again(tmp_path, index_model, monkeypatch):
+    """Was: a file saved again within its file system's timestamp granularity of the read that
+    indexed it, at the same size, kept its size, mtime, inode and ctime, and every later `index`
+    said "unchanged": the index held the old text for good, and differed from a fresh one. Now a
+    file whose recorded stat is that close to its read is hashed again by the next run ("racy git")."""
+    import time
+
+    from simsearch.indexer import index
+    from simsearch.store import Store
+
+    note = tmp_path / "note.txt"
+    note.write_text("The cat sat on the mat.\n")
+    _coarse_stat(monkeypatch, time.time_ns() // 10**9 * 10**9)
+    store = Store.open(tmp_path / "idx.db")
+    index(store, [note], [str(index_model)], progress=False, device="cpu")
+    note.write_text("The dog sat on the rug.\n")  # the same size, in the same tick
+    report = index(store, [note], progress=False, device="cpu")
+    held = [text for (text,) in store.conn.execute("SELECT text FROM sentences")]
+    assert held == ["The dog sat on the rug."], (held, report)
+    report = index(store, [note], progress=False, device="cpu")  # read again, the same: unchanged
+    assert (report.updated, report.unchanged + report.touched) == (0, 1)
+    store.close()

@@ -11,6 +11,7 @@ index did not hold before the run: a pure move encodes nothing.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -515,3 +516,46 @@ def test_a_text_without_a_vector_is_looked_up_once_a_run_however_many_files_hold
         assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 60
     finally:
         store.close()
+
+
+# --- Found by session 41's user trial (edits, moves, retraining).
+
+def _moved_folder_index(tmp_path, index_model, run_cli, vector_context: str):
+    """docs indexed, then moved to docs2 and docs2 indexed: the README's way to keep vectors
+    (`index NEW` first); docs's documents stay in the index (a missing folder may be a drive not
+    mounted) until `forget --missing`."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Intro line here.\n\nThe river runs to the sea.\n\nCats sleep all day long.\n")
+    (docs / "b.txt").write_text("A dog barks at night near the river.\n")
+    db = tmp_path / "i.db"
+    common = ("--db", db, "-m", index_model, "--vector-context", vector_context)
+    assert run_cli("index", docs, *common)[0] == 0
+    docs.rename(tmp_path / "docs2")
+    code, _, err = run_cli("index", tmp_path / "docs2", *common)
+    assert code == 0, err
+    return db
+
+
+@pytest.mark.parametrize("vector_context", ["0", "1"])
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_a_hit_stands_under_its_copy_on_disk_not_under_a_gone_one(tmp_path, index_model, run_cli, monkeypatch,
+                                                                   mode, vector_context):
+    """After `mv docs docs2; simsearch index docs2` every result was named by its gone copy
+    (docs/a.txt:3, "gone since indexed"), the live one only among `other_locations`: the copies
+    tie (the same text, the same neighbours and file name: the same vector, the same BM25), and
+    ties go by sentence id, the old copy's lower. Of copies that tie, the one whose file holds
+    what was indexed stands for the text."""
+    monkeypatch.chdir(tmp_path)
+    db = _moved_folder_index(tmp_path, index_model, run_cli, vector_context)
+    code, out, err = run_cli("search", "river runs to the sea", "--db", db, "-m", index_model, "--mode", mode,
+                             "-k", "3", "--json")
+    assert code == 0, err
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert hits and all(hit["path"].startswith(str(tmp_path / "docs2")) for hit in hits)
+    assert all(hit["file"] == "indexed" for hit in hits)
+    [river] = [hit for hit in hits if hit["text"] == "The river runs to the sea."]
+    assert river["location"] == "docs2/a.txt:3" and river["copies"] == 2
+    assert [place["location"] for place in river["other_locations"]] == ["docs/a.txt:3"]
+    if vector_context == "1" or mode != "lexical":
+        assert river["before"] == ["Intro line here."]  # its own file's neighbours (--context 1)

@@ -1,10 +1,14 @@
 """An interrupted `index` says what it saved: the vectors too, not only the files."""
 
+import json
 import sqlite3
 
 import pytest
 
+from simsearch import indexer
+from simsearch.encoder import Encoder
 from simsearch.errors import Interrupted
+from simsearch.store import Store
 
 
 def test_an_interruption_while_embedding_counts_the_vectors_saved(tmp_path, index_model, monkeypatch):
@@ -260,3 +264,139 @@ def test_a_second_ctrl_c_of_a_resumed_run_names_the_checkpoint_it_keeps(train_wo
                                           r".* holds step 2: run the same command with --resume"):
         train(make(resume=True))
     assert checkpoint.read_bytes() == saved
+
+
+# --- Found by session 42's review: a Ctrl-C after a non-finite model's vectors were taken back keeps
+# none of them; one right after a commit's BEGIN keeps the vectors made.
+
+class _InterruptAfterCleanupCommit:
+    """``store.conn``, but a Ctrl-C lands as the COMMIT that takes a model's vectors back returns
+    (the signal came during its fsync: Python raises it once the call is done)."""
+
+    def __init__(self, conn):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "cleaning", False)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._conn, name, value)
+
+    def executemany(self, sql, *args):
+        if sql.startswith("DELETE FROM vectors"):
+            object.__setattr__(self, "cleaning", True)
+        return self._conn.executemany(sql, *args)
+
+    def execute(self, sql, *args):
+        result = self._conn.execute(sql, *args)
+        if sql == "COMMIT" and self.cleaning:
+            object.__setattr__(self, "cleaning", False)
+            raise KeyboardInterrupt
+        return result
+
+
+def test_a_ctrl_c_after_a_non_finite_models_vectors_were_taken_back_writes_none_again(
+        tmp_path, index_model, monkeypatch):
+    from .test_embed_window import twelve_paragraphs_and_a_forward_turning_non_finite
+
+    root, forward = twelve_paragraphs_and_a_forward_turning_non_finite(tmp_path, after=3)
+    calls = forward.calls
+    monkeypatch.setattr(indexer, "EMBED_CHUNK", 100)  # the finite vectors made so far wait, uncommitted
+    monkeypatch.setattr(Encoder, "forward", forward)
+    store = Store.open(tmp_path / "i.db")
+    try:
+        store.conn = _InterruptAfterCleanupCommit(store.conn)
+        with pytest.raises(Interrupted):
+            indexer.index(store, [root], [str(index_model)], device="cpu", precision="fp32", progress=False,
+                          batch_size=1)
+        assert calls["n"] >= 4
+        assert store.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+class _InterruptAfterBegin(_InterruptAfterCleanupCommit):
+    """``store.conn``, but a Ctrl-C lands right after the ``nth`` BEGIN returns, before the
+    transaction's ``try`` (``Store.transaction``): the transaction is left open."""
+
+    def __init__(self, conn, nth: int):
+        super().__init__(conn)
+        object.__setattr__(self, "begins", nth)
+
+    def execute(self, sql, *args):
+        result = self._conn.execute(sql, *args)
+        if sql == "BEGIN IMMEDIATE":
+            object.__setattr__(self, "begins", self.begins - 1)
+            if self.begins == 0:
+                raise KeyboardInterrupt
+        return result
+
+
+def test_a_ctrl_c_right_after_a_commits_begin_still_keeps_the_vectors_made(tmp_path, index_model, monkeypatch):
+    """The vectors Ctrl-C keeps are committed in a transaction of their own: one left open by the
+    interrupt (right after BEGIN) made it fail, "cannot start a transaction within a transaction",
+    an error in place of the interrupt and of the vectors."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("\n\n".join(f"Sentence {n} about rivers." for n in range(6)) + "\n")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        indexer.index(store, [root], [str(index_model)], device="cpu", progress=False)
+        other = tmp_path / "other"
+        import shutil
+
+        shutil.copytree(index_model, other)
+        real = indexer._embed_missing
+
+        def embedding(*args, **kwargs):  # the first BEGIN of the embedding is its first commit's
+            store.conn = _InterruptAfterBegin(store.conn, 1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(indexer, "_embed_missing", embedding)
+        with pytest.raises(Interrupted) as info:
+            indexer.index(store, [root], [str(other)], device="cpu", progress=False)
+        kept = store.conn.execute("SELECT count(*) FROM vectors JOIN models ON models.id = vectors.model_id "
+                                  "WHERE models.path = ?", (str(other),)).fetchone()[0]
+        assert kept == 6 and "6 vectors for" in str(info.value), str(info.value)
+    finally:
+        store.close()
+
+
+# --- Found by session 43's trial G (an index attacked with odd files and events): a full disk says what
+# was saved, as Ctrl-C does.
+
+def test_a_full_disk_mid_run_says_what_was_saved(tmp_path, index_model, run_cli, monkeypatch):
+    """Was: "idx.db: the disk is full; nothing was written (free some space and run again)" when
+    the disk filled at the third file of a run, although the first two were in the index (and
+    `status` counted them): each file is committed on its own. Now it says what was saved, as
+    Ctrl-C does, and the next run continues to the index a fresh run makes."""
+    import sqlite3
+
+    from simsearch.store import Store, storage_error
+
+    monkeypatch.chdir(tmp_path)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for number, text in enumerate(["The cat sat on the mat.", "A dog ran in the park.", "Bread rises slowly."]):
+        (docs / f"{number}.txt").write_text(text + "\n")
+    real = Store.replace_document
+    calls = []
+
+    def fills_the_disk(self, *args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:  # as the connection says SQLite's SQLITE_FULL
+            raise storage_error(sqlite3.OperationalError("database or disk is full"), self.path)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "replace_document", fills_the_disk)
+    code, _, err = run_cli("index", "docs", "--db", "idx.db", "-m", index_model, "--device", "cpu")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "the disk is full" in err and "2 new or changed files were saved" in err, err
+    assert "nothing was written" not in err and "run the same command again" in err, err
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("index", "docs", "--db", "idx.db", "--json", "--device", "cpu")
+    assert code == 0 and json.loads(out)["added"] == 1, err
+    code, out, err = run_cli("search", "cat", "--db", "idx.db", "--mode", "lexical", "--json")
+    assert json.loads(out.splitlines()[0])["text"] == "The cat sat on the mat."

@@ -129,3 +129,91 @@ def test_two_gloo_processes_match_one_process_on_the_global_batch(tmp_path):
     for _, loss, grad in results:
         assert loss == pytest.approx(single.item(), rel=1e-6)
         np.testing.assert_allclose(grad, encoder.weight.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+# --- Found by session 43's trial E: the supervised training path (`train --sup`) and its input, tried
+# as a user.
+
+def eq5_oracle(h, positives, negatives, temp, alpha=1.0):
+    """Eq. 5 (Eq. 8 for alpha) term by term, in plain torch: -log e^{sim(h_i, h_i+)/t} /
+    sum_j (e^{sim(h_i, h_j+)/t} + alpha^{[i=j]} e^{sim(h_i, h_j-)/t}), averaged over i."""
+    import torch
+
+    def sim(x, y):
+        return torch.dot(x, y) / (torch.linalg.vector_norm(x) * torch.linalg.vector_norm(y))
+
+    total = 0
+    for i in range(len(h)):
+        denominator = sum(torch.exp(sim(h[i], positives[j]) / temp)
+                          + (alpha if i == j else 1.0) * torch.exp(sim(h[i], negatives[j]) / temp)
+                          for j in range(len(h)))
+        total = total - torch.log(torch.exp(sim(h[i], positives[i]) / temp) / denominator)
+    return total / len(h)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_the_supervised_loss_and_its_gradient_follow_eq5_at_the_papers_temperature(alpha):
+    """tests/test_loss.py checks the value with hard negatives at temp 0.1; this checks Eq. 5 at
+    the paper's 0.05 (the default), and the gradient that training follows, against the equation."""
+    import torch
+
+    from simsearch.loss import simcse_loss
+
+    g = torch.Generator().manual_seed(5)
+    leaves = [torch.randn(12, 24, generator=g, dtype=torch.float64) for _ in range(3)]
+    leaves[1] = leaves[1] * 0.3 + leaves[0]  # positives near their anchors, so the loss is not flat
+    ours = [x.clone().requires_grad_() for x in leaves]
+    theirs = [x.clone().requires_grad_() for x in leaves]
+    loss = simcse_loss(*ours, temp=0.05, hard_negative_weight=alpha)
+    expected = eq5_oracle(*theirs, temp=0.05, alpha=alpha)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    loss.backward()
+    expected.backward()
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-9, atol=1e-12)
+
+
+def _sup_worker(rank: int, world: int, init_file: str, queue) -> None:
+    import torch
+    import torch.distributed as dist
+
+    from simsearch.loss import gather_with_grad, simcse_loss
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)  # the same weights on every rank
+    batch = [torch.randn(8, 8) for _ in range(3)]  # anchors, entailments, contradictions: the global batch
+    rows = slice(rank * 4, rank * 4 + 4)
+    views = [gather_with_grad(encoder(column[rows])) for column in batch]
+    loss = simcse_loss(*views, hard_negative_weight=2.0)
+    (loss * world).backward()  # as train(): DDP then averages the gradients
+    dist.all_reduce(encoder.weight.grad)
+    queue.put((rank, loss.item(), (encoder.weight.grad / world).numpy()))
+    dist.destroy_process_group()
+
+
+def test_two_gloo_processes_give_the_supervised_loss_of_one_process(tmp_path):
+    """tests/test_loss.py checks the all-gather on two dropout views; with hard negatives the
+    anchor's own contradiction (Eq. 8's alpha) must be found in the gathered batch, not in the
+    process's own rows."""
+    import os
+
+    import numpy as np
+    import torch
+    import torch.multiprocessing as mp
+
+    from simsearch.loss import simcse_loss
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    mp.start_processes(_sup_worker, args=(2, str(tmp_path / "init"), queue), nprocs=2, join=True, start_method="spawn")
+    results = [queue.get() for _ in range(2)]
+    torch.manual_seed(0)
+    encoder = torch.nn.Linear(8, 4)
+    batch = [torch.randn(8, 8) for _ in range(3)]
+    single = simcse_loss(*(encoder(column) for column in batch), hard_negative_weight=2.0)
+    single.backward()
+    for _, loss, grad in results:
+        assert loss == pytest.approx(single.item(), rel=1e-6)
+        np.testing.assert_allclose(grad, encoder.weight.grad.numpy(), rtol=1e-5, atol=1e-7)

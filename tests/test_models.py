@@ -68,3 +68,23 @@ def test_corrupt_metadata_is_reported(tmp_path, tiny_model):
     (folder / "simsearch.json").write_text("{not json")
     with pytest.raises(SimsearchError, match="simsearch.json: not valid JSON"):
         resolve_model(str(folder))
+
+
+# --- Found by session 43's trial E: the supervised training path (`train --sup`) and its input, tried
+# as a user.
+
+def test_a_roberta_like_models_positions_start_after_its_padding_id(tmp_path):
+    """RoBERTa's 514 position embeddings hold 512 tokens (fairseq's positions start after
+    pad_token_id 1): a --max-len of 513 or 514 was let through, to fail at the first step."""
+    import json
+
+    from simsearch.models import position_limit
+
+    def limit(**config):
+        (tmp_path / "config.json").write_text(json.dumps(config))
+        return position_limit(tmp_path)
+
+    assert limit(model_type="roberta", max_position_embeddings=514, pad_token_id=1) == 512
+    assert limit(model_type="xlm-roberta", max_position_embeddings=514, pad_token_id=1) == 512
+    assert limit(model_type="bert", max_position_embeddings=512, pad_token_id=0) == 512
+    assert limit(model_type="roberta") is None

@@ -146,3 +146,42 @@ def test_copies_equals_a_grouping_of_every_sentence_by_its_whole_text(files, pro
                            if t == text and (documents is None or document in documents)),
                           key=lambda r: (r[1], r[2], r[0]))
         assert store.copies(text, documents) == expected
+
+
+# --- Found by session 43's trial G: a fresh install driven by the README, and an index attacked with
+# odd files and events.
+
+def test_a_new_index_whose_checkpoint_fails_is_not_left_half_made(tmp_path, monkeypatch):
+    """Was: a new index on a nearly full disk (a 300 KiB tmpfs) was left as a malformed file
+    ("idx.db is not a simsearch index (database disk image is malformed)" from every command after,
+    until removed by hand): its schema was built in a staging file's WAL, the checkpoint that
+    closing the connection makes failed for want of space, and the staging file was linked into
+    place and its WAL, which held the schema, deleted. Here the close makes no checkpoint, as on
+    that disk; the schema is checkpointed before the link now, and a failure of that says so."""
+    import sqlite3
+
+    from simsearch import store as store_module
+    from simsearch.store import STAGING_PREFIX, Store, StorageError, storage_error
+
+    real_close = store_module._Connection.close
+
+    def close_without_checkpoint(self):
+        if STAGING_PREFIX in self.execute("PRAGMA database_list").fetchone()[2]:
+            return None  # the staging file's connection: its WAL stays as it is
+        return real_close(self)
+
+    monkeypatch.setattr(store_module._Connection, "close", close_without_checkpoint)
+    store = Store.open(tmp_path / "idx.db")
+    assert store.counts()["documents"] == 0 and store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store.close()
+    real_execute = store_module._Connection.execute
+
+    def full_at_checkpoint(self, sql, *args):
+        if "wal_checkpoint" in sql:
+            raise storage_error(sqlite3.OperationalError("database or disk is full"), self.db_path)
+        return real_execute(self, sql, *args)
+
+    monkeypatch.setattr(store_module._Connection, "execute", full_at_checkpoint)
+    with pytest.raises(StorageError, match="the disk is full"):
+        Store.open(tmp_path / "full.db")
+    assert not (tmp_path / "full.db").exists() and not list(tmp_path.glob(".simsearch-new-*"))

@@ -166,3 +166,34 @@ def test_a_line_separator_inside_a_sentence_keeps_pairs_and_scores_in_step(tmp_p
     pairs = load_sts_subset(tmp_path, "x")
     assert len(pairs.sent1) == 3 and pairs.gold.tolist() == [1.0, 2.0, 3.0]
     assert pairs.sent1[2] == "h" and pairs.sent2[2] == "i"
+
+
+# --- Found by session 43's trial E: the supervised training path (`train --sup`) and its input, tried
+# as a user.
+
+def test_pairs_of_one_sentence_twice_tie_at_cosine_one():
+    """STS12's SMTeuroparl has 65 pairs whose two sentences are the same, surprise.SMTnews 14:
+    their cosine is 1, a tie, which Spearman ranks as one. Normalised then multiplied in float32,
+    they came out 0.99999988 to 1.00000024, a rank order drawn from rounding (it moved with the
+    batches the encoder happened to use): SMTeuroparl's Spearman was 63.75 or 63.67 by the noise,
+    STS12's "mean" 0.03 off. SentEval's cosine, u.v / sqrt(u.u v.v), ties them exactly."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from simsearch.sts import Pairs, cosine_scores, spearman100
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(60, 384)).astype(np.float32) * rng.uniform(0.1, 10, size=(60, 1)).astype(np.float32)
+    cache = {f"s{i}": vectors[i] for i in range(60)}
+    same = [f"s{i}" for i in range(40)]
+    pairs = Pairs("x", same + [f"s{i}" for i in range(40, 50)], same + [f"s{i}" for i in range(50, 60)],
+                  rng.uniform(0, 5, size=50))
+    scores = cosine_scores(pairs, cache)
+    assert (scores[:40] == 1.0).all(), sorted(set(scores[:40].tolist()))
+    a, b = (np.stack([vectors[int(s[1:])] for s in column]).astype(np.float64) for column in (pairs.sent1, pairs.sent2))
+    exact = np.where(np.arange(50) < 40, 1.0, (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1))
+    np.testing.assert_allclose(scores, exact, rtol=0, atol=1e-12)
+    assert spearman100(scores, pairs.gold) == pytest.approx(spearmanr(exact, pairs.gold).statistic * 100, abs=1e-9)
+    # A zero vector (nothing to compare) scores 0, as before, not nan.
+    cache["z"] = np.zeros(384, dtype=np.float32)
+    assert cosine_scores(Pairs("z", ["z", "s1"], ["s1", "z"], np.zeros(2)), cache).tolist() == [0.0, 0.0]

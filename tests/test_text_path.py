@@ -372,3 +372,58 @@ def test_train_from_index_says_when_indexed_files_changed_or_are_gone(tmp_path, 
     assert data.source["files_changed_since_indexed"] == 2
     # It still trains on exactly what the index holds (the old text of a, b still there).
     assert "Note a says one thing." in [s for d in data.documents for s in d.sentences]
+
+
+# --- Found by session 42's trial A (the train → index → compare loop on marshmallow's docs).
+
+def test_train_from_index_counts_a_changed_file_that_held_no_sentence(tmp_path, index_model):
+    """A file indexed with no sentence (an `.. include::` alone, as marshmallow's docs/authors.rst)
+    that holds prose now is a file changed since indexed: training misses its text as surely as an
+    edited one's. The warning counted only files with sentences ("3 of its 30 files", of an index
+    `status` counts 32 files in) and left it out."""
+    from simsearch.train import TrainConfig, training_data
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    for name in ("a", "b", "c"):
+        (root / f"{name}.txt").write_text(f"Note {name} says one thing. Note {name} says another thing.\n")
+    (root / "authors.rst").write_text(".. include:: ../AUTHORS.rst\n")
+    store = Store.open(tmp_path / "i.db")
+    try:
+        index(store, [root], [str(index_model)], device="cpu", progress=False)
+        assert store.counts()["documents"] == 4
+    finally:
+        store.close()
+    config = TrainConfig(mode="unsup", data=tmp_path / "i.db", from_index=True)
+    (root / "authors.rst").write_text("Authors\n=======\n\nThe authors are thanked here. Everyone helped.\n")
+    warnings: list[tuple[str, str]] = []
+    data = training_data(config, lambda path, reason: warnings.append((path, reason)))
+    [(where, reason)] = warnings
+    assert reason.startswith("1 of its 4 files changed or are gone"), reason
+    assert "authors.rst: changed" in reason
+    assert data.source["files_changed_since_indexed"] == 1
+    assert data.source["files"] == 4
+
+
+def test_train_from_index_says_an_index_run_is_in_progress(tmp_path, index_model):
+    """`simsearch index big --db m4.db` (248 files) and, 4 s in, `train --from-index --db m4.db`:
+    the recipe line said "68 documents … 6,043 sentences" (of the 248 files and 17,968 sentences the
+    run ended with), and nothing else, where `search` and `eval retrieval` say "an index run is in
+    progress"; the model's `data_source` said nothing either. It says so now, and records it."""
+    from simsearch.indexer import writer_lock
+
+    from .test_text_path import indexed_notes_to_train_on
+
+    read = indexed_notes_to_train_on(tmp_path / "docs", ("a", "b"), tmp_path / "i.db", index_model)
+    data, warnings = read()
+    assert warnings == [] and data.source["index_in_progress"] is False
+    store = Store.open(tmp_path / "i.db", create=False)
+    try:
+        with writer_lock(store):  # held as a running `simsearch index` holds it
+            data, warnings = read()
+    finally:
+        store.close()
+    [(where, reason)] = warnings
+    assert where == str(tmp_path / "i.db")
+    assert reason.startswith("an index run is in progress: training on the 2 files it holds so far"), reason
+    assert data.source["index_in_progress"] is True

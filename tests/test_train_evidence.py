@@ -567,3 +567,33 @@ def test_the_estimate_is_what_the_rest_of_the_run_then_takes(tmp_path, tiny_mode
     assert found, err
     assert abs(int(found.group(1)) - taken) <= 0.5 and 10 < taken < 90
     assert err.count("for the remaining") == 1
+
+
+# --- Found by session 42's trial A (the train → index → compare loop on marshmallow's docs).
+
+def test_the_saved_line_names_the_step_held_out_retrieval_kept(tmp_path, tiny_model, run_cli, monkeypatch):
+    """`train --eval-steps 6` on marshmallow's docs kept step 6 of 18 by held-out retrieval (its
+    model card says "kept: best held-out retrieval (step 6)"), and printed "hit@10 0.661 -> 0.659"
+    (step 6's figures), then "saved …/mm5 (18 steps, best held-out retrieval of its steps, …)":
+    nothing said the weights were step 6's, and train_log.jsonl's last step (18) shows 0.646. A run
+    that STS-B dev chose says "STS-B dev 86.90 at step N"; one held-out retrieval chose says its step too."""
+    import simsearch.train as train_module
+
+    monkeypatch.setenv("COLUMNS", "400")
+    text = tmp_path / "lines.txt"
+    text.write_text("".join(f"Sentence number {i} is here.\n" for i in range(40)))
+    heldout = {"base": {"hit@10": 0.661, "mrr@10": 0.408, "queries": 381, "step": 0},
+               "trained": {"hit@10": 0.659, "mrr@10": 0.412, "queries": 381, "step": 6},
+               "documents": 12, "sentences": 443, "share": 0.2, "of": {"documents": 30, "sentences": 2246}}
+    metadata = {"best_dev_stsb": None, "base_dev_stsb": None, "best_step": 6, "steps": 18, "heldout": heldout,
+                "selection": "best held-out retrieval", "pooler": "avg", "base_model": str(tiny_model)}
+    monkeypatch.setattr(train_module, "train", lambda config: metadata)
+    code, stdout, err = run_cli("train", "--unsup", text, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
+    assert code == 0, err
+    said = " ".join(stdout.split())
+    assert f"saved {tmp_path / 'm'} (step 6 of 18, best held-out retrieval of its steps" in said, said
+    # The last step kept: as before.
+    metadata.update(best_step=18, heldout={**heldout, "trained": {**heldout["trained"], "step": 18}})
+    code, stdout, err = run_cli("train", "--unsup", text, "-m", tiny_model, "--out", tmp_path / "m", "--device", "cpu")
+    assert code == 0, err
+    assert f"saved {tmp_path / 'm'} (18 steps, best held-out retrieval of its steps" in " ".join(stdout.split())

@@ -1,5 +1,5 @@
-"""Readers, session 44: text saved from a terminal (colour escapes, man pages' overstrike) reads
-as the terminal showed it."""
+"""Text saved from a terminal (colour escapes, man pages' overstrike) reads as the terminal showed
+it (session 44)."""
 
 from __future__ import annotations
 
@@ -44,30 +44,6 @@ def test_a_coloured_build_log_and_a_man_page_saved_as_text_are_searchable_words(
     assert [(s.line, s.text) for s in sentences_of(extracted)] == [
         (1, "The build failed with Error: missing header foo.h today."), (3, "NAME"),
         (4, "ls - list directory contents"), (6, "The option --all shows hidden files."), (8, "The bell rang.")]
-
-
-def test_pieces_of_a_long_sentence_keep_their_lines_past_lone_soft_hyphens():
-    """A sentence over MAX_SENTENCE_CHARS is cut into pieces mapped back to the text by its words: a
-    soft hyphen standing alone (dropped from the sentence, session 44) still counted as a word, so
-    each one moved the later pieces' offsets a character on, and their lines (15 for 16, 60 for 62)."""
-    from simsearch.segment import sentence_text
-
-    parts = []
-    for i in range(600):
-        parts += [f"word{i}"] + (["\u00ad"] if i % 5 == 0 else []) + (["\ufb01le"] if i % 11 == 0 else [])
-    text, line = "", ""
-    for part in parts:
-        if len(line) + len(part) > 70:
-            text, line = text + line.rstrip() + "\n", ""
-        line += part + " "
-    extracted = extract(Path("notes.txt"), (text + line + "end.\n").encode())
-    pieces = sentences_of(extracted)
-    assert len(pieces) > 3
-    lines = extracted.text.split("\n")
-    for piece in pieces:
-        assert sentence_text(extracted.text[piece.start:piece.end]) == piece.text
-        first = piece.text.split()[0]
-        assert first in sentence_text(lines[piece.line - 1]).split()
 
 
 def test_a_line_end_of_an_old_mac_file_is_never_taken_into_an_escape():
