@@ -1040,7 +1040,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     order mark, which earlier versions skipped (two bytes read to tell)."""
     if old.skip_kind == "limit" or old.skip_reason is None:
         # An EPUB, Word or OpenDocument file weighs its text (read from its zip's directory), a
-        # notebook its JSON without pictures (read through, only when its size is over the limit).
+        # notebook its JSON without pictures (read through), a PDF its objects but its pictures' data
+        # (from its cross-reference) (the last two only when its size is over the limit).
         size, weighed = read_size(path, old.size, max_bytes) if format_of(path) in WEIGHED_FORMATS else (old.size, None)
         if old.skip_reason is None:
             return size <= max_bytes
@@ -1137,10 +1138,11 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                 # it, would drop this process's SQLite locks on it (see store._claim)
                 return skip("skipped: the index database itself", "", stat, "content")
             # An EPUB, Word or OpenDocument file weighs the text it unpacks to, and is read from the
-            # file (its pictures never in memory), as is a notebook over the limit by its pictures (read
-            # without them); any other file weighs its size, and is read whole.
+            # file (its pictures never in memory), as is a PDF (over the limit, weighed without its
+            # pictures) and a notebook over the limit by its pictures (read without them); any other
+            # file weighs its size, and is read whole.
             size, weighed = read_size(path, stat.st_size, max_bytes)
-            in_memory = format_of(path) not in ZIP_FORMATS and stat.st_size <= max_bytes
+            in_memory = format_of(path) not in ZIP_FORMATS | {"pdf"} and stat.st_size <= max_bytes
             read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
             if read is None or file_identity(read[2]) == file_identity(stat):
                 break

@@ -79,7 +79,7 @@ def test_a_paper_reads_as_its_typeset_text_each_sentence_at_its_line():
     assert tex(PAPER) == [
         (4, "A Study of Search"), (7, "Introduction"), (8, "We present SimSearch, a new tool."),
         (9, "It was written by François and Gödel in Österreich — see Section."),
-        (11, "Pages 1–3 are “quoted” here."), (12, "Let x_i be the input."), (16, "where E is energy."),
+        (11, "Pages 1–3 are “quoted” here [knuth]."), (12, "Let x_i be the input."), (16, "where E is energy."),
         (16, "(Energy is conserved.)"), (19, "First point."), (20, "Term: The second."), (25, "Results of the run."),
         (27, "Use x{% and --help and warnings."), (32, "Name; Value"), (33, "Alpha; 1")]
     assert extract(Path("a.tex"), PAPER.encode()).includes == [(35, "chapter1.tex")]
@@ -89,7 +89,7 @@ def test_a_paper_reads_as_its_typeset_text_each_sentence_at_its_line():
     (r"\emph{Bold} and \textbf{strong} \textit{words}.", "Bold and strong words."),
     (r"Na\"ive caf\'e, \c{c}a, \v{s}, {\'\i}, \ss{} and \o.", "Naïve café, ça, š, í, ß and ø."),
     (r"A---B, 1--2, ``x'' and `y'.", "A—B, 1–2, “x” and ‘y'."),
-    (r"See~\cite[p.~3]{k} and Figure~\ref{f}.", "See and Figure."),
+    (r"See~\cite[p.~3]{k} and Figure~\ref{f}.", "See [k, p. 3] and Figure."),
     (r"\href{https://x.org}{The site} and \url{https://y.org}.", "The site and https://y.org."),
     (r"\setlength{\parindent}{0pt}\vspace{2em}Some \hspace*{1cm}text.", "Some text."),
     (r"The \LaTeX{} way, \TeX\ too, 5\,\% off \& more\ldots", "The LaTeX way, TeX too, 5 % off & more…"),
@@ -239,3 +239,29 @@ def test_a_theorems_name_in_brackets_is_read_as_its_title():
               "\\end{proof}\n\\begin{enumerate}[(a)]\n\\item One.\n\\end{enumerate}\n\\begin{theorem}[label=thm:x]\nKeys.\n\\end{theorem}\n")
     assert tex(source) == [(2, "Mass balance"), (4, "The mass balance is the net gain."), (6, "Fermat"), (7, "No solutions."),
                            (9, "Proof of"), (10, "By mass."), (13, "One."), (16, "Keys.")]
+
+
+def test_citations_read_as_their_keys_and_a_reference_as_the_kind_it_prints():
+    """A citation read as nothing left "As shown by, melting accelerates." and "disagreed.": its
+    key is a word a searcher types. \\cref and \\autoref print their target's kind ("Figure 3"),
+    read from the label's prefix; a label's own words and a number are no text."""
+    assert tex(
+        "As shown by \\citet{knuth84}, melting accelerates.\n"
+        "Ice melts fast~\\cite{lamport94, knuth84}.\n"
+        "Ice melts slowly \\citep[see][p.~5]{smith2020}.\n"
+        "\\citeauthor*{knuth84} disagreed\\nocite{x}, as \\citet[ch.~2]{lamport94} notes.\n"
+        "As shown in \\cref{fig:melt}, the sheets thin.\n"
+        "\\Cref{sec:intro} gives the background, see Section~\\ref{sec:intro} and \\eqref{eq:a}.\n"
+        "\\autoref{tab:rates} lists the rates; \\autoref{rates} does not say which.\n") == [
+        (1, "As shown by knuth84, melting accelerates."), (2, "Ice melts fast [lamport94, knuth84]."),
+        (3, "Ice melts slowly [see smith2020, p. 5]."), (4, "knuth84 disagreed, as lamport94 (ch. 2) notes."),
+        (5, "As shown in figure, the sheets thin."), (6, "Section gives the background, see Section and."),
+        (7, "Table lists the rates; does not say which.")]
+
+
+def test_the_title_pages_authors_and_date_are_read():
+    assert tex("\\documentclass{article}\n\\title{Melting of Ice Sheets}\n"
+               "\\author{Ada Lovelace\\thanks{Analytical Engine Society} \\and Charles Babbage}\n"
+               "\\date{March 2021}\n\\begin{document}\n\\maketitle\nThe sheets thin.\n\\end{document}\n") == [
+        (2, "Melting of Ice Sheets"), (3, "Ada Lovelace (Analytical Engine Society), Charles Babbage"), (4, "March 2021"),
+        (7, "The sheets thin.")]

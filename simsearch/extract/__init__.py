@@ -42,6 +42,7 @@ from .markdown import _clean_markdown
 from .office import _extract_office
 from .org import _clean_org
 from .pdf import _extract_pdf, _pdf_text, is_pdf_data
+from . import pdf as _pdf
 from .plain import _assemble, _clean_plain
 from .rst import _clean_rst
 from .walk import is_undecodable, printable, walk
@@ -60,9 +61,10 @@ MAX_SENTENCE_CHARS = 1000
 # (``read_size``), and read from the file rather than from its bytes in memory.
 ZIP_FORMATS = frozenset({"epub", "docx", "odt"})
 # The formats ``read_size`` weighs by their text rather than their size on disk.
-WEIGHED_FORMATS = ZIP_FORMATS | {"notebook"}
+WEIGHED_FORMATS = ZIP_FORMATS | {"notebook", "pdf"}
 _UNPACKED = "of text and markup unpacked (pictures and fonts not counted)"
 _NOTEBOOK = "of JSON without its pictures"
+_PDF = "of PDF without its pictures"
 
 
 def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str | None]:
@@ -76,7 +78,10 @@ def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str
     (``zipped.budget(limit)``: a zip bomb, or pages past a limit raised above 100 MiB) weighs that
     text, refused before anything is unpacked. A notebook weighs its JSON without its pictures
     (``ipynb.without_pictures``: the file is read through, only where its size is over ``limit``, as
-    it weighs no more than that); any other file (one of those that is no zip too) its size on disk."""
+    it weighs no more than that); a PDF, where its size is over ``limit``, the file without its
+    pictures' data (``pdf.text_size``: its cross-reference and the first KiB of each object read, no
+    stream decoded), so slides or a book of photographs are read for their text; any other file (one
+    of those that is no zip or no PDF pypdf opens too) its size on disk."""
     file_format = format_of(path)
     with contextlib.suppress(OSError):
         if file_format in ZIP_FORMATS:
@@ -86,6 +91,11 @@ def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str
         elif file_format == "notebook" and (limit is None or size > limit):
             with open(path, "rb") as handle:
                 return without_pictures(handle, keep=False)[1], _NOTEBOOK
+        elif file_format == "pdf" and (limit is None or size > limit):
+            with open(path, "rb") as handle:
+                weight = _pdf.text_size(handle)
+            if weight is not None and weight < size:
+                return weight, _PDF
     return size, None
 
 
@@ -93,8 +103,10 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content. An EPUB,
     Word or OpenDocument file may come as a binary file open on it (``index`` and ``read_path`` give
     one): a zip is read from it, its pictures never in memory; so may a notebook, read without its
-    pictures (``ipynb.without_pictures``), as it is from its bytes. ``unpacked_limit``: what a zip's members read may
-    unpack to, in all (``index`` gives ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
+    pictures (``ipynb.without_pictures``), as it is from its bytes; so may a PDF, read from the file as pypdf needs
+    its objects (its pictures never read). ``unpacked_limit``: what a zip's members read may
+    unpack to, in all, and the most text a PDF's pages may give (``index`` gives ``zipped.budget`` of
+    ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
     (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
@@ -108,6 +120,9 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
         elif may_hold_pictures(data):
             data = without_pictures(io.BytesIO(data))[0]
     elif not isinstance(data, (bytes, bytearray)):  # (an open container)
+        if file_format == "pdf":
+            data.seek(0)
+            return _extract_pdf(path, data, unpacked_limit)
         if file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
             data.seek(0)
             if file_format == "epub":
@@ -120,7 +135,7 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     if file_format == "epub":  # (a zip: its pages are read as HTML)
         return _extract_epub(path, data, lambda page: terminal_text(decode(page)[0]).replace(GLUE, " "), unpacked_limit)
     if file_format == "pdf" or is_pdf_data(data):  # (a PDF under another name: its text, not its syntax)
-        return _extract_pdf(path, data)
+        return _extract_pdf(path, data, unpacked_limit)
     if file_format in ("docx", "odt"):  # (zip files of XML: read with the standard library)
         return _extract_office(path, data, file_format, unpacked_limit)
     if b"\0" in data[:BINARY_SNIFF] and not is_utf16(data):  # UTF-16 text is full of NUL bytes

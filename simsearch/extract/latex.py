@@ -1,8 +1,9 @@
 """LaTeX to prose, as the typeset document reads: a researcher's papers, thesis and lecture notes.
 
 What is read: the body (between ``\\begin{document}`` and ``\\end{document}``; a file without them,
-a chapter that a main file ``\\input``s or ``\\include``s, is all body) and the ``\\title`` set in the
-preamble. A sectioning command (``\\part`` … ``\\subparagraph``, starred or not), a beamer frame's
+a chapter that a main file ``\\input``s or ``\\include``s, is all body) and what the preamble sets
+for the title page: ``\\title``, ``\\subtitle``, ``\\author`` (``\\and`` a comma), ``\\date`` and
+``\\institute``, each a block. A sectioning command (``\\part`` … ``\\subparagraph``, starred or not), a beamer frame's
 title (``\\frametitle``, ``\\begin{frame}{Title}``, a ``block``'s) and a ``\\caption`` are blocks of
 their own; so is each ``\\item`` of a list (``\\item[term]`` reads "term: text") and each row of a
 ``tabular`` outside a float (its cells joined with "; ", as the other readers' tables), and a
@@ -16,8 +17,11 @@ and so are the arguments of commands that set, define or use things: ``\\setleng
 their text as written, as the Markdown reader reads ``$x_i$``; ``\\href{url}{text}`` as its text;
 accents (``\\'e``, ``{\\"o}``, ``\\c{c}``) and TeX's ligatures (``--``, ``---``, `````…''``) as
 characters; ``~`` as a space; a macro the file defines without parameters (``\\newcommand{\\tool}{Foo}``)
-as its text. ``\\cite``, ``\\ref`` and their kin show nothing, with the spaces before them ("as in
-Section~\\ref{x}." reads "as in Section."): the numbers are known only to a LaTeX run.
+as its text. A citation reads as its keys, the words a searcher types ("as shown by
+\\citet{knuth84}" reads "as shown by knuth84", "\\cite[p.~5]{knuth84}" "[knuth84, p. 5]"); ``\\cref``,
+``\\Cref`` and ``\\autoref`` as the kind they print, named by their label's prefix ("\\Cref{fig:melt}"
+reads "Figure"); ``\\ref``, ``\\eqref`` and ``\\pageref`` show nothing, with the spaces before them ("as
+in Section~\\ref{x}." reads "as in Section."): the numbers are known only to a LaTeX run.
 
 What is left out: the preamble, comments (``%``), display math (``\\[…\\]``, ``$$…$$``, ``equation``,
 ``align`` and the other math environments), code (``verbatim``, ``lstlisting``, ``minted``,
@@ -57,10 +61,27 @@ _ENV_TABLE = frozenset("tabular tabular* tabularx tabulary longtable supertabula
 _ENV_TITLED = frozenset("frame block alertblock exampleblock".split())  # {Title} after \begin{..}
 
 _HEADINGS = frozenset("part chapter section subsection subsubsection paragraph subparagraph frametitle "
-                      "framesubtitle caption title subtitle addchap addsec minisec".split())
+                      "framesubtitle caption title subtitle author date institute addchap addsec minisec".split())
+# What the preamble says that the title page prints: each a block of its own.
+_TITLE_PAGE = frozenset("title subtitle author date institute".split())
+# Citations: read as their keys (a key, "knuth84", is a word a searcher types); a textual one
+# ("as shown by \citet{knuth84}") as the keys, a parenthetical one as "[knuth84, p. 5]".
+_CITES = frozenset("""cite citep citet citealt citealp citeauthor citeyear citeyearpar parencite textcite autocite
+    footcite smartcite supercite Cite Citep Citet Citealt Citealp Citeauthor Parencite Textcite Autocite Smartcite
+    cites parencites textcites autocites footcites""".split())
+_TEXTUAL_CITES = frozenset("citet citealt citealp citeauthor textcite Citet Citealt Citealp Citeauthor Textcite "
+                           "textcites".split())
+# A cross-reference that prints its target's kind ("Figure 3"): that kind, from its label's prefix
+# ("fig:melt"); the number, and a label's words, are no text (a LaTeX run makes them).
+_KIND_REFS = {"cref": False, "Cref": True, "autoref": True, "Autoref": True, "cpageref": False, "Cpageref": True}
+_KINDS = {"fig": "figure", "figure": "figure", "tab": "table", "table": "table", "sec": "section", "section": "section",
+          "ssec": "section", "subsec": "section", "sub": "section", "chap": "chapter", "ch": "chapter",
+          "chapter": "chapter", "eq": "equation", "eqn": "equation", "equation": "equation", "thm": "theorem",
+          "theorem": "theorem", "lem": "lemma", "lemma": "lemma", "def": "definition", "prop": "proposition",
+          "cor": "corollary", "app": "appendix", "appendix": "appendix", "alg": "algorithm", "lst": "listing",
+          "listing": "listing", "part": "part", "item": "item", "ex": "example", "rem": "remark"}
 # Commands whose arguments are never text: references, settings, files, definitions.
-_DROP_ARGS = frozenset("""label ref eqref pageref autoref cref Cref vref nameref cite citep citet citealt citeauthor
-    citeyear parencite textcite autocite footcite nocite cites includegraphics input include includeonly
+_DROP_ARGS = frozenset("""label ref eqref pageref autoref cref Cref vref nameref nocite includegraphics input include includeonly
     bibliography bibliographystyle addbibresource documentclass usepackage RequirePackage vspace hspace
     vspace* hspace* vskip hskip pagestyle thispagestyle pagenumbering color definecolor index glossary
     newtheorem hyphenation graphicspath setlength addtolength setcounter addtocounter stepcounter
@@ -77,7 +98,7 @@ _LAST_ARG = {"textcolor": 2, "colorbox": 2, "href": 2, "hyperlink": 2, "hypertar
              "only": 1, "uncover": 1, "visible": 1, "invisible": 1, "alt": 2, "alert": 1, "temporal": 3,
              "newenvironment": 0, "renewenvironment": 0}
 _VERBATIM_ARG = frozenset("texttt url path nolinkurl code lstinline mintinline".split())
-_FOOTNOTES = frozenset("footnote footnotetext".split())
+_FOOTNOTES = frozenset("footnote footnotetext thanks".split())
 _SYMBOLS = {"LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "TeX": "TeX", "BibTeX": "BibTeX", "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX",
             "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX", "pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX", "ConTeXt": "ConTeXt",
             "ldots": "…", "dots": "…", "textellipsis": "…", "dag": "†", "ddag": "‡", "S": "§", "P": "¶",
@@ -88,7 +109,8 @@ _SYMBOLS = {"LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "TeX": "TeX", "BibTeX": "BibT
             "textquoteleft": "‘", "textquoteright": "’", "textquotedblleft": "“", "textquotedblright": "”",
             "textbullet": "•", "slash": "/", "quad": " ", "qquad": " ", "space": " ", "enspace": " ", "thinspace": " ",
             "newline": " ", "linebreak": " ", "par": _BREAK, "item": _BREAK, "medskip": _BREAK, "bigskip": _BREAK,
-            "smallskip": _BREAK, "newpage": _BREAK, "clearpage": _BREAK, "pause": "", "maketitle": _BREAK}
+            "smallskip": _BREAK, "newpage": _BREAK, "clearpage": _BREAK, "pause": "", "maketitle": _BREAK,
+            "and": ", ", "AND": ", "}
 _ESCAPES = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ", ",": " ", ";": " ",
             ":": " ", "!": "", "@": "", "/": "", "-": "", "\n": " ", "\t": " ", "|": "‖", ">": " ", "<": "", "=": "", "+": ""}
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
@@ -247,7 +269,7 @@ class _Reader:
             if found.start() < at or self._in_raw(found.start()):
                 continue
             name = found.group(1)
-            if name in ("title", "subtitle") or name in _DEFINES:
+            if name in _TITLE_PAGE or name in _DEFINES:
                 pieces.append("\n" * self.text.count("\n", at, found.start()))
                 pieces.append(_BREAK + self.read(found.start(), end, once=True) + _BREAK)
                 at = self._last
@@ -430,6 +452,11 @@ class _Reader:
                     out.append(term + ("" if not term or term[-1] in ":.?!" else ":") + " " + self._newlines(after, stop))
                     return stop
                 return after
+            if name in ("and", "AND"):  # authors' names, one after the other: "Ada Lovelace, Charles Babbage"
+                while out and not out[-1].strip(" \t"):
+                    out.pop()
+                out.append(out.pop().rstrip(" \t") + ", " if out else "")
+                return self._eat_spaces(after, end)
             out.append(_SYMBOLS[name])
             if after < end and text[after] == "{" and self.doc.close.get(after) == after + 1:
                 return after + 2  # \LaTeX{}
@@ -464,9 +491,17 @@ class _Reader:
             if include:
                 target = include.group(2).strip()
                 self.includes.append((text.count("\n", 0, at) + 1, target if "." in target.rsplit("/", 1)[-1] else target + ".tex"))
+        if bare in _CITES:
+            return self._cite(bare, after, end, out)
+        if name in _KIND_REFS:
+            _, mandatory, stop = self._args(after, end, 1)
+            label = text[mandatory[0][0]:mandatory[0][1]] if mandatory else ""
+            kind = _KINDS.get(label.split(",")[0].split(":")[0].strip().lower()) if ":" in label else None
+            if kind:
+                out.append((kind.capitalize() if _KIND_REFS[name] else kind) + self._newlines(after, stop))
+                return stop
         if name in _DROP_ARGS or bare in _DROP_ARGS or _SETTING.match(name):
-            if name.startswith(("cite", "ref", "eqref", "autoref", "cref", "Cref", "vref", "pageref", "nameref",
-                                "parencite", "textcite", "footcite")):  # (with the spaces before it)
+            if name.startswith(("ref", "eqref", "autoref", "cref", "Cref", "vref", "pageref", "nameref")):  # (with the spaces before it)
                 while out and _BEFORE_REF.search(out[-1]) and out[-1].rstrip(" \t~") != out[-1]:
                     out[-1] = out[-1].rstrip(" \t~")
                     if out[-1]:
@@ -505,6 +540,25 @@ class _Reader:
         while at < end and self.text[at] in " \t":
             at += 1
         return at
+
+    def _cite(self, name: str, after: int, end: int, out: list[str]) -> int:
+        """A citation as its keys: "knuth84, lamport94" where it is part of the sentence (``\\citet``),
+        else "[see knuth84, p. 5]" (natbib's and biblatex's notes: one optional argument is the
+        note after, two the note before and after)."""
+        text = self.text
+        optional, mandatory, stop = self._args(after, end, 9 if name.endswith("cites") else 1)
+        # (a key that holds a command or a parameter is a macro's: "\\cite{#1}" in a definition)
+        keys = ", ".join(key.strip() for start, close in mandatory for key in text[start:close].split(",")
+                         if key.strip() and not re.search(r"[\\#{}%]", key))
+        notes = [" ".join(self.read(start, close).split()) for start, close in optional[:2]]
+        before, note = (notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else "")
+        if name in _TEXTUAL_CITES:
+            notes = ", ".join(part for part in (before, note) if part)
+            cited = keys + (f" ({notes})" if notes else "")
+        else:
+            cited = f"[{before + ' ' if before else ''}{keys}{', ' + note if note else ''}]" if keys else ""
+        out.append(cited + self._newlines(after, stop))
+        return stop
 
     def _accent(self, name: str, after: int, end: int, out: list[str]) -> int:
         text = self.text

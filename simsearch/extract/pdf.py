@@ -8,9 +8,11 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import BinaryIO
 
 from ..segment import GLUE
 from .base import Extracted, Skip
+from .zipped import MAX_UNPACKED, _mib
 
 PDF_MAGIC = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*%PDF-\d\.\d")
 PDF_STRUCTURE = re.compile(rb"\bendobj\b|\bstartxref\b|%%EOF")
@@ -24,8 +26,10 @@ def is_pdf_data(data: bytes) -> bool:
     return PDF_MAGIC.match(data[:1024]) is not None and PDF_STRUCTURE.search(data) is not None
 
 
-def open_pdf(data: bytes):
-    """pypdf's reader of ``data`` (ImportError without the pdf extra). pypdf logs what it repairs
+def open_pdf(data: bytes | BinaryIO):
+    """pypdf's reader of ``data``, bytes or a binary file open on them (read from the file as pypdf
+    needs its objects: a page's pictures are never read for its text) (ImportError without the pdf
+    extra). pypdf logs what it repairs
     ("EOF marker not found"): a file it cannot read is skipped with one warning of ours, and one it
     can is read; neither needs its log lines on the terminal, so they are turned off."""
     import io
@@ -34,23 +38,66 @@ def open_pdf(data: bytes):
     from pypdf import PdfReader
 
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    return PdfReader(io.BytesIO(data))
+    return PdfReader(io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data)
 
 
-def _extract_pdf(path: Path, data: bytes) -> Extracted:
+# A stream's dictionary, ended where its data starts; a picture's (an image XObject, a soft mask)
+# says /Subtype /Image; its /Length, when written in it rather than in an object of its own
+_STREAM_START = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
+_IMAGE = re.compile(rb"/Subtype\s*/Image(?![\w#])")
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_HEAD = 1024
+
+
+def text_size(source: BinaryIO) -> int | None:
+    """What a PDF's reader reads of it, as ``--max-file-mb`` weighs it: the file without the data
+    of its pictures (streams whose dictionary says /Subtype /Image, found from the cross-reference
+    pypdf reads and the first KiB of each object; none is decoded), which no text is read from.
+    Fonts count: pypdf reads a Type 1 font's program for the characters its glyphs stand for.
+    None for a file pypdf cannot open (or without pypdf): it weighs its size on disk."""
+    try:
+        offsets = {offset for objects in open_pdf(source).xref.values() for offset in objects.values()
+                   if isinstance(offset, int)}
+        end = source.seek(0, 2)
+        pictures = 0
+        ordered = sorted(offset for offset in offsets if 0 <= offset < end) + [end]
+        for offset, following in zip(ordered, ordered[1:]):
+            source.seek(offset)
+            head = source.read(min(_HEAD, following - offset))
+            start = _STREAM_START.search(head)
+            if start and _IMAGE.search(head, 0, start.start()):
+                span = following - offset - start.end()  # (to the next object: its data, "endstream", "endobj")
+                length = _LENGTH.search(head, 0, start.start())
+                pictures += max(0, min(span, int(length.group(1))) if length else span)
+        return end - pictures
+    except Exception:  # (no pypdf, or a file it cannot open: weighed by its size, and skipped when read)
+        return None
+
+
+def _extract_pdf(path: Path, data: bytes | BinaryIO, budget: int | None = None) -> Extracted:
+    """A PDF's text (``data``: its bytes or a binary file open on it). ``budget``: the most text its
+    pages may give in all (``zipped.MAX_UNPACKED`` where None), as a zip's members may unpack to: a
+    page's content is compressed, and a few KiB can decompress to many MiB of text (a PDF bomb)."""
     try:
         import pypdf  # noqa: F401 (the extra installed?)
     except ImportError:
         raise Skip("PDF support is not installed: pip install 'simsearch[pdf]'") from None
+    left = MAX_UNPACKED if budget is None else budget
     try:
         reader = open_pdf(data)
         pages, code, sizes, bold, size_counts = [], [], [], [], Counter()
         for page in reader.pages:
             text, mono, line_sizes, heavy = _page_text(page, size_counts)
+            left -= len(text)
+            if left < 0:
+                raise _TooMuchText()
             pages.append(text)
             code.append(mono)
             sizes.append(line_sizes)
             bold.append(heavy)
+    except _TooMuchText:
+        raise Skip(f"its pages give over {_mib(MAX_UNPACKED if budget is None else budget)} MiB of text "
+                   "(a PDF bomb?)") from None
     except Exception as exc:  # pypdf raises many types for damaged files
         if type(exc).__name__ == "FileNotDecryptedError":  # (pypdf tries the empty password when it opens one)
             raise Skip("password-protected PDF: save a copy without the password to index it") from None
@@ -86,6 +133,10 @@ def _extract_pdf(path: Path, data: bytes) -> Extracted:
                 code[number] = {where[i] for i in code[number]}
     text, line_map = _pdf_text(pages, code, headings, starts)
     return Extracted(text, "pdf", None, line_map)
+
+
+class _TooMuchText(Exception):
+    """A PDF's pages gave more text than the budget (``_extract_pdf``)."""
 
 
 # A heading's section number: "1 Introduction", "2.1 Package loading", "A.2 Tables"

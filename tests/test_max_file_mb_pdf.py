@@ -1,0 +1,111 @@
+"""A PDF is weighed against ``--max-file-mb`` without its pictures' data, as EPUB, Word and
+OpenDocument files and notebooks are (``extract.read_size``, ``pdf.text_size``), read from the file,
+and a PDF whose pages give more text than the readers' budget is refused (``pdf._extract_pdf``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+
+from simsearch.data import documents_from_path
+from simsearch.extract import Skip, extract, read_path, read_size
+from tests.test_extract_pdf import handmade_pdf
+
+pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
+
+MiB = 2**20
+PAGES = [["The lighthouse keeper logged every passing ship.", "Storms closed the harbour in March."],
+         ["Quarterly revenue rose after the price change."]]
+
+
+def with_photographs(data: bytes, size: int) -> bytes:
+    """The PDF ``data`` with ``size`` bytes of photographs (image XObjects of random JPEG-like
+    bytes, never decoded for text) drawn on its pages."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(data))
+    for number, page in enumerate(writer.pages):
+        photo = StreamObject()
+        photo._data = b"\xff\xd8\xff\xe0" + os.urandom(size // len(writer.pages))
+        photo.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                      NameObject("/Width"): NumberObject(640), NameObject("/Height"): NumberObject(480),
+                      NameObject("/ColorSpace"): NameObject("/DeviceRGB"), NameObject("/BitsPerComponent"): NumberObject(8),
+                      NameObject("/Filter"): NameObject("/DCTDecode")})
+        resources = page["/Resources"].get_object()
+        resources[NameObject("/XObject")] = DictionaryObject({NameObject(f"/Photo{number}"): writer._add_object(photo)})
+        draw = DecodedStreamObject()
+        draw.set_data(f"q 120 0 0 80 10 10 cm /Photo{number} Do Q".encode())
+        page[NameObject("/Contents")] = ArrayObject([page.raw_get("/Contents"), writer._add_object(draw)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_over_the_limit_by_its_photographs_is_read_and_weighed_without_them(tmp_path, run_cli, index_model):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    text_only = tmp_path / "text.pdf"
+    text_only.write_bytes(handmade_pdf(PAGES))
+    slides = folder / "slides.pdf"
+    slides.write_bytes(with_photographs(handmade_pdf(PAGES), int(1.5 * MiB)))
+    assert slides.stat().st_size > 1.5 * MiB
+    size, weighed = read_size(slides, slides.stat().st_size, MiB)
+    assert weighed == "of PDF without its pictures" and size < 5_000, size
+    assert read_size(slides, slides.stat().st_size, 2 * MiB) == (slides.stat().st_size, None)  # within: not weighed
+    # the same sentences on the same pages as the PDF without its photographs
+    assert ([(s.text, s.line) for s in read_path(slides)[1]] == [(s.text, s.line) for s in read_path(text_only)[1]]
+            == [(PAGES[0][0], 1), (PAGES[0][1], 1), (PAGES[1][0], 2)])
+    db = tmp_path / "index.db"
+    args = ("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert code == 0 and "skipped" not in err and "indexed 1 new" in out, (out, err)
+    # training on the folder reads what index reads
+    assert len(documents_from_path(folder, warn=lambda *a: pytest.fail(str(a)), max_file_mb=1)) == 1
+    code, out, err = run_cli("search", "ships passing the lighthouse", "--db", db, "--json", "-k", "3")
+    assert PAGES[0][0] in {json.loads(line)["text"] for line in out.splitlines() if line.strip()}, out
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert "up to date: 1 file unchanged" in out and err == "", (out, err)
+    code, out, err = run_cli(*args, "--max-file-mb", "0.001")  # (its text alone is over this)
+    assert f"{slides}: skipped: 2.0 KiB of PDF without its pictures is over --max-file-mb 0.001\n" in err, err
+
+
+def test_a_pdf_skipped_for_its_size_on_disk_by_an_older_version_is_read(tmp_path, run_cli, index_model, monkeypatch):
+    from simsearch import indexer
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    slides = folder / "slides.pdf"
+    slides.write_bytes(with_photographs(handmade_pdf(PAGES), int(1.5 * MiB)))
+    db = tmp_path / "index.db"
+    args = ("index", folder, "--db", db, "-m", index_model, "--device", "cpu")
+    # an index made by a version that weighed a PDF's size on disk
+    monkeypatch.setattr(indexer, "read_size", lambda path, size, limit=None: (size, None))
+    code, out, err = run_cli(*args, "--max-file-mb", "1")
+    assert "skipped: 1.5 MiB is over --max-file-mb 1" in err, err
+    monkeypatch.undo()
+    code, out, err = run_cli(*args)  # (the limit recorded: 1)
+    assert code == 0 and "indexed 1 new" in out and "3 sentences" in out and err == "", (out, err)
+
+
+def test_a_pdf_whose_pages_give_more_text_than_the_budget_is_refused(tmp_path):
+    line = "(The same sentence drawn again and again on one page of a small file.) Tj T* " * 20_000
+    content = zlib.compress(f"BT /F1 11 Tf 14 TL 72 740 Td {line} ET".encode(), 9)
+    data = handmade_pdf([["A first page."]])
+    body = b"BT /F1 11 Tf 14 TL 72 740 Td (A first page.) Tj ET"
+    stream = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
+    assert stream in data
+    bomb = data.replace(stream, b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content
+                        + b"\nendstream")  # (offsets now wrong: pypdf repairs the cross-reference)
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(bomb)
+    assert len(bomb) < 20_000
+    with open(path, "rb") as handle, pytest.raises(Skip, match=r"its pages give over 1 MiB of text \(a PDF bomb\?\)"):
+        extract(path, handle, unpacked_limit=MiB)
+    with open(path, "rb") as handle:  # within a budget its text fits in
+        assert "The same sentence drawn again" in extract(path, handle, unpacked_limit=2 * MiB).text
