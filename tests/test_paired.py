@@ -217,7 +217,8 @@ def test_repeating_questions_narrows_the_test_question_by_question_but_not_the_c
     before, after, labels = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0, 1, 2, 3, 0, 1]
     for k in (1, 2, 10):
         b, a, c = np.repeat(before, k), np.repeat(after, k), np.repeat(labels, k).tolist()
-        assert paired.test(b, a, clusters=c)["p"] == pytest.approx(1 / 8) and not paired.test(b, a, clusters=c)["beyond"]
+        found = paired.test(b, a, clusters=c)
+        assert found["p"] == pytest.approx(1 / 8) and not found["beyond"]
     assert paired.test(np.repeat(before, 2), np.repeat(after, 2))["beyond"]
 
 

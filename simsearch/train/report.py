@@ -166,8 +166,8 @@ def _too_few(change: dict) -> bool:
     session 47) has no ``by``: it was judged as it was."""
     from .. import paired
 
-    return (change.get("by") == "document"
-            and not paired.can_tell(change["documents"], change.get("candidates", 1), change.get("level", paired.LEVEL)))
+    level = change.get("level", paired.LEVEL)
+    return change.get("by") == "document" and not paired.can_tell(change["documents"], change.get("candidates", 1), level)
 
 
 def _measured(heldout: dict | None) -> bool:
