@@ -644,7 +644,7 @@ def train_command(
     if json_out:
         _print_json({"out": str(config.out), **metadata})
         return
-    from .train.report import files_line, heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
+    from .train.report import TOO_FEW, files_line, heldout_judgement, heldout_verdict, sts_judgement, sts_verdict
 
     used = files_line(metadata.get("data_source") or {})
     if used:  # (what `simsearch status` counts against what training read: the difference said)
@@ -653,7 +653,7 @@ def train_command(
     # The check that chose the step did not find the model better: no "use it" for it. "not better"
     # (the base did as well or better), or "mixed" (held-out hit@10 and MRR@10 moved apart).
     judgements = {heldout_judgement(metadata.get("heldout")), sts_judgement(metadata)}
-    unproven = next((j for j in ("not better", "mixed", "within noise") if j in judgements), None)
+    unproven = next((j for j in ("not better", "mixed", "within noise", TOO_FEW) if j in judgements), None)
     verdicts = [v for v in (heldout_verdict(metadata.get("heldout")), sts_verdict(metadata)) if v]
     for verdict in verdicts:
         stdout.print(verdict, highlight=False)
@@ -674,6 +674,7 @@ def train_command(
         + {"not better": " of its steps, not above the base model",
            "mixed": " of its steps, above the base model on one held-out figure, below it on the other",
            "within noise": " of its steps, within the noise of the held-out questions from the base model",
+           TOO_FEW: " of its steps; too few held-out documents to tell it from the base model",
            None: ""}[unproven]
         + (f", STS-B dev {best:.2f} at step {metadata['best_step']}" if best is not None else "")
         + f"); inference pooler {metadata['pooler']}. " + _next_step(config, metadata, db, unproven)
@@ -702,16 +703,18 @@ def _next_step(config, metadata: dict, db: Optional[Path], unproven: Optional[st
     """After `train`: a command that works here. `eval sts` only where STS data was found (it stops
     with "no evaluation data" elsewhere); after --from-index, embedding that index with the model.
     ``unproven``: the check that chose the step found it "not better" than the base, "mixed" (one
-    held-out figure up, the other down) or "within noise" (no change the held-out questions can
-    tell from chance), so the line asks for a comparison on the user's own questions instead of
-    saying "use it"."""
+    held-out figure up, the other down), "within noise" (no change the held-out questions can
+    tell from chance) or "too few documents" (none they could tell), so the line asks for a
+    comparison on the user's own questions instead of saying "use it"."""
     out = Path(config.out)
     name = _model_argument(out)
     base = metadata["base_model"]
     compare = "compare the two on your own questions before you use it: "
     lead = {"not better": f"The base model did as well or better on that check: {compare}",
             "mixed": f"Neither model was better on both figures: {compare}",
-            "within noise": f"The change on that check is within its noise: {compare}"}.get(unproven, "Try it on your own questions: ")
+            "within noise": f"The change on that check is within its noise: {compare}",
+            "too few documents": f"That check had too few documents to tell: {compare}"}.get(
+        unproven, "Try it on your own questions: ")
     if config.from_index:
         where = f" --db {db}" if db is not None else ""
         return (f"{lead}simsearch index{_shown(where)} -m {_shown(base)} -m {_shown(name)}, then simsearch "

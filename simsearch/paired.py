@@ -12,6 +12,12 @@ when it is larger. Exact (every sign pattern) when at most ``EXACT`` questions c
 ``SAMPLES`` patterns drawn with a fixed seed, so the same figures always give the same answer.
 With four questions gained and none lost, a pattern as lopsided comes by chance one time in eight:
 within the noise, however many questions were asked. :func:`judge` reads several figures as one verdict.
+
+Questions that are not independent of one another (the held-out sentences of a few documents:
+sentences of one document are found or missed together) are tested in ``clusters``: each
+cluster's summed difference flips its sign as one, so the noise is that of the clusters, never of
+more independent questions than there are. With few clusters no change can be beyond the noise
+(:func:`can_tell`: four documents give 16 sign patterns, and the most lopsided comes one time in 8).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ BETTER, WORSE, MIXED, NOISE = "better", "worse", "mixed", "within noise"
 
 
 def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1, level: float = LEVEL,
-         samples: int = SAMPLES, seed: int = SEED) -> dict | None:
+         samples: int = SAMPLES, seed: int = SEED, clusters: Sequence | None = None) -> dict | None:
     """The change of a figure's mean from ``before`` to ``after`` (one value per question, the
     same questions in the same order) against the changes chance makes: ``difference``; ``noise``,
     the size chance stays within at ``level``; ``beyond`` (the difference is larger); ``p``, the
@@ -42,7 +48,10 @@ def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1
     ``p <= (1 - level) / candidates``); ``rose`` and ``fell``, how many questions moved each way.
     ``candidates``: how many models the ``after`` one was picked from by this very figure (the
     best of several steps), each a chance to look better: the level is made stricter to match
-    (Bonferroni), so the best of twenty is not called better by luck. None without a question."""
+    (Bonferroni), so the best of twenty is not called better by luck. ``clusters``: one label per
+    question (its document, say), for questions that are not independent: the sign patterns flip
+    each cluster's summed difference as one, and ``clusters`` in the result says how many there
+    were. None without a question."""
     a, b = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"paired values differ in shape: {a.shape} and {b.shape}")
@@ -50,10 +59,17 @@ def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1
         raise ValueError(f"level {level}, samples {samples}, candidates {candidates}: need 0 < level < 1 and "
                          "samples, candidates >= 1")
     n = len(a)
+    if clusters is not None and len(clusters) != n:
+        raise ValueError(f"{len(clusters)} cluster labels for {n} paired values")
     if n == 0:
         return None
     differences = b - a
-    changed = differences[differences != 0]
+    units = differences
+    if clusters is not None:  # each cluster's questions move together: one sign per cluster
+        labels = {label: k for k, label in enumerate(dict.fromkeys(clusters))}
+        units = np.zeros(len(labels))
+        np.add.at(units, [labels[label] for label in clusters], differences)
+    changed = units[units != 0]
     observed = float(differences.sum() / n)
     chance = np.sort(np.abs(_flipped_sums(changed, samples, seed))) / n
     # The size chance stays within: the order statistic at the level (a stricter one for a pick of
@@ -62,7 +78,20 @@ def test(before: Sequence[float], after: Sequence[float], *, candidates: int = 1
     beyond = abs(observed) > noise + _TOLERANCE
     p = int(np.count_nonzero(chance >= abs(observed) - _TOLERANCE)) / len(chance)
     return {"difference": observed, "noise": noise, "beyond": bool(beyond), "p": p,
-            "rose": int(np.count_nonzero(differences > 0)), "fell": int(np.count_nonzero(differences < 0))}
+            "rose": int(np.count_nonzero(differences > 0)), "fell": int(np.count_nonzero(differences < 0)),
+            **({"clusters": len(units)} if clusters is not None else {})}
+
+
+def can_tell(units: int, candidates: int = 1, level: float = LEVEL) -> bool:
+    """Whether a change over ``units`` independent questions (or clusters) can be beyond the
+    noise at all: the most lopsided sign pattern and its mirror, 2 of the 2**units, must come by
+    chance no more often than ``(1 - level) / candidates`` (6 at 95%, 7 for the best of 2 or 3 steps)."""
+    return units > EXACT or 2.0 ** (1 - units) <= (1 - level) / candidates + _TOLERANCE
+
+
+def fewest_units(candidates: int = 1, level: float = LEVEL) -> int:
+    """The fewest units (questions, clusters) with which :func:`can_tell` holds."""
+    return next(k for k in itertools.count(1) if can_tell(k, candidates, level))
 
 
 def _flipped_sums(changed: np.ndarray, samples: int, seed: int) -> np.ndarray:

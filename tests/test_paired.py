@@ -174,3 +174,64 @@ def test_a_large_question_file_is_drawn_in_small_blocks():
 def test_ranks_become_hits_and_reciprocal_ranks_within_the_top():
     assert paired.by_rank([1, 4, None, 10, 11]) == ([1.0, 1.0, 0.0, 1.0, 0.0], [1.0, 0.25, 0.0, 0.1, 0.0])
     assert paired.by_rank([3], top=2) == ([0.0], [0.0])
+
+
+# Questions in clusters (the held-out sentences of a few documents): each cluster flips as one.
+
+@st.composite
+def clustered(draw, max_clusters=12):
+    """(before, after, cluster of each question): a few questions per cluster."""
+    sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=max_clusters))
+    labels = [c for c, size in enumerate(sizes) for _ in range(size)]
+    before = draw(st.lists(st.sampled_from(FIGURES), min_size=len(labels), max_size=len(labels)))
+    after = draw(st.lists(st.sampled_from(FIGURES), min_size=len(labels), max_size=len(labels)))
+    return before, after, labels
+
+
+@SETTINGS
+@given(pairs_of())
+def test_one_question_per_cluster_is_the_test_question_by_question(pair):
+    before, after = pair
+    alone = paired.test(before, after, clusters=[f"doc{k}" for k in range(len(before))])
+    assert alone.pop("clusters") == len(before)
+    assert alone == paired.test(before, after)
+
+
+@SETTINGS
+@given(clustered(), st.integers(2, 5))
+def test_asking_each_question_k_times_in_its_cluster_changes_nothing(case, k):
+    """A document whose every sentence were asked k times holds no more evidence: the clustered
+    test is unchanged, where the test question by question narrows its noise as if it had k
+    times the questions."""
+    before, after, labels = case
+    once = paired.test(before, after, clusters=labels)
+    repeated = paired.test(np.repeat(before, k), np.repeat(after, k), clusters=np.repeat(labels, k).tolist())
+    for key in ("noise", "difference"):
+        assert repeated[key] == pytest.approx(once[key], abs=1e-12)
+    assert (repeated["beyond"], repeated["p"], repeated["clusters"]) == (once["beyond"], once["p"], once["clusters"])
+
+
+def test_repeating_questions_narrows_the_test_question_by_question_but_not_the_clustered_one():
+    """Four documents, each one question gained: never beyond the noise (p = 1/8), however many
+    times each document's sentences ask it; question by question the same gains become "better"."""
+    before, after, labels = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0, 1, 2, 3, 0, 1]
+    for k in (1, 2, 10):
+        b, a, c = np.repeat(before, k), np.repeat(after, k), np.repeat(labels, k).tolist()
+        found = paired.test(b, a, clusters=c)
+        assert found["p"] == pytest.approx(1 / 8) and not found["beyond"]
+    assert paired.test(np.repeat(before, 2), np.repeat(after, 2))["beyond"]
+
+
+def test_too_few_clusters_can_never_be_beyond_the_noise():
+    """With k clusters the most lopsided pattern comes 2 times in 2**k: 6 are needed at 95%,
+    more for the best of several steps; with fewer, not even every cluster gaining is beyond it."""
+    assert [paired.fewest_units(c) for c in (1, 2, 3, 5, 20)] == [6, 7, 7, 8, 10]
+    for k in range(1, 6):
+        assert not paired.can_tell(k)
+        found = paired.test([0.0] * 10 * k, [1.0] * 10 * k, clusters=[c for c in range(k) for _ in range(10)])
+        assert not found["beyond"]
+    six = paired.test([0.0] * 60, [1.0] * 60, clusters=[c for c in range(6) for _ in range(10)])
+    assert paired.can_tell(6) and six["beyond"] and six["p"] == pytest.approx(2 / 64)
+    assert not paired.can_tell(6, candidates=2) and paired.can_tell(7, candidates=2)
+    with pytest.raises(ValueError, match="2 cluster labels for 3"):
+        paired.test([0, 1, 0], [1, 1, 0], clusters=["a", "b"])

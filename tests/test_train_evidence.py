@@ -417,7 +417,8 @@ def test_base_figures_are_the_base_model_when_the_pooler_differs(tmp_path, tiny_
     card = (out / "README.md").read_text()
     assert f"hit@10 {base['hit@10']:.3f} -> " in card and "- step 0, this run's start, not the base model (the base's weights pooled by avg" in card
     words = {"better": "better than the base model", "not better": "not better than the base model",
-             "mixed": "mixed against the base model (one figure up, the other down)"}
+             "mixed": "mixed against the base model (one figure up, the other down)",
+             "too few documents": "too few documents to tell it from the base model"}  # (3 held out)
     assert f"- verdict: {words[heldout_judgement(summary)]} on the held-out documents" in card
 
 

@@ -117,7 +117,8 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
     # Picked as the best of every evaluation by the held-out figure itself: each was a chance to look better.
     candidates = (sum(e["step"] > 0 and e.get("heldout_hit@10") is not None for e in state.evals)
                   if selection == "best held-out retrieval" else 1)
-    change = heldout_change(ranks.get("base" if start is not None else "0"), ranks.get(str(kept)), max(1, candidates))
+    change = heldout_change(ranks.get("base" if start is not None else "0"), ranks.get(str(kept)), max(1, candidates),
+                            documents=heldout_documents(heldout_docs))
     return {"base": values(base, 0), **({"start": values(start, 0)} if start is not None else {}),
             "trained": values(next((e for e in state.evals if e["step"] == kept), None), kept),
             **({"change": change} if change is not None else {}),
@@ -126,20 +127,47 @@ def _heldout_summary(state: TrainState, heldout_docs, selection: str, total_step
             "sentences_meaning": ALL_SENTENCES}
 
 
-def heldout_change(base_ranks: list | None, trained_ranks: list | None, candidates: int = 1) -> dict | None:
+def heldout_documents(heldout_docs) -> list[int]:
+    """Each held-out question's document (an index into ``heldout_docs``), in the order
+    ``pairs.structure_retrieval`` asks them (and so gives their ranks)."""
+    from .. import pairs
+
+    return [d for d, _ in pairs.structure_queries(heldout_docs)]
+
+
+def heldout_change(base_ranks: list | None, trained_ranks: list | None, candidates: int = 1, *,
+                   documents: list) -> dict | None:
     """How hit@10 and MRR@10 changed from the base to the saved model on the same held-out
     questions (their ranks, ``pairs.structure_retrieval``), each against the changes chance makes
     (``paired.test``: ``difference``, ``noise``, ``beyond``, ``p``, ``rose``, ``fell``), with
     ``level`` and ``candidates``: the evaluated steps the saved one was picked from by these very
-    questions, which makes the test stricter. None when either model's ranks are not known (a run
-    resumed from a checkpoint written before they were kept) or they are not of the same questions."""
+    questions, which makes the test stricter. ``documents``: each question's document. The
+    sentences of one document are found or missed together, not as independent questions
+    (measured on eight trained models, session 47: the noise of their documents was up to 2.2
+    times the noise of their sentences taken one by one), so the test flips each document's
+    questions as one (``paired.test``'s clusters) and ``documents`` in the result says how many
+    documents asked questions: with fewer than ``paired.fewest_units`` no change is beyond the
+    noise (``heldout_judgement``: "too few documents"). None when either model's ranks are not
+    known (a run resumed from a checkpoint written before they were kept) or they are not of the
+    same questions."""
     from .. import paired
 
-    if not base_ranks or trained_ranks is None or len(base_ranks) != len(trained_ranks):
+    if not base_ranks or trained_ranks is None or not len(base_ranks) == len(trained_ranks) == len(documents):
         return None
     (base_hits, base_rr), (hits, rr) = paired.by_rank(base_ranks), paired.by_rank(trained_ranks)
-    return {"hit@10": paired.test(base_hits, hits, candidates=candidates),
-            "mrr@10": paired.test(base_rr, rr, candidates=candidates), "level": paired.LEVEL, "candidates": candidates}
+    return {"hit@10": paired.test(base_hits, hits, candidates=candidates, clusters=documents),
+            "mrr@10": paired.test(base_rr, rr, candidates=candidates, clusters=documents), "level": paired.LEVEL,
+            "candidates": candidates, "by": "document", "documents": len(set(documents))}
+
+
+def _too_few(change: dict) -> bool:
+    """Whether the held-out questions came from too few documents for any change to be beyond
+    their noise (``paired.can_tell``). A change tested question by question (a model saved before
+    session 47) has no ``by``: it was judged as it was."""
+    from .. import paired
+
+    level = change.get("level", paired.LEVEL)
+    return change.get("by") == "document" and not paired.can_tell(change["documents"], change.get("candidates", 1), level)
 
 
 def _measured(heldout: dict | None) -> bool:
@@ -148,18 +176,27 @@ def _measured(heldout: dict | None) -> bool:
                 and heldout["base"]["hit@10"] is not None and heldout["trained"]["hit@10"] is not None)
 
 
+# The verdict where the held-out questions came from too few documents for any change to be
+# beyond their noise (``_too_few``): neither better nor within a noise that could have been beaten.
+TOO_FEW = "too few documents"
+
+
 def heldout_judgement(heldout: dict | None) -> str | None:
-    """"better", "not better", "mixed" or "within noise" (the saved model against the base model
-    on the held-out documents), or None when not measured. With the change tested question by
-    question (``change``, ``heldout_change``): "better" when a figure rose beyond the noise and
+    """"better", "not better", "mixed", "within noise" or "too few documents" (the saved model
+    against the base model on the held-out documents), or None when not measured. With the change
+    tested (``change``, ``heldout_change``): "better" when a figure rose beyond the noise and
     none fell beyond it, "not better" the other way round, "mixed" one each way, "within noise"
-    when neither moved beyond it (``paired.judge``). Without (a model saved before the change was
-    tested): the figures compared as printed."""
+    when neither moved beyond it (``paired.judge``), "too few documents" when the questions came
+    from too few documents for a change to be beyond it (``TOO_FEW``). Without (a model saved
+    before the change was tested): the figures compared as printed."""
     if not _measured(heldout):
         return None
     change = heldout.get("change")
     if change:
         from .. import paired
+
+        if _too_few(change):
+            return TOO_FEW
 
         verdict = paired.judge([change["hit@10"], change["mrr@10"]])
         return {paired.WORSE: "not better"}.get(verdict, verdict)
@@ -197,19 +234,45 @@ def heldout_verdict(heldout: dict | None) -> str | None:
     if judgement == "mixed":  # what rose and what fell, by how much: neither model is "better"
         return f"mixed on your held-out documents: {_heldout_moves(heldout)}; {size}"
     if judgement == "within noise":  # a move the held-out questions cannot tell from chance
-        return (f"no better than the base model on your held-out documents beyond the noise of their "
-                f"{heldout['trained']['queries']:,} queries ({figures})")
+        change = heldout["change"]
+        units = (counted(change["documents"], "document") if change.get("by") == "document"
+                 else f"{heldout['trained']['queries']:,} queries")
+        return f"no better than the base model on your held-out documents beyond the noise of their {units} ({figures})"
+    if judgement == TOO_FEW:  # no noise to print: no change could have been beyond it
+        return (f"held-out retrieval {_heldout_change(heldout)} ({_heldout_size(heldout, 'document')}"
+                f"{_asked(heldout)}): {_too_few_why(heldout['change'])}")
     return f"not better than the base model on your held-out documents ({figures})"
 
 
 def _noise(heldout: dict) -> str:
-    """'; noise: hit@10 ±0.026, MRR@10 ±0.017': the size 95% of the changes chance makes on these
-    questions stay within (``paired.test``), or "" when it is not known."""
+    """'; noise by document: hit@10 ±0.026, MRR@10 ±0.017': the size 95% of the changes chance
+    makes on these questions stay within (``paired.test``), or "" when it is not known or no
+    change could be beyond it (``_too_few``). "by document": each document's questions flipped as
+    one (a model saved before session 47 tested them one by one: no "by document")."""
     change = heldout.get("change")
-    if not change:
+    if not change or _too_few(change):
         return ""
+    by = " by document" if change.get("by") == "document" else ""
     picked = f" (the best of {change['candidates']} steps)" if change.get("candidates", 1) > 1 else ""
-    return f"; noise{picked}: hit@10 {_noise_of(heldout, 'hit@10')}, MRR@10 {_noise_of(heldout, 'mrr@10')}"
+    return f"; noise{by}{picked}: hit@10 {_noise_of(heldout, 'hit@10')}, MRR@10 {_noise_of(heldout, 'mrr@10')}"
+
+
+def _asked(heldout: dict) -> str:
+    """'; 4 with questions': how many of the held-out documents gave the questions, when not all did."""
+    change = heldout.get("change") or {}
+    asked = change.get("documents")
+    return f"; {asked:,} with questions" if asked is not None and asked != heldout["documents"] else ""
+
+
+def _too_few_why(change: dict) -> str:
+    """'too few documents to tell a change from chance (it takes 6: ...)': why no verdict."""
+    from .. import paired
+
+    candidates = change.get("candidates", 1)
+    need = paired.fewest_units(candidates, change.get("level", paired.LEVEL))
+    picked = f" for the best of {candidates} steps" if candidates > 1 else ""
+    return (f"too few documents to tell a change from chance (it takes {need}{picked}: a document's sentences "
+            "rise and fall together, not as independent questions)")
 
 
 def _noise_of(heldout: dict, key: str) -> str:
@@ -367,7 +430,8 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         start_figures.append(f"STS-B dev {meta['start_dev_stsb']:.2f}")
     judgements = {"better": "better than the base model", "not better": "not better than the base model",
                   "mixed": "mixed against the base model (one figure up, the other down)",
-                  "within noise": "no better than the base model beyond the noise of the held-out questions"}
+                  "within noise": "no better than the base model beyond the noise of the held-out questions",
+                  TOO_FEW: "too few documents to tell it from the base model"}
     verdicts = [f"{judgements[j]} {where}" for j, where in (
         (heldout_judgement(heldout), "on the held-out documents"), (sts_judgement(meta), "on STS-B dev")) if j]
     refusal = sentence_transformers_refusal(meta["pooler"])
@@ -475,12 +539,13 @@ def noise_band(heldout: dict | None) -> tuple[float, float, str] | None:
     """(low, high, label) of the band chance alone moves held-out hit@10 within, about the base
     model's figure: the noise the verdict tests the change against (``heldout_change``), drawn in
     training.png so that a rise within it is not read as a gain. None when it was not measured."""
-    if not _measured(heldout) or not (heldout.get("change") or {}).get("hit@10"):
-        return None
+    if not _measured(heldout) or not (heldout.get("change") or {}).get("hit@10") or _too_few(heldout["change"]):
+        return None  # (too few documents: no band a change could leave)
     base, change = heldout["base"]["hit@10"], heldout["change"]["hit@10"]
     picked = f", the best of {heldout['change']['candidates']} steps" if heldout["change"].get("candidates", 1) > 1 else ""
-    return (base - change["noise"], base + change["noise"],
-            f"noise of {heldout['trained']['queries']:,} held-out queries{picked}: {_noise_of(heldout, 'hit@10')}")
+    of = (f"{heldout['change']['documents']:,} held-out documents" if heldout["change"].get("by") == "document"
+          else f"{heldout['trained']['queries']:,} held-out queries")
+    return (base - change["noise"], base + change["noise"], f"noise of {of}{picked}: {_noise_of(heldout, 'hit@10')}")
 
 
 def _plot(state: TrainState, path: Path, kept: int | None = None, heldout: dict | None = None) -> None:
@@ -527,6 +592,10 @@ def _figure(state: TrainState, kept: int | None = None, heldout: dict | None = N
         if band is not None:  # a move inside it is one chance alone makes on these questions
             right.axhspan(band[0], band[1], color="tab:blue", alpha=0.12, linewidth=0, label=band[2])
             values += [max(0.0, band[0]), min(1.0, band[1])]
+        elif key == "heldout_hit@10" and _measured(heldout) and heldout.get("change") and _too_few(heldout["change"]):
+            # No band a change could leave: said where the band would be, so the climb is not read as a gain.
+            right.plot([], [], " ", label=f"{counted(heldout['change']['documents'], 'held-out document')}: too few "
+                                          "to tell a change from chance")
         right.set_ylim(*eval_axis_limits(values, key))
         right.set_ylabel("STS-B dev Spearman x 100" if key == "stsb_dev" else label)
     # Below the axes, so that no legend hides a point (the kept step's star stands top right
