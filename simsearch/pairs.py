@@ -137,8 +137,8 @@ def documents_from_store(store) -> list[Document]:
 
 
 def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int = 0, *,
-                  min_queries: int = 0, max_sentence_share: float = 0.25, window: int = 2,
-                  min_words: int = MIN_WORDS) -> tuple[list[Document], list[Document]]:
+                  min_queries: int = 0, min_documents: int = 0, max_sentence_share: float = 0.25,
+                  window: int = 2, min_words: int = MIN_WORDS) -> tuple[list[Document], list[Document]]:
     """(training documents, held-out documents): ``share`` of the documents set aside.
 
     Which documents are held out depends only on the documents (their names, sentence counts and,
@@ -154,7 +154,9 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
     :func:`structure_retrieval` (a few short documents can give a few dozen, where one question
     moves hit@10 by 0.03), the documents that follow in the same order and give questions are
     added until they do, each only if the held-out documents stay within the sentence share,
-    and never the last one left to train on. With ``min_queries`` > 0, held-out documents that
+    and never the last one left to train on; so are documents until ``min_documents`` of the held-out
+    ones give questions (with fewer, no change of the figure can be told from chance: the held-out
+    test is by document, ``paired.fewest_units``). With ``min_queries`` > 0, held-out documents that
     give no question at all (one-line notes) are replaced: the same walk over the documents that
     give questions, when one of them fits. No sentence text of a held-out document is left in
     the training documents (boilerplate repeated across files would otherwise leak), so training
@@ -171,29 +173,30 @@ def heldout_split(documents: Sequence[Document], share: float = 0.1, seed: int =
     count = 0 if share == 0 or n < 2 else min(n - 1, max(1, round(share * n)))
     sizes = [len(d.sentences) for d in documents]
     budget = max_sentence_share * sum(sizes)
-    questions = [len(_questions(d, window, min_words)) if min_queries > 0 else 0 for d in documents]
+    wanted = min_queries > 0 or min_documents > 0
+    questions = [len(_questions(d, window, min_words)) if wanted else 0 for d in documents]
 
     def walk(candidates: list[int]) -> list[int]:
         held: list[int] = []
-        sentences = asked = 0
+        sentences = asked = asking = 0
         for i in candidates:  # the first ``count`` that fit
             if len(held) == count:
                 break
             if sentences + sizes[i] <= budget:
                 held.append(i)
-                sentences, asked = sentences + sizes[i], asked + questions[i]
-        for i in candidates:  # then more, for questions
-            if min_queries <= 0 or asked >= min_queries or len(held) >= n - 1:
+                sentences, asked, asking = sentences + sizes[i], asked + questions[i], asking + bool(questions[i])
+        for i in candidates:  # then more, for questions and for documents that ask them
+            if (asked >= min_queries and asking >= min_documents) or len(held) >= n - 1:
                 break
             if i not in held and questions[i] and sentences + sizes[i] <= budget:
                 held.append(i)
-                sentences, asked = sentences + sizes[i], asked + questions[i]
+                sentences, asked, asking = sentences + sizes[i], asked + questions[i], asking + 1
         return held
 
     held = walk(order) if count else []
     if count and not held:  # every document alone is over the share: the shortest
         held = [min(order, key=lambda i: sizes[i])]
-    if min_queries > 0 and held and not any(questions[i] for i in held):
+    if wanted and held and not any(questions[i] for i in held):
         held = walk([i for i in order if questions[i]]) or held
     held_ids = set(held)
     heldout = [documents[i] for i in range(n) if i in held_ids]

@@ -167,6 +167,46 @@ def test_heldout_split_holds_out_more_documents_to_reach_min_queries(documents, 
     assert not any(t in held_texts for d in training for t in d.sentences)
 
 
+@SETTINGS
+@given(corpora(min_size=0, max_size=12), st.sampled_from([0.1, 0.3]), st.integers(0, 3), st.integers(0, 8),
+       st.sampled_from([0.25, 0.5, 1.0]), windows)
+def test_heldout_split_holds_out_documents_until_enough_ask_questions(documents, share, seed, wanted, cap, window):
+    """A minimum of documents that ask questions only adds documents to the split without it, each
+    one that asks, within the sentence cap and never the last training document; short of the
+    minimum only when every document left that asks would break the cap or nothing would be left
+    to train on; and not one document more than it needs."""
+    def split(minimum):
+        return pairs.heldout_split(documents, share, seed, min_documents=minimum, max_sentence_share=cap,
+                                   window=window)[1]
+
+    def asking(docs):
+        return [d for d in docs if pairs.structure_queries([d], window)]
+
+    plain, held = {d.name for d in split(0)}, split(wanted)
+    names = {d.name for d in held}
+    if not plain or not asking(split(0)):
+        return  # nothing held out, or replaced by the walk over the documents that ask (test above)
+    assert plain <= names <= {d.name for d in split(wanted + 2)}
+    total = sum(len(d.sentences) for d in documents)
+    held_sentences = sum(len(d.sentences) for d in held)
+    added = names - plain
+    assert all(asking([d]) for d in held if d.name in added)
+    if added:
+        assert held_sentences <= cap * total
+    if len(asking(held)) < wanted and len(held) < len(documents) - 1:
+        assert all(held_sentences + len(d.sentences) > cap * total for d in documents
+                   if d.name not in names and asking([d]))
+    if added:
+        assert len(asking(held)) - 1 < wanted  # without the last one added it was short
+
+
+def test_the_held_out_minimum_of_documents_is_the_fewest_the_test_by_document_can_judge():
+    from simsearch import paired
+    from simsearch import train
+
+    assert train.HELDOUT_MIN_DOCUMENTS == paired.fewest_units()
+
+
 def test_heldout_split_rejects_a_share_out_of_range():
     with pytest.raises(ValueError):
         pairs.heldout_split([Document("a", ("one two three",))], 1.0)
