@@ -829,7 +829,11 @@ def index_command(
             _remove_folders_made(made)
         raise
     refusal = _none_of_the_files_read(store, paths or [])
-    if refusal and new and discard_unused(store, refused=True):  # a first run that indexed nothing asked of it
+    if refusal:
+        store.refuse_run(report.run_id)
+    # An index of refused runs alone (a first run that indexed nothing asked of it; another such
+    # run started beside it finds it too) is none: the last of them removes it.
+    if refusal and discard_unused(store, refused=True):
         _remove_folders_made(made)
         refusal += "; no index was made"
     if json_out:

@@ -103,13 +103,16 @@ class IndexReport:
     # Files that the files this run read include (not followed: ``Extracted.includes``) and that lie
     # outside every root of the index: {"path", "included_by": [{"path", "line"}], "command"}.
     includes_not_indexed: list[dict] = field(default_factory=list)
+    run_id: int | None = None  # this run's row in ``runs`` (not in ``as_dict``)
 
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.removed
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        fields = asdict(self)
+        del fields["run_id"]
+        return fields
 
 
 @contextlib.contextmanager
@@ -699,7 +702,7 @@ def index(
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
             report.vectors_dropped = _apply_context_window(store, window, warn, plan, embedding=len(rows))
             report.context_window = window
-            run_id = store.start_run([root_key(r) for r in roots], report.models)
+            run_id = report.run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
         upgraded = store.names_upgrade_dropped()

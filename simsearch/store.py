@@ -924,12 +924,19 @@ class Store:
         return not any(self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                        for table in ("documents", "models", "roots", "runs"))
 
-    def _only_one_run_skips(self) -> bool:
-        """Whether the index holds one run's work, and no file of it indexed: what a refused
-        first run leaves (``discard_unused(refused=True)``), and not an index another command
-        wrote to since (its run, its files)."""
-        return (self.conn.execute("SELECT count(*) FROM runs").fetchone()[0] <= 1
+    def _only_refused_runs_skips(self) -> bool:
+        """Whether the index holds refused runs' work alone (``refuse_run``), and no file of it
+        indexed: what refused first runs leave (``discard_unused(refused=True)``; two started
+        at once each find the other's run), and not an index another command wrote to since
+        (its run, its files)."""
+        return (not self.conn.execute("SELECT 1 FROM runs WHERE status != 'refused' LIMIT 1").fetchone()
                 and not self.conn.execute("SELECT 1 FROM documents WHERE skip_reason IS NULL LIMIT 1").fetchone())
+
+    def refuse_run(self, run_id: int) -> None:
+        """Mark a finished run as refused: it did none of what was asked (``index`` given files
+        of which none could be read), whatever it recorded of them."""
+        with self.transaction():
+            self.conn.execute("UPDATE runs SET status = 'refused' WHERE id = ?", (run_id,))
 
     def on_disk(self) -> bool:
         """Whether the database path still names the file this store's connection was opened on
@@ -938,13 +945,13 @@ class Store:
 
     def discard_unused(self, refused: bool = False) -> bool:
         """Close the index and remove its file (with its WAL, shared-memory and lock files) if
-        :meth:`unused`, or ``refused``: a new index whose first run indexed none of the files it
-        was given (it holds their skips, and nothing to search), while it holds that run's work
-        alone (another command may have indexed into it since). What a refused first command
+        :meth:`unused`, or ``refused``: an index whose runs were all refused (``refuse_run``: each
+        indexed none of the files it was given; it holds their skips, and nothing to search),
+        no other command's work (another may have indexed into it since). What a refused first command
         leaves is no index at all. Returns whether it was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
         writes here meanwhile, and one that opened the file and takes the lock after finds it gone
         (``on_disk``) instead of writing to a removed file."""
-        unused = self.unused() or refused and self._only_one_run_skips()
+        unused = self.unused() or refused and self._only_refused_runs_skips()
         self.close()
         if not unused:
             return False
