@@ -1440,8 +1440,10 @@ def forget_command(
     if json_out:
         return
     if space["reclaimed_bytes"]:
+        held = ("; a search reading the index now keeps it, and a copy of the index beside it (its -wal file), "
+                "until that search ends" if space.get("held_by_search") else "")
         stdout.print(f"gave {_mib(space['reclaimed_bytes'])} of unused space in {_visible(str(store.path))} back to the disk "
-                     f"({space['seconds']:.1f} s)", highlight=False, markup=False, soft_wrap=True)
+                     f"({space['seconds']:.1f} s){held}", highlight=False, markup=False, soft_wrap=True)
     elif space.get("reclaim_failed"):
         Console(stderr=True).print(f"warning: could not give the unused space in {_visible(str(store.path))} back to the disk "
                      f"({space['reclaim_failed']}); later index runs reuse it", highlight=False, markup=False, soft_wrap=True)

@@ -575,7 +575,8 @@ def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
     (``forget --model``) were more than that share of the vectors held: those were interleaved
     with the others and leave part-full pages, which SQLite does not count as free. Under the
     writer lock. Returns
-    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do), or ``{"reclaimed_bytes": 0,
+    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do; ``"held_by_search": True``: a
+    search reading meanwhile keeps that space, and as much again in the WAL, until it ends), or ``{"reclaimed_bytes": 0,
     "reclaim_failed": reason}`` when it could not (a full disk): what was forgotten stays
     forgotten, and later runs reuse the space. An `index` run that took the writer lock since the
     forget: nothing done (it reuses the space as it writes)."""
@@ -588,7 +589,8 @@ def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
             freed = store.reclaim(force=vectors_removed > RECLAIM_FREE_SHARE * (vectors_removed + held))
         except StorageError as exc:
             return {"reclaimed_bytes": 0, "reclaim_failed": exc.reason or str(exc)}
-        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2)}
+        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2),
+                **({"held_by_search": True} if freed and store.reclaim_held else {})}
 
 
 def forget_models(store: Store, names: list[str]) -> dict:

@@ -758,6 +758,7 @@ class Store:
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
         self._columns: dict[tuple[str, str], bool] = {}  # (table, column) -> present (``_has_column``)
+        self.reclaim_held = False  # the last ``reclaim``'s space was held back by a reader
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -1507,10 +1508,12 @@ class Store:
         the commit leaves the database as it was), and keeps every row id that anything refers to
         (sentences, documents, models, the full-text tables: all ``INTEGER PRIMARY KEY``), so
         the HNSW files stay valid. The file shrinks at the next checkpoint that no reader holds
-        back (at the latest when the last connection closes). A failure (a full disk: it needs
+        back (at the latest when the last connection closes; ``reclaim_held``: a reader held it back
+        at the end of this call). A failure (a full disk: it needs
         about the database's size again, in its WAL) raises ``StorageError``; the database is then
         as it was."""
         total, unused = self.space()
+        self.reclaim_held = False
         if not total or (unused <= share * total and not force):
             return 0
         try:
@@ -1522,7 +1525,8 @@ class Store:
             try:
                 self.conn.execute("PRAGMA busy_timeout=0")
                 with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    # (busy: a search reading meanwhile keeps the old pages, and the WAL, until it ends)
+                    self.reclaim_held = bool(self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
             finally:
                 self.conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
         except sqlite3.Error as exc:

@@ -206,6 +206,9 @@ def test_a_wal_a_search_held_through_the_vacuum_is_cut_by_the_next_run(tmp_path,
     reader.execute("SELECT count(*) FROM sentences").fetchone()
     code, out, err = run_cli("forget", gone, "--db", db)
     assert code == 0 and "back to the disk" in out, err
+    # (said: the disk holds more than before until the search ends, not less)
+    assert "a search reading the index now keeps it, and a copy of the index beside it (its -wal file), until " \
+           "that search ends" in " ".join(out.split()), out
     wal = db.with_name(db.name + "-wal")
     held = wal.stat().st_size
     assert held > 1.5 * WAL_KEEP_BYTES, held
