@@ -9,6 +9,7 @@ a missing file). Options are checked before anything is loaded or written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -802,7 +803,7 @@ def index_command(
         pick_device(_value(device))
     db_path = Path(db) if db else default_db_path()
     new = not db_path.exists()
-    existing = _nearest_existing(db_path)  # folders below it are made for a new index
+    made = _folders_to_make(db_path)  # made for a new index, removed with it
     if new:
         # A new index is created only for a run that can start: something to index, models that resolve.
         if not paths and not model:
@@ -828,11 +829,15 @@ def index_command(
         if new and discard_unused(store):
             # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
             # loads): no index, nor the folders made for it
-            _remove_folders_made(db_path, existing)
+            _remove_folders_made(made)
         raise
     refusal = _none_of_the_files_read(store, paths or [])
-    if refusal and new and discard_unused(store, refused=True):  # a first run that indexed nothing asked of it
-        _remove_folders_made(db_path, existing)
+    if refusal:
+        store.refuse_run(report.run_id)
+    # An index of refused runs alone (a first run that indexed nothing asked of it; another such
+    # run started beside it finds it too) is none: the last of them removes it.
+    if refusal and discard_unused(store, refused=True):
+        _remove_folders_made(made)
         refusal += "; no index was made"
     if json_out:
         _print_json(report.as_dict())
@@ -937,15 +942,24 @@ def _indexed_example(searcher) -> str:
     return f"; one indexed file from here: {display_path(first[0])}" if first else ""
 
 
-def _remove_folders_made(db_path: Path, existing: Path) -> None:
-    """The folders a new index's run made for it (those below ``existing``), once it is removed."""
-    folder = db_path.absolute().parent
-    while folder != existing and _nearest_existing(folder) == folder:
-        try:
-            folder.rmdir()
-        except OSError:
+def _folders_to_make(db_path: Path) -> list[Path]:
+    """The folders that opening a new index at ``db_path`` makes (``mkdir -p`` of its folder),
+    deepest first, as spelt: ``newdir/../y.db`` makes ``newdir``, whose ``..`` is no folder of its own."""
+    missing = []
+    for folder in db_path.absolute().parents:
+        if folder.exists():
             break
-        folder = folder.parent
+        if folder.name not in ("", ".", ".."):
+            missing.append(folder)
+    return missing
+
+
+def _remove_folders_made(folders: list[Path]) -> None:
+    """The folders a new index's run made for it (``_folders_to_make``), once it is removed:
+    each that is empty (rmdir removes nothing else)."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _none_of_the_files_read(store, paths: list[Path]) -> str | None:
@@ -1429,8 +1443,10 @@ def forget_command(
     if json_out:
         return
     if space["reclaimed_bytes"]:
+        held = ("; a search reading the index now keeps it, and a copy of the index beside it (its -wal file), "
+                "until that search ends" if space.get("held_by_search") else "")
         stdout.print(f"gave {_mib(space['reclaimed_bytes'])} of unused space in {_visible(str(store.path))} back to the disk "
-                     f"({space['seconds']:.1f} s)", highlight=False, markup=False, soft_wrap=True)
+                     f"({space['seconds']:.1f} s){held}", highlight=False, markup=False, soft_wrap=True)
     elif space.get("reclaim_failed"):
         Console(stderr=True).print(f"warning: could not give the unused space in {_visible(str(store.path))} back to the disk "
                      f"({space['reclaim_failed']}); later index runs reuse it", highlight=False, markup=False, soft_wrap=True)

@@ -103,13 +103,16 @@ class IndexReport:
     # Files that the files this run read include (not followed: ``Extracted.includes``) and that lie
     # outside every root of the index: {"path", "included_by": [{"path", "line"}], "command"}.
     includes_not_indexed: list[dict] = field(default_factory=list)
+    run_id: int | None = None  # this run's row in ``runs`` (not in ``as_dict``)
 
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.removed
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        fields = asdict(self)
+        del fields["run_id"]
+        return fields
 
 
 @contextlib.contextmanager
@@ -572,7 +575,8 @@ def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
     (``forget --model``) were more than that share of the vectors held: those were interleaved
     with the others and leave part-full pages, which SQLite does not count as free. Under the
     writer lock. Returns
-    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do), or ``{"reclaimed_bytes": 0,
+    ``{"reclaimed_bytes", "seconds"}`` (0 bytes: nothing to do; ``"held_by_search": True``: a
+    search reading meanwhile keeps that space, and as much again in the WAL, until it ends), or ``{"reclaimed_bytes": 0,
     "reclaim_failed": reason}`` when it could not (a full disk): what was forgotten stays
     forgotten, and later runs reuse the space. An `index` run that took the writer lock since the
     forget: nothing done (it reuses the space as it writes)."""
@@ -585,7 +589,8 @@ def reclaim_space(store: Store, vectors_removed: int = 0) -> dict:
             freed = store.reclaim(force=vectors_removed > RECLAIM_FREE_SHARE * (vectors_removed + held))
         except StorageError as exc:
             return {"reclaimed_bytes": 0, "reclaim_failed": exc.reason or str(exc)}
-        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2)}
+        return {"reclaimed_bytes": freed, "seconds": round(time.perf_counter() - started, 2),
+                **({"held_by_search": True} if freed and store.reclaim_held else {})}
 
 
 def forget_models(store: Store, names: list[str]) -> dict:
@@ -699,7 +704,7 @@ def index(
             store.set_setting("max_file_mb", repr(float(max_file_mb)))
             report.vectors_dropped = _apply_context_window(store, window, warn, plan, embedding=len(rows))
             report.context_window = window
-            run_id = store.start_run([root_key(r) for r in roots], report.models)
+            run_id = report.run_id = store.start_run([root_key(r) for r in roots], report.models)
         for key, reason in plan.kept.items():
             warn(key, reason)
         upgraded = store.names_upgrade_dropped()

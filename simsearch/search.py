@@ -39,6 +39,7 @@ forgotten.
 
 from __future__ import annotations
 
+import collections
 import fnmatch
 import hashlib
 import json
@@ -684,17 +685,18 @@ class Searcher:
             return self._hybrid(query, vector, k, min_score, documents, allowed, context)
         if mode == "dense":
             return self._dense(vector, k, min_score, documents, allowed, context)
-        depth = max(k, FUSION_DEPTH)
+        depth, texts = max(k, FUSION_DEPTH), {}
+        cosine: dict[int, float] = {}
         while True:
-            # Copies of one text collapse into one hit: ask deeper until k distinct texts are found.
+            # Copies of one text collapse into one hit: ask deeper until k distinct texts are found
+            # (counted by their texts; the hits are made once, from the last read).
             ranked = lexical = self.store.lexical(query, depth, documents)
-            cosine: dict[int, float] = {}
             if min_score is not None:
-                cosine = self._cosines(vector, [i for i, _ in ranked])
+                cosine.update(self._cosines(vector, [i for i, _ in ranked if i not in cosine]))
                 ranked = [(i, score) for i, score in ranked if cosine.get(i, -np.inf) >= min_score]
-            hits = self._collapse(ranked, k, cosine, set(), dict(lexical), documents, context)
-            if len(hits) >= k or len(lexical) < depth:
-                return hits
+            texts.update(self._texts([i for i, _ in ranked if i not in texts]))
+            if len({texts[i] for i, _ in ranked if i in texts}) >= k or len(lexical) < depth:
+                return self._collapse(ranked, k, cosine, set(), dict(lexical), documents, context)
             depth *= 4
 
     def _dense(self, vector: np.ndarray, k: int, min_score: float | None, documents: list[int] | None,
@@ -772,43 +774,58 @@ class Searcher:
                     texts: dict[int, str]) -> tuple[list[tuple[int, float]], bool]:
         """The dense side's raw (id, cosine) list, read until it holds ``wanted`` distinct texts
         (copies take raw ranks; :func:`read_distinct`), and whether it is all there is."""
+        copies: dict[str, dict[int, bytes]] = {}  # the read's texts: each copy's vector, read once
+        place: dict[int, tuple[str, int]] = {}
+
         def fetch(n: int) -> list[tuple[int, float]]:
             ids, scores = self.vectors.search(vector, n, allowed)
             found = list(zip(ids.tolist(), scores.tolist()))
-            found += self._tied_copies(found, allowed)
+            found += self._tied_copies(found, allowed, copies)
             # Copies that share a vector tie exactly: they go in their places' order (path, then
             # place in the file), not their ids', so any index of the same files ranks them alike.
-            place = self.store.places([i for i, _ in found])
+            place.update(self.store.places([i for i, _ in found if i not in place]))
             return sorted(found, key=lambda item: (-item[1], place.get(item[0], ("", 0))))
 
         return read_distinct(fetch, wanted, texts, self._texts)
 
-    def _tied_copies(self, found: list[tuple[int, float]], allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _tied_copies(self, found: list[tuple[int, float]], allowed: np.ndarray | None,
+                     copies: dict[str, dict[int, bytes]]) -> list[tuple[int, float]]:
         """The copies of ``found``'s texts that share a found row's vector (so its score) and that
         the read left out: a read cut inside their group holds those the vector index returned
         first (by id; HNSW returns any few of many equal vectors), and which copy stands for a
-        text goes by place among all of them. (30,000 copies of one text: their vectors, 46 MiB
-        for minilm, read once a fetch.)"""
+        text goes by place among all of them. ``copies`` keeps each text's copies (those
+        ``allowed``) with their vectors for the read's later fetches: 30,000 copies of one text
+        are 46 MiB of minilm's vectors, read once a read, not once a fetch."""
         texts = self._texts([i for i, _ in found])
+        new = sorted(set(texts.values()) - copies.keys())
+        if new:
+            rows = self.store.conn.execute("SELECT id, text FROM sentences WHERE text IN (SELECT value FROM json_each(?))",
+                                           (json.dumps(new),)).fetchall()
+            if allowed is not None:
+                permitted = set(allowed.tolist())
+                rows = [(i, text) for i, text in rows if i in permitted]
+            for text in new:
+                copies[text] = {}
+            shared = {text for text, count in collections.Counter(text for _, text in rows).items() if count > 1}
+            rows = [(i, text) for i, text in rows if text in shared]  # (a text stored once ties with nothing)
+            ids, matrix = self.store.vectors(self.model, [i for i, _ in rows])
+            vectors = {i: vector.tobytes() for i, vector in zip(ids.tolist(), matrix)}
+            for i, text in rows:
+                if i in vectors:
+                    copies[text][i] = vectors[i]
         have = {i for i, _ in found}
-        others = [(i, text) for i, text in self.store.conn.execute(
-            "SELECT id, text FROM sentences WHERE text IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(set(texts.values()))),)) if i not in have]
-        if allowed is not None and others:
-            permitted = set(allowed.tolist())
-            others = [(i, text) for i, text in others if i in permitted]
-        if not others:
-            return []
-        wanted = {text for _, text in others}
-        found_ids = [i for i, _ in found if texts.get(i) in wanted]
-        ids, matrix = self.store.vectors(self.model, found_ids + [i for i, _ in others])
-        vectors = {i: vector.tobytes() for i, vector in zip(ids.tolist(), matrix)}
-        score_of = {(texts[i], vectors[i]): score for i, score in found if i in vectors and texts.get(i) in wanted}
+        score_of = {}
+        for i, score in found:
+            held = copies.get(texts.get(i), {})
+            if i in held:
+                score_of[texts[i], held[i]] = score
         added = []
-        for i, text in others:
-            score = score_of.get((text, vectors.get(i)))
-            if score is not None:
-                added.append((i, score))
+        for text in {texts[i] for i in have if i in texts}:
+            for i, held in copies[text].items():
+                if i not in have:
+                    score = score_of.get((text, held))
+                    if score is not None:
+                        added.append((i, score))
         return added
 
     def _texts(self, ids: list[int]) -> dict[int, str]:

@@ -63,6 +63,14 @@ def now() -> str:
 # write, but never shrinks the file: forgetting half of a 32 MiB index left a 32 MiB file with
 # 16 MiB unused, until a later run filled it again.
 RECLAIM_FREE_SHARE = 0.25
+# The WAL a writer leaves once it starts it again from the top (after a checkpoint that no reader
+# held back): SQLite keeps it at its largest otherwise, while any connection is open (a VACUUM's
+# 20 MB beside an open TUI, through later index runs). About what its auto-checkpoint lets it reach.
+WAL_KEEP_BYTES = 4 * 1024 * 1024
+# The WAL a writer leaves once it starts it again from the top (after a checkpoint that no reader
+# held back): SQLite keeps it at its largest otherwise, while any connection is open (a VACUUM's
+# 20 MB beside an open TUI, through later index runs). About what its auto-checkpoint lets it reach.
+WAL_KEEP_BYTES = 4 * 1024 * 1024
 
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
 FTS_MAX_WORDS = 64
@@ -750,6 +758,7 @@ class Store:
         self._released: weakref.finalize | None = None  # takes the connection's count back (``_hold``)
         self._file: tuple[int, int] | None = None  # (device, inode) of the file the connection is on
         self._columns: dict[tuple[str, str], bool] = {}  # (table, column) -> present (``_has_column``)
+        self.reclaim_held = False  # the last ``reclaim``'s space was held back by a reader
 
     @classmethod
     def open(cls, path: Path | None = None, *, create: bool = True, readonly: bool = False) -> "Store":
@@ -809,6 +818,8 @@ class Store:
                     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
                     conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
+                    conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                     store.migrate()
                     break
                 except (sqlite3.OperationalError, StorageError) as exc:
@@ -924,12 +935,19 @@ class Store:
         return not any(self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                        for table in ("documents", "models", "roots", "runs"))
 
-    def _only_one_run_skips(self) -> bool:
-        """Whether the index holds one run's work, and no file of it indexed: what a refused
-        first run leaves (``discard_unused(refused=True)``), and not an index another command
-        wrote to since (its run, its files)."""
-        return (self.conn.execute("SELECT count(*) FROM runs").fetchone()[0] <= 1
+    def _only_refused_runs_skips(self) -> bool:
+        """Whether the index holds refused runs' work alone (``refuse_run``), and no file of it
+        indexed: what refused first runs leave (``discard_unused(refused=True)``; two started
+        at once each find the other's run), and not an index another command wrote to since
+        (its run, its files)."""
+        return (not self.conn.execute("SELECT 1 FROM runs WHERE status != 'refused' LIMIT 1").fetchone()
                 and not self.conn.execute("SELECT 1 FROM documents WHERE skip_reason IS NULL LIMIT 1").fetchone())
+
+    def refuse_run(self, run_id: int) -> None:
+        """Mark a finished run as refused: it did none of what was asked (``index`` given files
+        of which none could be read), whatever it recorded of them."""
+        with self.transaction():
+            self.conn.execute("UPDATE runs SET status = 'refused' WHERE id = ?", (run_id,))
 
     def on_disk(self) -> bool:
         """Whether the database path still names the file this store's connection was opened on
@@ -938,13 +956,13 @@ class Store:
 
     def discard_unused(self, refused: bool = False) -> bool:
         """Close the index and remove its file (with its WAL, shared-memory and lock files) if
-        :meth:`unused`, or ``refused``: a new index whose first run indexed none of the files it
-        was given (it holds their skips, and nothing to search), while it holds that run's work
-        alone (another command may have indexed into it since). What a refused first command
+        :meth:`unused`, or ``refused``: an index whose runs were all refused (``refuse_run``: each
+        indexed none of the files it was given; it holds their skips, and nothing to search),
+        no other command's work (another may have indexed into it since). What a refused first command
         leaves is no index at all. Returns whether it was removed. The caller holds the writer lock (``indexer.writer_lock``): no other command
         writes here meanwhile, and one that opened the file and takes the lock after finds it gone
         (``on_disk``) instead of writing to a removed file."""
-        unused = self.unused() or refused and self._only_one_run_skips()
+        unused = self.unused() or refused and self._only_refused_runs_skips()
         self.close()
         if not unused:
             return False
@@ -1490,10 +1508,12 @@ class Store:
         the commit leaves the database as it was), and keeps every row id that anything refers to
         (sentences, documents, models, the full-text tables: all ``INTEGER PRIMARY KEY``), so
         the HNSW files stay valid. The file shrinks at the next checkpoint that no reader holds
-        back (at the latest when the last connection closes). A failure (a full disk: it needs
+        back (at the latest when the last connection closes; ``reclaim_held``: a reader held it back
+        at the end of this call). A failure (a full disk: it needs
         about the database's size again, in its WAL) raises ``StorageError``; the database is then
         as it was."""
         total, unused = self.space()
+        self.reclaim_held = False
         if not total or (unused <= share * total and not force):
             return 0
         try:
@@ -1505,7 +1525,8 @@ class Store:
             try:
                 self.conn.execute("PRAGMA busy_timeout=0")
                 with contextlib.suppress(sqlite3.Error):
-                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    # (busy: a search reading meanwhile keeps the old pages, and the WAL, until it ends)
+                    self.reclaim_held = bool(self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
             finally:
                 self.conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
         except sqlite3.Error as exc:

@@ -227,6 +227,48 @@ def test_files_named_of_which_none_could_be_read_exit_2_on_every_run(workdir, in
     assert code == 0 and "1 still skipped" in out, (out, err)
 
 
+def test_a_refused_first_run_removes_the_folders_it_made_however_the_db_is_spelt(workdir, index_model, run_cli):
+    """Session 47: `index binary.txt --db newdir/../y.db` (newdir absent) made newdir to open the
+    index, removed the index when it refused the run, and left newdir: its clean-up climbed from
+    `newdir/..`, which it cannot remove, and stopped there. A folder it did not make stays."""
+    binary = workdir / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    (workdir / "kept").mkdir()
+    for db in (workdir / "newdir" / ".." / "y.db", workdir / "a" / ".." / "a" / "b" / ".." / "c" / "y.db",
+               workdir / "kept" / "d" / ".." / "y.db"):
+        before = sorted(p.name for p in workdir.iterdir())
+        code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+        assert code == 2 and err.strip().endswith("no index was made"), err
+        assert sorted(p.name for p in workdir.iterdir()) == before, db
+        assert not any((workdir / "kept").iterdir())
+
+
+def test_two_refused_first_runs_at_once_leave_no_index(workdir, index_model, run_cli, monkeypatch):
+    """Session 47: two `index binary.txt --db new/i.db` started together (no index there), the
+    second indexing between the first's indexing and its clean-up: each found two runs in the
+    index, not its own alone, and kept it, so an index of nothing but the two runs' skips was
+    left, with the folder made for it. A refused run's row now says so, and an index that holds
+    refused runs' skips alone is removed by the last of them."""
+    import simsearch.cli as cli
+
+    binary = workdir / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    db = workdir / "new" / "i.db"
+    original, runs = cli._none_of_the_files_read, []
+
+    def the_other_run_first(store, paths):
+        if not runs:  # the other command, started after this one indexed, refused and done
+            runs.append(None)
+            runs[0] = run_cli("index", binary, "-m", index_model, "--db", db)
+        return original(store, paths)
+
+    monkeypatch.setattr(cli, "_none_of_the_files_read", the_other_run_first)
+    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    assert [c for c, _, _ in runs] == [2] and code == 2, (runs, err)
+    assert err.strip().endswith("no index was made"), err
+    assert not (workdir / "new").exists()
+
+
 def test_a_refused_first_run_keeps_an_index_another_run_wrote_meanwhile(workdir, index_model, run_cli, monkeypatch):
     """Session 46 review: a first run given only unreadable files removed the new index it had
     made, even when another `simsearch index` had indexed a folder into it since (between the

@@ -190,3 +190,30 @@ def test_the_space_given_back_is_not_kept_in_the_wal_by_an_idle_reader(tmp_path,
     on_disk = db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
     assert on_disk < 0.5 * before, (before, db.stat().st_size, wal.stat().st_size if wal.exists() else None)
     idle.close()
+
+
+def test_a_wal_a_search_held_through_the_vacuum_is_cut_by_the_next_run(tmp_path, index_model, run_cli):
+    # Session 47: a search reading while `forget` gave space back keeps the VACUUM's WAL (SQLite
+    # needs it for that search's snapshot); with a TUI left open after it, the 20 MB WAL of a
+    # 17.8 MB index (Flask's, Werkzeug's, Click's and Jinja's docs, half forgotten) stayed 20 MB
+    # through later `index` runs, until the TUI closed. A later run now cuts it to WAL_KEEP_BYTES.
+    from simsearch.store import WAL_KEEP_BYTES
+
+    store, db, kept, gone = _index(tmp_path, index_model, big=1500)
+    store.close()
+    reader = sqlite3.connect(db, isolation_level=None)  # a search, then a TUI left open
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sentences").fetchone()
+    code, out, err = run_cli("forget", gone, "--db", db)
+    assert code == 0 and "back to the disk" in out, err
+    # (said: the disk holds more than before until the search ends, not less)
+    assert "a search reading the index now keeps it, and a copy of the index beside it (its -wal file), until " \
+           "that search ends" in " ".join(out.split()), out
+    wal = db.with_name(db.name + "-wal")
+    held = wal.stat().st_size
+    assert held > 1.5 * WAL_KEEP_BYTES, held
+    reader.execute("COMMIT")
+    code, out, err = run_cli("index", "--db", db)  # nothing changed since
+    assert code == 0, err
+    assert wal.stat().st_size <= WAL_KEEP_BYTES, (held, wal.stat().st_size)
+    reader.close()

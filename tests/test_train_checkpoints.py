@@ -225,7 +225,28 @@ def test_a_full_disk_at_a_periodic_checkpoint_warns_and_the_run_goes_on(world, u
     assert ("the checkpoint of step 3 could not be saved in " in said and "(No space left on device); the one of "
             "step 2 is there to --resume from; training goes on" in said), said
     assert "Traceback" not in said
+    # Session 47: said once, not at each checkpoint (steps 3, 4 and 5 failed), then summed up.
+    assert said.count("could not be saved") == 2 and "checkpoint of step 4" not in said, said
+    assert ("3 of 5 checkpoints could not be saved in " in said and " as the run went (the last: No space left on "
+            "device); the last saved holds step 2" in said), said
     assert_same_run(uninterrupted, out)
+
+
+def test_the_time_spent_writing_checkpoints_is_not_training_time(world, tmp_path, monkeypatch):
+    """Session 47: `train_seconds` is documented as the steps alone (evaluations counted apart),
+    but the checkpoints written as the run went were counted in it: 5 checkpoints of 0.4 s each in
+    a run of 6 steps counted 5 checkpoints' writing. They are counted in neither now (each
+    checkpoint here takes 100 s by the clock the run's time is counted with)."""
+    original, clock, later = training._save_checkpoint, time.perf_counter, [0.0]
+
+    def slow(*args, **kwargs):
+        later[0] += 100.0
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(training, "_save_checkpoint", slow)
+    monkeypatch.setattr(training.time, "perf_counter", lambda: clock() + later[0])
+    metadata = train(make(world, tmp_path / "slow"))
+    assert later[0] == 500.0 and metadata["train_seconds"] < 100.0, metadata["train_seconds"]
 
 
 def test_a_full_disk_when_ctrl_c_saves_says_which_checkpoint_is_left(world, uninterrupted, tmp_path, monkeypatch):

@@ -235,7 +235,7 @@ class TrainState:
     batch_in_epoch: int = 0
     best_score: float | None = None
     best_step: int | None = None
-    train_seconds: float = 0.0  # steps only: evaluation time is counted apart
+    train_seconds: float = 0.0  # steps only: evaluation time is counted apart, checkpoints' not at all
     eval_seconds: float = 0.0
     losses: list = field(default_factory=list)
     evals: list = field(default_factory=list)
@@ -327,6 +327,7 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
         raise _interrupted_before_first_step(run.staging, run.state.step)
     clock, last_eval, first_step, timed_work = _Clock(state), "-", 0.0, 0
     started, saved_at = state.step, time.monotonic()
+    tried, failures = 0, []  # the checkpoints saved as the run goes: how many, and why each that failed did
     try:
         with progress_bar(total, f"training ({config.mode})", unit="step",
                           enabled=config.progress and run.main_process) as advance:
@@ -367,19 +368,29 @@ def _train(run: Run, ctrl_c: _CtrlC, stop_at_step: int | None) -> None:
                 advance(1, loss=f"{loss:.4f}", **{"sent/s": f"{steps * config.batch_size / max(seconds, 1e-9):,.0f}",
                                                   "dev": last_eval})
                 if stop and state.step < total:
-                    clock.lap()
-                    failed = _checkpoint(run)
+                    with clock.apart():
+                        failed = _checkpoint(run)
                     if failed:
                         raise Interrupted(f"interrupted at step {state.step} of {total}, but {_not_saved(run, failed)}")
                     raise Interrupted(f"interrupted at step {state.step} of {total}; checkpoint saved in "
                                       f"{run.staging}; run the same command with --resume to continue")
                 if due and state.step < total:  # (the last step's weights are saved as the model next)
-                    clock.lap()
-                    failed = _checkpoint(run)
-                    if failed and run.main_process:  # only insurance: the run goes on, and tries again next time
-                        print_warning(f"{_not_saved(run, failed)}; training goes on")
+                    with clock.apart():
+                        failed = _checkpoint(run)
+                    tried += 1
+                    if failed and not failures and run.main_process:
+                        # Only insurance: the run goes on and tries again next time, said once
+                        # (a full disk stays full: a line every interval), then summed up at the end.
+                        print_warning(f"{_not_saved(run, failed)}; training goes on (it tries again at each "
+                                      "checkpoint, and says at the end how they went)")
+                    if failed:
+                        failures.append(failed)
                     saved_at = time.monotonic()
         _check_finite(run.model, state.step, config)
+        if failures and tried > 1 and run.main_process:
+            last = (f"the last saved holds step {run.saved_step}" if run.saved_step else "none was saved")
+            print_warning(f"{len(failures):,} of {tried:,} checkpoints could not be saved in {run.staging} as the run "
+                          f"went (the last: {failures[-1]}); {last}")
     except TrainingDiverged:
         if run.main_process:  # nothing of a diverged run is worth keeping; --out was never touched
             _discard_staging(run.staging)
@@ -875,6 +886,15 @@ class _Clock:
         now = time.perf_counter()
         self.state.train_seconds += now - self.mark
         self.mark = now
+
+    @contextlib.contextmanager
+    def apart(self):
+        """Time counted neither as training nor as evaluation: a checkpoint's writing."""
+        self.lap()
+        try:
+            yield
+        finally:
+            self.mark = time.perf_counter()
 
     @contextlib.contextmanager
     def evaluating(self):
