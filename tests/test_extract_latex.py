@@ -239,3 +239,16 @@ def test_a_theorems_name_in_brackets_is_read_as_its_title():
               "\\end{proof}\n\\begin{enumerate}[(a)]\n\\item One.\n\\end{enumerate}\n\\begin{theorem}[label=thm:x]\nKeys.\n\\end{theorem}\n")
     assert tex(source) == [(2, "Mass balance"), (4, "The mass balance is the net gain."), (6, "Fermat"), (7, "No solutions."),
                            (9, "Proof of"), (10, "By mass."), (13, "One."), (16, "Keys.")]
+
+
+def test_a_bibliographys_widest_label_is_not_read_into_its_first_entry():
+    """covington.tex's ``\\begin{thebibliography}{99}`` gave "99 Bickel, Balthasar, Bernard
+    Comrie, and Martin Haspelmath: The Leipzig Glossing Rules..." at the line of the \\begin, not
+    the entry's: the {99} (the widest label, for the layout) was read as text."""
+    source = (r"\documentclass{article}" "\n" r"\begin{document}" "\n" "Some text here.\n"
+              r"\begin{thebibliography}{99}" "\n"
+              r"\bibitem{leipzig} Bickel, Balthasar: The Leipzig glossing rules." "\n"
+              r"\bibitem{x} Knuth, Donald: The TeXbook." "\n"
+              r"\end{thebibliography}" "\n" r"\end{document}" "\n")
+    assert read("paper.tex", source) == [(3, "Some text here."), (5, "Bickel, Balthasar: The Leipzig glossing rules."),
+                                         (6, "Knuth, Donald: The TeXbook.")]
