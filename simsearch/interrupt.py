@@ -7,6 +7,8 @@ the others waiting for it until torchrun tears the run down. So ``python -m sims
 anything heavy is imported: a Ctrl-C is only noted (:data:`pressed`), and training acts on it
 where the processes first agree, all of them together. A single process, and every other
 command, keeps Python's own handler.
+
+:func:`sigterm_as_ctrl_c` makes SIGTERM a Ctrl-C where a command saves its work on Ctrl-C (``index``).
 """
 
 from __future__ import annotations
