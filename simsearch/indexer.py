@@ -39,6 +39,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
+from .interrupt import sigterm_as_ctrl_c
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
@@ -670,7 +671,7 @@ def index(
         pick_device(device)
     if context is not None:
         check_context_window(context)
-    with writer_lock(store):
+    with writer_lock(store), sigterm_as_ctrl_c():  # `timeout`, `kill`, systemd: saved as a Ctrl-C saves
         plan = _plan_roots(store, roots)
         if max_file_mb is None:
             max_file_mb = _recorded_max_file_mb(store, warn)

@@ -7,12 +7,17 @@ the others waiting for it until torchrun tears the run down. So ``python -m sims
 anything heavy is imported: a Ctrl-C is only noted (:data:`pressed`), and training acts on it
 where the processes first agree, all of them together. A single process, and every other
 command, keeps Python's own handler.
+
+:func:`sigterm_as_ctrl_c` makes SIGTERM a Ctrl-C where a command saves its work on Ctrl-C (``index``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import threading
+from collections.abc import Iterator
 
 pressed = False
 
@@ -53,3 +58,23 @@ def defer_under_torchrun(argv: list[str]) -> None:
 
 def is_deferring(handler) -> bool:
     return handler is _note
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM (what ``timeout``, ``kill``, systemd and job schedulers send
+    before SIGKILL) stops as Ctrl-C does: the work made so far is saved and the message says how
+    to continue, instead of a process that dies mid-chunk and a run that ``status`` calls killed.
+    Signal handlers can only be set in the main thread; elsewhere Python's own stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)

@@ -265,3 +265,16 @@ def test_the_title_pages_authors_and_date_are_read():
                "\\date{March 2021}\n\\begin{document}\n\\maketitle\nThe sheets thin.\n\\end{document}\n") == [
         (2, "Melting of Ice Sheets"), (3, "Ada Lovelace (Analytical Engine Society), Charles Babbage"), (4, "March 2021"),
         (7, "The sheets thin.")]
+
+
+def test_a_bibliographys_widest_label_is_not_read_into_its_first_entry():
+    """covington.tex's ``\\begin{thebibliography}{99}`` gave "99 Bickel, Balthasar, Bernard
+    Comrie, and Martin Haspelmath: The Leipzig Glossing Rules..." at the line of the \\begin, not
+    the entry's: the {99} (the widest label, for the layout) was read as text."""
+    source = (r"\documentclass{article}" "\n" r"\begin{document}" "\n" "Some text here.\n"
+              r"\begin{thebibliography}{99}" "\n"
+              r"\bibitem{leipzig} Bickel, Balthasar: The Leipzig glossing rules." "\n"
+              r"\bibitem{x} Knuth, Donald: The TeXbook." "\n"
+              r"\end{thebibliography}" "\n" r"\end{document}" "\n")
+    assert read("paper.tex", source) == [(3, "Some text here."), (5, "Bickel, Balthasar: The Leipzig glossing rules."),
+                                         (6, "Knuth, Donald: The TeXbook.")]

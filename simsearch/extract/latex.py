@@ -641,7 +641,7 @@ class _Reader:
             out.append(_BREAK + title + _BREAK + self._newlines(mandatory[0][1] if mandatory else stop, begin))
             return begin
         # any other: its arguments left out (a minipage's width, multicols' count), its body read
-        optional, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure") else 0)
+        optional, mandatory, begin = self._args(stop, end, 1 if env in ("minipage", "multicols", "otherlanguage", "wrapfigure", "thebibliography") else 0)
         title = ""  # a theorem's name: "\begin{lemma}[Fermat]" typesets "Lemma 2 (Fermat)."
         if optional and (env.rstrip("*") in _THEOREMS or env.rstrip("*") in self.doc.theorems) \
                 and not _PARAMETER.match(self.text[optional[0][0]:optional[0][1]]):  # (thmtools' "[name=x, label=y]")

@@ -1,0 +1,59 @@
+"""SIGTERM stops `index` as Ctrl-C does (session 47, trial trial).
+
+`timeout 40 simsearch index ~/notes` (SIGTERM) died mid-chunk: no message, exit status -15,
+the vectors made since the last commit lost, and `status` said the run was "killed (its process
+ended without finishing)". Ctrl-C saved them and said how to continue; training already treated
+SIGTERM as Ctrl-C. The signal is sent from inside the run (at the third chunk's commit) so that
+the test does not depend on timing.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import os, signal, sys
+from pathlib import Path
+from simsearch import indexer
+from simsearch.cli import main
+from simsearch.store import Store
+
+indexer.EMBED_CHUNK = 2
+real = Store.add_vectors
+calls = {"n": 0}
+
+def terminated_at_the_third_chunk(self, *args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return real(self, *args, **kwargs)
+
+Store.add_vectors = terminated_at_the_third_chunk
+main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-context", "0"])
+"""
+
+
+def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, index_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("\n\n".join(f"Sentence number {i} about rivers." for i in range(8)) + "\n")
+    db = tmp_path / "i.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(docs), str(index_model), str(db)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "interrupted;" in done.stderr and "Run the same command again to continue" in done.stderr, done.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT status FROM runs ORDER BY id DESC").fetchone()[0] == "interrupted"
+        # every vector made when the signal came is kept (killed, the run kept the first chunks' 4)
+        assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
+    finally:
+        conn.close()
+    again = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "-m", str(index_model),
+                            "--db", str(db), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert list(json.loads(again.stdout)["encoded"].values()) == [0], again.stdout  # nothing left to make
