@@ -55,7 +55,9 @@ from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UP
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
 # them: 16,384 Wikipedia sentences encoded 1.5x faster as one window than as eight of 2,048 (bf16,
 # 2-core Sapphire Rapids). Vectors are committed every EMBED_CHUNK as they come, so a killed
-# run loses at most a chunk's work; a Ctrl-C also writes the vectors made since the last commit.
+# run loses at most a chunk's work, and with context vectors the pass over the window's sentences
+# alone that comes before any of its vectors is complete (``_encode_rows``); a Ctrl-C also writes
+# the vectors made since the last commit.
 EMBED_WINDOW = 16384
 EMBED_CHUNK = 2048
 DEFAULT_MAX_FILE_MB = 20.0
