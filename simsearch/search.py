@@ -277,9 +277,13 @@ def root_gone(store: Store, path: str) -> bool:
 def stale_note(store: Store, path: str, state: str) -> str:
     """The note on a hit whose file is not as indexed (``file_state``), with the command that
     brings the index up to date: "gone since indexed: run simsearch index"; for a file whose
-    folder is gone too, "gone since indexed, its folder too: run simsearch forget --missing"."""
+    folder is gone too, "gone since indexed, its folder too: run simsearch forget --missing"; for
+    one that cannot be read, both remedies (`index` would take its sentences out)."""
     if state == "gone" and root_gone(store, path):
         return f"{FILE_STATE_NOTES[state]}, its folder too: run {command_line('forget', '--missing', db=store.path)}"
+    if state == "unreadable":  # `index` takes such a file out (as a fresh index would not hold it): say so
+        return (f"{FILE_STATE_NOTES[state]}: make it readable again (no permission, or not a file), or run "
+                f"{command_line('index', db=store.path)} to take it out")
     return f"{FILE_STATE_NOTES[state]}: run {command_line('index', db=store.path)}"
 # A hit's file read by another version of the reader (``Hit.read_by_other_version``).
 OTHER_READER_NOTE = "read by another version of simsearch"

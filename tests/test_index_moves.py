@@ -559,3 +559,24 @@ def test_a_hit_stands_under_its_copy_on_disk_not_under_a_gone_one(tmp_path, inde
     assert [place["location"] for place in river["other_locations"]] == ["docs/a.txt:3"]
     if vector_context == "1" or mode != "lexical":
         assert river["before"] == ["Intro line here."]  # its own file's neighbours (--context 1)
+
+
+def test_a_hit_whose_file_cannot_be_read_now_says_index_would_take_it_out(tmp_path, index_model, run_cli):
+    """A session-47 user trial: a file made unreadable (chmod 000) was noted "cannot be read now: run
+    simsearch index", and `index` then took its sentences out (as a fresh index, which cannot read
+    it, would not hold them): the note gave the remedy that loses the text. It now names both."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The river runs to the sea.\n")
+    (docs / "b.txt").write_text("A dog barks at night.\n")
+    db = tmp_path / "i.db"
+    assert run_cli("index", docs, "--db", db, "-m", index_model)[0] == 0
+    (docs / "a.txt").unlink()
+    (docs / "a.txt").mkdir()  # not a file any more: unreadable whoever runs the test (root reads a chmod 000 file)
+    code, out, err = run_cli("search", "river sea", "--db", db, "-m", index_model, "--mode", "lexical", "--json")
+    assert code == 0, err
+    assert json.loads(out.splitlines()[0])["file"] == "unreadable"
+    code, out, err = run_cli("search", "river sea", "--db", db, "-m", index_model, "--mode", "lexical")
+    note = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "cannot be read now: make it readable again" in note, note
+    assert "or run simsearch index --db" in note and "to take it out" in note, note
