@@ -136,7 +136,7 @@ FUSION_WEIGHTS = {"dense": DENSE_WEIGHT, "lexical": 1.0}
 
 def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], *,
                  depth: int | None = None, dense_weight: float = DENSE_WEIGHT, rrf_k: float = RRF_K,
-                 written: dict[int, int] | None = None) -> list[tuple[int, float]]:
+                 written: dict[int, int] | None = None, dense_share: float = 1.0) -> list[tuple[int, float]]:
     """Hybrid ranking of the two sides' ranked lists, the same however deep they go: the first
     ``depth`` of each side fused (:func:`fuse`), then the deeper candidates, fused among
     themselves, after them (``depth``: :data:`FUSION_DEPTH`). So ``-k 100`` starts with the same
@@ -149,14 +149,15 @@ def hybrid_order(query: str, dense: list[tuple[int, float]], lexical: list[tuple
     A one-word query's lexical hits may hold only its tokens (``batch size`` for
     ``--batch-size``): ``written`` (id: how many of the query's punctuated words the sentence
     holds as written, from ``Store.lexical_ranked``) then puts those that hold it as written
-    first, in their fused order, whatever the dense side thinks of the others.
+    first, in their fused order, whatever the dense side thinks of the others. ``dense_share``:
+    the share of the sentences the dense side could rank (:func:`fuse`).
     """
     depth = FUSION_DEPTH if depth is None else depth
     weights = fusion_weights(query, bool(lexical), dense_weight)
     lexical_depth = _lexical_head(weights, depth, rrf_k)
-    head = fuse(dense[:depth], lexical[:lexical_depth], weights, rrf_k)
+    head = fuse(dense[:depth], lexical[:lexical_depth], weights, rrf_k, dense_share)
     seen = {sentence_id for sentence_id, _ in head}
-    tail = fuse(dense[depth:], lexical[lexical_depth:], weights, rrf_k)
+    tail = fuse(dense[depth:], lexical[lexical_depth:], weights, rrf_k, dense_share)
     order = head + [(sentence_id, score) for sentence_id, score in tail if sentence_id not in seen]
     if written and searched_word_count(query) == 1:
         order.sort(key=lambda item: -written.get(item[0], 0))  # stable: the fused order within each group
@@ -188,17 +189,24 @@ COPIES_LISTED = 20
 
 
 def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weights: dict[str, float] | None = None,
-         rrf_k: float = RRF_K) -> list[tuple[int, float]]:
+         rrf_k: float = RRF_K, dense_share: float = 1.0) -> list[tuple[int, float]]:
     """Weighted reciprocal-rank fusion of two ranked (id, score) lists, each without repeated
     ids: every id of either list once, as (id, fused score), best first. An id at rank r of a
     side gets ``weights[side] / (rrf_k + r)`` from it (ranks from 1; the sides' own scores are
     not used). Ties go to the id the dense list holds, in its order, then to the lexical
-    order, so the result depends only on the two rankings."""
+    order, so the result depends only on the two rankings.
+
+    ``dense_share``: the share of the index's sentences the dense side could rank (a model whose
+    ``index`` run was stopped, or is still running, has vectors for only some of them). Its rank r
+    among those is taken as rank r / share among all, where it would stand on average: the
+    few sentences of a model 1% embedded are not its first ten answers, and the sentences
+    lexical search finds are not pushed below them."""
     weights = weights or FUSION_WEIGHTS
     fused: dict[int, float] = {}
     for side, ranked in (("dense", dense), ("lexical", lexical)):
+        scale = 1.0 / dense_share if side == "dense" and 0 < dense_share < 1 else 1.0
         for rank, (sentence_id, _) in enumerate(ranked, 1):
-            fused[sentence_id] = fused.get(sentence_id, 0.0) + weights[side] / (rrf_k + rank)
+            fused[sentence_id] = fused.get(sentence_id, 0.0) + weights[side] / (rrf_k + rank * scale)
     # dict order is first-seen order: the dense list, then the lexical-only ids; sorted() is stable
     return sorted(fused.items(), key=lambda item: -item[1])
 
@@ -582,6 +590,13 @@ class Searcher:
     def embed(self, queries: list[str]) -> np.ndarray:
         return self.load_encoder().encode(queries, normalize=True, progress=False)
 
+    def dense_share(self) -> float:
+        """The share of the index's sentences this model's vectors cover: 1.0 once `simsearch
+        index` has embedded them all, less while a run embeds them or after one was stopped
+        (hybrid search then ranks its dense side as a sample: :func:`fuse`)."""
+        total = self.sentences()
+        return 1.0 if total <= 0 else min(1.0, self.vectors.count / total)
+
     def missing_vectors(self) -> int:
         """Sentences that have no vector for this model yet (a half-indexed database): dense
         search cannot find them until ``simsearch index`` has encoded them."""
@@ -750,6 +765,7 @@ class Searcher:
         wanted = max(k, FUSION_DEPTH)  # distinct texts a side contributes (as raw ids before: see hybrid_order)
         texts: dict[int, str] = {}
         head_raw, head_done = self._dense_read(vector, FUSION_DEPTH, allowed, texts)
+        share = self.dense_share()
         while True:
             wanted_lexical = lexical_depth_for(query, wanted)
             deep_raw, dense_done = [], head_done
@@ -759,7 +775,7 @@ class Searcher:
                                                       wanted_lexical, texts, self._texts)
             dense, lexical, written = distinct_sides(head_raw, lexical_raw, texts, deep_raw)
             dense, lexical = dense[:wanted], lexical[:wanted_lexical]
-            ranked = hybrid_order(query, dense, lexical, written=written)
+            ranked = hybrid_order(query, dense, lexical, written=written, dense_share=share)
             cosine = dict(dense)
             if min_score is not None:
                 cosine.update(self._cosines(vector, [i for i, _ in ranked if i not in cosine]))

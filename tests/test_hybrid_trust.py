@@ -493,3 +493,34 @@ def test_a_plain_identifier_comes_before_words_that_share_only_its_stem(tmp_path
         assert all(count == 0 for _, _, count in store.lexical_ranked("kite", 100))  # a word of prose: BM25 alone
     finally:
         store.close()
+
+
+def test_a_model_embedded_for_a_few_sentences_does_not_rank_them_above_lexical_matches(tmp_path, index_model):
+    """A session-47 user trial: during (or after a stop of) `index -m NEW`, hybrid search with NEW
+    ranked the few sentences that had vectors (licence lines, cosine 0.03-0.10) as its whole top
+    ten, above the sentences lexical search found word for word: a dense rank among 32 of 8,797
+    sentences was fused as a rank among all. It now counts as the rank it would have among all
+    (rank / share), so the lexical matches come first; with every vector there nothing changes."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    filler = [f"Entry {n} of the ledger lists {n} crates of apples shipped north." for n in range(120)]
+    (docs / "ledger.txt").write_text("\n".join(filler) + "\n")
+    (docs / "keeper.txt").write_text("The lighthouse keeper polished the brass lamp every evening.\n")
+    store = Store.open(tmp_path / "i.db")
+    indexer.index(store, [docs], [str(index_model)], device="cpu", progress=False, context=0)
+    model = store.models()[0]
+    target = store.conn.execute("SELECT id FROM sentences WHERE text LIKE 'The lighthouse%'").fetchone()[0]
+    searcher = Searcher(store, model, device="cpu")
+    full = [hit.sentence_id for hit in searcher.search("lighthouse keeper brass lamp", 10, mode="hybrid")]
+    assert full[0] == target and searcher.dense_share() == 1.0
+    # As a stopped run leaves it: vectors for two ledger lines alone (the target has none).
+    kept = [row[0] for row in store.conn.execute("SELECT id FROM sentences WHERE id != ? ORDER BY id LIMIT 2", (target,))]
+    with store.transaction():
+        store.conn.execute(f"DELETE FROM vectors WHERE model_id = ? AND sentence_id NOT IN ({kept[0]}, {kept[1]})",
+                           (model.id,))
+        store.bump_generations([model.id])
+    model = next(m for m in store.models() if m.id == model.id)
+    searcher = Searcher(store, model, device="cpu")
+    hits = [hit.sentence_id for hit in searcher.search("lighthouse keeper brass lamp", 10, mode="hybrid")]
+    assert searcher.dense_share() == pytest.approx(2 / 121)
+    assert hits[0] == target, hits
