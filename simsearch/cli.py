@@ -834,7 +834,7 @@ def index_command(
     refusal = _none_of_the_files_read(store, paths or [])
     if refusal:
         store.refuse_run(report.run_id)
-        made = made or _recorded_folders_made(store)  # (another refused run made the index, and them)
+        made = made or _recorded_folders_made(store, db_path)  # (another refused run made the index, and them)
     # An index of refused runs alone (a first run that indexed nothing asked of it; another such
     # run started beside it finds it too) is none: the last of them removes it.
     if refusal and discard_unused(store, refused=True):
@@ -972,8 +972,11 @@ def _open_new_index(db_path: Path, made: list[Path]):
     return store
 
 
-def _recorded_folders_made(store) -> list[Path]:
-    return [Path(folder) for folder in json.loads(store.setting(FOLDERS_MADE_KEY) or "[]")]
+def _recorded_folders_made(store, db_path: Path) -> list[Path]:
+    """The folders recorded by ``_open_new_index`` that still hold ``db_path`` (not those of an
+    index moved since)."""
+    holding = set(db_path.absolute().parents)
+    return [Path(folder) for folder in json.loads(store.setting(FOLDERS_MADE_KEY) or "[]") if Path(folder) in holding]
 
 
 def _remove_folders_made(folders: list[Path]) -> None:
