@@ -566,8 +566,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs,
                            repeated_names(named_documents(data)) if heldout_docs else frozenset(),
                            split.sts_dev_pairs, split.training if names_column(config) else None)
-    saved = (_checkpoint_to_resume(staging, signature, heldout_docs, lambda: _heldout_before_session_47(data, config.seed))
-             if config.resume else None)
+    saved = (_checkpoint_to_resume(staging, signature, heldout_docs,
+                                   lambda: _heldout_before_session_47(data, config.seed)) if config.resume else None)
     if not config.resume:
         _refuse_to_drop_a_resumable_checkpoint(staging, signature)
 
@@ -1840,8 +1840,8 @@ def _checkpoint_to_resume(staging: Path, signature: dict, heldout_docs=(), heldo
         if held == sha:  # the same data and options, split by an older simsearch's rule
             raise SimsearchError(
                 f"--resume: the checkpoint in {staging} was written by an older simsearch, which held out "
-                f"{counted(len(before), 'document')} of this data, where this one holds out {len(heldout_docs):,} (until "
-                f"{HELDOUT_MIN_DOCUMENTS} of them give questions: fewer cannot tell a change from chance); its steps "
+                f"{counted(len(before), 'document')} of this data, where this one holds out {len(heldout_docs):,} "
+                f"(until {HELDOUT_MIN_DOCUMENTS} of them give questions: fewer cannot tell a change from chance); its steps "
                 "trained on documents now held out, so it cannot go on: start again without --resume")
     if SET_OF_NAMES_KEY in saved["signature"] and PASSAGE_NAMES_KEY in signature:
         # (its hash cannot tell whether each passage has the name it had: refused, not guessed)
