@@ -810,7 +810,7 @@ def index_command(
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
         for name in model or []:
             resolve_model(name, _value(pooler))
-    store = Store.open(db)
+    store = _open_new_index(db_path, made) if new else Store.open(db)
     roots = list(paths or [])
     if not roots and not model:
         roots = previous_roots(store)
@@ -834,6 +834,7 @@ def index_command(
     refusal = _none_of_the_files_read(store, paths or [])
     if refusal:
         store.refuse_run(report.run_id)
+        made = made or _recorded_folders_made(store, db_path)  # (another refused run made the index, and them)
     # An index of refused runs alone (a first run that indexed nothing asked of it; another such
     # run started beside it finds it too) is none: the last of them removes it.
     if refusal and discard_unused(store, refused=True):
@@ -952,6 +953,30 @@ def _folders_to_make(db_path: Path) -> list[Path]:
         if folder.name not in ("", ".", ".."):
             missing.append(folder)
     return missing
+
+
+# The setting that names the folders a new index's opening made (``_open_new_index``).
+FOLDERS_MADE_KEY = "folders_made"
+
+
+def _open_new_index(db_path: Path, made: list[Path]):
+    """A new index, with the folders its opening made (``_folders_to_make``) recorded in it: a
+    refused run that did not make them, but removes the index as the last of its refused runs
+    (another started beside the one that made it), removes them too."""
+    from .store import Store
+
+    store = Store.open(db_path)
+    if made:
+        with store.transaction():
+            store.set_setting(FOLDERS_MADE_KEY, json.dumps([str(folder) for folder in made]))
+    return store
+
+
+def _recorded_folders_made(store, db_path: Path) -> list[Path]:
+    """The folders recorded by ``_open_new_index`` that still hold ``db_path`` (not those of an
+    index moved since)."""
+    holding = set(db_path.absolute().parents)
+    return [Path(folder) for folder in json.loads(store.setting(FOLDERS_MADE_KEY) or "[]") if Path(folder) in holding]
 
 
 def _remove_folders_made(folders: list[Path]) -> None:

@@ -61,6 +61,9 @@ def is_deferring(handler) -> bool:
 
 
 def _raise_interrupt(signum, frame) -> None:
+    # Once: a second SIGTERM (``kill`` sent again, a manager that repeats it) would cut short the
+    # saving the first started (the vectors made, the run's record), as a second Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -69,7 +72,8 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     """Within the block, SIGTERM (what ``timeout``, ``kill``, systemd and job schedulers send
     before SIGKILL) stops as Ctrl-C does: the work made so far is saved and the message says how
     to continue, instead of a process that dies mid-chunk and a run that ``status`` calls killed.
-    Signal handlers can only be set in the main thread; elsewhere Python's own stays."""
+    Further SIGTERMs are ignored until the block ends (SIGKILL still stops it). Signal handlers
+    can only be set in the main thread; elsewhere Python's own stays."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

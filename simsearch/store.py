@@ -67,10 +67,6 @@ RECLAIM_FREE_SHARE = 0.25
 # held back): SQLite keeps it at its largest otherwise, while any connection is open (a VACUUM's
 # 20 MB beside an open TUI, through later index runs). About what its auto-checkpoint lets it reach.
 WAL_KEEP_BYTES = 4 * 1024 * 1024
-# The WAL a writer leaves once it starts it again from the top (after a checkpoint that no reader
-# held back): SQLite keeps it at its largest otherwise, while any connection is open (a VACUUM's
-# 20 MB beside an open TUI, through later index runs). About what its auto-checkpoint lets it reach.
-WAL_KEEP_BYTES = 4 * 1024 * 1024
 
 # Words of a query searched lexically (the rest are ignored): FTS5 limits an expression's depth.
 FTS_MAX_WORDS = 64
@@ -818,7 +814,6 @@ class Store:
                     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once, by the first opener
                     conn.execute("PRAGMA synchronous=NORMAL")
-                    conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                     conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}")
                     store.migrate()
                     break

@@ -269,6 +269,46 @@ def test_two_refused_first_runs_at_once_leave_no_index(workdir, index_model, run
     assert not (workdir / "new").exists()
 
 
+def test_two_refused_first_runs_at_once_leave_no_folder_whichever_ends_last(workdir, index_model, run_cli, monkeypatch):
+    """Review 47: of two `index binary.txt --db new/i.db` started together, the first made `new`
+    and the index; the second, started after, found the index there. When the first's clean-up
+    came while the second ran, it kept the index (another run's in it), and the second, the last
+    of the refused runs, removed it but left the empty `new`, which it had not made. The folders a
+    new index's opening made are recorded in it, and removed with it by whichever run removes it."""
+    import simsearch.cli as cli
+    from simsearch.indexer import discard_unused
+    from simsearch.store import Store
+
+    binary = workdir / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    db = workdir / "new" / "i.db"
+    original = cli._none_of_the_files_read
+
+    class Paused(Exception):
+        """The first run, indexed, not yet cleaned up."""
+
+    def paused(store, paths):
+        store.close()
+        raise Paused
+
+    monkeypatch.setattr(cli, "_none_of_the_files_read", paused)
+    with pytest.raises(Paused):
+        run_cli("index", binary, "-m", index_model, "--db", db)
+    ended = []
+
+    def the_first_run_ends_meanwhile(store, paths):
+        if not ended:
+            first = Store.open(db)
+            first.refuse_run(1)
+            ended.append(discard_unused(first, refused=True))  # the second run's row is in it: kept
+        return original(store, paths)
+
+    monkeypatch.setattr(cli, "_none_of_the_files_read", the_first_run_ends_meanwhile)
+    code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
+    assert ended == [False] and code == 2 and err.strip().endswith("no index was made"), err
+    assert not (workdir / "new").exists()
+
+
 def test_a_refused_first_run_keeps_an_index_another_run_wrote_meanwhile(workdir, index_model, run_cli, monkeypatch):
     """Session 46 review: a first run given only unreadable files removed the new index it had
     made, even when another `simsearch index` had indexed a folder into it since (between the

@@ -57,3 +57,83 @@ def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, in
                             "--db", str(db), "--json"], env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert list(json.loads(again.stdout)["encoded"].values()) == [0], again.stdout  # nothing left to make
+
+
+TWICE = r"""
+import os, signal, sys
+from simsearch import indexer
+from simsearch.cli import main
+from simsearch.store import Store
+
+indexer.EMBED_CHUNK = 2
+real_add, real_finish = Store.add_vectors, Store.finish_run
+calls = {"n": 0}
+
+def terminated_at_the_third_chunk(self, *args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return real_add(self, *args, **kwargs)
+
+def terminated_again_while_recording_the_run(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real_finish(self, *args, **kwargs)
+
+Store.add_vectors = terminated_at_the_third_chunk
+Store.finish_run = terminated_again_while_recording_the_run
+main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-context", "0"])
+"""
+
+
+def test_a_second_sigterm_does_not_cut_short_what_the_first_saves(tmp_path, index_model):
+    """Review 47: a second SIGTERM while the first's interruption was being recorded (``kill``
+    sent again) stopped that too: the run stayed "running" (`status` called it killed) and the
+    message was a bare "interrupted", not what was saved. The first one stops the run; the others
+    wait until it has saved its work and said so."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("\n\n".join(f"Sentence number {i} about rivers." for i in range(8)) + "\n")
+    db = tmp_path / "i.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", TWICE, str(docs), str(index_model), str(db)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "interrupted; 1 new or changed file and 8 vectors" in done.stderr, done.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+    finally:
+        conn.close()
+
+
+def test_sigterm_as_ctrl_c_puts_back_the_handler_it_found(tmp_path):
+    """Called as a library function (tests, the TUI's worker thread): the handler it found is
+    there again after it, after a SIGTERM too; in another thread it sets nothing."""
+    import signal
+    import threading
+
+    from simsearch.interrupt import sigterm_as_ctrl_c
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        for _ in range(2):
+            try:
+                with sigterm_as_ctrl_c():
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    os.kill(os.getpid(), signal.SIGTERM)  # ignored: the first is being handled
+                    for _ in range(1000):
+                        pass
+            except KeyboardInterrupt:
+                pass
+            assert signal.getsignal(signal.SIGTERM) is mine
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(sigterm_as_ctrl_c().__enter__() or
+                                                             signal.getsignal(signal.SIGTERM)))
+        thread.start()
+        thread.join()
+        assert seen == [mine]
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -217,3 +217,61 @@ def test_a_wal_a_search_held_through_the_vacuum_is_cut_by_the_next_run(tmp_path,
     assert code == 0, err
     assert wal.stat().st_size <= WAL_KEEP_BYTES, (held, wal.stat().st_size)
     reader.close()
+
+
+CRASH_AFTER_RESTARTS = r"""
+import os, sys
+from pathlib import Path
+from simsearch.store import Store
+
+store = Store.open(Path(sys.argv[1]))
+for round in range(6):  # 2 MiB a commit; each checkpoint lets the next commit restart the WAL, cut to the limit
+    with store.transaction():
+        store.set_setting(f"blob{round}", str(round) * (2 << 20))
+    if round % 2:
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+os._exit(0)  # killed: no checkpoint, no close
+"""
+
+
+def test_the_wal_size_limit_keeps_a_readers_snapshot_and_every_commit_of_a_killed_writer(tmp_path):
+    """Review 47: ``journal_size_limit`` (session 47) cuts the WAL only when SQLite starts it again
+    from the top, which it does only once no reader's snapshot needs a frame of it: a search
+    reading through 12 MiB of commits still sees the index as it began, and a writer killed
+    after its WAL was cut loses no commit."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+
+    db = tmp_path / "i.db"
+    store = Store.open(db)
+    with store.transaction():
+        store.set_setting("before", "x")
+    search = sqlite3.connect(db, isolation_level=None)
+    search.execute("BEGIN")
+    assert search.execute("SELECT count(*) FROM settings WHERE key LIKE 'blob%'").fetchone() == (0,)
+    for round in range(6):
+        with store.transaction():
+            store.set_setting(f"blob{round}", str(round) * (2 << 20))
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        assert search.execute("SELECT count(*) FROM settings WHERE key LIKE 'blob%'").fetchone() == (0,)
+    search.execute("COMMIT")
+    assert search.execute("SELECT count(*) FROM settings WHERE key LIKE 'blob%'").fetchone() == (6,)
+    search.close()
+    store.close()
+
+    killed = tmp_path / "k.db"
+    Store.open(killed).close()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", CRASH_AFTER_RESTARTS, str(killed)], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(killed)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        values = dict(conn.execute("SELECT key, value FROM settings WHERE key LIKE 'blob%'").fetchall())
+        assert values == {f"blob{r}": str(r) * (2 << 20) for r in range(6)}
+    finally:
+        conn.close()

@@ -230,6 +230,40 @@ def test_resume_refuses_another_recipe_and_continues_the_same(tmp_path, tiny_mod
     assert weights_sha(uninterrupted) == weights_sha(tmp_path / "out")
 
 
+def test_resume_of_a_checkpoint_split_before_the_minimum_of_documents_says_why_it_is_refused(tmp_path, tiny_model,
+                                                                                            no_sts, monkeypatch):
+    """Review 47: a run interrupted under session 46 (held out for 200 questions alone: 4 documents
+    of these 20) and resumed after session 47 (until 6 give questions: 5) was refused as "this run
+    differs from the interrupted one in held-out documents (sha256) ..., the passages' file names
+    ...; resume with the same options and data", though options and data were the same. It is
+    still refused (its steps trained on a document now held out), saying why; a checkpoint whose
+    split the minimum did not change resumes."""
+    import simsearch.train as training
+
+    docs = write_documents(tmp_path / "docs", count=20, sentences=60)
+    settings = dict(mode="unsup", data=docs, model=str(tiny_model), out=tmp_path / "out", batch_size=8, max_steps=4,
+                    eval_steps=2, progress=False, max_len=32, recipe="ict")
+    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 0)  # the rule before session 47
+    with pytest.raises(Interrupted):
+        train(TrainConfig(**settings), stop_at_step=1)
+    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 6)
+    with pytest.raises(SimsearchError) as refused:
+        train(TrainConfig(resume=True, **settings))
+    assert str(refused.value) == (
+        f"--resume: the checkpoint in {tmp_path / '.out.partial'} was written by an older simsearch, which held out 4 "
+        "documents of this data, where this one holds out 5 (until 6 of them give questions: fewer cannot tell a "
+        "change from chance); its steps trained on documents now held out, so it cannot go on: start again without "
+        "--resume")
+    # 12 documents: the same 3 held out either way, so the older checkpoint resumes.
+    few = write_documents(tmp_path / "few")
+    settings = {**settings, "data": few, "out": tmp_path / "few-out"}
+    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 0)
+    with pytest.raises(Interrupted):
+        train(TrainConfig(**settings), stop_at_step=1)
+    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 6)
+    assert train(TrainConfig(resume=True, **settings))["heldout"]["documents"] == 3
+
+
 def test_recipe_errors_are_one_line(tmp_path, tiny_model, run_cli):
     (tmp_path / "pairs.csv").write_text("sent0,sent1\n" + "".join(f"a{i} b c,d{i} e f\n" for i in range(10)))
     (tmp_path / "lines.txt").write_text("".join(f"Line number {i} has words.\n" for i in range(20)))

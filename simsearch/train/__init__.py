@@ -566,7 +566,8 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
     signature = _signature(config, data.sha256, base, pooling, split.sts_dev, world, device, precision, heldout_docs,
                            repeated_names(named_documents(data)) if heldout_docs else frozenset(),
                            split.sts_dev_pairs, split.training if names_column(config) else None)
-    saved = _checkpoint_to_resume(staging, signature) if config.resume else None
+    saved = (_checkpoint_to_resume(staging, signature, heldout_docs,
+                                   lambda: _heldout_before_session_47(data, config.seed)) if config.resume else None)
     if not config.resume:
         _refuse_to_drop_a_resumable_checkpoint(staging, signature)
 
@@ -1639,7 +1640,7 @@ def _signature(config: TrainConfig, data_sha256: str, base: ModelRef, pooling: "
         "--recipe": config.recipe,
         "--from-index": config.from_index,
         "training data (sha256)": data_sha256,
-        "held-out documents (sha256)": heldout_sha256(heldout_docs, repeated),
+        HELDOUT_KEY: heldout_sha256(heldout_docs, repeated),
         "--model (files)": fingerprint(base),
         "--pooler": f"{pooling.train} -> {pooling.inference}",
         "--epochs": config.epochs,
@@ -1685,6 +1686,19 @@ def names_sha256(rows) -> str:
             data = text.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()
+
+
+HELDOUT_KEY = "held-out documents (sha256)"  # the signature's key for them
+
+
+def _heldout_before_session_47(data: TrainingData, seed: int) -> tuple[list, str | None]:
+    """The held-out documents as simsearch chose them before ``HELDOUT_MIN_DOCUMENTS`` (for
+    ``HELDOUT_MIN_QUERIES`` alone), and their hash in a checkpoint's signature."""
+    from .. import pairs
+
+    documents = named_documents(data)
+    held = pairs.heldout_split(documents, HELDOUT_SHARE, seed, min_queries=HELDOUT_MIN_QUERIES, window=ICT_WINDOW)[1]
+    return held, heldout_sha256(held, repeated_names(documents))
 
 
 def heldout_sha256(documents, repeated=frozenset()) -> str | None:
@@ -1811,11 +1825,24 @@ def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> No
                          f"in {staging}: add --resume to go on from it, or delete that folder to start again")
 
 
-def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
-    """The interrupted run's checkpoint, refused before any work unless it is this same run's."""
+def _checkpoint_to_resume(staging: Path, signature: dict, heldout_docs=(), heldout_before=None) -> dict:
+    """The interrupted run's checkpoint, refused before any work unless it is this same run's.
+
+    ``heldout_before()``: (held-out documents, their hash) as simsearch split this data before
+    session 47 (``_heldout_before_session_47``), where ``heldout_docs`` are this run's: a
+    checkpoint of that split is refused as such, not as a run of other options or data."""
     if not _staging_is_ours(staging):
         raise SimsearchError(f"--resume: {staging} was not made by simsearch; not loading anything from it")
     saved = _read_checkpoint(staging / "checkpoint.pt")
+    held = saved["signature"].get(HELDOUT_KEY)
+    if heldout_docs and heldout_before is not None and held is not None and held != signature.get(HELDOUT_KEY):
+        before, sha = heldout_before()
+        if held == sha:  # the same data and options, split by an older simsearch's rule
+            raise SimsearchError(
+                f"--resume: the checkpoint in {staging} was written by an older simsearch, which held out "
+                f"{counted(len(before), 'document')} of this data, where this one holds out {len(heldout_docs):,} "
+                f"(until {HELDOUT_MIN_DOCUMENTS} of them give questions: fewer cannot tell a change from chance); its steps "
+                "trained on documents now held out, so it cannot go on: start again without --resume")
     if SET_OF_NAMES_KEY in saved["signature"] and PASSAGE_NAMES_KEY in signature:
         # (its hash cannot tell whether each passage has the name it had: refused, not guessed)
         raise SimsearchError(f"--resume: the checkpoint in {staging} was written by an older simsearch, which recorded "
@@ -1825,7 +1852,7 @@ def _checkpoint_to_resume(staging: Path, signature: dict) -> dict:
     saved["signature"].setdefault("--distill", 0.0)  # checkpoints from before --distill: the paper's loss alone
     # Checkpoints from before the held-out list was signed: right when nothing is held out; an ict
     # run's split then followed absolute paths, so it is refused (its split may differ now).
-    saved["signature"].setdefault("held-out documents (sha256)", None)
+    saved["signature"].setdefault(HELDOUT_KEY, None)
     # The same STS-B dev pairs read from another folder (the data moved, another copy): the same
     # criterion, so it resumes, as training data moved elsewhere does. Only where the pairs were signed.
     pairs = saved["signature"].get(STS_DEV_KEY)
