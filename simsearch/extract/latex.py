@@ -69,6 +69,8 @@ _TITLE_PAGE = frozenset("title subtitle author date institute".split())
 _CITES = frozenset("""cite citep citet citealt citealp citeauthor citeyear citeyearpar parencite textcite autocite
     footcite smartcite supercite Cite Citep Citet Citealt Citealp Citeauthor Parencite Textcite Autocite Smartcite
     cites parencites textcites autocites footcites""".split())
+# A multicite's note for all its keys: "(see)" (no parenthesis or line end in it)
+_PAREN_CLOSE = re.compile(r"\([^()\n]*\)")
 _TEXTUAL_CITES = frozenset("citet citealt citealp citeauthor textcite Citet Citealt Citealp Citeauthor Textcite "
                            "textcites".split())
 # A cross-reference that prints its target's kind ("Figure 3"): that kind, from its label's prefix
@@ -453,9 +455,17 @@ class _Reader:
                     return stop
                 return after
             if name in ("and", "AND"):  # authors' names, one after the other: "Ada Lovelace, Charles Babbage"
-                while out and not out[-1].strip(" \t"):
-                    out.pop()
-                out.append(out.pop().rstrip(" \t") + ", " if out else "")
+                # (the comma right after the name before it: its line's end, "Ada Lovelace\\" above,
+                # goes after the comma, so that each line keeps its number)
+                lines = 0
+                while out and not out[-1].strip(" \t\n"):
+                    lines += out.pop().count("\n")
+                if out:
+                    name_before = out.pop()
+                    kept = name_before.rstrip(" \t\n")
+                    out.append(kept + ", ")
+                    lines += name_before.count("\n", len(kept))
+                out.append("\n" * lines)
                 return self._eat_spaces(after, end)
             out.append(_SYMBOLS[name])
             if after < end and text[after] == "{" and self.doc.close.get(after) == after + 1:
@@ -544,21 +554,63 @@ class _Reader:
     def _cite(self, name: str, after: int, end: int, out: list[str]) -> int:
         """A citation as its keys: "knuth84, lamport94" where it is part of the sentence (``\\citet``),
         else "[see knuth84, p. 5]" (natbib's and biblatex's notes: one optional argument is the
-        note after, two the note before and after)."""
+        note after, two the note before and after). biblatex's multicites (``\\cites``,
+        ``\\autocites(pre)(post)[p. 1]{a}[p. 2]{b}``) give each of their keys its own notes:
+        "[pre a, p. 1; b, p. 2, post]", textual "a (p. 1), b (p. 2)"."""
         text = self.text
-        optional, mandatory, stop = self._args(after, end, 9 if name.endswith("cites") else 1)
-        # (a key that holds a command or a parameter is a macro's: "\\cite{#1}" in a definition)
-        keys = ", ".join(key.strip() for start, close in mandatory for key in text[start:close].split(",")
-                         if key.strip() and not re.search(r"[\\#{}%]", key))
-        notes = [" ".join(self.read(start, close).split()) for start, close in optional[:2]]
-        before, note = (notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else "")
-        if name in _TEXTUAL_CITES:
-            notes = ", ".join(part for part in (before, note) if part)
-            cited = keys + (f" ({notes})" if notes else "")
+        if name.endswith("cites"):
+            before, note, groups, stop = self._multicite(after, end)
         else:
-            cited = f"[{before + ' ' if before else ''}{keys}{', ' + note if note else ''}]" if keys else ""
-        out.append(cited + self._newlines(after, stop))
+            optional, mandatory, stop = self._args(after, end, 1)
+            notes = [" ".join(self.read(start, close).split()) for start, close in optional[:2]]
+            before, note = (notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else "")
+            groups = [([], mandatory[0])] if mandatory else []
+        cited = []  # (its notes before and after, its keys)
+        for notes, (start, close) in groups:
+            # (a key that holds a command or a parameter is a macro's: "\\cite{#1}" in a definition)
+            keys = ", ".join(key.strip() for key in text[start:close].split(",")
+                             if key.strip() and not re.search(r"[\\#{}%]", key))
+            notes = [" ".join(self.read(start, close).split()) for start, close in notes]
+            if keys:
+                cited.append(((notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else ""), keys))
+        if name in _TEXTUAL_CITES:
+            each = [keys + (f" ({', '.join(part for part in own if part)})" if any(own) else "") for own, keys in cited]
+            notes = ", ".join(part for part in (before, note) if part)
+            reading = ", ".join(each) + (f" ({notes})" if notes and each else "")
+        else:
+            each = [f"{own[0] + ' ' if own[0] else ''}{keys}{', ' + own[1] if own[1] else ''}" for own, keys in cited]
+            reading = f"[{before + ' ' if before else ''}{'; '.join(each)}{', ' + note if note else ''}]" if each else ""
+        out.append(reading + self._newlines(after, stop))
         return stop
+
+    def _multicite(self, after: int, end: int) -> tuple[str, str, list[tuple[list[tuple[int, int]], tuple[int, int]]], int]:
+        """A multicite's notes for all its keys (``(pre)(post)``, or ``(post)``), its groups of keys,
+        each with the spans of its own notes (``[post]`` or ``[pre][post]``), and where reading goes on."""
+        text = self.text
+        overall, groups, at = [], [], after
+        while True:
+            k = self._skip_space(at, end)
+            if not groups and len(overall) < 2 and k < end and text[k] == "(":
+                close = _PAREN_CLOSE.match(text, k, end)
+                if close:
+                    overall.append(" ".join(self.read(k + 1, close.end() - 1).split()))
+                    at = close.end()
+                    continue
+            notes = []
+            while len(notes) < 2:
+                span = self._optional(k, end)
+                if span is None:
+                    break
+                notes.append(span)
+                k = self._skip_space(span[1] + 1, end)
+            if k < end and text[k] == "{" and self.doc.close.get(k, end) < end:
+                groups.append((notes, (k + 1, self.doc.close[k])))
+                at = self.doc.close[k] + 1
+                continue
+            if not groups:  # no keys: no citation (its "(...)" text)
+                return "", "", [], after
+            before, note = (overall[0], overall[1]) if len(overall) == 2 else ("", overall[0] if overall else "")
+            return before, note, groups, at
 
     def _accent(self, name: str, after: int, end: int, out: list[str]) -> int:
         text = self.text
