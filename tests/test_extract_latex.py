@@ -299,3 +299,11 @@ def test_authors_on_lines_of_their_own_are_joined_by_a_comma_after_the_name():
                "  Charles Babbage\\thanks{Cambridge}\n\\and Mary\n  Somerville}\n\\begin{document}\nThe sheets thin.\n"
                "\\end{document}\n") == [
         (2, "Ada Lovelace Analytical Society, Charles Babbage (Cambridge), Mary Somerville"), (9, "The sheets thin.")]
+
+
+def test_a_reference_to_several_labels_reads_as_their_kinds_in_the_plural():
+    """cleveref prints "Figures 2 and 3" for \\Cref{fig:a,fig:b}: it read "Figure" (session 47, trial
+    readrev), and a second kind among the labels was not read."""
+    assert tex("\\Cref{fig:a,fig:b} show the melt.\n"
+               "As \\cref{fig:a, tab:b,fig:c} and \\autoref{app:a,app:b} and \\cref{x,cor:y,cor:z} show.\n") == [
+        (1, "Figures show the melt."), (2, "As figures and table and Appendices and corollaries show.")]

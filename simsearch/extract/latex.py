@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 
 from ..segment import source_lines
 from .rst import Lines, _glued, _Out
@@ -82,6 +83,11 @@ _KINDS = {"fig": "figure", "figure": "figure", "tab": "table", "table": "table",
           "theorem": "theorem", "lem": "lemma", "lemma": "lemma", "def": "definition", "prop": "proposition",
           "cor": "corollary", "app": "appendix", "appendix": "appendix", "alg": "algorithm", "lst": "listing",
           "listing": "listing", "part": "part", "item": "item", "ex": "example", "rem": "remark"}
+def _plural(kind: str) -> str:
+    """A kind of ``_KINDS`` in the plural: "figures", "corollaries", "appendices"."""
+    return kind[:-1] + "ies" if kind.endswith("y") else kind[:-2] + "ices" if kind.endswith("ix") else kind + "s"
+
+
 # Commands whose arguments are never text: references, settings, files, definitions.
 _DROP_ARGS = frozenset("""label ref eqref pageref autoref cref Cref vref nameref nocite includegraphics input include includeonly
     bibliography bibliographystyle addbibresource documentclass usepackage RequirePackage vspace hspace
@@ -505,10 +511,14 @@ class _Reader:
             return self._cite(bare, after, end, out)
         if name in _KIND_REFS:
             _, mandatory, stop = self._args(after, end, 1)
-            label = text[mandatory[0][0]:mandatory[0][1]] if mandatory else ""
-            kind = _KINDS.get(label.split(",")[0].split(":")[0].strip().lower()) if ":" in label else None
-            if kind:
-                out.append((kind.capitalize() if _KIND_REFS[name] else kind) + self._newlines(after, stop))
+            labels = text[mandatory[0][0]:mandatory[0][1]].split(",") if mandatory else []
+            # each kind once, in the plural for two labels or more: "\\Cref{fig:a,fig:b,tab:c}" prints
+            # "Figures 1 and 2 and table 3"
+            kinds = Counter(_KINDS.get(label.split(":")[0].strip().lower()) for label in labels if ":" in label)
+            kinds.pop(None, None)
+            if kinds:
+                kind = " and ".join(_plural(kind) if count > 1 else kind for kind, count in kinds.items())
+                out.append((kind[0].upper() + kind[1:] if _KIND_REFS[name] else kind) + self._newlines(after, stop))
                 return stop
         if name in _DROP_ARGS or bare in _DROP_ARGS or _SETTING.match(name):
             if name.startswith(("ref", "eqref", "autoref", "cref", "Cref", "vref", "pageref", "nameref")):  # (with the spaces before it)
