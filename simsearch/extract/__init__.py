@@ -109,8 +109,9 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     its objects (its pictures never read). ``unpacked_limit``: what a zip's members read may
     unpack to, in all, and the most text a PDF's pages may give (``index`` gives ``zipped.budget`` of
     ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``). ``read_limit``: the most bytes of a PDF
-    read from its file (``index`` gives ``--max-file-mb`` for one over it on disk, let in by its
-    weight without pictures: ``read_size``).
+    read from its file (``index`` gives ``zipped.budget`` of ``--max-file-mb`` for one over it on
+    disk, let in by its weight without pictures: ``read_size``; pypdf reads a few bytes again and
+    again as it parses, some 1.4 times the weight in all, and a damaged PDF whole).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
     (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
