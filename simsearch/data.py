@@ -97,7 +97,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             continue
         try:
             extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason),
-                                             unpacked_limit=None if one_file else zipped.budget(max_bytes))
+                                             unpacked_limit=None if one_file else zipped.budget(max_bytes),
+                                             read_limit=zipped.budget(max_bytes) if not one_file and item.size > max_bytes else None)
         except Skip as reason:
             skip(where, f"skipped: {reason}")
             continue

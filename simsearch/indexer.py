@@ -1202,7 +1202,10 @@ def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_byte
         report.skipped_before += old.skip_reason is not None
         return None
     try:
-        extracted = extract(path, data, unpacked_limit=zipped.budget(max_bytes))
+        # (a PDF over the limit on disk, let in by its weight without pictures, is read no further
+        # than the readers' budget: pypdf reads a damaged one whole)
+        extracted = extract(path, data, unpacked_limit=zipped.budget(max_bytes),
+                            read_limit=zipped.budget(max_bytes) if stat.st_size > max_bytes else None)
     except Skip as reason:
         # A PDF skipped for want of pypdf is read again once it is installed; other skips are for the content.
         pdf = format_of(path) == "pdf" or (in_memory and is_pdf_data(data))

@@ -278,3 +278,32 @@ def test_a_bibliographys_widest_label_is_not_read_into_its_first_entry():
               r"\end{thebibliography}" "\n" r"\end{document}" "\n")
     assert read("paper.tex", source) == [(3, "Some text here."), (5, "Bickel, Balthasar: The Leipzig glossing rules."),
                                          (6, "Knuth, Donald: The TeXbook.")]
+
+
+def test_a_multicites_keys_each_keep_their_own_notes():
+    """biblatex's example 82-style-debug.tex, "\\cites(see)()[30]{companion}", read "(see)()[30]companion"
+    (session 47, trial readrev): the notes for all the keys, in parentheses, were text, and each
+    key's own notes were given to all: "\\cites[p. 1]{a}[p. 2]{b}" read "[p. 1 a, b, p. 2]"."""
+    assert tex("Compare \\cites(see)()[30]{companion}.\n"
+               "Note \\autocites(pre)(post)[p. 1]{a}\n[p. 2]{b} ends.\n"
+               "Also \\textcites[ch. 1]{a}[ch. 2]{b} said.\n"
+               "Then \\parencites[see][p. 1]{a}{b, c} here; \\cites{#1} and \\cites (no keys) too.\n") == [
+        (1, "Compare [see companion, 30]."), (2, "Note [pre a, p. 1; b, p. 2, post] ends."),
+        (4, "Also a (ch. 1), b (ch. 2) said."), (5, "Then [see a, p. 1; b, c] here; and (no keys) too.")]
+
+
+def test_authors_on_lines_of_their_own_are_joined_by_a_comma_after_the_name():
+    """footnpag's title-2col.tex read "Joachim Schrod (Affilation) , B. Luser" (session 47, trial
+    readrev): an \\and on a line of its own left the line's end before its comma."""
+    assert tex("\\documentclass{article}\n\\author{Ada Lovelace\\\\\n  Analytical Society\n  \\and\n"
+               "  Charles Babbage\\thanks{Cambridge}\n\\and Mary\n  Somerville}\n\\begin{document}\nThe sheets thin.\n"
+               "\\end{document}\n") == [
+        (2, "Ada Lovelace Analytical Society, Charles Babbage (Cambridge), Mary Somerville"), (9, "The sheets thin.")]
+
+
+def test_a_reference_to_several_labels_reads_as_their_kinds_in_the_plural():
+    """cleveref prints "Figures 2 and 3" for \\Cref{fig:a,fig:b}: it read "Figure" (session 47, trial
+    readrev), and a second kind among the labels was not read."""
+    assert tex("\\Cref{fig:a,fig:b} show the melt.\n"
+               "As \\cref{fig:a, tab:b,fig:c} and \\autoref{app:a,app:b} and \\cref{x,cor:y,cor:z} show.\n") == [
+        (1, "Figures show the melt."), (2, "As figures and table and Appendices and corollaries show.")]

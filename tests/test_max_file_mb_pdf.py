@@ -109,3 +109,72 @@ def test_a_pdf_whose_pages_give_more_text_than_the_budget_is_refused(tmp_path):
         extract(path, handle, unpacked_limit=MiB)
     with open(path, "rb") as handle:  # within a budget its text fits in
         assert "The same sentence drawn again" in extract(path, handle, unpacked_limit=2 * MiB).text
+
+
+class _Counted(io.RawIOBase):
+    """A binary file counting the bytes read from it."""
+
+    def __init__(self, source):
+        self.source, self.read_bytes = source, 0
+
+    def read(self, size=-1):
+        data = self.source.read(size)
+        self.read_bytes += len(data)
+        return data
+
+    def seek(self, offset, whence=0):
+        return self.source.seek(offset, whence)
+
+    def tell(self):
+        return self.source.tell()
+
+    def seekable(self):
+        return True
+
+    def readable(self):
+        return True
+
+
+# session 47, trial readrev: a page's pictures were read (pypdf resolves each XObject a page draws,
+# its data with it, and keeps it), so a PDF of 200 MB of photographs let in by its weight of 27 KiB
+# took 242 MB to read
+def test_a_pdfs_pictures_are_never_read_for_its_text(tmp_path):
+    path = tmp_path / "slides.pdf"
+    path.write_bytes(with_photographs(handmade_pdf(PAGES), 3 * MiB))
+    with open(path, "rb") as handle:
+        counted = _Counted(handle)
+        text = extract(path, counted).text
+    assert PAGES[0][0] in text and PAGES[1][0] in text
+    assert counted.read_bytes < 50_000, counted.read_bytes
+
+
+def damaged(data: bytes) -> bytes:
+    """The PDF ``data`` with its ``startxref`` pointing nowhere: pypdf reads the whole file to find its objects."""
+    at = data.rindex(b"startxref") + len(b"startxref")
+    return data[:at] + b"\n99999999\n%%EOF\n"
+
+
+# session 47, trial readrev: pypdf opens a PDF whose cross-reference is damaged by reading it whole
+# (and every object in it, pictures too): one of 200 MB over --max-file-mb 20 was weighed 27 KiB
+# "without its pictures" and read, 245 MB of memory to weigh it and as much to read it
+def test_a_damaged_pdf_over_the_limit_is_read_no_further_than_the_readers_budget(tmp_path, monkeypatch):
+    from simsearch.extract import pdf, zipped
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    path = folder / "slides.pdf"
+    path.write_bytes(damaged(with_photographs(handmade_pdf(PAGES), 3 * MiB)))
+    (folder / "text.pdf").write_bytes(handmade_pdf(PAGES))
+    size = path.stat().st_size
+    assert "The lighthouse keeper" in read_path(path)[0].text  # (pypdf repairs it: within the limit it is read)
+    with open(path, "rb") as handle:  # opening it reads it whole: past the most it may read, not weighed
+        assert pdf.text_size(handle) < 5_000 and pdf.text_size(handle, 2 * MiB) is None
+    # read past what it may read (replaced by a damaged one after it was weighed), it is refused
+    with open(path, "rb") as handle, pytest.raises(Skip, match=r"reading it took over 1 MiB of the file, though "
+                                                               r"without its pictures it weighs less \(a damaged PDF"):
+        extract(path, handle, read_limit=MiB)
+    monkeypatch.setattr(zipped, "MAX_UNPACKED", 2 * MiB)  # (the readers' budget: 100 MiB)
+    assert read_size(path, size, MiB) == (size, None)
+    skipped = []
+    assert len(documents_from_path(folder, warn=lambda *a: skipped.append(a), max_file_mb=1)) == 1
+    assert skipped == [(str(path), "skipped: 3.0 MiB is over --max-file-mb 1")], skipped

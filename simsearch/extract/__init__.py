@@ -81,7 +81,8 @@ def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str
     it weighs no more than that); a PDF, where its size is over ``limit``, the file without its
     pictures' data (``pdf.text_size``: its cross-reference and the first KiB of each object read, no
     stream decoded), so slides or a book of photographs are read for their text; any other file (one
-    of those that is no zip or no PDF pypdf opens too) its size on disk."""
+    of those that is no zip or no PDF pypdf opens too, or one pypdf reads more than the readers'
+    budget of to open, ``zipped.budget(limit)``: a damaged PDF, read whole) its size on disk."""
     file_format = format_of(path)
     with contextlib.suppress(OSError):
         if file_format in ZIP_FORMATS:
@@ -93,20 +94,24 @@ def read_size(path: Path, size: int, limit: int | None = None) -> tuple[int, str
                 return without_pictures(handle, keep=False)[1], _NOTEBOOK
         elif file_format == "pdf" and (limit is None or size > limit):
             with open(path, "rb") as handle:
-                weight = _pdf.text_size(handle)
+                weight = _pdf.text_size(handle, zipped.budget(limit))
             if weight is not None and weight < size:
                 return weight, _PDF
     return size, None
 
 
-def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = None) -> Extracted:
+def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = None,
+            read_limit: int | None = None) -> Extracted:
     """Text of a file from its bytes; raises ``Skip`` for binary or unreadable content. An EPUB,
     Word or OpenDocument file may come as a binary file open on it (``index`` and ``read_path`` give
     one): a zip is read from it, its pictures never in memory; so may a notebook, read without its
     pictures (``ipynb.without_pictures``), as it is from its bytes; so may a PDF, read from the file as pypdf needs
     its objects (its pictures never read). ``unpacked_limit``: what a zip's members read may
     unpack to, in all, and the most text a PDF's pages may give (``index`` gives ``zipped.budget`` of
-    ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``).
+    ``--max-file-mb``; None: ``zipped.MAX_UNPACKED``). ``read_limit``: the most bytes of a PDF
+    read from its file (``index`` gives ``zipped.budget`` of ``--max-file-mb`` for one over it on
+    disk, let in by its weight without pictures: ``read_size``; pypdf reads a few bytes again and
+    again as it parses, some 1.4 times the weight in all, and a damaged PDF whole).
 
     Markdown, reStructuredText (``.rst``, and Sphinx's ``_sources/*.rst.txt``), AsciiDoc
     (``.adoc``, and a ``.txt`` written in it, as Git's documentation is), Org (``.org``) and a Jupyter
@@ -122,7 +127,7 @@ def extract(path: Path, data: bytes | BinaryIO, *, unpacked_limit: int | None = 
     elif not isinstance(data, (bytes, bytearray)):  # (an open container)
         if file_format == "pdf":
             data.seek(0)
-            return _extract_pdf(path, data, unpacked_limit)
+            return _extract_pdf(path, data, unpacked_limit, read_limit)
         if file_format in ZIP_FORMATS and zipfile.is_zipfile(data):
             data.seek(0)
             if file_format == "epub":
@@ -269,13 +274,13 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
 
 
 def read_path(path: Path, warn: Callable[[str], None] | None = None,
-              unpacked_limit: int | None = None) -> tuple[Extracted, list[Sentence]]:
+              unpacked_limit: int | None = None, read_limit: int | None = None) -> tuple[Extracted, list[Sentence]]:
     """A file's extracted text (its shape: ``lines_are_blocks``, ...) and its sentences, as
-    :func:`sentences_from_path` reads them (``unpacked_limit``: as ``extract`` takes it)."""
+    :func:`sentences_from_path` reads them (``unpacked_limit``, ``read_limit``: as ``extract`` takes them)."""
     path = Path(path)
     if format_of(path) in WEIGHED_FORMATS:
         with open(path, "rb") as handle:
-            extracted = extract(path, handle, unpacked_limit=unpacked_limit)
+            extracted = extract(path, handle, unpacked_limit=unpacked_limit, read_limit=read_limit)
     else:
         extracted = extract(path, path.read_bytes())
     if extracted.warning and warn is not None:

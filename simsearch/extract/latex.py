@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 
 from ..segment import source_lines
 from .rst import Lines, _glued, _Out
@@ -69,6 +70,8 @@ _TITLE_PAGE = frozenset("title subtitle author date institute".split())
 _CITES = frozenset("""cite citep citet citealt citealp citeauthor citeyear citeyearpar parencite textcite autocite
     footcite smartcite supercite Cite Citep Citet Citealt Citealp Citeauthor Parencite Textcite Autocite Smartcite
     cites parencites textcites autocites footcites""".split())
+# A multicite's note for all its keys: "(see)" (no parenthesis or line end in it)
+_PAREN_CLOSE = re.compile(r"\([^()\n]*\)")
 _TEXTUAL_CITES = frozenset("citet citealt citealp citeauthor textcite Citet Citealt Citealp Citeauthor Textcite "
                            "textcites".split())
 # A cross-reference that prints its target's kind ("Figure 3"): that kind, from its label's prefix
@@ -80,6 +83,11 @@ _KINDS = {"fig": "figure", "figure": "figure", "tab": "table", "table": "table",
           "theorem": "theorem", "lem": "lemma", "lemma": "lemma", "def": "definition", "prop": "proposition",
           "cor": "corollary", "app": "appendix", "appendix": "appendix", "alg": "algorithm", "lst": "listing",
           "listing": "listing", "part": "part", "item": "item", "ex": "example", "rem": "remark"}
+def _plural(kind: str) -> str:
+    """A kind of ``_KINDS`` in the plural: "figures", "corollaries", "appendices"."""
+    return kind[:-1] + "ies" if kind.endswith("y") else kind[:-2] + "ices" if kind.endswith("ix") else kind + "s"
+
+
 # Commands whose arguments are never text: references, settings, files, definitions.
 _DROP_ARGS = frozenset("""label ref eqref pageref autoref cref Cref vref nameref nocite includegraphics input include includeonly
     bibliography bibliographystyle addbibresource documentclass usepackage RequirePackage vspace hspace
@@ -453,9 +461,17 @@ class _Reader:
                     return stop
                 return after
             if name in ("and", "AND"):  # authors' names, one after the other: "Ada Lovelace, Charles Babbage"
-                while out and not out[-1].strip(" \t"):
-                    out.pop()
-                out.append(out.pop().rstrip(" \t") + ", " if out else "")
+                # (the comma right after the name before it: its line's end, "Ada Lovelace\\" above,
+                # goes after the comma, so that each line keeps its number)
+                lines = 0
+                while out and not out[-1].strip(" \t\n"):
+                    lines += out.pop().count("\n")
+                if out:
+                    name_before = out.pop()
+                    kept = name_before.rstrip(" \t\n")
+                    out.append(kept + ", ")
+                    lines += name_before.count("\n", len(kept))
+                out.append("\n" * lines)
                 return self._eat_spaces(after, end)
             out.append(_SYMBOLS[name])
             if after < end and text[after] == "{" and self.doc.close.get(after) == after + 1:
@@ -495,10 +511,14 @@ class _Reader:
             return self._cite(bare, after, end, out)
         if name in _KIND_REFS:
             _, mandatory, stop = self._args(after, end, 1)
-            label = text[mandatory[0][0]:mandatory[0][1]] if mandatory else ""
-            kind = _KINDS.get(label.split(",")[0].split(":")[0].strip().lower()) if ":" in label else None
-            if kind:
-                out.append((kind.capitalize() if _KIND_REFS[name] else kind) + self._newlines(after, stop))
+            labels = text[mandatory[0][0]:mandatory[0][1]].split(",") if mandatory else []
+            # each kind once, in the plural for two labels or more: "\\Cref{fig:a,fig:b,tab:c}" prints
+            # "Figures 1 and 2 and table 3"
+            kinds = Counter(_KINDS.get(label.split(":")[0].strip().lower()) for label in labels if ":" in label)
+            kinds.pop(None, None)
+            if kinds:
+                kind = " and ".join(_plural(kind) if count > 1 else kind for kind, count in kinds.items())
+                out.append((kind[0].upper() + kind[1:] if _KIND_REFS[name] else kind) + self._newlines(after, stop))
                 return stop
         if name in _DROP_ARGS or bare in _DROP_ARGS or _SETTING.match(name):
             if name.startswith(("ref", "eqref", "autoref", "cref", "Cref", "vref", "pageref", "nameref")):  # (with the spaces before it)
@@ -544,21 +564,63 @@ class _Reader:
     def _cite(self, name: str, after: int, end: int, out: list[str]) -> int:
         """A citation as its keys: "knuth84, lamport94" where it is part of the sentence (``\\citet``),
         else "[see knuth84, p. 5]" (natbib's and biblatex's notes: one optional argument is the
-        note after, two the note before and after)."""
+        note after, two the note before and after). biblatex's multicites (``\\cites``,
+        ``\\autocites(pre)(post)[p. 1]{a}[p. 2]{b}``) give each of their keys its own notes:
+        "[pre a, p. 1; b, p. 2, post]", textual "a (p. 1), b (p. 2)"."""
         text = self.text
-        optional, mandatory, stop = self._args(after, end, 9 if name.endswith("cites") else 1)
-        # (a key that holds a command or a parameter is a macro's: "\\cite{#1}" in a definition)
-        keys = ", ".join(key.strip() for start, close in mandatory for key in text[start:close].split(",")
-                         if key.strip() and not re.search(r"[\\#{}%]", key))
-        notes = [" ".join(self.read(start, close).split()) for start, close in optional[:2]]
-        before, note = (notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else "")
-        if name in _TEXTUAL_CITES:
-            notes = ", ".join(part for part in (before, note) if part)
-            cited = keys + (f" ({notes})" if notes else "")
+        if name.endswith("cites"):
+            before, note, groups, stop = self._multicite(after, end)
         else:
-            cited = f"[{before + ' ' if before else ''}{keys}{', ' + note if note else ''}]" if keys else ""
-        out.append(cited + self._newlines(after, stop))
+            optional, mandatory, stop = self._args(after, end, 1)
+            notes = [" ".join(self.read(start, close).split()) for start, close in optional[:2]]
+            before, note = (notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else "")
+            groups = [([], mandatory[0])] if mandatory else []
+        cited = []  # (its notes before and after, its keys)
+        for notes, (start, close) in groups:
+            # (a key that holds a command or a parameter is a macro's: "\\cite{#1}" in a definition)
+            keys = ", ".join(key.strip() for key in text[start:close].split(",")
+                             if key.strip() and not re.search(r"[\\#{}%]", key))
+            notes = [" ".join(self.read(start, close).split()) for start, close in notes]
+            if keys:
+                cited.append(((notes[0], notes[1]) if len(notes) == 2 else ("", notes[0] if notes else ""), keys))
+        if name in _TEXTUAL_CITES:
+            each = [keys + (f" ({', '.join(part for part in own if part)})" if any(own) else "") for own, keys in cited]
+            notes = ", ".join(part for part in (before, note) if part)
+            reading = ", ".join(each) + (f" ({notes})" if notes and each else "")
+        else:
+            each = [f"{own[0] + ' ' if own[0] else ''}{keys}{', ' + own[1] if own[1] else ''}" for own, keys in cited]
+            reading = f"[{before + ' ' if before else ''}{'; '.join(each)}{', ' + note if note else ''}]" if each else ""
+        out.append(reading + self._newlines(after, stop))
         return stop
+
+    def _multicite(self, after: int, end: int) -> tuple[str, str, list[tuple[list[tuple[int, int]], tuple[int, int]]], int]:
+        """A multicite's notes for all its keys (``(pre)(post)``, or ``(post)``), its groups of keys,
+        each with the spans of its own notes (``[post]`` or ``[pre][post]``), and where reading goes on."""
+        text = self.text
+        overall, groups, at = [], [], after
+        while True:
+            k = self._skip_space(at, end)
+            if not groups and len(overall) < 2 and k < end and text[k] == "(":
+                close = _PAREN_CLOSE.match(text, k, end)
+                if close:
+                    overall.append(" ".join(self.read(k + 1, close.end() - 1).split()))
+                    at = close.end()
+                    continue
+            notes = []
+            while len(notes) < 2:
+                span = self._optional(k, end)
+                if span is None:
+                    break
+                notes.append(span)
+                k = self._skip_space(span[1] + 1, end)
+            if k < end and text[k] == "{" and self.doc.close.get(k, end) < end:
+                groups.append((notes, (k + 1, self.doc.close[k])))
+                at = self.doc.close[k] + 1
+                continue
+            if not groups:  # no keys: no citation (its "(...)" text)
+                return "", "", [], after
+            before, note = (overall[0], overall[1]) if len(overall) == 2 else ("", overall[0] if overall else "")
+            return before, note, groups, at
 
     def _accent(self, name: str, after: int, end: int, out: list[str]) -> int:
         text = self.text

@@ -49,42 +49,98 @@ _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _HEAD = 1024
 
 
-def text_size(source: BinaryIO) -> int | None:
+class _ReadTooMuch(Exception):
+    """pypdf read more of a PDF than it may (``_Capped``)."""
+
+
+class _Capped:
+    """A binary file as pypdf reads it, counting what it reads: past ``most`` bytes (None: no cap)
+    every read raises ``_ReadTooMuch``. pypdf reads a damaged PDF whole, and each object whose
+    cross-reference entry is wrong whole again, to find its objects: a file over ``--max-file-mb``
+    let in by its weight without pictures is read no further than the readers' budget. (pypdf reads
+    a few bytes again and again as it parses: beamer's guide, 3.0 MB without its pictures, reads
+    4.2 MB; what is read is no measure of the file's weight.)"""
+
+    def __init__(self, source: BinaryIO, most: int | None):
+        self.left = most  # (bytes it may read yet, less one: below 0, it read too much)
+        self.seek, self.tell = source.seek, source.tell  # (pypdf reads a byte at a time: nothing in between)
+        self.read = source.read if most is None else self._read
+        self._source = source
+
+    def _read(self, size: int = -1) -> bytes:
+        left = self.left
+        if left < 0:
+            raise _ReadTooMuch()
+        data = self._source.read(size if 0 <= size <= left else left + 1)
+        self.left = left - len(data)
+        if self.left < 0:
+            raise _ReadTooMuch()
+        return data
+
+    def over(self) -> bool:
+        return self.left is not None and self.left < 0
+
+
+def _pictures(reader, source: BinaryIO) -> tuple[dict[tuple[int, int], int], int]:
+    """A PDF's pictures, the streams whose dictionary says /Subtype /Image (found from the
+    cross-reference ``reader`` read and the first KiB of each object; none is decoded): their
+    (generation, object number) and the bytes of their data; and the file's size."""
+    objects = {offset: key for generation, numbers in (getattr(reader, "xref", None) or {}).items()
+               for number, offset in numbers.items() if isinstance(offset, int) for key in [(generation, number)]}
+    end = source.seek(0, 2)
+    pictures = {}
+    ordered = sorted(offset for offset in objects if 0 <= offset < end) + [end]
+    for offset, following in zip(ordered, ordered[1:]):
+        source.seek(offset)
+        head = source.read(min(_HEAD, following - offset))
+        start = _STREAM_START.search(head)
+        if start and _IMAGE.search(head, 0, start.start()):
+            span = following - offset - start.end()  # (to the next object: its data, "endstream", "endobj")
+            length = _LENGTH.search(head, 0, start.start())
+            pictures[objects[offset]] = max(0, min(span, int(length.group(1))) if length else span)
+    return pictures, end
+
+
+def text_size(source: BinaryIO, most: int | None = None) -> int | None:
     """What a PDF's reader reads of it, as ``--max-file-mb`` weighs it: the file without the data
-    of its pictures (streams whose dictionary says /Subtype /Image, found from the cross-reference
-    pypdf reads and the first KiB of each object; none is decoded), which no text is read from.
+    of its pictures (``_pictures``), which its reader never reads (``_extract_pdf``).
     Fonts count: pypdf reads a Type 1 font's program for the characters its glyphs stand for.
-    None for a file pypdf cannot open (or without pypdf): it weighs its size on disk."""
+    None for a file pypdf cannot open (or without pypdf), or where opening it reads more than
+    ``most`` bytes of it (a damaged cross-reference: pypdf reads the whole file to rebuild it): it
+    weighs its size on disk."""
     try:
-        offsets = {offset for objects in open_pdf(source).xref.values() for offset in objects.values()
-                   if isinstance(offset, int)}
-        end = source.seek(0, 2)
-        pictures = 0
-        ordered = sorted(offset for offset in offsets if 0 <= offset < end) + [end]
-        for offset, following in zip(ordered, ordered[1:]):
-            source.seek(offset)
-            head = source.read(min(_HEAD, following - offset))
-            start = _STREAM_START.search(head)
-            if start and _IMAGE.search(head, 0, start.start()):
-                span = following - offset - start.end()  # (to the next object: its data, "endstream", "endobj")
-                length = _LENGTH.search(head, 0, start.start())
-                pictures += max(0, min(span, int(length.group(1))) if length else span)
-        return end - pictures
+        capped = _Capped(source, most)
+        reader = open_pdf(capped)
+        if capped.over():  # (pypdf may go on after the read refused)
+            return None
+        pictures, end = _pictures(reader, source)
+        return end - sum(pictures.values())
     except Exception:  # (no pypdf, or a file it cannot open: weighed by its size, and skipped when read)
         return None
 
 
-def _extract_pdf(path: Path, data: bytes | BinaryIO, budget: int | None = None) -> Extracted:
-    """A PDF's text (``data``: its bytes or a binary file open on it). ``budget``: the most text its
-    pages may give in all (``zipped.MAX_UNPACKED`` where None), as a zip's members may unpack to: a
-    page's content is compressed, and a few KiB can decompress to many MiB of text (a PDF bomb)."""
+def _extract_pdf(path: Path, data: bytes | BinaryIO, budget: int | None = None,
+                 read_limit: int | None = None) -> Extracted:
+    """A PDF's text (``data``: its bytes or a binary file open on it, whose pictures' data is never
+    read: pypdf is handed a stand-in for each, as a page drawing one needs no more). ``budget``: the
+    most text its pages may give in all (``zipped.MAX_UNPACKED`` where None), as a zip's members may
+    unpack to: a page's content is compressed, and a few KiB can decompress to many MiB of text (a
+    PDF bomb). ``read_limit``: the most bytes of the file read (a file over ``--max-file-mb`` on
+    disk, let in by its weight without pictures: ``text_size``; pypdf reads whole a damaged one)."""
     try:
         import pypdf  # noqa: F401 (the extra installed?)
     except ImportError:
         raise Skip("PDF support is not installed: pip install 'simsearch[pdf]'") from None
     left = MAX_UNPACKED if budget is None else budget
+    capped = None
     try:
-        reader = open_pdf(data)
+        if isinstance(data, (bytes, bytearray)):
+            reader = open_pdf(data)
+        else:
+            capped = _Capped(data, read_limit)
+            reader = open_pdf(capped)
+            for (generation, number) in _pictures(reader, data)[0]:
+                reader.cache_indirect_object(generation, number, _picture())
         pages, code, sizes, bold, size_counts = [], [], [], [], Counter()
         for page in reader.pages:
             text, mono, line_sizes, heavy = _page_text(page, size_counts)
@@ -95,10 +151,15 @@ def _extract_pdf(path: Path, data: bytes | BinaryIO, budget: int | None = None) 
             code.append(mono)
             sizes.append(line_sizes)
             bold.append(heavy)
+        if capped is not None and capped.over():
+            raise _ReadTooMuch()  # (where pypdf went on after the read refused)
     except _TooMuchText:
         raise Skip(f"its pages give over {_mib(MAX_UNPACKED if budget is None else budget)} MiB of text "
                    "(a PDF bomb?)") from None
     except Exception as exc:  # pypdf raises many types for damaged files
+        if capped is not None and capped.over():  # (pypdf may raise its own error for ours)
+            raise Skip(f"reading it took over {_mib(read_limit)} MiB of the file, though without its pictures "
+                       "it weighs less (a damaged PDF, which pypdf reads whole to find its objects?)") from None
         if type(exc).__name__ == "FileNotDecryptedError":  # (pypdf tries the empty password when it opens one)
             raise Skip("password-protected PDF: save a copy without the password to index it") from None
         if type(exc).__name__ == "DependencyError":  # AES encryption needs a package the pdf extra does not bring
@@ -133,6 +194,14 @@ def _extract_pdf(path: Path, data: bytes | BinaryIO, budget: int | None = None) 
                 code[number] = {where[i] for i in code[number]}
     text, line_map = _pdf_text(pages, code, headings, starts)
     return Extracted(text, "pdf", None, line_map)
+
+
+def _picture():
+    """What pypdf is given for a picture: an image XObject without its data (a page's text never
+    needs it; "Do" of an image is passed over)."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    return DictionaryObject({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image")})
 
 
 class _TooMuchText(Exception):
