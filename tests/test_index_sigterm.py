@@ -36,14 +36,21 @@ main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-co
 """
 
 
-def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, index_model):
+def _index_under(script: str, tmp_path, index_model):
+    """A folder of 8 sentences indexed by ``script`` in a process of its own: (the folder, the
+    index, the environment, the finished process)."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("\n\n".join(f"Sentence number {i} about rivers." for i in range(8)) + "\n")
     db = tmp_path / "i.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(docs), str(index_model), str(db)], env=env,
+    done = subprocess.run([sys.executable, "-c", script, str(docs), str(index_model), str(db)], env=env,
                           capture_output=True, text=True, timeout=300)
+    return docs, db, env, done
+
+
+def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, index_model):
+    docs, db, env, done = _index_under(SCRIPT, tmp_path, index_model)
     assert done.returncode == 130, (done.returncode, done.stderr)
     assert "interrupted;" in done.stderr and "Run the same command again to continue" in done.stderr, done.stderr
     conn = sqlite3.connect(db)
@@ -90,13 +97,7 @@ def test_a_second_sigterm_does_not_cut_short_what_the_first_saves(tmp_path, inde
     sent again) stopped that too: the run stayed "running" (`status` called it killed) and the
     message was a bare "interrupted", not what was saved. The first one stops the run; the others
     wait until it has saved its work and said so."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("\n\n".join(f"Sentence number {i} about rivers." for i in range(8)) + "\n")
-    db = tmp_path / "i.db"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run([sys.executable, "-c", TWICE, str(docs), str(index_model), str(db)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    _, db, _, done = _index_under(TWICE, tmp_path, index_model)
     assert done.returncode == 130, (done.returncode, done.stderr)
     assert "interrupted; 1 new or changed file and 8 vectors" in done.stderr, done.stderr
     conn = sqlite3.connect(db)
