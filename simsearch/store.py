@@ -962,7 +962,9 @@ class Store:
         if not unused:
             return False
         real = self.real_path
-        for path in (real, Path(f"{real}-wal"), Path(f"{real}-shm"), real.with_name(real.name + ".lock")):
+        # The WAL before the database: stopped between the two, a WAL left without its database
+        # would be replayed into a new index made at the same path.
+        for path in (Path(f"{real}-wal"), Path(f"{real}-shm"), real, real.with_name(real.name + ".lock")):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         return True

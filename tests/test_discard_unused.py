@@ -88,3 +88,35 @@ def test_two_refused_first_commands_leave_nothing(tmp_path):
     assert indexer.discard_unused(one)
     assert not indexer.discard_unused(two)
     assert _leftovers(db) == []
+
+
+@pytest.mark.parametrize("stop_at", [0, 1, 2, 3])
+def test_an_interrupted_removal_never_leaves_a_wal_without_its_database(tmp_path, monkeypatch, stop_at):
+    """Review 47: the database was removed before its ``-wal`` file, so a Ctrl-C between the two
+    could leave a WAL of a gone database, which a new index made at the same path would replay.
+    The WAL and shared memory go first: stopped anywhere, the database is there or no WAL is."""
+    import sqlite3
+
+    db = tmp_path / "new.db"
+    store = Store.open(db)
+    reader = sqlite3.connect(db)  # holds the WAL open through the store's close, as a search would
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    real_unlink, calls = Path.unlink, []
+
+    def unlink(self, *args, **kwargs):
+        calls.append(self.name)
+        if len(calls) > stop_at:
+            raise KeyboardInterrupt
+        return real_unlink(self, *args, **kwargs)
+
+    try:
+        assert (tmp_path / "new.db-wal").exists()
+        monkeypatch.setattr(Path, "unlink", unlink)
+        with pytest.raises(KeyboardInterrupt):
+            indexer.discard_unused(store)
+    finally:
+        monkeypatch.undo()
+        reader.close()
+    left = _leftovers(db)
+    assert "new.db" in left or "new.db-wal" not in left, (calls, left)
