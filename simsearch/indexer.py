@@ -922,7 +922,8 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
             to_read.append(file)
     # The bar counts bytes (a few large files take as long as many small ones); a file over the
     # limit is not read, so it weighs nothing.
-    weights = [file.size if read_size(file.path, file.size, max_bytes)[0] <= max_bytes else 0 for file in to_read]
+    weighed = _Weights(max_bytes)
+    weights = [file.size if weighed(file.path, file.size)[0] <= max_bytes else 0 for file in to_read]
     shown = progress and (len(to_read) > READ_BAR_FILES or sum(weights) >= READ_BAR_BYTES)
     # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
     # the last run finds its sentences' vectors in its old document, removed as gone only below.
@@ -942,7 +943,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
 
             _index_file(store, file, old, report, max_bytes, warn, stale=old is not None and old.id in stale,
                         unshaped=old is not None and old.id in unshaped, support=support, run_id=run_id,
-                        on_share=within if shown else None, included=included)
+                        on_share=within if shown else None, included=included, weighed=weighed)
             advance(weight - moved, files=f"{number:,}/{len(to_read):,}")
     gone = [doc for path, doc in known.items() if path not in found]
     if gone:
@@ -1027,6 +1028,32 @@ def _recorded_max_file_mb(store: Store, warn) -> float:
     return value
 
 
+class _Weights:
+    """``extract.read_size`` against one limit, each version of a file weighed once a run: the bar
+    weighs a file before it is read and ``_index_file`` again as it reads it, and a PDF or
+    notebook over the limit on disk is read through to be weighed (0.24 s for a 26.7 MiB PDF). A
+    version is its path and ``store.file_identity`` (size, mtime, inode, ctime): one written or
+    replaced in between is weighed again."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._known: dict[tuple, tuple[int, str | None]] = {}
+
+    def __call__(self, path: Path, size: int, stat: os.stat_result | None = None) -> tuple[int, str | None]:
+        """(weight, what it is where not ``size``, the size on disk): ``read_size``; ``stat``: the
+        file's, where the caller has it."""
+        if format_of(path) not in WEIGHED_FORMATS:
+            return size, None
+        try:
+            stat = os.stat(path) if stat is None else stat
+        except OSError:
+            return size, None  # (gone: its read says so)
+        key = (str(path), *file_identity(stat))
+        if key not in self._known:
+            self._known[key] = read_size(path, stat.st_size, self.max_bytes)
+        return self._known[key]
+
+
 def over_limit(size: int, max_bytes: int, weighed: str | None = None) -> str:
     """The skip reason of a file over ``--max-file-mb``: its size in MiB (KiB under one MiB, where
     MiB would read "0.0"), and the limit in the fewest digits that give its bytes back (``0.004``,
@@ -1102,7 +1129,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
                 warn: Callable[[Path, str], None], *, stale: bool = False, unshaped: bool = False,
                 support: _Support | None = None, run_id: int | None = None,
                 on_share: Callable[[float], None] | None = None,
-                included: list[tuple[str, int, str]] | None = None) -> None:
+                included: list[tuple[str, int, str]] | None = None, weighed: _Weights | None = None) -> None:
     """Read one new or changed file into the index; ``stale``: its row was written by another
     extractor version, so it is read again even if its content is unchanged; ``unshaped``: its
     shape is not recorded (``Store.shape_unknown``), likewise, but an unchanged
@@ -1149,7 +1176,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             # file (its pictures never in memory), as is a PDF (over the limit, weighed without its
             # pictures) and a notebook over the limit by its pictures (read without them); any other
             # file weighs its size, and is read whole.
-            size, weighed = read_size(path, stat.st_size, max_bytes)
+            size, what = (weighed or _Weights(max_bytes))(path, stat.st_size, stat)
             in_memory = format_of(path) not in ZIP_FORMATS | {"pdf"} and stat.st_size <= max_bytes
             read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
             if read is None or file_identity(read[2]) == file_identity(stat):
@@ -1164,7 +1191,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     except OSError as exc:
         return vanished(f"skipped: cannot read ({exc.strerror or exc})")
     if size > max_bytes:  # not read: an unread file's hash is ""
-        return skip(over_limit(size, max_bytes, weighed), "", stat, "limit")
+        return skip(over_limit(size, max_bytes, what), "", stat, "limit")
     if read is None:
         # Nothing is written: the index keeps the previous version (with its older mtime), so
         # the next run reads the file again.
