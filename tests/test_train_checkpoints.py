@@ -208,7 +208,7 @@ def full_disk_from(monkeypatch, step: int) -> None:
     saving = [0]
     original = training._checkpoint
     monkeypatch.setattr(training, "_checkpoint", lambda run: saving.__setitem__(0, run.state.step) or original(run))
-    monkeypatch.setattr(training, "open", opening, raising=False)
+    monkeypatch.setattr(training.checkpoint, "open", opening, raising=False)
 
 
 def test_a_full_disk_at_a_periodic_checkpoint_warns_and_the_run_goes_on(world, uninterrupted, tmp_path, monkeypatch,
@@ -273,7 +273,7 @@ def test_a_full_disk_when_the_best_weights_are_saved_stops_in_a_line(world, unin
     import errno
 
     out = tmp_path / "cut"
-    real = training._save_weights
+    real = training.checkpoint._save_weights
 
     def full(model, tokenizer, folder, step=None):
         if step == 2:
@@ -285,7 +285,7 @@ def test_a_full_disk_when_the_best_weights_are_saved_stops_in_a_line(world, unin
         return real(model, tokenizer, folder, step)
 
     with pytest.MonkeyPatch.context() as dying:
-        dying.setattr(training, "_save_weights", full)
+        dying.setattr(training.checkpoint, "_save_weights", full)
         with pytest.raises(SimsearchError, match=r"the weights of step 2, the best so far, could not be saved in .*best "
                                                  r"\(No space left on device\); make room, then run the same command "
                                                  "with --resume to go on from the checkpoint of step 1"):
@@ -370,7 +370,7 @@ def test_killed_while_a_better_steps_weights_are_saved(world, tmp_path, monkeypa
         scored(same, SCORES)
         train(make(world, tmp_path / "full", eval_steps=1))
     out = tmp_path / "cut"
-    real_rmtree, real_save = shutil.rmtree, training._save_weights
+    real_rmtree, real_save = shutil.rmtree, training.checkpoint._save_weights
 
     def dying_save(model, tokenizer, folder, step=None):
         if step == 4 and moment == "writing best.tmp":
@@ -387,7 +387,7 @@ def test_killed_while_a_better_steps_weights_are_saved(world, tmp_path, monkeypa
 
     with pytest.MonkeyPatch.context() as dying:
         scored(dying, SCORES)
-        dying.setattr(training, "_save_weights", dying_save)
+        dying.setattr(training.checkpoint, "_save_weights", dying_save)
         if moment.startswith("between"):
             dying.setattr(training.shutil, "rmtree", dying_rmtree)
         with pytest.raises(Killed):
@@ -432,10 +432,10 @@ def test_the_trained_model_reaches_the_disk_before_it_replaces_the_old_one(world
     """Session 45's review: the model's files were renamed into --out unsynced, so a power cut
     just after a run could leave empty files where the old model was."""
     events = []
-    real_fsync, real_swap = os.fsync, training._swap_in
+    real_fsync, real_swap = os.fsync, training.save._swap_in
     monkeypatch.setattr(training.os, "fsync",
                         lambda fd: events.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
-    monkeypatch.setattr(training, "_swap_in", lambda final, out: events.append("swap") or real_swap(final, out))
+    monkeypatch.setattr(training.save, "_swap_in", lambda final, out: events.append("swap") or real_swap(final, out))
     train(make(world, tmp_path / "out", max_steps=2, checkpoint_every=0))
     swap = events.index("swap")
     assert any(path.endswith("model/model.safetensors") for path in events[:swap])

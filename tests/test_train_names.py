@@ -146,7 +146,7 @@ def test_a_passage_shared_by_several_files_is_one_row(tmp_path, tiny_model, no_s
     def hold_out_doc00(documents, seed):
         return ([d for d in documents if d.name != "doc00.txt"], [d for d in documents if d.name == "doc00.txt"])
 
-    monkeypatch.setattr(training, "heldout_split", hold_out_doc00)
+    monkeypatch.setattr(training.data, "heldout_split", hold_out_doc00)
     cfg = config(docs, tiny_model, tmp_path / "out", recipe="ict")
     rows, heldout = resolve_recipe(cfg, training_data(cfg))
     assert [d.name for d in heldout] == ["doc00.txt"]
@@ -202,7 +202,7 @@ def _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch):
     def hold_out_doc00(documents, seed):  # whatever the names, the same document is held out
         return ([d for d in documents if d.name != "doc00.txt"], [d for d in documents if d.name == "doc00.txt"])
 
-    monkeypatch.setattr(training, "heldout_split", hold_out_doc00)
+    monkeypatch.setattr(training.data, "heldout_split", hold_out_doc00)
     settings = dict(recipe="ict", batch_size=8, max_steps=4)
     with pytest.raises(Interrupted):
         train(config(docs, tiny_model, tmp_path / "out", **settings), stop_at_step=2)

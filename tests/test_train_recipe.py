@@ -243,10 +243,10 @@ def test_resume_of_a_checkpoint_split_before_the_minimum_of_documents_says_why_i
     docs = write_documents(tmp_path / "docs", count=20, sentences=60)
     settings = dict(mode="unsup", data=docs, model=str(tiny_model), out=tmp_path / "out", batch_size=8, max_steps=4,
                     eval_steps=2, progress=False, max_len=32, recipe="ict")
-    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 0)  # the rule before session 47
+    monkeypatch.setattr(training.data, "HELDOUT_MIN_DOCUMENTS", 0)  # the rule before session 47
     with pytest.raises(Interrupted):
         train(TrainConfig(**settings), stop_at_step=1)
-    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 6)
+    monkeypatch.setattr(training.data, "HELDOUT_MIN_DOCUMENTS", 6)
     with pytest.raises(SimsearchError) as refused:
         train(TrainConfig(resume=True, **settings))
     assert str(refused.value) == (
@@ -257,10 +257,10 @@ def test_resume_of_a_checkpoint_split_before_the_minimum_of_documents_says_why_i
     # 12 documents: the same 3 held out either way, so the older checkpoint resumes.
     few = write_documents(tmp_path / "few")
     settings = {**settings, "data": few, "out": tmp_path / "few-out"}
-    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 0)
+    monkeypatch.setattr(training.data, "HELDOUT_MIN_DOCUMENTS", 0)
     with pytest.raises(Interrupted):
         train(TrainConfig(**settings), stop_at_step=1)
-    monkeypatch.setattr(training, "HELDOUT_MIN_DOCUMENTS", 6)
+    monkeypatch.setattr(training.data, "HELDOUT_MIN_DOCUMENTS", 6)
     assert train(TrainConfig(resume=True, **settings))["heldout"]["documents"] == 3
 
 

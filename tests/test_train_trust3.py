@@ -169,7 +169,7 @@ def test_a_lock_file_that_was_there_is_kept_and_a_file_system_without_locks_stil
 def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, monkeypatch):
     out = tmp_path / "held"
     seen = []
-    plot = train_module._plot
+    plot = train_module.save._plot
 
     def plot_and_try_a_second_run(state, path, *kept):  # while the model is being saved
         with pytest.raises(SimsearchError, match="another `simsearch train`"), outdir.out_lock(out):
@@ -177,7 +177,7 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after(world, tmp_path, 
         seen.append(True)
         return plot(state, path, *kept)
 
-    monkeypatch.setattr(train_module, "_plot", plot_and_try_a_second_run)
+    monkeypatch.setattr(train_module.save, "_plot", plot_and_try_a_second_run)
     train(quick(world, out))
     assert seen == [True]
     with outdir.out_lock(out):  # released
@@ -189,7 +189,7 @@ def test_a_selected_step_whose_weights_are_gone_is_a_bug_not_a_silent_last_step(
 
     sts = write_sts_fixture(tmp_path / "data")
     out = tmp_path / "sel"
-    monkeypatch.setattr(train_module, "_save_weights", lambda *args, **kwargs: None)  # best/ is never written
+    monkeypatch.setattr(train_module.checkpoint, "_save_weights", lambda *args, **kwargs: None)  # best/ is never written
     with pytest.raises(RuntimeError, match=r"step 2 was selected but its weights are not in"):
         train(quick(world, out, max_steps=4, eval_data=sts))
     assert not out.exists()
@@ -227,14 +227,14 @@ def test_ctrl_c_while_saving_finishes_the_save_then_reports_the_interruption(wor
     out = tmp_path / "cs"
     reference = tmp_path / "ref"
     train(quick(world, reference))
-    plot = train_module._plot
+    plot = train_module.save._plot
 
     def plot_with_two_ctrl_c(state, path, *kept):  # the save is under way: the user presses Ctrl-C twice
         os.kill(os.getpid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)
         return plot(state, path, *kept)
 
-    monkeypatch.setattr(train_module, "_plot", plot_with_two_ctrl_c)
+    monkeypatch.setattr(train_module.save, "_plot", plot_with_two_ctrl_c)
     outside = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores it)
     try:
         with pytest.raises(Interrupted, match=rf"while the finished model was being saved; it was saved in {out}"):
