@@ -260,8 +260,11 @@ class CompareApp(App):
         if right is None:
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
-            hint.update(f"This index holds one model ({left}).\n\nTo compare with a SimCSE model:\n"
-                        f"    simsearch train --unsup notes.txt\n    {index_command_line('notes-unsup-simcse', self.db_path)}\n\n"
+            # train's default --out for --from-index (train.outdir.default_out_name: <db>-index-unsup-simcse)
+            trained = f"{self.db_path.stem}-index-unsup-simcse"
+            hint.update(f"This index holds one model ({left}).\n\nTo train one on what it holds and compare:\n"
+                        f"    {command_line('train', '--from-index', db=self.db_path)}\n"
+                        f"    {index_command_line(trained, self.db_path)}\n\n"
                         f"(or any other model: {index_command_line('NAME', self.db_path)})")
             hint.display = True
         else:
