@@ -519,3 +519,28 @@ def test_edit_key_on_a_pdf_hit_names_its_page_instead_of_opening_its_bytes(tmp_p
         assert opened == [] and notes[-1].endswith("manual.pdf is a PDF: open it in a PDF viewer at page 2"), notes
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_each_key_of_the_help_is_on_one_row_in_an_80_column_terminal(tmp_path, size):
+    """Was: the help's key lines ran to 95 columns, wider than its box (90 inside at most), so in
+    any terminal "a  keep the selected result … (tui --questions FILE.jsonl)," wrapped to the box's
+    left edge, under the keys, and at 80×24 so did "Enter … previous queries" and six others.
+    Now each line of the key table fits in the box of an 80-column terminal: it is one row."""
+    from simsearch.tui import HELP
+
+    keys = [re.sub(r"\[/?b\]", "", line).strip() for line in HELP.split("Marks:")[0].splitlines()[2:]]
+
+    async def scenario(app, pilot):
+        await pilot.press("f1")
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        rows = [" ".join(row.split()) for row in shown_in(app, box)]
+        for _ in range(10):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            rows += [" ".join(row.split()) for row in shown_in(app, box)]
+        for line in filter(None, keys):
+            assert any(" ".join(line.split()) in row for row in rows), line
+
+    run_app(CompareApp(tmp_path / "absent.db"), scenario, size=size)
