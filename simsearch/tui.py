@@ -117,18 +117,23 @@ class ModelPicker(ModalScreen[str]):
 HELP = """\
 [b]simsearch tui[/b]: the same query against two models of one index.
 
-  Enter        run the query            ↑ / ↓ (in the query)  previous queries
+  Enter        run the query
+  ↑ / ↓        (in the query) previous queries
   Tab          move between the query, the panes and the context panel
   In the query box every key is typed; in a pane:
-  ↑ / ↓        move through the results: the context panel shows the selected one in its file
-  e            open the selected result in $EDITOR at its line (also from the context panel)
-  a            keep the selected result as an answer to the query (tui --questions FILE.jsonl),
-               for simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT
+  ↑ / ↓        move through the results: the context panel shows the
+               selected one in its file
+  e            open the selected result in $EDITOR at its line (also
+               from the context panel)
+  a            keep the selected result as an answer to the query
+               (tui --questions FILE.jsonl), for
+               simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT
   + / -        more / fewer results (k)
-  m            search mode: dense (meaning), lexical (words), hybrid (both)
+  m            search mode: dense (meaning), lexical (words), hybrid
   l / r        choose the left / right model (F2 / F3 from anywhere)
   /            back to the query
-  ?            this help (F1 from anywhere)   q   quit (Ctrl+Q from anywhere)
+  ?            this help (F1 from anywhere)
+  q            quit (Ctrl+Q from anywhere)
   In the context panel (it opens with the hit's lines in the middle):
   ↑ / ↓, PgUp / PgDn, Home / End   scroll it
 
@@ -260,8 +265,11 @@ class CompareApp(App):
         if right is None:
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
-            hint.update(f"This index holds one model ({left}).\n\nTo compare with a SimCSE model:\n"
-                        f"    simsearch train --unsup notes.txt\n    {index_command_line('notes-unsup-simcse', self.db_path)}\n\n"
+            # train's default --out for --from-index (train.outdir.default_out_name: <db>-index-unsup-simcse)
+            trained = f"{self.db_path.stem}-index-unsup-simcse"
+            hint.update(f"This index holds one model ({left}).\n\nTo train one on what it holds and compare:\n"
+                        f"    {command_line('train', '--from-index', db=self.db_path)}\n"
+                        f"    {index_command_line(trained, self.db_path)}\n\n"
                         f"(or any other model: {index_command_line('NAME', self.db_path)})")
             hint.display = True
         else:

@@ -369,7 +369,10 @@ class ResultsPane(Vertical):
         # width overflowed it, and a horizontal scrollbar took a row of a short pane.
         rows = 2 * len(self.answer.hits) + table.show_header if self.answer else 0
         scrollbar = table.styles.scrollbar_size_vertical if rows > table.size.height else 0
-        return max(20, table.size.width - 16 - scrollbar)
+        # Never wider than the column (was: at least 20: at 80×24 with two models that cut the
+        # text to 20 in a column of 18, and a location lost the end of its line number, ":29" for
+        # ":291"); a pane too narrow for 8 is too narrow for anything.
+        return max(8, table.size.width - 16 - scrollbar)
 
     def on_resize(self, event: events.Resize) -> None:
         # Stacked panes (a narrow terminal, tui.tcss) give the columns' header row to the results.

@@ -139,3 +139,19 @@ def test_every_prose_word_is_in_one_sentence_on_its_line_and_no_code_is(document
     for marker, line in prose.items():
         assert [at for at, have in words if marker in have] == [line], (marker, source, sentences)
     assert not [text for _, text in sentences if any(marker in text for marker in code)], (source, sentences)
+
+
+# pip 24.2's docs/html/topics/configuration.md: a list item whose first line opens a fence
+PIP_ENV_ITEMS = ("- `PIP_TIMEOUT=60` is the same as `--timeout=60`\n- ```\n"
+                 '  PIP_FIND_LINKS="http://mirror1.example.com http://mirror2.example.com"\n  ```\n\n'
+                 "  is the same as\n\n  ```\n  --find-links=http://mirror1.example.com\n  ```\n\n"
+                 "Repeatable options can be given more than once.\n")
+
+
+def test_a_fence_opened_on_a_list_item_s_line_is_code():
+    """Before, "- ```" was read as an item's text, so its code ("``` PIP_FIND_LINKS=…") was a
+    sentence and the item's prose after it ("is the same as") was taken for code."""
+    assert md(PIP_ENV_ITEMS) == [(1, "PIP_TIMEOUT=60 is the same as --timeout=60"), (6, "is the same as"),
+                                 (12, "Repeatable options can be given more than once.")]
+    assert md("1. ~~~\n   pip install x\n   ~~~\n\n   Then it works.\n2. ```inline``` code.\n") == [
+        (5, "Then it works."), (6, "inline code.")]

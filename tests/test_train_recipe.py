@@ -376,3 +376,18 @@ def test_a_checkpoint_without_the_held_out_answers_is_refused_not_judged_otherwi
     with pytest.raises(SimsearchError, match="did not keep the held-out answers question by question; start again"):
         train(TrainConfig(**settings, resume=True))
     assert checkpoint.is_file()  # refused, not removed
+
+
+def test_the_verdict_says_how_many_held_out_documents_gave_its_questions():
+    """pip's docs (session 48): 10 documents held out, 8 of them gave the 500 questions, and the
+    noise is of those 8, as training.png's legend said ("noise of 8 held-out documents"); `train`
+    printed "(10 documents, 500 queries; noise by document: ...)". Now it says "8 with questions",
+    as it did only when they were too few."""
+    base, trained = [None] * 100 + [1] * 100, [1] * 60 + [None] * 40 + [1] * 95 + [None] * 5
+    eight = [k % 8 for k in range(200)]
+    held = {"base": {"hit@10": 0.5, "mrr@10": 0.5, "queries": 200}, "trained": {"hit@10": 0.775, "mrr@10": 0.775,
+            "queries": 200}, "documents": 10, "change": heldout_change(base, trained, documents=eight)}
+    assert heldout_judgement(held) == "better"
+    assert "(10 documents, 200 queries; 8 with questions; noise by document: hit@10 ±" in heldout_verdict(held)
+    held["documents"] = 8  # all of them gave questions: nothing more to say
+    assert "(8 documents, 200 queries; noise by document: hit@10 ±" in heldout_verdict(held)

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import textwrap
@@ -282,7 +283,14 @@ def test_one_model_index_shows_one_pane_and_how_to_add_another(tmp_path, index_m
 
     async def scenario(app, pilot):
         assert not app.query_one("#right-pane").display and app.query_one("#hint").display
-        assert "simsearch index --model" in str(app.query_one("#hint", Static).render())
+        hint = str(app.query_one("#hint", Static).render())
+        assert "simsearch index --model" in hint
+        # the README's loop, on this index: train on what it holds, embed with the model that makes
+        # (was: "simsearch train --unsup notes.txt", a file the user may not have, and a model named
+        # after it, without --db)
+        db = shlex.quote(str(tmp_path / "one.db"))
+        assert f"simsearch train --from-index --db {db}" in hint
+        assert f"simsearch index --model one-index-unsup-simcse --db {db}" in hint and "notes" not in hint
         await ask(app, pilot, "A list item on travel 1.")
         assert table_column(app, "left", "text")[0].startswith("A list item on travel 1")
 

@@ -519,3 +519,63 @@ def test_edit_key_on_a_pdf_hit_names_its_page_instead_of_opening_its_bytes(tmp_p
         assert opened == [] and notes[-1].endswith("manual.pdf is a PDF: open it in a PDF viewer at page 2"), notes
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_each_key_of_the_help_is_on_one_row_in_an_80_column_terminal(tmp_path, size):
+    """Was: the help's key lines ran to 95 columns, wider than its box (90 inside at most), so in
+    any terminal "a  keep the selected result … (tui --questions FILE.jsonl)," wrapped to the box's
+    left edge, under the keys, and at 80×24 so did "Enter … previous queries" and six others.
+    Now each line of the key table fits in the box of an 80-column terminal: it is one row."""
+    from simsearch.tui import HELP
+
+    keys = [re.sub(r"\[/?b\]", "", line).strip() for line in HELP.split("Marks:")[0].splitlines()[2:]]
+
+    async def scenario(app, pilot):
+        await pilot.press("f1")
+        await pilot.pause()
+        box = app.screen.query_one("#help")
+        rows = [" ".join(row.split()) for row in shown_in(app, box)]
+        for _ in range(10):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            rows += [" ".join(row.split()) for row in shown_in(app, box)]
+        for line in filter(None, keys):
+            assert any(" ".join(line.split()) in row for row in rows), line
+
+    run_app(CompareApp(tmp_path / "absent.db"), scenario, size=size)
+
+
+def test_a_location_cut_for_a_narrow_pane_keeps_its_line_number(tmp_path, index_model, monkeypatch):
+    """Was: at 80×24 with two models the text of a row was cut to 20 characters (its floor) in a
+    column of 18, so its last characters fell off the pane: over pip's docs "…y-resolution.md:291"
+    showed as "…y-resolution.md:29" and "…table-installs.md:9" as "…table-installs.md:", a wrong
+    line. Now a row is cut to the room its column has, and a location keeps its whole line number."""
+    from .tiny_bert import create_random_bert
+
+    other = create_random_bert(tmp_path / "other-model", hidden_size=32, heads=2, layers=2, pooler="avg", seed=7)
+    docs = tmp_path / "docs" / "html" / "topics"
+    docs.mkdir(parents=True)
+    for name in ("dependency-resolution", "repeatable-installs", "secure-installs"):
+        filler = "".join(f"Filler {i} of {name}, about something else entirely.\n\n" for i in range(145))
+        (docs / f"{name}.md").write_text(filler + f"Sometimes it is impossible to find versions of {name} "
+                                         "that do not conflict with each other.\n")
+    store = Store.open(tmp_path / "index.db")
+    index(store, [tmp_path / "docs"], [str(index_model), str(other)], progress=False)
+    store.close()
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "impossible to find versions that do not conflict")
+        for side, pane in app.panes.items():
+            table = pane.query_one(DataTable)
+            # the widest head a row can have ("  ✓ only D+L"), with a cell of padding either side,
+            # and the scrollbar: what is left is the text's
+            room = table.size.width - (12 + 2) - 2 - table.styles.scrollbar_size_vertical
+            cells = table_column(app, side, "text")
+            assert all(len(line) <= room for cell in cells for line in cell.split("\n")), (side, room, cells)
+            locations = [cell.split("\n")[1] for cell in cells]
+            for hit, shown in zip(pane.answer.hits, locations):
+                assert shown.endswith(f":{hit.line}") and shown[-12:] == hit.location[-12:], (shown, hit.location)
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario, size=(80, 24))

@@ -23,7 +23,7 @@ READABLE = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf") + ",
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences).
-EXTRACTOR_VERSION = 15
+EXTRACTOR_VERSION = 16
 
 
 def reads_name(path: Path) -> bool:

@@ -496,6 +496,13 @@ def _clean_markdown(text: str, includes: list[tuple[int, str]] | None = None) ->
             start = _nested_bullets_end(line, (footnote or item).end())
             container = enter(indent, indent + 4 if footnote else start)  # a footnote's later paragraphs are indented four
             out.gap(number)
+            opens = _MD_FENCE.match(line[start:]) if item and not quoted else None
+            if opens and not (opens.group(2)[0] == "`" and "`" in opens.group(4)):
+                # "- ```": the item opens with a fence (pip's configuration.md): read the line again
+                # as that fence in the item, its marker blanked, so the code stays out
+                lines[i] = " " * start + line[start:]
+                in_paragraph = False
+                continue
             target = _MD_TARGET.match(line[start:]) if item else None
             if target:  # "- (label)=": the item's first block is a target, naming the next one in it
                 targets = [*waiting, target.group(1)]

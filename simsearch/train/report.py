@@ -223,7 +223,9 @@ def heldout_verdict(heldout: dict | None) -> str | None:
             return (f"not measured on your held-out documents: {_no_questions(heldout['documents'])} (no sentence "
                     "of 3+ words has a neighbour in its document)")
         return None
-    size = _heldout_size(heldout, "document") + _noise(heldout)
+    # the documents the noise is of, when not all gave questions (was said only when too few:
+    # pip's docs printed "10 documents" beside a noise of 8, as training.png said)
+    size = _heldout_size(heldout, "document") + _asked(heldout) + _noise(heldout)
     figures = f"{_heldout_change(heldout)}; {size}"
     judgement = heldout_judgement(heldout)
     if judgement == "better":
@@ -412,7 +414,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     heldout = meta.get("heldout") or {}
     if _measured(heldout):
         heldout_line = (f"{_heldout_change(heldout)} (base -> this model; {_heldout_size(heldout, 'held-out document')}"
-                        f"{_noise(heldout)})")
+                        f"{_asked(heldout)}{_noise(heldout)})")
     elif heldout.get("documents"):
         heldout_line = (f"not measured ({_no_questions(heldout['documents'])}: no sentence of 3+ words has a "
                         "neighbour in its document)")
