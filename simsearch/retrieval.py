@@ -935,9 +935,16 @@ def iter_eval(store, queries: Sequence[Query] | Path | str, models: Sequence[str
         what = what[:-1] if count == 1 else what
         raise SimsearchError(f"{query.named_at(unit)}: {_target(unit)}: past the end of the file, which has "
                              f"{count:,} {what}{more}")
+    total_units = sum(len(q.units) for q in queries)
+    if lost and len(lost) == total_units:  # every metric 0 for every model: nothing was measured
+        query, unit = lost[0]
+        items = "the relevant item matches" if total_units == 1 else f"none of the {total_units:,} relevant items match"
+        raise SimsearchError(f"{items} {'no' if total_units == 1 else 'a'} sentence in the index {store.path} (first: "
+                             f"{query.named_at(unit)}: {unit.describe()}): every figure would be 0, nothing to compare"
+                             + _not_indexed_hint([unit for _, unit in lost], indexed, store.path, list(store.roots())))
     if lost:
         query, unit = lost[0]
-        warn(f"{len(lost)} of {sum(len(q.units) for q in queries)} relevant items match no sentence in the index "
+        warn(f"{len(lost)} of {total_units} relevant items match no sentence in the index "
              f"(first: {query.named_at(unit)}: {unit.describe()}); they cap every metric"
              + _not_indexed_hint([unit for _, unit in lost], indexed, store.path, list(store.roots())))
     stale = stale_files(store, queries, indexed)

@@ -310,13 +310,31 @@ def test_a_relevant_item_on_disk_or_in_the_index_stays_a_warning(two_model_index
     past the file's end are an error: tests/test_eval_past_end.py.)"""
     root, db, first, second, _ = two_model_index
     write(root / "docs-extra" / "on-disk-only.txt", "Not indexed.\n")
-    path = write(root / "warned.jsonl", json.dumps({"query": "cat on a mat", "relevant": [relevant]}) + "\n")
+    answerable = json.dumps({"query": "river", "relevant": ["docs/b.txt"]}) + "\n"
+    path = write(root / "warned.jsonl", json.dumps({"query": "cat on a mat", "relevant": [relevant]}) + "\n" + answerable)
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
-    assert code == 0 and "match no sentence" in err and "error" not in err, err
+    assert code == 0 and "1 of 2 relevant items match no sentence" in err and "error" not in err, err
     assert json.loads(out)["unreachable_units"] == 1
     # a file not indexed yet: the warning names the command that indexes its folder (and only then)
     hint = f"1 of their files is not indexed: run `simsearch index {root / 'docs-extra'} --db {db}`"
     assert (hint in " ".join(err.split())) == (relevant == "docs-extra/on-disk-only.txt"), err
+
+
+@pytest.mark.parametrize("relevant", [["docs/a.txt:2"], ["docs-extra/on-disk-only.txt", "docs/a.txt:2"]])
+def test_questions_of_which_no_relevant_item_is_indexed_are_an_error(two_model_index, run_cli, relevant):
+    """User trial on pip's docs (session 48): a questions file kept over another index gave a table
+    of zeros for every model and mode, exit 0, with one warning among others. When no relevant
+    item matches a sentence there is nothing to measure: one error line (with the command that
+    indexes the files where they are on disk), exit 2, no table."""
+    root, db, first, second, _ = two_model_index
+    write(root / "docs-extra" / "on-disk-only.txt", "Not indexed.\n")
+    path = write(root / "elsewhere.jsonl", "".join(json.dumps({"query": f"q{n}", "relevant": [item]}) + "\n"
+                                                   for n, item in enumerate(relevant)))
+    code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
+    items = "the relevant item matches no" if len(relevant) == 1 else f"none of the {len(relevant)} relevant items match a"
+    one_line_error(code, err, f"{items} sentence in the index")
+    assert out == "" and "every figure would be 0" in err
+    assert ("1 of their files is not indexed: run `simsearch index" in " ".join(err.split())) == (len(relevant) == 2), err
 
 
 def test_a_file_beside_the_indexed_folder_is_named_not_the_folder_around_both(two_model_index, run_cli):
@@ -326,7 +344,8 @@ def test_a_file_beside_the_indexed_folder_is_named_not_the_folder_around_both(tw
     A folder that holds an indexed folder is not named: the files are."""
     root, db, first, second, _ = two_model_index
     changes = write(root / "CHANGES.txt", "The river was renamed.\n")
-    path = write(root / "beside.jsonl", json.dumps({"query": "river", "relevant": ["CHANGES.txt"]}) + "\n")
+    path = write(root / "beside.jsonl", json.dumps({"query": "river", "relevant": ["CHANGES.txt"]}) + "\n"
+                 + json.dumps({"query": "cat on a mat", "relevant": ["docs/a.txt"]}) + "\n")
     code, out, err = run_cli("eval", "retrieval", path, "--db", db, "-m", first, "--mode", "lexical", "--json")
     assert code == 0 and "match no sentence" in err, err
     assert f"1 of their files is not indexed: run `simsearch index {changes} --db {db}`" in " ".join(err.split()), err

@@ -382,7 +382,8 @@ def test_eval_retrieval_names_an_unknown_model_before_warning_about_the_queries(
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("Apples are red.\n\nPears are green.\n")
     queries = tmp_path / "q.tsv"
-    queries.write_text("red fruit\tnot-indexed.txt\n")  # unreachable: the warning the old code gave first
+    # unreachable: the warning the old code gave first (beside one that is not: all unreachable is an error)
+    queries.write_text("red fruit\tnot-indexed.txt\ngreen fruit\tdocs/a.txt\n")
     (tmp_path / "not-indexed.txt").write_text("Apples are red.\n")  # on disk (not indexed): a warning, not a typo
     store = Store.open(tmp_path / "index.db")
     try:
