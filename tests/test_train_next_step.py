@@ -25,6 +25,11 @@ def test_from_index_run_without_sts_data_names_the_index_step_not_eval_sts(tmp_p
     assert "eval sts" not in said
     # The trained model is in the models folder: named as `-m` takes it, with the index it came from.
     assert f"simsearch index --db {db} -m {tiny_model} -m notes-index-unsup-simcse" in said
+    # So does its model card (was "simsearch index ~/notes --model …": a folder it was never given).
+    model = models / "notes-index-unsup-simcse"
+    card = (model / "README.md").read_text()
+    assert f"simsearch index --model {model} --db {db}\nsimsearch search 'how do I ...' --model {model} --db {db}\n" in card
+    assert "~/notes" not in card
     code, _, err = run_cli("index", "--db", db, "-m", tiny_model, "-m", "notes-index-unsup-simcse", "--device", "cpu")
     assert code == 0, err
 

@@ -394,6 +394,19 @@ def _pairs_only(meta: dict) -> bool:
     return meta["mode"] == "sup" and columns is not None and "hard_neg" not in columns
 
 
+def _use_lines(meta: dict, out: Path) -> list[str]:
+    """The card's shell lines: for a model trained ``--from-index``, that index's own loop (index
+    it with the model, search there), not a folder of notes it was never given."""
+    from ..models import command_line, index_command_line
+
+    model = str(out.absolute())
+    source = meta.get("data_source") or {}
+    if source.get("kind") == "index":
+        db = source.get("path") or meta["data_file"]
+        return [index_command_line(model, db), command_line("search", "how do I ...", "--model", model, db=db)]
+    return [f"simsearch index ~/notes --model {model}", f"simsearch search \"how do I ...\" --model {model}"]
+
+
 def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
     """README.md: what the model is, how it was trained and measured, and how to load it."""
     objective = {
@@ -485,8 +498,7 @@ def _write_model_card(folder: Path, meta: dict, out: Path) -> None:
         "simsearch:",
         "",
         "```sh",
-        f"simsearch index ~/notes --model {out.absolute()}",
-        f"simsearch search \"how do I ...\" --model {out.absolute()}",
+        *_use_lines(meta, out),
         "```",
         "",
         "```python",
