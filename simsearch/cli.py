@@ -294,7 +294,7 @@ def _print_json(obj) -> None:
 @app.command("models")
 def models_command(json_out: bool = JsonOption) -> None:
     """List the models simsearch can use without a download."""
-    from .models import list_models, models_dir
+    from .models import interrupted_runs, list_models, models_dir
 
     found = list_models()
     if json_out:
@@ -311,6 +311,10 @@ def models_command(json_out: bool = JsonOption) -> None:
     for ref in found:  # why a folder is shadowed or unreadable: one line each, under the table
         if ref.note:
             stdout.print(_cell(f"{ref.name} ({ref.source}): {ref.note}"), highlight=False, soft_wrap=True)
+    for run in interrupted_runs():  # a stopped `train` run's checkpoint: not a model, but its disk and its way on
+        stdout.print(_cell(f"{_shown(run['out'])}: an interrupted `simsearch train` saved a checkpoint at {run['saved_at']} "
+                           f"({_mib(run['bytes'])}) in {_shown(run['path'])}: the same command with --resume goes on "
+                           "from it; delete that folder to drop it"), highlight=False, soft_wrap=True)
     stdout.print(
         f"Trained models are read from {_shown(models_dir())}/ ($SIMSEARCH_MODELS). Any local model folder or "
         "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "

@@ -22,6 +22,7 @@ directory, and refuses it if any byte changed.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import errno
 import functools
 import hashlib
@@ -452,6 +453,38 @@ def check_trained_name(out: Path) -> None:
         raise SimsearchError(f"--out {out}: {out.name!r} in the models directory is the name of the built-in model "
                              f"({DEFAULT_MODEL}), so `-m {out.name}` would never reach this one; choose another name, "
                              f"e.g. --out {out.parent / (out.name + '-trained')}")
+
+
+STAGING_MARKER = "simsearch-staging"  # in every work folder `train` makes (``.NAME.partial`` beside --out)
+
+
+def interrupted_runs() -> list[dict]:
+    """The work folders an interrupted ``train`` left in the models directory with a checkpoint
+    to ``--resume`` from (``.NAME.partial``, marked as simsearch's): for ``simsearch models``, so
+    that a stopped run's checkpoint (hundreds of MiB) is not left where nothing shows it. Each:
+    ``out`` (the model it would become), ``path``, ``saved_at`` (the checkpoint's time) and
+    ``bytes`` (the folder's files)."""
+    root = models_dir()
+    found = []
+    try:
+        folders = sorted(root.iterdir()) if is_folder(root) else []
+    except OSError:
+        return []
+    for folder in folders:
+        name = folder.name
+        if not (name.startswith(".") and name.endswith(".partial") and len(name) > len("..partial")):
+            continue
+        try:
+            if folder.is_symlink() or not (folder / STAGING_MARKER).is_file():
+                continue
+            checkpoint = (folder / "checkpoint.pt").stat()
+            size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+        except OSError:
+            continue  # no checkpoint (a run going on, or killed before its first): nothing to resume
+        saved = datetime.datetime.fromtimestamp(checkpoint.st_mtime).astimezone().isoformat(timespec="seconds")
+        found.append({"out": str(folder.with_name(name[1:-len(".partial")])), "path": str(folder),
+                      "saved_at": saved, "bytes": size})
+    return found
 
 
 def list_models() -> list[ModelRef]:

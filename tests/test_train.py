@@ -411,3 +411,26 @@ def test_the_held_out_line_never_shows_a_move_larger_than_the_noise_it_calls_wit
                      "rose": 47, "fell": 18})
     assert heldout_verdict(real).startswith("held-out retrieval hit@10 0.600 -> 0.669, MRR@10 0.347 -> 0.367 (4 "
                                             "documents, 417 queries; noise: hit@10 ±0.036, MRR@10 ±0.021)")
+
+
+def test_models_shows_an_interrupted_runs_checkpoint_until_it_is_resumed(tmp_path, tiny_model, notes, sts_fixture,
+                                                                         run_cli, monkeypatch):
+    """User trial on pip's docs (session 48): a run stopped with Ctrl-C leaves its checkpoint
+    (minilm's: over 250 MiB) in ``.NAME.partial`` beside the model folder, and `simsearch models`
+    said nothing of it: the way on (`--resume`), or the disk to free, was in the message alone."""
+    models = tmp_path / "models"
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
+    monkeypatch.setenv("COLUMNS", "400")
+    common = dict(pooler="cls", eval_data=sts_fixture, max_steps=3)
+    with pytest.raises(Interrupted):
+        train(config(notes, tiny_model, models / "cut", **common), stop_at_step=2)
+    code, out, err = run_cli("models")
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert (f"{models / 'cut'}: an interrupted `simsearch train` saved a checkpoint at " in said
+            and f"in {models / '.cut.partial'}: the same command with --resume goes on from it" in said), said
+    code, out, _ = run_cli("models", "--json")  # one object per model: the checkpoint is not one
+    assert code == 0 and all("partial" not in json.loads(line)["path"] for line in out.splitlines())
+    train(config(notes, tiny_model, models / "cut", resume=True, **common))
+    code, out, err = run_cli("models")
+    assert code == 0 and "interrupted" not in out and "cut" in out, out

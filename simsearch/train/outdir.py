@@ -16,10 +16,9 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..errors import SimsearchError
-from ..models import METADATA_FILE
+from ..models import METADATA_FILE, STAGING_MARKER  # (the marker in every work folder simsearch makes; it removes only those)
 from ..progress import print_warning as _warn
 from ..progress import stderr
-STAGING_MARKER = "simsearch-staging"  # in every work folder simsearch makes; it removes only those
 
 
 # What a work folder holds (older versions wrote no marker: a folder of only these is ours too).
