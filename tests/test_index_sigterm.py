@@ -209,6 +209,7 @@ def test_a_third_ctrl_c_stops_at_once_and_leaves_nothing_half_written(tmp_path, 
     status = subprocess.run([sys.executable, "-m", "simsearch", "status", "--db", str(db)], env=env,
                             capture_output=True, text=True, timeout=300)
     assert status.returncode == 0 and "8 sentences" in status.stdout, (status.stdout, status.stderr)
+    assert "last run: killed (its process ended without finishing)" in status.stdout, status.stdout
     again = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "-m", str(index_model),
                             "--db", str(db), "--json"], env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
