@@ -364,3 +364,38 @@ def test_a_notebook_over_the_limit_on_disk_is_weighed_once_a_run(tmp_path, index
         assert report.sentences_added == 1 and weighed == ["plots.ipynb"], (report, weighed)
     finally:
         store.close()
+
+
+def test_training_reads_a_file_replaced_after_it_was_weighed_only_once_weighed_again(tmp_path, monkeypatch):
+    """Session 48: training's ``documents_from_path`` weighed a file against ``--max-file-mb`` by the
+    size the walk saw and then read whatever was at its path: the small book weighed (33 bytes of
+    words, 2 MiB of pictures) and replaced before its read by one of 1.8 MiB of pages was read, all
+    32,000 sentences, for a model trained with `--max-file-mb 1`. As ``index`` does (the race test
+    above), the version read is the version weighed: one replaced in between is weighed again."""
+    from simsearch import data
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    path = folder / "b.epub"
+    path.write_bytes(with_pictures(book({"c1.xhtml": page("<p>The small book about herons.</p>")}), "OEBPS", 2 * MiB))
+    (folder / "notes.txt").write_text("A short note about the estuary.\n")
+    long = stored(book({f"c{i}.xhtml": page("".join(f"<p>Sentence {i}.{j} of the long book about the estuary.</p>"
+                                                    for j in range(4000))) for i in range(8)}))
+    weighings = []
+    real = data.read_size
+
+    def replacing(file, *args, **kwargs):
+        weighed = real(file, *args, **kwargs)
+        weighings.append(Path(file).name)
+        if weighings == ["b.epub"]:  # (weighed, not yet read: replaced as the read begins)
+            path.with_suffix(".new").write_bytes(long)
+            os.replace(path.with_suffix(".new"), path)
+        return weighed
+
+    monkeypatch.setattr(data, "read_size", replacing)
+    warned = []
+    documents = documents_from_path(folder, warn=lambda where, reason: warned.append((Path(where).name, reason)),
+                                    max_file_mb=1)
+    assert [Path(d.path).name for d in documents] == ["notes.txt"], [(d.path, len(d.sentences)) for d in documents]
+    assert warned == [("b.epub", "skipped: 1.8 MiB of text and markup unpacked (pictures and fonts not counted) "
+                                 "is over --max-file-mb 1")]
