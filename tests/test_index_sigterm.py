@@ -214,6 +214,18 @@ def test_a_third_ctrl_c_stops_at_once_and_leaves_nothing_half_written(tmp_path, 
                             "--db", str(db), "--json"], env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert list(json.loads(again.stdout)["encoded"].values()) == [0], again.stdout
+    fresh = tmp_path / "fresh.db"
+    made = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "-m", str(index_model), "--db",
+                           str(fresh), "--vector-context", "0"], env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+
+    def found(index):
+        out = subprocess.run([sys.executable, "-m", "simsearch", "search", "number 3 about rivers", "--db", str(index),
+                              "--json", "-k", "8"], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return [(hit["text"], hit["line"], round(hit["score"], 6)) for hit in map(json.loads, out.stdout.splitlines())]
+
+    assert found(db) == found(fresh) and len(found(db)) == 8
 
 
 AROUND = r"""
