@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import Interrupted, SimsearchError, counted, plain_number
+from .interrupt import sigterm_as_ctrl_c
 from .models import POOLERS, command_line, index_command_line
 
 app = typer.Typer(
@@ -765,6 +766,7 @@ def _warn(path: str, reason: str) -> None:
 
 
 @app.command("index")
+@sigterm_as_ctrl_c()  # from resolving the models to the summary, not only while `index()` runs
 def index_command(
     paths: Optional[list[Path]] = typer.Argument(None, parser=_nonempty_path("PATHS"), callback=_path("any"),
                                                  help="Files or folders to index (default: the ones indexed before)."),

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,8 +71,8 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
     ``SimsearchError`` for a path that does not exist and for one where nothing could be read
     (with the reason when it is one file).
     """
-    from .indexer import DEFAULT_MAX_FILE_MB, over_limit  # (indexer never imports this module)
-    from .store import window_blocks
+    from .indexer import DEFAULT_MAX_FILE_MB, READ_ATTEMPTS, over_limit  # (indexer never imports this module)
+    from .store import file_identity, window_blocks
 
     warn = warn or print_file_warning
     max_bytes = int((DEFAULT_MAX_FILE_MB if max_file_mb is None else max_file_mb) * 1024 * 1024)
@@ -90,15 +91,30 @@ def documents_from_path(path: Path | str, warn: Warn | None = None, max_file_mb:
             skip(printable(item[0]), item[1])
             continue
         where = printable(item.path)
-        # as index decides it: on the size the walk saw (a zip container's: its text unpacked), before reading
-        size, weighed = read_size(item.path, item.size, max_bytes) if not one_file else (item.size, None)
-        if size > max_bytes and not one_file:
-            skip(where, over_limit(size, max_bytes, weighed))
-            continue
         try:
-            extracted, sentences = read_path(item.path, warn=lambda reason, where=where: warn(where, reason),
-                                             unpacked_limit=None if one_file else zipped.budget(max_bytes),
-                                             read_limit=zipped.budget(max_bytes) if not one_file and item.size > max_bytes else None)
+            # As index decides it (``indexer._index_file``): weighed (a zip container: its text unpacked)
+            # before it is read, and the version read is the one weighed: a file replaced or written
+            # in between (a book of pictures weighed, one of 2 MiB of pages at its path) is weighed again.
+            for _ in range(READ_ATTEMPTS):
+                stat = os.stat(item.path)
+                size, weighed = read_size(item.path, stat.st_size, max_bytes) if not one_file else (stat.st_size, None)
+                if size > max_bytes and not one_file:
+                    break
+                with open(item.path, "rb") as handle:
+                    if file_identity(os.fstat(handle.fileno())) != file_identity(stat):
+                        continue
+                    extracted, sentences = read_path(
+                        item.path, warn=lambda reason, where=where: warn(where, reason), source=handle,
+                        unpacked_limit=None if one_file else zipped.budget(max_bytes),
+                        read_limit=zipped.budget(max_bytes) if not one_file and stat.st_size > max_bytes else None)
+                if file_identity(os.stat(item.path)) == file_identity(stat):
+                    break
+            else:
+                skip(where, f"skipped: the file kept changing while it was read ({READ_ATTEMPTS} tries)")
+                continue
+            if size > max_bytes and not one_file:
+                skip(where, over_limit(size, max_bytes, weighed))
+                continue
         except Skip as reason:
             skip(where, f"skipped: {reason}")
             continue

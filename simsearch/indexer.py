@@ -910,19 +910,19 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     unshaped = store.shape_unknown()
     max_bytes = int(max_file_mb * 1024 * 1024)
     support = _Support()
+    weighed = _Weights(max_bytes)
     to_read = []
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
                 and old.id not in unshaped and not _racily_clean(old) and _same_file(old, file.path)
-                and _skip_holds(old, max_bytes, support, file.path)):
+                and _skip_holds(old, max_bytes, support, file.path, store, weighed)):
             report.unchanged += 1
             report.skipped_before += old.skip_reason is not None
         else:
             to_read.append(file)
     # The bar counts bytes (a few large files take as long as many small ones); a file over the
     # limit is not read, so it weighs nothing.
-    weighed = _Weights(max_bytes)
     weights = [file.size if weighed(file.path, file.size)[0] <= max_bytes else 0 for file in to_read]
     shown = progress and (len(to_read) > READ_BAR_FILES or sum(weights) >= READ_BAR_BYTES)
     # Vectors are looked up by text (``Store.replace_document``): a file moved or renamed since
@@ -1068,7 +1068,7 @@ def over_limit(size: int, max_bytes: int, weighed: str | None = None) -> str:
     return f"skipped: {shown} is over --max-file-mb {repr(limit).removesuffix('.0')}"
 
 
-def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
+def _skip_holds(old, max_bytes: int, support: _Support, path: Path, store: Store, weights: _Weights) -> bool:
     """Whether an unchanged file's row is still what this run would write: an indexed file within
     the limit, a skip for the limit still over it, a skip for missing PDF support still without it,
     a skip for its content (binary, unreadable) always — except "binary" text with a UTF-16 byte-
@@ -1076,8 +1076,16 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
     if old.skip_kind == "limit" or old.skip_reason is None:
         # An EPUB, Word or OpenDocument file weighs its text (read from its zip's directory), a
         # notebook its JSON without pictures (read through), a PDF its objects but its pictures' data
-        # (from its cross-reference) (the last two only when its size is over the limit).
-        size, weighed = read_size(path, old.size, max_bytes) if format_of(path) in WEIGHED_FORMATS else (old.size, None)
+        # (from its cross-reference) (the last two only when its size is over the limit): weighed
+        # once for this version of the file and this limit (``DocumentRow.weighed``; the row's
+        # stat is the file's, and a new reader reads it again, ``Store.read_by_other_extractor``).
+        if format_of(path) not in WEIGHED_FORMATS:
+            size, weighed = old.size, None
+        elif old.weighed is not None and old.weighed[2] == max_bytes:
+            size, weighed = old.weighed[:2]
+        else:
+            size, weighed = weights(path, old.size)  # (a file read after all is not weighed again)
+            _record_weight(store, old, path, _weight_to_record(path, size, weighed, max_bytes, support))
         if old.skip_reason is None:
             return size <= max_bytes
         # still over, and the reason names this size and limit (as a fresh index's would)
@@ -1090,6 +1098,27 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path) -> bool:
         with contextlib.suppress(OSError), open(path, "rb") as handle:
             return not is_utf16(handle.read(2))
     return True
+
+
+def _weight_to_record(path: Path, size: int, weighed: str | None, max_bytes: int,
+                      support: _Support) -> tuple[int, str | None, int] | None:
+    """What to record of a file's weighing (``DocumentRow.weighed``): none for a format weighed by
+    its size alone, nor for a PDF while pypdf is not installed (weighed by its size; once it is, by
+    its pictures)."""
+    if format_of(path) not in WEIGHED_FORMATS or (format_of(path) == "pdf" and not support.pdf()):
+        return None
+    return size, weighed, max_bytes
+
+
+def _record_weight(store: Store, old, path: Path, weighed: tuple[int, str | None, int] | None) -> None:
+    """Record what an unchanged file weighs (a row from before m0018, or weighed for another limit),
+    unless it changed while it was weighed (then the next run reads it)."""
+    if weighed is None:
+        return
+    with contextlib.suppress(OSError):
+        if file_identity(os.stat(path)) == (old.size, old.mtime_ns, old.inode, old.ctime_ns):
+            with store.transaction():
+                store.record_weight(old.id, weighed)
 
 
 def _zip_cap(old) -> bool:
@@ -1140,6 +1169,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     the included file's path)."""
     path = file.path
     support = support or _Support()
+    weight = None  # what this version weighs where not its size, recorded with it (``DocumentRow.weighed``)
 
     def skip(reason: str, digest: str, stat: os.stat_result, kind: str) -> None:
         """Leave the file out, and remember it so an unchanged file is not read (or warned about)
@@ -1149,7 +1179,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
         with store.transaction():
             document_id = store.replace_document(str(path), digest, stat.st_mtime_ns, stat.st_size, "skipped", [],
                                                  skip_reason=reason, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
-                                                 skip_kind=kind)
+                                                 skip_kind=kind, weighed=weight)
             store.set_extractor_version(document_id, EXTRACTOR_VERSION)
             if old is not None and old.skip_reason is None:
                 store.count_run(run_id, files_changed=1, files_removed=1)
@@ -1177,6 +1207,7 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
             # pictures) and a notebook over the limit by its pictures (read without them); any other
             # file weighs its size, and is read whole.
             size, what = (weighed or _Weights(max_bytes))(path, stat.st_size, stat)
+            weight = _weight_to_record(path, size, what, max_bytes, support)
             in_memory = format_of(path) not in ZIP_FORMATS | {"pdf"} and stat.st_size <= max_bytes
             read = None if size > max_bytes else _read_stable(path, in_memory=in_memory)
             if read is None or file_identity(read[2]) == file_identity(stat):
@@ -1202,16 +1233,17 @@ def _index_file(store: Store, file: FoundFile, old, report: IndexReport, max_byt
     data, digest, stat = read
     with data if not isinstance(data, bytes) else contextlib.nullcontext():
         return _read_file(store, file, old, report, max_bytes, warn, data, digest, stat, skip, stale=stale,
-                          unshaped=unshaped, support=support, run_id=run_id, on_share=on_share, included=included)
+                          unshaped=unshaped, support=support, run_id=run_id, on_share=on_share, included=included,
+                          weighed=weight)
 
 
 def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_bytes: int,
                warn: Callable[[Path, str], None], data: bytes | BinaryIO, digest: str, stat: os.stat_result,
                skip: Callable[[str, str, os.stat_result, str], None], *, stale: bool, unshaped: bool,
                support: _Support, run_id: int | None, on_share: Callable[[float], None] | None,
-               included: list[tuple[str, int, str]] | None) -> None:
+               included: list[tuple[str, int, str]] | None, weighed: tuple[int, str | None, int] | None = None) -> None:
     """``_index_file``'s reading of a file within the limit: ``data`` its bytes, or a binary file
-    open on a zip container; ``skip`` as there."""
+    open on a zip container; ``skip`` as there; ``weighed`` what it weighs (``DocumentRow.weighed``)."""
     path = file.path
     in_memory = isinstance(data, bytes)
     if (old is not None and old.hash == digest and not stale and not unshaped
@@ -1221,7 +1253,7 @@ def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_byte
                  or (old.skip_kind == "support" and not support.pdf()))):
         # The same content (and the same verdict on it): only the stat is new.
         with store.transaction():
-            store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+            store.touch_document(old.id, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns, weighed)
         if file_identity(stat) == (old.size, old.mtime_ns, old.inode, old.ctime_ns):
             report.unchanged += 1  # read only because its stat was recorded too soon to trust (``_racily_clean``)
         else:
@@ -1255,7 +1287,7 @@ def _read_file(store: Store, file: FoundFile, old, report: IndexReport, max_byte
                                              sentences, inode=stat.st_ino, ctime_ns=stat.st_ctime_ns,
                                              on_written=written, every=READ_BAR_SENTENCES,
                                              lines_are_sentences=extracted.lines_are_sentences,
-                                             lines_are_blocks=extracted.lines_are_blocks)
+                                             lines_are_blocks=extracted.lines_are_blocks, weighed=weighed)
         store.set_extractor_version(document_id, EXTRACTOR_VERSION)
         if not shape_only:
             store.count_run(run_id, files_changed=1, files_reextracted=int(again), sentences_added=len(sentences))

@@ -8,7 +8,8 @@ anything heavy is imported: a Ctrl-C is only noted (:data:`pressed`), and traini
 where the processes first agree, all of them together. A single process, and every other
 command, keeps Python's own handler.
 
-:func:`sigterm_as_ctrl_c` makes SIGTERM a Ctrl-C where a command saves its work on Ctrl-C (``index``).
+:func:`sigterm_as_ctrl_c` makes SIGTERM a Ctrl-C where a command saves its work on Ctrl-C (the whole
+``index`` command), and keeps a second stop from cutting that saving short.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -60,10 +62,31 @@ def is_deferring(handler) -> bool:
     return handler is _note
 
 
-def _raise_interrupt(signum, frame) -> None:
-    # Once: a second SIGTERM (``kill`` sent again, a manager that repeats it) would cut short the
-    # saving the first started (the vectors made, the run's record), as a second Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+# Within ``sigterm_as_ctrl_c``: whether the first stop came (its saving is running), and how many
+# Ctrl-Cs came after it.
+_stopping = False
+_pressed_again = 0
+_held = False  # a block is open (an inner one, ``index()`` inside the ``index`` command, sets nothing)
+
+STILL_SAVING = ("still saving what the run made (a moment); press Ctrl-C again to stop at once "
+                "(what is being saved is then lost; the next run makes it again)")
+
+
+def _stop(signum, frame) -> None:
+    """The first SIGTERM or Ctrl-C stops the run (KeyboardInterrupt), and its saving starts (the
+    vectors made, the run's record). A second SIGTERM (``kill`` sent again, a manager that repeats
+    it) is ignored; a second Ctrl-C says the run is still saving, and a third stops at once (a
+    saving that hangs: a slow disk), SQLite rolling back what it cut short."""
+    global _stopping, _pressed_again
+    if not _stopping:
+        _stopping = True
+        raise KeyboardInterrupt
+    if signum != signal.SIGINT:
+        return
+    _pressed_again += 1
+    if _pressed_again == 1:
+        print(STILL_SAVING, file=sys.stderr, flush=True)
+        return
     raise KeyboardInterrupt
 
 
@@ -72,13 +95,23 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     """Within the block, SIGTERM (what ``timeout``, ``kill``, systemd and job schedulers send
     before SIGKILL) stops as Ctrl-C does: the work made so far is saved and the message says how
     to continue, instead of a process that dies mid-chunk and a run that ``status`` calls killed.
-    Further SIGTERMs are ignored until the block ends (SIGKILL still stops it). Signal handlers
-    can only be set in the main thread; elsewhere Python's own stays."""
-    if threading.current_thread() is not threading.main_thread():
+    Once stopped, further SIGTERMs are ignored until the block ends (SIGKILL still stops it), and
+    a second Ctrl-C says it is still saving, a third stopping at once (``_stop``); Ctrl-C is taken
+    only where Python's own handler was there. Signal handlers can only be set in the main
+    thread; elsewhere Python's own stays. Blocks nest: the outer one holds the handlers."""
+    global _held, _stopping, _pressed_again
+    if threading.current_thread() is not threading.main_thread() or _held:
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = signal.signal(signal.SIGTERM, _stop)
+    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ctrl_c:
+        signal.signal(signal.SIGINT, _stop)
+    _held, _stopping, _pressed_again = True, False, 0
     try:
         yield
     finally:
+        if ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        _held = False

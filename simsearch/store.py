@@ -490,6 +490,10 @@ class DocumentRow:
     ctime_ns: int | None = None  # st_ctime_ns when last read
     skip_kind: str | None = None  # what a skip depends on: "limit", "support" or "content" (m0008)
     indexed_at: str | None = None  # when the file was last read (``now()``: UTC, whole seconds)
+    # What the file (of this stat) weighs against --max-file-mb (a PDF, notebook or zip container):
+    # (bytes, what it is where not its size, the limit in bytes it was weighed against) (m0018; None:
+    # not recorded)
+    weighed: tuple[int, str | None, int] | None = None
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -1045,20 +1049,28 @@ class Store:
         for root in roots:
             root = os.path.normpath(Path(root).expanduser().absolute())
             prefix = root.rstrip(os.sep) + os.sep
+            weights = "weight, weight_note, weight_limit" if self._has_column("documents", "weight") else "NULL, NULL, NULL"
             rows = self.conn.execute(
-                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind, indexed_at FROM documents "
-                "WHERE path = ? OR substr(path, 1, ?) = ?",
+                "SELECT id, path, hash, mtime_ns, size, skip_reason, inode, ctime_ns, skip_kind, indexed_at, "
+                f"{weights} FROM documents WHERE path = ? OR substr(path, 1, ?) = ?",
                 (root, len(prefix), prefix),
             )
             for row in rows:
-                found[row[1]] = DocumentRow(*row)
+                found[row[1]] = DocumentRow(*row[:10], weighed=tuple(row[10:]) if row[10] is not None else None)
         return found
 
     def touch_document(self, document_id: int, mtime_ns: int, size: int, inode: int | None = None,
-                       ctime_ns: int | None = None) -> None:
-        """Record a file's new stat (its content is unchanged), read now."""
+                       ctime_ns: int | None = None, weighed: tuple[int, str | None, int] | None = None) -> None:
+        """Record a file's new stat (its content is unchanged), read now, and what it weighs (``DocumentRow.weighed``)."""
         self.conn.execute("UPDATE documents SET mtime_ns = ?, size = ?, inode = ?, ctime_ns = ?, indexed_at = ? "
                           "WHERE id = ?", (mtime_ns, size, inode, ctime_ns, now(), document_id))
+        self.record_weight(document_id, weighed)
+
+    def record_weight(self, document_id: int, weighed: tuple[int, str | None, int] | None) -> None:
+        """What the document's file, of the stat its row holds, weighs (``DocumentRow.weighed``; None: not known)."""
+        if self._has_column("documents", "weight"):  # (m0018: a test may write into an older schema)
+            self.conn.execute("UPDATE documents SET weight = ?, weight_note = ?, weight_limit = ? WHERE id = ?",
+                              (*(weighed or (None, None, None)), document_id))
 
     def delete_documents(self, document_ids: list[int]) -> None:
         """Remove documents with their sentences and vectors (inside a transaction)."""
@@ -1076,7 +1088,8 @@ class Store:
                          sentences: list, skip_reason: str | None = None, *, inode: int | None = None,
                          ctime_ns: int | None = None, skip_kind: str | None = None,
                          on_written: Callable[[int], None] | None = None, every: int = 2048,
-                         lines_are_sentences: bool = False, lines_are_blocks: bool = False) -> int:
+                         lines_are_sentences: bool = False, lines_are_blocks: bool = False,
+                         weighed: tuple[int, str | None, int] | None = None) -> int:
         """Write a document and its sentences, replacing an older version of it.
 
         ``format`` is how the file was read (``Extracted.format``: "text", "markdown", "rst", "asciidoc",
@@ -1101,7 +1114,8 @@ class Store:
         matches on (text, context), so a sentence keeps a vector only where its neighbours are the
         same too. ``lines_are_sentences``: the file was read as one sentence per line (recorded;
         such a document keeps sentence vectors); ``lines_are_blocks``: as one paragraph per line
-        (recorded; a window stays within its sentence's line, ``windows_of``).
+        (recorded; a window stays within its sentence's line, ``windows_of``). ``weighed``: what the
+        file weighs against ``--max-file-mb`` (``DocumentRow.weighed``).
         """
         old = self.conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         kept: dict[tuple[int, str, str | None], bytes] = {}
@@ -1127,6 +1141,8 @@ class Store:
         # m0008's columns only when known (a row without them is read again once, which is safe).
         extra = {"inode": inode, "ctime_ns": ctime_ns, "skip_kind": skip_kind if skip_reason is not None else None}
         columns.update({name: value for name, value in extra.items() if value is not None})
+        if weighed is not None and self._has_column("documents", "weight"):  # (m0018, likewise)
+            columns.update(zip(("weight", "weight_note", "weight_limit"), weighed))
         cursor = self.conn.execute(
             f"INSERT INTO documents ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             tuple(columns.values()),

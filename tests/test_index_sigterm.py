@@ -138,3 +138,133 @@ def test_sigterm_as_ctrl_c_puts_back_the_handler_it_found(tmp_path):
         assert seen == [mine]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+CTRL_C = r"""
+import os, signal, sys
+from simsearch import indexer
+from simsearch.cli import main
+from simsearch.store import Store
+
+indexer.EMBED_CHUNK = 2
+real_add, real_finish = Store.add_vectors, Store.finish_run
+calls = {"n": 0}
+again = [int(n) for n in sys.argv[4].split(",")]  # the add_vectors calls that press Ctrl-C (the 3rd: the first press)
+finishing = int(sys.argv[5])  # presses while the run is recorded
+
+def pressed(self, *args, **kwargs):
+    calls["n"] += 1
+    if calls["n"] in again:
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_add(self, *args, **kwargs)
+
+def pressed_while_recording_the_run(self, *args, **kwargs):
+    for _ in range(finishing):
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_finish(self, *args, **kwargs)
+
+Store.add_vectors = pressed
+Store.finish_run = pressed_while_recording_the_run
+main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-context", "0"])
+"""
+
+
+def _ctrl_c(tmp_path, index_model, presses: str, finishing: int):
+    return _index_under(CTRL_C.replace("sys.argv[4]", repr(presses)).replace("sys.argv[5]", str(finishing)),
+                        tmp_path, index_model)
+
+
+def test_a_second_ctrl_c_while_saving_says_so_and_saves(tmp_path, index_model):
+    """Session 48: a second Ctrl-C while the first one's saving ran cut it short: pressed while the
+    vectors made were committed (keep_pending), they were lost; pressed while the run was recorded,
+    the run stayed "running" (`status`: "killed") and the message was a bare "interrupted". Now
+    the second press says the run is still saving, and how to stop at once; the saving goes on."""
+    for presses, finishing in (("3,4", 0), ("3", 1)):  # pressed again while committing, while recording
+        _, db, _, done = _ctrl_c(tmp_path / presses, index_model, presses, finishing) \
+            if (tmp_path / presses).mkdir() is None else None
+        assert done.returncode == 130, (done.returncode, done.stderr)
+        assert "still saving" in done.stderr and "press Ctrl-C again to stop at once" in done.stderr, done.stderr
+        assert "interrupted; 1 new or changed file and 8 vectors" in done.stderr, done.stderr
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+            assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
+        finally:
+            conn.close()
+
+
+def test_a_third_ctrl_c_stops_at_once_and_leaves_nothing_half_written(tmp_path, index_model):
+    """The third press stops at once (a saving that hangs: a slow disk): what it cut short is
+    rolled back, never half-written; the index opens, `status` tells the truth, a re-run completes it."""
+    docs, db, env, done = _ctrl_c(tmp_path, index_model, "3,4", 1)  # the third while the run is recorded
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "still saving" in done.stderr, done.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]  # (cut short as it was recorded)
+        assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
+    finally:
+        conn.close()
+    status = subprocess.run([sys.executable, "-m", "simsearch", "status", "--db", str(db)], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert status.returncode == 0 and "8 sentences" in status.stdout, (status.stdout, status.stderr)
+    assert "last run: killed (its process ended without finishing)" in status.stdout, status.stdout
+    again = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "-m", str(index_model),
+                            "--db", str(db), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert list(json.loads(again.stdout)["encoded"].values()) == [0], again.stdout
+    fresh = tmp_path / "fresh.db"
+    made = subprocess.run([sys.executable, "-m", "simsearch", "index", str(docs), "-m", str(index_model), "--db",
+                           str(fresh), "--vector-context", "0"], env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+
+    def found(index):
+        out = subprocess.run([sys.executable, "-m", "simsearch", "search", "number 3 about rivers", "--db", str(index),
+                              "--json", "-k", "8"], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return [(hit["text"], hit["line"], round(hit["score"], 6)) for hit in map(json.loads, out.stdout.splitlines())]
+
+    assert found(db) == found(fresh) and len(found(db)) == 8
+
+
+AROUND = r"""
+import os, signal, sys
+import simsearch.models, simsearch.indexer
+from simsearch.cli import main
+
+where = sys.argv[4]
+if where == "resolving":  # a new index: its models are resolved (and may download) before it is made
+    real_resolve = simsearch.models.resolve_model
+    def resolve(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real_resolve(*args, **kwargs)
+    simsearch.models.resolve_model = resolve
+else:  # the summary, after index() returned
+    real_index = simsearch.indexer.index
+    def index(*args, **kwargs):
+        report = real_index(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return report
+    simsearch.indexer.index = index
+main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-context", "0"])
+"""
+
+
+def test_sigterm_before_or_after_the_run_proper_stops_as_ctrl_c(tmp_path, index_model):
+    """Session 48: SIGTERM while `index` resolved a new index's models, or while it printed its
+    summary, killed the process silently (exit -15, no word); only `index()` itself took it as Ctrl-C."""
+    for where in ("resolving", "summary"):
+        _, db, _, done = _index_under(AROUND.replace("sys.argv[4]", repr(where)), tmp_path / where, index_model) \
+            if (tmp_path / where).mkdir() is None else None
+        assert done.returncode == 130, (where, done.returncode, done.stderr)
+        assert done.stderr.strip().endswith("interrupted") and "Traceback" not in done.stderr, (where, done.stderr)
+        if where == "resolving":
+            assert not db.exists(), where  # refused before anything was written: no index
+        else:
+            conn = sqlite3.connect(db)
+            try:
+                assert conn.execute("SELECT status FROM runs").fetchall() == [("done",)]
+                assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
+            finally:
+                conn.close()

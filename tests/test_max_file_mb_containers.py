@@ -37,6 +37,16 @@ def with_pictures(data: bytes, folder: str, size: int) -> bytes:
     return out.getvalue()
 
 
+def forget_weights(db) -> None:
+    """The index ``db`` as a simsearch before m0018 left it: no file's weight recorded."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE documents SET weight = NULL, weight_note = NULL, weight_limit = NULL")
+    conn.close()
+
+
 def stored(data: bytes) -> bytes:
     """The zip ``data`` with every member stored as it is (not deflated): its size on disk about its text's."""
     out = io.BytesIO()
@@ -160,6 +170,7 @@ def test_an_incremental_run_judges_containers_again_when_the_limit_changes(tmp_p
     code, out, err = run_cli(*args, "--max-file-mb", "1")
     assert err.count("MiB is over --max-file-mb 1\n") == 3, err
     monkeypatch.undo()
+    forget_weights(db)  # (such a version recorded no weight: m0018)
     code, out, err = run_cli(*args)  # (the limit recorded: 1)
     assert code == 0 and "indexed 3 new" in out and "skipped" not in out + err, (out, err)
     code, out, err = run_cli(*args)
@@ -364,3 +375,83 @@ def test_a_notebook_over_the_limit_on_disk_is_weighed_once_a_run(tmp_path, index
         assert report.sentences_added == 1 and weighed == ["plots.ipynb"], (report, weighed)
     finally:
         store.close()
+
+
+def test_training_reads_a_file_replaced_after_it_was_weighed_only_once_weighed_again(tmp_path, monkeypatch):
+    """Session 48: training's ``documents_from_path`` weighed a file against ``--max-file-mb`` by the
+    size the walk saw and then read whatever was at its path: the small book weighed (33 bytes of
+    words, 2 MiB of pictures) and replaced before its read by one of 1.8 MiB of pages was read, all
+    32,000 sentences, for a model trained with `--max-file-mb 1`. As ``index`` does (the race test
+    above), the version read is the version weighed: one replaced in between is weighed again."""
+    from simsearch import data
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    path = folder / "b.epub"
+    path.write_bytes(with_pictures(book({"c1.xhtml": page("<p>The small book about herons.</p>")}), "OEBPS", 2 * MiB))
+    (folder / "notes.txt").write_text("A short note about the estuary.\n")
+    long = stored(book({f"c{i}.xhtml": page("".join(f"<p>Sentence {i}.{j} of the long book about the estuary.</p>"
+                                                    for j in range(4000))) for i in range(8)}))
+    weighings = []
+    real = data.read_size
+
+    def replacing(file, *args, **kwargs):
+        weighed = real(file, *args, **kwargs)
+        weighings.append(Path(file).name)
+        if weighings == ["b.epub"]:  # (weighed, not yet read: replaced as the read begins)
+            path.with_suffix(".new").write_bytes(long)
+            os.replace(path.with_suffix(".new"), path)
+        return weighed
+
+    monkeypatch.setattr(data, "read_size", replacing)
+    warned = []
+    documents = documents_from_path(folder, warn=lambda where, reason: warned.append((Path(where).name, reason)),
+                                    max_file_mb=1)
+    assert [Path(d.path).name for d in documents] == ["notes.txt"], [(d.path, len(d.sentences)) for d in documents]
+    assert warned == [("b.epub", "skipped: 1.8 MiB of text and markup unpacked (pictures and fonts not counted) "
+                                 "is over --max-file-mb 1")]
+
+
+def test_an_unchanged_notebook_over_the_limit_on_disk_is_not_weighed_again(tmp_path, index_model, monkeypatch):
+    """Session 48: a PDF or notebook over the limit on disk is read through to be weighed, and an
+    unchanged one was weighed again by every run (0.18 s a run for beamer's illustrated user guide,
+    26.7 MiB, whose index was up to date). Its weight is recorded with its stat now: weighed again
+    only when the file changes, the limit does, or a row has none recorded (then recorded)."""
+    from simsearch.store import Store
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "plots.ipynb").write_text(notebook(["The model converged after ten epochs."], 3, 400_000))
+    (folder / "long.ipynb").write_text(notebook([f"Line {n} of the long log of the run." for n in range(40_000)], 0, 0))
+    assert all(path.stat().st_size > MiB for path in folder.iterdir())
+    weighed = []
+    real = indexer.read_size
+
+    def counting(file, size, limit=None):
+        weighed.append(Path(file).name)
+        return real(file, size, limit)
+
+    monkeypatch.setattr(indexer, "read_size", counting)
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (files written just now are otherwise read again)
+
+    def run(limit: float = 1) -> list[str]:
+        """The files the run weighed; the long one is skipped, by its text, the plots' read."""
+        del weighed[:]
+        store = Store.open(tmp_path / "index.db")
+        try:
+            indexer.index(store, [folder], [str(index_model)], max_file_mb=limit, device="cpu", progress=False)
+            assert [Path(path).name for (path,) in store.conn.execute(
+                "SELECT path FROM documents WHERE skip_reason IS NOT NULL")] == ["long.ipynb"]
+        finally:
+            store.close()
+        return sorted(weighed)
+
+    assert run() == ["long.ipynb", "plots.ipynb"]
+    assert run() == []  # unchanged: not weighed (this was both, every run)
+    os.utime(folder / "plots.ipynb", ns=(time.time_ns(), time.time_ns() + 10**9))  # its stat changed, not its text
+    assert run() == ["plots.ipynb"]
+    assert run() == []
+    forget_weights(tmp_path / "index.db")  # rows from before the weight was recorded
+    assert run() == ["long.ipynb", "plots.ipynb"]
+    assert run() == []
+    assert run(0.5) == ["long.ipynb", "plots.ipynb"]  # another limit: weighed against it

@@ -15,6 +15,7 @@ import pytest
 from simsearch.data import documents_from_path
 from simsearch.extract import Skip, extract, read_path, read_size
 from tests.test_extract_pdf import handmade_pdf
+from tests.test_max_file_mb_containers import forget_weights
 
 pytest.importorskip("pypdf", reason="the [pdf] extra is not installed")
 
@@ -89,6 +90,7 @@ def test_a_pdf_skipped_for_its_size_on_disk_by_an_older_version_is_read(tmp_path
     code, out, err = run_cli(*args, "--max-file-mb", "1")
     assert "skipped: 1.5 MiB is over --max-file-mb 1" in err, err
     monkeypatch.undo()
+    forget_weights(db)  # (such a version recorded no weight: m0018)
     code, out, err = run_cli(*args)  # (the limit recorded: 1)
     assert code == 0 and "indexed 1 new" in out and "3 sentences" in out and err == "", (out, err)
 
@@ -178,3 +180,22 @@ def test_a_damaged_pdf_over_the_limit_is_read_no_further_than_the_readers_budget
     skipped = []
     assert len(documents_from_path(folder, warn=lambda *a: skipped.append(a), max_file_mb=1)) == 1
     assert skipped == [(str(path), "skipped: 3.0 MiB is over --max-file-mb 1")], skipped
+
+
+def test_an_unchanged_pdf_over_the_limit_on_disk_is_weighed_once(tmp_path, run_cli, index_model, monkeypatch):
+    """Session 48: every run weighed it again, the file unchanged (0.18 s of an up-to-date run's 0.19 s
+    for beamer's illustrated user guide, 26.7 MiB); its weight is recorded with its stat now."""
+    from simsearch import indexer
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "slides.pdf").write_bytes(with_photographs(handmade_pdf(PAGES), int(1.5 * MiB)))
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (a file written just now is otherwise read again)
+    weighed = []
+    real = indexer.read_size
+    monkeypatch.setattr(indexer, "read_size", lambda *args: weighed.append(args[0]) or real(*args))
+    args = ("index", folder, "--db", tmp_path / "index.db", "-m", index_model, "--device", "cpu", "--max-file-mb", "1")
+    code, out, err = run_cli(*args)
+    assert code == 0 and "indexed 1 new" in out and len(weighed) == 1, (out, err, weighed)
+    code, out, err = run_cli(*args)
+    assert "up to date: 1 file unchanged" in out and len(weighed) == 1, (out, err, weighed)

@@ -274,15 +274,17 @@ def sentences_from_path(path: Path, warn: Callable[[str], None] | None = None) -
 
 
 def read_path(path: Path, warn: Callable[[str], None] | None = None,
-              unpacked_limit: int | None = None, read_limit: int | None = None) -> tuple[Extracted, list[Sentence]]:
+              unpacked_limit: int | None = None, read_limit: int | None = None,
+              source: BinaryIO | None = None) -> tuple[Extracted, list[Sentence]]:
     """A file's extracted text (its shape: ``lines_are_blocks``, ...) and its sentences, as
-    :func:`sentences_from_path` reads them (``unpacked_limit``, ``read_limit``: as ``extract`` takes them)."""
+    :func:`sentences_from_path` reads them (``unpacked_limit``, ``read_limit``: as ``extract`` takes them).
+    ``source``: a binary file open on it, at its start, read instead of ``path`` (the version weighed)."""
     path = Path(path)
-    if format_of(path) in WEIGHED_FORMATS:
-        with open(path, "rb") as handle:
+    with open(path, "rb") if source is None else contextlib.nullcontext(source) as handle:
+        if format_of(path) in WEIGHED_FORMATS:
             extracted = extract(path, handle, unpacked_limit=unpacked_limit, read_limit=read_limit)
-    else:
-        extracted = extract(path, path.read_bytes())
+        else:
+            extracted = extract(path, handle.read())
     if extracted.warning and warn is not None:
         warn(extracted.warning)
     return extracted, sentences_of(extracted)

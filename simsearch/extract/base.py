@@ -22,7 +22,8 @@ DOC_NAMES = frozenset({"README", "NEWS", "CHANGES", "CHANGELOG", "HISTORY", "FAQ
 READABLE = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf") + ", README, NEWS, FAQ, TODO… without a suffix"
 BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
-# document read by another version (its content hash alone would keep the old sentences).
+# document read by another version (its content hash alone would keep the old sentences). Raise it
+# too when ``read_size`` weighs a format otherwise: a file's recorded weight (m0018) holds until then.
 EXTRACTOR_VERSION = 16
 
 
