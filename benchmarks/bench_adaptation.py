@@ -38,6 +38,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -126,12 +128,16 @@ def either_at(*sides: list[dict], k: int = retrieval.TOP) -> float:
     return sum(answered) / max(len(answered), 1)
 
 
-def train_cli(corpus: Path, out: Path, work: Path, device: str) -> tuple[dict, float]:
+def train_cli(corpus: Path, out: Path, work: Path, device: str, extra: list[str] = ()) -> tuple[dict, float]:
     """``simsearch train --unsup CORPUS --out OUT`` as a user runs it (no STS data in reach):
-    (the model's ``simsearch.json``, wall seconds)."""
+    (the model's ``simsearch.json``, wall seconds). ``extra``: a ``--variant``'s options, after
+    the others; when its first word is a ``.py`` file, that script is run in place of
+    ``-m simsearch`` (a ``benchmarks/try_*.py`` that patches ``train`` and runs the CLI)."""
     env = {**os.environ, "SIMSEARCH_DATA": str(work / "no-sts-data")}
-    command = [sys.executable, "-m", "simsearch", "train", "--unsup", str(corpus), "--out", str(out),
-               "--device", device]
+    extra = list(extra)
+    runner = [extra.pop(0)] if extra and extra[0].endswith(".py") else ["-m", "simsearch"]
+    command = [sys.executable, *runner, "train", "--unsup", str(corpus), "--out", str(out),
+               "--device", device, *extra]
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True)
     seconds = time.perf_counter() - started
@@ -182,12 +188,17 @@ def main(argv: list[str] | None = None) -> None:
                         help="training and index precision (default fp32: the figures in docs/adaptation.md are "
                              "fp32; with --recipe cli alone, auto, as the CLI)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="a row trained as --recipe cli with these extra `train` options, e.g. '--temp 0.1' "
+                             "(repeatable); a first word ending in .py runs that script in place of -m simsearch")
+    parser.add_argument("--trained", action="append", type=Path, default=[],
+                        help="a row for a model already trained (indexed and scored beside this run's base)")
     parser.add_argument("--ann", action="store_true",
                         help="search through HNSW as users do (default: exact, so that only the model differs)")
     args = parser.parse_args(argv)
-    recipes = args.recipe or ["paper", "ict"]
+    recipes = args.recipe or ([] if args.variant or args.trained else ["paper", "ict"])
     global PRECISION
-    PRECISION = args.precision or ("auto" if recipes == ["cli"] else "fp32")
+    PRECISION = args.precision or ("auto" if set(recipes) <= {"cli"} else "fp32")
     if not args.ann:
         ann.EXACT_BELOW = 2**62  # HNSW is approximate and rebuilt per process: +-0.01 hit@10 of noise
     rows = []
@@ -241,27 +252,44 @@ def main(argv: list[str] | None = None) -> None:
                        "prepare_seconds": round(prepare_seconds, 1), "train_seconds": round(train_seconds, 1)}
                 add_deltas(row, base, base["heldout"])
                 emit(rows, row, args.work, args.json)
+            for model in args.trained:
+                emit(rows, trained_row(store, folder, model, base, args), args.work, args.json)
+            for variant in args.variant:
+                emit(rows, cli_row(store, folder, work, base, args, shlex.split(variant)), args.work, args.json)
         finally:
             store.close()
     if not args.json:
         print_table(rows)
 
 
-def cli_row(store: Store, folder: Path, work: Path, base: dict, args) -> dict:
-    """Train with ``simsearch train --unsup CORPUS`` (no option), index, and score it as a user would."""
-    out = work / "model-cli"
+def cli_row(store: Store, folder: Path, work: Path, base: dict, args, extra: list[str] = ()) -> dict:
+    """Train with ``simsearch train --unsup CORPUS`` (no option, or a ``--variant``'s), index, and
+    score it as a user would."""
+    label = " ".join(["cli", *extra])
+    out = work / ("model-cli" + "".join(f"-{re.sub(r'[^A-Za-z0-9.]+', '', word)}" for word in extra))
     if out.exists():
         shutil.rmtree(out)
-    metadata, seconds = train_cli(folder / "corpus", out, work, args.device)
+    metadata, seconds = train_cli(folder / "corpus", out, work, args.device, extra)
+    return scored_row(store, folder, out, metadata, base, args, label, round(seconds, 1))
+
+
+def trained_row(store: Store, folder: Path, model: Path, base: dict, args) -> dict:
+    """A model ``simsearch train`` wrote earlier, scored as ``cli_row`` scores its own."""
+    metadata = json.loads((model / "simsearch.json").read_text(encoding="utf-8"))
+    return scored_row(store, folder, model, metadata, base, args, f"trained {model}", None)
+
+
+def scored_row(store: Store, folder: Path, out: Path, metadata: dict, base: dict, args, label: str,
+               seconds: float | None) -> dict:
     index_with(store, folder / "corpus", str(out), args.device)
     heldout = metadata.get("heldout") or {}
-    row = {"benchmark": folder.name, "model": str(out), "recipe": "cli", "chose": metadata.get("recipe"),
+    row = {"benchmark": folder.name, "model": str(out), "recipe": label, "chose": metadata.get("recipe"),
            "mode": metadata.get("mode"), "steps": metadata.get("steps"), "examples": metadata.get("examples"),
            "context_window": store.context_window(),
            **retrieval_scores(store, folder / "queries.jsonl", str(out), args.device),
            "sts_avg": None if args.no_sts else sts_avg(str(out), args.device),
            "heldout": heldout.get("trained") or {}, "heldout_base": heldout.get("base") or {},
-           "train_seconds": round(seconds, 1)}
+           "train_seconds": seconds}
     add_deltas(row, base, heldout.get("base") or {})
     row["targets_met"] = targets_met(row)
     return row

@@ -90,3 +90,28 @@ def test_each_mode_s_change_has_its_interval_and_the_evaluations_stay_out_of_the
     bench.emit([], row, tmp_path, as_json=False)
     written = json.loads((tmp_path / "results.jsonl").read_text())
     assert "_evaluations" not in written and written["against_base"]["dense"]["verdict"] == "better"
+
+
+def test_a_variant_trains_the_cli_with_its_options_or_through_its_script(tmp_path, monkeypatch):
+    """``--variant '--temp 0.1'`` runs ``simsearch train --unsup CORPUS`` with those options last;
+    a variant whose first word is a ``.py`` runs that script in place of ``-m simsearch``."""
+    import sys
+
+    bench = load_bench()
+    commands = []
+
+    def run(command, env, check):
+        commands.append(command)
+        out = command[command.index("--out") + 1]
+        (tmp_path / out).mkdir(parents=True, exist_ok=True)
+        (tmp_path / out / "simsearch.json").write_text("{}")
+
+    monkeypatch.setattr(bench.subprocess, "run", run)
+    bench.train_cli(tmp_path / "corpus", tmp_path / "a", tmp_path, "cpu", ["--temp", "0.1"])
+    bench.train_cli(tmp_path / "corpus", tmp_path / "b", tmp_path, "cpu", ["benchmarks/try_x.py", "--seed", "1"])
+    bench.train_cli(tmp_path / "corpus", tmp_path / "c", tmp_path, "cpu")
+    assert commands[0][:5] == [sys.executable, "-m", "simsearch", "train", "--unsup"]
+    assert commands[0][-2:] == ["--temp", "0.1"]
+    assert commands[1][:4] == [sys.executable, "benchmarks/try_x.py", "train", "--unsup"]
+    assert commands[1][-2:] == ["--seed", "1"] and "benchmarks/try_x.py" not in commands[1][4:]
+    assert commands[2][-2:] == ["--device", "cpu"]
