@@ -279,10 +279,21 @@ class CompareApp(App):
     def show_problem(self, message: str) -> None:
         self.problem = message
         self.query_one("#panes").display = False
+        self.query_one(StatusLine).display = False  # no k or mode to show: nothing is searched
+        self.refresh_bindings()  # the footer drops the keys that now do nothing (``check_action``)
         self.query_one(QueryInput).disabled = True
         panel = self.query_one(ContextPanel)
         panel.add_class("-problem")  # the whole screen's message: shown at any height
         panel.update(message)
+
+    # The keys that act on results or models; with no index or no model (``show_problem``) there is
+    # none, and the footer offers only what still acts: help, quit, scrolling the message.
+    RESULT_ACTIONS = frozenset({"edit", "answer", "more", "fewer", "next_mode", "pick", "focus_query"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.problem is not None and action in self.RESULT_ACTIONS:
+            return False  # hidden from the footer, and the key does nothing (was: notices about absent panes)
+        return True
 
     # --- queries: Enter, k and the mode each search again ------------------------------------
 
@@ -368,7 +379,7 @@ class CompareApp(App):
                 panes[side].answer = answer
             status = self.query_one(StatusLine)
             status.overlap = overlap(left.hits, right.hits) if both else None
-            status.latencies = tuple((pane.model, pane.answer.latency_ms) for pane in panes.values()
+            status.latencies = tuple((pane.side, pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
             status.answers = self.answer_ranks()
             self.selected = None
@@ -378,14 +389,14 @@ class CompareApp(App):
         if self.questions is not None:
             answer.answered = self.questions.answered(answer.query, answer.hits, self.store)
 
-    def answer_ranks(self) -> tuple[tuple[str, int | None], ...]:
-        """For a query with known answers (``--questions``), each shown pane's model and the rank
-        of its first answer (None: not in its results); else nothing."""
+    def answer_ranks(self) -> tuple[tuple[str, str, int | None], ...]:
+        """For a query with known answers (``--questions``), each shown pane's side, model and the
+        rank of its first answer (None: not in its results); else nothing."""
         panes = [pane for pane in self.panes.values() if pane.model is not None and pane.answer is not None
                  and pane.display]
         if self.questions is None or not panes or not self.questions.answers(panes[0].answer.query):
             return ()
-        return tuple((pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
+        return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
 
     def note_index_run(self) -> None:
@@ -412,7 +423,8 @@ class CompareApp(App):
             answered = (other.answer is not None and pane.answer is not None
                         and (other.answer.query, other.answer.mode) == (pane.answer.query, pane.answer.mode))
             there = (other.model, other.answer.hits if answered else None)
-        return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
+        return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode,
+                               side=pane.side)
 
     def action_pick(self, side: str) -> None:
         if self.problem or self.store is None:

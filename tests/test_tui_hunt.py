@@ -21,7 +21,7 @@ from simsearch.tui import CompareApp
 from simsearch.widgets import ContextPanel
 
 from .test_index import write_docs
-from .test_tui import ask, run_app, settle, table_column
+from .test_tui import _context, ask, run_app, settle, table_column
 
 
 def _write_from_another_process(db: Path, table: str) -> None:
@@ -244,13 +244,14 @@ def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(two_models
             await pilot.press("down")
             await pilot.pause()
             hit = app.selected[1]
-            detail = str(app.query_one("#detail").render())
+            detail = _context(app)
             assert left[hit.sentence_id] in detail, (left[hit.sentence_id], detail)
             assert hit.sentence_id in right and right[hit.sentence_id] in detail, (right[hit.sentence_id], detail)
             await pilot.press("m")  # hybrid -> dense
             await settle(app, pilot)
 
-    run_app(CompareApp(two_models, show_timings=False, mode="hybrid"), scenario)
+    # (wide enough for the context panel's whole head, which names the models by their folders)
+    run_app(CompareApp(two_models, show_timings=False, mode="hybrid"), scenario, size=(250, 40))
 
 
 def test_ctrl_q_while_a_model_loads_quits_without_waiting_for_the_load(tmp_path, index_model, monkeypatch):
@@ -486,12 +487,13 @@ def test_the_context_panel_finds_the_hit_on_the_other_side_under_another_copy(tm
         tables["left"].focus()
         tables["left"].move_cursor(row=row)
         await pilot.pause()
-        detail = str(app.query_one("#detail").render())
+        detail = _context(app)
         assert app.selected[1].sentence_id == copy["left"]
         assert f"{app.panes['right'].model}: rank {right_rank}, score" in detail, detail
         assert "not in its top k" not in detail
 
-    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario)
+    # (wide enough for the context panel's whole head, which names the models by their folders)
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario, size=(250, 40))
 
 
 def test_edit_key_on_a_pdf_hit_names_its_page_instead_of_opening_its_bytes(tmp_path, index_model, monkeypatch):
@@ -579,3 +581,105 @@ def test_a_location_cut_for_a_narrow_pane_keeps_its_line_number(tmp_path, index_
                 assert shown.endswith(f":{hit.line}") and shown[-12:] == hit.location[-12:], (shown, hit.location)
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario, size=(80, 24))
+
+
+# --- session 48, trial tui: a two-model index of click 8.1.7's docs at 80×24, 100×30, 160×45 ----
+
+def test_with_no_index_the_footer_offers_only_keys_that_act(tmp_path):
+    """Was: `simsearch tui` before any `simsearch index` showed "e edit  a answer  f2 left model
+    f3 right model" in the footer; `e` said "Select a result first (Tab to a pane, then ↑/↓)" and
+    `a` "To keep answers, start with simsearch tui --questions …", of panes that are not there,
+    and F2/F3 did nothing. Now the footer offers what acts (help, quit, scrolling the message)."""
+
+    async def scenario(app, pilot):
+        await settle(app, pilot)
+        keys = {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+        assert keys and not keys & {"e", "a", "f2", "f3", "plus", "minus", "m"}, keys
+        assert {"ctrl+q", "f1"} <= keys
+        await pilot.press("e", "a", "f2", "plus", "m")
+        await pilot.pause()
+        assert not app._notifications and app.screen is app.screen_stack[0] and (app.k, app.mode) == (10, "dense")
+        assert not app.query_one("#stats").display  # no k or mode to show: nothing is searched
+
+    run_app(CompareApp(tmp_path / "absent.db", show_timings=False), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_context_panel_always_shows_which_file_and_rank_its_lines_are_from(tmp_path, index_model, size,
+                                                                              monkeypatch):
+    """Was: at 80×24 the panel (6 rows inside) scrolled the hit to its middle, taking the head
+    line off its top: "docs/testing.rst:6   minilm: rank 2, …" was above the panel's edge and the
+    lines shown named no file. Now the head is docked above the lines, in view however they scroll."""
+    _index_one_note(tmp_path, index_model, "long.md", "\n".join(LONG_LINE.format(n) for n in range(1, 6))
+                    + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+    monkeypatch.chdir(tmp_path)  # (notes/long.md:7)
+
+    async def scenario(app, pilot):
+        panel = await _select_the_zebrafinch(app, pilot)
+        assert panel.max_scroll_y > 0, "the test needs an excerpt taller than the panel"
+        for keys in ((), ("tab", "home"), ("pagedown",), ("end",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            shown = " ".join(shown_in(app, panel))
+            assert "long.md:7" in shown and "words: rank 1" in shown, (keys, shown)
+            if not keys:
+                assert "7 │ The zebrafinch sings at dawn." in shown, shown
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=size)
+
+
+def test_a_context_head_too_long_for_its_row_names_the_panes_by_side(two_models):
+    """The whole head ("docs/002-music.md:3   /…/tiny-avg: rank 2, score 0.965   /…/other-model:
+    rank 5, score 0.949") took five rows of the six an 80×24 panel has, over its lines. Where it
+    does not fit one row it says the same in the table's terms, the panes named by side; where
+    it fits (150 columns here), it is whole."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        panel, hit = app.query_one(ContextPanel), app.selected[1]
+        found = next(h for h in app.panes["right"].answer.hits if h.text == hit.text)
+        rows = shown_in(app, panel)[1:-1]
+        if app.size.width == 80:
+            assert f"{hit.location} · left #{hit.rank} {hit.score:.3f} · right #{found.rank} {found.score:.3f}" in rows[0], rows
+            assert any(f"{hit.line} │ " in row for row in rows[1:]), rows
+        else:
+            assert f"{app.panes['right'].model}: rank {found.rank}, score {found.score:.3f}" in rows[0], rows
+
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(80, 24))
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(200, 40))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (400, 45)])  # (the models are named by long folders)
+def test_the_status_line_fits_the_terminal_most_telling_first(two_models, tmp_path, size):
+    """Was: at 80×24 the status line was cut after "overlap@10" (with `--questions`, after the
+    answers' ranks): k, the mode and the latencies were off the screen's edge. Now, where the whole
+    line does not fit, the panes are named by side ("✓ left #1, right #3"), then the latencies given
+    as one pair ("12/9 ms"), then left out; a terminal wide enough shows the whole line as before."""
+    from simsearch.questions import QuestionFile
+    from simsearch.widgets import StatusLine
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("a")  # the first result: a known answer, so the line starts with its ranks
+        await settle(app, pilot)
+        status = app.query_one(StatusLine)
+        line = str(status.render())
+        assert len(line) <= status.content_size.width, line
+        assert " ".join(shown_in(app, status)).strip() == line
+        rank = {side: next(hit.rank for hit, known in zip(pane.answer.hits, pane.answer.answered) if known)
+                for side, pane in app.panes.items()}
+        common = len({h.text for h in app.panes["left"].answer.hits} & {h.text for h in app.panes["right"].answer.hits})
+        models = {side: pane.model for side, pane in app.panes.items()}
+        if size[0] < 400:
+            assert line.startswith(f"✓ left #{rank['left']}, right #{rank['right']} · overlap@10: {common}/10 · "
+                                   "k=10 · dense"), line
+        else:  # as it always was
+            assert line.startswith(f"✓ {models['left']} #{rank['left']}, {models['right']} #{rank['right']} · "
+                                   f"overlap@10: {common}/10 · k=10 · dense · {models['left']} "), line
+            assert re.search(f" · {re.escape(models['right'])} \\d+ ms$", line), line
+
+    run_app(CompareApp(two_models, mode="dense", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=size)
