@@ -211,12 +211,18 @@ class ResultsPane(Vertical):
     def on_mount(self) -> None:
         self._add_columns(self.query_one(DataTable))
 
-    @staticmethod
-    def _add_columns(table: DataTable) -> None:
+    TEXT_LABEL = "sentence / location"
+
+    @classmethod
+    def _add_columns(cls, table: DataTable, text_width: int | None = None) -> None:
         # Two cells of two lines per result (DataTable's cost grows with cells, and a frame of
         # ten 4-cell rows took ~45 ms): "rank score / mark", "sentence / location".
         table.add_column(" #  score", key="hit")
-        table.add_column("sentence / location", key="text")
+        # A column is as wide as its label: one wider than the rows' text overflowed the table
+        # (at 80×24 with k=100, "sentence / location" in a column cut to 18: a horizontal scrollbar
+        # took a row, and End scrolled sideways).
+        label = cls.TEXT_LABEL if text_width is None or text_width >= len(cls.TEXT_LABEL) else "sentence"[:text_width]
+        table.add_column(label, key="text")
 
     # --- the model ------------------------------------------------------------------------
 
@@ -298,7 +304,13 @@ class ResultsPane(Vertical):
         return title
 
     def watch_title(self, title: Text) -> None:
-        self.query_one(Label).update(title)
+        label = self.query_one(Label)
+        label.update(title)
+        # A title is one row, cut at the pane's edge, so that both panes' rows stand side by side
+        # (was: at 100×30 "c-index-unsup-simcse  362 sentences, words only" wrapped, and the
+        # right pane's results stood a row below the left's). One that says what to run (an
+        # error, sentences without a vector) is whole, wrapped, where the panes are side by side.
+        label.set_class(bool(self.error or self.missing), "-remedy")
 
     # --- queries --------------------------------------------------------------------------
 
@@ -327,14 +339,14 @@ class ResultsPane(Vertical):
         table = self.query_one(DataTable)
         # The columns too: a column keeps the width of the widest cell it ever held, and rows
         # cut anew for a narrower pane overflowed it (a horizontal scrollbar took a row).
+        text_width = self._laid_out_width = self._text_width()
         table.clear(columns=True)
-        self._add_columns(table)
+        self._add_columns(table, text_width if answer is not None else None)
         if answer is None:
             return
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
         answered = answer.answered or [False] * len(answer.hits)
-        text_width = self._laid_out_width = self._text_width()
         if not answer.hits:  # said, as the CLI says it, rather than an empty table
             lines = "\n".join(_shorten(line, text_width) for line in self._no_results(answer))
             table.add_row("", Text(lines, style="dim"), key="no-results", height=2)

@@ -21,7 +21,7 @@ from simsearch.tui import CompareApp
 from simsearch.widgets import ContextPanel
 
 from .test_index import write_docs
-from .test_tui import _context, ask, run_app, settle, table_column
+from .test_tui import _context, ask, run_app, settle, table_column, two_model_index, two_model_indexes  # noqa: F401
 
 
 def _write_from_another_process(db: Path, table: str) -> None:
@@ -683,3 +683,40 @@ def test_the_status_line_fits_the_terminal_most_telling_first(two_models, tmp_pa
             assert re.search(f" · {re.escape(models['right'])} \\d+ ms$", line), line
 
     run_app(CompareApp(two_models, mode="dense", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=size)
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense"])
+def test_both_panes_results_stand_side_by_side_whatever_the_model_names(two_models, mode):
+    """Was: at 100×30 the right pane's title "c-index-unsup-simcse  362 sentences, words only"
+    wrapped to two rows and the left's did not: every result on the right stood a row below the
+    result beside it, and the right pane showed one result fewer. A title is one row now, cut at
+    the pane's edge (the model picker, F2/F3, names the models whole)."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        tables = [app.query_one(f"#{side}-table", DataTable) for side in ("left", "right")]
+        assert tables[0].region.y == tables[1].region.y, [t.region for t in tables]
+        assert all(app.query_one(f"#{side}-title").region.height == 1 for side in ("left", "right"))
+
+    # the left model named by a short folder, the right one by a long one
+    run_app(CompareApp(two_models, left=str(two_models.parent / "other-model"), show_timings=False, mode=mode),
+            scenario, size=(100, 30))
+
+
+def test_no_pane_scrolls_sideways_at_80_columns(two_model_index, monkeypatch):
+    """Was: at 80×24 with k=100 in hybrid mode (over click's docs), the text column was cut to 18
+    characters but its label, "sentence / location", is 19: the table overflowed its pane by a
+    column, a horizontal scrollbar took a row, and End scrolled the table sideways, the ranks off
+    its left edge. The label is shortened to the column ("sentence") where it is wider."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        for side, pane in app.panes.items():
+            table = pane.query_one(DataTable)
+            heads = [str(cell).split("\n")[1] for cell in table_column(app, side, "hit")]
+            assert any(head.endswith("only D+L") for head in heads), "the test needs the widest head"
+            assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar, (side, table.virtual_size, table.size)
+
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    run_app(CompareApp(db, show_timings=False, mode="hybrid", k=20), scenario, size=(80, 24))
