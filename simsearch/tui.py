@@ -314,10 +314,19 @@ class CompareApp(App):
         self.search()
 
     def watch_k(self) -> None:
+        self.drop_figures()
         self.search()
 
     def watch_mode(self) -> None:
+        self.drop_figures()
         self.search()
+
+    def drop_figures(self) -> None:
+        """The status line's figures (overlap, answers' ranks, latencies) are of the answers shown:
+        none until the new k's or mode's come (was: a model loading for seconds after `m`, the
+        panes empty, the line gave the previous mode's figures under the new mode's name)."""
+        status = self.query_one(StatusLine)
+        status.overlap, status.latencies, status.answers = None, (), ()
 
     def on_results_pane_loaded(self, message: ResultsPane.Loaded) -> None:
         self.search()  # every ready pane again, so that the panes show one query together
@@ -355,8 +364,7 @@ class CompareApp(App):
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
         elif message.request == self.request and not asked:  # no pane answers: no earlier answer's figures stay
-            status = self.query_one(StatusLine)
-            status.overlap, status.latencies, status.answers = None, (), ()
+            self.drop_figures()
 
     def show_results(self, answers: dict[str, Answer]) -> None:
         panes = self.panes
@@ -449,6 +457,7 @@ class CompareApp(App):
                 pane.reload()  # the same model again: it may have been re-indexed since the error
             else:
                 pane.model = model
+            self.drop_figures()  # (of the model the pane showed: back with the new one's answers)
 
         self.push_screen(ModelPicker(side, self.models, pane.model), chosen)
 

@@ -720,3 +720,51 @@ def test_no_pane_scrolls_sideways_at_80_columns(two_model_index, monkeypatch):
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
     run_app(CompareApp(db, show_timings=False, mode="hybrid", k=20), scenario, size=(80, 24))
+
+
+def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models, tmp_path, monkeypatch):
+    """Was: started in lexical mode, `m` (→ hybrid) loads both models for seconds, the panes
+    empty and "loading…"; meanwhile the status line said "✓ left #2, right #2 · overlap@10: 10/10 ·
+    k=10 · hybrid · 3/18 ms": the lexical answers' ranks and latencies under the new mode's name
+    (hybrid then put the answer at #4). Figures now come with the answers they are of."""
+    import time
+
+    from simsearch import widgets
+    from simsearch.questions import QuestionFile
+    from simsearch.widgets import StatusLine
+
+    opened = widgets.Searcher.open
+
+    def slow_open(*args, **kwargs):  # loading a real model takes seconds
+        time.sleep(1.0)
+        return opened(*args, **kwargs)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down", "a")
+        await settle(app, pilot)
+        status = app.query_one(StatusLine)
+        assert "✓ words #2 · overlap@10" in str(status.render())
+        monkeypatch.setattr(widgets.Searcher, "open", slow_open)
+        await pilot.press("m")  # lexical -> hybrid: both models load
+        await pilot.pause(0.3)
+        assert all(pane.answer is None for pane in app.panes.values())  # (loading…)
+        assert str(status.render()) == "k=10 · hybrid", str(status.render())
+        await settle(app, pilot)
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        line = str(status.render())
+        assert all(pane.answer.mode == "hybrid" for pane in app.panes.values())
+        rank = next(hit.rank for hit, known in zip(app.panes["left"].answer.hits, app.panes["left"].answer.answered) if known)
+        assert line.startswith(f"✓ left #{rank}, right ") and "· k=10 · hybrid" in line, line
+        await pilot.press("r")  # another model for the right pane: it loads for a second
+        await pilot.pause(0.3)
+        await pilot.press("up", "enter")
+        await pilot.pause(0.3)
+        assert app.panes["right"].answer is None and str(status.render()) == "k=10 · hybrid", str(status.render())
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        assert "overlap@10" in str(status.render()) and app.panes["right"].answer is not None
+
+    run_app(CompareApp(two_models, mode="lexical", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=(80, 24))
