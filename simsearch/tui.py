@@ -163,6 +163,17 @@ class HelpScreen(ModalScreen[None]):
             self.dismiss(None)
 
 
+class NarrowFooter(Footer):
+    """The footer, without its "^p palette" entry below 100 columns (Ctrl+P still opens the
+    palette): at 80 a pane's keys ran past the terminal's edge, F2/F3 cut off ("f2 lef▏")."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        wide = event.size.width >= 100
+        if wide != self.show_command_palette:
+            self.show_command_palette = wide
+            self.refresh(recompose=True)  # (the footer draws its keys when it composes)
+
+
 class CompareApp(App):
     """Base model and SimCSE model, side by side, over one index."""
 
@@ -180,8 +191,9 @@ class CompareApp(App):
         Binding("q", "quit", "quit", show=False),
         Binding("f1", "help", "help"),
         Binding("question_mark", "help", "help", show=False),
-        Binding("f2", "pick('left')", "left model"),
-        Binding("f3", "pick('right')", "right model"),
+        # (one footer entry for the two, "f2 f3 models": at 80 columns, two ran past its edge)
+        Binding("f2", "pick('left')", "left model", group=Binding.Group("models")),
+        Binding("f3", "pick('right')", "right model", group=Binding.Group("models")),
         Binding("l", "pick('left')", show=False),
         Binding("r", "pick('right')", show=False),
     ]
@@ -217,7 +229,7 @@ class CompareApp(App):
             yield Static("", id="hint")
         yield ContextPanel(SELECT_HINT, id="context")
         yield StatusLine(show_timings=self.show_timings, id="stats").data_bind(CompareApp.k, CompareApp.mode)
-        yield Footer()
+        yield NarrowFooter()
 
     @property
     def panes(self) -> dict[str, ResultsPane]:

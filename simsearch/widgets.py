@@ -145,8 +145,8 @@ class ResultsPane(Vertical):
     """
 
     BINDINGS = [  # on the pane, not the app: while the query box has focus these keys are typed
-        Binding("plus", "app.more", "more"),
-        Binding("minus", "app.fewer", "fewer"),
+        Binding("plus", "app.more", "more", group=Binding.Group("more/fewer")),
+        Binding("minus", "app.fewer", "fewer", group=Binding.Group("more/fewer")),
         Binding("m", "app.next_mode", "mode"),
         Binding("e", "app.edit", "edit"),
         Binding("a", "app.answer", "answer"),

@@ -768,3 +768,27 @@ def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models,
         assert "overlap@10" in str(status.render()) and app.panes["right"].answer is not None
 
     run_app(CompareApp(two_models, mode="lexical", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_footer_shows_every_key_it_offers_whole(two_model_index, monkeypatch, size):
+    """Was: at 80×24 a pane's footer ran past the terminal's edge, "+ more  - fewer  m mode  e edit
+    a answer  ^q quit  f1 help  f2 lef▏^p palette": F2/F3 cut off (at 100×30 "f3 right mo▏"). The
+    keys that go together share an entry ("+ - more/fewer", "f2 f3 models"), and below 100 columns
+    the footer leaves out "^p palette" (Ctrl+P still opens it)."""
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "chess")
+        for focus in ("#left-table", "#context", "#query"):
+            app.query_one(focus).focus()
+            await pilot.pause()
+            footer = screen_lines(app)[-1]
+            wanted = {"#left-table": ["+ - more/fewer", "m mode", "e edit", "a answer"],
+                      "#context": ["e edit", "a answer"], "#query": []}[focus]
+            for entry in wanted + ["^q quit", "f1 help", "f2 f3 models"]:
+                assert entry in footer, (focus, entry, footer)
+            assert ("^p palette" in footer) == (size[0] >= 100), footer
+
+    run_app(CompareApp(db, show_timings=False), scenario, size=size)
