@@ -545,7 +545,8 @@ class ContextPanel(VerticalScroll):
         # for a panel too narrow for the whole head on one row.
         short = Text()
         short.append(f"{hit.location}", style="bold")
-        short.append(f" · {here if mode == 'lexical' else side} #{hit.rank} {score}")
+        # (by its model where no other pane is shown, or in lexical mode "words")
+        short.append(f" · {side if model is not None else here} #{hit.rank} {score}")
         if mode != "dense":
             short.append(f" {hit.found_mark}")
         other = "right" if side == "left" else "left"

@@ -792,3 +792,19 @@ def test_the_footer_shows_every_key_it_offers_whole(two_model_index, monkeypatch
             assert ("^p palette" in footer) == (size[0] >= 100), footer
 
     run_app(CompareApp(db, show_timings=False), scenario, size=size)
+
+
+def test_a_short_context_head_with_one_pane_names_its_model(tmp_path, index_model, monkeypatch):
+    """With one model in the index there is one pane: the short head (80×24) said "docs/prompts.rst:24
+    · left #2 0.0881 D+L", a side of nothing beside it. It names the model, as the whole head does."""
+    _index_one_note(tmp_path, index_model, "long.md", "The zebrafinch sings at dawn.\n\nA closing line.\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(app, pilot):
+        await _select_the_zebrafinch(app, pilot)
+        head = " ".join(shown_in(app, app.query_one("#context-head")))
+        model = app.panes["left"].model
+        assert f"{model} #1 " in head or f"{model}: rank 1," in head, head  # (short, or whole where it fits)
+        assert "left" not in head and "notes/long.md:" in head, head
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario, size=(80, 24))
