@@ -211,17 +211,17 @@ class ResultsPane(Vertical):
     def on_mount(self) -> None:
         self._add_columns(self.query_one(DataTable))
 
-    TEXT_LABEL = "sentence / location"
+    HIT_LABEL, TEXT_LABEL = " #  score", "sentence / location"
 
     @classmethod
     def _add_columns(cls, table: DataTable, text_width: int | None = None) -> None:
         # Two cells of two lines per result (DataTable's cost grows with cells, and a frame of
         # ten 4-cell rows took ~45 ms): "rank score / mark", "sentence / location".
-        table.add_column(" #  score", key="hit")
+        table.add_column(cls.HIT_LABEL, key="hit")
         # A column is as wide as its label: one wider than the rows' text overflowed the table
         # (at 80×24 with k=100, "sentence / location" in a column cut to 18: a horizontal scrollbar
         # took a row, and End scrolled sideways).
-        label = cls.TEXT_LABEL if text_width is None or text_width >= len(cls.TEXT_LABEL) else "sentence"[:text_width]
+        label = cls.TEXT_LABEL if text_width is None or text_width >= len(cls.TEXT_LABEL) else "sentence"
         table.add_column(label, key="text")
 
     # --- the model ------------------------------------------------------------------------
@@ -341,16 +341,30 @@ class ResultsPane(Vertical):
         # cut anew for a narrower pane overflowed it (a horizontal scrollbar took a row).
         text_width = self._laid_out_width = self._text_width()
         table.clear(columns=True)
-        self._add_columns(table, text_width if answer is not None else None)
         if answer is None:
+            self._add_columns(table)
             return
+        rows = self._rows(answer, text_width)
+        # The text column has the room the rows' text is cut to, and what the first column, as wide
+        # as its widest head, leaves of the 12 columns kept for it ("  ✓ ▲100 D+L").
+        heads = max((Text(line).cell_len for head, _, _ in rows for line in str(head).split("\n")), default=0)
+        self._add_columns(table, text_width + 12 - max(heads, len(self.HIT_LABEL)))
+        for head, cell, key in rows:
+            table.add_row(head, cell, key=key, height=2)
+        # The width was read before this frame's layout: an answer that lands while the pane is
+        # being laid out anew (a terminal resized, the panes stacked) is cut again to the width
+        # it gets, if that differs (no Resize reaches the pane when only its table's changes).
+        self.call_after_refresh(self._lay_out_again)
+
+    def _rows(self, answer: Answer, text_width: int) -> list[tuple[Text | str, Text, str]]:
+        """The table's rows for ``answer``: (rank score / mark, sentence / location, key)."""
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
         answered = answer.answered or [False] * len(answer.hits)
         if not answer.hits:  # said, as the CLI says it, rather than an empty table
             lines = "\n".join(_shorten(line, text_width) for line in self._no_results(answer))
-            table.add_row("", Text(lines, style="dim"), key="no-results", height=2)
-            return
+            return [("", Text(lines, style="dim"), "no-results")]
+        rows = []
         for hit, mark, is_answer in zip(answer.hits, marks, answered):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"
@@ -369,11 +383,8 @@ class ResultsPane(Vertical):
             location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "") \
                 + (" (read by another version)" if hit.read_by_other_version else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
-            table.add_row(head, cell, key=str(hit.sentence_id), height=2)
-        # The width was read before this frame's layout: an answer that lands while the pane is
-        # being laid out anew (a terminal resized, the panes stacked) is cut again to the width
-        # it gets, if that differs (no Resize reaches the pane when only its table's changes).
-        self.call_after_refresh(self._lay_out_again)
+            rows.append((head, cell, str(hit.sentence_id)))
+        return rows
 
     def _text_width(self) -> int:
         table = self.query_one(DataTable)

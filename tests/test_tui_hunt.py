@@ -632,7 +632,7 @@ def test_a_context_head_too_long_for_its_row_names_the_panes_by_side(two_models)
     """The whole head ("docs/002-music.md:3   /…/tiny-avg: rank 2, score 0.965   /…/other-model:
     rank 5, score 0.949") took five rows of the six an 80×24 panel has, over its lines. Where it
     does not fit one row it says the same in the table's terms, the panes named by side; where
-    it fits (150 columns here), it is whole."""
+    it fits (300 columns here: the models are named by long folders), it is whole."""
 
     async def scenario(app, pilot):
         await ask(app, pilot, "A second remark about travel tools")
@@ -649,7 +649,7 @@ def test_a_context_head_too_long_for_its_row_names_the_panes_by_side(two_models)
             assert f"{app.panes['right'].model}: rank {found.rank}, score {found.score:.3f}" in rows[0], rows
 
     run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(80, 24))
-    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(200, 40))
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(300, 40))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (400, 45)])  # (the models are named by long folders)
@@ -716,6 +716,12 @@ def test_no_pane_scrolls_sideways_at_80_columns(two_model_index, monkeypatch):
             heads = [str(cell).split("\n")[1] for cell in table_column(app, side, "hit")]
             assert any(head.endswith("only D+L") for head in heads), "the test needs the widest head"
             assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar, (side, table.virtual_size, table.size)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("m")  # hybrid -> dense: narrower heads ("10  0.523", "  ✓ only") leave the label its room
+        await settle(app, pilot)
+        for pane in app.panes.values():
+            table = pane.query_one(DataTable)
+            assert str(table.columns["text"].label) == "sentence / location" and table.max_scroll_x == 0
 
     db, base, trained = two_model_index
     monkeypatch.chdir(db.parent)
