@@ -15,6 +15,7 @@ from concurrent.futures import CancelledError, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -458,7 +459,7 @@ class StatusLine(Static):
     def render(self) -> str:
         width = self.content_size.width
         forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"), self.line(short=True, timings="")]
-        return next((form for form in forms if not width or len(form) <= width), forms[-1])
+        return next((form for form in forms if not width or cell_len(form) <= width), forms[-1])
 
     def line(self, *, short: bool = False, timings: str = "each") -> str:
         """The status line; ``short``: the panes named by side; ``timings``: "each" pane's latency
