@@ -163,6 +163,17 @@ class HelpScreen(ModalScreen[None]):
             self.dismiss(None)
 
 
+class NarrowFooter(Footer):
+    """The footer, without its "^p palette" entry below 100 columns (Ctrl+P still opens the
+    palette): at 80 a pane's keys ran past the terminal's edge, F2/F3 cut off ("f2 lef▏")."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        wide = event.size.width >= 100
+        if wide != self.show_command_palette:
+            self.show_command_palette = wide
+            self.refresh(recompose=True)  # (the footer draws its keys when it composes)
+
+
 class CompareApp(App):
     """Base model and SimCSE model, side by side, over one index."""
 
@@ -180,8 +191,9 @@ class CompareApp(App):
         Binding("q", "quit", "quit", show=False),
         Binding("f1", "help", "help"),
         Binding("question_mark", "help", "help", show=False),
-        Binding("f2", "pick('left')", "left model"),
-        Binding("f3", "pick('right')", "right model"),
+        # (one footer entry for the two, "f2 f3 models": at 80 columns, two ran past its edge)
+        Binding("f2", "pick('left')", "left model", group=Binding.Group("models")),
+        Binding("f3", "pick('right')", "right model", group=Binding.Group("models")),
         Binding("l", "pick('left')", show=False),
         Binding("r", "pick('right')", show=False),
     ]
@@ -217,7 +229,7 @@ class CompareApp(App):
             yield Static("", id="hint")
         yield ContextPanel(SELECT_HINT, id="context")
         yield StatusLine(show_timings=self.show_timings, id="stats").data_bind(CompareApp.k, CompareApp.mode)
-        yield Footer()
+        yield NarrowFooter()
 
     @property
     def panes(self) -> dict[str, ResultsPane]:
@@ -279,10 +291,21 @@ class CompareApp(App):
     def show_problem(self, message: str) -> None:
         self.problem = message
         self.query_one("#panes").display = False
+        self.query_one(StatusLine).display = False  # no k or mode to show: nothing is searched
+        self.refresh_bindings()  # the footer drops the keys that now do nothing (``check_action``)
         self.query_one(QueryInput).disabled = True
         panel = self.query_one(ContextPanel)
         panel.add_class("-problem")  # the whole screen's message: shown at any height
         panel.update(message)
+
+    # The keys that act on results or models; with no index or no model (``show_problem``) there is
+    # none, and the footer offers only what still acts: help, quit, scrolling the message.
+    RESULT_ACTIONS = frozenset({"edit", "answer", "more", "fewer", "next_mode", "pick", "focus_query"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.problem is not None and action in self.RESULT_ACTIONS:
+            return False  # hidden from the footer, and the key does nothing (was: notices about absent panes)
+        return True
 
     # --- queries: Enter, k and the mode each search again ------------------------------------
 
@@ -303,10 +326,19 @@ class CompareApp(App):
         self.search()
 
     def watch_k(self) -> None:
+        self.drop_figures()
         self.search()
 
     def watch_mode(self) -> None:
+        self.drop_figures()
         self.search()
+
+    def drop_figures(self) -> None:
+        """The status line's figures (overlap, answers' ranks, latencies) are of the answers shown:
+        none until the new k's or mode's come (was: a model loading for seconds after `m`, the
+        panes empty, the line gave the previous mode's figures under the new mode's name)."""
+        status = self.query_one(StatusLine)
+        status.overlap, status.latencies, status.answers = None, (), ()
 
     def on_results_pane_loaded(self, message: ResultsPane.Loaded) -> None:
         self.search()  # every ready pane again, so that the panes show one query together
@@ -344,8 +376,7 @@ class CompareApp(App):
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
         elif message.request == self.request and not asked:  # no pane answers: no earlier answer's figures stay
-            status = self.query_one(StatusLine)
-            status.overlap, status.latencies, status.answers = None, (), ()
+            self.drop_figures()
 
     def show_results(self, answers: dict[str, Answer]) -> None:
         panes = self.panes
@@ -368,7 +399,7 @@ class CompareApp(App):
                 panes[side].answer = answer
             status = self.query_one(StatusLine)
             status.overlap = overlap(left.hits, right.hits) if both else None
-            status.latencies = tuple((pane.model, pane.answer.latency_ms) for pane in panes.values()
+            status.latencies = tuple((pane.side, pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
             status.answers = self.answer_ranks()
             self.selected = None
@@ -378,14 +409,14 @@ class CompareApp(App):
         if self.questions is not None:
             answer.answered = self.questions.answered(answer.query, answer.hits, self.store)
 
-    def answer_ranks(self) -> tuple[tuple[str, int | None], ...]:
-        """For a query with known answers (``--questions``), each shown pane's model and the rank
-        of its first answer (None: not in its results); else nothing."""
+    def answer_ranks(self) -> tuple[tuple[str, str, int | None], ...]:
+        """For a query with known answers (``--questions``), each shown pane's side, model and the
+        rank of its first answer (None: not in its results); else nothing."""
         panes = [pane for pane in self.panes.values() if pane.model is not None and pane.answer is not None
                  and pane.display]
         if self.questions is None or not panes or not self.questions.answers(panes[0].answer.query):
             return ()
-        return tuple((pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
+        return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
 
     def note_index_run(self) -> None:
@@ -412,7 +443,8 @@ class CompareApp(App):
             answered = (other.answer is not None and pane.answer is not None
                         and (other.answer.query, other.answer.mode) == (pane.answer.query, pane.answer.mode))
             there = (other.model, other.answer.hits if answered else None)
-        return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode)
+        return panel.show_hit(self.store, hit, pane.model, there, pane.answer.mode if pane.answer else self.mode,
+                               side=pane.side)
 
     def action_pick(self, side: str) -> None:
         if self.problem or self.store is None:
@@ -437,6 +469,7 @@ class CompareApp(App):
                 pane.reload()  # the same model again: it may have been re-indexed since the error
             else:
                 pane.model = model
+            self.drop_figures()  # (of the model the pane showed: back with the new one's answers)
 
         self.push_screen(ModelPicker(side, self.models, pane.model), chosen)
 

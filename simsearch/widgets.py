@@ -15,6 +15,7 @@ from concurrent.futures import CancelledError, Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -145,8 +146,8 @@ class ResultsPane(Vertical):
     """
 
     BINDINGS = [  # on the pane, not the app: while the query box has focus these keys are typed
-        Binding("plus", "app.more", "more"),
-        Binding("minus", "app.fewer", "fewer"),
+        Binding("plus", "app.more", "more", group=Binding.Group("more/fewer")),
+        Binding("minus", "app.fewer", "fewer", group=Binding.Group("more/fewer")),
         Binding("m", "app.next_mode", "mode"),
         Binding("e", "app.edit", "edit"),
         Binding("a", "app.answer", "answer"),
@@ -211,12 +212,18 @@ class ResultsPane(Vertical):
     def on_mount(self) -> None:
         self._add_columns(self.query_one(DataTable))
 
-    @staticmethod
-    def _add_columns(table: DataTable) -> None:
+    HIT_LABEL, TEXT_LABEL = " #  score", "sentence / location"
+
+    @classmethod
+    def _add_columns(cls, table: DataTable, text_width: int | None = None) -> None:
         # Two cells of two lines per result (DataTable's cost grows with cells, and a frame of
         # ten 4-cell rows took ~45 ms): "rank score / mark", "sentence / location".
-        table.add_column(" #  score", key="hit")
-        table.add_column("sentence / location", key="text")
+        table.add_column(cls.HIT_LABEL, key="hit")
+        # A column is as wide as its label: one wider than the rows' text overflowed the table
+        # (at 80×24 with k=100, "sentence / location" in a column cut to 18: a horizontal scrollbar
+        # took a row, and End scrolled sideways).
+        label = cls.TEXT_LABEL if text_width is None or text_width >= len(cls.TEXT_LABEL) else "sentence"
+        table.add_column(label, key="text")
 
     # --- the model ------------------------------------------------------------------------
 
@@ -298,7 +305,13 @@ class ResultsPane(Vertical):
         return title
 
     def watch_title(self, title: Text) -> None:
-        self.query_one(Label).update(title)
+        label = self.query_one(Label)
+        label.update(title)
+        # A title is one row, cut at the pane's edge, so that both panes' rows stand side by side
+        # (was: at 100×30 "c-index-unsup-simcse  362 sentences, words only" wrapped, and the
+        # right pane's results stood a row below the left's). One that says what to run (an
+        # error, sentences without a vector) is whole, wrapped, where the panes are side by side.
+        label.set_class(bool(self.error or self.missing), "-remedy")
 
     # --- queries --------------------------------------------------------------------------
 
@@ -327,18 +340,32 @@ class ResultsPane(Vertical):
         table = self.query_one(DataTable)
         # The columns too: a column keeps the width of the widest cell it ever held, and rows
         # cut anew for a narrower pane overflowed it (a horizontal scrollbar took a row).
+        text_width = self._laid_out_width = self._text_width()
         table.clear(columns=True)
-        self._add_columns(table)
         if answer is None:
+            self._add_columns(table)
             return
+        rows = self._rows(answer, text_width)
+        # The text column has the room the rows' text is cut to, and what the first column, as wide
+        # as its widest head, leaves of the 12 columns kept for it ("  ✓ ▲100 D+L").
+        heads = max((Text(line).cell_len for head, _, _ in rows for line in str(head).split("\n")), default=0)
+        self._add_columns(table, text_width + 12 - max(heads, len(self.HIT_LABEL)))
+        for head, cell, key in rows:
+            table.add_row(head, cell, key=key, height=2)
+        # The width was read before this frame's layout: an answer that lands while the pane is
+        # being laid out anew (a terminal resized, the panes stacked) is cut again to the width
+        # it gets, if that differs (no Resize reaches the pane when only its table's changes).
+        self.call_after_refresh(self._lay_out_again)
+
+    def _rows(self, answer: Answer, text_width: int) -> list[tuple[Text | str, Text, str]]:
+        """The table's rows for ``answer``: (rank score / mark, sentence / location, key)."""
         hybrid = answer.mode == "hybrid"
         marks = answer.marks or [""] * len(answer.hits)
         answered = answer.answered or [False] * len(answer.hits)
-        text_width = self._laid_out_width = self._text_width()
         if not answer.hits:  # said, as the CLI says it, rather than an empty table
             lines = "\n".join(_shorten(line, text_width) for line in self._no_results(answer))
-            table.add_row("", Text(lines, style="dim"), key="no-results", height=2)
-            return
+            return [("", Text(lines, style="dim"), "no-results")]
+        rows = []
         for hit, mark, is_answer in zip(answer.hits, marks, answered):
             style = "green" if mark.startswith("▲") else "red" if mark.startswith("▼") else \
                 "yellow" if mark == "only" else "dim"
@@ -357,11 +384,8 @@ class ResultsPane(Vertical):
             location = visible(hit.location) + (f" (+{hit.copies - 1} more)" if hit.copies > 1 else "") \
                 + (" (read by another version)" if hit.read_by_other_version else "")
             cell.append("\n" + _shorten_left(location, text_width), style="dim")
-            table.add_row(head, cell, key=str(hit.sentence_id), height=2)
-        # The width was read before this frame's layout: an answer that lands while the pane is
-        # being laid out anew (a terminal resized, the panes stacked) is cut again to the width
-        # it gets, if that differs (no Resize reaches the pane when only its table's changes).
-        self.call_after_refresh(self._lay_out_again)
+            rows.append((head, cell, str(hit.sentence_id)))
+        return rows
 
     def _text_width(self) -> int:
         table = self.query_one(DataTable)
@@ -412,36 +436,55 @@ WORDS_ONLY = "words"  # what answers in lexical mode, for the status line (no mo
 
 class StatusLine(Static):
     """k, the mode, overlap@k of the two panes, each model's query latency, and for a query with
-    known answers (``tui --questions``) where each model put the first of them."""
+    known answers (``tui --questions``) where each model put the first of them.
+
+    What matters most comes first: the answers' ranks, overlap, k and the mode, then latencies.
+    A line too long for the terminal names the panes "left" and "right" rather than their models
+    (their titles name them), then gives the latencies as one figure pair, then leaves them out.
+    Was: at 80×24 it was cut after "overlap@10", k, the mode and the latencies lost.
+    """
 
     k: reactive[int] = reactive(10)
     mode: reactive[str] = reactive("dense")
     overlap: reactive[tuple[int, int] | None] = reactive(None)
-    latencies: reactive[tuple[tuple[str, float], ...]] = reactive(())
-    # (model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
-    answers: reactive[tuple[tuple[str, int | None], ...]] = reactive(())
+    # (side, model, query latency) per pane that answered.
+    latencies: reactive[tuple[tuple[str, str, float], ...]] = reactive(())
+    # (side, model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
+    answers: reactive[tuple[tuple[str, str, int | None], ...]] = reactive(())
 
     def __init__(self, *, show_timings: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.show_timings = show_timings
 
     def render(self) -> str:
+        width = self.content_size.width
+        forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"), self.line(short=True, timings="")]
+        return next((form for form in forms if not width or cell_len(form) <= width), forms[-1])
+
+    def line(self, *, short: bool = False, timings: str = "each") -> str:
+        """The status line; ``short``: the panes named by side; ``timings``: "each" pane's latency
+        after its name, one "pair" of figures ("23/13 ms"), or none ("")."""
         parts = [f"k={self.k}", self.mode]
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
         if self.answers:  # where each model put the query's first known answer
-            parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{model} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
-                                                          for model, rank in self._per_model(self.answers)))
-        if self.show_timings:
-            parts += [f"{model} {ms:.0f} ms" for model, ms in self._per_model(self.latencies)]
+            parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{name} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
+                                                          for name, rank in self._per_pane(self.answers, short)))
+        latencies = self._per_pane(self.latencies, short) if self.show_timings else ()
+        if timings == "pair" and len(latencies) > 1:
+            parts.append("/".join(f"{ms:.0f}" for _, ms in latencies) + " ms")
+        elif timings:
+            parts += [f"{name} {ms:.0f} ms" for name, ms in latencies]
         return " · ".join(parts)
 
-    def _per_model(self, entries: tuple) -> tuple:
-        """Each pane's (model, value); in lexical mode, where both panes search the index's words
-        alone and no model takes part, the first pane's value, named so."""
-        if self.mode != "lexical" or not entries:
-            return entries
-        return ((WORDS_ONLY, entries[0][1]),)
+    def _per_pane(self, entries: tuple, short: bool) -> tuple[tuple[str, object], ...]:
+        """Each pane's (name, value), named by its model (``short``: by its side when both panes
+        are shown); in lexical mode, where both panes search the index's words alone and no model
+        takes part, the first pane's value, named so."""
+        if self.mode == "lexical" and entries:
+            return ((WORDS_ONLY, entries[0][2]),)
+        by_side = short and len(entries) > 1
+        return tuple((side if by_side else model, value) for side, model, value in entries)
 
 
 HIT_STYLE = "bold reverse"  # the hit in the context panel (and how _hit_columns finds it there)
@@ -465,45 +508,73 @@ class ContextPanel(VerticalScroll):
     def __init__(self, text: str, **kwargs):
         super().__init__(**kwargs)
         self.text = Static(text, id="detail")
+        # Where the hit is (path:line) and its ranks, docked above the lines (tui.tcss): never
+        # scrolled away. Was the text's first line: scrolling the hit to the middle of a panel
+        # 6 rows high (80×24) took it off the top, and the lines shown named no file.
+        self.head = Static("", id="context-head")
+        self.head.display = False
         # The text above the hit's lines and the text through them, while a hit is shown.
         self.hit_span: tuple[Text, Text] | None = None
+        self.head_forms: tuple[Text, Text] = (Text(), Text())  # the head, whole and short (``fit_head``)
 
     def compose(self) -> ComposeResult:
+        yield self.head
         yield self.text
 
     def update(self, message: str) -> None:
         """A message instead of a hit (the hint, a problem), from its top."""
         self.hit_span = None
+        self.head.display = False
         self.text.update(message)
         self.scroll_home(animate=False)
 
     def show_hint(self) -> None:
         self.update(SELECT_HINT)
 
-    def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit] | None] | None, mode: str) -> None:
+    def show_hit(self, store: Store, hit: Hit, here: str, there: tuple[str, list[Hit] | None] | None, mode: str,
+                 side: str = "left") -> None:
         """``there``: the other pane's model and its hits for this query (None: it has none, its
-        model loading or failed; ``there`` None: no other pane)."""
+        model loading or failed; ``there`` None: no other pane). ``side``: the hit's pane."""
         if mode == "lexical":  # the index's words alone, the same search in both panes: no model ranked it
             here, there = WORDS_ONLY, None
-        head = Text()
-        head.append(f"{hit.location}", style="bold")
-        head.append(f"   {here}: rank {hit.rank}, score {shown_score(hit.score, mode)}")
-        if mode != "dense":
-            head.append(f" (found by {' and '.join(hit.found_by)})")
         model, hits = there if there is not None else (None, None)
-        if model is not None and hits is None:  # was "not in its top k", of a pane that searched nothing
-            head.append(f"   {model}: no results to compare (its pane did not answer this query)")
-        elif model is not None:
+        found = None
+        if hits is not None:
             # By text, as the marks match (``tui.rank_marks``): the other side may show another copy
             # (with context vectors each copy has a vector of its own, so each model picks its own).
             found = next((h for h in hits if h.text == hit.text), None)
+        score = shown_score(hit.score, mode)
+        head = Text()
+        head.append(f"{hit.location}", style="bold")
+        head.append(f"   {here}: rank {hit.rank}, score {score}")
+        if mode != "dense":
+            head.append(f" (found by {' and '.join(hit.found_by)})")
+        if model is not None and hits is None:  # was "not in its top k", of a pane that searched nothing
+            head.append(f"   {model}: no results to compare (its pane did not answer this query)")
+        elif model is not None:
             head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
+        # The same in the table's terms, the panes named by side (their titles name the models):
+        # for a panel too narrow for the whole head on one row.
+        short = Text()
+        short.append(f"{hit.location}", style="bold")
+        # (by its model where no other pane is shown, or in lexical mode "words")
+        short.append(f" · {side if model is not None else here} #{hit.rank} {score}")
+        if mode != "dense":
+            short.append(f" {hit.found_mark}")
+        other = "right" if side == "left" else "left"
+        if model is not None and hits is None:
+            short.append(f" · {other}: no results")
+        elif model is not None:
+            short.append(f" · {other} " + (f"#{found.rank} {shown_score(found.score, mode)}" if found else "not in its top k"))
+        self.head_forms = (head, short)
+        notes = Text()  # below the head, scrolled with the lines
         if hit.read_by_other_version:
-            head.append(f"\n{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "
+            notes.append(f"{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "
                         f"version stored them until {command_line('index', db=store.path)} reads the file again", style="yellow")
         if hit.copies > 1:
-            head.append(f"\nthe same sentence is also at: {', '.join(o['location'] for o in hit.other_locations)}"
-                        + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
+            notes.append(("\n" if notes else "") + f"the same sentence is also at: "
+                         f"{', '.join(o['location'] for o in hit.other_locations)}"
+                         + (" …" if hit.copies - 1 > len(hit.other_locations) else ""), style="dim")
         excerpt = read_excerpt(store, hit)
         if isinstance(excerpt, Excerpt):
             lines = excerpt.render().split("\n", allow_blank=True)
@@ -517,9 +588,19 @@ class ContextPanel(VerticalScroll):
         start, end = _hit_columns(lines[first]), _hit_columns(lines[last])
         start_line = lines[first] if start is None else lines[first][:_word_end(lines[first].plain, start[0])]
         end_line = lines[last] if end is None else lines[last][:end[1]]
-        self.hit_span = newline.join([head, *lines[:first], start_line]), newline.join([head, *lines[:last], end_line])
-        self.text.update(newline.join([head, *lines]))
+        above = [notes] if notes else []
+        self.hit_span = (newline.join([*above, *lines[:first], start_line]),
+                         newline.join([*above, *lines[:last], end_line]))
+        self.fit_head()
+        self.head.display = True
+        self.text.update(newline.join([*above, *lines]))
         self.call_after_refresh(self.show_hit_lines)
+
+    def fit_head(self) -> None:
+        """The whole head where it fits on one row, else its short form."""
+        width = self.scrollable_content_region.width
+        full, short = self.head_forms
+        self.head.update(full if width and full.cell_len <= width else short)
 
     def show_hit_lines(self) -> None:
         """Scroll the hit to the middle (its top, if it is taller than the panel): the rows from
@@ -530,10 +611,13 @@ class ContextPanel(VerticalScroll):
             return
         to_start, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
         above = to_start - 1
-        room = self.scrollable_content_region.height - (through - above)
+        height = self.scrollable_content_region.height - (self.head.outer_size.height if self.head.display else 0)
+        room = height - (through - above)  # (the head is docked over the region's top rows)
         self.scroll_to(y=above - max(0, room // 2), animate=False)
 
     def on_resize(self) -> None:
+        if self.hit_span is not None:
+            self.fit_head()
         self.call_after_refresh(self.show_hit_lines)  # its lines wrap anew
 
     def watch_show_vertical_scrollbar(self) -> None:

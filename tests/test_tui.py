@@ -139,11 +139,11 @@ def test_query_fills_both_panes_with_correct_overlap_marks(two_model_indexes, mo
         common, total = overlap(expected_left, expected_right)
         assert f"overlap@10: {common}/{total}" in str(app.query_one("#stats", Static).render())
         # Selecting a row shows its context, file and line.
-        assert "Select a result" in str(app.query_one("#detail", Static).render())
+        assert "Select a result" in _context(app)
         app.query_one("#left-table", DataTable).focus()
         await pilot.press("down")
         await pilot.pause()
-        detail = str(app.query_one("#detail", Static).render())
+        detail = _context(app)
         second = expected_left[1]
         assert second.location in detail and second.text in detail
         assert all(sentence in detail for sentence in second.before + second.after)
@@ -316,7 +316,7 @@ def test_the_context_panel_says_whether_a_hit_was_indexed_again_or_taken_out(tmp
         table.focus()
         table.move_cursor(row=next(i for i, hit in enumerate(app.panes["left"].answer.hits) if f"/{folder}/" in hit.path))
         await settle(app, pilot)
-        return str(app.query_one("#detail", Static).render())
+        return _context(app)
 
     async def again(app, pilot) -> str:
         table = app.query_one("#left-table", DataTable)
@@ -324,7 +324,7 @@ def test_the_context_panel_says_whether_a_hit_was_indexed_again_or_taken_out(tmp
         table.move_cursor(row=row + 1 if row + 1 < table.row_count else row - 1)
         table.move_cursor(row=row)
         await settle(app, pilot)
-        return str(app.query_one("#detail", Static).render())
+        return _context(app)
 
     async def scenario(app, pilot):
         assert "chess.md" in await show(app, pilot, "old")
@@ -344,7 +344,7 @@ def test_the_context_panel_says_whether_a_hit_was_indexed_again_or_taken_out(tmp
 
 def test_no_index_says_how_to_make_one(tmp_path):
     async def scenario(app, pilot):
-        assert "simsearch index" in str(app.query_one("#detail", Static).render())
+        assert "simsearch index" in _context(app)
         assert app.query_one("#query", Input).disabled
 
     run_app(CompareApp(tmp_path / "absent.db"), scenario)
@@ -363,7 +363,7 @@ def test_an_index_whose_models_were_all_forgotten_says_what_works(tmp_path, inde
     assert CliRunner().invoke(cli_app, ["forget", "-m", str(index_model), "--db", str(tmp_path / "none.db")]).exit_code == 0
 
     async def scenario(app, pilot):
-        shown = str(app.query_one("#detail", Static).render())
+        shown = _context(app)
         assert "holds no models" in shown and "simsearch index --model" in shown
         assert "simsearch search --mode lexical" in shown and app.query_one("#query", Input).disabled
 
@@ -583,7 +583,7 @@ def test_context_panel_says_why_it_shows_the_indexed_sentences(note_index, tmp_p
         await ask(app, pilot, "An opening sets up the middle game.")
         app.query_one("#left-table", DataTable).focus()
         await pilot.pause()
-        detail = str(app.query_one("#detail", Static).render())
+        detail = _context(app)
         hit = app.selected[1]
         assert "changed since it was indexed" in detail and "Rewritten" not in detail
         assert hit.text in detail and all(sentence in detail for sentence in hit.before + hit.after)
@@ -667,7 +667,7 @@ def test_a_model_named_by_a_folder_here_is_that_folders_model_in_the_tui(two_mod
     monkeypatch.chdir(tmp_path)
 
     async def refused(app, pilot):
-        detail = str(app.query_one("#detail", Static).render())
+        detail = _context(app)
         assert str(tmp_path / "base-model") in detail and str(Path(two_model_index[0]).parent / "base-model") in detail
 
     run_app(CompareApp(db, left="base-model", show_timings=False), refused)
@@ -921,7 +921,9 @@ def test_a_query_sent_again_opens_a_failed_model_again(two_model_index, monkeypa
 # with minilm and an all-MiniLM-L6-v2 fine-tune; each failed on the code as it was found.
 
 def _context(app) -> str:
-    return str(app.query_one("#detail", Static).render())
+    """The context panel's text: its head (path:line and ranks, docked above the lines) and its lines."""
+    head = app.query_one("#context-head", Static)
+    return (f"{head.render()}\n" if head.display else "") + str(app.query_one("#detail", Static).render())
 
 
 def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkeypatch):

@@ -21,7 +21,7 @@ from simsearch.tui import CompareApp
 from simsearch.widgets import ContextPanel
 
 from .test_index import write_docs
-from .test_tui import ask, run_app, settle, table_column
+from .test_tui import _context, ask, run_app, settle, table_column, two_model_index, two_model_indexes  # noqa: F401
 
 
 def _write_from_another_process(db: Path, table: str) -> None:
@@ -244,13 +244,14 @@ def test_a_score_reads_the_same_in_the_table_and_in_the_context_panel(two_models
             await pilot.press("down")
             await pilot.pause()
             hit = app.selected[1]
-            detail = str(app.query_one("#detail").render())
+            detail = _context(app)
             assert left[hit.sentence_id] in detail, (left[hit.sentence_id], detail)
             assert hit.sentence_id in right and right[hit.sentence_id] in detail, (right[hit.sentence_id], detail)
             await pilot.press("m")  # hybrid -> dense
             await settle(app, pilot)
 
-    run_app(CompareApp(two_models, show_timings=False, mode="hybrid"), scenario)
+    # (wide enough for the context panel's whole head, which names the models by their folders)
+    run_app(CompareApp(two_models, show_timings=False, mode="hybrid"), scenario, size=(250, 40))
 
 
 def test_ctrl_q_while_a_model_loads_quits_without_waiting_for_the_load(tmp_path, index_model, monkeypatch):
@@ -486,12 +487,13 @@ def test_the_context_panel_finds_the_hit_on_the_other_side_under_another_copy(tm
         tables["left"].focus()
         tables["left"].move_cursor(row=row)
         await pilot.pause()
-        detail = str(app.query_one("#detail").render())
+        detail = _context(app)
         assert app.selected[1].sentence_id == copy["left"]
         assert f"{app.panes['right'].model}: rank {right_rank}, score" in detail, detail
         assert "not in its top k" not in detail
 
-    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario)
+    # (wide enough for the context panel's whole head, which names the models by their folders)
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario, size=(250, 40))
 
 
 def test_edit_key_on_a_pdf_hit_names_its_page_instead_of_opening_its_bytes(tmp_path, index_model, monkeypatch):
@@ -579,3 +581,236 @@ def test_a_location_cut_for_a_narrow_pane_keeps_its_line_number(tmp_path, index_
                 assert shown.endswith(f":{hit.line}") and shown[-12:] == hit.location[-12:], (shown, hit.location)
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="hybrid"), scenario, size=(80, 24))
+
+
+# --- session 48, trial tui: a two-model index of click 8.1.7's docs at 80×24, 100×30, 160×45 ----
+
+def test_with_no_index_the_footer_offers_only_keys_that_act(tmp_path):
+    """Was: `simsearch tui` before any `simsearch index` showed "e edit  a answer  f2 left model
+    f3 right model" in the footer; `e` said "Select a result first (Tab to a pane, then ↑/↓)" and
+    `a` "To keep answers, start with simsearch tui --questions …", of panes that are not there,
+    and F2/F3 did nothing. Now the footer offers what acts (help, quit, scrolling the message)."""
+
+    async def scenario(app, pilot):
+        await settle(app, pilot)
+        keys = {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+        assert keys and not keys & {"e", "a", "f2", "f3", "plus", "minus", "m"}, keys
+        assert {"ctrl+q", "f1"} <= keys
+        await pilot.press("e", "a", "f2", "plus", "m")
+        await pilot.pause()
+        assert not app._notifications and app.screen is app.screen_stack[0] and (app.k, app.mode) == (10, "dense")
+        assert not app.query_one("#stats").display  # no k or mode to show: nothing is searched
+
+    run_app(CompareApp(tmp_path / "absent.db", show_timings=False), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_context_panel_always_shows_which_file_and_rank_its_lines_are_from(tmp_path, index_model, size,
+                                                                              monkeypatch):
+    """Was: at 80×24 the panel (6 rows inside) scrolled the hit to its middle, taking the head
+    line off its top: "docs/testing.rst:6   minilm: rank 2, …" was above the panel's edge and the
+    lines shown named no file. Now the head is docked above the lines, in view however they scroll."""
+    _index_one_note(tmp_path, index_model, "long.md", "\n".join(LONG_LINE.format(n) for n in range(1, 6))
+                    + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+    monkeypatch.chdir(tmp_path)  # (notes/long.md:7)
+
+    async def scenario(app, pilot):
+        panel = await _select_the_zebrafinch(app, pilot)
+        assert panel.max_scroll_y > 0, "the test needs an excerpt taller than the panel"
+        for keys in ((), ("tab", "home"), ("pagedown",), ("end",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            shown = " ".join(shown_in(app, panel))
+            assert "long.md:7" in shown and "words: rank 1" in shown, (keys, shown)
+            if not keys:
+                assert "7 │ The zebrafinch sings at dawn." in shown, shown
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=size)
+
+
+def test_a_context_head_too_long_for_its_row_names_the_panes_by_side(two_models):
+    """The whole head ("docs/002-music.md:3   /…/tiny-avg: rank 2, score 0.965   /…/other-model:
+    rank 5, score 0.949") took five rows of the six an 80×24 panel has, over its lines. Where it
+    does not fit one row it says the same in the table's terms, the panes named by side; where
+    it fits (300 columns here: the models are named by long folders), it is whole."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down")
+        await settle(app, pilot)
+        panel, hit = app.query_one(ContextPanel), app.selected[1]
+        found = next(h for h in app.panes["right"].answer.hits if h.text == hit.text)
+        rows = shown_in(app, panel)[1:-1]
+        if app.size.width == 80:
+            assert f"{hit.location} · left #{hit.rank} {hit.score:.3f} · right #{found.rank} {found.score:.3f}" in rows[0], rows
+            assert any(f"{hit.line} │ " in row for row in rows[1:]), rows
+        else:
+            assert f"{app.panes['right'].model}: rank {found.rank}, score {found.score:.3f}" in rows[0], rows
+
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(80, 24))
+    run_app(CompareApp(two_models, show_timings=False, mode="dense"), scenario, size=(300, 40))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (400, 45)])  # (the models are named by long folders)
+def test_the_status_line_fits_the_terminal_most_telling_first(two_models, tmp_path, size):
+    """Was: at 80×24 the status line was cut after "overlap@10" (with `--questions`, after the
+    answers' ranks): k, the mode and the latencies were off the screen's edge. Now, where the whole
+    line does not fit, the panes are named by side ("✓ left #1, right #3"), then the latencies given
+    as one pair ("12/9 ms"), then left out; a terminal wide enough shows the whole line as before."""
+    from simsearch.questions import QuestionFile
+    from simsearch.widgets import StatusLine
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("a")  # the first result: a known answer, so the line starts with its ranks
+        await settle(app, pilot)
+        status = app.query_one(StatusLine)
+        line = str(status.render())
+        assert len(line) <= status.content_size.width, line
+        assert " ".join(shown_in(app, status)).strip() == line
+        rank = {side: next(hit.rank for hit, known in zip(pane.answer.hits, pane.answer.answered) if known)
+                for side, pane in app.panes.items()}
+        common = len({h.text for h in app.panes["left"].answer.hits} & {h.text for h in app.panes["right"].answer.hits})
+        models = {side: pane.model for side, pane in app.panes.items()}
+        if size[0] < 400:
+            assert line.startswith(f"✓ left #{rank['left']}, right #{rank['right']} · overlap@10: {common}/10 · "
+                                   "k=10 · dense"), line
+        else:  # as it always was
+            assert line.startswith(f"✓ {models['left']} #{rank['left']}, {models['right']} #{rank['right']} · "
+                                   f"overlap@10: {common}/10 · k=10 · dense · {models['left']} "), line
+            assert re.search(f" · {re.escape(models['right'])} \\d+ ms$", line), line
+
+    run_app(CompareApp(two_models, mode="dense", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=size)
+
+
+@pytest.mark.parametrize("mode", ["lexical", "dense"])
+def test_both_panes_results_stand_side_by_side_whatever_the_model_names(two_models, mode):
+    """Was: at 100×30 the right pane's title "c-index-unsup-simcse  362 sentences, words only"
+    wrapped to two rows and the left's did not: every result on the right stood a row below the
+    result beside it, and the right pane showed one result fewer. A title is one row now, cut at
+    the pane's edge (the model picker, F2/F3, names the models whole)."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        tables = [app.query_one(f"#{side}-table", DataTable) for side in ("left", "right")]
+        assert tables[0].region.y == tables[1].region.y, [t.region for t in tables]
+        assert all(app.query_one(f"#{side}-title").region.height == 1 for side in ("left", "right"))
+
+    # the left model named by a short folder, the right one by a long one
+    run_app(CompareApp(two_models, left=str(two_models.parent / "other-model"), show_timings=False, mode=mode),
+            scenario, size=(100, 30))
+
+
+def test_no_pane_scrolls_sideways_at_80_columns(two_model_index, monkeypatch):
+    """Was: at 80×24 with k=100 in hybrid mode (over click's docs), the text column was cut to 18
+    characters but its label, "sentence / location", is 19: the table overflowed its pane by a
+    column, a horizontal scrollbar took a row, and End scrolled the table sideways, the ranks off
+    its left edge. The label is shortened to the column ("sentence") where it is wider."""
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        for side, pane in app.panes.items():
+            table = pane.query_one(DataTable)
+            heads = [str(cell).split("\n")[1] for cell in table_column(app, side, "hit")]
+            assert any(head.endswith("only D+L") for head in heads), "the test needs the widest head"
+            assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar, (side, table.virtual_size, table.size)
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("m")  # hybrid -> dense: narrower heads ("10  0.523", "  ✓ only") leave the label its room
+        await settle(app, pilot)
+        for pane in app.panes.values():
+            table = pane.query_one(DataTable)
+            assert str(table.columns["text"].label) == "sentence / location" and table.max_scroll_x == 0
+
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    run_app(CompareApp(db, show_timings=False, mode="hybrid", k=20), scenario, size=(80, 24))
+
+
+def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models, tmp_path, monkeypatch):
+    """Was: started in lexical mode, `m` (→ hybrid) loads both models for seconds, the panes
+    empty and "loading…"; meanwhile the status line said "✓ left #2, right #2 · overlap@10: 10/10 ·
+    k=10 · hybrid · 3/18 ms": the lexical answers' ranks and latencies under the new mode's name
+    (hybrid then put the answer at #4). Figures now come with the answers they are of."""
+    import time
+
+    from simsearch import widgets
+    from simsearch.questions import QuestionFile
+    from simsearch.widgets import StatusLine
+
+    opened = widgets.Searcher.open
+
+    def slow_open(*args, **kwargs):  # loading a real model takes seconds
+        time.sleep(1.0)
+        return opened(*args, **kwargs)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "A second remark about travel tools")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down", "a")
+        await settle(app, pilot)
+        status = app.query_one(StatusLine)
+        assert "✓ words #2 · overlap@10" in str(status.render())
+        monkeypatch.setattr(widgets.Searcher, "open", slow_open)
+        await pilot.press("m")  # lexical -> hybrid: both models load
+        await pilot.pause(0.3)
+        assert all(pane.answer is None for pane in app.panes.values())  # (loading…)
+        assert str(status.render()) == "k=10 · hybrid", str(status.render())
+        await settle(app, pilot)
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        line = str(status.render())
+        assert all(pane.answer.mode == "hybrid" for pane in app.panes.values())
+        rank = next(hit.rank for hit, known in zip(app.panes["left"].answer.hits, app.panes["left"].answer.answered) if known)
+        assert line.startswith(f"✓ left #{rank}, right ") and "· k=10 · hybrid" in line, line
+        await pilot.press("r")  # another model for the right pane: it loads for a second
+        await pilot.pause(0.3)
+        await pilot.press("up", "enter")
+        await pilot.pause(0.3)
+        assert app.panes["right"].answer is None and str(status.render()) == "k=10 · hybrid", str(status.render())
+        await pilot.pause(1.5)
+        await settle(app, pilot)
+        assert "overlap@10" in str(status.render()) and app.panes["right"].answer is not None
+
+    run_app(CompareApp(two_models, mode="lexical", questions=QuestionFile.open(tmp_path / "q.jsonl")), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+def test_the_footer_shows_every_key_it_offers_whole(two_model_index, monkeypatch, size):
+    """Was: at 80×24 a pane's footer ran past the terminal's edge, "+ more  - fewer  m mode  e edit
+    a answer  ^q quit  f1 help  f2 lef▏^p palette": F2/F3 cut off (at 100×30 "f3 right mo▏"). The
+    keys that go together share an entry ("+ - more/fewer", "f2 f3 models"), and below 100 columns
+    the footer leaves out "^p palette" (Ctrl+P still opens it)."""
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "chess")
+        for focus in ("#left-table", "#context", "#query"):
+            app.query_one(focus).focus()
+            await pilot.pause()
+            footer = screen_lines(app)[-1]
+            wanted = {"#left-table": ["+ - more/fewer", "m mode", "e edit", "a answer"],
+                      "#context": ["e edit", "a answer"], "#query": []}[focus]
+            for entry in wanted + ["^q quit", "f1 help", "f2 f3 models"]:
+                assert entry in footer, (focus, entry, footer)
+            assert ("^p palette" in footer) == (size[0] >= 100), footer
+
+    run_app(CompareApp(db, show_timings=False), scenario, size=size)
+
+
+def test_a_short_context_head_with_one_pane_names_its_model(tmp_path, index_model, monkeypatch):
+    """With one model in the index there is one pane: the short head (80×24) said "docs/prompts.rst:24
+    · left #2 0.0881 D+L", a side of nothing beside it. It names the model, as the whole head does."""
+    _index_one_note(tmp_path, index_model, "long.md", "The zebrafinch sings at dawn.\n\nA closing line.\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(app, pilot):
+        await _select_the_zebrafinch(app, pilot)
+        head = " ".join(shown_in(app, app.query_one("#context-head")))
+        model = app.panes["left"].model
+        assert f"{model} #1 " in head or f"{model}: rank 1," in head, head  # (short, or whole where it fits)
+        assert "left" not in head and "notes/long.md:" in head, head
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario, size=(80, 24))
