@@ -1081,8 +1081,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path, store: Store
         # stat is the file's, and a new reader reads it again, ``Store.read_by_other_extractor``).
         if format_of(path) not in WEIGHED_FORMATS:
             size, weighed = old.size, None
-        elif old.weighed is not None and old.weighed[2] == max_bytes:
-            size, weighed = old.weighed[:2]
+        elif old.weighed is not None and old.weighed[2] == max_bytes and (format_of(path) != "pdf" or support.pdf()):
+            size, weighed = old.weighed[:2]  # (a PDF's, weighed by pypdf: by its size once pypdf is gone)
         else:
             size, weighed = weights(path, old.size)  # (a file read after all is not weighed again)
             _record_weight(store, old, path, _weight_to_record(path, size, weighed, max_bytes, support))
