@@ -1090,8 +1090,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path, store: Store
             return size <= max_bytes
         # still over, and the reason names this size and limit (as a fresh index's would)
         return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, weighed)
-    if old.skip_kind == "support":
-        return not support.pdf()
+    if old.skip_kind == "support":  # (a PDF without pypdf weighs its size: over the limit, skipped for that)
+        return not support.pdf() and old.size <= max_bytes
     if _zip_cap(old):
         return False
     if old.skip_reason == "binary content":

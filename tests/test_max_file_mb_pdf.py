@@ -233,3 +233,26 @@ def test_a_pdf_let_in_by_its_recorded_weight_is_weighed_by_its_size_once_pypdf_i
     assert code == 0 and "indexed 1 new" in out and err == "", (out, err)
     code, out, err = run_cli("search", "ships passing the lighthouse", "--db", tmp_path / "index.db", "--json", "-k", "3")
     assert PAGES[0][0] in {json.loads(line)["text"] for line in out.splitlines() if line.strip()}, out
+
+
+def test_a_pdf_skipped_for_want_of_pypdf_is_skipped_for_its_size_under_a_lower_limit(tmp_path, run_cli, index_model,
+                                                                                      monkeypatch):
+    """Review 48 (found by ``tests/test_stateful_weights.py``): a PDF skipped because pypdf is not
+    installed kept that reason under a limit it is over, where a fresh index says it is over the
+    limit (a PDF without pypdf weighs its size, and is weighed before it is read)."""
+    import sys
+
+    from simsearch import indexer
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "slides.pdf").write_bytes(handmade_pdf(PAGES))
+    (folder / "notes.txt").write_text("The harbour master keeps a log.\n")
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (a file written just now is otherwise read again)
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # not installed: `import pypdf` raises ImportError
+    args = ("index", folder, "-m", index_model, "--device", "cpu")
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    assert "skipped: PDF support is not installed" in err, err
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db", "--max-file-mb", "0.0001")
+    fresh = run_cli(*args, "--db", tmp_path / "fresh.db", "--max-file-mb", "0.0001")[2]
+    assert "KiB is over --max-file-mb 0.0001" in fresh and err == fresh, (err, fresh)
