@@ -1081,8 +1081,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path, store: Store
         # stat is the file's, and a new reader reads it again, ``Store.read_by_other_extractor``).
         if format_of(path) not in WEIGHED_FORMATS:
             size, weighed = old.size, None
-        elif old.weighed is not None and old.weighed[2] == max_bytes:
-            size, weighed = old.weighed[:2]
+        elif old.weighed is not None and old.weighed[2] == max_bytes and (format_of(path) != "pdf" or support.pdf()):
+            size, weighed = old.weighed[:2]  # (a PDF's, weighed by pypdf: by its size once pypdf is gone)
         else:
             size, weighed = weights(path, old.size)  # (a file read after all is not weighed again)
             _record_weight(store, old, path, _weight_to_record(path, size, weighed, max_bytes, support))
@@ -1090,8 +1090,8 @@ def _skip_holds(old, max_bytes: int, support: _Support, path: Path, store: Store
             return size <= max_bytes
         # still over, and the reason names this size and limit (as a fresh index's would)
         return size > max_bytes and old.skip_reason == over_limit(size, max_bytes, weighed)
-    if old.skip_kind == "support":
-        return not support.pdf()
+    if old.skip_kind == "support":  # (a PDF without pypdf weighs its size: over the limit, skipped for that)
+        return not support.pdf() and old.size <= max_bytes
     if _zip_cap(old):
         return False
     if old.skip_reason == "binary content":

@@ -66,6 +66,7 @@ def is_deferring(handler) -> bool:
 # Ctrl-Cs came after it.
 _stopping = False
 _pressed_again = 0
+_closing: int | None = None  # the block is ending: a stop that came meanwhile (its signal; 0: none)
 _held = False  # a block is open (an inner one, ``index()`` inside the ``index`` command, sets nothing)
 
 STILL_SAVING = ("still saving what the run made (a moment); press Ctrl-C again to stop at once "
@@ -77,7 +78,10 @@ def _stop(signum, frame) -> None:
     vectors made, the run's record). A second SIGTERM (``kill`` sent again, a manager that repeats
     it) is ignored; a second Ctrl-C says the run is still saving, and a third stops at once (a
     saving that hangs: a slow disk), SQLite rolling back what it cut short."""
-    global _stopping, _pressed_again
+    global _stopping, _pressed_again, _closing
+    if _closing is not None:  # the block is ending (``sigterm_as_ctrl_c``): a stop is kept for its end
+        _closing = _closing or (signum if not _stopping or (signum == signal.SIGINT and _pressed_again) else 0)
+        return
     if not _stopping:
         _stopping = True
         raise KeyboardInterrupt
@@ -99,19 +103,26 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     a second Ctrl-C says it is still saving, a third stopping at once (``_stop``); Ctrl-C is taken
     only where Python's own handler was there. Signal handlers can only be set in the main
     thread; elsewhere Python's own stays. Blocks nest: the outer one holds the handlers."""
-    global _held, _stopping, _pressed_again
+    global _held, _stopping, _pressed_again, _closing
     if threading.current_thread() is not threading.main_thread() or _held:
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _stop)
+    previous = signal.getsignal(signal.SIGTERM)
     ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    if ctrl_c:
-        signal.signal(signal.SIGINT, _stop)
-    _held, _stopping, _pressed_again = True, False, 0
+    # A stop while the handlers are set or put back would leave ``_stop`` behind the block (and
+    # ``_stopping``: every later SIGTERM ignored, ``_held``: no later block set): they are set
+    # inside the ``try``, and put back with ``_stop`` made to wait (``_closing``).
     try:
+        _held, _stopping, _pressed_again, _closing = True, False, 0, None
+        signal.signal(signal.SIGTERM, _stop)
+        if ctrl_c:
+            signal.signal(signal.SIGINT, _stop)
         yield
     finally:
+        _closing = 0
         if ctrl_c:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-        _held = False
+        late, _closing, _held = _closing, None, False
+        if late:  # a stop as the block ended (a first one, a third Ctrl-C): raised after it
+            raise KeyboardInterrupt

@@ -458,6 +458,31 @@ def check_trained_name(out: Path) -> None:
 STAGING_MARKER = "simsearch-staging"  # in every work folder `train` makes (``.NAME.partial`` beside --out)
 
 
+def train_lock_path(out: Path) -> Path:
+    """The lock a ``train`` run holds on ``--out`` while it runs (``train.outdir.out_lock``)."""
+    return out.parent / f".{out.name}.lock"
+
+
+def out_locked_elsewhere(out: Path) -> bool:
+    """Whether another process holds the lock of ``--out`` now (``train.outdir.out_lock``: a
+    ``train`` running); creates nothing. (Here, not in ``simsearch.train``, which imports torch.)"""
+    import fcntl
+
+    try:
+        handle = open(train_lock_path(out), "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def interrupted_runs() -> list[dict]:
     """The work folders an interrupted ``train`` left in the models directory with a checkpoint
     to ``--resume`` from (``.NAME.partial``, marked as simsearch's): for ``simsearch models``, so
@@ -477,6 +502,8 @@ def interrupted_runs() -> list[dict]:
         try:
             if folder.is_symlink() or not (folder / STAGING_MARKER).is_file():
                 continue
+            if out_locked_elsewhere(folder.with_name(name[1:-len(".partial")])):
+                continue  # its run is going on (a checkpoint every --checkpoint-every): not interrupted
             checkpoint = (folder / "checkpoint.pt").stat()
             size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
         except OSError:

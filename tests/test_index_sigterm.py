@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = r"""
 import os, signal, sys
 from pathlib import Path
@@ -268,3 +270,51 @@ def test_sigterm_before_or_after_the_run_proper_stops_as_ctrl_c(tmp_path, index_
                 assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
             finally:
                 conn.close()
+
+
+def test_a_stop_while_the_handlers_are_set_or_put_back_leaves_none_behind(monkeypatch):
+    """Review 48: a SIGTERM just as `sigterm_as_ctrl_c` set its handler (before its ``try``) raised
+    out of it with its handler left in place and the block's state "stopping": every later SIGTERM
+    of the process was ignored (a library caller, the TUI), and no later block stopped on one. One
+    that comes as the block ends is raised after the handlers are put back."""
+    import signal
+
+    from simsearch import interrupt
+    from simsearch.interrupt import sigterm_as_ctrl_c
+
+    def mine(signum, frame):
+        pass
+
+    real = signal.signal
+    at = {"set": None}
+
+    def setting(signum, handler):
+        old = real(signum, handler)
+        if (signum, handler is interrupt._stop) == at["set"]:
+            at["set"] = None
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered as this returns
+        return old
+
+    previous = real(signal.SIGTERM, mine)
+    monkeypatch.setattr(signal, "signal", setting)
+    try:
+        for moment in [(signal.SIGTERM, True), (signal.SIGINT, True), (signal.SIGINT, False)]:
+            at["set"] = moment  # as the block sets each handler, and as it puts back the first
+            try:
+                with sigterm_as_ctrl_c():
+                    for _ in range(1000):
+                        pass
+            except KeyboardInterrupt:
+                pass
+            else:
+                raise AssertionError(f"the SIGTERM at {moment} was lost")
+            assert signal.getsignal(signal.SIGTERM) is mine, moment
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, moment
+            assert not interrupt._held, moment
+        with pytest.raises(KeyboardInterrupt):  # a later block stops on SIGTERM as the first did
+            with sigterm_as_ctrl_c():
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):
+                    pass
+    finally:
+        real(signal.SIGTERM, previous)

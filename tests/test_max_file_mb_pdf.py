@@ -199,3 +199,60 @@ def test_an_unchanged_pdf_over_the_limit_on_disk_is_weighed_once(tmp_path, run_c
     assert code == 0 and "indexed 1 new" in out and len(weighed) == 1, (out, err, weighed)
     code, out, err = run_cli(*args)
     assert "up to date: 1 file unchanged" in out and len(weighed) == 1, (out, err, weighed)
+
+
+def test_a_pdf_let_in_by_its_recorded_weight_is_weighed_by_its_size_once_pypdf_is_gone(tmp_path, run_cli, index_model,
+                                                                                        monkeypatch):
+    """Review 48: the weight recorded with pypdf (m0018: beamer's illustrated guide, 26.7 MiB on
+    disk, 2.9 MiB without its pictures) was still taken once pypdf was uninstalled: under
+    `--max-file-mb 5` the guide stayed indexed, 6,103 sentences, where a fresh index (and this
+    version before m0018) weighs it by its size without pypdf and skips it ("26.7 MiB is over
+    --max-file-mb 5"). A recorded weight of a PDF holds only while pypdf weighs it."""
+    import sys
+
+    from simsearch import indexer
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "slides.pdf").write_bytes(with_photographs(handmade_pdf(PAGES), int(1.5 * MiB)))
+    (folder / "notes.txt").write_text("The harbour master keeps a log.\n")
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (a file written just now is otherwise read again)
+    args = ("index", folder, "-m", index_model, "--device", "cpu", "--max-file-mb", "1")
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    assert code == 0 and "indexed 2 new" in out and err == "", (out, err)
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # uninstalled: `import pypdf` raises ImportError
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    fresh_code, fresh_out, fresh_err = run_cli(*args, "--db", tmp_path / "fresh.db")
+    assert fresh_err == f"warning: {folder / 'slides.pdf'}: skipped: 1.5 MiB is over --max-file-mb 1\n", fresh_err
+    assert err == fresh_err and "1 removed" in out, (out, err)
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    assert "up to date: 1 file unchanged, 1 still skipped" in out and err == "", (out, err)
+    monkeypatch.undo()  # installed again: read by its weight without pictures
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    assert code == 0 and "indexed 1 new" in out and err == "", (out, err)
+    code, out, err = run_cli("search", "ships passing the lighthouse", "--db", tmp_path / "index.db", "--json", "-k", "3")
+    assert PAGES[0][0] in {json.loads(line)["text"] for line in out.splitlines() if line.strip()}, out
+
+
+def test_a_pdf_skipped_for_want_of_pypdf_is_skipped_for_its_size_under_a_lower_limit(tmp_path, run_cli, index_model,
+                                                                                      monkeypatch):
+    """Review 48 (found by ``tests/test_stateful_weights.py``): a PDF skipped because pypdf is not
+    installed kept that reason under a limit it is over, where a fresh index says it is over the
+    limit (a PDF without pypdf weighs its size, and is weighed before it is read)."""
+    import sys
+
+    from simsearch import indexer
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "slides.pdf").write_bytes(handmade_pdf(PAGES))
+    (folder / "notes.txt").write_text("The harbour master keeps a log.\n")
+    monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (a file written just now is otherwise read again)
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # not installed: `import pypdf` raises ImportError
+    args = ("index", folder, "-m", index_model, "--device", "cpu")
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db")
+    assert "skipped: PDF support is not installed" in err, err
+    code, out, err = run_cli(*args, "--db", tmp_path / "index.db", "--max-file-mb", "0.0001")
+    fresh = run_cli(*args, "--db", tmp_path / "fresh.db", "--max-file-mb", "0.0001")[2]
+    assert "KiB is over --max-file-mb 0.0001" in fresh and err == fresh, (err, fresh)

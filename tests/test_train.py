@@ -434,3 +434,26 @@ def test_models_shows_an_interrupted_runs_checkpoint_until_it_is_resumed(tmp_pat
     train(config(notes, tiny_model, models / "cut", resume=True, **common))
     code, out, err = run_cli("models")
     assert code == 0 and "interrupted" not in out and "cut" in out, out
+
+
+def test_models_does_not_call_a_running_train_interrupted(tmp_path, run_cli, monkeypatch):
+    """Review 48: a `train` that is still running has saved a checkpoint after its first
+    `--checkpoint-every` (5 minutes), and `simsearch models` said of it "an interrupted `simsearch
+    train` saved a checkpoint ...: delete that folder to drop it", the work folder of the run going
+    on. A folder whose run holds the lock on its --out is not listed."""
+    from simsearch.models import STAGING_MARKER
+    from simsearch.train.outdir import out_lock
+
+    models = tmp_path / "models"
+    monkeypatch.setenv("SIMSEARCH_MODELS", str(models))
+    monkeypatch.setenv("COLUMNS", "400")
+    for name in ("running", "stopped"):
+        staging = models / f".{name}.partial"
+        staging.mkdir(parents=True)
+        (staging / STAGING_MARKER).write_text("")
+        (staging / "checkpoint.pt").write_bytes(b"0" * 1000)
+    with out_lock(models / "running"):
+        code, out, err = run_cli("models")
+    said = " ".join(out.split())
+    assert code == 0 and f"{models / 'stopped'}: an interrupted `simsearch train`" in said, (said, err)
+    assert "running" not in said, said

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..errors import SimsearchError
-from ..models import METADATA_FILE, STAGING_MARKER  # (the marker in every work folder simsearch makes; it removes only those)
+from ..models import METADATA_FILE, STAGING_MARKER, out_locked_elsewhere, train_lock_path  # (the marker in every work folder simsearch makes; it removes only those)
 from ..progress import print_warning as _warn
 from ..progress import stderr
 
@@ -216,26 +216,7 @@ def _make_folders(out: Path) -> list[Path]:
 
 
 def _lock_path(out: Path) -> Path:
-    return out.parent / f".{out.name}.lock"
-
-
-def out_locked_elsewhere(out: Path) -> bool:
-    """Whether another process holds the lock of ``--out`` now (:func:`out_lock`); creates nothing."""
-    import fcntl
-
-    try:
-        handle = open(_lock_path(out), "rb")
-    except OSError:
-        return False
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return train_lock_path(out)
 
 
 def _staging_is_ours(staging: Path) -> bool:
