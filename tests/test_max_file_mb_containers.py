@@ -351,6 +351,19 @@ def test_a_file_replaced_after_it_was_weighed_is_weighed_again_before_it_is_read
         store.close()
 
 
+def count_weighings(monkeypatch) -> list[str]:
+    """The names of the files ``indexer.read_size`` weighs from now on, in order (a list that grows)."""
+    weighed = []
+    real = indexer.read_size
+
+    def counting(file, size, limit=None):
+        weighed.append(Path(file).name)
+        return real(file, size, limit)
+
+    monkeypatch.setattr(indexer, "read_size", counting)
+    return weighed
+
+
 def test_a_notebook_over_the_limit_on_disk_is_weighed_once_a_run(tmp_path, index_model, monkeypatch):
     """The progress bar weighed each file and its read weighed it again: a notebook (or PDF) over
     the limit on disk is read through to be weighed, twice a run (0.24 s each for a 26.7 MiB PDF).
@@ -361,14 +374,7 @@ def test_a_notebook_over_the_limit_on_disk_is_weighed_once_a_run(tmp_path, index
     folder.mkdir()
     plots = folder / "plots.ipynb"
     plots.write_text(notebook(["The model converged after ten epochs."], 3, 400_000))
-    weighed = []
-    real = indexer.read_size
-
-    def counting(file, size, limit=None):
-        weighed.append(Path(file).name)
-        return real(file, size, limit)
-
-    monkeypatch.setattr(indexer, "read_size", counting)
+    weighed = count_weighings(monkeypatch)
     store = Store.open(tmp_path / "index.db")
     try:
         report = indexer.index(store, [folder], [str(index_model)], max_file_mb=1, device="cpu", progress=False)
@@ -424,14 +430,7 @@ def test_an_unchanged_notebook_over_the_limit_on_disk_is_not_weighed_again(tmp_p
     (folder / "plots.ipynb").write_text(notebook(["The model converged after ten epochs."], 3, 400_000))
     (folder / "long.ipynb").write_text(notebook([f"Line {n} of the long log of the run." for n in range(40_000)], 0, 0))
     assert all(path.stat().st_size > MiB for path in folder.iterdir())
-    weighed = []
-    real = indexer.read_size
-
-    def counting(file, size, limit=None):
-        weighed.append(Path(file).name)
-        return real(file, size, limit)
-
-    monkeypatch.setattr(indexer, "read_size", counting)
+    weighed = count_weighings(monkeypatch)
     monkeypatch.setattr(indexer, "RACY_NS", -(10**18))  # (files written just now are otherwise read again)
 
     def run(limit: float = 1) -> list[str]:
