@@ -51,6 +51,15 @@ def _index_under(script: str, tmp_path, index_model):
     return docs, db, env, done
 
 
+def runs_and_vectors(db) -> tuple[list[tuple[str]], int]:
+    """The index's runs' statuses and its vectors' count."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT status FROM runs").fetchall(), conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, index_model):
     docs, db, env, done = _index_under(SCRIPT, tmp_path, index_model)
     assert done.returncode == 130, (done.returncode, done.stderr)
@@ -182,17 +191,12 @@ def test_a_second_ctrl_c_while_saving_says_so_and_saves(tmp_path, index_model):
     the run stayed "running" (`status`: "killed") and the message was a bare "interrupted". Now
     the second press says the run is still saving, and how to stop at once; the saving goes on."""
     for presses, finishing in (("3,4", 0), ("3", 1)):  # pressed again while committing, while recording
-        _, db, _, done = _ctrl_c(tmp_path / presses, index_model, presses, finishing) \
-            if (tmp_path / presses).mkdir() is None else None
+        (tmp_path / presses).mkdir()
+        _, db, _, done = _ctrl_c(tmp_path / presses, index_model, presses, finishing)
         assert done.returncode == 130, (done.returncode, done.stderr)
         assert "still saving" in done.stderr and "press Ctrl-C again to stop at once" in done.stderr, done.stderr
         assert "interrupted; 1 new or changed file and 8 vectors" in done.stderr, done.stderr
-        conn = sqlite3.connect(db)
-        try:
-            assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
-            assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
-        finally:
-            conn.close()
+        assert runs_and_vectors(db) == ([("interrupted",)], 8)
 
 
 def test_a_third_ctrl_c_stops_at_once_and_leaves_nothing_half_written(tmp_path, index_model):
@@ -257,19 +261,14 @@ def test_sigterm_before_or_after_the_run_proper_stops_as_ctrl_c(tmp_path, index_
     """Session 48: SIGTERM while `index` resolved a new index's models, or while it printed its
     summary, killed the process silently (exit -15, no word); only `index()` itself took it as Ctrl-C."""
     for where in ("resolving", "summary"):
-        _, db, _, done = _index_under(AROUND.replace("sys.argv[4]", repr(where)), tmp_path / where, index_model) \
-            if (tmp_path / where).mkdir() is None else None
+        (tmp_path / where).mkdir()
+        _, db, _, done = _index_under(AROUND.replace("sys.argv[4]", repr(where)), tmp_path / where, index_model)
         assert done.returncode == 130, (where, done.returncode, done.stderr)
         assert done.stderr.strip().endswith("interrupted") and "Traceback" not in done.stderr, (where, done.stderr)
         if where == "resolving":
             assert not db.exists(), where  # refused before anything was written: no index
         else:
-            conn = sqlite3.connect(db)
-            try:
-                assert conn.execute("SELECT status FROM runs").fetchall() == [("done",)]
-                assert conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 8
-            finally:
-                conn.close()
+            assert runs_and_vectors(db) == ([("done",)], 8)
 
 
 def test_a_stop_while_the_handlers_are_set_or_put_back_leaves_none_behind(monkeypatch):
