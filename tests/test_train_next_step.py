@@ -105,3 +105,17 @@ def test_a_model_no_better_on_the_held_out_check_is_not_offered_for_use(tmp_path
         assert f"compare the two on your own questions before you use it: simsearch index {text}" in said
         assert f"simsearch eval retrieval questions.jsonl -m {tiny_model} -m {tmp_path / 'm'}" in said
         assert f"--right {tmp_path / 'm'} --questions questions.jsonl (a keeps a result as your query's answer)" in said
+
+
+def test_a_from_index_models_card_names_its_index_even_the_default_one(tmp_path, monkeypatch):
+    """The card is read long after the shell that trained it: its `--db` is named even where it
+    was that shell's default index (``$SIMSEARCH_DB``)."""
+    from simsearch.train.report import _use_lines
+
+    db = tmp_path / "notes.db"
+    monkeypatch.setenv("SIMSEARCH_DB", str(db))
+    lines = _use_lines({"data_source": {"kind": "index", "path": str(db)}, "data_file": str(db)}, tmp_path / "m")
+    assert lines == [f"simsearch index --model {tmp_path / 'm'} --db {db}",
+                     f"simsearch search 'how do I ...' --model {tmp_path / 'm'} --db {db}"]
+    assert _use_lines({"data_source": {"kind": "files"}, "data_file": "notes.txt"}, tmp_path / "m")[0] == \
+        f"simsearch index ~/notes --model {tmp_path / 'm'}"

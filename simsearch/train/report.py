@@ -397,13 +397,14 @@ def _pairs_only(meta: dict) -> bool:
 def _use_lines(meta: dict, out: Path) -> list[str]:
     """The card's shell lines: for a model trained ``--from-index``, that index's own loop (index
     it with the model, search there), not a folder of notes it was never given."""
-    from ..models import command_line, index_command_line
+    import shlex
 
     model = str(out.absolute())
     source = meta.get("data_source") or {}
-    if source.get("kind") == "index":
+    if source.get("kind") == "index":  # --db always: the card outlives the shell whose default it was
         db = source.get("path") or meta["data_file"]
-        return [index_command_line(model, db), command_line("search", "how do I ...", "--model", model, db=db)]
+        return [shlex.join(["simsearch", *words, "--model", model, "--db", db])
+                for words in (["index"], ["search", "how do I ..."])]
     return [f"simsearch index ~/notes --model {model}", f"simsearch search \"how do I ...\" --model {model}"]
 
 
