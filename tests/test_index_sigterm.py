@@ -153,6 +153,7 @@ def test_sigterm_as_ctrl_c_puts_back_the_handler_it_found(tmp_path):
 
 CTRL_C = r"""
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores SIGINT)
 from simsearch import indexer
 from simsearch.cli import main
 from simsearch.store import Store
@@ -295,6 +296,7 @@ def test_a_stop_while_the_handlers_are_set_or_put_back_leaves_none_behind(monkey
         return old
 
     previous = real(signal.SIGTERM, mine)
+    previous_int = real(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores it)
     monkeypatch.setattr(signal, "signal", setting)
     try:
         for moment in [(signal.SIGTERM, True), (signal.SIGINT, True), (signal.SIGINT, False)]:
@@ -317,3 +319,4 @@ def test_a_stop_while_the_handlers_are_set_or_put_back_leaves_none_behind(monkey
                     pass
     finally:
         real(signal.SIGTERM, previous)
+        real(signal.SIGINT, previous_int)
