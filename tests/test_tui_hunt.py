@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input
 
 from simsearch.indexer import index
 from simsearch.store import Store
-from simsearch.tui import CompareApp
+from simsearch.tui import CompareApp, ModelPicker
 from simsearch.widgets import ContextPanel
 
 from .test_index import write_docs
@@ -733,19 +733,28 @@ def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models,
     empty and "loading…"; meanwhile the status line said "✓ left #2, right #2 · overlap@10: 10/10 ·
     k=10 · hybrid · 3/18 ms": the lexical answers' ranks and latencies under the new mode's name
     (hybrid then put the answer at #4). Figures now come with the answers they are of."""
-    import time
-
     from simsearch import widgets
     from simsearch.questions import QuestionFile
     from simsearch.widgets import StatusLine
 
     opened = widgets.Searcher.open
+    loaded = threading.Event()  # set by the test: until then a model is "loading" (a real one takes seconds)
 
-    def slow_open(*args, **kwargs):  # loading a real model takes seconds
-        time.sleep(1.0)
+    def slow_open(*args, **kwargs):
+        loaded.wait(30)
         return opened(*args, **kwargs)
 
+    async def until(condition, what: str) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await pilot_of["pilot"].pause(0.05)
+        raise AssertionError(f"never: {what}")
+
+    pilot_of = {}
+
     async def scenario(app, pilot):
+        pilot_of["pilot"] = pilot
         await ask(app, pilot, "A second remark about travel tools")
         app.query_one("#left-table", DataTable).focus()
         await pilot.press("down", "a")
@@ -754,22 +763,27 @@ def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models,
         assert "✓ words #2 · overlap@10" in str(status.render())
         monkeypatch.setattr(widgets.Searcher, "open", slow_open)
         await pilot.press("m")  # lexical -> hybrid: both models load
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert all(pane.answer is None for pane in app.panes.values())  # (loading…)
         assert str(status.render()) == "k=10 · hybrid", str(status.render())
+        loaded.set()
         await settle(app, pilot)
-        await pilot.pause(1.5)
+        await until(lambda: all(pane.answer is not None for pane in app.panes.values()), "both panes answered")
         await settle(app, pilot)
         line = str(status.render())
         assert all(pane.answer.mode == "hybrid" for pane in app.panes.values())
         rank = next(hit.rank for hit, known in zip(app.panes["left"].answer.hits, app.panes["left"].answer.answered) if known)
         assert line.startswith(f"✓ left #{rank}, right ") and "· k=10 · hybrid" in line, line
-        await pilot.press("r")  # another model for the right pane: it loads for a second
-        await pilot.pause(0.3)
+        loaded.clear()
+        await pilot.press("r")  # another model for the right pane: it loads until the test says
+        await until(lambda: isinstance(app.screen, ModelPicker), "the model picker open")
         await pilot.press("up", "enter")
-        await pilot.pause(0.3)
+        await until(lambda: not isinstance(app.screen, ModelPicker), "the model picker closed")
+        await pilot.pause()
         assert app.panes["right"].answer is None and str(status.render()) == "k=10 · hybrid", str(status.render())
-        await pilot.pause(1.5)
+        loaded.set()
+        await settle(app, pilot)
+        await until(lambda: app.panes["right"].answer is not None, "the right pane answered")
         await settle(app, pilot)
         assert "overlap@10" in str(status.render()) and app.panes["right"].answer is not None
 
