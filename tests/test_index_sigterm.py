@@ -77,30 +77,18 @@ def test_sigterm_while_embedding_saves_the_vectors_made_and_says_so(tmp_path, in
     assert list(json.loads(again.stdout)["encoded"].values()) == [0], again.stdout  # nothing left to make
 
 
-TWICE = r"""
-import os, signal, sys
-from simsearch import indexer
-from simsearch.cli import main
-from simsearch.store import Store
-
-indexer.EMBED_CHUNK = 2
-real_add, real_finish = Store.add_vectors, Store.finish_run
-calls = {"n": 0}
-
-def terminated_at_the_third_chunk(self, *args, **kwargs):
-    calls["n"] += 1
-    if calls["n"] == 3:
-        os.kill(os.getpid(), signal.SIGTERM)
-    return real_add(self, *args, **kwargs)
+# SCRIPT, and a second SIGTERM as the run is recorded
+TWICE = SCRIPT.replace("Store.add_vectors = terminated_at_the_third_chunk\n", """\
+Store.add_vectors = terminated_at_the_third_chunk
+real_finish = Store.finish_run
 
 def terminated_again_while_recording_the_run(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return real_finish(self, *args, **kwargs)
 
-Store.add_vectors = terminated_at_the_third_chunk
 Store.finish_run = terminated_again_while_recording_the_run
-main(["index", sys.argv[1], "-m", sys.argv[2], "--db", sys.argv[3], "--vector-context", "0"])
-"""
+""")
+assert TWICE != SCRIPT
 
 
 def test_a_second_sigterm_does_not_cut_short_what_the_first_saves(tmp_path, index_model):
