@@ -455,6 +455,26 @@ def check_trained_name(out: Path) -> None:
                              f"e.g. --out {out.parent / (out.name + '-trained')}")
 
 
+# Folder names many projects share (every project has its docs/): the default --out of such a
+# folder is named after its parent too (click/docs -> click-docs-unsup-simcse), else the second
+# project's docs/ was refused its default --out, the first one's model (_check_default_out).
+GENERIC_FOLDER_NAMES = ("docs", "doc", "documentation", "notes", "src", "text", "data")
+
+
+def default_out_name(data: Path, source: str) -> str:
+    """The default --out's name: ``<data>-<source>-simcse``, ``<data>`` the file's name without
+    its suffix, or the folder's whole name (``click-8.1.7``; ``.`` and ``..`` by the names they
+    stand for: "." gave "-unsup-simcse"); a folder of a generic name (GENERIC_FOLDER_NAMES) with
+    its parent's name before it."""
+    if not data.is_dir():
+        return f"{data.stem}-{source}-simcse"
+    folder = Path(os.path.abspath(data.expanduser()))
+    name = folder.name
+    if name.lower() in GENERIC_FOLDER_NAMES and folder.parent.name:
+        name = f"{folder.parent.name}-{name}"
+    return f"{name}-{source}-simcse"
+
+
 STAGING_MARKER = "simsearch-staging"  # in every work folder `train` makes (``.NAME.partial`` beside --out)
 
 

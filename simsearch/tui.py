@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .models import command_line, index_command_line
+from .models import command_line, default_out_name, index_command_line
 from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
@@ -277,8 +277,7 @@ class CompareApp(App):
         if right is None:
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
-            # train's default --out for --from-index (train.outdir.default_out_name: <db>-index-unsup-simcse)
-            trained = f"{self.db_path.stem}-index-unsup-simcse"
+            trained = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
             hint.update(f"This index holds one model ({left}).\n\nTo train one on what it holds and compare:\n"
                         f"    {command_line('train', '--from-index', db=self.db_path)}\n"
                         f"    {index_command_line(trained, self.db_path)}\n\n"

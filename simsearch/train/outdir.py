@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..errors import SimsearchError
-from ..models import METADATA_FILE, STAGING_MARKER, out_locked_elsewhere, train_lock_path  # (the marker in every work folder simsearch makes; it removes only those)
+from ..models import (METADATA_FILE, STAGING_MARKER, default_out_name, out_locked_elsewhere,  # noqa: F401 (re-exported)
+                      train_lock_path)
 from ..progress import print_warning as _warn
 from ..progress import stderr
 
@@ -105,26 +106,6 @@ def _check_out(out: Path) -> None:
     if unexpected is not None:
         raise SimsearchError(f"--out {out}: holds {unexpected}, which simsearch did not write there; a model folder "
                              "is replaced whole, so move that away yourself or choose another --out")
-
-
-# Folder names many projects share (every project has its docs/): the default --out of such a
-# folder is named after its parent too (click/docs -> click-docs-unsup-simcse), else the second
-# project's docs/ was refused its default --out, the first one's model (_check_default_out).
-GENERIC_FOLDER_NAMES = ("docs", "doc", "documentation", "notes", "src", "text", "data")
-
-
-def default_out_name(data: Path, source: str) -> str:
-    """The default --out's name: ``<data>-<source>-simcse``, ``<data>`` the file's name without
-    its suffix, or the folder's whole name (``click-8.1.7``; ``.`` and ``..`` by the names they
-    stand for: "." gave "-unsup-simcse"); a folder of a generic name (GENERIC_FOLDER_NAMES) with
-    its parent's name before it."""
-    if not data.is_dir():
-        return f"{data.stem}-{source}-simcse"
-    folder = Path(os.path.abspath(data.expanduser()))
-    name = folder.name
-    if name.lower() in GENERIC_FOLDER_NAMES and folder.parent.name:
-        name = f"{folder.parent.name}-{name}"
-    return f"{name}-{source}-simcse"
 
 
 def _check_default_out(out: Path, data: Path) -> None:
