@@ -67,7 +67,7 @@ def task_pairs(documents: Sequence[Document], window: int) -> list[Example]:
 
 def with_task_rows(share: float):
     """``resolve_recipe`` that adds the task rows of the training documents (``ict`` only)."""
-    split, resolve = training.heldout_split, training.resolve_recipe
+    split, resolve = training.data.heldout_split, training.resolve_recipe
     seen: dict = {}
 
     def heldout_split(documents, seed):
@@ -79,14 +79,15 @@ def with_task_rows(share: float):
         if config.recipe != "ict" or not share:
             return rows, heldout
         documents = seen["training"]
-        tasks = [(*e.row(), documents[e.document].title or "") for e in task_pairs(documents, training.ICT_WINDOW)]
+        tasks = [(*e.row(), documents[e.document].title or "") for e in task_pairs(documents, training.data.ICT_WINDOW)]
         if tasks:
             repeat = max(1, round(share / (1 - share) * len(rows) / len(tasks)))
             rows = list(rows) + tasks * repeat
             print(f"task rows: {len(tasks)} x {repeat}, {len(rows)} rows in all", file=sys.stderr)
         return rows, heldout
 
-    training.heldout_split, training.resolve_recipe = heldout_split, resolve_recipe
+    # (heldout_split in the module that calls it, resolve_recipe where train's loop calls it)
+    training.data.heldout_split, training.resolve_recipe = heldout_split, resolve_recipe
 
 
 def main(argv: list[str] | None = None) -> None:

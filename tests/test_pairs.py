@@ -204,7 +204,7 @@ def test_the_held_out_minimum_of_documents_is_the_fewest_the_test_by_document_ca
     from simsearch import paired
     from simsearch import train
 
-    assert train.HELDOUT_MIN_DOCUMENTS == paired.fewest_units()
+    assert train.data.HELDOUT_MIN_DOCUMENTS == paired.fewest_units()
 
 
 def test_heldout_split_rejects_a_share_out_of_range():

@@ -15,7 +15,7 @@ from simsearch.data import documents_from_path, documents_sha256, indexed_docume
 from simsearch.errors import SimsearchError
 from simsearch.indexer import index
 from simsearch.store import Store
-from simsearch.train import DISTINCT_SENTENCES, FILES_MEANING
+from simsearch.train.data import DISTINCT_SENTENCES, FILES_MEANING
 
 # --- generated folders ----------------------------------------------------------------------
 

@@ -123,7 +123,8 @@ def test_max_steps_beyond_the_epochs_says_how_many_steps_there_are(tmp_path, tin
 def test_ict_own_step_cap_is_not_said_as_a_max_steps_given(tmp_path):
     """ict caps a run at ICT_MAX_STEPS when neither --max-steps nor --epochs is given: a small
     corpus of fewer steps must not hear "--max-steps 60: …", an option it never gave."""
-    from simsearch.train import ICT_MAX_STEPS, max_steps_note
+    from simsearch.train import max_steps_note
+    from simsearch.train.config import ICT_MAX_STEPS
 
     default = TrainConfig(mode="unsup", data=tmp_path / "notes.txt", recipe="ict")
     default._recipe_defaults()

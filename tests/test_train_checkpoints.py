@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import simsearch.train as training
 from simsearch.errors import SimsearchError
 from simsearch.models import METADATA_FILE
-from simsearch.train import BEST_STEP_FILE, train
+from simsearch.train import train
+from simsearch.train.checkpoint import BEST_STEP_FILE
 from tests.test_train import config
 from tests.test_train_trust import FAST, assert_same_run, log_of, staging_of, world  # noqa: F401 (a fixture)
 

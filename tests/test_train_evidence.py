@@ -138,12 +138,12 @@ def test_the_held_out_hash_tells_documents_of_one_name_apart_by_their_text():
     which of two same-named documents was held out. With no repeated name it is as it was."""
     a, b = Document("doc.md", ("first text here",)), Document("doc.md", ("second text here",))
     other = Document("x.md", ("other text here",))
-    assert train_module.heldout_sha256([a], {"doc.md"}) != train_module.heldout_sha256([b], {"doc.md"})
-    assert train_module.heldout_sha256([a, other], {"doc.md"}) == train_module.heldout_sha256([other, a], {"doc.md"})
-    assert train_module.heldout_sha256([other]) == hashlib.sha256(b"x.md").hexdigest()  # old checkpoints resume
-    assert train_module.heldout_sha256([a, other]) == hashlib.sha256(b"doc.md\0x.md").hexdigest()
-    assert train_module.heldout_sha256([other], {"doc.md"}) == train_module.heldout_sha256([other])
-    assert train_module.repeated_names([a, b, other]) == {"doc.md"}
+    assert train_module.checkpoint.heldout_sha256([a], {"doc.md"}) != train_module.checkpoint.heldout_sha256([b], {"doc.md"})
+    assert train_module.checkpoint.heldout_sha256([a, other], {"doc.md"}) == train_module.checkpoint.heldout_sha256([other, a], {"doc.md"})
+    assert train_module.checkpoint.heldout_sha256([other]) == hashlib.sha256(b"x.md").hexdigest()  # old checkpoints resume
+    assert train_module.checkpoint.heldout_sha256([a, other]) == hashlib.sha256(b"doc.md\0x.md").hexdigest()
+    assert train_module.checkpoint.heldout_sha256([other], {"doc.md"}) == train_module.checkpoint.heldout_sha256([other])
+    assert train_module.checkpoint.repeated_names([a, b, other]) == {"doc.md"}
 
 
 def test_one_large_document_is_not_held_out_and_the_real_share_is_reported(tmp_path, no_sts):
@@ -173,7 +173,7 @@ def test_the_summary_stores_the_real_held_out_counts(tmp_path, tiny_model, no_st
     docs = write_documents(tmp_path / "docs")
     meta = train(TrainConfig(mode="unsup", data=docs, model=str(tiny_model), out=tmp_path / "out", batch_size=8,
                              max_steps=2, eval_steps=2, max_len=32, progress=False))
-    _, heldout = train_module.heldout_split(pairs.relative_names(pairs.as_documents(documents_from_path(docs)), docs), 42)
+    _, heldout = train_module.data.heldout_split(pairs.relative_names(pairs.as_documents(documents_from_path(docs)), docs), 42)
     held = meta["heldout"]
     assert held["documents"] == len(heldout) and held["sentences"] == sum(len(d.sentences) for d in heldout)
     assert held["of"] == {"documents": 12, "sentences": 96} and held["share"] == round(held["sentences"] / 96, 4)
@@ -401,7 +401,7 @@ def test_base_figures_are_the_base_model_when_the_pooler_differs(tmp_path, tiny_
     meta = train(TrainConfig(mode="unsup", data=docs, model=str(tiny_model), out=out, pooler="avg", batch_size=8,
                              max_steps=2, eval_steps=2, max_len=32, progress=False, device="cpu"))
     named = pairs.relative_names(pairs.as_documents(documents_from_path(docs)), docs)
-    _, heldout = train_module.heldout_split(named, 42)
+    _, heldout = train_module.data.heldout_split(named, 42)
     base = pairs.structure_retrieval(Encoder.load(str(tiny_model), device="cpu"), heldout)
     start = pairs.structure_retrieval(Encoder.load(str(tiny_model), pooler="avg", device="cpu"), heldout)
     assert (base["hit@10"], base["mrr@10"]) != (start["hit@10"], start["mrr@10"])  # else this test proves nothing

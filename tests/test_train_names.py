@@ -81,7 +81,8 @@ def test_resume_refuses_a_run_whose_files_were_renamed_meanwhile(tmp_path, tiny_
     import pytest
 
     from simsearch.errors import SimsearchError
-    from simsearch.train import PASSAGE_NAMES_KEY, Interrupted, train
+    from simsearch.train import Interrupted, train
+    from simsearch.train.checkpoint import PASSAGE_NAMES_KEY
 
     docs = named_folder(tmp_path / "docs")
     settings = dict(recipe="ict", batch_size=8, max_steps=4)
@@ -153,7 +154,7 @@ def test_a_passage_shared_by_several_files_is_one_row(tmp_path, tiny_model, no_s
     pairs_ = [row[:2] for row in rows]
     assert len(pairs_) == len(set(pairs_))
     training_docs = [d for d in training.named_documents(training_data(cfg)) if d.name != "doc00.txt"]
-    assert len(rows) == len({e.row() for e in pairs.ict_pairs(training_docs, training.ICT_WINDOW)})
+    assert len(rows) == len({e.row() for e in pairs.ict_pairs(training_docs, training.data.ICT_WINDOW)})
 
 
 def test_ict_resume_with_names_equals_an_uninterrupted_run(tmp_path, tiny_model, no_sts):
@@ -177,7 +178,7 @@ def test_ict_resume_with_names_equals_an_uninterrupted_run(tmp_path, tiny_model,
 def test_the_names_are_signed_passage_by_passage():
     """Which passage carries which name, in any order of the rows: a hash of the set of names
     alone was the same for two passages that swapped their names."""
-    from simsearch.train import names_sha256
+    from simsearch.train.checkpoint import names_sha256
 
     rows = [("a1", "passage one", "alpha"), ("a2", "passage two", "beta"), ("a3", "passage two", "beta")]
     assert names_sha256(rows) == names_sha256(rows[::-1])
@@ -217,7 +218,8 @@ def test_resume_refuses_passages_whose_file_names_were_swapped(tmp_path, tiny_mo
     import pytest
 
     from simsearch.errors import SimsearchError
-    from simsearch.train import PASSAGE_NAMES_KEY, train
+    from simsearch.train import train
+    from simsearch.train.checkpoint import PASSAGE_NAMES_KEY
 
     docs, settings = _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch)
     (docs / "x" / "alpha.txt").rename(docs / "x" / "beta.txt")
@@ -241,7 +243,8 @@ def test_resume_refuses_a_checkpoint_that_signed_only_the_set_of_names(tmp_path,
     import torch
 
     from simsearch.errors import SimsearchError
-    from simsearch.train import PASSAGE_NAMES_KEY, SET_OF_NAMES_KEY, train
+    from simsearch.train import train
+    from simsearch.train.checkpoint import PASSAGE_NAMES_KEY, SET_OF_NAMES_KEY
 
     docs, settings = _interrupted_with_two_named_files(tmp_path, tiny_model, monkeypatch)
     checkpoint = tmp_path / ".out.partial" / "checkpoint.pt"

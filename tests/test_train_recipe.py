@@ -13,7 +13,8 @@ from safetensors.torch import load_file
 from simsearch import paired, pairs
 from simsearch.data import documents_from_path, unique_sentences
 from simsearch.errors import Interrupted, SimsearchError
-from simsearch.train import AUTO_DISTILL, TrainConfig, heldout_split, train
+from simsearch.train import TrainConfig, train
+from simsearch.train.data import AUTO_DISTILL, heldout_split
 from simsearch.train.report import heldout_change, heldout_judgement, heldout_verdict, sts_verdict
 from tests.tiny_bert import create_random_bert
 
@@ -320,7 +321,7 @@ def test_paper_recipe_is_the_unchanged_unsupervised_run(tmp_path, tiny_model, no
 
 
 def test_recipe_defaults_keep_what_the_user_gave():
-    from simsearch.train import ICT_MAX_STEPS
+    from simsearch.train.config import ICT_MAX_STEPS
 
     ict = TrainConfig(mode="unsup", data="d", recipe="ict")
     assert (ict.max_len, ict.max_steps, ict.batch_size, ict.lr, ict.epochs) == (128, ICT_MAX_STEPS, 64, 3e-5, 1)
@@ -349,7 +350,7 @@ def test_the_recipe_note_counts_the_questions_the_end_line_counts():
     line at the end "(17 documents, 500 queries)": structure_retrieval draws at most 500."""
     from types import SimpleNamespace
 
-    from simsearch.train import heldout_note
+    from simsearch.train.data import heldout_note
 
     documents = [SimpleNamespace(sentences=["a b c"] * 10) for _ in range(4)]
     many = heldout_note(documents, documents[:1], 1765)

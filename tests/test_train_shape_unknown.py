@@ -137,7 +137,7 @@ def test_train_says_how_many_documents_have_no_recorded_shape_and_index_reads_th
 
 def test_the_recipe_notes_count_documents_in_plain_words():
     """Was "1 of the 1 documents are plain text ..." (a trial's notes file of one document)."""
-    from simsearch.train import _some_documents
+    from simsearch.train.data import _some_documents
 
     assert [_some_documents(*counts) for counts in [(1, 1), (12, 12), (1, 12), (3, 12)]] == [
         "the document is", "all 12 documents are", "1 of the 12 documents is", "3 of the 12 documents are"]

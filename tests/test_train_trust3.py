@@ -301,7 +301,7 @@ def test_the_same_folder_anywhere_holds_out_the_same_documents(names, roots, see
         return  # a name cannot be both a file and a folder
     def split_at(root):
         documents = [pairs.Document(f"{root}/{n}", ("one two three.", "four five six.")) for n in names]
-        held = train_module.heldout_split(pairs.relative_names(documents), seed)[1]
+        held = train_module.data.heldout_split(pairs.relative_names(documents), seed)[1]
         return sorted(d.name for d in held)
 
     first, second = (split_at(r) for r in roots)
@@ -352,7 +352,7 @@ def test_resume_is_refused_when_the_held_out_documents_would_differ(world, tmp_p
        chosen_later=st.booleans())
 def test_ict_caps_its_steps_only_when_the_length_of_the_run_was_not_given(epochs, max_steps, chosen_later):
     """Oracle: the cap when neither option was given; otherwise exactly what was given."""
-    from simsearch.train import ICT_MAX_STEPS, MODE_DEFAULTS
+    from simsearch.train.config import ICT_MAX_STEPS, MODE_DEFAULTS
 
     if chosen_later:  # no --recipe: resolve_recipe chooses ict from the data, then applies its defaults
         cfg = TrainConfig(mode="unsup", data="d", epochs=epochs, max_steps=max_steps)

@@ -54,15 +54,6 @@ from .outdir import (_check_default_out, _check_out, _discard_staging, _fresh_st
                      out_lock, out_locked_elsewhere)
 from .save import _save_model
 
-# What this package held when it was one module, importable from it as before (simsearch.train.X).
-from .base import is_sentence_encoder  # noqa: F401
-from .checkpoint import (BEST_STEP_FILE, CHECKPOINT_FORMAT, HELDOUT_KEY, PASSAGE_NAMES_KEY,  # noqa: F401
-                         SET_OF_NAMES_KEY, STS_DEV_KEY, heldout_sha256, names_sha256)
-from .config import CHECKPOINT_MINUTES, ICT_MAX_LEN, ICT_MAX_STEPS, MODE_DEFAULTS, PAPER_MAX_LEN, RECIPES  # noqa: F401
-from .data import (AUTO_DISTILL, AUTO_ICT_MIN_DOCUMENTS, DISTINCT_SENTENCES, FILES_MEANING,  # noqa: F401
-                   HELDOUT_MIN_DOCUMENTS, HELDOUT_MIN_QUERIES, HELDOUT_SHARE, ICT_WINDOW, _some_documents, files_used,
-                   heldout_note, heldout_split, index_root, other_reader_documents, stale_documents)
-
 
 def _distributed(device: torch.device) -> tuple[int, int, torch.device]:
     """(rank, world size, this process's device), starting the process group under torchrun.

@@ -49,7 +49,7 @@ def _training_metadata(folder: Path) -> dict | None:
         meta = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    from . import MODE_DEFAULTS  # (the package imports this module before it defines them)
+    from .config import MODE_DEFAULTS  # (config imports this module before it defines them)
 
     if not isinstance(meta, dict) or meta.get("mode") not in MODE_DEFAULTS or "train_pooler" not in meta:
         return None
