@@ -244,6 +244,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             namesake = stored
             stored = row_for_folder(store, here)
             name = stored.name if stored else here
+        elif stored is None and here is not None:
+            # the index's model spelled another way ('raw' for '/…/raw', a symlink): its row, so that
+            # the pooler it was indexed with is kept, as `search` finds it (``find_model``)
+            stored = row_for_folder(store, here)
         # A name the index holds, that is no path to another folder here, is the index's model:
         # read at the folder it was indexed from, as `search --model NAME` reads it (another
         # folder the name reaches now, a trained model of that name in the models directory, is
