@@ -32,7 +32,7 @@ import sqlite3
 import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -244,6 +244,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
             namesake = stored
             stored = row_for_folder(store, here)
             name = stored.name if stored else here
+        elif stored is None and here is not None:
+            # the index's model spelled another way ('raw' for '/…/raw', a symlink): its row, so that
+            # the pooler it was indexed with is kept, as `search` finds it (``find_model``)
+            stored = row_for_folder(store, here)
         # A name the index holds, that is no path to another folder here, is the index's model:
         # read at the folder it was indexed from, as `search --model NAME` reads it (another
         # folder the name reaches now, a trained model of that name in the models directory, is
@@ -316,7 +320,13 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 store.move_model(stored.id, path, renamed)
                 stored = store.model_by_id(stored.id)
             if stored.fingerprint != digest:
-                note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
+                if stored.pooler != ref.pooler and fingerprint(replace(ref, pooler=stored.pooler)) == stored.fingerprint:
+                    # its files as they were: only --pooler differs (what was said was "changed")
+                    count = store.count_vectors(stored.id)
+                    note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made with pooler "
+                               f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})")
+                else:
+                    note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
             elif stored.precision != wanted:

@@ -115,3 +115,46 @@ def test_a_second_writer_let_in_by_a_deleted_lock_file_never_mixes_a_models_vect
     expected = encoder.encode(texts, normalize=True, progress=False)
     got = np.stack([np.frombuffer(blob, dtype="<f4") for _, blob, _ in stored])
     assert np.abs(got - expected).max() < 1e-4, [t for t, g, e in zip(texts, got, expected) if np.abs(g - e).max() >= 1e-4]
+
+
+def test_a_raw_bert_named_by_another_spelling_of_its_folder_keeps_its_recorded_pooler(notes, run_cli, monkeypatch):
+    """A raw BERT indexed with `-m /abs/raw --pooler cls_before_pooler`; later `index docs -m raw` from its
+    parent folder (the same folder, spelled as `search` accepts it). The index records the pooler and keeps
+    it while the files are unchanged (README), and `search -m raw` answered; but `index -m raw` stopped with
+    "does not say how to pool its token states; pass --pooler", and a user who then passed another pooler
+    had every vector re-embedded under a note that the model "changed since it was indexed"."""
+    db = notes / "idx.db"
+    raw = make_model(notes / "bert" / "raw", seed=3)
+    (raw / "simsearch.json").unlink()  # a raw BERT: says nothing of pooling
+    code, _, err = run_cli("index", notes / "docs", "-m", raw, "--pooler", "cls_before_pooler", "--db", db,
+                           "--device", "cpu", "--precision", "fp32")
+    assert code == 0, err
+    monkeypatch.chdir(notes / "bert")
+    for spelling in ("raw", "./raw", "../bert/raw/"):
+        code, out, err = run_cli("index", notes / "docs", "-m", spelling, "--db", db, "--device", "cpu", "--json")
+        assert code == 0 and "pass --pooler" not in err, (spelling, err)
+        assert json.loads(out)["encoded"] == {str(raw): 0}, (spelling, out)  # its vectors kept: nothing re-embedded
+        with closing(Store.open(db)) as store:
+            assert [(row.path, row.pooler, store.count_vectors(row.id)) for row in store.models()] == [
+                (str(raw), "cls_before_pooler", 6)], spelling
+
+
+def test_another_pooler_asked_for_is_said_as_such_not_as_a_changed_model(notes, run_cli):
+    """`index -m raw --pooler avg` over the same files indexed with cls_before_pooler re-embeds, as asked,
+    but said "the model changed since it was indexed; re-embedding": read as a folder altered behind the
+    user's back. It now says what changed: the pooler, and how many vectors are made again."""
+    db = notes / "idx.db"
+    raw = make_model(notes / "raw", seed=3)
+    (raw / "simsearch.json").unlink()
+    for pooler in ("cls_before_pooler", "avg"):
+        code, _, err = run_cli("index", notes / "docs", "-m", raw, "--pooler", pooler, "--db", db,
+                               "--device", "cpu", "--precision", "fp32")
+        assert code == 0, err
+    assert "changed since it was indexed" not in err, err
+    assert "its 6 vectors were made with pooler cls_before_pooler; re-embedding all of them with avg" in err, err
+    with closing(Store.open(db)) as store:
+        assert [(row.pooler, store.count_vectors(row.id)) for row in store.models()] == [("avg", 6)]
+    make_model(raw, seed=4)  # retrained (and now says avg itself): a changed model, said so
+    (raw / "simsearch.json").unlink()
+    code, _, err = run_cli("index", "-m", raw, "--pooler", "cls_before_pooler", "--db", db, "--device", "cpu")
+    assert code == 0 and "changed since it was indexed; re-embedding" in err, err
