@@ -196,6 +196,12 @@ class CompareApp(App):
         Binding("f3", "pick('right')", "right model", group=Binding.Group("models")),
         Binding("l", "pick('left')", show=False),
         Binding("r", "pick('right')", show=False),
+        # `/` from a pane or the context panel: a priority binding, handled as the key is read and
+        # the focus moved at once (``action_focus_query``), so the keys typed after it go to the
+        # query box. Was a pane's binding, handled after the keys already read had been sent to the
+        # pane: "/async" typed fast gave it `a` (a result kept as an answer to the query in the file
+        # of questions) and `m` (the mode changed). In the box, `/` is typed (``check_action``).
+        Binding("slash", "focus_query", show=False, priority=True),
     ]
 
     k: reactive[int] = reactive(10, init=False)
@@ -304,6 +310,8 @@ class CompareApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.problem is not None and action in self.RESULT_ACTIONS:
             return False  # hidden from the footer, and the key does nothing (was: notices about absent panes)
+        if action == "focus_query" and (self.screen is not self.screen_stack[0] or isinstance(self.focused, QueryInput)):
+            return False  # the key goes on: typed in the box, or to the help or the model picker
         return True
 
     # --- queries: Enter, k and the mode each search again ------------------------------------
@@ -485,7 +493,8 @@ class CompareApp(App):
         self.push_screen(HelpScreen())
 
     def action_focus_query(self) -> None:
-        self.query_one(QueryInput).focus()
+        # Now, not after the keys already read (``Widget.focus`` defers it to the app's queue).
+        self.screen.set_focus(self.query_one(QueryInput))
 
     def action_answer(self) -> None:
         """Keep the selected result as an answer to the query its pane shows (``--questions``)."""

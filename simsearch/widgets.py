@@ -150,8 +150,7 @@ class ResultsPane(Vertical):
         Binding("minus", "app.fewer", "fewer", group=Binding.Group("more/fewer")),
         Binding("m", "app.next_mode", "mode"),
         Binding("e", "app.edit", "edit"),
-        Binding("a", "app.answer", "answer"),
-        Binding("slash", "app.focus_query", show=False),
+        Binding("a", "app.answer", "answer"),  # (`/`, back to the query: the app's, CompareApp.BINDINGS)
     ]
 
     model: reactive[str | None] = reactive(None, init=False)
@@ -501,8 +500,7 @@ class ContextPanel(VerticalScroll):
     BINDINGS = [  # with ScrollableContainer's (up, pageup, pagedown, home, end): "down" only shows them in the footer
         Binding("down", "scroll_down", "scroll", key_display="↑↓"),
         Binding("e", "app.edit", "edit"),
-        Binding("a", "app.answer", "answer"),
-        Binding("slash", "app.focus_query", show=False),
+        Binding("a", "app.answer", "answer"),  # (`/`, back to the query: the app's, CompareApp.BINDINGS)
     ]
 
     def __init__(self, text: str, **kwargs):
