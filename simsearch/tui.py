@@ -291,7 +291,14 @@ class CompareApp(App):
             hint.display = True
         else:
             panes["right"].model = right
+        self.note_same_model()
         return None
+
+    def note_same_model(self) -> None:
+        """The status line says so when both panes show one model (their titles alike)."""
+        left, right = self.panes["left"], self.panes["right"]
+        same = right.display and right.model is not None and right.model == left.model
+        self.query_one(StatusLine).same_model = left.model if same else None
 
     def show_problem(self, message: str) -> None:
         self.problem = message
@@ -476,6 +483,7 @@ class CompareApp(App):
                 pane.reload()  # the same model again: it may have been re-indexed since the error
             else:
                 pane.model = model
+            self.note_same_model()
             self.drop_figures()  # (of the model the pane showed: back with the new one's answers)
 
         self.push_screen(ModelPicker(side, self.models, pane.model), chosen)
@@ -539,8 +547,8 @@ class CompareApp(App):
         if self.db_path != default_db_path():
             words += ["--db", display_path(str(self.db_path))]
         if mode != "lexical":
-            words += [word for p in self.panes.values() if p.model is not None and p.display and not p.error
-                      for word in ("-m", p.model)]
+            models = [p.model for p in self.panes.values() if p.model is not None and p.display and not p.error]
+            words += [word for model in dict.fromkeys(models) for word in ("-m", model)]  # (one model in both panes: once)
         if mode != DEFAULT_MODE:
             words += ["--mode", mode]
         if self.k != EVAL_K:

@@ -450,6 +450,8 @@ class StatusLine(Static):
     latencies: reactive[tuple[tuple[str, str, float], ...]] = reactive(())
     # (side, model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
     answers: reactive[tuple[tuple[str, str, int | None], ...]] = reactive(())
+    # The model both panes show, if they show the same one: the line says so, and names the panes by side.
+    same_model: reactive[str | None] = reactive(None)
 
     def __init__(self, *, show_timings: bool = True, **kwargs):
         super().__init__(**kwargs)
@@ -457,12 +459,18 @@ class StatusLine(Static):
 
     def render(self) -> str:
         width = self.content_size.width
-        forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"), self.line(short=True, timings="")]
+        if self.same_model:  # first, what tells the panes apart (was: "✓ minilm #1, minilm #1 · … · minilm 78 ms · minilm 48 ms")
+            both = f"both panes: {self.same_model}"
+            forms = [self.line(short=True, note=both), self.line(short=True, timings="pair", note=both),
+                     self.line(short=True, timings="", note=both), self.line(short=True, timings="", note="same model")]
+        else:
+            forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"),
+                     self.line(short=True, timings="")]
         return next((form for form in forms if not width or cell_len(form) <= width), forms[-1])
 
-    def line(self, *, short: bool = False, timings: str = "each") -> str:
+    def line(self, *, short: bool = False, timings: str = "each", note: str = "") -> str:
         """The status line; ``short``: the panes named by side; ``timings``: "each" pane's latency
-        after its name, one "pair" of figures ("23/13 ms"), or none ("")."""
+        after its name, one "pair" of figures ("23/13 ms"), or none (""); ``note`` first."""
         parts = [f"k={self.k}", self.mode]
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
@@ -474,7 +482,7 @@ class StatusLine(Static):
             parts.append("/".join(f"{ms:.0f}" for _, ms in latencies) + " ms")
         elif timings:
             parts += [f"{name} {ms:.0f} ms" for name, ms in latencies]
-        return " · ".join(parts)
+        return " · ".join([note, *parts] if note else parts)
 
     def _per_pane(self, entries: tuple, short: bool) -> tuple[tuple[str, object], ...]:
         """Each pane's (name, value), named by its model (``short``: by its side when both panes
@@ -542,15 +550,19 @@ class ContextPanel(VerticalScroll):
             # (with context vectors each copy has a vector of its own, so each model picks its own).
             found = next((h for h in hits if h.text == hit.text), None)
         score = shown_score(hit.score, mode)
+        other = "right" if side == "left" else "left"
+        named_here, named_there = here, model
+        if model is not None and model == here:  # one model in both panes: each named by its side too
+            named_here, named_there = f"{here} ({side})", f"{model} ({other})"
         head = Text()
         head.append(f"{hit.location}", style="bold")
-        head.append(f"   {here}: rank {hit.rank}, score {score}")
+        head.append(f"   {named_here}: rank {hit.rank}, score {score}")
         if mode != "dense":
             head.append(f" (found by {' and '.join(hit.found_by)})")
         if model is not None and hits is None:  # was "not in its top k", of a pane that searched nothing
-            head.append(f"   {model}: no results to compare (its pane did not answer this query)")
+            head.append(f"   {named_there}: no results to compare (its pane did not answer this query)")
         elif model is not None:
-            head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
+            head.append(f"   {named_there}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         # The same in the table's terms, the panes named by side (their titles name the models):
         # for a panel too narrow for the whole head on one row.
         short = Text()
@@ -559,7 +571,6 @@ class ContextPanel(VerticalScroll):
         short.append(f" · {side if model is not None else here} #{hit.rank} {score}")
         if mode != "dense":
             short.append(f" {hit.found_mark}")
-        other = "right" if side == "left" else "left"
         if model is not None and hits is None:
             short.append(f" · {other}: no results")
         elif model is not None:

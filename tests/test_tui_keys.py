@@ -51,3 +51,38 @@ def test_keys_typed_right_after_slash_go_to_the_query_box_and_record_no_answer(t
         assert not questions.exists() or not questions.read_text(), questions.read_text()
 
     run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(questions)), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_one_model_in_both_panes_is_said_and_the_panes_named_by_side(two_model_index, monkeypatch, tmp_path, size):
+    """Was: with one model in both panes (`--left minilm --right minilm`, or F3 choosing it), the
+    titles were alike and at 160×45 the status line read "✓ minilm #1, minilm #1 · overlap@10: 10/10 ·
+    k=10 · hybrid · minilm 78 ms · minilm 48 ms", the context panel "minilm: rank 2, …   minilm:
+    rank 2, …": nothing said which figure was which pane's, nor that the panes show one model."""
+    from simsearch.widgets import ContextPanel, StatusLine
+
+    db, base, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+
+    async def scenario(app, pilot):
+        status = app.query_one(StatusLine)
+        assert str(status.render()).startswith(f"both panes: {base} · k=10 · dense"), str(status.render())
+        await ask(app, pilot, "chess")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("a")  # the first result: a known answer, so the line gives its ranks
+        await settle(app, pilot)
+        line = str(status.render())
+        assert " ".join(shown_in(app, status)).strip() == line
+        assert base not in line.replace(f"both panes: {base}", ""), line  # (the panes by side)
+        if size[0] == 80:
+            assert line.startswith("same model · ✓ left #1, right #1 · overlap@10: 10/10 · k=10 · dense"), line
+        else:
+            assert line.startswith(f"both panes: {base} · ✓ left #1, right #1 · overlap@10: 10/10 · k=10 · dense · "
+                                   "left "), line
+            head = " ".join(shown_in(app, app.query_one("#context-head")))
+            assert f"{base} (left): rank 1," in head and f"{base} (right): rank 1," in head, head
+        kept = next(note.message for note in app._notifications if note.message.startswith("Kept as answer"))
+        assert f"-m {base} -m" not in kept and f"-m {base}" in kept, kept  # eval's -m, once (was twice: a warning)
+
+    run_app(CompareApp(db, left=base, right=base, show_timings=True, questions=QuestionFile.open(tmp_path / "q.jsonl"),
+                       mode="dense"), scenario, size=size)
