@@ -284,10 +284,12 @@ class CompareApp(App):
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
             trained = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
-            hint.update(f"This index holds one model ({left}).\n\nTo train one on what it holds and compare:\n"
-                        f"    {command_line('train', '--from-index', db=self.db_path)}\n"
-                        f"    {index_command_line(trained, self.db_path)}\n\n"
-                        f"(or any other model: {index_command_line('NAME', self.db_path)})")
+            # Short lines, no blank ones: at 80×24 the box has 13 rows of 34 columns (was cut after
+            # "(or any other model: simsearch index --model NAME --db", its index lost).
+            hint.update(f"This index holds one model: {left}.\nTo train one on it and compare:\n"
+                        f"  {command_line('train', '--from-index', db=self.db_path)}\n"
+                        f"  {index_command_line(trained, self.db_path)}\n"
+                        f"Or add any other model:\n  {index_command_line('NAME', self.db_path)}")
             hint.display = True
         else:
             panes["right"].model = right

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual import events
 from textual.widgets import DataTable, Input
@@ -86,3 +88,37 @@ def test_one_model_in_both_panes_is_said_and_the_panes_named_by_side(two_model_i
 
     run_app(CompareApp(db, left=base, right=base, show_timings=True, questions=QuestionFile.open(tmp_path / "q.jsonl"),
                        mode="dense"), scenario, size=size)
+
+
+@pytest.mark.parametrize("db", ["one.db", "an-index-of-my-notes/index.db"])
+def test_the_one_model_hint_is_shown_whole_at_80x24(tmp_path, index_model, monkeypatch, db):
+    """Was: at 80×24 the hint of an index with one model was cut after "(or any other model:
+    simsearch index --model NAME --db": the command it gives lost its end (the index), and the
+    hint its bottom border."""
+    import re
+    import shutil
+
+    from simsearch.indexer import index
+    from simsearch.store import Store
+
+    from .test_index import write_docs
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(index_model, "minilm-l6")  # a model named as short as the embedded one
+    Path(db).parent.mkdir(exist_ok=True)
+    store = Store.open(Path(db))
+    index(store, [write_docs(Path("docs"), 2)], ["minilm-l6"], progress=False)
+    store.close()
+
+    async def scenario(app, pilot):
+        hint = app.query_one("#hint")
+        assert hint.display
+        assert app.query_one("#panes").region.contains_region(hint.region), hint.region  # in view, its border too
+        rows = shown_in(app, hint)
+        assert rows[-1].startswith("╰") and rows[-1].endswith("╯"), rows
+        shown = re.sub(r"\s+", " ", " ".join(row.strip("│ ") for row in rows[1:-1])).strip()
+        whole = re.sub(r"\s+", " ", str(hint.render())).strip()
+        assert shown == whole, (rows, whole)
+        assert f"simsearch index --model NAME --db {db}" in whole
+
+    run_app(CompareApp(Path(db), show_timings=False), scenario, size=(80, 24))
