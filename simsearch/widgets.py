@@ -514,23 +514,23 @@ class ContextPanel(VerticalScroll):
     def __init__(self, text: str, **kwargs):
         super().__init__(**kwargs)
         self.text = Static(text, id="detail")
-        # Where the hit is (path:line) and its ranks, docked above the lines (tui.tcss): never
-        # scrolled away. Was the text's first line: scrolling the hit to the middle of a panel
-        # 6 rows high (80×24) took it off the top, and the lines shown named no file.
-        self.head = Static("", id="context-head")
-        self.head.display = False
+        # Where the hit is (path:line) and its ranks: the panel's border title, never scrolled
+        # away. Was the text's first line: scrolling the hit to the middle of a panel 6 rows high
+        # (80×24) took it off the top, and the lines shown named no file. Then a row docked above
+        # the lines: the scrollbar ran beside it too, its thumb beside the head at the top (the
+        # head read as the first line scrolled), a row longer than the lines that scroll.
+        self.head: Text | None = None  # the head shown (``fit_head``)
         # The text above the hit's lines and the text through them, while a hit is shown.
         self.hit_span: tuple[Text, Text] | None = None
         self.head_forms: tuple[Text, Text] = (Text(), Text())  # the head, whole and short (``fit_head``)
 
     def compose(self) -> ComposeResult:
-        yield self.head
         yield self.text
 
     def update(self, message: str) -> None:
         """A message instead of a hit (the hint, a problem), from its top."""
         self.hit_span = None
-        self.head.display = False
+        self.head = self.border_title = None
         self.text.update(message)
         self.scroll_home(animate=False)
 
@@ -567,10 +567,13 @@ class ContextPanel(VerticalScroll):
         # for a panel too narrow for the whole head on one row.
         short = Text()
         short.append(f"{hit.location}", style="bold")
-        # (by its model where no other pane is shown, or in lexical mode "words")
-        short.append(f" · {side if model is not None else here} #{hit.rank} {score}")
+        # (by its model where no other pane is shown, or in lexical mode "words": last, so that a
+        # model named by a long folder, cut at the border's end, leaves the rank and score in view)
+        short.append(f" · {side} #{hit.rank} {score}" if model is not None else f" · #{hit.rank} {score}")
         if mode != "dense":
             short.append(f" {hit.found_mark}")
+        if model is None:
+            short.append(f" · {here}")
         if model is not None and hits is None:
             short.append(f" · {other}: no results")
         elif model is not None:
@@ -601,15 +604,15 @@ class ContextPanel(VerticalScroll):
         self.hit_span = (newline.join([*above, *lines[:first], start_line]),
                          newline.join([*above, *lines[:last], end_line]))
         self.fit_head()
-        self.head.display = True
         self.text.update(newline.join([*above, *lines]))
         self.call_after_refresh(self.show_hit_lines)
 
     def fit_head(self) -> None:
-        """The whole head where it fits on one row, else its short form."""
-        width = self.scrollable_content_region.width
+        """The whole head where it fits in the top border, else its short form (cut with "…" there)."""
+        width = self.outer_size.width - 6  # (less the border's corners and a "─ " either side of the title)
         full, short = self.head_forms
-        self.head.update(full if width and full.cell_len <= width else short)
+        self.head = full if width > 0 and full.cell_len <= width else short
+        self.border_title = self.head
 
     def show_hit_lines(self) -> None:
         """Scroll the hit to the middle (its top, if it is taller than the panel): the rows from
@@ -620,8 +623,7 @@ class ContextPanel(VerticalScroll):
             return
         to_start, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
         above = to_start - 1
-        height = self.scrollable_content_region.height - (self.head.outer_size.height if self.head.display else 0)
-        room = height - (through - above)  # (the head is docked over the region's top rows)
+        room = self.scrollable_content_region.height - (through - above)
         self.scroll_to(y=above - max(0, room // 2), animate=False)
 
     def on_resize(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 
 from simsearch.questions import QuestionFile
 from simsearch.tui import CompareApp
+from simsearch.widgets import ContextPanel
 
 from .test_tui import ask, run_app, settle, two_model_index, two_model_indexes  # noqa: F401
 from .test_tui_hunt import screen_lines, shown_in, two_models  # noqa: F401
@@ -61,7 +62,7 @@ def test_one_model_in_both_panes_is_said_and_the_panes_named_by_side(two_model_i
     titles were alike and at 160×45 the status line read "✓ minilm #1, minilm #1 · overlap@10: 10/10 ·
     k=10 · hybrid · minilm 78 ms · minilm 48 ms", the context panel "minilm: rank 2, …   minilm:
     rank 2, …": nothing said which figure was which pane's, nor that the panes show one model."""
-    from simsearch.widgets import ContextPanel, StatusLine
+    from simsearch.widgets import StatusLine
 
     db, base, _ = two_model_index
     monkeypatch.chdir(db.parent)
@@ -81,7 +82,7 @@ def test_one_model_in_both_panes_is_said_and_the_panes_named_by_side(two_model_i
         else:
             assert line.startswith(f"both panes: {base} · ✓ left #1, right #1 · overlap@10: 10/10 · k=10 · dense · "
                                    "left "), line
-            head = " ".join(shown_in(app, app.query_one("#context-head")))
+            head = shown_in(app, app.query_one(ContextPanel))[0]  # (its top border's title)
             assert f"{base} (left): rank 1," in head and f"{base} (right): rank 1," in head, head
         kept = next(note.message for note in app._notifications if note.message.startswith("Kept as answer"))
         assert f"-m {base} -m" not in kept and f"-m {base}" in kept, kept  # eval's -m, once (was twice: a warning)
@@ -122,3 +123,36 @@ def test_the_one_model_hint_is_shown_whole_at_80x24(tmp_path, index_model, monke
         assert f"simsearch index --model NAME --db {db}" in whole
 
     run_app(CompareApp(Path(db), show_timings=False), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_the_context_panels_scrollbar_runs_beside_the_lines_that_scroll_not_its_head(tmp_path, index_model, monkeypatch,
+                                                                                    size):
+    """Was: the head (path:line and ranks) was a row docked above the lines, inside the panel: at
+    80×24 the scrollbar ran beside it too, its thumb beside the head at the top, as if the head
+    were the first line scrolled, and the lines had 4 of the panel's 5 rows. The head is the
+    panel's border title now: the scrollbar is as tall as the lines, which have all 5 rows; where
+    the lines fit (160×45) there is none."""
+    from .test_tui_hunt import LONG_LINE, _index_one_note, _select_the_zebrafinch
+
+    _index_one_note(tmp_path, index_model, "long.md", "\n".join(LONG_LINE.format(n) for n in range(1, 6))
+                    + "\n\nThe zebrafinch sings at dawn.\n\nA closing line.\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario(app, pilot):
+        panel = await _select_the_zebrafinch(app, pilot)
+        if size == (160, 45):
+            assert panel.max_scroll_y == 0 and not panel.show_vertical_scrollbar
+        else:
+            bar = panel.vertical_scrollbar.region
+            assert panel.show_vertical_scrollbar and bar.height == panel.scrollable_content_region.height, bar
+            for keys in ((), ("tab", "home"), ("end",)):
+                await pilot.press(*keys)
+                await pilot.pause()
+                rows = [row[panel.region.x:panel.region.right] for row in screen_lines(app)[bar.y:bar.bottom]]
+                assert not any("long.md:7" in row for row in rows), (keys, rows)  # beside the lines only
+                assert keys or any("7 │ The zebrafinch" in row for row in rows), rows
+            assert bar.height == 5  # (the panel's rows inside its border, all the lines')
+        assert "notes/long.md:7" in screen_lines(app)[panel.region.y]  # the head: its top border's title
+
+    run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=size)
