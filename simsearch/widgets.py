@@ -459,7 +459,9 @@ class StatusLine(Static):
 
     def render(self) -> str:
         width = self.content_size.width
-        if self.same_model:  # first, what tells the panes apart (was: "✓ minilm #1, minilm #1 · … · minilm 78 ms · minilm 48 ms")
+        # One model in both panes: said first, the panes named by side (was: "✓ minilm #1, minilm #1 ·
+        # … · minilm 78 ms · minilm 48 ms").
+        if self.same_model:
             both = f"both panes: {self.same_model}"
             forms = [self.line(short=True, note=both), self.line(short=True, timings="pair", note=both),
                      self.line(short=True, timings="", note=both), self.line(short=True, timings="", note="same model")]
