@@ -196,6 +196,12 @@ class CompareApp(App):
         Binding("f3", "pick('right')", "right model", group=Binding.Group("models")),
         Binding("l", "pick('left')", show=False),
         Binding("r", "pick('right')", show=False),
+        # `/` from a pane or the context panel: a priority binding, handled as the key is read and
+        # the focus moved at once (``action_focus_query``), so the keys typed after it go to the
+        # query box. Was a pane's binding, handled after the keys already read had been sent to the
+        # pane: "/async" typed fast gave it `a` (a result kept as an answer to the query in the file
+        # of questions) and `m` (the mode changed). In the box, `/` is typed (``check_action``).
+        Binding("slash", "focus_query", show=False, priority=True),
     ]
 
     k: reactive[int] = reactive(10, init=False)
@@ -278,14 +284,23 @@ class CompareApp(App):
             panes["right"].display = False
             hint = self.query_one("#hint", Static)
             trained = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
-            hint.update(f"This index holds one model ({left}).\n\nTo train one on what it holds and compare:\n"
-                        f"    {command_line('train', '--from-index', db=self.db_path)}\n"
-                        f"    {index_command_line(trained, self.db_path)}\n\n"
-                        f"(or any other model: {index_command_line('NAME', self.db_path)})")
+            # Short lines, no blank ones: at 80×24 the box has 13 rows of 34 columns (was cut after
+            # "(or any other model: simsearch index --model NAME --db", its index lost).
+            hint.update(f"This index holds one model: {left}.\nTo train one on it and compare:\n"
+                        f"  {command_line('train', '--from-index', db=self.db_path)}\n"
+                        f"  {index_command_line(trained, self.db_path)}\n"
+                        f"Or add any other model:\n  {index_command_line('NAME', self.db_path)}")
             hint.display = True
         else:
             panes["right"].model = right
+        self.note_same_model()
         return None
+
+    def note_same_model(self) -> None:
+        """The status line says so when both panes show one model (their titles alike)."""
+        left, right = self.panes["left"], self.panes["right"]
+        same = right.display and right.model is not None and right.model == left.model
+        self.query_one(StatusLine).same_model = left.model if same else None
 
     def show_problem(self, message: str) -> None:
         self.problem = message
@@ -304,6 +319,8 @@ class CompareApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.problem is not None and action in self.RESULT_ACTIONS:
             return False  # hidden from the footer, and the key does nothing (was: notices about absent panes)
+        if action == "focus_query" and (self.screen is not self.screen_stack[0] or isinstance(self.focused, QueryInput)):
+            return False  # the key goes on: typed in the box, or to the help or the model picker
         return True
 
     # --- queries: Enter, k and the mode each search again ------------------------------------
@@ -468,6 +485,7 @@ class CompareApp(App):
                 pane.reload()  # the same model again: it may have been re-indexed since the error
             else:
                 pane.model = model
+            self.note_same_model()
             self.drop_figures()  # (of the model the pane showed: back with the new one's answers)
 
         self.push_screen(ModelPicker(side, self.models, pane.model), chosen)
@@ -485,7 +503,8 @@ class CompareApp(App):
         self.push_screen(HelpScreen())
 
     def action_focus_query(self) -> None:
-        self.query_one(QueryInput).focus()
+        # Now, not after the keys already read (``Widget.focus`` defers it to the app's queue).
+        self.screen.set_focus(self.query_one(QueryInput))
 
     def action_answer(self) -> None:
         """Keep the selected result as an answer to the query its pane shows (``--questions``)."""
@@ -530,8 +549,8 @@ class CompareApp(App):
         if self.db_path != default_db_path():
             words += ["--db", display_path(str(self.db_path))]
         if mode != "lexical":
-            words += [word for p in self.panes.values() if p.model is not None and p.display and not p.error
-                      for word in ("-m", p.model)]
+            models = [p.model for p in self.panes.values() if p.model is not None and p.display and not p.error]
+            words += [word for model in dict.fromkeys(models) for word in ("-m", model)]  # (one model in both panes: once)
         if mode != DEFAULT_MODE:
             words += ["--mode", mode]
         if self.k != EVAL_K:

@@ -150,8 +150,7 @@ class ResultsPane(Vertical):
         Binding("minus", "app.fewer", "fewer", group=Binding.Group("more/fewer")),
         Binding("m", "app.next_mode", "mode"),
         Binding("e", "app.edit", "edit"),
-        Binding("a", "app.answer", "answer"),
-        Binding("slash", "app.focus_query", show=False),
+        Binding("a", "app.answer", "answer"),  # (`/`, back to the query: the app's, CompareApp.BINDINGS)
     ]
 
     model: reactive[str | None] = reactive(None, init=False)
@@ -451,6 +450,8 @@ class StatusLine(Static):
     latencies: reactive[tuple[tuple[str, str, float], ...]] = reactive(())
     # (side, model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
     answers: reactive[tuple[tuple[str, str, int | None], ...]] = reactive(())
+    # The model both panes show, if they show the same one: the line says so, and names the panes by side.
+    same_model: reactive[str | None] = reactive(None)
 
     def __init__(self, *, show_timings: bool = True, **kwargs):
         super().__init__(**kwargs)
@@ -458,12 +459,20 @@ class StatusLine(Static):
 
     def render(self) -> str:
         width = self.content_size.width
-        forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"), self.line(short=True, timings="")]
+        # One model in both panes: said first, the panes named by side (was: "✓ minilm #1, minilm #1 ·
+        # … · minilm 78 ms · minilm 48 ms").
+        if self.same_model:
+            both = f"both panes: {self.same_model}"
+            forms = [self.line(short=True, note=both), self.line(short=True, timings="pair", note=both),
+                     self.line(short=True, timings="", note=both), self.line(short=True, timings="", note="same model")]
+        else:
+            forms = [self.line(), self.line(short=True), self.line(short=True, timings="pair"),
+                     self.line(short=True, timings="")]
         return next((form for form in forms if not width or cell_len(form) <= width), forms[-1])
 
-    def line(self, *, short: bool = False, timings: str = "each") -> str:
+    def line(self, *, short: bool = False, timings: str = "each", note: str = "") -> str:
         """The status line; ``short``: the panes named by side; ``timings``: "each" pane's latency
-        after its name, one "pair" of figures ("23/13 ms"), or none ("")."""
+        after its name, one "pair" of figures ("23/13 ms"), or none (""); ``note`` first."""
         parts = [f"k={self.k}", self.mode]
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
@@ -475,7 +484,7 @@ class StatusLine(Static):
             parts.append("/".join(f"{ms:.0f}" for _, ms in latencies) + " ms")
         elif timings:
             parts += [f"{name} {ms:.0f} ms" for name, ms in latencies]
-        return " · ".join(parts)
+        return " · ".join([note, *parts] if note else parts)
 
     def _per_pane(self, entries: tuple, short: bool) -> tuple[tuple[str, object], ...]:
         """Each pane's (name, value), named by its model (``short``: by its side when both panes
@@ -501,30 +510,29 @@ class ContextPanel(VerticalScroll):
     BINDINGS = [  # with ScrollableContainer's (up, pageup, pagedown, home, end): "down" only shows them in the footer
         Binding("down", "scroll_down", "scroll", key_display="↑↓"),
         Binding("e", "app.edit", "edit"),
-        Binding("a", "app.answer", "answer"),
-        Binding("slash", "app.focus_query", show=False),
+        Binding("a", "app.answer", "answer"),  # (`/`, back to the query: the app's, CompareApp.BINDINGS)
     ]
 
     def __init__(self, text: str, **kwargs):
         super().__init__(**kwargs)
         self.text = Static(text, id="detail")
-        # Where the hit is (path:line) and its ranks, docked above the lines (tui.tcss): never
-        # scrolled away. Was the text's first line: scrolling the hit to the middle of a panel
-        # 6 rows high (80×24) took it off the top, and the lines shown named no file.
-        self.head = Static("", id="context-head")
-        self.head.display = False
+        # Where the hit is (path:line) and its ranks: the panel's border title, never scrolled
+        # away. Was the text's first line: scrolling the hit to the middle of a panel 6 rows high
+        # (80×24) took it off the top, and the lines shown named no file. Then a row docked above
+        # the lines: the scrollbar ran beside it too, its thumb beside the head at the top (the
+        # head read as the first line scrolled), a row longer than the lines that scroll.
+        self.head: Text | None = None  # the head shown (``fit_head``)
         # The text above the hit's lines and the text through them, while a hit is shown.
         self.hit_span: tuple[Text, Text] | None = None
         self.head_forms: tuple[Text, Text] = (Text(), Text())  # the head, whole and short (``fit_head``)
 
     def compose(self) -> ComposeResult:
-        yield self.head
         yield self.text
 
     def update(self, message: str) -> None:
         """A message instead of a hit (the hint, a problem), from its top."""
         self.hit_span = None
-        self.head.display = False
+        self.head = self.border_title = None
         self.text.update(message)
         self.scroll_home(animate=False)
 
@@ -544,24 +552,30 @@ class ContextPanel(VerticalScroll):
             # (with context vectors each copy has a vector of its own, so each model picks its own).
             found = next((h for h in hits if h.text == hit.text), None)
         score = shown_score(hit.score, mode)
+        other = "right" if side == "left" else "left"
+        named_here, named_there = here, model
+        if model is not None and model == here:  # one model in both panes: each named by its side too
+            named_here, named_there = f"{here} ({side})", f"{model} ({other})"
         head = Text()
         head.append(f"{hit.location}", style="bold")
-        head.append(f"   {here}: rank {hit.rank}, score {score}")
+        head.append(f"   {named_here}: rank {hit.rank}, score {score}")
         if mode != "dense":
             head.append(f" (found by {' and '.join(hit.found_by)})")
         if model is not None and hits is None:  # was "not in its top k", of a pane that searched nothing
-            head.append(f"   {model}: no results to compare (its pane did not answer this query)")
+            head.append(f"   {named_there}: no results to compare (its pane did not answer this query)")
         elif model is not None:
-            head.append(f"   {model}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
+            head.append(f"   {named_there}: " + (f"rank {found.rank}, score {shown_score(found.score, mode)}" if found else "not in its top k"))
         # The same in the table's terms, the panes named by side (their titles name the models):
         # for a panel too narrow for the whole head on one row.
         short = Text()
         short.append(f"{hit.location}", style="bold")
-        # (by its model where no other pane is shown, or in lexical mode "words")
-        short.append(f" · {side if model is not None else here} #{hit.rank} {score}")
+        # (by its model where no other pane is shown, or in lexical mode "words": last, so that a
+        # model named by a long folder, cut at the border's end, leaves the rank and score in view)
+        short.append(f" · {side} #{hit.rank} {score}" if model is not None else f" · #{hit.rank} {score}")
         if mode != "dense":
             short.append(f" {hit.found_mark}")
-        other = "right" if side == "left" else "left"
+        if model is None:
+            short.append(f" · {here}")
         if model is not None and hits is None:
             short.append(f" · {other}: no results")
         elif model is not None:
@@ -592,15 +606,15 @@ class ContextPanel(VerticalScroll):
         self.hit_span = (newline.join([*above, *lines[:first], start_line]),
                          newline.join([*above, *lines[:last], end_line]))
         self.fit_head()
-        self.head.display = True
         self.text.update(newline.join([*above, *lines]))
         self.call_after_refresh(self.show_hit_lines)
 
     def fit_head(self) -> None:
-        """The whole head where it fits on one row, else its short form."""
-        width = self.scrollable_content_region.width
+        """The whole head where it fits in the top border, else its short form (cut with "…" there)."""
+        width = self.outer_size.width - 6  # (less the border's corners and a "─ " either side of the title)
         full, short = self.head_forms
-        self.head.update(full if width and full.cell_len <= width else short)
+        self.head = full if width > 0 and full.cell_len <= width else short
+        self.border_title = self.head
 
     def show_hit_lines(self) -> None:
         """Scroll the hit to the middle (its top, if it is taller than the panel): the rows from
@@ -611,8 +625,7 @@ class ContextPanel(VerticalScroll):
             return
         to_start, through = (visualize(self.text, text).get_height(self.text.styles, width) for text in self.hit_span)
         above = to_start - 1
-        height = self.scrollable_content_region.height - (self.head.outer_size.height if self.head.display else 0)
-        room = height - (through - above)  # (the head is docked over the region's top rows)
+        room = self.scrollable_content_region.height - (through - above)
         self.scroll_to(y=above - max(0, room // 2), animate=False)
 
     def on_resize(self) -> None:

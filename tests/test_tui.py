@@ -921,9 +921,9 @@ def test_a_query_sent_again_opens_a_failed_model_again(two_model_index, monkeypa
 # with minilm and an all-MiniLM-L6-v2 fine-tune; each failed on the code as it was found.
 
 def _context(app) -> str:
-    """The context panel's text: its head (path:line and ranks, docked above the lines) and its lines."""
-    head = app.query_one("#context-head", Static)
-    return (f"{head.render()}\n" if head.display else "") + str(app.query_one("#detail", Static).render())
+    """The context panel's text: its head (path:line and ranks, its border title) and its lines."""
+    head = app.query_one("#context").head
+    return (f"{head.plain}\n" if head is not None else "") + str(app.query_one("#detail", Static).render())
 
 
 def test_a_moved_models_remedy_names_the_index_it_is_for(two_model_index, monkeypatch):

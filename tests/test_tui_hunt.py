@@ -641,7 +641,7 @@ def test_a_context_head_too_long_for_its_row_names_the_panes_by_side(two_models)
         await settle(app, pilot)
         panel, hit = app.query_one(ContextPanel), app.selected[1]
         found = next(h for h in app.panes["right"].answer.hits if h.text == hit.text)
-        rows = shown_in(app, panel)[1:-1]
+        rows = shown_in(app, panel)[:-1]  # (the head is its top border's title)
         if app.size.width == 80:
             assert f"{hit.location} · left #{hit.rank} {hit.score:.3f} · right #{found.rank} {found.score:.3f}" in rows[0], rows
             assert any(f"{hit.line} │ " in row for row in rows[1:]), rows
@@ -780,7 +780,8 @@ def test_the_status_line_gives_no_figures_of_results_no_longer_shown(two_models,
         await pilot.press("up", "enter")
         await until(lambda: not isinstance(app.screen, ModelPicker), "the model picker closed")
         await pilot.pause()
-        assert app.panes["right"].answer is None and str(status.render()) == "k=10 · hybrid", str(status.render())
+        # (the model chosen is the left pane's: the line says so, and gives no figures)
+        assert app.panes["right"].answer is None and str(status.render()) == "same model · k=10 · hybrid", str(status.render())
         loaded.set()
         await settle(app, pilot)
         await until(lambda: app.panes["right"].answer is not None, "the right pane answered")
@@ -822,9 +823,10 @@ def test_a_short_context_head_with_one_pane_names_its_model(tmp_path, index_mode
 
     async def scenario(app, pilot):
         await _select_the_zebrafinch(app, pilot)
-        head = " ".join(shown_in(app, app.query_one("#context-head")))
+        head = shown_in(app, app.query_one(ContextPanel))[0]  # (its top border's title)
         model = app.panes["left"].model
-        assert f"{model} #1 " in head or f"{model}: rank 1," in head, head  # (short, or whole where it fits)
+        # (short, or whole where it fits; the short one ends with the model, its folder cut at the border's end)
+        assert re.search(rf"long.md:\d+ · #1 \S+ · {re.escape(model[:40])}", head) or f"{model}: rank 1," in head, head
         assert "left" not in head and "notes/long.md:" in head, head
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="dense"), scenario, size=(80, 24))
