@@ -836,6 +836,9 @@ def index_command(
         if not json_out:  # a run stopped after reading: the files it read are not read again
             _warn_includes(getattr(exc, "includes_not_indexed", []), db)
         raise
+    except BaseException as exc:  # (its own traceback, not one of the clean-up's)
+        ended = exc
+        raise
     finally:
         # However the run ended (refused, failed, stopped at any point, the stop included that
         # comes as this clean-up runs: it waits for its end), an index of refused runs alone (a
