@@ -28,6 +28,7 @@ from rich.text import Text
 
 from .errors import Interrupted, SimsearchError, counted, plain_number
 from .interrupt import sigterm_as_ctrl_c
+from .interrupt import stops_held as _stops_held
 from .models import POOLERS, command_line, index_command_line
 
 app = typer.Typer(
@@ -794,7 +795,7 @@ def index_command(
     json_out: bool = JsonOption,
 ) -> None:
     """Index documents (.txt .md .rst .adoc .org .ipynb .html .epub .docx .odt; .pdf with the pdf extra): new and changed files only."""
-    from .indexer import discard_unused, index, previous_roots
+    from .indexer import index, previous_roots
     from .models import resolve_model
     from .store import Store, default_db_path
 
@@ -825,26 +826,33 @@ def index_command(
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
     if vector_context is not None:
         extra["context"] = vector_context
+    ended: BaseException | None = None  # what ended the run early, if anything did
     try:
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
-                       **extra)
+                       refusable=bool(paths), **extra)
     except (SimsearchError, KeyboardInterrupt) as exc:
+        ended = exc
         if not json_out:  # a run stopped after reading: the files it read are not read again
             _warn_includes(getattr(exc, "includes_not_indexed", []), db)
-        if new and discard_unused(store):
-            # refused or stopped before it wrote (a model that does not load, Ctrl-C while one
-            # loads): no index, nor the folders made for it
-            _remove_folders_made(made)
         raise
-    refusal = _none_of_the_files_read(store, paths or [])
-    if refusal:
-        store.refuse_run(report.run_id)
-        made = made or _recorded_folders_made(store, db_path)  # (another refused run made the index, and them)
-    # An index of refused runs alone (a first run that indexed nothing asked of it; another such
-    # run started beside it finds it too) is none: the last of them removes it.
-    if refusal and discard_unused(store, refused=True):
-        _remove_folders_made(made)
+    except BaseException as exc:  # (its own traceback, not one of the clean-up's)
+        ended = exc
+        raise
+    finally:
+        # However the run ended (refused, failed, stopped at any point, the stop included that
+        # comes as this clean-up runs: it waits for its end), an index of refused runs alone (a
+        # first run that indexed nothing asked of it, another such run started beside it) or of
+        # nothing (a model that does not load, Ctrl-C while one loads) is none: removed, with the
+        # folders made for it, by the last of those runs.
+        with _stops_held(raise_after=False) as stop:
+            refusal, removed = _discard_refused(store, new, made, db_path, paths or [], ended)
+        if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
+            if removed:  # what the stopped run's own message said it saved is gone with the index
+                raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None
+            if stop.stopped:
+                raise KeyboardInterrupt
+    if removed:
         refusal += "; no index was made"
     if json_out:
         _print_json(report.as_dict())
@@ -994,23 +1002,37 @@ def _remove_folders_made(folders: list[Path]) -> None:
 
 
 def _none_of_the_files_read(store, paths: list[Path]) -> str | None:
-    """The error for a run given files only (no folder) of which none is indexed now, each
-    skipped for its content (a binary file named .txt, a scanned PDF): the run did none of what
-    was asked, so it exits 2 as for any bad input, naming the first file and why, on every run
-    (the reason is the one recorded: a file still skipped is not warned of again). An index the
-    run made is removed; an existing one keeps the files as skipped (a later run reads them once
-    they change). None when a folder was given, or any file named is indexed."""
-    from .extract import printable
+    """``indexer.none_of_the_files_read``: the error of a run that indexed none of the files it was given."""
+    from .indexer import none_of_the_files_read
 
-    if not paths or not all(path.is_file() for path in paths):
-        return None
-    reasons = [(path, store.conn.execute("SELECT skip_reason FROM documents WHERE path = ?",
-                                         (os.path.abspath(path),)).fetchone()) for path in paths]
-    if any(row is None or row[0] is None for _, row in reasons):  # indexed, or not known by that name
-        return None
-    path, (reason,) = reasons[0]
-    named = "the file named" if len(paths) == 1 else f"the {len(paths):,} files named"
-    return f"{printable(path)}: {reason}; nothing of {named} was indexed"
+    return none_of_the_files_read(store, paths)
+
+
+def _discard_refused(store, new: bool, made: list[Path], db_path: Path, paths: list[Path],
+                     ended: BaseException | None) -> tuple[str | None, bool]:
+    """The end of an ``index`` run: its refusal (``_none_of_the_files_read``, None for a run that
+    did what was asked or stopped before it knew), and whether the index was removed for holding
+    refused runs' skips alone, or nothing (a new index whose run failed before it wrote), with
+    the folders made for it. An existing index keeps a refused run's skips."""
+    from .indexer import discard_unused
+
+    try:
+        refusal = _none_of_the_files_read(store, paths)
+    except (sqlite3.Error, SimsearchError):  # (the run's own error is told)
+        if ended is None:
+            raise
+        refusal = None
+    if not (refusal or new and ended is not None):
+        return refusal, False
+    if refusal:
+        made = made or _recorded_folders_made(store, db_path)  # (another refused run made the index, and them)
+    if not discard_unused(store, refused=True):
+        if not (refusal and not os.path.lexists(db_path)):
+            return refusal, False
+        # Removed meanwhile by another refused run (its end recorded after this one's): the folders
+        # made for it go too, whichever of the two made them.
+    _remove_folders_made(made)
+    return refusal, True
 
 
 def _check_readable_roots(paths: list[Path]) -> None:
@@ -1663,8 +1685,45 @@ def _reader_gone() -> None:
     sys.exit(0)
 
 
+def _stopped_as_it_exits(signum, frame) -> None:
+    """A Ctrl-C or SIGTERM after the command ended, while Python shuts down: its work is saved and
+    said, so the process ends at once, with the status of a stopped command (``_end_on_stop``)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(130)
+
+
+def _end_on_stop() -> None:
+    """From the end of the command on, a Ctrl-C or SIGTERM ends the process with status 130, as a
+    stopped command does. Python takes a moment to exit after a command that loaded torch (2.5 s
+    after an `index` on a busy 2-core machine), and a Ctrl-C then hit whatever finalizer ran: a
+    traceback from torch's, and exit status 0, or death by SIGINT (status -2 to the program that
+    started it). Only where Python's own handler (or none) was set: a background job ignores Ctrl-C."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _stopped_as_it_exits)
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _stopped_as_it_exits)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: run the app; user and usage errors become one line and exit status 2."""
+    """Entry point: run the app; user and usage errors become one line and exit status 2. Run as
+    the program (no ``argv``: ``simsearch``, ``python -m simsearch``), a stop once the command
+    is over ends the process with status 130 (``_end_on_stop``)."""
+    try:
+        _main(argv)
+    finally:
+        if argv is None:
+            _end_on_stop()
+
+
+def _main(argv: Optional[list[str]] = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=argv, prog_name="simsearch", standalone_mode=False)

@@ -39,7 +39,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import Interrupted, SimsearchError, counted
-from .interrupt import sigterm_as_ctrl_c
+from .interrupt import sigterm_as_ctrl_c, stops_held
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
@@ -172,6 +172,26 @@ def writer_lock(store: Store, *, required: bool = True) -> Iterator[bool]:
             with contextlib.suppress(OSError):
                 handle.truncate(0)  # no one holds it now (a killed holder leaves its pid)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def none_of_the_files_read(store: Store, paths: list[Path | str]) -> str | None:
+    """The error for a run given files only (no folder) of which none is indexed now, each
+    skipped for its content (a binary file named .txt, a scanned PDF): the run did none of what
+    was asked, so it exits 2 as for any bad input, naming the first file and why, on every run
+    (the reason is the one recorded: a file still skipped is not warned of again). An index the
+    run made is removed; an existing one keeps the files as skipped (a later run reads them once
+    they change). None when a folder was given, or any file named is indexed (or not read yet:
+    a run stopped before it)."""
+    paths = [Path(path) for path in paths]
+    if not paths or not all(path.is_file() for path in paths):
+        return None
+    reasons = [(path, store.conn.execute("SELECT skip_reason FROM documents WHERE path = ?",
+                                         (os.path.abspath(path),)).fetchone()) for path in paths]
+    if any(row is None or row[0] is None for _, row in reasons):  # indexed, or not known by that name
+        return None
+    path, (reason,) = reasons[0]
+    named = "the file named" if len(paths) == 1 else f"the {len(paths):,} files named"
+    return f"{printable(path)}: {reason}; nothing of {named} was indexed"
 
 
 def discard_unused(store: Store, refused: bool = False) -> bool:
@@ -649,6 +669,7 @@ def index(
     pooler: str | None = None,
     precision: str = "auto",
     context: int | None = None,
+    refusable: bool = False,
 ) -> IndexReport:
     """Index ``roots`` (files or folders) with ``models`` (default: the index's models, else minilm).
 
@@ -666,6 +687,9 @@ def index(
     also embeds (``Store.context_window``), for every model of the index. None: the index's
     recorded setting, else ``DEFAULT_CONTEXT_WINDOW``. Another setting than the recorded one
     re-embeds every model's vectors (with a note).
+
+    ``refusable``: the ``roots`` are what the user named (``simsearch index FILE...``): a run of
+    files alone, none of them indexed (``none_of_the_files_read``), is recorded as "refused".
     """
     start = time.perf_counter()
     report = IndexReport(db=str(store.path))
@@ -709,23 +733,26 @@ def index(
                                     batch_size=batch_size, encoders=encoders, reembed_all=True)
         report.models = [row.name for row, _ in rows]
         report.precision = {row.name: row.precision for row, _ in rows}
-        with store.transaction():
-            # We hold the writer lock, so a run still marked as running died without a word.
-            store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
-            for key, st_dev in plan.walk.items():
-                store.add_root(key, st_dev)
-            store.set_setting("max_file_mb", repr(float(max_file_mb)))
-            report.vectors_dropped = _apply_context_window(store, window, warn, plan, embedding=len(rows))
-            report.context_window = window
-            run_id = report.run_id = store.start_run([root_key(r) for r in roots], report.models)
-        for key, reason in plan.kept.items():
-            warn(key, reason)
-        upgraded = store.names_upgrade_dropped()
-        if upgraded and rows:
-            warn(store.path, f"{NAMES_UPGRADE_NOTE}: making its {upgraded:,} vectors again")
+        run_id = None  # the run's row: once recorded, however the run ends, it says how
         status = "failed"
         embedding = None  # the model whose vectors are being made
         try:
+            # Inside the ``try``: a stop just after this commit was raised before it, and left the
+            # run "running" (`status`: "killed"). One before the commit rolls it back: no run.
+            with store.transaction():
+                # We hold the writer lock, so a run still marked as running died without a word.
+                store.conn.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
+                for key, st_dev in plan.walk.items():
+                    store.add_root(key, st_dev)
+                store.set_setting("max_file_mb", repr(float(max_file_mb)))
+                report.vectors_dropped = _apply_context_window(store, window, warn, plan, embedding=len(rows))
+                report.context_window = window
+                run_id = report.run_id = store.start_run([root_key(r) for r in roots], report.models)
+            for key, reason in plan.kept.items():
+                warn(key, reason)
+            upgraded = store.names_upgrade_dropped()
+            if upgraded and rows:
+                warn(store.path, f"{NAMES_UPGRADE_NOTE}: making its {upgraded:,} vectors again")
             included: list[tuple[str, int, str]] = []
             _sync_documents(store, plan, report, max_file_mb, progress, warn, run_id=run_id, included=included)
             report.includes_not_indexed = includes_not_indexed(store, included)
@@ -759,6 +786,9 @@ def index(
                     store.conn.execute("DELETE FROM settings WHERE key = ?", (NAMES_UPGRADE_KEY,))
             status = "done"
         except StorageError as exc:
+            if not _recorded(store, run_id):  # the run was not recorded: nothing of it was written
+                run_id = None
+                raise
             # The write that failed was undone; what the run committed before it stays, and is
             # said as Ctrl-C says it (never "nothing was written" of an index that changed).
             saved = _saved_by_run(store, run_id, report, embedding)
@@ -768,6 +798,9 @@ def index(
             raise StorageError(f"{store.path}: {exc.reason}; {saved_phrase(saved)} saved before it (the write "
                                f"that failed was undone): {remedy} the same command again to continue", exc.reason) from None
         except KeyboardInterrupt:
+            if not _recorded(store, run_id):  # stopped before the run was recorded: nothing of it was written
+                run_id = None
+                raise
             status = "interrupted"
             saved = _saved_by_run(store, run_id, report, embedding)
             # A model this run added is in the index now, vectors or not: never "nothing new".
@@ -785,11 +818,25 @@ def index(
             raise interrupted from None
         finally:
             report.seconds = time.perf_counter() - start
-            with store.transaction():
-                # The other counts were committed with what they count (``Store.count_run``).
-                store.finish_run(run_id, status, files_seen=report.files_seen)
+            # A first stop while the run's end is recorded waits until it is (cut short, the run
+            # stayed "running": `status` said "killed" of a run that had finished, or saved its work).
+            with stops_held():
+                if run_id is not None:
+                    # Given files only, none of them indexed, each skipped for its content: the run
+                    # did none of what was asked, and says so in the same commit that ends it (a new
+                    # index of such runs alone is none: the ``index`` command removes it).
+                    if refusable and status != "failed" and none_of_the_files_read(store, roots):
+                        status = "refused"
+                    with store.transaction():
+                        # The other counts were committed with what they count (``Store.count_run``).
+                        store.finish_run(run_id, status, files_seen=report.files_seen)
     report.sentences = store.counts()["sentences"]
     return report
+
+
+def _recorded(store: Store, run_id: int | None) -> bool:
+    """Whether the run's row is in the index (not rolled back with the commit that made it)."""
+    return run_id is not None and store.run(run_id) is not None
 
 
 def _context_wanted(store: Store, context: int | None) -> int:

@@ -68,6 +68,8 @@ _stopping = False
 _pressed_again = 0
 _closing: int | None = None  # the block is ending: a stop that came meanwhile (its signal; 0: none)
 _held = False  # a block is open (an inner one, ``index()`` inside the ``index`` command, sets nothing)
+_holding = False  # a step that must not be cut in two is running (``stops_held``)
+_held_stop = False  # the first stop came during it: raised once it ends
 
 STILL_SAVING = ("still saving what the run made (a moment); press Ctrl-C again to stop at once "
                 "(what is being saved is then lost; the next run makes it again)")
@@ -78,12 +80,15 @@ def _stop(signum, frame) -> None:
     vectors made, the run's record). A second SIGTERM (``kill`` sent again, a manager that repeats
     it) is ignored; a second Ctrl-C says the run is still saving, and a third stops at once (a
     saving that hangs: a slow disk), SQLite rolling back what it cut short."""
-    global _stopping, _pressed_again, _closing
+    global _stopping, _pressed_again, _closing, _held_stop
     if _closing is not None:  # the block is ending (``sigterm_as_ctrl_c``): a stop is kept for its end
         _closing = _closing or (signum if not _stopping or (signum == signal.SIGINT and _pressed_again) else 0)
         return
     if not _stopping:
         _stopping = True
+        if _holding:  # the step in progress ends first (``stops_held``), then the stop
+            _held_stop = True
+            return
         raise KeyboardInterrupt
     if signum != signal.SIGINT:
         return
@@ -92,6 +97,36 @@ def _stop(signum, frame) -> None:
         print(STILL_SAVING, file=sys.stderr, flush=True)
         return
     raise KeyboardInterrupt
+
+
+class Held:
+    """What ``stops_held`` yields: ``stopped``, whether the first stop came during the step."""
+
+    stopped = False
+
+
+@contextlib.contextmanager
+def stops_held(*, raise_after: bool = True) -> Iterator[Held]:
+    """Within a ``sigterm_as_ctrl_c`` block: a step that must not be cut in two (the run's record
+    written, a refused new index removed) finishes before the first SIGTERM or Ctrl-C that comes
+    during it stops the command; that stop is raised (KeyboardInterrupt) as the step ends, or,
+    with ``raise_after=False``, only said (``Held.stopped``: the caller stops, as it says). A
+    second Ctrl-C meanwhile says it is still saving, and a third stops at once, as after any first
+    stop (``_stop``). Outside a block, or inside one such step already, it holds nothing."""
+    global _holding, _held_stop
+    held = Held()
+    if not _held or _holding or threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    _held_stop = False
+    _holding = True
+    try:
+        yield held
+    finally:
+        _holding = False  # a stop from now on is raised as it comes (``_stop``); one before it was held
+        held.stopped, _held_stop = _held_stop, False
+    if held.stopped and raise_after:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -103,7 +138,7 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     a second Ctrl-C says it is still saving, a third stopping at once (``_stop``); Ctrl-C is taken
     only where Python's own handler was there. Signal handlers can only be set in the main
     thread; elsewhere Python's own stays. Blocks nest: the outer one holds the handlers."""
-    global _held, _stopping, _pressed_again, _closing
+    global _held, _stopping, _pressed_again, _closing, _holding, _held_stop
     if threading.current_thread() is not threading.main_thread() or _held:
         yield
         return
@@ -113,7 +148,7 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     # ``_stopping``: every later SIGTERM ignored, ``_held``: no later block set): they are set
     # inside the ``try``, and put back with ``_stop`` made to wait (``_closing``).
     try:
-        _held, _stopping, _pressed_again, _closing = True, False, 0, None
+        _held, _stopping, _pressed_again, _closing, _holding, _held_stop = True, False, 0, None, False, False
         signal.signal(signal.SIGTERM, _stop)
         if ctrl_c:
             signal.signal(signal.SIGINT, _stop)

@@ -485,7 +485,10 @@ def train_lock_path(out: Path) -> Path:
 
 def out_locked_elsewhere(out: Path) -> bool:
     """Whether another process holds the lock of ``--out`` now (``train.outdir.out_lock``: a
-    ``train`` running); creates nothing. (Here, not in ``simsearch.train``, which imports torch.)"""
+    ``train`` running); creates nothing. (Here, not in ``simsearch.train``, which imports torch.)
+    The probe is a shared lock, which a ``train``'s exclusive one excludes: two probes at once
+    (``models``, a ``train --resume``) never take each other for a run, and a ``train`` that
+    starts as one probes waits that instant out (``out_lock``) instead of refusing."""
     import fcntl
 
     try:
@@ -494,7 +497,7 @@ def out_locked_elsewhere(out: Path) -> bool:
         return False
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             return True
         except OSError:

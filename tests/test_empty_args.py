@@ -300,12 +300,15 @@ def test_two_refused_first_runs_at_once_leave_no_folder_whichever_ends_last(work
         if not ended:
             first = Store.open(db)
             first.refuse_run(1)
-            ended.append(discard_unused(first, refused=True))  # the second run's row is in it: kept
+            # The second run's row is in it, refused in the commit that ended it (session 49): the
+            # first (here a bare ``discard_unused``) removes the index, not the folder, and the
+            # second, finding the index gone, removes the folder recorded in it.
+            ended.append(discard_unused(first, refused=True))
         return original(store, paths)
 
     monkeypatch.setattr(cli, "_none_of_the_files_read", the_first_run_ends_meanwhile)
     code, out, err = run_cli("index", binary, "-m", index_model, "--db", db)
-    assert ended == [False] and code == 2 and err.strip().endswith("no index was made"), err
+    assert ended == [True] and code == 2 and err.strip().endswith("no index was made"), err
     assert not (workdir / "new").exists()
 
 

@@ -150,7 +150,7 @@ def out_lock(out: Path):
         except OSError as exc:  # a read-only folder: one line, nothing written
             raise SimsearchError(f"--out {out}: cannot create the lock file {path} ({exc.strerror or exc})") from None
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_or_wait_out_a_probe(handle)
         except BlockingIOError:
             handle.close()
             raise SimsearchError(f"another `simsearch train` is writing to --out {out} (its work folder is "
@@ -180,6 +180,29 @@ def out_lock(out: Path):
         for folder in reversed(made):
             with contextlib.suppress(OSError):  # (one that holds anything stays, and so do those above it)
                 folder.rmdir()
+
+
+# How long ``out_lock`` waits for a lock held only for an instant: ``simsearch models`` probing
+# whether a run holds it (``models.out_locked_elsewhere``) holds it for microseconds; a run, for its run.
+PROBE_WAIT_SECONDS = 0.5
+
+
+def _lock_or_wait_out_a_probe(handle) -> None:
+    """``flock(LOCK_EX | LOCK_NB)``, tried again for ``PROBE_WAIT_SECONDS`` while it is busy:
+    a ``train`` starting as ``simsearch models`` probed the lock was refused ("another `simsearch
+    train` is writing"). BlockingIOError once the wait is over: another run holds it."""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + PROBE_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _make_folders(out: Path) -> list[Path]:
