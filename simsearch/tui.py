@@ -507,6 +507,17 @@ class CompareApp(App):
         # Now, not after the keys already read (``Widget.focus`` defers it to the app's queue).
         self.screen.set_focus(self.query_one(QueryInput))
 
+    def current_selection(self) -> tuple[ResultsPane, Hit] | None:
+        """The result the user sees selected: in a pane with the focus, the row its cursor is on
+        (``selected`` follows it by a message, which a key typed right after Tab may come before:
+        "Tab a" from the left pane kept the left pane's result); elsewhere, ``selected``."""
+        focused = self.focused
+        for pane in self.panes.values():
+            if focused is not None and pane in focused.ancestors_with_self and pane.answer is not None:
+                row, hits = pane.query_one(DataTable).cursor_row, pane.answer.hits
+                return (pane, hits[row]) if 0 <= row < len(hits) else None
+        return self.selected
+
     def action_answer(self) -> None:
         """Keep the selected result as an answer to the query its pane shows (``--questions``);
         one kept in this session is taken back (``QuestionFile.toggle``)."""
@@ -514,7 +525,7 @@ class CompareApp(App):
             self.notify("To keep answers, start with simsearch tui --questions FILE.jsonl "
                         "(then: simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT)", severity="warning", timeout=8)
             return
-        selected = self.selected
+        selected = self.current_selection()
         if selected is None or selected[0].answer is None:
             self.notify("Select a result first (Tab to a pane, then ↑/↓)")
             return
@@ -573,10 +584,11 @@ class CompareApp(App):
         return " ".join(map(shlex.quote, words))
 
     def action_edit(self) -> None:
-        if self.selected is None:
+        selected = self.current_selection()
+        if selected is None:
             self.notify("Select a result first (Tab to a pane, then ↑/↓)")
             return
-        hit = self.selected[1]
+        hit = selected[1]
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             self.notify("Set $EDITOR (for example: export EDITOR=vim) to open results", severity="warning")
