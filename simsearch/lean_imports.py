@@ -1,4 +1,4 @@
-"""sqlite-utils without pandas.
+"""sqlite-utils without pandas, and transformers without scikit-learn.
 
 sqlite-utils imports pandas whenever it is installed (it is, beside torch and transformers), only
 to map ``pandas.Timestamp`` values to TEXT columns, which simsearch never writes. That import took
@@ -44,4 +44,46 @@ if "sqlite_utils" not in sys.modules and "pandas" not in sys.modules:
 else:
     import sqlite_utils
 
-__all__ = ["sqlite_utils"]
+
+
+def _roc_curve(*args, **kwargs):
+    """scikit-learn's ``roc_curve``, imported when first called (``transformers_without_sklearn``)."""
+    from sklearn.metrics import roc_curve
+
+    return roc_curve(*args, **kwargs)
+
+
+def transformers_without_sklearn() -> None:
+    """Import transformers' generation module without the scikit-learn it imports when installed.
+
+    ``transformers.generation.candidate_generator`` (imported by every model class) runs ``from
+    sklearn.metrics import roc_curve`` when scikit-learn is installed (sentence-transformers
+    installs it), for a threshold of assisted decoding that simsearch never runs. Without it, a
+    fresh process loads minilm in 4.15 s instead of 5.44 s (medians of 7, 1.31x, on the 2-core
+    EPYC at load 2: ``benchmarks/bench_imports.py``), in every command that loads a model. It is imported here
+    with scikit-learn hidden from transformers' check, then the check put back, and the module
+    given a ``roc_curve`` that imports scikit-learn's when first called: assisted decoding in the
+    same process works as it would have. A no-op once that module is imported, or where
+    scikit-learn is absent or already imported.
+    """
+    if "transformers.generation.candidate_generator" in sys.modules or "sklearn" in sys.modules:
+        return
+    try:
+        import transformers.utils.import_utils as found
+    except ImportError:  # (loading the model says what is missing)
+        return
+    available = getattr(found, "_sklearn_available", None)
+    if available is not True:
+        return
+    found._sklearn_available = False
+    try:
+        import transformers.generation.candidate_generator as generator
+    except ImportError:
+        return
+    finally:
+        found._sklearn_available = available
+    if not hasattr(generator, "roc_curve"):
+        generator.roc_curve = _roc_curve
+
+
+__all__ = ["sqlite_utils", "transformers_without_sklearn"]

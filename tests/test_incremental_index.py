@@ -149,3 +149,18 @@ def test_a_file_saved_before_the_stat_was_recorded_is_verified_once_then_left_al
     assert store.setting(ann.SAVED_STAT_KEY.format(row.id)) is not None
     loads.clear()
     assert run(store, [docs]).hnsw == {} and loads == []
+
+
+def test_loading_a_model_does_not_import_sklearn(tiny_model):
+    """transformers imported scikit-learn (installed beside sentence-transformers) in every command
+    that loads a model, for a threshold of assisted decoding simsearch never runs: minilm loaded in
+    5.44 s, 4.15 s without it (benchmarks/bench_imports.py). A model loads without it now, and transformers'
+    ``roc_curve`` still answers, importing scikit-learn when first called."""
+    pytest.importorskip("sklearn")
+    code = ("import sys; from simsearch.encoder import load_transformer; load_transformer(sys.argv[1]); "
+            "print('sklearn' in sys.modules); import transformers.generation.candidate_generator as g; "
+            "from transformers.utils import is_sklearn_available; print(is_sklearn_available()); "
+            "print(g.roc_curve([0, 1, 1], [0.1, 0.8, 0.4])[1].tolist()); print('sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(tiny_model)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert done.stdout.split("\n")[:4] == ["False", "True", "[0.0, 0.5, 1.0, 1.0]", "True"], done.stdout
