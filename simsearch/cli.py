@@ -850,7 +850,13 @@ def index_command(
         if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
             if removed:  # what the stopped run's own message said it saved is gone with the index
                 raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None
-            if stop.stopped:
+            if stop.stopped and ended is None:  # the run had finished: what it did is saved, and said
+                from .indexer import stopped_once_finished
+
+                if not json_out and not refusal:
+                    _warn_includes(report.includes_not_indexed, db)
+                raise Interrupted(f"interrupted; {refusal}") if refusal else stopped_once_finished(store, report)
+            if stop.stopped and not isinstance(ended, SimsearchError):  # (a failed run's own error is told)
                 raise KeyboardInterrupt
     if removed:
         refusal += "; no index was made"

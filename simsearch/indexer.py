@@ -820,7 +820,7 @@ def index(
             report.seconds = time.perf_counter() - start
             # A first stop while the run's end is recorded waits until it is (cut short, the run
             # stayed "running": `status` said "killed" of a run that had finished, or saved its work).
-            with stops_held():
+            with stops_held(raise_after=False) as held:
                 if run_id is not None:
                     # Given files only, none of them indexed, each skipped for its content: the run
                     # did none of what was asked, and says so in the same commit that ends it (a new
@@ -830,8 +830,23 @@ def index(
                     with store.transaction():
                         # The other counts were committed with what they count (``Store.count_run``).
                         store.finish_run(run_id, status, files_seen=report.files_seen)
+            if held.stopped and status == "done":
+                raise stopped_once_finished(store, report)
+            if held.stopped and status != "failed":  # (a failed run's own error is told: what it saved, how to go on)
+                raise KeyboardInterrupt
     report.sentences = store.counts()["sentences"]
     return report
+
+
+def stopped_once_finished(store: Store, report: IndexReport) -> Interrupted:
+    """The error of a stop that came once the run had done all it was asked (as its end was
+    recorded, which the stop waits for, or after it): what it saved, and nothing left to do. (Was
+    a bare "interrupted", said alike of a run stopped before it saved anything.)"""
+    saved = _saved_by_run(store, report.run_id, report, None)
+    what = f"{saved_phrase(saved)} saved to {store.path}" if saved else f"{store.path} is up to date"
+    stopped = Interrupted(f"interrupted as the run ended, once it had finished: {what}")
+    stopped.includes_not_indexed = report.includes_not_indexed
+    return stopped
 
 
 def _recorded(store: Store, run_id: int | None) -> bool:

@@ -301,3 +301,59 @@ def test_a_train_starting_as_models_probes_its_lock_is_not_refused(tmp_path, mon
         with pytest.raises(SimsearchError, match="another `simsearch train` is writing"):
             with out_lock(out):
                 pass
+
+
+# Where a run that did all it was asked can be stopped once its work is saved: its end being recorded,
+# or the command's clean-up after it.
+FINISHED_STOPS = [
+    (Store, "finish_run", False),
+    (Store, "finish_run", True),
+    (cli, "_discard_refused", False),
+]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("owner,name,after", FINISHED_STOPS,
+                         ids=[f"{o.__name__}.{n}{' (after)' if a else ''}" for o, n, a in FINISHED_STOPS])
+def test_a_stop_once_the_run_finished_says_its_work_is_saved(tmp_path, index_model, run_cli, monkeypatch,
+                                                             owner, name, after, signum):
+    """Session 49, review: a stop as a finished run's end was recorded waits for the record (the
+    run is "done"), then said only "interrupted", exit 130: nothing said what was saved (the run
+    had made every vector), while a stop a moment earlier says "3 new or changed files were saved
+    … Run the same command again". It now says the run had finished and what it saved."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"n{i}.txt").write_text(f"Note {i} about rivers and lakes. A second sentence of note {i}.\n")
+    db = tmp_path / "i.db"
+    command = ["index", docs, "-m", index_model, "--vector-context", "0", "--db", db]
+    _stop_in(monkeypatch, owner, name, [signum], after=after)
+    code, out, err = run_cli(*command)
+    monkeypatch.undo()
+    assert code == 130 and "Traceback" not in err, (code, err)
+    assert "once it had finished: 3 new or changed files and 6 vectors for" in err, err
+    assert run_cli("status", "--db", db)[1].count("last run: done") == 1
+    _stop_in(monkeypatch, owner, name, [signum], after=after)  # a refresh that finds nothing to do
+    code, out, err = run_cli(*command)
+    monkeypatch.undo()
+    assert code == 130 and f"once it had finished: {db} is up to date" in err, (code, err)
+
+
+def test_a_stop_as_a_failed_runs_end_is_recorded_keeps_its_error(tmp_path, index_model, run_cli, monkeypatch):
+    """A run that failed (a full disk) and was stopped while its end was recorded said only
+    "interrupted": its error, what it saved before it and how to go on, was lost."""
+    from simsearch.store import StorageError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Rivers run to the sea. Lakes are still.\n")
+    real = Store.add_vectors
+
+    def full(self, *args, **kwargs):
+        raise StorageError("database or disk is full", "the disk is full")
+
+    monkeypatch.setattr(Store, "add_vectors", full)
+    _stop_in(monkeypatch, Store, "finish_run", [signal.SIGINT])
+    code, out, err = run_cli("index", docs, "-m", index_model, "--vector-context", "0", "--db", tmp_path / "i.db")
+    monkeypatch.setattr(Store, "add_vectors", real)
+    assert code == 2 and "the disk is full; 1 new or changed file was saved before it" in err, (code, err)
