@@ -817,17 +817,23 @@ def index_command(
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
         for name in model or []:
             resolve_model(name, _value(pooler))
-    store = _open_new_index(db_path, made) if new else Store.open(db)
-    roots = list(paths or [])
-    if not roots and not model:
-        roots = previous_roots(store)
-        if not roots:
-            raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
     if vector_context is not None:
         extra["context"] = vector_context
+    store = None
     ended: BaseException | None = None  # what ended the run early, if anything did
     try:
+        if new:  # a stop as it is made comes once it is, and the clean-up below removes it (was:
+            # "interrupted", and an empty index, or the folder made for it, left behind)
+            with _stops_held():
+                store = _open_new_index(db_path, made)
+        else:  # (an old index's upgrade, which its opening runs, is cut short by a stop, as before)
+            store = Store.open(db)
+        roots = list(paths or [])
+        if not roots and not model:
+            roots = previous_roots(store)
+            if not roots:
+                raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        refusable=bool(paths), **extra)
@@ -846,7 +852,12 @@ def index_command(
         # nothing (a model that does not load, Ctrl-C while one loads) is none: removed, with the
         # folders made for it, by the last of those runs.
         with _stops_held(raise_after=False) as stop:
-            refusal, removed = _discard_refused(store, new, made, db_path, paths or [], ended)
+            if store is not None:
+                refusal, removed = _discard_refused(store, new, made, db_path, paths or [], ended)
+            else:  # the index did not open (a new one: not made; its folders go, if empty)
+                refusal, removed = None, new and not os.path.lexists(db_path)
+                if removed:
+                    _remove_folders_made(made)
         if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
             if removed:  # what the stopped run's own message said it saved is gone with the index
                 raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None

@@ -357,3 +357,21 @@ def test_a_stop_as_a_failed_runs_end_is_recorded_keeps_its_error(tmp_path, index
     code, out, err = run_cli("index", docs, "-m", index_model, "--vector-context", "0", "--db", tmp_path / "i.db")
     monkeypatch.setattr(Store, "add_vectors", real)
     assert code == 2 and "the disk is full; 1 new or changed file was saved before it" in err, (code, err)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("owner,name,after", [(cli, "_open_new_index", True), (Store, "open", False)],
+                         ids=["cli._open_new_index (after)", "Store.open"])
+def test_a_first_command_stopped_as_its_index_is_made_leaves_nothing(tmp_path, index_model, run_cli, monkeypatch,
+                                                                      owner, name, after, signum):
+    """Session 49, review: stopped as its new index was made (before the run's clean-up was set),
+    a first `index` said "interrupted" and left an empty index (`status`: no model, no file) or,
+    stopped while it was created, the folder made for it: now neither, as a stop while a model loads."""
+    note = tmp_path / "n.txt"
+    note.write_text("Rivers run to the sea. Lakes are still.\n")
+    db = tmp_path / "new" / "i.db"
+    _stop_in(monkeypatch, owner, name, [signum], after=after)
+    code, out, err = run_cli("index", note, "-m", index_model, "--vector-context", "0", "--db", db)
+    monkeypatch.undo()
+    assert code == 130 and "no index was made" in err and "Traceback" not in err, (code, err)
+    assert not (tmp_path / "new").exists(), _leftovers(tmp_path / "new")
