@@ -595,6 +595,13 @@ def _missing_parts(folder: Path) -> str | None:
     return None
 
 
+# The files a model is loaded from: config and tokenizer JSON, vocabularies (.txt), weights, a
+# SentencePiece model, and the tokenizer files of the few models that name theirs otherwise
+# (PhoBERT's bpe.codes, Marian's source.spm / target.spm). A folder without the last two kinds
+# keeps the fingerprint it had before they counted.
+MODEL_FILE_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model", ".codes", ".spm")
+
+
 def fingerprint(ref: ModelRef) -> str:
     """The identity of a model: if any byte of its files changes, stored vectors are stale.
 
@@ -608,7 +615,7 @@ def fingerprint(ref: ModelRef) -> str:
     digest = hashlib.sha256(f"{ref.pooler}|{ref.max_length}{lowered}".encode())
     folder = Path(ref.path)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-                   and p.suffix in (".json", ".txt", ".safetensors", ".bin", ".model"))
+                   and p.suffix in MODEL_FILE_SUFFIXES)
     for file in files:
         digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(file_sha256(file).encode())

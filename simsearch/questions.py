@@ -7,10 +7,13 @@ is appended to FILE, a JSON Lines query file (:mod:`simsearch.retrieval`)::
 
 The answer is the sentence itself (its text, in its file), not its line: a note edited above it
 moves its line, not its text. A second answer to the same query is another line with the same
-``"id"``, which ``eval retrieval`` reads as one query with two answers. The file is only ever
-appended to, one whole line per write: lines already in it, written by hand or by an earlier
-session, stay as they are. The path is written relative to the file's folder when the document
-lies below it (a folder of notes moved with its questions still matches), else absolute.
+``"id"``, which ``eval retrieval`` reads as one query with two answers. An answer is appended, one
+whole line per write. ``a`` again on an answer this object kept takes it back (:meth:`QuestionFile.toggle`):
+the line it wrote is deleted, the file rewritten whole (a temporary file in its folder, then
+``os.replace``) with every other line byte for byte. A line it did not write (by hand, by an
+earlier session, or its own line edited since) is never rewritten: the caller names it to edit.
+The path is written relative to the file's folder when the document lies below it (a folder of
+notes moved with its questions still matches), else absolute.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import contextlib
 import json
 import os
 import re
-from dataclasses import dataclass
+import stat
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 try:
@@ -30,20 +36,22 @@ except ImportError:  # (Windows)
 
 from .data import read_text
 from .errors import SimsearchError
-from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, load_queries, unit_matches
+from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, unit_matches
 
 _ID = re.compile(r"^q(\d+)$")
 
 
 @dataclass
 class Marked:
-    """What marking a hit did: ``written`` is False when the hit already answered the query."""
+    """What marking a hit did: ``written`` is False when the hit already answered the query;
+    ``taken_back`` (``toggle``): it did, on a line this object wrote, and that line is deleted."""
 
     written: bool
     query: str
     id: str
     answers: int  # the query's answers now
-    line: int  # the file's line that holds this answer (the new line, or the one that named it)
+    line: int  # the file's line that holds this answer (the new line, the one that named it, the one deleted)
+    taken_back: bool = False
 
 
 class QuestionFile:
@@ -56,6 +64,7 @@ class QuestionFile:
         self.lines = 0  # lines the file holds (a line still being written counts once ended)
         self._forms = _PathForms()
         self._seen: tuple | None = None  # the file's state when last read or written (_refresh)
+        self._mine: Counter[str] = Counter()  # the lines this object wrote (their text): ``toggle`` may delete them
         self._load()
 
     @classmethod
@@ -148,6 +157,7 @@ class QuestionFile:
         item = {"path": self.written_path(hit.path), "text": hit.text}
         line = json.dumps({"id": query_id, "query": query, "relevant": [item]}, ensure_ascii=False)
         self._append(line)
+        self._mine[line] += 1
         unit = Unit.make(os.path.join(self.base, item["path"]), None, hit.text, item["path"])
         source = f"{self.path}:{self.lines}"
         if kept is None:
@@ -158,6 +168,107 @@ class QuestionFile:
         kept.units.append(unit)
         kept.unit_sources[unit] = source
         return Marked(True, query, query_id, len(kept.units), self.lines)
+
+    def toggle(self, query: str, hit, store=None) -> Marked:
+        """``mark``, and for an answer this object kept (this session of the app), take it back:
+        its line is deleted (``taken_back``). An answer that a line it did not write names (by hand,
+        an earlier session, its own line edited since) is left as it is: ``line`` names that line.
+        A file changed on disk since it was last read or written here is read again, not rewritten
+        (a one-line error): the answers the caller shows were the old file's."""
+        query = query.strip()
+        if not query:
+            raise SimsearchError("an answer needs a query")
+        with self._locked():
+            changed = _state(self.path) != self._seen
+            marked = self._mark(query, hit, store)
+            return marked if marked.written else self._take_back(marked, hit, store, changed)
+
+    def _take_back(self, marked: Marked, hit, store, changed: bool) -> Marked:
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
+        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+        body = data[len(bom):]
+        lines = re.findall(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", body)  # each with its line end
+        if b"".join(lines) != body:  # (cannot happen: every byte is in one line)
+            return marked
+        mine, theirs, left = Counter(self._mine), [], Counter()
+        for number, line in enumerate(lines, 1):
+            try:
+                text = line.rstrip(b"\r\n").decode("utf-8")
+                named = text.strip() and _jsonl_query(text, self.base, f"{self.path}:{number}")
+            except (UnicodeDecodeError, SimsearchError):
+                continue  # (not an answer to this query: ``_mark`` read the whole file)
+            if not named or named.text != marked.query or not unit_matches(hit, named.units, self._forms, store):
+                continue
+            if mine[text] > 0:
+                mine[text] -= 1
+                left[number] = 1
+            else:
+                theirs.append(number)
+        if theirs or not left:  # a line this object did not write: the user's to edit
+            return replace(marked, line=theirs[0]) if theirs else marked
+        if changed:
+            raise SimsearchError(f"{self.path} changed on disk since simsearch read it: nothing taken back "
+                                 "(read again now; press a again to take the answer back)")
+        self._rewrite(bom + b"".join(line for number, line in enumerate(lines, 1) if number not in left))
+        for number in left:
+            self._mine[lines[number - 1].rstrip(b"\r\n").decode("utf-8")] -= 1
+        self._load()
+        kept = self.queries.get(marked.query)
+        return Marked(False, marked.query, marked.id, len(kept.units) if kept else 0, min(left), taken_back=True)
+
+    def _rewrite(self, data: bytes) -> None:
+        """The file holds ``data`` now, whole or not at all: a temporary file in its folder, on disk,
+        then put in its place (``os.replace``) with the file's permissions. A symbolic link stays
+        one (the file it names is rewritten). Refused where the file cannot be written (read-only:
+        ``os.replace`` would replace it all the same), has other hard links (they would keep the old
+        text), or changed since it was read here (an editor that does not lock it)."""
+        target = os.path.realpath(self.path)
+        try:
+            info = os.stat(target)
+        except OSError as exc:
+            raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
+        if not os.access(target, os.W_OK):
+            raise SimsearchError(f"{self.path}: cannot be written (read-only)")
+        if info.st_nlink > 1:
+            raise SimsearchError(f"{self.path}: has {info.st_nlink} hard links, which a rewrite would part; "
+                                 "edit the file to take the answer back")
+        folder, name = os.path.split(target)
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise SimsearchError(f"{self.path}: cannot be rewritten: its folder cannot be written "
+                                 f"({exc.strerror or exc})") from None
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))
+            if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):  # (only root may give a file away)
+                    os.chown(temporary, info.st_uid, info.st_gid)
+            if _state(self.path) != self._seen:  # (an editor wrote it since ``_take_back`` read it)
+                raise SimsearchError(f"{self.path} changed on disk since simsearch read it: nothing taken back "
+                                     "(read again now; press a again to take the answer back)")
+            os.replace(temporary, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise SimsearchError(f"{self.path}: cannot be rewritten ({exc.strerror or exc})") from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        with contextlib.suppress(OSError):  # the new name on disk too
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
     def _written_id(self, kept: Query | None) -> str:
         """The ``"id"`` of a new line: the query's own. A query whose first line has none goes
@@ -183,8 +294,8 @@ class QuestionFile:
     @contextlib.contextmanager
     def _locked(self):
         """An exclusive lock on the file (``flock``; none where the system has none). Taken by
-        ``mark`` only, which writes unless the answer is in the file: a missing file is created
-        here, so that two sessions that both found none take turns (each would write "q1")."""
+        ``mark`` and ``toggle``, which write unless the answer is in the file: a missing file is
+        created here, so that two sessions that both found none take turns (each would write "q1")."""
         if fcntl is None:
             yield
             return
@@ -200,6 +311,14 @@ class QuestionFile:
                 fcntl.flock(handle, fcntl.LOCK_EX)
             except OSError:  # a file system without locks
                 pass
+            try:  # another session's ``toggle`` put a new file in its place meanwhile: lock that one
+                replaced = os.fstat(handle.fileno()).st_ino != os.stat(self.path).st_ino
+            except OSError:
+                replaced = False
+            if not replaced:
+                yield
+                return
+        with self._locked():
             yield
 
     def _append(self, line: str) -> None:

@@ -127,7 +127,8 @@ HELP = """\
                from the context panel)
   a            keep the selected result as an answer to the query
                (tui --questions FILE.jsonl), for
-               simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT
+               simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT;
+               on an answer kept in this session: take it back
   + / -        more / fewer results (k)
   m            search mode: dense (meaning), lexical (words), hybrid
   l / r        choose the left / right model (F2 / F3 from anywhere)
@@ -506,26 +507,55 @@ class CompareApp(App):
         # Now, not after the keys already read (``Widget.focus`` defers it to the app's queue).
         self.screen.set_focus(self.query_one(QueryInput))
 
+    def current_selection(self) -> tuple[ResultsPane, Hit] | None:
+        """The result the user sees selected: in a pane with the focus, the row its cursor is on
+        (``selected`` follows it by a message, which a key typed right after Tab may come before:
+        "Tab a" from the left pane kept the left pane's result); elsewhere, ``selected``."""
+        focused = self.focused
+        for pane in self.panes.values():
+            if focused is not None and pane in focused.ancestors_with_self and pane.answer is not None:
+                row, hits = pane.query_one(DataTable).cursor_row, pane.answer.hits
+                return (pane, hits[row]) if 0 <= row < len(hits) else None
+        return self.selected
+
     def action_answer(self) -> None:
-        """Keep the selected result as an answer to the query its pane shows (``--questions``)."""
+        """Keep the selected result as an answer to the query its pane shows (``--questions``);
+        one kept in this session is taken back (``QuestionFile.toggle``)."""
         if self.questions is None:
             self.notify("To keep answers, start with simsearch tui --questions FILE.jsonl "
                         "(then: simsearch eval retrieval FILE.jsonl -m LEFT -m RIGHT)", severity="warning", timeout=8)
             return
-        if self.selected is None or self.selected[0].answer is None:
+        selected = self.current_selection()
+        if selected is None or selected[0].answer is None:
             self.notify("Select a result first (Tab to a pane, then ↑/↓)")
             return
-        pane, hit = self.selected
+        pane, hit = selected
         query = pane.answer.query
         try:
-            marked = self.questions.mark(query, hit, self.store)
+            marked = self.questions.toggle(query, hit, self.store)
         except SimsearchError as exc:
+            self.show_answer_marks(query)  # (a file changed on disk is read again: its answers shown)
             self.notify(str(exc), severity="error", markup=False)  # (a path, a line: not markup)
             return
         where = f"{display_path(str(self.questions.path))}:{marked.line}"
-        if not marked.written:
-            self.notify(f"Already an answer to this query ({where})", markup=False)
+        if not marked.written and not marked.taken_back:
+            self.notify(f"Already an answer to this query, on a line this session did not write: to take it back, "
+                        f"edit {where}", timeout=8, markup=False)
             return
+        self.show_answer_marks(query)
+        if marked.taken_back:
+            left = (f"{marked.answers} answer{'s' if marked.answers != 1 else ''} left" if marked.answers
+                    else "the query has no answer left and is no longer in the file")
+            self.notify(f"Taken back: no longer an answer to {query!r} (its line deleted: {where}; {left}). "
+                        "Press a again to keep it", timeout=8, markup=False)
+            return
+        compare = ("Measure the words alone on all of them" if pane.answer.mode == "lexical"
+                   else "Compare the models on all of them")
+        self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}; a again takes it back). {compare}: "
+                    f"{self.eval_command(pane.answer.mode)}", timeout=8, markup=False)  # a query "[/]" is text
+
+    def show_answer_marks(self, query: str) -> None:
+        """Both panes' ✓ and the status line as the file of questions holds ``query``'s answers now."""
         with self.batch_update():  # both panes show the mark, the cursor where it was
             for each in self.panes.values():
                 if each.answer is not None and each.answer.query == query:
@@ -535,10 +565,6 @@ class CompareApp(App):
                     if 0 < row < each.query_one(DataTable).row_count:
                         each.query_one(DataTable).move_cursor(row=row)
             self.query_one(StatusLine).answers = self.answer_ranks()
-        compare = ("Measure the words alone on all of them" if pane.answer.mode == "lexical"
-                   else "Compare the models on all of them")
-        self.notify(f"Kept as answer {marked.answers} to {query!r} ({where}). {compare}: "
-                    f"{self.eval_command(pane.answer.mode)}", timeout=8, markup=False)  # a query "[/]" is text
 
     def eval_command(self, mode: str) -> str:
         """``eval retrieval`` over the file of questions, as this app searched: its index (--db
@@ -558,10 +584,11 @@ class CompareApp(App):
         return " ".join(map(shlex.quote, words))
 
     def action_edit(self) -> None:
-        if self.selected is None:
+        selected = self.current_selection()
+        if selected is None:
             self.notify("Select a result first (Tab to a pane, then ↑/↓)")
             return
-        hit = self.selected[1]
+        hit = selected[1]
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             self.notify("Set $EDITOR (for example: export EDITOR=vim) to open results", severity="warning")

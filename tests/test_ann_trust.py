@@ -256,6 +256,24 @@ def test_fingerprint_sees_a_change_anywhere_in_the_weights(tmp_path, tiny_model)
     assert fingerprint(ref) != before
 
 
+@pytest.mark.parametrize("name", ["bpe.codes", "source.spm"])
+def test_fingerprint_sees_a_tokenizer_file_named_otherwise(tmp_path, tiny_model, name):
+    """PhoBERT reads its merges from bpe.codes, Marian its vocabulary from source.spm: a change
+    there changes the tokens, so the vectors are stale; a folder without such files keeps the
+    fingerprint it had before they counted."""
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_model, folder)
+    ref = resolve_model(str(folder))
+    without = fingerprint(ref)
+    (folder / "notes.md").write_text("not read by any loader")
+    assert fingerprint(ref) == without
+    (folder / name).write_text("a b\n")
+    first = fingerprint(ref)
+    assert first != without
+    (folder / name).write_text("a c\n")
+    assert fingerprint(ref) != first
+
+
 def test_file_hashes_are_cached_only_while_the_file_cannot_have_changed_unseen(tmp_path, monkeypatch):
     file = tmp_path / "weights.bin"
     file.write_bytes(os.urandom(1 << 16))

@@ -179,14 +179,25 @@ def test_a_in_a_pane_keeps_the_answer_that_eval_retrieval_then_finds_at_its_rank
         shown["right"] = table_column(app, "right", "hit")
         shown["right_hits"] = app.panes["right"].answer.hits
         shown["status"] = str(app.query_one(StatusLine).render())
-        await pilot.press("a")  # again: already kept
+        shown["data"] = path.read_bytes()
+        await pilot.press("a")  # again: taken back (was: "Already an answer", and only an editor took it back)
+        await settle(app, pilot)
+        shown["after"] = (path.read_bytes(), table_column(app, "left", "hit"), str(app.query_one(StatusLine).render()))
+        await pilot.press("a")  # and kept again
         await settle(app, pilot)
 
     run_app(CompareApp(db, show_timings=False, questions=kept), scenario)
+    data, cells, status = shown["after"]
+    assert data == b"" and not any(cell.split("\n")[1].lstrip().startswith("✓") for cell in cells)
+    assert not status.startswith("✓"), status
+    assert path.read_bytes() == shown["data"]
+    assert "Taken back: no longer an answer to" in said[1] and "questions.jsonl:1;" in said[1], said
+    assert "the query has no answer left" in said[1] and "Press a again to keep it" in said[1]
+    assert "Kept as answer 1" in said[2] and "a again takes it back" in said[2]
     lines = path.read_text().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["query"] == QUERY
     assert json.loads(lines[0])["relevant"][0]["text"] == shown["chosen"].text
-    assert "Kept as answer 1" in said[0] and f"-m {base} -m {trained}" in said[0] and "Already an answer" in said[1]
+    assert "Kept as answer 1" in said[0] and f"-m {base} -m {trained}" in said[0]
     assert [cell.split("\n")[1].lstrip().startswith("✓") for cell in shown["left"]][:3] == [False, True, False]
     on_right = [hit.text == shown["chosen"].text for hit in shown["right_hits"]]
     assert [cell.split("\n")[1].lstrip().startswith("✓") for cell in shown["right"]] == on_right

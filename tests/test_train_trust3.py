@@ -515,3 +515,27 @@ def test_the_same_command_without_resume_is_refused_while_its_checkpoint_is_ther
     assert checkpoint.read_bytes() == saved and not out.exists()
     train(quick(world, out, max_steps=4, seed=7))  # other settings: it cannot be resumed, so it is replaced
     assert out.is_dir() and not staging_of(out).exists()
+
+
+# --- session 49 (trial notes): the warning that replaces another run's checkpoint --------------
+
+def test_replacing_another_runs_checkpoint_says_how_it_differs_not_to_pass_resume(world, tmp_path, capsys):
+    """`train --from-index` stopped at step 10 of 60, then run with --max-steps 20: the warning said
+    "pass --resume to continue it instead", and this command with --resume is refused (its
+    --max-steps differs). Now it names the difference and what could continue that run."""
+    from simsearch.train import Interrupted
+
+    out = tmp_path / "m"
+    with pytest.raises(Interrupted):
+        train(quick(world, out, max_steps=4), stop_at_step=2)
+    capsys.readouterr()
+    train(quick(world, out, max_steps=3))
+    err = " ".join(capsys.readouterr().err.split())
+    assert "discarding the checkpoint of an interrupted run" in err
+    assert "pass --resume" not in err
+    assert "that run differs from this one in --max-steps (4 then, 3 now)" in err
+    assert "only that run's own options with --resume could continue it" in err
+    with pytest.raises(Interrupted):  # this command's --resume indeed cannot continue a 4-step run
+        train(quick(world, out, max_steps=4), stop_at_step=2)
+    with pytest.raises(SimsearchError, match=r"differs from the interrupted one in --max-steps \(4 then, 3 now\)"):
+        train(quick(world, out, max_steps=3, resume=True))

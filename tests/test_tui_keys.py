@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,32 @@ def test_the_context_panels_scrollbar_runs_beside_the_lines_that_scroll_not_its_
         assert "notes/long.md:7" in screen_lines(app)[panel.region.y]  # the head: its top border's title
 
     run_app(CompareApp(tmp_path / "index.db", show_timings=False, mode="lexical"), scenario, size=size)
+
+
+
+def test_a_typed_right_after_tab_keeps_the_result_the_focused_pane_shows_selected(two_model_index, monkeypatch, tmp_path):
+    """Was: "Tab a" typed fast (one write: tmux send-keys -l, 3 times of 3 in a real terminal)
+    from the left pane, its third result selected, moved the focus to the right pane, which showed
+    its first result selected, but kept the left pane's third: `a` kept ``selected``, which follows
+    the focus by a message that came after the key. Here the key comes before that message (the
+    focus moved and `a` handled in one step), as it did in the terminal."""
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    questions = tmp_path / "q.jsonl"
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, "chess")
+        app.query_one("#left-table", DataTable).focus()
+        await pilot.press("down", "down")
+        await settle(app, pilot)
+        assert app.selected[1].rank == 3
+        right = app.query_one("#right-table", DataTable)
+        app.screen.set_focus(right)  # Tab
+        app.action_answer()  # `a`, before the pane's Selected message
+        meant = app.panes["right"].answer.hits[right.cursor_row]
+        [line] = questions.read_text().splitlines()
+        assert json.loads(line)["relevant"][0]["text"] == meant.text != app.panes["left"].answer.hits[2].text
+        await settle(app, pilot)
+        assert app.selected == (app.panes["right"], meant)  # (what the context panel shows)
+
+    run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(questions)), scenario, size=(80, 24))

@@ -348,8 +348,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                            split.sts_dev_pairs, split.training if names_column(config) else None)
     saved = (_checkpoint_to_resume(staging, signature, heldout_docs,
                                    lambda: _heldout_before_session_47(data, config.seed)) if config.resume else None)
-    if not config.resume:
-        _refuse_to_drop_a_resumable_checkpoint(staging, signature)
+    other_run = None if config.resume else _refuse_to_drop_a_resumable_checkpoint(staging, signature)
 
     tokenizer, model = load_transformer(base.path, dropout=config.dropout)
     token_ids = [tokenizer(texts_for_model(base, [row[c] for row in split.training]), truncation=True,
@@ -393,7 +392,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                                      "make room, then run the same command again") from None
             _best_of_checkpoint(staging, state)
     elif rank == 0:
-        _fresh_staging(staging)
+        _fresh_staging(staging, other_run)
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
     try:

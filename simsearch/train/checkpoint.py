@@ -236,6 +236,14 @@ def repeated_names(documents) -> set[str]:
     return {name for name, count in Counter(d.name for d in documents).items() if count > 1}
 
 
+class OtherRun(SimsearchError):
+    """A checkpoint written by a run of other options or data (``details``: which, then and now)."""
+
+    def __init__(self, message: str, details: str):
+        super().__init__(message)
+        self.details = details
+
+
 def _compare_signatures(saved: dict, now: dict) -> None:
     def shown(value):
         return value[:12] if isinstance(value, str) and len(value) == 64 else value  # a sha256: its start
@@ -253,8 +261,8 @@ def _compare_signatures(saved: dict, now: dict) -> None:
         differ.remove(STS_DEV_KEY)  # another folder is said already: its pairs differ with it
     if differ:
         details = ", ".join(detail(key) for key in differ)
-        raise SimsearchError(f"--resume: this run differs from the interrupted one in {details}; resume with the "
-                             "same options and data, or start again without --resume")
+        raise OtherRun(f"--resume: this run differs from the interrupted one in {details}; resume with the "
+                       "same options and data, or start again without --resume", details)
 
 
 def _all_rng_states(world: int) -> list[dict]:
@@ -322,17 +330,21 @@ class _Writes:
         self.file.flush()
 
 
-def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> None:
+def _refuse_to_drop_a_resumable_checkpoint(staging: Path, signature: dict) -> str | None:
     """Without --resume a new run starts afresh, and its work folder replaces the interrupted one's
     (``_fresh_staging``). Where that run's checkpoint is this very command's, the rerun was surely
     meant to go on: refused, so a forgotten --resume never throws away the steps done. Another
-    run's (other settings or data: it cannot be resumed by this command) is replaced, with a warning."""
+    run's (other settings or data: it cannot be resumed by this command) is replaced, with a warning
+    that says why (returned here: which options or data differ; None: no checkpoint, or one that
+    no command can resume)."""
     if not (staging / "checkpoint.pt").is_file() or not _staging_is_ours(staging):
-        return
+        return None
     try:
         saved = _checkpoint_to_resume(staging, signature)
+    except OtherRun as exc:
+        return f"that run differs from this one in {exc.details}"
     except SimsearchError:
-        return
+        return None
     raise SimsearchError(f"an interrupted run of this same command saved a checkpoint at step {saved['state']['step']} "
                          f"in {staging}: add --resume to go on from it, or delete that folder to start again")
 

@@ -229,15 +229,20 @@ def _staging_is_ours(staging: Path) -> bool:
     return (staging / STAGING_MARKER).is_file() or all(p.name in _STAGING_NAMES for p in staging.iterdir())
 
 
-def _fresh_staging(staging: Path) -> None:
-    """An empty work folder beside --out, replacing only an earlier one of ours."""
+def _fresh_staging(staging: Path, other_run: str | None = None) -> None:
+    """An empty work folder beside --out, replacing only an earlier one of ours. ``other_run``:
+    how the interrupted run whose checkpoint is discarded differs from this one, when known
+    (``_refuse_to_drop_a_resumable_checkpoint``); this command's --resume could not continue it."""
     if staging.exists() or staging.is_symlink():
         if not _staging_is_ours(staging):
             raise SimsearchError(f"{staging} is in the way (training's work folder for this --out) and was not "
                                  "made by simsearch; move it away")
         if (staging / "checkpoint.pt").is_file():
-            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {escape(str(staging))} "
-                         "(pass --resume to continue it instead)", highlight=False, soft_wrap=True)
+            # (was: "pass --resume to continue it instead", which for another run's checkpoint, the
+            # only one a run without --resume replaces, was refused as differing in those options)
+            why = f": {other_run}; only that run's own options with --resume could continue it" if other_run else ""
+            stderr.print(f"[yellow]warning:[/] discarding the checkpoint of an interrupted run in {escape(str(staging))}"
+                         f"{escape(why)}", highlight=False, soft_wrap=True)
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     (staging / STAGING_MARKER).write_text("work folder of an unfinished `simsearch train`; safe to delete\n")

@@ -1,0 +1,203 @@
+"""`a` again takes back an answer kept in this session (``QuestionFile.toggle``): the line the
+session wrote is deleted, the file rewritten whole (temporary file + ``os.replace``), every other
+line byte for byte; a line the session did not write is never touched."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsearch.errors import SimsearchError
+from simsearch.questions import QuestionFile
+from simsearch.retrieval import load_queries, normalize_text
+
+from .test_questions import a_hit
+
+QUERIES = ["how do I reset it", "chess openings", "ünïcode “quotes”"]
+PLACES = ["notes/a.md", "notes/deep/b.rst", "../elsewhere/c.txt"]
+TEXTS = ["Hold the button ten seconds.", "The Sicilian is sharp.", "Line \"one\"\\two", "Prices rose."]
+# A user's lines: no line end at the end, CRLF and a blank line, a BOM, an answer by text alone.
+PREFIXES = [
+    b"",
+    b'{"query": "chess openings", "relevant": ["notes/a.md:1-9"]}',
+    b'\xef\xbb\xbf{"id": "mine", "query": "stock prices", "relevant": [{"text": "Prices rose."}]}\r\n\r\n',
+    b'{"query": "how do I reset it", "relevant": [{"text": "Prices rose."}]}\n',
+]
+
+
+def _lines(data: bytes) -> list[bytes]:
+    import re
+    return re.findall(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(PREFIXES),
+       steps=st.lists(st.tuples(st.sampled_from(QUERIES), st.sampled_from(PLACES), st.sampled_from(TEXTS),
+                                st.booleans()), max_size=16))
+def test_keep_and_take_back_leave_the_file_as_an_oracle_says(tmp_path_factory, prefix, steps):
+    """Against an oracle of the file's lines: the user's lines, then the lines each session wrote
+    in order, a line gone when its answer is taken back in the session that wrote it. ``reopen``
+    starts a new session, whose answers before it can no longer be taken back by a key."""
+    root = tmp_path_factory.mktemp("u") / "work"
+    root.mkdir()
+    path = root / "questions.jsonl"
+    if prefix:
+        path.write_bytes(prefix)
+    prior = {q.text: list(q.units) for q in load_queries(path)} if prefix else {}
+    expected = _lines(prefix)  # the file's lines, as bytes with their ends
+    earlier: set[tuple[str, str, str]] = set()  # kept by an earlier session
+    mine: dict[tuple[str, str, str], bytes] = {}  # kept by this session: its line
+    kept = QuestionFile(path)
+    for query, place, text, reopen in steps:
+        if reopen:
+            kept, earlier = QuestionFile(path), earlier | set(mine)
+            mine = {}
+        hit = a_hit(root, place, text)
+        key = (query, os.path.normpath(hit.path), normalize_text(text))
+        by_user = any(unit.matches((key[1],), hit.line, key[2]) for unit in prior.get(query, ()))
+        marked = kept.toggle(query, hit)
+        if key in mine:
+            assert marked.taken_back and not marked.written
+            line = mine.pop(key)
+            assert expected[marked.line - 1] == line
+            expected.remove(line)
+        elif by_user or key in earlier:
+            assert not marked.taken_back and not marked.written
+            named = expected[marked.line - 1].decode("utf-8-sig")
+            assert query in named or query not in json.loads(named)["query"]  # a line of this query
+        else:
+            assert marked.written
+            if expected and not expected[-1].endswith((b"\n", b"\r")):
+                expected[-1] += b"\n"
+            line = path.read_bytes().splitlines(keepends=True)[-1]
+            mine[key] = line
+            expected.append(line)
+        data = path.read_bytes() if path.exists() else b""
+        assert _lines(data) == expected  # every other line byte for byte, in its place
+    if not any(line.strip(b"\xef\xbb\xbf\r\n") for line in expected):
+        return
+    found = {q.text: {(u.path, u.text) for u in q.units if u.text is not None} for q in load_queries(path)}
+    for query, place, text in {*earlier, *mine}:
+        assert (place, text) in found[query]
+    answers = sum(len(units) for units in found.values())
+    user = sum(len({(u.path, u.text) for u in units if u.text is not None}) for units in prior.values())
+    assert answers <= user + len(earlier) + len(mine)
+
+
+def test_a_kept_answer_is_taken_back_and_can_be_kept_again(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "q1", "query": "chess", "relevant": [{"path": "a.md", "text": "E4 first."}]}\n')
+    os.chmod(path, 0o640)
+    kept = QuestionFile.open(path)
+    one, two = a_hit(tmp_path, "a.md", "The Sicilian is sharp."), a_hit(tmp_path, "b.md", "Reset it.")
+    assert kept.toggle("chess", one).written and kept.toggle("reset it", two).written
+    before = path.read_bytes().splitlines(keepends=True)
+    back = kept.toggle("chess", one)
+    assert (back.taken_back, back.line, back.answers) == (True, 2, 1)
+    assert path.read_bytes().splitlines(keepends=True) == [before[0], before[2]]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert kept.answered("chess", [one]) == [False]
+    last = kept.toggle("reset it", two)  # the query's only answer: its line goes, and the query with it
+    assert (last.taken_back, last.answers) == (True, 0)
+    assert [q.text for q in load_queries(path)] == ["chess"]
+    again = kept.toggle("chess", one)
+    assert again.written and again.line == 2
+
+
+def test_an_answer_the_session_did_not_write_is_left_and_its_line_named(tmp_path):
+    path = tmp_path / "q.jsonl"
+    earlier = QuestionFile.open(path)
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    earlier.mark("chess", hit)
+    path.write_bytes(b'{"query": "other", "relevant": "a.md"}\r\n' + path.read_bytes())  # edited by hand
+    data = path.read_bytes()
+    marked = QuestionFile.open(path).toggle("chess", hit)  # another session
+    assert (marked.written, marked.taken_back, marked.line) == (False, False, 2)
+    assert path.read_bytes() == data
+    # This session's own line, edited by hand since: the user's now.
+    session = QuestionFile.open(path)
+    other = a_hit(tmp_path, "a.md", "E4 first.")
+    session.toggle("chess", other)
+    path.write_bytes(path.read_bytes().replace(b'"E4 first."}]}', b'"E4 first."}, "c.md"]}'))
+    data = path.read_bytes()
+    marked = session.toggle("chess", other)
+    assert (marked.taken_back, marked.line) == (False, 3) and path.read_bytes() == data
+
+
+def test_a_file_changed_on_disk_since_it_was_read_is_not_rewritten(tmp_path):
+    path = tmp_path / "q.jsonl"
+    kept = QuestionFile.open(path)
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    kept.toggle("chess", hit)
+    with open(path, "a") as out:  # an editor, or another session, meanwhile
+        out.write('{"query": "reset it", "relevant": "a.md"}\n')
+    data = path.read_bytes()
+    with pytest.raises(SimsearchError, match=r"q.jsonl changed on disk since simsearch read it: nothing taken back"):
+        kept.toggle("chess", hit)
+    assert path.read_bytes() == data
+    back = kept.toggle("chess", hit)  # read again: now it is taken back, the other line kept
+    assert back.taken_back and path.read_bytes() == b'{"query": "reset it", "relevant": "a.md"}\n'
+
+
+def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_path):
+    real = tmp_path / "real.jsonl"
+    link = tmp_path / "q.jsonl"
+    link.symlink_to(real)
+    kept = QuestionFile.open(link)
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    kept.toggle("chess", hit)
+    assert kept.toggle("chess", hit).taken_back
+    assert link.is_symlink() and real.read_bytes() == b""
+    kept.toggle("chess", hit)
+    data = real.read_bytes()
+    os.link(real, tmp_path / "other.jsonl")
+    with pytest.raises(SimsearchError, match="changed on disk"):  # (a new link changes the file's ctime)
+        kept.toggle("chess", hit)
+    with pytest.raises(SimsearchError, match="has 2 hard links, which a rewrite would part"):
+        kept.toggle("chess", hit)
+    os.unlink(tmp_path / "other.jsonl")
+    if os.geteuid() != 0:  # (root writes read-only files)
+        os.chmod(real, 0o444)
+        with pytest.raises(SimsearchError, match="read-only"):
+            kept.toggle("chess", hit)
+    assert real.read_bytes() == data
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+from textual.widgets import DataTable  # noqa: E402
+
+from simsearch.tui import CompareApp  # noqa: E402
+
+from .test_tui import QUERY, ask, run_app, settle, two_model_index, two_model_indexes  # noqa: E402,F401
+
+
+def test_in_the_app_an_earlier_sessions_answer_is_not_taken_back_and_its_line_is_named(two_model_index, tmp_path,
+                                                                                    monkeypatch):
+    db, _, _ = two_model_index
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "questions.jsonl"
+    said: list[str] = []
+
+    def session():
+        async def scenario(app, pilot):
+            monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+            await ask(app, pilot, QUERY)
+            app.query_one("#left-table", DataTable).focus()
+            await settle(app, pilot)
+            await pilot.press("a")
+            await settle(app, pilot)
+        run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
+
+    session()
+    data = path.read_bytes()
+    session()  # the next day: `a` on the answer kept then
+    assert path.read_bytes() == data
+    assert said[1] == ("Already an answer to this query, on a line this session did not write: to take it back, "
+                       "edit questions.jsonl:1"), said
