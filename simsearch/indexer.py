@@ -43,8 +43,8 @@ from .interrupt import sigterm_as_ctrl_c, stops_held
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
-from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
-                     resolve_model, resolve_offline)
+from .models import (EMBEDDED_ALIASES, ModelRef, command_line, files_counted_since, fingerprint, hidden_size, index_command_line,
+                     models_dir, ref_at_path, resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, RECLAIM_FREE_SHARE, ModelRow, Store, check_context_window,
@@ -345,6 +345,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                     count = store.count_vectors(stored.id)
                     note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made with pooler "
                                f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})")
+                elif counted_since := files_counted_since(ref, stored.fingerprint):
+                    # its files as they were, some of them not checked then (was: "changed")
+                    note(path, f"{_model_named(stored.name, path)}: this version of simsearch checks its "
+                               f"{', '.join(counted_since)} too, which the index did not record; re-embedding")
                 else:
                     note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
