@@ -1704,7 +1704,20 @@ def _reader_gone() -> None:
 
 def _stopped_as_it_exits(signum, frame) -> None:
     """A Ctrl-C or SIGTERM after the command ended, while Python shuts down: its work is saved and
-    said, so the process ends at once, with the status of a stopped command (``_end_on_stop``)."""
+    said, so the process ends at once, with the status of a stopped command (``_end_on_stop``).
+    A program that goes on after calling ``main()`` (a script, a notebook) is stopped as before:
+    KeyboardInterrupt, or SIGTERM's own end (was: ended at once, its own handling skipped)."""
+    import signal
+    import threading
+
+    if not getattr(threading, "_SHUTTING_DOWN", True):  # (set as Python starts to exit, before its exit handlers)
+        for which, original in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+            if signal.getsignal(which) is _stopped_as_it_exits:  # (the handlers ``_end_on_stop`` replaced)
+                signal.signal(which, original)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
+        return
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):

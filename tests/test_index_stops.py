@@ -258,6 +258,38 @@ def test_ctrl_c_as_the_process_exits_ends_it_with_status_130(tmp_path, index_mod
     assert "indexed 1 new" in done.stdout, done.stdout
 
 
+GOES_ON = r"""
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+sys.argv = ["simsearch", "status", "--db", sys.argv[1]]
+from simsearch.cli import main
+try:
+    main()
+except SystemExit as exc:
+    print("simsearch ended:", exc.code)
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("the program's own Ctrl-C handling")
+finally:
+    print("its finally")
+"""
+
+
+def test_a_program_that_goes_on_after_main_keeps_its_ctrl_c(tmp_path):
+    """Session 49, review: `main()` (no argv: sys.argv read) as another program calls it, which goes
+    on after it (a notebook's cell, a script): a Ctrl-C later ended that program at once with
+    status 130, its own `except KeyboardInterrupt` and `finally` not run. Only a process that is
+    exiting is ended so now; a program that goes on gets its KeyboardInterrupt, as before."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", GOES_ON, str(tmp_path / "none.db")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "simsearch ended: 2" in done.stdout, (done.stdout, done.stderr)
+    assert "the program's own Ctrl-C handling" in done.stdout and "its finally" in done.stdout, (done.returncode, done.stdout)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+
+
 def test_a_train_starting_as_models_probes_its_lock_is_not_refused(tmp_path, monkeypatch):
     """Session 49: `simsearch models` probes each interrupted run's lock (``out_locked_elsewhere``)
     with an exclusive lock: a `train` into that --out starting in that instant was refused
