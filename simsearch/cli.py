@@ -817,17 +817,23 @@ def index_command(
             raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
         for name in model or []:
             resolve_model(name, _value(pooler))
-    store = _open_new_index(db_path, made) if new else Store.open(db)
-    roots = list(paths or [])
-    if not roots and not model:
-        roots = previous_roots(store)
-        if not roots:
-            raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
     extra = {"pooler": _value(pooler)} if pooler is not None else {}
     if vector_context is not None:
         extra["context"] = vector_context
+    store = None
     ended: BaseException | None = None  # what ended the run early, if anything did
     try:
+        if new:  # a stop as it is made comes once it is, and the clean-up below removes it (was:
+            # "interrupted", and an empty index, or the folder made for it, left behind)
+            with _stops_held():
+                store = _open_new_index(db_path, made)
+        else:  # (an old index's upgrade, which its opening runs, is cut short by a stop, as before)
+            store = Store.open(db)
+        roots = list(paths or [])
+        if not roots and not model:
+            roots = previous_roots(store)
+            if not roots:
+                raise SimsearchError("nothing to index: give a folder or file (simsearch index ./docs)")
         report = index(store, roots, model, device=_value(device), batch_size=batch_size, max_file_mb=max_file_mb,
                        progress=not json_out, on_warning=None if json_out else _warn, precision=_value(precision),
                        refusable=bool(paths), **extra)
@@ -846,11 +852,22 @@ def index_command(
         # nothing (a model that does not load, Ctrl-C while one loads) is none: removed, with the
         # folders made for it, by the last of those runs.
         with _stops_held(raise_after=False) as stop:
-            refusal, removed = _discard_refused(store, new, made, db_path, paths or [], ended)
+            if store is not None:
+                refusal, removed = _discard_refused(store, new, made, db_path, paths or [], ended)
+            else:  # the index did not open (a new one: not made; its folders go, if empty)
+                refusal, removed = None, new and not os.path.lexists(db_path)
+                if removed:
+                    _remove_folders_made(made)
         if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
             if removed:  # what the stopped run's own message said it saved is gone with the index
                 raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None
-            if stop.stopped:
+            if stop.stopped and ended is None:  # the run had finished: what it did is saved, and said
+                from .indexer import stopped_once_finished
+
+                if not json_out and not refusal:
+                    _warn_includes(report.includes_not_indexed, db)
+                raise Interrupted(f"interrupted; {refusal}") if refusal else stopped_once_finished(store, report)
+            if stop.stopped and not isinstance(ended, SimsearchError):  # (a failed run's own error is told)
                 raise KeyboardInterrupt
     if removed:
         refusal += "; no index was made"
@@ -1687,7 +1704,20 @@ def _reader_gone() -> None:
 
 def _stopped_as_it_exits(signum, frame) -> None:
     """A Ctrl-C or SIGTERM after the command ended, while Python shuts down: its work is saved and
-    said, so the process ends at once, with the status of a stopped command (``_end_on_stop``)."""
+    said, so the process ends at once, with the status of a stopped command (``_end_on_stop``).
+    A program that goes on after calling ``main()`` (a script, a notebook) is stopped as before:
+    KeyboardInterrupt, or SIGTERM's own end (was: ended at once, its own handling skipped)."""
+    import signal
+    import threading
+
+    if not getattr(threading, "_SHUTTING_DOWN", True):  # (set as Python starts to exit, before its exit handlers)
+        for which, original in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+            if signal.getsignal(which) is _stopped_as_it_exits:  # (the handlers ``_end_on_stop`` replaced)
+                signal.signal(which, original)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
+        return
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):

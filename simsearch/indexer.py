@@ -43,8 +43,8 @@ from .interrupt import sigterm_as_ctrl_c, stops_held
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
-from .models import (EMBEDDED_ALIASES, ModelRef, command_line, fingerprint, hidden_size, index_command_line, models_dir, ref_at_path,
-                     resolve_model, resolve_offline)
+from .models import (EMBEDDED_ALIASES, ModelRef, command_line, files_counted_since, fingerprint, hidden_size, index_command_line,
+                     models_dir, ref_at_path, resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, RECLAIM_FREE_SHARE, ModelRow, Store, check_context_window,
@@ -345,6 +345,10 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                     count = store.count_vectors(stored.id)
                     note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made with pooler "
                                f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})")
+                elif counted_since := files_counted_since(ref, stored.fingerprint):
+                    # its files as they were, some of them not checked then (was: "changed")
+                    note(path, f"{_model_named(stored.name, path)}: this version of simsearch checks its "
+                               f"{', '.join(counted_since)} too, which the index did not record; re-embedding")
                 else:
                     note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
@@ -820,7 +824,7 @@ def index(
             report.seconds = time.perf_counter() - start
             # A first stop while the run's end is recorded waits until it is (cut short, the run
             # stayed "running": `status` said "killed" of a run that had finished, or saved its work).
-            with stops_held():
+            with stops_held(raise_after=False) as held:
                 if run_id is not None:
                     # Given files only, none of them indexed, each skipped for its content: the run
                     # did none of what was asked, and says so in the same commit that ends it (a new
@@ -830,8 +834,23 @@ def index(
                     with store.transaction():
                         # The other counts were committed with what they count (``Store.count_run``).
                         store.finish_run(run_id, status, files_seen=report.files_seen)
+            if held.stopped and status == "done":
+                raise stopped_once_finished(store, report)
+            if held.stopped and status != "failed":  # (a failed run's own error is told: what it saved, how to go on)
+                raise KeyboardInterrupt
     report.sentences = store.counts()["sentences"]
     return report
+
+
+def stopped_once_finished(store: Store, report: IndexReport) -> Interrupted:
+    """The error of a stop that came once the run had done all it was asked (as its end was
+    recorded, which the stop waits for, or after it): what it saved, and nothing left to do. (Was
+    a bare "interrupted", said alike of a run stopped before it saved anything.)"""
+    saved = _saved_by_run(store, report.run_id, report, None)
+    what = f"{saved_phrase(saved)} saved to {store.path}" if saved else f"{store.path} is up to date"
+    stopped = Interrupted(f"interrupted as the run ended, once it had finished: {what}")
+    stopped.includes_not_indexed = report.includes_not_indexed
+    return stopped
 
 
 def _recorded(store: Store, run_id: int | None) -> bool:

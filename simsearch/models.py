@@ -600,9 +600,11 @@ def _missing_parts(folder: Path) -> str | None:
 # (PhoBERT's bpe.codes, Marian's source.spm / target.spm). A folder without the last two kinds
 # keeps the fingerprint it had before they counted.
 MODEL_FILE_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model", ".codes", ".spm")
+# What a fingerprint counted before session 49 (``files_counted_since``).
+SUFFIXES_COUNTED_BEFORE = (".json", ".txt", ".safetensors", ".bin", ".model")
 
 
-def fingerprint(ref: ModelRef) -> str:
+def fingerprint(ref: ModelRef, suffixes: tuple[str, ...] | None = None) -> str:
     """The identity of a model: if any byte of its files changes, stored vectors are stale.
 
     Every file is hashed whole (sha256, ~2 GB/s with SHA extensions: ~50 ms for the
@@ -615,11 +617,24 @@ def fingerprint(ref: ModelRef) -> str:
     digest = hashlib.sha256(f"{ref.pooler}|{ref.max_length}{lowered}".encode())
     folder = Path(ref.path)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-                   and p.suffix in MODEL_FILE_SUFFIXES)
+                   and p.suffix in (MODEL_FILE_SUFFIXES if suffixes is None else suffixes))
     for file in files:
         digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(file_sha256(file).encode())
     return digest.hexdigest()[:32]
+
+
+def files_counted_since(ref: ModelRef, stored_fingerprint: str) -> list[str]:
+    """The model's files that a fingerprint counts now and did not when ``stored_fingerprint``
+    was taken (``bpe.codes``, ``source.spm``), where the files it counted then are as they were:
+    the model need not have changed, only what simsearch checks of it. [] otherwise."""
+    folder = Path(ref.path)
+    added = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                   and not p.name.startswith(".") and p.suffix in MODEL_FILE_SUFFIXES
+                   and p.suffix not in SUFFIXES_COUNTED_BEFORE)
+    if not added or fingerprint(ref, SUFFIXES_COUNTED_BEFORE) != stored_fingerprint:
+        return []
+    return added
 
 
 def hidden_size(ref: ModelRef) -> int:
@@ -700,8 +715,14 @@ def reindex_command(name: str, path: str | Path, db: str | Path | None = None, *
     return index_command_line(spelling, db, *options)
 
 
-def changed_since_indexed(name: str, path: str | Path, db: str | Path | None = None) -> str:
-    """The refusal for a model whose files changed since it was indexed, with its remedy."""
+def changed_since_indexed(name: str, path: str | Path, db: str | Path | None = None,
+                          counted_since: list[str] | None = None) -> str:
+    """The refusal for a model whose files changed since it was indexed, with its remedy;
+    ``counted_since`` (``files_counted_since``): its files unchanged, but some not checked then."""
+    if counted_since:
+        return (f"model {name!r} ({path}): this version of simsearch checks its {', '.join(counted_since)} too, which "
+                f"the index did not record when it was indexed (its other files are unchanged); re-embed with "
+                f"`{reindex_command(name, path, db)}`")
     return f"model {name!r} changed since it was indexed ({path}); re-embed with `{reindex_command(name, path, db)}`"
 
 
@@ -710,5 +731,5 @@ def ref_for_row(name: str, path: str, pooler: str, stored_fingerprint: str, db: 
     remedy names ``db``, the index the row is from)."""
     ref = ref_at_path(name, path, pooler, db)
     if fingerprint(ref) != stored_fingerprint:
-        raise SimsearchError(changed_since_indexed(name, ref.path, db))
+        raise SimsearchError(changed_since_indexed(name, ref.path, db, files_counted_since(ref, stored_fingerprint)))
     return ref

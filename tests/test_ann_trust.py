@@ -701,3 +701,30 @@ def test_graph_search_among_allowed_ids_in_any_order(tmp_path, index_model, monk
             got = index.search(query, 3, given)
             assert np.array_equal(got[0], want[0]) and np.allclose(got[1], want[1])
             assert set(got[0].tolist()) <= set(allowed.tolist())
+
+
+def test_a_model_indexed_before_its_tokenizer_files_counted_is_not_said_to_have_changed(tmp_path, index_model,
+                                                                                         run_cli, monkeypatch):
+    """Session 49, review: a model folder with a bpe.codes, indexed before .codes files counted in
+    its fingerprint and untouched since, was "changed since it was indexed" once simsearch counted
+    them: `search` refused it so, and `index` re-embedded it saying so. Its files did not change:
+    what is said now is that this version checks bpe.codes too, which the index did not record."""
+    from simsearch import models
+
+    folder = tmp_path / "pho"
+    shutil.copytree(index_model, folder)
+    (folder / "bpe.codes").write_text("a@@ b 1\n")
+    note = tmp_path / "a.txt"
+    note.write_text("Rivers run to the sea. Lakes are still.\n")
+    db = tmp_path / "i.db"
+    before = tuple(s for s in models.MODEL_FILE_SUFFIXES if s not in (".codes", ".spm"))
+    monkeypatch.setattr(models, "MODEL_FILE_SUFFIXES", before)  # the version that indexed it
+    assert run_cli("index", note, "-m", folder, "--db", db, "--vector-context", "0")[0] == 0
+    monkeypatch.undo()
+    code, out, err = run_cli("search", "rivers", "-m", folder, "--db", db)
+    assert code == 2 and "changed since it was indexed" not in err, err
+    assert "checks its bpe.codes too" in err and "re-embed with `simsearch index --model" in err, err
+    code, out, err = run_cli("index", "-m", folder, "--db", db)
+    assert code == 0 and "changed since it was indexed" not in err, err
+    assert "checks its bpe.codes too" in err and "re-embedding" in err, err
+    assert run_cli("search", "rivers", "-m", folder, "--db", db)[0] == 0

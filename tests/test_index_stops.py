@@ -258,6 +258,38 @@ def test_ctrl_c_as_the_process_exits_ends_it_with_status_130(tmp_path, index_mod
     assert "indexed 1 new" in done.stdout, done.stdout
 
 
+GOES_ON = r"""
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+sys.argv = ["simsearch", "status", "--db", sys.argv[1]]
+from simsearch.cli import main
+try:
+    main()
+except SystemExit as exc:
+    print("simsearch ended:", exc.code)
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("the program's own Ctrl-C handling")
+finally:
+    print("its finally")
+"""
+
+
+def test_a_program_that_goes_on_after_main_keeps_its_ctrl_c(tmp_path):
+    """Session 49, review: `main()` (no argv: sys.argv read) as another program calls it, which goes
+    on after it (a notebook's cell, a script): a Ctrl-C later ended that program at once with
+    status 130, its own `except KeyboardInterrupt` and `finally` not run. Only a process that is
+    exiting is ended so now; a program that goes on gets its KeyboardInterrupt, as before."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", GOES_ON, str(tmp_path / "none.db")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "simsearch ended: 2" in done.stdout, (done.stdout, done.stderr)
+    assert "the program's own Ctrl-C handling" in done.stdout and "its finally" in done.stdout, (done.returncode, done.stdout)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+
+
 def test_a_train_starting_as_models_probes_its_lock_is_not_refused(tmp_path, monkeypatch):
     """Session 49: `simsearch models` probes each interrupted run's lock (``out_locked_elsewhere``)
     with an exclusive lock: a `train` into that --out starting in that instant was refused
@@ -301,3 +333,77 @@ def test_a_train_starting_as_models_probes_its_lock_is_not_refused(tmp_path, mon
         with pytest.raises(SimsearchError, match="another `simsearch train` is writing"):
             with out_lock(out):
                 pass
+
+
+# Where a run that did all it was asked can be stopped once its work is saved: its end being recorded,
+# or the command's clean-up after it.
+FINISHED_STOPS = [
+    (Store, "finish_run", False),
+    (Store, "finish_run", True),
+    (cli, "_discard_refused", False),
+]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("owner,name,after", FINISHED_STOPS,
+                         ids=[f"{o.__name__}.{n}{' (after)' if a else ''}" for o, n, a in FINISHED_STOPS])
+def test_a_stop_once_the_run_finished_says_its_work_is_saved(tmp_path, index_model, run_cli, monkeypatch,
+                                                             owner, name, after, signum):
+    """Session 49, review: a stop as a finished run's end was recorded waits for the record (the
+    run is "done"), then said only "interrupted", exit 130: nothing said what was saved (the run
+    had made every vector), while a stop a moment earlier says "3 new or changed files were saved
+    … Run the same command again". It now says the run had finished and what it saved."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"n{i}.txt").write_text(f"Note {i} about rivers and lakes. A second sentence of note {i}.\n")
+    db = tmp_path / "i.db"
+    command = ["index", docs, "-m", index_model, "--vector-context", "0", "--db", db]
+    _stop_in(monkeypatch, owner, name, [signum], after=after)
+    code, out, err = run_cli(*command)
+    monkeypatch.undo()
+    assert code == 130 and "Traceback" not in err, (code, err)
+    assert "once it had finished: 3 new or changed files and 6 vectors for" in err, err
+    assert run_cli("status", "--db", db)[1].count("last run: done") == 1
+    _stop_in(monkeypatch, owner, name, [signum], after=after)  # a refresh that finds nothing to do
+    code, out, err = run_cli(*command)
+    monkeypatch.undo()
+    assert code == 130 and f"once it had finished: {db} is up to date" in err, (code, err)
+
+
+def test_a_stop_as_a_failed_runs_end_is_recorded_keeps_its_error(tmp_path, index_model, run_cli, monkeypatch):
+    """A run that failed (a full disk) and was stopped while its end was recorded said only
+    "interrupted": its error, what it saved before it and how to go on, was lost."""
+    from simsearch.store import StorageError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Rivers run to the sea. Lakes are still.\n")
+    real = Store.add_vectors
+
+    def full(self, *args, **kwargs):
+        raise StorageError("database or disk is full", "the disk is full")
+
+    monkeypatch.setattr(Store, "add_vectors", full)
+    _stop_in(monkeypatch, Store, "finish_run", [signal.SIGINT])
+    code, out, err = run_cli("index", docs, "-m", index_model, "--vector-context", "0", "--db", tmp_path / "i.db")
+    monkeypatch.setattr(Store, "add_vectors", real)
+    assert code == 2 and "the disk is full; 1 new or changed file was saved before it" in err, (code, err)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("owner,name,after", [(cli, "_open_new_index", True), (Store, "open", False)],
+                         ids=["cli._open_new_index (after)", "Store.open"])
+def test_a_first_command_stopped_as_its_index_is_made_leaves_nothing(tmp_path, index_model, run_cli, monkeypatch,
+                                                                      owner, name, after, signum):
+    """Session 49, review: stopped as its new index was made (before the run's clean-up was set),
+    a first `index` said "interrupted" and left an empty index (`status`: no model, no file) or,
+    stopped while it was created, the folder made for it: now neither, as a stop while a model loads."""
+    note = tmp_path / "n.txt"
+    note.write_text("Rivers run to the sea. Lakes are still.\n")
+    db = tmp_path / "new" / "i.db"
+    _stop_in(monkeypatch, owner, name, [signum], after=after)
+    code, out, err = run_cli("index", note, "-m", index_model, "--vector-context", "0", "--db", db)
+    monkeypatch.undo()
+    assert code == 130 and "no index was made" in err and "Traceback" not in err, (code, err)
+    assert not (tmp_path / "new").exists(), _leftovers(tmp_path / "new")
