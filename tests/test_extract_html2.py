@@ -868,3 +868,23 @@ def test_a_div_header_or_an_index_class_outside_texinfo_is_text():
     page = ('<html><head><title>Foo</title></head><body><div class="header"><div class="title">Foo Class Reference</div></div>'
             '<table class="index-cp"><tr><td>Jump to: A</td></tr></table><p>Next: the end.</p></body></html>')
     assert read(page) == ["Foo", "Foo Class Reference", "Jump to: A", "Next: the end."]
+
+
+def test_a_texinfo_manuals_examples_are_code_and_its_displays_text():
+    """makeinfo writes @example (and @smallexample, @lisp, @verbatim) as <pre class="example">:
+    Mailutils' manual had 66 sentences from them, commands ("comsat dgram udp wait root
+    /usr/sbin/comsatd \\ comsatd -c /etc/comsat.conf"), Sieve scripts and a --help listing read as
+    one sentence ("-c, --compile-only Compile script and exit -d, --debug[=FLAGS] Debug flags -e,
+    ..."). They are code blocks, left out as a Markdown fence is; @display and @format are prose."""
+    body = ('<p>The server is started from <samp>/etc/inetd.conf</samp> file:\n</p>\n<div class="example">\n'
+            '<pre class="example">comsat dgram  udp wait  root  /usr/sbin/comsatd \\\ncomsatd -c /etc/comsat.conf\n</pre></div>\n'
+            '<pre class="verbatim">  -c, --compile-only         Compile script and exit\n'
+            '  -d, --debug[=FLAGS]        Debug flags\n  -e, --email=ADDRESS        Override user email address\n</pre>\n'
+            '<div class="example"><pre class="example-preformatted">Reason given was as follows:\n'
+            'I am not taking mail from you, and I do not want your birdseed, either!\n</pre></div>\n'
+            '<pre class="display">Everyone is permitted to copy and distribute verbatim copies\n'
+            'of this license document, but changing it is not allowed.\n</pre>\n')
+    page = TEXINFO6_HEAD.format(title="Starting comsatd") + '<h4>Starting comsatd</h4>\n' + body + '</body></html>'
+    assert read(page) == ["Starting comsatd", "The server is started from /etc/inetd.conf file:",
+                          "Everyone is permitted to copy and distribute verbatim copies of this license document, "
+                          "but changing it is not allowed."]

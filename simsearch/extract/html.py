@@ -68,7 +68,8 @@ class _HtmlText(HTMLParser):
     what the page asks a search engine to leave out (``class="nosearch"``, SQLite's header, menus
     and table of contents; ``robots-nocontent``; ``data-pagefind-ignore``), a block that only says
     when the page last changed (``LAST_MODIFIED``), a Texinfo manual's navigation panel and index
-    (``TEXINFO``: its pages' titles too, where a heading stands), dialogs and what the page hides from readers
+    (``TEXINFO``: its pages' titles too, where a heading stands; its ``@example`` blocks are
+    code, ``TEXINFO_CODE``), dialogs and what the page hides from readers
     (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
     or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
     ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
@@ -143,6 +144,10 @@ class _HtmlText(HTMLParser):
     # "cp-letters-header-printindex" (7), for each index ("fn", "vr", a manual's own).
     TEXINFO = re.compile(r"\s*(?:makeinfo|texi2any)\b", re.IGNORECASE)
     TEXINFO_INDEX = re.compile(r"index-\w+|\w+-(?:entries|letters-header|letters-footer)-printindex")
+    # A Texinfo manual's code blocks: @example, @smallexample, @lisp, @smalllisp (Texinfo 7 adds
+    # "-preformatted") and @verbatim, left out as a Markdown fence is; @display, @format and
+    # @quotation are its prose, read as any other <pre>.
+    TEXINFO_CODE = re.compile(r"(?:small)?(?:example|lisp)(?:-preformatted)?|verbatim")
     # Before Texinfo 7, the index's letters stand in a table of no class ("Jump to: A B C"), a
     # summary-letter link each: the block that is nothing else is left out.
     JUMP_TO = re.compile(r"Jump to:;?(?:\s+\S{1,3})*\s*")
@@ -601,7 +606,9 @@ class _HtmlText(HTMLParser):
             del self.block[size:]  # (nothing in its place: "page<a role="doc-noteref">1</a>." reads "page.")
         elif tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
             if tag == "pre":
-                self.captured_code = self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
+                self.captured_code = (self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
+                                      or self.texinfo and any(self.TEXINFO_CODE.fullmatch(name)
+                                                              for name in self._classes(attributes)))
             self._skip(tag, capture=tag == "pre")
         elif tag == "head":
             self.in_head = True
