@@ -749,3 +749,142 @@ def test_a_docbook_pictures_long_description_link_is_left_out():
             'align="right"><br clear="all"/><span class="longdesc-link">[<a href="ld-1.html" target="longdesc">'
             'D</a>]</span></div></div></div><p>As you can see, the screen is divided.</p></body></html>')
     assert read(page, "page.html") == ["Start", "The main screen should appear:", "As you can see, the screen is divided."]
+
+
+# A page of a Texinfo manual split one page per node, as makeinfo 6.8 writes it (GNU Mailutils
+# 3.15's manual from Debian's mailutils-doc), and its index page.
+TEXINFO6_HEAD = """<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
+<html>
+<!-- Created by GNU Texinfo 6.8, https://www.gnu.org/software/texinfo/ -->
+<head>
+<title>{title} (GNU Mailutils Manual)</title>
+<meta name="Generator" content="makeinfo">
+<link href="Composing-Mail.html" rel="up" title="Composing Mail">
+</head>
+<body lang="en">
+"""
+TEXINFO6_PAGE = TEXINFO6_HEAD.format(title="Conf-imap4d") + """<div class="subsection" id="Conf_002dimap4d">
+<div class="header">
+<p>
+Next: <a href="Starting-imap4d.html" accesskey="n" rel="next">Starting <code>imap4d</code></a>, Previous: <a href="Namespace.html" accesskey="p" rel="prev">Namespace</a>, Up: <a href="imap4d.html" accesskey="u" rel="up">IMAP4 Daemon</a> &nbsp; [<a href="index.html#SEC_Contents" title="Table of contents" rel="contents">Contents</a>][<a href="Function-Index.html" title="Index" rel="index">Index</a>]</p>
+</div>
+<hr>
+<span id="Configuration-of-imap4d_002e"></span><h4 class="subsection">3.17.2 Configuration of <code>imap4d</code>.</h4>
+
+<p>The behavior of <code>imap4d</code> is altered by the following
+configuration statements.
+</p>
+<hr>
+<div class="header">
+<p>
+Next: <a href="Starting-imap4d.html" accesskey="n" rel="next">Starting <code>imap4d</code></a>, Up: <a href="imap4d.html" accesskey="u" rel="up">IMAP4 Daemon</a></p>
+</div>
+</div>
+</body>
+</html>
+"""
+TEXINFO6_INDEX = TEXINFO6_HEAD.format(title="Concept Index") + """<div class="unnumbered" id="Concept-Index">
+<div class="header">
+<p>
+Previous: <a href="Program-Index.html" accesskey="p" rel="prev">Program Index</a>, Up: <a href="index.html" accesskey="u" rel="up">GNU Mailutils</a></p>
+</div>
+<hr>
+<span id="Concept-Index-1"></span><h2 class="unnumbered">Concept Index</h2>
+
+<p>This is a general index of all issues discussed in this manual
+</p>
+<table><tr><th valign="top">Jump to: &nbsp; </th><td><a class="summary-letter" href="#Concept-Index_cp_symbol-1"><b>~</b></a>
+ &nbsp;
+<br>
+<a class="summary-letter" href="#Concept-Index_cp_letter-A"><b>A</b></a>
+ &nbsp;
+<a class="summary-letter" href="#Concept-Index_cp_letter-B"><b>B</b></a>
+ &nbsp;
+</td></tr></table>
+<table class="index-cp" border="0">
+<tr><td></td><th align="left">Index Entry</th><td>&nbsp;</td><th align="left"> Section</th></tr>
+<tr><td colspan="4"> <hr></td></tr>
+<tr><th id="Concept-Index_cp_symbol-1">~</th><td></td><td></td></tr>
+<tr><td></td><td valign="top"><a href="Attaching-a-File-to-the-Message.html#index-x">~+, mail escape</a>:</td><td>&nbsp;</td><td valign="top"><a href="Attaching-a-File-to-the-Message.html">Attaching a File to the Message</a></td></tr>
+<tr><th id="Concept-Index_cp_letter-A">A</th><td></td><td></td></tr>
+<tr><td></td><td valign="top"><a href="Actions-Described.html#index-y">action, sieve</a>:</td><td>&nbsp;</td><td valign="top"><a href="Actions-Described.html">Actions Described</a></td></tr>
+</table>
+<table><tr><th valign="top">Jump to: &nbsp; </th><td><a class="summary-letter" href="#Concept-Index_cp_letter-A"><b>A</b></a>
+</td></tr></table>
+</div>
+</body>
+</html>
+"""
+# The same as Texinfo 7 writes it: div.nav-panel, and the index's tables named for it.
+TEXINFO7_INDEX = """<html><head><title>Concept Index (GNU Mailutils Manual)</title>
+<meta name="Generator" content="texi2any"></head>
+<body lang="en">
+<div class="unnumbered-level-extent" id="Concept-Index">
+<div class="nav-panel">
+<p>
+Previous: <a href="Program-Index.html" accesskey="p" rel="prev">Program Index</a>, Up: <a href="index.html" accesskey="u" rel="up">GNU Mailutils</a> &nbsp; [<a href="index.html#SEC_Contents" title="Table of contents" rel="contents">Contents</a>]</p>
+</div>
+<h2 class="unnumbered" id="Concept-Index-1">Concept Index</h2>
+<p>This is a general index of all issues discussed in this manual
+</p>
+<div class="printindex cp-printindex">
+<table class="cp-letters-header-printindex"><tr><th>Jump to: &nbsp; </th><td><a class="summary-letter-printindex" href="#Concept-Index_cp_letter-A"><b>A</b></a>
+ &nbsp; </td></tr></table>
+<table class="cp-entries-printindex" border="0">
+<tr><td></td><th class="entries-header-printindex">Index Entry</th><th class="sections-header-printindex">Section</th></tr>
+<tr><th id="Concept-Index_cp_letter-A">A</th></tr>
+<tr><td></td><td class="printindex-index-entry"><a href="Actions-Described.html#index-y">action, sieve</a></td><td class="printindex-index-section"><a href="Actions-Described.html">Actions Described</a></td></tr>
+</table>
+<table class="cp-letters-footer-printindex"><tr><th>Jump to: &nbsp; </th><td><a class="summary-letter-printindex" href="#Concept-Index_cp_letter-A"><b>A</b></a>
+ &nbsp; </td></tr></table>
+</div>
+</div>
+</body>
+</html>
+"""
+
+
+def test_texinfo_navigation_panel_and_title_are_left_out():
+    """A Texinfo manual split by node (makeinfo's default: GNU Mailutils 3.15's, 306 pages) heads
+    and ends each page with its neighbours' names ("Next: Starting imap4d, Previous: Namespace,
+    Up: IMAP4 Daemon [Contents][Index]": 322 sentences on 230 pages) and titles it "node (GNU
+    Mailutils Manual)" above its numbered heading (233 sentences)."""
+    assert read_lines(TEXINFO6_PAGE) == [
+        (16, "3.17.2 Configuration of imap4d."),
+        (18, "The behavior of imap4d is altered by the following configuration statements.")]
+
+
+def test_a_texinfo_manuals_index_is_left_out_as_a_pdfs_is():
+    """A Texinfo index page is a table of entries and the sections that hold them ("~+, mail
+    escape:; Attaching a File to the Message"), under "Jump to: A B …" letters: 872 of Mailutils'
+    6,896 sentences, which outranked the sections they name. Its heading and prose stay."""
+    expected = ["Concept Index", "This is a general index of all issues discussed in this manual"]
+    assert read(TEXINFO6_INDEX) == expected
+    assert read(TEXINFO7_INDEX) == expected
+
+
+def test_a_div_header_or_an_index_class_outside_texinfo_is_text():
+    """Only a page Texinfo made loses them: Doxygen's div.header holds its page's title."""
+    page = ('<html><head><title>Foo</title></head><body><div class="header"><div class="title">Foo Class Reference</div></div>'
+            '<table class="index-cp"><tr><td>Jump to: A</td></tr></table><p>Next: the end.</p></body></html>')
+    assert read(page) == ["Foo", "Foo Class Reference", "Jump to: A", "Next: the end."]
+
+
+def test_a_texinfo_manuals_examples_are_code_and_its_displays_text():
+    """makeinfo writes @example (and @smallexample, @lisp, @verbatim) as <pre class="example">:
+    Mailutils' manual had 66 sentences from them, commands ("comsat dgram udp wait root
+    /usr/sbin/comsatd \\ comsatd -c /etc/comsat.conf"), Sieve scripts and a --help listing read as
+    one sentence ("-c, --compile-only Compile script and exit -d, --debug[=FLAGS] Debug flags -e,
+    ..."). They are code blocks, left out as a Markdown fence is; @display and @format are prose."""
+    body = ('<p>The server is started from <samp>/etc/inetd.conf</samp> file:\n</p>\n<div class="example">\n'
+            '<pre class="example">comsat dgram  udp wait  root  /usr/sbin/comsatd \\\ncomsatd -c /etc/comsat.conf\n</pre></div>\n'
+            '<pre class="verbatim">  -c, --compile-only         Compile script and exit\n'
+            '  -d, --debug[=FLAGS]        Debug flags\n  -e, --email=ADDRESS        Override user email address\n</pre>\n'
+            '<div class="example"><pre class="example-preformatted">Reason given was as follows:\n'
+            'I am not taking mail from you, and I do not want your birdseed, either!\n</pre></div>\n'
+            '<pre class="display">Everyone is permitted to copy and distribute verbatim copies\n'
+            'of this license document, but changing it is not allowed.\n</pre>\n')
+    page = TEXINFO6_HEAD.format(title="Starting comsatd") + '<h4>Starting comsatd</h4>\n' + body + '</body></html>'
+    assert read(page) == ["Starting comsatd", "The server is started from /etc/inetd.conf file:",
+                          "Everyone is permitted to copy and distribute verbatim copies of this license document, "
+                          "but changing it is not allowed."]

@@ -24,7 +24,7 @@ BINARY_SNIFF = 8192
 # Raise when extraction or segmentation changes what a file yields: the index reads again every
 # document read by another version (its content hash alone would keep the old sentences). Raise it
 # too when ``read_size`` weighs a format otherwise: a file's recorded weight (m0018) holds until then.
-EXTRACTOR_VERSION = 16
+EXTRACTOR_VERSION = 17
 
 
 def reads_name(path: Path) -> bool:

@@ -67,7 +67,9 @@ class _HtmlText(HTMLParser):
     page that marks it (``<main>``, ``<article>``, ``role="main"``: a sidebar of related links),
     what the page asks a search engine to leave out (``class="nosearch"``, SQLite's header, menus
     and table of contents; ``robots-nocontent``; ``data-pagefind-ignore``), a block that only says
-    when the page last changed (``LAST_MODIFIED``), dialogs and what the page hides from readers
+    when the page last changed (``LAST_MODIFIED``), a Texinfo manual's navigation panel and index
+    (``TEXINFO``: its pages' titles too, where a heading stands; its ``@example`` blocks are
+    code, ``TEXINFO_CODE``), dialogs and what the page hides from readers
     (``<dialog>``, ``role="dialog"``, ``aria-hidden="true"`` but on the page's own html, body, main
     or article); a block that is nothing but links and separators (``LINK_BAR``: spaces and
     ``| « » ‹ › · • / – — - ← →``; any other character outside its links, "OPTIONS." or "gettext
@@ -137,6 +139,18 @@ class _HtmlText(HTMLParser):
     NOT_SEARCHED = frozenset({"nosearch", "robots-nocontent"})
     # A div of these classes is the site's, not the page's (``_is_chrome``).
     CHROME_CLASSES = frozenset({"footer", "navheader", "navfooter", "toc", "longdesc-link"})
+    # A page made by Texinfo (``<meta name="Generator" content="makeinfo">``; "texi2any" since 7),
+    # and the classes of its index's tables: "index-cp" (before 7), "cp-entries-printindex" and
+    # "cp-letters-header-printindex" (7), for each index ("fn", "vr", a manual's own).
+    TEXINFO = re.compile(r"\s*(?:makeinfo|texi2any)\b", re.IGNORECASE)
+    TEXINFO_INDEX = re.compile(r"index-\w+|\w+-(?:entries|letters-header|letters-footer)-printindex")
+    # A Texinfo manual's code blocks: @example, @smallexample, @lisp, @smalllisp (Texinfo 7 adds
+    # "-preformatted") and @verbatim, left out as a Markdown fence is; @display, @format and
+    # @quotation are its prose, read as any other <pre>.
+    TEXINFO_CODE = re.compile(r"(?:small)?(?:example|lisp)(?:-preformatted)?|verbatim")
+    # Before Texinfo 7, the index's letters stand in a table of no class ("Jump to: A B C"), a
+    # summary-letter link each: the block that is nothing else is left out.
+    JUMP_TO = re.compile(r"Jump to:;?(?:\s+\S{1,3})*\s*")
     # A block that says only when the page last changed ("This page last modified on 2018-12-10
     # 12:34:08 UTC", "Last updated: May 5, 2024.", "... on 5 May 2024, at 10:00 (UTC)", "... by
     # Ann Lee"): the site's footer, whatever element holds it. What follows "on" or ":" is a date
@@ -219,6 +233,7 @@ class _HtmlText(HTMLParser):
         self.block_in_heading = False
         self.headings: set[str] = set()  # the page's headings' text (``_folded``): a title one repeats is not kept
         self.redirect = False
+        self.texinfo = False  # a page made by Texinfo (``TEXINFO``)
 
     def _add(self, text: str, line: int) -> None:
         self.line_map.append((self.size, line))
@@ -241,6 +256,8 @@ class _HtmlText(HTMLParser):
             pass  # a menu, a link bar, or a widget: a link beside a button ("join-constraint: [show]")
         elif self._says_when_modified():
             pass
+        elif self.texinfo and self.JUMP_TO.fullmatch(" ".join("".join(piece for piece, _ in self.block).split())):
+            pass  # a Texinfo index's letters (``JUMP_TO``)
         elif any(text.strip() for text, _ in self.block):
             self._join_term()
             for text, line in self.block:
@@ -476,8 +493,16 @@ class _HtmlText(HTMLParser):
         # DocBook XSL's navigation header and footer (the previous and next pages' titles), its
         # table of contents and a picture's "[D]" link to its long description: div.navheader,
         # div.navfooter, div.toc, div.longdesc-link
-        return tag == "div" and (bool(self.CHROME_CLASSES.intersection(self._classes(attributes)))
-                                 or attributes.get("id") in ("ft", "footer", "hd", "sidebar"))
+        if tag == "div" and (bool(self.CHROME_CLASSES.intersection(self._classes(attributes)))
+                             or attributes.get("id") in ("ft", "footer", "hd", "sidebar")):
+            return True
+        # A Texinfo manual's page (makeinfo, texi2any): its navigation panel ("Next: ..., Previous:
+        # ..., Up: ... [Contents][Index]"; div.header before Texinfo 7, div.nav-panel since), on every
+        # page; and its index (a book's index, left out as a PDF's index pages are: a table of entries
+        # and the sections they name, "~r, mail escape: Adding a File to the Message", and its letters)
+        return self.texinfo and (tag == "div" and bool({"header", "nav-panel"}.intersection(self._classes(attributes)))
+                                 or tag == "table" and any(self.TEXINFO_INDEX.fullmatch(name)
+                                                           for name in self._classes(attributes)))
 
     def _is_mark(self, tag: str, attributes: dict) -> bool:
         """A mark in the text (``RUBY_TEXT``, ``MARKS``), left out with nothing in its place."""
@@ -571,6 +596,8 @@ class _HtmlText(HTMLParser):
         attributes = dict(attrs)
         if tag not in self.BLOCKS and self.SIGNATURE.intersection(self._classes(attributes)):
             self.block_is_signature = True
+        if tag == "meta" and (attributes.get("name") or "").lower() == "generator":
+            self.texinfo = self.texinfo or self.TEXINFO.match(attributes.get("content") or "") is not None
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
             self.redirect = self.redirect or re.search(r"url\s*=", attributes.get("content") or "", re.IGNORECASE) is not None
         if tag not in self.VOID and self._is_mark(tag, attributes):
@@ -579,7 +606,9 @@ class _HtmlText(HTMLParser):
             del self.block[size:]  # (nothing in its place: "page<a role="doc-noteref">1</a>." reads "page.")
         elif tag not in self.VOID and (tag in self.SKIP or self._is_chrome(tag, attributes)):
             if tag == "pre":
-                self.captured_code = self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
+                self.captured_code = (self.code_open > 0 or self.CODE_CLASS.search(attributes.get("class") or "") is not None
+                                      or self.texinfo and any(self.TEXINFO_CODE.fullmatch(name)
+                                                              for name in self._classes(attributes)))
             self._skip(tag, capture=tag == "pre")
         elif tag == "head":
             self.in_head = True
@@ -734,7 +763,8 @@ class _HtmlText(HTMLParser):
         if self.redirect:  # a page that sends the reader elsewhere has no text of its own
             self.parts, self.line_map, self.size = [], [], 0
         elif (self.title and not self.has_h1 and any(text.strip() for text, _ in self.title)
-              and _folded(self.title) not in self.headings):  # (DocBook's pages: the title is their h2 or h3)
+              and _folded(self.title) not in self.headings
+              and not (self.texinfo and self.headings)):  # (Texinfo's: "node (Manual's Name)" over its heading)  # (DocBook's pages: the title is their h2 or h3)
             parts, line_map = self.parts, self.line_map
             self.parts, self.line_map, self.size = [], [], 0
             for text, line in self.title:
