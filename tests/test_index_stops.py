@@ -103,6 +103,14 @@ def test_a_refused_first_command_leaves_no_index_wherever_it_is_stopped(tmp_path
     assert code == 2 and err.strip().endswith("no index was made"), err  # as an uninterrupted run
     assert not (tmp_path / "new").exists()
 
+def each_signal_at(points):
+    """The test once per stop point (``owner.name``, before it or after it) and signal."""
+    def decorate(test):
+        test = pytest.mark.parametrize("owner,name,after", points,
+                                       ids=[f"{o.__name__}.{n}{' (after)' if a else ''}" for o, n, a in points])(test)
+        return pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])(test)
+    return decorate
+
 
 # Where a run that indexes can be stopped around the recording of its start and its end.
 RUN_STOPS = [
@@ -116,9 +124,7 @@ RUN_STOPS = [
 ]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-@pytest.mark.parametrize("owner,name,after", RUN_STOPS,
-                         ids=[f"{o.__name__}.{n}{' (after)' if a else ''}" for o, n, a in RUN_STOPS])
+@each_signal_at(RUN_STOPS)
 def test_a_stop_as_the_run_is_recorded_is_told_by_status_and_a_rerun_completes_it(
         tmp_path, index_model, run_cli, monkeypatch, owner, name, after, signum):
     """Session 49: a stop as the run's end was recorded (``finish_run``, a millisecond) rolled the
@@ -344,9 +350,7 @@ FINISHED_STOPS = [
 ]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-@pytest.mark.parametrize("owner,name,after", FINISHED_STOPS,
-                         ids=[f"{o.__name__}.{n}{' (after)' if a else ''}" for o, n, a in FINISHED_STOPS])
+@each_signal_at(FINISHED_STOPS)
 def test_a_stop_once_the_run_finished_says_its_work_is_saved(tmp_path, index_model, run_cli, monkeypatch,
                                                              owner, name, after, signum):
     """Session 49, review: a stop as a finished run's end was recorded waits for the record (the

@@ -27,6 +27,14 @@ def burst(app, text: str) -> None:
         app._driver.send_message(event)
 
 
+async def select_in_left_pane(app, pilot, rank: int) -> None:
+    """The query "chess" asked, the left pane focused and its result at ``rank`` selected."""
+    await ask(app, pilot, "chess")
+    app.query_one("#left-table", DataTable).focus()
+    await pilot.press(*["down"] * (rank - 1))
+    await settle(app, pilot)
+
+
 @pytest.mark.parametrize("where", ["#left-table", "#context"])
 def test_keys_typed_right_after_slash_go_to_the_query_box_and_record_no_answer(two_model_index, monkeypatch, tmp_path,
                                                                                where):
@@ -39,10 +47,7 @@ def test_keys_typed_right_after_slash_go_to_the_query_box_and_record_no_answer(t
     questions = tmp_path / "q.jsonl"
 
     async def scenario(app, pilot):
-        await ask(app, pilot, "chess")
-        app.query_one("#left-table", DataTable).focus()
-        await pilot.press("down")
-        await settle(app, pilot)
+        await select_in_left_pane(app, pilot, rank=2)
         assert app.selected is not None
         app.query_one(where).focus()
         await pilot.pause()
@@ -171,10 +176,7 @@ def test_a_typed_right_after_tab_keeps_the_result_the_focused_pane_shows_selecte
     questions = tmp_path / "q.jsonl"
 
     async def scenario(app, pilot):
-        await ask(app, pilot, "chess")
-        app.query_one("#left-table", DataTable).focus()
-        await pilot.press("down", "down")
-        await settle(app, pilot)
+        await select_in_left_pane(app, pilot, rank=3)
         assert app.selected[1].rank == 3
         right = app.query_one("#right-table", DataTable)
         app.screen.set_focus(right)  # Tab
