@@ -549,11 +549,16 @@ def comparison_line(change: dict) -> str:
     from .paired import shown
 
     queries = f"{change['queries']:,} {'query' if change['queries'] == 1 else 'queries'}"
+    measured = [(f"hit@{TOP}", f"hit@{TOP}"), (f"mrr@{TOP}", f"MRR@{TOP}")]
+    if all(change[name]["rose"] == 0 and change[name]["fell"] == 0 for name, _ in measured):
+        # (was "+0.000 (noise ±0.000): within the noise", of two models that differ on no question)
+        figures = ", ".join(f"{label} +0" for _, label in measured)
+        return (f"{change['mode']}, {change['model']} against {change['reference']}: {figures}: every query's "
+                f"first answer at the same rank in the top {TOP} ({queries})")
     said = {"better": f"better, beyond the noise of {queries}", "worse": f"worse, beyond the noise of {queries}",
             "mixed": f"one figure better and the other worse, beyond the noise of {queries}",
             "within noise": f"within the noise of {queries}", None: f"not compared ({queries})"}[change["verdict"]]
-    figures = [f"{label} {shown(change[name])}" for name, label in ((f"hit@{TOP}", f"hit@{TOP}"), (f"mrr@{TOP}", f"MRR@{TOP}"))
-               if change[name]]
+    figures = [f"{label} {shown(change[name])}" for name, label in measured]
     return f"{change['mode']}, {change['model']} against {change['reference']}: {', '.join(figures)}: {said}"
 
 

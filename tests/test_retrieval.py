@@ -565,6 +565,20 @@ def test_one_question_more_in_25_is_within_the_noise_and_many_more_are_better():
     assert worse["verdict"] == "worse" and retrieval.comparison_line(worse).endswith("worse, beyond the noise of 25 queries")
 
 
+def test_two_models_that_differ_on_no_question_are_said_so_not_within_a_noise_of_zero():
+    """Was "hit@10 +0.000 (noise ±0.000), MRR@10 +0.000 (noise ±0.000): within the noise of 14
+    queries" (the html trial): every query's first answer at the same rank, which says more."""
+    ranks = [1, 3, None, 2, 12, 7]
+    other = [1, 3, None, 2, 15, 7]  # (a rank below the ten moved: the same in the top 10)
+    change = retrieval.compare(_evaluation("minilm", ranks), _evaluation("trained", other))
+    assert change["verdict"] == "within noise"
+    assert retrieval.comparison_line(change) == (
+        "hybrid, trained against minilm: hit@10 +0, MRR@10 +0: every query's first answer at the same rank in the "
+        "top 10 (6 queries)")
+    moved = retrieval.compare(_evaluation("minilm", ranks), _evaluation("trained", [1, 3, None, 2, 12, 6]))
+    assert retrieval.comparison_line(moved).endswith("within the noise of 6 queries")
+
+
 def test_a_comparison_pairs_each_query_with_itself_whatever_the_order():
     """The pairs are by query id: rows in another order give the same change (pairing by position
     would pair other questions, and the interval would be that of unrelated figures)."""
