@@ -43,16 +43,22 @@ PREFIXES = [
 ]
 
 
+def questions_in_a_new_folder(factory, prefix: bytes) -> tuple[Path, Path]:
+    """A new folder ("work") and its questions.jsonl, holding ``prefix`` (no file for b"")."""
+    root = factory.mktemp("q") / "work"
+    root.mkdir()
+    path = root / "questions.jsonl"
+    if prefix:
+        path.write_bytes(prefix)
+    return root, path
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prefix=st.sampled_from(PREFIXES),
        marks=st.lists(st.tuples(st.sampled_from(QUERIES), st.sampled_from(PLACES), st.sampled_from(TEXTS)), max_size=12),
        reopen_every=st.integers(1, 4))
 def test_marks_are_appended_and_read_back_as_marked(tmp_path_factory, prefix, marks, reopen_every):
-    root = tmp_path_factory.mktemp("q") / "work"
-    root.mkdir()
-    path = root / "questions.jsonl"
-    if prefix:
-        path.write_bytes(prefix)
+    root, path = questions_in_a_new_folder(tmp_path_factory, prefix)
     before = {query.text: set(query.units) for query in load_queries(path)} if prefix else {}
     oracle: dict[str, set[tuple[str, str]]] = {}
     kept = QuestionFile(path)
@@ -156,6 +162,15 @@ from simsearch.widgets import StatusLine  # noqa: E402
 from .test_tui import QUERY, ask, run_app, settle, table_column, two_model_index, two_model_indexes  # noqa: E402,F401
 
 
+async def press_a_on_the_first_result(app, pilot) -> None:
+    """QUERY asked, the left pane focused (its first result selected), and `a` pressed."""
+    await ask(app, pilot, QUERY)
+    app.query_one("#left-table", DataTable).focus()
+    await settle(app, pilot)
+    await pilot.press("a")
+    await settle(app, pilot)
+
+
 def test_a_in_a_pane_keeps_the_answer_that_eval_retrieval_then_finds_at_its_rank(two_model_index, tmp_path,
                                                                                  monkeypatch, run_cli):
     db, base, trained = two_model_index
@@ -217,11 +232,7 @@ def test_a_without_a_questions_file_says_how_to_keep_answers(two_model_index, mo
 
     async def scenario(app, pilot):
         monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
-        await ask(app, pilot, QUERY)
-        app.query_one("#left-table", DataTable).focus()
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press_a_on_the_first_result(app, pilot)
 
     run_app(CompareApp(db, show_timings=False), scenario)
     assert said and "--questions FILE.jsonl" in said[0]
@@ -237,11 +248,7 @@ def test_in_lexical_mode_the_status_line_names_no_model(two_model_index, tmp_pat
 
     async def scenario(app, pilot):
         monkeypatch.setattr(app, "notify", lambda message, **options: None)
-        await ask(app, pilot, QUERY)
-        app.query_one("#left-table", DataTable).focus()
-        await settle(app, pilot)
-        await pilot.press("a")  # the first result, kept as the answer
-        await settle(app, pilot)
+        await press_a_on_the_first_result(app, pilot)  # the first result, kept as the answer
         shown.append(str(app.query_one(StatusLine).render()))
         app.query_one("#left-table", DataTable).focus()
         await pilot.press("m")  # dense -> lexical, asked again

@@ -16,7 +16,7 @@ from simsearch.errors import SimsearchError
 from simsearch.questions import QuestionFile
 from simsearch.retrieval import load_queries, normalize_text
 
-from .test_questions import a_hit
+from .test_questions import a_hit, press_a_on_the_first_result, questions_in_a_new_folder
 
 QUERIES = ["how do I reset it", "chess openings", "ünïcode “quotes”"]
 PLACES = ["notes/a.md", "notes/deep/b.rst", "../elsewhere/c.txt"]
@@ -43,11 +43,7 @@ def test_keep_and_take_back_leave_the_file_as_an_oracle_says(tmp_path_factory, p
     """Against an oracle of the file's lines: the user's lines, then the lines each session wrote
     in order, a line gone when its answer is taken back in the session that wrote it. ``reopen``
     starts a new session, whose answers before it can no longer be taken back by a key."""
-    root = tmp_path_factory.mktemp("u") / "work"
-    root.mkdir()
-    path = root / "questions.jsonl"
-    if prefix:
-        path.write_bytes(prefix)
+    root, path = questions_in_a_new_folder(tmp_path_factory, prefix)
     prior = {q.text: list(q.units) for q in load_queries(path)} if prefix else {}
     expected = _lines(prefix)  # the file's lines, as bytes with their ends
     earlier: set[tuple[str, str, str]] = set()  # kept by an earlier session
@@ -171,11 +167,9 @@ def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_
 
 # --- the app ---------------------------------------------------------------------------------
 
-from textual.widgets import DataTable  # noqa: E402
-
 from simsearch.tui import CompareApp  # noqa: E402
 
-from .test_tui import QUERY, ask, run_app, settle, two_model_index, two_model_indexes  # noqa: E402,F401
+from .test_tui import run_app, two_model_index, two_model_indexes  # noqa: E402,F401
 
 
 def test_in_the_app_an_earlier_sessions_answer_is_not_taken_back_and_its_line_is_named(two_model_index, tmp_path,
@@ -188,11 +182,7 @@ def test_in_the_app_an_earlier_sessions_answer_is_not_taken_back_and_its_line_is
     def session():
         async def scenario(app, pilot):
             monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
-            await ask(app, pilot, QUERY)
-            app.query_one("#left-table", DataTable).focus()
-            await settle(app, pilot)
-            await pilot.press("a")
-            await settle(app, pilot)
+            await press_a_on_the_first_result(app, pilot)
         run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
 
     session()
