@@ -18,3 +18,11 @@ def test_version_prints_the_projects_version_and_the_readers(run_cli):
 def test_version_is_no_option_of_a_command(run_cli):
     code, out, err = run_cli("search", "--version")
     assert code == 2 and err.startswith("error: No such option: --version"), err
+
+
+def test_the_readme_quotes_what_version_prints(run_cli):
+    """README's Install section quotes `simsearch --version`'s line; it said "reader version 16"
+    for a session after the reader became 17 (session 50's README trial)."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    code, out, _ = run_cli("--version")
+    assert code == 0 and f"`{out.strip()}" in readme, out
