@@ -231,7 +231,7 @@ class QuestionFile:
             info = os.stat(target)
         except OSError as exc:
             raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
-        if not os.access(target, os.W_OK):
+        if not _writable(target, info):
             raise SimsearchError(f"{self.path}: cannot be written (read-only)")
         if info.st_nlink > 1:
             raise SimsearchError(f"{self.path}: has {info.st_nlink} hard links, which a rewrite would part; "
@@ -324,6 +324,9 @@ class QuestionFile:
     def _append(self, line: str) -> None:
         """One whole line at the end of the file, on disk before this returns. A file whose last
         line has no line end gets one first, so that the new line is a line of its own."""
+        with contextlib.suppress(OSError):  # (none there: made here)
+            if not _writable(self.path, os.stat(self.path)):
+                raise SimsearchError(f"{self.path}: cannot be written (read-only)")
         try:
             with open(self.path, "ab") as out:
                 size = out.tell()
@@ -343,6 +346,13 @@ class QuestionFile:
             raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         self.lines += 1
         self._seen = _state(self.path)  # our own line: no need to read the file again
+
+
+def _writable(path, info: os.stat_result) -> bool:
+    """Whether the questions file may be written: ``os.access`` says so, and its mode has a write
+    bit. A file made read-only (``chmod 444``) is one its owner asked not to be touched; root, whom
+    ``os.access`` never refuses, honours that too."""
+    return os.access(path, os.W_OK) and bool(info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _state(path: Path) -> tuple | None:

@@ -158,11 +158,31 @@ def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_
     with pytest.raises(SimsearchError, match="has 2 hard links, which a rewrite would part"):
         kept.toggle("chess", hit)
     os.unlink(tmp_path / "other.jsonl")
-    if os.geteuid() != 0:  # (root writes read-only files)
-        os.chmod(real, 0o444)
-        with pytest.raises(SimsearchError, match="read-only"):
-            kept.toggle("chess", hit)
+    os.chmod(real, 0o444)  # (root too: was rewritten when root ran simsearch, which os.access lets write anything)
+    with pytest.raises(SimsearchError, match="changed on disk"):  # (chmod changes the file's ctime)
+        kept.toggle("chess", hit)
+    with pytest.raises(SimsearchError, match="read-only"):
+        kept.toggle("chess", hit)
     assert real.read_bytes() == data
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555], ids=oct)
+def test_a_file_with_no_write_bit_gets_no_new_answer(tmp_path, mode):
+    """Was: as root, `a` appended to a questions file made read-only (``chmod 444``), and took an
+    answer back by rewriting it: ``os.access`` lets root write anything. The mode is the owner's
+    "do not touch", for root as for anyone."""
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"id": "q1", "query": "chess", "relevant": [{"path": "a.md", "text": "E4 first."}]}\n')
+    kept = QuestionFile.open(path)
+    os.chmod(path, mode)
+    data = path.read_bytes()
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    for keep in (kept.mark, kept.toggle):
+        with pytest.raises(SimsearchError, match=r"q.jsonl: cannot be written"):
+            keep("chess", hit)
+    assert path.read_bytes() == data and stat.S_IMODE(os.stat(path).st_mode) == mode
+    already = kept.toggle("chess", a_hit(tmp_path, "a.md", "E4 first."))  # in the file: nothing to write
+    assert (already.written, already.line) == (False, 1)
 
 
 # --- the app ---------------------------------------------------------------------------------
