@@ -105,6 +105,10 @@ class QuestionFile:
 
     # --- reading --------------------------------------------------------------------------
 
+    def disk_state(self) -> tuple | None:
+        """What tells the file changed on disk (None: no file): cheap, one ``stat``."""
+        return _state(self.path)
+
     def answers(self, query: str) -> list[Unit]:
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
@@ -174,12 +178,23 @@ class QuestionFile:
         its line is deleted (``taken_back``). An answer that a line it did not write names (by hand,
         an earlier session, its own line edited since) is left as it is: ``line`` names that line.
         A file changed on disk since it was last read or written here is read again, not rewritten
-        (a one-line error): the answers the caller shows were the old file's."""
+        (a one-line error): the answers the caller shows were the old file's. Nor is an answer
+        kept again that the caller showed as one and the file no longer holds (its line deleted in
+        an editor meanwhile): ``a`` on a ✓ means "take it back", which the edit already did."""
         query = query.strip()
         if not query:
             raise SimsearchError("an answer needs a query")
         with self._locked():
             changed = _state(self.path) != self._seen
+            if changed:
+                before = self.queries.get(query)  # what the caller shows
+                shown = before is not None and bool(unit_matches(hit, before.units, self._forms, store))
+                self._refresh()
+                now = self.queries.get(query)
+                if shown and not (now is not None and unit_matches(hit, now.units, self._forms, store)):
+                    raise SimsearchError(f"{self.path} changed on disk since simsearch read it: this result is no "
+                                         f"longer an answer to {query!r} there; nothing written (press a again "
+                                         "to keep it)")
             marked = self._mark(query, hit, store)
             return marked if marked.written else self._take_back(marked, hit, store, changed)
 
