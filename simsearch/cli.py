@@ -864,7 +864,10 @@ def index_command(
                 refusal, removed = None, new and not os.path.lexists(db_path)
                 if removed:
                     _remove_folders_made(made)
-        if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
+        # A run that failed on its own (a model that does not load, a full disk) is told by its
+        # error, a stop during its clean-up or not: the clean-up waited, and the stop changed nothing.
+        failed = ended is not None and not isinstance(ended, (KeyboardInterrupt, Interrupted))
+        if (stop.stopped and not failed) or isinstance(ended, (KeyboardInterrupt, Interrupted)):
             if removed:  # what the stopped run's own message said it saved is gone with the index
                 raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None
             if stop.stopped and ended is None:  # the run had finished: what it did is saved, and said
@@ -873,7 +876,7 @@ def index_command(
                 if not json_out and not refusal:
                     _warn_includes(report.includes_not_indexed, db)
                 raise Interrupted(f"interrupted; {refusal}") if refusal else stopped_once_finished(store, report)
-            if stop.stopped and not isinstance(ended, SimsearchError):  # (a failed run's own error is told)
+            if stop.stopped:
                 raise KeyboardInterrupt
     if removed:
         refusal += "; no index was made"
