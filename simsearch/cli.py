@@ -377,7 +377,8 @@ def eval_sts_command(
             result = evaluate_sts(encoder.encode, root, aggregate_by=aggregate, split=split, precision=encoder.precision)
             result = {"model": encoder.name, "pooler": ref.pooler, **result}  # --pooler changes every figure
             rows.append(result)
-            if json_out:
+        if json_out:  # all rows or none: a model that fails after others leaves no rows for a script to take as all
+            for result in rows:
                 _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if rows and not json_out:
@@ -439,17 +440,20 @@ def eval_geometry_command(
                    "sentences"):
         table.add_column(column, justify="left" if column in ("model", "pooler") else "right",
                          overflow="fold" if column == "model" else "ellipsis")
+    rows = []
     try:
         for ref in _resolve_all(model, _value(pooler)):
             encoder = Encoder.load(ref, device=_value(device))
             result = {"model": encoder.name, "pooler": ref.pooler,
                       **alignment_uniformity(encoder.encode, root, split=_value(split))}
             if json_out:
-                _print_json(result)
+                rows.append(result)
                 continue
             table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
                           f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
                           str(result["positive_pairs"]), str(result["sentences"]))
+        for result in rows:  # (--json) all rows or none, as eval sts
+            _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if table.row_count:
             stdout.print(table, soft_wrap=False)
@@ -488,7 +492,7 @@ def eval_retrieval_command(
     if running:
         print_warning(running)
 
-    results, changes = [], []
+    results, changes, rows = [], [], []
     try:
         for result in iter_eval(store, loaded, model or [None], [_value(m) for m in mode or [DEFAULT_MODE]], k,
                                 device=_value(device), on_warning=print_warning, progress=not json_out):
@@ -499,11 +503,13 @@ def eval_retrieval_command(
             results.append(result)
             if change is not None:
                 changes.append(change)
-            if json_out:  # each row as it finishes, as eval sts prints them
-                _print_json({**result.as_dict(), **({"compared_with": _compared_with(change)} if change else {}),
+            if json_out:
+                rows.append({**result.as_dict(), **({"compared_with": _compared_with(change)} if change else {}),
                              "index_in_progress": running is not None})
         if details is not None:  # only for a complete run: the file is all of it or nothing
             write_details(details, results)
+        for row in rows:  # and so is standard output under --json, as eval sts's
+            _print_json(row)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
             stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
@@ -858,7 +864,10 @@ def index_command(
                 refusal, removed = None, new and not os.path.lexists(db_path)
                 if removed:
                     _remove_folders_made(made)
-        if stop.stopped or isinstance(ended, (KeyboardInterrupt, Interrupted)):
+        # A run that failed on its own (a model that does not load, a full disk) is told by its
+        # error, a stop during its clean-up or not: the clean-up waited, and the stop changed nothing.
+        failed = ended is not None and not isinstance(ended, (KeyboardInterrupt, Interrupted))
+        if (stop.stopped and not failed) or isinstance(ended, (KeyboardInterrupt, Interrupted)):
             if removed:  # what the stopped run's own message said it saved is gone with the index
                 raise Interrupted(f"interrupted; {refusal + '; ' if refusal else ''}no index was made") from None
             if stop.stopped and ended is None:  # the run had finished: what it did is saved, and said
@@ -867,7 +876,7 @@ def index_command(
                 if not json_out and not refusal:
                     _warn_includes(report.includes_not_indexed, db)
                 raise Interrupted(f"interrupted; {refusal}") if refusal else stopped_once_finished(store, report)
-            if stop.stopped and not isinstance(ended, SimsearchError):  # (a failed run's own error is told)
+            if stop.stopped:
                 raise KeyboardInterrupt
     if removed:
         refusal += "; no index was made"

@@ -325,6 +325,9 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 continue
             if stored is None:
                 stored = store.add_model(name, path, digest, dim, ref.pooler, wanted)
+                if pooler is not None and _own_pooler(ref) not in (None, ref.pooler):
+                    note(path, f"{_model_named(stored.name, path)}: its own files pool with {_own_pooler(ref)}; its "
+                               f"vectors are made with {ref.pooler} (--pooler {ref.pooler}), which the index records")
                 if namesake is not None:
                     note(path, f"model {namesake.name!r} means this folder here, not the index's {namesake.name!r} "
                                f"({namesake.path}): added as another model, named by its path; the index's "
@@ -343,14 +346,21 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 if stored.pooler != ref.pooler and fingerprint(replace(ref, pooler=stored.pooler)) == stored.fingerprint:
                     # its files as they were: only --pooler differs (what was said was "changed")
                     count = store.count_vectors(stored.id)
+                    own = _own_pooler(ref)
                     note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made with pooler "
-                               f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})")
+                               f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})"
+                               + (f"; its own files pool with {own}" if own not in (None, ref.pooler) else ""))
                 elif counted_since := files_counted_since(ref, stored.fingerprint):
                     # its files as they were, some of them not checked then (was: "changed")
                     note(path, f"{_model_named(stored.name, path)}: this version of simsearch checks its "
                                f"{', '.join(counted_since)} too, which the index did not record; re-embedding")
-                else:
-                    note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding")
+                else:  # with the pooler it now has, said where it is not its files' own choice
+                    if pooler is None and _own_pooler(ref) is None:  # (the one recorded: ``_resolve``)
+                        how = (f" with pooler {ref.pooler}, the one it was indexed with (its files name none; "
+                               "--pooler chooses another)")
+                    else:
+                        how = f" with pooler {ref.pooler} (was {stored.pooler})" if ref.pooler != stored.pooler else ""
+                    note(path, f"{_model_named(stored.name, path)} changed since it was indexed; re-embedding{how}")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
             elif stored.precision != wanted:
@@ -361,6 +371,17 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
     return list(rows.values())
+
+
+def _own_pooler(ref: ModelRef) -> str | None:
+    """The pooler a model's own files name (``simsearch.json``, sentence-transformers' pooling),
+    whatever ``--pooler`` says; None for a model that names none (a raw BERT)."""
+    from .models import read_pooling
+
+    try:
+        return read_pooling(Path(ref.path))[0]
+    except SimsearchError:
+        return None
 
 
 def _load_encoder(ref: ModelRef, *, device: str, batch_size: int, precision: str):

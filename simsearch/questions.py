@@ -105,6 +105,10 @@ class QuestionFile:
 
     # --- reading --------------------------------------------------------------------------
 
+    def disk_state(self) -> tuple | None:
+        """What tells the file changed on disk (None: no file): cheap, one ``stat``."""
+        return _state(self.path)
+
     def answers(self, query: str) -> list[Unit]:
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
@@ -174,12 +178,23 @@ class QuestionFile:
         its line is deleted (``taken_back``). An answer that a line it did not write names (by hand,
         an earlier session, its own line edited since) is left as it is: ``line`` names that line.
         A file changed on disk since it was last read or written here is read again, not rewritten
-        (a one-line error): the answers the caller shows were the old file's."""
+        (a one-line error): the answers the caller shows were the old file's. Nor is an answer
+        kept again that the caller showed as one and the file no longer holds (its line deleted in
+        an editor meanwhile): ``a`` on a ✓ means "take it back", which the edit already did."""
         query = query.strip()
         if not query:
             raise SimsearchError("an answer needs a query")
         with self._locked():
             changed = _state(self.path) != self._seen
+            if changed:
+                before = self.queries.get(query)  # what the caller shows
+                shown = before is not None and bool(unit_matches(hit, before.units, self._forms, store))
+                self._refresh()
+                now = self.queries.get(query)
+                if shown and not (now is not None and unit_matches(hit, now.units, self._forms, store)):
+                    raise SimsearchError(f"{self.path} changed on disk since simsearch read it: this result is no "
+                                         f"longer an answer to {query!r} there; nothing written (press a again "
+                                         "to keep it)")
             marked = self._mark(query, hit, store)
             return marked if marked.written else self._take_back(marked, hit, store, changed)
 
@@ -231,7 +246,7 @@ class QuestionFile:
             info = os.stat(target)
         except OSError as exc:
             raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
-        if not os.access(target, os.W_OK):
+        if not _writable(target, info):
             raise SimsearchError(f"{self.path}: cannot be written (read-only)")
         if info.st_nlink > 1:
             raise SimsearchError(f"{self.path}: has {info.st_nlink} hard links, which a rewrite would part; "
@@ -324,6 +339,9 @@ class QuestionFile:
     def _append(self, line: str) -> None:
         """One whole line at the end of the file, on disk before this returns. A file whose last
         line has no line end gets one first, so that the new line is a line of its own."""
+        with contextlib.suppress(OSError):  # (none there: made here)
+            if not _writable(self.path, os.stat(self.path)):
+                raise SimsearchError(f"{self.path}: cannot be written (read-only)")
         try:
             with open(self.path, "ab") as out:
                 size = out.tell()
@@ -343,6 +361,13 @@ class QuestionFile:
             raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         self.lines += 1
         self._seen = _state(self.path)  # our own line: no need to read the file again
+
+
+def _writable(path, info: os.stat_result) -> bool:
+    """Whether the questions file may be written: ``os.access`` says so, and its mode has a write
+    bit. A file made read-only (``chmod 444``) is one its owner asked not to be touched; root, whom
+    ``os.access`` never refuses, honours that too."""
+    return os.access(path, os.W_OK) and bool(info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _state(path: Path) -> tuple | None:

@@ -625,7 +625,19 @@ def _writable(path: Path) -> bool:
     """Whether this process may write the database file and create files beside it (SQLite's
     ``-wal`` and ``-shm``): the file and its folder are writable, on a file system mounted read-write."""
     real = Path(os.path.realpath(path))
-    return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK)
+    return _file_writable(real) and os.access(real.parent, os.W_OK | os.X_OK)
+
+
+def _file_writable(path: Path | str) -> bool:
+    """Whether the database file may be written: ``os.access`` says so, and its mode has a write
+    bit. An index made read-only (``chmod 444``) is one its owner asked not to be changed; root,
+    whom ``os.access`` never refuses, honours that too (was: written by any command run as root)."""
+    real = os.path.realpath(path)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return False
+    return os.access(real, os.W_OK) and bool(mode & 0o222)  # (a write bit: owner, group or others)
 
 
 def run_files(run: dict) -> tuple[int, int, int]:
@@ -779,7 +791,7 @@ class Store:
         ``-shm`` it cannot write keeps the index read-only after ``chmod u+w``."""
         path = Path(path) if path is not None else default_db_path()
         if path.exists() and not path.is_dir() and not (
-                _writable(path) if readonly else os.access(os.path.realpath(path), os.W_OK)):
+                _writable(path) if readonly else _file_writable(path)):
             return cls._open_readonly(path)
         if not path.exists():
             if not create:

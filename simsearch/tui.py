@@ -37,6 +37,7 @@ from .widgets import OFFICE_NAMES, SELECT_HINT, Answer, ContextPanel, QueryInput
 SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
 EVAL_K = 10  # eval retrieval's -k when not given
+QUESTIONS_CHECK_S = 1.0  # how often the file of questions is looked at for a change made outside the app
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
@@ -88,7 +89,8 @@ def default_models(store: Store) -> tuple[str | None, str | None]:
 class ModelPicker(ModalScreen[str]):
     """Choose one of the index's models for a pane."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "cancel")]
+    BINDINGS = [Binding("escape", "dismiss_none", "cancel"),
+                Binding("q", "dismiss_none", show=False)]  # (a picker is gone back from, as the help is)
 
     def __init__(self, side: str, models: list[str], current: str | None):
         super().__init__()
@@ -220,6 +222,7 @@ class CompareApp(App):
         self.requested = {"left": left, "right": right}
         self.device, self.precision, self.show_timings = device, precision, show_timings
         self.questions = questions  # where ``a`` keeps a result as an answer to its query (``--questions``)
+        self.questions_state: tuple | None = None  # its state on disk when the marks were last drawn
         self.store: Store | None = None
         self.models: list[str] = []
         self.problem: str | None = None
@@ -244,6 +247,20 @@ class CompareApp(App):
 
     def on_mount(self) -> None:
         self.open_index()
+        if self.questions is not None:  # the ✓ marks as the file holds them, edited in an editor or not
+            self.questions_state = self.questions.disk_state()
+            self.set_interval(QUESTIONS_CHECK_S, self.check_questions_file)
+
+    def check_questions_file(self) -> None:
+        """Draw the ✓ marks again when the file of questions changed on disk since last looked at (a
+        line deleted or added in an editor, another session's answer): a stat every
+        ``QUESTIONS_CHECK_S`` seconds, the file read only when it changed."""
+        state = self.questions.disk_state()
+        if state == self.questions_state:
+            return
+        self.questions_state = state
+        for query in dict.fromkeys(pane.answer.query for pane in self.panes.values() if pane.answer is not None):
+            self.show_answer_marks(query)
 
     def on_unmount(self) -> None:
         self.query_thread.shutdown(wait=False, cancel_futures=True)

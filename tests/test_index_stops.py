@@ -411,3 +411,31 @@ def test_a_first_command_stopped_as_its_index_is_made_leaves_nothing(tmp_path, i
     monkeypatch.undo()
     assert code == 130 and "no index was made" in err and "Traceback" not in err, (code, err)
     assert not (tmp_path / "new").exists(), _leftovers(tmp_path / "new")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("owner,name", [(cli, "_discard_refused"), (indexer, "discard_unused"), (Store, "close")],
+                         ids=["cli._discard_refused", "indexer.discard_unused", "Store.close"])
+def test_a_stop_as_a_failed_new_index_is_removed_keeps_its_error(tmp_path, index_model, run_cli, monkeypatch,
+                                                                   owner, name, signum):
+    """Session 50: a first `index` whose model does not load (its weights cut short) failed, and a
+    stop while its new index was removed said only "interrupted; no index was made": why it failed,
+    the one thing to fix, was lost. Now the error is said as the same run unstopped says it (exit 2:
+    the stop waited for the clean-up, which it did not change), and no index is left."""
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(index_model, broken)
+    with open(broken / "model.safetensors", "r+b") as weights:
+        weights.truncate(1000)
+    note = tmp_path / "n.txt"
+    note.write_text("Rivers run to the sea. Lakes are still.\n")
+    db = tmp_path / "new" / "i.db"
+    code, _, unstopped = run_cli("index", note, "-m", broken, "--vector-context", "0", "--db", db)
+    assert code == 2 and "cannot load a model from" in unstopped and not (tmp_path / "new").exists(), unstopped
+    _stop_in(monkeypatch, owner, name, [signum])
+    code, out, err = run_cli("index", note, "-m", broken, "--vector-context", "0", "--db", db)
+    monkeypatch.undo()
+    assert code == 2 and "Traceback" not in err, (code, err)
+    assert err == unstopped
+    assert not (tmp_path / "new").exists(), _leftovers(tmp_path / "new")

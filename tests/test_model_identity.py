@@ -146,6 +146,9 @@ def test_a_pooler_chosen_at_index_time_stays_until_the_model_itself_changes(two_
 
     with closing(Store.open(two_places / "idx.db")) as store:
         run([str(model)], pooler="cls_before_pooler")
+        [said] = warnings  # (session 50: the model's own pooler, which --pooler overrides, is said)
+        assert "its own files pool with avg" in said
+        warnings.clear()
         [row] = store.models()
         before = store.conn.execute("SELECT sentence_id, embedding FROM vectors ORDER BY sentence_id").fetchall()
         run()  # a plain refresh (was: "changed since it was indexed", everything re-embedded with avg)

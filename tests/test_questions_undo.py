@@ -141,6 +141,26 @@ def test_a_file_changed_on_disk_since_it_was_read_is_not_rewritten(tmp_path):
     assert back.taken_back and path.read_bytes() == b'{"query": "reset it", "relevant": "a.md"}\n'
 
 
+def test_an_answer_deleted_in_an_editor_is_not_kept_again_by_a_press_meant_to_take_it_back(tmp_path):
+    """Was: the ✓ the app showed was the file's before an editor deleted the answer's line; `a` on
+    it (meaning "take it back") wrote the answer again and said "Kept as answer 1"."""
+    path = tmp_path / "q.jsonl"
+    kept = QuestionFile.open(path)
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    kept.toggle("chess", hit)
+    path.write_bytes(b'{"query": "reset it", "relevant": "a.md"}\n')  # the line deleted, another one written
+    data = path.read_bytes()
+    with pytest.raises(SimsearchError, match=r"changed on disk since simsearch read it: this result is no longer an "
+                                             r"answer to 'chess' there; nothing written \(press a again to keep it\)"):
+        kept.toggle("chess", hit)
+    assert path.read_bytes() == data and kept.answered("chess", [hit]) == [False]
+    again = kept.toggle("chess", hit)  # the view read again: now `a` means "keep"
+    assert again.written and len(load_queries(path)) == 2
+    other = a_hit(tmp_path, "b.md", "Reset it.")  # a result that was no answer: kept, file changed or not
+    with open(path, "a") as out:
+        out.write('{"query": "x", "relevant": "a.md"}\n')
+    assert kept.toggle("reset it", other).written
+
 def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_path):
     real = tmp_path / "real.jsonl"
     link = tmp_path / "q.jsonl"
@@ -158,11 +178,31 @@ def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_
     with pytest.raises(SimsearchError, match="has 2 hard links, which a rewrite would part"):
         kept.toggle("chess", hit)
     os.unlink(tmp_path / "other.jsonl")
-    if os.geteuid() != 0:  # (root writes read-only files)
-        os.chmod(real, 0o444)
-        with pytest.raises(SimsearchError, match="read-only"):
-            kept.toggle("chess", hit)
+    os.chmod(real, 0o444)  # (root too: was rewritten when root ran simsearch, which os.access lets write anything)
+    with pytest.raises(SimsearchError, match="changed on disk"):  # (chmod changes the file's ctime)
+        kept.toggle("chess", hit)
+    with pytest.raises(SimsearchError, match="read-only"):
+        kept.toggle("chess", hit)
     assert real.read_bytes() == data
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555], ids=oct)
+def test_a_file_with_no_write_bit_gets_no_new_answer(tmp_path, mode):
+    """Was: as root, `a` appended to a questions file made read-only (``chmod 444``), and took an
+    answer back by rewriting it: ``os.access`` lets root write anything. The mode is the owner's
+    "do not touch", for root as for anyone."""
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"id": "q1", "query": "chess", "relevant": [{"path": "a.md", "text": "E4 first."}]}\n')
+    kept = QuestionFile.open(path)
+    os.chmod(path, mode)
+    data = path.read_bytes()
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    for keep in (kept.mark, kept.toggle):
+        with pytest.raises(SimsearchError, match=r"q.jsonl: cannot be written"):
+            keep("chess", hit)
+    assert path.read_bytes() == data and stat.S_IMODE(os.stat(path).st_mode) == mode
+    already = kept.toggle("chess", a_hit(tmp_path, "a.md", "E4 first."))  # in the file: nothing to write
+    assert (already.written, already.line) == (False, 1)
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -191,3 +231,61 @@ def test_in_the_app_an_earlier_sessions_answer_is_not_taken_back_and_its_line_is
     assert path.read_bytes() == data
     assert said[1] == ("Already an answer to this query, on a line this session did not write: to take it back, "
                        "edit questions.jsonl:1"), said
+
+
+def test_in_the_app_the_marks_follow_the_file_edited_outside_it(two_model_index, tmp_path, monkeypatch):
+    """Was: a ✓ stayed beside a result whose answer line was deleted in an editor until another
+    query was asked; `a` on it then kept the answer again. The app looks at the file every second
+    and draws the marks again when it changed; `a` on a mark gone stale meanwhile writes nothing."""
+    import asyncio
+
+    from .test_questions import settle
+    from .test_tui import table_column
+
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setattr("simsearch.tui.QUESTIONS_CHECK_S", 0.1)
+    path = tmp_path / "questions.jsonl"
+    said: list[str] = []
+    marks = {}
+
+    def ticked(app):
+        return [cell.split("\n")[1].lstrip().startswith("✓") for cell in table_column(app, "left", "hit")][:2]
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+        await press_a_on_the_first_result(app, pilot)
+        marks["kept"] = ticked(app)
+        kept = path.read_bytes()
+        path.write_bytes(b"")  # the line deleted in an editor
+        await asyncio.sleep(0.3)
+        await settle(app, pilot)
+        marks["deleted"] = ticked(app)
+        path.write_bytes(kept)  # and written back
+        await asyncio.sleep(0.3)
+        await settle(app, pilot)
+        marks["back"] = ticked(app)
+
+    run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
+    assert marks == {"kept": [True, False], "deleted": [False, False], "back": [True, False]}, said
+
+
+def test_in_the_app_a_on_a_mark_gone_stale_writes_nothing(two_model_index, tmp_path, monkeypatch):
+    from .test_questions import settle
+
+    db, _, _ = two_model_index
+    monkeypatch.chdir(db.parent)
+    monkeypatch.setattr("simsearch.tui.QUESTIONS_CHECK_S", 3600)  # no look before the key
+    path = tmp_path / "questions.jsonl"
+    said: list[str] = []
+
+    async def scenario(app, pilot):
+        monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+        await press_a_on_the_first_result(app, pilot)
+        path.write_bytes(b"")  # the line deleted in an editor
+        await pilot.press("a")  # meant: take it back
+        await settle(app, pilot)
+
+    run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
+    assert path.read_bytes() == b""
+    assert "no longer an answer" in said[-1] and "nothing written" in said[-1], said
