@@ -303,13 +303,12 @@ def models_command(json_out: bool = JsonOption) -> None:
         for ref in found:
             _print_json({**ref.describe(), "metadata": ref.metadata})
         return
-    table = Table(title="Models")
-    for column in ("name", "source", "pooler", "max len", "base", "checked", "path"):
-        table.add_column(column, overflow="fold" if column == "name" else "ellipsis")
-    for ref in found:
-        table.add_row(_cell(ref.name), _cell(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
-                      _cell(ref.metadata.get("base_model", "")), _checked(ref.metadata), _cell(ref.path))
+    table, left_out = _models_table(found, stdout.width)
     stdout.print(table, soft_wrap=False)
+    if left_out:
+        shown = ", ".join(left_out[:-1]) + " and " if len(left_out) > 1 else ""
+        stdout.print(f"{shown}{left_out[-1]} left out at {stdout.width} columns: `simsearch models --json` has every "
+                     "field", highlight=False, markup=False, soft_wrap=True)
     for ref in found:  # why a folder is shadowed or unreadable: one line each, under the table
         if ref.note:
             stdout.print(_cell(f"{ref.name} ({ref.source}): {ref.note}"), highlight=False, soft_wrap=True)
@@ -322,6 +321,73 @@ def models_command(json_out: bool = JsonOption) -> None:
         "Hugging Face id (e.g. princeton-nlp/sup-simcse-bert-base-uncased) also works; a hub id is "
         "downloaded only when you name it."
     )
+
+
+# ``models``' columns, and those left out, in this order, where the terminal is too narrow for them
+# beside the models' names and PATH_ROOM characters of their paths.
+MODELS_COLUMNS = ("name", "source", "pooler", "max len", "base", "checked", "path")
+MODELS_LEFT_OUT_WHEN_NARROW = ("max len", "pooler", "source", "base")
+PATH_ROOM = 24  # the characters of a path a row shows, at least: its end ("…/models/notes-unsup-simcse")
+BASE_ROOM = 12  # a longer base model's name (a hub id, a folder) folds onto more lines
+
+
+def _models_table(found: list, width: int) -> tuple[Table, list[str]]:
+    """``models``' table for a terminal ``width`` columns wide, and the columns left out of it
+    (:data:`MODELS_LEFT_OUT_WHEN_NARROW`). Laid out by hand, as ``status``' is: each name whole on
+    one line, and each path's end (the folder's own name) after a "…", in the room the other
+    columns leave it; where that is under :data:`PATH_ROOM`, columns are left out, in that order.
+    Was: rich narrowed every column alike: at 80 columns "index-inde / x-unsup-si / mcse" over
+    three lines, and paths cut at their end ("/tmp/s50/u…"), the part that tells two apart."""
+    from rich.cells import cell_len
+
+    rows = [dict(zip(MODELS_COLUMNS, (
+        _visible(ref.name), _visible(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
+        _visible(ref.metadata.get("base_model", "")), _checked(ref.metadata), _visible(ref.path))))
+        for ref in found]
+
+    def room(column: str) -> int:
+        """The columns ``column`` takes with its padding and border: its widest cell or header whole,
+        but the base's first BASE_ROOM characters, checked's longest word (it wraps), the path's
+        first PATH_ROOM."""
+        cells = [column, *(row[column] for row in rows)]
+        if column == "checked":
+            return max(cell_len(word) for cell in cells for word in cell.split()) + 3
+        widest = max(map(cell_len, cells))
+        # a path: its end, the folder's own name whole ("…/notes-unsup-simcse") if it is longer
+        least = max(PATH_ROOM, *(cell_len(os.path.basename(row["path"])) + 2 for row in rows))
+        return min(widest, {"base": BASE_ROOM, "path": least}.get(column, widest)) + 3
+
+    shown = list(MODELS_COLUMNS)
+    for column in MODELS_LEFT_OUT_WHEN_NARROW:
+        if 1 + sum(map(room, shown)) <= width:
+            break
+        shown.remove(column)
+    # The path takes what the others leave (at least PATH_ROOM, unless the terminal is too narrow
+    # for the names and that much: then as little as a folder's name, and the names fold).
+    rest = width - 1 - sum(room(column) for column in shown if column != "path") - 3
+    path = min(max(cell_len(row["path"]) for row in rows), max(rest, 12))
+    table = Table(title="Models")
+    for column in shown:
+        table.add_column(column, no_wrap=column not in ("base", "checked"), overflow="fold",
+                         max_width=path if column == "path" else None)
+    for row in rows:
+        row["path"] = _path_end(row["path"], path)
+        table.add_row(*(Text(row[column]) for column in shown))
+    return table, [column for column in MODELS_COLUMNS if column not in shown]
+
+
+def _path_end(path: str, cells: int) -> str:
+    """``path`` in at most ``cells`` columns: whole, else "…" and its end, from a "/" where one is
+    in it ("…/models/notes-unsup-simcse"; a wide character takes two columns)."""
+    from rich.cells import cell_len
+
+    if cell_len(path) <= cells:
+        return path
+    start = len(path)
+    while start > 0 and cell_len(path[start - 1:]) <= cells - 1:
+        start -= 1
+    end = path[start:]
+    return "…" + (end[end.index("/"):] if "/" in end[1:] else end)
 
 
 def _checked(metadata: dict) -> str:

@@ -23,3 +23,8 @@ def plain_number(number: float) -> str:
 def counted(number: int, noun: str) -> str:
     """'1 file', '2 files', '1,204 files' (nouns with a plain plural)."""
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def all_of(number: int, noun: str) -> str:
+    """'all 6 vectors', 'the 1 vector' ("all 1 vector" reads as a slip)."""
+    return f"{'the' if number == 1 else 'all'} {counted(number, noun)}"

@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import Interrupted, SimsearchError, counted
+from .errors import Interrupted, SimsearchError, all_of, counted
 from .interrupt import sigterm_as_ctrl_c, stops_held
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
@@ -347,8 +347,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                     # its files as they were: only --pooler differs (what was said was "changed")
                     count = store.count_vectors(stored.id)
                     own = _own_pooler(ref)
-                    note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made with pooler "
-                               f"{stored.pooler}; re-embedding all of them with {ref.pooler} (--pooler {ref.pooler})"
+                    note(path, f"{_model_named(stored.name, path)}: its {counted(count, 'vector')} {_were(count)} made with "
+                               f"pooler {stored.pooler}; re-embedding {_them(count)} with {ref.pooler} (--pooler {ref.pooler})"
                                + (f"; its own files pool with {own}" if own not in (None, ref.pooler) else ""))
                 elif counted_since := files_counted_since(ref, stored.fingerprint):
                     # its files as they were, some of them not checked then (was: "changed")
@@ -365,8 +365,8 @@ def register_models(store: Store, names: list[str], report: IndexReport, pooler:
                 stored = store.model_by_id(stored.id)
             elif stored.precision != wanted:
                 count = store.count_vectors(stored.id)
-                note(path, f"{_model_named(stored.name, path)}: its {count:,} vectors were made at {stored.precision}; "
-                           f"re-embedding all of them at {wanted} (--precision {precision})")
+                note(path, f"{_model_named(stored.name, path)}: its {counted(count, 'vector')} {_were(count)} made at "
+                           f"{stored.precision}; re-embedding {_them(count)} at {wanted} (--precision {precision})")
                 store.reset_model(stored.id, path, digest, dim, ref.pooler, wanted)
                 stored = store.model_by_id(stored.id)
         rows.setdefault(stored.id, (stored, ref))
@@ -777,7 +777,7 @@ def index(
                 warn(key, reason)
             upgraded = store.names_upgrade_dropped()
             if upgraded and rows:
-                warn(store.path, f"{NAMES_UPGRADE_NOTE}: making its {upgraded:,} vectors again")
+                warn(store.path, f"{NAMES_UPGRADE_NOTE}: making its {counted(upgraded, 'vector')} again")
             included: list[tuple[str, int, str]] = []
             _sync_documents(store, plan, report, max_file_mb, progress, warn, run_id=run_id, included=included)
             report.includes_not_indexed = includes_not_indexed(store, included)
@@ -928,18 +928,26 @@ def _apply_context_window(store: Store, wanted: int, warn, plan: _RootPlan, *, e
         kind = "its window of neighbours too (context vectors)" if wanted else "its sentence alone"
         models = len(store.models())
         if embedding >= models:
-            what = f"re-embedding all {dropped:,} vectors of {models} model(s)"
+            what = f"re-embedding {all_of(dropped, 'vector')} of {counted(models, 'model')}"
         elif embedding:
-            what = (f"dropping all {dropped:,} vectors of {models} models; re-embedding those of the {embedding} "
-                    "that load")
+            what = (f"dropping {all_of(dropped, 'vector')} of {counted(models, 'model')}; re-embedding those of "
+                    + ("the one that loads" if embedding == 1 else f"the {embedding} that load"))
         else:
-            what = (f"dropping all {dropped:,} vectors of {models} model(s); none is embedded again: no model of the "
+            what = (f"dropping {all_of(dropped, 'vector')} of {counted(models, 'model')}; none is embedded again: no model of the "
                     "index can be loaded now (said above)")
         warn(str(store.path), f"--vector-context {wanted}: each sentence's vector now embeds {kind}; {what}"
                               + (f"; {shape}" if shape else ""))
     elif shape:
         warn(str(store.path), shape)
     return dropped
+
+
+def _were(number: int) -> str:  # (for ``counted``'s noun)
+    return "was" if number == 1 else "were"
+
+
+def _them(number: int) -> str:
+    return "it" if number == 1 else "all of them"
 
 
 def _unshaped_read(store: Store, plan: _RootPlan) -> list[str]:

@@ -582,6 +582,40 @@ def list_models() -> list[ModelRef]:
     return found
 
 
+def trained_from_index(db: Path | str) -> list[ModelRef]:
+    """The models of the models directory that ``train --from-index`` made from the index ``db``
+    (their ``simsearch.json``'s ``data_source``, else ``data_file``, is that file), newest first:
+    those usable by name (a folder ``list_models`` would list with a note is left out)."""
+    root = models_dir()
+    if not is_folder(root):
+        return []
+    check_models_dir()
+    found = []
+    for folder in root.iterdir():
+        if folder.name.startswith(".") or shadowed_by_alias(folder.name) or not is_folder(folder):
+            continue
+        try:
+            meta = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+            source = meta.get("data_source") if isinstance(meta.get("data_source"), dict) else {}
+            data = source.get("path") if source.get("kind") == "index" else meta.get("data_file")
+            if not isinstance(data, str) or not _same_file(data, db):
+                continue
+            ref = _from_folder(folder.name, folder, "trained", None)
+            if _missing_parts(folder):
+                continue
+        except (OSError, ValueError, AttributeError, SimsearchError):  # not ours, or not usable by name
+            continue
+        found.append(ref)
+    return sorted(found, key=lambda ref: (str(ref.metadata.get("created", "")), ref.name), reverse=True)
+
+
+def _same_file(one: str | Path, other: str | Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them gone: the same by name only
+        return os.path.abspath(Path(one).expanduser()) == os.path.abspath(Path(other).expanduser())
+
+
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "spiece.model", "sentencepiece.bpe.model", "vocab.json")
 

@@ -27,12 +27,13 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .models import command_line, default_out_name, index_command_line
+from .models import command_line, default_out_name, index_command_line, trained_from_index
 from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
 from .store import ModelRow, Store, default_db_path
-from .widgets import OFFICE_NAMES, SELECT_HINT, Answer, ContextPanel, QueryInput, ResultsPane, StatusLine
+from .widgets import (OFFICE_NAMES, SELECT_HINT, Answer, CommandHint, ContextPanel, QueryInput, ResultsPane,
+                      StatusLine)
 
 SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
@@ -300,19 +301,40 @@ class CompareApp(App):
         panes["left"].model = left
         if right is None:
             panes["right"].display = False
-            hint = self.query_one("#hint", Static)
-            trained = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
-            # Short lines, no blank ones: at 80×24 the box has 13 rows of 34 columns (was cut after
-            # "(or any other model: simsearch index --model NAME --db", its index lost).
-            hint.update(f"This index holds one model: {left}.\nTo train one on it and compare:\n"
-                        f"  {command_line('train', '--from-index', db=self.db_path)}\n"
-                        f"  {index_command_line(trained, self.db_path)}\n"
-                        f"Or add any other model:\n  {index_command_line('NAME', self.db_path)}")
-            hint.display = True
+            self.query_one("#hint", Static).update(self.one_model_hint(left))
+            self.query_one("#hint").display = True
         else:
             panes["right"].model = right
         self.note_same_model()
         return None
+
+    def one_model_hint(self, model: str) -> CommandHint:
+        """What to run for a second model to compare with the index's one: embed the index with a
+        model trained on it that is in the models folder (newest first), else train one.
+        Was: "train --from-index" whatever the models folder held, when a model trained from this
+        index was there already (trained but not indexed, or forgotten from the index).
+        Short lines, no blank ones: at 80×24 the box has 13 rows of 34 columns (was cut after
+        "(or any other model: simsearch index --model NAME --db", its index lost)."""
+        command = CommandHint.command
+        held = {os.path.realpath(row.path) for row in self.store.models()}
+        try:
+            trained = [ref for ref in trained_from_index(self.db_path) if os.path.realpath(ref.path) not in held]
+        except SimsearchError:  # a models folder that cannot be read: as if it held none
+            trained = []
+        other = ("Or add any other model:", command(index_command_line("NAME", self.db_path)))
+        if not trained:
+            out = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
+            return CommandHint(f"This index holds one model: {model}.", "To train one on it and compare:",
+                               command(command_line("train", "--from-index", db=self.db_path)),
+                               command(index_command_line(out, self.db_path)), *other)
+        newest = trained[0]
+        # By its name, unless the index holds another model of that name (``index -m`` would take
+        # the name for that one): then by its folder.
+        spelled = str(newest.path) if newest.name in self.models else newest.name
+        also = (f"(also trained on it: {', '.join(ref.name for ref in trained[1:])})",) if trained[1:] else ()
+        return CommandHint(f"This index holds one model: {model}.", "A model trained on it is ready. To compare, "
+                           "embed with it:", command(index_command_line(spelled, self.db_path)), *also,
+                           "Then press F3 to show it here.", *other)
 
     def note_same_model(self) -> None:
         """The status line says so when both panes show one model (their titles alike)."""

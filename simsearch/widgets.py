@@ -841,3 +841,102 @@ def _shorten(text: str, width: int) -> str:
 def _shorten_left(text: str, width: int) -> str:
     """Keep the end of a long location: the file name and line matter most."""
     return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+class CommandHint:
+    """A hint of prose lines and commands to paste, laid out for the width it is drawn at: a
+    command too long for one line goes on over several, broken between two of its words, each
+    line but the last ending in `` \\``, so that the lines copied together run as one command.
+    Was: a Static's text, which wrapped a command like prose: at 100 columns "simsearch index
+    --model" on one line and its model on the next (pasted, the first line ran alone).
+
+    ``parts``: a prose line (``str``), or a command's shell words as :func:`shlex.join` gave them
+    (``tuple``). A word wider than the box (a long model name or ``--db`` path; at 80 columns the
+    box has 34) is cut where the shell joins it again: a line ending in ``\\`` right after a
+    character, the rest of the word from the first column. (Not inside quotes, where the shell
+    keeps the backslash: a quoted word too wide is folded, as prose.)"""
+
+    INDENT, GOES_ON = "  ", "    "
+
+    def __init__(self, *parts: str | tuple[str, ...]):
+        self.parts = parts
+
+    @staticmethod
+    def command(line: str) -> tuple[str, ...]:
+        """A command line (:func:`simsearch.models.command_line`) as its quoted words."""
+        import shlex
+
+        return tuple(shlex.quote(word) for word in shlex.split(line))
+
+    def lines(self, width: int) -> list[str]:
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                out += [piece for line in self._command_lines(part, width) for piece in _cut_for_shell(line, width)]
+        return out
+
+    def _command_lines(self, words: tuple[str, ...], width: int) -> list[str]:
+        """The command over lines broken between words; a line may still be too wide for one word."""
+        units: list[list[str]] = []  # an option and its value go on one line: "--model NAME"
+        for word in words:
+            if units and len(units[-1]) == 1 and units[-1][0].startswith("-") and not word.startswith("-"):
+                units[-1].append(word)
+            else:
+                units.append([word])
+        out = []
+        line = None
+        while units:
+            unit = " ".join(words := units.pop(0))
+            rest = " \\" if units else ""  # (the last line ends in the last word)
+            if line is not None and cell_len(f"{line} {unit}{rest}") <= width:
+                line += f" {unit}"
+                continue
+            # on a line of its own, indented less where that makes room for it and its " \\"
+            indents = (self.INDENT,) if line is None else (self.GOES_ON, self.INDENT)
+            indent = next((indent for indent in (*indents, "") if cell_len(f"{indent}{unit}{rest}") <= width), None)
+            if indent is None and len(words) > 1:
+                units[:0] = [[word] for word in words]  # an option and its value too wide together: apart
+                continue
+            if line is not None:
+                out.append(line + " \\")
+            line = (indents[0] if indent is None else indent) + unit
+        out.append(line)
+        return out
+
+    def __rich_console__(self, console, options):
+        yield Text("\n".join(self.lines(options.max_width)))
+
+    def __str__(self) -> str:
+        """Each command on one line, as at any width it fits."""
+        return "\n".join(part if isinstance(part, str) else self.INDENT + " ".join(part) for part in self.parts)
+
+
+def _cut_for_shell(line: str, width: int) -> list[str]:
+    """``line`` (of a command) in pieces no wider than ``width``, each but the last ending in a
+    backslash that the shell removes with the line break after it: the pieces pasted are the line.
+    Never inside single quotes, where the shell keeps the backslash: a word :func:`shlex.quote`
+    put in single quotes is put in double quotes instead (where it is removed), when it holds
+    nothing they would read otherwise (``$ ` \\ " !``). A line it cannot cut is left whole."""
+    if cell_len(line) <= width or width < 2:
+        return [line]
+    if '"' not in line:
+        line = re.sub(r"'([^'$`\\\\!]*)'", r'"\1"', line)
+    quoted, quote = [], ""  # the quote open after each character: the cuts allowed
+    for char in line:
+        quote = "" if quote == char else char if not quote and char in "'\"" else quote
+        quoted.append(quote)
+    pieces, start = [], 0
+    while cell_len(line[start:]) > width:
+        cut = None
+        for end in range(start + 1, len(line)):
+            if cell_len(line[start:end]) > width - 1:
+                break
+            if quoted[end - 1] != "'" and line[start:end].strip():
+                cut = end  # (never inside single quotes, nor after the indent alone)
+        if cut is None:
+            break
+        pieces.append(line[start:cut] + "\\")
+        start = cut
+    return [*pieces, line[start:]]

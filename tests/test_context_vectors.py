@@ -259,7 +259,7 @@ def test_switching_context_re_embeds_every_model(tmp_path, store, index_model, o
     check_against_oracle(store, oracle, window=0)
     report = index(store, [docs], None, progress=False, device="cpu", context=1)
     assert report.encoded == {str(index_model): 14, str(tiny_model): 14}
-    assert any("--vector-context 1" in w["reason"] and "re-embedding all 28 vectors of 2 model(s)" in w["reason"]
+    assert any("--vector-context 1" in w["reason"] and "re-embedding all 28 vectors of 2 models" in w["reason"]
                for w in report.warnings)
     check_against_oracle(store, oracle, per_line={"list.txt"})
     assert all(row.ann_generation is None or row.ann_generation == row.generation for row in store.models())
@@ -850,13 +850,13 @@ def test_a_switch_whose_models_cannot_load_says_their_vectors_are_dropped_not_up
     report = json.loads(out)
     assert report["vectors_dropped"] == 4 and report["encoded"] == {} and report["context_window"] == 1
     said = " ".join(" ".join(str(w) for w in report["warnings"]).split())
-    assert "dropping all 4 vectors of 1 model(s); none is embedded again" in said and "re-embedding" not in said, said
+    assert "dropping all 4 vectors of 1 model; none is embedded again" in said and "re-embedding" not in said, said
     (tmp_path / "moved").rename(model)  # back: the next switch loads it and re-embeds
     code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
     assert code == 0 and "up to date" not in out and "re-embedding all 0 vectors" not in err, out + err
     code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "1")
     said = " ".join((out + err).split())
-    assert code == 0 and "re-embedding all 4 vectors of 1 model(s)" in said and "encoded: " in said, said
+    assert code == 0 and "re-embedding all 4 vectors of 1 model" in said and "encoded: " in said, said
     model.rename(tmp_path / "moved")
     code, out, err = run_cli("index", "--db", db, "--device", "cpu", "--vector-context", "0")
     said = " ".join(out.split())

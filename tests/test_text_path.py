@@ -399,7 +399,7 @@ def test_train_from_index_counts_a_changed_file_that_held_no_sentence(tmp_path, 
     warnings: list[tuple[str, str]] = []
     data = training_data(config, lambda path, reason: warnings.append((path, reason)))
     [(where, reason)] = warnings
-    assert reason.startswith("1 of its 4 files changed or are gone"), reason
+    assert reason.startswith("1 of its 4 files changed or is gone since it was indexed"), reason
     assert "authors.rst: changed" in reason
     assert data.source["files_changed_since_indexed"] == 1
     assert data.source["files"] == 4

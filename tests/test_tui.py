@@ -283,7 +283,7 @@ def test_one_model_index_shows_one_pane_and_how_to_add_another(tmp_path, index_m
 
     async def scenario(app, pilot):
         assert not app.query_one("#right-pane").display and app.query_one("#hint").display
-        hint = str(app.query_one("#hint", Static).render())
+        hint = str(app.query_one("#hint", Static).content)
         assert "simsearch index --model" in hint
         # the README's loop, on this index: train on what it holds, embed with the model that makes
         # (was: "simsearch train --unsup notes.txt", a file the user may not have, and a model named

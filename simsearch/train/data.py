@@ -140,9 +140,11 @@ def training_data(config: TrainConfig, warn: Warn | None = None) -> TrainingData
         if stale:
             path, state = stale[0]
             (warn or print_file_warning)(str(config.data), (
-                f"{len(stale)} of its {files} files changed or are gone since they were indexed ({path}: "
+                f"{len(stale)} of its {counted(files, 'file')} "
+                + ("changed or is gone since it was" if len(stale) == 1 else "changed or are gone since they were")
+                + f" indexed ({path}: "
                 f"{state}{', …' if len(stale) > 1 else ''}); training on the text the index holds: run "
-                f"`{command_line('index', db=config.data)}` first to train on what they hold now"))
+                f"`{command_line('index', db=config.data)}` first to train on what {'it holds' if len(stale) == 1 else 'they hold'} now"))
         if older:
             from ..indexer import files_of
 
