@@ -161,6 +161,20 @@ def test_an_answer_deleted_in_an_editor_is_not_kept_again_by_a_press_meant_to_ta
         out.write('{"query": "x", "relevant": "a.md"}\n')
     assert kept.toggle("reset it", other).written
 
+def test_a_press_on_an_answer_whose_file_was_deleted_makes_no_file(tmp_path):
+    """Was: `a` on a ✓ whose file was deleted meanwhile said "…; nothing written (press a again to
+    keep it)" and left an empty file of questions there, made by the lock taken to write."""
+    path = tmp_path / "q.jsonl"
+    kept = QuestionFile.open(path)
+    hit = a_hit(tmp_path, "a.md", "The Sicilian is sharp.")
+    kept.toggle("chess", hit)
+    path.unlink()
+    with pytest.raises(SimsearchError, match=r"no longer an answer to 'chess' there; nothing written"):
+        kept.toggle("chess", hit)
+    assert not path.exists() and kept.answered("chess", [hit]) == [False]
+    assert kept.toggle("chess", hit).written and len(load_queries(path)) == 1  # now `a` means "keep"
+
+
 def test_a_link_stays_a_link_and_a_read_only_or_hard_linked_file_is_refused(tmp_path):
     real = tmp_path / "real.jsonl"
     link = tmp_path / "q.jsonl"
