@@ -303,3 +303,101 @@ def test_in_the_app_a_on_a_mark_gone_stale_writes_nothing(two_model_index, tmp_p
     run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
     assert path.read_bytes() == b""
     assert "no longer an answer" in said[-1] and "nothing written" in said[-1], said
+
+
+# --- presses against an editor: a state machine -----------------------------------------------
+
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule  # noqa: E402
+
+STATE_TEXTS = ["The Sicilian is sharp.", "E4 first.", "Castle early."]
+
+
+class PressesAndAnEditor(RuleBasedStateMachine):
+    """The app's `a` (``toggle``, then the marks drawn again) on the marks it shows, the poll that
+    draws them as the file holds them, and an editor that adds or deletes lines (in place or by a
+    rename) or deletes the file, in any order. Held after each press: `a` on a shown ✓ never
+    writes a line (it means "take it back"); a press that fails leaves the file byte for byte as
+    it was (no file where there was none); a press that keeps or takes back did so in the file (a
+    plain reading of its lines, the oracle). Found: a press on a ✓ whose file was deleted made an
+    empty file while saying "nothing written" (session 50, trial review50)."""
+
+    @initialize()
+    def start(self):
+        import tempfile
+        from pathlib import Path
+
+        self.folder = Path(tempfile.mkdtemp(prefix="simsearch-presses-"))
+        self.path = self.folder / "q.jsonl"
+        self.kept = QuestionFile.open(self.path)
+        self.hits = [a_hit(self.folder, "a.md", text) for text in STATE_TEXTS]
+        self.shown = [False] * len(self.hits)
+        self.edits = 0
+
+    def teardown(self):
+        import shutil
+
+        if hasattr(self, "folder"):
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _answers(self) -> set[str]:
+        """The texts the file holds as answers to "chess", read plainly."""
+        if not self.path.exists():
+            return set()
+        lines = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {unit["text"] for line in lines if line["query"] == "chess" for unit in line["relevant"]}
+
+    def _bytes(self):
+        return self.path.read_bytes() if self.path.exists() else None
+
+    @rule()
+    def poll(self):
+        self.shown = self.kept.answered("chess", self.hits)
+
+    @rule(i=st.integers(0, len(STATE_TEXTS) - 1))
+    def press(self, i):
+        before, answers = self._bytes(), self._answers()
+        try:
+            marked = self.kept.toggle("chess", self.hits[i])
+        except SimsearchError as exc:
+            assert self._bytes() == before, str(exc)
+        else:
+            assert not (self.shown[i] and marked.written), "a on a shown ✓ kept the answer again"
+            if marked.written:
+                assert STATE_TEXTS[i] in self._answers() and STATE_TEXTS[i] not in answers
+            if marked.taken_back:
+                assert STATE_TEXTS[i] not in self._answers()
+        self.shown = self.kept.answered("chess", self.hits)  # the app draws the marks again
+
+    def _edit(self, data: bytes, rename: bool):
+        if rename:
+            temporary = self.folder / "saved.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)
+        else:
+            with open(self.path, "r+b" if self.path.exists() else "wb") as out:
+                out.truncate(0)
+                out.write(data)
+        self.edits += 1  # (a state of its own however fast the edits come: the clock may not tick between)
+        info = os.stat(self.path)
+        os.utime(self.path, ns=(info.st_atime_ns, info.st_mtime_ns + self.edits * 1000))
+
+    @rule(i=st.integers(0, len(STATE_TEXTS) - 1), rename=st.booleans())
+    def editor_adds_an_answer(self, i, rename):
+        line = json.dumps({"query": "chess", "relevant": [{"path": "a.md", "text": STATE_TEXTS[i]}]}) + "\n"
+        self._edit((self._bytes() or b"") + line.encode(), rename)
+
+    @rule(j=st.integers(0, 5), rename=st.booleans())
+    def editor_deletes_a_line(self, j, rename):
+        lines = (self._bytes() or b"").splitlines(keepends=True)
+        if lines:
+            del lines[j % len(lines)]
+            self._edit(b"".join(lines), rename)
+
+    @rule()
+    def editor_deletes_the_file(self):
+        if self.path.exists():
+            self.path.unlink()
+
+
+TestPressesAndAnEditor = PressesAndAnEditor.TestCase
+TestPressesAndAnEditor.settings = settings(max_examples=200, stateful_step_count=20, deadline=None)
