@@ -646,12 +646,14 @@ def _give_shm_write_bits(path: Path) -> None:
     read-only index with a ``-wal`` (``_open_readonly``) makes it with the file's mode of then
     (``chmod 444``); after ``chmod u+w`` SQLite would open the index read-only through it, and every
     write say "read-only" of a writable file. Changed by its owner only (root writes any -shm as it is)."""
+    import stat
+
     real = os.path.realpath(path)
     shm = f"{real}-shm"
     with contextlib.suppress(OSError):
-        info = os.stat(shm)
-        if info.st_uid == os.geteuid() and not info.st_mode & 0o200:
-            os.chmod(shm, info.st_mode & 0o7777 | os.stat(real).st_mode & 0o222)
+        info = os.lstat(shm)  # (a link there is not followed: what it names is not SQLite's)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & stat.S_IWUSR:
+            os.chmod(shm, stat.S_IMODE(info.st_mode) | os.stat(real).st_mode & 0o222)
 
 
 def run_files(run: dict) -> tuple[int, int, int]:
