@@ -184,19 +184,26 @@ class QuestionFile:
         query = query.strip()
         if not query:
             raise SimsearchError("an answer needs a query")
+        if self._seen is not None and _state(self.path) is None:  # deleted: refused before the lock makes it again
+            self._refuse_stale(query, hit, store)
         with self._locked():
             changed = _state(self.path) != self._seen
             if changed:
-                before = self.queries.get(query)  # what the caller shows
-                shown = before is not None and bool(unit_matches(hit, before.units, self._forms, store))
-                self._refresh()
-                now = self.queries.get(query)
-                if shown and not (now is not None and unit_matches(hit, now.units, self._forms, store)):
-                    raise SimsearchError(f"{self.path} changed on disk since simsearch read it: this result is no "
-                                         f"longer an answer to {query!r} there; nothing written (press a again "
-                                         "to keep it)")
+                self._refuse_stale(query, hit, store)
             marked = self._mark(query, hit, store)
             return marked if marked.written else self._take_back(marked, hit, store, changed)
+
+    def _refuse_stale(self, query: str, hit, store) -> None:
+        """The file read again; an error where the caller showed ``hit`` as an answer and the file
+        no longer holds it."""
+        before = self.queries.get(query)  # what the caller shows
+        shown = before is not None and bool(unit_matches(hit, before.units, self._forms, store))
+        self._refresh()
+        now = self.queries.get(query)
+        if shown and not (now is not None and unit_matches(hit, now.units, self._forms, store)):
+            raise SimsearchError(f"{self.path} changed on disk since simsearch read it: this result is no "
+                                 f"longer an answer to {query!r} there; nothing written (press a again "
+                                 "to keep it)")
 
     def _take_back(self, marked: Marked, hit, store, changed: bool) -> Marked:
         try:

@@ -640,6 +640,22 @@ def _file_writable(path: Path | str) -> bool:
     return os.access(real, os.W_OK) and bool(mode & 0o222)  # (a write bit: owner, group or others)
 
 
+def _give_shm_write_bits(path: Path) -> None:
+    """A ``-shm`` beside a database this process opens to write, that a read-only open left with
+    no write bit: given the database file's write bits, as SQLite makes a new one. A reader of a
+    read-only index with a ``-wal`` (``_open_readonly``) makes it with the file's mode of then
+    (``chmod 444``); after ``chmod u+w`` SQLite would open the index read-only through it, and every
+    write say "read-only" of a writable file. Changed by its owner only (root writes any -shm as it is)."""
+    import stat
+
+    real = os.path.realpath(path)
+    shm = f"{real}-shm"
+    with contextlib.suppress(OSError):
+        info = os.lstat(shm)  # (a link there is not followed: what it names is not SQLite's)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & stat.S_IWUSR:
+            os.chmod(shm, stat.S_IMODE(info.st_mode) | os.stat(real).st_mode & 0o222)
+
+
 def run_files(run: dict) -> tuple[int, int, int]:
     """A run's files as the ``index`` summary counts them: (new or changed, removed, read again
     only by a newer extractor). Its ``files_changed`` holds all three; a run from before
@@ -808,6 +824,7 @@ class Store:
             raise SimsearchError(f"--db {path} is a folder, not a database file")
         else:
             made_in_place = False
+            _give_shm_write_bits(path)
         claimed = None if made_in_place else _claim(path)
         conn = None
         deadline = time.monotonic() + OPEN_RETRY_SECONDS
