@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from .test_retrieval import ALPHA, BETA, two_copies_indexed, write
+from .test_retrieval import two_copies_with_questions
 
 
 def _broken_copy(model, tmp_path):
@@ -37,13 +37,7 @@ def test_eval_retrieval_json_prints_no_row_when_a_later_model_fails(tmp_path, in
     when its turn comes, and the first model's row is not left on standard output."""
     from simsearch import retrieval
 
-    docs = tmp_path / "docs"
-    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
-    write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
-    one, two, db = two_copies_indexed(tmp_path, index_model, run_cli, docs, "m-one", "m-two")
-    queries = write(tmp_path / "q.jsonl", "".join(
-        json.dumps({"query": text, "relevant": [f"docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
-        for text in ALPHA + BETA))
+    one, two, db, queries = two_copies_with_questions(tmp_path, index_model, run_cli)
     evaluate = retrieval.evaluate
 
     def evaluate_then_retrain_two(*args, **kwargs):

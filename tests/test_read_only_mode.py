@@ -8,15 +8,21 @@ import hashlib
 import os
 
 
-def test_an_index_with_no_write_bit_is_read_not_written(tmp_path, index_model, run_cli):
-    """Was: as root, `simsearch index notes --db ro.db` on a `chmod 444` index added the new file's
-    sentences to it and said "indexed 1 new"."""
+def _indexed_note(tmp_path, index_model, run_cli):
+    """A folder of one note, indexed: (the folder, the index)."""
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a.txt").write_text("Rivers run to the sea. Lakes are still.\n")
     db = tmp_path / "i.db"
     code, _, err = run_cli("index", notes, "-m", index_model, "--db", db, "--vector-context", "0")
     assert code == 0, err
+    return notes, db
+
+
+def test_an_index_with_no_write_bit_is_read_not_written(tmp_path, index_model, run_cli):
+    """Was: as root, `simsearch index notes --db ro.db` on a `chmod 444` index added the new file's
+    sentences to it and said "indexed 1 new"."""
+    notes, db = _indexed_note(tmp_path, index_model, run_cli)
     gc.collect()  # (the run's connection, if still open in this process, checkpoints as it is collected)
     os.chmod(db, 0o444)
     data, beside = hashlib.sha256(db.read_bytes()).hexdigest(), sorted(os.listdir(tmp_path))
@@ -47,12 +53,7 @@ def test_a_shm_left_by_a_read_only_open_does_not_keep_the_index_read_only_once_w
 
     from simsearch.store import Store
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "a.txt").write_text("Rivers run to the sea. Lakes are still.\n")
-    db = tmp_path / "i.db"
-    code, _, err = run_cli("index", notes, "-m", index_model, "--db", db, "--vector-context", "0")
-    assert code == 0, err
+    notes, db = _indexed_note(tmp_path, index_model, run_cli)
     gc.collect()  # (the run's connection, if still open in this process, is closed: it would remove the -wal)
     subprocess.run([sys.executable, "-c", "import os, sqlite3, sys\n"  # a writer killed: its -wal stays
                     "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"

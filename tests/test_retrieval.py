@@ -460,6 +460,19 @@ def two_copies_indexed(tmp_path, index_model, run_cli, docs, first: str, second:
     return (*folders, db)
 
 
+def two_copies_with_questions(tmp_path, index_model, run_cli):
+    """``two_copies_indexed`` over ALPHA's and BETA's files, and a questions file asking each of
+    their sentences for its file: (the two folders, the index, the questions file)."""
+    docs = tmp_path / "docs"
+    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
+    write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
+    one, two, db = two_copies_indexed(tmp_path, index_model, run_cli, docs, "m-one", "m-two")
+    queries = write(tmp_path / "q.jsonl", "".join(
+        json.dumps({"query": text, "relevant": [f"docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
+        for text in ALPHA + BETA))
+    return one, two, db, queries
+
+
 def test_each_row_says_the_precision_of_its_vectors(tmp_path, index_model, run_cli, monkeypatch):
     """Two copies of one model at two precisions: the table and --json tell the rows apart."""
     monkeypatch.setenv("COLUMNS", "250")  # the model column holds paths: room for every column
@@ -596,13 +609,7 @@ def test_eval_retrieval_compares_each_model_with_the_first(tmp_path, index_model
     """`--json`: each row of a model after the first says its change against the first model in
     that mode (`compared_with`), as `retrieval.compare` computes it; the table is followed by one
     line per such row."""
-    docs = tmp_path / "docs"
-    write(docs / "alpha.txt", "\n\n".join(ALPHA) + "\n")
-    write(docs / "beta.txt", "\n\n".join(BETA) + "\n")
-    one, two, db = two_copies_indexed(tmp_path, index_model, run_cli, docs, "m-one", "m-two")
-    queries = write(tmp_path / "q.jsonl", "".join(
-        json.dumps({"query": text, "relevant": [f"docs/{'alpha' if text in ALPHA else 'beta'}.txt"]}) + "\n"
-        for text in ALPHA + BETA))
+    one, two, db, queries = two_copies_with_questions(tmp_path, index_model, run_cli)
     args = ["eval", "retrieval", queries, "--db", db, "-m", one, "-m", two, "--mode", "dense", "--mode", "lexical",
             "--device", "cpu"]
     code, out, err = run_cli(*args, "--json")
