@@ -1748,6 +1748,49 @@ def _query_as_typed(argv: list[str], ctx) -> str:
     return f"a query of several words goes in quotes: {line}"
 
 
+def repeated_option(argv: list[str]) -> str | None:
+    """One line for an option of one value given twice with two values (``search -m minilm -m
+    full``), which click takes silently as the last; None when there is none. Flags, options of
+    several values (``eval retrieval -m``) and anything after ``--`` are not counted."""
+    words = _command_words(argv)
+    command = typer.main.get_command(app)
+    for word in words:
+        command = command.commands[word]
+    if getattr(command, "commands", None) or "--help" in argv:
+        return None
+    options = {opt: param for param in command.params if param.param_type_name == "option"  # (typer's own click)
+               for opt in [*param.opts, *param.secondary_opts]}
+    given: dict[str, list[tuple[str, str | None]]] = {}
+    tokens = iter(argv[len(words):])
+    for token in tokens:
+        if token == "--":
+            break
+        name, value = token, None
+        if token.startswith("--") and "=" in token:
+            name, value = token.split("=", 1)
+        elif not token.startswith("--") and len(token) > 2 and token[:2] in options:
+            name, value = token[:2], token[2:]  # "-k5"
+        param = options.get(name)
+        if param is None or param.is_flag or param.count:
+            continue
+        if value is None:
+            value = next(tokens, None)
+        if not param.multiple:
+            given.setdefault(param.name, []).append((name, value))
+    for param_name, uses in given.items():
+        values = list(dict.fromkeys(value for _, value in uses))
+        if len(values) > 1:
+            name = uses[-1][0]
+            hint = ""
+            if words == ["search"] and param_name == "model":
+                hint = ("; to compare models, `simsearch tui --left A --right B` shows them side by side and "
+                        "`simsearch eval retrieval QUESTIONS -m A -m B` measures them")
+            times = "twice" if len(uses) == 2 else f"{len(uses)} times"
+            return (f"{name} given {times} ({', '.join(repr(value) for value in values)}): "
+                    f"it takes one value{hint}")
+    return None
+
+
 def _command_words(argv: list[str]) -> list[str]:
     """The (sub)command names that ``argv`` begins with: ``eval retrieval``, ``search``."""
     command, words = typer.main.get_command(app), []
@@ -1831,6 +1874,10 @@ def main(argv: Optional[list[str]] = None) -> None:
 def _main(argv: Optional[list[str]] = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        repeated = repeated_option(argv)
+        if repeated:  # (click would take the last value without a word)
+            _error(repeated)
+            sys.exit(2)
         code = app(args=argv, prog_name="simsearch", standalone_mode=False)
         sys.stdout.flush()  # a reader gone before the last lines: found here, not as Python exits
     except BrokenPipeError:
