@@ -29,7 +29,7 @@ from rich.text import Text
 from .errors import Interrupted, SimsearchError, counted, plain_number
 from .interrupt import sigterm_as_ctrl_c
 from .interrupt import stops_held as _stops_held
-from .models import POOLERS, command_line, index_command_line
+from .models import POOLERS, command_line, index_command_line, read_only_note
 
 app = typer.Typer(
     help="Semantic search over your own documents with SimCSE sentence embeddings.",
@@ -1266,7 +1266,8 @@ def search_command(
         if hit.file != "indexed":  # its line and neighbours are the indexed version's
             location += f"\n({stale_note(searcher.store, hit.path, hit.file)})"
         if hit.read_by_other_version:  # its sentence and line are as that version of the reader stored them
-            location += f"\n({OTHER_READER_NOTE}: run {command_line('index', db=searcher.store.path)})"
+            location += (f"\n({OTHER_READER_NOTE}: run {command_line('index', db=searcher.store.path)}"
+                         f"{read_only_note(searcher.store.path)})")
         if hit.copies > 1:  # the same text elsewhere: one row, its other places listed
             others = [visible(other["location"]) for other in hit.other_locations[:3]]
             paths += [f"{other}," for other in others]

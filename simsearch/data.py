@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +207,10 @@ def read_text(path: Path, what: str = "a file", missing: str = "no such file") -
     byte-order mark left out; undecodable bytes are reported with file and line. ``what`` names
     the expected file in the folder error, ``missing`` says what an absent file is."""
     try:
-        raw = path.read_bytes()
+        kind = file_kind(os.stat(path).st_mode)
+        if kind in ("a device", "a socket"):  # a device never ends (/dev/zero) or waits; a socket cannot be read
+            raise SimsearchError(f"{path}: not a regular file ({kind}), expected {what}")
+        raw = path.read_bytes()  # (a FIFO or a pipe, ``<(...)``, is read once, to its end, as ``cat`` reads it)
     except FileNotFoundError:
         raise SimsearchError(f"{path}: {missing}") from None
     except NotADirectoryError:  # a file where a folder of the path belongs
@@ -216,11 +220,31 @@ def read_text(path: Path, what: str = "a file", missing: str = "no such file") -
         raise SimsearchError(f"{path}: is a folder, expected {what}") from None
     except OSError as exc:
         raise SimsearchError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return decoded(path, raw)
+
+
+def decoded(path: Path, raw: bytes) -> str:
+    """``read_text``'s decoding of ``raw``, read from ``path``."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # (its offset counts from after a byte-order mark: exc.object)
         raise SimsearchError(f"{path}:{line_of_byte(exc.object, exc.start)}: not valid UTF-8 "
                              f"(byte {exc.object[exc.start]:#04x})") from None
+
+
+def file_kind(mode: int) -> str:
+    """What a file's ``st_mode`` says it is, in words for an error: "a regular file", "a FIFO"..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 _BYTE_LINE_END = re.compile(rb"\r\n|\r|\n")

@@ -43,7 +43,7 @@ from .interrupt import sigterm_as_ctrl_c, stops_held
 from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
-from .models import (EMBEDDED_ALIASES, ModelRef, command_line, files_counted_since, fingerprint, hidden_size, index_command_line,
+from .models import (EMBEDDED_ALIASES, ModelRef, command_line, files_counted_since, read_only_note, fingerprint, hidden_size, index_command_line,
                      models_dir, ref_at_path, resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
@@ -1720,4 +1720,4 @@ def reader_note(count: int, total: int, db: str | Path | None = None) -> str:
     reader (``EXTRACTOR_VERSION``): what search finds for them, and the command that reads them again."""
     return (f"{files_of(count, total)} read by another version of simsearch, which reads files otherwise: "
             f"search finds them as that version stored them (its sentences and lines) until `{command_line('index', db=db)}` "
-            "reads them again")
+            f"reads them again{read_only_note(db)}")

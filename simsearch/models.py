@@ -732,6 +732,27 @@ def command_line(*words: str, db: str | Path | None = None) -> str:
     return shlex.join(words)
 
 
+def read_only_note(db: str | Path | None = None) -> str:
+    """What to do before a command that writes the index at ``db`` (``index``, ``forget``) can run,
+    said after that command: "" when it can be written. A read-only index (``chmod 444``, or its
+    folder) is searched, but ``index`` then refuses it ("the database is read-only")."""
+    import shlex
+
+    from .store import _file_writable, default_db_path
+
+    path = Path(db).expanduser() if db is not None else default_db_path()
+    real = os.path.realpath(path)
+    if not os.path.isfile(real):
+        return ""
+    if not _file_writable(real):
+        target = str(path)
+    elif not os.access(os.path.dirname(real), os.W_OK | os.X_OK):
+        target = os.path.dirname(real)  # (SQLite makes its -wal and -shm files beside the index)
+    else:
+        return ""
+    return f" (the index is read-only: make it writable first, chmod u+w {shlex.quote(target)})"
+
+
 def index_command_line(model: str, db: str | Path | None = None, *options: str) -> str:
     """``simsearch index --model MODEL [OPTIONS] [--db DB]``, quoted (:func:`command_line`)."""
     return command_line("index", "--model", model, *options, db=db)

@@ -34,7 +34,7 @@ try:
 except ImportError:  # (Windows)
     fcntl = None
 
-from .data import read_text
+from .data import decoded, file_kind
 from .errors import SimsearchError
 from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, unit_matches
 
@@ -79,16 +79,24 @@ class QuestionFile:
             raise SimsearchError(f"{option} {path}: is a folder, expected a file of questions (.jsonl)")
         if not path.parent.is_dir():
             raise SimsearchError(f"{option} {path}: no folder {path.parent} to write it in")
+        with contextlib.suppress(OSError):
+            _check_regular(path, os.stat(path), f"{option} {path}")
         return cls(path)
 
     def _load(self) -> None:
         queries: dict[str, Query] = {}
         lines, seen = 0, _state(self.path)  # (taken before the read: a later change is read again)
         if seen is not None:
-            text = read_text(self.path, "a file of questions (.jsonl)")
+            try:
+                with _open(self.path, "rb") as handle:
+                    text = decoded(self.path, handle.read())
+            except FileNotFoundError:  # (deleted since the stat)
+                text, seen = "", None
+            except OSError as exc:
+                raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
             lines = len(re.findall(r"\r\n|\r|\n", text)) + (1 if text and text[-1] not in "\r\n" else 0)
-            if text.strip():
-                queries = {query.text: query for query in load_queries(self.path, "jsonl")}
+            if text.strip():  # (the text read here: a second read could find another file)
+                queries = {query.text: query for query in load_queries(self.path, "jsonl", text=text)}
         self.queries, self.lines, self._seen = queries, lines, seen
 
     def _refresh(self, strict: bool = True) -> None:
@@ -207,7 +215,7 @@ class QuestionFile:
 
     def _take_back(self, marked: Marked, hit, store, changed: bool) -> Marked:
         try:
-            with open(self.path, "rb") as handle:
+            with _open(self.path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             raise SimsearchError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
@@ -322,10 +330,10 @@ class QuestionFile:
             yield
             return
         try:
-            handle = open(self.path, "ab")
+            handle = _open(self.path, "ab")
         except OSError as exc:
             try:
-                handle = open(self.path, "rb")  # read-only: "already an answer" needs no write
+                handle = _open(self.path, "rb")  # read-only: "already an answer" needs no write
             except OSError:
                 raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         with handle:
@@ -350,11 +358,11 @@ class QuestionFile:
             if not _writable(self.path, os.stat(self.path)):
                 raise SimsearchError(f"{self.path}: cannot be written (read-only)")
         try:
-            with open(self.path, "ab") as out:
+            with _open(self.path, "ab") as out:
                 size = out.tell()
                 ends_open = False
                 if size:
-                    with open(self.path, "rb") as tail:
+                    with _open(self.path, "rb") as tail:
                         tail.seek(size - 1)
                         ends_open = tail.read(1) not in (b"\n", b"\r")
                         if size == len(codecs.BOM_UTF8):  # an empty file an editor began with a byte-order mark
@@ -368,6 +376,32 @@ class QuestionFile:
             raise SimsearchError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         self.lines += 1
         self._seen = _state(self.path)  # our own line: no need to read the file again
+
+
+_MODES = {"rb": os.O_RDONLY, "ab": os.O_WRONLY | os.O_APPEND | os.O_CREAT}
+
+
+def _open(path: Path, mode: str):
+    """``open(path, mode)`` ("rb" or "ab") for a regular file only: a FIFO, a device or a socket put
+    at the path is refused (a one-line error) without waiting on it. ``open`` would wait for a
+    FIFO's other end, and a read of /dev/zero never ends: the app, which reads the file again
+    each time it changes, would hang."""
+    descriptor = os.open(path, _MODES[mode] | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        info = os.fstat(descriptor)
+        _check_regular(path, info)
+        if hasattr(os, "set_blocking"):  # (a regular file's reads and writes never wait anyway)
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _check_regular(path: Path, info: os.stat_result, label: str | None = None) -> None:
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):  # (a folder: its own error)
+        raise SimsearchError(f"{label or path}: not a regular file ({file_kind(info.st_mode)}), expected a file "
+                             "of questions (.jsonl), which simsearch reads again and appends to")
 
 
 def _writable(path, info: os.stat_result) -> bool:

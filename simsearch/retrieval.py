@@ -244,13 +244,14 @@ def parse_item(item, base: Path, where: str) -> Unit:
 
 
 def load_queries(path: Path | str, fmt: str | None = None, *,
-                 on_warning: Callable[[str], None] | None = None) -> list[Query]:
+                 on_warning: Callable[[str], None] | None = None, text: str | None = None) -> list[Query]:
     """Queries of a JSONL or TSV file (``fmt``: ``jsonl``/``tsv``; default from the suffix, else sniffed).
 
     A query written on several lines is one query (:func:`_merge_repeated`), with a warning
-    (``on_warning``) for each later line."""
+    (``on_warning``) for each later line. ``text``: the file's text, already read."""
     path = Path(path)
-    text = read_text(path, "a query file")
+    if text is None:
+        text = read_text(path, "a query file")
     base = path.absolute().parent
     lines = source_lines(text)  # \n, \r\n, \r only: U+2028 and \x0c are inside a line (valid JSON, one query)
     if fmt is None:

@@ -58,7 +58,7 @@ import numpy as np
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .extract.base import EXTRACTOR_VERSION
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
+from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
                      names_model_here, ref_for_row)
 from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count
 
@@ -288,11 +288,12 @@ def stale_note(store: Store, path: str, state: str) -> str:
     folder is gone too, "gone since indexed, its folder too: run simsearch forget --missing"; for
     one that cannot be read, both remedies (`index` would take its sentences out)."""
     if state == "gone" and root_gone(store, path):
-        return f"{FILE_STATE_NOTES[state]}, its folder too: run {command_line('forget', '--missing', db=store.path)}"
+        return (f"{FILE_STATE_NOTES[state]}, its folder too: run {command_line('forget', '--missing', db=store.path)}"
+                f"{read_only_note(store.path)}")
     if state == "unreadable":  # `index` takes such a file out (as a fresh index would not hold it): say so
         return (f"{FILE_STATE_NOTES[state]}: make it readable again (no permission, or not a file), or run "
-                f"{command_line('index', db=store.path)} to take it out")
-    return f"{FILE_STATE_NOTES[state]}: run {command_line('index', db=store.path)}"
+                f"{command_line('index', db=store.path)} to take it out{read_only_note(store.path)}")
+    return f"{FILE_STATE_NOTES[state]}: run {command_line('index', db=store.path)}{read_only_note(store.path)}"
 # A hit's file read by another version of the reader (``Hit.read_by_other_version``).
 OTHER_READER_NOTE = "read by another version of simsearch"
 

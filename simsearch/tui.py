@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .models import command_line, default_out_name, index_command_line, trained_from_index
+from .models import command_line, default_out_name, index_command_line, models_dir, trained_from_index
 from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
@@ -324,9 +324,17 @@ class CompareApp(App):
         other = ("Or add any other model:", command(index_command_line("NAME", self.db_path)))
         if not trained:
             out = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
+            train = ["train", "--from-index"]
+            # A folder there already (a model trained on another index of this name, a folder of the
+            # user's): `train` would refuse the default --out, so the hint names a free one.
+            name, number = out, 2
+            while os.path.lexists(models_dir() / name):
+                name, number = f"{out}-{number}", number + 1
+            if name != out:
+                train += ["--out", str(models_dir() / name)]
             return CommandHint(f"This index holds one model: {model}.", "To train one on it and compare:",
-                               command(command_line("train", "--from-index", db=self.db_path)),
-                               command(index_command_line(out, self.db_path)), *other)
+                               command(command_line(*train, db=self.db_path)),
+                               command(index_command_line(name, self.db_path)), *other)
         newest = trained[0]
         # By its name, unless the index holds another model of that name (``index -m`` would take
         # the name for that one): then by its folder.

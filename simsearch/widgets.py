@@ -32,7 +32,7 @@ from .extract import Skip, decode
 from .extract import zipped
 from .extract.ipynb import notebook_lines, without_pictures
 from .extract.office import paragraphs
-from .models import command_line
+from .models import command_line, read_only_note
 from .progress import visible
 from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, root_gone, shown_score
 from .segment import source_lines
@@ -584,7 +584,8 @@ class ContextPanel(VerticalScroll):
         notes = Text()  # below the head, scrolled with the lines
         if hit.read_by_other_version:
             notes.append(f"{OTHER_READER_NOTE}, which reads files otherwise: this sentence and its line are as that "
-                        f"version stored them until {command_line('index', db=store.path)} reads the file again", style="yellow")
+                        f"version stored them until {command_line('index', db=store.path)} reads the file again"
+                        f"{read_only_note(store.path)}", style="yellow")
         if hit.copies > 1:
             notes.append(("\n" if notes else "") + f"the same sentence is also at: "
                          f"{', '.join(o['location'] for o in hit.other_locations)}"
@@ -765,12 +766,14 @@ def read_excerpt(store: Store, hit: Hit, around: int = AROUND) -> Excerpt | str:
     if state == "gone":
         if root_gone(store, hit.path):  # `index` keeps a missing folder's documents
             return (f"the file is gone since it was indexed, and its folder too "
-                    f"({command_line('forget', '--missing', db=store.path)} takes them out of the index)")
-        return f"the file is gone since it was indexed ({command_line('index', db=store.path)} brings the index up to date)"
+                    f"({command_line('forget', '--missing', db=store.path)} takes them out of the index{read_only_note(store.path)})")
+        return (f"the file is gone since it was indexed ({command_line('index', db=store.path)} brings the index up "
+                f"to date{read_only_note(store.path)})")
     if state == "unreadable":
         return "the file cannot be read now (not a file, or no permission)"
     if state == "changed" or hit.line > len(lines):
-        return f"the file changed since it was indexed ({command_line('index', db=store.path)} brings the index up to date)"
+        return (f"the file changed since it was indexed ({command_line('index', db=store.path)} brings the index up "
+                f"to date{read_only_note(store.path)})")
     neighbours = dict(store.conn.execute(
         "SELECT ordinal, line FROM sentences WHERE document_id = ? AND ordinal BETWEEN ? AND ? AND ordinal != ?",
         (hit.document_id, hit.ordinal - CONTEXT, hit.ordinal + CONTEXT + 1, hit.ordinal)))

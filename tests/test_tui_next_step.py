@@ -115,7 +115,9 @@ def test_models_trained_on_other_data_are_not_named(trained_index, tmp_path):
 
     async def scenario(app, pilot):
         hint = str(app.query_one("#hint").content)
-        assert shlex.join(["simsearch", "train", "--from-index", "--db", str(db)]) in hint, hint
+        # (that model holds the default --out, which `train` refuses: a free one, session 50 left2)
+        free = tmp_path / "models" / f"{trained}-2"
+        assert shlex.join(["simsearch", "train", "--from-index", "--out", str(free), "--db", str(db)]) in hint, hint
 
     run_app(CompareApp(db, show_timings=False), scenario, size=(80, 24))
 
