@@ -1753,10 +1753,12 @@ def repeated_option(argv: list[str]) -> str | None:
     """One line for an option of one value given twice with two values (``search -m minilm -m
     full``), which click takes silently as the last; None when there is none. Flags, options of
     several values (``eval retrieval -m``) and anything after ``--`` are not counted."""
-    words = _command_words(argv)
-    command = typer.main.get_command(app)
-    for word in words:
-        command = command.commands[word]
+    command, words = typer.main.get_command(app), []  # (built once: ``_command_words`` would build it again)
+    for arg in argv:
+        if arg not in (getattr(command, "commands", None) or {}):
+            break
+        words.append(arg)
+        command = command.commands[arg]
     if getattr(command, "commands", None) or "--help" in argv:
         return None
     options = {opt: param for param in command.params if param.param_type_name == "option"  # (typer's own click)
