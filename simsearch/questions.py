@@ -122,6 +122,17 @@ class QuestionFile:
         kept = self.queries.get(query.strip())
         return list(kept.units) if kept is not None else []
 
+    def answers_in_index(self, query: str, store) -> bool:
+        """Whether some sentence of the index ``store`` matches one of ``query``'s answers. One
+        kept for a sentence since edited (and indexed again), or in a file since deleted or
+        renamed, matches none: no model can find it, and "not in 10" would read as both missed it
+        (``eval retrieval`` refuses such a file: every figure would be 0)."""
+        from .retrieval import reachable_units
+
+        self._refresh(strict=False)
+        kept = self.queries.get(query.strip())
+        return kept is not None and bool(reachable_units(store, [kept]))
+
     def answered(self, query: str, hits, store=None) -> list[bool]:
         """For each hit, whether it is one of ``query``'s answers (through any of its copies, as
         ``eval retrieval`` counts it)."""
