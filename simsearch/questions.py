@@ -36,7 +36,7 @@ except ImportError:  # (Windows)
 
 from .data import decoded, file_kind
 from .errors import SimsearchError
-from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, unit_matches
+from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, normalize_text, unit_matches
 
 _ID = re.compile(r"^q(\d+)$")
 
@@ -127,11 +127,23 @@ class QuestionFile:
         kept for a sentence since edited (and indexed again), or in a file since deleted or
         renamed, matches none: no model can find it, and "not in 10" would read as both missed it
         (``eval retrieval`` refuses such a file: every figure would be 0)."""
-        from .retrieval import reachable_units
+        from .retrieval import _indexed_documents, reachable_units
 
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
-        return kept is not None and bool(reachable_units(store, [kept]))
+        if kept is None:
+            return False
+        indexed = _indexed_documents(store)
+        paths = dict(indexed[1])
+        # An answer kept from the TUI holds the sentence as stored: found by SQLite itself, where
+        # reachable_units reads every sentence into Python (a large index's pause, each such query).
+        for unit in kept.units:
+            if unit.text is not None:
+                for document_id, line, text in store.conn.execute(
+                        "SELECT document_id, line, text FROM sentences WHERE text = ?", (unit.text,)):
+                    if document_id in paths and unit.matches(paths[document_id], line, normalize_text(text)):
+                        return True
+        return bool(reachable_units(store, [kept], indexed))
 
     def answered(self, query: str, hits, store=None) -> list[bool]:
         """For each hit, whether it is one of ``query``'s answers (through any of its copies, as

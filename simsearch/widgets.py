@@ -479,7 +479,7 @@ class StatusLine(Static):
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
         if self.answers and self.answers_gone:  # no model can find it: not "not in 10" for each
-            parts.insert(0, f"{ANSWER_MARK} answer not in the index (edited since kept?)")
+            parts.insert(0, f"{ANSWER_MARK} answer not in the index" + ("" if short else " (edited since kept?)"))
         elif self.answers:  # where each model put the query's first known answer
             parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{name} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
                                                           for name, rank in self._per_pane(self.answers, short)))

@@ -272,20 +272,32 @@ def test_an_answer_the_index_no_longer_holds_is_not_shown_as_missed_by_both_mode
     monkeypatch.chdir(db.parent)
     path = tmp_path / "questions.jsonl"
     shown: list[str] = []
+    edited, as_indexed, hits = {}, {}, []
 
     async def scenario(app, pilot):
         await ask(app, pilot, QUERY)
         first = app.panes["left"].answer.hits[0]
-        edited = {"path": first.path, "text": first.text + " (edited)"}
+        hits.append(first)
+        edited.update(path=first.path, text=first.text + " (edited)")
         path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": [edited]}) + "\n")
         await ask(app, pilot, QUERY)
         shown.append(str(app.query_one(StatusLine).render()))
-        as_indexed = {"path": first.path, "text": first.text}
+        as_indexed.update(path=first.path, text=first.text)
         path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": [edited, as_indexed]}) + "\n")
         await ask(app, pilot, QUERY)
         shown.append(str(app.query_one(StatusLine).render()))
 
     run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
-    assert shown[0].startswith("✓ answer not in the index"), shown
+    assert shown[0].startswith("✓ answer not in the index (edited since kept?) · "), shown
     assert "not in 10" not in shown[0], shown
     assert shown[1].startswith(f"✓ {base} #1, {trained} "), shown
+    from simsearch.store import Store
+
+    store, first = Store.open(db, create=False, readonly=True), hits[0]
+    for relevant, held in (([edited], False), ([edited, as_indexed], True), ([as_indexed], True),
+                           ([f"{first.path}:{first.line}"], True), ([f"{first.path}:900-910"], False)):
+        path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": relevant}) + "\n")
+        assert QuestionFile.open(path).answers_in_index(QUERY, store) is held, relevant
+    status = StatusLine()
+    status.answers, status.answers_gone, status.overlap = (("left", base, None), ("right", trained, None)), True, (8, 10)
+    assert status.line(short=True, timings="pair") == "✓ answer not in the index · overlap@10: 8/10 · k=10 · dense"
