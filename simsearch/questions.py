@@ -36,7 +36,7 @@ except ImportError:  # (Windows)
 
 from .data import decoded, file_kind
 from .errors import SimsearchError
-from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, unit_matches
+from .retrieval import JSON_LINES_SUFFIXES, Query, Unit, _PathForms, _jsonl_query, load_queries, normalize_text, unit_matches
 
 _ID = re.compile(r"^q(\d+)$")
 
@@ -121,6 +121,29 @@ class QuestionFile:
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
         return list(kept.units) if kept is not None else []
+
+    def answers_in_index(self, query: str, store) -> bool:
+        """Whether some sentence of the index ``store`` matches one of ``query``'s answers. One
+        kept for a sentence since edited (and indexed again), or in a file since deleted or
+        renamed, matches none: no model can find it, and "not in 10" would read as both missed it
+        (``eval retrieval`` refuses such a file: every figure would be 0)."""
+        from .retrieval import _indexed_documents, reachable_units
+
+        self._refresh(strict=False)
+        kept = self.queries.get(query.strip())
+        if kept is None:
+            return False
+        indexed = _indexed_documents(store)
+        paths = dict(indexed[1])
+        # An answer kept from the TUI holds the sentence as stored: found by SQLite itself, where
+        # reachable_units reads every sentence into Python (a large index's pause, each such query).
+        for unit in kept.units:
+            if unit.text is not None:
+                for document_id, line, text in store.conn.execute(
+                        "SELECT document_id, line, text FROM sentences WHERE text = ?", (unit.text,)):
+                    if document_id in paths and unit.matches(paths[document_id], line, normalize_text(text)):
+                        return True
+        return bool(reachable_units(store, [kept], indexed))
 
     def answered(self, query: str, hits, store=None) -> list[bool]:
         """For each hit, whether it is one of ``query``'s answers (through any of its copies, as

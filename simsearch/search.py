@@ -589,7 +589,15 @@ class Searcher:
         return self.encoder
 
     def embed(self, queries: list[str]) -> np.ndarray:
-        return self.load_encoder().encode(queries, normalize=True, progress=False)
+        encoder = self.load_encoder()
+        # The weights in memory are those the vectors were made with, but a model retrained
+        # behind its name since it loaded (a long-lived TUI, a `--queries` run) is another model
+        # now: `search` and `status` say "changed", so answers under its name would not be its.
+        # (The files' hashes are cached by their stat: an unchanged folder costs a few stats.)
+        if fingerprint(self.ref) != self.model.fingerprint:
+            model_ref(self.model, self.store.path)  # its own words: gone, unreadable, changed
+            raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
+        return encoder.encode(queries, normalize=True, progress=False)
 
     def dense_share(self) -> float:
         """The share of the index's sentences this model's vectors cover: 1.0 once `simsearch

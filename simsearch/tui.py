@@ -466,6 +466,7 @@ class CompareApp(App):
             status.latencies = tuple((pane.side, pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
             status.answers = self.answer_ranks()
+            status.answers_gone = self.answers_gone(status.answers)
             self.selected = None
         self.note_index_run()
 
@@ -482,6 +483,16 @@ class CompareApp(App):
             return ()
         return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
+
+    def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> bool:
+        """Whether no pane found the query's known answers because none is in the index any more
+        (its sentence edited, its file deleted or renamed, and indexed again): the status line
+        then says so, not "not in 10" for every model, which reads as both models missing it.
+        Looked up only when no pane found one (it reads the index's sentences)."""
+        if not ranks or any(rank is not None for _, _, rank in ranks) or self.store is None:
+            return False
+        query = next(pane.answer.query for pane in self.panes.values() if pane.answer is not None)
+        return not self.questions.answers_in_index(query, self.store)
 
     def note_index_run(self) -> None:
         """Say once, when it starts to be so, that answers come while an index run writes the
@@ -611,7 +622,9 @@ class CompareApp(App):
                     each.answer = each.answer  # drawn again (always_update)
                     if 0 < row < each.query_one(DataTable).row_count:
                         each.query_one(DataTable).move_cursor(row=row)
-            self.query_one(StatusLine).answers = self.answer_ranks()
+            status = self.query_one(StatusLine)
+            status.answers = self.answer_ranks()
+            status.answers_gone = self.answers_gone(status.answers)
 
     def eval_command(self, mode: str) -> str:
         """``eval retrieval`` over the file of questions, as this app searched: its index (--db

@@ -450,6 +450,8 @@ class StatusLine(Static):
     latencies: reactive[tuple[tuple[str, str, float], ...]] = reactive(())
     # (side, model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
     answers: reactive[tuple[tuple[str, str, int | None], ...]] = reactive(())
+    # True when none of the query's known answers is in the index (edited or deleted since kept).
+    answers_gone: reactive[bool] = reactive(False)
     # The model both panes show, if they show the same one: the line says so, and names the panes by side.
     same_model: reactive[str | None] = reactive(None)
 
@@ -476,7 +478,9 @@ class StatusLine(Static):
         parts = [f"k={self.k}", self.mode]
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
-        if self.answers:  # where each model put the query's first known answer
+        if self.answers and self.answers_gone:  # no model can find it: not "not in 10" for each
+            parts.insert(0, f"{ANSWER_MARK} answer not in the index" + ("" if short else " (edited since kept?)"))
+        elif self.answers:  # where each model put the query's first known answer
             parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{name} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
                                                           for name, rank in self._per_pane(self.answers, short)))
         latencies = self._per_pane(self.latencies, short) if self.show_timings else ()

@@ -260,3 +260,44 @@ def test_in_lexical_mode_the_status_line_names_no_model(two_model_index, tmp_pat
     assert dense.startswith(f"✓ {base} #1, {trained} ") and " dense" in dense
     assert " lexical" in lexical and base not in lexical and trained not in lexical, lexical
     assert lexical.count(" ms") == 1 and "words" in lexical
+
+
+def test_an_answer_the_index_no_longer_holds_is_not_shown_as_missed_by_both_models(two_model_index, tmp_path,
+                                                                                   monkeypatch):
+    """Trial user51: an answer kept in the TUI, its sentence then edited in the file and indexed
+    again, is in no model's results; the status line said "✓ minilm not in 10, trained not in 10",
+    which reads as both models missing it, where `eval retrieval` refuses the file (every figure
+    would be 0). It says the answer is not in the index; an answer that is says where each put it."""
+    db, base, trained = two_model_index
+    monkeypatch.chdir(db.parent)
+    path = tmp_path / "questions.jsonl"
+    shown: list[str] = []
+    edited, as_indexed, hits = {}, {}, []
+
+    async def scenario(app, pilot):
+        await ask(app, pilot, QUERY)
+        first = app.panes["left"].answer.hits[0]
+        hits.append(first)
+        edited.update(path=first.path, text=first.text + " (edited)")
+        path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": [edited]}) + "\n")
+        await ask(app, pilot, QUERY)
+        shown.append(str(app.query_one(StatusLine).render()))
+        as_indexed.update(path=first.path, text=first.text)
+        path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": [edited, as_indexed]}) + "\n")
+        await ask(app, pilot, QUERY)
+        shown.append(str(app.query_one(StatusLine).render()))
+
+    run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
+    assert shown[0].startswith("✓ answer not in the index (edited since kept?) · "), shown
+    assert "not in 10" not in shown[0], shown
+    assert shown[1].startswith(f"✓ {base} #1, {trained} "), shown
+    from simsearch.store import Store
+
+    store, first = Store.open(db, create=False, readonly=True), hits[0]
+    for relevant, held in (([edited], False), ([edited, as_indexed], True), ([as_indexed], True),
+                           ([f"{first.path}:{first.line}"], True), ([f"{first.path}:900-910"], False)):
+        path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": relevant}) + "\n")
+        assert QuestionFile.open(path).answers_in_index(QUERY, store) is held, relevant
+    status = StatusLine()
+    status.answers, status.answers_gone, status.overlap = (("left", base, None), ("right", trained, None)), True, (8, 10)
+    assert status.line(short=True, timings="pair") == "✓ answer not in the index · overlap@10: 8/10 · k=10 · dense"

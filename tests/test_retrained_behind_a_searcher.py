@@ -1,0 +1,156 @@
+"""A model retrained behind its name while a searcher holds it (trial user51).
+
+`simsearch tui` open in one terminal, `simsearch train --from-index` run again over the same
+`--out` in another: until `simsearch index` re-embedded the new weights, the TUI's pane went on
+answering under the model's name with the weights it had loaded at its first query, the first
+training's, while `search -m NAME` and `status` already said "changed since it was indexed". A
+comparison then named one model and showed another.
+
+The invariant, for every sequence of retrains, re-embeddings and searches, against a model that
+is plainly right (three version numbers: the folder's weights, the index's vectors, the weights a
+searcher loaded): a searcher answers only when all three are one version; otherwise it refuses,
+naming the remedy, and a searcher opened again (the TUI's next Enter) answers exactly when the
+folder and the index agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from simsearch.errors import SimsearchError
+from simsearch.indexer import index
+from simsearch.search import Searcher
+from simsearch.store import Store
+
+from .test_index import write_docs
+from .tiny_bert import create_random_bert
+
+QUERY = "a second remark about chess tools"
+
+
+def retrain(folder, seed: int) -> None:
+    """Other weights at the same folder, as `train` over one `--out` leaves them."""
+    create_random_bert(folder, hidden_size=32, heads=2, layers=2, pooler="avg", seed=seed)
+
+
+def test_a_searcher_refuses_a_model_retrained_since_it_loaded_it(tmp_path):
+    model = tmp_path / "trained"
+    retrain(model, seed=1)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 4)], [str(model)], progress=False)
+    searcher = Searcher.open(store, str(model))
+    assert searcher.search(QUERY, 3)  # its weights loaded
+    retrain(model, seed=2)  # the second `train` over the same --out, not yet indexed
+    with pytest.raises(SimsearchError, match="changed since it was indexed.*re-embed with `simsearch index --model"):
+        searcher.search(QUERY, 3)
+    with pytest.raises(SimsearchError, match="changed since it was indexed"):
+        searcher.search_many([QUERY, "tools"], 3)  # eval retrieval's and `search --queries`' path
+    assert searcher.search(QUERY, 3, mode="lexical")  # words alone need no model
+
+
+def test_the_tui_pane_says_its_model_changed_instead_of_answering_with_the_old_weights(tmp_path, monkeypatch):
+    from simsearch.tui import CompareApp
+
+    from .test_tui import ask, settle
+
+    monkeypatch.chdir(tmp_path)
+    base = create_random_bert(tmp_path / "base", hidden_size=32, heads=2, layers=2, pooler="avg", seed=0)
+    model = tmp_path / "trained"
+    retrain(model, seed=1)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [write_docs(tmp_path / "docs", 4)], [str(base), str(model)], progress=False)
+    store.close()
+    titles = []
+
+    async def main():
+        app = CompareApp(tmp_path / "index.db", left=str(base), right=str(model), show_timings=False)
+        async with app.run_test(size=(150, 40)) as pilot:
+            await settle(app, pilot)
+            await ask(app, pilot, QUERY)
+            titles.append((app.panes["right"].error, len(app.panes["right"].answer.hits)))
+            retrain(model, seed=2)
+            await ask(app, pilot, QUERY)
+            titles.append((app.panes["right"].error, app.panes["right"].answer))
+            await ask(app, pilot, QUERY)  # opened again: still refused until `index` re-embeds it
+            titles.append((app.panes["right"].error, app.panes["right"].answer))
+
+    asyncio.run(main())
+    assert titles[0][0] is None and titles[0][1] > 0
+    for error, answer in titles[1:]:
+        assert error is not None and "changed since it was indexed" in error and answer is None, titles
+
+
+@settings(max_examples=25, stateful_step_count=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+class RetrainBehindASearcher(RuleBasedStateMachine):
+    """Rules: retrain the model over its folder, re-embed it (`index`), search, open the
+    searcher again. Model: the version of the folder, of the index's vectors, of the loaded weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.root = None
+
+    @initialize()
+    def start(self):
+        import tempfile
+        from pathlib import Path
+
+        self.root = Path(tempfile.mkdtemp(prefix="retrain-"))
+        self.model = self.root / "trained"
+        self.docs = write_docs(self.root / "docs", 3)
+        self.disk = self.indexed = 1
+        retrain(self.model, seed=self.disk)
+        self.store = Store.open(self.root / "index.db")
+        index(self.store, [self.docs], [str(self.model)], progress=False)
+        self.searcher, self.opened = Searcher.open(self.store, str(self.model)), self.indexed
+
+    @rule()
+    def retrain_it(self):
+        self.disk += 1
+        retrain(self.model, seed=self.disk)
+
+    @rule()
+    def reembed(self):
+        index(self.store, [self.docs], [str(self.model)], progress=False)
+        self.indexed = self.disk
+
+    @rule()
+    def open_again(self):
+        try:
+            self.searcher, self.opened = Searcher.open(self.store, str(self.model)), self.indexed
+        except SimsearchError as exc:
+            assert self.disk != self.indexed and "changed since it was indexed" in str(exc)
+            self.searcher = None
+        else:
+            assert self.disk == self.indexed
+
+    @rule(mode=st.sampled_from(["dense", "hybrid"]))
+    def search(self, mode):
+        if self.searcher is None:
+            return
+        # The searcher holds the vectors of the version indexed when it opened, and the weights
+        # its first search loaded (the folder's then): one version, or it refused to load them.
+        agree = self.disk == self.indexed == self.opened
+        try:
+            hits = self.searcher.search(QUERY, 3, mode=mode)
+        except SimsearchError as exc:
+            assert not agree, f"refused a model whose folder, vectors and weights agree: {exc}"
+            self.searcher = None  # the TUI's pane drops it; its next query opens it again
+        else:
+            assert agree, (f"answered under the name of a folder holding v{self.disk} with the vectors of "
+                           f"v{self.indexed} in the index and v{self.opened} in hand")
+            assert hits
+
+    def teardown(self):
+        if self.root is not None:
+            self.store.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+TestRetrainBehindASearcher = RetrainBehindASearcher.TestCase
