@@ -21,8 +21,10 @@ With ``--search DB QUERY`` it times the whole command a user types, ``python -m 
 QUERY --db DB``, baseline and this tree alternating (wall time of the process, as a shell sees
 it), and checks that both print the same ``--json``.
 
-Prints each way's median and fastest wall time and the ratios, with the load average (on a shared
-machine the times are upper bounds).
+Prints each way's median and fastest wall time, its median CPU time (user + system, the process's
+own: steadier than wall time on a shared machine) and the ratios, with the load average (on a
+shared machine the wall times are upper bounds). For the load, the wall time is from the process's
+first import to the weights loaded; the CPU time is the whole process's, the query's forward included.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,30 +52,39 @@ OURS = ("import sys, time; t = time.perf_counter(); from simsearch.encoder impor
         "tokenizer, model = load_transformer(sys.argv[1]); " + TAIL)
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children: a child's own, taken before
+    and after it runs, counts its work whatever else the machine runs (wall time does not)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def environment(tree: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(tree), "TOKENIZERS_PARALLELISM": "false"}
 
 
-def load_once(code: str, tree: Path, model: str, query: str) -> tuple[float, str, str]:
+def load_once(code: str, tree: Path, model: str, query: str) -> tuple[float, float, str, str]:
+    cpu = children_cpu()
     done = subprocess.run([sys.executable, "-c", code, model, query], capture_output=True, text=True, check=True,
                           env=environment(tree))
     first, digest = done.stdout.splitlines()[-2:]
     seconds, imported = first.split()
-    return float(seconds), imported, digest
+    return float(seconds), children_cpu() - cpu, imported, digest
 
 
-def search_once(tree: Path, db: str, query: str, *extra: str) -> tuple[float, str]:
-    started = time.perf_counter()
+def search_once(tree: Path, db: str, query: str, *extra: str) -> tuple[float, float, str]:
+    cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "simsearch", "search", query, "--db", db, *extra], capture_output=True,
                           text=True, env=environment(tree), cwd=tree)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"simsearch search in {tree} failed: {done.stderr.strip()}")
-    return seconds, done.stdout
+    return seconds, children_cpu() - cpu, done.stdout
 
 
-def summary(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    return {way: {"median_s": round(statistics.median(t), 3), "fastest_s": round(min(t), 3)} for way, t in times.items()}
+def summary(times: dict[str, list[float]], cpus: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {way: {"median_s": round(statistics.median(t), 3), "fastest_s": round(min(t), 3),
+                  "cpu_median_s": round(statistics.median(cpus[way]), 3)} for way, t in times.items()}
 
 
 def main() -> None:
@@ -98,28 +110,32 @@ def main() -> None:
             ways["baseline"] = lambda: load_once(OURS, baseline, str(model), query)
         ways["simsearch"] = lambda: load_once(OURS, ROOT, str(model), query)
     times: dict[str, list[float]] = {way: [] for way in ways}
+    cpus: dict[str, list[float]] = {way: [] for way in ways}
     seen: dict[str, set[str]] = {way: set() for way in ways}
     digests: set[str] = set()
     for way in ways.values():  # (the files in the page cache for every way)
         way()
     for _ in range(args.runs):
         for way, run in ways.items():
-            seconds, *rest = run()
+            seconds, cpu, *rest = run()
             times[way].append(seconds)
+            cpus[way].append(cpu)
             if not args.search:
                 seen[way].add(rest[0])
                 digests.add(rest[1])
     load = os.getloadavg()
     if args.search:  # both trees print the same hits
-        outputs = {way: search_once(tree, db, query, "--json")[1] for way, tree in (("baseline", baseline), ("simsearch", ROOT))}
+        outputs = {way: search_once(tree, db, query, "--json")[2] for way, tree in (("baseline", baseline), ("simsearch", ROOT))}
         if outputs["baseline"] != outputs["simsearch"]:
             sys.exit("the two trees' `search --json` differ")
     elif len(digests) != 1:
         sys.exit(f"the ways' hidden states differ: {sorted(digests)}")
-    result: dict = summary(times)
+    result: dict = summary(times, cpus)
     last = list(ways)[-1]
     result["ratios_median"] = {f"{way}/{last}": round(result[way]["median_s"] / result[last]["median_s"], 2)
                                for way in ways if way != last}
+    result["cpu_ratios_median"] = {f"{way}/{last}": round(result[way]["cpu_median_s"] / result[last]["cpu_median_s"], 2)
+                                   for way in ways if way != last}
     if not args.search:
         for way in ways:
             result[way]["imported"] = sorted(seen[way])
@@ -132,8 +148,10 @@ def main() -> None:
     print(f"{result['measured']}, {args.runs} processes each, alternating; same {result['identical']} in every way")
     for way in ways:
         imported = f" (of sklearn, scipy imported: {' '.join(result[way]['imported'])})" if not args.search else ""
-        print(f"{way:10} median {result[way]['median_s']:.2f} s, fastest {result[way]['fastest_s']:.2f} s{imported}")
-    print("; ".join(f"{pair} (median): {ratio:.2f}x" for pair, ratio in result["ratios_median"].items())
+        print(f"{way:10} median {result[way]['median_s']:.2f} s, fastest {result[way]['fastest_s']:.2f} s, "
+              f"CPU median {result[way]['cpu_median_s']:.2f} s{imported}")
+    print("; ".join(f"{pair} (median): {ratio:.2f}x wall, {result['cpu_ratios_median'][pair]:.2f}x CPU"
+                    for pair, ratio in result["ratios_median"].items())
           + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 

@@ -1,4 +1,4 @@
-"""sqlite-utils without pandas, and transformers without scikit-learn.
+"""sqlite-utils without pandas, and transformers without scikit-learn or ``scipy.optimize``.
 
 sqlite-utils imports pandas whenever it is installed (it is, beside torch and transformers), only
 to map ``pandas.Timestamp`` values to TEXT columns, which simsearch never writes. That import took
@@ -6,6 +6,11 @@ to map ``pandas.Timestamp`` values to TEXT columns, which simsearch never writes
 ``-X importtime``), in every command, a cron job's or an editor hook's run included. sqlite-utils
 is imported here with pandas hidden from it; pandas stays importable for anything that asks later,
 and sqlite-utils maps ``pandas.Timestamp`` once it is imported (``_TypeMapping``), as it would have.
+
+transformers is left as it imports itself otherwise: the ``torch._dynamo`` and
+``torch.distributed.tensor`` it imports with every model class (about 0.9 s each of a search's
+start under load, ``-X importtime``) come from unconditional imports that no setting turns off
+(``TORCHDYNAMO_DISABLE`` included), and avoiding them would mean patching torch (docs/speed.md).
 """
 
 from __future__ import annotations
