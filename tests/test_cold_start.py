@@ -31,8 +31,8 @@ def python(code: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_loading_a_model_does_not_import_scipy(tiny_model):
-    """Loading minilm imported scipy.optimize, through transformers' DETR losses (375 modules, 0.3 to
-    0.5 s of a search's start, docs/speed.md). A model loads without any of SciPy now, and the losses'
+    """Loading minilm imported scipy.optimize, through transformers' DETR losses (375 modules, 0.48 s
+    of a search's start at load 2, docs/speed.md). A model loads without any of SciPy now, and the losses'
     ``linear_sum_assignment`` still answers, importing SciPy's when first called."""
     pytest.importorskip("scipy")
     code = ("import sys; from simsearch.encoder import load_transformer; load_transformer(sys.argv[1]); "
@@ -100,8 +100,8 @@ def test_search_json_is_identical_to_that_of_transformers_own_import(indexed, in
 
 def test_search_imports_neither_the_readers_nor_the_indexer(indexed, index_model):
     """`search` imported every reader (``simsearch.extract``: Markdown, HTML, LaTeX, EPUB, PDF…) and
-    the indexer, for the reader's version number and the writer lock's check, 0.1 to 0.3 s of its
-    start (docs/speed.md). It needs neither; a hit still says when another reader version read it
+    the indexer, for the reader's version number and the writer lock's check, 0.23 to 0.37 s of its
+    start under load (docs/speed.md). It needs neither; a hit still says when another reader version read it
     (tests/test_reader_change.py), and a running index is still told (test_search_while_indexing)."""
     hits, imported = search(indexed, index_model, "rivers and the sea")
     assert hits and imported[1:] == ["False", "False"]
