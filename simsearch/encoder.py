@@ -118,8 +118,9 @@ def load_transformer(path, *, dropout: float | None = None):
 
 def _load_transformer(path, dropout: float | None):
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from .lean_imports import transformers_without_sklearn
+    from .lean_imports import transformers_without_scipy, transformers_without_sklearn
 
+    transformers_without_scipy()
     transformers_without_sklearn()
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging

@@ -49,7 +49,7 @@ from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, RECLAIM_FREE_SHARE, ModelRow, Store, check_context_window,
                     StorageError, file_identity, process_alive, process_started_after, remove_dead_staging, run_files,
-                    storage_error)
+                    storage_error, writer_alive)
 
 # Sentences handed to the encoder at once (EMBED_WINDOW) and committed at once (EMBED_CHUNK).
 # The encoder cuts batches of one token length from what it is given, so a wider window fills
@@ -1601,23 +1601,6 @@ def _sync_ann(store: Store, model: ModelRow, *, progress: bool = False, done: di
 
     if VectorIndex.open(store, model, save=True, progress=bar).repaired and done is not None:
         done.setdefault(model.name, "patched")  # entries deleted, none added: no bar, but saved again
-
-
-def writer_alive(store: Store) -> bool:
-    """Whether the process that last took the writer lock is still running (read-only: the
-    lock file's recorded process id, never a lock taken, which could make an `index` starting
-    in that instant fail). A run killed (SIGKILL, a power cut) leaves its number there: a process
-    of that number that started after the number was written (``process_started_after``) is
-    another one, given the number since."""
-    real = store.real_path
-    try:
-        with open(real.with_name(real.name + ".lock"), "rb") as handle:
-            text = handle.read().decode(errors="replace").strip()
-            written = os.fstat(handle.fileno()).st_mtime
-    except OSError:
-        return False
-    return (text.isascii() and text.isdigit() and process_alive(int(text))
-            and not process_started_after(int(text), written))
 
 
 FOLDER_STATES = ("current", "changed", "gone", "unreadable")

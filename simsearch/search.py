@@ -57,10 +57,10 @@ import numpy as np
 
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
-from .extract.base import EXTRACTOR_VERSION
+from .reader_version import EXTRACTOR_VERSION
 from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
                      names_model_here, ref_for_row)
-from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count
+from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count, writer_alive
 
 
 @dataclass
@@ -301,11 +301,9 @@ OTHER_READER_NOTE = "read by another version of simsearch"
 def index_running_message(store: Store, again: str = "search again") -> str | None:
     """The warning for a search while another command holds the index's writer lock (a running
     `simsearch index`; `forget` too, for a moment), or None: what that means for the results. Read
-    from the lock file's process id (``indexer.writer_alive``), never by taking the lock, which
+    from the lock file's process id (``store.writer_alive``), never by taking the lock, which
     would block the writer. ``again``: what to do once the run is done (``eval retrieval``'s
     figures, the TUI's panes)."""
-    from .indexer import writer_alive  # (indexer imports this module)
-
     if not writer_alive(store):
         return None
     return (f"an index run is in progress on {store.path}: results may miss files not yet indexed, and show "

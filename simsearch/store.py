@@ -710,6 +710,23 @@ def process_started_after(pid: int, when: float) -> bool:
     return started > when + START_SLACK_SECONDS
 
 
+def writer_alive(store: "Store") -> bool:
+    """Whether the process that last took the writer lock is still running (read-only: the
+    lock file's recorded process id, never a lock taken, which could make an `index` starting
+    in that instant fail). A run killed (SIGKILL, a power cut) leaves its number there: a process
+    of that number that started after the number was written (``process_started_after``) is
+    another one, given the number since."""
+    real = store.real_path
+    try:
+        with open(real.with_name(real.name + ".lock"), "rb") as handle:
+            text = handle.read().decode(errors="replace").strip()
+            written = os.fstat(handle.fileno()).st_mtime
+    except OSError:
+        return False
+    return (text.isascii() and text.isdigit() and process_alive(int(text))
+            and not process_started_after(int(text), written))
+
+
 def remove_dead_staging(folder: Path) -> list[Path]:
     """Remove the hidden databases that ``Store._create`` left in ``folder`` when it was
     killed (SIGKILL, a power cut) before it could clean up: files named as only it names

@@ -21,10 +21,8 @@ DOC_NAMES = frozenset({"README", "NEWS", "CHANGES", "CHANGELOG", "HISTORY", "FAQ
 # What simsearch reads, as its messages say it (a PDF needs the pdf extra: said apart).
 READABLE = " ".join(suffix for suffix in TEXT_SUFFIXES if suffix != ".pdf") + ", README, NEWS, FAQ, TODO… without a suffix"
 BINARY_SNIFF = 8192
-# Raise when extraction or segmentation changes what a file yields: the index reads again every
-# document read by another version (its content hash alone would keep the old sentences). Raise it
-# too when ``read_size`` weighs a format otherwise: a file's recorded weight (m0018) holds until then.
-EXTRACTOR_VERSION = 17
+# The reader's version, raised in simsearch/reader_version.py (outside this package: see there).
+from ..reader_version import EXTRACTOR_VERSION  # noqa: E402
 
 
 def reads_name(path: Path) -> bool:
