@@ -27,7 +27,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .models import command_line, default_out_name, index_command_line, models_dir, trained_from_index
+from .models import (command_line, default_out_name, index_command_line, models_dir, runs_training_from,
+                     trained_from_index)
 from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
@@ -39,6 +40,7 @@ SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
 EVAL_K = 10  # eval retrieval's -k when not given
 QUESTIONS_CHECK_S = 1.0  # how often the file of questions is looked at for a change made outside the app
+TRAINING_CHECK_S = 5.0  # how often the one-model hint looks again at a `train` run from the index going on
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
@@ -229,6 +231,8 @@ class CompareApp(App):
         self.problem: str | None = None
         self.request = 0  # the newest query request; answers to older ones are dropped
         self.index_running = False  # whether the last answers came while an index run was writing
+        self.training_into: Path | None = None  # the --out of a `train` run from this index, going on (the hint's)
+        self.hint_timer = None
         self.query_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsearch-query")
 
     def compose(self) -> ComposeResult:
@@ -303,10 +307,23 @@ class CompareApp(App):
             panes["right"].display = False
             self.query_one("#hint", Static).update(self.one_model_hint(left))
             self.query_one("#hint").display = True
+            if self.training_into is not None:  # said again as the run goes on, and once it ends
+                self.hint_timer = self.set_interval(TRAINING_CHECK_S, self.check_training_run)
         else:
             panes["right"].model = right
         self.note_same_model()
         return None
+
+    def check_training_run(self) -> None:
+        """The one-model hint again while a ``train`` run from this index was going on: once it
+        ends, the hint names the model it made (or, stopped, how to train one); a lock probe every
+        ``TRAINING_CHECK_S`` seconds, until the run ends or a second model is shown."""
+        hint = self.query_one("#hint", Static)
+        if hint.display and self.panes["left"].model is not None:
+            hint.update(self.one_model_hint(self.panes["left"].model))
+        if self.training_into is None or not hint.display:
+            self.hint_timer.stop()
+            self.training_into = None
 
     def one_model_hint(self, model: str) -> CommandHint:
         """What to run for a second model to compare with the index's one: embed the index with a
@@ -322,6 +339,21 @@ class CompareApp(App):
         except SimsearchError:  # a models folder that cannot be read: as if it held none
             trained = []
         other = ("Or add any other model:", command(index_command_line("NAME", self.db_path)))
+        # A `train` run from this index going on now (its --out locked): its model, once it ends,
+        # not another run (which its lock would refuse). Was: "To train one on it and compare:
+        # simsearch train --from-index", while that very command was running in another terminal.
+        try:
+            running = runs_training_from(self.db_path)
+        except (OSError, SimsearchError):
+            running = []
+        self.training_into = running[0] if running else None
+        if running:
+            out = running[0]
+            spelled = str(out) if out.name in self.models else out.name
+            return CommandHint(f"This index holds one model: {model}.",
+                               f"A model is being trained on it now: `simsearch train` is writing {out}.",
+                               "Once that run ends, embed with it:", command(index_command_line(spelled, self.db_path)),
+                               "Then press F3 to show it here.", *other)
         if not trained:
             out = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
             train = ["train", "--from-index"]
