@@ -350,10 +350,11 @@ class CompareApp(App):
         if running:
             out = running[0]
             spelled = str(out) if out.name in self.models else out.name
+            # (no "any other model" lines: at 80×24 the box's 13 rows hold these, the path on two)
             return CommandHint(f"This index holds one model: {model}.",
-                               f"A model is being trained on it now: `simsearch train` is writing {out}.",
+                               f"A `simsearch train` run is making one from it now, into {out}.",
                                "Once that run ends, embed with it:", command(index_command_line(spelled, self.db_path)),
-                               "Then press F3 to show it here.", *other)
+                               "Then press F3 to show it here.")
         if not trained:
             out = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
             train = ["train", "--from-index"]

@@ -17,7 +17,8 @@ from simsearch.train.outdir import _fresh_staging, out_lock
 from simsearch.tui import CompareApp
 
 from .test_text_path import write_notes
-from .test_tui import run_app, settle
+from .test_tui import run_app
+from .test_tui_next_step import hint_rows, shell_reads
 
 
 @pytest.fixture
@@ -60,10 +61,13 @@ def test_the_hint_names_the_run_under_way_then_its_model(one_model_index, tmp_pa
 
     async def scenario(app, pilot):
         text = hint_text(app)
-        assert "A model is being trained on it now: `simsearch train` is writing" in text, text
+        assert "A `simsearch train` run is making one from it now, into" in text, text
         assert str(out) in str(app.query_one("#hint").content).replace("\n", ""), text
         assert "Once that run ends, embed with it:" in text and index in text, text
         assert "train --from-index" not in text and "To train one" not in text, text
+        # all of it on the screen at 80×24, the command whole once its rows are pasted
+        assert shell_reads(hint_rows(app)) == [shlex.split(index)], hint_rows(app)
+        assert [row for row in hint_rows(app) if row][-1] == "Then press F3 to show it here.", hint_rows(app)
         lock.close()  # the run ends, its model in place
         trained_there(out, db, index_model)
         await pilot.pause(0.3)
