@@ -432,7 +432,7 @@ def eval_sts_command(
                 _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if rows and not json_out:
-            stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False)
+            stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False, crop=False)
             _print_note(_sts_note(rows))
 
 
@@ -450,25 +450,22 @@ def _sts_note(rows: list[dict]) -> str:
                else "the paper's numbers are fp32 (--precision fp32)"))
 
 
-def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool) -> Table:
-    """``eval sts``'s table: one row per model evaluated (its note: :func:`_sts_note`)."""
+def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool, width: int | None = None):
+    """``eval sts``'s table: one row per model evaluated, for a terminal ``width`` columns wide
+    (standard output's), each model's name whole on one line (``tables.models_table``: a list
+    where the table does not fit); its note: :func:`_sts_note`."""
     from .sts import TASKS
+    from .tables import Column, models_table
 
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
     poolers = len({result["pooler"] for result in rows}) > 1 or pooler_given
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
-    table = Table(
-        title=f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})",
-    )
-    table.add_column("model", overflow="fold")  # a model's name whole, even in 80 columns
+    title = f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})"
+    table = [Column("model", [_cell(result["model"]) for result in rows])]
     if poolers:
-        table.add_column("pooler")
-    for column in columns:
-        table.add_column(labels.get(column, column), justify="right")
-    for result in rows:
-        table.add_row(_cell(result["model"]), *([result["pooler"]] if poolers else []),
-                      *(f"{result[c]:.2f}" for c in columns))
-    return table
+        table.append(Column("pooler", [Text(result["pooler"]) for result in rows]))
+    table += [Column(labels.get(c, c), [Text(f"{result[c]:.2f}") for result in rows], justify="right") for c in columns]
+    return models_table(title, table, width if width is not None else stdout.width)[0]
 
 
 @eval_app.command("geometry")
@@ -485,28 +482,34 @@ def eval_geometry_command(
     from .sts import alignment_uniformity, data_dir
 
     root = data_dir(data)
-    table = Table(title="Alignment and uniformity on STS-B (lower is better)")
-    for column in ("model", *(["pooler"] if pooler is not None else []), "alignment", "uniformity", "positive pairs",
-                   "sentences"):
-        table.add_column(column, justify="left" if column in ("model", "pooler") else "right",
-                         overflow="fold" if column == "model" else "ellipsis")
     rows = []
     try:
         for ref in _resolve_all(model, _value(pooler)):
             encoder = Encoder.load(ref, device=_value(device))
-            result = {"model": encoder.name, "pooler": ref.pooler,
-                      **alignment_uniformity(encoder.encode, root, split=_value(split))}
-            if json_out:
-                rows.append(result)
-                continue
-            table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
-                          f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
-                          str(result["positive_pairs"]), str(result["sentences"]))
-        for result in rows:  # (--json) all rows or none, as eval sts
-            _print_json(result)
+            rows.append({"model": encoder.name, "pooler": ref.pooler,
+                         **alignment_uniformity(encoder.encode, root, split=_value(split))})
+        if json_out:
+            for result in rows:  # all rows or none, as eval sts
+                _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
-        if table.row_count:
-            stdout.print(table, soft_wrap=False)
+        if rows and not json_out:
+            stdout.print(_geometry_table(rows, pooler is not None), soft_wrap=False, crop=False)
+
+
+def _geometry_table(rows: list[dict], pooler_given: bool, width: int | None = None):
+    """``eval geometry``'s table: one row per model, each name whole on one line (a list where the
+    table does not fit: ``tables.models_table``)."""
+    from .tables import Column, models_table
+
+    table = [Column("model", [_cell(result["model"]) for result in rows])]
+    if pooler_given:
+        table.append(Column("pooler", [Text(result["pooler"]) for result in rows]))
+    table += [Column("alignment", [Text(f"{result['alignment']:.4f}") for result in rows], justify="right"),
+              Column("uniformity", [Text(f"{result['uniformity']:.4f}") for result in rows], justify="right"),
+              Column("positive pairs", [Text(str(result["positive_pairs"])) for result in rows], justify="right"),
+              Column("sentences", [Text(str(result["sentences"])) for result in rows], justify="right")]
+    return models_table("Alignment and uniformity on STS-B (lower is better)", table,
+                        width if width is not None else stdout.width)[0]
 
 
 @eval_app.command("retrieval")
@@ -562,7 +565,7 @@ def eval_retrieval_command(
             _print_json(row)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
-            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
+            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False, crop=False)
             _print_note(_retrieval_note(results))
             for change in changes:
                 stdout.print(_shown(comparison_line(change)), highlight=False, soft_wrap=True)
@@ -592,34 +595,27 @@ def _retrieval_note(results) -> str:
     return note
 
 
-def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None) -> Table:
+def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None):
     """``eval retrieval``'s table: one row per model x mode evaluated, for a terminal ``width``
-    columns wide (standard output's); its note: :func:`_retrieval_note`."""
+    columns wide (standard output's); its note: :func:`_retrieval_note`. Each model's name whole on
+    one line (``tables.models_table``): the figures are never cut, their headers go on over two
+    lines ("recall" / "@10") where that lets the table fit, else the rows are listed.
+    Was: the model's column folded its names ("notes-index-unsup-si" / "mcse"), and in 60 columns
+    the figures' headers were cut ("recal…")."""
     from .retrieval import metric_names
+    from .tables import Column, models_table
 
     names = metric_names(k)
     by_row = len({result.precision for result in results if result.precision is not None}) > 1
     counted_queries = f"{queries:,} {'query' if queries == 1 else 'queries'}"  # (errors.counted: "querys")
-    table = Table(title=f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}")
-    rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
-             *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
-            for result in results]
-    columns = ("model", "mode", *(["precision"] if by_row else []), *names)
-    # The other cells are short and are not cut when the model's name keeps room beside them (up
-    # to 6 characters): in a narrower terminal (60 columns) they are cut, else the model's column,
-    # the only one left to wrap, was given no width at all and its names were not shown.
-    whole = sum(max(len(column), *(len(str(row[n])) for row in rows)) + 3 for n, column in enumerate(columns) if n)
-    model = min(6, max(len(str(row[0])) for row in [("model",), *rows]))
-    no_wrap = whole + 1 + model + 3 <= (width if width is not None else stdout.width)
-    for column in columns:
-        # The model's name (a path, for a folder) folds onto more lines rather than end in "…": two
-        # models "notes-index-…" are told apart in an 80-column terminal or a pipe.
-        text = column in ("model", "mode", "precision")
-        table.add_column(column, justify="left" if text else "right",
-                         overflow="fold" if column == "model" else "ellipsis", no_wrap=no_wrap and column != "model")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    title = f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}"
+    columns = [Column("model", [_cell(result.model) if result.model is not None else Text("-") for result in results]),
+               Column("mode", [Text(result.mode) for result in results])]
+    if by_row:
+        columns.append(Column("precision", [Text(result.precision or "-") for result in results]))
+    columns += [Column(name, [Text(f"{result.metrics[name]:.3f}") for result in results], justify="right")
+                for name in names]
+    return models_table(title, columns, width if width is not None else stdout.width)[0]
 
 
 @app.command("train")

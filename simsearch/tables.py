@@ -9,16 +9,19 @@ The rule, in this order:
    cells that may not (a count, a pooler) are as wide as their widest.
 3. While that does not fit, columns are left out in the caller's order (the least useful
    first: ``dim`` and ``pooler`` in ``status``), and the caller says which under the table.
-4. Where even that does not fit, the narrowest a column may go in the last resort (``floor``,
-   a path cut to its end) is tried; then, where nothing fits, the table becomes a list: each
-   model's name on a line of its own, whatever its length, then its fields as "header: value".
-5. Room left over widens the wrapping columns towards their widest, in the caller's order.
+4. Where even that does not fit, the narrowest a column may go in the last resort is tried (a
+   path cut to its end, ``floor``; a header over two lines, "recall" / "@10", its numbers whole);
+   then, where nothing fits, the table becomes a list: each model's name on a line of its own,
+   whatever its length, then its fields as "header: value".
+5. Room left over widens the wrapping columns towards their widest, in the caller's order
+   (``grow``), then a column whose header was broken, back towards one line.
 
 Was: rich narrowed every column alike: at 80 columns "trio-index-unsup-simcse" was shown as
 "trio-index-unsup-sim" / "cse" in ``status``, beside a ``dim`` column kept whole."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -37,7 +40,7 @@ class Column:
     cells: list[Text]
     wrap: bool = False  # may be laid out narrower than its widest cell (it wraps at spaces, else folds)
     least: int | None = None  # the narrowest it is laid out while columns can still be left out
-    floor: int | None = None  # the narrowest in the last resort (default: least)
+    floor: int | None = None  # the narrowest a wrapping column goes in the last resort (default: least)
     justify: str = "left"
     fit: Callable[[Text, int], Text] | None = None  # a cell made to fit its column's width (a path's end)
     grow: int = 0  # the order in which left-over room widens wrapping columns (lowest first)
@@ -54,7 +57,33 @@ class Column:
         return max(cell_len(self.header), *map(cell_len, words or [""]))
 
     def last_resort(self) -> int:
-        return min(self.floor, self.narrowest()) if self.floor is not None and self.wrap else self.narrowest()
+        """The narrowest in the last resort: a wrapping column's ``floor``; a column whose cells
+        do not wrap keeps them whole, and its header goes on over lines (:func:`header_lines`)."""
+        if self.wrap:
+            return min(self.floor, self.narrowest()) if self.floor is not None else self.narrowest()
+        cells = max((cell_len(line) for cell in self.cells for line in cell.plain.split("\n")), default=0)
+        return max(cells, *map(cell_len, _header_pieces(self.header)))
+
+
+def _header_pieces(header: str) -> list[str]:
+    """A header's pieces it may be broken between: at a space, before an "@" ("recall" "@10")."""
+    return [piece for word in header.split() for piece in re.split(r"(?=@)", word) if piece]
+
+
+def header_lines(header: str, width: int) -> str:
+    """``header`` over lines of at most ``width`` columns, broken between its pieces, where it
+    is wider than that: "recall@10" in 6 columns is "recall" over "@10" (not "recall" "@10" cut
+    anywhere, as rich would fold it)."""
+    if cell_len(header) <= width:
+        return header
+    lines: list[str] = []
+    for piece in _header_pieces(header):
+        glue = "" if piece.startswith("@") else " "
+        if lines and cell_len(lines[-1] + glue + piece) <= width:
+            lines[-1] += glue + piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
 
 
 @dataclass
@@ -87,6 +116,7 @@ def layout(columns: list[Column], width: int, left_out_when_narrow: tuple[str, .
         return Layout(list(columns), None, [])
     spare = width - _table_width(widths)
     growing = sorted((n for n, c in enumerate(shown) if c.wrap), key=lambda n: shown[n].grow)
+    growing += [n for n, c in enumerate(shown) if n and not c.wrap and widths[n] < c.natural()]  # a header broken
     for n in growing:
         more = min(spare, shown[n].natural() - widths[n])
         widths[n] += more
@@ -114,8 +144,8 @@ def models_table(title: str, columns: list[Column], width: int,
         return _as_list(title, columns, width), []
     table = Table(title=title)
     for column, cells in zip(placed.shown, placed.widths):
-        table.add_column(column.header, justify=column.justify, width=cells, no_wrap=not column.wrap,
-                         overflow="fold")
+        table.add_column(header_lines(column.header, cells), justify=column.justify, width=cells,
+                         no_wrap=not column.wrap, overflow="fold")
     for row in range(len(columns[0].cells)):
         table.add_row(*(column.fit(column.cells[row], cells) if column.fit else column.cells[row]
                         for column, cells in zip(placed.shown, placed.widths)))

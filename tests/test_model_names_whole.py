@@ -84,3 +84,47 @@ def test_the_trials_status_at_80_columns():
     lines = _render(table, 80)
     _check(lines, names, 80, left_out, cli.STATUS_LEFT_OUT_WHEN_NARROW)
     assert left_out == ["dim"], "\n".join(lines)
+
+
+def _sts_row(name: str, n: int) -> dict:
+    from simsearch.sts import TASKS
+
+    return {"model": name, "pooler": ("avg", "cls_before_pooler")[n % 2],
+            **{task: 100 * ((n + 1) / 7 % 1) - 5 * n for task in [*TASKS, "avg"]}}
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=NAMES, width=WIDTH, split=st.sampled_from(["dev", "test"]), pooler=st.booleans())
+def test_eval_sts_table_shows_each_name_whole(names, width, split, pooler):
+    rows = [_sts_row(name, n) for n, name in enumerate(names)]
+    _check(_render(cli._sts_table(rows, "all", split, pooler, width), width), names, width, [], ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=NAMES, width=WIDTH, pooler=st.booleans())
+def test_eval_geometry_table_shows_each_name_whole(names, width, pooler):
+    rows = [{"model": name, "pooler": "avg", "alignment": 0.25 * n, "uniformity": -3.8158 - n,
+             "positive_pairs": 1491 * 10 ** n, "sentences": 15437} for n, name in enumerate(names)]
+    _check(_render(cli._geometry_table(rows, pooler, width), width), names, width, [], ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=NAMES, width=WIDTH, k=st.sampled_from([10, 100]), precisions=st.booleans())
+def test_eval_retrieval_table_shows_each_name_whole(names, width, k, precisions):
+    """One row per model and mode: each name is whole on each of its rows (the oracle counts rows
+    by model, so a name is checked on every one)."""
+    from pathlib import Path
+
+    from simsearch.retrieval import Evaluation, metric_names
+
+    results = [Evaluation(name, mode, k, {metric: 0.5 for metric in metric_names(k)}, 30, 100, 0, 0, [],
+                          ("fp32", "int8")[n % 2] if precisions else "fp32")
+               for n, name in enumerate(names) for mode in ("dense", "hybrid")]
+    lines = _render(cli._retrieval_table(results, 30, Path("q.jsonl"), Path("i.db"), k, width=width), width)
+    table = any(line.startswith("┏") for line in lines)
+    for name in names:
+        shown = [line for line in lines if (line.startswith("│") and line.split("│")[1].strip() == name)
+                 or (not table and line == name)]
+        assert len(shown) == 2, (name, "\n".join(lines))
+    assert all(cell_len(line) <= width or line in names for line in lines), "\n".join(lines)
+    assert "…" not in "\n".join(lines)

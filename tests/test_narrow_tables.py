@@ -33,26 +33,46 @@ def _index(tmp_path, index_model, run_cli, monkeypatch):
     return docs, db
 
 
-def test_eval_retrieval_table_names_each_model_whole(tmp_path, index_model, run_cli, monkeypatch):
+def _names_shown(out: str) -> list[str]:
+    """The models' names a table of models shows, in order: its rows' first cells (a name is whole
+    on its row's first line), or, in the list form, the lines of a name (each followed by its
+    fields, indented)."""
+    lines = out.splitlines()
+    if any(line.startswith("┏") for line in lines):
+        return [cell for line in lines if line.startswith("│") if (cell := line.split("│")[1].strip())]
+    return [line for n, line in enumerate(lines[:-1]) if line and line[0] != " " and lines[n + 1].startswith("  ")]
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_eval_retrieval_table_names_each_model_whole(tmp_path, index_model, run_cli, monkeypatch, columns):
+    """Each name whole on one line: a table at 100 columns; at 80, where these 24- and
+    27-character names leave the figures too little room even with "recall" / "@10" over two
+    lines, the list form (session 51; was a table whose names folded)."""
     docs, db = _index(tmp_path, index_model, run_cli, monkeypatch)
+    monkeypatch.setenv("COLUMNS", str(columns))
     queries = tmp_path / "q.jsonl"
     queries.write_text(json.dumps({"query": "river floods", "relevant": ["docs/a.txt"]}) + "\n", encoding="utf-8")
     code, out, err = run_cli("eval", "retrieval", queries, "--db", db, "-m", NAMES[0], "-m", NAMES[1],
                              "--mode", "dense", "--mode", "hybrid", "--device", "cpu")
     assert code == 0, err
-    assert "…" not in _first_column(out)
-    assert _first_column(out) == NAMES[0] * 2 + NAMES[1] * 2  # dense and hybrid rows of each
+    assert _names_shown(out) == [NAMES[0]] * 2 + [NAMES[1]] * 2, out  # dense and hybrid rows of each
     # Every header and number whole (eight columns cut "recall@10" to "recall@…"); the models
     # share one precision, so it is said once, in the note under the table.
-    header = next(line for line in out.splitlines() if "hit@1" in line)
-    for name in ("mode", "hit@1", "hit@10", "mrr@10", "ndcg@10", "recall@10"):
-        assert f" {name} " in header, header
-    assert "precision" not in header and re.search(r"vectors at (fp32|bf16|fp16|int8)\b", " ".join(out.split())) and "…" not in out
+    if columns == 100:
+        header = next(line for line in out.splitlines() if "hit@1" in line)
+        for name in ("mode", "hit@1", "hit@10", "mrr@10", "ndcg@10", "recall@10"):
+            assert f" {name} " in header, header
+    else:
+        fields = " ".join(line for line in out.splitlines() if line.startswith("  "))
+        for name in ("mode: dense", "mode: hybrid", "hit@1: ", "hit@10: ", "mrr@10: ", "ndcg@10: ", "recall@10: "):
+            assert name in fields, out
+    assert "precision" not in out.split("a relevant section")[0], out
+    assert re.search(r"vectors at (fp32|bf16|fp16|int8)\b", " ".join(out.split())) and "…" not in out
     # the table fits; its note and each comparison with the first model are one line, however
     # long (tests/test_piped_output.py): a dense and a hybrid one
     compared = [line for line in out.splitlines() if f"{NAMES[1]} against {NAMES[0]}: " in line]
     assert [line.split(",")[0] for line in compared] == ["dense", "hybrid"]
-    assert all(len(line) <= 80 for line in out.splitlines() if "counts once" not in line and line not in compared)
+    assert all(len(line) <= columns for line in out.splitlines() if "counts once" not in line and line not in compared)
 
 
 def test_status_table_names_each_model_whole(tmp_path, index_model, run_cli, monkeypatch):
@@ -130,7 +150,9 @@ def test_status_never_splits_a_size_at_80_columns(tmp_path, index_model, run_cli
 
 def test_eval_retrieval_table_shows_the_model_in_a_60_column_terminal(monkeypatch):
     """With every other column kept whole (never wrapped), the model's column was the only one
-    rich could narrow, and in 60 columns it was given no width: the rows named no model."""
+    rich could narrow, and in 60 columns it was given no width: the rows named no model. Now each
+    name is whole on one line: minilm's rows fit a 60-column table with "recall" / "@10" (and
+    the other figures' headers) over two lines; the 24- and 27-character names, a list."""
     from pathlib import Path
 
     from rich.console import Console
@@ -145,15 +167,15 @@ def test_eval_retrieval_table_shows_the_model_in_a_60_column_terminal(monkeypatc
                     [evaluation(NAMES[0], "dense", "int8"), evaluation(NAMES[1], "dense", "fp32")]):
         for width in (60, 80):
             console = Console(width=width, force_terminal=False, record=True)
-            monkeypatch.setattr(cli, "stdout", console)  # the table is made for standard output's width
-            console.print(cli._retrieval_table(results, 30, Path("q.jsonl"), Path("index.db"), 10))
+            console.print(cli._retrieval_table(results, 30, Path("q.jsonl"), Path("index.db"), 10, width=width),
+                          crop=False)
             out = console.export_text()
             assert all(len(line) <= width for line in out.splitlines()), out
-            names = "".join(line.split("┃" if "┃" in line else "│")[1].strip() for line in out.splitlines()
-                            if line.startswith("│"))
-            assert names == "".join(result.model for result in results), out
-            if width == 80:
-                assert "…" not in out, out
+            assert _names_shown(out) == [result.model for result in results], out
+            assert "…" not in out, out
+            assert ("┏" in out) == (results[0].model == "minilm"), out
+            if width == 60 and "┏" in out:  # the headers over two lines, broken before the "@"
+                assert re.search(r"┃ recall ┃", out) and re.search(r"┃ +@10 ┃", out), out
 
 
 @pytest.mark.parametrize("columns", [40, 50, 60, 80, 100])
