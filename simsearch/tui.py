@@ -40,7 +40,7 @@ SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
 EVAL_K = 10  # eval retrieval's -k when not given
 QUESTIONS_CHECK_S = 1.0  # how often the file of questions is looked at for a change made outside the app
-TRAINING_CHECK_S = 5.0  # how often the one-model hint looks again at a `train` run from the index going on
+TRAINING_CHECK_S = 5.0  # how often the one-model hint looks again for a `train` run from the index, or its model
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
@@ -232,6 +232,7 @@ class CompareApp(App):
         self.request = 0  # the newest query request; answers to older ones are dropped
         self.index_running = False  # whether the last answers came while an index run was writing
         self.training_into: Path | None = None  # the --out of a `train` run from this index, going on (the hint's)
+        self.hint_parts: tuple = ()  # what the one-model hint says now
         self.hint_timer = None
         self.query_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsearch-query")
 
@@ -305,25 +306,30 @@ class CompareApp(App):
         panes["left"].model = left
         if right is None:
             panes["right"].display = False
-            self.query_one("#hint", Static).update(self.one_model_hint(left))
+            self.hint_parts = self.one_model_hint(left).parts
+            self.query_one("#hint", Static).update(CommandHint(*self.hint_parts))
             self.query_one("#hint").display = True
-            if self.training_into is not None:  # said again as the run goes on, and once it ends
-                self.hint_timer = self.set_interval(TRAINING_CHECK_S, self.check_training_run)
+            # Looked at again while shown: a `train` run started from another terminal, its end.
+            self.hint_timer = self.set_interval(TRAINING_CHECK_S, self.check_one_model_hint)
         else:
             panes["right"].model = right
         self.note_same_model()
         return None
 
-    def check_training_run(self) -> None:
-        """The one-model hint again while a ``train`` run from this index was going on: once it
-        ends, the hint names the model it made (or, stopped, how to train one); a lock probe every
-        ``TRAINING_CHECK_S`` seconds, until the run ends or a second model is shown."""
+    def check_one_model_hint(self) -> None:
+        """The one-model hint again, every ``TRAINING_CHECK_S`` seconds while it is shown (2.6 ms
+        a look for an index of pluggy's docs and three trained models): a `train` run from this
+        index started in another terminal is named as under way, and once it ends its model as
+        ready. Drawn again only when it changed."""
         hint = self.query_one("#hint", Static)
-        if hint.display and self.panes["left"].model is not None:
-            hint.update(self.one_model_hint(self.panes["left"].model))
-        if self.training_into is None or not hint.display:
+        if not hint.display or self.panes["left"].model is None:
             self.hint_timer.stop()
             self.training_into = None
+            return
+        parts = self.one_model_hint(self.panes["left"].model).parts
+        if parts != self.hint_parts:
+            self.hint_parts = parts
+            hint.update(CommandHint(*parts))
 
     def one_model_hint(self, model: str) -> CommandHint:
         """What to run for a second model to compare with the index's one: embed the index with a

@@ -115,3 +115,25 @@ def test_a_stopped_run_is_not_under_way(one_model_index, tmp_path):
         assert "being trained" not in text and "train --from-index" in text, text
 
     run_app(CompareApp(db, show_timings=False), scenario, size=(80, 24))
+
+
+def test_a_run_started_while_the_tui_is_open_is_named(one_model_index, tmp_path, monkeypatch):
+    """The hint said to train; the user does, in another terminal (the default --out, its work
+    folder made): the hint, looked at again, says the run is under way rather than to start it."""
+    db = one_model_index
+    monkeypatch.setattr(tui, "TRAINING_CHECK_S", 0.05)
+    models = tmp_path / "models"
+    out = models / "my notes-index-unsup-simcse"
+
+    async def scenario(app, pilot):
+        assert "train --from-index" in hint_text(app) and app.training_into is None
+        with out_lock(out):
+            _fresh_staging(models / f".{out.name}.partial", data=db.resolve())
+            await pilot.pause(0.3)
+            text = hint_text(app)
+            assert "A `simsearch train` run is making one from it now" in text and app.training_into == out, text
+            assert "train --from-index" not in text, text
+        await pilot.pause(0.3)  # stopped before it saved a model: the hint says to train again
+        assert "train --from-index" in hint_text(app) and app.training_into is None, hint_text(app)
+
+    run_app(CompareApp(db, show_timings=False), scenario, size=(80, 24))
