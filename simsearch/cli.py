@@ -304,7 +304,7 @@ def models_command(json_out: bool = JsonOption) -> None:
             _print_json({**ref.describe(), "metadata": ref.metadata})
         return
     table, left_out = _models_table(found, stdout.width)
-    stdout.print(table, soft_wrap=False)
+    stdout.print(table, soft_wrap=False, crop=False)  # (a name longer than the terminal: one line)
     if left_out:
         shown = ", ".join(left_out[:-1]) + " and " if len(left_out) > 1 else ""
         stdout.print(f"{shown}{left_out[-1]} left out at {stdout.width} columns: `simsearch models --json` has every "
@@ -331,49 +331,33 @@ PATH_ROOM = 24  # the characters of a path a row shows, at least: its end ("…/
 BASE_ROOM = 12  # a longer base model's name (a hub id, a folder) folds onto more lines
 
 
-def _models_table(found: list, width: int) -> tuple[Table, list[str]]:
-    """``models``' table for a terminal ``width`` columns wide, and the columns left out of it
-    (:data:`MODELS_LEFT_OUT_WHEN_NARROW`). Laid out by hand, as ``status``' is: each name whole on
-    one line, and each path's end (the folder's own name) after a "…", in the room the other
-    columns leave it; where that is under :data:`PATH_ROOM`, columns are left out, in that order.
+def _models_table(found: list, width: int):
+    """``models``' table for a terminal ``width`` columns wide (or, where even a name and a path's
+    end do not fit, its list form: ``tables.models_table``), and the columns left out of it
+    (:data:`MODELS_LEFT_OUT_WHEN_NARROW`). Each name whole on one line; each path by its end (the
+    folder's own name) after a "…", in the room the other columns leave it (at least
+    :data:`PATH_ROOM`, else 12, before the list form).
     Was: rich narrowed every column alike: at 80 columns "index-inde / x-unsup-si / mcse" over
     three lines, and paths cut at their end ("/tmp/s50/u…"), the part that tells two apart."""
     from rich.cells import cell_len
 
-    rows = [dict(zip(MODELS_COLUMNS, (
-        _visible(ref.name), _visible(ref.source), ref.pooler or "", str(ref.max_length) if ref.max_length else "",
-        _visible(ref.metadata.get("base_model", "")), _checked(ref.metadata), _visible(ref.path))))
-        for ref in found]
+    from .tables import Column, models_table
 
-    def room(column: str) -> int:
-        """The columns ``column`` takes with its padding and border: its widest cell or header whole,
-        but the base's first BASE_ROOM characters, checked's longest word (it wraps), the path's
-        first PATH_ROOM."""
-        cells = [column, *(row[column] for row in rows)]
-        if column == "checked":
-            return max(cell_len(word) for cell in cells for word in cell.split()) + 3
-        widest = max(map(cell_len, cells))
-        # a path: its end, the folder's own name whole ("…/notes-unsup-simcse") if it is longer
-        least = max(PATH_ROOM, *(cell_len(os.path.basename(row["path"])) + 2 for row in rows))
-        return min(widest, {"base": BASE_ROOM, "path": least}.get(column, widest)) + 3
-
-    shown = list(MODELS_COLUMNS)
-    for column in MODELS_LEFT_OUT_WHEN_NARROW:
-        if 1 + sum(map(room, shown)) <= width:
-            break
-        shown.remove(column)
-    # The path takes what the others leave (at least PATH_ROOM, unless the terminal is too narrow
-    # for the names and that much: then as little as a folder's name, and the names fold).
-    rest = width - 1 - sum(room(column) for column in shown if column != "path") - 3
-    path = min(max(cell_len(row["path"]) for row in rows), max(rest, 12))
-    table = Table(title="Models")
-    for column in shown:
-        table.add_column(column, no_wrap=column not in ("base", "checked"), overflow="fold",
-                         max_width=path if column == "path" else None)
-    for row in rows:
-        row["path"] = _path_end(row["path"], path)
-        table.add_row(*(Text(row[column]) for column in shown))
-    return table, [column for column in MODELS_COLUMNS if column not in shown]
+    values = {column: [] for column in MODELS_COLUMNS}
+    for ref in found:
+        for column, value in zip(MODELS_COLUMNS, (
+                _visible(ref.name), _visible(ref.source), ref.pooler or "",
+                str(ref.max_length) if ref.max_length else "", _visible(ref.metadata.get("base_model", "")),
+                _checked(ref.metadata), _visible(ref.path))):
+            values[column].append(Text(value))
+    # a path: its end, the folder's own name whole ("…/notes-unsup-simcse") if it is longer
+    path_room = max(PATH_ROOM, *(cell_len(os.path.basename(cell.plain)) + 2 for cell in values["path"]))
+    columns = [Column(column, values[column], wrap=column in ("base", "checked", "path"),
+                      least={"base": BASE_ROOM, "path": path_room}.get(column),
+                      floor=12 if column == "path" else None, grow={"path": 0, "checked": 1, "base": 2}.get(column, 0),
+                      fit=(lambda cell, cells: Text(_path_end(cell.plain, cells))) if column == "path" else None)
+               for column in MODELS_COLUMNS]
+    return models_table("Models", columns, width, MODELS_LEFT_OUT_WHEN_NARROW)
 
 
 def _path_end(path: str, cells: int) -> str:
@@ -448,7 +432,7 @@ def eval_sts_command(
                 _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if rows and not json_out:
-            stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False)
+            stdout.print(_sts_table(rows, aggregate, split, pooler is not None), soft_wrap=False, crop=False)
             _print_note(_sts_note(rows))
 
 
@@ -466,25 +450,22 @@ def _sts_note(rows: list[dict]) -> str:
                else "the paper's numbers are fp32 (--precision fp32)"))
 
 
-def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool) -> Table:
-    """``eval sts``'s table: one row per model evaluated (its note: :func:`_sts_note`)."""
+def _sts_table(rows: list[dict], aggregate: str, split: str, pooler_given: bool, width: int | None = None):
+    """``eval sts``'s table: one row per model evaluated, for a terminal ``width`` columns wide
+    (standard output's), each model's name whole on one line (``tables.models_table``: a list
+    where the table does not fit); its note: :func:`_sts_note`."""
     from .sts import TASKS
+    from .tables import Column, models_table
 
     columns = ["STSBenchmark"] if split == "dev" else [*TASKS, "avg"]
     poolers = len({result["pooler"] for result in rows}) > 1 or pooler_given
     labels = {"STSBenchmark": "STS-B", "SICKRelatedness": "SICK-R", "avg": "Avg."}
-    table = Table(
-        title=f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})",
-    )
-    table.add_column("model", overflow="fold")  # a model's name whole, even in 80 columns
+    title = f"STS, Spearman x 100 ({'STS-B dev' if split == 'dev' else f'{aggregate!r} aggregation, test splits'})"
+    table = [Column("model", [_cell(result["model"]) for result in rows])]
     if poolers:
-        table.add_column("pooler")
-    for column in columns:
-        table.add_column(labels.get(column, column), justify="right")
-    for result in rows:
-        table.add_row(_cell(result["model"]), *([result["pooler"]] if poolers else []),
-                      *(f"{result[c]:.2f}" for c in columns))
-    return table
+        table.append(Column("pooler", [Text(result["pooler"]) for result in rows]))
+    table += [Column(labels.get(c, c), [Text(f"{result[c]:.2f}") for result in rows], justify="right") for c in columns]
+    return models_table(title, table, width if width is not None else stdout.width)[0]
 
 
 @eval_app.command("geometry")
@@ -501,28 +482,34 @@ def eval_geometry_command(
     from .sts import alignment_uniformity, data_dir
 
     root = data_dir(data)
-    table = Table(title="Alignment and uniformity on STS-B (lower is better)")
-    for column in ("model", *(["pooler"] if pooler is not None else []), "alignment", "uniformity", "positive pairs",
-                   "sentences"):
-        table.add_column(column, justify="left" if column in ("model", "pooler") else "right",
-                         overflow="fold" if column == "model" else "ellipsis")
     rows = []
     try:
         for ref in _resolve_all(model, _value(pooler)):
             encoder = Encoder.load(ref, device=_value(device))
-            result = {"model": encoder.name, "pooler": ref.pooler,
-                      **alignment_uniformity(encoder.encode, root, split=_value(split))}
-            if json_out:
-                rows.append(result)
-                continue
-            table.add_row(_cell(result["model"]), *([result["pooler"]] if pooler is not None else []),
-                          f"{result['alignment']:.4f}", f"{result['uniformity']:.4f}",
-                          str(result["positive_pairs"]), str(result["sentences"]))
-        for result in rows:  # (--json) all rows or none, as eval sts
-            _print_json(result)
+            rows.append({"model": encoder.name, "pooler": ref.pooler,
+                         **alignment_uniformity(encoder.encode, root, split=_value(split))})
+        if json_out:
+            for result in rows:  # all rows or none, as eval sts
+                _print_json(result)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
-        if table.row_count:
-            stdout.print(table, soft_wrap=False)
+        if rows and not json_out:
+            stdout.print(_geometry_table(rows, pooler is not None), soft_wrap=False, crop=False)
+
+
+def _geometry_table(rows: list[dict], pooler_given: bool, width: int | None = None):
+    """``eval geometry``'s table: one row per model, each name whole on one line (a list where the
+    table does not fit: ``tables.models_table``)."""
+    from .tables import Column, models_table
+
+    table = [Column("model", [_cell(result["model"]) for result in rows])]
+    if pooler_given:
+        table.append(Column("pooler", [Text(result["pooler"]) for result in rows]))
+    table += [Column("alignment", [Text(f"{result['alignment']:.4f}") for result in rows], justify="right"),
+              Column("uniformity", [Text(f"{result['uniformity']:.4f}") for result in rows], justify="right"),
+              Column("positive pairs", [Text(str(result["positive_pairs"])) for result in rows], justify="right"),
+              Column("sentences", [Text(str(result["sentences"])) for result in rows], justify="right")]
+    return models_table("Alignment and uniformity on STS-B (lower is better)", table,
+                        width if width is not None else stdout.width)[0]
 
 
 @eval_app.command("retrieval")
@@ -578,7 +565,7 @@ def eval_retrieval_command(
             _print_json(row)
     finally:  # a model that fails (or Ctrl-C) after others: their rows are printed, then the error
         if results and not json_out:
-            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False)
+            stdout.print(_retrieval_table(results, len(loaded), queries, store.path, k), soft_wrap=False, crop=False)
             _print_note(_retrieval_note(results))
             for change in changes:
                 stdout.print(_shown(comparison_line(change)), highlight=False, soft_wrap=True)
@@ -608,34 +595,27 @@ def _retrieval_note(results) -> str:
     return note
 
 
-def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None) -> Table:
+def _retrieval_table(results, queries: int, path: Path, db: Path, k: int, width: int | None = None):
     """``eval retrieval``'s table: one row per model x mode evaluated, for a terminal ``width``
-    columns wide (standard output's); its note: :func:`_retrieval_note`."""
+    columns wide (standard output's); its note: :func:`_retrieval_note`. Each model's name whole on
+    one line (``tables.models_table``): the figures are never cut, their headers go on over two
+    lines ("recall" / "@10") where that lets the table fit, else the rows are listed.
+    Was: the model's column folded its names ("notes-index-unsup-si" / "mcse"), and in 60 columns
+    the figures' headers were cut ("recal…")."""
     from .retrieval import metric_names
+    from .tables import Column, models_table
 
     names = metric_names(k)
     by_row = len({result.precision for result in results if result.precision is not None}) > 1
     counted_queries = f"{queries:,} {'query' if queries == 1 else 'queries'}"  # (errors.counted: "querys")
-    table = Table(title=f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}")
-    rows = [(_cell(result.model) if result.model is not None else "-", result.mode,
-             *([result.precision or "-"] if by_row else []), *(f"{result.metrics[name]:.3f}" for name in names))
-            for result in results]
-    columns = ("model", "mode", *(["precision"] if by_row else []), *names)
-    # The other cells are short and are not cut when the model's name keeps room beside them (up
-    # to 6 characters): in a narrower terminal (60 columns) they are cut, else the model's column,
-    # the only one left to wrap, was given no width at all and its names were not shown.
-    whole = sum(max(len(column), *(len(str(row[n])) for row in rows)) + 3 for n, column in enumerate(columns) if n)
-    model = min(6, max(len(str(row[0])) for row in [("model",), *rows]))
-    no_wrap = whole + 1 + model + 3 <= (width if width is not None else stdout.width)
-    for column in columns:
-        # The model's name (a path, for a folder) folds onto more lines rather than end in "…": two
-        # models "notes-index-…" are told apart in an 80-column terminal or a pipe.
-        text = column in ("model", "mode", "precision")
-        table.add_column(column, justify="left" if text else "right",
-                         overflow="fold" if column == "model" else "ellipsis", no_wrap=no_wrap and column != "model")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    title = f"Retrieval: {counted_queries} from {_shown(path.name)} over {_shown(db.name)}"
+    columns = [Column("model", [_cell(result.model) if result.model is not None else Text("-") for result in results]),
+               Column("mode", [Text(result.mode) for result in results])]
+    if by_row:
+        columns.append(Column("precision", [Text(result.precision or "-") for result in results]))
+    columns += [Column(name, [Text(f"{result.metrics[name]:.3f}") for result in results], justify="right")
+                for name in names]
+    return models_table(title, columns, width if width is not None else stdout.width)[0]
 
 
 @app.command("train")
@@ -1434,15 +1414,19 @@ def _mib(size: int) -> str:
 # can use it (the header line counts the sentences, which "vectors" is but for "missing").
 STATUS_COLUMNS = ("name", "dim", "pooler", "precision", "vectors", "missing", "search")
 STATUS_LEFT_OUT_WHEN_NARROW = ("dim", "pooler", "vectors", "precision")
-NAME_ROOM = 9  # the characters of a model's name a row shows on one line, at least (the whole of a shorter one)
 
 
-def _status_table(models: list[dict], width: int) -> tuple[Table, list[str]]:
-    """``status``'s table of the index's models for a terminal ``width`` columns wide, and the
-    columns left out of it (:data:`STATUS_LEFT_OUT_WHEN_NARROW`) so that the names keep
-    :data:`NAME_ROOM` characters: rich narrows every column alike when they do not fit, and at
-    40 columns gave the name none."""
-    rows = []
+def _status_table(models: list[dict], width: int):
+    """``status``'s table of the index's models for a terminal ``width`` columns wide (or, where
+    even a whole name beside ``missing`` and ``search`` does not fit, its list form:
+    ``tables.models_table``), and the columns left out of it (:data:`STATUS_LEFT_OUT_WHEN_NARROW`).
+    Each name whole on one line; the short values (a count, "cls_before_pooler") never narrowed;
+    search's cells wrap at spaces in the room the others leave them.
+    Was: rich narrowed every column alike (at 40 columns it gave the name none), then the name
+    kept only NAME_ROOM characters: at 80 columns "trio-index-unsup-sim" / "cse" beside ``dim``."""
+    from .tables import Column, models_table
+
+    values = {column: [] for column in STATUS_COLUMNS}
     for m in models:
         file = (f"file {_mib(m['ann_file_bytes'])}" + ("" if m["ann_current"] else " (stale)")
                 if m["ann_file_bytes"] else "")
@@ -1453,40 +1437,14 @@ def _status_table(models: list[dict], width: int) -> tuple[Table, list[str]]:
             searched = Text(f"no: {m['folder']}", style="bold red")
             if file:
                 searched.append(f"; hnsw {file}")
-        rows.append(dict(zip(STATUS_COLUMNS, (_cell(m["name"]), Text(str(m["dim"])), Text(m["pooler"]),
-                                              Text(m["precision"]), Text(f"{m['vectors']:,}"),
-                                              Text(f"{m['missing']:,}"), searched))))
-
-    def room(column: str) -> int:
-        """The columns ``column`` takes with its padding and border: its widest cell or header
-        whole, the name's first NAME_ROOM characters, search's longest word (its cells fold)."""
-        from rich.cells import cell_len  # (a wide character takes two columns)
-
-        cells = [column, *(row[column].plain for row in rows)]
-        if column == "name":
-            return min(NAME_ROOM, max(map(cell_len, cells))) + 3
-        if column == "search":
-            return max(cell_len(word) for cell in cells for word in cell.split()) + 3
-        return max(map(cell_len, cells)) + 3
-
-    shown = list(STATUS_COLUMNS)
-    for column in STATUS_LEFT_OUT_WHEN_NARROW:
-        if 1 + sum(map(room, shown)) <= width:
-            break
-        shown.remove(column)
-    # The short values (a count, "cls_before_pooler") are never narrowed: rich takes the room it
-    # lacks from the name and search cells, which fold instead of being cut. The HNSW file's
-    # size is said in "search", its settings under the table.
-    # Search's cells fold to what the name's NAME_ROOM leaves them (rich would narrow both alike).
-    search = max(room("search"), width - sum(room(column) for column in shown if column != "search") - 1) - 3
-    table = Table(title="Models in the index")
-    for column in shown:
-        table.add_column(column, justify="left" if column in ("name", "pooler", "precision", "search") else "right",
-                         overflow="fold", no_wrap=column not in ("name", "search"),
-                         max_width=search if column == "search" else None)
-    for row in rows:
-        table.add_row(*(row[column] for column in shown))
-    return table, [column for column in STATUS_COLUMNS if column not in shown]
+        for column, value in zip(STATUS_COLUMNS, (_cell(m["name"]), Text(str(m["dim"])), Text(m["pooler"]),
+                                                  Text(m["precision"]), Text(f"{m['vectors']:,}"),
+                                                  Text(f"{m['missing']:,}"), searched)):
+            values[column].append(value)
+    columns = [Column(column, values[column], wrap=column == "search",
+                      justify="left" if column in ("name", "pooler", "precision", "search") else "right")
+               for column in STATUS_COLUMNS]
+    return models_table("Models in the index", columns, width, STATUS_LEFT_OUT_WHEN_NARROW)
 
 
 @app.command("status")
@@ -1505,7 +1463,7 @@ def status_command(db: Optional[Path] = DbOption, json_out: bool = JsonOption) -
                  + (f" ({_mib(info['db_unused_bytes'])} of it unused: later runs reuse it)"
                     if info["db_unused_bytes"] >= 0.1 * info["db_bytes"] else ""))
     table, left_out = _status_table(info["models"], stdout.width)
-    stdout.print(table, soft_wrap=False)
+    stdout.print(table, soft_wrap=False, crop=False)  # (a name longer than the terminal: one line)
     if left_out:
         shown = ", ".join(left_out[:-1]) + " and " if len(left_out) > 1 else ""
         stdout.print(f"{shown}{left_out[-1]} left out at {stdout.width} columns: `simsearch status --json` has every "

@@ -478,6 +478,48 @@ def default_out_name(data: Path, source: str) -> str:
 STAGING_MARKER = "simsearch-staging"  # in every work folder `train` makes (``.NAME.partial`` beside --out)
 
 
+_MARKER_DATA = "data: "  # the marker's line naming what the run trains on (``staging_marker_text``)
+
+
+def staging_marker_text(data: Path | None) -> str:
+    """What a ``train`` run writes in its work folder's marker: that the folder is safe to
+    delete, and the data it trains on (an index's path, for ``--from-index``)."""
+    return ("work folder of an unfinished `simsearch train`; safe to delete\n"
+            + (f"{_MARKER_DATA}{data}\n" if data is not None else ""))
+
+
+def staging_data(staging: Path) -> str | None:
+    """The data a run's work folder says it trains on, or None (no marker yet, one an older
+    version wrote, a folder that cannot be read)."""
+    try:
+        text = (staging / STAGING_MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((line[len(_MARKER_DATA):] for line in text.splitlines() if line.startswith(_MARKER_DATA)), None)
+
+
+def runs_training_from(db: Path | str) -> list[Path]:
+    """The ``--out`` of each ``train`` run going on now (its lock held: ``out_locked_elsewhere``)
+    in the models directory that trains on the index ``db``: its work folder's marker names
+    ``db``, or (a run that has not made its work folder yet, or by an older version) its --out is
+    ``train --from-index``'s default for ``db``. Creates nothing."""
+    root = models_dir()
+    default = default_out_name(Path(db), "index-unsup")
+    try:
+        locks = sorted(root.glob(".*.lock")) if is_folder(root) else []
+    except OSError:
+        return []
+    found = []
+    for lock in locks:
+        out = lock.with_name(lock.name[1:-len(".lock")])
+        if not out.name or not out_locked_elsewhere(out):
+            continue
+        data = staging_data(out.with_name(f".{out.name}.partial"))
+        if (_same_file(data, db) if data is not None else out.name == default):
+            found.append(out)
+    return found
+
+
 def train_lock_path(out: Path) -> Path:
     """The lock a ``train`` run holds on ``--out`` while it runs (``train.outdir.out_lock``)."""
     return out.parent / f".{out.name}.lock"

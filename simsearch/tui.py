@@ -27,7 +27,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 
 from .errors import SimsearchError
-from .models import command_line, default_out_name, index_command_line, models_dir, trained_from_index
+from .models import (command_line, default_out_name, index_command_line, models_dir, runs_training_from,
+                     trained_from_index)
 from .questions import QuestionFile
 from .search import (DEFAULT_MODE, MODES, Hit, display_path, empty_query, find_model, index_running_message,
                      not_held_message, stale_note)
@@ -39,6 +40,7 @@ SIDES = ("left", "right")
 K_STEPS = (5, 10, 20, 50, 100)
 EVAL_K = 10  # eval retrieval's -k when not given
 QUESTIONS_CHECK_S = 1.0  # how often the file of questions is looked at for a change made outside the app
+TRAINING_CHECK_S = 5.0  # how often the one-model hint looks again for a `train` run from the index, or its model
 
 
 def rank_marks(this: list[Hit], other: list[Hit]) -> list[str]:
@@ -229,6 +231,9 @@ class CompareApp(App):
         self.problem: str | None = None
         self.request = 0  # the newest query request; answers to older ones are dropped
         self.index_running = False  # whether the last answers came while an index run was writing
+        self.training_into: Path | None = None  # the --out of a `train` run from this index, going on (the hint's)
+        self.hint_parts: tuple = ()  # what the one-model hint says now
+        self.hint_timer = None
         self.query_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsearch-query")
 
     def compose(self) -> ComposeResult:
@@ -301,12 +306,30 @@ class CompareApp(App):
         panes["left"].model = left
         if right is None:
             panes["right"].display = False
-            self.query_one("#hint", Static).update(self.one_model_hint(left))
+            self.hint_parts = self.one_model_hint(left).parts
+            self.query_one("#hint", Static).update(CommandHint(*self.hint_parts))
             self.query_one("#hint").display = True
+            # Looked at again while shown: a `train` run started from another terminal, its end.
+            self.hint_timer = self.set_interval(TRAINING_CHECK_S, self.check_one_model_hint)
         else:
             panes["right"].model = right
         self.note_same_model()
         return None
+
+    def check_one_model_hint(self) -> None:
+        """The one-model hint again, every ``TRAINING_CHECK_S`` seconds while it is shown (2.6 ms
+        a look for an index of pluggy's docs and three trained models): a `train` run from this
+        index started in another terminal is named as under way, and once it ends its model as
+        ready. Drawn again only when it changed."""
+        hint = self.query_one("#hint", Static)
+        if not hint.display or self.panes["left"].model is None:
+            self.hint_timer.stop()
+            self.training_into = None
+            return
+        parts = self.one_model_hint(self.panes["left"].model).parts
+        if parts != self.hint_parts:
+            self.hint_parts = parts
+            hint.update(CommandHint(*parts))
 
     def one_model_hint(self, model: str) -> CommandHint:
         """What to run for a second model to compare with the index's one: embed the index with a
@@ -322,6 +345,22 @@ class CompareApp(App):
         except SimsearchError:  # a models folder that cannot be read: as if it held none
             trained = []
         other = ("Or add any other model:", command(index_command_line("NAME", self.db_path)))
+        # A `train` run from this index going on now (its --out locked): its model, once it ends,
+        # not another run (which its lock would refuse). Was: "To train one on it and compare:
+        # simsearch train --from-index", while that very command was running in another terminal.
+        try:
+            running = runs_training_from(self.db_path)
+        except (OSError, SimsearchError):
+            running = []
+        self.training_into = running[0] if running else None
+        if running:
+            out = running[0]
+            spelled = str(out) if out.name in self.models else out.name
+            # (no "any other model" lines: at 80×24 the box's 13 rows hold these, the path on two)
+            return CommandHint(f"This index holds one model: {model}.",
+                               f"A `simsearch train` run is making one from it now, into {out}.",
+                               "Once that run ends, embed with it:", command(index_command_line(spelled, self.db_path)),
+                               "Then press F3 to show it here.")
         if not trained:
             out = default_out_name(Path(self.db_path), "index-unsup")  # train --from-index's default --out
             train = ["train", "--from-index"]

@@ -392,7 +392,7 @@ def _setup(config: TrainConfig, interrupted=lambda: False, hold: contextlib.Exit
                                      "make room, then run the same command again") from None
             _best_of_checkpoint(staging, state)
     elif rank == 0:
-        _fresh_staging(staging, other_run)
+        _fresh_staging(staging, other_run, Path(os.path.abspath(config.data)))
     if world > 1:
         dist.barrier()  # the staging folder exists before any process writes to it
     try:

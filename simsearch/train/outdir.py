@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from ..errors import SimsearchError
 from ..models import (METADATA_FILE, STAGING_MARKER, default_out_name, out_locked_elsewhere,  # noqa: F401 (re-exported)
-                      train_lock_path)
+                      staging_marker_text, train_lock_path)
 from ..progress import print_warning as _warn
 from ..progress import stderr
 
@@ -229,10 +229,12 @@ def _staging_is_ours(staging: Path) -> bool:
     return (staging / STAGING_MARKER).is_file() or all(p.name in _STAGING_NAMES for p in staging.iterdir())
 
 
-def _fresh_staging(staging: Path, other_run: str | None = None) -> None:
+def _fresh_staging(staging: Path, other_run: str | None = None, data: Path | None = None) -> None:
     """An empty work folder beside --out, replacing only an earlier one of ours. ``other_run``:
     how the interrupted run whose checkpoint is discarded differs from this one, when known
-    (``_refuse_to_drop_a_resumable_checkpoint``); this command's --resume could not continue it."""
+    (``_refuse_to_drop_a_resumable_checkpoint``); this command's --resume could not continue it.
+    ``data``: what the run trains on, said in the folder's marker (``models.staging_data``), so
+    that the TUI of that index can say a run from it is under way."""
     if staging.exists() or staging.is_symlink():
         if not _staging_is_ours(staging):
             raise SimsearchError(f"{staging} is in the way (training's work folder for this --out) and was not "
@@ -245,7 +247,7 @@ def _fresh_staging(staging: Path, other_run: str | None = None) -> None:
                          f"{escape(why)}", highlight=False, soft_wrap=True)
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    (staging / STAGING_MARKER).write_text("work folder of an unfinished `simsearch train`; safe to delete\n")
+    (staging / STAGING_MARKER).write_text(staging_marker_text(data), encoding="utf-8")
 
 
 def _discard_staging(staging: Path) -> None:
