@@ -58,7 +58,7 @@ import numpy as np
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .reader_version import EXTRACTOR_VERSION
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
+from .models import (EMBEDDED_ALIASES, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
                      names_model_here, ref_for_row)
 from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count, writer_alive
 
@@ -582,7 +582,7 @@ class Searcher:
             # (the TUI opens its panes first): a model retrained in between is refused, never
             # its new weights compared with the old one's vectors.
             if fingerprint(self.ref) != self.model.fingerprint:
-                raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
+                self._refuse_changed()
             self.encoder = encoder
         return self.encoder
 
@@ -593,9 +593,20 @@ class Searcher:
         # now: `search` and `status` say "changed", so answers under its name would not be its.
         # (The files' hashes are cached by their stat: an unchanged folder costs a few stats.)
         if fingerprint(self.ref) != self.model.fingerprint:
-            model_ref(self.model, self.store.path)  # its own words: gone, unreadable, changed
-            raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
+            self._refuse_changed()
         return encoder.encode(queries, normalize=True, progress=False)
+
+    def _refuse_changed(self) -> None:
+        """The error for a model whose files are no longer those this searcher opened. Against the
+        index's row as it is now: the folder gone, unreadable or changed since it was indexed (the
+        remedy: `index`), or changed and re-embedded meanwhile, where `index` would do nothing and a
+        new search uses the new model."""
+        current = self.store.model(self.name)
+        if current is None:  # forgotten meanwhile
+            raise SimsearchError(not_held_message(self.store, self.name))
+        model_ref(current, self.store.path)  # its own words: gone, unreadable, changed (not re-embedded)
+        raise SimsearchError(f"model {self.name!r} changed and was re-embedded since this search loaded it "
+                             f"({self.ref.path}): search again to use the new one")
 
     def dense_share(self) -> float:
         """The share of the index's sentences this model's vectors cover: 1.0 once `simsearch

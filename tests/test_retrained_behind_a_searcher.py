@@ -194,3 +194,30 @@ def test_a_model_dated_in_the_future_is_hashed_once_not_at_every_query(tmp_path,
     config.write_text(config.read_text().replace("{", '{"edited": true, ', 1))
     with pytest.raises(SimsearchError, match="changed since it was indexed"):
         searcher.search(QUERY, 3)
+
+
+def test_a_model_retrained_and_re_embedded_since_the_searcher_opened_is_not_sent_to_re_embed(tmp_path):
+    """Was: retrained and re-embedded (`simsearch index`) while a searcher held the old one (a
+    TUI left open, a long `search --queries`), the searcher said "changed since it was indexed;
+    re-embed with `simsearch index --model …`": that command then did nothing ("0 changed"), the
+    index already held the new vectors. It now says what happened and that a new search uses the
+    new model; a model retrained and not re-embedded still names `index`."""
+    model = tmp_path / "trained"
+    retrain(model, seed=1)
+    docs = write_docs(tmp_path / "docs", 4)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(model)], progress=False)
+    reader = Store.open(tmp_path / "index.db", create=False, readonly=True)
+    searcher = Searcher.open(reader, str(model))
+    assert searcher.search(QUERY, 3)
+    retrain(model, seed=2)
+    index(store, [docs], [str(model)], progress=False)
+    for search in (lambda: searcher.search(QUERY, 3), lambda: searcher.search_many([QUERY], 3)):
+        with pytest.raises(SimsearchError) as refused:
+            search()
+        assert "re-embedded since this search loaded it" in str(refused.value), refused.value
+        assert "simsearch index" not in str(refused.value), refused.value
+    assert Searcher.open(reader, str(model)).search(QUERY, 3)  # as it says: a new search answers
+    retrain(model, seed=3)  # and retrained again, not re-embedded: `index` is the remedy again
+    with pytest.raises(SimsearchError, match="changed since it was indexed.*re-embed with `simsearch index --model"):
+        searcher.search(QUERY, 3)
