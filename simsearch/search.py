@@ -46,6 +46,7 @@ import json
 import math
 import os
 import shlex
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -510,6 +511,8 @@ class Searcher:
         self.encoder = None
         self.timings: dict[str, float] = {}
         self._file_states: dict[tuple, str] = {}  # see ``file_state``
+        self._batch_thread: int | None = None  # the thread in ``search_many``'s queries, if any (see ``embed``)
+        self._batch_checked = False
 
     @classmethod
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto",
@@ -592,7 +595,11 @@ class Searcher:
         # behind its name since it loaded (a long-lived TUI, a `--queries` run) is another model
         # now: `search` and `status` say "changed", so answers under its name would not be its.
         # (The files' hashes are cached by their stat: an unchanged folder costs a few stats.)
-        self._check_unchanged()
+        if self._batch_thread != threading.get_ident():
+            self._check_unchanged()
+        elif not self._batch_checked:  # ``search_many``'s first query: it checks again after its last
+            self._check_unchanged()
+            self._batch_checked = True
         return encoder.encode(queries, normalize=True, progress=False)
 
     def _check_unchanged(self) -> None:
@@ -679,15 +686,18 @@ class Searcher:
             check_query(query, f"query {number} of {len(queries)}")
         vectors: dict[str, np.ndarray | None] = {}
         if needs_model(mode, min_score):
-            # The model checked before the first query and after the last (``embed`` checks at each:
-            # 4.5% of 1,000 queries): the results are all or nothing, so a retrain that overtakes
-            # the run refuses it all the same.
-            encoder = self.load_encoder()
-            self._check_unchanged()
-            for query in queries:
-                if query not in vectors:
-                    vectors[query] = encoder.encode([query], normalize=True, progress=False)[0]
-            self._check_unchanged()
+            # The model checked at the first query and after the last, not at each (4.5% of 1,000
+            # queries): the results are all or nothing, so a retrain that overtakes the run
+            # refuses it all the same.
+            self._batch_thread, self._batch_checked = threading.get_ident(), False
+            try:
+                for query in queries:
+                    if query not in vectors:
+                        vectors[query] = self.embed([query])[0]
+            finally:
+                self._batch_thread = None
+            if self._batch_checked:
+                self._check_unchanged()
         results = []
         for query in queries:
             results.append(self._search(query, vectors.get(query), k, mode, min_score, path_glob, context))
