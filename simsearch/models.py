@@ -149,7 +149,9 @@ def models_dir() -> Path:
 # rewritten (a rewrite in place changes mtime and ctime; a replacement, the inode too).
 _FILE_HASHES: dict[tuple, str] = {}
 # A file changed within this many ns of being hashed could change again within the clock's
-# granularity without its key changing ("racy git"): such a hash is not cached.
+# granularity without its key changing ("racy git"): such a hash is not cached. A date further
+# ahead of the clock than this (a tarball from a fast clock, a FAT stick from another time zone)
+# is not racy: a change now would date the file now, which its key would show.
 _RACY_NS = 2_000_000_000
 
 
@@ -170,8 +172,9 @@ def file_sha256(path: Path) -> str:
             return cached
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
         after = os.fstat(handle.fileno())
+    now = time.time_ns()
     if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[1:4] \
-            and time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) > _RACY_NS:
+            and all(abs(now - stamp) > _RACY_NS for stamp in (after.st_mtime_ns, after.st_ctime_ns)):
         _FILE_HASHES[key] = digest
     return digest
 

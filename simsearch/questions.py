@@ -65,6 +65,7 @@ class QuestionFile:
         self._forms = _PathForms()
         self._seen: tuple | None = None  # the file's state when last read or written (_refresh)
         self._mine: Counter[str] = Counter()  # the lines this object wrote (their text): ``toggle`` may delete them
+        self._indexed: tuple[tuple, tuple] | None = None  # see ``_indexed_documents``
         self._load()
 
     @classmethod
@@ -127,16 +128,16 @@ class QuestionFile:
         kept for a sentence since edited (and indexed again), or in a file since deleted or
         renamed, matches none: no model can find it, and "not in 10" would read as both missed it
         (``eval retrieval`` refuses such a file: every figure would be 0)."""
-        from .retrieval import _indexed_documents, reachable_units
+        from .retrieval import reachable_units
 
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
         if kept is None:
             return False
-        indexed = _indexed_documents(store)
+        indexed = self._indexed_documents(store)
         paths = dict(indexed[1])
-        # An answer kept from the TUI holds the sentence as stored: found by SQLite itself, where
-        # reachable_units reads every sentence into Python (a large index's pause, each such query).
+        # An answer kept from the TUI holds the sentence as stored: found by SQLite itself (the
+        # text is indexed); else reachable_units reads the sentences of the files the answers name.
         for unit in kept.units:
             if unit.text is not None:
                 for document_id, line, text in store.conn.execute(
@@ -144,6 +145,16 @@ class QuestionFile:
                     if document_id in paths and unit.matches(paths[document_id], line, normalize_text(text)):
                         return True
         return bool(reachable_units(store, [kept], indexed))
+
+    def _indexed_documents(self, store) -> tuple:
+        """``retrieval._indexed_documents(store)``, read again only when the index changed (each
+        path's forms take a ``realpath``: 0.3 s for 20k files, at every query no pane answered)."""
+        from .retrieval import _indexed_documents
+
+        key = (id(store.conn), store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
+        if self._indexed is None or self._indexed[0] != key:
+            self._indexed = key, _indexed_documents(store)
+        return self._indexed[1]
 
     def answered(self, query: str, hits, store=None) -> list[bool]:
         """For each hit, whether it is one of ``query``'s answers (through any of its copies, as

@@ -46,6 +46,7 @@ import json
 import math
 import os
 import shlex
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -58,7 +59,7 @@ import numpy as np
 from .ann import VectorIndex, cosines
 from .errors import SimsearchError
 from .reader_version import EXTRACTOR_VERSION
-from .models import (EMBEDDED_ALIASES, changed_since_indexed, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
+from .models import (EMBEDDED_ALIASES, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
                      names_model_here, ref_for_row)
 from .store import NAMES_UPGRADE_NOTE, ModelRow, Store, file_identity, query_precision, searched_word_count, writer_alive
 
@@ -510,6 +511,8 @@ class Searcher:
         self.encoder = None
         self.timings: dict[str, float] = {}
         self._file_states: dict[tuple, str] = {}  # see ``file_state``
+        self._batch_thread: int | None = None  # the thread in ``search_many``'s queries, if any (see ``embed``)
+        self._batch_checked = False
 
     @classmethod
     def open(cls, store: Store, model: str | None = None, *, device: str = "auto",
@@ -582,7 +585,7 @@ class Searcher:
             # (the TUI opens its panes first): a model retrained in between is refused, never
             # its new weights compared with the old one's vectors.
             if fingerprint(self.ref) != self.model.fingerprint:
-                raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
+                self._refuse_changed()
             self.encoder = encoder
         return self.encoder
 
@@ -592,10 +595,28 @@ class Searcher:
         # behind its name since it loaded (a long-lived TUI, a `--queries` run) is another model
         # now: `search` and `status` say "changed", so answers under its name would not be its.
         # (The files' hashes are cached by their stat: an unchanged folder costs a few stats.)
-        if fingerprint(self.ref) != self.model.fingerprint:
-            model_ref(self.model, self.store.path)  # its own words: gone, unreadable, changed
-            raise SimsearchError(changed_since_indexed(self.name, self.ref.path, self.store.path))
+        if self._batch_thread != threading.get_ident():
+            self._check_unchanged()
+        elif not self._batch_checked:  # ``search_many``'s first query: it checks again after its last
+            self._check_unchanged()
+            self._batch_checked = True
         return encoder.encode(queries, normalize=True, progress=False)
+
+    def _check_unchanged(self) -> None:
+        if fingerprint(self.ref) != self.model.fingerprint:
+            self._refuse_changed()
+
+    def _refuse_changed(self) -> None:
+        """The error for a model whose files are no longer those this searcher opened. Against the
+        index's row as it is now: the folder gone, unreadable or changed since it was indexed (the
+        remedy: `index`), or changed and re-embedded meanwhile, where `index` would do nothing and a
+        new search uses the new model."""
+        current = self.store.model(self.name)
+        if current is None:  # forgotten meanwhile
+            raise SimsearchError(not_held_message(self.store, self.name))
+        model_ref(current, self.store.path)  # its own words: gone, unreadable, changed (not re-embedded)
+        raise SimsearchError(f"model {self.name!r} changed and was re-embedded since this search loaded it "
+                             f"({self.ref.path}): search again to use the new one")
 
     def dense_share(self) -> float:
         """The share of the index's sentences this model's vectors cover: 1.0 once `simsearch
@@ -665,9 +686,18 @@ class Searcher:
             check_query(query, f"query {number} of {len(queries)}")
         vectors: dict[str, np.ndarray | None] = {}
         if needs_model(mode, min_score):
-            for query in queries:
-                if query not in vectors:
-                    vectors[query] = self.embed([query])[0]
+            # The model checked at the first query and after the last, not at each (4.5% of 1,000
+            # queries): the results are all or nothing, so a retrain that overtakes the run
+            # refuses it all the same.
+            self._batch_thread, self._batch_checked = threading.get_ident(), False
+            try:
+                for query in queries:
+                    if query not in vectors:
+                        vectors[query] = self.embed([query])[0]
+            finally:
+                self._batch_thread = None
+            if self._batch_checked:
+                self._check_unchanged()
         results = []
         for query in queries:
             results.append(self._search(query, vectors.get(query), k, mode, min_score, path_glob, context))

@@ -301,3 +301,98 @@ def test_an_answer_the_index_no_longer_holds_is_not_shown_as_missed_by_both_mode
     status = StatusLine()
     status.answers, status.answers_gone, status.overlap = (("left", base, None), ("right", trained, None)), True, (8, 10)
     assert status.line(short=True, timings="pair") == "✓ answer not in the index · overlap@10: 8/10 · k=10 · dense"
+
+
+# --- trial review51: whether an answer is in the index, looked up in its own files ---------------
+
+def _an_index(tmp_path: Path, files: dict[str, list[str]], filler: int = 0) -> "Store":
+    """An index holding ``files`` (path below tmp_path: its sentences, one a line), and ``filler``
+    sentences in a file of their own; written as `index` writes these tables (no model needed)."""
+    from simsearch.store import Store
+
+    store = Store.open(tmp_path / "index.db")
+    files = {**files, **({"filler.txt": [f"Filler sentence number {i}." for i in range(filler)]} if filler else {})}
+    with store.conn:
+        for name, sentences in files.items():
+            document_id = store.conn.execute(
+                "INSERT INTO documents (path, hash, mtime_ns, size, kind, indexed_at) VALUES (?, 'h', 0, 1, 'text', 'now')",
+                (str(tmp_path / name),)).lastrowid
+            store.conn.executemany(
+                'INSERT INTO sentences (document_id, ordinal, text, start, "end", line) VALUES (?, ?, ?, 0, 1, ?)',
+                [(document_id, number, text, number + 1) for number, text in enumerate(sentences)])
+    return store
+
+
+FILES = {"a.md": ["Hold the button ten seconds.", "The Sicilian is sharp."],
+         "notes/b.md": ["The Sicilian is sharp.", "Prices  rose in May."], "notes/deep/c.md": ["Line one."]}
+WHERE = [None, "a.md", "notes/b.md", "notes", "notes/deep/c.md", "gone.md", "notes/gone.md"]
+WHAT = [None, "Hold the button ten seconds.", "The Sicilian is sharp.", "Prices rose in May.", "Prices  rose in May.",
+        "Line one.", "Hold the button eleven seconds."]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(relevant=st.lists(st.tuples(st.sampled_from(WHERE), st.sampled_from([None, 1, 2, [2, 5], [3, 9]]),
+                                   st.sampled_from(WHAT)).filter(lambda item: item[0] is not None or
+                                                                  (item[1] is None and item[2] is not None)),
+                         min_size=1, max_size=3))
+def test_answers_in_index_is_whether_some_sentence_of_the_index_is_one_of_them(tmp_path_factory, relevant):
+    """Against a plain oracle: every sentence of the index, each kept answer's ``matches``."""
+    from simsearch.retrieval import Unit
+
+    root = tmp_path_factory.mktemp("held")
+    store = _an_index(root, FILES)
+    items = [{key: value for key, value in (("path", None if where is None else str(root / where)), ("lines", lines),
+                                            ("text", text)) if value is not None} for where, lines, text in relevant]
+    path = root / "questions.jsonl"
+    path.write_text(json.dumps({"query": "q", "relevant": items}) + "\n")
+    questions = QuestionFile.open(path)
+    units = questions.answers("q")
+    rows = store.conn.execute("SELECT d.path, s.line, s.text FROM sentences s JOIN documents d ON d.id = s.document_id")
+    expected = any(unit.matches(Unit.make(path).forms, line, normalize_text(text)) for path, line, text in rows
+                   for unit in units)
+    assert questions.answers_in_index("q", store) is expected, items
+
+
+def test_whether_an_answer_is_in_the_index_reads_its_file_not_every_sentence(tmp_path):
+    """Was: for an answer the index no longer holds (the TUI's "✓ answer not in the index"), every
+    sentence of the index was read into Python, on the TUI's own thread, at each such query: 1.4 s
+    for 254k sentences (610 files), the app frozen meanwhile. It reads the answer's file now."""
+    from simsearch.store import Store
+
+    steps = {}
+    for filler in (1_000, 20_000):
+        root = tmp_path / str(filler)
+        root.mkdir()
+        _an_index(root, FILES, filler).close()
+        store = Store.open(root / "index.db", create=False, readonly=True)
+        path = root / "questions.jsonl"
+        path.write_text(json.dumps({"query": "q", "relevant": [{"path": str(root / "a.md"), "text": "Hold it (edited)."}]}) + "\n")
+        questions = QuestionFile.open(path)
+        counted = []
+        store.conn.set_progress_handler(lambda: counted.append(1), 1000)
+        assert questions.answers_in_index("q", store) is False
+        store.conn.set_progress_handler(None, 0)
+        steps[filler] = len(counted)
+    assert steps[20_000] < 2 * steps[1_000] + 10, steps
+
+
+def test_an_answer_whose_file_went_from_the_index_meanwhile_is_seen_gone(tmp_path):
+    """The index's files are read once while the index is unchanged (their paths' forms cost a
+    ``realpath`` each): a file then removed by `index` in another process is seen gone."""
+    from simsearch.store import Store
+
+    _an_index(tmp_path, FILES).close()
+    store = Store.open(tmp_path / "index.db", create=False, readonly=True)
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"query": "q", "relevant": [{"path": str(tmp_path / "a.md"), "text": "Hold the button ten seconds."},
+                                                           {"path": str(tmp_path / "notes/deep/c.md")}]}) + "\n")
+    questions = QuestionFile.open(path)
+    assert questions.answers_in_index("q", store) is True
+    writer = Store.open(tmp_path / "index.db")
+    for name in ("a.md", "notes/deep/c.md"):
+        assert questions.answers_in_index("q", store) is True
+        with writer.conn:
+            (document_id,) = writer.conn.execute("SELECT id FROM documents WHERE path = ?", (str(tmp_path / name),)).fetchone()
+            writer.conn.execute("DELETE FROM sentences WHERE document_id = ?", (document_id,))
+            writer.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+    assert questions.answers_in_index("q", store) is False
