@@ -22,6 +22,7 @@ from textual import events, on
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
@@ -320,9 +321,13 @@ class CompareApp(App):
         """The one-model hint again, every ``TRAINING_CHECK_S`` seconds while it is shown (2.6 ms
         a look for an index of pluggy's docs and three trained models): a `train` run from this
         index started in another terminal is named as under way, and once it ends its model as
-        ready. Drawn again only when it changed."""
-        hint = self.query_one("#hint", Static)
-        if not hint.display or self.panes["left"].model is None:
+        ready. Drawn again only when it changed. The app closing (its widgets gone before this
+        timer) stops it."""
+        try:
+            hint = self.query_one("#hint", Static)
+        except NoMatches:
+            hint = None
+        if hint is None or not hint.display or self.panes["left"].model is None:
             self.hint_timer.stop()
             self.training_into = None
             return

@@ -137,3 +137,20 @@ def test_a_run_started_while_the_tui_is_open_is_named(one_model_index, tmp_path,
         assert "train --from-index" in hint_text(app) and app.training_into is None, hint_text(app)
 
     run_app(CompareApp(db, show_timings=False), scenario, size=(80, 24))
+
+
+
+def test_the_hint_looked_at_again_as_the_app_closes(one_model_index, monkeypatch):
+    """The timer that looks at the hint again can fire while the app closes, its widgets already
+    gone: it stops, where it raised NoMatches (seen in a full test run: the app ended with that
+    error, as a user's would on quitting within TRAINING_CHECK_S of the timer's tick)."""
+    monkeypatch.setattr(tui, "TRAINING_CHECK_S", 0.05)
+
+    async def scenario(app, pilot):
+        assert app.hint_timer is not None
+        await app.query_one("#hint").remove()
+        app.check_one_model_hint()  # (raised NoMatches)
+        await pilot.pause(0.2)
+        assert app.is_running and app.return_code is None
+
+    run_app(CompareApp(one_model_index, show_timings=False), scenario, size=(80, 24))
