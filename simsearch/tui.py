@@ -523,15 +523,16 @@ class CompareApp(App):
         return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
 
-    def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> bool:
+    def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> str | None:
         """Whether no pane found the query's known answers because none is in the index any more
         (its sentence edited, its file deleted or renamed, and indexed again): the status line
         then says so, not "not in 10" for every model, which reads as both models missing it.
-        Looked up only when no pane found one (it reads the index's sentences)."""
+        Looked up only when no pane found one (it reads the index's sentences). Returns why
+        (``QuestionFile.why_not_in_index``), or None."""
         if not ranks or any(rank is not None for _, _, rank in ranks) or self.store is None:
-            return False
+            return None
         query = next(pane.answer.query for pane in self.panes.values() if pane.answer is not None)
-        return not self.questions.answers_in_index(query, self.store)
+        return self.questions.why_not_in_index(query, self.store)
 
     def note_index_run(self) -> None:
         """Say once, when it starts to be so, that answers come while an index run writes the
