@@ -254,3 +254,37 @@ def test_search_many_checks_the_model_before_and_after_not_at_each_query(tmp_pat
     monkeypatch.setattr(searcher.encoder, "encode", retrained_meanwhile)
     with pytest.raises(SimsearchError, match="changed since it was indexed"):
         searcher.search_many(queries, 3)
+
+
+def test_a_model_file_dated_ahead_is_hashed_again_once_the_clock_reaches_its_date(tmp_path, monkeypatch):
+    """Trial left51, as ``indexer._racily_clean``: a hash of a file dated an hour ahead is kept while
+    the date stays ahead (review51), but not once the clock reaches it: a retrain then, on a disk
+    whose ctime is its mtime (FAT), at the same size, in that 2 s tick, keeps the file's stat, and
+    a TUI left open would go on trusting the first weights' hash."""
+    import os
+    import time
+
+    from simsearch import models
+
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"first weights.")
+    future = (time.time_ns() // 10**9 + 3600) * 10**9
+    clock = [future - 3600 * 10**9]
+    real_fstat = os.fstat
+
+    def fstat(fd):  # FAT: the ctime is the mtime, both the date the file was given
+        result = real_fstat(fd)
+        times = {name: getattr(result, name) for name in dir(result) if name.startswith("st_") and "time" in name}
+        times.update(st_mtime_ns=future, st_ctime_ns=future)
+        return os.stat_result(tuple(result[:10]), times)
+
+    monkeypatch.setattr(models.os, "fstat", fstat)
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    reads = []
+    real = models.hashlib.file_digest
+    monkeypatch.setattr(models.hashlib, "file_digest", lambda *a, **k: reads.append(1) or real(*a, **k))
+    first = models.file_sha256(weights)
+    assert models.file_sha256(weights) == first and len(reads) == 1  # ahead of the clock: kept
+    clock[0] = future  # the clock reaches the date; the file retrained in that tick, same size
+    weights.write_bytes(b"other weights.")
+    assert models.file_sha256(weights) != first
