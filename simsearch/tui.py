@@ -424,6 +424,7 @@ class CompareApp(App):
         # gave (re-index it, put its folder back) may have been run since. Not on a load's
         # answer (``on_results_pane_loaded``): a model failing again would be reloaded forever.
         for pane in self.panes.values():
+            pane.reopened = False
             if pane.model is not None and pane.error:
                 pane.reload()
         self.search()
@@ -475,6 +476,16 @@ class CompareApp(App):
         still asked show their answers without waiting for it."""
         if self.selected is not None and self.selected[0] is message.pane:
             self.selected = None
+        pane = message.pane
+        if message.superseded and message.request == self.request and pane.error == message.error and not pane.reopened:
+            # Re-embedded meanwhile: the index holds the new model's vectors, and opening it again
+            # checks its folder against them, as the Enter the message asked for did. Once per
+            # Enter: a model re-embedded again by then keeps the message.
+            pane.reopened = True
+            self.notify(f"Model {pane.model} was re-embedded since this pane opened it: opened again, "
+                        "its answers are the new one's", timeout=8, markup=False)
+            pane.reload()  # (its load's answer searches every pane again: ``on_results_pane_loaded``)
+            return
         asked = [p for p in self.panes.values() if p.asked == self.request and p.searcher is not None]
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})

@@ -27,7 +27,7 @@ from textual.visual import visualize
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from .errors import SimsearchError
+from .errors import SimsearchError, Superseded
 from .extract import Skip, decode
 from .extract import zipped
 from .extract.ipynb import notebook_lines, without_pictures
@@ -179,11 +179,12 @@ class ResultsPane(Vertical):
             self.pane, self.request, self.answer = pane, request, answer
 
     class Failed(Message):
-        """A query ended in a user-facing error (``answer_query``); the pane drops its searcher."""
+        """A query ended in a user-facing error (``answer_query``); the pane drops its searcher.
+        ``superseded``: its model was re-embedded meanwhile (``Superseded``): opened again, it answers."""
 
-        def __init__(self, pane: ResultsPane, request: int, error: str):
+        def __init__(self, pane: ResultsPane, request: int, error: str, superseded: bool = False):
             super().__init__()
-            self.pane, self.request, self.error = pane, request, error
+            self.pane, self.request, self.error, self.superseded = pane, request, error, superseded
 
     class Selected(Message):
         """The user's cursor is on a hit."""
@@ -204,6 +205,7 @@ class ResultsPane(Vertical):
         self.sentences: int | None = None  # the index's sentences, while the model is not loaded
         self.missing: str | None = None  # how many sentences have no vector for the model, if any
         self._laid_out_width = 0  # the width the rows shown were cut to
+        self.reopened = False  # opened again for a re-embedded model since the user's last Enter
 
     def compose(self) -> ComposeResult:
         yield Label("", id=f"{self.side}-title", classes="pane-title")
@@ -326,7 +328,7 @@ class ResultsPane(Vertical):
         if result is None or worker.is_cancelled:
             return
         if isinstance(result, SimsearchError):
-            self.post_message(self.Failed(self, request, str(result)))
+            self.post_message(self.Failed(self, request, str(result), isinstance(result, Superseded)))
         else:
             hits, latency_ms, sentences, missing = result
             self.post_message(self.Answered(self, request, Answer(query, mode, hits, latency_ms, sentences=sentences,
