@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SimsearchError
+from .errors import SimsearchError, Superseded
 from .store import ModelRow, Store, StorageError, file_identity, storage_error
 
 # Below this many vectors an exact search is as fast as HNSW and never misses.
@@ -205,6 +205,10 @@ class ModelChanged(SimsearchError):
     precision) since the index was opened: its query vectors no longer fit the stored ones."""
 
 
+class ModelReembedded(ModelChanged, Superseded):
+    """``ModelChanged`` by a re-embedding: the index holds the model's new vectors."""
+
+
 class VectorIndex:
     """One model's vectors, searchable: ``search(queries, k)`` -> (ids, scores).
 
@@ -288,7 +292,7 @@ class VectorIndex:
             row = ModelRow(**rows[0])
             if (row.fingerprint, row.dim, getattr(row, "precision", None)) != (
                     self.model.fingerprint, self.model.dim, getattr(self.model, "precision", None)):
-                raise ModelChanged(f"model {self.model.name!r} was re-embedded (other weights or another "
+                raise ModelReembedded(f"model {self.model.name!r} was re-embedded (other weights or another "
                                    "precision) since this search began; search again")
             # Loading verifies the whole file (~2 s at 100k x 384 under load): worth it once the
             # vectors searched outside the graph, or deleted in it, are a noticeable share.

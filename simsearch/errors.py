@@ -11,6 +11,12 @@ class SimsearchError(Exception):
     """
 
 
+class Superseded(SimsearchError):
+    """A searcher's model was re-embedded since it opened (retrained, or at another precision), and
+    the index holds the new version's vectors: a searcher opened again answers with it (the TUI
+    opens it again at once, and says so)."""
+
+
 class Interrupted(SimsearchError):
     """Ctrl-C, handled: work so far is saved and the message says how to continue (exit 130)."""
 

@@ -70,7 +70,10 @@ READ_ATTEMPTS = 3
 # A file written again within its file system's timestamp granularity of the read that indexed it
 # (FAT: 2 s, HFS+: 1 s, Linux before 6.13: a clock tick) can keep its size, mtime and ctime: a row
 # whose stat is this close to its read is not trusted by its stat, and the file is hashed again
-# by the next run ("racy git").
+# by the next run ("racy git"). A date further ahead of the clock than this (a tarball from a
+# machine whose clock ran fast) is trusted while it stays ahead: a write since the read dates the
+# file at most now (as ``models.file_sha256``); once the clock comes within this of it, a write
+# then could give it again, and the file is hashed until it lies this far behind a read.
 RACY_NS = 2_000_000_000
 # "reading files" shows a bar (by bytes) for more files than this, or for this many bytes.
 READ_BAR_FILES = 20
@@ -1020,7 +1023,7 @@ def _sync_documents(store: Store, plan: _RootPlan, report: IndexReport, max_file
     for key, file in found.items():
         old = known.get(key)
         if (old is not None and old.size == file.size and old.mtime_ns == file.mtime_ns and old.id not in stale
-                and old.id not in unshaped and not _racily_clean(old) and _same_file(old, file.path)
+                and old.id not in unshaped and not _racily_clean(old, _clock_ns()) and _same_file(old, file.path)
                 and _skip_holds(old, max_bytes, support, file.path, store, weighed)):
             report.unchanged += 1
             report.skipped_before += old.skip_reason is not None
@@ -1077,13 +1080,18 @@ def includes_not_indexed(store: Store, included: list[tuple[str, int, str]]) -> 
     return list(found.values())
 
 
-def _racily_clean(old) -> bool:
-    """Whether ``old``'s stat was recorded too soon after the file last changed to tell a later
-    write from it (``RACY_NS``). A file over --max-file-mb is never read: its size is what counts."""
+def _racily_clean(old, now_ns: int) -> bool:
+    """Whether a write since ``old``'s stat was recorded could have left that stat as it was
+    (``RACY_NS``): a date in it within ``RACY_NS`` of the read, or after it but no longer ahead of
+    the clock (``now_ns``) by more. A file over --max-file-mb is never read: its size is what counts."""
     if old.indexed_at is None or old.skip_kind == "limit":
         return False
     read_ns = int(dt.datetime.fromisoformat(old.indexed_at).timestamp()) * 10**9  # (whole seconds: up to 1 s early)
-    return max(old.mtime_ns, old.ctime_ns or 0) > read_ns - RACY_NS
+    return any(read_ns - RACY_NS < stamp <= now_ns + RACY_NS for stamp in (old.mtime_ns, old.ctime_ns or 0))
+
+
+def _clock_ns() -> int:
+    return time.time_ns()
 
 
 def _same_file(old, path: Path) -> bool:

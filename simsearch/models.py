@@ -147,12 +147,18 @@ def models_dir() -> Path:
 
 # sha256 of files already read in this process, keyed on what changes when a file is
 # rewritten (a rewrite in place changes mtime and ctime; a replacement, the inode too).
-_FILE_HASHES: dict[tuple, str] = {}
+_FILE_HASHES: dict[tuple, tuple[str, int]] = {}  # key: (sha256, when its read began, ns)
 # A file changed within this many ns of being hashed could change again within the clock's
 # granularity without its key changing ("racy git"): such a hash is not cached. A date further
 # ahead of the clock than this (a tarball from a fast clock, a FAT stick from another time zone)
-# is not racy: a change now would date the file now, which its key would show.
+# is not racy while it stays ahead: a change now would date the file now, which its key would
+# show; once the clock comes within this of it, the hash is taken again (``indexer._racily_clean``).
 _RACY_NS = 2_000_000_000
+
+
+def _racy(stamps: tuple[int, ...], read_ns: int, now_ns: int) -> bool:
+    """Whether a write since ``read_ns`` could have left a date of ``stamps`` as it was, at ``now_ns``."""
+    return any(read_ns - _RACY_NS < stamp <= now_ns + _RACY_NS for stamp in stamps)
 
 
 def file_sha256(path: Path) -> str:
@@ -168,14 +174,15 @@ def file_sha256(path: Path) -> str:
         before = os.fstat(handle.fileno())
         key = (str(path.absolute()), before.st_size, before.st_mtime_ns, before.st_ctime_ns, before.st_ino, before.st_dev)
         cached = _FILE_HASHES.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and not _racy(key[2:4], cached[1], time.time_ns()):
+            return cached[0]
+        read_ns = time.time_ns()
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
         after = os.fstat(handle.fileno())
-    now = time.time_ns()
-    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[1:4] \
-            and all(abs(now - stamp) > _RACY_NS for stamp in (after.st_mtime_ns, after.st_ctime_ns)):
-        _FILE_HASHES[key] = digest
+    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[1:4] and not _racy(key[2:4], read_ns, time.time_ns()):
+        _FILE_HASHES[key] = digest, read_ns
+    else:
+        _FILE_HASHES.pop(key, None)
     return digest
 
 

@@ -54,6 +54,12 @@ class Marked:
     taken_back: bool = False
 
 
+# Why a query's kept answers are in no sentence of the index (``QuestionFile.why_not_in_index``).
+FILE_GONE = "file gone"
+EDITED = "edited"
+NOT_KNOWN = "not known"
+
+
 class QuestionFile:
     """A query file that answers are appended to (created by the first one)."""
 
@@ -128,13 +134,32 @@ class QuestionFile:
         kept for a sentence since edited (and indexed again), or in a file since deleted or
         renamed, matches none: no model can find it, and "not in 10" would read as both missed it
         (``eval retrieval`` refuses such a file: every figure would be 0)."""
-        from .retrieval import reachable_units
+        self._refresh(strict=False)
+        kept = self.queries.get(query.strip())
+        return kept is not None and self._held(kept, store, self._indexed_documents(store))
 
+    def why_not_in_index(self, query: str, store) -> str | None:
+        """Why no sentence of the index matches ``query``'s kept answers (None: one does, or none
+        is kept): ``FILE_GONE``, no file any answer names is in the index (deleted, renamed, its
+        root forgotten, skipped now); ``EDITED``, each answer's file is, without its sentence;
+        ``NOT_KNOWN``, some of each, or an answer that names no file."""
         self._refresh(strict=False)
         kept = self.queries.get(query.strip())
         if kept is None:
-            return False
+            return None
         indexed = self._indexed_documents(store)
+        if self._held(kept, store, indexed):
+            return None
+        from .retrieval import _documents_of
+
+        _, documents, by_form = indexed
+        files = {bool(_documents_of(unit, documents, by_form)) if unit.path is not None else None for unit in kept.units}
+        return {frozenset({False}): FILE_GONE, frozenset({True}): EDITED}.get(frozenset(files), NOT_KNOWN)
+
+    def _held(self, kept: Query, store, indexed: tuple) -> bool:
+        """Whether some sentence of ``store`` (``indexed``: its documents) is one of ``kept``'s answers."""
+        from .retrieval import reachable_units
+
         paths = dict(indexed[1])
         # An answer kept from the TUI holds the sentence as stored: found by SQLite itself (the
         # text is indexed); else reachable_units reads the sentences of the files the answers name.

@@ -57,7 +57,7 @@ from stat import S_ISREG
 import numpy as np
 
 from .ann import VectorIndex, cosines
-from .errors import SimsearchError
+from .errors import SimsearchError, Superseded
 from .reader_version import EXTRACTOR_VERSION
 from .models import (EMBEDDED_ALIASES, command_line, embedded_model_path, read_only_note, fingerprint, index_command_line, is_folder, may_be_hub_id, models_dir,
                      names_model_here, ref_for_row)
@@ -615,7 +615,7 @@ class Searcher:
         if current is None:  # forgotten meanwhile
             raise SimsearchError(not_held_message(self.store, self.name))
         model_ref(current, self.store.path)  # its own words: gone, unreadable, changed (not re-embedded)
-        raise SimsearchError(f"model {self.name!r} changed and was re-embedded since this search loaded it "
+        raise Superseded(f"model {self.name!r} changed and was re-embedded since this search loaded it "
                              f"({self.ref.path}): search again to use the new one")
 
     def dense_share(self) -> float:

@@ -429,6 +429,7 @@ class CompareApp(App):
         # gave (re-index it, put its folder back) may have been run since. Not on a load's
         # answer (``on_results_pane_loaded``): a model failing again would be reloaded forever.
         for pane in self.panes.values():
+            pane.reopened = False
             if pane.model is not None and pane.error:
                 pane.reload()
         self.search()
@@ -480,6 +481,16 @@ class CompareApp(App):
         still asked show their answers without waiting for it."""
         if self.selected is not None and self.selected[0] is message.pane:
             self.selected = None
+        pane = message.pane
+        if message.superseded and message.request == self.request and pane.error == message.error and not pane.reopened:
+            # Re-embedded meanwhile: the index holds the new model's vectors, and opening it again
+            # checks its folder against them, as the Enter the message asked for did. Once per
+            # Enter: a model re-embedded again by then keeps the message.
+            pane.reopened = True
+            self.notify(f"Model {pane.model} was re-embedded since this pane opened it: opened again, "
+                        "its answers are the new one's", timeout=8, markup=False)
+            pane.reload()  # (its load's answer searches every pane again: ``on_results_pane_loaded``)
+            return
         asked = [p for p in self.panes.values() if p.asked == self.request and p.searcher is not None]
         if message.request == self.request and asked and all(p.pending is not None for p in asked):
             self.show_results({p.side: p.pending for p in asked})
@@ -528,15 +539,16 @@ class CompareApp(App):
         return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
 
-    def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> bool:
+    def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> str | None:
         """Whether no pane found the query's known answers because none is in the index any more
         (its sentence edited, its file deleted or renamed, and indexed again): the status line
         then says so, not "not in 10" for every model, which reads as both models missing it.
-        Looked up only when no pane found one (it reads the index's sentences)."""
+        Looked up only when no pane found one (it reads the index's sentences). Returns why
+        (``QuestionFile.why_not_in_index``), or None."""
         if not ranks or any(rank is not None for _, _, rank in ranks) or self.store is None:
-            return False
+            return None
         query = next(pane.answer.query for pane in self.panes.values() if pane.answer is not None)
-        return not self.questions.answers_in_index(query, self.store)
+        return self.questions.why_not_in_index(query, self.store)
 
     def note_index_run(self) -> None:
         """Say once, when it starts to be so, that answers come while an index run writes the

@@ -27,13 +27,14 @@ from textual.visual import visualize
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
-from .errors import SimsearchError
+from .errors import SimsearchError, Superseded
 from .extract import Skip, decode
 from .extract import zipped
 from .extract.ipynb import notebook_lines, without_pictures
 from .extract.office import paragraphs
 from .models import command_line, read_only_note
 from .progress import visible
+from .questions import EDITED, FILE_GONE, NOT_KNOWN
 from .search import OTHER_READER_NOTE, Hit, Searcher, file_state, root_gone, shown_score
 from .segment import source_lines
 from .store import Store, file_identity
@@ -178,11 +179,12 @@ class ResultsPane(Vertical):
             self.pane, self.request, self.answer = pane, request, answer
 
     class Failed(Message):
-        """A query ended in a user-facing error (``answer_query``); the pane drops its searcher."""
+        """A query ended in a user-facing error (``answer_query``); the pane drops its searcher.
+        ``superseded``: its model was re-embedded meanwhile (``Superseded``): opened again, it answers."""
 
-        def __init__(self, pane: ResultsPane, request: int, error: str):
+        def __init__(self, pane: ResultsPane, request: int, error: str, superseded: bool = False):
             super().__init__()
-            self.pane, self.request, self.error = pane, request, error
+            self.pane, self.request, self.error, self.superseded = pane, request, error, superseded
 
     class Selected(Message):
         """The user's cursor is on a hit."""
@@ -203,6 +205,7 @@ class ResultsPane(Vertical):
         self.sentences: int | None = None  # the index's sentences, while the model is not loaded
         self.missing: str | None = None  # how many sentences have no vector for the model, if any
         self._laid_out_width = 0  # the width the rows shown were cut to
+        self.reopened = False  # opened again for a re-embedded model since the user's last Enter
 
     def compose(self) -> ComposeResult:
         yield Label("", id=f"{self.side}-title", classes="pane-title")
@@ -325,7 +328,7 @@ class ResultsPane(Vertical):
         if result is None or worker.is_cancelled:
             return
         if isinstance(result, SimsearchError):
-            self.post_message(self.Failed(self, request, str(result)))
+            self.post_message(self.Failed(self, request, str(result), isinstance(result, Superseded)))
         else:
             hits, latency_ms, sentences, missing = result
             self.post_message(self.Answered(self, request, Answer(query, mode, hits, latency_ms, sentences=sentences,
@@ -430,6 +433,11 @@ class ResultsPane(Vertical):
             self.post_message(self.Selected(self, hits[row]))
 
 
+# What the status line says for each reason no kept answer is in the index (in full, and short):
+# a file that is gone is not called edited, nor the other way round.
+GONE_SAID = {FILE_GONE: ("answer's file gone from the index", "answer's file not indexed"),
+             EDITED: ("answer's sentence edited since kept", "answer edited since kept"),
+             NOT_KNOWN: ("answer not in the index (edited or file gone)", "answer not in the index")}
 WORDS_ONLY = "words"  # what answers in lexical mode, for the status line (no model takes part)
 
 
@@ -450,8 +458,8 @@ class StatusLine(Static):
     latencies: reactive[tuple[tuple[str, str, float], ...]] = reactive(())
     # (side, model, rank of its first answer or None) per pane, for a query with known answers (``--questions``).
     answers: reactive[tuple[tuple[str, str, int | None], ...]] = reactive(())
-    # True when none of the query's known answers is in the index (edited or deleted since kept).
-    answers_gone: reactive[bool] = reactive(False)
+    # Why none of the query's known answers is in the index (``QuestionFile.why_not_in_index``), or None.
+    answers_gone: reactive[str | None] = reactive(None)
     # The model both panes show, if they show the same one: the line says so, and names the panes by side.
     same_model: reactive[str | None] = reactive(None)
 
@@ -479,7 +487,7 @@ class StatusLine(Static):
         if self.overlap is not None:
             parts.insert(0, f"overlap@{self.k}: {self.overlap[0]}/{self.overlap[1]}")
         if self.answers and self.answers_gone:  # no model can find it: not "not in 10" for each
-            parts.insert(0, f"{ANSWER_MARK} answer not in the index" + ("" if short else " (edited since kept?)"))
+            parts.insert(0, f"{ANSWER_MARK} " + GONE_SAID.get(self.answers_gone, GONE_SAID[NOT_KNOWN])[short])
         elif self.answers:  # where each model put the query's first known answer
             parts.insert(0, f"{ANSWER_MARK} " + ", ".join(f"{name} {'#' + str(rank) if rank else 'not in ' + str(self.k)}"
                                                           for name, rank in self._per_pane(self.answers, short)))

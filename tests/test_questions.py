@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from simsearch.errors import SimsearchError
-from simsearch.questions import QuestionFile
+from simsearch.questions import EDITED, FILE_GONE, NOT_KNOWN, QuestionFile
 from simsearch.retrieval import load_queries, normalize_text
 from simsearch.search import Hit
 
@@ -288,7 +289,7 @@ def test_an_answer_the_index_no_longer_holds_is_not_shown_as_missed_by_both_mode
         shown.append(str(app.query_one(StatusLine).render()))
 
     run_app(CompareApp(db, show_timings=False, questions=QuestionFile.open(path)), scenario)
-    assert shown[0].startswith("✓ answer not in the index (edited since kept?) · "), shown
+    assert shown[0].startswith("✓ answer's sentence edited since kept · "), shown
     assert "not in 10" not in shown[0], shown
     assert shown[1].startswith(f"✓ {base} #1, {trained} "), shown
     from simsearch.store import Store
@@ -299,8 +300,45 @@ def test_an_answer_the_index_no_longer_holds_is_not_shown_as_missed_by_both_mode
         path.write_text(json.dumps({"id": "q1", "query": QUERY, "relevant": relevant}) + "\n")
         assert QuestionFile.open(path).answers_in_index(QUERY, store) is held, relevant
     status = StatusLine()
-    status.answers, status.answers_gone, status.overlap = (("left", base, None), ("right", trained, None)), True, (8, 10)
+    status.answers, status.answers_gone, status.overlap = (("left", base, None), ("right", trained, None)), NOT_KNOWN, (8, 10)
     assert status.line(short=True, timings="pair") == "✓ answer not in the index · overlap@10: 8/10 · k=10 · dense"
+
+
+def test_an_answer_whose_file_is_gone_is_not_called_edited(tmp_path):
+    """Trial left51: a kept answer's file deleted (and indexed again) while the same sentence stays
+    in another file: the status line said "✓ answer not in the index (edited since kept?)". It says
+    the file is gone from the index where that is so, edited where the file is there without the
+    sentence, and neither where it cannot tell; each form fits 80 columns."""
+    store = _an_index(tmp_path, FILES)
+    path = tmp_path / "questions.jsonl"
+    kept_a = {"path": str(tmp_path / "a.md"), "text": "The Sicilian is sharp."}
+    edited_b = {"path": str(tmp_path / "notes/b.md"), "text": "The Sicilian is sharper."}
+    with store.conn:  # a.md deleted, indexed again: its sentence is still in notes/b.md
+        (document_id,) = store.conn.execute("SELECT id FROM documents WHERE path = ?", (str(tmp_path / "a.md"),)).fetchone()
+        store.conn.execute("DELETE FROM sentences WHERE document_id = ?", (document_id,))
+        store.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+    for relevant, why in (([kept_a], FILE_GONE), ([edited_b], EDITED), ([kept_a, edited_b], NOT_KNOWN),
+                          ([{"text": "Gone everywhere."}], NOT_KNOWN), ([kept_a, {"path": str(tmp_path / "notes/b.md")}], None)):
+        path.write_text(json.dumps({"query": "q", "relevant": relevant}) + "\n")
+        assert QuestionFile.open(path).why_not_in_index("q", store) == why, relevant
+    assert QuestionFile.open(path).why_not_in_index("another query", store) is None
+    from textual.geometry import Size
+
+    class Eighty(StatusLine):
+        content_size = Size(80, 1)  # (what ``render`` fits its line to)
+
+    status = Eighty()
+    status.answers, status.overlap = (("left", "minilm", None), ("right", "journal-unsup-simcse", None)), (8, 10)
+    status.latencies = (("left", "minilm", 23.0), ("right", "journal-unsup-simcse", 45.0))
+    said = {FILE_GONE: "file gone from the index", EDITED: "sentence edited since kept", NOT_KNOWN: "not in the index"}
+    for why, words in said.items():
+        status.answers_gone = why
+        assert words in status.line()
+        for same in (None, "journal-unsup-simcse"):
+            status.same_model = same
+            line = str(status.render())
+            assert cell_len(line) <= 80, line
+            assert ("edited" in line) == (why == EDITED) and ("file" in line) == (why == FILE_GONE), line
 
 
 # --- trial review51: whether an answer is in the index, looked up in its own files ---------------
@@ -351,6 +389,11 @@ def test_answers_in_index_is_whether_some_sentence_of_the_index_is_one_of_them(t
     expected = any(unit.matches(Unit.make(path).forms, line, normalize_text(text)) for path, line, text in rows
                    for unit in units)
     assert questions.answers_in_index("q", store) is expected, items
+    # why not: each answer's file indexed (edited), none (gone), or some of each / no file named
+    indexed = [Unit.make(path).forms for (path,) in store.conn.execute("SELECT path FROM documents")]
+    files = {any(unit.matches_path(forms) for forms in indexed) if unit.path is not None else None for unit in units}
+    why = None if expected else {frozenset({False}): FILE_GONE, frozenset({True}): EDITED}.get(frozenset(files), NOT_KNOWN)
+    assert questions.why_not_in_index("q", store) == why, items
 
 
 def test_whether_an_answer_is_in_the_index_reads_its_file_not_every_sentence(tmp_path):

@@ -254,3 +254,98 @@ def test_search_many_checks_the_model_before_and_after_not_at_each_query(tmp_pat
     monkeypatch.setattr(searcher.encoder, "encode", retrained_meanwhile)
     with pytest.raises(SimsearchError, match="changed since it was indexed"):
         searcher.search_many(queries, 3)
+
+
+def test_the_tui_opens_a_model_re_embedded_since_it_loaded_it_again_and_answers(tmp_path, monkeypatch):
+    """Trial left51: retrained and re-embedded while the TUI held the old one, the pane said
+    "changed and was re-embedded since this search loaded it …: search again to use the new one",
+    and the user had to press Enter again. The new vectors are in the index and opening the model
+    again checks its folder against them: the pane does so at once, answers, and a notice says so.
+    Once per Enter: a pane whose reopened model is superseded again keeps the message."""
+    from simsearch import widgets
+    from simsearch.errors import Superseded
+    from simsearch.tui import CompareApp
+
+    from .test_tui import ask, settle
+
+    monkeypatch.chdir(tmp_path)
+    base = create_random_bert(tmp_path / "base", hidden_size=32, heads=2, layers=2, pooler="avg", seed=0)
+    model = tmp_path / "trained"
+    retrain(model, seed=1)
+    docs = write_docs(tmp_path / "docs", 4)
+    store = Store.open(tmp_path / "index.db")
+    index(store, [docs], [str(base), str(model)], progress=False)
+    seen, notices, reloads = [], [], []
+    real_reload = widgets.ResultsPane.reload
+    monkeypatch.setattr(widgets.ResultsPane, "reload", lambda pane: (reloads.append(pane.side), real_reload(pane)))
+
+    async def main():
+        app = CompareApp(tmp_path / "index.db", left=str(base), right=str(model), show_timings=False)
+        monkeypatch.setattr(app, "notify", lambda message, **kwargs: notices.append(message))
+        async with app.run_test(size=(150, 40)) as pilot:
+            await settle(app, pilot)
+            await ask(app, pilot, QUERY)
+            retrain(model, seed=2)
+            index(store, [docs], progress=False)  # re-embedded under its name
+            await ask(app, pilot, QUERY)
+            await settle(app, pilot)
+            right = app.panes["right"]
+            seen.append((right.error, right.answer is not None and right.answer.query == QUERY,
+                         right.searcher is not None and right.searcher.model.fingerprint,
+                         store.model(right.searcher.name).fingerprint if right.searcher else None))
+            if right.searcher is None:
+                return
+            # superseded again at every query: opened again once, then the message stays
+            real_search = Searcher.search
+
+            def superseded(searcher, *args, **kwargs):
+                if searcher.name == right.searcher_name:
+                    raise Superseded("model changed and was re-embedded since this search loaded it")
+                return real_search(searcher, *args, **kwargs)
+
+            right.searcher_name = right.searcher.name
+            monkeypatch.setattr(Searcher, "search", superseded)
+            reloads.clear()
+            await ask(app, pilot, QUERY)
+            await settle(app, pilot)
+            seen.append((reloads.count("right"), right.error))
+
+    asyncio.run(main())
+    error, answered, loaded, indexed = seen[0]
+    assert error is None and answered and loaded == indexed, seen
+    assert any("re-embedded since this pane opened it" in notice for notice in notices), notices
+    assert seen[1][0] == 1 and "re-embedded since this search loaded it" in (seen[1][1] or ""), seen
+
+
+def test_a_model_file_dated_ahead_is_hashed_again_once_the_clock_reaches_its_date(tmp_path, monkeypatch):
+    """Trial left51, as ``indexer._racily_clean``: a hash of a file dated an hour ahead is kept while
+    the date stays ahead (review51), but not once the clock reaches it: a retrain then, on a disk
+    whose ctime is its mtime (FAT), at the same size, in that 2 s tick, keeps the file's stat, and
+    a TUI left open would go on trusting the first weights' hash."""
+    import os
+    import time
+
+    from simsearch import models
+
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"first weights.")
+    future = (time.time_ns() // 10**9 + 3600) * 10**9
+    clock = [future - 3600 * 10**9]
+    real_fstat = os.fstat
+
+    def fstat(fd):  # FAT: the ctime is the mtime, both the date the file was given
+        result = real_fstat(fd)
+        times = {name: getattr(result, name) for name in dir(result) if name.startswith("st_") and "time" in name}
+        times.update(st_mtime_ns=future, st_ctime_ns=future)
+        return os.stat_result(tuple(result[:10]), times)
+
+    monkeypatch.setattr(models.os, "fstat", fstat)
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    reads = []
+    real = models.hashlib.file_digest
+    monkeypatch.setattr(models.hashlib, "file_digest", lambda *a, **k: reads.append(1) or real(*a, **k))
+    first = models.file_sha256(weights)
+    assert models.file_sha256(weights) == first and len(reads) == 1  # ahead of the clock: kept
+    clock[0] = future  # the clock reaches the date; the file retrained in that tick, same size
+    weights.write_bytes(b"other weights.")
+    assert models.file_sha256(weights) != first
