@@ -520,8 +520,7 @@ class CompareApp(App):
             status.overlap = overlap(left.hits, right.hits) if both else None
             status.latencies = tuple((pane.side, pane.model, pane.answer.latency_ms) for pane in panes.values()
                                      if pane.model is not None and pane.answer is not None)
-            status.answers = self.answer_ranks()
-            status.answers_gone = self.answers_gone(status.answers)
+            self.show_answer_ranks(status)
             self.selected = None
         self.note_index_run()
 
@@ -538,6 +537,12 @@ class CompareApp(App):
             return ()
         return tuple((pane.side, pane.model, next((hit.rank for hit, answered in zip(pane.answer.hits, pane.answer.answered)
                                         if answered), None)) for pane in panes)
+
+    def show_answer_ranks(self, status: StatusLine) -> None:
+        """The status line's ✓ part: where each pane put the query's first known answer, and why
+        none did where the index no longer holds any."""
+        status.answers = self.answer_ranks()
+        status.answers_gone = self.answers_gone(status.answers)
 
     def answers_gone(self, ranks: tuple[tuple[str, str, int | None], ...]) -> str | None:
         """Whether no pane found the query's known answers because none is in the index any more
@@ -678,9 +683,7 @@ class CompareApp(App):
                     each.answer = each.answer  # drawn again (always_update)
                     if 0 < row < each.query_one(DataTable).row_count:
                         each.query_one(DataTable).move_cursor(row=row)
-            status = self.query_one(StatusLine)
-            status.answers = self.answer_ranks()
-            status.answers_gone = self.answers_gone(status.answers)
+            self.show_answer_ranks(self.query_one(StatusLine))
 
     def eval_command(self, mode: str) -> str:
         """``eval retrieval`` over the file of questions, as this app searched: its index (--db
