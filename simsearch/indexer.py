@@ -44,7 +44,7 @@ from .extract import zipped
 from .extract import (EXTRACTOR_VERSION, WEIGHED_FORMATS, ZIP_FORMATS, FoundFile, Skip, extract, format_of, included_file, is_pdf_data,
                       is_undecodable, is_utf16, printable, read_size, sentences_of, walk)
 from .models import (EMBEDDED_ALIASES, ModelRef, command_line, files_counted_since, read_only_note, fingerprint, hidden_size, index_command_line,
-                     models_dir, ref_at_path, resolve_model, resolve_offline)
+                     models_dir, racy, ref_at_path, resolve_model, resolve_offline)
 from .progress import progress_bar
 from .search import display_path, find_model, folder_named, model_ref, row_for_folder, same_folder
 from .store import (CONTEXT_WINDOW_KEY, NAME_WEIGHT, NAMES_UPGRADE_KEY, NAMES_UPGRADE_NOTE, RECLAIM_FREE_SHARE, ModelRow, Store, check_context_window,
@@ -1087,7 +1087,7 @@ def _racily_clean(old, now_ns: int) -> bool:
     if old.indexed_at is None or old.skip_kind == "limit":
         return False
     read_ns = int(dt.datetime.fromisoformat(old.indexed_at).timestamp()) * 10**9  # (whole seconds: up to 1 s early)
-    return any(read_ns - RACY_NS < stamp <= now_ns + RACY_NS for stamp in (old.mtime_ns, old.ctime_ns or 0))
+    return racy((old.mtime_ns, old.ctime_ns or 0), read_ns, now_ns, RACY_NS)
 
 
 def _clock_ns() -> int:

@@ -156,9 +156,12 @@ _FILE_HASHES: dict[tuple, tuple[str, int]] = {}  # key: (sha256, when its read b
 _RACY_NS = 2_000_000_000
 
 
-def _racy(stamps: tuple[int, ...], read_ns: int, now_ns: int) -> bool:
-    """Whether a write since ``read_ns`` could have left a date of ``stamps`` as it was, at ``now_ns``."""
-    return any(read_ns - _RACY_NS < stamp <= now_ns + _RACY_NS for stamp in stamps)
+def racy(stamps: tuple[int, ...], read_ns: int, now_ns: int, window: int | None = None) -> bool:
+    """Whether a write since ``read_ns`` could have left a date of ``stamps`` as it was, at
+    ``now_ns``: one within ``window`` of the read, or after it but no longer ahead of the clock by
+    more (the rule of this module's hashes and of the indexer's stats, ``indexer.RACY_NS``)."""
+    window = _RACY_NS if window is None else window
+    return any(read_ns - window < stamp <= now_ns + window for stamp in stamps)
 
 
 def file_sha256(path: Path) -> str:
@@ -174,12 +177,12 @@ def file_sha256(path: Path) -> str:
         before = os.fstat(handle.fileno())
         key = (str(path.absolute()), before.st_size, before.st_mtime_ns, before.st_ctime_ns, before.st_ino, before.st_dev)
         cached = _FILE_HASHES.get(key)
-        if cached is not None and not _racy(key[2:4], cached[1], time.time_ns()):
+        if cached is not None and not racy(key[2:4], cached[1], time.time_ns()):
             return cached[0]
         read_ns = time.time_ns()
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
         after = os.fstat(handle.fileno())
-    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[1:4] and not _racy(key[2:4], read_ns, time.time_ns()):
+    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[1:4] and not racy(key[2:4], read_ns, time.time_ns()):
         _FILE_HASHES[key] = digest, read_ns
     else:
         _FILE_HASHES.pop(key, None)
